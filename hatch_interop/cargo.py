@@ -1,0 +1,233 @@
+"""Driving cargo: check the crate's targets, build the library and the inventory binary, run it.
+
+Artifacts are located from cargo's JSON messages, never by globbing ``target/``: the paths are
+what cargo says it wrote, whatever ``CARGO_TARGET_DIR``, profile or layout is in effect.
+cargo's progress and diagnostics go to the user's terminal (stderr is inherited).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from hatch_interop.config import InteropConfig, suggest
+from hatch_interop.errors import CargoError, CrateError
+
+_LIBRARY_SUFFIXES = (".so", ".dylib", ".dll")
+INVENTORY_TIMEOUT = 120  # seconds; the binary only prints JSON, so anything longer is a hang
+
+
+@dataclass(frozen=True)
+class CrateInfo:
+    """What ``cargo metadata`` says about the crate we build."""
+
+    name: str
+    version: str
+    package_id: str
+    manifest_path: Path
+    lib_name: str
+    bin_names: List[str]
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    library: Path
+    inventory_bin: Path
+
+
+def find_cargo(env: Optional[Mapping[str, str]] = None) -> str:
+    """The cargo executable: ``$CARGO`` if set, else ``cargo`` on ``PATH``."""
+    env = os.environ if env is None else env
+    explicit = env.get("CARGO")
+    if explicit:
+        if shutil.which(explicit) is None:
+            raise CargoError(
+                f"The CARGO environment variable points at {explicit!r}, which is not an executable. "
+                "Unset CARGO to use `cargo` from PATH, or point it at the cargo binary."
+            )
+        return explicit
+    found = shutil.which("cargo", path=env.get("PATH"))
+    if found is None:
+        raise CargoError(
+            "Cargo, the Rust package manager, was not found on PATH; building this package compiles Rust code. "
+            "Install Rust with rustup (https://rustup.rs), e.g. "
+            "`curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh`, then open a new shell "
+            "(or add ~/.cargo/bin to PATH). If cargo is installed elsewhere, set CARGO to its path."
+        )
+    return found
+
+
+def _run_captured(cmd: Sequence[str], cwd: Path, what: str) -> str:
+    try:
+        proc = subprocess.run(list(cmd), cwd=cwd, capture_output=True, text=True, check=False)
+    except OSError as e:
+        raise CargoError(f"Could not run {_quote(cmd)}: {e}") from None
+    if proc.returncode != 0:
+        raise CargoError(_failure(cmd, proc.returncode, what, proc.stderr))
+    return proc.stdout
+
+
+def _failure(cmd: Sequence[str], code: int, what: str, output: str = "") -> str:
+    message = f"{what} failed (exit code {code}).\nCommand: {_quote(cmd)}"
+    output = output.strip()
+    if output:
+        message += "\nOutput:\n" + "\n".join("    " + line for line in output.splitlines())
+    return message
+
+
+def _quote(cmd: Sequence[str]) -> str:
+    return " ".join(shlex.quote(str(c)) for c in cmd)
+
+
+def read_crate(cargo: str, crate_dir: Path, config: InteropConfig) -> CrateInfo:
+    """Check that the crate can be built the way the hook needs, before compiling anything."""
+    manifest = crate_dir / "Cargo.toml"
+    if not manifest.is_file():
+        raise CrateError(
+            f"No Cargo.toml in {crate_dir}. Option `crate` for build hook `interop` must point at the "
+            f"directory of the Rust crate (it is {config.crate!r}, relative to the project root)."
+        )
+    cmd = [cargo, "metadata", "--format-version", "1", "--no-deps", "--manifest-path", str(manifest)]
+    metadata = json.loads(_run_captured(cmd, crate_dir, "Reading the crate's metadata with `cargo metadata`"))
+    package = _own_package(metadata, manifest)
+    lib_target: Optional[Dict[str, Any]] = None
+    bins: List[str] = []
+    for target in package["targets"]:
+        kinds = target["kind"]
+        if "bin" in kinds:
+            bins.append(target["name"])
+        elif any(k in kinds for k in ("cdylib", "rlib", "lib", "dylib", "staticlib")):
+            lib_target = target
+    name = package["name"]
+    if lib_target is None:
+        raise CrateError(
+            f"Crate `{name}` has no library target. Add src/lib.rs and, in {manifest}:\n"
+            '    [lib]\n    crate-type = ["cdylib", "rlib"]'
+        )
+    kinds = lib_target["kind"]
+    if "cdylib" not in kinds:
+        raise CrateError(
+            f"Crate `{name}` does not build a C-compatible shared library: its crate-type is "
+            f"{json.dumps(kinds)}. Add to {manifest}:\n"
+            '    [lib]\n    crate-type = ["cdylib", "rlib"]\n'
+            '("cdylib" is the library Python loads; "rlib" lets the inventory binary link the crate.)'
+        )
+    if not any(k in kinds for k in ("rlib", "lib")):
+        raise CrateError(
+            f'Crate `{name}` has crate-type {json.dumps(kinds)}; the inventory binary cannot link a crate that is only a cdylib. '
+            f'Add "rlib" in {manifest}:\n    [lib]\n    crate-type = ["cdylib", "rlib"]'
+        )
+    if config.inventory_bin not in bins:
+        found = f" The crate's binaries are: {', '.join(bins)}.{suggest(config.inventory_bin, bins)}" if bins else ""
+        raise CrateError(
+            f"Crate `{name}` has no binary target `{config.inventory_bin}` to print its inventory.{found} "
+            f"Create {crate_dir / 'src' / 'bin' / (config.inventory_bin + '.rs')} containing:\n"
+            f"    fn main() {{ hatch_interop::dump({lib_target['name']}::inventory()); }}\n"
+            "or set option `inventory-bin` to the name of the binary that does."
+        )
+    return CrateInfo(
+        name=name,
+        version=package["version"],
+        package_id=package["id"],
+        manifest_path=manifest,
+        lib_name=lib_target["name"],
+        bin_names=bins,
+    )
+
+
+def _own_package(metadata: Mapping[str, Any], manifest: Path) -> Mapping[str, Any]:
+    wanted = manifest.resolve()
+    for package in metadata.get("packages", []):
+        if Path(package["manifest_path"]).resolve() == wanted:
+            return package  # type: ignore[no-any-return]
+    raise CrateError(
+        f"{manifest} is a virtual workspace manifest, not a package. Point option `crate` for build hook "
+        "`interop` at the directory of the member crate that builds the cdylib."
+    )
+
+
+def build_command(cargo: str, crate: CrateInfo, config: InteropConfig) -> List[str]:
+    cmd = [
+        cargo,
+        "build",
+        "--manifest-path",
+        str(crate.manifest_path),
+        "--message-format=json-render-diagnostics",
+        "--lib",
+        "--bin",
+        config.inventory_bin,
+        "--profile",
+        config.profile,
+    ]
+    if config.features:
+        cmd += ["--features", ",".join(config.features)]
+    if config.all_features:
+        cmd.append("--all-features")
+    if config.no_default_features:
+        cmd.append("--no-default-features")
+    cmd += list(config.cargo_args)
+    return cmd
+
+
+def build(cargo: str, crate: CrateInfo, config: InteropConfig) -> Artifacts:
+    """Build the cdylib and the inventory binary in one cargo invocation."""
+    cmd = build_command(cargo, crate, config)
+    library: Optional[Path] = None
+    inventory_bin: Optional[Path] = None
+    try:
+        # stdout carries JSON messages; stderr (progress, rendered diagnostics) goes to the user.
+        proc = subprocess.Popen(cmd, cwd=crate.manifest_path.parent, stdout=subprocess.PIPE, text=True)
+    except OSError as e:
+        raise CargoError(f"Could not run {_quote(cmd)}: {e}") from None
+    assert proc.stdout is not None
+    with proc:
+        for line in proc.stdout:
+            if not line.startswith("{"):
+                continue
+            message = json.loads(line)
+            if message.get("reason") != "compiler-artifact" or message.get("package_id") != crate.package_id:
+                continue
+            target = message["target"]
+            if "cdylib" in target["kind"]:
+                for filename in message["filenames"]:
+                    if filename.endswith(_LIBRARY_SUFFIXES):
+                        library = Path(filename)
+            elif "bin" in target["kind"] and target["name"] == config.inventory_bin:
+                if message.get("executable"):
+                    inventory_bin = Path(message["executable"])
+    if proc.returncode != 0:
+        sys.stderr.flush()
+        message = (
+            f"cargo build failed (exit code {proc.returncode}); cargo's diagnostics are above.\n"
+            f"Command: {_quote(cmd)}"
+        )
+        raise CargoError(message)
+    if library is None or inventory_bin is None:
+        missing = "the cdylib" if library is None else f"the `{config.inventory_bin}` binary"
+        raise CargoError(f"cargo build succeeded but reported no artifact for {missing}.\nCommand: {_quote(cmd)}")
+    return Artifacts(library=library, inventory_bin=inventory_bin)
+
+
+def run_inventory(binary: Path) -> bytes:
+    """Run the inventory binary and return what it printed (decoded by the inventory reader)."""
+    cmd = [str(binary)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=INVENTORY_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise CargoError(f"The inventory binary {binary} did not finish within {INVENTORY_TIMEOUT} s.") from None
+    except OSError as e:
+        raise CargoError(f"Could not run the inventory binary {binary}: {e}") from None
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode("utf-8", "replace")
+        raise CargoError(
+            _failure(cmd, proc.returncode, "The inventory binary", stderr)
+            + "\nIt must print the crate's inventory, e.g. `fn main() { hatch_interop::dump(my_crate::inventory()); }`."
+        )
+    return proc.stdout

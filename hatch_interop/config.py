@@ -1,0 +1,246 @@
+"""The ``[tool.hatch.build.hooks.interop]`` options: one table drives parsing, validation and docs.
+
+TOML keys are hyphenated; attributes of :class:`InteropConfig` use underscores. Every option is
+checked before cargo runs, and an error names the option, what it got and what it needs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from hatch_interop.errors import ConfigError
+
+HOOK = "interop"
+
+#: Keys hatchling itself reads from every build-hook table; they are not ours to reject.
+HATCHLING_HOOK_KEYS = frozenset(
+    {"dependencies", "require-runtime-dependencies", "require-runtime-features", "enable-by-default"}
+)
+
+_MODULE = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+_PROFILE = re.compile(r"\A[A-Za-z0-9_-]+\Z")
+_PLATFORM_TAG = re.compile(r"\A[a-z0-9_.]+\Z")
+
+#: cargo arguments that the hook sets itself; passing them in `cargo-args` would contradict it.
+_OWNED_CARGO_ARGS: Dict[str, str] = {
+    "--release": "use the `profile` option",
+    "--profile": "use the `profile` option",
+    "--features": "use the `features` option",
+    "-F": "use the `features` option",
+    "--all-features": "use the `all-features` option",
+    "--no-default-features": "use the `no-default-features` option",
+    "--manifest-path": "use the `crate` option",
+    "--message-format": "hatch-interop reads cargo's JSON messages itself",
+    "--target": "cross-compilation is not supported yet; build on a machine of the target platform",
+    "--bin": "use the `inventory-bin` option",
+    "--lib": "the hook always builds the library",
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    kind: str  # as shown in docs: "string", "boolean", "array of strings"
+    default: Any
+    help: str
+    check: Optional[Callable[[Any], Optional[str]]] = None  # returns an error fragment, or None
+
+
+def _check_module(value: str) -> Optional[str]:
+    if not _MODULE.match(value):
+        return "must be a dotted Python module name such as `my_package._native`"
+    if any(part.startswith("__") for part in value.split(".")):
+        return "must not use dunder names as module parts"
+    return None
+
+
+def _check_profile(value: str) -> Optional[str]:
+    return None if _PROFILE.match(value) else "must be a cargo profile name such as `release` or `dev`"
+
+
+def _check_backends(value: List[str]) -> Optional[str]:
+    if not value:
+        return "must name at least one backend, e.g. [\"ctypes\"]"
+    dupes = sorted({b for b in value if value.count(b) > 1})
+    return f"names {', '.join(dupes)} more than once" if dupes else None
+
+
+def _check_cargo_args(value: List[str]) -> Optional[str]:
+    for arg in value:
+        flag = arg.split("=", 1)[0]
+        if flag in _OWNED_CARGO_ARGS:
+            return f"must not contain `{flag}`: {_OWNED_CARGO_ARGS[flag]}"
+    return None
+
+
+def _check_platform_tag(value: str) -> Optional[str]:
+    if value == "auto" or _PLATFORM_TAG.match(value):
+        return None
+    return "must be `auto` or a wheel platform tag such as `manylinux_2_17_x86_64`"
+
+
+def _check_relative(value: str) -> Optional[str]:
+    return None if value.strip() else "must be a non-empty path"
+
+
+OPTIONS: Tuple[Option, ...] = (
+    Option(
+        "module",
+        "string",
+        None,
+        "Dotted name of the generated Python package that holds the bindings and the library, "
+        "e.g. `my_package._native`. Required.",
+        _check_module,
+    ),
+    Option(
+        "crate",
+        "string",
+        ".",
+        "Directory of the Rust crate (its `Cargo.toml`), relative to the project root.",
+        _check_relative,
+    ),
+    Option(
+        "backends",
+        "array of strings",
+        ["ctypes"],
+        "Generators to run, by name: `ctypes` (Python bindings) and `c` (a C header) ship with "
+        "hatch-interop; others come from plugins in the `hatch_interop.backends` entry-point group.",
+        _check_backends,
+    ),
+    Option(
+        "profile",
+        "string",
+        "release",
+        "Cargo profile to build with (`release`, `dev`, or one of the crate's own).",
+        _check_profile,
+    ),
+    Option("features", "array of strings", [], "Cargo features to enable."),
+    Option("all-features", "boolean", False, "Enable all of the crate's features."),
+    Option("no-default-features", "boolean", False, "Disable the crate's default features."),
+    Option(
+        "cargo-args",
+        "array of strings",
+        [],
+        "Extra arguments for `cargo build`, e.g. `[\"--locked\"]`. Options the hook sets itself are refused.",
+        _check_cargo_args,
+    ),
+    Option(
+        "inventory-bin",
+        "string",
+        "inventory",
+        "Name of the crate's binary target that prints the inventory (`src/bin/inventory.rs`).",
+        _check_relative,
+    ),
+    Option(
+        "platform-tag",
+        "string",
+        "auto",
+        "Wheel platform tag. `auto` derives it from the built library (`manylinux_2_X_<arch>` from "
+        "the glibc versions it needs on Linux); any other value is used as given.",
+        _check_platform_tag,
+    ),
+)
+
+_BY_KEY = {o.key: o for o in OPTIONS}
+
+
+@dataclass(frozen=True)
+class InteropConfig:
+    """The validated options of one build."""
+
+    module: str
+    crate: str = "."
+    backends: Tuple[str, ...] = ("ctypes",)
+    profile: str = "release"
+    features: Tuple[str, ...] = ()
+    all_features: bool = False
+    no_default_features: bool = False
+    cargo_args: Tuple[str, ...] = ()
+    inventory_bin: str = "inventory"
+    platform_tag: str = "auto"
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> InteropConfig:
+        """Validate the hook's TOML table; raise :class:`ConfigError` naming the first bad option."""
+        values: Dict[str, Any] = {}
+        unknown = [key for key in raw if key not in _BY_KEY and key not in HATCHLING_HOOK_KEYS]
+        if unknown:
+            raise ConfigError(_unknown_message(unknown[0]))
+        for option in OPTIONS:
+            if option.key not in raw:
+                if option.default is None:
+                    message = (
+                        f"Option `{option.key}` for build hook `{HOOK}` is required: {option.help} "
+                        f'Add it under [tool.hatch.build.hooks.{HOOK}], e.g. {option.key} = "my_package._native"'
+                    )
+                    raise ConfigError(message)
+                continue
+            value = _check_type(option, raw[option.key])
+            if option.check is not None:
+                problem = option.check(value)
+                if problem:
+                    raise ConfigError(f"Option `{option.key}` for build hook `{HOOK}` {problem}; got {value!r}")
+            values[option.key.replace("-", "_")] = tuple(value) if isinstance(value, list) else value
+        if values.get("all_features") and values.get("features"):
+            raise ConfigError(
+                f"Options `all-features` and `features` for build hook `{HOOK}` contradict each other: "
+                "remove `features` or set `all-features = false`"
+            )
+        return cls(**values)
+
+    def resolved(self) -> Dict[str, Any]:
+        """The effective options, defaults included, keyed as in TOML (for `--show-config`-style output)."""
+        return {o.key: getattr(self, o.key.replace("-", "_")) for o in OPTIONS}
+
+
+def _check_type(option: Option, value: Any) -> Any:
+    ok: bool
+    if option.kind == "string":
+        ok = isinstance(value, str)
+    elif option.kind == "boolean":
+        ok = isinstance(value, bool)
+    elif option.kind == "array of strings":
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    else:  # pragma: no cover - the table above only uses these kinds
+        raise AssertionError(option.kind)
+    if not ok:
+        raise ConfigError(f"Option `{option.key}` for build hook `{HOOK}` must be {_article(option.kind)}; got {value!r}")
+    return value
+
+
+def _article(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
+def _unknown_message(key: str) -> str:
+    valid = [o.key for o in OPTIONS]
+    hint = suggest(key, valid + sorted(HATCHLING_HOOK_KEYS))
+    return f"Unknown option `{key}` for build hook `{HOOK}`.{hint} Valid options: {', '.join(valid)}."
+
+
+def suggest(name: str, choices: Sequence[str]) -> str:
+    """`` Did you mean `x`?`` for a near miss, or an empty string."""
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" Did you mean `{close[0]}`?" if close else ""
+
+
+def options_table() -> str:
+    """The Markdown reference table of every option (the README embeds it; a test keeps it in sync)."""
+    rows = ["| option | type | default | meaning |", "| --- | --- | --- | --- |"]
+    for o in OPTIONS:
+        default = "(required)" if o.default is None else f"`{_toml(o.default)}`"
+        rows.append(f"| `{o.key}` | {o.kind} | {default} | {o.help} |")
+    return "\n".join(rows)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    raise AssertionError(value)  # pragma: no cover

@@ -1,0 +1,567 @@
+"""The typed inventory model, and the validation that turns the crate's JSON into it.
+
+The inventory binary's JSON (``docs/inventory-schema.md``) is untrusted input: every field is
+checked here, once, and an error names the field by its path (``functions[2].params[0].type``)
+and says what was expected. Backends only ever see the frozen model below.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from hatch_interop.errors import InventoryError
+
+FORMAT = "hatch-interop-inventory"
+FORMAT_VERSION = 1
+
+#: Rust primitive name -> (size in bytes, signed, is_float). ``usize``/``isize`` are pointer-sized;
+#: their size here is only used for range checks of constants, so the widest (64-bit) is assumed.
+PRIMITIVES: Dict[str, Tuple[int, bool, bool]] = {
+    "u8": (1, False, False),
+    "u16": (2, False, False),
+    "u32": (4, False, False),
+    "u64": (8, False, False),
+    "usize": (8, False, False),
+    "i8": (1, True, False),
+    "i16": (2, True, False),
+    "i32": (4, True, False),
+    "i64": (8, True, False),
+    "isize": (8, True, False),
+    "f32": (4, True, True),
+    "f64": (8, True, True),
+    "bool": (1, False, False),
+}
+INTEGER_PRIMITIVES = tuple(name for name, (_, _, is_float) in PRIMITIVES.items() if not is_float and name != "bool")
+
+_IDENTIFIER = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
+RESERVED_PREFIX = "_ffi_"
+
+
+# --------------------------------------------------------------------------------------------
+# Type references
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Void:
+    """``()``: the return type of a function that returns nothing."""
+
+    kind = "void"
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """A fixed-width integer, float or ``bool``."""
+
+    name: str
+
+    kind = "primitive"
+
+    @property
+    def is_float(self) -> bool:
+        return PRIMITIVES[self.name][2]
+
+    @property
+    def is_bool(self) -> bool:
+        return self.name == "bool"
+
+    @property
+    def is_integer(self) -> bool:
+        return not self.is_float and not self.is_bool
+
+    @property
+    def is_signed(self) -> bool:
+        return PRIMITIVES[self.name][1]
+
+    @property
+    def bits(self) -> int:
+        return PRIMITIVES[self.name][0] * 8
+
+    def integer_range(self) -> Tuple[int, int]:
+        """The inclusive range of an integer type (pointer-sized types as 64-bit)."""
+        bits = self.bits
+        if self.is_signed:
+            return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        return 0, (1 << bits) - 1
+
+
+@dataclass(frozen=True)
+class Named:
+    """A reference to a struct, enum or opaque type defined in ``Inventory.types``."""
+
+    name: str
+
+    kind = "named"
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """``&T``, ``&mut T``, ``Box<T>``, ``*const T`` or ``*mut T`` to a named type."""
+
+    target: Named
+    mutable: bool
+    nullable: bool
+    owned: bool
+
+    kind = "pointer"
+
+
+TypeRef = Union[Void, Primitive, Named, Pointer]
+
+
+# --------------------------------------------------------------------------------------------
+# Definitions
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    doc: str
+    type: TypeRef
+    offset: int
+
+
+@dataclass(frozen=True)
+class StructDef:
+    """A ``#[repr(C)]`` struct, passed by value or behind a pointer."""
+
+    name: str
+    doc: str
+    size: int
+    align: int
+    fields: Tuple[Field, ...]
+
+    kind = "struct"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    doc: str
+    value: int
+
+
+@dataclass(frozen=True)
+class EnumDef:
+    """A field-less enum with an integer representation."""
+
+    name: str
+    doc: str
+    repr: Primitive
+    size: int
+    align: int
+    variants: Tuple[Variant, ...]
+
+    kind = "enum"
+
+
+@dataclass(frozen=True)
+class OpaqueDef:
+    """A Rust type only ever handled through pointers."""
+
+    name: str
+    doc: str
+
+    kind = "opaque"
+
+
+TypeDef = Union[StructDef, EnumDef, OpaqueDef]
+ConstValue = Union[bool, int, float]
+
+
+@dataclass(frozen=True)
+class Constant:
+    name: str
+    doc: str
+    type: Primitive
+    value: ConstValue
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: TypeRef
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    symbol: str
+    doc: str
+    params: Tuple[Param, ...]
+    returns: TypeRef
+
+
+@dataclass(frozen=True)
+class Library:
+    crate: str
+    version: str
+    doc: str
+    api_guard: str
+    api_hash: str
+
+
+@dataclass(frozen=True)
+class Generator:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Everything a crate exports, validated and cross-checked."""
+
+    generator: Generator
+    library: Library
+    constants: Tuple[Constant, ...]
+    types: Tuple[TypeDef, ...]
+    functions: Tuple[Function, ...]
+
+    def type(self, name: str) -> TypeDef:
+        """The definition a :class:`Named` reference points at."""
+        for definition in self.types:
+            if definition.name == name:
+                return definition
+        raise KeyError(name)
+
+    def structs(self) -> Iterator[StructDef]:
+        return (t for t in self.types if isinstance(t, StructDef))
+
+    def enums(self) -> Iterator[EnumDef]:
+        return (t for t in self.types if isinstance(t, EnumDef))
+
+    def opaques(self) -> Iterator[OpaqueDef]:
+        return (t for t in self.types if isinstance(t, OpaqueDef))
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Walks untrusted JSON and raises :class:`InventoryError` naming the path of a bad field."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, path: str, message: str) -> InventoryError:
+        return InventoryError(f"Invalid inventory from {self.source}: `{path}` {message}")
+
+    def object(self, value: Any, path: str, keys: Sequence[str]) -> Mapping[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"must be an object, got {_describe(value)}")
+        missing = [k for k in keys if k not in value]
+        if missing:
+            raise self.fail(path, f"is missing the key(s) {', '.join(repr(k) for k in missing)}")
+        unknown = sorted(set(value) - set(keys))
+        if unknown:
+            message = (
+                f"has unknown key(s) {', '.join(repr(k) for k in unknown)} (expected only "
+                f"{', '.join(repr(k) for k in keys)}); the crate's hatch-interop Rust helper may be "
+                "newer than this hatch-interop: upgrade hatch-interop or pin the Rust crate to a "
+                "matching version"
+            )
+            raise self.fail(path, message)
+        return value
+
+    def array(self, value: Any, path: str) -> List[Any]:
+        if not isinstance(value, list):
+            raise self.fail(path, f"must be an array, got {_describe(value)}")
+        return value
+
+    def string(self, value: Any, path: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(path, f"must be a string, got {_describe(value)}")
+        return value
+
+    def boolean(self, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(path, f"must be true or false, got {_describe(value)}")
+        return value
+
+    def integer(self, value: Any, path: str, minimum: Optional[int] = None) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(path, f"must be an integer, got {_describe(value)}")
+        if minimum is not None and value < minimum:
+            raise self.fail(path, f"must be at least {minimum}, got {value}")
+        return value
+
+    def identifier(self, value: Any, path: str) -> str:
+        name = self.string(value, path)
+        if not _IDENTIFIER.match(name):
+            raise self.fail(path, f"must be an ASCII identifier ([A-Za-z_][A-Za-z0-9_]*), got {name!r}")
+        if name.startswith(RESERVED_PREFIX):
+            raise self.fail(path, f"uses the reserved prefix {RESERVED_PREFIX!r}: {name!r}")
+        return name
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value[:60]!r}"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__  # pragma: no cover - json.loads produces nothing else
+
+
+def _type_ref(r: _Reader, value: Any, path: str) -> TypeRef:
+    if not isinstance(value, dict):
+        raise r.fail(path, f"must be a type object, got {_describe(value)}")
+    kind = value.get("kind")
+    if kind == "void":
+        r.object(value, path, ["kind"])
+        return Void()
+    if kind == "primitive":
+        obj = r.object(value, path, ["kind", "name"])
+        name = r.string(obj["name"], f"{path}.name")
+        if name not in PRIMITIVES:
+            raise r.fail(f"{path}.name", f"must be one of {', '.join(PRIMITIVES)}, got {name!r}")
+        return Primitive(name)
+    if kind == "named":
+        obj = r.object(value, path, ["kind", "name"])
+        return Named(r.identifier(obj["name"], f"{path}.name"))
+    if kind == "pointer":
+        obj = r.object(value, path, ["kind", "target", "mutable", "nullable", "owned"])
+        target = _type_ref(r, obj["target"], f"{path}.target")
+        if not isinstance(target, Named):
+            raise r.fail(f"{path}.target", "must be a `named` type (pointers to primitives are not supported)")
+        return Pointer(
+            target=target,
+            mutable=r.boolean(obj["mutable"], f"{path}.mutable"),
+            nullable=r.boolean(obj["nullable"], f"{path}.nullable"),
+            owned=r.boolean(obj["owned"], f"{path}.owned"),
+        )
+    raise r.fail(f"{path}.kind", f"must be one of 'void', 'primitive', 'named', 'pointer', got {kind!r}")
+
+
+def _unique(r: _Reader, names: Sequence[Tuple[str, str]], what: str) -> None:
+    seen: Dict[str, str] = {}
+    for path, name in names:
+        if name in seen:
+            raise r.fail(path, f"repeats the {what} {name!r} (first at `{seen[name]}`)")
+        seen[name] = path
+
+
+def _constant(r: _Reader, value: Any, path: str) -> Constant:
+    obj = r.object(value, path, ["name", "doc", "type", "value"])
+    ty = _type_ref(r, obj["type"], f"{path}.type")
+    if not isinstance(ty, Primitive):
+        raise r.fail(f"{path}.type", "must be a primitive type")
+    raw = obj["value"]
+    vpath = f"{path}.value"
+    parsed: ConstValue
+    if ty.is_bool:
+        parsed = r.boolean(raw, vpath)
+    elif ty.is_float:
+        if isinstance(raw, str) and raw in ("inf", "-inf", "nan"):
+            parsed = float(raw)
+        elif isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw):
+            parsed = float(raw)
+        else:
+            raise r.fail(vpath, f"must be a finite number or 'inf', '-inf', 'nan', got {_describe(raw)}")
+    else:
+        parsed = r.integer(raw, vpath)
+        low, high = ty.integer_range()
+        if not low <= parsed <= high:
+            raise r.fail(vpath, f"{parsed} is out of range for {ty.name} ({low}..={high})")
+    return Constant(
+        name=r.identifier(obj["name"], f"{path}.name"),
+        doc=r.string(obj["doc"], f"{path}.doc"),
+        type=ty,
+        value=parsed,
+    )
+
+
+def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
+    kind = value.get("kind") if isinstance(value, dict) else None
+    if kind == "struct":
+        obj = r.object(value, path, ["kind", "name", "doc", "size", "align", "fields"])
+        fields = []
+        for i, raw in enumerate(r.array(obj["fields"], f"{path}.fields")):
+            fpath = f"{path}.fields[{i}]"
+            f = r.object(raw, fpath, ["name", "doc", "type", "offset"])
+            fty = _type_ref(r, f["type"], f"{fpath}.type")
+            if isinstance(fty, Void):
+                raise r.fail(f"{fpath}.type", "cannot be void")
+            fields.append(
+                Field(
+                    name=r.identifier(f["name"], f"{fpath}.name"),
+                    doc=r.string(f["doc"], f"{fpath}.doc"),
+                    type=fty,
+                    offset=r.integer(f["offset"], f"{fpath}.offset", minimum=0),
+                )
+            )
+        if not fields:
+            raise r.fail(f"{path}.fields", "must not be empty (a C struct needs at least one field)")
+        _unique(r, [(f"{path}.fields[{i}].name", f.name) for i, f in enumerate(fields)], "field name")
+        return StructDef(
+            name=r.identifier(obj["name"], f"{path}.name"),
+            doc=r.string(obj["doc"], f"{path}.doc"),
+            size=r.integer(obj["size"], f"{path}.size", minimum=1),
+            align=r.integer(obj["align"], f"{path}.align", minimum=1),
+            fields=tuple(fields),
+        )
+    if kind == "enum":
+        obj = r.object(value, path, ["kind", "name", "doc", "repr", "size", "align", "variants"])
+        repr_name = r.string(obj["repr"], f"{path}.repr")
+        if repr_name not in INTEGER_PRIMITIVES:
+            raise r.fail(f"{path}.repr", f"must be one of {', '.join(INTEGER_PRIMITIVES)}, got {repr_name!r}")
+        repr_type = Primitive(repr_name)
+        low, high = repr_type.integer_range()
+        variants = []
+        for i, raw in enumerate(r.array(obj["variants"], f"{path}.variants")):
+            vpath = f"{path}.variants[{i}]"
+            v = r.object(raw, vpath, ["name", "doc", "value"])
+            number = r.integer(v["value"], f"{vpath}.value")
+            if not low <= number <= high:
+                raise r.fail(f"{vpath}.value", f"{number} is out of range for the enum's repr {repr_name}")
+            variants.append(
+                Variant(
+                    name=r.identifier(v["name"], f"{vpath}.name"),
+                    doc=r.string(v["doc"], f"{vpath}.doc"),
+                    value=number,
+                )
+            )
+        if not variants:
+            raise r.fail(f"{path}.variants", "must not be empty")
+        _unique(r, [(f"{path}.variants[{i}].name", v.name) for i, v in enumerate(variants)], "variant name")
+        _unique(r, [(f"{path}.variants[{i}].value", str(v.value)) for i, v in enumerate(variants)], "variant value")
+        return EnumDef(
+            name=r.identifier(obj["name"], f"{path}.name"),
+            doc=r.string(obj["doc"], f"{path}.doc"),
+            repr=repr_type,
+            size=r.integer(obj["size"], f"{path}.size", minimum=1),
+            align=r.integer(obj["align"], f"{path}.align", minimum=1),
+            variants=tuple(variants),
+        )
+    if kind == "opaque":
+        obj = r.object(value, path, ["kind", "name", "doc"])
+        return OpaqueDef(name=r.identifier(obj["name"], f"{path}.name"), doc=r.string(obj["doc"], f"{path}.doc"))
+    if not isinstance(value, dict):
+        raise r.fail(path, f"must be an object, got {_describe(value)}")
+    raise r.fail(f"{path}.kind", f"must be one of 'struct', 'enum', 'opaque', got {kind!r}")
+
+
+def _function(r: _Reader, value: Any, path: str) -> Function:
+    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns"])
+    params = []
+    for i, raw in enumerate(r.array(obj["params"], f"{path}.params")):
+        ppath = f"{path}.params[{i}]"
+        p = r.object(raw, ppath, ["name", "type"])
+        pty = _type_ref(r, p["type"], f"{ppath}.type")
+        if isinstance(pty, Void):
+            raise r.fail(f"{ppath}.type", "cannot be void (only a return type may be)")
+        params.append(Param(name=r.identifier(p["name"], f"{ppath}.name"), type=pty))
+    _unique(r, [(f"{path}.params[{i}].name", p.name) for i, p in enumerate(params)], "parameter name")
+    return Function(
+        name=r.identifier(obj["name"], f"{path}.name"),
+        symbol=r.identifier(obj["symbol"], f"{path}.symbol"),
+        doc=r.string(obj["doc"], f"{path}.doc"),
+        params=tuple(params),
+        returns=_type_ref(r, obj["returns"], f"{path}.returns"),
+    )
+
+
+def _check_references(r: _Reader, inventory: Inventory) -> None:
+    """Every named reference resolves, and each definition only names types defined before it."""
+    defined: Dict[str, TypeDef] = {}
+
+    def check(ty: TypeRef, path: str) -> None:
+        named = ty.target if isinstance(ty, Pointer) else ty
+        if not isinstance(named, Named):
+            return
+        target = defined.get(named.name) or next((t for t in inventory.types if t.name == named.name), None)
+        if target is None:
+            raise r.fail(path, f"names the type {named.name!r}, which is not defined in `types`")
+        if isinstance(ty, Pointer) and isinstance(target, EnumDef):
+            raise r.fail(path, f"points at the enum {named.name!r}; pointers to enums are not supported")
+        if not isinstance(ty, Pointer) and isinstance(target, OpaqueDef):
+            raise r.fail(path, f"uses the opaque type {named.name!r} by value; opaque types only go behind pointers")
+
+    for i, definition in enumerate(inventory.types):
+        if isinstance(definition, StructDef):
+            for j, f in enumerate(definition.fields):
+                fpath = f"types[{i}].fields[{j}].type"
+                named = f.type.target if isinstance(f.type, Pointer) else f.type
+                if isinstance(named, Named) and not isinstance(f.type, Pointer) and named.name not in defined:
+                    if named.name == definition.name:
+                        raise r.fail(fpath, f"makes {definition.name!r} contain itself by value")
+                    if any(t.name == named.name for t in inventory.types):
+                        raise r.fail(fpath, f"names {named.name!r}, which must come earlier in `types`")
+                check(f.type, fpath)
+        defined[definition.name] = definition
+    for i, function in enumerate(inventory.functions):
+        for j, p in enumerate(function.params):
+            check(p.type, f"functions[{i}].params[{j}].type")
+        check(function.returns, f"functions[{i}].returns")
+
+
+def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventory:
+    """Validate decoded JSON into an :class:`Inventory`, or raise :class:`InventoryError`."""
+    r = _Reader(source)
+    if not isinstance(data, dict):
+        raise r.fail("$", f"must be a JSON object, got {_describe(data)}")
+    if data.get("format") != FORMAT:
+        raise r.fail("format", f"must be {FORMAT!r}, got {_describe(data.get('format'))}: this is not an inventory")
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        message = (
+            f"is {_describe(version)}, but this hatch-interop reads version {FORMAT_VERSION}: use the "
+            "hatch-interop Rust crate and Python package from the same release"
+        )
+        raise r.fail("format_version", message)
+    top = r.object(
+        data, "$", ["format", "format_version", "generator", "library", "constants", "types", "functions"]
+    )
+    gen = r.object(top["generator"], "generator", ["name", "version"])
+    lib = r.object(top["library"], "library", ["crate", "version", "doc", "api_guard", "api_hash"])
+    api_hash = r.string(lib["api_hash"], "library.api_hash")
+    if not re.match(r"\A[0-9a-f]{16}\Z", api_hash):
+        raise r.fail("library.api_hash", f"must be 16 lowercase hex digits, got {api_hash!r}")
+    library = Library(
+        crate=r.identifier(lib["crate"], "library.crate"),
+        version=r.string(lib["version"], "library.version"),
+        doc=r.string(lib["doc"], "library.doc"),
+        api_guard=r.identifier(lib["api_guard"], "library.api_guard"),
+        api_hash=api_hash,
+    )
+    constants = tuple(_constant(r, c, f"constants[{i}]") for i, c in enumerate(r.array(top["constants"], "constants")))
+    types = tuple(_typedef(r, t, f"types[{i}]") for i, t in enumerate(r.array(top["types"], "types")))
+    functions = tuple(_function(r, f, f"functions[{i}]") for i, f in enumerate(r.array(top["functions"], "functions")))
+    _unique(r, [(f"constants[{i}].name", c.name) for i, c in enumerate(constants)], "constant name")
+    _unique(r, [(f"types[{i}].name", t.name) for i, t in enumerate(types)], "type name")
+    _unique(r, [(f"functions[{i}].name", f.name) for i, f in enumerate(functions)], "function name")
+    _unique(r, [(f"functions[{i}].symbol", f.symbol) for i, f in enumerate(functions)], "symbol name")
+    inventory = Inventory(
+        generator=Generator(
+            name=r.string(gen["name"], "generator.name"), version=r.string(gen["version"], "generator.version")
+        ),
+        library=library,
+        constants=constants,
+        types=types,
+        functions=functions,
+    )
+    _check_references(r, inventory)
+    return inventory
+
+
+def load_inventory(text: Union[str, bytes], source: str = "the inventory binary") -> Inventory:
+    """Decode and validate an inventory document."""
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InventoryError(f"Invalid inventory from {source}: it is not valid JSON ({e})") from None
+    return parse_inventory(data, source)
