@@ -1,0 +1,806 @@
+//! Attribute macros of [`hatch-interop`](https://crates.io/crates/hatch-interop).
+//!
+//! Use them through `hatch_interop` (`use hatch_interop::prelude::*;`): the code they
+//! generate refers to `::hatch_interop`, so the crate must be a dependency under that name.
+//!
+//! The macros check only what they can see in the tokens (shape of the item, repr,
+//! identifiers). Everything about types is left to the trait system, so that type aliases
+//! and paths resolve exactly as the compiler resolves them.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{
+    Attribute, Error, Fields, FnArg, GenericParam, Ident, Item, ItemConst, ItemEnum, ItemFn,
+    ItemStruct, Lifetime, Meta, Pat, ReturnType, Type, WherePredicate,
+};
+
+/// Prefix the inventory format reserves for itself.
+const RESERVED_PREFIX: &str = "__hatch_interop";
+
+/// Exports a function through the C ABI and makes it registrable in the inventory.
+///
+/// The function becomes `#[unsafe(no_mangle)] extern "C"` under its own name (its
+/// visibility and `unsafe` are kept), and a hidden marker type of the same name is emitted
+/// in the type namespace so that the inventory can register it:
+/// `Inventory::new().function::<my_function>()`.
+///
+/// Every parameter type must implement `FfiType` and the return type `FfiReturn`; otherwise
+/// compilation fails with an error naming the type. Generic type parameters, `async`,
+/// `self` parameters, pattern parameters, variadics and ABIs other than `"C"` are rejected.
+#[proc_macro_attribute]
+pub fn ffi_function(attr: TokenStream, item: TokenStream) -> TokenStream {
+    run(attr, item, function::expand)
+}
+
+/// Describes a struct or enum to the inventory and makes it an FFI type.
+///
+/// - A struct needs named fields, each of an FFI type; it gets `#[repr(C)]` unless it
+///   already has it (any other repr is rejected).
+/// - An enum needs field-less variants; it keeps `#[repr(u8 | u16 | u32 | u64 | i8 | i16 |
+///   i32 | i64)]` or `#[repr(C)]` (recorded as `i32`) and gets `#[repr(u32)]` when it has
+///   no repr.
+/// - `#[ffi_type(opaque)]` accepts any struct or enum without changing it; such a type only
+///   crosses the boundary behind a pointer (`&T`, `&mut T`, `Box<T>`, `*const T`,
+///   `*mut T`).
+#[proc_macro_attribute]
+pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
+    run(attr, item, types::expand)
+}
+
+/// Makes a `const` item of a primitive type registrable in the inventory:
+/// `Inventory::new().constant::<MY_CONSTANT>()`.
+#[proc_macro_attribute]
+pub fn ffi_constant(attr: TokenStream, item: TokenStream) -> TokenStream {
+    run(attr, item, constant::expand)
+}
+
+/// Marks the crate's `fn() -> Inventory`.
+///
+/// The function is kept; it additionally stamps the crate's name and version into the
+/// inventory. The macro also exports `#[unsafe(no_mangle)] extern "C" fn
+/// <crate>_api_guard() -> u64`, which returns the inventory's `api_hash` so that bindings
+/// can check, when they load the library, that it is the one they were generated for.
+#[proc_macro_attribute]
+pub fn ffi_inventory(attr: TokenStream, item: TokenStream) -> TokenStream {
+    run(attr, item, inventory::expand)
+}
+
+fn run(
+    attr: TokenStream,
+    item: TokenStream,
+    expand: fn(TokenStream2, TokenStream2) -> syn::Result<TokenStream2>,
+) -> TokenStream {
+    let item = TokenStream2::from(item);
+    match expand(attr.into(), item.clone()) {
+        Ok(tokens) => tokens.into(),
+        // Keep the item so that the error is not buried under "cannot find ..." errors.
+        Err(err) => {
+            let err = err.to_compile_error();
+            quote!(#err #item).into()
+        }
+    }
+}
+
+/// Collects several errors so that one compilation reports all of them.
+#[derive(Default)]
+struct Errors(Option<Error>);
+
+impl Errors {
+    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.add(Error::new(span, message));
+    }
+
+    fn add(&mut self, err: Error) {
+        match &mut self.0 {
+            Some(errors) => errors.combine(err),
+            None => self.0 = Some(err),
+        }
+    }
+
+    /// Records the error of `result`, if any, and returns its value.
+    fn check<T>(&mut self, result: syn::Result<T>) -> Option<T> {
+        result.map_err(|err| self.add(err)).ok()
+    }
+
+    fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+fn no_arguments(attr: TokenStream2, name: &str) -> syn::Result<()> {
+    if attr.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new_spanned(
+            attr,
+            format!("#[{name}] takes no arguments"),
+        ))
+    }
+}
+
+/// The name an identifier has in the inventory (`r#type` is `type`), if the format allows it.
+fn inventory_name(ident: &Ident, what: &str) -> syn::Result<String> {
+    let name = ident.unraw().to_string();
+    if name == "_" {
+        return Err(Error::new(ident.span(), format!("{what} needs a name")));
+    }
+    if !name.is_ascii() {
+        return Err(Error::new(
+            ident.span(),
+            format!(
+                "{what} `{name}` is not an ASCII identifier: names in the FFI inventory must \
+                 match [A-Za-z_][A-Za-z0-9_]* so that C and Python can spell them"
+            ),
+        ));
+    }
+    if name.starts_with(RESERVED_PREFIX) {
+        return Err(Error::new(
+            ident.span(),
+            format!("{what} `{name}`: names beginning with `{RESERVED_PREFIX}` are reserved"),
+        ));
+    }
+    Ok(name)
+}
+
+/// `::hatch_interop::__private::Doc(&[...])` from the item's `#[doc = ...]` attributes.
+///
+/// The raw values are passed on and cleaned up at run time, so that macro-valued docs
+/// (`#[doc = include_str!("..")]`) work as well as literals.
+fn doc(attrs: &[Attribute]) -> TokenStream2 {
+    let parts = attrs.iter().filter_map(|attr| match &attr.meta {
+        Meta::NameValue(nv) if nv.path.is_ident("doc") => Some(&nv.value),
+        _ => None,
+    });
+    quote!(::hatch_interop::__private::Doc(&[#(#parts),*]))
+}
+
+/// Rejects types that cannot be named outside the signature they appear in.
+fn check_type(ty: &Type, errors: &mut Errors) {
+    struct Check<'a>(&'a mut Errors);
+    impl<'ast> Visit<'ast> for Check<'_> {
+        fn visit_type(&mut self, ty: &'ast Type) {
+            match ty {
+                Type::ImplTrait(t) => self.0.push(
+                    t.span(),
+                    "`impl Trait` is not supported in an FFI signature: name a concrete type",
+                ),
+                Type::Never(t) => self.0.push(
+                    t.span(),
+                    "`!` is not supported in an FFI signature: a function that never returns \
+                     can return `()`",
+                ),
+                _ => syn::visit::visit_type(self, ty),
+            }
+        }
+    }
+    Check(errors).visit_type(ty);
+}
+
+/// The type with every named lifetime replaced by `'static`, so that it can be named in the
+/// generated impls, where the function's lifetime parameters are not in scope. FFI types are
+/// `'static` (no generics), so this names the same type description.
+fn static_lifetimes(ty: &Type) -> Type {
+    struct Replace;
+    impl VisitMut for Replace {
+        fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+            if lifetime.ident != "static" && lifetime.ident != "_" {
+                lifetime.ident = Ident::new("static", lifetime.ident.span());
+            }
+        }
+    }
+    let mut ty = ty.clone();
+    Replace.visit_type_mut(&mut ty);
+    ty
+}
+
+/// `<ty as ::hatch_interop::FfiType>::__type_ref(types)`, spanned at the user's type so that
+/// "`String` cannot cross the FFI boundary" points at it.
+fn type_ref(ty: &Type) -> TokenStream2 {
+    let ty = static_lifetimes(ty);
+    quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiType>::__type_ref(types))
+}
+
+mod function {
+    use super::*;
+
+    pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+        no_arguments(attr, "ffi_function")?;
+        let mut func: ItemFn = syn::parse2(item)?;
+        let mut errors = Errors::default();
+        let sig = &func.sig;
+
+        if let Some(token) = &sig.asyncness {
+            errors.push(token.span(), "#[ffi_function] cannot be `async`");
+        }
+        if let Some(variadic) = &sig.variadic {
+            errors.push(
+                variadic.span(),
+                "variadic functions are not supported by #[ffi_function]",
+            );
+        }
+        if let Some(abi) = &sig.abi {
+            if let Some(name) = abi.name.as_ref().filter(|name| name.value() != "C") {
+                errors.push(
+                    name.span(),
+                    format!(
+                        "#[ffi_function] exports through the \"C\" ABI; remove `extern \"{}\"`",
+                        name.value()
+                    ),
+                );
+            }
+        }
+        for param in &sig.generics.params {
+            if !matches!(param, GenericParam::Lifetime(_)) {
+                errors.push(
+                    param.span(),
+                    "generic functions cannot be exported: #[ffi_function] allows lifetime \
+                     parameters only",
+                );
+            }
+        }
+        if let Some(clause) = &sig.generics.where_clause {
+            for predicate in &clause.predicates {
+                if !matches!(predicate, WherePredicate::Lifetime(_)) {
+                    errors.push(
+                        predicate.span(),
+                        "#[ffi_function] allows lifetime bounds only in `where` clauses",
+                    );
+                }
+            }
+        }
+        for attr in &func.attrs {
+            if let Some(name) = export_attribute(attr) {
+                errors.push(
+                    attr.span(),
+                    format!(
+                        "remove #[{name}]: #[ffi_function] exports the function under its own \
+                         name"
+                    ),
+                );
+            }
+        }
+        let name = errors.check(inventory_name(&sig.ident, "the function"));
+
+        let mut params = Vec::new();
+        for input in &sig.inputs {
+            match input {
+                FnArg::Receiver(receiver) => errors.push(
+                    receiver.span(),
+                    "#[ffi_function] cannot take `self`: export a free function instead",
+                ),
+                FnArg::Typed(typed) => {
+                    check_type(&typed.ty, &mut errors);
+                    match &*typed.pat {
+                        Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                            if let Some(name) =
+                                errors.check(inventory_name(&pat.ident, "the parameter"))
+                            {
+                                params.push((name, &*typed.ty));
+                            }
+                        }
+                        pat => errors.push(
+                            pat.span(),
+                            "#[ffi_function] parameters must be plain names (`name: Type`); \
+                             destructure inside the function",
+                        ),
+                    }
+                }
+            }
+        }
+        if let ReturnType::Type(_, ty) = &sig.output {
+            check_type(ty, &mut errors);
+        }
+        errors.finish()?;
+        let name = name.expect("errors were reported above");
+
+        let params = params.iter().map(|(name, ty)| {
+            let ty = type_ref(ty);
+            quote!(::hatch_interop::__private::ParamDef { name: #name, ty: #ty })
+        });
+        let returns = match &sig.output {
+            ReturnType::Default => quote!(::hatch_interop::__private::TypeRef::Void),
+            ReturnType::Type(_, ty) => {
+                let ty = static_lifetimes(ty);
+                quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiReturn>::__return_ref(types))
+            }
+        };
+        let doc = doc(&func.attrs);
+        let ident = &sig.ident;
+        let vis = &func.vis;
+        let marker = quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code)]
+            #vis struct #ident {}
+
+            unsafe impl ::hatch_interop::FunctionInfo for #ident {
+                #[allow(unused_variables)]
+                fn __function(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::FunctionDef {
+                    ::hatch_interop::__private::FunctionDef {
+                        name: #name,
+                        symbol: #name,
+                        doc: #doc,
+                        params: ::std::vec![#(#params),*],
+                        returns: #returns,
+                    }
+                }
+            }
+        };
+
+        func.sig.abi = Some(syn::parse_quote!(extern "C"));
+        func.attrs
+            .insert(0, syn::parse_quote!(#[unsafe(no_mangle)]));
+        Ok(quote!(#func #marker))
+    }
+
+    /// `Some(name)` if `attr` sets the symbol name itself (`no_mangle`, `export_name`, also
+    /// inside `unsafe(...)`).
+    fn export_attribute(attr: &Attribute) -> Option<String> {
+        let path = match &attr.meta {
+            Meta::List(list) if list.path.is_ident("unsafe") => {
+                let inner: Meta = syn::parse2(list.tokens.clone()).ok()?;
+                inner.path().clone()
+            }
+            meta => meta.path().clone(),
+        };
+        ["no_mangle", "export_name"]
+            .into_iter()
+            .find(|name| path.is_ident(name))
+            .map(str::to_owned)
+    }
+}
+
+mod types {
+    use super::*;
+
+    /// Integer reprs an enum may have, as they are written in the inventory.
+    const ENUM_REPRS: [&str; 8] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
+
+    pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+        let opaque = match syn::parse2::<Option<Ident>>(attr.clone()) {
+            Ok(None) => false,
+            Ok(Some(ident)) if ident == "opaque" => true,
+            _ => {
+                return Err(Error::new_spanned(
+                    attr,
+                    "expected #[ffi_type] or #[ffi_type(opaque)]",
+                ))
+            }
+        };
+        match syn::parse2::<Item>(item)? {
+            Item::Struct(item) if opaque => {
+                check_not_generic(&item.generics)?;
+                opaque_type(&item.ident, &item.attrs, item.to_token_stream())
+            }
+            Item::Enum(item) if opaque => {
+                check_not_generic(&item.generics)?;
+                opaque_type(&item.ident, &item.attrs, item.to_token_stream())
+            }
+            Item::Struct(item) => struct_type(item),
+            Item::Enum(item) => enum_type(item),
+            Item::Union(item) => Err(Error::new(
+                item.union_token.span,
+                "unions are not supported by #[ffi_type]",
+            )),
+            item => Err(Error::new_spanned(
+                item,
+                "#[ffi_type] goes on a struct or an enum",
+            )),
+        }
+    }
+
+    fn check_not_generic(generics: &syn::Generics) -> syn::Result<()> {
+        if generics.params.is_empty() && generics.where_clause.is_none() {
+            Ok(())
+        } else {
+            Err(Error::new_spanned(
+                generics,
+                "generic types cannot be #[ffi_type]s: C has one layout per type name",
+            ))
+        }
+    }
+
+    /// Every `repr(...)` hint of the item, by name, with its span.
+    fn repr_hints(attrs: &[Attribute]) -> syn::Result<Vec<(String, Span)>> {
+        let mut hints = Vec::new();
+        for attr in attrs.iter().filter(|attr| attr.path().is_ident("repr")) {
+            attr.parse_nested_meta(|meta| {
+                let name = meta.path.to_token_stream().to_string();
+                // `align(8)`, `packed(2)`: the argument only matters for the error message.
+                if meta.input.peek(syn::token::Paren) {
+                    let content;
+                    syn::parenthesized!(content in meta.input);
+                    content.parse::<TokenStream2>()?;
+                }
+                hints.push((name, meta.path.span()));
+                Ok(())
+            })?;
+        }
+        Ok(hints)
+    }
+
+    fn struct_type(mut item: ItemStruct) -> syn::Result<TokenStream2> {
+        let mut errors = Errors::default();
+        errors.check(check_not_generic(&item.generics));
+        let name = errors.check(inventory_name(&item.ident, "the struct"));
+
+        let hints = errors.check(repr_hints(&item.attrs)).unwrap_or_default();
+        for (hint, span) in &hints {
+            if hint != "C" {
+                errors.push(
+                    *span,
+                    format!(
+                        "#[ffi_type] structs have the C layout: `repr({hint})` is not \
+                         supported (write #[repr(C)] or leave the repr out)"
+                    ),
+                );
+            }
+        }
+
+        let mut fields = Vec::new();
+        match &item.fields {
+            Fields::Named(named) if named.named.is_empty() => errors.push(
+                named.brace_token.span.join(),
+                "an #[ffi_type] struct needs at least one field (C has no empty structs)",
+            ),
+            Fields::Named(named) => {
+                for field in &named.named {
+                    let ident = field.ident.as_ref().expect("named field");
+                    if let Some(name) = errors.check(inventory_name(ident, "the field")) {
+                        let ty = type_ref(&field.ty);
+                        let doc = doc(&field.attrs);
+                        let struct_ident = &item.ident;
+                        fields.push(quote! {
+                            ::hatch_interop::__private::FieldDef {
+                                name: #name,
+                                doc: #doc,
+                                ty: #ty,
+                                offset: ::core::mem::offset_of!(#struct_ident, #ident),
+                            }
+                        });
+                    }
+                }
+            }
+            Fields::Unnamed(unnamed) => errors.push(
+                unnamed.span(),
+                "tuple structs are not supported by #[ffi_type]: name the fields",
+            ),
+            Fields::Unit => errors.push(
+                item.ident.span(),
+                "unit structs are not supported by #[ffi_type]: C has no empty structs (use \
+                 #[ffi_type(opaque)] for a handle type)",
+            ),
+        }
+        errors.finish()?;
+        let name = name.expect("errors were reported above");
+
+        if hints.is_empty() {
+            item.attrs.push(syn::parse_quote!(#[repr(C)]));
+        }
+        let ident = &item.ident;
+        let doc = doc(&item.attrs);
+        Ok(quote! {
+            #item
+
+            unsafe impl ::hatch_interop::TypeInfo for #ident {
+                fn __register(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> &'static str {
+                    types.register::<Self>(#name, |types| {
+                        ::hatch_interop::__private::TypeDef::Struct {
+                            name: #name,
+                            doc: #doc,
+                            size: ::core::mem::size_of::<Self>(),
+                            align: ::core::mem::align_of::<Self>(),
+                            fields: ::std::vec![#(#fields),*],
+                        }
+                    })
+                }
+            }
+
+            unsafe impl ::hatch_interop::FfiType for #ident {
+                fn __type_ref(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::TypeRef {
+                    ::hatch_interop::__private::TypeRef::Named(
+                        <Self as ::hatch_interop::TypeInfo>::__register(types),
+                    )
+                }
+            }
+
+            unsafe impl ::hatch_interop::FfiPointee for #ident {}
+        })
+    }
+
+    fn enum_type(mut item: ItemEnum) -> syn::Result<TokenStream2> {
+        let mut errors = Errors::default();
+        errors.check(check_not_generic(&item.generics));
+        let name = errors.check(inventory_name(&item.ident, "the enum"));
+
+        let hints = errors.check(repr_hints(&item.attrs)).unwrap_or_default();
+        let mut int_repr = None;
+        let mut c_repr = false;
+        for (hint, span) in &hints {
+            if hint == "C" {
+                c_repr = true;
+            } else if ENUM_REPRS.contains(&hint.as_str()) {
+                int_repr = Some(hint.clone());
+            } else {
+                errors.push(
+                    *span,
+                    format!(
+                        "#[ffi_type] enums need a fixed-width integer repr: `repr({hint})` is \
+                         not supported (use u8, u16, u32, u64, i8, i16, i32, i64 or C)"
+                    ),
+                );
+            }
+        }
+        // `repr(C)` alone is C's `int`; `repr(C, u8)` is `u8`.
+        let repr = int_repr.unwrap_or_else(|| if c_repr { "i32" } else { "u32" }.to_owned());
+
+        if item.variants.is_empty() {
+            errors.push(
+                item.ident.span(),
+                "an #[ffi_type] enum needs at least one variant",
+            );
+        }
+        let mut variants = Vec::new();
+        for variant in &item.variants {
+            if !matches!(variant.fields, Fields::Unit) {
+                errors.push(
+                    variant.fields.span(),
+                    format!(
+                        "variant `{}` carries data: #[ffi_type] does not support data-carrying \
+                         enum variants yet (use #[ffi_type(opaque)] to pass the enum behind a \
+                         pointer)",
+                        variant.ident
+                    ),
+                );
+                continue;
+            }
+            if let Some(name) = errors.check(inventory_name(&variant.ident, "the variant")) {
+                let ident = &variant.ident;
+                let doc = doc(&variant.attrs);
+                // An enum-to-integer cast reads the discriminant in the repr type and widens
+                // it, so every u64 and i64 value arrives exactly.
+                variants.push(quote! {
+                    ::hatch_interop::__private::VariantDef {
+                        name: #name,
+                        doc: #doc,
+                        value: Self::#ident as i128,
+                    }
+                });
+            }
+        }
+        errors.finish()?;
+        let name = name.expect("errors were reported above");
+
+        if hints.is_empty() {
+            item.attrs.push(syn::parse_quote!(#[repr(u32)]));
+        }
+        let ident = &item.ident;
+        let doc = doc(&item.attrs);
+        Ok(quote! {
+            #item
+
+            unsafe impl ::hatch_interop::TypeInfo for #ident {
+                fn __register(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> &'static str {
+                    types.register::<Self>(#name, |_| {
+                        ::hatch_interop::__private::TypeDef::Enum {
+                            name: #name,
+                            doc: #doc,
+                            repr: #repr,
+                            size: ::core::mem::size_of::<Self>(),
+                            align: ::core::mem::align_of::<Self>(),
+                            variants: ::std::vec![#(#variants),*],
+                        }
+                    })
+                }
+            }
+
+            unsafe impl ::hatch_interop::FfiType for #ident {
+                fn __type_ref(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::TypeRef {
+                    ::hatch_interop::__private::TypeRef::Named(
+                        <Self as ::hatch_interop::TypeInfo>::__register(types),
+                    )
+                }
+            }
+        })
+    }
+
+    fn opaque_type(
+        ident: &Ident,
+        attrs: &[Attribute],
+        item: TokenStream2,
+    ) -> syn::Result<TokenStream2> {
+        let name = inventory_name(ident, "the type")?;
+        let doc = doc(attrs);
+        Ok(quote! {
+            #item
+
+            unsafe impl ::hatch_interop::TypeInfo for #ident {
+                fn __register(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> &'static str {
+                    types.register::<Self>(#name, |_| {
+                        ::hatch_interop::__private::TypeDef::Opaque { name: #name, doc: #doc }
+                    })
+                }
+            }
+
+            unsafe impl ::hatch_interop::FfiPointee for #ident {}
+        })
+    }
+}
+
+mod constant {
+    use super::*;
+
+    pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+        no_arguments(attr, "ffi_constant")?;
+        let item: ItemConst = match syn::parse2::<Item>(item)? {
+            Item::Const(item) => item,
+            Item::Static(item) => {
+                return Err(Error::new(
+                    item.static_token.span,
+                    "#[ffi_constant] goes on a `const` item; statics are not supported",
+                ))
+            }
+            item => {
+                return Err(Error::new_spanned(
+                    item,
+                    "#[ffi_constant] goes on a `const` item",
+                ))
+            }
+        };
+        let name = inventory_name(&item.ident, "the constant")?;
+        if !item.generics.params.is_empty() {
+            return Err(Error::new_spanned(
+                &item.generics,
+                "generic constants are not supported by #[ffi_constant]",
+            ));
+        }
+        let ident = &item.ident;
+        let vis = &item.vis;
+        let doc = doc(&item.attrs);
+        let ty = static_lifetimes(&item.ty);
+        let type_name = quote_spanned! {ty.span()=>
+            <#ty as ::hatch_interop::FfiPrimitive>::NAME
+        };
+        let value = quote_spanned! {ty.span()=>
+            <#ty as ::hatch_interop::FfiPrimitive>::__const_value(#ident)
+        };
+        Ok(quote! {
+            #item
+
+            // Type namespace only (braced struct), beside the constant in the value namespace.
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code)]
+            #vis struct #ident {}
+
+            impl ::hatch_interop::ConstantInfo for #ident {
+                fn __constant() -> ::hatch_interop::__private::ConstantDef {
+                    ::hatch_interop::__private::ConstantDef {
+                        name: #name,
+                        doc: #doc,
+                        ty: #type_name,
+                        value: #value,
+                    }
+                }
+            }
+        })
+    }
+}
+
+mod inventory {
+    use super::*;
+
+    pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+        no_arguments(attr, "ffi_inventory")?;
+        let func: ItemFn = syn::parse2(item)?;
+        let sig = &func.sig;
+        let mut errors = Errors::default();
+        if !sig.inputs.is_empty() {
+            errors.push(
+                sig.inputs.span(),
+                "the #[ffi_inventory] function takes no parameters",
+            );
+        }
+        if !sig.generics.params.is_empty() {
+            errors.push(
+                sig.generics.span(),
+                "the #[ffi_inventory] function cannot be generic",
+            );
+        }
+        if let Some(token) = sig.asyncness {
+            errors.push(
+                token.span,
+                "the #[ffi_inventory] function cannot be `async`",
+            );
+        }
+        if let Some(token) = sig.unsafety {
+            errors.push(
+                token.span,
+                "the #[ffi_inventory] function cannot be `unsafe`",
+            );
+        }
+        if let Some(abi) = &sig.abi {
+            errors.push(
+                abi.span(),
+                "the #[ffi_inventory] function is a Rust function: remove `extern`",
+            );
+        }
+        if matches!(sig.output, ReturnType::Default) {
+            errors.push(
+                sig.ident.span(),
+                "the #[ffi_inventory] function returns the `Inventory`: `-> Inventory`",
+            );
+        }
+        // The symbol must be an identifier at expansion time, so it cannot come from `env!`.
+        let guard = match std::env::var("CARGO_CRATE_NAME") {
+            Ok(name) if syn::parse_str::<Ident>(&name).is_ok() => {
+                Some(format_ident!("{}_api_guard", name))
+            }
+            Ok(name) => {
+                errors.push(
+                    sig.ident.span(),
+                    format!("#[ffi_inventory]: the crate name `{name}` is not an identifier"),
+                );
+                None
+            }
+            Err(_) => {
+                errors.push(
+                    sig.ident.span(),
+                    "#[ffi_inventory] needs the CARGO_CRATE_NAME environment variable, which \
+                     cargo sets: build the crate with cargo",
+                );
+                None
+            }
+        };
+        errors.finish()?;
+        let guard = guard.expect("errors were reported above");
+        let guard_name = guard.to_string();
+
+        let ItemFn {
+            attrs,
+            vis,
+            sig,
+            block,
+        } = func;
+        let ident = &sig.ident;
+        let output = &sig.output;
+        Ok(quote! {
+            #(#attrs)*
+            #vis #sig {
+                fn __hatch_interop_inventory() #output #block
+                ::hatch_interop::Inventory::__with_library(
+                    __hatch_interop_inventory(),
+                    ::hatch_interop::__private::Library {
+                        crate_name: ::core::env!("CARGO_CRATE_NAME"),
+                        version: ::core::env!("CARGO_PKG_VERSION"),
+                        api_guard: #guard_name,
+                    },
+                )
+            }
+
+            /// The API hash of this library's FFI inventory (the inventory's `api_hash`),
+            /// which bindings compare with the hash they were generated for.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub extern "C" fn #guard() -> u64 {
+                static CACHE: ::std::sync::OnceLock<u64> = ::std::sync::OnceLock::new();
+                ::hatch_interop::__private::api_guard(&CACHE, #ident)
+            }
+        })
+    }
+}

@@ -1,0 +1,179 @@
+//! The inventory's data model, filled in by the code the attribute macros generate.
+//!
+//! Public (through the hidden `__private` module) only so that generated code can name it;
+//! not a public API, hence no docs on every field.
+#![allow(missing_docs)]
+
+use std::any::TypeId;
+use std::collections::HashSet;
+
+/// A doc comment as the raw values of its `#[doc = "..."]` attributes.
+///
+/// Kept raw (rather than cleaned up by the macro) so that `#[doc = include_str!(..)]` and
+/// other macro-valued docs work too.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Doc(pub &'static [&'static str]);
+
+impl Doc {
+    /// The doc text: one leading space removed from each line, lines joined with `\n`,
+    /// blank lines at either end dropped.
+    pub fn text(&self) -> String {
+        let lines: Vec<&str> = self
+            .0
+            .iter()
+            .flat_map(|part| part.split('\n'))
+            .map(|line| line.strip_suffix('\r').unwrap_or(line))
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect();
+        let is_blank = |line: &&str| line.trim().is_empty();
+        let start = lines
+            .iter()
+            .position(|l| !is_blank(l))
+            .unwrap_or(lines.len());
+        let end = lines
+            .iter()
+            .rposition(|l| !is_blank(l))
+            .map_or(start, |i| i + 1);
+        lines[start..end].join("\n")
+    }
+}
+
+/// A type reference: how a parameter, return value or field is typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeRef {
+    /// `()`, only as a return type.
+    Void,
+    /// One of the primitive names (`"u32"`, `"bool"`, ...).
+    Primitive(&'static str),
+    /// An `#[ffi_type]` struct or enum, by name.
+    Named(&'static str),
+    /// A pointer to an `#[ffi_type]` struct or opaque type.
+    Pointer {
+        target: &'static str,
+        mutable: bool,
+        nullable: bool,
+        owned: bool,
+    },
+}
+
+/// A struct field.
+#[derive(Clone, Debug)]
+pub struct FieldDef {
+    pub name: &'static str,
+    pub doc: Doc,
+    pub ty: TypeRef,
+    pub offset: usize,
+}
+
+/// An enum variant; `value` is wide enough for every `u64` and `i64` discriminant.
+#[derive(Clone, Debug)]
+pub struct VariantDef {
+    pub name: &'static str,
+    pub doc: Doc,
+    pub value: i128,
+}
+
+/// An entry of `types`.
+#[derive(Clone, Debug)]
+pub enum TypeDef {
+    Struct {
+        name: &'static str,
+        doc: Doc,
+        size: usize,
+        align: usize,
+        fields: Vec<FieldDef>,
+    },
+    Enum {
+        name: &'static str,
+        doc: Doc,
+        repr: &'static str,
+        size: usize,
+        align: usize,
+        variants: Vec<VariantDef>,
+    },
+    Opaque {
+        name: &'static str,
+        doc: Doc,
+    },
+}
+
+impl TypeDef {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            TypeDef::Struct { name, .. }
+            | TypeDef::Enum { name, .. }
+            | TypeDef::Opaque { name, .. } => name,
+        }
+    }
+}
+
+/// A function parameter.
+#[derive(Clone, Debug)]
+pub struct ParamDef {
+    pub name: &'static str,
+    pub ty: TypeRef,
+}
+
+/// An entry of `functions`.
+#[derive(Clone, Debug)]
+pub struct FunctionDef {
+    pub name: &'static str,
+    pub symbol: &'static str,
+    pub doc: Doc,
+    pub params: Vec<ParamDef>,
+    pub returns: TypeRef,
+}
+
+/// A constant's value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ConstValue {
+    Int(i128),
+    Bool(bool),
+    F32(f32),
+    F64(f64),
+}
+
+/// An entry of `constants`.
+#[derive(Clone, Debug)]
+pub struct ConstantDef {
+    pub name: &'static str,
+    pub doc: Doc,
+    /// The primitive type's name.
+    pub ty: &'static str,
+    pub value: ConstValue,
+}
+
+/// What `#[ffi_inventory]` stamps into the inventory, expanded in the user's crate.
+#[derive(Clone, Copy, Debug)]
+pub struct Library {
+    pub crate_name: &'static str,
+    pub version: &'static str,
+    pub api_guard: &'static str,
+}
+
+/// The `types` array under construction: deduplicated by `TypeId`, in dependency order.
+#[derive(Default)]
+pub struct TypeRegistry {
+    /// Each definition with the Rust type's path, for error messages.
+    pub(crate) defs: Vec<(TypeDef, &'static str)>,
+    /// Types registered or being registered. A type is known before its fields are
+    /// registered so that a pointer back to it (a linked list) ends the recursion.
+    known: HashSet<TypeId>,
+}
+
+impl TypeRegistry {
+    /// Registers `T` under `name` unless it is already known, building its definition with
+    /// `build` (which registers the types it names first); returns `name`.
+    pub fn register<T: ?Sized + 'static>(
+        &mut self,
+        name: &'static str,
+        build: impl FnOnce(&mut TypeRegistry) -> TypeDef,
+    ) -> &'static str {
+        if !self.known.insert(TypeId::of::<T>()) {
+            return name;
+        }
+        let def = build(self);
+        self.defs.push((def, std::any::type_name::<T>()));
+        name
+    }
+}

@@ -1,0 +1,453 @@
+//! The inventory: registration, validation and JSON serialisation.
+
+use std::any::TypeId;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use crate::defs::{ConstValue, ConstantDef, FunctionDef, Library, TypeDef, TypeRef, TypeRegistry};
+use crate::json::{f32_token, f64_token, JsonWriter};
+
+/// The document's `format` value.
+const FORMAT: &str = "hatch-interop-inventory";
+/// The document's `format_version` value.
+const FORMAT_VERSION: i64 = 1;
+const GENERATOR_NAME: &str = "hatch-interop";
+const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Identifiers with this prefix are reserved by the format.
+const RESERVED_PREFIX: &str = "__hatch_interop";
+
+/// Why an inventory cannot be written: every problem found, one per line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InventoryError {
+    problems: Vec<String>,
+}
+
+impl InventoryError {
+    /// The problems, each a sentence naming the offending item.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for InventoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            f.write_str(problem)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InventoryError {}
+
+/// A crate's FFI inventory: its exported functions, the types they use, and constants.
+///
+/// Build it with the registration methods inside a function annotated with
+/// `#[ffi_inventory]`, and print it from the inventory binary with [`dump`](crate::dump).
+/// Registration never fails on its own; problems (such as two types sharing a name) are
+/// collected and reported by [`Inventory::to_json`].
+#[must_use = "an Inventory does nothing until it is returned from the #[ffi_inventory] function"]
+#[derive(Default)]
+pub struct Inventory {
+    library: Option<Library>,
+    types: TypeRegistry,
+    functions: Vec<(FunctionDef, TypeId, &'static str)>,
+    constants: Vec<(ConstantDef, TypeId, &'static str)>,
+}
+
+impl fmt::Debug for Inventory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inventory")
+            .field("library", &self.library)
+            .field(
+                "types",
+                &self.types.defs.iter().map(|t| &t.0).collect::<Vec<_>>(),
+            )
+            .field(
+                "functions",
+                &self.functions.iter().map(|f| &f.0).collect::<Vec<_>>(),
+            )
+            .field(
+                "constants",
+                &self.constants.iter().map(|c| &c.0).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl Inventory {
+    /// An empty inventory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers the `#[ffi_function]` `F` (pass the function's name: `.function::<add>()`),
+    /// and every type its signature names.
+    pub fn function<F: crate::FunctionInfo>(mut self) -> Self {
+        let def = F::__function(&mut self.types);
+        self.functions
+            .push((def, TypeId::of::<F>(), std::any::type_name::<F>()));
+        self
+    }
+
+    /// Registers the `#[ffi_type]` `T` and the types its fields name. Only needed for types
+    /// that no registered function signature reaches; registering a type again is harmless.
+    pub fn ty<T: crate::TypeInfo>(mut self) -> Self {
+        T::__register(&mut self.types);
+        self
+    }
+
+    /// Registers the `#[ffi_constant]` `C` (pass the constant's name: `.constant::<MAX>()`).
+    pub fn constant<C: crate::ConstantInfo>(mut self) -> Self {
+        let def = C::__constant();
+        self.constants
+            .push((def, TypeId::of::<C>(), std::any::type_name::<C>()));
+        self
+    }
+
+    /// The crate name stamped by `#[ffi_inventory]`, if any.
+    pub(crate) fn crate_name(&self) -> Option<&'static str> {
+        self.library.map(|library| library.crate_name)
+    }
+
+    #[doc(hidden)]
+    pub fn __with_library(mut self, library: Library) -> Self {
+        self.library = Some(library);
+        self
+    }
+
+    /// The inventory as one line of compact JSON, including its `api_hash`.
+    pub fn to_json(&self) -> Result<String, InventoryError> {
+        let library = self.validate()?;
+        let hash = fnv1a_64(self.write_json(library, "").as_bytes());
+        Ok(self.write_json(library, &format!("{hash:016x}")))
+    }
+
+    /// The `api_hash`: FNV-1a 64 of the compact JSON with `api_hash` set to `""`. This is
+    /// what the crate's api-guard symbol returns.
+    pub fn api_hash(&self) -> Result<u64, InventoryError> {
+        let library = self.validate()?;
+        Ok(fnv1a_64(self.write_json(library, "").as_bytes()))
+    }
+
+    /// Checks everything the format promises that the type system does not.
+    fn validate(&self) -> Result<&Library, InventoryError> {
+        let mut problems = Vec::new();
+        let library = self.library.as_ref();
+        if library.is_none() {
+            problems.push(
+                "the inventory has no library information: build it in a function annotated \
+                 with #[ffi_inventory]"
+                    .to_owned(),
+            );
+        }
+
+        // Every name shares one namespace in generated C and Python modules.
+        let mut seen: HashMap<&str, String> = HashMap::new();
+        let mut claim = |problems: &mut Vec<String>, name: &'static str, what: String| {
+            check_identifier(problems, name, &what);
+            if let Some(previous) = seen.get(name) {
+                problems.push(format!("{what} has the same name as {previous}"));
+            } else {
+                seen.insert(name, what);
+            }
+        };
+
+        for (def, rust_name) in &self.types.defs {
+            let name = def.name();
+            match def {
+                TypeDef::Struct { fields, .. } => {
+                    claim(
+                        &mut problems,
+                        name,
+                        format!("struct `{name}` (`{rust_name}`)"),
+                    );
+                    if fields.is_empty() {
+                        problems.push(format!("struct `{name}` has no fields"));
+                    }
+                    let mut field_names = HashSet::new();
+                    for field in fields {
+                        let what = format!("field `{}` of struct `{name}`", field.name);
+                        check_identifier(&mut problems, field.name, &what);
+                        if !field_names.insert(field.name) {
+                            problems.push(format!("{what} appears twice"));
+                        }
+                    }
+                }
+                TypeDef::Enum { variants, .. } => {
+                    claim(
+                        &mut problems,
+                        name,
+                        format!("enum `{name}` (`{rust_name}`)"),
+                    );
+                    if variants.is_empty() {
+                        problems.push(format!("enum `{name}` has no variants"));
+                    }
+                    let mut variant_names = HashSet::new();
+                    let mut values = HashSet::new();
+                    for variant in variants {
+                        let what = format!("variant `{}` of enum `{name}`", variant.name);
+                        check_identifier(&mut problems, variant.name, &what);
+                        if !variant_names.insert(variant.name) {
+                            problems.push(format!("{what} appears twice"));
+                        }
+                        if !values.insert(variant.value) {
+                            problems.push(format!("{what} repeats the value {}", variant.value));
+                        }
+                    }
+                }
+                TypeDef::Opaque { .. } => {
+                    claim(
+                        &mut problems,
+                        name,
+                        format!("opaque type `{name}` (`{rust_name}`)"),
+                    );
+                }
+            }
+        }
+
+        let mut registered = HashSet::new();
+        let mut symbols = HashSet::new();
+        for (def, id, rust_name) in &self.functions {
+            let what = format!("function `{}` (`{rust_name}`)", def.name);
+            if !registered.insert(*id) {
+                problems.push(format!("{what} is registered more than once"));
+                continue;
+            }
+            claim(&mut problems, def.name, what.clone());
+            if def.symbol != def.name {
+                check_identifier(&mut problems, def.symbol, &format!("the symbol of {what}"));
+            }
+            if !symbols.insert(def.symbol) {
+                problems.push(format!("{what} exports the symbol `{}` twice", def.symbol));
+            }
+            let mut param_names = HashSet::new();
+            for param in &def.params {
+                let what = format!("parameter `{}` of function `{}`", param.name, def.name);
+                check_identifier(&mut problems, param.name, &what);
+                if !param_names.insert(param.name) {
+                    problems.push(format!("{what} appears twice"));
+                }
+                if param.ty == TypeRef::Void {
+                    problems.push(format!("{what} has type `()`"));
+                }
+            }
+        }
+
+        for (def, id, rust_name) in &self.constants {
+            let what = format!("constant `{}` (`{rust_name}`)", def.name);
+            if !registered.insert(*id) {
+                problems.push(format!("{what} is registered more than once"));
+                continue;
+            }
+            claim(&mut problems, def.name, what);
+        }
+
+        match library {
+            Some(library) if problems.is_empty() => Ok(library),
+            _ => Err(InventoryError { problems }),
+        }
+    }
+
+    fn write_json(&self, library: &Library, api_hash: &str) -> String {
+        let mut w = JsonWriter::new();
+        w.begin_object();
+        w.key_string("format", FORMAT);
+        w.key("format_version");
+        w.int(FORMAT_VERSION);
+        w.key("generator");
+        w.begin_object();
+        w.key_string("name", GENERATOR_NAME);
+        w.key_string("version", GENERATOR_VERSION);
+        w.end_object();
+        w.key("library");
+        w.begin_object();
+        w.key_string("crate", library.crate_name);
+        w.key_string("version", library.version);
+        w.key_string("doc", "");
+        w.key_string("api_guard", library.api_guard);
+        w.key_string("api_hash", api_hash);
+        w.end_object();
+
+        w.key("constants");
+        w.begin_array();
+        for (constant, _, _) in &self.constants {
+            w.begin_object();
+            w.key_string("name", constant.name);
+            w.key_string("doc", &constant.doc.text());
+            w.key("type");
+            write_type_ref(&mut w, &TypeRef::Primitive(constant.ty));
+            w.key("value");
+            match constant.value {
+                ConstValue::Int(value) => w.int(value),
+                ConstValue::Bool(value) => w.bool(value),
+                ConstValue::F32(value) => w.raw(&f32_token(value)),
+                ConstValue::F64(value) => w.raw(&f64_token(value)),
+            }
+            w.end_object();
+        }
+        w.end_array();
+
+        w.key("types");
+        w.begin_array();
+        for (def, _) in &self.types.defs {
+            write_type_def(&mut w, def);
+        }
+        w.end_array();
+
+        w.key("functions");
+        w.begin_array();
+        for (function, _, _) in &self.functions {
+            w.begin_object();
+            w.key_string("name", function.name);
+            w.key_string("symbol", function.symbol);
+            w.key_string("doc", &function.doc.text());
+            w.key("params");
+            w.begin_array();
+            for param in &function.params {
+                w.begin_object();
+                w.key_string("name", param.name);
+                w.key("type");
+                write_type_ref(&mut w, &param.ty);
+                w.end_object();
+            }
+            w.end_array();
+            w.key("returns");
+            write_type_ref(&mut w, &function.returns);
+            w.end_object();
+        }
+        w.end_array();
+
+        w.end_object();
+        w.finish()
+    }
+}
+
+fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
+    w.begin_object();
+    match def {
+        TypeDef::Struct {
+            name,
+            doc,
+            size,
+            align,
+            fields,
+        } => {
+            w.key_string("kind", "struct");
+            w.key_string("name", name);
+            w.key_string("doc", &doc.text());
+            w.key("size");
+            w.uint(*size);
+            w.key("align");
+            w.uint(*align);
+            w.key("fields");
+            w.begin_array();
+            for field in fields {
+                w.begin_object();
+                w.key_string("name", field.name);
+                w.key_string("doc", &field.doc.text());
+                w.key("type");
+                write_type_ref(w, &field.ty);
+                w.key("offset");
+                w.uint(field.offset);
+                w.end_object();
+            }
+            w.end_array();
+        }
+        TypeDef::Enum {
+            name,
+            doc,
+            repr,
+            size,
+            align,
+            variants,
+        } => {
+            w.key_string("kind", "enum");
+            w.key_string("name", name);
+            w.key_string("doc", &doc.text());
+            w.key_string("repr", repr);
+            w.key("size");
+            w.uint(*size);
+            w.key("align");
+            w.uint(*align);
+            w.key("variants");
+            w.begin_array();
+            for variant in variants {
+                w.begin_object();
+                w.key_string("name", variant.name);
+                w.key_string("doc", &variant.doc.text());
+                w.key("value");
+                w.int(variant.value);
+                w.end_object();
+            }
+            w.end_array();
+        }
+        TypeDef::Opaque { name, doc } => {
+            w.key_string("kind", "opaque");
+            w.key_string("name", name);
+            w.key_string("doc", &doc.text());
+        }
+    }
+    w.end_object();
+}
+
+fn write_type_ref(w: &mut JsonWriter, ty: &TypeRef) {
+    w.begin_object();
+    match ty {
+        TypeRef::Void => w.key_string("kind", "void"),
+        TypeRef::Primitive(name) => {
+            w.key_string("kind", "primitive");
+            w.key_string("name", name);
+        }
+        TypeRef::Named(name) => {
+            w.key_string("kind", "named");
+            w.key_string("name", name);
+        }
+        TypeRef::Pointer {
+            target,
+            mutable,
+            nullable,
+            owned,
+        } => {
+            w.key_string("kind", "pointer");
+            w.key("target");
+            write_type_ref(w, &TypeRef::Named(target));
+            w.key("mutable");
+            w.bool(*mutable);
+            w.key("nullable");
+            w.bool(*nullable);
+            w.key("owned");
+            w.bool(*owned);
+        }
+    }
+    w.end_object();
+}
+
+/// Reports `name` unless it is an ASCII identifier outside the reserved prefix. The macros
+/// check this at compile time too; this is the last line of defence for the format.
+fn check_identifier(problems: &mut Vec<String>, name: &str, what: &str) {
+    let mut chars = name.chars();
+    let valid = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        problems.push(format!(
+            "{what}: `{name}` is not an ASCII identifier ([A-Za-z_][A-Za-z0-9_]*)"
+        ));
+    } else if name.starts_with(RESERVED_PREFIX) {
+        problems.push(format!(
+            "{what}: names beginning with `{RESERVED_PREFIX}` are reserved"
+        ));
+    }
+}
+
+/// FNV-1a, 64-bit.
+pub(crate) fn fnv1a_64(bytes: &[u8]) -> u64 {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes.iter().fold(OFFSET_BASIS, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    })
+}

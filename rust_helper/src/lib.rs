@@ -1,0 +1,123 @@
+//! Describe a crate's C ABI as JSON for the hatch-interop Python build hook.
+//!
+//! Annotate the exported functions, the types they use and the constants worth exposing,
+//! register them in one function annotated with [`ffi_inventory`], and print that inventory
+//! from a small binary target of the same crate, `src/bin/inventory.rs`:
+//!
+//! ```
+//! use hatch_interop::prelude::*;
+//!
+//! /// A point.
+//! #[ffi_type]
+//! #[derive(Clone, Copy)]
+//! pub struct Vec2 {
+//!     /// Horizontal coordinate.
+//!     pub x: f32,
+//!     pub y: f32,
+//! }
+//!
+//! /// Adds two points.
+//! #[ffi_function]
+//! pub fn vec2_add(a: Vec2, b: Vec2) -> Vec2 {
+//!     Vec2 { x: a.x + b.x, y: a.y + b.y }
+//! }
+//!
+//! /// Most points per call.
+//! #[ffi_constant]
+//! pub const MAX_POINTS: u32 = 64;
+//!
+//! #[ffi_inventory]
+//! pub fn inventory() -> Inventory {
+//!     Inventory::new().function::<vec2_add>().constant::<MAX_POINTS>()
+//! }
+//!
+//! // src/bin/inventory.rs:
+//! fn main() {
+//!     # let _ = || {
+//!     hatch_interop::dump(inventory());
+//!     # };
+//! }
+//! ```
+//!
+//! The JSON format is documented in `docs/inventory-schema.md` of the hatch-interop
+//! repository. Everything in it is derived through the traits of this crate ([`FfiType`] and
+//! friends), so it cannot disagree with the signatures the compiler sees.
+
+#![warn(missing_docs)]
+
+// Lets the macros' `::hatch_interop::...` paths resolve inside this crate's own tests.
+extern crate self as hatch_interop;
+
+mod defs;
+mod inventory;
+mod json;
+mod traits;
+
+pub use hatch_interop_macros::{ffi_constant, ffi_function, ffi_inventory, ffi_type};
+pub use inventory::{Inventory, InventoryError};
+pub use traits::{
+    ConstantInfo, FfiPointee, FfiPrimitive, FfiReturn, FfiType, FunctionInfo, TypeInfo,
+};
+
+/// `use hatch_interop::prelude::*;` brings in everything a crate's FFI module needs.
+pub mod prelude {
+    pub use crate::{ffi_constant, ffi_function, ffi_inventory, ffi_type, FfiType, Inventory};
+}
+
+/// Prints `inventory` as one line of compact JSON on standard output: the whole job of the
+/// crate's inventory binary (`src/bin/inventory.rs`).
+///
+/// If the inventory is invalid (two types sharing a name, a function registered twice, ...)
+/// or cannot be written, prints the problems to standard error and exits with status 1.
+pub fn dump(inventory: Inventory) {
+    use std::io::Write as _;
+
+    match inventory.to_json() {
+        Ok(json) => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(err) = writeln!(stdout, "{json}").and_then(|()| stdout.flush()) {
+                eprintln!("error: cannot write the FFI inventory to standard output: {err}");
+                std::process::exit(1);
+            }
+        }
+        Err(err) => {
+            match inventory.crate_name() {
+                Some(name) => eprintln!("error: the FFI inventory of crate `{name}` is invalid:"),
+                None => eprintln!("error: the FFI inventory is invalid:"),
+            }
+            for problem in err.problems() {
+                eprintln!("  - {problem}");
+            }
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Support for the code the attribute macros generate. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    use std::sync::OnceLock;
+
+    pub use crate::defs::{
+        ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, TypeDef, TypeRef,
+        TypeRegistry, VariantDef,
+    };
+    use crate::Inventory;
+
+    /// The body of a crate's `<crate>_api_guard` symbol: the inventory's hash, computed once.
+    ///
+    /// Returns 0 if the inventory is invalid or building it panics: this runs behind an
+    /// `extern "C"` boundary, where a panic would abort the host process. (The inventory
+    /// binary reports the same problems at build time, so a built wheel never sees 0.)
+    pub fn api_guard(cache: &'static OnceLock<u64>, inventory: fn() -> Inventory) -> u64 {
+        *cache.get_or_init(|| {
+            std::panic::catch_unwind(|| inventory().api_hash().ok())
+                .ok()
+                .flatten()
+                .unwrap_or(0)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,407 @@
+//! Unit tests of the inventory: docs, hashing, ordering and validation. JSON escaping and
+//! float formatting are tested in `json.rs`; the macros end to end in `tests/`.
+
+use crate::__private::{Doc, FunctionDef, Library, ParamDef, TypeDef, TypeRef, TypeRegistry};
+use crate::inventory::fnv1a_64;
+use crate::prelude::*;
+use crate::{FunctionInfo, TypeInfo};
+
+const LIBRARY: Library = Library {
+    crate_name: "demo",
+    version: "1.2.3",
+    api_guard: "demo_api_guard",
+};
+
+fn json(inventory: Inventory) -> String {
+    inventory.__with_library(LIBRARY).to_json().unwrap()
+}
+
+fn problems(inventory: Inventory) -> Vec<String> {
+    inventory
+        .__with_library(LIBRARY)
+        .to_json()
+        .unwrap_err()
+        .problems()
+        .to_vec()
+}
+
+/// The `name`s of the `types` array, in order, read from the JSON.
+fn type_names(json: &str) -> Vec<String> {
+    let types = &json[json.find(r#""types":["#).unwrap()..json.find(r#""functions":"#).unwrap()];
+    types
+        .split(r#"{"kind":""#)
+        .skip(1)
+        .filter(|entry| !entry.starts_with("named") && !entry.starts_with("primitive"))
+        .filter(|entry| !entry.starts_with("pointer"))
+        .map(|entry| {
+            let name = &entry[entry.find(r#""name":""#).unwrap() + 8..];
+            name[..name.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn doc_text_strips_one_space_and_blank_ends() {
+    assert_eq!(Doc(&[]).text(), "");
+    assert_eq!(Doc(&[" Adds two numbers."]).text(), "Adds two numbers.");
+    assert_eq!(
+        Doc(&["", " First.", "", "   indented", " last ", ""]).text(),
+        "First.\n\n  indented\nlast "
+    );
+    // A block comment is one attribute with several lines; CRLF endings are dropped.
+    assert_eq!(Doc(&["\n one\r\n two\n   "]).text(), "one\ntwo");
+    assert_eq!(Doc(&["no space"]).text(), "no space");
+    assert_eq!(Doc(&["  \t ", " "]).text(), "");
+}
+
+#[test]
+fn fnv1a_64_matches_reference_vectors() {
+    assert_eq!(fnv1a_64(b""), 0xcbf2_9ce4_8422_2325);
+    assert_eq!(fnv1a_64(b"a"), 0xaf63_dc4c_8601_ec8c);
+    assert_eq!(fnv1a_64(b"foobar"), 0x8594_4171_f739_67e8);
+}
+
+/// A tiny value type for the hash test.
+#[ffi_type]
+#[derive(Clone, Copy)]
+struct Pair {
+    /// The "first" one.
+    a: u8,
+    b: u32,
+}
+
+/// Swaps the pair's members.
+#[ffi_function]
+fn pair_swap(p: Pair) -> Pair {
+    Pair {
+        a: p.b as u8,
+        b: u32::from(p.a),
+    }
+}
+
+/// A limit.
+#[ffi_constant]
+const LIMIT: i16 = -7;
+
+#[test]
+fn json_and_hash_are_stable() {
+    let inventory = || {
+        Inventory::new()
+            .function::<pair_swap>()
+            .constant::<LIMIT>()
+            .__with_library(LIBRARY)
+    };
+    let json = inventory().to_json().unwrap();
+    let expected_body = concat!(
+        r#""constants":[{"name":"LIMIT","doc":"A limit.","type":{"kind":"primitive","name":"i16"},"value":-7}],"#,
+        r#""types":[{"kind":"struct","name":"Pair","doc":"A tiny value type for the hash test.","size":8,"align":4,"fields":["#,
+        r#"{"name":"a","doc":"The \"first\" one.","type":{"kind":"primitive","name":"u8"},"offset":0},"#,
+        r#"{"name":"b","doc":"","type":{"kind":"primitive","name":"u32"},"offset":4}]}],"#,
+        r#""functions":[{"name":"pair_swap","symbol":"pair_swap","doc":"Swaps the pair's members.","#,
+        r#""params":[{"name":"p","type":{"kind":"named","name":"Pair"}}],"returns":{"kind":"named","name":"Pair"}}]}"#,
+    );
+    let head = |hash: &str| {
+        format!(
+            concat!(
+                r#"{{"format":"hatch-interop-inventory","format_version":1,"#,
+                r#""generator":{{"name":"hatch-interop","version":"{}"}},"#,
+                r#""library":{{"crate":"demo","version":"1.2.3","doc":"","api_guard":"demo_api_guard","api_hash":"{}"}},"#,
+            ),
+            env!("CARGO_PKG_VERSION"),
+            hash
+        )
+    };
+    let unhashed = head("") + expected_body;
+    let hash = fnv1a_64(unhashed.as_bytes());
+    assert_eq!(json, head(&format!("{hash:016x}")) + expected_body);
+    assert_eq!(inventory().api_hash().unwrap(), hash);
+    // Pins the serialisation (and the generator version, which is part of it): if this
+    // changes, every crate's api_hash changes.
+    assert_eq!(format!("{hash:016x}"), "25b6861cc50504fa");
+    // The same inventory hashes the same every time.
+    assert_eq!(inventory().to_json().unwrap(), json);
+}
+
+mod order {
+    use super::*;
+
+    /// Only ever behind a pointer.
+    #[ffi_type(opaque)]
+    pub struct Handle(#[allow(dead_code)] String);
+
+    #[ffi_type]
+    #[derive(Clone, Copy)]
+    pub enum Mode {
+        On,
+    }
+
+    #[ffi_type]
+    #[derive(Clone, Copy)]
+    pub struct Inner {
+        pub mode: Mode,
+    }
+
+    #[ffi_type]
+    pub struct Outer {
+        pub handle: *mut Handle,
+        pub inner: Inner,
+        pub again: Inner,
+        pub mode: Mode,
+    }
+
+    /// A linked list: a pointer back to the struct being registered must not recurse.
+    #[ffi_type]
+    pub struct Node {
+        pub next: *mut Self,
+        pub outer: *const Outer,
+    }
+
+    #[ffi_function]
+    pub fn use_node(node: &Node, mode: Mode) -> bool {
+        let _ = (node, mode);
+        true
+    }
+}
+
+#[test]
+fn types_are_in_dependency_order_and_deduplicated() {
+    let json = json(Inventory::new().ty::<order::Outer>().ty::<order::Inner>());
+    assert_eq!(type_names(&json), ["Handle", "Mode", "Inner", "Outer"]);
+
+    let json = json_of_node();
+    assert_eq!(
+        type_names(&json),
+        ["Handle", "Mode", "Inner", "Outer", "Node"]
+    );
+    assert!(json.contains(
+        r#"{"name":"next","doc":"","type":{"kind":"pointer","target":{"kind":"named","name":"Node"},"mutable":true,"nullable":true,"owned":false},"offset":0}"#
+    ));
+}
+
+fn json_of_node() -> String {
+    json(
+        Inventory::new()
+            .function::<order::use_node>()
+            .ty::<order::Mode>()
+            .ty::<order::Node>(),
+    )
+}
+
+#[test]
+fn registration_order_is_kept() {
+    let json = json(
+        Inventory::new()
+            .ty::<order::Mode>()
+            .function::<order::use_node>()
+            .ty::<Pair>(),
+    );
+    assert_eq!(
+        type_names(&json),
+        ["Mode", "Handle", "Inner", "Outer", "Node", "Pair"]
+    );
+}
+
+mod first {
+    use super::*;
+
+    #[ffi_type]
+    #[derive(Clone, Copy)]
+    pub struct Dup {
+        pub a: u8,
+    }
+
+    #[ffi_constant]
+    pub const SAME: u8 = 1;
+}
+
+mod second {
+    use super::*;
+
+    #[ffi_type]
+    #[derive(Clone, Copy)]
+    pub enum Dup {
+        A,
+    }
+
+    #[ffi_constant]
+    pub const SAME: u8 = 2;
+}
+
+#[test]
+fn two_types_with_one_name_are_an_error() {
+    let problems = problems(Inventory::new().ty::<first::Dup>().ty::<second::Dup>());
+    assert_eq!(
+        problems,
+        [concat!(
+            "enum `Dup` (`hatch_interop::tests::second::Dup`) has the same name as ",
+            "struct `Dup` (`hatch_interop::tests::first::Dup`)"
+        )]
+    );
+}
+
+#[test]
+fn names_are_unique_across_kinds() {
+    let problems = problems(
+        Inventory::new()
+            .constant::<first::SAME>()
+            .constant::<second::SAME>()
+            .constant::<first::SAME>(),
+    );
+    assert_eq!(
+        problems,
+        [
+            "constant `SAME` (`hatch_interop::tests::second::SAME`) has the same name as \
+             constant `SAME` (`hatch_interop::tests::first::SAME`)",
+            "constant `SAME` (`hatch_interop::tests::first::SAME`) is registered more than once",
+        ]
+    );
+}
+
+/// Hand-written markers: two `#[ffi_function]`s of one name cannot be compiled into one
+/// crate (their symbols would clash), but the inventory must still reject them.
+struct Twin<const N: usize>;
+
+unsafe impl<const N: usize> FunctionInfo for Twin<N> {
+    fn __function(_: &mut TypeRegistry) -> FunctionDef {
+        FunctionDef {
+            name: "twin",
+            symbol: "twin",
+            doc: Doc(&[]),
+            params: vec![
+                ParamDef {
+                    name: "x",
+                    ty: TypeRef::Primitive("u8"),
+                },
+                ParamDef {
+                    name: if N == 2 { "x" } else { "y" },
+                    ty: TypeRef::Primitive("u8"),
+                },
+            ],
+            returns: TypeRef::Void,
+        }
+    }
+}
+
+#[test]
+fn duplicate_functions_are_an_error() {
+    assert_eq!(
+        problems(Inventory::new().function::<Twin<0>>().function::<Twin<1>>()),
+        [
+            "function `twin` (`hatch_interop::tests::Twin<1>`) has the same name as function \
+             `twin` (`hatch_interop::tests::Twin<0>`)",
+            "function `twin` (`hatch_interop::tests::Twin<1>`) exports the symbol `twin` twice",
+        ]
+    );
+    assert_eq!(
+        problems(Inventory::new().function::<Twin<0>>().function::<Twin<0>>()),
+        ["function `twin` (`hatch_interop::tests::Twin<0>`) is registered more than once"]
+    );
+    assert_eq!(
+        problems(Inventory::new().function::<Twin<2>>()),
+        ["parameter `x` of function `twin` appears twice"]
+    );
+}
+
+/// A hand-written definition the macros would never produce.
+struct Broken;
+
+unsafe impl TypeInfo for Broken {
+    fn __register(types: &mut TypeRegistry) -> &'static str {
+        types.register::<Self>("Broken", |_| TypeDef::Struct {
+            name: "Broken",
+            doc: Doc(&[]),
+            size: 0,
+            align: 1,
+            fields: Vec::new(),
+        })
+    }
+}
+
+struct BadName;
+
+unsafe impl TypeInfo for BadName {
+    fn __register(types: &mut TypeRegistry) -> &'static str {
+        types.register::<Self>("größe", |_| TypeDef::Opaque {
+            name: "größe",
+            doc: Doc(&[]),
+        })
+    }
+}
+
+#[test]
+fn structural_problems_are_reported() {
+    let problems = problems(Inventory::new().ty::<Broken>().ty::<BadName>());
+    assert_eq!(
+        problems,
+        [
+            "struct `Broken` has no fields",
+            "opaque type `größe` (`hatch_interop::tests::BadName`): `größe` is not an ASCII \
+             identifier ([A-Za-z_][A-Za-z0-9_]*)",
+        ]
+    );
+}
+
+#[test]
+fn an_inventory_needs_library_information() {
+    let err = Inventory::new().to_json().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the inventory has no library information: build it in a function annotated with \
+         #[ffi_inventory]"
+    );
+}
+
+#[test]
+fn enum_values_cover_the_whole_repr_range() {
+    #[ffi_type]
+    #[repr(u64)]
+    #[derive(Clone, Copy)]
+    enum Wide {
+        Zero = 0,
+        Max = u64::MAX,
+    }
+
+    #[ffi_type]
+    #[repr(i64)]
+    #[derive(Clone, Copy)]
+    enum Signed {
+        Min = i64::MIN,
+        Max = i64::MAX,
+    }
+
+    #[ffi_type]
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    enum CLike {
+        Neg = -3,
+        Next,
+    }
+
+    #[ffi_type]
+    #[repr(u8)]
+    #[derive(Clone, Copy)]
+    enum Small {
+        Top = 255,
+    }
+
+    let json = json(
+        Inventory::new()
+            .ty::<Wide>()
+            .ty::<Signed>()
+            .ty::<CLike>()
+            .ty::<Small>(),
+    );
+    for expected in [
+        r#""name":"Wide","doc":"","repr":"u64","size":8,"align":8"#,
+        r#"{"name":"Max","doc":"","value":18446744073709551615}"#,
+        r#""name":"Signed","doc":"","repr":"i64""#,
+        r#"{"name":"Min","doc":"","value":-9223372036854775808}"#,
+        r#"{"name":"Max","doc":"","value":9223372036854775807}"#,
+        r#""name":"CLike","doc":"","repr":"i32","size":4,"align":4"#,
+        r#"{"name":"Neg","doc":"","value":-3},{"name":"Next","doc":"","value":-2}"#,
+        r#""name":"Small","doc":"","repr":"u8","size":1,"align":1"#,
+        r#"{"name":"Top","doc":"","value":255}"#,
+    ] {
+        assert!(json.contains(expected), "{expected} not in {json}");
+    }
+}

@@ -1,0 +1,199 @@
+//! The attribute macros end to end, as a user crate uses them: every accepted form of item
+//! ends up in the JSON the way the format describes.
+
+use hatch_interop::prelude::*;
+
+mod shapes {
+    use super::*;
+
+    /// A handle.
+    #[ffi_type(opaque)]
+    pub enum Handle {
+        Empty,
+        Full(#[allow(dead_code)] Vec<u8>),
+    }
+
+    #[ffi_type]
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    pub struct Point {
+        pub r#type: i32,
+        #[doc = concat!(" Macro-", "valued doc.")]
+        pub y: f64,
+    }
+}
+
+/// Pointers may be spelled through an alias.
+type Owned = Box<shapes::Handle>;
+
+/**
+ * A block doc comment.
+ */
+#[ffi_function]
+#[allow(clippy::needless_lifetimes)]
+pub fn with_lifetimes<'a, 'b>(h: &'a shapes::Handle, p: &'b mut shapes::Point) -> &'a shapes::Handle
+where
+    'b: 'a,
+{
+    p.y += 1.0;
+    h
+}
+
+#[ffi_function]
+#[allow(clippy::unused_unit)]
+pub extern "C" fn r#match(mut r#in: u8, _unused: i8) -> () {
+    r#in += 1;
+    let _ = r#in;
+}
+
+/// # Safety
+///
+/// `p` must be valid.
+#[ffi_function]
+pub unsafe fn point_read(p: *const shapes::Point) -> f64 {
+    // SAFETY: the caller promises `p` is valid.
+    unsafe { (*p).y }
+}
+
+#[ffi_function]
+pub fn make(tag: usize) -> Owned {
+    Box::new(if tag == 0 {
+        shapes::Handle::Empty
+    } else {
+        shapes::Handle::Full(vec![0; tag])
+    })
+}
+
+#[ffi_constant]
+pub const TENTH: f32 = 0.1;
+#[ffi_constant]
+pub const HUGE: f64 = 1e300;
+#[ffi_constant]
+pub const ONE: f64 = 1.0;
+#[ffi_constant]
+pub const NEG_INF: f64 = f64::NEG_INFINITY;
+#[ffi_constant]
+pub const NOT_A_NUMBER: f32 = f32::NAN;
+#[ffi_constant]
+pub const OFF: bool = false;
+#[ffi_constant]
+pub const LOWEST: i8 = i8::MIN;
+#[ffi_constant]
+pub const WORD: usize = 8;
+
+#[ffi_inventory]
+pub fn inventory() -> Inventory {
+    Inventory::new()
+        .function::<with_lifetimes>()
+        .function::<r#match>()
+        .function::<point_read>()
+        .function::<make>()
+        .constant::<TENTH>()
+        .constant::<HUGE>()
+        .constant::<ONE>()
+        .constant::<NEG_INF>()
+        .constant::<NOT_A_NUMBER>()
+        .constant::<OFF>()
+        .constant::<LOWEST>()
+        .constant::<WORD>()
+}
+
+fn assert_contains(json: &str, expected: &str) {
+    assert!(json.contains(expected), "{expected}\nnot in\n{json}");
+}
+
+#[test]
+fn functions() {
+    let json = inventory().to_json().unwrap();
+    assert_contains(
+        &json,
+        concat!(
+            r#"{"name":"with_lifetimes","symbol":"with_lifetimes","doc":"* A block doc comment.","#,
+            r#""params":[{"name":"h","type":{"kind":"pointer","target":{"kind":"named","name":"Handle"},"mutable":false,"nullable":false,"owned":false}},"#,
+            r#"{"name":"p","type":{"kind":"pointer","target":{"kind":"named","name":"Point"},"mutable":true,"nullable":false,"owned":false}}],"#,
+            r#""returns":{"kind":"pointer","target":{"kind":"named","name":"Handle"},"mutable":false,"nullable":false,"owned":false}}"#,
+        ),
+    );
+    // Raw identifiers lose their `r#`; `_unused` keeps its underscore; `-> ()` is void.
+    assert_contains(
+        &json,
+        concat!(
+            r#"{"name":"match","symbol":"match","doc":"","params":[{"name":"in","type":{"kind":"primitive","name":"u8"}},"#,
+            r#"{"name":"_unused","type":{"kind":"primitive","name":"i8"}}],"returns":{"kind":"void"}}"#,
+        ),
+    );
+    assert_contains(
+        &json,
+        concat!(
+            r##"{"name":"point_read","symbol":"point_read","doc":"# Safety\n\n`p` must be valid.","params":[{"name":"p","type":"##,
+            r#"{"kind":"pointer","target":{"kind":"named","name":"Point"},"mutable":false,"nullable":true,"owned":false}}],"#,
+            r#""returns":{"kind":"primitive","name":"f64"}}"#,
+        ),
+    );
+    assert_contains(
+        &json,
+        r#""returns":{"kind":"pointer","target":{"kind":"named","name":"Handle"},"mutable":true,"nullable":false,"owned":true}}"#,
+    );
+}
+
+#[test]
+fn types() {
+    let json = inventory().to_json().unwrap();
+    assert_contains(
+        &json,
+        concat!(
+            r#""types":[{"kind":"opaque","name":"Handle","doc":"A handle."},"#,
+            r#"{"kind":"struct","name":"Point","doc":"","size":16,"align":8,"fields":["#,
+            r#"{"name":"type","doc":"","type":{"kind":"primitive","name":"i32"},"offset":0},"#,
+            r#"{"name":"y","doc":"Macro-valued doc.","type":{"kind":"primitive","name":"f64"},"offset":8}]}],"#,
+        ),
+    );
+}
+
+#[test]
+fn constants() {
+    let json = inventory().to_json().unwrap();
+    for (name, ty, value) in [
+        ("TENTH", "f32", "0.1"),
+        ("HUGE", "f64", "1e+300"),
+        ("ONE", "f64", "1.0"),
+        ("NEG_INF", "f64", r#""-inf""#),
+        ("NOT_A_NUMBER", "f32", r#""nan""#),
+        ("OFF", "bool", "false"),
+        ("LOWEST", "i8", "-128"),
+        ("WORD", "usize", "8"),
+    ] {
+        assert_contains(
+            &json,
+            &format!(
+                r#"{{"name":"{name}","doc":"","type":{{"kind":"primitive","name":"{ty}"}},"value":{value}}}"#
+            ),
+        );
+    }
+}
+
+#[test]
+fn library_and_guard() {
+    let inventory = inventory();
+    let json = inventory.to_json().unwrap();
+    let hash = inventory.api_hash().unwrap();
+    // Integration tests are crates of their own, named after the file.
+    assert_contains(
+        &json,
+        &format!(
+            r#""library":{{"crate":"macros","version":"{}","doc":"","api_guard":"macros_api_guard","api_hash":"{hash:016x}"}}"#,
+            env!("CARGO_PKG_VERSION"),
+        ),
+    );
+    assert_eq!(macros_api_guard(), hash);
+    assert_eq!(macros_api_guard(), hash, "cached value");
+}
+
+#[test]
+fn exported_functions_still_work() {
+    let mut point = shapes::Point { r#type: 1, y: 2.0 };
+    let handle = make(3);
+    assert!(std::ptr::eq(with_lifetimes(&handle, &mut point), &*handle));
+    assert_eq!(unsafe { point_read(&point) }, 3.0);
+    r#match(1, 2);
+}
