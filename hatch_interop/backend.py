@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from importlib import metadata
 from typing import ClassVar, Dict, List, Sequence, Type
 
 from hatch_interop.config import suggest
@@ -81,7 +82,7 @@ def available_backends() -> Dict[str, Type[Backend]]:
             raise BackendError(f"Backend `{ep.name}` ({ep.value}) failed to import: {type(e).__name__}: {e}") from e
         if not (isinstance(cls, type) and issubclass(cls, Backend)):
             raise BackendError(f"Backend `{ep.name}` ({ep.value}) is not a subclass of hatch_interop.backend.Backend")
-        if cls.PLUGIN_NAME != ep.name:
+        if ep.name != cls.PLUGIN_NAME:
             message = (
                 f"Backend `{ep.name}` ({ep.value}) has PLUGIN_NAME {cls.PLUGIN_NAME!r}; "
                 "the entry point's name and PLUGIN_NAME must be equal"
@@ -110,9 +111,7 @@ def resolve_backends(names: Sequence[str]) -> List[Type[Backend]]:
     return classes
 
 
-def _entry_points() -> list:  # type: ignore[type-arg]
-    from importlib import metadata
-
+def _entry_points() -> List[metadata.EntryPoint]:
     if sys.version_info >= (3, 10):
         return list(metadata.entry_points(group=ENTRY_POINT_GROUP))
     return list(metadata.entry_points().get(ENTRY_POINT_GROUP, []))  # pragma: no cover - Python < 3.10

@@ -121,7 +121,8 @@ def read_crate(cargo: str, crate_dir: Path, config: InteropConfig) -> CrateInfo:
         )
     if not any(k in kinds for k in ("rlib", "lib")):
         raise CrateError(
-            f'Crate `{name}` has crate-type {json.dumps(kinds)}; the inventory binary cannot link a crate that is only a cdylib. '
+            f"Crate `{name}` has crate-type {json.dumps(kinds)}; "
+            "the inventory binary cannot link a crate that is only a cdylib. "
             f'Add "rlib" in {manifest}:\n    [lib]\n    crate-type = ["cdylib", "rlib"]'
         )
     if config.inventory_bin not in bins:
@@ -199,14 +200,12 @@ def build(cargo: str, crate: CrateInfo, config: InteropConfig) -> Artifacts:
                 for filename in message["filenames"]:
                     if filename.endswith(_LIBRARY_SUFFIXES):
                         library = Path(filename)
-            elif "bin" in target["kind"] and target["name"] == config.inventory_bin:
-                if message.get("executable"):
-                    inventory_bin = Path(message["executable"])
+            elif target["name"] == config.inventory_bin and message.get("executable"):
+                inventory_bin = Path(message["executable"])
     if proc.returncode != 0:
         sys.stderr.flush()
         message = (
-            f"cargo build failed (exit code {proc.returncode}); cargo's diagnostics are above.\n"
-            f"Command: {_quote(cmd)}"
+            f"cargo build failed (exit code {proc.returncode}); cargo's diagnostics are above.\nCommand: {_quote(cmd)}"
         )
         raise CargoError(message)
     if library is None or inventory_bin is None:

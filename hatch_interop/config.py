@@ -63,7 +63,7 @@ def _check_profile(value: str) -> Optional[str]:
 
 def _check_backends(value: List[str]) -> Optional[str]:
     if not value:
-        return "must name at least one backend, e.g. [\"ctypes\"]"
+        return 'must name at least one backend, e.g. ["ctypes"]'
     dupes = sorted({b for b in value if value.count(b) > 1})
     return f"names {', '.join(dupes)} more than once" if dupes else None
 
@@ -124,7 +124,7 @@ OPTIONS: Tuple[Option, ...] = (
         "cargo-args",
         "array of strings",
         [],
-        "Extra arguments for `cargo build`, e.g. `[\"--locked\"]`. Options the hook sets itself are refused.",
+        'Extra arguments for `cargo build`, e.g. `["--locked"]`. Options the hook sets itself are refused.',
         _check_cargo_args,
     ),
     Option(
@@ -207,7 +207,9 @@ def _check_type(option: Option, value: Any) -> Any:
     else:  # pragma: no cover - the table above only uses these kinds
         raise AssertionError(option.kind)
     if not ok:
-        raise ConfigError(f"Option `{option.key}` for build hook `{HOOK}` must be {_article(option.kind)}; got {value!r}")
+        raise ConfigError(
+            f"Option `{option.key}` for build hook `{HOOK}` must be {_article(option.kind)}; got {value!r}"
+        )
     return value
 
 

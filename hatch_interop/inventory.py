@@ -366,9 +366,9 @@ def _constant(r: _Reader, value: Any, path: str) -> Constant:
     if ty.is_bool:
         parsed = r.boolean(raw, vpath)
     elif ty.is_float:
-        if isinstance(raw, str) and raw in ("inf", "-inf", "nan"):
-            parsed = float(raw)
-        elif isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw):
+        special = isinstance(raw, str) and raw in ("inf", "-inf", "nan")
+        finite = isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw)
+        if special or finite:
             parsed = float(raw)
         else:
             raise r.fail(vpath, f"must be a finite number or 'inf', '-inf', 'nan', got {_describe(raw)}")
@@ -523,9 +523,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
             "hatch-interop Rust crate and Python package from the same release"
         )
         raise r.fail("format_version", message)
-    top = r.object(
-        data, "$", ["format", "format_version", "generator", "library", "constants", "types", "functions"]
-    )
+    top = r.object(data, "$", ["format", "format_version", "generator", "library", "constants", "types", "functions"])
     gen = r.object(top["generator"], "generator", ["name", "version"])
     lib = r.object(top["library"], "library", ["crate", "version", "doc", "api_guard", "api_hash"])
     api_hash = r.string(lib["api_hash"], "library.api_hash")

@@ -75,7 +75,9 @@ class InteropBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         build_data["tag"] = output.tag
         if version == "editable":
             written = install_in_place(output, _source_root(root, config.module))
-            self.app.display_info(f"hatch-interop: wrote {len(written)} files for `{config.module}` into the source tree")
+            self.app.display_info(
+                f"hatch-interop: wrote {len(written)} files for `{config.module}` into the source tree"
+            )
         else:
             for wheel_path, path in output.files.items():
                 build_data["force_include"][str(path)] = wheel_path
@@ -91,7 +93,9 @@ class InteropBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             build_data["force_include"][str(source)] = target
             included.append(target)
         if included:
-            self.app.display_info(f"hatch-interop: vendored Rust path dependencies into the sdist: {', '.join(included)}")
+            self.app.display_info(
+                f"hatch-interop: vendored Rust path dependencies into the sdist: {', '.join(included)}"
+            )
 
 
 def _source_root(root: Path, module: str) -> Path:

@@ -24,7 +24,13 @@ from hatch_interop.errors import CargoError, CrateError
 
 VENDOR_DIR = "_rust_deps"
 _SKIP_DIRS = {"target", ".git", "__pycache__", ".venv"}
-_DEPENDENCY_TABLES = ("dependencies", "dev-dependencies", "build-dependencies", "dev_dependencies", "build_dependencies")
+_DEPENDENCY_TABLES = (
+    "dependencies",
+    "dev-dependencies",
+    "build-dependencies",
+    "dev_dependencies",
+    "build_dependencies",
+)
 
 
 def _metadata(cargo: str, crate_dir: Path) -> Mapping[str, Any]:
@@ -32,7 +38,9 @@ def _metadata(cargo: str, crate_dir: Path) -> Mapping[str, Any]:
     cmd = [cargo, "metadata", "--format-version", "1", "--no-deps", "--manifest-path", str(manifest)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise CargoError(f"`cargo metadata` failed for {manifest} (exit code {proc.returncode}):\n{proc.stderr.strip()}")
+        raise CargoError(
+            f"`cargo metadata` failed for {manifest} (exit code {proc.returncode}):\n{proc.stderr.strip()}"
+        )
     data: Mapping[str, Any] = json.loads(proc.stdout)
     return data
 

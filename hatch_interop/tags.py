@@ -74,22 +74,21 @@ def read_elf(path: Path) -> ElfInfo:
     endian = "<" if data[5] == 1 else ">"
     if is64:
         (machine,) = struct.unpack_from(endian + "H", data, 18)
-        shoff, shentsize, shnum = struct.unpack_from(endian + "Q", data, 40)[0], *struct.unpack_from(
-            endian + "HH", data, 58
+        shoff, shentsize, shnum = (
+            struct.unpack_from(endian + "Q", data, 40)[0],
+            *struct.unpack_from(endian + "HH", data, 58),
         )
         section = struct.Struct(endian + "IIQQQQIIQQ")
         dyn = struct.Struct(endian + "qQ")
     else:
         (machine,) = struct.unpack_from(endian + "H", data, 18)
-        shoff, shentsize, shnum = struct.unpack_from(endian + "I", data, 32)[0], *struct.unpack_from(
-            endian + "HH", data, 46
+        shoff, shentsize, shnum = (
+            struct.unpack_from(endian + "I", data, 32)[0],
+            *struct.unpack_from(endian + "HH", data, 46),
         )
         section = struct.Struct(endian + "IIIIIIIIII")
         dyn = struct.Struct(endian + "iI")
-    if machine == 21 and endian == ">":
-        arch = "ppc64"
-    else:
-        arch = _MACHINES.get(machine, f"elf-machine-{machine}")
+    arch = "ppc64" if machine == 21 and endian == ">" else _MACHINES.get(machine, f"elf-machine-{machine}")
     sections = [section.unpack_from(data, shoff + i * shentsize) for i in range(shnum)]
 
     def string_at(strtab_index: int, offset: int) -> str:
@@ -167,7 +166,7 @@ def _macos_tag() -> str:
     # rustc's own deployment-target defaults, so the tag promises no more than the binary needs.
     default = "11.0" if arch == "arm64" else "10.12"
     target = os.environ.get("MACOSX_DEPLOYMENT_TARGET", default)
-    parts = (target.split(".") + ["0"])[:2]
+    parts = [*target.split("."), "0"][:2]
     major, minor = int(parts[0]), int(parts[1])
     if major >= 11:
         minor = 0  # since macOS 11 only the major version is meaningful in wheel tags

@@ -104,7 +104,7 @@ class TestCargoOptions:
         ],
     )
     def test_cargo_args_owned_by_the_hook(self, arg: str, remedy: str) -> None:
-        with pytest.raises(ConfigError, match=rf"must not contain `{arg.split('=')[0]}`: {remedy}"):
+        with pytest.raises(ConfigError, match=rf"must not contain `{arg.split('=', maxsplit=1)[0]}`: {remedy}"):
             parse(cargo_args=["--locked", arg])
 
     def test_cargo_args_passthrough(self) -> None:

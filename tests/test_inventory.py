@@ -10,7 +10,17 @@ from typing import Any, Callable, Dict
 import pytest
 
 from hatch_interop.errors import InventoryError
-from hatch_interop.inventory import EnumDef, Named, OpaqueDef, Pointer, Primitive, StructDef, Void, load_inventory, parse_inventory
+from hatch_interop.inventory import (
+    EnumDef,
+    Named,
+    OpaqueDef,
+    Pointer,
+    Primitive,
+    StructDef,
+    Void,
+    load_inventory,
+    parse_inventory,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -23,19 +33,63 @@ def minimal() -> Dict[str, Any]:
         "format": "hatch-interop-inventory",
         "format_version": 1,
         "generator": {"name": "hatch-interop", "version": "0.1.0"},
-        "library": {"crate": "demo", "version": "1.2.3", "doc": "", "api_guard": "demo_api_guard", "api_hash": "00ff00ff00ff00ff"},
+        "library": {
+            "crate": "demo",
+            "version": "1.2.3",
+            "doc": "",
+            "api_guard": "demo_api_guard",
+            "api_hash": "00ff00ff00ff00ff",
+        },
         "constants": [{"name": "LIMIT", "doc": "The limit.", "type": U32, "value": 7}],
         "types": [
-            {"kind": "struct", "name": "Vec2", "doc": "", "size": 8, "align": 4,
-             "fields": [{"name": "x", "doc": "", "type": F32, "offset": 0}, {"name": "y", "doc": "", "type": F32, "offset": 4}]},
-            {"kind": "enum", "name": "Color", "doc": "", "repr": "u8", "size": 1, "align": 1,
-             "variants": [{"name": "Red", "doc": "", "value": 1}, {"name": "Blue", "doc": "", "value": 4}]},
+            {
+                "kind": "struct",
+                "name": "Vec2",
+                "doc": "",
+                "size": 8,
+                "align": 4,
+                "fields": [
+                    {"name": "x", "doc": "", "type": F32, "offset": 0},
+                    {"name": "y", "doc": "", "type": F32, "offset": 4},
+                ],
+            },
+            {
+                "kind": "enum",
+                "name": "Color",
+                "doc": "",
+                "repr": "u8",
+                "size": 1,
+                "align": 1,
+                "variants": [{"name": "Red", "doc": "", "value": 1}, {"name": "Blue", "doc": "", "value": 4}],
+            },
             {"kind": "opaque", "name": "Counter", "doc": "Counts."},
         ],
         "functions": [
-            {"name": "add", "symbol": "add", "doc": "Adds.", "params": [{"name": "a", "type": U32}, {"name": "b", "type": U32}], "returns": U32},
-            {"name": "get", "symbol": "get", "doc": "", "returns": {"kind": "void"},
-             "params": [{"name": "c", "type": {"kind": "pointer", "target": {"kind": "named", "name": "Counter"}, "mutable": False, "nullable": False, "owned": False}}]},
+            {
+                "name": "add",
+                "symbol": "add",
+                "doc": "Adds.",
+                "params": [{"name": "a", "type": U32}, {"name": "b", "type": U32}],
+                "returns": U32,
+            },
+            {
+                "name": "get",
+                "symbol": "get",
+                "doc": "",
+                "returns": {"kind": "void"},
+                "params": [
+                    {
+                        "name": "c",
+                        "type": {
+                            "kind": "pointer",
+                            "target": {"kind": "named", "name": "Counter"},
+                            "mutable": False,
+                            "nullable": False,
+                            "owned": False,
+                        },
+                    }
+                ],
+            },
         ],
     }
 
@@ -72,27 +126,69 @@ def test_recorded_sample_inventory_parses() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.update(format="other"), "`format` must be 'hatch-interop-inventory', got the string 'other': this is not an inventory"),
-        (lambda d: d.update(format_version=2), "`format_version` is the number 2, but this hatch-interop reads version 1"),
+        (
+            lambda d: d.update(format="other"),
+            "`format` must be 'hatch-interop-inventory', got the string 'other': this is not an inventory",
+        ),
+        (
+            lambda d: d.update(format_version=2),
+            "`format_version` is the number 2, but this hatch-interop reads version 1",
+        ),
         (lambda d: d.pop("functions"), "`$` is missing the key(s) 'functions'"),
         (lambda d: d.update(extra=1), "`$` has unknown key(s) 'extra'"),
-        (lambda d: d["library"].update(api_hash="XYZ"), "`library.api_hash` must be 16 lowercase hex digits, got 'XYZ'"),
+        (
+            lambda d: d["library"].update(api_hash="XYZ"),
+            "`library.api_hash` must be 16 lowercase hex digits, got 'XYZ'",
+        ),
         (lambda d: d["functions"][0].update(name="add-one"), "`functions[0].name` must be an ASCII identifier"),
         (lambda d: d["functions"][0].update(name="_ffi_lib"), "`functions[0].name` uses the reserved prefix '_ffi_'"),
-        (lambda d: d["functions"][0]["params"][1].update(type={"kind": "primitive", "name": "u128"}), "`functions[0].params[1].type.name` must be one of u8,"),
-        (lambda d: d["functions"][0]["params"][1].update(type={"kind": "void"}), "`functions[0].params[1].type` cannot be void"),
-        (lambda d: d["functions"][0]["params"][1].update(name="a"), "`functions[0].params[1].name` repeats the parameter name 'a' (first at `functions[0].params[0].name`)"),
+        (
+            lambda d: d["functions"][0]["params"][1].update(type={"kind": "primitive", "name": "u128"}),
+            "`functions[0].params[1].type.name` must be one of u8,",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(type={"kind": "void"}),
+            "`functions[0].params[1].type` cannot be void",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(name="a"),
+            "`functions[0].params[1].name` repeats the parameter name 'a' (first at `functions[0].params[0].name`)",
+        ),
         (lambda d: d["functions"][1].update(name="add"), "`functions[1].name` repeats the function name 'add'"),
-        (lambda d: d["functions"][0].update(returns={"kind": "named", "name": "Nope"}), "`functions[0].returns` names the type 'Nope', which is not defined in `types`"),
-        (lambda d: d["functions"][0].update(returns={"kind": "named", "name": "Counter"}), "`functions[0].returns` uses the opaque type 'Counter' by value"),
-        (lambda d: d["functions"][0].update(returns={"kind": "tuple"}), "`functions[0].returns.kind` must be one of 'void', 'primitive', 'named', 'pointer', got 'tuple'"),
+        (
+            lambda d: d["functions"][0].update(returns={"kind": "named", "name": "Nope"}),
+            "`functions[0].returns` names the type 'Nope', which is not defined in `types`",
+        ),
+        (
+            lambda d: d["functions"][0].update(returns={"kind": "named", "name": "Counter"}),
+            "`functions[0].returns` uses the opaque type 'Counter' by value",
+        ),
+        (
+            lambda d: d["functions"][0].update(returns={"kind": "tuple"}),
+            "`functions[0].returns.kind` must be one of 'void', 'primitive', 'named', 'pointer', got 'tuple'",
+        ),
         (lambda d: d["types"][0].update(fields=[]), "`types[0].fields` must not be empty"),
         (lambda d: d["types"][0].update(size="8"), "`types[0].size` must be an integer, got the string '8'"),
-        (lambda d: d["types"][1]["variants"][1].update(value=1), "`types[1].variants[1].value` repeats the variant value '1'"),
-        (lambda d: d["types"][1]["variants"][1].update(value=300), "`types[1].variants[1].value` 300 is out of range for the enum's repr u8"),
-        (lambda d: d["types"][0]["fields"][0].update(type={"kind": "named", "name": "Color"}), "`types[0].fields[0].type` names 'Color', which must come earlier in `types`"),
-        (lambda d: d["types"][0]["fields"][0].update(type={"kind": "named", "name": "Vec2"}), "`types[0].fields[0].type` makes 'Vec2' contain itself by value"),
-        (lambda d: d["constants"][0].update(value=-1), "`constants[0].value` -1 is out of range for u32 (0..=4294967295)"),
+        (
+            lambda d: d["types"][1]["variants"][1].update(value=1),
+            "`types[1].variants[1].value` repeats the variant value '1'",
+        ),
+        (
+            lambda d: d["types"][1]["variants"][1].update(value=300),
+            "`types[1].variants[1].value` 300 is out of range for the enum's repr u8",
+        ),
+        (
+            lambda d: d["types"][0]["fields"][0].update(type={"kind": "named", "name": "Color"}),
+            "`types[0].fields[0].type` names 'Color', which must come earlier in `types`",
+        ),
+        (
+            lambda d: d["types"][0]["fields"][0].update(type={"kind": "named", "name": "Vec2"}),
+            "`types[0].fields[0].type` makes 'Vec2' contain itself by value",
+        ),
+        (
+            lambda d: d["constants"][0].update(value=-1),
+            "`constants[0].value` -1 is out of range for u32 (0..=4294967295)",
+        ),
         (lambda d: d["constants"][0].update(value=True), "`constants[0].value` must be an integer, got a boolean"),
         (lambda d: d.update(types={}), "`types` must be an array, got an object"),
     ],

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from support import REPO, SAMPLE, build_env, one, run
+
+import hatch_interop
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The tests exercise the installed wheel (backends/ is only importable as hatch_interop.backends there).
+    if REPO in Path(hatch_interop.__file__).resolve().parents:
+        raise pytest.UsageError(
+            f"hatch_interop was imported from the source tree ({hatch_interop.__file__}); "
+            "run the tests with `bash scripts/test.sh`, which installs hatch-interop's wheel first"
+        )
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding hatch-interop's wheel, for front-ends to find with --find-links."""
+    given = os.environ.get("HATCH_INTEROP_WHEELHOUSE")
+    if given:
+        return Path(given)
+    out = tmp_path_factory.mktemp("wheelhouse")
+    run([sys.executable, "-m", "build", "--wheel", "--outdir", out, REPO])
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_wheel(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sample_crate's wheel, built once per test run by `pip wheel` (a real PEP 517 build, isolated)."""
+    out = tmp_path_factory.mktemp("sample-pip")
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, SAMPLE],
+        env=build_env(wheelhouse),
+    )
+    return one(sorted(out.glob("sample_crate-*.whl")))
+
+
+@pytest.fixture(scope="session")
+def sample_build_dists(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`python -m build`: an sdist, and a wheel built from that sdist (so the sdist must stand alone)."""
+    out = tmp_path_factory.mktemp("sample-build")
+    run([sys.executable, "-m", "build", "--outdir", out, SAMPLE], env=build_env(wheelhouse))
+    yield out

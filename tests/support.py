@@ -1,0 +1,110 @@
+"""Helpers shared by the tests: running commands, making virtual environments, finding interpreters."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Sequence, Union
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_crate"
+RUST_HELPER = REPO / "rust_helper"
+PYTHON_VERSIONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+
+Command = Sequence[Union[str, Path]]
+
+
+def run(
+    cmd: Command,
+    *,
+    cwd: Optional[Path] = None,
+    env: Optional[Mapping[str, str]] = None,
+    check: bool = True,
+    timeout: float = 1500,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command with stdout and stderr merged; on an unexpected failure, fail with its output."""
+    proc = subprocess.run(
+        [str(c) for c in cmd],
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        pytest.fail(f"command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{proc.stdout[-8000:]}")
+    return proc
+
+
+def build_env(wheelhouse: Path, **extra: str) -> Dict[str, str]:
+    """The environment for a PEP 517 front-end: hatch-interop comes from our wheelhouse (it is not on PyPI)."""
+    env = dict(os.environ)
+    env["PIP_FIND_LINKS"] = str(wheelhouse)
+    env["UV_FIND_LINKS"] = str(wheelhouse)
+    env.setdefault("CARGO_TARGET_DIR", str(REPO / "target" / "tests"))
+    env.update(extra)
+    return env
+
+
+def make_venv(python: str, path: Path) -> Path:
+    """A fresh virtual environment; returns its interpreter."""
+    run([python, "-m", "venv", path])
+    bindir = path / ("Scripts" if sys.platform == "win32" else "bin")
+    exe = bindir / "python"
+    if not exe.exists():  # PyPy names it pypy3 in some layouts
+        exe = bindir / "pypy3"
+    return exe
+
+
+def find_pythons() -> Dict[str, str]:
+    """Every interpreter on this machine that the ctypes wheel must serve: name -> executable."""
+    found: Dict[str, str] = {}
+    pyenv_root = _pyenv_root()
+    for version in PYTHON_VERSIONS:
+        candidates = sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}")) if pyenv_root else []
+        exact = [c for c in candidates if c.parent.parent.name.count(".") == 2]
+        chosen = exact[-1] if exact else None
+        if chosen is None:
+            which = shutil.which(f"python{version}")
+            chosen = Path(which) if which else None
+        if chosen is not None:
+            found[f"cpython{version}"] = str(chosen)
+    pypy = shutil.which("pypy3")
+    if pypy:
+        found["pypy3"] = pypy
+    return found
+
+
+def _pyenv_root() -> Optional[Path]:
+    root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    path = Path(root)
+    return path if path.is_dir() else None
+
+
+def wheel_names(wheel: Path) -> List[str]:
+    with zipfile.ZipFile(wheel) as zf:
+        return sorted(zf.namelist())
+
+
+def read_from_wheel(wheel: Path, name: str) -> bytes:
+    with zipfile.ZipFile(wheel) as zf:
+        return zf.read(name)
+
+
+def one(paths: Sequence[Path]) -> Path:
+    assert len(paths) == 1, paths
+    return paths[0]
+
+
+def copy_tree(source: Path, target: Path) -> Path:
+    """Copy a project without build output (what a user's fresh checkout would hold)."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("target", "__pycache__", "_native", "*.egg-info"))
+    return target

@@ -1,0 +1,225 @@
+"""End to end: real cargo, real PEP 517 front-ends, fresh virtual environments, the installed library called.
+
+sample_crate's wheel is built once per run (session fixtures in conftest.py) and shared by the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from support import (
+    RUST_HELPER,
+    SAMPLE,
+    build_env,
+    copy_tree,
+    find_pythons,
+    make_venv,
+    one,
+    read_from_wheel,
+    run,
+    wheel_names,
+)
+
+pytestmark = pytest.mark.e2e
+
+CHECK = Path(__file__).resolve().parent / "e2e" / "check_sample.py"
+PYTHONS = find_pythons()
+
+
+def install_and_check(python: str, wheel: Path, tmp_path: Path) -> str:
+    """Install the wheel into a fresh venv of ``python`` (no index: nothing else may be needed) and call it."""
+    exe = make_venv(python, tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "--no-index", "--no-deps", wheel])
+    # Run from an empty directory so that only the installed package can be imported.
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    proc = run([exe, CHECK], cwd=workdir)
+    assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
+    return proc.stdout
+
+
+def wheel_tag(wheel: Path) -> str:
+    metadata = read_from_wheel(wheel, f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info/WHEEL")
+    tags = re.findall(r"^Tag: (.+)$", metadata.decode(), flags=re.M)
+    assert len(tags) == 1, tags
+    return tags[0]
+
+
+class TestPipWheel:
+    def test_installs_and_every_construct_works(self, sample_wheel: Path, tmp_path: Path) -> None:
+        install_and_check(sys.executable, sample_wheel, tmp_path)
+
+    def test_file_set(self, sample_wheel: Path) -> None:
+        names = [n for n in wheel_names(sample_wheel) if ".dist-info/" not in n]
+        assert names == [
+            "sample_crate/__init__.py",
+            "sample_crate/_native/__init__.py",
+            "sample_crate/_native/libsample_crate.so",
+            "sample_crate/_native/sample_crate.h",
+            "sample_crate/py.typed",
+        ]
+
+    def test_tagged_for_any_python_on_manylinux(self, sample_wheel: Path) -> None:
+        tag = wheel_tag(sample_wheel)
+        assert re.fullmatch(r"py3-none-manylinux_2_\d+_x86_64", tag), tag
+        assert sample_wheel.name.endswith(f"-{tag}.whl")
+        wheel_metadata = read_from_wheel(sample_wheel, "sample_crate-0.1.0.dist-info/WHEEL").decode()
+        assert "Root-Is-Purelib: false" in wheel_metadata
+
+    def test_auditwheel_agrees_with_the_tag(self, sample_wheel: Path) -> None:
+        proc = run([sys.executable, "-m", "auditwheel", "show", sample_wheel])
+        platform = wheel_tag(sample_wheel).split("-")[2]
+        text = " ".join(proc.stdout.split())
+        assert f'consistent with the following platform tag: "{platform}"' in text, proc.stdout
+
+    def test_check_wheel_contents(self, sample_wheel: Path) -> None:
+        proc = run([Path(sys.executable).parent / "check-wheel-contents", sample_wheel])
+        assert "OK" in proc.stdout, proc.stdout
+
+    def test_twine_check(self, sample_wheel: Path) -> None:
+        proc = run([sys.executable, "-m", "twine", "check", "--strict", sample_wheel])
+        assert "PASSED" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("name", sorted(PYTHONS) or ["none"])
+def test_every_interpreter(name: str, sample_wheel: Path, tmp_path: Path) -> None:
+    """One ctypes wheel serves every interpreter on the machine: CPython 3.8 to 3.13 and PyPy."""
+    if name not in PYTHONS:
+        pytest.fail("no Python interpreters found") if os.environ.get(
+            "HATCH_INTEROP_REQUIRE_ALL_PYTHONS"
+        ) else pytest.skip("none")
+    install_and_check(PYTHONS[name], sample_wheel, tmp_path)
+
+
+def test_all_expected_interpreters_present() -> None:
+    if not os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
+        pytest.skip("set HATCH_INTEROP_REQUIRE_ALL_PYTHONS=1 (CI does) to require every interpreter")
+    expected = {f"cpython{v}" for v in ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")} | {"pypy3"}
+    assert expected <= set(PYTHONS), f"missing interpreters: {sorted(expected - set(PYTHONS))}"
+
+
+class TestBuild:
+    """`python -m build`: sdist first, then the wheel built from the unpacked sdist."""
+
+    def test_sdist_carries_rust_sources_and_path_dependencies(self, sample_build_dists: Path) -> None:
+        sdist = one(sorted(sample_build_dists.glob("sample_crate-*.tar.gz")))
+        with tarfile.open(sdist) as tf:
+            names = {n.split("/", 1)[1] for n in tf.getnames() if "/" in n}
+            manifest = tf.extractfile("sample_crate-0.1.0/Cargo.toml").read().decode()  # type: ignore[union-attr]
+        for required in [
+            "Cargo.toml",
+            "Cargo.lock",
+            "src/lib.rs",
+            "src/bin/inventory.rs",
+            "pyproject.toml",
+            "sample_crate/__init__.py",
+            "_rust_deps/hatch-interop/Cargo.toml",
+            "_rust_deps/hatch-interop/src/lib.rs",
+            "_rust_deps/hatch-interop/macros/Cargo.toml",
+            "_rust_deps/hatch-interop/macros/src/lib.rs",
+        ]:
+            assert required in names, sorted(names)
+        assert not any(n.startswith(("target/", "_rust_deps/hatch-interop/target/")) for n in names)
+        assert not any("/_native/" in n for n in names)
+        assert 'path = "_rust_deps/hatch-interop"' in manifest
+        assert "../rust_helper" not in manifest
+
+    def test_wheel_from_sdist_works(self, sample_build_dists: Path, tmp_path: Path) -> None:
+        wheel = one(sorted(sample_build_dists.glob("sample_crate-*.whl")))
+        install_and_check(sys.executable, wheel, tmp_path)
+
+    def test_generated_files_are_identical_across_front_ends(
+        self, sample_build_dists: Path, sample_wheel: Path
+    ) -> None:
+        wheel = one(sorted(sample_build_dists.glob("sample_crate-*.whl")))
+        for name in ["sample_crate/_native/__init__.py", "sample_crate/_native/sample_crate.h"]:
+            assert read_from_wheel(wheel, name) == read_from_wheel(sample_wheel, name), name
+
+
+def test_hatch_build(wheelhouse: Path, tmp_path: Path) -> None:
+    project = copy_tree(SAMPLE, tmp_path / "sample_crate")
+    copy_tree(RUST_HELPER, tmp_path / "rust_helper")
+    env = build_env(
+        wheelhouse,
+        HATCH_DATA_DIR=str(tmp_path / "hatch-data"),
+        HATCH_CACHE_DIR=str(tmp_path / "hatch-cache"),
+    )
+    run([Path(sys.executable).parent / "hatch", "build", "-t", "wheel", tmp_path / "dist"], cwd=project, env=env)
+    install_and_check(sys.executable, one(sorted((tmp_path / "dist").glob("*.whl"))), tmp_path)
+
+
+def test_editable_install(wheelhouse: Path, tmp_path: Path) -> None:
+    project = copy_tree(SAMPLE, tmp_path / "sample_crate")
+    copy_tree(RUST_HELPER, tmp_path / "rust_helper")
+    exe = make_venv(sys.executable, tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "-e", project], env=build_env(wheelhouse))
+    assert (project / "sample_crate" / "_native" / "__init__.py").is_file()
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    proc = run([exe, CHECK], cwd=workdir)
+    assert "all checks passed" in proc.stdout
+    located = run([exe, "-c", "import sample_crate._native as m; print(m.__file__)"], cwd=workdir).stdout.strip()
+    assert Path(located).resolve() == (project / "sample_crate" / "_native" / "__init__.py").resolve()
+
+
+def test_c_header_compiles_and_links_against_the_library(sample_wheel: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(sample_wheel) as zf:
+        zf.extractall(tmp_path / "unpacked")
+    native = tmp_path / "unpacked" / "sample_crate" / "_native"
+    program = tmp_path / "main.c"
+    program.write_text(
+        """\
+#include <stdio.h>
+#include "sample_crate.h"
+
+int main(void) {
+    Vec2 a = {1.0f, 2.0f};
+    Vec2 b = {3.0f, 4.0f};
+    Vec2 c = vec2_add(a, b);
+    Counter *counter = counter_new(41);
+    uint64_t n = counter_increment(counter);
+    counter_free(counter);
+    if (sample_crate_api_guard() != SAMPLE_CRATE_API_HASH) return 2;
+    printf("%u %.1f %.1f %llu\\n", add(2, 3), c.x, c.y, (unsigned long long)n);
+    return 0;
+}
+"""
+    )
+    exe = tmp_path / "main"
+    run(
+        [
+            "gcc",
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-I",
+            native,
+            program,
+            "-L",
+            native,
+            "-lsample_crate",
+            "-o",
+            exe,
+        ]
+    )
+    proc = run([exe], env={**os.environ, "LD_LIBRARY_PATH": str(native)})
+    assert proc.stdout.strip() == "5 4.0 6.0 42"
+
+
+def test_no_rust_needed_to_install(sample_wheel: Path, tmp_path: Path) -> None:
+    """The installed wheel works with cargo and rustc out of reach."""
+    exe = make_venv(sys.executable, tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])
+    (tmp_path / "work").mkdir()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    assert shutil.which("cargo", path=env["PATH"]) is None
+    proc = run([exe, CHECK], cwd=tmp_path / "work", env=env)
+    assert "all checks passed" in proc.stdout
