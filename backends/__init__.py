@@ -1,0 +1,6 @@
+"""The backends that ship with hatch-interop: ``ctypes`` (a Python module) and ``c`` (a C header).
+
+Each backend turns the validated :class:`~hatch_interop.inventory.Inventory` into a small,
+language-specific intermediate model (names already escaped, type expressions computed) and
+renders it with the jinja2 templates in its ``templates/`` folder, one template per construct.
+"""

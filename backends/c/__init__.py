@@ -1,0 +1,328 @@
+"""The ``c`` backend: a C header (``<crate>.h``) declaring everything the library exports.
+
+The header is valid C99 and C++11 (``extern "C"``), needs only ``<stdbool.h>``, ``<stddef.h>`` and
+``<stdint.h>`` (``<math.h>`` too when a constant is infinite or NaN), and checks each struct's layout
+against the sizes, alignments and offsets Rust measured with ``static_assert`` in C11 and C++11.
+
+Symbols are never renamed (the linker knows them by name), so a symbol, type or constant whose name
+C or C++ reserves is an error; a parameter or field with such a name gets a trailing ``_``.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass
+from typing import ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
+
+from hatch_interop.backends._common import Namespace, c_comment, templates_beside
+
+from hatch_interop.backend import Backend, GeneratedFile
+from hatch_interop.errors import BackendError
+from hatch_interop.inventory import (
+    Constant,
+    EnumDef,
+    Function,
+    Inventory,
+    Named,
+    Primitive,
+    StructDef,
+    TypeRef,
+    Void,
+)
+
+BACKEND = "c"
+
+_PRIMITIVES: Dict[str, str] = {
+    "u8": "uint8_t",
+    "u16": "uint16_t",
+    "u32": "uint32_t",
+    "u64": "uint64_t",
+    "usize": "size_t",
+    "i8": "int8_t",
+    "i16": "int16_t",
+    "i32": "int32_t",
+    "i64": "int64_t",
+    "isize": "ptrdiff_t",
+    "f32": "float",
+    "f64": "double",
+    "bool": "bool",
+}
+
+#: Keywords of C99, C11, C23 and C++20 (the header must compile as C++ too), with GNU's ``asm``.
+C_KEYWORDS: FrozenSet[str] = frozenset(
+    """
+    auto break case char const continue default do double else enum extern float for goto if inline
+    int long register restrict return short signed sizeof static struct switch typedef union
+    unsigned void volatile while _Bool _Complex _Imaginary _Alignas _Alignof _Atomic _Generic
+    _Noreturn _Static_assert _Thread_local _BitInt _Decimal128 _Decimal32 _Decimal64 alignas alignof
+    bool constexpr false nullptr static_assert thread_local true typeof typeof_unqual and and_eq asm
+    bitand bitor catch char8_t char16_t char32_t class compl concept consteval constinit const_cast
+    co_await co_return co_yield decltype delete dynamic_cast explicit export friend mutable
+    namespace new noexcept not not_eq operator or or_eq private protected public reinterpret_cast
+    requires static_cast template this throw try typeid typename using virtual wchar_t xor xor_eq
+    """.split()  # noqa: SIM905 (a word list reads better than a literal of 150 strings)
+)
+#: Names the included standard headers define (types and macros), which the header cannot reuse.
+C_HEADER_NAMES: FrozenSet[str] = frozenset(
+    """
+    NULL offsetof size_t ptrdiff_t max_align_t intptr_t uintptr_t intmax_t uintmax_t INTPTR_MIN
+    INTPTR_MAX UINTPTR_MAX INTMAX_MIN INTMAX_MAX UINTMAX_MAX INTMAX_C UINTMAX_C PTRDIFF_MIN
+    PTRDIFF_MAX SIZE_MAX SIG_ATOMIC_MIN SIG_ATOMIC_MAX WCHAR_MIN WCHAR_MAX WINT_MIN WINT_MAX
+    INFINITY NAN HUGE_VAL
+    """.split()  # noqa: SIM905 (a word list reads better than a literal of 150 strings)
+) | frozenset(
+    name
+    for bits in (8, 16, 32, 64)
+    for kind in ("", "_least", "_fast")
+    for name in (
+        f"int{kind}{bits}_t",
+        f"uint{kind}{bits}_t",
+        f"INT{kind.upper()}{bits}_MIN",
+        f"INT{kind.upper()}{bits}_MAX",
+        f"UINT{kind.upper()}{bits}_MAX",
+        f"INT{bits}_C",
+        f"UINT{bits}_C",
+    )
+)
+_RESERVED = C_KEYWORDS | C_HEADER_NAMES
+_INT_RANGE = (-(1 << 31), (1 << 31) - 1)
+
+
+@dataclass(frozen=True)
+class CConstant:
+    name: str
+    value: str
+    comment: Optional[str]
+
+
+@dataclass(frozen=True)
+class CEnumerator:
+    name: str
+    value: str
+    comment: Optional[str]
+
+
+@dataclass(frozen=True)
+class CEnum:
+    template: ClassVar[str] = "enum.h.j2"
+
+    name: str
+    repr: str
+    comment: Optional[str]
+    enumerators: Tuple[CEnumerator, ...]
+    #: Every value fits an ``int``, so the constants can be an anonymous enum (else ``#define``\ s).
+    anonymous_enum: bool
+
+
+@dataclass(frozen=True)
+class CField:
+    declaration: str
+    comment: Optional[str]
+    name: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class CStruct:
+    template: ClassVar[str] = "struct.h.j2"
+
+    name: str
+    comment: Optional[str]
+    fields: Tuple[CField, ...]
+    size: int
+    align: int
+
+
+@dataclass(frozen=True)
+class COpaque:
+    template: ClassVar[str] = "opaque.h.j2"
+
+    name: str
+    comment: Optional[str]
+
+
+@dataclass(frozen=True)
+class CFunction:
+    prototype: str
+    comment: Optional[str]
+
+
+@dataclass(frozen=True)
+class CHeader:
+    notice: str
+    comment: Optional[str]
+    #: The prefix of the header's own macros: the crate name in upper case.
+    prefix: str
+    includes: Tuple[str, ...]
+    api_guard: str
+    api_hash: str
+    constants: Tuple[CConstant, ...]
+    types: Tuple[Union[CEnum, CStruct, COpaque], ...]
+    has_structs: bool
+    functions: Tuple[CFunction, ...]
+
+
+class CHeaderBackend(Backend):
+    """Generates ``<crate>.h``, a C header for the library (beside it in the package)."""
+
+    PLUGIN_NAME = "c"
+
+    def generate(self, inventory: Inventory) -> List[GeneratedFile]:
+        header = _Builder(inventory, self.context.generator_version).header()
+        content = templates_beside(__file__).get_template("header.h.j2").render(header=header)
+        return [GeneratedFile(f"{inventory.library.crate}.h", content)]
+
+
+def _declare(ctype: str, name: str) -> str:
+    """``uint32_t name`` / ``const Vec2 *name``."""
+    return f"{ctype}{name}" if ctype.endswith("*") else f"{ctype} {name}"
+
+
+def c_literal(constant: Constant) -> str:
+    """The C expression of a constant's value, parenthesized when negative (it is a macro body)."""
+    ty, value = constant.type, constant.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NAN"
+        if math.isinf(value):
+            return "INFINITY" if value > 0 else "(-INFINITY)"
+        text = _shortest_f32(value) + "f" if ty.name == "f32" else repr(value)
+        return f"({text})" if text.startswith("-") else text
+    if ty.bits == 64:
+        if not ty.is_signed:
+            return f"UINT64_C({value})"
+        if value == -(1 << 63):
+            return "(-INT64_C(9223372036854775807) - 1)"
+        return f"INT64_C({value})" if value >= 0 else f"(-INT64_C({-value}))"
+    if not ty.is_signed:
+        return f"{value}u"
+    if value == -(1 << 31):
+        return "(-2147483647 - 1)"
+    return str(value) if value >= 0 else f"({value})"
+
+
+def _shortest_f32(value: float) -> str:
+    """The shortest decimal that reads back as the same ``float`` (f32), with a ``.`` or exponent."""
+    for digits in range(1, 10):
+        text = f"{value:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == value:
+            break
+    return text if any(ch in text for ch in ".en") else f"{text}.0"
+
+
+class _Builder:
+    def __init__(self, inventory: Inventory, generator_version: str) -> None:
+        self.inventory = inventory
+        self.generator_version = generator_version
+        self.names = Namespace(BACKEND, "the header")
+        #: File-scope names a parameter or field must not hide: types, macros and enum constants.
+        self.shadowable: Set[str] = set()
+        self.emitted: Set[str] = set()
+
+    def _claim(self, name: str, owner: str, shadowable: bool = True) -> str:
+        if name in _RESERVED:
+            message = (
+                f"The {BACKEND} backend cannot declare {owner} in C: `{name}` is reserved by C or C++ (a "
+                "keyword, or a name the standard headers define). Rename it in the crate."
+            )
+            raise BackendError(message)
+        self.names.claim(name, owner)
+        if shadowable:
+            self.shadowable.add(name)
+        return name
+
+    def _local(self, name: str) -> str:
+        """A parameter or field name: with a trailing ``_`` when C reserves it or it would hide a type
+        or macro of the header."""
+        return f"{name}_" if name in _RESERVED or name in self.shadowable else name
+
+    def header(self) -> CHeader:
+        inv = self.inventory
+        lib = inv.library
+        prefix = lib.crate.upper()
+        for suffix in ("_H", "_API_HASH", "_STATIC_ASSERT", "_ALIGNOF"):
+            self._claim(prefix + suffix, f"the header's macro `{prefix}{suffix}`")
+        constants = []
+        for c in inv.constants:
+            constants.append(CConstant(self._claim(c.name, f"constant `{c.name}`"), c_literal(c), c_comment(c.doc)))
+        for t in inv.types:
+            self._claim(t.name, f"type `{t.name}`")
+            if isinstance(t, EnumDef):
+                for v in t.variants:
+                    self._claim(f"{t.name}_{v.name}", f"variant `{v.name}` of enum `{t.name}`")
+        self._claim(lib.api_guard, f"the API guard function `{lib.api_guard}`", shadowable=False)
+        for f in inv.functions:
+            if f.symbol != lib.api_guard:
+                self._claim(f.symbol, f"function `{f.symbol}`", shadowable=False)
+        types: List[Union[CEnum, CStruct, COpaque]] = []
+        for t in inv.types:
+            if isinstance(t, EnumDef):
+                types.append(self.enum(t))
+            elif isinstance(t, StructDef):
+                types.append(self.struct(t))
+            else:
+                types.append(COpaque(t.name, c_comment(t.doc)))
+            self.emitted.add(t.name)
+        includes = ["stdbool.h", "stddef.h", "stdint.h"]
+        if any(isinstance(c.value, float) and not math.isfinite(c.value) for c in inv.constants):
+            includes.insert(0, "math.h")
+        notice = (
+            f"Generated by hatch-interop {self.generator_version} ({BACKEND} backend) from crate {lib.crate} "
+            f"{lib.version}; do not edit."
+        )
+        return CHeader(
+            notice=c_comment(notice, opener="/*") or "",
+            comment=c_comment(lib.doc),
+            prefix=prefix,
+            includes=tuple(includes),
+            api_guard=lib.api_guard,
+            api_hash=lib.api_hash,
+            constants=tuple(constants),
+            types=tuple(types),
+            has_structs=any(isinstance(t, StructDef) for t in inv.types),
+            functions=tuple(self.function(f) for f in inv.functions),
+        )
+
+    def ctype(self, ty: TypeRef, in_struct: bool = False) -> str:
+        if isinstance(ty, Void):
+            return "void"
+        if isinstance(ty, Primitive):
+            return _PRIMITIVES[ty.name]
+        if isinstance(ty, Named):
+            return ty.name
+        name = ty.target.name
+        # A pointer field may name a type declared later (or its own struct): use the struct tag.
+        if in_struct and name not in self.emitted:
+            name = f"struct {name}"
+        return f"{name} *" if ty.mutable else f"const {name} *"
+
+    def enum(self, e: EnumDef) -> CEnum:
+        repr_type = _PRIMITIVES[e.repr.name]
+        anonymous = all(_INT_RANGE[0] <= v.value <= _INT_RANGE[1] for v in e.variants)
+        enumerators = []
+        for v in e.variants:
+            value = str(v.value) if anonymous else f"(({e.name}){c_literal(Constant(v.name, '', e.repr, v.value))})"
+            enumerators.append(CEnumerator(f"{e.name}_{v.name}", value, c_comment(v.doc, "    " if anonymous else "")))
+        return CEnum(e.name, repr_type, c_comment(e.doc), tuple(enumerators), anonymous)
+
+    def struct(self, s: StructDef) -> CStruct:
+        names = Namespace(BACKEND, f"struct `{s.name}`")
+        fields = []
+        for f in s.fields:
+            name = names.claim(self._local(f.name), f"field `{f.name}`", f.name)
+            fields.append(
+                CField(_declare(self.ctype(f.type, in_struct=True), name), c_comment(f.doc, "    "), name, f.offset)
+            )
+        return CStruct(s.name, c_comment(s.doc), tuple(fields), s.size, s.align)
+
+    def function(self, f: Function) -> CFunction:
+        names = Namespace(BACKEND, f"function `{f.symbol}`")
+        params = [
+            _declare(self.ctype(p.type), names.claim(self._local(p.name), f"parameter `{p.name}`", p.name))
+            for p in f.params
+        ]
+        prototype = _declare(self.ctype(f.returns), f"{f.symbol}({', '.join(params) or 'void'});")
+        return CFunction(prototype, c_comment(f.doc))

@@ -1,0 +1,839 @@
+"""The ``ctypes`` backend (the default): a plain Python module that loads the library with ctypes.
+
+The generated ``__init__.py`` declares every function's ``argtypes``/``restype`` once at import and
+wraps it in a typed ``def`` that does only what careful hand-written ctypes would do per call: the
+type checks ctypes cannot do itself (a NULL where Rust wants a reference, a released handle, an
+invalid enum discriminant would all be undefined behaviour in Rust) and the conversion of results.
+
+Naming rules of the generated code, all deterministic and collision-checked:
+
+* every private name starts with ``_ffi_``, a prefix the inventory cannot use: helpers, library
+  function aliases (``_ffi_fn_<symbol>``), handle constructors (``_ffi_wrap_<Type>``) and the
+  locals of generated functions;
+* a module-level name (function, type, constant) that is a keyword, a builtin (so generated code can
+  use builtins by their bare names), ``annotations``, ``self`` or ``other`` gets a trailing ``_``;
+* a parameter gets a trailing ``_`` when it is a keyword or a type its wrapper's body refers to;
+* a struct field when it is a keyword, a name its class body refers to (``int``, ``property``...) or
+  ``self``; an enum member when it is a keyword or an attribute of ``int``/``IntEnum``;
+* names beginning with ``__`` are refused (classes would mangle them), and so are field names that
+  ctypes reserves and enum member names that ``enum`` reserves.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import textwrap
+from dataclasses import dataclass
+from typing import AbstractSet, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
+
+from hatch_interop.backends._common import (
+    Namespace,
+    normalize_doc,
+    one_line,
+    python_docstring,
+    python_fstring,
+    python_string,
+    templates_beside,
+)
+
+from hatch_interop.backend import Backend, BackendContext, GeneratedFile
+from hatch_interop.errors import BackendError
+from hatch_interop.inventory import (
+    Constant,
+    EnumDef,
+    Field,
+    Function,
+    Inventory,
+    Named,
+    OpaqueDef,
+    Pointer,
+    Primitive,
+    StructDef,
+    TypeDef,
+    TypeRef,
+    Void,
+)
+
+BACKEND = "ctypes"
+#: The line length generated code keeps to (ruff's formatter with ``line-length = 120``).
+WIDTH = 120
+
+#: Rust primitive -> (ctypes type, Python type hint, default value).
+_PRIMITIVES: Dict[str, Tuple[str, str, str]] = {
+    "u8": ("c_uint8", "int", "0"),
+    "u16": ("c_uint16", "int", "0"),
+    "u32": ("c_uint32", "int", "0"),
+    "u64": ("c_uint64", "int", "0"),
+    "usize": ("c_size_t", "int", "0"),
+    "i8": ("c_int8", "int", "0"),
+    "i16": ("c_int16", "int", "0"),
+    "i32": ("c_int32", "int", "0"),
+    "i64": ("c_int64", "int", "0"),
+    "isize": ("c_ssize_t", "int", "0"),
+    "f32": ("c_float", "float", "0.0"),
+    "f64": ("c_double", "float", "0.0"),
+    "bool": ("c_bool", "bool", "False"),
+}
+
+#: Every name in ``builtins`` on CPython 3.8-3.13 and PyPy, dunders aside (those are refused anyway).
+#: Fixed rather than read from the running interpreter, so the output does not depend on it.
+PYTHON_BUILTINS: FrozenSet[str] = frozenset(
+    """
+    ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup BlockingIOError
+    BrokenPipeError BufferError BytesWarning ChildProcessError ConnectionAbortedError
+    ConnectionError ConnectionRefusedError ConnectionResetError DeprecationWarning EOFError Ellipsis
+    EncodingWarning EnvironmentError Exception ExceptionGroup False FileExistsError
+    FileNotFoundError FloatingPointError FutureWarning GeneratorExit IOError ImportError
+    ImportWarning IndentationError IndexError InterruptedError IsADirectoryError KeyError
+    KeyboardInterrupt LookupError MemoryError ModuleNotFoundError NameError None NoneType
+    NotADirectoryError NotImplemented NotImplementedError OSError OverflowError
+    PendingDeprecationWarning PermissionError ProcessLookupError PythonFinalizationError
+    RecursionError ReferenceError ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration
+    StopIteration SyntaxError SyntaxWarning SystemError SystemExit TabError TimeoutError True
+    TypeError UnboundLocalError UnicodeDecodeError UnicodeEncodeError UnicodeError
+    UnicodeTranslateError UnicodeWarning UserWarning ValueError Warning ZeroDivisionError
+    _IncompleteInputError abs aiter all anext any ascii bin bool breakpoint bytearray bytes callable
+    chr classmethod compile complex copyright credits delattr dict dir divmod enumerate eval exec
+    exit filter float format frozenset getattr globals hasattr hash help hex id input int isinstance
+    issubclass iter len license list locals map max memoryview min next object oct open ord pow
+    print property quit range repr reversed round sequenceiterator set setattr slice sorted
+    staticmethod str sum super tuple type vars zip
+    """.split()  # noqa: SIM905 (a word list reads better than a literal of 150 strings)
+)
+PYTHON_KEYWORDS: FrozenSet[str] = frozenset(keyword.kwlist)
+#: Module-level names generated code needs besides builtins: ``annotations`` is bound by the
+#: ``__future__`` import; ``self`` and ``other`` are the parameters of generated methods;
+#: ``Optional`` is imported from ``typing``.
+_MODULE_RESERVED = PYTHON_KEYWORDS | PYTHON_BUILTINS | {"annotations", "self", "other", "Optional"}
+#: Names a struct's class body uses: its annotations, ``property`` and the methods' ``self``.
+_CLASS_BODY_NAMES = frozenset({"int", "float", "bool", "str", "object", "property", "self", "Optional"})
+#: Attributes of ``int`` and ``IntEnum`` (on any supported Python) that an enum member would shadow.
+_ENUM_ATTRIBUTES = frozenset(
+    """
+    as_integer_ratio bit_count bit_length conjugate denominator from_bytes imag is_integer mro name
+    numerator real to_bytes value
+    """.split()  # noqa: SIM905 (a word list reads better than a literal of 150 strings)
+)
+#: Attributes ``ctypes.Structure`` uses itself; a field of that name would break the class.
+CTYPES_STRUCT_ATTRIBUTES = frozenset(
+    {
+        "_fields_",
+        "_pack_",
+        "_anonymous_",
+        "_objects",
+        "_b_base_",
+        "_b_needsfree_",
+        "_as_parameter_",
+        "_type_",
+        "_align_",
+        "_layout_",
+        "_swappedbytes_",
+    }
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Layout of generated Python: what ruff's formatter would write, so its output is left unchanged
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """A bracketed, comma-separated list: a call, a tuple, a parameter list.
+
+    Rendered on one line when that fits, else one item per line with a trailing comma (a "magic"
+    trailing comma, which ruff's formatter keeps).
+    """
+
+    open: str
+    items: Tuple[Union[str, Group, Ternary], ...]
+    close: str
+    #: Always one item per line (``_fields_``, ``__all__``), which reads better for long lists.
+    explode: bool = False
+    #: A tuple, whose single item needs a comma on one line too.
+    is_tuple: bool = False
+
+    def flat(self) -> str:
+        inner = ", ".join(item if isinstance(item, str) else item.flat() for item in self.items)
+        if self.is_tuple and len(self.items) == 1:
+            inner += ","
+        return f"{self.open}{inner}{self.close}"
+
+
+@dataclass(frozen=True)
+class Ternary:
+    """``a if condition else b``, which ruff splits before ``if`` and ``else`` when it is too long."""
+
+    value: str
+    condition: str
+    other: str
+
+    def flat(self) -> str:
+        return f"{self.value} if {self.condition} else {self.other}"
+
+
+def layout(node: Union[str, Group, Ternary], indent: int, before: str = "", after: str = "") -> str:
+    """`node` preceded by `before` and followed by `after`, starting at column `indent`; lines after the
+    first carry their own indentation, the first line none (the template places it)."""
+    if isinstance(node, str):
+        return f"{before}{node}{after}"
+    if isinstance(node, Ternary):
+        flat = f"{before}{node.flat()}{after}"
+        if indent + len(flat) <= WIDTH:
+            return flat
+        pad = " " * indent
+        return f"{before}{node.value}\n{pad}if {node.condition}\n{pad}else {node.other}{after}"
+    flat = f"{before}{node.flat()}{after}"
+    # A one-item tuple's comma is not a "magic" one: ruff joins it whenever it fits.
+    explode = node.explode and not (node.is_tuple and len(node.items) == 1)
+    if not node.items or (not explode and indent + len(flat) <= WIDTH):
+        return flat
+    inner = " " * (indent + 4)
+    lines = [f"{before}{node.open}"]
+    lines.extend(inner + layout(item, indent + 4, after=",") for item in node.items)
+    lines.append(f"{' ' * indent}{node.close}{after}")
+    return "\n".join(lines)
+
+
+def _by_value_assignment(cls: str) -> str:
+    """``_ffi_Color_by_value = {member.value: member for member in Color}``, wrapped as ruff would."""
+    target, body = f"_ffi_{cls}_by_value", f"member.value: member for member in {cls}"
+    flat = f"{target} = {{{body}}}"
+    return flat if len(flat) <= WIDTH else f"{target} = {{\n    {body}\n}}"
+
+
+def _subscript(container: str, key: str, indent: int, before: str) -> str:
+    """``before container[key]``, with the key on its own line when too long (no comma: not a tuple)."""
+    flat = f"{before}{container}[{key}]"
+    if indent + len(flat) <= WIDTH:
+        return flat
+    return f"{before}{container}[\n{' ' * (indent + 4)}{key}\n{' ' * indent}]"
+
+
+def layout_assign(target: str, value: str, indent: int) -> str:
+    """``target = value``, with the value in parentheses on its own line when the line is too long."""
+    flat = f"{target} = {value}"
+    if indent + len(flat) <= WIDTH:
+        return flat
+    return f"{target} = (\n{' ' * (indent + 4)}{value}\n{' ' * indent})"
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    """``a and b and c`` (or ``or``); a nested operation is an operand in parentheses."""
+
+    operator: str
+    operands: Tuple[Union[str, BoolOp], ...]
+
+    def texts(self) -> List[str]:
+        return [o if isinstance(o, str) else f"({o.flat()})" for o in self.operands]
+
+    def flat(self) -> str:
+        return f" {self.operator} ".join(self.texts())
+
+
+def layout_bool(op: BoolOp, indent: int, before: str, after: str = "") -> str:
+    """``before <op> after`` (``if ...:``, ``return ...``) the way ruff splits a long boolean expression:
+    the trailing parenthesized operand first, else the whole expression, into parentheses holding it on
+    one line if it fits, or one operand per line."""
+    flat = f"{before}{op.flat()}{after}"
+    if indent + len(flat) <= WIDTH:
+        return flat
+    last = op.operands[-1]
+    if isinstance(last, BoolOp):
+        head = before + "".join(f"{text} {op.operator} " for text in op.texts()[:-1])
+        return f"{head}(\n{_operands(last, indent + 4)}\n{' ' * indent}){after}"
+    return f"{before}(\n{_operands(op, indent + 4)}\n{' ' * indent}){after}"
+
+
+def _operands(op: BoolOp, indent: int) -> str:
+    pad = " " * indent
+    flat = op.flat()
+    if indent + len(flat) <= WIDTH:
+        return pad + flat
+    return pad + f"\n{pad}{op.operator} ".join(op.texts())
+
+
+# --------------------------------------------------------------------------------------------
+# The intermediate model the templates render
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PyConstant:
+    name: str
+    annotation: str
+    value: str
+    docstring: Optional[str]
+
+
+@dataclass(frozen=True)
+class PyMember:
+    name: str
+    value: int
+
+
+@dataclass(frozen=True)
+class PyEnum:
+    template: ClassVar[str] = "enum.py.j2"
+
+    name: str
+    docstring: Optional[str]
+    members: Tuple[PyMember, ...]
+    #: ``_ffi_Color_by_value = {...}``: value -> member, for converting the library's results cheaply.
+    by_value: str
+
+
+@dataclass(frozen=True)
+class PyOpaque:
+    template: ClassVar[str] = "opaque.py.j2"
+
+    name: str
+    docstring: Optional[str]
+    #: The ``raise TypeError(...)`` statement of ``__init__``, laid out at its indentation.
+    init_raise: str
+    #: The function that wraps an address returned by the library (``_ffi_wrap_<Type>``).
+    wrap: str
+
+
+@dataclass(frozen=True)
+class PyField:
+    name: str
+    #: The name in ``_fields_``: the field's own, or ``_ffi_<name>`` behind an enum property.
+    raw: str
+    annotation: str
+    docstring: Optional[str]
+    #: The enum class of an enum-typed field (exposed through a property), else None.
+    enum: Optional[str]
+    #: The property getter's return statement, for an enum-typed field.
+    getter: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class PyStruct:
+    template: ClassVar[str] = "struct.py.j2"
+
+    name: str
+    docstring: Optional[str]
+    fields: Tuple[PyField, ...]
+    fields_assignment: str
+    init_def: str
+    init_call: str
+    repr_return: str
+    eq_return: str
+
+
+@dataclass(frozen=True)
+class PyGuard:
+    """``if <condition>: <then>`` at the top of a wrapper: a check that raises, or a conversion."""
+
+    #: The whole ``if ...:`` line(s).
+    condition: str
+    then: str
+
+
+@dataclass(frozen=True)
+class PyTake:
+    """An owned handle: the wrapper takes its address and marks it released before the call."""
+
+    param: str
+    #: ``_ffi_owned_<param> = <param>._ffi_ptr``, and the statement giving it back.
+    take: str
+    give_back: str
+
+
+@dataclass(frozen=True)
+class PyFunction:
+    name: str
+    alias: str
+    lookup: str
+    argtypes: str
+    restype: str
+    definition: str
+    docstring: Optional[str]
+    guards: Tuple[PyGuard, ...]
+    takes: Tuple[PyTake, ...]
+    #: Wrap the call in ``try``/``except ctypes.ArgumentError`` to give taken handles back when ctypes
+    #: rejects another argument (the library never saw the call, so nothing was released).
+    restore: bool
+    call: str
+    result: Optional[str]
+
+
+@dataclass(frozen=True)
+class PyModule:
+    header: str
+    docstring: str
+    uses_enum: bool
+    uses_optional: bool
+    all_assignment: str
+    constants: Tuple[PyConstant, ...]
+    #: String literals: the library's file name, the symbol of the API guard, and what the bindings
+    #: were generated for ("crate version (API hash ...)").
+    library_filename: str
+    api_guard: str
+    generated_for: str
+    #: The API hash as a Python hex literal.
+    api_hash: str
+    types: Tuple[Union[PyEnum, PyStruct, PyOpaque], ...]
+    #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
+    layout_check: Optional[str]
+    functions: Tuple[PyFunction, ...]
+    #: Whether some wrapper checks its arguments (and so needs ``_ffi_invalid_argument``).
+    checks_arguments: bool
+
+
+# --------------------------------------------------------------------------------------------
+# From the inventory to the intermediate model
+# --------------------------------------------------------------------------------------------
+
+
+class CtypesBackend(Backend):
+    """Generates ``__init__.py``: the Python module of the generated package."""
+
+    PLUGIN_NAME = "ctypes"
+
+    def generate(self, inventory: Inventory) -> List[GeneratedFile]:
+        model = _Builder(inventory, self.context).module()
+        env = templates_beside(__file__)
+        content = env.get_template("module.py.j2").render(module=model)
+        if any(len(line) > WIDTH for line in content.split("\n")):
+            # Only the crate's own text (docs, long names) makes a line this long: tell linters it is meant.
+            header, rest = content.split("\n", 1)
+            pragma = (
+                "# Some lines hold the crate's own text, which is longer than 120 characters.\n"
+                "# ruff: noqa: E501, RUF100"
+            )
+            content = f"{header}\n{pragma}\n{rest}"
+        return [GeneratedFile("__init__.py", content)]
+
+
+def _refuse_dunder(name: str, what: str) -> None:
+    if name.startswith("__"):
+        message = (
+            f"The {BACKEND} backend cannot use the {what} name `{name}`: Python mangles names beginning "
+            "with two underscores inside class bodies. Rename it in the crate."
+        )
+        raise BackendError(message)
+
+
+def _escape(name: str, reserved: AbstractSet[str]) -> str:
+    return f"{name}_" if name in reserved else name
+
+
+def _is_sunder(name: str) -> bool:
+    return len(name) > 2 and name[0] == "_" and name[1] != "_" and name[-1] == "_" and name[-2] != "_"
+
+
+def _member_name(name: str) -> str:
+    return _escape(name, PYTHON_KEYWORDS | _ENUM_ATTRIBUTES)
+
+
+def _with_note(doc: str, notes: Sequence[str]) -> str:
+    """A doc with generated notes appended as a paragraph (wrapped: they are our own text)."""
+    text = normalize_doc(doc)
+    note = textwrap.fill(" ".join(notes), width=96, break_long_words=False, break_on_hyphens=False)
+    if not note:
+        return text
+    return f"{text}\n\n{note}" if text else note
+
+
+class _Builder:
+    """Builds the :class:`PyModule` of one inventory: names first (so every reference is known), then
+    each construct."""
+
+    def __init__(self, inventory: Inventory, context: BackendContext) -> None:
+        self.inventory = inventory
+        self.context = context
+        self.module_names = Namespace(BACKEND, "the generated module")
+        #: Inventory name -> Python name, for constants, types and functions.
+        self.constants: Dict[str, str] = {}
+        self.classes: Dict[str, str] = {}
+        self.functions: Dict[str, str] = {}
+        #: Opaque type -> the Python names of the functions that return it.
+        self.producers: Dict[str, List[str]] = {}
+        self.checks_arguments = False
+        # `Optional[...]` rather than `X | None`: typing.get_type_hints() must work on Python 3.8 and 3.9.
+        self.uses_optional = any(isinstance(t, OpaqueDef) for t in inventory.types)
+
+    def module(self) -> PyModule:
+        inv = self.inventory
+        lib = inv.library
+        for c in inv.constants:
+            self.constants[c.name] = self._module_name(c.name, "constant")
+        for t in inv.types:
+            self.classes[t.name] = self._module_name(t.name, "opaque type" if isinstance(t, OpaqueDef) else t.kind)
+        for f in inv.functions:
+            self.functions[f.name] = self._module_name(f.name, "function")
+            if isinstance(f.returns, Pointer) and isinstance(inv.type(f.returns.target.name), OpaqueDef):
+                self.producers.setdefault(f.returns.target.name, []).append(self.functions[f.name])
+        types: List[Union[PyEnum, PyStruct, PyOpaque]] = []
+        for t in inv.types:
+            if isinstance(t, StructDef):
+                types.append(self.struct(t))
+            elif isinstance(t, EnumDef):
+                types.append(self.enum(t))
+            else:
+                types.append(self.opaque(t))
+        functions = tuple(self.function(f) for f in inv.functions)
+        public = sorted([*self.constants.values(), *self.classes.values(), *self.functions.values()], key=_all_order)
+        if public:
+            all_assignment = layout(
+                Group("[", tuple(python_string(n) for n in public), "]", explode=True), 0, "__all__ = "
+            )
+        else:
+            all_assignment = "__all__: list[str] = []"
+        structs = [t for t in inv.types if isinstance(t, StructDef)]
+        layout_check = None
+        if structs:
+            rows = tuple(
+                Group(
+                    "(",
+                    (
+                        self.classes[s.name],
+                        str(s.size),
+                        str(s.align),
+                        Group("(", tuple(str(f.offset) for f in s.fields), ")", is_tuple=True),
+                    ),
+                    ")",
+                )
+                for s in structs
+            )
+            layout_check = layout(Group("_ffi_check_layout(", rows, ")", explode=True), 0)
+        version = self.context.generator_version
+        header = one_line(
+            f"Generated by hatch-interop {version} ({BACKEND} backend) from crate {lib.crate} {lib.version}"
+        )
+        default_doc = f"Python bindings of the Rust crate `{lib.crate}` {lib.version}, generated by hatch-interop."
+        return PyModule(
+            header=f"# {header}; do not edit.",
+            docstring=python_docstring(lib.doc) or python_docstring(default_doc) or '""""""',
+            uses_enum=any(isinstance(t, EnumDef) for t in inv.types),
+            all_assignment=all_assignment,
+            constants=tuple(self.constant(c) for c in inv.constants),
+            library_filename=python_string(self.context.library_filename),
+            api_guard=python_string(lib.api_guard),
+            generated_for=python_string(f"{lib.crate} {lib.version} (API hash {lib.api_hash})"),
+            api_hash=f"0x{lib.api_hash.upper()}",
+            types=tuple(types),
+            layout_check=layout_check,
+            functions=functions,
+            checks_arguments=self.checks_arguments,
+            uses_optional=self.uses_optional,
+        )
+
+    def _module_name(self, name: str, what: str) -> str:
+        _refuse_dunder(name, what)
+        return self.module_names.claim(_escape(name, _MODULE_RESERVED), f"{what} `{name}`", name)
+
+    # types ------------------------------------------------------------------------------------
+
+    def _target(self, ty: Union[Named, Pointer]) -> TypeDef:
+        return self.inventory.type(ty.target.name if isinstance(ty, Pointer) else ty.name)
+
+    def hint(self, ty: TypeRef) -> str:
+        """The type hint of a parameter or result of this type."""
+        if isinstance(ty, Void):
+            return "None"
+        if isinstance(ty, Primitive):
+            return _PRIMITIVES[ty.name][1]
+        cls = self.classes[self._target(ty).name]
+        return self.optional(cls) if isinstance(ty, Pointer) and ty.nullable else cls
+
+    def optional(self, hint: str) -> str:
+        self.uses_optional = True
+        return f"Optional[{hint}]"
+
+    def ctype(self, ty: TypeRef) -> str:
+        """The ctypes type of an argument or result of this type."""
+        if isinstance(ty, Void):
+            return "None"
+        if isinstance(ty, Primitive):
+            return f"_ffi_ctypes.{_PRIMITIVES[ty.name][0]}"
+        target = self._target(ty)
+        if isinstance(target, EnumDef):
+            return f"_ffi_ctypes.{_PRIMITIVES[target.repr.name][0]}"
+        if isinstance(target, OpaqueDef):
+            return "_ffi_ctypes.c_void_p"
+        cls = self.classes[target.name]
+        return f"_ffi_ctypes.POINTER({cls})" if isinstance(ty, Pointer) else cls
+
+    # constants --------------------------------------------------------------------------------
+
+    def constant(self, c: Constant) -> PyConstant:
+        value = c.value
+        # Non-finite floats as `float("inf")`, `float("-inf")`, `float("nan")`: `float` is never shadowed.
+        text = f'float("{value!r}")' if isinstance(value, float) and not math.isfinite(value) else repr(value)
+        return PyConstant(self.constants[c.name], _PRIMITIVES[c.type.name][1], text, python_docstring(c.doc))
+
+    # enums ------------------------------------------------------------------------------------
+
+    def enum(self, e: EnumDef) -> PyEnum:
+        cls = self.classes[e.name]
+        names = Namespace(BACKEND, f"enum `{e.name}`")
+        members = []
+        listed = []
+        for v in e.variants:
+            _refuse_dunder(v.name, f"variant of enum `{e.name}`")
+            if _is_sunder(v.name) or v.name.startswith(f"_{cls.lstrip('_')}__"):
+                message = (
+                    f"The {BACKEND} backend cannot use `{v.name}` as a member of enum `{e.name}`: Python's "
+                    "enum module reserves names of the forms `_name_` and `_Class__name`. Rename it in the crate."
+                )
+                raise BackendError(message)
+            name = names.claim(_member_name(v.name), f"variant `{v.name}`", v.name)
+            members.append(PyMember(name, v.value))
+            doc = normalize_doc(v.doc)
+            if doc:
+                listed.append(f"- {name}: " + doc.replace("\n", "\n  "))
+        doc = normalize_doc(e.doc)
+        if listed:
+            section = "Members:\n\n" + "\n".join(listed)
+            doc = f"{doc}\n\n{section}" if doc else section
+        return PyEnum(cls, python_docstring(doc), tuple(members), _by_value_assignment(cls))
+
+    # opaque types -----------------------------------------------------------------------------
+
+    def opaque(self, o: OpaqueDef) -> PyOpaque:
+        cls = self.classes[o.name]
+        producers = self.producers.get(o.name, [])
+        if producers:
+            calls = [f"{name}()" for name in producers]
+            origin = "they are returned by " + (", ".join(calls[:-1]) + " or " if len(calls) > 1 else "") + calls[-1]
+        else:
+            origin = "no function of this library returns one"
+        message = python_string(f"{cls} objects cannot be created directly: {origin}")
+        init_raise = layout(Group("TypeError(", (message,), ")"), 8, before="raise ")
+        return PyOpaque(cls, python_docstring(o.doc), init_raise, f"_ffi_wrap_{o.name}")
+
+    # structs ----------------------------------------------------------------------------------
+
+    def struct(self, s: StructDef) -> PyStruct:
+        cls = self.classes[s.name]
+        referenced = {self.classes[f.type.name] for f in s.fields if isinstance(f.type, Named)}
+        reserved = PYTHON_KEYWORDS | _CLASS_BODY_NAMES | referenced
+        names = Namespace(BACKEND, f"struct `{s.name}`")
+        fields: List[PyField] = []
+        params: List[str] = []
+        args: List[Union[str, Ternary]] = []
+        specs: List[Union[str, Group]] = []
+        shown: List[Tuple[str, str]] = []
+        for f in s.fields:
+            _refuse_dunder(f.name, f"field of struct `{s.name}`")
+            if f.name in CTYPES_STRUCT_ATTRIBUTES:
+                message = (
+                    f"The {BACKEND} backend cannot use `{f.name}` as a field of struct `{s.name}`: ctypes "
+                    "uses that attribute itself. Rename the field in the crate."
+                )
+                raise BackendError(message)
+            name = names.claim(_escape(f.name, reserved), f"field `{f.name}`", f.name)
+            field, param, arg, ctype, value = self._field(f, name)
+            fields.append(field)
+            params.append(param)
+            args.append(arg)
+            specs.append(Group("(", (python_string(field.raw), ctype), ")"))
+            shown.append((f"{name}=", value))
+        return PyStruct(
+            name=cls,
+            docstring=python_docstring(s.doc),
+            fields=tuple(fields),
+            fields_assignment=layout(
+                Group("(", tuple(specs), ")", explode=True, is_tuple=True), 4, before="_fields_ = "
+            ),
+            init_def=layout(Group("def __init__(", ("self", *params), ") -> None:"), 4),
+            init_call=layout(Group("_ffi_ctypes.Structure.__init__(", ("self", *args), ")"), 8),
+            repr_return=_repr_return(cls, shown),
+            eq_return=layout_bool(
+                BoolOp("and", tuple(f"self.{f.name} == other.{f.name}" for f in fields)), 8, "return "
+            ),
+        )
+
+    def _field(self, f: Field, name: str) -> Tuple[PyField, str, Union[str, Ternary], str, str]:
+        """The field, its ``__init__`` parameter and argument, its ctypes type and its repr."""
+        ty = f.type
+        if isinstance(ty, Primitive):
+            ctype, hint, default = _PRIMITIVES[ty.name]
+            field = PyField(name, name, hint, python_docstring(f.doc), None)
+            return field, f"{name}: {hint} = {default}", name, f"_ffi_ctypes.{ctype}", f"{{self.{name}!r}}"
+        if isinstance(ty, Pointer):
+            target = self.classes[ty.target.name]
+            null = "None for NULL" if ty.nullable else "None for NULL, which the library does not expect"
+            note = f"The raw address of a `{target}`, as an int ({null})."
+            hint = self.optional("int")
+            field = PyField(name, name, hint, python_docstring(_with_note(f.doc, [note])), None)
+            return field, f"{name}: {hint} = None", name, "_ffi_ctypes.c_void_p", f"{{self.{name}!r}}"
+        assert isinstance(ty, Named), "the model refuses void fields"
+        definition = self.inventory.type(ty.name)
+        cls = self.classes[ty.name]
+        if isinstance(definition, EnumDef):
+            first = _member_name(definition.variants[0].name)
+            getter = _subscript(f"_ffi_{cls}_by_value", f"self._ffi_{name}", 8, "return ")
+            field = PyField(name, f"_ffi_{name}", cls, python_docstring(f.doc), cls, getter)
+            ctype = f"_ffi_ctypes.{_PRIMITIVES[definition.repr.name][0]}"
+            return field, f"{name}: {cls} = {cls}.{first}", f"{cls}({name})", ctype, f"{cls}.{{self.{name}.name}}"
+        field = PyField(name, name, cls, python_docstring(f.doc), None)
+        arg = Ternary(f"{cls}()", f"{name} is None", name)
+        return field, f"{name}: {self.optional(cls)} = None", arg, cls, f"{{self.{name}!r}}"
+
+    # functions --------------------------------------------------------------------------------
+
+    def function(self, f: Function) -> PyFunction:
+        name = self.functions[f.name]
+        alias = f"_ffi_fn_{f.symbol}"
+        # The globals the wrapper's body refers to: a parameter of the same name would hide them.
+        referenced = set()
+        for ty in [p.type for p in f.params] + [f.returns]:
+            if isinstance(ty, (Named, Pointer)):
+                target = self._target(ty)
+                if not (isinstance(target, StructDef) and isinstance(ty, Named)):
+                    referenced.add(self.classes[target.name])
+        names = Namespace(BACKEND, f"function `{f.name}`")
+        params: List[str] = []
+        args: List[Union[str, Ternary]] = []
+        guards: List[PyGuard] = []
+        takes: List[PyTake] = []
+        notes: List[str] = []
+        converted_by_ctypes = False
+        for p in f.params:
+            _refuse_dunder(p.name, f"parameter of function `{f.name}`")
+            pname = names.claim(_escape(p.name, PYTHON_KEYWORDS | referenced), f"parameter `{p.name}`", p.name)
+            params.append(f"{pname}: {self.hint(p.type)}")
+            ty = p.type
+            assert not isinstance(ty, Void), "the model refuses void parameters"
+            if isinstance(ty, Primitive):
+                args.append(pname)
+                converted_by_ctypes = True
+                continue
+            target = self._target(ty)
+            cls = self.classes[target.name]
+            if isinstance(ty, Named):
+                args.append(pname)
+                if isinstance(target, EnumDef):
+                    condition = layout_bool(BoolOp("and", (f"{pname}.__class__ is not {cls}",)), 4, "if ", ":")
+                    conversion = layout(Group(f"{cls}(", (pname,), ")"), 8, before=f"{pname} = ")
+                    guards.append(PyGuard(condition, conversion))
+                else:
+                    converted_by_ctypes = True
+                continue
+            failure = self._invalid_argument(name, pname, cls, ty.nullable)
+            if isinstance(target, StructDef):
+                wrong = [f"{pname}.__class__ is not {cls}"]
+                args.append(pname)
+                if ty.owned:
+                    notes.append(
+                        f"Ownership of `{pname}` moves into the library: it must be a `{cls}` the library "
+                        "allocated, and must not be used after this call."
+                    )
+            else:
+                wrong = [f"{pname}.__class__ is not {cls}", f"{pname}._ffi_ptr is None"]
+                if ty.owned and ty.nullable:
+                    message = (
+                        f"The {BACKEND} backend cannot bind parameter `{p.name}` of function `{f.name}`: it is "
+                        "a nullable pointer that also takes ownership, which hatch-interop does not support."
+                    )
+                    raise BackendError(message)
+                if ty.owned:
+                    temp = f"_ffi_owned_{pname}"
+                    take = layout_assign(temp, f"{pname}._ffi_ptr", 4)
+                    takes.append(PyTake(pname, take, layout_assign(f"{pname}._ffi_ptr", temp, 8)))
+                    args.append(temp)
+                    notes.append(
+                        f"Ownership of `{pname}` moves into the library: the `{cls}` is released and cannot be "
+                        "used after this call."
+                    )
+                elif ty.nullable:
+                    args.append(Ternary("None", f"{pname} is None", f"{pname}._ffi_ptr"))
+                else:
+                    args.append(f"{pname}._ffi_ptr")
+            either = BoolOp("or", tuple(wrong))
+            if ty.nullable:
+                either = BoolOp("and", (f"{pname} is not None", either if len(wrong) > 1 else wrong[0]))
+            condition = layout_bool(either, 4, "if ", ":")
+            guards.append(PyGuard(condition, failure))
+        convert, needs_temp = self._result(f.returns, notes)
+        restore = bool(takes) and converted_by_ctypes
+        indent = 8 if restore else 4
+        call = Group(f"{alias}(", tuple(args), ")")
+        result = None
+        if isinstance(f.returns, Void):
+            statement = layout(call, indent)
+        elif convert == "{}":
+            statement = layout(call, indent, before="return ")
+        else:
+            flat = "return " + convert.format(call.flat())
+            if not needs_temp and not restore and indent + len(flat) <= WIDTH:
+                statement = flat
+            else:
+                statement = layout(call, indent, before="_ffi_result = ")
+                result = "return " + convert.format("_ffi_result")
+        return PyFunction(
+            name=name,
+            alias=alias,
+            lookup=f"{alias} = _ffi_lib[{python_string(f.symbol)}]",
+            argtypes=layout(
+                Group("(", tuple(self.ctype(p.type) for p in f.params), ")", is_tuple=True), 0, f"{alias}.argtypes = "
+            ),
+            restype=f"{alias}.restype = {self.ctype(f.returns)}",
+            definition=layout(Group(f"def {name}(", tuple(params), f") -> {self.hint(f.returns)}:"), 0),
+            docstring=python_docstring(_with_note(f.doc, notes)),
+            guards=tuple(guards),
+            takes=tuple(takes),
+            restore=restore,
+            call=statement,
+            result=result,
+        )
+
+    def _invalid_argument(self, function: str, param: str, cls: str, nullable: bool) -> str:
+        self.checks_arguments = True
+        args: Tuple[str, ...] = (python_string(function), python_string(param), param, cls)
+        if nullable:
+            args += ("or_none=True",)
+        return layout(Group("_ffi_invalid_argument(", args, ")"), 8, before="raise ")
+
+    def _result(self, ty: TypeRef, notes: List[str]) -> Tuple[str, bool]:
+        """How the wrapper turns the library's result into its own (a format string applied to the
+        result), and whether that refers to the result twice (so it needs a local variable)."""
+        if isinstance(ty, (Void, Primitive)):
+            return "{}", False
+        target = self._target(ty)
+        cls = self.classes[target.name]
+        if isinstance(ty, Named):
+            # A dict lookup, not `Color(raw)`: the library only returns valid values, and the call is 8x cheaper.
+            return (f"_ffi_{cls}_by_value[{{}}]", False) if isinstance(target, EnumDef) else ("{}", False)
+        if isinstance(target, StructDef):
+            if ty.owned:
+                notes.append(
+                    f"The result is a view of a `{cls}` the library allocated, not a copy: ownership passes to "
+                    "the caller."
+                )
+            else:
+                notes.append(f"The result is a view of a `{cls}` the library owns, not a copy.")
+            return ("{0}.contents if {0} else None", True) if ty.nullable else ("{}.contents", False)
+        if not ty.owned:
+            notes.append(f"The result borrows a `{cls}` the library still owns: do not pass it where ownership moves.")
+        wrap = f"_ffi_wrap_{target.name}"
+        return (f"None if {{0}} is None else {wrap}({{0}})", True) if ty.nullable else (f"{wrap}({{}})", False)
+
+
+def _repr_return(cls: str, shown: Sequence[Tuple[str, str]]) -> str:
+    """``return f"Vec2(x={self.x!r}, y={self.y!r})"``, split into one f-string per field when too long."""
+    pieces = [(("" if i else f"{cls}(") + label, value) for i, (label, value) in enumerate(shown)]
+    flat = python_fstring(
+        *[(("" if i == 0 else ", ") + text, value) for i, (text, value) in enumerate(pieces)], (")", "")
+    )
+    if 8 + len("return ") + len(flat) <= WIDTH:
+        return f"return {flat}"
+    last = len(pieces) - 1
+    lines = [python_fstring(piece, (")" if i == last else ", ", "")) for i, piece in enumerate(pieces)]
+    inner = " " * 12
+    return "return (\n" + "".join(f"{inner}{line}\n" for line in lines) + " " * 8 + ")"
+
+
+def _all_order(name: str) -> Tuple[int, str]:
+    """The order of ``__all__`` that ruff's RUF022 expects: SCREAMING_CASE, then CamelCase, then the rest."""
+    if name.upper() == name and any(ch.isalpha() for ch in name):
+        return 0, name
+    if name[:1].isupper() or (name[:1] == "_" and name.lstrip("_")[:1].isupper()):
+        return 1, name
+    return 2, name

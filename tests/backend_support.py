@@ -1,0 +1,85 @@
+"""Helpers shared by the backend tests: test inventories, generation and snapshot comparison."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Type
+
+import pytest
+
+from hatch_interop.backend import Backend, BackendContext, GeneratedFile
+from hatch_interop.inventory import Inventory, parse_inventory
+
+TESTS = Path(__file__).resolve().parent
+DATA = TESTS / "data"
+SNAPSHOTS = TESTS / "snapshots"
+UPDATE_VARIABLE = "HATCH_INTEROP_UPDATE_SNAPSHOTS"
+
+#: Every inventory the backends are snapshot-tested with (the sample crate's, once it exists, too).
+INVENTORIES = sorted(path.stem for path in DATA.glob("*.json"))
+
+
+def raw_inventory(stem: str) -> Dict[str, Any]:
+    """A test inventory as decoded JSON (a fresh copy, free to modify)."""
+    data: Dict[str, Any] = json.loads((DATA / f"{stem}.json").read_text(encoding="utf-8"))
+    return copy.deepcopy(data)
+
+
+def load(stem: str) -> Inventory:
+    return parse_inventory(raw_inventory(stem), f"tests/data/{stem}.json")
+
+
+def context(inventory: Inventory) -> BackendContext:
+    crate = inventory.library.crate
+    return BackendContext(module=f"{crate}._native", library_filename=f"lib{crate}.so", generator_version="0.1.0")
+
+
+def generate(backend: Type[Backend], inventory: Inventory) -> List[GeneratedFile]:
+    return backend(context(inventory)).generate(inventory)
+
+
+def write(files: List[GeneratedFile], directory: Path) -> Path:
+    for f in files:
+        target = directory / f.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(f.content.encode("utf-8"))
+    return directory
+
+
+def check_snapshot(backend: str, stem: str, files: List[GeneratedFile]) -> None:
+    """Compare generated files with ``tests/snapshots/<backend>/<stem>/``, or rewrite the snapshots when
+    HATCH_INTEROP_UPDATE_SNAPSHOTS=1."""
+    directory = SNAPSHOTS / backend / stem
+    generated = {f.path: f.content for f in files}
+    if os.environ.get(UPDATE_VARIABLE) == "1":
+        if directory.exists():
+            for old in sorted(p for p in directory.rglob("*") if p.is_file()):
+                old.unlink()
+        write(files, directory)
+        return
+    hint = f"rerun the tests with {UPDATE_VARIABLE}=1 to write it, then review the new snapshot"
+    existing = {p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()}
+    for path, content in sorted(generated.items()):
+        snapshot = directory / path
+        if not snapshot.exists():
+            pytest.fail(f"No snapshot {snapshot.relative_to(TESTS.parent)} for the {backend} backend: {hint}")
+        expected = snapshot.read_bytes().decode("utf-8")
+        if content != expected:
+            diff = "".join(
+                difflib.unified_diff(
+                    expected.splitlines(keepends=True),
+                    content.splitlines(keepends=True),
+                    f"snapshot {path}",
+                    f"generated {path}",
+                )
+            )
+            pytest.fail(
+                f"{backend} output for {stem}.json differs from its snapshot ({hint} if intended):\n{diff[:6000]}"
+            )
+    stale = sorted(existing - set(generated))
+    if stale:
+        pytest.fail(f"Snapshots of files the {backend} backend no longer generates for {stem}: {stale}; {hint}")

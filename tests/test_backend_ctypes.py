@@ -1,0 +1,508 @@
+"""The ctypes backend: snapshots, determinism, lint/type cleanliness, injection, rejections, behaviour."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import inspect
+import itertools
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+import pytest
+from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
+from hatch_interop.backends import c as c_backend
+from hatch_interop.backends.c import CHeaderBackend
+from hatch_interop.backends.ctypes import CtypesBackend
+from support import find_pythons
+
+from hatch_interop.backend import BackendContext
+from hatch_interop.errors import BackendError
+from hatch_interop.inventory import Inventory, Void, parse_inventory
+
+GCC = shutil.which("gcc")
+needs_gcc = pytest.mark.skipif(GCC is None, reason="needs gcc to build a stand-in native library")
+RUFF_SELECT = "E,F,W,I,B,UP,C4,SIM,RUF,PL"
+
+
+def source(inventory: Inventory) -> str:
+    (generated,) = generate(CtypesBackend, inventory)
+    assert generated.path == "__init__.py"
+    return generated.content
+
+
+# --------------------------------------------------------------------------------------------
+# Snapshots, determinism, linters
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stem", INVENTORIES)
+def test_matches_snapshot(stem: str) -> None:
+    check_snapshot("ctypes", stem, generate(CtypesBackend, load(stem)))
+
+
+@pytest.mark.parametrize("stem", INVENTORIES)
+def test_is_deterministic(stem: str) -> None:
+    first = generate(CtypesBackend, load(stem))
+    second = generate(CtypesBackend, load(stem))
+    assert [(f.path, f.content.encode()) for f in first] == [(f.path, f.content.encode()) for f in second]
+
+
+def _write_packages(tmp_path: Path) -> List[Path]:
+    packages = []
+    for stem in INVENTORIES:
+        packages.append(write(generate(CtypesBackend, load(stem)), tmp_path / f"gen_{stem}"))
+    return packages
+
+
+def test_output_is_ruff_formatted_and_clean(tmp_path: Path) -> None:
+    packages = [str(p) for p in _write_packages(tmp_path)]
+    common = ["--isolated", "--line-length", "120", "--target-version", "py38"]
+    # The hints are `Optional[X]` on purpose: typing.get_type_hints() must evaluate them on Python 3.8 and 3.9.
+    lint_options = ["--config", "lint.pyupgrade.keep-runtime-typing = true"]
+    ruff = [sys.executable, "-m", "ruff"]
+    fmt = subprocess.run([*ruff, "format", *common, "--diff", *packages], capture_output=True, text=True, check=False)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    ignore = "PLR0913,PLR0917,PLR2004"
+    check = subprocess.run(
+        [*ruff, "check", *common, *lint_options, "--select", RUFF_SELECT, "--ignore", ignore, "--output-format", "concise", *packages],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_output_passes_mypy_strict(tmp_path: Path) -> None:
+    packages = [str(p) for p in _write_packages(tmp_path / "src")]
+    cache = str(tmp_path / "mypy-cache")
+    cmd = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", cache, *packages]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=tmp_path / "src")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Untrusted text and names
+# --------------------------------------------------------------------------------------------
+
+
+def _docstrings(tree: ast.Module) -> Dict[str, str]:
+    """Every docstring by dotted name, attribute docstrings (a string after an annotation) included."""
+    found: Dict[str, str] = {}
+
+    def visit(body: List[ast.stmt], prefix: str) -> None:
+        for before, node in zip([None, *body], body):
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+                doc = ast.get_docstring(node, clean=False)
+                if doc is not None:
+                    found[prefix + node.name] = doc
+                if isinstance(node, ast.ClassDef):
+                    visit(node.body, f"{prefix}{node.name}.")
+            elif (
+                isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(before, ast.AnnAssign)
+            ):
+                assert isinstance(before.target, ast.Name)
+                found[prefix + before.target.id] = node.value.value
+
+    doc = ast.get_docstring(tree, clean=False)
+    if doc is not None:
+        found[""] = doc
+    visit(tree.body, "")
+    return found
+
+
+def test_untrusted_text_cannot_escape_its_literal() -> None:
+    inventory = load("tricky")
+    text = source(inventory)
+    tree = ast.parse(text)
+    compile(text, "tricky/__init__.py", "exec")
+    # No raw control, format or separator character survives: everything is escaped.
+    assert all(ch == "\n" or unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Zl", "Zp"} for ch in text)
+    # The version string holds a newline and `import os`: it stays inside the header comment.
+    lines = text.split("\n")
+    assert lines[0].startswith(
+        "# Generated by hatch-interop 0.1.0 (ctypes backend) from crate tricky 0.1.0\\nimport os"
+    )
+    imports = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert [ast.unparse(node) for node in imports] == [
+        "from __future__ import annotations",
+        "import ctypes as _ffi_ctypes",
+        "import enum as _ffi_enum",
+        "import os as _ffi_os",
+        "from typing import Optional",
+    ]
+    docs = _docstrings(tree)
+    raw = raw_inventory("tricky")
+    # A lone surrogate cannot be part of a class docstring (CPython stores it as UTF-8): it is spelled out.
+    nasty = raw["types"][0]["doc"].replace("\ud800", "\\ud800")
+    cleaned = inspect.cleandoc
+    assert cleaned(docs[""]) == cleaned(raw["library"]["doc"].replace("\ud800", "\\ud800"))
+    assert docs["None_"] == 'ends with a quote"'
+    assert docs["True_"] == '""'
+    assert docs["max_"] == '"'
+    assert docs["min_"] == "Trailing backslash \\"
+    assert docs["type_"] == nasty
+    assert docs["object_"] == 'Starts with """ quotes'
+    assert docs["object_.from_"] == nasty
+    assert docs["print_"] == nasty
+    assert docs["other_"] == '"'
+    assert cleaned(docs["annotations_"]).startswith("ends with a backslash\\\n\nThe result is a view")
+    assert nasty in docs["Color"] and "- name_: " + nasty in docs["Color"]
+
+
+def test_names_are_escaped_for_python() -> None:
+    tree = ast.parse(source(load("tricky")))
+    all_assignment = next(n for n in tree.body if isinstance(n, ast.Assign))
+    assert ast.literal_eval(all_assignment.value) == [
+        "NEG_ZERO", "Color", "Flags", "Later", "Node", "None_", "True_", "annotations_", "max_", "min_",
+        "object_", "other_", "print_", "tiny", "type_", "type_of",
+    ]  # fmt: skip
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    # Keywords get a `_`, and so does a parameter named like a type its wrapper uses; a builtin's name
+    # is fine for a parameter (the wrapper refers to no builtin).
+    assert [a.arg for a in functions["print_"].args.args] == ["from_", "lambda_", "int", "Color_", "type", "str"]
+    assert [a.arg for a in functions["type_of"].args.args] == ["Flags_"]
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    members = [
+        t.id for n in classes["Color"].body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
+    ]
+    assert members == ["None_", "True_", "name_", "value_", "mro_", "Red"]
+    init = next(n for n in classes["object_"].body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+    assert [a.arg for a in init.args.args] == [
+        "self", "from_", "int_", "self_", "Color_", "class_", "default", "property_", "link",
+    ]  # fmt: skip
+
+
+def test_long_crate_text_gets_a_line_length_pragma_and_nothing_else_does() -> None:
+    assert "# ruff: noqa: E501" in source(load("tricky"))
+    assert "# ruff: noqa" not in source(load("basic"))
+
+
+# --------------------------------------------------------------------------------------------
+# What the backend refuses
+# --------------------------------------------------------------------------------------------
+
+
+def _basic_with(change: Callable[[Dict[str, Any]], None]) -> Inventory:
+    data = raw_inventory("basic")
+    change(data)
+    return parse_inventory(data)
+
+
+def _u8(name: str) -> Dict[str, Any]:
+    return {"name": name, "type": {"kind": "primitive", "name": "u8"}}
+
+
+def _types(data: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
+    return {t["name"]: t for t in data["types"]}
+
+
+def _functions(data: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
+    return {f["name"]: f for f in data["functions"]}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: _functions(d)["add"].update(name="__add"),
+            "The ctypes backend cannot use the function name `__add`: Python mangles names beginning with two "
+            "underscores inside class bodies. Rename it in the crate.",
+        ),
+        (
+            lambda d: _functions(d)["add"]["params"][0].update(name="__a"),
+            "cannot use the parameter of function `add` name `__a`",
+        ),
+        (lambda d: _types(d)["Vec2"]["fields"][0].update(name="__x"), "the field of struct `Vec2` name `__x`"),
+        (lambda d: _types(d)["Color"]["variants"][0].update(name="__Red"), "the variant of enum `Color` name `__Red`"),
+        (lambda d: d["constants"][0].update(name="__MAX"), "the constant name `__MAX`"),
+        (
+            lambda d: _types(d)["Vec2"]["fields"][1].update(name="_fields_"),
+            "The ctypes backend cannot use `_fields_` as a field of struct `Vec2`: ctypes uses that attribute itself.",
+        ),
+        (
+            lambda d: _types(d)["Vec2"]["fields"][1].update(name="_objects"),
+            "cannot use `_objects` as a field of struct `Vec2`",
+        ),
+        (
+            lambda d: _types(d)["Color"]["variants"][1].update(name="_missing_"),
+            "The ctypes backend cannot use `_missing_` as a member of enum `Color`: Python's enum module reserves "
+            "names of the forms `_name_` and `_Class__name`.",
+        ),
+        (
+            lambda d: _types(d)["Color"]["variants"][1].update(name="_Color__secret"),
+            "cannot use `_Color__secret` as a member of enum `Color`",
+        ),
+        (
+            lambda d: (_functions(d)["noop"].update(name="print"), d["constants"][0].update(name="print_")),
+            "The ctypes backend cannot name function `print` (renamed `print_`) in the generated module: `print_` is "
+            "already the name of constant `print_`. Rename one of them in the crate.",
+        ),
+        (
+            lambda d: _functions(d)["noop"].update(name="Vec2"),
+            "cannot name function `Vec2` in the generated module: `Vec2` is already the name of struct `Vec2`.",
+        ),
+        (
+            lambda d: _functions(d)["add"].update(params=[_u8("from"), _u8("from_")]),
+            "cannot name parameter `from_` in function `add`: `from_` is already the name of parameter `from` "
+            "(renamed `from_`).",
+        ),
+        (
+            lambda d: (
+                _types(d)["Vec2"]["fields"][0].update(name="int"),
+                _types(d)["Vec2"]["fields"][1].update(name="int_"),
+            ),
+            "cannot name field `int_` in struct `Vec2`: `int_` is already the name of field `int` (renamed `int_`).",
+        ),
+        (
+            lambda d: (
+                _types(d)["Color"]["variants"][0].update(name="True"),
+                _types(d)["Color"]["variants"][1].update(name="True_"),
+            ),
+            "cannot name variant `True_` in enum `Color`: `True_` is already the name of variant `True` "
+            "(renamed `True_`).",
+        ),
+        (
+            lambda d: _functions(d)["counter_free"]["params"][0]["type"].update(nullable=True),
+            "cannot bind parameter `counter` of function `counter_free`: it is a nullable pointer that also takes "
+            "ownership, which hatch-interop does not support.",
+        ),
+    ],
+)
+def test_refuses(change: Callable[[Dict[str, Any]], Any], message: str) -> None:
+    inventory = _basic_with(change)
+    with pytest.raises(BackendError) as info:
+        source(inventory)
+    assert message in str(info.value)
+
+
+# --------------------------------------------------------------------------------------------
+# Behaviour, against a C stand-in for the Rust library
+# --------------------------------------------------------------------------------------------
+
+_packages = itertools.count()
+
+
+def _compile_library(inventory: Inventory, directory: Path, implementation: Optional[Path] = None) -> Path:
+    """A shared library for `inventory`, built with gcc against the C backend's header: `implementation`,
+    or stubs that return zeroes."""
+    crate = inventory.library.crate
+    write(generate(CHeaderBackend, inventory), directory)
+    if implementation is None:
+        header = c_backend._Builder(inventory, "0").header()
+        stubs = [f'#include <string.h>\n#include "{crate}.h"\n']
+        stubs.append(f"uint64_t {inventory.library.api_guard}(void) {{ return {header.prefix}_API_HASH; }}\n")
+        for function, declared in zip(inventory.functions, header.functions):
+            signature = declared.prototype.rstrip(";")
+            if isinstance(function.returns, Void):
+                stubs.append(f"{signature} {{}}\n")
+            else:
+                result = signature[: signature.index(f"{function.symbol}(")].strip()
+                stubs.append(f"{signature} {{ {result} zero; memset(&zero, 0, sizeof zero); return zero; }}\n")
+        implementation = directory / f"{crate}_stub.c"
+        implementation.write_text("".join(stubs))
+    library = directory / f"lib{crate}.so"
+    cmd = [GCC, "-std=gnu11", "-shared", "-fPIC", "-w", f"-I{directory}", "-o", library, implementation, "-lm"]
+    subprocess.run([str(c) for c in cmd], check=True, capture_output=True)
+    return library
+
+
+@pytest.fixture
+def import_generated(tmp_path: Path) -> Iterator[Callable[..., ModuleType]]:
+    """Import a generated module from a fresh package beside a copy of the given shared library."""
+    imported: List[str] = []
+
+    def do_import(inventory: Inventory, library: Path, library_filename: Optional[str] = None) -> ModuleType:
+        name = f"gen_pkg_{next(_packages)}"
+        context = BackendContext(name, library_filename or library.name, "0.1.0")
+        package = write(CtypesBackend(context).generate(inventory), tmp_path / "site" / name)
+        shutil.copy(library, package / library.name)
+        imported.append(name)
+        return importlib.import_module(name)
+
+    sys.path.insert(0, str(tmp_path / "site"))
+    importlib.invalidate_caches()
+    try:
+        yield do_import
+    finally:
+        sys.path.remove(str(tmp_path / "site"))
+        for name in imported:
+            sys.modules.pop(name, None)
+
+
+@pytest.fixture(scope="module")
+def basic_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if GCC is None:
+        pytest.skip("needs gcc to build a stand-in native library")
+    return _compile_library(load("basic"), tmp_path_factory.mktemp("basic-lib"), DATA / "basic.c")
+
+
+@needs_gcc
+@pytest.mark.parametrize("stem", INVENTORIES)
+def test_every_module_imports_against_a_stub_library(
+    stem: str, tmp_path: Path, import_generated: Callable[..., ModuleType]
+) -> None:
+    inventory = load(stem)
+    module = import_generated(inventory, _compile_library(inventory, tmp_path / "lib"))
+    for name in module.__all__:
+        assert hasattr(module, name), name
+    for struct in inventory.structs():
+        cls = getattr(module, struct.name if struct.name in module.__all__ else f"{struct.name}_")
+        value = cls()
+        assert value == cls() and value != object()
+        assert repr(value).startswith(f"{cls.__name__}(")
+        with pytest.raises(TypeError):
+            hash(value)
+
+
+@needs_gcc
+def test_calls(basic_library: Path, import_generated: Callable[..., ModuleType]) -> None:
+    m = import_generated(load("basic"), basic_library)
+    assert m.add(2, 3) == 5
+    assert m.noop() is None
+    assert m.scale(m.Vec2(1.0, 2.0), 2.0) == m.Vec2(x=2.0, y=4.0)
+    assert m.length(m.Vec2(3.0, 4.0)) == 5.0
+    v = m.Vec2(3.0, 4.0)
+    m.normalize(v)
+    assert (round(v.x, 6), round(v.y, 6)) == (0.6, 0.8)
+    assert m.length_or_zero(None) == 0.0
+    assert m.length_or_zero(m.Vec2(0.0, 2.0)) == 2.0
+    assert m.origin() == m.Vec2()
+    assert m.find(1) == m.Vec2(3.0, 4.0) and m.find(7) is None
+    assert m.next_color(m.Color.Red) is m.Color.Green
+    assert m.next_color(5) is m.Color.Blue  # a plain int is accepted and checked
+    assert m.is_positive(3) is True and m.is_positive(-3) is False
+    line = m.make_line(m.Vec2(0.0, 0.0), m.Vec2(3.0, 4.0), m.Color.Blue)
+    assert line.color is m.Color.Blue and line.visible is True and line.owner is None
+    assert m.line_length(line) == 5.0
+    assert repr(line) == (
+        "Line(start=Vec2(x=0.0, y=0.0), end=Vec2(x=3.0, y=4.0), color=Color.Blue, visible=True, owner=None)"
+    )
+    assert eval(repr(line), vars(m)) == line
+    assert m.MAX_ITEMS == 64 and m.BIG == 2**64 - 1 and float("inf") == m.LIMIT and m.UNKNOWN != m.UNKNOWN
+
+
+@needs_gcc
+def test_handles(basic_library: Path, import_generated: Callable[..., ModuleType]) -> None:
+    m = import_generated(load("basic"), basic_library)
+    counter = m.counter_new(5)
+    assert repr(counter).startswith(f"<{m.__name__}.Counter object at 0x")
+    m.counter_add(counter, 3)
+    assert m.counter_get(counter) == 8
+    assert m.counter_get_or(None, 9) == 9 and m.counter_get_or(counter, 9) == 8
+    found = m.counter_find(8)
+    assert isinstance(found, m.Counter) and found._ffi_ptr == counter._ffi_ptr
+    assert m.counter_find(1) is None
+    # ctypes rejects `extra`: the call never happened, so the counter is not released.
+    with pytest.raises(Exception, match="argument 2"):
+        m.counter_take(counter, "many")
+    assert m.counter_take(counter, 2) == 10
+    assert repr(counter) == f"<{m.__name__}.Counter object (released)>"
+    with pytest.raises(ValueError, match=r"^counter_get\(\) argument 'counter' is a Counter that was already released"):
+        m.counter_get(counter)
+    with pytest.raises(ValueError, match="already released"):
+        m.counter_free(counter)
+    with pytest.raises(ValueError, match="already released"):
+        m.counter_get_or(counter, 1)
+    other = m.counter_new(1)
+    m.counter_free(other)
+    with pytest.raises(ValueError, match="already released"):
+        m.counter_add(other, 1)
+    with pytest.raises(TypeError, match=r"^Counter objects cannot be created directly: they are returned by "):
+        m.Counter()
+
+
+@needs_gcc
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda m: m.counter_get(None), TypeError, r"counter_get\(\) argument 'counter' must be Counter, not NoneType"),
+        (lambda m: m.counter_get(m.Vec2()), TypeError, "must be Counter, not Vec2"),
+        (lambda m: m.counter_get_or(3, 1), TypeError, "argument 'counter' must be Counter or None, not int"),
+        (lambda m: m.length(None), TypeError, r"length\(\) argument 'v' must be Vec2, not NoneType"),
+        (lambda m: m.normalize(m.Line()), TypeError, "must be Vec2, not Line"),
+        (lambda m: m.length_or_zero(1), TypeError, "must be Vec2 or None, not int"),
+        (lambda m: m.line_length(m.Vec2()), TypeError, "must be Line, not Vec2"),
+        (lambda m: m.next_color(3), ValueError, "3 is not a valid Color"),
+        (lambda m: m.make_line(m.Vec2(), m.Vec2(), 4), ValueError, "4 is not a valid Color"),
+        (lambda m: m.Line(color=4), ValueError, "4 is not a valid Color"),
+        (lambda m: setattr(m.Line(), "color", 6), ValueError, "6 is not a valid Color"),
+        (lambda m: m.scale((1, 2), 2.0), Exception, "argument 1"),
+    ],
+)
+def test_rejects_bad_arguments(
+    basic_library: Path,
+    import_generated: Callable[..., ModuleType],
+    call: Callable[[ModuleType], Any],
+    error: type,
+    message: str,
+) -> None:
+    m = import_generated(load("basic"), basic_library)
+    with pytest.raises(error, match=message):
+        call(m)
+
+
+@needs_gcc
+def test_import_fails_on_another_build(basic_library: Path, import_generated: Callable[..., ModuleType]) -> None:
+    data = raw_inventory("basic")
+    data["library"]["api_hash"] = "00000000000000aa"
+    with pytest.raises(ImportError) as info:
+        import_generated(parse_inventory(data), basic_library)
+    assert " was generated for basic 1.2.3 (API hash 00000000000000aa) but " in str(info.value)
+    assert str(info.value).endswith(
+        "libbasic.so reports 0123456789abcdef: the library and its bindings come from different builds; "
+        "reinstall the package (or rebuild it with `pip wheel`)"
+    )
+
+
+@needs_gcc
+def test_import_fails_without_the_api_guard(basic_library: Path, import_generated: Callable[..., ModuleType]) -> None:
+    data = raw_inventory("basic")
+    data["library"]["api_guard"] = "basic_no_such_guard"
+    with pytest.raises(ImportError, match="does not export the API guard function basic_no_such_guard: it is not"):
+        import_generated(parse_inventory(data), basic_library)
+
+
+@needs_gcc
+def test_import_fails_without_the_library(basic_library: Path, import_generated: Callable[..., ModuleType]) -> None:
+    with pytest.raises(ImportError, match=r"cannot load its native library .*libmissing\.so: .*Reinstall the package"):
+        import_generated(load("basic"), basic_library, library_filename="libmissing.so")
+
+
+@needs_gcc
+def test_layout_check(basic_library: Path, import_generated: Callable[..., ModuleType]) -> None:
+    data = raw_inventory("basic")
+    _types(data)["Line"]["fields"][4]["offset"] = 28
+    with pytest.raises(ImportError, match=r"the ctypes layout of Line \(size, alignment, field offsets\) is "):
+        import_generated(parse_inventory(data), basic_library)
+
+
+@needs_gcc
+def test_other_interpreters(basic_library: Path, tmp_path: Path) -> None:
+    """The generated module runs on every CPython and PyPy this machine has (3.8 and up)."""
+    interpreters = find_pythons()
+    if not interpreters:
+        pytest.skip("no other interpreters found")
+    package = write(generate(CtypesBackend, load("basic")), tmp_path / "basicpkg")
+    shutil.copy(basic_library, package / basic_library.name)
+    script = (
+        "import basicpkg as m\n"
+        "c = m.counter_new(2); m.counter_add(c, 1); assert m.counter_get(c) == 3; m.counter_free(c)\n"
+        "assert m.scale(m.Vec2(1, 2), 2) == m.Vec2(2, 4) and m.next_color(0) is m.Color.Green\n"
+        "line = m.make_line(m.Vec2(), m.Vec2(3, 4), m.Color.Blue); assert m.line_length(line) == 5\n"
+        "try:\n    m.counter_get(c)\nexcept ValueError:\n    pass\nelse:\n    raise AssertionError\n"
+    )
+    failures = []
+    for name, python in sorted(interpreters.items()):
+        proc = subprocess.run([python, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            failures.append(f"{name}: {proc.stderr[-2000:]}")
+    assert not failures, "\n".join(failures)
