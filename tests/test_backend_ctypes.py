@@ -71,7 +71,19 @@ def test_output_is_ruff_formatted_and_clean(tmp_path: Path) -> None:
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
     ignore = "PLR0913,PLR0917,PLR2004"
     check = subprocess.run(
-        [*ruff, "check", *common, *lint_options, "--select", RUFF_SELECT, "--ignore", ignore, "--output-format", "concise", *packages],
+        [
+            *ruff,
+            "check",
+            *common,
+            *lint_options,
+            "--select",
+            RUFF_SELECT,
+            "--ignore",
+            ignore,
+            "--output-format",
+            "concise",
+            *packages,
+        ],
         capture_output=True,
         text=True,
         check=False,

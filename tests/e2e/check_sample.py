@@ -75,7 +75,9 @@ def check_enums():
     s.color = Color.Blue
     assert sample_crate.sample_score(s) == 0.5 * 4 + 7 + 4
     raises(ValueError, setattr, s, "color", 3)
-    assert sample_crate.Sample(id=1, value=2.0, flags=3, color=Color.Red) == sample_crate.sample_new(1, 2.0, 3, Color.Red)
+    assert sample_crate.Sample(id=1, value=2.0, flags=3, color=Color.Red) == sample_crate.sample_new(
+        1, 2.0, 3, Color.Red
+    )
 
 
 def check_opaque():
