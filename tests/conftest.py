@@ -13,7 +13,7 @@ import hatch_interop
 
 def pytest_configure(config: pytest.Config) -> None:
     # The tests exercise the installed wheel (backends/ is only importable as hatch_interop.backends there).
-    if REPO in Path(hatch_interop.__file__).resolve().parents:
+    if Path(hatch_interop.__file__).resolve().parent == REPO / "hatch_interop":
         raise pytest.UsageError(
             f"hatch_interop was imported from the source tree ({hatch_interop.__file__}); "
             "run the tests with `bash scripts/test.sh`, which installs hatch-interop's wheel first"

@@ -125,7 +125,7 @@ def test_rust_compile_error(tmp_path: Path, wheelhouse: Path) -> None:
 
 def test_crate_without_cdylib(tmp_path: Path, wheelhouse: Path) -> None:
     output = build_fails(project(tmp_path, crate_types='["rlib"]'), wheelhouse)
-    assert 'Crate `demo` does not build a C-compatible shared library: its crate-type is ["lib"].' in output
+    assert 'Crate `demo` does not build a C-compatible shared library: its crate-type is ["rlib"].' in output
     assert 'crate-type = ["cdylib", "rlib"]' in output
 
 
