@@ -485,6 +485,7 @@ mod types {
         }
         let ident = &item.ident;
         let doc = doc(&item.attrs);
+        let type_ref = named_type_ref(ident);
         Ok(quote! {
             #item
 
@@ -504,15 +505,7 @@ mod types {
                 }
             }
 
-            unsafe impl ::hatch_interop::FfiType for #ident {
-                fn __type_ref(
-                    types: &mut ::hatch_interop::__private::TypeRegistry,
-                ) -> ::hatch_interop::__private::TypeRef {
-                    ::hatch_interop::__private::TypeRef::Named(
-                        <Self as ::hatch_interop::TypeInfo>::__register(types),
-                    )
-                }
-            }
+            #type_ref
 
             unsafe impl ::hatch_interop::FfiPointee for #ident {}
         })
@@ -586,6 +579,7 @@ mod types {
         }
         let ident = &item.ident;
         let doc = doc(&item.attrs);
+        let type_ref = named_type_ref(ident);
         Ok(quote! {
             #item
 
@@ -606,15 +600,7 @@ mod types {
                 }
             }
 
-            unsafe impl ::hatch_interop::FfiType for #ident {
-                fn __type_ref(
-                    types: &mut ::hatch_interop::__private::TypeRegistry,
-                ) -> ::hatch_interop::__private::TypeRef {
-                    ::hatch_interop::__private::TypeRef::Named(
-                        <Self as ::hatch_interop::TypeInfo>::__register(types),
-                    )
-                }
-            }
+            #type_ref
         })
     }
 
@@ -802,5 +788,20 @@ mod inventory {
                 ::hatch_interop::__private::api_guard(&CACHE, #ident)
             }
         })
+    }
+}
+
+/// `FfiType` for a registered struct or enum: a by-value reference to its named definition.
+fn named_type_ref(ident: &syn::Ident) -> TokenStream2 {
+    quote! {
+        unsafe impl ::hatch_interop::FfiType for #ident {
+            fn __type_ref(
+                types: &mut ::hatch_interop::__private::TypeRegistry,
+            ) -> ::hatch_interop::__private::TypeRef {
+                ::hatch_interop::__private::TypeRef::Named(
+                    <Self as ::hatch_interop::TypeInfo>::__register(types),
+                )
+            }
+        }
     }
 }
