@@ -30,6 +30,7 @@ from support import (
 pytestmark = pytest.mark.e2e
 
 CHECK = Path(__file__).resolve().parent / "e2e" / "check_sample.py"
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 PYTHONS = find_pythons()
 
 
@@ -65,6 +66,14 @@ class TestPipWheel:
             "sample_crate/_native/sample_crate.h",
             "sample_crate/py.typed",
         ]
+
+    def test_generated_files_match_the_snapshots(self, sample_wheel: Path) -> None:
+        """The recorded inventory (tests/data) is what the crate prints: re-record it when this fails."""
+        for name, snapshot in [
+            ("sample_crate/_native/__init__.py", "ctypes/sample_inventory/__init__.py"),
+            ("sample_crate/_native/sample_crate.h", "c/sample_inventory/sample_crate.h"),
+        ]:
+            assert read_from_wheel(sample_wheel, name) == (SNAPSHOTS / snapshot).read_bytes(), name
 
     def test_tagged_for_any_python_on_manylinux(self, sample_wheel: Path) -> None:
         tag = wheel_tag(sample_wheel)
