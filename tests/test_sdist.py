@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 from hatch_interop.config import InteropConfig
 from hatch_interop.errors import CrateError
@@ -34,7 +34,7 @@ def test_transitive_and_target_specific_dependencies(tmp_path: Path) -> None:
         tmp_path / "project",
         "app",
         'a = { path = "../ext/a" }  # keep this comment\ninner = { path = "inner" }',
-        '[target.\'cfg(unix)\'.dependencies]\nb = { path = "../other/b" }\n',
+        "[target.'cfg(unix)'.dependencies]\nb = { path = \"../other/b\" }\n",
     )
     staging = tmp_path / "staging"
     files = vendor_path_dependencies(project, config(), staging)
@@ -43,11 +43,11 @@ def test_transitive_and_target_specific_dependencies(tmp_path: Path) -> None:
     root_manifest = next(source for source, target in files.items() if target == "Cargo.toml")
     text = root_manifest.read_text()
     assert "# keep this comment" in text  # the rest of the manifest keeps its formatting
-    manifest = tomllib.loads(text)
+    manifest = tomlkit.parse(text)
     assert manifest["dependencies"]["a"]["path"] == "_rust_deps/a"
     assert manifest["dependencies"]["inner"]["path"] == "inner"  # inside the project: untouched
     assert manifest["target"]["cfg(unix)"]["dependencies"]["b"]["path"] == "_rust_deps/b"
-    vendored_a = tomllib.loads((staging / "_rust_deps" / "a" / "Cargo.toml").read_text())
+    vendored_a = tomlkit.parse((staging / "_rust_deps" / "a" / "Cargo.toml").read_text())
     assert vendored_a["dependencies"]["b"]["path"] == "../b"
     assert not (staging / "_rust_deps" / "a" / "target").exists()
 
