@@ -41,9 +41,6 @@ build-backend = "hatchling.build"
 name = "demo"
 version = "0.1.0"
 
-[tool.hatch.build.targets.wheel]
-bypass-selection = true
-
 [tool.hatch.build.hooks.interop]
 {options}
 """
