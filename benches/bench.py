@@ -1,0 +1,466 @@
+"""Per-call cost of sample_crate's generated ctypes bindings against hand-written baselines.
+
+Run through `bash benches/run.sh`, which builds and installs everything this imports. Every cell
+(one call through one binding technology) is timed with timeit in rounds: each round times every
+cell once, in a freshly shuffled order, so slow drift of the machine spreads over all cells alike;
+a cell's result is its best round. Numbers are nanoseconds per call as seen from Python: loading
+the function and its arguments from fast locals, the call, the native function, building the
+result and discarding it (timeit's loop, measured below as "empty loop", is not subtracted).
+
+Usage: python bench.py [--repeats N] [--target-seconds S] [--seed N] [--json PATH] [--markdown PATH]
+"""
+# ruff: noqa: PLC0415  (the bindings are imported once main() has put the C extension on sys.path)
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+from pathlib import Path
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work"
+
+IMPLEMENTATIONS = ("generated", "ctypes", "ctypes+def", "cffi ABI", "C extension", "PyO3")
+CALLS = (
+    "noop()",
+    "add(u32, u32)",
+    "scale(f64, f32)",
+    "vec2_add(Vec2, Vec2)",
+    "vec2_length(&Vec2)",
+    "color_next(Color)",
+    "counter_get(&Counter)",
+    "counter_increment(&mut Counter)",
+    "counter_new(u64) + counter_free(Box<Counter>)",
+)
+
+# One timing's statement, the names it uses (bound to fast locals) and what to do afterwards.
+Made = Tuple[str, Dict[str, Any], Optional[Callable[[], None]]]
+
+
+class Cell(NamedTuple):
+    table: str  # "main", "ablation" or "reference"
+    call: str
+    impl: str
+    make: Callable[[], Made]  # a fresh statement and its names, for one timing
+    check: Callable[[Any], bool]  # the statement's result is right
+
+
+def vec2_ok(r: Any) -> bool:
+    return (r.x, r.y) == (4.0, 6.0)
+
+
+NEW_FREE = "counter_new(u64) + counter_free(Box<Counter>)"
+CHECKS: Dict[str, Callable[[Any], bool]] = {
+    "noop()": lambda r: r is None,
+    "add(u32, u32)": lambda r: r == 5,
+    "scale(f64, f32)": lambda r: r == 3.0,
+    "vec2_add(Vec2, Vec2)": vec2_ok,
+    "vec2_length(&Vec2)": lambda r: r == 5.0,
+    "color_next(Color)": lambda r: int(r) == 2,
+    "counter_get(&Counter)": lambda r: r == 7,
+    "counter_increment(&mut Counter)": lambda r: r == 8,
+    NEW_FREE: lambda r: r is None or type(r).__name__ == "Counter",
+}
+
+
+def call(f: Callable[..., Any], *args: Any) -> Callable[[], Made]:
+    """`f(a0, a1, ...)` with fixed arguments."""
+    names = {"f": f, **{f"a{i}": arg for i, arg in enumerate(args)}}
+    stmt = f"f({', '.join(f'a{i}' for i in range(len(args)))})"
+    return lambda: (stmt, names, None)
+
+
+def on_counter(
+    new: Callable[[int], Any], free: Optional[Callable[[Any], None]], f: Callable[..., Any]
+) -> Callable[[], Made]:
+    """`f(counter)` on a fresh counter for every timing (counter_increment grows its history)."""
+
+    def make() -> Made:
+        counter = new(7)
+        return "f(a0)", {"f": f, "a0": counter}, (None if free is None else (lambda: free(counter)))
+
+    return make
+
+
+def new_free(new: Callable[[int], Any], free: Optional[Callable[[Any], None]]) -> Callable[[], Made]:
+    """`free(new(7))`; without `free`, the object frees the counter when it dies."""
+    if free is None:
+        return lambda: ("new(a0)", {"new": new, "a0": 7}, None)
+    return lambda: ("free(new(a0))", {"new": new, "free": free, "a0": 7}, None)
+
+
+def build_cells() -> List[Cell]:
+    import ablations
+    import handwritten_cffi as hcffi
+    import handwritten_ctypes as hct
+    import pyo3_baseline as p
+    import sample_cext as cx
+    import sample_crate._native as g
+
+    cells: List[Cell] = []
+
+    def per_impl(impl: str, makers: Dict[str, Callable[[], Made]]) -> None:
+        assert set(makers) == set(CALLS), impl
+        cells.extend(Cell("main", name, impl, makers[name], CHECKS[name]) for name in CALLS)
+
+    per_impl(
+        "generated",
+        {
+            "noop()": call(g.noop),
+            "add(u32, u32)": call(g.add, 2, 3),
+            "scale(f64, f32)": call(g.scale, 1.5, 2.0),
+            "vec2_add(Vec2, Vec2)": call(g.vec2_add, g.Vec2(1.0, 2.0), g.Vec2(3.0, 4.0)),
+            "vec2_length(&Vec2)": call(g.vec2_length, g.Vec2(3.0, 4.0)),
+            "color_next(Color)": call(g.color_next, g.Color.Red),
+            "counter_get(&Counter)": on_counter(g.counter_new, g.counter_free, g.counter_get),
+            "counter_increment(&mut Counter)": on_counter(g.counter_new, g.counter_free, g.counter_increment),
+            NEW_FREE: new_free(g.counter_new, g.counter_free),
+        },
+    )
+    per_impl(
+        "ctypes",
+        {
+            "noop()": call(hct.c_noop),
+            "add(u32, u32)": call(hct.c_add, 2, 3),
+            "scale(f64, f32)": call(hct.c_scale, 1.5, 2.0),
+            "vec2_add(Vec2, Vec2)": call(hct.c_vec2_add, hct.Vec2(1.0, 2.0), hct.Vec2(3.0, 4.0)),
+            "vec2_length(&Vec2)": call(hct.c_vec2_length, hct.Vec2(3.0, 4.0)),
+            "color_next(Color)": call(hct.c_color_next, 1),
+            "counter_get(&Counter)": on_counter(hct.c_counter_new, hct.c_counter_free, hct.c_counter_get),
+            "counter_increment(&mut Counter)": on_counter(
+                hct.c_counter_new, hct.c_counter_free, hct.c_counter_increment
+            ),
+            NEW_FREE: new_free(hct.c_counter_new, hct.c_counter_free),
+        },
+    )
+    per_impl(
+        "ctypes+def",
+        {
+            "noop()": call(hct.noop),
+            "add(u32, u32)": call(hct.add, 2, 3),
+            "scale(f64, f32)": call(hct.scale, 1.5, 2.0),
+            "vec2_add(Vec2, Vec2)": call(hct.vec2_add, hct.Vec2(1.0, 2.0), hct.Vec2(3.0, 4.0)),
+            "vec2_length(&Vec2)": call(hct.vec2_length, hct.Vec2(3.0, 4.0)),
+            "color_next(Color)": call(hct.color_next, hct.Color.Red),
+            "counter_get(&Counter)": on_counter(hct.counter_new, hct.counter_free, hct.counter_get),
+            "counter_increment(&mut Counter)": on_counter(hct.counter_new, hct.counter_free, hct.counter_increment),
+            NEW_FREE: new_free(hct.counter_new, hct.counter_free),
+        },
+    )
+    lib = hcffi.lib
+    per_impl(
+        "cffi ABI",
+        {
+            "noop()": call(lib.noop),
+            "add(u32, u32)": call(lib.add, 2, 3),
+            "scale(f64, f32)": call(lib.scale, 1.5, 2.0),
+            "vec2_add(Vec2, Vec2)": call(
+                lib.vec2_add, hcffi.vec2_pointer(1.0, 2.0)[0], hcffi.vec2_pointer(3.0, 4.0)[0]
+            ),
+            "vec2_length(&Vec2)": call(lib.vec2_length, hcffi.vec2_pointer(3.0, 4.0)),
+            "color_next(Color)": call(lib.color_next, 1),
+            "counter_get(&Counter)": on_counter(lib.counter_new, lib.counter_free, lib.counter_get),
+            "counter_increment(&mut Counter)": on_counter(lib.counter_new, lib.counter_free, lib.counter_increment),
+            NEW_FREE: new_free(lib.counter_new, lib.counter_free),
+        },
+    )
+    per_impl(
+        "C extension",
+        {
+            "noop()": call(cx.noop),
+            "add(u32, u32)": call(cx.add, 2, 3),
+            "scale(f64, f32)": call(cx.scale, 1.5, 2.0),
+            "vec2_add(Vec2, Vec2)": call(cx.vec2_add, cx.Vec2(1.0, 2.0), cx.Vec2(3.0, 4.0)),
+            "vec2_length(&Vec2)": call(cx.vec2_length, cx.Vec2(3.0, 4.0)),
+            "color_next(Color)": call(cx.color_next, cx.Color.Red),
+            "counter_get(&Counter)": on_counter(cx.counter_new, cx.counter_free, cx.counter_get),
+            "counter_increment(&mut Counter)": on_counter(cx.counter_new, cx.counter_free, cx.counter_increment),
+            NEW_FREE: new_free(cx.counter_new, cx.counter_free),
+        },
+    )
+    per_impl(
+        "PyO3",
+        {
+            "noop()": call(p.noop),
+            "add(u32, u32)": call(p.add, 2, 3),
+            "scale(f64, f32)": call(p.scale, 1.5, 2.0),
+            "vec2_add(Vec2, Vec2)": call(p.vec2_add, p.Vec2(1.0, 2.0), p.Vec2(3.0, 4.0)),
+            "vec2_length(&Vec2)": call(p.vec2_length, p.Vec2(3.0, 4.0)),
+            "color_next(Color)": call(p.color_next, p.Color.Red),
+            # PyO3's Counter is freed with its Python object (the statement drops it).
+            "counter_get(&Counter)": on_counter(p.counter_new, None, p.counter_get),
+            "counter_increment(&mut Counter)": on_counter(p.counter_new, None, p.counter_increment),
+            NEW_FREE: new_free(p.counter_new, None),
+        },
+    )
+
+    # Ablations: the generated wrapper minus one line (see ablations.py), on the same arguments.
+    for name, variants in ablations.VARIANTS.items():
+        for label, function in variants:
+            if name == NEW_FREE:
+                make = new_free(function, g.counter_free)  # type: ignore[arg-type]
+            elif name.startswith("counter_"):
+                make = on_counter(g.counter_new, g.counter_free, function)  # type: ignore[arg-type]
+            else:
+                make = call(
+                    function, *{"vec2_length(&Vec2)": (g.Vec2(3.0, 4.0),), "color_next(Color)": (g.Color.Red,)}[name]
+                )  # type: ignore[arg-type]
+            cells.append(Cell("ablation", name, label, make, CHECKS[name]))
+
+    # Reference points.
+    def py_noop() -> None:
+        pass
+
+    def py_two(a: Any, b: Any) -> Any:
+        return a
+
+    def reference(what: str, make: Callable[[], Made], check: Callable[[Any], bool]) -> None:
+        cells.append(Cell("reference", what, "", make, check))
+
+    reference("timeit's empty loop (per iteration)", lambda: ("pass", {}, None), lambda r: r is None)
+    reference("a Python `def f(): pass` called", call(py_noop), lambda r: r is None)
+    reference("a Python `def f(a, b): return a` called", call(py_two, 2, 3), lambda r: r == 2)
+    reference("C extension noop() releasing the GIL", call(cx.noop_nogil), lambda r: r is None)
+    return cells
+
+
+def make_timer(stmt: str, names: Dict[str, Any]) -> timeit.Timer:
+    """A timer of `stmt` with every name in a fast local (timeit runs the setup inside its function)."""
+    setup = "; ".join(f"{name} = _names[{name!r}]" for name in names) or "pass"
+    return timeit.Timer(stmt, setup, globals={"_names": names})
+
+
+def time_once(cell: Cell, loops: int) -> float:
+    stmt, names, cleanup = cell.make()
+    try:
+        return make_timer(stmt, names).timeit(loops)
+    finally:
+        if cleanup is not None:
+            cleanup()
+
+
+def calibrate(cell: Cell, target: float) -> int:
+    """Loops for one timing of about `target` seconds."""
+    loops = 1000
+    while True:
+        elapsed = time_once(cell, loops)
+        if elapsed >= target / 5:
+            break
+        loops *= 10
+    loops = max(1000, int(loops * target / elapsed))
+    digits = len(str(loops)) - 2  # two significant digits
+    return round(loops, -digits) if digits > 0 else loops
+
+
+def statement(cell: Cell) -> str:
+    stmt, _, cleanup = cell.make()
+    if cleanup is not None:
+        cleanup()
+    return stmt
+
+
+def verify(cells: List[Cell]) -> None:
+    for cell in cells:
+        stmt, names, cleanup = cell.make()
+        try:
+            result = None if stmt == "pass" else eval(stmt, {}, dict(names))
+            if not cell.check(result):
+                raise SystemExit(f"bench: {cell.call} through {cell.impl or 'reference'} returned {result!r}")
+        finally:
+            if cleanup is not None:
+                cleanup()
+
+
+def library_mappings() -> list[str]:
+    """The files named libsample_crate.so mapped into this process (should be exactly one)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            return sorted({line.split()[-1] for line in maps if line.rstrip().endswith("libsample_crate.so")})
+    except OSError:
+        return []
+
+
+def command_output(*command: str) -> str:
+    try:
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def machine() -> dict[str, Any]:
+    lscpu = command_output("lscpu")
+    model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines() if line.startswith("Model name")), "?")
+    import cffi
+
+    generated = Path(__import__("sample_crate._native", fromlist=["_"]).__file__)  # type: ignore[arg-type]
+    lock = (HERE / "pyo3_baseline" / "Cargo.lock").read_text()
+    pyo3 = lock.split('name = "pyo3"\nversion = "', 1)[1].split('"', 1)[0]
+    return {
+        "cpu": model,
+        "cpus": os.cpu_count(),
+        "affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "kernel": " ".join(platform.uname()[i] for i in (0, 2, 4)),
+        "python": f"{platform.python_implementation()} {platform.python_version()} ({sys.executable})",
+        "rustc": command_output("rustc", "-V"),
+        "cffi": cffi.__version__,
+        "pyo3": pyo3,
+        "generator": generated.read_text().splitlines()[0].lstrip("# ").split("; do not edit")[0],
+        "library": library_mappings(),
+    }
+
+
+def measure(repeats: int, target: float, seed: int) -> List[Dict[str, Any]]:
+    """Time every cell `repeats` times in shuffled rounds, in this process."""
+    sys.path.insert(0, str(WORK / "cext"))
+    generated = __import__("sample_crate._native", fromlist=["_"])
+    if "site-packages" not in generated.__file__:
+        raise SystemExit(f"bench: sample_crate._native comes from {generated.__file__}, not from an installed wheel")
+
+    cells = build_cells()
+    verify(cells)
+    mapped = library_mappings()
+    if len(mapped) != 1:
+        raise SystemExit(f"bench: expected one libsample_crate.so in the process, found {mapped}")
+
+    loops = [calibrate(cell, target) for cell in cells]
+    times: List[List[float]] = [[] for _ in cells]
+    rng = random.Random(seed)
+    for _ in range(repeats):
+        order = list(range(len(cells)))
+        rng.shuffle(order)
+        for index in order:
+            times[index].append(time_once(cells[index], loops[index]) / loops[index] * 1e9)
+    return [
+        {
+            "table": cell.table,
+            "call": cell.call,
+            "impl": cell.impl,
+            "statement": statement(cell),
+            "loops": loops[i],
+            "rounds_ns": times[i],
+        }
+        for i, cell in enumerate(cells)
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--processes", type=int, default=3, help="fresh processes, one after the other")
+    parser.add_argument("--repeats", type=int, default=10, help="shuffled rounds in each process")
+    parser.add_argument("--target-seconds", type=float, default=0.04, help="length of one timing")
+    parser.add_argument("--seed", type=int, default=2026, help="seed of the shuffled order (+1 per process)")
+    parser.add_argument("--json", type=Path, default=WORK / "results.json")
+    parser.add_argument("--markdown", type=Path, default=WORK / "results.md")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+
+    if options.worker:  # one process's measurements, as JSON on stdout
+        json.dump(measure(options.repeats, options.target_seconds, options.seed), sys.stdout)
+        return
+
+    # Several processes, because a process's memory layout moves some cells by a few percent for
+    # its whole life; every cell's best over all of them is the result.
+    started = time.perf_counter()
+    runs: List[List[Dict[str, Any]]] = []
+    for process in range(options.processes):
+        command = [sys.executable, str(Path(__file__).resolve()), "--worker", "--repeats", str(options.repeats)]
+        command += ["--target-seconds", str(options.target_seconds), "--seed", str(options.seed + process)]
+        output = subprocess.run(command, capture_output=True, text=True, check=False)
+        if output.returncode != 0:
+            raise SystemExit(f"bench: worker process failed:\n{output.stderr}")
+        runs.append(json.loads(output.stdout))
+        print(f"process {process + 1}/{options.processes} done", file=sys.stderr)
+    elapsed = time.perf_counter() - started
+
+    results = []
+    for cells in zip(*runs):
+        rounds = [t for cell in cells for t in cell["rounds_ns"]]
+        results.append(
+            {
+                **{key: cells[0][key] for key in ("table", "call", "impl", "statement")},
+                "loops": [cell["loops"] for cell in cells],
+                "best_ns": min(rounds),
+                "median_ns": statistics.median(rounds),
+                "best_per_process_ns": [min(cell["rounds_ns"]) for cell in cells],
+                "rounds_ns": [cell["rounds_ns"] for cell in cells],
+            }
+        )
+    report = {
+        "machine": machine(),
+        "method": {
+            "processes": options.processes,
+            "repeats_per_process": options.repeats,
+            "target_seconds": options.target_seconds,
+            "seed": options.seed,
+            "gc": "disabled during timings (timeit's default)",
+            "seconds": round(elapsed, 1),
+        },
+        "results": results,
+    }
+    options.json.parent.mkdir(parents=True, exist_ok=True)
+    options.json.write_text(json.dumps(report, indent=2) + "\n")
+    markdown = render(report)
+    options.markdown.write_text(markdown)
+    print(markdown)
+    print(f"(written to {options.json} and {options.markdown}; timing took {elapsed:.0f} s)")
+
+
+def fmt(ns: float) -> str:
+    return f"{ns:,.0f}" if ns >= 100 else f"{ns:.1f}"
+
+
+def render(report: dict[str, Any]) -> str:
+    best = {(r["table"], r["call"], r["impl"]): r["best_ns"] for r in report["results"]}
+    m, method = report["machine"], report["method"]
+    lines = [
+        f"{m['cpu']}, {m['cpus']} CPUs, affinity {m['affinity']}; {m['kernel']}; {m['python']}; {m['rustc']}; "
+        f"cffi {m['cffi']}; PyO3 {m['pyo3']}; {m['generator']}",
+        f"best of {method['processes']} processes x {method['repeats_per_process']} shuffled rounds of "
+        f"~{method['target_seconds'] * 1000:.0f} ms per cell; ns per call",
+        "",
+        "| call | generated | ctypes | ctypes+def | cffi ABI | C extension | PyO3 | generated / ctypes+def |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for call in CALLS:
+        row = [fmt(best[("main", call, impl)]) for impl in IMPLEMENTATIONS]
+        ratio = best[("main", call, "generated")] / best[("main", call, "ctypes+def")]
+        lines.append(f"| {call} | " + " | ".join(row) + f" | {ratio:.2f} |")
+    lines += [
+        "",
+        "Generated wrappers minus one line (same ctypes function object as the generated module):",
+        "",
+        "| call | variant | ns | generated - variant |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    for r in report["results"]:
+        if r["table"] == "ablation":
+            delta = best[("main", r["call"], "generated")] - r["best_ns"]
+            lines.append(f"| {r['call']} | {r['impl']} | {fmt(r['best_ns'])} | {delta:+.1f} |")
+    lines += ["", "Reference points:", "", "| what | ns |", "| --- | ---: |"]
+    for r in report["results"]:
+        if r["table"] == "reference":
+            lines.append(f"| {r['call']} | {fmt(r['best_ns'])} |")
+    main_rows = [r for r in report["results"] if r["table"] == "main"]
+    within = [(r["median_ns"] - r["best_ns"]) / r["best_ns"] * 100 for r in main_rows]
+    between = [(max(r["best_per_process_ns"]) - r["best_ns"]) / r["best_ns"] * 100 for r in main_rows]
+    lines += [
+        "",
+        f"Noise (main table): a cell's median round is {statistics.median(within):.1f} % above its best "
+        f"(worst cell {max(within):.1f} %); the processes' bests differ by {statistics.median(between):.1f} % "
+        f"(worst cell {max(between):.1f} %).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Measure the per-call cost of hatch-interop's generated ctypes bindings against hand-written
+# ctypes, cffi (ABI mode), a C extension and PyO3, all on the reference crate. From a clean state:
+# builds hatch-interop's wheel, sample_crate's wheel through it, the baselines, installs them into
+# a fresh venv and runs bench.py pinned to one CPU. Everything it builds goes to benches/.work/
+# (cargo's output to $CARGO_TARGET_DIR, default target/bench). Takes a few minutes.
+#
+#   bash benches/run.sh [bench.py options, e.g. --repeats 25]
+#
+# Needs Python 3.8+ (PYTHON, default python3) with venv, a Rust toolchain (cargo) and a C compiler
+# (CC, default cc); pip reaches PyPI and cargo crates.io.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+work=$root/benches/.work
+python=${PYTHON:-python3}
+cc=${CC:-cc}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target/bench}
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+command -v cargo >/dev/null || { echo "run.sh: cargo is needed (https://rustup.rs)" >&2; exit 1; }
+command -v "$cc" >/dev/null || { echo "run.sh: a C compiler is needed ($cc not found; set CC)" >&2; exit 1; }
+step() { printf '\n== %s\n' "$*" >&2; }
+
+rm -rf "$work"
+mkdir -p "$work/wheelhouse" "$work/cext"
+
+step "tools venv"
+"$python" -m venv "$work/tools"
+"$work/tools/bin/python" -m pip install -q -r benches/requirements-tools.txt
+
+step "hatch-interop's wheel"
+"$work/tools/bin/python" -m build --wheel --outdir "$work/wheelhouse" . >"$work/build-hatch-interop.log"
+
+step "sample_crate's wheel, built by hatch-interop through pip"
+# hatch-interop is not on PyPI: pip's isolated build environment gets it from the wheelhouse.
+PIP_FIND_LINKS="$work/wheelhouse" "$work/tools/bin/python" -m pip wheel -q --no-deps \
+    --wheel-dir "$work/wheelhouse" ./sample_crate
+
+step "bench venv"
+"$python" -m venv "$work/venv"
+bench_python=$work/venv/bin/python
+"$bench_python" -m pip install -q -r benches/requirements-bench.txt
+"$bench_python" -m pip install -q --no-index --find-links "$work/wheelhouse" sample-crate
+
+step "PyO3 baseline (maturin)"
+"$work/tools/bin/maturin" build --release --locked --quiet -m benches/pyo3_baseline/Cargo.toml \
+    --interpreter "$bench_python" --out "$work/wheelhouse"
+"$bench_python" -m pip install -q --no-index --find-links "$work/wheelhouse" pyo3-baseline
+
+step "C extension, linked against the installed libsample_crate.so"
+native=$("$bench_python" -c 'import os, sample_crate._native as m; print(os.path.dirname(m.__file__))')
+include=$("$bench_python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+suffix=$("$bench_python" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+# sample_crate.h is the C header the wheel ships (hatch-interop's c backend).
+"$cc" -O2 -std=c11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -shared -fPIC \
+    -I"$include" -I"$native" benches/cext/sample_cext.c \
+    -L"$native" -lsample_crate -Wl,-rpath,"$native" -o "$work/cext/sample_cext$suffix"
+
+pin=()
+if command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then
+    cpu=$(( $(nproc) - 1 ))
+    pin=(taskset -c "$cpu")
+    step "benchmark, pinned to CPU $cpu"
+else
+    step "benchmark (not pinned: taskset missing or a single CPU)"
+fi
+"${pin[@]}" "$bench_python" benches/bench.py "$@"
