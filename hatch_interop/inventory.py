@@ -110,7 +110,54 @@ class Pointer:
     kind = "pointer"
 
 
-TypeRef = Union[Void, Primitive, Named, Pointer]
+@dataclass(frozen=True)
+class Str:
+    """``&str`` as a parameter: UTF-8 bytes passed as a pointer and a length (two C parameters)."""
+
+    kind = "str"
+
+
+@dataclass(frozen=True)
+class CStr:
+    """``&CStr`` as a parameter: a NUL-terminated C string."""
+
+    kind = "cstr"
+
+
+#: What a slice or an owned vector may hold: a numeric primitive (not ``bool``) or a struct.
+Element = Union[Primitive, Named]
+
+
+@dataclass(frozen=True)
+class Slice:
+    """``&[T]`` or ``&mut [T]`` as a parameter: a pointer to the first element and the element count."""
+
+    element: Element
+    mutable: bool
+
+    kind = "slice"
+
+
+@dataclass(frozen=True)
+class OwnedString:
+    """``String`` as a result: a buffer of UTF-8 bytes the library allocated and the caller frees."""
+
+    kind = "string"
+
+
+@dataclass(frozen=True)
+class Vec:
+    """``Vec<T>`` as a result: a buffer of elements the library allocated and the caller frees."""
+
+    element: Element
+
+    kind = "vec"
+
+
+TypeRef = Union[Void, Primitive, Named, Pointer, Str, CStr, Slice, OwnedString, Vec]
+#: The kinds that only a parameter may have, and those only a result may have.
+PARAM_ONLY = (Str, CStr, Slice)
+RETURN_ONLY = (OwnedString, Vec)
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,6 +242,8 @@ class Function:
     doc: str
     params: Tuple[Param, ...]
     returns: TypeRef
+    #: The error enum of a function returning ``Result<T, E>`` (``returns`` is then ``T``), else None.
+    error: Optional[Named] = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +252,10 @@ class Library:
     version: str
     doc: str
     api_guard: str
+    #: The support symbols every library exports (see "The C ABI of failures and buffers" in the schema).
+    ffi_pending: str
+    ffi_take_failure: str
+    ffi_free: str
     api_hash: str
 
 
@@ -344,7 +397,44 @@ def _type_ref(r: _Reader, value: Any, path: str) -> TypeRef:
             nullable=r.boolean(obj["nullable"], f"{path}.nullable"),
             owned=r.boolean(obj["owned"], f"{path}.owned"),
         )
-    raise r.fail(f"{path}.kind", f"must be one of 'void', 'primitive', 'named', 'pointer', got {kind!r}")
+    if kind in _BARE_KINDS:
+        r.object(value, path, ["kind"])
+        return _BARE_KINDS[kind]
+    if kind == "slice":
+        obj = r.object(value, path, ["kind", "element", "mutable"])
+        return Slice(_element(r, obj["element"], f"{path}.element"), r.boolean(obj["mutable"], f"{path}.mutable"))
+    if kind == "vec":
+        obj = r.object(value, path, ["kind", "element"])
+        return Vec(_element(r, obj["element"], f"{path}.element"))
+    kinds = ", ".join(repr(k) for k in _TYPE_KINDS)
+    raise r.fail(f"{path}.kind", f"must be one of {kinds}, got {kind!r}")
+
+
+_TYPE_KINDS = ("void", "primitive", "named", "pointer", "str", "cstr", "slice", "string", "vec")
+#: The kinds without fields besides `kind`, as the (immutable) references they read as.
+_BARE_KINDS: Dict[str, TypeRef] = {"str": Str(), "cstr": CStr(), "string": OwnedString()}
+
+
+def _element(r: _Reader, value: Any, path: str) -> Element:
+    """The element type of a slice or vector: a numeric primitive, or a named type (checked to be a struct later)."""
+    element = _type_ref(r, value, path)
+    if isinstance(element, Primitive) and not element.is_bool:
+        return element
+    if isinstance(element, Named):
+        return element
+    raise r.fail(path, "must be a numeric primitive (not bool) or a `named` struct")
+
+
+def _place(r: _Reader, ty: TypeRef, path: str, where: str) -> TypeRef:
+    """Refuse a kind of type in a place the ABI has no room for it (a `str` field, a `vec` parameter)."""
+    allowed = {
+        "parameter": PARAM_ONLY,
+        "result": RETURN_ONLY,
+    }.get(where, ())
+    if isinstance(ty, PARAM_ONLY + RETURN_ONLY) and not isinstance(ty, allowed):
+        only = "a parameter" if isinstance(ty, PARAM_ONLY) else "a function's result"
+        raise r.fail(path, f"is a `{ty.kind}`, which can only be {only}, not a {where}")
+    return ty
 
 
 def _unique(r: _Reader, names: Sequence[Tuple[str, str]], what: str) -> None:
@@ -393,7 +483,7 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
         for i, raw in enumerate(r.array(obj["fields"], f"{path}.fields")):
             fpath = f"{path}.fields[{i}]"
             f = r.object(raw, fpath, ["name", "doc", "type", "offset"])
-            fty = _type_ref(r, f["type"], f"{fpath}.type")
+            fty = _place(r, _type_ref(r, f["type"], f"{fpath}.type"), f"{fpath}.type", "field")
             if isinstance(fty, Void):
                 raise r.fail(f"{fpath}.type", "cannot be void")
             fields.append(
@@ -456,12 +546,12 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
 
 
 def _function(r: _Reader, value: Any, path: str) -> Function:
-    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns"])
+    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns", "error"])
     params = []
     for i, raw in enumerate(r.array(obj["params"], f"{path}.params")):
         ppath = f"{path}.params[{i}]"
         p = r.object(raw, ppath, ["name", "type"])
-        pty = _type_ref(r, p["type"], f"{ppath}.type")
+        pty = _place(r, _type_ref(r, p["type"], f"{ppath}.type"), f"{ppath}.type", "parameter")
         if isinstance(pty, Void):
             raise r.fail(f"{ppath}.type", "cannot be void (only a return type may be)")
         params.append(Param(name=r.identifier(p["name"], f"{ppath}.name"), type=pty))
@@ -471,21 +561,39 @@ def _function(r: _Reader, value: Any, path: str) -> Function:
         symbol=r.identifier(obj["symbol"], f"{path}.symbol"),
         doc=r.string(obj["doc"], f"{path}.doc"),
         params=tuple(params),
-        returns=_type_ref(r, obj["returns"], f"{path}.returns"),
+        returns=_place(r, _type_ref(r, obj["returns"], f"{path}.returns"), f"{path}.returns", "result"),
+        error=_error(r, obj["error"], f"{path}.error"),
     )
+
+
+def _error(r: _Reader, value: Any, path: str) -> Optional[Named]:
+    if value is None:
+        return None
+    error = _type_ref(r, value, path)
+    if not isinstance(error, Named):
+        raise r.fail(path, "must be null or a `named` reference to an enum")
+    return error
 
 
 def _check_references(r: _Reader, inventory: Inventory) -> None:
     """Every named reference resolves, and each definition only names types defined before it."""
     defined: Dict[str, TypeDef] = {}
 
-    def check(ty: TypeRef, path: str) -> None:
-        named = ty.target if isinstance(ty, Pointer) else ty
-        if not isinstance(named, Named):
-            return
+    def resolve(named: Named, path: str) -> TypeDef:
         target = defined.get(named.name) or next((t for t in inventory.types if t.name == named.name), None)
         if target is None:
             raise r.fail(path, f"names the type {named.name!r}, which is not defined in `types`")
+        return target
+
+    def check(ty: TypeRef, path: str) -> None:
+        if isinstance(ty, (Slice, Vec)):
+            if isinstance(ty.element, Named) and not isinstance(resolve(ty.element, path), StructDef):
+                raise r.fail(f"{path}.element", f"names {ty.element.name!r}: elements must be structs or numbers")
+            return
+        named = ty.target if isinstance(ty, Pointer) else ty
+        if not isinstance(named, Named):
+            return
+        target = resolve(named, path)
         if isinstance(ty, Pointer) and isinstance(target, EnumDef):
             raise r.fail(path, f"points at the enum {named.name!r}; pointers to enums are not supported")
         if not isinstance(ty, Pointer) and isinstance(target, OpaqueDef):
@@ -507,6 +615,10 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         for j, p in enumerate(function.params):
             check(p.type, f"functions[{i}].params[{j}].type")
         check(function.returns, f"functions[{i}].returns")
+        if function.error is not None:
+            epath = f"functions[{i}].error"
+            if not isinstance(resolve(function.error, epath), EnumDef):
+                raise r.fail(epath, f"names {function.error.name!r}, which is not an enum: error types are enums")
 
 
 def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventory:
@@ -525,7 +637,11 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
         raise r.fail("format_version", message)
     top = r.object(data, "$", ["format", "format_version", "generator", "library", "constants", "types", "functions"])
     gen = r.object(top["generator"], "generator", ["name", "version"])
-    lib = r.object(top["library"], "library", ["crate", "version", "doc", "api_guard", "api_hash"])
+    lib = r.object(
+        top["library"],
+        "library",
+        ["crate", "version", "doc", "api_guard", "ffi_pending", "ffi_take_failure", "ffi_free", "api_hash"],
+    )
     api_hash = r.string(lib["api_hash"], "library.api_hash")
     if not re.match(r"\A[0-9a-f]{16}\Z", api_hash):
         raise r.fail("library.api_hash", f"must be 16 lowercase hex digits, got {api_hash!r}")
@@ -534,6 +650,9 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
         version=r.string(lib["version"], "library.version"),
         doc=r.string(lib["doc"], "library.doc"),
         api_guard=r.identifier(lib["api_guard"], "library.api_guard"),
+        ffi_pending=r.identifier(lib["ffi_pending"], "library.ffi_pending"),
+        ffi_take_failure=r.identifier(lib["ffi_take_failure"], "library.ffi_take_failure"),
+        ffi_free=r.identifier(lib["ffi_free"], "library.ffi_free"),
         api_hash=api_hash,
     )
     constants = tuple(_constant(r, c, f"constants[{i}]") for i, c in enumerate(r.array(top["constants"], "constants")))

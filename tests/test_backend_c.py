@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import pytest
-from backend_support import INVENTORIES, check_snapshot, generate, load, raw_inventory, write
+from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
 from hatch_interop.backends.c import CHeaderBackend, c_literal
 
 from hatch_interop.errors import BackendError
@@ -22,7 +23,7 @@ GXX = shutil.which("g++")
 COMPILES = [
     ("gcc", ["-x", "c", "-std=c99", "-pedantic"]),
     ("gcc", ["-x", "c", "-std=c11", "-pedantic"]),
-    ("g++", ["-x", "c++", "-std=c++11"]),
+    ("g++", ["-x", "c++", "-std=c++11", "-pedantic"]),
     ("g++", ["-x", "c++", "-std=c++17", "-pedantic"]),
 ]
 WARNINGS = ["-Wall", "-Wextra", "-Werror"]
@@ -34,8 +35,8 @@ def header(inventory: Inventory) -> str:
     return generated.content
 
 
-def compile_header(inventory: Inventory, directory: Path) -> List[str]:
-    """Compile the header with every compiler and standard; return the failures."""
+def compile_header(inventory: Inventory, directory: Path, extra: Sequence[str] = ()) -> List[str]:
+    """Compile the header with every compiler and standard (and `extra` flags); return the failures."""
     write(generate(CHeaderBackend, inventory), directory)
     path = directory / f"{inventory.library.crate}.h"
     failures = []
@@ -44,7 +45,7 @@ def compile_header(inventory: Inventory, directory: Path) -> List[str]:
         if exe is None:
             pytest.skip(f"needs {compiler}")
         proc = subprocess.run(
-            [exe, *flags, *WARNINGS, "-fsyntax-only", str(path)], capture_output=True, text=True, check=False
+            [exe, *flags, *WARNINGS, *extra, "-fsyntax-only", str(path)], capture_output=True, text=True, check=False
         )
         if proc.returncode != 0:
             failures.append(f"{compiler} {' '.join(flags)}:\n{proc.stderr}")
@@ -207,3 +208,454 @@ def _rename_refs(data: Any, old: str, new: str) -> None:
     elif isinstance(data, list):
         for value in data:
             _rename_refs(value, old, new)
+
+
+# --------------------------------------------------------------------------------------------
+# Strings, slices, buffers and failures
+# --------------------------------------------------------------------------------------------
+
+needs_compilers = pytest.mark.skipif(GCC is None or GXX is None, reason="needs gcc and g++")
+STR: Dict[str, Any] = {"kind": "str"}
+CSTR: Dict[str, Any] = {"kind": "cstr"}
+STRING: Dict[str, Any] = {"kind": "string"}
+
+
+def _p(name: str) -> Dict[str, Any]:
+    return {"kind": "primitive", "name": name}
+
+
+def _n(name: str) -> Dict[str, Any]:
+    return {"kind": "named", "name": name}
+
+
+def _slice(element: Dict[str, Any], mutable: bool = False) -> Dict[str, Any]:
+    return {"kind": "slice", "element": element, "mutable": mutable}
+
+
+def _vec(element: Dict[str, Any]) -> Dict[str, Any]:
+    return {"kind": "vec", "element": element}
+
+
+def _fn(
+    name: str,
+    params: Sequence[Tuple[str, Dict[str, Any]]],
+    returns: Optional[Dict[str, Any]] = None,
+    error: Optional[str] = None,
+    doc: str = "",
+) -> Dict[str, Any]:
+    """A function of the `basic` crate (symbol `basic_<name>`)."""
+    return {
+        "name": name,
+        "symbol": f"basic_{name}",
+        "doc": doc,
+        "params": [{"name": n, "type": t} for n, t in params],
+        "returns": returns or {"kind": "void"},
+        "error": None if error is None else _n(error),
+    }
+
+
+def _basic_plus(*functions: Dict[str, Any]) -> Inventory:
+    return _basic_with(lambda d: d["functions"].extend(functions))
+
+
+#: The functions of the usage test, one of each new kind (basic.json's own are left undefined: unused).
+_USAGE_FUNCTIONS = [
+    _fn("greet", [("name", STR)], STRING),
+    _fn("c_len", [("s", CSTR)], _p("usize")),
+    _fn("sum", [("values", _slice(_p("u32")))], _p("u64")),
+    _fn("shift", [("points", _slice(_n("Vec2"), mutable=True)), ("dx", _p("f32"))]),
+    _fn("range", [("n", _p("u32"))], _vec(_p("u32"))),
+    _fn("grid", [("n", _p("u32"))], _vec(_n("Vec2"))),
+    _fn("checked", [("x", _p("i32"))], _p("i32"), error="Color"),
+]
+
+
+def test_parameters_are_lowered_as_the_shims_take_them() -> None:
+    text = header(
+        _basic_plus(
+            _fn("text", [("name", STR), ("cname", CSTR), ("n", _p("u8"))]),
+            _fn(
+                "slices",
+                [
+                    ("values", _slice(_p("u32"))),
+                    ("out", _slice(_p("f64"), mutable=True)),
+                    ("points", _slice(_n("Vec2"), mutable=True)),
+                    ("fixed", _slice(_n("Vec2"))),
+                ],
+            ),
+            _fn("keyword", [("int", STR), ("Vec2", _slice(_p("i8")))]),
+        )
+    )
+    assert "\nvoid basic_text(const char *name, size_t name_len, const char *cname, uint8_t n);\n" in text
+    assert (
+        "\nvoid basic_slices(const uint32_t *values, size_t values_len, double *out, size_t out_len, "
+        "Vec2 *points, size_t points_len, const Vec2 *fixed, size_t fixed_len);\n"
+    ) in text
+    # An escaped parameter's length is named after the parameter, not after its escaped name.
+    assert "\nvoid basic_keyword(const char *int_, size_t int_len, const int8_t *Vec2_, size_t Vec2_len);\n" in text
+
+
+def test_length_names_never_collide() -> None:
+    text = header(
+        _basic_with(
+            lambda d: (
+                d["constants"].append({"name": "data_len", "doc": "", "type": _p("u8"), "value": 1}),
+                d["functions"].extend(
+                    [
+                        _fn("names", [("name", STR), ("name_len", _p("u32")), ("name_len_", _p("u8"))]),
+                        _fn("data", [("data", _slice(_p("u8")))]),
+                        _fn("both", [("a", STR), ("a_len", _slice(_p("u16")))]),
+                    ]
+                ),
+            )
+        )
+    )
+    # A later parameter keeps its own name; the length takes the next free one.
+    assert "void basic_names(const char *name, size_t name_len__, uint32_t name_len, uint8_t name_len_);" in text
+    # A macro of the header (the constant `data_len`) would replace a parameter of that name.
+    assert "void basic_data(const uint8_t *data, size_t data_len_);" in text
+    assert "void basic_both(const char *a, size_t a_len_, const uint16_t *a_len, size_t a_len_len);" in text
+
+
+@needs_compilers
+def test_lowered_parameters_compile(tmp_path: Path) -> None:
+    inventory = _basic_plus(
+        *_USAGE_FUNCTIONS,
+        _fn("names", [("name", STR), ("name_len", _p("u32"))]),
+        _fn("mutable_bytes", [("data", _slice(_p("u8"), mutable=True))], _vec(_p("u8"))),
+    )
+    assert compile_header(inventory, tmp_path) == []
+
+
+def test_one_buffer_typedef_per_element_type() -> None:
+    inventory = _basic_plus(
+        _fn("grid", [], _vec(_n("Vec2"))),
+        _fn("greet", [("name", STR)], STRING),
+        _fn("range", [], _vec(_p("u32"))),
+        _fn("name", [], STRING, error="Color"),
+        _fn("lines", [], _vec(_n("Line"))),
+        _fn("more", [], _vec(_p("u32"))),
+        _fn("bytes", [], _vec(_p("u8"))),
+    )
+    text = header(inventory)
+    typedefs = [line for line in text.split("\n") if line.startswith("} basic_") and line != "} basic_failure;"]
+    # String first, then vectors of primitives in primitive order, then of structs in definition order.
+    assert typedefs == [
+        "} basic_string;",
+        "} basic_vec_u8;",
+        "} basic_vec_u32;",
+        "} basic_vec_Vec2;",
+        "} basic_vec_Line;",
+    ]
+    assert (
+        "typedef struct basic_string {\n    /** The first byte; dangling when `len` is 0. */\n    char *ptr;\n" in text
+    )
+    assert (
+        "typedef struct basic_vec_Vec2 {\n    /** The first element; dangling when `len` is 0. */\n    Vec2 *ptr;\n"
+        in text
+    )
+    assert " * Free it with `basic_ffi_free(s.ptr, s.len, 1)`." in text
+    assert " * Free it with `basic_ffi_free(v.ptr, v.len * sizeof(uint32_t), _Alignof(uint32_t))` (`alignof` in" in text
+    assert "\nbasic_string basic_greet(const char *name, size_t name_len);\n" in text
+    assert "\nbasic_vec_u32 basic_range(void);\n" in text
+    assert "\nbasic_vec_Line basic_lines(void);\n" in text
+    # Declared after the structs they hold, before the functions that return them.
+    assert text.index("} Line;") < text.index("} basic_vec_Vec2;") < text.index("basic_vec_Vec2 basic_grid(void);")
+    assert "/** The caller frees the result (see `basic_vec_u32`). */\nbasic_vec_u32 basic_range(void);" in text
+    assert "basic_string" not in header(load("basic"))  # only the buffers some function returns
+
+
+def test_error_results_are_documented() -> None:
+    text = header(
+        _basic_plus(
+            _fn("checked", [("x", _p("i32"))], _p("i32"), error="Color", doc="Doubles `x`."),
+            _fn("validate", [("x", _p("i32"))], error="Color"),
+            _fn("name", [], STRING, error="Color"),
+        )
+    )
+    assert (
+        "/**\n * Doubles `x`.\n *\n * On an error it returns zeroes and records a failure of kind BASIC_FAILURE_ERROR "
+        "whose `code` is\n * the `Color` variant's value.\n */\nint32_t basic_checked(int32_t x);\n"
+    ) in text
+    # Nothing to return: no zeroes either.
+    assert (
+        "/**\n * On an error it records a failure of kind BASIC_FAILURE_ERROR whose `code` is the `Color`\n"
+        " * variant's value.\n */\nvoid basic_validate(int32_t x);\n"
+    ) in text
+    assert " * The caller frees the result (see `basic_string`). On an error it returns zeroes and records a\n" in text
+
+
+def test_failure_struct_and_support_functions_are_declared() -> None:
+    text = header(load("basic"))
+    assert "#define BASIC_FAILURE_PANIC 1u\n" in text
+    assert "#define BASIC_FAILURE_ERROR 2u\n" in text
+    assert "#define BASIC_FAILURE_INVALID_ARGUMENT 3u\n" in text
+    fields = [line.strip() for line in text.split("typedef struct basic_failure {\n")[1].split("\n")]
+    declarations = [line for line in fields[: fields.index("} basic_failure;")] if not line.startswith(("/*", "*"))]
+    assert declarations == ["uint32_t kind;", "int64_t code;", "char *message;", "size_t message_len;"]
+    assert '"sizeof(basic_failure) must be 32, as in Rust"' in text
+    assert '"offsetof(basic_failure, message_len) must be 24, as in Rust"' in text
+    assert "\nuint64_t basic_api_guard(void);\n" in text
+    assert "\nconst size_t *basic_ffi_pending(void);\n" in text
+    assert "\nbool basic_ffi_take_failure(basic_failure *out);\n" in text
+    assert "\nvoid basic_ffi_free(void *ptr, size_t size, size_t align);\n" in text
+    # The support functions come before the crate's, whatever the crate's are.
+    assert text.index("basic_ffi_free(void") < text.index("uint32_t basic_add(")
+
+
+@needs_compilers
+@pytest.mark.skipif(struct.calcsize("P") != 8, reason="the failure's layout is checked on 64-bit targets")
+def test_failure_layout_check_catches_a_wrong_layout(tmp_path: Path) -> None:
+    # Packing shifts `code` to offset 4: the layout Rust hands over would be misread.
+    failures = compile_header(load("empty"), tmp_path, ["-fpack-struct"])
+    assert len(failures) == 3  # all but C99, which has no static_assert
+    assert all('"sizeof(empty_failure) must be 32, as in Rust"' in f for f in failures)
+    assert all('"offsetof(empty_failure, code) must be 8, as in Rust"' in f for f in failures)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: _named(d["constants"], "ENABLED").update(name="BASIC_FAILURE_PANIC"),
+            "cannot name constant `BASIC_FAILURE_PANIC` in the header: `BASIC_FAILURE_PANIC` is already the name "
+            "of the header's macro `BASIC_FAILURE_PANIC`.",
+        ),
+        (
+            lambda d: (
+                _named(d["types"], "Counter").update(name="basic_failure"),
+                _rename_refs(d, "Counter", "basic_failure"),
+            ),
+            "cannot name type `basic_failure` in the header: `basic_failure` is already the name of the header's "
+            "failure type `basic_failure`.",
+        ),
+        (
+            lambda d: _named(d["functions"], "add").update(symbol="basic_ffi_free"),
+            "cannot name function `basic_ffi_free` in the header: `basic_ffi_free` is already the name of the "
+            "support function `basic_ffi_free`.",
+        ),
+        (
+            lambda d: _named(d["functions"], "noop").update(symbol="basic_ffi_pending"),
+            "`basic_ffi_pending` is already the name of the support function `basic_ffi_pending`",
+        ),
+        (
+            lambda d: (
+                _named(d["types"], "Counter").update(name="basic_string"),
+                _rename_refs(d, "Counter", "basic_string"),
+                d["functions"].append(_fn("greet", [], STRING)),
+            ),
+            "cannot name type `basic_string` in the header: `basic_string` is already the name of the header's "
+            "buffer type for `String` results.",
+        ),
+        (
+            lambda d: (
+                _named(d["types"], "Counter").update(name="basic_vec_Vec2"),
+                _rename_refs(d, "Counter", "basic_vec_Vec2"),
+                d["functions"].append(_fn("grid", [], _vec(_n("Vec2")))),
+            ),
+            "`basic_vec_Vec2` is already the name of the header's buffer type for `Vec<Vec2>` results.",
+        ),
+        (
+            lambda d: d["library"].update(ffi_free="size_t"),
+            "cannot declare the support function `size_t` in C: `size_t` is reserved",
+        ),
+        (
+            lambda d: _named(d["constants"], "ENABLED").update(name="len"),
+            "The c backend cannot define constant `len` as a macro in the header: `len` names a field or parameter "
+            "of the header's failure and buffer declarations, which the macro would replace. Rename it in the crate.",
+        ),
+        (
+            lambda d: _named(d["constants"], "ENABLED").update(name="code"),
+            "cannot define constant `code` as a macro in the header",
+        ),
+    ],
+)
+def test_refuses_to_hide_the_support_names(change: Callable[[Dict[str, Any]], Any], message: str) -> None:
+    with pytest.raises(BackendError) as info:
+        header(_basic_with(change))
+    assert message in str(info.value)
+
+
+def test_parameters_do_not_hide_the_support_names() -> None:
+    text = header(_basic_plus(_fn("hide", [("basic_failure", _p("u8")), ("basic_string", STR)], STRING)))
+    assert (
+        "basic_string basic_hide(uint8_t basic_failure_, const char *basic_string_, size_t basic_string_len);" in text
+    )
+
+
+# A stand-in library written against the header: each definition must match its declaration, or gcc
+# reports conflicting types.
+_USAGE_LIBRARY = r"""
+#include <stdlib.h>
+#include <string.h>
+#include "basic.h"
+
+static size_t pending = 0;
+static basic_failure recorded;
+static bool has_failure = false;
+
+static void fail(uint32_t kind, int64_t code, const char *message) {
+    if (!has_failure) pending++;
+    has_failure = true;
+    recorded.kind = kind;
+    recorded.code = code;
+    recorded.message_len = strlen(message);
+    recorded.message = (char *)malloc(recorded.message_len);
+    memcpy(recorded.message, message, recorded.message_len);
+}
+
+const size_t *basic_ffi_pending(void) { return &pending; }
+
+bool basic_ffi_take_failure(basic_failure *out) {
+    if (!has_failure || out == NULL) return false;
+    *out = recorded;
+    has_failure = false;
+    pending--;
+    return true;
+}
+
+void basic_ffi_free(void *ptr, size_t size, size_t align) {
+    (void)align;
+    if (size != 0 && ptr != NULL) free(ptr);
+}
+
+basic_string basic_greet(const char *name, size_t name_len) {
+    static const char hello[] = "Hello, ";
+    basic_string s;
+    s.len = sizeof hello - 1 + name_len;
+    s.ptr = (char *)malloc(s.len);
+    memcpy(s.ptr, hello, sizeof hello - 1);
+    memcpy(s.ptr + sizeof hello - 1, name, name_len);
+    return s;
+}
+
+size_t basic_c_len(const char *s) { return strlen(s); }
+
+uint64_t basic_sum(const uint32_t *values, size_t values_len) {
+    uint64_t total = 0;
+    for (size_t i = 0; i < values_len; i++) total += values[i];
+    return total;
+}
+
+void basic_shift(Vec2 *points, size_t points_len, float dx) {
+    for (size_t i = 0; i < points_len; i++) points[i].x += dx;
+}
+
+basic_vec_u32 basic_range(uint32_t n) {
+    static uint32_t dangling;
+    basic_vec_u32 v;
+    v.len = n;
+    v.ptr = n ? (uint32_t *)malloc(n * sizeof(uint32_t)) : &dangling;
+    for (uint32_t i = 0; i < n; i++) v.ptr[i] = i;
+    return v;
+}
+
+basic_vec_Vec2 basic_grid(uint32_t n) {
+    basic_vec_Vec2 v;
+    v.len = (size_t)n * n;
+    v.ptr = (Vec2 *)malloc(v.len * sizeof(Vec2));
+    for (size_t i = 0; i < v.len; i++) {
+        v.ptr[i].x = (float)(i % n);
+        v.ptr[i].y = (float)(i / n);
+    }
+    return v;
+}
+
+int32_t basic_checked(int32_t x) {
+    if (x < 0) {
+        fail(BASIC_FAILURE_ERROR, Color_Blue, "negative input");
+        return 0;
+    }
+    return 2 * x;
+}
+"""
+
+# A program using the header as its documentation says; valid C and C++.
+_USAGE_PROGRAM = r"""
+#include <stdio.h>
+#include <string.h>
+#include "basic.h"
+
+#ifdef __cplusplus
+#define ALIGN_OF(type) alignof(type)
+#else
+#define ALIGN_OF(type) _Alignof(type)
+#endif
+#define CHECK(condition) \
+    do { \
+        if (!(condition)) { \
+            printf("line %d: %s\n", __LINE__, #condition); \
+            return 1; \
+        } \
+    } while (0)
+
+int main(void) {
+    const size_t *pending = basic_ffi_pending();
+    basic_failure failure;
+    const char *name = "C";
+    basic_string s = basic_greet(name, strlen(name));
+    CHECK(*pending == 0);
+    printf("%.*s\n", (int)s.len, s.ptr);
+    CHECK(s.len == 8 && memcmp(s.ptr, "Hello, C", 8) == 0);
+    basic_ffi_free(s.ptr, s.len, 1);
+
+    CHECK(basic_c_len("four") == 4);
+    uint32_t values[] = {1, 2, 3};
+    CHECK(basic_sum(values, sizeof values / sizeof values[0]) == 6);
+    CHECK(basic_sum(NULL, 0) == 0);
+    Vec2 points[2] = {{1.0f, 2.0f}, {3.0f, 4.0f}};
+    basic_shift(points, 2, 0.5f);
+    CHECK(points[0].x == 1.5f && points[1].x == 3.5f && points[1].y == 4.0f);
+
+    basic_vec_u32 range = basic_range(4);
+    CHECK(range.len == 4 && range.ptr[3] == 3);
+    basic_ffi_free(range.ptr, range.len * sizeof(uint32_t), ALIGN_OF(uint32_t));
+    basic_vec_u32 none = basic_range(0);
+    CHECK(none.len == 0 && none.ptr != NULL);
+    basic_vec_Vec2 grid = basic_grid(2);
+    CHECK(grid.len == 4 && grid.ptr[3].x == 1.0f && grid.ptr[3].y == 1.0f);
+    basic_ffi_free(grid.ptr, grid.len * sizeof(Vec2), ALIGN_OF(Vec2));
+
+    CHECK(basic_checked(21) == 42 && *pending == 0);
+    CHECK(basic_checked(-1) == 0 && *pending == 1);
+    CHECK(basic_ffi_take_failure(&failure));
+    CHECK(failure.kind == BASIC_FAILURE_ERROR && failure.code == Color_Blue);
+    printf("%.*s\n", (int)failure.message_len, failure.message);
+    basic_ffi_free(failure.message, failure.message_len, 1);
+    CHECK(*pending == 0 && !basic_ffi_take_failure(&failure));
+    puts("ok");
+    return 0;
+}
+"""
+
+
+def _run(command: Sequence[Any]) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([str(c) for c in command], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, f"{' '.join(str(c) for c in command)}:\n{proc.stdout}{proc.stderr}"
+    return proc
+
+
+@needs_compilers
+@pytest.mark.parametrize("language", ["c", "c++"])
+def test_a_program_uses_the_header(language: str, tmp_path: Path) -> None:
+    """The declarations are usable, not just parseable: a C library defines them, a C or C++ program calls
+    them (strings, slices, buffers it frees, a failure it takes) and links."""
+    write(generate(CHeaderBackend, _basic_plus(*_USAGE_FUNCTIONS)), tmp_path)
+    (tmp_path / "library.c").write_text(_USAGE_LIBRARY)
+    (tmp_path / "main.c").write_text(_USAGE_PROGRAM)
+    _run([GCC, "-x", "c", "-std=c11", "-pedantic", *WARNINGS, "-c", tmp_path / "library.c", "-o", tmp_path / "lib.o"])
+    if language == "c":
+        compiler, flags = GCC, ["-x", "c", "-std=c11"]
+    else:
+        compiler, flags = GXX, ["-x", "c++", "-std=c++11"]
+    main = [compiler, *flags, "-pedantic", *WARNINGS, "-c", tmp_path / "main.c", "-o", tmp_path / "main.o"]
+    _run(main)
+    _run([compiler, tmp_path / "main.o", tmp_path / "lib.o", "-o", tmp_path / "main"])
+    assert _run([tmp_path / "main"]).stdout == "Hello, C\nnegative input\nok\n"
+
+
+@pytest.mark.skipif(GCC is None, reason="needs gcc")
+def test_the_ctypes_stand_in_library_compiles_against_the_header(tmp_path: Path) -> None:
+    """tests/data/basic.c implements basic.json for the ctypes tests, including this header."""
+    write(generate(CHeaderBackend, load("basic")), tmp_path)
+    _run([GCC, "-std=c11", "-pedantic", *WARNINGS, f"-I{tmp_path}", "-fsyntax-only", DATA / "basic.c"])

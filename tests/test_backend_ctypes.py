@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import ctypes
 import importlib
 import importlib.util
 import inspect
@@ -10,6 +11,7 @@ import itertools
 import shutil
 import subprocess
 import sys
+import threading
 import unicodedata
 from pathlib import Path
 from types import ModuleType
@@ -174,7 +176,7 @@ def test_names_are_escaped_for_python() -> None:
     tree = ast.parse(source(load("tricky")))
     all_assignment = next(n for n in tree.body if isinstance(n, ast.Assign))
     assert ast.literal_eval(all_assignment.value) == [
-        "NEG_ZERO", "Color", "Flags", "Later", "Node", "None_", "True_", "annotations_", "max_", "min_",
+        "NEG_ZERO", "Color", "Flags", "Later", "Node", "None_", "RustPanic", "True_", "annotations_", "max_", "min_",
         "object_", "other_", "print_", "tiny", "type_", "type_of",
     ]  # fmt: skip
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
@@ -236,6 +238,11 @@ def _functions(data: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
         (lambda d: _types(d)["Vec2"]["fields"][0].update(name="__x"), "the field of struct `Vec2` name `__x`"),
         (lambda d: _types(d)["Color"]["variants"][0].update(name="__Red"), "the variant of enum `Color` name `__Red`"),
         (lambda d: d["constants"][0].update(name="__MAX"), "the constant name `__MAX`"),
+        (
+            lambda d: _functions(d)["add"].update(error={"kind": "named", "name": "Color"}),
+            "cannot bind enum `Color`: it is the error type of a `Result`, which becomes a Python exception class, "
+            "but function `next_color` also uses it as a value",
+        ),
         (
             lambda d: _types(d)["Vec2"]["fields"][1].update(name="_fields_"),
             "The ctypes backend cannot use `_fields_` as a field of struct `Vec2`: ctypes uses that attribute itself.",
@@ -303,6 +310,47 @@ def test_refuses(change: Callable[[Dict[str, Any]], Any], message: str) -> None:
 _packages = itertools.count()
 
 
+#: The support symbols of every library (docs/inventory-schema.md): a stand-in library never fails, except
+#: through `{library.crate}_fail_next`, which makes the calling thread's next `take_failure` report one.
+_SUPPORT = """
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {{ uint32_t kind; int64_t code; uint8_t *message; size_t message_len; }} Failure;
+static size_t pending = 0;
+static _Thread_local Failure recorded;
+static _Thread_local bool has_failure = false;
+
+const size_t *{library.ffi_pending}(void) {{ return &pending; }}
+
+void {library.crate}_fail_next(uint32_t kind, int64_t code, const char *message) {{
+    if (!has_failure) pending++;
+    has_failure = true;
+    recorded.kind = kind;
+    recorded.code = code;
+    recorded.message_len = strlen(message);
+    recorded.message = malloc(recorded.message_len + 1);
+    memcpy(recorded.message, message, recorded.message_len + 1);
+}}
+
+bool {library.ffi_take_failure}(Failure *out) {{
+    if (!has_failure) return false;
+    *out = recorded;
+    has_failure = false;
+    pending--;
+    return true;
+}}
+
+void {library.ffi_free}(void *ptr, size_t size, size_t align) {{
+    (void)align;
+    if (size) free(ptr);
+}}
+"""
+
+
 def _compile_library(inventory: Inventory, directory: Path, implementation: Optional[Path] = None) -> Path:
     """A shared library for `inventory`, built with gcc against the C backend's header: `implementation`,
     or stubs that return zeroes."""
@@ -321,8 +369,10 @@ def _compile_library(inventory: Inventory, directory: Path, implementation: Opti
                 stubs.append(f"{signature} {{ {result} zero; memset(&zero, 0, sizeof zero); return zero; }}\n")
         implementation = directory / f"{crate}_stub.c"
         implementation.write_text("".join(stubs))
+    support = directory / f"{crate}_support.c"
+    support.write_text(_SUPPORT.format(library=inventory.library))
     library = directory / f"lib{crate}.so"
-    cmd = [GCC, "-std=gnu11", "-shared", "-fPIC", "-w", f"-I{directory}", "-o", library, implementation, "-lm"]
+    cmd = [GCC, "-std=gnu11", "-shared", "-fPIC", "-w", f"-I{directory}", "-o", library, implementation, support, "-lm"]
     subprocess.run([str(c) for c in cmd], check=True, capture_output=True)
     return library
 
@@ -400,6 +450,48 @@ def test_calls(basic_library: Path, import_generated: Callable[..., ModuleType])
     )
     assert eval(repr(line), vars(m)) == line
     assert m.MAX_ITEMS == 64 and m.BIG == 2**64 - 1 and float("inf") == m.LIMIT and m.UNKNOWN != m.UNKNOWN
+
+
+@needs_gcc
+def test_failures_become_exceptions(basic_library: Path, import_generated: Callable[..., ModuleType]) -> None:
+    data = raw_inventory("basic")
+    variants = [{"name": "Broken", "doc": "It broke.", "value": 7}, {"name": "Gone", "doc": "", "value": 9}]
+    fault = {"kind": "enum", "name": "Fault", "doc": "What went wrong.", "repr": "u32", "size": 4, "align": 4}
+    data["types"].append({**fault, "variants": variants})
+    _functions(data)["add"]["error"] = {"kind": "named", "name": "Fault"}
+    m = import_generated(parse_inventory(data), basic_library)
+    fail = m._ffi_lib["basic_fail_next"]
+    fail.argtypes = (ctypes.c_uint32, ctypes.c_int64, ctypes.c_char_p)
+    fail.restype = None
+
+    fail(1, 0, b"index out of bounds: the len is 3 but the index is 7")
+    with pytest.raises(m.RustPanic, match=r"^index out of bounds: the len is 3 but the index is 7$"):
+        m.noop()
+    assert m.add(2, 3) == 5, "the call after a panic works"
+
+    fail(2, 9, b"gone for good")
+    with pytest.raises(m.Fault.Gone) as info:
+        m.add(1, 1)
+    assert isinstance(info.value, m.Fault) and not isinstance(info.value, m.Fault.Broken)
+    assert (info.value.code, str(info.value)) == (9, "gone for good")
+    gone = m.Fault.Gone
+    assert (gone.__name__, gone.__qualname__, gone.__module__) == ("Gone", "Fault.Gone", m.__name__)
+    assert m.Fault.Broken.__doc__ == "It broke." and "Fault.Broken``: It broke." in (m.Fault.__doc__ or "")
+    assert "Raises a subclass of `Fault`" in (m.add.__doc__ or "")
+
+    fail(2, 12345, b"not a Fault")
+    with pytest.raises(m.RustPanic, match="not a Fault"):
+        m.add(1, 1)
+    fail(3, 0, b"argument `name` is not valid UTF-8")
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        m.noop()
+
+    # Another thread's failure is left to that thread: calls here see the count but return normally.
+    other = threading.Thread(target=fail, args=(1, 0, b"elsewhere"))
+    other.start()
+    other.join()
+    assert m._ffi_pending.value == 1
+    assert m.add(1, 2) == 3
 
 
 @needs_gcc

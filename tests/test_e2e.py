@@ -57,6 +57,14 @@ class TestPipWheel:
     def test_installs_and_every_construct_works(self, sample_wheel: Path, tmp_path: Path) -> None:
         install_and_check(sys.executable, sample_wheel, tmp_path)
 
+    def test_memory_stays_flat_over_many_allocating_calls(self, sample_wheel: Path, tmp_path: Path) -> None:
+        exe = make_venv(sys.executable, tmp_path / "venv")
+        run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])
+        # Backtraces would make each of the thousands of caught panics cost milliseconds.
+        env = {**os.environ, "RUST_BACKTRACE": "0"}
+        proc = run([exe, CHECK.parent / "check_memory.py", "200000"], cwd=tmp_path, env=env)
+        assert "rounds: resident memory grew by" in proc.stdout, proc.stdout
+
     def test_file_set(self, sample_wheel: Path) -> None:
         names = [n for n in wheel_names(sample_wheel) if ".dist-info/" not in n]
         assert names == [

@@ -11,12 +11,17 @@ import pytest
 
 from hatch_interop.errors import InventoryError
 from hatch_interop.inventory import (
+    CStr,
     EnumDef,
     Named,
     OpaqueDef,
+    OwnedString,
     Pointer,
     Primitive,
+    Slice,
+    Str,
     StructDef,
+    Vec,
     Void,
     load_inventory,
     parse_inventory,
@@ -38,6 +43,9 @@ def minimal() -> Dict[str, Any]:
             "version": "1.2.3",
             "doc": "",
             "api_guard": "demo_api_guard",
+            "ffi_pending": "demo_ffi_pending",
+            "ffi_take_failure": "demo_ffi_take_failure",
+            "ffi_free": "demo_ffi_free",
             "api_hash": "00ff00ff00ff00ff",
         },
         "constants": [{"name": "LIMIT", "doc": "The limit.", "type": U32, "value": 7}],
@@ -71,12 +79,14 @@ def minimal() -> Dict[str, Any]:
                 "doc": "Adds.",
                 "params": [{"name": "a", "type": U32}, {"name": "b", "type": U32}],
                 "returns": U32,
+                "error": None,
             },
             {
                 "name": "get",
                 "symbol": "get",
                 "doc": "",
                 "returns": {"kind": "void"},
+                "error": {"kind": "named", "name": "Color"},
                 "params": [
                     {
                         "name": "c",
@@ -114,7 +124,30 @@ def test_minimal_parses_into_the_model() -> None:
     assert add.returns == Primitive("u32")
     assert get.returns == Void()
     assert get.params[0].type == Pointer(Named("Counter"), mutable=False, nullable=False, owned=False)
+    assert (add.error, get.error) == (None, Named("Color"))
     assert inv.type("Color") is color
+    assert inv.library.ffi_take_failure == "demo_ffi_take_failure"
+
+
+def test_pattern_types_parse() -> None:
+    data = minimal()
+    vec2 = {"kind": "named", "name": "Vec2"}
+    data["functions"][0]["params"] = [
+        {"name": "text", "type": {"kind": "str"}},
+        {"name": "c_text", "type": {"kind": "cstr"}},
+        {"name": "values", "type": {"kind": "slice", "element": F32, "mutable": True}},
+        {"name": "points", "type": {"kind": "slice", "element": vec2, "mutable": False}},
+    ]
+    data["functions"][0]["returns"] = {"kind": "vec", "element": vec2}
+    data["functions"][1]["returns"] = {"kind": "string"}
+    add, get = parse_inventory(data).functions
+    assert [p.type for p in add.params] == [
+        Str(),
+        CStr(),
+        Slice(Primitive("f32"), mutable=True),
+        Slice(Named("Vec2"), mutable=False),
+    ]
+    assert (add.returns, get.returns) == (Vec(Named("Vec2")), OwnedString())
 
 
 def test_recorded_sample_inventory_parses() -> None:
@@ -165,7 +198,52 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["functions"][0].update(returns={"kind": "tuple"}),
-            "`functions[0].returns.kind` must be one of 'void', 'primitive', 'named', 'pointer', got 'tuple'",
+            "`functions[0].returns.kind` must be one of 'void', 'primitive', 'named', 'pointer', 'str', 'cstr', "
+            "'slice', 'string', 'vec', got 'tuple'",
+        ),
+        (
+            lambda d: d["functions"][0].update(returns={"kind": "str"}),
+            "`functions[0].returns` is a `str`, which can only be a parameter, not a result",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][0].update(type={"kind": "string"}),
+            "`functions[0].params[0].type` is a `string`, which can only be a function's result, not a parameter",
+        ),
+        (
+            lambda d: d["types"][0]["fields"][0].update(type={"kind": "slice", "element": F32, "mutable": False}),
+            "`types[0].fields[0].type` is a `slice`, which can only be a parameter, not a field",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][0].update(
+                type={"kind": "slice", "element": {"kind": "primitive", "name": "bool"}, "mutable": False}
+            ),
+            "`functions[0].params[0].type.element` must be a numeric primitive (not bool) or a `named` struct",
+        ),
+        (
+            lambda d: d["functions"][0].update(returns={"kind": "vec", "element": {"kind": "named", "name": "Color"}}),
+            "`functions[0].returns.element` names 'Color': elements must be structs or numbers",
+        ),
+        (
+            lambda d: d["functions"][0].update(returns={"kind": "vec", "element": {"kind": "void"}}),
+            "`functions[0].returns.element` must be a numeric primitive (not bool) or a `named` struct",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][0].update(type={"kind": "slice", "element": U32}),
+            "`functions[0].params[0].type` is missing the key(s) 'mutable'",
+        ),
+        (lambda d: d["functions"][0].pop("error"), "`functions[0]` is missing the key(s) 'error'"),
+        (
+            lambda d: d["functions"][0].update(error={"kind": "named", "name": "Vec2"}),
+            "`functions[0].error` names 'Vec2', which is not an enum: error types are enums",
+        ),
+        (
+            lambda d: d["functions"][0].update(error=U32),
+            "`functions[0].error` must be null or a `named` reference to an enum",
+        ),
+        (lambda d: d["library"].pop("ffi_free"), "`library` is missing the key(s) 'ffi_free'"),
+        (
+            lambda d: d["library"].update(ffi_pending="x; import os"),
+            "`library.ffi_pending` must be an ASCII identifier",
         ),
         (lambda d: d["types"][0].update(fields=[]), "`types[0].fields` must not be empty"),
         (lambda d: d["types"][0].update(size="8"), "`types[0].size` must be an integer, got the string '8'"),

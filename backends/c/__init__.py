@@ -4,6 +4,12 @@ The header is valid C99 and C++11 (``extern "C"``), needs only ``<stdbool.h>``, 
 ``<stdint.h>`` (``<math.h>`` too when a constant is infinite or NaN), and checks each struct's layout
 against the sizes, alignments and offsets Rust measured with ``static_assert`` in C11 and C++11.
 
+Each function is declared with the signature of its ``extern "C"`` shim (``fn shim`` in the Rust
+helper's macros): a ``&str`` or ``&[T]`` parameter becomes a pointer and a ``size_t`` length, a
+``String`` or ``Vec<T>`` result a ``{ptr, len}`` buffer struct the caller frees, and a ``Result<T, E>``
+the signature of ``T`` (an error is reported as a failure). The library's support symbols (taking a
+failure, freeing a buffer) are declared with them.
+
 Symbols are never renamed (the linker knows them by name), so a symbol, type or constant whose name
 C or C++ reserves is an error; a parameter or field with such a name gets a trailing ``_``.
 """
@@ -12,22 +18,29 @@ from __future__ import annotations
 
 import math
 import struct
+import textwrap
 from dataclasses import dataclass
 from typing import ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
-from hatch_interop.backends._common import Namespace, c_comment, templates_beside
+from hatch_interop.backends._common import Namespace, c_comment, normalize_doc, templates_beside
 
 from hatch_interop.backend import Backend, GeneratedFile
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
+    PRIMITIVES,
     Constant,
+    CStr,
     EnumDef,
     Function,
     Inventory,
     Named,
+    OwnedString,
     Primitive,
+    Slice,
+    Str,
     StructDef,
     TypeRef,
+    Vec,
     Void,
 )
 
@@ -86,6 +99,9 @@ C_HEADER_NAMES: FrozenSet[str] = frozenset(
     )
 )
 _RESERVED = C_KEYWORDS | C_HEADER_NAMES
+#: The names the header gives the fields of its failure and buffer structs and the parameters of the
+#: support functions: fixed, documented API, so a crate macro that would replace one is refused.
+_SUPPORT_LOCALS = ("kind", "code", "message", "message_len", "ptr", "len", "size", "align", "out")
 _INT_RANGE = (-(1 << 31), (1 << 31) - 1)
 
 
@@ -149,6 +165,18 @@ class CFunction:
 
 
 @dataclass(frozen=True)
+class CBuffer:
+    """The ``FfiBuffer<T>`` (``{T *ptr; size_t len;}``) a ``String`` or ``Vec<T>`` result comes back in."""
+
+    name: str
+    comment: str
+    #: ``char *ptr`` / ``Vec2 *ptr``.
+    pointer: str
+    pointer_comment: str
+    length_comment: str
+
+
+@dataclass(frozen=True)
 class CHeader:
     notice: str
     comment: Optional[str]
@@ -157,9 +185,14 @@ class CHeader:
     includes: Tuple[str, ...]
     api_guard: str
     api_hash: str
+    #: The support symbols, and the name of the failure struct ``ffi_take_failure`` fills in.
+    ffi_pending: str
+    ffi_take_failure: str
+    ffi_free: str
+    failure: str
     constants: Tuple[CConstant, ...]
     types: Tuple[Union[CEnum, CStruct, COpaque], ...]
-    has_structs: bool
+    buffers: Tuple[CBuffer, ...]
     functions: Tuple[CFunction, ...]
 
 
@@ -177,6 +210,12 @@ class CHeaderBackend(Backend):
 def _declare(ctype: str, name: str) -> str:
     """``uint32_t name`` / ``const Vec2 *name``."""
     return f"{ctype}{name}" if ctype.endswith("*") else f"{ctype} {name}"
+
+
+def _wrap(*paragraphs: str) -> str:
+    """The header's own prose, wrapped to fit a ``/** */`` comment in 100 columns (the crate's docs are
+    left as written)."""
+    return "\n\n".join(textwrap.fill(p, 96, break_long_words=False, break_on_hyphens=False) for p in paragraphs)
 
 
 def c_literal(constant: Constant) -> str:
@@ -221,6 +260,8 @@ class _Builder:
         #: File-scope names a parameter or field must not hide: types, macros and enum constants.
         self.shadowable: Set[str] = set()
         self.emitted: Set[str] = set()
+        #: The typedef name of each buffer (``String`` or ``Vec<T>`` result) the functions return.
+        self.buffer_names: Dict[Union[OwnedString, Vec], str] = {}
 
     def _claim(self, name: str, owner: str, shadowable: bool = True) -> str:
         if name in _RESERVED:
@@ -245,6 +286,10 @@ class _Builder:
         prefix = lib.crate.upper()
         for suffix in ("_H", "_API_HASH", "_STATIC_ASSERT", "_ALIGNOF"):
             self._claim(prefix + suffix, f"the header's macro `{prefix}{suffix}`")
+        for suffix in ("_FAILURE_PANIC", "_FAILURE_ERROR", "_FAILURE_INVALID_ARGUMENT"):
+            self._claim(prefix + suffix, f"the header's macro `{prefix}{suffix}`")
+        failure = self._claim(f"{lib.crate}_failure", f"the header's failure type `{lib.crate}_failure`")
+        buffers = self.buffers()
         constants = []
         for c in inv.constants:
             constants.append(CConstant(self._claim(c.name, f"constant `{c.name}`"), c_literal(c), c_comment(c.doc)))
@@ -254,6 +299,8 @@ class _Builder:
                 for v in t.variants:
                     self._claim(f"{t.name}_{v.name}", f"variant `{v.name}` of enum `{t.name}`")
         self._claim(lib.api_guard, f"the API guard function `{lib.api_guard}`", shadowable=False)
+        for symbol in (lib.ffi_pending, lib.ffi_take_failure, lib.ffi_free):
+            self._claim(symbol, f"the support function `{symbol}`", shadowable=False)
         for f in inv.functions:
             if f.symbol != lib.api_guard:
                 self._claim(f.symbol, f"function `{f.symbol}`", shadowable=False)
@@ -266,6 +313,7 @@ class _Builder:
             else:
                 types.append(COpaque(t.name, c_comment(t.doc)))
             self.emitted.add(t.name)
+        self._check_support_locals(types)
         includes = ["stdbool.h", "stddef.h", "stdint.h"]
         if any(isinstance(c.value, float) and not math.isfinite(c.value) for c in inv.constants):
             includes.insert(0, "math.h")
@@ -280,19 +328,99 @@ class _Builder:
             includes=tuple(includes),
             api_guard=lib.api_guard,
             api_hash=lib.api_hash,
+            ffi_pending=lib.ffi_pending,
+            ffi_take_failure=lib.ffi_take_failure,
+            ffi_free=lib.ffi_free,
+            failure=failure,
             constants=tuple(constants),
             types=tuple(types),
-            has_structs=any(isinstance(t, StructDef) for t in inv.types),
+            buffers=tuple(buffers),
             functions=tuple(self.function(f) for f in inv.functions),
         )
 
+    def _check_support_locals(self, types: List[Union[CEnum, CStruct, COpaque]]) -> None:
+        """Refuse a crate macro (a constant, or a variant of an enum too wide for ``int``) named like a field
+        or parameter of the support declarations: the preprocessor would replace that name there."""
+        macros = {c.name: f"constant `{c.name}`" for c in self.inventory.constants}
+        for t in types:
+            if isinstance(t, CEnum) and not t.anonymous_enum:
+                macros.update((e.name, f"the variant constant `{e.name}`") for e in t.enumerators)
+        for name in _SUPPORT_LOCALS:
+            if name in macros:
+                message = (
+                    f"The {BACKEND} backend cannot define {macros[name]} as a macro in the header: `{name}` "
+                    "names a field or parameter of the header's failure and buffer declarations, which the "
+                    "macro would replace. Rename it in the crate."
+                )
+                raise BackendError(message)
+
+    def buffers(self) -> List[CBuffer]:
+        """One buffer typedef per kind of ``String``/``Vec<T>`` result, claimed before the crate's own
+        names (so that a clash names the crate's type as the one to rename).
+
+        Ordered by kind (``String``, vectors of primitives, vectors of structs in definition order),
+        not by first use, so reordering functions leaves the header's types where they were."""
+        inv = self.inventory
+        crate = inv.library.crate
+        free = inv.library.ffi_free
+        used = {f.returns for f in inv.functions if isinstance(f.returns, (OwnedString, Vec))}
+        order: Dict[str, int] = {name: i for i, name in enumerate([*PRIMITIVES, *(t.name for t in inv.types)])}
+        vectors = sorted(
+            (ty for ty in used if isinstance(ty, Vec)),
+            key=lambda ty: (isinstance(ty.element, Named), order[ty.element.name]),
+        )
+        buffers = []
+        if OwnedString() in used:
+            name = self._claim(f"{crate}_string", "the header's buffer type for `String` results")
+            self.buffer_names[OwnedString()] = name
+            comment = _wrap(
+                "A `String` the library returned: UTF-8 text (not NUL-terminated) that the caller owns.",
+                f"Free it with `{free}(s.ptr, s.len, 1)`. When `len` is 0 there is nothing to free (and `ptr` "
+                "dangles: it is not NULL).",
+            )
+            buffers.append(
+                CBuffer(
+                    name,
+                    c_comment(comment) or "",
+                    "char *ptr",
+                    c_comment("The first byte; dangling when `len` is 0.", "    ") or "",
+                    c_comment("The length in bytes.", "    ") or "",
+                )
+            )
+        for ty in vectors:
+            element = ty.element.name
+            name = self._claim(f"{crate}_vec_{element}", f"the header's buffer type for `Vec<{element}>` results")
+            self.buffer_names[ty] = name
+            ctype = self.ctype(ty.element)
+            comment = _wrap(
+                f"A `Vec<{element}>` the library returned: `len` elements that the caller owns.",
+                f"Free it with `{free}(v.ptr, v.len * sizeof({ctype}), _Alignof({ctype}))` (`alignof` in "
+                "C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not NULL).",
+            )
+            buffers.append(
+                CBuffer(
+                    name,
+                    c_comment(comment) or "",
+                    _declare(f"{ctype} *", "ptr"),
+                    c_comment("The first element; dangling when `len` is 0.", "    ") or "",
+                    c_comment("The number of elements.", "    ") or "",
+                )
+            )
+        return buffers
+
     def ctype(self, ty: TypeRef, in_struct: bool = False) -> str:
+        """The C type of a field, a by-value parameter or a result (``&str`` and slices are lowered by
+        :meth:`params`)."""
         if isinstance(ty, Void):
             return "void"
         if isinstance(ty, Primitive):
             return _PRIMITIVES[ty.name]
         if isinstance(ty, Named):
             return ty.name
+        if isinstance(ty, (OwnedString, Vec)):
+            return self.buffer_names[ty]
+        if isinstance(ty, (Str, CStr, Slice)):
+            raise AssertionError(f"a `{ty.kind}` is lowered to several C parameters, not one C type")
         name = ty.target.name
         # A pointer field may name a type declared later (or its own struct): use the struct tag.
         if in_struct and name not in self.emitted:
@@ -318,11 +446,47 @@ class _Builder:
             )
         return CStruct(s.name, c_comment(s.doc), tuple(fields), s.size, s.align)
 
-    def function(self, f: Function) -> CFunction:
+    def params(self, f: Function) -> List[str]:
+        """The C parameters of `f`'s shim: one per parameter, two (pointer, length) for ``&str`` and slices."""
         names = Namespace(BACKEND, f"function `{f.symbol}`")
-        params = [
-            _declare(self.ctype(p.type), names.claim(self._local(p.name), f"parameter `{p.name}`", p.name))
-            for p in f.params
-        ]
+        # Every parameter's own name first, so a length never takes a name a later parameter has.
+        locals_ = [names.claim(self._local(p.name), f"parameter `{p.name}`", p.name) for p in f.params]
+        declarations = []
+        for p, name in zip(f.params, locals_):
+            ty = p.type
+            if isinstance(ty, Str):
+                # UTF-8 bytes, not NUL-terminated: `char` so that C strings and literals pass without a cast.
+                declarations += [f"const char *{name}", f"size_t {self._length(names, p.name)}"]
+            elif isinstance(ty, CStr):
+                declarations.append(f"const char *{name}")
+            elif isinstance(ty, Slice):
+                element = self.ctype(ty.element)
+                pointer = f"{element} *" if ty.mutable else f"const {element} *"
+                declarations += [_declare(pointer, name), f"size_t {self._length(names, p.name)}"]
+            else:
+                declarations.append(_declare(self.ctype(ty), name))
+        return declarations
+
+    def _length(self, names: Namespace, param: str) -> str:
+        """The name of the length that follows parameter `param`: ``<param>_len``, with ``_`` appended
+        until it is no other parameter's and hides nothing of the header."""
+        name = f"{param}_len"
+        while name in names or name in _RESERVED or name in self.shadowable:
+            name += "_"
+        return names.claim(name, f"the length of parameter `{param}`")
+
+    def function(self, f: Function) -> CFunction:
+        params = self.params(f)
         prototype = _declare(self.ctype(f.returns), f"{f.symbol}({', '.join(params) or 'void'});")
-        return CFunction(prototype, c_comment(f.doc))
+        notes = []
+        if isinstance(f.returns, (OwnedString, Vec)):
+            notes.append(f"The caller frees the result (see `{self.buffer_names[f.returns]}`).")
+        if f.error is not None:
+            zeroes = "" if isinstance(f.returns, Void) else "returns zeroes and "
+            notes.append(
+                f"On an error it {zeroes}records a failure of kind "
+                f"{self.inventory.library.crate.upper()}_FAILURE_ERROR whose `code` is the `{f.error.name}` "
+                "variant's value."
+            )
+        doc = "\n\n".join(text for text in [normalize_doc(f.doc), _wrap(" ".join(notes))] if text)
+        return CFunction(prototype, c_comment(doc))

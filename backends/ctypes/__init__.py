@@ -25,7 +25,7 @@ import keyword
 import math
 import textwrap
 from dataclasses import dataclass
-from typing import AbstractSet, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
+from typing import AbstractSet, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 from hatch_interop.backends._common import (
     Namespace,
@@ -41,17 +41,22 @@ from hatch_interop.backend import Backend, BackendContext, GeneratedFile
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     Constant,
+    CStr,
     EnumDef,
     Field,
     Function,
     Inventory,
     Named,
     OpaqueDef,
+    OwnedString,
     Pointer,
     Primitive,
+    Slice,
+    Str,
     StructDef,
     TypeDef,
     TypeRef,
+    Vec,
     Void,
 )
 
@@ -74,6 +79,23 @@ _PRIMITIVES: Dict[str, Tuple[str, str, str]] = {
     "f32": ("c_float", "float", "0.0"),
     "f64": ("c_double", "float", "0.0"),
     "bool": ("c_bool", "bool", "False"),
+}
+
+#: Rust primitive -> the ``array`` module's type code of the same size and kind (``usize``/``isize`` as
+#: 64-bit: the library's wheel is for a 64-bit platform, which the layout checks confirm at import).
+_ARRAY_CODES: Dict[str, str] = {
+    "u8": "B",
+    "u16": "H",
+    "u32": "I",
+    "u64": "Q",
+    "usize": "Q",
+    "i8": "b",
+    "i16": "h",
+    "i32": "i",
+    "i64": "q",
+    "isize": "q",
+    "f32": "f",
+    "f64": "d",
 }
 
 #: Every name in ``builtins`` on CPython 3.8-3.13 and PyPy, dunders aside (those are refused anyway).
@@ -102,10 +124,12 @@ PYTHON_BUILTINS: FrozenSet[str] = frozenset(
     """.split()  # noqa: SIM905 (a word list reads better than a literal of 150 strings)
 )
 PYTHON_KEYWORDS: FrozenSet[str] = frozenset(keyword.kwlist)
+#: What generated code may import from ``typing``.
+_TYPING_NAMES = ("Any", "ClassVar", "Dict", "List", "MutableSequence", "Optional", "Sequence", "Type", "Union")
 #: Module-level names generated code needs besides builtins: ``annotations`` is bound by the
 #: ``__future__`` import; ``self`` and ``other`` are the parameters of generated methods;
 #: ``Optional`` is imported from ``typing``.
-_MODULE_RESERVED = PYTHON_KEYWORDS | PYTHON_BUILTINS | {"annotations", "self", "other", "Optional"}
+_MODULE_RESERVED = PYTHON_KEYWORDS | PYTHON_BUILTINS | {"annotations", "self", "other", *_TYPING_NAMES}
 #: Names a struct's class body uses: its annotations, ``property`` and the methods' ``self``.
 _CLASS_BODY_NAMES = frozenset({"int", "float", "bool", "str", "object", "property", "self", "Optional"})
 #: Attributes of ``int`` and ``IntEnum`` (on any supported Python) that an enum member would shadow.
@@ -115,6 +139,9 @@ _ENUM_ATTRIBUTES = frozenset(
     numerator real to_bytes value
     """.split()  # noqa: SIM905 (a word list reads better than a literal of 150 strings)
 )
+#: Attributes of exceptions (``BaseException`` on any supported Python, and the ``code`` generated classes
+#: set) that a variant subclass, an attribute of its base class, would hide.
+_EXCEPTION_ATTRIBUTES = frozenset({"args", "code", "with_traceback", "add_note", "mro"})
 #: Attributes ``ctypes.Structure`` uses itself; a field of that name would break the class.
 CTYPES_STRUCT_ATTRIBUTES = frozenset(
     {
@@ -286,6 +313,27 @@ class PyEnum:
 
 
 @dataclass(frozen=True)
+class PyErrorVariant:
+    name: str
+    code: int
+    #: The subclass's docstring as a string literal.
+    doc: str
+
+
+@dataclass(frozen=True)
+class PyError:
+    """An error enum (the ``E`` of ``Result<T, E>``): an exception class with one subclass per variant."""
+
+    template: ClassVar[str] = "error.py.j2"
+
+    name: str
+    docstring: Optional[str]
+    variants: Tuple[PyErrorVariant, ...]
+    #: ``_ffi_<Error>_by_code = _ffi_error_variants(...)``, laid out.
+    by_code: str
+
+
+@dataclass(frozen=True)
 class PyOpaque:
     template: ClassVar[str] = "opaque.py.j2"
 
@@ -325,15 +373,6 @@ class PyStruct:
 
 
 @dataclass(frozen=True)
-class PyGuard:
-    """``if <condition>: <then>`` at the top of a wrapper: a check that raises, or a conversion."""
-
-    #: The whole ``if ...:`` line(s).
-    condition: str
-    then: str
-
-
-@dataclass(frozen=True)
 class PyTake:
     """An owned handle: the wrapper takes its address and marks it released before the call."""
 
@@ -352,13 +391,11 @@ class PyFunction:
     restype: str
     definition: str
     docstring: Optional[str]
-    guards: Tuple[PyGuard, ...]
-    takes: Tuple[PyTake, ...]
-    #: Wrap the call in ``try``/``except ctypes.ArgumentError`` to give taken handles back when ctypes
-    #: rejects another argument (the library never saw the call, so nothing was released).
-    restore: bool
-    call: str
-    result: Optional[str]
+    #: The statements of the wrapper after its docstring, each indented (and laid out) in place: argument
+    #: checks and conversions, taking owned handles, the call (in ``try``/``except ctypes.ArgumentError``
+    #: when taken handles must be given back because ctypes rejected another argument: the library never
+    #: saw the call), the failure check, writing mutable slices back, and the result.
+    body: Tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -366,7 +403,8 @@ class PyModule:
     header: str
     docstring: str
     uses_enum: bool
-    uses_optional: bool
+    #: The names imported from ``typing`` (sorted).
+    typing_imports: Tuple[str, ...]
     all_assignment: str
     constants: Tuple[PyConstant, ...]
     #: String literals: the library's file name, the symbol of the API guard, and what the bindings
@@ -376,12 +414,20 @@ class PyModule:
     generated_for: str
     #: The API hash as a Python hex literal.
     api_hash: str
-    types: Tuple[Union[PyEnum, PyStruct, PyOpaque], ...]
+    types: Tuple[Union[PyEnum, PyError, PyStruct, PyOpaque], ...]
     #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
     layout_check: Optional[str]
     functions: Tuple[PyFunction, ...]
     #: Whether some wrapper checks its arguments (and so needs ``_ffi_invalid_argument``).
     checks_arguments: bool
+    #: String literals of the support symbols (failure counter, taking a failure, freeing a buffer).
+    ffi_pending: str
+    ffi_take_failure: str
+    ffi_free: str
+    #: The name of the exception a Rust panic raises.
+    panic: str
+    #: The module-level helpers the wrappers use, by name (see ``support.py.j2``).
+    helpers: FrozenSet[str]
 
 
 # --------------------------------------------------------------------------------------------
@@ -407,6 +453,25 @@ class CtypesBackend(Backend):
             )
             content = f"{header}\n{pragma}\n{rest}"
         return [GeneratedFile("__init__.py", content)]
+
+
+def _names_in(f: Function) -> Set[str]:
+    """The types a function uses as values (parameters and result, not its error type)."""
+    names = set()
+    for ty in [p.type for p in f.params] + [f.returns]:
+        if isinstance(ty, Named):
+            names.add(ty.name)
+        elif isinstance(ty, Pointer):
+            names.add(ty.target.name)
+        elif isinstance(ty, (Slice, Vec)) and isinstance(ty.element, Named):
+            names.add(ty.element.name)
+    return names
+
+
+def _field_names_in(s: StructDef) -> Set[str]:
+    return {f.type.name for f in s.fields if isinstance(f.type, Named)} | {
+        f.type.target.name for f in s.fields if isinstance(f.type, Pointer)
+    }
 
 
 def _refuse_dunder(name: str, what: str) -> None:
@@ -454,12 +519,19 @@ class _Builder:
         #: Opaque type -> the Python names of the functions that return it.
         self.producers: Dict[str, List[str]] = {}
         self.checks_arguments = False
-        # `Optional[...]` rather than `X | None`: typing.get_type_hints() must work on Python 3.8 and 3.9.
-        self.uses_optional = any(isinstance(t, OpaqueDef) for t in inventory.types)
+        #: Names to import from typing. `Optional[...]` rather than `X | None` (and `List`, `Type`):
+        #: typing.get_type_hints() must work on Python 3.8 and 3.9.
+        self.typing: Set[str] = {"Optional"} if any(isinstance(t, OpaqueDef) for t in inventory.types) else set()
+        #: The module-level helpers the generated code needs (see support.py.j2).
+        self.helpers: Set[str] = set()
+        #: The enums that are some function's error type: exceptions in Python, not IntEnums.
+        self.errors = {f.error.name for f in inventory.functions if f.error is not None}
 
     def module(self) -> PyModule:
         inv = self.inventory
         lib = inv.library
+        self._check_error_use()
+        panic = self.module_names.claim("RustPanic", "the exception of Rust panics", "RustPanic")
         for c in inv.constants:
             self.constants[c.name] = self._module_name(c.name, "constant")
         for t in inv.types:
@@ -468,16 +540,23 @@ class _Builder:
             self.functions[f.name] = self._module_name(f.name, "function")
             if isinstance(f.returns, Pointer) and isinstance(inv.type(f.returns.target.name), OpaqueDef):
                 self.producers.setdefault(f.returns.target.name, []).append(self.functions[f.name])
-        types: List[Union[PyEnum, PyStruct, PyOpaque]] = []
+        types: List[Union[PyEnum, PyError, PyStruct, PyOpaque]] = []
         for t in inv.types:
             if isinstance(t, StructDef):
                 types.append(self.struct(t))
+            elif isinstance(t, EnumDef) and t.name in self.errors:
+                types.append(self.error(t))
             elif isinstance(t, EnumDef):
                 types.append(self.enum(t))
             else:
                 types.append(self.opaque(t))
         functions = tuple(self.function(f) for f in inv.functions)
-        public = sorted([*self.constants.values(), *self.classes.values(), *self.functions.values()], key=_all_order)
+        if self.helpers & {"take_list", "number_slices", "struct_slices", "write_back"}:
+            self.typing.add("Any")
+        public = [*self.constants.values(), *self.classes.values(), *self.functions.values()]
+        if inv.functions:
+            public.append(panic)
+        public.sort(key=_all_order)
         if public:
             all_assignment = layout(
                 Group("[", tuple(python_string(n) for n in public), "]", explode=True), 0, "__all__ = "
@@ -509,7 +588,7 @@ class _Builder:
         return PyModule(
             header=f"# {header}; do not edit.",
             docstring=python_docstring(lib.doc) or python_docstring(default_doc) or '""""""',
-            uses_enum=any(isinstance(t, EnumDef) for t in inv.types),
+            uses_enum=any(isinstance(t, EnumDef) and t.name not in self.errors for t in inv.types),
             all_assignment=all_assignment,
             constants=tuple(self.constant(c) for c in inv.constants),
             library_filename=python_string(self.context.library_filename),
@@ -520,8 +599,26 @@ class _Builder:
             layout_check=layout_check,
             functions=functions,
             checks_arguments=self.checks_arguments,
-            uses_optional=self.uses_optional,
+            typing_imports=tuple(sorted(self.typing)),
+            ffi_pending=python_string(lib.ffi_pending),
+            ffi_take_failure=python_string(lib.ffi_take_failure),
+            ffi_free=python_string(lib.ffi_free),
+            panic=panic,
+            helpers=frozenset(self.helpers),
         )
+
+    def _check_error_use(self) -> None:
+        """An error enum becomes an exception hierarchy, so it cannot also be a value anywhere."""
+        for name in sorted(self.errors):
+            users = [f"function `{f.name}`" for f in self.inventory.functions if name in _names_in(f)]
+            users += [f"struct `{s.name}`" for s in self.inventory.structs() if name in _field_names_in(s)]
+            if users:
+                message = (
+                    f"The {BACKEND} backend cannot bind enum `{name}`: it is the error type of a `Result`, which "
+                    f"becomes a Python exception class, but {users[0]} also uses it as a value. Use a separate "
+                    "enum for the values."
+                )
+                raise BackendError(message)
 
     def _module_name(self, name: str, what: str) -> str:
         _refuse_dunder(name, what)
@@ -529,7 +626,8 @@ class _Builder:
 
     # types ------------------------------------------------------------------------------------
 
-    def _target(self, ty: Union[Named, Pointer]) -> TypeDef:
+    def _target(self, ty: TypeRef) -> TypeDef:
+        assert isinstance(ty, (Named, Pointer))
         return self.inventory.type(ty.target.name if isinstance(ty, Pointer) else ty.name)
 
     def hint(self, ty: TypeRef) -> str:
@@ -538,11 +636,28 @@ class _Builder:
             return "None"
         if isinstance(ty, Primitive):
             return _PRIMITIVES[ty.name][1]
+        if isinstance(ty, (Str, CStr, OwnedString)):
+            return "str"
+        if isinstance(ty, Slice):
+            if isinstance(ty.element, Named):
+                self.typing.add("Sequence")
+                return f"Sequence[{self.classes[ty.element.name]}]"
+            # Buffers (bytes, bytearray, array.array, NumPy arrays through memoryview) or a sequence.
+            sequence = "MutableSequence" if ty.mutable else "Sequence"
+            self.typing.update({sequence, "Union"})
+            return f"Union[{sequence}[{_PRIMITIVES[ty.element.name][1]}], memoryview]"
+        if isinstance(ty, Vec):
+            if ty.element == Primitive("u8"):
+                return "bytes"
+            self.typing.add("List")
+            element = ty.element
+            item = _PRIMITIVES[element.name][1] if isinstance(element, Primitive) else self.classes[element.name]
+            return f"List[{item}]"
         cls = self.classes[self._target(ty).name]
         return self.optional(cls) if isinstance(ty, Pointer) and ty.nullable else cls
 
     def optional(self, hint: str) -> str:
-        self.uses_optional = True
+        self.typing.add("Optional")
         return f"Optional[{hint}]"
 
     def ctype(self, ty: TypeRef) -> str:
@@ -551,6 +666,9 @@ class _Builder:
             return "None"
         if isinstance(ty, Primitive):
             return f"_ffi_ctypes.{_PRIMITIVES[ty.name][0]}"
+        if isinstance(ty, (OwnedString, Vec)):
+            return "_ffi_Buffer"
+        assert isinstance(ty, (Named, Pointer)), "str, C-string and slice arguments are lowered by function()"
         target = self._target(ty)
         if isinstance(target, EnumDef):
             return f"_ffi_ctypes.{_PRIMITIVES[target.repr.name][0]}"
@@ -592,6 +710,30 @@ class _Builder:
             section = "Members:\n\n" + "\n".join(listed)
             doc = f"{doc}\n\n{section}" if doc else section
         return PyEnum(cls, python_docstring(doc), tuple(members), _by_value_assignment(cls))
+
+    # error enums ------------------------------------------------------------------------------
+
+    def error(self, e: EnumDef) -> PyError:
+        cls = self.classes[e.name]
+        self.helpers.add("errors")
+        self.typing.update({"ClassVar", "Type"})
+        names = Namespace(BACKEND, f"error enum `{e.name}`")
+        variants = []
+        listed = []
+        for v in e.variants:
+            _refuse_dunder(v.name, f"variant of enum `{e.name}`")
+            # A subclass is an attribute of the base class: it must not hide `code` or Exception's own.
+            name = names.claim(_escape(v.name, PYTHON_KEYWORDS | _EXCEPTION_ATTRIBUTES), f"variant `{v.name}`", v.name)
+            doc = normalize_doc(v.doc)
+            variants.append(PyErrorVariant(name, v.value, python_string(doc)))
+            listed.append(f"- ``{cls}.{name}``" + (": " + doc.replace("\n", "\n  ") if doc else ""))
+        intro = f"Raised as one of its subclasses, one per variant of the Rust enum `{e.name}`:"
+        section = intro + "\n\n" + "\n".join(listed)
+        doc = normalize_doc(e.doc)
+        doc = f"{doc}\n\n{section}" if doc else section
+        rows = tuple(Group("(", (str(v.code), python_string(v.name), v.doc), ")") for v in variants)
+        by_code = layout(Group("_ffi_error_variants(", (cls, *rows), ")"), 0, before=f"_ffi_{cls}_by_code = ")
+        return PyError(cls, python_docstring(doc), tuple(variants), by_code)
 
     # opaque types -----------------------------------------------------------------------------
 
@@ -688,11 +830,22 @@ class _Builder:
                 target = self._target(ty)
                 if not (isinstance(target, StructDef) and isinstance(ty, Named)):
                     referenced.add(self.classes[target.name])
+            elif isinstance(ty, (Slice, Vec)) and isinstance(ty.element, Named):
+                referenced.add(self.classes[ty.element.name])
+            if isinstance(ty, (Str, CStr)):
+                referenced.update({"len", "str"})
+            elif isinstance(ty, Slice):
+                referenced.add("list")
+        errors = None
+        if f.error is not None:
+            errors = f"_ffi_{self.classes[f.error.name]}_by_code"
         names = Namespace(BACKEND, f"function `{f.name}`")
         params: List[str] = []
         args: List[Union[str, Ternary]] = []
-        guards: List[PyGuard] = []
+        argtypes: List[str] = []
+        checks: List[str] = []
         takes: List[PyTake] = []
+        after: List[str] = []
         notes: List[str] = []
         converted_by_ctypes = False
         for p in f.params:
@@ -700,7 +853,23 @@ class _Builder:
             pname = names.claim(_escape(p.name, PYTHON_KEYWORDS | referenced), f"parameter `{p.name}`", p.name)
             params.append(f"{pname}: {self.hint(p.type)}")
             ty = p.type
-            assert not isinstance(ty, Void), "the model refuses void parameters"
+            assert not isinstance(ty, (Void, OwnedString, Vec)), "the model refuses these as parameters"
+            if isinstance(ty, (Str, CStr)):
+                checks.append(self._text_argument(name, pname, ty))
+                args.append(f"_ffi_text_{pname}")
+                argtypes.append("_ffi_ctypes.c_char_p")
+                if isinstance(ty, Str):
+                    args.append(f"len(_ffi_text_{pname})")
+                    argtypes.append("_ffi_ctypes.c_size_t")
+                continue
+            if isinstance(ty, Slice):
+                checks.append(self._slice_argument(name, pname, ty))
+                args.extend((f"_ffi_slice_{pname}", f"_ffi_len_{pname}"))
+                argtypes.extend(("_ffi_ctypes.c_void_p", "_ffi_ctypes.c_size_t"))
+                if ty.mutable:
+                    after.append(self._slice_write_back(pname, ty))
+                continue
+            argtypes.append(self.ctype(ty))
             if isinstance(ty, Primitive):
                 args.append(pname)
                 converted_by_ctypes = True
@@ -712,7 +881,7 @@ class _Builder:
                 if isinstance(target, EnumDef):
                     condition = layout_bool(BoolOp("and", (f"{pname}.__class__ is not {cls}",)), 4, "if ", ":")
                     conversion = layout(Group(f"{cls}(", (pname,), ")"), 8, before=f"{pname} = ")
-                    guards.append(PyGuard(condition, conversion))
+                    checks.append(f"    {condition}\n        {conversion}")
                 else:
                     converted_by_ctypes = True
                 continue
@@ -750,39 +919,95 @@ class _Builder:
             if ty.nullable:
                 either = BoolOp("and", (f"{pname} is not None", either if len(wrong) > 1 else wrong[0]))
             condition = layout_bool(either, 4, "if ", ":")
-            guards.append(PyGuard(condition, failure))
-        convert, needs_temp = self._result(f.returns, notes)
+            checks.append(f"    {condition}\n        {failure}")
+        if f.error is not None:
+            cls = self.classes[f.error.name]
+            notes.append(f"Raises a subclass of `{cls}` when the library reports one of its errors.")
+        convert = self._result(f.returns, notes)
         restore = bool(takes) and converted_by_ctypes
         indent = 8 if restore else 4
         call = Group(f"{alias}(", tuple(args), ")")
-        result = None
-        if isinstance(f.returns, Void):
-            statement = layout(call, indent)
-        elif convert == "{}":
-            statement = layout(call, indent, before="return ")
+        body = list(checks)
+        body.extend(f"    {take.take}\n    {take.param}._ffi_ptr = None" for take in takes)
+        statement = layout(call, indent) if isinstance(f.returns, Void) else layout(call, indent, "_ffi_result = ")
+        if restore:
+            give_back = "\n".join(f"        {take.give_back}" for take in takes)
+            handler = f"    except _ffi_ctypes.ArgumentError:\n{give_back}\n        raise"
+            body.append(f"    try:\n        {statement}\n{handler}")
         else:
-            flat = "return " + convert.format(call.flat())
-            if not needs_temp and not restore and indent + len(flat) <= WIDTH:
-                statement = flat
-            else:
-                statement = layout(call, indent, before="_ffi_result = ")
-                result = "return " + convert.format("_ffi_result")
+            body.append(f"    {statement}")
+        # One memory read: the library counts the failures it recorded and nobody has taken yet.
+        body.append(f"    if _ffi_pending.value:\n        _ffi_raise_failure({errors or 'None'})")
+        body.extend(after)
+        if not isinstance(f.returns, Void):
+            body.append("    " + layout_result(convert, "_ffi_result", 4))
         return PyFunction(
             name=name,
             alias=alias,
             lookup=f"{alias} = _ffi_lib[{python_string(f.symbol)}]",
-            argtypes=layout(
-                Group("(", tuple(self.ctype(p.type) for p in f.params), ")", is_tuple=True), 0, f"{alias}.argtypes = "
-            ),
+            argtypes=layout(Group("(", tuple(argtypes), ")", is_tuple=True), 0, f"{alias}.argtypes = "),
             restype=f"{alias}.restype = {self.ctype(f.returns)}",
             definition=layout(Group(f"def {name}(", tuple(params), f") -> {self.hint(f.returns)}:"), 0),
             docstring=python_docstring(_with_note(f.doc, notes)),
-            guards=tuple(guards),
-            takes=tuple(takes),
-            restore=restore,
-            call=statement,
-            result=result,
+            body=tuple(body),
         )
+
+    def _text_argument(self, function: str, pname: str, ty: Union[Str, CStr]) -> str:
+        """The statements that encode a ``str`` argument as UTF-8 (and refuse NUL for a C string)."""
+        self.helpers.add("text_arguments")
+        local = f"_ffi_text_{pname}"
+        failure = layout(
+            Group("_ffi_text_argument(", (python_string(function), python_string(pname), pname, "_ffi_error"), ")"),
+            8,
+            before="raise ",
+            after=" from None",
+        )
+        lines = [
+            "    try:",
+            f"        {local} = _ffi_utf8({pname})",
+            "    except (TypeError, UnicodeEncodeError) as _ffi_error:",
+            f"        {failure}",
+        ]
+        if isinstance(ty, CStr):
+            self.helpers.add("c_strings")
+            nul = layout(Group("_ffi_nul_argument(", (python_string(function), python_string(pname)), ")"), 8, "raise ")
+            lines += [f'    if b"\\0" in {local}:', f"        {nul}"]
+        return "\n".join(lines)
+
+    def _slice_argument(self, function: str, pname: str, ty: Slice) -> str:
+        """``_ffi_slice_p, _ffi_len_p = ...``: a pointer to the elements (zero-copy for buffers) and their count."""
+        element = ty.element
+        targets = f"_ffi_slice_{pname}, _ffi_len_{pname} = "
+        if isinstance(element, Primitive):
+            self.helpers.add("number_slices")
+            ctype, _, _ = _PRIMITIVES[element.name]
+            call = Group(
+                "_ffi_numbers_argument(",
+                (
+                    python_string(function),
+                    python_string(pname),
+                    pname,
+                    f"_ffi_ctypes.{ctype}",
+                    python_string(_ARRAY_CODES[element.name]),
+                    f"mutable={ty.mutable}",
+                ),
+                ")",
+            )
+        else:
+            self.helpers.add("struct_slices")
+            call = Group(
+                "_ffi_structs_argument(",
+                (python_string(function), python_string(pname), pname, self.classes[element.name]),
+                ")",
+            )
+        return "    " + layout(call, 4, before=targets)
+
+    def _slice_write_back(self, pname: str, ty: Slice) -> str:
+        """After the call: copy what the library wrote into a list the caller passed (buffers were shared)."""
+        if isinstance(ty.element, Primitive):
+            return f"    if {pname}.__class__ is list:\n        {pname}[:] = _ffi_slice_{pname}"
+        self.helpers.add("write_back")
+        return f"    _ffi_write_back({pname}, _ffi_slice_{pname})"
 
     def _invalid_argument(self, function: str, param: str, cls: str, nullable: bool) -> str:
         self.checks_arguments = True
@@ -791,16 +1016,27 @@ class _Builder:
             args += ("or_none=True",)
         return layout(Group("_ffi_invalid_argument(", args, ")"), 8, before="raise ")
 
-    def _result(self, ty: TypeRef, notes: List[str]) -> Tuple[str, bool]:
-        """How the wrapper turns the library's result into its own (a format string applied to the
-        result), and whether that refers to the result twice (so it needs a local variable)."""
+    def _result(self, ty: TypeRef, notes: List[str]) -> str:
+        """How the wrapper turns the library's result into its own: a format string applied to the result."""
         if isinstance(ty, (Void, Primitive)):
-            return "{}", False
+            return "{0}"
+        if isinstance(ty, OwnedString):
+            self.helpers.add("take_string")
+            return "_ffi_take_string({0})"
+        if isinstance(ty, Vec):
+            if ty.element == Primitive("u8"):
+                self.helpers.add("take_bytes")
+                return "_ffi_take_bytes({0})"
+            self.helpers.add("take_list")
+            element = ty.element
+            ctype = f"_ffi_ctypes.{_PRIMITIVES[element.name][0]}" if isinstance(element, Primitive) else None
+            return f"_ffi_take_list({{0}}, {ctype or self.classes[element.name]})"
+        assert isinstance(ty, (Named, Pointer)), "the model refuses these as results"
         target = self._target(ty)
         cls = self.classes[target.name]
         if isinstance(ty, Named):
             # A dict lookup, not `Color(raw)`: the library only returns valid values, and the call is 8x cheaper.
-            return (f"_ffi_{cls}_by_value[{{}}]", False) if isinstance(target, EnumDef) else ("{}", False)
+            return f"_ffi_{cls}_by_value[{{0}}]" if isinstance(target, EnumDef) else "{0}"
         if isinstance(target, StructDef):
             if ty.owned:
                 notes.append(
@@ -809,11 +1045,20 @@ class _Builder:
                 )
             else:
                 notes.append(f"The result is a view of a `{cls}` the library owns, not a copy.")
-            return ("{0}.contents if {0} else None", True) if ty.nullable else ("{}.contents", False)
+            return "{0}.contents if {0} else None" if ty.nullable else "{0}.contents"
         if not ty.owned:
             notes.append(f"The result borrows a `{cls}` the library still owns: do not pass it where ownership moves.")
         wrap = f"_ffi_wrap_{target.name}"
-        return (f"None if {{0}} is None else {wrap}({{0}})", True) if ty.nullable else (f"{wrap}({{}})", False)
+        return f"None if {{0}} is None else {wrap}({{0}})" if ty.nullable else f"{wrap}({{0}})"
+
+
+def layout_result(convert: str, value: str, indent: int) -> str:
+    """``return <convert applied to value>``, in parentheses on its own line when too long (ruff's layout)."""
+    expression = convert.format(value)
+    flat = f"return {expression}"
+    if indent + len(flat) <= WIDTH:
+        return flat
+    return f"return (\n{' ' * (indent + 4)}{expression}\n{' ' * indent})"
 
 
 def _repr_return(cls: str, shown: Sequence[Tuple[str, str]]) -> str:

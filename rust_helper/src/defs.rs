@@ -54,6 +54,37 @@ pub enum TypeRef {
         nullable: bool,
         owned: bool,
     },
+    /// `&str`, only as a parameter: a pointer to UTF-8 bytes and their count.
+    Str,
+    /// `&CStr`, only as a parameter: a NUL-terminated string.
+    CStr,
+    /// `&[T]` or `&mut [T]`, only as a parameter: a pointer to the elements and their count.
+    /// The element is a numeric `Primitive` or a `Named` struct.
+    Slice {
+        element: Box<TypeRef>,
+        mutable: bool,
+    },
+    /// `String`, only as a return type: a buffer of UTF-8 bytes the caller frees.
+    String,
+    /// `Vec<T>`, only as a return type: a buffer of elements the caller frees.
+    Vec { element: Box<TypeRef> },
+}
+
+impl TypeRef {
+    /// The reference's `kind` in the JSON.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            TypeRef::Void => "void",
+            TypeRef::Primitive(_) => "primitive",
+            TypeRef::Named(_) => "named",
+            TypeRef::Pointer { .. } => "pointer",
+            TypeRef::Str => "str",
+            TypeRef::CStr => "cstr",
+            TypeRef::Slice { .. } => "slice",
+            TypeRef::String => "string",
+            TypeRef::Vec { .. } => "vec",
+        }
+    }
 }
 
 /// A struct field.
@@ -121,7 +152,10 @@ pub struct FunctionDef {
     pub symbol: &'static str,
     pub doc: Doc,
     pub params: Vec<ParamDef>,
+    /// For `Result<T, E>`, the reference of `T`.
     pub returns: TypeRef,
+    /// For `Result<T, E>`, the `Named` reference of `E`; otherwise `None`.
+    pub error: Option<TypeRef>,
 }
 
 /// A constant's value.
@@ -149,6 +183,9 @@ pub struct Library {
     pub crate_name: &'static str,
     pub version: &'static str,
     pub api_guard: &'static str,
+    pub ffi_pending: &'static str,
+    pub ffi_take_failure: &'static str,
+    pub ffi_free: &'static str,
 }
 
 /// The `types` array under construction: deduplicated by `TypeId`, in dependency order.

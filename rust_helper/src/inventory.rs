@@ -209,6 +209,35 @@ impl Inventory {
             }
         }
 
+        // What each type name is, for the checks of references below.
+        let kinds: HashMap<&str, &TypeDef> = self
+            .types
+            .defs
+            .iter()
+            .map(|(def, _)| (def.name(), def))
+            .collect();
+        // The library's own symbols, which no function may export.
+        let support: Vec<&str> = library
+            .map(|l| vec![l.api_guard, l.ffi_pending, l.ffi_take_failure, l.ffi_free])
+            .unwrap_or_default();
+
+        for (def, _) in &self.types.defs {
+            if let TypeDef::Struct { name, fields, .. } = def {
+                for field in fields {
+                    let what = format!("field `{}` of struct `{name}`", field.name);
+                    if !matches!(
+                        field.ty,
+                        TypeRef::Primitive(_) | TypeRef::Named(_) | TypeRef::Pointer { .. }
+                    ) {
+                        problems.push(format!(
+                            "{what} has a type of kind `{}`, which a field cannot have",
+                            field.ty.kind()
+                        ));
+                    }
+                }
+            }
+        }
+
         let mut registered = HashSet::new();
         let mut symbols = HashSet::new();
         for (def, id, rust_name) in &self.functions {
@@ -224,6 +253,12 @@ impl Inventory {
             if !symbols.insert(def.symbol) {
                 problems.push(format!("{what} exports the symbol `{}` twice", def.symbol));
             }
+            if support.contains(&def.symbol) {
+                problems.push(format!(
+                    "{what} exports the symbol `{}`, which the library exports itself",
+                    def.symbol
+                ));
+            }
             let mut param_names = HashSet::new();
             for param in &def.params {
                 let what = format!("parameter `{}` of function `{}`", param.name, def.name);
@@ -231,8 +266,48 @@ impl Inventory {
                 if !param_names.insert(param.name) {
                     problems.push(format!("{what} appears twice"));
                 }
-                if param.ty == TypeRef::Void {
-                    problems.push(format!("{what} has type `()`"));
+                match &param.ty {
+                    TypeRef::Void => problems.push(format!("{what} has type `()`")),
+                    TypeRef::String | TypeRef::Vec { .. } => problems.push(format!(
+                        "{what} has a type of kind `{}`, which only a return type may have",
+                        param.ty.kind()
+                    )),
+                    TypeRef::Slice { element, .. } => {
+                        check_element(&mut problems, element, &kinds, &what);
+                    }
+                    _ => {}
+                }
+            }
+            let what = format!("the return type of function `{}`", def.name);
+            match &def.returns {
+                TypeRef::Str | TypeRef::CStr | TypeRef::Slice { .. } => {
+                    problems.push(format!(
+                        "{what} is of kind `{}`, which only a parameter may have",
+                        def.returns.kind()
+                    ));
+                }
+                TypeRef::Vec { element } => {
+                    check_element(&mut problems, element, &kinds, &what);
+                }
+                _ => {}
+            }
+            if let Some(error) = &def.error {
+                let what = format!("the error type of function `{}`", def.name);
+                match error {
+                    TypeRef::Named(name) => match kinds.get(name) {
+                        Some(TypeDef::Enum { .. }) => {}
+                        Some(other) => problems.push(format!(
+                            "{what} is `{name}`, which is {}: error types are #[ffi_type] enums",
+                            describe(other)
+                        )),
+                        None => problems.push(format!(
+                            "{what} is `{name}`, which is not registered in `types`"
+                        )),
+                    },
+                    other => problems.push(format!(
+                        "{what} is of kind `{}`: error types are #[ffi_type] enums",
+                        other.kind()
+                    )),
                 }
             }
         }
@@ -269,6 +344,9 @@ impl Inventory {
         w.key_string("version", library.version);
         w.key_string("doc", "");
         w.key_string("api_guard", library.api_guard);
+        w.key_string("ffi_pending", library.ffi_pending);
+        w.key_string("ffi_take_failure", library.ffi_take_failure);
+        w.key_string("ffi_free", library.ffi_free);
         w.key_string("api_hash", api_hash);
         w.end_object();
 
@@ -317,6 +395,11 @@ impl Inventory {
             w.end_array();
             w.key("returns");
             write_type_ref(&mut w, &function.returns);
+            w.key("error");
+            match &function.error {
+                Some(error) => write_type_ref(&mut w, error),
+                None => w.raw("null"),
+            }
             w.end_object();
         }
         w.end_array();
@@ -422,8 +505,61 @@ fn write_type_ref(w: &mut JsonWriter, ty: &TypeRef) {
             w.key("owned");
             w.bool(*owned);
         }
+        TypeRef::Str | TypeRef::CStr | TypeRef::String => w.key_string("kind", ty.kind()),
+        TypeRef::Slice { element, mutable } => {
+            w.key_string("kind", "slice");
+            w.key("element");
+            write_type_ref(w, element);
+            w.key("mutable");
+            w.bool(*mutable);
+        }
+        TypeRef::Vec { element } => {
+            w.key_string("kind", "vec");
+            w.key("element");
+            write_type_ref(w, element);
+        }
     }
     w.end_object();
+}
+
+/// Reports the element type of a slice or `Vec` (of `what`) unless it is a number or a
+/// registered struct.
+fn check_element(
+    problems: &mut Vec<String>,
+    element: &TypeRef,
+    kinds: &HashMap<&str, &TypeDef>,
+    what: &str,
+) {
+    match element {
+        TypeRef::Primitive(name) if *name != "bool" => {}
+        TypeRef::Named(name) => match kinds.get(name) {
+            Some(TypeDef::Struct { .. }) => {}
+            Some(other) => problems.push(format!(
+                "{what} holds `{name}`, which is {}: elements are numbers or #[ffi_type] structs",
+                describe(other)
+            )),
+            None => problems.push(format!(
+                "{what} holds `{name}`, which is not registered in `types`"
+            )),
+        },
+        TypeRef::Primitive(name) => problems.push(format!(
+            "{what} holds `{name}`: elements are numbers (not bool) or #[ffi_type] structs"
+        )),
+        other => problems.push(format!(
+            "{what} holds elements of kind `{}`: elements are numbers (not bool) or \
+             #[ffi_type] structs",
+            other.kind()
+        )),
+    }
+}
+
+/// "a struct", "an enum" or "an opaque type", for messages.
+fn describe(def: &TypeDef) -> &'static str {
+    match def {
+        TypeDef::Struct { .. } => "a struct",
+        TypeDef::Enum { .. } => "an enum",
+        TypeDef::Opaque { .. } => "an opaque type",
+    }
 }
 
 /// Reports `name` unless it is an ASCII identifier outside the reserved prefix. The macros

@@ -48,15 +48,18 @@
 // Lets the macros' `::hatch_interop::...` paths resolve inside this crate's own tests.
 extern crate self as hatch_interop;
 
+mod abi;
 mod defs;
 mod inventory;
 mod json;
 mod traits;
 
+pub use abi::{FfiBuffer, FfiFailure};
 pub use hatch_interop_macros::{ffi_constant, ffi_function, ffi_inventory, ffi_type};
 pub use inventory::{Inventory, InventoryError};
 pub use traits::{
-    ConstantInfo, FfiPointee, FfiPrimitive, FfiReturn, FfiType, FunctionInfo, TypeInfo,
+    ConstantInfo, FfiEnum, FfiError, FfiOk, FfiPointee, FfiPrimitive, FfiReturn, FfiSliceElement,
+    FfiType, FunctionInfo, TypeInfo,
 };
 
 /// `use hatch_interop::prelude::*;` brings in everything a crate's FFI module needs.
@@ -98,6 +101,10 @@ pub fn dump(inventory: Inventory) {
 pub mod __private {
     use std::sync::OnceLock;
 
+    pub use crate::abi::{
+        call, cstr_arg, ffi_free, pending, slice_arg, slice_mut_arg, str_arg, take_failure,
+        Failure, ReturnAbi, PENDING,
+    };
     pub use crate::defs::{
         ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, TypeDef, TypeRef,
         TypeRegistry, VariantDef,

@@ -4,6 +4,9 @@
 //! trait carries a `#[diagnostic::on_unimplemented]` message so that a misuse is reported
 //! in FFI terms at the user's own code.
 
+use std::mem::MaybeUninit;
+
+use crate::abi::{Failure, FfiBuffer, ReturnAbi};
 use crate::defs::{ConstValue, ConstantDef, FunctionDef, TypeRef, TypeRegistry};
 
 /// A type that can cross the C ABI by value, as a parameter, return value or field.
@@ -24,7 +27,10 @@ use crate::defs::{ConstValue, ConstantDef, FunctionDef, TypeRef, TypeRegistry};
             struct or enum, or &T, &mut T, Box<T>, *const T, *mut T where T is an #[ffi_type] \
             struct or an #[ffi_type(opaque)] type",
     note = "#[ffi_type(opaque)] types cross only behind such a pointer, and `()` only as a \
-            return type"
+            return type",
+    note = "parameters may also be &str, &CStr, &[T] or &mut [T], and functions may also return \
+            String, Vec<T> or Result<T, E>; `Option` is not supported (a nullable pointer is \
+            *const T or *mut T)"
 )]
 pub unsafe trait FfiType {
     #[doc(hidden)]
@@ -66,34 +72,190 @@ pub unsafe trait TypeInfo: 'static {
     fn __register(types: &mut TypeRegistry) -> &'static str;
 }
 
-/// A type a function may return: any [`FfiType`], or `()`.
+/// A type a function may return, and how the function's C shim returns it.
+///
+/// Implemented for `()`, the primitives, `#[ffi_type]` structs and enums, the pointers `&T`,
+/// `&mut T`, `Box<T>`, `*const T` and `*mut T` to an [`FfiPointee`], `String`, `Vec<T>` of an
+/// [`FfiSliceElement`], and `Result<T, E>` of an [`FfiOk`] `T` and an [`FfiError`] `E`.
 ///
 /// # Safety
 ///
-/// Same contract as [`FfiType`]; it is implemented for every `FfiType` and `()`, so there is
-/// no reason to implement it by hand.
+/// Implementations promise that [`FfiReturn::Abi`] is the C return type their type reference
+/// describes. Implemented by this crate and by `#[ffi_type]`; do not implement it by hand.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be returned across the FFI boundary: it is not an FFI type",
-    label = "`{Self}` is not an FFI type",
-    note = "return `()`, a primitive, an #[ffi_type] struct or enum, or a pointer (&T, &mut T, \
-            Box<T>, *const T, *mut T) to an #[ffi_type] struct or #[ffi_type(opaque)] type"
+    message = "`{Self}` cannot be returned across the FFI boundary",
+    label = "`{Self}` is not a supported return type",
+    note = "return `()`, a primitive, an #[ffi_type] struct or enum, a pointer (&T, &mut T, \
+            Box<T>, *const T, *mut T) to an #[ffi_type] struct or #[ffi_type(opaque)] type, \
+            String, Vec<T> of numbers or #[ffi_type] structs, or Result<T, E> of one of these \
+            and an #[ffi_type] enum E that implements Display",
+    note = "`Option` is not supported: return a nullable pointer (*const T, *mut T) or a Result; \
+            `&str` and slices cannot be returned: return String or Vec<T>"
 )]
-// Not sealed with a supertrait: rustc would then report the private supertrait instead of
-// this trait's message.
+// Implemented type by type rather than for every `FfiType` at once: with a single blanket
+// impl, rustc reports `Vec<bool>` or `Result<u32, String>` as "not a return type" instead of
+// naming the element or error type at fault.
 pub unsafe trait FfiReturn {
+    /// What the function's `extern "C"` shim returns: `()` for `()`, otherwise
+    /// `MaybeUninit` of the C value, so that a failed call can return zeroes even where they
+    /// are not a valid Rust value (a reference, a `Box`, an enum without a 0 variant).
+    type Abi: ReturnAbi;
+
     #[doc(hidden)]
     fn __return_ref(types: &mut TypeRegistry) -> TypeRef;
+
+    /// The error enum of a `Result`, registered; `None` for every other return type.
+    #[doc(hidden)]
+    fn __error_ref(types: &mut TypeRegistry) -> Option<TypeRef> {
+        let _ = types;
+        None
+    }
+
+    /// Converts the returned value to what the shim returns, or to the failure the shim
+    /// records (a `Result::Err`).
+    #[doc(hidden)]
+    fn into_abi(self) -> Result<Self::Abi, Failure>;
 }
 
-unsafe impl<T: FfiType> FfiReturn for T {
-    fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
-        T::__type_ref(types)
-    }
+/// A type that a `Result` returned across the FFI boundary may hold as its `Ok` value: every
+/// [`FfiReturn`] type except `Result` itself.
+///
+/// # Safety
+///
+/// Implemented by this crate and by `#[ffi_type]`; do not implement it by hand.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the `Ok` value of a Result returned across the FFI boundary",
+    label = "not a supported `Ok` type",
+    note = "the `Ok` value of Result<T, E> is `()`, a primitive, an #[ffi_type] struct or enum, \
+            a pointer (&T, &mut T, Box<T>, *const T, *mut T) to an #[ffi_type] struct or \
+            #[ffi_type(opaque)] type, String, or Vec<T> of numbers or #[ffi_type] structs; \
+            Results do not nest"
+)]
+pub unsafe trait FfiOk: FfiReturn {}
+
+/// An `#[ffi_type]` enum: what the error type of a returned `Result` must be (together with
+/// `Display`; see [`FfiError`]).
+///
+/// # Safety
+///
+/// Implemented by `#[ffi_type]` for every field-less enum; do not implement it by hand.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an FFI error: use an #[ffi_type] enum that implements Display",
+    label = "not an #[ffi_type] enum",
+    note = "the error type E of a Result<T, E> returned across the FFI boundary is a field-less \
+            #[ffi_type] enum that implements std::fmt::Display: the variant's value becomes the \
+            error code and its Display text the error message"
+)]
+pub unsafe trait FfiEnum: TypeInfo {
+    /// The variant's discriminant as `i64`, the failure's `code` (a `u64` discriminant above
+    /// `i64::MAX` wraps around, as `as` does).
+    #[doc(hidden)]
+    fn __code(&self) -> i64;
+}
+
+/// The error type `E` of a `Result<T, E>` that a function returns: an `#[ffi_type]` enum that
+/// implements `Display`.
+///
+/// A returned `Err(e)` becomes a failure of kind 2 with `e`'s discriminant as the code and
+/// `e.to_string()` as the message. Implemented for every [`FfiEnum`] that implements
+/// `Display`.
+///
+/// # Safety
+///
+/// Nothing to uphold beyond [`FfiEnum`]'s; it has no other implementations.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an FFI error: use an #[ffi_type] enum that implements Display",
+    label = "not an FFI error type"
+)]
+pub unsafe trait FfiError: FfiEnum + std::fmt::Display {}
+
+unsafe impl<E: FfiEnum + std::fmt::Display> FfiError for E {}
+
+/// A type that slices (`&[T]`, `&mut [T]` parameters) and `Vec<T>` returns may hold: a
+/// number or an `#[ffi_type]` struct.
+///
+/// Implemented for `u8` `u16` `u32` `u64` `usize` `i8` `i16` `i32` `i64` `isize` `f32` `f64`
+/// and, by `#[ffi_type]`, for structs. Not for `bool` or enums: a caller's buffer may hold
+/// bytes that are no valid `bool` or variant, and the shim cannot check every element.
+///
+/// # Safety
+///
+/// Implementations promise that the type has the C layout of its type reference, and that
+/// every bit pattern a C caller may put in it is valid. Implemented by this crate and by
+/// `#[ffi_type]`; do not implement it by hand.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an element of a slice or Vec across the FFI boundary",
+    label = "not a supported element type",
+    note = "&[T], &mut [T] and Vec<T> hold numbers (u8, u16, u32, u64, usize, i8, i16, i32, \
+            i64, isize, f32, f64) or #[ffi_type] structs; bool and enums are not supported as \
+            elements"
+)]
+// No `FfiType` supertrait: `&[String]` would get two errors instead of one.
+pub unsafe trait FfiSliceElement: Sized + 'static {
+    #[doc(hidden)]
+    fn __element_ref(types: &mut TypeRegistry) -> TypeRef;
 }
 
 unsafe impl FfiReturn for () {
+    type Abi = ();
+
     fn __return_ref(_: &mut TypeRegistry) -> TypeRef {
         TypeRef::Void
+    }
+
+    fn into_abi(self) -> Result<(), Failure> {
+        Ok(())
+    }
+}
+
+unsafe impl FfiOk for () {}
+
+unsafe impl FfiReturn for String {
+    type Abi = MaybeUninit<FfiBuffer<u8>>;
+
+    fn __return_ref(_: &mut TypeRegistry) -> TypeRef {
+        TypeRef::String
+    }
+
+    fn into_abi(self) -> Result<Self::Abi, Failure> {
+        Ok(MaybeUninit::new(FfiBuffer::from_vec(self.into_bytes())))
+    }
+}
+
+unsafe impl FfiOk for String {}
+
+unsafe impl<T: FfiSliceElement> FfiReturn for Vec<T> {
+    type Abi = MaybeUninit<FfiBuffer<T>>;
+
+    fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Vec {
+            element: Box::new(T::__element_ref(types)),
+        }
+    }
+
+    fn into_abi(self) -> Result<Self::Abi, Failure> {
+        Ok(MaybeUninit::new(FfiBuffer::from_vec(self)))
+    }
+}
+
+unsafe impl<T: FfiSliceElement> FfiOk for Vec<T> {}
+
+unsafe impl<T: FfiOk, E: FfiError> FfiReturn for Result<T, E> {
+    type Abi = T::Abi;
+
+    fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+        T::__return_ref(types)
+    }
+
+    fn __error_ref(types: &mut TypeRegistry) -> Option<TypeRef> {
+        Some(TypeRef::Named(E::__register(types)))
+    }
+
+    fn into_abi(self) -> Result<Self::Abi, Failure> {
+        match self {
+            Ok(value) => value.into_abi(),
+            Err(error) => Err(Failure::error(&error)),
+        }
     }
 }
 
@@ -158,6 +320,20 @@ macro_rules! primitives {
 
         impl sealed::Primitive for $ty {}
 
+        unsafe impl FfiReturn for $ty {
+            type Abi = MaybeUninit<$ty>;
+
+            fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+                <$ty as FfiType>::__type_ref(types)
+            }
+
+            fn into_abi(self) -> Result<Self::Abi, Failure> {
+                Ok(MaybeUninit::new(self))
+            }
+        }
+
+        unsafe impl FfiOk for $ty {}
+
         impl FfiPrimitive for $ty {
             const NAME: &'static str = stringify!($ty);
             fn __const_value(self) -> ConstValue {
@@ -185,6 +361,19 @@ primitives! {
     bool => |v| ConstValue::Bool(v);
 }
 
+macro_rules! slice_elements {
+    ($($ty:ident)*) => {$(
+        unsafe impl FfiSliceElement for $ty {
+            fn __element_ref(_: &mut TypeRegistry) -> TypeRef {
+                TypeRef::Primitive(stringify!($ty))
+            }
+        }
+    )*};
+}
+
+// Every bit pattern is a valid number, so a caller's buffer is always valid; `bool` is not.
+slice_elements!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize f32 f64);
+
 macro_rules! pointers {
     ($($ptr:ty => $mutable:literal, $nullable:literal, $owned:literal;)*) => {$(
         unsafe impl<T: FfiPointee> FfiType for $ptr {
@@ -197,6 +386,20 @@ macro_rules! pointers {
                 }
             }
         }
+
+        unsafe impl<T: FfiPointee> FfiReturn for $ptr {
+            type Abi = MaybeUninit<Self>;
+
+            fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+                <Self as FfiType>::__type_ref(types)
+            }
+
+            fn into_abi(self) -> Result<Self::Abi, Failure> {
+                Ok(MaybeUninit::new(self))
+            }
+        }
+
+        unsafe impl<T: FfiPointee> FfiOk for $ptr {}
     )*};
 }
 

@@ -111,7 +111,7 @@ fn functions() {
             r#"{"name":"with_lifetimes","symbol":"with_lifetimes","doc":"* A block doc comment.","#,
             r#""params":[{"name":"h","type":{"kind":"pointer","target":{"kind":"named","name":"Handle"},"mutable":false,"nullable":false,"owned":false}},"#,
             r#"{"name":"p","type":{"kind":"pointer","target":{"kind":"named","name":"Point"},"mutable":true,"nullable":false,"owned":false}}],"#,
-            r#""returns":{"kind":"pointer","target":{"kind":"named","name":"Handle"},"mutable":false,"nullable":false,"owned":false}}"#,
+            r#""returns":{"kind":"pointer","target":{"kind":"named","name":"Handle"},"mutable":false,"nullable":false,"owned":false},"error":null}"#,
         ),
     );
     // Raw identifiers lose their `r#`; `_unused` keeps its underscore; `-> ()` is void.
@@ -119,7 +119,7 @@ fn functions() {
         &json,
         concat!(
             r#"{"name":"match","symbol":"match","doc":"","params":[{"name":"in","type":{"kind":"primitive","name":"u8"}},"#,
-            r#"{"name":"_unused","type":{"kind":"primitive","name":"i8"}}],"returns":{"kind":"void"}}"#,
+            r#"{"name":"_unused","type":{"kind":"primitive","name":"i8"}}],"returns":{"kind":"void"},"error":null}"#,
         ),
     );
     assert_contains(
@@ -127,12 +127,12 @@ fn functions() {
         concat!(
             r##"{"name":"point_read","symbol":"point_read","doc":"# Safety\n\n`p` must be valid.","params":[{"name":"p","type":"##,
             r#"{"kind":"pointer","target":{"kind":"named","name":"Point"},"mutable":false,"nullable":true,"owned":false}}],"#,
-            r#""returns":{"kind":"primitive","name":"f64"}}"#,
+            r#""returns":{"kind":"primitive","name":"f64"},"error":null}"#,
         ),
     );
     assert_contains(
         &json,
-        r#""returns":{"kind":"pointer","target":{"kind":"named","name":"Handle"},"mutable":true,"nullable":false,"owned":true}}"#,
+        r#""returns":{"kind":"pointer","target":{"kind":"named","name":"Handle"},"mutable":true,"nullable":false,"owned":true},"error":null}"#,
     );
 }
 
@@ -181,8 +181,13 @@ fn library_and_guard() {
     assert_contains(
         &json,
         &format!(
-            r#""library":{{"crate":"macros","version":"{}","doc":"","api_guard":"macros_api_guard","api_hash":"{hash:016x}"}}"#,
+            concat!(
+                r#""library":{{"crate":"macros","version":"{}","doc":"","api_guard":"macros_api_guard","#,
+                r#""ffi_pending":"macros_ffi_pending","ffi_take_failure":"macros_ffi_take_failure","#,
+                r#""ffi_free":"macros_ffi_free","api_hash":"{:016x}"}}"#,
+            ),
             env!("CARGO_PKG_VERSION"),
+            hash,
         ),
     );
     assert_eq!(macros_api_guard(), hash);

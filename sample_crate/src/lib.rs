@@ -3,8 +3,14 @@
 //! It exercises every construct of the inventory format at least once: every primitive,
 //! structs by value and behind each kind of pointer, nested structs, padding, enums with an
 //! explicit and a default repr, an opaque type with its whole life cycle, constants of each
-//! kind, and a parameter named like a Python keyword. The Python tests build it and call
+//! kind, and a parameter named like a Python keyword; errors (`Result<T, E>` with an error
+//! enum, including `Result<()>` and `Result<Box<T>>`), panics, strings in (`&str`, `&CStr`)
+//! and out (`String`), slices of numbers and structs in (`&[T]`) and in-out (`&mut [T]`),
+//! and owned buffers out (`Vec<T>`), empty ones included. The Python tests build it and call
 //! everything through the generated bindings.
+
+use std::ffi::CStr;
+use std::fmt;
 
 use hatch_interop::prelude::*;
 
@@ -304,6 +310,237 @@ pub fn counter_snapshot(c: &Counter) -> Snapshot {
 }
 
 // ---------------------------------------------------------------------------------------
+// Errors and panics
+
+/// What can go wrong in the checked functions; each variant is an error code.
+#[ffi_type]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MathError {
+    /// The divisor is zero.
+    DivisionByZero = 1,
+    /// The result does not fit in its type.
+    Overflow = 2,
+    /// The input is negative where only zero or more makes sense.
+    NegativeInput = 3,
+}
+
+impl fmt::Display for MathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MathError::DivisionByZero => "division by zero",
+            MathError::Overflow => "the result is too large for its type",
+            MathError::NegativeInput => "the input is negative",
+        })
+    }
+}
+
+impl std::error::Error for MathError {}
+
+/// `a / b`, rounded towards zero (a `Result` of a primitive).
+///
+/// Fails with `DivisionByZero` when `b` is 0 and with `Overflow` for `i32::MIN / -1`.
+#[ffi_function]
+pub fn divide(a: i32, b: i32) -> Result<i32, MathError> {
+    if b == 0 {
+        return Err(MathError::DivisionByZero);
+    }
+    a.checked_div(b).ok_or(MathError::Overflow)
+}
+
+/// The square root of `x`; fails with `NegativeInput` when `x` is below zero.
+#[ffi_function]
+pub fn checked_sqrt(x: f64) -> Result<f64, MathError> {
+    if x < 0.0 {
+        Err(MathError::NegativeInput)
+    } else {
+        Ok(x.sqrt())
+    }
+}
+
+/// Checks that `x` is zero or more (a `Result` with nothing on success); fails with
+/// `NegativeInput`.
+#[ffi_function]
+pub fn validate_positive(x: i64) -> Result<(), MathError> {
+    if x < 0 {
+        Err(MathError::NegativeInput)
+    } else {
+        Ok(())
+    }
+}
+
+/// Like `counter_new` (a `Result` of an owned pointer), but fails with `Overflow` when
+/// `start` is `u64::MAX`, which could never be incremented.
+#[ffi_function]
+pub fn counter_checked_new(start: u64) -> Result<Box<Counter>, MathError> {
+    if start == u64::MAX {
+        Err(MathError::Overflow)
+    } else {
+        Ok(counter_new(start))
+    }
+}
+
+/// Panics with exactly `message`; the caller gets the panic as an error.
+#[ffi_function]
+pub fn panic_with_message(message: &str) {
+    panic!("{message}");
+}
+
+/// `values[index]`: panics (with Rust's "index out of bounds" message) when `index` is out
+/// of range.
+#[ffi_function]
+pub fn checked_index(values: &[u32], index: usize) -> u32 {
+    values[index]
+}
+
+// ---------------------------------------------------------------------------------------
+// Strings
+
+/// A greeting for `name` (a `&str` in, a `String` out).
+#[ffi_function]
+pub fn greet(name: &str) -> String {
+    format!("Hello, {name}!")
+}
+
+/// The length of `s` in UTF-8 bytes.
+#[ffi_function]
+pub fn str_byte_len(s: &str) -> usize {
+    s.len()
+}
+
+/// The number of characters (Unicode scalar values) in `s`.
+#[ffi_function]
+pub fn str_char_count(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// The length in bytes of a NUL-terminated string, without the NUL (a `&CStr` in).
+#[ffi_function]
+pub fn c_str_len(s: &CStr) -> usize {
+    s.to_bytes().len()
+}
+
+/// The most bytes `repeat_text` returns.
+const REPEAT_LIMIT: usize = 1_000_000;
+
+/// `s` repeated `times` times (a `Result` of a `String`); fails with `Overflow` when that is
+/// more than 1 000 000 bytes.
+#[ffi_function]
+pub fn repeat_text(s: &str, times: u32) -> Result<String, MathError> {
+    let times = usize::try_from(times).map_err(|_| MathError::Overflow)?;
+    match s.len().checked_mul(times) {
+        Some(total) if total <= REPEAT_LIMIT => Ok(s.repeat(times)),
+        _ => Err(MathError::Overflow),
+    }
+}
+
+/// The empty string (an empty buffer: nothing to free).
+#[ffi_function]
+pub fn empty_string() -> String {
+    String::new()
+}
+
+// ---------------------------------------------------------------------------------------
+// Slices
+
+/// The sum of `values` (a slice of doubles).
+#[ffi_function]
+pub fn sum_f64(values: &[f64]) -> f64 {
+    values.iter().sum()
+}
+
+/// The sum of `data`'s bytes.
+#[ffi_function]
+pub fn sum_bytes(data: &[u8]) -> u64 {
+    data.iter().map(|&byte| u64::from(byte)).sum()
+}
+
+/// The sum of `values`, in a wider type so that it cannot overflow.
+#[ffi_function]
+pub fn sum_i32(values: &[i32]) -> i64 {
+    values.iter().map(|&value| i64::from(value)).sum()
+}
+
+/// Multiplies every value by `factor`, in place (a mutable slice).
+#[ffi_function]
+pub fn scale_f32_in_place(values: &mut [f32], factor: f32) {
+    for value in values {
+        *value *= factor;
+    }
+}
+
+/// Sets every element to `value`.
+#[ffi_function]
+pub fn fill_u16(values: &mut [u16], value: u16) {
+    values.fill(value);
+}
+
+/// The sum of `points` (a slice of structs); the zero vector when there are none.
+#[ffi_function]
+pub fn vec2_sum(points: &[Vec2]) -> Vec2 {
+    points.iter().fold(Vec2 { x: 0.0, y: 0.0 }, |sum, p| Vec2 {
+        x: sum.x + p.x,
+        y: sum.y + p.y,
+    })
+}
+
+/// Scales every point to length 1, in place (a mutable slice of structs); zero vectors stay
+/// as they are.
+#[ffi_function]
+pub fn vec2_normalize_all(points: &mut [Vec2]) {
+    for p in points {
+        let length = p.x.hypot(p.y);
+        if length > 0.0 {
+            p.x /= length;
+            p.y /= length;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Owned buffers
+
+/// The numbers from `start` up to, not including, `end`; empty when `end <= start` (a `Vec`
+/// of numbers).
+#[ffi_function]
+pub fn range_u32(start: u32, end: u32) -> Vec<u32> {
+    (start..end).collect()
+}
+
+/// `data` in reverse order (a slice of bytes in, a `Vec<u8>` out).
+#[ffi_function]
+pub fn reversed_bytes(data: &[u8]) -> Vec<u8> {
+    data.iter().rev().copied().collect()
+}
+
+/// The largest `n` that `vec2_grid` accepts.
+const GRID_LIMIT: u32 = 1024;
+
+/// The `n * n` points with integer coordinates from 0 to `n - 1`, row by row (a `Vec` of
+/// structs). Panics when `n` is above 1024.
+#[ffi_function]
+pub fn vec2_grid(n: u32) -> Vec<Vec2> {
+    assert!(
+        n <= GRID_LIMIT,
+        "vec2_grid: n is {n}, at most {GRID_LIMIT} is supported"
+    );
+    (0..n)
+        .flat_map(|y| {
+            (0..n).map(move |x| Vec2 {
+                x: x as f32,
+                y: y as f32,
+            })
+        })
+        .collect()
+}
+
+/// No numbers at all (an empty `Vec`: nothing to free).
+#[ffi_function]
+pub fn empty_f64s() -> Vec<f64> {
+    Vec::new()
+}
+
+// ---------------------------------------------------------------------------------------
 // Constants
 
 /// The most items a call handles.
@@ -355,6 +592,29 @@ pub fn inventory() -> Inventory {
         .function::<counter_free>()
         .function::<counter_snapshot>()
         .ty::<LogLevel>()
+        .function::<divide>()
+        .function::<checked_sqrt>()
+        .function::<validate_positive>()
+        .function::<counter_checked_new>()
+        .function::<panic_with_message>()
+        .function::<checked_index>()
+        .function::<greet>()
+        .function::<str_byte_len>()
+        .function::<str_char_count>()
+        .function::<c_str_len>()
+        .function::<repeat_text>()
+        .function::<empty_string>()
+        .function::<sum_f64>()
+        .function::<sum_bytes>()
+        .function::<sum_i32>()
+        .function::<scale_f32_in_place>()
+        .function::<fill_u16>()
+        .function::<vec2_sum>()
+        .function::<vec2_normalize_all>()
+        .function::<range_u32>()
+        .function::<reversed_bytes>()
+        .function::<vec2_grid>()
+        .function::<empty_f64s>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

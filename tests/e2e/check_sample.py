@@ -3,9 +3,11 @@
 Runs on CPython 3.8+ and PyPy with only the standard library and the installed wheel.
 """
 
+import array
 import enum
 import math
 import sys
+import threading
 import typing
 
 import sample_crate
@@ -121,7 +123,132 @@ def check_docs_and_hints():
     assert all(not name.startswith("_") for name in native.__all__)
 
 
+def check_errors():
+    MathError = sample_crate.MathError
+    assert issubclass(MathError, Exception) and not issubclass(MathError, enum.Enum)
+    assert sample_crate.divide(7, 2) == 3
+    message = raises(MathError.DivisionByZero, sample_crate.divide, 1, 0)
+    assert message and "zero" in message, message
+    assert raises(MathError, sample_crate.divide, -(2**31), -1)  # the base class catches every variant
+    try:
+        sample_crate.checked_sqrt(-1.0)
+    except MathError.NegativeInput as e:
+        assert e.code == 3 and type(e).__qualname__ == "MathError.NegativeInput"
+    else:
+        raise AssertionError("checked_sqrt(-1.0) did not raise")
+    assert sample_crate.checked_sqrt(9.0) == 3.0
+    assert sample_crate.validate_positive(5) is None
+    raises(MathError.NegativeInput, sample_crate.validate_positive, -5)
+    c = sample_crate.counter_checked_new(3)
+    assert sample_crate.counter_get(c) == 3
+    sample_crate.counter_free(c)
+    raises(MathError.Overflow, sample_crate.counter_checked_new, 2**64 - 1)
+    assert MathError.DivisionByZero.__doc__, "variant docs carry over"
+
+
+def check_panics():
+    RustPanic = sample_crate.RustPanic
+    assert raises(RustPanic, sample_crate.panic_with_message, "boom: ünïcode") == "boom: ünïcode"
+    assert sample_crate.add(1, 2) == 3  # the interpreter and the library survive
+    message = raises(RustPanic, sample_crate.checked_index, [1, 2, 3], 7)
+    assert "index out of bounds" in message, message
+    assert sample_crate.checked_index([1, 2, 3], 2) == 3
+    # panics on several threads at once are each raised in their own thread
+    errors = []
+
+    def worker(n):
+        for i in range(200):
+            try:
+                sample_crate.panic_with_message(f"thread {n} call {i}")
+            except RustPanic as e:
+                errors.append(str(e) == f"thread {n} call {i}")
+            assert sample_crate.add(n, i) == n + i
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(errors) == 800 and all(errors)
+
+
+def check_strings():
+    assert sample_crate.greet("Ferris") == "Hello, Ferris!"
+    assert sample_crate.greet("") == "Hello, !"
+    assert sample_crate.greet("日本🦀") == "Hello, 日本🦀!"
+    assert sample_crate.str_byte_len("🦀") == 4
+    assert sample_crate.str_char_count("🦀ab") == 3
+    assert sample_crate.str_byte_len("a\0b") == 3  # a Rust &str may hold NUL
+    assert sample_crate.c_str_len("hello") == 5
+    assert "NUL" in raises(ValueError, sample_crate.c_str_len, "a\0b")  # never truncated
+    assert sample_crate.empty_string() == ""
+    assert sample_crate.repeat_text("ab", 3) == "ababab"
+    raises(sample_crate.MathError.Overflow, sample_crate.repeat_text, "abc", 1_000_000)
+    assert "must be str, not bytes" in raises(TypeError, sample_crate.greet, b"Ferris")
+    assert "must be str, not NoneType" in raises(TypeError, sample_crate.greet, None)
+    raises(ValueError, sample_crate.greet, "\ud800")  # a lone surrogate has no UTF-8 form
+
+
+def check_slices():
+    values = [1.5, 2.5, 3.0]
+    assert sample_crate.sum_f64(values) == 7.0
+    assert sample_crate.sum_f64(tuple(values)) == 7.0
+    assert sample_crate.sum_f64(array.array("d", values)) == 7.0
+    assert sample_crate.sum_f64(memoryview(array.array("d", values))) == 7.0
+    assert sample_crate.sum_f64([]) == 0.0
+    assert sample_crate.sum_f64(array.array("d")) == 0.0  # empty buffers may be unaligned: never touched
+    assert sample_crate.sum_bytes(b"\x01\x02\xff") == 258
+    assert sample_crate.sum_bytes(bytearray(b"\x01\x02")) == 3
+    assert sample_crate.sum_bytes(memoryview(b"\x00\x05\x06")[1:]) == 11
+    assert sample_crate.sum_bytes(b"") == 0
+    assert sample_crate.sum_i32([-(2**31), 2**31 - 1]) == -1
+    raises(OverflowError, sample_crate.sum_i32, [2**31])  # out of range is an error, never truncated
+    raises(TypeError, sample_crate.sum_i32, [1.5])
+    assert "format 'd'" in raises(TypeError, sample_crate.sum_i32, array.array("d", [1.0]))
+    raises(TypeError, sample_crate.sum_f64, "abc")
+    raises(TypeError, sample_crate.sum_f64, None)
+    floats = array.array("f", [1.0, 2.0, 4.0])
+    sample_crate.scale_f32_in_place(floats, 0.5)
+    assert list(floats) == [0.5, 1.0, 2.0]  # written in place, no copy
+    as_list = [1.0, 2.0]
+    sample_crate.scale_f32_in_place(as_list, 3.0)
+    assert as_list == [3.0, 6.0]  # a list gets the writes back
+    raises(TypeError, sample_crate.scale_f32_in_place, (1.0, 2.0), 2.0)  # a tuple cannot
+    raises(TypeError, sample_crate.scale_f32_in_place, memoryview(bytes(8)).cast("f"), 2.0)  # read-only
+    shorts = bytearray(6)
+    sample_crate.fill_u16(memoryview(shorts).cast("H"), 0x0102)
+    assert shorts == bytes(array.array("H", [0x0102] * 3))
+    Vec2 = sample_crate.Vec2
+    points = [Vec2(x=1.0, y=2.0), Vec2(x=3.0, y=4.0)]
+    assert sample_crate.vec2_sum(points) == Vec2(x=4.0, y=6.0)
+    assert sample_crate.vec2_sum([]) == Vec2()
+    assert "item 1 is int" in raises(TypeError, sample_crate.vec2_sum, [Vec2(), 3])
+    to_normalize = [Vec2(x=3.0, y=4.0), Vec2(x=0.0, y=2.0)]
+    first = to_normalize[0]
+    sample_crate.vec2_normalize_all(to_normalize)
+    assert first == Vec2(x=0.6000000238418579, y=0.800000011920929), first  # the same object, updated
+    assert to_normalize[1] == Vec2(x=0.0, y=1.0)
+    big = bytearray(100 * 1024 * 1024)  # 100 MB: shared with Rust, not copied
+    big[-1] = 7
+    assert sample_crate.sum_bytes(big) == 7
+
+
+def check_owned_buffers():
+    assert sample_crate.range_u32(3, 7) == [3, 4, 5, 6]
+    assert sample_crate.range_u32(7, 3) == []
+    assert sample_crate.reversed_bytes(b"abc") == b"cba"
+    assert sample_crate.reversed_bytes(b"") == b""
+    grid = sample_crate.vec2_grid(2)
+    assert len(grid) == 4 and all(isinstance(p, sample_crate.Vec2) for p in grid), grid
+    assert sample_crate.empty_f64s() == []
+
+
 def main():
+    check_errors()
+    check_panics()
+    check_strings()
+    check_slices()
+    check_owned_buffers()
     check_primitives()
     check_structs()
     check_enums()

@@ -24,14 +24,24 @@ const RESERVED_PREFIX: &str = "__hatch_interop";
 
 /// Exports a function through the C ABI and makes it registrable in the inventory.
 ///
-/// The function becomes `#[unsafe(no_mangle)] extern "C"` under its own name (its
-/// visibility and `unsafe` are kept), and a hidden marker type of the same name is emitted
-/// in the type namespace so that the inventory can register it:
-/// `Inventory::new().function::<my_function>()`.
+/// The function itself stays a plain Rust function (an `extern "C"` written on it is
+/// removed), callable from Rust with its Rust types. Beside it the macro emits:
 ///
-/// Every parameter type must implement `FfiType` and the return type `FfiReturn`; otherwise
-/// compilation fails with an error naming the type. Generic type parameters, `async`,
-/// `self` parameters, pattern parameters, variadics and ABIs other than `"C"` are rejected.
+/// - a hidden `extern "C"` *shim*, exported under the function's name, that converts the C
+///   arguments, calls the function inside `catch_unwind` and converts the result. A panic,
+///   a returned `Err` or an invalid argument (a `&str` that is not UTF-8, a null slice
+///   pointer with a non-zero length) is recorded as the calling thread's failure and the
+///   shim returns zeroes; it never unwinds;
+/// - a hidden marker type of the same name in the type namespace, so that the inventory can
+///   register it: `Inventory::new().function::<my_function>()`.
+///
+/// Parameters are `FfiType`s, passed as they are, or `&str` (pointer and length in bytes),
+/// `&CStr` (a NUL-terminated string), `&[T]` and `&mut [T]` (pointer and element count, `T`
+/// an `FfiSliceElement`); these are recognised by their spelling. The return type implements
+/// `FfiReturn` (`()`, an `FfiType`, `String`, `Vec<T>`, or `Result<T, E>` with an
+/// `#[ffi_type]` enum `E` that implements `Display`). Other types fail to compile with an
+/// error naming them. Generic type parameters, `async`, `self` parameters, pattern
+/// parameters, variadics and ABIs other than `"C"` are rejected.
 #[proc_macro_attribute]
 pub fn ffi_function(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, function::expand)
@@ -62,9 +72,15 @@ pub fn ffi_constant(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Marks the crate's `fn() -> Inventory`.
 ///
 /// The function is kept; it additionally stamps the crate's name and version into the
-/// inventory. The macro also exports `#[unsafe(no_mangle)] extern "C" fn
-/// <crate>_api_guard() -> u64`, which returns the inventory's `api_hash` so that bindings
-/// can check, when they load the library, that it is the one they were generated for.
+/// inventory. The macro also exports the library's support symbols:
+///
+/// - `<crate>_api_guard() -> u64`, which returns the inventory's `api_hash` so that bindings
+///   can check, when they load the library, that it is the one they were generated for;
+/// - `<crate>_ffi_pending() -> *const usize`, the address of the count of failures not yet
+///   taken;
+/// - `<crate>_ffi_take_failure(*mut FfiFailure) -> bool`, which hands over the calling
+///   thread's failure;
+/// - `<crate>_ffi_free(ptr, size, align)`, which frees a buffer the library returned.
 #[proc_macro_attribute]
 pub fn ffi_inventory(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, inventory::expand)
@@ -198,6 +214,31 @@ fn static_lifetimes(ty: &Type) -> Type {
     ty
 }
 
+/// The type with every lifetime, named or elided, replaced by `'static`: the shim's
+/// signature names the function's types without its lifetime parameters, and its
+/// arguments, valid for the whole call, coerce to whatever lifetimes the function asks for.
+fn all_static_lifetimes(ty: &Type) -> Type {
+    struct Replace;
+    impl VisitMut for Replace {
+        fn visit_type_reference_mut(&mut self, reference: &mut syn::TypeReference) {
+            if reference.lifetime.is_none() {
+                reference.lifetime = Some(Lifetime::new("'static", reference.and_token.span));
+            }
+            syn::visit_mut::visit_type_reference_mut(self, reference);
+        }
+        fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+            if lifetime.ident != "static" {
+                lifetime.ident = Ident::new("static", lifetime.ident.span());
+            }
+        }
+        // A function pointer's own lifetimes are its business (`fn(&u8)` is higher-ranked).
+        fn visit_type_bare_fn_mut(&mut self, _: &mut syn::TypeBareFn) {}
+    }
+    let mut ty = ty.clone();
+    Replace.visit_type_mut(&mut ty);
+    ty
+}
+
 /// `<ty as ::hatch_interop::FfiType>::__type_ref(types)`, spanned at the user's type so that
 /// "`String` cannot cross the FFI boundary" points at it.
 fn type_ref(ty: &Type) -> TokenStream2 {
@@ -207,6 +248,83 @@ fn type_ref(ty: &Type) -> TokenStream2 {
 
 mod function {
     use super::*;
+
+    /// How a parameter crosses the C ABI, decided from its syntax: the types that need two C
+    /// parameters (or a conversion) cannot be told apart by the trait system alone.
+    enum Lowering<'a> {
+        /// An `FfiType`, passed as it is.
+        Value(&'a Type),
+        /// `&str`: a pointer to UTF-8 bytes and their count.
+        Str,
+        /// `&CStr`: a NUL-terminated string.
+        CStr,
+        /// `&[T]` or `&mut [T]`: a pointer to the elements and their count.
+        Slice { element: &'a Type, mutable: bool },
+    }
+
+    /// The lowering of a parameter of type `ty`; `&mut str` and `&mut CStr` are errors.
+    fn lowering<'a>(ty: &'a Type, errors: &mut Errors) -> Lowering<'a> {
+        let Type::Reference(reference) = ungroup(ty) else {
+            return Lowering::Value(ty);
+        };
+        let mutable = reference.mutability.is_some();
+        match ungroup(&reference.elem) {
+            Type::Slice(slice) => Lowering::Slice {
+                element: &slice.elem,
+                mutable,
+            },
+            elem if is_path(elem, &[&["str"]]) => {
+                if mutable {
+                    errors.push(
+                        ty.span(),
+                        "`&mut str` is not supported by #[ffi_function]: take `&str`, or \
+                         `&mut [u8]` to write bytes",
+                    );
+                }
+                Lowering::Str
+            }
+            elem if is_path(elem, CSTR_PATHS) => {
+                if mutable {
+                    errors.push(
+                        ty.span(),
+                        "`&mut CStr` is not supported by #[ffi_function]: take `&CStr`",
+                    );
+                }
+                Lowering::CStr
+            }
+            _ => Lowering::Value(ty),
+        }
+    }
+
+    /// The spellings of `CStr` that `&CStr` parameters are recognised by.
+    const CSTR_PATHS: &[&[&str]] = &[&["CStr"], &["std", "ffi", "CStr"], &["core", "ffi", "CStr"]];
+
+    /// `ty` without the invisible groups that `macro_rules!` wraps around substituted types.
+    fn ungroup(ty: &Type) -> &Type {
+        match ty {
+            Type::Group(group) => ungroup(&group.elem),
+            Type::Paren(paren) => ungroup(&paren.elem),
+            ty => ty,
+        }
+    }
+
+    /// Whether `ty` is a plain path spelled as one of `paths` (a leading `::` allowed).
+    fn is_path(ty: &Type, paths: &[&[&str]]) -> bool {
+        let Type::Path(path) = ty else {
+            return false;
+        };
+        if path.qself.is_some() {
+            return false;
+        }
+        let segments = &path.path.segments;
+        paths.iter().any(|expected| {
+            segments.len() == expected.len()
+                && segments
+                    .iter()
+                    .zip(expected.iter())
+                    .all(|(segment, name)| segment.ident == name && segment.arguments.is_none())
+        })
+    }
 
     pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         no_arguments(attr, "ffi_function")?;
@@ -275,12 +393,13 @@ mod function {
                 ),
                 FnArg::Typed(typed) => {
                     check_type(&typed.ty, &mut errors);
+                    let lowering = lowering(&typed.ty, &mut errors);
                     match &*typed.pat {
                         Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
                             if let Some(name) =
                                 errors.check(inventory_name(&pat.ident, "the parameter"))
                             {
-                                params.push((name, &*typed.ty));
+                                params.push((name, lowering));
                             }
                         }
                         pat => errors.push(
@@ -298,25 +417,69 @@ mod function {
         errors.finish()?;
         let name = name.expect("errors were reported above");
 
-        let params = params.iter().map(|(name, ty)| {
-            let ty = type_ref(ty);
+        let marker = marker(&func, &name, &params);
+        let shim = shim(&func, &name, &params);
+
+        // The function stays a plain Rust function: the shim is the `extern "C"` one. An
+        // `extern "C"` written on it goes, so that its panics unwind into the shim's
+        // `catch_unwind` instead of aborting.
+        func.sig.abi = None;
+        Ok(quote!(#func #marker #shim))
+    }
+
+    /// The `cfg` attributes of the function, repeated on everything emitted beside it.
+    fn cfgs(func: &ItemFn) -> Vec<&Attribute> {
+        func.attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("cfg"))
+            .collect()
+    }
+
+    /// The hidden marker type of the function's name and its `FunctionInfo`.
+    fn marker(func: &ItemFn, name: &str, params: &[(String, Lowering)]) -> TokenStream2 {
+        let params = params.iter().map(|(name, lowering)| {
+            let ty = match lowering {
+                Lowering::Value(ty) => type_ref(ty),
+                Lowering::Str => quote!(::hatch_interop::__private::TypeRef::Str),
+                Lowering::CStr => quote!(::hatch_interop::__private::TypeRef::CStr),
+                Lowering::Slice { element, mutable } => {
+                    let element = static_lifetimes(element);
+                    quote_spanned! {element.span()=>
+                        ::hatch_interop::__private::TypeRef::Slice {
+                            element: ::std::boxed::Box::new(
+                                <#element as ::hatch_interop::FfiSliceElement>::__element_ref(types),
+                            ),
+                            mutable: #mutable,
+                        }
+                    }
+                }
+            };
             quote!(::hatch_interop::__private::ParamDef { name: #name, ty: #ty })
         });
-        let returns = match &sig.output {
-            ReturnType::Default => quote!(::hatch_interop::__private::TypeRef::Void),
+        let (returns, error) = match &func.sig.output {
+            ReturnType::Default => (
+                quote!(::hatch_interop::__private::TypeRef::Void),
+                quote!(::core::option::Option::None),
+            ),
             ReturnType::Type(_, ty) => {
                 let ty = static_lifetimes(ty);
-                quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiReturn>::__return_ref(types))
+                (
+                    quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiReturn>::__return_ref(types)),
+                    quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiReturn>::__error_ref(types)),
+                )
             }
         };
         let doc = doc(&func.attrs);
-        let ident = &sig.ident;
+        let ident = &func.sig.ident;
         let vis = &func.vis;
-        let marker = quote! {
+        let cfgs = cfgs(func);
+        quote! {
+            #(#cfgs)*
             #[doc(hidden)]
             #[allow(non_camel_case_types, dead_code)]
             #vis struct #ident {}
 
+            #(#cfgs)*
             unsafe impl ::hatch_interop::FunctionInfo for #ident {
                 #[allow(unused_variables)]
                 fn __function(
@@ -328,15 +491,104 @@ mod function {
                         doc: #doc,
                         params: ::std::vec![#(#params),*],
                         returns: #returns,
+                        error: #error,
                     }
                 }
             }
-        };
+        }
+    }
 
-        func.sig.abi = Some(syn::parse_quote!(extern "C"));
-        func.attrs
-            .insert(0, syn::parse_quote!(#[unsafe(no_mangle)]));
-        Ok(quote!(#func #marker))
+    /// The `extern "C"` shim, exported under the function's name: it converts the C
+    /// arguments, calls the function inside `catch_unwind` and converts its result, recording
+    /// a failure (and returning zeroes) instead of unwinding.
+    fn shim(func: &ItemFn, name: &str, params: &[(String, Lowering)]) -> TokenStream2 {
+        let mut c_params = Vec::new();
+        let mut conversions = Vec::new();
+        let mut args = Vec::new();
+        for (i, (name, lowering)) in params.iter().enumerate() {
+            // Reserved names: they cannot clash with the function's own name, which the
+            // shim calls.
+            let arg = format_ident!("__hatch_interop_arg_{}", i);
+            let ptr = format_ident!("__hatch_interop_arg_{}_ptr", i);
+            let len = format_ident!("__hatch_interop_arg_{}_len", i);
+            match lowering {
+                Lowering::Value(ty) => {
+                    let ty = all_static_lifetimes(ty);
+                    c_params.push(quote!(#arg: #ty));
+                }
+                Lowering::Str => {
+                    c_params.push(quote!(#ptr: *const u8, #len: usize));
+                    conversions.push(quote! {
+                        let #arg = unsafe { ::hatch_interop::__private::str_arg(#ptr, #len, #name) }?;
+                    });
+                }
+                Lowering::CStr => {
+                    c_params.push(quote!(#arg: *const ::core::ffi::c_char));
+                    conversions.push(quote! {
+                        let #arg = unsafe { ::hatch_interop::__private::cstr_arg(#arg, #name) }?;
+                    });
+                }
+                Lowering::Slice { element, mutable } => {
+                    let element = all_static_lifetimes(element);
+                    let (pointer, convert) = if *mutable {
+                        (quote!(*mut #element), quote!(slice_mut_arg))
+                    } else {
+                        (quote!(*const #element), quote!(slice_arg))
+                    };
+                    c_params.push(quote!(#ptr: #pointer, #len: usize));
+                    let convert = quote_spanned! {element.span()=>
+                        ::hatch_interop::__private::#convert::<#element>
+                    };
+                    conversions.push(quote! {
+                        let #arg = unsafe { #convert(#ptr, #len, #name) }?;
+                    });
+                }
+            }
+            args.push(arg);
+        }
+
+        let ident = &func.sig.ident;
+        let mut call = quote!(#ident(#(#args),*));
+        if func.sig.unsafety.is_some() {
+            call = quote!(unsafe { #call });
+        }
+        let (output, result) = match &func.sig.output {
+            ReturnType::Default => (
+                quote!(),
+                quote! {
+                    #call;
+                    ::core::result::Result::Ok(())
+                },
+            ),
+            ReturnType::Type(_, ty) => {
+                let ty = all_static_lifetimes(ty);
+                (
+                    quote_spanned!(ty.span()=> -> <#ty as ::hatch_interop::FfiReturn>::Abi),
+                    quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiReturn>::into_abi(#call)),
+                )
+            }
+        };
+        let shim = format_ident!("__hatch_interop_shim_{}", name);
+        let vis = &func.vis;
+        let cfgs = cfgs(func);
+        let doc = format!(
+            " The C ABI of [`{name}`]: exported as `{name}`, it converts the arguments, calls \
+             the function, and records a failure instead of unwinding.\n\n # Safety\n\n The \
+             arguments must be valid for their types, as the inventory describes them."
+        );
+        quote! {
+            #(#cfgs)*
+            #[doc = #doc]
+            #[doc(hidden)]
+            #[unsafe(export_name = #name)]
+            #[allow(non_snake_case, clippy::too_many_arguments, clippy::missing_safety_doc)]
+            #vis unsafe extern "C" fn #shim(#(#c_params),*) #output {
+                ::hatch_interop::__private::call(move || {
+                    #(#conversions)*
+                    #result
+                })
+            }
+        }
     }
 
     /// `Some(name)` if `attr` sets the symbol name itself (`no_mangle`, `export_name`, also
@@ -508,6 +760,16 @@ mod types {
             #type_ref
 
             unsafe impl ::hatch_interop::FfiPointee for #ident {}
+
+            unsafe impl ::hatch_interop::FfiSliceElement for #ident {
+                fn __element_ref(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::TypeRef {
+                    ::hatch_interop::__private::TypeRef::Named(
+                        <Self as ::hatch_interop::TypeInfo>::__register(types),
+                    )
+                }
+            }
         })
     }
 
@@ -544,6 +806,7 @@ mod types {
             );
         }
         let mut variants = Vec::new();
+        let mut codes = Vec::new();
         for variant in &item.variants {
             if !matches!(variant.fields, Fields::Unit) {
                 errors.push(
@@ -569,6 +832,8 @@ mod types {
                         value: Self::#ident as i128,
                     }
                 });
+                // Matching (rather than `*self as i64`) needs no `Copy`.
+                codes.push(quote!(Self::#ident => Self::#ident as i64));
             }
         }
         errors.finish()?;
@@ -601,6 +866,14 @@ mod types {
             }
 
             #type_ref
+
+            unsafe impl ::hatch_interop::FfiEnum for #ident {
+                fn __code(&self) -> i64 {
+                    match self {
+                        #(#codes,)*
+                    }
+                }
+            }
         })
     }
 
@@ -733,10 +1006,8 @@ mod inventory {
             );
         }
         // The symbol must be an identifier at expansion time, so it cannot come from `env!`.
-        let guard = match std::env::var("CARGO_CRATE_NAME") {
-            Ok(name) if syn::parse_str::<Ident>(&name).is_ok() => {
-                Some(format_ident!("{}_api_guard", name))
-            }
+        let crate_name = match std::env::var("CARGO_CRATE_NAME") {
+            Ok(name) if syn::parse_str::<Ident>(&name).is_ok() => Some(name),
             Ok(name) => {
                 errors.push(
                     sig.ident.span(),
@@ -754,8 +1025,13 @@ mod inventory {
             }
         };
         errors.finish()?;
-        let guard = guard.expect("errors were reported above");
-        let guard_name = guard.to_string();
+        let crate_name = crate_name.expect("errors were reported above");
+        let guard = format_ident!("{}_api_guard", crate_name);
+        let pending = format_ident!("{}_ffi_pending", crate_name);
+        let take_failure = format_ident!("{}_ffi_take_failure", crate_name);
+        let free = format_ident!("{}_ffi_free", crate_name);
+        let [guard_name, pending_name, take_failure_name, free_name] =
+            [&guard, &pending, &take_failure, &free].map(ToString::to_string);
 
         let ItemFn {
             attrs,
@@ -775,6 +1051,9 @@ mod inventory {
                         crate_name: ::core::env!("CARGO_CRATE_NAME"),
                         version: ::core::env!("CARGO_PKG_VERSION"),
                         api_guard: #guard_name,
+                        ffi_pending: #pending_name,
+                        ffi_take_failure: #take_failure_name,
+                        ffi_free: #free_name,
                     },
                 )
             }
@@ -787,11 +1066,47 @@ mod inventory {
                 static CACHE: ::std::sync::OnceLock<u64> = ::std::sync::OnceLock::new();
                 ::hatch_interop::__private::api_guard(&CACHE, #ident)
             }
+
+            /// The address of the count of failures recorded and not yet taken, on all
+            /// threads: bindings read it after every call, and take the failure only when it
+            /// is not zero. The address never changes.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub extern "C" fn #pending() -> *const usize {
+                ::hatch_interop::__private::pending()
+            }
+
+            /// Moves the calling thread's failure into `*out` and returns true, or returns
+            /// false (leaving `*out` untouched) when there is none.
+            ///
+            /// # Safety
+            ///
+            /// `out` is null or valid for writing an `FfiFailure`.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn #take_failure(out: *mut ::hatch_interop::FfiFailure) -> bool {
+                // SAFETY: forwarded from the caller.
+                unsafe { ::hatch_interop::__private::take_failure(out) }
+            }
+
+            /// Frees a buffer this library returned (a `String`, a `Vec`, a failure's
+            /// message); `size` is in bytes, and a `size` of 0 is a no-op.
+            ///
+            /// # Safety
+            ///
+            /// Unless `size` is 0, `ptr` came from this library with this size and alignment.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn #free(ptr: *mut ::core::ffi::c_void, size: usize, align: usize) {
+                // SAFETY: forwarded from the caller.
+                unsafe { ::hatch_interop::__private::ffi_free(ptr, size, align) }
+            }
         })
     }
 }
 
-/// `FfiType` for a registered struct or enum: a by-value reference to its named definition.
+/// `FfiType` and `FfiReturn` for a registered struct or enum: a by-value reference to its
+/// named definition.
 fn named_type_ref(ident: &syn::Ident) -> TokenStream2 {
     quote! {
         unsafe impl ::hatch_interop::FfiType for #ident {
@@ -803,5 +1118,23 @@ fn named_type_ref(ident: &syn::Ident) -> TokenStream2 {
                 )
             }
         }
+
+        unsafe impl ::hatch_interop::FfiReturn for #ident {
+            type Abi = ::core::mem::MaybeUninit<Self>;
+
+            fn __return_ref(
+                types: &mut ::hatch_interop::__private::TypeRegistry,
+            ) -> ::hatch_interop::__private::TypeRef {
+                <Self as ::hatch_interop::FfiType>::__type_ref(types)
+            }
+
+            fn into_abi(
+                self,
+            ) -> ::core::result::Result<Self::Abi, ::hatch_interop::__private::Failure> {
+                ::core::result::Result::Ok(::core::mem::MaybeUninit::new(self))
+            }
+        }
+
+        unsafe impl ::hatch_interop::FfiOk for #ident {}
     }
 }

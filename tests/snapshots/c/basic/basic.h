@@ -99,8 +99,66 @@ BASIC_STATIC_ASSERT(offsetof(Line, visible) == 20, "offsetof(Line, visible) must
 BASIC_STATIC_ASSERT(offsetof(Line, owner) == 24, "offsetof(Line, owner) must be 24, as in Rust");
 #endif
 
+/** The `kind` of a failure: the call panicked. */
+#define BASIC_FAILURE_PANIC 1u
+/** The `kind` of a failure: the call returned an error, whose enum value is the failure's `code`. */
+#define BASIC_FAILURE_ERROR 2u
+/** The `kind` of a failure: the call was given an invalid argument (such as text that is not UTF-8). */
+#define BASIC_FAILURE_INVALID_ARGUMENT 3u
+
+/**
+ * A failed call, as basic_ffi_take_failure() hands it over.
+ *
+ * A call that panics, returns an error or is given an invalid argument returns zeroes (or
+ * nothing) and records a failure for the calling thread instead: see basic_ffi_pending().
+ */
+typedef struct basic_failure {
+    /** BASIC_FAILURE_PANIC, BASIC_FAILURE_ERROR or BASIC_FAILURE_INVALID_ARGUMENT. */
+    uint32_t kind;
+    /** For BASIC_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
+    int64_t code;
+    /**
+     * The UTF-8 message (not NUL-terminated), owned by the caller: free it with
+     * basic_ffi_free(message, message_len, 1).
+     */
+    char *message;
+    /** The message's length in bytes. */
+    size_t message_len;
+} basic_failure;
+#if defined(BASIC_STATIC_ASSERT) && defined(UINTPTR_MAX) && UINTPTR_MAX == UINT64_MAX
+BASIC_STATIC_ASSERT(sizeof(basic_failure) == 32, "sizeof(basic_failure) must be 32, as in Rust");
+BASIC_STATIC_ASSERT(BASIC_ALIGNOF(basic_failure) == 8, "alignof(basic_failure) must be 8, as in Rust");
+BASIC_STATIC_ASSERT(offsetof(basic_failure, kind) == 0, "offsetof(basic_failure, kind) must be 0, as in Rust");
+BASIC_STATIC_ASSERT(offsetof(basic_failure, code) == 8, "offsetof(basic_failure, code) must be 8, as in Rust");
+BASIC_STATIC_ASSERT(offsetof(basic_failure, message) == 16, "offsetof(basic_failure, message) must be 16, as in Rust");
+BASIC_STATIC_ASSERT(offsetof(basic_failure, message_len) == 24, "offsetof(basic_failure, message_len) must be 24, as in Rust");
+#endif
+
 /** Returns BASIC_API_HASH when the library was built from the same inventory as this header. */
 uint64_t basic_api_guard(void);
+
+/**
+ * The address of the number of failures recorded and not yet taken, on all threads (the
+ * address is the same on every call: read it once).
+ *
+ * After each call of one of the crate's functions, read the count: if it is not 0, call
+ * basic_ffi_take_failure(), which returns true if that call failed. Take every failure: one
+ * left behind stays recorded, and would be handed over after this thread's next call.
+ */
+const size_t *basic_ffi_pending(void);
+
+/**
+ * Moves the calling thread's failure into *out and returns true, or returns false (leaving *out
+ * untouched) when the thread has none or out is NULL. The message is then the caller's to free.
+ */
+bool basic_ffi_take_failure(basic_failure *out);
+
+/**
+ * Frees a buffer the library returned (a string, a vector or a failure's message): size is its
+ * length in bytes and align the alignment of its elements. Nothing happens when size is 0 or ptr
+ * is NULL.
+ */
+void basic_ffi_free(void *ptr, size_t size, size_t align);
 
 /** Adds two numbers (wrapping). */
 uint32_t basic_add(uint32_t a, uint32_t b);

@@ -11,11 +11,81 @@
 extern "C" {
 #endif
 
+/* Layout checks: each struct must have the size, alignment and field offsets Rust gave it. */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define EMPTY_STATIC_ASSERT(condition, message) static_assert(condition, message)
+#define EMPTY_ALIGNOF(type) alignof(type)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define EMPTY_STATIC_ASSERT(condition, message) _Static_assert(condition, message)
+#define EMPTY_ALIGNOF(type) _Alignof(type)
+#endif
+
 /** The API hash of the inventory this header was generated from: empty_api_guard() returns it. */
 #define EMPTY_API_HASH UINT64_C(0x0000000000000000)
 
+/** The `kind` of a failure: the call panicked. */
+#define EMPTY_FAILURE_PANIC 1u
+/** The `kind` of a failure: the call returned an error, whose enum value is the failure's `code`. */
+#define EMPTY_FAILURE_ERROR 2u
+/** The `kind` of a failure: the call was given an invalid argument (such as text that is not UTF-8). */
+#define EMPTY_FAILURE_INVALID_ARGUMENT 3u
+
+/**
+ * A failed call, as empty_ffi_take_failure() hands it over.
+ *
+ * A call that panics, returns an error or is given an invalid argument returns zeroes (or
+ * nothing) and records a failure for the calling thread instead: see empty_ffi_pending().
+ */
+typedef struct empty_failure {
+    /** EMPTY_FAILURE_PANIC, EMPTY_FAILURE_ERROR or EMPTY_FAILURE_INVALID_ARGUMENT. */
+    uint32_t kind;
+    /** For EMPTY_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
+    int64_t code;
+    /**
+     * The UTF-8 message (not NUL-terminated), owned by the caller: free it with
+     * empty_ffi_free(message, message_len, 1).
+     */
+    char *message;
+    /** The message's length in bytes. */
+    size_t message_len;
+} empty_failure;
+#if defined(EMPTY_STATIC_ASSERT) && defined(UINTPTR_MAX) && UINTPTR_MAX == UINT64_MAX
+EMPTY_STATIC_ASSERT(sizeof(empty_failure) == 32, "sizeof(empty_failure) must be 32, as in Rust");
+EMPTY_STATIC_ASSERT(EMPTY_ALIGNOF(empty_failure) == 8, "alignof(empty_failure) must be 8, as in Rust");
+EMPTY_STATIC_ASSERT(offsetof(empty_failure, kind) == 0, "offsetof(empty_failure, kind) must be 0, as in Rust");
+EMPTY_STATIC_ASSERT(offsetof(empty_failure, code) == 8, "offsetof(empty_failure, code) must be 8, as in Rust");
+EMPTY_STATIC_ASSERT(offsetof(empty_failure, message) == 16, "offsetof(empty_failure, message) must be 16, as in Rust");
+EMPTY_STATIC_ASSERT(offsetof(empty_failure, message_len) == 24, "offsetof(empty_failure, message_len) must be 24, as in Rust");
+#endif
+
 /** Returns EMPTY_API_HASH when the library was built from the same inventory as this header. */
 uint64_t empty_api_guard(void);
+
+/**
+ * The address of the number of failures recorded and not yet taken, on all threads (the
+ * address is the same on every call: read it once).
+ *
+ * After each call of one of the crate's functions, read the count: if it is not 0, call
+ * empty_ffi_take_failure(), which returns true if that call failed. Take every failure: one
+ * left behind stays recorded, and would be handed over after this thread's next call.
+ */
+const size_t *empty_ffi_pending(void);
+
+/**
+ * Moves the calling thread's failure into *out and returns true, or returns false (leaving *out
+ * untouched) when the thread has none or out is NULL. The message is then the caller's to free.
+ */
+bool empty_ffi_take_failure(empty_failure *out);
+
+/**
+ * Frees a buffer the library returned (a string, a vector or a failure's message): size is its
+ * length in bytes and align the alignment of its elements. Nothing happens when size is 0 or ptr
+ * is NULL.
+ */
+void empty_ffi_free(void *ptr, size_t size, size_t align);
+
+#undef EMPTY_STATIC_ASSERT
+#undef EMPTY_ALIGNOF
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xf5127bf426ee8d75)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xea301663edea67eb)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -139,8 +139,144 @@ enum {
     LogLevel_Error = 2
 };
 
+/** What can go wrong in the checked functions; each variant is an error code. */
+typedef uint32_t MathError;
+enum {
+    /** The divisor is zero. */
+    MathError_DivisionByZero = 1,
+    /** The result does not fit in its type. */
+    MathError_Overflow = 2,
+    /** The input is negative where only zero or more makes sense. */
+    MathError_NegativeInput = 3
+};
+
+/** The `kind` of a failure: the call panicked. */
+#define SAMPLE_CRATE_FAILURE_PANIC 1u
+/** The `kind` of a failure: the call returned an error, whose enum value is the failure's `code`. */
+#define SAMPLE_CRATE_FAILURE_ERROR 2u
+/** The `kind` of a failure: the call was given an invalid argument (such as text that is not UTF-8). */
+#define SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT 3u
+
+/**
+ * A failed call, as sample_crate_ffi_take_failure() hands it over.
+ *
+ * A call that panics, returns an error or is given an invalid argument returns zeroes (or
+ * nothing) and records a failure for the calling thread instead: see sample_crate_ffi_pending().
+ */
+typedef struct sample_crate_failure {
+    /** SAMPLE_CRATE_FAILURE_PANIC, SAMPLE_CRATE_FAILURE_ERROR or SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. */
+    uint32_t kind;
+    /** For SAMPLE_CRATE_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
+    int64_t code;
+    /**
+     * The UTF-8 message (not NUL-terminated), owned by the caller: free it with
+     * sample_crate_ffi_free(message, message_len, 1).
+     */
+    char *message;
+    /** The message's length in bytes. */
+    size_t message_len;
+} sample_crate_failure;
+#if defined(SAMPLE_CRATE_STATIC_ASSERT) && defined(UINTPTR_MAX) && UINTPTR_MAX == UINT64_MAX
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_failure) == 32, "sizeof(sample_crate_failure) must be 32, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_failure) == 8, "alignof(sample_crate_failure) must be 8, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_failure, kind) == 0, "offsetof(sample_crate_failure, kind) must be 0, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_failure, code) == 8, "offsetof(sample_crate_failure, code) must be 8, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_failure, message) == 16, "offsetof(sample_crate_failure, message) must be 16, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_failure, message_len) == 24, "offsetof(sample_crate_failure, message_len) must be 24, as in Rust");
+#endif
+
+/**
+ * A `String` the library returned: UTF-8 text (not NUL-terminated) that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(s.ptr, s.len, 1)`. When `len` is 0 there is nothing to free
+ * (and `ptr` dangles: it is not NULL).
+ */
+typedef struct sample_crate_string {
+    /** The first byte; dangling when `len` is 0. */
+    char *ptr;
+    /** The length in bytes. */
+    size_t len;
+} sample_crate_string;
+
+/**
+ * A `Vec<u8>` the library returned: `len` elements that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(uint8_t), _Alignof(uint8_t))`
+ * (`alignof` in C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not
+ * NULL).
+ */
+typedef struct sample_crate_vec_u8 {
+    /** The first element; dangling when `len` is 0. */
+    uint8_t *ptr;
+    /** The number of elements. */
+    size_t len;
+} sample_crate_vec_u8;
+
+/**
+ * A `Vec<u32>` the library returned: `len` elements that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(uint32_t), _Alignof(uint32_t))`
+ * (`alignof` in C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not
+ * NULL).
+ */
+typedef struct sample_crate_vec_u32 {
+    /** The first element; dangling when `len` is 0. */
+    uint32_t *ptr;
+    /** The number of elements. */
+    size_t len;
+} sample_crate_vec_u32;
+
+/**
+ * A `Vec<f64>` the library returned: `len` elements that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(double), _Alignof(double))` (`alignof`
+ * in C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not NULL).
+ */
+typedef struct sample_crate_vec_f64 {
+    /** The first element; dangling when `len` is 0. */
+    double *ptr;
+    /** The number of elements. */
+    size_t len;
+} sample_crate_vec_f64;
+
+/**
+ * A `Vec<Vec2>` the library returned: `len` elements that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(Vec2), _Alignof(Vec2))` (`alignof` in
+ * C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not NULL).
+ */
+typedef struct sample_crate_vec_Vec2 {
+    /** The first element; dangling when `len` is 0. */
+    Vec2 *ptr;
+    /** The number of elements. */
+    size_t len;
+} sample_crate_vec_Vec2;
+
 /** Returns SAMPLE_CRATE_API_HASH when the library was built from the same inventory as this header. */
 uint64_t sample_crate_api_guard(void);
+
+/**
+ * The address of the number of failures recorded and not yet taken, on all threads (the
+ * address is the same on every call: read it once).
+ *
+ * After each call of one of the crate's functions, read the count: if it is not 0, call
+ * sample_crate_ffi_take_failure(), which returns true if that call failed. Take every failure: one
+ * left behind stays recorded, and would be handed over after this thread's next call.
+ */
+const size_t *sample_crate_ffi_pending(void);
+
+/**
+ * Moves the calling thread's failure into *out and returns true, or returns false (leaving *out
+ * untouched) when the thread has none or out is NULL. The message is then the caller's to free.
+ */
+bool sample_crate_ffi_take_failure(sample_crate_failure *out);
+
+/**
+ * Frees a buffer the library returned (a string, a vector or a failure's message): size is its
+ * length in bytes and align the alignment of its elements. Nothing happens when size is 0 or ptr
+ * is NULL.
+ */
+void sample_crate_ffi_free(void *ptr, size_t size, size_t align);
 
 /** Adds two numbers, wrapping on overflow. */
 uint32_t add(uint32_t a, uint32_t b);
@@ -211,6 +347,138 @@ void counter_free(Counter *c);
 
 /** Takes a snapshot of a counter (a struct with a pointer field, returned by value). */
 Snapshot counter_snapshot(const Counter *c);
+
+/**
+ * `a / b`, rounded towards zero (a `Result` of a primitive).
+ *
+ * Fails with `DivisionByZero` when `b` is 0 and with `Overflow` for `i32::MIN / -1`.
+ *
+ * On an error it returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose
+ * `code` is the `MathError` variant's value.
+ */
+int32_t divide(int32_t a, int32_t b);
+
+/**
+ * The square root of `x`; fails with `NegativeInput` when `x` is below zero.
+ *
+ * On an error it returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose
+ * `code` is the `MathError` variant's value.
+ */
+double checked_sqrt(double x);
+
+/**
+ * Checks that `x` is zero or more (a `Result` with nothing on success); fails with
+ * `NegativeInput`.
+ *
+ * On an error it records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the
+ * `MathError` variant's value.
+ */
+void validate_positive(int64_t x);
+
+/**
+ * Like `counter_new` (a `Result` of an owned pointer), but fails with `Overflow` when
+ * `start` is `u64::MAX`, which could never be incremented.
+ *
+ * On an error it returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose
+ * `code` is the `MathError` variant's value.
+ */
+Counter *counter_checked_new(uint64_t start);
+
+/** Panics with exactly `message`; the caller gets the panic as an error. */
+void panic_with_message(const char *message, size_t message_len);
+
+/**
+ * `values[index]`: panics (with Rust's "index out of bounds" message) when `index` is out
+ * of range.
+ */
+uint32_t checked_index(const uint32_t *values, size_t values_len, size_t index);
+
+/**
+ * A greeting for `name` (a `&str` in, a `String` out).
+ *
+ * The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string greet(const char *name, size_t name_len);
+
+/** The length of `s` in UTF-8 bytes. */
+size_t str_byte_len(const char *s, size_t s_len);
+
+/** The number of characters (Unicode scalar values) in `s`. */
+size_t str_char_count(const char *s, size_t s_len);
+
+/** The length in bytes of a NUL-terminated string, without the NUL (a `&CStr` in). */
+size_t c_str_len(const char *s);
+
+/**
+ * `s` repeated `times` times (a `Result` of a `String`); fails with `Overflow` when that is
+ * more than 1 000 000 bytes.
+ *
+ * The caller frees the result (see `sample_crate_string`). On an error it returns zeroes and
+ * records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's
+ * value.
+ */
+sample_crate_string repeat_text(const char *s, size_t s_len, uint32_t times);
+
+/**
+ * The empty string (an empty buffer: nothing to free).
+ *
+ * The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string empty_string(void);
+
+/** The sum of `values` (a slice of doubles). */
+double sum_f64(const double *values, size_t values_len);
+
+/** The sum of `data`'s bytes. */
+uint64_t sum_bytes(const uint8_t *data, size_t data_len);
+
+/** The sum of `values`, in a wider type so that it cannot overflow. */
+int64_t sum_i32(const int32_t *values, size_t values_len);
+
+/** Multiplies every value by `factor`, in place (a mutable slice). */
+void scale_f32_in_place(float *values, size_t values_len, float factor);
+
+/** Sets every element to `value`. */
+void fill_u16(uint16_t *values, size_t values_len, uint16_t value);
+
+/** The sum of `points` (a slice of structs); the zero vector when there are none. */
+Vec2 vec2_sum(const Vec2 *points, size_t points_len);
+
+/**
+ * Scales every point to length 1, in place (a mutable slice of structs); zero vectors stay
+ * as they are.
+ */
+void vec2_normalize_all(Vec2 *points, size_t points_len);
+
+/**
+ * The numbers from `start` up to, not including, `end`; empty when `end <= start` (a `Vec`
+ * of numbers).
+ *
+ * The caller frees the result (see `sample_crate_vec_u32`).
+ */
+sample_crate_vec_u32 range_u32(uint32_t start, uint32_t end);
+
+/**
+ * `data` in reverse order (a slice of bytes in, a `Vec<u8>` out).
+ *
+ * The caller frees the result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 reversed_bytes(const uint8_t *data, size_t data_len);
+
+/**
+ * The `n * n` points with integer coordinates from 0 to `n - 1`, row by row (a `Vec` of
+ * structs). Panics when `n` is above 1024.
+ *
+ * The caller frees the result (see `sample_crate_vec_Vec2`).
+ */
+sample_crate_vec_Vec2 vec2_grid(uint32_t n);
+
+/**
+ * No numbers at all (an empty `Vec`: nothing to free).
+ *
+ * The caller frees the result (see `sample_crate_vec_f64`).
+ */
+sample_crate_vec_f64 empty_f64s(void);
 
 #undef SAMPLE_CRATE_STATIC_ASSERT
 #undef SAMPLE_CRATE_ALIGNOF

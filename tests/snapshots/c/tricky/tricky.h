@@ -114,8 +114,66 @@ TRICKY_STATIC_ASSERT(TRICKY_ALIGNOF(Later) == 1, "alignof(Later) must be 1, as i
 TRICKY_STATIC_ASSERT(offsetof(Later, value) == 0, "offsetof(Later, value) must be 0, as in Rust");
 #endif
 
+/** The `kind` of a failure: the call panicked. */
+#define TRICKY_FAILURE_PANIC 1u
+/** The `kind` of a failure: the call returned an error, whose enum value is the failure's `code`. */
+#define TRICKY_FAILURE_ERROR 2u
+/** The `kind` of a failure: the call was given an invalid argument (such as text that is not UTF-8). */
+#define TRICKY_FAILURE_INVALID_ARGUMENT 3u
+
+/**
+ * A failed call, as tricky_ffi_take_failure() hands it over.
+ *
+ * A call that panics, returns an error or is given an invalid argument returns zeroes (or
+ * nothing) and records a failure for the calling thread instead: see tricky_ffi_pending().
+ */
+typedef struct tricky_failure {
+    /** TRICKY_FAILURE_PANIC, TRICKY_FAILURE_ERROR or TRICKY_FAILURE_INVALID_ARGUMENT. */
+    uint32_t kind;
+    /** For TRICKY_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
+    int64_t code;
+    /**
+     * The UTF-8 message (not NUL-terminated), owned by the caller: free it with
+     * tricky_ffi_free(message, message_len, 1).
+     */
+    char *message;
+    /** The message's length in bytes. */
+    size_t message_len;
+} tricky_failure;
+#if defined(TRICKY_STATIC_ASSERT) && defined(UINTPTR_MAX) && UINTPTR_MAX == UINT64_MAX
+TRICKY_STATIC_ASSERT(sizeof(tricky_failure) == 32, "sizeof(tricky_failure) must be 32, as in Rust");
+TRICKY_STATIC_ASSERT(TRICKY_ALIGNOF(tricky_failure) == 8, "alignof(tricky_failure) must be 8, as in Rust");
+TRICKY_STATIC_ASSERT(offsetof(tricky_failure, kind) == 0, "offsetof(tricky_failure, kind) must be 0, as in Rust");
+TRICKY_STATIC_ASSERT(offsetof(tricky_failure, code) == 8, "offsetof(tricky_failure, code) must be 8, as in Rust");
+TRICKY_STATIC_ASSERT(offsetof(tricky_failure, message) == 16, "offsetof(tricky_failure, message) must be 16, as in Rust");
+TRICKY_STATIC_ASSERT(offsetof(tricky_failure, message_len) == 24, "offsetof(tricky_failure, message_len) must be 24, as in Rust");
+#endif
+
 /** Returns TRICKY_API_HASH when the library was built from the same inventory as this header. */
 uint64_t tricky_api_guard(void);
+
+/**
+ * The address of the number of failures recorded and not yet taken, on all threads (the
+ * address is the same on every call: read it once).
+ *
+ * After each call of one of the crate's functions, read the count: if it is not 0, call
+ * tricky_ffi_take_failure(), which returns true if that call failed. Take every failure: one
+ * left behind stays recorded, and would be handed over after this thread's next call.
+ */
+const size_t *tricky_ffi_pending(void);
+
+/**
+ * Moves the calling thread's failure into *out and returns true, or returns false (leaving *out
+ * untouched) when the thread has none or out is NULL. The message is then the caller's to free.
+ */
+bool tricky_ffi_take_failure(tricky_failure *out);
+
+/**
+ * Frees a buffer the library returned (a string, a vector or a failure's message): size is its
+ * length in bytes and align the alignment of its elements. Nothing happens when size is 0 or ptr
+ * is NULL.
+ */
+void tricky_ffi_free(void *ptr, size_t size, size_t align);
 
 /** Quotes """ and ''' and a trailing quote", a backslash \ and \n, *\/ and /\* and ?\?/, NUL \x00, ESC \x1b, CR \r, tab 	, RLO \u202e, LS \u2028, emoji 😀 and a lone surrogate \ud800. */
 Color tricky_print(uint32_t from, double lambda, int8_t int_, Color Color_, const type *type_, const object *str);

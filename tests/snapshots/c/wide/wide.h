@@ -72,8 +72,66 @@ WIDE_STATIC_ASSERT(offsetof(Holder, the_enumeration_value_with_a_long_name) == 9
 
 typedef struct AnOpaqueHandleTypeWithAVeryLongNameIndeed AnOpaqueHandleTypeWithAVeryLongNameIndeed;
 
+/** The `kind` of a failure: the call panicked. */
+#define WIDE_FAILURE_PANIC 1u
+/** The `kind` of a failure: the call returned an error, whose enum value is the failure's `code`. */
+#define WIDE_FAILURE_ERROR 2u
+/** The `kind` of a failure: the call was given an invalid argument (such as text that is not UTF-8). */
+#define WIDE_FAILURE_INVALID_ARGUMENT 3u
+
+/**
+ * A failed call, as wide_ffi_take_failure() hands it over.
+ *
+ * A call that panics, returns an error or is given an invalid argument returns zeroes (or
+ * nothing) and records a failure for the calling thread instead: see wide_ffi_pending().
+ */
+typedef struct wide_failure {
+    /** WIDE_FAILURE_PANIC, WIDE_FAILURE_ERROR or WIDE_FAILURE_INVALID_ARGUMENT. */
+    uint32_t kind;
+    /** For WIDE_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
+    int64_t code;
+    /**
+     * The UTF-8 message (not NUL-terminated), owned by the caller: free it with
+     * wide_ffi_free(message, message_len, 1).
+     */
+    char *message;
+    /** The message's length in bytes. */
+    size_t message_len;
+} wide_failure;
+#if defined(WIDE_STATIC_ASSERT) && defined(UINTPTR_MAX) && UINTPTR_MAX == UINT64_MAX
+WIDE_STATIC_ASSERT(sizeof(wide_failure) == 32, "sizeof(wide_failure) must be 32, as in Rust");
+WIDE_STATIC_ASSERT(WIDE_ALIGNOF(wide_failure) == 8, "alignof(wide_failure) must be 8, as in Rust");
+WIDE_STATIC_ASSERT(offsetof(wide_failure, kind) == 0, "offsetof(wide_failure, kind) must be 0, as in Rust");
+WIDE_STATIC_ASSERT(offsetof(wide_failure, code) == 8, "offsetof(wide_failure, code) must be 8, as in Rust");
+WIDE_STATIC_ASSERT(offsetof(wide_failure, message) == 16, "offsetof(wide_failure, message) must be 16, as in Rust");
+WIDE_STATIC_ASSERT(offsetof(wide_failure, message_len) == 24, "offsetof(wide_failure, message_len) must be 24, as in Rust");
+#endif
+
 /** Returns WIDE_API_HASH when the library was built from the same inventory as this header. */
 uint64_t wide_api_guard(void);
+
+/**
+ * The address of the number of failures recorded and not yet taken, on all threads (the
+ * address is the same on every call: read it once).
+ *
+ * After each call of one of the crate's functions, read the count: if it is not 0, call
+ * wide_ffi_take_failure(), which returns true if that call failed. Take every failure: one
+ * left behind stays recorded, and would be handed over after this thread's next call.
+ */
+const size_t *wide_ffi_pending(void);
+
+/**
+ * Moves the calling thread's failure into *out and returns true, or returns false (leaving *out
+ * untouched) when the thread has none or out is NULL. The message is then the caller's to free.
+ */
+bool wide_ffi_take_failure(wide_failure *out);
+
+/**
+ * Frees a buffer the library returned (a string, a vector or a failure's message): size is its
+ * length in bytes and align the alignment of its elements. Nothing happens when size is 0 or ptr
+ * is NULL.
+ */
+void wide_ffi_free(void *ptr, size_t size, size_t align);
 
 /** Many parameters. */
 uint64_t wide_a_function_with_a_great_many_parameters(uint64_t a_rather_long_parameter_name_for_wrapping_0, uint64_t a_rather_long_parameter_name_for_wrapping_1, uint64_t a_rather_long_parameter_name_for_wrapping_2, uint64_t a_rather_long_parameter_name_for_wrapping_3, uint64_t a_rather_long_parameter_name_for_wrapping_4, uint64_t a_rather_long_parameter_name_for_wrapping_5, uint64_t a_rather_long_parameter_name_for_wrapping_6, uint64_t a_rather_long_parameter_name_for_wrapping_7);

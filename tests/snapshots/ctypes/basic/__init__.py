@@ -23,6 +23,7 @@ __all__ = [
     "Color",
     "Counter",
     "Line",
+    "RustPanic",
     "Vec2",
     "add",
     "counter_add",
@@ -140,6 +141,53 @@ def _ffi_invalid_argument(
         )
     allowed = f"{expected.__name__} or None" if or_none else expected.__name__
     return TypeError(f"{function}() argument {parameter!r} must be {allowed}, not {type(value).__name__}")
+
+
+class RustPanic(Exception):
+    """A panic in the Rust library, caught where the call entered it: the library is still usable."""
+
+
+class _ffi_Failure(_ffi_ctypes.Structure):
+    """What the library records about a failed call: a panic (1), an error (2) or an invalid argument (3)."""
+
+    _fields_ = (
+        ("kind", _ffi_ctypes.c_uint32),
+        ("code", _ffi_ctypes.c_int64),
+        ("message", _ffi_ctypes.c_void_p),
+        ("message_len", _ffi_ctypes.c_size_t),
+    )
+
+
+_ffi_support_pending = _ffi_lib["basic_ffi_pending"]
+_ffi_support_pending.argtypes = ()
+_ffi_support_pending.restype = _ffi_ctypes.c_void_p
+#: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
+_ffi_pending = _ffi_ctypes.c_size_t.from_address(_ffi_support_pending())
+_ffi_take_failure = _ffi_lib["basic_ffi_take_failure"]
+_ffi_take_failure.argtypes = (_ffi_ctypes.POINTER(_ffi_Failure),)
+_ffi_take_failure.restype = _ffi_ctypes.c_bool
+_ffi_free = _ffi_lib["basic_ffi_free"]
+_ffi_free.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_size_t)
+_ffi_free.restype = None
+
+
+def _ffi_raise_failure(errors: dict[int, type[Exception]] | None) -> None:
+    """Raise what the library recorded about this thread's last call.
+
+    Returns if it recorded nothing: the pending failure is another thread's, which raises it itself.
+    """
+    failure = _ffi_Failure()
+    if not _ffi_take_failure(failure):
+        return
+    message = ""
+    if failure.message_len:
+        message = _ffi_ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
+        _ffi_free(failure.message, failure.message_len, 1)
+    if failure.kind == 2 and errors is not None and failure.code in errors:
+        raise errors[failure.code](message)
+    if failure.kind == 3:
+        raise ValueError(message)
+    raise RustPanic(message)
 
 
 class Color(_ffi_enum.IntEnum):
@@ -292,7 +340,10 @@ _ffi_fn_basic_add.restype = _ffi_ctypes.c_uint32
 
 def add(a: int, b: int) -> int:
     """Adds two numbers (wrapping)."""
-    return _ffi_fn_basic_add(a, b)
+    _ffi_result = _ffi_fn_basic_add(a, b)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_basic_noop = _ffi_lib["basic_noop"]
@@ -302,6 +353,8 @@ _ffi_fn_basic_noop.restype = None
 
 def noop() -> None:
     _ffi_fn_basic_noop()
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
 
 
 _ffi_fn_basic_scale = _ffi_lib["basic_scale"]
@@ -311,7 +364,10 @@ _ffi_fn_basic_scale.restype = Vec2
 
 def scale(v: Vec2, factor: float) -> Vec2:
     """Scales a vector."""
-    return _ffi_fn_basic_scale(v, factor)
+    _ffi_result = _ffi_fn_basic_scale(v, factor)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_basic_length = _ffi_lib["basic_length"]
@@ -323,7 +379,10 @@ def length(v: Vec2) -> float:
     """The length of a vector."""
     if v.__class__ is not Vec2:
         raise _ffi_invalid_argument("length", "v", v, Vec2)
-    return _ffi_fn_basic_length(v)
+    _ffi_result = _ffi_fn_basic_length(v)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_basic_normalize = _ffi_lib["basic_normalize"]
@@ -336,6 +395,8 @@ def normalize(v: Vec2) -> None:
     if v.__class__ is not Vec2:
         raise _ffi_invalid_argument("normalize", "v", v, Vec2)
     _ffi_fn_basic_normalize(v)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
 
 
 _ffi_fn_basic_length_or_zero = _ffi_lib["basic_length_or_zero"]
@@ -347,7 +408,10 @@ def length_or_zero(v: Optional[Vec2]) -> float:
     """The length, or 0 for NULL."""
     if v is not None and v.__class__ is not Vec2:
         raise _ffi_invalid_argument("length_or_zero", "v", v, Vec2, or_none=True)
-    return _ffi_fn_basic_length_or_zero(v)
+    _ffi_result = _ffi_fn_basic_length_or_zero(v)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_basic_origin = _ffi_lib["basic_origin"]
@@ -360,7 +424,10 @@ def origin() -> Vec2:
 
     The result is a view of a `Vec2` the library owns, not a copy.
     """
-    return _ffi_fn_basic_origin().contents
+    _ffi_result = _ffi_fn_basic_origin()
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result.contents
 
 
 _ffi_fn_basic_find = _ffi_lib["basic_find"]
@@ -374,6 +441,8 @@ def find(index: int) -> Optional[Vec2]:
     The result is a view of a `Vec2` the library owns, not a copy.
     """
     _ffi_result = _ffi_fn_basic_find(index)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
     return _ffi_result.contents if _ffi_result else None
 
 
@@ -386,7 +455,10 @@ def next_color(color: Color) -> Color:
     """The color after this one."""
     if color.__class__ is not Color:
         color = Color(color)
-    return _ffi_Color_by_value[_ffi_fn_basic_next_color(color)]
+    _ffi_result = _ffi_fn_basic_next_color(color)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_Color_by_value[_ffi_result]
 
 
 _ffi_fn_basic_counter_new = _ffi_lib["basic_counter_new"]
@@ -396,7 +468,10 @@ _ffi_fn_basic_counter_new.restype = _ffi_ctypes.c_void_p
 
 def counter_new(start: int) -> Counter:
     """A new counter."""
-    return _ffi_wrap_Counter(_ffi_fn_basic_counter_new(start))
+    _ffi_result = _ffi_fn_basic_counter_new(start)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_wrap_Counter(_ffi_result)
 
 
 _ffi_fn_basic_counter_get = _ffi_lib["basic_counter_get"]
@@ -408,7 +483,10 @@ def counter_get(counter: Counter) -> int:
     """The current count."""
     if counter.__class__ is not Counter or counter._ffi_ptr is None:
         raise _ffi_invalid_argument("counter_get", "counter", counter, Counter)
-    return _ffi_fn_basic_counter_get(counter._ffi_ptr)
+    _ffi_result = _ffi_fn_basic_counter_get(counter._ffi_ptr)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_basic_counter_add = _ffi_lib["basic_counter_add"]
@@ -421,6 +499,8 @@ def counter_add(counter: Counter, amount: int) -> None:
     if counter.__class__ is not Counter or counter._ffi_ptr is None:
         raise _ffi_invalid_argument("counter_add", "counter", counter, Counter)
     _ffi_fn_basic_counter_add(counter._ffi_ptr, amount)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
 
 
 _ffi_fn_basic_counter_get_or = _ffi_lib["basic_counter_get_or"]
@@ -432,7 +512,10 @@ def counter_get_or(counter: Optional[Counter], default: int) -> int:
     """The count, or a default for NULL."""
     if counter is not None and (counter.__class__ is not Counter or counter._ffi_ptr is None):
         raise _ffi_invalid_argument("counter_get_or", "counter", counter, Counter, or_none=True)
-    return _ffi_fn_basic_counter_get_or(None if counter is None else counter._ffi_ptr, default)
+    _ffi_result = _ffi_fn_basic_counter_get_or(None if counter is None else counter._ffi_ptr, default)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_basic_counter_find = _ffi_lib["basic_counter_find"]
@@ -446,6 +529,8 @@ def counter_find(value: int) -> Optional[Counter]:
     The result borrows a `Counter` the library still owns: do not pass it where ownership moves.
     """
     _ffi_result = _ffi_fn_basic_counter_find(value)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
     return None if _ffi_result is None else _ffi_wrap_Counter(_ffi_result)
 
 
@@ -465,6 +550,8 @@ def counter_free(counter: Counter) -> None:
     _ffi_owned_counter = counter._ffi_ptr
     counter._ffi_ptr = None
     _ffi_fn_basic_counter_free(_ffi_owned_counter)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
 
 
 _ffi_fn_basic_counter_take = _ffi_lib["basic_counter_take"]
@@ -483,10 +570,13 @@ def counter_take(counter: Counter, extra: int) -> int:
     _ffi_owned_counter = counter._ffi_ptr
     counter._ffi_ptr = None
     try:
-        return _ffi_fn_basic_counter_take(_ffi_owned_counter, extra)
+        _ffi_result = _ffi_fn_basic_counter_take(_ffi_owned_counter, extra)
     except _ffi_ctypes.ArgumentError:
         counter._ffi_ptr = _ffi_owned_counter
         raise
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_basic_line_length = _ffi_lib["basic_line_length"]
@@ -498,7 +588,10 @@ def line_length(line: Line) -> float:
     """The length of a line."""
     if line.__class__ is not Line:
         raise _ffi_invalid_argument("line_length", "line", line, Line)
-    return _ffi_fn_basic_line_length(line)
+    _ffi_result = _ffi_fn_basic_line_length(line)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_basic_make_line = _ffi_lib["basic_make_line"]
@@ -510,7 +603,10 @@ def make_line(start: Vec2, end: Vec2, color: Color) -> Line:
     """A line between two points."""
     if color.__class__ is not Color:
         color = Color(color)
-    return _ffi_fn_basic_make_line(start, end, color)
+    _ffi_result = _ffi_fn_basic_make_line(start, end, color)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_basic_is_positive = _ffi_lib["basic_is_positive"]
@@ -519,4 +615,7 @@ _ffi_fn_basic_is_positive.restype = _ffi_ctypes.c_bool
 
 
 def is_positive(value: int) -> bool:
-    return _ffi_fn_basic_is_positive(value)
+    _ffi_result = _ffi_fn_basic_is_positive(value)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result

@@ -24,6 +24,7 @@ __all__ = [
     "Later",
     "Node",
     "None_",
+    "RustPanic",
     "True_",
     "annotations_",
     "max_",
@@ -123,6 +124,53 @@ def _ffi_invalid_argument(
         )
     allowed = f"{expected.__name__} or None" if or_none else expected.__name__
     return TypeError(f"{function}() argument {parameter!r} must be {allowed}, not {type(value).__name__}")
+
+
+class RustPanic(Exception):
+    """A panic in the Rust library, caught where the call entered it: the library is still usable."""
+
+
+class _ffi_Failure(_ffi_ctypes.Structure):
+    """What the library records about a failed call: a panic (1), an error (2) or an invalid argument (3)."""
+
+    _fields_ = (
+        ("kind", _ffi_ctypes.c_uint32),
+        ("code", _ffi_ctypes.c_int64),
+        ("message", _ffi_ctypes.c_void_p),
+        ("message_len", _ffi_ctypes.c_size_t),
+    )
+
+
+_ffi_support_pending = _ffi_lib["tricky_ffi_pending"]
+_ffi_support_pending.argtypes = ()
+_ffi_support_pending.restype = _ffi_ctypes.c_void_p
+#: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
+_ffi_pending = _ffi_ctypes.c_size_t.from_address(_ffi_support_pending())
+_ffi_take_failure = _ffi_lib["tricky_ffi_take_failure"]
+_ffi_take_failure.argtypes = (_ffi_ctypes.POINTER(_ffi_Failure),)
+_ffi_take_failure.restype = _ffi_ctypes.c_bool
+_ffi_free = _ffi_lib["tricky_ffi_free"]
+_ffi_free.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_size_t)
+_ffi_free.restype = None
+
+
+def _ffi_raise_failure(errors: dict[int, type[Exception]] | None) -> None:
+    """Raise what the library recorded about this thread's last call.
+
+    Returns if it recorded nothing: the pending failure is another thread's, which raises it itself.
+    """
+    failure = _ffi_Failure()
+    if not _ffi_take_failure(failure):
+        return
+    message = ""
+    if failure.message_len:
+        message = _ffi_ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
+        _ffi_free(failure.message, failure.message_len, 1)
+    if failure.kind == 2 and errors is not None and failure.code in errors:
+        raise errors[failure.code](message)
+    if failure.kind == 3:
+        raise ValueError(message)
+    raise RustPanic(message)
 
 
 class Color(_ffi_enum.IntEnum):
@@ -332,7 +380,10 @@ def print_(from_: int, lambda_: float, int: int, Color_: Color, type: type_, str
         raise _ffi_invalid_argument("print_", "type", type, type_)
     if str is not None and str.__class__ is not object_:
         raise _ffi_invalid_argument("print_", "str", str, object_, or_none=True)
-    return _ffi_Color_by_value[_ffi_fn_tricky_print(from_, lambda_, int, Color_, type._ffi_ptr, str)]
+    _ffi_result = _ffi_fn_tricky_print(from_, lambda_, int, Color_, type._ffi_ptr, str)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_Color_by_value[_ffi_result]
 
 
 _ffi_fn_tricky_other = _ffi_lib["tricky_other"]
@@ -342,7 +393,10 @@ _ffi_fn_tricky_other.restype = _ffi_ctypes.c_void_p
 
 def other_(self: bool, object: object_) -> type_:
     """\x22"""
-    return _ffi_wrap_type(_ffi_fn_tricky_other(self, object))
+    _ffi_result = _ffi_fn_tricky_other(self, object)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_wrap_type(_ffi_result)
 
 
 _ffi_fn_tricky_annotations = _ffi_lib["tricky_annotations"]
@@ -356,6 +410,8 @@ def annotations_(None_: int) -> Optional[object_]:
     The result is a view of a `object_` the library owns, not a copy.
     """
     _ffi_result = _ffi_fn_tricky_annotations(None_)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
     return _ffi_result.contents if _ffi_result else None
 
 
@@ -367,4 +423,7 @@ _ffi_fn_type_of.restype = _ffi_ctypes.c_uint64
 def type_of(Flags_: Flags) -> Flags:
     if Flags_.__class__ is not Flags:
         Flags_ = Flags(Flags_)
-    return _ffi_Flags_by_value[_ffi_fn_type_of(Flags_)]
+    _ffi_result = _ffi_fn_type_of(Flags_)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_Flags_by_value[_ffi_result]

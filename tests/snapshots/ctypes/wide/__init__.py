@@ -17,6 +17,7 @@ __all__ = [
     "AnExtremelyLongEnumerationNameThatKeepsGoing",
     "AnOpaqueHandleTypeWithAVeryLongNameIndeed",
     "Holder",
+    "RustPanic",
     "a_function_with_a_great_many_parameters",
     "make_a_holder_from_its_parts",
     "returns_a_long_named_enumeration_from_many",
@@ -95,6 +96,53 @@ def _ffi_invalid_argument(
         )
     allowed = f"{expected.__name__} or None" if or_none else expected.__name__
     return TypeError(f"{function}() argument {parameter!r} must be {allowed}, not {type(value).__name__}")
+
+
+class RustPanic(Exception):
+    """A panic in the Rust library, caught where the call entered it: the library is still usable."""
+
+
+class _ffi_Failure(_ffi_ctypes.Structure):
+    """What the library records about a failed call: a panic (1), an error (2) or an invalid argument (3)."""
+
+    _fields_ = (
+        ("kind", _ffi_ctypes.c_uint32),
+        ("code", _ffi_ctypes.c_int64),
+        ("message", _ffi_ctypes.c_void_p),
+        ("message_len", _ffi_ctypes.c_size_t),
+    )
+
+
+_ffi_support_pending = _ffi_lib["wide_ffi_pending"]
+_ffi_support_pending.argtypes = ()
+_ffi_support_pending.restype = _ffi_ctypes.c_void_p
+#: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
+_ffi_pending = _ffi_ctypes.c_size_t.from_address(_ffi_support_pending())
+_ffi_take_failure = _ffi_lib["wide_ffi_take_failure"]
+_ffi_take_failure.argtypes = (_ffi_ctypes.POINTER(_ffi_Failure),)
+_ffi_take_failure.restype = _ffi_ctypes.c_bool
+_ffi_free = _ffi_lib["wide_ffi_free"]
+_ffi_free.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_size_t)
+_ffi_free.restype = None
+
+
+def _ffi_raise_failure(errors: dict[int, type[Exception]] | None) -> None:
+    """Raise what the library recorded about this thread's last call.
+
+    Returns if it recorded nothing: the pending failure is another thread's, which raises it itself.
+    """
+    failure = _ffi_Failure()
+    if not _ffi_take_failure(failure):
+        return
+    message = ""
+    if failure.message_len:
+        message = _ffi_ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
+        _ffi_free(failure.message, failure.message_len, 1)
+    if failure.kind == 2 and errors is not None and failure.code in errors:
+        raise errors[failure.code](message)
+    if failure.kind == 3:
+        raise ValueError(message)
+    raise RustPanic(message)
 
 
 class AnExtremelyLongEnumerationNameThatKeepsGoing(_ffi_enum.IntEnum):
@@ -305,7 +353,7 @@ def a_function_with_a_great_many_parameters(
     a_rather_long_parameter_name_for_wrapping_7: int,
 ) -> int:
     """Many parameters."""
-    return _ffi_fn_wide_a_function_with_a_great_many_parameters(
+    _ffi_result = _ffi_fn_wide_a_function_with_a_great_many_parameters(
         a_rather_long_parameter_name_for_wrapping_0,
         a_rather_long_parameter_name_for_wrapping_1,
         a_rather_long_parameter_name_for_wrapping_2,
@@ -315,6 +363,9 @@ def a_function_with_a_great_many_parameters(
         a_rather_long_parameter_name_for_wrapping_6,
         a_rather_long_parameter_name_for_wrapping_7,
     )
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_wide_takes_a_nullable_handle_with_a_long_name = _ffi_lib["wide_takes_a_nullable_handle_with_a_long_name"]
@@ -341,6 +392,8 @@ def takes_a_nullable_handle_with_a_long_name(
         if the_nullable_handle_parameter_with_a_long_name is None
         else the_nullable_handle_parameter_with_a_long_name._ffi_ptr,
     )
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
 
 
 _ffi_fn_wide_takes_a_handle_with_a_long_name = _ffi_lib["wide_takes_a_handle_with_a_long_name"]
@@ -379,6 +432,8 @@ def takes_a_handle_with_a_long_name(
             _ffi_owned_the_handle_parameter_with_a_really_really_long_name
         )
         raise
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
     return _ffi_AnExtremelyLongEnumerationNameThatKeepsGoing_by_value[_ffi_result]
 
 
@@ -403,6 +458,8 @@ def returns_a_long_named_enumeration_from_many(
     p5: int,
 ) -> AnExtremelyLongEnumerationNameThatKeepsGoing:
     _ffi_result = _ffi_fn_wide_returns_a_long_named_enumeration_from_many(p0, p1, p2, p3, p4, p5)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
     return _ffi_AnExtremelyLongEnumerationNameThatKeepsGoing_by_value[_ffi_result]
 
 
@@ -419,4 +476,6 @@ def make_a_holder_from_its_parts(
     if which.__class__ is not AnExtremelyLongEnumerationNameThatKeepsGoing:
         which = AnExtremelyLongEnumerationNameThatKeepsGoing(which)
     _ffi_result = _ffi_fn_wide_make_a_holder_from_its_parts(inner, which)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
     return _ffi_result.contents if _ffi_result else None

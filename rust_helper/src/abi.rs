@@ -1,0 +1,373 @@
+//! The run-time half of the C ABI: failures, buffers and argument conversions.
+//!
+//! Every `#[ffi_function]` gets an `extern "C"` shim that converts its arguments, calls the
+//! Rust function inside `catch_unwind` and converts the result. A call that panics, returns
+//! `Err`, or receives an invalid argument does not return a value: it records a *failure* in
+//! a slot of the calling thread and returns zeroes. The bindings read one process-wide
+//! counter ([`PENDING`]) after every call and take the failure only when it is non-zero, so
+//! a call that succeeds costs one memory read.
+//!
+//! The counter's rules keep "my call failed ⇒ the counter is non-zero when my call returns"
+//! true on every thread: recording into an empty slot increments it, recording into a full
+//! slot replaces the old failure without incrementing, taking decrements, and a thread that
+//! exits with a full slot decrements in the slot's destructor.
+
+use std::any::Any;
+use std::cell::Cell;
+use std::ffi::{c_char, c_void, CStr};
+use std::fmt::Display;
+use std::mem::MaybeUninit;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::traits::{FfiError, FfiSliceElement};
+
+/// A failure as the C ABI hands it over: what `<crate>_ffi_take_failure` writes.
+///
+/// C layout on 64-bit targets: size 32, align 8, `kind` at 0, `code` at 8, `message` at 16,
+/// `message_len` at 24.
+#[repr(C)]
+#[derive(Debug)]
+pub struct FfiFailure {
+    /// 1: a panic; 2: an error (`Result::Err`); 3: an invalid argument (such as a `&str` that
+    /// is not UTF-8).
+    pub kind: u32,
+    /// For kind 2, the error enum's discriminant as `i64`; otherwise 0.
+    pub code: i64,
+    /// The UTF-8 message, owned by the caller once taken: release it with
+    /// `<crate>_ffi_free(message, message_len, 1)` (a no-op when `message_len` is 0).
+    pub message: *mut u8,
+    /// The message's length in bytes.
+    pub message_len: usize,
+}
+
+/// An owned buffer returned for a `String` (UTF-8 bytes) or a `Vec<T>` (elements).
+///
+/// The allocation is exactly `len * size_of::<T>()` bytes aligned to `align_of::<T>()`, so
+/// the caller releases it with `<crate>_ffi_free(ptr, len * size_of::<T>(), align_of::<T>())`.
+/// An empty buffer has a dangling (non-null, aligned) `ptr` and nothing to free. The C layout
+/// is the same for every `T`: a pointer followed by a `size_t`.
+#[repr(C)]
+#[derive(Debug)]
+pub struct FfiBuffer<T> {
+    /// The first element; dangling when `len` is 0.
+    pub ptr: *mut T,
+    /// The number of elements (bytes for a `String`).
+    pub len: usize,
+}
+
+impl<T> FfiBuffer<T> {
+    /// Hands `vec`'s elements over, in an allocation of exactly their size.
+    pub(crate) fn from_vec(vec: Vec<T>) -> Self {
+        // `into_boxed_slice` drops the spare capacity: `ffi_free` gets only the length, so
+        // the allocation must be exactly that long.
+        let boxed = vec.into_boxed_slice();
+        let len = boxed.len();
+        if len == 0 {
+            return FfiBuffer {
+                ptr: NonNull::dangling().as_ptr(),
+                len: 0,
+            };
+        }
+        FfiBuffer {
+            ptr: Box::into_raw(boxed).cast::<T>(),
+            len,
+        }
+    }
+}
+
+/// A shim's return type: `()` or `MaybeUninit` of the C value.
+///
+/// Public only so that [`FfiReturn::Abi`](crate::FfiReturn::Abi) can name it.
+pub trait ReturnAbi {
+    /// What a failed call returns: zeroes (or nothing).
+    #[doc(hidden)]
+    fn __failed() -> Self;
+}
+
+impl ReturnAbi for () {
+    fn __failed() {}
+}
+
+impl<T> ReturnAbi for MaybeUninit<T> {
+    fn __failed() -> Self {
+        MaybeUninit::zeroed()
+    }
+}
+
+/// The failure kinds of [`FfiFailure::kind`].
+const KIND_PANIC: u32 = 1;
+const KIND_ERROR: u32 = 2;
+const KIND_INVALID_ARGUMENT: u32 = 3;
+
+/// A failure of a call, before it is handed over. Not a public API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Failure {
+    kind: u32,
+    code: i64,
+    message: Box<str>,
+}
+
+impl Failure {
+    /// A panic, with the payload's message if it is a string.
+    pub(crate) fn panic(payload: Box<dyn Any + Send>) -> Self {
+        let message = if let Some(message) = payload.downcast_ref::<&'static str>() {
+            (*message).into()
+        } else if let Some(message) = payload.downcast_ref::<String>() {
+            message.as_str().into()
+        } else {
+            "Rust panic with a non-string payload".into()
+        };
+        drop_payload(payload);
+        Failure {
+            kind: KIND_PANIC,
+            code: 0,
+            message,
+        }
+    }
+
+    /// A returned `Err(error)`: its code and its `Display` text.
+    pub(crate) fn error<E: FfiError>(error: &E) -> Self {
+        // Caught here rather than by the shim so that the failure stays an error (kind 2)
+        // with the right code; `to_string` also panics when `fmt` returns `Err`.
+        let message =
+            catch_unwind(AssertUnwindSafe(|| error.to_string())).unwrap_or_else(|payload| {
+                drop_payload(payload);
+                "<Display of the error panicked>".to_owned()
+            });
+        Failure {
+            kind: KIND_ERROR,
+            code: error.__code(),
+            message: message.into(),
+        }
+    }
+
+    /// An argument the shim cannot convert.
+    pub(crate) fn invalid_argument(message: impl Display) -> Self {
+        Failure {
+            kind: KIND_INVALID_ARGUMENT,
+            code: 0,
+            message: message.to_string().into(),
+        }
+    }
+}
+
+/// Drops a panic payload whose own `Drop` may panic, without unwinding.
+fn drop_payload(payload: Box<dyn Any + Send>) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        // The payload of a panicking payload destructor: leaked, never dropped.
+        std::mem::forget(again);
+    }
+}
+
+/// Failures recorded and not yet taken, on all threads.
+///
+/// Relaxed atomics suffice: each slot's contribution is added and removed by its own thread,
+/// and a thread always sees its own writes, so a thread that just recorded a failure reads a
+/// non-zero count whatever the other threads do.
+pub static PENDING: AtomicUsize = AtomicUsize::new(0);
+
+/// A thread's failure slot; its destructor gives up an untaken failure when the thread exits.
+struct Slot(Cell<Option<Failure>>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if self.0.get_mut().take().is_some() {
+            PENDING.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+thread_local! {
+    static SLOT: Slot = const { Slot(Cell::new(None)) };
+}
+
+/// Records `failure` as the calling thread's, replacing an untaken one.
+fn record(failure: Failure) {
+    // `try_with` fails only while the thread's thread-locals are being destroyed: a call from
+    // another thread-local's destructor cannot report its failure and returns zeroes.
+    let _ = SLOT.try_with(|slot| {
+        if slot.0.replace(Some(failure)).is_none() {
+            PENDING.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+}
+
+/// The body of `<crate>_ffi_pending`: the address of [`PENDING`], the same on every call.
+pub fn pending() -> *const usize {
+    PENDING.as_ptr().cast_const()
+}
+
+/// The body of `<crate>_ffi_take_failure`: moves the calling thread's failure into `*out`
+/// and returns true, or returns false (leaving `*out` untouched) if there is none or `out`
+/// is null. The message then belongs to the caller.
+///
+/// # Safety
+///
+/// `out` is null or valid for writing an [`FfiFailure`].
+pub unsafe fn take_failure(out: *mut FfiFailure) -> bool {
+    if out.is_null() {
+        return false;
+    }
+    let Some(failure) = SLOT.try_with(|slot| slot.0.take()).ok().flatten() else {
+        return false;
+    };
+    PENDING.fetch_sub(1, Ordering::Relaxed);
+    let message = FfiBuffer::from_vec(failure.message.into_boxed_bytes().into_vec());
+    // SAFETY: the caller promises `out` is valid for writes.
+    unsafe {
+        out.write(FfiFailure {
+            kind: failure.kind,
+            code: failure.code,
+            message: message.ptr,
+            message_len: message.len,
+        })
+    };
+    true
+}
+
+/// The body of `<crate>_ffi_free`: releases a buffer this library returned (a `String`, a
+/// `Vec` or a failure's message). `size` is in bytes; a `size` of 0 or a null `ptr` is a
+/// no-op, and so is an impossible `align` (the buffer is leaked rather than freed wrongly).
+///
+/// # Safety
+///
+/// Unless `size` is 0, `ptr` came from this library with exactly this size and alignment and
+/// is not used afterwards.
+pub unsafe fn ffi_free(ptr: *mut c_void, size: usize, align: usize) {
+    if size == 0 || ptr.is_null() {
+        return;
+    }
+    if let Ok(layout) = std::alloc::Layout::from_size_align(size, align) {
+        // SAFETY: the caller promises the buffer was allocated (by the global allocator, as
+        // every `Box` is) with this layout.
+        unsafe { std::alloc::dealloc(ptr.cast::<u8>(), layout) };
+    }
+}
+
+/// Runs a shim's body: its conversions, the call and the conversion of the result.
+///
+/// Returns the body's value, or records the failure (an `Err` of the body, or a panic) and
+/// returns zeroes. Never unwinds (with `panic = "abort"`, a panic aborts before it gets
+/// here).
+#[inline]
+pub fn call<R: ReturnAbi>(body: impl FnOnce() -> Result<R, Failure>) -> R {
+    // AssertUnwindSafe: after a panic the caller only sees the failure, never the state the
+    // panic interrupted (except through `&mut` arguments, which it handed over knowingly).
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(value)) => value,
+        Ok(Err(failure)) => {
+            record(failure);
+            R::__failed()
+        }
+        Err(payload) => {
+            record(Failure::panic(payload));
+            R::__failed()
+        }
+    }
+}
+
+/// The `&[T]` argument `name` from its pointer and element count.
+///
+/// An empty slice never touches `ptr` (C callers pass NULL or any address for it); otherwise
+/// a null or misaligned `ptr`, or a length no allocation can have, is an invalid argument.
+///
+/// # Safety
+///
+/// Unless `len` is 0 or the checks fail, `ptr` points to `len` initialised elements that
+/// nothing writes to for `'a`.
+#[inline]
+pub unsafe fn slice_arg<'a, T: FfiSliceElement>(
+    ptr: *const T,
+    len: usize,
+    name: &'static str,
+) -> Result<&'a [T], Failure> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    check_slice::<T>(ptr.cast(), len, name)?;
+    // SAFETY: checked non-null, aligned and not too long; the caller promises the rest.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// The `&mut [T]` argument `name`; see [`slice_arg`].
+///
+/// # Safety
+///
+/// Unless `len` is 0 or the checks fail, `ptr` points to `len` initialised elements that
+/// nothing else accesses for `'a`.
+#[inline]
+pub unsafe fn slice_mut_arg<'a, T: FfiSliceElement>(
+    ptr: *mut T,
+    len: usize,
+    name: &'static str,
+) -> Result<&'a mut [T], Failure> {
+    if len == 0 {
+        return Ok(&mut []);
+    }
+    check_slice::<T>(ptr.cast_const().cast(), len, name)?;
+    // SAFETY: checked non-null, aligned and not too long; the caller promises the rest.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+}
+
+/// The checks of a non-empty slice argument that do not need to read it.
+fn check_slice<T>(ptr: *const u8, len: usize, name: &str) -> Result<(), Failure> {
+    let align = std::mem::align_of::<T>();
+    if ptr.is_null() {
+        return Err(Failure::invalid_argument(format_args!(
+            "argument `{name}` is NULL but its length is {len}"
+        )));
+    }
+    if !ptr.cast::<T>().is_aligned() {
+        return Err(Failure::invalid_argument(format_args!(
+            "argument `{name}` is not aligned: its address {ptr:p} is not a multiple of {align}"
+        )));
+    }
+    // `from_raw_parts` requires the slice to fit in `isize::MAX` bytes.
+    let fits = len
+        .checked_mul(std::mem::size_of::<T>())
+        .is_some_and(|bytes| bytes <= isize::MAX as usize);
+    if !fits {
+        return Err(Failure::invalid_argument(format_args!(
+            "argument `{name}` is too long: {len} elements do not fit in memory"
+        )));
+    }
+    Ok(())
+}
+
+/// The `&str` argument `name` from its pointer and length in bytes: checked like a `&[u8]`,
+/// then validated as UTF-8.
+///
+/// # Safety
+///
+/// As for [`slice_arg`].
+#[inline]
+pub unsafe fn str_arg<'a>(
+    ptr: *const u8,
+    len: usize,
+    name: &'static str,
+) -> Result<&'a str, Failure> {
+    // SAFETY: forwarded from the caller.
+    let bytes = unsafe { slice_arg::<u8>(ptr, len, name) }?;
+    std::str::from_utf8(bytes).map_err(|err| {
+        Failure::invalid_argument(format_args!("argument `{name}` is not valid UTF-8: {err}"))
+    })
+}
+
+/// The `&CStr` argument `name`; null is an invalid argument.
+///
+/// # Safety
+///
+/// Unless null, `ptr` points to a NUL-terminated string that nothing writes to for `'a`.
+#[inline]
+pub unsafe fn cstr_arg<'a>(ptr: *const c_char, name: &'static str) -> Result<&'a CStr, Failure> {
+    if ptr.is_null() {
+        return Err(Failure::invalid_argument(format_args!(
+            "argument `{name}` is NULL"
+        )));
+    }
+    // SAFETY: non-null; the caller promises the rest.
+    Ok(unsafe { CStr::from_ptr(ptr) })
+}

@@ -1,0 +1,52 @@
+"""Calls every allocating pattern of the installed sample_crate many times; resident memory must stay flat.
+
+Strings and vectors the library returns, the messages of errors and panics, and copies of lists passed as
+slices are all allocated on one side of the boundary and freed on the other: a leak in any of them grows
+the process by megabytes over these calls.
+"""
+
+import array
+import contextlib
+import os
+import sys
+
+import sample_crate
+
+CALLS = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+
+
+def resident_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def one_round(i):
+    assert sample_crate.greet("Ferris") == "Hello, Ferris!"
+    assert len(sample_crate.range_u32(0, 16)) == 16
+    assert len(sample_crate.vec2_grid(3)) == 9
+    assert sample_crate.reversed_bytes(b"abcdef") == b"fedcba"
+    assert sample_crate.repeat_text("ab", 8) == "ab" * 8
+    assert sample_crate.sum_i32([1, 2, 3]) == 6
+    with contextlib.suppress(sample_crate.MathError.DivisionByZero):
+        sample_crate.divide(i, 0)
+    if i % 20 == 0:  # a panic also prints its message to stderr: fewer of them
+        with contextlib.suppress(sample_crate.RustPanic):
+            sample_crate.panic_with_message("boom")
+
+
+def main():
+    floats = array.array("f", [1.0] * 64)
+    for i in range(CALLS // 10):  # warm up: allocator pools and caches reach their steady size
+        one_round(i)
+    before = resident_bytes()
+    for i in range(CALLS):
+        one_round(i)
+        sample_crate.scale_f32_in_place(floats, 1.0)
+    grown = resident_bytes() - before
+    print(f"{CALLS} rounds: resident memory grew by {grown / 1e6:.2f} MB")
+    # A leak of even 16 bytes per round would be 3.2 MB over 200,000 rounds.
+    assert grown < 2_000_000, f"resident memory grew by {grown} bytes over {CALLS} rounds"
+
+
+if __name__ == "__main__":
+    main()
