@@ -154,7 +154,30 @@ class Vec:
     kind = "vec"
 
 
-TypeRef = Union[Void, Primitive, Named, Pointer, Str, CStr, Slice, OwnedString, Vec]
+@dataclass(frozen=True)
+class Option:
+    """``FfiOption<T>``: ``struct { T value; uint8_t is_some; }`` (a primitive, struct or enum value)."""
+
+    inner: Union[Primitive, Named]
+
+    kind = "option"
+
+
+#: What a fixed-size array in a struct may hold.
+ArrayElement = Union[Primitive, Named, Option]
+
+
+@dataclass(frozen=True)
+class Array:
+    """``[T; N]`` as a struct field: ``len`` elements in a row."""
+
+    element: ArrayElement
+    len: int
+
+    kind = "array"
+
+
+TypeRef = Union[Void, Primitive, Named, Pointer, Str, CStr, Slice, OwnedString, Vec, Option, Array]
 #: The kinds that only a parameter may have, and those only a result may have.
 PARAM_ONLY = (Str, CStr, Slice)
 RETURN_ONLY = (OwnedString, Vec)
@@ -406,11 +429,26 @@ def _type_ref(r: _Reader, value: Any, path: str) -> TypeRef:
     if kind == "vec":
         obj = r.object(value, path, ["kind", "element"])
         return Vec(_element(r, obj["element"], f"{path}.element"))
+    if kind == "option":
+        obj = r.object(value, path, ["kind", "inner"])
+        inner = _type_ref(r, obj["inner"], f"{path}.inner")
+        if not isinstance(inner, (Primitive, Named)):
+            raise r.fail(f"{path}.inner", "must be a `primitive` or a `named` struct or enum")
+        return Option(inner)
+    if kind == "array":
+        obj = r.object(value, path, ["kind", "element", "len"])
+        element = _type_ref(r, obj["element"], f"{path}.element")
+        if not isinstance(element, (Primitive, Named, Option)):
+            raise r.fail(f"{path}.element", "must be a `primitive`, a `named` struct or enum, or an `option`")
+        length = obj["len"]
+        if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+            raise r.fail(f"{path}.len", f"must be a positive integer, got {_describe(length)}")
+        return Array(element, length)
     kinds = ", ".join(repr(k) for k in _TYPE_KINDS)
     raise r.fail(f"{path}.kind", f"must be one of {kinds}, got {kind!r}")
 
 
-_TYPE_KINDS = ("void", "primitive", "named", "pointer", "str", "cstr", "slice", "string", "vec")
+_TYPE_KINDS = ("void", "primitive", "named", "pointer", "str", "cstr", "slice", "string", "vec", "option", "array")
 #: The kinds without fields besides `kind`, as the (immutable) references they read as.
 _BARE_KINDS: Dict[str, TypeRef] = {"str": Str(), "cstr": CStr(), "string": OwnedString()}
 
@@ -434,6 +472,8 @@ def _place(r: _Reader, ty: TypeRef, path: str, where: str) -> TypeRef:
     if isinstance(ty, PARAM_ONLY + RETURN_ONLY) and not isinstance(ty, allowed):
         only = "a parameter" if isinstance(ty, PARAM_ONLY) else "a function's result"
         raise r.fail(path, f"is a `{ty.kind}`, which can only be {only}, not a {where}")
+    if isinstance(ty, Array) and where != "field":
+        raise r.fail(path, f"is an `array`, which can only be a struct field, not a {where} (C passes no arrays)")
     return ty
 
 
@@ -586,6 +626,14 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         return target
 
     def check(ty: TypeRef, path: str) -> None:
+        if isinstance(ty, Array):
+            check(ty.element, f"{path}.element")
+            return
+        if isinstance(ty, Option):
+            if isinstance(ty.inner, Named) and isinstance(resolve(ty.inner, path), OpaqueDef):
+                raise r.fail(f"{path}.inner", f"names the opaque type {ty.inner.name!r}: use a nullable pointer")
+            check(ty.inner, f"{path}.inner")
+            return
         if isinstance(ty, (Slice, Vec)):
             if isinstance(ty.element, Named) and not isinstance(resolve(ty.element, path), StructDef):
                 raise r.fail(f"{path}.element", f"names {ty.element.name!r}: elements must be structs or numbers")
@@ -603,8 +651,8 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         if isinstance(definition, StructDef):
             for j, f in enumerate(definition.fields):
                 fpath = f"types[{i}].fields[{j}].type"
-                named = f.type.target if isinstance(f.type, Pointer) else f.type
-                if isinstance(named, Named) and not isinstance(f.type, Pointer) and named.name not in defined:
+                named = _by_value(f.type)
+                if named is not None and named.name not in defined:
                     if named.name == definition.name:
                         raise r.fail(fpath, f"makes {definition.name!r} contain itself by value")
                     if any(t.name == named.name for t in inventory.types):
@@ -619,6 +667,15 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             epath = f"functions[{i}].error"
             if not isinstance(resolve(function.error, epath), EnumDef):
                 raise r.fail(epath, f"names {function.error.name!r}, which is not an enum: error types are enums")
+
+
+def _by_value(ty: TypeRef) -> Optional[Named]:
+    """The type a field holds by value (itself, inside an option or as array elements), if it is named."""
+    if isinstance(ty, Array):
+        return _by_value(ty.element)
+    if isinstance(ty, Option):
+        return _by_value(ty.inner)
+    return ty if isinstance(ty, Named) else None
 
 
 def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventory:

@@ -1,7 +1,9 @@
-"""The C header backend: snapshots, determinism, compiling as C99/C11/C++11, escaping, rejections."""
+"""The C header backend: snapshots, determinism, compiling as C99/C11/C++11, escaping, rejections, options
+and fixed-size arrays."""
 
 from __future__ import annotations
 
+import copy
 import shutil
 import struct
 import subprocess
@@ -659,3 +661,316 @@ def test_the_ctypes_stand_in_library_compiles_against_the_header(tmp_path: Path)
     """tests/data/basic.c implements basic.json for the ctypes tests, including this header."""
     write(generate(CHeaderBackend, load("basic")), tmp_path)
     _run([GCC, "-std=c11", "-pedantic", *WARNINGS, f"-I{tmp_path}", "-fsyntax-only", DATA / "basic.c"])
+
+
+# --------------------------------------------------------------------------------------------
+# Options and fixed-size arrays
+# --------------------------------------------------------------------------------------------
+
+
+def _o(inner: Dict[str, Any]) -> Dict[str, Any]:
+    return {"kind": "option", "inner": inner}
+
+
+def _a(element: Dict[str, Any], length: int) -> Dict[str, Any]:
+    return {"kind": "array", "element": element, "len": length}
+
+
+def _field(name: str, ty: Dict[str, Any], offset: int, doc: str = "") -> Dict[str, Any]:
+    return {"name": name, "doc": doc, "type": ty, "offset": offset}
+
+
+#: A struct of basic.json's types with an option field, arrays of a primitive, of structs and of options
+#: (every member 4-aligned, so the layout is the same on every target).
+_SENSOR: Dict[str, Any] = {
+    "kind": "struct",
+    "name": "Sensor",
+    "doc": "A sensor.",
+    "size": 64,
+    "align": 4,
+    "fields": [
+        _field("reading", _o(_p("f32")), 0, "The last reading, if any."),
+        _field("samples", _a(_p("f32"), 3), 8),
+        _field("corners", _a(_n("Vec2"), 2), 20),
+        _field("limits", _a(_o(_p("u16")), 2), 36),
+        _field("tint", _o(_n("Color")), 44),
+        _field("at", _o(_n("Vec2")), 52),
+    ],
+}
+_SENSOR_REF: Dict[str, Any] = {
+    "kind": "pointer",
+    "target": _n("Sensor"),
+    "mutable": False,
+    "nullable": False,
+    "owned": False,
+}
+_OPTION_FUNCTIONS = [
+    _fn("half", [("x", _o(_p("u32")))], _o(_p("u32"))),
+    _fn("nudge", [("p", _o(_n("Vec2"))), ("dx", _p("f32"))], _o(_n("Vec2"))),
+    _fn("tint", [("c", _o(_n("Color")))], _o(_n("Color"))),
+    _fn("sensor", [("n", _p("u32"))], _n("Sensor")),
+    _fn("sensor_total", [("s", _SENSOR_REF)], _p("f32")),
+]
+
+
+def _with_options(*functions: Dict[str, Any], change: Optional[Callable[[Dict[str, Any]], Any]] = None) -> Inventory:
+    def apply(data: Dict[str, Any]) -> None:
+        data["types"].append(copy.deepcopy(_SENSOR))
+        data["functions"].extend(functions or _OPTION_FUNCTIONS)
+        if change is not None:
+            change(data)
+
+    return _basic_with(apply)
+
+
+def test_options_and_arrays_are_declared() -> None:
+    text = header(_with_options())
+    assert (
+        "/**\n * An optional `Vec2` (`FfiOption<Vec2>`): `value` holds it when `is_some` is not 0 (any non-zero\n"
+        " * value means present); when `is_some` is 0, `value` is not read and may hold anything.\n */\n"
+        "typedef struct basic_option_Vec2 {\n    Vec2 value;\n    uint8_t is_some;\n} basic_option_Vec2;\n"
+    ) in text
+    assert "typedef struct basic_option_Color {\n    Color value;\n    uint8_t is_some;\n} basic_option_Color;" in text
+    assert "typedef struct basic_option_u16 {\n    uint16_t value;\n" in text
+    # Options of primitives before the crate's types, an option of a crate type right after that type,
+    # before the struct that holds it.
+    order = [
+        "#define UNKNOWN NAN",
+        "} basic_option_u16;",
+        "} basic_option_u32;",
+        "} basic_option_f32;",
+        "typedef uint32_t Color;",
+        "} basic_option_Color;",
+        "} Vec2;",
+        "} basic_option_Vec2;",
+        "typedef struct Counter Counter;",
+        "} Line;",
+        "} Sensor;",
+    ]
+    assert [text.index(line) for line in order] == sorted(text.index(line) for line in order)
+    assert (
+        "typedef struct Sensor {\n    /** The last reading, if any. */\n    basic_option_f32 reading;\n"
+        "    float samples[3];\n    Vec2 corners[2];\n    basic_option_u16 limits[2];\n    basic_option_Color tint;\n"
+        "    basic_option_Vec2 at;\n} Sensor;"
+    ) in text
+    assert '"offsetof(Sensor, limits) must be 36, as in Rust"' in text
+    assert "\nbasic_option_u32 basic_half(basic_option_u32 x);\n" in text
+    assert "\nbasic_option_Vec2 basic_nudge(basic_option_Vec2 p, float dx);\n" in text
+    assert "\nbasic_option_Color basic_tint(basic_option_Color c);\n" in text
+    assert '"sizeof(basic_option_Vec2) must be sizeof(Vec2) + alignof(Vec2), as in Rust"' in text
+
+
+def test_only_the_options_in_use_are_declared() -> None:
+    # One option type used twice, in a parameter and a result: one typedef. An option only in an array counts.
+    text = header(
+        _basic_with(
+            lambda d: (
+                d["types"].append(
+                    {
+                        "kind": "struct",
+                        "name": "Pair",
+                        "doc": "",
+                        "size": 4,
+                        "align": 1,
+                        "fields": [_field("flags", _a(_o(_p("bool")), 2), 0)],
+                    }
+                ),
+                d["functions"].append(_fn("half", [("x", _o(_p("u32")))], _o(_p("u32")))),
+            )
+        )
+    )
+    typedefs = [line for line in text.split("\n") if line.startswith("} basic_option_")]
+    assert typedefs == ["} basic_option_u32;", "} basic_option_bool;"]
+    assert "    basic_option_bool flags[2];\n" in text
+    assert "basic_option" not in header(load("basic"))
+
+
+@needs_compilers
+def test_options_and_arrays_compile(tmp_path: Path) -> None:
+    assert compile_header(_with_options(), tmp_path) == []
+
+
+@needs_compilers
+def test_option_layout_checks_catch_a_wrong_layout(tmp_path: Path) -> None:
+    # Packing puts `is_some` right after `value` with no padding: not the layout Rust hands over.
+    failures = compile_header(_with_options(), tmp_path, ["-fpack-struct"])
+    assert len(failures) == 3  # all but C99, which has no static_assert
+    assert all(
+        '"sizeof(basic_option_u32) must be sizeof(uint32_t) + alignof(uint32_t), as in Rust"' in f for f in failures
+    )
+    assert all('"sizeof(basic_option_Color) must be sizeof(Color) + alignof(Color), as in Rust"' in f for f in failures)
+    # A packed struct's own alignment is 1: the option of one is checked through the struct's checks.
+    assert all('"alignof(Vec2) must be 4, as in Rust"' in f for f in failures)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: (
+                _named(d["types"], "Counter").update(name="basic_option_Vec2"),
+                _rename_refs(d, "Counter", "basic_option_Vec2"),
+            ),
+            "cannot name type `basic_option_Vec2` in the header: `basic_option_Vec2` is already the name of the "
+            "header's option type for `FfiOption<Vec2>`.",
+        ),
+        (
+            lambda d: _named(d["functions"], "add").update(symbol="basic_option_u32"),
+            "cannot name function `basic_option_u32` in the header: `basic_option_u32` is already the name of the "
+            "header's option type for `FfiOption<u32>`.",
+        ),
+        (
+            lambda d: _named(d["constants"], "ENABLED").update(name="is_some"),
+            "The c backend cannot define constant `is_some` as a macro in the header: `is_some` names a field or "
+            "parameter of the header's option declarations, which the macro would replace. Rename it in the crate.",
+        ),
+        (
+            lambda d: _named(d["constants"], "ENABLED").update(name="value"),
+            "cannot define constant `value` as a macro in the header",
+        ),
+    ],
+)
+def test_refuses_to_hide_the_option_names(change: Callable[[Dict[str, Any]], Any], message: str) -> None:
+    with pytest.raises(BackendError) as info:
+        header(_with_options(change=change))
+    assert message in str(info.value)
+
+
+def test_option_names_are_fixed_only_when_used() -> None:
+    # Without options, `value` is a name like any other; fields and parameters never hide an option type.
+    assert "#define value true" in header(_basic_with(lambda d: _named(d["constants"], "ENABLED").update(name="value")))
+    text = header(
+        _with_options(
+            _fn("hide", [("basic_option_u32", _o(_p("u32")))]),
+            change=lambda d: _named(d["types"], "Sensor")["fields"][0].update(name="basic_option_f32"),
+        )
+    )
+    assert "void basic_hide(basic_option_u32 basic_option_u32_);" in text
+    assert "    basic_option_f32 basic_option_f32_;\n" in text
+
+
+_OPTION_LIBRARY = r"""
+#include <string.h>
+#include "basic.h"
+
+basic_option_u32 basic_half(basic_option_u32 x) {
+    basic_option_u32 result;
+    result.is_some = x.is_some != 0 && x.value % 2 == 0;
+    result.value = result.is_some ? x.value / 2 : 0;
+    return result;
+}
+
+basic_option_Vec2 basic_nudge(basic_option_Vec2 p, float dx) {
+    if (p.is_some) p.value.x += dx;
+    return p;
+}
+
+basic_option_Color basic_tint(basic_option_Color c) {
+    basic_option_Color result;
+    result.value = c.is_some ? c.value : Color_Green;
+    result.is_some = 1;
+    return result;
+}
+
+Sensor basic_sensor(uint32_t n) {
+    Sensor s;
+    memset(&s, 0, sizeof s);
+    s.reading.value = 0.5f;
+    s.reading.is_some = 1;
+    for (int i = 0; i < 3; i++) s.samples[i] = (float)(n + i);
+    for (int i = 0; i < 2; i++) {
+        s.corners[i].x = (float)i;
+        s.corners[i].y = (float)-i;
+    }
+    s.limits[0].value = 100;
+    s.limits[0].is_some = 1;
+    s.tint.value = Color_Blue;
+    s.tint.is_some = 1;
+    return s;
+}
+
+float basic_sensor_total(const Sensor *s) {
+    float total = s->reading.is_some ? s->reading.value : 0.0f;
+    for (int i = 0; i < 3; i++) total += s->samples[i];
+    for (int i = 0; i < 2; i++) total += s->corners[i].x + s->corners[i].y;
+    for (int i = 0; i < 2; i++) total += s->limits[i].is_some ? (float)s->limits[i].value : 0.0f;
+    if (s->at.is_some) total += s->at.value.x + s->at.value.y;
+    return total;
+}
+"""
+
+_OPTION_PROGRAM = r"""
+#include <stdio.h>
+#include "basic.h"
+
+#define CHECK(condition) \
+    do { \
+        if (!(condition)) { \
+            printf("line %d: %s\n", __LINE__, #condition); \
+            return 1; \
+        } \
+    } while (0)
+
+int main(void) {
+    basic_option_u32 x;
+    x.value = 42;
+    x.is_some = 2; /* any non-zero value means present */
+    basic_option_u32 half = basic_half(x);
+    CHECK(half.is_some && half.value == 21);
+    x.value = 7;
+    CHECK(!basic_half(x).is_some);
+    x.is_some = 0;
+    CHECK(!basic_half(x).is_some);
+
+    basic_option_Vec2 p;
+    p.value.x = 1.0f;
+    p.value.y = 2.0f;
+    p.is_some = 1;
+    basic_option_Vec2 moved = basic_nudge(p, 0.5f);
+    CHECK(moved.is_some && moved.value.x == 1.5f && moved.value.y == 2.0f);
+    p.is_some = 0;
+    CHECK(!basic_nudge(p, 0.5f).is_some);
+
+    basic_option_Color c;
+    c.value = Color_Blue;
+    c.is_some = 1;
+    CHECK(basic_tint(c).is_some && basic_tint(c).value == Color_Blue);
+    c.is_some = 0;
+    CHECK(basic_tint(c).is_some && basic_tint(c).value == Color_Green);
+
+    Sensor s = basic_sensor(10);
+    CHECK(s.reading.is_some && s.reading.value == 0.5f);
+    CHECK(s.samples[0] == 10.0f && s.samples[1] == 11.0f && s.samples[2] == 12.0f);
+    CHECK(s.corners[1].x == 1.0f && s.corners[1].y == -1.0f);
+    CHECK(s.limits[0].is_some && s.limits[0].value == 100 && !s.limits[1].is_some);
+    CHECK(s.tint.is_some && s.tint.value == Color_Blue && !s.at.is_some);
+    CHECK(sizeof s.samples / sizeof s.samples[0] == 3 && sizeof s.limits / sizeof s.limits[0] == 2);
+    CHECK(basic_sensor_total(&s) == 133.5f);
+    s.samples[2] = 0.0f;
+    s.limits[1].value = 4;
+    s.limits[1].is_some = 1;
+    s.at.value.x = 3.0f;
+    s.at.value.y = 4.0f;
+    s.at.is_some = 1;
+    CHECK(basic_sensor_total(&s) == 132.5f);
+    puts("ok");
+    return 0;
+}
+"""
+
+
+@needs_compilers
+@pytest.mark.parametrize("language", ["c", "c++"])
+def test_a_program_passes_options_and_reads_arrays(language: str, tmp_path: Path) -> None:
+    """Options go in and come back by value, and arrays in a struct read the same on both sides."""
+    write(generate(CHeaderBackend, _with_options()), tmp_path)
+    (tmp_path / "library.c").write_text(_OPTION_LIBRARY)
+    (tmp_path / "main.c").write_text(_OPTION_PROGRAM)
+    _run([GCC, "-x", "c", "-std=c99", "-pedantic", *WARNINGS, "-c", tmp_path / "library.c", "-o", tmp_path / "lib.o"])
+    if language == "c":
+        compiler, flags = GCC, ["-x", "c", "-std=c11"]
+    else:
+        compiler, flags = GXX, ["-x", "c++", "-std=c++11"]
+    _run([compiler, *flags, "-pedantic", *WARNINGS, "-c", tmp_path / "main.c", "-o", tmp_path / "main.o"])
+    _run([compiler, tmp_path / "main.o", tmp_path / "lib.o", "-o", tmp_path / "main"])
+    assert _run([tmp_path / "main"]).stdout == "ok\n"

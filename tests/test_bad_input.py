@@ -49,7 +49,16 @@ VALID_INVENTORY = {
     "format": "hatch-interop-inventory",
     "format_version": 1,
     "generator": {"name": "hatch-interop", "version": "0.1.0"},
-    "library": {"crate": "demo", "version": "0.1.0", "doc": "", "api_guard": "demo_api_guard", "api_hash": "0" * 16},
+    "library": {
+        "crate": "demo",
+        "version": "0.1.0",
+        "doc": "",
+        "api_guard": "demo_api_guard",
+        "ffi_pending": "demo_ffi_pending",
+        "ffi_take_failure": "demo_ffi_take_failure",
+        "ffi_free": "demo_ffi_free",
+        "api_hash": "0" * 16,
+    },
     "constants": [],
     "types": [],
     "functions": [],
@@ -156,7 +165,8 @@ def test_inventory_wrong_version(tmp_path: Path, wheelhouse: Path) -> None:
 
 
 def test_inventory_malformed_field(tmp_path: Path, wheelhouse: Path) -> None:
-    bad = {**VALID_INVENTORY, "functions": [{"name": "f", "symbol": "f", "doc": "", "returns": {"kind": "void"}}]}
+    function = {"name": "f", "symbol": "f", "doc": "", "returns": {"kind": "void"}, "error": None}
+    bad = {**VALID_INVENTORY, "functions": [function]}
     output = build_fails(project(tmp_path, bin_rs=printing(bad)), wheelhouse)
     assert "`functions[0]` is missing the key(s) 'params'" in output
 

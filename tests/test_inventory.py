@@ -199,7 +199,29 @@ def test_recorded_sample_inventory_parses() -> None:
         (
             lambda d: d["functions"][0].update(returns={"kind": "tuple"}),
             "`functions[0].returns.kind` must be one of 'void', 'primitive', 'named', 'pointer', 'str', 'cstr', "
-            "'slice', 'string', 'vec', got 'tuple'",
+            "'slice', 'string', 'vec', 'option', 'array', got 'tuple'",
+        ),
+        (
+            lambda d: d["functions"][0].update(returns={"kind": "array", "element": F32, "len": 2}),
+            "`functions[0].returns` is an `array`, which can only be a struct field, not a result",
+        ),
+        (
+            lambda d: d["types"][0]["fields"][0].update(type={"kind": "array", "element": F32, "len": 0}),
+            "`types[0].fields[0].type.len` must be a positive integer, got the number 0",
+        ),
+        (
+            lambda d: d["types"][0]["fields"][0].update(type={"kind": "array", "element": {"kind": "str"}, "len": 2}),
+            "`types[0].fields[0].type.element` must be a `primitive`, a `named` struct or enum, or an `option`",
+        ),
+        (
+            lambda d: d["functions"][0].update(returns={"kind": "option", "inner": {"kind": "string"}}),
+            "`functions[0].returns.inner` must be a `primitive` or a `named` struct or enum",
+        ),
+        (
+            lambda d: d["functions"][0].update(
+                returns={"kind": "option", "inner": {"kind": "named", "name": "Counter"}}
+            ),
+            "`functions[0].returns.inner` names the opaque type 'Counter': use a nullable pointer",
         ),
         (
             lambda d: d["functions"][0].update(returns={"kind": "str"}),

@@ -8,7 +8,8 @@ Each function is declared with the signature of its ``extern "C"`` shim (``fn sh
 helper's macros): a ``&str`` or ``&[T]`` parameter becomes a pointer and a ``size_t`` length, a
 ``String`` or ``Vec<T>`` result a ``{ptr, len}`` buffer struct the caller frees, and a ``Result<T, E>``
 the signature of ``T`` (an error is reported as a failure). The library's support symbols (taking a
-failure, freeing a buffer) are declared with them.
+failure, freeing a buffer) are declared with them. An ``FfiOption<T>`` is a ``{T value; uint8_t is_some;}``
+struct (one typedef per option type the crate uses) and a ``[T; N]`` field a C array ``T name[N]``.
 
 Symbols are never renamed (the linker knows them by name), so a symbol, type or constant whose name
 C or C++ reserves is an error; a parameter or field with such a name gets a trailing ``_``.
@@ -28,12 +29,14 @@ from hatch_interop.backend import Backend, GeneratedFile
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     PRIMITIVES,
+    Array,
     Constant,
     CStr,
     EnumDef,
     Function,
     Inventory,
     Named,
+    Option,
     OwnedString,
     Primitive,
     Slice,
@@ -102,6 +105,8 @@ _RESERVED = C_KEYWORDS | C_HEADER_NAMES
 #: The names the header gives the fields of its failure and buffer structs and the parameters of the
 #: support functions: fixed, documented API, so a crate macro that would replace one is refused.
 _SUPPORT_LOCALS = ("kind", "code", "message", "message_len", "ptr", "len", "size", "align", "out")
+#: The fields of the option structs (only fixed when the crate uses an option).
+_OPTION_LOCALS = ("value", "is_some")
 _INT_RANGE = (-(1 << 31), (1 << 31) - 1)
 
 
@@ -177,6 +182,20 @@ class CBuffer:
 
 
 @dataclass(frozen=True)
+class COption:
+    """The ``FfiOption<T>`` (``{T value; uint8_t is_some;}``) of an optional parameter, result or field."""
+
+    template: ClassVar[str] = "option.h.j2"
+
+    name: str
+    comment: str
+    #: ``uint32_t`` / ``Vec2``: the C type of ``value``.
+    inner: str
+    #: The crate type this option follows in the header (None for an option of a primitive).
+    follows: Optional[str]
+
+
+@dataclass(frozen=True)
 class CHeader:
     notice: str
     comment: Optional[str]
@@ -191,7 +210,9 @@ class CHeader:
     ffi_free: str
     failure: str
     constants: Tuple[CConstant, ...]
-    types: Tuple[Union[CEnum, CStruct, COpaque], ...]
+    #: The options of primitives (declared before the crate's types; those of a crate type follow it).
+    options: Tuple[COption, ...]
+    types: Tuple[Union[CEnum, CStruct, COpaque, COption], ...]
     buffers: Tuple[CBuffer, ...]
     functions: Tuple[CFunction, ...]
 
@@ -262,6 +283,8 @@ class _Builder:
         self.emitted: Set[str] = set()
         #: The typedef name of each buffer (``String`` or ``Vec<T>`` result) the functions return.
         self.buffer_names: Dict[Union[OwnedString, Vec], str] = {}
+        #: The typedef name of each option type used anywhere (a parameter, result, field or array element).
+        self.option_names: Dict[Option, str] = {}
 
     def _claim(self, name: str, owner: str, shadowable: bool = True) -> str:
         if name in _RESERVED:
@@ -290,6 +313,7 @@ class _Builder:
             self._claim(prefix + suffix, f"the header's macro `{prefix}{suffix}`")
         failure = self._claim(f"{lib.crate}_failure", f"the header's failure type `{lib.crate}_failure`")
         buffers = self.buffers()
+        options = self.options()
         constants = []
         for c in inv.constants:
             constants.append(CConstant(self._claim(c.name, f"constant `{c.name}`"), c_literal(c), c_comment(c.doc)))
@@ -304,7 +328,7 @@ class _Builder:
         for f in inv.functions:
             if f.symbol != lib.api_guard:
                 self._claim(f.symbol, f"function `{f.symbol}`", shadowable=False)
-        types: List[Union[CEnum, CStruct, COpaque]] = []
+        types: List[Union[CEnum, CStruct, COpaque, COption]] = []
         for t in inv.types:
             if isinstance(t, EnumDef):
                 types.append(self.enum(t))
@@ -313,6 +337,8 @@ class _Builder:
             else:
                 types.append(COpaque(t.name, c_comment(t.doc)))
             self.emitted.add(t.name)
+            # An option of the type right after it: a later struct may hold it by value.
+            types.extend(o for o in options if o.follows == t.name)
         self._check_support_locals(types)
         includes = ["stdbool.h", "stddef.h", "stdint.h"]
         if any(isinstance(c.value, float) and not math.isfinite(c.value) for c in inv.constants):
@@ -333,24 +359,27 @@ class _Builder:
             ffi_free=lib.ffi_free,
             failure=failure,
             constants=tuple(constants),
+            options=tuple(o for o in options if o.follows is None),
             types=tuple(types),
             buffers=tuple(buffers),
             functions=tuple(self.function(f) for f in inv.functions),
         )
 
-    def _check_support_locals(self, types: List[Union[CEnum, CStruct, COpaque]]) -> None:
+    def _check_support_locals(self, types: List[Union[CEnum, CStruct, COpaque, COption]]) -> None:
         """Refuse a crate macro (a constant, or a variant of an enum too wide for ``int``) named like a field
-        or parameter of the support declarations: the preprocessor would replace that name there."""
+        or parameter of the support declarations (or of the option structs, when there are any): the
+        preprocessor would replace that name there."""
         macros = {c.name: f"constant `{c.name}`" for c in self.inventory.constants}
         for t in types:
             if isinstance(t, CEnum) and not t.anonymous_enum:
                 macros.update((e.name, f"the variant constant `{e.name}`") for e in t.enumerators)
-        for name in _SUPPORT_LOCALS:
+        for name in _SUPPORT_LOCALS + (_OPTION_LOCALS if self.option_names else ()):
             if name in macros:
+                what = "option" if name in _OPTION_LOCALS else "failure and buffer"
                 message = (
                     f"The {BACKEND} backend cannot define {macros[name]} as a macro in the header: `{name}` "
-                    "names a field or parameter of the header's failure and buffer declarations, which the "
-                    "macro would replace. Rename it in the crate."
+                    f"names a field or parameter of the header's {what} declarations, which the macro would "
+                    "replace. Rename it in the crate."
                 )
                 raise BackendError(message)
 
@@ -408,6 +437,41 @@ class _Builder:
             )
         return buffers
 
+    def options(self) -> List[COption]:
+        """One option typedef per ``FfiOption<T>`` used anywhere, claimed (like the buffers) before the
+        crate's own names. Ordered by inner type (primitives, then the crate's types in definition order)."""
+        inv = self.inventory
+        crate = inv.library.crate
+        used: Set[Option] = set()
+
+        def visit(ty: TypeRef) -> None:
+            if isinstance(ty, Array):
+                visit(ty.element)
+            elif isinstance(ty, Option):
+                used.add(ty)
+
+        for s in inv.structs():
+            for field in s.fields:
+                visit(field.type)
+        for f in inv.functions:
+            for p in f.params:
+                visit(p.type)
+            visit(f.returns)
+        order: Dict[str, int] = {name: i for i, name in enumerate([*PRIMITIVES, *(t.name for t in inv.types)])}
+        options = []
+        for ty in sorted(used, key=lambda ty: (isinstance(ty.inner, Named), order[ty.inner.name])):
+            inner = ty.inner.name
+            name = self._claim(f"{crate}_option_{inner}", f"the header's option type for `FfiOption<{inner}>`")
+            self.option_names[ty] = name
+            ctype = self.ctype(ty.inner)
+            comment = _wrap(
+                f"An optional `{inner}` (`FfiOption<{inner}>`): `value` holds it when `is_some` is not 0 (any "
+                "non-zero value means present); when `is_some` is 0, `value` is not read and may hold anything."
+            )
+            follows = ty.inner.name if isinstance(ty.inner, Named) else None
+            options.append(COption(name, c_comment(comment) or "", ctype, follows))
+        return options
+
     def ctype(self, ty: TypeRef, in_struct: bool = False) -> str:
         """The C type of a field, a by-value parameter or a result (``&str`` and slices are lowered by
         :meth:`params`)."""
@@ -419,8 +483,12 @@ class _Builder:
             return ty.name
         if isinstance(ty, (OwnedString, Vec)):
             return self.buffer_names[ty]
+        if isinstance(ty, Option):
+            return self.option_names[ty]
         if isinstance(ty, (Str, CStr, Slice)):
             raise AssertionError(f"a `{ty.kind}` is lowered to several C parameters, not one C type")
+        if isinstance(ty, Array):
+            raise AssertionError("an `array` is declared by :meth:`struct` (`T name[N]`), not as one C type")
         name = ty.target.name
         # A pointer field may name a type declared later (or its own struct): use the struct tag.
         if in_struct and name not in self.emitted:
@@ -441,9 +509,11 @@ class _Builder:
         fields = []
         for f in s.fields:
             name = names.claim(self._local(f.name), f"field `{f.name}`", f.name)
-            fields.append(
-                CField(_declare(self.ctype(f.type, in_struct=True), name), c_comment(f.doc, "    "), name, f.offset)
-            )
+            if isinstance(f.type, Array):
+                declaration = _declare(self.ctype(f.type.element, in_struct=True), f"{name}[{f.type.len}]")
+            else:
+                declaration = _declare(self.ctype(f.type, in_struct=True), name)
+            fields.append(CField(declaration, c_comment(f.doc, "    "), name, f.offset))
         return CStruct(s.name, c_comment(s.doc), tuple(fields), s.size, s.align)
 
     def params(self, f: Function) -> List[str]:

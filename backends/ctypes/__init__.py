@@ -40,6 +40,7 @@ from hatch_interop.backends._common import (
 from hatch_interop.backend import Backend, BackendContext, GeneratedFile
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
+    Array,
     Constant,
     CStr,
     EnumDef,
@@ -48,6 +49,7 @@ from hatch_interop.inventory import (
     Inventory,
     Named,
     OpaqueDef,
+    Option,
     OwnedString,
     Pointer,
     Primitive,
@@ -125,13 +127,26 @@ PYTHON_BUILTINS: FrozenSet[str] = frozenset(
 )
 PYTHON_KEYWORDS: FrozenSet[str] = frozenset(keyword.kwlist)
 #: What generated code may import from ``typing``.
-_TYPING_NAMES = ("Any", "ClassVar", "Dict", "List", "MutableSequence", "Optional", "Sequence", "Type", "Union")
+_TYPING_NAMES = (
+    "Any",
+    "ClassVar",
+    "Dict",
+    "List",
+    "MutableSequence",
+    "Optional",
+    "Sequence",
+    "Tuple",
+    "Type",
+    "Union",
+)
 #: Module-level names generated code needs besides builtins: ``annotations`` is bound by the
 #: ``__future__`` import; ``self`` and ``other`` are the parameters of generated methods;
 #: ``Optional`` is imported from ``typing``.
 _MODULE_RESERVED = PYTHON_KEYWORDS | PYTHON_BUILTINS | {"annotations", "self", "other", *_TYPING_NAMES}
 #: Names a struct's class body uses: its annotations, ``property`` and the methods' ``self``.
-_CLASS_BODY_NAMES = frozenset({"int", "float", "bool", "str", "object", "property", "self", "Optional"})
+_CLASS_BODY_NAMES = frozenset(
+    {"int", "float", "bool", "str", "object", "property", "self", "Optional", "Sequence", "Tuple"}
+)
 #: Attributes of ``int`` and ``IntEnum`` (on any supported Python) that an enum member would shadow.
 _ENUM_ATTRIBUTES = frozenset(
     """
@@ -194,10 +209,11 @@ class Ternary:
 
     value: str
     condition: str
-    other: str
+    other: Union[str, Group]
 
     def flat(self) -> str:
-        return f"{self.value} if {self.condition} else {self.other}"
+        other = self.other if isinstance(self.other, str) else self.other.flat()
+        return f"{self.value} if {self.condition} else {other}"
 
 
 def layout(node: Union[str, Group, Ternary], indent: int, before: str = "", after: str = "") -> str:
@@ -210,7 +226,7 @@ def layout(node: Union[str, Group, Ternary], indent: int, before: str = "", afte
         if indent + len(flat) <= WIDTH:
             return flat
         pad = " " * indent
-        return f"{before}{node.value}\n{pad}if {node.condition}\n{pad}else {node.other}{after}"
+        return f"{before}{node.value}\n{pad}if {node.condition}\n{pad}{layout(node.other, indent, 'else ', after)}"
     flat = f"{before}{node.flat()}{after}"
     # A one-item tuple's comma is not a "magic" one: ruff joins it whenever it fits.
     explode = node.explode and not (node.is_tuple and len(node.items) == 1)
@@ -346,16 +362,27 @@ class PyOpaque:
 
 
 @dataclass(frozen=True)
+class PyOption:
+    """The ctypes structure of an ``FfiOption<T>``: the value and whether it is present."""
+
+    template: ClassVar[str] = "option.py.j2"
+
+    name: str
+    rust: str
+    fields_assignment: str
+
+
+@dataclass(frozen=True)
 class PyField:
     name: str
-    #: The name in ``_fields_``: the field's own, or ``_ffi_<name>`` behind an enum property.
+    #: The name in ``_fields_``: the field's own, or ``_ffi_<name>`` behind a property.
     raw: str
     annotation: str
     docstring: Optional[str]
-    #: The enum class of an enum-typed field (exposed through a property), else None.
-    enum: Optional[str]
-    #: The property getter's return statement, for an enum-typed field.
+    #: For a field behind a property (an enum, an option, an array): the getter's return statement and the
+    #: setter's assignment of ``_ffi_value``, laid out at their indentation.
     getter: Optional[str] = None
+    setter: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -414,7 +441,7 @@ class PyModule:
     generated_for: str
     #: The API hash as a Python hex literal.
     api_hash: str
-    types: Tuple[Union[PyEnum, PyError, PyStruct, PyOpaque], ...]
+    types: Tuple[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption], ...]
     #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
     layout_check: Optional[str]
     functions: Tuple[PyFunction, ...]
@@ -466,6 +493,15 @@ def _names_in(f: Function) -> Set[str]:
         elif isinstance(ty, (Slice, Vec)) and isinstance(ty.element, Named):
             names.add(ty.element.name)
     return names
+
+
+def _held(ty: TypeRef) -> Optional[Named]:
+    """The named type a field or argument holds by value: itself, inside an option or as array elements."""
+    if isinstance(ty, Array):
+        return _held(ty.element)
+    if isinstance(ty, Option):
+        return _held(ty.inner)
+    return ty if isinstance(ty, Named) else None
 
 
 def _field_names_in(s: StructDef) -> Set[str]:
@@ -526,6 +562,20 @@ class _Builder:
         self.helpers: Set[str] = set()
         #: The enums that are some function's error type: exceptions in Python, not IntEnums.
         self.errors = {f.error.name for f in inventory.functions if f.error is not None}
+        #: Every `FfiOption` the inventory uses, by the name of its value type, in order of first use.
+        self.options: Dict[str, Option] = {}
+        for t in inventory.structs():
+            for field in t.fields:
+                self._collect_options(field.type)
+        for f in inventory.functions:
+            for ty in [p.type for p in f.params] + [f.returns]:
+                self._collect_options(ty)
+
+    def _collect_options(self, ty: TypeRef) -> None:
+        if isinstance(ty, Array):
+            ty = ty.element
+        if isinstance(ty, Option):
+            self.options.setdefault(ty.inner.name, ty)
 
     def module(self) -> PyModule:
         inv = self.inventory
@@ -540,7 +590,10 @@ class _Builder:
             self.functions[f.name] = self._module_name(f.name, "function")
             if isinstance(f.returns, Pointer) and isinstance(inv.type(f.returns.target.name), OpaqueDef):
                 self.producers.setdefault(f.returns.target.name, []).append(self.functions[f.name])
-        types: List[Union[PyEnum, PyError, PyStruct, PyOpaque]] = []
+        # An option's structure comes right after its value type (primitives first): before any user.
+        types: List[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption]] = [
+            self.option(o) for o in self.options.values() if isinstance(o.inner, Primitive)
+        ]
         for t in inv.types:
             if isinstance(t, StructDef):
                 types.append(self.struct(t))
@@ -550,8 +603,10 @@ class _Builder:
                 types.append(self.enum(t))
             else:
                 types.append(self.opaque(t))
+            if t.name in self.options:
+                types.append(self.option(self.options[t.name]))
         functions = tuple(self.function(f) for f in inv.functions)
-        if self.helpers & {"take_list", "number_slices", "struct_slices", "write_back"}:
+        if self.helpers & {"take_list", "number_slices", "struct_slices", "write_back", "arrays"}:
             self.typing.add("Any")
         public = [*self.constants.values(), *self.classes.values(), *self.functions.values()]
         if inv.functions:
@@ -646,6 +701,8 @@ class _Builder:
             sequence = "MutableSequence" if ty.mutable else "Sequence"
             self.typing.update({sequence, "Union"})
             return f"Union[{sequence}[{_PRIMITIVES[ty.element.name][1]}], memoryview]"
+        if isinstance(ty, Option):
+            return self.optional(self.hint(ty.inner))
         if isinstance(ty, Vec):
             if ty.element == Primitive("u8"):
                 return "bytes"
@@ -668,6 +725,10 @@ class _Builder:
             return f"_ffi_ctypes.{_PRIMITIVES[ty.name][0]}"
         if isinstance(ty, (OwnedString, Vec)):
             return "_ffi_Buffer"
+        if isinstance(ty, Option):
+            return f"_ffi_Option_{ty.inner.name}"
+        if isinstance(ty, Array):
+            return f"{self.ctype(ty.element)} * {ty.len}"
         assert isinstance(ty, (Named, Pointer)), "str, C-string and slice arguments are lowered by function()"
         target = self._target(ty)
         if isinstance(target, EnumDef):
@@ -676,6 +737,32 @@ class _Builder:
             return "_ffi_ctypes.c_void_p"
         cls = self.classes[target.name]
         return f"_ffi_ctypes.POINTER({cls})" if isinstance(ty, Pointer) else cls
+
+    # options ----------------------------------------------------------------------------------
+
+    def option(self, o: Option) -> PyOption:
+        name = self.ctype(o)
+        spec = Group("(", (python_string("value"), self.ctype(o.inner)), ")")
+        fields = Group("(", (spec, '("is_some", _ffi_ctypes.c_uint8)'), ")", is_tuple=True)
+        return PyOption(name, f"FfiOption<{o.inner.name}>", layout(fields, 4, before="_fields_ = "))
+
+    def _to_option(self, o: Option, value: str) -> Ternary:
+        """The expression that makes the option structure of a Python value (``None`` for absent)."""
+        cls = self.ctype(o)
+        inner = o.inner
+        # An enum value is checked (an invalid discriminant would be undefined behaviour in Rust).
+        present = f"{self.classes[inner.name]}({value})" if self._is_enum(inner) else value
+        return Ternary(f"{cls}()", f"{value} is None", f"{cls}({present}, 1)")
+
+    def _from_option(self, o: Option) -> str:
+        """How a returned or stored option structure becomes ``None`` or its value (a format string)."""
+        value = "{0}.value"
+        if self._is_enum(o.inner):
+            value = f"_ffi_{self.classes[o.inner.name]}_by_value[{value}]"
+        return f"{value} if {{0}}.is_some else None"
+
+    def _is_enum(self, ty: Optional[TypeRef]) -> bool:
+        return isinstance(ty, Named) and isinstance(self.inventory.type(ty.name), EnumDef)
 
     # constants --------------------------------------------------------------------------------
 
@@ -753,7 +840,7 @@ class _Builder:
 
     def struct(self, s: StructDef) -> PyStruct:
         cls = self.classes[s.name]
-        referenced = {self.classes[f.type.name] for f in s.fields if isinstance(f.type, Named)}
+        referenced = {self.classes[named.name] for named in map(_held, (f.type for f in s.fields)) if named}
         reserved = PYTHON_KEYWORDS | _CLASS_BODY_NAMES | referenced
         names = Namespace(BACKEND, f"struct `{s.name}`")
         fields: List[PyField] = []
@@ -794,16 +881,55 @@ class _Builder:
     def _field(self, f: Field, name: str) -> Tuple[PyField, str, Union[str, Ternary], str, str]:
         """The field, its ``__init__`` parameter and argument, its ctypes type and its repr."""
         ty = f.type
+        doc = python_docstring(f.doc)
+        shown = f"{{self.{name}!r}}"
+        if isinstance(ty, (Option, Array)) and self._is_enum(_held(ty)):
+            # A member's repr (`<Color.Red: 1>`) is no expression: show `Color.Red` inside options and tuples too.
+            self.helpers.add("enum_repr")
+            shown = f"{{_ffi_enum_repr(self.{name})}}"
+        if isinstance(ty, Option):
+            hint = self.hint(ty)
+            getter = layout_result(self._from_option(ty), f"self._ffi_{name}", 8)
+            setter = layout(self._to_option(ty, "_ffi_value"), 8, before=f"self._ffi_{name} = ")
+            field = PyField(name, f"_ffi_{name}", hint, doc, getter, setter)
+            return field, f"{name}: {hint} = None", self._to_option(ty, name), self.ctype(ty), shown
+        if isinstance(ty, Array):
+            self.helpers.add("arrays")
+            self.typing.update({"Tuple", "Sequence"})
+            element = ty.element
+            item = self.hint(element)
+            if isinstance(element, Option):
+                read = f"tuple({self._from_option(element).format('item')} for item in self._ffi_{name})"
+                convert: Optional[str] = f"lambda item: {self._to_option(element, 'item').flat()}"
+            elif self._is_enum(element):
+                cls = self.classes[element.name]
+                read = f"tuple(_ffi_{cls}_by_value[item] for item in self._ffi_{name})"
+                convert = cls
+            else:
+                read = f"tuple(self._ffi_{name})"
+                convert = None
+            array_type = f"({self.ctype(ty)})"
+
+            def build(value: str) -> Group:
+                args = (array_type, value, python_string(f.name), *([convert] if convert else []))
+                return Group("_ffi_fixed_array(", args, ")")
+
+            getter = layout_result("{0}", read, 8)
+            setter = layout(build("_ffi_value"), 8, before=f"self._ffi_{name} = ")
+            field = PyField(name, f"_ffi_{name}", f"Tuple[{item}, ...]", doc, getter, setter)
+            arg = Ternary(f"{array_type}()", f"{name} is None", build(name))
+            param = f"{name}: {self.optional(f'Sequence[{item}]')} = None"
+            return field, param, arg, self.ctype(ty), shown
         if isinstance(ty, Primitive):
             ctype, hint, default = _PRIMITIVES[ty.name]
-            field = PyField(name, name, hint, python_docstring(f.doc), None)
-            return field, f"{name}: {hint} = {default}", name, f"_ffi_ctypes.{ctype}", f"{{self.{name}!r}}"
+            field = PyField(name, name, hint, doc)
+            return field, f"{name}: {hint} = {default}", name, f"_ffi_ctypes.{ctype}", shown
         if isinstance(ty, Pointer):
             target = self.classes[ty.target.name]
             null = "None for NULL" if ty.nullable else "None for NULL, which the library does not expect"
             note = f"The raw address of a `{target}`, as an int ({null})."
             hint = self.optional("int")
-            field = PyField(name, name, hint, python_docstring(_with_note(f.doc, [note])), None)
+            field = PyField(name, name, hint, python_docstring(_with_note(f.doc, [note])))
             return field, f"{name}: {hint} = None", name, "_ffi_ctypes.c_void_p", f"{{self.{name}!r}}"
         assert isinstance(ty, Named), "the model refuses void fields"
         definition = self.inventory.type(ty.name)
@@ -811,10 +937,10 @@ class _Builder:
         if isinstance(definition, EnumDef):
             first = _member_name(definition.variants[0].name)
             getter = _subscript(f"_ffi_{cls}_by_value", f"self._ffi_{name}", 8, "return ")
-            field = PyField(name, f"_ffi_{name}", cls, python_docstring(f.doc), cls, getter)
+            field = PyField(name, f"_ffi_{name}", cls, doc, getter, f"self._ffi_{name} = {cls}(_ffi_value)")
             ctype = f"_ffi_ctypes.{_PRIMITIVES[definition.repr.name][0]}"
             return field, f"{name}: {cls} = {cls}.{first}", f"{cls}({name})", ctype, f"{cls}.{{self.{name}.name}}"
-        field = PyField(name, name, cls, python_docstring(f.doc), None)
+        field = PyField(name, name, cls, doc)
         arg = Ternary(f"{cls}()", f"{name} is None", name)
         return field, f"{name}: {self.optional(cls)} = None", arg, cls, f"{{self.{name}!r}}"
 
@@ -832,6 +958,8 @@ class _Builder:
                     referenced.add(self.classes[target.name])
             elif isinstance(ty, (Slice, Vec)) and isinstance(ty.element, Named):
                 referenced.add(self.classes[ty.element.name])
+            elif isinstance(ty, Option) and isinstance(ty.inner, Named):
+                referenced.add(self.classes[ty.inner.name])
             if isinstance(ty, (Str, CStr)):
                 referenced.update({"len", "str"})
             elif isinstance(ty, Slice):
@@ -862,6 +990,12 @@ class _Builder:
                     args.append(f"len(_ffi_text_{pname})")
                     argtypes.append("_ffi_ctypes.c_size_t")
                 continue
+            if isinstance(ty, Option):
+                local = f"_ffi_option_{pname}"
+                checks.append("    " + layout(self._to_option(ty, pname), 4, before=f"{local} = "))
+                args.append(local)
+                argtypes.append(self.ctype(ty))
+                continue
             if isinstance(ty, Slice):
                 checks.append(self._slice_argument(name, pname, ty))
                 args.extend((f"_ffi_slice_{pname}", f"_ffi_len_{pname}"))
@@ -874,6 +1008,7 @@ class _Builder:
                 args.append(pname)
                 converted_by_ctypes = True
                 continue
+            assert isinstance(ty, (Named, Pointer)), "the model refuses arrays as parameters"
             target = self._target(ty)
             cls = self.classes[target.name]
             if isinstance(ty, Named):
@@ -1020,6 +1155,8 @@ class _Builder:
         """How the wrapper turns the library's result into its own: a format string applied to the result."""
         if isinstance(ty, (Void, Primitive)):
             return "{0}"
+        if isinstance(ty, Option):
+            return self._from_option(ty)
         if isinstance(ty, OwnedString):
             self.helpers.add("take_string")
             return "_ffi_take_string({0})"

@@ -68,6 +68,12 @@ pub enum TypeRef {
     String,
     /// `Vec<T>`, only as a return type: a buffer of elements the caller frees.
     Vec { element: Box<TypeRef> },
+    /// `FfiOption<T>`: `struct { T value; uint8_t is_some; }`. The inner type is a primitive
+    /// or a `Named` struct or enum.
+    Option { inner: Box<TypeRef> },
+    /// `[T; N]`, only as a struct field: `N` elements in a row. The element is a primitive, a
+    /// `Named` struct or enum, or an `Option`.
+    Array { element: Box<TypeRef>, len: usize },
 }
 
 impl TypeRef {
@@ -83,6 +89,8 @@ impl TypeRef {
             TypeRef::Slice { .. } => "slice",
             TypeRef::String => "string",
             TypeRef::Vec { .. } => "vec",
+            TypeRef::Option { .. } => "option",
+            TypeRef::Array { .. } => "array",
         }
     }
 }

@@ -225,14 +225,34 @@ impl Inventory {
             if let TypeDef::Struct { name, fields, .. } = def {
                 for field in fields {
                     let what = format!("field `{}` of struct `{name}`", field.name);
-                    if !matches!(
-                        field.ty,
-                        TypeRef::Primitive(_) | TypeRef::Named(_) | TypeRef::Pointer { .. }
-                    ) {
-                        problems.push(format!(
+                    match &field.ty {
+                        TypeRef::Primitive(_) | TypeRef::Named(_) | TypeRef::Pointer { .. } => {}
+                        TypeRef::Option { inner } => {
+                            check_optional(&mut problems, inner, &kinds, &what)
+                        }
+                        TypeRef::Array { element, len } => {
+                            if *len == 0 {
+                                problems.push(format!(
+                                    "{what} is an array of length 0, which C cannot declare"
+                                ));
+                            }
+                            match &**element {
+                                TypeRef::Option { inner } => {
+                                    check_optional(&mut problems, inner, &kinds, &what)
+                                }
+                                TypeRef::Primitive(_) => {}
+                                TypeRef::Named(name) if kinds.contains_key(name) => {}
+                                other => problems.push(format!(
+                                    "{what} is an array of elements of kind `{}`: array elements \
+                                     are primitives, #[ffi_type] structs and enums, or FfiOptions",
+                                    other.kind()
+                                )),
+                            }
+                        }
+                        other => problems.push(format!(
                             "{what} has a type of kind `{}`, which a field cannot have",
-                            field.ty.kind()
-                        ));
+                            other.kind()
+                        )),
                     }
                 }
             }
@@ -275,6 +295,13 @@ impl Inventory {
                     TypeRef::Slice { element, .. } => {
                         check_element(&mut problems, element, &kinds, &what);
                     }
+                    TypeRef::Option { inner } => {
+                        check_optional(&mut problems, inner, &kinds, &what)
+                    }
+                    TypeRef::Array { .. } => problems.push(format!(
+                        "{what} is an array, which C cannot pass by value: take a slice (&[T]) \
+                         or a struct that holds the array"
+                    )),
                     _ => {}
                 }
             }
@@ -289,6 +316,11 @@ impl Inventory {
                 TypeRef::Vec { element } => {
                     check_element(&mut problems, element, &kinds, &what);
                 }
+                TypeRef::Option { inner } => check_optional(&mut problems, inner, &kinds, &what),
+                TypeRef::Array { .. } => problems.push(format!(
+                    "{what} is an array, which C cannot return by value: return a Vec<T> or a \
+                     struct that holds the array"
+                )),
                 _ => {}
             }
             if let Some(error) = &def.error {
@@ -518,6 +550,18 @@ fn write_type_ref(w: &mut JsonWriter, ty: &TypeRef) {
             w.key("element");
             write_type_ref(w, element);
         }
+        TypeRef::Option { inner } => {
+            w.key_string("kind", "option");
+            w.key("inner");
+            write_type_ref(w, inner);
+        }
+        TypeRef::Array { element, len } => {
+            w.key_string("kind", "array");
+            w.key("element");
+            write_type_ref(w, element);
+            w.key("len");
+            w.uint(*len);
+        }
     }
     w.end_object();
 }
@@ -548,6 +592,35 @@ fn check_element(
         other => problems.push(format!(
             "{what} holds elements of kind `{}`: elements are numbers (not bool) or \
              #[ffi_type] structs",
+            other.kind()
+        )),
+    }
+}
+
+/// Reports the value type of an `FfiOption` (in `what`) unless it is a primitive or a
+/// registered struct or enum.
+fn check_optional(
+    problems: &mut Vec<String>,
+    inner: &TypeRef,
+    kinds: &HashMap<&str, &TypeDef>,
+    what: &str,
+) {
+    match inner {
+        TypeRef::Primitive(_) => {}
+        TypeRef::Named(name) => match kinds.get(name) {
+            Some(TypeDef::Struct { .. } | TypeDef::Enum { .. }) => {}
+            Some(other) => problems.push(format!(
+                "{what} is an FfiOption of `{name}`, which is {}: an FfiOption holds a \
+                 primitive or an #[ffi_type] struct or enum",
+                describe(other)
+            )),
+            None => problems.push(format!(
+                "{what} is an FfiOption of `{name}`, which is not registered in `types`"
+            )),
+        },
+        other => problems.push(format!(
+            "{what} is an FfiOption of kind `{}`: an FfiOption holds a primitive or an \
+             #[ffi_type] struct or enum",
             other.kind()
         )),
     }

@@ -52,19 +52,23 @@ mod abi;
 mod defs;
 mod inventory;
 mod json;
+mod option;
 mod traits;
 
 pub use abi::{FfiBuffer, FfiFailure};
 pub use hatch_interop_macros::{ffi_constant, ffi_function, ffi_inventory, ffi_type};
 pub use inventory::{Inventory, InventoryError};
+pub use option::FfiOption;
 pub use traits::{
-    ConstantInfo, FfiEnum, FfiError, FfiOk, FfiPointee, FfiPrimitive, FfiReturn, FfiSliceElement,
-    FfiType, FunctionInfo, TypeInfo,
+    ConstantInfo, FfiEnum, FfiError, FfiOk, FfiOptional, FfiPointee, FfiPrimitive, FfiReturn,
+    FfiSliceElement, FfiType, FunctionInfo, TypeInfo,
 };
 
 /// `use hatch_interop::prelude::*;` brings in everything a crate's FFI module needs.
 pub mod prelude {
-    pub use crate::{ffi_constant, ffi_function, ffi_inventory, ffi_type, FfiType, Inventory};
+    pub use crate::{
+        ffi_constant, ffi_function, ffi_inventory, ffi_type, FfiOption, FfiType, Inventory,
+    };
 }
 
 /// Prints `inventory` as one line of compact JSON on standard output: the whole job of the

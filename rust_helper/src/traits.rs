@@ -8,6 +8,7 @@ use std::mem::MaybeUninit;
 
 use crate::abi::{Failure, FfiBuffer, ReturnAbi};
 use crate::defs::{ConstValue, ConstantDef, FunctionDef, TypeRef, TypeRegistry};
+use crate::option::FfiOption;
 
 /// A type that can cross the C ABI by value, as a parameter, return value or field.
 ///
@@ -29,8 +30,9 @@ use crate::defs::{ConstValue, ConstantDef, FunctionDef, TypeRef, TypeRegistry};
     note = "#[ffi_type(opaque)] types cross only behind such a pointer, and `()` only as a \
             return type",
     note = "parameters may also be &str, &CStr, &[T] or &mut [T], and functions may also return \
-            String, Vec<T> or Result<T, E>; `Option` is not supported (a nullable pointer is \
-            *const T or *mut T)"
+            String, Vec<T> or Result<T, E>; an optional value is hatch_interop::FfiOption<T> \
+            (Rust's Option<T> has no C layout), an optional pointer Option<&T>, Option<&mut T> \
+            or Option<Box<T>>; struct fields may also be arrays [T; N]"
 )]
 pub unsafe trait FfiType {
     #[doc(hidden)]
@@ -89,8 +91,9 @@ pub unsafe trait TypeInfo: 'static {
             Box<T>, *const T, *mut T) to an #[ffi_type] struct or #[ffi_type(opaque)] type, \
             String, Vec<T> of numbers or #[ffi_type] structs, or Result<T, E> of one of these \
             and an #[ffi_type] enum E that implements Display",
-    note = "`Option` is not supported: return a nullable pointer (*const T, *mut T) or a Result; \
-            `&str` and slices cannot be returned: return String or Vec<T>"
+    note = "return an optional value as hatch_interop::FfiOption<T> (Rust's Option<T> has no C \
+            layout) and an optional pointer as Option<&T> or Option<Box<T>>; `&str` and slices \
+            cannot be returned: return String or Vec<T>"
 )]
 // Implemented type by type rather than for every `FfiType` at once: with a single blanket
 // impl, rustc reports `Vec<bool>` or `Result<u32, String>` as "not a return type" instead of
@@ -194,6 +197,52 @@ unsafe impl<E: FfiEnum + std::fmt::Display> FfiError for E {}
 pub unsafe trait FfiSliceElement: Sized + 'static {
     #[doc(hidden)]
     fn __element_ref(types: &mut TypeRegistry) -> TypeRef;
+}
+
+/// A type that an [`FfiOption`] may hold: a primitive, or an `#[ffi_type]` struct or enum.
+///
+/// # Safety
+///
+/// Implemented by this crate and by `#[ffi_type]`; do not implement it by hand.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the value of an FfiOption",
+    label = "not a supported optional value",
+    note = "FfiOption<T> holds a primitive or an #[ffi_type] struct or enum; an optional pointer \
+            is Option<&T>, Option<&mut T> or Option<Box<T>>, which C sees as a nullable pointer"
+)]
+pub unsafe trait FfiOptional: FfiType + Sized {}
+
+unsafe impl<T: FfiOptional> FfiType for FfiOption<T> {
+    fn __type_ref(types: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Option {
+            inner: Box::new(T::__type_ref(types)),
+        }
+    }
+}
+
+unsafe impl<T: FfiOptional> FfiReturn for FfiOption<T> {
+    type Abi = MaybeUninit<Self>;
+
+    fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+        <Self as FfiType>::__type_ref(types)
+    }
+
+    fn into_abi(self) -> Result<Self::Abi, Failure> {
+        Ok(MaybeUninit::new(self))
+    }
+}
+
+unsafe impl<T: FfiOptional> FfiOk for FfiOption<T> {}
+
+// Arrays are only fields: C cannot pass or return them by value. The inventory refuses them
+// elsewhere, and `#[ffi_function]` already rejects an array parameter by its spelling.
+unsafe impl<T: FfiType, const N: usize> FfiType for [T; N] {
+    fn __type_ref(types: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Array {
+            element: Box::new(T::__type_ref(types)),
+            len: N,
+        }
+    }
 }
 
 unsafe impl FfiReturn for () {
@@ -334,6 +383,8 @@ macro_rules! primitives {
 
         unsafe impl FfiOk for $ty {}
 
+        unsafe impl FfiOptional for $ty {}
+
         impl FfiPrimitive for $ty {
             const NAME: &'static str = stringify!($ty);
             fn __const_value(self) -> ConstValue {
@@ -403,11 +454,15 @@ macro_rules! pointers {
     )*};
 }
 
-// `Box<T>` of a sized `T` has the ABI of a non-null pointer; the callee owns it.
+// `Box<T>` of a sized `T` has the ABI of a non-null pointer; the callee owns it. Rust
+// guarantees that `Option` of a reference or a `Box` is a nullable pointer with `None` as NULL.
 pointers! {
     &T => false, false, false;
     &mut T => true, false, false;
     Box<T> => true, false, true;
     *const T => false, true, false;
     *mut T => true, true, false;
+    Option<&T> => false, true, false;
+    Option<&mut T> => true, true, false;
+    Option<Box<T>> => true, true, true;
 }

@@ -6,7 +6,8 @@
 //! kind, and a parameter named like a Python keyword; errors (`Result<T, E>` with an error
 //! enum, including `Result<()>` and `Result<Box<T>>`), panics, strings in (`&str`, `&CStr`)
 //! and out (`String`), slices of numbers and structs in (`&[T]`) and in-out (`&mut [T]`),
-//! and owned buffers out (`Vec<T>`), empty ones included. The Python tests build it and call
+//! and owned buffers out (`Vec<T>`), empty ones included; optional values (`FfiOption<T>` of
+//! a primitive, struct or enum, and `Option<&T>`) and fixed-size arrays in structs. The Python tests build it and call
 //! everything through the generated bindings.
 
 use std::ffi::CStr;
@@ -541,6 +542,97 @@ pub fn empty_f64s() -> Vec<f64> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Options and fixed-size arrays
+
+/// A measurement whose parts may be missing (a struct with option and array fields).
+#[ffi_type]
+#[derive(Clone, Copy, Debug)]
+pub struct Reading {
+    /// The temperature in degrees Celsius, if the sensor reported one.
+    pub celsius: FfiOption<f64>,
+    /// The last four samples.
+    pub samples: [f32; 4],
+    /// Two corners of the area the sensor covers.
+    pub corners: [Vec2; 2],
+    /// The color of the sensor's light, if it has one.
+    pub light: FfiOption<Color>,
+    /// The level of each of three channels, if it is connected.
+    pub channels: [FfiOption<u8>; 3],
+    /// The direction of each of two antennas.
+    pub antennas: [Direction; 2],
+}
+
+/// The square root of `x`, or nothing when `x` is negative (an optional primitive result).
+#[ffi_function]
+pub fn sqrt_or_none(x: f64) -> FfiOption<f64> {
+    (x >= 0.0).then(|| x.sqrt()).into()
+}
+
+/// `value`, or `fallback` when there is none (an optional primitive parameter).
+#[ffi_function]
+pub fn or_fallback(value: FfiOption<i32>, fallback: i32) -> i32 {
+    value.into_option().unwrap_or(fallback)
+}
+
+/// The midpoint of `a` and `b`; `a` itself without `b`; nothing without `a` (optional structs
+/// in and out).
+#[ffi_function]
+pub fn midpoint(a: FfiOption<Vec2>, b: FfiOption<Vec2>) -> FfiOption<Vec2> {
+    let a = a.into_option();
+    match (a, b.into_option()) {
+        (Some(a), Some(b)) => FfiOption::some(Vec2 {
+            x: (a.x + b.x) / 2.0,
+            y: (a.y + b.y) / 2.0,
+        }),
+        _ => a.into(),
+    }
+}
+
+/// The color after `color`, or nothing after the last one or without one (optional enums in
+/// and out).
+#[ffi_function]
+pub fn color_after(color: FfiOption<Color>) -> FfiOption<Color> {
+    match color.into_option() {
+        Some(Color::Red) => FfiOption::some(Color::Green),
+        Some(Color::Green) => FfiOption::some(Color::Blue),
+        Some(Color::Blue) | None => FfiOption::none(),
+    }
+}
+
+/// The length of `v`, or nothing without it (`Option<&T>`: a nullable reference).
+#[ffi_function]
+pub fn length_if_any(v: Option<&Vec2>) -> FfiOption<f32> {
+    v.map(|v| v.x.hypot(v.y)).into()
+}
+
+/// The sum of the samples, the temperature (0 without one) and the connected channels' levels.
+#[ffi_function]
+pub fn reading_total(r: &Reading) -> f64 {
+    let samples: f64 = r.samples.iter().map(|&s| f64::from(s)).sum();
+    let channels: f64 = r
+        .channels
+        .iter()
+        .filter_map(|c| c.as_ref())
+        .map(|&level| f64::from(level))
+        .sum();
+    samples + r.celsius.into_option().unwrap_or(0.0) + channels
+}
+
+/// A reading with every kind of part, some of them missing (a struct with options and arrays
+/// out).
+#[ffi_function]
+pub fn reading_example() -> Reading {
+    Reading {
+        celsius: FfiOption::some(21.5),
+        samples: [1.0, 2.0, 3.0, 4.5],
+        corners: [Vec2 { x: 0.0, y: 0.0 }, Vec2 { x: 2.0, y: 1.0 }],
+        light: FfiOption::none(),
+        channels: [FfiOption::some(7), FfiOption::none(), FfiOption::some(255)],
+        antennas: [Direction::North, Direction::West],
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Constants
 
 /// The most items a call handles.
@@ -615,6 +707,13 @@ pub fn inventory() -> Inventory {
         .function::<reversed_bytes>()
         .function::<vec2_grid>()
         .function::<empty_f64s>()
+        .function::<sqrt_or_none>()
+        .function::<or_fallback>()
+        .function::<midpoint>()
+        .function::<color_after>()
+        .function::<length_if_any>()
+        .function::<reading_total>()
+        .function::<reading_example>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

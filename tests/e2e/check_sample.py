@@ -13,6 +13,8 @@ import typing
 import sample_crate
 from sample_crate import _native as native
 
+OPTIONS_AND_ARRAYS_TYPES = (sample_crate.Color, sample_crate.Direction, sample_crate.Reading, sample_crate.Vec2)
+
 
 def raises(exc_type, func, *args, **kwargs):
     """Call ``func`` expecting ``exc_type``; return the message."""
@@ -243,7 +245,48 @@ def check_owned_buffers():
     assert sample_crate.empty_f64s() == []
 
 
+def check_options_and_arrays():
+    Color, Direction, Reading, Vec2 = OPTIONS_AND_ARRAYS_TYPES
+    assert sample_crate.sqrt_or_none(9.0) == 3.0
+    assert sample_crate.sqrt_or_none(-1.0) is None
+    assert sample_crate.or_fallback(None, 7) == 7
+    assert sample_crate.or_fallback(-3, 7) == -3
+    assert sample_crate.midpoint(Vec2(x=0.0, y=0.0), Vec2(x=2.0, y=4.0)) == Vec2(x=1.0, y=2.0)
+    assert sample_crate.midpoint(Vec2(x=5.0, y=5.0), None) == Vec2(x=5.0, y=5.0)
+    assert sample_crate.midpoint(None, Vec2(x=1.0, y=1.0)) is None
+    assert sample_crate.color_after(Color.Red) is Color.Green
+    assert sample_crate.color_after(2) is Color.Blue  # a plain int is checked and accepted
+    assert sample_crate.color_after(Color.Blue) is None
+    assert sample_crate.color_after(None) is None
+    raises(ValueError, sample_crate.color_after, 3)  # not a Color: never handed to Rust
+    raises(TypeError, sample_crate.midpoint, "not a Vec2", None)
+    assert sample_crate.length_if_any(Vec2(x=3.0, y=4.0)) == 5.0
+    assert sample_crate.length_if_any(None) is None
+
+    example = sample_crate.reading_example()
+    assert example.celsius == 21.5 and example.light is None
+    assert example.samples == (1.0, 2.0, 3.0, 4.5)
+    assert example.corners == (Vec2(x=0.0, y=0.0), Vec2(x=2.0, y=1.0))
+    assert example.channels == (7, None, 255)
+    assert example.antennas == (Direction.North, Direction.West)
+    assert sample_crate.reading_total(example) == 1.0 + 2.0 + 3.0 + 4.5 + 21.5 + 7 + 255
+    assert eval(repr(example), vars(sample_crate)) == example
+
+    reading = Reading(samples=[1.0, 1.0, 1.0, 1.0], channels=(None, 2, None), light=Color.Blue)
+    assert reading.celsius is None and reading.light is Color.Blue
+    assert reading.antennas == (Direction.North, Direction.North)  # zeroed: the first direction
+    assert sample_crate.reading_total(reading) == 6.0
+    reading.celsius = 0.5
+    reading.channels = [None, None, None]
+    assert sample_crate.reading_total(reading) == 4.5
+    assert "exactly 4 items, not 3" in raises(ValueError, Reading, samples=[1.0, 2.0, 3.0])
+    assert "exactly 2 items, not 3" in raises(ValueError, setattr, reading, "antennas", [0, 1, 2])
+    raises(ValueError, Reading, antennas=[Direction.East, 99])  # not a Direction: refused
+    raises(TypeError, Reading, samples=4.0)
+
+
 def main():
+    check_options_and_arrays()
     check_errors()
     check_panics()
     check_strings()

@@ -264,6 +264,14 @@ mod function {
 
     /// The lowering of a parameter of type `ty`; `&mut str` and `&mut CStr` are errors.
     fn lowering<'a>(ty: &'a Type, errors: &mut Errors) -> Lowering<'a> {
+        if let Type::Array(array) = ungroup(ty) {
+            errors.push(
+                array.span(),
+                "arrays cannot be passed by value through the C ABI: take a slice (`&[T]`) or a \
+                 struct that holds the array",
+            );
+            return Lowering::Value(ty);
+        }
         let Type::Reference(reference) = ungroup(ty) else {
             return Lowering::Value(ty);
         };
@@ -1136,5 +1144,7 @@ fn named_type_ref(ident: &syn::Ident) -> TokenStream2 {
         }
 
         unsafe impl ::hatch_interop::FfiOk for #ident {}
+
+        unsafe impl ::hatch_interop::FfiOptional for #ident {}
     }
 }

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xea301663edea67eb)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x5b89033eb505c333)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -38,6 +38,62 @@ extern "C" {
 /** The largest u64, above i64::MAX. */
 #define BIG UINT64_C(18446744073709551615)
 
+/**
+ * An optional `u8` (`FfiOption<u8>`): `value` holds it when `is_some` is not 0 (any non-zero value
+ * means present); when `is_some` is 0, `value` is not read and may hold anything.
+ */
+typedef struct sample_crate_option_u8 {
+    uint8_t value;
+    uint8_t is_some;
+} sample_crate_option_u8;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_u8, is_some) == sizeof(uint8_t), "offsetof(sample_crate_option_u8, is_some) must be sizeof(uint8_t), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_u8) == SAMPLE_CRATE_ALIGNOF(uint8_t), "alignof(sample_crate_option_u8) must be alignof(uint8_t), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_u8) == sizeof(uint8_t) + SAMPLE_CRATE_ALIGNOF(uint8_t), "sizeof(sample_crate_option_u8) must be sizeof(uint8_t) + alignof(uint8_t), as in Rust");
+#endif
+
+/**
+ * An optional `i32` (`FfiOption<i32>`): `value` holds it when `is_some` is not 0 (any non-zero
+ * value means present); when `is_some` is 0, `value` is not read and may hold anything.
+ */
+typedef struct sample_crate_option_i32 {
+    int32_t value;
+    uint8_t is_some;
+} sample_crate_option_i32;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_i32, is_some) == sizeof(int32_t), "offsetof(sample_crate_option_i32, is_some) must be sizeof(int32_t), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_i32) == SAMPLE_CRATE_ALIGNOF(int32_t), "alignof(sample_crate_option_i32) must be alignof(int32_t), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_i32) == sizeof(int32_t) + SAMPLE_CRATE_ALIGNOF(int32_t), "sizeof(sample_crate_option_i32) must be sizeof(int32_t) + alignof(int32_t), as in Rust");
+#endif
+
+/**
+ * An optional `f32` (`FfiOption<f32>`): `value` holds it when `is_some` is not 0 (any non-zero
+ * value means present); when `is_some` is 0, `value` is not read and may hold anything.
+ */
+typedef struct sample_crate_option_f32 {
+    float value;
+    uint8_t is_some;
+} sample_crate_option_f32;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_f32, is_some) == sizeof(float), "offsetof(sample_crate_option_f32, is_some) must be sizeof(float), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_f32) == SAMPLE_CRATE_ALIGNOF(float), "alignof(sample_crate_option_f32) must be alignof(float), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_f32) == sizeof(float) + SAMPLE_CRATE_ALIGNOF(float), "sizeof(sample_crate_option_f32) must be sizeof(float) + alignof(float), as in Rust");
+#endif
+
+/**
+ * An optional `f64` (`FfiOption<f64>`): `value` holds it when `is_some` is not 0 (any non-zero
+ * value means present); when `is_some` is 0, `value` is not read and may hold anything.
+ */
+typedef struct sample_crate_option_f64 {
+    double value;
+    uint8_t is_some;
+} sample_crate_option_f64;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_f64, is_some) == sizeof(double), "offsetof(sample_crate_option_f64, is_some) must be sizeof(double), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_f64) == SAMPLE_CRATE_ALIGNOF(double), "alignof(sample_crate_option_f64) must be alignof(double), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_f64) == sizeof(double) + SAMPLE_CRATE_ALIGNOF(double), "sizeof(sample_crate_option_f64) must be sizeof(double) + alignof(double), as in Rust");
+#endif
+
 /** A point or vector in the plane. */
 typedef struct Vec2 {
     /** Horizontal coordinate. */
@@ -50,6 +106,20 @@ SAMPLE_CRATE_STATIC_ASSERT(sizeof(Vec2) == 8, "sizeof(Vec2) must be 8, as in Rus
 SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(Vec2) == 4, "alignof(Vec2) must be 4, as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(Vec2, x) == 0, "offsetof(Vec2, x) must be 0, as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(Vec2, y) == 4, "offsetof(Vec2, y) must be 4, as in Rust");
+#endif
+
+/**
+ * An optional `Vec2` (`FfiOption<Vec2>`): `value` holds it when `is_some` is not 0 (any non-zero
+ * value means present); when `is_some` is 0, `value` is not read and may hold anything.
+ */
+typedef struct sample_crate_option_Vec2 {
+    Vec2 value;
+    uint8_t is_some;
+} sample_crate_option_Vec2;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_Vec2, is_some) == sizeof(Vec2), "offsetof(sample_crate_option_Vec2, is_some) must be sizeof(Vec2), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_Vec2) == SAMPLE_CRATE_ALIGNOF(Vec2), "alignof(sample_crate_option_Vec2) must be alignof(Vec2), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_Vec2) == sizeof(Vec2) + SAMPLE_CRATE_ALIGNOF(Vec2), "sizeof(sample_crate_option_Vec2) must be sizeof(Vec2) + alignof(Vec2), as in Rust");
 #endif
 
 /** An axis-aligned rectangle. */
@@ -75,6 +145,20 @@ enum {
     /** The last color. */
     Color_Blue = 4
 };
+
+/**
+ * An optional `Color` (`FfiOption<Color>`): `value` holds it when `is_some` is not 0 (any non-zero
+ * value means present); when `is_some` is 0, `value` is not read and may hold anything.
+ */
+typedef struct sample_crate_option_Color {
+    Color value;
+    uint8_t is_some;
+} sample_crate_option_Color;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_Color, is_some) == sizeof(Color), "offsetof(sample_crate_option_Color, is_some) must be sizeof(Color), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_Color) == SAMPLE_CRATE_ALIGNOF(Color), "alignof(sample_crate_option_Color) must be alignof(Color), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_Color) == sizeof(Color) + SAMPLE_CRATE_ALIGNOF(Color), "sizeof(sample_crate_option_Color) must be sizeof(Color) + alignof(Color), as in Rust");
+#endif
 
 /** A measurement; its fields of mixed widths leave padding between them. */
 typedef struct Sample {
@@ -149,6 +233,32 @@ enum {
     /** The input is negative where only zero or more makes sense. */
     MathError_NegativeInput = 3
 };
+
+/** A measurement whose parts may be missing (a struct with option and array fields). */
+typedef struct Reading {
+    /** The temperature in degrees Celsius, if the sensor reported one. */
+    sample_crate_option_f64 celsius;
+    /** The last four samples. */
+    float samples[4];
+    /** Two corners of the area the sensor covers. */
+    Vec2 corners[2];
+    /** The color of the sensor's light, if it has one. */
+    sample_crate_option_Color light;
+    /** The level of each of three channels, if it is connected. */
+    sample_crate_option_u8 channels[3];
+    /** The direction of each of two antennas. */
+    Direction antennas[2];
+} Reading;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(Reading) == 64, "sizeof(Reading) must be 64, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(Reading) == 8, "alignof(Reading) must be 8, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Reading, celsius) == 0, "offsetof(Reading, celsius) must be 0, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Reading, samples) == 16, "offsetof(Reading, samples) must be 16, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Reading, corners) == 32, "offsetof(Reading, corners) must be 32, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Reading, light) == 48, "offsetof(Reading, light) must be 48, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Reading, channels) == 50, "offsetof(Reading, channels) must be 50, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Reading, antennas) == 56, "offsetof(Reading, antennas) must be 56, as in Rust");
+#endif
 
 /** The `kind` of a failure: the call panicked. */
 #define SAMPLE_CRATE_FAILURE_PANIC 1u
@@ -479,6 +589,36 @@ sample_crate_vec_Vec2 vec2_grid(uint32_t n);
  * The caller frees the result (see `sample_crate_vec_f64`).
  */
 sample_crate_vec_f64 empty_f64s(void);
+
+/** The square root of `x`, or nothing when `x` is negative (an optional primitive result). */
+sample_crate_option_f64 sqrt_or_none(double x);
+
+/** `value`, or `fallback` when there is none (an optional primitive parameter). */
+int32_t or_fallback(sample_crate_option_i32 value, int32_t fallback);
+
+/**
+ * The midpoint of `a` and `b`; `a` itself without `b`; nothing without `a` (optional structs
+ * in and out).
+ */
+sample_crate_option_Vec2 midpoint(sample_crate_option_Vec2 a, sample_crate_option_Vec2 b);
+
+/**
+ * The color after `color`, or nothing after the last one or without one (optional enums in
+ * and out).
+ */
+sample_crate_option_Color color_after(sample_crate_option_Color color);
+
+/** The length of `v`, or nothing without it (`Option<&T>`: a nullable reference). */
+sample_crate_option_f32 length_if_any(const Vec2 *v);
+
+/** The sum of the samples, the temperature (0 without one) and the connected channels' levels. */
+double reading_total(const Reading *r);
+
+/**
+ * A reading with every kind of part, some of them missing (a struct with options and arrays
+ * out).
+ */
+Reading reading_example(void);
 
 #undef SAMPLE_CRATE_STATIC_ASSERT
 #undef SAMPLE_CRATE_ALIGNOF

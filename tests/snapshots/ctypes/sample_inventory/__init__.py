@@ -12,7 +12,7 @@ import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
 import sys as _ffi_sys
-from typing import Any, ClassVar, List, MutableSequence, Optional, Sequence, Type, Union
+from typing import Any, ClassVar, List, MutableSequence, Optional, Sequence, Tuple, Type, Union
 
 __all__ = [
     "BIG",
@@ -25,6 +25,7 @@ __all__ = [
     "Direction",
     "LogLevel",
     "MathError",
+    "Reading",
     "Rect",
     "RustPanic",
     "Sample",
@@ -34,6 +35,7 @@ __all__ = [
     "c_str_len",
     "checked_index",
     "checked_sqrt",
+    "color_after",
     "color_next",
     "counter_checked_new",
     "counter_free",
@@ -50,10 +52,15 @@ __all__ = [
     "fill_u16",
     "greet",
     "is_even",
+    "length_if_any",
+    "midpoint",
     "negate",
     "noop",
+    "or_fallback",
     "panic_with_message",
     "range_u32",
+    "reading_example",
+    "reading_total",
     "rect_area",
     "rect_center",
     "repeat_text",
@@ -62,6 +69,7 @@ __all__ = [
     "sample_score",
     "scale",
     "scale_f32_in_place",
+    "sqrt_or_none",
     "str_byte_len",
     "str_char_count",
     "sum_bytes",
@@ -117,10 +125,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xEA301663EDEA67EB:
+    if found != 0x5B89033EB505C333:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash ea301663edea67eb)"
+            "sample_crate 0.1.0 (API hash 5b89033eb505c333)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -374,6 +382,53 @@ def _ffi_write_back(value: Any, items: Any) -> None:
         _ffi_ctypes.memmove(_ffi_ctypes.addressof(item), _ffi_ctypes.addressof(written), size)
 
 
+def _ffi_fixed_array(array_type: Any, value: Any, field: str, convert: Any = None) -> Any:
+    """The ctypes array for an array field, from a sequence of exactly its length."""
+    try:
+        items = list(value)
+    except TypeError:
+        message = f"field {field!r} must be a sequence of {array_type._length_} items, not {type(value).__name__}"
+        raise TypeError(message) from None
+    if len(items) != array_type._length_:
+        raise ValueError(f"field {field!r} must have exactly {array_type._length_} items, not {len(items)}")
+    if convert is not None:
+        items = [convert(item) for item in items]
+    return array_type(*items)
+
+
+def _ffi_enum_repr(value: object) -> str:
+    """The repr of an enum member, or of None or a tuple holding them, as the expression that makes it."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(_ffi_enum_repr, value)) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, _ffi_enum.Enum):
+        return f"{type(value).__name__}.{value.name}"
+    return repr(value)
+
+
+class _ffi_Option_f64(_ffi_ctypes.Structure):
+    """`FfiOption<f64>`: a value and whether it is present."""
+
+    _fields_ = (("value", _ffi_ctypes.c_double), ("is_some", _ffi_ctypes.c_uint8))
+
+
+class _ffi_Option_u8(_ffi_ctypes.Structure):
+    """`FfiOption<u8>`: a value and whether it is present."""
+
+    _fields_ = (("value", _ffi_ctypes.c_uint8), ("is_some", _ffi_ctypes.c_uint8))
+
+
+class _ffi_Option_i32(_ffi_ctypes.Structure):
+    """`FfiOption<i32>`: a value and whether it is present."""
+
+    _fields_ = (("value", _ffi_ctypes.c_int32), ("is_some", _ffi_ctypes.c_uint8))
+
+
+class _ffi_Option_f32(_ffi_ctypes.Structure):
+    """`FfiOption<f32>`: a value and whether it is present."""
+
+    _fields_ = (("value", _ffi_ctypes.c_float), ("is_some", _ffi_ctypes.c_uint8))
+
+
 class Vec2(_ffi_ctypes.Structure):
     """A point or vector in the plane."""
 
@@ -399,6 +454,12 @@ class Vec2(_ffi_ctypes.Structure):
         return self.x == other.x and self.y == other.y
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+
+class _ffi_Option_Vec2(_ffi_ctypes.Structure):
+    """`FfiOption<Vec2>`: a value and whether it is present."""
+
+    _fields_ = (("value", Vec2), ("is_some", _ffi_ctypes.c_uint8))
 
 
 class Rect(_ffi_ctypes.Structure):
@@ -443,6 +504,12 @@ class Color(_ffi_enum.IntEnum):
 
 
 _ffi_Color_by_value = {member.value: member for member in Color}
+
+
+class _ffi_Option_Color(_ffi_ctypes.Structure):
+    """`FfiOption<Color>`: a value and whether it is present."""
+
+    _fields_ = (("value", _ffi_ctypes.c_uint8), ("is_some", _ffi_ctypes.c_uint8))
 
 
 class Sample(_ffi_ctypes.Structure):
@@ -601,11 +668,138 @@ _ffi_MathError_by_code = _ffi_error_variants(
 )
 
 
+class Reading(_ffi_ctypes.Structure):
+    """A measurement whose parts may be missing (a struct with option and array fields)."""
+
+    _fields_ = (
+        ("_ffi_celsius", _ffi_Option_f64),
+        ("_ffi_samples", _ffi_ctypes.c_float * 4),
+        ("_ffi_corners", Vec2 * 2),
+        ("_ffi_light", _ffi_Option_Color),
+        ("_ffi_channels", _ffi_Option_u8 * 3),
+        ("_ffi_antennas", _ffi_ctypes.c_uint32 * 2),
+    )
+
+    def __init__(
+        self,
+        celsius: Optional[float] = None,
+        samples: Optional[Sequence[float]] = None,
+        corners: Optional[Sequence[Vec2]] = None,
+        light: Optional[Color] = None,
+        channels: Optional[Sequence[Optional[int]]] = None,
+        antennas: Optional[Sequence[Direction]] = None,
+    ) -> None:
+        _ffi_ctypes.Structure.__init__(
+            self,
+            _ffi_Option_f64() if celsius is None else _ffi_Option_f64(celsius, 1),
+            (_ffi_ctypes.c_float * 4)()
+            if samples is None
+            else _ffi_fixed_array((_ffi_ctypes.c_float * 4), samples, "samples"),
+            (Vec2 * 2)() if corners is None else _ffi_fixed_array((Vec2 * 2), corners, "corners"),
+            _ffi_Option_Color() if light is None else _ffi_Option_Color(Color(light), 1),
+            (_ffi_Option_u8 * 3)()
+            if channels is None
+            else _ffi_fixed_array(
+                (_ffi_Option_u8 * 3),
+                channels,
+                "channels",
+                lambda item: _ffi_Option_u8() if item is None else _ffi_Option_u8(item, 1),
+            ),
+            (_ffi_ctypes.c_uint32 * 2)()
+            if antennas is None
+            else _ffi_fixed_array((_ffi_ctypes.c_uint32 * 2), antennas, "antennas", Direction),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Reading(celsius={self.celsius!r}, "
+            f"samples={self.samples!r}, "
+            f"corners={self.corners!r}, "
+            f"light={_ffi_enum_repr(self.light)}, "
+            f"channels={self.channels!r}, "
+            f"antennas={_ffi_enum_repr(self.antennas)})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reading):
+            return NotImplemented
+        return (
+            self.celsius == other.celsius
+            and self.samples == other.samples
+            and self.corners == other.corners
+            and self.light == other.light
+            and self.channels == other.channels
+            and self.antennas == other.antennas
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    @property
+    def celsius(self) -> Optional[float]:
+        """The temperature in degrees Celsius, if the sensor reported one."""
+        return self._ffi_celsius.value if self._ffi_celsius.is_some else None
+
+    @celsius.setter
+    def celsius(self, _ffi_value: Optional[float]) -> None:
+        self._ffi_celsius = _ffi_Option_f64() if _ffi_value is None else _ffi_Option_f64(_ffi_value, 1)
+
+    @property
+    def samples(self) -> Tuple[float, ...]:
+        """The last four samples."""
+        return tuple(self._ffi_samples)
+
+    @samples.setter
+    def samples(self, _ffi_value: Tuple[float, ...]) -> None:
+        self._ffi_samples = _ffi_fixed_array((_ffi_ctypes.c_float * 4), _ffi_value, "samples")
+
+    @property
+    def corners(self) -> Tuple[Vec2, ...]:
+        """Two corners of the area the sensor covers."""
+        return tuple(self._ffi_corners)
+
+    @corners.setter
+    def corners(self, _ffi_value: Tuple[Vec2, ...]) -> None:
+        self._ffi_corners = _ffi_fixed_array((Vec2 * 2), _ffi_value, "corners")
+
+    @property
+    def light(self) -> Optional[Color]:
+        """The color of the sensor's light, if it has one."""
+        return _ffi_Color_by_value[self._ffi_light.value] if self._ffi_light.is_some else None
+
+    @light.setter
+    def light(self, _ffi_value: Optional[Color]) -> None:
+        self._ffi_light = _ffi_Option_Color() if _ffi_value is None else _ffi_Option_Color(Color(_ffi_value), 1)
+
+    @property
+    def channels(self) -> Tuple[Optional[int], ...]:
+        """The level of each of three channels, if it is connected."""
+        return tuple(item.value if item.is_some else None for item in self._ffi_channels)
+
+    @channels.setter
+    def channels(self, _ffi_value: Tuple[Optional[int], ...]) -> None:
+        self._ffi_channels = _ffi_fixed_array(
+            (_ffi_Option_u8 * 3),
+            _ffi_value,
+            "channels",
+            lambda item: _ffi_Option_u8() if item is None else _ffi_Option_u8(item, 1),
+        )
+
+    @property
+    def antennas(self) -> Tuple[Direction, ...]:
+        """The direction of each of two antennas."""
+        return tuple(_ffi_Direction_by_value[item] for item in self._ffi_antennas)
+
+    @antennas.setter
+    def antennas(self, _ffi_value: Tuple[Direction, ...]) -> None:
+        self._ffi_antennas = _ffi_fixed_array((_ffi_ctypes.c_uint32 * 2), _ffi_value, "antennas", Direction)
+
+
 _ffi_check_layout(
     (Vec2, 8, 4, (0, 4)),
     (Rect, 16, 4, (0, 8)),
     (Sample, 24, 8, (0, 8, 16, 18)),
     (Snapshot, 24, 8, (0, 8, 16)),
+    (Reading, 64, 8, (0, 16, 32, 48, 50, 56)),
 )
 
 
@@ -1343,3 +1537,108 @@ def empty_f64s() -> List[float]:
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_take_list(_ffi_result, _ffi_ctypes.c_double)
+
+
+_ffi_fn_sqrt_or_none = _ffi_lib["sqrt_or_none"]
+_ffi_fn_sqrt_or_none.argtypes = (_ffi_ctypes.c_double,)
+_ffi_fn_sqrt_or_none.restype = _ffi_Option_f64
+
+
+def sqrt_or_none(x: float) -> Optional[float]:
+    """The square root of `x`, or nothing when `x` is negative (an optional primitive result)."""
+    _ffi_result = _ffi_fn_sqrt_or_none(x)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result.value if _ffi_result.is_some else None
+
+
+_ffi_fn_or_fallback = _ffi_lib["or_fallback"]
+_ffi_fn_or_fallback.argtypes = (_ffi_Option_i32, _ffi_ctypes.c_int32)
+_ffi_fn_or_fallback.restype = _ffi_ctypes.c_int32
+
+
+def or_fallback(value: Optional[int], fallback: int) -> int:
+    """`value`, or `fallback` when there is none (an optional primitive parameter)."""
+    _ffi_option_value = _ffi_Option_i32() if value is None else _ffi_Option_i32(value, 1)
+    _ffi_result = _ffi_fn_or_fallback(_ffi_option_value, fallback)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_midpoint = _ffi_lib["midpoint"]
+_ffi_fn_midpoint.argtypes = (_ffi_Option_Vec2, _ffi_Option_Vec2)
+_ffi_fn_midpoint.restype = _ffi_Option_Vec2
+
+
+def midpoint(a: Optional[Vec2], b: Optional[Vec2]) -> Optional[Vec2]:
+    """The midpoint of `a` and `b`; `a` itself without `b`; nothing without `a` (optional structs
+    in and out).
+    """
+    _ffi_option_a = _ffi_Option_Vec2() if a is None else _ffi_Option_Vec2(a, 1)
+    _ffi_option_b = _ffi_Option_Vec2() if b is None else _ffi_Option_Vec2(b, 1)
+    _ffi_result = _ffi_fn_midpoint(_ffi_option_a, _ffi_option_b)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result.value if _ffi_result.is_some else None
+
+
+_ffi_fn_color_after = _ffi_lib["color_after"]
+_ffi_fn_color_after.argtypes = (_ffi_Option_Color,)
+_ffi_fn_color_after.restype = _ffi_Option_Color
+
+
+def color_after(color: Optional[Color]) -> Optional[Color]:
+    """The color after `color`, or nothing after the last one or without one (optional enums in
+    and out).
+    """
+    _ffi_option_color = _ffi_Option_Color() if color is None else _ffi_Option_Color(Color(color), 1)
+    _ffi_result = _ffi_fn_color_after(_ffi_option_color)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_Color_by_value[_ffi_result.value] if _ffi_result.is_some else None
+
+
+_ffi_fn_length_if_any = _ffi_lib["length_if_any"]
+_ffi_fn_length_if_any.argtypes = (_ffi_ctypes.POINTER(Vec2),)
+_ffi_fn_length_if_any.restype = _ffi_Option_f32
+
+
+def length_if_any(v: Optional[Vec2]) -> Optional[float]:
+    """The length of `v`, or nothing without it (`Option<&T>`: a nullable reference)."""
+    if v is not None and v.__class__ is not Vec2:
+        raise _ffi_invalid_argument("length_if_any", "v", v, Vec2, or_none=True)
+    _ffi_result = _ffi_fn_length_if_any(v)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result.value if _ffi_result.is_some else None
+
+
+_ffi_fn_reading_total = _ffi_lib["reading_total"]
+_ffi_fn_reading_total.argtypes = (_ffi_ctypes.POINTER(Reading),)
+_ffi_fn_reading_total.restype = _ffi_ctypes.c_double
+
+
+def reading_total(r: Reading) -> float:
+    """The sum of the samples, the temperature (0 without one) and the connected channels' levels."""
+    if r.__class__ is not Reading:
+        raise _ffi_invalid_argument("reading_total", "r", r, Reading)
+    _ffi_result = _ffi_fn_reading_total(r)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_reading_example = _ffi_lib["reading_example"]
+_ffi_fn_reading_example.argtypes = ()
+_ffi_fn_reading_example.restype = Reading
+
+
+def reading_example() -> Reading:
+    """A reading with every kind of part, some of them missing (a struct with options and arrays
+    out).
+    """
+    _ffi_result = _ffi_fn_reading_example()
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
