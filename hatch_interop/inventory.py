@@ -240,7 +240,6 @@ class OpaqueDef:
     kind = "opaque"
 
 
-TypeDef = Union[StructDef, EnumDef, OpaqueDef]
 ConstValue = Union[bool, int, float]
 
 
@@ -256,6 +255,25 @@ class Constant:
 class Param:
     name: str
     type: TypeRef
+
+
+@dataclass(frozen=True)
+class CallbackDef:
+    """A function the caller implements and Rust calls: ``struct { call, context, release }`` in C.
+
+    ``call(context, params...)`` runs it; ``release(context)``, when not NULL, tells the caller that
+    Rust dropped it. A function taking it by value keeps it; one taking a pointer uses it during the call.
+    """
+
+    name: str
+    doc: str
+    params: Tuple[Param, ...]
+    returns: TypeRef
+
+    kind = "callback"
+
+
+TypeDef = Union[StructDef, EnumDef, OpaqueDef, CallbackDef]
 
 
 @dataclass(frozen=True)
@@ -279,6 +297,7 @@ class Library:
     ffi_pending: str
     ffi_take_failure: str
     ffi_free: str
+    ffi_callback_failed: str
     api_hash: str
 
 
@@ -310,6 +329,9 @@ class Inventory:
 
     def enums(self) -> Iterator[EnumDef]:
         return (t for t in self.types if isinstance(t, EnumDef))
+
+    def callbacks(self) -> Iterator[CallbackDef]:
+        return (t for t in self.types if isinstance(t, CallbackDef))
 
     def opaques(self) -> Iterator[OpaqueDef]:
         return (t for t in self.types if isinstance(t, OpaqueDef))
@@ -580,27 +602,40 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
     if kind == "opaque":
         obj = r.object(value, path, ["kind", "name", "doc"])
         return OpaqueDef(name=r.identifier(obj["name"], f"{path}.name"), doc=r.string(obj["doc"], f"{path}.doc"))
+    if kind == "callback":
+        obj = r.object(value, path, ["kind", "name", "doc", "params", "returns"])
+        return CallbackDef(
+            name=r.identifier(obj["name"], f"{path}.name"),
+            doc=r.string(obj["doc"], f"{path}.doc"),
+            params=_params(r, obj["params"], f"{path}.params"),
+            returns=_type_ref(r, obj["returns"], f"{path}.returns"),
+        )
     if not isinstance(value, dict):
         raise r.fail(path, f"must be an object, got {_describe(value)}")
-    raise r.fail(f"{path}.kind", f"must be one of 'struct', 'enum', 'opaque', got {kind!r}")
+    raise r.fail(f"{path}.kind", f"must be one of 'struct', 'enum', 'opaque', 'callback', got {kind!r}")
 
 
-def _function(r: _Reader, value: Any, path: str) -> Function:
-    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns", "error"])
+def _params(r: _Reader, value: Any, path: str) -> Tuple[Param, ...]:
     params = []
-    for i, raw in enumerate(r.array(obj["params"], f"{path}.params")):
-        ppath = f"{path}.params[{i}]"
+    for i, raw in enumerate(r.array(value, path)):
+        ppath = f"{path}[{i}]"
         p = r.object(raw, ppath, ["name", "type"])
         pty = _place(r, _type_ref(r, p["type"], f"{ppath}.type"), f"{ppath}.type", "parameter")
         if isinstance(pty, Void):
             raise r.fail(f"{ppath}.type", "cannot be void (only a return type may be)")
         params.append(Param(name=r.identifier(p["name"], f"{ppath}.name"), type=pty))
-    _unique(r, [(f"{path}.params[{i}].name", p.name) for i, p in enumerate(params)], "parameter name")
+    _unique(r, [(f"{path}[{i}].name", p.name) for i, p in enumerate(params)], "parameter name")
+    return tuple(params)
+
+
+def _function(r: _Reader, value: Any, path: str) -> Function:
+    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns", "error"])
+    params = _params(r, obj["params"], f"{path}.params")
     return Function(
         name=r.identifier(obj["name"], f"{path}.name"),
         symbol=r.identifier(obj["symbol"], f"{path}.symbol"),
         doc=r.string(obj["doc"], f"{path}.doc"),
-        params=tuple(params),
+        params=params,
         returns=_place(r, _type_ref(r, obj["returns"], f"{path}.returns"), f"{path}.returns", "result"),
         error=_error(r, obj["error"], f"{path}.error"),
     )
@@ -642,6 +677,8 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         if not isinstance(named, Named):
             return
         target = resolve(named, path)
+        if isinstance(target, CallbackDef):
+            raise r.fail(path, f"uses the callback {named.name!r}, which can only be a function's parameter")
         if isinstance(ty, Pointer) and isinstance(target, EnumDef):
             raise r.fail(path, f"points at the enum {named.name!r}; pointers to enums are not supported")
         if not isinstance(ty, Pointer) and isinstance(target, OpaqueDef):
@@ -659,9 +696,44 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
                         raise r.fail(fpath, f"names {named.name!r}, which must come earlier in `types`")
                 check(f.type, fpath)
         defined[definition.name] = definition
+
+    def check_param(ty: TypeRef, path: str) -> None:
+        """A function's parameter: a callback by value (kept) or behind ``&`` (for the call), or else `check`."""
+        named = ty.target if isinstance(ty, Pointer) else ty
+        if isinstance(named, Named) and isinstance(resolve(named, path), CallbackDef):
+            if isinstance(ty, Pointer) and (ty.owned or ty.mutable):
+                message = f"is an owned or mutable pointer to the callback {named.name!r}: pass it by value or `&`"
+                raise r.fail(path, message)
+            return
+        check(ty, path)
+
+    def check_callback(callback: CallbackDef, path: str) -> None:
+        for j, p in enumerate(callback.params):
+            ppath = f"{path}.params[{j}].type"
+            target = None
+            if isinstance(p.type, (Named, Pointer)):
+                target = resolve(p.type.target if isinstance(p.type, Pointer) else p.type, ppath)
+            fits = (
+                isinstance(p.type, Primitive)
+                or (isinstance(p.type, Named) and isinstance(target, EnumDef))
+                or (isinstance(p.type, Pointer) and not p.type.owned and isinstance(target, StructDef))
+            )
+            if not fits:
+                message = "must be a `primitive`, a `named` enum or a non-owning `pointer` to a struct"
+                raise r.fail(ppath, f"{message}: callbacks take nothing else yet")
+        returns = callback.returns
+        if not (
+            isinstance(returns, (Void, Primitive))
+            or (isinstance(returns, Named) and isinstance(resolve(returns, f"{path}.returns"), EnumDef))
+        ):
+            raise r.fail(f"{path}.returns", "must be `void`, a `primitive` or a `named` enum")
+
+    for i, definition in enumerate(inventory.types):
+        if isinstance(definition, CallbackDef):
+            check_callback(definition, f"types[{i}]")
     for i, function in enumerate(inventory.functions):
         for j, p in enumerate(function.params):
-            check(p.type, f"functions[{i}].params[{j}].type")
+            check_param(p.type, f"functions[{i}].params[{j}].type")
         check(function.returns, f"functions[{i}].returns")
         if function.error is not None:
             epath = f"functions[{i}].error"
@@ -697,7 +769,17 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
     lib = r.object(
         top["library"],
         "library",
-        ["crate", "version", "doc", "api_guard", "ffi_pending", "ffi_take_failure", "ffi_free", "api_hash"],
+        [
+            "crate",
+            "version",
+            "doc",
+            "api_guard",
+            "ffi_pending",
+            "ffi_take_failure",
+            "ffi_free",
+            "ffi_callback_failed",
+            "api_hash",
+        ],
     )
     api_hash = r.string(lib["api_hash"], "library.api_hash")
     if not re.match(r"\A[0-9a-f]{16}\Z", api_hash):
@@ -710,6 +792,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
         ffi_pending=r.identifier(lib["ffi_pending"], "library.ffi_pending"),
         ffi_take_failure=r.identifier(lib["ffi_take_failure"], "library.ffi_take_failure"),
         ffi_free=r.identifier(lib["ffi_free"], "library.ffi_free"),
+        ffi_callback_failed=r.identifier(lib["ffi_callback_failed"], "library.ffi_callback_failed"),
         api_hash=api_hash,
     )
     constants = tuple(_constant(r, c, f"constants[{i}]") for i, c in enumerate(r.array(top["constants"], "constants")))

@@ -57,6 +57,7 @@ VALID_INVENTORY = {
         "ffi_pending": "demo_ffi_pending",
         "ffi_take_failure": "demo_ffi_take_failure",
         "ffi_free": "demo_ffi_free",
+        "ffi_callback_failed": "demo_ffi_callback_failed",
         "api_hash": "0" * 16,
     },
     "constants": [],

@@ -46,6 +46,7 @@ def minimal() -> Dict[str, Any]:
             "ffi_pending": "demo_ffi_pending",
             "ffi_take_failure": "demo_ffi_take_failure",
             "ffi_free": "demo_ffi_free",
+            "ffi_callback_failed": "demo_ffi_callback_failed",
             "api_hash": "00ff00ff00ff00ff",
         },
         "constants": [{"name": "LIMIT", "doc": "The limit.", "type": U32, "value": 7}],
@@ -291,12 +292,74 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (lambda d: d["constants"][0].update(value=True), "`constants[0].value` must be an integer, got a boolean"),
         (lambda d: d.update(types={}), "`types` must be an array, got an object"),
+        (
+            lambda d: d["types"].append(_callback(params=[{"name": "s", "type": {"kind": "str"}}])),
+            "`types[3].params[0].type` must be a `primitive`, a `named` enum or a non-owning `pointer` to a "
+            "struct: callbacks take nothing else yet",
+        ),
+        (
+            lambda d: d["types"].append(_callback(returns={"kind": "named", "name": "Vec2"})),
+            "`types[3].returns` must be `void`, a `primitive` or a `named` enum",
+        ),
+        (
+            lambda d: (
+                d["types"].append(_callback()),
+                d["functions"][0].update(returns={"kind": "named", "name": "OnTick"}),
+            ),
+            "`functions[0].returns` uses the callback 'OnTick', which can only be a function's parameter",
+        ),
+        (
+            lambda d: (
+                d["types"].append(_callback()),
+                d["functions"][0]["params"][0].update(type=_pointer("OnTick", owned=True)),
+            ),
+            "`functions[0].params[0].type` is an owned or mutable pointer to the callback 'OnTick': pass it "
+            "by value or `&`",
+        ),
+        (
+            lambda d: (
+                d["types"].insert(0, _callback()),
+                d["types"][1]["fields"][0].update(type={"kind": "named", "name": "OnTick"}),
+            ),
+            "`types[1].fields[0].type` uses the callback 'OnTick', which can only be a function's parameter",
+        ),
     ],
 )
 def test_errors_name_the_field(change: Callable[[Dict[str, Any]], None], message: str) -> None:
     text = error_for(change)
     assert text.startswith("Invalid inventory from test: "), text
     assert message in text, text
+
+
+def _callback(params: Any = None, returns: Any = None) -> Dict[str, Any]:
+    if params is None:
+        params = [{"name": "count", "type": U32}, {"name": "color", "type": {"kind": "named", "name": "Color"}}]
+    return {
+        "kind": "callback",
+        "name": "OnTick",
+        "doc": "",
+        "params": params,
+        "returns": returns or {"kind": "primitive", "name": "bool"},
+    }
+
+
+def _pointer(target: str, owned: bool = False) -> Dict[str, Any]:
+    named = {"kind": "named", "name": target}
+    return {"kind": "pointer", "target": named, "mutable": owned, "nullable": False, "owned": owned}
+
+
+def test_callbacks_parse() -> None:
+    data = minimal()
+    data["types"].append(_callback(params=[{"name": "p", "type": _pointer("Vec2")}]))
+    data["functions"][0]["params"][0].update(type={"kind": "named", "name": "OnTick"})
+    data["functions"][0]["params"][1].update(type=_pointer("OnTick"))
+    inventory = parse_inventory(data, source="test")
+    callback = next(inventory.callbacks())
+    assert (callback.name, callback.params[0].type, callback.returns) == (
+        "OnTick",
+        Pointer(Named("Vec2"), False, False, False),
+        Primitive("bool"),
+    )
 
 
 def test_float_constants() -> None:

@@ -30,6 +30,7 @@ from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     PRIMITIVES,
     Array,
+    CallbackDef,
     Constant,
     CStr,
     EnumDef,
@@ -104,7 +105,20 @@ C_HEADER_NAMES: FrozenSet[str] = frozenset(
 _RESERVED = C_KEYWORDS | C_HEADER_NAMES
 #: The names the header gives the fields of its failure and buffer structs and the parameters of the
 #: support functions: fixed, documented API, so a crate macro that would replace one is refused.
-_SUPPORT_LOCALS = ("kind", "code", "message", "message_len", "ptr", "len", "size", "align", "out")
+_SUPPORT_LOCALS = (
+    "kind",
+    "code",
+    "message",
+    "message_len",
+    "ptr",
+    "len",
+    "size",
+    "align",
+    "out",
+    "call",
+    "context",
+    "release",
+)
 #: The fields of the option structs (only fixed when the crate uses an option).
 _OPTION_LOCALS = ("value", "is_some")
 _INT_RANGE = (-(1 << 31), (1 << 31) - 1)
@@ -164,6 +178,18 @@ class COpaque:
 
 
 @dataclass(frozen=True)
+class CCallback:
+    """A callback type: ``struct { call; context; release; }``."""
+
+    template: ClassVar[str] = "callback.h.j2"
+
+    name: str
+    comment: Optional[str]
+    #: The declaration of the ``call`` field: a function pointer taking the context and the arguments.
+    call: str
+
+
+@dataclass(frozen=True)
 class CFunction:
     prototype: str
     comment: Optional[str]
@@ -208,11 +234,12 @@ class CHeader:
     ffi_pending: str
     ffi_take_failure: str
     ffi_free: str
+    ffi_callback_failed: str
     failure: str
     constants: Tuple[CConstant, ...]
     #: The options of primitives (declared before the crate's types; those of a crate type follow it).
     options: Tuple[COption, ...]
-    types: Tuple[Union[CEnum, CStruct, COpaque, COption], ...]
+    types: Tuple[Union[CEnum, CStruct, COpaque, COption, CCallback], ...]
     buffers: Tuple[CBuffer, ...]
     functions: Tuple[CFunction, ...]
 
@@ -309,7 +336,7 @@ class _Builder:
         prefix = lib.crate.upper()
         for suffix in ("_H", "_API_HASH", "_STATIC_ASSERT", "_ALIGNOF"):
             self._claim(prefix + suffix, f"the header's macro `{prefix}{suffix}`")
-        for suffix in ("_FAILURE_PANIC", "_FAILURE_ERROR", "_FAILURE_INVALID_ARGUMENT"):
+        for suffix in ("_FAILURE_PANIC", "_FAILURE_ERROR", "_FAILURE_INVALID_ARGUMENT", "_FAILURE_CALLBACK"):
             self._claim(prefix + suffix, f"the header's macro `{prefix}{suffix}`")
         failure = self._claim(f"{lib.crate}_failure", f"the header's failure type `{lib.crate}_failure`")
         buffers = self.buffers()
@@ -323,17 +350,19 @@ class _Builder:
                 for v in t.variants:
                     self._claim(f"{t.name}_{v.name}", f"variant `{v.name}` of enum `{t.name}`")
         self._claim(lib.api_guard, f"the API guard function `{lib.api_guard}`", shadowable=False)
-        for symbol in (lib.ffi_pending, lib.ffi_take_failure, lib.ffi_free):
+        for symbol in (lib.ffi_pending, lib.ffi_take_failure, lib.ffi_free, lib.ffi_callback_failed):
             self._claim(symbol, f"the support function `{symbol}`", shadowable=False)
         for f in inv.functions:
             if f.symbol != lib.api_guard:
                 self._claim(f.symbol, f"function `{f.symbol}`", shadowable=False)
-        types: List[Union[CEnum, CStruct, COpaque, COption]] = []
+        types: List[Union[CEnum, CStruct, COpaque, COption, CCallback]] = []
         for t in inv.types:
             if isinstance(t, EnumDef):
                 types.append(self.enum(t))
             elif isinstance(t, StructDef):
                 types.append(self.struct(t))
+            elif isinstance(t, CallbackDef):
+                types.append(self.callback(t))
             else:
                 types.append(COpaque(t.name, c_comment(t.doc)))
             self.emitted.add(t.name)
@@ -357,6 +386,7 @@ class _Builder:
             ffi_pending=lib.ffi_pending,
             ffi_take_failure=lib.ffi_take_failure,
             ffi_free=lib.ffi_free,
+            ffi_callback_failed=lib.ffi_callback_failed,
             failure=failure,
             constants=tuple(constants),
             options=tuple(o for o in options if o.follows is None),
@@ -365,7 +395,17 @@ class _Builder:
             functions=tuple(self.function(f) for f in inv.functions),
         )
 
-    def _check_support_locals(self, types: List[Union[CEnum, CStruct, COpaque, COption]]) -> None:
+    def callback(self, c: CallbackDef) -> CCallback:
+        names = Namespace(BACKEND, f"callback `{c.name}`")
+        names.claim("context", "the context parameter")
+        params = ["const void *context"]
+        for p in c.params:
+            name = names.claim(self._local(p.name), f"parameter `{p.name}`", p.name)
+            params.append(_declare(self.ctype(p.type), name))
+        call = _declare(self.ctype(c.returns), f"(*call)({', '.join(params)})")
+        return CCallback(c.name, c_comment(c.doc), call)
+
+    def _check_support_locals(self, types: List[Union[CEnum, CStruct, COpaque, COption, CCallback]]) -> None:
         """Refuse a crate macro (a constant, or a variant of an enum too wide for ``int``) named like a field
         or parameter of the support declarations (or of the option structs, when there are any): the
         preprocessor would replace that name there."""

@@ -41,6 +41,7 @@ from hatch_interop.backend import Backend, BackendContext, GeneratedFile
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     Array,
+    CallbackDef,
     Constant,
     CStr,
     EnumDef,
@@ -129,6 +130,7 @@ PYTHON_KEYWORDS: FrozenSet[str] = frozenset(keyword.kwlist)
 #: What generated code may import from ``typing``.
 _TYPING_NAMES = (
     "Any",
+    "Callable",
     "ClassVar",
     "Dict",
     "List",
@@ -373,6 +375,29 @@ class PyOption:
 
 
 @dataclass(frozen=True)
+class PyCallback:
+    """A callback type: a public ``Callable`` alias, the ctypes thunk the library calls, its C structure."""
+
+    template: ClassVar[str] = "callback.py.j2"
+
+    #: ``OnValue = Callable[[int, float], bool]``, laid out.
+    alias: str
+    docstring: Optional[str]
+    #: The thunk: its ``@CFUNCTYPE(...)`` decorator and ``def`` line, the statements of its ``try``, the
+    #: value it returns when the Python callable raised (None for no result), and the callback's name.
+    definition: str
+    body: Tuple[str, ...]
+    fallback: Optional[str]
+    label: str
+    #: The C function made of the thunk (``_ffi_OnValue_thunk = CFUNCTYPE(...)(...)``), its address, and
+    #: the C structure's class statement parts.
+    thunk: str
+    address: str
+    struct: str
+    fields_assignment: str
+
+
+@dataclass(frozen=True)
 class PyField:
     name: str
     #: The name in ``_fields_``: the field's own, or ``_ffi_<name>`` behind a property.
@@ -441,7 +466,7 @@ class PyModule:
     generated_for: str
     #: The API hash as a Python hex literal.
     api_hash: str
-    types: Tuple[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption], ...]
+    types: Tuple[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption, PyCallback], ...]
     #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
     layout_check: Optional[str]
     functions: Tuple[PyFunction, ...]
@@ -451,6 +476,7 @@ class PyModule:
     ffi_pending: str
     ffi_take_failure: str
     ffi_free: str
+    ffi_callback_failed: str
     #: The name of the exception a Rust panic raises.
     panic: str
     #: The module-level helpers the wrappers use, by name (see ``support.py.j2``).
@@ -585,13 +611,14 @@ class _Builder:
         for c in inv.constants:
             self.constants[c.name] = self._module_name(c.name, "constant")
         for t in inv.types:
-            self.classes[t.name] = self._module_name(t.name, "opaque type" if isinstance(t, OpaqueDef) else t.kind)
+            what = {"opaque": "opaque type"}.get(t.kind, t.kind)
+            self.classes[t.name] = self._module_name(t.name, what)
         for f in inv.functions:
             self.functions[f.name] = self._module_name(f.name, "function")
             if isinstance(f.returns, Pointer) and isinstance(inv.type(f.returns.target.name), OpaqueDef):
                 self.producers.setdefault(f.returns.target.name, []).append(self.functions[f.name])
         # An option's structure comes right after its value type (primitives first): before any user.
-        types: List[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption]] = [
+        types: List[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption, PyCallback]] = [
             self.option(o) for o in self.options.values() if isinstance(o.inner, Primitive)
         ]
         for t in inv.types:
@@ -601,6 +628,8 @@ class _Builder:
                 types.append(self.error(t))
             elif isinstance(t, EnumDef):
                 types.append(self.enum(t))
+            elif isinstance(t, CallbackDef):
+                types.append(self.callback(t))
             else:
                 types.append(self.opaque(t))
             if t.name in self.options:
@@ -658,6 +687,7 @@ class _Builder:
             ffi_pending=python_string(lib.ffi_pending),
             ffi_take_failure=python_string(lib.ffi_take_failure),
             ffi_free=python_string(lib.ffi_free),
+            ffi_callback_failed=python_string(lib.ffi_callback_failed),
             panic=panic,
             helpers=frozenset(self.helpers),
         )
@@ -710,7 +740,10 @@ class _Builder:
             element = ty.element
             item = _PRIMITIVES[element.name][1] if isinstance(element, Primitive) else self.classes[element.name]
             return f"List[{item}]"
-        cls = self.classes[self._target(ty).name]
+        target = self._target(ty)
+        cls = self.classes[target.name]
+        if isinstance(target, CallbackDef):
+            self.typing.add("Callable")
         return self.optional(cls) if isinstance(ty, Pointer) and ty.nullable else cls
 
     def optional(self, hint: str) -> str:
@@ -735,8 +768,99 @@ class _Builder:
             return f"_ffi_ctypes.{_PRIMITIVES[target.repr.name][0]}"
         if isinstance(target, OpaqueDef):
             return "_ffi_ctypes.c_void_p"
+        if isinstance(target, CallbackDef):
+            cls = f"_ffi_{target.name}"
+            return f"_ffi_ctypes.POINTER({cls})" if isinstance(ty, Pointer) else cls
         cls = self.classes[target.name]
         return f"_ffi_ctypes.POINTER({cls})" if isinstance(ty, Pointer) else cls
+
+    # callbacks --------------------------------------------------------------------------------
+
+    def _callback_address(self, c: CallbackDef) -> str:
+        return f"_ffi_{c.name}_address"
+
+    def callback(self, c: CallbackDef) -> PyCallback:
+        self.helpers.add("callbacks")
+        self.typing.add("Callable")
+        cls = self.classes[c.name]
+        names = Namespace(BACKEND, f"callback `{c.name}`")
+        hints: List[str] = []
+        params: List[str] = ["_ffi_context: int"]
+        ctypes_params: List[str] = [self.ctype(c.returns), "_ffi_ctypes.c_void_p"]
+        values: List[str] = []
+        for p in c.params:
+            _refuse_dunder(p.name, f"parameter of callback `{c.name}`")
+            pname = names.claim(_escape(p.name, PYTHON_KEYWORDS), f"parameter `{p.name}`", p.name)
+            hint = self.hint(p.type)
+            hints.append(hint)
+            ctypes_params.append(self.ctype(p.type))
+            if isinstance(p.type, Pointer):
+                # A view of the library's struct, valid while the callback runs.
+                params.append(f"{pname}: Any")
+                values.append(f"{pname}.contents if {pname} else None" if p.type.nullable else f"{pname}.contents")
+            elif isinstance(p.type, Named):
+                params.append(f"{pname}: int")
+                values.append(f"_ffi_{self.classes[p.type.name]}_by_value[{pname}]")
+            else:
+                params.append(f"{pname}: {hint}")
+                values.append(pname)
+        self.typing.add("Any")
+        returns = c.returns
+        result_hint = self.hint(returns)
+        label = python_string(c.name)
+        call = layout(Group("_ffi_callbacks[_ffi_context](", tuple(values), ")"), 8)
+        body: List[str]
+        fallback: Optional[str]
+        if isinstance(returns, Void):
+            body, fallback, raw_hint = [f"        {call}"], None, "None"
+        elif isinstance(returns, Primitive):
+            kind = "bool" if returns.is_bool else "float" if returns.is_float else "int"
+            wrong = [f"_ffi_result.__class__ is not {kind}"]
+            if kind == "int":
+                low, high = _int_range(returns)
+                wrong.append(f"not {low} <= _ffi_result <= {high}")
+            check = layout_bool(BoolOp("or", tuple(wrong)), 8, "if ", ":")
+            self.helpers.add(f"{kind}_result")
+            convert = layout(
+                Group("_ffi_callback_result(", (label, "_ffi_result", python_string(returns.name)), ")"),
+                12,
+                before="_ffi_result = ",
+            )
+            body = [
+                f"        _ffi_result = {call}",
+                f"        {check}\n            {convert}",
+                "        return _ffi_result",
+            ]
+            fallback = {"bool": "False", "float": "0.0", "int": "0"}[kind]
+            raw_hint = result_hint
+        else:
+            assert isinstance(returns, Named), "the model allows void, primitive and enum results"
+            enum = self.inventory.type(returns.name)
+            assert isinstance(enum, EnumDef)
+            member = self.classes[returns.name]
+            body = [f"        return {member}({call}).value"]
+            fallback = str(enum.variants[0].value)
+            raw_hint = "int"
+        alias_value = f"Callable[[{', '.join(hints)}], {result_hint}]"
+        function = f"_ffi_{c.name}_call"
+        definition = layout(Group(f"def {function}(", tuple(params), f") -> {raw_hint}:"), 0)
+        thunk = f"_ffi_{c.name}_thunk"
+        made = layout(Group("_ffi_ctypes.CFUNCTYPE(", tuple(ctypes_params), f")({function})"), 0, f"{thunk} = ")
+        address = layout_assign(self._callback_address(c), f"_ffi_ctypes.cast({thunk}, _ffi_ctypes.c_void_p).value", 0)
+        specs = tuple(f'("{field}", _ffi_ctypes.c_void_p)' for field in ("call", "context", "release"))
+        fields = layout(Group("(", specs, ")", is_tuple=True), 4, before="_fields_ = ")
+        return PyCallback(
+            alias=layout_assign(cls, alias_value, 0),
+            docstring=python_docstring(c.doc),
+            definition=definition,
+            body=tuple(body),
+            fallback=fallback,
+            label=label,
+            thunk=made,
+            address=address,
+            struct=f"_ffi_{c.name}",
+            fields_assignment=fields,
+        )
 
     # options ----------------------------------------------------------------------------------
 
@@ -954,12 +1078,16 @@ class _Builder:
         for ty in [p.type for p in f.params] + [f.returns]:
             if isinstance(ty, (Named, Pointer)):
                 target = self._target(ty)
-                if not (isinstance(target, StructDef) and isinstance(ty, Named)):
+                if isinstance(target, CallbackDef):
+                    referenced.add("callable")
+                elif not (isinstance(target, StructDef) and isinstance(ty, Named)):
                     referenced.add(self.classes[target.name])
             elif isinstance(ty, (Slice, Vec)) and isinstance(ty.element, Named):
                 referenced.add(self.classes[ty.element.name])
             elif isinstance(ty, Option) and isinstance(ty.inner, Named):
                 referenced.add(self.classes[ty.inner.name])
+            if isinstance(ty, Primitive):
+                referenced.add("bool" if ty.is_bool else "float" if ty.is_float else "int")
             if isinstance(ty, (Str, CStr)):
                 referenced.update({"len", "str"})
             elif isinstance(ty, Slice):
@@ -975,6 +1103,11 @@ class _Builder:
         takes: List[PyTake] = []
         after: List[str] = []
         notes: List[str] = []
+        #: Callbacks: registered after every check passed (so a failed check leaks nothing), and the
+        #: keys to forget if ctypes refuses the call (kept ones) or once it returns (borrowed ones).
+        keeps: List[str] = []
+        forget_if_refused: List[str] = []
+        forget_after: List[str] = []
         converted_by_ctypes = False
         for p in f.params:
             _refuse_dunder(p.name, f"parameter of function `{f.name}`")
@@ -1006,11 +1139,35 @@ class _Builder:
             argtypes.append(self.ctype(ty))
             if isinstance(ty, Primitive):
                 args.append(pname)
-                converted_by_ctypes = True
+                checks.append(self._scalar_argument(name, pname, ty))
                 continue
             assert isinstance(ty, (Named, Pointer)), "the model refuses arrays as parameters"
             target = self._target(ty)
             cls = self.classes[target.name]
+            if isinstance(target, CallbackDef):
+                nullable = isinstance(ty, Pointer) and ty.nullable
+                self.helpers.add("callbacks")
+                uncallable = f"not callable({pname})"
+                if nullable:
+                    uncallable = f"{pname} is not None and {uncallable}"
+                failure = layout(
+                    Group("_ffi_not_callable(", (python_string(name), python_string(pname), pname), ")"), 8, "raise "
+                )
+                checks.append(f"    if {uncallable}:\n        {failure}")
+                key = f"_ffi_key_{pname}"
+                keep = f"_ffi_keep_callback({pname})"
+                if nullable:
+                    keep = f"None if {pname} is None else {keep}"
+                keeps.append("    " + layout_assign(key, keep, 4))
+                release = "None" if isinstance(ty, Pointer) else "_ffi_release_address"
+                made = f"_ffi_{target.name}({self._callback_address(target)}, {key}, {release})"
+                args.append(Ternary("None", f"{pname} is None", made) if nullable else made)
+                if isinstance(ty, Pointer):
+                    forget_after.append(f"_ffi_callbacks.pop({key}, None)")
+                else:
+                    forget_if_refused.append(f"_ffi_callbacks.pop({key}, None)")
+                    notes.append(f"The library keeps `{pname}` (and what it refers to) until it drops it.")
+                continue
             if isinstance(ty, Named):
                 args.append(pname)
                 if isinstance(target, EnumDef):
@@ -1059,16 +1216,23 @@ class _Builder:
             cls = self.classes[f.error.name]
             notes.append(f"Raises a subclass of `{cls}` when the library reports one of its errors.")
         convert = self._result(f.returns, notes)
-        restore = bool(takes) and converted_by_ctypes
-        indent = 8 if restore else 4
+        # What to undo if ctypes refuses an argument (the library never saw the call).
+        give_backs = [take.give_back for take in takes] + forget_if_refused if converted_by_ctypes else []
+        guarded = bool(give_backs or forget_after)
+        indent = 8 if guarded else 4
         call = Group(f"{alias}(", tuple(args), ")")
         body = list(checks)
+        body.extend(keeps)
         body.extend(f"    {take.take}\n    {take.param}._ffi_ptr = None" for take in takes)
         statement = layout(call, indent) if isinstance(f.returns, Void) else layout(call, indent, "_ffi_result = ")
-        if restore:
-            give_back = "\n".join(f"        {take.give_back}" for take in takes)
-            handler = f"    except _ffi_ctypes.ArgumentError:\n{give_back}\n        raise"
-            body.append(f"    try:\n        {statement}\n{handler}")
+        if guarded:
+            handler = ""
+            if give_backs:
+                undo = "".join(f"        {line}\n" for line in give_backs)
+                handler += f"    except _ffi_ctypes.ArgumentError:\n{undo}        raise\n"
+            if forget_after:
+                handler += "    finally:\n" + "".join(f"        {line}\n" for line in forget_after)
+            body.append(f"    try:\n        {statement}\n{handler.rstrip()}")
         else:
             body.append(f"    {statement}")
         # One memory read: the library counts the failures it recorded and nobody has taken yet.
@@ -1086,6 +1250,20 @@ class _Builder:
             docstring=python_docstring(_with_note(f.doc, notes)),
             body=tuple(body),
         )
+
+    def _scalar_argument(self, function: str, pname: str, ty: Primitive) -> str:
+        """The check of a number or bool argument: ctypes itself would truncate an out-of-range int and
+        take any object as a bool. An exact `int`, `float` or `bool` in range costs a comparison or three."""
+        kind = "bool" if ty.is_bool else "float" if ty.is_float else "int"
+        self.helpers.add(f"{kind}_argument")
+        wrong = [f"{pname}.__class__ is not {kind}"]
+        if kind == "int":
+            low, high = _int_range(ty)
+            wrong.append(f"not {low} <= {pname} <= {high}")
+        condition = layout_bool(BoolOp("or", tuple(wrong)), 4, "if ", ":")
+        args = (python_string(function), python_string(pname), pname, python_string(ty.name))
+        conversion = layout(Group(f"_ffi_{kind}_argument(", args, ")"), 8, before=f"{pname} = ")
+        return f"    {condition}\n        {conversion}"
 
     def _text_argument(self, function: str, pname: str, ty: Union[Str, CStr]) -> str:
         """The statements that encode a ``str`` argument as UTF-8 (and refuse NUL for a C string)."""
@@ -1187,6 +1365,12 @@ class _Builder:
             notes.append(f"The result borrows a `{cls}` the library still owns: do not pass it where ownership moves.")
         wrap = f"_ffi_wrap_{target.name}"
         return f"None if {{0}} is None else {wrap}({{0}})" if ty.nullable else f"{wrap}({{0}})"
+
+
+def _int_range(ty: Primitive) -> Tuple[int, int]:
+    """The values of an integer type (``usize``/``isize`` are 64-bit: the wheel is for a 64-bit platform)."""
+    bits = {"8": 8, "16": 16, "32": 32, "64": 64, "size": 64}[ty.name[1:]]
+    return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if ty.is_signed else (0, (1 << bits) - 1)
 
 
 def layout_result(convert: str, value: str, indent: int) -> str:

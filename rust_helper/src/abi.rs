@@ -31,7 +31,8 @@ use crate::traits::{FfiError, FfiSliceElement};
 #[derive(Debug)]
 pub struct FfiFailure {
     /// 1: a panic; 2: an error (`Result::Err`); 3: an invalid argument (such as a `&str` that
-    /// is not UTF-8).
+    /// is not UTF-8); 4: a callback failed (its caller reported it with
+    /// `<crate>_ffi_callback_failed`).
     pub kind: u32,
     /// For kind 2, the error enum's discriminant as `i64`; otherwise 0.
     pub code: i64,
@@ -100,6 +101,7 @@ impl<T> ReturnAbi for MaybeUninit<T> {
 const KIND_PANIC: u32 = 1;
 const KIND_ERROR: u32 = 2;
 const KIND_INVALID_ARGUMENT: u32 = 3;
+const KIND_CALLBACK: u32 = 4;
 
 /// A failure of a call, before it is handed over. Not a public API.
 #[doc(hidden)]
@@ -192,6 +194,30 @@ fn record(failure: Failure) {
         if slot.0.replace(Some(failure)).is_none() {
             PENDING.fetch_add(1, Ordering::Relaxed);
         }
+    });
+}
+
+/// The body of `<crate>_ffi_callback_failed`: records, for the calling thread, that a callback
+/// the foreign side implements has failed (a Python callback raised an exception), so that
+/// the library call it ran inside reports a failure of kind 4 with `message` when it returns.
+///
+/// The callback itself has already returned zeroes to the Rust code that called it, which
+/// goes on (and may fail in its own right: the later failure then replaces this one).
+///
+/// # Safety
+///
+/// `message` is null (and `len` 0) or points to `len` readable bytes.
+pub unsafe fn callback_failed(message: *const u8, len: usize) {
+    let text = if message.is_null() || len == 0 {
+        "a callback failed".into()
+    } else {
+        // SAFETY: the caller promises `len` readable bytes.
+        String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(message, len) }).into()
+    };
+    record(Failure {
+        kind: KIND_CALLBACK,
+        code: 0,
+        message: text,
     });
 }
 

@@ -134,6 +134,14 @@ pub enum TypeDef {
         name: &'static str,
         doc: Doc,
     },
+    /// An `#[ffi_callback]`: a function the foreign side implements, with the parameters and
+    /// return type the Rust side calls it with.
+    Callback {
+        name: &'static str,
+        doc: Doc,
+        params: Vec<ParamDef>,
+        returns: TypeRef,
+    },
 }
 
 impl TypeDef {
@@ -141,7 +149,8 @@ impl TypeDef {
         match self {
             TypeDef::Struct { name, .. }
             | TypeDef::Enum { name, .. }
-            | TypeDef::Opaque { name, .. } => name,
+            | TypeDef::Opaque { name, .. }
+            | TypeDef::Callback { name, .. } => name,
         }
     }
 }
@@ -194,6 +203,7 @@ pub struct Library {
     pub ffi_pending: &'static str,
     pub ffi_take_failure: &'static str,
     pub ffi_free: &'static str,
+    pub ffi_callback_failed: &'static str,
 }
 
 /// The `types` array under construction: deduplicated by `TypeId`, in dependency order.

@@ -4,7 +4,9 @@ use std::any::TypeId;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use crate::defs::{ConstValue, ConstantDef, FunctionDef, Library, TypeDef, TypeRef, TypeRegistry};
+use crate::defs::{
+    ConstValue, ConstantDef, FunctionDef, Library, ParamDef, TypeDef, TypeRef, TypeRegistry,
+};
 use crate::json::{f32_token, f64_token, JsonWriter};
 
 /// The document's `format` value.
@@ -206,6 +208,21 @@ impl Inventory {
                         format!("opaque type `{name}` (`{rust_name}`)"),
                     );
                 }
+                TypeDef::Callback { params, .. } => {
+                    claim(
+                        &mut problems,
+                        name,
+                        format!("callback `{name}` (`{rust_name}`)"),
+                    );
+                    let mut param_names = HashSet::new();
+                    for param in params {
+                        let what = format!("parameter `{}` of callback `{name}`", param.name);
+                        check_identifier(&mut problems, param.name, &what);
+                        if !param_names.insert(param.name) {
+                            problems.push(format!("{what} appears twice"));
+                        }
+                    }
+                }
             }
         }
 
@@ -218,13 +235,69 @@ impl Inventory {
             .collect();
         // The library's own symbols, which no function may export.
         let support: Vec<&str> = library
-            .map(|l| vec![l.api_guard, l.ffi_pending, l.ffi_take_failure, l.ffi_free])
+            .map(|l| {
+                vec![
+                    l.api_guard,
+                    l.ffi_pending,
+                    l.ffi_take_failure,
+                    l.ffi_free,
+                    l.ffi_callback_failed,
+                ]
+            })
             .unwrap_or_default();
 
         for (def, _) in &self.types.defs {
+            if let TypeDef::Callback {
+                name,
+                params,
+                returns,
+                ..
+            } = def
+            {
+                for param in params {
+                    let what = format!("parameter `{}` of callback `{name}`", param.name);
+                    let fits = match &param.ty {
+                        TypeRef::Primitive(_) => true,
+                        TypeRef::Named(target) => {
+                            matches!(kinds.get(target), Some(TypeDef::Enum { .. }))
+                        }
+                        TypeRef::Pointer { target, owned, .. } => {
+                            !owned && matches!(kinds.get(target), Some(TypeDef::Struct { .. }))
+                        }
+                        _ => false,
+                    };
+                    if !fits {
+                        problems.push(format!(
+                            "{what} has a type of kind `{}` that callbacks do not support yet: a \
+                             callback takes primitives, #[ffi_type] enums and references to \
+                             #[ffi_type] structs",
+                            param.ty.kind()
+                        ));
+                    }
+                }
+                let fits = match returns {
+                    TypeRef::Void | TypeRef::Primitive(_) => true,
+                    TypeRef::Named(target) => {
+                        matches!(kinds.get(target), Some(TypeDef::Enum { .. }))
+                    }
+                    _ => false,
+                };
+                if !fits {
+                    problems.push(format!(
+                        "the return type of callback `{name}` is of kind `{}`: a callback returns \
+                         nothing, a primitive or an #[ffi_type] enum",
+                        returns.kind()
+                    ));
+                }
+            }
             if let TypeDef::Struct { name, fields, .. } = def {
                 for field in fields {
                     let what = format!("field `{}` of struct `{name}`", field.name);
+                    if holds_callback(&field.ty, &kinds) {
+                        problems.push(format!(
+                            "{what} holds a callback: callbacks are only parameters of functions"
+                        ));
+                    }
                     match &field.ty {
                         TypeRef::Primitive(_) | TypeRef::Named(_) | TypeRef::Pointer { .. } => {}
                         TypeRef::Option { inner } => {
@@ -287,6 +360,30 @@ impl Inventory {
                     problems.push(format!("{what} appears twice"));
                 }
                 match &param.ty {
+                    // By value: the library owns it; `&` (or nullable): borrowed for the call.
+                    TypeRef::Named(_) => {}
+                    TypeRef::Pointer {
+                        target,
+                        owned,
+                        mutable,
+                        ..
+                    } if (*owned || *mutable)
+                        && matches!(kinds.get(target), Some(TypeDef::Callback { .. })) =>
+                    {
+                        problems.push(format!(
+                            "{what} is a `Box`, `&mut` or `*mut` of callback `{target}`: take \
+                             the callback by value to keep it, or by `&` for the call"
+                        ));
+                    }
+                    TypeRef::Pointer { .. } => {}
+                    other if holds_callback(other, &kinds) => problems.push(format!(
+                        "{what} holds a callback inside a type of kind `{}`: take it by value \
+                         or by `&`",
+                        other.kind()
+                    )),
+                    _ => {}
+                }
+                match &param.ty {
                     TypeRef::Void => problems.push(format!("{what} has type `()`")),
                     TypeRef::String | TypeRef::Vec { .. } => problems.push(format!(
                         "{what} has a type of kind `{}`, which only a return type may have",
@@ -306,6 +403,11 @@ impl Inventory {
                 }
             }
             let what = format!("the return type of function `{}`", def.name);
+            if holds_callback(&def.returns, &kinds) {
+                problems.push(format!(
+                    "{what} holds a callback: callbacks are only parameters of functions"
+                ));
+            }
             match &def.returns {
                 TypeRef::Str | TypeRef::CStr | TypeRef::Slice { .. } => {
                     problems.push(format!(
@@ -379,6 +481,7 @@ impl Inventory {
         w.key_string("ffi_pending", library.ffi_pending);
         w.key_string("ffi_take_failure", library.ffi_take_failure);
         w.key_string("ffi_free", library.ffi_free);
+        w.key_string("ffi_callback_failed", library.ffi_callback_failed);
         w.key_string("api_hash", api_hash);
         w.end_object();
 
@@ -416,15 +519,7 @@ impl Inventory {
             w.key_string("symbol", function.symbol);
             w.key_string("doc", &function.doc.text());
             w.key("params");
-            w.begin_array();
-            for param in &function.params {
-                w.begin_object();
-                w.key_string("name", param.name);
-                w.key("type");
-                write_type_ref(&mut w, &param.ty);
-                w.end_object();
-            }
-            w.end_array();
+            write_params(&mut w, &function.params);
             w.key("returns");
             write_type_ref(&mut w, &function.returns);
             w.key("error");
@@ -505,8 +600,34 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             w.key_string("name", name);
             w.key_string("doc", &doc.text());
         }
+        TypeDef::Callback {
+            name,
+            doc,
+            params,
+            returns,
+        } => {
+            w.key_string("kind", "callback");
+            w.key_string("name", name);
+            w.key_string("doc", &doc.text());
+            w.key("params");
+            write_params(w, params);
+            w.key("returns");
+            write_type_ref(w, returns);
+        }
     }
     w.end_object();
+}
+
+fn write_params(w: &mut JsonWriter, params: &[ParamDef]) {
+    w.begin_array();
+    for param in params {
+        w.begin_object();
+        w.key_string("name", param.name);
+        w.key("type");
+        write_type_ref(w, &param.ty);
+        w.end_object();
+    }
+    w.end_array();
 }
 
 fn write_type_ref(w: &mut JsonWriter, ty: &TypeRef) {
@@ -626,12 +747,27 @@ fn check_optional(
     }
 }
 
+/// Whether `ty` is, points to or holds an `#[ffi_callback]`.
+fn holds_callback(ty: &TypeRef, kinds: &HashMap<&str, &TypeDef>) -> bool {
+    match ty {
+        TypeRef::Named(name) | TypeRef::Pointer { target: name, .. } => {
+            matches!(kinds.get(name), Some(TypeDef::Callback { .. }))
+        }
+        TypeRef::Slice { element, .. }
+        | TypeRef::Vec { element }
+        | TypeRef::Array { element, .. } => holds_callback(element, kinds),
+        TypeRef::Option { inner } => holds_callback(inner, kinds),
+        _ => false,
+    }
+}
+
 /// "a struct", "an enum" or "an opaque type", for messages.
 fn describe(def: &TypeDef) -> &'static str {
     match def {
         TypeDef::Struct { .. } => "a struct",
         TypeDef::Enum { .. } => "an enum",
         TypeDef::Opaque { .. } => "an opaque type",
+        TypeDef::Callback { .. } => "a callback",
     }
 }
 

@@ -56,7 +56,7 @@ mod option;
 mod traits;
 
 pub use abi::{FfiBuffer, FfiFailure};
-pub use hatch_interop_macros::{ffi_constant, ffi_function, ffi_inventory, ffi_type};
+pub use hatch_interop_macros::{ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_type};
 pub use inventory::{Inventory, InventoryError};
 pub use option::FfiOption;
 pub use traits::{
@@ -67,7 +67,8 @@ pub use traits::{
 /// `use hatch_interop::prelude::*;` brings in everything a crate's FFI module needs.
 pub mod prelude {
     pub use crate::{
-        ffi_constant, ffi_function, ffi_inventory, ffi_type, FfiOption, FfiType, Inventory,
+        ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_type, FfiOption, FfiType,
+        Inventory,
     };
 }
 
@@ -106,8 +107,8 @@ pub mod __private {
     use std::sync::OnceLock;
 
     pub use crate::abi::{
-        call, cstr_arg, ffi_free, pending, slice_arg, slice_mut_arg, str_arg, take_failure,
-        Failure, ReturnAbi, PENDING,
+        call, callback_failed, cstr_arg, ffi_free, pending, slice_arg, slice_mut_arg, str_arg,
+        take_failure, Failure, ReturnAbi, PENDING,
     };
     pub use crate::defs::{
         ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, TypeDef, TypeRef,

@@ -184,7 +184,8 @@ fn library_and_guard() {
             concat!(
                 r#""library":{{"crate":"macros","version":"{}","doc":"","api_guard":"macros_api_guard","#,
                 r#""ffi_pending":"macros_ffi_pending","ffi_take_failure":"macros_ffi_take_failure","#,
-                r#""ffi_free":"macros_ffi_free","api_hash":"{:016x}"}}"#,
+                r#""ffi_free":"macros_ffi_free","ffi_callback_failed":"macros_ffi_callback_failed","#,
+                r#""api_hash":"{:016x}"}}"#,
             ),
             env!("CARGO_PKG_VERSION"),
             hash,

@@ -7,7 +7,9 @@
 //! enum, including `Result<()>` and `Result<Box<T>>`), panics, strings in (`&str`, `&CStr`)
 //! and out (`String`), slices of numbers and structs in (`&[T]`) and in-out (`&mut [T]`),
 //! and owned buffers out (`Vec<T>`), empty ones included; optional values (`FfiOption<T>` of
-//! a primitive, struct or enum, and `Option<&T>`) and fixed-size arrays in structs. The Python tests build it and call
+//! a primitive, struct or enum, and `Option<&T>`) and fixed-size arrays in structs; callbacks
+//! used during a call, optional ones, and callbacks the library keeps and calls later, also
+//! from threads of its own. The Python tests build it and call
 //! everything through the generated bindings.
 
 use std::ffi::CStr;
@@ -633,6 +635,119 @@ pub fn reading_example() -> Reading {
 }
 
 // ---------------------------------------------------------------------------------------
+// Callbacks
+
+/// What `for_each_value` calls for each value, with its index; return `false` to stop.
+#[ffi_callback]
+pub type OnValue = fn(index: usize, value: f64) -> bool;
+
+/// Calls `on_value` for each of `values` until it returns `false` (a callback used during
+/// the call only); returns how many calls it made.
+#[ffi_function]
+pub fn for_each_value(values: &[f64], on_value: &OnValue) -> usize {
+    let mut calls = 0;
+    for (index, &value) in values.iter().enumerate() {
+        calls += 1;
+        if !on_value.call(index, value) {
+            break;
+        }
+    }
+    calls
+}
+
+/// A function of one number.
+#[ffi_callback]
+pub type Transform = fn(value: i64) -> i64;
+
+/// Replaces each value with `transform(value)`, in place; without a transform, leaves them
+/// as they are (an optional callback).
+#[ffi_function]
+pub fn transform_all(values: &mut [i64], transform: Option<&Transform>) {
+    if let Some(transform) = transform {
+        for value in values {
+            *value = transform.call(*value);
+        }
+    }
+}
+
+/// Decides whether a point of some color is kept (a callback with a struct reference and an
+/// enum).
+#[ffi_callback]
+pub type PointFilter = fn(point: &Vec2, color: Color) -> bool;
+
+/// How many of `points` `keep` accepts, each with the color `color`.
+#[ffi_function]
+pub fn count_kept(points: &[Vec2], color: Color, keep: &PointFilter) -> usize {
+    points
+        .iter()
+        .filter(|point| keep.call(point, color))
+        .count()
+}
+
+/// Picks a color (a callback that returns an enum).
+#[ffi_callback]
+pub type ColorPicker = fn(round: u32) -> Color;
+
+/// The colors `pick` picks for rounds 0, 1 and 2, as flags or-ed together.
+#[ffi_function]
+pub fn pick_colors(pick: &ColorPicker) -> u8 {
+    (0..3).fold(0, |flags, round| flags | pick.call(round) as u8)
+}
+
+/// Told of every event a `Notifier` emits.
+#[ffi_callback]
+pub type OnEvent = fn(code: u32);
+
+/// Keeps listeners and tells them of events (callbacks the library keeps).
+#[ffi_type(opaque)]
+#[derive(Default)]
+pub struct Notifier {
+    listeners: Vec<OnEvent>,
+}
+
+/// A notifier without listeners.
+#[ffi_function]
+pub fn notifier_new() -> Box<Notifier> {
+    Box::default()
+}
+
+/// Adds `listener`, which the notifier keeps until it is cleared or freed.
+#[ffi_function]
+pub fn notifier_subscribe(notifier: &mut Notifier, listener: OnEvent) {
+    notifier.listeners.push(listener);
+}
+
+/// Tells every listener of `code`; returns how many there are.
+#[ffi_function]
+pub fn notifier_emit(notifier: &Notifier, code: u32) -> usize {
+    for listener in &notifier.listeners {
+        listener.call(code);
+    }
+    notifier.listeners.len()
+}
+
+/// Drops every listener (each is released).
+#[ffi_function]
+pub fn notifier_clear(notifier: &mut Notifier) {
+    notifier.listeners.clear();
+}
+
+/// Frees the notifier and its listeners.
+#[ffi_function]
+pub fn notifier_free(notifier: Box<Notifier>) {
+    drop(notifier);
+}
+
+/// Calls `listener` with `code` from a new Rust thread, waits for it, and drops the listener
+/// there too (a callback run and released on a thread Python did not start).
+#[ffi_function]
+pub fn notify_from_thread(listener: OnEvent, code: u32) {
+    std::thread::spawn(move || listener.call(code))
+        .join()
+        .expect("the listener's thread panicked");
+}
+
+// ---------------------------------------------------------------------------------------
 // Constants
 
 /// The most items a call handles.
@@ -714,6 +829,16 @@ pub fn inventory() -> Inventory {
         .function::<length_if_any>()
         .function::<reading_total>()
         .function::<reading_example>()
+        .function::<for_each_value>()
+        .function::<transform_all>()
+        .function::<count_kept>()
+        .function::<pick_colors>()
+        .function::<notifier_new>()
+        .function::<notifier_subscribe>()
+        .function::<notifier_emit>()
+        .function::<notifier_clear>()
+        .function::<notifier_free>()
+        .function::<notify_from_thread>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

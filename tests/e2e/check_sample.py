@@ -5,10 +5,12 @@ Runs on CPython 3.8+ and PyPy with only the standard library and the installed w
 
 import array
 import enum
+import gc
 import math
 import sys
 import threading
 import typing
+import weakref
 
 import sample_crate
 from sample_crate import _native as native
@@ -285,7 +287,101 @@ def check_options_and_arrays():
     raises(TypeError, Reading, samples=4.0)
 
 
+def check_scalar_arguments():
+    assert "outside the range of u32" in raises(OverflowError, sample_crate.add, 2**32, 1)  # never truncated
+    raises(OverflowError, sample_crate.add, -1, 1)
+    assert "must be int, not str" in raises(TypeError, sample_crate.add, "2", 3)
+    raises(TypeError, sample_crate.add, 2.0, 3)
+    assert sample_crate.add(True, 1) == 2  # an integer of another type is converted
+    assert sample_crate.scale(3, 2) == 6.0  # an int for a float is fine
+    assert "must be float, not str" in raises(TypeError, sample_crate.scale, "1.5", 2.0)
+    assert "must be bool, not int" in raises(TypeError, sample_crate.negate, 1)  # not judged by its truth
+    raises(TypeError, sample_crate.add, None, 1)
+
+
+class Stop(Exception):
+    pass
+
+
+class Listener:
+    def __init__(self, events):
+        self.events = events
+
+    def __call__(self, code):
+        self.events.append(code)
+
+
+def check_callbacks():
+    Color, Vec2 = sample_crate.Color, sample_crate.Vec2
+    seen = []
+
+    def on_value(index, value):
+        seen.append((index, value))
+        return index < 2
+
+    assert sample_crate.for_each_value([1.0, 2.0, 3.0, 4.0], on_value) == 3
+    assert seen == [(0, 1.0), (1, 2.0), (2, 3.0)]
+    assert sample_crate.for_each_value([], on_value) == 0
+    assert not native._ffi_callbacks, "a callback used during a call is forgotten after it"
+
+    def fail(index, value):
+        raise Stop(f"at {index}")
+
+    # An exception in a callback is raised by the call that ran it, and the next call works.
+    assert raises(Stop, sample_crate.for_each_value, [5.0, 6.0], fail) == "at 0"
+    assert sample_crate.for_each_value([1.0], lambda index, value: True) == 1
+    message = raises(TypeError, sample_crate.for_each_value, [1.0], lambda index, value: None)
+    assert "the OnValue callback must return bool, not NoneType" in message, message
+    assert "must be callable, not int" in raises(TypeError, sample_crate.for_each_value, [1.0], 42)
+    raises(KeyboardInterrupt, sample_crate.for_each_value, [1.0], lambda i, v: (_ for _ in ()).throw(KeyboardInterrupt))
+
+    values = array.array("q", [1, -2, 3])
+    sample_crate.transform_all(values, lambda value: value * 10)
+    assert list(values) == [10, -20, 30]
+    sample_crate.transform_all(values, None)  # an optional callback
+    assert list(values) == [10, -20, 30]
+    assert "outside the range of i64" in raises(OverflowError, sample_crate.transform_all, values, lambda v: 2**70)
+
+    points = [Vec2(x=1.0, y=0.0), Vec2(x=-1.0, y=0.0), Vec2(x=2.0, y=5.0)]
+    kept = sample_crate.count_kept(points, Color.Green, lambda point, color: point.x > 0 and color is Color.Green)
+    assert kept == 2
+    assert sample_crate.pick_colors(lambda round: [Color.Red, Color.Green, Color.Blue][round]) == 7
+    raises(ValueError, sample_crate.pick_colors, lambda round: 3)  # not a Color: never handed to Rust
+
+    # Callbacks the library keeps: alive while it holds them, released when it drops them.
+    events = []
+    notifier = sample_crate.notifier_new()
+    listener = Listener(events)
+    alive = weakref.ref(listener)
+    sample_crate.notifier_subscribe(notifier, listener)
+    sample_crate.notifier_subscribe(notifier, lambda code: events.append(-code))
+    del listener
+    gc.collect()
+    assert alive() is not None, "the library still holds the listener"
+    assert sample_crate.notifier_emit(notifier, 5) == 2
+    assert events == [5, -5]
+    sample_crate.notifier_subscribe(notifier, lambda code: fail(code, None))
+    assert raises(Stop, sample_crate.notifier_emit, notifier, 6) == "at 6"  # raised by the call that ran it
+    sample_crate.notifier_clear(notifier)
+    gc.collect()
+    assert alive() is None, "the library dropped the listener: Python let it go"
+    assert not native._ffi_callbacks
+    sample_crate.notifier_subscribe(notifier, Listener(events))
+    sample_crate.notifier_free(notifier)
+    assert not native._ffi_callbacks
+
+    # From a thread of the library's own: the callback runs there; an exception there cannot be raised
+    # by any call, so it is printed, and the process goes on.
+    sample_crate.notify_from_thread(Listener(events), 7)
+    assert events[-1] == 7
+    sample_crate.notify_from_thread(lambda code: fail(code, None), 8)
+    assert not native._ffi_callbacks
+    assert sample_crate.add(1, 1) == 2
+
+
 def main():
+    check_scalar_arguments()
+    check_callbacks()
     check_options_and_arrays()
     check_errors()
     check_panics()

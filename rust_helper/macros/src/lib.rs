@@ -62,6 +62,23 @@ pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, types::expand)
 }
 
+/// Turns `type Name = fn(a: A, b: B) -> R;` into a callback type: a function the foreign side
+/// (Python) implements and Rust calls with `name.call(a, b)`.
+///
+/// The alias becomes a `#[repr(C)]` struct `{ call, context, release }`: `call(context, a, b)`
+/// runs the callback and `release(context)` (if not null) tells the foreign side that Rust
+/// has dropped it. Take the callback by value to keep it (it is released when dropped), or by
+/// `&` to use it during the call only. Parameters are primitives, `#[ffi_type]` enums and
+/// references to `#[ffi_type]` structs; the return type is `()`, a primitive or an enum.
+///
+/// A callback that fails on the foreign side (a Python exception) returns zeroes (for an
+/// enum, its first variant) to Rust, and the library call it runs inside reports the failure
+/// when it returns (Python re-raises the exception there).
+#[proc_macro_attribute]
+pub fn ffi_callback(attr: TokenStream, item: TokenStream) -> TokenStream {
+    run(attr, item, callback::expand)
+}
+
 /// Makes a `const` item of a primitive type registrable in the inventory:
 /// `Inventory::new().constant::<MY_CONSTANT>()`.
 #[proc_macro_attribute]
@@ -80,7 +97,9 @@ pub fn ffi_constant(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///   taken;
 /// - `<crate>_ffi_take_failure(*mut FfiFailure) -> bool`, which hands over the calling
 ///   thread's failure;
-/// - `<crate>_ffi_free(ptr, size, align)`, which frees a buffer the library returned.
+/// - `<crate>_ffi_free(ptr, size, align)`, which frees a buffer the library returned;
+/// - `<crate>_ffi_callback_failed(message, len)`, with which a callback implemented in another
+///   language reports that it failed (kind 4) to the library call it runs inside.
 #[proc_macro_attribute]
 pub fn ffi_inventory(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, inventory::expand)
@@ -910,6 +929,155 @@ mod types {
     }
 }
 
+mod callback {
+    use super::*;
+
+    pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+        no_arguments(attr, "ffi_callback")?;
+        let item: syn::ItemType = match syn::parse2::<Item>(item)? {
+            Item::Type(item) => item,
+            item => {
+                return Err(Error::new_spanned(
+                    item,
+                    "#[ffi_callback] goes on a function type alias: \
+                     `pub type OnEvent = fn(code: u32) -> bool;`",
+                ))
+            }
+        };
+        if !item.generics.params.is_empty() {
+            return Err(Error::new_spanned(
+                &item.generics,
+                "#[ffi_callback] types cannot be generic",
+            ));
+        }
+        let Type::BareFn(func) = &*item.ty else {
+            return Err(Error::new_spanned(
+                &item.ty,
+                "#[ffi_callback] needs a function type: `fn(code: u32) -> bool`",
+            ));
+        };
+        let mut errors = Errors::default();
+        if let Some(abi) = &func.abi {
+            errors.push(
+                abi.span(),
+                "remove the ABI: the callback's C ABI is generated (`fn(..)`, not `extern fn`)",
+            );
+        }
+        if let Some(variadic) = &func.variadic {
+            errors.push(variadic.span(), "callbacks cannot be variadic");
+        }
+        if func.lifetimes.is_some() {
+            errors.push(
+                func.span(),
+                "write the callback without `for<'a>`: elided lifetimes are enough",
+            );
+        }
+        let name = errors.check(inventory_name(&item.ident, "the callback"));
+        let mut params = Vec::new();
+        for (i, arg) in func.inputs.iter().enumerate() {
+            check_type(&arg.ty, &mut errors);
+            match &arg.name {
+                Some((ident, _)) => {
+                    if let Some(param) = errors.check(inventory_name(ident, "the parameter")) {
+                        params.push((param, ident.clone(), &arg.ty));
+                    }
+                }
+                None => errors.push(
+                    arg.ty.span(),
+                    format!(
+                        "name parameter {} of the callback (`fn(code: u32)`): the bindings \
+                         show the names",
+                        i + 1
+                    ),
+                ),
+            }
+        }
+        if let ReturnType::Type(_, ty) = &func.output {
+            check_type(ty, &mut errors);
+        }
+        errors.finish()?;
+        let name = name.expect("errors were reported above");
+
+        let ident = &item.ident;
+        let vis = &item.vis;
+        let attrs = &item.attrs;
+        let doc = doc(&item.attrs);
+        let names: Vec<_> = params.iter().map(|(_, ident, _)| ident).collect();
+        let tys: Vec<_> = params.iter().map(|(_, _, ty)| *ty).collect();
+        let output = &func.output;
+        let param_defs = params.iter().map(|(name, _, ty)| {
+            let ty = type_ref(ty);
+            quote!(::hatch_interop::__private::ParamDef { name: #name, ty: #ty })
+        });
+        let returns = match &func.output {
+            ReturnType::Default => quote!(::hatch_interop::__private::TypeRef::Void),
+            ReturnType::Type(_, ty) => type_ref(ty),
+        };
+        let c_void = quote!(::core::ffi::c_void);
+        Ok(quote! {
+            #(#attrs)*
+            #[repr(C)]
+            #vis struct #ident {
+                call: unsafe extern "C" fn(*const #c_void, #(#tys),*) #output,
+                context: *const #c_void,
+                release: ::core::option::Option<unsafe extern "C" fn(*const #c_void)>,
+            }
+
+            impl #ident {
+                /// Calls the callback. If it fails on the foreign side, it returns zeroes and
+                /// the library call this runs inside reports the failure when it returns.
+                #[allow(clippy::too_many_arguments)]
+                #vis fn call(&self, #(#names: #tys),*) #output {
+                    // SAFETY: whoever made this value promised that `call` may be called
+                    // with `context` for as long as the value lives.
+                    unsafe { (self.call)(self.context, #(#names),*) }
+                }
+            }
+
+            impl ::core::ops::Drop for #ident {
+                fn drop(&mut self) {
+                    if let ::core::option::Option::Some(release) = self.release {
+                        // SAFETY: as in `call`; `release` is called once, here.
+                        unsafe { release(self.context) }
+                    }
+                }
+            }
+
+            // SAFETY: the foreign side makes its callbacks callable, and releasable, from any
+            // thread (Python's take the GIL when they run).
+            unsafe impl ::core::marker::Send for #ident {}
+            unsafe impl ::core::marker::Sync for #ident {}
+
+            unsafe impl ::hatch_interop::TypeInfo for #ident {
+                fn __register(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> &'static str {
+                    types.register::<Self>(#name, |types| {
+                        ::hatch_interop::__private::TypeDef::Callback {
+                            name: #name,
+                            doc: #doc,
+                            params: ::std::vec![#(#param_defs),*],
+                            returns: #returns,
+                        }
+                    })
+                }
+            }
+
+            unsafe impl ::hatch_interop::FfiType for #ident {
+                fn __type_ref(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::TypeRef {
+                    ::hatch_interop::__private::TypeRef::Named(
+                        <Self as ::hatch_interop::TypeInfo>::__register(types),
+                    )
+                }
+            }
+
+            unsafe impl ::hatch_interop::FfiPointee for #ident {}
+        })
+    }
+}
+
 mod constant {
     use super::*;
 
@@ -1038,8 +1206,9 @@ mod inventory {
         let pending = format_ident!("{}_ffi_pending", crate_name);
         let take_failure = format_ident!("{}_ffi_take_failure", crate_name);
         let free = format_ident!("{}_ffi_free", crate_name);
-        let [guard_name, pending_name, take_failure_name, free_name] =
-            [&guard, &pending, &take_failure, &free].map(ToString::to_string);
+        let callback_failed = format_ident!("{}_ffi_callback_failed", crate_name);
+        let [guard_name, pending_name, take_failure_name, free_name, callback_failed_name] =
+            [&guard, &pending, &take_failure, &free, &callback_failed].map(ToString::to_string);
 
         let ItemFn {
             attrs,
@@ -1062,6 +1231,7 @@ mod inventory {
                         ffi_pending: #pending_name,
                         ffi_take_failure: #take_failure_name,
                         ffi_free: #free_name,
+                        ffi_callback_failed: #callback_failed_name,
                     },
                 )
             }
@@ -1108,6 +1278,19 @@ mod inventory {
             pub unsafe extern "C" fn #free(ptr: *mut ::core::ffi::c_void, size: usize, align: usize) {
                 // SAFETY: forwarded from the caller.
                 unsafe { ::hatch_interop::__private::ffi_free(ptr, size, align) }
+            }
+
+            /// Records that a callback failed, for the library call it runs inside to report
+            /// (a failure of kind 4 with `message`, UTF-8, copied).
+            ///
+            /// # Safety
+            ///
+            /// `message` is null or points to `len` readable bytes.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn #callback_failed(message: *const u8, len: usize) {
+                // SAFETY: forwarded from the caller.
+                unsafe { ::hatch_interop::__private::callback_failed(message, len) }
             }
         })
     }

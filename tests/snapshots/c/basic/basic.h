@@ -105,6 +105,8 @@ BASIC_STATIC_ASSERT(offsetof(Line, owner) == 24, "offsetof(Line, owner) must be 
 #define BASIC_FAILURE_ERROR 2u
 /** The `kind` of a failure: the call was given an invalid argument (such as text that is not UTF-8). */
 #define BASIC_FAILURE_INVALID_ARGUMENT 3u
+/** The `kind` of a failure: a callback reported with basic_ffi_callback_failed() that it failed. */
+#define BASIC_FAILURE_CALLBACK 4u
 
 /**
  * A failed call, as basic_ffi_take_failure() hands it over.
@@ -113,7 +115,7 @@ BASIC_STATIC_ASSERT(offsetof(Line, owner) == 24, "offsetof(Line, owner) must be 
  * nothing) and records a failure for the calling thread instead: see basic_ffi_pending().
  */
 typedef struct basic_failure {
-    /** BASIC_FAILURE_PANIC, BASIC_FAILURE_ERROR or BASIC_FAILURE_INVALID_ARGUMENT. */
+    /** One of the BASIC_FAILURE_ kinds. */
     uint32_t kind;
     /** For BASIC_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
     int64_t code;
@@ -159,6 +161,13 @@ bool basic_ffi_take_failure(basic_failure *out);
  * is NULL.
  */
 void basic_ffi_free(void *ptr, size_t size, size_t align);
+
+/**
+ * For a callback implementation: reports that the callback failed (with a UTF-8 message of len
+ * bytes, copied; NULL for none). The callback still returns a value (zeroes) to the library, and the
+ * library call it runs inside then reports a failure of kind BASIC_FAILURE_CALLBACK.
+ */
+void basic_ffi_callback_failed(const char *message, size_t len);
 
 /** Adds two numbers (wrapping). */
 uint32_t basic_add(uint32_t a, uint32_t b);

@@ -29,6 +29,8 @@ extern "C" {
 #define EMPTY_FAILURE_ERROR 2u
 /** The `kind` of a failure: the call was given an invalid argument (such as text that is not UTF-8). */
 #define EMPTY_FAILURE_INVALID_ARGUMENT 3u
+/** The `kind` of a failure: a callback reported with empty_ffi_callback_failed() that it failed. */
+#define EMPTY_FAILURE_CALLBACK 4u
 
 /**
  * A failed call, as empty_ffi_take_failure() hands it over.
@@ -37,7 +39,7 @@ extern "C" {
  * nothing) and records a failure for the calling thread instead: see empty_ffi_pending().
  */
 typedef struct empty_failure {
-    /** EMPTY_FAILURE_PANIC, EMPTY_FAILURE_ERROR or EMPTY_FAILURE_INVALID_ARGUMENT. */
+    /** One of the EMPTY_FAILURE_ kinds. */
     uint32_t kind;
     /** For EMPTY_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
     int64_t code;
@@ -83,6 +85,13 @@ bool empty_ffi_take_failure(empty_failure *out);
  * is NULL.
  */
 void empty_ffi_free(void *ptr, size_t size, size_t align);
+
+/**
+ * For a callback implementation: reports that the callback failed (with a UTF-8 message of len
+ * bytes, copied; NULL for none). The callback still returns a value (zeroes) to the library, and the
+ * library call it runs inside then reports a failure of kind EMPTY_FAILURE_CALLBACK.
+ */
+void empty_ffi_callback_failed(const char *message, size_t len);
 
 #undef EMPTY_STATIC_ASSERT
 #undef EMPTY_ALIGNOF

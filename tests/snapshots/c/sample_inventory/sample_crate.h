@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x5b89033eb505c333)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x717fbd64a7a01aa1)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -260,12 +260,85 @@ SAMPLE_CRATE_STATIC_ASSERT(offsetof(Reading, channels) == 50, "offsetof(Reading,
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(Reading, antennas) == 56, "offsetof(Reading, antennas) must be 56, as in Rust");
 #endif
 
+/** What `for_each_value` calls for each value, with its index; return `false` to stop. */
+typedef struct OnValue {
+    /** Runs the callback: called with `context` and the arguments. */
+    bool (*call)(const void *context, size_t index, double value);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnValue;
+
+/** A function of one number. */
+typedef struct Transform {
+    /** Runs the callback: called with `context` and the arguments. */
+    int64_t (*call)(const void *context, int64_t value);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} Transform;
+
+/**
+ * Decides whether a point of some color is kept (a callback with a struct reference and an
+ * enum).
+ */
+typedef struct PointFilter {
+    /** Runs the callback: called with `context` and the arguments. */
+    bool (*call)(const void *context, const Vec2 *point, Color color);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} PointFilter;
+
+/** Picks a color (a callback that returns an enum). */
+typedef struct ColorPicker {
+    /** Runs the callback: called with `context` and the arguments. */
+    Color (*call)(const void *context, uint32_t round);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} ColorPicker;
+
+/** Keeps listeners and tells them of events (callbacks the library keeps). */
+typedef struct Notifier Notifier;
+
+/** Told of every event a `Notifier` emits. */
+typedef struct OnEvent {
+    /** Runs the callback: called with `context` and the arguments. */
+    void (*call)(const void *context, uint32_t code);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnEvent;
+
 /** The `kind` of a failure: the call panicked. */
 #define SAMPLE_CRATE_FAILURE_PANIC 1u
 /** The `kind` of a failure: the call returned an error, whose enum value is the failure's `code`. */
 #define SAMPLE_CRATE_FAILURE_ERROR 2u
 /** The `kind` of a failure: the call was given an invalid argument (such as text that is not UTF-8). */
 #define SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT 3u
+/** The `kind` of a failure: a callback reported with sample_crate_ffi_callback_failed() that it failed. */
+#define SAMPLE_CRATE_FAILURE_CALLBACK 4u
 
 /**
  * A failed call, as sample_crate_ffi_take_failure() hands it over.
@@ -274,7 +347,7 @@ SAMPLE_CRATE_STATIC_ASSERT(offsetof(Reading, antennas) == 56, "offsetof(Reading,
  * nothing) and records a failure for the calling thread instead: see sample_crate_ffi_pending().
  */
 typedef struct sample_crate_failure {
-    /** SAMPLE_CRATE_FAILURE_PANIC, SAMPLE_CRATE_FAILURE_ERROR or SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. */
+    /** One of the SAMPLE_CRATE_FAILURE_ kinds. */
     uint32_t kind;
     /** For SAMPLE_CRATE_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
     int64_t code;
@@ -387,6 +460,13 @@ bool sample_crate_ffi_take_failure(sample_crate_failure *out);
  * is NULL.
  */
 void sample_crate_ffi_free(void *ptr, size_t size, size_t align);
+
+/**
+ * For a callback implementation: reports that the callback failed (with a UTF-8 message of len
+ * bytes, copied; NULL for none). The callback still returns a value (zeroes) to the library, and the
+ * library call it runs inside then reports a failure of kind SAMPLE_CRATE_FAILURE_CALLBACK.
+ */
+void sample_crate_ffi_callback_failed(const char *message, size_t len);
 
 /** Adds two numbers, wrapping on overflow. */
 uint32_t add(uint32_t a, uint32_t b);
@@ -619,6 +699,45 @@ double reading_total(const Reading *r);
  * out).
  */
 Reading reading_example(void);
+
+/**
+ * Calls `on_value` for each of `values` until it returns `false` (a callback used during
+ * the call only); returns how many calls it made.
+ */
+size_t for_each_value(const double *values, size_t values_len, const OnValue *on_value);
+
+/**
+ * Replaces each value with `transform(value)`, in place; without a transform, leaves them
+ * as they are (an optional callback).
+ */
+void transform_all(int64_t *values, size_t values_len, const Transform *transform);
+
+/** How many of `points` `keep` accepts, each with the color `color`. */
+size_t count_kept(const Vec2 *points, size_t points_len, Color color, const PointFilter *keep);
+
+/** The colors `pick` picks for rounds 0, 1 and 2, as flags or-ed together. */
+uint8_t pick_colors(const ColorPicker *pick);
+
+/** A notifier without listeners. */
+Notifier *notifier_new(void);
+
+/** Adds `listener`, which the notifier keeps until it is cleared or freed. */
+void notifier_subscribe(Notifier *notifier, OnEvent listener);
+
+/** Tells every listener of `code`; returns how many there are. */
+size_t notifier_emit(const Notifier *notifier, uint32_t code);
+
+/** Drops every listener (each is released). */
+void notifier_clear(Notifier *notifier);
+
+/** Frees the notifier and its listeners. */
+void notifier_free(Notifier *notifier);
+
+/**
+ * Calls `listener` with `code` from a new Rust thread, waits for it, and drops the listener
+ * there too (a callback run and released on a thread Python did not start).
+ */
+void notify_from_thread(OnEvent listener, uint32_t code);
 
 #undef SAMPLE_CRATE_STATIC_ASSERT
 #undef SAMPLE_CRATE_ALIGNOF

@@ -120,6 +120,8 @@ TRICKY_STATIC_ASSERT(offsetof(Later, value) == 0, "offsetof(Later, value) must b
 #define TRICKY_FAILURE_ERROR 2u
 /** The `kind` of a failure: the call was given an invalid argument (such as text that is not UTF-8). */
 #define TRICKY_FAILURE_INVALID_ARGUMENT 3u
+/** The `kind` of a failure: a callback reported with tricky_ffi_callback_failed() that it failed. */
+#define TRICKY_FAILURE_CALLBACK 4u
 
 /**
  * A failed call, as tricky_ffi_take_failure() hands it over.
@@ -128,7 +130,7 @@ TRICKY_STATIC_ASSERT(offsetof(Later, value) == 0, "offsetof(Later, value) must b
  * nothing) and records a failure for the calling thread instead: see tricky_ffi_pending().
  */
 typedef struct tricky_failure {
-    /** TRICKY_FAILURE_PANIC, TRICKY_FAILURE_ERROR or TRICKY_FAILURE_INVALID_ARGUMENT. */
+    /** One of the TRICKY_FAILURE_ kinds. */
     uint32_t kind;
     /** For TRICKY_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
     int64_t code;
@@ -174,6 +176,13 @@ bool tricky_ffi_take_failure(tricky_failure *out);
  * is NULL.
  */
 void tricky_ffi_free(void *ptr, size_t size, size_t align);
+
+/**
+ * For a callback implementation: reports that the callback failed (with a UTF-8 message of len
+ * bytes, copied; NULL for none). The callback still returns a value (zeroes) to the library, and the
+ * library call it runs inside then reports a failure of kind TRICKY_FAILURE_CALLBACK.
+ */
+void tricky_ffi_callback_failed(const char *message, size_t len);
 
 /** Quotes """ and ''' and a trailing quote", a backslash \ and \n, *\/ and /\* and ?\?/, NUL \x00, ESC \x1b, CR \r, tab 	, RLO \u202e, LS \u2028, emoji 😀 and a lone surrogate \ud800. */
 Color tricky_print(uint32_t from, double lambda, int8_t int_, Color Color_, const type *type_, const object *str);

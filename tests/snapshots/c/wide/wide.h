@@ -78,6 +78,8 @@ typedef struct AnOpaqueHandleTypeWithAVeryLongNameIndeed AnOpaqueHandleTypeWithA
 #define WIDE_FAILURE_ERROR 2u
 /** The `kind` of a failure: the call was given an invalid argument (such as text that is not UTF-8). */
 #define WIDE_FAILURE_INVALID_ARGUMENT 3u
+/** The `kind` of a failure: a callback reported with wide_ffi_callback_failed() that it failed. */
+#define WIDE_FAILURE_CALLBACK 4u
 
 /**
  * A failed call, as wide_ffi_take_failure() hands it over.
@@ -86,7 +88,7 @@ typedef struct AnOpaqueHandleTypeWithAVeryLongNameIndeed AnOpaqueHandleTypeWithA
  * nothing) and records a failure for the calling thread instead: see wide_ffi_pending().
  */
 typedef struct wide_failure {
-    /** WIDE_FAILURE_PANIC, WIDE_FAILURE_ERROR or WIDE_FAILURE_INVALID_ARGUMENT. */
+    /** One of the WIDE_FAILURE_ kinds. */
     uint32_t kind;
     /** For WIDE_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
     int64_t code;
@@ -132,6 +134,13 @@ bool wide_ffi_take_failure(wide_failure *out);
  * is NULL.
  */
 void wide_ffi_free(void *ptr, size_t size, size_t align);
+
+/**
+ * For a callback implementation: reports that the callback failed (with a UTF-8 message of len
+ * bytes, copied; NULL for none). The callback still returns a value (zeroes) to the library, and the
+ * library call it runs inside then reports a failure of kind WIDE_FAILURE_CALLBACK.
+ */
+void wide_ffi_callback_failed(const char *message, size_t len);
 
 /** Many parameters. */
 uint64_t wide_a_function_with_a_great_many_parameters(uint64_t a_rather_long_parameter_name_for_wrapping_0, uint64_t a_rather_long_parameter_name_for_wrapping_1, uint64_t a_rather_long_parameter_name_for_wrapping_2, uint64_t a_rather_long_parameter_name_for_wrapping_3, uint64_t a_rather_long_parameter_name_for_wrapping_4, uint64_t a_rather_long_parameter_name_for_wrapping_5, uint64_t a_rather_long_parameter_name_for_wrapping_6, uint64_t a_rather_long_parameter_name_for_wrapping_7);

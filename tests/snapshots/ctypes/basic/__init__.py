@@ -183,11 +183,42 @@ def _ffi_raise_failure(errors: dict[int, type[Exception]] | None) -> None:
     if failure.message_len:
         message = _ffi_ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
         _ffi_free(failure.message, failure.message_len, 1)
+    cause = None
     if failure.kind == 2 and errors is not None and failure.code in errors:
-        raise errors[failure.code](message)
+        raise errors[failure.code](message) from cause
     if failure.kind == 3:
-        raise ValueError(message)
-    raise RustPanic(message)
+        raise ValueError(message) from cause
+    raise RustPanic(message) from cause
+
+
+def _ffi_int_argument(function: str, parameter: str, value: object, rust: str) -> int:
+    """An argument for an integer parameter that is not an exact `int` in range: an integer of another type
+    (a bool, an IntEnum, a NumPy integer) is converted, anything else or out of range is refused."""
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{function}() argument {parameter!r} must be int, not {type(value).__name__}")
+    number: int = index(value)
+    low, high = _ffi_int_ranges[rust]
+    if not low <= number <= high:
+        message = f"{function}() argument {parameter!r} is {number}, outside the range of {rust} ({low} to {high})"
+        raise OverflowError(message)
+    return number
+
+
+#: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
+_ffi_int_ranges = {
+    **{f"u{bits}": (0, (1 << bits) - 1) for bits in (8, 16, 32, 64)},
+    **{f"i{bits}": (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) for bits in (8, 16, 32, 64)},
+    "usize": (0, (1 << 64) - 1),
+    "isize": (-(1 << 63), (1 << 63) - 1),
+}
+
+
+def _ffi_float_argument(function: str, parameter: str, value: object, rust: str) -> float:
+    """An argument for a float parameter that is not a `float`: an int (or any real number) is converted."""
+    if isinstance(value, (int, float)) or hasattr(type(value), "__float__"):
+        return float(value)  # type: ignore[arg-type]
+    raise TypeError(f"{function}() argument {parameter!r} must be float, not {type(value).__name__}")
 
 
 class Color(_ffi_enum.IntEnum):
@@ -340,6 +371,10 @@ _ffi_fn_basic_add.restype = _ffi_ctypes.c_uint32
 
 def add(a: int, b: int) -> int:
     """Adds two numbers (wrapping)."""
+    if a.__class__ is not int or not 0 <= a <= 4294967295:
+        a = _ffi_int_argument("add", "a", a, "u32")
+    if b.__class__ is not int or not 0 <= b <= 4294967295:
+        b = _ffi_int_argument("add", "b", b, "u32")
     _ffi_result = _ffi_fn_basic_add(a, b)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -364,6 +399,8 @@ _ffi_fn_basic_scale.restype = Vec2
 
 def scale(v: Vec2, factor: float) -> Vec2:
     """Scales a vector."""
+    if factor.__class__ is not float:
+        factor = _ffi_float_argument("scale", "factor", factor, "f32")
     _ffi_result = _ffi_fn_basic_scale(v, factor)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -440,6 +477,8 @@ def find(index: int) -> Optional[Vec2]:
 
     The result is a view of a `Vec2` the library owns, not a copy.
     """
+    if index.__class__ is not int or not 0 <= index <= 18446744073709551615:
+        index = _ffi_int_argument("find", "index", index, "usize")
     _ffi_result = _ffi_fn_basic_find(index)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -468,6 +507,8 @@ _ffi_fn_basic_counter_new.restype = _ffi_ctypes.c_void_p
 
 def counter_new(start: int) -> Counter:
     """A new counter."""
+    if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
+        start = _ffi_int_argument("counter_new", "start", start, "u64")
     _ffi_result = _ffi_fn_basic_counter_new(start)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -498,6 +539,8 @@ def counter_add(counter: Counter, amount: int) -> None:
     """Adds to the count."""
     if counter.__class__ is not Counter or counter._ffi_ptr is None:
         raise _ffi_invalid_argument("counter_add", "counter", counter, Counter)
+    if amount.__class__ is not int or not 0 <= amount <= 18446744073709551615:
+        amount = _ffi_int_argument("counter_add", "amount", amount, "u64")
     _ffi_fn_basic_counter_add(counter._ffi_ptr, amount)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -512,6 +555,8 @@ def counter_get_or(counter: Optional[Counter], default: int) -> int:
     """The count, or a default for NULL."""
     if counter is not None and (counter.__class__ is not Counter or counter._ffi_ptr is None):
         raise _ffi_invalid_argument("counter_get_or", "counter", counter, Counter, or_none=True)
+    if default.__class__ is not int or not 0 <= default <= 18446744073709551615:
+        default = _ffi_int_argument("counter_get_or", "default", default, "u64")
     _ffi_result = _ffi_fn_basic_counter_get_or(None if counter is None else counter._ffi_ptr, default)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -528,6 +573,8 @@ def counter_find(value: int) -> Optional[Counter]:
 
     The result borrows a `Counter` the library still owns: do not pass it where ownership moves.
     """
+    if value.__class__ is not int or not 0 <= value <= 18446744073709551615:
+        value = _ffi_int_argument("counter_find", "value", value, "u64")
     _ffi_result = _ffi_fn_basic_counter_find(value)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -567,13 +614,11 @@ def counter_take(counter: Counter, extra: int) -> int:
     """
     if counter.__class__ is not Counter or counter._ffi_ptr is None:
         raise _ffi_invalid_argument("counter_take", "counter", counter, Counter)
+    if extra.__class__ is not int or not 0 <= extra <= 18446744073709551615:
+        extra = _ffi_int_argument("counter_take", "extra", extra, "u64")
     _ffi_owned_counter = counter._ffi_ptr
     counter._ffi_ptr = None
-    try:
-        _ffi_result = _ffi_fn_basic_counter_take(_ffi_owned_counter, extra)
-    except _ffi_ctypes.ArgumentError:
-        counter._ffi_ptr = _ffi_owned_counter
-        raise
+    _ffi_result = _ffi_fn_basic_counter_take(_ffi_owned_counter, extra)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
@@ -615,6 +660,8 @@ _ffi_fn_basic_is_positive.restype = _ffi_ctypes.c_bool
 
 
 def is_positive(value: int) -> bool:
+    if value.__class__ is not int or not -128 <= value <= 127:
+        value = _ffi_int_argument("is_positive", "value", value, "i8")
     _ffi_result = _ffi_fn_basic_is_positive(value)
     if _ffi_pending.value:
         _ffi_raise_failure(None)

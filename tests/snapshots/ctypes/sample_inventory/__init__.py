@@ -10,9 +10,12 @@ from __future__ import annotations
 import array as _ffi_array
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
+import itertools as _ffi_itertools
 import os as _ffi_os
 import sys as _ffi_sys
-from typing import Any, ClassVar, List, MutableSequence, Optional, Sequence, Tuple, Type, Union
+import threading as _ffi_threading
+import traceback as _ffi_traceback
+from typing import Any, Callable, ClassVar, List, MutableSequence, Optional, Sequence, Tuple, Type, Union
 
 __all__ = [
     "BIG",
@@ -21,15 +24,21 @@ __all__ = [
     "MAX_ITEMS",
     "MIN_OFFSET",
     "Color",
+    "ColorPicker",
     "Counter",
     "Direction",
     "LogLevel",
     "MathError",
+    "Notifier",
+    "OnEvent",
+    "OnValue",
+    "PointFilter",
     "Reading",
     "Rect",
     "RustPanic",
     "Sample",
     "Snapshot",
+    "Transform",
     "Vec2",
     "add",
     "c_str_len",
@@ -37,6 +46,7 @@ __all__ = [
     "checked_sqrt",
     "color_after",
     "color_next",
+    "count_kept",
     "counter_checked_new",
     "counter_free",
     "counter_get",
@@ -50,14 +60,22 @@ __all__ = [
     "empty_f64s",
     "empty_string",
     "fill_u16",
+    "for_each_value",
     "greet",
     "is_even",
     "length_if_any",
     "midpoint",
     "negate",
     "noop",
+    "notifier_clear",
+    "notifier_emit",
+    "notifier_free",
+    "notifier_new",
+    "notifier_subscribe",
+    "notify_from_thread",
     "or_fallback",
     "panic_with_message",
+    "pick_colors",
     "range_u32",
     "reading_example",
     "reading_total",
@@ -76,6 +94,7 @@ __all__ = [
     "sum_f64",
     "sum_i32",
     "sum_integers",
+    "transform_all",
     "validate_positive",
     "vec2_add",
     "vec2_grid",
@@ -125,10 +144,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x5B89033EB505C333:
+    if found != 0x717FBD64A7A01AA1:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 5b89033eb505c333)"
+            "sample_crate 0.1.0 (API hash 717fbd64a7a01aa1)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -213,11 +232,113 @@ def _ffi_raise_failure(errors: dict[int, type[Exception]] | None) -> None:
     if failure.message_len:
         message = _ffi_ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
         _ffi_free(failure.message, failure.message_len, 1)
+    # What a callback raised during the call: raised itself (kind 4), or the cause of a later failure.
+    cause = getattr(_ffi_callback_errors, "error", None)
+    _ffi_callback_errors.error = None
+    if failure.kind == 4:
+        raise cause if cause is not None else RuntimeError(message)
     if failure.kind == 2 and errors is not None and failure.code in errors:
-        raise errors[failure.code](message)
+        raise errors[failure.code](message) from cause
     if failure.kind == 3:
-        raise ValueError(message)
-    raise RustPanic(message)
+        raise ValueError(message) from cause
+    raise RustPanic(message) from cause
+
+
+_ffi_callback_failed = _ffi_lib["sample_crate_ffi_callback_failed"]
+_ffi_callback_failed.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
+_ffi_callback_failed.restype = None
+#: The Python callables the library may call, by the key it gets as their context.
+_ffi_callbacks: dict[object, Any] = {}
+_ffi_callback_keys = _ffi_itertools.count(1)
+#: What a callback raised on this thread, for the library call that ran it to raise.
+_ffi_callback_errors = _ffi_threading.local()
+
+
+def _ffi_keep_callback(function: object) -> int:
+    """Keep `function` alive under a new key, which the library gets as the callback's context."""
+    key = next(_ffi_callback_keys)
+    _ffi_callbacks[key] = function
+    return key
+
+
+def _ffi_release_callback(key: int) -> None:
+    """The library dropped a callback it kept: forget the callable."""
+    _ffi_callbacks.pop(key, None)
+
+
+#: The C function the library calls to release a callback it kept (kept alive here, as a global).
+_ffi_release_thunk = _ffi_ctypes.CFUNCTYPE(None, _ffi_ctypes.c_void_p)(_ffi_release_callback)
+_ffi_release_address = _ffi_ctypes.cast(_ffi_release_thunk, _ffi_ctypes.c_void_p).value
+
+
+def _ffi_callback_raised(callback: str, error: BaseException) -> None:
+    """Hand what a Python callback raised to the library call that ran it, which raises it when it returns."""
+    if isinstance(_ffi_threading.current_thread(), _ffi_threading._DummyThread):
+        # A thread of the library's own: no call of these bindings waits on it to raise the error.
+        _ffi_sys.stderr.write(f"Exception in the {callback} callback of {__name__}, on a thread of the library:\n")
+        _ffi_traceback.print_exception(type(error), error, error.__traceback__)
+        return
+    _ffi_callback_errors.error = error
+    message = f"the {callback} callback raised {error!r}".encode("utf-8", "replace")
+    _ffi_callback_failed(message, len(message))
+
+
+def _ffi_not_callable(function: str, parameter: str, value: object) -> Exception:
+    """The error for a callback argument that cannot be called."""
+    return TypeError(f"{function}() argument {parameter!r} must be callable, not {type(value).__name__}")
+
+
+def _ffi_int_argument(function: str, parameter: str, value: object, rust: str) -> int:
+    """An argument for an integer parameter that is not an exact `int` in range: an integer of another type
+    (a bool, an IntEnum, a NumPy integer) is converted, anything else or out of range is refused."""
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{function}() argument {parameter!r} must be int, not {type(value).__name__}")
+    number: int = index(value)
+    low, high = _ffi_int_ranges[rust]
+    if not low <= number <= high:
+        message = f"{function}() argument {parameter!r} is {number}, outside the range of {rust} ({low} to {high})"
+        raise OverflowError(message)
+    return number
+
+
+#: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
+_ffi_int_ranges = {
+    **{f"u{bits}": (0, (1 << bits) - 1) for bits in (8, 16, 32, 64)},
+    **{f"i{bits}": (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) for bits in (8, 16, 32, 64)},
+    "usize": (0, (1 << 64) - 1),
+    "isize": (-(1 << 63), (1 << 63) - 1),
+}
+
+
+def _ffi_float_argument(function: str, parameter: str, value: object, rust: str) -> float:
+    """An argument for a float parameter that is not a `float`: an int (or any real number) is converted."""
+    if isinstance(value, (int, float)) or hasattr(type(value), "__float__"):
+        return float(value)  # type: ignore[arg-type]
+    raise TypeError(f"{function}() argument {parameter!r} must be float, not {type(value).__name__}")
+
+
+def _ffi_bool_argument(function: str, parameter: str, value: object, rust: str) -> bool:
+    """An argument for a bool parameter that is not a `bool`: refused, rather than judged by its truth."""
+    raise TypeError(f"{function}() argument {parameter!r} must be bool, not {type(value).__name__}")
+
+
+def _ffi_callback_result(callback: str, value: object, rust: str) -> Any:
+    """What a callback returned when it is not exactly of its result type: converted, or refused."""
+    if rust == "bool":
+        raise TypeError(f"the {callback} callback must return bool, not {type(value).__name__}")
+    if rust in ("f32", "f64"):
+        if isinstance(value, int) or hasattr(type(value), "__float__"):
+            return float(value)  # type: ignore[arg-type]
+        raise TypeError(f"the {callback} callback must return float, not {type(value).__name__}")
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"the {callback} callback must return int, not {type(value).__name__}")
+    number: int = index(value)
+    low, high = _ffi_int_ranges[rust]
+    if not low <= number <= high:
+        raise OverflowError(f"the {callback} callback returned {number}, outside the range of {rust} ({low} to {high})")
+    return number
 
 
 def _ffi_error_variants(base: type[Exception], *variants: tuple[int, str, str]) -> dict[int, type[Exception]]:
@@ -794,6 +915,167 @@ class Reading(_ffi_ctypes.Structure):
         self._ffi_antennas = _ffi_fixed_array((_ffi_ctypes.c_uint32 * 2), _ffi_value, "antennas", Direction)
 
 
+OnValue = Callable[[int, float], bool]
+"""What `for_each_value` calls for each value, with its index; return `false` to stop."""
+
+
+def _ffi_OnValue_call(_ffi_context: int, index: int, value: float) -> bool:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](index, value)
+        if _ffi_result.__class__ is not bool:
+            _ffi_result = _ffi_callback_result("OnValue", _ffi_result, "bool")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnValue", _ffi_error)
+        return False
+
+
+_ffi_OnValue_thunk = _ffi_ctypes.CFUNCTYPE(
+    _ffi_ctypes.c_bool,
+    _ffi_ctypes.c_void_p,
+    _ffi_ctypes.c_size_t,
+    _ffi_ctypes.c_double,
+)(_ffi_OnValue_call)
+_ffi_OnValue_address = _ffi_ctypes.cast(_ffi_OnValue_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnValue(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+Transform = Callable[[int], int]
+"""A function of one number."""
+
+
+def _ffi_Transform_call(_ffi_context: int, value: int) -> int:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](value)
+        if _ffi_result.__class__ is not int or not -9223372036854775808 <= _ffi_result <= 9223372036854775807:
+            _ffi_result = _ffi_callback_result("Transform", _ffi_result, "i64")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("Transform", _ffi_error)
+        return 0
+
+
+_ffi_Transform_thunk = _ffi_ctypes.CFUNCTYPE(
+    _ffi_ctypes.c_int64,
+    _ffi_ctypes.c_void_p,
+    _ffi_ctypes.c_int64,
+)(_ffi_Transform_call)
+_ffi_Transform_address = _ffi_ctypes.cast(_ffi_Transform_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_Transform(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+PointFilter = Callable[[Vec2, Color], bool]
+"""Decides whether a point of some color is kept (a callback with a struct reference and an
+enum).
+"""
+
+
+def _ffi_PointFilter_call(_ffi_context: int, point: Any, color: int) -> bool:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](point.contents, _ffi_Color_by_value[color])
+        if _ffi_result.__class__ is not bool:
+            _ffi_result = _ffi_callback_result("PointFilter", _ffi_result, "bool")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("PointFilter", _ffi_error)
+        return False
+
+
+_ffi_PointFilter_thunk = _ffi_ctypes.CFUNCTYPE(
+    _ffi_ctypes.c_bool,
+    _ffi_ctypes.c_void_p,
+    _ffi_ctypes.POINTER(Vec2),
+    _ffi_ctypes.c_uint8,
+)(_ffi_PointFilter_call)
+_ffi_PointFilter_address = _ffi_ctypes.cast(_ffi_PointFilter_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_PointFilter(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+ColorPicker = Callable[[int], Color]
+"""Picks a color (a callback that returns an enum)."""
+
+
+def _ffi_ColorPicker_call(_ffi_context: int, round: int) -> int:
+    try:
+        return Color(_ffi_callbacks[_ffi_context](round)).value
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("ColorPicker", _ffi_error)
+        return 1
+
+
+_ffi_ColorPicker_thunk = _ffi_ctypes.CFUNCTYPE(
+    _ffi_ctypes.c_uint8,
+    _ffi_ctypes.c_void_p,
+    _ffi_ctypes.c_uint32,
+)(_ffi_ColorPicker_call)
+_ffi_ColorPicker_address = _ffi_ctypes.cast(_ffi_ColorPicker_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_ColorPicker(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+class Notifier:
+    """Keeps listeners and tells them of events (callbacks the library keeps)."""
+
+    __slots__ = ("_ffi_ptr",)
+
+    _ffi_ptr: Optional[int]
+
+    def __init__(self) -> None:
+        raise TypeError("Notifier objects cannot be created directly: they are returned by notifier_new()")
+
+    def __repr__(self) -> str:
+        if self._ffi_ptr is None:
+            return f"<{__name__}.Notifier object (released)>"
+        return f"<{__name__}.Notifier object at {self._ffi_ptr:#x}>"
+
+
+def _ffi_wrap_Notifier(_ffi_address: int) -> Notifier:
+    """A `Notifier` for an address the library returned."""
+    _ffi_handle = Notifier.__new__(Notifier)
+    _ffi_handle._ffi_ptr = _ffi_address
+    return _ffi_handle
+
+
+OnEvent = Callable[[int], None]
+"""Told of every event a `Notifier` emits."""
+
+
+def _ffi_OnEvent_call(_ffi_context: int, code: int) -> None:
+    try:
+        _ffi_callbacks[_ffi_context](code)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnEvent", _ffi_error)
+
+
+_ffi_OnEvent_thunk = _ffi_ctypes.CFUNCTYPE(None, _ffi_ctypes.c_void_p, _ffi_ctypes.c_uint32)(_ffi_OnEvent_call)
+_ffi_OnEvent_address = _ffi_ctypes.cast(_ffi_OnEvent_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnEvent(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
 _ffi_check_layout(
     (Vec2, 8, 4, (0, 4)),
     (Rect, 16, 4, (0, 8)),
@@ -810,6 +1092,10 @@ _ffi_fn_add.restype = _ffi_ctypes.c_uint32
 
 def add(a: int, b: int) -> int:
     """Adds two numbers, wrapping on overflow."""
+    if a.__class__ is not int or not 0 <= a <= 4294967295:
+        a = _ffi_int_argument("add", "a", a, "u32")
+    if b.__class__ is not int or not 0 <= b <= 4294967295:
+        b = _ffi_int_argument("add", "b", b, "u32")
     _ffi_result = _ffi_fn_add(a, b)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -833,6 +1119,24 @@ _ffi_fn_sum_integers.restype = _ffi_ctypes.c_int64
 
 def sum_integers(a: int, b: int, c: int, d: int, e: int, f: int, g: int, h: int, i: int) -> int:
     """Sums one value of every integer type, wrapping on overflow."""
+    if a.__class__ is not int or not -128 <= a <= 127:
+        a = _ffi_int_argument("sum_integers", "a", a, "i8")
+    if b.__class__ is not int or not -32768 <= b <= 32767:
+        b = _ffi_int_argument("sum_integers", "b", b, "i16")
+    if c.__class__ is not int or not -2147483648 <= c <= 2147483647:
+        c = _ffi_int_argument("sum_integers", "c", c, "i32")
+    if d.__class__ is not int or not -9223372036854775808 <= d <= 9223372036854775807:
+        d = _ffi_int_argument("sum_integers", "d", d, "i64")
+    if e.__class__ is not int or not 0 <= e <= 255:
+        e = _ffi_int_argument("sum_integers", "e", e, "u8")
+    if f.__class__ is not int or not 0 <= f <= 65535:
+        f = _ffi_int_argument("sum_integers", "f", f, "u16")
+    if g.__class__ is not int or not 0 <= g <= 18446744073709551615:
+        g = _ffi_int_argument("sum_integers", "g", g, "u64")
+    if h.__class__ is not int or not 0 <= h <= 18446744073709551615:
+        h = _ffi_int_argument("sum_integers", "h", h, "usize")
+    if i.__class__ is not int or not -9223372036854775808 <= i <= 9223372036854775807:
+        i = _ffi_int_argument("sum_integers", "i", i, "isize")
     _ffi_result = _ffi_fn_sum_integers(a, b, c, d, e, f, g, h, i)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -846,6 +1150,10 @@ _ffi_fn_scale.restype = _ffi_ctypes.c_double
 
 def scale(x: float, factor: float) -> float:
     """Multiplies a double by a float."""
+    if x.__class__ is not float:
+        x = _ffi_float_argument("scale", "x", x, "f64")
+    if factor.__class__ is not float:
+        factor = _ffi_float_argument("scale", "factor", factor, "f32")
     _ffi_result = _ffi_fn_scale(x, factor)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -859,6 +1167,8 @@ _ffi_fn_is_even.restype = _ffi_ctypes.c_bool
 
 def is_even(n: int) -> bool:
     """Whether `n` is even."""
+    if n.__class__ is not int or not -9223372036854775808 <= n <= 9223372036854775807:
+        n = _ffi_int_argument("is_even", "n", n, "i64")
     _ffi_result = _ffi_fn_is_even(n)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -872,6 +1182,8 @@ _ffi_fn_negate.restype = _ffi_ctypes.c_bool
 
 def negate(b: bool) -> bool:
     """The opposite of `b`."""
+    if b.__class__ is not bool:
+        b = _ffi_bool_argument("negate", "b", b, "bool")
     _ffi_result = _ffi_fn_negate(b)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -900,6 +1212,10 @@ def distance(from_: int, to: int) -> int:
 
     The first parameter is called `from`, which Python bindings must rename.
     """
+    if from_.__class__ is not int or not -2147483648 <= from_ <= 2147483647:
+        from_ = _ffi_int_argument("distance", "from_", from_, "i32")
+    if to.__class__ is not int or not -2147483648 <= to <= 2147483647:
+        to = _ffi_int_argument("distance", "to", to, "i32")
     _ffi_result = _ffi_fn_distance(from_, to)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -943,6 +1259,8 @@ def vec2_scale(v: Vec2, k: float) -> None:
     """Multiplies a vector in place (a struct behind a mutable reference)."""
     if v.__class__ is not Vec2:
         raise _ffi_invalid_argument("vec2_scale", "v", v, Vec2)
+    if k.__class__ is not float:
+        k = _ffi_float_argument("vec2_scale", "k", k, "f32")
     _ffi_fn_vec2_scale(v, k)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -983,6 +1301,12 @@ _ffi_fn_sample_new.restype = Sample
 
 def sample_new(id: int, value: float, flags: int, color: Color) -> Sample:
     """Builds a sample (a padded struct returned by value)."""
+    if id.__class__ is not int or not 0 <= id <= 255:
+        id = _ffi_int_argument("sample_new", "id", id, "u8")
+    if value.__class__ is not float:
+        value = _ffi_float_argument("sample_new", "value", value, "f64")
+    if flags.__class__ is not int or not 0 <= flags <= 65535:
+        flags = _ffi_int_argument("sample_new", "flags", flags, "u16")
     if color.__class__ is not Color:
         color = Color(color)
     _ffi_result = _ffi_fn_sample_new(id, value, flags, color)
@@ -1041,6 +1365,8 @@ _ffi_fn_counter_new.restype = _ffi_ctypes.c_void_p
 
 def counter_new(start: int) -> Counter:
     """A new counter starting at `start`; release it with `counter_free`."""
+    if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
+        start = _ffi_int_argument("counter_new", "start", start, "u64")
     _ffi_result = _ffi_fn_counter_new(start)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1057,6 +1383,8 @@ def counter_try_new(start: int) -> Optional[Counter]:
 
     The result borrows a `Counter` the library still owns: do not pass it where ownership moves.
     """
+    if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
+        start = _ffi_int_argument("counter_try_new", "start", start, "u64")
     _ffi_result = _ffi_fn_counter_try_new(start)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1140,6 +1468,10 @@ def divide(a: int, b: int) -> int:
 
     Raises a subclass of `MathError` when the library reports one of its errors.
     """
+    if a.__class__ is not int or not -2147483648 <= a <= 2147483647:
+        a = _ffi_int_argument("divide", "a", a, "i32")
+    if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
+        b = _ffi_int_argument("divide", "b", b, "i32")
     _ffi_result = _ffi_fn_divide(a, b)
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
@@ -1156,6 +1488,8 @@ def checked_sqrt(x: float) -> float:
 
     Raises a subclass of `MathError` when the library reports one of its errors.
     """
+    if x.__class__ is not float:
+        x = _ffi_float_argument("checked_sqrt", "x", x, "f64")
     _ffi_result = _ffi_fn_checked_sqrt(x)
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
@@ -1173,6 +1507,8 @@ def validate_positive(x: int) -> None:
 
     Raises a subclass of `MathError` when the library reports one of its errors.
     """
+    if x.__class__ is not int or not -9223372036854775808 <= x <= 9223372036854775807:
+        x = _ffi_int_argument("validate_positive", "x", x, "i64")
     _ffi_fn_validate_positive(x)
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
@@ -1189,6 +1525,8 @@ def counter_checked_new(start: int) -> Counter:
 
     Raises a subclass of `MathError` when the library reports one of its errors.
     """
+    if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
+        start = _ffi_int_argument("counter_checked_new", "start", start, "u64")
     _ffi_result = _ffi_fn_counter_checked_new(start)
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
@@ -1228,6 +1566,8 @@ def checked_index(values: Union[Sequence[int], memoryview], index: int) -> int:
         "I",
         mutable=False,
     )
+    if index.__class__ is not int or not 0 <= index <= 18446744073709551615:
+        index = _ffi_int_argument("checked_index", "index", index, "usize")
     _ffi_result = _ffi_fn_checked_index(_ffi_slice_values, _ffi_len_values, index)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1319,6 +1659,8 @@ def repeat_text(s: str, times: int) -> str:
         _ffi_text_s = _ffi_utf8(s)
     except (TypeError, UnicodeEncodeError) as _ffi_error:
         raise _ffi_text_argument("repeat_text", "s", s, _ffi_error) from None
+    if times.__class__ is not int or not 0 <= times <= 4294967295:
+        times = _ffi_int_argument("repeat_text", "times", times, "u32")
     _ffi_result = _ffi_fn_repeat_text(_ffi_text_s, len(_ffi_text_s), times)
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
@@ -1416,6 +1758,8 @@ def scale_f32_in_place(values: Union[MutableSequence[float], memoryview], factor
         "f",
         mutable=True,
     )
+    if factor.__class__ is not float:
+        factor = _ffi_float_argument("scale_f32_in_place", "factor", factor, "f32")
     _ffi_fn_scale_f32_in_place(_ffi_slice_values, _ffi_len_values, factor)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1438,6 +1782,8 @@ def fill_u16(values: Union[MutableSequence[int], memoryview], value: int) -> Non
         "H",
         mutable=True,
     )
+    if value.__class__ is not int or not 0 <= value <= 65535:
+        value = _ffi_int_argument("fill_u16", "value", value, "u16")
     _ffi_fn_fill_u16(_ffi_slice_values, _ffi_len_values, value)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1484,6 +1830,10 @@ def range_u32(start: int, end: int) -> List[int]:
     """The numbers from `start` up to, not including, `end`; empty when `end <= start` (a `Vec`
     of numbers).
     """
+    if start.__class__ is not int or not 0 <= start <= 4294967295:
+        start = _ffi_int_argument("range_u32", "start", start, "u32")
+    if end.__class__ is not int or not 0 <= end <= 4294967295:
+        end = _ffi_int_argument("range_u32", "end", end, "u32")
     _ffi_result = _ffi_fn_range_u32(start, end)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1520,6 +1870,8 @@ def vec2_grid(n: int) -> List[Vec2]:
     """The `n * n` points with integer coordinates from 0 to `n - 1`, row by row (a `Vec` of
     structs). Panics when `n` is above 1024.
     """
+    if n.__class__ is not int or not 0 <= n <= 4294967295:
+        n = _ffi_int_argument("vec2_grid", "n", n, "u32")
     _ffi_result = _ffi_fn_vec2_grid(n)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1546,6 +1898,8 @@ _ffi_fn_sqrt_or_none.restype = _ffi_Option_f64
 
 def sqrt_or_none(x: float) -> Optional[float]:
     """The square root of `x`, or nothing when `x` is negative (an optional primitive result)."""
+    if x.__class__ is not float:
+        x = _ffi_float_argument("sqrt_or_none", "x", x, "f64")
     _ffi_result = _ffi_fn_sqrt_or_none(x)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1560,6 +1914,8 @@ _ffi_fn_or_fallback.restype = _ffi_ctypes.c_int32
 def or_fallback(value: Optional[int], fallback: int) -> int:
     """`value`, or `fallback` when there is none (an optional primitive parameter)."""
     _ffi_option_value = _ffi_Option_i32() if value is None else _ffi_Option_i32(value, 1)
+    if fallback.__class__ is not int or not -2147483648 <= fallback <= 2147483647:
+        fallback = _ffi_int_argument("or_fallback", "fallback", fallback, "i32")
     _ffi_result = _ffi_fn_or_fallback(_ffi_option_value, fallback)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1642,3 +1998,229 @@ def reading_example() -> Reading:
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_for_each_value = _ffi_lib["for_each_value"]
+_ffi_fn_for_each_value.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnValue))
+_ffi_fn_for_each_value.restype = _ffi_ctypes.c_size_t
+
+
+def for_each_value(values: Union[Sequence[float], memoryview], on_value: OnValue) -> int:
+    """Calls `on_value` for each of `values` until it returns `false` (a callback used during
+    the call only); returns how many calls it made.
+    """
+    _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+        "for_each_value",
+        "values",
+        values,
+        _ffi_ctypes.c_double,
+        "d",
+        mutable=False,
+    )
+    if not callable(on_value):
+        raise _ffi_not_callable("for_each_value", "on_value", on_value)
+    _ffi_key_on_value = _ffi_keep_callback(on_value)
+    try:
+        _ffi_result = _ffi_fn_for_each_value(
+            _ffi_slice_values,
+            _ffi_len_values,
+            _ffi_OnValue(_ffi_OnValue_address, _ffi_key_on_value, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_value, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_transform_all = _ffi_lib["transform_all"]
+_ffi_fn_transform_all.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_Transform))
+_ffi_fn_transform_all.restype = None
+
+
+def transform_all(values: Union[MutableSequence[int], memoryview], transform: Optional[Transform]) -> None:
+    """Replaces each value with `transform(value)`, in place; without a transform, leaves them
+    as they are (an optional callback).
+    """
+    _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+        "transform_all",
+        "values",
+        values,
+        _ffi_ctypes.c_int64,
+        "q",
+        mutable=True,
+    )
+    if transform is not None and not callable(transform):
+        raise _ffi_not_callable("transform_all", "transform", transform)
+    _ffi_key_transform = None if transform is None else _ffi_keep_callback(transform)
+    try:
+        _ffi_fn_transform_all(
+            _ffi_slice_values,
+            _ffi_len_values,
+            None if transform is None else _ffi_Transform(_ffi_Transform_address, _ffi_key_transform, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_transform, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    if values.__class__ is list:
+        values[:] = _ffi_slice_values
+
+
+_ffi_fn_count_kept = _ffi_lib["count_kept"]
+_ffi_fn_count_kept.argtypes = (
+    _ffi_ctypes.c_void_p,
+    _ffi_ctypes.c_size_t,
+    _ffi_ctypes.c_uint8,
+    _ffi_ctypes.POINTER(_ffi_PointFilter),
+)
+_ffi_fn_count_kept.restype = _ffi_ctypes.c_size_t
+
+
+def count_kept(points: Sequence[Vec2], color: Color, keep: PointFilter) -> int:
+    """How many of `points` `keep` accepts, each with the color `color`."""
+    _ffi_slice_points, _ffi_len_points = _ffi_structs_argument("count_kept", "points", points, Vec2)
+    if color.__class__ is not Color:
+        color = Color(color)
+    if not callable(keep):
+        raise _ffi_not_callable("count_kept", "keep", keep)
+    _ffi_key_keep = _ffi_keep_callback(keep)
+    try:
+        _ffi_result = _ffi_fn_count_kept(
+            _ffi_slice_points,
+            _ffi_len_points,
+            color,
+            _ffi_PointFilter(_ffi_PointFilter_address, _ffi_key_keep, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_keep, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_pick_colors = _ffi_lib["pick_colors"]
+_ffi_fn_pick_colors.argtypes = (_ffi_ctypes.POINTER(_ffi_ColorPicker),)
+_ffi_fn_pick_colors.restype = _ffi_ctypes.c_uint8
+
+
+def pick_colors(pick: ColorPicker) -> int:
+    """The colors `pick` picks for rounds 0, 1 and 2, as flags or-ed together."""
+    if not callable(pick):
+        raise _ffi_not_callable("pick_colors", "pick", pick)
+    _ffi_key_pick = _ffi_keep_callback(pick)
+    try:
+        _ffi_result = _ffi_fn_pick_colors(_ffi_ColorPicker(_ffi_ColorPicker_address, _ffi_key_pick, None))
+    finally:
+        _ffi_callbacks.pop(_ffi_key_pick, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_notifier_new = _ffi_lib["notifier_new"]
+_ffi_fn_notifier_new.argtypes = ()
+_ffi_fn_notifier_new.restype = _ffi_ctypes.c_void_p
+
+
+def notifier_new() -> Notifier:
+    """A notifier without listeners."""
+    _ffi_result = _ffi_fn_notifier_new()
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_wrap_Notifier(_ffi_result)
+
+
+_ffi_fn_notifier_subscribe = _ffi_lib["notifier_subscribe"]
+_ffi_fn_notifier_subscribe.argtypes = (_ffi_ctypes.c_void_p, _ffi_OnEvent)
+_ffi_fn_notifier_subscribe.restype = None
+
+
+def notifier_subscribe(notifier: Notifier, listener: OnEvent) -> None:
+    """Adds `listener`, which the notifier keeps until it is cleared or freed.
+
+    The library keeps `listener` (and what it refers to) until it drops it.
+    """
+    if notifier.__class__ is not Notifier or notifier._ffi_ptr is None:
+        raise _ffi_invalid_argument("notifier_subscribe", "notifier", notifier, Notifier)
+    if not callable(listener):
+        raise _ffi_not_callable("notifier_subscribe", "listener", listener)
+    _ffi_key_listener = _ffi_keep_callback(listener)
+    _ffi_fn_notifier_subscribe(
+        notifier._ffi_ptr,
+        _ffi_OnEvent(_ffi_OnEvent_address, _ffi_key_listener, _ffi_release_address),
+    )
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+
+
+_ffi_fn_notifier_emit = _ffi_lib["notifier_emit"]
+_ffi_fn_notifier_emit.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_uint32)
+_ffi_fn_notifier_emit.restype = _ffi_ctypes.c_size_t
+
+
+def notifier_emit(notifier: Notifier, code: int) -> int:
+    """Tells every listener of `code`; returns how many there are."""
+    if notifier.__class__ is not Notifier or notifier._ffi_ptr is None:
+        raise _ffi_invalid_argument("notifier_emit", "notifier", notifier, Notifier)
+    if code.__class__ is not int or not 0 <= code <= 4294967295:
+        code = _ffi_int_argument("notifier_emit", "code", code, "u32")
+    _ffi_result = _ffi_fn_notifier_emit(notifier._ffi_ptr, code)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_notifier_clear = _ffi_lib["notifier_clear"]
+_ffi_fn_notifier_clear.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_notifier_clear.restype = None
+
+
+def notifier_clear(notifier: Notifier) -> None:
+    """Drops every listener (each is released)."""
+    if notifier.__class__ is not Notifier or notifier._ffi_ptr is None:
+        raise _ffi_invalid_argument("notifier_clear", "notifier", notifier, Notifier)
+    _ffi_fn_notifier_clear(notifier._ffi_ptr)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+
+
+_ffi_fn_notifier_free = _ffi_lib["notifier_free"]
+_ffi_fn_notifier_free.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_notifier_free.restype = None
+
+
+def notifier_free(notifier: Notifier) -> None:
+    """Frees the notifier and its listeners.
+
+    Ownership of `notifier` moves into the library: the `Notifier` is released and cannot be used
+    after this call.
+    """
+    if notifier.__class__ is not Notifier or notifier._ffi_ptr is None:
+        raise _ffi_invalid_argument("notifier_free", "notifier", notifier, Notifier)
+    _ffi_owned_notifier = notifier._ffi_ptr
+    notifier._ffi_ptr = None
+    _ffi_fn_notifier_free(_ffi_owned_notifier)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+
+
+_ffi_fn_notify_from_thread = _ffi_lib["notify_from_thread"]
+_ffi_fn_notify_from_thread.argtypes = (_ffi_OnEvent, _ffi_ctypes.c_uint32)
+_ffi_fn_notify_from_thread.restype = None
+
+
+def notify_from_thread(listener: OnEvent, code: int) -> None:
+    """Calls `listener` with `code` from a new Rust thread, waits for it, and drops the listener
+    there too (a callback run and released on a thread Python did not start).
+
+    The library keeps `listener` (and what it refers to) until it drops it.
+    """
+    if not callable(listener):
+        raise _ffi_not_callable("notify_from_thread", "listener", listener)
+    if code.__class__ is not int or not 0 <= code <= 4294967295:
+        code = _ffi_int_argument("notify_from_thread", "code", code, "u32")
+    _ffi_key_listener = _ffi_keep_callback(listener)
+    _ffi_fn_notify_from_thread(_ffi_OnEvent(_ffi_OnEvent_address, _ffi_key_listener, _ffi_release_address), code)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)

@@ -166,11 +166,47 @@ def _ffi_raise_failure(errors: dict[int, type[Exception]] | None) -> None:
     if failure.message_len:
         message = _ffi_ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
         _ffi_free(failure.message, failure.message_len, 1)
+    cause = None
     if failure.kind == 2 and errors is not None and failure.code in errors:
-        raise errors[failure.code](message)
+        raise errors[failure.code](message) from cause
     if failure.kind == 3:
-        raise ValueError(message)
-    raise RustPanic(message)
+        raise ValueError(message) from cause
+    raise RustPanic(message) from cause
+
+
+def _ffi_int_argument(function: str, parameter: str, value: object, rust: str) -> int:
+    """An argument for an integer parameter that is not an exact `int` in range: an integer of another type
+    (a bool, an IntEnum, a NumPy integer) is converted, anything else or out of range is refused."""
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{function}() argument {parameter!r} must be int, not {type(value).__name__}")
+    number: int = index(value)
+    low, high = _ffi_int_ranges[rust]
+    if not low <= number <= high:
+        message = f"{function}() argument {parameter!r} is {number}, outside the range of {rust} ({low} to {high})"
+        raise OverflowError(message)
+    return number
+
+
+#: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
+_ffi_int_ranges = {
+    **{f"u{bits}": (0, (1 << bits) - 1) for bits in (8, 16, 32, 64)},
+    **{f"i{bits}": (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) for bits in (8, 16, 32, 64)},
+    "usize": (0, (1 << 64) - 1),
+    "isize": (-(1 << 63), (1 << 63) - 1),
+}
+
+
+def _ffi_float_argument(function: str, parameter: str, value: object, rust: str) -> float:
+    """An argument for a float parameter that is not a `float`: an int (or any real number) is converted."""
+    if isinstance(value, (int, float)) or hasattr(type(value), "__float__"):
+        return float(value)  # type: ignore[arg-type]
+    raise TypeError(f"{function}() argument {parameter!r} must be float, not {type(value).__name__}")
+
+
+def _ffi_bool_argument(function: str, parameter: str, value: object, rust: str) -> bool:
+    """An argument for a bool parameter that is not a `bool`: refused, rather than judged by its truth."""
+    raise TypeError(f"{function}() argument {parameter!r} must be bool, not {type(value).__name__}")
 
 
 class Color(_ffi_enum.IntEnum):
@@ -372,15 +408,21 @@ _ffi_fn_tricky_print.argtypes = (
 _ffi_fn_tricky_print.restype = _ffi_ctypes.c_int64
 
 
-def print_(from_: int, lambda_: float, int: int, Color_: Color, type: type_, str: Optional[object_]) -> Color:
+def print_(from_: int, lambda_: float, int_: int, Color_: Color, type: type_, str: Optional[object_]) -> Color:
     """Quotes \"\"" and ''' and a trailing quote", a backslash \\ and \\n, */ and /* and ??/, NUL \x00, ESC \x1b, CR \r, tab \t, RLO \u202e, LS \u2028, emoji 😀 and a lone surrogate \\ud800."""
+    if from_.__class__ is not int or not 0 <= from_ <= 4294967295:
+        from_ = _ffi_int_argument("print_", "from_", from_, "u32")
+    if lambda_.__class__ is not float:
+        lambda_ = _ffi_float_argument("print_", "lambda_", lambda_, "f64")
+    if int_.__class__ is not int or not -128 <= int_ <= 127:
+        int_ = _ffi_int_argument("print_", "int_", int_, "i8")
     if Color_.__class__ is not Color:
         Color_ = Color(Color_)
     if type.__class__ is not type_ or type._ffi_ptr is None:
         raise _ffi_invalid_argument("print_", "type", type, type_)
     if str is not None and str.__class__ is not object_:
         raise _ffi_invalid_argument("print_", "str", str, object_, or_none=True)
-    _ffi_result = _ffi_fn_tricky_print(from_, lambda_, int, Color_, type._ffi_ptr, str)
+    _ffi_result = _ffi_fn_tricky_print(from_, lambda_, int_, Color_, type._ffi_ptr, str)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_Color_by_value[_ffi_result]
@@ -393,6 +435,8 @@ _ffi_fn_tricky_other.restype = _ffi_ctypes.c_void_p
 
 def other_(self: bool, object: object_) -> type_:
     """\x22"""
+    if self.__class__ is not bool:
+        self = _ffi_bool_argument("other_", "self", self, "bool")
     _ffi_result = _ffi_fn_tricky_other(self, object)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -409,6 +453,8 @@ def annotations_(None_: int) -> Optional[object_]:
 
     The result is a view of a `object_` the library owns, not a copy.
     """
+    if None_.__class__ is not int or not 0 <= None_ <= 255:
+        None_ = _ffi_int_argument("annotations_", "None_", None_, "u8")
     _ffi_result = _ffi_fn_tricky_annotations(None_)
     if _ffi_pending.value:
         _ffi_raise_failure(None)

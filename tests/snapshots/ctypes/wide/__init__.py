@@ -138,11 +138,35 @@ def _ffi_raise_failure(errors: dict[int, type[Exception]] | None) -> None:
     if failure.message_len:
         message = _ffi_ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
         _ffi_free(failure.message, failure.message_len, 1)
+    cause = None
     if failure.kind == 2 and errors is not None and failure.code in errors:
-        raise errors[failure.code](message)
+        raise errors[failure.code](message) from cause
     if failure.kind == 3:
-        raise ValueError(message)
-    raise RustPanic(message)
+        raise ValueError(message) from cause
+    raise RustPanic(message) from cause
+
+
+def _ffi_int_argument(function: str, parameter: str, value: object, rust: str) -> int:
+    """An argument for an integer parameter that is not an exact `int` in range: an integer of another type
+    (a bool, an IntEnum, a NumPy integer) is converted, anything else or out of range is refused."""
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{function}() argument {parameter!r} must be int, not {type(value).__name__}")
+    number: int = index(value)
+    low, high = _ffi_int_ranges[rust]
+    if not low <= number <= high:
+        message = f"{function}() argument {parameter!r} is {number}, outside the range of {rust} ({low} to {high})"
+        raise OverflowError(message)
+    return number
+
+
+#: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
+_ffi_int_ranges = {
+    **{f"u{bits}": (0, (1 << bits) - 1) for bits in (8, 16, 32, 64)},
+    **{f"i{bits}": (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) for bits in (8, 16, 32, 64)},
+    "usize": (0, (1 << 64) - 1),
+    "isize": (-(1 << 63), (1 << 63) - 1),
+}
 
 
 class AnExtremelyLongEnumerationNameThatKeepsGoing(_ffi_enum.IntEnum):
@@ -353,6 +377,86 @@ def a_function_with_a_great_many_parameters(
     a_rather_long_parameter_name_for_wrapping_7: int,
 ) -> int:
     """Many parameters."""
+    if (
+        a_rather_long_parameter_name_for_wrapping_0.__class__ is not int
+        or not 0 <= a_rather_long_parameter_name_for_wrapping_0 <= 18446744073709551615
+    ):
+        a_rather_long_parameter_name_for_wrapping_0 = _ffi_int_argument(
+            "a_function_with_a_great_many_parameters",
+            "a_rather_long_parameter_name_for_wrapping_0",
+            a_rather_long_parameter_name_for_wrapping_0,
+            "u64",
+        )
+    if (
+        a_rather_long_parameter_name_for_wrapping_1.__class__ is not int
+        or not 0 <= a_rather_long_parameter_name_for_wrapping_1 <= 18446744073709551615
+    ):
+        a_rather_long_parameter_name_for_wrapping_1 = _ffi_int_argument(
+            "a_function_with_a_great_many_parameters",
+            "a_rather_long_parameter_name_for_wrapping_1",
+            a_rather_long_parameter_name_for_wrapping_1,
+            "u64",
+        )
+    if (
+        a_rather_long_parameter_name_for_wrapping_2.__class__ is not int
+        or not 0 <= a_rather_long_parameter_name_for_wrapping_2 <= 18446744073709551615
+    ):
+        a_rather_long_parameter_name_for_wrapping_2 = _ffi_int_argument(
+            "a_function_with_a_great_many_parameters",
+            "a_rather_long_parameter_name_for_wrapping_2",
+            a_rather_long_parameter_name_for_wrapping_2,
+            "u64",
+        )
+    if (
+        a_rather_long_parameter_name_for_wrapping_3.__class__ is not int
+        or not 0 <= a_rather_long_parameter_name_for_wrapping_3 <= 18446744073709551615
+    ):
+        a_rather_long_parameter_name_for_wrapping_3 = _ffi_int_argument(
+            "a_function_with_a_great_many_parameters",
+            "a_rather_long_parameter_name_for_wrapping_3",
+            a_rather_long_parameter_name_for_wrapping_3,
+            "u64",
+        )
+    if (
+        a_rather_long_parameter_name_for_wrapping_4.__class__ is not int
+        or not 0 <= a_rather_long_parameter_name_for_wrapping_4 <= 18446744073709551615
+    ):
+        a_rather_long_parameter_name_for_wrapping_4 = _ffi_int_argument(
+            "a_function_with_a_great_many_parameters",
+            "a_rather_long_parameter_name_for_wrapping_4",
+            a_rather_long_parameter_name_for_wrapping_4,
+            "u64",
+        )
+    if (
+        a_rather_long_parameter_name_for_wrapping_5.__class__ is not int
+        or not 0 <= a_rather_long_parameter_name_for_wrapping_5 <= 18446744073709551615
+    ):
+        a_rather_long_parameter_name_for_wrapping_5 = _ffi_int_argument(
+            "a_function_with_a_great_many_parameters",
+            "a_rather_long_parameter_name_for_wrapping_5",
+            a_rather_long_parameter_name_for_wrapping_5,
+            "u64",
+        )
+    if (
+        a_rather_long_parameter_name_for_wrapping_6.__class__ is not int
+        or not 0 <= a_rather_long_parameter_name_for_wrapping_6 <= 18446744073709551615
+    ):
+        a_rather_long_parameter_name_for_wrapping_6 = _ffi_int_argument(
+            "a_function_with_a_great_many_parameters",
+            "a_rather_long_parameter_name_for_wrapping_6",
+            a_rather_long_parameter_name_for_wrapping_6,
+            "u64",
+        )
+    if (
+        a_rather_long_parameter_name_for_wrapping_7.__class__ is not int
+        or not 0 <= a_rather_long_parameter_name_for_wrapping_7 <= 18446744073709551615
+    ):
+        a_rather_long_parameter_name_for_wrapping_7 = _ffi_int_argument(
+            "a_function_with_a_great_many_parameters",
+            "a_rather_long_parameter_name_for_wrapping_7",
+            a_rather_long_parameter_name_for_wrapping_7,
+            "u64",
+        )
     _ffi_result = _ffi_fn_wide_a_function_with_a_great_many_parameters(
         a_rather_long_parameter_name_for_wrapping_0,
         a_rather_long_parameter_name_for_wrapping_1,
@@ -418,20 +522,16 @@ def takes_a_handle_with_a_long_name(
             the_handle_parameter_with_a_really_really_long_name,
             AnOpaqueHandleTypeWithAVeryLongNameIndeed,
         )
+    if and_a_number.__class__ is not int or not 0 <= and_a_number <= 18446744073709551615:
+        and_a_number = _ffi_int_argument("takes_a_handle_with_a_long_name", "and_a_number", and_a_number, "u64")
     _ffi_owned_the_handle_parameter_with_a_really_really_long_name = (
         the_handle_parameter_with_a_really_really_long_name._ffi_ptr
     )
     the_handle_parameter_with_a_really_really_long_name._ffi_ptr = None
-    try:
-        _ffi_result = _ffi_fn_wide_takes_a_handle_with_a_long_name(
-            _ffi_owned_the_handle_parameter_with_a_really_really_long_name,
-            and_a_number,
-        )
-    except _ffi_ctypes.ArgumentError:
-        the_handle_parameter_with_a_really_really_long_name._ffi_ptr = (
-            _ffi_owned_the_handle_parameter_with_a_really_really_long_name
-        )
-        raise
+    _ffi_result = _ffi_fn_wide_takes_a_handle_with_a_long_name(
+        _ffi_owned_the_handle_parameter_with_a_really_really_long_name,
+        and_a_number,
+    )
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_AnExtremelyLongEnumerationNameThatKeepsGoing_by_value[_ffi_result]
@@ -457,6 +557,18 @@ def returns_a_long_named_enumeration_from_many(
     p4: int,
     p5: int,
 ) -> AnExtremelyLongEnumerationNameThatKeepsGoing:
+    if p0.__class__ is not int or not 0 <= p0 <= 18446744073709551615:
+        p0 = _ffi_int_argument("returns_a_long_named_enumeration_from_many", "p0", p0, "u64")
+    if p1.__class__ is not int or not 0 <= p1 <= 18446744073709551615:
+        p1 = _ffi_int_argument("returns_a_long_named_enumeration_from_many", "p1", p1, "u64")
+    if p2.__class__ is not int or not 0 <= p2 <= 18446744073709551615:
+        p2 = _ffi_int_argument("returns_a_long_named_enumeration_from_many", "p2", p2, "u64")
+    if p3.__class__ is not int or not 0 <= p3 <= 18446744073709551615:
+        p3 = _ffi_int_argument("returns_a_long_named_enumeration_from_many", "p3", p3, "u64")
+    if p4.__class__ is not int or not 0 <= p4 <= 18446744073709551615:
+        p4 = _ffi_int_argument("returns_a_long_named_enumeration_from_many", "p4", p4, "u64")
+    if p5.__class__ is not int or not 0 <= p5 <= 18446744073709551615:
+        p5 = _ffi_int_argument("returns_a_long_named_enumeration_from_many", "p5", p5, "u64")
     _ffi_result = _ffi_fn_wide_returns_a_long_named_enumeration_from_many(p0, p1, p2, p3, p4, p5)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
