@@ -289,11 +289,6 @@ def _functions(data: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
             "cannot name variant `True_` in enum `Color`: `True_` is already the name of variant `True` "
             "(renamed `True_`).",
         ),
-        (
-            lambda d: _functions(d)["counter_free"]["params"][0]["type"].update(nullable=True),
-            "cannot bind parameter `counter` of function `counter_free`: it is a nullable pointer that also takes "
-            "ownership, which hatch-interop does not support.",
-        ),
     ],
 )
 def test_refuses(change: Callable[[Dict[str, Any]], Any], message: str) -> None:

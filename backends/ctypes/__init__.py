@@ -428,8 +428,8 @@ class PyStruct:
 class PyTake:
     """An owned handle: the wrapper takes its address and marks it released before the call."""
 
-    param: str
-    #: ``_ffi_owned_<param> = <param>._ffi_ptr``, and the statement giving it back.
+    #: ``_ffi_owned_<param> = <param>._ffi_ptr`` then marking the handle released (each line indented by
+    #: 4), and the statement giving it back.
     take: str
     give_back: str
 
@@ -1188,16 +1188,17 @@ class _Builder:
                     )
             else:
                 wrong = [f"{pname}.__class__ is not {cls}", f"{pname}._ffi_ptr is None"]
-                if ty.owned and ty.nullable:
-                    message = (
-                        f"The {BACKEND} backend cannot bind parameter `{p.name}` of function `{f.name}`: it is "
-                        "a nullable pointer that also takes ownership, which hatch-interop does not support."
-                    )
-                    raise BackendError(message)
                 if ty.owned:
                     temp = f"_ffi_owned_{pname}"
-                    take = layout_assign(temp, f"{pname}._ffi_ptr", 4)
-                    takes.append(PyTake(pname, take, layout_assign(f"{pname}._ffi_ptr", temp, 8)))
+                    release = f"{pname}._ffi_ptr = None"
+                    if ty.nullable:  # `Option<Box<T>>`: None moves nothing
+                        take = layout_assign(temp, f"None if {pname} is None else {pname}._ffi_ptr", 4)
+                        take += f"\n    if {pname} is not None:\n        {release}"
+                        give_back = f"if {pname} is not None:\n            {pname}._ffi_ptr = {temp}"
+                    else:
+                        take = f"{layout_assign(temp, f'{pname}._ffi_ptr', 4)}\n    {release}"
+                        give_back = layout_assign(f"{pname}._ffi_ptr", temp, 8)
+                    takes.append(PyTake(take, give_back))
                     args.append(temp)
                     notes.append(
                         f"Ownership of `{pname}` moves into the library: the `{cls}` is released and cannot be "
@@ -1223,7 +1224,7 @@ class _Builder:
         call = Group(f"{alias}(", tuple(args), ")")
         body = list(checks)
         body.extend(keeps)
-        body.extend(f"    {take.take}\n    {take.param}._ffi_ptr = None" for take in takes)
+        body.extend(f"    {take.take}" for take in takes)
         statement = layout(call, indent) if isinstance(f.returns, Void) else layout(call, indent, "_ffi_result = ")
         if guarded:
             handler = ""

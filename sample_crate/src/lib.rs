@@ -634,6 +634,13 @@ pub fn reading_example() -> Reading {
     }
 }
 
+/// Frees `counter` if there is one (`Option<Box<T>>`: ownership moves only when it is there);
+/// returns whether there was.
+#[ffi_function]
+pub fn counter_free_if_any(counter: Option<Box<Counter>>) -> bool {
+    counter.is_some()
+}
+
 // ---------------------------------------------------------------------------------------
 // Callbacks
 
@@ -829,6 +836,7 @@ pub fn inventory() -> Inventory {
         .function::<length_if_any>()
         .function::<reading_total>()
         .function::<reading_example>()
+        .function::<counter_free_if_any>()
         .function::<for_each_value>()
         .function::<transform_all>()
         .function::<count_kept>()

@@ -106,6 +106,11 @@ def check_opaque():
     d = sample_crate.counter_try_new(10)
     assert d is not None and sample_crate.counter_get(d) == 10
     sample_crate.counter_free(d)
+    assert sample_crate.counter_free_if_any(None) is False  # `Option<Box<T>>`
+    e = sample_crate.counter_new(1)
+    assert sample_crate.counter_free_if_any(e) is True
+    assert "released" in repr(e)
+    raises(ValueError, sample_crate.counter_free_if_any, e)
 
 
 def check_constants():

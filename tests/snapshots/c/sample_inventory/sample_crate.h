@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x717fbd64a7a01aa1)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x0952c766445660f2)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -699,6 +699,12 @@ double reading_total(const Reading *r);
  * out).
  */
 Reading reading_example(void);
+
+/**
+ * Frees `counter` if there is one (`Option<Box<T>>`: ownership moves only when it is there);
+ * returns whether there was.
+ */
+bool counter_free_if_any(Counter *counter);
 
 /**
  * Calls `on_value` for each of `values` until it returns `false` (a callback used during

@@ -49,6 +49,7 @@ __all__ = [
     "count_kept",
     "counter_checked_new",
     "counter_free",
+    "counter_free_if_any",
     "counter_get",
     "counter_increment",
     "counter_new",
@@ -144,10 +145,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x717FBD64A7A01AA1:
+    if found != 0x0952C766445660F2:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 717fbd64a7a01aa1)"
+            "sample_crate 0.1.0 (API hash 0952c766445660f2)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1995,6 +1996,29 @@ def reading_example() -> Reading:
     out).
     """
     _ffi_result = _ffi_fn_reading_example()
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_counter_free_if_any = _ffi_lib["counter_free_if_any"]
+_ffi_fn_counter_free_if_any.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_counter_free_if_any.restype = _ffi_ctypes.c_bool
+
+
+def counter_free_if_any(counter: Optional[Counter]) -> bool:
+    """Frees `counter` if there is one (`Option<Box<T>>`: ownership moves only when it is there);
+    returns whether there was.
+
+    Ownership of `counter` moves into the library: the `Counter` is released and cannot be used
+    after this call.
+    """
+    if counter is not None and (counter.__class__ is not Counter or counter._ffi_ptr is None):
+        raise _ffi_invalid_argument("counter_free_if_any", "counter", counter, Counter, or_none=True)
+    _ffi_owned_counter = None if counter is None else counter._ffi_ptr
+    if counter is not None:
+        counter._ffi_ptr = None
+    _ffi_result = _ffi_fn_counter_free_if_any(_ffi_owned_counter)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
