@@ -1,8 +1,9 @@
 """Calls every allocating pattern of the installed sample_crate many times; resident memory must stay flat.
 
-Strings and vectors the library returns, the messages of errors and panics, and copies of lists passed as
-slices are all allocated on one side of the boundary and freed on the other: a leak in any of them grows
-the process by megabytes over these calls.
+Strings and vectors the library returns, the messages of errors and panics, copies of lists passed as
+slices, and callbacks (the Python side's table of callables, the library's boxed listeners, the exceptions
+they raise) are all allocated on one side of the boundary and freed on the other: a leak in any of them
+grows the process by megabytes over these calls.
 """
 
 import array
@@ -20,6 +21,10 @@ def resident_bytes():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def raise_key_error(index, value):
+    raise KeyError(index)
+
+
 def one_round(i):
     assert sample_crate.greet("Ferris") == "Hello, Ferris!"
     assert len(sample_crate.range_u32(0, 16)) == 16
@@ -29,6 +34,14 @@ def one_round(i):
     assert sample_crate.sum_i32([1, 2, 3]) == 6
     with contextlib.suppress(sample_crate.MathError.DivisionByZero):
         sample_crate.divide(i, 0)
+    # Callbacks: one used during the call, and one the library keeps and then drops.
+    assert sample_crate.for_each_value([1.0, 2.0], lambda index, value: True) == 2
+    notifier = sample_crate.notifier_new()
+    sample_crate.notifier_subscribe(notifier, lambda code: None)
+    sample_crate.notifier_emit(notifier, i)
+    sample_crate.notifier_free(notifier)
+    with contextlib.suppress(KeyError):
+        sample_crate.for_each_value([1.0], raise_key_error)
     if i % 20 == 0:  # a panic also prints its message to stderr: fewer of them
         with contextlib.suppress(sample_crate.RustPanic):
             sample_crate.panic_with_message("boom")
@@ -44,6 +57,7 @@ def main():
         sample_crate.scale_f32_in_place(floats, 1.0)
     grown = resident_bytes() - before
     print(f"{CALLS} rounds: resident memory grew by {grown / 1e6:.2f} MB")
+    assert not sample_crate._native._ffi_callbacks, "every callback was forgotten once the library dropped it"
     # A leak of even 16 bytes per round would be 3.2 MB over 200,000 rounds.
     assert grown < 2_000_000, f"resident memory grew by {grown} bytes over {CALLS} rounds"
 
