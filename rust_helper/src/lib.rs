@@ -110,8 +110,8 @@ pub mod __private {
         Failure, ReturnAbi, PENDING,
     };
     pub use crate::defs::{
-        ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, TypeDef, TypeRef,
-        TypeRegistry, VariantDef,
+        ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, TaggedVariantDef,
+        TypeDef, TypeRef, TypeRegistry, VariantDef,
     };
     use crate::Inventory;
 
