@@ -7,8 +7,9 @@
 //! enum, including `Result<()>` and `Result<Box<T>>`), panics, strings in (`&str`, `&CStr`)
 //! and out (`String`), slices of numbers and structs in (`&[T]`) and in-out (`&mut [T]`),
 //! and owned buffers out (`Vec<T>`), empty ones included; optional values (`FfiOption<T>` of
-//! a primitive, struct or enum, and `Option<&T>`) and fixed-size arrays in structs. The Python tests build it and call
-//! everything through the generated bindings.
+//! a primitive, struct or enum, and `Option<&T>`), fixed-size arrays in structs, and a
+//! data-carrying enum by value, by reference, in a struct and in an option. The Python tests
+//! build it and call everything through the generated bindings.
 
 use std::ffi::CStr;
 use std::fmt;
@@ -633,6 +634,80 @@ pub fn reading_example() -> Reading {
 }
 
 // ---------------------------------------------------------------------------------------
+// Data-carrying enums
+
+/// A shape in the plane (a data-carrying enum: a tag and a union of the variants' fields).
+#[ffi_type]
+#[repr(C, u8)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Shape {
+    /// A circle around the origin.
+    Circle {
+        /// Its radius.
+        radius: f32,
+    },
+    /// An axis-aligned rectangle.
+    Rect {
+        corner: Vec2,
+        width: f32,
+        height: f32,
+    },
+    /// No shape at all.
+    Empty,
+}
+
+/// A shape with its color (a data-carrying enum as a struct field).
+#[ffi_type]
+#[derive(Clone, Copy, Debug)]
+pub struct Figure {
+    pub shape: Shape,
+    pub color: Color,
+}
+
+/// `shape` scaled by `factor` (a data-carrying enum by value, in and out).
+#[ffi_function]
+pub fn shape_scale(shape: Shape, factor: f32) -> Shape {
+    match shape {
+        Shape::Circle { radius } => Shape::Circle {
+            radius: radius * factor,
+        },
+        Shape::Rect {
+            corner,
+            width,
+            height,
+        } => Shape::Rect {
+            corner,
+            width: width * factor,
+            height: height * factor,
+        },
+        Shape::Empty => Shape::Empty,
+    }
+}
+
+/// The area of `shape` (a data-carrying enum by reference).
+#[ffi_function]
+pub fn shape_area(shape: &Shape) -> f64 {
+    match *shape {
+        Shape::Circle { radius } => std::f64::consts::PI * f64::from(radius).powi(2),
+        Shape::Rect { width, height, .. } => f64::from(width) * f64::from(height),
+        Shape::Empty => 0.0,
+    }
+}
+
+/// A figure of the given shape, in the color that follows `color`, unless the shape is empty
+/// (a data-carrying enum in a struct field, and in an `FfiOption`).
+#[ffi_function]
+pub fn figure_of(shape: FfiOption<Shape>, color: Color) -> FfiOption<Figure> {
+    match shape.into_option() {
+        Some(Shape::Empty) | None => FfiOption::none(),
+        Some(shape) => FfiOption::some(Figure {
+            shape,
+            color: color_next(color),
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Constants
 
 /// The most items a call handles.
@@ -714,6 +789,9 @@ pub fn inventory() -> Inventory {
         .function::<length_if_any>()
         .function::<reading_total>()
         .function::<reading_example>()
+        .function::<shape_scale>()
+        .function::<shape_area>()
+        .function::<figure_of>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()
