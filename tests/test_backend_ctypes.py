@@ -718,3 +718,26 @@ def test_tagged_layout_check(tagged_library: Path, import_generated: Callable[..
     )
     with pytest.raises(ImportError, match=message):
         import_generated(parse_inventory(data), tagged_library)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda p: p.update(mutable=True),
+            "The ctypes backend cannot bind parameter `shape` of function `tags`: it is a `&mut Shape`, and a "
+            "Python `Shape` is passed and returned as a copy. Pass `Shape` or `&Shape` and return the new value.",
+        ),
+        (
+            lambda p: p.update(mutable=True, owned=True),
+            "The ctypes backend cannot bind parameter `shape` of function `tags`: it is a `Box<Shape>`, and a "
+            "Python `Shape` is passed and returned as a copy. Pass `Shape` or `&Shape` and return the new value.",
+        ),
+    ],
+)
+def test_refuses_pointers_that_would_write_into_a_copy(change: Callable[[Dict[str, Any]], Any], message: str) -> None:
+    data = raw_inventory("tagged")
+    change(_functions(data)["tags"]["params"][0]["type"])
+    with pytest.raises(BackendError) as info:
+        source(parse_inventory(data))
+    assert str(info.value) == message
