@@ -91,7 +91,7 @@ class Primitive:
 
 @dataclass(frozen=True)
 class Named:
-    """A reference to a struct, enum or opaque type defined in ``Inventory.types``."""
+    """A reference to a struct, enum (field-less or data-carrying) or opaque type defined in ``Inventory.types``."""
 
     name: str
 
@@ -240,6 +240,31 @@ class OpaqueDef:
     kind = "opaque"
 
 
+@dataclass(frozen=True)
+class TaggedVariant:
+    name: str
+    doc: str
+    value: int
+    #: The variant's fields, their offsets from the start of the enum (not of the payload).
+    fields: Tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class TaggedDef:
+    """A data-carrying ``#[repr(C, int)]`` enum, laid out as RFC 2195 says: a struct of the tag (``repr``)
+    and, at ``payload_offset``, a union of one struct per variant."""
+
+    name: str
+    doc: str
+    repr: Primitive
+    size: int
+    align: int
+    payload_offset: int
+    variants: Tuple[TaggedVariant, ...]
+
+    kind = "tagged"
+
+
 ConstValue = Union[bool, int, float]
 
 
@@ -273,7 +298,7 @@ class CallbackDef:
     kind = "callback"
 
 
-TypeDef = Union[StructDef, EnumDef, OpaqueDef, CallbackDef]
+TypeDef = Union[StructDef, EnumDef, OpaqueDef, CallbackDef, TaggedDef]
 
 
 @dataclass(frozen=True)
@@ -335,6 +360,9 @@ class Inventory:
 
     def opaques(self) -> Iterator[OpaqueDef]:
         return (t for t in self.types if isinstance(t, OpaqueDef))
+
+    def tagged(self) -> Iterator[TaggedDef]:
+        return (t for t in self.types if isinstance(t, TaggedDef))
 
 
 # --------------------------------------------------------------------------------------------
@@ -541,24 +569,9 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
     kind = value.get("kind") if isinstance(value, dict) else None
     if kind == "struct":
         obj = r.object(value, path, ["kind", "name", "doc", "size", "align", "fields"])
-        fields = []
-        for i, raw in enumerate(r.array(obj["fields"], f"{path}.fields")):
-            fpath = f"{path}.fields[{i}]"
-            f = r.object(raw, fpath, ["name", "doc", "type", "offset"])
-            fty = _place(r, _type_ref(r, f["type"], f"{fpath}.type"), f"{fpath}.type", "field")
-            if isinstance(fty, Void):
-                raise r.fail(f"{fpath}.type", "cannot be void")
-            fields.append(
-                Field(
-                    name=r.identifier(f["name"], f"{fpath}.name"),
-                    doc=r.string(f["doc"], f"{fpath}.doc"),
-                    type=fty,
-                    offset=r.integer(f["offset"], f"{fpath}.offset", minimum=0),
-                )
-            )
+        fields = _fields(r, obj["fields"], f"{path}.fields")
         if not fields:
             raise r.fail(f"{path}.fields", "must not be empty (a C struct needs at least one field)")
-        _unique(r, [(f"{path}.fields[{i}].name", f.name) for i, f in enumerate(fields)], "field name")
         return StructDef(
             name=r.identifier(obj["name"], f"{path}.name"),
             doc=r.string(obj["doc"], f"{path}.doc"),
@@ -599,6 +612,8 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
             align=r.integer(obj["align"], f"{path}.align", minimum=1),
             variants=tuple(variants),
         )
+    if kind == "tagged":
+        return _tagged(r, value, path)
     if kind == "opaque":
         obj = r.object(value, path, ["kind", "name", "doc"])
         return OpaqueDef(name=r.identifier(obj["name"], f"{path}.name"), doc=r.string(obj["doc"], f"{path}.doc"))
@@ -612,7 +627,75 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
         )
     if not isinstance(value, dict):
         raise r.fail(path, f"must be an object, got {_describe(value)}")
-    raise r.fail(f"{path}.kind", f"must be one of 'struct', 'enum', 'opaque', 'callback', got {kind!r}")
+    raise r.fail(f"{path}.kind", f"must be one of 'struct', 'enum', 'opaque', 'callback', 'tagged', got {kind!r}")
+
+
+def _fields(r: _Reader, value: Any, path: str) -> Tuple[Field, ...]:
+    """The fields of a struct or of a variant of a data-carrying enum, with unique names."""
+    fields = []
+    for i, raw in enumerate(r.array(value, path)):
+        fpath = f"{path}[{i}]"
+        f = r.object(raw, fpath, ["name", "doc", "type", "offset"])
+        fty = _place(r, _type_ref(r, f["type"], f"{fpath}.type"), f"{fpath}.type", "field")
+        if isinstance(fty, Void):
+            raise r.fail(f"{fpath}.type", "cannot be void")
+        fields.append(
+            Field(
+                name=r.identifier(f["name"], f"{fpath}.name"),
+                doc=r.string(f["doc"], f"{fpath}.doc"),
+                type=fty,
+                offset=r.integer(f["offset"], f"{fpath}.offset", minimum=0),
+            )
+        )
+    _unique(r, [(f"{path}[{i}].name", f.name) for i, f in enumerate(fields)], "field name")
+    return tuple(fields)
+
+
+def _tagged(r: _Reader, value: Any, path: str) -> TaggedDef:
+    keys = ["kind", "name", "doc", "repr", "size", "align", "payload_offset", "variants"]
+    obj = r.object(value, path, keys)
+    repr_name = r.string(obj["repr"], f"{path}.repr")
+    if repr_name not in INTEGER_PRIMITIVES:
+        raise r.fail(f"{path}.repr", f"must be one of {', '.join(INTEGER_PRIMITIVES)}, got {repr_name!r}")
+    repr_type = Primitive(repr_name)
+    low, high = repr_type.integer_range()
+    size = r.integer(obj["size"], f"{path}.size", minimum=1)
+    payload_offset = r.integer(obj["payload_offset"], f"{path}.payload_offset", minimum=repr_type.bits // 8)
+    variants = []
+    for i, raw in enumerate(r.array(obj["variants"], f"{path}.variants")):
+        vpath = f"{path}.variants[{i}]"
+        v = r.object(raw, vpath, ["name", "doc", "value", "fields"])
+        number = r.integer(v["value"], f"{vpath}.value")
+        if not low <= number <= high:
+            raise r.fail(f"{vpath}.value", f"{number} is out of range for the enum's repr {repr_name}")
+        fields = _fields(r, v["fields"], f"{vpath}.fields")
+        for j, f in enumerate(fields):
+            if not payload_offset <= f.offset < size:
+                message = f"{f.offset} is outside the enum's payload (from {payload_offset} to its size {size})"
+                raise r.fail(f"{vpath}.fields[{j}].offset", message)
+        variants.append(
+            TaggedVariant(
+                name=r.identifier(v["name"], f"{vpath}.name"),
+                doc=r.string(v["doc"], f"{vpath}.doc"),
+                value=number,
+                fields=fields,
+            )
+        )
+    if not variants:
+        raise r.fail(f"{path}.variants", "must not be empty")
+    if not any(v.fields for v in variants):
+        raise r.fail(f"{path}.variants", "must have a variant with fields (else the enum is a field-less `enum`)")
+    _unique(r, [(f"{path}.variants[{i}].name", v.name) for i, v in enumerate(variants)], "variant name")
+    _unique(r, [(f"{path}.variants[{i}].value", str(v.value)) for i, v in enumerate(variants)], "variant value")
+    return TaggedDef(
+        name=r.identifier(obj["name"], f"{path}.name"),
+        doc=r.string(obj["doc"], f"{path}.doc"),
+        repr=repr_type,
+        size=size,
+        align=r.integer(obj["align"], f"{path}.align", minimum=1),
+        payload_offset=payload_offset,
+        variants=tuple(variants),
+    )
 
 
 def _params(r: _Reader, value: Any, path: str) -> Tuple[Param, ...]:
@@ -685,16 +768,23 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             raise r.fail(path, f"uses the opaque type {named.name!r} by value; opaque types only go behind pointers")
 
     for i, definition in enumerate(inventory.types):
+        fields: List[Tuple[str, Field]] = []
         if isinstance(definition, StructDef):
-            for j, f in enumerate(definition.fields):
-                fpath = f"types[{i}].fields[{j}].type"
-                named = _by_value(f.type)
-                if named is not None and named.name not in defined:
-                    if named.name == definition.name:
-                        raise r.fail(fpath, f"makes {definition.name!r} contain itself by value")
-                    if any(t.name == named.name for t in inventory.types):
-                        raise r.fail(fpath, f"names {named.name!r}, which must come earlier in `types`")
-                check(f.type, fpath)
+            fields = [(f"types[{i}].fields[{j}].type", f) for j, f in enumerate(definition.fields)]
+        elif isinstance(definition, TaggedDef):
+            fields = [
+                (f"types[{i}].variants[{k}].fields[{j}].type", f)
+                for k, v in enumerate(definition.variants)
+                for j, f in enumerate(v.fields)
+            ]
+        for fpath, f in fields:
+            named = _by_value(f.type)
+            if named is not None and named.name not in defined:
+                if named.name == definition.name:
+                    raise r.fail(fpath, f"makes {definition.name!r} contain itself by value")
+                if any(t.name == named.name for t in inventory.types):
+                    raise r.fail(fpath, f"names {named.name!r}, which must come earlier in `types`")
+            check(f.type, fpath)
         defined[definition.name] = definition
 
     def check_param(ty: TypeRef, path: str) -> None:
@@ -737,6 +827,9 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         check(function.returns, f"functions[{i}].returns")
         if function.error is not None:
             epath = f"functions[{i}].error"
+            if isinstance(resolve(function.error, epath), TaggedDef):
+                message = f"names the data-carrying enum {function.error.name!r}: error types are field-less enums"
+                raise r.fail(epath, message)
             if not isinstance(resolve(function.error, epath), EnumDef):
                 raise r.fail(epath, f"names {function.error.name!r}, which is not an enum: error types are enums")
 

@@ -974,3 +974,33 @@ def test_a_program_passes_options_and_reads_arrays(language: str, tmp_path: Path
     _run([compiler, *flags, "-pedantic", *WARNINGS, "-c", tmp_path / "main.c", "-o", tmp_path / "main.o"])
     _run([compiler, tmp_path / "main.o", tmp_path / "lib.o", "-o", tmp_path / "main"])
     assert _run([tmp_path / "main"]).stdout == "ok\n"
+
+
+def test_tagged_enums_are_declared_as_rfc_2195_lays_them_out() -> None:
+    text = header(load("tagged"))
+    assert (
+        "typedef struct Shape {\n"
+        "    /** Which variant the payload holds: one of the `Shape_` constants. */\n"
+        "    uint8_t tag;\n"
+        "    union {\n"
+        "        /** A circle. */\n"
+        "        struct {\n"
+        "            /** Its radius. */\n"
+        "            float radius;\n"
+        "        } Circle;\n"
+    ) in text
+    # A variant without fields has a tag constant but no member of the union (C has no empty structs).
+    assert "    Shape_Empty = 7,\n" in text and "} Empty;" not in text
+    assert '"offsetof(Shape, payload.Rect.mode) must be 24, as in Rust"' in text
+
+
+@pytest.mark.skipif(GCC is None or GXX is None, reason="needs gcc and g++")
+def test_tagged_layout_checks_catch_a_wrong_layout(tmp_path: Path) -> None:
+    data = raw_inventory("tagged")
+    shape = next(t for t in data["types"] if t["name"] == "Shape")
+    shape["payload_offset"] = 4
+    shape["variants"][1]["fields"][1]["offset"] = 28
+    failures = compile_header(parse_inventory(data), tmp_path)
+    assert len(failures) == 3  # all but C99, which has no static_assert
+    assert all('"offsetof(Shape, payload) must be 4, as in Rust"' in f for f in failures)
+    assert all('"offsetof(Shape, payload.Rect.mode) must be 28, as in Rust"' in f for f in failures)

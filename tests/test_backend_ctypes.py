@@ -613,3 +613,134 @@ def test_other_interpreters(basic_library: Path, tmp_path: Path) -> None:
         if proc.returncode != 0:
             failures.append(f"{name}: {proc.stderr[-2000:]}")
     assert not failures, "\n".join(failures)
+
+
+# --------------------------------------------------------------------------------------------
+# Data-carrying enums
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tagged_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if GCC is None:
+        pytest.skip("needs gcc to build a stand-in native library")
+    return _compile_library(load("tagged"), tmp_path_factory.mktemp("tagged-lib"), DATA / "tagged.c")
+
+
+@needs_gcc
+def test_tagged_enums(tagged_library: Path, import_generated: Callable[..., ModuleType]) -> None:
+    m = import_generated(load("tagged"), tagged_library)
+    circle = m.Shape.Circle(radius=1.0)
+    assert isinstance(circle, m.Shape) and type(circle) is m.Shape.Circle and circle.radius == 1.0
+    assert repr(circle) == "Shape.Circle(radius=1.0)" and eval(repr(circle), vars(m)) == circle
+    assert m.Shape.Circle.__qualname__ == "Shape.Circle" and m.Shape.Circle.__match_args__ == ("radius",)
+    assert circle != m.Shape.Circle(2.0) and circle != m.Shape.Empty() and m.Shape.Empty() == m.Shape.Empty()
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(circle)
+    with pytest.raises(TypeError, match="Shape cannot be created directly: create one of its variants, such as "):
+        m.Shape()
+    # By value in and out, by reference, as a nullable reference.
+    assert m.grow(circle, 0.5) == m.Shape.Circle(1.5)
+    rect = m.Shape.Rect(m.Point(1.0, 2.0), 1)
+    assert rect.mode is m.Mode.On and repr(rect) == "Shape.Rect(corner=Point(x=1.0, y=2.0), mode=Mode.On)"
+    assert m.grow(rect, 1.0) == rect and m.grow(m.Shape.Empty(), 1.0) == m.Shape.Empty()
+    tail = m.Shape.Tail(len=5, next=None)
+    assert m.grow(tail, 0.0) == tail and m.grow(m.Shape.Tail(None, None), 0.0).len is None
+    assert m.tags(rect, None) == 256 + 255 and m.tags(m.Shape.Empty(), circle) == 7 * 256
+    # In a struct field, an option and an array.
+    event = m.Event.Key(code=65, shifted=True, type=3)
+    scene = m.make_scene(rect, None, event)
+    assert scene.shape == rect and scene.maybe is None and scene.events == (event, m.Event.Quit())
+    assert m.scene_maybe(m.make_scene(circle, tail, event)) == tail
+    scene.shape = circle
+    scene.maybe = rect
+    assert (scene.shape, scene.maybe, m.scene_maybe(scene)) == (circle, rect, rect)
+    assert m.Scene().shape == m.Shape.Circle(0.0)
+    assert repr(m.Scene(shape=circle, events=[event, event])) == (
+        "Scene(shape=Shape.Circle(radius=1.0), maybe=None, events=(Event.Key(code=65, shifted=True, type=3), "
+        "Event.Key(code=65, shifted=True, type=3)))"
+    )
+    # `match` on Python 3.10+ (compiled at run time: the test module itself must parse on 3.8).
+    if sys.version_info >= (3, 10):
+        namespace: Dict[str, Any] = {"Shape": m.Shape}
+        exec(
+            "def area(s):\n"
+            "    match s:\n"
+            "        case Shape.Circle(r):\n"
+            "            return 3 * r * r\n"
+            "        case Shape.Rect(corner=c):\n"
+            "            return c.x\n"
+            "        case _:\n"
+            "            return 0\n",
+            namespace,
+        )
+        assert (namespace["area"](circle), namespace["area"](rect), namespace["area"](tail)) == (3.0, 1.0, 0)
+
+
+@needs_gcc
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda m: m.grow(1, 0.5), TypeError, "^grow\\(\\) argument 'shape' must be Shape, not int$"),
+        (
+            lambda m: m.tags(m.Shape.Empty(), 7),
+            TypeError,
+            "^tags\\(\\) argument 'next' must be Shape or None, not int$",
+        ),
+        (lambda m: m.make_scene(m.Shape.Empty(), 3, m.Event.Quit()), TypeError, "^expected Shape, not int$"),
+        (lambda m: m.Scene(shape=m.Point()), TypeError, "^expected Shape, not Point$"),
+        (lambda m: m.Shape.Rect(m.Point(), 5), ValueError, "5 is not a valid Mode"),
+        (lambda m: m.grow(m.Shape.Circle("big"), 1.0), TypeError, "not str"),
+        (
+            lambda m: m.bad_shape(),
+            ValueError,
+            "^the library returned a Shape whose tag 3 is none of its variants$",
+        ),
+    ],
+)
+def test_tagged_enums_reject_bad_values(
+    tagged_library: Path,
+    import_generated: Callable[..., ModuleType],
+    call: Callable[[ModuleType], Any],
+    error: type,
+    message: str,
+) -> None:
+    m = import_generated(load("tagged"), tagged_library)
+    with pytest.raises(error, match=message):
+        call(m)
+
+
+@needs_gcc
+def test_tagged_layout_check(tagged_library: Path, import_generated: Callable[..., ModuleType]) -> None:
+    data = raw_inventory("tagged")
+    _types(data)["Shape"]["variants"][1]["fields"][1]["offset"] = 28
+    message = (
+        r"the ctypes layout of _ffi_Shape \(size, alignment, payload offset; field offsets\) is "
+        r"\(\(32, 8, 8\), \(\(8,\), \(8, 24\), \(8, 16\)\)\), but Rust laid it out as "
+        r"\(\(32, 8, 8\), \(\(8,\), \(8, 28\), \(8, 16\)\)\)"
+    )
+    with pytest.raises(ImportError, match=message):
+        import_generated(parse_inventory(data), tagged_library)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda p: p.update(mutable=True),
+            "The ctypes backend cannot bind parameter `shape` of function `tags`: it is a `&mut Shape`, and a "
+            "Python `Shape` is passed and returned as a copy. Pass `Shape` or `&Shape` and return the new value.",
+        ),
+        (
+            lambda p: p.update(mutable=True, owned=True),
+            "The ctypes backend cannot bind parameter `shape` of function `tags`: it is a `Box<Shape>`, and a "
+            "Python `Shape` is passed and returned as a copy. Pass `Shape` or `&Shape` and return the new value.",
+        ),
+    ],
+)
+def test_refuses_pointers_that_would_write_into_a_copy(change: Callable[[Dict[str, Any]], Any], message: str) -> None:
+    data = raw_inventory("tagged")
+    change(_functions(data)["tags"]["params"][0]["type"])
+    with pytest.raises(BackendError) as info:
+        source(parse_inventory(data))
+    assert str(info.value) == message

@@ -394,3 +394,60 @@ def test_round_trip_does_not_mutate_input() -> None:
     parse_inventory(data)
     assert data == before
     assert json.loads(json.dumps(data)) == before
+
+
+def _tagged_error(change: Callable[[Dict[str, Any]], None]) -> str:
+    data = json.loads((Path(__file__).parent / "data" / "tagged.json").read_text(encoding="utf-8"))
+    change({t["name"]: t for t in data["types"]}["Shape"])
+    with pytest.raises(InventoryError) as info:
+        parse_inventory(data, "test")
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.update(repr="f32"), "`types[2].repr` must be one of u8, u16, u32, u64, usize, i8, i16,"),
+        (lambda t: t.pop("payload_offset"), "`types[2]` is missing the key(s) 'payload_offset'"),
+        (lambda t: t["variants"][1].update(name="Circle"), "`types[2].variants[1].name` repeats the variant name"),
+        (lambda t: t["variants"][1].update(value=0), "`types[2].variants[1].value` repeats the variant value '0'"),
+        (lambda t: t["variants"][0].update(value=256), "`types[2].variants[0].value` 256 is out of range for the"),
+        (
+            lambda t: t["variants"][0]["fields"][0].update(offset=0),
+            "`types[2].variants[0].fields[0].offset` 0 is outside the enum's payload (from 8 to its size 32)",
+        ),
+        (
+            lambda t: t["variants"][1]["fields"][1].update(name="corner"),
+            "`types[2].variants[1].fields[1].name` repeats the field name 'corner'",
+        ),
+        (
+            lambda t: t["variants"][0]["fields"][0].update(type={"kind": "str"}),
+            "`types[2].variants[0].fields[0].type` is a `str`, which can only be a parameter, not a field",
+        ),
+        (
+            lambda t: t["variants"][0]["fields"][0].update(type={"kind": "named", "name": "Shape"}),
+            "`types[2].variants[0].fields[0].type` makes 'Shape' contain itself by value",
+        ),
+        (
+            lambda t: t["variants"][0]["fields"][0].update(type={"kind": "named", "name": "Scene"}),
+            "`types[2].variants[0].fields[0].type` names 'Scene', which must come earlier in `types`",
+        ),
+        (
+            lambda t: [v.update(fields=[]) for v in t["variants"]],
+            "`types[2].variants` must have a variant with fields (else the enum is a field-less `enum`)",
+        ),
+    ],
+)
+def test_tagged_enum_errors_name_the_field(change: Callable[[Dict[str, Any]], None], message: str) -> None:
+    assert message in _tagged_error(change)
+
+
+def test_tagged_enums_are_no_error_types_or_elements() -> None:
+    data = json.loads((Path(__file__).parent / "data" / "tagged.json").read_text(encoding="utf-8"))
+    data["functions"][0]["error"] = {"kind": "named", "name": "Shape"}
+    with pytest.raises(InventoryError, match="names the data-carrying enum 'Shape': error types are field-less enums"):
+        parse_inventory(data, "test")
+    data["functions"][0]["error"] = None
+    data["functions"][0]["returns"] = {"kind": "vec", "element": {"kind": "named", "name": "Shape"}}
+    with pytest.raises(InventoryError, match="names 'Shape': elements must be structs or numbers"):
+        parse_inventory(data, "test")

@@ -43,7 +43,9 @@ from hatch_interop.inventory import (
     Slice,
     Str,
     StructDef,
+    TaggedDef,
     TypeRef,
+    Variant,
     Vec,
     Void,
 )
@@ -170,6 +172,32 @@ class CStruct:
 
 
 @dataclass(frozen=True)
+class CVariant:
+    """A variant of a data-carrying enum with fields: its struct in the payload union."""
+
+    name: str
+    comment: Optional[str]
+    fields: Tuple[CField, ...]
+
+
+@dataclass(frozen=True)
+class CTagged:
+    """A data-carrying enum: RFC 2195's C layout, a struct of the tag and a union of one struct per variant."""
+
+    template: ClassVar[str] = "tagged.h.j2"
+
+    name: str
+    comment: Optional[str]
+    tag: str
+    #: The tag constants (``<Type>_<Variant>``), declared as a field-less enum's are.
+    tags: CEnum
+    variants: Tuple[CVariant, ...]
+    size: int
+    align: int
+    payload_offset: int
+
+
+@dataclass(frozen=True)
 class COpaque:
     template: ClassVar[str] = "opaque.h.j2"
 
@@ -239,7 +267,7 @@ class CHeader:
     constants: Tuple[CConstant, ...]
     #: The options of primitives (declared before the crate's types; those of a crate type follow it).
     options: Tuple[COption, ...]
-    types: Tuple[Union[CEnum, CStruct, COpaque, COption, CCallback], ...]
+    types: Tuple[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged], ...]
     buffers: Tuple[CBuffer, ...]
     functions: Tuple[CFunction, ...]
 
@@ -346,7 +374,7 @@ class _Builder:
             constants.append(CConstant(self._claim(c.name, f"constant `{c.name}`"), c_literal(c), c_comment(c.doc)))
         for t in inv.types:
             self._claim(t.name, f"type `{t.name}`")
-            if isinstance(t, EnumDef):
+            if isinstance(t, (EnumDef, TaggedDef)):
                 for v in t.variants:
                     self._claim(f"{t.name}_{v.name}", f"variant `{v.name}` of enum `{t.name}`")
         self._claim(lib.api_guard, f"the API guard function `{lib.api_guard}`", shadowable=False)
@@ -355,7 +383,7 @@ class _Builder:
         for f in inv.functions:
             if f.symbol != lib.api_guard:
                 self._claim(f.symbol, f"function `{f.symbol}`", shadowable=False)
-        types: List[Union[CEnum, CStruct, COpaque, COption, CCallback]] = []
+        types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged]] = []
         for t in inv.types:
             if isinstance(t, EnumDef):
                 types.append(self.enum(t))
@@ -363,6 +391,8 @@ class _Builder:
                 types.append(self.struct(t))
             elif isinstance(t, CallbackDef):
                 types.append(self.callback(t))
+            elif isinstance(t, TaggedDef):
+                types.append(self.tagged(t))
             else:
                 types.append(COpaque(t.name, c_comment(t.doc)))
             self.emitted.add(t.name)
@@ -405,14 +435,15 @@ class _Builder:
         call = _declare(self.ctype(c.returns), f"(*call)({', '.join(params)})")
         return CCallback(c.name, c_comment(c.doc), call)
 
-    def _check_support_locals(self, types: List[Union[CEnum, CStruct, COpaque, COption, CCallback]]) -> None:
+    def _check_support_locals(self, types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged]]) -> None:
         """Refuse a crate macro (a constant, or a variant of an enum too wide for ``int``) named like a field
         or parameter of the support declarations (or of the option structs, when there are any): the
         preprocessor would replace that name there."""
         macros = {c.name: f"constant `{c.name}`" for c in self.inventory.constants}
         for t in types:
-            if isinstance(t, CEnum) and not t.anonymous_enum:
-                macros.update((e.name, f"the variant constant `{e.name}`") for e in t.enumerators)
+            tags = t.tags if isinstance(t, CTagged) else t
+            if isinstance(tags, CEnum) and not tags.anonymous_enum:
+                macros.update((e.name, f"the variant constant `{e.name}`") for e in tags.enumerators)
         for name in _SUPPORT_LOCALS + (_OPTION_LOCALS if self.option_names else ()):
             if name in macros:
                 what = "option" if name in _OPTION_LOCALS else "failure and buffer"
@@ -493,6 +524,10 @@ class _Builder:
         for s in inv.structs():
             for field in s.fields:
                 visit(field.type)
+        for t in inv.tagged():
+            for variant in t.variants:
+                for field in variant.fields:
+                    visit(field.type)
         for f in inv.functions:
             for p in f.params:
                 visit(p.type)
@@ -555,6 +590,33 @@ class _Builder:
                 declaration = _declare(self.ctype(f.type, in_struct=True), name)
             fields.append(CField(declaration, c_comment(f.doc, "    "), name, f.offset))
         return CStruct(s.name, c_comment(s.doc), tuple(fields), s.size, s.align)
+
+    def tagged(self, t: TaggedDef) -> CTagged:
+        """The struct of the tag and the payload union; a variant without fields has no member in the union (C
+        has no empty structs), and each field's offset is checked from the start of the enum."""
+        tags = self.enum(
+            EnumDef(t.name, "", t.repr, t.size, t.align, tuple(Variant(v.name, v.doc, v.value) for v in t.variants))
+        )
+        # `tag` and `payload` are the struct's own: a variant named so would hide nothing, but is renamed alike.
+        members = Namespace(BACKEND, f"the payload of enum `{t.name}`")
+        variants = []
+        for v in t.variants:
+            if not v.fields:
+                continue
+            name = members.claim(self._local(v.name), f"variant `{v.name}`", v.name)
+            names = Namespace(BACKEND, f"variant `{v.name}` of enum `{t.name}`")
+            fields = []
+            for f in v.fields:
+                fname = names.claim(self._local(f.name), f"field `{f.name}`", f.name)
+                if isinstance(f.type, Array):
+                    declaration = _declare(self.ctype(f.type.element, in_struct=True), f"{fname}[{f.type.len}]")
+                else:
+                    declaration = _declare(self.ctype(f.type, in_struct=True), fname)
+                fields.append(CField(declaration, c_comment(f.doc, "            "), fname, f.offset))
+            variants.append(CVariant(name, c_comment(v.doc, "        "), tuple(fields)))
+        return CTagged(
+            t.name, c_comment(t.doc), _PRIMITIVES[t.repr.name], tags, tuple(variants), t.size, t.align, t.payload_offset
+        )
 
     def params(self, f: Function) -> List[str]:
         """The C parameters of `f`'s shim: one per parameter, two (pointer, length) for ``&str`` and slices."""

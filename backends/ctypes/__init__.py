@@ -57,6 +57,8 @@ from hatch_interop.inventory import (
     Slice,
     Str,
     StructDef,
+    TaggedDef,
+    TaggedVariant,
     TypeDef,
     TypeRef,
     Vec,
@@ -398,6 +400,63 @@ class PyCallback:
 
 
 @dataclass(frozen=True)
+class PyAttribute:
+    """An attribute of a variant class of a data-carrying enum (a field of the Rust variant)."""
+
+    name: str
+    annotation: str
+    docstring: Optional[str]
+
+
+@dataclass(frozen=True)
+class PyTaggedVariant:
+    #: The attribute of the enum's class that holds the variant's class, and that class's module-level name.
+    name: str
+    cls: str
+    docstring: Optional[str]
+    #: The ctypes structure of the variant's fields, and its ``_fields_``: None for a variant without fields.
+    fields_struct: Optional[str]
+    fields_assignment: str
+    attributes: Tuple[PyAttribute, ...]
+    slots: str
+    match_args: str
+    init_def: str
+    init_body: Tuple[str, ...]
+    repr_return: str
+    eq_return: str
+    to_c_return: str
+    from_c_return: str
+
+
+@dataclass(frozen=True)
+class PyTagged:
+    """A data-carrying enum: a base class with one subclass per variant, and the ctypes structure (the tag and
+    a union of the variants' fields) that crosses the boundary, with the conversions between the two."""
+
+    template: ClassVar[str] = "tagged.py.j2"
+
+    name: str
+    rust: str
+    docstring: Optional[str]
+    #: The private names of the ctypes structure, its payload union and the conversion functions.
+    raw: str
+    payload: str
+    from_c: str
+    to_c: str
+    raw_assignment: str
+    payload_assignment: str
+    #: The ``raise TypeError(...)`` of the base class's ``__init__``, laid out at its indentation.
+    init_raise: str
+    variants: Tuple[PyTaggedVariant, ...]
+    #: ``_ffi_variants(...)``: makes each variant class an attribute of the base class.
+    register: str
+    #: ``_ffi_<Type>_by_tag = {...}``: tag -> the variant's reader, and that dict's name.
+    by_tag: str
+    by_tag_name: str
+    layout_check: str
+
+
+@dataclass(frozen=True)
 class PyField:
     name: str
     #: The name in ``_fields_``: the field's own, or ``_ffi_<name>`` behind a property.
@@ -466,7 +525,7 @@ class PyModule:
     generated_for: str
     #: The API hash as a Python hex literal.
     api_hash: str
-    types: Tuple[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption, PyCallback], ...]
+    types: Tuple[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption, PyCallback, PyTagged], ...]
     #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
     layout_check: Optional[str]
     functions: Tuple[PyFunction, ...]
@@ -593,6 +652,10 @@ class _Builder:
         for t in inventory.structs():
             for field in t.fields:
                 self._collect_options(field.type)
+        for tagged in inventory.tagged():
+            for variant in tagged.variants:
+                for field in variant.fields:
+                    self._collect_options(field.type)
         for f in inventory.functions:
             for ty in [p.type for p in f.params] + [f.returns]:
                 self._collect_options(ty)
@@ -618,7 +681,7 @@ class _Builder:
             if isinstance(f.returns, Pointer) and isinstance(inv.type(f.returns.target.name), OpaqueDef):
                 self.producers.setdefault(f.returns.target.name, []).append(self.functions[f.name])
         # An option's structure comes right after its value type (primitives first): before any user.
-        types: List[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption, PyCallback]] = [
+        types: List[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption, PyCallback, PyTagged]] = [
             self.option(o) for o in self.options.values() if isinstance(o.inner, Primitive)
         ]
         for t in inv.types:
@@ -630,6 +693,8 @@ class _Builder:
                 types.append(self.enum(t))
             elif isinstance(t, CallbackDef):
                 types.append(self.callback(t))
+            elif isinstance(t, TaggedDef):
+                types.append(self.tagged(t))
             else:
                 types.append(self.opaque(t))
             if t.name in self.options:
@@ -772,6 +837,8 @@ class _Builder:
             cls = f"_ffi_{target.name}"
             return f"_ffi_ctypes.POINTER({cls})" if isinstance(ty, Pointer) else cls
         cls = self.classes[target.name]
+        if isinstance(target, TaggedDef):
+            cls = f"_ffi_{cls}"
         return f"_ffi_ctypes.POINTER({cls})" if isinstance(ty, Pointer) else cls
 
     # callbacks --------------------------------------------------------------------------------
@@ -876,6 +943,8 @@ class _Builder:
         inner = o.inner
         # An enum value is checked (an invalid discriminant would be undefined behaviour in Rust).
         present = f"{self.classes[inner.name]}({value})" if self._is_enum(inner) else value
+        if self._is_tagged(inner):
+            present = f"_ffi_{self.classes[inner.name]}_to_c({value})"
         return Ternary(f"{cls}()", f"{value} is None", f"{cls}({present}, 1)")
 
     def _from_option(self, o: Option) -> str:
@@ -883,10 +952,280 @@ class _Builder:
         value = "{0}.value"
         if self._is_enum(o.inner):
             value = f"_ffi_{self.classes[o.inner.name]}_by_value[{value}]"
+        elif self._is_tagged(o.inner):
+            value = f"_ffi_{self.classes[o.inner.name]}_from_c({value})"
         return f"{value} if {{0}}.is_some else None"
 
     def _is_enum(self, ty: Optional[TypeRef]) -> bool:
         return isinstance(ty, Named) and isinstance(self.inventory.type(ty.name), EnumDef)
+
+    def _is_tagged(self, ty: Optional[TypeRef]) -> bool:
+        return isinstance(ty, Named) and isinstance(self.inventory.type(ty.name), TaggedDef)
+
+    # data-carrying enums -----------------------------------------------------------------------
+
+    def tagged(self, t: TaggedDef) -> PyTagged:
+        cls = self.classes[t.name]
+        self.helpers.add("tagged")
+        self.typing.update({"ClassVar", "Type"})
+        self._check_tagged_pointers(t)
+
+        def private(suffix: str, what: str) -> str:
+            return self.module_names.claim(f"_ffi_{cls}{suffix}", f"the {what} of enum `{t.name}`")
+
+        raw, payload = private("", "ctypes structure"), private("_payload", "ctypes union")
+        from_c, to_c = private("_from_c", "conversion from C"), private("_to_c", "conversion to C")
+        by_tag = private("_by_tag", "readers by tag")
+        names = Namespace(BACKEND, f"enum `{t.name}`")
+        # A field must not hide a variant class (an attribute of the base class) on its instances.
+        hidden = {_escape(v.name, PYTHON_KEYWORDS | {"mro"}) for v in t.variants}
+        variants: List[PyTaggedVariant] = []
+        listed: List[str] = []
+        for v in t.variants:
+            _refuse_dunder(v.name, f"variant of enum `{t.name}`")
+            if v.name in CTYPES_STRUCT_ATTRIBUTES:
+                message = (
+                    f"The {BACKEND} backend cannot use `{v.name}` as a variant of enum `{t.name}`: ctypes "
+                    "uses that attribute itself. Rename the variant in the crate."
+                )
+                raise BackendError(message)
+            name = names.claim(_escape(v.name, PYTHON_KEYWORDS | {"mro"}), f"variant `{v.name}`", v.name)
+            variant = self._tagged_variant(t, v, name, hidden)
+            variants.append(variant)
+            params = ", ".join(a.name for a in variant.attributes)
+            doc = normalize_doc(v.doc)
+            listed.append(f"- ``{cls}.{name}({params})``" + (": " + doc.replace("\n", "\n  ") if doc else ""))
+        section = "Its variants are subclasses, reachable as attributes:\n\n" + "\n".join(listed)
+        doc = normalize_doc(t.doc)
+        doc = f"{doc}\n\n{section}" if doc else section
+        message = f"{cls} cannot be created directly: create one of its variants, such as {cls}.{variants[0].name}"
+        with_fields = [(v, variant) for v, variant in zip(t.variants, variants) if variant.fields_struct]
+        union = tuple(
+            Group("(", (python_string(v.name), str(variant.fields_struct)), ")") for v, variant in with_fields
+        )
+        tag = f"_ffi_ctypes.{_PRIMITIVES[t.repr.name][0]}"
+        rows = tuple(
+            Group(
+                "(",
+                (str(variant.fields_struct), Group("(", tuple(str(f.offset) for f in v.fields), ")", is_tuple=True)),
+                ")",
+            )
+            for v, variant in with_fields
+        )
+        size = Group("(", (str(t.size), str(t.align), str(t.payload_offset)), ")")
+        return PyTagged(
+            name=cls,
+            rust=t.name,
+            docstring=python_docstring(doc),
+            raw=raw,
+            payload=payload,
+            from_c=from_c,
+            to_c=to_c,
+            raw_assignment=layout(
+                Group("(", (f'("tag", {tag})', f'("payload", {payload})'), ")", explode=True, is_tuple=True),
+                4,
+                before="_fields_ = ",
+            ),
+            payload_assignment=layout(Group("(", union, ")", explode=True, is_tuple=True), 4, before="_fields_ = "),
+            init_raise=layout(Group("TypeError(", (python_string(message),), ")"), 8, before="raise "),
+            variants=tuple(variants),
+            register=layout(
+                Group(
+                    "_ffi_variants(", (cls, *(Group("(", (python_string(v.name), v.cls), ")") for v in variants)), ")"
+                ),
+                0,
+            ),
+            by_tag=layout(
+                Group(
+                    "{", tuple(f"{v.value}: {variant.cls}._ffi_from_c" for v, variant in zip(t.variants, variants)), "}"
+                ),
+                0,
+                before=f"{by_tag} = ",
+            ),
+            by_tag_name=by_tag,
+            layout_check=layout(Group("_ffi_check_tagged_layout(", (raw, size, *rows), ")"), 0),
+        )
+
+    def _tagged_variant(self, t: TaggedDef, v: TaggedVariant, name: str, hidden: AbstractSet[str]) -> PyTaggedVariant:
+        cls = self.classes[t.name]
+        # The names `tagged()` claimed for the enum's ctypes structure and union.
+        raw, payload = f"_ffi_{cls}", f"_ffi_{cls}_payload"
+        vcls = self.module_names.claim(f"_ffi_{cls}_{v.name}", f"the class of variant `{v.name}` of enum `{t.name}`")
+        fields_struct = None
+        if v.fields:
+            what = f"the ctypes structure of variant `{v.name}` of enum `{t.name}`"
+            fields_struct = self.module_names.claim(f"_ffi_{cls}_{v.name}_fields", what)
+        referenced = {self.classes[named.name] for named in map(_held, (f.type for f in v.fields)) if named}
+        reserved = PYTHON_KEYWORDS | {"self", "other"} | referenced | hidden
+        names = Namespace(BACKEND, f"variant `{v.name}` of enum `{t.name}`")
+        attributes: List[PyAttribute] = []
+        params: List[str] = []
+        init_body: List[str] = []
+        specs: List[Group] = []
+        to_c: List[Union[str, Ternary, Group]] = []
+        from_c: List[str] = []
+        shown: List[Tuple[str, str]] = []
+        for f in v.fields:
+            _refuse_dunder(f.name, f"field of variant `{v.name}` of enum `{t.name}`")
+            if f.name in CTYPES_STRUCT_ATTRIBUTES:
+                message = (
+                    f"The {BACKEND} backend cannot use `{f.name}` as a field of variant `{v.name}` of enum "
+                    f"`{t.name}`: ctypes uses that attribute itself. Rename the field in the crate."
+                )
+                raise BackendError(message)
+            fname = names.claim(_escape(f.name, reserved), f"field `{f.name}`", f.name)
+            annotation, param, init, ctype, to_value, from_value, repr_field = self._variant_field(f, fname)
+            attributes.append(PyAttribute(fname, annotation, python_docstring(f.doc)))
+            params.append(f"{fname}: {param}")
+            init_body.append(layout_assign(f"self.{fname}", init, 8))
+            specs.append(Group("(", (python_string(f.name), ctype), ")"))
+            to_c.append(to_value)
+            from_c.append(from_value)
+            shown.append((f"{fname}=", repr_field))
+        qualified = f"{cls}.{name}"
+        if v.fields:
+            fields_call = Group(f"{v.name}={fields_struct}(", tuple(to_c), ")")
+            to_c_return = layout(
+                Group(f"{raw}(", (str(v.value), Group(f"{payload}(", (fields_call,), ")")), ")"), 8, "return "
+            )
+            read = layout(Group(f"{vcls}(", tuple(from_c), ")"), 8, "return ")
+            from_c_return = f"_ffi_fields = _ffi_payload.{v.name}\n        {read}"
+            repr_return = _repr_return(qualified, shown)
+            eq_return = layout_bool(
+                BoolOp("and", tuple(f"self.{a.name} == other.{a.name}" for a in attributes)), 8, "return "
+            )
+        else:
+            to_c_return = f"return {raw}({v.value})"
+            from_c_return = f"return {vcls}()"
+            repr_return = f"return {python_string(qualified + '()')}"
+            eq_return = "return True"
+            init_body.append("pass")
+        slot_names = tuple(python_string(a.name) for a in attributes)
+        return PyTaggedVariant(
+            name=name,
+            cls=vcls,
+            docstring=python_docstring(v.doc),
+            fields_struct=fields_struct,
+            fields_assignment=layout(
+                Group("(", tuple(specs), ")", explode=True, is_tuple=True), 4, before="_fields_ = "
+            ),
+            attributes=tuple(attributes),
+            slots=layout(Group("(", tuple(sorted(slot_names)), ")", is_tuple=True), 4, before="__slots__ = "),
+            match_args=layout(Group("(", slot_names, ")", is_tuple=True), 4, before="__match_args__ = "),
+            init_def=layout(Group("def __init__(", ("self", *params), ") -> None:"), 4),
+            init_body=tuple(init_body),
+            repr_return=repr_return,
+            eq_return=eq_return,
+            to_c_return=to_c_return,
+            from_c_return=from_c_return,
+        )
+
+    def _variant_field(self, f: Field, name: str) -> Tuple[str, str, str, str, Union[str, Ternary, Group], str, str]:
+        """A variant's field: its annotation, its ``__init__`` parameter's hint and stored value, its ctypes type,
+        the C value of ``self.<name>``, the Python value read from ``_ffi_fields``, and its repr."""
+        ty = f.type
+        value, raw = f"self.{name}", f"_ffi_fields.{f.name}"
+        shown = f"{{self.{name}!r}}"
+        if isinstance(ty, (Option, Array)) and self._is_enum(_held(ty)):
+            self.helpers.add("enum_repr")
+            shown = f"{{_ffi_enum_repr(self.{name})}}"
+        if isinstance(ty, Primitive):
+            hint = _PRIMITIVES[ty.name][1]
+            return hint, hint, name, self.ctype(ty), value, raw, shown
+        if isinstance(ty, Pointer):
+            hint = self.optional("int")
+            return hint, hint, name, "_ffi_ctypes.c_void_p", value, raw, shown
+        if isinstance(ty, Option):
+            hint = self.hint(ty)
+            return (
+                hint,
+                hint,
+                name,
+                self.ctype(ty),
+                self._to_option(ty, value),
+                self._from_option(ty).format(raw),
+                shown,
+            )
+        if isinstance(ty, Array):
+            self.helpers.add("arrays")
+            self.typing.update({"Tuple", "Sequence"})
+            element = ty.element
+            item = self.hint(element)
+            convert: Tuple[str, ...] = ()
+            if isinstance(element, Option):
+                read = f"tuple({self._from_option(element).format('item')} for item in {raw})"
+                convert = (f"lambda item: {self._to_option(element, 'item').flat()}",)
+            elif self._is_enum(element):
+                read = f"tuple(_ffi_{self.classes[element.name]}_by_value[item] for item in {raw})"
+                convert = (self.classes[element.name],)
+            elif self._is_tagged(element):
+                read = f"tuple(_ffi_{self.classes[element.name]}_from_c(item) for item in {raw})"
+                convert = (f"_ffi_{self.classes[element.name]}_to_c",)
+            else:
+                read = f"tuple({raw})"
+            array_type = f"({self.ctype(ty)})"
+            build = Group("_ffi_fixed_array(", (array_type, value, python_string(f.name), *convert), ")")
+            return f"Tuple[{item}, ...]", f"Sequence[{item}]", f"tuple({name})", self.ctype(ty), build, read, shown
+        assert isinstance(ty, Named), "the model refuses void fields"
+        definition = self.inventory.type(ty.name)
+        cls = self.classes[ty.name]
+        if isinstance(definition, EnumDef):
+            # Converted when the variant is made, so a bad value fails there, and the repr shows the member.
+            return cls, cls, f"{cls}({name})", self.ctype(ty), value, raw, f"{cls}.{{self.{name}.name}}"
+        if isinstance(definition, TaggedDef):
+            return cls, cls, name, self.ctype(ty), f"_ffi_{cls}_to_c({value})", f"_ffi_{cls}_from_c({raw})", shown
+        return cls, cls, name, cls, value, raw, shown
+
+    def _tagged_field(
+        self, t: TaggedDef, name: str, doc: Optional[str]
+    ) -> Tuple[PyField, str, Union[str, Ternary], str, str]:
+        """A struct field holding a data-carrying enum: stored as its C value behind a property."""
+        cls = self.classes[t.name]
+        getter = layout_result(f"_ffi_{cls}_from_c({{0}})", f"self._ffi_{name}", 8)
+        setter = layout(Group(f"_ffi_{cls}_to_c(", ("_ffi_value",), ")"), 8, before=f"self._ffi_{name} = ")
+        field = PyField(name, f"_ffi_{name}", cls, doc, getter, setter)
+        # Left out, the field holds the first variant with zeroed fields, as a struct field holds a zeroed struct.
+        arg = Ternary(f"_ffi_{cls}({t.variants[0].value})", f"{name} is None", Group(f"_ffi_{cls}_to_c(", (name,), ")"))
+        return field, f"{name}: {self.optional(cls)} = None", arg, f"_ffi_{cls}", f"{{self.{name}!r}}"
+
+    def _tagged_argument(
+        self, function: str, pname: str, ty: Union[Named, Pointer], checks: List[str]
+    ) -> Union[str, Ternary]:
+        """Checks that an argument is a variant of its enum (appended to `checks`); returns its C value."""
+        cls = self.classes[self._target(ty).name]
+        nullable = isinstance(ty, Pointer) and ty.nullable
+        wrong = f"not isinstance({pname}, {cls})"
+        condition = BoolOp("and", (f"{pname} is not None", wrong) if nullable else (wrong,))
+        failure = self._invalid_argument(function, pname, cls, nullable)
+        checks.append(f"    {layout_bool(condition, 4, 'if ', ':')}\n        {failure}")
+        value = f"{pname}._ffi_to_c()"
+        return Ternary("None", f"{pname} is None", value) if nullable else value
+
+    def _tagged_result(self, ty: Union[Named, Pointer], notes: List[str]) -> str:
+        """How a returned data-carrying enum (by value, or a copy of the one a pointer points to) becomes a variant."""
+        cls = self.classes[self._target(ty).name]
+        if isinstance(ty, Named):
+            return f"_ffi_{cls}_from_c({{0}})"
+        notes.append(f"The result is a copy of the `{cls}` the library points to.")
+        read = f"_ffi_{cls}_from_c({{0}}.contents)"
+        return f"{read} if {{0}} else None" if ty.nullable else read
+
+    def _check_tagged_pointers(self, t: TaggedDef) -> None:
+        """Refuse the pointers to a data-carrying enum that a Python object cannot stand behind: the library would
+        write into (`&mut`) or take (`Box`) the temporary C copy made for the call, or hand over one (`Box`)."""
+        for f in self.inventory.functions:
+            places = [(f"parameter `{p.name}`", p.type) for p in f.params] + [("the result", f.returns)]
+            for where, ty in places:
+                if not (isinstance(ty, Pointer) and ty.target.name == t.name):
+                    continue
+                if ty.owned or (ty.mutable and where != "the result"):
+                    kind = f"Box<{t.name}>" if ty.owned else f"&mut {t.name}"
+                    message = (
+                        f"The {BACKEND} backend cannot bind {where} of function `{f.name}`: it is a `{kind}`, and "
+                        f"a Python `{self.classes[t.name]}` is passed and returned as a copy. Pass `{t.name}` or "
+                        f"`&{t.name}` and return the new value."
+                    )
+                    raise BackendError(message)
 
     # constants --------------------------------------------------------------------------------
 
@@ -1014,7 +1353,8 @@ class _Builder:
         if isinstance(ty, Option):
             hint = self.hint(ty)
             getter = layout_result(self._from_option(ty), f"self._ffi_{name}", 8)
-            setter = layout(self._to_option(ty, "_ffi_value"), 8, before=f"self._ffi_{name} = ")
+            # In parentheses when too long: a conditional expression splits only inside brackets.
+            setter = layout_assign(f"self._ffi_{name}", self._to_option(ty, "_ffi_value").flat(), 8)
             field = PyField(name, f"_ffi_{name}", hint, doc, getter, setter)
             return field, f"{name}: {hint} = None", self._to_option(ty, name), self.ctype(ty), shown
         if isinstance(ty, Array):
@@ -1029,6 +1369,10 @@ class _Builder:
                 cls = self.classes[element.name]
                 read = f"tuple(_ffi_{cls}_by_value[item] for item in self._ffi_{name})"
                 convert = cls
+            elif self._is_tagged(element):
+                cls = self.classes[element.name]
+                read = f"tuple(_ffi_{cls}_from_c(item) for item in self._ffi_{name})"
+                convert = f"_ffi_{cls}_to_c"
             else:
                 read = f"tuple(self._ffi_{name})"
                 convert = None
@@ -1064,6 +1408,8 @@ class _Builder:
             field = PyField(name, f"_ffi_{name}", cls, doc, getter, f"self._ffi_{name} = {cls}(_ffi_value)")
             ctype = f"_ffi_ctypes.{_PRIMITIVES[definition.repr.name][0]}"
             return field, f"{name}: {cls} = {cls}.{first}", f"{cls}({name})", ctype, f"{cls}.{{self.{name}.name}}"
+        if isinstance(definition, TaggedDef):
+            return self._tagged_field(definition, name, doc)
         field = PyField(name, name, cls, doc)
         arg = Ternary(f"{cls}()", f"{name} is None", name)
         return field, f"{name}: {self.optional(cls)} = None", arg, cls, f"{{self.{name}!r}}"
@@ -1167,6 +1513,9 @@ class _Builder:
                 else:
                     forget_if_refused.append(f"_ffi_callbacks.pop({key}, None)")
                     notes.append(f"The library keeps `{pname}` (and what it refers to) until it drops it.")
+                continue
+            if isinstance(target, TaggedDef):
+                args.append(self._tagged_argument(name, pname, ty, checks))
                 continue
             if isinstance(ty, Named):
                 args.append(pname)
@@ -1350,6 +1699,8 @@ class _Builder:
         assert isinstance(ty, (Named, Pointer)), "the model refuses these as results"
         target = self._target(ty)
         cls = self.classes[target.name]
+        if isinstance(target, TaggedDef):
+            return self._tagged_result(ty, notes)
         if isinstance(ty, Named):
             # A dict lookup, not `Color(raw)`: the library only returns valid values, and the call is 8x cheaper.
             return f"_ffi_{cls}_by_value[{{0}}]" if isinstance(target, EnumDef) else "{0}"

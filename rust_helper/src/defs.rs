@@ -45,7 +45,7 @@ pub enum TypeRef {
     Void,
     /// One of the primitive names (`"u32"`, `"bool"`, ...).
     Primitive(&'static str),
-    /// An `#[ffi_type]` struct or enum, by name.
+    /// An `#[ffi_type]` struct or enum (field-less or data-carrying), by name.
     Named(&'static str),
     /// A pointer to an `#[ffi_type]` struct or opaque type.
     Pointer {
@@ -112,6 +112,15 @@ pub struct VariantDef {
     pub value: i128,
 }
 
+/// A variant of a data-carrying enum; its fields' offsets are from the start of the enum.
+#[derive(Clone, Debug)]
+pub struct TaggedVariantDef {
+    pub name: &'static str,
+    pub doc: Doc,
+    pub value: i128,
+    pub fields: Vec<FieldDef>,
+}
+
 /// An entry of `types`.
 #[derive(Clone, Debug)]
 pub enum TypeDef {
@@ -142,6 +151,18 @@ pub enum TypeDef {
         params: Vec<ParamDef>,
         returns: TypeRef,
     },
+    /// A data-carrying `#[repr(C, int)]` enum, laid out as RFC 2195 describes: a `repr(C)`
+    /// struct of the tag (`repr`) and, at `payload_offset`, a `repr(C)` union of one
+    /// `repr(C)` struct per variant.
+    Tagged {
+        name: &'static str,
+        doc: Doc,
+        repr: &'static str,
+        size: usize,
+        align: usize,
+        payload_offset: usize,
+        variants: Vec<TaggedVariantDef>,
+    },
 }
 
 impl TypeDef {
@@ -150,7 +171,8 @@ impl TypeDef {
             TypeDef::Struct { name, .. }
             | TypeDef::Enum { name, .. }
             | TypeDef::Opaque { name, .. }
-            | TypeDef::Callback { name, .. } => name,
+            | TypeDef::Callback { name, .. }
+            | TypeDef::Tagged { name, .. } => name,
         }
     }
 }

@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::defs::{
-    ConstValue, ConstantDef, FunctionDef, Library, ParamDef, TypeDef, TypeRef, TypeRegistry,
+    ConstValue, ConstantDef, FieldDef, FunctionDef, Library, ParamDef, TaggedVariantDef, TypeDef,
+    TypeRef, TypeRegistry,
 };
 use crate::json::{f32_token, f64_token, JsonWriter};
 
@@ -223,6 +224,14 @@ impl Inventory {
                         }
                     }
                 }
+                TypeDef::Tagged { variants, .. } => {
+                    claim(
+                        &mut problems,
+                        name,
+                        format!("enum `{name}` (`{rust_name}`)"),
+                    );
+                    check_tagged_variants(&mut problems, name, variants);
+                }
             }
         }
 
@@ -290,43 +299,61 @@ impl Inventory {
                     ));
                 }
             }
-            if let TypeDef::Struct { name, fields, .. } = def {
-                for field in fields {
-                    let what = format!("field `{}` of struct `{name}`", field.name);
-                    if holds_callback(&field.ty, &kinds) {
-                        problems.push(format!(
-                            "{what} holds a callback: callbacks are only parameters of functions"
-                        ));
+            let fields: Vec<(String, &FieldDef)> = match def {
+                TypeDef::Struct { name, fields, .. } => fields
+                    .iter()
+                    .map(|field| (format!("field `{}` of struct `{name}`", field.name), field))
+                    .collect(),
+                TypeDef::Tagged { name, variants, .. } => variants
+                    .iter()
+                    .flat_map(|variant| {
+                        variant.fields.iter().map(move |field| {
+                            let what = format!(
+                                "field `{}` of variant `{}` of enum `{name}`",
+                                field.name, variant.name
+                            );
+                            (what, field)
+                        })
+                    })
+                    .collect(),
+                TypeDef::Enum { .. } | TypeDef::Opaque { .. } | TypeDef::Callback { .. } => {
+                    continue
+                }
+            };
+            for (what, field) in fields {
+                if holds_callback(&field.ty, &kinds) {
+                    problems.push(format!(
+                        "{what} holds a callback: callbacks are only parameters of functions"
+                    ));
+                }
+                match &field.ty {
+                    TypeRef::Primitive(_) | TypeRef::Named(_) | TypeRef::Pointer { .. } => {}
+                    TypeRef::Option { inner } => {
+                        check_optional(&mut problems, inner, &kinds, &what)
                     }
-                    match &field.ty {
-                        TypeRef::Primitive(_) | TypeRef::Named(_) | TypeRef::Pointer { .. } => {}
-                        TypeRef::Option { inner } => {
-                            check_optional(&mut problems, inner, &kinds, &what)
+                    TypeRef::Array { element, len } => {
+                        if *len == 0 {
+                            problems.push(format!(
+                                "{what} is an array of length 0, which C cannot declare"
+                            ));
                         }
-                        TypeRef::Array { element, len } => {
-                            if *len == 0 {
-                                problems.push(format!(
-                                    "{what} is an array of length 0, which C cannot declare"
-                                ));
+                        match &**element {
+                            TypeRef::Option { inner } => {
+                                check_optional(&mut problems, inner, &kinds, &what)
                             }
-                            match &**element {
-                                TypeRef::Option { inner } => {
-                                    check_optional(&mut problems, inner, &kinds, &what)
-                                }
-                                TypeRef::Primitive(_) => {}
-                                TypeRef::Named(name) if kinds.contains_key(name) => {}
-                                other => problems.push(format!(
-                                    "{what} is an array of elements of kind `{}`: array elements \
+                            TypeRef::Primitive(_) => {}
+                            TypeRef::Named(name) if kinds.contains_key(name) => {}
+                            other => problems.push(format!(
+                                "{what} is an array of elements of kind `{}`: array elements \
                                      are primitives, #[ffi_type] structs and enums, or FfiOptions",
-                                    other.kind()
-                                )),
-                            }
+                                other.kind()
+                            )),
                         }
-                        other => problems.push(format!(
-                            "{what} has a type of kind `{}`, which a field cannot have",
-                            other.kind()
-                        )),
                     }
+                    other => problems.push(format!(
+                        "{what} has a type of kind `{}`, which a field cannot have",
+                        other.kind()
+                    )),
                 }
             }
         }
@@ -554,18 +581,7 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             w.key("align");
             w.uint(*align);
             w.key("fields");
-            w.begin_array();
-            for field in fields {
-                w.begin_object();
-                w.key_string("name", field.name);
-                w.key_string("doc", &field.doc.text());
-                w.key("type");
-                write_type_ref(w, &field.ty);
-                w.key("offset");
-                w.uint(field.offset);
-                w.end_object();
-            }
-            w.end_array();
+            write_fields(w, fields);
         }
         TypeDef::Enum {
             name,
@@ -614,6 +630,39 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             w.key("returns");
             write_type_ref(w, returns);
         }
+        TypeDef::Tagged {
+            name,
+            doc,
+            repr,
+            size,
+            align,
+            payload_offset,
+            variants,
+        } => {
+            w.key_string("kind", "tagged");
+            w.key_string("name", name);
+            w.key_string("doc", &doc.text());
+            w.key_string("repr", repr);
+            w.key("size");
+            w.uint(*size);
+            w.key("align");
+            w.uint(*align);
+            w.key("payload_offset");
+            w.uint(*payload_offset);
+            w.key("variants");
+            w.begin_array();
+            for variant in variants {
+                w.begin_object();
+                w.key_string("name", variant.name);
+                w.key_string("doc", &variant.doc.text());
+                w.key("value");
+                w.int(variant.value);
+                w.key("fields");
+                write_fields(w, &variant.fields);
+                w.end_object();
+            }
+            w.end_array();
+        }
     }
     w.end_object();
 }
@@ -628,6 +677,50 @@ fn write_params(w: &mut JsonWriter, params: &[ParamDef]) {
         w.end_object();
     }
     w.end_array();
+}
+
+/// The `fields` array of a struct or of a variant of a data-carrying enum.
+fn write_fields(w: &mut JsonWriter, fields: &[FieldDef]) {
+    w.begin_array();
+    for field in fields {
+        w.begin_object();
+        w.key_string("name", field.name);
+        w.key_string("doc", &field.doc.text());
+        w.key("type");
+        write_type_ref(w, &field.ty);
+        w.key("offset");
+        w.uint(field.offset);
+        w.end_object();
+    }
+    w.end_array();
+}
+
+/// Reports repeated variant names or values, and repeated or invalid field names, of the
+/// data-carrying enum `name`.
+fn check_tagged_variants(problems: &mut Vec<String>, name: &str, variants: &[TaggedVariantDef]) {
+    if variants.is_empty() {
+        problems.push(format!("enum `{name}` has no variants"));
+    }
+    let mut variant_names = HashSet::new();
+    let mut values = HashSet::new();
+    for variant in variants {
+        let what = format!("variant `{}` of enum `{name}`", variant.name);
+        check_identifier(problems, variant.name, &what);
+        if !variant_names.insert(variant.name) {
+            problems.push(format!("{what} appears twice"));
+        }
+        if !values.insert(variant.value) {
+            problems.push(format!("{what} repeats the value {}", variant.value));
+        }
+        let mut field_names = HashSet::new();
+        for field in &variant.fields {
+            let what = format!("field `{}` of {what}", field.name);
+            check_identifier(problems, field.name, &what);
+            if !field_names.insert(field.name) {
+                problems.push(format!("{what} appears twice"));
+            }
+        }
+    }
 }
 
 fn write_type_ref(w: &mut JsonWriter, ty: &TypeRef) {
@@ -729,7 +822,7 @@ fn check_optional(
     match inner {
         TypeRef::Primitive(_) => {}
         TypeRef::Named(name) => match kinds.get(name) {
-            Some(TypeDef::Struct { .. } | TypeDef::Enum { .. }) => {}
+            Some(TypeDef::Struct { .. } | TypeDef::Enum { .. } | TypeDef::Tagged { .. }) => {}
             Some(other) => problems.push(format!(
                 "{what} is an FfiOption of `{name}`, which is {}: an FfiOption holds a \
                  primitive or an #[ffi_type] struct or enum",
@@ -761,13 +854,15 @@ fn holds_callback(ty: &TypeRef, kinds: &HashMap<&str, &TypeDef>) -> bool {
     }
 }
 
-/// "a struct", "an enum" or "an opaque type", for messages.
+/// "a struct", "an enum", "an opaque type", "a callback" or "a data-carrying enum", for
+/// messages.
 fn describe(def: &TypeDef) -> &'static str {
     match def {
         TypeDef::Struct { .. } => "a struct",
         TypeDef::Enum { .. } => "an enum",
         TypeDef::Opaque { .. } => "an opaque type",
         TypeDef::Callback { .. } => "a callback",
+        TypeDef::Tagged { .. } => "a data-carrying enum",
     }
 }
 

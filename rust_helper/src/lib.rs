@@ -111,8 +111,8 @@ pub mod __private {
         take_failure, Failure, ReturnAbi, PENDING,
     };
     pub use crate::defs::{
-        ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, TypeDef, TypeRef,
-        TypeRegistry, VariantDef,
+        ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, TaggedVariantDef,
+        TypeDef, TypeRef, TypeRegistry, VariantDef,
     };
     use crate::Inventory;
 

@@ -1,7 +1,9 @@
 //! Unit tests of the inventory: docs, hashing, ordering and validation. JSON escaping and
 //! float formatting are tested in `json.rs`; the macros end to end in `tests/`.
 
-use crate::__private::{Doc, FunctionDef, Library, ParamDef, TypeDef, TypeRef, TypeRegistry};
+use crate::__private::{
+    Doc, FieldDef, FunctionDef, Library, ParamDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry,
+};
 use crate::inventory::fnv1a_64;
 use crate::prelude::*;
 use crate::{FunctionInfo, TypeInfo};
@@ -412,4 +414,52 @@ fn enum_values_cover_the_whole_repr_range() {
     ] {
         assert!(json.contains(expected), "{expected} not in {json}");
     }
+}
+
+/// A hand-written data-carrying enum with everything wrong that the macros rule out.
+struct BrokenTagged;
+
+unsafe impl TypeInfo for BrokenTagged {
+    fn __register(types: &mut TypeRegistry) -> &'static str {
+        let field = |name| FieldDef {
+            name,
+            doc: Doc(&[]),
+            ty: TypeRef::Str,
+            offset: 4,
+        };
+        let variant = |name, value, fields| TaggedVariantDef {
+            name,
+            doc: Doc(&[]),
+            value,
+            fields,
+        };
+        types.register::<Self>("Tagged", |_| TypeDef::Tagged {
+            name: "Tagged",
+            doc: Doc(&[]),
+            repr: "u32",
+            size: 8,
+            align: 4,
+            payload_offset: 4,
+            variants: vec![
+                variant("A", 0, vec![field("x"), field("x")]),
+                variant("A", 0, Vec::new()),
+            ],
+        })
+    }
+}
+
+#[test]
+fn tagged_enum_problems_are_reported() {
+    assert_eq!(
+        problems(Inventory::new().ty::<BrokenTagged>()),
+        [
+            "field `x` of variant `A` of enum `Tagged` appears twice",
+            "variant `A` of enum `Tagged` appears twice",
+            "variant `A` of enum `Tagged` repeats the value 0",
+            "field `x` of variant `A` of enum `Tagged` has a type of kind `str`, which a field \
+             cannot have",
+            "field `x` of variant `A` of enum `Tagged` has a type of kind `str`, which a field \
+             cannot have",
+        ]
+    );
 }

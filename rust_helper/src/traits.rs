@@ -40,7 +40,8 @@ pub unsafe trait FfiType {
 }
 
 /// A type that FFI pointers (`&T`, `&mut T`, `Box<T>`, `*const T`, `*mut T`) may point to:
-/// an `#[ffi_type]` struct or an `#[ffi_type(opaque)]` type.
+/// an `#[ffi_type]` struct, a data-carrying `#[ffi_type]` enum or an `#[ffi_type(opaque)]`
+/// type.
 ///
 /// # Safety
 ///
@@ -49,8 +50,8 @@ pub unsafe trait FfiType {
     message = "`{Self}` cannot be pointed to across the FFI boundary",
     label = "pointers to `{Self}` are not supported",
     note = "FFI pointers (&T, &mut T, Box<T>, *const T, *mut T) must point to an #[ffi_type] \
-            struct or an #[ffi_type(opaque)] type; pointers to primitives and enums are not \
-            supported yet"
+            struct, a data-carrying #[ffi_type] enum or an #[ffi_type(opaque)] type; pointers to \
+            primitives and field-less enums are not supported yet"
 )]
 pub unsafe trait FfiPointee: TypeInfo {}
 

@@ -7,10 +7,11 @@
 //! enum, including `Result<()>` and `Result<Box<T>>`), panics, strings in (`&str`, `&CStr`)
 //! and out (`String`), slices of numbers and structs in (`&[T]`) and in-out (`&mut [T]`),
 //! and owned buffers out (`Vec<T>`), empty ones included; optional values (`FfiOption<T>` of
-//! a primitive, struct or enum, and `Option<&T>`) and fixed-size arrays in structs; callbacks
-//! used during a call, optional ones, and callbacks the library keeps and calls later, also
-//! from threads of its own. The Python tests build it and call
-//! everything through the generated bindings.
+//! a primitive, struct or enum, and `Option<&T>`), fixed-size arrays in structs, and a
+//! data-carrying enum by value, by reference, in a struct and in an option; callbacks used
+//! during a call, optional ones, and callbacks the library keeps and calls later, also from
+//! threads of its own. The Python tests build it and call everything through the generated
+//! bindings.
 
 use std::ffi::CStr;
 use std::fmt;
@@ -755,6 +756,80 @@ pub fn notify_from_thread(listener: OnEvent, code: u32) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Data-carrying enums
+
+/// A shape in the plane (a data-carrying enum: a tag and a union of the variants' fields).
+#[ffi_type]
+#[repr(C, u8)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Shape {
+    /// A circle around the origin.
+    Circle {
+        /// Its radius.
+        radius: f32,
+    },
+    /// An axis-aligned rectangle.
+    Rect {
+        corner: Vec2,
+        width: f32,
+        height: f32,
+    },
+    /// No shape at all.
+    Empty,
+}
+
+/// A shape with its color (a data-carrying enum as a struct field).
+#[ffi_type]
+#[derive(Clone, Copy, Debug)]
+pub struct Figure {
+    pub shape: Shape,
+    pub color: Color,
+}
+
+/// `shape` scaled by `factor` (a data-carrying enum by value, in and out).
+#[ffi_function]
+pub fn shape_scale(shape: Shape, factor: f32) -> Shape {
+    match shape {
+        Shape::Circle { radius } => Shape::Circle {
+            radius: radius * factor,
+        },
+        Shape::Rect {
+            corner,
+            width,
+            height,
+        } => Shape::Rect {
+            corner,
+            width: width * factor,
+            height: height * factor,
+        },
+        Shape::Empty => Shape::Empty,
+    }
+}
+
+/// The area of `shape` (a data-carrying enum by reference).
+#[ffi_function]
+pub fn shape_area(shape: &Shape) -> f64 {
+    match *shape {
+        Shape::Circle { radius } => std::f64::consts::PI * f64::from(radius).powi(2),
+        Shape::Rect { width, height, .. } => f64::from(width) * f64::from(height),
+        Shape::Empty => 0.0,
+    }
+}
+
+/// A figure of the given shape, in the color that follows `color`, unless the shape is empty
+/// (a data-carrying enum in a struct field, and in an `FfiOption`).
+#[ffi_function]
+pub fn figure_of(shape: FfiOption<Shape>, color: Color) -> FfiOption<Figure> {
+    match shape.into_option() {
+        Some(Shape::Empty) | None => FfiOption::none(),
+        Some(shape) => FfiOption::some(Figure {
+            shape,
+            color: color_next(color),
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Constants
 
 /// The most items a call handles.
@@ -847,6 +922,9 @@ pub fn inventory() -> Inventory {
         .function::<notifier_clear>()
         .function::<notifier_free>()
         .function::<notify_from_thread>()
+        .function::<shape_scale>()
+        .function::<shape_area>()
+        .function::<figure_of>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

@@ -51,9 +51,12 @@ pub fn ffi_function(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// - A struct needs named fields, each of an FFI type; it gets `#[repr(C)]` unless it
 ///   already has it (any other repr is rejected).
-/// - An enum needs field-less variants; it keeps `#[repr(u8 | u16 | u32 | u64 | i8 | i16 |
-///   i32 | i64)]` or `#[repr(C)]` (recorded as `i32`) and gets `#[repr(u32)]` when it has
-///   no repr.
+/// - A field-less enum keeps `#[repr(u8 | u16 | u32 | u64 | i8 | i16 | i32 | i64)]` or
+///   `#[repr(C)]` (recorded as `i32`) and gets `#[repr(u32)]` when it has no repr.
+/// - A data-carrying enum (variants with named fields, unit variants allowed too) needs
+///   `#[repr(C, u8 | u16 | ...)]`, the C layout of RFC 2195 (a struct of the tag and a union
+///   of one struct per variant), and gets `#[repr(C, u32)]` when it has no repr. Each field
+///   is of an FFI type.
 /// - `#[ffi_type(opaque)]` accepts any struct or enum without changing it; such a type only
 ///   crosses the boundary behind a pointer (`&T`, `&mut T`, `Box<T>`, `*const T`,
 ///   `*mut T`).
@@ -801,6 +804,13 @@ mod types {
     }
 
     fn enum_type(mut item: ItemEnum) -> syn::Result<TokenStream2> {
+        if item
+            .variants
+            .iter()
+            .any(|variant| !matches!(variant.fields, Fields::Unit))
+        {
+            return tagged::expand(item);
+        }
         let mut errors = Errors::default();
         errors.check(check_not_generic(&item.generics));
         let name = errors.check(inventory_name(&item.ident, "the enum"));
@@ -835,18 +845,6 @@ mod types {
         let mut variants = Vec::new();
         let mut codes = Vec::new();
         for variant in &item.variants {
-            if !matches!(variant.fields, Fields::Unit) {
-                errors.push(
-                    variant.fields.span(),
-                    format!(
-                        "variant `{}` carries data: #[ffi_type] does not support data-carrying \
-                         enum variants yet (use #[ffi_type(opaque)] to pass the enum behind a \
-                         pointer)",
-                        variant.ident
-                    ),
-                );
-                continue;
-            }
             if let Some(name) = errors.check(inventory_name(&variant.ident, "the variant")) {
                 let ident = &variant.ident;
                 let doc = doc(&variant.attrs);
@@ -902,6 +900,249 @@ mod types {
                 }
             }
         })
+    }
+
+    /// Data-carrying enums, which have the C layout of RFC 2195 under `#[repr(C, int)]`.
+    mod tagged {
+        use super::*;
+
+        pub(crate) fn expand(mut item: ItemEnum) -> syn::Result<TokenStream2> {
+            let mut errors = Errors::default();
+            errors.check(check_not_generic(&item.generics));
+            let name = errors.check(inventory_name(&item.ident, "the enum"));
+            let repr = errors.check(tag_repr(&item));
+
+            let enum_ident = &item.ident;
+            let mut shadows = Vec::new();
+            let mut discriminants = Vec::new();
+            let mut variants = Vec::new();
+            let mut any_field = false;
+            for (index, variant) in item.variants.iter().enumerate() {
+                let variant_name = errors.check(inventory_name(&variant.ident, "the variant"));
+                let shadow = format_ident!("__hatch_interop_Variant{}", index);
+                let mut shadow_fields = Vec::new();
+                let mut fields = Vec::new();
+                match &variant.fields {
+                    Fields::Named(named) => {
+                        for field in &named.named {
+                            let ident = field.ident.as_ref().expect("named field");
+                            let Some(field_name) = errors.check(inventory_name(ident, "the field"))
+                            else {
+                                continue;
+                            };
+                            any_field = true;
+                            let ty = self_to(&field.ty, enum_ident);
+                            shadow_fields.push(quote!(#ident: #ty));
+                            let type_ref = type_ref(&field.ty);
+                            let doc = doc(&field.attrs);
+                            fields.push(quote! {
+                                ::hatch_interop::__private::FieldDef {
+                                    name: #field_name,
+                                    doc: #doc,
+                                    ty: #type_ref,
+                                    offset: ::core::mem::offset_of!(__hatch_interop_Layout, payload)
+                                        + ::core::mem::offset_of!(#shadow, #ident),
+                                }
+                            });
+                        }
+                    }
+                    Fields::Unnamed(unnamed) => errors.push(
+                        unnamed.span(),
+                        format!(
+                            "variant `{}` has unnamed fields, which #[ffi_type] does not support: \
+                             name them (`{} {{ name: Type, .. }}`) so that C and Python can \
+                             refer to them",
+                            variant.ident, variant.ident
+                        ),
+                    ),
+                    Fields::Unit => {}
+                }
+                shadows.push(quote! {
+                    #[repr(C)]
+                    #[allow(dead_code, non_camel_case_types)]
+                    struct #shadow { #(#shadow_fields),* }
+                });
+
+                // The discriminants as rustc assigns them: an explicit value, else one more than
+                // the previous variant's (or 0), in the tag's type. (`as` casts are not allowed
+                // on data-carrying enums, so the macro cannot ask the compiler.)
+                let discriminant = format_ident!("__hatch_interop_D{}", index);
+                let value = match (&variant.discriminant, index) {
+                    (Some((_, expr)), _) => quote!(#expr),
+                    (None, 0) => quote!(0),
+                    (None, _) => {
+                        let previous = format_ident!("__hatch_interop_D{}", index - 1);
+                        quote!(#previous + 1)
+                    }
+                };
+                discriminants.push((discriminant.clone(), value));
+
+                let doc = doc(&variant.attrs);
+                variants.push(quote! {
+                    ::hatch_interop::__private::TaggedVariantDef {
+                        name: #variant_name,
+                        doc: #doc,
+                        value: #discriminant as i128,
+                        fields: ::std::vec![#(#fields),*],
+                    }
+                });
+            }
+            if !any_field && errors.0.is_none() {
+                errors.push(
+                    item.ident.span(),
+                    "no variant of this enum has a field: write its variants without braces \
+                     (`A` rather than `A {}`) to make it a field-less #[ffi_type] enum",
+                );
+            }
+            errors.finish()?;
+            let name = name.expect("errors were reported above");
+            let repr = repr.expect("errors were reported above");
+
+            if !item.attrs.iter().any(|attr| attr.path().is_ident("repr")) {
+                item.attrs.push(syn::parse_quote!(#[repr(C, u32)]));
+            }
+            let tag = format_ident!("{}", repr);
+            let tag = quote!(::core::primitive::#tag);
+            let ident = &item.ident;
+            let doc = doc(&item.attrs);
+            let type_ref = named_type_ref(ident);
+            let payload_fields = (0..item.variants.len()).map(|index| {
+                let field = format_ident!("v{}", index);
+                let shadow = format_ident!("__hatch_interop_Variant{}", index);
+                quote!(#field: ::core::mem::ManuallyDrop<#shadow>)
+            });
+            let discriminants = discriminants
+                .iter()
+                .map(|(name, value)| quote!(const #name: #tag = #value;));
+            let message = format!(
+                "hatch-interop: the layout of `{name}` is not the repr(C) layout of RFC 2195 that \
+                 its FFI description assumes"
+            );
+            Ok(quote! {
+                #item
+
+                // A shadow of the enum's layout (RFC 2195: a `repr(C)` struct of the tag and a
+                // `repr(C)` union of one `repr(C)` struct per variant), because `offset_of!` on
+                // enum variants is not stable yet. The assertion checks that the compiler agrees.
+                const _: () = {
+                    #(#shadows)*
+
+                    #[repr(C)]
+                    #[allow(dead_code, non_camel_case_types)]
+                    union __hatch_interop_Payload { #(#payload_fields),* }
+
+                    #[repr(C)]
+                    #[allow(dead_code, non_camel_case_types)]
+                    struct __hatch_interop_Layout {
+                        tag: #tag,
+                        payload: __hatch_interop_Payload,
+                    }
+
+                    const _: () = ::core::assert!(
+                        ::core::mem::size_of::<#ident>()
+                            == ::core::mem::size_of::<__hatch_interop_Layout>()
+                            && ::core::mem::align_of::<#ident>()
+                                == ::core::mem::align_of::<__hatch_interop_Layout>(),
+                        #message
+                    );
+
+                    #(#discriminants)*
+
+                    unsafe impl ::hatch_interop::TypeInfo for #ident {
+                        fn __register(
+                            types: &mut ::hatch_interop::__private::TypeRegistry,
+                        ) -> &'static str {
+                            types.register::<Self>(#name, |types| {
+                                ::hatch_interop::__private::TypeDef::Tagged {
+                                    name: #name,
+                                    doc: #doc,
+                                    repr: #repr,
+                                    size: ::core::mem::size_of::<Self>(),
+                                    align: ::core::mem::align_of::<Self>(),
+                                    payload_offset: ::core::mem::offset_of!(
+                                        __hatch_interop_Layout,
+                                        payload
+                                    ),
+                                    variants: ::std::vec![#(#variants),*],
+                                }
+                            })
+                        }
+                    }
+                };
+
+                #type_ref
+
+                unsafe impl ::hatch_interop::FfiPointee for #ident {}
+
+                // Neither `FfiEnum` (an error code is a bare discriminant, and the variant's fields
+                // would be lost) nor `FfiSliceElement`: a caller's buffer may hold tags that are
+                // no variant, which the shim cannot check element by element.
+            })
+        }
+
+        /// The tag's type: `u32` when the enum has no repr (the macro adds `repr(C, u32)`),
+        /// else the integer of `#[repr(C, int)]`.
+        fn tag_repr(item: &ItemEnum) -> syn::Result<String> {
+            let hints = repr_hints(&item.attrs)?;
+            let Some((_, first)) = hints.first() else {
+                return Ok("u32".to_owned());
+            };
+            let mut errors = Errors::default();
+            let mut int_repr = None;
+            let mut c_repr = false;
+            for (hint, span) in &hints {
+                if hint == "C" {
+                    c_repr = true;
+                } else if ENUM_REPRS.contains(&hint.as_str()) {
+                    int_repr = Some(hint.clone());
+                } else {
+                    errors.push(
+                        *span,
+                        format!(
+                            "data-carrying #[ffi_type] enums have the C layout of RFC 2195: \
+                             `repr({hint})` is not supported (write #[repr(C, u8)], or u16, u32, \
+                             u64, i8, i16, i32, i64 for the tag)"
+                        ),
+                    );
+                }
+            }
+            errors.finish()?;
+            match (c_repr, int_repr) {
+                (true, Some(repr)) => Ok(repr),
+                (false, Some(repr)) => Err(Error::new(
+                    *first,
+                    format!(
+                        "a data-carrying #[ffi_type] enum needs #[repr(C, {repr})], not \
+                         #[repr({repr})]: only `repr(C, {repr})` lays it out as C would (a tag \
+                         followed by a union of the variants' fields, RFC 2195)"
+                    ),
+                )),
+                _ => Err(Error::new(
+                    *first,
+                    "a data-carrying #[ffi_type] enum needs the type of its tag in its repr: \
+                     write #[repr(C, u8)] (or u16, u32, u64, i8, i16, i32, i64)",
+                )),
+            }
+        }
+
+        /// `ty` with `Self` replaced by the enum's name: the shadow structs name the field
+        /// types outside the enum, where `Self` would mean the shadow itself.
+        fn self_to(ty: &Type, enum_ident: &Ident) -> Type {
+            struct Replace<'a>(&'a Ident);
+            impl VisitMut for Replace<'_> {
+                fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
+                    if path.qself.is_none() && path.path.is_ident("Self") {
+                        let ident = self.0;
+                        *path = syn::parse_quote!(#ident);
+                    } else {
+                        syn::visit_mut::visit_type_path_mut(self, path);
+                    }
+                }
+            }
+            let mut ty = ty.clone();
+            Replace(enum_ident).visit_type_mut(&mut ty);
+            ty
+        }
     }
 
     fn opaque_type(

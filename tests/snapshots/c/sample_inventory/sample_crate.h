@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x0952c766445660f2)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xd9d57f6295d96ea6)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -330,6 +330,82 @@ typedef struct OnEvent {
      */
     void (*release)(const void *context);
 } OnEvent;
+
+/** A shape in the plane (a data-carrying enum: a tag and a union of the variants' fields). */
+typedef struct Shape {
+    /** Which variant the payload holds: one of the `Shape_` constants. */
+    uint8_t tag;
+    union {
+        /** A circle around the origin. */
+        struct {
+            /** Its radius. */
+            float radius;
+        } Circle;
+        /** An axis-aligned rectangle. */
+        struct {
+            Vec2 corner;
+            float width;
+            float height;
+        } Rect_;
+    } payload;
+} Shape;
+enum {
+    /** A circle around the origin. */
+    Shape_Circle = 0,
+    /** An axis-aligned rectangle. */
+    Shape_Rect = 1,
+    /** No shape at all. */
+    Shape_Empty = 2
+};
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(Shape) == 20, "sizeof(Shape) must be 20, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(Shape) == 4, "alignof(Shape) must be 4, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Shape, payload) == 4, "offsetof(Shape, payload) must be 4, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Shape, payload.Circle.radius) == 4, "offsetof(Shape, payload.Circle.radius) must be 4, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Shape, payload.Rect_.corner) == 4, "offsetof(Shape, payload.Rect_.corner) must be 4, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Shape, payload.Rect_.width) == 12, "offsetof(Shape, payload.Rect_.width) must be 12, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Shape, payload.Rect_.height) == 16, "offsetof(Shape, payload.Rect_.height) must be 16, as in Rust");
+#endif
+
+/**
+ * An optional `Shape` (`FfiOption<Shape>`): `value` holds it when `is_some` is not 0 (any non-zero
+ * value means present); when `is_some` is 0, `value` is not read and may hold anything.
+ */
+typedef struct sample_crate_option_Shape {
+    Shape value;
+    uint8_t is_some;
+} sample_crate_option_Shape;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_Shape, is_some) == sizeof(Shape), "offsetof(sample_crate_option_Shape, is_some) must be sizeof(Shape), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_Shape) == SAMPLE_CRATE_ALIGNOF(Shape), "alignof(sample_crate_option_Shape) must be alignof(Shape), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_Shape) == sizeof(Shape) + SAMPLE_CRATE_ALIGNOF(Shape), "sizeof(sample_crate_option_Shape) must be sizeof(Shape) + alignof(Shape), as in Rust");
+#endif
+
+/** A shape with its color (a data-carrying enum as a struct field). */
+typedef struct Figure {
+    Shape shape;
+    Color color;
+} Figure;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(Figure) == 24, "sizeof(Figure) must be 24, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(Figure) == 4, "alignof(Figure) must be 4, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Figure, shape) == 0, "offsetof(Figure, shape) must be 0, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Figure, color) == 20, "offsetof(Figure, color) must be 20, as in Rust");
+#endif
+
+/**
+ * An optional `Figure` (`FfiOption<Figure>`): `value` holds it when `is_some` is not 0 (any
+ * non-zero value means present); when `is_some` is 0, `value` is not read and may hold anything.
+ */
+typedef struct sample_crate_option_Figure {
+    Figure value;
+    uint8_t is_some;
+} sample_crate_option_Figure;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_Figure, is_some) == sizeof(Figure), "offsetof(sample_crate_option_Figure, is_some) must be sizeof(Figure), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_Figure) == SAMPLE_CRATE_ALIGNOF(Figure), "alignof(sample_crate_option_Figure) must be alignof(Figure), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_Figure) == sizeof(Figure) + SAMPLE_CRATE_ALIGNOF(Figure), "sizeof(sample_crate_option_Figure) must be sizeof(Figure) + alignof(Figure), as in Rust");
+#endif
 
 /** The `kind` of a failure: the call panicked. */
 #define SAMPLE_CRATE_FAILURE_PANIC 1u
@@ -744,6 +820,18 @@ void notifier_free(Notifier *notifier);
  * there too (a callback run and released on a thread Python did not start).
  */
 void notify_from_thread(OnEvent listener, uint32_t code);
+
+/** `shape` scaled by `factor` (a data-carrying enum by value, in and out). */
+Shape shape_scale(Shape shape, float factor);
+
+/** The area of `shape` (a data-carrying enum by reference). */
+double shape_area(const Shape *shape);
+
+/**
+ * A figure of the given shape, in the color that follows `color`, unless the shape is empty
+ * (a data-carrying enum in a struct field, and in an `FfiOption`).
+ */
+sample_crate_option_Figure figure_of(sample_crate_option_Shape shape, Color color);
 
 #undef SAMPLE_CRATE_STATIC_ASSERT
 #undef SAMPLE_CRATE_ALIGNOF

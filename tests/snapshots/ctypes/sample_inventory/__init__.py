@@ -27,6 +27,7 @@ __all__ = [
     "ColorPicker",
     "Counter",
     "Direction",
+    "Figure",
     "LogLevel",
     "MathError",
     "Notifier",
@@ -37,6 +38,7 @@ __all__ = [
     "Rect",
     "RustPanic",
     "Sample",
+    "Shape",
     "Snapshot",
     "Transform",
     "Vec2",
@@ -60,6 +62,7 @@ __all__ = [
     "divide",
     "empty_f64s",
     "empty_string",
+    "figure_of",
     "fill_u16",
     "for_each_value",
     "greet",
@@ -88,6 +91,8 @@ __all__ = [
     "sample_score",
     "scale",
     "scale_f32_in_place",
+    "shape_area",
+    "shape_scale",
     "sqrt_or_none",
     "str_byte_len",
     "str_char_count",
@@ -145,10 +150,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x0952C766445660F2:
+    if found != 0xD9D57F6295D96EA6:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 0952c766445660f2)"
+            "sample_crate 0.1.0 (API hash d9d57f6295d96ea6)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -525,6 +530,40 @@ def _ffi_enum_repr(value: object) -> str:
     if isinstance(value, _ffi_enum.Enum):
         return f"{type(value).__name__}.{value.name}"
     return repr(value)
+
+
+def _ffi_variants(base: type[object], *variants: tuple[str, type[object]]) -> None:
+    """Make each variant's class an attribute of its enum's class, named (and shown) as the Rust variant."""
+    for name, variant in variants:
+        variant.__name__ = name
+        variant.__qualname__ = f"{base.__qualname__}.{name}"
+        setattr(base, name, variant)
+
+
+def _ffi_unknown_tag(base: type[object], tag: int) -> Exception:
+    """The error for a data-carrying enum whose tag is none of its variants: never converted by guesswork."""
+    return ValueError(f"the library returned a {base.__name__} whose tag {tag} is none of its variants")
+
+
+def _ffi_check_tagged_layout(
+    tagged: type[_ffi_ctypes.Structure],
+    measured: tuple[int, int, int],
+    *variants: tuple[type[_ffi_ctypes.Structure], tuple[int, ...]],
+) -> None:
+    """Compare a data-carrying enum's ctypes layout (size, alignment, payload offset, each variant's field offsets
+    from the start of the enum) with the one Rust measured."""
+    payload = getattr(tagged, tagged._fields_[1][0]).offset
+    found = (
+        (_ffi_ctypes.sizeof(tagged), _ffi_ctypes.alignment(tagged), payload),
+        tuple(tuple(payload + getattr(fields, field[0]).offset for field in fields._fields_) for fields, _ in variants),
+    )
+    if found != (measured, tuple(offsets for _, offsets in variants)):
+        message = (
+            f"{__name__}: the ctypes layout of {tagged.__name__} (size, alignment, payload offset; field offsets) "
+            f"is {found}, but Rust laid it out as {(measured, tuple(offsets for _, offsets in variants))}; this is "
+            "a bug in hatch-interop's ctypes backend, please report it"
+        )
+        raise ImportError(message)
 
 
 class _ffi_Option_f64(_ffi_ctypes.Structure):
@@ -1077,12 +1116,233 @@ class _ffi_OnEvent(_ffi_ctypes.Structure):
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
 
 
+class _ffi_Shape_Circle_fields(_ffi_ctypes.Structure):
+    _fields_ = (("radius", _ffi_ctypes.c_float),)
+
+
+class _ffi_Shape_Rect_fields(_ffi_ctypes.Structure):
+    _fields_ = (
+        ("corner", Vec2),
+        ("width", _ffi_ctypes.c_float),
+        ("height", _ffi_ctypes.c_float),
+    )
+
+
+class _ffi_Shape_payload(_ffi_ctypes.Union):
+    _fields_ = (
+        ("Circle", _ffi_Shape_Circle_fields),
+        ("Rect", _ffi_Shape_Rect_fields),
+    )
+
+
+class _ffi_Shape(_ffi_ctypes.Structure):
+    """The C layout of `Shape`: the tag, then the fields of the variant it names."""
+
+    _fields_ = (
+        ("tag", _ffi_ctypes.c_uint8),
+        ("payload", _ffi_Shape_payload),
+    )
+
+
+class Shape:
+    """A shape in the plane (a data-carrying enum: a tag and a union of the variants' fields).
+
+    Its variants are subclasses, reachable as attributes:
+
+    - ``Shape.Circle(radius)``: A circle around the origin.
+    - ``Shape.Rect(corner, width, height)``: An axis-aligned rectangle.
+    - ``Shape.Empty()``: No shape at all.
+    """
+
+    __slots__ = ()
+    Circle: ClassVar[Type[_ffi_Shape_Circle]]
+    Rect: ClassVar[Type[_ffi_Shape_Rect]]
+    Empty: ClassVar[Type[_ffi_Shape_Empty]]
+
+    def __init__(self) -> None:
+        raise TypeError("Shape cannot be created directly: create one of its variants, such as Shape.Circle")
+
+    def _ffi_to_c(self) -> _ffi_Shape:
+        raise NotImplementedError  # every variant has its own
+
+
+class _ffi_Shape_Circle(Shape):
+    """A circle around the origin."""
+
+    radius: float
+    """Its radius."""
+
+    __slots__ = ("radius",)
+    __match_args__ = ("radius",)
+
+    def __init__(self, radius: float) -> None:
+        self.radius = radius
+
+    def __repr__(self) -> str:
+        return f"Shape.Circle(radius={self.radius!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Shape_Circle):
+            return NotImplemented
+        return self.radius == other.radius
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> _ffi_Shape:
+        return _ffi_Shape(0, _ffi_Shape_payload(Circle=_ffi_Shape_Circle_fields(self.radius)))
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: _ffi_Shape_payload) -> Shape:
+        _ffi_fields = _ffi_payload.Circle
+        return _ffi_Shape_Circle(_ffi_fields.radius)
+
+
+class _ffi_Shape_Rect(Shape):
+    """An axis-aligned rectangle."""
+
+    corner: Vec2
+    width: float
+    height: float
+
+    __slots__ = ("corner", "height", "width")
+    __match_args__ = ("corner", "width", "height")
+
+    def __init__(self, corner: Vec2, width: float, height: float) -> None:
+        self.corner = corner
+        self.width = width
+        self.height = height
+
+    def __repr__(self) -> str:
+        return f"Shape.Rect(corner={self.corner!r}, width={self.width!r}, height={self.height!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Shape_Rect):
+            return NotImplemented
+        return self.corner == other.corner and self.width == other.width and self.height == other.height
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> _ffi_Shape:
+        return _ffi_Shape(1, _ffi_Shape_payload(Rect=_ffi_Shape_Rect_fields(self.corner, self.width, self.height)))
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: _ffi_Shape_payload) -> Shape:
+        _ffi_fields = _ffi_payload.Rect
+        return _ffi_Shape_Rect(_ffi_fields.corner, _ffi_fields.width, _ffi_fields.height)
+
+
+class _ffi_Shape_Empty(Shape):
+    """No shape at all."""
+
+    __slots__ = ()
+    __match_args__ = ()
+
+    def __init__(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "Shape.Empty()"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Shape_Empty):
+            return NotImplemented
+        return True
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> _ffi_Shape:
+        return _ffi_Shape(2)
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: _ffi_Shape_payload) -> Shape:
+        return _ffi_Shape_Empty()
+
+
+_ffi_variants(Shape, ("Circle", _ffi_Shape_Circle), ("Rect", _ffi_Shape_Rect), ("Empty", _ffi_Shape_Empty))
+_ffi_Shape_by_tag = {0: _ffi_Shape_Circle._ffi_from_c, 1: _ffi_Shape_Rect._ffi_from_c, 2: _ffi_Shape_Empty._ffi_from_c}
+
+
+def _ffi_Shape_from_c(_ffi_raw: _ffi_Shape) -> Shape:
+    """The `Shape` a C value holds; an error if its tag is none of the variants."""
+    try:
+        _ffi_read = _ffi_Shape_by_tag[_ffi_raw.tag]
+    except KeyError:
+        raise _ffi_unknown_tag(Shape, _ffi_raw.tag) from None
+    return _ffi_read(_ffi_raw.payload)
+
+
+def _ffi_Shape_to_c(_ffi_value: Shape) -> _ffi_Shape:
+    """The C value of `Shape` (a TypeError for anything else)."""
+    if isinstance(_ffi_value, Shape):
+        return _ffi_value._ffi_to_c()
+    raise TypeError(f"expected Shape, not {type(_ffi_value).__name__}")
+
+
+_ffi_check_tagged_layout(
+    _ffi_Shape,
+    (20, 4, 4),
+    (_ffi_Shape_Circle_fields, (4,)),
+    (_ffi_Shape_Rect_fields, (4, 12, 16)),
+)
+
+
+class _ffi_Option_Shape(_ffi_ctypes.Structure):
+    """`FfiOption<Shape>`: a value and whether it is present."""
+
+    _fields_ = (("value", _ffi_Shape), ("is_some", _ffi_ctypes.c_uint8))
+
+
+class Figure(_ffi_ctypes.Structure):
+    """A shape with its color (a data-carrying enum as a struct field)."""
+
+    _fields_ = (
+        ("_ffi_shape", _ffi_Shape),
+        ("_ffi_color", _ffi_ctypes.c_uint8),
+    )
+
+    def __init__(self, shape: Optional[Shape] = None, color: Color = Color.Red) -> None:
+        _ffi_ctypes.Structure.__init__(self, _ffi_Shape(0) if shape is None else _ffi_Shape_to_c(shape), Color(color))
+
+    def __repr__(self) -> str:
+        return f"Figure(shape={self.shape!r}, color=Color.{self.color.name})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Figure):
+            return NotImplemented
+        return self.shape == other.shape and self.color == other.color
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    @property
+    def shape(self) -> Shape:
+        return _ffi_Shape_from_c(self._ffi_shape)
+
+    @shape.setter
+    def shape(self, _ffi_value: Shape) -> None:
+        self._ffi_shape = _ffi_Shape_to_c(_ffi_value)
+
+    @property
+    def color(self) -> Color:
+        return _ffi_Color_by_value[self._ffi_color]
+
+    @color.setter
+    def color(self, _ffi_value: Color) -> None:
+        self._ffi_color = Color(_ffi_value)
+
+
+class _ffi_Option_Figure(_ffi_ctypes.Structure):
+    """`FfiOption<Figure>`: a value and whether it is present."""
+
+    _fields_ = (("value", Figure), ("is_some", _ffi_ctypes.c_uint8))
+
+
 _ffi_check_layout(
     (Vec2, 8, 4, (0, 4)),
     (Rect, 16, 4, (0, 8)),
     (Sample, 24, 8, (0, 8, 16, 18)),
     (Snapshot, 24, 8, (0, 8, 16)),
     (Reading, 64, 8, (0, 16, 32, 48, 50, 56)),
+    (Figure, 24, 4, (0, 20)),
 )
 
 
@@ -2248,3 +2508,53 @@ def notify_from_thread(listener: OnEvent, code: int) -> None:
     _ffi_fn_notify_from_thread(_ffi_OnEvent(_ffi_OnEvent_address, _ffi_key_listener, _ffi_release_address), code)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
+
+
+_ffi_fn_shape_scale = _ffi_lib["shape_scale"]
+_ffi_fn_shape_scale.argtypes = (_ffi_Shape, _ffi_ctypes.c_float)
+_ffi_fn_shape_scale.restype = _ffi_Shape
+
+
+def shape_scale(shape: Shape, factor: float) -> Shape:
+    """`shape` scaled by `factor` (a data-carrying enum by value, in and out)."""
+    if not isinstance(shape, Shape):
+        raise _ffi_invalid_argument("shape_scale", "shape", shape, Shape)
+    if factor.__class__ is not float:
+        factor = _ffi_float_argument("shape_scale", "factor", factor, "f32")
+    _ffi_result = _ffi_fn_shape_scale(shape._ffi_to_c(), factor)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_Shape_from_c(_ffi_result)
+
+
+_ffi_fn_shape_area = _ffi_lib["shape_area"]
+_ffi_fn_shape_area.argtypes = (_ffi_ctypes.POINTER(_ffi_Shape),)
+_ffi_fn_shape_area.restype = _ffi_ctypes.c_double
+
+
+def shape_area(shape: Shape) -> float:
+    """The area of `shape` (a data-carrying enum by reference)."""
+    if not isinstance(shape, Shape):
+        raise _ffi_invalid_argument("shape_area", "shape", shape, Shape)
+    _ffi_result = _ffi_fn_shape_area(shape._ffi_to_c())
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_figure_of = _ffi_lib["figure_of"]
+_ffi_fn_figure_of.argtypes = (_ffi_Option_Shape, _ffi_ctypes.c_uint8)
+_ffi_fn_figure_of.restype = _ffi_Option_Figure
+
+
+def figure_of(shape: Optional[Shape], color: Color) -> Optional[Figure]:
+    """A figure of the given shape, in the color that follows `color`, unless the shape is empty
+    (a data-carrying enum in a struct field, and in an `FfiOption`).
+    """
+    _ffi_option_shape = _ffi_Option_Shape() if shape is None else _ffi_Option_Shape(_ffi_Shape_to_c(shape), 1)
+    if color.__class__ is not Color:
+        color = Color(color)
+    _ffi_result = _ffi_fn_figure_of(_ffi_option_shape, color)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result.value if _ffi_result.is_some else None
