@@ -240,6 +240,11 @@ def check_slices():
     big = bytearray(100 * 1024 * 1024)  # 100 MB: shared with Rust, not copied
     big[-1] = 7
     assert sample_crate.sum_bytes(big) == 7
+    # Rust's writes land in the caller's own 100 MB: the buffer was shared (a copy would leave it as it was).
+    wide = memoryview(big).cast("H")
+    sample_crate.fill_u16(wide, 0x0101)
+    assert big[0] == 1 and big[-1] == 1
+    wide.release()
 
 
 def check_owned_buffers():
