@@ -163,6 +163,9 @@ def test_hatch_build(wheelhouse: Path, tmp_path: Path) -> None:
         wheelhouse,
         HATCH_DATA_DIR=str(tmp_path / "hatch-data"),
         HATCH_CACHE_DIR=str(tmp_path / "hatch-cache"),
+        # hatch installs the build environment with uv, whose cache would serve an earlier build of
+        # hatch-interop's wheel (same name and version) instead of this run's.
+        UV_CACHE_DIR=str(tmp_path / "uv-cache"),
     )
     run([Path(sys.executable).parent / "hatch", "build", "-t", "wheel", tmp_path / "dist"], cwd=project, env=env)
     install_and_check(sys.executable, one(sorted((tmp_path / "dist").glob("*.whl"))), tmp_path)
