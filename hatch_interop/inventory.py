@@ -310,6 +310,8 @@ class Function:
     returns: TypeRef
     #: The error enum of a function returning ``Result<T, E>`` (``returns`` is then ``T``), else None.
     error: Optional[Named] = None
+    #: An ``async fn``: the C function takes a completion after its parameters and returns nothing.
+    asynchronous: bool = False
 
 
 @dataclass(frozen=True)
@@ -323,6 +325,7 @@ class Library:
     ffi_take_failure: str
     ffi_free: str
     ffi_callback_failed: str
+    ffi_shutdown: str
     api_hash: str
 
 
@@ -379,13 +382,14 @@ class _Reader:
     def fail(self, path: str, message: str) -> InventoryError:
         return InventoryError(f"Invalid inventory from {self.source}: `{path}` {message}")
 
-    def object(self, value: Any, path: str, keys: Sequence[str]) -> Mapping[str, Any]:
+    def object(self, value: Any, path: str, keys: Sequence[str], optional: Sequence[str] = ()) -> Mapping[str, Any]:
+        """The object at `path`, which has every key of `keys`, may have those of `optional`, and nothing else."""
         if not isinstance(value, dict):
             raise self.fail(path, f"must be an object, got {_describe(value)}")
         missing = [k for k in keys if k not in value]
         if missing:
             raise self.fail(path, f"is missing the key(s) {', '.join(repr(k) for k in missing)}")
-        unknown = sorted(set(value) - set(keys))
+        unknown = sorted(set(value) - set(keys) - set(optional))
         if unknown:
             message = (
                 f"has unknown key(s) {', '.join(repr(k) for k in unknown)} (expected only "
@@ -712,8 +716,10 @@ def _params(r: _Reader, value: Any, path: str) -> Tuple[Param, ...]:
 
 
 def _function(r: _Reader, value: Any, path: str) -> Function:
-    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns", "error"])
+    # `async` is written only when true, so that documents without async functions stay as they were.
+    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns", "error"], optional=["async"])
     params = _params(r, obj["params"], f"{path}.params")
+    asynchronous = r.boolean(obj.get("async", False), f"{path}.async")
     return Function(
         name=r.identifier(obj["name"], f"{path}.name"),
         symbol=r.identifier(obj["symbol"], f"{path}.symbol"),
@@ -721,6 +727,7 @@ def _function(r: _Reader, value: Any, path: str) -> Function:
         params=params,
         returns=_place(r, _type_ref(r, obj["returns"], f"{path}.returns"), f"{path}.returns", "result"),
         error=_error(r, obj["error"], f"{path}.error"),
+        asynchronous=asynchronous,
     )
 
 
@@ -871,6 +878,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
             "ffi_take_failure",
             "ffi_free",
             "ffi_callback_failed",
+            "ffi_shutdown",
             "api_hash",
         ],
     )
@@ -886,6 +894,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
         ffi_take_failure=r.identifier(lib["ffi_take_failure"], "library.ffi_take_failure"),
         ffi_free=r.identifier(lib["ffi_free"], "library.ffi_free"),
         ffi_callback_failed=r.identifier(lib["ffi_callback_failed"], "library.ffi_callback_failed"),
+        ffi_shutdown=r.identifier(lib["ffi_shutdown"], "library.ffi_shutdown"),
         api_hash=api_hash,
     )
     constants = tuple(_constant(r, c, f"constants[{i}]") for i, c in enumerate(r.array(top["constants"], "constants")))

@@ -344,6 +344,8 @@ void {library.ffi_free}(void *ptr, size_t size, size_t align) {{
     if (size) free(ptr);
 }}
 
+void {library.ffi_shutdown}(void) {{}}
+
 void {library.ffi_callback_failed}(const char *message, size_t len) {{
     char text[256];
     size_t n = len < sizeof text - 1 ? len : sizeof text - 1;
@@ -365,7 +367,7 @@ def _compile_library(inventory: Inventory, directory: Path, implementation: Opti
         stubs.append(f"uint64_t {inventory.library.api_guard}(void) {{ return {header.prefix}_API_HASH; }}\n")
         for function, declared in zip(inventory.functions, header.functions):
             signature = declared.prototype.rstrip(";")
-            if isinstance(function.returns, Void):
+            if isinstance(function.returns, Void) or function.asynchronous:
                 stubs.append(f"{signature} {{}}\n")
             else:
                 result = signature[: signature.index(f"{function.symbol}(")].strip()

@@ -58,6 +58,7 @@ VALID_INVENTORY = {
         "ffi_take_failure": "demo_ffi_take_failure",
         "ffi_free": "demo_ffi_free",
         "ffi_callback_failed": "demo_ffi_callback_failed",
+        "ffi_shutdown": "demo_ffi_shutdown",
         "api_hash": "0" * 16,
     },
     "constants": [],

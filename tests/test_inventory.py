@@ -47,6 +47,7 @@ def minimal() -> Dict[str, Any]:
             "ffi_take_failure": "demo_ffi_take_failure",
             "ffi_free": "demo_ffi_free",
             "ffi_callback_failed": "demo_ffi_callback_failed",
+            "ffi_shutdown": "demo_ffi_shutdown",
             "api_hash": "00ff00ff00ff00ff",
         },
         "constants": [{"name": "LIMIT", "doc": "The limit.", "type": U32, "value": 7}],

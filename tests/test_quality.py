@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import List
 
 import pytest
 from support import REPO, run
@@ -37,18 +38,20 @@ def test_cargo_fmt(crate: str) -> None:
     run(["cargo", "fmt", "--check", "--manifest-path", REPO / crate / "Cargo.toml"])
 
 
-@pytest.mark.parametrize("crate", ["rust_helper", "sample_crate"])
-def test_cargo_clippy(crate: str) -> None:
+@pytest.mark.parametrize(
+    ("crate", "features"),
+    [("rust_helper", []), ("rust_helper", ["--all-features"]), ("sample_crate", [])],
+)
+def test_cargo_clippy(crate: str, features: List[str]) -> None:
     env = {**os.environ, "CARGO_TARGET_DIR": os.environ.get("CARGO_TARGET_DIR", str(REPO / "target" / "tests"))}
-    run(
-        ["cargo", "clippy", "--all-targets", "--manifest-path", REPO / crate / "Cargo.toml", "--", "-D", "warnings"],
-        env=env,
-    )
+    manifest = REPO / crate / "Cargo.toml"
+    run(["cargo", "clippy", "--all-targets", *features, "--manifest-path", manifest, "--", "-D", "warnings"], env=env)
 
 
-def test_rust_helper_unit_tests() -> None:
+@pytest.mark.parametrize("features", [[], ["--all-features"]], ids=["default", "all-features"])
+def test_rust_helper_unit_tests(features: List[str]) -> None:
     env = {**os.environ, "CARGO_TARGET_DIR": os.environ.get("CARGO_TARGET_DIR", str(REPO / "target" / "tests"))}
-    proc = run(["cargo", "test", "--manifest-path", REPO / "rust_helper" / "Cargo.toml"], env=env)
+    proc = run(["cargo", "test", *features, "--manifest-path", REPO / "rust_helper" / "Cargo.toml"], env=env)
     assert "test result: ok" in proc.stdout
 
 

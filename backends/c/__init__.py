@@ -263,6 +263,9 @@ class CHeader:
     ffi_take_failure: str
     ffi_free: str
     ffi_callback_failed: str
+    ffi_shutdown: str
+    #: The name of the completion type of async functions, if the crate has any.
+    completion: Optional[str]
     failure: str
     constants: Tuple[CConstant, ...]
     #: The options of primitives (declared before the crate's types; those of a crate type follow it).
@@ -378,7 +381,12 @@ class _Builder:
                 for v in t.variants:
                     self._claim(f"{t.name}_{v.name}", f"variant `{v.name}` of enum `{t.name}`")
         self._claim(lib.api_guard, f"the API guard function `{lib.api_guard}`", shadowable=False)
-        for symbol in (lib.ffi_pending, lib.ffi_take_failure, lib.ffi_free, lib.ffi_callback_failed):
+        completion = None
+        if any(f.asynchronous for f in inv.functions):
+            completion = self._claim(
+                f"{lib.crate}_completion", f"the header's completion type `{lib.crate}_completion`"
+            )
+        for symbol in (lib.ffi_pending, lib.ffi_take_failure, lib.ffi_free, lib.ffi_callback_failed, lib.ffi_shutdown):
             self._claim(symbol, f"the support function `{symbol}`", shadowable=False)
         for f in inv.functions:
             if f.symbol != lib.api_guard:
@@ -417,6 +425,8 @@ class _Builder:
             ffi_take_failure=lib.ffi_take_failure,
             ffi_free=lib.ffi_free,
             ffi_callback_failed=lib.ffi_callback_failed,
+            ffi_shutdown=lib.ffi_shutdown,
+            completion=completion,
             failure=failure,
             constants=tuple(constants),
             options=tuple(o for o in options if o.follows is None),
@@ -649,8 +659,21 @@ class _Builder:
 
     def function(self, f: Function) -> CFunction:
         params = self.params(f)
-        prototype = _declare(self.ctype(f.returns), f"{f.symbol}({', '.join(params) or 'void'});")
         notes = []
+        if f.asynchronous:
+            completion = f"{self.inventory.library.crate}_completion"
+            names = {p.split()[-1].lstrip("*") for p in params}
+            local = "completion"
+            while local in names or local in self.shadowable:
+                local += "_"
+            params.append(f"{completion} {local}")
+            result = "nothing" if isinstance(f.returns, Void) else f"a `const {self.ctype(f.returns)} *`"
+            notes.append(
+                f"Async: it starts the work and returns at once; `{local}` is called later, from a thread of the "
+                f"library, with {result} as its value, or with the failure."
+            )
+        returns = "void" if f.asynchronous else self.ctype(f.returns)
+        prototype = _declare(returns, f"{f.symbol}({', '.join(params) or 'void'});")
         if isinstance(f.returns, (OwnedString, Vec)):
             notes.append(f"The caller frees the result (see `{self.buffer_names[f.returns]}`).")
         if f.error is not None:

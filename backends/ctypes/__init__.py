@@ -507,6 +507,8 @@ class PyFunction:
     #: when taken handles must be given back because ctypes rejected another argument: the library never
     #: saw the call), the failure check, writing mutable slices back, and the result.
     body: Tuple[str, ...]
+    #: For an async function, ``_ffi_read_<symbol>``: how its completion's value is read.
+    reader: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -536,6 +538,7 @@ class PyModule:
     ffi_take_failure: str
     ffi_free: str
     ffi_callback_failed: str
+    ffi_shutdown: str
     #: The name of the exception a Rust panic raises.
     panic: str
     #: The module-level helpers the wrappers use, by name (see ``support.py.j2``).
@@ -700,7 +703,7 @@ class _Builder:
             if t.name in self.options:
                 types.append(self.option(self.options[t.name]))
         functions = tuple(self.function(f) for f in inv.functions)
-        if self.helpers & {"take_list", "number_slices", "struct_slices", "write_back", "arrays"}:
+        if self.helpers & {"take_list", "number_slices", "struct_slices", "write_back", "arrays", "async", "callbacks"}:
             self.typing.add("Any")
         public = [*self.constants.values(), *self.classes.values(), *self.functions.values()]
         if inv.functions:
@@ -753,6 +756,7 @@ class _Builder:
             ffi_take_failure=python_string(lib.ffi_take_failure),
             ffi_free=python_string(lib.ffi_free),
             ffi_callback_failed=python_string(lib.ffi_callback_failed),
+            ffi_shutdown=python_string(lib.ffi_shutdown),
             panic=panic,
             helpers=frozenset(self.helpers),
         )
@@ -1566,6 +1570,19 @@ class _Builder:
             cls = self.classes[f.error.name]
             notes.append(f"Raises a subclass of `{cls}` when the library reports one of its errors.")
         convert = self._result(f.returns, notes)
+        reader = None
+        if f.asynchronous:
+            self.helpers.update({"async", "callbacks"})
+            reader = self._reader(f, convert)
+            entry = f"(_ffi_loop, _ffi_future, _ffi_read_{f.symbol}, {errors or 'None'})"
+            keeps.append(
+                "    _ffi_loop = _ffi_asyncio.get_running_loop()\n"
+                "    _ffi_future = _ffi_loop.create_future()\n"
+                f"    {layout_assign('_ffi_key', f'_ffi_keep_callback({entry})', 4)}"
+            )
+            args.append("_ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address)")
+            argtypes.append("_ffi_Completion")
+            forget_if_refused.append("_ffi_callbacks.pop(_ffi_key, None)")
         # What to undo if ctypes refuses an argument (the library never saw the call).
         give_backs = [take.give_back for take in takes] + forget_if_refused if converted_by_ctypes else []
         guarded = bool(give_backs or forget_after)
@@ -1574,7 +1591,8 @@ class _Builder:
         body = list(checks)
         body.extend(keeps)
         body.extend(f"    {take.take}" for take in takes)
-        statement = layout(call, indent) if isinstance(f.returns, Void) else layout(call, indent, "_ffi_result = ")
+        returns_now = not (isinstance(f.returns, Void) or f.asynchronous)
+        statement = layout(call, indent, "_ffi_result = ") if returns_now else layout(call, indent)
         if guarded:
             handler = ""
             if give_backs:
@@ -1588,18 +1606,45 @@ class _Builder:
         # One memory read: the library counts the failures it recorded and nobody has taken yet.
         body.append(f"    if _ffi_pending.value:\n        _ffi_raise_failure({errors or 'None'})")
         body.extend(after)
-        if not isinstance(f.returns, Void):
+        if f.asynchronous:
+            body.append("    return await _ffi_future")
+        elif returns_now:
             body.append("    " + layout_result(convert, "_ffi_result", 4))
+        define = "async def" if f.asynchronous else "def"
         return PyFunction(
             name=name,
             alias=alias,
             lookup=f"{alias} = _ffi_lib[{python_string(f.symbol)}]",
             argtypes=layout(Group("(", tuple(argtypes), ")", is_tuple=True), 0, f"{alias}.argtypes = "),
-            restype=f"{alias}.restype = {self.ctype(f.returns)}",
-            definition=layout(Group(f"def {name}(", tuple(params), f") -> {self.hint(f.returns)}:"), 0),
+            restype=f"{alias}.restype = {'None' if f.asynchronous else self.ctype(f.returns)}",
+            definition=layout(Group(f"{define} {name}(", tuple(params), f") -> {self.hint(f.returns)}:"), 0),
             docstring=python_docstring(_with_note(f.doc, notes)),
             body=tuple(body),
+            reader=reader,
         )
+
+    def _reader(self, f: Function, convert: str) -> str:
+        """``_ffi_read_<symbol>``: the value an async function completed with, read from the address the
+        library passes it at (valid only during the completion, so it is copied, or taken, at once)."""
+        ty = f.returns
+        if isinstance(ty, Pointer) and isinstance(self._target(ty), StructDef):
+            message = (
+                f"The {BACKEND} backend cannot bind async function `{f.name}`: it returns a pointer to a struct, "
+                "which would outlive the call it points into. Return the struct by value."
+            )
+            raise BackendError(message)
+        hint = self.hint(ty)
+        head = f"def _ffi_read_{f.symbol}(_ffi_address: int) -> {hint}:"
+        doc = f'    """The value `{f.name}` completed with."""'
+        if isinstance(ty, Void):
+            return f"{head}\n{doc}\n    return None"
+        ctype = self.ctype(ty)
+        if ctype.startswith("_ffi_ctypes.c_"):
+            read = f"{ctype}.from_address(_ffi_address).value"
+        else:  # a structure: copied out of the library's memory
+            read = f"{ctype}.from_buffer_copy({ctype}.from_address(_ffi_address))"
+        assign = layout_assign("_ffi_result", read, 4)
+        return f"{head}\n{doc}\n    {assign}\n    {layout_result(convert, '_ffi_result', 4)}"
 
     def _scalar_argument(self, function: str, pname: str, ty: Primitive) -> str:
         """The check of a number or bool argument: ctypes itself would truncate an out-of-range int and

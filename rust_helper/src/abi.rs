@@ -107,9 +107,9 @@ const KIND_CALLBACK: u32 = 4;
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Failure {
-    kind: u32,
-    code: i64,
-    message: Box<str>,
+    pub(crate) kind: u32,
+    pub(crate) code: i64,
+    pub(crate) message: Box<str>,
 }
 
 impl Failure {

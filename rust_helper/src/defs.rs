@@ -195,6 +195,8 @@ pub struct FunctionDef {
     pub returns: TypeRef,
     /// For `Result<T, E>`, the `Named` reference of `E`; otherwise `None`.
     pub error: Option<TypeRef>,
+    /// An `async fn`: its C shim takes a completion and returns at once.
+    pub asynchronous: bool,
 }
 
 /// A constant's value.
@@ -226,6 +228,7 @@ pub struct Library {
     pub ffi_take_failure: &'static str,
     pub ffi_free: &'static str,
     pub ffi_callback_failed: &'static str,
+    pub ffi_shutdown: &'static str,
 }
 
 /// The `types` array under construction: deduplicated by `TypeId`, in dependency order.

@@ -251,6 +251,7 @@ impl Inventory {
                     l.ffi_take_failure,
                     l.ffi_free,
                     l.ffi_callback_failed,
+                    l.ffi_shutdown,
                 ]
             })
             .unwrap_or_default();
@@ -509,6 +510,7 @@ impl Inventory {
         w.key_string("ffi_take_failure", library.ffi_take_failure);
         w.key_string("ffi_free", library.ffi_free);
         w.key_string("ffi_callback_failed", library.ffi_callback_failed);
+        w.key_string("ffi_shutdown", library.ffi_shutdown);
         w.key_string("api_hash", api_hash);
         w.end_object();
 
@@ -553,6 +555,12 @@ impl Inventory {
             match &function.error {
                 Some(error) => write_type_ref(&mut w, error),
                 None => w.raw("null"),
+            }
+            // Only when true, so that the documents of crates without async functions (and their
+            // hashes) stay as they were.
+            if function.asynchronous {
+                w.key("async");
+                w.bool(true);
             }
             w.end_object();
         }

@@ -49,6 +49,7 @@
 extern crate self as hatch_interop;
 
 mod abi;
+mod asynchronous;
 mod defs;
 mod inventory;
 mod json;
@@ -56,6 +57,7 @@ mod option;
 mod traits;
 
 pub use abi::{FfiBuffer, FfiFailure};
+pub use asynchronous::FfiCompletion;
 pub use hatch_interop_macros::{ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_type};
 pub use inventory::{Inventory, InventoryError};
 pub use option::FfiOption;
@@ -110,6 +112,9 @@ pub mod __private {
         call, callback_failed, cstr_arg, ffi_free, pending, slice_arg, slice_mut_arg, str_arg,
         take_failure, Failure, ReturnAbi, PENDING,
     };
+    #[cfg(not(feature = "tokio"))]
+    pub use crate::asynchronous::TokioFeature;
+    pub use crate::asynchronous::{shutdown, spawn};
     pub use crate::defs::{
         ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, TaggedVariantDef,
         TypeDef, TypeRef, TypeRegistry, VariantDef,

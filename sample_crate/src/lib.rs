@@ -830,6 +830,45 @@ pub fn figure_of(shape: FfiOption<Shape>, color: Color) -> FfiOption<Figure> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Async functions
+
+/// `value` doubled, after waiting `millis` milliseconds (an async function: a coroutine in
+/// Python, run on the library's runtime).
+#[ffi_function]
+pub async fn double_later(value: u64, millis: u64) -> u64 {
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+    value.wrapping_mul(2)
+}
+
+/// `a / b` after a pause (an async `Result`); fails with `DivisionByZero` when `b` is 0.
+#[ffi_function]
+pub async fn divide_later(a: i32, b: i32) -> Result<i32, MathError> {
+    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    divide(a, b)
+}
+
+/// A greeting for the `n`th visitor, after a pause (an async `String`).
+#[ffi_function]
+pub async fn greet_later(n: u32) -> String {
+    tokio::task::yield_now().await;
+    format!("Hello, visitor {n}!")
+}
+
+/// Panics inside the future after a pause; the awaiting caller gets the panic as an error.
+#[ffi_function]
+pub async fn panic_later(millis: u64) -> u32 {
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+    panic!("async panic after {millis} ms");
+}
+
+/// A point, after a pause (an async struct).
+#[ffi_function]
+pub async fn vec2_later(x: f32, y: f32) -> Vec2 {
+    tokio::task::yield_now().await;
+    Vec2 { x, y }
+}
+
+// ---------------------------------------------------------------------------------------
 // Constants
 
 /// The most items a call handles.
@@ -922,6 +961,11 @@ pub fn inventory() -> Inventory {
         .function::<notifier_clear>()
         .function::<notifier_free>()
         .function::<notify_from_thread>()
+        .function::<double_later>()
+        .function::<divide_later>()
+        .function::<greet_later>()
+        .function::<panic_later>()
+        .function::<vec2_later>()
         .function::<shape_scale>()
         .function::<shape_area>()
         .function::<figure_of>()

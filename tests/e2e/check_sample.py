@@ -4,9 +4,12 @@ Runs on CPython 3.8+ and PyPy with only the standard library and the installed w
 """
 
 import array
+import asyncio
+import contextlib
 import enum
 import gc
 import math
+import subprocess
 import sys
 import threading
 import typing
@@ -442,7 +445,61 @@ def check_tagged_enums():
     assert typing.get_type_hints(Shape.Rect.__init__)["corner"] is Vec2
 
 
+def check_async():
+    Vec2, MathError = sample_crate.Vec2, sample_crate.MathError
+
+    async def scenario():
+        assert await sample_crate.double_later(21, 1) == 42
+        assert await sample_crate.greet_later(3) == "Hello, visitor 3!"
+        assert await sample_crate.vec2_later(1.0, 2.0) == Vec2(x=1.0, y=2.0)
+        assert await sample_crate.divide_later(7, 2) == 3
+        try:
+            await sample_crate.divide_later(1, 0)
+        except MathError.DivisionByZero as error:
+            assert str(error) == "division by zero"
+        else:
+            raise AssertionError("divide_later(1, 0) did not raise")
+        try:
+            await sample_crate.panic_later(1)
+        except sample_crate.RustPanic as error:
+            assert str(error) == "async panic after 1 ms", error
+        else:
+            raise AssertionError("panic_later did not raise")
+        try:
+            await sample_crate.double_later(-1, 0)  # checked before the future starts
+        except OverflowError:
+            pass
+        else:
+            raise AssertionError("double_later(-1, 0) did not raise")
+        many = await asyncio.gather(*(sample_crate.double_later(i, i % 3) for i in range(10_000)))
+        assert many == [2 * i for i in range(10_000)]
+        # A cancelled await: the library still finishes, and hands its outcome to nobody.
+        task = asyncio.ensure_future(sample_crate.double_later(1, 100))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert task.cancelled()
+        await asyncio.sleep(0.2)
+        assert not native._ffi_callbacks, "every await's entry is gone once its outcome arrived"
+
+    asyncio.run(scenario())
+    assert sample_crate.add(1, 2) == 3
+    # The interpreter exits while futures are still running, or finishing: no hang, no crash.
+    for millis in (0, 1, 5, 50, 500):
+        code = (
+            "import asyncio, sample_crate\n"
+            "loop = asyncio.new_event_loop()\n"
+            f"tasks = [loop.create_task(sample_crate.double_later(i, {millis} + i % 5)) for i in range(200)]\n"
+            f"loop.run_until_complete(asyncio.sleep({millis} / 1000))\n"
+            "print('exiting')\n"
+        )
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+        assert proc.returncode == 0 and proc.stdout == "exiting\n", (millis, proc.returncode, proc.stdout, proc.stderr)
+
+
 def main():
+    check_async()
     check_scalar_arguments()
     check_callbacks()
     check_tagged_enums()

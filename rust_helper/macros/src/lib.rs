@@ -40,8 +40,13 @@ const RESERVED_PREFIX: &str = "__hatch_interop";
 /// an `FfiSliceElement`); these are recognised by their spelling. The return type implements
 /// `FfiReturn` (`()`, an `FfiType`, `String`, `Vec<T>`, or `Result<T, E>` with an
 /// `#[ffi_type]` enum `E` that implements `Display`). Other types fail to compile with an
-/// error naming them. Generic type parameters, `async`, `self` parameters, pattern
-/// parameters, variadics and ABIs other than `"C"` are rejected.
+/// error naming them. Generic type parameters, `self` parameters, pattern parameters,
+/// variadics and ABIs other than `"C"` are rejected.
+///
+/// An `async fn` (with the `tokio` feature) is exported as a shim that also takes an
+/// [`FfiCompletion`](../hatch_interop/struct.FfiCompletion.html), starts the future on the
+/// library's runtime and returns at once; the future's outcome goes to the completion. Its
+/// parameters must be owned (numbers, structs, enums, options): the future outlives the call.
 #[proc_macro_attribute]
 pub fn ffi_function(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, function::expand)
@@ -362,9 +367,6 @@ mod function {
         let mut errors = Errors::default();
         let sig = &func.sig;
 
-        if let Some(token) = &sig.asyncness {
-            errors.push(token.span(), "#[ffi_function] cannot be `async`");
-        }
         if let Some(variadic) = &sig.variadic {
             errors.push(
                 variadic.span(),
@@ -503,6 +505,7 @@ mod function {
         let ident = &func.sig.ident;
         let vis = &func.vis;
         let cfgs = cfgs(func);
+        let asynchronous = func.sig.asyncness.is_some();
         quote! {
             #(#cfgs)*
             #[doc(hidden)]
@@ -522,6 +525,7 @@ mod function {
                         params: ::std::vec![#(#params),*],
                         returns: #returns,
                         error: #error,
+                        asynchronous: #asynchronous,
                     }
                 }
             }
@@ -581,6 +585,37 @@ mod function {
         let mut call = quote!(#ident(#(#args),*));
         if func.sig.unsafety.is_some() {
             call = quote!(unsafe { #call });
+        }
+        let asynchronous = func.sig.asyncness.is_some();
+        if asynchronous {
+            // The future runs on the library's runtime; its outcome goes to the completion.
+            c_params.push(quote!(__hatch_interop_completion: ::hatch_interop::FfiCompletion));
+            let spawn = quote_spanned! {func.sig.ident.span()=>
+                ::hatch_interop::__private::spawn(#call, __hatch_interop_completion)
+            };
+            let doc = format!(
+                " The C ABI of the async [`{name}`]: exported as `{name}`, it converts the \
+                 arguments, starts the future on the library's runtime and returns; the outcome \
+                 goes to the completion.\n\n # Safety\n\n The arguments must be valid for \
+                 their types, as the inventory describes them."
+            );
+            let shim = format_ident!("__hatch_interop_shim_{}", name);
+            let vis = &func.vis;
+            let cfgs = cfgs(func);
+            return quote! {
+                #(#cfgs)*
+                #[doc = #doc]
+                #[doc(hidden)]
+                #[unsafe(export_name = #name)]
+                #[allow(non_snake_case, clippy::too_many_arguments, clippy::missing_safety_doc)]
+                #vis unsafe extern "C" fn #shim(#(#c_params),*) {
+                    ::hatch_interop::__private::call(move || {
+                        #(#conversions)*
+                        #spawn;
+                        ::core::result::Result::Ok(())
+                    })
+                }
+            };
         }
         let (output, result) = match &func.sig.output {
             ReturnType::Default => (
@@ -1448,8 +1483,17 @@ mod inventory {
         let take_failure = format_ident!("{}_ffi_take_failure", crate_name);
         let free = format_ident!("{}_ffi_free", crate_name);
         let callback_failed = format_ident!("{}_ffi_callback_failed", crate_name);
-        let [guard_name, pending_name, take_failure_name, free_name, callback_failed_name] =
-            [&guard, &pending, &take_failure, &free, &callback_failed].map(ToString::to_string);
+        let shutdown = format_ident!("{}_ffi_shutdown", crate_name);
+        let [guard_name, pending_name, take_failure_name, free_name, callback_failed_name, shutdown_name] =
+            [
+                &guard,
+                &pending,
+                &take_failure,
+                &free,
+                &callback_failed,
+                &shutdown,
+            ]
+            .map(ToString::to_string);
 
         let ItemFn {
             attrs,
@@ -1473,6 +1517,7 @@ mod inventory {
                         ffi_take_failure: #take_failure_name,
                         ffi_free: #free_name,
                         ffi_callback_failed: #callback_failed_name,
+                        ffi_shutdown: #shutdown_name,
                     },
                 )
             }
@@ -1532,6 +1577,14 @@ mod inventory {
             pub unsafe extern "C" fn #callback_failed(message: *const u8, len: usize) {
                 // SAFETY: forwarded from the caller.
                 unsafe { ::hatch_interop::__private::callback_failed(message, len) }
+            }
+
+            /// Stops delivering the outcomes of async functions, for good, once those in
+            /// progress are delivered: bindings call it when their interpreter exits.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub extern "C" fn #shutdown() {
+                ::hatch_interop::__private::shutdown()
             }
         })
     }

@@ -169,6 +169,12 @@ void basic_ffi_free(void *ptr, size_t size, size_t align);
  */
 void basic_ffi_callback_failed(const char *message, size_t len);
 
+/**
+ * Stops delivering the outcomes of async functions, for good, once those being delivered are done:
+ * call it before the code that receives them goes away (Python's bindings call it at exit).
+ */
+void basic_ffi_shutdown(void);
+
 /** Adds two numbers (wrapping). */
 uint32_t basic_add(uint32_t a, uint32_t b);
 

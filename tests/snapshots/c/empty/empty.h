@@ -93,6 +93,12 @@ void empty_ffi_free(void *ptr, size_t size, size_t align);
  */
 void empty_ffi_callback_failed(const char *message, size_t len);
 
+/**
+ * Stops delivering the outcomes of async functions, for good, once those being delivered are done:
+ * call it before the code that receives them goes away (Python's bindings call it at exit).
+ */
+void empty_ffi_shutdown(void);
+
 #undef EMPTY_STATIC_ASSERT
 #undef EMPTY_ALIGNOF
 

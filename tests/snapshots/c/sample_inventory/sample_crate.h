@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xd9d57f6295d96ea6)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x9d6bd44fab9ec7ed)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -544,6 +544,25 @@ void sample_crate_ffi_free(void *ptr, size_t size, size_t align);
  */
 void sample_crate_ffi_callback_failed(const char *message, size_t len);
 
+/**
+ * How an async function reports its outcome: `call(context, value, failure)` is called once, from a
+ * thread of the library, with either the value (a pointer to the result, valid during the call; the
+ * caller owns what a result owns, such as a string's buffer) or the failure (valid during the call),
+ * the other being NULL. When the outcome is never delivered (sample_crate_ffi_shutdown() was called),
+ * `release(context)` is called instead, if it is not NULL.
+ */
+typedef struct sample_crate_completion {
+    void (*call)(const void *context, const void *value, const sample_crate_failure *failure);
+    const void *context;
+    void (*release)(const void *context);
+} sample_crate_completion;
+
+/**
+ * Stops delivering the outcomes of async functions, for good, once those being delivered are done:
+ * call it before the code that receives them goes away (Python's bindings call it at exit).
+ */
+void sample_crate_ffi_shutdown(void);
+
 /** Adds two numbers, wrapping on overflow. */
 uint32_t add(uint32_t a, uint32_t b);
 
@@ -820,6 +839,50 @@ void notifier_free(Notifier *notifier);
  * there too (a callback run and released on a thread Python did not start).
  */
 void notify_from_thread(OnEvent listener, uint32_t code);
+
+/**
+ * `value` doubled, after waiting `millis` milliseconds (an async function: a coroutine in
+ * Python, run on the library's runtime).
+ *
+ * Async: it starts the work and returns at once; `completion` is called later, from a thread of
+ * the library, with a `const uint64_t *` as its value, or with the failure.
+ */
+void double_later(uint64_t value, uint64_t millis, sample_crate_completion completion);
+
+/**
+ * `a / b` after a pause (an async `Result`); fails with `DivisionByZero` when `b` is 0.
+ *
+ * Async: it starts the work and returns at once; `completion` is called later, from a thread of
+ * the library, with a `const int32_t *` as its value, or with the failure. On an error it returns
+ * zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError`
+ * variant's value.
+ */
+void divide_later(int32_t a, int32_t b, sample_crate_completion completion);
+
+/**
+ * A greeting for the `n`th visitor, after a pause (an async `String`).
+ *
+ * Async: it starts the work and returns at once; `completion` is called later, from a thread of
+ * the library, with a `const sample_crate_string *` as its value, or with the failure. The caller
+ * frees the result (see `sample_crate_string`).
+ */
+void greet_later(uint32_t n, sample_crate_completion completion);
+
+/**
+ * Panics inside the future after a pause; the awaiting caller gets the panic as an error.
+ *
+ * Async: it starts the work and returns at once; `completion` is called later, from a thread of
+ * the library, with a `const uint32_t *` as its value, or with the failure.
+ */
+void panic_later(uint64_t millis, sample_crate_completion completion);
+
+/**
+ * A point, after a pause (an async struct).
+ *
+ * Async: it starts the work and returns at once; `completion` is called later, from a thread of
+ * the library, with a `const Vec2 *` as its value, or with the failure.
+ */
+void vec2_later(float x, float y, sample_crate_completion completion);
 
 /** `shape` scaled by `factor` (a data-carrying enum by value, in and out). */
 Shape shape_scale(Shape shape, float factor);

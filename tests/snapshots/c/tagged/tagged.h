@@ -217,6 +217,12 @@ void tagged_ffi_free(void *ptr, size_t size, size_t align);
  */
 void tagged_ffi_callback_failed(const char *message, size_t len);
 
+/**
+ * Stops delivering the outcomes of async functions, for good, once those being delivered are done:
+ * call it before the code that receives them goes away (Python's bindings call it at exit).
+ */
+void tagged_ffi_shutdown(void);
+
 /** Grows a circle. */
 Shape grow(Shape shape, float by);
 

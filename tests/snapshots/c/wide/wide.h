@@ -142,6 +142,12 @@ void wide_ffi_free(void *ptr, size_t size, size_t align);
  */
 void wide_ffi_callback_failed(const char *message, size_t len);
 
+/**
+ * Stops delivering the outcomes of async functions, for good, once those being delivered are done:
+ * call it before the code that receives them goes away (Python's bindings call it at exit).
+ */
+void wide_ffi_shutdown(void);
+
 /** Many parameters. */
 uint64_t wide_a_function_with_a_great_many_parameters(uint64_t a_rather_long_parameter_name_for_wrapping_0, uint64_t a_rather_long_parameter_name_for_wrapping_1, uint64_t a_rather_long_parameter_name_for_wrapping_2, uint64_t a_rather_long_parameter_name_for_wrapping_3, uint64_t a_rather_long_parameter_name_for_wrapping_4, uint64_t a_rather_long_parameter_name_for_wrapping_5, uint64_t a_rather_long_parameter_name_for_wrapping_6, uint64_t a_rather_long_parameter_name_for_wrapping_7);
 

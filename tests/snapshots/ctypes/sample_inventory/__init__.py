@@ -8,6 +8,9 @@
 from __future__ import annotations
 
 import array as _ffi_array
+import asyncio as _ffi_asyncio
+import atexit as _ffi_atexit
+import contextlib as _ffi_contextlib
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import itertools as _ffi_itertools
@@ -60,12 +63,15 @@ __all__ = [
     "direction_turn",
     "distance",
     "divide",
+    "divide_later",
+    "double_later",
     "empty_f64s",
     "empty_string",
     "figure_of",
     "fill_u16",
     "for_each_value",
     "greet",
+    "greet_later",
     "is_even",
     "length_if_any",
     "midpoint",
@@ -78,6 +84,7 @@ __all__ = [
     "notifier_subscribe",
     "notify_from_thread",
     "or_fallback",
+    "panic_later",
     "panic_with_message",
     "pick_colors",
     "range_u32",
@@ -104,6 +111,7 @@ __all__ = [
     "validate_positive",
     "vec2_add",
     "vec2_grid",
+    "vec2_later",
     "vec2_length",
     "vec2_normalize_all",
     "vec2_scale",
@@ -150,10 +158,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xD9D57F6295D96EA6:
+    if found != 0x9D6BD44FAB9EC7ED:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash d9d57f6295d96ea6)"
+            "sample_crate 0.1.0 (API hash 9d6bd44fab9ec7ed)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -234,20 +242,74 @@ def _ffi_raise_failure(errors: dict[int, type[Exception]] | None) -> None:
     failure = _ffi_Failure()
     if not _ffi_take_failure(failure):
         return
+    try:
+        raise _ffi_failure_error(failure, errors)
+    finally:
+        _ffi_free(failure.message, failure.message_len, 1)
+
+
+def _ffi_failure_error(failure: _ffi_Failure, errors: dict[int, type[Exception]] | None) -> BaseException:
+    """The exception for a failure: a panic (1), an error of the function's enum (2), an invalid argument (3), or
+    a callback that raised (4)."""
     message = ""
     if failure.message_len:
         message = _ffi_ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
-        _ffi_free(failure.message, failure.message_len, 1)
-    # What a callback raised during the call: raised itself (kind 4), or the cause of a later failure.
+    # What a callback raised during the call: the error itself (kind 4), or the cause of a later failure.
     cause = getattr(_ffi_callback_errors, "error", None)
     _ffi_callback_errors.error = None
     if failure.kind == 4:
-        raise cause if cause is not None else RuntimeError(message)
+        return cause if cause is not None else RuntimeError(message)
+    error: BaseException
     if failure.kind == 2 and errors is not None and failure.code in errors:
-        raise errors[failure.code](message) from cause
-    if failure.kind == 3:
-        raise ValueError(message) from cause
-    raise RustPanic(message) from cause
+        error = errors[failure.code](message)
+    elif failure.kind == 3:
+        error = ValueError(message)
+    else:
+        error = RustPanic(message)
+    error.__cause__ = cause
+    return error
+
+
+class _ffi_Completion(_ffi_ctypes.Structure):
+    """How an async function reports its outcome: the library calls `call(context, value, failure)` once."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+def _ffi_complete(key: int, value: int | None, failure: Any) -> None:
+    """Runs on a thread of the library's runtime: settles the awaiting future, in its event loop's thread."""
+    loop, future, read, errors = _ffi_callbacks.pop(key)
+    outcome: object
+    try:
+        # The value and the failure are the library's, valid during this call: read (or take) them now.
+        outcome = _ffi_failure_error(failure.contents, errors) if failure else read(value)
+    except BaseException as error:
+        outcome = error
+    with _ffi_contextlib.suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome
+        loop.call_soon_threadsafe(_ffi_settle, future, outcome)
+
+
+def _ffi_settle(future: Any, outcome: object) -> None:
+    """Give the awaiting coroutine its outcome, unless it stopped waiting (its task was cancelled)."""
+    if future.cancelled():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+#: The C function the library calls with the outcome of an async function (one for all of them).
+_ffi_complete_thunk = _ffi_ctypes.CFUNCTYPE(
+    None, _ffi_ctypes.c_void_p, _ffi_ctypes.c_void_p, _ffi_ctypes.POINTER(_ffi_Failure)
+)(_ffi_complete)
+_ffi_complete_address = _ffi_ctypes.cast(_ffi_complete_thunk, _ffi_ctypes.c_void_p).value
+_ffi_shutdown = _ffi_lib["sample_crate_ffi_shutdown"]
+_ffi_shutdown.argtypes = ()
+_ffi_shutdown.restype = None
+# Before the interpreter goes: no thread of the library's runtime may call into it afterwards. ctypes
+# lets go of the GIL during the call, so outcomes being delivered meanwhile finish first.
+_ffi_atexit.register(_ffi_shutdown)
 
 
 _ffi_callback_failed = _ffi_lib["sample_crate_ffi_callback_failed"]
@@ -2508,6 +2570,137 @@ def notify_from_thread(listener: OnEvent, code: int) -> None:
     _ffi_fn_notify_from_thread(_ffi_OnEvent(_ffi_OnEvent_address, _ffi_key_listener, _ffi_release_address), code)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
+
+
+_ffi_fn_double_later = _ffi_lib["double_later"]
+_ffi_fn_double_later.argtypes = (_ffi_ctypes.c_uint64, _ffi_ctypes.c_uint64, _ffi_Completion)
+_ffi_fn_double_later.restype = None
+
+
+def _ffi_read_double_later(_ffi_address: int) -> int:
+    """The value `double_later` completed with."""
+    _ffi_result = _ffi_ctypes.c_uint64.from_address(_ffi_address).value
+    return _ffi_result
+
+
+async def double_later(value: int, millis: int) -> int:
+    """`value` doubled, after waiting `millis` milliseconds (an async function: a coroutine in
+    Python, run on the library's runtime).
+    """
+    if value.__class__ is not int or not 0 <= value <= 18446744073709551615:
+        value = _ffi_int_argument("double_later", "value", value, "u64")
+    if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+        millis = _ffi_int_argument("double_later", "millis", millis, "u64")
+    _ffi_loop = _ffi_asyncio.get_running_loop()
+    _ffi_future = _ffi_loop.create_future()
+    _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_double_later, None))
+    _ffi_fn_double_later(value, millis, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_divide_later = _ffi_lib["divide_later"]
+_ffi_fn_divide_later.argtypes = (_ffi_ctypes.c_int32, _ffi_ctypes.c_int32, _ffi_Completion)
+_ffi_fn_divide_later.restype = None
+
+
+def _ffi_read_divide_later(_ffi_address: int) -> int:
+    """The value `divide_later` completed with."""
+    _ffi_result = _ffi_ctypes.c_int32.from_address(_ffi_address).value
+    return _ffi_result
+
+
+async def divide_later(a: int, b: int) -> int:
+    """`a / b` after a pause (an async `Result`); fails with `DivisionByZero` when `b` is 0.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if a.__class__ is not int or not -2147483648 <= a <= 2147483647:
+        a = _ffi_int_argument("divide_later", "a", a, "i32")
+    if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
+        b = _ffi_int_argument("divide_later", "b", b, "i32")
+    _ffi_loop = _ffi_asyncio.get_running_loop()
+    _ffi_future = _ffi_loop.create_future()
+    _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_divide_later, _ffi_MathError_by_code))
+    _ffi_fn_divide_later(a, b, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return await _ffi_future
+
+
+_ffi_fn_greet_later = _ffi_lib["greet_later"]
+_ffi_fn_greet_later.argtypes = (_ffi_ctypes.c_uint32, _ffi_Completion)
+_ffi_fn_greet_later.restype = None
+
+
+def _ffi_read_greet_later(_ffi_address: int) -> str:
+    """The value `greet_later` completed with."""
+    _ffi_result = _ffi_Buffer.from_buffer_copy(_ffi_Buffer.from_address(_ffi_address))
+    return _ffi_take_string(_ffi_result)
+
+
+async def greet_later(n: int) -> str:
+    """A greeting for the `n`th visitor, after a pause (an async `String`)."""
+    if n.__class__ is not int or not 0 <= n <= 4294967295:
+        n = _ffi_int_argument("greet_later", "n", n, "u32")
+    _ffi_loop = _ffi_asyncio.get_running_loop()
+    _ffi_future = _ffi_loop.create_future()
+    _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_greet_later, None))
+    _ffi_fn_greet_later(n, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_panic_later = _ffi_lib["panic_later"]
+_ffi_fn_panic_later.argtypes = (_ffi_ctypes.c_uint64, _ffi_Completion)
+_ffi_fn_panic_later.restype = None
+
+
+def _ffi_read_panic_later(_ffi_address: int) -> int:
+    """The value `panic_later` completed with."""
+    _ffi_result = _ffi_ctypes.c_uint32.from_address(_ffi_address).value
+    return _ffi_result
+
+
+async def panic_later(millis: int) -> int:
+    """Panics inside the future after a pause; the awaiting caller gets the panic as an error."""
+    if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+        millis = _ffi_int_argument("panic_later", "millis", millis, "u64")
+    _ffi_loop = _ffi_asyncio.get_running_loop()
+    _ffi_future = _ffi_loop.create_future()
+    _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_panic_later, None))
+    _ffi_fn_panic_later(millis, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_vec2_later = _ffi_lib["vec2_later"]
+_ffi_fn_vec2_later.argtypes = (_ffi_ctypes.c_float, _ffi_ctypes.c_float, _ffi_Completion)
+_ffi_fn_vec2_later.restype = None
+
+
+def _ffi_read_vec2_later(_ffi_address: int) -> Vec2:
+    """The value `vec2_later` completed with."""
+    _ffi_result = Vec2.from_buffer_copy(Vec2.from_address(_ffi_address))
+    return _ffi_result
+
+
+async def vec2_later(x: float, y: float) -> Vec2:
+    """A point, after a pause (an async struct)."""
+    if x.__class__ is not float:
+        x = _ffi_float_argument("vec2_later", "x", x, "f32")
+    if y.__class__ is not float:
+        y = _ffi_float_argument("vec2_later", "y", y, "f32")
+    _ffi_loop = _ffi_asyncio.get_running_loop()
+    _ffi_future = _ffi_loop.create_future()
+    _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_vec2_later, None))
+    _ffi_fn_vec2_later(x, y, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future
 
 
 _ffi_fn_shape_scale = _ffi_lib["shape_scale"]

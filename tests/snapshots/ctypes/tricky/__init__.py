@@ -162,16 +162,28 @@ def _ffi_raise_failure(errors: dict[int, type[Exception]] | None) -> None:
     failure = _ffi_Failure()
     if not _ffi_take_failure(failure):
         return
+    try:
+        raise _ffi_failure_error(failure, errors)
+    finally:
+        _ffi_free(failure.message, failure.message_len, 1)
+
+
+def _ffi_failure_error(failure: _ffi_Failure, errors: dict[int, type[Exception]] | None) -> BaseException:
+    """The exception for a failure: a panic (1), an error of the function's enum (2), an invalid argument (3), or
+    a callback that raised (4)."""
     message = ""
     if failure.message_len:
         message = _ffi_ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
-        _ffi_free(failure.message, failure.message_len, 1)
     cause = None
+    error: BaseException
     if failure.kind == 2 and errors is not None and failure.code in errors:
-        raise errors[failure.code](message) from cause
-    if failure.kind == 3:
-        raise ValueError(message) from cause
-    raise RustPanic(message) from cause
+        error = errors[failure.code](message)
+    elif failure.kind == 3:
+        error = ValueError(message)
+    else:
+        error = RustPanic(message)
+    error.__cause__ = cause
+    return error
 
 
 def _ffi_int_argument(function: str, parameter: str, value: object, rust: str) -> int:
