@@ -548,8 +548,8 @@ void sample_crate_ffi_callback_failed(const char *message, size_t len);
  * How an async function reports its outcome: `call(context, value, failure)` is called once, from a
  * thread of the library, with either the value (a pointer to the result, valid during the call; the
  * caller owns what a result owns, such as a string's buffer) or the failure (valid during the call),
- * the other being NULL. When the outcome is never delivered (sample_crate_ffi_shutdown() was called),
- * `release(context)` is called instead, if it is not NULL.
+ * the other being NULL. When the function fails before it starts (an invalid argument), `release(context)`
+ * is called instead, if it is not NULL. After sample_crate_ffi_shutdown(), neither is.
  */
 typedef struct sample_crate_completion {
     void (*call)(const void *context, const void *value, const sample_crate_failure *failure);
