@@ -151,7 +151,7 @@ def test_untrusted_text_cannot_escape_its_literal() -> None:
         "import ctypes as _ffi_ctypes",
         "import enum as _ffi_enum",
         "import os as _ffi_os",
-        "from typing import Optional",
+        "from typing import Any, Optional",
     ]
     docs = _docstrings(tree)
     raw = raw_inventory("tricky")

@@ -703,7 +703,16 @@ class _Builder:
             if t.name in self.options:
                 types.append(self.option(self.options[t.name]))
         functions = tuple(self.function(f) for f in inv.functions)
-        if self.helpers & {"take_list", "number_slices", "struct_slices", "write_back", "arrays", "async", "callbacks"}:
+        if self.helpers & {
+            "take_list",
+            "number_slices",
+            "struct_slices",
+            "write_back",
+            "arrays",
+            "async",
+            "callbacks",
+            "scalars",
+        }:
             self.typing.add("Any")
         public = [*self.constants.values(), *self.classes.values(), *self.functions.values()]
         if inv.functions:
@@ -891,9 +900,10 @@ class _Builder:
                 low, high = _int_range(returns)
                 wrong.append(f"not {low} <= _ffi_result <= {high}")
             check = layout_bool(BoolOp("or", tuple(wrong)), 8, "if ", ":")
-            self.helpers.add(f"{kind}_result")
+            self.helpers.add("scalars")
+            what = python_string(f"the result of the {c.name} callback")
             convert = layout(
-                Group("_ffi_callback_result(", (label, "_ffi_result", python_string(returns.name)), ")"),
+                Group("_ffi_scalar(", (what, "_ffi_result", python_string(returns.name)), ")"),
                 12,
                 before="_ffi_result = ",
             )
@@ -1650,14 +1660,14 @@ class _Builder:
         """The check of a number or bool argument: ctypes itself would truncate an out-of-range int and
         take any object as a bool. An exact `int`, `float` or `bool` in range costs a comparison or three."""
         kind = "bool" if ty.is_bool else "float" if ty.is_float else "int"
-        self.helpers.add(f"{kind}_argument")
+        self.helpers.add("scalars")
         wrong = [f"{pname}.__class__ is not {kind}"]
         if kind == "int":
             low, high = _int_range(ty)
             wrong.append(f"not {low} <= {pname} <= {high}")
         condition = layout_bool(BoolOp("or", tuple(wrong)), 4, "if ", ":")
-        args = (python_string(function), python_string(pname), pname, python_string(ty.name))
-        conversion = layout(Group(f"_ffi_{kind}_argument(", args, ")"), 8, before=f"{pname} = ")
+        args = (python_string(f"{function}() argument {pname!r}"), pname, python_string(ty.name))
+        conversion = layout(Group("_ffi_scalar(", args, ")"), 8, before=f"{pname} = ")
         return f"    {condition}\n        {conversion}"
 
     def _text_argument(self, function: str, pname: str, ty: Union[Str, CStr]) -> str:

@@ -344,7 +344,7 @@ def check_callbacks():
     assert raises(Stop, sample_crate.for_each_value, [5.0, 6.0], fail) == "at 0"
     assert sample_crate.for_each_value([1.0], lambda index, value: True) == 1
     message = raises(TypeError, sample_crate.for_each_value, [1.0], lambda index, value: None)
-    assert "the OnValue callback must return bool, not NoneType" in message, message
+    assert "the result of the OnValue callback must be bool, not NoneType" in message, message
     assert "must be callable, not int" in raises(TypeError, sample_crate.for_each_value, [1.0], 42)
     raises(KeyboardInterrupt, sample_crate.for_each_value, [1.0], lambda i, v: (_ for _ in ()).throw(KeyboardInterrupt))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Optional
+from typing import Any, Optional
 
 __all__ = [
     "BIG",
@@ -203,17 +203,23 @@ def _ffi_failure_error(failure: _ffi_Failure, errors: dict[int, type[Exception]]
     return error
 
 
-def _ffi_int_argument(function: str, parameter: str, value: object, rust: str) -> int:
-    """An argument for an integer parameter that is not an exact `int` in range: an integer of another type
-    (a bool, an IntEnum, a NumPy integer) is converted, anything else or out of range is refused."""
+def _ffi_scalar(what: str, value: object, rust: str) -> Any:
+    """A number or bool for `what` (an argument, a callback's result) of the Rust type `rust` that is not exactly
+    of its Python type: an integer of another type (a bool, an IntEnum, a NumPy integer) or a real number for a
+    float is converted; anything else, or an integer out of range, is refused rather than truncated."""
+    if rust == "bool":
+        raise TypeError(f"{what} must be bool, not {type(value).__name__}")
+    if rust in ("f32", "f64"):
+        if isinstance(value, int) or hasattr(type(value), "__float__"):
+            return float(value)  # type: ignore[arg-type]
+        raise TypeError(f"{what} must be float, not {type(value).__name__}")
     index = getattr(type(value), "__index__", None)
     if index is None:
-        raise TypeError(f"{function}() argument {parameter!r} must be int, not {type(value).__name__}")
+        raise TypeError(f"{what} must be int, not {type(value).__name__}")
     number: int = index(value)
     low, high = _ffi_int_ranges[rust]
     if not low <= number <= high:
-        message = f"{function}() argument {parameter!r} is {number}, outside the range of {rust} ({low} to {high})"
-        raise OverflowError(message)
+        raise OverflowError(f"{what} is {number}, outside the range of {rust} ({low} to {high})")
     return number
 
 
@@ -224,13 +230,6 @@ _ffi_int_ranges = {
     "usize": (0, (1 << 64) - 1),
     "isize": (-(1 << 63), (1 << 63) - 1),
 }
-
-
-def _ffi_float_argument(function: str, parameter: str, value: object, rust: str) -> float:
-    """An argument for a float parameter that is not a `float`: an int (or any real number) is converted."""
-    if isinstance(value, (int, float)) or hasattr(type(value), "__float__"):
-        return float(value)  # type: ignore[arg-type]
-    raise TypeError(f"{function}() argument {parameter!r} must be float, not {type(value).__name__}")
 
 
 class Color(_ffi_enum.IntEnum):
@@ -384,9 +383,9 @@ _ffi_fn_basic_add.restype = _ffi_ctypes.c_uint32
 def add(a: int, b: int) -> int:
     """Adds two numbers (wrapping)."""
     if a.__class__ is not int or not 0 <= a <= 4294967295:
-        a = _ffi_int_argument("add", "a", a, "u32")
+        a = _ffi_scalar("add() argument 'a'", a, "u32")
     if b.__class__ is not int or not 0 <= b <= 4294967295:
-        b = _ffi_int_argument("add", "b", b, "u32")
+        b = _ffi_scalar("add() argument 'b'", b, "u32")
     _ffi_result = _ffi_fn_basic_add(a, b)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -412,7 +411,7 @@ _ffi_fn_basic_scale.restype = Vec2
 def scale(v: Vec2, factor: float) -> Vec2:
     """Scales a vector."""
     if factor.__class__ is not float:
-        factor = _ffi_float_argument("scale", "factor", factor, "f32")
+        factor = _ffi_scalar("scale() argument 'factor'", factor, "f32")
     _ffi_result = _ffi_fn_basic_scale(v, factor)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -490,7 +489,7 @@ def find(index: int) -> Optional[Vec2]:
     The result is a view of a `Vec2` the library owns, not a copy.
     """
     if index.__class__ is not int or not 0 <= index <= 18446744073709551615:
-        index = _ffi_int_argument("find", "index", index, "usize")
+        index = _ffi_scalar("find() argument 'index'", index, "usize")
     _ffi_result = _ffi_fn_basic_find(index)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -520,7 +519,7 @@ _ffi_fn_basic_counter_new.restype = _ffi_ctypes.c_void_p
 def counter_new(start: int) -> Counter:
     """A new counter."""
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
-        start = _ffi_int_argument("counter_new", "start", start, "u64")
+        start = _ffi_scalar("counter_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_basic_counter_new(start)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -552,7 +551,7 @@ def counter_add(counter: Counter, amount: int) -> None:
     if counter.__class__ is not Counter or counter._ffi_ptr is None:
         raise _ffi_invalid_argument("counter_add", "counter", counter, Counter)
     if amount.__class__ is not int or not 0 <= amount <= 18446744073709551615:
-        amount = _ffi_int_argument("counter_add", "amount", amount, "u64")
+        amount = _ffi_scalar("counter_add() argument 'amount'", amount, "u64")
     _ffi_fn_basic_counter_add(counter._ffi_ptr, amount)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -568,7 +567,7 @@ def counter_get_or(counter: Optional[Counter], default: int) -> int:
     if counter is not None and (counter.__class__ is not Counter or counter._ffi_ptr is None):
         raise _ffi_invalid_argument("counter_get_or", "counter", counter, Counter, or_none=True)
     if default.__class__ is not int or not 0 <= default <= 18446744073709551615:
-        default = _ffi_int_argument("counter_get_or", "default", default, "u64")
+        default = _ffi_scalar("counter_get_or() argument 'default'", default, "u64")
     _ffi_result = _ffi_fn_basic_counter_get_or(None if counter is None else counter._ffi_ptr, default)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -586,7 +585,7 @@ def counter_find(value: int) -> Optional[Counter]:
     The result borrows a `Counter` the library still owns: do not pass it where ownership moves.
     """
     if value.__class__ is not int or not 0 <= value <= 18446744073709551615:
-        value = _ffi_int_argument("counter_find", "value", value, "u64")
+        value = _ffi_scalar("counter_find() argument 'value'", value, "u64")
     _ffi_result = _ffi_fn_basic_counter_find(value)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -627,7 +626,7 @@ def counter_take(counter: Counter, extra: int) -> int:
     if counter.__class__ is not Counter or counter._ffi_ptr is None:
         raise _ffi_invalid_argument("counter_take", "counter", counter, Counter)
     if extra.__class__ is not int or not 0 <= extra <= 18446744073709551615:
-        extra = _ffi_int_argument("counter_take", "extra", extra, "u64")
+        extra = _ffi_scalar("counter_take() argument 'extra'", extra, "u64")
     _ffi_owned_counter = counter._ffi_ptr
     counter._ffi_ptr = None
     _ffi_result = _ffi_fn_basic_counter_take(_ffi_owned_counter, extra)
@@ -673,7 +672,7 @@ _ffi_fn_basic_is_positive.restype = _ffi_ctypes.c_bool
 
 def is_positive(value: int) -> bool:
     if value.__class__ is not int or not -128 <= value <= 127:
-        value = _ffi_int_argument("is_positive", "value", value, "i8")
+        value = _ffi_scalar("is_positive() argument 'value'", value, "i8")
     _ffi_result = _ffi_fn_basic_is_positive(value)
     if _ffi_pending.value:
         _ffi_raise_failure(None)

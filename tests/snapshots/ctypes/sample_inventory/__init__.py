@@ -356,17 +356,23 @@ def _ffi_not_callable(function: str, parameter: str, value: object) -> Exception
     return TypeError(f"{function}() argument {parameter!r} must be callable, not {type(value).__name__}")
 
 
-def _ffi_int_argument(function: str, parameter: str, value: object, rust: str) -> int:
-    """An argument for an integer parameter that is not an exact `int` in range: an integer of another type
-    (a bool, an IntEnum, a NumPy integer) is converted, anything else or out of range is refused."""
+def _ffi_scalar(what: str, value: object, rust: str) -> Any:
+    """A number or bool for `what` (an argument, a callback's result) of the Rust type `rust` that is not exactly
+    of its Python type: an integer of another type (a bool, an IntEnum, a NumPy integer) or a real number for a
+    float is converted; anything else, or an integer out of range, is refused rather than truncated."""
+    if rust == "bool":
+        raise TypeError(f"{what} must be bool, not {type(value).__name__}")
+    if rust in ("f32", "f64"):
+        if isinstance(value, int) or hasattr(type(value), "__float__"):
+            return float(value)  # type: ignore[arg-type]
+        raise TypeError(f"{what} must be float, not {type(value).__name__}")
     index = getattr(type(value), "__index__", None)
     if index is None:
-        raise TypeError(f"{function}() argument {parameter!r} must be int, not {type(value).__name__}")
+        raise TypeError(f"{what} must be int, not {type(value).__name__}")
     number: int = index(value)
     low, high = _ffi_int_ranges[rust]
     if not low <= number <= high:
-        message = f"{function}() argument {parameter!r} is {number}, outside the range of {rust} ({low} to {high})"
-        raise OverflowError(message)
+        raise OverflowError(f"{what} is {number}, outside the range of {rust} ({low} to {high})")
     return number
 
 
@@ -377,36 +383,6 @@ _ffi_int_ranges = {
     "usize": (0, (1 << 64) - 1),
     "isize": (-(1 << 63), (1 << 63) - 1),
 }
-
-
-def _ffi_float_argument(function: str, parameter: str, value: object, rust: str) -> float:
-    """An argument for a float parameter that is not a `float`: an int (or any real number) is converted."""
-    if isinstance(value, (int, float)) or hasattr(type(value), "__float__"):
-        return float(value)  # type: ignore[arg-type]
-    raise TypeError(f"{function}() argument {parameter!r} must be float, not {type(value).__name__}")
-
-
-def _ffi_bool_argument(function: str, parameter: str, value: object, rust: str) -> bool:
-    """An argument for a bool parameter that is not a `bool`: refused, rather than judged by its truth."""
-    raise TypeError(f"{function}() argument {parameter!r} must be bool, not {type(value).__name__}")
-
-
-def _ffi_callback_result(callback: str, value: object, rust: str) -> Any:
-    """What a callback returned when it is not exactly of its result type: converted, or refused."""
-    if rust == "bool":
-        raise TypeError(f"the {callback} callback must return bool, not {type(value).__name__}")
-    if rust in ("f32", "f64"):
-        if isinstance(value, int) or hasattr(type(value), "__float__"):
-            return float(value)  # type: ignore[arg-type]
-        raise TypeError(f"the {callback} callback must return float, not {type(value).__name__}")
-    index = getattr(type(value), "__index__", None)
-    if index is None:
-        raise TypeError(f"the {callback} callback must return int, not {type(value).__name__}")
-    number: int = index(value)
-    low, high = _ffi_int_ranges[rust]
-    if not low <= number <= high:
-        raise OverflowError(f"the {callback} callback returned {number}, outside the range of {rust} ({low} to {high})")
-    return number
 
 
 def _ffi_error_variants(base: type[Exception], *variants: tuple[int, str, str]) -> dict[int, type[Exception]]:
@@ -1025,7 +1001,7 @@ def _ffi_OnValue_call(_ffi_context: int, index: int, value: float) -> bool:
     try:
         _ffi_result = _ffi_callbacks[_ffi_context](index, value)
         if _ffi_result.__class__ is not bool:
-            _ffi_result = _ffi_callback_result("OnValue", _ffi_result, "bool")
+            _ffi_result = _ffi_scalar("the result of the OnValue callback", _ffi_result, "bool")
         return _ffi_result
     except BaseException as _ffi_error:
         _ffi_callback_raised("OnValue", _ffi_error)
@@ -1055,7 +1031,7 @@ def _ffi_Transform_call(_ffi_context: int, value: int) -> int:
     try:
         _ffi_result = _ffi_callbacks[_ffi_context](value)
         if _ffi_result.__class__ is not int or not -9223372036854775808 <= _ffi_result <= 9223372036854775807:
-            _ffi_result = _ffi_callback_result("Transform", _ffi_result, "i64")
+            _ffi_result = _ffi_scalar("the result of the Transform callback", _ffi_result, "i64")
         return _ffi_result
     except BaseException as _ffi_error:
         _ffi_callback_raised("Transform", _ffi_error)
@@ -1086,7 +1062,7 @@ def _ffi_PointFilter_call(_ffi_context: int, point: Any, color: int) -> bool:
     try:
         _ffi_result = _ffi_callbacks[_ffi_context](point.contents, _ffi_Color_by_value[color])
         if _ffi_result.__class__ is not bool:
-            _ffi_result = _ffi_callback_result("PointFilter", _ffi_result, "bool")
+            _ffi_result = _ffi_scalar("the result of the PointFilter callback", _ffi_result, "bool")
         return _ffi_result
     except BaseException as _ffi_error:
         _ffi_callback_raised("PointFilter", _ffi_error)
@@ -1416,9 +1392,9 @@ _ffi_fn_add.restype = _ffi_ctypes.c_uint32
 def add(a: int, b: int) -> int:
     """Adds two numbers, wrapping on overflow."""
     if a.__class__ is not int or not 0 <= a <= 4294967295:
-        a = _ffi_int_argument("add", "a", a, "u32")
+        a = _ffi_scalar("add() argument 'a'", a, "u32")
     if b.__class__ is not int or not 0 <= b <= 4294967295:
-        b = _ffi_int_argument("add", "b", b, "u32")
+        b = _ffi_scalar("add() argument 'b'", b, "u32")
     _ffi_result = _ffi_fn_add(a, b)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1443,23 +1419,23 @@ _ffi_fn_sum_integers.restype = _ffi_ctypes.c_int64
 def sum_integers(a: int, b: int, c: int, d: int, e: int, f: int, g: int, h: int, i: int) -> int:
     """Sums one value of every integer type, wrapping on overflow."""
     if a.__class__ is not int or not -128 <= a <= 127:
-        a = _ffi_int_argument("sum_integers", "a", a, "i8")
+        a = _ffi_scalar("sum_integers() argument 'a'", a, "i8")
     if b.__class__ is not int or not -32768 <= b <= 32767:
-        b = _ffi_int_argument("sum_integers", "b", b, "i16")
+        b = _ffi_scalar("sum_integers() argument 'b'", b, "i16")
     if c.__class__ is not int or not -2147483648 <= c <= 2147483647:
-        c = _ffi_int_argument("sum_integers", "c", c, "i32")
+        c = _ffi_scalar("sum_integers() argument 'c'", c, "i32")
     if d.__class__ is not int or not -9223372036854775808 <= d <= 9223372036854775807:
-        d = _ffi_int_argument("sum_integers", "d", d, "i64")
+        d = _ffi_scalar("sum_integers() argument 'd'", d, "i64")
     if e.__class__ is not int or not 0 <= e <= 255:
-        e = _ffi_int_argument("sum_integers", "e", e, "u8")
+        e = _ffi_scalar("sum_integers() argument 'e'", e, "u8")
     if f.__class__ is not int or not 0 <= f <= 65535:
-        f = _ffi_int_argument("sum_integers", "f", f, "u16")
+        f = _ffi_scalar("sum_integers() argument 'f'", f, "u16")
     if g.__class__ is not int or not 0 <= g <= 18446744073709551615:
-        g = _ffi_int_argument("sum_integers", "g", g, "u64")
+        g = _ffi_scalar("sum_integers() argument 'g'", g, "u64")
     if h.__class__ is not int or not 0 <= h <= 18446744073709551615:
-        h = _ffi_int_argument("sum_integers", "h", h, "usize")
+        h = _ffi_scalar("sum_integers() argument 'h'", h, "usize")
     if i.__class__ is not int or not -9223372036854775808 <= i <= 9223372036854775807:
-        i = _ffi_int_argument("sum_integers", "i", i, "isize")
+        i = _ffi_scalar("sum_integers() argument 'i'", i, "isize")
     _ffi_result = _ffi_fn_sum_integers(a, b, c, d, e, f, g, h, i)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1474,9 +1450,9 @@ _ffi_fn_scale.restype = _ffi_ctypes.c_double
 def scale(x: float, factor: float) -> float:
     """Multiplies a double by a float."""
     if x.__class__ is not float:
-        x = _ffi_float_argument("scale", "x", x, "f64")
+        x = _ffi_scalar("scale() argument 'x'", x, "f64")
     if factor.__class__ is not float:
-        factor = _ffi_float_argument("scale", "factor", factor, "f32")
+        factor = _ffi_scalar("scale() argument 'factor'", factor, "f32")
     _ffi_result = _ffi_fn_scale(x, factor)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1491,7 +1467,7 @@ _ffi_fn_is_even.restype = _ffi_ctypes.c_bool
 def is_even(n: int) -> bool:
     """Whether `n` is even."""
     if n.__class__ is not int or not -9223372036854775808 <= n <= 9223372036854775807:
-        n = _ffi_int_argument("is_even", "n", n, "i64")
+        n = _ffi_scalar("is_even() argument 'n'", n, "i64")
     _ffi_result = _ffi_fn_is_even(n)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1506,7 +1482,7 @@ _ffi_fn_negate.restype = _ffi_ctypes.c_bool
 def negate(b: bool) -> bool:
     """The opposite of `b`."""
     if b.__class__ is not bool:
-        b = _ffi_bool_argument("negate", "b", b, "bool")
+        b = _ffi_scalar("negate() argument 'b'", b, "bool")
     _ffi_result = _ffi_fn_negate(b)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1536,9 +1512,9 @@ def distance(from_: int, to: int) -> int:
     The first parameter is called `from`, which Python bindings must rename.
     """
     if from_.__class__ is not int or not -2147483648 <= from_ <= 2147483647:
-        from_ = _ffi_int_argument("distance", "from_", from_, "i32")
+        from_ = _ffi_scalar("distance() argument 'from_'", from_, "i32")
     if to.__class__ is not int or not -2147483648 <= to <= 2147483647:
-        to = _ffi_int_argument("distance", "to", to, "i32")
+        to = _ffi_scalar("distance() argument 'to'", to, "i32")
     _ffi_result = _ffi_fn_distance(from_, to)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1583,7 +1559,7 @@ def vec2_scale(v: Vec2, k: float) -> None:
     if v.__class__ is not Vec2:
         raise _ffi_invalid_argument("vec2_scale", "v", v, Vec2)
     if k.__class__ is not float:
-        k = _ffi_float_argument("vec2_scale", "k", k, "f32")
+        k = _ffi_scalar("vec2_scale() argument 'k'", k, "f32")
     _ffi_fn_vec2_scale(v, k)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1625,11 +1601,11 @@ _ffi_fn_sample_new.restype = Sample
 def sample_new(id: int, value: float, flags: int, color: Color) -> Sample:
     """Builds a sample (a padded struct returned by value)."""
     if id.__class__ is not int or not 0 <= id <= 255:
-        id = _ffi_int_argument("sample_new", "id", id, "u8")
+        id = _ffi_scalar("sample_new() argument 'id'", id, "u8")
     if value.__class__ is not float:
-        value = _ffi_float_argument("sample_new", "value", value, "f64")
+        value = _ffi_scalar("sample_new() argument 'value'", value, "f64")
     if flags.__class__ is not int or not 0 <= flags <= 65535:
-        flags = _ffi_int_argument("sample_new", "flags", flags, "u16")
+        flags = _ffi_scalar("sample_new() argument 'flags'", flags, "u16")
     if color.__class__ is not Color:
         color = Color(color)
     _ffi_result = _ffi_fn_sample_new(id, value, flags, color)
@@ -1689,7 +1665,7 @@ _ffi_fn_counter_new.restype = _ffi_ctypes.c_void_p
 def counter_new(start: int) -> Counter:
     """A new counter starting at `start`; release it with `counter_free`."""
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
-        start = _ffi_int_argument("counter_new", "start", start, "u64")
+        start = _ffi_scalar("counter_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_counter_new(start)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1707,7 +1683,7 @@ def counter_try_new(start: int) -> Optional[Counter]:
     The result borrows a `Counter` the library still owns: do not pass it where ownership moves.
     """
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
-        start = _ffi_int_argument("counter_try_new", "start", start, "u64")
+        start = _ffi_scalar("counter_try_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_counter_try_new(start)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1792,9 +1768,9 @@ def divide(a: int, b: int) -> int:
     Raises a subclass of `MathError` when the library reports one of its errors.
     """
     if a.__class__ is not int or not -2147483648 <= a <= 2147483647:
-        a = _ffi_int_argument("divide", "a", a, "i32")
+        a = _ffi_scalar("divide() argument 'a'", a, "i32")
     if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
-        b = _ffi_int_argument("divide", "b", b, "i32")
+        b = _ffi_scalar("divide() argument 'b'", b, "i32")
     _ffi_result = _ffi_fn_divide(a, b)
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
@@ -1812,7 +1788,7 @@ def checked_sqrt(x: float) -> float:
     Raises a subclass of `MathError` when the library reports one of its errors.
     """
     if x.__class__ is not float:
-        x = _ffi_float_argument("checked_sqrt", "x", x, "f64")
+        x = _ffi_scalar("checked_sqrt() argument 'x'", x, "f64")
     _ffi_result = _ffi_fn_checked_sqrt(x)
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
@@ -1831,7 +1807,7 @@ def validate_positive(x: int) -> None:
     Raises a subclass of `MathError` when the library reports one of its errors.
     """
     if x.__class__ is not int or not -9223372036854775808 <= x <= 9223372036854775807:
-        x = _ffi_int_argument("validate_positive", "x", x, "i64")
+        x = _ffi_scalar("validate_positive() argument 'x'", x, "i64")
     _ffi_fn_validate_positive(x)
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
@@ -1849,7 +1825,7 @@ def counter_checked_new(start: int) -> Counter:
     Raises a subclass of `MathError` when the library reports one of its errors.
     """
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
-        start = _ffi_int_argument("counter_checked_new", "start", start, "u64")
+        start = _ffi_scalar("counter_checked_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_counter_checked_new(start)
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
@@ -1890,7 +1866,7 @@ def checked_index(values: Union[Sequence[int], memoryview], index: int) -> int:
         mutable=False,
     )
     if index.__class__ is not int or not 0 <= index <= 18446744073709551615:
-        index = _ffi_int_argument("checked_index", "index", index, "usize")
+        index = _ffi_scalar("checked_index() argument 'index'", index, "usize")
     _ffi_result = _ffi_fn_checked_index(_ffi_slice_values, _ffi_len_values, index)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1983,7 +1959,7 @@ def repeat_text(s: str, times: int) -> str:
     except (TypeError, UnicodeEncodeError) as _ffi_error:
         raise _ffi_text_argument("repeat_text", "s", s, _ffi_error) from None
     if times.__class__ is not int or not 0 <= times <= 4294967295:
-        times = _ffi_int_argument("repeat_text", "times", times, "u32")
+        times = _ffi_scalar("repeat_text() argument 'times'", times, "u32")
     _ffi_result = _ffi_fn_repeat_text(_ffi_text_s, len(_ffi_text_s), times)
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
@@ -2082,7 +2058,7 @@ def scale_f32_in_place(values: Union[MutableSequence[float], memoryview], factor
         mutable=True,
     )
     if factor.__class__ is not float:
-        factor = _ffi_float_argument("scale_f32_in_place", "factor", factor, "f32")
+        factor = _ffi_scalar("scale_f32_in_place() argument 'factor'", factor, "f32")
     _ffi_fn_scale_f32_in_place(_ffi_slice_values, _ffi_len_values, factor)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2106,7 +2082,7 @@ def fill_u16(values: Union[MutableSequence[int], memoryview], value: int) -> Non
         mutable=True,
     )
     if value.__class__ is not int or not 0 <= value <= 65535:
-        value = _ffi_int_argument("fill_u16", "value", value, "u16")
+        value = _ffi_scalar("fill_u16() argument 'value'", value, "u16")
     _ffi_fn_fill_u16(_ffi_slice_values, _ffi_len_values, value)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2154,9 +2130,9 @@ def range_u32(start: int, end: int) -> List[int]:
     of numbers).
     """
     if start.__class__ is not int or not 0 <= start <= 4294967295:
-        start = _ffi_int_argument("range_u32", "start", start, "u32")
+        start = _ffi_scalar("range_u32() argument 'start'", start, "u32")
     if end.__class__ is not int or not 0 <= end <= 4294967295:
-        end = _ffi_int_argument("range_u32", "end", end, "u32")
+        end = _ffi_scalar("range_u32() argument 'end'", end, "u32")
     _ffi_result = _ffi_fn_range_u32(start, end)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2194,7 +2170,7 @@ def vec2_grid(n: int) -> List[Vec2]:
     structs). Panics when `n` is above 1024.
     """
     if n.__class__ is not int or not 0 <= n <= 4294967295:
-        n = _ffi_int_argument("vec2_grid", "n", n, "u32")
+        n = _ffi_scalar("vec2_grid() argument 'n'", n, "u32")
     _ffi_result = _ffi_fn_vec2_grid(n)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2222,7 +2198,7 @@ _ffi_fn_sqrt_or_none.restype = _ffi_Option_f64
 def sqrt_or_none(x: float) -> Optional[float]:
     """The square root of `x`, or nothing when `x` is negative (an optional primitive result)."""
     if x.__class__ is not float:
-        x = _ffi_float_argument("sqrt_or_none", "x", x, "f64")
+        x = _ffi_scalar("sqrt_or_none() argument 'x'", x, "f64")
     _ffi_result = _ffi_fn_sqrt_or_none(x)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2238,7 +2214,7 @@ def or_fallback(value: Optional[int], fallback: int) -> int:
     """`value`, or `fallback` when there is none (an optional primitive parameter)."""
     _ffi_option_value = _ffi_Option_i32() if value is None else _ffi_Option_i32(value, 1)
     if fallback.__class__ is not int or not -2147483648 <= fallback <= 2147483647:
-        fallback = _ffi_int_argument("or_fallback", "fallback", fallback, "i32")
+        fallback = _ffi_scalar("or_fallback() argument 'fallback'", fallback, "i32")
     _ffi_result = _ffi_fn_or_fallback(_ffi_option_value, fallback)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2510,7 +2486,7 @@ def notifier_emit(notifier: Notifier, code: int) -> int:
     if notifier.__class__ is not Notifier or notifier._ffi_ptr is None:
         raise _ffi_invalid_argument("notifier_emit", "notifier", notifier, Notifier)
     if code.__class__ is not int or not 0 <= code <= 4294967295:
-        code = _ffi_int_argument("notifier_emit", "code", code, "u32")
+        code = _ffi_scalar("notifier_emit() argument 'code'", code, "u32")
     _ffi_result = _ffi_fn_notifier_emit(notifier._ffi_ptr, code)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2565,7 +2541,7 @@ def notify_from_thread(listener: OnEvent, code: int) -> None:
     if not callable(listener):
         raise _ffi_not_callable("notify_from_thread", "listener", listener)
     if code.__class__ is not int or not 0 <= code <= 4294967295:
-        code = _ffi_int_argument("notify_from_thread", "code", code, "u32")
+        code = _ffi_scalar("notify_from_thread() argument 'code'", code, "u32")
     _ffi_key_listener = _ffi_keep_callback(listener)
     _ffi_fn_notify_from_thread(_ffi_OnEvent(_ffi_OnEvent_address, _ffi_key_listener, _ffi_release_address), code)
     if _ffi_pending.value:
@@ -2588,9 +2564,9 @@ async def double_later(value: int, millis: int) -> int:
     Python, run on the library's runtime).
     """
     if value.__class__ is not int or not 0 <= value <= 18446744073709551615:
-        value = _ffi_int_argument("double_later", "value", value, "u64")
+        value = _ffi_scalar("double_later() argument 'value'", value, "u64")
     if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
-        millis = _ffi_int_argument("double_later", "millis", millis, "u64")
+        millis = _ffi_scalar("double_later() argument 'millis'", millis, "u64")
     _ffi_loop = _ffi_asyncio.get_running_loop()
     _ffi_future = _ffi_loop.create_future()
     _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_double_later, None))
@@ -2617,9 +2593,9 @@ async def divide_later(a: int, b: int) -> int:
     Raises a subclass of `MathError` when the library reports one of its errors.
     """
     if a.__class__ is not int or not -2147483648 <= a <= 2147483647:
-        a = _ffi_int_argument("divide_later", "a", a, "i32")
+        a = _ffi_scalar("divide_later() argument 'a'", a, "i32")
     if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
-        b = _ffi_int_argument("divide_later", "b", b, "i32")
+        b = _ffi_scalar("divide_later() argument 'b'", b, "i32")
     _ffi_loop = _ffi_asyncio.get_running_loop()
     _ffi_future = _ffi_loop.create_future()
     _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_divide_later, _ffi_MathError_by_code))
@@ -2643,7 +2619,7 @@ def _ffi_read_greet_later(_ffi_address: int) -> str:
 async def greet_later(n: int) -> str:
     """A greeting for the `n`th visitor, after a pause (an async `String`)."""
     if n.__class__ is not int or not 0 <= n <= 4294967295:
-        n = _ffi_int_argument("greet_later", "n", n, "u32")
+        n = _ffi_scalar("greet_later() argument 'n'", n, "u32")
     _ffi_loop = _ffi_asyncio.get_running_loop()
     _ffi_future = _ffi_loop.create_future()
     _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_greet_later, None))
@@ -2667,7 +2643,7 @@ def _ffi_read_panic_later(_ffi_address: int) -> int:
 async def panic_later(millis: int) -> int:
     """Panics inside the future after a pause; the awaiting caller gets the panic as an error."""
     if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
-        millis = _ffi_int_argument("panic_later", "millis", millis, "u64")
+        millis = _ffi_scalar("panic_later() argument 'millis'", millis, "u64")
     _ffi_loop = _ffi_asyncio.get_running_loop()
     _ffi_future = _ffi_loop.create_future()
     _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_panic_later, None))
@@ -2691,9 +2667,9 @@ def _ffi_read_vec2_later(_ffi_address: int) -> Vec2:
 async def vec2_later(x: float, y: float) -> Vec2:
     """A point, after a pause (an async struct)."""
     if x.__class__ is not float:
-        x = _ffi_float_argument("vec2_later", "x", x, "f32")
+        x = _ffi_scalar("vec2_later() argument 'x'", x, "f32")
     if y.__class__ is not float:
-        y = _ffi_float_argument("vec2_later", "y", y, "f32")
+        y = _ffi_scalar("vec2_later() argument 'y'", y, "f32")
     _ffi_loop = _ffi_asyncio.get_running_loop()
     _ffi_future = _ffi_loop.create_future()
     _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_vec2_later, None))
@@ -2713,7 +2689,7 @@ def shape_scale(shape: Shape, factor: float) -> Shape:
     if not isinstance(shape, Shape):
         raise _ffi_invalid_argument("shape_scale", "shape", shape, Shape)
     if factor.__class__ is not float:
-        factor = _ffi_float_argument("shape_scale", "factor", factor, "f32")
+        factor = _ffi_scalar("shape_scale() argument 'factor'", factor, "f32")
     _ffi_result = _ffi_fn_shape_scale(shape._ffi_to_c(), factor)
     if _ffi_pending.value:
         _ffi_raise_failure(None)

@@ -157,11 +157,33 @@ def _ffi_failure_error(failure: _ffi_Failure, errors: dict[int, type[Exception]]
     return error
 
 
-def _ffi_float_argument(function: str, parameter: str, value: object, rust: str) -> float:
-    """An argument for a float parameter that is not a `float`: an int (or any real number) is converted."""
-    if isinstance(value, (int, float)) or hasattr(type(value), "__float__"):
-        return float(value)  # type: ignore[arg-type]
-    raise TypeError(f"{function}() argument {parameter!r} must be float, not {type(value).__name__}")
+def _ffi_scalar(what: str, value: object, rust: str) -> Any:
+    """A number or bool for `what` (an argument, a callback's result) of the Rust type `rust` that is not exactly
+    of its Python type: an integer of another type (a bool, an IntEnum, a NumPy integer) or a real number for a
+    float is converted; anything else, or an integer out of range, is refused rather than truncated."""
+    if rust == "bool":
+        raise TypeError(f"{what} must be bool, not {type(value).__name__}")
+    if rust in ("f32", "f64"):
+        if isinstance(value, int) or hasattr(type(value), "__float__"):
+            return float(value)  # type: ignore[arg-type]
+        raise TypeError(f"{what} must be float, not {type(value).__name__}")
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{what} must be int, not {type(value).__name__}")
+    number: int = index(value)
+    low, high = _ffi_int_ranges[rust]
+    if not low <= number <= high:
+        raise OverflowError(f"{what} is {number}, outside the range of {rust} ({low} to {high})")
+    return number
+
+
+#: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
+_ffi_int_ranges = {
+    **{f"u{bits}": (0, (1 << bits) - 1) for bits in (8, 16, 32, 64)},
+    **{f"i{bits}": (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) for bits in (8, 16, 32, 64)},
+    "usize": (0, (1 << 64) - 1),
+    "isize": (-(1 << 63), (1 << 63) - 1),
+}
 
 
 def _ffi_fixed_array(array_type: Any, value: Any, field: str, convert: Any = None) -> Any:
@@ -680,7 +702,7 @@ def grow(shape: Shape, by: float) -> Shape:
     if not isinstance(shape, Shape):
         raise _ffi_invalid_argument("grow", "shape", shape, Shape)
     if by.__class__ is not float:
-        by = _ffi_float_argument("grow", "by", by, "f32")
+        by = _ffi_scalar("grow() argument 'by'", by, "f32")
     _ffi_result = _ffi_fn_grow(shape._ffi_to_c(), by)
     if _ffi_pending.value:
         _ffi_raise_failure(None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Optional
+from typing import Any, Optional
 
 __all__ = [
     "NEG_ZERO",
@@ -186,17 +186,23 @@ def _ffi_failure_error(failure: _ffi_Failure, errors: dict[int, type[Exception]]
     return error
 
 
-def _ffi_int_argument(function: str, parameter: str, value: object, rust: str) -> int:
-    """An argument for an integer parameter that is not an exact `int` in range: an integer of another type
-    (a bool, an IntEnum, a NumPy integer) is converted, anything else or out of range is refused."""
+def _ffi_scalar(what: str, value: object, rust: str) -> Any:
+    """A number or bool for `what` (an argument, a callback's result) of the Rust type `rust` that is not exactly
+    of its Python type: an integer of another type (a bool, an IntEnum, a NumPy integer) or a real number for a
+    float is converted; anything else, or an integer out of range, is refused rather than truncated."""
+    if rust == "bool":
+        raise TypeError(f"{what} must be bool, not {type(value).__name__}")
+    if rust in ("f32", "f64"):
+        if isinstance(value, int) or hasattr(type(value), "__float__"):
+            return float(value)  # type: ignore[arg-type]
+        raise TypeError(f"{what} must be float, not {type(value).__name__}")
     index = getattr(type(value), "__index__", None)
     if index is None:
-        raise TypeError(f"{function}() argument {parameter!r} must be int, not {type(value).__name__}")
+        raise TypeError(f"{what} must be int, not {type(value).__name__}")
     number: int = index(value)
     low, high = _ffi_int_ranges[rust]
     if not low <= number <= high:
-        message = f"{function}() argument {parameter!r} is {number}, outside the range of {rust} ({low} to {high})"
-        raise OverflowError(message)
+        raise OverflowError(f"{what} is {number}, outside the range of {rust} ({low} to {high})")
     return number
 
 
@@ -207,18 +213,6 @@ _ffi_int_ranges = {
     "usize": (0, (1 << 64) - 1),
     "isize": (-(1 << 63), (1 << 63) - 1),
 }
-
-
-def _ffi_float_argument(function: str, parameter: str, value: object, rust: str) -> float:
-    """An argument for a float parameter that is not a `float`: an int (or any real number) is converted."""
-    if isinstance(value, (int, float)) or hasattr(type(value), "__float__"):
-        return float(value)  # type: ignore[arg-type]
-    raise TypeError(f"{function}() argument {parameter!r} must be float, not {type(value).__name__}")
-
-
-def _ffi_bool_argument(function: str, parameter: str, value: object, rust: str) -> bool:
-    """An argument for a bool parameter that is not a `bool`: refused, rather than judged by its truth."""
-    raise TypeError(f"{function}() argument {parameter!r} must be bool, not {type(value).__name__}")
 
 
 class Color(_ffi_enum.IntEnum):
@@ -423,11 +417,11 @@ _ffi_fn_tricky_print.restype = _ffi_ctypes.c_int64
 def print_(from_: int, lambda_: float, int_: int, Color_: Color, type: type_, str: Optional[object_]) -> Color:
     """Quotes \"\"" and ''' and a trailing quote", a backslash \\ and \\n, */ and /* and ??/, NUL \x00, ESC \x1b, CR \r, tab \t, RLO \u202e, LS \u2028, emoji 😀 and a lone surrogate \\ud800."""
     if from_.__class__ is not int or not 0 <= from_ <= 4294967295:
-        from_ = _ffi_int_argument("print_", "from_", from_, "u32")
+        from_ = _ffi_scalar("print_() argument 'from_'", from_, "u32")
     if lambda_.__class__ is not float:
-        lambda_ = _ffi_float_argument("print_", "lambda_", lambda_, "f64")
+        lambda_ = _ffi_scalar("print_() argument 'lambda_'", lambda_, "f64")
     if int_.__class__ is not int or not -128 <= int_ <= 127:
-        int_ = _ffi_int_argument("print_", "int_", int_, "i8")
+        int_ = _ffi_scalar("print_() argument 'int_'", int_, "i8")
     if Color_.__class__ is not Color:
         Color_ = Color(Color_)
     if type.__class__ is not type_ or type._ffi_ptr is None:
@@ -448,7 +442,7 @@ _ffi_fn_tricky_other.restype = _ffi_ctypes.c_void_p
 def other_(self: bool, object: object_) -> type_:
     """\x22"""
     if self.__class__ is not bool:
-        self = _ffi_bool_argument("other_", "self", self, "bool")
+        self = _ffi_scalar("other_() argument 'self'", self, "bool")
     _ffi_result = _ffi_fn_tricky_other(self, object)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -466,7 +460,7 @@ def annotations_(None_: int) -> Optional[object_]:
     The result is a view of a `object_` the library owns, not a copy.
     """
     if None_.__class__ is not int or not 0 <= None_ <= 255:
-        None_ = _ffi_int_argument("annotations_", "None_", None_, "u8")
+        None_ = _ffi_scalar("annotations_() argument 'None_'", None_, "u8")
     _ffi_result = _ffi_fn_tricky_annotations(None_)
     if _ffi_pending.value:
         _ffi_raise_failure(None)

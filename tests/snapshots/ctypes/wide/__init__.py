@@ -10,7 +10,7 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Optional
+from typing import Any, Optional
 
 __all__ = [
     "AVeryLongStructNameForTestingTheLineWrapping",
@@ -158,17 +158,23 @@ def _ffi_failure_error(failure: _ffi_Failure, errors: dict[int, type[Exception]]
     return error
 
 
-def _ffi_int_argument(function: str, parameter: str, value: object, rust: str) -> int:
-    """An argument for an integer parameter that is not an exact `int` in range: an integer of another type
-    (a bool, an IntEnum, a NumPy integer) is converted, anything else or out of range is refused."""
+def _ffi_scalar(what: str, value: object, rust: str) -> Any:
+    """A number or bool for `what` (an argument, a callback's result) of the Rust type `rust` that is not exactly
+    of its Python type: an integer of another type (a bool, an IntEnum, a NumPy integer) or a real number for a
+    float is converted; anything else, or an integer out of range, is refused rather than truncated."""
+    if rust == "bool":
+        raise TypeError(f"{what} must be bool, not {type(value).__name__}")
+    if rust in ("f32", "f64"):
+        if isinstance(value, int) or hasattr(type(value), "__float__"):
+            return float(value)  # type: ignore[arg-type]
+        raise TypeError(f"{what} must be float, not {type(value).__name__}")
     index = getattr(type(value), "__index__", None)
     if index is None:
-        raise TypeError(f"{function}() argument {parameter!r} must be int, not {type(value).__name__}")
+        raise TypeError(f"{what} must be int, not {type(value).__name__}")
     number: int = index(value)
     low, high = _ffi_int_ranges[rust]
     if not low <= number <= high:
-        message = f"{function}() argument {parameter!r} is {number}, outside the range of {rust} ({low} to {high})"
-        raise OverflowError(message)
+        raise OverflowError(f"{what} is {number}, outside the range of {rust} ({low} to {high})")
     return number
 
 
@@ -393,9 +399,8 @@ def a_function_with_a_great_many_parameters(
         a_rather_long_parameter_name_for_wrapping_0.__class__ is not int
         or not 0 <= a_rather_long_parameter_name_for_wrapping_0 <= 18446744073709551615
     ):
-        a_rather_long_parameter_name_for_wrapping_0 = _ffi_int_argument(
-            "a_function_with_a_great_many_parameters",
-            "a_rather_long_parameter_name_for_wrapping_0",
+        a_rather_long_parameter_name_for_wrapping_0 = _ffi_scalar(
+            "a_function_with_a_great_many_parameters() argument 'a_rather_long_parameter_name_for_wrapping_0'",
             a_rather_long_parameter_name_for_wrapping_0,
             "u64",
         )
@@ -403,9 +408,8 @@ def a_function_with_a_great_many_parameters(
         a_rather_long_parameter_name_for_wrapping_1.__class__ is not int
         or not 0 <= a_rather_long_parameter_name_for_wrapping_1 <= 18446744073709551615
     ):
-        a_rather_long_parameter_name_for_wrapping_1 = _ffi_int_argument(
-            "a_function_with_a_great_many_parameters",
-            "a_rather_long_parameter_name_for_wrapping_1",
+        a_rather_long_parameter_name_for_wrapping_1 = _ffi_scalar(
+            "a_function_with_a_great_many_parameters() argument 'a_rather_long_parameter_name_for_wrapping_1'",
             a_rather_long_parameter_name_for_wrapping_1,
             "u64",
         )
@@ -413,9 +417,8 @@ def a_function_with_a_great_many_parameters(
         a_rather_long_parameter_name_for_wrapping_2.__class__ is not int
         or not 0 <= a_rather_long_parameter_name_for_wrapping_2 <= 18446744073709551615
     ):
-        a_rather_long_parameter_name_for_wrapping_2 = _ffi_int_argument(
-            "a_function_with_a_great_many_parameters",
-            "a_rather_long_parameter_name_for_wrapping_2",
+        a_rather_long_parameter_name_for_wrapping_2 = _ffi_scalar(
+            "a_function_with_a_great_many_parameters() argument 'a_rather_long_parameter_name_for_wrapping_2'",
             a_rather_long_parameter_name_for_wrapping_2,
             "u64",
         )
@@ -423,9 +426,8 @@ def a_function_with_a_great_many_parameters(
         a_rather_long_parameter_name_for_wrapping_3.__class__ is not int
         or not 0 <= a_rather_long_parameter_name_for_wrapping_3 <= 18446744073709551615
     ):
-        a_rather_long_parameter_name_for_wrapping_3 = _ffi_int_argument(
-            "a_function_with_a_great_many_parameters",
-            "a_rather_long_parameter_name_for_wrapping_3",
+        a_rather_long_parameter_name_for_wrapping_3 = _ffi_scalar(
+            "a_function_with_a_great_many_parameters() argument 'a_rather_long_parameter_name_for_wrapping_3'",
             a_rather_long_parameter_name_for_wrapping_3,
             "u64",
         )
@@ -433,9 +435,8 @@ def a_function_with_a_great_many_parameters(
         a_rather_long_parameter_name_for_wrapping_4.__class__ is not int
         or not 0 <= a_rather_long_parameter_name_for_wrapping_4 <= 18446744073709551615
     ):
-        a_rather_long_parameter_name_for_wrapping_4 = _ffi_int_argument(
-            "a_function_with_a_great_many_parameters",
-            "a_rather_long_parameter_name_for_wrapping_4",
+        a_rather_long_parameter_name_for_wrapping_4 = _ffi_scalar(
+            "a_function_with_a_great_many_parameters() argument 'a_rather_long_parameter_name_for_wrapping_4'",
             a_rather_long_parameter_name_for_wrapping_4,
             "u64",
         )
@@ -443,9 +444,8 @@ def a_function_with_a_great_many_parameters(
         a_rather_long_parameter_name_for_wrapping_5.__class__ is not int
         or not 0 <= a_rather_long_parameter_name_for_wrapping_5 <= 18446744073709551615
     ):
-        a_rather_long_parameter_name_for_wrapping_5 = _ffi_int_argument(
-            "a_function_with_a_great_many_parameters",
-            "a_rather_long_parameter_name_for_wrapping_5",
+        a_rather_long_parameter_name_for_wrapping_5 = _ffi_scalar(
+            "a_function_with_a_great_many_parameters() argument 'a_rather_long_parameter_name_for_wrapping_5'",
             a_rather_long_parameter_name_for_wrapping_5,
             "u64",
         )
@@ -453,9 +453,8 @@ def a_function_with_a_great_many_parameters(
         a_rather_long_parameter_name_for_wrapping_6.__class__ is not int
         or not 0 <= a_rather_long_parameter_name_for_wrapping_6 <= 18446744073709551615
     ):
-        a_rather_long_parameter_name_for_wrapping_6 = _ffi_int_argument(
-            "a_function_with_a_great_many_parameters",
-            "a_rather_long_parameter_name_for_wrapping_6",
+        a_rather_long_parameter_name_for_wrapping_6 = _ffi_scalar(
+            "a_function_with_a_great_many_parameters() argument 'a_rather_long_parameter_name_for_wrapping_6'",
             a_rather_long_parameter_name_for_wrapping_6,
             "u64",
         )
@@ -463,9 +462,8 @@ def a_function_with_a_great_many_parameters(
         a_rather_long_parameter_name_for_wrapping_7.__class__ is not int
         or not 0 <= a_rather_long_parameter_name_for_wrapping_7 <= 18446744073709551615
     ):
-        a_rather_long_parameter_name_for_wrapping_7 = _ffi_int_argument(
-            "a_function_with_a_great_many_parameters",
-            "a_rather_long_parameter_name_for_wrapping_7",
+        a_rather_long_parameter_name_for_wrapping_7 = _ffi_scalar(
+            "a_function_with_a_great_many_parameters() argument 'a_rather_long_parameter_name_for_wrapping_7'",
             a_rather_long_parameter_name_for_wrapping_7,
             "u64",
         )
@@ -535,7 +533,7 @@ def takes_a_handle_with_a_long_name(
             AnOpaqueHandleTypeWithAVeryLongNameIndeed,
         )
     if and_a_number.__class__ is not int or not 0 <= and_a_number <= 18446744073709551615:
-        and_a_number = _ffi_int_argument("takes_a_handle_with_a_long_name", "and_a_number", and_a_number, "u64")
+        and_a_number = _ffi_scalar("takes_a_handle_with_a_long_name() argument 'and_a_number'", and_a_number, "u64")
     _ffi_owned_the_handle_parameter_with_a_really_really_long_name = (
         the_handle_parameter_with_a_really_really_long_name._ffi_ptr
     )
@@ -570,17 +568,17 @@ def returns_a_long_named_enumeration_from_many(
     p5: int,
 ) -> AnExtremelyLongEnumerationNameThatKeepsGoing:
     if p0.__class__ is not int or not 0 <= p0 <= 18446744073709551615:
-        p0 = _ffi_int_argument("returns_a_long_named_enumeration_from_many", "p0", p0, "u64")
+        p0 = _ffi_scalar("returns_a_long_named_enumeration_from_many() argument 'p0'", p0, "u64")
     if p1.__class__ is not int or not 0 <= p1 <= 18446744073709551615:
-        p1 = _ffi_int_argument("returns_a_long_named_enumeration_from_many", "p1", p1, "u64")
+        p1 = _ffi_scalar("returns_a_long_named_enumeration_from_many() argument 'p1'", p1, "u64")
     if p2.__class__ is not int or not 0 <= p2 <= 18446744073709551615:
-        p2 = _ffi_int_argument("returns_a_long_named_enumeration_from_many", "p2", p2, "u64")
+        p2 = _ffi_scalar("returns_a_long_named_enumeration_from_many() argument 'p2'", p2, "u64")
     if p3.__class__ is not int or not 0 <= p3 <= 18446744073709551615:
-        p3 = _ffi_int_argument("returns_a_long_named_enumeration_from_many", "p3", p3, "u64")
+        p3 = _ffi_scalar("returns_a_long_named_enumeration_from_many() argument 'p3'", p3, "u64")
     if p4.__class__ is not int or not 0 <= p4 <= 18446744073709551615:
-        p4 = _ffi_int_argument("returns_a_long_named_enumeration_from_many", "p4", p4, "u64")
+        p4 = _ffi_scalar("returns_a_long_named_enumeration_from_many() argument 'p4'", p4, "u64")
     if p5.__class__ is not int or not 0 <= p5 <= 18446744073709551615:
-        p5 = _ffi_int_argument("returns_a_long_named_enumeration_from_many", "p5", p5, "u64")
+        p5 = _ffi_scalar("returns_a_long_named_enumeration_from_many() argument 'p5'", p5, "u64")
     _ffi_result = _ffi_fn_wide_returns_a_long_named_enumeration_from_many(p0, p1, p2, p3, p4, p5)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
