@@ -211,9 +211,13 @@ def build_cells() -> List[Cell]:
             elif name.startswith("counter_"):
                 make = on_counter(g.counter_new, g.counter_free, function)  # type: ignore[arg-type]
             else:
-                make = call(
-                    function, *{"vec2_length(&Vec2)": (g.Vec2(3.0, 4.0),), "color_next(Color)": (g.Color.Red,)}[name]
-                )  # type: ignore[arg-type]
+                arguments = {
+                    "noop()": (),
+                    "add(u32, u32)": (2, 3),
+                    "vec2_length(&Vec2)": (g.Vec2(3.0, 4.0),),
+                    "color_next(Color)": (g.Color.Red,),
+                }[name]
+                make = call(function, *arguments)  # type: ignore[arg-type]
             cells.append(Cell("ablation", name, label, make, CHECKS[name]))
 
     # Reference points.
