@@ -53,22 +53,25 @@ mod defs;
 mod inventory;
 mod json;
 mod option;
+mod service;
 mod traits;
 
 pub use abi::{FfiBuffer, FfiFailure};
-pub use hatch_interop_macros::{ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_type};
+pub use hatch_interop_macros::{
+    ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_service, ffi_type,
+};
 pub use inventory::{Inventory, InventoryError};
 pub use option::FfiOption;
 pub use traits::{
     ConstantInfo, FfiEnum, FfiError, FfiOk, FfiOptional, FfiPointee, FfiPrimitive, FfiReturn,
-    FfiSliceElement, FfiType, FunctionInfo, TypeInfo,
+    FfiServiceType, FfiSliceElement, FfiType, FunctionInfo, ServiceInfo, TypeInfo,
 };
 
 /// `use hatch_interop::prelude::*;` brings in everything a crate's FFI module needs.
 pub mod prelude {
     pub use crate::{
-        ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_type, FfiOption, FfiType,
-        Inventory,
+        ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_service, ffi_type, FfiOption,
+        FfiType, Inventory,
     };
 }
 
@@ -111,9 +114,10 @@ pub mod __private {
         take_failure, Failure, ReturnAbi, PENDING,
     };
     pub use crate::defs::{
-        ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, TypeDef, TypeRef,
-        TypeRegistry, VariantDef,
+        ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, Receiver,
+        ServiceDef, TypeDef, TypeRef, TypeRegistry, VariantDef,
     };
+    pub use crate::service::{constructed, constructed_or_error, Exclusive, ServiceCell, Shared};
     use crate::Inventory;
 
     /// The body of a crate's `<crate>_api_guard` symbol: the inventory's hash, computed once.
