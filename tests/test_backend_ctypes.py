@@ -363,12 +363,17 @@ def _compile_library(inventory: Inventory, directory: Path, implementation: Opti
         header = c_backend._Builder(inventory, "0").header()
         stubs = [f'#include <string.h>\n#include "{crate}.h"\n']
         stubs.append(f"uint64_t {inventory.library.api_guard}(void) {{ return {header.prefix}_API_HASH; }}\n")
-        for function, declared in zip(inventory.functions, header.functions):
+        # In the header's order: the functions, then each service's members, destructor and release function.
+        exported = [(f.symbol, f.returns) for f in inventory.functions]
+        for service in inventory.services:
+            exported += [(f.symbol, f.returns) for f in service.members()]
+            exported += [(service.destructor, Void()), (service.release, Void())]
+        for (symbol, returns), declared in zip(exported, header.functions):
             signature = declared.prototype.rstrip(";")
-            if isinstance(function.returns, Void):
+            if isinstance(returns, Void):
                 stubs.append(f"{signature} {{}}\n")
             else:
-                result = signature[: signature.index(f"{function.symbol}(")].strip()
+                result = signature[: signature.index(f"{symbol}(")].strip()
                 stubs.append(f"{signature} {{ {result} zero; memset(&zero, 0, sizeof zero); return zero; }}\n")
         implementation = directory / f"{crate}_stub.c"
         implementation.write_text("".join(stubs))

@@ -63,6 +63,7 @@ VALID_INVENTORY = {
     "constants": [],
     "types": [],
     "functions": [],
+    "services": [],
 }
 
 
