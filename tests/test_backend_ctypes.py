@@ -15,7 +15,7 @@ import threading
 import unicodedata
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
@@ -618,3 +618,47 @@ def test_other_interpreters(basic_library: Path, tmp_path: Path) -> None:
         if proc.returncode != 0:
             failures.append(f"{name}: {proc.stderr[-2000:]}")
     assert not failures, "\n".join(failures)
+
+
+def _with_store(data: Dict[str, Any], *statics: str) -> None:
+    """Add an opaque type `Store` that is a service with the given static functions."""
+    data["types"].append({"kind": "opaque", "name": "Store", "doc": ""})
+    u32 = {"kind": "primitive", "name": "u32"}
+    members = [
+        {"name": name, "symbol": f"store_{name}", "doc": "", "params": [], "returns": u32, "error": None}
+        for name in statics
+    ]
+    data["services"].append(
+        {
+            "name": "Store",
+            "doc": "",
+            "destructor": "store_destroy",
+            "release": "store_release",
+            "constructors": [],
+            "methods": [],
+            "statics": members,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("statics", "message"),
+    [
+        (
+            ("close",),
+            "cannot name member `close` in class `Store`: `close` is already the name of the generated method",
+        ),
+        (("from", "from_"), "`from_` is already the name of member `from` (renamed `from_`)"),
+    ],
+)
+def test_refuses_service_members_that_clash(statics: Tuple[str, ...], message: str) -> None:
+    with pytest.raises(BackendError) as info:
+        source(_basic_with(lambda d: _with_store(d, *statics)))
+    assert message in str(info.value)
+
+
+def test_service_without_constructor_says_so() -> None:
+    text = source(_basic_with(lambda d: _with_store(d, "count")))
+    assert "Store objects cannot be created directly: the service has no constructor" in text
+    assert "    @staticmethod\n    def count() -> int:" in text
+    assert "def count(" not in text.replace("    def count(", "")  # only as a method, not a module function
