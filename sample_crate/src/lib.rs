@@ -9,7 +9,8 @@
 //! and owned buffers out (`Vec<T>`), empty ones included; optional values (`FfiOption<T>` of
 //! a primitive, struct or enum, and `Option<&T>`) and fixed-size arrays in structs; callbacks
 //! used during a call, optional ones, and callbacks the library keeps and calls later, also
-//! from threads of its own. The Python tests build it and call
+//! from threads of its own; and a service (`#[ffi_service]`: a class in Python) shared between
+//! threads. The Python tests build it and call
 //! everything through the generated bindings.
 
 use std::collections::BTreeMap;
