@@ -11,7 +11,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from hatch_interop.errors import InventoryError
 
@@ -315,6 +315,42 @@ class Function:
 
 
 @dataclass(frozen=True)
+class Method(Function):
+    """A service's method: its first C parameter, not listed in ``params``, is the object's handle."""
+
+    #: ``"shared"`` (``&self``: such calls may overlap) or ``"exclusive"`` (``&mut self``).
+    receiver: str = "shared"
+
+
+RECEIVERS = ("shared", "exclusive")
+
+
+@dataclass(frozen=True)
+class Service:
+    """An ``#[ffi_service]``: an opaque type with constructors, methods and static functions.
+
+    Its objects cross the C ABI as handles the constructors return (typed as owned pointers to the
+    type) and the methods take first. ``destructor(handle)`` drops the object (it fails while a method
+    runs, and does nothing the second time; later calls on the handle fail); ``release(handle)`` gives
+    up the handle, once, dropping the object if it was not destroyed.
+    """
+
+    name: str
+    doc: str
+    destructor: str
+    release: str
+    constructors: Tuple[Function, ...]
+    methods: Tuple[Method, ...]
+    statics: Tuple[Function, ...]
+
+    def members(self) -> Iterator[Function]:
+        """Constructors, methods and static functions, in that order."""
+        yield from self.constructors
+        yield from self.methods
+        yield from self.statics
+
+
+@dataclass(frozen=True)
 class Library:
     crate: str
     version: str
@@ -344,6 +380,7 @@ class Inventory:
     constants: Tuple[Constant, ...]
     types: Tuple[TypeDef, ...]
     functions: Tuple[Function, ...]
+    services: Tuple[Service, ...] = ()
 
     def type(self, name: str) -> TypeDef:
         """The definition a :class:`Named` reference points at."""
@@ -366,6 +403,16 @@ class Inventory:
 
     def tagged(self) -> Iterator[TaggedDef]:
         return (t for t in self.types if isinstance(t, TaggedDef))
+
+    def service(self, name: str) -> Optional[Service]:
+        """The service of the opaque type `name`, if it is one."""
+        return next((s for s in self.services if s.name == name), None)
+
+    def all_functions(self) -> Iterator[Function]:
+        """Every function the library exports: the free ones, then the services' members."""
+        yield from self.functions
+        for service in self.services:
+            yield from service.members()
 
 
 # --------------------------------------------------------------------------------------------
@@ -731,6 +778,50 @@ def _function(r: _Reader, value: Any, path: str) -> Function:
     )
 
 
+def _method(r: _Reader, value: Any, path: str) -> Method:
+    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns", "error", "receiver"])
+    function = _function(r, {k: v for k, v in obj.items() if k != "receiver"}, path)
+    receiver = r.string(obj["receiver"], f"{path}.receiver")
+    if receiver not in RECEIVERS:
+        raise r.fail(f"{path}.receiver", f"must be 'shared' or 'exclusive', got {receiver!r}")
+    return Method(**{**function.__dict__, "receiver": receiver})
+
+
+def _service(r: _Reader, value: Any, path: str) -> Service:
+    keys = ["name", "doc", "destructor", "release", "constructors", "methods", "statics"]
+    obj = r.object(value, path, keys)
+    service = Service(
+        name=r.identifier(obj["name"], f"{path}.name"),
+        doc=r.string(obj["doc"], f"{path}.doc"),
+        destructor=r.identifier(obj["destructor"], f"{path}.destructor"),
+        release=r.identifier(obj["release"], f"{path}.release"),
+        constructors=tuple(
+            _function(r, f, f"{path}.constructors[{i}]")
+            for i, f in enumerate(r.array(obj["constructors"], f"{path}.constructors"))
+        ),
+        methods=tuple(
+            _method(r, f, f"{path}.methods[{i}]") for i, f in enumerate(r.array(obj["methods"], f"{path}.methods"))
+        ),
+        statics=tuple(
+            _function(r, f, f"{path}.statics[{i}]") for i, f in enumerate(r.array(obj["statics"], f"{path}.statics"))
+        ),
+    )
+    # One Python class (or one C prefix) holds them all.
+    _unique(r, [(f"{path}.{member_path}.name", f.name) for member_path, f in _member_paths(service)], "member name")
+    return service
+
+
+def _member_paths(service: Service) -> Iterator[Tuple[str, Function]]:
+    """Each member of `service` with its path relative to the service (``methods[1]``)."""
+    for kind, members in (
+        ("constructors", service.constructors),
+        ("methods", service.methods),
+        ("statics", service.statics),
+    ):
+        for i, f in enumerate(members):
+            yield f"{kind}[{i}]", f
+
+
 def _error(r: _Reader, value: Any, path: str) -> Optional[Named]:
     if value is None:
         return None
@@ -839,6 +930,55 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
                 raise r.fail(epath, message)
             if not isinstance(resolve(function.error, epath), EnumDef):
                 raise r.fail(epath, f"names {function.error.name!r}, which is not an enum: error types are enums")
+    _check_services(r, inventory, check_param, check)
+
+
+def _check_services(
+    r: _Reader,
+    inventory: Inventory,
+    check_param: Callable[[TypeRef, str], None],
+    check: Callable[[TypeRef, str], None],
+) -> None:
+    """Each service is an opaque type, its members' signatures are valid, and only its members name it."""
+    services = {s.name for s in inventory.services}
+
+    def refuse_service_pointer(ty: TypeRef, path: str) -> None:
+        if isinstance(ty, Pointer) and ty.target.name in services:
+            message = (
+                f"points to {ty.target.name!r}, which is a service: its objects are only the receivers of its "
+                "methods (and the results of its constructors)"
+            )
+            raise r.fail(path, message)
+
+    for i, service in enumerate(inventory.services):
+        path = f"services[{i}]"
+        definition = next((t for t in inventory.types if t.name == service.name), None)
+        if not isinstance(definition, OpaqueDef):
+            found = "not defined in `types`" if definition is None else f"a {definition.kind}"
+            raise r.fail(f"{path}.name", f"must name an opaque type of `types`, but {service.name!r} is {found}")
+        for member_path, f in _member_paths(service):
+            mpath = f"{path}.{member_path}"
+            for j, p in enumerate(f.params):
+                refuse_service_pointer(p.type, f"{mpath}.params[{j}].type")
+                check_param(p.type, f"{mpath}.params[{j}].type")
+            if not member_path.startswith("constructors"):
+                refuse_service_pointer(f.returns, f"{mpath}.returns")
+            elif f.returns != Pointer(Named(service.name), mutable=True, nullable=False, owned=True):
+                message = f"must be an owned, non-nullable, mutable `pointer` to {service.name!r}: the new object"
+                raise r.fail(f"{mpath}.returns", message)
+            check(f.returns, f"{mpath}.returns")
+            error = None if f.error is None else next((t for t in inventory.types if t.name == f.error.name), None)
+            if f.error is not None and not isinstance(error, EnumDef):
+                message = f"names {f.error.name!r}, which is not an enum: error types are enums"
+                raise r.fail(f"{mpath}.error", message)
+    for i, function in enumerate(inventory.functions):
+        for j, p in enumerate(function.params):
+            refuse_service_pointer(p.type, f"functions[{i}].params[{j}].type")
+        refuse_service_pointer(function.returns, f"functions[{i}].returns")
+    for i, definition in enumerate(inventory.types):
+        if isinstance(definition, StructDef):
+            for j, field in enumerate(definition.fields):
+                refuse_service_pointer(field.type, f"types[{i}].fields[{j}].type")
 
 
 def _by_value(ty: TypeRef) -> Optional[Named]:
@@ -864,7 +1004,9 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
             "hatch-interop Rust crate and Python package from the same release"
         )
         raise r.fail("format_version", message)
-    top = r.object(data, "$", ["format", "format_version", "generator", "library", "constants", "types", "functions"])
+    top = r.object(
+        data, "$", ["format", "format_version", "generator", "library", "constants", "types", "functions", "services"]
+    )
     gen = r.object(top["generator"], "generator", ["name", "version"])
     lib = r.object(
         top["library"],
@@ -900,10 +1042,16 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
     constants = tuple(_constant(r, c, f"constants[{i}]") for i, c in enumerate(r.array(top["constants"], "constants")))
     types = tuple(_typedef(r, t, f"types[{i}]") for i, t in enumerate(r.array(top["types"], "types")))
     functions = tuple(_function(r, f, f"functions[{i}]") for i, f in enumerate(r.array(top["functions"], "functions")))
+    services = tuple(_service(r, s, f"services[{i}]") for i, s in enumerate(r.array(top["services"], "services")))
     _unique(r, [(f"constants[{i}].name", c.name) for i, c in enumerate(constants)], "constant name")
     _unique(r, [(f"types[{i}].name", t.name) for i, t in enumerate(types)], "type name")
     _unique(r, [(f"functions[{i}].name", f.name) for i, f in enumerate(functions)], "function name")
-    _unique(r, [(f"functions[{i}].symbol", f.symbol) for i, f in enumerate(functions)], "symbol name")
+    symbols = [(f"functions[{i}].symbol", f.symbol) for i, f in enumerate(functions)]
+    for i, service in enumerate(services):
+        symbols += [(f"services[{i}].{m}.symbol", f.symbol) for m, f in _member_paths(service)]
+        symbols += [(f"services[{i}].destructor", service.destructor), (f"services[{i}].release", service.release)]
+    _unique(r, symbols, "symbol name")
+    _unique(r, [(f"services[{i}].name", s.name) for i, s in enumerate(services)], "service name")
     inventory = Inventory(
         generator=Generator(
             name=r.string(gen["name"], "generator.name"), version=r.string(gen["version"], "generator.version")
@@ -912,6 +1060,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
         constants=constants,
         types=types,
         functions=functions,
+        services=services,
     )
     _check_references(r, inventory)
     return inventory

@@ -15,7 +15,7 @@ import threading
 import unicodedata
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
@@ -365,12 +365,17 @@ def _compile_library(inventory: Inventory, directory: Path, implementation: Opti
         header = c_backend._Builder(inventory, "0").header()
         stubs = [f'#include <string.h>\n#include "{crate}.h"\n']
         stubs.append(f"uint64_t {inventory.library.api_guard}(void) {{ return {header.prefix}_API_HASH; }}\n")
-        for function, declared in zip(inventory.functions, header.functions):
+        # In the header's order: the functions, then each service's members, destructor and release function.
+        exported = [(f.symbol, f.returns) for f in inventory.functions]
+        for service in inventory.services:
+            exported += [(f.symbol, f.returns) for f in service.members()]
+            exported += [(service.destructor, Void()), (service.release, Void())]
+        for (symbol, returns), declared in zip(exported, header.functions):
             signature = declared.prototype.rstrip(";")
-            if isinstance(function.returns, Void) or function.asynchronous:
+            if isinstance(returns, Void) or signature.startswith(f"void {symbol}("):  # async ones return void too
                 stubs.append(f"{signature} {{}}\n")
             else:
-                result = signature[: signature.index(f"{function.symbol}(")].strip()
+                result = signature[: signature.index(f"{symbol}(")].strip()
                 stubs.append(f"{signature} {{ {result} zero; memset(&zero, 0, sizeof zero); return zero; }}\n")
         implementation = directory / f"{crate}_stub.c"
         implementation.write_text("".join(stubs))
@@ -746,3 +751,47 @@ def test_refuses_pointers_that_would_write_into_a_copy(change: Callable[[Dict[st
     with pytest.raises(BackendError) as info:
         source(parse_inventory(data))
     assert str(info.value) == message
+
+
+def _with_store(data: Dict[str, Any], *statics: str) -> None:
+    """Add an opaque type `Store` that is a service with the given static functions."""
+    data["types"].append({"kind": "opaque", "name": "Store", "doc": ""})
+    u32 = {"kind": "primitive", "name": "u32"}
+    members = [
+        {"name": name, "symbol": f"store_{name}", "doc": "", "params": [], "returns": u32, "error": None}
+        for name in statics
+    ]
+    data["services"].append(
+        {
+            "name": "Store",
+            "doc": "",
+            "destructor": "store_destroy",
+            "release": "store_release",
+            "constructors": [],
+            "methods": [],
+            "statics": members,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("statics", "message"),
+    [
+        (
+            ("close",),
+            "cannot name member `close` in class `Store`: `close` is already the name of the generated method",
+        ),
+        (("from", "from_"), "`from_` is already the name of member `from` (renamed `from_`)"),
+    ],
+)
+def test_refuses_service_members_that_clash(statics: Tuple[str, ...], message: str) -> None:
+    with pytest.raises(BackendError) as info:
+        source(_basic_with(lambda d: _with_store(d, *statics)))
+    assert message in str(info.value)
+
+
+def test_service_without_constructor_says_so() -> None:
+    text = source(_basic_with(lambda d: _with_store(d, "count")))
+    assert "Store objects cannot be created directly: the service has no constructor" in text
+    assert "    @staticmethod\n    def count() -> int:" in text
+    assert "def count(" not in text.replace("    def count(", "")  # only as a method, not a module function

@@ -64,6 +64,7 @@ VALID_INVENTORY = {
     "constants": [],
     "types": [],
     "functions": [],
+    "services": [],
 }
 
 

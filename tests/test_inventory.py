@@ -13,6 +13,7 @@ from hatch_interop.errors import InventoryError
 from hatch_interop.inventory import (
     CStr,
     EnumDef,
+    Method,
     Named,
     OpaqueDef,
     OwnedString,
@@ -103,6 +104,7 @@ def minimal() -> Dict[str, Any]:
                 ],
             },
         ],
+        "services": [],
     }
 
 
@@ -156,6 +158,7 @@ def test_recorded_sample_inventory_parses() -> None:
     inv = load_inventory((DATA / "sample_inventory.json").read_text(encoding="utf-8"), source="recording")
     assert inv.library.crate == "sample_crate"
     assert {"add", "vec2_add", "counter_new"} <= {f.name for f in inv.functions}
+    assert [s.name for s in inv.services] == ["Store"]
 
 
 @pytest.mark.parametrize(
@@ -405,6 +408,58 @@ def _tagged_error(change: Callable[[Dict[str, Any]], None]) -> str:
     return str(info.value)
 
 
+def _member(name: str, returns: Any = None, receiver: Any = None, **extra: Any) -> Dict[str, Any]:
+    member = {
+        "name": name,
+        "symbol": f"store_{name}",
+        "doc": "",
+        "params": [],
+        "returns": returns or U32,
+        "error": None,
+        **extra,
+    }
+    if receiver is not None:
+        member["receiver"] = receiver
+    return member
+
+
+def with_service(data: Dict[str, Any]) -> Dict[str, Any]:
+    """`data` with an opaque type `Store` that is a service."""
+    data["types"].append({"kind": "opaque", "name": "Store", "doc": "Stores."})
+    data["services"].append(
+        {
+            "name": "Store",
+            "doc": "Stores.",
+            "destructor": "store_destroy",
+            "release": "store_release",
+            "constructors": [
+                _member("new", returns=_pointer("Store", owned=True), error={"kind": "named", "name": "Color"})
+            ],
+            "methods": [_member("get", receiver="shared"), _member("put", receiver="exclusive")],
+            "statics": [_member("count")],
+        }
+    )
+    return data
+
+
+def test_services_parse() -> None:
+    inventory = parse_inventory(with_service(minimal()), source="test")
+    (service,) = inventory.services
+    assert (service.name, service.doc, service.destructor, service.release) == (
+        "Store",
+        "Stores.",
+        "store_destroy",
+        "store_release",
+    )
+    assert [f.name for f in service.members()] == ["new", "get", "put", "count"]
+    assert [m.receiver for m in service.methods] == ["shared", "exclusive"]
+    assert all(isinstance(m, Method) for m in service.methods)
+    assert service.constructors[0].error == Named("Color")
+    assert inventory.service("Store") is service
+    assert inventory.service("Counter") is None
+    assert [f.symbol for f in inventory.all_functions()][-4:] == ["store_new", "store_get", "store_put", "store_count"]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -452,3 +507,70 @@ def test_tagged_enums_are_no_error_types_or_elements() -> None:
     data["functions"][0]["returns"] = {"kind": "vec", "element": {"kind": "named", "name": "Shape"}}
     with pytest.raises(InventoryError, match="names 'Shape': elements must be structs or numbers"):
         parse_inventory(data, "test")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.pop("services"), "`$` is missing the key(s) 'services'"),
+        (
+            lambda d: d["services"][0].update(name="Vec2"),
+            "`services[0].name` must name an opaque type of `types`, but 'Vec2' is a struct",
+        ),
+        (
+            lambda d: d["services"][0].update(name="Missing"),
+            "`services[0].name` must name an opaque type of `types`, but 'Missing' is not defined in `types`",
+        ),
+        (
+            lambda d: d["services"][0]["methods"][0].update(receiver="owned"),
+            "`services[0].methods[0].receiver` must be 'shared' or 'exclusive', got 'owned'",
+        ),
+        (
+            lambda d: d["services"][0]["methods"][0].pop("receiver"),
+            "`services[0].methods[0]` is missing the key(s) 'receiver'",
+        ),
+        (
+            lambda d: d["services"][0]["statics"][0].update(receiver="shared"),
+            "`services[0].statics[0]` has unknown key(s) 'receiver'",
+        ),
+        (
+            lambda d: d["services"][0]["statics"][0].update(name="get"),
+            "`services[0].statics[0].name` repeats the member name 'get' (first at `services[0].methods[0].name`)",
+        ),
+        (
+            lambda d: d["services"][0]["methods"][1].update(symbol="add"),
+            "`services[0].methods[1].symbol` repeats the symbol name 'add' (first at `functions[0].symbol`)",
+        ),
+        (
+            lambda d: d["services"][0].update(release="store_get"),
+            "`services[0].release` repeats the symbol name 'store_get'",
+        ),
+        (
+            lambda d: d["services"][0]["constructors"][0].update(returns=U32),
+            "`services[0].constructors[0].returns` must be an owned, non-nullable, mutable `pointer` to 'Store'",
+        ),
+        (
+            lambda d: d["services"][0]["methods"][0]["params"].append({"name": "other", "type": _pointer("Store")}),
+            "`services[0].methods[0].params[0].type` points to 'Store', which is a service",
+        ),
+        (
+            lambda d: d["functions"][0].update(returns=_pointer("Store", owned=True)),
+            "`functions[0].returns` points to 'Store', which is a service",
+        ),
+        (
+            lambda d: d["services"][0]["statics"][0].update(returns={"kind": "named", "name": "Nope"}),
+            "`services[0].statics[0].returns` names the type 'Nope', which is not defined in `types`",
+        ),
+        (
+            lambda d: d["services"][0]["methods"][0].update(error={"kind": "named", "name": "Vec2"}),
+            "`services[0].methods[0].error` names 'Vec2', which is not an enum",
+        ),
+        (
+            lambda d: d["services"][0]["methods"][0]["params"].append({"name": "s", "type": {"kind": "string"}}),
+            "`services[0].methods[0].params[0].type` is a `string`, which can only be a function's result",
+        ),
+    ],
+)
+def test_service_errors_name_the_field(change: Callable[[Dict[str, Any]], None], message: str) -> None:
+    text = error_for(lambda d: (with_service(d), change(d)))
+    assert message in text, text

@@ -40,6 +40,7 @@ from hatch_interop.inventory import (
     Option,
     OwnedString,
     Primitive,
+    Service,
     Slice,
     Str,
     StructDef,
@@ -391,6 +392,11 @@ class _Builder:
         for f in inv.functions:
             if f.symbol != lib.api_guard:
                 self._claim(f.symbol, f"function `{f.symbol}`", shadowable=False)
+        for s in inv.services:
+            for f in s.members():
+                self._claim(f.symbol, f"function `{f.symbol}` of service `{s.name}`", shadowable=False)
+            for symbol in (s.destructor, s.release):
+                self._claim(symbol, f"function `{symbol}` of service `{s.name}`", shadowable=False)
         types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged]] = []
         for t in inv.types:
             if isinstance(t, EnumDef):
@@ -432,7 +438,8 @@ class _Builder:
             options=tuple(o for o in options if o.follows is None),
             types=tuple(types),
             buffers=tuple(buffers),
-            functions=tuple(self.function(f) for f in inv.functions),
+            functions=tuple(self.function(f) for f in inv.functions)
+            + tuple(c for s in inv.services for c in self.service(s)),
         )
 
     def callback(self, c: CallbackDef) -> CCallback:
@@ -473,7 +480,7 @@ class _Builder:
         inv = self.inventory
         crate = inv.library.crate
         free = inv.library.ffi_free
-        used = {f.returns for f in inv.functions if isinstance(f.returns, (OwnedString, Vec))}
+        used = {f.returns for f in inv.all_functions() if isinstance(f.returns, (OwnedString, Vec))}
         order: Dict[str, int] = {name: i for i, name in enumerate([*PRIMITIVES, *(t.name for t in inv.types)])}
         vectors = sorted(
             (ty for ty in used if isinstance(ty, Vec)),
@@ -538,7 +545,7 @@ class _Builder:
             for variant in t.variants:
                 for field in variant.fields:
                     visit(field.type)
-        for f in inv.functions:
+        for f in inv.all_functions():
             for p in f.params:
                 visit(p.type)
             visit(f.returns)
@@ -657,9 +664,41 @@ class _Builder:
             name += "_"
         return names.claim(name, f"the length of parameter `{param}`")
 
-    def function(self, f: Function) -> CFunction:
+    def service(self, s: Service) -> List[CFunction]:
+        """A service's members, destructor and release function: functions on a `<Type> *` handle."""
+        crate = self.inventory.library.crate.upper()
+        handle = f"{s.name} *self"
+        functions = [self.function(f) for f in s.constructors]
+        for m in s.methods:
+            access = (
+                "shared: calls on the same object may run at the same time"
+                if m.receiver == "shared"
+                else "exclusive: no other call may run on the same object"
+            )
+            note = (
+                f"A method of `{s.name}` ({access}). A call that conflicts with a running one, or on a destroyed "
+                f"object, returns zeroes and records a failure of kind {crate}_FAILURE_INVALID_ARGUMENT."
+            )
+            functions.append(self.function(m, handle, note))
+        functions.extend(self.function(f) for f in s.statics)
+        destroy = (
+            f"Destroys the `{s.name}` made by a constructor: later calls on it fail. Destroying it again does "
+            f"nothing; while a method runs on it, this fails ({crate}_FAILURE_INVALID_ARGUMENT) and leaves it "
+            f"alive. `{s.release}` must still be called."
+        )
+        release = (
+            f"Gives up a `{s.name}` handle, once, when no call can use it any more; destroys the object if "
+            f"`{s.destructor}` did not."
+        )
+        for symbol, doc in ((s.destructor, destroy), (s.release, release)):
+            functions.append(CFunction(_declare("void", f"{symbol}({handle});"), c_comment(_wrap(doc))))
+        return functions
+
+    def function(self, f: Function, receiver: Optional[str] = None, note: Optional[str] = None) -> CFunction:
         params = self.params(f)
-        notes = []
+        if receiver is not None:
+            params.insert(0, receiver)
+        notes = [note] if note else []
         if f.asynchronous:
             completion = f"{self.inventory.library.crate}_completion"
             names = {p.split()[-1].lstrip("*") for p in params}

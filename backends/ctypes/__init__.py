@@ -21,11 +21,12 @@ Naming rules of the generated code, all deterministic and collision-checked:
 
 from __future__ import annotations
 
+import contextlib
 import keyword
 import math
 import textwrap
 from dataclasses import dataclass
-from typing import AbstractSet, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+from typing import AbstractSet, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from hatch_interop.backends._common import (
     Namespace,
@@ -54,6 +55,7 @@ from hatch_interop.inventory import (
     OwnedString,
     Pointer,
     Primitive,
+    Service,
     Slice,
     Str,
     StructDef,
@@ -354,6 +356,21 @@ class PyError:
 
 
 @dataclass(frozen=True)
+class PyService:
+    """What an opaque type's class gets when the type is a service (see ``opaque.py.j2``)."""
+
+    #: The aliases of the destructor and the release function, and their declarations (before the class:
+    #: ``__del__`` binds the release function as a default, so it still has it at interpreter shutdown).
+    destructor: str
+    release: str
+    declarations: str
+    #: The ``__init__`` made of the constructor named ``new``, if there is one, and the other members
+    #: (classmethods, methods, staticmethods), each a whole ``def`` indented for the class body.
+    init: Optional[str]
+    members: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PyOpaque:
     template: ClassVar[str] = "opaque.py.j2"
 
@@ -363,6 +380,7 @@ class PyOpaque:
     init_raise: str
     #: The function that wraps an address returned by the library (``_ffi_wrap_<Type>``).
     wrap: str
+    service: Optional[PyService] = None
 
 
 @dataclass(frozen=True)
@@ -531,6 +549,8 @@ class PyModule:
     #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
     layout_check: Optional[str]
     functions: Tuple[PyFunction, ...]
+    #: The library functions the services' methods call (declared after the types their arguments use).
+    service_functions: Tuple[PyFunction, ...]
     #: Whether some wrapper checks its arguments (and so needs ``_ffi_invalid_argument``).
     checks_arguments: bool
     #: String literals of the support symbols (failure counter, taking a failure, freeing a buffer).
@@ -649,7 +669,7 @@ class _Builder:
         #: The module-level helpers the generated code needs (see support.py.j2).
         self.helpers: Set[str] = set()
         #: The enums that are some function's error type: exceptions in Python, not IntEnums.
-        self.errors = {f.error.name for f in inventory.functions if f.error is not None}
+        self.errors = {f.error.name for f in inventory.all_functions() if f.error is not None}
         #: Every `FfiOption` the inventory uses, by the name of its value type, in order of first use.
         self.options: Dict[str, Option] = {}
         for t in inventory.structs():
@@ -659,9 +679,11 @@ class _Builder:
             for variant in tagged.variants:
                 for field in variant.fields:
                     self._collect_options(field.type)
-        for f in inventory.functions:
+        for f in inventory.all_functions():
             for ty in [p.type for p in f.params] + [f.returns]:
                 self._collect_options(ty)
+        #: The library functions of the services' members, for their declarations.
+        self.service_functions: List[PyFunction] = []
 
     def _collect_options(self, ty: TypeRef) -> None:
         if isinstance(ty, Array):
@@ -715,7 +737,7 @@ class _Builder:
         }:
             self.typing.add("Any")
         public = [*self.constants.values(), *self.classes.values(), *self.functions.values()]
-        if inv.functions:
+        if inv.functions or inv.services:
             public.append(panic)
         public.sort(key=_all_order)
         if public:
@@ -759,6 +781,7 @@ class _Builder:
             types=tuple(types),
             layout_check=layout_check,
             functions=functions,
+            service_functions=tuple(self.service_functions),
             checks_arguments=self.checks_arguments,
             typing_imports=tuple(sorted(self.typing)),
             ffi_pending=python_string(lib.ffi_pending),
@@ -773,7 +796,7 @@ class _Builder:
     def _check_error_use(self) -> None:
         """An error enum becomes an exception hierarchy, so it cannot also be a value anywhere."""
         for name in sorted(self.errors):
-            users = [f"function `{f.name}`" for f in self.inventory.functions if name in _names_in(f)]
+            users = [f"function `{f.name}`" for f in self.inventory.all_functions() if name in _names_in(f)]
             users += [f"struct `{s.name}`" for s in self.inventory.structs() if name in _field_names_in(s)]
             if users:
                 message = (
@@ -1309,9 +1332,51 @@ class _Builder:
             origin = "they are returned by " + (", ".join(calls[:-1]) + " or " if len(calls) > 1 else "") + calls[-1]
         else:
             origin = "no function of this library returns one"
+        service = self.inventory.service(o.name)
+        if service is not None:
+            constructors = [f"{cls}.{f.name}()" for f in service.constructors]
+            origin = "use " + " or ".join(constructors) if constructors else "the service has no constructor"
         message = python_string(f"{cls} objects cannot be created directly: {origin}")
         init_raise = layout(Group("TypeError(", (message,), ")"), 8, before="raise ")
-        return PyOpaque(cls, python_docstring(o.doc), init_raise, f"_ffi_wrap_{o.name}")
+        parts = None if service is None else self.service(service)
+        return PyOpaque(cls, python_docstring(o.doc), init_raise, f"_ffi_wrap_{o.name}", parts)
+
+    # services ---------------------------------------------------------------------------------
+
+    def service(self, s: Service) -> PyService:
+        """The service's members as methods of its class: `new` as ``__init__``, other constructors as
+        classmethods, methods as methods, static functions as staticmethods."""
+        self.helpers.add("services")
+        self.typing.add("Any")
+        cls = self.classes[s.name]
+        names = Namespace(BACKEND, f"class `{cls}`")
+        for generated in ("close", "new"):
+            names.claim(generated, "the generated method" if generated == "close" else "the constructor `new`")
+        init = None
+        members = []
+        for f in s.members():
+            _refuse_dunder(f.name, f"member of service `{s.name}`")
+            if f in s.constructors and f.name == "new":
+                kind, name = "init", "__init__"
+            else:
+                kind = "constructor" if f in s.constructors else "method" if f in s.methods else "static"
+                name = names.claim(_escape(f.name, PYTHON_KEYWORDS), f"member `{f.name}`", f.name)
+            label = cls if kind == "init" else f"{cls}.{name}"
+            with _nested():
+                function = self.function(f, _Member(cls, kind, name, label))
+            self.service_functions.append(function)
+            text = _method_text(function)
+            if kind == "init":
+                init = text
+            else:
+                members.append(text)
+        destructor, release = f"_ffi_fn_{s.destructor}", f"_ffi_fn_{s.release}"
+        declarations = "\n".join(
+            f"{alias} = _ffi_lib[{python_string(symbol)}]\n{alias}.argtypes = (_ffi_ctypes.c_void_p,)\n"
+            f"{alias}.restype = None"
+            for alias, symbol in ((destructor, s.destructor), (release, s.release))
+        )
+        return PyService(destructor, release, declarations, init, tuple(members))
 
     # structs ----------------------------------------------------------------------------------
 
@@ -1430,11 +1495,13 @@ class _Builder:
 
     # functions --------------------------------------------------------------------------------
 
-    def function(self, f: Function) -> PyFunction:
-        name = self.functions[f.name]
+    def function(self, f: Function, member: Optional[_Member] = None) -> PyFunction:
+        """The wrapper of a function, or of a service's member (a method of its class)."""
+        # The name errors call it by: the function's, or `Store.get` for a member.
+        name = self.functions[f.name] if member is None else member.label
         alias = f"_ffi_fn_{f.symbol}"
         # The globals the wrapper's body refers to: a parameter of the same name would hide them.
-        referenced = set()
+        referenced = {member.receiver} if member is not None and member.receiver else set()
         for ty in [p.type for p in f.params] + [f.returns]:
             if isinstance(ty, (Named, Pointer)):
                 target = self._target(ty)
@@ -1469,6 +1536,15 @@ class _Builder:
         forget_if_refused: List[str] = []
         forget_after: List[str] = []
         converted_by_ctypes = False
+        if member is not None:
+            if member.receiver:
+                params.append(member.receiver)
+            if member.kind == "method":
+                # The object's handle: its first C parameter. A closed object raises here, naming the method.
+                closed = layout(Group("_ffi_closed(", (python_string(member.cls), python_string(member.name)), ")"), 8)
+                checks.append(f"    if self._ffi_ptr is None:\n        raise {closed}")
+                args.append("self._ffi_ptr")
+                argtypes.append("_ffi_ctypes.c_void_p")
         for p in f.params:
             _refuse_dunder(p.name, f"parameter of function `{f.name}`")
             pname = names.claim(_escape(p.name, PYTHON_KEYWORDS | referenced), f"parameter `{p.name}`", p.name)
@@ -1618,16 +1694,24 @@ class _Builder:
         body.extend(after)
         if f.asynchronous:
             body.append("    return await _ffi_future")
+        elif member is not None and member.kind == "init":
+            # The handle stays until the object is garbage-collected; `_ffi_ptr` only while it is open.
+            body.append("    self._ffi_handle = self._ffi_ptr = _ffi_result")
         elif returns_now:
             body.append("    " + layout_result(convert, "_ffi_result", 4))
         define = "async def" if f.asynchronous else "def"
+        definition = layout(Group(f"{define} {name}(", tuple(params), f") -> {self.hint(f.returns)}:"), 0)
+        if member is not None:
+            returns = "None" if member.kind == "init" else self.hint(f.returns)
+            signature = Group(f"{define} {member.name}(", tuple(params), f") -> {returns}:")
+            definition = member.decorator + layout(signature, 0)
         return PyFunction(
             name=name,
             alias=alias,
             lookup=f"{alias} = _ffi_lib[{python_string(f.symbol)}]",
             argtypes=layout(Group("(", tuple(argtypes), ")", is_tuple=True), 0, f"{alias}.argtypes = "),
             restype=f"{alias}.restype = {'None' if f.asynchronous else self.ctype(f.returns)}",
-            definition=layout(Group(f"{define} {name}(", tuple(params), f") -> {self.hint(f.returns)}:"), 0),
+            definition=definition,
             docstring=python_docstring(_with_note(f.doc, notes)),
             body=tuple(body),
             reader=reader,
@@ -1772,6 +1856,48 @@ class _Builder:
             notes.append(f"The result borrows a `{cls}` the library still owns: do not pass it where ownership moves.")
         wrap = f"_ffi_wrap_{target.name}"
         return f"None if {{0}} is None else {wrap}({{0}})" if ty.nullable else f"{wrap}({{0}})"
+
+
+@dataclass(frozen=True)
+class _Member:
+    """How :meth:`_Builder.function` binds a service's member into its class."""
+
+    cls: str
+    #: ``init`` (the constructor named ``new``), ``constructor``, ``method`` or ``static``.
+    kind: str
+    #: The method's name in the class, and the name errors call it by (``Store.get``, ``Store`` for ``__init__``).
+    name: str
+    label: str
+
+    @property
+    def receiver(self) -> str:
+        """The first parameter of the ``def``: ``self``, ``cls``, or nothing for a staticmethod."""
+        return {"init": "self", "method": "self", "constructor": "cls", "static": ""}[self.kind]
+
+    @property
+    def decorator(self) -> str:
+        return {"constructor": "@classmethod\n", "static": "@staticmethod\n"}.get(self.kind, "")
+
+
+@contextlib.contextmanager
+def _nested() -> Iterator[None]:
+    """Lay out code that will be indented 4 more columns (a method in a class body).
+
+    The layout functions decide where to split from `indent + len(line)` against `WIDTH`: narrowing
+    `WIDTH` by 4 makes exactly the decisions ruff makes for the code 4 columns further right.
+    """
+    global WIDTH  # noqa: PLW0603 (generation is single-threaded; restored on the way out)
+    WIDTH -= 4
+    try:
+        yield
+    finally:
+        WIDTH += 4
+
+
+def _method_text(function: PyFunction) -> str:
+    """A wrapper laid out by :func:`_nested`, as a method of a class body: every line 4 columns further in."""
+    docstring = [textwrap.indent(function.docstring, "    ")] if function.docstring else []
+    return textwrap.indent("\n".join([function.definition, *docstring, *function.body]), "    ")
 
 
 def _int_range(ty: Primitive) -> Tuple[int, int]:

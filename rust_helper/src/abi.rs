@@ -157,7 +157,7 @@ impl Failure {
 }
 
 /// Drops a panic payload whose own `Drop` may panic, without unwinding.
-fn drop_payload(payload: Box<dyn Any + Send>) {
+pub(crate) fn drop_payload(payload: Box<dyn Any + Send>) {
     if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
         // The payload of a panicking payload destructor: leaked, never dropped.
         std::mem::forget(again);

@@ -199,6 +199,38 @@ pub struct FunctionDef {
     pub asynchronous: bool,
 }
 
+/// How a service method takes its receiver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Receiver {
+    /// `&self`: a shared borrow; such calls may run at the same time.
+    Shared,
+    /// `&mut self`: an exclusive borrow.
+    Exclusive,
+}
+
+impl Receiver {
+    /// The receiver's name in the JSON.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Receiver::Shared => "shared",
+            Receiver::Exclusive => "exclusive",
+        }
+    }
+}
+
+/// An entry of `services`: the members of an `#[ffi_service]` impl block. Each member is
+/// described like a function; a method's receiver is not one of its `params`.
+#[derive(Clone, Debug)]
+pub struct ServiceDef {
+    /// The opaque type's name (its doc is the type's).
+    pub name: &'static str,
+    pub destructor: &'static str,
+    pub release: &'static str,
+    pub constructors: Vec<FunctionDef>,
+    pub methods: Vec<(FunctionDef, Receiver)>,
+    pub statics: Vec<FunctionDef>,
+}
+
 /// A constant's value.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ConstValue {

@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::defs::{
-    ConstValue, ConstantDef, FieldDef, FunctionDef, Library, ParamDef, TaggedVariantDef, TypeDef,
-    TypeRef, TypeRegistry,
+    ConstValue, ConstantDef, FieldDef, FunctionDef, Library, ParamDef, Receiver, ServiceDef,
+    TaggedVariantDef, TypeDef, TypeRef, TypeRegistry,
 };
 use crate::json::{f32_token, f64_token, JsonWriter};
 
@@ -59,6 +59,7 @@ pub struct Inventory {
     types: TypeRegistry,
     functions: Vec<(FunctionDef, TypeId, &'static str)>,
     constants: Vec<(ConstantDef, TypeId, &'static str)>,
+    services: Vec<(ServiceDef, TypeId, &'static str)>,
 }
 
 impl fmt::Debug for Inventory {
@@ -76,6 +77,10 @@ impl fmt::Debug for Inventory {
             .field(
                 "constants",
                 &self.constants.iter().map(|c| &c.0).collect::<Vec<_>>(),
+            )
+            .field(
+                "services",
+                &self.services.iter().map(|s| &s.0).collect::<Vec<_>>(),
             )
             .finish()
     }
@@ -108,6 +113,15 @@ impl Inventory {
         let def = C::__constant();
         self.constants
             .push((def, TypeId::of::<C>(), std::any::type_name::<C>()));
+        self
+    }
+
+    /// Registers the `#[ffi_service]` `T` (the `#[ffi_type(opaque)]` type whose `impl` block
+    /// has the attribute: `.service::<Store>()`), and every type its members' signatures name.
+    pub fn service<T: crate::ServiceInfo>(mut self) -> Self {
+        let def = T::__service(&mut self.types);
+        self.services
+            .push((def, TypeId::of::<T>(), std::any::type_name::<T>()));
         self
     }
 
@@ -380,96 +394,108 @@ impl Inventory {
                     def.symbol
                 ));
             }
-            let mut param_names = HashSet::new();
-            for param in &def.params {
-                let what = format!("parameter `{}` of function `{}`", param.name, def.name);
-                check_identifier(&mut problems, param.name, &what);
-                if !param_names.insert(param.name) {
-                    problems.push(format!("{what} appears twice"));
-                }
-                match &param.ty {
-                    // By value: the library owns it; `&` (or nullable): borrowed for the call.
-                    TypeRef::Named(_) => {}
-                    TypeRef::Pointer {
-                        target,
-                        owned,
-                        mutable,
-                        ..
-                    } if (*owned || *mutable)
-                        && matches!(kinds.get(target), Some(TypeDef::Callback { .. })) =>
-                    {
-                        problems.push(format!(
-                            "{what} is a `Box`, `&mut` or `*mut` of callback `{target}`: take \
-                             the callback by value to keep it, or by `&` for the call"
-                        ));
-                    }
-                    TypeRef::Pointer { .. } => {}
-                    other if holds_callback(other, &kinds) => problems.push(format!(
-                        "{what} holds a callback inside a type of kind `{}`: take it by value \
-                         or by `&`",
-                        other.kind()
-                    )),
-                    _ => {}
-                }
-                match &param.ty {
-                    TypeRef::Void => problems.push(format!("{what} has type `()`")),
-                    TypeRef::String | TypeRef::Vec { .. } => problems.push(format!(
-                        "{what} has a type of kind `{}`, which only a return type may have",
-                        param.ty.kind()
-                    )),
-                    TypeRef::Slice { element, .. } => {
-                        check_element(&mut problems, element, &kinds, &what);
-                    }
-                    TypeRef::Option { inner } => {
-                        check_optional(&mut problems, inner, &kinds, &what)
-                    }
-                    TypeRef::Array { .. } => problems.push(format!(
-                        "{what} is an array, which C cannot pass by value: take a slice (&[T]) \
-                         or a struct that holds the array"
-                    )),
-                    _ => {}
-                }
+            check_signature(
+                &mut problems,
+                &kinds,
+                def,
+                &format!("function `{}`", def.name),
+            );
+        }
+
+        let services: HashSet<&str> = self.services.iter().map(|s| s.0.name).collect();
+        for (service, id, rust_name) in &self.services {
+            let name = service.name;
+            let what = format!("service `{name}` (`{rust_name}`)");
+            if !registered.insert(*id) {
+                problems.push(format!("{what} is registered more than once"));
+                continue;
             }
-            let what = format!("the return type of function `{}`", def.name);
-            if holds_callback(&def.returns, &kinds) {
-                problems.push(format!(
-                    "{what} holds a callback: callbacks are only parameters of functions"
-                ));
+            match kinds.get(name) {
+                Some(TypeDef::Opaque { .. }) => {}
+                Some(other) => problems.push(format!(
+                    "{what} is {}: services are #[ffi_type(opaque)] types",
+                    describe(other)
+                )),
+                None => problems.push(format!("{what} is not registered in `types`")),
             }
-            match &def.returns {
-                TypeRef::Str | TypeRef::CStr | TypeRef::Slice { .. } => {
+            let mut export = |problems: &mut Vec<String>, symbol: &'static str, what: &str| {
+                check_identifier(problems, symbol, &format!("the symbol of {what}"));
+                if !symbols.insert(symbol) {
+                    problems.push(format!("{what} exports the symbol `{symbol}` twice"));
+                }
+                if support.contains(&symbol) {
                     problems.push(format!(
-                        "{what} is of kind `{}`, which only a parameter may have",
-                        def.returns.kind()
+                        "{what} exports the symbol `{symbol}`, which the library exports itself"
                     ));
                 }
-                TypeRef::Vec { element } => {
-                    check_element(&mut problems, element, &kinds, &what);
+            };
+            export(
+                &mut problems,
+                service.destructor,
+                &format!("the destructor of service `{name}`"),
+            );
+            export(
+                &mut problems,
+                service.release,
+                &format!("the release function of service `{name}`"),
+            );
+            // One Python class holds them all: one namespace.
+            let mut members = HashSet::new();
+            for (def, kind) in service_members(service) {
+                let owner = format!("{kind} `{}` of service `{name}`", def.name);
+                check_identifier(&mut problems, def.name, &owner);
+                if !members.insert(def.name) {
+                    problems.push(format!(
+                        "{owner} has the same name as another member of the service"
+                    ));
                 }
-                TypeRef::Option { inner } => check_optional(&mut problems, inner, &kinds, &what),
-                TypeRef::Array { .. } => problems.push(format!(
-                    "{what} is an array, which C cannot return by value: return a Vec<T> or a \
-                     struct that holds the array"
-                )),
-                _ => {}
+                export(&mut problems, def.symbol, &owner);
+                check_signature(&mut problems, &kinds, def, &owner);
             }
-            if let Some(error) = &def.error {
-                let what = format!("the error type of function `{}`", def.name);
-                match error {
-                    TypeRef::Named(name) => match kinds.get(name) {
-                        Some(TypeDef::Enum { .. }) => {}
-                        Some(other) => problems.push(format!(
-                            "{what} is `{name}`, which is {}: error types are #[ffi_type] enums",
-                            describe(other)
-                        )),
-                        None => problems.push(format!(
-                            "{what} is `{name}`, which is not registered in `types`"
-                        )),
-                    },
-                    other => problems.push(format!(
-                        "{what} is of kind `{}`: error types are #[ffi_type] enums",
-                        other.kind()
-                    )),
+        }
+        // A service's objects cross the C ABI as handles of the service, which are no
+        // pointers to the type: only its own members may take or make them.
+        let functions = self
+            .functions
+            .iter()
+            .map(|(def, _, _)| (def, format!("function `{}`", def.name), true));
+        let members = self.services.iter().flat_map(|(service, _, _)| {
+            service_members(service).map(|(def, kind)| {
+                let owner = format!("{kind} `{}` of service `{}`", def.name, service.name);
+                // A constructor's result is the new object's handle.
+                (def, owner, kind != "constructor")
+            })
+        });
+        for (def, owner, check_result) in functions.chain(members) {
+            let tys = def
+                .params
+                .iter()
+                .map(|p| (&p.ty, format!("parameter `{}`", p.name)));
+            let result = check_result.then(|| (&def.returns, "the result".to_owned()));
+            for (ty, place) in tys.chain(result) {
+                if let TypeRef::Pointer { target, .. } = ty {
+                    if services.contains(target) {
+                        problems.push(format!(
+                            "{place} of {owner} points to `{target}`, which is a service: its \
+                             objects are only the receivers of its methods (make this a method \
+                             of `{target}`)"
+                        ));
+                    }
+                }
+            }
+        }
+        for (def, _) in &self.types.defs {
+            if let TypeDef::Struct { name, fields, .. } = def {
+                for field in fields {
+                    if let TypeRef::Pointer { target, .. } = &field.ty {
+                        if services.contains(target) {
+                            problems.push(format!(
+                                "field `{}` of struct `{name}` points to `{target}`, which is a \
+                                 service: its objects are only the receivers of its methods",
+                                field.name
+                            ));
+                        }
+                    }
                 }
             }
         }
@@ -543,25 +569,40 @@ impl Inventory {
         w.key("functions");
         w.begin_array();
         for (function, _, _) in &self.functions {
+            write_function(&mut w, function, None);
+        }
+        w.end_array();
+
+        w.key("services");
+        w.begin_array();
+        for (service, _, _) in &self.services {
+            let doc = self.types.defs.iter().find_map(|(def, _)| match def {
+                TypeDef::Opaque { name, doc } if *name == service.name => Some(doc.text()),
+                _ => None,
+            });
             w.begin_object();
-            w.key_string("name", function.name);
-            w.key_string("symbol", function.symbol);
-            w.key_string("doc", &function.doc.text());
-            w.key("params");
-            write_params(&mut w, &function.params);
-            w.key("returns");
-            write_type_ref(&mut w, &function.returns);
-            w.key("error");
-            match &function.error {
-                Some(error) => write_type_ref(&mut w, error),
-                None => w.raw("null"),
+            w.key_string("name", service.name);
+            w.key_string("doc", &doc.unwrap_or_default());
+            w.key_string("destructor", service.destructor);
+            w.key_string("release", service.release);
+            w.key("constructors");
+            w.begin_array();
+            for function in &service.constructors {
+                write_function(&mut w, function, None);
             }
-            // Only when true, so that the documents of crates without async functions (and their
-            // hashes) stay as they were.
-            if function.asynchronous {
-                w.key("async");
-                w.bool(true);
+            w.end_array();
+            w.key("methods");
+            w.begin_array();
+            for (function, receiver) in &service.methods {
+                write_function(&mut w, function, Some(*receiver));
             }
+            w.end_array();
+            w.key("statics");
+            w.begin_array();
+            for function in &service.statics {
+                write_function(&mut w, function, None);
+            }
+            w.end_array();
             w.end_object();
         }
         w.end_array();
@@ -675,6 +716,42 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
     w.end_object();
 }
 
+/// A function object: an entry of `functions`, or a member of a service (with the receiver
+/// of a method).
+fn write_function(w: &mut JsonWriter, function: &FunctionDef, receiver: Option<Receiver>) {
+    w.begin_object();
+    w.key_string("name", function.name);
+    w.key_string("symbol", function.symbol);
+    w.key_string("doc", &function.doc.text());
+    w.key("params");
+    write_params(w, &function.params);
+    w.key("returns");
+    write_type_ref(w, &function.returns);
+    w.key("error");
+    match &function.error {
+        Some(error) => write_type_ref(w, error),
+        None => w.raw("null"),
+    }
+    if let Some(receiver) = receiver {
+        w.key_string("receiver", receiver.name());
+    }
+    // Only when true, so that the documents of crates without async functions (and their
+    // hashes) stay as they were.
+    if function.asynchronous {
+        w.key("async");
+        w.bool(true);
+    }
+    w.end_object();
+}
+
+/// Every member of `service` with what it is, for messages: constructors, methods, statics.
+fn service_members(service: &ServiceDef) -> impl Iterator<Item = (&FunctionDef, &'static str)> {
+    let constructors = service.constructors.iter().map(|f| (f, "constructor"));
+    let methods = service.methods.iter().map(|(f, _)| (f, "method"));
+    let statics = service.statics.iter().map(|f| (f, "static function"));
+    constructors.chain(methods).chain(statics)
+}
+
 fn write_params(w: &mut JsonWriter, params: &[ParamDef]) {
     w.begin_array();
     for param in params {
@@ -786,6 +863,106 @@ fn write_type_ref(w: &mut JsonWriter, ty: &TypeRef) {
         }
     }
     w.end_object();
+}
+
+/// Reports what `def`'s parameters, result and error type cannot be; `owner` names it in
+/// messages ("function `add`").
+fn check_signature(
+    problems: &mut Vec<String>,
+    kinds: &HashMap<&str, &TypeDef>,
+    def: &FunctionDef,
+    owner: &str,
+) {
+    let mut param_names = HashSet::new();
+    for param in &def.params {
+        let what = format!("parameter `{}` of {owner}", param.name);
+        check_identifier(problems, param.name, &what);
+        if !param_names.insert(param.name) {
+            problems.push(format!("{what} appears twice"));
+        }
+        match &param.ty {
+            // By value: the library owns it; `&` (or nullable): borrowed for the call.
+            TypeRef::Named(_) => {}
+            TypeRef::Pointer {
+                target,
+                owned,
+                mutable,
+                ..
+            } if (*owned || *mutable)
+                && matches!(kinds.get(target), Some(TypeDef::Callback { .. })) =>
+            {
+                problems.push(format!(
+                    "{what} is a `Box`, `&mut` or `*mut` of callback `{target}`: take \
+                     the callback by value to keep it, or by `&` for the call"
+                ));
+            }
+            TypeRef::Pointer { .. } => {}
+            other if holds_callback(other, kinds) => problems.push(format!(
+                "{what} holds a callback inside a type of kind `{}`: take it by value \
+                 or by `&`",
+                other.kind()
+            )),
+            _ => {}
+        }
+        match &param.ty {
+            TypeRef::Void => problems.push(format!("{what} has type `()`")),
+            TypeRef::String | TypeRef::Vec { .. } => problems.push(format!(
+                "{what} has a type of kind `{}`, which only a return type may have",
+                param.ty.kind()
+            )),
+            TypeRef::Slice { element, .. } => {
+                check_element(problems, element, kinds, &what);
+            }
+            TypeRef::Option { inner } => check_optional(problems, inner, kinds, &what),
+            TypeRef::Array { .. } => problems.push(format!(
+                "{what} is an array, which C cannot pass by value: take a slice (&[T]) \
+                 or a struct that holds the array"
+            )),
+            _ => {}
+        }
+    }
+    let what = format!("the return type of {owner}");
+    if holds_callback(&def.returns, kinds) {
+        problems.push(format!(
+            "{what} holds a callback: callbacks are only parameters of functions"
+        ));
+    }
+    match &def.returns {
+        TypeRef::Str | TypeRef::CStr | TypeRef::Slice { .. } => {
+            problems.push(format!(
+                "{what} is of kind `{}`, which only a parameter may have",
+                def.returns.kind()
+            ));
+        }
+        TypeRef::Vec { element } => {
+            check_element(problems, element, kinds, &what);
+        }
+        TypeRef::Option { inner } => check_optional(problems, inner, kinds, &what),
+        TypeRef::Array { .. } => problems.push(format!(
+            "{what} is an array, which C cannot return by value: return a Vec<T> or a \
+             struct that holds the array"
+        )),
+        _ => {}
+    }
+    if let Some(error) = &def.error {
+        let what = format!("the error type of {owner}");
+        match error {
+            TypeRef::Named(name) => match kinds.get(name) {
+                Some(TypeDef::Enum { .. }) => {}
+                Some(other) => problems.push(format!(
+                    "{what} is `{name}`, which is {}: error types are #[ffi_type] enums",
+                    describe(other)
+                )),
+                None => problems.push(format!(
+                    "{what} is `{name}`, which is not registered in `types`"
+                )),
+            },
+            other => problems.push(format!(
+                "{what} is of kind `{}`: error types are #[ffi_type] enums",
+                other.kind()
+            )),
+        }
+    }
 }
 
 /// Reports the element type of a slice or `Vec` (of `what`) unless it is a number or a

@@ -54,23 +54,26 @@ mod defs;
 mod inventory;
 mod json;
 mod option;
+mod service;
 mod traits;
 
 pub use abi::{FfiBuffer, FfiFailure};
 pub use asynchronous::FfiCompletion;
-pub use hatch_interop_macros::{ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_type};
+pub use hatch_interop_macros::{
+    ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_service, ffi_type,
+};
 pub use inventory::{Inventory, InventoryError};
 pub use option::FfiOption;
 pub use traits::{
     ConstantInfo, FfiEnum, FfiError, FfiOk, FfiOptional, FfiPointee, FfiPrimitive, FfiReturn,
-    FfiSliceElement, FfiType, FunctionInfo, TypeInfo,
+    FfiServiceType, FfiSliceElement, FfiType, FunctionInfo, ServiceInfo, TypeInfo,
 };
 
 /// `use hatch_interop::prelude::*;` brings in everything a crate's FFI module needs.
 pub mod prelude {
     pub use crate::{
-        ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_type, FfiOption, FfiType,
-        Inventory,
+        ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_service, ffi_type, FfiOption,
+        FfiType, Inventory,
     };
 }
 
@@ -116,9 +119,10 @@ pub mod __private {
     pub use crate::asynchronous::TokioFeature;
     pub use crate::asynchronous::{shutdown, spawn};
     pub use crate::defs::{
-        ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, TaggedVariantDef,
-        TypeDef, TypeRef, TypeRegistry, VariantDef,
+        ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, Receiver,
+        ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry, VariantDef,
     };
+    pub use crate::service::{constructed, constructed_or_error, Exclusive, ServiceCell, Shared};
     use crate::Inventory;
 
     /// The body of a crate's `<crate>_api_guard` symbol: the inventory's hash, computed once.

@@ -105,7 +105,8 @@ fn json_and_hash_are_stable() {
         r#"{"name":"a","doc":"The \"first\" one.","type":{"kind":"primitive","name":"u8"},"offset":0},"#,
         r#"{"name":"b","doc":"","type":{"kind":"primitive","name":"u32"},"offset":4}]}],"#,
         r#""functions":[{"name":"pair_swap","symbol":"pair_swap","doc":"Swaps the pair's members.","#,
-        r#""params":[{"name":"p","type":{"kind":"named","name":"Pair"}}],"returns":{"kind":"named","name":"Pair"},"error":null}]}"#,
+        r#""params":[{"name":"p","type":{"kind":"named","name":"Pair"}}],"returns":{"kind":"named","name":"Pair"},"error":null}],"#,
+        r#""services":[]}"#,
     );
     let head = |hash: &str| {
         format!(
@@ -128,7 +129,7 @@ fn json_and_hash_are_stable() {
     assert_eq!(inventory().api_hash().unwrap(), hash);
     // Pins the serialisation (and the generator version, which is part of it): if this
     // changes, every crate's api_hash changes.
-    assert_eq!(format!("{hash:016x}"), "fac6d39cba9850e5");
+    assert_eq!(format!("{hash:016x}"), "b15dcb76327686a7");
     // The same inventory hashes the same every time.
     assert_eq!(inventory().to_json().unwrap(), json);
 }
@@ -463,6 +464,84 @@ fn tagged_enum_problems_are_reported() {
              cannot have",
             "field `x` of variant `A` of enum `Tagged` has a type of kind `str`, which a field \
              cannot have",
+        ]
+    );
+}
+
+/// A service for the tests below.
+#[ffi_type(opaque)]
+pub struct Tally {
+    total: u64,
+}
+
+#[ffi_service]
+impl Tally {
+    /// A tally at zero.
+    pub fn new() -> Self {
+        Tally { total: 0 }
+    }
+
+    /// Adds `n`.
+    pub fn add(&mut self, n: u64) {
+        self.total += n;
+    }
+
+    /// The total.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Always 1.
+    pub fn one() -> u32 {
+        1
+    }
+}
+
+/// Takes a tally as a plain pointer, which a service's handle is not.
+#[ffi_function]
+pub fn tally_peek(t: &Tally) -> u64 {
+    t.total
+}
+
+#[test]
+fn services_are_written_after_functions() {
+    let json = json(Inventory::new().service::<Tally>());
+    let services = &json[json.find(r#""services":"#).unwrap()..];
+    assert_eq!(
+        services,
+        concat!(
+            r#""services":[{"name":"Tally","doc":"A service for the tests below.","#,
+            r#""destructor":"tally_destroy","release":"tally_release","constructors":["#,
+            r#"{"name":"new","symbol":"tally_new","doc":"A tally at zero.","params":[],"#,
+            r#""returns":{"kind":"pointer","target":{"kind":"named","name":"Tally"},"mutable":true,"#,
+            r#""nullable":false,"owned":true},"error":null}],"methods":["#,
+            r#"{"name":"add","symbol":"tally_add","doc":"Adds `n`.","#,
+            r#""params":[{"name":"n","type":{"kind":"primitive","name":"u64"}}],"#,
+            r#""returns":{"kind":"void"},"error":null,"receiver":"exclusive"},"#,
+            r#"{"name":"total","symbol":"tally_total","doc":"The total.","params":[],"#,
+            r#""returns":{"kind":"primitive","name":"u64"},"error":null,"receiver":"shared"}],"#,
+            r#""statics":[{"name":"one","symbol":"tally_one","doc":"Always 1.","params":[],"#,
+            r#""returns":{"kind":"primitive","name":"u32"},"error":null}]}]}"#,
+        )
+    );
+    // The opaque type is registered by the service.
+    assert_eq!(type_names(&json), ["Tally"]);
+}
+
+#[test]
+fn services_are_validated() {
+    let found = problems(
+        Inventory::new()
+            .service::<Tally>()
+            .service::<Tally>()
+            .function::<tally_peek>(),
+    );
+    assert_eq!(
+        found,
+        [
+            "service `Tally` (`hatch_interop::tests::Tally`) is registered more than once",
+            "parameter `t` of function `tally_peek` points to `Tally`, which is a service: its \
+             objects are only the receivers of its methods (make this a method of `Tally`)",
         ]
     );
 }

@@ -7,7 +7,7 @@
 use std::mem::MaybeUninit;
 
 use crate::abi::{Failure, FfiBuffer, ReturnAbi};
-use crate::defs::{ConstValue, ConstantDef, FunctionDef, TypeRef, TypeRegistry};
+use crate::defs::{ConstValue, ConstantDef, FunctionDef, ServiceDef, TypeRef, TypeRegistry};
 use crate::option::FfiOption;
 
 /// A type that can cross the C ABI by value, as a parameter, return value or field.
@@ -355,6 +355,37 @@ pub trait ConstantInfo: 'static {
     #[doc(hidden)]
     fn __constant() -> ConstantDef;
 }
+
+/// An `#[ffi_service]`: the `#[ffi_type(opaque)]` type whose `impl` block the attribute is on.
+///
+/// # Safety
+///
+/// Implementations promise that the described symbols exist with the described signatures.
+/// Implemented by `#[ffi_service]`; do not implement it by hand.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an #[ffi_service]",
+    label = "not an #[ffi_service]",
+    note = "annotate an `impl` block of the #[ffi_type(opaque)] type with #[ffi_service] and \
+            register the type: `.service::<MyType>()`"
+)]
+pub unsafe trait ServiceInfo: TypeInfo {
+    #[doc(hidden)]
+    fn __service(types: &mut TypeRegistry) -> ServiceDef;
+}
+
+/// What the type of an `#[ffi_service]` must be: `Send + Sync`, because the foreign side may
+/// call its methods (`&self` ones at the same time) and close it from any thread.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an #[ffi_service]: it must be Send + Sync",
+    label = "`{Self}` is not Send + Sync",
+    note = "Python may call a service's methods from any thread, `&self` methods from several \
+            threads at once, and close the object on another thread than the one that made it",
+    note = "make the type's fields Send + Sync (for example Mutex<T> instead of RefCell<T>, \
+            Arc<T> instead of Rc<T>)"
+)]
+pub trait FfiServiceType: Send + Sync {}
+
+impl<T: Send + Sync> FfiServiceType for T {}
 
 mod sealed {
     pub trait Primitive {}

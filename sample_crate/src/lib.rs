@@ -10,11 +10,14 @@
 //! a primitive, struct or enum, and `Option<&T>`), fixed-size arrays in structs, and a
 //! data-carrying enum by value, by reference, in a struct and in an option; callbacks used
 //! during a call, optional ones, and callbacks the library keeps and calls later, also from
-//! threads of its own. The Python tests build it and call everything through the generated
-//! bindings.
+//! threads of its own; async functions; and a service (`#[ffi_service]`: a class in Python)
+//! shared between threads. The Python tests build it and call everything through the
+//! generated bindings.
 
+use std::collections::BTreeMap;
 use std::ffi::CStr;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use hatch_interop::prelude::*;
 
@@ -869,6 +872,131 @@ pub async fn vec2_later(x: f32, y: f32) -> Vec2 {
 }
 
 // ---------------------------------------------------------------------------------------
+// A service
+
+/// How many `Store`s are alive: the Python tests watch it to see that every store is dropped.
+static LIVE_STORES: AtomicUsize = AtomicUsize::new(0);
+
+/// The most entries a `Store` can be made for.
+const STORE_LIMIT: u32 = 1_000_000;
+
+/// Named numbers that several threads may read at once (a service: a class in Python).
+#[ffi_type(opaque)]
+#[derive(Debug)]
+pub struct Store {
+    entries: BTreeMap<String, i64>,
+    capacity: usize,
+    /// How many `get` calls the store served, counted without `&mut`: they run in parallel.
+    reads: AtomicU64,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        LIVE_STORES.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[ffi_service]
+impl Store {
+    /// An empty store without a limit (a constructor).
+    pub fn new() -> Self {
+        Self::with_limit(usize::MAX)
+    }
+
+    /// An empty store for at most `capacity` entries (a constructor that can fail); fails with
+    /// `Overflow` when `capacity` is above 1 000 000.
+    pub fn with_capacity(capacity: u32) -> Result<Self, MathError> {
+        if capacity > STORE_LIMIT {
+            return Err(MathError::Overflow);
+        }
+        Ok(Self::with_limit(
+            usize::try_from(capacity).unwrap_or(usize::MAX),
+        ))
+    }
+
+    /// Sets `key` to `value` (a `&mut self` method); fails with `Overflow` when the store is
+    /// full and `key` is new.
+    pub fn put(&mut self, key: &str, value: i64) -> Result<(), MathError> {
+        if self.entries.len() >= self.capacity && !self.entries.contains_key(key) {
+            return Err(MathError::Overflow);
+        }
+        self.entries.insert(key.to_owned(), value);
+        Ok(())
+    }
+
+    /// The value of `key`, or nothing (a `&self` method).
+    pub fn get(&self, key: &str) -> FfiOption<i64> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.entries.get(key).copied().into()
+    }
+
+    /// Adds `values` to the value of `key` (0 if it has none) and returns the new value
+    /// (a slice in, `&mut self`); wraps on overflow.
+    pub fn add_all(&mut self, key: &str, values: &[i64]) -> i64 {
+        let entry = self.entries.entry(key.to_owned()).or_insert(0);
+        *entry = values.iter().fold(*entry, |sum, &v| sum.wrapping_add(v));
+        *entry
+    }
+
+    /// How many `get` calls the store has served.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+
+    /// The keys in order, separated by commas (a `String` out).
+    pub fn keys(&self) -> String {
+        self.entries
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The values in the order of their keys (a `Vec` out).
+    pub fn values(&self) -> Vec<i64> {
+        self.entries.values().copied().collect()
+    }
+
+    /// Calls `on_value` with each value (as a float) until it returns `false`, and returns how
+    /// many calls it made (a callback, run while the store is borrowed).
+    pub fn each_value(&self, on_value: &OnValue) -> usize {
+        let mut calls = 0;
+        for (index, &value) in self.entries.values().enumerate() {
+            calls += 1;
+            if !on_value.call(index, value as f64) {
+                break;
+            }
+        }
+        calls
+    }
+
+    /// Panics with `message` (a method that panics).
+    pub fn explode(&self, message: &str) {
+        panic!("{message}");
+    }
+
+    /// How many stores are alive in the process (a static function).
+    pub fn live_stores() -> usize {
+        LIVE_STORES.load(Ordering::Relaxed)
+    }
+
+    fn with_limit(capacity: usize) -> Self {
+        LIVE_STORES.fetch_add(1, Ordering::Relaxed);
+        Store {
+            entries: BTreeMap::new(),
+            capacity,
+            reads: AtomicU64::new(0),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Constants
 
 /// The most items a call handles.
@@ -966,6 +1094,7 @@ pub fn inventory() -> Inventory {
         .function::<greet_later>()
         .function::<panic_later>()
         .function::<vec2_later>()
+        .service::<Store>()
         .function::<shape_scale>()
         .function::<shape_area>()
         .function::<figure_of>()

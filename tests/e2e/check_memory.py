@@ -1,13 +1,14 @@
 """Calls every allocating pattern of the installed sample_crate many times; resident memory must stay flat.
 
 Strings and vectors the library returns, the messages of errors and panics, copies of lists passed as
-slices, and callbacks (the Python side's table of callables, the library's boxed listeners, the exceptions
-they raise) are all allocated on one side of the boundary and freed on the other: a leak in any of them
-grows the process by megabytes over these calls.
+slices, callbacks (the Python side's table of callables, the library's boxed listeners, the exceptions
+they raise) and service objects are all allocated on one side of the boundary and freed on the other: a
+leak in any of them grows the process by megabytes over these calls.
 """
 
 import array
 import contextlib
+import gc
 import os
 import sys
 
@@ -42,6 +43,18 @@ def one_round(i):
     sample_crate.notifier_free(notifier)
     with contextlib.suppress(KeyError):
         sample_crate.for_each_value([1.0], raise_key_error)
+    # Services: one closed by close(), one by `with`, one by the garbage collector; a refused constructor.
+    store = sample_crate.Store()
+    store.put("key", i)
+    assert store.get("key") == i
+    assert store.keys() == "key"
+    assert store.each_value(lambda index, value: True) == 1
+    store.close()
+    with sample_crate.Store.with_capacity(4) as scoped:
+        scoped.add_all("key", [1, 2, 3])
+    sample_crate.Store().put("key", i)
+    with contextlib.suppress(sample_crate.MathError.Overflow):
+        sample_crate.Store.with_capacity(2_000_000)
     if i % 20 == 0:  # a panic also prints its message to stderr: fewer of them
         with contextlib.suppress(sample_crate.RustPanic):
             sample_crate.panic_with_message("boom")
@@ -58,6 +71,8 @@ def main():
     grown = resident_bytes() - before
     print(f"{CALLS} rounds: resident memory grew by {grown / 1e6:.2f} MB")
     assert not sample_crate._native._ffi_callbacks, "every callback was forgotten once the library dropped it"
+    gc.collect()
+    assert sample_crate.Store.live_stores() == 0, "every store was dropped"
     # A leak of even 16 bytes per round would be 3.2 MB over 200,000 rounds.
     assert grown < 2_000_000, f"resident memory grew by {grown} bytes over {CALLS} rounds"
 

@@ -498,8 +498,164 @@ def check_async():
         assert proc.returncode == 0 and proc.stdout == "exiting\n", (millis, proc.returncode, proc.stdout, proc.stderr)
 
 
+def collect():
+    """Run the garbage collector until it frees nothing more (PyPy may need more than one pass)."""
+    for _ in range(3):
+        gc.collect()
+
+
+def check_services():
+    Store, MathError = sample_crate.Store, sample_crate.MathError
+    collect()
+    live = Store.live_stores()
+
+    # Constructors: `new` is __init__, others are classmethods; a failing one raises the crate's error.
+    store = Store()
+    assert isinstance(store, Store) and Store.live_stores() == live + 1
+    assert repr(store).startswith("<sample_crate._native.Store object at 0x"), repr(store)
+    small = Store.with_capacity(1)
+    assert type(small) is Store
+    assert "too large" in raises(MathError.Overflow, Store.with_capacity, 2_000_000)
+    assert "must be int" in raises(TypeError, Store.with_capacity, "1")
+    assert Store.live_stores() == live + 2, "a failed constructor makes no object"
+
+    # Methods: &mut self and &self, strings, options, slices, results, buffers, a callback.
+    assert store.put("b", 2) is None
+    store.put("a", 1)
+    assert store.get("a") == 1 and store.get("zz") is None
+    assert store.add_all("a", [10, 20]) == 31
+    assert store.add_all("c", array.array("q", [5])) == 5
+    assert store.keys() == "a,b,c" and store.values() == [31, 2, 5]
+    seen = []
+    assert store.each_value(lambda index, value: seen.append(value) or index < 1) == 2
+    assert seen == [31.0, 2.0]
+    small.put("x", 1)
+    assert "too large" in raises(MathError.Overflow, small.put, "y", 2)
+    assert "Store.put() argument 'value' must be int" in raises(TypeError, store.put, "k", "v")
+    assert "Store.get() argument 'key' must be str" in raises(TypeError, store.get, 1)
+    assert raises(sample_crate.RustPanic, store.explode, "kaboom") == "kaboom"
+    assert store.get("b") == 2, "the store is usable after a panic"
+
+    # Docstrings and hints.
+    assert Store.__doc__.startswith("Named numbers that several threads may read at once")
+    assert Store.put.__doc__.startswith("Sets `key` to `value`")
+    assert "capacity" in Store.with_capacity.__doc__ and "MathError" in Store.with_capacity.__doc__
+    assert typing.get_type_hints(Store.get) == {"key": str, "return": typing.Optional[int]}
+    assert typing.get_type_hints(Store.with_capacity)["return"] is Store
+    assert typing.get_type_hints(Store.live_stores) == {"return": int}
+    assert not hasattr(native, "store_get") and "store_get" not in native.__all__
+
+    # close(): once, harmless twice; then methods raise instead of touching freed memory.
+    small.close()
+    small.close()
+    assert repr(small) == "<sample_crate._native.Store object (closed)>"
+    assert raises(ValueError, small.get, "x") == "cannot call Store.get(): the Store is closed"
+    assert "Store.put()" in raises(ValueError, small.put, "x", 1)
+    assert Store.live_stores() == live + 1
+
+    # `with` closes it on the way out, also when the block raises.
+    with Store() as scoped:
+        scoped.put("k", 1)
+        assert Store.live_stores() == live + 2
+    assert Store.live_stores() == live + 1 and "closed" in repr(scoped)
+    try:
+        with Store():
+            raise Stop("inside")
+    except Stop:
+        pass
+    assert Store.live_stores() == live + 1
+
+    # Garbage collection closes an object nobody closed.
+    dropped = Store()
+    dropped.put("k", 1)
+    assert Store.live_stores() == live + 2
+    del dropped
+    collect()
+    assert Store.live_stores() == live + 1
+
+    # Re-entrant calls through a callback: another &self call works; a &mut call or close() while the
+    # store is borrowed raises (deterministically: the callback runs inside the borrowing call).
+    inside = []
+
+    def reenter(index, value):
+        inside.append(store.get("b"))
+        inside.append(raises(ValueError, store.put, "b", 3))
+        inside.append(raises(ValueError, store.close))
+        return False
+
+    assert store.each_value(reenter) == 1
+    assert inside[0] == 2
+    assert "cannot call Store.put() (`&mut self`): the Store is in use by another call" in inside[1], inside[1]
+    assert inside[2].startswith("cannot close the Store: another call is using it"), inside[2]
+    assert store.get("b") == 2, "the refused calls changed nothing"
+    store.put("b", 3)  # and the store is free again
+    assert "(closed)" not in repr(store)
+
+    # Several Python threads on one object: &self calls run in parallel (the GIL is released).
+    reads = store.reads()
+    errors = []
+
+    def reader():
+        try:
+            for _ in range(1000):
+                assert store.get("b") == 3
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert store.reads() == reads + 8000
+
+    # Writers and readers at once: each call runs alone (&mut), beside other &self calls, or is refused
+    # with ValueError; no update is lost or torn.
+    refused = []
+
+    def writer(n):
+        try:
+            for _ in range(500):
+                try:
+                    store.add_all(f"w{n}", [1])
+                except ValueError as error:
+                    assert "in use by another call" in str(error), error
+                    refused.append(n)
+                try:
+                    store.get("b")
+                except ValueError as error:
+                    assert "in use by another call" in str(error), error
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    total = sum(store.get(f"w{n}") or 0 for n in range(4))
+    assert total + len(refused) == 2000, (total, len(refused))
+
+    # Two threads closing at once: the object is destroyed once.
+    racing = Store()
+    threads = [threading.Thread(target=racing.close) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert "(closed)" in repr(racing) and Store.live_stores() == live + 1
+    store.close()
+    store = small = scoped = racing = None  # the last references
+    collect()
+    assert Store.live_stores() == live
+    assert not native._ffi_callbacks
+
+
 def main():
     check_async()
+    check_services()
     check_scalar_arguments()
     check_callbacks()
     check_tagged_enums()

@@ -52,6 +52,34 @@ pub fn ffi_function(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, function::expand)
 }
 
+/// Turns the `impl` block of an `#[ffi_type(opaque)]` type into a *service*: an object the
+/// foreign side creates, calls methods on and destroys (in Python, a class).
+///
+/// Every `pub` function of the block is exported (register the type with
+/// `Inventory::new().service::<MyType>()`); the others are left alone, as helpers:
+///
+/// - a *constructor* is an associated function that returns `Self` or `Result<Self, E>` (with
+///   an `#[ffi_type]` enum `E` that implements `Display`, as for `#[ffi_function]`);
+/// - a *method* takes `&self` or `&mut self`, and any parameters and result `#[ffi_function]`
+///   supports;
+/// - a *static* function is any other associated function.
+///
+/// Each is exported as `<type in snake_case>_<name>` (`store_new`, `store_get`); a method gets
+/// the object's handle as its first C parameter. The object lives in an `Arc` of a cell that
+/// arbitrates its borrows at run time: `&self` methods may run at the same time (on several
+/// threads), a `&mut self` method only alone, and a call that conflicts with a running one
+/// fails (an invalid argument, kind 3) instead of racing. Two more symbols are exported:
+/// `<type>_destroy(handle)` drops the object (it fails while a method runs; twice is
+/// harmless; later calls fail as closed) and `<type>_release(handle)` gives up the handle,
+/// once, dropping the object if it was not destroyed.
+///
+/// The type must be `Send + Sync`: the foreign side may use it from any thread. `self` by
+/// value, generic and `async` functions are rejected (`async` is not supported yet).
+#[proc_macro_attribute]
+pub fn ffi_service(attr: TokenStream, item: TokenStream) -> TokenStream {
+    run(attr, item, service::expand)
+}
+
 /// Describes a struct or enum to the inventory and makes it an FFI type.
 ///
 /// - A struct needs named fields, each of an FFI type; it gets `#[repr(C)]` unless it
@@ -278,7 +306,7 @@ mod function {
 
     /// How a parameter crosses the C ABI, decided from its syntax: the types that need two C
     /// parameters (or a conversion) cannot be told apart by the trait system alone.
-    enum Lowering<'a> {
+    pub(crate) enum Lowering<'a> {
         /// An `FfiType`, passed as it is.
         Value(&'a Type),
         /// `&str`: a pointer to UTF-8 bytes and their count.
@@ -415,17 +443,38 @@ mod function {
             }
         }
         let name = errors.check(inventory_name(&sig.ident, "the function"));
+        let params = lower_params(&sig.inputs, &mut errors);
+        if let ReturnType::Type(_, ty) = &sig.output {
+            check_type(ty, &mut errors);
+        }
+        errors.finish()?;
+        let name = name.expect("errors were reported above");
 
+        let marker = marker(&func, &name, &params);
+        let shim = shim(&func, &name, &params);
+
+        // The function stays a plain Rust function: the shim is the `extern "C"` one. An
+        // `extern "C"` written on it goes, so that its panics unwind into the shim's
+        // `catch_unwind` instead of aborting.
+        func.sig.abi = None;
+        Ok(quote!(#func #marker #shim))
+    }
+
+    /// The name and lowering of each parameter; a `self` parameter is an error.
+    pub(crate) fn lower_params<'a>(
+        inputs: impl IntoIterator<Item = &'a FnArg>,
+        errors: &mut Errors,
+    ) -> Vec<(String, Lowering<'a>)> {
         let mut params = Vec::new();
-        for input in &sig.inputs {
+        for input in inputs {
             match input {
                 FnArg::Receiver(receiver) => errors.push(
                     receiver.span(),
                     "#[ffi_function] cannot take `self`: export a free function instead",
                 ),
                 FnArg::Typed(typed) => {
-                    check_type(&typed.ty, &mut errors);
-                    let lowering = lowering(&typed.ty, &mut errors);
+                    check_type(&typed.ty, errors);
+                    let lowering = lowering(&typed.ty, errors);
                     match &*typed.pat {
                         Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
                             if let Some(name) =
@@ -443,20 +492,7 @@ mod function {
                 }
             }
         }
-        if let ReturnType::Type(_, ty) = &sig.output {
-            check_type(ty, &mut errors);
-        }
-        errors.finish()?;
-        let name = name.expect("errors were reported above");
-
-        let marker = marker(&func, &name, &params);
-        let shim = shim(&func, &name, &params);
-
-        // The function stays a plain Rust function: the shim is the `extern "C"` one. An
-        // `extern "C"` written on it goes, so that its panics unwind into the shim's
-        // `catch_unwind` instead of aborting.
-        func.sig.abi = None;
-        Ok(quote!(#func #marker #shim))
+        params
     }
 
     /// The `cfg` attributes of the function, repeated on everything emitted beside it.
@@ -469,38 +505,8 @@ mod function {
 
     /// The hidden marker type of the function's name and its `FunctionInfo`.
     fn marker(func: &ItemFn, name: &str, params: &[(String, Lowering)]) -> TokenStream2 {
-        let params = params.iter().map(|(name, lowering)| {
-            let ty = match lowering {
-                Lowering::Value(ty) => type_ref(ty),
-                Lowering::Str => quote!(::hatch_interop::__private::TypeRef::Str),
-                Lowering::CStr => quote!(::hatch_interop::__private::TypeRef::CStr),
-                Lowering::Slice { element, mutable } => {
-                    let element = static_lifetimes(element);
-                    quote_spanned! {element.span()=>
-                        ::hatch_interop::__private::TypeRef::Slice {
-                            element: ::std::boxed::Box::new(
-                                <#element as ::hatch_interop::FfiSliceElement>::__element_ref(types),
-                            ),
-                            mutable: #mutable,
-                        }
-                    }
-                }
-            };
-            quote!(::hatch_interop::__private::ParamDef { name: #name, ty: #ty })
-        });
-        let (returns, error) = match &func.sig.output {
-            ReturnType::Default => (
-                quote!(::hatch_interop::__private::TypeRef::Void),
-                quote!(::core::option::Option::None),
-            ),
-            ReturnType::Type(_, ty) => {
-                let ty = static_lifetimes(ty);
-                (
-                    quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiReturn>::__return_ref(types)),
-                    quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiReturn>::__error_ref(types)),
-                )
-            }
-        };
+        let params = param_defs(params);
+        let (returns, error) = returns_and_error(&func.sig.output);
         let doc = doc(&func.attrs);
         let ident = &func.sig.ident;
         let vis = &func.vis;
@@ -532,10 +538,113 @@ mod function {
         }
     }
 
+    /// The `ParamDef`s of the parameters, built where `types` is in scope.
+    pub(crate) fn param_defs(params: &[(String, Lowering)]) -> Vec<TokenStream2> {
+        params.iter().map(|(name, lowering)| {
+            let ty = match lowering {
+                Lowering::Value(ty) => type_ref(ty),
+                Lowering::Str => quote!(::hatch_interop::__private::TypeRef::Str),
+                Lowering::CStr => quote!(::hatch_interop::__private::TypeRef::CStr),
+                Lowering::Slice { element, mutable } => {
+                    let element = static_lifetimes(element);
+                    quote_spanned! {element.span()=>
+                        ::hatch_interop::__private::TypeRef::Slice {
+                            element: ::std::boxed::Box::new(
+                                <#element as ::hatch_interop::FfiSliceElement>::__element_ref(types),
+                            ),
+                            mutable: #mutable,
+                        }
+                    }
+                }
+            };
+            quote!(::hatch_interop::__private::ParamDef { name: #name, ty: #ty })
+        }).collect()
+    }
+
+    /// The `returns` and `error` of a `FunctionDef` for a return type.
+    pub(crate) fn returns_and_error(output: &ReturnType) -> (TokenStream2, TokenStream2) {
+        match output {
+            ReturnType::Default => (
+                quote!(::hatch_interop::__private::TypeRef::Void),
+                quote!(::core::option::Option::None),
+            ),
+            ReturnType::Type(_, ty) => {
+                let ty = static_lifetimes(ty);
+                (
+                    quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiReturn>::__return_ref(types)),
+                    quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiReturn>::__error_ref(types)),
+                )
+            }
+        }
+    }
+
     /// The `extern "C"` shim, exported under the function's name: it converts the C
     /// arguments, calls the function inside `catch_unwind` and converts its result, recording
     /// a failure (and returning zeroes) instead of unwinding.
     fn shim(func: &ItemFn, name: &str, params: &[(String, Lowering)]) -> TokenStream2 {
+        let (c_params, conversions, args) = lower_args(params);
+        let ident = &func.sig.ident;
+        let mut call = quote!(#ident(#(#args),*));
+        if func.sig.unsafety.is_some() {
+            call = quote!(unsafe { #call });
+        }
+        let shim = format_ident!("__hatch_interop_shim_{}", name);
+        let vis = &func.vis;
+        let cfgs = cfgs(func);
+        if func.sig.asyncness.is_some() {
+            // The future runs on the library's runtime; its outcome goes to the completion.
+            let mut c_params = c_params;
+            c_params.push(quote!(__hatch_interop_completion: ::hatch_interop::FfiCompletion));
+            let spawn = quote_spanned! {func.sig.ident.span()=>
+                ::hatch_interop::__private::spawn(#call, __hatch_interop_completion)
+            };
+            let doc = format!(
+                " The C ABI of the async [`{name}`]: exported as `{name}`, it converts the \
+                 arguments, starts the future on the library's runtime and returns; the outcome \
+                 goes to the completion.\n\n # Safety\n\n The arguments must be valid for \
+                 their types, as the inventory describes them."
+            );
+            return quote! {
+                #(#cfgs)*
+                #[doc = #doc]
+                #[doc(hidden)]
+                #[unsafe(export_name = #name)]
+                #[allow(non_snake_case, clippy::too_many_arguments, clippy::missing_safety_doc)]
+                #vis unsafe extern "C" fn #shim(#(#c_params),*) {
+                    ::hatch_interop::__private::call(move || {
+                        #(#conversions)*
+                        #spawn;
+                        ::core::result::Result::Ok(())
+                    })
+                }
+            };
+        }
+        let (output, result) = convert_result(&func.sig.output, call);
+        let doc = format!(
+            " The C ABI of [`{name}`]: exported as `{name}`, it converts the arguments, calls \
+             the function, and records a failure instead of unwinding.\n\n # Safety\n\n The \
+             arguments must be valid for their types, as the inventory describes them."
+        );
+        quote! {
+            #(#cfgs)*
+            #[doc = #doc]
+            #[doc(hidden)]
+            #[unsafe(export_name = #name)]
+            #[allow(non_snake_case, clippy::too_many_arguments, clippy::missing_safety_doc)]
+            #vis unsafe extern "C" fn #shim(#(#c_params),*) #output {
+                ::hatch_interop::__private::call(move || {
+                    #(#conversions)*
+                    #result
+                })
+            }
+        }
+    }
+
+    /// The shim's C parameters for `params`, the statements that convert them, and the
+    /// arguments (locals) to call the Rust function with.
+    pub(crate) fn lower_args(
+        params: &[(String, Lowering)],
+    ) -> (Vec<TokenStream2>, Vec<TokenStream2>, Vec<Ident>) {
         let mut c_params = Vec::new();
         let mut conversions = Vec::new();
         let mut args = Vec::new();
@@ -580,44 +689,15 @@ mod function {
             }
             args.push(arg);
         }
+        (c_params, conversions, args)
+    }
 
-        let ident = &func.sig.ident;
-        let mut call = quote!(#ident(#(#args),*));
-        if func.sig.unsafety.is_some() {
-            call = quote!(unsafe { #call });
-        }
-        let asynchronous = func.sig.asyncness.is_some();
-        if asynchronous {
-            // The future runs on the library's runtime; its outcome goes to the completion.
-            c_params.push(quote!(__hatch_interop_completion: ::hatch_interop::FfiCompletion));
-            let spawn = quote_spanned! {func.sig.ident.span()=>
-                ::hatch_interop::__private::spawn(#call, __hatch_interop_completion)
-            };
-            let doc = format!(
-                " The C ABI of the async [`{name}`]: exported as `{name}`, it converts the \
-                 arguments, starts the future on the library's runtime and returns; the outcome \
-                 goes to the completion.\n\n # Safety\n\n The arguments must be valid for \
-                 their types, as the inventory describes them."
-            );
-            let shim = format_ident!("__hatch_interop_shim_{}", name);
-            let vis = &func.vis;
-            let cfgs = cfgs(func);
-            return quote! {
-                #(#cfgs)*
-                #[doc = #doc]
-                #[doc(hidden)]
-                #[unsafe(export_name = #name)]
-                #[allow(non_snake_case, clippy::too_many_arguments, clippy::missing_safety_doc)]
-                #vis unsafe extern "C" fn #shim(#(#c_params),*) {
-                    ::hatch_interop::__private::call(move || {
-                        #(#conversions)*
-                        #spawn;
-                        ::core::result::Result::Ok(())
-                    })
-                }
-            };
-        }
-        let (output, result) = match &func.sig.output {
+    /// The shim's return type and the expression that converts `call`'s result to it.
+    pub(crate) fn convert_result(
+        output: &ReturnType,
+        call: TokenStream2,
+    ) -> (TokenStream2, TokenStream2) {
+        match output {
             ReturnType::Default => (
                 quote!(),
                 quote! {
@@ -631,27 +711,6 @@ mod function {
                     quote_spanned!(ty.span()=> -> <#ty as ::hatch_interop::FfiReturn>::Abi),
                     quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiReturn>::into_abi(#call)),
                 )
-            }
-        };
-        let shim = format_ident!("__hatch_interop_shim_{}", name);
-        let vis = &func.vis;
-        let cfgs = cfgs(func);
-        let doc = format!(
-            " The C ABI of [`{name}`]: exported as `{name}`, it converts the arguments, calls \
-             the function, and records a failure instead of unwinding.\n\n # Safety\n\n The \
-             arguments must be valid for their types, as the inventory describes them."
-        );
-        quote! {
-            #(#cfgs)*
-            #[doc = #doc]
-            #[doc(hidden)]
-            #[unsafe(export_name = #name)]
-            #[allow(non_snake_case, clippy::too_many_arguments, clippy::missing_safety_doc)]
-            #vis unsafe extern "C" fn #shim(#(#c_params),*) #output {
-                ::hatch_interop::__private::call(move || {
-                    #(#conversions)*
-                    #result
-                })
             }
         }
     }
@@ -670,6 +729,455 @@ mod function {
             .into_iter()
             .find(|name| path.is_ident(name))
             .map(str::to_owned)
+    }
+}
+
+mod service {
+    use super::function::{
+        convert_result, lower_args, lower_params, param_defs, returns_and_error, Lowering,
+    };
+    use super::*;
+    use syn::{GenericArgument, ImplItem, ImplItemFn, ItemImpl, PathArguments, Visibility};
+
+    /// What a function of the block is, decided from its receiver and return type.
+    enum Kind<'a> {
+        /// Returns `Self`, or `Result<Self, E>` with the error type `E`.
+        Constructor {
+            error: Option<&'a Type>,
+        },
+        /// Takes `&self` (shared) or `&mut self` (exclusive).
+        Method {
+            exclusive: bool,
+        },
+        Static,
+    }
+
+    struct Member<'a> {
+        func: &'a ImplItemFn,
+        name: String,
+        kind: Kind<'a>,
+        params: Vec<(String, Lowering<'a>)>,
+    }
+
+    /// Member names the service's own symbols use.
+    const RESERVED_MEMBERS: [&str; 2] = ["destroy", "release"];
+
+    pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+        no_arguments(attr, "ffi_service")?;
+        let block: ItemImpl = match syn::parse2::<Item>(item)? {
+            Item::Impl(block) => block,
+            item => {
+                return Err(Error::new_spanned(
+                    item,
+                    "#[ffi_service] goes on the `impl` block of an #[ffi_type(opaque)] type: \
+                     `#[ffi_service] impl Store { ... }`",
+                ))
+            }
+        };
+        let mut errors = Errors::default();
+        if let Some((_, path, _)) = &block.trait_ {
+            errors.push(
+                path.span(),
+                "#[ffi_service] goes on an inherent `impl` block, not on a trait implementation",
+            );
+        }
+        if let Some(token) = &block.unsafety {
+            errors.push(token.span, "#[ffi_service] blocks cannot be `unsafe impl`");
+        }
+        if !block.generics.params.is_empty() || block.generics.where_clause.is_some() {
+            errors.push(
+                block.generics.span(),
+                "generic types cannot be services: C has one set of symbols per type",
+            );
+        }
+        let ident = match &*block.self_ty {
+            Type::Path(path)
+                if path.qself.is_none()
+                    && path
+                        .path
+                        .segments
+                        .iter()
+                        .all(|segment| segment.arguments.is_none()) =>
+            {
+                path.path.segments.last().map(|segment| &segment.ident)
+            }
+            _ => None,
+        };
+        let Some(ident) = ident else {
+            errors.push(
+                block.self_ty.span(),
+                "#[ffi_service] needs the type by name: `impl Store`",
+            );
+            return Err(errors.finish().expect_err("an error was pushed"));
+        };
+        let prefix = errors
+            .check(inventory_name(ident, "the service"))
+            .map(|name| snake_case(&name));
+
+        let mut members = Vec::new();
+        for item in &block.items {
+            // Private functions are the block's own helpers.
+            if let ImplItem::Fn(
+                func @ ImplItemFn {
+                    vis: Visibility::Public(_),
+                    ..
+                },
+            ) = item
+            {
+                if let Some(member) = member(func, ident, &mut errors) {
+                    members.push(member);
+                }
+            }
+        }
+        errors.finish()?;
+        let prefix = prefix.expect("errors were reported above");
+
+        let self_ty = &block.self_ty;
+        let service = ident.unraw().to_string();
+        let mut shims = Vec::new();
+        let mut constructors = Vec::new();
+        let mut methods = Vec::new();
+        let mut statics = Vec::new();
+        for member in &members {
+            let symbol = format!("{prefix}_{}", member.name);
+            shims.push(shim(member, &symbol, &service));
+            let def = function_def(member, &symbol);
+            match member.kind {
+                Kind::Constructor { .. } => constructors.push(def),
+                Kind::Method { exclusive: false } => {
+                    methods.push(quote!((#def, ::hatch_interop::__private::Receiver::Shared)))
+                }
+                Kind::Method { exclusive: true } => {
+                    methods.push(quote!((#def, ::hatch_interop::__private::Receiver::Exclusive)))
+                }
+                Kind::Static => statics.push(def),
+            }
+        }
+        let destructor = format!("{prefix}_destroy");
+        let release = format!("{prefix}_release");
+        let cell = quote!(::hatch_interop::__private::ServiceCell<Self>);
+        let check = quote_spanned! {self_ty.span()=>
+            // Python may call the object from any thread, and close it on another.
+            const _: fn() = || {
+                fn ffi_service_must_be_send_and_sync<
+                    T: ::hatch_interop::FfiServiceType + ?::core::marker::Sized,
+                >() {}
+                ffi_service_must_be_send_and_sync::<#self_ty>();
+            };
+        };
+        Ok(quote! {
+            #block
+
+            #check
+
+            impl #self_ty {
+                #(#shims)*
+
+                #[doc(hidden)]
+                #[unsafe(export_name = #destructor)]
+                #[allow(clippy::missing_safety_doc)]
+                pub unsafe extern "C" fn __hatch_interop_destroy(handle: *const #cell) {
+                    ::hatch_interop::__private::call(move || {
+                        // SAFETY: the caller passes a handle it has not released.
+                        unsafe { ::hatch_interop::__private::ServiceCell::destroy(handle, #service) }
+                    })
+                }
+
+                #[doc(hidden)]
+                #[unsafe(export_name = #release)]
+                #[allow(clippy::missing_safety_doc)]
+                pub unsafe extern "C" fn __hatch_interop_release(handle: *const #cell) {
+                    // SAFETY: the caller gives up a handle it has not released.
+                    unsafe { ::hatch_interop::__private::ServiceCell::release(handle) }
+                }
+            }
+
+            unsafe impl ::hatch_interop::ServiceInfo for #self_ty {
+                #[allow(unused_variables)]
+                fn __service(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::ServiceDef {
+                    ::hatch_interop::__private::ServiceDef {
+                        name: <Self as ::hatch_interop::TypeInfo>::__register(types),
+                        destructor: #destructor,
+                        release: #release,
+                        constructors: ::std::vec![#(#constructors),*],
+                        methods: ::std::vec![#(#methods),*],
+                        statics: ::std::vec![#(#statics),*],
+                    }
+                }
+            }
+        })
+    }
+
+    /// Checks one function of the block and says what it is.
+    fn member<'a>(func: &'a ImplItemFn, ty: &Ident, errors: &mut Errors) -> Option<Member<'a>> {
+        let sig = &func.sig;
+        if let Some(token) = &sig.asyncness {
+            errors.push(
+                token.span(),
+                "async functions are not supported by #[ffi_service] yet",
+            );
+        }
+        if let Some(abi) = &sig.abi {
+            errors.push(
+                abi.span(),
+                "remove the ABI: #[ffi_service] generates the `extern \"C\"` functions",
+            );
+        }
+        if let Some(variadic) = &sig.variadic {
+            errors.push(
+                variadic.span(),
+                "#[ffi_service] functions cannot be variadic",
+            );
+        }
+        for param in &sig.generics.params {
+            if !matches!(param, GenericParam::Lifetime(_)) {
+                errors.push(
+                    param.span(),
+                    "generic functions cannot be exported: #[ffi_service] allows lifetime \
+                     parameters only",
+                );
+            }
+        }
+        if let Some(clause) = &sig.generics.where_clause {
+            for predicate in &clause.predicates {
+                if !matches!(predicate, WherePredicate::Lifetime(_)) {
+                    errors.push(
+                        predicate.span(),
+                        "#[ffi_service] allows lifetime bounds only in `where` clauses",
+                    );
+                }
+            }
+        }
+        for attr in &func.attrs {
+            let path = attr.path();
+            if path.is_ident("cfg") || path.is_ident("no_mangle") || path.is_ident("export_name") {
+                errors.push(
+                    attr.span(),
+                    "#[ffi_service] exports every `pub` function of the block under its own name: \
+                     remove this attribute (put a `cfg` on the whole block)",
+                );
+            }
+        }
+        let name = errors.check(inventory_name(&sig.ident, "the function"));
+        if let Some(reserved) = name.as_deref().filter(|n| RESERVED_MEMBERS.contains(n)) {
+            errors.push(
+                sig.ident.span(),
+                format!(
+                    "`{reserved}` is the name of the symbol #[ffi_service] exports to destroy or \
+                     release the object: rename the function"
+                ),
+            );
+        }
+        let kind = match sig.receiver() {
+            Some(receiver) => {
+                if receiver.reference.is_none() || receiver.colon_token.is_some() {
+                    errors.push(
+                        receiver.span(),
+                        "#[ffi_service] methods take `&self` or `&mut self`: the foreign side \
+                         keeps the object, so a method cannot take it by value",
+                    );
+                }
+                Kind::Method {
+                    exclusive: receiver.mutability.is_some(),
+                }
+            }
+            None => match constructed(&sig.output, ty) {
+                Some(error) => Kind::Constructor { error },
+                None => Kind::Static,
+            },
+        };
+        let typed = sig
+            .inputs
+            .iter()
+            .filter(|arg| matches!(arg, FnArg::Typed(_)));
+        let params = lower_params(typed, errors);
+        if let ReturnType::Type(_, output) = &sig.output {
+            check_type(output, errors);
+        }
+        Some(Member {
+            func,
+            name: name?,
+            kind,
+            params,
+        })
+    }
+
+    /// `Some(None)` for a function returning `Self` (or the type by name), `Some(Some(E))`
+    /// for one returning `Result<Self, E>`, and `None` for any other.
+    fn constructed<'a>(output: &'a ReturnType, ty: &Ident) -> Option<Option<&'a Type>> {
+        let ReturnType::Type(_, output) = output else {
+            return None;
+        };
+        if is_self(output, ty) {
+            return Some(None);
+        }
+        let Type::Path(path) = &**output else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        let mut types = args.args.iter().filter_map(|arg| match arg {
+            GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        });
+        match (types.next(), types.next(), types.next()) {
+            (Some(ok), Some(error), None) if last.ident == "Result" && is_self(ok, ty) => {
+                Some(Some(error))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `output` is `Self` or the type by name.
+    fn is_self(output: &Type, ty: &Ident) -> bool {
+        matches!(output, Type::Path(path)
+            if path.qself.is_none()
+                && path.path.segments.len() == 1
+                && path.path.segments[0].arguments.is_none()
+                && (path.path.segments[0].ident == "Self" || path.path.segments[0].ident == *ty))
+    }
+
+    /// The member's `FunctionDef`, built where `types` is in scope.
+    fn function_def(member: &Member, symbol: &str) -> TokenStream2 {
+        let name = &member.name;
+        let params = param_defs(&member.params);
+        let (returns, error) = match member.kind {
+            Kind::Constructor { error } => {
+                let error = match error {
+                    Some(error) => {
+                        let error = static_lifetimes(error);
+                        quote_spanned! {error.span()=>
+                            <::core::result::Result<(), #error> as ::hatch_interop::FfiReturn>::__error_ref(types)
+                        }
+                    }
+                    None => quote!(::core::option::Option::None),
+                };
+                // The handle: C sees an owned pointer to the type.
+                let returns = quote! {
+                    ::hatch_interop::__private::TypeRef::Pointer {
+                        target: <Self as ::hatch_interop::TypeInfo>::__register(types),
+                        mutable: true,
+                        nullable: false,
+                        owned: true,
+                    }
+                };
+                (returns, error)
+            }
+            _ => returns_and_error(&member.func.sig.output),
+        };
+        let doc = doc(&member.func.attrs);
+        quote! {
+            ::hatch_interop::__private::FunctionDef {
+                name: #name,
+                symbol: #symbol,
+                doc: #doc,
+                params: ::std::vec![#(#params),*],
+                returns: #returns,
+                error: #error,
+                asynchronous: false,
+            }
+        }
+    }
+
+    /// The member's `extern "C"` shim, exported as `symbol`: like an `#[ffi_function]`'s,
+    /// with the object's handle first for a method, borrowed for the duration of the call.
+    fn shim(member: &Member, symbol: &str, service: &str) -> TokenStream2 {
+        let (mut c_params, mut conversions, args) = lower_args(&member.params);
+        let ident = &member.func.sig.ident;
+        let name = &member.name;
+        let receiver = match member.kind {
+            Kind::Method { exclusive } => {
+                c_params.insert(
+                    0,
+                    quote!(__hatch_interop_handle: *const ::hatch_interop::__private::ServiceCell<Self>),
+                );
+                let borrow = if exclusive {
+                    quote!(exclusive)
+                } else {
+                    quote!(shared)
+                };
+                // First, so that a closed object is reported before any argument.
+                conversions.insert(
+                    0,
+                    quote! {
+                        // SAFETY: the caller passes a handle it has not released.
+                        #[allow(unused_mut)]
+                        let mut __hatch_interop_self = unsafe {
+                            ::hatch_interop::__private::ServiceCell::#borrow(
+                                __hatch_interop_handle, #service, #name,
+                            )
+                        }?;
+                    },
+                );
+                if exclusive {
+                    Some(quote!(&mut *__hatch_interop_self))
+                } else {
+                    Some(quote!(&*__hatch_interop_self))
+                }
+            }
+            _ => None,
+        };
+        let receiver = receiver.into_iter();
+        let mut call = quote!(Self::#ident(#(#receiver,)* #(#args),*));
+        if member.func.sig.unsafety.is_some() {
+            call = quote!(unsafe { #call });
+        }
+        let (output, result) = match member.kind {
+            Kind::Constructor { error } => {
+                let handle = quote!(
+                    ::core::mem::MaybeUninit<*const ::hatch_interop::__private::ServiceCell<Self>>
+                );
+                let result = match error {
+                    Some(_) => quote!(::hatch_interop::__private::constructed_or_error(#call)),
+                    None => quote!(::hatch_interop::__private::constructed(#call)),
+                };
+                (quote!(-> #handle), result)
+            }
+            _ => convert_result(&member.func.sig.output, call),
+        };
+        let shim = format_ident!("__hatch_interop_shim_{}", name);
+        let doc = format!(
+            " The C ABI of [`Self::{name}`], exported as `{symbol}`.\n\n # Safety\n\n The \
+             arguments must be valid for their types, as the inventory describes them."
+        );
+        quote! {
+            #[doc = #doc]
+            #[doc(hidden)]
+            #[unsafe(export_name = #symbol)]
+            #[allow(non_snake_case, clippy::too_many_arguments, clippy::missing_safety_doc)]
+            pub unsafe extern "C" fn #shim(#(#c_params),*) #output {
+                ::hatch_interop::__private::call(move || {
+                    #(#conversions)*
+                    #result
+                })
+            }
+        }
+    }
+
+    /// `HttpServer` → `http_server`, `IOStats` → `io_stats`: the prefix of the symbols.
+    fn snake_case(name: &str) -> String {
+        let chars: Vec<char> = name.chars().collect();
+        let mut out = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            if c.is_ascii_uppercase() {
+                let after_lower =
+                    i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+                let before_lower = i > 0
+                    && chars[i - 1].is_ascii_uppercase()
+                    && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+                if after_lower || before_lower {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
     }
 }
 

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x9d6bd44fab9ec7ed)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x5962177149246333)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -64,6 +64,20 @@ typedef struct sample_crate_option_i32 {
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_i32, is_some) == sizeof(int32_t), "offsetof(sample_crate_option_i32, is_some) must be sizeof(int32_t), as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_i32) == SAMPLE_CRATE_ALIGNOF(int32_t), "alignof(sample_crate_option_i32) must be alignof(int32_t), as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_i32) == sizeof(int32_t) + SAMPLE_CRATE_ALIGNOF(int32_t), "sizeof(sample_crate_option_i32) must be sizeof(int32_t) + alignof(int32_t), as in Rust");
+#endif
+
+/**
+ * An optional `i64` (`FfiOption<i64>`): `value` holds it when `is_some` is not 0 (any non-zero
+ * value means present); when `is_some` is 0, `value` is not read and may hold anything.
+ */
+typedef struct sample_crate_option_i64 {
+    int64_t value;
+    uint8_t is_some;
+} sample_crate_option_i64;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_i64, is_some) == sizeof(int64_t), "offsetof(sample_crate_option_i64, is_some) must be sizeof(int64_t), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_i64) == SAMPLE_CRATE_ALIGNOF(int64_t), "alignof(sample_crate_option_i64) must be alignof(int64_t), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_i64) == sizeof(int64_t) + SAMPLE_CRATE_ALIGNOF(int64_t), "sizeof(sample_crate_option_i64) must be sizeof(int64_t) + alignof(int64_t), as in Rust");
 #endif
 
 /**
@@ -331,6 +345,9 @@ typedef struct OnEvent {
     void (*release)(const void *context);
 } OnEvent;
 
+/** Named numbers that several threads may read at once (a service: a class in Python). */
+typedef struct Store Store;
+
 /** A shape in the plane (a data-carrying enum: a tag and a union of the variants' fields). */
 typedef struct Shape {
     /** Which variant the payload holds: one of the `Shape_` constants. */
@@ -484,6 +501,20 @@ typedef struct sample_crate_vec_u32 {
     /** The number of elements. */
     size_t len;
 } sample_crate_vec_u32;
+
+/**
+ * A `Vec<i64>` the library returned: `len` elements that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(int64_t), _Alignof(int64_t))`
+ * (`alignof` in C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not
+ * NULL).
+ */
+typedef struct sample_crate_vec_i64 {
+    /** The first element; dangling when `len` is 0. */
+    int64_t *ptr;
+    /** The number of elements. */
+    size_t len;
+} sample_crate_vec_i64;
 
 /**
  * A `Vec<f64>` the library returned: `len` elements that the caller owns.
@@ -895,6 +926,112 @@ double shape_area(const Shape *shape);
  * (a data-carrying enum in a struct field, and in an `FfiOption`).
  */
 sample_crate_option_Figure figure_of(sample_crate_option_Shape shape, Color color);
+
+/** An empty store without a limit (a constructor). */
+Store *store_new(void);
+
+/**
+ * An empty store for at most `capacity` entries (a constructor that can fail); fails with
+ * `Overflow` when `capacity` is above 1 000 000.
+ *
+ * On an error it returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose
+ * `code` is the `MathError` variant's value.
+ */
+Store *store_with_capacity(uint32_t capacity);
+
+/**
+ * Sets `key` to `value` (a `&mut self` method); fails with `Overflow` when the store is
+ * full and `key` is new.
+ *
+ * A method of `Store` (exclusive: no other call may run on the same object). A call that conflicts
+ * with a running one, or on a destroyed object, returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. On an error it records a failure of kind
+ * SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
+ */
+void store_put(Store *self, const char *key, size_t key_len, int64_t value);
+
+/**
+ * The value of `key`, or nothing (a `&self` method).
+ *
+ * A method of `Store` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+sample_crate_option_i64 store_get(Store *self, const char *key, size_t key_len);
+
+/**
+ * Adds `values` to the value of `key` (0 if it has none) and returns the new value
+ * (a slice in, `&mut self`); wraps on overflow.
+ *
+ * A method of `Store` (exclusive: no other call may run on the same object). A call that conflicts
+ * with a running one, or on a destroyed object, returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+int64_t store_add_all(Store *self, const char *key, size_t key_len, const int64_t *values, size_t values_len);
+
+/**
+ * How many `get` calls the store has served.
+ *
+ * A method of `Store` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+uint64_t store_reads(Store *self);
+
+/**
+ * The keys in order, separated by commas (a `String` out).
+ *
+ * A method of `Store` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. The caller frees the result (see
+ * `sample_crate_string`).
+ */
+sample_crate_string store_keys(Store *self);
+
+/**
+ * The values in the order of their keys (a `Vec` out).
+ *
+ * A method of `Store` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. The caller frees the result (see
+ * `sample_crate_vec_i64`).
+ */
+sample_crate_vec_i64 store_values(Store *self);
+
+/**
+ * Calls `on_value` with each value (as a float) until it returns `false`, and returns how
+ * many calls it made (a callback, run while the store is borrowed).
+ *
+ * A method of `Store` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+size_t store_each_value(Store *self, const OnValue *on_value);
+
+/**
+ * Panics with `message` (a method that panics).
+ *
+ * A method of `Store` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+void store_explode(Store *self, const char *message, size_t message_len);
+
+/** How many stores are alive in the process (a static function). */
+size_t store_live_stores(void);
+
+/**
+ * Destroys the `Store` made by a constructor: later calls on it fail. Destroying it again does
+ * nothing; while a method runs on it, this fails (SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT) and
+ * leaves it alive. `store_release` must still be called.
+ */
+void store_destroy(Store *self);
+
+/**
+ * Gives up a `Store` handle, once, when no call can use it any more; destroys the object if
+ * `store_destroy` did not.
+ */
+void store_release(Store *self);
 
 #undef SAMPLE_CRATE_STATIC_ASSERT
 #undef SAMPLE_CRATE_ALIGNOF

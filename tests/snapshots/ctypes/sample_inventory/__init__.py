@@ -43,6 +43,7 @@ __all__ = [
     "Sample",
     "Shape",
     "Snapshot",
+    "Store",
     "Transform",
     "Vec2",
     "add",
@@ -158,10 +159,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x9D6BD44FAB9EC7ED:
+    if found != 0x5962177149246333:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 9d6bd44fab9ec7ed)"
+            "sample_crate 0.1.0 (API hash 5962177149246333)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -354,6 +355,11 @@ def _ffi_callback_raised(callback: str, error: BaseException) -> None:
 def _ffi_not_callable(function: str, parameter: str, value: object) -> Exception:
     """The error for a callback argument that cannot be called."""
     return TypeError(f"{function}() argument {parameter!r} must be callable, not {type(value).__name__}")
+
+
+def _ffi_closed(cls: str, method: str) -> Exception:
+    """The error for a method called on a closed object."""
+    return ValueError(f"cannot call {cls}.{method}(): the {cls} is closed")
 
 
 def _ffi_scalar(what: str, value: object, rust: str) -> Any:
@@ -626,6 +632,12 @@ class _ffi_Option_f32(_ffi_ctypes.Structure):
     """`FfiOption<f32>`: a value and whether it is present."""
 
     _fields_ = (("value", _ffi_ctypes.c_float), ("is_some", _ffi_ctypes.c_uint8))
+
+
+class _ffi_Option_i64(_ffi_ctypes.Structure):
+    """`FfiOption<i64>`: a value and whether it is present."""
+
+    _fields_ = (("value", _ffi_ctypes.c_int64), ("is_some", _ffi_ctypes.c_uint8))
 
 
 class Vec2(_ffi_ctypes.Structure):
@@ -1154,6 +1166,210 @@ class _ffi_OnEvent(_ffi_ctypes.Structure):
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
 
 
+_ffi_fn_store_destroy = _ffi_lib["store_destroy"]
+_ffi_fn_store_destroy.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_store_destroy.restype = None
+_ffi_fn_store_release = _ffi_lib["store_release"]
+_ffi_fn_store_release.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_store_release.restype = None
+
+
+class Store:
+    """Named numbers that several threads may read at once (a service: a class in Python)."""
+
+    __slots__ = ("_ffi_handle", "_ffi_ptr")
+
+    #: The object's handle while it is open: None once closed.
+    _ffi_ptr: Optional[int]
+    #: The handle until this object is garbage-collected, when the library releases it.
+    _ffi_handle: int
+
+    def __init__(self) -> None:
+        """An empty store without a limit (a constructor)."""
+        _ffi_result = _ffi_fn_store_new()
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        self._ffi_handle = self._ffi_ptr = _ffi_result
+
+    def __repr__(self) -> str:
+        if self._ffi_ptr is None:
+            return f"<{__name__}.Store object (closed)>"
+        return f"<{__name__}.Store object at {self._ffi_ptr:#x}>"
+
+    def close(self) -> None:
+        """Destroy the Rust object now, rather than when this one is garbage-collected.
+
+        Closing again does nothing. While a call on another thread is using the object, this raises
+        ValueError and leaves it open. Methods called on a closed object raise ValueError.
+        """
+        # No lock: the library arbitrates (a second destruction does nothing; one under a call fails).
+        if self._ffi_ptr is not None:
+            _ffi_fn_store_destroy(self._ffi_handle)
+            if _ffi_pending.value:
+                _ffi_raise_failure(None)
+            self._ffi_ptr = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_ffi_exc_info: object) -> None:
+        self.close()
+
+    def __del__(self, _ffi_release: Any = _ffi_fn_store_release) -> None:
+        # The release function is bound as a default: module globals may be gone at interpreter shutdown.
+        handle = getattr(self, "_ffi_handle", None)  # unset if __init__ failed
+        if handle is not None:
+            _ffi_release(handle)
+
+    @classmethod
+    def with_capacity(cls, capacity: int) -> Store:
+        """An empty store for at most `capacity` entries (a constructor that can fail); fails with
+        `Overflow` when `capacity` is above 1 000 000.
+
+        Raises a subclass of `MathError` when the library reports one of its errors.
+        """
+        if capacity.__class__ is not int or not 0 <= capacity <= 4294967295:
+            capacity = _ffi_scalar("Store.with_capacity() argument 'capacity'", capacity, "u32")
+        _ffi_result = _ffi_fn_store_with_capacity(capacity)
+        if _ffi_pending.value:
+            _ffi_raise_failure(_ffi_MathError_by_code)
+        return _ffi_wrap_Store(_ffi_result)
+
+    def put(self, key: str, value: int) -> None:
+        """Sets `key` to `value` (a `&mut self` method); fails with `Overflow` when the store is
+        full and `key` is new.
+
+        Raises a subclass of `MathError` when the library reports one of its errors.
+        """
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "put")
+        try:
+            _ffi_text_key = _ffi_utf8(key)
+        except (TypeError, UnicodeEncodeError) as _ffi_error:
+            raise _ffi_text_argument("Store.put", "key", key, _ffi_error) from None
+        if value.__class__ is not int or not -9223372036854775808 <= value <= 9223372036854775807:
+            value = _ffi_scalar("Store.put() argument 'value'", value, "i64")
+        _ffi_fn_store_put(self._ffi_ptr, _ffi_text_key, len(_ffi_text_key), value)
+        if _ffi_pending.value:
+            _ffi_raise_failure(_ffi_MathError_by_code)
+
+    def get(self, key: str) -> Optional[int]:
+        """The value of `key`, or nothing (a `&self` method)."""
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "get")
+        try:
+            _ffi_text_key = _ffi_utf8(key)
+        except (TypeError, UnicodeEncodeError) as _ffi_error:
+            raise _ffi_text_argument("Store.get", "key", key, _ffi_error) from None
+        _ffi_result = _ffi_fn_store_get(self._ffi_ptr, _ffi_text_key, len(_ffi_text_key))
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_result.value if _ffi_result.is_some else None
+
+    def add_all(self, key: str, values: Union[Sequence[int], memoryview]) -> int:
+        """Adds `values` to the value of `key` (0 if it has none) and returns the new value
+        (a slice in, `&mut self`); wraps on overflow.
+        """
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "add_all")
+        try:
+            _ffi_text_key = _ffi_utf8(key)
+        except (TypeError, UnicodeEncodeError) as _ffi_error:
+            raise _ffi_text_argument("Store.add_all", "key", key, _ffi_error) from None
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "Store.add_all",
+            "values",
+            values,
+            _ffi_ctypes.c_int64,
+            "q",
+            mutable=False,
+        )
+        _ffi_result = _ffi_fn_store_add_all(
+            self._ffi_ptr,
+            _ffi_text_key,
+            len(_ffi_text_key),
+            _ffi_slice_values,
+            _ffi_len_values,
+        )
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_result
+
+    def reads(self) -> int:
+        """How many `get` calls the store has served."""
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "reads")
+        _ffi_result = _ffi_fn_store_reads(self._ffi_ptr)
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_result
+
+    def keys(self) -> str:
+        """The keys in order, separated by commas (a `String` out)."""
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "keys")
+        _ffi_result = _ffi_fn_store_keys(self._ffi_ptr)
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_take_string(_ffi_result)
+
+    def values(self) -> List[int]:
+        """The values in the order of their keys (a `Vec` out)."""
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "values")
+        _ffi_result = _ffi_fn_store_values(self._ffi_ptr)
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_take_list(_ffi_result, _ffi_ctypes.c_int64)
+
+    def each_value(self, on_value: OnValue) -> int:
+        """Calls `on_value` with each value (as a float) until it returns `false`, and returns how
+        many calls it made (a callback, run while the store is borrowed).
+        """
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "each_value")
+        if not callable(on_value):
+            raise _ffi_not_callable("Store.each_value", "on_value", on_value)
+        _ffi_key_on_value = _ffi_keep_callback(on_value)
+        try:
+            _ffi_result = _ffi_fn_store_each_value(
+                self._ffi_ptr,
+                _ffi_OnValue(_ffi_OnValue_address, _ffi_key_on_value, None),
+            )
+        finally:
+            _ffi_callbacks.pop(_ffi_key_on_value, None)
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_result
+
+    def explode(self, message: str) -> None:
+        """Panics with `message` (a method that panics)."""
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "explode")
+        try:
+            _ffi_text_message = _ffi_utf8(message)
+        except (TypeError, UnicodeEncodeError) as _ffi_error:
+            raise _ffi_text_argument("Store.explode", "message", message, _ffi_error) from None
+        _ffi_fn_store_explode(self._ffi_ptr, _ffi_text_message, len(_ffi_text_message))
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+
+    @staticmethod
+    def live_stores() -> int:
+        """How many stores are alive in the process (a static function)."""
+        _ffi_result = _ffi_fn_store_live_stores()
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_result
+
+
+def _ffi_wrap_Store(_ffi_address: int) -> Store:
+    """A `Store` for an address the library returned."""
+    _ffi_handle = Store.__new__(Store)
+    _ffi_handle._ffi_handle = _ffi_handle._ffi_ptr = _ffi_address
+    return _ffi_handle
+
+
 class _ffi_Shape_Circle_fields(_ffi_ctypes.Structure):
     _fields_ = (("radius", _ffi_ctypes.c_float),)
 
@@ -1382,6 +1598,47 @@ _ffi_check_layout(
     (Reading, 64, 8, (0, 16, 32, 48, 50, 56)),
     (Figure, 24, 4, (0, 20)),
 )
+
+
+_ffi_fn_store_new = _ffi_lib["store_new"]
+_ffi_fn_store_new.argtypes = ()
+_ffi_fn_store_new.restype = _ffi_ctypes.c_void_p
+_ffi_fn_store_with_capacity = _ffi_lib["store_with_capacity"]
+_ffi_fn_store_with_capacity.argtypes = (_ffi_ctypes.c_uint32,)
+_ffi_fn_store_with_capacity.restype = _ffi_ctypes.c_void_p
+_ffi_fn_store_put = _ffi_lib["store_put"]
+_ffi_fn_store_put.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_int64)
+_ffi_fn_store_put.restype = None
+_ffi_fn_store_get = _ffi_lib["store_get"]
+_ffi_fn_store_get.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
+_ffi_fn_store_get.restype = _ffi_Option_i64
+_ffi_fn_store_add_all = _ffi_lib["store_add_all"]
+_ffi_fn_store_add_all.argtypes = (
+    _ffi_ctypes.c_void_p,
+    _ffi_ctypes.c_char_p,
+    _ffi_ctypes.c_size_t,
+    _ffi_ctypes.c_void_p,
+    _ffi_ctypes.c_size_t,
+)
+_ffi_fn_store_add_all.restype = _ffi_ctypes.c_int64
+_ffi_fn_store_reads = _ffi_lib["store_reads"]
+_ffi_fn_store_reads.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_store_reads.restype = _ffi_ctypes.c_uint64
+_ffi_fn_store_keys = _ffi_lib["store_keys"]
+_ffi_fn_store_keys.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_store_keys.restype = _ffi_Buffer
+_ffi_fn_store_values = _ffi_lib["store_values"]
+_ffi_fn_store_values.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_store_values.restype = _ffi_Buffer
+_ffi_fn_store_each_value = _ffi_lib["store_each_value"]
+_ffi_fn_store_each_value.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.POINTER(_ffi_OnValue))
+_ffi_fn_store_each_value.restype = _ffi_ctypes.c_size_t
+_ffi_fn_store_explode = _ffi_lib["store_explode"]
+_ffi_fn_store_explode.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
+_ffi_fn_store_explode.restype = None
+_ffi_fn_store_live_stores = _ffi_lib["store_live_stores"]
+_ffi_fn_store_live_stores.argtypes = ()
+_ffi_fn_store_live_stores.restype = _ffi_ctypes.c_size_t
 
 
 _ffi_fn_add = _ffi_lib["add"]
