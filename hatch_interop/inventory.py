@@ -779,7 +779,7 @@ def _function(r: _Reader, value: Any, path: str) -> Function:
 
 
 def _method(r: _Reader, value: Any, path: str) -> Method:
-    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns", "error", "receiver"])
+    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns", "error", "receiver"], optional=["async"])
     function = _function(r, {k: v for k, v in obj.items() if k != "receiver"}, path)
     receiver = r.string(obj["receiver"], f"{path}.receiver")
     if receiver not in RECEIVERS:

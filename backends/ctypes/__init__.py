@@ -1660,12 +1660,8 @@ class _Builder:
         if f.asynchronous:
             self.helpers.update({"async", "callbacks"})
             reader = self._reader(f, convert)
-            entry = f"(_ffi_loop, _ffi_future, _ffi_read_{f.symbol}, {errors or 'None'})"
-            keeps.append(
-                "    _ffi_loop = _ffi_asyncio.get_running_loop()\n"
-                "    _ffi_future = _ffi_loop.create_future()\n"
-                f"    {layout_assign('_ffi_key', f'_ffi_keep_callback({entry})', 4)}"
-            )
+            awaiting = Group("_ffi_awaiting(", (f"_ffi_read_{f.symbol}", errors or "None"), ")")
+            keeps.append("    " + layout(awaiting, 4, before="_ffi_future, _ffi_key = "))
             args.append("_ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address)")
             argtypes.append("_ffi_Completion")
             forget_if_refused.append("_ffi_callbacks.pop(_ffi_key, None)")

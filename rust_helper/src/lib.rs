@@ -122,7 +122,9 @@ pub mod __private {
         ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, Receiver,
         ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry, VariantDef,
     };
-    pub use crate::service::{constructed, constructed_or_error, Exclusive, ServiceCell, Shared};
+    pub use crate::service::{
+        constructed, constructed_or_error, Exclusive, Owned, ServiceCell, Shared,
+    };
     use crate::Inventory;
 
     /// The body of a crate's `<crate>_api_guard` symbol: the inventory's hash, computed once.

@@ -225,6 +225,65 @@ impl<T> ServiceCell<T> {
     }
 }
 
+/// A borrow of a service object that owns a reference to it: what an async method's future
+/// holds, so that the object outlives the future even if the foreign side releases it meanwhile.
+/// Shared (for a `&self` method) or exclusive (`&mut self`), as `EXCLUSIVE` says.
+#[doc(hidden)]
+pub struct Owned<T, const EXCLUSIVE_BORROW: bool>(Arc<ServiceCell<T>>);
+
+impl<T, const EXCLUSIVE_BORROW: bool> Deref for Owned<T, EXCLUSIVE_BORROW> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: the borrow is held (see `ServiceCell::owned`).
+        unsafe { &*self.0.value.get() }
+    }
+}
+
+impl<T> DerefMut for Owned<T, true> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the exclusive borrow is held.
+        unsafe { &mut *self.0.value.get() }
+    }
+}
+
+impl<T, const EXCLUSIVE_BORROW: bool> Drop for Owned<T, EXCLUSIVE_BORROW> {
+    fn drop(&mut self) {
+        if EXCLUSIVE_BORROW {
+            self.0.state.fetch_and(!EXCLUSIVE, Ordering::Release);
+        } else {
+            self.0.state.fetch_sub(1, Ordering::Release);
+        }
+    }
+}
+
+impl<T> ServiceCell<T> {
+    /// A borrow for the async method `method` that keeps the object alive until it is dropped
+    /// (when the method's future finishes): like [`ServiceCell::shared`] or
+    /// [`ServiceCell::exclusive`], plus a reference of its own.
+    ///
+    /// # Safety
+    ///
+    /// As for [`ServiceCell::from_handle`].
+    pub unsafe fn owned<const EXCLUSIVE_BORROW: bool>(
+        handle: *const ServiceCell<T>,
+        service: &str,
+        method: &str,
+    ) -> Result<Owned<T, EXCLUSIVE_BORROW>, Failure> {
+        // SAFETY: forwarded from the caller.
+        let borrow = if EXCLUSIVE_BORROW {
+            unsafe { Self::exclusive(handle, service, method) }.map(std::mem::forget)
+        } else {
+            unsafe { Self::shared(handle, service, method) }.map(std::mem::forget)
+        };
+        borrow?;
+        // SAFETY: a live handle from `into_handle` (checked non-null by the borrow): one more
+        // strong reference, owned by the guard. The borrow taken above is the guard's to undo.
+        unsafe { Arc::increment_strong_count(handle) };
+        Ok(Owned(unsafe { Arc::from_raw(handle) }))
+    }
+}
+
 /// What a constructor returning `Self` returns through the C ABI: the new object's handle.
 #[inline]
 pub fn constructed<T>(value: T) -> Result<MaybeUninit<*const ServiceCell<T>>, Failure> {
@@ -305,10 +364,22 @@ mod tests {
             assert_eq!(DROPS.load(Ordering::SeqCst), before + 1);
             assert!(ServiceCell::<Counted>::shared(std::ptr::null(), "S", "get").is_err());
 
+            // An owning borrow (an async method's) holds the object: closing fails, and the
+            // value outlives the foreign side's release until the borrow is dropped.
+            let handle = ServiceCell::into_handle(Counted { value: 3 });
+            let owned = ServiceCell::owned::<false>(handle, "S", "later").unwrap();
+            assert!(ServiceCell::destroy(handle, "S").is_err());
+            assert!(ServiceCell::owned::<true>(handle, "S", "later_mut").is_err());
+            let drops = DROPS.load(Ordering::SeqCst);
+            ServiceCell::release(handle);
+            assert_eq!((owned.value, DROPS.load(Ordering::SeqCst)), (3, drops));
+            drop(owned);
+            assert_eq!(DROPS.load(Ordering::SeqCst), drops + 1);
+
             // Released without closing: the value is dropped then.
             let handle = ServiceCell::into_handle(Counted { value: 1 });
             ServiceCell::release(handle);
-            assert_eq!(DROPS.load(Ordering::SeqCst), before + 2);
+            assert_eq!(DROPS.load(Ordering::SeqCst), before + 3);
         }
     }
 }

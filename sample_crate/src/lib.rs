@@ -981,6 +981,38 @@ impl Store {
         panic!("{message}");
     }
 
+    /// The sum of the values, after waiting `millis` milliseconds (an async `&self` method:
+    /// the store stays borrowed, and alive, until it returns).
+    pub async fn total_later(&self, millis: u64) -> i64 {
+        tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+        self.entries
+            .values()
+            .fold(0, |sum, &value| sum.wrapping_add(value))
+    }
+
+    /// Adds `amount` to every value after a pause, and returns how many there are (an async
+    /// `&mut self` method); fails with `Overflow` when a value would overflow, changing none.
+    pub async fn add_to_all_later(&mut self, amount: i64) -> Result<u32, MathError> {
+        tokio::task::yield_now().await;
+        if self
+            .entries
+            .values()
+            .any(|value| value.checked_add(amount).is_none())
+        {
+            return Err(MathError::Overflow);
+        }
+        for value in self.entries.values_mut() {
+            *value += amount;
+        }
+        u32::try_from(self.entries.len()).map_err(|_| MathError::Overflow)
+    }
+
+    /// `a * b` after a pause (an async static function).
+    pub async fn multiply_later(a: i32, b: i32) -> Result<i32, MathError> {
+        tokio::task::yield_now().await;
+        a.checked_mul(b).ok_or(MathError::Overflow)
+    }
+
     /// How many stores are alive in the process (a static function).
     pub fn live_stores() -> usize {
         LIVE_STORES.load(Ordering::Relaxed)

@@ -653,9 +653,50 @@ def check_services():
     assert not native._ffi_callbacks
 
 
+def check_async_services():
+    Store, MathError = sample_crate.Store, sample_crate.MathError
+    collect()
+    live = Store.live_stores()
+
+    async def scenario():
+        with Store() as store:
+            store.put("a", 1)
+            store.put("b", 2)
+            assert await store.total_later(1) == 3  # an async `&self` method
+            assert await store.add_to_all_later(10) == 2  # an async `&mut self` method
+            assert store.values() == [11, 12]
+            # While an async method runs, the store is borrowed: closing it (or changing it) waits its turn.
+            task = asyncio.ensure_future(store.total_later(100))
+            await asyncio.sleep(0.02)
+            assert "another call is using it" in raises(ValueError, store.close)
+            assert "in use" in raises(ValueError, store.put, "c", 3)
+            assert await task == 23
+            # Many `&self` calls at once run side by side.
+            assert await asyncio.gather(*(store.total_later(5) for _ in range(200))) == [23] * 200
+            store.put("max", 2**63 - 1)
+            try:
+                await store.add_to_all_later(1)
+            except MathError.Overflow:
+                pass
+            else:
+                raise AssertionError("add_to_all_later did not raise")
+            assert await Store.multiply_later(6, 7) == 42  # an async static function
+        try:
+            await store.total_later(1)
+        except ValueError as error:
+            assert "closed" in str(error), error
+        else:
+            raise AssertionError("an async method ran on a closed store")
+
+    asyncio.run(scenario())
+    collect()
+    assert Store.live_stores() == live
+
+
 def main():
     check_async()
     check_services()
+    check_async_services()
     check_scalar_arguments()
     check_callbacks()
     check_tagged_enums()

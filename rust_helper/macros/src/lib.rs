@@ -913,12 +913,6 @@ mod service {
     /// Checks one function of the block and says what it is.
     fn member<'a>(func: &'a ImplItemFn, ty: &Ident, errors: &mut Errors) -> Option<Member<'a>> {
         let sig = &func.sig;
-        if let Some(token) = &sig.asyncness {
-            errors.push(
-                token.span(),
-                "async functions are not supported by #[ffi_service] yet",
-            );
-        }
         if let Some(abi) = &sig.abi {
             errors.push(
                 abi.span(),
@@ -988,6 +982,13 @@ mod service {
                 None => Kind::Static,
             },
         };
+        if let (Some(token), Kind::Constructor { .. }) = (&sig.asyncness, &kind) {
+            errors.push(
+                token.span(),
+                "constructors cannot be `async`: construct the object, and give it an async \
+                 method for the slow part",
+            );
+        }
         let typed = sig
             .inputs
             .iter()
@@ -1070,6 +1071,7 @@ mod service {
             _ => returns_and_error(&member.func.sig.output),
         };
         let doc = doc(&member.func.attrs);
+        let asynchronous = member.func.sig.asyncness.is_some();
         quote! {
             ::hatch_interop::__private::FunctionDef {
                 name: #name,
@@ -1078,7 +1080,7 @@ mod service {
                 params: ::std::vec![#(#params),*],
                 returns: #returns,
                 error: #error,
-                asynchronous: false,
+                asynchronous: #asynchronous,
             }
         }
     }
@@ -1086,6 +1088,9 @@ mod service {
     /// The member's `extern "C"` shim, exported as `symbol`: like an `#[ffi_function]`'s,
     /// with the object's handle first for a method, borrowed for the duration of the call.
     fn shim(member: &Member, symbol: &str, service: &str) -> TokenStream2 {
+        if member.func.sig.asyncness.is_some() {
+            return async_shim(member, symbol, service);
+        }
         let (mut c_params, mut conversions, args) = lower_args(&member.params);
         let ident = &member.func.sig.ident;
         let name = &member.name;
@@ -1153,6 +1158,72 @@ mod service {
                 ::hatch_interop::__private::call(move || {
                     #(#conversions)*
                     #result
+                })
+            }
+        }
+    }
+
+    /// The shim of an async method or static function: it takes the object (for a method: a
+    /// borrow that owns a reference, held until the future finishes), starts the future on the
+    /// library's runtime and returns; the outcome goes to the completion.
+    fn async_shim(member: &Member, symbol: &str, service: &str) -> TokenStream2 {
+        let (mut c_params, mut conversions, args) = lower_args(&member.params);
+        let ident = &member.func.sig.ident;
+        let name = &member.name;
+        let future = match member.kind {
+            Kind::Method { exclusive } => {
+                c_params.insert(
+                    0,
+                    quote!(__hatch_interop_handle: *const ::hatch_interop::__private::ServiceCell<Self>),
+                );
+                conversions.insert(
+                    0,
+                    quote! {
+                        // SAFETY: the caller passes a handle it has not released.
+                        let __hatch_interop_self = unsafe {
+                            ::hatch_interop::__private::ServiceCell::owned::<#exclusive>(
+                                __hatch_interop_handle, #service, #name,
+                            )
+                        }?;
+                    },
+                );
+                let receiver = if exclusive {
+                    quote!(&mut *__hatch_interop_self)
+                } else {
+                    quote!(&*__hatch_interop_self)
+                };
+                // The future owns the borrow, and borrows the object from it.
+                quote! {
+                    async move {
+                        #[allow(unused_mut)]
+                        let mut __hatch_interop_self = __hatch_interop_self;
+                        Self::#ident(#receiver, #(#args),*).await
+                    }
+                }
+            }
+            _ => quote!(Self::#ident(#(#args),*)),
+        };
+        c_params.push(quote!(__hatch_interop_completion: ::hatch_interop::FfiCompletion));
+        let spawn = quote_spanned! {ident.span()=>
+            ::hatch_interop::__private::spawn(#future, __hatch_interop_completion)
+        };
+        let shim = format_ident!("__hatch_interop_shim_{}", name);
+        let doc = format!(
+            " The C ABI of the async [`Self::{name}`], exported as `{symbol}`: it starts the \
+             future on the library's runtime; the outcome goes to the completion.\n\n # \
+             Safety\n\n The arguments must be valid for their types, as the inventory describes \
+             them."
+        );
+        quote! {
+            #[doc = #doc]
+            #[doc(hidden)]
+            #[unsafe(export_name = #symbol)]
+            #[allow(non_snake_case, clippy::too_many_arguments, clippy::missing_safety_doc)]
+            pub unsafe extern "C" fn #shim(#(#c_params),*) {
+                ::hatch_interop::__private::call(move || {
+                    #(#conversions)*
+                    #spawn;
+                    ::core::result::Result::Ok(())
                 })
             }
         }

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x5962177149246333)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x509db6cd819cc73f)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1016,6 +1016,41 @@ size_t store_each_value(Store *self, const OnValue *on_value);
  * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
  */
 void store_explode(Store *self, const char *message, size_t message_len);
+
+/**
+ * The sum of the values, after waiting `millis` milliseconds (an async `&self` method:
+ * the store stays borrowed, and alive, until it returns).
+ *
+ * A method of `Store` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. Async: it starts the work and returns at once;
+ * `completion` is called later, from a thread of the library, with a `const int64_t *` as its
+ * value, or with the failure.
+ */
+void store_total_later(Store *self, uint64_t millis, sample_crate_completion completion);
+
+/**
+ * Adds `amount` to every value after a pause, and returns how many there are (an async
+ * `&mut self` method); fails with `Overflow` when a value would overflow, changing none.
+ *
+ * A method of `Store` (exclusive: no other call may run on the same object). A call that conflicts
+ * with a running one, or on a destroyed object, returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. Async: it starts the work and returns at once;
+ * `completion` is called later, from a thread of the library, with a `const uint32_t *` as its
+ * value, or with the failure. On an error it returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
+ */
+void store_add_to_all_later(Store *self, int64_t amount, sample_crate_completion completion);
+
+/**
+ * `a * b` after a pause (an async static function).
+ *
+ * Async: it starts the work and returns at once; `completion` is called later, from a thread of
+ * the library, with a `const int32_t *` as its value, or with the failure. On an error it returns
+ * zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError`
+ * variant's value.
+ */
+void store_multiply_later(int32_t a, int32_t b, sample_crate_completion completion);
 
 /** How many stores are alive in the process (a static function). */
 size_t store_live_stores(void);

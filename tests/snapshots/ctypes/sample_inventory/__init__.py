@@ -159,10 +159,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x5962177149246333:
+    if found != 0x509DB6CD819CC73F:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 5962177149246333)"
+            "sample_crate 0.1.0 (API hash 509db6cd819cc73f)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -275,6 +275,14 @@ class _ffi_Completion(_ffi_ctypes.Structure):
     """How an async function reports its outcome: the library calls `call(context, value, failure)` once."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+def _ffi_awaiting(read: Any, errors: dict[int, type[Exception]] | None) -> tuple[Any, int]:
+    """A future of the running event loop for an async function's outcome, and the key its completion finds
+    it by (with how to read the value and the function's error classes)."""
+    loop = _ffi_asyncio.get_running_loop()
+    future = loop.create_future()
+    return future, _ffi_keep_callback((loop, future, read, errors))
 
 
 def _ffi_complete(key: int, value: int | None, failure: Any) -> None:
@@ -1354,6 +1362,60 @@ class Store:
         if _ffi_pending.value:
             _ffi_raise_failure(None)
 
+    async def total_later(self, millis: int) -> int:
+        """The sum of the values, after waiting `millis` milliseconds (an async `&self` method:
+        the store stays borrowed, and alive, until it returns).
+        """
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "total_later")
+        if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+            millis = _ffi_scalar("Store.total_later() argument 'millis'", millis, "u64")
+        _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_total_later, None)
+        _ffi_fn_store_total_later(
+            self._ffi_ptr,
+            millis,
+            _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address),
+        )
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return await _ffi_future
+
+    async def add_to_all_later(self, amount: int) -> int:
+        """Adds `amount` to every value after a pause, and returns how many there are (an async
+        `&mut self` method); fails with `Overflow` when a value would overflow, changing none.
+
+        Raises a subclass of `MathError` when the library reports one of its errors.
+        """
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "add_to_all_later")
+        if amount.__class__ is not int or not -9223372036854775808 <= amount <= 9223372036854775807:
+            amount = _ffi_scalar("Store.add_to_all_later() argument 'amount'", amount, "i64")
+        _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_add_to_all_later, _ffi_MathError_by_code)
+        _ffi_fn_store_add_to_all_later(
+            self._ffi_ptr,
+            amount,
+            _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address),
+        )
+        if _ffi_pending.value:
+            _ffi_raise_failure(_ffi_MathError_by_code)
+        return await _ffi_future
+
+    @staticmethod
+    async def multiply_later(a: int, b: int) -> int:
+        """`a * b` after a pause (an async static function).
+
+        Raises a subclass of `MathError` when the library reports one of its errors.
+        """
+        if a.__class__ is not int or not -2147483648 <= a <= 2147483647:
+            a = _ffi_scalar("Store.multiply_later() argument 'a'", a, "i32")
+        if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
+            b = _ffi_scalar("Store.multiply_later() argument 'b'", b, "i32")
+        _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_multiply_later, _ffi_MathError_by_code)
+        _ffi_fn_store_multiply_later(a, b, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+        if _ffi_pending.value:
+            _ffi_raise_failure(_ffi_MathError_by_code)
+        return await _ffi_future
+
     @staticmethod
     def live_stores() -> int:
         """How many stores are alive in the process (a static function)."""
@@ -1636,9 +1698,36 @@ _ffi_fn_store_each_value.restype = _ffi_ctypes.c_size_t
 _ffi_fn_store_explode = _ffi_lib["store_explode"]
 _ffi_fn_store_explode.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
 _ffi_fn_store_explode.restype = None
+_ffi_fn_store_total_later = _ffi_lib["store_total_later"]
+_ffi_fn_store_total_later.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_uint64, _ffi_Completion)
+_ffi_fn_store_total_later.restype = None
+_ffi_fn_store_add_to_all_later = _ffi_lib["store_add_to_all_later"]
+_ffi_fn_store_add_to_all_later.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_int64, _ffi_Completion)
+_ffi_fn_store_add_to_all_later.restype = None
+_ffi_fn_store_multiply_later = _ffi_lib["store_multiply_later"]
+_ffi_fn_store_multiply_later.argtypes = (_ffi_ctypes.c_int32, _ffi_ctypes.c_int32, _ffi_Completion)
+_ffi_fn_store_multiply_later.restype = None
 _ffi_fn_store_live_stores = _ffi_lib["store_live_stores"]
 _ffi_fn_store_live_stores.argtypes = ()
 _ffi_fn_store_live_stores.restype = _ffi_ctypes.c_size_t
+
+
+def _ffi_read_store_total_later(_ffi_address: int) -> int:
+    """The value `total_later` completed with."""
+    _ffi_result = _ffi_ctypes.c_int64.from_address(_ffi_address).value
+    return _ffi_result
+
+
+def _ffi_read_store_add_to_all_later(_ffi_address: int) -> int:
+    """The value `add_to_all_later` completed with."""
+    _ffi_result = _ffi_ctypes.c_uint32.from_address(_ffi_address).value
+    return _ffi_result
+
+
+def _ffi_read_store_multiply_later(_ffi_address: int) -> int:
+    """The value `multiply_later` completed with."""
+    _ffi_result = _ffi_ctypes.c_int32.from_address(_ffi_address).value
+    return _ffi_result
 
 
 _ffi_fn_add = _ffi_lib["add"]
@@ -2824,9 +2913,7 @@ async def double_later(value: int, millis: int) -> int:
         value = _ffi_scalar("double_later() argument 'value'", value, "u64")
     if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
         millis = _ffi_scalar("double_later() argument 'millis'", millis, "u64")
-    _ffi_loop = _ffi_asyncio.get_running_loop()
-    _ffi_future = _ffi_loop.create_future()
-    _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_double_later, None))
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_double_later, None)
     _ffi_fn_double_later(value, millis, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2853,9 +2940,7 @@ async def divide_later(a: int, b: int) -> int:
         a = _ffi_scalar("divide_later() argument 'a'", a, "i32")
     if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
         b = _ffi_scalar("divide_later() argument 'b'", b, "i32")
-    _ffi_loop = _ffi_asyncio.get_running_loop()
-    _ffi_future = _ffi_loop.create_future()
-    _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_divide_later, _ffi_MathError_by_code))
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_divide_later, _ffi_MathError_by_code)
     _ffi_fn_divide_later(a, b, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
@@ -2877,9 +2962,7 @@ async def greet_later(n: int) -> str:
     """A greeting for the `n`th visitor, after a pause (an async `String`)."""
     if n.__class__ is not int or not 0 <= n <= 4294967295:
         n = _ffi_scalar("greet_later() argument 'n'", n, "u32")
-    _ffi_loop = _ffi_asyncio.get_running_loop()
-    _ffi_future = _ffi_loop.create_future()
-    _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_greet_later, None))
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_greet_later, None)
     _ffi_fn_greet_later(n, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2901,9 +2984,7 @@ async def panic_later(millis: int) -> int:
     """Panics inside the future after a pause; the awaiting caller gets the panic as an error."""
     if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
         millis = _ffi_scalar("panic_later() argument 'millis'", millis, "u64")
-    _ffi_loop = _ffi_asyncio.get_running_loop()
-    _ffi_future = _ffi_loop.create_future()
-    _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_panic_later, None))
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_panic_later, None)
     _ffi_fn_panic_later(millis, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2927,9 +3008,7 @@ async def vec2_later(x: float, y: float) -> Vec2:
         x = _ffi_scalar("vec2_later() argument 'x'", x, "f32")
     if y.__class__ is not float:
         y = _ffi_scalar("vec2_later() argument 'y'", y, "f32")
-    _ffi_loop = _ffi_asyncio.get_running_loop()
-    _ffi_future = _ffi_loop.create_future()
-    _ffi_key = _ffi_keep_callback((_ffi_loop, _ffi_future, _ffi_read_vec2_later, None))
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_vec2_later, None)
     _ffi_fn_vec2_later(x, y, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
