@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the whole test suite against hatch-interop's own wheel, as a user's CI would use a pinned wheel.
+# Run the whole test suite. Unit tests import the checkout (src/ is the import tree); end-to-end tests
+# point real front-ends at hatch-interop's own wheel, built here, as a user's CI would use a pinned wheel.
 #   bash scripts/test.sh            all tests
 #   bash scripts/test.sh -m 'not e2e' -x   pytest arguments pass through
 set -euo pipefail
@@ -16,10 +17,9 @@ command -v cargo >/dev/null || { echo "cargo is needed (install Rust with rustup
 rm -rf "$wheelhouse" && mkdir -p "$wheelhouse"
 "$venv/bin/python" -m build --wheel --outdir "$wheelhouse" . >"$root/build/hatch-interop-build.log" 2>&1 \
   || { cat "$root/build/hatch-interop-build.log" >&2; exit 1; }
-wheel=$(ls "$wheelhouse"/hatch_interop-*.whl)
-"$venv/bin/python" -m pip install -q --force-reinstall "${wheel}[test]"
+# An editable install: the entry points of the built-in backends, and src/ on sys.path.
+"$venv/bin/python" -m pip install -q -e "$root[test]"
 
 export HATCH_INTEROP_WHEELHOUSE=$wheelhouse
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target/tests}
-# The `pytest` script (not `python -m pytest`) keeps the source tree off sys.path: tests import the installed wheel.
 exec "$venv/bin/pytest" "$@"

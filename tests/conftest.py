@@ -8,17 +8,6 @@ from typing import Iterator
 import pytest
 from support import REPO, SAMPLE, build_env, one, run
 
-import hatch_interop
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # The tests exercise the installed wheel (backends/ is only importable as hatch_interop.backends there).
-    if Path(hatch_interop.__file__).resolve().parent == REPO / "hatch_interop":
-        raise pytest.UsageError(
-            f"hatch_interop was imported from the source tree ({hatch_interop.__file__}); "
-            "run the tests with `bash scripts/test.sh`, which installs hatch-interop's wheel first"
-        )
-
 
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:

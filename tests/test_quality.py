@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 from typing import List
 
 import pytest
-from support import REPO, run
+from support import REPO, one, run
 
 import hatch_interop
 
@@ -18,19 +19,37 @@ BIN = Path(sys.executable).parent
 
 
 def test_ruff_check() -> None:
-    run([BIN / "ruff", "check", "hatch_interop", "backends", "tests"], cwd=REPO)
+    run([BIN / "ruff", "check", "src", "tests", "benches"], cwd=REPO)
 
 
 def test_ruff_format() -> None:
-    run([BIN / "ruff", "format", "--check", "hatch_interop", "backends", "tests"], cwd=REPO)
+    run([BIN / "ruff", "format", "--check", "src", "tests", "benches"], cwd=REPO)
 
 
-def test_mypy_strict_on_the_installed_package(tmp_path: Path) -> None:
-    # The installed package is what users get, and the only place backends/ is hatch_interop.backends.
-    package = Path(hatch_interop.__file__).parent
-    run([BIN / "mypy", "--config-file", REPO / "pyproject.toml", "-p", "hatch_interop"], cwd=tmp_path)
-    assert (package / "py.typed").is_file()
-    assert (package / "backends" / "ctypes" / "templates" / "module.py.j2").is_file()
+def test_mypy_strict() -> None:
+    run([BIN / "mypy", "--config-file", REPO / "pyproject.toml"], cwd=REPO)
+
+
+def test_source_tree_is_the_import_tree() -> None:
+    """Tests, editors and type checkers see the package users install: src/hatch_interop, backends inside."""
+    assert Path(hatch_interop.__file__).resolve().parent == REPO / "src" / "hatch_interop"
+
+
+def test_wheel_holds_the_source_tree(wheelhouse: Path) -> None:
+    """hatch-interop's own wheel ships exactly the package of src/ (templates and py.typed included)."""
+    wheel = one(sorted(wheelhouse.glob("hatch_interop-*.whl")))
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    shipped = {n for n in names if not n.startswith("hatch_interop-")}
+    source = {
+        p.relative_to(REPO / "src").as_posix()
+        for p in (REPO / "src" / "hatch_interop").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert shipped == source
+    assert "hatch_interop/py.typed" in shipped
+    assert "hatch_interop/backends/ctypes/templates/module.py.j2" in shipped
+    assert not any(n.startswith("backends/") for n in names)
 
 
 @pytest.mark.parametrize("crate", RUST_CRATES)
@@ -55,8 +74,5 @@ def test_rust_helper_unit_tests(features: List[str]) -> None:
     assert "test result: ok" in proc.stdout
 
 
-def test_no_top_level_backends_package() -> None:
-    """backends/ ships as hatch_interop.backends: a top-level `backends` would collide in site-packages."""
-    site = Path(hatch_interop.__file__).parent.parent
-    assert not (site / "backends").exists()
+def test_cargo_is_available() -> None:
     assert shutil.which("cargo")

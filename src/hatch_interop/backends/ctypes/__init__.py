@@ -28,6 +28,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import AbstractSet, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
+from hatch_interop.backend import Backend, BackendContext, GeneratedFile
 from hatch_interop.backends._common import (
     Namespace,
     normalize_doc,
@@ -37,8 +38,6 @@ from hatch_interop.backends._common import (
     python_string,
     templates_beside,
 )
-
-from hatch_interop.backend import Backend, BackendContext, GeneratedFile
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     Array,

@@ -23,9 +23,8 @@ import textwrap
 from dataclasses import dataclass
 from typing import ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
-from hatch_interop.backends._common import Namespace, c_comment, normalize_doc, templates_beside
-
 from hatch_interop.backend import Backend, GeneratedFile
+from hatch_interop.backends._common import Namespace, c_comment, normalize_doc, templates_beside
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     PRIMITIVES,
