@@ -13,8 +13,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import pytest
 from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
-from hatch_interop.backends.c import CHeaderBackend, c_literal
 
+from hatch_interop.backends.c import CHeaderBackend, c_literal
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import Constant, Inventory, Primitive, parse_inventory
 
@@ -1004,3 +1004,18 @@ def test_tagged_layout_checks_catch_a_wrong_layout(tmp_path: Path) -> None:
     assert len(failures) == 3  # all but C99, which has no static_assert
     assert all('"offsetof(Shape, payload) must be 4, as in Rust"' in f for f in failures)
     assert all('"offsetof(Shape, payload.Rect.mode) must be 28, as in Rust"' in f for f in failures)
+
+
+@pytest.mark.skipif(GCC is None or GXX is None, reason="needs gcc and g++")
+def test_completion_is_declared_when_only_service_methods_are_async(tmp_path: Path) -> None:
+    """The completion type is the ABI's, not the free functions': a crate whose only async functions are
+    a service's methods still gets it declared (it used to be missing, so the header did not compile)."""
+    data = raw_inventory("sample_inventory")
+    data["functions"] = [f for f in data["functions"] if not f.get("async")]
+    for service in data["services"]:
+        service["statics"] = [f for f in service["statics"] if not f.get("async")]
+    inventory = parse_inventory(data)
+    assert not any(f.asynchronous for f in inventory.functions)
+    assert any(m.asynchronous for s in inventory.services for m in s.methods)
+    assert "} sample_crate_completion;" in header(inventory)
+    assert compile_header(inventory, tmp_path) == []

@@ -23,23 +23,21 @@ import textwrap
 from dataclasses import dataclass
 from typing import ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
+from hatch_interop import abi
 from hatch_interop.backend import Backend, GeneratedFile
 from hatch_interop.backends._common import Namespace, c_comment, normalize_doc, templates_beside
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
-    PRIMITIVES,
     Array,
     CallbackDef,
     Constant,
     CStr,
     EnumDef,
-    Function,
     Inventory,
     Named,
     Option,
     OwnedString,
     Primitive,
-    Service,
     Slice,
     Str,
     StructDef,
@@ -334,6 +332,7 @@ def _shortest_f32(value: float) -> str:
 class _Builder:
     def __init__(self, inventory: Inventory, generator_version: str) -> None:
         self.inventory = inventory
+        self.abi = abi.lower(inventory)
         self.generator_version = generator_version
         self.names = Namespace(BACKEND, "the header")
         #: File-scope names a parameter or field must not hide: types, macros and enum constants.
@@ -382,7 +381,7 @@ class _Builder:
                     self._claim(f"{t.name}_{v.name}", f"variant `{v.name}` of enum `{t.name}`")
         self._claim(lib.api_guard, f"the API guard function `{lib.api_guard}`", shadowable=False)
         completion = None
-        if any(f.asynchronous for f in inv.functions):
+        if self.abi.uses_completion:
             completion = self._claim(
                 f"{lib.crate}_completion", f"the header's completion type `{lib.crate}_completion`"
             )
@@ -437,18 +436,19 @@ class _Builder:
             options=tuple(o for o in options if o.follows is None),
             types=tuple(types),
             buffers=tuple(buffers),
-            functions=tuple(self.function(f) for f in inv.functions)
-            + tuple(c for s in inv.services for c in self.service(s)),
+            functions=tuple(self.function(c) for c in self.abi.callables),
         )
 
     def callback(self, c: CallbackDef) -> CCallback:
+        signature = next(s for s in self.abi.callbacks if s.name == c.name)
         names = Namespace(BACKEND, f"callback `{c.name}`")
         names.claim("context", "the context parameter")
         params = ["const void *context"]
-        for p in c.params:
-            name = names.claim(self._local(p.name), f"parameter `{p.name}`", p.name)
-            params.append(_declare(self.ctype(p.type), name))
-        call = _declare(self.ctype(c.returns), f"(*call)({', '.join(params)})")
+        for p in signature.params:
+            assert p.source is not None, "a callback's parameters are each one C value"
+            name = names.claim(self._local(p.source), f"parameter `{p.source}`", p.source)
+            params.append(_declare(self.c_type(p.type), name))
+        call = _declare(self.c_type(signature.returns), f"(*call)({', '.join(params)})")
         return CCallback(c.name, c_comment(c.doc), call)
 
     def _check_support_locals(self, types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged]]) -> None:
@@ -479,14 +479,9 @@ class _Builder:
         inv = self.inventory
         crate = inv.library.crate
         free = inv.library.ffi_free
-        used = {f.returns for f in inv.all_functions() if isinstance(f.returns, (OwnedString, Vec))}
-        order: Dict[str, int] = {name: i for i, name in enumerate([*PRIMITIVES, *(t.name for t in inv.types)])}
-        vectors = sorted(
-            (ty for ty in used if isinstance(ty, Vec)),
-            key=lambda ty: (isinstance(ty.element, Named), order[ty.element.name]),
-        )
+        vectors = [ty for ty in self.abi.buffers if isinstance(ty, Vec)]
         buffers = []
-        if OwnedString() in used:
+        if OwnedString() in self.abi.buffers:
             name = self._claim(f"{crate}_string", "the header's buffer type for `String` results")
             self.buffer_names[OwnedString()] = name
             comment = _wrap(
@@ -527,30 +522,9 @@ class _Builder:
     def options(self) -> List[COption]:
         """One option typedef per ``FfiOption<T>`` used anywhere, claimed (like the buffers) before the
         crate's own names. Ordered by inner type (primitives, then the crate's types in definition order)."""
-        inv = self.inventory
-        crate = inv.library.crate
-        used: Set[Option] = set()
-
-        def visit(ty: TypeRef) -> None:
-            if isinstance(ty, Array):
-                visit(ty.element)
-            elif isinstance(ty, Option):
-                used.add(ty)
-
-        for s in inv.structs():
-            for field in s.fields:
-                visit(field.type)
-        for t in inv.tagged():
-            for variant in t.variants:
-                for field in variant.fields:
-                    visit(field.type)
-        for f in inv.all_functions():
-            for p in f.params:
-                visit(p.type)
-            visit(f.returns)
-        order: Dict[str, int] = {name: i for i, name in enumerate([*PRIMITIVES, *(t.name for t in inv.types)])}
+        crate = self.inventory.library.crate
         options = []
-        for ty in sorted(used, key=lambda ty: (isinstance(ty.inner, Named), order[ty.inner.name])):
+        for ty in self.abi.options:
             inner = ty.inner.name
             name = self._claim(f"{crate}_option_{inner}", f"the header's option type for `FfiOption<{inner}>`")
             self.option_names[ty] = name
@@ -634,26 +608,31 @@ class _Builder:
             t.name, c_comment(t.doc), _PRIMITIVES[t.repr.name], tags, tuple(variants), t.size, t.align, t.payload_offset
         )
 
-    def params(self, f: Function) -> List[str]:
-        """The C parameters of `f`'s shim: one per parameter, two (pointer, length) for ``&str`` and slices."""
-        names = Namespace(BACKEND, f"function `{f.symbol}`")
-        # Every parameter's own name first, so a length never takes a name a later parameter has.
-        locals_ = [names.claim(self._local(p.name), f"parameter `{p.name}`", p.name) for p in f.params]
-        declarations = []
-        for p, name in zip(f.params, locals_):
-            ty = p.type
-            if isinstance(ty, Str):
-                # UTF-8 bytes, not NUL-terminated: `char` so that C strings and literals pass without a cast.
-                declarations += [f"const char *{name}", f"size_t {self._length(names, p.name)}"]
-            elif isinstance(ty, CStr):
-                declarations.append(f"const char *{name}")
-            elif isinstance(ty, Slice):
-                element = self.ctype(ty.element)
-                pointer = f"{element} *" if ty.mutable else f"const {element} *"
-                declarations += [_declare(pointer, name), f"size_t {self._length(names, p.name)}"]
-            else:
-                declarations.append(_declare(self.ctype(ty), name))
-        return declarations
+    def c_type(self, t: abi.CType) -> str:
+        """The C spelling of a type of the ABI model."""
+        if isinstance(t, abi.CVoid):
+            return "void"
+        if isinstance(t, abi.CScalar):
+            return _PRIMITIVES[t.primitive.name]
+        if isinstance(t, (abi.CEnum, abi.CRecord, abi.CCallback)):
+            return t.name
+        if isinstance(t, abi.COption):
+            return self.option_names[t.option]
+        if isinstance(t, abi.CBuffer):
+            return self.buffer_names[t.of]
+        if isinstance(t, abi.CCompletion):
+            return f"{self.inventory.library.crate}_completion"
+        if isinstance(t, abi.CText):
+            # UTF-8 bytes: `char` so that C strings and literals pass without a cast.
+            return "const char *"
+        pointee = (
+            self.c_type(t.element)
+            if isinstance(t, abi.CElements)
+            else t.name
+            if isinstance(t, abi.CHandle)
+            else t.target.name
+        )
+        return f"{pointee} *" if t.mutable else f"const {pointee} *"
 
     def _length(self, names: Namespace, param: str) -> str:
         """The name of the length that follows parameter `param`: ``<param>_len``, with ``_`` appended
@@ -663,63 +642,84 @@ class _Builder:
             name += "_"
         return names.claim(name, f"the length of parameter `{param}`")
 
-    def service(self, s: Service) -> List[CFunction]:
-        """A service's members, destructor and release function: functions on a `<Type> *` handle."""
-        crate = self.inventory.library.crate.upper()
-        handle = f"{s.name} *self"
-        functions = [self.function(f) for f in s.constructors]
-        for m in s.methods:
+    def function(self, c: abi.Callable) -> CFunction:
+        """The prototype of a callable of the ABI model, with the crate's doc and what C callers must know."""
+        crate = self.inventory.library.crate
+        if c.function is None:
+            return self._handle_function(c)
+        f = c.function
+        names = Namespace(BACKEND, f"function `{f.symbol}`")
+        # Every parameter's own name first, so a length never takes a name a later parameter has.
+        own = {p.name: names.claim(self._local(p.name), f"parameter `{p.name}`", p.name) for p in f.params}
+        declared: List[Tuple[abi.CParam, str]] = []
+        for p in c.params:
+            if p.role == "self":
+                name = "self"
+            elif p.role == "length":
+                assert p.source is not None
+                name = self._length(names, p.source)
+            elif p.role == "completion":
+                taken = {n for _, n in declared}
+                name = "completion"
+                while name in taken or name in self.shadowable:
+                    name += "_"
+            else:
+                assert p.source is not None
+                name = own[p.source]
+            declared.append((p, name))
+        notes = []
+        if c.role == "method":
             access = (
                 "shared: calls on the same object may run at the same time"
-                if m.receiver == "shared"
+                if c.receiver == "shared"
                 else "exclusive: no other call may run on the same object"
             )
-            note = (
-                f"A method of `{s.name}` ({access}). A call that conflicts with a running one, or on a destroyed "
-                f"object, returns zeroes and records a failure of kind {crate}_FAILURE_INVALID_ARGUMENT."
+            notes.append(
+                f"A method of `{c.service}` ({access}). A call that conflicts with a running one, or on a destroyed "
+                f"object, returns zeroes and records a failure of kind {crate.upper()}_FAILURE_INVALID_ARGUMENT."
             )
-            functions.append(self.function(m, handle, note))
-        functions.extend(self.function(f) for f in s.statics)
-        destroy = (
-            f"Destroys the `{s.name}` made by a constructor: later calls on it fail. Destroying it again does "
-            f"nothing; while a method runs on it, this fails ({crate}_FAILURE_INVALID_ARGUMENT) and leaves it "
-            f"alive. `{s.release}` must still be called."
-        )
-        release = (
-            f"Gives up a `{s.name}` handle, once, when no call can use it any more; destroys the object if "
-            f"`{s.destructor}` did not."
-        )
-        for symbol, doc in ((s.destructor, destroy), (s.release, release)):
-            functions.append(CFunction(_declare("void", f"{symbol}({handle});"), c_comment(_wrap(doc))))
-        return functions
-
-    def function(self, f: Function, receiver: Optional[str] = None, note: Optional[str] = None) -> CFunction:
-        params = self.params(f)
-        if receiver is not None:
-            params.insert(0, receiver)
-        notes = [note] if note else []
-        if f.asynchronous:
-            completion = f"{self.inventory.library.crate}_completion"
-            names = {p.split()[-1].lstrip("*") for p in params}
-            local = "completion"
-            while local in names or local in self.shadowable:
-                local += "_"
-            params.append(f"{completion} {local}")
-            result = "nothing" if isinstance(f.returns, Void) else f"a `const {self.ctype(f.returns)} *`"
+        if c.completes_with is not None:
+            local = next(name for p, name in declared if p.role == "completion")
+            value = c.completes_with
+            result = "nothing" if isinstance(value, abi.CVoid) else f"a `const {self.c_type(value)} *`"
             notes.append(
                 f"Async: it starts the work and returns at once; `{local}` is called later, from a thread of the "
                 f"library, with {result} as its value, or with the failure."
             )
-        returns = "void" if f.asynchronous else self.ctype(f.returns)
-        prototype = _declare(returns, f"{f.symbol}({', '.join(params) or 'void'});")
-        if isinstance(f.returns, (OwnedString, Vec)):
-            notes.append(f"The caller frees the result (see `{self.buffer_names[f.returns]}`).")
-        if f.error is not None:
-            zeroes = "" if isinstance(f.returns, Void) else "returns zeroes and "
+        params = ", ".join(_declare(self.c_type(p.type), name) for p, name in declared) or "void"
+        prototype = _declare(self.c_type(c.returns), f"{c.symbol}({params});")
+        result = c.returns if c.completes_with is None else c.completes_with
+        if isinstance(result, abi.CBuffer):
+            notes.append(f"The caller frees the result (see `{self.buffer_names[result.of]}`).")
+        if c.error is not None:
+            if c.asynchronous:
+                outcome = "an error completes it with a failure"
+            else:
+                outcome = "on an error it " + ("" if isinstance(c.returns, abi.CVoid) else "returns zeroes and ")
+                outcome += "records a failure"
             notes.append(
-                f"On an error it {zeroes}records a failure of kind "
-                f"{self.inventory.library.crate.upper()}_FAILURE_ERROR whose `code` is the `{f.error.name}` "
-                "variant's value."
+                f"{outcome[0].upper()}{outcome[1:]} of kind {crate.upper()}_FAILURE_ERROR whose `code` is the "
+                f"`{c.error}` variant's value."
             )
         doc = "\n\n".join(text for text in [normalize_doc(f.doc), _wrap(" ".join(notes))] if text)
         return CFunction(prototype, c_comment(doc))
+
+    def _handle_function(self, c: abi.Callable) -> CFunction:
+        """A service's destructor or release function, on its handle."""
+        crate = self.inventory.library.crate.upper()
+        service = self.inventory.service(c.service or "")
+        assert service is not None
+        if c.role == "destructor":
+            doc = (
+                f"Destroys the `{service.name}` made by a constructor: later calls on it fail. Destroying it again "
+                f"does nothing; while a method runs on it, this fails ({crate}_FAILURE_INVALID_ARGUMENT) and leaves "
+                f"it alive. `{service.release}` must still be called."
+            )
+        else:
+            doc = (
+                f"Gives up a `{service.name}` handle, once, when no call can use it any more; destroys the object "
+                f"if `{service.destructor}` did not."
+            )
+        (handle,) = c.params
+        prototype = _declare("void", f"{c.symbol}({_declare(self.c_type(handle.type), 'self')});")
+        return CFunction(prototype, c_comment(_wrap(doc)))

@@ -884,9 +884,9 @@ void double_later(uint64_t value, uint64_t millis, sample_crate_completion compl
  * `a / b` after a pause (an async `Result`); fails with `DivisionByZero` when `b` is 0.
  *
  * Async: it starts the work and returns at once; `completion` is called later, from a thread of
- * the library, with a `const int32_t *` as its value, or with the failure. On an error it returns
- * zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError`
- * variant's value.
+ * the library, with a `const int32_t *` as its value, or with the failure. An error completes it
+ * with a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's
+ * value.
  */
 void divide_later(int32_t a, int32_t b, sample_crate_completion completion);
 
@@ -1037,7 +1037,7 @@ void store_total_later(Store *self, uint64_t millis, sample_crate_completion com
  * with a running one, or on a destroyed object, returns zeroes and records a failure of kind
  * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. Async: it starts the work and returns at once;
  * `completion` is called later, from a thread of the library, with a `const uint32_t *` as its
- * value, or with the failure. On an error it returns zeroes and records a failure of kind
+ * value, or with the failure. An error completes it with a failure of kind
  * SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
  */
 void store_add_to_all_later(Store *self, int64_t amount, sample_crate_completion completion);
@@ -1046,9 +1046,9 @@ void store_add_to_all_later(Store *self, int64_t amount, sample_crate_completion
  * `a * b` after a pause (an async static function).
  *
  * Async: it starts the work and returns at once; `completion` is called later, from a thread of
- * the library, with a `const int32_t *` as its value, or with the failure. On an error it returns
- * zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError`
- * variant's value.
+ * the library, with a `const int32_t *` as its value, or with the failure. An error completes it
+ * with a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's
+ * value.
  */
 void store_multiply_later(int32_t a, int32_t b, sample_crate_completion completion);
 

@@ -1,0 +1,403 @@
+"""The ABI model: the C-level view of everything the library exports, computed once from the inventory.
+
+The inventory says what the Rust author wrote (``fn greet(name: &str) -> String``); this module says
+what crosses the C ABI for it (``greet(const char *name, size_t name_len) -> <crate>_string``), for
+every callable: free functions, the constructors, methods and statics of services, their destructors
+and release functions, and the library's support functions. Every backend declares and calls the
+library from this one model (the C header, ctypes, cffi, a compiled extension); none re-derives how a
+signature is lowered, so they cannot disagree with each other or with the Rust helper's shims.
+
+The lowering (it mirrors ``fn shim`` in the Rust helper's macros):
+
+* ``&str`` -> a UTF-8 pointer and a ``size_t`` length; ``&CStr`` -> a NUL-terminated pointer;
+* ``&[T]``/``&mut [T]`` -> a pointer to the elements and a ``size_t`` count;
+* a ``String`` or ``Vec<T>`` result -> a ``{ptr, len}`` buffer the caller frees;
+* ``Result<T, E>`` -> the signature of ``T`` (an error is a failure the caller takes afterwards);
+* a service's method -> its object's handle first; ``async fn`` -> a completion last, returning nothing;
+* an opaque type behind any pointer -> a handle; a struct, data-carrying enum or callback behind one ->
+  a pointer to it; an enum by value -> its integer representation.
+
+Names here are the inventory's (a length is named after its parameter by the backend, which knows its
+language's reserved words); nothing here is specific to any language.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
+
+from hatch_interop.inventory import (
+    PRIMITIVES,
+    Array,
+    CallbackDef,
+    CStr,
+    EnumDef,
+    Function,
+    Inventory,
+    Method,
+    Named,
+    OpaqueDef,
+    Option,
+    OwnedString,
+    Param,
+    Pointer,
+    Primitive,
+    Service,
+    Slice,
+    Str,
+    StructDef,
+    TaggedDef,
+    TypeRef,
+    Vec,
+    Void,
+)
+
+# --------------------------------------------------------------------------------------------
+# C types
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CVoid:
+    """No value: the result of a function that returns nothing (or of every async function)."""
+
+    kind = "void"
+
+
+@dataclass(frozen=True)
+class CScalar:
+    """A fixed-width integer, float or ``bool``, by value (a length is a ``usize``)."""
+
+    primitive: Primitive
+
+    kind = "scalar"
+
+
+@dataclass(frozen=True)
+class CEnum:
+    """A field-less enum by value: its integer representation ``repr`` crosses the ABI."""
+
+    name: str
+    repr: Primitive
+
+    kind = "enum"
+
+
+@dataclass(frozen=True)
+class CRecord:
+    """A ``#[repr(C)]`` struct or data-carrying enum (``tagged``) of the crate, by value."""
+
+    name: str
+    tagged: bool
+
+    kind = "record"
+
+
+@dataclass(frozen=True)
+class COption:
+    """An ``FfiOption<T>`` by value: ``struct { T value; uint8_t is_some; }``, one declaration per ``T``."""
+
+    option: Option
+
+    kind = "option"
+
+
+@dataclass(frozen=True)
+class CBuffer:
+    """A ``String`` or ``Vec<T>`` result: ``struct { T *ptr; size_t len; }`` that the caller frees."""
+
+    of: Union[OwnedString, Vec]
+
+    kind = "buffer"
+
+
+@dataclass(frozen=True)
+class CCallback:
+    """A callback by value: ``struct { call, context, release }``, which the library keeps."""
+
+    name: str
+
+    kind = "callback"
+
+
+@dataclass(frozen=True)
+class CCompletion:
+    """An async function's completion: ``struct { call, context, release }``, called once from a library thread."""
+
+    kind = "completion"
+
+
+@dataclass(frozen=True)
+class CHandle:
+    """A pointer to an opaque type's object (a service's handle included)."""
+
+    name: str
+    mutable: bool
+
+    kind = "handle"
+
+
+@dataclass(frozen=True)
+class CPointer:
+    """A pointer to a struct, a data-carrying enum or a callback structure (``&T``, ``&mut T``, ``Box<T>``)."""
+
+    target: Union[CRecord, CCallback]
+    mutable: bool
+
+    kind = "pointer"
+
+
+@dataclass(frozen=True)
+class CText:
+    """``const char *``: UTF-8 bytes followed by a length, or (``nul_terminated``) a C string."""
+
+    nul_terminated: bool
+
+    kind = "text"
+
+
+@dataclass(frozen=True)
+class CElements:
+    """A pointer to the first element of a slice (followed by the element count)."""
+
+    element: Union[CScalar, CRecord]
+    mutable: bool
+
+    kind = "elements"
+
+
+CType = Union[
+    CVoid, CScalar, CEnum, CRecord, COption, CBuffer, CCallback, CCompletion, CHandle, CPointer, CText, CElements
+]
+
+USIZE = CScalar(Primitive("usize"))
+
+
+# --------------------------------------------------------------------------------------------
+# Callables
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CParam:
+    """One C parameter.
+
+    ``role`` says what it carries: ``value`` (a Rust parameter that is one C parameter), ``data`` and
+    ``length`` (the two halves of a ``&str`` or slice), ``self`` (a method's handle) or ``completion``
+    (an async function's). ``source`` is the Rust parameter it comes from (None for ``self`` and
+    ``completion``), and ``index`` that parameter's position in the Rust signature.
+    """
+
+    type: CType
+    role: str
+    source: Optional[str] = None
+    index: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Callable:
+    """A symbol of the library as C sees it, and what it stands for.
+
+    ``role`` is ``function`` (free), ``constructor``, ``method``, ``static`` (a service's members),
+    ``destructor`` or ``release`` (a service's handle functions). ``function`` is the inventory's
+    item (None for destructors and release functions). Every callable may fail: it then returns zeroes
+    and records a failure that the caller takes (``Library.ffi_pending``/``ffi_take_failure``).
+    """
+
+    symbol: str
+    role: str
+    service: Optional[str]
+    function: Optional[Function]
+    params: Tuple[CParam, ...]
+    returns: CType
+    #: For an async function, what its completion's ``value`` points at (``CVoid`` for nothing), else None.
+    completes_with: Optional[CType] = None
+
+    @property
+    def asynchronous(self) -> bool:
+        return self.completes_with is not None
+
+    @property
+    def error(self) -> Optional[str]:
+        """The error enum of a ``Result``, whose variant's value is the failure's code."""
+        return None if self.function is None or self.function.error is None else self.function.error.name
+
+    @property
+    def receiver(self) -> Optional[str]:
+        """``shared`` or ``exclusive`` for a method, else None."""
+        return self.function.receiver if isinstance(self.function, Method) else None
+
+
+@dataclass(frozen=True)
+class CallbackSignature:
+    """A callback type as C sees it: ``returns call(const void *context, params...)``."""
+
+    name: str
+    params: Tuple[CParam, ...]
+    returns: CType
+
+
+@dataclass(frozen=True)
+class Abi:
+    """The C-level view of a whole inventory."""
+
+    inventory: Inventory
+    #: Every exported function in declaration order: the free functions, then each service's
+    #: constructors, methods, statics, destructor and release function.
+    callables: Tuple[Callable, ...]
+    callbacks: Tuple[CallbackSignature, ...]
+    #: The option and buffer types used anywhere, each once, in a stable order: primitives first, then the
+    #: crate's types in definition order (``String`` before vectors), not in order of first use, so that
+    #: reordering functions leaves the declarations where they were.
+    options: Tuple[Option, ...]
+    buffers: Tuple[Union[OwnedString, Vec], ...]
+    #: Whether some callable (a free function or a service's member) is async: the completion type is declared.
+    uses_completion: bool
+
+    def callable(self, function: Function) -> Callable:
+        """The callable of an inventory function or service member."""
+        return self._by_symbol()[function.symbol]
+
+    def by_symbol(self, symbol: str) -> Callable:
+        return self._by_symbol()[symbol]
+
+    def service_callables(self, service: Service) -> Iterator[Callable]:
+        return (c for c in self.callables if c.service == service.name)
+
+    def _by_symbol(self) -> Dict[str, Callable]:
+        return _index(self)
+
+
+@functools.lru_cache(maxsize=16)
+def _index(abi: Abi) -> Dict[str, Callable]:
+    return {c.symbol: c for c in abi.callables}
+
+
+# --------------------------------------------------------------------------------------------
+# Lowering
+# --------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def lower(inventory: Inventory) -> Abi:
+    """The ABI of a validated inventory (computed once per inventory, whichever backends ask)."""
+    return _Lowering(inventory).abi()
+
+
+class _Lowering:
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+
+    def abi(self) -> Abi:
+        inv = self.inventory
+        callables: List[Callable] = [self.function(f, "function") for f in inv.functions]
+        for s in inv.services:
+            callables.extend(self.function(f, "constructor", s.name) for f in s.constructors)
+            callables.extend(self.function(f, "method", s.name) for f in s.methods)
+            callables.extend(self.function(f, "static", s.name) for f in s.statics)
+            handle = CParam(CHandle(s.name, mutable=True), "self")
+            for symbol, role in ((s.destructor, "destructor"), (s.release, "release")):
+                callables.append(Callable(symbol, role, s.name, None, (handle,), CVoid()))
+        callbacks = tuple(
+            CallbackSignature(c.name, tuple(self.params(c.params)), self.value(c.returns)) for c in inv.callbacks()
+        )
+        return Abi(
+            inventory=inv,
+            callables=tuple(callables),
+            callbacks=callbacks,
+            options=self.options(),
+            buffers=self.buffers(),
+            uses_completion=any(c.asynchronous for c in callables),
+        )
+
+    def function(self, f: Function, role: str, service: Optional[str] = None) -> Callable:
+        params = self.params(f.params)
+        if role == "method":
+            params.insert(0, CParam(CHandle(service or "", mutable=True), "self"))
+        if f.asynchronous:
+            params.append(CParam(CCompletion(), "completion"))
+            return Callable(f.symbol, role, service, f, tuple(params), CVoid(), completes_with=self.value(f.returns))
+        return Callable(f.symbol, role, service, f, tuple(params), self.value(f.returns))
+
+    def params(self, params: Tuple[Param, ...]) -> List[CParam]:
+        lowered: List[CParam] = []
+        for index, p in enumerate(params):
+            name, ty = p.name, p.type
+            if isinstance(ty, Str):
+                lowered += [CParam(CText(False), "data", name, index), CParam(USIZE, "length", name, index)]
+            elif isinstance(ty, CStr):
+                lowered.append(CParam(CText(True), "value", name, index))
+            elif isinstance(ty, Slice):
+                element = self.value(ty.element)
+                assert isinstance(element, (CScalar, CRecord)), "the model allows numbers and structs in slices"
+                lowered += [
+                    CParam(CElements(element, ty.mutable), "data", name, index),
+                    CParam(USIZE, "length", name, index),
+                ]
+            else:
+                lowered.append(CParam(self.value(ty), "value", name, index))
+        return lowered
+
+    def value(self, ty: TypeRef) -> CType:
+        """The C type of something that is one C value: a by-value parameter, a result, a field's type."""
+        if isinstance(ty, Void):
+            return CVoid()
+        if isinstance(ty, Primitive):
+            return CScalar(ty)
+        if isinstance(ty, (OwnedString, Vec)):
+            return CBuffer(ty)
+        if isinstance(ty, Option):
+            return COption(ty)
+        if isinstance(ty, Named):
+            target = self.inventory.type(ty.name)
+            if isinstance(target, EnumDef):
+                return CEnum(target.name, target.repr)
+            if isinstance(target, CallbackDef):
+                return CCallback(target.name)
+            assert isinstance(target, (StructDef, TaggedDef)), "opaque types are only behind pointers"
+            return CRecord(target.name, isinstance(target, TaggedDef))
+        if isinstance(ty, Pointer):
+            target = self.inventory.type(ty.target.name)
+            if isinstance(target, OpaqueDef):
+                return CHandle(target.name, ty.mutable)
+            pointee = self.value(ty.target)
+            assert isinstance(pointee, (CRecord, CCallback)), "the model refuses pointers to enums"
+            return CPointer(pointee, ty.mutable)
+        raise AssertionError(f"a `{ty.kind}` is not one C value")
+
+    def _used(self) -> Iterator[TypeRef]:
+        """Every type reference of the inventory: fields, parameters and results."""
+        inv = self.inventory
+        for s in inv.structs():
+            yield from (field.type for field in s.fields)
+        for t in inv.tagged():
+            yield from (field.type for variant in t.variants for field in variant.fields)
+        for c in inv.callbacks():
+            yield from (p.type for p in c.params)
+            yield c.returns
+        for f in inv.all_functions():
+            yield from (p.type for p in f.params)
+            yield f.returns
+
+    def _order(self) -> Dict[str, int]:
+        return {name: i for i, name in enumerate([*PRIMITIVES, *(t.name for t in self.inventory.types)])}
+
+    def options(self) -> Tuple[Option, ...]:
+        used: Set[Option] = set()
+        for ty in self._used():
+            held = ty.element if isinstance(ty, Array) else ty
+            if isinstance(held, Option):
+                used.add(held)
+        order = self._order()
+        return tuple(sorted(used, key=lambda o: (isinstance(o.inner, Named), order[o.inner.name])))
+
+    def buffers(self) -> Tuple[Union[OwnedString, Vec], ...]:
+        used = {f.returns for f in self.inventory.all_functions() if isinstance(f.returns, (OwnedString, Vec))}
+        order = self._order()
+        vectors = sorted(
+            (ty for ty in used if isinstance(ty, Vec)),
+            key=lambda ty: (isinstance(ty.element, Named), order[ty.element.name]),
+        )
+        strings: List[Union[OwnedString, Vec]] = [OwnedString()] if OwnedString() in used else []
+        return (*strings, *vectors)
