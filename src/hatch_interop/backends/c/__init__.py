@@ -681,10 +681,10 @@ class _Builder:
         if c.completes_with is not None:
             local = next(name for p, name in declared if p.role == "completion")
             value = c.completes_with
-            result = "nothing" if isinstance(value, abi.CVoid) else f"a `const {self.c_type(value)} *`"
+            outcome = "nothing" if isinstance(value, abi.CVoid) else f"a `const {self.c_type(value)} *`"
             notes.append(
                 f"Async: it starts the work and returns at once; `{local}` is called later, from a thread of the "
-                f"library, with {result} as its value, or with the failure."
+                f"library, with {outcome} as its value, or with the failure."
             )
         params = ", ".join(_declare(self.c_type(p.type), name) for p, name in declared) or "void"
         prototype = _declare(self.c_type(c.returns), f"{c.symbol}({params});")
