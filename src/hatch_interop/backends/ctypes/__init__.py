@@ -28,6 +28,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import AbstractSet, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
+from hatch_interop import abi
 from hatch_interop.backend import Backend, BackendContext, GeneratedFile
 from hatch_interop.backends._common import (
     Namespace,
@@ -653,6 +654,7 @@ class _Builder:
 
     def __init__(self, inventory: Inventory, context: BackendContext) -> None:
         self.inventory = inventory
+        self.abi = abi.lower(inventory)
         self.context = context
         self.module_names = Namespace(BACKEND, "the generated module")
         #: Inventory name -> Python name, for constants, types and functions.
@@ -876,6 +878,39 @@ class _Builder:
             cls = f"_ffi_{cls}"
         return f"_ffi_ctypes.POINTER({cls})" if isinstance(ty, Pointer) else cls
 
+    def c_type(self, t: abi.CType) -> str:
+        """The ctypes type that declares a C parameter or result of the ABI model."""
+        if isinstance(t, abi.CVoid):
+            return "None"
+        if isinstance(t, (abi.CScalar, abi.CEnum)):
+            primitive = t.primitive if isinstance(t, abi.CScalar) else t.repr
+            return f"_ffi_ctypes.{_PRIMITIVES[primitive.name][0]}"
+        if isinstance(t, abi.CText):
+            return "_ffi_ctypes.c_char_p"
+        if isinstance(t, (abi.CHandle, abi.CElements)):
+            # Addresses the wrapper computed itself (a handle's, a buffer's first element).
+            return "_ffi_ctypes.c_void_p"
+        if isinstance(t, abi.COption):
+            return f"_ffi_Option_{t.option.inner.name}"
+        if isinstance(t, abi.CBuffer):
+            return "_ffi_Buffer"
+        if isinstance(t, abi.CCompletion):
+            return "_ffi_Completion"
+        if isinstance(t, abi.CCallback):
+            return f"_ffi_{t.name}"
+        if isinstance(t, abi.CRecord):
+            cls = self.classes[t.name]
+            return f"_ffi_{cls}" if t.tagged else cls
+        return f"_ffi_ctypes.POINTER({self.c_type(t.target)})"
+
+    def _argtypes(self, alias: str, lowered: abi.Callable) -> str:
+        """``<alias>.argtypes = (...)``: the C parameters of the ABI model, declared once at import."""
+        return layout(
+            Group("(", tuple(self.c_type(p.type) for p in lowered.params), ")", is_tuple=True),
+            0,
+            f"{alias}.argtypes = ",
+        )
+
     # callbacks --------------------------------------------------------------------------------
 
     def _callback_address(self, c: CallbackDef) -> str:
@@ -888,14 +923,15 @@ class _Builder:
         names = Namespace(BACKEND, f"callback `{c.name}`")
         hints: List[str] = []
         params: List[str] = ["_ffi_context: int"]
-        ctypes_params: List[str] = [self.ctype(c.returns), "_ffi_ctypes.c_void_p"]
+        signature = next(sig for sig in self.abi.callbacks if sig.name == c.name)
+        ctypes_params: List[str] = [self.c_type(signature.returns), "_ffi_ctypes.c_void_p"]
+        ctypes_params.extend(self.c_type(p.type) for p in signature.params)
         values: List[str] = []
         for p in c.params:
             _refuse_dunder(p.name, f"parameter of callback `{c.name}`")
             pname = names.claim(_escape(p.name, PYTHON_KEYWORDS), f"parameter `{p.name}`", p.name)
             hint = self.hint(p.type)
             hints.append(hint)
-            ctypes_params.append(self.ctype(p.type))
             if isinstance(p.type, Pointer):
                 # A view of the library's struct, valid while the callback runs.
                 params.append(f"{pname}: Any")
@@ -1371,9 +1407,12 @@ class _Builder:
                 members.append(text)
         destructor, release = f"_ffi_fn_{s.destructor}", f"_ffi_fn_{s.release}"
         declarations = "\n".join(
-            f"{alias} = _ffi_lib[{python_string(symbol)}]\n{alias}.argtypes = (_ffi_ctypes.c_void_p,)\n"
-            f"{alias}.restype = None"
-            for alias, symbol in ((destructor, s.destructor), (release, s.release))
+            f"{alias} = _ffi_lib[{python_string(lowered.symbol)}]\n{self._argtypes(alias, lowered)}\n"
+            f"{alias}.restype = {self.c_type(lowered.returns)}"
+            for alias, lowered in (
+                (destructor, self.abi.by_symbol(s.destructor)),
+                (release, self.abi.by_symbol(s.release)),
+            )
         )
         return PyService(destructor, release, declarations, init, tuple(members))
 
@@ -1499,6 +1538,7 @@ class _Builder:
         # The name errors call it by: the function's, or `Store.get` for a member.
         name = self.functions[f.name] if member is None else member.label
         alias = f"_ffi_fn_{f.symbol}"
+        lowered = self.abi.callable(f)
         # The globals the wrapper's body refers to: a parameter of the same name would hide them.
         referenced = {member.receiver} if member is not None and member.receiver else set()
         for ty in [p.type for p in f.params] + [f.returns]:
@@ -1524,7 +1564,6 @@ class _Builder:
         names = Namespace(BACKEND, f"function `{f.name}`")
         params: List[str] = []
         args: List[Union[str, Ternary]] = []
-        argtypes: List[str] = []
         checks: List[str] = []
         takes: List[PyTake] = []
         after: List[str] = []
@@ -1543,7 +1582,6 @@ class _Builder:
                 closed = layout(Group("_ffi_closed(", (python_string(member.cls), python_string(member.name)), ")"), 8)
                 checks.append(f"    if self._ffi_ptr is None:\n        raise {closed}")
                 args.append("self._ffi_ptr")
-                argtypes.append("_ffi_ctypes.c_void_p")
         for p in f.params:
             _refuse_dunder(p.name, f"parameter of function `{f.name}`")
             pname = names.claim(_escape(p.name, PYTHON_KEYWORDS | referenced), f"parameter `{p.name}`", p.name)
@@ -1553,25 +1591,20 @@ class _Builder:
             if isinstance(ty, (Str, CStr)):
                 checks.append(self._text_argument(name, pname, ty))
                 args.append(f"_ffi_text_{pname}")
-                argtypes.append("_ffi_ctypes.c_char_p")
                 if isinstance(ty, Str):
                     args.append(f"len(_ffi_text_{pname})")
-                    argtypes.append("_ffi_ctypes.c_size_t")
                 continue
             if isinstance(ty, Option):
                 local = f"_ffi_option_{pname}"
                 checks.append("    " + layout(self._to_option(ty, pname), 4, before=f"{local} = "))
                 args.append(local)
-                argtypes.append(self.ctype(ty))
                 continue
             if isinstance(ty, Slice):
                 checks.append(self._slice_argument(name, pname, ty))
                 args.extend((f"_ffi_slice_{pname}", f"_ffi_len_{pname}"))
-                argtypes.extend(("_ffi_ctypes.c_void_p", "_ffi_ctypes.c_size_t"))
                 if ty.mutable:
                     after.append(self._slice_write_back(pname, ty))
                 continue
-            argtypes.append(self.ctype(ty))
             if isinstance(ty, Primitive):
                 args.append(pname)
                 checks.append(self._scalar_argument(name, pname, ty))
@@ -1662,7 +1695,6 @@ class _Builder:
             awaiting = Group("_ffi_awaiting(", (f"_ffi_read_{f.symbol}", errors or "None"), ")")
             keeps.append("    " + layout(awaiting, 4, before="_ffi_future, _ffi_key = "))
             args.append("_ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address)")
-            argtypes.append("_ffi_Completion")
             forget_if_refused.append("_ffi_callbacks.pop(_ffi_key, None)")
         # What to undo if ctypes refuses an argument (the library never saw the call).
         give_backs = [take.give_back for take in takes] + forget_if_refused if converted_by_ctypes else []
@@ -1704,8 +1736,8 @@ class _Builder:
             name=name,
             alias=alias,
             lookup=f"{alias} = _ffi_lib[{python_string(f.symbol)}]",
-            argtypes=layout(Group("(", tuple(argtypes), ")", is_tuple=True), 0, f"{alias}.argtypes = "),
-            restype=f"{alias}.restype = {'None' if f.asynchronous else self.ctype(f.returns)}",
+            argtypes=self._argtypes(alias, lowered),
+            restype=f"{alias}.restype = {self.c_type(lowered.returns)}",
             definition=definition,
             docstring=python_docstring(_with_note(f.doc, notes)),
             body=tuple(body),
