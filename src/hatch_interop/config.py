@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from hatch_interop.errors import ConfigError
 
 HOOK = "interop"
+HOOK_TABLE = f"tool.hatch.build.hooks.{HOOK}"
 
 #: Keys hatchling itself reads from every build-hook table; they are not ours to reject.
 HATCHLING_HOOK_KEYS = frozenset(
@@ -42,11 +43,15 @@ _OWNED_CARGO_ARGS: Dict[str, str] = {
 
 @dataclass(frozen=True)
 class Option:
+    """One option of a TOML table: the hook's own, or a backend's (``Backend.OPTIONS``)."""
+
     key: str
-    kind: str  # as shown in docs: "string", "boolean", "array of strings"
-    default: Any
+    kind: str  # as shown in docs: "string", "boolean", "integer", "array of strings"
+    default: Any  # None: required
     help: str
     check: Optional[Callable[[Any], Optional[str]]] = None  # returns an error fragment, or None
+    #: The only values a string option may take (listed in errors and docs), or empty for any.
+    choices: Tuple[str, ...] = ()
 
 
 def _check_module(value: str) -> Optional[str]:
@@ -161,29 +166,41 @@ class InteropConfig:
     cargo_args: Tuple[str, ...] = ()
     inventory_bin: str = "inventory"
     platform_tag: str = "auto"
+    #: The raw tables of backends, ``[tool.hatch.build.hooks.interop.<backend>]``, by backend name; each is
+    #: validated against its backend's ``OPTIONS`` once the backends are found (see ``backend_options``).
+    backend_tables: Tuple[Tuple[str, Mapping[str, Any]], ...] = ()
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> InteropConfig:
         """Validate the hook's TOML table; raise :class:`ConfigError` naming the first bad option."""
-        values: Dict[str, Any] = {}
-        unknown = [key for key in raw if key not in _BY_KEY and key not in HATCHLING_HOOK_KEYS]
+        own = {key: value for key, value in raw.items() if not isinstance(value, Mapping)}
+        tables = {key: value for key, value in raw.items() if isinstance(value, Mapping)}
+        unknown = [key for key in own if key not in _BY_KEY and key not in HATCHLING_HOOK_KEYS]
         if unknown:
             raise ConfigError(_unknown_message(unknown[0]))
-        for option in OPTIONS:
-            if option.key not in raw:
-                if option.default is None:
+        checked = validate_table(
+            OPTIONS, {k: v for k, v in own.items() if k in _BY_KEY}, f"build hook `{HOOK}`", HOOK_TABLE
+        )
+        values: Dict[str, Any] = {
+            key.replace("-", "_"): tuple(value) if isinstance(value, list) else value
+            for key, value in checked.items()
+            if key in own
+        }
+        backends = values.get("backends", InteropConfig.backends)
+        for name in tables:
+            if name not in backends:
+                if name in _BY_KEY:
                     message = (
-                        f"Option `{option.key}` for build hook `{HOOK}` is required: {option.help} "
-                        f'Add it under [tool.hatch.build.hooks.{HOOK}], e.g. {option.key} = "my_package._native"'
+                        f"Option `{name}` for build hook `{HOOK}` must be {_article(_BY_KEY[name].kind)}, not a table"
                     )
-                    raise ConfigError(message)
-                continue
-            value = _check_type(option, raw[option.key])
-            if option.check is not None:
-                problem = option.check(value)
-                if problem:
-                    raise ConfigError(f"Option `{option.key}` for build hook `{HOOK}` {problem}; got {value!r}")
-            values[option.key.replace("-", "_")] = tuple(value) if isinstance(value, list) else value
+                else:
+                    message = (
+                        f"The table [tool.hatch.build.hooks.{HOOK}.{name}] configures backend `{name}`, which option "
+                        f"`backends` does not enable ({', '.join(backends)}): add `{name}` to `backends` or remove "
+                        "the table."
+                    )
+                raise ConfigError(message)
+        values["backend_tables"] = tuple(sorted((name, dict(table)) for name, table in tables.items()))
         if values.get("all_features") and values.get("features"):
             raise ConfigError(
                 f"Options `all-features` and `features` for build hook `{HOOK}` contradict each other: "
@@ -191,25 +208,66 @@ class InteropConfig:
             )
         return cls(**values)
 
+    def backend_table(self, name: str) -> Mapping[str, Any]:
+        """The raw table of backend `name` (empty when the user wrote none)."""
+        return dict(self.backend_tables).get(name, {})
+
     def resolved(self) -> Dict[str, Any]:
         """The effective options, defaults included, keyed as in TOML (for `--show-config`-style output)."""
         return {o.key: getattr(self, o.key.replace("-", "_")) for o in OPTIONS}
 
 
-def _check_type(option: Option, value: Any) -> Any:
+def validate_table(options: Sequence[Option], raw: Mapping[str, Any], owner: str, table: str) -> Dict[str, Any]:
+    """Every option of `options` from `raw` (a TOML table), defaults filled in, checked. `owner` names the
+    options' owner in errors (``build hook `interop```, ``backend `cffi```) and `table` the TOML table that
+    holds them. Unknown keys are errors."""
+    by_key = {o.key: o for o in options}
+    for key in raw:
+        if key not in by_key:
+            valid = [o.key for o in options]
+            listing = (
+                f" Valid options: {', '.join(valid)}." if valid else f" {owner[0].upper()}{owner[1:]} has no options."
+            )
+            raise ConfigError(f"Unknown option `{key}` for {owner}.{suggest(key, valid)}{listing}")
+    values: Dict[str, Any] = {}
+    for option in options:
+        if option.key not in raw:
+            if option.default is None:
+                example = f'"{option.choices[0]}"' if option.choices else '"my_package._native"'
+                message = (
+                    f"Option `{option.key}` for {owner} is required: {option.help} "
+                    f"Add it under [{table}], e.g. {option.key} = {example}"
+                )
+                raise ConfigError(message)
+            values[option.key] = option.default
+            continue
+        value = _check_type(option, raw[option.key], owner)
+        if option.choices and value not in option.choices:
+            choices = ", ".join(f"`{c}`" for c in option.choices)
+            hint = suggest(value, option.choices)
+            raise ConfigError(f"Option `{option.key}` for {owner} must be one of {choices}; got {value!r}.{hint}")
+        if option.check is not None:
+            problem = option.check(value)
+            if problem:
+                raise ConfigError(f"Option `{option.key}` for {owner} {problem}; got {value!r}")
+        values[option.key] = value
+    return values
+
+
+def _check_type(option: Option, value: Any, owner: str) -> Any:
     ok: bool
     if option.kind == "string":
         ok = isinstance(value, str)
     elif option.kind == "boolean":
         ok = isinstance(value, bool)
+    elif option.kind == "integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
     elif option.kind == "array of strings":
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-    else:  # pragma: no cover - the table above only uses these kinds
-        raise AssertionError(option.kind)
+    else:
+        raise AssertionError(f"unknown option kind {option.kind!r} of option `{option.key}` for {owner}")
     if not ok:
-        raise ConfigError(
-            f"Option `{option.key}` for build hook `{HOOK}` must be {_article(option.kind)}; got {value!r}"
-        )
+        raise ConfigError(f"Option `{option.key}` for {owner} must be {_article(option.kind)}; got {value!r}")
     return value
 
 
@@ -229,10 +287,10 @@ def suggest(name: str, choices: Sequence[str]) -> str:
     return f" Did you mean `{close[0]}`?" if close else ""
 
 
-def options_table() -> str:
-    """The Markdown reference table of every option (the README embeds it; a test keeps it in sync)."""
+def options_table(options: Sequence[Option] = OPTIONS) -> str:
+    """The Markdown reference table of `options` (the README embeds the hook's; a test keeps it in sync)."""
     rows = ["| option | type | default | meaning |", "| --- | --- | --- | --- |"]
-    for o in OPTIONS:
+    for o in options:
         default = "(required)" if o.default is None else f"`{_toml(o.default)}`"
         rows.append(f"| `{o.key}` | {o.kind} | {default} | {o.help} |")
     return "\n".join(rows)
@@ -241,6 +299,8 @@ def options_table() -> str:
 def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, list):

@@ -1,4 +1,4 @@
-"""The build pipeline, independent of any build backend: config -> cargo -> inventory -> backends.
+"""The build pipeline, independent of any build backend: config -> cargo -> inventory -> ABI -> backends -> wheel.
 
 A front-end (the Hatch hook, later a setuptools command) calls :func:`build_bindings` and ships
 the files it returns at the paths it names.
@@ -10,10 +10,17 @@ import posixpath
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from hatch_interop import __version__, cargo
-from hatch_interop.backend import BackendContext, GeneratedFile, resolve_backends
+from hatch_interop.backend import (
+    Backend,
+    BackendContext,
+    GeneratedFile,
+    backend_options,
+    check_supported,
+    resolve_backends,
+)
 from hatch_interop.config import InteropConfig
 from hatch_interop.errors import BackendError, InventoryError
 from hatch_interop.inventory import Inventory, load_inventory
@@ -34,29 +41,87 @@ def package_dir(module: str) -> str:
     return module.replace(".", "/")
 
 
+def instantiate(classes: Sequence[Type[Backend]], config: InteropConfig, library_filename: str) -> List[Backend]:
+    """One backend object per class, each with its validated options."""
+    backends = []
+    for cls in classes:
+        context = BackendContext(
+            module=config.module,
+            library_filename=library_filename,
+            generator_version=__version__,
+            options=backend_options(cls, config),
+        )
+        backends.append(cls(context))
+    return backends
+
+
 def generate(inventory: Inventory, config: InteropConfig, library_filename: str) -> List[Tuple[str, GeneratedFile]]:
     """Run every configured backend; ``(backend name, file)`` pairs, paths checked and unique."""
-    context = BackendContext(module=config.module, library_filename=library_filename, generator_version=__version__)
+    classes = resolve_backends(config.backends)
+    check_supported(classes, inventory)
+    return generate_with(instantiate(classes, config, library_filename), inventory, library_filename)
+
+
+def generate_with(
+    backends: Sequence[Backend], inventory: Inventory, library_filename: str
+) -> List[Tuple[str, GeneratedFile]]:
     owners: Dict[str, str] = {library_filename: "the shared library"}
     result: List[Tuple[str, GeneratedFile]] = []
-    for cls in resolve_backends(config.backends):
-        for file in cls(context).generate(inventory):
-            path = file.path
-            normal = posixpath.normpath(path)
-            if path.startswith("/") or normal != path or normal.startswith("..") or "\\" in path:
-                message = (
-                    f"Backend `{cls.PLUGIN_NAME}` produced the file path {path!r}; "
-                    "paths must be relative POSIX paths inside the generated package"
-                )
-                raise BackendError(message)
-            if path in owners:
-                raise BackendError(
-                    f"Backends `{owners[path]}` and `{cls.PLUGIN_NAME}` both generate {path!r}: "
-                    "enable only one of them in option `backends` for build hook `interop`"
-                )
-            owners[path] = cls.PLUGIN_NAME
-            result.append((cls.PLUGIN_NAME, file))
+    for backend in backends:
+        name = backend.PLUGIN_NAME
+        for file in backend.generate(inventory):
+            _claim(owners, name, file.path)
+            result.append((name, file))
     return result
+
+
+def _claim(owners: Dict[str, str], backend: str, path: str) -> None:
+    """Check that `path` is a relative POSIX path inside the generated package that nobody else made."""
+    normal = posixpath.normpath(path)
+    if not path or path.startswith("/") or normal != path or normal.startswith("..") or "\\" in path:
+        message = (
+            f"Backend `{backend}` produced the file path {path!r}; "
+            "paths must be relative POSIX paths inside the generated package"
+        )
+        raise BackendError(message)
+    if path in owners:
+        raise BackendError(
+            f"Backends `{owners[path]}` and `{backend}` both generate {path!r}: "
+            "enable only one of them in option `backends` for build hook `interop`"
+        )
+    owners[path] = backend
+
+
+def run_build_steps(
+    backends: Sequence[Backend], generated: List[Tuple[str, GeneratedFile]], directory: Path, library: Path
+) -> Dict[str, Path]:
+    """Each backend's build step, in order, in the generated package's `directory` (which holds the generated
+    files and the library); the files they added, relative path -> file."""
+    owners = {file.path: name for name, file in generated}
+    owners[library.name] = "the shared library"
+    built: Dict[str, Path] = {}
+    for backend in backends:
+        for rel in backend.build(directory, library):
+            _claim(owners, backend.PLUGIN_NAME, rel)
+            path = directory.joinpath(*rel.split("/"))
+            if not path.is_file():
+                message = f"Backend `{backend.PLUGIN_NAME}` says its build step made {rel!r}, but there is no such file"
+                raise BackendError(message)
+            built[rel] = path
+    return built
+
+
+def combined_tag(backends: Sequence[Backend]) -> Tuple[str, str]:
+    """The wheel's ``(python, abi)`` tags: ``py3-none`` unless a backend needs particular interpreters."""
+    wanted: Dict[Tuple[str, str], str] = {}
+    for backend in backends:
+        tag: Optional[Tuple[str, str]] = backend.wheel_tag()
+        if tag is not None:
+            wanted.setdefault(tag, backend.PLUGIN_NAME)
+    if len(wanted) > 1:
+        described = " and ".join(f"`{name}` needs {'-'.join(tag)}" for tag, name in wanted.items())
+        raise BackendError(f"The backends need different wheel tags ({described}): choose one of them in `backends`")
+    return next(iter(wanted), ("py3", "none"))
 
 
 def write_files(files: List[Tuple[str, GeneratedFile]], directory: Path) -> Dict[str, Path]:
@@ -81,7 +146,10 @@ def build_bindings(
     """Build the crate, generate the bindings into ``staging``, and say what the wheel must hold."""
     cargo_exe = cargo.find_cargo()
     crate = cargo.read_crate(cargo_exe, (project_root / config.crate).resolve(), config)
-    resolve_backends(config.backends)  # an unknown backend fails before a long compile, not after
+    # An unknown backend or a bad option of one fails before a long compile, not after.
+    classes = resolve_backends(config.backends)
+    for cls in classes:
+        backend_options(cls, config)
     artifacts = cargo.build(cargo_exe, crate, config)
     source = f"the `{config.inventory_bin}` binary of crate `{crate.name}`"
     inventory = load_inventory(cargo.run_inventory(artifacts.inventory_bin), source)
@@ -91,18 +159,27 @@ def build_bindings(
             f"not `{crate.lib_name}`: the binary must dump this crate's own inventory, "
             f"`hatch_interop::dump({crate.lib_name}::inventory())`."
         )
+    check_supported(classes, inventory)
     library_filename = artifacts.library.name
-    generated = generate(inventory, config, library_filename)
+    backends = instantiate(classes, config, library_filename)
+    generated = generate_with(backends, inventory, library_filename)
     base = package_dir(config.module)
-    files = {f"{base}/{rel}": path for rel, path in write_files(generated, staging / base).items()}
-    files[f"{base}/{library_filename}"] = artifacts.library
+    directory = staging / base
+    files = {f"{base}/{rel}": path for rel, path in write_files(generated, directory).items()}
+    # The library sits in the package as it will in the wheel, so that a build step can link against it there.
+    library = directory / library_filename
+    shutil.copy2(artifacts.library, library)
+    files[f"{base}/{library_filename}"] = library
+    for rel, built in run_build_steps(backends, generated, directory, library).items():
+        files[f"{base}/{rel}"] = built
     if "." not in config.module:
         # The whole top-level package is ours, so we also say it is typed (PEP 561).
         marker = staging / base / "py.typed"
         marker.write_text("", encoding="utf-8")
         files[f"{base}/py.typed"] = marker
     platform = platform_tag(artifacts.library, warn) if config.platform_tag == "auto" else config.platform_tag
-    return BuildOutput(files=dict(sorted(files.items())), tag=wheel_tag(platform), inventory=inventory)
+    python, abi_tag = combined_tag(backends)
+    return BuildOutput(files=dict(sorted(files.items())), tag=wheel_tag(platform, python, abi_tag), inventory=inventory)
 
 
 def install_in_place(output: BuildOutput, source_root: Path) -> List[Path]:

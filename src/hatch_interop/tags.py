@@ -177,6 +177,7 @@ def _normalise(platform: str) -> str:
     return platform.replace("-", "_").replace(".", "_")
 
 
-def wheel_tag(platform: str) -> str:
-    """The full wheel tag: any Python 3, no CPython ABI, this platform."""
-    return f"py3-none-{platform}"
+def wheel_tag(platform: str, python: str = "py3", abi: str = "none") -> str:
+    """The full wheel tag: by default any Python 3 and no CPython ABI (what the backends' files need), on this
+    platform."""
+    return f"{python}-{abi}-{platform}"

@@ -23,7 +23,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
-from hatch_interop import abi
+from hatch_interop import abi, constructs
 from hatch_interop.backend import Backend, GeneratedFile
 from hatch_interop.backends._common import Namespace, c_comment, normalize_doc, templates_beside
 from hatch_interop.errors import BackendError
@@ -277,6 +277,7 @@ class CHeaderBackend(Backend):
     """Generates ``<crate>.h``, a C header for the library (beside it in the package)."""
 
     PLUGIN_NAME = "c"
+    SUPPORTS = constructs.ALL
 
     def generate(self, inventory: Inventory) -> List[GeneratedFile]:
         header = _Builder(inventory, self.context.generator_version).header()

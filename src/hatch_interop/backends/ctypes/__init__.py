@@ -28,7 +28,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import AbstractSet, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from hatch_interop import abi
+from hatch_interop import abi, constructs
 from hatch_interop.backend import Backend, BackendContext, GeneratedFile
 from hatch_interop.backends._common import (
     Namespace,
@@ -574,6 +574,7 @@ class CtypesBackend(Backend):
     """Generates ``__init__.py``: the Python module of the generated package."""
 
     PLUGIN_NAME = "ctypes"
+    SUPPORTS = constructs.ALL
 
     def generate(self, inventory: Inventory) -> List[GeneratedFile]:
         model = _Builder(inventory, self.context).module()
