@@ -8,6 +8,30 @@ from typing import Iterator
 import pytest
 from support import REPO, SAMPLE, build_env, one, run
 
+#: Variables of the developer's or CI's environment that change what the tests measure: a backtrace
+#: captured per caught panic made one check 30x slower; a user's pip or Python configuration could
+#: install from elsewhere or warn. Every child process (cargo, pip, the checks) inherits this environment.
+UNHERMETIC = (
+    "RUST_BACKTRACE",
+    "RUST_LIB_BACKTRACE",
+    "RUSTFLAGS",
+    "CARGO_BUILD_TARGET",
+    "PIP_INDEX_URL",
+    "PIP_REQUIRE_VIRTUALENV",
+    "PIP_USER",
+    "PYTHONPATH",
+    "PYTHONWARNINGS",
+    "PYTHONHOME",
+    "VIRTUAL_ENV",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in UNHERMETIC:
+        os.environ.pop(name, None)
+    os.environ["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    os.environ["PIP_NO_INPUT"] = "1"
+
 
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
