@@ -14,7 +14,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import pytest
 from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
 
-from hatch_interop.backends.c import CHeaderBackend, c_literal
+from hatch_interop import abi
+from hatch_interop.backends import c as c_backend
+from hatch_interop.backends.c import CHeaderBackend, c_literal, cdef
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import Constant, Inventory, Primitive, parse_inventory
 
@@ -1019,3 +1021,39 @@ def test_completion_is_declared_when_only_service_methods_are_async(tmp_path: Pa
     assert any(m.asynchronous for s in inventory.services for m in s.methods)
     assert "} sample_crate_completion;" in header(inventory)
     assert compile_header(inventory, tmp_path) == []
+
+
+@pytest.mark.parametrize("stem", INVENTORIES)
+def test_cdef_declares_what_the_header_does_with_rusts_layout(stem: str) -> None:
+    """cffi's parser takes the cdef, and the layouts it computes are those Rust measured."""
+    cffi = pytest.importorskip("cffi")
+    inventory = load(stem)
+    ffi = cffi.FFI()
+    ffi.cdef(cdef(inventory, "0.1.0"))
+    structs = {
+        t.name: t for t in c_backend._Builder(inventory, "0.1.0").header().types if isinstance(t, c_backend.CStruct)
+    }
+    for s in inventory.structs():
+        assert (ffi.sizeof(s.name), ffi.alignof(s.name)) == (s.size, s.align), s.name
+        # Fields by their C names (a field C reserves, such as `int`, is `int_`).
+        for f in structs[s.name].fields:
+            assert ffi.offsetof(s.name, f.name) == f.offset, f"{s.name}.{f.name}"
+    for t in inventory.tagged():
+        assert (ffi.sizeof(t.name), ffi.alignof(t.name)) == (t.size, t.align), t.name
+        assert ffi.offsetof(t.name, "payload") == t.payload_offset
+    text = cdef(inventory, "0.1.0")
+    prototypes = {
+        line
+        for line in header(inventory).splitlines()
+        if line.endswith(");") and "(" in line and not line.startswith(("#", " ")) and "STATIC_ASSERT" not in line
+    }
+    # Every prototype of the header (the support functions and each callable of the ABI model) is in the cdef.
+    assert len(prototypes) == len(abi.lower(inventory).callables) + 6
+    assert prototypes <= set(text.splitlines())
+
+
+def test_cdef_has_no_preprocessor_lines_or_comments() -> None:
+    text = cdef(load("sample_inventory"), "0.1.0")
+    assert "#" not in text
+    assert "/*" not in text
+    assert "static_assert" not in text.lower()

@@ -285,6 +285,13 @@ class CHeaderBackend(Backend):
         return [GeneratedFile(f"{inventory.library.crate}.h", content)]
 
 
+def cdef(inventory: Inventory, generator_version: str) -> str:
+    """The header's declarations as cffi's ``FFI.cdef`` takes them: the same types and prototypes (so the same
+    names, escaping and checks), without comments, preprocessor lines, constants or layout checks."""
+    header = _Builder(inventory, generator_version).header()
+    return templates_beside(__file__).get_template("cdef.h.j2").render(header=header)
+
+
 def _declare(ctype: str, name: str) -> str:
     """``uint32_t name`` / ``const Vec2 *name``."""
     return f"{ctype}{name}" if ctype.endswith("*") else f"{ctype} {name}"
