@@ -112,3 +112,11 @@ def test_options_and_buffers_are_listed_once_in_definition_order() -> None:
 def test_lowering_is_computed_once_per_inventory() -> None:
     inventory = load("sample_inventory")
     assert abi.lower(inventory) is abi.lower(inventory)
+
+
+def test_the_gil_policy_is_the_functions() -> None:
+    model = abi.lower(load("sample_inventory"))
+    holding = sorted(c.symbol for c in model.callables if c.holds_gil)
+    assert holding == ["add", "pick_colors", "spin_holding", "store_get"]
+    # Destructors and release functions run the crate's `Drop`, which may take long: they release it.
+    assert not any(c.holds_gil for c in model.callables if c.function is None)

@@ -19,12 +19,12 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
-from hatch_interop.backends import c as c_backend
-from hatch_interop.backends.c import CHeaderBackend
-from hatch_interop.backends.ctypes import CtypesBackend
 from support import find_pythons
 
 from hatch_interop.backend import BackendContext
+from hatch_interop.backends import c as c_backend
+from hatch_interop.backends.c import CHeaderBackend
+from hatch_interop.backends.ctypes import CtypesBackend
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import Inventory, Void, parse_inventory
 
@@ -795,3 +795,12 @@ def test_service_without_constructor_says_so() -> None:
     assert "Store objects cannot be created directly: the service has no constructor" in text
     assert "    @staticmethod\n    def count() -> int:" in text
     assert "def count(" not in text.replace("    def count(", "")  # only as a method, not a module function
+
+
+def test_functions_that_hold_the_gil_are_called_through_a_pydll_handle() -> None:
+    text = source(load("sample_inventory"))
+    assert '_ffi_fn_add = _ffi_pylib["add"]' in text
+    assert '_ffi_fn_store_get = _ffi_pylib["store_get"]' in text
+    assert '_ffi_fn_spin = _ffi_lib["spin"]' in text
+    # Without any function that holds it, there is no second handle.
+    assert "_ffi_pylib" not in source(load("basic"))

@@ -574,3 +574,14 @@ def test_tagged_enums_are_no_error_types_or_elements() -> None:
 def test_service_errors_name_the_field(change: Callable[[Dict[str, Any]], None], message: str) -> None:
     text = error_for(lambda d: (with_service(d), change(d)))
     assert message in text, text
+
+
+def test_gil_policy_is_read_and_checked() -> None:
+    data = json.loads((DATA / "basic.json").read_text(encoding="utf-8"))
+    data["functions"][0]["gil"] = "hold"
+    data["functions"][1]["gil"] = "release"
+    first, second, *_ = parse_inventory(data).functions
+    assert (first.hold_gil, second.hold_gil) == (True, False)
+    data["functions"][0]["gil"] = "keep"
+    with pytest.raises(InventoryError, match=r"`functions\[0\].gil` must be 'hold' or 'release', got 'keep'"):
+        parse_inventory(data)

@@ -197,6 +197,9 @@ pub struct FunctionDef {
     pub error: Option<TypeRef>,
     /// An `async fn`: its C shim takes a completion and returns at once.
     pub asynchronous: bool,
+    /// `gil = "hold"`: bindings that can keep the GIL during the call do (no other Python thread
+    /// runs meanwhile, and the release and retake are saved); otherwise they release it.
+    pub hold_gil: bool,
 }
 
 /// How a service method takes its receiver.

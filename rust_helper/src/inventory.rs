@@ -741,6 +741,10 @@ fn write_function(w: &mut JsonWriter, function: &FunctionDef, receiver: Option<R
         w.key("async");
         w.bool(true);
     }
+    // Likewise only when set: "release" is the default.
+    if function.hold_gil {
+        w.key_string("gil", "hold");
+    }
     w.end_object();
 }
 

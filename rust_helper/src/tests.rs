@@ -292,6 +292,7 @@ unsafe impl<const N: usize> FunctionInfo for Twin<N> {
             returns: TypeRef::Void,
             error: None,
             asynchronous: false,
+            hold_gil: false,
         }
     }
 }
@@ -487,6 +488,7 @@ impl Tally {
     }
 
     /// The total.
+    #[ffi(gil = "hold")]
     pub fn total(&self) -> u64 {
         self.total
     }
@@ -519,7 +521,7 @@ fn services_are_written_after_functions() {
             r#""params":[{"name":"n","type":{"kind":"primitive","name":"u64"}}],"#,
             r#""returns":{"kind":"void"},"error":null,"receiver":"exclusive"},"#,
             r#"{"name":"total","symbol":"tally_total","doc":"The total.","params":[],"#,
-            r#""returns":{"kind":"primitive","name":"u64"},"error":null,"receiver":"shared"}],"#,
+            r#""returns":{"kind":"primitive","name":"u64"},"error":null,"receiver":"shared","gil":"hold"}],"#,
             r#""statics":[{"name":"one","symbol":"tally_one","doc":"Always 1.","params":[],"#,
             r#""returns":{"kind":"primitive","name":"u32"},"error":null}]}]}"#,
         )

@@ -81,9 +81,23 @@ pub const LOWEST: i8 = i8::MIN;
 #[ffi_constant]
 pub const WORD: usize = 8;
 
+/// A short call: the bindings keep the GIL.
+#[ffi_function(gil = "hold")]
+pub fn quick(x: u8) -> u8 {
+    x
+}
+
+/// Releasing is the default, and may be spelled out.
+#[ffi_function(gil = "release")]
+pub fn slow(x: u8) -> u8 {
+    x
+}
+
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
     Inventory::new()
+        .function::<quick>()
+        .function::<slow>()
         .function::<with_lifetimes>()
         .function::<r#match>()
         .function::<point_read>()
@@ -133,6 +147,20 @@ fn functions() {
     assert_contains(
         &json,
         r#""returns":{"kind":"pointer","target":{"kind":"named","name":"Handle"},"mutable":true,"nullable":false,"owned":true},"error":null}"#,
+    );
+}
+
+#[test]
+fn gil_policy() {
+    let json = inventory().to_json().unwrap();
+    // Only `hold` is written: the documents of crates that never hold stay as they were.
+    assert_contains(
+        &json,
+        r#""returns":{"kind":"primitive","name":"u8"},"error":null,"gil":"hold"}"#,
+    );
+    assert_contains(
+        &json,
+        r#"{"name":"slow","symbol":"slow","doc":"Releasing is the default, and may be spelled out.","params":[{"name":"x","type":{"kind":"primitive","name":"u8"}}],"returns":{"kind":"primitive","name":"u8"},"error":null}"#,
     );
 }
 

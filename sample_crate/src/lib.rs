@@ -24,10 +24,32 @@ use hatch_interop::prelude::*;
 // ---------------------------------------------------------------------------------------
 // Primitives
 
-/// Adds two numbers, wrapping on overflow.
-#[ffi_function]
+/// Adds two numbers, wrapping on overflow (a short call: it keeps the GIL).
+#[ffi_function(gil = "hold")]
 pub fn add(a: u32, b: u32) -> u32 {
     a.wrapping_add(b)
+}
+
+/// Keeps the CPU busy for `millis` milliseconds (the GIL is released: other Python threads run).
+#[ffi_function]
+pub fn spin(millis: u64) -> u64 {
+    spin_for(millis)
+}
+
+/// Keeps the CPU busy for `millis` milliseconds, holding the GIL: no other Python thread runs.
+#[ffi_function(gil = "hold")]
+pub fn spin_holding(millis: u64) -> u64 {
+    spin_for(millis)
+}
+
+/// How many rounds of busy work fit in `millis` milliseconds.
+fn spin_for(millis: u64) -> u64 {
+    let end = std::time::Instant::now() + std::time::Duration::from_millis(millis);
+    let mut rounds = 0u64;
+    while std::time::Instant::now() < end {
+        rounds = std::hint::black_box(rounds + 1);
+    }
+    rounds
 }
 
 /// Sums one value of every integer type, wrapping on overflow.
@@ -699,8 +721,9 @@ pub fn count_kept(points: &[Vec2], color: Color, keep: &PointFilter) -> usize {
 #[ffi_callback]
 pub type ColorPicker = fn(round: u32) -> Color;
 
-/// The colors `pick` picks for rounds 0, 1 and 2, as flags or-ed together.
-#[ffi_function]
+/// The colors `pick` picks for rounds 0, 1 and 2, as flags or-ed together (it keeps the GIL
+/// while it calls back into Python on the calling thread).
+#[ffi_function(gil = "hold")]
 pub fn pick_colors(pick: &ColorPicker) -> u8 {
     (0..3).fold(0, |flags, round| flags | pick.call(round) as u8)
 }
@@ -930,7 +953,8 @@ impl Store {
         Ok(())
     }
 
-    /// The value of `key`, or nothing (a `&self` method).
+    /// The value of `key`, or nothing (a `&self` method, which keeps the GIL).
+    #[ffi(gil = "hold")]
     pub fn get(&self, key: &str) -> FfiOption<i64> {
         self.reads.fetch_add(1, Ordering::Relaxed);
         self.entries.get(key).copied().into()
@@ -1058,6 +1082,8 @@ pub const BIG: u64 = u64::MAX;
 pub fn inventory() -> Inventory {
     Inventory::new()
         .function::<add>()
+        .function::<spin>()
+        .function::<spin_holding>()
         .function::<sum_integers>()
         .function::<scale>()
         .function::<is_even>()

@@ -224,6 +224,11 @@ class Callable:
         return None if self.function is None or self.function.error is None else self.function.error.name
 
     @property
+    def holds_gil(self) -> bool:
+        """``gil = "hold"``: a binding that can keep the GIL during the call does (destructors release it)."""
+        return self.function is not None and self.function.hold_gil
+
+    @property
     def receiver(self) -> Optional[str]:
         """``shared`` or ``exclusive`` for a method, else None."""
         return self.function.receiver if isinstance(self.function, Method) else None

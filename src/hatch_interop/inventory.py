@@ -312,6 +312,9 @@ class Function:
     error: Optional[Named] = None
     #: An ``async fn``: the C function takes a completion after its parameters and returns nothing.
     asynchronous: bool = False
+    #: ``gil = "hold"``: bindings that can keep the GIL during the call do (a short call saves releasing
+    #: and retaking it); by default they release it, so that other Python threads run meanwhile.
+    hold_gil: bool = False
 
 
 @dataclass(frozen=True)
@@ -323,6 +326,8 @@ class Method(Function):
 
 
 RECEIVERS = ("shared", "exclusive")
+GIL_POLICIES = ("hold", "release")
+GIL_AND_ASYNC = ("async", "gil")
 
 
 @dataclass(frozen=True)
@@ -763,10 +768,13 @@ def _params(r: _Reader, value: Any, path: str) -> Tuple[Param, ...]:
 
 
 def _function(r: _Reader, value: Any, path: str) -> Function:
-    # `async` is written only when true, so that documents without async functions stay as they were.
-    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns", "error"], optional=["async"])
+    # `async` and `gil` are written only when not the default, so that older documents stay as they were.
+    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns", "error"], optional=GIL_AND_ASYNC)
     params = _params(r, obj["params"], f"{path}.params")
     asynchronous = r.boolean(obj.get("async", False), f"{path}.async")
+    gil = r.string(obj.get("gil", "release"), f"{path}.gil")
+    if gil not in GIL_POLICIES:
+        raise r.fail(f"{path}.gil", f"must be 'hold' or 'release', got {gil!r}")
     return Function(
         name=r.identifier(obj["name"], f"{path}.name"),
         symbol=r.identifier(obj["symbol"], f"{path}.symbol"),
@@ -775,11 +783,13 @@ def _function(r: _Reader, value: Any, path: str) -> Function:
         returns=_place(r, _type_ref(r, obj["returns"], f"{path}.returns"), f"{path}.returns", "result"),
         error=_error(r, obj["error"], f"{path}.error"),
         asynchronous=asynchronous,
+        hold_gil=gil == "hold",
     )
 
 
 def _method(r: _Reader, value: Any, path: str) -> Method:
-    obj = r.object(value, path, ["name", "symbol", "doc", "params", "returns", "error", "receiver"], optional=["async"])
+    keys = ["name", "symbol", "doc", "params", "returns", "error", "receiver"]
+    obj = r.object(value, path, keys, optional=GIL_AND_ASYNC)
     function = _function(r, {k: v for k, v in obj.items() if k != "receiver"}, path)
     receiver = r.string(obj["receiver"], f"{path}.receiver")
     if receiver not in RECEIVERS:

@@ -12,6 +12,7 @@ import math
 import subprocess
 import sys
 import threading
+import time
 import typing
 import weakref
 
@@ -125,7 +126,7 @@ def check_constants():
 
 
 def check_docs_and_hints():
-    assert sample_crate.add.__doc__ == "Adds two numbers, wrapping on overflow."
+    assert sample_crate.add.__doc__ == "Adds two numbers, wrapping on overflow (a short call: it keeps the GIL)."
     hints = typing.get_type_hints(sample_crate.add)
     assert hints == {"a": int, "b": int, "return": int}, hints
     hints = typing.get_type_hints(sample_crate.counter_try_new)
@@ -693,7 +694,46 @@ def check_async_services():
     assert Store.live_stores() == live
 
 
+def check_gil():
+    """`gil = "hold"` keeps other Python threads out during the call; the default lets them run."""
+
+    def python_runs_during(call):
+        stop = threading.Event()
+        seen = []
+
+        def count():
+            n = 0
+            while not stop.is_set():
+                n += 1
+                if n % 256 == 0:
+                    seen.append(time.perf_counter())
+
+        counter = threading.Thread(target=count)
+        counter.start()
+        try:
+            time.sleep(0.05)  # the counting thread is running
+            start = time.perf_counter()
+            call()
+            end = time.perf_counter()
+        finally:
+            stop.set()
+            counter.join()
+        # Well inside the call: the counting thread can only have run there if the GIL was released (a
+        # thread switch before the call, or after it, is at most a switch interval long).
+        return sum(start + 0.1 < t < end - 0.1 for t in seen)
+
+    assert python_runs_during(lambda: native.spin(400)) > 0
+    if hasattr(__import__("ctypes"), "PyDLL"):  # PyPy's ctypes cannot keep the GIL during a call
+        assert python_runs_during(lambda: native.spin_holding(400)) == 0
+    # A call that holds the GIL and calls back into Python on the same thread does not deadlock.
+    assert native.pick_colors(lambda round: native.Color.Red) == 1
+    store = native.Store()
+    store.put("k", 1)
+    assert store.get("k") == 1
+
+
 def main():
+    check_gil()
     check_async()
     check_services()
     check_async_services()

@@ -194,6 +194,37 @@ fn no_arguments(attr: TokenStream2, name: &str) -> syn::Result<()> {
     }
 }
 
+/// The argument `gil = "hold"` / `gil = "release"` of one `meta` item, or an error naming what is allowed.
+fn gil_argument(meta: syn::meta::ParseNestedMeta, what: &str, hold: &mut bool) -> syn::Result<()> {
+    if !meta.path.is_ident("gil") {
+        return Err(meta.error(format!(
+            "unknown argument of {what}: it takes `gil = \"hold\"` or `gil = \"release\"`"
+        )));
+    }
+    let value: syn::LitStr = meta.value()?.parse()?;
+    *hold = match value.value().as_str() {
+        "hold" => true,
+        "release" => false,
+        other => {
+            let message = format!(
+                "`gil` is \"release\" (the default: other Python threads run during the call) or \
+                 \"hold\" (for short calls that never wait for another thread calling into Python: \
+                 saves releasing and retaking the GIL), not {other:?}"
+            );
+            return Err(Error::new(value.span(), message));
+        }
+    };
+    Ok(())
+}
+
+/// The arguments of `#[ffi_function(...)]`: whether the call holds the GIL.
+fn function_arguments(attr: TokenStream2) -> syn::Result<bool> {
+    let mut hold = false;
+    let parser = syn::meta::parser(|meta| gil_argument(meta, "#[ffi_function]", &mut hold));
+    syn::parse::Parser::parse2(parser, attr)?;
+    Ok(hold)
+}
+
 /// The name an identifier has in the inventory (`r#type` is `type`), if the format allows it.
 fn inventory_name(ident: &Ident, what: &str) -> syn::Result<String> {
     let name = ident.unraw().to_string();
@@ -390,7 +421,7 @@ mod function {
     }
 
     pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
-        no_arguments(attr, "ffi_function")?;
+        let hold_gil = function_arguments(attr)?;
         let mut func: ItemFn = syn::parse2(item)?;
         let mut errors = Errors::default();
         let sig = &func.sig;
@@ -450,7 +481,7 @@ mod function {
         errors.finish()?;
         let name = name.expect("errors were reported above");
 
-        let marker = marker(&func, &name, &params);
+        let marker = marker(&func, &name, &params, hold_gil);
         let shim = shim(&func, &name, &params);
 
         // The function stays a plain Rust function: the shim is the `extern "C"` one. An
@@ -504,7 +535,12 @@ mod function {
     }
 
     /// The hidden marker type of the function's name and its `FunctionInfo`.
-    fn marker(func: &ItemFn, name: &str, params: &[(String, Lowering)]) -> TokenStream2 {
+    fn marker(
+        func: &ItemFn,
+        name: &str,
+        params: &[(String, Lowering)],
+        hold_gil: bool,
+    ) -> TokenStream2 {
         let params = param_defs(params);
         let (returns, error) = returns_and_error(&func.sig.output);
         let doc = doc(&func.attrs);
@@ -532,6 +568,7 @@ mod function {
                         returns: #returns,
                         error: #error,
                         asynchronous: #asynchronous,
+                        hold_gil: #hold_gil,
                     }
                 }
             }
@@ -757,6 +794,8 @@ mod service {
         name: String,
         kind: Kind<'a>,
         params: Vec<(String, Lowering<'a>)>,
+        /// `#[ffi(gil = "hold")]` on the function.
+        hold_gil: bool,
     }
 
     /// Member names the service's own symbols use.
@@ -827,6 +866,14 @@ mod service {
                 if let Some(member) = member(func, ident, &mut errors) {
                     members.push(member);
                 }
+            } else if let ImplItem::Fn(func) = item {
+                if let Some(attr) = func.attrs.iter().find(|attr| attr.path().is_ident("ffi")) {
+                    errors.push(
+                        attr.span(),
+                        "#[ffi(...)] applies to the `pub` functions #[ffi_service] exports, not to \
+                         the block's private helpers",
+                    );
+                }
             }
         }
         errors.finish()?;
@@ -865,6 +912,13 @@ mod service {
                 ffi_service_must_be_send_and_sync::<#self_ty>();
             };
         };
+        // Our `#[ffi(...)]` attributes are read; the compiler must not see them.
+        let mut block = block.clone();
+        for item in &mut block.items {
+            if let ImplItem::Fn(func) = item {
+                func.attrs.retain(|attr| !attr.path().is_ident("ffi"));
+            }
+        }
         Ok(quote! {
             #block
 
@@ -997,11 +1051,20 @@ mod service {
         if let ReturnType::Type(_, output) = &sig.output {
             check_type(output, errors);
         }
+        let mut hold_gil = false;
+        for attr in func.attrs.iter().filter(|attr| attr.path().is_ident("ffi")) {
+            if let Err(error) =
+                attr.parse_nested_meta(|meta| gil_argument(meta, "#[ffi(...)]", &mut hold_gil))
+            {
+                errors.push(error.span(), error.to_string());
+            }
+        }
         Some(Member {
             func,
             name: name?,
             kind,
             params,
+            hold_gil,
         })
     }
 
@@ -1072,6 +1135,7 @@ mod service {
         };
         let doc = doc(&member.func.attrs);
         let asynchronous = member.func.sig.asyncness.is_some();
+        let hold_gil = member.hold_gil;
         quote! {
             ::hatch_interop::__private::FunctionDef {
                 name: #name,
@@ -1081,6 +1145,7 @@ mod service {
                 returns: #returns,
                 error: #error,
                 asynchronous: #asynchronous,
+                hold_gil: #hold_gil,
             }
         }
     }

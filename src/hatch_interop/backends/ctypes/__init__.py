@@ -561,6 +561,8 @@ class PyModule:
     ffi_shutdown: str
     #: The name of the exception a Rust panic raises.
     panic: str
+    #: Whether some function holds the GIL (``gil = "hold"``): then a ``PyDLL`` handle of the library is made.
+    holds_gil: bool
     #: The module-level helpers the wrappers use, by name (see ``support.py.j2``).
     helpers: FrozenSet[str]
 
@@ -792,6 +794,7 @@ class _Builder:
             ffi_callback_failed=python_string(lib.ffi_callback_failed),
             ffi_shutdown=python_string(lib.ffi_shutdown),
             panic=panic,
+            holds_gil=any(c.holds_gil for c in self.abi.callables),
             helpers=frozenset(self.helpers),
         )
 
@@ -1736,7 +1739,8 @@ class _Builder:
         return PyFunction(
             name=name,
             alias=alias,
-            lookup=f"{alias} = _ffi_lib[{python_string(f.symbol)}]",
+            # A `PyDLL` function keeps the GIL during the call; a `CDLL` one releases it.
+            lookup=f"{alias} = {'_ffi_pylib' if lowered.holds_gil else '_ffi_lib'}[{python_string(f.symbol)}]",
             argtypes=self._argtypes(alias, lowered),
             restype=f"{alias}.restype = {self.c_type(lowered.returns)}",
             definition=definition,

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x509db6cd819cc73f)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xfc325a706420d02c)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -594,8 +594,14 @@ typedef struct sample_crate_completion {
  */
 void sample_crate_ffi_shutdown(void);
 
-/** Adds two numbers, wrapping on overflow. */
+/** Adds two numbers, wrapping on overflow (a short call: it keeps the GIL). */
 uint32_t add(uint32_t a, uint32_t b);
+
+/** Keeps the CPU busy for `millis` milliseconds (the GIL is released: other Python threads run). */
+uint64_t spin(uint64_t millis);
+
+/** Keeps the CPU busy for `millis` milliseconds, holding the GIL: no other Python thread runs. */
+uint64_t spin_holding(uint64_t millis);
 
 /** Sums one value of every integer type, wrapping on overflow. */
 int64_t sum_integers(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint64_t g, size_t h, ptrdiff_t i);
@@ -847,7 +853,10 @@ void transform_all(int64_t *values, size_t values_len, const Transform *transfor
 /** How many of `points` `keep` accepts, each with the color `color`. */
 size_t count_kept(const Vec2 *points, size_t points_len, Color color, const PointFilter *keep);
 
-/** The colors `pick` picks for rounds 0, 1 and 2, as flags or-ed together. */
+/**
+ * The colors `pick` picks for rounds 0, 1 and 2, as flags or-ed together (it keeps the GIL
+ * while it calls back into Python on the calling thread).
+ */
 uint8_t pick_colors(const ColorPicker *pick);
 
 /** A notifier without listeners. */
@@ -951,7 +960,7 @@ Store *store_with_capacity(uint32_t capacity);
 void store_put(Store *self, const char *key, size_t key_len, int64_t value);
 
 /**
- * The value of `key`, or nothing (a `&self` method).
+ * The value of `key`, or nothing (a `&self` method, which keeps the GIL).
  *
  * A method of `Store` (shared: calls on the same object may run at the same time). A call that
  * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of

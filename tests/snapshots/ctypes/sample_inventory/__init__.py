@@ -101,6 +101,8 @@ __all__ = [
     "scale_f32_in_place",
     "shape_area",
     "shape_scale",
+    "spin",
+    "spin_holding",
     "sqrt_or_none",
     "str_byte_len",
     "str_char_count",
@@ -159,10 +161,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x509DB6CD819CC73F:
+    if found != 0xFC325A706420D02C:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 509db6cd819cc73f)"
+            "sample_crate 0.1.0 (API hash fc325a706420d02c)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -171,6 +173,11 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
 
 
 _ffi_lib = _ffi_load_library()
+# The same library through a handle whose functions keep the GIL: those declared `gil = "hold"`. PyPy's
+# ctypes has no such handle; its calls release the GIL.
+_ffi_pylib: _ffi_ctypes.CDLL = (
+    _ffi_ctypes.PyDLL(_ffi_lib._name, handle=_ffi_lib._handle) if hasattr(_ffi_ctypes, "PyDLL") else _ffi_lib
+)
 
 
 def _ffi_check_layout(*structs: tuple[type[_ffi_ctypes.Structure], int, int, tuple[int, ...]]) -> None:
@@ -1262,7 +1269,7 @@ class Store:
             _ffi_raise_failure(_ffi_MathError_by_code)
 
     def get(self, key: str) -> Optional[int]:
-        """The value of `key`, or nothing (a `&self` method)."""
+        """The value of `key`, or nothing (a `&self` method, which keeps the GIL)."""
         if self._ffi_ptr is None:
             raise _ffi_closed("Store", "get")
         try:
@@ -1671,7 +1678,7 @@ _ffi_fn_store_with_capacity.restype = _ffi_ctypes.c_void_p
 _ffi_fn_store_put = _ffi_lib["store_put"]
 _ffi_fn_store_put.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_int64)
 _ffi_fn_store_put.restype = None
-_ffi_fn_store_get = _ffi_lib["store_get"]
+_ffi_fn_store_get = _ffi_pylib["store_get"]
 _ffi_fn_store_get.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
 _ffi_fn_store_get.restype = _ffi_Option_i64
 _ffi_fn_store_add_all = _ffi_lib["store_add_all"]
@@ -1730,18 +1737,48 @@ def _ffi_read_store_multiply_later(_ffi_address: int) -> int:
     return _ffi_result
 
 
-_ffi_fn_add = _ffi_lib["add"]
+_ffi_fn_add = _ffi_pylib["add"]
 _ffi_fn_add.argtypes = (_ffi_ctypes.c_uint32, _ffi_ctypes.c_uint32)
 _ffi_fn_add.restype = _ffi_ctypes.c_uint32
 
 
 def add(a: int, b: int) -> int:
-    """Adds two numbers, wrapping on overflow."""
+    """Adds two numbers, wrapping on overflow (a short call: it keeps the GIL)."""
     if a.__class__ is not int or not 0 <= a <= 4294967295:
         a = _ffi_scalar("add() argument 'a'", a, "u32")
     if b.__class__ is not int or not 0 <= b <= 4294967295:
         b = _ffi_scalar("add() argument 'b'", b, "u32")
     _ffi_result = _ffi_fn_add(a, b)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_spin = _ffi_lib["spin"]
+_ffi_fn_spin.argtypes = (_ffi_ctypes.c_uint64,)
+_ffi_fn_spin.restype = _ffi_ctypes.c_uint64
+
+
+def spin(millis: int) -> int:
+    """Keeps the CPU busy for `millis` milliseconds (the GIL is released: other Python threads run)."""
+    if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+        millis = _ffi_scalar("spin() argument 'millis'", millis, "u64")
+    _ffi_result = _ffi_fn_spin(millis)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_spin_holding = _ffi_pylib["spin_holding"]
+_ffi_fn_spin_holding.argtypes = (_ffi_ctypes.c_uint64,)
+_ffi_fn_spin_holding.restype = _ffi_ctypes.c_uint64
+
+
+def spin_holding(millis: int) -> int:
+    """Keeps the CPU busy for `millis` milliseconds, holding the GIL: no other Python thread runs."""
+    if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+        millis = _ffi_scalar("spin_holding() argument 'millis'", millis, "u64")
+    _ffi_result = _ffi_fn_spin_holding(millis)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
@@ -2767,13 +2804,15 @@ def count_kept(points: Sequence[Vec2], color: Color, keep: PointFilter) -> int:
     return _ffi_result
 
 
-_ffi_fn_pick_colors = _ffi_lib["pick_colors"]
+_ffi_fn_pick_colors = _ffi_pylib["pick_colors"]
 _ffi_fn_pick_colors.argtypes = (_ffi_ctypes.POINTER(_ffi_ColorPicker),)
 _ffi_fn_pick_colors.restype = _ffi_ctypes.c_uint8
 
 
 def pick_colors(pick: ColorPicker) -> int:
-    """The colors `pick` picks for rounds 0, 1 and 2, as flags or-ed together."""
+    """The colors `pick` picks for rounds 0, 1 and 2, as flags or-ed together (it keeps the GIL
+    while it calls back into Python on the calling thread).
+    """
     if not callable(pick):
         raise _ffi_not_callable("pick_colors", "pick", pick)
     _ffi_key_pick = _ffi_keep_callback(pick)
