@@ -111,6 +111,19 @@ def test_every_interpreter(name: str, sample_wheel: Path, tmp_path: Path) -> Non
     install_and_check(PYTHONS[name], sample_wheel, tmp_path)
 
 
+@pytest.mark.parametrize("name", sorted(PYTHONS))
+def test_exit_with_library_threads_inside_callbacks(name: str, sample_wheel: Path, tmp_path: Path) -> None:
+    """100 child interpreters (run a few at a time) exit while library threads are inside retained Python
+    callbacks: every one exits with status 0, no signal and nothing on stderr (CPython 3.8-3.13 end such a
+    thread with a forced unwind, which aborted the process when it reached a Rust catch_unwind)."""
+    exe = make_venv(PYTHONS[name], tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    proc = run([exe, CHECK.parent / "check_exit.py", "100"], cwd=workdir)
+    assert "exit: 100 of 100 clean" in proc.stdout, proc.stdout
+
+
 def test_all_expected_interpreters_present() -> None:
     if not os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
         pytest.skip("set HATCH_INTEROP_REQUIRE_ALL_PYTHONS=1 (CI does) to require every interpreter")

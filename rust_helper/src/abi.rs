@@ -295,6 +295,48 @@ pub fn call<R: ReturnAbi>(body: impl FnOnce() -> Result<R, Failure>) -> R {
     }
 }
 
+/// Guards a call into a function the foreign side implements (a callback or its `release`):
+/// [`ForeignCall::enter`] before the call, [`ForeignCall::exit`] after it returns.
+///
+/// Such a function never unwinds by contract, except in one case the library must survive:
+/// CPython 3.8 to 3.13 end a thread that tries to take the GIL while the interpreter is
+/// finalizing with `pthread_exit`, which glibc implements as a *forced unwind* of the thread's
+/// stack. A Python callback running on a library thread (or on a daemon Python thread inside
+/// a library call) at interpreter exit starts one. Were it to reach a `catch_unwind` (the
+/// shim's, or the one around every `std::thread::spawn` closure), Rust would catch it and
+/// abort the process (`FATAL: exception not rethrown`, SIGABRT). So the call site is declared
+/// `extern "C-unwind"` (unwinding out of it is defined) and this guard, the first frame the
+/// unwind reaches, stops it there: the thread sleeps until the process ends, which is what
+/// CPython 3.14 itself does with such threads (python/cpython#87135). Locks the thread holds
+/// stay held; the process is exiting. A C++ exception thrown by a callback implemented in C++
+/// (which the C ABI forbids) is stopped the same way instead of aborting.
+#[doc(hidden)]
+pub struct ForeignCall(());
+
+impl ForeignCall {
+    /// Before the foreign call.
+    #[inline(always)]
+    pub fn enter() -> Self {
+        ForeignCall(())
+    }
+
+    /// After the foreign call returned normally.
+    #[inline(always)]
+    pub fn exit(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for ForeignCall {
+    /// Runs only when the foreign call unwinds (a normal return goes through `exit`).
+    #[cold]
+    fn drop(&mut self) {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+}
+
 /// The `&[T]` argument `name` from its pointer and element count.
 ///
 /// An empty slice never touches `ptr` (C callers pass NULL or any address for it); otherwise

@@ -1873,9 +1873,11 @@ mod callback {
             #(#attrs)*
             #[repr(C)]
             #vis struct #ident {
-                call: unsafe extern "C" fn(*const #c_void, #(#tys),*) #output,
+                // `C-unwind`: the one unwind a foreign callback may start, CPython ending the
+                // thread at exit, is stopped by `ForeignCall` (see there), never caught.
+                call: unsafe extern "C-unwind" fn(*const #c_void, #(#tys),*) #output,
                 context: *const #c_void,
-                release: ::core::option::Option<unsafe extern "C" fn(*const #c_void)>,
+                release: ::core::option::Option<unsafe extern "C-unwind" fn(*const #c_void)>,
             }
 
             impl #ident {
@@ -1883,17 +1885,22 @@ mod callback {
                 /// the library call this runs inside reports the failure when it returns.
                 #[allow(clippy::too_many_arguments)]
                 #vis fn call(&self, #(#names: #tys),*) #output {
+                    let guard = ::hatch_interop::__private::ForeignCall::enter();
                     // SAFETY: whoever made this value promised that `call` may be called
                     // with `context` for as long as the value lives.
-                    unsafe { (self.call)(self.context, #(#names),*) }
+                    let result = unsafe { (self.call)(self.context, #(#names),*) };
+                    guard.exit();
+                    result
                 }
             }
 
             impl ::core::ops::Drop for #ident {
                 fn drop(&mut self) {
                     if let ::core::option::Option::Some(release) = self.release {
+                        let guard = ::hatch_interop::__private::ForeignCall::enter();
                         // SAFETY: as in `call`; `release` is called once, here.
-                        unsafe { release(self.context) }
+                        unsafe { release(self.context) };
+                        guard.exit();
                     }
                 }
             }
