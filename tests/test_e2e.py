@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tarfile
 import zipfile
@@ -109,6 +110,53 @@ class TestPipWheel:
 def test_every_interpreter(name: str, sample_wheel: Path, tmp_path: Path) -> None:
     """One ctypes wheel serves every interpreter on the machine: CPython 3.8 to 3.13 and PyPy."""
     install_and_check(PYTHONS[name], sample_wheel, tmp_path)
+
+
+@pytest.mark.parametrize("name", sorted(PYTHONS))
+def test_exit_with_library_threads_inside_callbacks(name: str, sample_wheel: Path, tmp_path: Path) -> None:
+    """100 child interpreters (run a few at a time) exit while library threads are inside retained Python
+    callbacks: every one exits with status 0, no signal and nothing on stderr (CPython 3.8-3.13 end such a
+    thread with a forced unwind, which aborted the process when it reached a Rust catch_unwind)."""
+    exe = make_venv(PYTHONS[name], tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    proc = run([exe, CHECK.parent / "check_exit.py", "100"], cwd=workdir)
+    assert "exit: 100 of 100 clean" in proc.stdout, proc.stdout
+
+
+def test_caught_panics_are_quiet_even_with_rust_backtrace(sample_wheel: Path, tmp_path: Path) -> None:
+    """A caught panic reaches Python as RustPanic and prints nothing, even with RUST_BACKTRACE=1 (which made Rust's
+    default hook capture a backtrace per panic, 55-320 ms each): nothing on stderr means that hook never ran.
+    HATCH_INTEROP_PANIC_REPORT=1 turns the report back on."""
+    exe = make_venv(sys.executable, tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])
+    script = CHECK.parent / "check_panic_report.py"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("RUST_", "HATCH_INTEROP_"))}
+    quiet = subprocess.run(
+        [str(exe), str(script), "quiet"],
+        cwd=tmp_path,
+        env={**base, "RUST_BACKTRACE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert quiet.stderr == "", quiet.stderr[-4000:]
+    assert "100 caught panics" in quiet.stdout, quiet.stdout
+    report = subprocess.run(
+        [str(exe), str(script), "report"],
+        cwd=tmp_path,
+        env={**base, "RUST_BACKTRACE": "0", "HATCH_INTEROP_PANIC_REPORT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert report.stderr.count("panicked at") == 4, report.stderr  # 3 panics and the async one
+    assert "boom 2" in report.stderr, report.stderr
 
 
 def test_all_expected_interpreters_present() -> None:

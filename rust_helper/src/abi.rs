@@ -136,6 +136,7 @@ impl Failure {
         // with the right code; `to_string` also panics when `fmt` returns `Err`.
         let message =
             catch_unwind(AssertUnwindSafe(|| error.to_string())).unwrap_or_else(|payload| {
+                panic_caught();
                 drop_payload(payload);
                 "<Display of the error panicked>".to_owned()
             });
@@ -159,6 +160,7 @@ impl Failure {
 /// Drops a panic payload whose own `Drop` may panic, without unwinding.
 pub(crate) fn drop_payload(payload: Box<dyn Any + Send>) {
     if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        panic_caught();
         // The payload of a panicking payload destructor: leaked, never dropped.
         std::mem::forget(again);
     }
@@ -277,20 +279,167 @@ pub unsafe fn ffi_free(ptr: *mut c_void, size: usize, align: usize) {
 ///
 /// Returns the body's value, or records the failure (an `Err` of the body, or a panic) and
 /// returns zeroes. Never unwinds (with `panic = "abort"`, a panic aborts before it gets
-/// here).
+/// here). A panic inside is quiet (see [`Boundary`]).
 #[inline]
 pub fn call<R: ReturnAbi>(body: impl FnOnce() -> Result<R, Failure>) -> R {
+    let boundary = Boundary::enter();
     // AssertUnwindSafe: after a panic the caller only sees the failure, never the state the
     // panic interrupted (except through `&mut` arguments, which it handed over knowingly).
-    match catch_unwind(AssertUnwindSafe(body)) {
+    let result = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(value)) => value,
         Ok(Err(failure)) => {
             record(failure);
             R::__failed()
         }
         Err(payload) => {
+            boundary.caught();
             record(Failure::panic(payload));
             R::__failed()
+        }
+    };
+    drop(boundary);
+    result
+}
+
+/// The calling thread's boundaries: how many (exported calls, polls of async functions'
+/// futures) it is inside, and whether the hook kept quiet about a panic that none has caught
+/// yet (a panic meanwhile, in a destructor that the unwinding runs, aborts: it is reported).
+struct Boundaries {
+    depth: Cell<usize>,
+    quieted: Cell<bool>,
+}
+
+thread_local! {
+    static BOUNDARIES: Boundaries = const {
+        Boundaries { depth: Cell::new(0), quieted: Cell::new(false) }
+    };
+}
+
+/// The environment variable that turns the report of caught panics back on (`1`).
+pub(crate) const PANIC_REPORT_VARIABLE: &str = "HATCH_INTEROP_PANIC_REPORT";
+
+/// Marks the calling thread as inside a boundary that catches panics, while it lives.
+///
+/// A panic caught at a boundary reaches the caller as a failure with its message, so the
+/// library's panic hook (installed by the first boundary) does not also print Rust's report,
+/// and above all does not capture the backtrace that `RUST_BACKTRACE=1` in the environment
+/// asks for (55 to 320 ms per panic). Panics anywhere else (on threads of the crate's own,
+/// outside any call, or with `panic = "abort"`) go to the hook that was installed before, as
+/// do all panics when `HATCH_INTEROP_PANIC_REPORT=1` is set when the first boundary is entered.
+pub(crate) struct Boundary(*const Boundaries);
+
+impl Boundary {
+    /// Enters a boundary.
+    #[inline]
+    pub(crate) fn enter() -> Self {
+        install_panic_hook();
+        // One thread-local lookup: the pointer stays valid for the thread's life
+        // (`Boundaries` has no destructor) and the guard never leaves the thread.
+        let state = BOUNDARIES.with(std::ptr::from_ref);
+        // SAFETY: see above.
+        let depth = unsafe { &(*state).depth };
+        depth.set(depth.get() + 1);
+        Boundary(state)
+    }
+
+    /// The boundary caught a panic.
+    #[inline]
+    pub(crate) fn caught(&self) {
+        // SAFETY: see `enter`.
+        unsafe { &*self.0 }.quieted.set(false);
+    }
+}
+
+impl Drop for Boundary {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: see `enter`.
+        let state = unsafe { &*self.0 };
+        let depth = state.depth.get() - 1;
+        state.depth.set(depth);
+        if depth == 0 {
+            // A panic that code inside caught itself.
+            state.quieted.set(false);
+        }
+    }
+}
+
+/// A `catch_unwind` inside a boundary caught a panic.
+pub(crate) fn panic_caught() {
+    let _ = BOUNDARIES.try_with(|state| state.quieted.set(false));
+}
+
+/// Installs the library's panic hook once, in front of the one installed before it.
+#[inline]
+fn install_panic_hook() {
+    #[cfg(panic = "unwind")]
+    {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        // `set_hook` must not run on a panicking thread; a later boundary installs it then.
+        if !HOOK.is_completed() && !std::thread::panicking() {
+            HOOK.call_once(|| {
+                let report = std::env::var_os(PANIC_REPORT_VARIABLE).is_some_and(|v| v == "1");
+                if report {
+                    return;
+                }
+                let previous = std::panic::take_hook();
+                std::panic::set_hook(Box::new(move |info| {
+                    if !quiet_panic() {
+                        previous(info);
+                    }
+                }));
+            });
+        }
+    }
+}
+
+/// Whether the hook keeps quiet about the panic in progress: it happens inside a boundary,
+/// which will catch it and report its message, and is not a panic during another's unwinding.
+#[cfg(panic = "unwind")]
+fn quiet_panic() -> bool {
+    BOUNDARIES
+        .try_with(|state| state.depth.get() > 0 && !state.quieted.replace(true))
+        .unwrap_or(false)
+}
+
+/// Guards a call into a function the foreign side implements (a callback or its `release`):
+/// [`ForeignCall::enter`] before the call, [`ForeignCall::exit`] after it returns.
+///
+/// Such a function never unwinds by contract, except in one case the library must survive:
+/// CPython 3.8 to 3.13 end a thread that tries to take the GIL while the interpreter is
+/// finalizing with `pthread_exit`, which glibc implements as a *forced unwind* of the thread's
+/// stack. A Python callback running on a library thread (or on a daemon Python thread inside
+/// a library call) at interpreter exit starts one. Were it to reach a `catch_unwind` (the
+/// shim's, or the one around every `std::thread::spawn` closure), Rust would catch it and
+/// abort the process (`FATAL: exception not rethrown`, SIGABRT). So the call site is declared
+/// `extern "C-unwind"` (unwinding out of it is defined) and this guard, the first frame the
+/// unwind reaches, stops it there: the thread sleeps until the process ends, which is what
+/// CPython 3.14 itself does with such threads (python/cpython#87135). Locks the thread holds
+/// stay held; the process is exiting. A C++ exception thrown by a callback implemented in C++
+/// (which the C ABI forbids) is stopped the same way instead of aborting.
+#[doc(hidden)]
+pub struct ForeignCall(());
+
+impl ForeignCall {
+    /// Before the foreign call.
+    #[inline(always)]
+    pub fn enter() -> Self {
+        ForeignCall(())
+    }
+
+    /// After the foreign call returned normally.
+    #[inline(always)]
+    pub fn exit(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for ForeignCall {
+    /// Runs only when the foreign call unwinds (a normal return goes through `exit`).
+    #[cold]
+    fn drop(&mut self) {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
         }
     }
 }

@@ -128,7 +128,7 @@ mod runtime {
     use std::task::{Context, Poll};
 
     use super::{deliver, FfiCompletion};
-    use crate::abi::Failure;
+    use crate::abi::{Boundary, Failure};
     use crate::traits::FfiReturn;
 
     /// The library's runtime, started on first use: worker threads named after hatch-interop.
@@ -168,10 +168,15 @@ mod runtime {
         fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
             // SAFETY: structural pinning: the inner future is never moved out of `self`.
             let inner = unsafe { self.map_unchecked_mut(|this| &mut this.0) };
+            // A boundary: a panic inside is caught here and reported to the completion.
+            let boundary = Boundary::enter();
             match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
                 Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
                 Ok(Poll::Pending) => Poll::Pending,
-                Err(payload) => Poll::Ready(Err(payload)),
+                Err(payload) => {
+                    boundary.caught();
+                    Poll::Ready(Err(payload))
+                }
             }
         }
     }

@@ -113,7 +113,7 @@ pub mod __private {
 
     pub use crate::abi::{
         call, callback_failed, cstr_arg, ffi_free, pending, slice_arg, slice_mut_arg, str_arg,
-        take_failure, Failure, ReturnAbi, PENDING,
+        take_failure, Failure, ForeignCall, ReturnAbi, PENDING,
     };
     #[cfg(not(feature = "tokio"))]
     pub use crate::asynchronous::TokioFeature;

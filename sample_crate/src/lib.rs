@@ -781,6 +781,14 @@ pub fn notify_from_thread(listener: OnEvent, code: u32) {
         .expect("the listener's thread panicked");
 }
 
+/// Calls `listener` with `code` from a new Rust thread and returns at once (a library thread
+/// that keeps the listener and may outlive the call, and the interpreter: it can still be
+/// inside the listener when Python exits).
+#[ffi_function]
+pub fn notify_in_background(listener: OnEvent, code: u32) {
+    std::thread::spawn(move || listener.call(code));
+}
+
 // ---------------------------------------------------------------------------------------
 // Data-carrying enums
 
@@ -1147,6 +1155,7 @@ pub fn inventory() -> Inventory {
         .function::<notifier_clear>()
         .function::<notifier_free>()
         .function::<notify_from_thread>()
+        .function::<notify_in_background>()
         .function::<double_later>()
         .function::<divide_later>()
         .function::<greet_later>()

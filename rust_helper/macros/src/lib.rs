@@ -16,7 +16,7 @@ use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{
     Attribute, Error, Fields, FnArg, GenericParam, Ident, Item, ItemConst, ItemEnum, ItemFn,
-    ItemStruct, Lifetime, Meta, Pat, ReturnType, Type, WherePredicate,
+    ItemStruct, Lifetime, Meta, Pat, ReturnType, Signature, Type, WherePredicate,
 };
 
 /// Prefix the inventory format reserves for itself.
@@ -46,7 +46,9 @@ const RESERVED_PREFIX: &str = "__hatch_interop";
 /// An `async fn` (with the `tokio` feature) is exported as a shim that also takes an
 /// [`FfiCompletion`](../hatch_interop/struct.FfiCompletion.html), starts the future on the
 /// library's runtime and returns at once; the future's outcome goes to the completion. Its
-/// parameters must be owned (numbers, structs, enums, options): the future outlives the call.
+/// parameters must be owned (numbers, structs, enums, options, `Box<T>`, callbacks by value):
+/// the future outlives the call, so a parameter whose type borrows (a reference or a lifetime
+/// anywhere in it) is a compile error that names it.
 #[proc_macro_attribute]
 pub fn ffi_function(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, function::expand)
@@ -74,7 +76,8 @@ pub fn ffi_function(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// once, dropping the object if it was not destroyed.
 ///
 /// The type must be `Send + Sync`: the foreign side may use it from any thread. `self` by
-/// value, generic and `async` functions are rejected (`async` is not supported yet).
+/// value, generic functions and `async` constructors are rejected; `async` methods and
+/// statics (with the `tokio` feature) take owned parameters only, as `#[ffi_function]`'s.
 #[proc_macro_attribute]
 pub fn ffi_service(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, service::expand)
@@ -283,6 +286,63 @@ fn check_type(ty: &Type, errors: &mut Errors) {
     Check(errors).visit_type(ty);
 }
 
+/// Rejects the borrowed parameters of an `async fn` (a reference or a lifetime anywhere in
+/// a parameter's type): its future runs after the call has returned, when what the caller
+/// lent (a Python string's bytes, a buffer) may be gone or changed.
+fn check_async_params(sig: &Signature, errors: &mut Errors) {
+    struct Borrow(Option<Span>);
+    impl<'ast> Visit<'ast> for Borrow {
+        fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {
+            self.0.get_or_insert(reference.and_token.span);
+        }
+        fn visit_lifetime(&mut self, lifetime: &'ast Lifetime) {
+            self.0.get_or_insert(lifetime.span());
+        }
+    }
+    if sig.asyncness.is_none() {
+        return;
+    }
+    for input in &sig.inputs {
+        let FnArg::Typed(typed) = input else { continue };
+        let mut borrow = Borrow(None);
+        borrow.visit_type(&typed.ty);
+        if borrow.0.is_none() {
+            continue;
+        }
+        let name = match &*typed.pat {
+            Pat::Ident(pat) => format!("`{}`", pat.ident.unraw()),
+            _ => "this parameter".to_owned(),
+        };
+        let ty = &typed.ty;
+        errors.push(
+            typed.span(),
+            format!(
+                "parameter {name} of the async function `{}` borrows (`{}`): its future runs \
+                 after the call returns, when the caller's value may be gone or changed; take \
+                 an owned value instead (a number, a struct or enum by value, a `Box<T>`, a \
+                 callback by value)",
+                sig.ident.unraw(),
+                type_text(ty),
+            ),
+        );
+    }
+}
+
+/// A type as a message shows it (`&[u8]`, not `& [u8]`).
+fn type_text(ty: &Type) -> String {
+    let mut text = quote!(#ty).to_string();
+    for (spaced, tight) in [
+        ("& ", "&"),
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+    ] {
+        text = text.replace(spaced, tight);
+    }
+    text.replace("[ ", "[").replace(" ]", "]")
+}
+
 /// The type with every named lifetime replaced by `'static`, so that it can be named in the
 /// generated impls, where the function's lifetime parameters are not in scope. FFI types are
 /// `'static` (no generics), so this names the same type description.
@@ -474,6 +534,7 @@ mod function {
             }
         }
         let name = errors.check(inventory_name(&sig.ident, "the function"));
+        check_async_params(sig, &mut errors);
         let params = lower_params(&sig.inputs, &mut errors);
         if let ReturnType::Type(_, ty) = &sig.output {
             check_type(ty, &mut errors);
@@ -1043,6 +1104,7 @@ mod service {
                  method for the slow part",
             );
         }
+        check_async_params(sig, errors);
         let typed = sig
             .inputs
             .iter()
@@ -1938,9 +2000,11 @@ mod callback {
             #(#attrs)*
             #[repr(C)]
             #vis struct #ident {
-                call: unsafe extern "C" fn(*const #c_void, #(#tys),*) #output,
+                // `C-unwind`: the one unwind a foreign callback may start, CPython ending the
+                // thread at exit, is stopped by `ForeignCall` (see there), never caught.
+                call: unsafe extern "C-unwind" fn(*const #c_void, #(#tys),*) #output,
                 context: *const #c_void,
-                release: ::core::option::Option<unsafe extern "C" fn(*const #c_void)>,
+                release: ::core::option::Option<unsafe extern "C-unwind" fn(*const #c_void)>,
             }
 
             impl #ident {
@@ -1948,17 +2012,22 @@ mod callback {
                 /// the library call this runs inside reports the failure when it returns.
                 #[allow(clippy::too_many_arguments)]
                 #vis fn call(&self, #(#names: #tys),*) #output {
+                    let guard = ::hatch_interop::__private::ForeignCall::enter();
                     // SAFETY: whoever made this value promised that `call` may be called
                     // with `context` for as long as the value lives.
-                    unsafe { (self.call)(self.context, #(#names),*) }
+                    let result = unsafe { (self.call)(self.context, #(#names),*) };
+                    guard.exit();
+                    result
                 }
             }
 
             impl ::core::ops::Drop for #ident {
                 fn drop(&mut self) {
                     if let ::core::option::Option::Some(release) = self.release {
+                        let guard = ::hatch_interop::__private::ForeignCall::enter();
                         // SAFETY: as in `call`; `release` is called once, here.
-                        unsafe { release(self.context) }
+                        unsafe { release(self.context) };
+                        guard.exit();
                     }
                 }
             }

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xfc325a706420d02c)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xf2ed8296077b78f0)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -879,6 +879,13 @@ void notifier_free(Notifier *notifier);
  * there too (a callback run and released on a thread Python did not start).
  */
 void notify_from_thread(OnEvent listener, uint32_t code);
+
+/**
+ * Calls `listener` with `code` from a new Rust thread and returns at once (a library thread
+ * that keeps the listener and may outlive the call, and the interpreter: it can still be
+ * inside the listener when Python exits).
+ */
+void notify_in_background(OnEvent listener, uint32_t code);
 
 /**
  * `value` doubled, after waiting `millis` milliseconds (an async function: a coroutine in

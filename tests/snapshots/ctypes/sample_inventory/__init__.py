@@ -84,6 +84,7 @@ __all__ = [
     "notifier_new",
     "notifier_subscribe",
     "notify_from_thread",
+    "notify_in_background",
     "or_fallback",
     "panic_later",
     "panic_with_message",
@@ -161,10 +162,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xFC325A706420D02C:
+    if found != 0xF2ED8296077B78F0:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash fc325a706420d02c)"
+            "sample_crate 0.1.0 (API hash f2ed8296077b78f0)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -2929,6 +2930,28 @@ def notify_from_thread(listener: OnEvent, code: int) -> None:
         code = _ffi_scalar("notify_from_thread() argument 'code'", code, "u32")
     _ffi_key_listener = _ffi_keep_callback(listener)
     _ffi_fn_notify_from_thread(_ffi_OnEvent(_ffi_OnEvent_address, _ffi_key_listener, _ffi_release_address), code)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+
+
+_ffi_fn_notify_in_background = _ffi_lib["notify_in_background"]
+_ffi_fn_notify_in_background.argtypes = (_ffi_OnEvent, _ffi_ctypes.c_uint32)
+_ffi_fn_notify_in_background.restype = None
+
+
+def notify_in_background(listener: OnEvent, code: int) -> None:
+    """Calls `listener` with `code` from a new Rust thread and returns at once (a library thread
+    that keeps the listener and may outlive the call, and the interpreter: it can still be
+    inside the listener when Python exits).
+
+    The library keeps `listener` (and what it refers to) until it drops it.
+    """
+    if not callable(listener):
+        raise _ffi_not_callable("notify_in_background", "listener", listener)
+    if code.__class__ is not int or not 0 <= code <= 4294967295:
+        code = _ffi_scalar("notify_in_background() argument 'code'", code, "u32")
+    _ffi_key_listener = _ffi_keep_callback(listener)
+    _ffi_fn_notify_in_background(_ffi_OnEvent(_ffi_OnEvent_address, _ffi_key_listener, _ffi_release_address), code)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
 

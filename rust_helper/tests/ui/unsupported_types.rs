@@ -1,0 +1,14 @@
+// A type that cannot cross the boundary is an error that names it, and says what can.
+use hatch_interop::prelude::*;
+
+#[ffi_function]
+pub fn greet(name: String) -> u32 {
+    name.len() as u32
+}
+
+#[ffi_function]
+pub fn read(value: &u32) -> u32 {
+    *value
+}
+
+fn main() {}
