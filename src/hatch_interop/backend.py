@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Type
 
 from hatch_interop import constructs
-from hatch_interop.config import HOOK_TABLE, InteropConfig, Option, suggest, validate_table
+from hatch_interop.config import InteropConfig, Option, suggest, validate_table
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import Inventory
 
@@ -142,7 +142,7 @@ def available_backends() -> Dict[str, Type[Backend]]:
 def backend_options(cls: Type[Backend], config: InteropConfig) -> Dict[str, Any]:
     """The validated options of backend `cls` from its table in `config`."""
     name = cls.PLUGIN_NAME
-    return validate_table(cls.OPTIONS, config.backend_table(name), f"backend `{name}`", f"{HOOK_TABLE}.{name}")
+    return validate_table(cls.OPTIONS, config.backend_table(name), f"backend `{name}`", f"{config.table}.{name}")
 
 
 def check_supported(classes: Sequence[Type[Backend]], inventory: Inventory) -> None:
@@ -170,14 +170,14 @@ def check_supported(classes: Sequence[Type[Backend]], inventory: Inventory) -> N
             raise BackendError(message)
 
 
-def resolve_backends(names: Sequence[str]) -> List[Type[Backend]]:
+def resolve_backends(names: Sequence[str], owner: str = "build hook `interop`") -> List[Type[Backend]]:
     """The backend classes for the ``backends`` option, in the order given."""
     available = available_backends()
     classes = []
     for name in names:
         if name not in available:
             message = (
-                f"Unknown backend `{name}` in option `backends` for build hook `interop`."
+                f"Unknown backend `{name}` in option `backends` for {owner}."
                 f"{suggest(name, sorted(available))} Available backends: {', '.join(sorted(available)) or 'none'}. "
                 f"Third-party backends register in the `{ENTRY_POINT_GROUP}` entry-point group."
             )

@@ -91,7 +91,7 @@ def read_crate(cargo: str, crate_dir: Path, config: InteropConfig) -> CrateInfo:
     manifest = crate_dir / "Cargo.toml"
     if not manifest.is_file():
         raise CrateError(
-            f"No Cargo.toml in {crate_dir}. Option `crate` for build hook `interop` must point at the "
+            f"No Cargo.toml in {crate_dir}. Option `crate` for {config.owner} must point at the "
             f"directory of the Rust crate (it is {config.crate!r}, relative to the project root)."
         )
     cmd = [cargo, "metadata", "--format-version", "1", "--no-deps", "--manifest-path", str(manifest)]

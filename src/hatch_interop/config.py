@@ -9,12 +9,14 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from hatch_interop.errors import ConfigError
 
 HOOK = "interop"
 HOOK_TABLE = f"tool.hatch.build.hooks.{HOOK}"
+#: Where the setuptools front-end reads the same options.
+SETUPTOOLS_TABLE = "tool.hatch-interop"
 
 #: Keys hatchling itself reads from every build-hook table; they are not ours to reject.
 HATCHLING_HOOK_KEYS = frozenset(
@@ -166,21 +168,29 @@ class InteropConfig:
     cargo_args: Tuple[str, ...] = ()
     inventory_bin: str = "inventory"
     platform_tag: str = "auto"
-    #: The raw tables of backends, ``[tool.hatch.build.hooks.interop.<backend>]``, by backend name; each is
-    #: validated against its backend's ``OPTIONS`` once the backends are found (see ``backend_options``).
+    #: The raw tables of backends, ``[<table>.<backend>]``, by backend name; each is validated against its
+    #: backend's ``OPTIONS`` once the backends are found (see ``backend_options``).
     backend_tables: Tuple[Tuple[str, Mapping[str, Any]], ...] = ()
+    #: The TOML table the options come from: the Hatch hook's, or the setuptools front-end's.
+    table: str = HOOK_TABLE
+
+    @property
+    def owner(self) -> str:
+        """Who the options belong to, as messages name it: ``build hook `interop``` or ``[tool.hatch-interop]``."""
+        return _owner(self.table)
 
     @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any]) -> InteropConfig:
-        """Validate the hook's TOML table; raise :class:`ConfigError` naming the first bad option."""
+    def from_mapping(cls, raw: Mapping[str, Any], table: str = HOOK_TABLE) -> InteropConfig:
+        """Validate the options' TOML table (`table` names it in errors); raise :class:`ConfigError` naming the
+        first bad option."""
+        owner = _owner(table)
         own = {key: value for key, value in raw.items() if not isinstance(value, Mapping)}
         tables = {key: value for key, value in raw.items() if isinstance(value, Mapping)}
-        unknown = [key for key in own if key not in _BY_KEY and key not in HATCHLING_HOOK_KEYS]
+        ignored = HATCHLING_HOOK_KEYS if table == HOOK_TABLE else frozenset()
+        unknown = [key for key in own if key not in _BY_KEY and key not in ignored]
         if unknown:
-            raise ConfigError(_unknown_message(unknown[0]))
-        checked = validate_table(
-            OPTIONS, {k: v for k, v in own.items() if k in _BY_KEY}, f"build hook `{HOOK}`", HOOK_TABLE
-        )
+            raise ConfigError(_unknown_message(unknown[0], owner, ignored))
+        checked = validate_table(OPTIONS, {k: v for k, v in own.items() if k in _BY_KEY}, owner, table)
         values: Dict[str, Any] = {
             key.replace("-", "_"): tuple(value) if isinstance(value, list) else value
             for key, value in checked.items()
@@ -190,20 +200,19 @@ class InteropConfig:
         for name in tables:
             if name not in backends:
                 if name in _BY_KEY:
-                    message = (
-                        f"Option `{name}` for build hook `{HOOK}` must be {_article(_BY_KEY[name].kind)}, not a table"
-                    )
+                    message = f"Option `{name}` for {owner} must be {_article(_BY_KEY[name].kind)}, not a table"
                 else:
                     message = (
-                        f"The table [tool.hatch.build.hooks.{HOOK}.{name}] configures backend `{name}`, which option "
+                        f"The table [{table}.{name}] configures backend `{name}`, which option "
                         f"`backends` does not enable ({', '.join(backends)}): add `{name}` to `backends` or remove "
                         "the table."
                     )
                 raise ConfigError(message)
-        values["backend_tables"] = tuple(sorted((name, dict(table)) for name, table in tables.items()))
+        values["backend_tables"] = tuple(sorted((name, dict(backend)) for name, backend in tables.items()))
+        values["table"] = table
         if values.get("all_features") and values.get("features"):
             raise ConfigError(
-                f"Options `all-features` and `features` for build hook `{HOOK}` contradict each other: "
+                f"Options `all-features` and `features` for {owner} contradict each other: "
                 "remove `features` or set `all-features = false`"
             )
         return cls(**values)
@@ -275,10 +284,14 @@ def _article(kind: str) -> str:
     return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
-def _unknown_message(key: str) -> str:
+def _owner(table: str) -> str:
+    return f"build hook `{HOOK}`" if table == HOOK_TABLE else f"[{table}]"
+
+
+def _unknown_message(key: str, owner: str, ignored: FrozenSet[str]) -> str:
     valid = [o.key for o in OPTIONS]
-    hint = suggest(key, valid + sorted(HATCHLING_HOOK_KEYS))
-    return f"Unknown option `{key}` for build hook `{HOOK}`.{hint} Valid options: {', '.join(valid)}."
+    hint = suggest(key, valid + sorted(ignored))
+    return f"Unknown option `{key}` for {owner}.{hint} Valid options: {', '.join(valid)}."
 
 
 def suggest(name: str, choices: Sequence[str]) -> str:

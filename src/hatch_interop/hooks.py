@@ -6,7 +6,7 @@ from typing import Type
 
 from hatchling.plugin import hookimpl
 
-from hatch_interop.plugin import InteropBuildHook
+from hatch_interop.frontends.hatch import InteropBuildHook
 
 
 @hookimpl

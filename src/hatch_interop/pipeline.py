@@ -6,6 +6,7 @@ the files it returns at the paths it names.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import shutil
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ def instantiate(classes: Sequence[Type[Backend]], config: InteropConfig, library
 
 def generate(inventory: Inventory, config: InteropConfig, library_filename: str) -> List[Tuple[str, GeneratedFile]]:
     """Run every configured backend; ``(backend name, file)`` pairs, paths checked and unique."""
-    classes = resolve_backends(config.backends)
+    classes = resolve_backends(config.backends, config.owner)
     check_supported(classes, inventory)
     return generate_with(instantiate(classes, config, library_filename), inventory, library_filename)
 
@@ -147,7 +148,7 @@ def build_bindings(
     cargo_exe = cargo.find_cargo()
     crate = cargo.read_crate(cargo_exe, (project_root / config.crate).resolve(), config)
     # An unknown backend or a bad option of one fails before a long compile, not after.
-    classes = resolve_backends(config.backends)
+    classes = resolve_backends(config.backends, config.owner)
     for cls in classes:
         backend_options(cls, config)
     artifacts = cargo.build(cargo_exe, crate, config)
@@ -182,12 +183,32 @@ def build_bindings(
     return BuildOutput(files=dict(sorted(files.items())), tag=wheel_tag(platform, python, abi_tag), inventory=inventory)
 
 
+def source_root(root: Path, module: str) -> Path:
+    """Where an editable install imports ``module``'s top-level package from (``src/`` layout or not)."""
+    top = package_dir(module).split("/")[0]
+    src = root / "src"
+    if (src / top).is_dir() or (src / f"{top}.py").is_file():
+        return src
+    return root
+
+
 def install_in_place(output: BuildOutput, source_root: Path) -> List[Path]:
-    """Copy the build's files into the source tree, for editable installs; the paths written."""
+    """Copy the build's files into the source tree, for editable installs; the paths written.
+
+    Each file is written beside its target and renamed over it: a process that has the old library
+    loaded keeps its mapping of the old file (overwriting it in place would change the code under it,
+    and crash it), and a reader never sees a half-written file.
+    """
     written = []
     for rel, path in output.files.items():
         target = source_root.joinpath(*rel.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        partial = target.with_name(f".{target.name}.hatch-interop-partial")
+        try:
+            shutil.copy2(path, partial)
+            os.replace(partial, target)
+        finally:
+            if partial.exists():
+                partial.unlink()
         written.append(target)
     return written

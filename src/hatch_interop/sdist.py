@@ -76,7 +76,7 @@ def vendor_path_dependencies(root: Path, config: InteropConfig, staging: Path) -
     root = root.resolve()
     crate_dir = (root / config.crate).resolve()
     if not (crate_dir / "Cargo.toml").is_file():
-        raise CrateError(f"No Cargo.toml in {crate_dir} (option `crate` for build hook `interop` is {config.crate!r}).")
+        raise CrateError(f"No Cargo.toml in {crate_dir} (option `crate` for {config.owner} is {config.crate!r}).")
     closure = _path_dependency_closure(find_cargo(), crate_dir)
     workspace_root = Path(closure[crate_dir]["workspace_root"]).resolve()
     if not _inside(workspace_root, root):

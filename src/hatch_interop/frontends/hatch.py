@@ -25,7 +25,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 from hatch_interop.config import HOOK, InteropConfig
 from hatch_interop.errors import InteropError
-from hatch_interop.pipeline import build_bindings, install_in_place, package_dir
+from hatch_interop.pipeline import build_bindings, install_in_place, source_root
 from hatch_interop.sdist import vendor_path_dependencies
 
 
@@ -74,7 +74,7 @@ class InteropBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         build_data["infer_tag"] = False
         build_data["tag"] = output.tag
         if version == "editable":
-            written = install_in_place(output, _source_root(root, config.module))
+            written = install_in_place(output, source_root(root, config.module))
             self.app.display_info(
                 f"hatch-interop: wrote {len(written)} files for `{config.module}` into the source tree"
             )
@@ -96,12 +96,3 @@ class InteropBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             self.app.display_info(
                 f"hatch-interop: vendored Rust path dependencies into the sdist: {', '.join(included)}"
             )
-
-
-def _source_root(root: Path, module: str) -> Path:
-    """Where an editable install imports ``module``'s top-level package from (``src/`` layout or not)."""
-    top = package_dir(module).split("/")[0]
-    src = root / "src"
-    if (src / top).is_dir() or (src / f"{top}.py").is_file():
-        return src
-    return root

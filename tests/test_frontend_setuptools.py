@@ -1,0 +1,123 @@
+"""The setuptools front-end: the same build as the Hatch hook, configured in [tool.hatch-interop]."""
+
+from __future__ import annotations
+
+import sys
+import tarfile
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from setuptools import Distribution
+from setuptools.errors import SetupError
+from support import RUST_HELPER, SAMPLE, build_env, copy_tree, make_venv, one, read_from_wheel, run, wheel_names
+
+from hatch_interop.frontends.setuptools import finalize
+
+CHECK = Path(__file__).resolve().parent / "e2e" / "check_sample.py"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+
+
+def test_a_project_without_the_table_is_left_alone(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[project]\nname = "plain"\nversion = "1"\n')
+    dist = Distribution()
+    finalize(dist)
+    assert "build_py" not in dist.cmdclass
+    assert not dist.has_ext_modules()
+
+
+def test_the_table_sets_the_commands_up(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.hatch-interop]\nmodule = "app._native"\n')
+    dist = Distribution()
+    finalize(dist)
+    assert {"build_py", "bdist_wheel", "sdist"} <= set(dist.cmdclass)
+    assert dist.has_ext_modules()
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            'modul = "app._native"',
+            "hatch-interop: Unknown option `modul` for [tool.hatch-interop]. Did you mean `module`?",
+        ),
+        ("", "hatch-interop: Option `module` for [tool.hatch-interop] is required"),
+        (
+            'module = "app._native"\nbackends = ["ctypes"]\n[tool.hatch-interop.cffi]\nmode = "api"',
+            "hatch-interop: The table [tool.hatch-interop.cffi] configures backend `cffi`, which option `backends`",
+        ),
+    ],
+)
+def test_bad_options_are_one_clear_error(project: Path, table: str, message: str) -> None:
+    (project / "pyproject.toml").write_text(f"[tool.hatch-interop]\n{table}\n")
+    with pytest.raises(SetupError) as e:
+        finalize(Distribution())
+    assert str(e.value).startswith(message)
+
+
+def test_invalid_toml_is_named(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.hatch-interop\n")
+    with pytest.raises(SetupError, match=r"hatch-interop: .*pyproject.toml is not valid TOML"):
+        finalize(Distribution())
+
+
+SETUPTOOLS_PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=70.1", "hatch-interop"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "sample-crate"
+version = "0.1.0"
+description = "The reference crate, built by setuptools"
+requires-python = ">=3.8"
+
+[tool.setuptools]
+packages = ["sample_crate"]
+
+[tool.hatch-interop]
+module = "sample_crate._native"
+backends = ["ctypes", "c"]
+"""
+
+
+@pytest.mark.e2e
+def test_setuptools_builds_an_sdist_and_a_wheel_from_it(wheelhouse: Path, tmp_path: Path) -> None:
+    """`python -m build` with setuptools: the sdist carries the crate and its vendored path dependency, the
+    wheel built from it is tagged for its platform, holds the library and the bindings, and works; an
+    editable install of the project works too."""
+    project = copy_tree(SAMPLE, tmp_path / "sample_crate")
+    copy_tree(RUST_HELPER, tmp_path / "rust_helper")
+    (project / "pyproject.toml").write_text(SETUPTOOLS_PYPROJECT)
+    out = tmp_path / "dist"
+    run([sys.executable, "-m", "build", "--outdir", out, project], env=build_env(wheelhouse))
+    sdist = one(sorted(out.glob("*.tar.gz")))
+    with tarfile.open(sdist) as archive:
+        names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
+    assert {"Cargo.toml", "src/lib.rs", "src/bin/inventory.rs", "_rust_deps/hatch-interop/Cargo.toml"} <= names
+    wheel = one(sorted(out.glob("*.whl")))
+    assert wheel.name.startswith("sample_crate-0.1.0-py3-none-manylinux_")
+    files = wheel_names(wheel)
+    for name in ("sample_crate/_native/__init__.py", "sample_crate/_native/sample_crate.h"):
+        assert name in files
+    assert any(n.startswith("sample_crate/_native/libsample_crate") for n in files)
+    assert b"Root-Is-Purelib: false" in read_from_wheel(wheel, "sample_crate-0.1.0.dist-info/WHEEL")
+    exe = make_venv(sys.executable, tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "--no-index", "--no-deps", wheel])
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    proc = run([exe, CHECK], cwd=workdir)
+    assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
+
+    # An editable install writes the library and the bindings into the source tree, and imports them there.
+    run([exe, "-m", "pip", "install", "-e", project], env=build_env(wheelhouse))
+    native = project / "sample_crate" / "_native"
+    assert {"__init__.py", "sample_crate.h"} <= {p.name for p in native.iterdir()}
+    located = run([exe, "-c", "import sample_crate._native as m; print(m.__file__)"], cwd=workdir).stdout.strip()
+    assert Path(located).resolve() == (native / "__init__.py").resolve()
+    assert run([exe, "-c", "import sample_crate; print(sample_crate.add(2, 3))"], cwd=workdir).stdout.strip() == "5"

@@ -1,0 +1,42 @@
+"""The build pipeline's own steps that need no cargo."""
+
+from __future__ import annotations
+
+import mmap
+from pathlib import Path
+
+from hatch_interop.inventory import load_inventory
+from hatch_interop.pipeline import BuildOutput, install_in_place, source_root
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def output(files: dict[str, Path]) -> BuildOutput:
+    inventory = load_inventory((DATA / "empty.json").read_text(encoding="utf-8"))
+    return BuildOutput(files=files, tag="py3-none-any", inventory=inventory)
+
+
+def test_editable_files_are_replaced_not_overwritten(tmp_path: Path) -> None:
+    """A process that has the old library mapped keeps the old bytes: the new file is renamed over the
+    old one (a new inode), never written into it. Overwriting in place crashed running interpreters."""
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "libapp.so").write_bytes(b"new library")
+    tree = tmp_path / "tree"
+    (tree / "app" / "_native").mkdir(parents=True)
+    old = tree / "app" / "_native" / "libapp.so"
+    old.write_bytes(b"old library")
+    with open(old, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        inode = old.stat().st_ino
+        written = install_in_place(output({"app/_native/libapp.so": build / "libapp.so"}), tree)
+        assert written == [old]
+        assert mapped[:] == b"old library"
+    assert old.read_bytes() == b"new library"
+    assert old.stat().st_ino != inode
+    assert sorted(p.name for p in old.parent.iterdir()) == ["libapp.so"]  # no partial file left
+
+
+def test_source_root_follows_the_layout(tmp_path: Path) -> None:
+    assert source_root(tmp_path, "app._native") == tmp_path
+    (tmp_path / "src" / "app").mkdir(parents=True)
+    assert source_root(tmp_path, "app._native") == tmp_path / "src"
