@@ -12,7 +12,9 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Dict, Iterator
 
 import pytest
 from support import (
@@ -35,8 +37,9 @@ SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 PYTHONS = find_pythons()
 
 
-def install_and_check(python: str, wheel: Path, tmp_path: Path) -> str:
-    """Install the wheel into a fresh venv of ``python`` (no index: nothing else may be needed) and call it."""
+def install_and_check(python: str, wheel: Path, tmp_path: Path) -> Path:
+    """Install the wheel into a fresh venv of ``python`` (no index: nothing else may be needed) and call it;
+    returns the venv's interpreter."""
     exe = make_venv(python, tmp_path / "venv")
     run([exe, "-m", "pip", "install", "--no-index", "--no-deps", wheel])
     # Run from an empty directory so that only the installed package can be imported.
@@ -44,7 +47,21 @@ def install_and_check(python: str, wheel: Path, tmp_path: Path) -> str:
     workdir.mkdir()
     proc = run([exe, CHECK], cwd=workdir)
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
-    return proc.stdout
+    return exe
+
+
+@pytest.fixture(scope="session")
+def interpreter_venvs(
+    sample_wheel: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Dict[str, Future[Path]]]:
+    """The sample wheel installed into a fresh venv of every interpreter and checked there, all at once: the
+    checks mostly wait (threads, async sleeps), so running them side by side saves most of their time. Each
+    test takes its interpreter's result (a failure is raised by the test of that interpreter)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        yield {
+            name: pool.submit(install_and_check, python, sample_wheel, tmp_path_factory.mktemp(f"venv-{name}"))
+            for name, python in PYTHONS.items()
+        }
 
 
 def wheel_tag(wheel: Path) -> str:
@@ -107,18 +124,19 @@ class TestPipWheel:
 
 
 @pytest.mark.parametrize("name", sorted(PYTHONS))
-def test_every_interpreter(name: str, sample_wheel: Path, tmp_path: Path) -> None:
+def test_every_interpreter(name: str, interpreter_venvs: Dict[str, Future[Path]]) -> None:
     """One ctypes wheel serves every interpreter on the machine: CPython 3.8 to 3.13 and PyPy."""
-    install_and_check(PYTHONS[name], sample_wheel, tmp_path)
+    interpreter_venvs[name].result()
 
 
 @pytest.mark.parametrize("name", sorted(PYTHONS))
-def test_exit_with_library_threads_inside_callbacks(name: str, sample_wheel: Path, tmp_path: Path) -> None:
+def test_exit_with_library_threads_inside_callbacks(
+    name: str, interpreter_venvs: Dict[str, Future[Path]], tmp_path: Path
+) -> None:
     """100 child interpreters (run a few at a time) exit while library threads are inside retained Python
     callbacks: every one exits with status 0, no signal and nothing on stderr (CPython 3.8-3.13 end such a
     thread with a forced unwind, which aborted the process when it reached a Rust catch_unwind)."""
-    exe = make_venv(PYTHONS[name], tmp_path / "venv")
-    run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])
+    exe = interpreter_venvs[name].result()
     workdir = tmp_path / "work"
     workdir.mkdir()
     proc = run([exe, CHECK.parent / "check_exit.py", "100"], cwd=workdir)
