@@ -212,3 +212,14 @@ def test_non_ffi_type_is_a_compile_error_naming_it(tmp_path: Path, wheelhouse: P
     output = build_fails(root, wheelhouse)
     assert "`String` cannot cross the FFI boundary" in output
     assert "hatch-interop: cargo build failed" in output
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="platform tags are checked on Linux")
+def test_a_platform_tag_the_library_cannot_meet(tmp_path: Path, wheelhouse: Path) -> None:
+    """`platform-tag = "any"` would ship a Linux library in a wheel every platform installs."""
+    options = 'module = "demo._native"\nplatform-tag = "any"'
+    root = project(tmp_path, bin_rs=printing(VALID_INVENTORY), options=options)
+    output = build_fails(root, wheelhouse)
+    assert "Option `platform-tag` for build hook `interop` is 'any', which the built library cannot meet" in output
+    assert "the wheel holds the native library libdemo.so" in output
+    assert "`auto` tags the wheel 'manylinux_" in output

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from hatch_interop.tags import ElfError, ElfInfo, manylinux_tag, read_elf, wheel_tag
+from hatch_interop.tags import ElfError, ElfInfo, check_platform_tag, manylinux_tag, platform_tag, read_elf, wheel_tag
 
 
 def info(needed: tuple[str, ...], *versions: str) -> ElfInfo:
@@ -49,3 +51,69 @@ def test_not_elf(tmp_path: Path) -> None:
 
 def test_wheel_tag() -> None:
     assert wheel_tag("manylinux_2_17_x86_64") == "py3-none-manylinux_2_17_x86_64"
+
+
+needs_linux_gcc = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or shutil.which("gcc") is None, reason="builds a Linux shared library"
+)
+
+
+@pytest.fixture(scope="module")
+def threads_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real shared library that needs a recent glibc: `pthread_create` moved into libc at GLIBC_2.34."""
+    directory = tmp_path_factory.mktemp("elf")
+    source = directory / "threads.c"
+    source.write_text(
+        "#include <pthread.h>\n"
+        "static void *run(void *arg) { return arg; }\n"
+        "int start(void) { pthread_t t; return pthread_create(&t, 0, run, 0); }\n"
+    )
+    library = directory / "libthreads.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", library, source], check=True)
+    return library
+
+
+@needs_linux_gcc
+def test_symbols_carry_their_versions(threads_library: Path) -> None:
+    symbols = dict(read_elf(threads_library).symbols)
+    assert symbols["pthread_create"].startswith("GLIBC_2.")
+
+
+@needs_linux_gcc
+def test_a_platform_tag_the_library_meets(threads_library: Path) -> None:
+    auto = platform_tag(threads_library, warn=lambda message: None)
+    assert check_platform_tag(auto, threads_library) is None
+    assert check_platform_tag(f"linux_{read_elf(threads_library).arch}", threads_library) is None
+    assert check_platform_tag(f"{auto}.{auto}", threads_library) is None
+
+
+@needs_linux_gcc
+@pytest.mark.parametrize(
+    ("tag", "problem"),
+    [
+        ("any", "the wheel holds the native library libthreads.so, which runs on {arch} Linux only"),
+        ("win_amd64", "`win_amd64` is not a Linux platform tag, and libthreads.so is a Linux library"),
+        ("manylinux_2_99_riscv32", "`manylinux_2_99_riscv32` is for riscv32, but libthreads.so is an {arch} library"),
+        ("musllinux_1_2_{arch}", "`musllinux_1_2_{arch}` promises musl, but libthreads.so links glibc"),
+        ("manylinux2014_{arch}", "`manylinux2014_{arch}` promises glibc 2.17, but libthreads.so needs glibc {glibc} "),
+        (
+            "manylinux_2_17_{arch}",
+            "`manylinux_2_17_{arch}` promises glibc 2.17, but libthreads.so needs glibc {glibc} ",
+        ),
+    ],
+)
+def test_a_platform_tag_the_library_cannot_meet_is_explained(threads_library: Path, tag: str, problem: str) -> None:
+    elf = read_elf(threads_library)
+    needed = max(
+        tuple(int(part) for part in version[len("GLIBC_") :].split("."))
+        for _, version in elf.versions
+        if version.startswith("GLIBC_2")
+    )
+    if needed <= (2, 17):
+        pytest.skip("this machine's glibc is too old for the library to need more than 2.17")
+    glibc = ".".join(map(str, needed))
+    found = check_platform_tag(tag.format(arch=elf.arch), threads_library)
+    assert found is not None
+    assert found.startswith(problem.format(arch=elf.arch, glibc=glibc)), found
+    if "needs glibc" in found:
+        assert "(symbol `" in found

@@ -146,7 +146,9 @@ OPTIONS: Tuple[Option, ...] = (
         "string",
         "auto",
         "Wheel platform tag. `auto` derives it from the built library (`manylinux_2_X_<arch>` from "
-        "the glibc versions it needs on Linux); any other value is used as given.",
+        "the glibc versions it needs on Linux); any other value is used if the library meets it (its "
+        "architecture, and on Linux the glibc and libraries a manylinux tag promises), and is an error naming "
+        "the symbol or library that prevents it otherwise.",
         _check_platform_tag,
     ),
 )

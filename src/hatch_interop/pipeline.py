@@ -23,9 +23,9 @@ from hatch_interop.backend import (
     resolve_backends,
 )
 from hatch_interop.config import InteropConfig
-from hatch_interop.errors import BackendError, InventoryError
+from hatch_interop.errors import BackendError, ConfigError, InventoryError
 from hatch_interop.inventory import Inventory, load_inventory
-from hatch_interop.tags import platform_tag, wheel_tag
+from hatch_interop.tags import check_platform_tag, platform_tag, wheel_tag
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,17 @@ def build_bindings(
         marker = staging / base / "py.typed"
         marker.write_text("", encoding="utf-8")
         files[f"{base}/py.typed"] = marker
-    platform = platform_tag(artifacts.library, warn) if config.platform_tag == "auto" else config.platform_tag
+    if config.platform_tag == "auto":
+        platform = platform_tag(artifacts.library, warn)
+    else:
+        platform = config.platform_tag
+        problem = check_platform_tag(platform, artifacts.library)
+        if problem:
+            raise ConfigError(
+                f"Option `platform-tag` for {config.owner} is {platform!r}, which the built library cannot meet: "
+                f"{problem}. Remove the option (`auto` tags the wheel {platform_tag(artifacts.library, warn)!r}), "
+                "or build on an older system (a manylinux container) for an older glibc."
+            )
     python, abi_tag = combined_tag(backends)
     return BuildOutput(files=dict(sorted(files.items())), tag=wheel_tag(platform, python, abi_tag), inventory=inventory)
 

@@ -17,7 +17,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple
 
 #: Libraries that PEP 600 manylinux systems provide (the auditwheel policy's whitelist).
 MANYLINUX_LIBRARIES = frozenset(
@@ -49,8 +49,11 @@ MIN_GLIBC = (2, 17)
 _MACHINES = {3: "i686", 40: "armv7l", 62: "x86_64", 183: "aarch64", 21: "ppc64le", 22: "s390x", 243: "riscv64"}
 
 _SHT_DYNAMIC = 6
+_SHT_DYNSYM = 11
 _SHT_GNU_VERNEED = 0x6FFFFFFE
+_SHT_GNU_VERSYM = 0x6FFFFFFF
 _DT_NEEDED = 1
+_SHN_UNDEF = 0
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class ElfInfo:
     needed: Tuple[str, ...]
     #: (library, version name) pairs from the version-needs section, e.g. ("libc.so.6", "GLIBC_2.17")
     versions: Tuple[Tuple[str, str], ...]
+    #: (symbol, version name) of each undefined dynamic symbol that needs a version, e.g. ("memcpy", "GLIBC_2.14")
+    symbols: Tuple[Tuple[str, str], ...] = ()
 
 
 class ElfError(ValueError):
@@ -98,6 +103,7 @@ def read_elf(path: Path) -> ElfInfo:
 
     needed: List[str] = []
     versions: List[Tuple[str, str]] = []
+    version_names: Dict[int, str] = {}  # version index (vna_other) -> name
     for sh in sections:
         sh_type, sh_offset, sh_size, sh_link, sh_info = sh[1], sh[4], sh[5], sh[6], sh[7]
         if sh_type == _SHT_DYNAMIC:
@@ -114,11 +120,27 @@ def read_elf(path: Path) -> ElfInfo:
                 library = string_at(sh_link, vn_file)
                 aux = pos + vn_aux
                 for _ in range(vn_cnt):
-                    _hash, _flags, _other, vna_name, vna_next = struct.unpack_from(endian + "IHHII", data, aux)
+                    _hash, _flags, other, vna_name, vna_next = struct.unpack_from(endian + "IHHII", data, aux)
                     versions.append((library, string_at(sh_link, vna_name)))
+                    version_names[other] = versions[-1][1]
                     aux += vna_next
                 pos += vn_next
-    return ElfInfo(arch=arch, needed=tuple(needed), versions=tuple(versions))
+    symbols: List[Tuple[str, str]] = []
+    dynsym = next((i for i, sh in enumerate(sections) if sh[1] == _SHT_DYNSYM), None)
+    versym = next((sh for sh in sections if sh[1] == _SHT_GNU_VERSYM), None)
+    if dynsym is not None and versym is not None:
+        sym = sections[dynsym]
+        entry = 24 if is64 else 16
+        for index in range(sym[5] // entry):
+            pos = sym[4] + index * entry
+            if is64:
+                name, _info, _other, shndx = struct.unpack_from(endian + "IBBH", data, pos)
+            else:
+                name, _value, _size, _info, _other, shndx = struct.unpack_from(endian + "IIIBBH", data, pos)
+            (version,) = struct.unpack_from(endian + "H", data, versym[4] + index * 2)
+            if shndx == _SHN_UNDEF and (version & 0x7FFF) in version_names:
+                symbols.append((string_at(sym[6], name), version_names[version & 0x7FFF]))
+    return ElfInfo(arch=arch, needed=tuple(needed), versions=tuple(versions), symbols=tuple(symbols))
 
 
 def manylinux_tag(info: ElfInfo) -> Tuple[Optional[str], str]:
@@ -155,6 +177,78 @@ def platform_tag(library: Path, warn: Callable[[str], None]) -> str:
     if sys.platform == "darwin":
         return _macos_tag()
     return _normalise(sysconfig.get_platform())
+
+
+#: The legacy manylinux tags and the glibc each promises (PEP 600).
+_LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+
+
+def check_platform_tag(requested: str, library: Path) -> Optional[str]:
+    """Why a wheel holding `library` cannot carry the platform tag `requested` (None when it can).
+
+    Only Linux libraries are checked: each tag of a compressed set (``a.b``) must name the library's
+    architecture, and a manylinux tag a glibc no older than every symbol version the library needs and
+    no library beyond the ones manylinux promises.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    info = read_elf(library)
+    for tag in requested.split("."):
+        problem = _tag_problem(tag, info, library.name)
+        if problem:
+            return problem
+    return None
+
+
+def _tag_problem(tag: str, info: ElfInfo, name: str) -> Optional[str]:
+    if tag == "any":
+        return f"the wheel holds the native library {name}, which runs on {info.arch} Linux only: `any` promises more"
+    legacy = re.match(r"\A(manylinux1|manylinux2010|manylinux2014)_(.+)\Z", tag)
+    modern = re.match(r"\A(many|musl)linux_(\d+)_(\d+)_(.+)\Z", tag)
+    plain = re.match(r"\Alinux_(.+)\Z", tag)
+    if legacy:
+        family, version, arch = "many", _LEGACY_MANYLINUX[legacy.group(1)], legacy.group(2)
+    elif modern:
+        family, version, arch = modern.group(1), (int(modern.group(2)), int(modern.group(3))), modern.group(4)
+    elif plain:
+        family, version, arch = "", (0, 0), plain.group(1)
+    else:
+        return f"`{tag}` is not a Linux platform tag, and {name} is a Linux library"
+    if arch != info.arch:
+        return f"`{tag}` is for {arch}, but {name} is an {info.arch} library"
+    musl = _is_musl(info)
+    if family == "musl" and not musl:
+        return f"`{tag}` promises musl, but {name} links glibc"
+    if family == "many":
+        if musl:
+            return f"`{tag}` promises glibc, but {name} links musl"
+        foreign = sorted(set(info.needed) - MANYLINUX_LIBRARIES)
+        if foreign:
+            return (
+                f"`{tag}` promises only the libraries every manylinux system has, but {name} needs {', '.join(foreign)}"
+            )
+        needs = _newest_glibc(info)
+        if needs is not None and needs[0] > version:
+            (major, minor), symbol = needs
+            return (
+                f"`{tag}` promises glibc {version[0]}.{version[1]}, but {name} needs glibc {major}.{minor} "
+                f"(symbol `{symbol}`, version GLIBC_{major}.{minor})"
+            )
+    return None
+
+
+def _newest_glibc(info: ElfInfo) -> Optional[Tuple[Tuple[int, int], str]]:
+    """The newest glibc version the library needs, with a symbol that needs it (or the library's name)."""
+    best: Optional[Tuple[Tuple[int, int], str]] = None
+    # The alphabetically first symbol of each version, so that messages are deterministic.
+    named = {version: symbol for symbol, version in sorted(info.symbols, reverse=True)}
+    for _library, version in info.versions:
+        m = re.match(r"GLIBC_(\d+)\.(\d+)\Z", version)
+        if m:
+            found = (int(m.group(1)), int(m.group(2)))
+            if best is None or found > best[0]:
+                best = (found, named.get(version, "(unnamed)"))
+    return best
 
 
 def _is_musl(info: ElfInfo) -> bool:
