@@ -40,3 +40,16 @@ def test_source_root_follows_the_layout(tmp_path: Path) -> None:
     assert source_root(tmp_path, "app._native") == tmp_path
     (tmp_path / "src" / "app").mkdir(parents=True)
     assert source_root(tmp_path, "app._native") == tmp_path / "src"
+
+
+def test_editable_installs_leave_the_users_package_alone(tmp_path: Path) -> None:
+    """The `py.typed` a wheel adds to the user's top-level package is not written into their source tree."""
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "py.typed").write_text("")
+    (build / "__init__.py").write_text("")
+    built = output({"app/py.typed": build / "py.typed", "app/_native/__init__.py": build / "__init__.py"})
+    built = BuildOutput(files=built.files, tag=built.tag, inventory=built.inventory, package="app/_native")
+    tree = tmp_path / "tree"
+    assert install_in_place(built, tree) == [tree / "app" / "_native" / "__init__.py"]
+    assert not (tree / "app" / "py.typed").exists()

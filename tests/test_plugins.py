@@ -402,6 +402,8 @@ def test_an_out_of_tree_backend_package(wheelhouse: Path, tmp_path: Path) -> Non
     wheel = one(sorted(out.glob("demo-*.whl")))
     names = wheel_names(wheel)
     assert "demo/_native/functions.txt" in names
+    # The bindings are typed: the user's package, which has no marker of its own, gets one (PEP 561).
+    assert "demo/py.typed" in names
     assert read_from_wheel(wheel, "demo/_native/functions.txt") == b"noop\n"
     library = read_from_wheel(wheel, "demo/_native/libdemo.so")
     expected = f"blake2b {hashlib.blake2b(library).hexdigest()}\n"

@@ -35,6 +35,9 @@ class BuildOutput:
     #: the full wheel tag, e.g. ``py3-none-manylinux_2_17_x86_64``
     tag: str
     inventory: Inventory
+    #: The generated package's directory in the wheel (``sample_crate/_native``): editable installs write
+    #: only what is inside it into the source tree.
+    package: str = ""
 
 
 def package_dir(module: str) -> str:
@@ -173,11 +176,13 @@ def build_bindings(
     files[f"{base}/{library_filename}"] = library
     for rel, built in run_build_steps(backends, generated, directory, library).items():
         files[f"{base}/{rel}"] = built
-    if "." not in config.module:
-        # The whole top-level package is ours, so we also say it is typed (PEP 561).
-        marker = staging / base / "py.typed"
+    top = base.split("/")[0]
+    if "." not in config.module or not (source_root(project_root, config.module) / top / "py.typed").exists():
+        # The bindings are typed, and type checkers read only a top-level package's marker (PEP 561): the
+        # generated package's own, or the user's package's when it has none.
+        marker = staging / top / "py.typed"
         marker.write_text("", encoding="utf-8")
-        files[f"{base}/py.typed"] = marker
+        files[f"{top}/py.typed"] = marker
     if config.platform_tag == "auto":
         platform = platform_tag(artifacts.library, warn)
     else:
@@ -190,7 +195,8 @@ def build_bindings(
                 "or build on an older system (a manylinux container) for an older glibc."
             )
     python, abi_tag = combined_tag(backends)
-    return BuildOutput(files=dict(sorted(files.items())), tag=wheel_tag(platform, python, abi_tag), inventory=inventory)
+    tag = wheel_tag(platform, python, abi_tag)
+    return BuildOutput(files=dict(sorted(files.items())), tag=tag, inventory=inventory, package=base)
 
 
 def source_root(root: Path, module: str) -> Path:
@@ -211,6 +217,8 @@ def install_in_place(output: BuildOutput, source_root: Path) -> List[Path]:
     """
     written = []
     for rel, path in output.files.items():
+        if output.package and not rel.startswith(f"{output.package}/"):
+            continue  # the user's own package (its py.typed marker) is theirs to keep in the source tree
         target = source_root.joinpath(*rel.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.hatch-interop-partial")
