@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 from typing import Dict, Optional
 
@@ -223,3 +224,25 @@ def test_a_platform_tag_the_library_cannot_meet(tmp_path: Path, wheelhouse: Path
     assert "Option `platform-tag` for build hook `interop` is 'any', which the built library cannot meet" in output
     assert "the wheel holds the native library libdemo.so" in output
     assert "`auto` tags the wheel 'manylinux_" in output
+
+
+def test_a_second_sdist_with_other_sources_is_rebuilt(tmp_path: Path, wheelhouse: Path) -> None:
+    """Sdists stamp every file with one fixed date; with a shared CARGO_TARGET_DIR, cargo took the second
+    sdist's changed sources for the first one's and shipped the old library. The wheel must hold the new one."""
+    root = project(
+        tmp_path,
+        lib_rs='#[no_mangle]\npub extern "C" fn demo_value() -> u32 { 1111 }\n',
+        bin_rs=printing(VALID_INVENTORY),
+    )
+    env = build_env(wheelhouse, SOURCE_DATE_EPOCH="1580601600")
+
+    def library_from_sdist(out: Path) -> bytes:
+        run([sys.executable, "-m", "build", "--no-isolation", "--outdir", out, root], env=env)
+        (wheel,) = sorted(out.glob("*.whl"))
+        with zipfile.ZipFile(wheel) as archive:
+            return archive.read("demo/_native/libdemo.so")
+
+    first = library_from_sdist(tmp_path / "first")
+    (root / "src" / "lib.rs").write_text('#[no_mangle]\npub extern "C" fn demo_value() -> u32 { 2222 }\n')
+    second = library_from_sdist(tmp_path / "second")
+    assert first != second

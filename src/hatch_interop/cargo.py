@@ -177,6 +177,27 @@ def build_command(cargo: str, crate: CrateInfo, config: InteropConfig) -> List[s
     return cmd
 
 
+#: What an unpacked sdist may hold that is no source of the crate.
+_NOT_SOURCES = frozenset({"target", ".git", "__pycache__"})
+
+
+def refresh_unpacked_sdist(project_root: Path) -> bool:
+    """Give the files of an unpacked sdist (a project root with ``PKG-INFO``) the current time; True if it was one.
+
+    Reproducible sdists stamp every file with one fixed date (2020, or ``SOURCE_DATE_EPOCH``), and cargo
+    judges freshness by file times: building two sdists of different sources with one shared
+    ``CARGO_TARGET_DIR`` would find the first build's library "fresh" and ship it for the second. Cargo
+    names the crate's artifacts the same wherever the sdist was unpacked, so the times must differ.
+    """
+    if not (project_root / "PKG-INFO").is_file():
+        return False
+    for directory, dirnames, filenames in os.walk(project_root):
+        dirnames[:] = [d for d in dirnames if d not in _NOT_SOURCES]
+        for name in filenames:
+            os.utime(os.path.join(directory, name))
+    return True
+
+
 def build(cargo: str, crate: CrateInfo, config: InteropConfig) -> Artifacts:
     """Build the cdylib and the inventory binary in one cargo invocation."""
     cmd = build_command(cargo, crate, config)

@@ -154,6 +154,7 @@ def build_bindings(
     classes = resolve_backends(config.backends, config.owner)
     for cls in classes:
         backend_options(cls, config)
+    cargo.refresh_unpacked_sdist(project_root)
     artifacts = cargo.build(cargo_exe, crate, config)
     source = f"the `{config.inventory_bin}` binary of crate `{crate.name}`"
     inventory = load_inventory(cargo.run_inventory(artifacts.inventory_bin), source)
