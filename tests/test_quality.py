@@ -52,11 +52,13 @@ def test_wheel_holds_the_source_tree(wheelhouse: Path) -> None:
     assert not any(n.startswith("backends/") for n in names)
 
 
+@pytest.mark.cargo
 @pytest.mark.parametrize("crate", RUST_CRATES)
 def test_cargo_fmt(crate: str) -> None:
     run(["cargo", "fmt", "--check", "--manifest-path", REPO / crate / "Cargo.toml"])
 
 
+@pytest.mark.cargo
 @pytest.mark.parametrize(
     ("crate", "features"),
     [("rust_helper", []), ("rust_helper", ["--all-features"]), ("sample_crate", [])],
@@ -67,6 +69,7 @@ def test_cargo_clippy(crate: str, features: List[str]) -> None:
     run(["cargo", "clippy", "--all-targets", *features, "--manifest-path", manifest, "--", "-D", "warnings"], env=env)
 
 
+@pytest.mark.cargo
 @pytest.mark.parametrize("features", [[], ["--all-features"]], ids=["default", "all-features"])
 def test_rust_helper_unit_tests(features: List[str]) -> None:
     env = {**os.environ, "CARGO_TARGET_DIR": os.environ.get("CARGO_TARGET_DIR", str(REPO / "target" / "tests"))}
