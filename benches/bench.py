@@ -7,7 +7,13 @@ a cell's result is its best round. Numbers are nanoseconds per call as seen from
 the function and its arguments from fast locals, the call, the native function, building the
 result and discarding it (timeit's loop, measured below as "empty loop", is not subtracted).
 
+With --callgrind, each cell is instead counted under valgrind's callgrind: instructions per call, which
+load on the machine does not change (one process; collection is switched on only around each cell's
+calls, by the callgrind_probe extension run.sh builds). Ratios of these counts are the comparison to
+trust on a noisy machine.
+
 Usage: python bench.py [--repeats N] [--target-seconds S] [--seed N] [--json PATH] [--markdown PATH]
+       python bench.py --callgrind [--calls N]
 """
 # ruff: noqa: PLC0415  (the bindings are imported once main() has put the C extension on sys.path)
 
@@ -18,6 +24,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -356,6 +363,91 @@ def measure(repeats: int, target: float, seed: int) -> List[Dict[str, Any]]:
     ]
 
 
+def count_worker(calls: int) -> None:
+    """Under callgrind: run every cell `calls` times with collection on, dumping the counts per cell."""
+    sys.path.insert(0, str(WORK / "cext"))
+    import callgrind_probe
+
+    if not callgrind_probe.running():
+        raise SystemExit("bench: --callgrind-worker runs under valgrind (use --callgrind)")
+    cells = build_cells()
+    verify(cells)
+    for index, cell in enumerate(cells):
+        stmt, names, cleanup = cell.make()
+        try:
+            timer = make_timer(stmt, names)
+            timer.timeit(200)  # warm: caches, specialisation, lazily built objects
+            callgrind_probe.toggle()
+            timer.timeit(calls)
+            callgrind_probe.toggle()
+            callgrind_probe.dump(f"cell {index}")
+        finally:
+            if cleanup is not None:
+                cleanup()
+
+
+def count(calls: int) -> List[Dict[str, Any]]:
+    """Instructions per call of every cell, from one process run under callgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("bench: --callgrind needs valgrind")
+    out = WORK / "callgrind"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    command = [valgrind, "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={out}/cg.out"]
+    command += [sys.executable, str(Path(__file__).resolve()), "--callgrind-worker", "--calls", str(calls)]
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: the callgrind run failed:\n{proc.stderr[-4000:]}")
+    totals: Dict[int, int] = {}
+    for dump in out.glob("cg.out.*"):
+        text = dump.read_text()
+        label = next(
+            (line.split("Client Request: ", 1)[1] for line in text.splitlines() if "Client Request: " in line), ""
+        )
+        total = next((line.split()[1] for line in text.splitlines() if line.startswith(("totals:", "summary:"))), None)
+        if label.startswith("cell ") and total is not None:
+            totals[int(label.split()[1])] = int(total)
+    sys.path.insert(0, str(WORK / "cext"))
+    cells = build_cells()
+    if sorted(totals) != list(range(len(cells))):
+        raise SystemExit(f"bench: callgrind dumped {len(totals)} cells of {len(cells)}")
+    return [
+        {
+            "table": cell.table,
+            "call": cell.call,
+            "impl": cell.impl,
+            "statement": statement(cell),
+            "calls": calls,
+            "instructions": totals[i] / calls,
+        }
+        for i, cell in enumerate(cells)
+    ]
+
+
+def render_counts(results: List[Dict[str, Any]], calls: int) -> str:
+    per = {(r["table"], r["call"], r["impl"]): r["instructions"] for r in results}
+    lines = [
+        f"{platform.python_implementation()} {platform.python_version()}; instructions per call under callgrind "
+        f"({calls:,} calls per cell, timeit's loop included: see the empty loop below)",
+        "",
+        "| call | " + " | ".join(IMPLEMENTATIONS) + " | generated / ctypes+def |",
+        "| --- |" + " ---: |" * (len(IMPLEMENTATIONS) + 1),
+    ]
+    for call in CALLS:
+        row = [f"{per[('main', call, impl)]:,.0f}" for impl in IMPLEMENTATIONS]
+        ratio = per[("main", call, "generated")] / per[("main", call, "ctypes+def")]
+        lines.append(f"| {call} | " + " | ".join(row) + f" | {ratio:.2f} |")
+    lines += ["", "| call | variant | instructions | generated - variant |", "| --- | --- | ---: | ---: |"]
+    for r in results:
+        if r["table"] == "ablation":
+            delta = per[("main", r["call"], "generated")] - r["instructions"]
+            lines.append(f"| {r['call']} | {r['impl']} | {r['instructions']:,.0f} | {delta:+,.0f} |")
+    lines += ["", "| what | instructions |", "| --- | ---: |"]
+    lines += [f"| {r['call']} | {r['instructions']:,.0f} |" for r in results if r["table"] == "reference"]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--processes", type=int, default=3, help="fresh processes, one after the other")
@@ -364,11 +456,29 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026, help="seed of the shuffled order (+1 per process)")
     parser.add_argument("--json", type=Path, default=WORK / "results.json")
     parser.add_argument("--markdown", type=Path, default=WORK / "results.md")
+    parser.add_argument("--callgrind", action="store_true", help="count instructions instead of timing")
+    parser.add_argument("--calls", type=int, default=2000, help="calls per cell under --callgrind")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--callgrind-worker", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
 
     if options.worker:  # one process's measurements, as JSON on stdout
         json.dump(measure(options.repeats, options.target_seconds, options.seed), sys.stdout)
+        return
+    if options.callgrind_worker:
+        count_worker(options.calls)
+        return
+    if options.callgrind:
+        started = time.perf_counter()
+        results = count(options.calls)
+        markdown = render_counts(results, options.calls)
+        options.json.parent.mkdir(parents=True, exist_ok=True)
+        options.json.with_name("counts.json").write_text(json.dumps(results, indent=2) + "\n")
+        options.markdown.with_name("counts.md").write_text(markdown)
+        print(markdown)
+        print(
+            f"(written to {options.json.with_name('counts.md')}; counting took {time.perf_counter() - started:.0f} s)"
+        )
         return
 
     # Several processes, because a process's memory layout moves some cells by a few percent for

@@ -6,6 +6,7 @@
 # (cargo's output to $CARGO_TARGET_DIR, default target/bench). Takes a few minutes.
 #
 #   bash benches/run.sh [bench.py options, e.g. --repeats 25]
+#   bash benches/run.sh --callgrind     instructions per call under callgrind instead of timings
 #
 # Needs Python 3.8+ (PYTHON, default python3) with venv, a Rust toolchain (cargo) and a C compiler
 # (CC, default cc); pip reaches PyPI and cargo crates.io.
@@ -56,6 +57,10 @@ suffix=$("$bench_python" -c 'import sysconfig; print(sysconfig.get_config_var("E
 "$cc" -O2 -std=c11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -shared -fPIC \
     -I"$include" -I"$native" benches/cext/sample_cext.c \
     -L"$native" -lsample_crate -Wl,-rpath,"$native" -o "$work/cext/sample_cext$suffix"
+
+step "callgrind probe (for --callgrind)"
+"$cc" -O2 -std=c11 -Wall -Wextra -shared -fPIC -I"$include" benches/cext/callgrind_probe.c \
+    -o "$work/cext/callgrind_probe$suffix"
 
 pin=()
 if command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then
