@@ -13,8 +13,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import pytest
 from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
-from hatch_interop.backends.c import CHeaderBackend, c_literal
 
+from hatch_interop.backends.c import CHeaderBackend, c_literal
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import Constant, Inventory, Primitive, parse_inventory
 

@@ -19,12 +19,12 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
-from hatch_interop.backends import c as c_backend
-from hatch_interop.backends.c import CHeaderBackend
-from hatch_interop.backends.ctypes import CtypesBackend
 from support import find_pythons
 
 from hatch_interop.backend import BackendContext
+from hatch_interop.backends import c as c_backend
+from hatch_interop.backends.c import CHeaderBackend
+from hatch_interop.backends.ctypes import CtypesBackend
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import Inventory, Void, parse_inventory
 
