@@ -284,6 +284,15 @@ def test_recorded_sample_inventory_parses() -> None:
             "`types[0].fields[1].offset` must be at most 9223372036854775807, got 18446744073709551616",
         ),
         (lambda d: d["types"][0].update(align=3), "`types[0].align` must be a power of two, got 3"),
+        # The layout must be the one C gives the fields, or the header and the bindings would refuse it later.
+        (lambda d: d["types"][0].update(size=1), "`types[0].size` is 1, but C lays `Vec2` out in 8 bytes"),
+        (lambda d: d["types"][0].update(align=8), "`types[0].align` is 8, but C aligns `Vec2` to 4"),
+        (
+            lambda d: d["types"][0]["fields"][1].update(offset=8),
+            "`types[0].fields[1].offset` is 8, but C puts field `y` at 4",
+        ),
+        (lambda d: d["types"][1].update(size=4, align=4), "`types[1].align` is 4, but C aligns `Color` to 1"),
+
         (lambda d: d["types"][1].update(align=2**40), "`types[1].align` must be at most 536870912"),
         # Messages stay bounded: Python refuses to format an integer of more than 4300 digits.
         (

@@ -1089,7 +1089,102 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
         services=services,
     )
     _check_references(r, inventory)
+    _check_layouts(r, inventory)
     return inventory
+
+
+def _round_up(value: int, align: int) -> int:
+    return -(-value // align) * align
+
+
+def _check_layouts(r: _Reader, inventory: Inventory) -> None:
+    """Each struct, field-less and data-carrying enum has the layout C gives its fields (``repr(C)``, and RFC 2195
+    for data-carrying enums): the sizes, alignments and offsets the inventory states. A disagreement would
+    only show later, as a C header whose layout assertions fail and bindings that refuse to import."""
+    paths = {t.name: f"types[{i}]" for i, t in enumerate(inventory.types)}
+    done: Dict[str, Tuple[int, int]] = {}
+
+    def of_type(ty: TypeRef, path: str, within: Tuple[str, ...]) -> Optional[Tuple[int, int]]:
+        """The (size, alignment) of a field's type, or None for one the other checks refuse anyway."""
+        if isinstance(ty, Primitive):
+            size = 8 if ty.name in ("usize", "isize") else 1 if ty.is_bool else ty.bits // 8
+            return size, size
+        if isinstance(ty, Pointer):
+            return 8, 8
+        if isinstance(ty, Option):
+            inner = of_type(ty.inner, path, within)
+            return None if inner is None else (_round_up(inner[0] + 1, inner[1]), inner[1])
+        if isinstance(ty, Array):
+            element = of_type(ty.element, path, within)
+            if element is None:
+                return None
+            if element[0] * ty.len > MAX_SIZE:
+                raise r.fail(path, f"is an array of {ty.len} items, larger than any object can be")
+            return element[0] * ty.len, element[1]
+        if isinstance(ty, Named):
+            definition = inventory.type(ty.name)
+            if isinstance(definition, (StructDef, EnumDef, TaggedDef)):
+                return of_definition(definition, within)
+        return None
+
+    def of_definition(t: Union[StructDef, EnumDef, TaggedDef], within: Tuple[str, ...]) -> Tuple[int, int]:
+        path = paths[t.name]
+        if t.name in done:
+            return done[t.name]
+        if t.name in within:
+            raise r.fail(path, f"contains itself by value (through {' -> '.join((*within, t.name))})")
+        inside = (*within, t.name)
+        if isinstance(t, EnumDef):
+            size = align = t.repr.bits // 8 if t.repr.name not in ("usize", "isize") else 8
+        elif isinstance(t, StructDef):
+            size, align = fields_layout(t.fields, 0, f"{path}.fields", inside)
+        else:
+            tag = t.repr.bits // 8 if t.repr.name not in ("usize", "isize") else 8
+            variants = [
+                fields_layout(v.fields, None, f"{path}.variants[{i}].fields", inside) for i, v in enumerate(t.variants)
+            ]
+            payload_align = max(a for _, a in variants)
+            payload_offset = _round_up(tag, payload_align)
+            if t.payload_offset != payload_offset:
+                raise r.fail(
+                    f"{path}.payload_offset", f"is {t.payload_offset}, but C puts the payload at {payload_offset}"
+                )
+            for i, v in enumerate(t.variants):
+                fields_layout(v.fields, payload_offset, f"{path}.variants[{i}].fields", inside)
+            align = max(tag, payload_align)
+            size = _round_up(payload_offset + max(s for s, _ in variants), align)
+        if t.align != align:
+            raise r.fail(f"{path}.align", f"is {t.align}, but C aligns `{t.name}` to {align}")
+        if t.size != size:
+            raise r.fail(f"{path}.size", f"is {t.size}, but C lays `{t.name}` out in {size} bytes")
+        done[t.name] = (size, align)
+        return size, align
+
+    def fields_layout(
+        fields: Sequence[Field], start: Optional[int], path: str, within: Tuple[str, ...]
+    ) -> Tuple[int, int]:
+        """The size and alignment of a C struct of `fields`; with `start`, each field's stated offset is checked
+        (from the start of the enclosing type: `start` is where the struct begins in it)."""
+        offset, align = 0, 1
+        for j, f in enumerate(fields):
+            layout = of_type(f.type, f"{path}[{j}].type", within)
+            if layout is None:
+                continue
+            size, field_align = layout
+            offset = _round_up(offset, field_align)
+            if start is not None and f.offset != start + offset:
+                message = f"is {f.offset}, but C puts field `{f.name}` at {start + offset}"
+                raise r.fail(f"{path}[{j}].offset", message)
+            offset += size
+            align = max(align, field_align)
+        size = _round_up(offset, align)
+        if size > MAX_SIZE:
+            raise r.fail(path, "make a type larger than any object can be")
+        return size, align
+
+    for t in inventory.types:
+        if isinstance(t, (StructDef, EnumDef, TaggedDef)):
+            of_definition(t, ())
 
 
 def load_inventory(text: Union[str, bytes], source: str = "the inventory binary") -> Inventory:
