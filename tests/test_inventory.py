@@ -292,7 +292,6 @@ def test_recorded_sample_inventory_parses() -> None:
             "`types[0].fields[1].offset` is 8, but C puts field `y` at 4",
         ),
         (lambda d: d["types"][1].update(size=4, align=4), "`types[1].align` is 4, but C aligns `Color` to 1"),
-
         (lambda d: d["types"][1].update(align=2**40), "`types[1].align` must be at most 536870912"),
         # Messages stay bounded: Python refuses to format an integer of more than 4300 digits.
         (
