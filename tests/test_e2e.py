@@ -57,6 +57,17 @@ class TestPipWheel:
     def test_installs_and_every_construct_works(self, sample_wheel: Path, tmp_path: Path) -> None:
         install_and_check(sys.executable, sample_wheel, tmp_path)
 
+    def test_bad_input_corpus(self, sample_wheel: Path, tmp_path: Path) -> None:
+        """Thousands of bad arguments, copies of handles, double destruction, kept struct views: each in a child
+        process, where a crash is reported as a failure naming the case and the signal (tests/e2e)."""
+        exe = make_venv(sys.executable, tmp_path / "venv")
+        run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])
+        workdir = tmp_path / "work"
+        workdir.mkdir()
+        proc = run([exe, CHECK.parent / "check_bad_input.py"], cwd=workdir, check=False)
+        assert proc.returncode == 0, proc.stdout[-8000:]
+        assert "bad-input corpus: all " in proc.stdout, proc.stdout[-8000:]
+
     def test_memory_stays_flat_over_many_allocating_calls(self, sample_wheel: Path, tmp_path: Path) -> None:
         exe = make_venv(sys.executable, tmp_path / "venv")
         run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])

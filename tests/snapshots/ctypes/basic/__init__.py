@@ -325,6 +325,13 @@ class Counter:
             "Counter objects cannot be created directly: they are returned by counter_new() or counter_find()",
         )
 
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> Counter:
+        # Made without the library (`Counter.__new__(Counter)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
     def __copy__(self) -> NoReturn:
         raise _ffi_not_copyable(self)
 
@@ -342,7 +349,7 @@ class Counter:
 
 def _ffi_wrap_Counter(_ffi_address: int) -> Counter:
     """A `Counter` for an address the library returned."""
-    _ffi_handle = Counter.__new__(Counter)
+    _ffi_handle = object.__new__(Counter)
     _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
 

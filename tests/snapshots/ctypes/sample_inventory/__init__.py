@@ -883,6 +883,13 @@ class Counter:
             "Counter objects cannot be created directly: they are returned by counter_new(), counter_try_new() or counter_checked_new()",
         )
 
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> Counter:
+        # Made without the library (`Counter.__new__(Counter)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
     def __copy__(self) -> NoReturn:
         raise _ffi_not_copyable(self)
 
@@ -900,7 +907,7 @@ class Counter:
 
 def _ffi_wrap_Counter(_ffi_address: int) -> Counter:
     """A `Counter` for an address the library returned."""
-    _ffi_handle = Counter.__new__(Counter)
+    _ffi_handle = object.__new__(Counter)
     _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
 
@@ -1288,6 +1295,13 @@ class Notifier:
     def __init__(self) -> None:
         raise TypeError("Notifier objects cannot be created directly: they are returned by notifier_new()")
 
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> Notifier:
+        # Made without the library (`Notifier.__new__(Notifier)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
     def __copy__(self) -> NoReturn:
         raise _ffi_not_copyable(self)
 
@@ -1305,7 +1319,7 @@ class Notifier:
 
 def _ffi_wrap_Notifier(_ffi_address: int) -> Notifier:
     """A `Notifier` for an address the library returned."""
-    _ffi_handle = Notifier.__new__(Notifier)
+    _ffi_handle = object.__new__(Notifier)
     _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
 
@@ -1357,6 +1371,13 @@ class Store:
         if _ffi_pending.value:
             _ffi_raise_failure(None)
         self._ffi_handle = self._ffi_ptr = _ffi_result
+
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> Store:
+        # Made without the library (`Store.__new__(Store)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
 
     def __copy__(self) -> NoReturn:
         raise _ffi_not_copyable(self)
@@ -1603,7 +1624,7 @@ class Store:
 
 def _ffi_wrap_Store(_ffi_address: int) -> Store:
     """A `Store` for an address the library returned."""
-    _ffi_handle = Store.__new__(Store)
+    _ffi_handle = object.__new__(Store)
     _ffi_handle._ffi_handle = _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
 

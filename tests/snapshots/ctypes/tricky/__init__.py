@@ -295,6 +295,13 @@ class type_:
     def __init__(self) -> None:
         raise TypeError("type_ objects cannot be created directly: they are returned by other_()")
 
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> type_:
+        # Made without the library (`type_.__new__(type_)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
     def __copy__(self) -> NoReturn:
         raise _ffi_not_copyable(self)
 
@@ -312,7 +319,7 @@ class type_:
 
 def _ffi_wrap_type(_ffi_address: int) -> type_:
     """A `type_` for an address the library returned."""
-    _ffi_handle = type_.__new__(type_)
+    _ffi_handle = object.__new__(type_)
     _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
 

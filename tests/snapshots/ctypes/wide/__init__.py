@@ -599,6 +599,13 @@ class AnOpaqueHandleTypeWithAVeryLongNameIndeed:
             "AnOpaqueHandleTypeWithAVeryLongNameIndeed objects cannot be created directly: no function of this library returns one",
         )
 
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> AnOpaqueHandleTypeWithAVeryLongNameIndeed:
+        # Made without the library (`AnOpaqueHandleTypeWithAVeryLongNameIndeed.__new__(AnOpaqueHandleTypeWithAVeryLongNameIndeed)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
     def __copy__(self) -> NoReturn:
         raise _ffi_not_copyable(self)
 
@@ -616,7 +623,7 @@ class AnOpaqueHandleTypeWithAVeryLongNameIndeed:
 
 def _ffi_wrap_AnOpaqueHandleTypeWithAVeryLongNameIndeed(_ffi_address: int) -> AnOpaqueHandleTypeWithAVeryLongNameIndeed:
     """A `AnOpaqueHandleTypeWithAVeryLongNameIndeed` for an address the library returned."""
-    _ffi_handle = AnOpaqueHandleTypeWithAVeryLongNameIndeed.__new__(AnOpaqueHandleTypeWithAVeryLongNameIndeed)
+    _ffi_handle = object.__new__(AnOpaqueHandleTypeWithAVeryLongNameIndeed)
     _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
 
