@@ -839,6 +839,10 @@ def sample_stub_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (lambda m: setattr(m.Sample(), "flags", 65536), OverflowError, r"^Sample\.flags is 65536, outside"),
         (lambda m: m.Snapshot(value=-1), OverflowError, r"^Snapshot\.value is -1, outside the range of u64"),
         (lambda m: setattr(m.Snapshot(), "increments", 2**32), OverflowError, r"^Snapshot\.increments is 4294967296"),
+        # A pointer field is a raw address: ctypes would store 2**70 as NULL and -1 as the highest address.
+        (lambda m: m.Snapshot(counter=2**70), OverflowError, r"^Snapshot\.counter is 1180591620717411303424, outside"),
+        (lambda m: setattr(m.Snapshot(), "counter", -1), OverflowError, r"^Snapshot\.counter is -1, outside"),
+        (lambda m: m.Snapshot(counter=1.5), TypeError, r"^Snapshot\.counter must be int, not float$"),
         (
             lambda m: m.Reading(channels=[256, None, None]),
             OverflowError,
@@ -888,6 +892,7 @@ def test_valid_values_still_pass(sample_stub_library: Path, import_generated: Ca
     reading = m.Reading(channels=[255, None, 0], antennas=[m.Direction.West, 0], celsius=20)
     assert reading.channels == (255, None, 0) and reading.antennas == (m.Direction.West, m.Direction.North)
     assert reading.celsius == 20.0
+    assert m.Snapshot().counter is None and m.Snapshot(counter=0x1000).counter == 0x1000
 
 
 @needs_gcc

@@ -17,9 +17,11 @@ next case. Runs on CPython 3.8+ and PyPy with only the standard library and the 
 import array
 import asyncio
 import copy
+import ctypes
 import gc
 import importlib
 import inspect
+import math
 import pickle
 import signal
 import subprocess
@@ -187,7 +189,79 @@ def cases(m):
             for label, bad in BAD_VALUES:
                 call = (name, function, member, parameters, index, bad)
                 found.append((f"{name}({parameter.name}={label})", lambda call=call: _bad_call(m, *call)))
+    found.extend(_class_cases(m))
     found.extend(_handle_cases(m))
+    return found
+
+
+def _same(stored, value):
+    """Whether a field read back holds the value it was given (converted, never cut to fit)."""
+    if stored is value or stored == value:
+        return True
+    if isinstance(stored, ctypes.Structure) and isinstance(value, tuple):
+        return stored == type(stored)(*value)  # ctypes makes a struct field of a tuple, through the class
+    if isinstance(value, float) and math.isnan(value):
+        return isinstance(stored, float) and math.isnan(stored)
+    try:
+        return tuple(stored) == tuple(value)
+    except TypeError:
+        return False
+
+
+def _stored(m, cls, field, bad, assign):
+    """Construct a `cls` with `field` set to the bad value (or assign it); if accepted, it must read back."""
+    value = bad(m)
+    holder = {}
+
+    def call():
+        if assign:
+            holder["obj"] = cls()
+            setattr(holder["obj"], field, value)
+        else:
+            holder["obj"] = cls(**{field: value})
+        holder["accepted"] = True
+
+    problem = _outcome(m, call)
+    if problem is None and "accepted" in holder and not (value is None and not assign):
+        stored = getattr(holder["obj"], field)
+        if not _same(stored, value):
+            problem = f"stored {_shown(stored)} for {_shown(value)}"
+    return problem
+
+
+def _shown(value):
+    """A bounded repr (an integer of more than 4300 digits cannot even be formatted)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"
+    return repr(value)[:200]
+
+
+def _variant_call(m, variant, parameters, index, bad):
+    """A variant with one bad field, passed to a function: checked where it enters Rust."""
+    args = [bad(m) if i == index else _valid(m, p.annotation) for i, p in enumerate(parameters)]
+    return _outcome(m, lambda: m.shape_area(variant(*args)))
+
+
+def _class_cases(m):
+    """Struct constructors and field assignments, and variants of data-carrying enums passed to Rust."""
+    found = []
+    for name in sorted(m.__all__):
+        cls = getattr(m, name)
+        if not (isinstance(cls, type) and issubclass(cls, ctypes.Structure)):
+            continue
+        for field in inspect.signature(cls).parameters:
+            for label, bad in BAD_VALUES:
+                for assign in (False, True):
+                    how = f"{name}().{field} = {label}" if assign else f"{name}({field}={label})"
+                    found.append((how, lambda c=cls, f=field, b=bad, a=assign: _stored(m, c, f, b, a)))
+    for variant_name in ("Circle", "Rect", "Empty"):
+        variant = getattr(m.Shape, variant_name)
+        parameters = list(inspect.signature(variant).parameters.values())
+        for index, parameter in enumerate(parameters):
+            for label, bad in BAD_VALUES:
+                call = (variant, parameters, index, bad)
+                how = f"shape_area(Shape.{variant_name}({parameter.name}={label}))"
+                found.append((how, lambda call=call: _variant_call(m, *call)))
     return found
 
 

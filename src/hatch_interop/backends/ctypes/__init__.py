@@ -1032,6 +1032,10 @@ class _Builder:
         self.typing.add("Any")
         return Group("_ffi_number(", (python_string(what), value, python_string(ty.name)), ")")
 
+    def _address(self, value: str, what: str) -> Ternary:
+        """A raw address for a pointer field: None (NULL) or an integer that fits 64 bits, never cut to fit."""
+        return Ternary(value, f"{value} is None", self._checked_number(Primitive("usize"), value, what))
+
     def _enum_value(self, ty: Named, value: str, what: str) -> Group:
         """The member of enum `ty` for `value`: a TypeError for a non-integer, a ValueError for an invalid one."""
         self.helpers.add("enums")
@@ -1258,7 +1262,7 @@ class _Builder:
             return hint, hint, name, self.ctype(ty), self._checked_number(ty, value, what), raw, shown
         if isinstance(ty, Pointer):
             hint = self.optional("int")
-            return hint, hint, name, "_ffi_ctypes.c_void_p", value, raw, shown
+            return hint, hint, name, "_ffi_ctypes.c_void_p", self._address(value, what), raw, shown
         if isinstance(ty, Option):
             hint = self.hint(ty)
             return (
@@ -1580,8 +1584,12 @@ class _Builder:
             null = "None for NULL" if ty.nullable else "None for NULL, which the library does not expect"
             note = f"The raw address of a `{target}`, as an int ({null})."
             hint = self.optional("int")
-            field = PyField(name, name, hint, python_docstring(_with_note(f.doc, [note])))
-            return field, f"{name}: {hint} = None", name, "_ffi_ctypes.c_void_p", f"{{self.{name}!r}}"
+            # ctypes would store an address beyond 64 bits as NULL and -1 as the highest address: checked.
+            setter = _layout_assign_ternary(f"self._ffi_{name}", self._address("_ffi_value", what), 8)
+            doc = python_docstring(_with_note(f.doc, [note]))
+            field = PyField(name, f"_ffi_{name}", hint, doc, f"return self._ffi_{name}", setter)
+            arg = self._address(name, what)
+            return field, f"{name}: {hint} = None", arg, "_ffi_ctypes.c_void_p", f"{{self.{name}!r}}"
         assert isinstance(ty, Named), "the model refuses void fields"
         definition = self.inventory.type(ty.name)
         cls = self.classes[ty.name]

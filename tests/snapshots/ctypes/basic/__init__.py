@@ -358,18 +358,13 @@ class Line(_ffi_ctypes.Structure):
     start: Vec2
     """Where it starts."""
     end: Vec2
-    owner: Optional[int]
-    """Who counts it.
-
-    The raw address of a `Counter`, as an int (None for NULL).
-    """
 
     _fields_ = (
         ("start", Vec2),
         ("end", Vec2),
         ("_ffi_color", _ffi_ctypes.c_uint32),
         ("_ffi_visible", _ffi_ctypes.c_bool),
-        ("owner", _ffi_ctypes.c_void_p),
+        ("_ffi_owner", _ffi_ctypes.c_void_p),
     )
 
     def __init__(
@@ -386,7 +381,7 @@ class Line(_ffi_ctypes.Structure):
             Vec2() if end is None else end,
             _ffi_enum_member("Line.color", color, Color),
             _ffi_number("Line.visible", visible, "bool"),
-            owner,
+            owner if owner is None else _ffi_number("Line.owner", owner, "usize"),
         )
 
     def __repr__(self) -> str:
@@ -429,6 +424,18 @@ class Line(_ffi_ctypes.Structure):
         if _ffi_value.__class__ is not bool:
             _ffi_value = _ffi_scalar("Line.visible", _ffi_value, "bool")
         self._ffi_visible = _ffi_value
+
+    @property
+    def owner(self) -> Optional[int]:
+        """Who counts it.
+
+        The raw address of a `Counter`, as an int (None for NULL).
+        """
+        return self._ffi_owner
+
+    @owner.setter
+    def owner(self, _ffi_value: Optional[int]) -> None:
+        self._ffi_owner = _ffi_value if _ffi_value is None else _ffi_number("Line.owner", _ffi_value, "usize")
 
 
 _ffi_check_layout(

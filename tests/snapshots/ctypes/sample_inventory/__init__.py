@@ -915,14 +915,8 @@ def _ffi_wrap_Counter(_ffi_address: int) -> Counter:
 class Snapshot(_ffi_ctypes.Structure):
     """A counter's value together with the counter it was read from."""
 
-    counter: Optional[int]
-    """The counter (a pointer field); it must outlive the snapshot.
-
-    The raw address of a `Counter`, as an int (None for NULL).
-    """
-
     _fields_ = (
-        ("counter", _ffi_ctypes.c_void_p),
+        ("_ffi_counter", _ffi_ctypes.c_void_p),
         ("_ffi_value", _ffi_ctypes.c_uint64),
         ("_ffi_increments", _ffi_ctypes.c_uint32),
     )
@@ -930,7 +924,7 @@ class Snapshot(_ffi_ctypes.Structure):
     def __init__(self, counter: Optional[int] = None, value: int = 0, increments: int = 0) -> None:
         _ffi_ctypes.Structure.__init__(
             self,
-            counter,
+            counter if counter is None else _ffi_number("Snapshot.counter", counter, "usize"),
             _ffi_number("Snapshot.value", value, "u64"),
             _ffi_number("Snapshot.increments", increments, "u32"),
         )
@@ -944,6 +938,18 @@ class Snapshot(_ffi_ctypes.Structure):
         return self.counter == other.counter and self.value == other.value and self.increments == other.increments
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    @property
+    def counter(self) -> Optional[int]:
+        """The counter (a pointer field); it must outlive the snapshot.
+
+        The raw address of a `Counter`, as an int (None for NULL).
+        """
+        return self._ffi_counter
+
+    @counter.setter
+    def counter(self, _ffi_value: Optional[int]) -> None:
+        self._ffi_counter = _ffi_value if _ffi_value is None else _ffi_number("Snapshot.counter", _ffi_value, "usize")
 
     @property
     def value(self) -> int:

@@ -505,7 +505,7 @@ class _ffi_Shape_Tail(Shape):
                     _ffi_Option_u16()
                     if self.len is None
                     else _ffi_Option_u16(_ffi_number("Shape.Tail.len", self.len, "u16"), 1),
-                    self.next,
+                    self.next if self.next is None else _ffi_number("Shape.Tail.next", self.next, "usize"),
                 ),
             ),
         )

@@ -328,8 +328,6 @@ class object_(_ffi_ctypes.Structure):
     """Starts with \"\"" quotes"""
 
     default: float
-    link: Optional[int]
-    """The raw address of a `object_`, as an int (None for NULL)."""
 
     _fields_ = (
         ("_ffi_from_", _ffi_ctypes.c_int32),
@@ -339,7 +337,7 @@ class object_(_ffi_ctypes.Structure):
         ("_ffi_class_", _ffi_ctypes.c_uint16),
         ("default", _ffi_ctypes.c_float),
         ("_ffi_property_", _ffi_ctypes.c_uint64),
-        ("link", _ffi_ctypes.c_void_p),
+        ("_ffi_link", _ffi_ctypes.c_void_p),
     )
 
     def __init__(
@@ -362,7 +360,7 @@ class object_(_ffi_ctypes.Structure):
             _ffi_number("object_.class_", class_, "u16"),
             default,
             _ffi_enum_member("object_.property_", property_, Flags),
-            link,
+            link if link is None else _ffi_number("object_.link", link, "usize"),
         )
 
     def __repr__(self) -> str:
@@ -451,18 +449,21 @@ class object_(_ffi_ctypes.Structure):
     def property_(self, _ffi_value: Flags) -> None:
         self._ffi_property_ = _ffi_enum_member("object_.property_", _ffi_value, Flags)
 
+    @property
+    def link(self) -> Optional[int]:
+        """The raw address of a `object_`, as an int (None for NULL)."""
+        return self._ffi_link
+
+    @link.setter
+    def link(self, _ffi_value: Optional[int]) -> None:
+        self._ffi_link = _ffi_value if _ffi_value is None else _ffi_number("object_.link", _ffi_value, "usize")
+
 
 class Node(_ffi_ctypes.Structure):
-    next: Optional[int]
-    """A later type.
-
-    The raw address of a `Later`, as an int (None for NULL, which the library does not expect).
-    """
-
-    _fields_ = (("next", _ffi_ctypes.c_void_p),)
+    _fields_ = (("_ffi_next", _ffi_ctypes.c_void_p),)
 
     def __init__(self, next: Optional[int] = None) -> None:
-        _ffi_ctypes.Structure.__init__(self, next)
+        _ffi_ctypes.Structure.__init__(self, next if next is None else _ffi_number("Node.next", next, "usize"))
 
     def __repr__(self) -> str:
         return f"Node(next={self.next!r})"
@@ -473,6 +474,18 @@ class Node(_ffi_ctypes.Structure):
         return self.next == other.next
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    @property
+    def next(self) -> Optional[int]:
+        """A later type.
+
+        The raw address of a `Later`, as an int (None for NULL, which the library does not expect).
+        """
+        return self._ffi_next
+
+    @next.setter
+    def next(self, _ffi_value: Optional[int]) -> None:
+        self._ffi_next = _ffi_value if _ffi_value is None else _ffi_number("Node.next", _ffi_value, "usize")
 
 
 class Later(_ffi_ctypes.Structure):
