@@ -34,8 +34,9 @@ SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 PYTHONS = find_pythons()
 
 
-def install_and_check(python: str, wheel: Path, tmp_path: Path) -> str:
-    """Install the wheel into a fresh venv of ``python`` (no index: nothing else may be needed) and call it."""
+def install_and_check(python: str, wheel: Path, tmp_path: Path, corpus: bool = False) -> str:
+    """Install the wheel into a fresh venv of ``python`` (no index: nothing else may be needed) and call it;
+    with `corpus`, also run the bad-input corpus (tests/e2e/check_bad_input.py) there."""
     exe = make_venv(python, tmp_path / "venv")
     run([exe, "-m", "pip", "install", "--no-index", "--no-deps", wheel])
     # Run from an empty directory so that only the installed package can be imported.
@@ -43,6 +44,9 @@ def install_and_check(python: str, wheel: Path, tmp_path: Path) -> str:
     workdir.mkdir()
     proc = run([exe, CHECK], cwd=workdir)
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
+    if corpus:
+        bad = run([exe, CHECK.parent / "check_bad_input.py"], cwd=workdir, check=False)
+        assert bad.returncode == 0 and "bad-input corpus: all " in bad.stdout, bad.stdout[-8000:]
     return proc.stdout
 
 
@@ -118,8 +122,9 @@ class TestPipWheel:
 
 @pytest.mark.parametrize("name", sorted(PYTHONS))
 def test_every_interpreter(name: str, sample_wheel: Path, tmp_path: Path) -> None:
-    """One ctypes wheel serves every interpreter on the machine: CPython 3.8 to 3.13 and PyPy."""
-    install_and_check(PYTHONS[name], sample_wheel, tmp_path)
+    """One ctypes wheel serves every interpreter on the machine: CPython 3.8 to 3.13 and PyPy, and no bad input
+    crashes any of them."""
+    install_and_check(PYTHONS[name], sample_wheel, tmp_path, corpus=True)
 
 
 def test_all_expected_interpreters_present() -> None:
