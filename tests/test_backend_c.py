@@ -15,6 +15,7 @@ import pytest
 from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
 
 from hatch_interop import abi
+from hatch_interop import inventory as inventory_module
 from hatch_interop.backends import c as c_backend
 from hatch_interop.backends.c import CHeaderBackend, c_literal, cdef
 from hatch_interop.errors import BackendError
@@ -73,7 +74,9 @@ def test_compiles_as_c_and_cpp(stem: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(GCC is None or GXX is None, reason="needs gcc and g++")
-def test_layout_checks_catch_a_wrong_layout(tmp_path: Path) -> None:
+def test_layout_checks_catch_a_wrong_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The validator refuses such an inventory; the header's assertions are the backstop behind it.
+    monkeypatch.setattr(inventory_module, "_check_layouts", lambda *_: None)
     data = raw_inventory("basic")
     vec2 = next(t for t in data["types"] if t["name"] == "Vec2")
     vec2["size"] = 12
@@ -200,6 +203,45 @@ def test_refuses(change: Callable[[Dict[str, Any]], Any], message: str) -> None:
     with pytest.raises(BackendError) as info:
         header(inventory)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["free", "malloc", "printf", "exit", "sin", "index", "linux", "unix", "__x", "_Y"])
+@pytest.mark.parametrize("place", ["function", "constant", "type"])
+def test_refuses_names_compilers_know_at_file_scope(name: str, place: str) -> None:
+    """A built-in function of the C library, a predefined macro or a reserved form: gcc -Wall -Werror would fail
+    (or the macro would rewrite the name). Symbols cannot be renamed, so each is an error naming the item."""
+
+    def change(d: Dict[str, Any]) -> None:
+        if place == "function":
+            _named(d["functions"], "add").update(symbol=name)
+        elif place == "constant":
+            _named(d["constants"], "ENABLED").update(name=name)
+        else:
+            _named(d["types"], "Counter").update(name=name)
+            _rename_refs(d, "Counter", name)
+
+    with pytest.raises(BackendError) as info:
+        header(_basic_with(change))
+    assert f"cannot declare {place} `{name}` in C: `{name}` is reserved by C or C++" in str(info.value)
+
+
+@pytest.mark.skipif(GCC is None or GXX is None, reason="needs gcc and g++")
+def test_fields_and_parameters_named_like_macros_are_renamed(tmp_path: Path) -> None:
+    """`linux` and `unix` are macros in GNU modes (gcc's default): as a field or parameter they get a `_`."""
+
+    def change(d: Dict[str, Any]) -> None:
+        _named(d["functions"], "add").update(params=[_u8("linux"), _u8("free"), _u8("__x86_64__")])
+        _named(d["types"], "Vec2")["fields"][0]["name"] = "unix"
+
+    inventory = _basic_with(change)
+    text = header(inventory)
+    assert "uint8_t linux_, uint8_t free, uint8_t __x86_64___" in text and "float unix_;" in text
+    assert compile_header(inventory, tmp_path) == []
+    # gcc's default, a GNU mode, where the macros exist.
+    path = tmp_path / f"{inventory.library.crate}.h"
+    cmd = [str(GCC), "-x", "c", *WARNINGS, "-fsyntax-only", str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
 
 
 def _rename_refs(data: Any, old: str, new: str) -> None:
@@ -997,7 +1039,9 @@ def test_tagged_enums_are_declared_as_rfc_2195_lays_them_out() -> None:
 
 
 @pytest.mark.skipif(GCC is None or GXX is None, reason="needs gcc and g++")
-def test_tagged_layout_checks_catch_a_wrong_layout(tmp_path: Path) -> None:
+def test_tagged_layout_checks_catch_a_wrong_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The validator refuses such an inventory; the header's assertions are the backstop behind it.
+    monkeypatch.setattr(inventory_module, "_check_layouts", lambda *_: None)
     data = raw_inventory("tagged")
     shape = next(t for t in data["types"] if t["name"] == "Shape")
     shape["payload_offset"] = 4

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import ast
+import copy
 import ctypes
 import importlib
 import importlib.util
 import inspect
 import itertools
+import pickle
 import shutil
 import subprocess
 import sys
 import threading
+import typing
 import unicodedata
 from pathlib import Path
 from types import ModuleType
@@ -21,6 +24,7 @@ import pytest
 from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
 from support import find_pythons
 
+from hatch_interop import inventory as inventory_module
 from hatch_interop.backend import BackendContext
 from hatch_interop.backends import c as c_backend
 from hatch_interop.backends.c import CHeaderBackend
@@ -151,7 +155,7 @@ def test_untrusted_text_cannot_escape_its_literal() -> None:
         "import ctypes as _ffi_ctypes",
         "import enum as _ffi_enum",
         "import os as _ffi_os",
-        "from typing import Any, Optional",
+        "from typing import Any, NoReturn, Optional",
     ]
     docs = _docstrings(tree)
     raw = raw_inventory("tricky")
@@ -549,7 +553,8 @@ def test_handles(basic_library: Path, import_generated: Callable[..., ModuleType
         (lambda m: m.make_line(m.Vec2(), m.Vec2(), 4), ValueError, "4 is not a valid Color"),
         (lambda m: m.Line(color=4), ValueError, "4 is not a valid Color"),
         (lambda m: setattr(m.Line(), "color", 6), ValueError, "6 is not a valid Color"),
-        (lambda m: m.scale((1, 2), 2.0), Exception, "argument 1"),
+        # A struct by value: not ctypes' ArgumentError, which names neither the function nor the parameter.
+        (lambda m: m.scale((1, 2), 2.0), TypeError, r"^scale\(\) argument 'v' must be Vec2, not tuple$"),
     ],
 )
 def test_rejects_bad_arguments(
@@ -592,7 +597,11 @@ def test_import_fails_without_the_library(basic_library: Path, import_generated:
 
 
 @needs_gcc
-def test_layout_check(basic_library: Path, import_generated: Callable[..., ModuleType]) -> None:
+def test_layout_check(
+    basic_library: Path, import_generated: Callable[..., ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The validator refuses such an inventory; the import-time check is the backstop behind it.
+    monkeypatch.setattr(inventory_module, "_check_layouts", lambda *_: None)
     data = raw_inventory("basic")
     _types(data)["Line"]["fields"][4]["offset"] = 28
     with pytest.raises(ImportError, match=r"the ctypes layout of Line \(size, alignment, field offsets\) is "):
@@ -694,7 +703,11 @@ def test_tagged_enums(tagged_library: Path, import_generated: Callable[..., Modu
             TypeError,
             "^tags\\(\\) argument 'next' must be Shape or None, not int$",
         ),
-        (lambda m: m.make_scene(m.Shape.Empty(), 3, m.Event.Quit()), TypeError, "^expected Shape, not int$"),
+        (
+            lambda m: m.make_scene(m.Shape.Empty(), 3, m.Event.Quit()),
+            TypeError,
+            r"^make_scene\(\) argument 'maybe' must be Shape or None, not int$",
+        ),
         (lambda m: m.Scene(shape=m.Point()), TypeError, "^expected Shape, not Point$"),
         (lambda m: m.Shape.Rect(m.Point(), 5), ValueError, "5 is not a valid Mode"),
         (lambda m: m.grow(m.Shape.Circle("big"), 1.0), TypeError, "not str"),
@@ -718,7 +731,11 @@ def test_tagged_enums_reject_bad_values(
 
 
 @needs_gcc
-def test_tagged_layout_check(tagged_library: Path, import_generated: Callable[..., ModuleType]) -> None:
+def test_tagged_layout_check(
+    tagged_library: Path, import_generated: Callable[..., ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The validator refuses such an inventory; the import-time check is the backstop behind it.
+    monkeypatch.setattr(inventory_module, "_check_layouts", lambda *_: None)
     data = raw_inventory("tagged")
     _types(data)["Shape"]["variants"][1]["fields"][1]["offset"] = 28
     message = (
@@ -804,3 +821,195 @@ def test_functions_that_hold_the_gil_are_called_through_a_pydll_handle() -> None
     assert '_ffi_fn_spin = _ffi_lib["spin"]' in text
     # Without any function that holds it, there is no second handle.
     assert "_ffi_pylib" not in source(load("basic"))
+
+
+# --------------------------------------------------------------------------------------------
+# Soundness: no number is truncated, every wrong argument raises the documented class naming
+# the function and parameter, handles cannot be copied, any legal Rust name generates code
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_stub_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if GCC is None:
+        pytest.skip("needs gcc to build a stand-in native library")
+    return _compile_library(load("sample_inventory"), tmp_path_factory.mktemp("sample-stub"))
+
+
+@needs_gcc
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        # FfiOption<int> parameters, struct fields at construction and assignment, array and option fields.
+        (lambda m: m.or_fallback(2**31, 0), OverflowError, r"^or_fallback\(\) argument 'value' is 2147483648, "),
+        (lambda m: m.or_fallback(1.5, 0), TypeError, r"^or_fallback\(\) argument 'value' must be int, not float$"),
+        (lambda m: m.Sample(id=256), OverflowError, r"^Sample\.id is 256, outside the range of u8 \(0 to 255\)$"),
+        (lambda m: m.Sample(id=1.0), TypeError, r"^Sample\.id must be int, not float$"),
+        (lambda m: setattr(m.Sample(), "flags", 65536), OverflowError, r"^Sample\.flags is 65536, outside"),
+        (lambda m: m.Snapshot(value=-1), OverflowError, r"^Snapshot\.value is -1, outside the range of u64"),
+        (lambda m: setattr(m.Snapshot(), "increments", 2**32), OverflowError, r"^Snapshot\.increments is 4294967296"),
+        # A pointer field is a raw address: ctypes would store 2**70 as NULL and -1 as the highest address.
+        (lambda m: m.Snapshot(counter=2**70), OverflowError, r"^Snapshot\.counter is 1180591620717411303424, outside"),
+        (lambda m: setattr(m.Snapshot(), "counter", -1), OverflowError, r"^Snapshot\.counter is -1, outside"),
+        (lambda m: m.Snapshot(counter=1.5), TypeError, r"^Snapshot\.counter must be int, not float$"),
+        (
+            lambda m: m.Reading(channels=[256, None, None]),
+            OverflowError,
+            r"^an item of Reading\.channels is 256, outside the range of u8",
+        ),
+        (lambda m: m.Reading(antennas=[0, 4]), ValueError, r"^an item of Reading\.antennas: 4 is not a valid Direct"),
+        (lambda m: m.Reading(antennas=[0, 1.0]), TypeError, r"^an item of Reading\.antennas must be Direction or int"),
+        (lambda m: m.Reading(samples=[1.0, 2.0, 3.0, "x"]), TypeError, r"^an item of Reading\.samples must be float"),
+        (lambda m: setattr(m.Reading(), "light", 3), ValueError, r"^Reading\.light: 3 is not a valid Color$"),
+        (lambda m: m.Reading(celsius="hot"), TypeError, r"^Reading\.celsius must be float, not str$"),
+        # Variant fields of data-carrying enums, checked where they enter Rust.
+        (lambda m: m.shape_area(m.Shape.Circle("big")), TypeError, r"^Shape\.Circle\.radius must be float, not str$"),
+        # Enum arguments: a float or None is a TypeError (never a member found by equality), a bad int a ValueError.
+        (lambda m: m.color_next(1.0), TypeError, r"^color_next\(\) argument 'c' must be Color or int, not float$"),
+        (lambda m: m.color_next(None), TypeError, r"^color_next\(\) argument 'c' must be Color or int, not NoneType$"),
+        (lambda m: m.color_next(3), ValueError, r"^color_next\(\) argument 'c': 3 is not a valid Color$"),
+        (lambda m: m.color_after(2.0), TypeError, r"^color_after\(\) argument 'color' must be Color or int, not float"),
+        (lambda m: setattr(m.Sample(), "color", None), TypeError, r"^Sample\.color must be Color or int, not NoneType"),
+        # Structs by value and in options: the documented TypeError, not ctypes.ArgumentError.
+        (lambda m: m.vec2_add(1, m.Vec2()), TypeError, r"^vec2_add\(\) argument 'a' must be Vec2, not int$"),
+        (lambda m: m.rect_area(m.Vec2()), TypeError, r"^rect_area\(\) argument 'r' must be Rect, not Vec2$"),
+        (lambda m: m.midpoint(m.Vec2(), 3), TypeError, r"^midpoint\(\) argument 'b' must be Vec2 or None, not int$"),
+        # Messages stay bounded whatever the number.
+        (lambda m: m.add(2**100000, 1), OverflowError, r"^add\(\) argument 'a' is an integer of 100001 bits, outside"),
+        (lambda m: m.color_next(10**5000), ValueError, r"^color_next\(\) argument 'c': an integer of 16610 bits is"),
+    ],
+)
+def test_no_number_is_truncated_and_errors_name_the_place(
+    sample_stub_library: Path,
+    import_generated: Callable[..., ModuleType],
+    call: Callable[[ModuleType], Any],
+    error: type,
+    message: str,
+) -> None:
+    m = import_generated(load("sample_inventory"), sample_stub_library)
+    with pytest.raises(error, match=message):
+        call(m)
+
+
+@needs_gcc
+def test_valid_values_still_pass(sample_stub_library: Path, import_generated: Callable[..., ModuleType]) -> None:
+    m = import_generated(load("sample_inventory"), sample_stub_library)
+    sample = m.Sample(id=255, value=1, flags=True, color=2)  # an int for a float, a bool for an int, an int for an enum
+    assert (sample.id, sample.value, sample.flags, sample.color) == (255, 1.0, 1, m.Color.Green)
+    sample.id = 0
+    assert sample == m.Sample(id=0, value=1.0, flags=1, color=m.Color.Green)
+    reading = m.Reading(channels=[255, None, 0], antennas=[m.Direction.West, 0], celsius=20)
+    assert reading.channels == (255, None, 0) and reading.antennas == (m.Direction.West, m.Direction.North)
+    assert reading.celsius == 20.0
+    assert m.Snapshot().counter is None and m.Snapshot(counter=0x1000).counter == 0x1000
+
+
+@needs_gcc
+@pytest.mark.parametrize("copy_it", [copy.copy, copy.deepcopy, pickle.dumps, lambda x: pickle.dumps(x, 0)])
+def test_handles_cannot_be_copied_or_pickled(
+    copy_it: Callable[[Any], Any], sample_stub_library: Path, import_generated: Callable[..., ModuleType]
+) -> None:
+    """A copy of a handle holds the same raw pointer: releasing both would be a double free."""
+    m = import_generated(load("sample_inventory"), sample_stub_library)
+    for handle in (m._ffi_wrap_Counter(0x1000), m._ffi_wrap_Notifier(0x1000), m._ffi_wrap_Store(None)):
+        cls = type(handle).__name__
+        with pytest.raises(TypeError, match=f"^{cls} objects cannot be copied or pickled: each holds a Rust object"):
+            copy_it(handle)
+
+
+def _tagged_with(change: Callable[[Dict[str, Any]], None]) -> Inventory:
+    data = raw_inventory("tagged")
+    change(data)
+    return parse_inventory(data)
+
+
+@needs_gcc
+def test_legal_rust_names_generate_code_that_imports(
+    tmp_path: Path, import_generated: Callable[..., ModuleType]
+) -> None:
+    """A variant named `None`, a field named `from`, service members named like the class body's own names."""
+
+    def change(d: Dict[str, Any]) -> None:
+        shape = _types(d)["Shape"]
+        shape["variants"][0]["name"] = "None"
+        shape["variants"][0]["fields"][0]["name"] = "from"
+        _with_store(d, "staticmethod", "classmethod", "int", "Optional", "Any", "object")
+
+    inventory = _tagged_with(change)
+    m = import_generated(inventory, _compile_library(inventory, tmp_path / "lib"))
+    circle = m.Shape.None_(from_=2.0)
+    assert circle.from_ == 2.0 and repr(circle) == "Shape.None_(from_=2.0)"
+    assert m._ffi_Shape_from_c(circle._ffi_to_c()) == circle
+    for name in ("staticmethod_", "classmethod_", "int_", "Optional_", "Any_", "object_"):
+        assert callable(getattr(m.Store, name))
+    assert typing.get_type_hints(m.Store)["_ffi_ptr"] == Optional[int]
+
+
+_STRUCT_CALLBACKS = """
+float basic_nudge(const Nudge *cb) {
+    Vec2 v = {1.0f, 2.0f};
+    Vec2 w = {0.0f, 0.0f};
+    cb->call(cb->context, &v, NULL);
+    cb->call(cb->context, &v, &w);
+    return v.x + 10.0f * w.y;
+}
+
+float basic_peek(const Peek *cb) {
+    Vec2 v = {3.0f, 4.0f};
+    cb->call(cb->context, &v);
+    return v.x;
+}
+"""
+
+
+@needs_gcc
+def test_callbacks_get_copies_of_structs(tmp_path: Path, import_generated: Callable[..., ModuleType]) -> None:
+    """A struct a callback receives lives on the library's stack: the callable gets a copy it may keep; through
+    `&mut`, what it wrote when it returns is copied back, and later writes reach only the copy."""
+
+    def vec2(mutable: bool, nullable: bool) -> Dict[str, Any]:
+        target = {"kind": "named", "name": "Vec2"}
+        return {"kind": "pointer", "target": target, "mutable": mutable, "nullable": nullable, "owned": False}
+
+    def by_ref(name: str) -> Dict[str, Any]:
+        target = {"kind": "named", "name": name}
+        return {"kind": "pointer", "target": target, "mutable": False, "nullable": False, "owned": False}
+
+    def change(d: Dict[str, Any]) -> None:
+        nudge = [{"name": "v", "type": vec2(True, False)}, {"name": "w", "type": vec2(True, True)}]
+        d["types"].append(
+            {"kind": "callback", "name": "Nudge", "doc": "", "params": nudge, "returns": {"kind": "void"}}
+        )
+        peek = [{"name": "v", "type": vec2(False, False)}]
+        bool_ = {"kind": "primitive", "name": "bool"}
+        d["types"].append({"kind": "callback", "name": "Peek", "doc": "", "params": peek, "returns": bool_})
+        f32 = {"kind": "primitive", "name": "f32"}
+        for name in ("nudge", "peek"):
+            cb = [{"name": "cb", "type": by_ref(name.capitalize())}]
+            d["functions"].append(
+                {"name": name, "symbol": f"basic_{name}", "doc": "", "params": cb, "returns": f32, "error": None}
+            )
+
+    inventory = _basic_with(change)
+    implementation = tmp_path / "impl.c"
+    implementation.write_text((DATA / "basic.c").read_text() + _STRUCT_CALLBACKS)
+    m = import_generated(inventory, _compile_library(inventory, tmp_path / "lib", implementation))
+    kept: List[Any] = []
+
+    def nudge(v: Any, w: Any) -> None:
+        v.x += 1.0
+        if w is not None:
+            w.y = 5.0
+        kept.append(v)
+
+    assert m.nudge(nudge) == 3.0 + 10.0 * 5.0  # both writes reached the library
+    kept[0].x = 7.0  # after the call: the callable's own copy, never the library's (gone) stack
+    assert (kept[0].x, kept[1].x) == (7.0, 3.0)
+
+    def peek(v: Any) -> bool:
+        v.x = 100.0  # a `&Vec2`: a copy, so the library's struct is unchanged
+        kept.append(v)
+        return True
+
+    assert m.peek(peek) == 3.0
+    assert (kept[-1].x, kept[-1].y) == (100.0, 4.0)

@@ -37,9 +37,10 @@ SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 PYTHONS = find_pythons()
 
 
-def install_and_check(python: str, wheel: Path, tmp_path: Path) -> Path:
+def install_and_check(python: str, wheel: Path, tmp_path: Path, corpus: bool = False) -> Path:
     """Install the wheel into a fresh venv of ``python`` (no index: nothing else may be needed) and call it;
-    returns the venv's interpreter."""
+    with `corpus`, also run the bad-input corpus (tests/e2e/check_bad_input.py) there. Returns the venv's
+    interpreter."""
     exe = make_venv(python, tmp_path / "venv")
     run([exe, "-m", "pip", "install", "--no-index", "--no-deps", wheel])
     # Run from an empty directory so that only the installed package can be imported.
@@ -47,6 +48,9 @@ def install_and_check(python: str, wheel: Path, tmp_path: Path) -> Path:
     workdir.mkdir()
     proc = run([exe, CHECK], cwd=workdir)
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
+    if corpus:
+        bad = run([exe, CHECK.parent / "check_bad_input.py"], cwd=workdir, check=False)
+        assert bad.returncode == 0 and "bad-input corpus: all " in bad.stdout, bad.stdout[-8000:]
     return exe
 
 
@@ -59,7 +63,9 @@ def interpreter_venvs(
     test takes its interpreter's result (a failure is raised by the test of that interpreter)."""
     with ThreadPoolExecutor(max_workers=4) as pool:
         yield {
-            name: pool.submit(install_and_check, python, sample_wheel, tmp_path_factory.mktemp(f"venv-{name}"))
+            name: pool.submit(
+                install_and_check, python, sample_wheel, tmp_path_factory.mktemp(f"venv-{name}"), corpus=True
+            )
             for name, python in PYTHONS.items()
         }
 
@@ -74,6 +80,17 @@ def wheel_tag(wheel: Path) -> str:
 class TestPipWheel:
     def test_installs_and_every_construct_works(self, sample_wheel: Path, tmp_path: Path) -> None:
         install_and_check(sys.executable, sample_wheel, tmp_path)
+
+    def test_bad_input_corpus(self, sample_wheel: Path, tmp_path: Path) -> None:
+        """Thousands of bad arguments, copies of handles, double destruction, kept struct views: each in a child
+        process, where a crash is reported as a failure naming the case and the signal (tests/e2e)."""
+        exe = make_venv(sys.executable, tmp_path / "venv")
+        run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])
+        workdir = tmp_path / "work"
+        workdir.mkdir()
+        proc = run([exe, CHECK.parent / "check_bad_input.py"], cwd=workdir, check=False)
+        assert proc.returncode == 0, proc.stdout[-8000:]
+        assert "bad-input corpus: all " in proc.stdout, proc.stdout[-8000:]
 
     def test_memory_stays_flat_over_many_allocating_calls(self, sample_wheel: Path, tmp_path: Path) -> None:
         exe = make_venv(sys.executable, tmp_path / "venv")
@@ -125,7 +142,8 @@ class TestPipWheel:
 
 @pytest.mark.parametrize("name", sorted(PYTHONS))
 def test_every_interpreter(name: str, interpreter_venvs: Dict[str, Future[Path]]) -> None:
-    """One ctypes wheel serves every interpreter on the machine: CPython 3.8 to 3.13 and PyPy."""
+    """One ctypes wheel serves every interpreter on the machine: CPython 3.8 to 3.13 and PyPy, and no bad input
+    crashes any of them."""
     interpreter_venvs[name].result()
 
 

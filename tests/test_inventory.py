@@ -274,6 +274,43 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (lambda d: d["types"][0].update(fields=[]), "`types[0].fields` must not be empty"),
         (lambda d: d["types"][0].update(size="8"), "`types[0].size` must be an integer, got the string '8'"),
+        # Numbers are range-checked: a C header cannot state a size of 2**63 (and Rust has no such object).
+        (
+            lambda d: d["types"][0].update(size=2**63),
+            "`types[0].size` must be at most 9223372036854775807, got 9223372036854775808",
+        ),
+        (
+            lambda d: d["types"][0]["fields"][1].update(offset=2**64),
+            "`types[0].fields[1].offset` must be at most 9223372036854775807, got 18446744073709551616",
+        ),
+        (lambda d: d["types"][0].update(align=3), "`types[0].align` must be a power of two, got 3"),
+        # The layout must be the one C gives the fields, or the header and the bindings would refuse it later.
+        (lambda d: d["types"][0].update(size=1), "`types[0].size` is 1, but C lays `Vec2` out in 8 bytes"),
+        (lambda d: d["types"][0].update(align=8), "`types[0].align` is 8, but C aligns `Vec2` to 4"),
+        (
+            lambda d: d["types"][0]["fields"][1].update(offset=8),
+            "`types[0].fields[1].offset` is 8, but C puts field `y` at 4",
+        ),
+        (lambda d: d["types"][1].update(size=4, align=4), "`types[1].align` is 4, but C aligns `Color` to 1"),
+        (lambda d: d["types"][1].update(align=2**40), "`types[1].align` must be at most 536870912"),
+        # Messages stay bounded: Python refuses to format an integer of more than 4300 digits.
+        (
+            lambda d: d["types"][1]["variants"][1].update(value=10**5000),
+            "`types[1].variants[1].value` an integer of 16610 bits is out of range for the enum's repr u8",
+        ),
+        (
+            lambda d: d["constants"].append({"name": "C", "doc": "", "type": U32, "value": -(10**5000)}),
+            "`constants[1].value` an integer of 16610 bits is out of range for u32",
+        ),
+        # A `kind` that is not a string (an object cannot even be looked up in a table).
+        (
+            lambda d: d["functions"][0].update(returns={"kind": {"nested": 1}}),
+            "`functions[0].returns.kind` must be a string naming the kind of type, got an object",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][0].update(type={"kind": ["u32"]}),
+            "`functions[0].params[0].type.kind` must be a string naming the kind of type, got an array",
+        ),
         (
             lambda d: d["types"][1]["variants"][1].update(value=1),
             "`types[1].variants[1].value` repeats the variant value '1'",

@@ -39,6 +39,10 @@ INTEGER_PRIMITIVES = tuple(name for name, (_, _, is_float) in PRIMITIVES.items()
 
 _IDENTIFIER = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
 RESERVED_PREFIX = "_ffi_"
+#: The largest size, offset or array length: Rust's limit on the size of an object, `isize::MAX` (64-bit).
+MAX_SIZE = (1 << 63) - 1
+#: The largest alignment Rust allows (`#[repr(align(N))]`, N at most 2**29).
+MAX_ALIGN = 1 << 29
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,12 +471,25 @@ class _Reader:
             raise self.fail(path, f"must be true or false, got {_describe(value)}")
         return value
 
-    def integer(self, value: Any, path: str, minimum: Optional[int] = None) -> int:
+    def integer(self, value: Any, path: str, minimum: Optional[int] = None, maximum: Optional[int] = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(path, f"must be an integer, got {_describe(value)}")
         if minimum is not None and value < minimum:
-            raise self.fail(path, f"must be at least {minimum}, got {value}")
+            raise self.fail(path, f"must be at least {minimum}, got {_number(value)}")
+        if maximum is not None and value > maximum:
+            raise self.fail(path, f"must be at most {maximum}, got {_number(value)}")
         return value
+
+    def size(self, value: Any, path: str, minimum: int = 0) -> int:
+        """A size, offset or length: no object in Rust is larger than `isize::MAX` bytes."""
+        return self.integer(value, path, minimum=minimum, maximum=MAX_SIZE)
+
+    def alignment(self, value: Any, path: str) -> int:
+        """An alignment: a power of two, at most Rust's largest (`#[repr(align(536870912))]`)."""
+        align = self.integer(value, path, minimum=1, maximum=MAX_ALIGN)
+        if align & (align - 1):
+            raise self.fail(path, f"must be a power of two, got {align}")
+        return align
 
     def identifier(self, value: Any, path: str) -> str:
         name = self.string(value, path)
@@ -483,12 +500,19 @@ class _Reader:
         return name
 
 
+def _number(value: int) -> str:
+    """An integer for a message, bounded: Python refuses to format one of more than 4300 digits."""
+    return str(value) if value.bit_length() <= 128 else f"an integer of {value.bit_length()} bits"
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return f"the number {_number(value)}"
+    if isinstance(value, float):
         return f"the number {value!r}"
     if isinstance(value, str):
         return f"the string {value[:60]!r}"
@@ -503,6 +527,8 @@ def _type_ref(r: _Reader, value: Any, path: str) -> TypeRef:
     if not isinstance(value, dict):
         raise r.fail(path, f"must be a type object, got {_describe(value)}")
     kind = value.get("kind")
+    if not isinstance(kind, str):
+        raise r.fail(f"{path}.kind", f"must be a string naming the kind of type, got {_describe(kind)}")
     if kind == "void":
         r.object(value, path, ["kind"])
         return Void()
@@ -549,7 +575,7 @@ def _type_ref(r: _Reader, value: Any, path: str) -> TypeRef:
         length = obj["len"]
         if isinstance(length, bool) or not isinstance(length, int) or length < 1:
             raise r.fail(f"{path}.len", f"must be a positive integer, got {_describe(length)}")
-        return Array(element, length)
+        return Array(element, r.size(length, f"{path}.len"))
     kinds = ", ".join(repr(k) for k in _TYPE_KINDS)
     raise r.fail(f"{path}.kind", f"must be one of {kinds}, got {kind!r}")
 
@@ -612,7 +638,7 @@ def _constant(r: _Reader, value: Any, path: str) -> Constant:
         parsed = r.integer(raw, vpath)
         low, high = ty.integer_range()
         if not low <= parsed <= high:
-            raise r.fail(vpath, f"{parsed} is out of range for {ty.name} ({low}..={high})")
+            raise r.fail(vpath, f"{_number(parsed)} is out of range for {ty.name} ({low}..={high})")
     return Constant(
         name=r.identifier(obj["name"], f"{path}.name"),
         doc=r.string(obj["doc"], f"{path}.doc"),
@@ -631,8 +657,8 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
         return StructDef(
             name=r.identifier(obj["name"], f"{path}.name"),
             doc=r.string(obj["doc"], f"{path}.doc"),
-            size=r.integer(obj["size"], f"{path}.size", minimum=1),
-            align=r.integer(obj["align"], f"{path}.align", minimum=1),
+            size=r.size(obj["size"], f"{path}.size", minimum=1),
+            align=r.alignment(obj["align"], f"{path}.align"),
             fields=tuple(fields),
         )
     if kind == "enum":
@@ -648,7 +674,7 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
             v = r.object(raw, vpath, ["name", "doc", "value"])
             number = r.integer(v["value"], f"{vpath}.value")
             if not low <= number <= high:
-                raise r.fail(f"{vpath}.value", f"{number} is out of range for the enum's repr {repr_name}")
+                raise r.fail(f"{vpath}.value", f"{_number(number)} is out of range for the enum's repr {repr_name}")
             variants.append(
                 Variant(
                     name=r.identifier(v["name"], f"{vpath}.name"),
@@ -664,8 +690,8 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
             name=r.identifier(obj["name"], f"{path}.name"),
             doc=r.string(obj["doc"], f"{path}.doc"),
             repr=repr_type,
-            size=r.integer(obj["size"], f"{path}.size", minimum=1),
-            align=r.integer(obj["align"], f"{path}.align", minimum=1),
+            size=r.size(obj["size"], f"{path}.size", minimum=1),
+            align=r.alignment(obj["align"], f"{path}.align"),
             variants=tuple(variants),
         )
     if kind == "tagged":
@@ -700,7 +726,7 @@ def _fields(r: _Reader, value: Any, path: str) -> Tuple[Field, ...]:
                 name=r.identifier(f["name"], f"{fpath}.name"),
                 doc=r.string(f["doc"], f"{fpath}.doc"),
                 type=fty,
-                offset=r.integer(f["offset"], f"{fpath}.offset", minimum=0),
+                offset=r.size(f["offset"], f"{fpath}.offset"),
             )
         )
     _unique(r, [(f"{path}[{i}].name", f.name) for i, f in enumerate(fields)], "field name")
@@ -715,15 +741,15 @@ def _tagged(r: _Reader, value: Any, path: str) -> TaggedDef:
         raise r.fail(f"{path}.repr", f"must be one of {', '.join(INTEGER_PRIMITIVES)}, got {repr_name!r}")
     repr_type = Primitive(repr_name)
     low, high = repr_type.integer_range()
-    size = r.integer(obj["size"], f"{path}.size", minimum=1)
-    payload_offset = r.integer(obj["payload_offset"], f"{path}.payload_offset", minimum=repr_type.bits // 8)
+    size = r.size(obj["size"], f"{path}.size", minimum=1)
+    payload_offset = r.size(obj["payload_offset"], f"{path}.payload_offset", minimum=repr_type.bits // 8)
     variants = []
     for i, raw in enumerate(r.array(obj["variants"], f"{path}.variants")):
         vpath = f"{path}.variants[{i}]"
         v = r.object(raw, vpath, ["name", "doc", "value", "fields"])
         number = r.integer(v["value"], f"{vpath}.value")
         if not low <= number <= high:
-            raise r.fail(f"{vpath}.value", f"{number} is out of range for the enum's repr {repr_name}")
+            raise r.fail(f"{vpath}.value", f"{_number(number)} is out of range for the enum's repr {repr_name}")
         fields = _fields(r, v["fields"], f"{vpath}.fields")
         for j, f in enumerate(fields):
             if not payload_offset <= f.offset < size:
@@ -748,7 +774,7 @@ def _tagged(r: _Reader, value: Any, path: str) -> TaggedDef:
         doc=r.string(obj["doc"], f"{path}.doc"),
         repr=repr_type,
         size=size,
-        align=r.integer(obj["align"], f"{path}.align", minimum=1),
+        align=r.alignment(obj["align"], f"{path}.align"),
         payload_offset=payload_offset,
         variants=tuple(variants),
     )
@@ -1073,7 +1099,102 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
         services=services,
     )
     _check_references(r, inventory)
+    _check_layouts(r, inventory)
     return inventory
+
+
+def _round_up(value: int, align: int) -> int:
+    return -(-value // align) * align
+
+
+def _check_layouts(r: _Reader, inventory: Inventory) -> None:
+    """Each struct, field-less and data-carrying enum has the layout C gives its fields (``repr(C)``, and RFC 2195
+    for data-carrying enums): the sizes, alignments and offsets the inventory states. A disagreement would
+    only show later, as a C header whose layout assertions fail and bindings that refuse to import."""
+    paths = {t.name: f"types[{i}]" for i, t in enumerate(inventory.types)}
+    done: Dict[str, Tuple[int, int]] = {}
+
+    def of_type(ty: TypeRef, path: str, within: Tuple[str, ...]) -> Optional[Tuple[int, int]]:
+        """The (size, alignment) of a field's type, or None for one the other checks refuse anyway."""
+        if isinstance(ty, Primitive):
+            size = 8 if ty.name in ("usize", "isize") else 1 if ty.is_bool else ty.bits // 8
+            return size, size
+        if isinstance(ty, Pointer):
+            return 8, 8
+        if isinstance(ty, Option):
+            inner = of_type(ty.inner, path, within)
+            return None if inner is None else (_round_up(inner[0] + 1, inner[1]), inner[1])
+        if isinstance(ty, Array):
+            element = of_type(ty.element, path, within)
+            if element is None:
+                return None
+            if element[0] * ty.len > MAX_SIZE:
+                raise r.fail(path, f"is an array of {ty.len} items, larger than any object can be")
+            return element[0] * ty.len, element[1]
+        if isinstance(ty, Named):
+            definition = inventory.type(ty.name)
+            if isinstance(definition, (StructDef, EnumDef, TaggedDef)):
+                return of_definition(definition, within)
+        return None
+
+    def of_definition(t: Union[StructDef, EnumDef, TaggedDef], within: Tuple[str, ...]) -> Tuple[int, int]:
+        path = paths[t.name]
+        if t.name in done:
+            return done[t.name]
+        if t.name in within:
+            raise r.fail(path, f"contains itself by value (through {' -> '.join((*within, t.name))})")
+        inside = (*within, t.name)
+        if isinstance(t, EnumDef):
+            size = align = t.repr.bits // 8 if t.repr.name not in ("usize", "isize") else 8
+        elif isinstance(t, StructDef):
+            size, align = fields_layout(t.fields, 0, f"{path}.fields", inside)
+        else:
+            tag = t.repr.bits // 8 if t.repr.name not in ("usize", "isize") else 8
+            variants = [
+                fields_layout(v.fields, None, f"{path}.variants[{i}].fields", inside) for i, v in enumerate(t.variants)
+            ]
+            payload_align = max(a for _, a in variants)
+            payload_offset = _round_up(tag, payload_align)
+            if t.payload_offset != payload_offset:
+                raise r.fail(
+                    f"{path}.payload_offset", f"is {t.payload_offset}, but C puts the payload at {payload_offset}"
+                )
+            for i, v in enumerate(t.variants):
+                fields_layout(v.fields, payload_offset, f"{path}.variants[{i}].fields", inside)
+            align = max(tag, payload_align)
+            size = _round_up(payload_offset + max(s for s, _ in variants), align)
+        if t.align != align:
+            raise r.fail(f"{path}.align", f"is {t.align}, but C aligns `{t.name}` to {align}")
+        if t.size != size:
+            raise r.fail(f"{path}.size", f"is {t.size}, but C lays `{t.name}` out in {size} bytes")
+        done[t.name] = (size, align)
+        return size, align
+
+    def fields_layout(
+        fields: Sequence[Field], start: Optional[int], path: str, within: Tuple[str, ...]
+    ) -> Tuple[int, int]:
+        """The size and alignment of a C struct of `fields`; with `start`, each field's stated offset is checked
+        (from the start of the enclosing type: `start` is where the struct begins in it)."""
+        offset, align = 0, 1
+        for j, f in enumerate(fields):
+            layout = of_type(f.type, f"{path}[{j}].type", within)
+            if layout is None:
+                continue
+            size, field_align = layout
+            offset = _round_up(offset, field_align)
+            if start is not None and f.offset != start + offset:
+                message = f"is {f.offset}, but C puts field `{f.name}` at {start + offset}"
+                raise r.fail(f"{path}[{j}].offset", message)
+            offset += size
+            align = max(align, field_align)
+        size = _round_up(offset, align)
+        if size > MAX_SIZE:
+            raise r.fail(path, "make a type larger than any object can be")
+        return size, align
+
+    for t in inventory.types:
+        if isinstance(t, (StructDef, EnumDef, TaggedDef)):
+            of_definition(t, ())
 
 
 def load_inventory(text: Union[str, bytes], source: str = "the inventory binary") -> Inventory:

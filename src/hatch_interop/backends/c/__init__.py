@@ -12,7 +12,10 @@ failure, freeing a buffer) are declared with them. An ``FfiOption<T>`` is a ``{T
 struct (one typedef per option type the crate uses) and a ``[T; N]`` field a C array ``T name[N]``.
 
 Symbols are never renamed (the linker knows them by name), so a symbol, type or constant whose name
-C or C++ reserves is an error; a parameter or field with such a name gets a trailing ``_``.
+C or C++ reserves is an error: a keyword, a name of the standard headers, a function of the C library
+that compilers declare as a built-in (``free``, ``printf``, ``sin``), a predefined macro (``linux``,
+``unix``) or a name of the reserved forms ``__x`` and ``_X``. A parameter or field named like a keyword,
+a standard header's name, a predefined macro or in a reserved form gets a trailing ``_``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 from hatch_interop import abi, constructs
 from hatch_interop.backend import Backend, GeneratedFile
 from hatch_interop.backends._common import Namespace, c_comment, normalize_doc, templates_beside
+from hatch_interop.backends.c.reserved import C_LIBRARY_NAMES, C_PREDEFINED_MACROS, is_reserved_form
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     Array,
@@ -102,7 +106,8 @@ C_HEADER_NAMES: FrozenSet[str] = frozenset(
         f"UINT{bits}_C",
     )
 )
-_RESERVED = C_KEYWORDS | C_HEADER_NAMES
+#: Names nothing in the header can have: a parameter or field of such a name gets a trailing ``_``.
+_RESERVED = C_KEYWORDS | C_HEADER_NAMES | C_PREDEFINED_MACROS
 #: The names the header gives the fields of its failure and buffer structs and the parameters of the
 #: support functions: fixed, documented API, so a crate macro that would replace one is refused.
 _SUPPORT_LOCALS = (
@@ -352,10 +357,18 @@ class _Builder:
         self.option_names: Dict[Option, str] = {}
 
     def _claim(self, name: str, owner: str, shadowable: bool = True) -> str:
-        if name in _RESERVED:
+        if name in _RESERVED or name in C_LIBRARY_NAMES or is_reserved_form(name):
+            if name in C_LIBRARY_NAMES:
+                why = "a function of the C library, which compilers declare as a built-in"
+            elif name in C_PREDEFINED_MACROS:
+                why = "a macro compilers predefine"
+            elif name in _RESERVED:
+                why = "a keyword, or a name the standard headers define"
+            else:
+                why = "C reserves names beginning with `__` or `_` and a capital letter"
             message = (
-                f"The {BACKEND} backend cannot declare {owner} in C: `{name}` is reserved by C or C++ (a "
-                "keyword, or a name the standard headers define). Rename it in the crate."
+                f"The {BACKEND} backend cannot declare {owner} in C: `{name}` is reserved by C or C++ ({why}). "
+                "Rename it in the crate."
             )
             raise BackendError(message)
         self.names.claim(name, owner)
@@ -366,7 +379,8 @@ class _Builder:
     def _local(self, name: str) -> str:
         """A parameter or field name: with a trailing ``_`` when C reserves it or it would hide a type
         or macro of the header."""
-        return f"{name}_" if name in _RESERVED or name in self.shadowable else name
+        reserved = name in _RESERVED or name in self.shadowable or is_reserved_form(name)
+        return f"{name}_" if reserved else name
 
     def header(self) -> CHeader:
         inv = self.inventory

@@ -139,6 +139,7 @@ _TYPING_NAMES = (
     "Dict",
     "List",
     "MutableSequence",
+    "NoReturn",
     "Optional",
     "Sequence",
     "Tuple",
@@ -153,6 +154,9 @@ _MODULE_RESERVED = PYTHON_KEYWORDS | PYTHON_BUILTINS | {"annotations", "self", "
 _CLASS_BODY_NAMES = frozenset(
     {"int", "float", "bool", "str", "object", "property", "self", "Optional", "Sequence", "Tuple"}
 )
+#: Names a service's class body uses when it runs (its decorators) or that ``typing.get_type_hints()`` looks up in
+#: it (its annotations): a member of that name would replace them.
+_SERVICE_BODY_NAMES = PYTHON_KEYWORDS | {"classmethod", "staticmethod", "Optional", "int", "Any", "object"}
 #: Attributes of ``int`` and ``IntEnum`` (on any supported Python) that an enum member would shadow.
 _ENUM_ATTRIBUTES = frozenset(
     """
@@ -266,6 +270,19 @@ def layout_assign(target: str, value: str, indent: int) -> str:
     if indent + len(flat) <= WIDTH:
         return flat
     return f"{target} = (\n{' ' * (indent + 4)}{value}\n{' ' * indent})"
+
+
+def _layout_assign_ternary(target: str, value: Ternary, indent: int) -> str:
+    """``target = a if c else b`` as ruff lays it out: in parentheses on its own line when too long, split
+    before ``if`` and ``else`` when that is too long still."""
+    flat = value.flat()
+    if indent + len(target) + 3 + len(flat) <= WIDTH:
+        return f"{target} = {flat}"
+    pad = " " * (indent + 4)
+    if indent + 4 + len(flat) <= WIDTH:
+        return f"{target} = (\n{pad}{flat}\n{' ' * indent})"
+    other = layout(value.other, indent + 4, "else ")
+    return f"{target} = (\n{pad}{value.value}\n{pad}if {value.condition}\n{pad}{other}\n{' ' * indent})"
 
 
 @dataclass(frozen=True)
@@ -931,15 +948,31 @@ class _Builder:
         ctypes_params: List[str] = [self.c_type(signature.returns), "_ffi_ctypes.c_void_p"]
         ctypes_params.extend(self.c_type(p.type) for p in signature.params)
         values: List[str] = []
+        #: For `&mut S` parameters: the copies made before the call, and the writes back into the library's struct.
+        copies: List[str] = []
+        write_backs: List[str] = []
         for p in c.params:
             _refuse_dunder(p.name, f"parameter of callback `{c.name}`")
             pname = names.claim(_escape(p.name, PYTHON_KEYWORDS), f"parameter `{p.name}`", p.name)
             hint = self.hint(p.type)
             hints.append(hint)
             if isinstance(p.type, Pointer):
-                # A view of the library's struct, valid while the callback runs.
+                # The library's struct is valid only while the callback runs, and the callable may keep what it
+                # gets: it gets a copy. Through `&mut`, what it wrote is copied back when it returns.
                 params.append(f"{pname}: Any")
-                values.append(f"{pname}.contents if {pname} else None" if p.type.nullable else f"{pname}.contents")
+                struct = self.classes[p.type.target.name]
+                copy = f"{struct}.from_buffer_copy({pname}.contents)"
+                value = f"None if not {pname} else {copy}" if p.type.nullable else copy
+                if p.type.mutable:
+                    local = f"_ffi_copy_{pname}"
+                    copies.append("        " + layout_assign(local, value, 8))
+                    write_back = f"{pname}[0] = {local}"
+                    if p.type.nullable:
+                        write_back = f"if {local} is not None:\n            {write_back}"
+                    write_backs.append(f"        {write_back}")
+                    values.append(local)
+                else:
+                    values.append(value)
             elif isinstance(p.type, Named):
                 params.append(f"{pname}: int")
                 values.append(f"_ffi_{self.classes[p.type.name]}_by_value[{pname}]")
@@ -954,7 +987,7 @@ class _Builder:
         body: List[str]
         fallback: Optional[str]
         if isinstance(returns, Void):
-            body, fallback, raw_hint = [f"        {call}"], None, "None"
+            body, fallback, raw_hint = [*copies, f"        {call}", *write_backs], None, "None"
         elif isinstance(returns, Primitive):
             kind = "bool" if returns.is_bool else "float" if returns.is_float else "int"
             wrong = [f"_ffi_result.__class__ is not {kind}"]
@@ -970,7 +1003,9 @@ class _Builder:
                 before="_ffi_result = ",
             )
             body = [
+                *copies,
                 f"        _ffi_result = {call}",
+                *write_backs,
                 f"        {check}\n            {convert}",
                 "        return _ffi_result",
             ]
@@ -980,8 +1015,9 @@ class _Builder:
             assert isinstance(returns, Named), "the model allows void, primitive and enum results"
             enum = self.inventory.type(returns.name)
             assert isinstance(enum, EnumDef)
-            member = self.classes[returns.name]
-            body = [f"        return {member}({call}).value"]
+            member = self._enum_value(returns, "_ffi_result", f"the result of the {c.name} callback")
+            returned = layout(member, 8, before="return ", after=".value")
+            body = [*copies, f"        _ffi_result = {call}", *write_backs, f"        {returned}"]
             fallback = str(enum.variants[0].value)
             raw_hint = "int"
         alias_value = f"Callable[[{', '.join(hints)}], {result_hint}]"
@@ -1013,15 +1049,63 @@ class _Builder:
         fields = Group("(", (spec, '("is_some", _ffi_ctypes.c_uint8)'), ")", is_tuple=True)
         return PyOption(name, f"FfiOption<{o.inner.name}>", layout(fields, 4, before="_fields_ = "))
 
-    def _to_option(self, o: Option, value: str) -> Ternary:
-        """The expression that makes the option structure of a Python value (``None`` for absent)."""
+    def _to_option(self, o: Option, value: str, what: Optional[str]) -> Ternary:
+        """The expression that makes the option structure of a Python value (``None`` for absent).
+
+        With `what` (the field it enters, named in errors), a present number is checked (ctypes would truncate it)
+        and an enum value converted to its member (an invalid discriminant would be undefined behaviour in Rust);
+        without, the caller checked and converted it already (a function's argument)."""
         cls = self.ctype(o)
         inner = o.inner
-        # An enum value is checked (an invalid discriminant would be undefined behaviour in Rust).
-        present = f"{self.classes[inner.name]}({value})" if self._is_enum(inner) else value
-        if self._is_tagged(inner):
+        present: Union[str, Group] = value
+        if what is not None and isinstance(inner, Primitive):
+            present = self._checked_number(inner, value, what)
+        elif what is not None and isinstance(inner, Named) and self._is_enum(inner):
+            present = self._enum_value(inner, value, what)
+        elif self._is_tagged(inner):
             present = f"_ffi_{self.classes[inner.name]}_to_c({value})"
-        return Ternary(f"{cls}()", f"{value} is None", f"{cls}({present}, 1)")
+        return Ternary(f"{cls}()", f"{value} is None", Group(f"{cls}(", (present, "1"), ")"))
+
+    def _checked_number(self, ty: Primitive, value: str, what: str) -> Group:
+        """`value` checked for the number type `ty` where it enters a struct, an option or an array."""
+        self.helpers.add("scalars")
+        self.typing.add("Any")
+        return Group("_ffi_number(", (python_string(what), value, python_string(ty.name)), ")")
+
+    def _address(self, value: str, what: str) -> Ternary:
+        """A raw address for a pointer field: None (NULL) or an integer that fits 64 bits, never cut to fit."""
+        return Ternary(value, f"{value} is None", self._checked_number(Primitive("usize"), value, what))
+
+    def _enum_value(self, ty: Named, value: str, what: str) -> Group:
+        """The member of enum `ty` for `value`: a TypeError for a non-integer, a ValueError for an invalid one."""
+        self.helpers.add("enums")
+        self.typing.add("Any")
+        return Group("_ffi_enum_member(", (python_string(what), value, self.classes[ty.name]), ")")
+
+    def _array_convert(self, element: TypeRef, what: str) -> Tuple[str, ...]:
+        """The arguments of ``_ffi_fixed_array`` after the value and field, which say how each item of an array
+        field is checked and converted (`what` names the field in errors)."""
+        option = None
+        if isinstance(element, Option):
+            option = self.ctype(element)
+            element = element.inner
+        kind, target = "", None
+        if isinstance(element, Primitive):
+            self.helpers.add("scalars")
+            kind = element.name
+        elif self._is_enum(element):
+            self.helpers.add("enums")
+            assert isinstance(element, Named)
+            kind, target = "enum", self.classes[element.name]
+        elif self._is_tagged(element):
+            assert isinstance(element, Named)
+            kind, target = "tagged", f"_ffi_{self.classes[element.name]}_to_c"
+        args = [python_string(what), python_string(kind)] if kind or option else [python_string(what)]
+        if target or option:
+            args.append(target or "None")
+        if option:
+            args.append(option)
+        return tuple(args)
 
     def _from_option(self, o: Option) -> str:
         """How a returned or stored option structure becomes ``None`` or its value (a format string)."""
@@ -1076,8 +1160,10 @@ class _Builder:
         doc = f"{doc}\n\n{section}" if doc else section
         message = f"{cls} cannot be created directly: create one of its variants, such as {cls}.{variants[0].name}"
         with_fields = [(v, variant) for v, variant in zip(t.variants, variants) if variant.fields_struct]
+        # The union's members and the variants' ctypes fields go by their Python names (a Rust name such as
+        # `None` or `from` cannot follow a dot or be a keyword argument); the C layout knows no names.
         union = tuple(
-            Group("(", (python_string(v.name), str(variant.fields_struct)), ")") for v, variant in with_fields
+            Group("(", (python_string(variant.name), str(variant.fields_struct)), ")") for _, variant in with_fields
         )
         tag = f"_ffi_ctypes.{_PRIMITIVES[t.repr.name][0]}"
         rows = tuple(
@@ -1150,22 +1236,23 @@ class _Builder:
                 )
                 raise BackendError(message)
             fname = names.claim(_escape(f.name, reserved), f"field `{f.name}`", f.name)
-            annotation, param, init, ctype, to_value, from_value, repr_field = self._variant_field(f, fname)
+            what = f"{cls}.{name}.{fname}"
+            annotation, param, init, ctype, to_value, from_value, repr_field = self._variant_field(f, fname, what)
             attributes.append(PyAttribute(fname, annotation, python_docstring(f.doc)))
             params.append(f"{fname}: {param}")
             init_body.append(layout_assign(f"self.{fname}", init, 8))
-            specs.append(Group("(", (python_string(f.name), ctype), ")"))
+            specs.append(Group("(", (python_string(fname), ctype), ")"))
             to_c.append(to_value)
             from_c.append(from_value)
             shown.append((f"{fname}=", repr_field))
         qualified = f"{cls}.{name}"
         if v.fields:
-            fields_call = Group(f"{v.name}={fields_struct}(", tuple(to_c), ")")
+            fields_call = Group(f"{name}={fields_struct}(", tuple(to_c), ")")
             to_c_return = layout(
                 Group(f"{raw}(", (str(v.value), Group(f"{payload}(", (fields_call,), ")")), ")"), 8, "return "
             )
             read = layout(Group(f"{vcls}(", tuple(from_c), ")"), 8, "return ")
-            from_c_return = f"_ffi_fields = _ffi_payload.{v.name}\n        {read}"
+            from_c_return = f"_ffi_fields = _ffi_payload.{name}\n        {read}"
             repr_return = _repr_return(qualified, shown)
             eq_return = layout_bool(
                 BoolOp("and", tuple(f"self.{a.name} == other.{a.name}" for a in attributes)), 8, "return "
@@ -1196,21 +1283,26 @@ class _Builder:
             from_c_return=from_c_return,
         )
 
-    def _variant_field(self, f: Field, name: str) -> Tuple[str, str, str, str, Union[str, Ternary, Group], str, str]:
+    def _variant_field(
+        self, f: Field, name: str, what: str
+    ) -> Tuple[str, str, str, str, Union[str, Ternary, Group], str, str]:
         """A variant's field: its annotation, its ``__init__`` parameter's hint and stored value, its ctypes type,
-        the C value of ``self.<name>``, the Python value read from ``_ffi_fields``, and its repr."""
+        the C value of ``self.<name>``, the Python value read from ``_ffi_fields``, and its repr.
+
+        The attributes of a variant are plain (and may be reassigned): numbers and enum values are checked when
+        the variant is converted to C, where they enter Rust (`what` names the field in errors)."""
         ty = f.type
-        value, raw = f"self.{name}", f"_ffi_fields.{f.name}"
+        value, raw = f"self.{name}", f"_ffi_fields.{name}"
         shown = f"{{self.{name}!r}}"
         if isinstance(ty, (Option, Array)) and self._is_enum(_held(ty)):
             self.helpers.add("enum_repr")
             shown = f"{{_ffi_enum_repr(self.{name})}}"
         if isinstance(ty, Primitive):
             hint = _PRIMITIVES[ty.name][1]
-            return hint, hint, name, self.ctype(ty), value, raw, shown
+            return hint, hint, name, self.ctype(ty), self._checked_number(ty, value, what), raw, shown
         if isinstance(ty, Pointer):
             hint = self.optional("int")
-            return hint, hint, name, "_ffi_ctypes.c_void_p", value, raw, shown
+            return hint, hint, name, "_ffi_ctypes.c_void_p", self._address(value, what), raw, shown
         if isinstance(ty, Option):
             hint = self.hint(ty)
             return (
@@ -1218,7 +1310,7 @@ class _Builder:
                 hint,
                 name,
                 self.ctype(ty),
-                self._to_option(ty, value),
+                self._to_option(ty, value, what),
                 self._from_option(ty).format(raw),
                 shown,
             )
@@ -1227,27 +1319,26 @@ class _Builder:
             self.typing.update({"Tuple", "Sequence"})
             element = ty.element
             item = self.hint(element)
-            convert: Tuple[str, ...] = ()
             if isinstance(element, Option):
                 read = f"tuple({self._from_option(element).format('item')} for item in {raw})"
-                convert = (f"lambda item: {self._to_option(element, 'item').flat()}",)
             elif self._is_enum(element):
                 read = f"tuple(_ffi_{self.classes[element.name]}_by_value[item] for item in {raw})"
-                convert = (self.classes[element.name],)
             elif self._is_tagged(element):
                 read = f"tuple(_ffi_{self.classes[element.name]}_from_c(item) for item in {raw})"
-                convert = (f"_ffi_{self.classes[element.name]}_to_c",)
             else:
                 read = f"tuple({raw})"
             array_type = f"({self.ctype(ty)})"
-            build = Group("_ffi_fixed_array(", (array_type, value, python_string(f.name), *convert), ")")
+            args = (array_type, value, python_string(f.name), *self._array_convert(element, what))
+            build = Group("_ffi_fixed_array(", args, ")")
             return f"Tuple[{item}, ...]", f"Sequence[{item}]", f"tuple({name})", self.ctype(ty), build, read, shown
         assert isinstance(ty, Named), "the model refuses void fields"
         definition = self.inventory.type(ty.name)
         cls = self.classes[ty.name]
         if isinstance(definition, EnumDef):
-            # Converted when the variant is made, so a bad value fails there, and the repr shows the member.
-            return cls, cls, f"{cls}({name})", self.ctype(ty), value, raw, f"{cls}.{{self.{name}.name}}"
+            # Converted when the variant is made, so a bad value fails there, and the repr shows the member; checked
+            # again on the way to C, as the attribute may have been reassigned.
+            init = self._enum_value(ty, name, what).flat()
+            return cls, cls, init, self.ctype(ty), self._enum_value(ty, value, what), raw, f"{cls}.{{self.{name}.name}}"
         if isinstance(definition, TaggedDef):
             return cls, cls, name, self.ctype(ty), f"_ffi_{cls}_to_c({value})", f"_ffi_{cls}_from_c({raw})", shown
         return cls, cls, name, cls, value, raw, shown
@@ -1375,6 +1466,8 @@ class _Builder:
         if service is not None:
             constructors = [f"{cls}.{f.name}()" for f in service.constructors]
             origin = "use " + " or ".join(constructors) if constructors else "the service has no constructor"
+        self.helpers.add("handles")
+        self.typing.add("NoReturn")
         message = python_string(f"{cls} objects cannot be created directly: {origin}")
         init_raise = layout(Group("TypeError(", (message,), ")"), 8, before="raise ")
         parts = None if service is None else self.service(service)
@@ -1399,7 +1492,7 @@ class _Builder:
                 kind, name = "init", "__init__"
             else:
                 kind = "constructor" if f in s.constructors else "method" if f in s.methods else "static"
-                name = names.claim(_escape(f.name, PYTHON_KEYWORDS), f"member `{f.name}`", f.name)
+                name = names.claim(_escape(f.name, _SERVICE_BODY_NAMES), f"member `{f.name}`", f.name)
             label = cls if kind == "init" else f"{cls}.{name}"
             with _nested():
                 function = self.function(f, _Member(cls, kind, name, label))
@@ -1429,7 +1522,7 @@ class _Builder:
         names = Namespace(BACKEND, f"struct `{s.name}`")
         fields: List[PyField] = []
         params: List[str] = []
-        args: List[Union[str, Ternary]] = []
+        args: List[Union[str, Ternary, Group]] = []
         specs: List[Union[str, Group]] = []
         shown: List[Tuple[str, str]] = []
         for f in s.fields:
@@ -1441,7 +1534,7 @@ class _Builder:
                 )
                 raise BackendError(message)
             name = names.claim(_escape(f.name, reserved), f"field `{f.name}`", f.name)
-            field, param, arg, ctype, value = self._field(f, name)
+            field, param, arg, ctype, value = self._field(f, name, f"{cls}.{name}")
             fields.append(field)
             params.append(param)
             args.append(arg)
@@ -1462,8 +1555,9 @@ class _Builder:
             ),
         )
 
-    def _field(self, f: Field, name: str) -> Tuple[PyField, str, Union[str, Ternary], str, str]:
-        """The field, its ``__init__`` parameter and argument, its ctypes type and its repr."""
+    def _field(self, f: Field, name: str, what: str) -> Tuple[PyField, str, Union[str, Ternary, Group], str, str]:
+        """The field, its ``__init__`` parameter and argument, its ctypes type and its repr (`what` names the
+        field in errors: ``Sample.id``)."""
         ty = f.type
         doc = python_docstring(f.doc)
         shown = f"{{self.{name}!r}}"
@@ -1475,9 +1569,9 @@ class _Builder:
             hint = self.hint(ty)
             getter = layout_result(self._from_option(ty), f"self._ffi_{name}", 8)
             # In parentheses when too long: a conditional expression splits only inside brackets.
-            setter = layout_assign(f"self._ffi_{name}", self._to_option(ty, "_ffi_value").flat(), 8)
+            setter = _layout_assign_ternary(f"self._ffi_{name}", self._to_option(ty, "_ffi_value", what), 8)
             field = PyField(name, f"_ffi_{name}", hint, doc, getter, setter)
-            return field, f"{name}: {hint} = None", self._to_option(ty, name), self.ctype(ty), shown
+            return field, f"{name}: {hint} = None", self._to_option(ty, name, what), self.ctype(ty), shown
         if isinstance(ty, Array):
             self.helpers.add("arrays")
             self.typing.update({"Tuple", "Sequence"})
@@ -1485,22 +1579,19 @@ class _Builder:
             item = self.hint(element)
             if isinstance(element, Option):
                 read = f"tuple({self._from_option(element).format('item')} for item in self._ffi_{name})"
-                convert: Optional[str] = f"lambda item: {self._to_option(element, 'item').flat()}"
             elif self._is_enum(element):
                 cls = self.classes[element.name]
                 read = f"tuple(_ffi_{cls}_by_value[item] for item in self._ffi_{name})"
-                convert = cls
             elif self._is_tagged(element):
                 cls = self.classes[element.name]
                 read = f"tuple(_ffi_{cls}_from_c(item) for item in self._ffi_{name})"
-                convert = f"_ffi_{cls}_to_c"
             else:
                 read = f"tuple(self._ffi_{name})"
-                convert = None
+            convert = self._array_convert(element, what)
             array_type = f"({self.ctype(ty)})"
 
             def build(value: str) -> Group:
-                args = (array_type, value, python_string(f.name), *([convert] if convert else []))
+                args = (array_type, value, python_string(f.name), *convert)
                 return Group("_ffi_fixed_array(", args, ")")
 
             getter = layout_result("{0}", read, 8)
@@ -1511,24 +1602,48 @@ class _Builder:
             return field, param, arg, self.ctype(ty), shown
         if isinstance(ty, Primitive):
             ctype, hint, default = _PRIMITIVES[ty.name]
-            field = PyField(name, name, hint, doc)
-            return field, f"{name}: {hint} = {default}", name, f"_ffi_ctypes.{ctype}", shown
+            param = f"{name}: {hint} = {default}"
+            if ty.is_float:  # ctypes converts any real number and refuses anything else: nothing is truncated
+                return PyField(name, name, hint, doc), param, name, f"_ffi_ctypes.{ctype}", shown
+            # ctypes would truncate an int and take any object as a bool: behind a property, checked as arguments are.
+            self.helpers.add("scalars")
+            self.typing.add("Any")
+            low, high = _int_range(ty) if not ty.is_bool else (0, 1)
+            fast = f"_ffi_value.__class__ is not {hint}"
+            if not ty.is_bool:
+                fast += f" or not {low} <= _ffi_value <= {high}"
+            check = layout_bool(BoolOp("or", tuple(fast.split(" or "))), 8, "if ", ":")
+            refused = layout(
+                Group("_ffi_scalar(", (python_string(what), "_ffi_value", python_string(ty.name)), ")"),
+                12,
+                before="_ffi_value = ",
+            )
+            setter = f"{check}\n            {refused}\n        self._ffi_{name} = _ffi_value"
+            field = PyField(name, f"_ffi_{name}", hint, doc, f"return self._ffi_{name}", setter)
+            checked: Union[str, Group] = self._checked_number(ty, name, what)
+            return field, param, checked, f"_ffi_ctypes.{ctype}", shown
         if isinstance(ty, Pointer):
             target = self.classes[ty.target.name]
             null = "None for NULL" if ty.nullable else "None for NULL, which the library does not expect"
             note = f"The raw address of a `{target}`, as an int ({null})."
             hint = self.optional("int")
-            field = PyField(name, name, hint, python_docstring(_with_note(f.doc, [note])))
-            return field, f"{name}: {hint} = None", name, "_ffi_ctypes.c_void_p", f"{{self.{name}!r}}"
+            # ctypes would store an address beyond 64 bits as NULL and -1 as the highest address: checked.
+            setter = _layout_assign_ternary(f"self._ffi_{name}", self._address("_ffi_value", what), 8)
+            doc = python_docstring(_with_note(f.doc, [note]))
+            field = PyField(name, f"_ffi_{name}", hint, doc, f"return self._ffi_{name}", setter)
+            arg = self._address(name, what)
+            return field, f"{name}: {hint} = None", arg, "_ffi_ctypes.c_void_p", f"{{self.{name}!r}}"
         assert isinstance(ty, Named), "the model refuses void fields"
         definition = self.inventory.type(ty.name)
         cls = self.classes[ty.name]
         if isinstance(definition, EnumDef):
             first = _member_name(definition.variants[0].name)
             getter = _subscript(f"_ffi_{cls}_by_value", f"self._ffi_{name}", 8, "return ")
-            field = PyField(name, f"_ffi_{name}", cls, doc, getter, f"self._ffi_{name} = {cls}(_ffi_value)")
+            setter = layout(self._enum_value(ty, "_ffi_value", what), 8, before=f"self._ffi_{name} = ")
+            field = PyField(name, f"_ffi_{name}", cls, doc, getter, setter)
             ctype = f"_ffi_ctypes.{_PRIMITIVES[definition.repr.name][0]}"
-            return field, f"{name}: {cls} = {cls}.{first}", f"{cls}({name})", ctype, f"{cls}.{{self.{name}.name}}"
+            member = self._enum_value(ty, name, what)
+            return field, f"{name}: {cls} = {cls}.{first}", member, ctype, f"{cls}.{{self.{name}.name}}"
         if isinstance(definition, TaggedDef):
             return self._tagged_field(definition, name, doc)
         field = PyField(name, name, cls, doc)
@@ -1581,6 +1696,10 @@ class _Builder:
         if member is not None:
             if member.receiver:
                 params.append(member.receiver)
+            if member.kind == "init":
+                # `__init__` again on a live object would orphan its Rust object (or own it twice).
+                again = layout(Group("_ffi_initialized(", (python_string(member.cls),), ")"), 8, "raise ")
+                checks.append(f'    if getattr(self, "_ffi_handle", None) is not None:\n        {again}')
             if member.kind == "method":
                 # The object's handle: its first C parameter. A closed object raises here, naming the method.
                 closed = layout(Group("_ffi_closed(", (python_string(member.cls), python_string(member.name)), ")"), 8)
@@ -1600,7 +1719,8 @@ class _Builder:
                 continue
             if isinstance(ty, Option):
                 local = f"_ffi_option_{pname}"
-                checks.append("    " + layout(self._to_option(ty, pname), 4, before=f"{local} = "))
+                checks.append(self._option_argument(name, pname, ty))
+                checks.append("    " + layout(self._to_option(ty, pname, None), 4, before=f"{local} = "))
                 args.append(local)
                 continue
             if isinstance(ty, Slice):
@@ -1647,9 +1767,13 @@ class _Builder:
                 args.append(pname)
                 if isinstance(target, EnumDef):
                     condition = layout_bool(BoolOp("and", (f"{pname}.__class__ is not {cls}",)), 4, "if ", ":")
-                    conversion = layout(Group(f"{cls}(", (pname,), ")"), 8, before=f"{pname} = ")
+                    what = f"{name}() argument {pname!r}"
+                    conversion = layout(self._enum_value(ty, pname, what), 8, before=f"{pname} = ")
                     checks.append(f"    {condition}\n        {conversion}")
                 else:
+                    # A struct by value: ctypes would raise an ArgumentError, naming neither function nor parameter.
+                    failure = self._invalid_argument(name, pname, cls, False)
+                    checks.append(f"    if {pname}.__class__ is not {cls}:\n        {failure}")
                     converted_by_ctypes = True
                 continue
             failure = self._invalid_argument(name, pname, cls, ty.nullable)
@@ -1785,6 +1909,33 @@ class _Builder:
         args = (python_string(f"{function}() argument {pname!r}"), pname, python_string(ty.name))
         conversion = layout(Group("_ffi_scalar(", args, ")"), 8, before=f"{pname} = ")
         return f"    {condition}\n        {conversion}"
+
+    def _option_argument(self, function: str, pname: str, ty: Option) -> str:
+        """The check of an ``FfiOption`` argument's value when it is not None, as for an argument of its type."""
+        inner = ty.inner
+        if isinstance(inner, Primitive):
+            self.helpers.add("scalars")
+            kind = "bool" if inner.is_bool else "float" if inner.is_float else "int"
+            wrong: Tuple[str, ...] = (f"{pname}.__class__ is not {kind}",)
+            if kind == "int":
+                low, high = _int_range(inner)
+                wrong += (f"not {low} <= {pname} <= {high}",)
+            condition = BoolOp("and", (f"{pname} is not None", BoolOp("or", wrong) if len(wrong) > 1 else wrong[0]))
+            args = (python_string(f"{function}() argument {pname!r}"), pname, python_string(inner.name))
+            action = layout(Group("_ffi_scalar(", args, ")"), 8, before=f"{pname} = ")
+        else:
+            assert isinstance(inner, Named)
+            definition = self.inventory.type(inner.name)
+            cls = self.classes[inner.name]
+            if isinstance(definition, EnumDef):
+                condition = BoolOp("and", (f"{pname} is not None", f"{pname}.__class__ is not {cls}"))
+                what = f"{function}() argument {pname!r}"
+                action = layout(self._enum_value(inner, pname, what), 8, before=f"{pname} = ")
+            else:
+                wrong_type = f"not isinstance({pname}, {cls})" if isinstance(definition, TaggedDef) else None
+                condition = BoolOp("and", (f"{pname} is not None", wrong_type or f"{pname}.__class__ is not {cls}"))
+                action = self._invalid_argument(function, pname, cls, True)
+        return f"    {layout_bool(condition, 4, 'if ', ':')}\n        {action}"
 
     def _text_argument(self, function: str, pname: str, ty: Union[Str, CStr]) -> str:
         """The statements that encode a ``str`` argument as UTF-8 (and refuse NUL for a C string)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 __all__ = [
     "BIG",
@@ -219,8 +219,21 @@ def _ffi_scalar(what: str, value: object, rust: str) -> Any:
     number: int = index(value)
     low, high = _ffi_int_ranges[rust]
     if not low <= number <= high:
-        raise OverflowError(f"{what} is {number}, outside the range of {rust} ({low} to {high})")
+        # Bounded: Python refuses to format an integer of more than 4300 digits.
+        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
+        raise OverflowError(f"{what} is {shown}, outside the range of {rust} ({low} to {high})")
     return number
+
+
+def _ffi_number(what: str, value: Any, rust: str) -> Any:
+    """`value` checked for a number or bool of the Rust type `rust` where it enters a struct, an option or an
+    array (`what` names the place): exactly of its type and in range, else converted or refused."""
+    if rust == "bool":
+        return value if value.__class__ is bool else _ffi_scalar(what, value, rust)
+    if rust in ("f32", "f64"):
+        return value if value.__class__ is float else _ffi_scalar(what, value, rust)
+    low, high = _ffi_int_ranges[rust]
+    return value if value.__class__ is int and low <= value <= high else _ffi_scalar(what, value, rust)
 
 
 #: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
@@ -230,6 +243,30 @@ _ffi_int_ranges = {
     "usize": (0, (1 << 64) - 1),
     "isize": (-(1 << 63), (1 << 63) - 1),
 }
+#: The Rust number types (and bool) by name.
+_ffi_scalar_kinds = frozenset((*_ffi_int_ranges, "f32", "f64", "bool"))
+
+
+def _ffi_enum_member(what: str, value: object, cls: Any) -> Any:
+    """The member of the IntEnum `cls` for `value` (a member, or an integer of a valid value; `what` names the
+    argument or field): any other object is a TypeError, an integer no member has a ValueError."""
+    if value.__class__ is cls:
+        return value
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{what} must be {cls.__name__} or int, not {type(value).__name__}")
+    number: int = index(value)
+    try:
+        return cls(number)
+    except ValueError:
+        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
+        raise ValueError(f"{what}: {shown} is not a valid {cls.__name__}") from None
+
+
+def _ffi_not_copyable(handle: object) -> Exception:
+    """The error for copying or pickling an object that holds a Rust object: both copies would release it."""
+    cls = type(handle).__name__
+    return TypeError(f"{cls} objects cannot be copied or pickled: each holds a Rust object only it may release")
 
 
 class Color(_ffi_enum.IntEnum):
@@ -288,6 +325,22 @@ class Counter:
             "Counter objects cannot be created directly: they are returned by counter_new() or counter_find()",
         )
 
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> Counter:
+        # Made without the library (`Counter.__new__(Counter)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
+    def __copy__(self) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __deepcopy__(self, _ffi_memo: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __reduce_ex__(self, _ffi_protocol: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
     def __repr__(self) -> str:
         if self._ffi_ptr is None:
             return f"<{__name__}.Counter object (released)>"
@@ -296,7 +349,7 @@ class Counter:
 
 def _ffi_wrap_Counter(_ffi_address: int) -> Counter:
     """A `Counter` for an address the library returned."""
-    _ffi_handle = Counter.__new__(Counter)
+    _ffi_handle = object.__new__(Counter)
     _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
 
@@ -305,19 +358,13 @@ class Line(_ffi_ctypes.Structure):
     start: Vec2
     """Where it starts."""
     end: Vec2
-    visible: bool
-    owner: Optional[int]
-    """Who counts it.
-
-    The raw address of a `Counter`, as an int (None for NULL).
-    """
 
     _fields_ = (
         ("start", Vec2),
         ("end", Vec2),
         ("_ffi_color", _ffi_ctypes.c_uint32),
-        ("visible", _ffi_ctypes.c_bool),
-        ("owner", _ffi_ctypes.c_void_p),
+        ("_ffi_visible", _ffi_ctypes.c_bool),
+        ("_ffi_owner", _ffi_ctypes.c_void_p),
     )
 
     def __init__(
@@ -332,9 +379,9 @@ class Line(_ffi_ctypes.Structure):
             self,
             Vec2() if start is None else start,
             Vec2() if end is None else end,
-            Color(color),
-            visible,
-            owner,
+            _ffi_enum_member("Line.color", color, Color),
+            _ffi_number("Line.visible", visible, "bool"),
+            owner if owner is None else _ffi_number("Line.owner", owner, "usize"),
         )
 
     def __repr__(self) -> str:
@@ -366,7 +413,29 @@ class Line(_ffi_ctypes.Structure):
 
     @color.setter
     def color(self, _ffi_value: Color) -> None:
-        self._ffi_color = Color(_ffi_value)
+        self._ffi_color = _ffi_enum_member("Line.color", _ffi_value, Color)
+
+    @property
+    def visible(self) -> bool:
+        return self._ffi_visible
+
+    @visible.setter
+    def visible(self, _ffi_value: bool) -> None:
+        if _ffi_value.__class__ is not bool:
+            _ffi_value = _ffi_scalar("Line.visible", _ffi_value, "bool")
+        self._ffi_visible = _ffi_value
+
+    @property
+    def owner(self) -> Optional[int]:
+        """Who counts it.
+
+        The raw address of a `Counter`, as an int (None for NULL).
+        """
+        return self._ffi_owner
+
+    @owner.setter
+    def owner(self, _ffi_value: Optional[int]) -> None:
+        self._ffi_owner = _ffi_value if _ffi_value is None else _ffi_number("Line.owner", _ffi_value, "usize")
 
 
 _ffi_check_layout(
@@ -410,6 +479,8 @@ _ffi_fn_basic_scale.restype = Vec2
 
 def scale(v: Vec2, factor: float) -> Vec2:
     """Scales a vector."""
+    if v.__class__ is not Vec2:
+        raise _ffi_invalid_argument("scale", "v", v, Vec2)
     if factor.__class__ is not float:
         factor = _ffi_scalar("scale() argument 'factor'", factor, "f32")
     _ffi_result = _ffi_fn_basic_scale(v, factor)
@@ -504,7 +575,7 @@ _ffi_fn_basic_next_color.restype = _ffi_ctypes.c_uint32
 def next_color(color: Color) -> Color:
     """The color after this one."""
     if color.__class__ is not Color:
-        color = Color(color)
+        color = _ffi_enum_member("next_color() argument 'color'", color, Color)
     _ffi_result = _ffi_fn_basic_next_color(color)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -657,8 +728,12 @@ _ffi_fn_basic_make_line.restype = Line
 
 def make_line(start: Vec2, end: Vec2, color: Color) -> Line:
     """A line between two points."""
+    if start.__class__ is not Vec2:
+        raise _ffi_invalid_argument("make_line", "start", start, Vec2)
+    if end.__class__ is not Vec2:
+        raise _ffi_invalid_argument("make_line", "end", end, Vec2)
     if color.__class__ is not Color:
-        color = Color(color)
+        color = _ffi_enum_member("make_line() argument 'color'", color, Color)
     _ffi_result = _ffi_fn_basic_make_line(start, end, color)
     if _ffi_pending.value:
         _ffi_raise_failure(None)

@@ -18,7 +18,7 @@ import os as _ffi_os
 import sys as _ffi_sys
 import threading as _ffi_threading
 import traceback as _ffi_traceback
-from typing import Any, Callable, ClassVar, List, MutableSequence, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, ClassVar, List, MutableSequence, NoReturn, Optional, Sequence, Tuple, Type, Union
 
 __all__ = [
     "BIG",
@@ -378,33 +378,9 @@ def _ffi_closed(cls: str, method: str) -> Exception:
     return ValueError(f"cannot call {cls}.{method}(): the {cls} is closed")
 
 
-def _ffi_scalar(what: str, value: object, rust: str) -> Any:
-    """A number or bool for `what` (an argument, a callback's result) of the Rust type `rust` that is not exactly
-    of its Python type: an integer of another type (a bool, an IntEnum, a NumPy integer) or a real number for a
-    float is converted; anything else, or an integer out of range, is refused rather than truncated."""
-    if rust == "bool":
-        raise TypeError(f"{what} must be bool, not {type(value).__name__}")
-    if rust in ("f32", "f64"):
-        if isinstance(value, int) or hasattr(type(value), "__float__"):
-            return float(value)  # type: ignore[arg-type]
-        raise TypeError(f"{what} must be float, not {type(value).__name__}")
-    index = getattr(type(value), "__index__", None)
-    if index is None:
-        raise TypeError(f"{what} must be int, not {type(value).__name__}")
-    number: int = index(value)
-    low, high = _ffi_int_ranges[rust]
-    if not low <= number <= high:
-        raise OverflowError(f"{what} is {number}, outside the range of {rust} ({low} to {high})")
-    return number
-
-
-#: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
-_ffi_int_ranges = {
-    **{f"u{bits}": (0, (1 << bits) - 1) for bits in (8, 16, 32, 64)},
-    **{f"i{bits}": (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) for bits in (8, 16, 32, 64)},
-    "usize": (0, (1 << 64) - 1),
-    "isize": (-(1 << 63), (1 << 63) - 1),
-}
+def _ffi_initialized(cls: str) -> Exception:
+    """The error for `__init__` called again on an object that already holds a Rust object."""
+    return TypeError(f"{cls}.__init__() called on a {cls} that already holds a Rust object: create a new {cls} instead")
 
 
 def _ffi_error_variants(base: type[Exception], *variants: tuple[int, str, str]) -> dict[int, type[Exception]]:
@@ -569,8 +545,73 @@ def _ffi_write_back(value: Any, items: Any) -> None:
         _ffi_ctypes.memmove(_ffi_ctypes.addressof(item), _ffi_ctypes.addressof(written), size)
 
 
-def _ffi_fixed_array(array_type: Any, value: Any, field: str, convert: Any = None) -> Any:
-    """The ctypes array for an array field, from a sequence of exactly its length."""
+def _ffi_scalar(what: str, value: object, rust: str) -> Any:
+    """A number or bool for `what` (an argument, a callback's result) of the Rust type `rust` that is not exactly
+    of its Python type: an integer of another type (a bool, an IntEnum, a NumPy integer) or a real number for a
+    float is converted; anything else, or an integer out of range, is refused rather than truncated."""
+    if rust == "bool":
+        raise TypeError(f"{what} must be bool, not {type(value).__name__}")
+    if rust in ("f32", "f64"):
+        if isinstance(value, int) or hasattr(type(value), "__float__"):
+            return float(value)  # type: ignore[arg-type]
+        raise TypeError(f"{what} must be float, not {type(value).__name__}")
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{what} must be int, not {type(value).__name__}")
+    number: int = index(value)
+    low, high = _ffi_int_ranges[rust]
+    if not low <= number <= high:
+        # Bounded: Python refuses to format an integer of more than 4300 digits.
+        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
+        raise OverflowError(f"{what} is {shown}, outside the range of {rust} ({low} to {high})")
+    return number
+
+
+def _ffi_number(what: str, value: Any, rust: str) -> Any:
+    """`value` checked for a number or bool of the Rust type `rust` where it enters a struct, an option or an
+    array (`what` names the place): exactly of its type and in range, else converted or refused."""
+    if rust == "bool":
+        return value if value.__class__ is bool else _ffi_scalar(what, value, rust)
+    if rust in ("f32", "f64"):
+        return value if value.__class__ is float else _ffi_scalar(what, value, rust)
+    low, high = _ffi_int_ranges[rust]
+    return value if value.__class__ is int and low <= value <= high else _ffi_scalar(what, value, rust)
+
+
+#: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
+_ffi_int_ranges = {
+    **{f"u{bits}": (0, (1 << bits) - 1) for bits in (8, 16, 32, 64)},
+    **{f"i{bits}": (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) for bits in (8, 16, 32, 64)},
+    "usize": (0, (1 << 64) - 1),
+    "isize": (-(1 << 63), (1 << 63) - 1),
+}
+#: The Rust number types (and bool) by name.
+_ffi_scalar_kinds = frozenset((*_ffi_int_ranges, "f32", "f64", "bool"))
+
+
+def _ffi_enum_member(what: str, value: object, cls: Any) -> Any:
+    """The member of the IntEnum `cls` for `value` (a member, or an integer of a valid value; `what` names the
+    argument or field): any other object is a TypeError, an integer no member has a ValueError."""
+    if value.__class__ is cls:
+        return value
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{what} must be {cls.__name__} or int, not {type(value).__name__}")
+    number: int = index(value)
+    try:
+        return cls(number)
+    except ValueError:
+        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
+        raise ValueError(f"{what}: {shown} is not a valid {cls.__name__}") from None
+
+
+def _ffi_fixed_array(
+    array_type: Any, value: Any, field: str, what: str, kind: str = "", target: Any = None, option: Any = None
+) -> Any:
+    """The ctypes array for the array field `field` (`what` names it in errors), from a sequence of exactly its
+    length. Each item is checked and converted as its element type says (`kind`): a Rust number type (checked,
+    never truncated), "enum" (a member of the IntEnum `target`), "tagged" (`target` converts it to C), or ""
+    (ctypes takes it: a struct); with `option`, the option structure of the element (None for absent)."""
     try:
         items = list(value)
     except TypeError:
@@ -578,9 +619,27 @@ def _ffi_fixed_array(array_type: Any, value: Any, field: str, convert: Any = Non
         raise TypeError(message) from None
     if len(items) != array_type._length_:
         raise ValueError(f"field {field!r} must have exactly {array_type._length_} items, not {len(items)}")
-    if convert is not None:
-        items = [convert(item) for item in items]
-    return array_type(*items)
+    label = f"an item of {what}"
+    converted = []
+    for item in items:
+        if option is not None and item is None:
+            converted.append(option())
+            continue
+        checked = item
+        if kind == "enum":
+            checked = _ffi_enum_member(label, item, target)
+        if kind == "tagged":
+            checked = target(item)
+        if kind in _ffi_scalar_kinds:
+            checked = _ffi_number(label, item, kind)
+        converted.append(checked if option is None else option(checked, 1))
+    return array_type(*converted)
+
+
+def _ffi_not_copyable(handle: object) -> Exception:
+    """The error for copying or pickling an object that holds a Rust object: both copies would release it."""
+    cls = type(handle).__name__
+    return TypeError(f"{cls} objects cannot be copied or pickled: each holds a Rust object only it may release")
 
 
 def _ffi_enum_repr(value: object) -> str:
@@ -742,22 +801,24 @@ class _ffi_Option_Color(_ffi_ctypes.Structure):
 class Sample(_ffi_ctypes.Structure):
     """A measurement; its fields of mixed widths leave padding between them."""
 
-    id: int
-    """Which sensor took it."""
     value: float
     """The measured value."""
-    flags: int
-    """Quality bits."""
 
     _fields_ = (
-        ("id", _ffi_ctypes.c_uint8),
+        ("_ffi_id", _ffi_ctypes.c_uint8),
         ("value", _ffi_ctypes.c_double),
-        ("flags", _ffi_ctypes.c_uint16),
+        ("_ffi_flags", _ffi_ctypes.c_uint16),
         ("_ffi_color", _ffi_ctypes.c_uint8),
     )
 
     def __init__(self, id: int = 0, value: float = 0.0, flags: int = 0, color: Color = Color.Red) -> None:
-        _ffi_ctypes.Structure.__init__(self, id, value, flags, Color(color))
+        _ffi_ctypes.Structure.__init__(
+            self,
+            _ffi_number("Sample.id", id, "u8"),
+            value,
+            _ffi_number("Sample.flags", flags, "u16"),
+            _ffi_enum_member("Sample.color", color, Color),
+        )
 
     def __repr__(self) -> str:
         return f"Sample(id={self.id!r}, value={self.value!r}, flags={self.flags!r}, color=Color.{self.color.name})"
@@ -775,13 +836,35 @@ class Sample(_ffi_ctypes.Structure):
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
     @property
+    def id(self) -> int:
+        """Which sensor took it."""
+        return self._ffi_id
+
+    @id.setter
+    def id(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 255:
+            _ffi_value = _ffi_scalar("Sample.id", _ffi_value, "u8")
+        self._ffi_id = _ffi_value
+
+    @property
+    def flags(self) -> int:
+        """Quality bits."""
+        return self._ffi_flags
+
+    @flags.setter
+    def flags(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 65535:
+            _ffi_value = _ffi_scalar("Sample.flags", _ffi_value, "u16")
+        self._ffi_flags = _ffi_value
+
+    @property
     def color(self) -> Color:
         """The sensor's color."""
         return _ffi_Color_by_value[self._ffi_color]
 
     @color.setter
     def color(self, _ffi_value: Color) -> None:
-        self._ffi_color = Color(_ffi_value)
+        self._ffi_color = _ffi_enum_member("Sample.color", _ffi_value, Color)
 
 
 class Direction(_ffi_enum.IntEnum):
@@ -808,6 +891,22 @@ class Counter:
             "Counter objects cannot be created directly: they are returned by counter_new(), counter_try_new() or counter_checked_new()",
         )
 
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> Counter:
+        # Made without the library (`Counter.__new__(Counter)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
+    def __copy__(self) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __deepcopy__(self, _ffi_memo: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __reduce_ex__(self, _ffi_protocol: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
     def __repr__(self) -> str:
         if self._ffi_ptr is None:
             return f"<{__name__}.Counter object (released)>"
@@ -816,7 +915,7 @@ class Counter:
 
 def _ffi_wrap_Counter(_ffi_address: int) -> Counter:
     """A `Counter` for an address the library returned."""
-    _ffi_handle = Counter.__new__(Counter)
+    _ffi_handle = object.__new__(Counter)
     _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
 
@@ -824,24 +923,19 @@ def _ffi_wrap_Counter(_ffi_address: int) -> Counter:
 class Snapshot(_ffi_ctypes.Structure):
     """A counter's value together with the counter it was read from."""
 
-    counter: Optional[int]
-    """The counter (a pointer field); it must outlive the snapshot.
-
-    The raw address of a `Counter`, as an int (None for NULL).
-    """
-    value: int
-    """The value when the snapshot was taken."""
-    increments: int
-    """How many increments came before."""
-
     _fields_ = (
-        ("counter", _ffi_ctypes.c_void_p),
-        ("value", _ffi_ctypes.c_uint64),
-        ("increments", _ffi_ctypes.c_uint32),
+        ("_ffi_counter", _ffi_ctypes.c_void_p),
+        ("_ffi_value", _ffi_ctypes.c_uint64),
+        ("_ffi_increments", _ffi_ctypes.c_uint32),
     )
 
     def __init__(self, counter: Optional[int] = None, value: int = 0, increments: int = 0) -> None:
-        _ffi_ctypes.Structure.__init__(self, counter, value, increments)
+        _ffi_ctypes.Structure.__init__(
+            self,
+            counter if counter is None else _ffi_number("Snapshot.counter", counter, "usize"),
+            _ffi_number("Snapshot.value", value, "u64"),
+            _ffi_number("Snapshot.increments", increments, "u32"),
+        )
 
     def __repr__(self) -> str:
         return f"Snapshot(counter={self.counter!r}, value={self.value!r}, increments={self.increments!r})"
@@ -852,6 +946,40 @@ class Snapshot(_ffi_ctypes.Structure):
         return self.counter == other.counter and self.value == other.value and self.increments == other.increments
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    @property
+    def counter(self) -> Optional[int]:
+        """The counter (a pointer field); it must outlive the snapshot.
+
+        The raw address of a `Counter`, as an int (None for NULL).
+        """
+        return self._ffi_counter
+
+    @counter.setter
+    def counter(self, _ffi_value: Optional[int]) -> None:
+        self._ffi_counter = _ffi_value if _ffi_value is None else _ffi_number("Snapshot.counter", _ffi_value, "usize")
+
+    @property
+    def value(self) -> int:
+        """The value when the snapshot was taken."""
+        return self._ffi_value
+
+    @value.setter
+    def value(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar("Snapshot.value", _ffi_value, "u64")
+        self._ffi_value = _ffi_value
+
+    @property
+    def increments(self) -> int:
+        """How many increments came before."""
+        return self._ffi_increments
+
+    @increments.setter
+    def increments(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 4294967295:
+            _ffi_value = _ffi_scalar("Snapshot.increments", _ffi_value, "u32")
+        self._ffi_increments = _ffi_value
 
 
 class LogLevel(_ffi_enum.IntEnum):
@@ -918,23 +1046,37 @@ class Reading(_ffi_ctypes.Structure):
     ) -> None:
         _ffi_ctypes.Structure.__init__(
             self,
-            _ffi_Option_f64() if celsius is None else _ffi_Option_f64(celsius, 1),
+            _ffi_Option_f64()
+            if celsius is None
+            else _ffi_Option_f64(_ffi_number("Reading.celsius", celsius, "f64"), 1),
             (_ffi_ctypes.c_float * 4)()
             if samples is None
-            else _ffi_fixed_array((_ffi_ctypes.c_float * 4), samples, "samples"),
-            (Vec2 * 2)() if corners is None else _ffi_fixed_array((Vec2 * 2), corners, "corners"),
-            _ffi_Option_Color() if light is None else _ffi_Option_Color(Color(light), 1),
+            else _ffi_fixed_array((_ffi_ctypes.c_float * 4), samples, "samples", "Reading.samples", "f32"),
+            (Vec2 * 2)() if corners is None else _ffi_fixed_array((Vec2 * 2), corners, "corners", "Reading.corners"),
+            _ffi_Option_Color()
+            if light is None
+            else _ffi_Option_Color(_ffi_enum_member("Reading.light", light, Color), 1),
             (_ffi_Option_u8 * 3)()
             if channels is None
             else _ffi_fixed_array(
                 (_ffi_Option_u8 * 3),
                 channels,
                 "channels",
-                lambda item: _ffi_Option_u8() if item is None else _ffi_Option_u8(item, 1),
+                "Reading.channels",
+                "u8",
+                None,
+                _ffi_Option_u8,
             ),
             (_ffi_ctypes.c_uint32 * 2)()
             if antennas is None
-            else _ffi_fixed_array((_ffi_ctypes.c_uint32 * 2), antennas, "antennas", Direction),
+            else _ffi_fixed_array(
+                (_ffi_ctypes.c_uint32 * 2),
+                antennas,
+                "antennas",
+                "Reading.antennas",
+                "enum",
+                Direction,
+            ),
         )
 
     def __repr__(self) -> str:
@@ -968,7 +1110,11 @@ class Reading(_ffi_ctypes.Structure):
 
     @celsius.setter
     def celsius(self, _ffi_value: Optional[float]) -> None:
-        self._ffi_celsius = _ffi_Option_f64() if _ffi_value is None else _ffi_Option_f64(_ffi_value, 1)
+        self._ffi_celsius = (
+            _ffi_Option_f64()
+            if _ffi_value is None
+            else _ffi_Option_f64(_ffi_number("Reading.celsius", _ffi_value, "f64"), 1)
+        )
 
     @property
     def samples(self) -> Tuple[float, ...]:
@@ -977,7 +1123,7 @@ class Reading(_ffi_ctypes.Structure):
 
     @samples.setter
     def samples(self, _ffi_value: Tuple[float, ...]) -> None:
-        self._ffi_samples = _ffi_fixed_array((_ffi_ctypes.c_float * 4), _ffi_value, "samples")
+        self._ffi_samples = _ffi_fixed_array((_ffi_ctypes.c_float * 4), _ffi_value, "samples", "Reading.samples", "f32")
 
     @property
     def corners(self) -> Tuple[Vec2, ...]:
@@ -986,7 +1132,7 @@ class Reading(_ffi_ctypes.Structure):
 
     @corners.setter
     def corners(self, _ffi_value: Tuple[Vec2, ...]) -> None:
-        self._ffi_corners = _ffi_fixed_array((Vec2 * 2), _ffi_value, "corners")
+        self._ffi_corners = _ffi_fixed_array((Vec2 * 2), _ffi_value, "corners", "Reading.corners")
 
     @property
     def light(self) -> Optional[Color]:
@@ -995,7 +1141,11 @@ class Reading(_ffi_ctypes.Structure):
 
     @light.setter
     def light(self, _ffi_value: Optional[Color]) -> None:
-        self._ffi_light = _ffi_Option_Color() if _ffi_value is None else _ffi_Option_Color(Color(_ffi_value), 1)
+        self._ffi_light = (
+            _ffi_Option_Color()
+            if _ffi_value is None
+            else _ffi_Option_Color(_ffi_enum_member("Reading.light", _ffi_value, Color), 1)
+        )
 
     @property
     def channels(self) -> Tuple[Optional[int], ...]:
@@ -1008,7 +1158,10 @@ class Reading(_ffi_ctypes.Structure):
             (_ffi_Option_u8 * 3),
             _ffi_value,
             "channels",
-            lambda item: _ffi_Option_u8() if item is None else _ffi_Option_u8(item, 1),
+            "Reading.channels",
+            "u8",
+            None,
+            _ffi_Option_u8,
         )
 
     @property
@@ -1018,7 +1171,14 @@ class Reading(_ffi_ctypes.Structure):
 
     @antennas.setter
     def antennas(self, _ffi_value: Tuple[Direction, ...]) -> None:
-        self._ffi_antennas = _ffi_fixed_array((_ffi_ctypes.c_uint32 * 2), _ffi_value, "antennas", Direction)
+        self._ffi_antennas = _ffi_fixed_array(
+            (_ffi_ctypes.c_uint32 * 2),
+            _ffi_value,
+            "antennas",
+            "Reading.antennas",
+            "enum",
+            Direction,
+        )
 
 
 OnValue = Callable[[int, float], bool]
@@ -1088,7 +1248,7 @@ enum).
 
 def _ffi_PointFilter_call(_ffi_context: int, point: Any, color: int) -> bool:
     try:
-        _ffi_result = _ffi_callbacks[_ffi_context](point.contents, _ffi_Color_by_value[color])
+        _ffi_result = _ffi_callbacks[_ffi_context](Vec2.from_buffer_copy(point.contents), _ffi_Color_by_value[color])
         if _ffi_result.__class__ is not bool:
             _ffi_result = _ffi_scalar("the result of the PointFilter callback", _ffi_result, "bool")
         return _ffi_result
@@ -1118,7 +1278,8 @@ ColorPicker = Callable[[int], Color]
 
 def _ffi_ColorPicker_call(_ffi_context: int, round: int) -> int:
     try:
-        return Color(_ffi_callbacks[_ffi_context](round)).value
+        _ffi_result = _ffi_callbacks[_ffi_context](round)
+        return _ffi_enum_member("the result of the ColorPicker callback", _ffi_result, Color).value
     except BaseException as _ffi_error:
         _ffi_callback_raised("ColorPicker", _ffi_error)
         return 1
@@ -1148,6 +1309,22 @@ class Notifier:
     def __init__(self) -> None:
         raise TypeError("Notifier objects cannot be created directly: they are returned by notifier_new()")
 
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> Notifier:
+        # Made without the library (`Notifier.__new__(Notifier)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
+    def __copy__(self) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __deepcopy__(self, _ffi_memo: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __reduce_ex__(self, _ffi_protocol: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
     def __repr__(self) -> str:
         if self._ffi_ptr is None:
             return f"<{__name__}.Notifier object (released)>"
@@ -1156,7 +1333,7 @@ class Notifier:
 
 def _ffi_wrap_Notifier(_ffi_address: int) -> Notifier:
     """A `Notifier` for an address the library returned."""
-    _ffi_handle = Notifier.__new__(Notifier)
+    _ffi_handle = object.__new__(Notifier)
     _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
 
@@ -1202,10 +1379,28 @@ class Store:
 
     def __init__(self) -> None:
         """An empty store without a limit (a constructor)."""
+        if getattr(self, "_ffi_handle", None) is not None:
+            raise _ffi_initialized("Store")
         _ffi_result = _ffi_fn_store_new()
         if _ffi_pending.value:
             _ffi_raise_failure(None)
         self._ffi_handle = self._ffi_ptr = _ffi_result
+
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> Store:
+        # Made without the library (`Store.__new__(Store)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
+    def __copy__(self) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __deepcopy__(self, _ffi_memo: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __reduce_ex__(self, _ffi_protocol: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
 
     def __repr__(self) -> str:
         if self._ffi_ptr is None:
@@ -1233,9 +1428,17 @@ class Store:
 
     def __del__(self, _ffi_release: Any = _ffi_fn_store_release) -> None:
         # The release function is bound as a default: module globals may be gone at interpreter shutdown.
-        handle = getattr(self, "_ffi_handle", None)  # unset if __init__ failed
-        if handle is not None:
-            _ffi_release(handle)
+        handle = getattr(self, "_ffi_handle", None)  # unset if __init__ failed, or already released
+        if handle is None:
+            return
+        self._ffi_ptr = None
+        try:
+            # Deleting a slot that is already empty raises: of two calls (an explicit `__del__`, then the
+            # garbage collector's), only one gets past this line, so the handle is released once.
+            del self._ffi_handle
+        except AttributeError:
+            return
+        _ffi_release(handle)
 
     @classmethod
     def with_capacity(cls, capacity: int) -> Store:
@@ -1435,7 +1638,7 @@ class Store:
 
 def _ffi_wrap_Store(_ffi_address: int) -> Store:
     """A `Store` for an address the library returned."""
-    _ffi_handle = Store.__new__(Store)
+    _ffi_handle = object.__new__(Store)
     _ffi_handle._ffi_handle = _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
 
@@ -1513,7 +1716,10 @@ class _ffi_Shape_Circle(Shape):
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Shape:
-        return _ffi_Shape(0, _ffi_Shape_payload(Circle=_ffi_Shape_Circle_fields(self.radius)))
+        return _ffi_Shape(
+            0,
+            _ffi_Shape_payload(Circle=_ffi_Shape_Circle_fields(_ffi_number("Shape.Circle.radius", self.radius, "f32"))),
+        )
 
     @staticmethod
     def _ffi_from_c(_ffi_payload: _ffi_Shape_payload) -> Shape:
@@ -1547,7 +1753,16 @@ class _ffi_Shape_Rect(Shape):
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Shape:
-        return _ffi_Shape(1, _ffi_Shape_payload(Rect=_ffi_Shape_Rect_fields(self.corner, self.width, self.height)))
+        return _ffi_Shape(
+            1,
+            _ffi_Shape_payload(
+                Rect=_ffi_Shape_Rect_fields(
+                    self.corner,
+                    _ffi_number("Shape.Rect.width", self.width, "f32"),
+                    _ffi_number("Shape.Rect.height", self.height, "f32"),
+                ),
+            ),
+        )
 
     @staticmethod
     def _ffi_from_c(_ffi_payload: _ffi_Shape_payload) -> Shape:
@@ -1625,7 +1840,11 @@ class Figure(_ffi_ctypes.Structure):
     )
 
     def __init__(self, shape: Optional[Shape] = None, color: Color = Color.Red) -> None:
-        _ffi_ctypes.Structure.__init__(self, _ffi_Shape(0) if shape is None else _ffi_Shape_to_c(shape), Color(color))
+        _ffi_ctypes.Structure.__init__(
+            self,
+            _ffi_Shape(0) if shape is None else _ffi_Shape_to_c(shape),
+            _ffi_enum_member("Figure.color", color, Color),
+        )
 
     def __repr__(self) -> str:
         return f"Figure(shape={self.shape!r}, color=Color.{self.color.name})"
@@ -1651,7 +1870,7 @@ class Figure(_ffi_ctypes.Structure):
 
     @color.setter
     def color(self, _ffi_value: Color) -> None:
-        self._ffi_color = Color(_ffi_value)
+        self._ffi_color = _ffi_enum_member("Figure.color", _ffi_value, Color)
 
 
 class _ffi_Option_Figure(_ffi_ctypes.Structure):
@@ -1912,6 +2131,10 @@ _ffi_fn_vec2_add.restype = Vec2
 
 def vec2_add(a: Vec2, b: Vec2) -> Vec2:
     """The sum of two vectors (structs by value, in and out)."""
+    if a.__class__ is not Vec2:
+        raise _ffi_invalid_argument("vec2_add", "a", a, Vec2)
+    if b.__class__ is not Vec2:
+        raise _ffi_invalid_argument("vec2_add", "b", b, Vec2)
     _ffi_result = _ffi_fn_vec2_add(a, b)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1971,6 +2194,8 @@ _ffi_fn_rect_center.restype = Vec2
 
 def rect_center(r: Rect) -> Vec2:
     """The center of a rectangle (a nested struct by value)."""
+    if r.__class__ is not Rect:
+        raise _ffi_invalid_argument("rect_center", "r", r, Rect)
     _ffi_result = _ffi_fn_rect_center(r)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -1991,7 +2216,7 @@ def sample_new(id: int, value: float, flags: int, color: Color) -> Sample:
     if flags.__class__ is not int or not 0 <= flags <= 65535:
         flags = _ffi_scalar("sample_new() argument 'flags'", flags, "u16")
     if color.__class__ is not Color:
-        color = Color(color)
+        color = _ffi_enum_member("sample_new() argument 'color'", color, Color)
     _ffi_result = _ffi_fn_sample_new(id, value, flags, color)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2005,6 +2230,8 @@ _ffi_fn_sample_score.restype = _ffi_ctypes.c_double
 
 def sample_score(s: Sample) -> float:
     """A sample's value weighted by its flags and color (a padded struct by value)."""
+    if s.__class__ is not Sample:
+        raise _ffi_invalid_argument("sample_score", "s", s, Sample)
     _ffi_result = _ffi_fn_sample_score(s)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2019,7 +2246,7 @@ _ffi_fn_color_next.restype = _ffi_ctypes.c_uint8
 def color_next(c: Color) -> Color:
     """The next color: red, green, blue, red, ..."""
     if c.__class__ is not Color:
-        c = Color(c)
+        c = _ffi_enum_member("color_next() argument 'c'", c, Color)
     _ffi_result = _ffi_fn_color_next(c)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2034,7 +2261,7 @@ _ffi_fn_direction_turn.restype = _ffi_ctypes.c_uint32
 def direction_turn(d: Direction) -> Direction:
     """The direction after a quarter turn clockwise."""
     if d.__class__ is not Direction:
-        d = Direction(d)
+        d = _ffi_enum_member("direction_turn() argument 'd'", d, Direction)
     _ffi_result = _ffi_fn_direction_turn(d)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2596,6 +2823,8 @@ _ffi_fn_or_fallback.restype = _ffi_ctypes.c_int32
 
 def or_fallback(value: Optional[int], fallback: int) -> int:
     """`value`, or `fallback` when there is none (an optional primitive parameter)."""
+    if value is not None and (value.__class__ is not int or not -2147483648 <= value <= 2147483647):
+        value = _ffi_scalar("or_fallback() argument 'value'", value, "i32")
     _ffi_option_value = _ffi_Option_i32() if value is None else _ffi_Option_i32(value, 1)
     if fallback.__class__ is not int or not -2147483648 <= fallback <= 2147483647:
         fallback = _ffi_scalar("or_fallback() argument 'fallback'", fallback, "i32")
@@ -2614,7 +2843,11 @@ def midpoint(a: Optional[Vec2], b: Optional[Vec2]) -> Optional[Vec2]:
     """The midpoint of `a` and `b`; `a` itself without `b`; nothing without `a` (optional structs
     in and out).
     """
+    if a is not None and a.__class__ is not Vec2:
+        raise _ffi_invalid_argument("midpoint", "a", a, Vec2, or_none=True)
     _ffi_option_a = _ffi_Option_Vec2() if a is None else _ffi_Option_Vec2(a, 1)
+    if b is not None and b.__class__ is not Vec2:
+        raise _ffi_invalid_argument("midpoint", "b", b, Vec2, or_none=True)
     _ffi_option_b = _ffi_Option_Vec2() if b is None else _ffi_Option_Vec2(b, 1)
     _ffi_result = _ffi_fn_midpoint(_ffi_option_a, _ffi_option_b)
     if _ffi_pending.value:
@@ -2631,7 +2864,9 @@ def color_after(color: Optional[Color]) -> Optional[Color]:
     """The color after `color`, or nothing after the last one or without one (optional enums in
     and out).
     """
-    _ffi_option_color = _ffi_Option_Color() if color is None else _ffi_Option_Color(Color(color), 1)
+    if color is not None and color.__class__ is not Color:
+        color = _ffi_enum_member("color_after() argument 'color'", color, Color)
+    _ffi_option_color = _ffi_Option_Color() if color is None else _ffi_Option_Color(color, 1)
     _ffi_result = _ffi_fn_color_after(_ffi_option_color)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -2787,7 +3022,7 @@ def count_kept(points: Sequence[Vec2], color: Color, keep: PointFilter) -> int:
     """How many of `points` `keep` accepts, each with the color `color`."""
     _ffi_slice_points, _ffi_len_points = _ffi_structs_argument("count_kept", "points", points, Vec2)
     if color.__class__ is not Color:
-        color = Color(color)
+        color = _ffi_enum_member("count_kept() argument 'color'", color, Color)
     if not callable(keep):
         raise _ffi_not_callable("count_kept", "keep", keep)
     _ffi_key_keep = _ffi_keep_callback(keep)
@@ -3118,9 +3353,11 @@ def figure_of(shape: Optional[Shape], color: Color) -> Optional[Figure]:
     """A figure of the given shape, in the color that follows `color`, unless the shape is empty
     (a data-carrying enum in a struct field, and in an `FfiOption`).
     """
+    if shape is not None and not isinstance(shape, Shape):
+        raise _ffi_invalid_argument("figure_of", "shape", shape, Shape, or_none=True)
     _ffi_option_shape = _ffi_Option_Shape() if shape is None else _ffi_Option_Shape(_ffi_Shape_to_c(shape), 1)
     if color.__class__ is not Color:
-        color = Color(color)
+        color = _ffi_enum_member("figure_of() argument 'color'", color, Color)
     _ffi_result = _ffi_fn_figure_of(_ffi_option_shape, color)
     if _ffi_pending.value:
         _ffi_raise_failure(None)

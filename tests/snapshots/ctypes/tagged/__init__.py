@@ -173,8 +173,21 @@ def _ffi_scalar(what: str, value: object, rust: str) -> Any:
     number: int = index(value)
     low, high = _ffi_int_ranges[rust]
     if not low <= number <= high:
-        raise OverflowError(f"{what} is {number}, outside the range of {rust} ({low} to {high})")
+        # Bounded: Python refuses to format an integer of more than 4300 digits.
+        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
+        raise OverflowError(f"{what} is {shown}, outside the range of {rust} ({low} to {high})")
     return number
+
+
+def _ffi_number(what: str, value: Any, rust: str) -> Any:
+    """`value` checked for a number or bool of the Rust type `rust` where it enters a struct, an option or an
+    array (`what` names the place): exactly of its type and in range, else converted or refused."""
+    if rust == "bool":
+        return value if value.__class__ is bool else _ffi_scalar(what, value, rust)
+    if rust in ("f32", "f64"):
+        return value if value.__class__ is float else _ffi_scalar(what, value, rust)
+    low, high = _ffi_int_ranges[rust]
+    return value if value.__class__ is int and low <= value <= high else _ffi_scalar(what, value, rust)
 
 
 #: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
@@ -184,10 +197,33 @@ _ffi_int_ranges = {
     "usize": (0, (1 << 64) - 1),
     "isize": (-(1 << 63), (1 << 63) - 1),
 }
+#: The Rust number types (and bool) by name.
+_ffi_scalar_kinds = frozenset((*_ffi_int_ranges, "f32", "f64", "bool"))
 
 
-def _ffi_fixed_array(array_type: Any, value: Any, field: str, convert: Any = None) -> Any:
-    """The ctypes array for an array field, from a sequence of exactly its length."""
+def _ffi_enum_member(what: str, value: object, cls: Any) -> Any:
+    """The member of the IntEnum `cls` for `value` (a member, or an integer of a valid value; `what` names the
+    argument or field): any other object is a TypeError, an integer no member has a ValueError."""
+    if value.__class__ is cls:
+        return value
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{what} must be {cls.__name__} or int, not {type(value).__name__}")
+    number: int = index(value)
+    try:
+        return cls(number)
+    except ValueError:
+        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
+        raise ValueError(f"{what}: {shown} is not a valid {cls.__name__}") from None
+
+
+def _ffi_fixed_array(
+    array_type: Any, value: Any, field: str, what: str, kind: str = "", target: Any = None, option: Any = None
+) -> Any:
+    """The ctypes array for the array field `field` (`what` names it in errors), from a sequence of exactly its
+    length. Each item is checked and converted as its element type says (`kind`): a Rust number type (checked,
+    never truncated), "enum" (a member of the IntEnum `target`), "tagged" (`target` converts it to C), or ""
+    (ctypes takes it: a struct); with `option`, the option structure of the element (None for absent)."""
     try:
         items = list(value)
     except TypeError:
@@ -195,9 +231,21 @@ def _ffi_fixed_array(array_type: Any, value: Any, field: str, convert: Any = Non
         raise TypeError(message) from None
     if len(items) != array_type._length_:
         raise ValueError(f"field {field!r} must have exactly {array_type._length_} items, not {len(items)}")
-    if convert is not None:
-        items = [convert(item) for item in items]
-    return array_type(*items)
+    label = f"an item of {what}"
+    converted = []
+    for item in items:
+        if option is not None and item is None:
+            converted.append(option())
+            continue
+        checked = item
+        if kind == "enum":
+            checked = _ffi_enum_member(label, item, target)
+        if kind == "tagged":
+            checked = target(item)
+        if kind in _ffi_scalar_kinds:
+            checked = _ffi_number(label, item, kind)
+        converted.append(checked if option is None else option(checked, 1))
+    return array_type(*converted)
 
 
 def _ffi_variants(base: type[object], *variants: tuple[str, type[object]]) -> None:
@@ -355,7 +403,10 @@ class _ffi_Shape_Circle(Shape):
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Shape:
-        return _ffi_Shape(0, _ffi_Shape_payload(Circle=_ffi_Shape_Circle_fields(self.radius)))
+        return _ffi_Shape(
+            0,
+            _ffi_Shape_payload(Circle=_ffi_Shape_Circle_fields(_ffi_number("Shape.Circle.radius", self.radius, "f32"))),
+        )
 
     @staticmethod
     def _ffi_from_c(_ffi_payload: _ffi_Shape_payload) -> Shape:
@@ -372,7 +423,7 @@ class _ffi_Shape_Rect(Shape):
 
     def __init__(self, corner: Point, mode: Mode) -> None:
         self.corner = corner
-        self.mode = Mode(mode)
+        self.mode = _ffi_enum_member("Shape.Rect.mode", mode, Mode)
 
     def __repr__(self) -> str:
         return f"Shape.Rect(corner={self.corner!r}, mode=Mode.{self.mode.name})"
@@ -385,7 +436,12 @@ class _ffi_Shape_Rect(Shape):
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Shape:
-        return _ffi_Shape(1, _ffi_Shape_payload(Rect=_ffi_Shape_Rect_fields(self.corner, self.mode)))
+        return _ffi_Shape(
+            1,
+            _ffi_Shape_payload(
+                Rect=_ffi_Shape_Rect_fields(self.corner, _ffi_enum_member("Shape.Rect.mode", self.mode, Mode)),
+            ),
+        )
 
     @staticmethod
     def _ffi_from_c(_ffi_payload: _ffi_Shape_payload) -> Shape:
@@ -446,8 +502,10 @@ class _ffi_Shape_Tail(Shape):
             8,
             _ffi_Shape_payload(
                 Tail=_ffi_Shape_Tail_fields(
-                    _ffi_Option_u16() if self.len is None else _ffi_Option_u16(self.len, 1),
-                    self.next,
+                    _ffi_Option_u16()
+                    if self.len is None
+                    else _ffi_Option_u16(_ffi_number("Shape.Tail.len", self.len, "u16"), 1),
+                    self.next if self.next is None else _ffi_number("Shape.Tail.next", self.next, "usize"),
                 ),
             ),
         )
@@ -569,7 +627,16 @@ class _ffi_Event_Key(Event):
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Event:
-        return _ffi_Event(0, _ffi_Event_payload(Key=_ffi_Event_Key_fields(self.code, self.shifted, self.type)))
+        return _ffi_Event(
+            0,
+            _ffi_Event_payload(
+                Key=_ffi_Event_Key_fields(
+                    _ffi_number("Event.Key.code", self.code, "u32"),
+                    _ffi_number("Event.Key.shifted", self.shifted, "bool"),
+                    _ffi_number("Event.Key.type", self.type, "u8"),
+                ),
+            ),
+        )
 
     @staticmethod
     def _ffi_from_c(_ffi_payload: _ffi_Event_payload) -> Event:
@@ -646,7 +713,7 @@ class Scene(_ffi_ctypes.Structure):
             _ffi_Option_Shape() if maybe is None else _ffi_Option_Shape(_ffi_Shape_to_c(maybe), 1),
             (_ffi_Event * 2)()
             if events is None
-            else _ffi_fixed_array((_ffi_Event * 2), events, "events", _ffi_Event_to_c),
+            else _ffi_fixed_array((_ffi_Event * 2), events, "events", "Scene.events", "tagged", _ffi_Event_to_c),
         )
 
     def __repr__(self) -> str:
@@ -683,7 +750,14 @@ class Scene(_ffi_ctypes.Structure):
 
     @events.setter
     def events(self, _ffi_value: Tuple[Event, ...]) -> None:
-        self._ffi_events = _ffi_fixed_array((_ffi_Event * 2), _ffi_value, "events", _ffi_Event_to_c)
+        self._ffi_events = _ffi_fixed_array(
+            (_ffi_Event * 2),
+            _ffi_value,
+            "events",
+            "Scene.events",
+            "tagged",
+            _ffi_Event_to_c,
+        )
 
 
 _ffi_check_layout(
@@ -750,6 +824,8 @@ def make_scene(shape: Shape, maybe: Optional[Shape], event: Event) -> Scene:
     """A scene of a shape."""
     if not isinstance(shape, Shape):
         raise _ffi_invalid_argument("make_scene", "shape", shape, Shape)
+    if maybe is not None and not isinstance(maybe, Shape):
+        raise _ffi_invalid_argument("make_scene", "maybe", maybe, Shape, or_none=True)
     _ffi_option_maybe = _ffi_Option_Shape() if maybe is None else _ffi_Option_Shape(_ffi_Shape_to_c(maybe), 1)
     if not isinstance(event, Event):
         raise _ffi_invalid_argument("make_scene", "event", event, Event)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 __all__ = [
     "NEG_ZERO",
@@ -202,8 +202,21 @@ def _ffi_scalar(what: str, value: object, rust: str) -> Any:
     number: int = index(value)
     low, high = _ffi_int_ranges[rust]
     if not low <= number <= high:
-        raise OverflowError(f"{what} is {number}, outside the range of {rust} ({low} to {high})")
+        # Bounded: Python refuses to format an integer of more than 4300 digits.
+        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
+        raise OverflowError(f"{what} is {shown}, outside the range of {rust} ({low} to {high})")
     return number
+
+
+def _ffi_number(what: str, value: Any, rust: str) -> Any:
+    """`value` checked for a number or bool of the Rust type `rust` where it enters a struct, an option or an
+    array (`what` names the place): exactly of its type and in range, else converted or refused."""
+    if rust == "bool":
+        return value if value.__class__ is bool else _ffi_scalar(what, value, rust)
+    if rust in ("f32", "f64"):
+        return value if value.__class__ is float else _ffi_scalar(what, value, rust)
+    low, high = _ffi_int_ranges[rust]
+    return value if value.__class__ is int and low <= value <= high else _ffi_scalar(what, value, rust)
 
 
 #: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
@@ -213,6 +226,30 @@ _ffi_int_ranges = {
     "usize": (0, (1 << 64) - 1),
     "isize": (-(1 << 63), (1 << 63) - 1),
 }
+#: The Rust number types (and bool) by name.
+_ffi_scalar_kinds = frozenset((*_ffi_int_ranges, "f32", "f64", "bool"))
+
+
+def _ffi_enum_member(what: str, value: object, cls: Any) -> Any:
+    """The member of the IntEnum `cls` for `value` (a member, or an integer of a valid value; `what` names the
+    argument or field): any other object is a TypeError, an integer no member has a ValueError."""
+    if value.__class__ is cls:
+        return value
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{what} must be {cls.__name__} or int, not {type(value).__name__}")
+    number: int = index(value)
+    try:
+        return cls(number)
+    except ValueError:
+        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
+        raise ValueError(f"{what}: {shown} is not a valid {cls.__name__}") from None
+
+
+def _ffi_not_copyable(handle: object) -> Exception:
+    """The error for copying or pickling an object that holds a Rust object: both copies would release it."""
+    cls = type(handle).__name__
+    return TypeError(f"{cls} objects cannot be copied or pickled: each holds a Rust object only it may release")
 
 
 class Color(_ffi_enum.IntEnum):
@@ -258,6 +295,22 @@ class type_:
     def __init__(self) -> None:
         raise TypeError("type_ objects cannot be created directly: they are returned by other_()")
 
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> type_:
+        # Made without the library (`type_.__new__(type_)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
+    def __copy__(self) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __deepcopy__(self, _ffi_memo: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __reduce_ex__(self, _ffi_protocol: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
     def __repr__(self) -> str:
         if self._ffi_ptr is None:
             return f"<{__name__}.type_ object (released)>"
@@ -266,7 +319,7 @@ class type_:
 
 def _ffi_wrap_type(_ffi_address: int) -> type_:
     """A `type_` for an address the library returned."""
-    _ffi_handle = type_.__new__(type_)
+    _ffi_handle = object.__new__(type_)
     _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
 
@@ -274,24 +327,17 @@ def _ffi_wrap_type(_ffi_address: int) -> type_:
 class object_(_ffi_ctypes.Structure):
     """Starts with \"\"" quotes"""
 
-    from_: int
-    """Quotes \"\"" and ''' and a trailing quote", a backslash \\ and \\n, */ and /* and ??/, NUL \x00, ESC \x1b, CR \r, tab \t, RLO \u202e, LS \u2028, emoji 😀 and a lone surrogate \\ud800."""
-    int_: int
-    self_: bool
-    class_: int
     default: float
-    link: Optional[int]
-    """The raw address of a `object_`, as an int (None for NULL)."""
 
     _fields_ = (
-        ("from_", _ffi_ctypes.c_int32),
-        ("int_", _ffi_ctypes.c_uint8),
-        ("self_", _ffi_ctypes.c_bool),
+        ("_ffi_from_", _ffi_ctypes.c_int32),
+        ("_ffi_int_", _ffi_ctypes.c_uint8),
+        ("_ffi_self_", _ffi_ctypes.c_bool),
         ("_ffi_Color_", _ffi_ctypes.c_int64),
-        ("class_", _ffi_ctypes.c_uint16),
+        ("_ffi_class_", _ffi_ctypes.c_uint16),
         ("default", _ffi_ctypes.c_float),
         ("_ffi_property_", _ffi_ctypes.c_uint64),
-        ("link", _ffi_ctypes.c_void_p),
+        ("_ffi_link", _ffi_ctypes.c_void_p),
     )
 
     def __init__(
@@ -305,7 +351,17 @@ class object_(_ffi_ctypes.Structure):
         property_: Flags = Flags.Low,
         link: Optional[int] = None,
     ) -> None:
-        _ffi_ctypes.Structure.__init__(self, from_, int_, self_, Color(Color_), class_, default, Flags(property_), link)
+        _ffi_ctypes.Structure.__init__(
+            self,
+            _ffi_number("object_.from_", from_, "i32"),
+            _ffi_number("object_.int_", int_, "u8"),
+            _ffi_number("object_.self_", self_, "bool"),
+            _ffi_enum_member("object_.Color_", Color_, Color),
+            _ffi_number("object_.class_", class_, "u16"),
+            default,
+            _ffi_enum_member("object_.property_", property_, Flags),
+            link if link is None else _ffi_number("object_.link", link, "usize"),
+        )
 
     def __repr__(self) -> str:
         return (
@@ -336,13 +392,54 @@ class object_(_ffi_ctypes.Structure):
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
     @property
+    def from_(self) -> int:
+        """Quotes \"\"" and ''' and a trailing quote", a backslash \\ and \\n, */ and /* and ??/, NUL \x00, ESC \x1b, CR \r, tab \t, RLO \u202e, LS \u2028, emoji 😀 and a lone surrogate \\ud800."""
+        return self._ffi_from_
+
+    @from_.setter
+    def from_(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not -2147483648 <= _ffi_value <= 2147483647:
+            _ffi_value = _ffi_scalar("object_.from_", _ffi_value, "i32")
+        self._ffi_from_ = _ffi_value
+
+    @property
+    def int_(self) -> int:
+        return self._ffi_int_
+
+    @int_.setter
+    def int_(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 255:
+            _ffi_value = _ffi_scalar("object_.int_", _ffi_value, "u8")
+        self._ffi_int_ = _ffi_value
+
+    @property
+    def self_(self) -> bool:
+        return self._ffi_self_
+
+    @self_.setter
+    def self_(self, _ffi_value: bool) -> None:
+        if _ffi_value.__class__ is not bool:
+            _ffi_value = _ffi_scalar("object_.self_", _ffi_value, "bool")
+        self._ffi_self_ = _ffi_value
+
+    @property
     def Color_(self) -> Color:
         """Named like its type."""
         return _ffi_Color_by_value[self._ffi_Color_]
 
     @Color_.setter
     def Color_(self, _ffi_value: Color) -> None:
-        self._ffi_Color_ = Color(_ffi_value)
+        self._ffi_Color_ = _ffi_enum_member("object_.Color_", _ffi_value, Color)
+
+    @property
+    def class_(self) -> int:
+        return self._ffi_class_
+
+    @class_.setter
+    def class_(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 65535:
+            _ffi_value = _ffi_scalar("object_.class_", _ffi_value, "u16")
+        self._ffi_class_ = _ffi_value
 
     @property
     def property_(self) -> Flags:
@@ -350,20 +447,23 @@ class object_(_ffi_ctypes.Structure):
 
     @property_.setter
     def property_(self, _ffi_value: Flags) -> None:
-        self._ffi_property_ = Flags(_ffi_value)
+        self._ffi_property_ = _ffi_enum_member("object_.property_", _ffi_value, Flags)
+
+    @property
+    def link(self) -> Optional[int]:
+        """The raw address of a `object_`, as an int (None for NULL)."""
+        return self._ffi_link
+
+    @link.setter
+    def link(self, _ffi_value: Optional[int]) -> None:
+        self._ffi_link = _ffi_value if _ffi_value is None else _ffi_number("object_.link", _ffi_value, "usize")
 
 
 class Node(_ffi_ctypes.Structure):
-    next: Optional[int]
-    """A later type.
-
-    The raw address of a `Later`, as an int (None for NULL, which the library does not expect).
-    """
-
-    _fields_ = (("next", _ffi_ctypes.c_void_p),)
+    _fields_ = (("_ffi_next", _ffi_ctypes.c_void_p),)
 
     def __init__(self, next: Optional[int] = None) -> None:
-        _ffi_ctypes.Structure.__init__(self, next)
+        _ffi_ctypes.Structure.__init__(self, next if next is None else _ffi_number("Node.next", next, "usize"))
 
     def __repr__(self) -> str:
         return f"Node(next={self.next!r})"
@@ -375,14 +475,24 @@ class Node(_ffi_ctypes.Structure):
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
+    @property
+    def next(self) -> Optional[int]:
+        """A later type.
+
+        The raw address of a `Later`, as an int (None for NULL, which the library does not expect).
+        """
+        return self._ffi_next
+
+    @next.setter
+    def next(self, _ffi_value: Optional[int]) -> None:
+        self._ffi_next = _ffi_value if _ffi_value is None else _ffi_number("Node.next", _ffi_value, "usize")
+
 
 class Later(_ffi_ctypes.Structure):
-    value: int
-
-    _fields_ = (("value", _ffi_ctypes.c_uint8),)
+    _fields_ = (("_ffi_value", _ffi_ctypes.c_uint8),)
 
     def __init__(self, value: int = 0) -> None:
-        _ffi_ctypes.Structure.__init__(self, value)
+        _ffi_ctypes.Structure.__init__(self, _ffi_number("Later.value", value, "u8"))
 
     def __repr__(self) -> str:
         return f"Later(value={self.value!r})"
@@ -393,6 +503,16 @@ class Later(_ffi_ctypes.Structure):
         return self.value == other.value
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    @property
+    def value(self) -> int:
+        return self._ffi_value
+
+    @value.setter
+    def value(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 255:
+            _ffi_value = _ffi_scalar("Later.value", _ffi_value, "u8")
+        self._ffi_value = _ffi_value
 
 
 _ffi_check_layout(
@@ -423,7 +543,7 @@ def print_(from_: int, lambda_: float, int_: int, Color_: Color, type: type_, st
     if int_.__class__ is not int or not -128 <= int_ <= 127:
         int_ = _ffi_scalar("print_() argument 'int_'", int_, "i8")
     if Color_.__class__ is not Color:
-        Color_ = Color(Color_)
+        Color_ = _ffi_enum_member("print_() argument 'Color_'", Color_, Color)
     if type.__class__ is not type_ or type._ffi_ptr is None:
         raise _ffi_invalid_argument("print_", "type", type, type_)
     if str is not None and str.__class__ is not object_:
@@ -443,6 +563,8 @@ def other_(self: bool, object: object_) -> type_:
     """\x22"""
     if self.__class__ is not bool:
         self = _ffi_scalar("other_() argument 'self'", self, "bool")
+    if object.__class__ is not object_:
+        raise _ffi_invalid_argument("other_", "object", object, object_)
     _ffi_result = _ffi_fn_tricky_other(self, object)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -474,7 +596,7 @@ _ffi_fn_type_of.restype = _ffi_ctypes.c_uint64
 
 def type_of(Flags_: Flags) -> Flags:
     if Flags_.__class__ is not Flags:
-        Flags_ = Flags(Flags_)
+        Flags_ = _ffi_enum_member("type_of() argument 'Flags_'", Flags_, Flags)
     _ffi_result = _ffi_fn_type_of(Flags_)
     if _ffi_pending.value:
         _ffi_raise_failure(None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 __all__ = [
     "AVeryLongStructNameForTestingTheLineWrapping",
@@ -174,8 +174,21 @@ def _ffi_scalar(what: str, value: object, rust: str) -> Any:
     number: int = index(value)
     low, high = _ffi_int_ranges[rust]
     if not low <= number <= high:
-        raise OverflowError(f"{what} is {number}, outside the range of {rust} ({low} to {high})")
+        # Bounded: Python refuses to format an integer of more than 4300 digits.
+        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
+        raise OverflowError(f"{what} is {shown}, outside the range of {rust} ({low} to {high})")
     return number
+
+
+def _ffi_number(what: str, value: Any, rust: str) -> Any:
+    """`value` checked for a number or bool of the Rust type `rust` where it enters a struct, an option or an
+    array (`what` names the place): exactly of its type and in range, else converted or refused."""
+    if rust == "bool":
+        return value if value.__class__ is bool else _ffi_scalar(what, value, rust)
+    if rust in ("f32", "f64"):
+        return value if value.__class__ is float else _ffi_scalar(what, value, rust)
+    low, high = _ffi_int_ranges[rust]
+    return value if value.__class__ is int and low <= value <= high else _ffi_scalar(what, value, rust)
 
 
 #: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
@@ -185,6 +198,30 @@ _ffi_int_ranges = {
     "usize": (0, (1 << 64) - 1),
     "isize": (-(1 << 63), (1 << 63) - 1),
 }
+#: The Rust number types (and bool) by name.
+_ffi_scalar_kinds = frozenset((*_ffi_int_ranges, "f32", "f64", "bool"))
+
+
+def _ffi_enum_member(what: str, value: object, cls: Any) -> Any:
+    """The member of the IntEnum `cls` for `value` (a member, or an integer of a valid value; `what` names the
+    argument or field): any other object is a TypeError, an integer no member has a ValueError."""
+    if value.__class__ is cls:
+        return value
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{what} must be {cls.__name__} or int, not {type(value).__name__}")
+    number: int = index(value)
+    try:
+        return cls(number)
+    except ValueError:
+        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
+        raise ValueError(f"{what}: {shown} is not a valid {cls.__name__}") from None
+
+
+def _ffi_not_copyable(handle: object) -> Exception:
+    """The error for copying or pickling an object that holds a Rust object: both copies would release it."""
+    cls = type(handle).__name__
+    return TypeError(f"{cls} objects cannot be copied or pickled: each holds a Rust object only it may release")
 
 
 class AnExtremelyLongEnumerationNameThatKeepsGoing(_ffi_enum.IntEnum):
@@ -197,32 +234,19 @@ _ffi_AnExtremelyLongEnumerationNameThatKeepsGoing_by_value = {
 
 
 class AVeryLongStructNameForTestingTheLineWrapping(_ffi_ctypes.Structure):
-    field_number_0_with_a_long_name: int
-    field_number_1_with_a_long_name: int
-    field_number_2_with_a_long_name: int
-    field_number_3_with_a_long_name: int
-    field_number_4_with_a_long_name: int
-    field_number_5_with_a_long_name: int
-    field_number_6_with_a_long_name: int
-    field_number_7_with_a_long_name: int
-    field_number_8_with_a_long_name: int
-    field_number_9_with_a_long_name: int
-    field_number_10_with_a_long_name: int
-    field_number_11_with_a_long_name: int
-
     _fields_ = (
-        ("field_number_0_with_a_long_name", _ffi_ctypes.c_uint64),
-        ("field_number_1_with_a_long_name", _ffi_ctypes.c_uint64),
-        ("field_number_2_with_a_long_name", _ffi_ctypes.c_uint64),
-        ("field_number_3_with_a_long_name", _ffi_ctypes.c_uint64),
-        ("field_number_4_with_a_long_name", _ffi_ctypes.c_uint64),
-        ("field_number_5_with_a_long_name", _ffi_ctypes.c_uint64),
-        ("field_number_6_with_a_long_name", _ffi_ctypes.c_uint64),
-        ("field_number_7_with_a_long_name", _ffi_ctypes.c_uint64),
-        ("field_number_8_with_a_long_name", _ffi_ctypes.c_uint64),
-        ("field_number_9_with_a_long_name", _ffi_ctypes.c_uint64),
-        ("field_number_10_with_a_long_name", _ffi_ctypes.c_uint64),
-        ("field_number_11_with_a_long_name", _ffi_ctypes.c_uint64),
+        ("_ffi_field_number_0_with_a_long_name", _ffi_ctypes.c_uint64),
+        ("_ffi_field_number_1_with_a_long_name", _ffi_ctypes.c_uint64),
+        ("_ffi_field_number_2_with_a_long_name", _ffi_ctypes.c_uint64),
+        ("_ffi_field_number_3_with_a_long_name", _ffi_ctypes.c_uint64),
+        ("_ffi_field_number_4_with_a_long_name", _ffi_ctypes.c_uint64),
+        ("_ffi_field_number_5_with_a_long_name", _ffi_ctypes.c_uint64),
+        ("_ffi_field_number_6_with_a_long_name", _ffi_ctypes.c_uint64),
+        ("_ffi_field_number_7_with_a_long_name", _ffi_ctypes.c_uint64),
+        ("_ffi_field_number_8_with_a_long_name", _ffi_ctypes.c_uint64),
+        ("_ffi_field_number_9_with_a_long_name", _ffi_ctypes.c_uint64),
+        ("_ffi_field_number_10_with_a_long_name", _ffi_ctypes.c_uint64),
+        ("_ffi_field_number_11_with_a_long_name", _ffi_ctypes.c_uint64),
     )
 
     def __init__(
@@ -242,18 +266,66 @@ class AVeryLongStructNameForTestingTheLineWrapping(_ffi_ctypes.Structure):
     ) -> None:
         _ffi_ctypes.Structure.__init__(
             self,
-            field_number_0_with_a_long_name,
-            field_number_1_with_a_long_name,
-            field_number_2_with_a_long_name,
-            field_number_3_with_a_long_name,
-            field_number_4_with_a_long_name,
-            field_number_5_with_a_long_name,
-            field_number_6_with_a_long_name,
-            field_number_7_with_a_long_name,
-            field_number_8_with_a_long_name,
-            field_number_9_with_a_long_name,
-            field_number_10_with_a_long_name,
-            field_number_11_with_a_long_name,
+            _ffi_number(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_0_with_a_long_name",
+                field_number_0_with_a_long_name,
+                "u64",
+            ),
+            _ffi_number(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_1_with_a_long_name",
+                field_number_1_with_a_long_name,
+                "u64",
+            ),
+            _ffi_number(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_2_with_a_long_name",
+                field_number_2_with_a_long_name,
+                "u64",
+            ),
+            _ffi_number(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_3_with_a_long_name",
+                field_number_3_with_a_long_name,
+                "u64",
+            ),
+            _ffi_number(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_4_with_a_long_name",
+                field_number_4_with_a_long_name,
+                "u64",
+            ),
+            _ffi_number(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_5_with_a_long_name",
+                field_number_5_with_a_long_name,
+                "u64",
+            ),
+            _ffi_number(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_6_with_a_long_name",
+                field_number_6_with_a_long_name,
+                "u64",
+            ),
+            _ffi_number(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_7_with_a_long_name",
+                field_number_7_with_a_long_name,
+                "u64",
+            ),
+            _ffi_number(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_8_with_a_long_name",
+                field_number_8_with_a_long_name,
+                "u64",
+            ),
+            _ffi_number(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_9_with_a_long_name",
+                field_number_9_with_a_long_name,
+                "u64",
+            ),
+            _ffi_number(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_10_with_a_long_name",
+                field_number_10_with_a_long_name,
+                "u64",
+            ),
+            _ffi_number(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_11_with_a_long_name",
+                field_number_11_with_a_long_name,
+                "u64",
+            ),
         )
 
     def __repr__(self) -> str:
@@ -292,6 +364,174 @@ class AVeryLongStructNameForTestingTheLineWrapping(_ffi_ctypes.Structure):
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
+    @property
+    def field_number_0_with_a_long_name(self) -> int:
+        return self._ffi_field_number_0_with_a_long_name
+
+    @field_number_0_with_a_long_name.setter
+    def field_number_0_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_0_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_field_number_0_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_1_with_a_long_name(self) -> int:
+        return self._ffi_field_number_1_with_a_long_name
+
+    @field_number_1_with_a_long_name.setter
+    def field_number_1_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_1_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_field_number_1_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_2_with_a_long_name(self) -> int:
+        return self._ffi_field_number_2_with_a_long_name
+
+    @field_number_2_with_a_long_name.setter
+    def field_number_2_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_2_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_field_number_2_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_3_with_a_long_name(self) -> int:
+        return self._ffi_field_number_3_with_a_long_name
+
+    @field_number_3_with_a_long_name.setter
+    def field_number_3_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_3_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_field_number_3_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_4_with_a_long_name(self) -> int:
+        return self._ffi_field_number_4_with_a_long_name
+
+    @field_number_4_with_a_long_name.setter
+    def field_number_4_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_4_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_field_number_4_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_5_with_a_long_name(self) -> int:
+        return self._ffi_field_number_5_with_a_long_name
+
+    @field_number_5_with_a_long_name.setter
+    def field_number_5_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_5_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_field_number_5_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_6_with_a_long_name(self) -> int:
+        return self._ffi_field_number_6_with_a_long_name
+
+    @field_number_6_with_a_long_name.setter
+    def field_number_6_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_6_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_field_number_6_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_7_with_a_long_name(self) -> int:
+        return self._ffi_field_number_7_with_a_long_name
+
+    @field_number_7_with_a_long_name.setter
+    def field_number_7_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_7_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_field_number_7_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_8_with_a_long_name(self) -> int:
+        return self._ffi_field_number_8_with_a_long_name
+
+    @field_number_8_with_a_long_name.setter
+    def field_number_8_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_8_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_field_number_8_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_9_with_a_long_name(self) -> int:
+        return self._ffi_field_number_9_with_a_long_name
+
+    @field_number_9_with_a_long_name.setter
+    def field_number_9_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_9_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_field_number_9_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_10_with_a_long_name(self) -> int:
+        return self._ffi_field_number_10_with_a_long_name
+
+    @field_number_10_with_a_long_name.setter
+    def field_number_10_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_10_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_field_number_10_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_11_with_a_long_name(self) -> int:
+        return self._ffi_field_number_11_with_a_long_name
+
+    @field_number_11_with_a_long_name.setter
+    def field_number_11_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_11_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_field_number_11_with_a_long_name = _ffi_value
+
 
 class Holder(_ffi_ctypes.Structure):
     inner_struct_value_with_a_long_name: AVeryLongStructNameForTestingTheLineWrapping
@@ -311,7 +551,11 @@ class Holder(_ffi_ctypes.Structure):
             AVeryLongStructNameForTestingTheLineWrapping()
             if inner_struct_value_with_a_long_name is None
             else inner_struct_value_with_a_long_name,
-            AnExtremelyLongEnumerationNameThatKeepsGoing(the_enumeration_value_with_a_long_name),
+            _ffi_enum_member(
+                "Holder.the_enumeration_value_with_a_long_name",
+                the_enumeration_value_with_a_long_name,
+                AnExtremelyLongEnumerationNameThatKeepsGoing,
+            ),
         )
 
     def __repr__(self) -> str:
@@ -338,7 +582,11 @@ class Holder(_ffi_ctypes.Structure):
 
     @the_enumeration_value_with_a_long_name.setter
     def the_enumeration_value_with_a_long_name(self, _ffi_value: AnExtremelyLongEnumerationNameThatKeepsGoing) -> None:
-        self._ffi_the_enumeration_value_with_a_long_name = AnExtremelyLongEnumerationNameThatKeepsGoing(_ffi_value)
+        self._ffi_the_enumeration_value_with_a_long_name = _ffi_enum_member(
+            "Holder.the_enumeration_value_with_a_long_name",
+            _ffi_value,
+            AnExtremelyLongEnumerationNameThatKeepsGoing,
+        )
 
 
 class AnOpaqueHandleTypeWithAVeryLongNameIndeed:
@@ -351,6 +599,22 @@ class AnOpaqueHandleTypeWithAVeryLongNameIndeed:
             "AnOpaqueHandleTypeWithAVeryLongNameIndeed objects cannot be created directly: no function of this library returns one",
         )
 
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> AnOpaqueHandleTypeWithAVeryLongNameIndeed:
+        # Made without the library (`AnOpaqueHandleTypeWithAVeryLongNameIndeed.__new__(AnOpaqueHandleTypeWithAVeryLongNameIndeed)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
+    def __copy__(self) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __deepcopy__(self, _ffi_memo: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __reduce_ex__(self, _ffi_protocol: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
     def __repr__(self) -> str:
         if self._ffi_ptr is None:
             return f"<{__name__}.AnOpaqueHandleTypeWithAVeryLongNameIndeed object (released)>"
@@ -359,7 +623,7 @@ class AnOpaqueHandleTypeWithAVeryLongNameIndeed:
 
 def _ffi_wrap_AnOpaqueHandleTypeWithAVeryLongNameIndeed(_ffi_address: int) -> AnOpaqueHandleTypeWithAVeryLongNameIndeed:
     """A `AnOpaqueHandleTypeWithAVeryLongNameIndeed` for an address the library returned."""
-    _ffi_handle = AnOpaqueHandleTypeWithAVeryLongNameIndeed.__new__(AnOpaqueHandleTypeWithAVeryLongNameIndeed)
+    _ffi_handle = object.__new__(AnOpaqueHandleTypeWithAVeryLongNameIndeed)
     _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
 
@@ -595,8 +859,19 @@ def make_a_holder_from_its_parts(
     which: AnExtremelyLongEnumerationNameThatKeepsGoing,
 ) -> Optional[Holder]:
     """The result is a view of a `Holder` the library owns, not a copy."""
+    if inner.__class__ is not AVeryLongStructNameForTestingTheLineWrapping:
+        raise _ffi_invalid_argument(
+            "make_a_holder_from_its_parts",
+            "inner",
+            inner,
+            AVeryLongStructNameForTestingTheLineWrapping,
+        )
     if which.__class__ is not AnExtremelyLongEnumerationNameThatKeepsGoing:
-        which = AnExtremelyLongEnumerationNameThatKeepsGoing(which)
+        which = _ffi_enum_member(
+            "make_a_holder_from_its_parts() argument 'which'",
+            which,
+            AnExtremelyLongEnumerationNameThatKeepsGoing,
+        )
     _ffi_result = _ffi_fn_wide_make_a_holder_from_its_parts(inner, which)
     if _ffi_pending.value:
         _ffi_raise_failure(None)

@@ -1,0 +1,446 @@
+"""A bad-input corpus for the installed sample_crate wheel: no call from plain Python may crash the process.
+
+For every public function and coroutine function of the generated module, each parameter in turn gets each
+value of a corpus of bad ones (wrong types, None, out-of-range and extreme numbers, wrong and strided buffers,
+released handles, callables that raise or return the wrong thing) while the others get valid values. Each call
+must return or raise one of the documented exceptions with a bounded message. Handles are also copied,
+pickled, destroyed twice and re-initialised, and struct views are kept past the callbacks that got them.
+
+The cases run in a child process, in order; each is announced before it runs. When the child dies (a signal,
+an abort), the case it was running is reported as a crash naming the signal, and a new child goes on with the
+next case. Runs on CPython 3.8+ and PyPy with only the standard library and the installed wheel:
+
+    python check_bad_input.py            the whole corpus (prints one line per failure, then a summary)
+    python check_bad_input.py --child N  (internal) run the cases from number N on
+"""
+
+import array
+import asyncio
+import copy
+import ctypes
+import gc
+import importlib
+import inspect
+import math
+import pickle
+import signal
+import subprocess
+import sys
+import time
+
+#: The exceptions a bad argument may raise (besides the crate's own: RustPanic, MathError), and those a
+#: callback of the corpus raises itself (which the call that ran it raises).
+DOCUMENTED = (TypeError, ValueError, OverflowError)
+RAISED_BY_CALLBACKS = (ZeroDivisionError, LookupError)
+#: The longest message an error may have (a message that formats a huge argument is a bug).
+MAX_MESSAGE = 2000
+
+
+def _native():
+    return importlib.import_module("sample_crate._native")
+
+
+def _strided():
+    return memoryview(array.array("d", [1.0, 2.0, 3.0, 4.0]))[::2]
+
+
+def _released_counter(m):
+    counter = m.counter_new(1)
+    m.counter_free(counter)
+    return counter
+
+
+def _closed_store(m):
+    store = m.Store()
+    store.close()
+    return store
+
+
+def _raising(*_args):
+    return 1 / 0
+
+
+#: Bad values, each made fresh for its call: (label, factory of the module).
+BAD_VALUES = [
+    ("None", lambda m: None),
+    ("str", lambda m: "x"),
+    ("bytes", lambda m: b"xy"),
+    ("float", lambda m: 1.5),
+    ("nan", lambda m: float("nan")),
+    ("inf", lambda m: float("-inf")),
+    ("2**64", lambda m: 2**64),
+    ("-2**64", lambda m: -(2**64)),
+    ("2**100000", lambda m: 2**100000),
+    ("-1", lambda m: -1),
+    ("True", lambda m: True),
+    ("object", lambda m: object()),
+    ("list of objects", lambda m: [object()]),
+    ("list of huge ints", lambda m: [2**64]),
+    ("list of floats", lambda m: [1.5]),
+    ("tuple", lambda m: (1.5, 2)),
+    ("dict", lambda m: {"a": 1}),
+    ("bytearray", lambda m: bytearray(3)),
+    ("array of int8", lambda m: array.array("b", [1, 2])),
+    ("array of float64", lambda m: array.array("d", [1.0])),
+    ("strided view", lambda m: _strided()),
+    ("read-only view", lambda m: memoryview(b"abcdefgh")),
+    ("Vec2", lambda m: m.Vec2(1.0, 2.0)),
+    ("Sample", lambda m: m.Sample()),
+    ("released Counter", _released_counter),
+    ("closed Store", _closed_store),
+    ("Counter without a pointer", lambda m: m.Counter.__new__(m.Counter)),
+    ("Color member", lambda m: m.Color.Blue),
+    ("Direction member", lambda m: m.Direction.West),
+    ("Shape variant", lambda m: m.Shape.Rect(m.Vec2(), 1.0, 2.0)),
+    ("callable raising", lambda m: _raising),
+    ("callable returning str", lambda m: lambda *args: "no"),
+    ("callable taking nothing", lambda m: lambda: True),
+]
+
+
+def _valid(m, hint):
+    """A valid value for a parameter of type hint `hint` (a string: the module uses postponed annotations)."""
+    if hint.startswith("Optional["):
+        return None
+    table = {
+        "int": lambda: 1,
+        "float": lambda: 1.0,
+        "bool": lambda: True,
+        "str": lambda: "a",
+        "Vec2": lambda: m.Vec2(1.0, 2.0),
+        "Rect": m.Rect,
+        "Sample": m.Sample,
+        "Reading": m.Reading,
+        "Color": lambda: m.Color.Red,
+        "Direction": lambda: m.Direction.North,
+        "Counter": lambda: m.counter_new(1),
+        "Notifier": m.notifier_new,
+        "Shape": lambda: m.Shape.Circle(1.0),
+        "Sequence[Vec2]": lambda: [m.Vec2(1.0, 2.0)],
+        "Union[Sequence[int], memoryview]": lambda: [1, 2],
+        "Union[Sequence[float], memoryview]": lambda: [1.0, 2.0],
+        "Union[MutableSequence[int], memoryview]": lambda: [1, 2],
+        "Union[MutableSequence[float], memoryview]": lambda: [1.0, 2.0],
+        "OnValue": lambda: lambda index, value: True,
+        "Transform": lambda: lambda value: value,
+        "PointFilter": lambda: lambda point, color: True,
+        "ColorPicker": lambda: lambda round: m.Color.Red,
+        "OnEvent": lambda: lambda code: None,
+    }
+    return table[hint]()
+
+
+def _callables(m):
+    """The public functions of the module, and the public methods of its service, by name."""
+    found = []
+    for name in sorted(m.__all__):
+        value = getattr(m, name)
+        if inspect.isfunction(value):
+            found.append((name, value, None))
+    for name, member in sorted(vars(m.Store).items()):
+        if name.startswith("_") or name == "close":
+            continue
+        function = member.__func__ if isinstance(member, (staticmethod, classmethod)) else member
+        if inspect.isfunction(function):
+            found.append((f"Store.{name}", function, member))
+    return found
+
+
+def _bound(m, member, name):
+    """The callable to call for a Store member: a method of a new store, or the class's own."""
+    attribute = name.split(".", 1)[1]
+    if isinstance(member, (staticmethod, classmethod)):
+        return getattr(m.Store, attribute)
+    return getattr(m.Store(), attribute)
+
+
+def _outcome(m, call):
+    """None if `call()` returned or raised as documented; else what went wrong."""
+    allowed = (*DOCUMENTED, *RAISED_BY_CALLBACKS, m.RustPanic, m.MathError)
+    try:
+        result = call()
+        if inspect.iscoroutine(result):
+            asyncio.run(result)
+    except allowed as error:
+        message = str(error)
+        if len(message) > MAX_MESSAGE:
+            return f"{type(error).__name__} with a message of {len(message)} characters"
+        return None
+    except BaseException as error:  # the point: anything else is a failure
+        return f"raised {type(error).__module__}.{type(error).__name__}: {str(error)[:300]}"
+    return None
+
+
+def _bad_call(m, name, function, member, parameters, index, bad):  # noqa: PLR0917
+    """Call `function` with the bad value for parameter `index` and valid values for the others."""
+    args = [bad(m) if i == index else _valid(m, p.annotation) for i, p in enumerate(parameters)]
+    target = function if member is None else _bound(m, member, name)
+    return _outcome(m, lambda: target(*args))
+
+
+def cases(m):
+    """Every case: (name, function of nothing that returns None or a failure)."""
+    found = []
+    for name, function, member in _callables(m):
+        parameters = list(inspect.signature(function).parameters.values())
+        if member is not None and not isinstance(member, staticmethod):
+            parameters = parameters[1:]  # self or cls
+        for index, parameter in enumerate(parameters):
+            for label, bad in BAD_VALUES:
+                call = (name, function, member, parameters, index, bad)
+                found.append((f"{name}({parameter.name}={label})", lambda call=call: _bad_call(m, *call)))
+    found.extend(_class_cases(m))
+    found.extend(_handle_cases(m))
+    return found
+
+
+def _same(stored, value):
+    """Whether a field read back holds the value it was given (converted, never cut to fit)."""
+    if stored is value or stored == value:
+        return True
+    if isinstance(stored, ctypes.Structure) and isinstance(value, tuple):
+        return stored == type(stored)(*value)  # ctypes makes a struct field of a tuple, through the class
+    if isinstance(value, float) and math.isnan(value):
+        return isinstance(stored, float) and math.isnan(stored)
+    try:
+        return tuple(stored) == tuple(value)
+    except TypeError:
+        return False
+
+
+def _stored(m, cls, field, bad, assign):
+    """Construct a `cls` with `field` set to the bad value (or assign it); if accepted, it must read back."""
+    value = bad(m)
+    holder = {}
+
+    def call():
+        if assign:
+            holder["obj"] = cls()
+            setattr(holder["obj"], field, value)
+        else:
+            holder["obj"] = cls(**{field: value})
+        holder["accepted"] = True
+
+    problem = _outcome(m, call)
+    if problem is None and "accepted" in holder and not (value is None and not assign):
+        stored = getattr(holder["obj"], field)
+        if not _same(stored, value):
+            problem = f"stored {_shown(stored)} for {_shown(value)}"
+    return problem
+
+
+def _shown(value):
+    """A bounded repr (an integer of more than 4300 digits cannot even be formatted)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"
+    return repr(value)[:200]
+
+
+def _variant_call(m, variant, parameters, index, bad):
+    """A variant with one bad field, passed to a function: checked where it enters Rust."""
+    args = [bad(m) if i == index else _valid(m, p.annotation) for i, p in enumerate(parameters)]
+    return _outcome(m, lambda: m.shape_area(variant(*args)))
+
+
+def _class_cases(m):
+    """Struct constructors and field assignments, and variants of data-carrying enums passed to Rust."""
+    found = []
+    for name in sorted(m.__all__):
+        cls = getattr(m, name)
+        if not (isinstance(cls, type) and issubclass(cls, ctypes.Structure)):
+            continue
+        for field in inspect.signature(cls).parameters:
+            for label, bad in BAD_VALUES:
+                for assign in (False, True):
+                    how = f"{name}().{field} = {label}" if assign else f"{name}({field}={label})"
+                    found.append((how, lambda c=cls, f=field, b=bad, a=assign: _stored(m, c, f, b, a)))
+    for variant_name in ("Circle", "Rect", "Empty"):
+        variant = getattr(m.Shape, variant_name)
+        parameters = list(inspect.signature(variant).parameters.values())
+        for index, parameter in enumerate(parameters):
+            for label, bad in BAD_VALUES:
+                call = (variant, parameters, index, bad)
+                how = f"shape_area(Shape.{variant_name}({parameter.name}={label}))"
+                found.append((how, lambda call=call: _variant_call(m, *call)))
+    return found
+
+
+def _expect(error_type, call):
+    """None if `call()` raises `error_type`, else what happened."""
+    try:
+        call()
+    except error_type:
+        return None
+    except BaseException as error:
+        return f"raised {type(error).__name__}: {str(error)[:300]}, not {error_type.__name__}"
+    return f"did not raise {error_type.__name__}"
+
+
+def _handles(m):
+    return {"Counter": lambda: m.counter_new(1), "Notifier": m.notifier_new, "Store": m.Store}
+
+
+def _handle_cases(m):
+    found = []
+    copies = {
+        "copy.copy": copy.copy,
+        "copy.deepcopy": copy.deepcopy,
+        "pickle": pickle.dumps,
+        "pickle protocol 0": lambda x: pickle.dumps(x, 0),
+    }
+    for cls, make in sorted(_handles(m).items()):
+        for how, copier in copies.items():
+            found.append(
+                (f"{how} of a {cls}", lambda make=make, copier=copier: _expect(TypeError, lambda: copier(make())))
+            )
+
+    def double_del():
+        store = m.Store()
+        store.put("a", 1)
+        store.__del__()  # explicit, then the garbage collector's: one release only
+        problem = _expect(ValueError, lambda: store.get("a"))  # noqa: F821 - deleted below, not before
+        del store
+        gc.collect()
+        return problem
+
+    def del_then_close():
+        store = m.Store()
+        store.__del__()
+        store.close()
+        store.__del__()
+
+    def init_again():
+        store = m.Store()
+        store.put("a", 1)
+        problem = _expect(TypeError, store.__init__)
+        if problem is None and store.get("a") != 1:
+            problem = "the store lost its contents"
+        return problem
+
+    def closed_methods():
+        with m.Store() as store:
+            pass
+        store.close()
+        return _expect(ValueError, lambda: store.put("a", 1))
+
+    def uninitialised():
+        store = m.Store.__new__(m.Store)
+        outcome = _outcome(m, lambda: store.get("a"))
+        # No pointer at all: an AttributeError is acceptable, a crash is not.
+        return None if outcome is None or "AttributeError" in outcome else outcome
+
+    def consumed_twice():
+        counter = m.counter_new(1)
+        m.counter_free(counter)
+        return _expect(ValueError, lambda: m.counter_free(counter))
+
+    def consumed_optional_twice():
+        counter = m.counter_new(1)
+        m.counter_free_if_any(counter)
+        return _expect(ValueError, lambda: m.counter_free_if_any(counter))
+
+    def view_kept_past_callback():
+        kept = []
+        m.count_kept([m.Vec2(1.0, 2.0), m.Vec2(3.0, 4.0)], m.Color.Red, lambda point, color: kept.append(point) or True)
+        for _ in range(3):
+            m.vec2_grid(50)  # reuse the library's memory
+        kept[0].x = 9.0
+        if (kept[0].x, kept[0].y, kept[1].x, kept[1].y) != (9.0, 2.0, 3.0, 4.0):
+            return f"the kept points changed: {kept}"
+        return None
+
+    def raising_callbacks():
+        problems = [
+            _expect(ZeroDivisionError, lambda: m.for_each_value([1.0, 2.0], _raising)),
+            _expect(ZeroDivisionError, lambda: m.pick_colors(_raising)),
+            _expect(ValueError, lambda: m.pick_colors(lambda round: 99)),
+            _expect(TypeError, lambda: m.pick_colors(lambda round: 1.0)),
+            _expect(OverflowError, lambda: m.transform_all([1, 2], lambda value: 2**70)),
+        ]
+        return next((p for p in problems if p), None)
+
+    found += [
+        ("Store: explicit __del__, then garbage collection", double_del),
+        ("Store: __del__, close, __del__", del_then_close),
+        ("Store: __init__ on a live store", init_again),
+        ("Store: methods after with and close", closed_methods),
+        ("Store: a method of an object made by __new__", uninitialised),
+        ("Counter: consumed twice", consumed_twice),
+        ("Counter: consumed twice through an option", consumed_optional_twice),
+        ("PointFilter: points kept past the call", view_kept_past_callback),
+        ("callbacks that raise or return bad values", raising_callbacks),
+    ]
+    return found
+
+
+def child(start):
+    m = _native()
+    every = cases(m)
+    for number in range(start, len(every)):
+        _, case = every[number]
+        sys.stdout.write(f"START {number}\n")
+        sys.stdout.flush()
+        problem = case()
+        sys.stdout.write(f"END {number} {'ok' if problem is None else 'FAIL ' + problem}\n")
+        sys.stdout.flush()
+    gc.collect()
+    sys.stdout.write("DONE\n")
+
+
+def _signal_name(returncode):
+    if returncode < 0:
+        try:
+            return signal.Signals(-returncode).name
+        except ValueError:
+            return f"signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+def main():
+    started = time.monotonic()
+    names = [name for name, _ in cases(_native())]
+    failures = []
+    start, children = 0, 0
+    while start < len(names):
+        children += 1
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", str(start)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        running = None
+        for line in proc.stdout.splitlines():
+            if line.startswith("START "):
+                running = int(line.split()[1])
+            elif line.startswith("END "):
+                _, number, result = line.split(" ", 2)
+                running = None
+                if result != "ok":
+                    failures.append(f"{names[int(number)]}: {result[5:]}")
+        if running is None and "DONE" in proc.stdout and proc.returncode == 0:
+            break
+        if running is None:  # died after its last case, or before its first
+            failures.append(f"the child process ended with {_signal_name(proc.returncode)}: {proc.stderr[-2000:]}")
+            break
+        failures.append(
+            f"{names[running]}: CRASH, the process was killed by {_signal_name(proc.returncode)}\n"
+            f"    {proc.stderr[-1500:].strip()}"
+        )
+        start = running + 1
+    for failure in failures:
+        print(f"FAIL {failure}")
+    elapsed = time.monotonic() - started
+    summary = f"{len(names)} cases in {children} process(es), {elapsed:.1f} s"
+    if failures:
+        print(f"bad-input corpus: {len(failures)} of {summary} failed")
+        sys.exit(1)
+    print(f"bad-input corpus: all {summary} passed")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        child(int(sys.argv[2]))
+    else:
+        main()
