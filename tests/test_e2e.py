@@ -125,6 +125,26 @@ def test_exit_with_library_threads_inside_callbacks(name: str, sample_wheel: Pat
     assert "exit: 100 of 100 clean" in proc.stdout, proc.stdout
 
 
+def test_out_of_memory_raises_memory_error(sample_wheel: Path, tmp_path: Path) -> None:
+    """range_u32(0, 2**32 - 1) under a memory limit (RLIMIT_AS, set by the child itself) raises MemoryError and the
+    process exits normally: no signal (it aborted, SIGABRT, when the library allocated infallibly)."""
+    exe = make_venv(sys.executable, tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RUST_", "HATCH_INTEROP_"))}
+    proc = subprocess.run(
+        [str(exe), str(CHECK.parent / "check_out_of_memory.py")],
+        cwd=tmp_path,
+        env={**env, "RUST_BACKTRACE": "0"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr[-4000:])
+    assert proc.stderr == "", proc.stderr[-4000:]
+    assert "out of memory: MemoryError raised" in proc.stdout, proc.stdout
+
+
 def test_caught_panics_are_quiet_even_with_rust_backtrace(sample_wheel: Path, tmp_path: Path) -> None:
     """A caught panic reaches Python as RustPanic and prints nothing, even with RUST_BACKTRACE=1 (which made Rust's
     default hook capture a backtrace per panic, 55-320 ms each): nothing on stderr means that hook never ran.
