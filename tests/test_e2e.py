@@ -125,6 +125,22 @@ def test_exit_with_library_threads_inside_callbacks(name: str, sample_wheel: Pat
     assert "exit: 100 of 100 clean" in proc.stdout, proc.stdout
 
 
+@pytest.mark.parametrize("scenario", ["futures", "retained"])
+@pytest.mark.parametrize("name", sorted(PYTHONS))
+def test_exit_with_futures_in_flight_or_callbacks_retained(
+    name: str, scenario: str, sample_wheel: Path, tmp_path: Path
+) -> None:
+    """100 child interpreters (run a few at a time) exit with async functions' futures in flight (awaited by a loop
+    that stops waiting and by one that never finishes), or with callbacks the library keeps and releases while the
+    interpreter finalizes: every one exits with status 0, no signal and nothing on stderr."""
+    exe = make_venv(PYTHONS[name], tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    proc = run([exe, CHECK.parent / "check_exit.py", "100", scenario], cwd=workdir)
+    assert "exit: 100 of 100 clean" in proc.stdout, proc.stdout
+
+
 def test_out_of_memory_raises_memory_error(sample_wheel: Path, tmp_path: Path) -> None:
     """range_u32(0, 2**32 - 1) under a memory limit (RLIMIT_AS, set by the child itself) raises MemoryError and the
     process exits normally: no signal (it aborted, SIGABRT, when the library allocated infallibly)."""

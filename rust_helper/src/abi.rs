@@ -545,9 +545,15 @@ impl Drop for ForeignCall {
     /// Runs only when the foreign call unwinds (a normal return goes through `exit`).
     #[cold]
     fn drop(&mut self) {
-        loop {
-            std::thread::sleep(std::time::Duration::from_secs(3600));
-        }
+        stop_thread()
+    }
+}
+
+/// Where a forced unwind out of a foreign call stops: the thread sleeps until the process ends.
+#[cold]
+pub(crate) fn stop_thread() -> ! {
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
     }
 }
 
