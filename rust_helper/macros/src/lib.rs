@@ -39,9 +39,10 @@ const RESERVED_PREFIX: &str = "__hatch_interop";
 /// `&CStr` (a NUL-terminated string), `&[T]` and `&mut [T]` (pointer and element count, `T`
 /// an `FfiSliceElement`); these are recognised by their spelling. The return type implements
 /// `FfiReturn` (`()`, an `FfiType`, `String`, `Vec<T>`, or `Result<T, E>` with an
-/// `#[ffi_type]` enum `E` that implements `Display`). Other types fail to compile with an
-/// error naming them. Generic type parameters, `self` parameters, pattern parameters,
-/// variadics and ABIs other than `"C"` are rejected.
+/// `#[ffi_type]` enum `E` that implements `Display` or `std::collections::TryReserveError`).
+/// Other types fail to compile with an error naming them. Generic type parameters, `self`
+/// parameters, pattern parameters, variadics and ABIs other than `"C"` are rejected, and so is
+/// a parameter that borrows for `'static` (the caller lends it for the call only).
 ///
 /// An `async fn` (with the `tokio` feature) is exported as a shim that also takes an
 /// [`FfiCompletion`](../hatch_interop/struct.FfiCompletion.html), starts the future on the
