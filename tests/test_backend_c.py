@@ -436,6 +436,8 @@ def test_failure_struct_and_support_functions_are_declared() -> None:
     assert "#define BASIC_FAILURE_PANIC 1u\n" in text
     assert "#define BASIC_FAILURE_ERROR 2u\n" in text
     assert "#define BASIC_FAILURE_INVALID_ARGUMENT 3u\n" in text
+    assert "#define BASIC_FAILURE_CALLBACK 4u\n" in text
+    assert "#define BASIC_FAILURE_OUT_OF_MEMORY 5u\n" in text
     fields = [line.strip() for line in text.split("typedef struct basic_failure {\n")[1].split("\n")]
     declarations = [line for line in fields[: fields.index("} basic_failure;")] if not line.startswith(("/*", "*"))]
     assert declarations == ["uint32_t kind;", "int64_t code;", "char *message;", "size_t message_len;"]
@@ -466,6 +468,11 @@ def test_failure_layout_check_catches_a_wrong_layout(tmp_path: Path) -> None:
             lambda d: _named(d["constants"], "ENABLED").update(name="BASIC_FAILURE_PANIC"),
             "cannot name constant `BASIC_FAILURE_PANIC` in the header: `BASIC_FAILURE_PANIC` is already the name "
             "of the header's macro `BASIC_FAILURE_PANIC`.",
+        ),
+        (
+            lambda d: _named(d["constants"], "ENABLED").update(name="BASIC_FAILURE_OUT_OF_MEMORY"),
+            "cannot name constant `BASIC_FAILURE_OUT_OF_MEMORY` in the header: `BASIC_FAILURE_OUT_OF_MEMORY` is "
+            "already the name of the header's macro `BASIC_FAILURE_OUT_OF_MEMORY`.",
         ),
         (
             lambda d: (

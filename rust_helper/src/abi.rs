@@ -13,6 +13,7 @@
 //! exits with a full slot decrements in the slot's destructor.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::ffi::{c_char, c_void, CStr};
 use std::fmt::Display;
@@ -32,7 +33,8 @@ use crate::traits::{FfiError, FfiSliceElement};
 pub struct FfiFailure {
     /// 1: a panic; 2: an error (`Result::Err`); 3: an invalid argument (such as a `&str` that
     /// is not UTF-8); 4: a callback failed (its caller reported it with
-    /// `<crate>_ffi_callback_failed`).
+    /// `<crate>_ffi_callback_failed`); 5: out of memory (the library could not allocate what it
+    /// hands over, or the function returned `Err(TryReserveError)`).
     pub kind: u32,
     /// For kind 2, the error enum's discriminant as `i64`; otherwise 0.
     pub code: i64,
@@ -59,23 +61,76 @@ pub struct FfiBuffer<T> {
 }
 
 impl<T> FfiBuffer<T> {
-    /// Hands `vec`'s elements over, in an allocation of exactly their size.
-    pub(crate) fn from_vec(vec: Vec<T>) -> Self {
-        // `into_boxed_slice` drops the spare capacity: `ffi_free` gets only the length, so
-        // the allocation must be exactly that long.
-        let boxed = vec.into_boxed_slice();
-        let len = boxed.len();
-        if len == 0 {
-            return FfiBuffer {
+    /// Hands `vec`'s elements over, in an allocation of exactly their size, or fails as out
+    /// of memory (dropping `vec`) if the allocator cannot shrink it to that.
+    ///
+    /// `ffi_free` gets only the length, so the allocation must be exactly that long. Unlike
+    /// `Vec::into_boxed_slice`, which aborts the process when the shrinking reallocation
+    /// fails, this reports the failure.
+    pub(crate) fn from_vec(vec: Vec<T>) -> Result<Self, Failure> {
+        let len = vec.len();
+        let size = std::mem::size_of::<T>();
+        if len == 0 || size == 0 {
+            return Ok(FfiBuffer {
                 ptr: NonNull::dangling().as_ptr(),
-                len: 0,
-            };
+                len,
+            });
         }
-        FfiBuffer {
-            ptr: Box::into_raw(boxed).cast::<T>(),
+        let mut vec = std::mem::ManuallyDrop::new(vec);
+        let capacity = vec.capacity();
+        let ptr = vec.as_mut_ptr();
+        if capacity == len {
+            return Ok(FfiBuffer { ptr, len });
+        }
+        let align = std::mem::align_of::<T>();
+        // SAFETY: a `Vec` of a sized, non-zero-sized `T` with a non-zero capacity owns an
+        // allocation of the global allocator with this layout (it fitted when it was made), and
+        // `len * size` is smaller.
+        let (old, new_size) = unsafe {
+            (
+                std::alloc::Layout::from_size_align_unchecked(capacity * size, align),
+                len * size,
+            )
+        };
+        // SAFETY: `ptr` was allocated with `old`; `new_size` is non-zero and fits (see above).
+        let shrunk = unsafe { std::alloc::realloc(ptr.cast::<u8>(), old, new_size) };
+        if shrunk.is_null() {
+            // The old allocation is untouched and still the vector's: let it go.
+            drop(std::mem::ManuallyDrop::into_inner(vec));
+            return Err(Failure::out_of_memory());
+        }
+        Ok(FfiBuffer {
+            ptr: shrunk.cast::<T>(),
             len,
+        })
+    }
+}
+
+/// `text` copied into memory of its own, or `None` if the allocator has none to give.
+pub(crate) fn try_copy(text: &str) -> Option<String> {
+    let mut copy = String::new();
+    copy.try_reserve_exact(text.len()).ok()?;
+    copy.push_str(text);
+    Some(copy)
+}
+
+/// `value`'s `Display` text, or `None` if the allocator ran out of memory while writing it
+/// (or `fmt` failed): a `to_string()` that does not abort the process.
+pub(crate) fn try_format(value: impl Display) -> Option<String> {
+    use std::fmt::Write as _;
+    struct Fallible(String);
+    impl std::fmt::Write for Fallible {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            self.0
+                .try_reserve(text.len())
+                .map_err(|_| std::fmt::Error)?;
+            self.0.push_str(text);
+            Ok(())
         }
     }
+    let mut out = Fallible(String::new());
+    write!(out, "{value}").ok()?;
+    Some(out.0)
 }
 
 /// A shim's return type: `()` or `MaybeUninit` of the C value.
@@ -102,6 +157,7 @@ const KIND_PANIC: u32 = 1;
 const KIND_ERROR: u32 = 2;
 const KIND_INVALID_ARGUMENT: u32 = 3;
 const KIND_CALLBACK: u32 = 4;
+const KIND_OUT_OF_MEMORY: u32 = 5;
 
 /// A failure of a call, before it is handed over. Not a public API.
 #[doc(hidden)]
@@ -109,20 +165,28 @@ const KIND_CALLBACK: u32 = 4;
 pub struct Failure {
     pub(crate) kind: u32,
     pub(crate) code: i64,
-    pub(crate) message: Box<str>,
+    /// Static where it can be, so that a failure can be recorded without allocating.
+    pub(crate) message: Cow<'static, str>,
 }
 
 impl Failure {
     /// A panic, with the payload's message if it is a string.
     pub(crate) fn panic(payload: Box<dyn Any + Send>) -> Self {
-        let message = if let Some(message) = payload.downcast_ref::<&'static str>() {
-            (*message).into()
-        } else if let Some(message) = payload.downcast_ref::<String>() {
-            message.as_str().into()
-        } else {
-            "Rust panic with a non-string payload".into()
+        // Taken from the payload without allocating: `panic!("literal")` has a `&'static str`,
+        // a formatted panic a `String`, which is moved out.
+        let (message, payload) = match payload.downcast::<&'static str>() {
+            Ok(message) => (Cow::Borrowed(*message), None),
+            Err(payload) => match payload.downcast::<String>() {
+                Ok(message) => (Cow::Owned(*message), None),
+                Err(payload) => (
+                    Cow::Borrowed("Rust panic with a non-string payload"),
+                    Some(payload),
+                ),
+            },
         };
-        drop_payload(payload);
+        if let Some(payload) = payload {
+            drop_payload(payload);
+        }
         Failure {
             kind: KIND_PANIC,
             code: 0,
@@ -134,25 +198,49 @@ impl Failure {
     pub(crate) fn error<E: FfiError>(error: &E) -> Self {
         // Caught here rather than by the shim so that the failure stays an error (kind 2)
         // with the right code; `to_string` also panics when `fmt` returns `Err`.
-        let message =
-            catch_unwind(AssertUnwindSafe(|| error.to_string())).unwrap_or_else(|payload| {
+        let message = match catch_unwind(AssertUnwindSafe(|| try_format(error))) {
+            Ok(Some(message)) => Cow::Owned(message),
+            Ok(None) => Cow::Borrowed("<out of memory while formatting the error>"),
+            Err(payload) => {
                 panic_caught();
                 drop_payload(payload);
-                "<Display of the error panicked>".to_owned()
-            });
+                Cow::Borrowed("<Display of the error panicked>")
+            }
+        };
         Failure {
             kind: KIND_ERROR,
             code: error.__code(),
-            message: message.into(),
+            message,
         }
     }
 
-    /// An argument the shim cannot convert.
+    /// An argument the shim cannot convert (out of memory if its message cannot be written).
     pub(crate) fn invalid_argument(message: impl Display) -> Self {
+        match try_format(message) {
+            Some(message) => Failure {
+                kind: KIND_INVALID_ARGUMENT,
+                code: 0,
+                message: Cow::Owned(message),
+            },
+            None => Failure::out_of_memory(),
+        }
+    }
+
+    /// The library could not allocate what the call needed to hand over.
+    pub(crate) fn out_of_memory() -> Self {
         Failure {
-            kind: KIND_INVALID_ARGUMENT,
+            kind: KIND_OUT_OF_MEMORY,
             code: 0,
-            message: message.to_string().into(),
+            message: Cow::Borrowed("out of memory"),
+        }
+    }
+
+    /// A function returned `Err(TryReserveError)`: out of memory, with the error's text.
+    pub(crate) fn try_reserve(error: &std::collections::TryReserveError) -> Self {
+        Failure {
+            kind: KIND_OUT_OF_MEMORY,
+            code: 0,
+            message: try_format(error).map_or(Cow::Borrowed("out of memory"), Cow::Owned),
         }
     }
 }
@@ -211,10 +299,18 @@ fn record(failure: Failure) {
 /// `message` is null (and `len` 0) or points to `len` readable bytes.
 pub unsafe fn callback_failed(message: *const u8, len: usize) {
     let text = if message.is_null() || len == 0 {
-        "a callback failed".into()
+        Cow::Borrowed("a callback failed")
     } else {
         // SAFETY: the caller promises `len` readable bytes.
-        String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(message, len) }).into()
+        let bytes = unsafe { std::slice::from_raw_parts(message, len) };
+        // The message is copied, and must not abort the process when memory is short.
+        match std::str::from_utf8(bytes) {
+            Ok(text) => try_copy(text).map_or(
+                Cow::Borrowed("a callback failed (out of memory for its message)"),
+                Cow::Owned,
+            ),
+            Err(_) => Cow::Borrowed("a callback failed (its message is not UTF-8)"),
+        }
     };
     record(Failure {
         kind: KIND_CALLBACK,
@@ -243,7 +339,18 @@ pub unsafe fn take_failure(out: *mut FfiFailure) -> bool {
         return false;
     };
     PENDING.fetch_sub(1, Ordering::Relaxed);
-    let message = FfiBuffer::from_vec(failure.message.into_boxed_bytes().into_vec());
+    // The caller owns the message: a copy of a static one. Without memory for it, the caller
+    // gets the failure without its message rather than an aborted process.
+    let bytes = match failure.message {
+        Cow::Owned(message) => Some(message.into_bytes()),
+        Cow::Borrowed(message) => try_copy(message).map(String::into_bytes),
+    };
+    let message = bytes
+        .and_then(|bytes| FfiBuffer::from_vec(bytes).ok())
+        .unwrap_or(FfiBuffer {
+            ptr: NonNull::dangling().as_ptr(),
+            len: 0,
+        });
     // SAFETY: the caller promises `out` is valid for writes.
     unsafe {
         out.write(FfiFailure {
@@ -438,9 +545,15 @@ impl Drop for ForeignCall {
     /// Runs only when the foreign call unwinds (a normal return goes through `exit`).
     #[cold]
     fn drop(&mut self) {
-        loop {
-            std::thread::sleep(std::time::Duration::from_secs(3600));
-        }
+        stop_thread()
+    }
+}
+
+/// Where a forced unwind out of a foreign call stops: the thread sleeps until the process ends.
+#[cold]
+pub(crate) fn stop_thread() -> ! {
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
     }
 }
 

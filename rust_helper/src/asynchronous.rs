@@ -15,9 +15,9 @@
 //! releases the GIL during the call).
 
 use std::ffi::c_void;
-use std::sync::RwLock;
+use std::sync::{RwLock, RwLockReadGuard};
 
-use crate::abi::{Failure, FfiFailure};
+use crate::abi::{stop_thread, Failure, FfiFailure};
 
 /// The callback an async function reports its outcome to: `call(context, value, failure)`,
 /// exactly once, with exactly one of `value` (the result, like a function's return value:
@@ -26,11 +26,16 @@ use crate::abi::{Failure, FfiFailure};
 /// before it starts the future). After [`shutdown`], neither is called.
 ///
 /// C layout: three pointers, like a callback: `call`, `context`, `release` (which may be null).
+///
+/// Both functions must return normally, except for a forced unwind (`pthread_exit`, with which
+/// CPython 3.8 to 3.13 end a thread that calls into an interpreter that is finalizing): their
+/// call sites are `extern "C-unwind"` and stop it there, and the thread sleeps until the process
+/// ends (as a callback's do; see `ForeignCall`).
 #[repr(C)]
 pub struct FfiCompletion {
-    call: unsafe extern "C" fn(*const c_void, *const c_void, *const FfiFailure),
+    call: unsafe extern "C-unwind" fn(*const c_void, *const c_void, *const FfiFailure),
     context: *const c_void,
-    release: Option<unsafe extern "C" fn(*const c_void)>,
+    release: Option<unsafe extern "C-unwind" fn(*const c_void)>,
 }
 
 // SAFETY: whoever makes a completion lets it be called, or released, from any thread (Python's
@@ -45,9 +50,9 @@ impl FfiCompletion {
     /// `call` may be called once with `context` (and the outcome) from any thread; so may
     /// `release` instead, if not `None`.
     pub unsafe fn new(
-        call: unsafe extern "C" fn(*const c_void, *const c_void, *const FfiFailure),
+        call: unsafe extern "C-unwind" fn(*const c_void, *const c_void, *const FfiFailure),
         context: *const c_void,
-        release: Option<unsafe extern "C" fn(*const c_void)>,
+        release: Option<unsafe extern "C-unwind" fn(*const c_void)>,
     ) -> Self {
         FfiCompletion {
             call,
@@ -56,20 +61,53 @@ impl FfiCompletion {
         }
     }
 
+    /// Calls `call`, while `open` (the read lock of delivery) is held.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-    fn complete(self, value: *const c_void, failure: *const FfiFailure) {
+    fn complete(
+        self,
+        open: RwLockReadGuard<'_, bool>,
+        value: *const c_void,
+        failure: *const FfiFailure,
+    ) {
         let this = std::mem::ManuallyDrop::new(self);
+        let stop = StopUnwind(Some(open));
         // SAFETY: called once (`self` is consumed and not dropped), as the maker allows.
-        unsafe { (this.call)(this.context, value, failure) }
+        unsafe { (this.call)(this.context, value, failure) };
+        stop.returned();
     }
 }
 
 impl Drop for FfiCompletion {
     fn drop(&mut self) {
         if let Some(release) = self.release {
+            let stop = StopUnwind(None);
             // SAFETY: as in `complete`: instead of it, once.
-            unsafe { release(self.context) }
+            unsafe { release(self.context) };
+            stop.returned();
         }
+    }
+}
+
+/// Stops a forced unwind out of a completion's `call` or `release` (see [`FfiCompletion`]), as
+/// `ForeignCall` does for callbacks, after letting go of delivery's read lock: a thread that
+/// sleeps forever must not keep [`shutdown`] waiting.
+struct StopUnwind<'a>(Option<RwLockReadGuard<'a, bool>>);
+
+impl StopUnwind<'_> {
+    /// The call returned normally.
+    #[inline(always)]
+    fn returned(mut self) {
+        drop(self.0.take());
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for StopUnwind<'_> {
+    /// Runs only when the call unwinds.
+    #[cold]
+    fn drop(&mut self) {
+        drop(self.0.take());
+        stop_thread()
     }
 }
 
@@ -93,7 +131,7 @@ pub(crate) fn deliver<T>(completion: FfiCompletion, outcome: Result<T, Failure>)
     match outcome {
         Ok(value) => {
             let value = std::mem::ManuallyDrop::new(value);
-            completion.complete(std::ptr::from_ref(&*value).cast(), std::ptr::null());
+            completion.complete(open, std::ptr::from_ref(&*value).cast(), std::ptr::null());
         }
         Err(failure) => {
             let message = failure.message.as_bytes();
@@ -104,10 +142,9 @@ pub(crate) fn deliver<T>(completion: FfiCompletion, outcome: Result<T, Failure>)
                 message: message.as_ptr().cast_mut(),
                 message_len: message.len(),
             };
-            completion.complete(std::ptr::null(), &record);
+            completion.complete(open, std::ptr::null(), &record);
         }
     }
-    drop(open);
 }
 
 /// The body of `<crate>_ffi_shutdown`: no completion is delivered after it returns; it

@@ -79,7 +79,8 @@ pub unsafe trait TypeInfo: 'static {
 ///
 /// Implemented for `()`, the primitives, `#[ffi_type]` structs and enums, the pointers `&T`,
 /// `&mut T`, `Box<T>`, `*const T` and `*mut T` to an [`FfiPointee`], `String`, `Vec<T>` of an
-/// [`FfiSliceElement`], and `Result<T, E>` of an [`FfiOk`] `T` and an [`FfiError`] `E`.
+/// [`FfiSliceElement`], and `Result<T, E>` of an [`FfiOk`] `T` and an [`FfiError`] `E` or a
+/// `std::collections::TryReserveError`.
 ///
 /// # Safety
 ///
@@ -268,7 +269,7 @@ unsafe impl FfiReturn for String {
     }
 
     fn into_abi(self) -> Result<Self::Abi, Failure> {
-        Ok(MaybeUninit::new(FfiBuffer::from_vec(self.into_bytes())))
+        Ok(MaybeUninit::new(FfiBuffer::from_vec(self.into_bytes())?))
     }
 }
 
@@ -284,7 +285,7 @@ unsafe impl<T: FfiSliceElement> FfiReturn for Vec<T> {
     }
 
     fn into_abi(self) -> Result<Self::Abi, Failure> {
-        Ok(MaybeUninit::new(FfiBuffer::from_vec(self)))
+        Ok(MaybeUninit::new(FfiBuffer::from_vec(self)?))
     }
 }
 
@@ -305,6 +306,24 @@ unsafe impl<T: FfiOk, E: FfiError> FfiReturn for Result<T, E> {
         match self {
             Ok(value) => value.into_abi(),
             Err(error) => Err(Failure::error(&error)),
+        }
+    }
+}
+
+/// `Result<T, TryReserveError>`: a function that allocates with `try_reserve` (or
+/// `try_reserve_exact`) reports running out of memory, which bindings raise as Python's
+/// `MemoryError` (a failure of kind 5) instead of the process aborting.
+unsafe impl<T: FfiOk> FfiReturn for Result<T, std::collections::TryReserveError> {
+    type Abi = T::Abi;
+
+    fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+        T::__return_ref(types)
+    }
+
+    fn into_abi(self) -> Result<Self::Abi, Failure> {
+        match self {
+            Ok(value) => value.into_abi(),
+            Err(error) => Err(Failure::try_reserve(&error)),
         }
     }
 }

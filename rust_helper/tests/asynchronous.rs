@@ -40,7 +40,7 @@ pub fn inventory() -> Inventory {
 /// What a completion saw: the value, or the failure's kind, code and message.
 type Outcome = Result<u64, (u32, i64, String)>;
 
-unsafe extern "C" fn complete(
+unsafe extern "C-unwind" fn complete(
     context: *const c_void,
     value: *const c_void,
     failure: *const FfiFailure,

@@ -67,3 +67,50 @@ fn a_forced_unwind_out_of_a_release_stops_at_the_drop() {
     };
     stays_inside(tick, false);
 }
+
+/// An async function whose completion ends the runtime thread that delivers its outcome.
+#[cfg(feature = "tokio")]
+#[ffi_function]
+pub async fn answer_later() -> u32 {
+    42
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn a_forced_unwind_out_of_a_completion_stops_at_the_call_and_does_not_hold_up_shutdown() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use hatch_interop::{FfiCompletion, FfiFailure};
+
+    static ENTERED: AtomicBool = AtomicBool::new(false);
+
+    unsafe extern "C-unwind" fn exit_thread_on_completion(
+        _context: *const c_void,
+        _value: *const c_void,
+        _failure: *const FfiFailure,
+    ) {
+        ENTERED.store(true, Ordering::SeqCst);
+        // SAFETY: as in `exit_thread`.
+        unsafe { pthread_exit(std::ptr::null_mut()) }
+    }
+
+    // SAFETY: the completion may be called from any thread.
+    let completion =
+        unsafe { FfiCompletion::new(exit_thread_on_completion, std::ptr::null(), None) };
+    // SAFETY: the exported shim, called as its C signature says.
+    unsafe { __hatch_interop_shim_answer_later(completion) };
+    while !ENTERED.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // Had the unwind gone on into the runtime's catch_unwind, the process would have aborted.
+    std::thread::sleep(Duration::from_millis(200));
+    // The stopped thread let go of delivery's lock: shutdown (bindings call it at exit) returns.
+    let (done, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        hatch_interop::__private::shutdown();
+        done.send(()).unwrap();
+    });
+    done_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("shutdown waits for a thread the forced unwind stopped");
+}

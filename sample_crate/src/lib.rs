@@ -530,10 +530,14 @@ pub fn vec2_normalize_all(points: &mut [Vec2]) {
 // Owned buffers
 
 /// The numbers from `start` up to, not including, `end`; empty when `end <= start` (a `Vec`
-/// of numbers).
+/// of numbers). Allocated with `try_reserve_exact`: without the memory for them, Python gets
+/// `MemoryError` instead of an aborted process.
 #[ffi_function]
-pub fn range_u32(start: u32, end: u32) -> Vec<u32> {
-    (start..end).collect()
+pub fn range_u32(start: u32, end: u32) -> Result<Vec<u32>, std::collections::TryReserveError> {
+    let mut numbers = Vec::new();
+    numbers.try_reserve_exact(end.saturating_sub(start) as usize)?;
+    numbers.extend(start..end);
+    Ok(numbers)
 }
 
 /// `data` in reverse order (a slice of bytes in, a `Vec<u8>` out).

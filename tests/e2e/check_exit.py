@@ -1,13 +1,21 @@
-"""Exit tests: the interpreter exits while a library thread is inside a Python callback.
+"""Exit tests: the interpreter exits while the library is busy with Python objects.
 
 Run with the interpreter of a venv where the sample wheel is installed:
-    python check_exit.py RUNS
-Starts RUNS child interpreters (a few at a time), each of which makes library threads call
-retained Python callbacks and exits while they are inside them; prints one line per outcome
-kind and "exit: N of N clean" when every child exited with status 0, no signal and nothing on
-stderr. A child that is killed by a signal or prints "FATAL" is the bug this guards against:
-CPython 3.8-3.13 end such a thread with pthread_exit (a forced unwind) once finalization has
-begun, and a Rust catch_unwind in its way aborts the process.
+    python check_exit.py RUNS [SCENARIO]
+Starts RUNS child interpreters (a few at a time), each of which exits in the middle of SCENARIO:
+
+- `callbacks` (the default): library threads are inside retained Python callbacks;
+- `futures`: async functions' futures are in flight, awaited by event loops on the main thread
+  (which stops waiting) and on a daemon thread (which never finishes);
+- `retained`: the library holds Python callbacks (a notifier's listeners, never released) while a
+  daemon thread subscribes, emits to and releases others, so that releases land during finalization;
+- `all`: the three at once (what the end-to-end tests run).
+
+Prints one line per outcome kind and "exit: N of N clean" when every child exited with status 0,
+no signal and nothing on stderr. A child that is killed by a signal or prints "FATAL" is the bug
+this guards against: CPython 3.8-3.13 end a thread that calls into the interpreter once
+finalization has begun with pthread_exit (a forced unwind), and a Rust catch_unwind in its way
+aborts the process.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import sys
 import time
 from collections import Counter
 
-CHILD = r"""
+CALLBACKS = r"""
 import random, sys, threading, time
 from sample_crate._native import notify_from_thread, notify_in_background
 
@@ -39,9 +47,92 @@ threading.Thread(target=notify_from_thread, args=(listener, 9), daemon=True).sta
 inside.wait()
 """
 
+FUTURES = r"""
+import asyncio, random, sys, threading, time
+import sample_crate
+
+started = threading.Event()
+
+def retrieve(task):
+    # The expected error of divide_later(1, 0) is taken, so asyncio does not report it.
+    if not task.cancelled():
+        task.exception()
+
+def in_flight(loop):
+    for i in range(20):
+        loop.create_task(sample_crate.double_later(i, random.randint(0, 10)))
+        loop.create_task(sample_crate.greet_later(i))
+    loop.create_task(sample_crate.divide_later(1, 0)).add_done_callback(retrieve)
+
+def loop_thread():
+    # An event loop that never finishes: its futures' outcomes arrive during exit, or after.
+    loop = asyncio.new_event_loop()
+    async def main():
+        in_flight(loop)
+        started.set()
+        await asyncio.sleep(3600)
+    loop.run_until_complete(main())
+
+threading.Thread(target=loop_thread, daemon=True).start()
+started.wait()
+
+async def main():
+    # The main thread's loop stops waiting: asyncio.run cancels the tasks and closes the loop
+    # while their futures still run in the library.
+    in_flight(asyncio.get_running_loop())
+    await asyncio.sleep(random.random() * 0.01)
+
+asyncio.run(main())
+time.sleep(random.random() * 0.01)
+"""
+
+RETAINED = r"""
+import random, threading, time
+import sample_crate
+
+def listener(code):
+    pass
+
+# Listeners the library keeps until the process ends: never released.
+kept = sample_crate.notifier_new()
+for _ in range(10):
+    sample_crate.notifier_subscribe(kept, listener)
+sample_crate.notifier_emit(kept, 1)
+
+running = threading.Event()
+
+def churn():
+    # A daemon thread that keeps making the library take and release callbacks (each release
+    # calls into Python), until the interpreter ends it, in the middle of a release or not.
+    while True:
+        notifier = sample_crate.notifier_new()
+        for _ in range(10):
+            sample_crate.notifier_subscribe(notifier, lambda code: None)
+        sample_crate.notifier_emit(notifier, 2)
+        running.set()
+        sample_crate.notifier_clear(notifier)
+        sample_crate.notifier_subscribe(notifier, listener)
+        sample_crate.notifier_free(notifier)
+
+for _ in range(2):
+    threading.Thread(target=churn, daemon=True).start()
+# A library thread of its own that keeps a listener and releases it after calling it.
+for code in range(3):
+    sample_crate.notify_in_background(listener, code)
+running.wait()
+time.sleep(random.random() * 0.01)
+"""
+
+# Everything at once: callbacks kept and released by churning threads, library threads inside callbacks,
+# futures in flight.
+ALL = RETAINED + CALLBACKS + FUTURES
+
+SCENARIOS = {"callbacks": CALLBACKS, "futures": FUTURES, "retained": RETAINED, "all": ALL}
+
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    child = SCENARIOS[sys.argv[2] if len(sys.argv) > 2 else "callbacks"]
     parallel = int(os.environ.get("CHECK_EXIT_PARALLEL", "8"))
     # Hermetic: nothing in the environment changes how a panic or a thread behaves.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUST_", "HATCH_INTEROP_"))}
@@ -55,7 +146,7 @@ def main() -> None:
         while pending and len(running) < parallel:
             pending.pop()
             proc = subprocess.Popen(
-                [sys.executable, "-c", CHILD],
+                [sys.executable, "-c", child],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,

@@ -39,9 +39,10 @@ const RESERVED_PREFIX: &str = "__hatch_interop";
 /// `&CStr` (a NUL-terminated string), `&[T]` and `&mut [T]` (pointer and element count, `T`
 /// an `FfiSliceElement`); these are recognised by their spelling. The return type implements
 /// `FfiReturn` (`()`, an `FfiType`, `String`, `Vec<T>`, or `Result<T, E>` with an
-/// `#[ffi_type]` enum `E` that implements `Display`). Other types fail to compile with an
-/// error naming them. Generic type parameters, `self` parameters, pattern parameters,
-/// variadics and ABIs other than `"C"` are rejected.
+/// `#[ffi_type]` enum `E` that implements `Display` or `std::collections::TryReserveError`).
+/// Other types fail to compile with an error naming them. Generic type parameters, `self`
+/// parameters, pattern parameters, variadics and ABIs other than `"C"` are rejected, and so is
+/// a parameter that borrows for `'static` (the caller lends it for the call only).
 ///
 /// An `async fn` (with the `tokio` feature) is exported as a shim that also takes an
 /// [`FfiCompletion`](../hatch_interop/struct.FfiCompletion.html), starts the future on the
@@ -80,7 +81,28 @@ pub fn ffi_function(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// statics (with the `tokio` feature) take owned parameters only, as `#[ffi_function]`'s.
 #[proc_macro_attribute]
 pub fn ffi_service(attr: TokenStream, item: TokenStream) -> TokenStream {
-    run(attr, item, service::expand)
+    let attr = TokenStream2::from(attr);
+    let item = TokenStream2::from(item);
+    match service::expand(attr, item.clone()) {
+        Ok(tokens) => tokens.into(),
+        Err(err) => {
+            // Keep the block, without the `#[ffi(...)]` attributes only this macro reads, so
+            // that the error is not buried under "cannot find attribute `ffi`" errors.
+            let err = err.to_compile_error();
+            let item = match syn::parse2::<syn::ItemImpl>(item.clone()) {
+                Ok(mut block) => {
+                    for member in &mut block.items {
+                        if let syn::ImplItem::Fn(func) = member {
+                            func.attrs.retain(|attr| !attr.path().is_ident("ffi"));
+                        }
+                    }
+                    quote!(#block)
+                }
+                Err(_) => item,
+            };
+            quote!(#err #item).into()
+        }
+    }
 }
 
 /// Describes a struct or enum to the inventory and makes it an FFI type.
@@ -328,6 +350,71 @@ fn check_async_params(sig: &Signature, errors: &mut Errors) {
     }
 }
 
+/// Rejects the `'static` borrows of a synchronous function's parameters (`&'static str`,
+/// `&'static [u8]`, `Option<&'static T>`, or a lifetime parameter bounded by `'static`): what
+/// the caller lends (a Python string's bytes, a buffer) is valid only during the call, so Rust
+/// must not be able to keep it. (An `async fn` rejects every borrow: [`check_async_params`].)
+fn check_static_params(sig: &Signature, errors: &mut Errors) {
+    struct Static(Option<Span>);
+    impl<'ast> Visit<'ast> for Static {
+        fn visit_lifetime(&mut self, lifetime: &'ast Lifetime) {
+            if lifetime.ident == "static" {
+                self.0.get_or_insert(lifetime.span());
+            }
+        }
+    }
+    if sig.asyncness.is_some() {
+        return;
+    }
+    let function = sig.ident.unraw();
+    let advice = "what the caller lends is valid only during the call, so Rust must not keep \
+                  it; take an owned value, or copy what you keep (`to_owned()`, `to_vec()`)";
+    for input in &sig.inputs {
+        let FnArg::Typed(typed) = input else { continue };
+        let mut found = Static(None);
+        found.visit_type(&typed.ty);
+        if found.0.is_none() {
+            continue;
+        }
+        let name = match &*typed.pat {
+            Pat::Ident(pat) => format!("`{}`", pat.ident.unraw()),
+            _ => "this parameter".to_owned(),
+        };
+        errors.push(
+            typed.span(),
+            format!(
+                "parameter {name} of `{function}` borrows for `'static` (`{}`): {advice}",
+                type_text(&typed.ty),
+            ),
+        );
+    }
+    // `<'a: 'static>` or `where 'a: 'static` makes `&'a str` a `&'static str`.
+    let bounds = sig
+        .generics
+        .lifetimes()
+        .map(|param| (&param.lifetime, &param.bounds))
+        .chain(sig.generics.where_clause.iter().flat_map(|clause| {
+            clause
+                .predicates
+                .iter()
+                .filter_map(|predicate| match predicate {
+                    WherePredicate::Lifetime(bound) => Some((&bound.lifetime, &bound.bounds)),
+                    _ => None,
+                })
+        }));
+    for (lifetime, bounds) in bounds {
+        if let Some(bound) = bounds.iter().find(|bound| bound.ident == "static") {
+            errors.push(
+                bound.span(),
+                format!(
+                    "`{lifetime}: 'static` in `{function}` lets its parameters borrow for \
+                     `'static`: {advice}"
+                ),
+            );
+        }
+    }
+}
+
 /// A type as a message shows it (`&[u8]`, not `& [u8]`).
 fn type_text(ty: &Type) -> String {
     let mut text = quote!(#ty).to_string();
@@ -535,6 +622,7 @@ mod function {
         }
         let name = errors.check(inventory_name(&sig.ident, "the function"));
         check_async_params(sig, &mut errors);
+        check_static_params(sig, &mut errors);
         let params = lower_params(&sig.inputs, &mut errors);
         if let ReturnType::Type(_, ty) = &sig.output {
             check_type(ty, &mut errors);
@@ -1105,6 +1193,7 @@ mod service {
             );
         }
         check_async_params(sig, errors);
+        check_static_params(sig, errors);
         let typed = sig
             .inputs
             .iter()

@@ -388,7 +388,13 @@ class _Builder:
         prefix = lib.crate.upper()
         for suffix in ("_H", "_API_HASH", "_STATIC_ASSERT", "_ALIGNOF"):
             self._claim(prefix + suffix, f"the header's macro `{prefix}{suffix}`")
-        for suffix in ("_FAILURE_PANIC", "_FAILURE_ERROR", "_FAILURE_INVALID_ARGUMENT", "_FAILURE_CALLBACK"):
+        for suffix in (
+            "_FAILURE_PANIC",
+            "_FAILURE_ERROR",
+            "_FAILURE_INVALID_ARGUMENT",
+            "_FAILURE_CALLBACK",
+            "_FAILURE_OUT_OF_MEMORY",
+        ):
             self._claim(prefix + suffix, f"the header's macro `{prefix}{suffix}`")
         failure = self._claim(f"{lib.crate}_failure", f"the header's failure type `{lib.crate}_failure`")
         buffers = self.buffers()

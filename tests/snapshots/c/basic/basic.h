@@ -107,6 +107,8 @@ BASIC_STATIC_ASSERT(offsetof(Line, owner) == 24, "offsetof(Line, owner) must be 
 #define BASIC_FAILURE_INVALID_ARGUMENT 3u
 /** The `kind` of a failure: a callback reported with basic_ffi_callback_failed() that it failed. */
 #define BASIC_FAILURE_CALLBACK 4u
+/** The `kind` of a failure: out of memory (the library could not allocate what the call hands over, or the function reported it). */
+#define BASIC_FAILURE_OUT_OF_MEMORY 5u
 
 /**
  * A failed call, as basic_ffi_take_failure() hands it over.

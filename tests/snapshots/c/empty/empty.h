@@ -31,6 +31,8 @@ extern "C" {
 #define EMPTY_FAILURE_INVALID_ARGUMENT 3u
 /** The `kind` of a failure: a callback reported with empty_ffi_callback_failed() that it failed. */
 #define EMPTY_FAILURE_CALLBACK 4u
+/** The `kind` of a failure: out of memory (the library could not allocate what the call hands over, or the function reported it). */
+#define EMPTY_FAILURE_OUT_OF_MEMORY 5u
 
 /**
  * A failed call, as empty_ffi_take_failure() hands it over.

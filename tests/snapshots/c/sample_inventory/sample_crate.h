@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xf2ed8296077b78f0)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x57288d39df1b6804)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -432,6 +432,8 @@ SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_Figure) == sizeof(Figure) 
 #define SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT 3u
 /** The `kind` of a failure: a callback reported with sample_crate_ffi_callback_failed() that it failed. */
 #define SAMPLE_CRATE_FAILURE_CALLBACK 4u
+/** The `kind` of a failure: out of memory (the library could not allocate what the call hands over, or the function reported it). */
+#define SAMPLE_CRATE_FAILURE_OUT_OF_MEMORY 5u
 
 /**
  * A failed call, as sample_crate_ffi_take_failure() hands it over.
@@ -774,7 +776,8 @@ void vec2_normalize_all(Vec2 *points, size_t points_len);
 
 /**
  * The numbers from `start` up to, not including, `end`; empty when `end <= start` (a `Vec`
- * of numbers).
+ * of numbers). Allocated with `try_reserve_exact`: without the memory for them, Python gets
+ * `MemoryError` instead of an aborted process.
  *
  * The caller frees the result (see `sample_crate_vec_u32`).
  */

@@ -155,6 +155,8 @@ TAGGED_STATIC_ASSERT(offsetof(Scene, events) == 72, "offsetof(Scene, events) mus
 #define TAGGED_FAILURE_INVALID_ARGUMENT 3u
 /** The `kind` of a failure: a callback reported with tagged_ffi_callback_failed() that it failed. */
 #define TAGGED_FAILURE_CALLBACK 4u
+/** The `kind` of a failure: out of memory (the library could not allocate what the call hands over, or the function reported it). */
+#define TAGGED_FAILURE_OUT_OF_MEMORY 5u
 
 /**
  * A failed call, as tagged_ffi_take_failure() hands it over.

@@ -122,6 +122,8 @@ TRICKY_STATIC_ASSERT(offsetof(Later, value) == 0, "offsetof(Later, value) must b
 #define TRICKY_FAILURE_INVALID_ARGUMENT 3u
 /** The `kind` of a failure: a callback reported with tricky_ffi_callback_failed() that it failed. */
 #define TRICKY_FAILURE_CALLBACK 4u
+/** The `kind` of a failure: out of memory (the library could not allocate what the call hands over, or the function reported it). */
+#define TRICKY_FAILURE_OUT_OF_MEMORY 5u
 
 /**
  * A failed call, as tricky_ffi_take_failure() hands it over.

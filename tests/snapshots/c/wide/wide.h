@@ -80,6 +80,8 @@ typedef struct AnOpaqueHandleTypeWithAVeryLongNameIndeed AnOpaqueHandleTypeWithA
 #define WIDE_FAILURE_INVALID_ARGUMENT 3u
 /** The `kind` of a failure: a callback reported with wide_ffi_callback_failed() that it failed. */
 #define WIDE_FAILURE_CALLBACK 4u
+/** The `kind` of a failure: out of memory (the library could not allocate what the call hands over, or the function reported it). */
+#define WIDE_FAILURE_OUT_OF_MEMORY 5u
 
 /**
  * A failed call, as wide_ffi_take_failure() hands it over.

@@ -162,10 +162,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xF2ED8296077B78F0:
+    if found != 0x57288D39DF1B6804:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash f2ed8296077b78f0)"
+            "sample_crate 0.1.0 (API hash 57288d39df1b6804)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -273,6 +273,8 @@ def _ffi_failure_error(failure: _ffi_Failure, errors: dict[int, type[Exception]]
         error = errors[failure.code](message)
     elif failure.kind == 3:
         error = ValueError(message)
+    elif failure.kind == 5:  # out of memory
+        error = MemoryError(message)
     else:
         error = RustPanic(message)
     error.__cause__ = cause
@@ -2738,7 +2740,8 @@ _ffi_fn_range_u32.restype = _ffi_Buffer
 
 def range_u32(start: int, end: int) -> List[int]:
     """The numbers from `start` up to, not including, `end`; empty when `end <= start` (a `Vec`
-    of numbers).
+    of numbers). Allocated with `try_reserve_exact`: without the memory for them, Python gets
+    `MemoryError` instead of an aborted process.
     """
     if start.__class__ is not int or not 0 <= start <= 4294967295:
         start = _ffi_scalar("range_u32() argument 'start'", start, "u32")

@@ -151,6 +151,8 @@ def _ffi_failure_error(failure: _ffi_Failure, errors: dict[int, type[Exception]]
         error = errors[failure.code](message)
     elif failure.kind == 3:
         error = ValueError(message)
+    elif failure.kind == 5:  # out of memory
+        error = MemoryError(message)
     else:
         error = RustPanic(message)
     error.__cause__ = cause
