@@ -155,8 +155,8 @@ impl<T> ReturnAbi for MaybeUninit<T> {
 /// The failure kinds of [`FfiFailure::kind`].
 const KIND_PANIC: u32 = 1;
 const KIND_ERROR: u32 = 2;
-const KIND_INVALID_ARGUMENT: u32 = 3;
-const KIND_CALLBACK: u32 = 4;
+pub(crate) const KIND_INVALID_ARGUMENT: u32 = 3;
+pub(crate) const KIND_CALLBACK: u32 = 4;
 const KIND_OUT_OF_MEMORY: u32 = 5;
 
 /// A failure of a call, before it is handed over. Not a public API.
@@ -287,6 +287,16 @@ fn record(failure: Failure) {
     });
 }
 
+/// Gives up the calling thread's untaken failure, if it has one (see [`call`]).
+#[cold]
+fn discard_stale_failure() {
+    let _ = SLOT.try_with(|slot| {
+        if slot.0.take().is_some() {
+            PENDING.fetch_sub(1, Ordering::Relaxed);
+        }
+    });
+}
+
 /// The body of `<crate>_ffi_callback_failed`: records, for the calling thread, that a callback
 /// the foreign side implements has failed (a Python callback raised an exception), so that
 /// the library call it ran inside reports a failure of kind 4 with `message` when it returns.
@@ -387,9 +397,18 @@ pub unsafe fn ffi_free(ptr: *mut c_void, size: usize, align: usize) {
 /// Returns the body's value, or records the failure (an `Err` of the body, or a panic) and
 /// returns zeroes. Never unwinds (with `panic = "abort"`, a panic aborts before it gets
 /// here). A panic inside is quiet (see [`Boundary`]).
+///
+/// A failure the thread recorded and did not take before this call belongs to an earlier call
+/// (one whose caller was interrupted between the call and its check, say by Ctrl-C), not to
+/// this one: an outermost call discards it, so that it is never handed over as this call's.
 #[inline]
 pub fn call<R: ReturnAbi>(body: impl FnOnce() -> Result<R, Failure>) -> R {
     let boundary = Boundary::enter();
+    // One relaxed load on the fast path; a call made from inside another (by a callback) keeps
+    // what the outer call recorded meanwhile, such as the callback's own failure.
+    if PENDING.load(Ordering::Relaxed) != 0 && boundary.outermost() {
+        discard_stale_failure();
+    }
     // AssertUnwindSafe: after a panic the caller only sees the failure, never the state the
     // panic interrupted (except through `&mut` arguments, which it handed over knowingly).
     let result = match catch_unwind(AssertUnwindSafe(body)) {
@@ -447,6 +466,13 @@ impl Boundary {
         let depth = unsafe { &(*state).depth };
         depth.set(depth.get() + 1);
         Boundary(state)
+    }
+
+    /// Whether this is the thread's outermost boundary (not one inside another).
+    #[inline]
+    pub(crate) fn outermost(&self) -> bool {
+        // SAFETY: see `enter`.
+        unsafe { &*self.0 }.depth.get() == 1
     }
 
     /// The boundary caught a panic.

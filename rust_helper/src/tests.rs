@@ -547,3 +547,53 @@ fn services_are_validated() {
         ]
     );
 }
+
+/// Takes the calling thread's failure, if any: its kind.
+fn take_kind() -> Option<u32> {
+    let mut out = std::mem::MaybeUninit::<crate::abi::FfiFailure>::uninit();
+    // SAFETY: `out` is valid for writing a failure.
+    if !unsafe { crate::abi::take_failure(out.as_mut_ptr()) } {
+        return None;
+    }
+    // SAFETY: take_failure wrote it.
+    let failure = unsafe { out.assume_init() };
+    // SAFETY: the message is ours to free, as the C ABI says.
+    unsafe { crate::abi::ffi_free(failure.message.cast(), failure.message_len, 1) };
+    Some(failure.kind)
+}
+
+#[test]
+fn a_failure_belongs_to_the_call_that_caused_it() {
+    use crate::abi::{call, callback_failed, Failure, KIND_CALLBACK, KIND_INVALID_ARGUMENT};
+
+    // A call fails and its caller never takes the failure (interrupted between the call and
+    // its check): the thread's next call does not hand it over as its own.
+    call(|| Err::<(), _>(Failure::invalid_argument("the first call's")));
+    let mut ran = false;
+    call(|| {
+        ran = true;
+        Ok(())
+    });
+    assert!(ran);
+    assert_eq!(take_kind(), None);
+
+    // A failure taken right after its call is still that call's.
+    call(|| Err::<(), _>(Failure::invalid_argument("taken")));
+    assert_eq!(take_kind(), Some(KIND_INVALID_ARGUMENT));
+
+    // A call made from inside another one (by a callback) keeps what the outer call recorded
+    // meanwhile: the callback's failure reaches the outer call's caller.
+    let mut inner_ran = false;
+    call(|| {
+        // SAFETY: no message.
+        unsafe { callback_failed(std::ptr::null(), 0) };
+        call(|| {
+            inner_ran = true;
+            Ok(())
+        });
+        Ok(())
+    });
+    assert!(inner_ran);
+    assert_eq!(take_kind(), Some(KIND_CALLBACK));
+    assert_eq!(take_kind(), None);
+}

@@ -194,8 +194,8 @@ uint64_t tagged_api_guard(void);
  * address is the same on every call: read it once).
  *
  * After each call of one of the crate's functions, read the count: if it is not 0, call
- * tagged_ffi_take_failure(), which returns true if that call failed. Take every failure: one
- * left behind stays recorded, and would be handed over after this thread's next call.
+ * tagged_ffi_take_failure(), which returns true if that call failed. A failure belongs to the
+ * call that caused it: one left untaken is discarded when the thread makes its next call.
  */
 const size_t *tagged_ffi_pending(void);
 
