@@ -28,8 +28,8 @@ from typing import ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from hatch_interop import abi, constructs
 from hatch_interop.backend import Backend, GeneratedFile
-from hatch_interop.backends._common import Namespace, c_comment, normalize_doc, templates_beside
 from hatch_interop.backends.c.reserved import C_LIBRARY_NAMES, C_PREDEFINED_MACROS, is_reserved_form
+from hatch_interop.codegen import Namespace, c_comment, normalize_doc, templates_beside
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     Array,

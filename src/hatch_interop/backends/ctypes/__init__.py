@@ -30,7 +30,7 @@ from typing import AbstractSet, ClassVar, Dict, FrozenSet, Iterator, List, Optio
 
 from hatch_interop import abi, constructs
 from hatch_interop.backend import Backend, BackendContext, GeneratedFile
-from hatch_interop.backends._common import (
+from hatch_interop.codegen import (
     Namespace,
     normalize_doc,
     one_line,

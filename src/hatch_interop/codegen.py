@@ -1,4 +1,5 @@
-"""Helpers the built-in backends share: template loading, text escaping and collision-checked naming.
+"""Helpers for writing generated code, public for every backend (built-in or third-party): template loading,
+text escaping and collision-checked naming.
 
 Everything from the inventory is untrusted text. Names are validated identifiers already (the model
 checks ``[A-Za-z_][A-Za-z0-9_]*``), but documentation and version strings can hold anything: quotes,
