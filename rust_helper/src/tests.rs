@@ -494,6 +494,7 @@ impl Tally {
     }
 
     /// Always 1.
+    #[ffi(name = "unit")]
     pub fn one() -> u32 {
         1
     }
@@ -522,7 +523,7 @@ fn services_are_written_after_functions() {
             r#""returns":{"kind":"void"},"error":null,"receiver":"exclusive"},"#,
             r#"{"name":"total","symbol":"tally_total","doc":"The total.","params":[],"#,
             r#""returns":{"kind":"primitive","name":"u64"},"error":null,"receiver":"shared","gil":"hold"}],"#,
-            r#""statics":[{"name":"one","symbol":"tally_one","doc":"Always 1.","params":[],"#,
+            r#""statics":[{"name":"unit","symbol":"tally_unit","doc":"Always 1.","params":[],"#,
             r#""returns":{"kind":"primitive","name":"u32"},"error":null}]}]}"#,
         )
     );

@@ -87,6 +87,12 @@ pub fn quick(x: u8) -> u8 {
     x
 }
 
+/// Known to Python and C by another name than its Rust one.
+#[ffi_function(name = "renamed", gil = "hold")]
+pub fn rust_side_name(x: u8) -> u8 {
+    x
+}
+
 /// Releasing is the default, and may be spelled out.
 #[ffi_function(gil = "release")]
 pub fn slow(x: u8) -> u8 {
@@ -97,6 +103,7 @@ pub fn slow(x: u8) -> u8 {
 pub fn inventory() -> Inventory {
     Inventory::new()
         .function::<quick>()
+        .function::<rust_side_name>()
         .function::<slow>()
         .function::<with_lifetimes>()
         .function::<r#match>()
@@ -148,6 +155,18 @@ fn functions() {
         &json,
         r#""returns":{"kind":"pointer","target":{"kind":"named","name":"Handle"},"mutable":true,"nullable":false,"owned":true},"error":null}"#,
     );
+}
+
+#[test]
+fn renamed_functions_export_and_register_their_new_name() {
+    let json = inventory().to_json().unwrap();
+    assert_contains(
+        &json,
+        r#"{"name":"renamed","symbol":"renamed","doc":"Known to Python and C by another name than its Rust one.","#,
+    );
+    assert!(!json.contains("rust_side_name"), "{json}");
+    // Rust callers keep the Rust name.
+    assert_eq!(rust_side_name(3), 3);
 }
 
 #[test]

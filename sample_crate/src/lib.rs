@@ -42,6 +42,15 @@ pub fn spin_holding(millis: u64) -> u64 {
     spin_for(millis)
 }
 
+/// The 64-bit FNV-1a hash of `data`. Python and C call it `fnv1a`; Rust code calls it by its
+/// Rust name, `fnv1a_64_of` (`#[ffi_function(name = "fnv1a")]`).
+#[ffi_function(name = "fnv1a")]
+pub fn fnv1a_64_of(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// How many rounds of busy work fit in `millis` milliseconds.
 fn spin_for(millis: u64) -> u64 {
     let end = std::time::Instant::now() + std::time::Duration::from_millis(millis);
@@ -965,6 +974,12 @@ impl Store {
         Ok(())
     }
 
+    /// How many keys the store holds (`size` in Python and C, `entry_count` in Rust).
+    #[ffi(name = "size", gil = "hold")]
+    pub fn entry_count(&self) -> u64 {
+        self.entries.len() as u64
+    }
+
     /// The value of `key`, or nothing (a `&self` method, which keeps the GIL).
     #[ffi(gil = "hold")]
     pub fn get(&self, key: &str) -> FfiOption<i64> {
@@ -1096,6 +1111,7 @@ pub fn inventory() -> Inventory {
         .function::<add>()
         .function::<spin>()
         .function::<spin_holding>()
+        .function::<fnv1a_64_of>()
         .function::<sum_integers>()
         .function::<scale>()
         .function::<is_even>()

@@ -739,7 +739,20 @@ def check_gil():
     assert store.get("k") == 1
 
 
+def check_renames():
+    """`#[ffi_function(name = "fnv1a")]` and `#[ffi(name = "size")]`: Python knows them by those names."""
+    assert sample_crate.fnv1a(b"") == 0xCBF29CE484222325
+    assert sample_crate.fnv1a(b"a") == 0xAF63DC4C8601EC8C
+    assert not hasattr(sample_crate, "fnv1a_64_of")
+    assert "fnv1a() argument 'data'" in raises(TypeError, sample_crate.fnv1a, 3.5)
+    store = sample_crate.Store()
+    store.put("k", 1)
+    assert store.size() == 1
+    assert not hasattr(store, "entry_count")
+
+
 def main():
+    check_renames()
     check_gil()
     check_async()
     check_services()

@@ -219,46 +219,79 @@ fn no_arguments(attr: TokenStream2, name: &str) -> syn::Result<()> {
     }
 }
 
-/// The argument `gil = "hold"` / `gil = "release"` of one `meta` item, or an error naming what is allowed.
-fn gil_argument(meta: syn::meta::ParseNestedMeta, what: &str, hold: &mut bool) -> syn::Result<()> {
-    if !meta.path.is_ident("gil") {
-        return Err(meta.error(format!(
-            "unknown argument of {what}: it takes `gil = \"hold\"` or `gil = \"release\"`"
-        )));
-    }
-    let value: syn::LitStr = meta.value()?.parse()?;
-    *hold = match value.value().as_str() {
-        "hold" => true,
-        "release" => false,
-        other => {
-            let message = format!(
-                "`gil` is \"release\" (the default: other Python threads run during the call) or \
-                 \"hold\" (for short calls that never wait for another thread calling into Python: \
-                 saves releasing and retaking the GIL), not {other:?}"
-            );
-            return Err(Error::new(value.span(), message));
-        }
-    };
-    Ok(())
+/// What `#[ffi_function(...)]` and a service member's `#[ffi(...)]` say.
+#[derive(Default)]
+struct ExportArguments {
+    /// `gil = "hold"`.
+    hold_gil: bool,
+    /// `name = "..."`: the name Python and C know the function by, instead of its Rust name.
+    name: Option<syn::LitStr>,
 }
 
-/// The arguments of `#[ffi_function(...)]`: whether the call holds the GIL.
-fn function_arguments(attr: TokenStream2) -> syn::Result<bool> {
-    let mut hold = false;
-    let parser = syn::meta::parser(|meta| gil_argument(meta, "#[ffi_function]", &mut hold));
+impl ExportArguments {
+    /// Reads one `meta` item into `self`, or says what `what` takes.
+    fn read(&mut self, meta: syn::meta::ParseNestedMeta, what: &str) -> syn::Result<()> {
+        if meta.path.is_ident("name") {
+            self.name = Some(meta.value()?.parse()?);
+            return Ok(());
+        }
+        if !meta.path.is_ident("gil") {
+            return Err(meta.error(format!(
+                "unknown argument of {what}: it takes `name = \"...\"` (the name Python and C \
+                 use) and `gil = \"hold\"` or `gil = \"release\"`"
+            )));
+        }
+        let value: syn::LitStr = meta.value()?.parse()?;
+        self.hold_gil = match value.value().as_str() {
+            "hold" => true,
+            "release" => false,
+            other => {
+                let message = format!(
+                    "`gil` is \"release\" (the default: other Python threads run during the call) or \
+                     \"hold\" (for short calls that never wait for another thread calling into Python: \
+                     saves releasing and retaking the GIL), not {other:?}"
+                );
+                return Err(Error::new(value.span(), message));
+            }
+        };
+        Ok(())
+    }
+
+    /// The function's name in the inventory: `name = "..."` if given, else its Rust name.
+    fn inventory_name(&self, ident: &Ident, what: &str) -> syn::Result<String> {
+        match &self.name {
+            Some(name) => checked_name(name.value(), name.span(), what),
+            None => inventory_name(ident, what),
+        }
+    }
+}
+
+/// The arguments of `#[ffi_function(...)]`.
+fn function_arguments(attr: TokenStream2) -> syn::Result<ExportArguments> {
+    let mut arguments = ExportArguments::default();
+    let parser = syn::meta::parser(|meta| arguments.read(meta, "#[ffi_function]"));
     syn::parse::Parser::parse2(parser, attr)?;
-    Ok(hold)
+    Ok(arguments)
 }
 
 /// The name an identifier has in the inventory (`r#type` is `type`), if the format allows it.
 fn inventory_name(ident: &Ident, what: &str) -> syn::Result<String> {
-    let name = ident.unraw().to_string();
-    if name == "_" {
-        return Err(Error::new(ident.span(), format!("{what} needs a name")));
+    checked_name(ident.unraw().to_string(), ident.span(), what)
+}
+
+/// `name`, if the inventory's format allows it (`span` is where an error points).
+fn checked_name(name: String, span: Span, what: &str) -> syn::Result<String> {
+    if name == "_" || name.is_empty() {
+        return Err(Error::new(span, format!("{what} needs a name")));
     }
-    if !name.is_ascii() {
+    let identifier = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !identifier {
         return Err(Error::new(
-            ident.span(),
+            span,
             format!(
                 "{what} `{name}` is not an ASCII identifier: names in the FFI inventory must \
                  match [A-Za-z_][A-Za-z0-9_]* so that C and Python can spell them"
@@ -267,7 +300,7 @@ fn inventory_name(ident: &Ident, what: &str) -> syn::Result<String> {
     }
     if name.starts_with(RESERVED_PREFIX) {
         return Err(Error::new(
-            ident.span(),
+            span,
             format!("{what} `{name}`: names beginning with `{RESERVED_PREFIX}` are reserved"),
         ));
     }
@@ -568,7 +601,7 @@ mod function {
     }
 
     pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
-        let hold_gil = function_arguments(attr)?;
+        let arguments = function_arguments(attr)?;
         let mut func: ItemFn = syn::parse2(item)?;
         let mut errors = Errors::default();
         let sig = &func.sig;
@@ -620,7 +653,7 @@ mod function {
                 );
             }
         }
-        let name = errors.check(inventory_name(&sig.ident, "the function"));
+        let name = errors.check(arguments.inventory_name(&sig.ident, "the function"));
         check_async_params(sig, &mut errors);
         check_static_params(sig, &mut errors);
         let params = lower_params(&sig.inputs, &mut errors);
@@ -630,7 +663,7 @@ mod function {
         errors.finish()?;
         let name = name.expect("errors were reported above");
 
-        let marker = marker(&func, &name, &params, hold_gil);
+        let marker = marker(&func, &name, &params, arguments.hold_gil);
         let shim = shim(&func, &name, &params);
 
         // The function stays a plain Rust function: the shim is the `extern "C"` one. An
@@ -1157,7 +1190,13 @@ mod service {
                 );
             }
         }
-        let name = errors.check(inventory_name(&sig.ident, "the function"));
+        let mut arguments = ExportArguments::default();
+        for attr in func.attrs.iter().filter(|attr| attr.path().is_ident("ffi")) {
+            if let Err(error) = attr.parse_nested_meta(|meta| arguments.read(meta, "#[ffi(...)]")) {
+                errors.push(error.span(), error.to_string());
+            }
+        }
+        let name = errors.check(arguments.inventory_name(&sig.ident, "the function"));
         if let Some(reserved) = name.as_deref().filter(|n| RESERVED_MEMBERS.contains(n)) {
             errors.push(
                 sig.ident.span(),
@@ -1202,20 +1241,12 @@ mod service {
         if let ReturnType::Type(_, output) = &sig.output {
             check_type(output, errors);
         }
-        let mut hold_gil = false;
-        for attr in func.attrs.iter().filter(|attr| attr.path().is_ident("ffi")) {
-            if let Err(error) =
-                attr.parse_nested_meta(|meta| gil_argument(meta, "#[ffi(...)]", &mut hold_gil))
-            {
-                errors.push(error.span(), error.to_string());
-            }
-        }
         Some(Member {
             func,
             name: name?,
             kind,
             params,
-            hold_gil,
+            hold_gil: arguments.hold_gil,
         })
     }
 

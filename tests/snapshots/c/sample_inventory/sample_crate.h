@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x57288d39df1b6804)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xde50e1c7a7a88dcb)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -605,6 +605,12 @@ uint64_t spin(uint64_t millis);
 /** Keeps the CPU busy for `millis` milliseconds, holding the GIL: no other Python thread runs. */
 uint64_t spin_holding(uint64_t millis);
 
+/**
+ * The 64-bit FNV-1a hash of `data`. Python and C call it `fnv1a`; Rust code calls it by its
+ * Rust name, `fnv1a_64_of` (`#[ffi_function(name = "fnv1a")]`).
+ */
+uint64_t fnv1a(const uint8_t *data, size_t data_len);
+
 /** Sums one value of every integer type, wrapping on overflow. */
 int64_t sum_integers(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint64_t g, size_t h, ptrdiff_t i);
 
@@ -968,6 +974,15 @@ Store *store_with_capacity(uint32_t capacity);
  * SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
  */
 void store_put(Store *self, const char *key, size_t key_len, int64_t value);
+
+/**
+ * How many keys the store holds (`size` in Python and C, `entry_count` in Rust).
+ *
+ * A method of `Store` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+uint64_t store_size(Store *self);
 
 /**
  * The value of `key`, or nothing (a `&self` method, which keeps the GIL).

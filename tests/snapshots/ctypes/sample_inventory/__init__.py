@@ -70,6 +70,7 @@ __all__ = [
     "empty_string",
     "figure_of",
     "fill_u16",
+    "fnv1a",
     "for_each_value",
     "greet",
     "greet_later",
@@ -162,10 +163,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x57288D39DF1B6804:
+    if found != 0xDE50E1C7A7A88DCB:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 57288d39df1b6804)"
+            "sample_crate 0.1.0 (API hash de50e1c7a7a88dcb)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1474,6 +1475,15 @@ class Store:
         if _ffi_pending.value:
             _ffi_raise_failure(_ffi_MathError_by_code)
 
+    def size(self) -> int:
+        """How many keys the store holds (`size` in Python and C, `entry_count` in Rust)."""
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "size")
+        _ffi_result = _ffi_fn_store_size(self._ffi_ptr)
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_result
+
     def get(self, key: str) -> Optional[int]:
         """The value of `key`, or nothing (a `&self` method, which keeps the GIL)."""
         if self._ffi_ptr is None:
@@ -1900,6 +1910,9 @@ _ffi_fn_store_with_capacity.restype = _ffi_ctypes.c_void_p
 _ffi_fn_store_put = _ffi_lib["store_put"]
 _ffi_fn_store_put.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_int64)
 _ffi_fn_store_put.restype = None
+_ffi_fn_store_size = _ffi_pylib["store_size"]
+_ffi_fn_store_size.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_store_size.restype = _ffi_ctypes.c_uint64
 _ffi_fn_store_get = _ffi_pylib["store_get"]
 _ffi_fn_store_get.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
 _ffi_fn_store_get.restype = _ffi_Option_i64
@@ -2001,6 +2014,29 @@ def spin_holding(millis: int) -> int:
     if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
         millis = _ffi_scalar("spin_holding() argument 'millis'", millis, "u64")
     _ffi_result = _ffi_fn_spin_holding(millis)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_fnv1a = _ffi_lib["fnv1a"]
+_ffi_fn_fnv1a.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_fnv1a.restype = _ffi_ctypes.c_uint64
+
+
+def fnv1a(data: Union[Sequence[int], memoryview]) -> int:
+    """The 64-bit FNV-1a hash of `data`. Python and C call it `fnv1a`; Rust code calls it by its
+    Rust name, `fnv1a_64_of` (`#[ffi_function(name = "fnv1a")]`).
+    """
+    _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument(
+        "fnv1a",
+        "data",
+        data,
+        _ffi_ctypes.c_uint8,
+        "B",
+        mutable=False,
+    )
+    _ffi_result = _ffi_fn_fnv1a(_ffi_slice_data, _ffi_len_data)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
