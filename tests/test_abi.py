@@ -117,6 +117,6 @@ def test_lowering_is_computed_once_per_inventory() -> None:
 def test_the_gil_policy_is_the_functions() -> None:
     model = abi.lower(load("sample_inventory"))
     holding = sorted(c.symbol for c in model.callables if c.holds_gil)
-    assert holding == ["add", "pick_colors", "spin_holding", "store_get"]
+    assert holding == ["add", "pick_colors", "spin_holding", "store_get", "store_size"]
     # Destructors and release functions run the crate's `Drop`, which may take long: they release it.
     assert not any(c.holds_gil for c in model.callables if c.function is None)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, List
 
 import pytest
 
+from hatch_interop.cargo import CrateInfo, build_command
 from hatch_interop.config import OPTIONS, InteropConfig, options_table
 from hatch_interop.errors import ConfigError
 
@@ -57,7 +59,8 @@ class TestUnknown:
             InteropConfig.from_mapping({"module": "m", "bakends": ["ctypes"]})
         assert str(e.value) == (
             "Unknown option `bakends` for build hook `interop`. Did you mean `backends`? Valid options: module, crate, "
-            "backends, profile, features, all-features, no-default-features, cargo-args, inventory-bin, platform-tag."
+            "backends, profile, strip, features, all-features, no-default-features, cargo-args, inventory-bin, "
+            "platform-tag."
         )
 
     def test_underscore_spelling(self) -> None:
@@ -124,3 +127,19 @@ class TestCargoOptions:
 def test_readme_documents_every_option() -> None:
     """The README's reference table is the one generated from OPTIONS (regenerate it when this fails)."""
     assert options_table() in README.read_text(encoding="utf-8"), options_table()
+
+
+def test_strip_follows_the_profile() -> None:
+    """`auto` strips the release library's symbols and leaves other profiles to the crate's Cargo.toml."""
+    crate = CrateInfo("demo", "0.1.0", "demo 0.1.0", Path("Cargo.toml"), "demo", ["inventory"])
+
+    def strip_args(**options: Any) -> List[str]:
+        command = build_command("cargo", crate, parse(**options))
+        return [arg for arg in command if arg.startswith("profile.")]
+
+    assert strip_args() == ['profile.release.strip="symbols"']
+    assert strip_args(profile="dev") == []
+    assert strip_args(profile="dev", strip="debuginfo") == ['profile.dev.strip="debuginfo"']
+    assert strip_args(strip="none") == ['profile.release.strip="none"']
+    with pytest.raises(ConfigError, match=r"Option `strip` for build hook `interop` must be one of `auto`"):
+        parse(strip="all")

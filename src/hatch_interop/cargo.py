@@ -167,6 +167,10 @@ def build_command(cargo: str, crate: CrateInfo, config: InteropConfig) -> List[s
         "--profile",
         config.profile,
     ]
+    strip = "symbols" if config.strip == "auto" and config.profile == "release" else config.strip
+    if strip != "auto":
+        # A profile setting given on the command line: the crate's own Cargo.toml is left as it is.
+        cmd += ["--config", f'profile.{config.profile}.strip="{strip}"']
     if config.features:
         cmd += ["--features", ",".join(config.features)]
     if config.all_features:

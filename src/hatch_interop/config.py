@@ -124,6 +124,15 @@ OPTIONS: Tuple[Option, ...] = (
         "Cargo profile to build with (`release`, `dev`, or one of the crate's own).",
         _check_profile,
     ),
+    Option(
+        "strip",
+        "string",
+        "auto",
+        "What to strip from the library: `symbols` (its symbol table and debug info; the exported functions "
+        "stay), `debuginfo`, or `none`. `auto` strips symbols for the `release` profile and leaves other "
+        "profiles as the crate's `Cargo.toml` says.",
+        choices=("auto", "symbols", "debuginfo", "none"),
+    ),
     Option("features", "array of strings", [], "Cargo features to enable."),
     Option("all-features", "boolean", False, "Enable all of the crate's features."),
     Option("no-default-features", "boolean", False, "Disable the crate's default features."),
@@ -164,6 +173,7 @@ class InteropConfig:
     crate: str = "."
     backends: Tuple[str, ...] = ("ctypes",)
     profile: str = "release"
+    strip: str = "auto"
     features: Tuple[str, ...] = ()
     all_features: bool = False
     no_default_features: bool = False
