@@ -141,19 +141,10 @@ def write_files(files: List[Tuple[str, GeneratedFile]], directory: Path) -> Dict
     return written
 
 
-def build_bindings(
-    project_root: Path,
-    config: InteropConfig,
-    staging: Path,
-    warn: Callable[[str], None],
-) -> BuildOutput:
-    """Build the crate, generate the bindings into ``staging``, and say what the wheel must hold."""
+def build_inventory(project_root: Path, config: InteropConfig) -> Tuple[cargo.Artifacts, Inventory]:
+    """Build the crate's library and inventory binary with cargo, and read the validated inventory."""
     cargo_exe = cargo.find_cargo()
     crate = cargo.read_crate(cargo_exe, (project_root / config.crate).resolve(), config)
-    # An unknown backend or a bad option of one fails before a long compile, not after.
-    classes = resolve_backends(config.backends, config.owner)
-    for cls in classes:
-        backend_options(cls, config)
     cargo.refresh_unpacked_sdist(project_root)
     artifacts = cargo.build(cargo_exe, crate, config)
     source = f"the `{config.inventory_bin}` binary of crate `{crate.name}`"
@@ -164,6 +155,21 @@ def build_bindings(
             f"not `{crate.lib_name}`: the binary must dump this crate's own inventory, "
             f"`hatch_interop::dump({crate.lib_name}::inventory())`."
         )
+    return artifacts, inventory
+
+
+def build_bindings(
+    project_root: Path,
+    config: InteropConfig,
+    staging: Path,
+    warn: Callable[[str], None],
+) -> BuildOutput:
+    """Build the crate, generate the bindings into ``staging``, and say what the wheel must hold."""
+    # An unknown backend or a bad option of one fails before a long compile, not after.
+    classes = resolve_backends(config.backends, config.owner)
+    for cls in classes:
+        backend_options(cls, config)
+    artifacts, inventory = build_inventory(project_root, config)
     check_supported(classes, inventory)
     library_filename = artifacts.library.name
     backends = instantiate(classes, config, library_filename)

@@ -1,0 +1,239 @@
+"""The ``hatch-interop`` command: the pipeline outside of packaging.
+
+    hatch-interop inspect [PROJECT] [--json]       what the crate exports, as the bindings will see it
+    hatch-interop generate [PROJECT] --out DIR     the bindings and the library, written to a directory
+
+PROJECT is the directory of the project's ``pyproject.toml`` (default: the current one); its options
+come from ``[tool.hatch.build.hooks.interop]`` or ``[tool.hatch-interop]``, as in a build. Errors are
+one line on stderr and exit status 1, as in the build hook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
+
+import tomlkit
+
+from hatch_interop import __version__
+from hatch_interop.cargo import run_inventory
+from hatch_interop.config import HOOK_TABLE, SETUPTOOLS_TABLE, InteropConfig
+from hatch_interop.errors import ConfigError, InteropError
+from hatch_interop.inventory import (
+    Array,
+    CallbackDef,
+    CStr,
+    EnumDef,
+    Function,
+    Inventory,
+    Named,
+    OpaqueDef,
+    Option,
+    OwnedString,
+    Pointer,
+    Primitive,
+    Slice,
+    Str,
+    StructDef,
+    TaggedDef,
+    TypeRef,
+    Vec,
+    Void,
+)
+from hatch_interop.pipeline import build_bindings, build_inventory
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="hatch-interop",
+        description="Build a Rust crate's Python bindings outside of packaging, or see what it exports.",
+    )
+    parser.add_argument("--version", action="version", version=f"hatch-interop {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    inspect = commands.add_parser(
+        "inspect",
+        help="build the crate and show what it exports (functions, types, constants, services)",
+        description="Build the crate and show its inventory: what it exports, with the doc comments.",
+    )
+    inspect.add_argument("project", nargs="?", type=Path, default=Path(), help="the project directory (default: .)")
+    inspect.add_argument("--json", action="store_true", help="print the inventory as JSON, as the crate prints it")
+    generate = commands.add_parser(
+        "generate",
+        help="build the crate and write its bindings and library to a directory",
+        description="Build the crate and write the generated package (bindings and library) below --out.",
+    )
+    generate.add_argument("project", nargs="?", type=Path, default=Path(), help="the project directory (default: .)")
+    generate.add_argument("--out", type=Path, required=True, help="where to write the package (created if needed)")
+    generate.add_argument(
+        "--backend",
+        action="append",
+        dest="backends",
+        metavar="NAME",
+        help="a backend to run (repeatable; default: the project's `backends` option)",
+    )
+    options = parser.parse_args(argv)
+    try:
+        if options.command == "inspect":
+            return _inspect(options.project, options.json)
+        return _generate(options.project, options.out, options.backends)
+    except InteropError as e:
+        print(f"hatch-interop: {e}", file=sys.stderr)
+        return 1
+
+
+def load_config(project: Path) -> InteropConfig:
+    """The project's options, from whichever of the two tables its ``pyproject.toml`` has."""
+    pyproject = project / "pyproject.toml"
+    if not pyproject.is_file():
+        raise ConfigError(f"No pyproject.toml in {project.resolve()}: run this in a project, or pass its directory.")
+    try:
+        data: Mapping[str, Any] = tomlkit.parse(pyproject.read_text(encoding="utf-8")).unwrap()
+    except Exception as e:  # tomlkit raises several error types; all mean the same to the user
+        raise ConfigError(f"{pyproject} is not valid TOML: {e}") from None
+    tool = data.get("tool", {})
+    hook = tool.get("hatch", {}).get("build", {}).get("hooks", {}).get("interop")
+    if hook is not None:
+        return InteropConfig.from_mapping(hook)
+    table = tool.get("hatch-interop")
+    if table is not None:
+        return InteropConfig.from_mapping(table, table=SETUPTOOLS_TABLE)
+    raise ConfigError(f"{pyproject} configures hatch-interop nowhere: add [{HOOK_TABLE}] or [{SETUPTOOLS_TABLE}].")
+
+
+def _inspect(project: Path, as_json: bool) -> int:
+    config = load_config(project)
+    artifacts, inventory = build_inventory(project.resolve(), config)
+    if as_json:
+        # What the crate prints (validated above), indented.
+        print(json.dumps(json.loads(run_inventory(artifacts.inventory_bin)), indent=2, ensure_ascii=False))
+    else:
+        print(describe(inventory), end="")
+    return 0
+
+
+def _generate(project: Path, out: Path, backends: Optional[List[str]]) -> int:
+    config = load_config(project)
+    if backends:
+        config = dataclasses.replace(config, backends=tuple(backends))
+    staging = Path(tempfile.mkdtemp(prefix="hatch-interop-generate-"))
+    try:
+        output = build_bindings(
+            project.resolve(), config, staging, warn=lambda m: print(f"warning: {m}", file=sys.stderr)
+        )
+        for rel, path in output.files.items():
+            if not rel.startswith(f"{output.package}/"):
+                continue  # a marker of the user's own package, which is theirs
+            target = out.joinpath(*rel.split("/"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            print(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# The inventory, for people
+# --------------------------------------------------------------------------------------------
+
+
+def rust_type(ty: TypeRef) -> str:
+    """A type reference as the Rust author wrote it (as near as the inventory tells)."""
+    if isinstance(ty, Void):
+        return "()"
+    if isinstance(ty, Primitive):
+        return ty.name
+    if isinstance(ty, Named):
+        return ty.name
+    if isinstance(ty, Str):
+        return "&str"
+    if isinstance(ty, CStr):
+        return "&CStr"
+    if isinstance(ty, OwnedString):
+        return "String"
+    if isinstance(ty, Slice):
+        return f"&{'mut ' if ty.mutable else ''}[{rust_type(ty.element)}]"
+    if isinstance(ty, Vec):
+        return f"Vec<{rust_type(ty.element)}>"
+    if isinstance(ty, Option):
+        return f"FfiOption<{rust_type(ty.inner)}>"
+    if isinstance(ty, Array):
+        return f"[{rust_type(ty.element)}; {ty.len}]"
+    assert isinstance(ty, Pointer)
+    inner = "Box<{}>" if ty.owned else ("&mut {}" if ty.mutable else "&{}")
+    text = inner.format(ty.target.name)
+    return f"Option<{text}>" if ty.nullable else text
+
+
+def _signature(f: Function, receiver: str = "") -> str:
+    params = [receiver] if receiver else []
+    params += [f"{p.name}: {rust_type(p.type)}" for p in f.params]
+    returns = rust_type(f.returns)
+    if f.error is not None:
+        returns = f"Result<{returns}, {f.error.name}>"
+    head = "async fn" if f.asynchronous else "fn"
+    gil = "  [gil = hold]" if f.hold_gil else ""
+    return f"{head} {f.name}({', '.join(params)}){'' if returns == '()' else f' -> {returns}'}{gil}"
+
+
+def _literal(value: object) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else repr(value)
+
+
+def _first_line(doc: str) -> str:
+    line = doc.strip().split("\n", 1)[0].strip()
+    return f"  // {line}" if line else ""
+
+
+def describe(inventory: Inventory) -> str:
+    """A readable summary: what a Python user of the bindings will find, in Rust's terms."""
+    lib = inventory.library
+    lines = [f"crate {lib.crate} {lib.version} (API hash {lib.api_hash})"]
+    sections: List[Tuple[str, List[str]]] = [
+        (
+            "constants",
+            [f"{c.name}: {c.type.name} = {_literal(c.value)}{_first_line(c.doc)}" for c in inventory.constants],
+        ),
+        ("types", [_type_line(t) for t in inventory.types]),
+        ("functions", [f"{_signature(f)}{_first_line(f.doc)}" for f in inventory.functions]),
+    ]
+    for title, entries in sections:
+        if entries:
+            lines += ["", f"{title}:"] + [f"  {entry}" for entry in entries]
+    for s in inventory.services:
+        lines += ["", f"service {s.name}:{_first_line(s.doc)}"]
+        lines += [f"  {_signature(f)}  [constructor]" for f in s.constructors]
+        lines += [f"  {_signature(m, '&self' if m.receiver == 'shared' else '&mut self')}" for m in s.methods]
+        lines += [f"  {_signature(f)}  [static]" for f in s.statics]
+    return "\n".join(lines) + "\n"
+
+
+def _type_line(t: object) -> str:
+    if isinstance(t, StructDef):
+        fields = ", ".join(f"{f.name}: {rust_type(f.type)}" for f in t.fields)
+        return f"struct {t.name} {{ {fields} }}{_first_line(t.doc)}"
+    if isinstance(t, EnumDef):
+        variants = ", ".join(f"{v.name} = {v.value}" for v in t.variants)
+        return f"enum {t.name}: {t.repr.name} {{ {variants} }}{_first_line(t.doc)}"
+    if isinstance(t, TaggedDef):
+        variants = ", ".join(
+            v.name + (f" {{ {', '.join(f'{f.name}: {rust_type(f.type)}' for f in v.fields)} }}" if v.fields else "")
+            for v in t.variants
+        )
+        return f"enum {t.name}: {t.repr.name} {{ {variants} }}{_first_line(t.doc)}"
+    if isinstance(t, CallbackDef):
+        params = ", ".join(f"{p.name}: {rust_type(p.type)}" for p in t.params)
+        returns = "" if isinstance(t.returns, Void) else f" -> {rust_type(t.returns)}"
+        return f"callback {t.name} = fn({params}){returns}{_first_line(t.doc)}"
+    assert isinstance(t, OpaqueDef)
+    return f"opaque {t.name}{_first_line(t.doc)}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
