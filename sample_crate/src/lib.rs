@@ -51,6 +51,13 @@ pub fn fnv1a_64_of(data: &[u8]) -> u64 {
     })
 }
 
+/// Where `data` starts in memory: the same address as the caller's buffer when it is shared, not
+/// copied (Python's `bytes`, on CPython and on PyPy).
+#[ffi_function]
+pub fn slice_address(data: &[u8]) -> usize {
+    data.as_ptr() as usize
+}
+
 /// How many rounds of busy work fit in `millis` milliseconds.
 fn spin_for(millis: u64) -> u64 {
     let end = std::time::Instant::now() + std::time::Duration::from_millis(millis);
@@ -1112,6 +1119,7 @@ pub fn inventory() -> Inventory {
         .function::<spin>()
         .function::<spin_holding>()
         .function::<fnv1a_64_of>()
+        .function::<slice_address>()
         .function::<sum_integers>()
         .function::<scale>()
         .function::<is_even>()

@@ -6,6 +6,7 @@ Runs on CPython 3.8+ and PyPy with only the standard library and the installed w
 import array
 import asyncio
 import contextlib
+import ctypes
 import enum
 import gc
 import math
@@ -209,6 +210,16 @@ def check_strings():
 
 
 def check_slices():
+    # `bytes` for a `&[u8]` is shared, not copied, on every interpreter: Rust sees the bytes object's own
+    # memory (PyPy's ctypes would copy it: the bindings point into it through PyPy's cffi).
+    big = bytes(16 * 1024 * 1024)
+    if sys.implementation.name == "pypy":
+        ffi = __import__("cffi").FFI()  # PyPy ships cffi; CPython's venv here may not have it
+        address = int(ffi.cast("uintptr_t", ffi.from_buffer(big)))
+    else:
+        address = ctypes.cast(big, ctypes.c_void_p).value
+    assert sample_crate.slice_address(big) == address
+    assert sample_crate.slice_address(memoryview(big)) == address
     values = [1.5, 2.5, 3.0]
     assert sample_crate.sum_f64(values) == 7.0
     assert sample_crate.sum_f64(tuple(values)) == 7.0

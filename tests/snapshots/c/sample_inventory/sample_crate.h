@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xde50e1c7a7a88dcb)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x8d5a671e02d5b2e5)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -610,6 +610,12 @@ uint64_t spin_holding(uint64_t millis);
  * Rust name, `fnv1a_64_of` (`#[ffi_function(name = "fnv1a")]`).
  */
 uint64_t fnv1a(const uint8_t *data, size_t data_len);
+
+/**
+ * Where `data` starts in memory: the same address as the caller's buffer when it is shared, not
+ * copied (Python's `bytes`, on CPython and on PyPy).
+ */
+size_t slice_address(const uint8_t *data, size_t data_len);
 
 /** Sums one value of every integer type, wrapping on overflow. */
 int64_t sum_integers(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint64_t g, size_t h, ptrdiff_t i);

@@ -103,6 +103,7 @@ __all__ = [
     "scale_f32_in_place",
     "shape_area",
     "shape_scale",
+    "slice_address",
     "spin",
     "spin_holding",
     "sqrt_or_none",
@@ -163,10 +164,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xDE50E1C7A7A88DCB:
+    if found != 0x8D5A671E02D5B2E5:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash de50e1c7a7a88dcb)"
+            "sample_crate 0.1.0 (API hash 8d5a671e02d5b2e5)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -463,17 +464,36 @@ _ffi_number_kinds = {
 _ffi_native_orders = ("@", "=", "<" if _ffi_sys.byteorder == "little" else ">")
 
 
+class _ffi_Shared(_ffi_ctypes.c_void_p):
+    """The address of a read-only buffer's memory, and what keeps that memory in place while a call uses it."""
+
+    _ffi_keep: Any
+
+
+#: PyPy's ctypes copies a `bytes` argument (a 100 MB one took 13 s) and cannot point into other read-only
+#: buffers; PyPy's own cffi shares them: the object stays pinned while the pointer `from_buffer` made lives.
+_ffi_pypy_ffi: Any = __import__("cffi").FFI() if _ffi_sys.implementation.name == "pypy" else None
+
+
+def _ffi_shared(value: Any) -> _ffi_Shared:
+    """On PyPy: a pointer into `value`'s memory (any buffer), which keeps it in place while the pointer lives."""
+    pointer = _ffi_pypy_ffi.from_buffer(value)
+    address = _ffi_Shared(int(_ffi_pypy_ffi.cast("uintptr_t", pointer)))
+    address._ffi_keep = pointer
+    return address
+
+
 def _ffi_numbers_argument(
     function: str, parameter: str, value: Any, element: Any, code: str, mutable: bool
 ) -> tuple[Any, int]:
     """What ctypes passes as the pointer to the numbers of a slice argument, and how many there are.
 
     Buffers (bytearray, array.array, NumPy arrays, memoryview) are shared, not copied, and so is `bytes` for
-    a `&[u8]`; other read-only buffers are copied. Lists and tuples are copied (a list passed for a mutable
-    slice gets the library's writes back).
+    a `&[u8]`; other read-only buffers are copied on CPython and shared on PyPy. Lists and tuples are copied (a
+    list passed for a mutable slice gets the library's writes back).
     """
     if value.__class__ is bytes and code == "B" and not mutable:
-        return value, len(value)
+        return (value if _ffi_pypy_ffi is None else _ffi_shared(value)), len(value)
     if isinstance(value, (list, tuple)):
         if mutable and not isinstance(value, list):
             message = (
@@ -509,6 +529,8 @@ def _ffi_numbers_argument(
         return (element * count).from_buffer(view), count
     if mutable:
         raise TypeError(f"{function}() argument {parameter!r} must be writable: the library writes into it")
+    if _ffi_pypy_ffi is not None:
+        return _ffi_shared(view), count
     # ctypes points only into writable memory or `bytes`: a read-only buffer that views a whole `bytes` is
     # passed as that, any other is copied (the library only reads it).
     if view.obj.__class__ is bytes and len(view.obj) == view.nbytes:
@@ -2037,6 +2059,29 @@ def fnv1a(data: Union[Sequence[int], memoryview]) -> int:
         mutable=False,
     )
     _ffi_result = _ffi_fn_fnv1a(_ffi_slice_data, _ffi_len_data)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_slice_address = _ffi_lib["slice_address"]
+_ffi_fn_slice_address.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_slice_address.restype = _ffi_ctypes.c_size_t
+
+
+def slice_address(data: Union[Sequence[int], memoryview]) -> int:
+    """Where `data` starts in memory: the same address as the caller's buffer when it is shared, not
+    copied (Python's `bytes`, on CPython and on PyPy).
+    """
+    _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument(
+        "slice_address",
+        "data",
+        data,
+        _ffi_ctypes.c_uint8,
+        "B",
+        mutable=False,
+    )
+    _ffi_result = _ffi_fn_slice_address(_ffi_slice_data, _ffi_len_data)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
