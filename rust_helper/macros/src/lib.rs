@@ -117,7 +117,8 @@ pub fn ffi_service(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///   is of an FFI type.
 /// - `#[ffi_type(opaque)]` accepts any struct or enum without changing it; such a type only
 ///   crosses the boundary behind a pointer (`&T`, `&mut T`, `Box<T>`, `*const T`,
-///   `*mut T`).
+///   `*mut T`). It exports `<type_snake>_ffi_drop(T *object)`, which drops an owned object
+///   (a `Box<T>` a function returned and no function took back; NULL does nothing).
 #[proc_macro_attribute]
 pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, types::expand)
