@@ -79,7 +79,22 @@ def test_every_inventory_function_has_exactly_one_callable() -> None:
         for f in inventory.all_functions():
             assert model.callable(f).function == f
         handles = {sym for s in inventory.services for sym in (s.destructor, s.release)}
-        assert set(symbols) == {f.symbol for f in inventory.all_functions()} | handles
+        drops = {o.drop for o in inventory.opaques() if o.drop is not None and inventory.service(o.name) is None}
+        assert set(symbols) == {f.symbol for f in inventory.all_functions()} | handles | drops
+
+
+def test_each_opaque_type_has_a_drop_function_on_its_handle() -> None:
+    model = abi.lower(load("sample_inventory"))
+    drops = {o.name: o.drop for o in model.inventory.opaques()}
+    assert drops == {"Counter": "counter_ffi_drop", "Notifier": "notifier_ffi_drop", "Store": "store_ffi_drop"}
+    # A service's objects are cells its release function gives up: its drop function is not a callable.
+    assert "store_ffi_drop" not in {c.symbol for c in model.callables}
+    for o in model.inventory.opaques():
+        if model.inventory.service(o.name) is not None:
+            continue
+        drop = model.by_symbol(o.drop or "")
+        assert (drop.role, drop.service, drop.function, drop.returns) == ("drop", None, None, abi.CVoid())
+        assert drop.params == (abi.CParam(abi.CHandle(o.name, mutable=True), "self"),)
 
 
 def test_values_are_lowered_by_what_they_name() -> None:

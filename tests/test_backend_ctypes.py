@@ -369,11 +369,13 @@ def _compile_library(inventory: Inventory, directory: Path, implementation: Opti
         header = c_backend._Builder(inventory, "0").header()
         stubs = [f'#include <string.h>\n#include "{crate}.h"\n']
         stubs.append(f"uint64_t {inventory.library.api_guard}(void) {{ return {header.prefix}_API_HASH; }}\n")
-        # In the header's order: the functions, then each service's members, destructor and release function.
+        # In the header's order: the functions, then each service's members, destructor and release function,
+        # then each opaque type's drop function.
         exported = [(f.symbol, f.returns) for f in inventory.functions]
         for service in inventory.services:
             exported += [(f.symbol, f.returns) for f in service.members()]
             exported += [(service.destructor, Void()), (service.release, Void())]
+        exported += [(o.drop, Void()) for o in inventory.opaques() if o.drop and inventory.service(o.name) is None]
         for (symbol, returns), declared in zip(exported, header.functions):
             signature = declared.prototype.rstrip(";")
             if isinstance(returns, Void) or signature.startswith(f"void {symbol}("):  # async ones return void too

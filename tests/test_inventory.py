@@ -583,6 +583,18 @@ def test_tagged_enums_are_no_error_types_or_elements() -> None:
             "`services[0].release` repeats the symbol name 'store_get'",
         ),
         (
+            lambda d: next(t for t in d["types"] if t["name"] == "Counter").update(drop="add"),
+            ".drop` repeats the symbol name 'add' (first at `functions[0].symbol`)",
+        ),
+        (
+            lambda d: next(t for t in d["types"] if t["name"] == "Store").update(drop="store_get"),
+            "repeats the symbol name 'store_get' (first at `types[",
+        ),
+        (
+            lambda d: next(t for t in d["types"] if t["name"] == "Counter").update(drop="not a symbol"),
+            "`types[2].drop` must be an ASCII identifier",
+        ),
+        (
             lambda d: d["services"][0]["constructors"][0].update(returns=U32),
             "`services[0].constructors[0].returns` must be an owned, non-nullable, mutable `pointer` to 'Store'",
         ),

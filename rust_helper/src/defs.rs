@@ -139,9 +139,12 @@ pub enum TypeDef {
         align: usize,
         variants: Vec<VariantDef>,
     },
+    /// An `#[ffi_type(opaque)]` type; `drop` is the symbol `#[ffi_type(opaque)]` exports to
+    /// drop an owned object of it (a `Box<T>` a function returned).
     Opaque {
         name: &'static str,
         doc: Doc,
+        drop: &'static str,
     },
     /// An `#[ffi_callback]`: a function the foreign side implements, with the parameters and
     /// return type the Rust side calls it with.

@@ -402,6 +402,21 @@ impl Inventory {
             );
         }
 
+        for (def, _) in &self.types.defs {
+            if let TypeDef::Opaque { name, drop, .. } = def {
+                let what = format!("the drop function of opaque type `{name}`");
+                check_identifier(&mut problems, drop, &format!("the symbol of {what}"));
+                if !symbols.insert(*drop) {
+                    problems.push(format!("{what} exports the symbol `{drop}` twice"));
+                }
+                if support.contains(drop) {
+                    problems.push(format!(
+                        "{what} exports the symbol `{drop}`, which the library exports itself"
+                    ));
+                }
+            }
+        }
+
         let services: HashSet<&str> = self.services.iter().map(|s| s.0.name).collect();
         for (service, id, rust_name) in &self.services {
             let name = service.name;
@@ -577,7 +592,7 @@ impl Inventory {
         w.begin_array();
         for (service, _, _) in &self.services {
             let doc = self.types.defs.iter().find_map(|(def, _)| match def {
-                TypeDef::Opaque { name, doc } if *name == service.name => Some(doc.text()),
+                TypeDef::Opaque { name, doc, .. } if *name == service.name => Some(doc.text()),
                 _ => None,
             });
             w.begin_object();
@@ -660,10 +675,11 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             }
             w.end_array();
         }
-        TypeDef::Opaque { name, doc } => {
+        TypeDef::Opaque { name, doc, drop } => {
             w.key_string("kind", "opaque");
             w.key_string("name", name);
             w.key_string("doc", &doc.text());
+            w.key_string("drop", drop);
         }
         TypeDef::Callback {
             name,

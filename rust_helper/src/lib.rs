@@ -53,6 +53,7 @@ mod asynchronous;
 mod defs;
 mod inventory;
 mod json;
+mod opaque;
 mod option;
 mod service;
 mod traits;
@@ -122,6 +123,7 @@ pub mod __private {
         ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, Receiver,
         ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry, VariantDef,
     };
+    pub use crate::opaque::drop_boxed;
     pub use crate::service::{
         constructed, constructed_or_error, Exclusive, Owned, ServiceCell, Shared,
     };

@@ -339,6 +339,7 @@ unsafe impl TypeInfo for BadName {
         types.register::<Self>("größe", |_| TypeDef::Opaque {
             name: "größe",
             doc: Doc(&[]),
+            drop: "grosse_ffi_drop",
         })
     }
 }

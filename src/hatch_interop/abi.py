@@ -14,6 +14,8 @@ The lowering (it mirrors ``fn shim`` in the Rust helper's macros):
 * a ``String`` or ``Vec<T>`` result -> a ``{ptr, len}`` buffer the caller frees;
 * ``Result<T, E>`` -> the signature of ``T`` (an error is a failure the caller takes afterwards);
 * a service's method -> its object's handle first; ``async fn`` -> a completion last, returning nothing;
+* each opaque type -> a drop function ``void <type>_ffi_drop(T *object)`` for the owned objects (``Box<T>``
+  results) that no function consumed;
 * an opaque type behind any pointer -> a handle; a struct, data-carrying enum or callback behind one ->
   a pointer to it; an enum by value -> its integer representation.
 
@@ -200,8 +202,9 @@ class Callable:
     """A symbol of the library as C sees it, and what it stands for.
 
     ``role`` is ``function`` (free), ``constructor``, ``method``, ``static`` (a service's members),
-    ``destructor`` or ``release`` (a service's handle functions). ``function`` is the inventory's
-    item (None for destructors and release functions). Every callable may fail: it then returns zeroes
+    ``destructor`` or ``release`` (a service's handle functions), or ``drop`` (an opaque type's drop
+    function, on a handle of that type). ``function`` is the inventory's item (None for destructors,
+    release and drop functions). Every callable may fail: it then returns zeroes
     and records a failure that the caller takes (``Library.ffi_pending``/``ffi_take_failure``).
     """
 
@@ -249,7 +252,8 @@ class Abi:
 
     inventory: Inventory
     #: Every exported function in declaration order: the free functions, then each service's
-    #: constructors, methods, statics, destructor and release function.
+    #: constructors, methods, statics, destructor and release function, then the drop function of each opaque type
+    #: that is not a service.
     callables: Tuple[Callable, ...]
     callbacks: Tuple[CallbackSignature, ...]
     #: The option and buffer types used anywhere, each once, in a stable order: primitives first, then the
@@ -304,6 +308,13 @@ class _Lowering:
             handle = CParam(CHandle(s.name, mutable=True), "self")
             for symbol, role in ((s.destructor, "destructor"), (s.release, "release")):
                 callables.append(Callable(symbol, role, s.name, None, (handle,), CVoid()))
+        for o in inv.opaques():
+            # A service's objects are cells that only its release function may give up: its drop function (which
+            # the Rust helper exports for every opaque type) has nothing to drop and is not declared.
+            if o.drop is not None and inv.service(o.name) is None:
+                callables.append(
+                    Callable(o.drop, "drop", None, None, (CParam(CHandle(o.name, True), "self"),), CVoid())
+                )
         callbacks = tuple(
             CallbackSignature(c.name, tuple(self.params(c.params)), self.value(c.returns)) for c in inv.callbacks()
         )

@@ -240,6 +240,10 @@ class OpaqueDef:
 
     name: str
     doc: str
+    #: The symbol that drops an owned object of the type (``void <drop>(T *object)``): the bindings' finaliser
+    #: of an object a function returned as ``Box<T>`` and no function consumed. None in inventories from before
+    #: the Rust helper exported it: such objects are then never released by the bindings.
+    drop: Optional[str] = None
 
     kind = "opaque"
 
@@ -697,8 +701,12 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
     if kind == "tagged":
         return _tagged(r, value, path)
     if kind == "opaque":
-        obj = r.object(value, path, ["kind", "name", "doc"])
-        return OpaqueDef(name=r.identifier(obj["name"], f"{path}.name"), doc=r.string(obj["doc"], f"{path}.doc"))
+        obj = r.object(value, path, ["kind", "name", "doc"], optional=["drop"])
+        return OpaqueDef(
+            name=r.identifier(obj["name"], f"{path}.name"),
+            doc=r.string(obj["doc"], f"{path}.doc"),
+            drop=r.identifier(obj["drop"], f"{path}.drop") if "drop" in obj else None,
+        )
     if kind == "callback":
         obj = r.object(value, path, ["kind", "name", "doc", "params", "returns"])
         return CallbackDef(
@@ -1083,6 +1091,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
     _unique(r, [(f"types[{i}].name", t.name) for i, t in enumerate(types)], "type name")
     _unique(r, [(f"functions[{i}].name", f.name) for i, f in enumerate(functions)], "function name")
     symbols = [(f"functions[{i}].symbol", f.symbol) for i, f in enumerate(functions)]
+    symbols += [(f"types[{i}].drop", t.drop) for i, t in enumerate(types) if isinstance(t, OpaqueDef) and t.drop]
     for i, service in enumerate(services):
         symbols += [(f"services[{i}].{m}.symbol", f.symbol) for m, f in _member_paths(service)]
         symbols += [(f"services[{i}].destructor", service.destructor), (f"services[{i}].release", service.release)]

@@ -41,6 +41,11 @@ def one_round(i):
     sample_crate.notifier_subscribe(notifier, lambda code: None)
     sample_crate.notifier_emit(notifier, i)
     sample_crate.notifier_free(notifier)
+    # Owned objects Python drops without their free function: the finaliser drops them (listeners included).
+    dropped = sample_crate.notifier_new()
+    sample_crate.notifier_subscribe(dropped, lambda code: None)
+    del dropped
+    sample_crate.counter_increment(sample_crate.counter_new(i))
     with contextlib.suppress(KeyError):
         sample_crate.for_each_value([1.0], raise_key_error)
     # Services: one closed by close(), one by `with`, one by the garbage collector; a refused constructor.
@@ -70,11 +75,29 @@ def main():
         sample_crate.scale_f32_in_place(floats, 1.0)
     grown = resident_bytes() - before
     print(f"{CALLS} rounds: resident memory grew by {grown / 1e6:.2f} MB")
+    dropped = dropped_counters(100_000)
+    print(f"100000 Counters dropped without counter_free: resident memory grew by {dropped / 1e6:.2f} MB")
     assert not sample_crate._native._ffi_callbacks, "every callback was forgotten once the library dropped it"
     gc.collect()
     assert sample_crate.Store.live_stores() == 0, "every store was dropped"
     # A leak of even 16 bytes per round would be 3.2 MB over 200,000 rounds.
     assert grown < 2_000_000, f"resident memory grew by {grown} bytes over {CALLS} rounds"
+    # A leaked Counter (its box and history) is some 48 bytes: 4.8 MB over 100,000.
+    assert dropped < 1_000_000, f"resident memory grew by {dropped} bytes over 100,000 dropped Counters"
+
+
+def dropped_counters(count):
+    """Resident memory growth over `count` Counters (each incremented, so its history allocates) that Python
+    drops without calling counter_free."""
+    for i in range(count // 10):
+        sample_crate.counter_increment(sample_crate.counter_new(i))
+    before = resident_bytes()
+    for i in range(count):
+        counter = sample_crate.counter_new(i)
+        sample_crate.counter_increment(counter)
+        del counter
+    gc.collect()
+    return resident_bytes() - before
 
 
 if __name__ == "__main__":

@@ -116,6 +116,44 @@ def check_opaque():
     assert sample_crate.counter_free_if_any(e) is True
     assert "released" in repr(e)
     raises(ValueError, sample_crate.counter_free_if_any, e)
+    check_opaque_finaliser()
+
+
+def check_opaque_finaliser():
+    """An owned object (a `Box<T>` result) that no function took is dropped once when Python drops it; a
+    borrowed one (a raw pointer result) never is. A notifier's listener is released when the notifier is dropped,
+    which makes the drop visible from Python."""
+    collect()
+    assert not native._ffi_callbacks
+    notifier = sample_crate.notifier_new()
+    sample_crate.notifier_subscribe(notifier, lambda code: None)
+    assert len(native._ffi_callbacks) == 1
+    del notifier  # never passed to notifier_free
+    collect()
+    assert not native._ffi_callbacks, "the finaliser dropped the notifier, which released its listener"
+    # An explicit `__del__` drops it, once: the collector's later call does nothing; the object reads as released.
+    notifier = sample_crate.notifier_new()
+    sample_crate.notifier_subscribe(notifier, lambda code: None)
+    notifier.__del__()
+    assert not native._ffi_callbacks and "released" in repr(notifier)
+    notifier.__del__()
+    raises(ValueError, sample_crate.notifier_emit, notifier, 1)
+    raises(ValueError, sample_crate.notifier_free, notifier)
+    del notifier
+    collect()
+    # Taken by a function, then dropped by Python: no second drop (that would be a double free).
+    for _ in range(100):
+        sample_crate.counter_free(sample_crate.counter_new(1))
+        assert sample_crate.counter_free_if_any(sample_crate.counter_checked_new(2)) is True
+    collect()
+    # A raw pointer result is borrowed: dropping the Python object leaves the Rust one alive.
+    d = sample_crate.counter_try_new(10)
+    address = d._ffi_ptr
+    d.__del__()
+    assert d._ffi_ptr == address and sample_crate.counter_increment(d) == 11
+    sample_crate.counter_free(d)  # the caller's job, as documented
+    # Objects made without the library hold nothing and release nothing.
+    sample_crate.Counter.__new__(sample_crate.Counter).__del__()
 
 
 def check_constants():

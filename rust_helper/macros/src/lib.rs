@@ -117,7 +117,8 @@ pub fn ffi_service(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///   is of an FFI type.
 /// - `#[ffi_type(opaque)]` accepts any struct or enum without changing it; such a type only
 ///   crosses the boundary behind a pointer (`&T`, `&mut T`, `Box<T>`, `*const T`,
-///   `*mut T`).
+///   `*mut T`). It exports `<type_snake>_ffi_drop(T *object)`, which drops an owned object
+///   (a `Box<T>` a function returned and no function took back; NULL does nothing).
 #[proc_macro_attribute]
 pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, types::expand)
@@ -1477,7 +1478,7 @@ mod service {
     }
 
     /// `HttpServer` → `http_server`, `IOStats` → `io_stats`: the prefix of the symbols.
-    fn snake_case(name: &str) -> String {
+    pub(crate) fn snake_case(name: &str) -> String {
         let chars: Vec<char> = name.chars().collect();
         let mut out = String::new();
         for (i, &c) in chars.iter().enumerate() {
@@ -2013,15 +2014,36 @@ mod types {
     ) -> syn::Result<TokenStream2> {
         let name = inventory_name(ident, "the type")?;
         let doc = doc(attrs);
+        // An owned object (a `Box<Self>` a function returned) that nothing consumed is dropped
+        // through this symbol: by the Python bindings' finaliser, by C callers themselves.
+        let drop = format!("{}_ffi_drop", super::service::snake_case(&name));
+        let drop_doc = format!(
+            " Exported as `{drop}`: drops an owned `{name}` (a `Box<{name}>` a function \
+             returned and no function consumed); nothing if NULL.\n\n # Safety\n\n \
+             `object` is NULL or such a pointer, used by nothing else during or after the call."
+        );
         Ok(quote! {
             #item
+
+            const _: () = {
+                #[doc = #drop_doc]
+                #[unsafe(export_name = #drop)]
+                unsafe extern "C" fn __hatch_interop_drop(object: *mut #ident) {
+                    // SAFETY: forwarded from the caller.
+                    unsafe { ::hatch_interop::__private::drop_boxed(object) }
+                }
+            };
 
             unsafe impl ::hatch_interop::TypeInfo for #ident {
                 fn __register(
                     types: &mut ::hatch_interop::__private::TypeRegistry,
                 ) -> &'static str {
                     types.register::<Self>(#name, |_| {
-                        ::hatch_interop::__private::TypeDef::Opaque { name: #name, doc: #doc }
+                        ::hatch_interop::__private::TypeDef::Opaque {
+                            name: #name,
+                            doc: #doc,
+                            drop: #drop,
+                        }
                     })
                 }
             }

@@ -733,8 +733,20 @@ class _Builder:
         return CFunction(prototype, c_comment(doc))
 
     def _handle_function(self, c: abi.Callable) -> CFunction:
-        """A service's destructor or release function, on its handle."""
+        """A service's destructor or release function, on its handle, or an opaque type's drop function."""
         crate = self.inventory.library.crate.upper()
+        if c.role == "drop":
+            (handle,) = c.params
+            assert isinstance(handle.type, abi.CHandle)
+            name = handle.type.name
+            prototype = _declare("void", f"{c.symbol}({_declare(self.c_type(handle.type), 'self')});")
+            doc = (
+                f"Drops a `{name}` the caller owns: one a function returned as an owned pointer (`Box<{name}>`) "
+                "and that no function took back (a function taking ownership drops it itself). Call it once; "
+                "nothing else may use the object during or after the call. NULL does nothing. Never call it on a "
+                f"`{name}` a function returned as a borrowed pointer."
+            )
+            return CFunction(prototype, c_comment(_wrap(doc)))
         service = self.inventory.service(c.service or "")
         assert service is not None
         if c.role == "destructor":

@@ -398,6 +398,12 @@ class PyOpaque:
     #: The function that wraps an address returned by the library (``_ffi_wrap_<Type>``).
     wrap: str
     service: Optional[PyService] = None
+    #: For a type that is not a service and has a drop function: the function that wraps an owned address
+    #: (``_ffi_own_<Type>``: the object is dropped when garbage-collected unless a function took it), the drop
+    #: function's alias, and its declaration (before the class: ``__del__`` binds it as a default).
+    own: Optional[str] = None
+    drop: Optional[str] = None
+    drop_declaration: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1471,7 +1477,24 @@ class _Builder:
         message = python_string(f"{cls} objects cannot be created directly: {origin}")
         init_raise = layout(Group("TypeError(", (message,), ")"), 8, before="raise ")
         parts = None if service is None else self.service(service)
-        return PyOpaque(cls, python_docstring(o.doc), init_raise, f"_ffi_wrap_{o.name}", parts)
+        if service is not None or o.drop is None:
+            return PyOpaque(cls, python_docstring(o.doc), init_raise, f"_ffi_wrap_{o.name}", parts)
+        self.typing.add("Any")
+        drop, lowered = f"_ffi_fn_{o.drop}", self.abi.by_symbol(o.drop)
+        declaration = (
+            f"{drop} = _ffi_lib[{python_string(lowered.symbol)}]\n{self._argtypes(drop, lowered)}\n"
+            f"{drop}.restype = {self.c_type(lowered.returns)}"
+        )
+        return PyOpaque(
+            cls,
+            python_docstring(o.doc),
+            init_raise,
+            f"_ffi_wrap_{o.name}",
+            None,
+            f"_ffi_own_{o.name}",
+            drop,
+            declaration,
+        )
 
     # services ---------------------------------------------------------------------------------
 
@@ -2038,6 +2061,12 @@ class _Builder:
         if not ty.owned:
             notes.append(f"The result borrows a `{cls}` the library still owns: do not pass it where ownership moves.")
         wrap = f"_ffi_wrap_{target.name}"
+        if ty.owned and isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
+            notes.append(
+                f"The result is owned: the `{cls}` is dropped when it is garbage-collected, unless a function that "
+                "takes ownership of it was called first."
+            )
+            wrap = f"_ffi_own_{target.name}"
         return f"None if {{0}} is None else {wrap}({{0}})" if ty.nullable else f"{wrap}({{0}})"
 
 

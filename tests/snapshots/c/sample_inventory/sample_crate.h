@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x8d5a671e02d5b2e5)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x5f0967f68d5ae7db)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1107,6 +1107,22 @@ void store_destroy(Store *self);
  * `store_destroy` did not.
  */
 void store_release(Store *self);
+
+/**
+ * Drops a `Counter` the caller owns: one a function returned as an owned pointer (`Box<Counter>`)
+ * and that no function took back (a function taking ownership drops it itself). Call it once;
+ * nothing else may use the object during or after the call. NULL does nothing. Never call it on a
+ * `Counter` a function returned as a borrowed pointer.
+ */
+void counter_ffi_drop(Counter *self);
+
+/**
+ * Drops a `Notifier` the caller owns: one a function returned as an owned pointer
+ * (`Box<Notifier>`) and that no function took back (a function taking ownership drops it itself).
+ * Call it once; nothing else may use the object during or after the call. NULL does nothing. Never
+ * call it on a `Notifier` a function returned as a borrowed pointer.
+ */
+void notifier_ffi_drop(Notifier *self);
 
 #undef SAMPLE_CRATE_STATIC_ASSERT
 #undef SAMPLE_CRATE_ALIGNOF

@@ -164,10 +164,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x8D5A671E02D5B2E5:
+    if found != 0x5F0967F68D5AE7DB:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 8d5a671e02d5b2e5)"
+            "sample_crate 0.1.0 (API hash 5f0967f68d5ae7db)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -904,12 +904,20 @@ class Direction(_ffi_enum.IntEnum):
 _ffi_Direction_by_value = {member.value: member for member in Direction}
 
 
+_ffi_fn_counter_ffi_drop = _ffi_lib["counter_ffi_drop"]
+_ffi_fn_counter_ffi_drop.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_counter_ffi_drop.restype = None
+
+
 class Counter:
     """A counter that remembers its history; only ever handled through a pointer."""
 
-    __slots__ = ("_ffi_ptr",)
+    __slots__ = ("_ffi_owned", "_ffi_ptr")
 
+    #: The object's address while it is usable: None once released or moved into the library.
     _ffi_ptr: Optional[int]
+    #: Set only on an object the library handed over (an owned pointer), until it is dropped.
+    _ffi_owned: bool
 
     def __init__(self) -> None:
         raise TypeError(
@@ -937,11 +945,34 @@ class Counter:
             return f"<{__name__}.Counter object (released)>"
         return f"<{__name__}.Counter object at {self._ffi_ptr:#x}>"
 
+    def __del__(self, _ffi_drop: Any = _ffi_fn_counter_ffi_drop) -> None:
+        # Drops an owned object that no function took. The drop function is bound as a default: module globals may
+        # be gone at interpreter shutdown.
+        try:
+            # Deleting a slot that is already empty raises: of two calls (an explicit `__del__`, then the garbage
+            # collector's), only one gets past this line; a borrowed object never had the slot.
+            del self._ffi_owned
+        except AttributeError:
+            return
+        _ffi_address = self._ffi_ptr
+        self._ffi_ptr = None
+        if _ffi_address is not None:  # None: a function took ownership
+            _ffi_drop(_ffi_address)
+
 
 def _ffi_wrap_Counter(_ffi_address: int) -> Counter:
     """A `Counter` for an address the library returned."""
     _ffi_handle = object.__new__(Counter)
     _ffi_handle._ffi_ptr = _ffi_address
+    return _ffi_handle
+
+
+def _ffi_own_Counter(_ffi_address: int) -> Counter:
+    """A `Counter` for an owned address the library handed over: dropped when garbage-collected unless a
+    function took it."""
+    _ffi_handle = object.__new__(Counter)
+    _ffi_handle._ffi_ptr = _ffi_address
+    _ffi_handle._ffi_owned = True
     return _ffi_handle
 
 
@@ -1324,12 +1355,20 @@ class _ffi_ColorPicker(_ffi_ctypes.Structure):
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
 
 
+_ffi_fn_notifier_ffi_drop = _ffi_lib["notifier_ffi_drop"]
+_ffi_fn_notifier_ffi_drop.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_notifier_ffi_drop.restype = None
+
+
 class Notifier:
     """Keeps listeners and tells them of events (callbacks the library keeps)."""
 
-    __slots__ = ("_ffi_ptr",)
+    __slots__ = ("_ffi_owned", "_ffi_ptr")
 
+    #: The object's address while it is usable: None once released or moved into the library.
     _ffi_ptr: Optional[int]
+    #: Set only on an object the library handed over (an owned pointer), until it is dropped.
+    _ffi_owned: bool
 
     def __init__(self) -> None:
         raise TypeError("Notifier objects cannot be created directly: they are returned by notifier_new()")
@@ -1355,11 +1394,34 @@ class Notifier:
             return f"<{__name__}.Notifier object (released)>"
         return f"<{__name__}.Notifier object at {self._ffi_ptr:#x}>"
 
+    def __del__(self, _ffi_drop: Any = _ffi_fn_notifier_ffi_drop) -> None:
+        # Drops an owned object that no function took. The drop function is bound as a default: module globals may
+        # be gone at interpreter shutdown.
+        try:
+            # Deleting a slot that is already empty raises: of two calls (an explicit `__del__`, then the garbage
+            # collector's), only one gets past this line; a borrowed object never had the slot.
+            del self._ffi_owned
+        except AttributeError:
+            return
+        _ffi_address = self._ffi_ptr
+        self._ffi_ptr = None
+        if _ffi_address is not None:  # None: a function took ownership
+            _ffi_drop(_ffi_address)
+
 
 def _ffi_wrap_Notifier(_ffi_address: int) -> Notifier:
     """A `Notifier` for an address the library returned."""
     _ffi_handle = object.__new__(Notifier)
     _ffi_handle._ffi_ptr = _ffi_address
+    return _ffi_handle
+
+
+def _ffi_own_Notifier(_ffi_address: int) -> Notifier:
+    """A `Notifier` for an owned address the library handed over: dropped when garbage-collected unless a
+    function took it."""
+    _ffi_handle = object.__new__(Notifier)
+    _ffi_handle._ffi_ptr = _ffi_address
+    _ffi_handle._ffi_owned = True
     return _ffi_handle
 
 
@@ -2357,13 +2419,17 @@ _ffi_fn_counter_new.restype = _ffi_ctypes.c_void_p
 
 
 def counter_new(start: int) -> Counter:
-    """A new counter starting at `start`; release it with `counter_free`."""
+    """A new counter starting at `start`; release it with `counter_free`.
+
+    The result is owned: the `Counter` is dropped when it is garbage-collected, unless a function
+    that takes ownership of it was called first.
+    """
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
         start = _ffi_scalar("counter_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_counter_new(start)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    return _ffi_wrap_Counter(_ffi_result)
+    return _ffi_own_Counter(_ffi_result)
 
 
 _ffi_fn_counter_try_new = _ffi_lib["counter_try_new"]
@@ -2516,14 +2582,16 @@ def counter_checked_new(start: int) -> Counter:
     """Like `counter_new` (a `Result` of an owned pointer), but fails with `Overflow` when
     `start` is `u64::MAX`, which could never be incremented.
 
-    Raises a subclass of `MathError` when the library reports one of its errors.
+    Raises a subclass of `MathError` when the library reports one of its errors. The result is
+    owned: the `Counter` is dropped when it is garbage-collected, unless a function that takes
+    ownership of it was called first.
     """
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
         start = _ffi_scalar("counter_checked_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_counter_checked_new(start)
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
-    return _ffi_wrap_Counter(_ffi_result)
+    return _ffi_own_Counter(_ffi_result)
 
 
 _ffi_fn_panic_with_message = _ffi_lib["panic_with_message"]
@@ -3151,11 +3219,15 @@ _ffi_fn_notifier_new.restype = _ffi_ctypes.c_void_p
 
 
 def notifier_new() -> Notifier:
-    """A notifier without listeners."""
+    """A notifier without listeners.
+
+    The result is owned: the `Notifier` is dropped when it is garbage-collected, unless a function
+    that takes ownership of it was called first.
+    """
     _ffi_result = _ffi_fn_notifier_new()
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    return _ffi_wrap_Notifier(_ffi_result)
+    return _ffi_own_Notifier(_ffi_result)
 
 
 _ffi_fn_notifier_subscribe = _ffi_lib["notifier_subscribe"]
