@@ -404,6 +404,8 @@ class PyOpaque:
     own: Optional[str] = None
     drop: Optional[str] = None
     drop_declaration: Optional[str] = None
+    #: The ``def __del__(...)`` line of such a type, laid out at the class body's indentation.
+    del_def: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1030,7 +1032,11 @@ class _Builder:
         function = f"_ffi_{c.name}_call"
         definition = layout(Group(f"def {function}(", tuple(params), f") -> {raw_hint}:"), 0)
         thunk = f"_ffi_{c.name}_thunk"
-        made = layout(Group("_ffi_ctypes.CFUNCTYPE(", tuple(ctypes_params), f")({function})"), 0, f"{thunk} = ")
+        made = layout(
+            Group("_ffi_immortal(", (Group("_ffi_ctypes.CFUNCTYPE(", tuple(ctypes_params), f")({function})"),), ")"),
+            0,
+            f"{thunk} = ",
+        )
         address = layout_assign(self._callback_address(c), f"_ffi_ctypes.cast({thunk}, _ffi_ctypes.c_void_p).value", 0)
         specs = tuple(f'("{field}", _ffi_ctypes.c_void_p)' for field in ("call", "context", "release"))
         fields = layout(Group("(", specs, ")", is_tuple=True), 4, before="_fields_ = ")
@@ -1480,6 +1486,7 @@ class _Builder:
         if service is not None or o.drop is None:
             return PyOpaque(cls, python_docstring(o.doc), init_raise, f"_ffi_wrap_{o.name}", parts)
         self.typing.add("Any")
+        self.helpers.add("finalisers")
         drop, lowered = f"_ffi_fn_{o.drop}", self.abi.by_symbol(o.drop)
         declaration = (
             f"{drop} = _ffi_lib[{python_string(lowered.symbol)}]\n{self._argtypes(drop, lowered)}\n"
@@ -1494,6 +1501,14 @@ class _Builder:
             f"_ffi_own_{o.name}",
             drop,
             declaration,
+            layout(
+                Group(
+                    "def __del__(",
+                    ("self", f"_ffi_drop: Any = {drop}", "_ffi_finalizing: Any = _ffi_sys.is_finalizing"),
+                    ") -> None:",
+                ),
+                4,
+            ),
         )
 
     # services ---------------------------------------------------------------------------------

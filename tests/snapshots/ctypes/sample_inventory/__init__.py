@@ -283,6 +283,14 @@ def _ffi_failure_error(failure: _ffi_Failure, errors: dict[int, type[Exception]]
     return error
 
 
+def _ffi_immortal(thunk: Any) -> Any:
+    """Keep a C function made of a Python one for good: a thread of the library may call it until the process
+    ends, even after this module is torn down at exit, and calling a freed one would crash the process."""
+    if hasattr(_ffi_ctypes, "pythonapi"):  # CPython (PyPy's ctypes has no pythonapi)
+        _ffi_ctypes.pythonapi.Py_IncRef(_ffi_ctypes.py_object(thunk))
+    return thunk
+
+
 class _ffi_Completion(_ffi_ctypes.Structure):
     """How an async function reports its outcome: the library calls `call(context, value, failure)` once."""
 
@@ -321,9 +329,11 @@ def _ffi_settle(future: Any, outcome: object) -> None:
 
 
 #: The C function the library calls with the outcome of an async function (one for all of them).
-_ffi_complete_thunk = _ffi_ctypes.CFUNCTYPE(
-    None, _ffi_ctypes.c_void_p, _ffi_ctypes.c_void_p, _ffi_ctypes.POINTER(_ffi_Failure)
-)(_ffi_complete)
+_ffi_complete_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(None, _ffi_ctypes.c_void_p, _ffi_ctypes.c_void_p, _ffi_ctypes.POINTER(_ffi_Failure))(
+        _ffi_complete
+    )
+)
 _ffi_complete_address = _ffi_ctypes.cast(_ffi_complete_thunk, _ffi_ctypes.c_void_p).value
 _ffi_shutdown = _ffi_lib["sample_crate_ffi_shutdown"]
 _ffi_shutdown.argtypes = ()
@@ -355,8 +365,8 @@ def _ffi_release_callback(key: int) -> None:
     _ffi_callbacks.pop(key, None)
 
 
-#: The C function the library calls to release a callback it kept (kept alive here, as a global).
-_ffi_release_thunk = _ffi_ctypes.CFUNCTYPE(None, _ffi_ctypes.c_void_p)(_ffi_release_callback)
+#: The C function the library calls to release a callback it kept.
+_ffi_release_thunk = _ffi_immortal(_ffi_ctypes.CFUNCTYPE(None, _ffi_ctypes.c_void_p)(_ffi_release_callback))
 _ffi_release_address = _ffi_ctypes.cast(_ffi_release_thunk, _ffi_ctypes.c_void_p).value
 
 
@@ -945,9 +955,12 @@ class Counter:
             return f"<{__name__}.Counter object (released)>"
         return f"<{__name__}.Counter object at {self._ffi_ptr:#x}>"
 
-    def __del__(self, _ffi_drop: Any = _ffi_fn_counter_ffi_drop) -> None:
-        # Drops an owned object that no function took. The drop function is bound as a default: module globals may
-        # be gone at interpreter shutdown.
+    def __del__(self, _ffi_drop: Any = _ffi_fn_counter_ffi_drop, _ffi_finalizing: Any = _ffi_sys.is_finalizing) -> None:
+        # Drops an owned object that no function took. What it calls is bound as defaults: module globals may be
+        # gone at interpreter shutdown. At shutdown nothing is dropped: the process is ending, and a Rust `Drop`
+        # that calls back into a half-torn-down interpreter (releasing callbacks) could crash it.
+        if _ffi_finalizing():
+            return
         try:
             # Deleting a slot that is already empty raises: of two calls (an explicit `__del__`, then the garbage
             # collector's), only one gets past this line; a borrowed object never had the slot.
@@ -1252,12 +1265,14 @@ def _ffi_OnValue_call(_ffi_context: int, index: int, value: float) -> bool:
         return False
 
 
-_ffi_OnValue_thunk = _ffi_ctypes.CFUNCTYPE(
-    _ffi_ctypes.c_bool,
-    _ffi_ctypes.c_void_p,
-    _ffi_ctypes.c_size_t,
-    _ffi_ctypes.c_double,
-)(_ffi_OnValue_call)
+_ffi_OnValue_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        _ffi_ctypes.c_bool,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+        _ffi_ctypes.c_double,
+    )(_ffi_OnValue_call),
+)
 _ffi_OnValue_address = _ffi_ctypes.cast(_ffi_OnValue_thunk, _ffi_ctypes.c_void_p).value
 
 
@@ -1282,11 +1297,9 @@ def _ffi_Transform_call(_ffi_context: int, value: int) -> int:
         return 0
 
 
-_ffi_Transform_thunk = _ffi_ctypes.CFUNCTYPE(
-    _ffi_ctypes.c_int64,
-    _ffi_ctypes.c_void_p,
-    _ffi_ctypes.c_int64,
-)(_ffi_Transform_call)
+_ffi_Transform_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(_ffi_ctypes.c_int64, _ffi_ctypes.c_void_p, _ffi_ctypes.c_int64)(_ffi_Transform_call),
+)
 _ffi_Transform_address = _ffi_ctypes.cast(_ffi_Transform_thunk, _ffi_ctypes.c_void_p).value
 
 
@@ -1313,12 +1326,14 @@ def _ffi_PointFilter_call(_ffi_context: int, point: Any, color: int) -> bool:
         return False
 
 
-_ffi_PointFilter_thunk = _ffi_ctypes.CFUNCTYPE(
-    _ffi_ctypes.c_bool,
-    _ffi_ctypes.c_void_p,
-    _ffi_ctypes.POINTER(Vec2),
-    _ffi_ctypes.c_uint8,
-)(_ffi_PointFilter_call)
+_ffi_PointFilter_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        _ffi_ctypes.c_bool,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.POINTER(Vec2),
+        _ffi_ctypes.c_uint8,
+    )(_ffi_PointFilter_call),
+)
 _ffi_PointFilter_address = _ffi_ctypes.cast(_ffi_PointFilter_thunk, _ffi_ctypes.c_void_p).value
 
 
@@ -1341,11 +1356,9 @@ def _ffi_ColorPicker_call(_ffi_context: int, round: int) -> int:
         return 1
 
 
-_ffi_ColorPicker_thunk = _ffi_ctypes.CFUNCTYPE(
-    _ffi_ctypes.c_uint8,
-    _ffi_ctypes.c_void_p,
-    _ffi_ctypes.c_uint32,
-)(_ffi_ColorPicker_call)
+_ffi_ColorPicker_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(_ffi_ctypes.c_uint8, _ffi_ctypes.c_void_p, _ffi_ctypes.c_uint32)(_ffi_ColorPicker_call),
+)
 _ffi_ColorPicker_address = _ffi_ctypes.cast(_ffi_ColorPicker_thunk, _ffi_ctypes.c_void_p).value
 
 
@@ -1394,9 +1407,16 @@ class Notifier:
             return f"<{__name__}.Notifier object (released)>"
         return f"<{__name__}.Notifier object at {self._ffi_ptr:#x}>"
 
-    def __del__(self, _ffi_drop: Any = _ffi_fn_notifier_ffi_drop) -> None:
-        # Drops an owned object that no function took. The drop function is bound as a default: module globals may
-        # be gone at interpreter shutdown.
+    def __del__(
+        self,
+        _ffi_drop: Any = _ffi_fn_notifier_ffi_drop,
+        _ffi_finalizing: Any = _ffi_sys.is_finalizing,
+    ) -> None:
+        # Drops an owned object that no function took. What it calls is bound as defaults: module globals may be
+        # gone at interpreter shutdown. At shutdown nothing is dropped: the process is ending, and a Rust `Drop`
+        # that calls back into a half-torn-down interpreter (releasing callbacks) could crash it.
+        if _ffi_finalizing():
+            return
         try:
             # Deleting a slot that is already empty raises: of two calls (an explicit `__del__`, then the garbage
             # collector's), only one gets past this line; a borrowed object never had the slot.
@@ -1436,7 +1456,9 @@ def _ffi_OnEvent_call(_ffi_context: int, code: int) -> None:
         _ffi_callback_raised("OnEvent", _ffi_error)
 
 
-_ffi_OnEvent_thunk = _ffi_ctypes.CFUNCTYPE(None, _ffi_ctypes.c_void_p, _ffi_ctypes.c_uint32)(_ffi_OnEvent_call)
+_ffi_OnEvent_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(None, _ffi_ctypes.c_void_p, _ffi_ctypes.c_uint32)(_ffi_OnEvent_call),
+)
 _ffi_OnEvent_address = _ffi_ctypes.cast(_ffi_OnEvent_thunk, _ffi_ctypes.c_void_p).value
 
 
