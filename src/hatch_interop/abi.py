@@ -26,7 +26,7 @@ language's reserved words); nothing here is specific to any language.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from hatch_interop.inventory import (
@@ -263,24 +263,21 @@ class Abi:
     buffers: Tuple[Union[OwnedString, Vec], ...]
     #: Whether some callable (a free function or a service's member) is async: the completion type is declared.
     uses_completion: bool
+    #: The callables by symbol, built once (a lookup must not hash the whole model).
+    _by_symbol: Dict[str, Callable] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_symbol", {c.symbol: c for c in self.callables})
 
     def callable(self, function: Function) -> Callable:
         """The callable of an inventory function or service member."""
-        return self._by_symbol()[function.symbol]
+        return self._by_symbol[function.symbol]
 
     def by_symbol(self, symbol: str) -> Callable:
-        return self._by_symbol()[symbol]
+        return self._by_symbol[symbol]
 
     def service_callables(self, service: Service) -> Iterator[Callable]:
         return (c for c in self.callables if c.service == service.name)
-
-    def _by_symbol(self) -> Dict[str, Callable]:
-        return _index(self)
-
-
-@functools.lru_cache(maxsize=16)
-def _index(abi: Abi) -> Dict[str, Callable]:
-    return {c.symbol: c for c in abi.callables}
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,13 +17,11 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
-
-import tomlkit
+from typing import List, Optional, Sequence, Tuple
 
 from hatch_interop import __version__
 from hatch_interop.cargo import run_inventory
-from hatch_interop.config import HOOK_TABLE, SETUPTOOLS_TABLE, InteropConfig
+from hatch_interop.config import HOOK_TABLE, SETUPTOOLS_TABLE, InteropConfig, read_pyproject
 from hatch_interop.errors import ConfigError, InteropError
 from hatch_interop.inventory import (
     Array,
@@ -46,7 +44,7 @@ from hatch_interop.inventory import (
     Vec,
     Void,
 )
-from hatch_interop.pipeline import build_bindings, build_inventory
+from hatch_interop.pipeline import build_bindings, build_inventory, install_in_place
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -92,11 +90,7 @@ def load_config(project: Path) -> InteropConfig:
     pyproject = project / "pyproject.toml"
     if not pyproject.is_file():
         raise ConfigError(f"No pyproject.toml in {project.resolve()}: run this in a project, or pass its directory.")
-    try:
-        data: Mapping[str, Any] = tomlkit.parse(pyproject.read_text(encoding="utf-8")).unwrap()
-    except Exception as e:  # tomlkit raises several error types; all mean the same to the user
-        raise ConfigError(f"{pyproject} is not valid TOML: {e}") from None
-    tool = data.get("tool", {})
+    tool = read_pyproject(pyproject).get("tool", {})
     hook = tool.get("hatch", {}).get("build", {}).get("hooks", {}).get("interop")
     if hook is not None:
         return InteropConfig.from_mapping(hook)
@@ -126,12 +120,8 @@ def _generate(project: Path, out: Path, backends: Optional[List[str]]) -> int:
         output = build_bindings(
             project.resolve(), config, staging, warn=lambda m: print(f"warning: {m}", file=sys.stderr)
         )
-        for rel, path in output.files.items():
-            if not rel.startswith(f"{output.package}/"):
-                continue  # a marker of the user's own package, which is theirs
-            target = out.joinpath(*rel.split("/"))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+        # As an editable install writes the package into a source tree: the user's own package is left alone.
+        for target in install_in_place(output, out):
             print(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -9,7 +9,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+
+import tomlkit
 
 from hatch_interop.errors import ConfigError
 
@@ -294,6 +297,15 @@ def _check_type(option: Option, value: Any, owner: str) -> Any:
 
 def _article(kind: str) -> str:
     return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
+def read_pyproject(path: Path) -> Mapping[str, Any]:
+    """A ``pyproject.toml`` as plain data, or :class:`ConfigError` saying it is not valid TOML."""
+    try:
+        data: Mapping[str, Any] = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+    except Exception as e:  # tomlkit raises several error types; all mean the same to the user
+        raise ConfigError(f"{path} is not valid TOML: {e}") from None
+    return data
 
 
 def _owner(table: str) -> str:

@@ -29,11 +29,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Type
 
-import tomlkit
 from setuptools import Command, Distribution
 from setuptools.errors import SetupError
 
-from hatch_interop.config import SETUPTOOLS_TABLE, InteropConfig
+from hatch_interop.config import SETUPTOOLS_TABLE, InteropConfig, read_pyproject
 from hatch_interop.errors import InteropError
 from hatch_interop.pipeline import BuildOutput, build_bindings, install_in_place, source_root
 from hatch_interop.sdist import vendor_path_dependencies
@@ -64,9 +63,9 @@ def _table(pyproject: Path) -> Optional[Mapping[str, Any]]:
     if not pyproject.is_file():
         return None
     try:
-        data = tomlkit.parse(pyproject.read_text(encoding="utf-8")).unwrap()
-    except Exception as e:  # tomlkit raises several error types; all mean the same to the user
-        raise SetupError(f"hatch-interop: {pyproject} is not valid TOML: {e}") from None
+        data = read_pyproject(pyproject)
+    except InteropError as e:
+        raise SetupError(f"hatch-interop: {e}") from None
     table = data.get("tool", {}).get("hatch-interop")
     if table is not None and not isinstance(table, dict):
         raise SetupError(f"hatch-interop: [{SETUPTOOLS_TABLE}] in {pyproject} must be a table")
