@@ -24,6 +24,7 @@ import pytest
 from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
 from support import find_pythons
 
+import hatch_interop.runtime
 from hatch_interop import inventory as inventory_module
 from hatch_interop.backend import BackendContext
 from hatch_interop.backends import c as c_backend
@@ -38,9 +39,18 @@ RUFF_SELECT = "E,F,W,I,B,UP,C4,SIM,RUF,PL"
 
 
 def source(inventory: Inventory) -> str:
-    (generated,) = generate(CtypesBackend, inventory)
+    generated, *runtime = generate(CtypesBackend, inventory)
     assert generated.path == "__init__.py"
+    assert [f.path for f in runtime] == ["_ffi_runtime.py", "_ffi_ctypes_runtime.py"]
     return generated.content
+
+
+def test_ships_the_runtime_files_unchanged() -> None:
+    """The runtime is a static file of this package (linted, type-checked and tested here), not a template."""
+    _, *runtime = generate(CtypesBackend, load("basic"))
+    here = Path(hatch_interop.runtime.__file__).parent
+    for shipped in runtime:
+        assert shipped.content == (here / shipped.path).read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------
@@ -50,7 +60,8 @@ def source(inventory: Inventory) -> str:
 
 @pytest.mark.parametrize("stem", INVENTORIES)
 def test_matches_snapshot(stem: str) -> None:
-    check_snapshot("ctypes", stem, generate(CtypesBackend, load(stem)))
+    # The runtime files are this package's own source (see test_ships_the_runtime_files_unchanged).
+    check_snapshot("ctypes", stem, generate(CtypesBackend, load(stem))[:1])
 
 
 @pytest.mark.parametrize("stem", INVENTORIES)
@@ -155,7 +166,9 @@ def test_untrusted_text_cannot_escape_its_literal() -> None:
         "import ctypes as _ffi_ctypes",
         "import enum as _ffi_enum",
         "import os as _ffi_os",
-        "from typing import Any, NoReturn, Optional",
+        "from typing import NoReturn, Optional",
+        "from . import _ffi_ctypes_runtime as _ffi_ct",
+        "from . import _ffi_runtime as _ffi_rt",
     ]
     docs = _docstrings(tree)
     raw = raw_inventory("tricky")

@@ -105,6 +105,8 @@ class TestPipWheel:
         assert names == [
             "sample_crate/__init__.py",
             "sample_crate/_native/__init__.py",
+            "sample_crate/_native/_ffi_ctypes_runtime.py",
+            "sample_crate/_native/_ffi_runtime.py",
             "sample_crate/_native/libsample_crate.so",
             "sample_crate/_native/sample_crate.h",
             "sample_crate/py.typed",

@@ -80,8 +80,13 @@ def test_third_party_backend_is_found_and_runs(install_plugin) -> None:  # type:
     install_plugin("listing", "listing", PLUGIN.format(name="listing", path="functions.txt"))
     assert [cls.PLUGIN_NAME for cls in resolve_backends(["ctypes", "listing"])] == ["ctypes", "listing"]
     files = generate(sample(), config("ctypes", "listing"), "libsample_crate.so")  # type: ignore[arg-type]
-    assert [(backend, f.path) for backend, f in files] == [("ctypes", "__init__.py"), ("listing", "functions.txt")]
-    assert files[1][1].content.startswith("add\nspin\nspin_holding\nfnv1a\nslice_address\nsum_integers\n")
+    assert [(backend, f.path) for backend, f in files] == [
+        ("ctypes", "__init__.py"),
+        ("ctypes", "_ffi_runtime.py"),
+        ("ctypes", "_ffi_ctypes_runtime.py"),
+        ("listing", "functions.txt"),
+    ]
+    assert files[-1][1].content.startswith("add\nspin\nspin_holding\nfnv1a\nslice_address\nsum_integers\n")
 
 
 def test_two_backends_writing_one_file(install_plugin) -> None:  # type: ignore[no-untyped-def]

@@ -22,13 +22,12 @@ Naming rules of the generated code, all deterministic and collision-checked:
 from __future__ import annotations
 
 import contextlib
-import keyword
 import math
 import textwrap
 from dataclasses import dataclass
 from typing import AbstractSet, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from hatch_interop import abi, constructs
+from hatch_interop import abi, constructs, python_api
 from hatch_interop.backend import Backend, BackendContext, GeneratedFile
 from hatch_interop.codegen import (
     Namespace,
@@ -66,6 +65,8 @@ from hatch_interop.inventory import (
     Vec,
     Void,
 )
+from hatch_interop.python_api import PYTHON_KEYWORDS, Signature
+from hatch_interop.runtime import runtime_files
 
 BACKEND = "ctypes"
 #: The line length generated code keeps to (ruff's formatter with ``line-length = 120``).
@@ -105,58 +106,11 @@ _ARRAY_CODES: Dict[str, str] = {
     "f64": "d",
 }
 
-#: Every name in ``builtins`` on CPython 3.8-3.13 and PyPy, dunders aside (those are refused anyway).
-#: Fixed rather than read from the running interpreter, so the output does not depend on it.
-PYTHON_BUILTINS: FrozenSet[str] = frozenset(
-    """
-    ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup BlockingIOError
-    BrokenPipeError BufferError BytesWarning ChildProcessError ConnectionAbortedError
-    ConnectionError ConnectionRefusedError ConnectionResetError DeprecationWarning EOFError Ellipsis
-    EncodingWarning EnvironmentError Exception ExceptionGroup False FileExistsError
-    FileNotFoundError FloatingPointError FutureWarning GeneratorExit IOError ImportError
-    ImportWarning IndentationError IndexError InterruptedError IsADirectoryError KeyError
-    KeyboardInterrupt LookupError MemoryError ModuleNotFoundError NameError None NoneType
-    NotADirectoryError NotImplemented NotImplementedError OSError OverflowError
-    PendingDeprecationWarning PermissionError ProcessLookupError PythonFinalizationError
-    RecursionError ReferenceError ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration
-    StopIteration SyntaxError SyntaxWarning SystemError SystemExit TabError TimeoutError True
-    TypeError UnboundLocalError UnicodeDecodeError UnicodeEncodeError UnicodeError
-    UnicodeTranslateError UnicodeWarning UserWarning ValueError Warning ZeroDivisionError
-    _IncompleteInputError abs aiter all anext any ascii bin bool breakpoint bytearray bytes callable
-    chr classmethod compile complex copyright credits delattr dict dir divmod enumerate eval exec
-    exit filter float format frozenset getattr globals hasattr hash help hex id input int isinstance
-    issubclass iter len license list locals map max memoryview min next object oct open ord pow
-    print property quit range repr reversed round sequenceiterator set setattr slice sorted
-    staticmethod str sum super tuple type vars zip
-    """.split()  # noqa: SIM905 (a word list reads better than a literal of 150 strings)
-)
-PYTHON_KEYWORDS: FrozenSet[str] = frozenset(keyword.kwlist)
-#: What generated code may import from ``typing``.
-_TYPING_NAMES = (
-    "Any",
-    "Callable",
-    "ClassVar",
-    "Dict",
-    "List",
-    "MutableSequence",
-    "NoReturn",
-    "Optional",
-    "Sequence",
-    "Tuple",
-    "Type",
-    "Union",
-)
-#: Module-level names generated code needs besides builtins: ``annotations`` is bound by the
-#: ``__future__`` import; ``self`` and ``other`` are the parameters of generated methods;
-#: ``Optional`` is imported from ``typing``.
-_MODULE_RESERVED = PYTHON_KEYWORDS | PYTHON_BUILTINS | {"annotations", "self", "other", *_TYPING_NAMES}
+_MODULE_RESERVED = python_api.MODULE_RESERVED
 #: Names a struct's class body uses: its annotations, ``property`` and the methods' ``self``.
 _CLASS_BODY_NAMES = frozenset(
     {"int", "float", "bool", "str", "object", "property", "self", "Optional", "Sequence", "Tuple"}
 )
-#: Names a service's class body uses when it runs (its decorators) or that ``typing.get_type_hints()`` looks up in
-#: it (its annotations): a member of that name would replace them.
-_SERVICE_BODY_NAMES = PYTHON_KEYWORDS | {"classmethod", "staticmethod", "Optional", "int", "Any", "object"}
 #: Attributes of ``int`` and ``IntEnum`` (on any supported Python) that an enum member would shadow.
 _ENUM_ATTRIBUTES = frozenset(
     """
@@ -182,6 +136,19 @@ CTYPES_STRUCT_ATTRIBUTES = frozenset(
         "_layout_",
         "_swappedbytes_",
     }
+)
+
+
+#: The runtime's functions a module binds to globals of its own, by the helper (see ``_Builder.helpers``) that
+#: needs them; ``checks`` stands for ``checks_arguments``.
+_RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
+    ("checks", ("_ffi_invalid_argument = _ffi_rt.invalid_argument",)),
+    ("scalars", ("_ffi_scalar = _ffi_rt.scalar", "_ffi_number = _ffi_rt.number")),
+    ("enums", ("_ffi_enum_member = _ffi_rt.enum_member",)),
+    ("arrays", ("_ffi_fixed_array = _ffi_ct.fixed_array",)),
+    ("handles", ("_ffi_not_copyable = _ffi_rt.not_copyable",)),
+    ("enum_repr", ("_ffi_enum_repr = _ffi_rt.enum_repr",)),
+    ("tagged", ("_ffi_variants = _ffi_rt.variants", "_ffi_unknown_tag = _ffi_rt.unknown_tag")),
 )
 
 
@@ -578,10 +545,16 @@ class PyModule:
     service_functions: Tuple[PyFunction, ...]
     #: Whether some wrapper checks its arguments (and so needs ``_ffi_invalid_argument``).
     checks_arguments: bool
-    #: String literals of the support symbols (failure counter, taking a failure, freeing a buffer).
-    ffi_pending: str
-    ffi_take_failure: str
-    ffi_free: str
+    #: ``_ffi_support = _ffi_ct.Library(...)``: the library's support functions, laid out.
+    support: str
+    #: The runtime's functions the wrappers and classes use, bound to module globals (``_ffi_scalar = ...``).
+    runtime_aliases: Tuple[str, ...]
+    #: Whether the module uses the runtime modules (``_ffi_rt``, ``_ffi_ct``), and so imports them.
+    uses_runtime: bool
+    uses_ctypes_runtime: bool
+    #: Whether the module binds the library's support functions (``support.py.j2``).
+    uses_support: bool
+    #: String literals of the support symbols the runtime binds on demand (callbacks, async completion).
     ffi_callback_failed: str
     ffi_shutdown: str
     #: The name of the exception a Rust panic raises.
@@ -615,20 +588,7 @@ class CtypesBackend(Backend):
                 "# ruff: noqa: E501, RUF100"
             )
             content = f"{header}\n{pragma}\n{rest}"
-        return [GeneratedFile("__init__.py", content)]
-
-
-def _names_in(f: Function) -> Set[str]:
-    """The types a function uses as values (parameters and result, not its error type)."""
-    names = set()
-    for ty in [p.type for p in f.params] + [f.returns]:
-        if isinstance(ty, Named):
-            names.add(ty.name)
-        elif isinstance(ty, Pointer):
-            names.add(ty.target.name)
-        elif isinstance(ty, (Slice, Vec)) and isinstance(ty.element, Named):
-            names.add(ty.element.name)
-    return names
+        return [GeneratedFile("__init__.py", content), *runtime_files(("_ffi_runtime.py", "_ffi_ctypes_runtime.py"))]
 
 
 def _held(ty: TypeRef) -> Optional[Named]:
@@ -640,23 +600,11 @@ def _held(ty: TypeRef) -> Optional[Named]:
     return ty if isinstance(ty, Named) else None
 
 
-def _field_names_in(s: StructDef) -> Set[str]:
-    return {f.type.name for f in s.fields if isinstance(f.type, Named)} | {
-        f.type.target.name for f in s.fields if isinstance(f.type, Pointer)
-    }
-
-
 def _refuse_dunder(name: str, what: str) -> None:
-    if name.startswith("__"):
-        message = (
-            f"The {BACKEND} backend cannot use the {what} name `{name}`: Python mangles names beginning "
-            "with two underscores inside class bodies. Rename it in the crate."
-        )
-        raise BackendError(message)
+    python_api.refuse_dunder(name, what, BACKEND)
 
 
-def _escape(name: str, reserved: AbstractSet[str]) -> str:
-    return f"{name}_" if name in reserved else name
+_escape = python_api.escape
 
 
 def _is_sunder(name: str) -> bool:
@@ -667,38 +615,30 @@ def _member_name(name: str) -> str:
     return _escape(name, PYTHON_KEYWORDS | _ENUM_ATTRIBUTES)
 
 
-def _with_note(doc: str, notes: Sequence[str]) -> str:
-    """A doc with generated notes appended as a paragraph (wrapped: they are our own text)."""
-    text = normalize_doc(doc)
-    note = textwrap.fill(" ".join(notes), width=96, break_long_words=False, break_on_hyphens=False)
-    if not note:
-        return text
-    return f"{text}\n\n{note}" if text else note
-
-
 class _Builder:
     """Builds the :class:`PyModule` of one inventory: names first (so every reference is known), then
     each construct."""
 
     def __init__(self, inventory: Inventory, context: BackendContext) -> None:
         self.inventory = inventory
-        self.abi = abi.lower(inventory)
+        #: The public surface (names, signatures, hints, docstrings), shared with every Python backend.
+        self.api = python_api.build(inventory, BACKEND)
+        self.abi = self.api.abi
         self.context = context
-        self.module_names = Namespace(BACKEND, "the generated module")
         #: Inventory name -> Python name, for constants, types and functions.
-        self.constants: Dict[str, str] = {}
-        self.classes: Dict[str, str] = {}
-        self.functions: Dict[str, str] = {}
-        #: Opaque type -> the Python names of the functions that return it.
-        self.producers: Dict[str, List[str]] = {}
+        self.constants = self.api.constants
+        self.classes = self.api.classes
+        self.functions = self.api.functions
         self.checks_arguments = False
-        #: Names to import from typing. `Optional[...]` rather than `X | None` (and `List`, `Type`):
-        #: typing.get_type_hints() must work on Python 3.8 and 3.9.
-        self.typing: Set[str] = {"Optional"} if any(isinstance(t, OpaqueDef) for t in inventory.types) else set()
+        #: Names to import from typing: the hints' (`Optional[...]` rather than `X | None`, and `List`, `Type`:
+        #: typing.get_type_hints() must work on Python 3.8 and 3.9), and the generated code's own.
+        self.typing: Set[str] = set(self.api.typing)
+        if any(isinstance(t, OpaqueDef) for t in inventory.types):
+            self.typing.add("Optional")
         #: The module-level helpers the generated code needs (see support.py.j2).
         self.helpers: Set[str] = set()
         #: The enums that are some function's error type: exceptions in Python, not IntEnums.
-        self.errors = {f.error.name for f in inventory.all_functions() if f.error is not None}
+        self.errors = self.api.errors
         #: Every `FfiOption` the inventory uses, by the name of its value type, in order of first use.
         self.options: Dict[str, Option] = {}
         for t in inventory.structs():
@@ -723,17 +663,7 @@ class _Builder:
     def module(self) -> PyModule:
         inv = self.inventory
         lib = inv.library
-        self._check_error_use()
-        panic = self.module_names.claim("RustPanic", "the exception of Rust panics", "RustPanic")
-        for c in inv.constants:
-            self.constants[c.name] = self._module_name(c.name, "constant")
-        for t in inv.types:
-            what = {"opaque": "opaque type"}.get(t.kind, t.kind)
-            self.classes[t.name] = self._module_name(t.name, what)
-        for f in inv.functions:
-            self.functions[f.name] = self._module_name(f.name, "function")
-            if isinstance(f.returns, Pointer) and isinstance(inv.type(f.returns.target.name), OpaqueDef):
-                self.producers.setdefault(f.returns.target.name, []).append(self.functions[f.name])
+        panic = self.api.panic
         # An option's structure comes right after its value type (primitives first): before any user.
         types: List[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption, PyCallback, PyTagged]] = [
             self.option(o) for o in self.options.values() if isinstance(o.inner, Primitive)
@@ -753,22 +683,8 @@ class _Builder:
                 types.append(self.opaque(t))
             if t.name in self.options:
                 types.append(self.option(self.options[t.name]))
-        functions = tuple(self.function(f) for f in inv.functions)
-        if self.helpers & {
-            "take_list",
-            "number_slices",
-            "struct_slices",
-            "write_back",
-            "arrays",
-            "async",
-            "callbacks",
-            "scalars",
-        }:
-            self.typing.add("Any")
-        public = [*self.constants.values(), *self.classes.values(), *self.functions.values()]
-        if inv.functions or inv.services:
-            public.append(panic)
-        public.sort(key=_all_order)
+        functions = tuple(self.function(self.api.signature(f)) for f in inv.functions)
+        public = sorted(self.api.public_names(), key=_all_order)
         if public:
             all_assignment = layout(
                 Group("[", tuple(python_string(n) for n in public), "]", explode=True), 0, "__all__ = "
@@ -791,7 +707,14 @@ class _Builder:
                 )
                 for s in structs
             )
-            layout_check = layout(Group("_ffi_check_layout(", rows, ")", explode=True), 0)
+            layout_check = layout(Group("_ffi_ct.check_layout(", ("__name__", *rows), ")", explode=True), 0)
+        aliases = tuple(
+            alias
+            for helper, helper_aliases in _RUNTIME_ALIASES
+            if helper in self.helpers or (helper == "checks" and self.checks_arguments)
+            for alias in helper_aliases
+        )
+        uses_support = bool(functions or self.service_functions or "callbacks" in self.helpers)
         version = self.context.generator_version
         header = one_line(
             f"Generated by hatch-interop {version} ({BACKEND} backend) from crate {lib.crate} {lib.version}"
@@ -813,32 +736,38 @@ class _Builder:
             service_functions=tuple(self.service_functions),
             checks_arguments=self.checks_arguments,
             typing_imports=tuple(sorted(self.typing)),
-            ffi_pending=python_string(lib.ffi_pending),
-            ffi_take_failure=python_string(lib.ffi_take_failure),
-            ffi_free=python_string(lib.ffi_free),
+            support=layout(
+                Group(
+                    "_ffi_ct.Library(",
+                    (
+                        "_ffi_lib",
+                        "__name__",
+                        panic,
+                        f"pending={python_string(lib.ffi_pending)}",
+                        f"take_failure={python_string(lib.ffi_take_failure)}",
+                        f"free={python_string(lib.ffi_free)}",
+                    ),
+                    ")",
+                ),
+                0,
+                "_ffi_support = ",
+            ),
+            runtime_aliases=aliases,
+            uses_support=uses_support,
+            uses_runtime=any("_ffi_rt." in alias for alias in aliases)
+            or (
+                uses_support and bool(self.helpers & {"callbacks", "services", "errors", "text_arguments", "c_strings"})
+            ),
+            uses_ctypes_runtime=uses_support
+            or layout_check is not None
+            or any("_ffi_ct." in alias for alias in aliases)
+            or "tagged" in self.helpers,
             ffi_callback_failed=python_string(lib.ffi_callback_failed),
             ffi_shutdown=python_string(lib.ffi_shutdown),
             panic=panic,
             holds_gil=any(c.holds_gil for c in self.abi.callables),
             helpers=frozenset(self.helpers),
         )
-
-    def _check_error_use(self) -> None:
-        """An error enum becomes an exception hierarchy, so it cannot also be a value anywhere."""
-        for name in sorted(self.errors):
-            users = [f"function `{f.name}`" for f in self.inventory.all_functions() if name in _names_in(f)]
-            users += [f"struct `{s.name}`" for s in self.inventory.structs() if name in _field_names_in(s)]
-            if users:
-                message = (
-                    f"The {BACKEND} backend cannot bind enum `{name}`: it is the error type of a `Result`, which "
-                    f"becomes a Python exception class, but {users[0]} also uses it as a value. Use a separate "
-                    "enum for the values."
-                )
-                raise BackendError(message)
-
-    def _module_name(self, name: str, what: str) -> str:
-        _refuse_dunder(name, what)
-        return self.module_names.claim(_escape(name, _MODULE_RESERVED), f"{what} `{name}`", name)
 
     # types ------------------------------------------------------------------------------------
 
@@ -847,35 +776,8 @@ class _Builder:
         return self.inventory.type(ty.target.name if isinstance(ty, Pointer) else ty.name)
 
     def hint(self, ty: TypeRef) -> str:
-        """The type hint of a parameter or result of this type."""
-        if isinstance(ty, Void):
-            return "None"
-        if isinstance(ty, Primitive):
-            return _PRIMITIVES[ty.name][1]
-        if isinstance(ty, (Str, CStr, OwnedString)):
-            return "str"
-        if isinstance(ty, Slice):
-            if isinstance(ty.element, Named):
-                self.typing.add("Sequence")
-                return f"Sequence[{self.classes[ty.element.name]}]"
-            # Buffers (bytes, bytearray, array.array, NumPy arrays through memoryview) or a sequence.
-            sequence = "MutableSequence" if ty.mutable else "Sequence"
-            self.typing.update({sequence, "Union"})
-            return f"Union[{sequence}[{_PRIMITIVES[ty.element.name][1]}], memoryview]"
-        if isinstance(ty, Option):
-            return self.optional(self.hint(ty.inner))
-        if isinstance(ty, Vec):
-            if ty.element == Primitive("u8"):
-                return "bytes"
-            self.typing.add("List")
-            element = ty.element
-            item = _PRIMITIVES[element.name][1] if isinstance(element, Primitive) else self.classes[element.name]
-            return f"List[{item}]"
-        target = self._target(ty)
-        cls = self.classes[target.name]
-        if isinstance(target, CallbackDef):
-            self.typing.add("Callable")
-        return self.optional(cls) if isinstance(ty, Pointer) and ty.nullable else cls
+        """The type hint of a parameter, result or field of this type."""
+        return python_api.hint(ty, self.inventory, self.classes, self.typing)
 
     def optional(self, hint: str) -> str:
         self.typing.add("Optional")
@@ -1081,7 +983,6 @@ class _Builder:
     def _checked_number(self, ty: Primitive, value: str, what: str) -> Group:
         """`value` checked for the number type `ty` where it enters a struct, an option or an array."""
         self.helpers.add("scalars")
-        self.typing.add("Any")
         return Group("_ffi_number(", (python_string(what), value, python_string(ty.name)), ")")
 
     def _address(self, value: str, what: str) -> Ternary:
@@ -1091,7 +992,6 @@ class _Builder:
     def _enum_value(self, ty: Named, value: str, what: str) -> Group:
         """The member of enum `ty` for `value`: a TypeError for a non-integer, a ValueError for an invalid one."""
         self.helpers.add("enums")
-        self.typing.add("Any")
         return Group("_ffi_enum_member(", (python_string(what), value, self.classes[ty.name]), ")")
 
     def _array_convert(self, element: TypeRef, what: str) -> Tuple[str, ...]:
@@ -1112,11 +1012,13 @@ class _Builder:
         elif self._is_tagged(element):
             assert isinstance(element, Named)
             kind, target = "tagged", f"_ffi_{self.classes[element.name]}_to_c"
-        args = [python_string(what), python_string(kind)] if kind or option else [python_string(what)]
-        if target or option:
-            args.append(target or "None")
+        args = [python_string(what)]
+        if kind:
+            args.append(f"kind={python_string(kind)}")
+        if target:
+            args.append(f"target={target}")
         if option:
-            args.append(option)
+            args.append(f"option={option}")
         return tuple(args)
 
     def _from_option(self, o: Option) -> str:
@@ -1143,7 +1045,7 @@ class _Builder:
         self._check_tagged_pointers(t)
 
         def private(suffix: str, what: str) -> str:
-            return self.module_names.claim(f"_ffi_{cls}{suffix}", f"the {what} of enum `{t.name}`")
+            return self.api.namespace.claim(f"_ffi_{cls}{suffix}", f"the {what} of enum `{t.name}`")
 
         raw, payload = private("", "ctypes structure"), private("_payload", "ctypes union")
         from_c, to_c = private("_from_c", "conversion from C"), private("_to_c", "conversion to C")
@@ -1217,18 +1119,18 @@ class _Builder:
                 before=f"{by_tag} = ",
             ),
             by_tag_name=by_tag,
-            layout_check=layout(Group("_ffi_check_tagged_layout(", (raw, size, *rows), ")"), 0),
+            layout_check=layout(Group("_ffi_ct.check_tagged_layout(", ("__name__", raw, size, *rows), ")"), 0),
         )
 
     def _tagged_variant(self, t: TaggedDef, v: TaggedVariant, name: str, hidden: AbstractSet[str]) -> PyTaggedVariant:
         cls = self.classes[t.name]
         # The names `tagged()` claimed for the enum's ctypes structure and union.
         raw, payload = f"_ffi_{cls}", f"_ffi_{cls}_payload"
-        vcls = self.module_names.claim(f"_ffi_{cls}_{v.name}", f"the class of variant `{v.name}` of enum `{t.name}`")
+        vcls = self.api.namespace.claim(f"_ffi_{cls}_{v.name}", f"the class of variant `{v.name}` of enum `{t.name}`")
         fields_struct = None
         if v.fields:
             what = f"the ctypes structure of variant `{v.name}` of enum `{t.name}`"
-            fields_struct = self.module_names.claim(f"_ffi_{cls}_{v.name}_fields", what)
+            fields_struct = self.api.namespace.claim(f"_ffi_{cls}_{v.name}_fields", what)
         referenced = {self.classes[named.name] for named in map(_held, (f.type for f in v.fields)) if named}
         reserved = PYTHON_KEYWORDS | {"self", "other"} | referenced | hidden
         names = Namespace(BACKEND, f"variant `{v.name}` of enum `{t.name}`")
@@ -1380,12 +1282,11 @@ class _Builder:
         value = f"{pname}._ffi_to_c()"
         return Ternary("None", f"{pname} is None", value) if nullable else value
 
-    def _tagged_result(self, ty: Union[Named, Pointer], notes: List[str]) -> str:
+    def _tagged_result(self, ty: Union[Named, Pointer]) -> str:
         """How a returned data-carrying enum (by value, or a copy of the one a pointer points to) becomes a variant."""
         cls = self.classes[self._target(ty).name]
         if isinstance(ty, Named):
             return f"_ffi_{cls}_from_c({{0}})"
-        notes.append(f"The result is a copy of the `{cls}` the library points to.")
         read = f"_ffi_{cls}_from_c({{0}}.contents)"
         return f"{read} if {{0}} else None" if ty.nullable else read
 
@@ -1468,7 +1369,7 @@ class _Builder:
 
     def opaque(self, o: OpaqueDef) -> PyOpaque:
         cls = self.classes[o.name]
-        producers = self.producers.get(o.name, [])
+        producers = self.api.producers.get(o.name, ())
         if producers:
             calls = [f"{name}()" for name in producers]
             origin = "they are returned by " + (", ".join(calls[:-1]) + " or " if len(calls) > 1 else "") + calls[-1]
@@ -1518,25 +1419,14 @@ class _Builder:
         classmethods, methods as methods, static functions as staticmethods."""
         self.helpers.add("services")
         self.typing.add("Any")
-        cls = self.classes[s.name]
-        names = Namespace(BACKEND, f"class `{cls}`")
-        for generated in ("close", "new"):
-            names.claim(generated, "the generated method" if generated == "close" else "the constructor `new`")
         init = None
         members = []
-        for f in s.members():
-            _refuse_dunder(f.name, f"member of service `{s.name}`")
-            if f in s.constructors and f.name == "new":
-                kind, name = "init", "__init__"
-            else:
-                kind = "constructor" if f in s.constructors else "method" if f in s.methods else "static"
-                name = names.claim(_escape(f.name, _SERVICE_BODY_NAMES), f"member `{f.name}`", f.name)
-            label = cls if kind == "init" else f"{cls}.{name}"
+        for signature in self.api.members[s.name]:
             with _nested():
-                function = self.function(f, _Member(cls, kind, name, label))
+                function = self.function(signature)
             self.service_functions.append(function)
             text = _method_text(function)
-            if kind == "init":
+            if signature.kind == "init":
                 init = text
             else:
                 members.append(text)
@@ -1645,7 +1535,6 @@ class _Builder:
                 return PyField(name, name, hint, doc), param, name, f"_ffi_ctypes.{ctype}", shown
             # ctypes would truncate an int and take any object as a bool: behind a property, checked as arguments are.
             self.helpers.add("scalars")
-            self.typing.add("Any")
             low, high = _int_range(ty) if not ty.is_bool else (0, 1)
             fast = f"_ffi_value.__class__ is not {hint}"
             if not ty.is_bool:
@@ -1667,7 +1556,7 @@ class _Builder:
             hint = self.optional("int")
             # ctypes would store an address beyond 64 bits as NULL and -1 as the highest address: checked.
             setter = _layout_assign_ternary(f"self._ffi_{name}", self._address("_ffi_value", what), 8)
-            doc = python_docstring(_with_note(f.doc, [note]))
+            doc = python_docstring(python_api.with_note(f.doc, [note]))
             field = PyField(name, f"_ffi_{name}", hint, doc, f"return self._ffi_{name}", setter)
             arg = self._address(name, what)
             return field, f"{name}: {hint} = None", arg, "_ffi_ctypes.c_void_p", f"{{self.{name}!r}}"
@@ -1690,63 +1579,38 @@ class _Builder:
 
     # functions --------------------------------------------------------------------------------
 
-    def function(self, f: Function, member: Optional[_Member] = None) -> PyFunction:
+    def function(self, sig: Signature) -> PyFunction:
         """The wrapper of a function, or of a service's member (a method of its class)."""
+        f = sig.function
         # The name errors call it by: the function's, or `Store.get` for a member.
-        name = self.functions[f.name] if member is None else member.label
+        name = sig.label
         alias = f"_ffi_fn_{f.symbol}"
-        lowered = self.abi.callable(f)
-        # The globals the wrapper's body refers to: a parameter of the same name would hide them.
-        referenced = {member.receiver} if member is not None and member.receiver else set()
-        for ty in [p.type for p in f.params] + [f.returns]:
-            if isinstance(ty, (Named, Pointer)):
-                target = self._target(ty)
-                if isinstance(target, CallbackDef):
-                    referenced.add("callable")
-                elif not (isinstance(target, StructDef) and isinstance(ty, Named)):
-                    referenced.add(self.classes[target.name])
-            elif isinstance(ty, (Slice, Vec)) and isinstance(ty.element, Named):
-                referenced.add(self.classes[ty.element.name])
-            elif isinstance(ty, Option) and isinstance(ty.inner, Named):
-                referenced.add(self.classes[ty.inner.name])
-            if isinstance(ty, Primitive):
-                referenced.add("bool" if ty.is_bool else "float" if ty.is_float else "int")
-            if isinstance(ty, (Str, CStr)):
-                referenced.update({"len", "str"})
-            elif isinstance(ty, Slice):
-                referenced.add("list")
-        errors = None
-        if f.error is not None:
-            errors = f"_ffi_{self.classes[f.error.name]}_by_code"
-        names = Namespace(BACKEND, f"function `{f.name}`")
-        params: List[str] = []
+        lowered = sig.callable
+        errors = None if sig.error is None else f"_ffi_{sig.error}_by_code"
+        params: List[str] = [sig.receiver] if sig.receiver else []
         args: List[Union[str, Ternary]] = []
         checks: List[str] = []
         takes: List[PyTake] = []
         after: List[str] = []
-        notes: List[str] = []
         #: Callbacks: registered after every check passed (so a failed check leaks nothing), and the
         #: keys to forget if ctypes refuses the call (kept ones) or once it returns (borrowed ones).
         keeps: List[str] = []
         forget_if_refused: List[str] = []
         forget_after: List[str] = []
         converted_by_ctypes = False
-        if member is not None:
-            if member.receiver:
-                params.append(member.receiver)
-            if member.kind == "init":
-                # `__init__` again on a live object would orphan its Rust object (or own it twice).
-                again = layout(Group("_ffi_initialized(", (python_string(member.cls),), ")"), 8, "raise ")
-                checks.append(f'    if getattr(self, "_ffi_handle", None) is not None:\n        {again}')
-            if member.kind == "method":
-                # The object's handle: its first C parameter. A closed object raises here, naming the method.
-                closed = layout(Group("_ffi_closed(", (python_string(member.cls), python_string(member.name)), ")"), 8)
-                checks.append(f"    if self._ffi_ptr is None:\n        raise {closed}")
-                args.append("self._ffi_ptr")
-        for p in f.params:
-            _refuse_dunder(p.name, f"parameter of function `{f.name}`")
-            pname = names.claim(_escape(p.name, PYTHON_KEYWORDS | referenced), f"parameter `{p.name}`", p.name)
-            params.append(f"{pname}: {self.hint(p.type)}")
+        if sig.kind == "init":
+            # `__init__` again on a live object would orphan its Rust object (or own it twice).
+            again = layout(Group("_ffi_initialized(", (python_string(sig.label),), ")"), 8, "raise ")
+            checks.append(f'    if getattr(self, "_ffi_handle", None) is not None:\n        {again}')
+        if sig.kind == "method":
+            # The object's handle: its first C parameter. A closed object raises here, naming the method.
+            assert sig.cls is not None
+            closed = layout(Group("_ffi_closed(", (python_string(sig.cls), python_string(sig.name)), ")"), 8)
+            checks.append(f"    if self._ffi_ptr is None:\n        raise {closed}")
+            args.append("self._ffi_ptr")
+        for p in sig.params:
+            pname = p.name
+            params.append(f"{pname}: {p.hint}")
             ty = p.type
             assert not isinstance(ty, (Void, OwnedString, Vec)), "the model refuses these as parameters"
             if isinstance(ty, (Str, CStr)):
@@ -1758,7 +1622,8 @@ class _Builder:
             if isinstance(ty, Option):
                 local = f"_ffi_option_{pname}"
                 checks.append(self._option_argument(name, pname, ty))
-                checks.append("    " + layout(self._to_option(ty, pname, None), 4, before=f"{local} = "))
+                # A conditional expression splits only inside brackets: `_layout_assign_ternary` adds them.
+                checks.append("    " + _layout_assign_ternary(local, self._to_option(ty, pname, None), 4))
                 args.append(local)
                 continue
             if isinstance(ty, Slice):
@@ -1796,7 +1661,6 @@ class _Builder:
                     forget_after.append(f"_ffi_callbacks.pop({key}, None)")
                 else:
                     forget_if_refused.append(f"_ffi_callbacks.pop({key}, None)")
-                    notes.append(f"The library keeps `{pname}` (and what it refers to) until it drops it.")
                 continue
             if isinstance(target, TaggedDef):
                 args.append(self._tagged_argument(name, pname, ty, checks))
@@ -1818,11 +1682,6 @@ class _Builder:
             if isinstance(target, StructDef):
                 wrong = [f"{pname}.__class__ is not {cls}"]
                 args.append(pname)
-                if ty.owned:
-                    notes.append(
-                        f"Ownership of `{pname}` moves into the library: it must be a `{cls}` the library "
-                        "allocated, and must not be used after this call."
-                    )
             else:
                 wrong = [f"{pname}.__class__ is not {cls}", f"{pname}._ffi_ptr is None"]
                 if ty.owned:
@@ -1837,10 +1696,6 @@ class _Builder:
                         give_back = layout_assign(f"{pname}._ffi_ptr", temp, 8)
                     takes.append(PyTake(take, give_back))
                     args.append(temp)
-                    notes.append(
-                        f"Ownership of `{pname}` moves into the library: the `{cls}` is released and cannot be "
-                        "used after this call."
-                    )
                 elif ty.nullable:
                     args.append(Ternary("None", f"{pname} is None", f"{pname}._ffi_ptr"))
                 else:
@@ -1850,10 +1705,7 @@ class _Builder:
                 either = BoolOp("and", (f"{pname} is not None", either if len(wrong) > 1 else wrong[0]))
             condition = layout_bool(either, 4, "if ", ":")
             checks.append(f"    {condition}\n        {failure}")
-        if f.error is not None:
-            cls = self.classes[f.error.name]
-            notes.append(f"Raises a subclass of `{cls}` when the library reports one of its errors.")
-        convert = self._result(f.returns, notes)
+        convert = self._result(f.returns)
         reader = None
         if f.asynchronous:
             self.helpers.update({"async", "callbacks"})
@@ -1887,17 +1739,13 @@ class _Builder:
         body.extend(after)
         if f.asynchronous:
             body.append("    return await _ffi_future")
-        elif member is not None and member.kind == "init":
+        elif sig.kind == "init":
             # The handle stays until the object is garbage-collected; `_ffi_ptr` only while it is open.
             body.append("    self._ffi_handle = self._ffi_ptr = _ffi_result")
         elif returns_now:
             body.append("    " + layout_result(convert, "_ffi_result", 4))
         define = "async def" if f.asynchronous else "def"
-        definition = layout(Group(f"{define} {name}(", tuple(params), f") -> {self.hint(f.returns)}:"), 0)
-        if member is not None:
-            returns = "None" if member.kind == "init" else self.hint(f.returns)
-            signature = Group(f"{define} {member.name}(", tuple(params), f") -> {returns}:")
-            definition = member.decorator + layout(signature, 0)
+        definition = sig.decorator + layout(Group(f"{define} {sig.name}(", tuple(params), f") -> {sig.returns}:"), 0)
         return PyFunction(
             name=name,
             alias=alias,
@@ -1906,7 +1754,7 @@ class _Builder:
             argtypes=self._argtypes(alias, lowered),
             restype=f"{alias}.restype = {self.c_type(lowered.returns)}",
             definition=definition,
-            docstring=python_docstring(_with_note(f.doc, notes)),
+            docstring=python_docstring(sig.doc),
             body=tuple(body),
             reader=reader,
         )
@@ -2039,7 +1887,7 @@ class _Builder:
             args += ("or_none=True",)
         return layout(Group("_ffi_invalid_argument(", args, ")"), 8, before="raise ")
 
-    def _result(self, ty: TypeRef, notes: List[str]) -> str:
+    def _result(self, ty: TypeRef) -> str:
         """How the wrapper turns the library's result into its own: a format string applied to the result."""
         if isinstance(ty, (Void, Primitive)):
             return "{0}"
@@ -2060,50 +1908,16 @@ class _Builder:
         target = self._target(ty)
         cls = self.classes[target.name]
         if isinstance(target, TaggedDef):
-            return self._tagged_result(ty, notes)
+            return self._tagged_result(ty)
         if isinstance(ty, Named):
             # A dict lookup, not `Color(raw)`: the library only returns valid values, and the call is 8x cheaper.
             return f"_ffi_{cls}_by_value[{{0}}]" if isinstance(target, EnumDef) else "{0}"
         if isinstance(target, StructDef):
-            if ty.owned:
-                notes.append(
-                    f"The result is a view of a `{cls}` the library allocated, not a copy: ownership passes to "
-                    "the caller."
-                )
-            else:
-                notes.append(f"The result is a view of a `{cls}` the library owns, not a copy.")
             return "{0}.contents if {0} else None" if ty.nullable else "{0}.contents"
-        if not ty.owned:
-            notes.append(f"The result borrows a `{cls}` the library still owns: do not pass it where ownership moves.")
         wrap = f"_ffi_wrap_{target.name}"
         if ty.owned and isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
-            notes.append(
-                f"The result is owned: the `{cls}` is dropped when it is garbage-collected, unless a function that "
-                "takes ownership of it was called first."
-            )
             wrap = f"_ffi_own_{target.name}"
         return f"None if {{0}} is None else {wrap}({{0}})" if ty.nullable else f"{wrap}({{0}})"
-
-
-@dataclass(frozen=True)
-class _Member:
-    """How :meth:`_Builder.function` binds a service's member into its class."""
-
-    cls: str
-    #: ``init`` (the constructor named ``new``), ``constructor``, ``method`` or ``static``.
-    kind: str
-    #: The method's name in the class, and the name errors call it by (``Store.get``, ``Store`` for ``__init__``).
-    name: str
-    label: str
-
-    @property
-    def receiver(self) -> str:
-        """The first parameter of the ``def``: ``self``, ``cls``, or nothing for a staticmethod."""
-        return {"init": "self", "method": "self", "constructor": "cls", "static": ""}[self.kind]
-
-    @property
-    def decorator(self) -> str:
-        return {"constructor": "@classmethod\n", "static": "@staticmethod\n"}.get(self.kind, "")
 
 
 @contextlib.contextmanager

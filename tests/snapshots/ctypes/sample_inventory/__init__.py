@@ -7,18 +7,14 @@
 
 from __future__ import annotations
 
-import array as _ffi_array
-import asyncio as _ffi_asyncio
-import atexit as _ffi_atexit
-import contextlib as _ffi_contextlib
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
-import itertools as _ffi_itertools
 import os as _ffi_os
 import sys as _ffi_sys
-import threading as _ffi_threading
-import traceback as _ffi_traceback
 from typing import Any, Callable, ClassVar, List, MutableSequence, NoReturn, Optional, Sequence, Tuple, Type, Union
+
+from . import _ffi_ctypes_runtime as _ffi_ct
+from . import _ffi_runtime as _ffi_rt
 
 __all__ = [
     "BIG",
@@ -183,541 +179,57 @@ _ffi_pylib: _ffi_ctypes.CDLL = (
 )
 
 
-def _ffi_check_layout(*structs: tuple[type[_ffi_ctypes.Structure], int, int, tuple[int, ...]]) -> None:
-    """Compare each struct's ctypes layout with the size, alignment and field offsets Rust measured."""
-    for struct, size, align, offsets in structs:
-        found = (
-            _ffi_ctypes.sizeof(struct),
-            _ffi_ctypes.alignment(struct),
-            tuple(getattr(struct, field[0]).offset for field in struct._fields_),
-        )
-        if found != (size, align, offsets):
-            message = (
-                f"{__name__}: the ctypes layout of {struct.__name__} (size, alignment, field offsets) is "
-                f"{found}, but Rust laid it out as {(size, align, offsets)}; this is a bug in hatch-interop's "
-                "ctypes backend, please report it"
-            )
-            raise ImportError(message)
-
-
-def _ffi_invalid_argument(
-    function: str,
-    parameter: str,
-    value: object,
-    expected: type[object],
-    or_none: bool = False,
-) -> Exception:
-    """The error for an argument a wrapper rejects (only built once a check has failed)."""
-    if value.__class__ is expected:
-        return ValueError(
-            f"{function}() argument {parameter!r} is a {expected.__name__} that was already released "
-            "(a call took ownership of it)"
-        )
-    allowed = f"{expected.__name__} or None" if or_none else expected.__name__
-    return TypeError(f"{function}() argument {parameter!r} must be {allowed}, not {type(value).__name__}")
-
-
 class RustPanic(Exception):
     """A panic in the Rust library, caught where the call entered it: the library is still usable."""
 
 
-class _ffi_Failure(_ffi_ctypes.Structure):
-    """What the library records about a failed call: a panic (1), an error (2) or an invalid argument (3)."""
-
-    _fields_ = (
-        ("kind", _ffi_ctypes.c_uint32),
-        ("code", _ffi_ctypes.c_int64),
-        ("message", _ffi_ctypes.c_void_p),
-        ("message_len", _ffi_ctypes.c_size_t),
-    )
-
-
-_ffi_support_pending = _ffi_lib["sample_crate_ffi_pending"]
-_ffi_support_pending.argtypes = ()
-_ffi_support_pending.restype = _ffi_ctypes.c_void_p
-#: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
-_ffi_pending = _ffi_ctypes.c_size_t.from_address(_ffi_support_pending())
-_ffi_take_failure = _ffi_lib["sample_crate_ffi_take_failure"]
-_ffi_take_failure.argtypes = (_ffi_ctypes.POINTER(_ffi_Failure),)
-_ffi_take_failure.restype = _ffi_ctypes.c_bool
-_ffi_free = _ffi_lib["sample_crate_ffi_free"]
-_ffi_free.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_size_t)
-_ffi_free.restype = None
-
-
-def _ffi_raise_failure(errors: dict[int, type[Exception]] | None) -> None:
-    """Raise what the library recorded about this thread's last call.
-
-    Returns if it recorded nothing: the pending failure is another thread's, which raises it itself.
-    """
-    failure = _ffi_Failure()
-    if not _ffi_take_failure(failure):
-        return
-    try:
-        raise _ffi_failure_error(failure, errors)
-    finally:
-        _ffi_free(failure.message, failure.message_len, 1)
-
-
-def _ffi_failure_error(failure: _ffi_Failure, errors: dict[int, type[Exception]] | None) -> BaseException:
-    """The exception for a failure: a panic (1), an error of the function's enum (2), an invalid argument (3), or
-    a callback that raised (4)."""
-    message = ""
-    if failure.message_len:
-        message = _ffi_ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
-    # What a callback raised during the call: the error itself (kind 4), or the cause of a later failure.
-    cause = getattr(_ffi_callback_errors, "error", None)
-    _ffi_callback_errors.error = None
-    if failure.kind == 4:
-        return cause if cause is not None else RuntimeError(message)
-    error: BaseException
-    if failure.kind == 2 and errors is not None and failure.code in errors:
-        error = errors[failure.code](message)
-    elif failure.kind == 3:
-        error = ValueError(message)
-    elif failure.kind == 5:  # out of memory
-        error = MemoryError(message)
-    else:
-        error = RustPanic(message)
-    error.__cause__ = cause
-    return error
-
-
-def _ffi_immortal(thunk: Any) -> Any:
-    """Keep a C function made of a Python one for good: a thread of the library may call it until the process
-    ends, even after this module is torn down at exit, and calling a freed one would crash the process."""
-    if hasattr(_ffi_ctypes, "pythonapi"):  # CPython (PyPy's ctypes has no pythonapi)
-        _ffi_ctypes.pythonapi.Py_IncRef(_ffi_ctypes.py_object(thunk))
-    return thunk
-
-
-class _ffi_Completion(_ffi_ctypes.Structure):
-    """How an async function reports its outcome: the library calls `call(context, value, failure)` once."""
-
-    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
-
-
-def _ffi_awaiting(read: Any, errors: dict[int, type[Exception]] | None) -> tuple[Any, int]:
-    """A future of the running event loop for an async function's outcome, and the key its completion finds
-    it by (with how to read the value and the function's error classes)."""
-    loop = _ffi_asyncio.get_running_loop()
-    future = loop.create_future()
-    return future, _ffi_keep_callback((loop, future, read, errors))
-
-
-def _ffi_complete(key: int, value: int | None, failure: Any) -> None:
-    """Runs on a thread of the library's runtime: settles the awaiting future, in its event loop's thread."""
-    loop, future, read, errors = _ffi_callbacks.pop(key)
-    outcome: object
-    try:
-        # The value and the failure are the library's, valid during this call: read (or take) them now.
-        outcome = _ffi_failure_error(failure.contents, errors) if failure else read(value)
-    except BaseException as error:
-        outcome = error
-    with _ffi_contextlib.suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome
-        loop.call_soon_threadsafe(_ffi_settle, future, outcome)
-
-
-def _ffi_settle(future: Any, outcome: object) -> None:
-    """Give the awaiting coroutine its outcome, unless it stopped waiting (its task was cancelled)."""
-    if future.cancelled():
-        return
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
-
-
-#: The C function the library calls with the outcome of an async function (one for all of them).
-_ffi_complete_thunk = _ffi_immortal(
-    _ffi_ctypes.CFUNCTYPE(None, _ffi_ctypes.c_void_p, _ffi_ctypes.c_void_p, _ffi_ctypes.POINTER(_ffi_Failure))(
-        _ffi_complete
-    )
+#: The library's support functions: its failure records, the buffers it hands over, the callables it may call.
+_ffi_support = _ffi_ct.Library(
+    _ffi_lib,
+    __name__,
+    RustPanic,
+    pending="sample_crate_ffi_pending",
+    take_failure="sample_crate_ffi_take_failure",
+    free="sample_crate_ffi_free",
 )
-_ffi_complete_address = _ffi_ctypes.cast(_ffi_complete_thunk, _ffi_ctypes.c_void_p).value
-_ffi_shutdown = _ffi_lib["sample_crate_ffi_shutdown"]
-_ffi_shutdown.argtypes = ()
-_ffi_shutdown.restype = None
-# Before the interpreter goes: no thread of the library's runtime may call into it afterwards. ctypes
-# lets go of the GIL during the call, so outcomes being delivered meanwhile finish first.
-_ffi_atexit.register(_ffi_shutdown)
-
-
-_ffi_callback_failed = _ffi_lib["sample_crate_ffi_callback_failed"]
-_ffi_callback_failed.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
-_ffi_callback_failed.restype = None
-#: The Python callables the library may call, by the key it gets as their context.
-_ffi_callbacks: dict[object, Any] = {}
-_ffi_callback_keys = _ffi_itertools.count(1)
-#: What a callback raised on this thread, for the library call that ran it to raise.
-_ffi_callback_errors = _ffi_threading.local()
-
-
-def _ffi_keep_callback(function: object) -> int:
-    """Keep `function` alive under a new key, which the library gets as the callback's context."""
-    key = next(_ffi_callback_keys)
-    _ffi_callbacks[key] = function
-    return key
-
-
-def _ffi_release_callback(key: int) -> None:
-    """The library dropped a callback it kept: forget the callable."""
-    _ffi_callbacks.pop(key, None)
-
-
-#: The C function the library calls to release a callback it kept.
-_ffi_release_thunk = _ffi_immortal(_ffi_ctypes.CFUNCTYPE(None, _ffi_ctypes.c_void_p)(_ffi_release_callback))
-_ffi_release_address = _ffi_ctypes.cast(_ffi_release_thunk, _ffi_ctypes.c_void_p).value
-
-
-def _ffi_callback_raised(callback: str, error: BaseException) -> None:
-    """Hand what a Python callback raised to the library call that ran it, which raises it when it returns."""
-    if isinstance(_ffi_threading.current_thread(), _ffi_threading._DummyThread):
-        # A thread of the library's own: no call of these bindings waits on it to raise the error.
-        _ffi_sys.stderr.write(f"Exception in the {callback} callback of {__name__}, on a thread of the library:\n")
-        _ffi_traceback.print_exception(type(error), error, error.__traceback__)
-        return
-    _ffi_callback_errors.error = error
-    message = f"the {callback} callback raised {error!r}".encode("utf-8", "replace")
-    _ffi_callback_failed(message, len(message))
-
-
-def _ffi_not_callable(function: str, parameter: str, value: object) -> Exception:
-    """The error for a callback argument that cannot be called."""
-    return TypeError(f"{function}() argument {parameter!r} must be callable, not {type(value).__name__}")
-
-
-def _ffi_closed(cls: str, method: str) -> Exception:
-    """The error for a method called on a closed object."""
-    return ValueError(f"cannot call {cls}.{method}(): the {cls} is closed")
-
-
-def _ffi_initialized(cls: str) -> Exception:
-    """The error for `__init__` called again on an object that already holds a Rust object."""
-    return TypeError(f"{cls}.__init__() called on a {cls} that already holds a Rust object: create a new {cls} instead")
-
-
-def _ffi_error_variants(base: type[Exception], *variants: tuple[int, str, str]) -> dict[int, type[Exception]]:
-    """Create a subclass of `base` for each variant (code, name, doc), as an attribute of `base`."""
-    by_code: dict[int, type[Exception]] = {}
-    for code, name, doc in variants:
-        namespace = {"__doc__": doc or None, "__module__": __name__, "__qualname__": f"{base.__qualname__}.{name}"}
-        subclass = type(name, (base,), {**namespace, "code": code})
-        setattr(base, name, subclass)
-        by_code[code] = subclass
-    return by_code
-
-
-class _ffi_Buffer(_ffi_ctypes.Structure):
-    """A `String` or `Vec` the library hands over: the caller frees it with `_ffi_free`."""
-
-    _fields_ = (("ptr", _ffi_ctypes.c_void_p), ("len", _ffi_ctypes.c_size_t))
-
-
-def _ffi_take_string(buffer: _ffi_Buffer) -> str:
-    """The text of a `String` the library returned; its buffer is freed."""
-    if not buffer.len:
-        return ""
-    try:
-        return _ffi_ctypes.string_at(buffer.ptr, buffer.len).decode()
-    finally:
-        _ffi_free(buffer.ptr, buffer.len, 1)
-
-
-def _ffi_take_bytes(buffer: _ffi_Buffer) -> bytes:
-    """The bytes of a `Vec<u8>` the library returned; its buffer is freed."""
-    if not buffer.len:
-        return b""
-    try:
-        return _ffi_ctypes.string_at(buffer.ptr, buffer.len)
-    finally:
-        _ffi_free(buffer.ptr, buffer.len, 1)
-
-
-def _ffi_take_list(buffer: _ffi_Buffer, element: Any) -> list[Any]:
-    """The elements of a `Vec` the library returned, copied into Python objects; its buffer is freed."""
-    count = buffer.len
-    if not count:
-        return []
-    size = _ffi_ctypes.sizeof(element) * count
-    try:
-        items = (element * count)()
-        _ffi_ctypes.memmove(items, buffer.ptr, size)
-    finally:
-        _ffi_free(buffer.ptr, size, _ffi_ctypes.alignment(element))
-    return items[:]
-
-
+_ffi_support.enable_callbacks("sample_crate_ffi_callback_failed")
+_ffi_support.enable_async("sample_crate_ffi_shutdown")
+#: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
+_ffi_pending = _ffi_support.pending
+_ffi_raise_failure = _ffi_support.raise_failure
+_ffi_Buffer = _ffi_ct.Buffer
+_ffi_take_string = _ffi_support.take_string
+_ffi_take_bytes = _ffi_support.take_bytes
+_ffi_take_list = _ffi_support.take_list
+_ffi_callbacks = _ffi_support.callbacks
+_ffi_keep_callback = _ffi_support.keep_callback
+_ffi_callback_raised = _ffi_support.callback_raised
+_ffi_release_address = _ffi_support.release_address
+_ffi_immortal = _ffi_ct.immortal
+_ffi_not_callable = _ffi_rt.not_callable
+_ffi_Completion = _ffi_ct.Completion
+_ffi_awaiting = _ffi_support.awaiting
+_ffi_complete_address = _ffi_support.complete_address
+_ffi_closed = _ffi_rt.closed
+_ffi_initialized = _ffi_rt.initialized
+_ffi_error_variants = _ffi_rt.error_variants
 _ffi_utf8 = str.encode
+_ffi_text_argument = _ffi_rt.text_argument
+_ffi_nul_argument = _ffi_rt.nul_argument
+_ffi_numbers_argument = _ffi_ct.numbers_argument
+_ffi_structs_argument = _ffi_ct.structs_argument
+_ffi_write_back = _ffi_ct.write_back
 
 
-def _ffi_text_argument(function: str, parameter: str, value: object, error: Exception) -> Exception:
-    """The error for an argument that is not a `str`, or that UTF-8 cannot encode (a lone surrogate)."""
-    if isinstance(error, UnicodeEncodeError):
-        return ValueError(f"{function}() argument {parameter!r} cannot be encoded as UTF-8: {error}")
-    return TypeError(f"{function}() argument {parameter!r} must be str, not {type(value).__name__}")
-
-
-def _ffi_nul_argument(function: str, parameter: str) -> Exception:
-    """The error for a C-string argument with a NUL character inside, which would cut it short."""
-    return ValueError(f"{function}() argument {parameter!r} contains a NUL character, which a C string cannot hold")
-
-
-#: memoryview format characters of each kind of number ("q" and "n" are also signed, and so on).
-_ffi_number_kinds = {
-    **dict.fromkeys("bhilqn", "signed"),
-    **dict.fromkeys("BHILQNc", "unsigned"),
-    "f": "float",
-    "d": "float",
-}
-#: The byte-order prefixes a buffer of native numbers may have.
-_ffi_native_orders = ("@", "=", "<" if _ffi_sys.byteorder == "little" else ">")
-
-
-class _ffi_Shared(_ffi_ctypes.c_void_p):
-    """The address of a read-only buffer's memory, and what keeps that memory in place while a call uses it."""
-
-    _ffi_keep: Any
-
-
-#: PyPy's ctypes copies a `bytes` argument (a 100 MB one took 13 s) and cannot point into other read-only
-#: buffers; PyPy's own cffi shares them: the object stays pinned while the pointer `from_buffer` made lives.
-_ffi_pypy_ffi: Any = __import__("cffi").FFI() if _ffi_sys.implementation.name == "pypy" else None
-
-
-def _ffi_shared(value: Any) -> _ffi_Shared:
-    """On PyPy: a pointer into `value`'s memory (any buffer), which keeps it in place while the pointer lives."""
-    pointer = _ffi_pypy_ffi.from_buffer(value)
-    address = _ffi_Shared(int(_ffi_pypy_ffi.cast("uintptr_t", pointer)))
-    address._ffi_keep = pointer
-    return address
-
-
-def _ffi_numbers_argument(
-    function: str, parameter: str, value: Any, element: Any, code: str, mutable: bool
-) -> tuple[Any, int]:
-    """What ctypes passes as the pointer to the numbers of a slice argument, and how many there are.
-
-    Buffers (bytearray, array.array, NumPy arrays, memoryview) are shared, not copied, and so is `bytes` for
-    a `&[u8]`; other read-only buffers are copied on CPython and shared on PyPy. Lists and tuples are copied (a
-    list passed for a mutable slice gets the library's writes back).
-    """
-    if value.__class__ is bytes and code == "B" and not mutable:
-        return (value if _ffi_pypy_ffi is None else _ffi_shared(value)), len(value)
-    if isinstance(value, (list, tuple)):
-        if mutable and not isinstance(value, list):
-            message = (
-                f"{function}() argument {parameter!r} must be a list or a writable buffer: the library writes into it"
-            )
-            raise TypeError(message)
-        try:
-            numbers = _ffi_array.array(code, value)
-        except (TypeError, OverflowError) as error:
-            raise error.__class__(f"{function}() argument {parameter!r}: {error}") from None
-        return (element * len(numbers)).from_buffer(numbers), len(numbers)
-    size = _ffi_ctypes.sizeof(element)
-    kind = _ffi_number_kinds[code]
-    try:
-        view = memoryview(value)
-    except TypeError:
-        message = (
-            f"{function}() argument {parameter!r} must be a list or a buffer of {size}-byte {kind} numbers "
-            f"(such as array.array({code!r}) or a NumPy array), not {type(value).__name__}"
-        )
-        raise TypeError(message) from None
-    letter = view.format[1:] if view.format[:1] in _ffi_native_orders else view.format
-    if _ffi_number_kinds.get(letter) != kind or view.itemsize != size:
-        message = (
-            f"{function}() argument {parameter!r} must hold {size}-byte {kind} numbers, but its items have "
-            f"the format {view.format!r} ({view.itemsize} bytes)"
-        )
-        raise TypeError(message)
-    if not view.c_contiguous:
-        raise TypeError(f"{function}() argument {parameter!r} must be a contiguous buffer (a strided view is not)")
-    count = view.nbytes // size
-    if not view.readonly:
-        return (element * count).from_buffer(view), count
-    if mutable:
-        raise TypeError(f"{function}() argument {parameter!r} must be writable: the library writes into it")
-    if _ffi_pypy_ffi is not None:
-        return _ffi_shared(view), count
-    # ctypes points only into writable memory or `bytes`: a read-only buffer that views a whole `bytes` is
-    # passed as that, any other is copied (the library only reads it).
-    if view.obj.__class__ is bytes and len(view.obj) == view.nbytes:
-        return view.obj, count
-    return (element * count).from_buffer_copy(view), count
-
-
-def _ffi_structs_argument(function: str, parameter: str, value: Any, element: Any) -> tuple[Any, int]:
-    """What ctypes passes as the pointer to the structs of a slice argument, and how many there are.
-
-    A ctypes array of `element` is shared; a list or tuple is copied (see `_ffi_write_back`).
-    """
-    if isinstance(value, _ffi_ctypes.Array) and value._type_ is element:
-        return value, len(value)
-    if not isinstance(value, (list, tuple)):
-        message = (
-            f"{function}() argument {parameter!r} must be a list or tuple of {element.__name__} (or a ctypes "
-            f"array of them), not {type(value).__name__}"
-        )
-        raise TypeError(message)
-    for index, item in enumerate(value):
-        if item.__class__ is not element:
-            message = (
-                f"{function}() argument {parameter!r} must hold {element.__name__} objects, but item {index} "
-                f"is {type(item).__name__}"
-            )
-            raise TypeError(message)
-    return (element * len(value))(*value), len(value)
-
-
-def _ffi_write_back(value: Any, items: Any) -> None:
-    """Copy what the library wrote into the copy of a list or tuple of structs back into its items."""
-    if value is items:
-        return
-    size = _ffi_ctypes.sizeof(items._type_)
-    for item, written in zip(value, items):
-        _ffi_ctypes.memmove(_ffi_ctypes.addressof(item), _ffi_ctypes.addressof(written), size)
-
-
-def _ffi_scalar(what: str, value: object, rust: str) -> Any:
-    """A number or bool for `what` (an argument, a callback's result) of the Rust type `rust` that is not exactly
-    of its Python type: an integer of another type (a bool, an IntEnum, a NumPy integer) or a real number for a
-    float is converted; anything else, or an integer out of range, is refused rather than truncated."""
-    if rust == "bool":
-        raise TypeError(f"{what} must be bool, not {type(value).__name__}")
-    if rust in ("f32", "f64"):
-        if isinstance(value, int) or hasattr(type(value), "__float__"):
-            return float(value)  # type: ignore[arg-type]
-        raise TypeError(f"{what} must be float, not {type(value).__name__}")
-    index = getattr(type(value), "__index__", None)
-    if index is None:
-        raise TypeError(f"{what} must be int, not {type(value).__name__}")
-    number: int = index(value)
-    low, high = _ffi_int_ranges[rust]
-    if not low <= number <= high:
-        # Bounded: Python refuses to format an integer of more than 4300 digits.
-        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
-        raise OverflowError(f"{what} is {shown}, outside the range of {rust} ({low} to {high})")
-    return number
-
-
-def _ffi_number(what: str, value: Any, rust: str) -> Any:
-    """`value` checked for a number or bool of the Rust type `rust` where it enters a struct, an option or an
-    array (`what` names the place): exactly of its type and in range, else converted or refused."""
-    if rust == "bool":
-        return value if value.__class__ is bool else _ffi_scalar(what, value, rust)
-    if rust in ("f32", "f64"):
-        return value if value.__class__ is float else _ffi_scalar(what, value, rust)
-    low, high = _ffi_int_ranges[rust]
-    return value if value.__class__ is int and low <= value <= high else _ffi_scalar(what, value, rust)
-
-
-#: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
-_ffi_int_ranges = {
-    **{f"u{bits}": (0, (1 << bits) - 1) for bits in (8, 16, 32, 64)},
-    **{f"i{bits}": (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) for bits in (8, 16, 32, 64)},
-    "usize": (0, (1 << 64) - 1),
-    "isize": (-(1 << 63), (1 << 63) - 1),
-}
-#: The Rust number types (and bool) by name.
-_ffi_scalar_kinds = frozenset((*_ffi_int_ranges, "f32", "f64", "bool"))
-
-
-def _ffi_enum_member(what: str, value: object, cls: Any) -> Any:
-    """The member of the IntEnum `cls` for `value` (a member, or an integer of a valid value; `what` names the
-    argument or field): any other object is a TypeError, an integer no member has a ValueError."""
-    if value.__class__ is cls:
-        return value
-    index = getattr(type(value), "__index__", None)
-    if index is None:
-        raise TypeError(f"{what} must be {cls.__name__} or int, not {type(value).__name__}")
-    number: int = index(value)
-    try:
-        return cls(number)
-    except ValueError:
-        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
-        raise ValueError(f"{what}: {shown} is not a valid {cls.__name__}") from None
-
-
-def _ffi_fixed_array(
-    array_type: Any, value: Any, field: str, what: str, kind: str = "", target: Any = None, option: Any = None
-) -> Any:
-    """The ctypes array for the array field `field` (`what` names it in errors), from a sequence of exactly its
-    length. Each item is checked and converted as its element type says (`kind`): a Rust number type (checked,
-    never truncated), "enum" (a member of the IntEnum `target`), "tagged" (`target` converts it to C), or ""
-    (ctypes takes it: a struct); with `option`, the option structure of the element (None for absent)."""
-    try:
-        items = list(value)
-    except TypeError:
-        message = f"field {field!r} must be a sequence of {array_type._length_} items, not {type(value).__name__}"
-        raise TypeError(message) from None
-    if len(items) != array_type._length_:
-        raise ValueError(f"field {field!r} must have exactly {array_type._length_} items, not {len(items)}")
-    label = f"an item of {what}"
-    converted = []
-    for item in items:
-        if option is not None and item is None:
-            converted.append(option())
-            continue
-        checked = item
-        if kind == "enum":
-            checked = _ffi_enum_member(label, item, target)
-        if kind == "tagged":
-            checked = target(item)
-        if kind in _ffi_scalar_kinds:
-            checked = _ffi_number(label, item, kind)
-        converted.append(checked if option is None else option(checked, 1))
-    return array_type(*converted)
-
-
-def _ffi_not_copyable(handle: object) -> Exception:
-    """The error for copying or pickling an object that holds a Rust object: both copies would release it."""
-    cls = type(handle).__name__
-    return TypeError(f"{cls} objects cannot be copied or pickled: each holds a Rust object only it may release")
-
-
-def _ffi_enum_repr(value: object) -> str:
-    """The repr of an enum member, or of None or a tuple holding them, as the expression that makes it."""
-    if isinstance(value, tuple):
-        return "(" + ", ".join(map(_ffi_enum_repr, value)) + ("," if len(value) == 1 else "") + ")"
-    if isinstance(value, _ffi_enum.Enum):
-        return f"{type(value).__name__}.{value.name}"
-    return repr(value)
-
-
-def _ffi_variants(base: type[object], *variants: tuple[str, type[object]]) -> None:
-    """Make each variant's class an attribute of its enum's class, named (and shown) as the Rust variant."""
-    for name, variant in variants:
-        variant.__name__ = name
-        variant.__qualname__ = f"{base.__qualname__}.{name}"
-        setattr(base, name, variant)
-
-
-def _ffi_unknown_tag(base: type[object], tag: int) -> Exception:
-    """The error for a data-carrying enum whose tag is none of its variants: never converted by guesswork."""
-    return ValueError(f"the library returned a {base.__name__} whose tag {tag} is none of its variants")
-
-
-def _ffi_check_tagged_layout(
-    tagged: type[_ffi_ctypes.Structure],
-    measured: tuple[int, int, int],
-    *variants: tuple[type[_ffi_ctypes.Structure], tuple[int, ...]],
-) -> None:
-    """Compare a data-carrying enum's ctypes layout (size, alignment, payload offset, each variant's field offsets
-    from the start of the enum) with the one Rust measured."""
-    payload = getattr(tagged, tagged._fields_[1][0]).offset
-    found = (
-        (_ffi_ctypes.sizeof(tagged), _ffi_ctypes.alignment(tagged), payload),
-        tuple(tuple(payload + getattr(fields, field[0]).offset for field in fields._fields_) for fields, _ in variants),
-    )
-    if found != (measured, tuple(offsets for _, offsets in variants)):
-        message = (
-            f"{__name__}: the ctypes layout of {tagged.__name__} (size, alignment, payload offset; field offsets) "
-            f"is {found}, but Rust laid it out as {(measured, tuple(offsets for _, offsets in variants))}; this is "
-            "a bug in hatch-interop's ctypes backend, please report it"
-        )
-        raise ImportError(message)
+_ffi_invalid_argument = _ffi_rt.invalid_argument
+_ffi_scalar = _ffi_rt.scalar
+_ffi_number = _ffi_rt.number
+_ffi_enum_member = _ffi_rt.enum_member
+_ffi_fixed_array = _ffi_ct.fixed_array
+_ffi_not_copyable = _ffi_rt.not_copyable
+_ffi_enum_repr = _ffi_rt.enum_repr
+_ffi_variants = _ffi_rt.variants
+_ffi_unknown_tag = _ffi_rt.unknown_tag
 
 
 class _ffi_Option_f64(_ffi_ctypes.Structure):
@@ -1120,7 +632,7 @@ class Reading(_ffi_ctypes.Structure):
             else _ffi_Option_f64(_ffi_number("Reading.celsius", celsius, "f64"), 1),
             (_ffi_ctypes.c_float * 4)()
             if samples is None
-            else _ffi_fixed_array((_ffi_ctypes.c_float * 4), samples, "samples", "Reading.samples", "f32"),
+            else _ffi_fixed_array((_ffi_ctypes.c_float * 4), samples, "samples", "Reading.samples", kind="f32"),
             (Vec2 * 2)() if corners is None else _ffi_fixed_array((Vec2 * 2), corners, "corners", "Reading.corners"),
             _ffi_Option_Color()
             if light is None
@@ -1132,9 +644,8 @@ class Reading(_ffi_ctypes.Structure):
                 channels,
                 "channels",
                 "Reading.channels",
-                "u8",
-                None,
-                _ffi_Option_u8,
+                kind="u8",
+                option=_ffi_Option_u8,
             ),
             (_ffi_ctypes.c_uint32 * 2)()
             if antennas is None
@@ -1143,8 +654,8 @@ class Reading(_ffi_ctypes.Structure):
                 antennas,
                 "antennas",
                 "Reading.antennas",
-                "enum",
-                Direction,
+                kind="enum",
+                target=Direction,
             ),
         )
 
@@ -1192,7 +703,13 @@ class Reading(_ffi_ctypes.Structure):
 
     @samples.setter
     def samples(self, _ffi_value: Tuple[float, ...]) -> None:
-        self._ffi_samples = _ffi_fixed_array((_ffi_ctypes.c_float * 4), _ffi_value, "samples", "Reading.samples", "f32")
+        self._ffi_samples = _ffi_fixed_array(
+            (_ffi_ctypes.c_float * 4),
+            _ffi_value,
+            "samples",
+            "Reading.samples",
+            kind="f32",
+        )
 
     @property
     def corners(self) -> Tuple[Vec2, ...]:
@@ -1228,9 +745,8 @@ class Reading(_ffi_ctypes.Structure):
             _ffi_value,
             "channels",
             "Reading.channels",
-            "u8",
-            None,
-            _ffi_Option_u8,
+            kind="u8",
+            option=_ffi_Option_u8,
         )
 
     @property
@@ -1245,8 +761,8 @@ class Reading(_ffi_ctypes.Structure):
             _ffi_value,
             "antennas",
             "Reading.antennas",
-            "enum",
-            Direction,
+            kind="enum",
+            target=Direction,
         )
 
 
@@ -1935,7 +1451,8 @@ def _ffi_Shape_to_c(_ffi_value: Shape) -> _ffi_Shape:
     raise TypeError(f"expected Shape, not {type(_ffi_value).__name__}")
 
 
-_ffi_check_tagged_layout(
+_ffi_ct.check_tagged_layout(
+    __name__,
     _ffi_Shape,
     (20, 4, 4),
     (_ffi_Shape_Circle_fields, (4,)),
@@ -1997,7 +1514,8 @@ class _ffi_Option_Figure(_ffi_ctypes.Structure):
     _fields_ = (("value", Figure), ("is_some", _ffi_ctypes.c_uint8))
 
 
-_ffi_check_layout(
+_ffi_ct.check_layout(
+    __name__,
     (Vec2, 8, 4, (0, 4)),
     (Rect, 16, 4, (0, 8)),
     (Sample, 24, 8, (0, 8, 16, 18)),

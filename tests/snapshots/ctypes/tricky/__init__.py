@@ -15,7 +15,10 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Any, NoReturn, Optional
+from typing import NoReturn, Optional
+
+from . import _ffi_ctypes_runtime as _ffi_ct
+from . import _ffi_runtime as _ffi_rt
 
 __all__ = [
     "NEG_ZERO",
@@ -92,166 +95,29 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
 _ffi_lib = _ffi_load_library()
 
 
-def _ffi_check_layout(*structs: tuple[type[_ffi_ctypes.Structure], int, int, tuple[int, ...]]) -> None:
-    """Compare each struct's ctypes layout with the size, alignment and field offsets Rust measured."""
-    for struct, size, align, offsets in structs:
-        found = (
-            _ffi_ctypes.sizeof(struct),
-            _ffi_ctypes.alignment(struct),
-            tuple(getattr(struct, field[0]).offset for field in struct._fields_),
-        )
-        if found != (size, align, offsets):
-            message = (
-                f"{__name__}: the ctypes layout of {struct.__name__} (size, alignment, field offsets) is "
-                f"{found}, but Rust laid it out as {(size, align, offsets)}; this is a bug in hatch-interop's "
-                "ctypes backend, please report it"
-            )
-            raise ImportError(message)
-
-
-def _ffi_invalid_argument(
-    function: str,
-    parameter: str,
-    value: object,
-    expected: type[object],
-    or_none: bool = False,
-) -> Exception:
-    """The error for an argument a wrapper rejects (only built once a check has failed)."""
-    if value.__class__ is expected:
-        return ValueError(
-            f"{function}() argument {parameter!r} is a {expected.__name__} that was already released "
-            "(a call took ownership of it)"
-        )
-    allowed = f"{expected.__name__} or None" if or_none else expected.__name__
-    return TypeError(f"{function}() argument {parameter!r} must be {allowed}, not {type(value).__name__}")
-
-
 class RustPanic(Exception):
     """A panic in the Rust library, caught where the call entered it: the library is still usable."""
 
 
-class _ffi_Failure(_ffi_ctypes.Structure):
-    """What the library records about a failed call: a panic (1), an error (2) or an invalid argument (3)."""
-
-    _fields_ = (
-        ("kind", _ffi_ctypes.c_uint32),
-        ("code", _ffi_ctypes.c_int64),
-        ("message", _ffi_ctypes.c_void_p),
-        ("message_len", _ffi_ctypes.c_size_t),
-    )
-
-
-_ffi_support_pending = _ffi_lib["tricky_ffi_pending"]
-_ffi_support_pending.argtypes = ()
-_ffi_support_pending.restype = _ffi_ctypes.c_void_p
+#: The library's support functions: its failure records, the buffers it hands over, the callables it may call.
+_ffi_support = _ffi_ct.Library(
+    _ffi_lib,
+    __name__,
+    RustPanic,
+    pending="tricky_ffi_pending",
+    take_failure="tricky_ffi_take_failure",
+    free="tricky_ffi_free",
+)
 #: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
-_ffi_pending = _ffi_ctypes.c_size_t.from_address(_ffi_support_pending())
-_ffi_take_failure = _ffi_lib["tricky_ffi_take_failure"]
-_ffi_take_failure.argtypes = (_ffi_ctypes.POINTER(_ffi_Failure),)
-_ffi_take_failure.restype = _ffi_ctypes.c_bool
-_ffi_free = _ffi_lib["tricky_ffi_free"]
-_ffi_free.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_size_t)
-_ffi_free.restype = None
+_ffi_pending = _ffi_support.pending
+_ffi_raise_failure = _ffi_support.raise_failure
 
 
-def _ffi_raise_failure(errors: dict[int, type[Exception]] | None) -> None:
-    """Raise what the library recorded about this thread's last call.
-
-    Returns if it recorded nothing: the pending failure is another thread's, which raises it itself.
-    """
-    failure = _ffi_Failure()
-    if not _ffi_take_failure(failure):
-        return
-    try:
-        raise _ffi_failure_error(failure, errors)
-    finally:
-        _ffi_free(failure.message, failure.message_len, 1)
-
-
-def _ffi_failure_error(failure: _ffi_Failure, errors: dict[int, type[Exception]] | None) -> BaseException:
-    """The exception for a failure: a panic (1), an error of the function's enum (2), an invalid argument (3), or
-    a callback that raised (4)."""
-    message = ""
-    if failure.message_len:
-        message = _ffi_ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
-    cause = None
-    error: BaseException
-    if failure.kind == 2 and errors is not None and failure.code in errors:
-        error = errors[failure.code](message)
-    elif failure.kind == 3:
-        error = ValueError(message)
-    elif failure.kind == 5:  # out of memory
-        error = MemoryError(message)
-    else:
-        error = RustPanic(message)
-    error.__cause__ = cause
-    return error
-
-
-def _ffi_scalar(what: str, value: object, rust: str) -> Any:
-    """A number or bool for `what` (an argument, a callback's result) of the Rust type `rust` that is not exactly
-    of its Python type: an integer of another type (a bool, an IntEnum, a NumPy integer) or a real number for a
-    float is converted; anything else, or an integer out of range, is refused rather than truncated."""
-    if rust == "bool":
-        raise TypeError(f"{what} must be bool, not {type(value).__name__}")
-    if rust in ("f32", "f64"):
-        if isinstance(value, int) or hasattr(type(value), "__float__"):
-            return float(value)  # type: ignore[arg-type]
-        raise TypeError(f"{what} must be float, not {type(value).__name__}")
-    index = getattr(type(value), "__index__", None)
-    if index is None:
-        raise TypeError(f"{what} must be int, not {type(value).__name__}")
-    number: int = index(value)
-    low, high = _ffi_int_ranges[rust]
-    if not low <= number <= high:
-        # Bounded: Python refuses to format an integer of more than 4300 digits.
-        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
-        raise OverflowError(f"{what} is {shown}, outside the range of {rust} ({low} to {high})")
-    return number
-
-
-def _ffi_number(what: str, value: Any, rust: str) -> Any:
-    """`value` checked for a number or bool of the Rust type `rust` where it enters a struct, an option or an
-    array (`what` names the place): exactly of its type and in range, else converted or refused."""
-    if rust == "bool":
-        return value if value.__class__ is bool else _ffi_scalar(what, value, rust)
-    if rust in ("f32", "f64"):
-        return value if value.__class__ is float else _ffi_scalar(what, value, rust)
-    low, high = _ffi_int_ranges[rust]
-    return value if value.__class__ is int and low <= value <= high else _ffi_scalar(what, value, rust)
-
-
-#: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
-_ffi_int_ranges = {
-    **{f"u{bits}": (0, (1 << bits) - 1) for bits in (8, 16, 32, 64)},
-    **{f"i{bits}": (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) for bits in (8, 16, 32, 64)},
-    "usize": (0, (1 << 64) - 1),
-    "isize": (-(1 << 63), (1 << 63) - 1),
-}
-#: The Rust number types (and bool) by name.
-_ffi_scalar_kinds = frozenset((*_ffi_int_ranges, "f32", "f64", "bool"))
-
-
-def _ffi_enum_member(what: str, value: object, cls: Any) -> Any:
-    """The member of the IntEnum `cls` for `value` (a member, or an integer of a valid value; `what` names the
-    argument or field): any other object is a TypeError, an integer no member has a ValueError."""
-    if value.__class__ is cls:
-        return value
-    index = getattr(type(value), "__index__", None)
-    if index is None:
-        raise TypeError(f"{what} must be {cls.__name__} or int, not {type(value).__name__}")
-    number: int = index(value)
-    try:
-        return cls(number)
-    except ValueError:
-        shown = number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
-        raise ValueError(f"{what}: {shown} is not a valid {cls.__name__}") from None
-
-
-def _ffi_not_copyable(handle: object) -> Exception:
-    """The error for copying or pickling an object that holds a Rust object: both copies would release it."""
-    cls = type(handle).__name__
-    return TypeError(f"{cls} objects cannot be copied or pickled: each holds a Rust object only it may release")
+_ffi_invalid_argument = _ffi_rt.invalid_argument
+_ffi_scalar = _ffi_rt.scalar
+_ffi_number = _ffi_rt.number
+_ffi_enum_member = _ffi_rt.enum_member
+_ffi_not_copyable = _ffi_rt.not_copyable
 
 
 class Color(_ffi_enum.IntEnum):
@@ -517,7 +383,8 @@ class Later(_ffi_ctypes.Structure):
         self._ffi_value = _ffi_value
 
 
-_ffi_check_layout(
+_ffi_ct.check_layout(
+    __name__,
     (object_, 40, 8, (0, 4, 5, 8, 16, 20, 24, 32)),
     (Node, 8, 8, (0,)),
     (Later, 1, 1, (0,)),

@@ -1,0 +1,159 @@
+# Shipped by hatch-interop into each generated package; do not edit (regenerated with the bindings).
+"""What generated bindings check and raise, whatever technology calls the library.
+
+Every function here runs only where a value is refused or converted, never on the valid fast path of a
+call: wrappers test the exact class and range inline and call these to convert or to build the error.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+#: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
+INT_RANGES = {
+    **{f"u{bits}": (0, (1 << bits) - 1) for bits in (8, 16, 32, 64)},
+    **{f"i{bits}": (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) for bits in (8, 16, 32, 64)},
+    "usize": (0, (1 << 64) - 1),
+    "isize": (-(1 << 63), (1 << 63) - 1),
+}
+#: The Rust number types (and bool) by name.
+SCALAR_KINDS = frozenset((*INT_RANGES, "f32", "f64", "bool"))
+
+
+def _shown(number: int) -> object:
+    """An integer as an error message shows it: Python refuses to format one of more than 4300 digits."""
+    return number if number.bit_length() <= 128 else f"an integer of {number.bit_length()} bits"
+
+
+def scalar(what: str, value: object, rust: str) -> Any:
+    """A number or bool for `what` (an argument, a callback's result) of the Rust type `rust` that is not exactly
+    of its Python type: an integer of another type (a bool, an IntEnum, a NumPy integer) or a real number for a
+    float is converted; anything else, or an integer out of range, is refused rather than truncated."""
+    if rust == "bool":
+        raise TypeError(f"{what} must be bool, not {type(value).__name__}")
+    if rust in ("f32", "f64"):
+        if isinstance(value, int) or hasattr(type(value), "__float__"):
+            return float(value)  # type: ignore[arg-type]
+        raise TypeError(f"{what} must be float, not {type(value).__name__}")
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{what} must be int, not {type(value).__name__}")
+    number: int = index(value)
+    low, high = INT_RANGES[rust]
+    if not low <= number <= high:
+        raise OverflowError(f"{what} is {_shown(number)}, outside the range of {rust} ({low} to {high})")
+    return number
+
+
+def number(what: str, value: Any, rust: str) -> Any:
+    """`value` checked for a number or bool of the Rust type `rust` where it enters a struct, an option or an
+    array (`what` names the place): exactly of its type and in range, else converted or refused."""
+    if rust == "bool":
+        return value if value.__class__ is bool else scalar(what, value, rust)
+    if rust in ("f32", "f64"):
+        return value if value.__class__ is float else scalar(what, value, rust)
+    low, high = INT_RANGES[rust]
+    return value if value.__class__ is int and low <= value <= high else scalar(what, value, rust)
+
+
+def enum_member(what: str, value: object, cls: Any) -> Any:
+    """The member of the IntEnum `cls` for `value` (a member, or an integer of a valid value; `what` names the
+    argument or field): any other object is a TypeError, an integer no member has a ValueError."""
+    if value.__class__ is cls:
+        return value
+    index = getattr(type(value), "__index__", None)
+    if index is None:
+        raise TypeError(f"{what} must be {cls.__name__} or int, not {type(value).__name__}")
+    found: int = index(value)
+    try:
+        return cls(found)
+    except ValueError:
+        raise ValueError(f"{what}: {_shown(found)} is not a valid {cls.__name__}") from None
+
+
+def enum_repr(value: object) -> str:
+    """The repr of an enum member, or of None or a tuple holding them, as the expression that makes it."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(enum_repr, value)) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, enum.Enum):
+        return f"{type(value).__name__}.{value.name}"
+    return repr(value)
+
+
+def invalid_argument(
+    function: str,
+    parameter: str,
+    value: object,
+    expected: type[object],
+    or_none: bool = False,
+) -> Exception:
+    """The error for an argument a wrapper rejects (only built once a check has failed)."""
+    if value.__class__ is expected:
+        return ValueError(
+            f"{function}() argument {parameter!r} is a {expected.__name__} that was already released "
+            "(a call took ownership of it)"
+        )
+    allowed = f"{expected.__name__} or None" if or_none else expected.__name__
+    return TypeError(f"{function}() argument {parameter!r} must be {allowed}, not {type(value).__name__}")
+
+
+def text_argument(function: str, parameter: str, value: object, error: Exception) -> Exception:
+    """The error for an argument that is not a `str`, or that UTF-8 cannot encode (a lone surrogate)."""
+    if isinstance(error, UnicodeEncodeError):
+        return ValueError(f"{function}() argument {parameter!r} cannot be encoded as UTF-8: {error}")
+    return TypeError(f"{function}() argument {parameter!r} must be str, not {type(value).__name__}")
+
+
+def nul_argument(function: str, parameter: str) -> Exception:
+    """The error for a C-string argument with a NUL character inside, which would cut it short."""
+    return ValueError(f"{function}() argument {parameter!r} contains a NUL character, which a C string cannot hold")
+
+
+def not_callable(function: str, parameter: str, value: object) -> Exception:
+    """The error for a callback argument that cannot be called."""
+    return TypeError(f"{function}() argument {parameter!r} must be callable, not {type(value).__name__}")
+
+
+def closed(cls: str, method: str) -> Exception:
+    """The error for a method called on a closed object."""
+    return ValueError(f"cannot call {cls}.{method}(): the {cls} is closed")
+
+
+def initialized(cls: str) -> Exception:
+    """The error for `__init__` called again on an object that already holds a Rust object."""
+    return TypeError(f"{cls}.__init__() called on a {cls} that already holds a Rust object: create a new {cls} instead")
+
+
+def not_copyable(handle: object) -> Exception:
+    """The error for copying or pickling an object that holds a Rust object: both copies would release it."""
+    cls = type(handle).__name__
+    return TypeError(f"{cls} objects cannot be copied or pickled: each holds a Rust object only it may release")
+
+
+def error_variants(base: type[Exception], *variants: tuple[int, str, str]) -> dict[int, type[Exception]]:
+    """Create a subclass of `base` for each variant (code, name, doc), as an attribute of `base`."""
+    by_code: dict[int, type[Exception]] = {}
+    for code, name, doc in variants:
+        namespace = {
+            "__doc__": doc or None,
+            "__module__": base.__module__,
+            "__qualname__": f"{base.__qualname__}.{name}",
+        }
+        subclass = type(name, (base,), {**namespace, "code": code})
+        setattr(base, name, subclass)
+        by_code[code] = subclass
+    return by_code
+
+
+def variants(base: type[object], *classes: tuple[str, type[object]]) -> None:
+    """Make each variant's class an attribute of its enum's class, named (and shown) as the Rust variant."""
+    for name, variant in classes:
+        variant.__name__ = name
+        variant.__qualname__ = f"{base.__qualname__}.{name}"
+        setattr(base, name, variant)
+
+
+def unknown_tag(base: type[object], tag: int) -> Exception:
+    """The error for a data-carrying enum whose tag is none of its variants: never converted by guesswork."""
+    return ValueError(f"the library returned a {base.__name__} whose tag {tag} is none of its variants")
