@@ -21,11 +21,10 @@ Naming rules of the generated code, all deterministic and collision-checked:
 
 from __future__ import annotations
 
-import contextlib
 import math
 import textwrap
 from dataclasses import dataclass
-from typing import AbstractSet, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import AbstractSet, ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from hatch_interop import abi, constructs, python_api
 from hatch_interop.backend import Backend, BackendContext, GeneratedFile
@@ -34,7 +33,6 @@ from hatch_interop.codegen import (
     normalize_doc,
     one_line,
     python_docstring,
-    python_fstring,
     python_string,
     templates_beside,
 )
@@ -65,12 +63,25 @@ from hatch_interop.inventory import (
     Vec,
     Void,
 )
+from hatch_interop.pylayout import (
+    WIDTH,
+    BoolOp,
+    Group,
+    Ternary,
+    by_value_assignment,
+    layout,
+    layout_assign,
+    layout_assign_ternary,
+    layout_bool,
+    layout_result,
+    nested,
+    repr_return,
+    subscript,
+)
 from hatch_interop.python_api import PYTHON_KEYWORDS, Signature
 from hatch_interop.runtime import runtime_files
 
 BACKEND = "ctypes"
-#: The line length generated code keeps to (ruff's formatter with ``line-length = 120``).
-WIDTH = 120
 
 #: Rust primitive -> (ctypes type, Python type hint, default value).
 _PRIMITIVES: Dict[str, Tuple[str, str, str]] = {
@@ -150,142 +161,6 @@ _RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("enum_repr", ("_ffi_enum_repr = _ffi_rt.enum_repr",)),
     ("tagged", ("_ffi_variants = _ffi_rt.variants", "_ffi_unknown_tag = _ffi_rt.unknown_tag")),
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Layout of generated Python: what ruff's formatter would write, so its output is left unchanged
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Group:
-    """A bracketed, comma-separated list: a call, a tuple, a parameter list.
-
-    Rendered on one line when that fits, else one item per line with a trailing comma (a "magic"
-    trailing comma, which ruff's formatter keeps).
-    """
-
-    open: str
-    items: Tuple[Union[str, Group, Ternary], ...]
-    close: str
-    #: Always one item per line (``_fields_``, ``__all__``), which reads better for long lists.
-    explode: bool = False
-    #: A tuple, whose single item needs a comma on one line too.
-    is_tuple: bool = False
-
-    def flat(self) -> str:
-        inner = ", ".join(item if isinstance(item, str) else item.flat() for item in self.items)
-        if self.is_tuple and len(self.items) == 1:
-            inner += ","
-        return f"{self.open}{inner}{self.close}"
-
-
-@dataclass(frozen=True)
-class Ternary:
-    """``a if condition else b``, which ruff splits before ``if`` and ``else`` when it is too long."""
-
-    value: str
-    condition: str
-    other: Union[str, Group]
-
-    def flat(self) -> str:
-        other = self.other if isinstance(self.other, str) else self.other.flat()
-        return f"{self.value} if {self.condition} else {other}"
-
-
-def layout(node: Union[str, Group, Ternary], indent: int, before: str = "", after: str = "") -> str:
-    """`node` preceded by `before` and followed by `after`, starting at column `indent`; lines after the
-    first carry their own indentation, the first line none (the template places it)."""
-    if isinstance(node, str):
-        return f"{before}{node}{after}"
-    if isinstance(node, Ternary):
-        flat = f"{before}{node.flat()}{after}"
-        if indent + len(flat) <= WIDTH:
-            return flat
-        pad = " " * indent
-        return f"{before}{node.value}\n{pad}if {node.condition}\n{pad}{layout(node.other, indent, 'else ', after)}"
-    flat = f"{before}{node.flat()}{after}"
-    # A one-item tuple's comma is not a "magic" one: ruff joins it whenever it fits.
-    explode = node.explode and not (node.is_tuple and len(node.items) == 1)
-    if not node.items or (not explode and indent + len(flat) <= WIDTH):
-        return flat
-    inner = " " * (indent + 4)
-    lines = [f"{before}{node.open}"]
-    lines.extend(inner + layout(item, indent + 4, after=",") for item in node.items)
-    lines.append(f"{' ' * indent}{node.close}{after}")
-    return "\n".join(lines)
-
-
-def _by_value_assignment(cls: str) -> str:
-    """``_ffi_Color_by_value = {member.value: member for member in Color}``, wrapped as ruff would."""
-    target, body = f"_ffi_{cls}_by_value", f"member.value: member for member in {cls}"
-    flat = f"{target} = {{{body}}}"
-    return flat if len(flat) <= WIDTH else f"{target} = {{\n    {body}\n}}"
-
-
-def _subscript(container: str, key: str, indent: int, before: str) -> str:
-    """``before container[key]``, with the key on its own line when too long (no comma: not a tuple)."""
-    flat = f"{before}{container}[{key}]"
-    if indent + len(flat) <= WIDTH:
-        return flat
-    return f"{before}{container}[\n{' ' * (indent + 4)}{key}\n{' ' * indent}]"
-
-
-def layout_assign(target: str, value: str, indent: int) -> str:
-    """``target = value``, with the value in parentheses on its own line when the line is too long."""
-    flat = f"{target} = {value}"
-    if indent + len(flat) <= WIDTH:
-        return flat
-    return f"{target} = (\n{' ' * (indent + 4)}{value}\n{' ' * indent})"
-
-
-def _layout_assign_ternary(target: str, value: Ternary, indent: int) -> str:
-    """``target = a if c else b`` as ruff lays it out: in parentheses on its own line when too long, split
-    before ``if`` and ``else`` when that is too long still."""
-    flat = value.flat()
-    if indent + len(target) + 3 + len(flat) <= WIDTH:
-        return f"{target} = {flat}"
-    pad = " " * (indent + 4)
-    if indent + 4 + len(flat) <= WIDTH:
-        return f"{target} = (\n{pad}{flat}\n{' ' * indent})"
-    other = layout(value.other, indent + 4, "else ")
-    return f"{target} = (\n{pad}{value.value}\n{pad}if {value.condition}\n{pad}{other}\n{' ' * indent})"
-
-
-@dataclass(frozen=True)
-class BoolOp:
-    """``a and b and c`` (or ``or``); a nested operation is an operand in parentheses."""
-
-    operator: str
-    operands: Tuple[Union[str, BoolOp], ...]
-
-    def texts(self) -> List[str]:
-        return [o if isinstance(o, str) else f"({o.flat()})" for o in self.operands]
-
-    def flat(self) -> str:
-        return f" {self.operator} ".join(self.texts())
-
-
-def layout_bool(op: BoolOp, indent: int, before: str, after: str = "") -> str:
-    """``before <op> after`` (``if ...:``, ``return ...``) the way ruff splits a long boolean expression:
-    the trailing parenthesized operand first, else the whole expression, into parentheses holding it on
-    one line if it fits, or one operand per line."""
-    flat = f"{before}{op.flat()}{after}"
-    if indent + len(flat) <= WIDTH:
-        return flat
-    last = op.operands[-1]
-    if isinstance(last, BoolOp):
-        head = before + "".join(f"{text} {op.operator} " for text in op.texts()[:-1])
-        return f"{head}(\n{_operands(last, indent + 4)}\n{' ' * indent}){after}"
-    return f"{before}(\n{_operands(op, indent + 4)}\n{' ' * indent}){after}"
-
-
-def _operands(op: BoolOp, indent: int) -> str:
-    pad = " " * indent
-    flat = op.flat()
-    if indent + len(flat) <= WIDTH:
-        return pad + flat
-    return pad + f"\n{pad}{op.operator} ".join(op.texts())
 
 
 # --------------------------------------------------------------------------------------------
@@ -1167,14 +1042,14 @@ class _Builder:
             )
             read = layout(Group(f"{vcls}(", tuple(from_c), ")"), 8, "return ")
             from_c_return = f"_ffi_fields = _ffi_payload.{name}\n        {read}"
-            repr_return = _repr_return(qualified, shown)
+            repr_text = repr_return(qualified, shown)
             eq_return = layout_bool(
                 BoolOp("and", tuple(f"self.{a.name} == other.{a.name}" for a in attributes)), 8, "return "
             )
         else:
             to_c_return = f"return {raw}({v.value})"
             from_c_return = f"return {vcls}()"
-            repr_return = f"return {python_string(qualified + '()')}"
+            repr_text = f"return {python_string(qualified + '()')}"
             eq_return = "return True"
             init_body.append("pass")
         slot_names = tuple(python_string(a.name) for a in attributes)
@@ -1191,7 +1066,7 @@ class _Builder:
             match_args=layout(Group("(", slot_names, ")", is_tuple=True), 4, before="__match_args__ = "),
             init_def=layout(Group("def __init__(", ("self", *params), ") -> None:"), 4),
             init_body=tuple(init_body),
-            repr_return=repr_return,
+            repr_return=repr_text,
             eq_return=eq_return,
             to_c_return=to_c_return,
             from_c_return=from_c_return,
@@ -1339,7 +1214,7 @@ class _Builder:
         if listed:
             section = "Members:\n\n" + "\n".join(listed)
             doc = f"{doc}\n\n{section}" if doc else section
-        return PyEnum(cls, python_docstring(doc), tuple(members), _by_value_assignment(cls))
+        return PyEnum(cls, python_docstring(doc), tuple(members), by_value_assignment(cls))
 
     # error enums ------------------------------------------------------------------------------
 
@@ -1422,7 +1297,7 @@ class _Builder:
         init = None
         members = []
         for signature in self.api.members[s.name]:
-            with _nested():
+            with nested():
                 function = self.function(signature)
             self.service_functions.append(function)
             text = _method_text(function)
@@ -1477,7 +1352,7 @@ class _Builder:
             ),
             init_def=layout(Group("def __init__(", ("self", *params), ") -> None:"), 4),
             init_call=layout(Group("_ffi_ctypes.Structure.__init__(", ("self", *args), ")"), 8),
-            repr_return=_repr_return(cls, shown),
+            repr_return=repr_return(cls, shown),
             eq_return=layout_bool(
                 BoolOp("and", tuple(f"self.{f.name} == other.{f.name}" for f in fields)), 8, "return "
             ),
@@ -1497,7 +1372,7 @@ class _Builder:
             hint = self.hint(ty)
             getter = layout_result(self._from_option(ty), f"self._ffi_{name}", 8)
             # In parentheses when too long: a conditional expression splits only inside brackets.
-            setter = _layout_assign_ternary(f"self._ffi_{name}", self._to_option(ty, "_ffi_value", what), 8)
+            setter = layout_assign_ternary(f"self._ffi_{name}", self._to_option(ty, "_ffi_value", what), 8)
             field = PyField(name, f"_ffi_{name}", hint, doc, getter, setter)
             return field, f"{name}: {hint} = None", self._to_option(ty, name, what), self.ctype(ty), shown
         if isinstance(ty, Array):
@@ -1555,7 +1430,7 @@ class _Builder:
             note = f"The raw address of a `{target}`, as an int ({null})."
             hint = self.optional("int")
             # ctypes would store an address beyond 64 bits as NULL and -1 as the highest address: checked.
-            setter = _layout_assign_ternary(f"self._ffi_{name}", self._address("_ffi_value", what), 8)
+            setter = layout_assign_ternary(f"self._ffi_{name}", self._address("_ffi_value", what), 8)
             doc = python_docstring(python_api.with_note(f.doc, [note]))
             field = PyField(name, f"_ffi_{name}", hint, doc, f"return self._ffi_{name}", setter)
             arg = self._address(name, what)
@@ -1565,7 +1440,7 @@ class _Builder:
         cls = self.classes[ty.name]
         if isinstance(definition, EnumDef):
             first = _member_name(definition.variants[0].name)
-            getter = _subscript(f"_ffi_{cls}_by_value", f"self._ffi_{name}", 8, "return ")
+            getter = subscript(f"_ffi_{cls}_by_value", f"self._ffi_{name}", 8, "return ")
             setter = layout(self._enum_value(ty, "_ffi_value", what), 8, before=f"self._ffi_{name} = ")
             field = PyField(name, f"_ffi_{name}", cls, doc, getter, setter)
             ctype = f"_ffi_ctypes.{_PRIMITIVES[definition.repr.name][0]}"
@@ -1623,7 +1498,7 @@ class _Builder:
                 local = f"_ffi_option_{pname}"
                 checks.append(self._option_argument(name, pname, ty))
                 # A conditional expression splits only inside brackets: `_layout_assign_ternary` adds them.
-                checks.append("    " + _layout_assign_ternary(local, self._to_option(ty, pname, None), 4))
+                checks.append("    " + layout_assign_ternary(local, self._to_option(ty, pname, None), 4))
                 args.append(local)
                 continue
             if isinstance(ty, Slice):
@@ -1920,21 +1795,6 @@ class _Builder:
         return f"None if {{0}} is None else {wrap}({{0}})" if ty.nullable else f"{wrap}({{0}})"
 
 
-@contextlib.contextmanager
-def _nested() -> Iterator[None]:
-    """Lay out code that will be indented 4 more columns (a method in a class body).
-
-    The layout functions decide where to split from `indent + len(line)` against `WIDTH`: narrowing
-    `WIDTH` by 4 makes exactly the decisions ruff makes for the code 4 columns further right.
-    """
-    global WIDTH  # noqa: PLW0603 (generation is single-threaded; restored on the way out)
-    WIDTH -= 4
-    try:
-        yield
-    finally:
-        WIDTH += 4
-
-
 def _method_text(function: PyFunction) -> str:
     """A wrapper laid out by :func:`_nested`, as a method of a class body: every line 4 columns further in."""
     docstring = [textwrap.indent(function.docstring, "    ")] if function.docstring else []
@@ -1945,29 +1805,6 @@ def _int_range(ty: Primitive) -> Tuple[int, int]:
     """The values of an integer type (``usize``/``isize`` are 64-bit: the wheel is for a 64-bit platform)."""
     bits = {"8": 8, "16": 16, "32": 32, "64": 64, "size": 64}[ty.name[1:]]
     return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if ty.is_signed else (0, (1 << bits) - 1)
-
-
-def layout_result(convert: str, value: str, indent: int) -> str:
-    """``return <convert applied to value>``, in parentheses on its own line when too long (ruff's layout)."""
-    expression = convert.format(value)
-    flat = f"return {expression}"
-    if indent + len(flat) <= WIDTH:
-        return flat
-    return f"return (\n{' ' * (indent + 4)}{expression}\n{' ' * indent})"
-
-
-def _repr_return(cls: str, shown: Sequence[Tuple[str, str]]) -> str:
-    """``return f"Vec2(x={self.x!r}, y={self.y!r})"``, split into one f-string per field when too long."""
-    pieces = [(("" if i else f"{cls}(") + label, value) for i, (label, value) in enumerate(shown)]
-    flat = python_fstring(
-        *[(("" if i == 0 else ", ") + text, value) for i, (text, value) in enumerate(pieces)], (")", "")
-    )
-    if 8 + len("return ") + len(flat) <= WIDTH:
-        return f"return {flat}"
-    last = len(pieces) - 1
-    lines = [python_fstring(piece, (")" if i == last else ", ", "")) for i, piece in enumerate(pieces)]
-    inner = " " * 12
-    return "return (\n" + "".join(f"{inner}{line}\n" for line in lines) + " " * 8 + ")"
 
 
 def _all_order(name: str) -> Tuple[int, str]:
