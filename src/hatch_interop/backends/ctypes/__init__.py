@@ -248,6 +248,9 @@ class PyOpaque:
     drop_declaration: Optional[str] = None
     #: The ``def __del__(...)`` line of such a type, laid out at the class body's indentation.
     del_def: Optional[str] = None
+    #: The type hint of the address an object holds, and the expression of it as an int (in ``repr``).
+    address_hint: str = "int"
+    address_shown: str = "self._ffi_ptr"
 
 
 @dataclass(frozen=True)
@@ -383,8 +386,9 @@ class PyFunction:
     name: str
     alias: str
     lookup: str
-    argtypes: str
-    restype: str
+    #: The ``argtypes`` and ``restype`` declarations (None for a backend whose library declares its functions).
+    argtypes: Optional[str]
+    restype: Optional[str]
     definition: str
     docstring: Optional[str]
     #: The statements of the wrapper after its docstring, each indented (and laid out) in place: argument
@@ -492,7 +496,17 @@ def _member_name(name: str) -> str:
 
 class _Builder:
     """Builds the :class:`PyModule` of one inventory: names first (so every reference is known), then
-    each construct."""
+    each construct.
+
+    How a call crosses the boundary is in a few methods and attributes that another Python backend over the
+    same model overrides (the cffi backend): the declaration of a library function, the failure counter's
+    read, the element type of a buffer, the test of a NULL pointer result.
+    """
+
+    #: The expression that reads the library's count of failures nobody has taken (one memory read).
+    PENDING = "_ffi_pending.value"
+    #: The test that a pointer result is NULL (ctypes returns None for a NULL ``c_void_p``).
+    NULL = "{} is None"
 
     def __init__(self, inventory: Inventory, context: BackendContext) -> None:
         self.inventory = inventory
@@ -708,6 +722,17 @@ class _Builder:
             cls = self.classes[t.name]
             return f"_ffi_{cls}" if t.tagged else cls
         return f"_ffi_ctypes.POINTER({self.c_type(t.target)})"
+
+    def _declaration(self, alias: str, lowered: abi.Callable) -> Tuple[str, Optional[str], Optional[str]]:
+        """How the module gets the library function `alias` calls: its lookup, ``argtypes`` and ``restype``."""
+        # A `PyDLL` function keeps the GIL during the call; a `CDLL` one releases it.
+        handle = "_ffi_pylib" if lowered.holds_gil else "_ffi_lib"
+        lookup = f"{alias} = {handle}[{python_string(lowered.symbol)}]"
+        return lookup, self._argtypes(alias, lowered), f"{alias}.restype = {self.c_type(lowered.returns)}"
+
+    def element(self, ty: Primitive) -> str:
+        """The element type of a buffer of numbers, as the runtime's buffer functions take it."""
+        return f"_ffi_ctypes.{_PRIMITIVES[ty.name][0]}"
 
     def _argtypes(self, alias: str, lowered: abi.Callable) -> str:
         """``<alias>.argtypes = (...)``: the C parameters of the ABI model, declared once at import."""
@@ -1610,7 +1635,7 @@ class _Builder:
         else:
             body.append(f"    {statement}")
         # One memory read: the library counts the failures it recorded and nobody has taken yet.
-        body.append(f"    if _ffi_pending.value:\n        _ffi_raise_failure({errors or 'None'})")
+        body.append(f"    if {self.PENDING}:\n        _ffi_raise_failure({errors or 'None'})")
         body.extend(after)
         if f.asynchronous:
             body.append("    return await _ffi_future")
@@ -1619,15 +1644,16 @@ class _Builder:
             body.append("    self._ffi_handle = self._ffi_ptr = _ffi_result")
         elif returns_now:
             body.append("    " + layout_result(convert, "_ffi_result", 4))
+        lookup, argtypes, restype = self._declaration(alias, lowered)
         define = "async def" if f.asynchronous else "def"
         definition = sig.decorator + layout(Group(f"{define} {sig.name}(", tuple(params), f") -> {sig.returns}:"), 0)
         return PyFunction(
             name=name,
             alias=alias,
             # A `PyDLL` function keeps the GIL during the call; a `CDLL` one releases it.
-            lookup=f"{alias} = {'_ffi_pylib' if lowered.holds_gil else '_ffi_lib'}[{python_string(f.symbol)}]",
-            argtypes=self._argtypes(alias, lowered),
-            restype=f"{alias}.restype = {self.c_type(lowered.returns)}",
+            lookup=lookup,
+            argtypes=argtypes,
+            restype=restype,
             definition=definition,
             docstring=python_docstring(sig.doc),
             body=tuple(body),
@@ -1726,14 +1752,13 @@ class _Builder:
         targets = f"_ffi_slice_{pname}, _ffi_len_{pname} = "
         if isinstance(element, Primitive):
             self.helpers.add("number_slices")
-            ctype, _, _ = _PRIMITIVES[element.name]
             call = Group(
                 "_ffi_numbers_argument(",
                 (
                     python_string(function),
                     python_string(pname),
                     pname,
-                    f"_ffi_ctypes.{ctype}",
+                    self.element(element),
                     python_string(_ARRAY_CODES[element.name]),
                     f"mutable={ty.mutable}",
                 ),
@@ -1777,8 +1802,8 @@ class _Builder:
                 return "_ffi_take_bytes({0})"
             self.helpers.add("take_list")
             element = ty.element
-            ctype = f"_ffi_ctypes.{_PRIMITIVES[element.name][0]}" if isinstance(element, Primitive) else None
-            return f"_ffi_take_list({{0}}, {ctype or self.classes[element.name]})"
+            item = self.element(element) if isinstance(element, Primitive) else self.classes[element.name]
+            return f"_ffi_take_list({{0}}, {item})"
         assert isinstance(ty, (Named, Pointer)), "the model refuses these as results"
         target = self._target(ty)
         cls = self.classes[target.name]
@@ -1792,7 +1817,7 @@ class _Builder:
         wrap = f"_ffi_wrap_{target.name}"
         if ty.owned and isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
             wrap = f"_ffi_own_{target.name}"
-        return f"None if {{0}} is None else {wrap}({{0}})" if ty.nullable else f"{wrap}({{0}})"
+        return f"None if {self.NULL.format('{0}')} else {wrap}({{0}})" if ty.nullable else f"{wrap}({{0}})"
 
 
 def _method_text(function: PyFunction) -> str:
