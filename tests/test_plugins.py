@@ -123,9 +123,9 @@ def test_broken_plugin_is_named(install_plugin) -> None:  # type: ignore[no-unty
 
 def test_unknown_backend_lists_what_exists() -> None:
     with pytest.raises(BackendError) as e:
-        resolve_backends(["cffi"])
-    assert "Unknown backend `cffi` in option `backends` for build hook `interop`." in str(e.value)
-    assert "Available backends: c, ctypes." in str(e.value)
+        resolve_backends(["cfi"])
+    assert "Unknown backend `cfi` in option `backends` for build hook `interop`." in str(e.value)
+    assert "Available backends: c, cffi, ctypes." in str(e.value)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -93,6 +93,9 @@ class Backend:
     #: The options of the backend's table, ``[tool.hatch.build.hooks.interop.<PLUGIN_NAME>]``, validated
     #: like the hook's own (unknown keys, types, ``choices``) and handed over as ``context.options``.
     OPTIONS: ClassVar[Tuple[Option, ...]] = ()
+    #: What the generated files need at run time, as PEP 508 requirements (``cffi>=1.15``): the front-ends add
+    #: them to the wheel's metadata (``Requires-Dist``). Static, so that a front-end knows them before a build.
+    DEPENDENCIES: ClassVar[Tuple[str, ...]] = ()
 
     def __init__(self, context: BackendContext) -> None:
         self.context = context
@@ -137,6 +140,11 @@ def available_backends() -> Dict[str, Type[Backend]]:
         found[ep.name] = cls
         origins[ep.name] = ep.value
     return found
+
+
+def backend_dependencies(classes: Sequence[Type[Backend]]) -> List[str]:
+    """What the chosen backends' files need at run time, each requirement once, in order."""
+    return list(dict.fromkeys(requirement for cls in classes for requirement in cls.DEPENDENCIES))
 
 
 def backend_options(cls: Type[Backend], config: InteropConfig) -> Dict[str, Any]:

@@ -18,6 +18,7 @@ from hatch_interop.backend import (
     Backend,
     BackendContext,
     GeneratedFile,
+    backend_dependencies,
     backend_options,
     check_supported,
     resolve_backends,
@@ -38,6 +39,8 @@ class BuildOutput:
     #: The generated package's directory in the wheel (``sample_crate/_native``): editable installs write
     #: only what is inside it into the source tree.
     package: str = ""
+    #: What the generated files need at run time (PEP 508 requirements), for the wheel's metadata.
+    dependencies: Tuple[str, ...] = ()
 
 
 def package_dir(module: str) -> str:
@@ -203,7 +206,13 @@ def build_bindings(
             )
     python, abi_tag = combined_tag(backends)
     tag = wheel_tag(platform, python, abi_tag)
-    return BuildOutput(files=dict(sorted(files.items())), tag=tag, inventory=inventory, package=base)
+    return BuildOutput(
+        files=dict(sorted(files.items())),
+        tag=tag,
+        inventory=inventory,
+        package=base,
+        dependencies=tuple(backend_dependencies(classes)),
+    )
 
 
 def source_root(root: Path, module: str) -> Path:

@@ -73,6 +73,8 @@ class InteropBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         build_data["pure_python"] = False
         build_data["infer_tag"] = False
         build_data["tag"] = output.tag
+        # What the generated bindings import at run time (cffi for the cffi backend): the wheel requires it.
+        build_data.setdefault("dependencies", []).extend(output.dependencies)
         if version == "editable":
             written = install_in_place(output, source_root(root, config.module))
             self.app.display_info(

@@ -32,6 +32,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Type
 from setuptools import Command, Distribution
 from setuptools.errors import SetupError
 
+from hatch_interop.backend import backend_dependencies, resolve_backends
 from hatch_interop.config import SETUPTOOLS_TABLE, InteropConfig, read_pyproject
 from hatch_interop.errors import InteropError
 from hatch_interop.pipeline import BuildOutput, build_bindings, install_in_place, source_root
@@ -52,6 +53,12 @@ def finalize(dist: Distribution) -> None:
     except InteropError as e:
         raise SetupError(f"hatch-interop: {e}") from None
     state = _State(root, config)
+    try:
+        requirements = backend_dependencies(resolve_backends(config.backends, config.owner))
+    except InteropError as e:
+        raise SetupError(f"hatch-interop: {e}") from None
+    # What the generated bindings import at run time (cffi for the cffi backend): the wheel requires it.
+    dist.install_requires = [*(dist.install_requires or []), *requirements]  # type: ignore[attr-defined]
     # The wheel holds a native library: platlib, and a platform tag.
     dist.has_ext_modules = lambda: True  # type: ignore[method-assign]
     dist.cmdclass["build_py"] = _build_py(dist.get_command_class("build_py"), state)

@@ -8,7 +8,8 @@ linted, type-checked and unit-tested here as ordinary code. They import only the
   that enter Rust, the errors a wrapper raises for a wrong argument, exception classes of error enums, the
   refusal to copy handles;
 * ``_ffi_ctypes_runtime``: what the ``ctypes`` backend needs besides: the library's failure records, buffers it
-  hands over, callbacks and async completion, and slices passed without copies.
+  hands over, callbacks and async completion, and slices passed without copies;
+* ``_ffi_cffi_runtime``: the same for the ``cffi`` backend (which gets the ``ffi`` object cffi generated).
 
 Nothing here may keep state at module level that belongs to one library: two generated packages that ship
 these files have their own copies, and a generated module binds its library through :class:`Library` objects.
@@ -20,7 +21,7 @@ from typing import List, Sequence
 from hatch_interop.backend import GeneratedFile
 
 #: The files a Python backend ships, by the name they have in the generated package (which is their name here).
-RUNTIME_FILES = ("_ffi_runtime.py", "_ffi_ctypes_runtime.py")
+RUNTIME_FILES = ("_ffi_runtime.py", "_ffi_ctypes_runtime.py", "_ffi_cffi_runtime.py")
 
 
 def runtime_files(names: Sequence[str]) -> List[GeneratedFile]:

@@ -17,7 +17,7 @@ import threading
 import traceback
 from typing import Any, Callable, Dict, Optional, Tuple, Type
 
-from ._ffi_runtime import SCALAR_KINDS, enum_member, number
+from ._ffi_runtime import SCALAR_KINDS, check_numbers_view, enum_member, number
 
 #: An error enum's exception classes by the code of their variant (the library reports the code).
 Errors = Optional[Dict[int, Type[Exception]]]
@@ -293,16 +293,6 @@ def check_tagged_layout(
 
 # slices and arrays ------------------------------------------------------------------------------
 
-#: memoryview format characters of each kind of number ("q" and "n" are also signed, and so on).
-_NUMBER_KINDS = {
-    **dict.fromkeys("bhilqn", "signed"),
-    **dict.fromkeys("BHILQNc", "unsigned"),
-    "f": "float",
-    "d": "float",
-}
-#: The byte-order prefixes a buffer of native numbers may have.
-_NATIVE_ORDERS = ("@", "=", "<" if sys.byteorder == "little" else ">")
-
 
 class Shared(ctypes.c_void_p):
     """The address of a read-only buffer's memory, and what keeps that memory in place while a call uses it."""
@@ -346,29 +336,10 @@ def numbers_argument(
             raise error.__class__(f"{function}() argument {parameter!r}: {error}") from None
         return (element * len(numbers)).from_buffer(numbers), len(numbers)
     size = ctypes.sizeof(element)
-    kind = _NUMBER_KINDS[code]
-    try:
-        view = memoryview(value)
-    except TypeError:
-        message = (
-            f"{function}() argument {parameter!r} must be a list or a buffer of {size}-byte {kind} numbers "
-            f"(such as array.array({code!r}) or a NumPy array), not {type(value).__name__}"
-        )
-        raise TypeError(message) from None
-    letter = view.format[1:] if view.format[:1] in _NATIVE_ORDERS else view.format
-    if _NUMBER_KINDS.get(letter) != kind or view.itemsize != size:
-        message = (
-            f"{function}() argument {parameter!r} must hold {size}-byte {kind} numbers, but its items have "
-            f"the format {view.format!r} ({view.itemsize} bytes)"
-        )
-        raise TypeError(message)
-    if not view.c_contiguous:
-        raise TypeError(f"{function}() argument {parameter!r} must be a contiguous buffer (a strided view is not)")
+    view = check_numbers_view(function, parameter, value, size, code, mutable=mutable)
     count = view.nbytes // size
     if not view.readonly:
         return (element * count).from_buffer(view), count
-    if mutable:
-        raise TypeError(f"{function}() argument {parameter!r} must be writable: the library writes into it")
     if _pypy_ffi is not None:
         return _shared(view), count
     # ctypes points only into writable memory or `bytes`: a read-only buffer that views a whole `bytes` is

@@ -8,6 +8,7 @@ call: wrappers test the exact class and range inline and call these to convert o
 from __future__ import annotations
 
 import enum
+import sys
 from typing import Any
 
 #: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
@@ -157,3 +158,40 @@ def variants(base: type[object], *classes: tuple[str, type[object]]) -> None:
 def unknown_tag(base: type[object], tag: int) -> Exception:
     """The error for a data-carrying enum whose tag is none of its variants: never converted by guesswork."""
     return ValueError(f"the library returned a {base.__name__} whose tag {tag} is none of its variants")
+
+
+#: memoryview format characters of each kind of number ("q" and "n" are also signed, and so on).
+_NUMBER_KINDS = {
+    **dict.fromkeys("bhilqn", "signed"),
+    **dict.fromkeys("BHILQNc", "unsigned"),
+    "f": "float",
+    "d": "float",
+}
+#: The byte-order prefixes a buffer of native numbers may have.
+_NATIVE_ORDERS = ("@", "=", "<" if sys.byteorder == "little" else ">")
+
+
+def check_numbers_view(function: str, parameter: str, value: Any, size: int, code: str, *, mutable: bool) -> memoryview:
+    """A memoryview of `value`, a buffer for a slice argument of `size`-byte numbers of the kind of the ``array``
+    type code `code`: of that kind and size, contiguous, and writable if the library writes into it."""
+    kind = _NUMBER_KINDS[code]
+    try:
+        view = memoryview(value)
+    except TypeError:
+        message = (
+            f"{function}() argument {parameter!r} must be a list or a buffer of {size}-byte {kind} numbers "
+            f"(such as array.array({code!r}) or a NumPy array), not {type(value).__name__}"
+        )
+        raise TypeError(message) from None
+    letter = view.format[1:] if view.format[:1] in _NATIVE_ORDERS else view.format
+    if _NUMBER_KINDS.get(letter) != kind or view.itemsize != size:
+        message = (
+            f"{function}() argument {parameter!r} must hold {size}-byte {kind} numbers, but its items have "
+            f"the format {view.format!r} ({view.itemsize} bytes)"
+        )
+        raise TypeError(message)
+    if not view.c_contiguous:
+        raise TypeError(f"{function}() argument {parameter!r} must be a contiguous buffer (a strided view is not)")
+    if mutable and view.readonly:
+        raise TypeError(f"{function}() argument {parameter!r} must be writable: the library writes into it")
+    return view

@@ -54,7 +54,8 @@ from hatch_interop.inventory import (
 
 BACKEND = "c"
 
-_PRIMITIVES: Dict[str, str] = {
+#: Rust primitive -> its C type (public: the cffi backend names buffer element types by it).
+C_PRIMITIVES: Dict[str, str] = {
     "u8": "uint8_t",
     "u16": "uint16_t",
     "u32": "uint32_t",
@@ -571,7 +572,7 @@ class _Builder:
         if isinstance(ty, Void):
             return "void"
         if isinstance(ty, Primitive):
-            return _PRIMITIVES[ty.name]
+            return C_PRIMITIVES[ty.name]
         if isinstance(ty, Named):
             return ty.name
         if isinstance(ty, (OwnedString, Vec)):
@@ -589,7 +590,7 @@ class _Builder:
         return f"{name} *" if ty.mutable else f"const {name} *"
 
     def enum(self, e: EnumDef) -> CEnum:
-        repr_type = _PRIMITIVES[e.repr.name]
+        repr_type = C_PRIMITIVES[e.repr.name]
         anonymous = all(_INT_RANGE[0] <= v.value <= _INT_RANGE[1] for v in e.variants)
         enumerators = []
         for v in e.variants:
@@ -633,7 +634,14 @@ class _Builder:
                 fields.append(CField(declaration, c_comment(f.doc, "            "), fname, f.offset))
             variants.append(CVariant(name, c_comment(v.doc, "        "), tuple(fields)))
         return CTagged(
-            t.name, c_comment(t.doc), _PRIMITIVES[t.repr.name], tags, tuple(variants), t.size, t.align, t.payload_offset
+            t.name,
+            c_comment(t.doc),
+            C_PRIMITIVES[t.repr.name],
+            tags,
+            tuple(variants),
+            t.size,
+            t.align,
+            t.payload_offset,
         )
 
     def c_type(self, t: abi.CType) -> str:
@@ -641,7 +649,7 @@ class _Builder:
         if isinstance(t, abi.CVoid):
             return "void"
         if isinstance(t, abi.CScalar):
-            return _PRIMITIVES[t.primitive.name]
+            return C_PRIMITIVES[t.primitive.name]
         if isinstance(t, (abi.CEnum, abi.CRecord, abi.CCallback)):
             return t.name
         if isinstance(t, abi.COption):

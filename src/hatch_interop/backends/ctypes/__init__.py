@@ -505,13 +505,17 @@ class _Builder:
 
     #: The expression that reads the library's count of failures nobody has taken (one memory read).
     PENDING = "_ffi_pending.value"
-    #: The test that a pointer result is NULL (ctypes returns None for a NULL ``c_void_p``).
+    #: The test that a pointer result is NULL (ctypes returns None for a NULL ``c_void_p``), and the NULL
+    #: pointer argument.
     NULL = "{} is None"
+    NULL_ARGUMENT = "None"
+    #: The backend errors name.
+    BACKEND_NAME: ClassVar[str] = BACKEND
 
     def __init__(self, inventory: Inventory, context: BackendContext) -> None:
         self.inventory = inventory
         #: The public surface (names, signatures, hints, docstrings), shared with every Python backend.
-        self.api = python_api.build(inventory, BACKEND)
+        self.api = python_api.build(inventory, self.BACKEND_NAME)
         self.abi = self.api.abi
         self.context = context
         #: Inventory name -> Python name, for constants, types and functions.
@@ -597,12 +601,7 @@ class _Builder:
                 for s in structs
             )
             layout_check = layout(Group("_ffi_ct.check_layout(", ("__name__", *rows), ")", explode=True), 0)
-        aliases = tuple(
-            alias
-            for helper, helper_aliases in _RUNTIME_ALIASES
-            if helper in self.helpers or (helper == "checks" and self.checks_arguments)
-            for alias in helper_aliases
-        )
+        aliases = self.runtime_aliases()
         uses_support = bool(functions or self.service_functions or "callbacks" in self.helpers)
         version = self.context.generator_version
         header = one_line(
@@ -729,6 +728,19 @@ class _Builder:
         handle = "_ffi_pylib" if lowered.holds_gil else "_ffi_lib"
         lookup = f"{alias} = {handle}[{python_string(lowered.symbol)}]"
         return lookup, self._argtypes(alias, lowered), f"{alias}.restype = {self.c_type(lowered.returns)}"
+
+    def runtime_aliases(self) -> Tuple[str, ...]:
+        """The runtime's functions the module binds to globals of its own (after generating everything else)."""
+        return tuple(
+            alias
+            for helper, helper_aliases in _RUNTIME_ALIASES
+            if helper in self.helpers or (helper == "checks" and self.checks_arguments)
+            for alias in helper_aliases
+        )
+
+    def _declare(self, alias: str, lowered: abi.Callable) -> str:
+        """The statements of :meth:`_declaration`, one per line."""
+        return "\n".join(line for line in self._declaration(alias, lowered) if line)
 
     def element(self, ty: Primitive) -> str:
         """The element type of a buffer of numbers, as the runtime's buffer functions take it."""
@@ -1180,7 +1192,7 @@ class _Builder:
         failure = self._invalid_argument(function, pname, cls, nullable)
         checks.append(f"    {layout_bool(condition, 4, 'if ', ':')}\n        {failure}")
         value = f"{pname}._ffi_to_c()"
-        return Ternary("None", f"{pname} is None", value) if nullable else value
+        return Ternary(self.NULL_ARGUMENT, f"{pname} is None", value) if nullable else value
 
     def _tagged_result(self, ty: Union[Named, Pointer]) -> str:
         """How a returned data-carrying enum (by value, or a copy of the one a pointer points to) becomes a variant."""
@@ -1289,10 +1301,7 @@ class _Builder:
         self.typing.add("Any")
         self.helpers.add("finalisers")
         drop, lowered = f"_ffi_fn_{o.drop}", self.abi.by_symbol(o.drop)
-        declaration = (
-            f"{drop} = _ffi_lib[{python_string(lowered.symbol)}]\n{self._argtypes(drop, lowered)}\n"
-            f"{drop}.restype = {self.c_type(lowered.returns)}"
-        )
+        declaration = self._declare(drop, lowered)
         return PyOpaque(
             cls,
             python_docstring(o.doc),
@@ -1332,8 +1341,7 @@ class _Builder:
                 members.append(text)
         destructor, release = f"_ffi_fn_{s.destructor}", f"_ffi_fn_{s.release}"
         declarations = "\n".join(
-            f"{alias} = _ffi_lib[{python_string(lowered.symbol)}]\n{self._argtypes(alias, lowered)}\n"
-            f"{alias}.restype = {self.c_type(lowered.returns)}"
+            self._declare(alias, lowered)
             for alias, lowered in (
                 (destructor, self.abi.by_symbol(s.destructor)),
                 (release, self.abi.by_symbol(s.release)),
@@ -1556,7 +1564,7 @@ class _Builder:
                 keeps.append("    " + layout_assign(key, keep, 4))
                 release = "None" if isinstance(ty, Pointer) else "_ffi_release_address"
                 made = f"_ffi_{target.name}({self._callback_address(target)}, {key}, {release})"
-                args.append(Ternary("None", f"{pname} is None", made) if nullable else made)
+                args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", made) if nullable else made)
                 if isinstance(ty, Pointer):
                     forget_after.append(f"_ffi_callbacks.pop({key}, None)")
                 else:
@@ -1588,7 +1596,8 @@ class _Builder:
                     temp = f"_ffi_owned_{pname}"
                     release = f"{pname}._ffi_ptr = None"
                     if ty.nullable:  # `Option<Box<T>>`: None moves nothing
-                        take = layout_assign(temp, f"None if {pname} is None else {pname}._ffi_ptr", 4)
+                        taken = f"{self.NULL_ARGUMENT} if {pname} is None else {pname}._ffi_ptr"
+                        take = layout_assign(temp, taken, 4)
                         take += f"\n    if {pname} is not None:\n        {release}"
                         give_back = f"if {pname} is not None:\n            {pname}._ffi_ptr = {temp}"
                     else:
@@ -1597,7 +1606,7 @@ class _Builder:
                     takes.append(PyTake(take, give_back))
                     args.append(temp)
                 elif ty.nullable:
-                    args.append(Ternary("None", f"{pname} is None", f"{pname}._ffi_ptr"))
+                    args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", f"{pname}._ffi_ptr"))
                 else:
                     args.append(f"{pname}._ffi_ptr")
             either = BoolOp("or", tuple(wrong))

@@ -1,0 +1,162 @@
+"""Two Python backends' bindings of one library present the same surface: the same calls give the same results.
+
+    python check_backends_agree.py CTYPES_ROOT CFFI_ROOT MODULE
+
+Each root is a directory holding the generated package `MODULE` (e.g. `sample_crate._native`) over the same
+library. For every public function of the second (a backend may express fewer constructs) and every method of
+its services, each parameter in turn takes each value of a corpus (valid ones, and wrong types, None,
+out-of-range numbers, wrong buffers) while the others keep a valid one; the outcome (the result, or the
+exception's class and message) must be the same through both. Prints one line per difference and a summary;
+exits 1 when there is one. Runs on CPython 3.8+ and PyPy with only the standard library, cffi and the packages.
+"""
+
+import array
+import importlib
+import inspect
+import sys
+
+VALID = {"int": 3, "float": 2.5, "bool": True, "str": "héllo"}
+CORPUS = {
+    "int": [0, 1, 255, -1, 2**31, 2**32, 2**64, True, 1.5, None, "7"],
+    "float": [0.0, -1.5, 3, float("inf"), None, "1.0", 2**1100],
+    "bool": [False, 1, 0, None, "yes"],
+    "str": ["", "a\0b", "\ud800", "x" * 300, 5, b"bytes", None],
+    "sequence": [
+        [],
+        [1, 2, 3],
+        (4, 5),
+        array.array("d", [1.5]),
+        array.array("B", [1, 2]),
+        bytearray(b"\x01\x02"),
+        b"\x03",
+        [1.5, None],
+        "text",
+        None,
+        memoryview(bytearray(16)).cast("d")[::2],
+    ],
+}
+#: Functions whose valid calls take long with corpus values, and those that allocate as much as they are told
+#: (whose calls skip corpus integers above 2**20: 2**31 numbers are 8 GiB).
+SKIP = {"spin", "spin_holding", "slice_address"}  # (slice_address returns an address: not comparable)
+ALLOCATING = {"range_u32"}
+
+
+def load(root, module):
+    sys.path.insert(0, root)
+    try:
+        return importlib.import_module(module)
+    finally:
+        sys.path.remove(root)
+        for name in [n for n in sys.modules if n == module.split(".")[0] or n.startswith(module.split(".")[0] + ".")]:
+            del sys.modules[name]
+
+
+def kind(hint):
+    hint = hint.replace("Optional[", "").rstrip("]")
+    if hint.startswith(("Union[Sequence", "Union[MutableSequence")):
+        return "sequence"
+    return hint
+
+
+def values(mod, hint, valid):
+    """A valid value for a parameter of `hint`, then the corpus for it."""
+    base = kind(hint)
+    if base in CORPUS:
+        first = [1.0, 2.0] if base == "sequence" and "float" in hint else [1, 2] if base == "sequence" else VALID[base]
+        return first, CORPUS[base]
+    cls = getattr(mod, base)
+    if isinstance(cls, type) and issubclass(cls, int):  # an enum
+        members = list(cls)
+        return members[0], [members[-1], 1, 99, -1, 2**70, None, "Red"]
+    made = fresh(mod, base)
+    if made is None:
+        return None, []
+    return made, [None, 3, "x"]
+
+
+def fresh(mod, cls_name):
+    """A new object of the opaque class `cls_name`, made by a function of the module (or its constructor)."""
+    cls = getattr(mod, cls_name)
+    try:
+        return cls()
+    except TypeError:
+        pass
+    for name in mod.__all__:
+        obj = getattr(mod, name)
+        if inspect.isfunction(obj) and name.endswith("_new") and obj.__annotations__.get("return") == cls_name:
+            params = list(inspect.signature(obj).parameters)
+            return obj(*([3] * len(params)))
+    return None
+
+
+def outcome(call):
+    try:
+        result = call()
+    except Exception as error:
+        return ("raises", type(error).__qualname__, str(error)[:300])
+    if hasattr(result, "__slots__") and "_ffi_ptr" in getattr(type(result), "__slots__", ()):
+        return ("object", type(result).__name__)
+    return ("returns", repr(result))
+
+
+def cases(mod, owner, name):
+    """(label, function of the module -> outcome) for each call of `name` (a function, or a method of the
+    service class `owner`) with one parameter varied."""
+    target = getattr(mod, owner) if owner else mod
+    function = getattr(target, name)
+    hints = {k: v for k, v in function.__annotations__.items() if k != "return"}
+    params = [p for p in inspect.signature(function).parameters if p in hints]
+    for index, param in enumerate(params):
+        for trial in range(1 + len(CORPUS.get(kind(hints[param]), [])) + 8):
+
+            def call(mod, index=index, trial=trial):
+                target = mod if not owner else fresh(mod, owner)
+                args = []
+                for position, other in enumerate(params):
+                    valid, corpus = values(mod, hints[other], None)
+                    if position == index and trial:
+                        if trial - 1 >= len(corpus):
+                            return ("skip",)
+                        value = corpus[trial - 1]
+                        if name in ALLOCATING and isinstance(value, int) and value > 2**20:
+                            return ("skip",)
+                        args.append(value)
+                    else:
+                        args.append(valid)
+                return outcome(lambda: getattr(target, name)(*args))
+
+            yield f"{owner + '.' if owner else ''}{name} {param}#{trial}", call
+    if not params:
+        yield (
+            f"{owner + '.' if owner else ''}{name}()",
+            lambda mod: outcome(getattr(mod if not owner else fresh(mod, owner), name)),
+        )
+
+
+def main():
+    first_root, second_root, module = sys.argv[1:4]
+    first, second = load(first_root, module), load(second_root, module)
+    differences = compared = 0
+    for name in second.__all__:
+        obj = getattr(second, name)
+        members = []
+        if inspect.isfunction(obj) and name not in SKIP:
+            members = [("", name)]
+        elif isinstance(obj, type) and "close" in vars(obj):  # a service's class
+            members = [(name, m) for m, v in vars(obj).items() if inspect.isfunction(v) and not m.startswith("_")]
+            members = [(o, m) for o, m in members if m != "close"]
+        for owner, member in members:
+            for label, call in cases(second, owner, member):
+                theirs, ours = call(first), call(second)
+                if ours == ("skip",):
+                    continue
+                compared += 1
+                if theirs != ours:
+                    differences += 1
+                    print(f"DIFFERENT {label}: {theirs!r} != {ours!r}")
+    print(f"{compared} calls compared, {differences} different")
+    sys.exit(1 if differences or not compared else 0)
+
+
+if __name__ == "__main__":
+    main()
