@@ -186,7 +186,7 @@ def plan_build(
     toolchain = reproducible.read_toolchain(crate_dir, env)
     triple = env.get("CARGO_BUILD_TARGET") or toolchain.host
     view = None
-    if env.get("SOURCE_DATE_EPOCH"):
+    if reproducible.source_date_epoch(env) is not None:
         view = reproducible.workspace_view(layout, crate_dir, layout.target_dir / "hatch-interop" / "views")
     if view is not None:
         env["CARGO_TARGET_DIR"] = str(layout.target_dir)  # not the view's own target/

@@ -104,8 +104,10 @@ def read_toolchain(cwd: Path, env: Mapping[str, str]) -> Toolchain:
     """Ask the rustc that cargo will run (``$RUSTC``, else ``rustc`` as rustup resolves it in `cwd`)."""
     rustc = env.get("RUSTC") or "rustc"
     try:
-        version = subprocess.run([rustc, "-vV"], cwd=cwd, capture_output=True, text=True, check=False)
-        sysroot = subprocess.run([rustc, "--print", "sysroot"], cwd=cwd, capture_output=True, text=True, check=False)
+        version, sysroot = (
+            subprocess.run([rustc, *args], cwd=cwd, env=dict(env), capture_output=True, text=True, check=False)
+            for args in (["-vV"], ["--print", "sysroot"])
+        )
     except OSError:
         return Toolchain()
     fields = dict(line.split(": ", 1) for line in version.stdout.splitlines() if ": " in line)
@@ -114,6 +116,23 @@ def read_toolchain(cwd: Path, env: Mapping[str, str]) -> Toolchain:
         commit_hash=fields.get("commit-hash", "") if fields.get("commit-hash") != "unknown" else "",
         sysroot=sysroot.stdout.strip() if sysroot.returncode == 0 else "",
     )
+
+
+def source_date_epoch(env: Optional[Mapping[str, str]] = None) -> Optional[int]:
+    """``SOURCE_DATE_EPOCH`` (https://reproducible-builds.org/specs/source-date-epoch/), if set and valid."""
+    value = (os.environ if env is None else env).get("SOURCE_DATE_EPOCH", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def stamp(path: Path) -> None:
+    """Date a file we write into an archive ``SOURCE_DATE_EPOCH``, when it is set (else it keeps the current time).
+
+    Only for files that go into archives: the front-ends date wheel entries themselves, but a setuptools
+    sdist takes each file's own time.
+    """
+    epoch = source_date_epoch()
+    if epoch is not None:
+        os.utime(path, (epoch, epoch))
 
 
 def cargo_home(env: Mapping[str, str]) -> Path:
