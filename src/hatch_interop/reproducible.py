@@ -286,17 +286,11 @@ def workspace_view(layout: Layout, crate_dir: Path, views: Path) -> Optional[Vie
     if common in tops:
         return None  # a path dependency contains the crate: there is no layout to repeat
     view = views / hashlib.sha256(str(crate_dir).encode()).hexdigest()[:16]
-    view.mkdir(parents=True, exist_ok=True)
-    for top in tops:
-        link = view / top.relative_to(common)
-        link.parent.mkdir(parents=True, exist_ok=True)
-        if link.is_symlink() and os.readlink(link) == str(top):
-            continue
-        partial = link.with_name(f".{link.name}.hatch-interop-partial")
-        if partial.is_symlink():
-            partial.unlink()
-        os.symlink(top, partial, target_is_directory=True)
-        os.replace(partial, link)
+    try:
+        for top in tops:
+            _link(view / top.relative_to(common), top)
+    except OSError:
+        return None  # no symlinks here (Windows without the privilege): the paths are remapped all the same
     member = crate_dir.relative_to(common).as_posix()
     workspace: Dict[str, Any] = {
         "workspace": {
@@ -316,6 +310,18 @@ def workspace_view(layout: Layout, crate_dir: Path, views: Path) -> Optional[Vie
     if lock.is_file():
         _write_if_changed(view / "Cargo.lock", lock.read_bytes())
     return View(root=view, manifest=view / member / "Cargo.toml")
+
+
+def _link(link: Path, target: Path) -> None:
+    """Make `link` a symlink to `target`, replacing what was there at once (a concurrent build never sees none)."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink() and os.readlink(link) == str(target):
+        return
+    partial = link.with_name(f".{link.name}.hatch-interop-partial")
+    if partial.is_symlink():
+        partial.unlink()
+    os.symlink(target, partial, target_is_directory=True)
+    os.replace(partial, link)
 
 
 def _write_if_changed(path: Path, content: bytes) -> None:
