@@ -5,6 +5,7 @@ sample_crate's wheel is built once per run (session fixtures in conftest.py) and
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -366,3 +367,111 @@ def test_build_on_the_oldest_supported_python(wheelhouse: Path, tmp_path: Path) 
         read_from_wheel(wheel, "sample_crate/_native/__init__.py")
         == (SNAPSHOTS / "ctypes/sample_inventory/__init__.py").read_bytes()
     )
+
+
+#: A small crate beside a copy of the helper crate, which it depends on by path (the layout that made
+#: builds depend on their directory): what the reproducibility test builds.
+SMALL_CRATE = {
+    "Cargo.toml": """\
+[package]
+name = "small_crate"
+version = "0.1.0"
+edition = "2021"
+
+[lib]
+crate-type = ["cdylib", "rlib"]
+
+[dependencies]
+hatch-interop = { path = "../rust_helper" }
+""",
+    "src/lib.rs": """\
+use hatch_interop::prelude::*;
+
+/// A point in the plane.
+#[ffi_type]
+pub struct Vec2 {
+    pub x: f32,
+    pub y: f32,
+}
+
+/// The length of a string, in bytes.
+#[ffi_function]
+pub fn byte_len(s: &str) -> u64 {
+    s.len() as u64
+}
+
+/// Adds two points.
+#[ffi_function]
+pub fn vec2_add(a: Vec2, b: Vec2) -> Vec2 {
+    Vec2 { x: a.x + b.x, y: a.y + b.y }
+}
+
+#[ffi_inventory]
+pub fn inventory() -> Inventory {
+    Inventory::new().function::<byte_len>().function::<vec2_add>().ty::<Vec2>()
+}
+""",
+    "src/bin/inventory.rs": "fn main() {\n    hatch_interop::dump(small_crate::inventory());\n}\n",
+    "small_crate/__init__.py": (
+        'from small_crate._native import Vec2, byte_len, vec2_add\n\n__all__ = ["Vec2", "byte_len", "vec2_add"]\n'
+    ),
+    "pyproject.toml": """\
+[build-system]
+requires = ["hatchling>=1.24", "hatch-interop"]
+build-backend = "hatchling.build"
+
+[project]
+name = "small-crate"
+version = "0.1.0"
+requires-python = ">=3.8"
+
+[tool.hatch.build.targets.wheel]
+packages = ["small_crate"]
+
+[tool.hatch.build.hooks.interop]
+module = "small_crate._native"
+""",
+}
+
+
+def write_small_crate(parent: Path) -> Path:
+    """The small crate in `parent/small_crate`, with the helper crate copied to `parent/rust_helper`."""
+    project = parent / "small_crate"
+    for name, text in SMALL_CRATE.items():
+        path = project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    copy_tree(RUST_HELPER, parent / "rust_helper")
+    # The lock file the helper crate's tests resolved, so that both copies build the same versions.
+    shutil.copy2(SAMPLE / "Cargo.lock", project / "Cargo.lock")
+    return project
+
+
+def test_wheels_are_reproducible_across_directories(wheelhouse: Path, tmp_path: Path) -> None:
+    """With SOURCE_DATE_EPOCH set, the same sources give byte-identical wheels from two source trees in
+    different directories (at different depths, with their own CARGO_TARGET_DIR), and from their sdists
+    (unpacked in different temporary directories). The library held the absolute paths of the helper crate
+    and of cargo's registry, and cargo's -C metadata hashed the helper crate's absolute location."""
+    builds: Dict[str, Dict[str, Path]] = {}
+    for name, parent in [("a", tmp_path / "a"), ("b", tmp_path / "b" / "somewhere" / "deeper")]:
+        project = write_small_crate(parent)
+        env = build_env(wheelhouse, SOURCE_DATE_EPOCH="1700000000", CARGO_TARGET_DIR=str(tmp_path / f"target-{name}"))
+        tree, dists = tmp_path / f"tree-{name}", tmp_path / f"dists-{name}"
+        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tree, project], env=env)
+        run([sys.executable, "-m", "build", "--outdir", dists, project], env=env)
+        builds[name] = {
+            "wheel from the tree": one(sorted(tree.glob("*.whl"))),
+            "sdist": one(sorted(dists.glob("*.tar.gz"))),
+            "wheel from the sdist": one(sorted(dists.glob("*.whl"))),
+        }
+    library = "small_crate/_native/libsmall_crate.so"
+    for what in ["wheel from the tree", "sdist", "wheel from the sdist"]:
+        a, b = builds["a"][what], builds["b"][what]
+        if what != "sdist":
+            assert read_from_wheel(a, library) == read_from_wheel(b, library), f"the library of the {what} differs"
+        digests = [hashlib.sha256(path.read_bytes()).hexdigest() for path in (a, b)]
+        assert digests[0] == digests[1], f"the {what} differs: {a} {b}"
+    # No directory of the build is left in the library.
+    data = read_from_wheel(builds["a"]["wheel from the tree"], library)
+    for leak in [str(tmp_path).encode(), str(Path.home()).encode(), b"/.cargo/"]:
+        assert leak not in data, leak

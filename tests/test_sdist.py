@@ -63,3 +63,13 @@ def test_workspace_outside_the_project_is_refused(tmp_path: Path) -> None:
     project = crate(tmp_path / "project", "app")
     with pytest.raises(CrateError, match=r"belongs to the cargo workspace at .* outside the project"):
         vendor_path_dependencies(project, config(), tmp_path / "staging")
+
+
+def test_rewritten_manifests_are_dated_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A setuptools sdist dates each file by its own time: the manifests we write take SOURCE_DATE_EPOCH."""
+    crate(tmp_path / "ext" / "a", "a")
+    project = crate(tmp_path / "project", "app", 'a = { path = "../ext/a" }')
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    files = vendor_path_dependencies(project, config(), tmp_path / "staging")
+    manifest = next(source for source, target in files.items() if target == "Cargo.toml")
+    assert manifest.stat().st_mtime == 1700000000

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from hatch_interop import reproducible
 from hatch_interop.config import InteropConfig, suggest
 from hatch_interop.errors import CargoError, CrateError
 
@@ -154,12 +155,58 @@ def _own_package(metadata: Mapping[str, Any], manifest: Path) -> Mapping[str, An
     )
 
 
-def build_command(cargo: str, crate: CrateInfo, config: InteropConfig) -> List[str]:
+@dataclass(frozen=True)
+class BuildPlan:
+    """How cargo runs: the manifest it builds, its environment and our arguments (see reproducible.py)."""
+
+    #: The crate's manifest, or the crate's place in its workspace view.
+    manifest_path: Path
+    env: Dict[str, str]
+    #: Extra arguments of `cargo build` (our rustflags, when they go through `--config`).
+    args: List[str]
+    view: Optional[reproducible.View] = None
+
+
+#: `cargo build` options that change how cargo resolves dependencies; `cargo metadata` needs them too.
+_RESOLUTION_OPTIONS = ("--locked", "--offline", "--frozen")
+
+
+def plan_build(
+    cargo: str, crate: CrateInfo, config: InteropConfig, env: Optional[Mapping[str, str]] = None
+) -> BuildPlan:
+    """Our rustflags (path remapping) added to the user's, and, with ``SOURCE_DATE_EPOCH`` set, the
+    workspace view that makes the build independent of the source tree's location."""
+    env = dict(os.environ if env is None else env)
+    crate_dir = crate.manifest_path.parent
+    cmd = [cargo, "metadata", "--format-version", "1", "--all-features", "--manifest-path", str(crate.manifest_path)]
+    cmd += [arg for arg in config.cargo_args if arg in _RESOLUTION_OPTIONS]
+    layout = reproducible.read_layout(
+        json.loads(_run_captured(cmd, crate_dir, "Resolving the crate's dependencies with `cargo metadata`"))
+    )
+    toolchain = reproducible.read_toolchain(crate_dir, env)
+    triple = env.get("CARGO_BUILD_TARGET") or toolchain.host
+    view = None
+    if reproducible.source_date_epoch(env) is not None:
+        view = reproducible.workspace_view(layout, crate_dir, layout.target_dir / "hatch-interop" / "views")
+    if view is not None:
+        env["CARGO_TARGET_DIR"] = str(layout.target_dir)  # not the view's own target/
+    flags = reproducible.remap_flags(
+        layout, toolchain, reproducible.cargo_home(env), view.root if view is not None else None
+    )
+    configured = reproducible.configured_rustflags(crate_dir, env, triple)
+    updates, args = reproducible.merge_rustflags(flags, env, configured, triple)
+    env.update(updates)
+    return BuildPlan(
+        manifest_path=view.manifest if view is not None else crate.manifest_path, env=env, args=args, view=view
+    )
+
+
+def build_command(cargo: str, crate: CrateInfo, config: InteropConfig, plan: Optional[BuildPlan] = None) -> List[str]:
     cmd = [
         cargo,
         "build",
         "--manifest-path",
-        str(crate.manifest_path),
+        str(plan.manifest_path if plan is not None else crate.manifest_path),
         "--message-format=json-render-diagnostics",
         "--lib",
         "--bin",
@@ -177,6 +224,8 @@ def build_command(cargo: str, crate: CrateInfo, config: InteropConfig) -> List[s
         cmd.append("--all-features")
     if config.no_default_features:
         cmd.append("--no-default-features")
+    if plan is not None:
+        cmd += plan.args
     cmd += list(config.cargo_args)
     return cmd
 
@@ -204,12 +253,15 @@ def refresh_unpacked_sdist(project_root: Path) -> bool:
 
 def build(cargo: str, crate: CrateInfo, config: InteropConfig) -> Artifacts:
     """Build the cdylib and the inventory binary in one cargo invocation."""
-    cmd = build_command(cargo, crate, config)
+    plan = plan_build(cargo, crate, config)
+    cmd = build_command(cargo, crate, config, plan)
+    # Through a workspace view, cargo names the crate by the view's path.
+    wanted = {crate.package_id} if plan.view is None else set()
     library: Optional[Path] = None
     inventory_bin: Optional[Path] = None
     try:
         # stdout carries JSON messages; stderr (progress, rendered diagnostics) goes to the user.
-        proc = subprocess.Popen(cmd, cwd=crate.manifest_path.parent, stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(cmd, cwd=crate.manifest_path.parent, env=plan.env, stdout=subprocess.PIPE, text=True)
     except OSError as e:
         raise CargoError(f"Could not run {_quote(cmd)}: {e}") from None
     assert proc.stdout is not None
@@ -218,7 +270,9 @@ def build(cargo: str, crate: CrateInfo, config: InteropConfig) -> Artifacts:
             if not line.startswith("{"):
                 continue
             message = json.loads(line)
-            if message.get("reason") != "compiler-artifact" or message.get("package_id") != crate.package_id:
+            if message.get("reason") != "compiler-artifact":
+                continue
+            if message.get("package_id") not in wanted and message.get("manifest_path") != str(plan.manifest_path):
                 continue
             target = message["target"]
             if "cdylib" in target["kind"]:
@@ -233,6 +287,8 @@ def build(cargo: str, crate: CrateInfo, config: InteropConfig) -> Artifacts:
             f"cargo build failed (exit code {proc.returncode}); cargo's diagnostics are above.\nCommand: {_quote(cmd)}"
         )
         raise CargoError(message)
+    if plan.view is not None:
+        reproducible.sync_lock_back(plan.view, crate.manifest_path.parent)
     if library is None or inventory_bin is None:
         missing = "the cdylib" if library is None else f"the `{config.inventory_bin}` binary"
         raise CargoError(f"cargo build succeeded but reported no artifact for {missing}.\nCommand: {_quote(cmd)}")

@@ -21,6 +21,7 @@ import tomlkit
 from hatch_interop.cargo import find_cargo
 from hatch_interop.config import InteropConfig
 from hatch_interop.errors import CargoError, CrateError
+from hatch_interop.reproducible import stamp
 
 VENDOR_DIR = "_rust_deps"
 _SKIP_DIRS = {"target", ".git", "__pycache__", ".venv"}
@@ -122,6 +123,7 @@ def vendor_path_dependencies(root: Path, config: InteropConfig, staging: Path) -
         staged_manifest = staging / new_location[directory] / "Cargo.toml"
         staged_manifest.parent.mkdir(parents=True, exist_ok=True)
         staged_manifest.write_text(rewritten, encoding="utf-8")
+        stamp(staged_manifest)
         if _inside(directory, root):
             location = new_location[directory]
             result[staged_manifest] = "Cargo.toml" if location == "." else f"{location}/Cargo.toml"
