@@ -160,6 +160,9 @@ class TestRemapFlags:
     def test_through_a_view_its_root_is_the_workspace_too(self, tmp_path: Path) -> None:
         helper = PathPackage("hatch-interop", "0.1.0", tmp_path / "rust_helper")
         view = tmp_path / "crate" / "target" / "hatch-interop" / "views" / "0123"
+        # Without SOURCE_DATE_EPOCH only the machine's paths: projects sharing a target dir share its builds.
+        machine = remap_flags(layout(tmp_path, helper), Toolchain(sysroot="/opt/rust"), Path("/h"), project=False)
+        assert remaps(machine) == ["/h=/cargo", "/opt/rust=/rustc/sysroot"]
         flags = remap_flags(layout(tmp_path, helper), Toolchain(), Path("/h"), view)
         assert remaps(flags)[-1] == f"{view}=."
         assert "/rustc/" not in " ".join(flags)  # no sysroot known: none remapped

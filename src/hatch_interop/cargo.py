@@ -186,12 +186,14 @@ def plan_build(
     toolchain = reproducible.read_toolchain(crate_dir, env)
     triple = env.get("CARGO_BUILD_TARGET") or toolchain.host
     view = None
-    if reproducible.source_date_epoch(env) is not None:
+    # Reproducible builds are asked for with SOURCE_DATE_EPOCH: then the project's own paths are remapped too.
+    reproducing = reproducible.source_date_epoch(env) is not None
+    if reproducing:
         view = reproducible.workspace_view(layout, crate_dir, layout.target_dir / "hatch-interop" / "views")
     if view is not None:
         env["CARGO_TARGET_DIR"] = str(layout.target_dir)  # not the view's own target/
     flags = reproducible.remap_flags(
-        layout, toolchain, reproducible.cargo_home(env), view.root if view is not None else None
+        layout, toolchain, reproducible.cargo_home(env), view.root if view is not None else None, project=reproducing
     )
     configured = reproducible.configured_rustflags(crate_dir, env, triple)
     updates, args = reproducible.merge_rustflags(flags, env, configured, triple)

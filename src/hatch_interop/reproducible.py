@@ -148,17 +148,25 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def remap_flags(layout: Layout, toolchain: Toolchain, home: Path, view: Optional[Path] = None) -> List[str]:
-    """``--remap-path-prefix`` flags for every absolute location a build may embed in the library.
+def remap_flags(
+    layout: Layout, toolchain: Toolchain, home: Path, view: Optional[Path] = None, *, project: bool = True
+) -> List[str]:
+    """``--remap-path-prefix`` flags for every absolute location a build may embed in the library; without
+    `project`, only for the machine's own (the cargo home and the toolchain), which are the same for every
+    project: rustflags are part of every unit's fingerprint, so flags naming a project's directory would make
+    projects that share a target directory rebuild all of their dependencies in turn.
 
     The names are cargo's own ``trim-paths`` conventions: a path package outside the workspace becomes
     ``<name>-<version>``, the workspace root ``.``, the toolchain ``/rustc/<commit>`` (as the standard
     library's own paths already are). rustc applies the last matching prefix, so more specific
     (longer) prefixes come last.
     """
-    pairs: Dict[str, str] = {str(home): "/cargo", str(layout.target_dir): "target"}
+    pairs: Dict[str, str] = {str(home): "/cargo"}
     if toolchain.sysroot:
         pairs[toolchain.sysroot] = f"/rustc/{toolchain.commit_hash or 'sysroot'}"
+    if not project:
+        return [f"--remap-path-prefix={source}={target}" for source, target in sorted(pairs.items())]
+    pairs[str(layout.target_dir)] = "target"
     roots = [layout.workspace_root] + ([view] if view is not None else [])
     for root in roots:
         pairs[str(root)] = "."
