@@ -13,7 +13,18 @@ from typing import Any, List
 
 import pytest
 from backend_support import INVENTORIES, check_snapshot, generate, load, raw_inventory, subset, write
-from support import find_pythons
+from support import (
+    RUST_HELPER,
+    SAMPLE,
+    build_env,
+    copy_tree,
+    find_pythons,
+    make_venv,
+    one,
+    read_from_wheel,
+    run,
+    wheel_names,
+)
 
 from hatch_interop import backend as backend_module
 from hatch_interop.backend import backend_dependencies, check_supported
@@ -155,3 +166,145 @@ def test_the_ctypes_and_cffi_bindings_of_the_sample_library_agree(sample_wheel: 
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env, timeout=600)
         assert proc.returncode == 0, f"{python}:\n{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
         assert " 0 different" in proc.stdout
+
+
+#: A crate whose every construct the cffi backend expresses: a function, text in and out, an error enum and
+#: a service (a hashlib-style object), built with `backends = ["cffi"]`.
+CFFI_CRATE = {
+    "Cargo.toml": """\
+[package]
+name = "cffi_crate"
+version = "0.1.0"
+edition = "2021"
+
+[lib]
+crate-type = ["cdylib", "rlib"]
+
+[dependencies]
+hatch-interop = { path = "../rust_helper" }
+""",
+    "src/lib.rs": """\
+use hatch_interop::prelude::*;
+
+/// Adds two numbers, wrapping on overflow.
+#[ffi_function]
+pub fn add(a: u32, b: u32) -> u32 {
+    a.wrapping_add(b)
+}
+
+/// A greeting.
+#[ffi_function]
+pub fn greet(name: &str) -> String {
+    format!("Hello, {name}!")
+}
+
+/// What a digest can refuse.
+#[ffi_type]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestError {
+    /// Nothing was fed.
+    Empty = 1,
+}
+
+impl std::fmt::Display for DigestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("nothing was fed")
+    }
+}
+
+/// A running sum of bytes.
+#[ffi_type(opaque)]
+pub struct Summer {
+    total: u64,
+    fed: bool,
+}
+
+#[ffi_service]
+impl Summer {
+    /// An empty sum.
+    pub fn new() -> Self {
+        Summer { total: 0, fed: false }
+    }
+
+    /// Feeds bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        self.total += data.iter().map(|&b| u64::from(b)).sum::<u64>();
+        self.fed = true;
+    }
+
+    /// The sum, once something was fed.
+    pub fn digest(&self) -> Result<u64, DigestError> {
+        if self.fed { Ok(self.total) } else { Err(DigestError::Empty) }
+    }
+}
+
+#[ffi_inventory]
+pub fn inventory() -> Inventory {
+    Inventory::new().function::<add>().function::<greet>().service::<Summer>()
+}
+""",
+    "src/bin/inventory.rs": "fn main() {\n    hatch_interop::dump(cffi_crate::inventory());\n}\n",
+    "cffi_crate/__init__.py": "",
+    "pyproject.toml": """\
+[build-system]
+requires = ["hatchling>=1.24", "hatch-interop", "cffi"]
+build-backend = "hatchling.build"
+
+[project]
+name = "cffi-crate"
+version = "0.1.0"
+requires-python = ">=3.8"
+
+[tool.hatch.build.targets.wheel]
+packages = ["cffi_crate"]
+
+[tool.hatch.build.hooks.interop]
+module = "cffi_crate._native"
+backends = ["cffi"]
+""",
+}
+
+USE_CFFI_CRATE = """\
+from cffi_crate._native import DigestError, Summer, add, greet
+assert add(2, 3) == 5
+assert greet("wörld") == "Hello, wörld!"
+summer = Summer()
+try:
+    summer.digest()
+except DigestError.Empty as error:
+    print("refused:", error)
+summer.update(b"\\x01\\x02")
+summer.update(bytearray(b"\\x03"))
+print("digest:", summer.digest())
+summer.close()
+import _cffi_backend, sys
+print("cffi:", "pycparser" in sys.modules)
+"""
+
+
+@pytest.mark.e2e
+def test_a_crate_built_with_the_cffi_backend_by_a_real_front_end(wheelhouse: Path, tmp_path: Path) -> None:
+    """`pip wheel` with `backends = ["cffi"]` (cffi in the build requirements), installed with pip into a fresh
+    environment that gets cffi from the wheel's requirements, then called."""
+    project = tmp_path / "cffi_crate"
+    for name, text in CFFI_CRATE.items():
+        path = project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    copy_tree(RUST_HELPER, tmp_path / "rust_helper")
+    shutil.copy2(SAMPLE / "Cargo.lock", project / "Cargo.lock")
+    env = build_env(wheelhouse)
+    env.pop("RUST_BACKTRACE", None)
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tmp_path / "dist", project], env=env)
+    wheel = one(sorted((tmp_path / "dist").glob("*.whl")))
+    names = wheel_names(wheel)
+    assert "cffi_crate/_native/_ffi_cffi.py" in names
+    assert "cffi_crate/_native/_ffi_cffi_runtime.py" in names
+    metadata = read_from_wheel(wheel, "cffi_crate-0.1.0.dist-info/METADATA").decode()
+    assert 'Requires-Dist: cffi>=1.15; platform_python_implementation != "PyPy"' in metadata
+    exe = make_venv(sys.executable, tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "-q", wheel], env=env)  # cffi comes from the index, as the wheel requires
+    proc = run([exe, "-c", USE_CFFI_CRATE], cwd=tmp_path)
+    assert "refused: nothing was fed" in proc.stdout
+    assert "digest: 6" in proc.stdout
+    assert "cffi: False" in proc.stdout  # no C parser at import: out-of-line ABI mode

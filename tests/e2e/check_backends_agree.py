@@ -144,7 +144,6 @@ def main():
             members = [("", name)]
         elif isinstance(obj, type) and "close" in vars(obj):  # a service's class
             members = [(name, m) for m, v in vars(obj).items() if inspect.isfunction(v) and not m.startswith("_")]
-            members = [(o, m) for o, m in members if m != "close"]
         for owner, member in members:
             for label, call in cases(second, owner, member):
                 theirs, ours = call(first), call(second)

@@ -31,7 +31,7 @@ import jinja2
 from hatch_interop import abi, constructs
 from hatch_interop.backend import Backend, GeneratedFile
 from hatch_interop.backends.c import C_PRIMITIVES, cdef
-from hatch_interop.backends.ctypes import PyConstant, PyEnum, PyError, PyFunction, PyOpaque, _all_order, _Builder
+from hatch_interop.backends.ctypes import PyConstant, PyEnum, PyError, PyFunction, PyOpaque, WrapperBuilder, all_order
 from hatch_interop.codegen import one_line, python_docstring, python_string, template_environment
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import EnumDef, Inventory, OpaqueDef, Option, Primitive
@@ -77,7 +77,7 @@ class CffiBackend(Backend):
     DEPENDENCIES = (REQUIREMENT,)
 
     def generate(self, inventory: Inventory) -> List[GeneratedFile]:
-        builder = _CffiBuilder(inventory, self.context)
+        builder = CffiWrapperBuilder(inventory, self.context)
         model = builder.cffi_module()
         content = _environment().get_template("cffi_module.py.j2").render(module=model)
         if any(len(line) > WIDTH for line in content.split("\n")):
@@ -134,7 +134,7 @@ def _ffi_module(name: str, declarations: str) -> str:
     return header + code
 
 
-class _CffiBuilder(_Builder):
+class CffiWrapperBuilder(WrapperBuilder):
     """The ctypes backend's builder, told how cffi calls: what differs is in the methods below."""
 
     PENDING = "_ffi_pending[0]"
@@ -161,7 +161,9 @@ class _CffiBuilder(_Builder):
 
     def opaque(self, o: OpaqueDef) -> PyOpaque:
         # An object holds the library's pointer as a cdata; shown as its address.
-        return dataclasses.replace(super().opaque(o), address_hint="Any", address_shown="_ffi_address(self._ffi_ptr)")
+        return dataclasses.replace(
+            super().opaque(o), address_hint="Any", address_shown="_ffi_address(self._ffi_ptr)", pending=self.PENDING
+        )
 
     def cffi_module(self) -> CffiModule:
         inv = self.inventory
@@ -179,7 +181,7 @@ class _CffiBuilder(_Builder):
             else:  # check_supported() refuses the others before generation
                 raise BackendError(f"The {BACKEND} backend cannot express type `{t.name}` yet")
         functions = tuple(self.function(self.api.signature(f)) for f in inv.functions)
-        public = sorted(self.api.public_names(), key=_all_order)
+        public = sorted(self.api.public_names(), key=all_order)
         if public:
             all_assignment = layout(
                 Group("[", tuple(python_string(n) for n in public), "]", explode=True), 0, "__all__ = "

@@ -150,7 +150,7 @@ CTYPES_STRUCT_ATTRIBUTES = frozenset(
 )
 
 
-#: The runtime's functions a module binds to globals of its own, by the helper (see ``_Builder.helpers``) that
+#: The runtime's functions a module binds to globals of its own, by the helper (see ``WrapperBuilder.helpers``) that
 #: needs them; ``checks`` stands for ``checks_arguments``.
 _RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("checks", ("_ffi_invalid_argument = _ffi_rt.invalid_argument",)),
@@ -251,6 +251,8 @@ class PyOpaque:
     #: The type hint of the address an object holds, and the expression of it as an int (in ``repr``).
     address_hint: str = "int"
     address_shown: str = "self._ffi_ptr"
+    #: The read of the failure counter (``WrapperBuilder.PENDING``), after ``close()``'s call.
+    pending: str = "_ffi_pending.value"
 
 
 @dataclass(frozen=True)
@@ -456,7 +458,7 @@ class CtypesBackend(Backend):
     SUPPORTS = constructs.ALL
 
     def generate(self, inventory: Inventory) -> List[GeneratedFile]:
-        model = _Builder(inventory, self.context).module()
+        model = WrapperBuilder(inventory, self.context).module()
         env = templates_beside(__file__)
         content = env.get_template("module.py.j2").render(module=model)
         if any(len(line) > WIDTH for line in content.split("\n")):
@@ -494,7 +496,7 @@ def _member_name(name: str) -> str:
     return _escape(name, PYTHON_KEYWORDS | _ENUM_ATTRIBUTES)
 
 
-class _Builder:
+class WrapperBuilder:
     """Builds the :class:`PyModule` of one inventory: names first (so every reference is known), then
     each construct.
 
@@ -577,7 +579,7 @@ class _Builder:
             if t.name in self.options:
                 types.append(self.option(self.options[t.name]))
         functions = tuple(self.function(self.api.signature(f)) for f in inv.functions)
-        public = sorted(self.api.public_names(), key=_all_order)
+        public = sorted(self.api.public_names(), key=all_order)
         if public:
             all_assignment = layout(
                 Group("[", tuple(python_string(n) for n in public), "]", explode=True), 0, "__all__ = "
@@ -1841,7 +1843,7 @@ def _int_range(ty: Primitive) -> Tuple[int, int]:
     return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if ty.is_signed else (0, (1 << bits) - 1)
 
 
-def _all_order(name: str) -> Tuple[int, str]:
+def all_order(name: str) -> Tuple[int, str]:
     """The order of ``__all__`` that ruff's RUF022 expects: SCREAMING_CASE, then CamelCase, then the rest."""
     if name.upper() == name and any(ch.isalpha() for ch in name):
         return 0, name

@@ -442,7 +442,7 @@ class Store:
         # No lock: the library arbitrates (a second destruction does nothing; one under a call fails).
         if self._ffi_ptr is not None:
             _ffi_fn_store_destroy(self._ffi_handle)
-            if _ffi_pending.value:
+            if _ffi_pending[0]:
                 _ffi_raise_failure(None)
             self._ffi_ptr = None
 
