@@ -481,10 +481,6 @@ def _held(ty: TypeRef) -> Optional[Named]:
     return ty if isinstance(ty, Named) else None
 
 
-def _refuse_dunder(name: str, what: str) -> None:
-    python_api.refuse_dunder(name, what, BACKEND)
-
-
 _escape = python_api.escape
 
 
@@ -776,7 +772,7 @@ class WrapperBuilder:
         copies: List[str] = []
         write_backs: List[str] = []
         for p in c.params:
-            _refuse_dunder(p.name, f"parameter of callback `{c.name}`")
+            python_api.refuse_dunder(p.name, f"parameter of callback `{c.name}`", self.BACKEND_NAME)
             pname = names.claim(_escape(p.name, PYTHON_KEYWORDS), f"parameter `{p.name}`", p.name)
             hint = self.hint(p.type)
             hints.append(hint)
@@ -970,10 +966,10 @@ class WrapperBuilder:
         variants: List[PyTaggedVariant] = []
         listed: List[str] = []
         for v in t.variants:
-            _refuse_dunder(v.name, f"variant of enum `{t.name}`")
+            python_api.refuse_dunder(v.name, f"variant of enum `{t.name}`", self.BACKEND_NAME)
             if v.name in CTYPES_STRUCT_ATTRIBUTES:
                 message = (
-                    f"The {BACKEND} backend cannot use `{v.name}` as a variant of enum `{t.name}`: ctypes "
+                    f"The {self.BACKEND_NAME} backend cannot use `{v.name}` as a variant of enum `{t.name}`: ctypes "
                     "uses that attribute itself. Rename the variant in the crate."
                 )
                 raise BackendError(message)
@@ -1056,10 +1052,10 @@ class WrapperBuilder:
         from_c: List[str] = []
         shown: List[Tuple[str, str]] = []
         for f in v.fields:
-            _refuse_dunder(f.name, f"field of variant `{v.name}` of enum `{t.name}`")
+            python_api.refuse_dunder(f.name, f"field of variant `{v.name}` of enum `{t.name}`", self.BACKEND_NAME)
             if f.name in CTYPES_STRUCT_ATTRIBUTES:
                 message = (
-                    f"The {BACKEND} backend cannot use `{f.name}` as a field of variant `{v.name}` of enum "
+                    f"The {self.BACKEND_NAME} backend cannot use `{f.name}` as a field of variant `{v.name}` of enum "
                     f"`{t.name}`: ctypes uses that attribute itself. Rename the field in the crate."
                 )
                 raise BackendError(message)
@@ -1215,9 +1211,9 @@ class WrapperBuilder:
                 if ty.owned or (ty.mutable and where != "the result"):
                     kind = f"Box<{t.name}>" if ty.owned else f"&mut {t.name}"
                     message = (
-                        f"The {BACKEND} backend cannot bind {where} of function `{f.name}`: it is a `{kind}`, and "
-                        f"a Python `{self.classes[t.name]}` is passed and returned as a copy. Pass `{t.name}` or "
-                        f"`&{t.name}` and return the new value."
+                        f"The {self.BACKEND_NAME} backend cannot bind {where} of function `{f.name}`: it is a "
+                        f"`{kind}`, and a Python `{self.classes[t.name]}` is passed and returned as a copy. Pass "
+                        f"`{t.name}` or `&{t.name}` and return the new value."
                     )
                     raise BackendError(message)
 
@@ -1237,10 +1233,10 @@ class WrapperBuilder:
         members = []
         listed = []
         for v in e.variants:
-            _refuse_dunder(v.name, f"variant of enum `{e.name}`")
+            python_api.refuse_dunder(v.name, f"variant of enum `{e.name}`", self.BACKEND_NAME)
             if _is_sunder(v.name) or v.name.startswith(f"_{cls.lstrip('_')}__"):
                 message = (
-                    f"The {BACKEND} backend cannot use `{v.name}` as a member of enum `{e.name}`: Python's "
+                    f"The {self.BACKEND_NAME} backend cannot use `{v.name}` as a member of enum `{e.name}`: Python's "
                     "enum module reserves names of the forms `_name_` and `_Class__name`. Rename it in the crate."
                 )
                 raise BackendError(message)
@@ -1265,7 +1261,7 @@ class WrapperBuilder:
         variants = []
         listed = []
         for v in e.variants:
-            _refuse_dunder(v.name, f"variant of enum `{e.name}`")
+            python_api.refuse_dunder(v.name, f"variant of enum `{e.name}`", self.BACKEND_NAME)
             # A subclass is an attribute of the base class: it must not hide `code` or Exception's own.
             name = names.claim(_escape(v.name, PYTHON_KEYWORDS | _EXCEPTION_ATTRIBUTES), f"variant `{v.name}`", v.name)
             doc = normalize_doc(v.doc)
@@ -1364,10 +1360,10 @@ class WrapperBuilder:
         specs: List[Union[str, Group]] = []
         shown: List[Tuple[str, str]] = []
         for f in s.fields:
-            _refuse_dunder(f.name, f"field of struct `{s.name}`")
+            python_api.refuse_dunder(f.name, f"field of struct `{s.name}`", self.BACKEND_NAME)
             if f.name in CTYPES_STRUCT_ATTRIBUTES:
                 message = (
-                    f"The {BACKEND} backend cannot use `{f.name}` as a field of struct `{s.name}`: ctypes "
+                    f"The {self.BACKEND_NAME} backend cannot use `{f.name}` as a field of struct `{s.name}`: ctypes "
                     "uses that attribute itself. Rename the field in the crate."
                 )
                 raise BackendError(message)
@@ -1677,8 +1673,8 @@ class WrapperBuilder:
         ty = f.returns
         if isinstance(ty, Pointer) and isinstance(self._target(ty), StructDef):
             message = (
-                f"The {BACKEND} backend cannot bind async function `{f.name}`: it returns a pointer to a struct, "
-                "which would outlive the call it points into. Return the struct by value."
+                f"The {self.BACKEND_NAME} backend cannot bind async function `{f.name}`: it returns a pointer to a "
+                "struct, which would outlive the call it points into. Return the struct by value."
             )
             raise BackendError(message)
         hint = self.hint(ty)
