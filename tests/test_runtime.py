@@ -149,3 +149,20 @@ def test_runtime_files_are_known_by_name() -> None:
     assert [f.path for f in runtime_files(["_ffi_runtime.py"])] == ["_ffi_runtime.py"]
     with pytest.raises(ValueError, match="no runtime file is named"):
         runtime_files(["nope.py"])
+
+
+def test_f32_overflow_is_refused_and_infinities_are_kept() -> None:
+    with pytest.raises(OverflowError, match=r"x is 1e\+39, outside the range of f32"):
+        rt.scalar("x", 1e39, "f32")
+    with pytest.raises(OverflowError):
+        rt.number("S.x", -(2**128), "f32")
+    assert rt.number("S.x", 3.4028234663852886e38, "f32") == 3.4028234663852886e38  # f32::MAX itself
+    assert rt.scalar("x", float("-inf"), "f32") == float("-inf")
+    assert rt.scalar("x", 1e39, "f64") == 1e39
+
+
+def test_f32_lists_refuse_what_would_become_infinite() -> None:
+    with pytest.raises(OverflowError, match="item 1 is 1e\\+39"):
+        ct.numbers_argument("f", "v", [1.0, 1e39], ctypes.c_float, "f", mutable=False)
+    items, count = ct.numbers_argument("f", "v", [float("inf"), 2.0], ctypes.c_float, "f", mutable=False)
+    assert (list(items), count) == ([float("inf"), 2.0], 2)

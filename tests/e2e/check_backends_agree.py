@@ -18,7 +18,7 @@ import sys
 VALID = {"int": 3, "float": 2.5, "bool": True, "str": "héllo"}
 CORPUS = {
     "int": [0, 1, 255, -1, 2**31, 2**32, 2**64, True, 1.5, None, "7"],
-    "float": [0.0, -1.5, 3, float("inf"), None, "1.0", 2**1100],
+    "float": [0.0, -1.5, 3, float("inf"), float("nan"), 1e39, None, "1.0", 2**1100],
     "bool": [False, 1, 0, None, "yes"],
     "str": ["", "a\0b", "\ud800", "x" * 300, 5, b"bytes", None],
     "sequence": [

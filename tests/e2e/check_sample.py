@@ -366,6 +366,18 @@ def check_scalar_arguments():
     assert "must be float, not str" in raises(TypeError, sample_crate.scale, "1.5", 2.0)
     assert "must be bool, not int" in raises(TypeError, sample_crate.negate, 1)  # not judged by its truth
     raises(TypeError, sample_crate.add, None, 1)
+    # An f32 that a finite number would overflow is refused everywhere a number enters one, never made `inf`;
+    # infinities and NaN themselves, and numbers that only round, go through.
+    assert "outside the range of f32" in raises(OverflowError, sample_crate.scale, 1.0, 1e39)
+    assert sample_crate.scale(1.0, float("inf")) == float("inf")
+    assert math.isnan(sample_crate.scale(1.0, float("nan")))
+    assert sample_crate.scale(1.0, 3.4028234663852886e38) == 3.4028234663852886e38
+    assert "Vec2.x is 1e+39" in raises(OverflowError, sample_crate.Vec2, x=1e39)
+    v = sample_crate.Vec2()
+    raises(OverflowError, setattr, v, "y", -1e39)
+    assert v.y == 0.0
+    assert "item 1 is 1e+39" in raises(OverflowError, sample_crate.scale_f32_in_place, [1.0, 1e39], 2.0)
+    assert "outside the range of f32" in raises(OverflowError, sample_crate.Reading, samples=[1.0, 1e39, 0.0, 0.0])
 
 
 class Stop(Exception):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import array
 from typing import Any, Dict, List, Optional, Tuple, Type
 
-from ._ffi_runtime import check_numbers_view
+from ._ffi_runtime import check_f32_items, check_numbers_view
 
 #: An error enum's exception classes by the code of their variant (the library reports the code).
 Errors = Optional[Dict[int, Type[Exception]]]
@@ -137,6 +137,8 @@ class Library:
                 numbers = array.array(code, value)
             except (TypeError, OverflowError) as error:
                 raise error.__class__(f"{function}() argument {parameter!r}: {error}") from None
+            if code == "f":
+                check_f32_items(function, parameter, value, numbers)
             return self.ffi.from_buffer(element + "[]", numbers), len(numbers)
         size = self.ffi.sizeof(element)
         view = check_numbers_view(function, parameter, value, size, code, mutable=mutable)

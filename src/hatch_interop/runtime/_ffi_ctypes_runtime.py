@@ -17,7 +17,7 @@ import threading
 import traceback
 from typing import Any, Callable, Dict, Optional, Tuple, Type
 
-from ._ffi_runtime import SCALAR_KINDS, check_numbers_view, enum_member, number
+from ._ffi_runtime import SCALAR_KINDS, check_f32_items, check_numbers_view, enum_member, number
 
 #: An error enum's exception classes by the code of their variant (the library reports the code).
 Errors = Optional[Dict[int, Type[Exception]]]
@@ -334,6 +334,8 @@ def numbers_argument(
             numbers = array.array(code, value)
         except (TypeError, OverflowError) as error:
             raise error.__class__(f"{function}() argument {parameter!r}: {error}") from None
+        if code == "f":
+            check_f32_items(function, parameter, value, numbers)
         return (element * len(numbers)).from_buffer(numbers), len(numbers)
     size = ctypes.sizeof(element)
     view = check_numbers_view(function, parameter, value, size, code, mutable=mutable)

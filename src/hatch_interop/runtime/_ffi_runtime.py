@@ -8,6 +8,7 @@ call: wrappers test the exact class and range inline and call these to convert o
 from __future__ import annotations
 
 import enum
+import math
 import sys
 from typing import Any
 
@@ -20,6 +21,9 @@ INT_RANGES = {
 }
 #: The Rust number types (and bool) by name.
 SCALAR_KINDS = frozenset((*INT_RANGES, "f32", "f64", "bool"))
+#: The smallest magnitude that rounds to infinity as an f32 (half an ulp above f32::MAX): a finite number from
+#: there on would silently become `inf`, so it is refused.
+F32_OVERFLOW = float.fromhex("0x1.ffffffp+127")
 
 
 def _shown(number: int) -> object:
@@ -34,9 +38,14 @@ def scalar(what: str, value: object, rust: str) -> Any:
     if rust == "bool":
         raise TypeError(f"{what} must be bool, not {type(value).__name__}")
     if rust in ("f32", "f64"):
-        if isinstance(value, int) or hasattr(type(value), "__float__"):
-            return float(value)  # type: ignore[arg-type]
-        raise TypeError(f"{what} must be float, not {type(value).__name__}")
+        if not (isinstance(value, int) or hasattr(type(value), "__float__")):
+            raise TypeError(f"{what} must be float, not {type(value).__name__}")
+        converted = float(value)  # type: ignore[arg-type]
+        if rust == "f32" and F32_OVERFLOW <= abs(converted) < math.inf:
+            raise OverflowError(
+                f"{what} is {converted!r}, outside the range of f32 (its largest is 3.4028234663852886e+38)"
+            )
+        return converted
     index = getattr(type(value), "__index__", None)
     if index is None:
         raise TypeError(f"{what} must be int, not {type(value).__name__}")
@@ -52,8 +61,10 @@ def number(what: str, value: Any, rust: str) -> Any:
     array (`what` names the place): exactly of its type and in range, else converted or refused."""
     if rust == "bool":
         return value if value.__class__ is bool else scalar(what, value, rust)
-    if rust in ("f32", "f64"):
+    if rust == "f64":
         return value if value.__class__ is float else scalar(what, value, rust)
+    if rust == "f32":
+        return value if value.__class__ is float and -F32_OVERFLOW < value < F32_OVERFLOW else scalar(what, value, rust)
     low, high = INT_RANGES[rust]
     return value if value.__class__ is int and low <= value <= high else scalar(what, value, rust)
 
@@ -195,3 +206,14 @@ def check_numbers_view(function: str, parameter: str, value: Any, size: int, cod
     if mutable and view.readonly:
         raise TypeError(f"{function}() argument {parameter!r} must be writable: the library writes into it")
     return view
+
+
+def check_f32_items(function: str, parameter: str, given: Any, stored: Any) -> None:
+    """Refuse a finite number of a list for an `f32` slice that became infinite in its copy (`stored`, an
+    ``array.array("f")``): the library would see `inf` where the caller wrote a number."""
+    if math.inf not in stored and -math.inf not in stored:
+        return
+    for index, (item, copied) in enumerate(zip(given, stored)):
+        if math.isinf(copied) and not math.isinf(float(item)):
+            message = f"{function}() argument {parameter!r}: item {index} is {float(item)!r}, outside the range of f32"
+            raise OverflowError(message)

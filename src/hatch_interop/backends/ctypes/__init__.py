@@ -810,11 +810,7 @@ class WrapperBuilder:
             body, fallback, raw_hint = [*copies, f"        {call}", *write_backs], None, "None"
         elif isinstance(returns, Primitive):
             kind = "bool" if returns.is_bool else "float" if returns.is_float else "int"
-            wrong = [f"_ffi_result.__class__ is not {kind}"]
-            if kind == "int":
-                low, high = _int_range(returns)
-                wrong.append(f"not {low} <= _ffi_result <= {high}")
-            check = layout_bool(BoolOp("or", tuple(wrong)), 8, "if ", ":")
+            check = layout_bool(BoolOp("or", _wrong(returns, "_ffi_result")), 8, "if ", ":")
             self.helpers.add("scalars")
             what = python_string(f"the result of the {c.name} callback")
             convert = layout(
@@ -1437,15 +1433,12 @@ class WrapperBuilder:
         if isinstance(ty, Primitive):
             ctype, hint, default = _PRIMITIVES[ty.name]
             param = f"{name}: {hint} = {default}"
-            if ty.is_float:  # ctypes converts any real number and refuses anything else: nothing is truncated
+            if ty.name == "f64":  # ctypes converts any real number and refuses anything else: nothing is lost
                 return PyField(name, name, hint, doc), param, name, f"_ffi_ctypes.{ctype}", shown
-            # ctypes would truncate an int and take any object as a bool: behind a property, checked as arguments are.
+            # ctypes would truncate an int, take any object as a bool and round a large f32 to infinity: behind a
+            # property, checked as arguments are.
             self.helpers.add("scalars")
-            low, high = _int_range(ty) if not ty.is_bool else (0, 1)
-            fast = f"_ffi_value.__class__ is not {hint}"
-            if not ty.is_bool:
-                fast += f" or not {low} <= _ffi_value <= {high}"
-            check = layout_bool(BoolOp("or", tuple(fast.split(" or "))), 8, "if ", ":")
+            check = layout_bool(BoolOp("or", _wrong(ty, "_ffi_value")), 8, "if ", ":")
             refused = layout(
                 Group("_ffi_scalar(", (python_string(what), "_ffi_value", python_string(ty.name)), ")"),
                 12,
@@ -1693,13 +1686,8 @@ class WrapperBuilder:
     def _scalar_argument(self, function: str, pname: str, ty: Primitive) -> str:
         """The check of a number or bool argument: ctypes itself would truncate an out-of-range int and
         take any object as a bool. An exact `int`, `float` or `bool` in range costs a comparison or three."""
-        kind = "bool" if ty.is_bool else "float" if ty.is_float else "int"
         self.helpers.add("scalars")
-        wrong = [f"{pname}.__class__ is not {kind}"]
-        if kind == "int":
-            low, high = _int_range(ty)
-            wrong.append(f"not {low} <= {pname} <= {high}")
-        condition = layout_bool(BoolOp("or", tuple(wrong)), 4, "if ", ":")
+        condition = layout_bool(BoolOp("or", _wrong(ty, pname)), 4, "if ", ":")
         args = (python_string(f"{function}() argument {pname!r}"), pname, python_string(ty.name))
         conversion = layout(Group("_ffi_scalar(", args, ")"), 8, before=f"{pname} = ")
         return f"    {condition}\n        {conversion}"
@@ -1709,11 +1697,7 @@ class WrapperBuilder:
         inner = ty.inner
         if isinstance(inner, Primitive):
             self.helpers.add("scalars")
-            kind = "bool" if inner.is_bool else "float" if inner.is_float else "int"
-            wrong: Tuple[str, ...] = (f"{pname}.__class__ is not {kind}",)
-            if kind == "int":
-                low, high = _int_range(inner)
-                wrong += (f"not {low} <= {pname} <= {high}",)
+            wrong = _wrong(inner, pname)
             condition = BoolOp("and", (f"{pname} is not None", BoolOp("or", wrong) if len(wrong) > 1 else wrong[0]))
             args = (python_string(f"{function}() argument {pname!r}"), pname, python_string(inner.name))
             action = layout(Group("_ffi_scalar(", args, ")"), 8, before=f"{pname} = ")
@@ -1831,6 +1815,26 @@ def _method_text(function: PyFunction) -> str:
     """A wrapper laid out by :func:`_nested`, as a method of a class body: every line 4 columns further in."""
     docstring = [textwrap.indent(function.docstring, "    ")] if function.docstring else []
     return textwrap.indent("\n".join([function.definition, *docstring, *function.body]), "    ")
+
+
+#: The smallest magnitude that an f64 rounds to infinity as an f32 (half an ulp above f32::MAX): a finite
+#: number from there on would silently become `inf`, so it is refused.
+F32_OVERFLOW = float.fromhex("0x1.ffffffp+127")
+
+
+def _wrong(ty: Primitive, value: str) -> Tuple[str, ...]:
+    """The conditions under which `value` is not exactly a valid Python value of `ty` (and takes the slow path
+    that converts or refuses it): its class, and its range for integers and f32 (NaN and infinities take the
+    slow path too, which keeps them)."""
+    kind = "bool" if ty.is_bool else "float" if ty.is_float else "int"
+    wrong: Tuple[str, ...] = (f"{value}.__class__ is not {kind}",)
+    if kind == "int":
+        low, high = _int_range(ty)
+        wrong += (f"not {low} <= {value} <= {high}",)
+    elif ty.name == "f32":
+        limit = repr(F32_OVERFLOW).replace("e+", "e")  # as ruff writes a float literal
+        wrong += (f"not -{limit} < {value} < {limit}",)
+    return wrong
 
 
 def _int_range(ty: Primitive) -> Tuple[int, int]:

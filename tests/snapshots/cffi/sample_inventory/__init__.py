@@ -722,7 +722,7 @@ def scale(x: float, factor: float) -> float:
     """Multiplies a double by a float."""
     if x.__class__ is not float:
         x = _ffi_scalar("scale() argument 'x'", x, "f64")
-    if factor.__class__ is not float:
+    if factor.__class__ is not float or not -3.4028235677973366e38 < factor < 3.4028235677973366e38:
         factor = _ffi_scalar("scale() argument 'factor'", factor, "f32")
     _ffi_result = _ffi_fn_scale(x, factor)
     if _ffi_pending[0]:
@@ -1152,7 +1152,7 @@ def scale_f32_in_place(values: Union[MutableSequence[float], memoryview], factor
         "f",
         mutable=True,
     )
-    if factor.__class__ is not float:
+    if factor.__class__ is not float or not -3.4028235677973366e38 < factor < 3.4028235677973366e38:
         factor = _ffi_scalar("scale_f32_in_place() argument 'factor'", factor, "f32")
     _ffi_fn_scale_f32_in_place(_ffi_slice_values, _ffi_len_values, factor)
     if _ffi_pending[0]:

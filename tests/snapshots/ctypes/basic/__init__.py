@@ -158,17 +158,13 @@ _ffi_Color_by_value = {member.value: member for member in Color}
 class Vec2(_ffi_ctypes.Structure):
     """A point in the plane."""
 
-    x: float
-    """Horizontal."""
-    y: float
-
     _fields_ = (
-        ("x", _ffi_ctypes.c_float),
-        ("y", _ffi_ctypes.c_float),
+        ("_ffi_x", _ffi_ctypes.c_float),
+        ("_ffi_y", _ffi_ctypes.c_float),
     )
 
     def __init__(self, x: float = 0.0, y: float = 0.0) -> None:
-        _ffi_ctypes.Structure.__init__(self, x, y)
+        _ffi_ctypes.Structure.__init__(self, _ffi_number("Vec2.x", x, "f32"), _ffi_number("Vec2.y", y, "f32"))
 
     def __repr__(self) -> str:
         return f"Vec2(x={self.x!r}, y={self.y!r})"
@@ -179,6 +175,27 @@ class Vec2(_ffi_ctypes.Structure):
         return self.x == other.x and self.y == other.y
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    @property
+    def x(self) -> float:
+        """Horizontal."""
+        return self._ffi_x
+
+    @x.setter
+    def x(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float or not -3.4028235677973366e38 < _ffi_value < 3.4028235677973366e38:
+            _ffi_value = _ffi_scalar("Vec2.x", _ffi_value, "f32")
+        self._ffi_x = _ffi_value
+
+    @property
+    def y(self) -> float:
+        return self._ffi_y
+
+    @y.setter
+    def y(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float or not -3.4028235677973366e38 < _ffi_value < 3.4028235677973366e38:
+            _ffi_value = _ffi_scalar("Vec2.y", _ffi_value, "f32")
+        self._ffi_y = _ffi_value
 
 
 class Counter:
@@ -350,7 +367,7 @@ def scale(v: Vec2, factor: float) -> Vec2:
     """Scales a vector."""
     if v.__class__ is not Vec2:
         raise _ffi_invalid_argument("scale", "v", v, Vec2)
-    if factor.__class__ is not float:
+    if factor.__class__ is not float or not -3.4028235677973366e38 < factor < 3.4028235677973366e38:
         factor = _ffi_scalar("scale() argument 'factor'", factor, "f32")
     _ffi_result = _ffi_fn_basic_scale(v, factor)
     if _ffi_pending.value:

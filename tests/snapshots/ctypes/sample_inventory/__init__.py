@@ -265,18 +265,13 @@ class _ffi_Option_i64(_ffi_ctypes.Structure):
 class Vec2(_ffi_ctypes.Structure):
     """A point or vector in the plane."""
 
-    x: float
-    """Horizontal coordinate."""
-    y: float
-    """Vertical coordinate."""
-
     _fields_ = (
-        ("x", _ffi_ctypes.c_float),
-        ("y", _ffi_ctypes.c_float),
+        ("_ffi_x", _ffi_ctypes.c_float),
+        ("_ffi_y", _ffi_ctypes.c_float),
     )
 
     def __init__(self, x: float = 0.0, y: float = 0.0) -> None:
-        _ffi_ctypes.Structure.__init__(self, x, y)
+        _ffi_ctypes.Structure.__init__(self, _ffi_number("Vec2.x", x, "f32"), _ffi_number("Vec2.y", y, "f32"))
 
     def __repr__(self) -> str:
         return f"Vec2(x={self.x!r}, y={self.y!r})"
@@ -287,6 +282,28 @@ class Vec2(_ffi_ctypes.Structure):
         return self.x == other.x and self.y == other.y
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    @property
+    def x(self) -> float:
+        """Horizontal coordinate."""
+        return self._ffi_x
+
+    @x.setter
+    def x(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float or not -3.4028235677973366e38 < _ffi_value < 3.4028235677973366e38:
+            _ffi_value = _ffi_scalar("Vec2.x", _ffi_value, "f32")
+        self._ffi_x = _ffi_value
+
+    @property
+    def y(self) -> float:
+        """Vertical coordinate."""
+        return self._ffi_y
+
+    @y.setter
+    def y(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float or not -3.4028235677973366e38 < _ffi_value < 3.4028235677973366e38:
+            _ffi_value = _ffi_scalar("Vec2.y", _ffi_value, "f32")
+        self._ffi_y = _ffi_value
 
 
 class _ffi_Option_Vec2(_ffi_ctypes.Structure):
@@ -1739,7 +1756,7 @@ def scale(x: float, factor: float) -> float:
     """Multiplies a double by a float."""
     if x.__class__ is not float:
         x = _ffi_scalar("scale() argument 'x'", x, "f64")
-    if factor.__class__ is not float:
+    if factor.__class__ is not float or not -3.4028235677973366e38 < factor < 3.4028235677973366e38:
         factor = _ffi_scalar("scale() argument 'factor'", factor, "f32")
     _ffi_result = _ffi_fn_scale(x, factor)
     if _ffi_pending.value:
@@ -1850,7 +1867,7 @@ def vec2_scale(v: Vec2, k: float) -> None:
     """Multiplies a vector in place (a struct behind a mutable reference)."""
     if v.__class__ is not Vec2:
         raise _ffi_invalid_argument("vec2_scale", "v", v, Vec2)
-    if k.__class__ is not float:
+    if k.__class__ is not float or not -3.4028235677973366e38 < k < 3.4028235677973366e38:
         k = _ffi_scalar("vec2_scale() argument 'k'", k, "f32")
     _ffi_fn_vec2_scale(v, k)
     if _ffi_pending.value:
@@ -2359,7 +2376,7 @@ def scale_f32_in_place(values: Union[MutableSequence[float], memoryview], factor
         "f",
         mutable=True,
     )
-    if factor.__class__ is not float:
+    if factor.__class__ is not float or not -3.4028235677973366e38 < factor < 3.4028235677973366e38:
         factor = _ffi_scalar("scale_f32_in_place() argument 'factor'", factor, "f32")
     _ffi_fn_scale_f32_in_place(_ffi_slice_values, _ffi_len_values, factor)
     if _ffi_pending.value:
@@ -2997,9 +3014,9 @@ def _ffi_read_vec2_later(_ffi_address: int) -> Vec2:
 
 async def vec2_later(x: float, y: float) -> Vec2:
     """A point, after a pause (an async struct)."""
-    if x.__class__ is not float:
+    if x.__class__ is not float or not -3.4028235677973366e38 < x < 3.4028235677973366e38:
         x = _ffi_scalar("vec2_later() argument 'x'", x, "f32")
-    if y.__class__ is not float:
+    if y.__class__ is not float or not -3.4028235677973366e38 < y < 3.4028235677973366e38:
         y = _ffi_scalar("vec2_later() argument 'y'", y, "f32")
     _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_vec2_later, None)
     _ffi_fn_vec2_later(x, y, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
@@ -3017,7 +3034,7 @@ def shape_scale(shape: Shape, factor: float) -> Shape:
     """`shape` scaled by `factor` (a data-carrying enum by value, in and out)."""
     if not isinstance(shape, Shape):
         raise _ffi_invalid_argument("shape_scale", "shape", shape, Shape)
-    if factor.__class__ is not float:
+    if factor.__class__ is not float or not -3.4028235677973366e38 < factor < 3.4028235677973366e38:
         factor = _ffi_scalar("shape_scale() argument 'factor'", factor, "f32")
     _ffi_result = _ffi_fn_shape_scale(shape._ffi_to_c(), factor)
     if _ffi_pending.value:

@@ -595,7 +595,7 @@ def grow(shape: Shape, by: float) -> Shape:
     """Grows a circle."""
     if not isinstance(shape, Shape):
         raise _ffi_invalid_argument("grow", "shape", shape, Shape)
-    if by.__class__ is not float:
+    if by.__class__ is not float or not -3.4028235677973366e38 < by < 3.4028235677973366e38:
         by = _ffi_scalar("grow() argument 'by'", by, "f32")
     _ffi_result = _ffi_fn_grow(shape._ffi_to_c(), by)
     if _ffi_pending.value:

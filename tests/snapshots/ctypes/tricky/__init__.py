@@ -195,15 +195,13 @@ def _ffi_wrap_type(_ffi_address: int) -> type_:
 class object_(_ffi_ctypes.Structure):
     """Starts with \"\"" quotes"""
 
-    default: float
-
     _fields_ = (
         ("_ffi_from_", _ffi_ctypes.c_int32),
         ("_ffi_int_", _ffi_ctypes.c_uint8),
         ("_ffi_self_", _ffi_ctypes.c_bool),
         ("_ffi_Color_", _ffi_ctypes.c_int64),
         ("_ffi_class_", _ffi_ctypes.c_uint16),
-        ("default", _ffi_ctypes.c_float),
+        ("_ffi_default", _ffi_ctypes.c_float),
         ("_ffi_property_", _ffi_ctypes.c_uint64),
         ("_ffi_link", _ffi_ctypes.c_void_p),
     )
@@ -226,7 +224,7 @@ class object_(_ffi_ctypes.Structure):
             _ffi_number("object_.self_", self_, "bool"),
             _ffi_enum_member("object_.Color_", Color_, Color),
             _ffi_number("object_.class_", class_, "u16"),
-            default,
+            _ffi_number("object_.default", default, "f32"),
             _ffi_enum_member("object_.property_", property_, Flags),
             link if link is None else _ffi_number("object_.link", link, "usize"),
         )
@@ -308,6 +306,16 @@ class object_(_ffi_ctypes.Structure):
         if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 65535:
             _ffi_value = _ffi_scalar("object_.class_", _ffi_value, "u16")
         self._ffi_class_ = _ffi_value
+
+    @property
+    def default(self) -> float:
+        return self._ffi_default
+
+    @default.setter
+    def default(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float or not -3.4028235677973366e38 < _ffi_value < 3.4028235677973366e38:
+            _ffi_value = _ffi_scalar("object_.default", _ffi_value, "f32")
+        self._ffi_default = _ffi_value
 
     @property
     def property_(self) -> Flags:
