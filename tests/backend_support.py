@@ -93,12 +93,21 @@ def subset(document: Dict[str, Any], supports: FrozenSet[str]) -> Dict[str, Any]
     dropped = {t["name"] for t in document["types"] if kinds.get(t["kind"], "") not in supports | {""}}
 
     def names(node: Any) -> List[str]:
+        """The types a part of the document refers to ("array" for a fixed-size array)."""
         if isinstance(node, dict):
-            found = [node["name"]] if node.get("kind") == "named" else []
+            found = [node["name"]] if node.get("kind") == "named" else ["array"] if node.get("kind") == "array" else []
             return found + [name for value in node.values() for name in names(value)]
         if isinstance(node, list):
             return [name for value in node for name in names(value)]
         return []
+
+    if "arrays" not in supports:
+        dropped.add("array")
+    while True:  # a struct holding a dropped type goes too
+        more = {t["name"] for t in document["types"] if t["kind"] == "struct" and set(names(t["fields"])) & dropped}
+        if more <= dropped:
+            break
+        dropped |= more
 
     def keep(function: Dict[str, Any]) -> bool:
         if function.get("async") and "async" not in supports:

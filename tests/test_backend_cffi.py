@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import os
 import shutil
@@ -9,7 +10,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 from backend_support import INVENTORIES, check_snapshot, generate, load, raw_inventory, subset, write
@@ -106,7 +107,7 @@ def test_output_passes_mypy_strict(tmp_path: Path) -> None:
 def test_constructs_it_cannot_express_stop_the_build() -> None:
     with pytest.raises(BackendError) as e:
         check_supported([CffiBackend], load("sample_inventory"))
-    assert "Backend `cffi` does not support `#[repr(C)]` structs" in str(e.value)
+    assert "Backend `cffi` does not support data-carrying enums" in str(e.value)
     assert "Backends that support them: c, ctypes." in str(e.value)
 
 
@@ -129,17 +130,56 @@ def test_the_wheel_requires_cffi_except_on_pypy() -> None:
     assert backend_module.Backend.DEPENDENCIES == ()
 
 
+def _surface(text: str) -> Dict[str, Any]:
+    """The public surface of a generated module: each public function's signature and docstring; each public
+    class's docstring, public methods' signatures and docstrings, and fields (name, hint, docstring), whether a
+    field is a property (cffi; ctypes' checked ones) or a plain ctypes field with an attribute docstring."""
+    tree = ast.parse(text)
+
+    def signature(node: ast.AST) -> Tuple[str, ...]:
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        returns = ast.unparse(node.returns) if node.returns else ""
+        return (type(node).__name__, node.name, ast.unparse(node.args), returns, ast.get_docstring(node) or "")
+
+    surface: Dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_"):
+            surface[node.name] = signature(node)
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            members, fields = [], []
+            for index, item in enumerate(node.body):
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    is_property = any(ast.unparse(d) == "property" for d in item.decorator_list)
+                    if is_property:
+                        fields.append((item.name, ast.unparse(item.returns), ast.get_docstring(item) or ""))
+                    elif (
+                        not item.decorator_list
+                        and (not item.name.startswith("_") or item.name in ("__init__", "__repr__", "__eq__"))
+                    ) or (item.decorator_list and not any(".setter" in ast.unparse(d) for d in item.decorator_list)):
+                        members.append(signature(item))
+                elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                    if item.target.id.startswith("_"):
+                        continue
+                    after = node.body[index + 1] if index + 1 < len(node.body) else None
+                    doc = (
+                        after.value.value
+                        if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                        else ""
+                    )
+                    fields.append((item.target.id, ast.unparse(item.annotation), str(doc)))
+            surface[node.name] = (ast.get_docstring(node), sorted(members), sorted(fields))
+    return surface
+
+
 def test_the_surface_is_the_ctypes_one() -> None:
-    """Same names, signatures, hints and docstrings: the wrappers of both backends differ only in how they call."""
+    """Same names, signatures, hints and docstrings of functions, classes, methods and fields: the bindings of
+    both backends differ only in how they call."""
     inventory = cffi_subset("sample_inventory")
-    ctypes_module = generate(CtypesBackend, inventory)[0].content
-    cffi_module = generate(CffiBackend, inventory)[0].content
-
-    def signatures(text: str) -> List[str]:
-        lines = text.split("\n")
-        return [line for line in lines if line.startswith(("def ", "    def ", "class ")) and "_ffi_" not in line]
-
-    assert signatures(cffi_module) == signatures(ctypes_module)
+    ctypes_surface = _surface(generate(CtypesBackend, inventory)[0].content)
+    cffi_surface = _surface(generate(CffiBackend, inventory)[0].content)
+    assert sorted(cffi_surface) == sorted(ctypes_surface)
+    for name, described in cffi_surface.items():
+        assert described == ctypes_surface[name], name
 
 
 @pytest.mark.e2e
@@ -198,6 +238,19 @@ pub fn greet(name: &str) -> String {
     format!("Hello, {name}!")
 }
 
+/// A point in the plane.
+#[ffi_type]
+pub struct Vec2 {
+    pub x: f32,
+    pub y: f32,
+}
+
+/// Adds two points.
+#[ffi_function]
+pub fn vec2_add(a: Vec2, b: Vec2) -> Vec2 {
+    Vec2 { x: a.x + b.x, y: a.y + b.y }
+}
+
 /// What a digest can refuse.
 #[ffi_type]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,7 +293,7 @@ impl Summer {
 
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
-    Inventory::new().function::<add>().function::<greet>().service::<Summer>()
+    Inventory::new().function::<add>().function::<greet>().function::<vec2_add>().service::<Summer>()
 }
 """,
     "src/bin/inventory.rs": "fn main() {\n    hatch_interop::dump(cffi_crate::inventory());\n}\n",
@@ -265,8 +318,9 @@ backends = ["cffi"]
 }
 
 USE_CFFI_CRATE = """\
-from cffi_crate._native import DigestError, Summer, add, greet
+from cffi_crate._native import DigestError, Summer, Vec2, add, greet, vec2_add
 assert add(2, 3) == 5
+print(vec2_add(Vec2(x=1.0, y=2.0), Vec2(x=0.5, y=0.5)))
 assert greet("wörld") == "Hello, wörld!"
 summer = Summer()
 try:
@@ -307,4 +361,5 @@ def test_a_crate_built_with_the_cffi_backend_by_a_real_front_end(wheelhouse: Pat
     proc = run([exe, "-c", USE_CFFI_CRATE], cwd=tmp_path)
     assert "refused: nothing was fed" in proc.stdout
     assert "digest: 6" in proc.stdout
+    assert "Vec2(x=1.5, y=2.5)" in proc.stdout
     assert "cffi: False" in proc.stdout  # no C parser at import: out-of-line ABI mode

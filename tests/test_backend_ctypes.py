@@ -166,7 +166,7 @@ def test_untrusted_text_cannot_escape_its_literal() -> None:
         "import ctypes as _ffi_ctypes",
         "import enum as _ffi_enum",
         "import os as _ffi_os",
-        "from typing import NoReturn, Optional",
+        "from typing import NoReturn, Optional, Tuple",
         "from . import _ffi_ctypes_runtime as _ffi_ct",
         "from . import _ffi_runtime as _ffi_rt",
     ]

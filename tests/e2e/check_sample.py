@@ -6,10 +6,12 @@ Runs on CPython 3.8+ and PyPy with only the standard library and the installed w
 import array
 import asyncio
 import contextlib
+import copy
 import ctypes
 import enum
 import gc
 import math
+import pickle
 import subprocess
 import sys
 import threading
@@ -68,6 +70,18 @@ def check_structs():
     raises(TypeError, sample_crate.vec2_length, (3.0, 4.0))
     raises(TypeError, sample_crate.vec2_scale, r, 2.0)
     assert sample_crate.Vec2.__doc__ and "point" in sample_crate.Vec2.__doc__
+    # A nested struct field takes a struct of its type, and says which field it is otherwise.
+    r.origin = Vec2(x=2.0, y=2.0)
+    assert r.origin == Vec2(x=2.0, y=2.0)
+    assert "Rect.origin must be Vec2, not tuple" in raises(TypeError, setattr, r, "origin", (1.0, 2.0))
+    assert "Rect.size must be Vec2, not int" in raises(TypeError, Rect, size=3)
+    # Copies and pickles are made of the fields' values: independent, and possible with a pointer field too.
+    twin = copy.deepcopy(r)
+    twin.origin.x = 9.0
+    assert r.origin.x == 2.0 and twin.origin.x == 9.0
+    assert pickle.loads(pickle.dumps(r)) == r
+    snapshot = sample_crate.Snapshot(counter=0x1000, value=5, increments=1)
+    assert copy.copy(snapshot) == snapshot
 
 
 def check_enums():

@@ -10,9 +10,9 @@ and on PyPy's built-in one alike.
 from __future__ import annotations
 
 import array
-from typing import Any, Dict, List, Optional, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
-from ._ffi_runtime import check_f32_items, check_numbers_view
+from ._ffi_runtime import check_f32_items, check_numbers_view, struct_field
 
 #: An error enum's exception classes by the code of their variant (the library reports the code).
 Errors = Optional[Dict[int, Type[Exception]]]
@@ -47,6 +47,8 @@ class Library:
         #: The failure record's pointer type, as the take function declares it.
         self._failure = ffi.typeof(self._take_failure).args[0]
         self.free = getattr(library, free)
+        #: A zeroed struct of each option type that an absent value of it was passed as (see `absent`).
+        self._absent: Dict[str, Any] = {}
 
     # failures ---------------------------------------------------------------------------------
 
@@ -99,17 +101,60 @@ class Library:
         finally:
             self.free(buffer.ptr, buffer.len, 1)
 
-    def take_list(self, buffer: Any, element: str) -> List[Any]:
-        """The elements (of the C type `element`) of a `Vec` the library returned, copied into Python objects;
-        its buffer is freed."""
+    def take_list(self, buffer: Any, element: str, view: Optional[Callable[[Any, Any], Any]] = None) -> List[Any]:
+        """The elements (of the C type `element`) of a `Vec` the library returned, copied into Python objects
+        (numbers, or with `view` objects of a struct class over one copy of the elements); its buffer is freed."""
         count = buffer.len
         if not count:
             return []
+        size = count * self.ffi.sizeof(element)
         try:
-            items: List[Any] = self.ffi.unpack(self.ffi.cast(element + " *", buffer.ptr), count)
-            return items
+            if view is None:
+                numbers: List[Any] = self.ffi.unpack(self.ffi.cast(element + " *", buffer.ptr), count)
+                return numbers
+            items = self.ffi.new(element + "[]", count)
+            self.ffi.memmove(items, buffer.ptr, size)
         finally:
-            self.free(buffer.ptr, count * self.ffi.sizeof(element), self.ffi.alignof(element))
+            self.free(buffer.ptr, size, self.ffi.alignof(element))
+        return [view(items + index, items) for index in range(count)]
+
+    # structs ----------------------------------------------------------------------------------
+
+    def structs_argument(self, function: str, parameter: str, value: Any, element: Any) -> Tuple[Any, int]:
+        """What cffi passes as the pointer to the structs (of the struct class `element`) of a slice argument,
+        and how many there are: a copy of a list's or tuple's structs (see `write_back`)."""
+        if not isinstance(value, (list, tuple)):
+            message = (
+                f"{function}() argument {parameter!r} must be a list or tuple of {element.__name__}, not "
+                f"{type(value).__name__}"
+            )
+            raise TypeError(message)
+        items = self.ffi.new(element._ffi_ctype + "[]", len(value))
+        for index, item in enumerate(value):
+            if item.__class__ is not element:
+                message = (
+                    f"{function}() argument {parameter!r} must hold {element.__name__} objects, but item {index} "
+                    f"is {type(item).__name__}"
+                )
+                raise TypeError(message)
+            items[index] = item._ffi_c[0]
+        return items, len(value)
+
+    def absent(self, ctype: str) -> Any:
+        """A zeroed struct of the option type `ctype`: an absent value (cffi does not zero what an argument's
+        initializer leaves out, and Rust must not see an invalid value even where `is_some` is 0)."""
+        found = self._absent.get(ctype)
+        if found is None:
+            found = self._absent[ctype] = self.ffi.new(ctype + " *")
+        return found[0]
+
+    def address(self, pointer: Any) -> Optional[int]:
+        """A pointer field's address as an int (None for NULL)."""
+        return int(self.ffi.cast("uintptr_t", pointer)) if pointer else None
+
+    def pointer(self, address: Optional[int]) -> Any:
+        """The pointer a pointer field is set to from an address (checked to fit 64 bits), or NULL for None."""
+        return self.ffi.NULL if address is None else self.ffi.cast("void *", address)
 
     # slices -----------------------------------------------------------------------------------
 
@@ -143,3 +188,28 @@ class Library:
         size = self.ffi.sizeof(element)
         view = check_numbers_view(function, parameter, value, size, code, mutable=mutable)
         return self.ffi.from_buffer(element + "[]", view, require_writable=mutable), view.nbytes // size
+
+
+def write_back(value: Any, items: Any) -> None:
+    """Copy what the library wrote into the copy of a list or tuple of structs back into its items."""
+    for index, item in enumerate(value):
+        item._ffi_c[0] = items[index]
+
+
+def struct_value(what: str, value: object, cls: Any) -> Any:
+    """The C struct of `value` (an object of the struct class `cls`) where it is copied into another struct (`what`
+    names the field)."""
+    return struct_field(what, value, cls)._ffi_c[0]
+
+
+def check_layout(ffi: Any, module: str, *structs: Tuple[str, int, int, Tuple[Tuple[str, int], ...]]) -> None:
+    """Compare each struct's layout as cffi computed it from the declarations with the size, alignment and field
+    offsets Rust measured."""
+    for name, size, align, offsets in structs:
+        found = (ffi.sizeof(name), ffi.alignof(name), tuple((field, ffi.offsetof(name, field)) for field, _ in offsets))
+        if found != (size, align, offsets):
+            message = (
+                f"{module}: cffi lays out {name} (size, alignment, field offsets) as {found}, but Rust laid it out as "
+                f"{(size, align, offsets)}; this is a bug in hatch-interop's cffi backend, please report it"
+            )
+            raise ImportError(message)

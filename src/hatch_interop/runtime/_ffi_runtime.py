@@ -137,6 +137,13 @@ def initialized(cls: str) -> Exception:
     return TypeError(f"{cls}.__init__() called on a {cls} that already holds a Rust object: create a new {cls} instead")
 
 
+def struct_field(what: str, value: object, cls: type) -> Any:
+    """`value`, checked to be a `cls` where it is stored into a struct field (`what` names it)."""
+    if value.__class__ is not cls:
+        raise TypeError(f"{what} must be {cls.__name__}, not {type(value).__name__}")
+    return value
+
+
 def not_copyable(handle: object) -> Exception:
     """The error for copying or pickling an object that holds a Rust object: both copies would release it."""
     cls = type(handle).__name__

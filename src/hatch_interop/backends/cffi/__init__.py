@@ -6,12 +6,13 @@ in a few milliseconds without a parser or a C compiler. The generated ``__init__
 ``ffi.dlopen`` and wraps each function in the ``def`` the ctypes backend writes: the names, signatures, type
 hints, docstrings and argument checks come from the same Python API model (:mod:`hatch_interop.python_api`)
 and the same wrapper builder, which this backend tells how a call crosses the boundary (a declaration is an
-attribute of the library; the failure counter is a ``size_t *``; buffers are shared with ``ffi.from_buffer``).
+attribute of the library; the failure counter is a ``size_t *``; buffers are shared with ``ffi.from_buffer``;
+a struct class holds a ``T *`` cdata and passes ``obj._ffi_c[0]`` by value).
 
 Building needs cffi (``cffi`` in ``[build-system] requires``); the wheel requires it at run time on CPython
 (PyPy has it built in). cffi's ABI mode always lets go of the GIL during a call, so ``gil = "hold"`` has no
-effect here. Not yet expressed (the build stops naming them): structs, data-carrying enums, callbacks, async
-functions and fixed-size arrays; API mode (a compiled extension) is not there yet either.
+effect here. Not yet expressed (the build stops naming them): data-carrying enums, callbacks, async functions
+and fixed-size arrays; API mode (a compiled extension) is not there yet either.
 """
 
 from __future__ import annotations
@@ -28,19 +29,76 @@ from typing import Any, ClassVar, List, Optional, Tuple, Union
 
 import jinja2
 
-from hatch_interop import abi, constructs
+from hatch_interop import abi, constructs, python_api
 from hatch_interop.backend import Backend, GeneratedFile
 from hatch_interop.backends.c import C_PRIMITIVES, cdef
-from hatch_interop.backends.ctypes import PyConstant, PyEnum, PyError, PyFunction, PyOpaque, WrapperBuilder, all_order
-from hatch_interop.codegen import one_line, python_docstring, python_string, template_environment
+from hatch_interop.backends.ctypes import (
+    _CLASS_BODY_NAMES,
+    CTYPES_STRUCT_ATTRIBUTES,
+    PyConstant,
+    PyEnum,
+    PyError,
+    PyFunction,
+    PyOpaque,
+    WrapperBuilder,
+    _member_name,
+    _wrong,
+    all_order,
+    reduce_return,
+)
+from hatch_interop.codegen import Namespace, one_line, python_docstring, python_string, template_environment
 from hatch_interop.errors import BackendError
-from hatch_interop.inventory import EnumDef, Inventory, OpaqueDef, Option, Primitive
-from hatch_interop.pylayout import WIDTH, Group, Ternary, layout
+from hatch_interop.inventory import EnumDef, Field, Inventory, Named, OpaqueDef, Option, Pointer, Primitive, StructDef
+from hatch_interop.pylayout import (
+    WIDTH,
+    BoolOp,
+    Group,
+    Ternary,
+    layout,
+    layout_assign_ternary,
+    layout_bool,
+    layout_result,
+    repr_return,
+    subscript,
+)
 from hatch_interop.runtime import runtime_files
 
 BACKEND = "cffi"
 #: What the wheel needs at run time: `_cffi_backend`, which PyPy has built in.
 REQUIREMENT = 'cffi>=1.15; platform_python_implementation != "PyPy"'
+
+
+@dataclass(frozen=True)
+class CffiField:
+    """A field of a struct class: a property over the C struct's field."""
+
+    name: str
+    annotation: str
+    docstring: Optional[str]
+    #: The getter's return statement and the setter's statements, laid out at the class body's indentation + 4.
+    getter: str
+    setter: str
+
+
+@dataclass(frozen=True)
+class CffiStruct:
+    """A `#[repr(C)]` struct: a class over cffi memory (a `T *` it owns, or a view of another's)."""
+
+    template: ClassVar[str] = "cffi_struct.py.j2"
+
+    name: str
+    #: The C name (a string literal, and as is), and the function that wraps a pointer to one (`_ffi_view_T`).
+    ctype: str
+    cname: str
+    view: str
+    view_def: str
+    docstring: Optional[str]
+    fields: Tuple[CffiField, ...]
+    init_def: str
+    init_new: str
+    repr_return: str
+    eq_return: str
+    reduce_return: str
 
 
 @dataclass(frozen=True)
@@ -57,7 +115,9 @@ class CffiModule:
     api_guard_symbol: str
     generated_for: str
     api_hash: str
-    types: Tuple[Union[PyEnum, PyError, PyOpaque], ...]
+    types: Tuple[Union[PyEnum, PyError, PyOpaque, CffiStruct], ...]
+    #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
+    layout_check: Optional[str]
     functions: Tuple[PyFunction, ...]
     service_functions: Tuple[PyFunction, ...]
     uses_support: bool
@@ -73,7 +133,7 @@ class CffiBackend(Backend):
     """Generates ``__init__.py`` and ``_ffi_cffi.py`` (cffi's out-of-line ABI module) for the package."""
 
     PLUGIN_NAME = "cffi"
-    SUPPORTS = constructs.ALL - {"structs", "struct-pointers", "tagged-enums", "callbacks", "async", "arrays"}
+    SUPPORTS = constructs.ALL - {"tagged-enums", "callbacks", "async", "arrays"}
     DEPENDENCIES = (REQUIREMENT,)
 
     def generate(self, inventory: Inventory) -> List[GeneratedFile]:
@@ -103,6 +163,21 @@ def _environment() -> jinja2.Environment:
     shared = template_environment(str(here.parent / "ctypes" / "templates"))
     assert env.loader is not None and shared.loader is not None
     return env.overlay(loader=jinja2.ChoiceLoader([env.loader, shared.loader]))
+
+
+def _store(field: str, value: Union[str, Group, Ternary]) -> str:
+    """The statements of a setter that store `value` into the C field `field` (at a class body's indentation +
+    4); through setattr where the field's name is a Python keyword."""
+    if keyword.iskeyword(field):
+        if isinstance(value, Ternary):
+            return (
+                f'{layout_assign_ternary("_ffi_value", value, 8)}\n        setattr(self._ffi_c, "{field}", _ffi_value)'
+            )
+        return layout(Group("setattr(", ("self._ffi_c", python_string(field), value), ")"), 8)
+    target = f"self._ffi_c.{field}"
+    if isinstance(value, Ternary):
+        return layout_assign_ternary(target, value, 8)
+    return layout(value, 8, before=f"{target} = ")
 
 
 def _ffi_module(name: str, declarations: str) -> str:
@@ -153,11 +228,160 @@ class CffiWrapperBuilder(WrapperBuilder):
         return python_string(C_PRIMITIVES[ty.name])
 
     def _to_option(self, o: Option, value: str, what: Optional[str]) -> Ternary:
-        # A struct passed by value takes a tuple of its fields (all of them: cffi does not zero the rest of an
-        # argument's struct).
-        present = super()._to_option(o, value, what).other
-        assert isinstance(present, Group)
-        return Ternary("(0, 0)", f"{value} is None", Group("(", present.items, ")", is_tuple=True))
+        # A struct passed by value takes a tuple of its fields, all of them: cffi does not zero what an argument's
+        # initializer leaves out. An absent struct value is a zeroed struct the runtime keeps.
+        inner = o.inner
+        if isinstance(inner, Named) and isinstance(self.inventory.type(inner.name), StructDef):
+            cls = self.classes[inner.name]
+            present: Union[str, Group] = f"{value}._ffi_c[0]"
+            if what is not None:
+                present = Group("_ffi_struct_value(", (python_string(what), value, cls), ")")
+            self.helpers.add("absent")
+            absent = f"_ffi_absent({python_string(self._option_ctype(o))})"
+            return Ternary(absent, f"{value} is None", Group("(", (present, "1"), ")", is_tuple=True))
+        present_value = super()._to_option(o, value, what).other
+        assert isinstance(present_value, Group)
+        return Ternary("(0, 0)", f"{value} is None", Group("(", present_value.items, ")", is_tuple=True))
+
+    def _option_ctype(self, o: Option) -> str:
+        """The C type of an ``FfiOption`` (as the C header names it)."""
+        return f"{self.inventory.library.crate}_option_{o.inner.name}"
+
+    def _from_option(self, o: Option) -> str:
+        inner = o.inner
+        if isinstance(inner, Named) and isinstance(self.inventory.type(inner.name), StructDef):
+            # A view of the option's value, kept alive by the option (a result, or the struct it is a field of).
+            view = f"_ffi_view_{self.classes[inner.name]}"
+            return f'{view}(_ffi.addressof({{0}}, "value"), {{0}}) if {{0}}.is_some else None'
+        return super()._from_option(o)
+
+    # structs ----------------------------------------------------------------------------------
+
+    ARGUMENT_ERRORS = False
+
+    def struct_argument(self, value: str) -> str:
+        return f"{value}._ffi_c[0]"
+
+    def struct_pointer_argument(self, value: str, nullable: bool) -> Union[str, Ternary]:
+        return Ternary("_ffi.NULL", f"{value} is None", f"{value}._ffi_c") if nullable else f"{value}._ffi_c"
+
+    def struct_result(self, cls: str) -> str:
+        # The result is a struct cdata that owns its memory: the object views it and keeps it.
+        return f"_ffi_view_{cls}(_ffi.addressof({{0}}), {{0}})"
+
+    def struct_pointer_result(self, cls: str, nullable: bool) -> str:
+        view = f"_ffi_view_{cls}({{0}}, None)"
+        return f"{view} if {{0}} else None" if nullable else view
+
+    def list_element(self, ty: Named) -> str:
+        return f"{python_string(ty.name)}, _ffi_view_{self.classes[ty.name]}"
+
+    def struct(self, s: StructDef) -> CffiStruct:  # type: ignore[override]
+        cls = self.classes[s.name]
+        self.typing.update({"Any", "Tuple"})
+        referenced = {self.classes[f.type.name] for f in s.fields if isinstance(f.type, Named)}
+        reserved = python_api.PYTHON_KEYWORDS | _CLASS_BODY_NAMES | referenced
+        names = Namespace(BACKEND, f"struct `{s.name}`")
+        fields: List[CffiField] = []
+        params: List[str] = []
+        items: List[Union[str, Ternary, Group]] = []
+        shown: List[Tuple[str, str]] = []
+        for f in s.fields:
+            python_api.refuse_dunder(f.name, f"field of struct `{s.name}`", BACKEND)
+            if f.name in CTYPES_STRUCT_ATTRIBUTES:  # refused by the ctypes backend: the same surface here
+                message = (
+                    f"The {BACKEND} backend cannot use `{f.name}` as a field of struct `{s.name}`: the ctypes "
+                    "backend refuses it (ctypes uses that attribute itself), and both present one surface. Rename "
+                    "the field in the crate."
+                )
+                raise BackendError(message)
+            name = names.claim(python_api.escape(f.name, reserved), f"field `{f.name}`", f.name)
+            field, param, item, repr_value = self._cffi_field(f, name, f"{cls}.{name}")
+            fields.append(field)
+            params.append(param)
+            items.append(item)
+            shown.append((f"{name}=", repr_value))
+        if any(isinstance(item, Ternary) for item in items):
+            self.helpers.add("struct_values")
+        new = Group("_ffi.new(", (python_string(f"{s.name} *"), Group("(", tuple(items), ")", is_tuple=True)), ")")
+        return CffiStruct(
+            name=cls,
+            ctype=python_string(s.name),
+            cname=s.name,
+            view=f"_ffi_view_{cls}",
+            view_def=layout(Group(f"def _ffi_view_{cls}(", ("_ffi_pointer: Any", "_ffi_base: Any"), f") -> {cls}:"), 0),
+            docstring=python_docstring(s.doc),
+            fields=tuple(fields),
+            init_def=layout(Group("def __init__(", ("self", *params), ") -> None:"), 4),
+            init_new=layout(new, 8, before="self._ffi_c = "),
+            repr_return=repr_return(cls, shown),
+            eq_return=layout_bool(
+                BoolOp("and", tuple(f"self.{f.name} == other.{f.name}" for f in fields)), 8, "return "
+            ),
+            reduce_return=reduce_return(cls, [f.name for f in fields]),
+        )
+
+    def _cffi_field(self, f: Field, name: str, what: str) -> Tuple[CffiField, str, Union[str, Ternary, Group], str]:
+        """A struct's field: its property, its ``__init__`` parameter, its item in the initializer of the C struct
+        and its repr (`what` names the field in errors: ``Sample.id``)."""
+        ty, c = f.type, f.name
+        # The C field, by its C name (through getattr where that is a Python keyword).
+        raw = f'getattr(self._ffi_c, "{c}")' if keyword.iskeyword(c) else f"self._ffi_c.{c}"
+        doc = python_docstring(f.doc)
+        shown = f"{{self.{name}!r}}"
+        if isinstance(ty, Primitive):
+            hint, defaults = python_api.PRIMITIVE_HINTS[ty.name], {"f32": "0.0", "f64": "0.0", "bool": "False"}
+            param = f"{name}: {hint} = {defaults.get(ty.name, '0')}"
+            self.helpers.add("scalars")
+            check = layout_bool(BoolOp("or", _wrong(ty, "_ffi_value")), 8, "if ", ":")
+            refused = layout(
+                Group("_ffi_scalar(", (python_string(what), "_ffi_value", python_string(ty.name)), ")"),
+                12,
+                before="_ffi_value = ",
+            )
+            setter = f"{check}\n            {refused}\n        {_store(c, '_ffi_value')}"
+            return (
+                CffiField(name, hint, doc, f"return {raw}", setter),
+                param,
+                self._checked_number(ty, name, what),
+                shown,
+            )
+        if isinstance(ty, Pointer):
+            target = self.classes[ty.target.name]
+            null = "None for NULL" if ty.nullable else "None for NULL, which the library does not expect"
+            note = f"The raw address of a `{target}`, as an int ({null})."
+            hint = self.optional("int")
+            self.helpers.add("pointer_fields")
+            doc = python_docstring(python_api.with_note(f.doc, [note]))
+            pointer = Group("_ffi_pointer(", (self._address("_ffi_value", what),), ")")
+            field = CffiField(
+                name, hint, doc, layout(Group("_ffi_address_of(", (raw,), ")"), 8, "return "), _store(c, pointer)
+            )
+            return field, f"{name}: {hint} = None", Group("_ffi_pointer(", (self._address(name, what),), ")"), shown
+        if isinstance(ty, Option):
+            hint = self.hint(ty)
+            getter = layout_result(self._from_option(ty), raw, 8)
+            return (
+                CffiField(name, hint, doc, getter, _store(c, self._to_option(ty, "_ffi_value", what))),
+                f"{name}: {hint} = None",
+                self._to_option(ty, name, what),
+                shown,
+            )
+        assert isinstance(ty, Named), "arrays and data-carrying enums are refused before generation"
+        definition = self.inventory.type(ty.name)
+        cls = self.classes[ty.name]
+        if isinstance(definition, EnumDef):
+            getter = subscript(f"_ffi_{cls}_by_value", raw, 8, "return ")
+            field = CffiField(name, cls, doc, getter, _store(c, self._enum_value(ty, "_ffi_value", what)))
+            default = f"{cls}.{_member_name(definition.variants[0].name)}"
+            return field, f"{name}: {cls} = {default}", self._enum_value(ty, name, what), f"{cls}.{{self.{name}.name}}"
+        assert isinstance(definition, StructDef), "data-carrying enums are refused before generation"
+        self.helpers.add("struct_values")
+        view = Group(f"_ffi_view_{cls}(", (f'_ffi.addressof(self._ffi_c[0], "{c}")', "self"), ")")
+        setter = _store(c, Group("_ffi_struct_value(", (python_string(what), "_ffi_value", cls), ")"))
+        item = Ternary("()", f"{name} is None", Group("_ffi_struct_value(", (python_string(what), name, cls), ")"))
+        field = CffiField(name, cls, doc, layout(view, 8, "return "), setter)
+        return field, f"{name}: {self.optional(cls)} = None", item, shown
 
     def opaque(self, o: OpaqueDef) -> PyOpaque:
         # An object holds the library's pointer as a cdata; shown as its address.
@@ -169,7 +393,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         inv = self.inventory
         lib = inv.library
         self.typing.add("Any")  # the library object's annotation
-        types: List[Union[PyEnum, PyError, PyOpaque]] = []
+        types: List[Union[PyEnum, PyError, PyOpaque, CffiStruct]] = []
         for t in inv.types:
             if isinstance(t, EnumDef) and t.name in self.errors:
                 types.append(self.error(t))
@@ -178,9 +402,33 @@ class CffiWrapperBuilder(WrapperBuilder):
             elif isinstance(t, OpaqueDef):
                 self.typing.add("Any")
                 types.append(self.opaque(t))
+            elif isinstance(t, StructDef):
+                types.append(self.struct(t))
             else:  # check_supported() refuses the others before generation
                 raise BackendError(f"The {BACKEND} backend cannot express type `{t.name}` yet")
         functions = tuple(self.function(self.api.signature(f)) for f in inv.functions)
+        structs = [t for t in inv.types if isinstance(t, StructDef)]
+        layout_check = None
+        if structs:
+            rows = tuple(
+                Group(
+                    "(",
+                    (
+                        python_string(t.name),
+                        str(t.size),
+                        str(t.align),
+                        Group(
+                            "(",
+                            tuple(Group("(", (python_string(f.name), str(f.offset)), ")") for f in t.fields),
+                            ")",
+                            is_tuple=True,
+                        ),
+                    ),
+                    ")",
+                )
+                for t in structs
+            )
+            layout_check = layout(Group("_ffi_cf.check_layout(", ("_ffi", "__name__", *rows), ")", explode=True), 0)
         public = sorted(self.api.public_names(), key=all_order)
         if public:
             all_assignment = layout(
@@ -189,7 +437,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         else:
             all_assignment = "__all__: list[str] = []"
         aliases = self.runtime_aliases()
-        uses_support = bool(functions or self.service_functions)
+        uses_support = bool(functions or self.service_functions or structs)
         version = self.context.generator_version
         header = one_line(
             f"Generated by hatch-interop {version} ({BACKEND} backend) from crate {lib.crate} {lib.version}"
@@ -225,6 +473,7 @@ class CffiWrapperBuilder(WrapperBuilder):
             generated_for=python_string(f"{lib.crate} {lib.version} (API hash {lib.api_hash})"),
             api_hash=f"0x{lib.api_hash.upper()}",
             types=tuple(types),
+            layout_check=layout_check,
             functions=functions,
             service_functions=tuple(self.service_functions),
             uses_support=uses_support,

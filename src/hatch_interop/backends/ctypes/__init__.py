@@ -158,6 +158,7 @@ _RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("enums", ("_ffi_enum_member = _ffi_rt.enum_member",)),
     ("arrays", ("_ffi_fixed_array = _ffi_ct.fixed_array",)),
     ("handles", ("_ffi_not_copyable = _ffi_rt.not_copyable",)),
+    ("struct_fields", ("_ffi_struct_field = _ffi_rt.struct_field",)),
     ("enum_repr", ("_ffi_enum_repr = _ffi_rt.enum_repr",)),
     ("tagged", ("_ffi_variants = _ffi_rt.variants", "_ffi_unknown_tag = _ffi_rt.unknown_tag")),
 )
@@ -371,6 +372,8 @@ class PyStruct:
     init_call: str
     repr_return: str
     eq_return: str
+    #: ``return (Vec2, (self.x, self.y))``: copies and pickles are made of the fields' values.
+    reduce_return: str
 
 
 @dataclass(frozen=True)
@@ -743,6 +746,31 @@ class WrapperBuilder:
     def element(self, ty: Primitive) -> str:
         """The element type of a buffer of numbers, as the runtime's buffer functions take it."""
         return f"_ffi_ctypes.{_PRIMITIVES[ty.name][0]}"
+
+    # How structs cross (ctypes passes a Structure by value or by reference itself, and returns one).
+    #: Whether ctypes converts an argument itself and may refuse it with an ArgumentError after the wrapper's
+    #: checks (a struct by value), so that what the wrapper took must be given back.
+    ARGUMENT_ERRORS = True
+
+    def struct_argument(self, value: str) -> str:
+        """A struct argument passed by value (the wrapper checked its class)."""
+        return value
+
+    def struct_pointer_argument(self, value: str, nullable: bool) -> Union[str, Ternary]:
+        """A struct argument passed by reference (None for NULL where `nullable`)."""
+        return value
+
+    def struct_result(self, cls: str) -> str:
+        """How a struct result by value becomes the Python object (a format string applied to the result)."""
+        return "{0}"
+
+    def struct_pointer_result(self, cls: str, nullable: bool) -> str:
+        """How a pointer to a struct result becomes a view of it (a format string applied to the result)."""
+        return "{0}.contents if {0} else None" if nullable else "{0}.contents"
+
+    def list_element(self, ty: Named) -> str:
+        """The arguments of the runtime's ``take_list`` after the buffer, for a `Vec` of structs."""
+        return self.classes[ty.name]
 
     def _argtypes(self, alias: str, lowered: abi.Callable) -> str:
         """``<alias>.argtypes = (...)``: the C parameters of the ABI model, declared once at import."""
@@ -1347,6 +1375,7 @@ class WrapperBuilder:
 
     def struct(self, s: StructDef) -> PyStruct:
         cls = self.classes[s.name]
+        self.typing.add("Tuple")  # __reduce__
         referenced = {self.classes[named.name] for named in map(_held, (f.type for f in s.fields)) if named}
         reserved = PYTHON_KEYWORDS | _CLASS_BODY_NAMES | referenced
         names = Namespace(BACKEND, f"struct `{s.name}`")
@@ -1383,6 +1412,7 @@ class WrapperBuilder:
             eq_return=layout_bool(
                 BoolOp("and", tuple(f"self.{f.name} == other.{f.name}" for f in fields)), 8, "return "
             ),
+            reduce_return=reduce_return(cls, [f.name for f in fields]),
         )
 
     def _field(self, f: Field, name: str, what: str) -> Tuple[PyField, str, Union[str, Ternary, Group], str, str]:
@@ -1433,10 +1463,8 @@ class WrapperBuilder:
         if isinstance(ty, Primitive):
             ctype, hint, default = _PRIMITIVES[ty.name]
             param = f"{name}: {hint} = {default}"
-            if ty.name == "f64":  # ctypes converts any real number and refuses anything else: nothing is lost
-                return PyField(name, name, hint, doc), param, name, f"_ffi_ctypes.{ctype}", shown
-            # ctypes would truncate an int, take any object as a bool and round a large f32 to infinity: behind a
-            # property, checked as arguments are.
+            # ctypes would truncate an int, take any object as a bool and round a large f32 to infinity, and its
+            # errors name no field (and differ between CPython and PyPy): behind a property, checked as arguments are.
             self.helpers.add("scalars")
             check = layout_bool(BoolOp("or", _wrong(ty, "_ffi_value")), 8, "if ", ":")
             refused = layout(
@@ -1472,8 +1500,13 @@ class WrapperBuilder:
             return field, f"{name}: {cls} = {cls}.{first}", member, ctype, f"{cls}.{{self.{name}.name}}"
         if isinstance(definition, TaggedDef):
             return self._tagged_field(definition, name, doc)
-        field = PyField(name, name, cls, doc)
-        arg = Ternary(f"{cls}()", f"{name} is None", name)
+        # ctypes would take a tuple for it, and refuse another object without naming the field: checked.
+        self.helpers.add("struct_fields")
+        setter = layout(
+            Group("_ffi_struct_field(", (python_string(what), "_ffi_value", cls), ")"), 8, before=f"self._ffi_{name} = "
+        )
+        field = PyField(name, f"_ffi_{name}", cls, doc, f"return self._ffi_{name}", setter)
+        arg = Ternary(f"{cls}()", f"{name} is None", Group("_ffi_struct_field(", (python_string(what), name, cls), ")"))
         return field, f"{name}: {self.optional(cls)} = None", arg, cls, f"{{self.{name}!r}}"
 
     # functions --------------------------------------------------------------------------------
@@ -1565,7 +1598,7 @@ class WrapperBuilder:
                 args.append(self._tagged_argument(name, pname, ty, checks))
                 continue
             if isinstance(ty, Named):
-                args.append(pname)
+                args.append(pname if isinstance(target, EnumDef) else self.struct_argument(pname))
                 if isinstance(target, EnumDef):
                     condition = layout_bool(BoolOp("and", (f"{pname}.__class__ is not {cls}",)), 4, "if ", ":")
                     what = f"{name}() argument {pname!r}"
@@ -1575,12 +1608,12 @@ class WrapperBuilder:
                     # A struct by value: ctypes would raise an ArgumentError, naming neither function nor parameter.
                     failure = self._invalid_argument(name, pname, cls, False)
                     checks.append(f"    if {pname}.__class__ is not {cls}:\n        {failure}")
-                    converted_by_ctypes = True
+                    converted_by_ctypes = self.ARGUMENT_ERRORS
                 continue
             failure = self._invalid_argument(name, pname, cls, ty.nullable)
             if isinstance(target, StructDef):
                 wrong = [f"{pname}.__class__ is not {cls}"]
-                args.append(pname)
+                args.append(self.struct_pointer_argument(pname, ty.nullable))
             else:
                 wrong = [f"{pname}.__class__ is not {cls}", f"{pname}._ffi_ptr is None"]
                 if ty.owned:
@@ -1793,7 +1826,7 @@ class WrapperBuilder:
                 return "_ffi_take_bytes({0})"
             self.helpers.add("take_list")
             element = ty.element
-            item = self.element(element) if isinstance(element, Primitive) else self.classes[element.name]
+            item = self.element(element) if isinstance(element, Primitive) else self.list_element(element)
             return f"_ffi_take_list({{0}}, {item})"
         assert isinstance(ty, (Named, Pointer)), "the model refuses these as results"
         target = self._target(ty)
@@ -1802,9 +1835,9 @@ class WrapperBuilder:
             return self._tagged_result(ty)
         if isinstance(ty, Named):
             # A dict lookup, not `Color(raw)`: the library only returns valid values, and the call is 8x cheaper.
-            return f"_ffi_{cls}_by_value[{{0}}]" if isinstance(target, EnumDef) else "{0}"
+            return f"_ffi_{cls}_by_value[{{0}}]" if isinstance(target, EnumDef) else self.struct_result(cls)
         if isinstance(target, StructDef):
-            return "{0}.contents if {0} else None" if ty.nullable else "{0}.contents"
+            return self.struct_pointer_result(cls, ty.nullable)
         wrap = f"_ffi_wrap_{target.name}"
         if ty.owned and isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
             wrap = f"_ffi_own_{target.name}"
@@ -1820,6 +1853,13 @@ def _method_text(function: PyFunction) -> str:
 #: The smallest magnitude that an f64 rounds to infinity as an f32 (half an ulp above f32::MAX): a finite
 #: number from there on would silently become `inf`, so it is refused.
 F32_OVERFLOW = float.fromhex("0x1.ffffffp+127")
+
+
+def reduce_return(cls: str, fields: List[str]) -> str:
+    """``return (Vec2, (self.x, self.y))``: a struct's ``__reduce__``, so that a copy or a pickle is made of its
+    fields' values (ctypes' own copies raw memory, and refuses a struct with a pointer field)."""
+    values = Group("(", tuple(f"self.{name}" for name in fields), ")", is_tuple=True)
+    return layout(Group("(", (cls, values), ")"), 8, "return ")
 
 
 def _wrong(ty: Primitive, value: str) -> Tuple[str, ...]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Any, NoReturn, Optional
+from typing import Any, NoReturn, Optional, Tuple
 
 from . import _ffi_cffi_runtime as _ffi_cf
 from . import _ffi_runtime as _ffi_rt
@@ -25,7 +25,9 @@ __all__ = [
     "UNKNOWN",
     "Color",
     "Counter",
+    "Line",
     "RustPanic",
+    "Vec2",
     "add",
     "counter_add",
     "counter_find",
@@ -34,9 +36,17 @@ __all__ = [
     "counter_get_or",
     "counter_new",
     "counter_take",
+    "find",
     "is_positive",
+    "length",
+    "length_or_zero",
+    "line_length",
+    "make_line",
     "next_color",
     "noop",
+    "normalize",
+    "origin",
+    "scale",
 ]
 
 MAX_ITEMS: int = 64
@@ -117,6 +127,9 @@ _ffi_support = _ffi_cf.Library(
 #: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
 _ffi_pending = _ffi_support.pending
 _ffi_raise_failure = _ffi_support.raise_failure
+_ffi_struct_value = _ffi_cf.struct_value
+_ffi_pointer = _ffi_support.pointer
+_ffi_address_of = _ffi_support.address
 
 
 def _ffi_address(pointer: Any) -> int:
@@ -147,6 +160,64 @@ class Color(_ffi_enum.IntEnum):
 
 
 _ffi_Color_by_value = {member.value: member for member in Color}
+
+
+class Vec2:
+    """A point in the plane."""
+
+    # Its memory is `_ffi_c` (a `Vec2 *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Vec2"
+
+    def __init__(self, x: float = 0.0, y: float = 0.0) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new("Vec2 *", (_ffi_number("Vec2.x", x, "f32"), _ffi_number("Vec2.y", y, "f32")))
+
+    def __repr__(self) -> str:
+        return f"Vec2(x={self.x!r}, y={self.y!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Vec2):
+            return NotImplemented
+        return self.x == other.x and self.y == other.y
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Vec2, (self.x, self.y))
+
+    @property
+    def x(self) -> float:
+        """Horizontal."""
+        return self._ffi_c.x
+
+    @x.setter
+    def x(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float or not -3.4028235677973366e38 < _ffi_value < 3.4028235677973366e38:
+            _ffi_value = _ffi_scalar("Vec2.x", _ffi_value, "f32")
+        self._ffi_c.x = _ffi_value
+
+    @property
+    def y(self) -> float:
+        return self._ffi_c.y
+
+    @y.setter
+    def y(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float or not -3.4028235677973366e38 < _ffi_value < 3.4028235677973366e38:
+            _ffi_value = _ffi_scalar("Vec2.y", _ffi_value, "f32")
+        self._ffi_c.y = _ffi_value
+
+
+def _ffi_view_Vec2(_ffi_pointer: Any, _ffi_base: Any) -> Vec2:
+    """A `Vec2` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Vec2)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
 
 
 class Counter:
@@ -190,6 +261,127 @@ def _ffi_wrap_Counter(_ffi_address: Any) -> Counter:
     return _ffi_handle
 
 
+class Line:
+    # Its memory is `_ffi_c` (a `Line *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Line"
+
+    def __init__(
+        self,
+        start: Optional[Vec2] = None,
+        end: Optional[Vec2] = None,
+        color: Color = Color.Red,
+        visible: bool = False,
+        owner: Optional[int] = None,
+    ) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "Line *",
+            (
+                () if start is None else _ffi_struct_value("Line.start", start, Vec2),
+                () if end is None else _ffi_struct_value("Line.end", end, Vec2),
+                _ffi_enum_member("Line.color", color, Color),
+                _ffi_number("Line.visible", visible, "bool"),
+                _ffi_pointer(owner if owner is None else _ffi_number("Line.owner", owner, "usize")),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Line(start={self.start!r}, "
+            f"end={self.end!r}, "
+            f"color=Color.{self.color.name}, "
+            f"visible={self.visible!r}, "
+            f"owner={self.owner!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Line):
+            return NotImplemented
+        return (
+            self.start == other.start
+            and self.end == other.end
+            and self.color == other.color
+            and self.visible == other.visible
+            and self.owner == other.owner
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Line, (self.start, self.end, self.color, self.visible, self.owner))
+
+    @property
+    def start(self) -> Vec2:
+        """Where it starts."""
+        return _ffi_view_Vec2(_ffi.addressof(self._ffi_c[0], "start"), self)
+
+    @start.setter
+    def start(self, _ffi_value: Vec2) -> None:
+        self._ffi_c.start = _ffi_struct_value("Line.start", _ffi_value, Vec2)
+
+    @property
+    def end(self) -> Vec2:
+        return _ffi_view_Vec2(_ffi.addressof(self._ffi_c[0], "end"), self)
+
+    @end.setter
+    def end(self, _ffi_value: Vec2) -> None:
+        self._ffi_c.end = _ffi_struct_value("Line.end", _ffi_value, Vec2)
+
+    @property
+    def color(self) -> Color:
+        """Its color."""
+        return _ffi_Color_by_value[self._ffi_c.color]
+
+    @color.setter
+    def color(self, _ffi_value: Color) -> None:
+        self._ffi_c.color = _ffi_enum_member("Line.color", _ffi_value, Color)
+
+    @property
+    def visible(self) -> bool:
+        return self._ffi_c.visible
+
+    @visible.setter
+    def visible(self, _ffi_value: bool) -> None:
+        if _ffi_value.__class__ is not bool:
+            _ffi_value = _ffi_scalar("Line.visible", _ffi_value, "bool")
+        self._ffi_c.visible = _ffi_value
+
+    @property
+    def owner(self) -> Optional[int]:
+        """Who counts it.
+
+        The raw address of a `Counter`, as an int (None for NULL).
+        """
+        return _ffi_address_of(self._ffi_c.owner)
+
+    @owner.setter
+    def owner(self, _ffi_value: Optional[int]) -> None:
+        self._ffi_c.owner = _ffi_pointer(
+            _ffi_value if _ffi_value is None else _ffi_number("Line.owner", _ffi_value, "usize"),
+        )
+
+
+def _ffi_view_Line(_ffi_pointer: Any, _ffi_base: Any) -> Line:
+    """A `Line` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Line)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
+
+
+_ffi_cf.check_layout(
+    _ffi,
+    __name__,
+    ("Vec2", 8, 4, (("x", 0), ("y", 4))),
+    ("Line", 32, 8, (("start", 0), ("end", 8), ("color", 16), ("visible", 20), ("owner", 24))),
+)
+
+
 _ffi_fn_basic_add = _ffi_lib.basic_add
 
 
@@ -212,6 +404,89 @@ def noop() -> None:
     _ffi_fn_basic_noop()
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
+
+
+_ffi_fn_basic_scale = _ffi_lib.basic_scale
+
+
+def scale(v: Vec2, factor: float) -> Vec2:
+    """Scales a vector."""
+    if v.__class__ is not Vec2:
+        raise _ffi_invalid_argument("scale", "v", v, Vec2)
+    if factor.__class__ is not float or not -3.4028235677973366e38 < factor < 3.4028235677973366e38:
+        factor = _ffi_scalar("scale() argument 'factor'", factor, "f32")
+    _ffi_result = _ffi_fn_basic_scale(v._ffi_c[0], factor)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Vec2(_ffi.addressof(_ffi_result), _ffi_result)
+
+
+_ffi_fn_basic_length = _ffi_lib.basic_length
+
+
+def length(v: Vec2) -> float:
+    """The length of a vector."""
+    if v.__class__ is not Vec2:
+        raise _ffi_invalid_argument("length", "v", v, Vec2)
+    _ffi_result = _ffi_fn_basic_length(v._ffi_c)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_basic_normalize = _ffi_lib.basic_normalize
+
+
+def normalize(v: Vec2) -> None:
+    """Normalizes a vector in place."""
+    if v.__class__ is not Vec2:
+        raise _ffi_invalid_argument("normalize", "v", v, Vec2)
+    _ffi_fn_basic_normalize(v._ffi_c)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+
+
+_ffi_fn_basic_length_or_zero = _ffi_lib.basic_length_or_zero
+
+
+def length_or_zero(v: Optional[Vec2]) -> float:
+    """The length, or 0 for NULL."""
+    if v is not None and v.__class__ is not Vec2:
+        raise _ffi_invalid_argument("length_or_zero", "v", v, Vec2, or_none=True)
+    _ffi_result = _ffi_fn_basic_length_or_zero(_ffi.NULL if v is None else v._ffi_c)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_basic_origin = _ffi_lib.basic_origin
+
+
+def origin() -> Vec2:
+    """The origin.
+
+    The result is a view of a `Vec2` the library owns, not a copy.
+    """
+    _ffi_result = _ffi_fn_basic_origin()
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Vec2(_ffi_result, None)
+
+
+_ffi_fn_basic_find = _ffi_lib.basic_find
+
+
+def find(index: int) -> Optional[Vec2]:
+    """The point with this index, if any.
+
+    The result is a view of a `Vec2` the library owns, not a copy.
+    """
+    if index.__class__ is not int or not 0 <= index <= 18446744073709551615:
+        index = _ffi_scalar("find() argument 'index'", index, "usize")
+    _ffi_result = _ffi_fn_basic_find(index)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Vec2(_ffi_result, None) if _ffi_result else None
 
 
 _ffi_fn_basic_next_color = _ffi_lib.basic_next_color
@@ -335,6 +610,36 @@ def counter_take(counter: Counter, extra: int) -> int:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_basic_line_length = _ffi_lib.basic_line_length
+
+
+def line_length(line: Line) -> float:
+    """The length of a line."""
+    if line.__class__ is not Line:
+        raise _ffi_invalid_argument("line_length", "line", line, Line)
+    _ffi_result = _ffi_fn_basic_line_length(line._ffi_c)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_basic_make_line = _ffi_lib.basic_make_line
+
+
+def make_line(start: Vec2, end: Vec2, color: Color) -> Line:
+    """A line between two points."""
+    if start.__class__ is not Vec2:
+        raise _ffi_invalid_argument("make_line", "start", start, Vec2)
+    if end.__class__ is not Vec2:
+        raise _ffi_invalid_argument("make_line", "end", end, Vec2)
+    if color.__class__ is not Color:
+        color = _ffi_enum_member("make_line() argument 'color'", color, Color)
+    _ffi_result = _ffi_fn_basic_make_line(start._ffi_c[0], end._ffi_c[0], color)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Line(_ffi.addressof(_ffi_result), _ffi_result)
 
 
 _ffi_fn_basic_is_positive = _ffi_lib.basic_is_positive

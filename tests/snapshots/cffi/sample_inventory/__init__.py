@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum as _ffi_enum
 import os as _ffi_os
 import sys as _ffi_sys
-from typing import Any, ClassVar, List, MutableSequence, NoReturn, Optional, Sequence, Type, Union
+from typing import Any, ClassVar, List, MutableSequence, NoReturn, Optional, Sequence, Tuple, Type, Union
 
 from . import _ffi_cffi_runtime as _ffi_cf
 from . import _ffi_runtime as _ffi_rt
@@ -28,8 +28,12 @@ __all__ = [
     "LogLevel",
     "MathError",
     "Notifier",
+    "Rect",
     "RustPanic",
+    "Sample",
+    "Snapshot",
     "Store",
+    "Vec2",
     "add",
     "c_str_len",
     "checked_index",
@@ -42,6 +46,7 @@ __all__ = [
     "counter_get",
     "counter_increment",
     "counter_new",
+    "counter_snapshot",
     "counter_try_new",
     "direction_turn",
     "distance",
@@ -52,6 +57,8 @@ __all__ = [
     "fnv1a",
     "greet",
     "is_even",
+    "length_if_any",
+    "midpoint",
     "negate",
     "noop",
     "notifier_clear",
@@ -61,8 +68,12 @@ __all__ = [
     "or_fallback",
     "panic_with_message",
     "range_u32",
+    "rect_area",
+    "rect_center",
     "repeat_text",
     "reversed_bytes",
+    "sample_new",
+    "sample_score",
     "scale",
     "scale_f32_in_place",
     "slice_address",
@@ -76,6 +87,12 @@ __all__ = [
     "sum_i32",
     "sum_integers",
     "validate_positive",
+    "vec2_add",
+    "vec2_grid",
+    "vec2_length",
+    "vec2_normalize_all",
+    "vec2_scale",
+    "vec2_sum",
 ]
 
 MAX_ITEMS: int = 64
@@ -157,6 +174,12 @@ _ffi_utf8 = str.encode
 _ffi_text_argument = _ffi_rt.text_argument
 _ffi_nul_argument = _ffi_rt.nul_argument
 _ffi_numbers_argument = _ffi_support.numbers_argument
+_ffi_structs_argument = _ffi_support.structs_argument
+_ffi_write_back = _ffi_cf.write_back
+_ffi_struct_value = _ffi_cf.struct_value
+_ffi_absent = _ffi_support.absent
+_ffi_pointer = _ffi_support.pointer
+_ffi_address_of = _ffi_support.address
 
 
 def _ffi_address(pointer: Any) -> int:
@@ -169,6 +192,126 @@ _ffi_scalar = _ffi_rt.scalar
 _ffi_number = _ffi_rt.number
 _ffi_enum_member = _ffi_rt.enum_member
 _ffi_not_copyable = _ffi_rt.not_copyable
+
+
+class Vec2:
+    """A point or vector in the plane."""
+
+    # Its memory is `_ffi_c` (a `Vec2 *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Vec2"
+
+    def __init__(self, x: float = 0.0, y: float = 0.0) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new("Vec2 *", (_ffi_number("Vec2.x", x, "f32"), _ffi_number("Vec2.y", y, "f32")))
+
+    def __repr__(self) -> str:
+        return f"Vec2(x={self.x!r}, y={self.y!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Vec2):
+            return NotImplemented
+        return self.x == other.x and self.y == other.y
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Vec2, (self.x, self.y))
+
+    @property
+    def x(self) -> float:
+        """Horizontal coordinate."""
+        return self._ffi_c.x
+
+    @x.setter
+    def x(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float or not -3.4028235677973366e38 < _ffi_value < 3.4028235677973366e38:
+            _ffi_value = _ffi_scalar("Vec2.x", _ffi_value, "f32")
+        self._ffi_c.x = _ffi_value
+
+    @property
+    def y(self) -> float:
+        """Vertical coordinate."""
+        return self._ffi_c.y
+
+    @y.setter
+    def y(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float or not -3.4028235677973366e38 < _ffi_value < 3.4028235677973366e38:
+            _ffi_value = _ffi_scalar("Vec2.y", _ffi_value, "f32")
+        self._ffi_c.y = _ffi_value
+
+
+def _ffi_view_Vec2(_ffi_pointer: Any, _ffi_base: Any) -> Vec2:
+    """A `Vec2` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Vec2)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
+
+
+class Rect:
+    """An axis-aligned rectangle."""
+
+    # Its memory is `_ffi_c` (a `Rect *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Rect"
+
+    def __init__(self, origin: Optional[Vec2] = None, size: Optional[Vec2] = None) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "Rect *",
+            (
+                () if origin is None else _ffi_struct_value("Rect.origin", origin, Vec2),
+                () if size is None else _ffi_struct_value("Rect.size", size, Vec2),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return f"Rect(origin={self.origin!r}, size={self.size!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Rect):
+            return NotImplemented
+        return self.origin == other.origin and self.size == other.size
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Rect, (self.origin, self.size))
+
+    @property
+    def origin(self) -> Vec2:
+        """The corner with the smallest coordinates."""
+        return _ffi_view_Vec2(_ffi.addressof(self._ffi_c[0], "origin"), self)
+
+    @origin.setter
+    def origin(self, _ffi_value: Vec2) -> None:
+        self._ffi_c.origin = _ffi_struct_value("Rect.origin", _ffi_value, Vec2)
+
+    @property
+    def size(self) -> Vec2:
+        """Width and height."""
+        return _ffi_view_Vec2(_ffi.addressof(self._ffi_c[0], "size"), self)
+
+    @size.setter
+    def size(self, _ffi_value: Vec2) -> None:
+        self._ffi_c.size = _ffi_struct_value("Rect.size", _ffi_value, Vec2)
+
+
+def _ffi_view_Rect(_ffi_pointer: Any, _ffi_base: Any) -> Rect:
+    """A `Rect` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Rect)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
 
 
 class Color(_ffi_enum.IntEnum):
@@ -186,6 +329,98 @@ class Color(_ffi_enum.IntEnum):
 
 
 _ffi_Color_by_value = {member.value: member for member in Color}
+
+
+class Sample:
+    """A measurement; its fields of mixed widths leave padding between them."""
+
+    # Its memory is `_ffi_c` (a `Sample *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Sample"
+
+    def __init__(self, id: int = 0, value: float = 0.0, flags: int = 0, color: Color = Color.Red) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "Sample *",
+            (
+                _ffi_number("Sample.id", id, "u8"),
+                _ffi_number("Sample.value", value, "f64"),
+                _ffi_number("Sample.flags", flags, "u16"),
+                _ffi_enum_member("Sample.color", color, Color),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return f"Sample(id={self.id!r}, value={self.value!r}, flags={self.flags!r}, color=Color.{self.color.name})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sample):
+            return NotImplemented
+        return (
+            self.id == other.id
+            and self.value == other.value
+            and self.flags == other.flags
+            and self.color == other.color
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Sample, (self.id, self.value, self.flags, self.color))
+
+    @property
+    def id(self) -> int:
+        """Which sensor took it."""
+        return self._ffi_c.id
+
+    @id.setter
+    def id(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 255:
+            _ffi_value = _ffi_scalar("Sample.id", _ffi_value, "u8")
+        self._ffi_c.id = _ffi_value
+
+    @property
+    def value(self) -> float:
+        """The measured value."""
+        return self._ffi_c.value
+
+    @value.setter
+    def value(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float:
+            _ffi_value = _ffi_scalar("Sample.value", _ffi_value, "f64")
+        self._ffi_c.value = _ffi_value
+
+    @property
+    def flags(self) -> int:
+        """Quality bits."""
+        return self._ffi_c.flags
+
+    @flags.setter
+    def flags(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 65535:
+            _ffi_value = _ffi_scalar("Sample.flags", _ffi_value, "u16")
+        self._ffi_c.flags = _ffi_value
+
+    @property
+    def color(self) -> Color:
+        """The sensor's color."""
+        return _ffi_Color_by_value[self._ffi_c.color]
+
+    @color.setter
+    def color(self, _ffi_value: Color) -> None:
+        self._ffi_c.color = _ffi_enum_member("Sample.color", _ffi_value, Color)
+
+
+def _ffi_view_Sample(_ffi_pointer: Any, _ffi_base: Any) -> Sample:
+    """A `Sample` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Sample)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
 
 
 class Direction(_ffi_enum.IntEnum):
@@ -271,6 +506,86 @@ def _ffi_own_Counter(_ffi_address: Any) -> Counter:
     _ffi_handle._ffi_ptr = _ffi_address
     _ffi_handle._ffi_owned = True
     return _ffi_handle
+
+
+class Snapshot:
+    """A counter's value together with the counter it was read from."""
+
+    # Its memory is `_ffi_c` (a `Snapshot *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Snapshot"
+
+    def __init__(self, counter: Optional[int] = None, value: int = 0, increments: int = 0) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "Snapshot *",
+            (
+                _ffi_pointer(counter if counter is None else _ffi_number("Snapshot.counter", counter, "usize")),
+                _ffi_number("Snapshot.value", value, "u64"),
+                _ffi_number("Snapshot.increments", increments, "u32"),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return f"Snapshot(counter={self.counter!r}, value={self.value!r}, increments={self.increments!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        return self.counter == other.counter and self.value == other.value and self.increments == other.increments
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Snapshot, (self.counter, self.value, self.increments))
+
+    @property
+    def counter(self) -> Optional[int]:
+        """The counter (a pointer field); it must outlive the snapshot.
+
+        The raw address of a `Counter`, as an int (None for NULL).
+        """
+        return _ffi_address_of(self._ffi_c.counter)
+
+    @counter.setter
+    def counter(self, _ffi_value: Optional[int]) -> None:
+        self._ffi_c.counter = _ffi_pointer(
+            _ffi_value if _ffi_value is None else _ffi_number("Snapshot.counter", _ffi_value, "usize"),
+        )
+
+    @property
+    def value(self) -> int:
+        """The value when the snapshot was taken."""
+        return self._ffi_c.value
+
+    @value.setter
+    def value(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar("Snapshot.value", _ffi_value, "u64")
+        self._ffi_c.value = _ffi_value
+
+    @property
+    def increments(self) -> int:
+        """How many increments came before."""
+        return self._ffi_c.increments
+
+    @increments.setter
+    def increments(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 4294967295:
+            _ffi_value = _ffi_scalar("Snapshot.increments", _ffi_value, "u32")
+        self._ffi_c.increments = _ffi_value
+
+
+def _ffi_view_Snapshot(_ffi_pointer: Any, _ffi_base: Any) -> Snapshot:
+    """A `Snapshot` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Snapshot)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
 
 
 class LogLevel(_ffi_enum.IntEnum):
@@ -604,6 +919,16 @@ def _ffi_wrap_Store(_ffi_address: Any) -> Store:
     return _ffi_handle
 
 
+_ffi_cf.check_layout(
+    _ffi,
+    __name__,
+    ("Vec2", 8, 4, (("x", 0), ("y", 4))),
+    ("Rect", 16, 4, (("origin", 0), ("size", 8))),
+    ("Sample", 24, 8, (("id", 0), ("value", 8), ("flags", 16), ("color", 18))),
+    ("Snapshot", 24, 8, (("counter", 0), ("value", 8), ("increments", 16))),
+)
+
+
 _ffi_fn_store_new = _ffi_lib.store_new
 _ffi_fn_store_with_capacity = _ffi_lib.store_with_capacity
 _ffi_fn_store_put = _ffi_lib.store_put
@@ -784,6 +1109,106 @@ def distance(from_: int, to: int) -> int:
     return _ffi_result
 
 
+_ffi_fn_vec2_add = _ffi_lib.vec2_add
+
+
+def vec2_add(a: Vec2, b: Vec2) -> Vec2:
+    """The sum of two vectors (structs by value, in and out)."""
+    if a.__class__ is not Vec2:
+        raise _ffi_invalid_argument("vec2_add", "a", a, Vec2)
+    if b.__class__ is not Vec2:
+        raise _ffi_invalid_argument("vec2_add", "b", b, Vec2)
+    _ffi_result = _ffi_fn_vec2_add(a._ffi_c[0], b._ffi_c[0])
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Vec2(_ffi.addressof(_ffi_result), _ffi_result)
+
+
+_ffi_fn_vec2_length = _ffi_lib.vec2_length
+
+
+def vec2_length(v: Vec2) -> float:
+    """The length of a vector (a struct behind a shared reference)."""
+    if v.__class__ is not Vec2:
+        raise _ffi_invalid_argument("vec2_length", "v", v, Vec2)
+    _ffi_result = _ffi_fn_vec2_length(v._ffi_c)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_vec2_scale = _ffi_lib.vec2_scale
+
+
+def vec2_scale(v: Vec2, k: float) -> None:
+    """Multiplies a vector in place (a struct behind a mutable reference)."""
+    if v.__class__ is not Vec2:
+        raise _ffi_invalid_argument("vec2_scale", "v", v, Vec2)
+    if k.__class__ is not float or not -3.4028235677973366e38 < k < 3.4028235677973366e38:
+        k = _ffi_scalar("vec2_scale() argument 'k'", k, "f32")
+    _ffi_fn_vec2_scale(v._ffi_c, k)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+
+
+_ffi_fn_rect_area = _ffi_lib.rect_area
+
+
+def rect_area(r: Rect) -> float:
+    """The area of a rectangle (a nested struct behind a reference)."""
+    if r.__class__ is not Rect:
+        raise _ffi_invalid_argument("rect_area", "r", r, Rect)
+    _ffi_result = _ffi_fn_rect_area(r._ffi_c)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_rect_center = _ffi_lib.rect_center
+
+
+def rect_center(r: Rect) -> Vec2:
+    """The center of a rectangle (a nested struct by value)."""
+    if r.__class__ is not Rect:
+        raise _ffi_invalid_argument("rect_center", "r", r, Rect)
+    _ffi_result = _ffi_fn_rect_center(r._ffi_c[0])
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Vec2(_ffi.addressof(_ffi_result), _ffi_result)
+
+
+_ffi_fn_sample_new = _ffi_lib.sample_new
+
+
+def sample_new(id: int, value: float, flags: int, color: Color) -> Sample:
+    """Builds a sample (a padded struct returned by value)."""
+    if id.__class__ is not int or not 0 <= id <= 255:
+        id = _ffi_scalar("sample_new() argument 'id'", id, "u8")
+    if value.__class__ is not float:
+        value = _ffi_scalar("sample_new() argument 'value'", value, "f64")
+    if flags.__class__ is not int or not 0 <= flags <= 65535:
+        flags = _ffi_scalar("sample_new() argument 'flags'", flags, "u16")
+    if color.__class__ is not Color:
+        color = _ffi_enum_member("sample_new() argument 'color'", color, Color)
+    _ffi_result = _ffi_fn_sample_new(id, value, flags, color)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Sample(_ffi.addressof(_ffi_result), _ffi_result)
+
+
+_ffi_fn_sample_score = _ffi_lib.sample_score
+
+
+def sample_score(s: Sample) -> float:
+    """A sample's value weighted by its flags and color (a padded struct by value)."""
+    if s.__class__ is not Sample:
+        raise _ffi_invalid_argument("sample_score", "s", s, Sample)
+    _ffi_result = _ffi_fn_sample_score(s._ffi_c[0])
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
 _ffi_fn_color_next = _ffi_lib.color_next
 
 
@@ -885,6 +1310,19 @@ def counter_free(c: Counter) -> None:
     _ffi_fn_counter_free(_ffi_owned_c)
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
+
+
+_ffi_fn_counter_snapshot = _ffi_lib.counter_snapshot
+
+
+def counter_snapshot(c: Counter) -> Snapshot:
+    """Takes a snapshot of a counter (a struct with a pointer field, returned by value)."""
+    if c.__class__ is not Counter or c._ffi_ptr is None:
+        raise _ffi_invalid_argument("counter_snapshot", "c", c, Counter)
+    _ffi_result = _ffi_fn_counter_snapshot(c._ffi_ptr)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Snapshot(_ffi.addressof(_ffi_result), _ffi_result)
 
 
 _ffi_fn_divide = _ffi_lib.divide
@@ -1183,6 +1621,32 @@ def fill_u16(values: Union[MutableSequence[int], memoryview], value: int) -> Non
         values[:] = _ffi_slice_values
 
 
+_ffi_fn_vec2_sum = _ffi_lib.vec2_sum
+
+
+def vec2_sum(points: Sequence[Vec2]) -> Vec2:
+    """The sum of `points` (a slice of structs); the zero vector when there are none."""
+    _ffi_slice_points, _ffi_len_points = _ffi_structs_argument("vec2_sum", "points", points, Vec2)
+    _ffi_result = _ffi_fn_vec2_sum(_ffi_slice_points, _ffi_len_points)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Vec2(_ffi.addressof(_ffi_result), _ffi_result)
+
+
+_ffi_fn_vec2_normalize_all = _ffi_lib.vec2_normalize_all
+
+
+def vec2_normalize_all(points: Sequence[Vec2]) -> None:
+    """Scales every point to length 1, in place (a mutable slice of structs); zero vectors stay
+    as they are.
+    """
+    _ffi_slice_points, _ffi_len_points = _ffi_structs_argument("vec2_normalize_all", "points", points, Vec2)
+    _ffi_fn_vec2_normalize_all(_ffi_slice_points, _ffi_len_points)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    _ffi_write_back(points, _ffi_slice_points)
+
+
 _ffi_fn_range_u32 = _ffi_lib.range_u32
 
 
@@ -1218,6 +1682,21 @@ def reversed_bytes(data: Union[Sequence[int], memoryview]) -> bytes:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_take_bytes(_ffi_result)
+
+
+_ffi_fn_vec2_grid = _ffi_lib.vec2_grid
+
+
+def vec2_grid(n: int) -> List[Vec2]:
+    """The `n * n` points with integer coordinates from 0 to `n - 1`, row by row (a `Vec` of
+    structs). Panics when `n` is above 1024.
+    """
+    if n.__class__ is not int or not 0 <= n <= 4294967295:
+        n = _ffi_scalar("vec2_grid() argument 'n'", n, "u32")
+    _ffi_result = _ffi_fn_vec2_grid(n)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_take_list(_ffi_result, "Vec2", _ffi_view_Vec2)
 
 
 _ffi_fn_empty_f64s = _ffi_lib.empty_f64s
@@ -1260,6 +1739,25 @@ def or_fallback(value: Optional[int], fallback: int) -> int:
     return _ffi_result
 
 
+_ffi_fn_midpoint = _ffi_lib.midpoint
+
+
+def midpoint(a: Optional[Vec2], b: Optional[Vec2]) -> Optional[Vec2]:
+    """The midpoint of `a` and `b`; `a` itself without `b`; nothing without `a` (optional structs
+    in and out).
+    """
+    if a is not None and a.__class__ is not Vec2:
+        raise _ffi_invalid_argument("midpoint", "a", a, Vec2, or_none=True)
+    _ffi_option_a = _ffi_absent("sample_crate_option_Vec2") if a is None else (a._ffi_c[0], 1)
+    if b is not None and b.__class__ is not Vec2:
+        raise _ffi_invalid_argument("midpoint", "b", b, Vec2, or_none=True)
+    _ffi_option_b = _ffi_absent("sample_crate_option_Vec2") if b is None else (b._ffi_c[0], 1)
+    _ffi_result = _ffi_fn_midpoint(_ffi_option_a, _ffi_option_b)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Vec2(_ffi.addressof(_ffi_result, "value"), _ffi_result) if _ffi_result.is_some else None
+
+
 _ffi_fn_color_after = _ffi_lib.color_after
 
 
@@ -1274,6 +1772,19 @@ def color_after(color: Optional[Color]) -> Optional[Color]:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_Color_by_value[_ffi_result.value] if _ffi_result.is_some else None
+
+
+_ffi_fn_length_if_any = _ffi_lib.length_if_any
+
+
+def length_if_any(v: Optional[Vec2]) -> Optional[float]:
+    """The length of `v`, or nothing without it (`Option<&T>`: a nullable reference)."""
+    if v is not None and v.__class__ is not Vec2:
+        raise _ffi_invalid_argument("length_if_any", "v", v, Vec2, or_none=True)
+    _ffi_result = _ffi_fn_length_if_any(_ffi.NULL if v is None else v._ffi_c)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result.value if _ffi_result.is_some else None
 
 
 _ffi_fn_counter_free_if_any = _ffi_lib.counter_free_if_any

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Any
+from typing import Any, Tuple
 
+from . import _ffi_cffi_runtime as _ffi_cf
+from . import _ffi_runtime as _ffi_rt
 from ._ffi_cffi import ffi as _ffi
 
 __all__ = [
     "Mode",
+    "Point",
 ]
 
 
@@ -52,9 +55,96 @@ def _ffi_load_library() -> Any:
 _ffi_lib = _ffi_load_library()
 
 
+class RustPanic(Exception):
+    """A panic in the Rust library, caught where the call entered it: the library is still usable."""
+
+
+#: The library's support functions: its failure records and the buffers it hands over.
+_ffi_support = _ffi_cf.Library(
+    _ffi,
+    _ffi_lib,
+    __name__,
+    RustPanic,
+    pending="tagged_ffi_pending",
+    take_failure="tagged_ffi_take_failure",
+    free="tagged_ffi_free",
+)
+#: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
+_ffi_pending = _ffi_support.pending
+_ffi_raise_failure = _ffi_support.raise_failure
+
+
+_ffi_scalar = _ffi_rt.scalar
+_ffi_number = _ffi_rt.number
+
+
+class Point:
+    """A point."""
+
+    # Its memory is `_ffi_c` (a `Point *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Point"
+
+    def __init__(self, x: float = 0.0, y: float = 0.0) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new("Point *", (_ffi_number("Point.x", x, "f64"), _ffi_number("Point.y", y, "f64")))
+
+    def __repr__(self) -> str:
+        return f"Point(x={self.x!r}, y={self.y!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Point):
+            return NotImplemented
+        return self.x == other.x and self.y == other.y
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Point, (self.x, self.y))
+
+    @property
+    def x(self) -> float:
+        return self._ffi_c.x
+
+    @x.setter
+    def x(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float:
+            _ffi_value = _ffi_scalar("Point.x", _ffi_value, "f64")
+        self._ffi_c.x = _ffi_value
+
+    @property
+    def y(self) -> float:
+        return self._ffi_c.y
+
+    @y.setter
+    def y(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float:
+            _ffi_value = _ffi_scalar("Point.y", _ffi_value, "f64")
+        self._ffi_c.y = _ffi_value
+
+
+def _ffi_view_Point(_ffi_pointer: Any, _ffi_base: Any) -> Point:
+    """A `Point` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Point)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
+
+
 class Mode(_ffi_enum.IntEnum):
     Off = 0
     On = 1
 
 
 _ffi_Mode_by_value = {member.value: member for member in Mode}
+
+
+_ffi_cf.check_layout(
+    _ffi,
+    __name__,
+    ("Point", 16, 8, (("x", 0), ("y", 8))),
+)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Any, NoReturn, Optional
+from typing import Any, NoReturn, Optional, Tuple
 
 from . import _ffi_cffi_runtime as _ffi_cf
 from . import _ffi_runtime as _ffi_rt
@@ -24,11 +24,17 @@ __all__ = [
     "NEG_ZERO",
     "Color",
     "Flags",
+    "Later",
+    "Node",
     "None_",
     "RustPanic",
     "True_",
+    "annotations_",
     "max_",
     "min_",
+    "object_",
+    "other_",
+    "print_",
     "tiny",
     "type_",
     "type_of",
@@ -104,6 +110,8 @@ _ffi_support = _ffi_cf.Library(
 #: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
 _ffi_pending = _ffi_support.pending
 _ffi_raise_failure = _ffi_support.raise_failure
+_ffi_pointer = _ffi_support.pointer
+_ffi_address_of = _ffi_support.address
 
 
 def _ffi_address(pointer: Any) -> int:
@@ -111,6 +119,9 @@ def _ffi_address(pointer: Any) -> int:
     return int(_ffi.cast("uintptr_t", pointer))
 
 
+_ffi_invalid_argument = _ffi_rt.invalid_argument
+_ffi_scalar = _ffi_rt.scalar
+_ffi_number = _ffi_rt.number
 _ffi_enum_member = _ffi_rt.enum_member
 _ffi_not_copyable = _ffi_rt.not_copyable
 
@@ -156,7 +167,7 @@ class type_:
     _ffi_ptr: Optional[Any]
 
     def __init__(self) -> None:
-        raise TypeError("type_ objects cannot be created directly: no function of this library returns one")
+        raise TypeError("type_ objects cannot be created directly: they are returned by other_()")
 
     def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> type_:
         # Made without the library (`type_.__new__(type_)`), an object holds no pointer: using
@@ -185,6 +196,346 @@ def _ffi_wrap_type(_ffi_address: Any) -> type_:
     _ffi_handle = object.__new__(type_)
     _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
+
+
+class object_:
+    """Starts with \"\"" quotes"""
+
+    # Its memory is `_ffi_c` (a `object *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "object"
+
+    def __init__(
+        self,
+        from_: int = 0,
+        int_: int = 0,
+        self_: bool = False,
+        Color_: Color = Color.None_,
+        class_: int = 0,
+        default: float = 0.0,
+        property_: Flags = Flags.Low,
+        link: Optional[int] = None,
+    ) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "object *",
+            (
+                _ffi_number("object_.from_", from_, "i32"),
+                _ffi_number("object_.int_", int_, "u8"),
+                _ffi_number("object_.self_", self_, "bool"),
+                _ffi_enum_member("object_.Color_", Color_, Color),
+                _ffi_number("object_.class_", class_, "u16"),
+                _ffi_number("object_.default", default, "f32"),
+                _ffi_enum_member("object_.property_", property_, Flags),
+                _ffi_pointer(link if link is None else _ffi_number("object_.link", link, "usize")),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"object_(from_={self.from_!r}, "
+            f"int_={self.int_!r}, "
+            f"self_={self.self_!r}, "
+            f"Color_=Color.{self.Color_.name}, "
+            f"class_={self.class_!r}, "
+            f"default={self.default!r}, "
+            f"property_=Flags.{self.property_.name}, "
+            f"link={self.link!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, object_):
+            return NotImplemented
+        return (
+            self.from_ == other.from_
+            and self.int_ == other.int_
+            and self.self_ == other.self_
+            and self.Color_ == other.Color_
+            and self.class_ == other.class_
+            and self.default == other.default
+            and self.property_ == other.property_
+            and self.link == other.link
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (
+            object_,
+            (self.from_, self.int_, self.self_, self.Color_, self.class_, self.default, self.property_, self.link),
+        )
+
+    @property
+    def from_(self) -> int:
+        """Quotes \"\"" and ''' and a trailing quote", a backslash \\ and \\n, */ and /* and ??/, NUL \x00, ESC \x1b, CR \r, tab \t, RLO \u202e, LS \u2028, emoji 😀 and a lone surrogate \\ud800."""
+        return getattr(self._ffi_c, "from")
+
+    @from_.setter
+    def from_(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not -2147483648 <= _ffi_value <= 2147483647:
+            _ffi_value = _ffi_scalar("object_.from_", _ffi_value, "i32")
+        setattr(self._ffi_c, "from", _ffi_value)
+
+    @property
+    def int_(self) -> int:
+        return self._ffi_c.int
+
+    @int_.setter
+    def int_(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 255:
+            _ffi_value = _ffi_scalar("object_.int_", _ffi_value, "u8")
+        self._ffi_c.int = _ffi_value
+
+    @property
+    def self_(self) -> bool:
+        return self._ffi_c.self
+
+    @self_.setter
+    def self_(self, _ffi_value: bool) -> None:
+        if _ffi_value.__class__ is not bool:
+            _ffi_value = _ffi_scalar("object_.self_", _ffi_value, "bool")
+        self._ffi_c.self = _ffi_value
+
+    @property
+    def Color_(self) -> Color:
+        """Named like its type."""
+        return _ffi_Color_by_value[self._ffi_c.Color]
+
+    @Color_.setter
+    def Color_(self, _ffi_value: Color) -> None:
+        self._ffi_c.Color = _ffi_enum_member("object_.Color_", _ffi_value, Color)
+
+    @property
+    def class_(self) -> int:
+        return getattr(self._ffi_c, "class")
+
+    @class_.setter
+    def class_(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 65535:
+            _ffi_value = _ffi_scalar("object_.class_", _ffi_value, "u16")
+        setattr(self._ffi_c, "class", _ffi_value)
+
+    @property
+    def default(self) -> float:
+        return self._ffi_c.default
+
+    @default.setter
+    def default(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float or not -3.4028235677973366e38 < _ffi_value < 3.4028235677973366e38:
+            _ffi_value = _ffi_scalar("object_.default", _ffi_value, "f32")
+        self._ffi_c.default = _ffi_value
+
+    @property
+    def property_(self) -> Flags:
+        return _ffi_Flags_by_value[self._ffi_c.property]
+
+    @property_.setter
+    def property_(self, _ffi_value: Flags) -> None:
+        self._ffi_c.property = _ffi_enum_member("object_.property_", _ffi_value, Flags)
+
+    @property
+    def link(self) -> Optional[int]:
+        """The raw address of a `object_`, as an int (None for NULL)."""
+        return _ffi_address_of(self._ffi_c.link)
+
+    @link.setter
+    def link(self, _ffi_value: Optional[int]) -> None:
+        self._ffi_c.link = _ffi_pointer(
+            _ffi_value if _ffi_value is None else _ffi_number("object_.link", _ffi_value, "usize"),
+        )
+
+
+def _ffi_view_object_(_ffi_pointer: Any, _ffi_base: Any) -> object_:
+    """A `object_` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(object_)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
+
+
+class Node:
+    # Its memory is `_ffi_c` (a `Node *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Node"
+
+    def __init__(self, next: Optional[int] = None) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "Node *",
+            (_ffi_pointer(next if next is None else _ffi_number("Node.next", next, "usize")),),
+        )
+
+    def __repr__(self) -> str:
+        return f"Node(next={self.next!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Node):
+            return NotImplemented
+        return self.next == other.next
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Node, (self.next,))
+
+    @property
+    def next(self) -> Optional[int]:
+        """A later type.
+
+        The raw address of a `Later`, as an int (None for NULL, which the library does not expect).
+        """
+        return _ffi_address_of(self._ffi_c.next)
+
+    @next.setter
+    def next(self, _ffi_value: Optional[int]) -> None:
+        self._ffi_c.next = _ffi_pointer(
+            _ffi_value if _ffi_value is None else _ffi_number("Node.next", _ffi_value, "usize"),
+        )
+
+
+def _ffi_view_Node(_ffi_pointer: Any, _ffi_base: Any) -> Node:
+    """A `Node` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Node)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
+
+
+class Later:
+    # Its memory is `_ffi_c` (a `Later *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Later"
+
+    def __init__(self, value: int = 0) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new("Later *", (_ffi_number("Later.value", value, "u8"),))
+
+    def __repr__(self) -> str:
+        return f"Later(value={self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Later):
+            return NotImplemented
+        return self.value == other.value
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Later, (self.value,))
+
+    @property
+    def value(self) -> int:
+        return self._ffi_c.value
+
+    @value.setter
+    def value(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 255:
+            _ffi_value = _ffi_scalar("Later.value", _ffi_value, "u8")
+        self._ffi_c.value = _ffi_value
+
+
+def _ffi_view_Later(_ffi_pointer: Any, _ffi_base: Any) -> Later:
+    """A `Later` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Later)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
+
+
+_ffi_cf.check_layout(
+    _ffi,
+    __name__,
+    (
+        "object",
+        40,
+        8,
+        (
+            ("from", 0),
+            ("int", 4),
+            ("self", 5),
+            ("Color", 8),
+            ("class", 16),
+            ("default", 20),
+            ("property", 24),
+            ("link", 32),
+        ),
+    ),
+    ("Node", 8, 8, (("next", 0),)),
+    ("Later", 1, 1, (("value", 0),)),
+)
+
+
+_ffi_fn_tricky_print = _ffi_lib.tricky_print
+
+
+def print_(from_: int, lambda_: float, int_: int, Color_: Color, type: type_, str: Optional[object_]) -> Color:
+    """Quotes \"\"" and ''' and a trailing quote", a backslash \\ and \\n, */ and /* and ??/, NUL \x00, ESC \x1b, CR \r, tab \t, RLO \u202e, LS \u2028, emoji 😀 and a lone surrogate \\ud800."""
+    if from_.__class__ is not int or not 0 <= from_ <= 4294967295:
+        from_ = _ffi_scalar("print_() argument 'from_'", from_, "u32")
+    if lambda_.__class__ is not float:
+        lambda_ = _ffi_scalar("print_() argument 'lambda_'", lambda_, "f64")
+    if int_.__class__ is not int or not -128 <= int_ <= 127:
+        int_ = _ffi_scalar("print_() argument 'int_'", int_, "i8")
+    if Color_.__class__ is not Color:
+        Color_ = _ffi_enum_member("print_() argument 'Color_'", Color_, Color)
+    if type.__class__ is not type_ or type._ffi_ptr is None:
+        raise _ffi_invalid_argument("print_", "type", type, type_)
+    if str is not None and str.__class__ is not object_:
+        raise _ffi_invalid_argument("print_", "str", str, object_, or_none=True)
+    _ffi_result = _ffi_fn_tricky_print(
+        from_,
+        lambda_,
+        int_,
+        Color_,
+        type._ffi_ptr,
+        _ffi.NULL if str is None else str._ffi_c,
+    )
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_Color_by_value[_ffi_result]
+
+
+_ffi_fn_tricky_other = _ffi_lib.tricky_other
+
+
+def other_(self: bool, object: object_) -> type_:
+    """\x22"""
+    if self.__class__ is not bool:
+        self = _ffi_scalar("other_() argument 'self'", self, "bool")
+    if object.__class__ is not object_:
+        raise _ffi_invalid_argument("other_", "object", object, object_)
+    _ffi_result = _ffi_fn_tricky_other(self, object._ffi_c[0])
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wrap_type(_ffi_result)
+
+
+_ffi_fn_tricky_annotations = _ffi_lib.tricky_annotations
+
+
+def annotations_(None_: int) -> Optional[object_]:
+    """ends with a backslash\\
+
+    The result is a view of a `object_` the library owns, not a copy.
+    """
+    if None_.__class__ is not int or not 0 <= None_ <= 255:
+        None_ = _ffi_scalar("annotations_() argument 'None_'", None_, "u8")
+    _ffi_result = _ffi_fn_tricky_annotations(None_)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_object_(_ffi_result, None) if _ffi_result else None
 
 
 _ffi_fn_type_of = _ffi_lib.type_of

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Any, NoReturn, Optional
+from typing import Any, NoReturn, Optional, Tuple
 
 from . import _ffi_cffi_runtime as _ffi_cf
 from . import _ffi_runtime as _ffi_rt
 from ._ffi_cffi import ffi as _ffi
 
 __all__ = [
+    "AVeryLongStructNameForTestingTheLineWrapping",
     "AnExtremelyLongEnumerationNameThatKeepsGoing",
     "AnOpaqueHandleTypeWithAVeryLongNameIndeed",
+    "Holder",
     "RustPanic",
     "a_function_with_a_great_many_parameters",
+    "make_a_holder_from_its_parts",
     "returns_a_long_named_enumeration_from_many",
     "takes_a_handle_with_a_long_name",
     "takes_a_nullable_handle_with_a_long_name",
@@ -79,6 +82,7 @@ _ffi_support = _ffi_cf.Library(
 #: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
 _ffi_pending = _ffi_support.pending
 _ffi_raise_failure = _ffi_support.raise_failure
+_ffi_struct_value = _ffi_cf.struct_value
 
 
 def _ffi_address(pointer: Any) -> int:
@@ -89,6 +93,7 @@ def _ffi_address(pointer: Any) -> int:
 _ffi_invalid_argument = _ffi_rt.invalid_argument
 _ffi_scalar = _ffi_rt.scalar
 _ffi_number = _ffi_rt.number
+_ffi_enum_member = _ffi_rt.enum_member
 _ffi_not_copyable = _ffi_rt.not_copyable
 
 
@@ -99,6 +104,422 @@ class AnExtremelyLongEnumerationNameThatKeepsGoing(_ffi_enum.IntEnum):
 _ffi_AnExtremelyLongEnumerationNameThatKeepsGoing_by_value = {
     member.value: member for member in AnExtremelyLongEnumerationNameThatKeepsGoing
 }
+
+
+class AVeryLongStructNameForTestingTheLineWrapping:
+    # Its memory is `_ffi_c` (a `AVeryLongStructNameForTestingTheLineWrapping *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "AVeryLongStructNameForTestingTheLineWrapping"
+
+    def __init__(
+        self,
+        field_number_0_with_a_long_name: int = 0,
+        field_number_1_with_a_long_name: int = 0,
+        field_number_2_with_a_long_name: int = 0,
+        field_number_3_with_a_long_name: int = 0,
+        field_number_4_with_a_long_name: int = 0,
+        field_number_5_with_a_long_name: int = 0,
+        field_number_6_with_a_long_name: int = 0,
+        field_number_7_with_a_long_name: int = 0,
+        field_number_8_with_a_long_name: int = 0,
+        field_number_9_with_a_long_name: int = 0,
+        field_number_10_with_a_long_name: int = 0,
+        field_number_11_with_a_long_name: int = 0,
+    ) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "AVeryLongStructNameForTestingTheLineWrapping *",
+            (
+                _ffi_number(
+                    "AVeryLongStructNameForTestingTheLineWrapping.field_number_0_with_a_long_name",
+                    field_number_0_with_a_long_name,
+                    "u64",
+                ),
+                _ffi_number(
+                    "AVeryLongStructNameForTestingTheLineWrapping.field_number_1_with_a_long_name",
+                    field_number_1_with_a_long_name,
+                    "u64",
+                ),
+                _ffi_number(
+                    "AVeryLongStructNameForTestingTheLineWrapping.field_number_2_with_a_long_name",
+                    field_number_2_with_a_long_name,
+                    "u64",
+                ),
+                _ffi_number(
+                    "AVeryLongStructNameForTestingTheLineWrapping.field_number_3_with_a_long_name",
+                    field_number_3_with_a_long_name,
+                    "u64",
+                ),
+                _ffi_number(
+                    "AVeryLongStructNameForTestingTheLineWrapping.field_number_4_with_a_long_name",
+                    field_number_4_with_a_long_name,
+                    "u64",
+                ),
+                _ffi_number(
+                    "AVeryLongStructNameForTestingTheLineWrapping.field_number_5_with_a_long_name",
+                    field_number_5_with_a_long_name,
+                    "u64",
+                ),
+                _ffi_number(
+                    "AVeryLongStructNameForTestingTheLineWrapping.field_number_6_with_a_long_name",
+                    field_number_6_with_a_long_name,
+                    "u64",
+                ),
+                _ffi_number(
+                    "AVeryLongStructNameForTestingTheLineWrapping.field_number_7_with_a_long_name",
+                    field_number_7_with_a_long_name,
+                    "u64",
+                ),
+                _ffi_number(
+                    "AVeryLongStructNameForTestingTheLineWrapping.field_number_8_with_a_long_name",
+                    field_number_8_with_a_long_name,
+                    "u64",
+                ),
+                _ffi_number(
+                    "AVeryLongStructNameForTestingTheLineWrapping.field_number_9_with_a_long_name",
+                    field_number_9_with_a_long_name,
+                    "u64",
+                ),
+                _ffi_number(
+                    "AVeryLongStructNameForTestingTheLineWrapping.field_number_10_with_a_long_name",
+                    field_number_10_with_a_long_name,
+                    "u64",
+                ),
+                _ffi_number(
+                    "AVeryLongStructNameForTestingTheLineWrapping.field_number_11_with_a_long_name",
+                    field_number_11_with_a_long_name,
+                    "u64",
+                ),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"AVeryLongStructNameForTestingTheLineWrapping(field_number_0_with_a_long_name={self.field_number_0_with_a_long_name!r}, "
+            f"field_number_1_with_a_long_name={self.field_number_1_with_a_long_name!r}, "
+            f"field_number_2_with_a_long_name={self.field_number_2_with_a_long_name!r}, "
+            f"field_number_3_with_a_long_name={self.field_number_3_with_a_long_name!r}, "
+            f"field_number_4_with_a_long_name={self.field_number_4_with_a_long_name!r}, "
+            f"field_number_5_with_a_long_name={self.field_number_5_with_a_long_name!r}, "
+            f"field_number_6_with_a_long_name={self.field_number_6_with_a_long_name!r}, "
+            f"field_number_7_with_a_long_name={self.field_number_7_with_a_long_name!r}, "
+            f"field_number_8_with_a_long_name={self.field_number_8_with_a_long_name!r}, "
+            f"field_number_9_with_a_long_name={self.field_number_9_with_a_long_name!r}, "
+            f"field_number_10_with_a_long_name={self.field_number_10_with_a_long_name!r}, "
+            f"field_number_11_with_a_long_name={self.field_number_11_with_a_long_name!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AVeryLongStructNameForTestingTheLineWrapping):
+            return NotImplemented
+        return (
+            self.field_number_0_with_a_long_name == other.field_number_0_with_a_long_name
+            and self.field_number_1_with_a_long_name == other.field_number_1_with_a_long_name
+            and self.field_number_2_with_a_long_name == other.field_number_2_with_a_long_name
+            and self.field_number_3_with_a_long_name == other.field_number_3_with_a_long_name
+            and self.field_number_4_with_a_long_name == other.field_number_4_with_a_long_name
+            and self.field_number_5_with_a_long_name == other.field_number_5_with_a_long_name
+            and self.field_number_6_with_a_long_name == other.field_number_6_with_a_long_name
+            and self.field_number_7_with_a_long_name == other.field_number_7_with_a_long_name
+            and self.field_number_8_with_a_long_name == other.field_number_8_with_a_long_name
+            and self.field_number_9_with_a_long_name == other.field_number_9_with_a_long_name
+            and self.field_number_10_with_a_long_name == other.field_number_10_with_a_long_name
+            and self.field_number_11_with_a_long_name == other.field_number_11_with_a_long_name
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (
+            AVeryLongStructNameForTestingTheLineWrapping,
+            (
+                self.field_number_0_with_a_long_name,
+                self.field_number_1_with_a_long_name,
+                self.field_number_2_with_a_long_name,
+                self.field_number_3_with_a_long_name,
+                self.field_number_4_with_a_long_name,
+                self.field_number_5_with_a_long_name,
+                self.field_number_6_with_a_long_name,
+                self.field_number_7_with_a_long_name,
+                self.field_number_8_with_a_long_name,
+                self.field_number_9_with_a_long_name,
+                self.field_number_10_with_a_long_name,
+                self.field_number_11_with_a_long_name,
+            ),
+        )
+
+    @property
+    def field_number_0_with_a_long_name(self) -> int:
+        return self._ffi_c.field_number_0_with_a_long_name
+
+    @field_number_0_with_a_long_name.setter
+    def field_number_0_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_0_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_c.field_number_0_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_1_with_a_long_name(self) -> int:
+        return self._ffi_c.field_number_1_with_a_long_name
+
+    @field_number_1_with_a_long_name.setter
+    def field_number_1_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_1_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_c.field_number_1_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_2_with_a_long_name(self) -> int:
+        return self._ffi_c.field_number_2_with_a_long_name
+
+    @field_number_2_with_a_long_name.setter
+    def field_number_2_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_2_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_c.field_number_2_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_3_with_a_long_name(self) -> int:
+        return self._ffi_c.field_number_3_with_a_long_name
+
+    @field_number_3_with_a_long_name.setter
+    def field_number_3_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_3_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_c.field_number_3_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_4_with_a_long_name(self) -> int:
+        return self._ffi_c.field_number_4_with_a_long_name
+
+    @field_number_4_with_a_long_name.setter
+    def field_number_4_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_4_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_c.field_number_4_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_5_with_a_long_name(self) -> int:
+        return self._ffi_c.field_number_5_with_a_long_name
+
+    @field_number_5_with_a_long_name.setter
+    def field_number_5_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_5_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_c.field_number_5_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_6_with_a_long_name(self) -> int:
+        return self._ffi_c.field_number_6_with_a_long_name
+
+    @field_number_6_with_a_long_name.setter
+    def field_number_6_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_6_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_c.field_number_6_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_7_with_a_long_name(self) -> int:
+        return self._ffi_c.field_number_7_with_a_long_name
+
+    @field_number_7_with_a_long_name.setter
+    def field_number_7_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_7_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_c.field_number_7_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_8_with_a_long_name(self) -> int:
+        return self._ffi_c.field_number_8_with_a_long_name
+
+    @field_number_8_with_a_long_name.setter
+    def field_number_8_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_8_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_c.field_number_8_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_9_with_a_long_name(self) -> int:
+        return self._ffi_c.field_number_9_with_a_long_name
+
+    @field_number_9_with_a_long_name.setter
+    def field_number_9_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_9_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_c.field_number_9_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_10_with_a_long_name(self) -> int:
+        return self._ffi_c.field_number_10_with_a_long_name
+
+    @field_number_10_with_a_long_name.setter
+    def field_number_10_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_10_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_c.field_number_10_with_a_long_name = _ffi_value
+
+    @property
+    def field_number_11_with_a_long_name(self) -> int:
+        return self._ffi_c.field_number_11_with_a_long_name
+
+    @field_number_11_with_a_long_name.setter
+    def field_number_11_with_a_long_name(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar(
+                "AVeryLongStructNameForTestingTheLineWrapping.field_number_11_with_a_long_name",
+                _ffi_value,
+                "u64",
+            )
+        self._ffi_c.field_number_11_with_a_long_name = _ffi_value
+
+
+def _ffi_view_AVeryLongStructNameForTestingTheLineWrapping(
+    _ffi_pointer: Any,
+    _ffi_base: Any,
+) -> AVeryLongStructNameForTestingTheLineWrapping:
+    """A `AVeryLongStructNameForTestingTheLineWrapping` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(AVeryLongStructNameForTestingTheLineWrapping)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
+
+
+class Holder:
+    # Its memory is `_ffi_c` (a `Holder *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Holder"
+
+    def __init__(
+        self,
+        inner_struct_value_with_a_long_name: Optional[AVeryLongStructNameForTestingTheLineWrapping] = None,
+        the_enumeration_value_with_a_long_name: AnExtremelyLongEnumerationNameThatKeepsGoing = AnExtremelyLongEnumerationNameThatKeepsGoing.TheOnlyVariantWithAnAlsoVeryLongName,
+    ) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "Holder *",
+            (
+                ()
+                if inner_struct_value_with_a_long_name is None
+                else _ffi_struct_value(
+                    "Holder.inner_struct_value_with_a_long_name",
+                    inner_struct_value_with_a_long_name,
+                    AVeryLongStructNameForTestingTheLineWrapping,
+                ),
+                _ffi_enum_member(
+                    "Holder.the_enumeration_value_with_a_long_name",
+                    the_enumeration_value_with_a_long_name,
+                    AnExtremelyLongEnumerationNameThatKeepsGoing,
+                ),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Holder(inner_struct_value_with_a_long_name={self.inner_struct_value_with_a_long_name!r}, "
+            f"the_enumeration_value_with_a_long_name=AnExtremelyLongEnumerationNameThatKeepsGoing.{self.the_enumeration_value_with_a_long_name.name})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Holder):
+            return NotImplemented
+        return (
+            self.inner_struct_value_with_a_long_name == other.inner_struct_value_with_a_long_name
+            and self.the_enumeration_value_with_a_long_name == other.the_enumeration_value_with_a_long_name
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Holder, (self.inner_struct_value_with_a_long_name, self.the_enumeration_value_with_a_long_name))
+
+    @property
+    def inner_struct_value_with_a_long_name(self) -> AVeryLongStructNameForTestingTheLineWrapping:
+        return _ffi_view_AVeryLongStructNameForTestingTheLineWrapping(
+            _ffi.addressof(self._ffi_c[0], "inner_struct_value_with_a_long_name"),
+            self,
+        )
+
+    @inner_struct_value_with_a_long_name.setter
+    def inner_struct_value_with_a_long_name(self, _ffi_value: AVeryLongStructNameForTestingTheLineWrapping) -> None:
+        self._ffi_c.inner_struct_value_with_a_long_name = _ffi_struct_value(
+            "Holder.inner_struct_value_with_a_long_name",
+            _ffi_value,
+            AVeryLongStructNameForTestingTheLineWrapping,
+        )
+
+    @property
+    def the_enumeration_value_with_a_long_name(self) -> AnExtremelyLongEnumerationNameThatKeepsGoing:
+        return _ffi_AnExtremelyLongEnumerationNameThatKeepsGoing_by_value[
+            self._ffi_c.the_enumeration_value_with_a_long_name
+        ]
+
+    @the_enumeration_value_with_a_long_name.setter
+    def the_enumeration_value_with_a_long_name(self, _ffi_value: AnExtremelyLongEnumerationNameThatKeepsGoing) -> None:
+        self._ffi_c.the_enumeration_value_with_a_long_name = _ffi_enum_member(
+            "Holder.the_enumeration_value_with_a_long_name",
+            _ffi_value,
+            AnExtremelyLongEnumerationNameThatKeepsGoing,
+        )
+
+
+def _ffi_view_Holder(_ffi_pointer: Any, _ffi_base: Any) -> Holder:
+    """A `Holder` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Holder)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
 
 
 class AnOpaqueHandleTypeWithAVeryLongNameIndeed:
@@ -138,6 +559,32 @@ def _ffi_wrap_AnOpaqueHandleTypeWithAVeryLongNameIndeed(_ffi_address: Any) -> An
     _ffi_handle = object.__new__(AnOpaqueHandleTypeWithAVeryLongNameIndeed)
     _ffi_handle._ffi_ptr = _ffi_address
     return _ffi_handle
+
+
+_ffi_cf.check_layout(
+    _ffi,
+    __name__,
+    (
+        "AVeryLongStructNameForTestingTheLineWrapping",
+        96,
+        8,
+        (
+            ("field_number_0_with_a_long_name", 0),
+            ("field_number_1_with_a_long_name", 8),
+            ("field_number_2_with_a_long_name", 16),
+            ("field_number_3_with_a_long_name", 24),
+            ("field_number_4_with_a_long_name", 32),
+            ("field_number_5_with_a_long_name", 40),
+            ("field_number_6_with_a_long_name", 48),
+            ("field_number_7_with_a_long_name", 56),
+            ("field_number_8_with_a_long_name", 64),
+            ("field_number_9_with_a_long_name", 72),
+            ("field_number_10_with_a_long_name", 80),
+            ("field_number_11_with_a_long_name", 88),
+        ),
+    ),
+    ("Holder", 104, 8, (("inner_struct_value_with_a_long_name", 0), ("the_enumeration_value_with_a_long_name", 96))),
+)
 
 
 _ffi_fn_wide_a_function_with_a_great_many_parameters = _ffi_lib.wide_a_function_with_a_great_many_parameters
@@ -329,3 +776,30 @@ def returns_a_long_named_enumeration_from_many(
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_AnExtremelyLongEnumerationNameThatKeepsGoing_by_value[_ffi_result]
+
+
+_ffi_fn_wide_make_a_holder_from_its_parts = _ffi_lib.wide_make_a_holder_from_its_parts
+
+
+def make_a_holder_from_its_parts(
+    inner: AVeryLongStructNameForTestingTheLineWrapping,
+    which: AnExtremelyLongEnumerationNameThatKeepsGoing,
+) -> Optional[Holder]:
+    """The result is a view of a `Holder` the library owns, not a copy."""
+    if inner.__class__ is not AVeryLongStructNameForTestingTheLineWrapping:
+        raise _ffi_invalid_argument(
+            "make_a_holder_from_its_parts",
+            "inner",
+            inner,
+            AVeryLongStructNameForTestingTheLineWrapping,
+        )
+    if which.__class__ is not AnExtremelyLongEnumerationNameThatKeepsGoing:
+        which = _ffi_enum_member(
+            "make_a_holder_from_its_parts() argument 'which'",
+            which,
+            AnExtremelyLongEnumerationNameThatKeepsGoing,
+        )
+    _ffi_result = _ffi_fn_wide_make_a_holder_from_its_parts(inner._ffi_c[0], which)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Holder(_ffi_result, None) if _ffi_result else None

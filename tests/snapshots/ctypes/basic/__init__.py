@@ -8,7 +8,7 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import NoReturn, Optional
+from typing import NoReturn, Optional, Tuple
 
 from . import _ffi_ctypes_runtime as _ffi_ct
 from . import _ffi_runtime as _ffi_rt
@@ -135,6 +135,7 @@ _ffi_scalar = _ffi_rt.scalar
 _ffi_number = _ffi_rt.number
 _ffi_enum_member = _ffi_rt.enum_member
 _ffi_not_copyable = _ffi_rt.not_copyable
+_ffi_struct_field = _ffi_rt.struct_field
 
 
 class Color(_ffi_enum.IntEnum):
@@ -175,6 +176,10 @@ class Vec2(_ffi_ctypes.Structure):
         return self.x == other.x and self.y == other.y
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Vec2, (self.x, self.y))
 
     @property
     def x(self) -> float:
@@ -240,13 +245,9 @@ def _ffi_wrap_Counter(_ffi_address: int) -> Counter:
 
 
 class Line(_ffi_ctypes.Structure):
-    start: Vec2
-    """Where it starts."""
-    end: Vec2
-
     _fields_ = (
-        ("start", Vec2),
-        ("end", Vec2),
+        ("_ffi_start", Vec2),
+        ("_ffi_end", Vec2),
         ("_ffi_color", _ffi_ctypes.c_uint32),
         ("_ffi_visible", _ffi_ctypes.c_bool),
         ("_ffi_owner", _ffi_ctypes.c_void_p),
@@ -262,8 +263,8 @@ class Line(_ffi_ctypes.Structure):
     ) -> None:
         _ffi_ctypes.Structure.__init__(
             self,
-            Vec2() if start is None else start,
-            Vec2() if end is None else end,
+            Vec2() if start is None else _ffi_struct_field("Line.start", start, Vec2),
+            Vec2() if end is None else _ffi_struct_field("Line.end", end, Vec2),
             _ffi_enum_member("Line.color", color, Color),
             _ffi_number("Line.visible", visible, "bool"),
             owner if owner is None else _ffi_number("Line.owner", owner, "usize"),
@@ -290,6 +291,27 @@ class Line(_ffi_ctypes.Structure):
         )
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Line, (self.start, self.end, self.color, self.visible, self.owner))
+
+    @property
+    def start(self) -> Vec2:
+        """Where it starts."""
+        return self._ffi_start
+
+    @start.setter
+    def start(self, _ffi_value: Vec2) -> None:
+        self._ffi_start = _ffi_struct_field("Line.start", _ffi_value, Vec2)
+
+    @property
+    def end(self) -> Vec2:
+        return self._ffi_end
+
+    @end.setter
+    def end(self, _ffi_value: Vec2) -> None:
+        self._ffi_end = _ffi_struct_field("Line.end", _ffi_value, Vec2)
 
     @property
     def color(self) -> Color:

@@ -227,6 +227,7 @@ _ffi_number = _ffi_rt.number
 _ffi_enum_member = _ffi_rt.enum_member
 _ffi_fixed_array = _ffi_ct.fixed_array
 _ffi_not_copyable = _ffi_rt.not_copyable
+_ffi_struct_field = _ffi_rt.struct_field
 _ffi_enum_repr = _ffi_rt.enum_repr
 _ffi_variants = _ffi_rt.variants
 _ffi_unknown_tag = _ffi_rt.unknown_tag
@@ -283,6 +284,10 @@ class Vec2(_ffi_ctypes.Structure):
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Vec2, (self.x, self.y))
+
     @property
     def x(self) -> float:
         """Horizontal coordinate."""
@@ -315,18 +320,17 @@ class _ffi_Option_Vec2(_ffi_ctypes.Structure):
 class Rect(_ffi_ctypes.Structure):
     """An axis-aligned rectangle."""
 
-    origin: Vec2
-    """The corner with the smallest coordinates."""
-    size: Vec2
-    """Width and height."""
-
     _fields_ = (
-        ("origin", Vec2),
-        ("size", Vec2),
+        ("_ffi_origin", Vec2),
+        ("_ffi_size", Vec2),
     )
 
     def __init__(self, origin: Optional[Vec2] = None, size: Optional[Vec2] = None) -> None:
-        _ffi_ctypes.Structure.__init__(self, Vec2() if origin is None else origin, Vec2() if size is None else size)
+        _ffi_ctypes.Structure.__init__(
+            self,
+            Vec2() if origin is None else _ffi_struct_field("Rect.origin", origin, Vec2),
+            Vec2() if size is None else _ffi_struct_field("Rect.size", size, Vec2),
+        )
 
     def __repr__(self) -> str:
         return f"Rect(origin={self.origin!r}, size={self.size!r})"
@@ -337,6 +341,28 @@ class Rect(_ffi_ctypes.Structure):
         return self.origin == other.origin and self.size == other.size
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Rect, (self.origin, self.size))
+
+    @property
+    def origin(self) -> Vec2:
+        """The corner with the smallest coordinates."""
+        return self._ffi_origin
+
+    @origin.setter
+    def origin(self, _ffi_value: Vec2) -> None:
+        self._ffi_origin = _ffi_struct_field("Rect.origin", _ffi_value, Vec2)
+
+    @property
+    def size(self) -> Vec2:
+        """Width and height."""
+        return self._ffi_size
+
+    @size.setter
+    def size(self, _ffi_value: Vec2) -> None:
+        self._ffi_size = _ffi_struct_field("Rect.size", _ffi_value, Vec2)
 
 
 class Color(_ffi_enum.IntEnum):
@@ -365,12 +391,9 @@ class _ffi_Option_Color(_ffi_ctypes.Structure):
 class Sample(_ffi_ctypes.Structure):
     """A measurement; its fields of mixed widths leave padding between them."""
 
-    value: float
-    """The measured value."""
-
     _fields_ = (
         ("_ffi_id", _ffi_ctypes.c_uint8),
-        ("value", _ffi_ctypes.c_double),
+        ("_ffi_value", _ffi_ctypes.c_double),
         ("_ffi_flags", _ffi_ctypes.c_uint16),
         ("_ffi_color", _ffi_ctypes.c_uint8),
     )
@@ -379,7 +402,7 @@ class Sample(_ffi_ctypes.Structure):
         _ffi_ctypes.Structure.__init__(
             self,
             _ffi_number("Sample.id", id, "u8"),
-            value,
+            _ffi_number("Sample.value", value, "f64"),
             _ffi_number("Sample.flags", flags, "u16"),
             _ffi_enum_member("Sample.color", color, Color),
         )
@@ -399,6 +422,10 @@ class Sample(_ffi_ctypes.Structure):
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Sample, (self.id, self.value, self.flags, self.color))
+
     @property
     def id(self) -> int:
         """Which sensor took it."""
@@ -409,6 +436,17 @@ class Sample(_ffi_ctypes.Structure):
         if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 255:
             _ffi_value = _ffi_scalar("Sample.id", _ffi_value, "u8")
         self._ffi_id = _ffi_value
+
+    @property
+    def value(self) -> float:
+        """The measured value."""
+        return self._ffi_value
+
+    @value.setter
+    def value(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float:
+            _ffi_value = _ffi_scalar("Sample.value", _ffi_value, "f64")
+        self._ffi_value = _ffi_value
 
     @property
     def flags(self) -> int:
@@ -544,6 +582,10 @@ class Snapshot(_ffi_ctypes.Structure):
         return self.counter == other.counter and self.value == other.value and self.increments == other.increments
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Snapshot, (self.counter, self.value, self.increments))
 
     @property
     def counter(self) -> Optional[int]:
@@ -699,6 +741,10 @@ class Reading(_ffi_ctypes.Structure):
         )
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Reading, (self.celsius, self.samples, self.corners, self.light, self.channels, self.antennas))
 
     @property
     def celsius(self) -> Optional[float]:
@@ -1507,6 +1553,10 @@ class Figure(_ffi_ctypes.Structure):
         return self.shape == other.shape and self.color == other.color
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Figure, (self.shape, self.color))
 
     @property
     def shape(self) -> Shape:

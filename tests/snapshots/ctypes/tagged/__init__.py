@@ -102,16 +102,13 @@ class _ffi_Option_u16(_ffi_ctypes.Structure):
 class Point(_ffi_ctypes.Structure):
     """A point."""
 
-    x: float
-    y: float
-
     _fields_ = (
-        ("x", _ffi_ctypes.c_double),
-        ("y", _ffi_ctypes.c_double),
+        ("_ffi_x", _ffi_ctypes.c_double),
+        ("_ffi_y", _ffi_ctypes.c_double),
     )
 
     def __init__(self, x: float = 0.0, y: float = 0.0) -> None:
-        _ffi_ctypes.Structure.__init__(self, x, y)
+        _ffi_ctypes.Structure.__init__(self, _ffi_number("Point.x", x, "f64"), _ffi_number("Point.y", y, "f64"))
 
     def __repr__(self) -> str:
         return f"Point(x={self.x!r}, y={self.y!r})"
@@ -122,6 +119,30 @@ class Point(_ffi_ctypes.Structure):
         return self.x == other.x and self.y == other.y
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Point, (self.x, self.y))
+
+    @property
+    def x(self) -> float:
+        return self._ffi_x
+
+    @x.setter
+    def x(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float:
+            _ffi_value = _ffi_scalar("Point.x", _ffi_value, "f64")
+        self._ffi_x = _ffi_value
+
+    @property
+    def y(self) -> float:
+        return self._ffi_y
+
+    @y.setter
+    def y(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float:
+            _ffi_value = _ffi_scalar("Point.y", _ffi_value, "f64")
+        self._ffi_y = _ffi_value
 
 
 class Mode(_ffi_enum.IntEnum):
@@ -544,6 +565,10 @@ class Scene(_ffi_ctypes.Structure):
         return self.shape == other.shape and self.maybe == other.maybe and self.events == other.events
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Scene, (self.shape, self.maybe, self.events))
 
     @property
     def shape(self) -> Shape:

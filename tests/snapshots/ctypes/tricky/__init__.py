@@ -15,7 +15,7 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import NoReturn, Optional
+from typing import NoReturn, Optional, Tuple
 
 from . import _ffi_ctypes_runtime as _ffi_ct
 from . import _ffi_runtime as _ffi_rt
@@ -257,6 +257,13 @@ class object_(_ffi_ctypes.Structure):
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (
+            object_,
+            (self.from_, self.int_, self.self_, self.Color_, self.class_, self.default, self.property_, self.link),
+        )
+
     @property
     def from_(self) -> int:
         """Quotes \"\"" and ''' and a trailing quote", a backslash \\ and \\n, */ and /* and ??/, NUL \x00, ESC \x1b, CR \r, tab \t, RLO \u202e, LS \u2028, emoji 😀 and a lone surrogate \\ud800."""
@@ -351,6 +358,10 @@ class Node(_ffi_ctypes.Structure):
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
 
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Node, (self.next,))
+
     @property
     def next(self) -> Optional[int]:
         """A later type.
@@ -379,6 +390,10 @@ class Later(_ffi_ctypes.Structure):
         return self.value == other.value
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Later, (self.value,))
 
     @property
     def value(self) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import NoReturn, Optional
+from typing import NoReturn, Optional, Tuple
 
 from . import _ffi_ctypes_runtime as _ffi_ct
 from . import _ffi_runtime as _ffi_rt
@@ -90,6 +90,7 @@ _ffi_scalar = _ffi_rt.scalar
 _ffi_number = _ffi_rt.number
 _ffi_enum_member = _ffi_rt.enum_member
 _ffi_not_copyable = _ffi_rt.not_copyable
+_ffi_struct_field = _ffi_rt.struct_field
 
 
 class AnExtremelyLongEnumerationNameThatKeepsGoing(_ffi_enum.IntEnum):
@@ -231,6 +232,26 @@ class AVeryLongStructNameForTestingTheLineWrapping(_ffi_ctypes.Structure):
         )
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (
+            AVeryLongStructNameForTestingTheLineWrapping,
+            (
+                self.field_number_0_with_a_long_name,
+                self.field_number_1_with_a_long_name,
+                self.field_number_2_with_a_long_name,
+                self.field_number_3_with_a_long_name,
+                self.field_number_4_with_a_long_name,
+                self.field_number_5_with_a_long_name,
+                self.field_number_6_with_a_long_name,
+                self.field_number_7_with_a_long_name,
+                self.field_number_8_with_a_long_name,
+                self.field_number_9_with_a_long_name,
+                self.field_number_10_with_a_long_name,
+                self.field_number_11_with_a_long_name,
+            ),
+        )
 
     @property
     def field_number_0_with_a_long_name(self) -> int:
@@ -402,10 +423,8 @@ class AVeryLongStructNameForTestingTheLineWrapping(_ffi_ctypes.Structure):
 
 
 class Holder(_ffi_ctypes.Structure):
-    inner_struct_value_with_a_long_name: AVeryLongStructNameForTestingTheLineWrapping
-
     _fields_ = (
-        ("inner_struct_value_with_a_long_name", AVeryLongStructNameForTestingTheLineWrapping),
+        ("_ffi_inner_struct_value_with_a_long_name", AVeryLongStructNameForTestingTheLineWrapping),
         ("_ffi_the_enumeration_value_with_a_long_name", _ffi_ctypes.c_uint8),
     )
 
@@ -418,7 +437,11 @@ class Holder(_ffi_ctypes.Structure):
             self,
             AVeryLongStructNameForTestingTheLineWrapping()
             if inner_struct_value_with_a_long_name is None
-            else inner_struct_value_with_a_long_name,
+            else _ffi_struct_field(
+                "Holder.inner_struct_value_with_a_long_name",
+                inner_struct_value_with_a_long_name,
+                AVeryLongStructNameForTestingTheLineWrapping,
+            ),
             _ffi_enum_member(
                 "Holder.the_enumeration_value_with_a_long_name",
                 the_enumeration_value_with_a_long_name,
@@ -441,6 +464,22 @@ class Holder(_ffi_ctypes.Structure):
         )
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Holder, (self.inner_struct_value_with_a_long_name, self.the_enumeration_value_with_a_long_name))
+
+    @property
+    def inner_struct_value_with_a_long_name(self) -> AVeryLongStructNameForTestingTheLineWrapping:
+        return self._ffi_inner_struct_value_with_a_long_name
+
+    @inner_struct_value_with_a_long_name.setter
+    def inner_struct_value_with_a_long_name(self, _ffi_value: AVeryLongStructNameForTestingTheLineWrapping) -> None:
+        self._ffi_inner_struct_value_with_a_long_name = _ffi_struct_field(
+            "Holder.inner_struct_value_with_a_long_name",
+            _ffi_value,
+            AVeryLongStructNameForTestingTheLineWrapping,
+        )
 
     @property
     def the_enumeration_value_with_a_long_name(self) -> AnExtremelyLongEnumerationNameThatKeepsGoing:
