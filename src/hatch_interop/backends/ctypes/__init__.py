@@ -404,8 +404,11 @@ class PyOpaque:
     own: Optional[str] = None
     drop: Optional[str] = None
     drop_declaration: Optional[str] = None
-    #: The ``def __del__(...)`` line of such a type, laid out at the class body's indentation.
+    #: The ``def __del__(...)`` line of the class of such a type's cells, laid out at its body's indentation.
     del_def: Optional[str] = None
+    #: The class of such a type's cells (``_ffi_<Type>_cell``): what an owned object holds and passes as its
+    #: pointer; its finaliser gives the cell back to the library.
+    cell: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1485,7 +1488,7 @@ class _Builder:
         parts = None if service is None else self.service(service)
         if service is not None or o.drop is None:
             return PyOpaque(cls, python_docstring(o.doc), init_raise, f"_ffi_wrap_{o.name}", parts)
-        self.typing.add("Any")
+        self.typing.update({"Any", "Union"})
         self.helpers.add("finalisers")
         drop, lowered = f"_ffi_fn_{o.drop}", self.abi.by_symbol(o.drop)
         declaration = (
@@ -1509,6 +1512,7 @@ class _Builder:
                 ),
                 4,
             ),
+            f"_ffi_{o.name}_cell",
         )
 
     # services ---------------------------------------------------------------------------------
@@ -1723,6 +1727,9 @@ class _Builder:
         args: List[Union[str, Ternary]] = []
         checks: List[str] = []
         takes: List[PyTake] = []
+        #: Owned objects of opaque types that are cells: the statements giving each back (indented by 12) when the
+        #: library refused to take it (a ValueError: another call was using it), which leaves it the caller's.
+        refused: List[str] = []
         after: List[str] = []
         notes: List[str] = []
         #: Callbacks: registered after every check passed (so a failed check leaks nothing), and the
@@ -1836,6 +1843,9 @@ class _Builder:
                         take = f"{layout_assign(temp, f'{pname}._ffi_ptr', 4)}\n    {release}"
                         give_back = layout_assign(f"{pname}._ffi_ptr", temp, 8)
                     takes.append(PyTake(take, give_back))
+                    if isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
+                        again = layout_assign(f"{pname}._ffi_ptr", temp, 16 if ty.nullable else 12)
+                        refused.append(f"if {pname} is not None:\n                {again}" if ty.nullable else again)
                     args.append(temp)
                     notes.append(
                         f"Ownership of `{pname}` moves into the library: the `{cls}` is released and cannot be "
@@ -1883,7 +1893,14 @@ class _Builder:
         else:
             body.append(f"    {statement}")
         # One memory read: the library counts the failures it recorded and nobody has taken yet.
-        body.append(f"    if _ffi_pending.value:\n        _ffi_raise_failure({errors or 'None'})")
+        if refused:
+            undo = "".join(f"            {line}\n" for line in refused)
+            body.append(
+                f"    if _ffi_pending.value:\n        try:\n            _ffi_raise_failure({errors or 'None'})\n"
+                f"        except ValueError:\n{undo}            raise"
+            )
+        else:
+            body.append(f"    if _ffi_pending.value:\n        _ffi_raise_failure({errors or 'None'})")
         body.extend(after)
         if f.asynchronous:
             body.append("    return await _ffi_future")
