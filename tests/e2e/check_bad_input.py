@@ -558,7 +558,29 @@ def _arbitration_cases(m):
             return f"a thread raised {type(errors[0]).__name__}: {errors[0]}"
         return _expect(ValueError, lambda: m.counter_get(counter))
 
+    def store_deleted_during_its_method():
+        before = m.Store.live_stores()
+        store = m.Store()
+        for i in range(50):
+            store.put(f"k{i}", i)
+        values = []
+
+        def on_value(index, value):
+            values.append(value)
+            if index == 0:
+                store.__del__()  # explicit, during the method that borrows it: released once that call returns
+            return True
+
+        count = store.each_value(on_value)
+        if count != 50 or sorted(values) != [float(i) for i in range(50)]:
+            return f"each_value during which its callback deletes the store: counted {count}, saw {values}"
+        problem = _expect(ValueError, lambda: store.get("k1"))
+        if problem is None and m.Store.live_stores() != before:
+            problem = "the store was not dropped once the call using it returned"
+        return problem
+
     return [
+        ("Store: a callback calls __del__ on its store during each_value", store_deleted_during_its_method),
         ("Counter: 8 threads incrementing one counter", threads_increment),
         ("Counter: 2 threads freeing one counter", threads_free_one_counter),
         ("Notifier: a listener frees its notifier during emit", listener_frees_its_notifier),

@@ -385,6 +385,9 @@ class PyService:
     #: (classmethods, methods, staticmethods), each a whole ``def`` indented for the class body.
     init: Optional[str]
     members: Tuple[str, ...]
+    #: The class of the object's handle (``_ffi_<Class>_handle``): what the object passes as its pointer; its
+    #: finaliser releases the handle once no call holds it.
+    handle: str = ""
 
 
 @dataclass(frozen=True)
@@ -1553,7 +1556,7 @@ class _Builder:
                 (release, self.abi.by_symbol(s.release)),
             )
         )
-        return PyService(destructor, release, declarations, init, tuple(members))
+        return PyService(destructor, release, declarations, init, tuple(members), f"_ffi_{cls}_handle")
 
     # structs ----------------------------------------------------------------------------------
 
@@ -1906,7 +1909,7 @@ class _Builder:
             body.append("    return await _ffi_future")
         elif member is not None and member.kind == "init":
             # The handle stays until the object is garbage-collected; `_ffi_ptr` only while it is open.
-            body.append("    self._ffi_handle = self._ffi_ptr = _ffi_result")
+            body.append(f"    self._ffi_handle = self._ffi_ptr = _ffi_{member.cls}_handle(_ffi_result)")
         elif returns_now:
             body.append("    " + layout_result(convert, "_ffi_result", 4))
         define = "async def" if f.asynchronous else "def"

@@ -1488,15 +1488,32 @@ _ffi_fn_store_release.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_store_release.restype = None
 
 
+class _ffi_Store_handle(_ffi_ctypes.c_void_p):
+    """The handle of a `Store`, which the object passes to the library. The finaliser releases it once nothing
+    refers to it, neither the object nor a call still using it (a call holds its arguments): the library's memory
+    stays valid for every call that read the handle."""
+
+    __slots__ = ()
+
+    def __del__(self, _ffi_release: Any = _ffi_fn_store_release) -> None:
+        # The release function is bound as a default: module globals may be gone at interpreter shutdown.
+        _ffi_address = self.value
+        if _ffi_address is None:
+            return
+        self.value = None
+        _ffi_release(_ffi_address)
+
+
 class Store:
     """Named numbers that several threads may read at once (a service: a class in Python)."""
 
     __slots__ = ("_ffi_handle", "_ffi_ptr")
 
     #: The object's handle while it is open: None once closed.
-    _ffi_ptr: Optional[int]
-    #: The handle until this object is garbage-collected, when the library releases it.
-    _ffi_handle: int
+    _ffi_ptr: Optional[_ffi_Store_handle]
+    #: The handle until this object is garbage-collected (or `__del__` is called), after which the library releases
+    #: it once no call is using it.
+    _ffi_handle: _ffi_Store_handle
 
     def __init__(self) -> None:
         """An empty store without a limit (a constructor)."""
@@ -1505,7 +1522,7 @@ class Store:
         _ffi_result = _ffi_fn_store_new()
         if _ffi_pending.value:
             _ffi_raise_failure(None)
-        self._ffi_handle = self._ffi_ptr = _ffi_result
+        self._ffi_handle = self._ffi_ptr = _ffi_Store_handle(_ffi_result)
 
     def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> Store:
         # Made without the library (`Store.__new__(Store)`), an object holds no pointer: using
@@ -1526,7 +1543,7 @@ class Store:
     def __repr__(self) -> str:
         if self._ffi_ptr is None:
             return f"<{__name__}.Store object (closed)>"
-        return f"<{__name__}.Store object at {self._ffi_ptr:#x}>"
+        return f"<{__name__}.Store object at {self._ffi_ptr.value or 0:#x}>"
 
     def close(self) -> None:
         """Destroy the Rust object now, rather than when this one is garbage-collected.
@@ -1547,19 +1564,15 @@ class Store:
     def __exit__(self, *_ffi_exc_info: object) -> None:
         self.close()
 
-    def __del__(self, _ffi_release: Any = _ffi_fn_store_release) -> None:
-        # The release function is bound as a default: module globals may be gone at interpreter shutdown.
-        handle = getattr(self, "_ffi_handle", None)  # unset if __init__ failed, or already released
-        if handle is None:
-            return
+    def __del__(self) -> None:
+        # Lets go of the handle, which the library releases (dropping the object unless closed) once no call is
+        # using it, at once if none is. A second call (an explicit `__del__`, then the garbage collector's) finds
+        # nothing left; the slot is unset if __init__ failed.
         self._ffi_ptr = None
         try:
-            # Deleting a slot that is already empty raises: of two calls (an explicit `__del__`, then the
-            # garbage collector's), only one gets past this line, so the handle is released once.
             del self._ffi_handle
         except AttributeError:
             return
-        _ffi_release(handle)
 
     @classmethod
     def with_capacity(cls, capacity: int) -> Store:
@@ -1769,7 +1782,7 @@ class Store:
 def _ffi_wrap_Store(_ffi_address: int) -> Store:
     """A `Store` for an address the library returned."""
     _ffi_handle = object.__new__(Store)
-    _ffi_handle._ffi_handle = _ffi_handle._ffi_ptr = _ffi_address
+    _ffi_handle._ffi_handle = _ffi_handle._ffi_ptr = _ffi_Store_handle(_ffi_address)
     return _ffi_handle
 
 
