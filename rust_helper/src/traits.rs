@@ -625,6 +625,22 @@ pub trait FfiServiceType: Send + Sync {}
 
 impl<T: Send + Sync> FfiServiceType for T {}
 
+/// What an `#[ffi_type(opaque)]` type must be: `Send + Sync`, because the foreign side may use
+/// its objects from any thread (calls taking `&T` from several threads at once) and drop them on
+/// another thread than the one that made them.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be #[ffi_type(opaque)]: it must be Send + Sync",
+    label = "`{Self}` is not Send + Sync",
+    note = "Python may pass an object of an opaque type to functions on any thread, to functions \
+            taking `&{Self}` from several threads at once, and drop it on another thread than the \
+            one that made it",
+    note = "make the type's fields Send + Sync (for example Mutex<T> instead of RefCell<T>, \
+            Arc<T> instead of Rc<T>)"
+)]
+pub trait FfiOpaqueType: Send + Sync {}
+
+impl<T: Send + Sync> FfiOpaqueType for T {}
+
 mod sealed {
     pub trait Primitive {}
 }

@@ -115,10 +115,14 @@ pub fn ffi_service(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///   `#[repr(C, u8 | u16 | ...)]`, the C layout of RFC 2195 (a struct of the tag and a union
 ///   of one struct per variant), and gets `#[repr(C, u32)]` when it has no repr. Each field
 ///   is of an FFI type.
-/// - `#[ffi_type(opaque)]` accepts any struct or enum without changing it; such a type only
-///   crosses the boundary behind a pointer (`&T`, `&mut T`, `Box<T>`, `*const T`,
-///   `*mut T`). It exports `<type_snake>_ffi_drop(T *object)`, which drops an owned object
-///   (a `Box<T>` a function returned and no function took back; NULL does nothing).
+/// - `#[ffi_type(opaque)]` accepts any `Send + Sync` struct or enum without changing it;
+///   such a type only crosses the boundary behind a pointer: a function returns `Box<T>` (or
+///   `Option<Box<T>>`, `Result<Box<T>, E>`) and takes `&T`, `&mut T`, `Box<T>`, `*const T`,
+///   `*mut T` or their `Option`s. The caller's objects are cells that arbitrate every call
+///   (shared borrows for `&T`, exclusive ones for `&mut T`, one take for `Box<T>`; a conflict
+///   is a failure naming the function and parameter), so references and raw pointers to the
+///   type cannot be returned. It exports `<type_snake>_ffi_drop(T *object)`, which gives back
+///   an object a function returned (dropping it unless a function took it; NULL does nothing).
 #[proc_macro_attribute]
 pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, types::expand)
@@ -2124,12 +2128,24 @@ mod types {
         // through this symbol: by the Python bindings' finaliser, by C callers themselves.
         let drop = format!("{}_ffi_drop", super::service::snake_case(&name));
         let drop_doc = format!(
-            " Exported as `{drop}`: drops an owned `{name}` (a `Box<{name}>` a function \
-             returned and no function consumed); nothing if NULL.\n\n # Safety\n\n \
-             `object` is NULL or such a pointer, used by nothing else during or after the call."
+            " Exported as `{drop}`: gives back an owned `{name}` (a `Box<{name}>` a function \
+             returned), dropping it unless a function took it (now, or once the last call \
+             using it returns); nothing if NULL.\n\n # Safety\n\n `object` is NULL or such \
+             a pointer, given back once and not used after the call."
         );
+        let check = quote_spanned! {ident.span()=>
+            // Python may use the objects from any thread, and drop them on another.
+            const _: fn() = || {
+                fn ffi_opaque_type_must_be_send_and_sync<
+                    T: ::hatch_interop::FfiOpaqueType + ?::core::marker::Sized,
+                >() {}
+                ffi_opaque_type_must_be_send_and_sync::<#ident>();
+            };
+        };
         Ok(quote! {
             #item
+
+            #check
 
             const _: () = {
                 #[doc = #drop_doc]
