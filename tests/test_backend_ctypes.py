@@ -957,7 +957,7 @@ def test_legal_rust_names_generate_code_that_imports(
     assert m._ffi_Shape_from_c(circle._ffi_to_c()) == circle
     for name in ("staticmethod_", "classmethod_", "int_", "Optional_", "Any_", "object_"):
         assert callable(getattr(m.Store, name))
-    assert typing.get_type_hints(m.Store)["_ffi_ptr"] == Optional[int]
+    assert typing.get_type_hints(m.Store)["_ffi_ptr"] == Optional[m._ffi_Store_handle]
 
 
 _STRUCT_CALLBACKS = """

@@ -66,8 +66,9 @@ pub use hatch_interop_macros::{
 pub use inventory::{Inventory, InventoryError};
 pub use option::FfiOption;
 pub use traits::{
-    ConstantInfo, FfiEnum, FfiError, FfiOk, FfiOptional, FfiPointee, FfiPrimitive, FfiReturn,
-    FfiServiceType, FfiSliceElement, FfiType, FunctionInfo, ServiceInfo, TypeInfo,
+    ConstantInfo, FfiBorrowedResult, FfiEnum, FfiError, FfiOk, FfiOpaqueType, FfiOptional,
+    FfiPointee, FfiPrimitive, FfiReturn, FfiServiceType, FfiSliceElement, FfiType, FunctionInfo,
+    ServiceInfo, TypeInfo,
 };
 
 /// `use hatch_interop::prelude::*;` brings in everything a crate's FFI module needs.
@@ -123,10 +124,11 @@ pub mod __private {
         ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, Receiver,
         ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry, VariantDef,
     };
-    pub use crate::opaque::drop_boxed;
+    pub use crate::opaque::{Borrow, OpaqueCell};
     pub use crate::service::{
         constructed, constructed_or_error, Exclusive, Owned, ServiceCell, Shared,
     };
+    pub use crate::traits::PointerArg;
     use crate::Inventory;
 
     /// The body of a crate's `<crate>_api_guard` symbol: the inventory's hash, computed once.

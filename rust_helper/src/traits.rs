@@ -8,6 +8,7 @@ use std::mem::MaybeUninit;
 
 use crate::abi::{Failure, FfiBuffer, ReturnAbi};
 use crate::defs::{ConstValue, ConstantDef, FunctionDef, ServiceDef, TypeRef, TypeRegistry};
+use crate::opaque::Borrow;
 use crate::option::FfiOption;
 
 /// A type that can cross the C ABI by value, as a parameter, return value or field.
@@ -35,6 +36,11 @@ use crate::option::FfiOption;
             or Option<Box<T>>; struct fields may also be arrays [T; N]"
 )]
 pub unsafe trait FfiType {
+    /// Whether the type is a pointer to an `#[ffi_type(opaque)]` type: such a pointer is an
+    /// object's cell, which only the shims of function parameters know how to use.
+    #[doc(hidden)]
+    const __OPAQUE_POINTER: bool = false;
+
     #[doc(hidden)]
     fn __type_ref(types: &mut TypeRegistry) -> TypeRef;
 }
@@ -53,7 +59,220 @@ pub unsafe trait FfiType {
             struct, a data-carrying #[ffi_type] enum or an #[ffi_type(opaque)] type; pointers to \
             primitives and field-less enums are not supported yet"
 )]
-pub unsafe trait FfiPointee: TypeInfo {}
+pub unsafe trait FfiPointee: TypeInfo + Sized {
+    /// Whether the type is `#[ffi_type(opaque)]`: its owned objects are
+    /// [`OpaqueCell`](crate::opaque::OpaqueCell)s, and pointers to it are not plain pointers.
+    #[doc(hidden)]
+    const __OPAQUE: bool = false;
+
+    /// What a function returning `Box<Self>` hands the foreign side.
+    #[doc(hidden)]
+    fn __into_raw(value: Box<Self>) -> *mut Self {
+        Box::into_raw(value)
+    }
+
+    /// The borrow a pointer parameter holds for the call (shared, or exclusive if
+    /// `exclusive`): for an opaque type, one of its cell; otherwise the pointer itself.
+    ///
+    /// # Safety
+    ///
+    /// `pointer` is non-null and valid for its parameter's type, as the inventory describes it.
+    #[doc(hidden)]
+    unsafe fn __borrow<'a>(
+        pointer: *mut Self,
+        exclusive: bool,
+        function: &str,
+        param: &str,
+    ) -> Result<Borrow<'a, Self>, Failure> {
+        let _ = (exclusive, function, param);
+        Ok(Borrow::plain(pointer))
+    }
+
+    /// The value a `Box<Self>` parameter takes: for an opaque type, out of its cell.
+    ///
+    /// # Safety
+    ///
+    /// As for [`FfiPointee::__borrow`].
+    #[doc(hidden)]
+    unsafe fn __take(
+        pointer: *mut Self,
+        function: &str,
+        param: &str,
+    ) -> Result<Box<Self>, Failure> {
+        let _ = (function, param);
+        // SAFETY: the caller hands over a `Box<Self>` it owns.
+        Ok(unsafe { Box::from_raw(pointer) })
+    }
+}
+
+/// A type whose objects a function may return behind a reference or a raw pointer (`&T`,
+/// `&mut T`, `*const T`, `*mut T`, `Option<&T>`, `Option<&mut T>`): an `#[ffi_type]` struct or
+/// data-carrying enum. Not an `#[ffi_type(opaque)]` type, whose objects the foreign side holds
+/// as cells that arbitrate every call: only an owned one (`Box<T>`) can be such a cell.
+///
+/// # Safety
+///
+/// Implemented by `#[ffi_type]`; do not implement it by hand.
+#[diagnostic::on_unimplemented(
+    message = "a function cannot return a reference or raw pointer to the opaque type `{Self}`",
+    label = "`{Self}` is #[ffi_type(opaque)]: only owned objects of it cross to the caller",
+    note = "the caller's objects of an opaque type are cells that arbitrate every call (a `&mut` \
+            call never races another call, a `Box` parameter takes the object once); a \
+            reference or raw pointer into Rust's memory cannot be such a cell",
+    note = "return `Box<{Self}>` (or `Option<Box<{Self}>>`, `Result<Box<{Self}>, E>`): the \
+            caller owns the object and drops it when done; or make `{Self}` an #[ffi_service] \
+            and return data from its methods"
+)]
+pub unsafe trait FfiBorrowedResult: FfiPointee {}
+
+/// How the shim of a pointer parameter (`&T`, `&mut T`, `Box<T>`, `*const T`, `*mut T`,
+/// `Option<&T>`, `Option<&mut T>`, `Option<Box<T>>`) gets the argument from the C pointer:
+/// through a borrow it holds for the call, or by taking the object.
+///
+/// # Safety
+///
+/// Implemented by this crate; do not implement it by hand.
+#[doc(hidden)]
+pub unsafe trait PointerArg: Sized {
+    /// The C parameter: a pointer.
+    type C;
+    /// What the shim holds for the call.
+    type Guard;
+
+    /// Borrows or takes the object behind `c` for parameter `param` of `function`.
+    ///
+    /// # Safety
+    ///
+    /// `c` is valid for the parameter's type, as the inventory describes it.
+    unsafe fn enter(c: Self::C, function: &str, param: &str) -> Result<Self::Guard, Failure>;
+
+    /// The argument, valid while `guard` lives (the shim drops the guard after the call).
+    ///
+    /// # Safety
+    ///
+    /// Called once per guard.
+    unsafe fn arg(guard: &mut Self::Guard) -> Self;
+}
+
+/// The failure for a NULL where the parameter needs an object.
+#[cold]
+fn null_argument(function: &str, param: &str) -> Failure {
+    Failure::invalid_argument(format_args!("{function}() argument `{param}` is NULL"))
+}
+
+macro_rules! borrowed_params {
+    ($($ptr:ty => $c:ty, $exclusive:literal, $nullable:literal, |$p:ident| $arg:expr;)*) => {$(
+        unsafe impl<T: FfiPointee> PointerArg for $ptr {
+            type C = $c;
+            type Guard = Option<Borrow<'static, T>>;
+
+            #[inline]
+            unsafe fn enter(c: $c, function: &str, param: &str) -> Result<Self::Guard, Failure> {
+                if c.is_null() {
+                    return if $nullable { Ok(None) } else { Err(null_argument(function, param)) };
+                }
+                // SAFETY: forwarded from the caller.
+                unsafe { T::__borrow((c as *const T).cast_mut(), $exclusive, function, param) }
+                    .map(Some)
+            }
+
+            #[inline]
+            unsafe fn arg(guard: &mut Self::Guard) -> Self {
+                #[allow(unused_unsafe)]
+                match guard {
+                    // SAFETY: the borrow is held until the guard is dropped, after the call.
+                    Some(borrow) => { let $p = borrow.pointer(); unsafe { $arg } }
+                    None => Self::null(),
+                }
+            }
+        }
+    )*};
+}
+
+/// The `None` (or NULL) of an optional pointer parameter; never used for the others.
+trait NullArg {
+    fn null() -> Self;
+}
+
+impl<T> NullArg for &T {
+    fn null() -> Self {
+        unreachable!("a NULL is refused for a reference parameter")
+    }
+}
+
+impl<T> NullArg for &mut T {
+    fn null() -> Self {
+        unreachable!("a NULL is refused for a reference parameter")
+    }
+}
+
+impl<T> NullArg for *const T {
+    fn null() -> Self {
+        std::ptr::null()
+    }
+}
+
+impl<T> NullArg for *mut T {
+    fn null() -> Self {
+        std::ptr::null_mut()
+    }
+}
+
+impl<T> NullArg for Option<T> {
+    fn null() -> Self {
+        None
+    }
+}
+
+// A reference the shim makes lives for `'static` in the shim's types, as before: the
+// function's own signature (checked to borrow for no `'static`) cannot keep it past the call,
+// and the guard holds the borrow until the call has returned.
+borrowed_params! {
+    &'static T => *const T, false, false, |p| &*p;
+    &'static mut T => *mut T, true, false, |p| &mut *p;
+    *const T => *const T, false, true, |p| p;
+    *mut T => *mut T, true, true, |p| p;
+    Option<&'static T> => *const T, false, true, |p| Some(&*p);
+    Option<&'static mut T> => *mut T, true, true, |p| Some(&mut *p);
+}
+
+unsafe impl<T: FfiPointee> PointerArg for Box<T> {
+    type C = *mut T;
+    type Guard = Option<Box<T>>;
+
+    #[inline]
+    unsafe fn enter(c: *mut T, function: &str, param: &str) -> Result<Self::Guard, Failure> {
+        if c.is_null() {
+            return Err(null_argument(function, param));
+        }
+        // SAFETY: forwarded from the caller.
+        unsafe { T::__take(c, function, param) }.map(Some)
+    }
+
+    #[inline]
+    unsafe fn arg(guard: &mut Self::Guard) -> Self {
+        guard.take().expect("taken once")
+    }
+}
+
+unsafe impl<T: FfiPointee> PointerArg for Option<Box<T>> {
+    type C = *mut T;
+    type Guard = Option<Box<T>>;
+
+    #[inline]
+    unsafe fn enter(c: *mut T, function: &str, param: &str) -> Result<Self::Guard, Failure> {
+        if c.is_null() {
+            return Ok(None);
+        }
+        // SAFETY: forwarded from the caller.
+        unsafe { T::__take(c, function, param) }.map(Some)
+    }
+
+    #[inline]
+    unsafe fn arg(guard: &mut Self::Guard) -> Self {
+        guard.take()
+    }
+}
 
 /// An `#[ffi_type]` struct, enum or opaque type: something with an entry in `types`.
 ///
@@ -406,6 +625,22 @@ pub trait FfiServiceType: Send + Sync {}
 
 impl<T: Send + Sync> FfiServiceType for T {}
 
+/// What an `#[ffi_type(opaque)]` type must be: `Send + Sync`, because the foreign side may use
+/// its objects from any thread (calls taking `&T` from several threads at once) and drop them on
+/// another thread than the one that made them.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be #[ffi_type(opaque)]: it must be Send + Sync",
+    label = "`{Self}` is not Send + Sync",
+    note = "Python may pass an object of an opaque type to functions on any thread, to functions \
+            taking `&{Self}` from several threads at once, and drop it on another thread than the \
+            one that made it",
+    note = "make the type's fields Send + Sync (for example Mutex<T> instead of RefCell<T>, \
+            Arc<T> instead of Rc<T>)"
+)]
+pub trait FfiOpaqueType: Send + Sync {}
+
+impl<T: Send + Sync> FfiOpaqueType for T {}
+
 mod sealed {
     pub trait Primitive {}
 }
@@ -479,6 +714,8 @@ slice_elements!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize f32 f64);
 macro_rules! pointers {
     ($($ptr:ty => $mutable:literal, $nullable:literal, $owned:literal;)*) => {$(
         unsafe impl<T: FfiPointee> FfiType for $ptr {
+            const __OPAQUE_POINTER: bool = T::__OPAQUE;
+
             fn __type_ref(types: &mut TypeRegistry) -> TypeRef {
                 TypeRef::Pointer {
                     target: T::__register(types),
@@ -488,20 +725,6 @@ macro_rules! pointers {
                 }
             }
         }
-
-        unsafe impl<T: FfiPointee> FfiReturn for $ptr {
-            type Abi = MaybeUninit<Self>;
-
-            fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
-                <Self as FfiType>::__type_ref(types)
-            }
-
-            fn into_abi(self) -> Result<Self::Abi, Failure> {
-                Ok(MaybeUninit::new(self))
-            }
-        }
-
-        unsafe impl<T: FfiPointee> FfiOk for $ptr {}
     )*};
 }
 
@@ -517,3 +740,63 @@ pointers! {
     Option<&mut T> => true, true, false;
     Option<Box<T>> => true, true, true;
 }
+
+macro_rules! borrowed_results {
+    ($($ptr:ty;)*) => {$(
+        unsafe impl<T: FfiBorrowedResult> FfiReturn for $ptr {
+            type Abi = MaybeUninit<Self>;
+
+            fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+                <Self as FfiType>::__type_ref(types)
+            }
+
+            fn into_abi(self) -> Result<Self::Abi, Failure> {
+                Ok(MaybeUninit::new(self))
+            }
+        }
+
+        unsafe impl<T: FfiBorrowedResult> FfiOk for $ptr {}
+    )*};
+}
+
+// Not for opaque types: see `FfiBorrowedResult`.
+borrowed_results! {
+    &T;
+    &mut T;
+    *const T;
+    *mut T;
+    Option<&T>;
+    Option<&mut T>;
+}
+
+// An owned result: for an opaque type, a new cell (see `FfiPointee::__into_raw`).
+unsafe impl<T: FfiPointee> FfiReturn for Box<T> {
+    type Abi = MaybeUninit<*mut T>;
+
+    fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+        <Self as FfiType>::__type_ref(types)
+    }
+
+    fn into_abi(self) -> Result<Self::Abi, Failure> {
+        Ok(MaybeUninit::new(T::__into_raw(self)))
+    }
+}
+
+unsafe impl<T: FfiPointee> FfiOk for Box<T> {}
+
+unsafe impl<T: FfiPointee> FfiReturn for Option<Box<T>> {
+    type Abi = MaybeUninit<*mut T>;
+
+    fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+        <Self as FfiType>::__type_ref(types)
+    }
+
+    fn into_abi(self) -> Result<Self::Abi, Failure> {
+        Ok(MaybeUninit::new(match self {
+            Some(value) => T::__into_raw(value),
+            None => std::ptr::null_mut(),
+        }))
+    }
+}
+
+unsafe impl<T: FfiPointee> FfiOk for Option<Box<T>> {}

@@ -31,12 +31,13 @@ type Owned = Box<shapes::Handle>;
  */
 #[ffi_function]
 #[allow(clippy::needless_lifetimes)]
-pub fn with_lifetimes<'a, 'b>(h: &'a shapes::Handle, p: &'b mut shapes::Point) -> &'a shapes::Handle
+pub fn with_lifetimes<'a, 'b>(h: &'a shapes::Handle, p: &'b mut shapes::Point) -> &'b shapes::Point
 where
     'b: 'a,
 {
+    let _ = h;
     p.y += 1.0;
-    h
+    p
 }
 
 #[ffi_function]
@@ -132,7 +133,7 @@ fn functions() {
             r#"{"name":"with_lifetimes","symbol":"with_lifetimes","doc":"* A block doc comment.","#,
             r#""params":[{"name":"h","type":{"kind":"pointer","target":{"kind":"named","name":"Handle"},"mutable":false,"nullable":false,"owned":false}},"#,
             r#"{"name":"p","type":{"kind":"pointer","target":{"kind":"named","name":"Point"},"mutable":true,"nullable":false,"owned":false}}],"#,
-            r#""returns":{"kind":"pointer","target":{"kind":"named","name":"Handle"},"mutable":false,"nullable":false,"owned":false},"error":null}"#,
+            r#""returns":{"kind":"pointer","target":{"kind":"named","name":"Point"},"mutable":false,"nullable":false,"owned":false},"error":null}"#,
         ),
     );
     // Raw identifiers lose their `r#`; `_unused` keeps its underscore; `-> ()` is void.
@@ -247,7 +248,7 @@ fn library_and_guard() {
 fn exported_functions_still_work() {
     let mut point = shapes::Point { r#type: 1, y: 2.0 };
     let handle = make(3);
-    assert!(std::ptr::eq(with_lifetimes(&handle, &mut point), &*handle));
+    assert_eq!(with_lifetimes(&handle, &mut point).y, 3.0);
     assert_eq!(unsafe { point_read(&point) }, 3.0);
     r#match(1, 2);
 }

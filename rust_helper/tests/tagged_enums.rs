@@ -174,6 +174,6 @@ fn the_shims_pass_it_by_value_and_by_reference() {
     unsafe {
         let grown = __hatch_interop_shim_grow(Shape::Circle { radius: 1.0 }, 0.5).assume_init();
         assert_eq!(grown, Shape::Circle { radius: 1.5 });
-        assert!(__hatch_interop_shim_is_empty(&Shape::Empty, None).assume_init());
+        assert!(__hatch_interop_shim_is_empty(&Shape::Empty, std::ptr::null()).assume_init());
     }
 }

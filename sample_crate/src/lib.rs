@@ -302,14 +302,10 @@ pub fn counter_new(start: u64) -> Box<Counter> {
     })
 }
 
-/// Like `counter_new`, but returns null when `start` is above 1000.
+/// Like `counter_new`, but returns nothing when `start` is above 1000.
 #[ffi_function]
-pub fn counter_try_new(start: u64) -> *mut Counter {
-    if start > TRY_NEW_LIMIT {
-        std::ptr::null_mut()
-    } else {
-        Box::into_raw(counter_new(start))
-    }
+pub fn counter_try_new(start: u64) -> Option<Box<Counter>> {
+    (start <= TRY_NEW_LIMIT).then(|| counter_new(start))
 }
 
 /// Adds one to the counter and returns the new value (wrapping at `u64::MAX`).

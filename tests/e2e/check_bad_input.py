@@ -16,6 +16,7 @@ next case. Runs on CPython 3.8+ and PyPy with only the standard library and the 
 
 import array
 import asyncio
+import contextlib
 import copy
 import ctypes
 import gc
@@ -26,6 +27,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 #: The exceptions a bad argument may raise (besides the crate's own: RustPanic, MathError), and those a
@@ -191,6 +193,7 @@ def cases(m):
                 found.append((f"{name}({parameter.name}={label})", lambda call=call: _bad_call(m, *call)))
     found.extend(_class_cases(m))
     found.extend(_handle_cases(m))
+    found.extend(_arbitration_cases(m))
     return found
 
 
@@ -371,6 +374,230 @@ def _handle_cases(m):
         ("callbacks that raise or return bad values", raising_callbacks),
     ]
     return found
+
+
+def _collect():
+    """Run the garbage collector until it frees nothing more (PyPy may need more than one pass: an object's
+    finaliser can make another object's finaliser due only at the next one)."""
+    for _ in range(3):
+        gc.collect()
+
+
+def _in_threads(count, work, trace=None):
+    """Runs `work(i)` on `count` threads started together (each traced by `trace` if given); returns their results
+    (an exception counts as one)."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(i):
+        barrier.wait()
+        if trace is not None:
+            sys.settrace(trace)
+        try:
+            results[i] = work(i)
+        except BaseException as error:  # reported by the case
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def _arbitration_cases(m):
+    """Opaque objects of free functions are cells that arbitrate every call, as services do: threads and
+    re-entrant callbacks that conflict get a ValueError, never a race, a use-after-free or a double free."""
+
+    def threads_increment():
+        counter = m.counter_new(0)
+        refused = []
+
+        def work(i):
+            counted = 0
+            for _ in range(20000):
+                try:
+                    m.counter_increment(counter)
+                    counted += 1
+                except ValueError as error:
+                    refused.append(str(error))
+                if i % 2:
+                    try:
+                        m.counter_get(counter)  # `&`: runs beside other `&` calls, refused beside `&mut` ones
+                    except ValueError as error:
+                        refused.append(str(error))
+            return counted
+
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)
+        try:
+            results = _in_threads(8, work)
+        finally:
+            sys.setswitchinterval(previous)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            return f"a thread raised {type(errors[0]).__name__}: {errors[0]}"
+        if sum(results) != m.counter_get(counter):
+            return f"{sum(results)} increments succeeded, but the counter is at {m.counter_get(counter)}"
+        wrong = [r for r in refused if "in use by another call" not in r or "argument `c`" not in r]
+        if wrong:
+            return f"an unexpected message: {wrong[0]}"
+        m.counter_free(counter)
+        return None
+
+    def threads_free_one_counter():
+        # The worst interleaving, made certain: both threads read the counter's pointer before either marks it
+        # released (a trace function holds each at the line that does), so both calls reach the library with it.
+        code = m.counter_free.__code__
+        lines, first = inspect.getsourcelines(m.counter_free)
+        marking = [first + i for i, line in enumerate(lines) if line.strip().endswith("._ffi_ptr = None")]
+        if len(marking) != 1:
+            return f"counter_free() does not read as expected (the line marking the counter released): {lines}"
+        for _ in range(20):
+            problem = free_one_counter_twice(code, marking[0])
+            if problem:
+                return problem
+        return None
+
+    def free_one_counter_twice(code, marking):
+        counter = m.counter_new(1)
+        meet = threading.Barrier(2, timeout=10)
+
+        def local(frame, event, arg):
+            if event == "line" and frame.f_lineno == marking:
+                meet.wait()
+            return local
+
+        def trace(frame, event, arg):
+            return local if frame.f_code is code else None
+
+        results = _in_threads(2, lambda i: m.counter_free(counter), trace)
+        freed = [r for r in results if r is None]
+        refused = [r for r in results if isinstance(r, ValueError)]
+        if len(freed) != 1 or len(refused) != 1:
+            return f"two threads freeing one counter: {results!r}, not one success and one ValueError"
+        if "counter_free() argument `c`: the Counter was released" not in str(refused[0]):
+            return f"an unexpected message: {refused[0]}"
+        problem = _expect(ValueError, lambda: m.counter_get(counter))
+        return f"the counter after both frees: {problem}" if problem else None
+
+    def listener_frees_its_notifier():
+        notifier = m.notifier_new()
+        seen = []
+
+        def listener(code):
+            try:
+                m.notifier_free(notifier)  # the running emit borrows it: refused, the notifier stays usable
+            except ValueError as error:
+                seen.append(str(error))
+
+        m.notifier_subscribe(notifier, listener)
+        if m.notifier_emit(notifier, 1) != 1 or len(seen) != 1:
+            return f"emit during which its listener frees the notifier: {seen}"
+        if "notifier_free() argument `notifier`" not in seen[0] or "in use by another call" not in seen[0]:
+            return f"an unexpected message: {seen[0]}"
+        if m.notifier_emit(notifier, 2) != 1:
+            return "the notifier is not usable after the refused free"
+        m.notifier_clear(notifier)
+        m.notifier_free(notifier)
+        return _expect(ValueError, lambda: m.notifier_emit(notifier, 3))
+
+    def listener_subscribes_during_emit():
+        notifier = m.notifier_new()
+        problems = []
+
+        def listener(code):
+            problems.append(_expect(ValueError, lambda: m.notifier_subscribe(notifier, lambda c: None)))
+            problems.append(_expect(ValueError, lambda: m.notifier_clear(notifier)))
+
+        m.notifier_subscribe(notifier, listener)
+        count = m.notifier_emit(notifier, 1)
+        problem = next((p for p in problems if p), None)
+        if problem is None and count != 1:
+            problem = f"notifier_emit counted {count} listeners, not 1"
+        m.notifier_clear(notifier)
+        return problem
+
+    def listener_deletes_its_notifier():
+        native = _native()
+        notifier = m.notifier_new()
+        emitted = []
+
+        def deleting(code):
+            emitted.append(code)
+            notifier.__del__()  # explicit, during the call that borrows it: dropped once that call returns
+
+        m.notifier_subscribe(notifier, deleting)
+        for _ in range(3):  # still told: the running call's notifier and listeners stay valid
+            m.notifier_subscribe(notifier, emitted.append)
+        count = m.notifier_emit(notifier, 7)
+        if count != 4 or emitted != [7] * 4:
+            return f"emit during which a listener deletes the notifier: counted {count}, emitted {emitted}"
+        problem = _expect(ValueError, lambda: m.notifier_emit(notifier, 8))
+        _collect()  # PyPy runs finalisers (the cell's) at collections
+        if problem is None and native._ffi_callbacks:
+            problem = "the notifier was not dropped once the call using it returned (its listener is still kept)"
+        return problem
+
+    def del_while_other_threads_call():
+        for _ in range(20):
+            problem = del_while_calling()
+            if problem:
+                return problem
+        return None
+
+    def del_while_calling():
+        counter = m.counter_new(0)
+        stop = threading.Event()
+
+        def work(i):
+            calls = 0
+            while not stop.is_set() or calls < 50:
+                with contextlib.suppress(ValueError):  # in use by another call, or released
+                    m.counter_increment(counter) if i % 2 else m.counter_get(counter)
+                calls += 1
+                if i == 0 and calls == 200:
+                    counter.__del__()  # under the other threads' calls
+                    stop.set()
+
+        errors = [r for r in _in_threads(4, work) if r is not None]
+        if errors:
+            return f"a thread raised {type(errors[0]).__name__}: {errors[0]}"
+        return _expect(ValueError, lambda: m.counter_get(counter))
+
+    def store_deleted_during_its_method():
+        _collect()  # the stores of earlier cases, which PyPy finalises at collections
+        before = m.Store.live_stores()
+        store = m.Store()
+        for i in range(50):
+            store.put(f"k{i}", i)
+        values = []
+
+        def on_value(index, value):
+            values.append(value)
+            if index == 0:
+                store.__del__()  # explicit, during the method that borrows it: released once that call returns
+            return True
+
+        count = store.each_value(on_value)
+        if count != 50 or sorted(values) != [float(i) for i in range(50)]:
+            return f"each_value during which its callback deletes the store: counted {count}, saw {values}"
+        problem = _expect(ValueError, lambda: store.get("k1"))
+        _collect()  # PyPy runs finalisers (the handle's) at collections
+        if problem is None and m.Store.live_stores() != before:
+            problem = "the store was not dropped once the call using it returned"
+        return problem
+
+    return [
+        ("Store: a callback calls __del__ on its store during each_value", store_deleted_during_its_method),
+        ("Counter: 8 threads incrementing one counter", threads_increment),
+        ("Counter: 2 threads freeing one counter", threads_free_one_counter),
+        ("Notifier: a listener frees its notifier during emit", listener_frees_its_notifier),
+        ("Notifier: a listener subscribes and clears during emit", listener_subscribes_during_emit),
+        ("Notifier: a listener calls __del__ on its notifier during emit", listener_deletes_its_notifier),
+        ("Counter: explicit __del__ while other threads call", del_while_other_threads_call),
+    ]
 
 
 def child(start):

@@ -115,10 +115,14 @@ pub fn ffi_service(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///   `#[repr(C, u8 | u16 | ...)]`, the C layout of RFC 2195 (a struct of the tag and a union
 ///   of one struct per variant), and gets `#[repr(C, u32)]` when it has no repr. Each field
 ///   is of an FFI type.
-/// - `#[ffi_type(opaque)]` accepts any struct or enum without changing it; such a type only
-///   crosses the boundary behind a pointer (`&T`, `&mut T`, `Box<T>`, `*const T`,
-///   `*mut T`). It exports `<type_snake>_ffi_drop(T *object)`, which drops an owned object
-///   (a `Box<T>` a function returned and no function took back; NULL does nothing).
+/// - `#[ffi_type(opaque)]` accepts any `Send + Sync` struct or enum without changing it;
+///   such a type only crosses the boundary behind a pointer: a function returns `Box<T>` (or
+///   `Option<Box<T>>`, `Result<Box<T>, E>`) and takes `&T`, `&mut T`, `Box<T>`, `*const T`,
+///   `*mut T` or their `Option`s. The caller's objects are cells that arbitrate every call
+///   (shared borrows for `&T`, exclusive ones for `&mut T`, one take for `Box<T>`; a conflict
+///   is a failure naming the function and parameter), so references and raw pointers to the
+///   type cannot be returned. It exports `<type_snake>_ffi_drop(T *object)`, which gives back
+///   an object a function returned (dropping it unless a function took it; NULL does nothing).
 #[proc_macro_attribute]
 pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, types::expand)
@@ -527,6 +531,10 @@ mod function {
         CStr,
         /// `&[T]` or `&mut [T]`: a pointer to the elements and their count.
         Slice { element: &'a Type, mutable: bool },
+        /// `&T`, `&mut T`, `Box<T>`, `*const T`, `*mut T`, `Option<&T>`, `Option<&mut T>` or
+        /// `Option<Box<T>>`: a pointer, which the shim borrows (or, for a `Box`, takes) for the
+        /// call through `PointerArg`, so that an opaque object's cell arbitrates the call.
+        Pointer(&'a Type),
     }
 
     /// The lowering of a parameter of type `ty`; `&mut str` and `&mut CStr` are errors.
@@ -538,6 +546,9 @@ mod function {
                  struct that holds the array",
             );
             return Lowering::Value(ty);
+        }
+        if is_pointer(ty) {
+            return Lowering::Pointer(ty);
         }
         let Type::Reference(reference) = ungroup(ty) else {
             return Lowering::Value(ty);
@@ -567,7 +578,38 @@ mod function {
                 }
                 Lowering::CStr
             }
-            _ => Lowering::Value(ty),
+            _ => Lowering::Pointer(ty),
+        }
+    }
+
+    /// Whether `ty` is spelled as a pointer `PointerArg` converts, other than a reference
+    /// (which `lowering` tells apart from `&str`, `&CStr` and slices): `Box<T>`, `*const T`,
+    /// `*mut T`, or `Option` of a reference or `Box`.
+    fn is_pointer(ty: &Type) -> bool {
+        fn argument(ty: &Type, name: &str) -> Option<Type> {
+            let Type::Path(path) = ungroup(ty) else {
+                return None;
+            };
+            let last = path.path.segments.last()?;
+            if path.qself.is_some() || last.ident != name {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+                return None;
+            };
+            match arguments.args.iter().collect::<Vec<_>>()[..] {
+                [syn::GenericArgument::Type(ty)] => Some(ty.clone()),
+                _ => None,
+            }
+        }
+        if matches!(ungroup(ty), Type::Ptr(_)) || argument(ty, "Box").is_some() {
+            return true;
+        }
+        match argument(ty, "Option") {
+            Some(inner) => {
+                matches!(ungroup(&inner), Type::Reference(_)) || argument(&inner, "Box").is_some()
+            }
+            None => false,
         }
     }
 
@@ -762,7 +804,7 @@ mod function {
     pub(crate) fn param_defs(params: &[(String, Lowering)]) -> Vec<TokenStream2> {
         params.iter().map(|(name, lowering)| {
             let ty = match lowering {
-                Lowering::Value(ty) => type_ref(ty),
+                Lowering::Value(ty) | Lowering::Pointer(ty) => type_ref(ty),
                 Lowering::Str => quote!(::hatch_interop::__private::TypeRef::Str),
                 Lowering::CStr => quote!(::hatch_interop::__private::TypeRef::CStr),
                 Lowering::Slice { element, mutable } => {
@@ -802,7 +844,7 @@ mod function {
     /// arguments, calls the function inside `catch_unwind` and converts its result, recording
     /// a failure (and returning zeroes) instead of unwinding.
     fn shim(func: &ItemFn, name: &str, params: &[(String, Lowering)]) -> TokenStream2 {
-        let (c_params, conversions, args) = lower_args(params);
+        let (c_params, conversions, args) = lower_args(name, params);
         let ident = &func.sig.ident;
         let mut call = quote!(#ident(#(#args),*));
         if func.sig.unsafety.is_some() {
@@ -862,11 +904,17 @@ mod function {
 
     /// The shim's C parameters for `params`, the statements that convert them, and the
     /// arguments (locals) to call the Rust function with.
+    ///
+    /// `function` names the function in the failures of pointer parameters (`f`,
+    /// `Store.put`). The objects `Box<T>` parameters take are taken last, once every other
+    /// argument converted: a failure before then leaves them with the caller.
     pub(crate) fn lower_args(
+        function: &str,
         params: &[(String, Lowering)],
     ) -> (Vec<TokenStream2>, Vec<TokenStream2>, Vec<Ident>) {
         let mut c_params = Vec::new();
         let mut conversions = Vec::new();
+        let mut takes = Vec::new();
         let mut args = Vec::new();
         for (i, (name, lowering)) in params.iter().enumerate() {
             // Reserved names: they cannot clash with the function's own name, which the
@@ -878,6 +926,35 @@ mod function {
                 Lowering::Value(ty) => {
                     let ty = all_static_lifetimes(ty);
                     c_params.push(quote!(#arg: #ty));
+                    // A pointer spelled through an alias escapes `is_pointer`: passed as it is,
+                    // a pointer to an opaque type would bypass its cell.
+                    conversions.push(quote_spanned! {ty.span()=>
+                        const _: () = ::core::assert!(
+                            !<#ty as ::hatch_interop::FfiType>::__OPAQUE_POINTER,
+                            "a pointer to an #[ffi_type(opaque)] type must be spelled out in the \
+                             parameter's type (`&T`, `&mut T`, `Box<T>`, `Option<&T>`, ...), not \
+                             through a type alias",
+                        );
+                    });
+                }
+                Lowering::Pointer(ty) => {
+                    let ty = all_static_lifetimes(ty);
+                    let guard = format_ident!("__hatch_interop_arg_{}_guard", i);
+                    let pointer_arg = quote_spanned! {ty.span()=>
+                        <#ty as ::hatch_interop::__private::PointerArg>
+                    };
+                    c_params.push(quote_spanned!(ty.span()=> #arg: #pointer_arg::C));
+                    let conversion = quote! {
+                        // SAFETY: the caller passes a pointer valid for the parameter's type.
+                        let mut #guard = unsafe { #pointer_arg::enter(#arg, #function, #name) }?;
+                        // SAFETY: once; the guard lives until the call has returned.
+                        let #arg = unsafe { #pointer_arg::arg(&mut #guard) };
+                    };
+                    if is_path_named(&ty, "Box") || is_option_box(&ty) {
+                        takes.push(conversion);
+                    } else {
+                        conversions.push(conversion);
+                    }
                 }
                 Lowering::Str => {
                     c_params.push(quote!(#ptr: *const u8, #len: usize));
@@ -909,7 +986,34 @@ mod function {
             }
             args.push(arg);
         }
+        conversions.extend(takes);
         (c_params, conversions, args)
+    }
+
+    /// Whether `ty` is a path whose last segment is `name` (`Box<T>`, `std::boxed::Box<T>`).
+    fn is_path_named(ty: &Type, name: &str) -> bool {
+        matches!(ungroup(ty), Type::Path(path)
+            if path.qself.is_none()
+                && path.path.segments.last().is_some_and(|segment| segment.ident == name))
+    }
+
+    /// Whether `ty` is `Option<Box<T>>`.
+    fn is_option_box(ty: &Type) -> bool {
+        let Type::Path(path) = ungroup(ty) else {
+            return false;
+        };
+        let Some(last) = path.path.segments.last() else {
+            return false;
+        };
+        if last.ident != "Option" {
+            return false;
+        }
+        let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+            return false;
+        };
+        arguments.args.iter().any(|argument| {
+            matches!(argument, syn::GenericArgument::Type(inner) if is_path_named(inner, "Box"))
+        })
     }
 
     /// The shim's return type and the expression that converts `call`'s result to it.
@@ -1339,7 +1443,8 @@ mod service {
         if member.func.sig.asyncness.is_some() {
             return async_shim(member, symbol, service);
         }
-        let (mut c_params, mut conversions, args) = lower_args(&member.params);
+        let (mut c_params, mut conversions, args) =
+            lower_args(&format!("{service}.{}", member.name), &member.params);
         let ident = &member.func.sig.ident;
         let name = &member.name;
         let receiver = match member.kind {
@@ -1415,7 +1520,8 @@ mod service {
     /// borrow that owns a reference, held until the future finishes), starts the future on the
     /// library's runtime and returns; the outcome goes to the completion.
     fn async_shim(member: &Member, symbol: &str, service: &str) -> TokenStream2 {
-        let (mut c_params, mut conversions, args) = lower_args(&member.params);
+        let (mut c_params, mut conversions, args) =
+            lower_args(&format!("{service}.{}", member.name), &member.params);
         let ident = &member.func.sig.ident;
         let name = &member.name;
         let future = match member.kind {
@@ -1652,6 +1758,8 @@ mod types {
             #type_ref
 
             unsafe impl ::hatch_interop::FfiPointee for #ident {}
+
+            unsafe impl ::hatch_interop::FfiBorrowedResult for #ident {}
 
             unsafe impl ::hatch_interop::FfiSliceElement for #ident {
                 fn __element_ref(
@@ -1936,6 +2044,8 @@ mod types {
 
                 unsafe impl ::hatch_interop::FfiPointee for #ident {}
 
+                unsafe impl ::hatch_interop::FfiBorrowedResult for #ident {}
+
                 // Neither `FfiEnum` (an error code is a bare discriminant, and the variant's fields
                 // would be lost) nor `FfiSliceElement`: a caller's buffer may hold tags that are
                 // no variant, which the shim cannot check element by element.
@@ -2018,19 +2128,31 @@ mod types {
         // through this symbol: by the Python bindings' finaliser, by C callers themselves.
         let drop = format!("{}_ffi_drop", super::service::snake_case(&name));
         let drop_doc = format!(
-            " Exported as `{drop}`: drops an owned `{name}` (a `Box<{name}>` a function \
-             returned and no function consumed); nothing if NULL.\n\n # Safety\n\n \
-             `object` is NULL or such a pointer, used by nothing else during or after the call."
+            " Exported as `{drop}`: gives back an owned `{name}` (a `Box<{name}>` a function \
+             returned), dropping it unless a function took it (now, or once the last call \
+             using it returns); nothing if NULL.\n\n # Safety\n\n `object` is NULL or such \
+             a pointer, given back once and not used after the call."
         );
+        let check = quote_spanned! {ident.span()=>
+            // Python may use the objects from any thread, and drop them on another.
+            const _: fn() = || {
+                fn ffi_opaque_type_must_be_send_and_sync<
+                    T: ::hatch_interop::FfiOpaqueType + ?::core::marker::Sized,
+                >() {}
+                ffi_opaque_type_must_be_send_and_sync::<#ident>();
+            };
+        };
         Ok(quote! {
             #item
+
+            #check
 
             const _: () = {
                 #[doc = #drop_doc]
                 #[unsafe(export_name = #drop)]
                 unsafe extern "C" fn __hatch_interop_drop(object: *mut #ident) {
                     // SAFETY: forwarded from the caller.
-                    unsafe { ::hatch_interop::__private::drop_boxed(object) }
+                    unsafe { ::hatch_interop::__private::OpaqueCell::release(object) }
                 }
             };
 
@@ -2048,7 +2170,46 @@ mod types {
                 }
             }
 
-            unsafe impl ::hatch_interop::FfiPointee for #ident {}
+            // The foreign side's objects are cells (see `OpaqueCell`): a `Box` result makes one,
+            // and the shims of pointer parameters borrow or take through it.
+            unsafe impl ::hatch_interop::FfiPointee for #ident {
+                const __OPAQUE: bool = true;
+
+                fn __into_raw(value: ::std::boxed::Box<Self>) -> *mut Self {
+                    ::hatch_interop::__private::OpaqueCell::into_raw(*value)
+                }
+
+                unsafe fn __borrow<'a>(
+                    pointer: *mut Self,
+                    exclusive: bool,
+                    function: &str,
+                    param: &str,
+                ) -> ::core::result::Result<
+                    ::hatch_interop::__private::Borrow<'a, Self>,
+                    ::hatch_interop::__private::Failure,
+                > {
+                    // SAFETY: forwarded from the caller.
+                    unsafe {
+                        ::hatch_interop::__private::OpaqueCell::borrow(
+                            pointer, exclusive, #name, function, param,
+                        )
+                    }
+                }
+
+                unsafe fn __take(
+                    pointer: *mut Self,
+                    function: &str,
+                    param: &str,
+                ) -> ::core::result::Result<
+                    ::std::boxed::Box<Self>,
+                    ::hatch_interop::__private::Failure,
+                > {
+                    // SAFETY: forwarded from the caller.
+                    unsafe {
+                        ::hatch_interop::__private::OpaqueCell::take(pointer, #name, function, param)
+                    }
+                }
+            }
         })
     }
 }
@@ -2138,7 +2299,21 @@ mod callback {
             ReturnType::Type(_, ty) => type_ref(ty),
         };
         let c_void = quote!(::core::ffi::c_void);
+        // The foreign side holds objects of opaque types as cells; what a callback would get is
+        // a pointer into Rust's memory, which it could not use safely (nor tell from a cell).
+        let no_opaque = tys.iter().map(|ty| {
+            let ty = all_static_lifetimes(ty);
+            quote_spanned! {ty.span()=>
+                const _: () = ::core::assert!(
+                    !<#ty as ::hatch_interop::FfiType>::__OPAQUE_POINTER,
+                    "a callback cannot take a pointer to an #[ffi_type(opaque)] type: pass the \
+                     data it needs (numbers, structs), or make the type an #[ffi_service]",
+                );
+            }
+        });
         Ok(quote! {
+            #(#no_opaque)*
+
             #(#attrs)*
             #[repr(C)]
             #vis struct #ident {

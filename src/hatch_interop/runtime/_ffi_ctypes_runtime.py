@@ -55,6 +55,11 @@ def immortal(thunk: Any) -> Any:
     return thunk
 
 
+def address(pointer: Any) -> int:
+    """The address an object of an opaque type holds: an int, or the value of its handle or cell (0 once freed)."""
+    return pointer if isinstance(pointer, int) else (pointer.value or 0)
+
+
 def _address(thunk: Any) -> int:
     address: int = ctypes.cast(thunk, ctypes.c_void_p).value  # type: ignore[assignment]
     return address

@@ -217,6 +217,12 @@ class CffiWrapperBuilder(WrapperBuilder):
     NULL = "not {}"
     NULL_ARGUMENT = "_ffi.NULL"
     BACKEND_NAME: ClassVar[str] = BACKEND
+    #: `_ffi_address` is the cffi module's own (see cffi_support.py.j2); there are no ctypes arrays.
+    RUNTIME_ALIASES = tuple(
+        (helper, tuple(alias for alias in aliases if not alias.startswith("_ffi_address")))
+        for helper, aliases in WrapperBuilder.RUNTIME_ALIASES
+        if helper != "arrays"
+    )
 
     def _declaration(self, alias: str, lowered: abi.Callable) -> Tuple[str, Optional[str], Optional[str]]:
         symbol = lowered.symbol
@@ -383,11 +389,9 @@ class CffiWrapperBuilder(WrapperBuilder):
         field = CffiField(name, cls, doc, layout(view, 8, "return "), setter)
         return field, f"{name}: {self.optional(cls)} = None", item, shown
 
-    def opaque(self, o: OpaqueDef) -> PyOpaque:
-        # An object holds the library's pointer as a cdata; shown as its address.
-        return dataclasses.replace(
-            super().opaque(o), address_hint="Any", address_shown="_ffi_address(self._ffi_ptr)", pending=self.PENDING
-        )
+    def _handle_hints(self, opaque: PyOpaque) -> PyOpaque:
+        # An object holds the library's pointer as a cdata (its handle and its cell are `ffi.gc` cdata).
+        return dataclasses.replace(opaque, address_hint="Any", handle_hint="Any", cell_hint="Any", pending=self.PENDING)
 
     def cffi_module(self) -> CffiModule:
         inv = self.inventory

@@ -21,6 +21,7 @@ Naming rules of the generated code, all deterministic and collision-checked:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import textwrap
 from dataclasses import dataclass
@@ -152,12 +153,12 @@ CTYPES_STRUCT_ATTRIBUTES = frozenset(
 
 #: The runtime's functions a module binds to globals of its own, by the helper (see ``WrapperBuilder.helpers``) that
 #: needs them; ``checks`` stands for ``checks_arguments``.
-_RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
+RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("checks", ("_ffi_invalid_argument = _ffi_rt.invalid_argument",)),
     ("scalars", ("_ffi_scalar = _ffi_rt.scalar", "_ffi_number = _ffi_rt.number")),
     ("enums", ("_ffi_enum_member = _ffi_rt.enum_member",)),
     ("arrays", ("_ffi_fixed_array = _ffi_ct.fixed_array",)),
-    ("handles", ("_ffi_not_copyable = _ffi_rt.not_copyable",)),
+    ("handles", ("_ffi_not_copyable = _ffi_rt.not_copyable", "_ffi_address = _ffi_ct.address")),
     ("struct_fields", ("_ffi_struct_field = _ffi_rt.struct_field",)),
     ("enum_repr", ("_ffi_enum_repr = _ffi_rt.enum_repr",)),
     ("tagged", ("_ffi_variants = _ffi_rt.variants", "_ffi_unknown_tag = _ffi_rt.unknown_tag")),
@@ -228,6 +229,9 @@ class PyService:
     #: (classmethods, methods, staticmethods), each a whole ``def`` indented for the class body.
     init: Optional[str]
     members: Tuple[str, ...]
+    #: The class of the object's handle (``_ffi_<Class>_handle``): what the object passes as its pointer; its
+    #: finaliser releases the handle once no call holds it.
+    handle: str = ""
 
 
 @dataclass(frozen=True)
@@ -247,11 +251,16 @@ class PyOpaque:
     own: Optional[str] = None
     drop: Optional[str] = None
     drop_declaration: Optional[str] = None
-    #: The ``def __del__(...)`` line of such a type, laid out at the class body's indentation.
+    #: The ``def __del__(...)`` line of the class of such a type's cells, laid out at its body's indentation.
     del_def: Optional[str] = None
-    #: The type hint of the address an object holds, and the expression of it as an int (in ``repr``).
+    #: The class of such a type's cells (``_ffi_<Type>_cell``): what an owned object holds and passes as its
+    #: pointer; its finaliser gives the cell back to the library.
+    cell: Optional[str] = None
+    #: The type hints of what an object holds: a borrowed object's address, a service's handle, an owned
+    #: object's cell (or a borrowed address).
     address_hint: str = "int"
-    address_shown: str = "self._ffi_ptr"
+    handle_hint: str = ""
+    cell_hint: str = ""
     #: The read of the failure counter (``WrapperBuilder.PENDING``), after ``close()``'s call.
     pending: str = "_ffi_pending.value"
 
@@ -512,6 +521,8 @@ class WrapperBuilder:
     NULL_ARGUMENT = "None"
     #: The backend errors name.
     BACKEND_NAME: ClassVar[str] = BACKEND
+    #: The runtime's functions the module binds to globals, by the helper that needs them.
+    RUNTIME_ALIASES: ClassVar[Tuple[Tuple[str, Tuple[str, ...]], ...]] = RUNTIME_ALIASES
 
     def __init__(self, inventory: Inventory, context: BackendContext) -> None:
         self.inventory = inventory
@@ -734,7 +745,7 @@ class WrapperBuilder:
         """The runtime's functions the module binds to globals of its own (after generating everything else)."""
         return tuple(
             alias
-            for helper, helper_aliases in _RUNTIME_ALIASES
+            for helper, helper_aliases in self.RUNTIME_ALIASES
             if helper in self.helpers or (helper == "checks" and self.checks_arguments)
             for alias in helper_aliases
         )
@@ -1319,12 +1330,13 @@ class WrapperBuilder:
         init_raise = layout(Group("TypeError(", (message,), ")"), 8, before="raise ")
         parts = None if service is None else self.service(service)
         if service is not None or o.drop is None:
-            return PyOpaque(cls, python_docstring(o.doc), init_raise, f"_ffi_wrap_{o.name}", parts)
-        self.typing.add("Any")
+            opaque = PyOpaque(cls, python_docstring(o.doc), init_raise, f"_ffi_wrap_{o.name}", parts)
+            return self._handle_hints(opaque)
+        self.typing.update({"Any", "Union"})
         self.helpers.add("finalisers")
         drop, lowered = f"_ffi_fn_{o.drop}", self.abi.by_symbol(o.drop)
         declaration = self._declare(drop, lowered)
-        return PyOpaque(
+        opaque = PyOpaque(
             cls,
             python_docstring(o.doc),
             init_raise,
@@ -1341,7 +1353,15 @@ class WrapperBuilder:
                 ),
                 4,
             ),
+            f"_ffi_{o.name}_cell",
         )
+        return self._handle_hints(opaque)
+
+    def _handle_hints(self, opaque: PyOpaque) -> PyOpaque:
+        """The type hints of what the objects of an opaque type hold (ctypes: its handle and cell classes)."""
+        handle = opaque.service.handle if opaque.service is not None else ""
+        cell = f"{opaque.cell}, int" if opaque.cell else ""
+        return dataclasses.replace(opaque, handle_hint=handle, cell_hint=cell)
 
     # services ---------------------------------------------------------------------------------
 
@@ -1369,7 +1389,7 @@ class WrapperBuilder:
                 (release, self.abi.by_symbol(s.release)),
             )
         )
-        return PyService(destructor, release, declarations, init, tuple(members))
+        return PyService(destructor, release, declarations, init, tuple(members), f"_ffi_{self.classes[s.name]}_handle")
 
     # structs ----------------------------------------------------------------------------------
 
@@ -1523,6 +1543,9 @@ class WrapperBuilder:
         args: List[Union[str, Ternary]] = []
         checks: List[str] = []
         takes: List[PyTake] = []
+        #: Owned objects of opaque types that are cells: the statements giving each back (indented by 12) when the
+        #: library refused to take it (a ValueError: another call was using it), which leaves it the caller's.
+        refused: List[str] = []
         after: List[str] = []
         #: Callbacks: registered after every check passed (so a failed check leaks nothing), and the
         #: keys to forget if ctypes refuses the call (kept ones) or once it returns (borrowed ones).
@@ -1628,6 +1651,9 @@ class WrapperBuilder:
                         take = f"{layout_assign(temp, f'{pname}._ffi_ptr', 4)}\n    {release}"
                         give_back = layout_assign(f"{pname}._ffi_ptr", temp, 8)
                     takes.append(PyTake(take, give_back))
+                    if isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
+                        again = layout_assign(f"{pname}._ffi_ptr", temp, 16 if ty.nullable else 12)
+                        refused.append(f"if {pname} is not None:\n                {again}" if ty.nullable else again)
                     args.append(temp)
                 elif ty.nullable:
                     args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", f"{pname}._ffi_ptr"))
@@ -1668,13 +1694,20 @@ class WrapperBuilder:
         else:
             body.append(f"    {statement}")
         # One memory read: the library counts the failures it recorded and nobody has taken yet.
-        body.append(f"    if {self.PENDING}:\n        _ffi_raise_failure({errors or 'None'})")
+        if refused:
+            undo = "".join(f"            {line}\n" for line in refused)
+            body.append(
+                f"    if {self.PENDING}:\n        try:\n            _ffi_raise_failure({errors or 'None'})\n"
+                f"        except ValueError:\n{undo}            raise"
+            )
+        else:
+            body.append(f"    if {self.PENDING}:\n        _ffi_raise_failure({errors or 'None'})")
         body.extend(after)
         if f.asynchronous:
             body.append("    return await _ffi_future")
         elif sig.kind == "init":
             # The handle stays until the object is garbage-collected; `_ffi_ptr` only while it is open.
-            body.append("    self._ffi_handle = self._ffi_ptr = _ffi_result")
+            body.append(f"    self._ffi_handle = self._ffi_ptr = _ffi_{sig.cls}_handle(_ffi_result)")
         elif returns_now:
             body.append("    " + layout_result(convert, "_ffi_result", 4))
         lookup, argtypes, restype = self._declaration(alias, lowered)

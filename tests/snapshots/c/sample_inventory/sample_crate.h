@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x5f0967f68d5ae7db)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xe3ba2ba4faa83bea)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -669,7 +669,7 @@ Direction direction_turn(Direction d);
 /** A new counter starting at `start`; release it with `counter_free`. */
 Counter *counter_new(uint64_t start);
 
-/** Like `counter_new`, but returns null when `start` is above 1000. */
+/** Like `counter_new`, but returns nothing when `start` is above 1000. */
 Counter *counter_try_new(uint64_t start);
 
 /** Adds one to the counter and returns the new value (wrapping at `u64::MAX`). */

@@ -135,6 +135,7 @@ _ffi_scalar = _ffi_rt.scalar
 _ffi_number = _ffi_rt.number
 _ffi_enum_member = _ffi_rt.enum_member
 _ffi_not_copyable = _ffi_rt.not_copyable
+_ffi_address = _ffi_ct.address
 _ffi_struct_field = _ffi_rt.struct_field
 
 
@@ -234,7 +235,7 @@ class Counter:
     def __repr__(self) -> str:
         if self._ffi_ptr is None:
             return f"<{__name__}.Counter object (released)>"
-        return f"<{__name__}.Counter object at {self._ffi_ptr:#x}>"
+        return f"<{__name__}.Counter object at {_ffi_address(self._ffi_ptr):#x}>"
 
 
 def _ffi_wrap_Counter(_ffi_address: int) -> Counter:

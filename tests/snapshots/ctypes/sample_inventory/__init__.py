@@ -160,10 +160,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x5F0967F68D5AE7DB:
+    if found != 0xE3BA2BA4FAA83BEA:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 5f0967f68d5ae7db)"
+            "sample_crate 0.1.0 (API hash e3ba2ba4faa83bea)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -227,6 +227,7 @@ _ffi_number = _ffi_rt.number
 _ffi_enum_member = _ffi_rt.enum_member
 _ffi_fixed_array = _ffi_ct.fixed_array
 _ffi_not_copyable = _ffi_rt.not_copyable
+_ffi_address = _ffi_ct.address
 _ffi_struct_field = _ffi_rt.struct_field
 _ffi_enum_repr = _ffi_rt.enum_repr
 _ffi_variants = _ffi_rt.variants
@@ -486,15 +487,32 @@ _ffi_fn_counter_ffi_drop.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_counter_ffi_drop.restype = None
 
 
+class _ffi_Counter_cell(_ffi_ctypes.c_void_p):
+    """The library's cell of an owned `Counter` (the value and the state of its borrows), which the object
+    passes as its pointer. The finaliser gives it back to the library once nothing refers to it, neither the object
+    nor a call still using it (a call holds its arguments): the cell stays valid for every call that read it."""
+
+    __slots__ = ()
+
+    def __del__(self, _ffi_drop: Any = _ffi_fn_counter_ffi_drop, _ffi_finalizing: Any = _ffi_sys.is_finalizing) -> None:
+        # What it calls is bound as defaults: module globals may be gone at interpreter shutdown. At shutdown nothing
+        # is dropped: the process is ending, and a Rust `Drop` that calls back into a half-torn-down interpreter
+        # (releasing callbacks) could crash it.
+        _ffi_address = self.value
+        if _ffi_address is None or _ffi_finalizing():
+            return
+        self.value = None
+        _ffi_drop(_ffi_address)
+
+
 class Counter:
     """A counter that remembers its history; only ever handled through a pointer."""
 
-    __slots__ = ("_ffi_owned", "_ffi_ptr")
+    __slots__ = ("_ffi_ptr",)
 
-    #: The object's address while it is usable: None once released or moved into the library.
-    _ffi_ptr: Optional[int]
-    #: Set only on an object the library handed over (an owned pointer), until it is dropped.
-    _ffi_owned: bool
+    #: The object's cell while it is usable (an address for a borrowed object): None once released or moved into
+    #: the library.
+    _ffi_ptr: Union[_ffi_Counter_cell, int, None]
 
     def __init__(self) -> None:
         raise TypeError(
@@ -520,24 +538,13 @@ class Counter:
     def __repr__(self) -> str:
         if self._ffi_ptr is None:
             return f"<{__name__}.Counter object (released)>"
-        return f"<{__name__}.Counter object at {self._ffi_ptr:#x}>"
+        return f"<{__name__}.Counter object at {_ffi_address(self._ffi_ptr):#x}>"
 
-    def __del__(self, _ffi_drop: Any = _ffi_fn_counter_ffi_drop, _ffi_finalizing: Any = _ffi_sys.is_finalizing) -> None:
-        # Drops an owned object that no function took. What it calls is bound as defaults: module globals may be
-        # gone at interpreter shutdown. At shutdown nothing is dropped: the process is ending, and a Rust `Drop`
-        # that calls back into a half-torn-down interpreter (releasing callbacks) could crash it.
-        if _ffi_finalizing():
-            return
-        try:
-            # Deleting a slot that is already empty raises: of two calls (an explicit `__del__`, then the garbage
-            # collector's), only one gets past this line; a borrowed object never had the slot.
-            del self._ffi_owned
-        except AttributeError:
-            return
-        _ffi_address = self._ffi_ptr
+    def __del__(self) -> None:
+        # Lets go of the object's cell: the library drops the object (unless a function took it) once no call is
+        # using it any more, at once if none is. The garbage collector's call finds nothing left to do after an
+        # explicit one; a borrowed object holds an address, which nothing drops.
         self._ffi_ptr = None
-        if _ffi_address is not None:  # None: a function took ownership
-            _ffi_drop(_ffi_address)
 
 
 def _ffi_wrap_Counter(_ffi_address: int) -> Counter:
@@ -551,8 +558,7 @@ def _ffi_own_Counter(_ffi_address: int) -> Counter:
     """A `Counter` for an owned address the library handed over: dropped when garbage-collected unless a
     function took it."""
     _ffi_handle = object.__new__(Counter)
-    _ffi_handle._ffi_ptr = _ffi_address
-    _ffi_handle._ffi_owned = True
+    _ffi_handle._ffi_ptr = _ffi_Counter_cell(_ffi_address)
     return _ffi_handle
 
 
@@ -952,15 +958,36 @@ _ffi_fn_notifier_ffi_drop.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_notifier_ffi_drop.restype = None
 
 
+class _ffi_Notifier_cell(_ffi_ctypes.c_void_p):
+    """The library's cell of an owned `Notifier` (the value and the state of its borrows), which the object
+    passes as its pointer. The finaliser gives it back to the library once nothing refers to it, neither the object
+    nor a call still using it (a call holds its arguments): the cell stays valid for every call that read it."""
+
+    __slots__ = ()
+
+    def __del__(
+        self,
+        _ffi_drop: Any = _ffi_fn_notifier_ffi_drop,
+        _ffi_finalizing: Any = _ffi_sys.is_finalizing,
+    ) -> None:
+        # What it calls is bound as defaults: module globals may be gone at interpreter shutdown. At shutdown nothing
+        # is dropped: the process is ending, and a Rust `Drop` that calls back into a half-torn-down interpreter
+        # (releasing callbacks) could crash it.
+        _ffi_address = self.value
+        if _ffi_address is None or _ffi_finalizing():
+            return
+        self.value = None
+        _ffi_drop(_ffi_address)
+
+
 class Notifier:
     """Keeps listeners and tells them of events (callbacks the library keeps)."""
 
-    __slots__ = ("_ffi_owned", "_ffi_ptr")
+    __slots__ = ("_ffi_ptr",)
 
-    #: The object's address while it is usable: None once released or moved into the library.
-    _ffi_ptr: Optional[int]
-    #: Set only on an object the library handed over (an owned pointer), until it is dropped.
-    _ffi_owned: bool
+    #: The object's cell while it is usable (an address for a borrowed object): None once released or moved into
+    #: the library.
+    _ffi_ptr: Union[_ffi_Notifier_cell, int, None]
 
     def __init__(self) -> None:
         raise TypeError("Notifier objects cannot be created directly: they are returned by notifier_new()")
@@ -984,28 +1011,13 @@ class Notifier:
     def __repr__(self) -> str:
         if self._ffi_ptr is None:
             return f"<{__name__}.Notifier object (released)>"
-        return f"<{__name__}.Notifier object at {self._ffi_ptr:#x}>"
+        return f"<{__name__}.Notifier object at {_ffi_address(self._ffi_ptr):#x}>"
 
-    def __del__(
-        self,
-        _ffi_drop: Any = _ffi_fn_notifier_ffi_drop,
-        _ffi_finalizing: Any = _ffi_sys.is_finalizing,
-    ) -> None:
-        # Drops an owned object that no function took. What it calls is bound as defaults: module globals may be
-        # gone at interpreter shutdown. At shutdown nothing is dropped: the process is ending, and a Rust `Drop`
-        # that calls back into a half-torn-down interpreter (releasing callbacks) could crash it.
-        if _ffi_finalizing():
-            return
-        try:
-            # Deleting a slot that is already empty raises: of two calls (an explicit `__del__`, then the garbage
-            # collector's), only one gets past this line; a borrowed object never had the slot.
-            del self._ffi_owned
-        except AttributeError:
-            return
-        _ffi_address = self._ffi_ptr
+    def __del__(self) -> None:
+        # Lets go of the object's cell: the library drops the object (unless a function took it) once no call is
+        # using it any more, at once if none is. The garbage collector's call finds nothing left to do after an
+        # explicit one; a borrowed object holds an address, which nothing drops.
         self._ffi_ptr = None
-        if _ffi_address is not None:  # None: a function took ownership
-            _ffi_drop(_ffi_address)
 
 
 def _ffi_wrap_Notifier(_ffi_address: int) -> Notifier:
@@ -1019,8 +1031,7 @@ def _ffi_own_Notifier(_ffi_address: int) -> Notifier:
     """A `Notifier` for an owned address the library handed over: dropped when garbage-collected unless a
     function took it."""
     _ffi_handle = object.__new__(Notifier)
-    _ffi_handle._ffi_ptr = _ffi_address
-    _ffi_handle._ffi_owned = True
+    _ffi_handle._ffi_ptr = _ffi_Notifier_cell(_ffi_address)
     return _ffi_handle
 
 
@@ -1055,15 +1066,32 @@ _ffi_fn_store_release.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_store_release.restype = None
 
 
+class _ffi_Store_handle(_ffi_ctypes.c_void_p):
+    """The handle of a `Store`, which the object passes to the library. The finaliser releases it once nothing
+    refers to it, neither the object nor a call still using it (a call holds its arguments): the library's memory
+    stays valid for every call that read the handle."""
+
+    __slots__ = ()
+
+    def __del__(self, _ffi_release: Any = _ffi_fn_store_release) -> None:
+        # The release function is bound as a default: module globals may be gone at interpreter shutdown.
+        _ffi_address = self.value
+        if _ffi_address is None:
+            return
+        self.value = None
+        _ffi_release(_ffi_address)
+
+
 class Store:
     """Named numbers that several threads may read at once (a service: a class in Python)."""
 
     __slots__ = ("_ffi_handle", "_ffi_ptr")
 
     #: The object's handle while it is open: None once closed.
-    _ffi_ptr: Optional[int]
-    #: The handle until this object is garbage-collected, when the library releases it.
-    _ffi_handle: int
+    _ffi_ptr: Optional[_ffi_Store_handle]
+    #: The handle until this object is garbage-collected (or `__del__` is called), after which the library releases
+    #: it once no call is using it.
+    _ffi_handle: _ffi_Store_handle
 
     def __init__(self) -> None:
         """An empty store without a limit (a constructor)."""
@@ -1072,7 +1100,7 @@ class Store:
         _ffi_result = _ffi_fn_store_new()
         if _ffi_pending.value:
             _ffi_raise_failure(None)
-        self._ffi_handle = self._ffi_ptr = _ffi_result
+        self._ffi_handle = self._ffi_ptr = _ffi_Store_handle(_ffi_result)
 
     def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> Store:
         # Made without the library (`Store.__new__(Store)`), an object holds no pointer: using
@@ -1093,7 +1121,7 @@ class Store:
     def __repr__(self) -> str:
         if self._ffi_ptr is None:
             return f"<{__name__}.Store object (closed)>"
-        return f"<{__name__}.Store object at {self._ffi_ptr:#x}>"
+        return f"<{__name__}.Store object at {_ffi_address(self._ffi_ptr):#x}>"
 
     def close(self) -> None:
         """Destroy the Rust object now, rather than when this one is garbage-collected.
@@ -1114,19 +1142,15 @@ class Store:
     def __exit__(self, *_ffi_exc_info: object) -> None:
         self.close()
 
-    def __del__(self, _ffi_release: Any = _ffi_fn_store_release) -> None:
-        # The release function is bound as a default: module globals may be gone at interpreter shutdown.
-        handle = getattr(self, "_ffi_handle", None)  # unset if __init__ failed, or already released
-        if handle is None:
-            return
+    def __del__(self) -> None:
+        # Lets go of the handle, which the library releases (dropping the object unless closed) once no call is
+        # using it, at once if none is. A second call (an explicit `__del__`, then the garbage collector's) finds
+        # nothing left; the slot is unset if __init__ failed.
         self._ffi_ptr = None
         try:
-            # Deleting a slot that is already empty raises: of two calls (an explicit `__del__`, then the
-            # garbage collector's), only one gets past this line, so the handle is released once.
             del self._ffi_handle
         except AttributeError:
             return
-        _ffi_release(handle)
 
     @classmethod
     def with_capacity(cls, capacity: int) -> Store:
@@ -1336,7 +1360,7 @@ class Store:
 def _ffi_wrap_Store(_ffi_address: int) -> Store:
     """A `Store` for an address the library returned."""
     _ffi_handle = object.__new__(Store)
-    _ffi_handle._ffi_handle = _ffi_handle._ffi_ptr = _ffi_address
+    _ffi_handle._ffi_handle = _ffi_handle._ffi_ptr = _ffi_Store_handle(_ffi_address)
     return _ffi_handle
 
 
@@ -2045,16 +2069,17 @@ _ffi_fn_counter_try_new.restype = _ffi_ctypes.c_void_p
 
 
 def counter_try_new(start: int) -> Optional[Counter]:
-    """Like `counter_new`, but returns null when `start` is above 1000.
+    """Like `counter_new`, but returns nothing when `start` is above 1000.
 
-    The result borrows a `Counter` the library still owns: do not pass it where ownership moves.
+    The result is owned: the `Counter` is dropped when it is garbage-collected, unless a function
+    that takes ownership of it was called first.
     """
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
         start = _ffi_scalar("counter_try_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_counter_try_new(start)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    return None if _ffi_result is None else _ffi_wrap_Counter(_ffi_result)
+    return None if _ffi_result is None else _ffi_own_Counter(_ffi_result)
 
 
 _ffi_fn_counter_increment = _ffi_lib["counter_increment"]
@@ -2104,7 +2129,11 @@ def counter_free(c: Counter) -> None:
     c._ffi_ptr = None
     _ffi_fn_counter_free(_ffi_owned_c)
     if _ffi_pending.value:
-        _ffi_raise_failure(None)
+        try:
+            _ffi_raise_failure(None)
+        except ValueError:
+            c._ffi_ptr = _ffi_owned_c
+            raise
 
 
 _ffi_fn_counter_snapshot = _ffi_lib["counter_snapshot"]
@@ -2696,7 +2725,12 @@ def counter_free_if_any(counter: Optional[Counter]) -> bool:
         counter._ffi_ptr = None
     _ffi_result = _ffi_fn_counter_free_if_any(_ffi_owned_counter)
     if _ffi_pending.value:
-        _ffi_raise_failure(None)
+        try:
+            _ffi_raise_failure(None)
+        except ValueError:
+            if counter is not None:
+                counter._ffi_ptr = _ffi_owned_counter
+            raise
     return _ffi_result
 
 
@@ -2908,7 +2942,11 @@ def notifier_free(notifier: Notifier) -> None:
     notifier._ffi_ptr = None
     _ffi_fn_notifier_free(_ffi_owned_notifier)
     if _ffi_pending.value:
-        _ffi_raise_failure(None)
+        try:
+            _ffi_raise_failure(None)
+        except ValueError:
+            notifier._ffi_ptr = _ffi_owned_notifier
+            raise
 
 
 _ffi_fn_notify_from_thread = _ffi_lib["notify_from_thread"]

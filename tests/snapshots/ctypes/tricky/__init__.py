@@ -118,6 +118,7 @@ _ffi_scalar = _ffi_rt.scalar
 _ffi_number = _ffi_rt.number
 _ffi_enum_member = _ffi_rt.enum_member
 _ffi_not_copyable = _ffi_rt.not_copyable
+_ffi_address = _ffi_ct.address
 
 
 class Color(_ffi_enum.IntEnum):
@@ -182,7 +183,7 @@ class type_:
     def __repr__(self) -> str:
         if self._ffi_ptr is None:
             return f"<{__name__}.type_ object (released)>"
-        return f"<{__name__}.type_ object at {self._ffi_ptr:#x}>"
+        return f"<{__name__}.type_ object at {_ffi_address(self._ffi_ptr):#x}>"
 
 
 def _ffi_wrap_type(_ffi_address: int) -> type_:

@@ -1,0 +1,205 @@
+//! The shims of an opaque type's pointer parameters borrow or take through the object's cell:
+//! a `Box` result makes a cell, `&T` borrows it shared, `&mut T` exclusively, `Box<T>` takes
+//! the value once, and `<type>_ffi_drop` gives it up. Conflicts are failures of kind 3 that
+//! name the function and the parameter, never a race.
+
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use hatch_interop::__private::{ffi_free, take_failure};
+use hatch_interop::prelude::*;
+use hatch_interop::FfiFailure;
+
+static DROPS: AtomicUsize = AtomicUsize::new(0);
+
+#[ffi_type(opaque)]
+pub struct Tally {
+    value: u64,
+}
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        DROPS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[ffi_function]
+pub fn tally_new(value: u64) -> Box<Tally> {
+    Box::new(Tally { value })
+}
+
+#[ffi_function]
+pub fn tally_maybe(value: u64) -> Option<Box<Tally>> {
+    (value > 0).then(|| tally_new(value))
+}
+
+#[ffi_function]
+pub fn tally_get(t: &Tally) -> u64 {
+    t.value
+}
+
+#[ffi_function]
+pub fn tally_add(t: &mut Tally, other: Option<&Tally>) -> u64 {
+    t.value += other.map_or(1, |o| o.value);
+    t.value
+}
+
+/// # Safety
+///
+/// `t` is valid for reads.
+#[ffi_function]
+pub unsafe fn tally_read(t: *const Tally) -> u64 {
+    // SAFETY: the caller's promise; the shim holds a shared borrow of the cell.
+    unsafe { t.as_ref() }.map_or(0, |t| t.value)
+}
+
+#[ffi_function]
+#[allow(clippy::boxed_local)] // the point: a parameter that takes the object
+pub fn tally_free(t: Box<Tally>) -> u64 {
+    t.value
+}
+
+#[ffi_function]
+#[allow(clippy::boxed_local)]
+pub fn tally_merge(into: &mut Tally, from: Box<Tally>) -> u64 {
+    into.value += from.value;
+    into.value
+}
+
+#[ffi_function]
+pub fn tally_free_if_any(t: Option<Box<Tally>>) -> bool {
+    t.is_some()
+}
+
+unsafe extern "C" {
+    // `void` here: the object is opaque to its foreign owners too.
+    #[link_name = "tally_ffi_drop"]
+    fn tally_ffi_drop_raw(object: *mut std::ffi::c_void);
+}
+
+/// `tally_ffi_drop`, as a foreign owner calls it.
+unsafe fn tally_ffi_drop(object: *mut Tally) {
+    // SAFETY: forwarded from the caller.
+    unsafe { tally_ffi_drop_raw(object.cast()) }
+}
+
+#[ffi_inventory]
+pub fn inventory() -> Inventory {
+    Inventory::new().function::<tally_new>()
+}
+
+/// The calling thread's failure, if any: its kind and message.
+fn failure() -> Option<(u32, String)> {
+    let mut out = MaybeUninit::<FfiFailure>::uninit();
+    // SAFETY: `out` is valid for writes.
+    if !unsafe { take_failure(out.as_mut_ptr()) } {
+        return None;
+    }
+    // SAFETY: written by `take_failure`.
+    let failure = unsafe { out.assume_init() };
+    // SAFETY: the message is `message_len` bytes of UTF-8 that now belong to us.
+    let bytes = unsafe { std::slice::from_raw_parts(failure.message, failure.message_len) };
+    let message = String::from_utf8(bytes.to_vec()).unwrap();
+    // SAFETY: as `take_failure` documents.
+    unsafe { ffi_free(failure.message.cast(), failure.message_len, 1) };
+    Some((failure.kind, message))
+}
+
+fn expect_failure(needle: &str) {
+    let (kind, message) = failure().expect("a failure");
+    assert_eq!(kind, 3, "{message}");
+    assert!(message.contains(needle), "{needle:?} not in {message:?}");
+}
+
+#[test]
+fn borrows_and_takes_through_the_cell() {
+    // SAFETY: the pointers are the shims' own results, used as their contract says.
+    unsafe {
+        let t = __hatch_interop_shim_tally_new(5).assume_init();
+        assert_eq!(__hatch_interop_shim_tally_get(t).assume_init(), 5);
+        assert_eq!(
+            __hatch_interop_shim_tally_add(t, std::ptr::null()).assume_init(),
+            6
+        );
+        assert_eq!(__hatch_interop_shim_tally_read(t).assume_init(), 6);
+        assert_eq!(
+            __hatch_interop_shim_tally_read(std::ptr::null()).assume_init(),
+            0
+        );
+        assert!(failure().is_none());
+
+        // One object as two parameters, one of them `&mut`: refused, not aliased.
+        __hatch_interop_shim_tally_add(t, t);
+        expect_failure("tally_add() argument `other`: the Tally is in use by another call");
+        // The same for a take while the other parameter borrows it; the object stays usable.
+        __hatch_interop_shim_tally_merge(t, t);
+        expect_failure("tally_merge() argument `from`: the Tally is in use by another call");
+        assert_eq!(__hatch_interop_shim_tally_get(t).assume_init(), 6);
+
+        // NULL where an object is needed.
+        __hatch_interop_shim_tally_get(std::ptr::null());
+        expect_failure("tally_get() argument `t` is NULL");
+
+        // Taken once: later uses fail, the cell stays until the drop function gives it up.
+        let drops = DROPS.load(Ordering::SeqCst);
+        assert_eq!(__hatch_interop_shim_tally_free(t).assume_init(), 6);
+        assert_eq!(DROPS.load(Ordering::SeqCst), drops + 1);
+        __hatch_interop_shim_tally_free(t);
+        expect_failure("tally_free() argument `t`: the Tally was released");
+        __hatch_interop_shim_tally_get(t);
+        expect_failure("tally_get() argument `t`: the Tally was released");
+        tally_ffi_drop(t);
+        assert_eq!(DROPS.load(Ordering::SeqCst), drops + 1);
+
+        // Dropped without being taken: the value goes with the cell.
+        let u = __hatch_interop_shim_tally_maybe(2).assume_init();
+        assert!(__hatch_interop_shim_tally_maybe(0).assume_init().is_null());
+        tally_ffi_drop(u);
+        assert_eq!(DROPS.load(Ordering::SeqCst), drops + 2);
+        tally_ffi_drop(std::ptr::null_mut());
+
+        // `Option<Box<T>>` takes when given, and a merge takes its second object only.
+        let a = __hatch_interop_shim_tally_new(1).assume_init();
+        let b = __hatch_interop_shim_tally_new(2).assume_init();
+        assert_eq!(__hatch_interop_shim_tally_merge(a, b).assume_init(), 3);
+        assert!(!__hatch_interop_shim_tally_free_if_any(std::ptr::null_mut()).assume_init());
+        assert!(__hatch_interop_shim_tally_free_if_any(a).assume_init());
+        __hatch_interop_shim_tally_free_if_any(a);
+        expect_failure("tally_free_if_any() argument `t`: the Tally was released");
+        tally_ffi_drop(a);
+        tally_ffi_drop(b);
+        assert_eq!(DROPS.load(Ordering::SeqCst), drops + 4);
+    }
+}
+
+#[test]
+fn threads_share_reads_and_never_race_writes() {
+    // SAFETY: as above; the object is dropped once every thread is done.
+    unsafe {
+        let t = __hatch_interop_shim_tally_new(0).assume_init() as usize;
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    let mut counted = 0u64;
+                    for _ in 0..20_000 {
+                        __hatch_interop_shim_tally_add(t as *mut Tally, std::ptr::null());
+                        match failure() {
+                            None => counted += 1,
+                            Some((3, _)) => {}
+                            Some(other) => panic!("{other:?}"),
+                        }
+                        __hatch_interop_shim_tally_get(t as *mut Tally);
+                        assert!(matches!(failure(), None | Some((3, _))));
+                    }
+                    counted
+                })
+            })
+            .collect();
+        let counted: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(
+            __hatch_interop_shim_tally_get(t as *mut Tally).assume_init(),
+            counted
+        );
+        tally_ffi_drop(t as *mut Tally);
+    }
+}
