@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Dict, List, Optional
 
 import pytest
 
 from hatch_interop import __version__, cargo, sbom
 from hatch_interop.config import InteropConfig
+from hatch_interop.frontends.hatch import InteropBuildHook
 
 CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -335,3 +337,32 @@ def test_cargo_metadata_is_resolved_as_the_build_was(
     cargo.resolve_library_dependencies("cargo", crate, config, "x86_64-unknown-linux-gnu")
     base = ["cargo", "metadata", "--format-version", "1", "--manifest-path", "/p/Cargo.toml"]
     assert seen == [[*base, "--filter-platform", "x86_64-unknown-linux-gnu", *expected]]
+
+
+class _App:
+    def __init__(self) -> None:
+        self.warnings: List[str] = []
+
+    def display_warning(self, message: str) -> None:
+        self.warnings.append(message)
+
+
+class TestHatchHook:
+    """The hook hands the SBOM to hatchling as `sbom_files`, or says why it cannot."""
+
+    def test_sbom_files(self, tmp_path: Path) -> None:
+        hook = SimpleNamespace(app=_App())
+        build_data: Dict[str, Any] = {"sbom_files": []}
+        InteropBuildHook._add_sbom(hook, tmp_path / "my_crate.cdx.json", build_data)  # type: ignore[arg-type]
+        assert build_data["sbom_files"] == [str(tmp_path / "my_crate.cdx.json")]
+        assert hook.app.warnings == []
+
+    def test_a_hatchling_without_sbom_files_gets_a_warning(self, tmp_path: Path) -> None:
+        hook = SimpleNamespace(app=_App())
+        build_data: Dict[str, Any] = {}
+        InteropBuildHook._add_sbom(hook, tmp_path / "my_crate.cdx.json", build_data)  # type: ignore[arg-type]
+        assert build_data == {}
+        assert hook.app.warnings == [
+            "hatch-interop: this hatchling cannot add an SBOM to the wheel (PEP 770 support came in hatchling "
+            '1.28): require "hatchling>=1.28" in [build-system] to ship the Rust crates\' SBOM'
+        ]
