@@ -6,6 +6,7 @@ sample_crate's wheel is built once per run (session fixtures in conftest.py) and
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ from typing import Dict, Iterator
 
 import pytest
 from support import (
+    REPO,
     RUST_HELPER,
     SAMPLE,
     build_env,
@@ -141,6 +143,30 @@ class TestPipWheel:
     def test_twine_check(self, sample_wheel: Path) -> None:
         proc = run([sys.executable, "-m", "twine", "check", "--strict", sample_wheel])
         assert "PASSED" in proc.stdout, proc.stdout
+
+    def test_sbom_lists_the_rust_crates_in_the_library(self, sample_wheel: Path) -> None:
+        """PEP 770: a CycloneDX SBOM in the dist-info's sboms/, listed in RECORD, of the crates linked into the
+        library (tokio through the sample's feature, the helper crate by its relative path), with no path of
+        this machine; not the proc-macro crates, which run in rustc."""
+        name = "sample_crate-0.1.0.dist-info/sboms/sample_crate.cdx.json"
+        assert name in wheel_names(sample_wheel)
+        assert f"{name},sha256=" in read_from_wheel(sample_wheel, "sample_crate-0.1.0.dist-info/RECORD").decode()
+        data = read_from_wheel(sample_wheel, name)
+        for leak in [str(REPO), str(Path.home()), "file://", "/.cargo/"]:
+            assert leak.encode() not in data, leak
+        doc = json.loads(data)
+        assert (doc["bomFormat"], doc["specVersion"]) == ("CycloneDX", "1.6")
+        assert doc["metadata"]["component"]["purl"] == "pkg:cargo/sample_crate@0.1.0"
+        components = {c["name"]: c for c in doc["components"]}
+        assert {"tokio", "hatch-interop"} <= set(components)
+        assert not {"hatch-interop-macros", "syn", "quote", "proc-macro2"} & set(components)
+        tokio = components["tokio"]
+        assert tokio["purl"] == f"pkg:cargo/tokio@{tokio['version']}"
+        assert tokio["hashes"][0]["alg"] == "SHA-256" and len(tokio["hashes"][0]["content"]) == 64
+        helper = {p["name"]: p["value"] for p in components["hatch-interop"]["properties"]}
+        assert helper == {"cargo:path": "../rust_helper", "cargo:source-kind": "path"}
+        depends = {d["ref"]: d["dependsOn"] for d in doc["dependencies"]}
+        assert tokio["bom-ref"] in depends["pkg:cargo/sample_crate@0.1.0"]
 
 
 @pytest.mark.parametrize("name", sorted(PYTHONS))

@@ -110,6 +110,11 @@ def test_setuptools_builds_sdists_wheels_and_editable_installs(wheelhouse: Path,
         assert name in files
     assert any(n.startswith("sample_crate/_native/libsample_crate") for n in files)
     assert b"Root-Is-Purelib: false" in read_from_wheel(wheel, "sample_crate-0.1.0.dist-info/WHEEL")
+    # The SBOM (PEP 770) goes into the dist-info directory before bdist_wheel writes RECORD.
+    sbom = "sample_crate-0.1.0.dist-info/sboms/sample_crate.cdx.json"
+    assert sbom in files
+    assert f"{sbom},sha256=" in read_from_wheel(wheel, "sample_crate-0.1.0.dist-info/RECORD").decode()
+    assert b'"name": "tokio"' in read_from_wheel(wheel, sbom)
     exe = make_venv(sys.executable, tmp_path / "venv")
     run([exe, "-m", "pip", "install", "--no-index", "--no-deps", wheel])
     workdir = tmp_path / "work"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 
-from hatch_interop import __version__, cargo
+from hatch_interop import __version__, cargo, reproducible, sbom
 from hatch_interop.backend import (
     Backend,
     BackendContext,
@@ -41,6 +41,9 @@ class BuildOutput:
     package: str = ""
     #: What the generated files need at run time (PEP 508 requirements), for the wheel's metadata.
     dependencies: Tuple[str, ...] = ()
+    #: The SBOM of the Rust crates in the library (PEP 770, CycloneDX JSON: see sbom.py), for the wheel's
+    #: ``*.dist-info/sboms/`` under its own file name (``<crate>.cdx.json``); not part of `files`.
+    sbom: Optional[Path] = None
 
 
 def package_dir(module: str) -> str:
@@ -146,6 +149,11 @@ def write_files(files: List[Tuple[str, GeneratedFile]], directory: Path) -> Dict
 
 def build_inventory(project_root: Path, config: InteropConfig) -> Tuple[cargo.Artifacts, Inventory]:
     """Build the crate's library and inventory binary with cargo, and read the validated inventory."""
+    _, _, artifacts, inventory = _build_crate(project_root, config)
+    return artifacts, inventory
+
+
+def _build_crate(project_root: Path, config: InteropConfig) -> Tuple[str, cargo.CrateInfo, cargo.Artifacts, Inventory]:
     cargo_exe = cargo.find_cargo()
     crate = cargo.read_crate(cargo_exe, (project_root / config.crate).resolve(), config)
     cargo.refresh_unpacked_sdist(project_root)
@@ -158,7 +166,7 @@ def build_inventory(project_root: Path, config: InteropConfig) -> Tuple[cargo.Ar
             f"not `{crate.lib_name}`: the binary must dump this crate's own inventory, "
             f"`hatch_interop::dump({crate.lib_name}::inventory())`."
         )
-    return artifacts, inventory
+    return cargo_exe, crate, artifacts, inventory
 
 
 def build_bindings(
@@ -172,7 +180,7 @@ def build_bindings(
     classes = resolve_backends(config.backends, config.owner)
     for cls in classes:
         backend_options(cls, config)
-    artifacts, inventory = build_inventory(project_root, config)
+    cargo_exe, crate, artifacts, inventory = _build_crate(project_root, config)
     check_supported(classes, inventory)
     library_filename = artifacts.library.name
     backends = instantiate(classes, config, library_filename)
@@ -206,12 +214,22 @@ def build_bindings(
             )
     python, abi_tag = combined_tag(backends)
     tag = wheel_tag(platform, python, abi_tag)
+    resolved = cargo.resolve_library_dependencies(cargo_exe, crate, config, artifacts.target)
+    sbom_file = sbom.write(
+        resolved,
+        crate.package_id,
+        crate.manifest_path.parent,
+        staging / ".hatch-interop-sboms",
+        epoch=reproducible.source_date_epoch(),
+        target=artifacts.target,
+    )
     return BuildOutput(
         files=dict(sorted(files.items())),
         tag=tag,
         inventory=inventory,
         package=base,
         dependencies=tuple(backend_dependencies(classes)),
+        sbom=sbom_file,
     )
 
 

@@ -4,7 +4,8 @@
     module = "my_package._native"
 
 * ``wheel`` target, ``standard`` version: builds the crate and ships the library and the generated
-  bindings inside the wheel, tagged ``py3-none-<platform>``.
+  bindings inside the wheel, tagged ``py3-none-<platform>``, with the SBOM of the Rust crates in the
+  library in ``*.dist-info/sboms/`` (``sbom_files``, hatchling 1.28 and later).
 * ``wheel`` target, ``editable`` version: writes the same files into the source tree, next to the
   package, because an editable install imports the package from there (like ``maturin develop``).
 * ``sdist`` target: vendors the crate's path dependencies that live outside the project, so that
@@ -83,10 +84,24 @@ class InteropBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         else:
             for wheel_path, path in output.files.items():
                 build_data["force_include"][str(path)] = wheel_path
+            self._add_sbom(output.sbom, build_data)
         self.app.display_info(
             f"hatch-interop: {output.inventory.library.crate} {output.inventory.library.version} -> "
             f"{config.module} ({', '.join(config.backends)}), tag {output.tag}"
         )
+
+    def _add_sbom(self, sbom: Optional[Path], build_data: Dict[str, Any]) -> None:
+        """Ship the SBOM in ``*.dist-info/sboms/`` (PEP 770), where hatchling >= 1.28 puts ``sbom_files``."""
+        if sbom is None:
+            return
+        if "sbom_files" not in build_data:
+            # Older hatchling has no such build data, and would ignore it: say so rather than ship none silently.
+            self.app.display_warning(
+                "hatch-interop: this hatchling cannot add an SBOM to the wheel (PEP 770 support came in "
+                'hatchling 1.28): require "hatchling>=1.28" in [build-system] to ship the Rust crates\' SBOM'
+            )
+            return
+        build_data["sbom_files"].append(str(sbom))
 
     def _build_sdist(self, config: InteropConfig, build_data: Dict[str, Any]) -> None:
         root = Path(self.root)

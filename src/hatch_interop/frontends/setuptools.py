@@ -13,7 +13,9 @@ is left alone. For one with it, three commands change:
 
 * ``build_py`` builds the crate and puts the library and the generated bindings into the wheel (or,
   for an editable install, into the source tree, like ``maturin develop``);
-* ``bdist_wheel`` tags the wheel for what it holds (``py3-none-<platform>``), not as pure Python;
+* ``bdist_wheel`` tags the wheel for what it holds (``py3-none-<platform>``), not as pure Python, and
+  adds the SBOM of the Rust crates in the library to ``*.dist-info/sboms/`` (PEP 770) when it turns
+  the egg-info into the dist-info directory (``egg2dist``), so that the wheel's RECORD lists it;
 * ``sdist`` adds the crate's sources and vendors its path dependencies outside the project, so that
   the sdist builds on its own.
 
@@ -155,6 +157,15 @@ def _bdist_wheel(base: Type[Any], state: _State) -> Type[Any]:
             output = state.build(self)
             python, abi, platform = output.tag.split("-")
             return python, abi, platform
+
+        def egg2dist(self, egginfo_path: str, distinfo_path: str) -> None:
+            """Also puts the SBOM into ``*.dist-info/sboms/`` (PEP 770), before the wheel and its RECORD are written."""
+            super().egg2dist(egginfo_path, distinfo_path)
+            output = state.build(self)
+            if output.sbom is not None:
+                sboms = Path(distinfo_path) / "sboms"
+                sboms.mkdir(exist_ok=True)
+                shutil.copyfile(output.sbom, sboms / output.sbom.name)
 
         def run(self) -> None:
             try:
