@@ -49,13 +49,26 @@ pub struct OpaqueCell<T> {
 }
 
 impl<T> OpaqueCell<T> {
-    /// The pointer the foreign side gets for a new owned object holding `value`.
-    pub fn into_raw(value: T) -> *mut T {
-        Box::into_raw(Box::new(OpaqueCell {
-            state: AtomicUsize::new(0),
-            value: UnsafeCell::new(ManuallyDrop::new(value)),
-        }))
-        .cast()
+    /// The pointer the foreign side gets for a new owned object holding `value`, or an
+    /// out-of-memory failure (the caller gets `MemoryError`, not an abort) if the allocator has
+    /// no room for the cell; `value` is dropped then.
+    pub fn into_raw(value: T) -> Result<*mut T, Failure> {
+        let layout = std::alloc::Layout::new::<OpaqueCell<T>>();
+        // SAFETY: the layout is not zero-sized (the cell holds an `AtomicUsize`).
+        let cell = unsafe { std::alloc::alloc(layout) }.cast::<OpaqueCell<T>>();
+        if cell.is_null() {
+            drop(value);
+            return Err(Failure::out_of_memory());
+        }
+        // SAFETY: `cell` is a fresh allocation of the cell's layout. The global allocator and
+        // this layout are what `Box<OpaqueCell<T>>` uses, so `release` may free it as a `Box`.
+        unsafe {
+            cell.write(OpaqueCell {
+                state: AtomicUsize::new(0),
+                value: UnsafeCell::new(ManuallyDrop::new(value)),
+            });
+        }
+        Ok(cell.cast())
     }
 
     /// The cell behind `object`, or the failure for a NULL one.
@@ -328,7 +341,7 @@ mod tests {
     #[test]
     fn borrows_conflict_and_take_is_once() {
         static DROPS: AtomicUsize = AtomicUsize::new(0);
-        let object = OpaqueCell::into_raw(Counted(7, &DROPS));
+        let object = OpaqueCell::into_raw(Counted(7, &DROPS)).unwrap();
         let a = borrow(object, false).unwrap();
         let b = borrow(object, false).unwrap();
         assert_eq!(unsafe { (*a.pointer()).0 + (*b.pointer()).0 }, 14);
@@ -358,14 +371,14 @@ mod tests {
     #[test]
     fn release_drops_now_or_after_the_last_borrow() {
         static DROPS: AtomicUsize = AtomicUsize::new(0);
-        let object = OpaqueCell::into_raw(Counted(1, &DROPS));
+        let object = OpaqueCell::into_raw(Counted(1, &DROPS)).unwrap();
         unsafe { OpaqueCell::release(object) };
         assert_eq!(DROPS.load(Ordering::SeqCst), 1);
 
         // Released while borrowed: the value and cell outlive the release until the borrows end.
         for exclusive in [false, true] {
             let drops = DROPS.load(Ordering::SeqCst);
-            let object = OpaqueCell::into_raw(Counted(2, &DROPS));
+            let object = OpaqueCell::into_raw(Counted(2, &DROPS)).unwrap();
             let held = borrow(object, exclusive).unwrap();
             let other = borrow(object, false);
             assert!(exclusive == other.is_err());
@@ -380,13 +393,13 @@ mod tests {
 
         unsafe { OpaqueCell::<Panics>::release(std::ptr::null_mut()) };
         // A panicking `Drop` does not unwind out of the release.
-        unsafe { OpaqueCell::release(OpaqueCell::into_raw(Panics)) };
+        unsafe { OpaqueCell::release(OpaqueCell::into_raw(Panics).unwrap()) };
     }
 
     #[test]
     fn threads_never_race() {
         struct Tally(u64);
-        let object = OpaqueCell::into_raw(Tally(0)) as usize;
+        let object = OpaqueCell::into_raw(Tally(0)).unwrap() as usize;
         let successes = Arc::new(AtomicUsize::new(0));
         let threads: Vec<_> = (0..8)
             .map(|_| {

@@ -65,10 +65,11 @@ pub unsafe trait FfiPointee: TypeInfo + Sized {
     #[doc(hidden)]
     const __OPAQUE: bool = false;
 
-    /// What a function returning `Box<Self>` hands the foreign side.
+    /// What a function returning `Box<Self>` hands the foreign side (for an opaque type, a new
+    /// cell, whose allocation may fail).
     #[doc(hidden)]
-    fn __into_raw(value: Box<Self>) -> *mut Self {
-        Box::into_raw(value)
+    fn __into_raw(value: Box<Self>) -> Result<*mut Self, Failure> {
+        Ok(Box::into_raw(value))
     }
 
     /// The borrow a pointer parameter holds for the call (shared, or exclusive if
@@ -778,7 +779,7 @@ unsafe impl<T: FfiPointee> FfiReturn for Box<T> {
     }
 
     fn into_abi(self) -> Result<Self::Abi, Failure> {
-        Ok(MaybeUninit::new(T::__into_raw(self)))
+        Ok(MaybeUninit::new(T::__into_raw(self)?))
     }
 }
 
@@ -793,7 +794,7 @@ unsafe impl<T: FfiPointee> FfiReturn for Option<Box<T>> {
 
     fn into_abi(self) -> Result<Self::Abi, Failure> {
         Ok(MaybeUninit::new(match self {
-            Some(value) => T::__into_raw(value),
+            Some(value) => T::__into_raw(value)?,
             None => std::ptr::null_mut(),
         }))
     }

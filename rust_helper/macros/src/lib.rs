@@ -2175,7 +2175,9 @@ mod types {
             unsafe impl ::hatch_interop::FfiPointee for #ident {
                 const __OPAQUE: bool = true;
 
-                fn __into_raw(value: ::std::boxed::Box<Self>) -> *mut Self {
+                fn __into_raw(
+                    value: ::std::boxed::Box<Self>,
+                ) -> ::core::result::Result<*mut Self, ::hatch_interop::__private::Failure> {
                     ::hatch_interop::__private::OpaqueCell::into_raw(*value)
                 }
 

@@ -15,7 +15,7 @@ import itertools
 import sys
 import threading
 import traceback
-from typing import Any, Callable, Dict, Optional, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 from ._ffi_runtime import SCALAR_KINDS, check_f32_items, check_numbers_view, enum_member, number
 
@@ -107,6 +107,9 @@ class Library:
         #: The C functions the library calls to release a kept callback and to complete an async call.
         self.release_address = 0
         self.complete_address = 0
+        #: The C functions made of Python ones, kept as long as this object (for good on CPython, see
+        #: `immortal`; PyPy has no way to, and frees a C function whose object is collected).
+        self._thunks: List[Any] = []
 
     # failures ---------------------------------------------------------------------------------
 
@@ -187,6 +190,7 @@ class Library:
         functions call this once, at import)."""
         self._callback_failed = _declare(self.library, callback_failed, (ctypes.c_char_p, ctypes.c_size_t), None)
         release = immortal(ctypes.CFUNCTYPE(None, ctypes.c_void_p)(self.release_callback))
+        self._thunks.append(release)
         self.release_address = _address(release)
 
     def keep_callback(self, function: object) -> int:
@@ -216,7 +220,8 @@ class Library:
         """Make the C function the library completes async calls with, and stop the library's runtime before the
         interpreter goes (bindings with async functions call this once, at import, after `enable_callbacks`)."""
         thunk = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(Failure))(self._complete)
-        self.complete_address = _address(immortal(thunk))
+        self._thunks.append(immortal(thunk))
+        self.complete_address = _address(thunk)
         # No thread of the library's runtime may call into the interpreter after it is gone. ctypes lets go of
         # the GIL during the call, so outcomes being delivered meanwhile finish first.
         atexit.register(_declare(self.library, shutdown, (), None))
