@@ -891,7 +891,10 @@ class WrapperBuilder:
         returns = c.returns
         result_hint = self.hint(returns)
         label = python_string(c.name)
-        call = layout(Group("_ffi_callbacks[_ffi_context](", tuple(values), ")"), 8)
+        call_group = Group("_ffi_callbacks[_ffi_context](", tuple(values), ")")
+        call = layout(call_group, 8)
+        # The call assigned to the result, laid out with the assignment on its first line.
+        result_call = layout(call_group, 8, before="_ffi_result = ")
         body: List[str]
         fallback: Optional[str]
         if isinstance(returns, Void):
@@ -908,7 +911,7 @@ class WrapperBuilder:
             )
             body = [
                 *copies,
-                f"        _ffi_result = {call}",
+                f"        {result_call}",
                 *write_backs,
                 f"        {check}\n            {convert}",
                 "        return _ffi_result",
@@ -921,7 +924,7 @@ class WrapperBuilder:
             assert isinstance(enum, EnumDef)
             member = self._enum_value(returns, "_ffi_result", f"the result of the {c.name} callback")
             returned = layout(member, 8, before="return ", after=".value")
-            body = [*copies, f"        _ffi_result = {call}", *write_backs, f"        {returned}"]
+            body = [*copies, f"        {result_call}", *write_backs, f"        {returned}"]
             fallback = str(enum.variants[0].value)
             raw_hint = "int"
         alias_value = f"Callable[[{', '.join(hints)}], {result_hint}]"
