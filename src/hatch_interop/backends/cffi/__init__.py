@@ -11,8 +11,8 @@ a struct class holds a ``T *`` cdata and passes ``obj._ffi_c[0]`` by value).
 
 Building needs cffi (``cffi`` in ``[build-system] requires``); the wheel requires it at run time on CPython
 (PyPy has it built in). cffi's ABI mode always lets go of the GIL during a call, so ``gil = "hold"`` has no
-effect here. Not yet expressed (the build stops naming them): data-carrying enums, callbacks, async functions
-and fixed-size arrays; API mode (a compiled extension) is not there yet either.
+effect here. Not yet expressed (the build stops naming them): data-carrying enums and fixed-size arrays; API
+mode (a compiled extension) is not there yet either.
 """
 
 from __future__ import annotations
