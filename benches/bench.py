@@ -36,7 +36,21 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 
-IMPLEMENTATIONS = ("generated", "ctypes", "ctypes+def", "cffi ABI", "C extension", "PyO3")
+#: "generated" is the ctypes backend's bindings, "generated cffi" the cffi backend's (ABI mode); the others are
+#: hand-written ("+def": plain `def` wrappers with the generated module's Python-facing types, no checks).
+IMPLEMENTATIONS = (
+    "generated",
+    "ctypes",
+    "ctypes+def",
+    "generated cffi",
+    "cffi ABI",
+    "cffi ABI+def",
+    "cffi API",
+    "C extension",
+    "PyO3",
+)
+#: The ratio columns: each generated binding against hand-written wrappers of the same technology.
+RATIOS = (("generated", "ctypes+def"), ("generated cffi", "cffi ABI+def"))
 CALLS = (
     "noop()",
     "add(u32, u32)",
@@ -108,10 +122,12 @@ def new_free(new: Callable[[int], Any], free: Optional[Callable[[Any], None]]) -
 def build_cells() -> List[Cell]:
     import ablations
     import handwritten_cffi as hcffi
+    import handwritten_cffi_api as hapi
     import handwritten_ctypes as hct
     import pyo3_baseline as p
     import sample_cext as cx
     import sample_crate._native as g
+    import sample_crate_cffi._native as gf
 
     cells: List[Cell] = []
 
@@ -161,6 +177,53 @@ def build_cells() -> List[Cell]:
             "counter_get(&Counter)": on_counter(hct.counter_new, hct.counter_free, hct.counter_get),
             "counter_increment(&mut Counter)": on_counter(hct.counter_new, hct.counter_free, hct.counter_increment),
             NEW_FREE: new_free(hct.counter_new, hct.counter_free),
+        },
+    )
+    per_impl(
+        "generated cffi",
+        {
+            "noop()": call(gf.noop),
+            "add(u32, u32)": call(gf.add, 2, 3),
+            "scale(f64, f32)": call(gf.scale, 1.5, 2.0),
+            "vec2_add(Vec2, Vec2)": call(gf.vec2_add, gf.Vec2(1.0, 2.0), gf.Vec2(3.0, 4.0)),
+            "vec2_length(&Vec2)": call(gf.vec2_length, gf.Vec2(3.0, 4.0)),
+            "color_next(Color)": call(gf.color_next, gf.Color.Red),
+            "counter_get(&Counter)": on_counter(gf.counter_new, gf.counter_free, gf.counter_get),
+            "counter_increment(&mut Counter)": on_counter(gf.counter_new, gf.counter_free, gf.counter_increment),
+            NEW_FREE: new_free(gf.counter_new, gf.counter_free),
+        },
+    )
+    per_impl(
+        "cffi ABI+def",
+        {
+            "noop()": call(hcffi.noop),
+            "add(u32, u32)": call(hcffi.add, 2, 3),
+            "scale(f64, f32)": call(hcffi.scale, 1.5, 2.0),
+            "vec2_add(Vec2, Vec2)": call(hcffi.vec2_add, hcffi.Vec2(1.0, 2.0), hcffi.Vec2(3.0, 4.0)),
+            "vec2_length(&Vec2)": call(hcffi.vec2_length, hcffi.Vec2(3.0, 4.0)),
+            "color_next(Color)": call(hcffi.color_next, hcffi.Color.Red),
+            "counter_get(&Counter)": on_counter(hcffi.counter_new, hcffi.counter_free, hcffi.counter_get),
+            "counter_increment(&mut Counter)": on_counter(
+                hcffi.counter_new, hcffi.counter_free, hcffi.counter_increment
+            ),
+            NEW_FREE: new_free(hcffi.counter_new, hcffi.counter_free),
+        },
+    )
+    api = hapi.lib
+    per_impl(
+        "cffi API",
+        {
+            "noop()": call(api.noop),
+            "add(u32, u32)": call(api.add, 2, 3),
+            "scale(f64, f32)": call(api.scale, 1.5, 2.0),
+            "vec2_add(Vec2, Vec2)": call(
+                api.vec2_add, hapi.ffi.new("Vec2 *", (1.0, 2.0))[0], hapi.ffi.new("Vec2 *", (3.0, 4.0))[0]
+            ),
+            "vec2_length(&Vec2)": call(api.vec2_length, hapi.ffi.new("Vec2 *", (3.0, 4.0))),
+            "color_next(Color)": call(api.color_next, 1),
+            "counter_get(&Counter)": on_counter(api.counter_new, api.counter_free, api.counter_get),
+            "counter_increment(&mut Counter)": on_counter(api.counter_new, api.counter_free, api.counter_increment),
+            NEW_FREE: new_free(api.counter_new, api.counter_free),
         },
     )
     lib = hcffi.lib
@@ -339,8 +402,8 @@ def measure(repeats: int, target: float, seed: int) -> List[Dict[str, Any]]:
     cells = build_cells()
     verify(cells)
     mapped = library_mappings()
-    if len(mapped) != 1:
-        raise SystemExit(f"bench: expected one libsample_crate.so in the process, found {mapped}")
+    if not 1 <= len(mapped) <= 2:  # the ctypes wheel's, and the cffi wheel's unless the loader shares one
+        raise SystemExit(f"bench: expected the installed wheels' libsample_crate.so in the process, found {mapped}")
 
     loops = [calibrate(cell, target) for cell in cells]
     times: List[List[float]] = [[] for _ in cells]
@@ -431,13 +494,13 @@ def render_counts(results: List[Dict[str, Any]], calls: int) -> str:
         f"{platform.python_implementation()} {platform.python_version()}; instructions per call under callgrind "
         f"({calls:,} calls per cell, timeit's loop included: see the empty loop below)",
         "",
-        "| call | " + " | ".join(IMPLEMENTATIONS) + " | generated / ctypes+def |",
-        "| --- |" + " ---: |" * (len(IMPLEMENTATIONS) + 1),
+        "| call | " + " | ".join(IMPLEMENTATIONS) + " | " + " | ".join(f"{a} / {b}" for a, b in RATIOS) + " |",
+        "| --- |" + " ---: |" * (len(IMPLEMENTATIONS) + len(RATIOS)),
     ]
     for call in CALLS:
         row = [f"{per[('main', call, impl)]:,.0f}" for impl in IMPLEMENTATIONS]
-        ratio = per[("main", call, "generated")] / per[("main", call, "ctypes+def")]
-        lines.append(f"| {call} | " + " | ".join(row) + f" | {ratio:.2f} |")
+        row += [f"{per[('main', call, a)] / per[('main', call, b)]:.2f}" for a, b in RATIOS]
+        lines.append(f"| {call} | " + " | ".join(row) + " |")
     lines += ["", "| call | variant | instructions | generated - variant |", "| --- | --- | ---: | ---: |"]
     for r in results:
         if r["table"] == "ablation":
@@ -541,13 +604,13 @@ def render(report: dict[str, Any]) -> str:
         f"best of {method['processes']} processes x {method['repeats_per_process']} shuffled rounds of "
         f"~{method['target_seconds'] * 1000:.0f} ms per cell; ns per call",
         "",
-        "| call | generated | ctypes | ctypes+def | cffi ABI | C extension | PyO3 | generated / ctypes+def |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| call | " + " | ".join(IMPLEMENTATIONS) + " | " + " | ".join(f"{a} / {b}" for a, b in RATIOS) + " |",
+        "| --- |" + " ---: |" * (len(IMPLEMENTATIONS) + len(RATIOS)),
     ]
     for call in CALLS:
         row = [fmt(best[("main", call, impl)]) for impl in IMPLEMENTATIONS]
-        ratio = best[("main", call, "generated")] / best[("main", call, "ctypes+def")]
-        lines.append(f"| {call} | " + " | ".join(row) + f" | {ratio:.2f} |")
+        row += [f"{best[('main', call, a)] / best[('main', call, b)]:.2f}" for a, b in RATIOS]
+        lines.append(f"| {call} | " + " | ".join(row) + " |")
     lines += [
         "",
         "Generated wrappers minus one line (same ctypes function object as the generated module):",
