@@ -135,20 +135,29 @@ def build_cells() -> List[Cell]:
         assert set(makers) == set(CALLS), impl
         cells.extend(Cell("main", name, impl, makers[name], CHECKS[name]) for name in CALLS)
 
-    per_impl(
-        "generated",
-        {
-            "noop()": call(g.noop),
-            "add(u32, u32)": call(g.add, 2, 3),
-            "scale(f64, f32)": call(g.scale, 1.5, 2.0),
-            "vec2_add(Vec2, Vec2)": call(g.vec2_add, g.Vec2(1.0, 2.0), g.Vec2(3.0, 4.0)),
-            "vec2_length(&Vec2)": call(g.vec2_length, g.Vec2(3.0, 4.0)),
-            "color_next(Color)": call(g.color_next, g.Color.Red),
-            "counter_get(&Counter)": on_counter(g.counter_new, g.counter_free, g.counter_get),
-            "counter_increment(&mut Counter)": on_counter(g.counter_new, g.counter_free, g.counter_increment),
-            NEW_FREE: new_free(g.counter_new, g.counter_free),
-        },
-    )
+    def pythonic(m: Any, frees: bool = True) -> Dict[str, Callable[[], Made]]:
+        """The calls through a module with the generated module's Python surface (`Vec2`, `Color`, `counter_*`);
+        without `frees`, a Counter is freed with its Python object (the statement drops it)."""
+        free = m.counter_free if frees else None
+        return {
+            "noop()": call(m.noop),
+            "add(u32, u32)": call(m.add, 2, 3),
+            "scale(f64, f32)": call(m.scale, 1.5, 2.0),
+            "vec2_add(Vec2, Vec2)": call(m.vec2_add, m.Vec2(1.0, 2.0), m.Vec2(3.0, 4.0)),
+            "vec2_length(&Vec2)": call(m.vec2_length, m.Vec2(3.0, 4.0)),
+            "color_next(Color)": call(m.color_next, m.Color.Red),
+            "counter_get(&Counter)": on_counter(m.counter_new, free, m.counter_get),
+            "counter_increment(&mut Counter)": on_counter(m.counter_new, free, m.counter_increment),
+            NEW_FREE: new_free(m.counter_new, free),
+        }
+
+    per_impl("generated", pythonic(g))
+    per_impl("ctypes+def", pythonic(hct))
+    per_impl("generated cffi", pythonic(gf))
+    per_impl("cffi ABI+def", pythonic(hcffi))
+    per_impl("C extension", pythonic(cx))
+    per_impl("PyO3", pythonic(p, frees=False))
+
     per_impl(
         "ctypes",
         {
@@ -163,50 +172,6 @@ def build_cells() -> List[Cell]:
                 hct.c_counter_new, hct.c_counter_free, hct.c_counter_increment
             ),
             NEW_FREE: new_free(hct.c_counter_new, hct.c_counter_free),
-        },
-    )
-    per_impl(
-        "ctypes+def",
-        {
-            "noop()": call(hct.noop),
-            "add(u32, u32)": call(hct.add, 2, 3),
-            "scale(f64, f32)": call(hct.scale, 1.5, 2.0),
-            "vec2_add(Vec2, Vec2)": call(hct.vec2_add, hct.Vec2(1.0, 2.0), hct.Vec2(3.0, 4.0)),
-            "vec2_length(&Vec2)": call(hct.vec2_length, hct.Vec2(3.0, 4.0)),
-            "color_next(Color)": call(hct.color_next, hct.Color.Red),
-            "counter_get(&Counter)": on_counter(hct.counter_new, hct.counter_free, hct.counter_get),
-            "counter_increment(&mut Counter)": on_counter(hct.counter_new, hct.counter_free, hct.counter_increment),
-            NEW_FREE: new_free(hct.counter_new, hct.counter_free),
-        },
-    )
-    per_impl(
-        "generated cffi",
-        {
-            "noop()": call(gf.noop),
-            "add(u32, u32)": call(gf.add, 2, 3),
-            "scale(f64, f32)": call(gf.scale, 1.5, 2.0),
-            "vec2_add(Vec2, Vec2)": call(gf.vec2_add, gf.Vec2(1.0, 2.0), gf.Vec2(3.0, 4.0)),
-            "vec2_length(&Vec2)": call(gf.vec2_length, gf.Vec2(3.0, 4.0)),
-            "color_next(Color)": call(gf.color_next, gf.Color.Red),
-            "counter_get(&Counter)": on_counter(gf.counter_new, gf.counter_free, gf.counter_get),
-            "counter_increment(&mut Counter)": on_counter(gf.counter_new, gf.counter_free, gf.counter_increment),
-            NEW_FREE: new_free(gf.counter_new, gf.counter_free),
-        },
-    )
-    per_impl(
-        "cffi ABI+def",
-        {
-            "noop()": call(hcffi.noop),
-            "add(u32, u32)": call(hcffi.add, 2, 3),
-            "scale(f64, f32)": call(hcffi.scale, 1.5, 2.0),
-            "vec2_add(Vec2, Vec2)": call(hcffi.vec2_add, hcffi.Vec2(1.0, 2.0), hcffi.Vec2(3.0, 4.0)),
-            "vec2_length(&Vec2)": call(hcffi.vec2_length, hcffi.Vec2(3.0, 4.0)),
-            "color_next(Color)": call(hcffi.color_next, hcffi.Color.Red),
-            "counter_get(&Counter)": on_counter(hcffi.counter_new, hcffi.counter_free, hcffi.counter_get),
-            "counter_increment(&mut Counter)": on_counter(
-                hcffi.counter_new, hcffi.counter_free, hcffi.counter_increment
-            ),
-            NEW_FREE: new_free(hcffi.counter_new, hcffi.counter_free),
         },
     )
     api = hapi.lib
@@ -241,35 +206,6 @@ def build_cells() -> List[Cell]:
             "counter_get(&Counter)": on_counter(lib.counter_new, lib.counter_free, lib.counter_get),
             "counter_increment(&mut Counter)": on_counter(lib.counter_new, lib.counter_free, lib.counter_increment),
             NEW_FREE: new_free(lib.counter_new, lib.counter_free),
-        },
-    )
-    per_impl(
-        "C extension",
-        {
-            "noop()": call(cx.noop),
-            "add(u32, u32)": call(cx.add, 2, 3),
-            "scale(f64, f32)": call(cx.scale, 1.5, 2.0),
-            "vec2_add(Vec2, Vec2)": call(cx.vec2_add, cx.Vec2(1.0, 2.0), cx.Vec2(3.0, 4.0)),
-            "vec2_length(&Vec2)": call(cx.vec2_length, cx.Vec2(3.0, 4.0)),
-            "color_next(Color)": call(cx.color_next, cx.Color.Red),
-            "counter_get(&Counter)": on_counter(cx.counter_new, cx.counter_free, cx.counter_get),
-            "counter_increment(&mut Counter)": on_counter(cx.counter_new, cx.counter_free, cx.counter_increment),
-            NEW_FREE: new_free(cx.counter_new, cx.counter_free),
-        },
-    )
-    per_impl(
-        "PyO3",
-        {
-            "noop()": call(p.noop),
-            "add(u32, u32)": call(p.add, 2, 3),
-            "scale(f64, f32)": call(p.scale, 1.5, 2.0),
-            "vec2_add(Vec2, Vec2)": call(p.vec2_add, p.Vec2(1.0, 2.0), p.Vec2(3.0, 4.0)),
-            "vec2_length(&Vec2)": call(p.vec2_length, p.Vec2(3.0, 4.0)),
-            "color_next(Color)": call(p.color_next, p.Color.Red),
-            # PyO3's Counter is freed with its Python object (the statement drops it).
-            "counter_get(&Counter)": on_counter(p.counter_new, None, p.counter_get),
-            "counter_increment(&mut Counter)": on_counter(p.counter_new, None, p.counter_increment),
-            NEW_FREE: new_free(p.counter_new, None),
         },
     )
 
