@@ -12,7 +12,7 @@ from __future__ import annotations
 import array
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
-from ._ffi_runtime import check_f32_items, check_numbers_view, struct_field
+from ._ffi_runtime import array_items, check_f32_items, check_numbers_view, struct_field
 
 #: An error enum's exception classes by the code of their variant (the library reports the code).
 Errors = Optional[Dict[int, Type[Exception]]]
@@ -202,11 +202,36 @@ def struct_value(what: str, value: object, cls: Any) -> Any:
     return struct_field(what, value, cls)._ffi_c[0]
 
 
+def fixed_array(
+    length: int, value: Any, field: str, what: str, *, kind: str = "", target: Any = None, absent: Any = None
+) -> List[Any]:
+    """What cffi stores into the array field `field` (`what` names it in errors) of `length` items: the items of
+    `value`, checked and converted as :func:`array_items` says (a struct's C struct for "struct"); with `absent`
+    (the element is an option, and that its absent value), each an option's initializer."""
+    items = array_items(length, value, field, what, kind=kind, target=target, optional=absent is not None)
+    if kind == "struct":
+        items = [None if item is None else item._ffi_c[0] for item in items]
+    if absent is None:
+        return items
+    return [absent if item is None else (item, 1) for item in items]
+
+
+def views(items: Any, view: Callable[[Any, Any], Any], base: Any) -> Tuple[Any, ...]:
+    """Objects of a struct class (`view` makes one over a pointer) over each struct of the array `items`, which
+    `base` keeps alive: an array field reads as a tuple of views that write through."""
+    return tuple(view(items + index, base) for index in range(len(items)))
+
+
 def check_layout(ffi: Any, module: str, *structs: Tuple[str, int, int, Tuple[Tuple[str, int], ...]]) -> None:
     """Compare each struct's layout as cffi computed it from the declarations with the size, alignment and field
-    offsets Rust measured."""
+    offsets Rust measured (a field of a nested struct or union by its path: ``payload.Circle.radius``, as the
+    fields of a data-carrying enum's variants are)."""
     for name, size, align, offsets in structs:
-        found = (ffi.sizeof(name), ffi.alignof(name), tuple((field, ffi.offsetof(name, field)) for field, _ in offsets))
+        found = (
+            ffi.sizeof(name),
+            ffi.alignof(name),
+            tuple((field, ffi.offsetof(name, *field.split("."))) for field, _ in offsets),
+        )
         if found != (size, align, offsets):
             message = (
                 f"{module}: cffi lays out {name} (size, alignment, field offsets) as {found}, but Rust laid it out as "
