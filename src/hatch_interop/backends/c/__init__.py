@@ -298,6 +298,20 @@ def cdef(inventory: Inventory, generator_version: str) -> str:
     return templates_beside(__file__).get_template("cdef.h.j2").render(header=header)
 
 
+def payload_names(inventory: Inventory, generator_version: str) -> Dict[str, Dict[str, Tuple[str, Tuple[str, ...]]]]:
+    """The names the header gives the payload of each data-carrying enum (what cffi's declarations call them): by
+    enum and by variant with fields, the variant's member of the payload union and its fields' names, in order."""
+    header = _Builder(inventory, generator_version).header()
+    declared = {t.name: t for t in header.types if isinstance(t, CTagged)}
+    return {
+        t.name: {
+            v.name: (c.name, tuple(f.name for f in c.fields))
+            for v, c in zip([v for v in t.variants if v.fields], declared[t.name].variants)
+        }
+        for t in inventory.tagged()
+    }
+
+
 def _declare(ctype: str, name: str) -> str:
     """``uint32_t name`` / ``const Vec2 *name``."""
     return f"{ctype}{name}" if ctype.endswith("*") else f"{ctype} {name}"
