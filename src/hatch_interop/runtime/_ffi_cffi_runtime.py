@@ -148,6 +148,14 @@ class Library:
             found = self._absent[ctype] = self.ffi.new(ctype + " *")
         return found[0]
 
+    def tagged_value(self, ctype: str, layout: str, initializer: Any) -> Any:
+        """A new data-carrying enum of the C type `ctype` (a pointer that owns it) from the initializer of its C
+        layout `layout` (the tag and a union of the variants' fields; `ctype` is a struct of its size without a
+        union, which libffi can pass by value)."""
+        pointer = self.ffi.new(ctype + " *")
+        self.ffi.cast(layout + " *", pointer)[0] = initializer
+        return pointer
+
     def address(self, pointer: Any) -> Optional[int]:
         """A pointer field's address as an int (None for NULL)."""
         return int(self.ffi.cast("uintptr_t", pointer)) if pointer else None

@@ -124,6 +124,12 @@ class CffiTagged(PyTagged):
 
     template: ClassVar[str] = "cffi_tagged.py.j2"
 
+    #: ``"_ffi_Shape *"``: a pointer to its C layout, the tag and the payload union (cffi's declarations name the
+    #: C type itself, ``Shape``, for a struct of its size without a union: libffi passes no union by value).
+    view_pointer: str
+    #: A new C value of ``_ffi_value`` (``_ffi_tagged_value(...)[0]``, which owns its memory).
+    new_value: str
+
 
 @dataclass(frozen=True)
 class CffiModule:
@@ -428,9 +434,8 @@ class CffiWrapperBuilder(WrapperBuilder):
             getter = layout_result(f"_ffi_{cls}_from_c({{0}}, self)", raw, 8)
             field = CffiField(name, cls, doc, getter, _store(c, Group(f"_ffi_{cls}_to_c(", ("_ffi_value",), ")")))
             # Left out, the field holds the first variant with zeroed fields, as a struct field holds a zeroed struct.
-            item = Ternary(
-                f"({definition.variants[0].value},)", f"{name} is None", Group(f"_ffi_{cls}_to_c(", (name,), ")")
-            )
+            first = f"{self._tagged_value(definition, f'({definition.variants[0].value},)').flat()}[0]"
+            item = Ternary(first, f"{name} is None", Group(f"_ffi_{cls}_to_c(", (name,), ")"))
             return field, f"{name}: {self.optional(cls)} = None", item, shown
         if isinstance(definition, EnumDef):
             getter = subscript(f"_ffi_{cls}_by_value", raw, 8, "return ")
@@ -501,7 +506,15 @@ class CffiWrapperBuilder(WrapperBuilder):
     def tagged(self, t: TaggedDef) -> CffiTagged:
         # The ctypes backend's classes; what crosses is cffi's (see `_variant_field`, `_variant_conversions`).
         model = super().tagged(t)
-        return CffiTagged(**{f.name: getattr(model, f.name) for f in dataclasses.fields(model)})
+        return CffiTagged(
+            **{f.name: getattr(model, f.name) for f in dataclasses.fields(model)},
+            view_pointer=python_string(f"_ffi_{t.name} *"),
+            new_value=layout(self._tagged_value(t, "_ffi_value._ffi_to_c()"), 8, after="[0]"),
+        )
+
+    def _tagged_value(self, t: TaggedDef, initializer: str) -> Group:
+        """A pointer to a new C value of the data-carrying enum `t` (it owns it) from an initializer of its layout."""
+        return Group("_ffi_tagged_value(", (python_string(t.name), python_string(f"_ffi_{t.name}"), initializer), ")")
 
     def _variant_field(
         self, f: Field, name: str, what: str
@@ -566,26 +579,29 @@ class CffiWrapperBuilder(WrapperBuilder):
         read = layout(Group(f"{vcls}(", reads, ")"), 8, "return ")
         return to_c_return, f"_ffi_fields = {_attribute('_ffi_payload', member)}\n        {read}"
 
-    def _offsets(self, t: Union[StructDef, TaggedDef]) -> List[Tuple[str, int]]:
-        """The offsets Rust measured of a struct's fields, or of a data-carrying enum's payload and of its variants'
-        fields (by their paths in the C struct: ``payload.Circle.radius``)."""
+    def _measured(self, t: Union[StructDef, TaggedDef]) -> List[Tuple[str, List[Tuple[str, int]]]]:
+        """The C types whose layout (the size and alignment of `t`) is checked, with the offsets Rust measured: of a
+        struct's fields; of a data-carrying enum's C layout (``_ffi_<name>``), its payload and its variants' fields
+        (by their paths: ``payload.Circle.radius``), and of its stand-in without a union (no fields)."""
         if isinstance(t, StructDef):
-            return [(f.name, f.offset) for f in t.fields]
+            return [(t.name, [(f.name, f.offset) for f in t.fields])]
         offsets = [("payload", t.payload_offset)]
         for v in t.variants:
             if v.fields:
                 member, fields = self.payload_names[t.name][v.name]
                 offsets.extend((f"payload.{member}.{c}", f.offset) for c, f in zip(fields, v.fields))
-        return offsets
+        return [(f"_ffi_{t.name}", offsets), (t.name, [])]
 
     def _tagged_argument(
         self, function: str, pname: str, ty: Union[Named, Pointer], checks: List[str]
     ) -> Union[str, Ternary]:
-        value = super()._tagged_argument(function, pname, ty, checks)
+        super()._tagged_argument(function, pname, ty, checks)  # the check that it is a variant of the enum
         if isinstance(ty, Named):
-            return value  # cffi converts the initializer to the struct passed by value
+            return f"_ffi_{self.classes[ty.name]}_to_c({pname})"
         # `&T`, `Option<&T>`: a pointer to a C copy the call holds.
-        copy = f"_ffi.new({python_string(ty.target.name + ' *')}, {pname}._ffi_to_c())"
+        target = self._target(ty)
+        assert isinstance(target, TaggedDef)
+        copy = self._tagged_value(target, f"{pname}._ffi_to_c()").flat()
         return Ternary("_ffi.NULL", f"{pname} is None", copy) if ty.nullable else copy
 
     def _tagged_result(self, ty: Union[Named, Pointer]) -> str:
@@ -626,12 +642,12 @@ class CffiWrapperBuilder(WrapperBuilder):
                 Group(
                     "(",
                     (
-                        python_string(t.name),
+                        python_string(name),
                         str(t.size),
                         str(t.align),
                         Group(
                             "(",
-                            tuple(Group("(", (python_string(f), str(offset)), ")") for f, offset in self._offsets(t)),
+                            tuple(Group("(", (python_string(f), str(offset)), ")") for f, offset in offsets),
                             ")",
                             is_tuple=True,
                         ),
@@ -639,6 +655,7 @@ class CffiWrapperBuilder(WrapperBuilder):
                     ")",
                 )
                 for t in structs
+                for name, offsets in self._measured(t)
             )
             layout_check = layout(Group("_ffi_cf.check_layout(", ("_ffi", "__name__", *rows), ")", explode=True), 0)
         public = sorted(self.api.public_names(), key=all_order)

@@ -188,6 +188,7 @@ _ffi_struct_value = _ffi_cf.struct_value
 _ffi_absent = _ffi_support.absent
 _ffi_pointer = _ffi_support.pointer
 _ffi_address_of = _ffi_support.address
+_ffi_tagged_value = _ffi_support.tagged_value
 _ffi_fixed_array = _ffi_cf.fixed_array
 _ffi_views = _ffi_cf.views
 
@@ -1110,7 +1111,8 @@ class Shape:
         raise TypeError("Shape cannot be created directly: create one of its variants, such as Shape.Circle")
 
     def _ffi_to_c(self) -> Any:
-        """The initializer of the C value: the tag, and the variant's member of the payload union."""
+        """The initializer of its C layout (``_ffi_Shape``): the tag, and the variant's member of the payload
+        union."""
         raise NotImplementedError  # every variant has its own
 
 
@@ -1226,17 +1228,18 @@ _ffi_Shape_by_tag = {0: _ffi_Shape_Circle._ffi_from_c, 1: _ffi_Shape_Rect._ffi_f
 def _ffi_Shape_from_c(_ffi_raw: Any, _ffi_base: Any) -> Shape:
     """The `Shape` a C value holds (its structs are views of memory that `_ffi_base` keeps alive, or
     of the library's for None); an error if its tag is none of the variants."""
+    _ffi_view = _ffi.cast("_ffi_Shape *", _ffi.addressof(_ffi_raw))
     try:
-        _ffi_read = _ffi_Shape_by_tag[_ffi_raw.tag]
+        _ffi_read = _ffi_Shape_by_tag[_ffi_view.tag]
     except KeyError:
-        raise _ffi_unknown_tag(Shape, _ffi_raw.tag) from None
-    return _ffi_read(_ffi_raw.payload, _ffi_base)
+        raise _ffi_unknown_tag(Shape, _ffi_view.tag) from None
+    return _ffi_read(_ffi_view.payload, _ffi_base)
 
 
 def _ffi_Shape_to_c(_ffi_value: Shape) -> Any:
-    """The initializer of the C value of `Shape` (a TypeError for anything else)."""
+    """The C value of `Shape`, which owns its memory (a TypeError for anything else)."""
     if isinstance(_ffi_value, Shape):
-        return _ffi_value._ffi_to_c()
+        return _ffi_tagged_value("Shape", "_ffi_Shape", _ffi_value._ffi_to_c())[0]
     raise TypeError(f"expected Shape, not {type(_ffi_value).__name__}")
 
 
@@ -1254,7 +1257,10 @@ class Figure:
         self._ffi_base = None
         self._ffi_c = _ffi.new(
             "Figure *",
-            ((0,) if shape is None else _ffi_Shape_to_c(shape), _ffi_enum_member("Figure.color", color, Color)),
+            (
+                _ffi_tagged_value("Shape", "_ffi_Shape", (0,))[0] if shape is None else _ffi_Shape_to_c(shape),
+                _ffi_enum_member("Figure.color", color, Color),
+            ),
         )
 
     def __repr__(self) -> str:
@@ -1310,7 +1316,7 @@ _ffi_cf.check_layout(
         (("celsius", 0), ("samples", 16), ("corners", 32), ("light", 48), ("channels", 50), ("antennas", 56)),
     ),
     (
-        "Shape",
+        "_ffi_Shape",
         20,
         4,
         (
@@ -1321,6 +1327,7 @@ _ffi_cf.check_layout(
             ("payload.Rect_.height", 16),
         ),
     ),
+    ("Shape", 20, 4, ()),
     ("Figure", 24, 4, (("shape", 0), ("color", 20))),
 )
 
@@ -2313,7 +2320,7 @@ def shape_scale(shape: Shape, factor: float) -> Shape:
         raise _ffi_invalid_argument("shape_scale", "shape", shape, Shape)
     if factor.__class__ is not float or not -3.4028235677973366e38 < factor < 3.4028235677973366e38:
         factor = _ffi_scalar("shape_scale() argument 'factor'", factor, "f32")
-    _ffi_result = _ffi_fn_shape_scale(shape._ffi_to_c(), factor)
+    _ffi_result = _ffi_fn_shape_scale(_ffi_Shape_to_c(shape), factor)
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_Shape_from_c(_ffi_result, _ffi_result)
@@ -2326,7 +2333,7 @@ def shape_area(shape: Shape) -> float:
     """The area of `shape` (a data-carrying enum by reference)."""
     if not isinstance(shape, Shape):
         raise _ffi_invalid_argument("shape_area", "shape", shape, Shape)
-    _ffi_result = _ffi_fn_shape_area(_ffi.new("Shape *", shape._ffi_to_c()))
+    _ffi_result = _ffi_fn_shape_area(_ffi_tagged_value("Shape", "_ffi_Shape", shape._ffi_to_c()))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result

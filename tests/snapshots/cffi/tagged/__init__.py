@@ -85,6 +85,7 @@ _ffi_struct_value = _ffi_cf.struct_value
 _ffi_absent = _ffi_support.absent
 _ffi_pointer = _ffi_support.pointer
 _ffi_address_of = _ffi_support.address
+_ffi_tagged_value = _ffi_support.tagged_value
 _ffi_fixed_array = _ffi_cf.fixed_array
 
 
@@ -182,7 +183,8 @@ class Shape:
         raise TypeError("Shape cannot be created directly: create one of its variants, such as Shape.Circle")
 
     def _ffi_to_c(self) -> Any:
-        """The initializer of the C value: the tag, and the variant's member of the payload union."""
+        """The initializer of its C layout (``_ffi_Shape``): the tag, and the variant's member of the payload
+        union."""
         raise NotImplementedError  # every variant has its own
 
 
@@ -343,17 +345,18 @@ _ffi_Shape_by_tag = {
 def _ffi_Shape_from_c(_ffi_raw: Any, _ffi_base: Any) -> Shape:
     """The `Shape` a C value holds (its structs are views of memory that `_ffi_base` keeps alive, or
     of the library's for None); an error if its tag is none of the variants."""
+    _ffi_view = _ffi.cast("_ffi_Shape *", _ffi.addressof(_ffi_raw))
     try:
-        _ffi_read = _ffi_Shape_by_tag[_ffi_raw.tag]
+        _ffi_read = _ffi_Shape_by_tag[_ffi_view.tag]
     except KeyError:
-        raise _ffi_unknown_tag(Shape, _ffi_raw.tag) from None
-    return _ffi_read(_ffi_raw.payload, _ffi_base)
+        raise _ffi_unknown_tag(Shape, _ffi_view.tag) from None
+    return _ffi_read(_ffi_view.payload, _ffi_base)
 
 
 def _ffi_Shape_to_c(_ffi_value: Shape) -> Any:
-    """The initializer of the C value of `Shape` (a TypeError for anything else)."""
+    """The C value of `Shape`, which owns its memory (a TypeError for anything else)."""
     if isinstance(_ffi_value, Shape):
-        return _ffi_value._ffi_to_c()
+        return _ffi_tagged_value("Shape", "_ffi_Shape", _ffi_value._ffi_to_c())[0]
     raise TypeError(f"expected Shape, not {type(_ffi_value).__name__}")
 
 
@@ -374,7 +377,8 @@ class Event:
         raise TypeError("Event cannot be created directly: create one of its variants, such as Event.Key")
 
     def _ffi_to_c(self) -> Any:
-        """The initializer of the C value: the tag, and the variant's member of the payload union."""
+        """The initializer of its C layout (``_ffi_Event``): the tag, and the variant's member of the payload
+        union."""
         raise NotImplementedError  # every variant has its own
 
 
@@ -451,17 +455,18 @@ _ffi_Event_by_tag = {0: _ffi_Event_Key._ffi_from_c, 1: _ffi_Event_Quit._ffi_from
 def _ffi_Event_from_c(_ffi_raw: Any, _ffi_base: Any) -> Event:
     """The `Event` a C value holds (its structs are views of memory that `_ffi_base` keeps alive, or
     of the library's for None); an error if its tag is none of the variants."""
+    _ffi_view = _ffi.cast("_ffi_Event *", _ffi.addressof(_ffi_raw))
     try:
-        _ffi_read = _ffi_Event_by_tag[_ffi_raw.tag]
+        _ffi_read = _ffi_Event_by_tag[_ffi_view.tag]
     except KeyError:
-        raise _ffi_unknown_tag(Event, _ffi_raw.tag) from None
-    return _ffi_read(_ffi_raw.payload, _ffi_base)
+        raise _ffi_unknown_tag(Event, _ffi_view.tag) from None
+    return _ffi_read(_ffi_view.payload, _ffi_base)
 
 
 def _ffi_Event_to_c(_ffi_value: Event) -> Any:
-    """The initializer of the C value of `Event` (a TypeError for anything else)."""
+    """The C value of `Event`, which owns its memory (a TypeError for anything else)."""
     if isinstance(_ffi_value, Event):
-        return _ffi_value._ffi_to_c()
+        return _ffi_tagged_value("Event", "_ffi_Event", _ffi_value._ffi_to_c())[0]
     raise TypeError(f"expected Event, not {type(_ffi_value).__name__}")
 
 
@@ -485,7 +490,7 @@ class Scene:
         self._ffi_c = _ffi.new(
             "Scene *",
             (
-                (0,) if shape is None else _ffi_Shape_to_c(shape),
+                _ffi_tagged_value("Shape", "_ffi_Shape", (0,))[0] if shape is None else _ffi_Shape_to_c(shape),
                 _ffi_absent("tagged_option_Shape") if maybe is None else (_ffi_Shape_to_c(maybe), 1),
                 ()
                 if events is None
@@ -554,7 +559,7 @@ _ffi_cf.check_layout(
     __name__,
     ("Point", 16, 8, (("x", 0), ("y", 8))),
     (
-        "Shape",
+        "_ffi_Shape",
         32,
         8,
         (
@@ -566,7 +571,14 @@ _ffi_cf.check_layout(
             ("payload.Tail.next", 16),
         ),
     ),
-    ("Event", 12, 4, (("payload", 4), ("payload.Key.code", 4), ("payload.Key.shifted", 8), ("payload.Key.type", 9))),
+    ("Shape", 32, 8, ()),
+    (
+        "_ffi_Event",
+        12,
+        4,
+        (("payload", 4), ("payload.Key.code", 4), ("payload.Key.shifted", 8), ("payload.Key.type", 9)),
+    ),
+    ("Event", 12, 4, ()),
     ("Scene", 96, 8, (("shape", 0), ("maybe", 32), ("events", 72))),
 )
 
@@ -580,7 +592,7 @@ def grow(shape: Shape, by: float) -> Shape:
         raise _ffi_invalid_argument("grow", "shape", shape, Shape)
     if by.__class__ is not float or not -3.4028235677973366e38 < by < 3.4028235677973366e38:
         by = _ffi_scalar("grow() argument 'by'", by, "f32")
-    _ffi_result = _ffi_fn_grow(shape._ffi_to_c(), by)
+    _ffi_result = _ffi_fn_grow(_ffi_Shape_to_c(shape), by)
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_Shape_from_c(_ffi_result, _ffi_result)
@@ -596,8 +608,8 @@ def tags(shape: Shape, next: Optional[Shape]) -> int:
     if next is not None and not isinstance(next, Shape):
         raise _ffi_invalid_argument("tags", "next", next, Shape, or_none=True)
     _ffi_result = _ffi_fn_tags(
-        _ffi.new("Shape *", shape._ffi_to_c()),
-        _ffi.NULL if next is None else _ffi.new("Shape *", next._ffi_to_c()),
+        _ffi_tagged_value("Shape", "_ffi_Shape", shape._ffi_to_c()),
+        _ffi.NULL if next is None else _ffi_tagged_value("Shape", "_ffi_Shape", next._ffi_to_c()),
     )
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
@@ -629,7 +641,7 @@ def make_scene(shape: Shape, maybe: Optional[Shape], event: Event) -> Scene:
     _ffi_option_maybe = _ffi_absent("tagged_option_Shape") if maybe is None else (_ffi_Shape_to_c(maybe), 1)
     if not isinstance(event, Event):
         raise _ffi_invalid_argument("make_scene", "event", event, Event)
-    _ffi_result = _ffi_fn_make_scene(shape._ffi_to_c(), _ffi_option_maybe, event._ffi_to_c())
+    _ffi_result = _ffi_fn_make_scene(_ffi_Shape_to_c(shape), _ffi_option_maybe, _ffi_Event_to_c(event))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_view_Scene(_ffi.addressof(_ffi_result), _ffi_result)
