@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 import pytest
-from backend_support import INVENTORIES, check_snapshot, generate, load, raw_inventory, subset, write
+from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, subset, write
 from support import (
     RUST_HELPER,
     SAMPLE,
@@ -26,9 +26,11 @@ from support import (
     run,
     wheel_names,
 )
+from test_backend_ctypes import _compile_library
 
 from hatch_interop import backend as backend_module
 from hatch_interop.backend import backend_dependencies, check_supported
+from hatch_interop.backends.c import cdef
 from hatch_interop.backends.cffi import CffiBackend
 from hatch_interop.backends.ctypes import CtypesBackend
 from hatch_interop.errors import BackendError
@@ -369,3 +371,104 @@ def test_a_crate_built_with_the_cffi_backend_by_a_real_front_end(wheelhouse: Pat
     assert "digest: 6" in proc.stdout
     assert "Vec2(x=1.5, y=2.5)" in proc.stdout
     assert "cffi: False" in proc.stdout  # no C parser at import: out-of-line ABI mode
+
+
+#: A data-carrying enum that x86-64 passes in one integer and one SSE register (its second eightbyte holds floats
+#: only), and a function that takes and returns it by value, added to tagged.json's inventory and C stand-in.
+TRIPLE = {
+    "kind": "tagged",
+    "name": "Triple",
+    "doc": "",
+    "repr": "u32",
+    "size": 16,
+    "align": 4,
+    "payload_offset": 4,
+    "variants": [
+        {
+            "name": "Floats",
+            "doc": "",
+            "value": 0,
+            "fields": [
+                {"name": name, "doc": "", "type": {"kind": "primitive", "name": "f32"}, "offset": offset}
+                for name, offset in (("x", 4), ("y", 8), ("z", 12))
+            ],
+        },
+        {"name": "Nothing", "doc": "", "value": 1, "fields": []},
+    ],
+}
+TRIPLE_ROTATE = {
+    "name": "triple_rotate",
+    "symbol": "triple_rotate",
+    "doc": "",
+    "params": [{"name": "t", "type": {"kind": "named", "name": "Triple"}}],
+    "returns": {"kind": "named", "name": "Triple"},
+    "error": None,
+}
+TRIPLE_C = """
+Triple triple_rotate(Triple t) {
+    if (t.tag == Triple_Floats) {
+        float x = t.payload.Floats.x;
+        t.payload.Floats.x = t.payload.Floats.y;
+        t.payload.Floats.y = t.payload.Floats.z;
+        t.payload.Floats.z = x;
+    }
+    return t;
+}
+"""
+
+
+def _triple_inventory() -> Inventory:
+    data = raw_inventory("tagged")
+    data["types"].append(TRIPLE)
+    data["functions"].append(TRIPLE_ROTATE)
+    return parse_inventory(data, "tagged.json with Triple")
+
+
+def test_a_data_carrying_enum_crosses_libffi_as_a_struct_without_a_union() -> None:
+    """libffi passes no union by value: cffi's declarations give the enum a stand-in of its size, alignment and
+    calling convention (integers, and floats where x86-64 passes an eightbyte in an SSE register)."""
+    declarations = cdef(_triple_inventory(), "0.1.0")
+    assert "typedef struct Triple {\n    uint32_t integers[2];\n    float floats[2];\n} Triple;" in declarations
+    assert "typedef struct Event {\n    uint32_t words[3];\n} Event;" in declarations  # integers in both eightbytes
+    assert "typedef struct Shape {\n    uint64_t words[4];\n} Shape;" in declarations  # in memory: 32 bytes
+    assert "} _ffi_Shape;" in declarations  # its C layout, for the bindings to read and write
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc to build a stand-in native library")
+def test_data_carrying_enums_and_arrays_against_a_c_library(tmp_path: Path) -> None:
+    """tagged.json's functions, implemented in C (tests/data/tagged.c), through the cffi bindings: by value (in
+    one integer and one SSE register too), by reference, in struct fields, options and arrays."""
+    inventory = _triple_inventory()
+    implementation = tmp_path / "tagged_triple.c"
+    implementation.write_text((DATA / "tagged.c").read_text(encoding="utf-8") + TRIPLE_C, encoding="utf-8")
+    library = _compile_library(inventory, tmp_path / "lib", implementation)
+    package = write(generate(CffiBackend, inventory), tmp_path / "site" / "tagged_cffi")
+    shutil.copy(library, package / "libtagged.so")
+    code = """
+import tagged_cffi as m
+assert m.triple_rotate(m.Triple.Floats(1.0, 2.0, 3.0)) == m.Triple.Floats(2.0, 3.0, 1.0)
+assert m.triple_rotate(m.Triple.Nothing()) == m.Triple.Nothing()
+circle, tail = m.Shape.Circle(radius=1.0), m.Shape.Tail(len=5, next=None)
+assert m.grow(circle, 0.5) == m.Shape.Circle(1.5) and m.grow(m.Shape.Empty(), 1.0) == m.Shape.Empty()
+rect = m.Shape.Rect(m.Point(1.0, 2.0), 1)
+assert m.grow(rect, 1.0) == rect and m.grow(tail, 0.0) == tail and m.grow(m.Shape.Tail(None, None), 0.0).len is None
+assert m.tags(rect, None) == 256 + 255 and m.tags(m.Shape.Empty(), circle) == 7 * 256
+event = m.Event.Key(code=65, shifted=True, type=3)
+scene = m.make_scene(rect, None, event)
+assert scene.shape == rect and scene.maybe is None and scene.events == (event, m.Event.Quit())
+assert m.scene_maybe(m.make_scene(circle, tail, event)) == tail
+scene.shape, scene.maybe, scene.events = circle, rect, [m.Event.Quit(), event]
+assert (scene.shape, scene.maybe, m.scene_maybe(scene), scene.events) == (circle, rect, rect, (m.Event.Quit(), event))
+assert m.Scene().shape == m.Shape.Circle(0.0) and m.Scene().events == (m.Event.Key(0, False, 0),) * 2
+try:
+    m.bad_shape()
+except ValueError as error:
+    assert str(error) == "the library returned a Shape whose tag 3 is none of its variants", error
+else:
+    raise AssertionError("bad_shape() returned")
+print("ok")
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path / "site", capture_output=True, text=True, check=False
+    )
+    assert proc.stdout == "ok\n", proc.stdout + proc.stderr
