@@ -472,3 +472,26 @@ print("ok")
         [sys.executable, "-c", code], cwd=tmp_path / "site", capture_output=True, text=True, check=False
     )
     assert proc.stdout == "ok\n", proc.stdout + proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc to build a stand-in native library")
+@pytest.mark.parametrize("stem", INVENTORIES)
+def test_every_module_imports_against_a_stub_library(stem: str, tmp_path: Path) -> None:
+    """Importing runs the layout checks (structs, data-carrying enums' C layouts and stand-ins) and makes every
+    struct class: each default-constructed struct reads back, equal to another one."""
+    inventory = cffi_subset(stem)
+    library = _compile_library(inventory, tmp_path / "lib")
+    package = write(generate(CffiBackend, inventory), tmp_path / "site" / "generated")
+    shutil.copy(library, package / library.name)
+    structs = [s.name for s in inventory.structs()]
+    code = (
+        "import generated as m\n"
+        f"for name in {structs!r}:\n"
+        "    cls = getattr(m, name if name in m.__all__ else name + '_')\n"
+        "    assert cls() == cls() and repr(cls()).startswith(cls.__name__ + '('), name\n"
+        "print(len(m.__all__))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path / "site", capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

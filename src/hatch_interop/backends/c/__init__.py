@@ -316,6 +316,13 @@ def payload_names(inventory: Inventory, generator_version: str) -> Dict[str, Dic
     }
 
 
+def field_names(inventory: Inventory, generator_version: str) -> Dict[str, Tuple[str, ...]]:
+    """The names the header gives each struct's fields (what cffi's declarations call them: a field C reserves,
+    such as `int`, is `int_`), by struct, in order."""
+    header = _Builder(inventory, generator_version).header()
+    return {t.name: tuple(f.name for f in t.fields) for t in header.types if isinstance(t, CStruct)}
+
+
 def _stand_in(inventory: Inventory, t: TaggedDef) -> Tuple[str, ...]:
     """The members of a struct without a union that a C function passes and returns as it does the data-carrying
     enum `t` (libffi, under cffi's ABI mode, takes no union by value): its size and alignment, in units of its

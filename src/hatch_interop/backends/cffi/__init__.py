@@ -32,7 +32,7 @@ import jinja2
 
 from hatch_interop import abi, constructs, python_api
 from hatch_interop.backend import Backend, GeneratedFile
-from hatch_interop.backends.c import C_PRIMITIVES, cdef, payload_names
+from hatch_interop.backends.c import C_PRIMITIVES, cdef, field_names, payload_names
 from hatch_interop.backends.ctypes import (
     _CLASS_BODY_NAMES,
     CTYPES_STRUCT_ATTRIBUTES,
@@ -333,7 +333,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         params: List[str] = []
         items: List[Union[str, Ternary, Group]] = []
         shown: List[Tuple[str, str]] = []
-        for f in s.fields:
+        for f, cname in zip(s.fields, self.field_names[s.name]):
             python_api.refuse_dunder(f.name, f"field of struct `{s.name}`", BACKEND)
             if f.name in CTYPES_STRUCT_ATTRIBUTES:  # refused by the ctypes backend: the same surface here
                 message = (
@@ -343,7 +343,7 @@ class CffiWrapperBuilder(WrapperBuilder):
                 )
                 raise BackendError(message)
             name = names.claim(python_api.escape(f.name, reserved), f"field `{f.name}`", f.name)
-            field, param, item, repr_value = self._cffi_field(f, name, f"{cls}.{name}")
+            field, param, item, repr_value = self._cffi_field(f, name, f"{cls}.{name}", cname)
             fields.append(field)
             params.append(param)
             items.append(item)
@@ -368,10 +368,12 @@ class CffiWrapperBuilder(WrapperBuilder):
             reduce_return=reduce_return(cls, [f.name for f in fields]),
         )
 
-    def _cffi_field(self, f: Field, name: str, what: str) -> Tuple[CffiField, str, Union[str, Ternary, Group], str]:
+    def _cffi_field(
+        self, f: Field, name: str, what: str, c: str
+    ) -> Tuple[CffiField, str, Union[str, Ternary, Group], str]:
         """A struct's field: its property, its ``__init__`` parameter, its item in the initializer of the C struct
-        and its repr (`what` names the field in errors: ``Sample.id``)."""
-        ty, c = f.type, f.name
+        and its repr (`what` names the field in errors: ``Sample.id``; `c` is its C name, ``int_`` for ``int``)."""
+        ty = f.type
         # The C field, by its C name (through getattr where that is a Python keyword).
         raw = f'getattr(self._ffi_c, "{c}")' if keyword.iskeyword(c) else f"self._ffi_c.{c}"
         doc = python_docstring(f.doc)
@@ -499,6 +501,11 @@ class CffiWrapperBuilder(WrapperBuilder):
     # data-carrying enums -----------------------------------------------------------------------
 
     @functools.cached_property
+    def field_names(self) -> Dict[str, Tuple[str, ...]]:
+        """The C names of each struct's fields (see ``field_names``)."""
+        return field_names(self.inventory, self.context.generator_version)
+
+    @functools.cached_property
     def payload_names(self) -> Dict[str, Dict[str, Tuple[str, Tuple[str, ...]]]]:
         """The C names of each data-carrying enum's payload members and their fields (see ``payload_names``)."""
         return payload_names(self.inventory, self.context.generator_version)
@@ -584,7 +591,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         struct's fields; of a data-carrying enum's C layout (``_ffi_<name>``), its payload and its variants' fields
         (by their paths: ``payload.Circle.radius``), and of its stand-in without a union (no fields)."""
         if isinstance(t, StructDef):
-            return [(t.name, [(f.name, f.offset) for f in t.fields])]
+            return [(t.name, [(c, f.offset) for c, f in zip(self.field_names[t.name], t.fields)])]
         offsets = [("payload", t.payload_offset)]
         for v in t.variants:
             if v.fields:
