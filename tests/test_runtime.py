@@ -199,6 +199,13 @@ def test_cffi_views_and_layout_check_by_path() -> None:
     assert [ffi.addressof(s.payload.R.c, i) == pointer for i, (pointer, _) in enumerate(views)] == [True, True]
     assert all(base is s for _, base in views)
     cf.check_layout(ffi, "m", ("S", 12, 4, (("payload", 4), ("payload.R.c", 4))))
+    # A data-carrying enum's stand-in without a union, written through its C layout.
+    ffi.cdef("typedef struct T { uint32_t words[3]; } T;")
+    library = object.__new__(cf.Library)  # only its ffi object is used
+    library.ffi = ffi
+    value = library.tagged_value("T", "S", (7, {"R": ([(1.5,), (2.5,)],)}))
+    assert value.words[0] == 7  # the tag (little-endian, and 4 bytes wide)
+    assert ffi.cast("S *", value).payload.R.c[1].x == 2.5
     with pytest.raises(ImportError, match="cffi lays out S"):
         cf.check_layout(ffi, "m", ("S", 12, 4, (("payload.R.c", 8),)))
 
