@@ -7,7 +7,7 @@ import difflib
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Type
+from typing import Any, Dict, List, Type
 
 import pytest
 
@@ -83,42 +83,3 @@ def check_snapshot(backend: str, stem: str, files: List[GeneratedFile]) -> None:
     stale = sorted(existing - set(generated))
     if stale:
         pytest.fail(f"Snapshots of files the {backend} backend no longer generates for {stem}: {stale}; {hint}")
-
-
-def subset(document: Dict[str, Any], supports: FrozenSet[str]) -> Dict[str, Any]:
-    """`document` (a decoded inventory) without what a backend that supports only `supports` cannot express:
-    its types of other kinds and every function that uses one of them, or another construct it lacks. The
-    library section stays, so the result describes a subset of the same library (for calling it)."""
-    kinds = {"struct": "structs", "tagged": "tagged-enums", "callback": "callbacks"}
-    dropped = {t["name"] for t in document["types"] if kinds.get(t["kind"], "") not in supports | {""}}
-
-    def names(node: Any) -> List[str]:
-        """The types a part of the document refers to ("array" for a fixed-size array)."""
-        if isinstance(node, dict):
-            found = [node["name"]] if node.get("kind") == "named" else ["array"] if node.get("kind") == "array" else []
-            return found + [name for value in node.values() for name in names(value)]
-        if isinstance(node, list):
-            return [name for value in node for name in names(value)]
-        return []
-
-    if "arrays" not in supports:
-        dropped.add("array")
-    while True:  # a struct holding a dropped type goes too
-        more = {t["name"] for t in document["types"] if t["kind"] == "struct" and set(names(t["fields"])) & dropped}
-        if more <= dropped:
-            break
-        dropped |= more
-
-    def keep(function: Dict[str, Any]) -> bool:
-        if function.get("async") and "async" not in supports:
-            return False
-        return not set(names(function)) & dropped
-
-    result = copy.deepcopy(document)
-    result["types"] = [t for t in result["types"] if t["name"] not in dropped]
-    result["functions"] = [f for f in result["functions"] if keep(f)]
-    for service in result["services"]:
-        for group in ("constructors", "methods", "statics"):
-            service[group] = [f for f in service[group] if keep(f)]
-    parse_inventory(copy.deepcopy(result), "a subset")  # still a valid inventory
-    return result

@@ -11,6 +11,7 @@ import threading
 
 import pytest
 
+from hatch_interop.runtime import _ffi_cffi_runtime as cf
 from hatch_interop.runtime import _ffi_ctypes_runtime as ct
 from hatch_interop.runtime import _ffi_runtime as rt
 from hatch_interop.runtime import runtime_files
@@ -140,6 +141,76 @@ def test_fixed_array_checks_each_item() -> None:
         ct.fixed_array(array_type, [1, 256], "raw", "S.raw", kind="u8")
     with pytest.raises(ValueError, match=r"exactly 2 items, not 3"):
         ct.fixed_array(array_type, [1, 2, 3], "raw", "S.raw", kind="u8")
+
+
+def test_array_items_checks_the_length_and_each_item_for_both_backends() -> None:
+    assert rt.array_items(2, (1, True), "raw", "S.raw", kind="u8") == [1, 1]
+    assert rt.array_items(2, [Color.Red, 4], "c", "S.c", kind="enum", target=Color) == [Color.Red, Color.Blue]
+    assert rt.array_items(2, [None, 3], "o", "S.o", kind="i8", optional=True) == [None, 3]
+    with pytest.raises(TypeError, match=r"an item of S\.o must be int, not NoneType"):
+        rt.array_items(2, [None, 3], "o", "S.o", kind="i8")
+    with pytest.raises(TypeError, match=r"field 'raw' must be a sequence of 2 items, not int"):
+        rt.array_items(2, 5, "raw", "S.raw", kind="u8")
+    with pytest.raises(ValueError, match=r"field 'raw' must have exactly 2 items, not 1"):
+        rt.array_items(2, "x", "raw", "S.raw", kind="u8")
+    with pytest.raises(ValueError, match=r"an item of S\.c: 2 is not a valid Color"):
+        rt.array_items(1, [2], "c", "S.c", kind="enum", target=Color)
+    with pytest.raises(TypeError, match=r"an item of S\.p must be Point, not tuple"):
+        rt.array_items(1, [(1, 2)], "p", "S.p", kind="struct", target=Point)
+    assert rt.array_items(1, ["x"], "t", "S.t", kind="tagged", target=str.upper) == ["X"]
+
+
+def test_fixed_array_checks_struct_items_itself() -> None:
+    """Not ctypes' own message, which differs between CPython and PyPy (and takes a tuple for a struct)."""
+    points = ct.fixed_array(Point * 2, [Point(1, 2), Point(3, 4)], "p", "S.p")
+    assert [point.y for point in points] == [2, 4]
+    with pytest.raises(TypeError, match=r"an item of S\.p must be Point, not int"):
+        ct.fixed_array(Point * 2, [Point(), 3], "p", "S.p")
+
+
+class _Option(ctypes.Structure):
+    _fields_ = (("value", ctypes.c_uint8), ("is_some", ctypes.c_uint8))
+
+
+def test_fixed_array_of_options() -> None:
+    options = ct.fixed_array(_Option * 2, [None, 7], "o", "S.o", kind="u8", option=_Option)
+    assert [(o.value, o.is_some) for o in options] == [(0, 0), (7, 1)]
+
+
+class _CffiStruct:
+    def __init__(self, c: object) -> None:
+        self._ffi_c = [c]
+
+
+def test_cffi_fixed_array_gives_cffi_initializers() -> None:
+    assert cf.fixed_array(2, [None, 7], "o", "S.o", kind="u8", absent="zero") == ["zero", (7, 1)]
+    one, two = _CffiStruct("one"), _CffiStruct("two")
+    assert cf.fixed_array(2, [one, two], "p", "S.p", kind="struct", target=_CffiStruct) == ["one", "two"]
+    assert cf.fixed_array(2, [None, two], "p", "S.p", kind="struct", target=_CffiStruct, absent=0) == [0, ("two", 1)]
+    with pytest.raises(OverflowError, match=r"an item of S\.o is -1"):
+        cf.fixed_array(2, [None, -1], "o", "S.o", kind="u8", absent=0)
+
+
+def test_cffi_views_and_layout_check_by_path() -> None:
+    cffi = pytest.importorskip("cffi")
+    ffi = cffi.FFI()
+    ffi.cdef(
+        "typedef struct V { float x; } V; typedef struct S { uint8_t tag; union { struct { V c[2]; } R; } payload; } S;"
+    )
+    s = ffi.new("S *")
+    views = cf.views(s.payload.R.c, lambda pointer, base: (pointer, base), s)
+    assert [ffi.addressof(s.payload.R.c, i) == pointer for i, (pointer, _) in enumerate(views)] == [True, True]
+    assert all(base is s for _, base in views)
+    cf.check_layout(ffi, "m", ("S", 12, 4, (("payload", 4), ("payload.R.c", 4))))
+    # A data-carrying enum's stand-in without a union, written through its C layout.
+    ffi.cdef("typedef struct T { uint32_t words[3]; } T;")
+    library = object.__new__(cf.Library)  # only its ffi object is used
+    library.ffi = ffi
+    value = library.tagged_value("T", "S", (7, {"R": ([(1.5,), (2.5,)],)}))
+    assert value.words[0] == 7  # the tag (little-endian, and 4 bytes wide)
+    assert ffi.cast("S *", value).payload.R.c[1].x == 2.5
+    with pytest.raises(ImportError, match="cffi lays out S"):
+        cf.check_layout(ffi, "m", ("S", 12, 4, (("payload.R.c", 8),)))
 
 
 def test_layout_check_names_the_struct() -> None:

@@ -13,7 +13,7 @@ import array
 import atexit
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
-from ._ffi_runtime import Errors, Support, check_f32_items, check_numbers_view, immortal, struct_field
+from ._ffi_runtime import Errors, Support, array_items, check_f32_items, check_numbers_view, immortal, struct_field
 
 
 class Library(Support):
@@ -173,6 +173,14 @@ class Library(Support):
             found = self._absent[ctype] = self.ffi.new(ctype + " *")
         return found[0]
 
+    def tagged_value(self, ctype: str, layout: str, initializer: Any) -> Any:
+        """A new data-carrying enum of the C type `ctype` (a pointer that owns it) from the initializer of its C
+        layout `layout` (the tag and a union of the variants' fields; `ctype` is a struct of its size without a
+        union, which libffi can pass by value)."""
+        pointer = self.ffi.new(ctype + " *")
+        self.ffi.cast(layout + " *", pointer)[0] = initializer
+        return pointer
+
     def address(self, pointer: Any) -> Optional[int]:
         """A pointer field's address as an int (None for NULL)."""
         return int(self.ffi.cast("uintptr_t", pointer)) if pointer else None
@@ -227,11 +235,36 @@ def struct_value(what: str, value: object, cls: Any) -> Any:
     return struct_field(what, value, cls)._ffi_c[0]
 
 
+def fixed_array(
+    length: int, value: Any, field: str, what: str, *, kind: str = "", target: Any = None, absent: Any = None
+) -> List[Any]:
+    """What cffi stores into the array field `field` (`what` names it in errors) of `length` items: the items of
+    `value`, checked and converted as :func:`array_items` says (a struct's C struct for "struct"); with `absent`
+    (the element is an option, and that its absent value), each an option's initializer."""
+    items = array_items(length, value, field, what, kind=kind, target=target, optional=absent is not None)
+    if kind == "struct":
+        items = [None if item is None else item._ffi_c[0] for item in items]
+    if absent is None:
+        return items
+    return [absent if item is None else (item, 1) for item in items]
+
+
+def views(items: Any, view: Callable[[Any, Any], Any], base: Any) -> Tuple[Any, ...]:
+    """Objects of a struct class (`view` makes one over a pointer) over each struct of the array `items`, which
+    `base` keeps alive: an array field reads as a tuple of views that write through."""
+    return tuple(view(items + index, base) for index in range(len(items)))
+
+
 def check_layout(ffi: Any, module: str, *structs: Tuple[str, int, int, Tuple[Tuple[str, int], ...]]) -> None:
     """Compare each struct's layout as cffi computed it from the declarations with the size, alignment and field
-    offsets Rust measured."""
+    offsets Rust measured (a field of a nested struct or union by its path: ``payload.Circle.radius``, as the
+    fields of a data-carrying enum's variants are)."""
     for name, size, align, offsets in structs:
-        found = (ffi.sizeof(name), ffi.alignof(name), tuple((field, ffi.offsetof(name, field)) for field, _ in offsets))
+        found = (
+            ffi.sizeof(name),
+            ffi.alignof(name),
+            tuple((field, ffi.offsetof(name, *field.split("."))) for field, _ in offsets),
+        )
         if found != (size, align, offsets):
             message = (
                 f"{module}: cffi lays out {name} (size, alignment, field offsets) as {found}, but Rust laid it out as "

@@ -14,14 +14,12 @@ import sys
 from typing import Any, Tuple, Type
 
 from ._ffi_runtime import (
-    SCALAR_KINDS,
     Errors,
     Support,
+    array_items,
     check_f32_items,
     check_numbers_view,
-    enum_member,
     immortal,
-    number,
 )
 
 
@@ -309,28 +307,12 @@ def fixed_array(
     array_type: Any, value: Any, field: str, what: str, *, kind: str = "", target: Any = None, option: Any = None
 ) -> Any:
     """The ctypes array for the array field `field` (`what` names it in errors), from a sequence of exactly its
-    length. Each item is checked and converted as its element type says (`kind`): a Rust number type (checked,
-    never truncated), "enum" (a member of the IntEnum `target`), "tagged" (`target` converts it to C), or ""
-    (ctypes takes it: a struct); with `option`, the option structure of the element (None for absent)."""
-    try:
-        items = list(value)
-    except TypeError:
-        message = f"field {field!r} must be a sequence of {array_type._length_} items, not {type(value).__name__}"
-        raise TypeError(message) from None
-    if len(items) != array_type._length_:
-        raise ValueError(f"field {field!r} must have exactly {array_type._length_} items, not {len(items)}")
-    label = f"an item of {what}"
-    converted = []
-    for item in items:
-        if option is not None and item is None:
-            converted.append(option())
-            continue
-        checked = item
-        if kind == "enum":
-            checked = enum_member(label, item, target)
-        elif kind == "tagged":
-            checked = target(item)
-        elif kind in SCALAR_KINDS:
-            checked = number(label, item, kind)
-        converted.append(checked if option is None else option(checked, 1))
-    return array_type(*converted)
+    length, each item checked and converted as :func:`array_items` says (`kind` "" is a struct, of the array's
+    element class); with `option`, the option structure of the element (None for absent)."""
+    element = array_type._type_ if option is None else option._fields_[0][1]
+    if not kind and isinstance(element, type) and issubclass(element, ctypes.Structure):
+        kind, target = "struct", element
+    items = array_items(array_type._length_, value, field, what, kind=kind, target=target, optional=option is not None)
+    if option is None:
+        return array_type(*items)
+    return array_type(*(option() if item is None else option(item, 1) for item in items))

@@ -92,6 +92,37 @@ def enum_member(what: str, value: object, cls: Any) -> Any:
         raise ValueError(f"{what}: {_shown(found)} is not a valid {cls.__name__}") from None
 
 
+def array_items(
+    length: int, value: Any, field: str, what: str, *, kind: str = "", target: Any = None, optional: bool = False
+) -> list[Any]:
+    """The items of `value`, a sequence of exactly `length` items for the array field `field` (`what` names it in
+    errors), each checked and converted as the array's element type says (`kind`): a Rust number type (checked,
+    never truncated), "enum" (a member of the IntEnum `target`), "struct" (an object of the class `target`),
+    "tagged" (`target` converts it to C), or "" (as it is); with `optional`, None (an absent option) stays None."""
+    try:
+        items = list(value)
+    except TypeError:
+        raise TypeError(f"field {field!r} must be a sequence of {length} items, not {type(value).__name__}") from None
+    if len(items) != length:
+        raise ValueError(f"field {field!r} must have exactly {length} items, not {len(items)}")
+    label = f"an item of {what}"
+    checked: list[Any] = []
+    for item in items:
+        if item is None and optional:
+            checked.append(None)
+        elif kind == "enum":
+            checked.append(enum_member(label, item, target))
+        elif kind == "struct":
+            checked.append(struct_field(label, item, target))
+        elif kind == "tagged":
+            checked.append(target(item))
+        elif kind in SCALAR_KINDS:
+            checked.append(number(label, item, kind))
+        else:
+            checked.append(item)
+    return checked
+
+
 def enum_repr(value: object) -> str:
     """The repr of an enum member, or of None or a tuple holding them, as the expression that makes it."""
     if isinstance(value, tuple):

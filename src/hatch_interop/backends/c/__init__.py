@@ -24,7 +24,7 @@ import math
 import struct
 import textwrap
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
+from typing import Callable, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple, Union
 
 from hatch_interop import abi, constructs
 from hatch_interop.backend import Backend, GeneratedFile
@@ -41,6 +41,7 @@ from hatch_interop.inventory import (
     Named,
     Option,
     OwnedString,
+    Pointer,
     Primitive,
     Slice,
     Str,
@@ -199,6 +200,9 @@ class CTagged:
     size: int
     align: int
     payload_offset: int
+    #: For cffi's declarations: the members of a struct without a union, of the enum's size, alignment and calling
+    #: convention (libffi passes no unions by value); the enum itself is declared as ``_ffi_<name>``.
+    stand_in: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,6 +308,90 @@ def c_types(inventory: Inventory, generator_version: str) -> Callable[[abi.CType
     builder = _Builder(inventory, generator_version)
     builder.header()  # claims the names of the buffer and option types
     return builder.c_type
+
+
+def payload_names(inventory: Inventory, generator_version: str) -> Dict[str, Dict[str, Tuple[str, Tuple[str, ...]]]]:
+    """The names the header gives the payload of each data-carrying enum (what cffi's declarations call them): by
+    enum and by variant with fields, the variant's member of the payload union and its fields' names, in order."""
+    header = _Builder(inventory, generator_version).header()
+    declared = {t.name: t for t in header.types if isinstance(t, CTagged)}
+    return {
+        t.name: {
+            v.name: (c.name, tuple(f.name for f in c.fields))
+            for v, c in zip([v for v in t.variants if v.fields], declared[t.name].variants)
+        }
+        for t in inventory.tagged()
+    }
+
+
+def field_names(inventory: Inventory, generator_version: str) -> Dict[str, Tuple[str, ...]]:
+    """The names the header gives each struct's fields (what cffi's declarations call them: a field C reserves,
+    such as `int`, is `int_`), by struct, in order."""
+    header = _Builder(inventory, generator_version).header()
+    return {t.name: tuple(f.name for f in t.fields) for t in header.types if isinstance(t, CStruct)}
+
+
+def _stand_in(inventory: Inventory, t: TaggedDef) -> Tuple[str, ...]:
+    """The members of a struct without a union that a C function passes and returns as it does the data-carrying
+    enum `t` (libffi, under cffi's ABI mode, takes no union by value): its size and alignment, in units of its
+    alignment, integers but where the x86-64 System V ABI passes the second eightbyte of a 9-to-16-byte one in an
+    SSE register (every scalar there is a float). Elsewhere (larger ones, Windows, AArch64, where a tag makes the
+    enum no floating-point aggregate) only the size and alignment matter."""
+
+    def size_align(ty: TypeRef) -> Tuple[int, int]:
+        if isinstance(ty, Primitive):
+            return ty.bits // 8, ty.bits // 8
+        if isinstance(ty, Pointer):
+            return 8, 8
+        if isinstance(ty, Option):
+            size, align = size_align(ty.inner)
+            return -(-(size + 1) // align) * align, align
+        if isinstance(ty, Array):
+            size, align = size_align(ty.element)
+            return size * ty.len, align
+        assert isinstance(ty, Named)
+        definition = inventory.type(ty.name)
+        assert isinstance(definition, (StructDef, EnumDef, TaggedDef))
+        return definition.size, definition.align
+
+    def scalars(ty: TypeRef, offset: int) -> Iterator[Tuple[int, int, bool]]:
+        """(offset, size, is a float) of every number in a value of `ty` at `offset`."""
+        if isinstance(ty, Primitive):
+            yield offset, ty.bits // 8, ty.is_float
+        elif isinstance(ty, Pointer):
+            yield offset, 8, False
+        elif isinstance(ty, Option):
+            yield from scalars(ty.inner, offset)
+            yield offset + size_align(ty.inner)[0], 1, False
+        elif isinstance(ty, Array):
+            step = size_align(ty.element)[0]
+            for index in range(ty.len):
+                yield from scalars(ty.element, offset + index * step)
+        else:
+            assert isinstance(ty, Named)
+            definition = inventory.type(ty.name)
+            if isinstance(definition, EnumDef):
+                yield offset, definition.size, False
+            elif isinstance(definition, StructDef):
+                for f in definition.fields:
+                    yield from scalars(f.type, offset + f.offset)
+            else:
+                assert isinstance(definition, TaggedDef)
+                yield from scalars(definition.repr, offset)
+                for v in definition.variants:
+                    for f in v.fields:
+                        yield from scalars(f.type, offset + f.offset)
+
+    unit = {1: "uint8_t", 2: "uint16_t", 4: "uint32_t", 8: "uint64_t"}[t.align]
+    count = t.size // t.align
+    if not 8 < t.size <= 16:
+        return (f"{unit} words[{count}];",)
+    second = [is_float for offset, size, is_float in scalars(Named(t.name), 0) if offset < 16 and offset + size > 8]
+    if not (second and all(second)):
+        return (f"{unit} words[{count}];",)
+    # A float can only be there in an enum of 4- or 8-byte alignment: its first eightbyte in integers, then floats.
+    float_unit = "float" if t.align == 4 else "double"
+    return (f"{unit} integers[{8 // t.align}];", f"{float_unit} floats[{count - 8 // t.align}];")
 
 
 def _declare(ctype: str, name: str) -> str:
@@ -650,6 +738,7 @@ class _Builder:
             t.size,
             t.align,
             t.payload_offset,
+            _stand_in(self.inventory, t),
         )
 
     def c_type(self, t: abi.CType) -> str:

@@ -11,27 +11,27 @@ a struct class holds a ``T *`` cdata and passes ``obj._ffi_c[0]`` by value).
 
 Building needs cffi (``cffi`` in ``[build-system] requires``); the wheel requires it at run time on CPython
 (PyPy has it built in). cffi's ABI mode always lets go of the GIL during a call, so ``gil = "hold"`` has no
-effect here. Not yet expressed (the build stops naming them): data-carrying enums and fixed-size arrays; API
-mode (a compiled extension) is not there yet either.
+effect here. API mode (a compiled extension) is not there yet.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import importlib
 import io
 import keyword
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, List, Optional, Tuple, Union
+from typing import Any, ClassVar, Dict, List, Optional, Tuple, Union
 
 import jinja2
 
 from hatch_interop import abi, constructs, python_api
 from hatch_interop.backend import Backend, GeneratedFile
-from hatch_interop.backends.c import C_PRIMITIVES, c_types, cdef
+from hatch_interop.backends.c import C_PRIMITIVES, c_types, cdef, field_names, payload_names
 from hatch_interop.backends.ctypes import (
     _CLASS_BODY_NAMES,
     CTYPES_STRUCT_ATTRIBUTES,
@@ -41,7 +41,9 @@ from hatch_interop.backends.ctypes import (
     PyError,
     PyFunction,
     PyOpaque,
+    PyTagged,
     WrapperBuilder,
+    _held,
     _member_name,
     _wrong,
     all_order,
@@ -50,6 +52,7 @@ from hatch_interop.backends.ctypes import (
 from hatch_interop.codegen import Namespace, one_line, python_docstring, python_string, template_environment
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
+    Array,
     CallbackDef,
     EnumDef,
     Field,
@@ -61,6 +64,8 @@ from hatch_interop.inventory import (
     Pointer,
     Primitive,
     StructDef,
+    TaggedDef,
+    TaggedVariant,
     Void,
 )
 from hatch_interop.pylayout import (
@@ -128,6 +133,20 @@ class CffiCallback:
 
 
 @dataclass(frozen=True)
+class CffiTagged(PyTagged):
+    """A data-carrying enum: the ctypes backend's classes, converted to and from cffi's initializers and cdata of
+    the C header's struct (the tag and the payload union)."""
+
+    template: ClassVar[str] = "cffi_tagged.py.j2"
+
+    #: ``"_ffi_Shape *"``: a pointer to its C layout, the tag and the payload union (cffi's declarations name the
+    #: C type itself, ``Shape``, for a struct of its size without a union: libffi passes no union by value).
+    view_pointer: str
+    #: A new C value of ``_ffi_value`` (``_ffi_tagged_value(...)[0]``, which owns its memory).
+    new_value: str
+
+
+@dataclass(frozen=True)
 class CffiModule:
     header: str
     docstring: str
@@ -141,8 +160,9 @@ class CffiModule:
     api_guard_symbol: str
     generated_for: str
     api_hash: str
-    types: Tuple[Union[PyEnum, PyError, PyOpaque, CffiStruct, CffiCallback], ...]
-    #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
+    types: Tuple[Union[PyEnum, PyError, PyOpaque, CffiStruct, CffiTagged, CffiCallback], ...]
+    #: The layout check's call (every struct and data-carrying enum with the size, alignment and offsets Rust
+    #: measured).
     layout_check: Optional[str]
     functions: Tuple[PyFunction, ...]
     service_functions: Tuple[PyFunction, ...]
@@ -163,7 +183,7 @@ class CffiBackend(Backend):
     """Generates ``__init__.py`` and ``_ffi_cffi.py`` (cffi's out-of-line ABI module) for the package."""
 
     PLUGIN_NAME = "cffi"
-    SUPPORTS = constructs.ALL - {"tagged-enums", "arrays"}
+    SUPPORTS = constructs.ALL
     DEPENDENCIES = (REQUIREMENT,)
 
     def generate(self, inventory: Inventory) -> List[GeneratedFile]:
@@ -208,6 +228,11 @@ def _store(field: str, value: Union[str, Group, Ternary]) -> str:
     if isinstance(value, Ternary):
         return layout_assign_ternary(target, value, 8)
     return layout(value, 8, before=f"{target} = ")
+
+
+def _attribute(value: str, name: str) -> str:
+    """``value.name``, or through getattr where `name` (a C name) is a Python keyword."""
+    return f"getattr({value}, {python_string(name)})" if keyword.iskeyword(name) else f"{value}.{name}"
 
 
 def _ffi_module(name: str, declarations: str) -> str:
@@ -270,12 +295,14 @@ class CffiWrapperBuilder(WrapperBuilder):
 
     def _to_option(self, o: Option, value: str, what: Optional[str]) -> Ternary:
         # A struct passed by value takes a tuple of its fields, all of them: cffi does not zero what an argument's
-        # initializer leaves out. An absent struct value is a zeroed struct the runtime keeps.
+        # initializer leaves out. An absent struct (or data-carrying enum) is a zeroed one the runtime keeps.
         inner = o.inner
-        if isinstance(inner, Named) and isinstance(self.inventory.type(inner.name), StructDef):
+        if isinstance(inner, Named) and isinstance(self.inventory.type(inner.name), (StructDef, TaggedDef)):
             cls = self.classes[inner.name]
             present: Union[str, Group] = f"{value}._ffi_c[0]"
-            if what is not None:
+            if self._is_tagged(inner):
+                present = Group(f"_ffi_{cls}_to_c(", (value,), ")")
+            elif what is not None:
                 present = Group("_ffi_struct_value(", (python_string(what), value, cls), ")")
             self.helpers.add("absent")
             absent = f"_ffi_absent({python_string(self._option_ctype(o))})"
@@ -288,12 +315,15 @@ class CffiWrapperBuilder(WrapperBuilder):
         """The C type of an ``FfiOption`` (as the C header names it)."""
         return f"{self.inventory.library.crate}_option_{o.inner.name}"
 
-    def _from_option(self, o: Option) -> str:
+    def _from_option(self, o: Option, base: str = "{0}") -> str:
+        """How an option's cdata becomes None or its value (a format string); a struct is a view of the option's
+        value in memory that `base` keeps alive: the option itself (a result), or the struct it is a field of."""
         inner = o.inner
         if isinstance(inner, Named) and isinstance(self.inventory.type(inner.name), StructDef):
-            # A view of the option's value, kept alive by the option (a result, or the struct it is a field of).
             view = f"_ffi_view_{self.classes[inner.name]}"
-            return f'{view}(_ffi.addressof({{0}}, "value"), {{0}}) if {{0}}.is_some else None'
+            return f'{view}(_ffi.addressof({{0}}, "value"), {base}) if {{0}}.is_some else None'
+        if self._is_tagged(inner):
+            return f"_ffi_{self.classes[inner.name]}_from_c({{0}}.value, {base}) if {{0}}.is_some else None"
         return super()._from_option(o)
 
     # callbacks and async functions ------------------------------------------------------------
@@ -366,14 +396,14 @@ class CffiWrapperBuilder(WrapperBuilder):
     def struct(self, s: StructDef) -> CffiStruct:  # type: ignore[override]
         cls = self.classes[s.name]
         self.typing.update({"Any", "Tuple"})
-        referenced = {self.classes[f.type.name] for f in s.fields if isinstance(f.type, Named)}
+        referenced = {self.classes[named.name] for named in map(_held, (f.type for f in s.fields)) if named}
         reserved = python_api.PYTHON_KEYWORDS | _CLASS_BODY_NAMES | referenced
         names = Namespace(BACKEND, f"struct `{s.name}`")
         fields: List[CffiField] = []
         params: List[str] = []
         items: List[Union[str, Ternary, Group]] = []
         shown: List[Tuple[str, str]] = []
-        for f in s.fields:
+        for f, cname in zip(s.fields, self.field_names[s.name]):
             python_api.refuse_dunder(f.name, f"field of struct `{s.name}`", BACKEND)
             if f.name in CTYPES_STRUCT_ATTRIBUTES:  # refused by the ctypes backend: the same surface here
                 message = (
@@ -383,7 +413,7 @@ class CffiWrapperBuilder(WrapperBuilder):
                 )
                 raise BackendError(message)
             name = names.claim(python_api.escape(f.name, reserved), f"field `{f.name}`", f.name)
-            field, param, item, repr_value = self._cffi_field(f, name, f"{cls}.{name}")
+            field, param, item, repr_value = self._cffi_field(f, name, f"{cls}.{name}", cname)
             fields.append(field)
             params.append(param)
             items.append(item)
@@ -408,14 +438,20 @@ class CffiWrapperBuilder(WrapperBuilder):
             reduce_return=reduce_return(cls, [f.name for f in fields]),
         )
 
-    def _cffi_field(self, f: Field, name: str, what: str) -> Tuple[CffiField, str, Union[str, Ternary, Group], str]:
+    def _cffi_field(
+        self, f: Field, name: str, what: str, c: str
+    ) -> Tuple[CffiField, str, Union[str, Ternary, Group], str]:
         """A struct's field: its property, its ``__init__`` parameter, its item in the initializer of the C struct
-        and its repr (`what` names the field in errors: ``Sample.id``)."""
-        ty, c = f.type, f.name
+        and its repr (`what` names the field in errors: ``Sample.id``; `c` is its C name, ``int_`` for ``int``)."""
+        ty = f.type
         # The C field, by its C name (through getattr where that is a Python keyword).
         raw = f'getattr(self._ffi_c, "{c}")' if keyword.iskeyword(c) else f"self._ffi_c.{c}"
         doc = python_docstring(f.doc)
         shown = f"{{self.{name}!r}}"
+        if isinstance(ty, (Option, Array)) and self._is_enum(_held(ty)):
+            # A member's repr (`<Color.Red: 1>`) is no expression: show `Color.Red` inside options and tuples too.
+            self.helpers.add("enum_repr")
+            shown = f"{{_ffi_enum_repr(self.{name})}}"
         if isinstance(ty, Primitive):
             hint, defaults = python_api.PRIMITIVE_HINTS[ty.name], {"f32": "0.0", "f64": "0.0", "bool": "False"}
             param = f"{name}: {hint} = {defaults.get(ty.name, '0')}"
@@ -445,30 +481,212 @@ class CffiWrapperBuilder(WrapperBuilder):
                 name, hint, doc, layout(Group("_ffi_address_of(", (raw,), ")"), 8, "return "), _store(c, pointer)
             )
             return field, f"{name}: {hint} = None", Group("_ffi_pointer(", (self._address(name, what),), ")"), shown
+        if isinstance(ty, Array):
+            hint = self.hint(ty.element)
+            self.typing.update({"Tuple", "Sequence"})
+            getter = layout_result(self._read_array(ty, "self"), raw, 8)
+            field = CffiField(
+                name, f"Tuple[{hint}, ...]", doc, getter, _store(c, self._fixed_array(ty, "_ffi_value", f.name, what))
+            )
+            item = Ternary("()", f"{name} is None", self._fixed_array(ty, name, f.name, what))
+            return field, f"{name}: {self.optional(f'Sequence[{hint}]')} = None", item, shown
         if isinstance(ty, Option):
             hint = self.hint(ty)
-            getter = layout_result(self._from_option(ty), raw, 8)
+            getter = layout_result(self._from_option(ty, "self"), raw, 8)
             return (
                 CffiField(name, hint, doc, getter, _store(c, self._to_option(ty, "_ffi_value", what))),
                 f"{name}: {hint} = None",
                 self._to_option(ty, name, what),
                 shown,
             )
-        assert isinstance(ty, Named), "arrays and data-carrying enums are refused before generation"
+        assert isinstance(ty, Named), "the model refuses void fields"
         definition = self.inventory.type(ty.name)
         cls = self.classes[ty.name]
+        if isinstance(definition, TaggedDef):
+            getter = layout_result(f"_ffi_{cls}_from_c({{0}}, self)", raw, 8)
+            field = CffiField(name, cls, doc, getter, _store(c, Group(f"_ffi_{cls}_to_c(", ("_ffi_value",), ")")))
+            # Left out, the field holds the first variant with zeroed fields, as a struct field holds a zeroed struct.
+            first = f"{self._tagged_value(definition, f'({definition.variants[0].value},)').flat()}[0]"
+            item = Ternary(first, f"{name} is None", Group(f"_ffi_{cls}_to_c(", (name,), ")"))
+            return field, f"{name}: {self.optional(cls)} = None", item, shown
         if isinstance(definition, EnumDef):
             getter = subscript(f"_ffi_{cls}_by_value", raw, 8, "return ")
             field = CffiField(name, cls, doc, getter, _store(c, self._enum_value(ty, "_ffi_value", what)))
             default = f"{cls}.{_member_name(definition.variants[0].name)}"
             return field, f"{name}: {cls} = {default}", self._enum_value(ty, name, what), f"{cls}.{{self.{name}.name}}"
-        assert isinstance(definition, StructDef), "data-carrying enums are refused before generation"
+        assert isinstance(definition, StructDef)
         self.helpers.add("struct_values")
         view = Group(f"_ffi_view_{cls}(", (f'_ffi.addressof(self._ffi_c[0], "{c}")', "self"), ")")
         setter = _store(c, Group("_ffi_struct_value(", (python_string(what), "_ffi_value", cls), ")"))
         item = Ternary("()", f"{name} is None", Group("_ffi_struct_value(", (python_string(what), name, cls), ")"))
         field = CffiField(name, cls, doc, layout(view, 8, "return "), setter)
         return field, f"{name}: {self.optional(cls)} = None", item, shown
+
+    # fixed-size arrays ------------------------------------------------------------------------
+
+    def _fixed_array(self, ty: Array, value: str, field: str, what: str) -> Group:
+        """What cffi stores into an array field from `value`: its items checked and converted by the runtime, as the
+        ctypes backend checks them (`field` and `what` name the field in errors)."""
+        self.helpers.add("arrays")
+        element = ty.element
+        args = [str(ty.len), value, python_string(field), python_string(what)]
+        if isinstance(element, Option):
+            self.helpers.add("absent")
+            args_absent = f"absent=_ffi_absent({python_string(self._option_ctype(element))})"
+            element = element.inner
+        else:
+            args_absent = ""
+        if isinstance(element, Primitive):
+            self.helpers.add("scalars")
+            args.append(f"kind={python_string(element.name)}")
+        else:
+            cls = self.classes[element.name]
+            if self._is_enum(element):
+                self.helpers.add("enums")
+                args += ['kind="enum"', f"target={cls}"]
+            elif self._is_tagged(element):
+                args += ['kind="tagged"', f"target=_ffi_{cls}_to_c"]
+            else:
+                args += ['kind="struct"', f"target={cls}"]
+        if args_absent:
+            args.append(args_absent)
+        return Group("_ffi_fixed_array(", tuple(args), ")")
+
+    def _read_array(self, ty: Array, base: str) -> str:
+        """How an array field's cdata becomes a tuple (a format string): numbers, enum members, options, views of
+        structs in memory that `base` keeps alive, variants of data-carrying enums."""
+        element = ty.element
+        if isinstance(element, Option):
+            return f"tuple({self._from_option(element, base).format('item')} for item in {{0}})"
+        if isinstance(element, Primitive):
+            return "tuple({0})"
+        cls = self.classes[element.name]
+        if self._is_enum(element):
+            return f"tuple(_ffi_{cls}_by_value[item] for item in {{0}})"
+        if self._is_tagged(element):
+            return f"tuple(_ffi_{cls}_from_c(item, {base}) for item in {{0}})"
+        self.helpers.add("struct_arrays")
+        return f"_ffi_views({{0}}, _ffi_view_{cls}, {base})"
+
+    # data-carrying enums -----------------------------------------------------------------------
+
+    @functools.cached_property
+    def field_names(self) -> Dict[str, Tuple[str, ...]]:
+        """The C names of each struct's fields (see ``field_names``)."""
+        return field_names(self.inventory, self.context.generator_version)
+
+    @functools.cached_property
+    def payload_names(self) -> Dict[str, Dict[str, Tuple[str, Tuple[str, ...]]]]:
+        """The C names of each data-carrying enum's payload members and their fields (see ``payload_names``)."""
+        return payload_names(self.inventory, self.context.generator_version)
+
+    def tagged(self, t: TaggedDef) -> CffiTagged:
+        # The ctypes backend's classes; what crosses is cffi's (see `_variant_field`, `_variant_conversions`).
+        model = super().tagged(t)
+        return CffiTagged(
+            **{f.name: getattr(model, f.name) for f in dataclasses.fields(model)},
+            view_pointer=python_string(f"_ffi_{t.name} *"),
+            new_value=layout(self._tagged_value(t, "_ffi_value._ffi_to_c()"), 8, after="[0]"),
+        )
+
+    def _tagged_value(self, t: TaggedDef, initializer: str) -> Group:
+        """A pointer to a new C value of the data-carrying enum `t` (it owns it) from an initializer of its layout."""
+        return Group("_ffi_tagged_value(", (python_string(t.name), python_string(f"_ffi_{t.name}"), initializer), ")")
+
+    def _variant_field(
+        self, f: Field, name: str, what: str
+    ) -> Tuple[str, str, str, str, Union[str, Ternary, Group], str, str]:
+        # As the ctypes backend's, but the C value is cffi's initializer, and the value read is a format string
+        # applied to the C field (see `_variant_conversions`). No ctypes type: "".
+        ty = f.type
+        value = f"self.{name}"
+        shown = f"{{self.{name}!r}}"
+        if isinstance(ty, (Option, Array)) and self._is_enum(_held(ty)):
+            self.helpers.add("enum_repr")
+            shown = f"{{_ffi_enum_repr(self.{name})}}"
+        if isinstance(ty, Primitive):
+            hint = python_api.PRIMITIVE_HINTS[ty.name]
+            return hint, hint, name, "", self._checked_number(ty, value, what), "{0}", shown
+        if isinstance(ty, Pointer):
+            self.helpers.add("pointer_fields")
+            hint = self.optional("int")
+            pointer = Group("_ffi_pointer(", (self._address(value, what),), ")")
+            return hint, hint, name, "", pointer, "_ffi_address_of({0})", shown
+        if isinstance(ty, Option):
+            hint = self.hint(ty)
+            return hint, hint, name, "", self._to_option(ty, value, what), self._from_option(ty, "_ffi_base"), shown
+        if isinstance(ty, Array):
+            self.typing.update({"Tuple", "Sequence"})
+            item = self.hint(ty.element)
+            build = self._fixed_array(ty, value, f.name, what)
+            read = self._read_array(ty, "_ffi_base")
+            return f"Tuple[{item}, ...]", f"Sequence[{item}]", f"tuple({name})", "", build, read, shown
+        assert isinstance(ty, Named), "the model refuses void fields"
+        definition = self.inventory.type(ty.name)
+        cls = self.classes[ty.name]
+        if isinstance(definition, EnumDef):
+            init = self._enum_value(ty, name, what).flat()
+            return cls, cls, init, "", self._enum_value(ty, value, what), "{0}", f"{cls}.{{self.{name}.name}}"
+        if isinstance(definition, TaggedDef):
+            return cls, cls, name, "", f"_ffi_{cls}_to_c({value})", f"_ffi_{cls}_from_c({{0}}, _ffi_base)", shown
+        # A struct: its C struct (a TypeError naming the field for anything else), and a view of the C one.
+        self.helpers.add("struct_values")
+        struct = Group("_ffi_struct_value(", (python_string(what), value, cls), ")")
+        return cls, cls, name, "", struct, f"_ffi_view_{cls}(_ffi.addressof({{0}}), _ffi_base)", shown
+
+    def _variant_conversions(
+        self,
+        t: TaggedDef,
+        v: TaggedVariant,
+        name: str,
+        vcls: str,
+        *,
+        fields_struct: Optional[str],
+        to_c: List[Union[str, Ternary, Group]],
+        from_c: List[str],
+    ) -> Tuple[str, str]:
+        # The initializer of the C struct: the tag and, for a variant with fields, its member of the payload union
+        # (a variant's member and fields go by the C header's names).
+        if not v.fields:
+            return f"return ({v.value},)", f"return {vcls}()"
+        member, fields = self.payload_names[t.name][v.name]
+        payload = Group("{", (Group(f"{python_string(member)}: (", tuple(to_c), ")", is_tuple=True),), "}")
+        to_c_return = layout(Group("(", (str(v.value), payload), ")", is_tuple=True), 8, "return ")
+        reads = tuple(read.format(_attribute("_ffi_fields", c)) for read, c in zip(from_c, fields))
+        read = layout(Group(f"{vcls}(", reads, ")"), 8, "return ")
+        return to_c_return, f"_ffi_fields = {_attribute('_ffi_payload', member)}\n        {read}"
+
+    def _measured(self, t: Union[StructDef, TaggedDef]) -> List[Tuple[str, List[Tuple[str, int]]]]:
+        """The C types whose layout (the size and alignment of `t`) is checked, with the offsets Rust measured: of a
+        struct's fields; of a data-carrying enum's C layout (``_ffi_<name>``), its payload and its variants' fields
+        (by their paths: ``payload.Circle.radius``), and of its stand-in without a union (no fields)."""
+        if isinstance(t, StructDef):
+            return [(t.name, [(c, f.offset) for c, f in zip(self.field_names[t.name], t.fields)])]
+        offsets = [("payload", t.payload_offset)]
+        for v in t.variants:
+            if v.fields:
+                member, fields = self.payload_names[t.name][v.name]
+                offsets.extend((f"payload.{member}.{c}", f.offset) for c, f in zip(fields, v.fields))
+        return [(f"_ffi_{t.name}", offsets), (t.name, [])]
+
+    def _tagged_argument(
+        self, function: str, pname: str, ty: Union[Named, Pointer], checks: List[str]
+    ) -> Union[str, Ternary]:
+        super()._tagged_argument(function, pname, ty, checks)  # the check that it is a variant of the enum
+        if isinstance(ty, Named):
+            return f"_ffi_{self.classes[ty.name]}_to_c({pname})"
+        # `&T`, `Option<&T>`: a pointer to a C copy the call holds.
+        target = self._target(ty)
+        assert isinstance(target, TaggedDef)
+        copy = self._tagged_value(target, f"{pname}._ffi_to_c()").flat()
+        return Ternary("_ffi.NULL", f"{pname} is None", copy) if ty.nullable else copy
+
+    def _tagged_result(self, ty: Union[Named, Pointer]) -> str:
+        cls = self.classes[self._target(ty).name]
+        if isinstance(ty, Named):  # the result cdata owns its memory: the variant's structs view it
+            return f"_ffi_{cls}_from_c({{0}}, {{0}})"
+        read = f"_ffi_{cls}_from_c({{0}}[0], None)"
+        return f"{read} if {{0}} else None" if ty.nullable else read
 
     def _handle_hints(self, opaque: PyOpaque) -> PyOpaque:
         # An object holds the library's pointer as a cdata (its handle and its cell are `ffi.gc` cdata).
@@ -478,7 +696,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         inv = self.inventory
         lib = inv.library
         self.typing.add("Any")  # the library object's annotation
-        types: List[Union[PyEnum, PyError, PyOpaque, CffiStruct, CffiCallback]] = []
+        types: List[Union[PyEnum, PyError, PyOpaque, CffiStruct, CffiTagged, CffiCallback]] = []
         for t in inv.types:
             if isinstance(t, EnumDef) and t.name in self.errors:
                 types.append(self.error(t))
@@ -491,22 +709,24 @@ class CffiWrapperBuilder(WrapperBuilder):
                 types.append(self.struct(t))
             elif isinstance(t, CallbackDef):
                 types.append(self.callback(t))
+            elif isinstance(t, TaggedDef):
+                types.append(self.tagged(t))
             else:  # check_supported() refuses the others before generation
                 raise BackendError(f"The {BACKEND} backend cannot express type `{t.name}` yet")
         functions = tuple(self.function(self.api.signature(f)) for f in inv.functions)
-        structs = [t for t in inv.types if isinstance(t, StructDef)]
+        structs = [t for t in inv.types if isinstance(t, (StructDef, TaggedDef))]
         layout_check = None
         if structs:
             rows = tuple(
                 Group(
                     "(",
                     (
-                        python_string(t.name),
+                        python_string(name),
                         str(t.size),
                         str(t.align),
                         Group(
                             "(",
-                            tuple(Group("(", (python_string(f.name), str(f.offset)), ")") for f in t.fields),
+                            tuple(Group("(", (python_string(f), str(offset)), ")") for f, offset in offsets),
                             ")",
                             is_tuple=True,
                         ),
@@ -514,6 +734,7 @@ class CffiWrapperBuilder(WrapperBuilder):
                     ")",
                 )
                 for t in structs
+                for name, offsets in self._measured(t)
             )
             layout_check = layout(Group("_ffi_cf.check_layout(", ("_ffi", "__name__", *rows), ")", explode=True), 0)
         public = sorted(self.api.public_names(), key=all_order)

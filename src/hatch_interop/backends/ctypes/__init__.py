@@ -1109,8 +1109,6 @@ class WrapperBuilder:
 
     def _tagged_variant(self, t: TaggedDef, v: TaggedVariant, name: str, hidden: AbstractSet[str]) -> PyTaggedVariant:
         cls = self.classes[t.name]
-        # The names `tagged()` claimed for the enum's ctypes structure and union.
-        raw, payload = f"_ffi_{cls}", f"_ffi_{cls}_payload"
         vcls = self.api.namespace.claim(f"_ffi_{cls}_{v.name}", f"the class of variant `{v.name}` of enum `{t.name}`")
         fields_struct = None
         if v.fields:
@@ -1145,20 +1143,15 @@ class WrapperBuilder:
             from_c.append(from_value)
             shown.append((f"{fname}=", repr_field))
         qualified = f"{cls}.{name}"
+        to_c_return, from_c_return = self._variant_conversions(
+            t, v, name, vcls, fields_struct=fields_struct, to_c=to_c, from_c=from_c
+        )
         if v.fields:
-            fields_call = Group(f"{name}={fields_struct}(", tuple(to_c), ")")
-            to_c_return = layout(
-                Group(f"{raw}(", (str(v.value), Group(f"{payload}(", (fields_call,), ")")), ")"), 8, "return "
-            )
-            read = layout(Group(f"{vcls}(", tuple(from_c), ")"), 8, "return ")
-            from_c_return = f"_ffi_fields = _ffi_payload.{name}\n        {read}"
             repr_text = repr_return(qualified, shown)
             eq_return = layout_bool(
                 BoolOp("and", tuple(f"self.{a.name} == other.{a.name}" for a in attributes)), 8, "return "
             )
         else:
-            to_c_return = f"return {raw}({v.value})"
-            from_c_return = f"return {vcls}()"
             repr_text = f"return {python_string(qualified + '()')}"
             eq_return = "return True"
             init_body.append("pass")
@@ -1181,6 +1174,29 @@ class WrapperBuilder:
             to_c_return=to_c_return,
             from_c_return=from_c_return,
         )
+
+    def _variant_conversions(
+        self,
+        t: TaggedDef,
+        v: TaggedVariant,
+        name: str,
+        vcls: str,
+        *,
+        fields_struct: Optional[str],
+        to_c: List[Union[str, Ternary, Group]],
+        from_c: List[str],
+    ) -> Tuple[str, str]:
+        """The return statements of a variant's ``_ffi_to_c`` and ``_ffi_from_c``, from the C values of its fields
+        and the Python values read from ``_ffi_fields`` (see :meth:`_variant_field`)."""
+        raw, payload = f"_ffi_{self.classes[t.name]}", f"_ffi_{self.classes[t.name]}_payload"
+        if not v.fields:
+            return f"return {raw}({v.value})", f"return {vcls}()"
+        fields_call = Group(f"{name}={fields_struct}(", tuple(to_c), ")")
+        to_c_return = layout(
+            Group(f"{raw}(", (str(v.value), Group(f"{payload}(", (fields_call,), ")")), ")"), 8, "return "
+        )
+        read = layout(Group(f"{vcls}(", tuple(from_c), ")"), 8, "return ")
+        return to_c_return, f"_ffi_fields = _ffi_payload.{name}\n        {read}"
 
     def _variant_field(
         self, f: Field, name: str, what: str

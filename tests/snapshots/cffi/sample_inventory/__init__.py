@@ -26,15 +26,18 @@ __all__ = [
     "ColorPicker",
     "Counter",
     "Direction",
+    "Figure",
     "LogLevel",
     "MathError",
     "Notifier",
     "OnEvent",
     "OnValue",
     "PointFilter",
+    "Reading",
     "Rect",
     "RustPanic",
     "Sample",
+    "Shape",
     "Snapshot",
     "Store",
     "Transform",
@@ -61,6 +64,7 @@ __all__ = [
     "double_later",
     "empty_f64s",
     "empty_string",
+    "figure_of",
     "fill_u16",
     "fnv1a",
     "for_each_value",
@@ -83,6 +87,8 @@ __all__ = [
     "panic_with_message",
     "pick_colors",
     "range_u32",
+    "reading_example",
+    "reading_total",
     "rect_area",
     "rect_center",
     "repeat_text",
@@ -91,6 +97,8 @@ __all__ = [
     "sample_score",
     "scale",
     "scale_f32_in_place",
+    "shape_area",
+    "shape_scale",
     "slice_address",
     "spin",
     "spin_holding",
@@ -207,6 +215,9 @@ _ffi_struct_value = _ffi_cf.struct_value
 _ffi_absent = _ffi_support.absent
 _ffi_pointer = _ffi_support.pointer
 _ffi_address_of = _ffi_support.address
+_ffi_tagged_value = _ffi_support.tagged_value
+_ffi_fixed_array = _ffi_cf.fixed_array
+_ffi_views = _ffi_cf.views
 
 
 def _ffi_address(pointer: Any) -> int:
@@ -219,6 +230,9 @@ _ffi_scalar = _ffi_rt.scalar
 _ffi_number = _ffi_rt.number
 _ffi_enum_member = _ffi_rt.enum_member
 _ffi_not_copyable = _ffi_rt.not_copyable
+_ffi_enum_repr = _ffi_rt.enum_repr
+_ffi_variants = _ffi_rt.variants
+_ffi_unknown_tag = _ffi_rt.unknown_tag
 
 
 class Vec2:
@@ -658,6 +672,156 @@ _ffi_MathError_by_code = _ffi_error_variants(
     (2, "Overflow", "The result does not fit in its type."),
     (3, "NegativeInput", "The input is negative where only zero or more makes sense."),
 )
+
+
+class Reading:
+    """A measurement whose parts may be missing (a struct with option and array fields)."""
+
+    # Its memory is `_ffi_c` (a `Reading *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Reading"
+
+    def __init__(
+        self,
+        celsius: Optional[float] = None,
+        samples: Optional[Sequence[float]] = None,
+        corners: Optional[Sequence[Vec2]] = None,
+        light: Optional[Color] = None,
+        channels: Optional[Sequence[Optional[int]]] = None,
+        antennas: Optional[Sequence[Direction]] = None,
+    ) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "Reading *",
+            (
+                (0, 0) if celsius is None else (_ffi_number("Reading.celsius", celsius, "f64"), 1),
+                () if samples is None else _ffi_fixed_array(4, samples, "samples", "Reading.samples", kind="f32"),
+                ()
+                if corners is None
+                else _ffi_fixed_array(2, corners, "corners", "Reading.corners", kind="struct", target=Vec2),
+                (0, 0) if light is None else (_ffi_enum_member("Reading.light", light, Color), 1),
+                ()
+                if channels is None
+                else _ffi_fixed_array(
+                    3,
+                    channels,
+                    "channels",
+                    "Reading.channels",
+                    kind="u8",
+                    absent=_ffi_absent("sample_crate_option_u8"),
+                ),
+                ()
+                if antennas is None
+                else _ffi_fixed_array(2, antennas, "antennas", "Reading.antennas", kind="enum", target=Direction),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Reading(celsius={self.celsius!r}, "
+            f"samples={self.samples!r}, "
+            f"corners={self.corners!r}, "
+            f"light={_ffi_enum_repr(self.light)}, "
+            f"channels={self.channels!r}, "
+            f"antennas={_ffi_enum_repr(self.antennas)})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reading):
+            return NotImplemented
+        return (
+            self.celsius == other.celsius
+            and self.samples == other.samples
+            and self.corners == other.corners
+            and self.light == other.light
+            and self.channels == other.channels
+            and self.antennas == other.antennas
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Reading, (self.celsius, self.samples, self.corners, self.light, self.channels, self.antennas))
+
+    @property
+    def celsius(self) -> Optional[float]:
+        """The temperature in degrees Celsius, if the sensor reported one."""
+        return self._ffi_c.celsius.value if self._ffi_c.celsius.is_some else None
+
+    @celsius.setter
+    def celsius(self, _ffi_value: Optional[float]) -> None:
+        self._ffi_c.celsius = (0, 0) if _ffi_value is None else (_ffi_number("Reading.celsius", _ffi_value, "f64"), 1)
+
+    @property
+    def samples(self) -> Tuple[float, ...]:
+        """The last four samples."""
+        return tuple(self._ffi_c.samples)
+
+    @samples.setter
+    def samples(self, _ffi_value: Tuple[float, ...]) -> None:
+        self._ffi_c.samples = _ffi_fixed_array(4, _ffi_value, "samples", "Reading.samples", kind="f32")
+
+    @property
+    def corners(self) -> Tuple[Vec2, ...]:
+        """Two corners of the area the sensor covers."""
+        return _ffi_views(self._ffi_c.corners, _ffi_view_Vec2, self)
+
+    @corners.setter
+    def corners(self, _ffi_value: Tuple[Vec2, ...]) -> None:
+        self._ffi_c.corners = _ffi_fixed_array(2, _ffi_value, "corners", "Reading.corners", kind="struct", target=Vec2)
+
+    @property
+    def light(self) -> Optional[Color]:
+        """The color of the sensor's light, if it has one."""
+        return _ffi_Color_by_value[self._ffi_c.light.value] if self._ffi_c.light.is_some else None
+
+    @light.setter
+    def light(self, _ffi_value: Optional[Color]) -> None:
+        self._ffi_c.light = (0, 0) if _ffi_value is None else (_ffi_enum_member("Reading.light", _ffi_value, Color), 1)
+
+    @property
+    def channels(self) -> Tuple[Optional[int], ...]:
+        """The level of each of three channels, if it is connected."""
+        return tuple(item.value if item.is_some else None for item in self._ffi_c.channels)
+
+    @channels.setter
+    def channels(self, _ffi_value: Tuple[Optional[int], ...]) -> None:
+        self._ffi_c.channels = _ffi_fixed_array(
+            3,
+            _ffi_value,
+            "channels",
+            "Reading.channels",
+            kind="u8",
+            absent=_ffi_absent("sample_crate_option_u8"),
+        )
+
+    @property
+    def antennas(self) -> Tuple[Direction, ...]:
+        """The direction of each of two antennas."""
+        return tuple(_ffi_Direction_by_value[item] for item in self._ffi_c.antennas)
+
+    @antennas.setter
+    def antennas(self, _ffi_value: Tuple[Direction, ...]) -> None:
+        self._ffi_c.antennas = _ffi_fixed_array(
+            2,
+            _ffi_value,
+            "antennas",
+            "Reading.antennas",
+            kind="enum",
+            target=Direction,
+        )
+
+
+def _ffi_view_Reading(_ffi_pointer: Any, _ffi_base: Any) -> Reading:
+    """A `Reading` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Reading)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
 
 
 OnValue = Callable[[int, float], bool]
@@ -1110,6 +1274,216 @@ def _ffi_wrap_Store(_ffi_address: Any) -> Store:
     return _ffi_handle
 
 
+class Shape:
+    """A shape in the plane (a data-carrying enum: a tag and a union of the variants' fields).
+
+    Its variants are subclasses, reachable as attributes:
+
+    - ``Shape.Circle(radius)``: A circle around the origin.
+    - ``Shape.Rect(corner, width, height)``: An axis-aligned rectangle.
+    - ``Shape.Empty()``: No shape at all.
+    """
+
+    __slots__ = ()
+    Circle: ClassVar[Type[_ffi_Shape_Circle]]
+    Rect: ClassVar[Type[_ffi_Shape_Rect]]
+    Empty: ClassVar[Type[_ffi_Shape_Empty]]
+
+    def __init__(self) -> None:
+        raise TypeError("Shape cannot be created directly: create one of its variants, such as Shape.Circle")
+
+    def _ffi_to_c(self) -> Any:
+        """The initializer of its C layout (``_ffi_Shape``): the tag, and the variant's member of the payload
+        union."""
+        raise NotImplementedError  # every variant has its own
+
+
+class _ffi_Shape_Circle(Shape):
+    """A circle around the origin."""
+
+    radius: float
+    """Its radius."""
+
+    __slots__ = ("radius",)
+    __match_args__ = ("radius",)
+
+    def __init__(self, radius: float) -> None:
+        self.radius = radius
+
+    def __repr__(self) -> str:
+        return f"Shape.Circle(radius={self.radius!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Shape_Circle):
+            return NotImplemented
+        return self.radius == other.radius
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> Any:
+        return (0, {"Circle": (_ffi_number("Shape.Circle.radius", self.radius, "f32"),)})
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: Any, _ffi_base: Any) -> Shape:
+        _ffi_fields = _ffi_payload.Circle
+        return _ffi_Shape_Circle(_ffi_fields.radius)
+
+
+class _ffi_Shape_Rect(Shape):
+    """An axis-aligned rectangle."""
+
+    corner: Vec2
+    width: float
+    height: float
+
+    __slots__ = ("corner", "height", "width")
+    __match_args__ = ("corner", "width", "height")
+
+    def __init__(self, corner: Vec2, width: float, height: float) -> None:
+        self.corner = corner
+        self.width = width
+        self.height = height
+
+    def __repr__(self) -> str:
+        return f"Shape.Rect(corner={self.corner!r}, width={self.width!r}, height={self.height!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Shape_Rect):
+            return NotImplemented
+        return self.corner == other.corner and self.width == other.width and self.height == other.height
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> Any:
+        return (
+            1,
+            {
+                "Rect_": (
+                    _ffi_struct_value("Shape.Rect.corner", self.corner, Vec2),
+                    _ffi_number("Shape.Rect.width", self.width, "f32"),
+                    _ffi_number("Shape.Rect.height", self.height, "f32"),
+                ),
+            },
+        )
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: Any, _ffi_base: Any) -> Shape:
+        _ffi_fields = _ffi_payload.Rect_
+        return _ffi_Shape_Rect(
+            _ffi_view_Vec2(_ffi.addressof(_ffi_fields.corner), _ffi_base),
+            _ffi_fields.width,
+            _ffi_fields.height,
+        )
+
+
+class _ffi_Shape_Empty(Shape):
+    """No shape at all."""
+
+    __slots__ = ()
+    __match_args__ = ()
+
+    def __init__(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "Shape.Empty()"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Shape_Empty):
+            return NotImplemented
+        return True
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> Any:
+        return (2,)
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: Any, _ffi_base: Any) -> Shape:
+        return _ffi_Shape_Empty()
+
+
+_ffi_variants(Shape, ("Circle", _ffi_Shape_Circle), ("Rect", _ffi_Shape_Rect), ("Empty", _ffi_Shape_Empty))
+_ffi_Shape_by_tag = {0: _ffi_Shape_Circle._ffi_from_c, 1: _ffi_Shape_Rect._ffi_from_c, 2: _ffi_Shape_Empty._ffi_from_c}
+
+
+def _ffi_Shape_from_c(_ffi_raw: Any, _ffi_base: Any) -> Shape:
+    """The `Shape` a C value holds (its structs are views of memory that `_ffi_base` keeps alive, or
+    of the library's for None); an error if its tag is none of the variants."""
+    _ffi_view = _ffi.cast("_ffi_Shape *", _ffi.addressof(_ffi_raw))
+    try:
+        _ffi_read = _ffi_Shape_by_tag[_ffi_view.tag]
+    except KeyError:
+        raise _ffi_unknown_tag(Shape, _ffi_view.tag) from None
+    return _ffi_read(_ffi_view.payload, _ffi_base)
+
+
+def _ffi_Shape_to_c(_ffi_value: Shape) -> Any:
+    """The C value of `Shape`, which owns its memory (a TypeError for anything else)."""
+    if isinstance(_ffi_value, Shape):
+        return _ffi_tagged_value("Shape", "_ffi_Shape", _ffi_value._ffi_to_c())[0]
+    raise TypeError(f"expected Shape, not {type(_ffi_value).__name__}")
+
+
+class Figure:
+    """A shape with its color (a data-carrying enum as a struct field)."""
+
+    # Its memory is `_ffi_c` (a `Figure *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Figure"
+
+    def __init__(self, shape: Optional[Shape] = None, color: Color = Color.Red) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "Figure *",
+            (
+                _ffi_tagged_value("Shape", "_ffi_Shape", (0,))[0] if shape is None else _ffi_Shape_to_c(shape),
+                _ffi_enum_member("Figure.color", color, Color),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return f"Figure(shape={self.shape!r}, color=Color.{self.color.name})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Figure):
+            return NotImplemented
+        return self.shape == other.shape and self.color == other.color
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Figure, (self.shape, self.color))
+
+    @property
+    def shape(self) -> Shape:
+        return _ffi_Shape_from_c(self._ffi_c.shape, self)
+
+    @shape.setter
+    def shape(self, _ffi_value: Shape) -> None:
+        self._ffi_c.shape = _ffi_Shape_to_c(_ffi_value)
+
+    @property
+    def color(self) -> Color:
+        return _ffi_Color_by_value[self._ffi_c.color]
+
+    @color.setter
+    def color(self, _ffi_value: Color) -> None:
+        self._ffi_c.color = _ffi_enum_member("Figure.color", _ffi_value, Color)
+
+
+def _ffi_view_Figure(_ffi_pointer: Any, _ffi_base: Any) -> Figure:
+    """A `Figure` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Figure)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
+
+
 _ffi_cf.check_layout(
     _ffi,
     __name__,
@@ -1117,6 +1491,26 @@ _ffi_cf.check_layout(
     ("Rect", 16, 4, (("origin", 0), ("size", 8))),
     ("Sample", 24, 8, (("id", 0), ("value", 8), ("flags", 16), ("color", 18))),
     ("Snapshot", 24, 8, (("counter", 0), ("value", 8), ("increments", 16))),
+    (
+        "Reading",
+        64,
+        8,
+        (("celsius", 0), ("samples", 16), ("corners", 32), ("light", 48), ("channels", 50), ("antennas", 56)),
+    ),
+    (
+        "_ffi_Shape",
+        20,
+        4,
+        (
+            ("payload", 4),
+            ("payload.Circle.radius", 4),
+            ("payload.Rect_.corner", 4),
+            ("payload.Rect_.width", 12),
+            ("payload.Rect_.height", 16),
+        ),
+    ),
+    ("Shape", 20, 4, ()),
+    ("Figure", 24, 4, (("shape", 0), ("color", 20))),
 )
 
 
@@ -2005,6 +2399,32 @@ def length_if_any(v: Optional[Vec2]) -> Optional[float]:
     return _ffi_result.value if _ffi_result.is_some else None
 
 
+_ffi_fn_reading_total = _ffi_lib.reading_total
+
+
+def reading_total(r: Reading) -> float:
+    """The sum of the samples, the temperature (0 without one) and the connected channels' levels."""
+    if r.__class__ is not Reading:
+        raise _ffi_invalid_argument("reading_total", "r", r, Reading)
+    _ffi_result = _ffi_fn_reading_total(r._ffi_c)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_reading_example = _ffi_lib.reading_example
+
+
+def reading_example() -> Reading:
+    """A reading with every kind of part, some of them missing (a struct with options and arrays
+    out).
+    """
+    _ffi_result = _ffi_fn_reading_example()
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Reading(_ffi.addressof(_ffi_result), _ffi_result)
+
+
 _ffi_fn_counter_free_if_any = _ffi_lib.counter_free_if_any
 
 
@@ -2370,3 +2790,49 @@ async def vec2_later(x: float, y: float) -> Vec2:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return await _ffi_future
+
+
+_ffi_fn_shape_scale = _ffi_lib.shape_scale
+
+
+def shape_scale(shape: Shape, factor: float) -> Shape:
+    """`shape` scaled by `factor` (a data-carrying enum by value, in and out)."""
+    if not isinstance(shape, Shape):
+        raise _ffi_invalid_argument("shape_scale", "shape", shape, Shape)
+    if factor.__class__ is not float or not -3.4028235677973366e38 < factor < 3.4028235677973366e38:
+        factor = _ffi_scalar("shape_scale() argument 'factor'", factor, "f32")
+    _ffi_result = _ffi_fn_shape_scale(_ffi_Shape_to_c(shape), factor)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_Shape_from_c(_ffi_result, _ffi_result)
+
+
+_ffi_fn_shape_area = _ffi_lib.shape_area
+
+
+def shape_area(shape: Shape) -> float:
+    """The area of `shape` (a data-carrying enum by reference)."""
+    if not isinstance(shape, Shape):
+        raise _ffi_invalid_argument("shape_area", "shape", shape, Shape)
+    _ffi_result = _ffi_fn_shape_area(_ffi_tagged_value("Shape", "_ffi_Shape", shape._ffi_to_c()))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_figure_of = _ffi_lib.figure_of
+
+
+def figure_of(shape: Optional[Shape], color: Color) -> Optional[Figure]:
+    """A figure of the given shape, in the color that follows `color`, unless the shape is empty
+    (a data-carrying enum in a struct field, and in an `FfiOption`).
+    """
+    if shape is not None and not isinstance(shape, Shape):
+        raise _ffi_invalid_argument("figure_of", "shape", shape, Shape, or_none=True)
+    _ffi_option_shape = _ffi_absent("sample_crate_option_Shape") if shape is None else (_ffi_Shape_to_c(shape), 1)
+    if color.__class__ is not Color:
+        color = _ffi_enum_member("figure_of() argument 'color'", color, Color)
+    _ffi_result = _ffi_fn_figure_of(_ffi_option_shape, color)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Figure(_ffi.addressof(_ffi_result, "value"), _ffi_result) if _ffi_result.is_some else None

@@ -7,15 +7,24 @@ from __future__ import annotations
 
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Any, Tuple
+from typing import Any, ClassVar, Optional, Sequence, Tuple, Type
 
 from . import _ffi_cffi_runtime as _ffi_cf
 from . import _ffi_runtime as _ffi_rt
 from ._ffi_cffi import ffi as _ffi
 
 __all__ = [
+    "Event",
     "Mode",
     "Point",
+    "RustPanic",
+    "Scene",
+    "Shape",
+    "bad_shape",
+    "grow",
+    "make_scene",
+    "scene_maybe",
+    "tags",
 ]
 
 
@@ -72,10 +81,20 @@ _ffi_support = _ffi_cf.Library(
 #: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
 _ffi_pending = _ffi_support.pending
 _ffi_raise_failure = _ffi_support.raise_failure
+_ffi_struct_value = _ffi_cf.struct_value
+_ffi_absent = _ffi_support.absent
+_ffi_pointer = _ffi_support.pointer
+_ffi_address_of = _ffi_support.address
+_ffi_tagged_value = _ffi_support.tagged_value
+_ffi_fixed_array = _ffi_cf.fixed_array
 
 
+_ffi_invalid_argument = _ffi_rt.invalid_argument
 _ffi_scalar = _ffi_rt.scalar
 _ffi_number = _ffi_rt.number
+_ffi_enum_member = _ffi_rt.enum_member
+_ffi_variants = _ffi_rt.variants
+_ffi_unknown_tag = _ffi_rt.unknown_tag
 
 
 class Point:
@@ -143,8 +162,497 @@ class Mode(_ffi_enum.IntEnum):
 _ffi_Mode_by_value = {member.value: member for member in Mode}
 
 
+class Shape:
+    """A shape.
+
+    Its variants are subclasses, reachable as attributes:
+
+    - ``Shape.Circle(radius)``: A circle.
+    - ``Shape.Rect(corner, mode)``
+    - ``Shape.Empty()``: Nothing at all.
+    - ``Shape.Tail(len, next)``
+    """
+
+    __slots__ = ()
+    Circle: ClassVar[Type[_ffi_Shape_Circle]]
+    Rect: ClassVar[Type[_ffi_Shape_Rect]]
+    Empty: ClassVar[Type[_ffi_Shape_Empty]]
+    Tail: ClassVar[Type[_ffi_Shape_Tail]]
+
+    def __init__(self) -> None:
+        raise TypeError("Shape cannot be created directly: create one of its variants, such as Shape.Circle")
+
+    def _ffi_to_c(self) -> Any:
+        """The initializer of its C layout (``_ffi_Shape``): the tag, and the variant's member of the payload
+        union."""
+        raise NotImplementedError  # every variant has its own
+
+
+class _ffi_Shape_Circle(Shape):
+    """A circle."""
+
+    radius: float
+    """Its radius."""
+
+    __slots__ = ("radius",)
+    __match_args__ = ("radius",)
+
+    def __init__(self, radius: float) -> None:
+        self.radius = radius
+
+    def __repr__(self) -> str:
+        return f"Shape.Circle(radius={self.radius!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Shape_Circle):
+            return NotImplemented
+        return self.radius == other.radius
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> Any:
+        return (0, {"Circle": (_ffi_number("Shape.Circle.radius", self.radius, "f32"),)})
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: Any, _ffi_base: Any) -> Shape:
+        _ffi_fields = _ffi_payload.Circle
+        return _ffi_Shape_Circle(_ffi_fields.radius)
+
+
+class _ffi_Shape_Rect(Shape):
+    corner: Point
+    mode: Mode
+
+    __slots__ = ("corner", "mode")
+    __match_args__ = ("corner", "mode")
+
+    def __init__(self, corner: Point, mode: Mode) -> None:
+        self.corner = corner
+        self.mode = _ffi_enum_member("Shape.Rect.mode", mode, Mode)
+
+    def __repr__(self) -> str:
+        return f"Shape.Rect(corner={self.corner!r}, mode=Mode.{self.mode.name})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Shape_Rect):
+            return NotImplemented
+        return self.corner == other.corner and self.mode == other.mode
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> Any:
+        return (
+            1,
+            {
+                "Rect": (
+                    _ffi_struct_value("Shape.Rect.corner", self.corner, Point),
+                    _ffi_enum_member("Shape.Rect.mode", self.mode, Mode),
+                ),
+            },
+        )
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: Any, _ffi_base: Any) -> Shape:
+        _ffi_fields = _ffi_payload.Rect
+        return _ffi_Shape_Rect(_ffi_view_Point(_ffi.addressof(_ffi_fields.corner), _ffi_base), _ffi_fields.mode)
+
+
+class _ffi_Shape_Empty(Shape):
+    """Nothing at all."""
+
+    __slots__ = ()
+    __match_args__ = ()
+
+    def __init__(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "Shape.Empty()"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Shape_Empty):
+            return NotImplemented
+        return True
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> Any:
+        return (7,)
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: Any, _ffi_base: Any) -> Shape:
+        return _ffi_Shape_Empty()
+
+
+class _ffi_Shape_Tail(Shape):
+    len: Optional[int]
+    next: Optional[int]
+
+    __slots__ = ("len", "next")
+    __match_args__ = ("len", "next")
+
+    def __init__(self, len: Optional[int], next: Optional[int]) -> None:
+        self.len = len
+        self.next = next
+
+    def __repr__(self) -> str:
+        return f"Shape.Tail(len={self.len!r}, next={self.next!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Shape_Tail):
+            return NotImplemented
+        return self.len == other.len and self.next == other.next
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> Any:
+        return (
+            8,
+            {
+                "Tail": (
+                    (0, 0) if self.len is None else (_ffi_number("Shape.Tail.len", self.len, "u16"), 1),
+                    _ffi_pointer(
+                        self.next if self.next is None else _ffi_number("Shape.Tail.next", self.next, "usize"),
+                    ),
+                ),
+            },
+        )
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: Any, _ffi_base: Any) -> Shape:
+        _ffi_fields = _ffi_payload.Tail
+        return _ffi_Shape_Tail(
+            _ffi_fields.len.value if _ffi_fields.len.is_some else None,
+            _ffi_address_of(_ffi_fields.next),
+        )
+
+
+_ffi_variants(
+    Shape,
+    ("Circle", _ffi_Shape_Circle),
+    ("Rect", _ffi_Shape_Rect),
+    ("Empty", _ffi_Shape_Empty),
+    ("Tail", _ffi_Shape_Tail),
+)
+_ffi_Shape_by_tag = {
+    0: _ffi_Shape_Circle._ffi_from_c,
+    1: _ffi_Shape_Rect._ffi_from_c,
+    7: _ffi_Shape_Empty._ffi_from_c,
+    8: _ffi_Shape_Tail._ffi_from_c,
+}
+
+
+def _ffi_Shape_from_c(_ffi_raw: Any, _ffi_base: Any) -> Shape:
+    """The `Shape` a C value holds (its structs are views of memory that `_ffi_base` keeps alive, or
+    of the library's for None); an error if its tag is none of the variants."""
+    _ffi_view = _ffi.cast("_ffi_Shape *", _ffi.addressof(_ffi_raw))
+    try:
+        _ffi_read = _ffi_Shape_by_tag[_ffi_view.tag]
+    except KeyError:
+        raise _ffi_unknown_tag(Shape, _ffi_view.tag) from None
+    return _ffi_read(_ffi_view.payload, _ffi_base)
+
+
+def _ffi_Shape_to_c(_ffi_value: Shape) -> Any:
+    """The C value of `Shape`, which owns its memory (a TypeError for anything else)."""
+    if isinstance(_ffi_value, Shape):
+        return _ffi_tagged_value("Shape", "_ffi_Shape", _ffi_value._ffi_to_c())[0]
+    raise TypeError(f"expected Shape, not {type(_ffi_value).__name__}")
+
+
+class Event:
+    """An input event.
+
+    Its variants are subclasses, reachable as attributes:
+
+    - ``Event.Key(code, shifted, type)``
+    - ``Event.Quit()``
+    """
+
+    __slots__ = ()
+    Key: ClassVar[Type[_ffi_Event_Key]]
+    Quit: ClassVar[Type[_ffi_Event_Quit]]
+
+    def __init__(self) -> None:
+        raise TypeError("Event cannot be created directly: create one of its variants, such as Event.Key")
+
+    def _ffi_to_c(self) -> Any:
+        """The initializer of its C layout (``_ffi_Event``): the tag, and the variant's member of the payload
+        union."""
+        raise NotImplementedError  # every variant has its own
+
+
+class _ffi_Event_Key(Event):
+    code: int
+    shifted: bool
+    type: int
+
+    __slots__ = ("code", "shifted", "type")
+    __match_args__ = ("code", "shifted", "type")
+
+    def __init__(self, code: int, shifted: bool, type: int) -> None:
+        self.code = code
+        self.shifted = shifted
+        self.type = type
+
+    def __repr__(self) -> str:
+        return f"Event.Key(code={self.code!r}, shifted={self.shifted!r}, type={self.type!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Event_Key):
+            return NotImplemented
+        return self.code == other.code and self.shifted == other.shifted and self.type == other.type
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> Any:
+        return (
+            0,
+            {
+                "Key": (
+                    _ffi_number("Event.Key.code", self.code, "u32"),
+                    _ffi_number("Event.Key.shifted", self.shifted, "bool"),
+                    _ffi_number("Event.Key.type", self.type, "u8"),
+                ),
+            },
+        )
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: Any, _ffi_base: Any) -> Event:
+        _ffi_fields = _ffi_payload.Key
+        return _ffi_Event_Key(_ffi_fields.code, _ffi_fields.shifted, _ffi_fields.type)
+
+
+class _ffi_Event_Quit(Event):
+    __slots__ = ()
+    __match_args__ = ()
+
+    def __init__(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "Event.Quit()"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Event_Quit):
+            return NotImplemented
+        return True
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> Any:
+        return (1,)
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: Any, _ffi_base: Any) -> Event:
+        return _ffi_Event_Quit()
+
+
+_ffi_variants(Event, ("Key", _ffi_Event_Key), ("Quit", _ffi_Event_Quit))
+_ffi_Event_by_tag = {0: _ffi_Event_Key._ffi_from_c, 1: _ffi_Event_Quit._ffi_from_c}
+
+
+def _ffi_Event_from_c(_ffi_raw: Any, _ffi_base: Any) -> Event:
+    """The `Event` a C value holds (its structs are views of memory that `_ffi_base` keeps alive, or
+    of the library's for None); an error if its tag is none of the variants."""
+    _ffi_view = _ffi.cast("_ffi_Event *", _ffi.addressof(_ffi_raw))
+    try:
+        _ffi_read = _ffi_Event_by_tag[_ffi_view.tag]
+    except KeyError:
+        raise _ffi_unknown_tag(Event, _ffi_view.tag) from None
+    return _ffi_read(_ffi_view.payload, _ffi_base)
+
+
+def _ffi_Event_to_c(_ffi_value: Event) -> Any:
+    """The C value of `Event`, which owns its memory (a TypeError for anything else)."""
+    if isinstance(_ffi_value, Event):
+        return _ffi_tagged_value("Event", "_ffi_Event", _ffi_value._ffi_to_c())[0]
+    raise TypeError(f"expected Event, not {type(_ffi_value).__name__}")
+
+
+class Scene:
+    """Shapes in a struct, an option and an array."""
+
+    # Its memory is `_ffi_c` (a `Scene *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Scene"
+
+    def __init__(
+        self,
+        shape: Optional[Shape] = None,
+        maybe: Optional[Shape] = None,
+        events: Optional[Sequence[Event]] = None,
+    ) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "Scene *",
+            (
+                _ffi_tagged_value("Shape", "_ffi_Shape", (0,))[0] if shape is None else _ffi_Shape_to_c(shape),
+                _ffi_absent("tagged_option_Shape") if maybe is None else (_ffi_Shape_to_c(maybe), 1),
+                ()
+                if events is None
+                else _ffi_fixed_array(2, events, "events", "Scene.events", kind="tagged", target=_ffi_Event_to_c),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return f"Scene(shape={self.shape!r}, maybe={self.maybe!r}, events={self.events!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Scene):
+            return NotImplemented
+        return self.shape == other.shape and self.maybe == other.maybe and self.events == other.events
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Scene, (self.shape, self.maybe, self.events))
+
+    @property
+    def shape(self) -> Shape:
+        return _ffi_Shape_from_c(self._ffi_c.shape, self)
+
+    @shape.setter
+    def shape(self, _ffi_value: Shape) -> None:
+        self._ffi_c.shape = _ffi_Shape_to_c(_ffi_value)
+
+    @property
+    def maybe(self) -> Optional[Shape]:
+        return _ffi_Shape_from_c(self._ffi_c.maybe.value, self) if self._ffi_c.maybe.is_some else None
+
+    @maybe.setter
+    def maybe(self, _ffi_value: Optional[Shape]) -> None:
+        self._ffi_c.maybe = (
+            _ffi_absent("tagged_option_Shape") if _ffi_value is None else (_ffi_Shape_to_c(_ffi_value), 1)
+        )
+
+    @property
+    def events(self) -> Tuple[Event, ...]:
+        return tuple(_ffi_Event_from_c(item, self) for item in self._ffi_c.events)
+
+    @events.setter
+    def events(self, _ffi_value: Tuple[Event, ...]) -> None:
+        self._ffi_c.events = _ffi_fixed_array(
+            2,
+            _ffi_value,
+            "events",
+            "Scene.events",
+            kind="tagged",
+            target=_ffi_Event_to_c,
+        )
+
+
+def _ffi_view_Scene(_ffi_pointer: Any, _ffi_base: Any) -> Scene:
+    """A `Scene` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Scene)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
+
+
 _ffi_cf.check_layout(
     _ffi,
     __name__,
     ("Point", 16, 8, (("x", 0), ("y", 8))),
+    (
+        "_ffi_Shape",
+        32,
+        8,
+        (
+            ("payload", 8),
+            ("payload.Circle.radius", 8),
+            ("payload.Rect.corner", 8),
+            ("payload.Rect.mode", 24),
+            ("payload.Tail.len", 8),
+            ("payload.Tail.next", 16),
+        ),
+    ),
+    ("Shape", 32, 8, ()),
+    (
+        "_ffi_Event",
+        12,
+        4,
+        (("payload", 4), ("payload.Key.code", 4), ("payload.Key.shifted", 8), ("payload.Key.type", 9)),
+    ),
+    ("Event", 12, 4, ()),
+    ("Scene", 96, 8, (("shape", 0), ("maybe", 32), ("events", 72))),
 )
+
+
+_ffi_fn_grow = _ffi_lib.grow
+
+
+def grow(shape: Shape, by: float) -> Shape:
+    """Grows a circle."""
+    if not isinstance(shape, Shape):
+        raise _ffi_invalid_argument("grow", "shape", shape, Shape)
+    if by.__class__ is not float or not -3.4028235677973366e38 < by < 3.4028235677973366e38:
+        by = _ffi_scalar("grow() argument 'by'", by, "f32")
+    _ffi_result = _ffi_fn_grow(_ffi_Shape_to_c(shape), by)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_Shape_from_c(_ffi_result, _ffi_result)
+
+
+_ffi_fn_tags = _ffi_lib.tags
+
+
+def tags(shape: Shape, next: Optional[Shape]) -> int:
+    """The tag of a shape, and of the next one (or 255)."""
+    if not isinstance(shape, Shape):
+        raise _ffi_invalid_argument("tags", "shape", shape, Shape)
+    if next is not None and not isinstance(next, Shape):
+        raise _ffi_invalid_argument("tags", "next", next, Shape, or_none=True)
+    _ffi_result = _ffi_fn_tags(
+        _ffi_tagged_value("Shape", "_ffi_Shape", shape._ffi_to_c()),
+        _ffi.NULL if next is None else _ffi_tagged_value("Shape", "_ffi_Shape", next._ffi_to_c()),
+    )
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_scene_maybe = _ffi_lib.scene_maybe
+
+
+def scene_maybe(scene: Scene) -> Optional[Shape]:
+    """The scene's optional shape."""
+    if scene.__class__ is not Scene:
+        raise _ffi_invalid_argument("scene_maybe", "scene", scene, Scene)
+    _ffi_result = _ffi_fn_scene_maybe(scene._ffi_c)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_Shape_from_c(_ffi_result.value, _ffi_result) if _ffi_result.is_some else None
+
+
+_ffi_fn_make_scene = _ffi_lib.make_scene
+
+
+def make_scene(shape: Shape, maybe: Optional[Shape], event: Event) -> Scene:
+    """A scene of a shape."""
+    if not isinstance(shape, Shape):
+        raise _ffi_invalid_argument("make_scene", "shape", shape, Shape)
+    if maybe is not None and not isinstance(maybe, Shape):
+        raise _ffi_invalid_argument("make_scene", "maybe", maybe, Shape, or_none=True)
+    _ffi_option_maybe = _ffi_absent("tagged_option_Shape") if maybe is None else (_ffi_Shape_to_c(maybe), 1)
+    if not isinstance(event, Event):
+        raise _ffi_invalid_argument("make_scene", "event", event, Event)
+    _ffi_result = _ffi_fn_make_scene(_ffi_Shape_to_c(shape), _ffi_option_maybe, _ffi_Event_to_c(event))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Scene(_ffi.addressof(_ffi_result), _ffi_result)
+
+
+_ffi_fn_bad_shape = _ffi_lib.bad_shape
+
+
+def bad_shape() -> Shape:
+    """A shape whose tag is no variant (the C stand-in lies)."""
+    _ffi_result = _ffi_fn_bad_shape()
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_Shape_from_c(_ffi_result, _ffi_result)

@@ -282,13 +282,13 @@ class object_:
 
     @property
     def int_(self) -> int:
-        return self._ffi_c.int
+        return self._ffi_c.int_
 
     @int_.setter
     def int_(self, _ffi_value: int) -> None:
         if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 255:
             _ffi_value = _ffi_scalar("object_.int_", _ffi_value, "u8")
-        self._ffi_c.int = _ffi_value
+        self._ffi_c.int_ = _ffi_value
 
     @property
     def self_(self) -> bool:
@@ -303,31 +303,31 @@ class object_:
     @property
     def Color_(self) -> Color:
         """Named like its type."""
-        return _ffi_Color_by_value[self._ffi_c.Color]
+        return _ffi_Color_by_value[self._ffi_c.Color_]
 
     @Color_.setter
     def Color_(self, _ffi_value: Color) -> None:
-        self._ffi_c.Color = _ffi_enum_member("object_.Color_", _ffi_value, Color)
+        self._ffi_c.Color_ = _ffi_enum_member("object_.Color_", _ffi_value, Color)
 
     @property
     def class_(self) -> int:
-        return getattr(self._ffi_c, "class")
+        return self._ffi_c.class_
 
     @class_.setter
     def class_(self, _ffi_value: int) -> None:
         if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 65535:
             _ffi_value = _ffi_scalar("object_.class_", _ffi_value, "u16")
-        setattr(self._ffi_c, "class", _ffi_value)
+        self._ffi_c.class_ = _ffi_value
 
     @property
     def default(self) -> float:
-        return self._ffi_c.default
+        return self._ffi_c.default_
 
     @default.setter
     def default(self, _ffi_value: float) -> None:
         if _ffi_value.__class__ is not float or not -3.4028235677973366e38 < _ffi_value < 3.4028235677973366e38:
             _ffi_value = _ffi_scalar("object_.default", _ffi_value, "f32")
-        self._ffi_c.default = _ffi_value
+        self._ffi_c.default_ = _ffi_value
 
     @property
     def property_(self) -> Flags:
@@ -463,11 +463,11 @@ _ffi_cf.check_layout(
         8,
         (
             ("from", 0),
-            ("int", 4),
+            ("int_", 4),
             ("self", 5),
-            ("Color", 8),
-            ("class", 16),
-            ("default", 20),
+            ("Color_", 8),
+            ("class_", 16),
+            ("default_", 20),
             ("property", 24),
             ("link", 32),
         ),
