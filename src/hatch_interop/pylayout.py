@@ -121,14 +121,33 @@ def layout_assign_ternary(target: str, value: Ternary, indent: int) -> str:
 
 
 @dataclass(frozen=True)
+class Walrus:
+    """``(target := value) suffix``, an operand that reads a value once into a local (``... is None``)."""
+
+    target: str
+    value: str
+    suffix: str
+
+    def flat(self) -> str:
+        return f"({self.target} := {self.value}) {self.suffix}"
+
+    def split(self, indent: int, prefix: str) -> str:
+        """As ruff lays it out when its line is too long: the assignment in parentheses, one part per line."""
+        pad, inner = " " * indent, " " * (indent + 4)
+        return f"{pad}{prefix}(\n{inner}{self.target}\n{inner}:= {self.value}\n{pad})\n{pad}{self.suffix}"
+
+
+@dataclass(frozen=True)
 class BoolOp:
     """``a and b and c`` (or ``or``); a nested operation is an operand in parentheses."""
 
     operator: str
-    operands: Tuple[Union[str, BoolOp], ...]
+    operands: Tuple[Union[str, BoolOp, Walrus], ...]
 
     def texts(self) -> List[str]:
-        return [o if isinstance(o, str) else f"({o.flat()})" for o in self.operands]
+        return [
+            o if isinstance(o, str) else o.flat() if isinstance(o, Walrus) else f"({o.flat()})" for o in self.operands
+        ]
 
     def flat(self) -> str:
         return f" {self.operator} ".join(self.texts())
@@ -153,7 +172,14 @@ def _operands(op: BoolOp, indent: int) -> str:
     flat = op.flat()
     if indent + len(flat) <= _width():
         return pad + flat
-    return pad + f"\n{pad}{op.operator} ".join(op.texts())
+    lines = []
+    for index, (operand, text) in enumerate(zip(op.operands, op.texts())):
+        prefix = f"{op.operator} " if index else ""
+        if isinstance(operand, Walrus) and indent + len(prefix) + len(text) > _width():
+            lines.append(operand.split(indent, prefix))
+        else:
+            lines.append(f"{pad}{prefix}{text}")
+    return "\n".join(lines)
 
 
 def layout_result(convert: str, value: str, indent: int) -> str:

@@ -69,6 +69,7 @@ from hatch_interop.pylayout import (
     BoolOp,
     Group,
     Ternary,
+    Walrus,
     by_value_assignment,
     layout,
     layout_assign,
@@ -1617,8 +1618,9 @@ class WrapperBuilder:
             # The object's handle: its first C parameter. A closed object raises here, naming the method.
             assert sig.cls is not None
             closed = layout(Group("_ffi_closed(", (python_string(sig.cls), python_string(sig.name)), ")"), 8)
-            checks.append(f"    if self._ffi_ptr is None:\n        raise {closed}")
-            args.append("self._ffi_ptr")
+            # Read once: another thread may close the object between a check and a second read.
+            checks.append(f"    if (_ffi_self := self._ffi_ptr) is None:\n        raise {closed}")
+            args.append("_ffi_self")
         for p in sig.params:
             pname = p.name
             params.append(f"{pname}: {p.hint}")
@@ -1689,21 +1691,26 @@ class WrapperBuilder:
                     converted_by_ctypes = self.ARGUMENT_ERRORS
                 continue
             failure = self._invalid_argument(name, pname, cls, ty.nullable)
+            wrong: List[Union[str, Walrus]]
             if isinstance(target, StructDef):
                 wrong = [f"{pname}.__class__ is not {cls}"]
                 args.append(self.struct_pointer_argument(pname, ty.nullable))
             else:
-                wrong = [f"{pname}.__class__ is not {cls}", f"{pname}._ffi_ptr is None"]
+                # The pointer is read once, in the check: another thread may release the object (or move it
+                # into the library) between a check and a second read.
+                temp = f"_ffi_ptr_{pname}"
+                wrong = [
+                    f"{pname}.__class__ is not {cls}",
+                    Walrus(temp, f"{pname}._ffi_ptr", "is None"),
+                ]
                 if ty.owned:
-                    temp = f"_ffi_owned_{pname}"
                     release = f"{pname}._ffi_ptr = None"
                     if ty.nullable:  # `Option<Box<T>>`: None moves nothing
-                        taken = f"{self.NULL_ARGUMENT} if {pname} is None else {pname}._ffi_ptr"
-                        take = layout_assign(temp, taken, 4)
-                        take += f"\n    if {pname} is not None:\n        {release}"
+                        nothing = f"{temp} = {self.NULL_ARGUMENT}"
+                        take = f"if {pname} is None:\n        {nothing}\n    else:\n        {release}"
                         give_back = f"if {pname} is not None:\n            {pname}._ffi_ptr = {temp}"
                     else:
-                        take = f"{layout_assign(temp, f'{pname}._ffi_ptr', 4)}\n    {release}"
+                        take = release
                         give_back = layout_assign(f"{pname}._ffi_ptr", temp, 8)
                     takes.append(PyTake(take, give_back))
                     if isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
@@ -1711,9 +1718,9 @@ class WrapperBuilder:
                         refused.append(f"if {pname} is not None:\n                {again}" if ty.nullable else again)
                     args.append(temp)
                 elif ty.nullable:
-                    args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", f"{pname}._ffi_ptr"))
+                    args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", temp))
                 else:
-                    args.append(f"{pname}._ffi_ptr")
+                    args.append(temp)
             either = BoolOp("or", tuple(wrong))
             if ty.nullable:
                 either = BoolOp("and", (f"{pname} is not None", either if len(wrong) > 1 else wrong[0]))

@@ -490,7 +490,7 @@ def print_(from_: int, lambda_: float, int_: int, Color_: Color, type: type_, st
         int_ = _ffi_scalar("print_() argument 'int_'", int_, "i8")
     if Color_.__class__ is not Color:
         Color_ = _ffi_enum_member("print_() argument 'Color_'", Color_, Color)
-    if type.__class__ is not type_ or type._ffi_ptr is None:
+    if type.__class__ is not type_ or (_ffi_ptr_type := type._ffi_ptr) is None:
         raise _ffi_invalid_argument("print_", "type", type, type_)
     if str is not None and str.__class__ is not object_:
         raise _ffi_invalid_argument("print_", "str", str, object_, or_none=True)
@@ -499,7 +499,7 @@ def print_(from_: int, lambda_: float, int_: int, Color_: Color, type: type_, st
         lambda_,
         int_,
         Color_,
-        type._ffi_ptr,
+        _ffi_ptr_type,
         _ffi.NULL if str is None else str._ffi_c,
     )
     if _ffi_pending[0]:

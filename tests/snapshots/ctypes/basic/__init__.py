@@ -513,9 +513,9 @@ _ffi_fn_basic_counter_get.restype = _ffi_ctypes.c_uint64
 
 def counter_get(counter: Counter) -> int:
     """The current count."""
-    if counter.__class__ is not Counter or counter._ffi_ptr is None:
+    if counter.__class__ is not Counter or (_ffi_ptr_counter := counter._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_get", "counter", counter, Counter)
-    _ffi_result = _ffi_fn_basic_counter_get(counter._ffi_ptr)
+    _ffi_result = _ffi_fn_basic_counter_get(_ffi_ptr_counter)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
@@ -528,11 +528,11 @@ _ffi_fn_basic_counter_add.restype = None
 
 def counter_add(counter: Counter, amount: int) -> None:
     """Adds to the count."""
-    if counter.__class__ is not Counter or counter._ffi_ptr is None:
+    if counter.__class__ is not Counter or (_ffi_ptr_counter := counter._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_add", "counter", counter, Counter)
     if amount.__class__ is not int or not 0 <= amount <= 18446744073709551615:
         amount = _ffi_scalar("counter_add() argument 'amount'", amount, "u64")
-    _ffi_fn_basic_counter_add(counter._ffi_ptr, amount)
+    _ffi_fn_basic_counter_add(_ffi_ptr_counter, amount)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
 
@@ -544,11 +544,11 @@ _ffi_fn_basic_counter_get_or.restype = _ffi_ctypes.c_uint64
 
 def counter_get_or(counter: Optional[Counter], default: int) -> int:
     """The count, or a default for NULL."""
-    if counter is not None and (counter.__class__ is not Counter or counter._ffi_ptr is None):
+    if counter is not None and (counter.__class__ is not Counter or (_ffi_ptr_counter := counter._ffi_ptr) is None):
         raise _ffi_invalid_argument("counter_get_or", "counter", counter, Counter, or_none=True)
     if default.__class__ is not int or not 0 <= default <= 18446744073709551615:
         default = _ffi_scalar("counter_get_or() argument 'default'", default, "u64")
-    _ffi_result = _ffi_fn_basic_counter_get_or(None if counter is None else counter._ffi_ptr, default)
+    _ffi_result = _ffi_fn_basic_counter_get_or(None if counter is None else _ffi_ptr_counter, default)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
@@ -583,11 +583,10 @@ def counter_free(counter: Counter) -> None:
     Ownership of `counter` moves into the library: the `Counter` is released and cannot be used
     after this call.
     """
-    if counter.__class__ is not Counter or counter._ffi_ptr is None:
+    if counter.__class__ is not Counter or (_ffi_ptr_counter := counter._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_free", "counter", counter, Counter)
-    _ffi_owned_counter = counter._ffi_ptr
     counter._ffi_ptr = None
-    _ffi_fn_basic_counter_free(_ffi_owned_counter)
+    _ffi_fn_basic_counter_free(_ffi_ptr_counter)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
 
@@ -603,13 +602,12 @@ def counter_take(counter: Counter, extra: int) -> int:
     Ownership of `counter` moves into the library: the `Counter` is released and cannot be used
     after this call.
     """
-    if counter.__class__ is not Counter or counter._ffi_ptr is None:
+    if counter.__class__ is not Counter or (_ffi_ptr_counter := counter._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_take", "counter", counter, Counter)
     if extra.__class__ is not int or not 0 <= extra <= 18446744073709551615:
         extra = _ffi_scalar("counter_take() argument 'extra'", extra, "u64")
-    _ffi_owned_counter = counter._ffi_ptr
     counter._ffi_ptr = None
-    _ffi_result = _ffi_fn_basic_counter_take(_ffi_owned_counter, extra)
+    _ffi_result = _ffi_fn_basic_counter_take(_ffi_ptr_counter, extra)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result

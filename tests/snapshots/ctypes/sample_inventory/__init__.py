@@ -1172,7 +1172,7 @@ class Store:
 
         Raises a subclass of `MathError` when the library reports one of its errors.
         """
-        if self._ffi_ptr is None:
+        if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "put")
         try:
             _ffi_text_key = _ffi_utf8(key)
@@ -1180,28 +1180,28 @@ class Store:
             raise _ffi_text_argument("Store.put", "key", key, _ffi_error) from None
         if value.__class__ is not int or not -9223372036854775808 <= value <= 9223372036854775807:
             value = _ffi_scalar("Store.put() argument 'value'", value, "i64")
-        _ffi_fn_store_put(self._ffi_ptr, _ffi_text_key, len(_ffi_text_key), value)
+        _ffi_fn_store_put(_ffi_self, _ffi_text_key, len(_ffi_text_key), value)
         if _ffi_pending.value:
             _ffi_raise_failure(_ffi_MathError_by_code)
 
     def size(self) -> int:
         """How many keys the store holds (`size` in Python and C, `entry_count` in Rust)."""
-        if self._ffi_ptr is None:
+        if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "size")
-        _ffi_result = _ffi_fn_store_size(self._ffi_ptr)
+        _ffi_result = _ffi_fn_store_size(_ffi_self)
         if _ffi_pending.value:
             _ffi_raise_failure(None)
         return _ffi_result
 
     def get(self, key: str) -> Optional[int]:
         """The value of `key`, or nothing (a `&self` method, which keeps the GIL)."""
-        if self._ffi_ptr is None:
+        if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "get")
         try:
             _ffi_text_key = _ffi_utf8(key)
         except (TypeError, UnicodeEncodeError) as _ffi_error:
             raise _ffi_text_argument("Store.get", "key", key, _ffi_error) from None
-        _ffi_result = _ffi_fn_store_get(self._ffi_ptr, _ffi_text_key, len(_ffi_text_key))
+        _ffi_result = _ffi_fn_store_get(_ffi_self, _ffi_text_key, len(_ffi_text_key))
         if _ffi_pending.value:
             _ffi_raise_failure(None)
         return _ffi_result.value if _ffi_result.is_some else None
@@ -1210,7 +1210,7 @@ class Store:
         """Adds `values` to the value of `key` (0 if it has none) and returns the new value
         (a slice in, `&mut self`); wraps on overflow.
         """
-        if self._ffi_ptr is None:
+        if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "add_all")
         try:
             _ffi_text_key = _ffi_utf8(key)
@@ -1225,7 +1225,7 @@ class Store:
             mutable=False,
         )
         _ffi_result = _ffi_fn_store_add_all(
-            self._ffi_ptr,
+            _ffi_self,
             _ffi_text_key,
             len(_ffi_text_key),
             _ffi_slice_values,
@@ -1237,27 +1237,27 @@ class Store:
 
     def reads(self) -> int:
         """How many `get` calls the store has served."""
-        if self._ffi_ptr is None:
+        if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "reads")
-        _ffi_result = _ffi_fn_store_reads(self._ffi_ptr)
+        _ffi_result = _ffi_fn_store_reads(_ffi_self)
         if _ffi_pending.value:
             _ffi_raise_failure(None)
         return _ffi_result
 
     def keys(self) -> str:
         """The keys in order, separated by commas (a `String` out)."""
-        if self._ffi_ptr is None:
+        if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "keys")
-        _ffi_result = _ffi_fn_store_keys(self._ffi_ptr)
+        _ffi_result = _ffi_fn_store_keys(_ffi_self)
         if _ffi_pending.value:
             _ffi_raise_failure(None)
         return _ffi_take_string(_ffi_result)
 
     def values(self) -> List[int]:
         """The values in the order of their keys (a `Vec` out)."""
-        if self._ffi_ptr is None:
+        if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "values")
-        _ffi_result = _ffi_fn_store_values(self._ffi_ptr)
+        _ffi_result = _ffi_fn_store_values(_ffi_self)
         if _ffi_pending.value:
             _ffi_raise_failure(None)
         return _ffi_take_list(_ffi_result, _ffi_ctypes.c_int64)
@@ -1266,14 +1266,14 @@ class Store:
         """Calls `on_value` with each value (as a float) until it returns `false`, and returns how
         many calls it made (a callback, run while the store is borrowed).
         """
-        if self._ffi_ptr is None:
+        if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "each_value")
         if not callable(on_value):
             raise _ffi_not_callable("Store.each_value", "on_value", on_value)
         _ffi_key_on_value = _ffi_keep_callback(on_value)
         try:
             _ffi_result = _ffi_fn_store_each_value(
-                self._ffi_ptr,
+                _ffi_self,
                 _ffi_OnValue(_ffi_OnValue_address, _ffi_key_on_value, None),
             )
         finally:
@@ -1284,13 +1284,13 @@ class Store:
 
     def explode(self, message: str) -> None:
         """Panics with `message` (a method that panics)."""
-        if self._ffi_ptr is None:
+        if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "explode")
         try:
             _ffi_text_message = _ffi_utf8(message)
         except (TypeError, UnicodeEncodeError) as _ffi_error:
             raise _ffi_text_argument("Store.explode", "message", message, _ffi_error) from None
-        _ffi_fn_store_explode(self._ffi_ptr, _ffi_text_message, len(_ffi_text_message))
+        _ffi_fn_store_explode(_ffi_self, _ffi_text_message, len(_ffi_text_message))
         if _ffi_pending.value:
             _ffi_raise_failure(None)
 
@@ -1298,13 +1298,13 @@ class Store:
         """The sum of the values, after waiting `millis` milliseconds (an async `&self` method:
         the store stays borrowed, and alive, until it returns).
         """
-        if self._ffi_ptr is None:
+        if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "total_later")
         if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
             millis = _ffi_scalar("Store.total_later() argument 'millis'", millis, "u64")
         _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_total_later, None)
         _ffi_fn_store_total_later(
-            self._ffi_ptr,
+            _ffi_self,
             millis,
             _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address),
         )
@@ -1318,13 +1318,13 @@ class Store:
 
         Raises a subclass of `MathError` when the library reports one of its errors.
         """
-        if self._ffi_ptr is None:
+        if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "add_to_all_later")
         if amount.__class__ is not int or not -9223372036854775808 <= amount <= 9223372036854775807:
             amount = _ffi_scalar("Store.add_to_all_later() argument 'amount'", amount, "i64")
         _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_add_to_all_later, _ffi_MathError_by_code)
         _ffi_fn_store_add_to_all_later(
-            self._ffi_ptr,
+            _ffi_self,
             amount,
             _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address),
         )
@@ -2089,9 +2089,9 @@ _ffi_fn_counter_increment.restype = _ffi_ctypes.c_uint64
 
 def counter_increment(c: Counter) -> int:
     """Adds one to the counter and returns the new value (wrapping at `u64::MAX`)."""
-    if c.__class__ is not Counter or c._ffi_ptr is None:
+    if c.__class__ is not Counter or (_ffi_ptr_c := c._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_increment", "c", c, Counter)
-    _ffi_result = _ffi_fn_counter_increment(c._ffi_ptr)
+    _ffi_result = _ffi_fn_counter_increment(_ffi_ptr_c)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
@@ -2104,9 +2104,9 @@ _ffi_fn_counter_get.restype = _ffi_ctypes.c_uint64
 
 def counter_get(c: Counter) -> int:
     """The counter's current value."""
-    if c.__class__ is not Counter or c._ffi_ptr is None:
+    if c.__class__ is not Counter or (_ffi_ptr_c := c._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_get", "c", c, Counter)
-    _ffi_result = _ffi_fn_counter_get(c._ffi_ptr)
+    _ffi_result = _ffi_fn_counter_get(_ffi_ptr_c)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
@@ -2123,16 +2123,15 @@ def counter_free(c: Counter) -> None:
     Ownership of `c` moves into the library: the `Counter` is released and cannot be used after this
     call.
     """
-    if c.__class__ is not Counter or c._ffi_ptr is None:
+    if c.__class__ is not Counter or (_ffi_ptr_c := c._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_free", "c", c, Counter)
-    _ffi_owned_c = c._ffi_ptr
     c._ffi_ptr = None
-    _ffi_fn_counter_free(_ffi_owned_c)
+    _ffi_fn_counter_free(_ffi_ptr_c)
     if _ffi_pending.value:
         try:
             _ffi_raise_failure(None)
         except ValueError:
-            c._ffi_ptr = _ffi_owned_c
+            c._ffi_ptr = _ffi_ptr_c
             raise
 
 
@@ -2143,9 +2142,9 @@ _ffi_fn_counter_snapshot.restype = Snapshot
 
 def counter_snapshot(c: Counter) -> Snapshot:
     """Takes a snapshot of a counter (a struct with a pointer field, returned by value)."""
-    if c.__class__ is not Counter or c._ffi_ptr is None:
+    if c.__class__ is not Counter or (_ffi_ptr_c := c._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_snapshot", "c", c, Counter)
-    _ffi_result = _ffi_fn_counter_snapshot(c._ffi_ptr)
+    _ffi_result = _ffi_fn_counter_snapshot(_ffi_ptr_c)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
@@ -2718,18 +2717,19 @@ def counter_free_if_any(counter: Optional[Counter]) -> bool:
     Ownership of `counter` moves into the library: the `Counter` is released and cannot be used
     after this call.
     """
-    if counter is not None and (counter.__class__ is not Counter or counter._ffi_ptr is None):
+    if counter is not None and (counter.__class__ is not Counter or (_ffi_ptr_counter := counter._ffi_ptr) is None):
         raise _ffi_invalid_argument("counter_free_if_any", "counter", counter, Counter, or_none=True)
-    _ffi_owned_counter = None if counter is None else counter._ffi_ptr
-    if counter is not None:
+    if counter is None:
+        _ffi_ptr_counter = None
+    else:
         counter._ffi_ptr = None
-    _ffi_result = _ffi_fn_counter_free_if_any(_ffi_owned_counter)
+    _ffi_result = _ffi_fn_counter_free_if_any(_ffi_ptr_counter)
     if _ffi_pending.value:
         try:
             _ffi_raise_failure(None)
         except ValueError:
             if counter is not None:
-                counter._ffi_ptr = _ffi_owned_counter
+                counter._ffi_ptr = _ffi_ptr_counter
             raise
     return _ffi_result
 
@@ -2881,13 +2881,13 @@ def notifier_subscribe(notifier: Notifier, listener: OnEvent) -> None:
 
     The library keeps `listener` (and what it refers to) until it drops it.
     """
-    if notifier.__class__ is not Notifier or notifier._ffi_ptr is None:
+    if notifier.__class__ is not Notifier or (_ffi_ptr_notifier := notifier._ffi_ptr) is None:
         raise _ffi_invalid_argument("notifier_subscribe", "notifier", notifier, Notifier)
     if not callable(listener):
         raise _ffi_not_callable("notifier_subscribe", "listener", listener)
     _ffi_key_listener = _ffi_keep_callback(listener)
     _ffi_fn_notifier_subscribe(
-        notifier._ffi_ptr,
+        _ffi_ptr_notifier,
         _ffi_OnEvent(_ffi_OnEvent_address, _ffi_key_listener, _ffi_release_address),
     )
     if _ffi_pending.value:
@@ -2901,11 +2901,11 @@ _ffi_fn_notifier_emit.restype = _ffi_ctypes.c_size_t
 
 def notifier_emit(notifier: Notifier, code: int) -> int:
     """Tells every listener of `code`; returns how many there are."""
-    if notifier.__class__ is not Notifier or notifier._ffi_ptr is None:
+    if notifier.__class__ is not Notifier or (_ffi_ptr_notifier := notifier._ffi_ptr) is None:
         raise _ffi_invalid_argument("notifier_emit", "notifier", notifier, Notifier)
     if code.__class__ is not int or not 0 <= code <= 4294967295:
         code = _ffi_scalar("notifier_emit() argument 'code'", code, "u32")
-    _ffi_result = _ffi_fn_notifier_emit(notifier._ffi_ptr, code)
+    _ffi_result = _ffi_fn_notifier_emit(_ffi_ptr_notifier, code)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
@@ -2918,9 +2918,9 @@ _ffi_fn_notifier_clear.restype = None
 
 def notifier_clear(notifier: Notifier) -> None:
     """Drops every listener (each is released)."""
-    if notifier.__class__ is not Notifier or notifier._ffi_ptr is None:
+    if notifier.__class__ is not Notifier or (_ffi_ptr_notifier := notifier._ffi_ptr) is None:
         raise _ffi_invalid_argument("notifier_clear", "notifier", notifier, Notifier)
-    _ffi_fn_notifier_clear(notifier._ffi_ptr)
+    _ffi_fn_notifier_clear(_ffi_ptr_notifier)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
 
@@ -2936,16 +2936,15 @@ def notifier_free(notifier: Notifier) -> None:
     Ownership of `notifier` moves into the library: the `Notifier` is released and cannot be used
     after this call.
     """
-    if notifier.__class__ is not Notifier or notifier._ffi_ptr is None:
+    if notifier.__class__ is not Notifier or (_ffi_ptr_notifier := notifier._ffi_ptr) is None:
         raise _ffi_invalid_argument("notifier_free", "notifier", notifier, Notifier)
-    _ffi_owned_notifier = notifier._ffi_ptr
     notifier._ffi_ptr = None
-    _ffi_fn_notifier_free(_ffi_owned_notifier)
+    _ffi_fn_notifier_free(_ffi_ptr_notifier)
     if _ffi_pending.value:
         try:
             _ffi_raise_failure(None)
         except ValueError:
-            notifier._ffi_ptr = _ffi_owned_notifier
+            notifier._ffi_ptr = _ffi_ptr_notifier
             raise
 
 

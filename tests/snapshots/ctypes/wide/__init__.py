@@ -665,7 +665,11 @@ def takes_a_nullable_handle_with_a_long_name(
 ) -> None:
     if the_nullable_handle_parameter_with_a_long_name is not None and (
         the_nullable_handle_parameter_with_a_long_name.__class__ is not AnOpaqueHandleTypeWithAVeryLongNameIndeed
-        or the_nullable_handle_parameter_with_a_long_name._ffi_ptr is None
+        or (
+            _ffi_ptr_the_nullable_handle_parameter_with_a_long_name
+            := the_nullable_handle_parameter_with_a_long_name._ffi_ptr
+        )
+        is None
     ):
         raise _ffi_invalid_argument(
             "takes_a_nullable_handle_with_a_long_name",
@@ -677,7 +681,7 @@ def takes_a_nullable_handle_with_a_long_name(
     _ffi_fn_wide_takes_a_nullable_handle_with_a_long_name(
         None
         if the_nullable_handle_parameter_with_a_long_name is None
-        else the_nullable_handle_parameter_with_a_long_name._ffi_ptr,
+        else _ffi_ptr_the_nullable_handle_parameter_with_a_long_name,
     )
     if _ffi_pending.value:
         _ffi_raise_failure(None)
@@ -697,7 +701,11 @@ def takes_a_handle_with_a_long_name(
     """
     if (
         the_handle_parameter_with_a_really_really_long_name.__class__ is not AnOpaqueHandleTypeWithAVeryLongNameIndeed
-        or the_handle_parameter_with_a_really_really_long_name._ffi_ptr is None
+        or (
+            _ffi_ptr_the_handle_parameter_with_a_really_really_long_name
+            := the_handle_parameter_with_a_really_really_long_name._ffi_ptr
+        )
+        is None
     ):
         raise _ffi_invalid_argument(
             "takes_a_handle_with_a_long_name",
@@ -707,12 +715,9 @@ def takes_a_handle_with_a_long_name(
         )
     if and_a_number.__class__ is not int or not 0 <= and_a_number <= 18446744073709551615:
         and_a_number = _ffi_scalar("takes_a_handle_with_a_long_name() argument 'and_a_number'", and_a_number, "u64")
-    _ffi_owned_the_handle_parameter_with_a_really_really_long_name = (
-        the_handle_parameter_with_a_really_really_long_name._ffi_ptr
-    )
     the_handle_parameter_with_a_really_really_long_name._ffi_ptr = None
     _ffi_result = _ffi_fn_wide_takes_a_handle_with_a_long_name(
-        _ffi_owned_the_handle_parameter_with_a_really_really_long_name,
+        _ffi_ptr_the_handle_parameter_with_a_really_really_long_name,
         and_a_number,
     )
     if _ffi_pending.value:
