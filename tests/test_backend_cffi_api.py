@@ -355,7 +355,15 @@ def test_an_api_mode_crate_built_by_a_real_front_end(wheelhouse: Path, tmp_path:
             pytest.fail("PyPy is required (HATCH_INTEROP_REQUIRE_ALL_PYTHONS) but was not found")
         return
     venv = make_venv(pypy, tmp_path / "venv-pypy")
-    run([venv, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tmp_path / "dist-pypy", project], env=env)
+    build = [venv, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tmp_path / "dist-pypy", project]
+    headers = run([venv, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"]).stdout.strip()
+    if not (Path(headers) / "Python.h").is_file():  # e.g. Debian's pypy3 without pypy3-dev: our error says so
+        proc = run(build, env=env, check=False)
+        assert proc.returncode != 0 and f"lacks: there is no {headers}/Python.h" in proc.stdout, proc.stdout
+        if os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
+            pytest.fail(f"PyPy's C headers are required (HATCH_INTEROP_REQUIRE_ALL_PYTHONS) but {headers} has none")
+        return
+    run(build, env=env)
     pypy_wheel = one(sorted((tmp_path / "dist-pypy").glob("*.whl")))
     # PyPy's own tags, as packaging.tags names them: pp39-pypy39_pp73 for PyPy 7.3 implementing Python 3.9.
     code = "import sys, sysconfig as c; print(*sys.version_info[:2], *map(c.get_config_var, ('SOABI', 'EXT_SUFFIX')))"
