@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -29,7 +30,7 @@ from support import (
     run,
     wheel_names,
 )
-from test_backend_cffi import CFFI_CRATE, RUFF_SELECT, USE_CFFI_CRATE, cffi_subset
+from test_backend_cffi import CFFI_CRATE, CHECK, RUFF_SELECT, USE_CFFI_CRATE, cffi_subset
 from test_backend_ctypes import GCC, _compile_library, needs_gcc
 
 from hatch_interop.backend import backend_dependencies, backend_options
@@ -371,3 +372,22 @@ def test_an_api_mode_crate_built_by_a_real_front_end(wheelhouse: Path, tmp_path:
     _check_wheel(pypy_wheel, f"pp{major}{minor}", soabi.replace("-", "_").replace(".", "_"), suffix)
     run([venv, "-m", "pip", "install", "-q", pypy_wheel], env=env)
     _use(venv, tmp_path)
+
+
+@pytest.mark.e2e
+def test_the_ctypes_and_api_mode_bindings_of_the_sample_library_agree(sample_wheel: Path, tmp_path: Path) -> None:
+    """The ABI mode's differential check (tests/e2e/check_backends_agree.py) against API mode's bindings: the same
+    calls through the ctypes bindings and through an extension module linking the sample library give the same
+    outcomes. It reuses the session's sample wheel: a few seconds more."""
+    ctypes_root, cffi_root = tmp_path / "ctypes", tmp_path / "cffi"
+    with zipfile.ZipFile(sample_wheel) as wheel:
+        wheel.extractall(ctypes_root)
+    library = ctypes_root / "sample_crate" / "_native" / "libsample_crate.so"
+    _build(cffi_subset("sample_inventory"), library, cffi_root / "sample_crate" / "_native")
+    (cffi_root / "sample_crate" / "__init__.py").write_text("", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("RUST_BACKTRACE", "LD_LIBRARY_PATH")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    cmd = [sys.executable, str(CHECK), str(ctypes_root), str(cffi_root), "sample_crate._native"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env, timeout=600)
+    assert proc.returncode == 0, f"{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
+    assert " 0 different" in proc.stdout
