@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Measure the per-call cost of hatch-interop's generated ctypes bindings against hand-written
-# ctypes, cffi (ABI mode), a C extension and PyO3, all on the reference crate. From a clean state:
+# Measure the per-call cost of hatch-interop's generated ctypes and cffi bindings against hand-written
+# ctypes, cffi (ABI and API mode), a C extension and PyO3, all on the reference crate. From a clean state:
 # builds hatch-interop's wheel, sample_crate's wheel through it, the baselines, installs them into
 # a fresh venv and runs bench.py pinned to one CPU. Everything it builds goes to benches/.work/
 # (cargo's output to $CARGO_TARGET_DIR, default target/bench). Takes a few minutes.
@@ -38,11 +38,37 @@ step "sample_crate's wheel, built by hatch-interop through pip"
 PIP_FIND_LINKS="$work/wheelhouse" "$work/tools/bin/python" -m pip wheel -q --no-deps \
     --wheel-dir "$work/wheelhouse" ./sample_crate
 
+step "sample_crate's wheel with the cffi backend (as package sample_crate_cffi, beside the ctypes one)"
+variant=$work/sample_cffi
+mkdir -p "$variant/sample_crate_cffi"
+cp -r sample_crate/Cargo.toml sample_crate/Cargo.lock sample_crate/README.md sample_crate/src "$variant/"
+sed -i "s|path = \"../rust_helper\"|path = \"$root/rust_helper\"|" "$variant/Cargo.toml"
+touch "$variant/sample_crate_cffi/__init__.py" "$variant/sample_crate_cffi/py.typed"
+cat >"$variant/pyproject.toml" <<TOML
+[build-system]
+requires = ["hatchling>=1.24", "hatch-interop", "cffi"]
+build-backend = "hatchling.build"
+
+[project]
+name = "sample-crate-cffi"
+version = "0.1.0"
+requires-python = ">=3.8"
+
+[tool.hatch.build.targets.wheel]
+packages = ["sample_crate_cffi"]
+
+[tool.hatch.build.hooks.interop]
+module = "sample_crate_cffi._native"
+backends = ["cffi"]
+TOML
+PIP_FIND_LINKS="$work/wheelhouse" "$work/tools/bin/python" -m pip wheel -q --no-deps \
+    --wheel-dir "$work/wheelhouse" "$variant"
+
 step "bench venv"
 "$python" -m venv "$work/venv"
 bench_python=$work/venv/bin/python
 "$bench_python" -m pip install -q -r benches/requirements-bench.txt
-"$bench_python" -m pip install -q --no-index --find-links "$work/wheelhouse" sample-crate
+"$bench_python" -m pip install -q --no-index --find-links "$work/wheelhouse" sample-crate sample-crate-cffi
 
 step "PyO3 baseline (maturin)"
 "$work/tools/bin/maturin" build --release --locked --quiet -m benches/pyo3_baseline/Cargo.toml \
@@ -57,6 +83,9 @@ suffix=$("$bench_python" -c 'import sysconfig; print(sysconfig.get_config_var("E
 "$cc" -O2 -std=c11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -shared -fPIC \
     -I"$include" -I"$native" benches/cext/sample_cext.c \
     -L"$native" -lsample_crate -Wl,-rpath,"$native" -o "$work/cext/sample_cext$suffix"
+
+step "cffi API-mode baseline, compiled against the wheel's sample_crate.h"
+(cd benches && "$bench_python" handwritten_cffi_api.py "$work/cext")
 
 step "callgrind probe (for --callgrind)"
 "$cc" -O2 -std=c11 -Wall -Wextra -shared -fPIC -I"$include" benches/cext/callgrind_probe.c \

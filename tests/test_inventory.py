@@ -202,6 +202,15 @@ def test_recorded_sample_inventory_parses() -> None:
             "`functions[0].returns` uses the opaque type 'Counter' by value",
         ),
         (
+            lambda d: (
+                d["types"][2].update(drop="counter_drop"),
+                d["functions"][0].update(returns=d["functions"][1]["params"][0]["type"]),
+            ),
+            "`functions[0].returns` is a borrowed pointer to the opaque type 'Counter', whose objects the bindings "
+            "own (it has a `drop` function): a second Python object over it would bypass the borrow checks of the "
+            "first and outlive it. Return an owned pointer (`Box`, `owned: true`)",
+        ),
+        (
             lambda d: d["functions"][0].update(returns={"kind": "tuple"}),
             "`functions[0].returns.kind` must be one of 'void', 'primitive', 'named', 'pointer', 'str', 'cstr', "
             "'slice', 'string', 'vec', 'option', 'array', got 'tuple'",

@@ -153,7 +153,7 @@ def test_a_construct_the_backend_lacks_stops_the_build(install_plugin) -> None: 
     assert str(e.value) == (
         "Backend `partial` does not support async functions, which crate `sample_crate` uses (function "
         "`double_later`). Remove `partial` from option `backends` or leave the construct out of the crate's "
-        "inventory. Backends that support them: c, ctypes."
+        "inventory. Backends that support them: c, cffi, ctypes."
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import _thread
 import array
+import asyncio
 import ctypes
 import enum
+import threading
 
 import pytest
 
@@ -166,3 +169,111 @@ def test_f32_lists_refuse_what_would_become_infinite() -> None:
         ct.numbers_argument("f", "v", [1.0, 1e39], ctypes.c_float, "f", mutable=False)
     items, count = ct.numbers_argument("f", "v", [float("inf"), 2.0], ctypes.c_float, "f", mutable=False)
     assert (list(items), count) == ([float("inf"), 2.0], 2)
+
+
+# the state both runtimes share ------------------------------------------------------------------
+
+
+class Panic(Exception):
+    pass
+
+
+class Failed(Exception):
+    pass
+
+
+def test_each_failure_kind_has_its_exception() -> None:
+    support = rt.Support("pkg._native", Panic)
+    assert type(support.error(1, 0, "boom", None)) is Panic
+    assert type(support.error(2, 7, "bad", {7: Failed})) is Failed
+    assert type(support.error(2, 8, "unknown code", {7: Failed})) is Panic
+    assert type(support.error(3, 0, "invalid", None)) is ValueError
+    assert type(support.error(5, 0, "no memory", None)) is MemoryError
+    # A callback raised, but nothing was recorded on this thread: still an error, never silence.
+    assert type(support.error(4, 0, "the callback raised", None)) is RuntimeError
+
+
+def test_what_a_callback_raised_is_what_the_call_raises() -> None:
+    support = rt.Support("pkg._native", Panic)
+    told: list[bytes] = []
+    support._callback_failed = lambda message, length: told.append(message[:length])
+    error = KeyError("inside")
+    support.callback_raised("OnValue", error)
+    assert told == [b"the OnValue callback raised KeyError('inside')"]
+    assert support.error(4, 0, "ignored", None) is error
+    # Taken once: the next failure of this thread has no cause.
+    assert support.error(1, 0, "later", None).__cause__ is None
+
+
+def test_a_failure_after_a_callback_raised_has_it_as_its_cause() -> None:
+    support = rt.Support("pkg._native", Panic)
+    support._callback_failed = lambda message, length: None
+    error = ValueError("first")
+    support.callback_raised("OnValue", error)
+    panic = support.error(1, 0, "then a panic", None)
+    assert type(panic) is Panic and panic.__cause__ is error
+
+
+def test_a_callback_raising_on_a_library_thread_is_reported_not_lost(capfd: pytest.CaptureFixture[str]) -> None:
+
+    support = rt.Support("pkg._native", Panic)
+    support._callback_failed = lambda message, length: pytest.fail("no call waits on a library thread")
+    done = threading.Event()
+
+    def on_foreign_thread() -> None:  # threading does not know this thread: a _DummyThread, as a library's are
+        try:
+            support.callback_raised("OnEvent", ValueError("from the library's thread"))
+        finally:
+            done.set()
+
+    _thread.start_new_thread(on_foreign_thread, ())
+    assert done.wait(10)
+    err = capfd.readouterr().err
+    assert "Exception in the OnEvent callback of pkg._native, on a thread of the library:" in err
+    assert "ValueError: from the library's thread" in err
+
+
+def test_kept_callables_are_found_by_their_key_and_released() -> None:
+    support = rt.Support("pkg._native", Panic)
+    first, second = support.keep_callback(len), support.keep_callback(repr)
+    assert first != second and support.callbacks == {first: len, second: repr}
+    support.release_callback(first)
+    support.release_callback(first)  # released twice (a library bug) is harmless
+    assert support.callbacks == {second: repr}
+
+
+def test_an_async_call_is_settled_in_its_event_loop() -> None:
+
+    class Record:
+        kind, code, message = 2, 7, "it failed"
+
+    class Runtime(rt.Support):
+        def failure_error(self, failure: object, errors: rt.Errors) -> BaseException:
+            assert isinstance(failure, Record)
+            return self.error(failure.kind, failure.code, failure.message, errors)
+
+    support = Runtime("pkg._native", Panic)
+
+    async def main() -> None:
+        future, key = support.awaiting(lambda value: value * 2, None)
+        threading.Thread(target=support.complete, args=(key, 21, None)).start()
+        assert await future == 42
+        future, key = support.awaiting(lambda value: value, {7: Failed})
+        threading.Thread(target=support.complete, args=(key, None, [Record()])).start()
+        with pytest.raises(Failed, match="it failed"):
+            await future
+        assert support.callbacks == {}  # nothing kept once settled
+
+    asyncio.run(main())
+
+
+def test_an_async_call_whose_loop_closed_is_dropped_quietly() -> None:
+
+    support = rt.Support("pkg._native", Panic)
+
+    async def start() -> object:
+        return support.awaiting(lambda value: value, None)[1]
+
+    key = asyncio.run(start())  # the loop is closed when its outcome arrives
+    support.complete(key, 1, None)
+    assert support.callbacks == {}

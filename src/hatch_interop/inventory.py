@@ -963,10 +963,24 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
     for i, definition in enumerate(inventory.types):
         if isinstance(definition, CallbackDef):
             check_callback(definition, f"types[{i}]")
+
+    def check_result(ty: TypeRef, path: str) -> None:
+        """A result: `check`, and never a borrowed pointer to an object the bindings own as a cell."""
+        check(ty, path)
+        if isinstance(ty, Pointer) and not ty.owned:
+            target = resolve(ty.target, path)
+            if isinstance(target, OpaqueDef) and target.drop is not None:
+                message = (
+                    f"is a borrowed pointer to the opaque type {ty.target.name!r}, whose objects the bindings own "
+                    "(it has a `drop` function): a second Python object over it would bypass the borrow checks "
+                    "of the first and outlive it. Return an owned pointer (`Box`, `owned: true`)"
+                )
+                raise r.fail(path, message)
+
     for i, function in enumerate(inventory.functions):
         for j, p in enumerate(function.params):
             check_param(p.type, f"functions[{i}].params[{j}].type")
-        check(function.returns, f"functions[{i}].returns")
+        check_result(function.returns, f"functions[{i}].returns")
         if function.error is not None:
             epath = f"functions[{i}].error"
             if isinstance(resolve(function.error, epath), TaggedDef):
@@ -974,7 +988,7 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
                 raise r.fail(epath, message)
             if not isinstance(resolve(function.error, epath), EnumDef):
                 raise r.fail(epath, f"names {function.error.name!r}, which is not an enum: error types are enums")
-    _check_services(r, inventory, check_param, check)
+    _check_services(r, inventory, check_param, check_result)
 
 
 def _check_services(

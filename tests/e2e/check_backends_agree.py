@@ -8,13 +8,20 @@ its services, each parameter in turn takes each value of a corpus (valid ones, a
 out-of-range numbers, wrong buffers) while the others keep a valid one; the outcome (the result, or the
 exception's class and message) must be the same through both. Prints one line per difference and a summary;
 exits 1 when there is one. Runs on CPython 3.8+ and PyPy with only the standard library, cffi and the packages.
+
+A callback parameter takes callables that record what they receive (part of the outcome), return a valid
+value, raise, or return a wrong one; an async function is awaited (with a time limit: a corpus number may be
+a pause of years).
 """
 
 import array
+import asyncio
+import collections.abc
 import copy
 import importlib
 import inspect
 import sys
+import typing
 
 VALID = {"int": 3, "float": 2.5, "bool": True, "str": "héllo"}
 CORPUS = {
@@ -39,7 +46,10 @@ CORPUS = {
 #: Functions whose valid calls take long with corpus values, and those that allocate as much as they are told
 #: (whose calls skip corpus integers above 2**20: 2**31 numbers are 8 GiB).
 #: (slice_address and counter_snapshot return addresses, which differ between the two libraries.)
-SKIP = {"spin", "spin_holding", "slice_address", "counter_snapshot"}
+#: (notify_in_background calls its callback after it returns, at a time the outcome cannot depend on.)
+SKIP = {"spin", "spin_holding", "slice_address", "counter_snapshot", "notify_in_background"}
+#: What the callables given for callback parameters received during the current call.
+RECEIVED = []
 ALLOCATING = {"range_u32"}
 
 
@@ -62,9 +72,37 @@ def kind(hint):
     return hint
 
 
+def callables(mod, alias):
+    """A valid callable for the callback type `alias` (``Callable[[int, float], bool]``), then the corpus."""
+    _, result = typing.get_args(alias)
+    if result is type(None):
+        good = None
+    elif isinstance(result, type) and issubclass(result, int) and result not in (int, bool):  # an enum
+        good = list(result)[-1]
+    else:
+        good = {bool: True, int: 7, float: 0.5}[result]
+
+    def returning(value):
+        def callback(*args):
+            RECEIVED.append(tuple(map(repr, args)))
+            return value
+
+        return callback
+
+    def raising(*args):
+        RECEIVED.append(tuple(map(repr, args)))
+        raise ValueError("raised by the callback")
+
+    wrong = [returning("x"), returning(2**70), returning(None)] if result is not type(None) else []
+    return returning(good), [3, None, raising, *wrong]
+
+
 def values(mod, hint, valid):
     """A valid value for a parameter of `hint`, then the corpus for it."""
     base = kind(hint)
+    alias = getattr(mod, base, None)
+    if typing.get_origin(alias) is collections.abc.Callable:
+        return callables(mod, alias)
     if base in CORPUS:
         first = [1.0, 2.0] if base == "sequence" and "float" in hint else [1, 2] if base == "sequence" else VALID[base]
         return first, CORPUS[base]
@@ -99,15 +137,18 @@ def fresh(mod, cls_name):
 
 
 def outcome(call):
+    del RECEIVED[:]
     try:
         result = call()
+        if inspect.iscoroutine(result):
+            result = asyncio.run(asyncio.wait_for(result, 0.5))
     except Exception as error:
         # The one documented difference: the ctypes backend also takes a ctypes array of structs for a slice.
         message = str(error).replace(" (or a ctypes array of them)", "")
-        return ("raises", type(error).__qualname__, message[:300])
+        return ("raises", type(error).__qualname__, message[:300], tuple(RECEIVED))
     if hasattr(result, "__slots__") and "_ffi_ptr" in getattr(type(result), "__slots__", ()):
-        return ("object", type(result).__name__)
-    return ("returns", repr(result))
+        return ("object", type(result).__name__, tuple(RECEIVED))
+    return ("returns", repr(result), tuple(RECEIVED))
 
 
 def cases(mod, owner, name):

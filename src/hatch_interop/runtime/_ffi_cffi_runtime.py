@@ -10,16 +10,14 @@ and on PyPy's built-in one alike.
 from __future__ import annotations
 
 import array
+import atexit
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
-from ._ffi_runtime import check_f32_items, check_numbers_view, struct_field
-
-#: An error enum's exception classes by the code of their variant (the library reports the code).
-Errors = Optional[Dict[int, Type[Exception]]]
+from ._ffi_runtime import Errors, Support, check_f32_items, check_numbers_view, immortal, struct_field
 
 
-class Library:
-    """One native library's support functions.
+class Library(Support):
+    """One native library's support functions, and the state its bindings keep: the callables it may call back.
 
     `module` is the generated module's name (errors name it) and `panic` the exception class of Rust panics;
     the symbols are those the inventory names for the support functions the helper crate exports.
@@ -36,10 +34,9 @@ class Library:
         take_failure: str,
         free: str,
     ) -> None:
+        super().__init__(module, panic)
         self.ffi = ffi
         self.library = library
-        self.module = module
-        self.panic = panic
         #: How many failures the library recorded that no caller has taken yet; every wrapper reads
         #: ``pending[0]`` after its call (one memory read).
         self.pending = ffi.cast("size_t *", getattr(library, pending)())
@@ -49,6 +46,9 @@ class Library:
         self.free = getattr(library, free)
         #: A zeroed struct of each option type that an absent value of it was passed as (see `absent`).
         self._absent: Dict[str, Any] = {}
+        #: The C functions the library calls to release a kept callback and to complete an async call.
+        self.release_function: Any = ffi.NULL
+        self.complete_function: Any = ffi.NULL
 
     # failures ---------------------------------------------------------------------------------
 
@@ -66,18 +66,10 @@ class Library:
             self.free(failure.message, failure.message_len, 1)
 
     def failure_error(self, failure: Any, errors: Errors) -> BaseException:
-        """The exception for a failure: a panic (1), an error of the function's enum (2), an invalid argument
-        (3) or an allocation that failed (5)."""
         message = ""
         if failure.message_len:
             message = self.ffi.buffer(failure.message, failure.message_len)[:].decode("utf-8", "replace")
-        if failure.kind == 2 and errors is not None and failure.code in errors:
-            return errors[failure.code](message)
-        if failure.kind == 3:
-            return ValueError(message)
-        if failure.kind == 5:  # out of memory
-            return MemoryError(message)
-        return self.panic(message)
+        return self.error(failure.kind, failure.code, message, errors)
 
     # results the library hands over -------------------------------------------------------------
 
@@ -117,6 +109,39 @@ class Library:
         finally:
             self.free(buffer.ptr, size, self.ffi.alignof(element))
         return [view(items + index, items) for index in range(count)]
+
+    # callbacks and async functions ------------------------------------------------------------
+
+    def key(self, number: int) -> object:
+        # The library passes the context back as a `void *` cdata; pointer cdata hash and compare by address.
+        return self.ffi.cast("void *", number)
+
+    def enable_callbacks(self, callback_failed: str) -> None:
+        """Make the C function the library calls to release a callback it kept (bindings with callbacks or async
+        functions call this once, at import)."""
+        self._callback_failed = getattr(self.library, callback_failed)
+        self.release_function = self._c_function("void(*)(void *)", self.release_callback)
+
+    def callback(self, ctype: str, call: Callable[..., Any]) -> Any:
+        """The C function the library calls for the callback type `ctype` (the `call` of its structure), which
+        calls `call` with the context and the arguments."""
+        return self._c_function(self.ffi.typeof(ctype).fields[0][1].type, call)
+
+    def enable_async(self, completion: str, shutdown: str) -> None:
+        """Make the C function the library completes async calls with (the `call` of the completion structure
+        `completion`), and stop the library's runtime before the interpreter goes (bindings with async functions
+        call this once, at import, after `enable_callbacks`)."""
+        self.complete_function = self.callback(completion, self.complete)
+        # No thread of the library's runtime may call into the interpreter after it is gone. cffi lets go of the
+        # GIL during the call, so outcomes being delivered meanwhile finish first.
+        atexit.register(getattr(self.library, shutdown))
+
+    def _c_function(self, ctype: Any, function: Callable[..., Any]) -> Any:
+        # An exception escaping `function` would be printed and the call return 0: the generated callbacks catch
+        # everything themselves, as `complete` and `release_callback` do not raise.
+        thunk = immortal(self.ffi.callback(ctype, function))
+        self._thunks.append(thunk)
+        return thunk
 
     # structs ----------------------------------------------------------------------------------
 

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import array
 import atexit
-import contextlib
 import ctypes
-import itertools
 import sys
-import threading
-import traceback
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+from typing import Any, Tuple, Type
 
-from ._ffi_runtime import SCALAR_KINDS, check_f32_items, check_numbers_view, enum_member, number
-
-#: An error enum's exception classes by the code of their variant (the library reports the code).
-Errors = Optional[Dict[int, Type[Exception]]]
+from ._ffi_runtime import (
+    SCALAR_KINDS,
+    Errors,
+    Support,
+    check_f32_items,
+    check_numbers_view,
+    enum_member,
+    immortal,
+    number,
+)
 
 
 class Failure(ctypes.Structure):
@@ -47,14 +49,6 @@ class Buffer(ctypes.Structure):
     _fields_ = (("ptr", ctypes.c_void_p), ("len", ctypes.c_size_t))
 
 
-def immortal(thunk: Any) -> Any:
-    """Keep a C function made of a Python one for good: a thread of the library may call it until the process
-    ends, even after the module is torn down at exit, and calling a freed one would crash the process."""
-    if hasattr(ctypes, "pythonapi"):  # CPython (PyPy's ctypes has no pythonapi)
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(thunk))
-    return thunk
-
-
 def address(pointer: Any) -> int:
     """The address an object of an opaque type holds: an int, or the value of its handle or cell (0 once freed)."""
     return pointer if isinstance(pointer, int) else (pointer.value or 0)
@@ -72,7 +66,7 @@ def _declare(library: ctypes.CDLL, symbol: str, argtypes: Tuple[Any, ...], resty
     return function
 
 
-class Library:
+class Library(Support):
     """One native library's support functions, and the state its bindings keep: the callables it may call back.
 
     `module` is the generated module's name (errors name it) and `panic` the exception class of Rust panics;
@@ -89,27 +83,17 @@ class Library:
         take_failure: str,
         free: str,
     ) -> None:
+        super().__init__(module, panic)
         self.library = library
-        self.module = module
-        self.panic = panic
         address = _declare(library, pending, (), ctypes.c_void_p)()
         #: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its
         #: call (one memory read).
         self.pending = ctypes.c_size_t.from_address(address)
         self._take_failure = _declare(library, take_failure, (ctypes.POINTER(Failure),), ctypes.c_bool)
         self.free = _declare(library, free, (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t), None)
-        #: The Python callables the library may call, by the key it gets as their context.
-        self.callbacks: Dict[object, Any] = {}
-        self._keys = itertools.count(1)
-        #: What a callback raised on this thread, for the library call that ran it to raise.
-        self._callback_errors = threading.local()
-        self._callback_failed: Any = None
         #: The C functions the library calls to release a kept callback and to complete an async call.
         self.release_address = 0
         self.complete_address = 0
-        #: The C functions made of Python ones, kept as long as this object (for good on CPython, see
-        #: `immortal`; PyPy has no way to, and frees a C function whose object is collected).
-        self._thunks: List[Any] = []
 
     # failures ---------------------------------------------------------------------------------
 
@@ -127,27 +111,10 @@ class Library:
             self.free(failure.message, failure.message_len, 1)
 
     def failure_error(self, failure: Failure, errors: Errors) -> BaseException:
-        """The exception for a failure: a panic (1), an error of the function's enum (2), an invalid argument
-        (3), a callback that raised (4) or an allocation that failed (5)."""
         message = ""
         if failure.message_len:
             message = ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
-        # What a callback raised during the call: the error itself (kind 4), or the cause of a later failure.
-        cause = getattr(self._callback_errors, "error", None)
-        self._callback_errors.error = None
-        if failure.kind == 4:
-            return cause if cause is not None else RuntimeError(message)
-        error: BaseException
-        if failure.kind == 2 and errors is not None and failure.code in errors:
-            error = errors[failure.code](message)
-        elif failure.kind == 3:
-            error = ValueError(message)
-        elif failure.kind == 5:  # out of memory
-            error = MemoryError(message)
-        else:
-            error = self.panic(message)
-        error.__cause__ = cause
-        return error
+        return self.error(failure.kind, failure.code, message, errors)
 
     # results the library hands over -------------------------------------------------------------
 
@@ -183,7 +150,7 @@ class Library:
         copied: list[Any] = items[:]
         return copied
 
-    # callbacks --------------------------------------------------------------------------------
+    # callbacks and async functions ------------------------------------------------------------
 
     def enable_callbacks(self, callback_failed: str) -> None:
         """Make the C function the library calls to release a callback it kept (bindings with callbacks or async
@@ -193,70 +160,15 @@ class Library:
         self._thunks.append(release)
         self.release_address = _address(release)
 
-    def keep_callback(self, function: object) -> int:
-        """Keep `function` alive under a new key, which the library gets as the callback's context."""
-        key = next(self._keys)
-        self.callbacks[key] = function
-        return key
-
-    def release_callback(self, key: int) -> None:
-        """The library dropped a callback it kept: forget the callable."""
-        self.callbacks.pop(key, None)
-
-    def callback_raised(self, callback: str, error: BaseException) -> None:
-        """Hand what a Python callback raised to the library call that ran it, which raises it when it returns."""
-        if isinstance(threading.current_thread(), threading._DummyThread):
-            # A thread of the library's own: no call of these bindings waits on it to raise the error.
-            sys.stderr.write(f"Exception in the {callback} callback of {self.module}, on a thread of the library:\n")
-            traceback.print_exception(type(error), error, error.__traceback__)
-            return
-        self._callback_errors.error = error
-        message = f"the {callback} callback raised {error!r}".encode("utf-8", "replace")
-        self._callback_failed(message, len(message))
-
-    # async functions --------------------------------------------------------------------------
-
     def enable_async(self, shutdown: str) -> None:
         """Make the C function the library completes async calls with, and stop the library's runtime before the
         interpreter goes (bindings with async functions call this once, at import, after `enable_callbacks`)."""
-        thunk = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(Failure))(self._complete)
+        thunk = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(Failure))(self.complete)
         self._thunks.append(immortal(thunk))
         self.complete_address = _address(thunk)
         # No thread of the library's runtime may call into the interpreter after it is gone. ctypes lets go of
         # the GIL during the call, so outcomes being delivered meanwhile finish first.
         atexit.register(_declare(self.library, shutdown, (), None))
-
-    def awaiting(self, read: Callable[[int], Any], errors: Errors) -> tuple[Any, int]:
-        """A future of the running event loop for an async function's outcome, and the key its completion finds
-        it by (with how to read the value and the function's error classes)."""
-        # Imported here, not at the top: most bindings have no async function, and asyncio is a slow import.
-        import asyncio  # noqa: PLC0415
-
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        return future, self.keep_callback((loop, future, read, errors))
-
-    def _complete(self, key: int, value: Optional[int], failure: Any) -> None:
-        """Runs on a thread of the library's runtime: settles the awaiting future, in its event loop's thread."""
-        loop, future, read, errors = self.callbacks.pop(key)
-        outcome: object
-        try:
-            # The value and the failure are the library's, valid during this call: read (or take) them now.
-            outcome = self.failure_error(failure.contents, errors) if failure else read(value)
-        except BaseException as error:
-            outcome = error
-        with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome
-            loop.call_soon_threadsafe(_settle, future, outcome)
-
-
-def _settle(future: Any, outcome: object) -> None:
-    """Give the awaiting coroutine its outcome, unless it stopped waiting (its task was cancelled)."""
-    if future.cancelled():
-        return
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
 
 
 # layouts --------------------------------------------------------------------------------------

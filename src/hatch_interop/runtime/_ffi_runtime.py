@@ -3,14 +3,22 @@
 
 Every function here runs only where a value is refused or converted, never on the valid fast path of a
 call: wrappers test the exact class and range inline and call these to convert or to build the error.
+:class:`Support` is the state both runtimes' ``Library`` keep alike: the callables the library may call
+back, what a callback raised, and the async calls awaiting their outcome.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import itertools
 import math
 import sys
-from typing import Any
+import threading
+from typing import Any, Callable, Dict, List, Optional, Type
+
+#: An error enum's exception classes by the code of their variant (the library reports the code).
+Errors = Optional[Dict[int, Type[Exception]]]
 
 #: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
 INT_RANGES = {
@@ -224,3 +232,125 @@ def check_f32_items(function: str, parameter: str, given: Any, stored: Any) -> N
         if math.isinf(copied) and not math.isinf(float(item)):
             message = f"{function}() argument {parameter!r}: item {index} is {float(item)!r}, outside the range of f32"
             raise OverflowError(message)
+
+
+# callbacks and async calls ----------------------------------------------------------------------
+
+
+def immortal(thunk: Any) -> Any:
+    """Keep a C function made of a Python one for good: a thread of the library may call it until the process
+    ends, even after the module is torn down at exit, and calling a freed one would crash the process."""
+    if sys.implementation.name == "cpython":
+        # Imported here: only bindings with callbacks need it (PyPy's ctypes has no pythonapi; there the
+        # `Support` that made the function keeps it).
+        import ctypes  # noqa: PLC0415
+
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(thunk))
+    return thunk
+
+
+class Support:
+    """What a native library's bindings keep and do whatever technology calls it: the Python callables the
+    library may call (by the key it gets as their context), what a callback raised on each thread, the async
+    calls awaiting their outcome, and the exception for each kind of failure the library records.
+
+    A runtime's ``Library`` subclasses it, providing how a key is passed (`key`), how the library is told
+    that a callback raised (`_callback_failed`) and how a failure record is read (`failure_error`).
+    """
+
+    def __init__(self, module: str, panic: Type[Exception]) -> None:
+        self.module = module
+        self.panic = panic
+        #: The Python callables (and the futures of async calls) the library may call, by their key.
+        self.callbacks: Dict[object, Any] = {}
+        self._keys = itertools.count(1)
+        #: What a callback raised on this thread, for the library call that ran it to raise.
+        self._callback_errors = threading.local()
+        #: The library's function told that a callback raised: `(message, length)`.
+        self._callback_failed: Any = None
+        #: The C functions made of Python ones, kept as long as this object (for good on CPython, see
+        #: `immortal`; PyPy has no way to, and frees a C function whose object is collected).
+        self._thunks: List[Any] = []
+
+    def key(self, number: int) -> object:
+        """The key of the `number`-th callable kept, as the library's context pointer arrives in Python."""
+        return number
+
+    def keep_callback(self, function: object) -> object:
+        """Keep `function` alive under a new key, which the library gets as the callback's context."""
+        key = self.key(next(self._keys))
+        self.callbacks[key] = function
+        return key
+
+    def release_callback(self, key: object) -> None:
+        """The library dropped a callback it kept: forget the callable."""
+        self.callbacks.pop(key, None)
+
+    def callback_raised(self, callback: str, error: BaseException) -> None:
+        """Hand what a Python callback raised to the library call that ran it, which raises it when it returns."""
+        if isinstance(threading.current_thread(), threading._DummyThread):
+            # A thread of the library's own: no call of these bindings waits on it to raise the error.
+            import traceback  # noqa: PLC0415  (only needed here, and a slow import)
+
+            sys.stderr.write(f"Exception in the {callback} callback of {self.module}, on a thread of the library:\n")
+            traceback.print_exception(type(error), error, error.__traceback__)
+            return
+        self._callback_errors.error = error
+        message = f"the {callback} callback raised {error!r}".encode("utf-8", "replace")
+        self._callback_failed(message, len(message))
+
+    def error(self, kind: int, code: int, message: str, errors: Errors) -> BaseException:
+        """The exception for a failure: a panic (1), an error of the function's enum (2), an invalid argument
+        (3), a callback that raised (4) or an allocation that failed (5)."""
+        # What a callback raised during the call: the error itself (kind 4), or the cause of a later failure.
+        cause = getattr(self._callback_errors, "error", None)
+        self._callback_errors.error = None
+        if kind == 4:
+            return cause if cause is not None else RuntimeError(message)
+        error: BaseException
+        if kind == 2 and errors is not None and code in errors:
+            error = errors[code](message)
+        elif kind == 3:
+            error = ValueError(message)
+        elif kind == 5:  # out of memory
+            error = MemoryError(message)
+        else:
+            error = self.panic(message)
+        error.__cause__ = cause
+        return error
+
+    def failure_error(self, failure: Any, errors: Errors) -> BaseException:
+        """The exception for the failure record `failure` (a runtime reads it its own way)."""
+        raise NotImplementedError
+
+    def awaiting(self, read: Callable[[Any], Any], errors: Errors) -> tuple[Any, object]:
+        """A future of the running event loop for an async function's outcome, and the key its completion finds
+        it by (with how to read the value and the function's error classes)."""
+        # Imported here, not at the top: most bindings have no async function, and asyncio is a slow import.
+        import asyncio  # noqa: PLC0415
+
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        return future, self.keep_callback((loop, future, read, errors))
+
+    def complete(self, key: object, value: Any, failure: Any) -> None:
+        """Runs on a thread of the library's runtime: settles the awaiting future, in its event loop's thread."""
+        loop, future, read, errors = self.callbacks.pop(key)
+        outcome: object
+        try:
+            # The value and the failure are the library's, valid during this call: read (or take) them now.
+            outcome = self.failure_error(failure[0], errors) if failure else read(value)
+        except BaseException as error:
+            outcome = error
+        with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome
+            loop.call_soon_threadsafe(_settle, future, outcome)
+
+
+def _settle(future: Any, outcome: object) -> None:
+    """Give the awaiting coroutine its outcome, unless it stopped waiting (its task was cancelled)."""
+    if future.cancelled():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)

@@ -24,7 +24,7 @@ import math
 import struct
 import textwrap
 from dataclasses import dataclass
-from typing import ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
+from typing import Callable, ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from hatch_interop import abi, constructs
 from hatch_interop.backend import Backend, GeneratedFile
@@ -296,6 +296,14 @@ def cdef(inventory: Inventory, generator_version: str) -> str:
     names, escaping and checks), without comments, preprocessor lines, constants or layout checks."""
     header = _Builder(inventory, generator_version).header()
     return templates_beside(__file__).get_template("cdef.h.j2").render(header=header)
+
+
+def c_types(inventory: Inventory, generator_version: str) -> Callable[[abi.CType], str]:
+    """How the header (and so `cdef`) spells each type of the ABI model: ``uint64_t``, ``Vec2``, the crate's
+    buffer, option and completion types, as another backend must name them to cffi or a C compiler."""
+    builder = _Builder(inventory, generator_version)
+    builder.header()  # claims the names of the buffer and option types
+    return builder.c_type
 
 
 def _declare(ctype: str, name: str) -> str:

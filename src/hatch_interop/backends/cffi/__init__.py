@@ -11,8 +11,7 @@ a struct class holds a ``T *`` cdata and passes ``obj._ffi_c[0]`` by value).
 
 Building needs cffi (``cffi`` in ``[build-system] requires``); the wheel requires it at run time on CPython
 (PyPy has it built in). cffi's ABI mode always lets go of the GIL during a call, so ``gil = "hold"`` has no
-effect here. Not yet expressed (the build stops naming them): data-carrying enums, callbacks, async functions
-and fixed-size arrays.
+effect here. Not yet expressed (the build stops naming them): data-carrying enums and fixed-size arrays.
 
 API mode (option ``mode = "api"``): the same ``__init__.py`` takes ``ffi`` and ``lib`` from ``_ffi_cffi``, an
 extension module that :meth:`CffiBackend.build` compiles beside the library and links against it
@@ -37,11 +36,12 @@ import jinja2
 
 from hatch_interop import abi, constructs, python_api
 from hatch_interop.backend import Backend, GeneratedFile
-from hatch_interop.backends.c import C_PRIMITIVES, cdef
+from hatch_interop.backends.c import C_PRIMITIVES, c_types, cdef
 from hatch_interop.backends.cffi import api_mode
 from hatch_interop.backends.ctypes import (
     _CLASS_BODY_NAMES,
     CTYPES_STRUCT_ATTRIBUTES,
+    CallbackFunction,
     PyConstant,
     PyEnum,
     PyError,
@@ -56,13 +56,27 @@ from hatch_interop.backends.ctypes import (
 from hatch_interop.codegen import Namespace, one_line, python_docstring, python_string, template_environment
 from hatch_interop.config import Option as BackendOption
 from hatch_interop.errors import BackendError
-from hatch_interop.inventory import EnumDef, Field, Inventory, Named, OpaqueDef, Option, Pointer, Primitive, StructDef
+from hatch_interop.inventory import (
+    CallbackDef,
+    EnumDef,
+    Field,
+    Function,
+    Inventory,
+    Named,
+    OpaqueDef,
+    Option,
+    Pointer,
+    Primitive,
+    StructDef,
+    Void,
+)
 from hatch_interop.pylayout import (
     WIDTH,
     BoolOp,
     Group,
     Ternary,
     layout,
+    layout_assign,
     layout_assign_ternary,
     layout_bool,
     layout_result,
@@ -112,6 +126,17 @@ class CffiStruct:
 
 
 @dataclass(frozen=True)
+class CffiCallback:
+    """A callback type: its function (as the ctypes backend writes it) and the C function cffi makes of it."""
+
+    template: ClassVar[str] = "cffi_callback.py.j2"
+
+    function: CallbackFunction
+    #: ``_ffi_OnValue_thunk = _ffi_callback("OnValue", _ffi_OnValue_call)``, laid out.
+    thunk: str
+
+
+@dataclass(frozen=True)
 class CffiModule:
     header: str
     docstring: str
@@ -125,7 +150,7 @@ class CffiModule:
     api_guard_symbol: str
     generated_for: str
     api_hash: str
-    types: Tuple[Union[PyEnum, PyError, PyOpaque, CffiStruct], ...]
+    types: Tuple[Union[PyEnum, PyError, PyOpaque, CffiStruct, CffiCallback], ...]
     #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
     layout_check: Optional[str]
     functions: Tuple[PyFunction, ...]
@@ -137,6 +162,10 @@ class CffiModule:
     uses_runtime: bool
     panic: str
     helpers: frozenset[str]
+    #: String literals of the support symbols and types the runtime binds on demand (callbacks, async completion).
+    ffi_callback_failed: str
+    ffi_shutdown: str
+    completion: Optional[str]
 
 
 class CffiBackend(Backend):
@@ -144,7 +173,7 @@ class CffiBackend(Backend):
     API mode an extension module that :meth:`build` compiles (typed by ``_ffi_cffi.pyi``)."""
 
     PLUGIN_NAME = "cffi"
-    SUPPORTS = constructs.ALL - {"tagged-enums", "callbacks", "async", "arrays"}
+    SUPPORTS = constructs.ALL - {"tagged-enums", "arrays"}
     OPTIONS = (
         BackendOption(
             "mode",
@@ -287,6 +316,11 @@ class CffiWrapperBuilder(WrapperBuilder):
         if helper != "arrays"
     )
 
+    def __init__(self, inventory: Inventory, context: Any) -> None:
+        super().__init__(inventory, context)
+        #: How cffi knows each type of the ABI model: as the declarations it parsed spell it.
+        self.c_spelling = c_types(inventory, context.generator_version)
+
     def _declaration(self, alias: str, lowered: abi.Callable) -> Tuple[str, Optional[str], Optional[str]]:
         symbol = lowered.symbol
         # cffi's library object has the functions as attributes; a Python keyword needs getattr.
@@ -323,6 +357,52 @@ class CffiWrapperBuilder(WrapperBuilder):
             view = f"_ffi_view_{self.classes[inner.name]}"
             return f'{view}(_ffi.addressof({{0}}, "value"), {{0}}) if {{0}}.is_some else None'
         return super()._from_option(o)
+
+    # callbacks and async functions ------------------------------------------------------------
+
+    #: The library's context pointer arrives as a `void *` cdata (the key it was kept under, see `Support.key`).
+    CONTEXT_HINT = "Any"
+
+    def callback_struct_copy(self, target: StructDef, pointer: str) -> str:
+        new = f"_ffi.new({python_string(target.name + ' *')}, {pointer}[0])"
+        return f"_ffi_view_{self.classes[target.name]}({new}, None)"
+
+    def callback_write_back(self, pointer: str, copy: str) -> str:
+        return f"{pointer}[0] = {copy}._ffi_c[0]"
+
+    def callback_argument(self, target: CallbackDef, key: str, by_pointer: bool) -> str:
+        # cffi fills a struct argument from a tuple of its fields (a `T *` one from `ffi.new`).
+        thunk = f"_ffi_{target.name}_thunk"
+        if by_pointer:
+            return f"_ffi.new({python_string(target.name + ' *')}, ({thunk}, {key}, _ffi.NULL))"
+        return f"({thunk}, {key}, _ffi_release)"
+
+    def completion_argument(self) -> str:
+        return "(_ffi_complete, _ffi_key, _ffi_release)"
+
+    def callback(self, c: CallbackDef) -> CffiCallback:  # type: ignore[override]
+        function = self.callback_function(c)
+        thunk = layout(
+            Group("_ffi_callback(", (python_string(c.name), function.name), ")"), 0, f"_ffi_{c.name}_thunk = "
+        )
+        return CffiCallback(function=function, thunk=thunk)
+
+    def _reader(self, f: Function, convert: str) -> str:
+        """``_ffi_read_<symbol>``: the value an async function completed with, read from the `void *` the library
+        passes (valid only during the completion: a value that is more than a number is copied at once)."""
+        lowered = self.abi.callable(f)
+        assert lowered.completes_with is not None
+        if isinstance(f.returns, Void):
+            return super()._reader(f, convert).replace("(_ffi_address: int)", "(_ffi_value: Any)")
+        super()._reader(f, convert)  # the checks the ctypes backend makes (a pointer to a struct is refused)
+        ctype = self.c_spelling(lowered.completes_with)
+        pointer = f"_ffi.cast({python_string(ctype + ' *')}, _ffi_value)[0]"
+        if not isinstance(lowered.completes_with, abi.CScalar):
+            pointer = f"_ffi.new({python_string(ctype + ' *')}, {pointer})[0]"
+        head = f"def _ffi_read_{f.symbol}(_ffi_value: Any) -> {self.hint(f.returns)}:"
+        doc = f'    """The value `{f.name}` completed with."""'
+        assign = layout_assign("_ffi_result", pointer, 4)
+        return f"{head}\n{doc}\n    {assign}\n    {layout_result(convert, '_ffi_result', 4)}"
 
     # structs ----------------------------------------------------------------------------------
 
@@ -460,7 +540,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         inv = self.inventory
         lib = inv.library
         self.typing.add("Any")  # the library object's annotation
-        types: List[Union[PyEnum, PyError, PyOpaque, CffiStruct]] = []
+        types: List[Union[PyEnum, PyError, PyOpaque, CffiStruct, CffiCallback]] = []
         for t in inv.types:
             if isinstance(t, EnumDef) and t.name in self.errors:
                 types.append(self.error(t))
@@ -471,6 +551,8 @@ class CffiWrapperBuilder(WrapperBuilder):
                 types.append(self.opaque(t))
             elif isinstance(t, StructDef):
                 types.append(self.struct(t))
+            elif isinstance(t, CallbackDef):
+                types.append(self.callback(t))
             else:  # check_supported() refuses the others before generation
                 raise BackendError(f"The {BACKEND} backend cannot express type `{t.name}` yet")
         functions = tuple(self.function(self.api.signature(f)) for f in inv.functions)
@@ -504,7 +586,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         else:
             all_assignment = "__all__: list[str] = []"
         aliases = self.runtime_aliases()
-        uses_support = bool(functions or self.service_functions or structs)
+        uses_support = bool(functions or self.service_functions or structs or "callbacks" in self.helpers)
         version = self.context.generator_version
         header = one_line(
             f"Generated by hatch-interop {version} ({BACKEND} backend) from crate {lib.crate} {lib.version}"
@@ -547,7 +629,12 @@ class CffiWrapperBuilder(WrapperBuilder):
             support=support,
             runtime_aliases=aliases,
             uses_runtime=any("_ffi_rt." in alias for alias in aliases)
-            or (uses_support and bool(self.helpers & {"services", "errors", "text_arguments", "c_strings"})),
+            or (
+                uses_support and bool(self.helpers & {"callbacks", "services", "errors", "text_arguments", "c_strings"})
+            ),
             panic=self.api.panic,
             helpers=frozenset(self.helpers),
+            ffi_callback_failed=python_string(lib.ffi_callback_failed),
+            ffi_shutdown=python_string(lib.ffi_shutdown),
+            completion=python_string(self.c_spelling(abi.CCompletion())) if self.abi.uses_completion else None,
         )

@@ -277,20 +277,29 @@ class PyOption:
 
 
 @dataclass(frozen=True)
-class PyCallback:
-    """A callback type: a public ``Callable`` alias, the ctypes thunk the library calls, its C structure."""
-
-    template: ClassVar[str] = "callback.py.j2"
+class CallbackFunction:
+    """What every Python backend writes for a callback type: its public ``Callable`` alias and the function the
+    library's calls reach, which finds the Python callable by its context and checks what it returns."""
 
     #: ``OnValue = Callable[[int, float], bool]``, laid out.
     alias: str
     docstring: Optional[str]
-    #: The thunk: its ``@CFUNCTYPE(...)`` decorator and ``def`` line, the statements of its ``try``, the
-    #: value it returns when the Python callable raised (None for no result), and the callback's name.
+    #: The function (``_ffi_OnValue_call``): its ``def`` line, the statements of its ``try``, the value it
+    #: returns when the Python callable raised (None for no result), and the callback's name.
+    name: str
     definition: str
     body: Tuple[str, ...]
     fallback: Optional[str]
     label: str
+
+
+@dataclass(frozen=True)
+class PyCallback:
+    """A callback type: its function, the ctypes thunk the library calls, its C structure."""
+
+    template: ClassVar[str] = "callback.py.j2"
+
+    function: CallbackFunction
     #: The C function made of the thunk (``_ffi_OnValue_thunk = CFUNCTYPE(...)(...)``), its address, and
     #: the C structure's class statement parts.
     thunk: str
@@ -796,16 +805,55 @@ class WrapperBuilder:
     def _callback_address(self, c: CallbackDef) -> str:
         return f"_ffi_{c.name}_address"
 
+    #: How the function a callback type's calls reach receives the context (see `Support.key`).
+    CONTEXT_HINT: ClassVar[str] = "int"
+
+    def callback_struct_copy(self, target: StructDef, pointer: str) -> str:
+        """A copy of the struct a callback's parameter points to (the callable may keep what it gets)."""
+        return f"{self.classes[target.name]}.from_buffer_copy({pointer}.contents)"
+
+    def callback_write_back(self, pointer: str, copy: str) -> str:
+        """The statement that writes the copy of a `&mut S` callback parameter back into the library's struct."""
+        return f"{pointer}[0] = {copy}"
+
+    def callback_argument(self, target: CallbackDef, key: str, by_pointer: bool) -> str:
+        """The C structure of a callback argument kept under `key` (the library releases one passed by value)."""
+        release = "None" if by_pointer else "_ffi_release_address"
+        return f"_ffi_{target.name}({self._callback_address(target)}, {key}, {release})"
+
+    def completion_argument(self) -> str:
+        """The completion structure of an async call awaiting under ``_ffi_key``."""
+        return "_ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address)"
+
     def callback(self, c: CallbackDef) -> PyCallback:
+        function = self.callback_function(c)
+        signature = next(sig for sig in self.abi.callbacks if sig.name == c.name)
+        ctypes_params: List[str] = [self.c_type(signature.returns), "_ffi_ctypes.c_void_p"]
+        ctypes_params.extend(self.c_type(p.type) for p in signature.params)
+        thunk = f"_ffi_{c.name}_thunk"
+        made = layout(
+            Group(
+                "_ffi_immortal(", (Group("_ffi_ctypes.CFUNCTYPE(", tuple(ctypes_params), f")({function.name})"),), ")"
+            ),
+            0,
+            f"{thunk} = ",
+        )
+        address = layout_assign(self._callback_address(c), f"_ffi_ctypes.cast({thunk}, _ffi_ctypes.c_void_p).value", 0)
+        specs = tuple(f'("{field}", _ffi_ctypes.c_void_p)' for field in ("call", "context", "release"))
+        fields = layout(Group("(", specs, ")", is_tuple=True), 4, before="_fields_ = ")
+        return PyCallback(
+            function=function, thunk=made, address=address, struct=f"_ffi_{c.name}", fields_assignment=fields
+        )
+
+    def callback_function(self, c: CallbackDef) -> CallbackFunction:
+        """The function a callback type's calls reach, the same in every Python backend but for how it receives
+        the context and copies structs (see the hooks above)."""
         self.helpers.add("callbacks")
         self.typing.add("Callable")
         cls = self.classes[c.name]
         names = Namespace(BACKEND, f"callback `{c.name}`")
         hints: List[str] = []
-        params: List[str] = ["_ffi_context: int"]
-        signature = next(sig for sig in self.abi.callbacks if sig.name == c.name)
-        ctypes_params: List[str] = [self.c_type(signature.returns), "_ffi_ctypes.c_void_p"]
-        ctypes_params.extend(self.c_type(p.type) for p in signature.params)
+        params: List[str] = [f"_ffi_context: {self.CONTEXT_HINT}"]
         values: List[str] = []
         #: For `&mut S` parameters: the copies made before the call, and the writes back into the library's struct.
         copies: List[str] = []
@@ -819,13 +867,14 @@ class WrapperBuilder:
                 # The library's struct is valid only while the callback runs, and the callable may keep what it
                 # gets: it gets a copy. Through `&mut`, what it wrote is copied back when it returns.
                 params.append(f"{pname}: Any")
-                struct = self.classes[p.type.target.name]
-                copy = f"{struct}.from_buffer_copy({pname}.contents)"
+                target = self._target(p.type)
+                assert isinstance(target, StructDef), "the model allows pointers to structs only"
+                copy = self.callback_struct_copy(target, pname)
                 value = f"None if not {pname} else {copy}" if p.type.nullable else copy
                 if p.type.mutable:
                     local = f"_ffi_copy_{pname}"
                     copies.append("        " + layout_assign(local, value, 8))
-                    write_back = f"{pname}[0] = {local}"
+                    write_back = self.callback_write_back(pname, local)
                     if p.type.nullable:
                         write_back = f"if {local} is not None:\n            {write_back}"
                     write_backs.append(f"        {write_back}")
@@ -842,7 +891,10 @@ class WrapperBuilder:
         returns = c.returns
         result_hint = self.hint(returns)
         label = python_string(c.name)
-        call = layout(Group("_ffi_callbacks[_ffi_context](", tuple(values), ")"), 8)
+        call_group = Group("_ffi_callbacks[_ffi_context](", tuple(values), ")")
+        call = layout(call_group, 8)
+        # The call assigned to the result, laid out with the assignment on its first line.
+        result_call = layout(call_group, 8, before="_ffi_result = ")
         body: List[str]
         fallback: Optional[str]
         if isinstance(returns, Void):
@@ -859,7 +911,7 @@ class WrapperBuilder:
             )
             body = [
                 *copies,
-                f"        _ffi_result = {call}",
+                f"        {result_call}",
                 *write_backs,
                 f"        {check}\n            {convert}",
                 "        return _ffi_result",
@@ -872,32 +924,20 @@ class WrapperBuilder:
             assert isinstance(enum, EnumDef)
             member = self._enum_value(returns, "_ffi_result", f"the result of the {c.name} callback")
             returned = layout(member, 8, before="return ", after=".value")
-            body = [*copies, f"        _ffi_result = {call}", *write_backs, f"        {returned}"]
+            body = [*copies, f"        {result_call}", *write_backs, f"        {returned}"]
             fallback = str(enum.variants[0].value)
             raw_hint = "int"
         alias_value = f"Callable[[{', '.join(hints)}], {result_hint}]"
         function = f"_ffi_{c.name}_call"
         definition = layout(Group(f"def {function}(", tuple(params), f") -> {raw_hint}:"), 0)
-        thunk = f"_ffi_{c.name}_thunk"
-        made = layout(
-            Group("_ffi_immortal(", (Group("_ffi_ctypes.CFUNCTYPE(", tuple(ctypes_params), f")({function})"),), ")"),
-            0,
-            f"{thunk} = ",
-        )
-        address = layout_assign(self._callback_address(c), f"_ffi_ctypes.cast({thunk}, _ffi_ctypes.c_void_p).value", 0)
-        specs = tuple(f'("{field}", _ffi_ctypes.c_void_p)' for field in ("call", "context", "release"))
-        fields = layout(Group("(", specs, ")", is_tuple=True), 4, before="_fields_ = ")
-        return PyCallback(
+        return CallbackFunction(
             alias=layout_assign(cls, alias_value, 0),
             docstring=python_docstring(c.doc),
+            name=function,
             definition=definition,
             body=tuple(body),
             fallback=fallback,
             label=label,
-            thunk=made,
-            address=address,
-            struct=f"_ffi_{c.name}",
-            fields_assignment=fields,
         )
 
     # options ----------------------------------------------------------------------------------
@@ -1609,8 +1649,7 @@ class WrapperBuilder:
                 if nullable:
                     keep = f"None if {pname} is None else {keep}"
                 keeps.append("    " + layout_assign(key, keep, 4))
-                release = "None" if isinstance(ty, Pointer) else "_ffi_release_address"
-                made = f"_ffi_{target.name}({self._callback_address(target)}, {key}, {release})"
+                made = self.callback_argument(target, key, isinstance(ty, Pointer))
                 args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", made) if nullable else made)
                 if isinstance(ty, Pointer):
                     forget_after.append(f"_ffi_callbacks.pop({key}, None)")
@@ -1671,7 +1710,7 @@ class WrapperBuilder:
             reader = self._reader(f, convert)
             awaiting = Group("_ffi_awaiting(", (f"_ffi_read_{f.symbol}", errors or "None"), ")")
             keeps.append("    " + layout(awaiting, 4, before="_ffi_future, _ffi_key = "))
-            args.append("_ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address)")
+            args.append(self.completion_argument())
             forget_if_refused.append("_ffi_callbacks.pop(_ffi_key, None)")
         # What to undo if ctypes refuses an argument (the library never saw the call).
         give_backs = [take.give_back for take in takes] + forget_if_refused if converted_by_ctypes else []

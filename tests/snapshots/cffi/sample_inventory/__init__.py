@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum as _ffi_enum
 import os as _ffi_os
 import sys as _ffi_sys
-from typing import Any, ClassVar, List, MutableSequence, NoReturn, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, ClassVar, List, MutableSequence, NoReturn, Optional, Sequence, Tuple, Type, Union
 
 from . import _ffi_cffi_runtime as _ffi_cf
 from . import _ffi_runtime as _ffi_rt
@@ -23,16 +23,21 @@ __all__ = [
     "MAX_ITEMS",
     "MIN_OFFSET",
     "Color",
+    "ColorPicker",
     "Counter",
     "Direction",
     "LogLevel",
     "MathError",
     "Notifier",
+    "OnEvent",
+    "OnValue",
+    "PointFilter",
     "Rect",
     "RustPanic",
     "Sample",
     "Snapshot",
     "Store",
+    "Transform",
     "Vec2",
     "add",
     "c_str_len",
@@ -40,6 +45,7 @@ __all__ = [
     "checked_sqrt",
     "color_after",
     "color_next",
+    "count_kept",
     "counter_checked_new",
     "counter_free",
     "counter_free_if_any",
@@ -51,11 +57,15 @@ __all__ = [
     "direction_turn",
     "distance",
     "divide",
+    "divide_later",
+    "double_later",
     "empty_f64s",
     "empty_string",
     "fill_u16",
     "fnv1a",
+    "for_each_value",
     "greet",
+    "greet_later",
     "is_even",
     "length_if_any",
     "midpoint",
@@ -65,8 +75,13 @@ __all__ = [
     "notifier_emit",
     "notifier_free",
     "notifier_new",
+    "notifier_subscribe",
+    "notify_from_thread",
+    "notify_in_background",
     "or_fallback",
+    "panic_later",
     "panic_with_message",
+    "pick_colors",
     "range_u32",
     "rect_area",
     "rect_center",
@@ -86,9 +101,11 @@ __all__ = [
     "sum_f64",
     "sum_i32",
     "sum_integers",
+    "transform_all",
     "validate_positive",
     "vec2_add",
     "vec2_grid",
+    "vec2_later",
     "vec2_length",
     "vec2_normalize_all",
     "vec2_scale",
@@ -151,7 +168,7 @@ class RustPanic(Exception):
     """A panic in the Rust library, caught where the call entered it: the library is still usable."""
 
 
-#: The library's support functions: its failure records and the buffers it hands over.
+#: The library's support functions: its failure records, the buffers it hands over, the callables it may call.
 _ffi_support = _ffi_cf.Library(
     _ffi,
     _ffi_lib,
@@ -161,12 +178,22 @@ _ffi_support = _ffi_cf.Library(
     take_failure="sample_crate_ffi_take_failure",
     free="sample_crate_ffi_free",
 )
+_ffi_support.enable_callbacks("sample_crate_ffi_callback_failed")
+_ffi_support.enable_async("sample_crate_completion", "sample_crate_ffi_shutdown")
 #: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
 _ffi_pending = _ffi_support.pending
 _ffi_raise_failure = _ffi_support.raise_failure
 _ffi_take_string = _ffi_support.take_string
 _ffi_take_bytes = _ffi_support.take_bytes
 _ffi_take_list = _ffi_support.take_list
+_ffi_callbacks = _ffi_support.callbacks
+_ffi_keep_callback = _ffi_support.keep_callback
+_ffi_callback_raised = _ffi_support.callback_raised
+_ffi_callback = _ffi_support.callback
+_ffi_release = _ffi_support.release_function
+_ffi_not_callable = _ffi_rt.not_callable
+_ffi_awaiting = _ffi_support.awaiting
+_ffi_complete = _ffi_support.complete_function
 _ffi_closed = _ffi_rt.closed
 _ffi_initialized = _ffi_rt.initialized
 _ffi_error_variants = _ffi_rt.error_variants
@@ -633,6 +660,81 @@ _ffi_MathError_by_code = _ffi_error_variants(
 )
 
 
+OnValue = Callable[[int, float], bool]
+"""What `for_each_value` calls for each value, with its index; return `false` to stop."""
+
+
+def _ffi_OnValue_call(_ffi_context: Any, index: int, value: float) -> bool:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](index, value)
+        if _ffi_result.__class__ is not bool:
+            _ffi_result = _ffi_scalar("the result of the OnValue callback", _ffi_result, "bool")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnValue", _ffi_error)
+        return False
+
+
+_ffi_OnValue_thunk = _ffi_callback("OnValue", _ffi_OnValue_call)
+
+
+Transform = Callable[[int], int]
+"""A function of one number."""
+
+
+def _ffi_Transform_call(_ffi_context: Any, value: int) -> int:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](value)
+        if _ffi_result.__class__ is not int or not -9223372036854775808 <= _ffi_result <= 9223372036854775807:
+            _ffi_result = _ffi_scalar("the result of the Transform callback", _ffi_result, "i64")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("Transform", _ffi_error)
+        return 0
+
+
+_ffi_Transform_thunk = _ffi_callback("Transform", _ffi_Transform_call)
+
+
+PointFilter = Callable[[Vec2, Color], bool]
+"""Decides whether a point of some color is kept (a callback with a struct reference and an
+enum).
+"""
+
+
+def _ffi_PointFilter_call(_ffi_context: Any, point: Any, color: int) -> bool:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](
+            _ffi_view_Vec2(_ffi.new("Vec2 *", point[0]), None),
+            _ffi_Color_by_value[color],
+        )
+        if _ffi_result.__class__ is not bool:
+            _ffi_result = _ffi_scalar("the result of the PointFilter callback", _ffi_result, "bool")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("PointFilter", _ffi_error)
+        return False
+
+
+_ffi_PointFilter_thunk = _ffi_callback("PointFilter", _ffi_PointFilter_call)
+
+
+ColorPicker = Callable[[int], Color]
+"""Picks a color (a callback that returns an enum)."""
+
+
+def _ffi_ColorPicker_call(_ffi_context: Any, round: int) -> int:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](round)
+        return _ffi_enum_member("the result of the ColorPicker callback", _ffi_result, Color).value
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("ColorPicker", _ffi_error)
+        return 1
+
+
+_ffi_ColorPicker_thunk = _ffi_callback("ColorPicker", _ffi_ColorPicker_call)
+
+
 _ffi_fn_notifier_ffi_drop = _ffi_lib.notifier_ffi_drop
 
 
@@ -706,6 +808,20 @@ def _ffi_own_Notifier(_ffi_address: Any) -> Notifier:
     _ffi_handle = object.__new__(Notifier)
     _ffi_handle._ffi_ptr = _ffi_Notifier_cell(_ffi_address)
     return _ffi_handle
+
+
+OnEvent = Callable[[int], None]
+"""Told of every event a `Notifier` emits."""
+
+
+def _ffi_OnEvent_call(_ffi_context: Any, code: int) -> None:
+    try:
+        _ffi_callbacks[_ffi_context](code)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnEvent", _ffi_error)
+
+
+_ffi_OnEvent_thunk = _ffi_callback("OnEvent", _ffi_OnEvent_call)
 
 
 _ffi_fn_store_destroy = _ffi_lib.store_destroy
@@ -900,6 +1016,26 @@ class Store:
             _ffi_raise_failure(None)
         return _ffi_take_list(_ffi_result, "int64_t")
 
+    def each_value(self, on_value: OnValue) -> int:
+        """Calls `on_value` with each value (as a float) until it returns `false`, and returns how
+        many calls it made (a callback, run while the store is borrowed).
+        """
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "each_value")
+        if not callable(on_value):
+            raise _ffi_not_callable("Store.each_value", "on_value", on_value)
+        _ffi_key_on_value = _ffi_keep_callback(on_value)
+        try:
+            _ffi_result = _ffi_fn_store_each_value(
+                self._ffi_ptr,
+                _ffi.new("OnValue *", (_ffi_OnValue_thunk, _ffi_key_on_value, _ffi.NULL)),
+            )
+        finally:
+            _ffi_callbacks.pop(_ffi_key_on_value, None)
+        if _ffi_pending[0]:
+            _ffi_raise_failure(None)
+        return _ffi_result
+
     def explode(self, message: str) -> None:
         """Panics with `message` (a method that panics)."""
         if self._ffi_ptr is None:
@@ -911,6 +1047,52 @@ class Store:
         _ffi_fn_store_explode(self._ffi_ptr, _ffi_text_message, len(_ffi_text_message))
         if _ffi_pending[0]:
             _ffi_raise_failure(None)
+
+    async def total_later(self, millis: int) -> int:
+        """The sum of the values, after waiting `millis` milliseconds (an async `&self` method:
+        the store stays borrowed, and alive, until it returns).
+        """
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "total_later")
+        if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+            millis = _ffi_scalar("Store.total_later() argument 'millis'", millis, "u64")
+        _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_total_later, None)
+        _ffi_fn_store_total_later(self._ffi_ptr, millis, (_ffi_complete, _ffi_key, _ffi_release))
+        if _ffi_pending[0]:
+            _ffi_raise_failure(None)
+        return await _ffi_future
+
+    async def add_to_all_later(self, amount: int) -> int:
+        """Adds `amount` to every value after a pause, and returns how many there are (an async
+        `&mut self` method); fails with `Overflow` when a value would overflow, changing none.
+
+        Raises a subclass of `MathError` when the library reports one of its errors.
+        """
+        if self._ffi_ptr is None:
+            raise _ffi_closed("Store", "add_to_all_later")
+        if amount.__class__ is not int or not -9223372036854775808 <= amount <= 9223372036854775807:
+            amount = _ffi_scalar("Store.add_to_all_later() argument 'amount'", amount, "i64")
+        _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_add_to_all_later, _ffi_MathError_by_code)
+        _ffi_fn_store_add_to_all_later(self._ffi_ptr, amount, (_ffi_complete, _ffi_key, _ffi_release))
+        if _ffi_pending[0]:
+            _ffi_raise_failure(_ffi_MathError_by_code)
+        return await _ffi_future
+
+    @staticmethod
+    async def multiply_later(a: int, b: int) -> int:
+        """`a * b` after a pause (an async static function).
+
+        Raises a subclass of `MathError` when the library reports one of its errors.
+        """
+        if a.__class__ is not int or not -2147483648 <= a <= 2147483647:
+            a = _ffi_scalar("Store.multiply_later() argument 'a'", a, "i32")
+        if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
+            b = _ffi_scalar("Store.multiply_later() argument 'b'", b, "i32")
+        _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_multiply_later, _ffi_MathError_by_code)
+        _ffi_fn_store_multiply_later(a, b, (_ffi_complete, _ffi_key, _ffi_release))
+        if _ffi_pending[0]:
+            _ffi_raise_failure(_ffi_MathError_by_code)
+        return await _ffi_future
 
     @staticmethod
     def live_stores() -> int:
@@ -947,8 +1129,30 @@ _ffi_fn_store_add_all = _ffi_lib.store_add_all
 _ffi_fn_store_reads = _ffi_lib.store_reads
 _ffi_fn_store_keys = _ffi_lib.store_keys
 _ffi_fn_store_values = _ffi_lib.store_values
+_ffi_fn_store_each_value = _ffi_lib.store_each_value
 _ffi_fn_store_explode = _ffi_lib.store_explode
+_ffi_fn_store_total_later = _ffi_lib.store_total_later
+_ffi_fn_store_add_to_all_later = _ffi_lib.store_add_to_all_later
+_ffi_fn_store_multiply_later = _ffi_lib.store_multiply_later
 _ffi_fn_store_live_stores = _ffi_lib.store_live_stores
+
+
+def _ffi_read_store_total_later(_ffi_value: Any) -> int:
+    """The value `total_later` completed with."""
+    _ffi_result = _ffi.cast("int64_t *", _ffi_value)[0]
+    return _ffi_result
+
+
+def _ffi_read_store_add_to_all_later(_ffi_value: Any) -> int:
+    """The value `add_to_all_later` completed with."""
+    _ffi_result = _ffi.cast("uint32_t *", _ffi_value)[0]
+    return _ffi_result
+
+
+def _ffi_read_store_multiply_later(_ffi_value: Any) -> int:
+    """The value `multiply_later` completed with."""
+    _ffi_result = _ffi.cast("int32_t *", _ffi_value)[0]
+    return _ffi_result
 
 
 _ffi_fn_add = _ffi_lib.add
@@ -1827,6 +2031,115 @@ def counter_free_if_any(counter: Optional[Counter]) -> bool:
     return _ffi_result
 
 
+_ffi_fn_for_each_value = _ffi_lib.for_each_value
+
+
+def for_each_value(values: Union[Sequence[float], memoryview], on_value: OnValue) -> int:
+    """Calls `on_value` for each of `values` until it returns `false` (a callback used during
+    the call only); returns how many calls it made.
+    """
+    _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+        "for_each_value",
+        "values",
+        values,
+        "double",
+        "d",
+        mutable=False,
+    )
+    if not callable(on_value):
+        raise _ffi_not_callable("for_each_value", "on_value", on_value)
+    _ffi_key_on_value = _ffi_keep_callback(on_value)
+    try:
+        _ffi_result = _ffi_fn_for_each_value(
+            _ffi_slice_values,
+            _ffi_len_values,
+            _ffi.new("OnValue *", (_ffi_OnValue_thunk, _ffi_key_on_value, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_value, None)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_transform_all = _ffi_lib.transform_all
+
+
+def transform_all(values: Union[MutableSequence[int], memoryview], transform: Optional[Transform]) -> None:
+    """Replaces each value with `transform(value)`, in place; without a transform, leaves them
+    as they are (an optional callback).
+    """
+    _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+        "transform_all",
+        "values",
+        values,
+        "int64_t",
+        "q",
+        mutable=True,
+    )
+    if transform is not None and not callable(transform):
+        raise _ffi_not_callable("transform_all", "transform", transform)
+    _ffi_key_transform = None if transform is None else _ffi_keep_callback(transform)
+    try:
+        _ffi_fn_transform_all(
+            _ffi_slice_values,
+            _ffi_len_values,
+            _ffi.NULL
+            if transform is None
+            else _ffi.new("Transform *", (_ffi_Transform_thunk, _ffi_key_transform, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_transform, None)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    if values.__class__ is list:
+        values[:] = _ffi_slice_values
+
+
+_ffi_fn_count_kept = _ffi_lib.count_kept
+
+
+def count_kept(points: Sequence[Vec2], color: Color, keep: PointFilter) -> int:
+    """How many of `points` `keep` accepts, each with the color `color`."""
+    _ffi_slice_points, _ffi_len_points = _ffi_structs_argument("count_kept", "points", points, Vec2)
+    if color.__class__ is not Color:
+        color = _ffi_enum_member("count_kept() argument 'color'", color, Color)
+    if not callable(keep):
+        raise _ffi_not_callable("count_kept", "keep", keep)
+    _ffi_key_keep = _ffi_keep_callback(keep)
+    try:
+        _ffi_result = _ffi_fn_count_kept(
+            _ffi_slice_points,
+            _ffi_len_points,
+            color,
+            _ffi.new("PointFilter *", (_ffi_PointFilter_thunk, _ffi_key_keep, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_keep, None)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_pick_colors = _ffi_lib.pick_colors
+
+
+def pick_colors(pick: ColorPicker) -> int:
+    """The colors `pick` picks for rounds 0, 1 and 2, as flags or-ed together (it keeps the GIL
+    while it calls back into Python on the calling thread).
+    """
+    if not callable(pick):
+        raise _ffi_not_callable("pick_colors", "pick", pick)
+    _ffi_key_pick = _ffi_keep_callback(pick)
+    try:
+        _ffi_result = _ffi_fn_pick_colors(_ffi.new("ColorPicker *", (_ffi_ColorPicker_thunk, _ffi_key_pick, _ffi.NULL)))
+    finally:
+        _ffi_callbacks.pop(_ffi_key_pick, None)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
 _ffi_fn_notifier_new = _ffi_lib.notifier_new
 
 
@@ -1840,6 +2153,24 @@ def notifier_new() -> Notifier:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_own_Notifier(_ffi_result)
+
+
+_ffi_fn_notifier_subscribe = _ffi_lib.notifier_subscribe
+
+
+def notifier_subscribe(notifier: Notifier, listener: OnEvent) -> None:
+    """Adds `listener`, which the notifier keeps until it is cleared or freed.
+
+    The library keeps `listener` (and what it refers to) until it drops it.
+    """
+    if notifier.__class__ is not Notifier or notifier._ffi_ptr is None:
+        raise _ffi_invalid_argument("notifier_subscribe", "notifier", notifier, Notifier)
+    if not callable(listener):
+        raise _ffi_not_callable("notifier_subscribe", "listener", listener)
+    _ffi_key_listener = _ffi_keep_callback(listener)
+    _ffi_fn_notifier_subscribe(notifier._ffi_ptr, (_ffi_OnEvent_thunk, _ffi_key_listener, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
 
 
 _ffi_fn_notifier_emit = _ffi_lib.notifier_emit
@@ -1889,3 +2220,153 @@ def notifier_free(notifier: Notifier) -> None:
         except ValueError:
             notifier._ffi_ptr = _ffi_owned_notifier
             raise
+
+
+_ffi_fn_notify_from_thread = _ffi_lib.notify_from_thread
+
+
+def notify_from_thread(listener: OnEvent, code: int) -> None:
+    """Calls `listener` with `code` from a new Rust thread, waits for it, and drops the listener
+    there too (a callback run and released on a thread Python did not start).
+
+    The library keeps `listener` (and what it refers to) until it drops it.
+    """
+    if not callable(listener):
+        raise _ffi_not_callable("notify_from_thread", "listener", listener)
+    if code.__class__ is not int or not 0 <= code <= 4294967295:
+        code = _ffi_scalar("notify_from_thread() argument 'code'", code, "u32")
+    _ffi_key_listener = _ffi_keep_callback(listener)
+    _ffi_fn_notify_from_thread((_ffi_OnEvent_thunk, _ffi_key_listener, _ffi_release), code)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+
+
+_ffi_fn_notify_in_background = _ffi_lib.notify_in_background
+
+
+def notify_in_background(listener: OnEvent, code: int) -> None:
+    """Calls `listener` with `code` from a new Rust thread and returns at once (a library thread
+    that keeps the listener and may outlive the call, and the interpreter: it can still be
+    inside the listener when Python exits).
+
+    The library keeps `listener` (and what it refers to) until it drops it.
+    """
+    if not callable(listener):
+        raise _ffi_not_callable("notify_in_background", "listener", listener)
+    if code.__class__ is not int or not 0 <= code <= 4294967295:
+        code = _ffi_scalar("notify_in_background() argument 'code'", code, "u32")
+    _ffi_key_listener = _ffi_keep_callback(listener)
+    _ffi_fn_notify_in_background((_ffi_OnEvent_thunk, _ffi_key_listener, _ffi_release), code)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+
+
+_ffi_fn_double_later = _ffi_lib.double_later
+
+
+def _ffi_read_double_later(_ffi_value: Any) -> int:
+    """The value `double_later` completed with."""
+    _ffi_result = _ffi.cast("uint64_t *", _ffi_value)[0]
+    return _ffi_result
+
+
+async def double_later(value: int, millis: int) -> int:
+    """`value` doubled, after waiting `millis` milliseconds (an async function: a coroutine in
+    Python, run on the library's runtime).
+    """
+    if value.__class__ is not int or not 0 <= value <= 18446744073709551615:
+        value = _ffi_scalar("double_later() argument 'value'", value, "u64")
+    if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+        millis = _ffi_scalar("double_later() argument 'millis'", millis, "u64")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_double_later, None)
+    _ffi_fn_double_later(value, millis, (_ffi_complete, _ffi_key, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_divide_later = _ffi_lib.divide_later
+
+
+def _ffi_read_divide_later(_ffi_value: Any) -> int:
+    """The value `divide_later` completed with."""
+    _ffi_result = _ffi.cast("int32_t *", _ffi_value)[0]
+    return _ffi_result
+
+
+async def divide_later(a: int, b: int) -> int:
+    """`a / b` after a pause (an async `Result`); fails with `DivisionByZero` when `b` is 0.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if a.__class__ is not int or not -2147483648 <= a <= 2147483647:
+        a = _ffi_scalar("divide_later() argument 'a'", a, "i32")
+    if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
+        b = _ffi_scalar("divide_later() argument 'b'", b, "i32")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_divide_later, _ffi_MathError_by_code)
+    _ffi_fn_divide_later(a, b, (_ffi_complete, _ffi_key, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return await _ffi_future
+
+
+_ffi_fn_greet_later = _ffi_lib.greet_later
+
+
+def _ffi_read_greet_later(_ffi_value: Any) -> str:
+    """The value `greet_later` completed with."""
+    _ffi_result = _ffi.new("sample_crate_string *", _ffi.cast("sample_crate_string *", _ffi_value)[0])[0]
+    return _ffi_take_string(_ffi_result)
+
+
+async def greet_later(n: int) -> str:
+    """A greeting for the `n`th visitor, after a pause (an async `String`)."""
+    if n.__class__ is not int or not 0 <= n <= 4294967295:
+        n = _ffi_scalar("greet_later() argument 'n'", n, "u32")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_greet_later, None)
+    _ffi_fn_greet_later(n, (_ffi_complete, _ffi_key, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_panic_later = _ffi_lib.panic_later
+
+
+def _ffi_read_panic_later(_ffi_value: Any) -> int:
+    """The value `panic_later` completed with."""
+    _ffi_result = _ffi.cast("uint32_t *", _ffi_value)[0]
+    return _ffi_result
+
+
+async def panic_later(millis: int) -> int:
+    """Panics inside the future after a pause; the awaiting caller gets the panic as an error."""
+    if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+        millis = _ffi_scalar("panic_later() argument 'millis'", millis, "u64")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_panic_later, None)
+    _ffi_fn_panic_later(millis, (_ffi_complete, _ffi_key, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_vec2_later = _ffi_lib.vec2_later
+
+
+def _ffi_read_vec2_later(_ffi_value: Any) -> Vec2:
+    """The value `vec2_later` completed with."""
+    _ffi_result = _ffi.new("Vec2 *", _ffi.cast("Vec2 *", _ffi_value)[0])[0]
+    return _ffi_view_Vec2(_ffi.addressof(_ffi_result), _ffi_result)
+
+
+async def vec2_later(x: float, y: float) -> Vec2:
+    """A point, after a pause (an async struct)."""
+    if x.__class__ is not float or not -3.4028235677973366e38 < x < 3.4028235677973366e38:
+        x = _ffi_scalar("vec2_later() argument 'x'", x, "f32")
+    if y.__class__ is not float or not -3.4028235677973366e38 < y < 3.4028235677973366e38:
+        y = _ffi_scalar("vec2_later() argument 'y'", y, "f32")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_vec2_later, None)
+    _ffi_fn_vec2_later(x, y, (_ffi_complete, _ffi_key, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return await _ffi_future

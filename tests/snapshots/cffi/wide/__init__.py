@@ -69,7 +69,7 @@ class RustPanic(Exception):
     """A panic in the Rust library, caught where the call entered it: the library is still usable."""
 
 
-#: The library's support functions: its failure records and the buffers it hands over.
+#: The library's support functions: its failure records, the buffers it hands over, the callables it may call.
 _ffi_support = _ffi_cf.Library(
     _ffi,
     _ffi_lib,
