@@ -328,8 +328,8 @@ def _use(exe: Path, cwd: Path) -> None:
 @pytest.mark.e2e
 def test_an_api_mode_crate_built_by_a_real_front_end(wheelhouse: Path, tmp_path: Path) -> None:
     """`pip wheel` with `mode = "api"`: a `cp3X-abi3` wheel holding the extension, which auditwheel accepts, installed
-    into a fresh environment of every CPython from 3.X on that this machine has, and called there; and the same
-    crate built and called by PyPy, whose wheel is PyPy's own."""
+    into a fresh environment of every CPython from 3.X on that this machine has, and called there (an older one
+    refuses it); and the same crate built and called by PyPy, whose wheel is PyPy's own."""
     project = _write_api_crate(tmp_path)
     env = build_env(wheelhouse)
     env.pop("RUST_BACKTRACE", None)
@@ -350,6 +350,11 @@ def test_an_api_mode_crate_built_by_a_real_front_end(wheelhouse: Path, tmp_path:
         venv = make_venv(exe, tmp_path / f"venv{index}")
         run([venv, "-m", "pip", "install", "-q", wheel], env=env)  # cffi from the index, as the wheel requires
         _use(venv, tmp_path)
+    older = [exe for name, exe in pythons.items() if tuple(map(int, name[7:].split("."))) < minimum]
+    if older:  # the newest older CPython: the tag keeps pip from installing what the build did not prove
+        venv = make_venv(older[-1], tmp_path / "venv-older")
+        proc = run([venv, "-m", "pip", "install", "--no-deps", wheel], env=env, check=False)
+        assert proc.returncode != 0 and "is not a supported wheel on this platform" in proc.stdout, proc.stdout
     pypy = find_pythons().get("pypy3")
     if pypy is None:
         if os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
