@@ -181,6 +181,10 @@ class TestCompilerErrors:
         with pytest.raises(BackendError, match=r"the C compiler in the CC environment variable, .*no-such-cc"):
             backend.build(tmp_path, tmp_path / "libbasic.so")
 
+    def test_the_build_step_needs_generate_first(self, tmp_path: Path) -> None:
+        with pytest.raises(BackendError, match=r"runs after generate\(\)"):
+            api_backend(load("basic")).build(tmp_path, tmp_path / "libbasic.so")
+
     def test_missing_python_headers(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.setattr(sysconfig, "get_paths", lambda: {"include": str(tmp_path)})
         with pytest.raises(BackendError) as e:

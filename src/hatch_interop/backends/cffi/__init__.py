@@ -187,6 +187,8 @@ class CffiBackend(Backend):
     )
     #: The same in both modes: an API-mode extension imports `_cffi_backend` too (and checks its version).
     DEPENDENCIES = (REQUIREMENT,)
+    #: API mode: the extension's C source, which generate() makes and build() compiles.
+    _c_source: Optional[str] = None
 
     @property
     def api_mode(self) -> bool:
@@ -225,6 +227,8 @@ class CffiBackend(Backend):
         """API mode: compile the extension module beside the library, linking it."""
         if not self.api_mode:
             return []
+        if self._c_source is None:
+            raise BackendError("The cffi backend's build step runs after generate(), which makes the C source")
         return [api_mode.compile_extension(self._c_source, directory, library, os.environ)]
 
     def wheel_tag(self) -> Optional[Tuple[str, str]]:
