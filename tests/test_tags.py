@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import List
 
 import pytest
 
@@ -117,3 +118,29 @@ def test_a_platform_tag_the_library_cannot_meet_is_explained(threads_library: Pa
     assert found.startswith(problem.format(arch=elf.arch, glibc=glibc)), found
     if "needs glibc" in found:
         assert "(symbol `" in found
+
+
+@needs_linux_gcc
+def test_what_a_backend_built_beside_the_library_counts_too(tmp_path: Path) -> None:
+    """An extension module that links the library (cffi's API mode) may need a newer glibc than the library; the
+    library it links is in the wheel, not a system library that manylinux would have to promise."""
+    (tmp_path / "plain.c").write_text("int plain(void) { return 1; }\n")
+    library = tmp_path / "libplain.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-o", library, tmp_path / "plain.c"], check=True)
+    (tmp_path / "ext.c").write_text(
+        "#include <pthread.h>\n"
+        "int plain(void);\n"
+        "static void *run(void *arg) { return arg; }\n"
+        "int start(void) { pthread_t t; return pthread_create(&t, 0, run, 0) + plain(); }\n"
+    )
+    extension = tmp_path / "_ext.so"
+    command = ["gcc", "-shared", "-fPIC", "-o", extension, tmp_path / "ext.c", f"-L{tmp_path}", "-lplain"]
+    subprocess.run(command, check=True)
+    warnings: List[str] = []
+    alone = platform_tag(library, warn=warnings.append)
+    together = platform_tag(library, warn=warnings.append, companions=[extension])
+    assert alone == f"manylinux_2_17_{read_elf(library).arch}"
+    assert together == platform_tag(extension, warn=warnings.append, companions=[library]) != alone
+    assert not warnings  # libplain.so, which the extension needs, ships beside it
+    problem = check_platform_tag(alone, library, [extension])
+    assert problem is not None and "symbol `pthread_create`" in problem

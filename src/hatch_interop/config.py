@@ -269,7 +269,11 @@ def validate_table(options: Sequence[Option], raw: Mapping[str, Any], owner: str
         if option.choices and value not in option.choices:
             choices = ", ".join(f"`{c}`" for c in option.choices)
             hint = suggest(value, option.choices)
-            raise ConfigError(f"Option `{option.key}` for {owner} must be one of {choices}; got {value!r}.{hint}")
+            message = (
+                f"Option `{option.key}` for {owner} must be one of {choices}; got {value!r}.{hint} "
+                f"It is set in [{table}]."
+            )
+            raise ConfigError(message)
         if option.check is not None:
             problem = option.check(value)
             if problem:

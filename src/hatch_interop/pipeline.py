@@ -192,8 +192,10 @@ def build_bindings(
     library = directory / library_filename
     shutil.copy2(artifacts.library, library)
     files[f"{base}/{library_filename}"] = library
-    for rel, built in run_build_steps(backends, generated, directory, library).items():
-        files[f"{base}/{rel}"] = built
+    built = run_build_steps(backends, generated, directory, library)
+    for rel, path in built.items():
+        files[f"{base}/{rel}"] = path
+    companions = sorted(built.values())  # what they need counts for the platform tag too
     top = base.split("/")[0]
     if "." not in config.module or not (source_root(project_root, config.module) / top / "py.typed").exists():
         # The bindings are typed, and type checkers read only a top-level package's marker (PEP 561): the
@@ -202,14 +204,14 @@ def build_bindings(
         marker.write_text("", encoding="utf-8")
         files[f"{top}/py.typed"] = marker
     if config.platform_tag == "auto":
-        platform = platform_tag(artifacts.library, warn)
+        platform = platform_tag(library, warn, companions)
     else:
         platform = config.platform_tag
-        problem = check_platform_tag(platform, artifacts.library)
+        problem = check_platform_tag(platform, library, companions)
         if problem:
             raise ConfigError(
                 f"Option `platform-tag` for {config.owner} is {platform!r}, which the built library cannot meet: "
-                f"{problem}. Remove the option (`auto` tags the wheel {platform_tag(artifacts.library, warn)!r}), "
+                f"{problem}. Remove the option (`auto` tags the wheel {platform_tag(library, warn, companions)!r}), "
                 "or build on an older system (a manylinux container) for an older glibc."
             )
     python, abi_tag = combined_tag(backends)

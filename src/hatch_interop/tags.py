@@ -1,7 +1,8 @@
-"""Wheel tags for a wheel that holds a native library but no CPython extension.
+"""Wheel tags for a wheel that holds a native library.
 
-The bindings do not touch the CPython ABI, so the interpreter and ABI tags are ``py3-none``;
-the platform tag comes from the library itself. On Linux it is ``manylinux_2_X_<arch>``, where
+The interpreter and ABI tags are ``py3-none`` unless a backend built a CPython extension (see
+``Backend.wheel_tag``); the platform tag comes from the library itself, and from what a backend built
+beside it (an extension module that links it). On Linux it is ``manylinux_2_X_<arch>``, where
 2.X is the newest glibc symbol version the library needs (read from its ELF version-needs
 section, as auditwheel does) and the library links only against libraries every manylinux
 system has. ``linux_<arch>`` (which PyPI rejects) is used only when that cannot be promised,
@@ -17,7 +18,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 #: Libraries that PEP 600 manylinux systems provide (the auditwheel policy's whitelist).
 MANYLINUX_LIBRARIES = frozenset(
@@ -162,10 +163,29 @@ def manylinux_tag(info: ElfInfo) -> Tuple[Optional[str], str]:
     return f"manylinux_{major}_{minor}_{info.arch}", ""
 
 
-def platform_tag(library: Path, warn: Callable[[str], None]) -> str:
-    """The wheel platform tag for a wheel holding ``library``, built for the running platform."""
+def read_elf_shipped(library: Path, companions: Sequence[Path] = ()) -> ElfInfo:
+    """What `library` and its `companions` (ELF files a backend built beside it, such as an extension module that
+    links it) need together, as one :class:`ElfInfo` of the library's architecture; the libraries among them are
+    not needed from the system (each finds the others beside it)."""
+    info = read_elf(library)
+    others = [read_elf(path) for path in companions if path.read_bytes()[:4] == b"\x7fELF"]
+    if not others:
+        return info
+    inside = {library.name, *(path.name for path in companions)}
+    every = [info, *others]
+    return ElfInfo(
+        arch=info.arch,
+        needed=tuple(dict.fromkeys(name for i in every for name in i.needed if name not in inside)),
+        versions=tuple(dict.fromkeys(version for i in every for version in i.versions)),
+        symbols=tuple(dict.fromkeys(symbol for i in every for symbol in i.symbols)),
+    )
+
+
+def platform_tag(library: Path, warn: Callable[[str], None], companions: Sequence[Path] = ()) -> str:
+    """The wheel platform tag for a wheel holding ``library`` (and `companions`, see :func:`read_elf_shipped`),
+    built for the running platform."""
     if sys.platform.startswith("linux"):
-        info = read_elf(library)
+        info = read_elf_shipped(library, companions)
         if _is_musl(info):
             return f"musllinux_1_2_{info.arch}"
         tag, reason = manylinux_tag(info)
@@ -183,7 +203,7 @@ def platform_tag(library: Path, warn: Callable[[str], None]) -> str:
 _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
 
-def check_platform_tag(requested: str, library: Path) -> Optional[str]:
+def check_platform_tag(requested: str, library: Path, companions: Sequence[Path] = ()) -> Optional[str]:
     """Why a wheel holding `library` cannot carry the platform tag `requested` (None when it can).
 
     Only Linux libraries are checked: each tag of a compressed set (``a.b``) must name the library's
@@ -192,7 +212,7 @@ def check_platform_tag(requested: str, library: Path) -> Optional[str]:
     """
     if not sys.platform.startswith("linux"):
         return None
-    info = read_elf(library)
+    info = read_elf_shipped(library, companions)
     for tag in requested.split("."):
         problem = _tag_problem(tag, info, library.name)
         if problem:

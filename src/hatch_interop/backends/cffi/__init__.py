@@ -11,7 +11,12 @@ a struct class holds a ``T *`` cdata and passes ``obj._ffi_c[0]`` by value).
 
 Building needs cffi (``cffi`` in ``[build-system] requires``); the wheel requires it at run time on CPython
 (PyPy has it built in). cffi's ABI mode always lets go of the GIL during a call, so ``gil = "hold"`` has no
-effect here. API mode (a compiled extension) is not there yet.
+effect here.
+
+API mode (option ``mode = "api"``): the same ``__init__.py`` takes ``ffi`` and ``lib`` from ``_ffi_cffi``, an
+extension module that :meth:`CffiBackend.build` compiles beside the library and links against it
+(:mod:`hatch_interop.backends.cffi.api_mode`); ``_ffi_cffi.pyi`` types it. The wheel is then tagged for the
+interpreters that can import the extension (:meth:`CffiBackend.wheel_tag`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import functools
 import importlib
 import io
 import keyword
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +38,7 @@ import jinja2
 from hatch_interop import abi, constructs, python_api
 from hatch_interop.backend import Backend, GeneratedFile
 from hatch_interop.backends.c import C_PRIMITIVES, c_types, cdef, field_names, payload_names
+from hatch_interop.backends.cffi import api_mode
 from hatch_interop.backends.ctypes import (
     _CLASS_BODY_NAMES,
     CTYPES_STRUCT_ATTRIBUTES,
@@ -50,6 +57,7 @@ from hatch_interop.backends.ctypes import (
     reduce_return,
 )
 from hatch_interop.codegen import Namespace, one_line, python_docstring, python_string, template_environment
+from hatch_interop.config import Option as BackendOption
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     Array,
@@ -86,6 +94,8 @@ from hatch_interop.runtime import runtime_files
 BACKEND = "cffi"
 #: What the wheel needs at run time: `_cffi_backend`, which PyPy has built in.
 REQUIREMENT = 'cffi>=1.15; platform_python_implementation != "PyPy"'
+#: The values of option `mode`: cffi's out-of-line ABI mode (the default) or API mode.
+MODES = ("abi", "api")
 
 
 @dataclass(frozen=True)
@@ -180,16 +190,37 @@ class CffiModule:
 
 
 class CffiBackend(Backend):
-    """Generates ``__init__.py`` and ``_ffi_cffi.py`` (cffi's out-of-line ABI module) for the package."""
+    """Generates ``__init__.py`` and cffi's out-of-line module for the package: ``_ffi_cffi.py`` in ABI mode, or in
+    API mode an extension module that :meth:`build` compiles (typed by ``_ffi_cffi.pyi``)."""
 
     PLUGIN_NAME = "cffi"
     SUPPORTS = constructs.ALL
+    OPTIONS = (
+        BackendOption(
+            "mode",
+            "string",
+            "abi",
+            "How the bindings call the library: `abi` (cffi's ABI mode: no C compiler, any Python 3) or `api` "
+            "(an extension module compiled at packaging time: needs a C compiler and Python's headers, and the "
+            "wheel serves the building CPython and newer ones, or the building PyPy).",
+            choices=MODES,
+        ),
+    )
+    #: The same in both modes: an API-mode extension imports `_cffi_backend` too (and checks its version).
     DEPENDENCIES = (REQUIREMENT,)
+    #: API mode: the extension's C source, which generate() makes and build() compiles.
+    _c_source: Optional[str] = None
+
+    @property
+    def api_mode(self) -> bool:
+        """Whether option `mode` is ``"api"``."""
+        return bool(self.context.options.get("mode", "abi") == "api")
 
     def generate(self, inventory: Inventory) -> List[GeneratedFile]:
         builder = CffiWrapperBuilder(inventory, self.context)
         model = builder.cffi_module()
-        content = _environment().get_template("cffi_module.py.j2").render(module=model)
+        template = _environment().get_template("cffi_module.py.j2")
+        content = template.render(module=model, api_mode=self.api_mode)
         if any(len(line) > WIDTH for line in content.split("\n")):
             # Only the crate's own text (docs, long names) makes a line this long: tell linters it is meant.
             header, rest = content.split("\n", 1)
@@ -199,11 +230,55 @@ class CffiBackend(Backend):
             )
             content = f"{header}\n{pragma}\n{rest}"
         declarations = cdef(inventory, self.context.generator_version)
+        name = f"{self.context.module}.{api_mode.MODULE}"
+        if self.api_mode:
+            # The extension's C source, made now (so that a missing cffi stops the build here, as in ABI mode);
+            # build() compiles it once the library is in place.
+            self._c_source = api_mode.c_source(_cffi(), name, declarations)
+            ffi_module = GeneratedFile(f"{api_mode.MODULE}.pyi", _ffi_stub(self.context.generator_version))
+        else:
+            ffi_module = GeneratedFile(f"{api_mode.MODULE}.py", _ffi_module(name, declarations))
         return [
             GeneratedFile("__init__.py", content),
-            GeneratedFile("_ffi_cffi.py", _ffi_module(f"{self.context.module}._ffi_cffi", declarations)),
+            ffi_module,
             *runtime_files(("_ffi_runtime.py", "_ffi_cffi_runtime.py")),
         ]
+
+    def build(self, directory: Path, library: Path) -> List[str]:
+        """API mode: compile the extension module beside the library, linking it."""
+        if not self.api_mode:
+            return []
+        if self._c_source is None:
+            raise BackendError("The cffi backend's build step runs after generate(), which makes the C source")
+        return [api_mode.compile_extension(self._c_source, directory, library, os.environ)]
+
+    def wheel_tag(self) -> Optional[Tuple[str, str]]:
+        """API mode: the building interpreter's (``cp3X-abi3`` on CPython; PyPy's own on PyPy); else ``py3-none``."""
+        return api_mode.target().tag if self.api_mode else None
+
+
+def _ffi_stub(generator_version: str) -> str:
+    """The type stub of API mode's extension module: type checkers cannot read an extension."""
+    return (
+        f"# Generated by hatch-interop {generator_version} (cffi backend): the types of the extension module cffi "
+        "compiled; do not edit.\n"
+        "from typing import Any\n\n"
+        "ffi: Any\n"
+        "lib: Any\n"
+    )
+
+
+def _cffi() -> Any:
+    """cffi, which building needs (in either mode); a clear error without it."""
+    try:
+        # Imported here: only this backend needs cffi, and only when it runs (cffi ships no type hints).
+        return importlib.import_module("cffi")
+    except ImportError:
+        message = (
+            'The cffi backend needs cffi when the wheel is built: add "cffi" to `requires` in the project\'s '
+            "[build-system] table (next to hatch-interop)."
+        )
+        raise BackendError(message) from None
 
 
 def _environment() -> jinja2.Environment:
@@ -237,15 +312,7 @@ def _attribute(value: str, name: str) -> str:
 
 def _ffi_module(name: str, declarations: str) -> str:
     """cffi's out-of-line ABI module for `declarations`: an ``ffi`` object built from precomputed tables."""
-    try:
-        # Imported here: only this backend needs cffi, and only when it runs (cffi ships no type hints).
-        cffi: Any = importlib.import_module("cffi")
-    except ImportError:
-        message = (
-            'The cffi backend needs cffi when the wheel is built: add "cffi" to `requires` in the project\'s '
-            "[build-system] table (next to hatch-interop)."
-        )
-        raise BackendError(message) from None
+    cffi = _cffi()
     ffi = cffi.FFI()
     try:
         ffi.cdef(declarations)
