@@ -183,33 +183,6 @@ def test_the_surface_is_the_ctypes_one(stem: str) -> None:
 
 
 @pytest.mark.e2e
-def test_the_ctypes_and_cffi_bindings_of_the_sample_library_agree(sample_wheel: Path, tmp_path: Path) -> None:
-    """The same calls (valid and bad arguments) through both backends' bindings of the built sample library give
-    the same results and the same exceptions, on CPython and on PyPy."""
-    ctypes_root, cffi_root = tmp_path / "ctypes", tmp_path / "cffi"
-    with zipfile.ZipFile(sample_wheel) as wheel:
-        wheel.extractall(ctypes_root)
-    # Both backends' bindings as this checkout generates them (the wheel's come from the wheelhouse's hatch-interop).
-    write(generate(CtypesBackend, load("sample_inventory")), ctypes_root / "sample_crate" / "_native")
-    native = cffi_root / "sample_crate" / "_native"
-    write(generate(CffiBackend, load("sample_inventory")), native)
-    (cffi_root / "sample_crate" / "__init__.py").write_text("", encoding="utf-8")
-    shutil.copy(ctypes_root / "sample_crate" / "_native" / "libsample_crate.so", native)
-    pythons = [sys.executable]  # the test environment has cffi
-    pypy = find_pythons().get("pypy3")
-    if pypy is not None:
-        pythons.append(pypy)  # PyPy has cffi built in
-    elif os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
-        pytest.fail("PyPy is required (HATCH_INTEROP_REQUIRE_ALL_PYTHONS) but was not found")
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("RUST_BACKTRACE", None)
-    for python in pythons:
-        cmd = [python, str(CHECK), str(ctypes_root), str(cffi_root), "sample_crate._native"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env, timeout=600)
-        assert proc.returncode == 0, f"{python}:\n{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
-        assert " 0 different" in proc.stdout
-
-
 #: A crate whose every construct the cffi backend expresses: a function, text in and out, an error enum and
 #: a service (a hashlib-style object), built with `backends = ["cffi"]`.
 CFFI_CRATE = {
