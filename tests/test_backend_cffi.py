@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import ast
 import importlib
-import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -19,7 +17,6 @@ from support import (
     SAMPLE,
     build_env,
     copy_tree,
-    find_pythons,
     make_venv,
     one,
     read_from_wheel,
@@ -182,7 +179,6 @@ def test_the_surface_is_the_ctypes_one(stem: str) -> None:
         assert described == ctypes_surface[name], name
 
 
-@pytest.mark.e2e
 #: A crate whose every construct the cffi backend expresses: a function, text in and out, an error enum and
 #: a service (a hashlib-style object), built with `backends = ["cffi"]`.
 CFFI_CRATE = {
