@@ -36,8 +36,9 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 
-#: "generated" is the ctypes backend's bindings, "generated cffi" the cffi backend's (ABI mode); the others are
-#: hand-written ("+def": plain `def` wrappers with the generated module's Python-facing types, no checks).
+#: "generated" is the ctypes backend's bindings; "generated cffi" and "generated cffi API" the cffi backend's in
+#: ABI and in API mode. The others are hand-written: bare calls, and "+def", plain `def` wrappers with the
+#: generated module's Python-facing types and no checks (the ratio columns compare with these).
 IMPLEMENTATIONS = (
     "generated",
     "ctypes",
@@ -45,12 +46,14 @@ IMPLEMENTATIONS = (
     "generated cffi",
     "cffi ABI",
     "cffi ABI+def",
+    "generated cffi API",
     "cffi API",
+    "cffi API+def",
     "C extension",
     "PyO3",
 )
 #: The ratio columns: each generated binding against hand-written wrappers of the same technology.
-RATIOS = (("generated", "ctypes+def"), ("generated cffi", "cffi ABI+def"))
+RATIOS = (("generated", "ctypes+def"), ("generated cffi", "cffi ABI+def"), ("generated cffi API", "cffi API+def"))
 CALLS = (
     "noop()",
     "add(u32, u32)",
@@ -128,6 +131,7 @@ def build_cells() -> List[Cell]:
     import sample_cext as cx
     import sample_crate._native as g
     import sample_crate_cffi._native as gf
+    import sample_crate_cffi_api._native as gfa
 
     cells: List[Cell] = []
 
@@ -154,7 +158,9 @@ def build_cells() -> List[Cell]:
     per_impl("generated", pythonic(g))
     per_impl("ctypes+def", pythonic(hct))
     per_impl("generated cffi", pythonic(gf))
-    per_impl("cffi ABI+def", pythonic(hcffi))
+    per_impl("generated cffi API", pythonic(gfa))
+    per_impl("cffi ABI+def", pythonic(hcffi.defs))
+    per_impl("cffi API+def", pythonic(hapi.defs))
     per_impl("C extension", pythonic(cx))
     per_impl("PyO3", pythonic(p, frees=False))
 

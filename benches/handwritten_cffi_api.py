@@ -38,4 +38,8 @@ def build(outdir: str) -> None:
 if __name__ == "__main__":
     build(sys.argv[1])
 else:
-    from _handwritten_cffi_api import ffi, lib  # noqa: F401  (the baseline's names)
+    from _handwritten_cffi_api import ffi, lib
+    from handwritten_cffi_defs import load_defs
+
+    #: The "cffi API+def" baseline: handwritten_cffi_defs.py over this `ffi` and `lib`.
+    defs = load_defs("handwritten_cffi_api_defs", ffi, lib)

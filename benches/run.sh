@@ -38,37 +38,46 @@ step "sample_crate's wheel, built by hatch-interop through pip"
 PIP_FIND_LINKS="$work/wheelhouse" "$work/tools/bin/python" -m pip wheel -q --no-deps \
     --wheel-dir "$work/wheelhouse" ./sample_crate
 
-step "sample_crate's wheel with the cffi backend (as package sample_crate_cffi, beside the ctypes one)"
-variant=$work/sample_cffi
-mkdir -p "$variant/sample_crate_cffi"
-cp -r sample_crate/Cargo.toml sample_crate/Cargo.lock sample_crate/README.md sample_crate/src "$variant/"
-sed -i "s|path = \"../rust_helper\"|path = \"$root/rust_helper\"|" "$variant/Cargo.toml"
-touch "$variant/sample_crate_cffi/__init__.py" "$variant/sample_crate_cffi/py.typed"
-cat >"$variant/pyproject.toml" <<TOML
+# sample_crate built with the cffi backend, as package $1 (beside the ctypes one), in cffi's mode $2.
+cffi_variant() {
+    local package=$1 mode=$2 variant=$work/$1
+    mkdir -p "$variant/$package"
+    cp -r sample_crate/Cargo.toml sample_crate/Cargo.lock sample_crate/README.md sample_crate/src "$variant/"
+    sed -i "s|path = \"../rust_helper\"|path = \"$root/rust_helper\"|" "$variant/Cargo.toml"
+    touch "$variant/$package/__init__.py" "$variant/$package/py.typed"
+    cat >"$variant/pyproject.toml" <<TOML
 [build-system]
 requires = ["hatchling>=1.24", "hatch-interop", "cffi"]
 build-backend = "hatchling.build"
 
 [project]
-name = "sample-crate-cffi"
+name = "${package//_/-}"
 version = "0.1.0"
 requires-python = ">=3.8"
 
 [tool.hatch.build.targets.wheel]
-packages = ["sample_crate_cffi"]
+packages = ["$package"]
 
 [tool.hatch.build.hooks.interop]
-module = "sample_crate_cffi._native"
+module = "$package._native"
 backends = ["cffi"]
+
+[tool.hatch.build.hooks.interop.cffi]
+mode = "$mode"
 TOML
-PIP_FIND_LINKS="$work/wheelhouse" "$work/tools/bin/python" -m pip wheel -q --no-deps \
-    --wheel-dir "$work/wheelhouse" "$variant"
+    PIP_FIND_LINKS="$work/wheelhouse" "$work/tools/bin/python" -m pip wheel -q --no-deps \
+        --wheel-dir "$work/wheelhouse" "$variant"
+}
+step "sample_crate's wheels with the cffi backend: ABI mode (sample_crate_cffi), API mode (sample_crate_cffi_api)"
+cffi_variant sample_crate_cffi abi
+cffi_variant sample_crate_cffi_api api
 
 step "bench venv"
 "$python" -m venv "$work/venv"
 bench_python=$work/venv/bin/python
 "$bench_python" -m pip install -q -r benches/requirements-bench.txt
-"$bench_python" -m pip install -q --no-index --find-links "$work/wheelhouse" sample-crate sample-crate-cffi
+"$bench_python" -m pip install -q --no-index --find-links "$work/wheelhouse" sample-crate sample-crate-cffi \
+    sample-crate-cffi-api
 
 step "PyO3 baseline (maturin)"
 "$work/tools/bin/maturin" build --release --locked --quiet -m benches/pyo3_baseline/Cargo.toml \
