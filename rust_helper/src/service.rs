@@ -167,7 +167,11 @@ impl<T> ServiceCell<T> {
         // Release, as in `Arc`: every use of the value through this reference happens before
         // the decrement, so before whichever thread frees the cell (it acquires below).
         // SAFETY: the caller's reference keeps the cell live until the decrement.
-        if unsafe { cell.as_ref() }.refs.fetch_sub(1, Ordering::Release) != 1 {
+        if unsafe { cell.as_ref() }
+            .refs
+            .fetch_sub(1, Ordering::Release)
+            != 1
+        {
             return Ok(());
         }
         // The last reference: synchronise with every other reference's release decrement, so
@@ -540,9 +544,15 @@ mod tests {
             ServiceCell::release(handle);
             assert_eq!(drops.load(Ordering::SeqCst), 0);
             drop(first);
-            assert_eq!((second.0.load(Ordering::SeqCst), Arc::strong_count(&drops)), (0, 2));
+            assert_eq!(
+                (second.0.load(Ordering::SeqCst), Arc::strong_count(&drops)),
+                (0, 2)
+            );
             drop(second);
-            assert_eq!((drops.load(Ordering::SeqCst), Arc::strong_count(&drops)), (1, 1));
+            assert_eq!(
+                (drops.load(Ordering::SeqCst), Arc::strong_count(&drops)),
+                (1, 1)
+            );
 
             // An exclusive async borrow writes through its reference after the release.
             let (handle, drops) = tracked();
@@ -553,7 +563,10 @@ mod tests {
             owned.0 = Arc::clone(&other);
             drop(owned);
             assert_eq!(drops.load(Ordering::SeqCst), 0);
-            assert_eq!((other.load(Ordering::SeqCst), Arc::strong_count(&other)), (1, 1));
+            assert_eq!(
+                (other.load(Ordering::SeqCst), Arc::strong_count(&other)),
+                (1, 1)
+            );
 
             // Borrows that end before the release: the release drops the value.
             let (handle, drops) = tracked();
@@ -573,7 +586,10 @@ mod tests {
             assert!(ServiceCell::owned::<false>(handle, "S", "later").is_err());
             assert_eq!((refs(handle), drops.load(Ordering::SeqCst)), (1, 1));
             ServiceCell::release(handle);
-            assert_eq!((drops.load(Ordering::SeqCst), Arc::strong_count(&drops)), (1, 1));
+            assert_eq!(
+                (drops.load(Ordering::SeqCst), Arc::strong_count(&drops)),
+                (1, 1)
+            );
         }
     }
 
@@ -604,7 +620,10 @@ mod tests {
             for thread in threads {
                 thread.join().unwrap();
             }
-            assert_eq!((drops.load(Ordering::SeqCst), Arc::strong_count(&drops)), (1, 1));
+            assert_eq!(
+                (drops.load(Ordering::SeqCst), Arc::strong_count(&drops)),
+                (1, 1)
+            );
         }
     }
 
@@ -625,7 +644,10 @@ mod tests {
             // The foreign side's release: caught, nothing unwinds out.
             let handle = ServiceCell::into_handle(Explosive(Arc::clone(&drops))).unwrap();
             ServiceCell::release(handle);
-            assert_eq!((drops.load(Ordering::SeqCst), Arc::strong_count(&drops)), (1, 1));
+            assert_eq!(
+                (drops.load(Ordering::SeqCst), Arc::strong_count(&drops)),
+                (1, 1)
+            );
 
             // The last async borrow's: the panic goes on to the boundary that polls the future
             // (here `catch_unwind`); the value's fields and the cell are gone all the same.
@@ -635,7 +657,10 @@ mod tests {
             assert_eq!(drops.load(Ordering::SeqCst), 1);
             let payload = catch_unwind(AssertUnwindSafe(move || drop(owned))).unwrap_err();
             assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom in Drop"));
-            assert_eq!((drops.load(Ordering::SeqCst), Arc::strong_count(&drops)), (2, 1));
+            assert_eq!(
+                (drops.load(Ordering::SeqCst), Arc::strong_count(&drops)),
+                (2, 1)
+            );
 
             // The last async borrow's while the method's own panic unwinds: caught, no abort.
             let handle = ServiceCell::into_handle(Explosive(Arc::clone(&drops))).unwrap();
@@ -647,7 +672,10 @@ mod tests {
             }))
             .unwrap_err();
             assert_eq!(payload.downcast_ref::<&str>(), Some(&"the method panicked"));
-            assert_eq!((drops.load(Ordering::SeqCst), Arc::strong_count(&drops)), (3, 1));
+            assert_eq!(
+                (drops.load(Ordering::SeqCst), Arc::strong_count(&drops)),
+                (3, 1)
+            );
         }
     }
 }
