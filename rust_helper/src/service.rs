@@ -559,7 +559,7 @@ mod tests {
             let mut owned = ServiceCell::owned::<true>(handle, "S", "later_mut").unwrap();
             ServiceCell::release(handle);
             let other = Arc::new(AtomicUsize::new(0));
-            // The old value is dropped by the assignment: the cell now drops `other`'s.
+            // The assignment lets go of the first counter; the cell now drops into `other`.
             owned.0 = Arc::clone(&other);
             drop(owned);
             assert_eq!(drops.load(Ordering::SeqCst), 0);
