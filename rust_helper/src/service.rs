@@ -388,24 +388,21 @@ impl<T> ServiceCell<T> {
         method: &str,
     ) -> Result<Owned<T, EXCLUSIVE_BORROW>, Failure> {
         // The borrow's guard is forgotten: the `Owned` guard undoes the borrow instead.
-        let cell = if EXCLUSIVE_BORROW {
+        if EXCLUSIVE_BORROW {
             // SAFETY: forwarded from the caller.
-            let borrow = unsafe { Self::exclusive(handle, service, method) }?;
-            let cell = borrow.0;
-            std::mem::forget(borrow);
-            cell
+            std::mem::forget(unsafe { Self::exclusive(handle, service, method) }?);
         } else {
             // SAFETY: forwarded from the caller.
-            let borrow = unsafe { Self::shared(handle, service, method) }?;
-            let cell = borrow.0;
-            std::mem::forget(borrow);
-            cell
-        };
-        // The caller's handle holds a reference for the duration of this call, so the cell is
-        // live while the guard takes its own.
-        cell.acquire_ref();
+            std::mem::forget(unsafe { Self::shared(handle, service, method) }?);
+        }
+        // SAFETY: the borrow succeeded, so `handle` is not null. The guard keeps the handle's
+        // own pointer, not one derived from a `&ServiceCell`: it may free the cell through it.
+        let cell = unsafe { NonNull::new_unchecked(handle.cast_mut()) };
+        // SAFETY: the caller's handle holds a reference for the duration of this call, so the
+        // cell is live while the guard takes its own.
+        unsafe { cell.as_ref() }.acquire_ref();
         Ok(Owned {
-            cell: NonNull::from(cell),
+            cell,
             _owns: PhantomData,
         })
     }
