@@ -592,7 +592,7 @@ mod tests {
 
     #[test]
     fn threads_giving_up_their_references_at_once_free_the_cell_once() {
-        for _ in 0..200 {
+        for _ in 0..if cfg!(miri) { 10 } else { 200 } {
             let (handle, drops) = tracked();
             let start = Arc::new(std::sync::Barrier::new(5));
             let threads: Vec<_> = (0..4)
