@@ -196,8 +196,9 @@ def test_exit_while_the_library_is_busy_with_python_objects(
 
 
 def test_out_of_memory_raises_memory_error(sample_wheel: Path, tmp_path: Path) -> None:
-    """range_u32(0, 2**32 - 1) under a memory limit (RLIMIT_AS, set by the child itself) raises MemoryError and the
-    process exits normally: no signal (it aborted, SIGABRT, when the library allocated infallibly)."""
+    """range_u32(0, 2**32 - 1) under a memory limit (RLIMIT_AS, set by the child itself) raises MemoryError, and so
+    does a service object's constructor, Store(), once malloc has nothing left for the object's cell; the process
+    exits normally: no signal (it aborted, SIGABRT, when the library allocated infallibly)."""
     exe = make_venv(sys.executable, tmp_path / "venv")
     run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUST_", "HATCH_INTEROP_"))}

@@ -794,9 +794,23 @@ def check_async_services():
         else:
             raise AssertionError("an async method ran on a closed store")
 
+    async def released_while_running():
+        # The Python side may let go of the object while an async method's future runs: the future keeps the
+        # Rust object, and the last of the two to go drops it, once (here the future: before its completion).
+        store = Store()
+        store.put("a", 5)
+        task = asyncio.ensure_future(store.total_later(1000))
+        await asyncio.sleep(0.02)  # the future is running
+        store.__del__()  # lets go of the handle, as garbage collection does: the library releases it
+        collect()
+        assert Store.live_stores() == live + 1, "the store went before its async method's future"
+        assert await task == 5
+        assert Store.live_stores() == live, "the store outlived its async method's future"
+
     asyncio.run(scenario())
     collect()
     assert Store.live_stores() == live
+    asyncio.run(released_while_running())
 
 
 def check_gil():
