@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from sample_crate._native import (  # type: ignore[attr-defined]
     Color,
-    Counter,
     _ffi_Color_by_value,
     _ffi_fn_add,
     _ffi_fn_color_next,
     _ffi_fn_counter_get,
     _ffi_fn_counter_increment,
-    _ffi_fn_counter_new,
     _ffi_fn_noop,
     _ffi_fn_vec2_length,
     _ffi_invalid_argument,
@@ -98,18 +96,6 @@ def counter_increment_unchecked(c):  # type: ignore[no-untyped-def]
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return result
-
-
-@variant("counter_new(u64) + counter_free(Box<Counter>)", "counter_new with `_ffi_wrap_Counter(...)` inlined")
-def counter_new_inlined(start):  # type: ignore[no-untyped-def]
-    if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
-        start = _ffi_scalar("counter_new() argument 'start'", start, "u64")
-    result = _ffi_fn_counter_new(start)
-    if _ffi_pending.value:
-        _ffi_raise_failure(None)
-    handle = Counter.__new__(Counter)
-    handle._ffi_ptr = result
-    return handle
 
 
 # Keeps the import used: the unchecked variants stand for wrappers that would call it on a bad argument.

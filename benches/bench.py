@@ -218,9 +218,7 @@ def build_cells() -> List[Cell]:
     # Ablations: the generated wrapper minus one line (see ablations.py), on the same arguments.
     for name, variants in ablations.VARIANTS.items():
         for label, function in variants:
-            if name == NEW_FREE:
-                make = new_free(function, g.counter_free)  # type: ignore[arg-type]
-            elif name.startswith("counter_"):
+            if name.startswith("counter_"):
                 make = on_counter(g.counter_new, g.counter_free, function)  # type: ignore[arg-type]
             else:
                 arguments = {
