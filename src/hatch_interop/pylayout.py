@@ -217,3 +217,19 @@ def nested() -> Iterator[None]:
         yield
     finally:
         _WIDTH.reset(token)
+
+
+def reduce_return(cls: str, fields: Sequence[str]) -> str:
+    """``return (Vec2, (self.x, self.y))``: a struct's ``__reduce__``, so that a copy or a pickle is made of its
+    fields' values (ctypes' own copies raw memory, and refuses a struct with a pointer field)."""
+    values = Group("(", tuple(f"self.{name}" for name in fields), ")", is_tuple=True)
+    return layout(Group("(", (cls, values), ")"), 8, "return ")
+
+
+def all_order(name: str) -> Tuple[int, str]:
+    """The order of ``__all__`` that ruff's RUF022 expects: SCREAMING_CASE, then CamelCase, then the rest."""
+    if name.upper() == name and any(ch.isalpha() for ch in name):
+        return 0, name
+    if name[:1].isupper() or (name[:1] == "_" and name.lstrip("_")[:1].isupper()):
+        return 1, name
+    return 2, name

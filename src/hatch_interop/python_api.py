@@ -27,6 +27,7 @@ from hatch_interop import abi
 from hatch_interop.codegen import Namespace, normalize_doc
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
+    Array,
     CallbackDef,
     CStr,
     Function,
@@ -466,3 +467,56 @@ class _Builder:
 
     def hint(self, ty: TypeRef) -> str:
         return hint(ty, self.inventory, self.classes, self.typing)
+
+
+# names and checks of generated classes ------------------------------------------------------------
+
+#: Names a struct's class body uses: its annotations, ``property`` and the methods' ``self``.
+CLASS_BODY_NAMES = frozenset(
+    {"int", "float", "bool", "str", "object", "property", "self", "Optional", "Sequence", "Tuple"}
+)
+#: Attributes of ``int`` and ``IntEnum`` (on any supported Python) that an enum member would shadow.
+ENUM_ATTRIBUTES = frozenset(
+    """
+    as_integer_ratio bit_count bit_length conjugate denominator from_bytes imag is_integer mro name
+    numerator real to_bytes value
+    """.split()  # noqa: SIM905 (a word list reads better than a literal of 150 strings)
+)
+#: The smallest magnitude that an f64 rounds to infinity as an f32 (half an ulp above f32::MAX): a finite
+#: number from there on would silently become `inf`, so it is refused.
+F32_OVERFLOW = float.fromhex("0x1.ffffffp+127")
+
+
+def member_name(name: str) -> str:
+    """The Python name of an enum member (a keyword or an attribute of ``IntEnum`` gets a trailing ``_``)."""
+    return escape(name, PYTHON_KEYWORDS | ENUM_ATTRIBUTES)
+
+
+def held(ty: TypeRef) -> Optional[Named]:
+    """The named type a field or argument holds by value: itself, inside an option or as array elements."""
+    if isinstance(ty, Array):
+        return held(ty.element)
+    if isinstance(ty, Option):
+        return held(ty.inner)
+    return ty if isinstance(ty, Named) else None
+
+
+def not_exactly(ty: Primitive, value: str) -> Tuple[str, ...]:
+    """The conditions under which `value` is not exactly a valid Python value of `ty` (and takes the slow path
+    that converts or refuses it): its class, and its range for integers and f32 (NaN and infinities take the
+    slow path too, which keeps them)."""
+    kind = "bool" if ty.is_bool else "float" if ty.is_float else "int"
+    wrong: Tuple[str, ...] = (f"{value}.__class__ is not {kind}",)
+    if kind == "int":
+        low, high = int_range(ty)
+        wrong += (f"not {low} <= {value} <= {high}",)
+    elif ty.name == "f32":
+        limit = repr(F32_OVERFLOW).replace("e+", "e")  # as ruff writes a float literal
+        wrong += (f"not -{limit} < {value} < {limit}",)
+    return wrong
+
+
+def int_range(ty: Primitive) -> Tuple[int, int]:
+    """The values of an integer type (``usize``/``isize`` are 64-bit: the wheel is for a 64-bit platform)."""
+    bits = {"8": 8, "16": 16, "32": 32, "64": 64, "size": 64}[ty.name[1:]]
+    return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if ty.is_signed else (0, (1 << bits) - 1)

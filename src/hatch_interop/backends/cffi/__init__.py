@@ -40,7 +40,6 @@ from hatch_interop.backend import Backend, GeneratedFile
 from hatch_interop.backends.c import C_PRIMITIVES, c_types, cdef, field_names, payload_names
 from hatch_interop.backends.cffi import api_mode
 from hatch_interop.backends.ctypes import (
-    _CLASS_BODY_NAMES,
     CTYPES_STRUCT_ATTRIBUTES,
     CallbackFunction,
     PyConstant,
@@ -50,11 +49,6 @@ from hatch_interop.backends.ctypes import (
     PyOpaque,
     PyTagged,
     WrapperBuilder,
-    _held,
-    _member_name,
-    _wrong,
-    all_order,
-    reduce_return,
 )
 from hatch_interop.codegen import Namespace, one_line, python_docstring, python_string, template_environment
 from hatch_interop.config import Option as BackendOption
@@ -81,14 +75,17 @@ from hatch_interop.pylayout import (
     BoolOp,
     Group,
     Ternary,
+    all_order,
     layout,
     layout_assign,
     layout_assign_ternary,
     layout_bool,
     layout_result,
+    reduce_return,
     repr_return,
     subscript,
 )
+from hatch_interop.python_api import CLASS_BODY_NAMES, held, member_name, not_exactly
 from hatch_interop.runtime import runtime_files
 
 BACKEND = "cffi"
@@ -463,8 +460,8 @@ class CffiWrapperBuilder(WrapperBuilder):
     def struct(self, s: StructDef) -> CffiStruct:  # type: ignore[override]
         cls = self.classes[s.name]
         self.typing.update({"Any", "Tuple"})
-        referenced = {self.classes[named.name] for named in map(_held, (f.type for f in s.fields)) if named}
-        reserved = python_api.PYTHON_KEYWORDS | _CLASS_BODY_NAMES | referenced
+        referenced = {self.classes[named.name] for named in map(held, (f.type for f in s.fields)) if named}
+        reserved = python_api.PYTHON_KEYWORDS | CLASS_BODY_NAMES | referenced
         names = Namespace(BACKEND, f"struct `{s.name}`")
         fields: List[CffiField] = []
         params: List[str] = []
@@ -515,7 +512,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         raw = f'getattr(self._ffi_c, "{c}")' if keyword.iskeyword(c) else f"self._ffi_c.{c}"
         doc = python_docstring(f.doc)
         shown = f"{{self.{name}!r}}"
-        if isinstance(ty, (Option, Array)) and self._is_enum(_held(ty)):
+        if isinstance(ty, (Option, Array)) and self._is_enum(held(ty)):
             # A member's repr (`<Color.Red: 1>`) is no expression: show `Color.Red` inside options and tuples too.
             self.helpers.add("enum_repr")
             shown = f"{{_ffi_enum_repr(self.{name})}}"
@@ -523,7 +520,7 @@ class CffiWrapperBuilder(WrapperBuilder):
             hint, defaults = python_api.PRIMITIVE_HINTS[ty.name], {"f32": "0.0", "f64": "0.0", "bool": "False"}
             param = f"{name}: {hint} = {defaults.get(ty.name, '0')}"
             self.helpers.add("scalars")
-            check = layout_bool(BoolOp("or", _wrong(ty, "_ffi_value")), 8, "if ", ":")
+            check = layout_bool(BoolOp("or", not_exactly(ty, "_ffi_value")), 8, "if ", ":")
             refused = layout(
                 Group("_ffi_scalar(", (python_string(what), "_ffi_value", python_string(ty.name)), ")"),
                 12,
@@ -579,7 +576,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         if isinstance(definition, EnumDef):
             getter = subscript(f"_ffi_{cls}_by_value", raw, 8, "return ")
             field = CffiField(name, cls, doc, getter, _store(c, self._enum_value(ty, "_ffi_value", what)))
-            default = f"{cls}.{_member_name(definition.variants[0].name)}"
+            default = f"{cls}.{member_name(definition.variants[0].name)}"
             return field, f"{name}: {cls} = {default}", self._enum_value(ty, name, what), f"{cls}.{{self.{name}.name}}"
         assert isinstance(definition, StructDef)
         self.helpers.add("struct_values")
@@ -668,7 +665,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         ty = f.type
         value = f"self.{name}"
         shown = f"{{self.{name}!r}}"
-        if isinstance(ty, (Option, Array)) and self._is_enum(_held(ty)):
+        if isinstance(ty, (Option, Array)) and self._is_enum(held(ty)):
             self.helpers.add("enum_repr")
             shown = f"{{_ffi_enum_repr(self.{name})}}"
         if isinstance(ty, Primitive):

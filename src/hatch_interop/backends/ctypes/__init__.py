@@ -70,6 +70,7 @@ from hatch_interop.pylayout import (
     Group,
     Ternary,
     Walrus,
+    all_order,
     by_value_assignment,
     layout,
     layout_assign,
@@ -77,10 +78,18 @@ from hatch_interop.pylayout import (
     layout_bool,
     layout_result,
     nested,
+    reduce_return,
     repr_return,
     subscript,
 )
-from hatch_interop.python_api import PYTHON_KEYWORDS, Signature
+from hatch_interop.python_api import (
+    CLASS_BODY_NAMES,
+    PYTHON_KEYWORDS,
+    Signature,
+    held,
+    member_name,
+    not_exactly,
+)
 from hatch_interop.runtime import runtime_files
 
 BACKEND = "ctypes"
@@ -120,17 +129,6 @@ _ARRAY_CODES: Dict[str, str] = {
 }
 
 _MODULE_RESERVED = python_api.MODULE_RESERVED
-#: Names a struct's class body uses: its annotations, ``property`` and the methods' ``self``.
-_CLASS_BODY_NAMES = frozenset(
-    {"int", "float", "bool", "str", "object", "property", "self", "Optional", "Sequence", "Tuple"}
-)
-#: Attributes of ``int`` and ``IntEnum`` (on any supported Python) that an enum member would shadow.
-_ENUM_ATTRIBUTES = frozenset(
-    """
-    as_integer_ratio bit_count bit_length conjugate denominator from_bytes imag is_integer mro name
-    numerator real to_bytes value
-    """.split()  # noqa: SIM905 (a word list reads better than a literal of 150 strings)
-)
 #: Attributes of exceptions (``BaseException`` on any supported Python, and the ``code`` generated classes
 #: set) that a variant subclass, an attribute of its base class, would hide.
 _EXCEPTION_ATTRIBUTES = frozenset({"args", "code", "with_traceback", "add_note", "mro"})
@@ -494,24 +492,11 @@ class CtypesBackend(Backend):
         return [GeneratedFile("__init__.py", content), *runtime_files(("_ffi_runtime.py", "_ffi_ctypes_runtime.py"))]
 
 
-def _held(ty: TypeRef) -> Optional[Named]:
-    """The named type a field or argument holds by value: itself, inside an option or as array elements."""
-    if isinstance(ty, Array):
-        return _held(ty.element)
-    if isinstance(ty, Option):
-        return _held(ty.inner)
-    return ty if isinstance(ty, Named) else None
-
-
 _escape = python_api.escape
 
 
 def _is_sunder(name: str) -> bool:
     return len(name) > 2 and name[0] == "_" and name[1] != "_" and name[-1] == "_" and name[-2] != "_"
-
-
-def _member_name(name: str) -> str:
-    return _escape(name, PYTHON_KEYWORDS | _ENUM_ATTRIBUTES)
 
 
 class WrapperBuilder:
@@ -902,7 +887,7 @@ class WrapperBuilder:
             body, fallback, raw_hint = [*copies, f"        {call}", *write_backs], None, "None"
         elif isinstance(returns, Primitive):
             kind = "bool" if returns.is_bool else "float" if returns.is_float else "int"
-            check = layout_bool(BoolOp("or", _wrong(returns, "_ffi_result")), 8, "if ", ":")
+            check = layout_bool(BoolOp("or", not_exactly(returns, "_ffi_result")), 8, "if ", ":")
             self.helpers.add("scalars")
             what = python_string(f"the result of the {c.name} callback")
             convert = layout(
@@ -1115,7 +1100,7 @@ class WrapperBuilder:
         if v.fields:
             what = f"the ctypes structure of variant `{v.name}` of enum `{t.name}`"
             fields_struct = self.api.namespace.claim(f"_ffi_{cls}_{v.name}_fields", what)
-        referenced = {self.classes[named.name] for named in map(_held, (f.type for f in v.fields)) if named}
+        referenced = {self.classes[named.name] for named in map(held, (f.type for f in v.fields)) if named}
         reserved = PYTHON_KEYWORDS | {"self", "other"} | referenced | hidden
         names = Namespace(BACKEND, f"variant `{v.name}` of enum `{t.name}`")
         attributes: List[PyAttribute] = []
@@ -1210,7 +1195,7 @@ class WrapperBuilder:
         ty = f.type
         value, raw = f"self.{name}", f"_ffi_fields.{name}"
         shown = f"{{self.{name}!r}}"
-        if isinstance(ty, (Option, Array)) and self._is_enum(_held(ty)):
+        if isinstance(ty, (Option, Array)) and self._is_enum(held(ty)):
             self.helpers.add("enum_repr")
             shown = f"{{_ffi_enum_repr(self.{name})}}"
         if isinstance(ty, Primitive):
@@ -1332,7 +1317,7 @@ class WrapperBuilder:
                     "enum module reserves names of the forms `_name_` and `_Class__name`. Rename it in the crate."
                 )
                 raise BackendError(message)
-            name = names.claim(_member_name(v.name), f"variant `{v.name}`", v.name)
+            name = names.claim(member_name(v.name), f"variant `{v.name}`", v.name)
             members.append(PyMember(name, v.value))
             doc = normalize_doc(v.doc)
             if doc:
@@ -1453,8 +1438,8 @@ class WrapperBuilder:
     def struct(self, s: StructDef) -> PyStruct:
         cls = self.classes[s.name]
         self.typing.add("Tuple")  # __reduce__
-        referenced = {self.classes[named.name] for named in map(_held, (f.type for f in s.fields)) if named}
-        reserved = PYTHON_KEYWORDS | _CLASS_BODY_NAMES | referenced
+        referenced = {self.classes[named.name] for named in map(held, (f.type for f in s.fields)) if named}
+        reserved = PYTHON_KEYWORDS | CLASS_BODY_NAMES | referenced
         names = Namespace(BACKEND, f"struct `{s.name}`")
         fields: List[PyField] = []
         params: List[str] = []
@@ -1498,7 +1483,7 @@ class WrapperBuilder:
         ty = f.type
         doc = python_docstring(f.doc)
         shown = f"{{self.{name}!r}}"
-        if isinstance(ty, (Option, Array)) and self._is_enum(_held(ty)):
+        if isinstance(ty, (Option, Array)) and self._is_enum(held(ty)):
             # A member's repr (`<Color.Red: 1>`) is no expression: show `Color.Red` inside options and tuples too.
             self.helpers.add("enum_repr")
             shown = f"{{_ffi_enum_repr(self.{name})}}"
@@ -1543,7 +1528,7 @@ class WrapperBuilder:
             # ctypes would truncate an int, take any object as a bool and round a large f32 to infinity, and its
             # errors name no field (and differ between CPython and PyPy): behind a property, checked as arguments are.
             self.helpers.add("scalars")
-            check = layout_bool(BoolOp("or", _wrong(ty, "_ffi_value")), 8, "if ", ":")
+            check = layout_bool(BoolOp("or", not_exactly(ty, "_ffi_value")), 8, "if ", ":")
             refused = layout(
                 Group("_ffi_scalar(", (python_string(what), "_ffi_value", python_string(ty.name)), ")"),
                 12,
@@ -1568,7 +1553,7 @@ class WrapperBuilder:
         definition = self.inventory.type(ty.name)
         cls = self.classes[ty.name]
         if isinstance(definition, EnumDef):
-            first = _member_name(definition.variants[0].name)
+            first = member_name(definition.variants[0].name)
             getter = subscript(f"_ffi_{cls}_by_value", f"self._ffi_{name}", 8, "return ")
             setter = layout(self._enum_value(ty, "_ffi_value", what), 8, before=f"self._ffi_{name} = ")
             field = PyField(name, f"_ffi_{name}", cls, doc, getter, setter)
@@ -1815,7 +1800,7 @@ class WrapperBuilder:
         """The check of a number or bool argument: ctypes itself would truncate an out-of-range int and
         take any object as a bool. An exact `int`, `float` or `bool` in range costs a comparison or three."""
         self.helpers.add("scalars")
-        condition = layout_bool(BoolOp("or", _wrong(ty, pname)), 4, "if ", ":")
+        condition = layout_bool(BoolOp("or", not_exactly(ty, pname)), 4, "if ", ":")
         args = (python_string(f"{function}() argument {pname!r}"), pname, python_string(ty.name))
         conversion = layout(Group("_ffi_scalar(", args, ")"), 8, before=f"{pname} = ")
         return f"    {condition}\n        {conversion}"
@@ -1825,7 +1810,7 @@ class WrapperBuilder:
         inner = ty.inner
         if isinstance(inner, Primitive):
             self.helpers.add("scalars")
-            wrong = _wrong(inner, pname)
+            wrong = not_exactly(inner, pname)
             condition = BoolOp("and", (f"{pname} is not None", BoolOp("or", wrong) if len(wrong) > 1 else wrong[0]))
             args = (python_string(f"{function}() argument {pname!r}"), pname, python_string(inner.name))
             action = layout(Group("_ffi_scalar(", args, ")"), 8, before=f"{pname} = ")
@@ -1943,45 +1928,3 @@ def _method_text(function: PyFunction) -> str:
     """A wrapper laid out by :func:`_nested`, as a method of a class body: every line 4 columns further in."""
     docstring = [textwrap.indent(function.docstring, "    ")] if function.docstring else []
     return textwrap.indent("\n".join([function.definition, *docstring, *function.body]), "    ")
-
-
-#: The smallest magnitude that an f64 rounds to infinity as an f32 (half an ulp above f32::MAX): a finite
-#: number from there on would silently become `inf`, so it is refused.
-F32_OVERFLOW = float.fromhex("0x1.ffffffp+127")
-
-
-def reduce_return(cls: str, fields: List[str]) -> str:
-    """``return (Vec2, (self.x, self.y))``: a struct's ``__reduce__``, so that a copy or a pickle is made of its
-    fields' values (ctypes' own copies raw memory, and refuses a struct with a pointer field)."""
-    values = Group("(", tuple(f"self.{name}" for name in fields), ")", is_tuple=True)
-    return layout(Group("(", (cls, values), ")"), 8, "return ")
-
-
-def _wrong(ty: Primitive, value: str) -> Tuple[str, ...]:
-    """The conditions under which `value` is not exactly a valid Python value of `ty` (and takes the slow path
-    that converts or refuses it): its class, and its range for integers and f32 (NaN and infinities take the
-    slow path too, which keeps them)."""
-    kind = "bool" if ty.is_bool else "float" if ty.is_float else "int"
-    wrong: Tuple[str, ...] = (f"{value}.__class__ is not {kind}",)
-    if kind == "int":
-        low, high = _int_range(ty)
-        wrong += (f"not {low} <= {value} <= {high}",)
-    elif ty.name == "f32":
-        limit = repr(F32_OVERFLOW).replace("e+", "e")  # as ruff writes a float literal
-        wrong += (f"not -{limit} < {value} < {limit}",)
-    return wrong
-
-
-def _int_range(ty: Primitive) -> Tuple[int, int]:
-    """The values of an integer type (``usize``/``isize`` are 64-bit: the wheel is for a 64-bit platform)."""
-    bits = {"8": 8, "16": 16, "32": 32, "64": 64, "size": 64}[ty.name[1:]]
-    return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if ty.is_signed else (0, (1 << bits) - 1)
-
-
-def all_order(name: str) -> Tuple[int, str]:
-    """The order of ``__all__`` that ruff's RUF022 expects: SCREAMING_CASE, then CamelCase, then the rest."""
-    if name.upper() == name and any(ch.isalpha() for ch in name):
-        return 0, name
-    if name[:1].isupper() or (name[:1] == "_" and name.lstrip("_")[:1].isupper()):
-        return 1, name
-    return 2, name
