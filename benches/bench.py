@@ -580,8 +580,9 @@ def render_counts(results: List[Dict[str, Any]], calls: int) -> str:
     per = {(r["table"], r["call"], r["impl"]): r["instructions"] for r in results}
     lines = [
         f"{platform.python_implementation()} {platform.python_version()}; instructions per call under callgrind "
-        f"({calls:,} calls per cell, fewer for {', '.join(FEWER)} (see bench.py); timeit's loop included: "
-        "see the empty loop below; — a cell left out)",
+        f"({calls:,} calls per cell; "
+        + "; ".join(f"{name}: {max(1, calls // n):,} statements" for name, n in FEWER.items())
+        + f", see bench.py; timeit's loop included: see the empty loop below; {MISSING} a cell left out)",
         "",
         "| call | " + " | ".join(IMPLEMENTATIONS) + " | " + " | ".join(f"{a} / {b}" for a, b in RATIOS) + " |",
         "| --- |" + " ---: |" * (len(IMPLEMENTATIONS) + len(RATIOS)),
