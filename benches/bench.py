@@ -24,7 +24,9 @@ statement runs 100 times fewer than the others, and its count (or time) is divid
 awaits. So it is the cost of one `await` of the function inside a running event loop: the call
 that starts the work, the library's runtime thread that completes it (callgrind counts every
 thread), the wake-up of the event loop through `call_soon_threadsafe`, and resuming the coroutine,
-plus a hundredth of `run_until_complete`'s own cost. A cell that an implementation has no
+plus a hundredth of `run_until_complete`'s own cost. (Timed, an await is about 1 ms whatever
+the binding: the library's timer rounds the 0 ms sleep up to its next 1 ms tick; callgrind counts
+no instructions while the threads wait.) A cell that an implementation has no
 reasonable way to make (an async call through a bare C function, for instance) is left out, and
 its table cell reads "—".
 
