@@ -12,6 +12,24 @@ load on the machine does not change (one process; collection is switched on only
 calls, by the callgrind_probe extension run.sh builds). Ratios of these counts are the comparison to
 trust on a noisy machine.
 
+Slices are `array.array("d")` objects made once (1, 1,000 and 10^6 values), so every binding can share the
+buffer instead of copying it; the 10^6-value cell runs its statement 100 times fewer than the others (its
+count is still per call). The callback is `for_each_value` over one value, with a Python function that
+returns True. The service method is `Store.get` on a store holding the key.
+
+An async function cannot be one call of a timeit statement: its cell's statement is
+`run(batch())`, where `run` is `run_until_complete` of one event loop made for the benchmark and
+`batch` a coroutine function that awaits `double_later(21, 0)` 100 times, in a `for` loop; the
+statement runs 100 times fewer than the others, and its count (or time) is divided by the 100
+awaits. So it is the cost of one `await` of the function inside a running event loop: the call
+that starts the work, the library's runtime thread that completes it (callgrind counts every
+thread), the wake-up of the event loop through `call_soon_threadsafe`, and resuming the coroutine,
+plus a hundredth of `run_until_complete`'s own cost. (Timed, an await is about 1 ms whatever
+the binding: the library's timer rounds the 0 ms sleep up to its next 1 ms tick; callgrind counts
+no instructions while the threads wait.) A cell that an implementation has no
+reasonable way to make (an async call through a bare C function, for instance) is left out, and
+its table cell reads "—".
+
 Usage: python bench.py [--repeats N] [--target-seconds S] [--seed N] [--json PATH] [--markdown PATH]
        python bench.py --callgrind [--calls N]
 """
@@ -20,6 +38,9 @@ Usage: python bench.py [--repeats N] [--target-seconds S] [--seed N] [--json PAT
 from __future__ import annotations
 
 import argparse
+import array
+import asyncio
+import functools
 import json
 import os
 import platform
@@ -31,6 +52,7 @@ import sys
 import time
 import timeit
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
@@ -64,6 +86,13 @@ CALLS = (
     "counter_get(&Counter)",
     "counter_increment(&mut Counter)",
     "counter_new(u64) + counter_free(Box<Counter>)",
+    "str_byte_len(&str)",
+    "for_each_value(&[f64; 1], &OnValue)",
+    "sum_f64(&[f64]), 1 value",
+    "sum_f64(&[f64]), 1,000 values",
+    "sum_f64(&[f64]), 10^6 values",
+    "Store.get(&self, &str)",
+    "await double_later(u64, 0)",
 )
 
 # One timing's statement, the names it uses (bound to fast locals) and what to do afterwards.
@@ -83,6 +112,14 @@ def vec2_ok(r: Any) -> bool:
 
 
 NEW_FREE = "counter_new(u64) + counter_free(Box<Counter>)"
+STR, CALLBACK, STORE_GET, ASYNC = CALLS[9], CALLS[10], CALLS[14], CALLS[15]
+SUMS = {1: CALLS[11], 1000: CALLS[12], 10**6: CALLS[13]}  # by the slice's length
+#: Awaits of `double_later` in one statement of the async cell.
+AWAITS = 100
+#: Calls whose statement runs this many times fewer than the others' (each statement is long).
+FEWER = {SUMS[10**6]: 100, ASYNC: AWAITS}
+#: Calls whose statement makes several calls: its count (or time) is divided by this too.
+PER_STATEMENT = {ASYNC: AWAITS}
 CHECKS: Dict[str, Callable[[Any], bool]] = {
     "noop()": lambda r: r is None,
     "add(u32, u32)": lambda r: r == 5,
@@ -93,7 +130,34 @@ CHECKS: Dict[str, Callable[[Any], bool]] = {
     "counter_get(&Counter)": lambda r: r == 7,
     "counter_increment(&mut Counter)": lambda r: r == 8,
     NEW_FREE: lambda r: r is None or type(r).__name__ == "Counter",
+    STR: lambda r: r == 5,
+    CALLBACK: lambda r: r == 1,
+    **{name: (lambda r, n=n: r == float(n)) for n, name in SUMS.items()},
+    STORE_GET: lambda r: getattr(r, "value", r) == 1,  # a bare call's result is the C struct
+    ASYNC: lambda r: r == 42,
 }
+
+
+def on_value(index: int, value: float) -> bool:
+    """The callback of the callback cells."""
+    return True
+
+
+def on_value_bare(context: object, index: int, value: float) -> bool:
+    """The callback of the bare calls' cells, which get the C function's context too."""
+    return True
+
+
+#: The slices, by length: made once, shared by every binding.
+SLICES = {n: array.array("d", [1.0]) * n for n in SUMS}
+#: Objects that must live as long as the cells.
+KEPT: List[Any] = []
+
+
+@functools.lru_cache(maxsize=None)
+def event_loop() -> asyncio.AbstractEventLoop:
+    """The one event loop the async cells run in."""
+    return asyncio.new_event_loop()
 
 
 def call(f: Callable[..., Any], *args: Any) -> Callable[[], Made]:
@@ -122,6 +186,29 @@ def new_free(new: Callable[[int], Any], free: Optional[Callable[[Any], None]]) -
     return lambda: ("free(new(a0))", {"new": new, "free": free, "a0": 7}, None)
 
 
+def on_store(store_class: Callable[[], Any]) -> Callable[[], Made]:
+    """`s.get("a")` on a fresh store holding "a" (the service method)."""
+
+    def make() -> Made:
+        store = store_class()
+        store.put("a", 1)
+        return "s.get(a0)", {"s": store, "a0": "a"}, store.close
+
+    return make
+
+
+def awaits(f: Callable[..., Any], *args: Any) -> Callable[[], Made]:
+    """`run(batch())`: AWAITS awaits of `f(*args)` in the benchmark's event loop (see the module's docstring)."""
+
+    async def batch() -> Any:
+        result = None
+        for _ in range(AWAITS):
+            result = await f(*args)
+        return result
+
+    return lambda: ("run(batch())", {"run": event_loop().run_until_complete, "batch": batch}, None)
+
+
 def build_cells() -> List[Cell]:
     import ablations
     import handwritten_cffi as hcffi
@@ -136,14 +223,16 @@ def build_cells() -> List[Cell]:
     cells: List[Cell] = []
 
     def per_impl(impl: str, makers: Dict[str, Callable[[], Made]]) -> None:
-        assert set(makers) == set(CALLS), impl
-        cells.extend(Cell("main", name, impl, makers[name], CHECKS[name]) for name in CALLS)
+        """The cells of `impl`: every call of CALLS it has a maker for (the others are left out)."""
+        assert set(makers) <= set(CALLS), impl
+        cells.extend(Cell("main", name, impl, makers[name], CHECKS[name]) for name in CALLS if name in makers)
 
-    def pythonic(m: Any, frees: bool = True) -> Dict[str, Callable[[], Made]]:
-        """The calls through a module with the generated module's Python surface (`Vec2`, `Color`, `counter_*`);
-        without `frees`, a Counter is freed with its Python object (the statement drops it)."""
+    def pythonic(m: Any, frees: bool = True, without: Tuple[str, ...] = ()) -> Dict[str, Callable[[], Made]]:
+        """The calls through a module with the generated module's Python surface (`Vec2`, `Color`, `counter_*`,
+        `Store`, ...); without `frees`, a Counter is freed with its Python object (the statement drops it);
+        `without`, the calls the module does not have."""
         free = m.counter_free if frees else None
-        return {
+        makers = {
             "noop()": call(m.noop),
             "add(u32, u32)": call(m.add, 2, 3),
             "scale(f64, f32)": call(m.scale, 1.5, 2.0),
@@ -153,7 +242,14 @@ def build_cells() -> List[Cell]:
             "counter_get(&Counter)": on_counter(m.counter_new, free, m.counter_get),
             "counter_increment(&mut Counter)": on_counter(m.counter_new, free, m.counter_increment),
             NEW_FREE: new_free(m.counter_new, free),
+            # (getattr: a module without one of these has it in `without`.)
+            STR: call(getattr(m, "str_byte_len", None), "hello"),  # type: ignore[arg-type]
+            CALLBACK: call(getattr(m, "for_each_value", None), SLICES[1], on_value),  # type: ignore[arg-type]
+            **{name: call(getattr(m, "sum_f64", None), SLICES[n]) for n, name in SUMS.items()},  # type: ignore[arg-type]
+            STORE_GET: on_store(getattr(m, "Store", None)),  # type: ignore[arg-type]
+            ASYNC: awaits(getattr(m, "double_later", None), 21, 0),  # type: ignore[arg-type]
         }
+        return {name: make for name, make in makers.items() if name not in without}
 
     per_impl("generated", pythonic(g))
     per_impl("ctypes+def", pythonic(hct))
@@ -161,8 +257,29 @@ def build_cells() -> List[Cell]:
     per_impl("generated cffi API", pythonic(gfa))
     per_impl("cffi ABI+def", pythonic(hcffi.defs))
     per_impl("cffi API+def", pythonic(hapi.defs))
-    per_impl("C extension", pythonic(cx))
-    per_impl("PyO3", pythonic(p, frees=False))
+    # Neither has an async function (a C extension or PyO3 would need its own bridge to asyncio).
+    per_impl("C extension", pythonic(cx, without=(ASYNC,)))
+    per_impl("PyO3", pythonic(p, frees=False, without=(ASYNC,)))
+
+    def bare_store(new: Callable[[], Any], put: Callable[..., None], get: Callable[..., Any]) -> Callable[[], Made]:
+        """`get(store, b"a", 1)` on a fresh store holding "a" (never destroyed: a few bytes per cell)."""
+
+        def make() -> Made:
+            store = new()
+            put(store, b"a", 1, 1)
+            return "f(a0, a1, a2)", {"f": get, "a0": store, "a1": b"a", "a2": 1}, None
+
+        return make
+
+    def bare_extras(m: Any, doubles: Callable[[Any], Any], callback: Any) -> Dict[str, Callable[[], Made]]:
+        """The calls added for the issue through a bare binding `m` (no async: a bare call cannot be awaited);
+        `doubles` makes the `double *` of a slice, `callback` is the `OnValue` (pointer) to pass."""
+        return {
+            STR: call(m.str_byte_len, b"hello", 5),
+            CALLBACK: call(m.for_each_value, doubles(SLICES[1]), 1, callback),
+            **{name: call(m.sum_f64, doubles(SLICES[n]), n) for n, name in SUMS.items()},
+            STORE_GET: bare_store(m.store_new, m.store_put, m.store_get),
+        }
 
     per_impl(
         "ctypes",
@@ -178,9 +295,18 @@ def build_cells() -> List[Cell]:
                 hct.c_counter_new, hct.c_counter_free, hct.c_counter_increment
             ),
             NEW_FREE: new_free(hct.c_counter_new, hct.c_counter_free),
+            **bare_extras(
+                SimpleNamespace(**{name[2:]: getattr(hct, name) for name in dir(hct) if name.startswith("c_")}),
+                hct.doubles,
+                hct.OnValue(hct.ON_VALUE_CALL(on_value_bare), None, None),
+            ),
         },
     )
     api = hapi.lib
+    # The bare cffi calls' callbacks, made once (kept alive in KEPT: an `OnValue *` does not keep its `call`).
+    KEPT.extend(ffi.callback("bool(*)(const void *, size_t, double)", on_value_bare) for ffi in (hapi.ffi, hcffi.ffi))
+    api_on_value = hapi.ffi.new("OnValue *", (KEPT[-2], hapi.ffi.NULL))
+    abi_on_value = hcffi.ffi.new("OnValue *", (KEPT[-1], hcffi.ffi.NULL))
     per_impl(
         "cffi API",
         {
@@ -195,6 +321,7 @@ def build_cells() -> List[Cell]:
             "counter_get(&Counter)": on_counter(api.counter_new, api.counter_free, api.counter_get),
             "counter_increment(&mut Counter)": on_counter(api.counter_new, api.counter_free, api.counter_increment),
             NEW_FREE: new_free(api.counter_new, api.counter_free),
+            **bare_extras(api, lambda values: hapi.ffi.from_buffer("double[]", values), api_on_value),
         },
     )
     lib = hcffi.lib
@@ -212,6 +339,7 @@ def build_cells() -> List[Cell]:
             "counter_get(&Counter)": on_counter(lib.counter_new, lib.counter_free, lib.counter_get),
             "counter_increment(&mut Counter)": on_counter(lib.counter_new, lib.counter_free, lib.counter_increment),
             NEW_FREE: new_free(lib.counter_new, lib.counter_free),
+            **bare_extras(lib, hcffi.doubles, abi_on_value),
         },
     )
 
@@ -262,15 +390,20 @@ def time_once(cell: Cell, loops: int) -> float:
             cleanup()
 
 
+def runs(cell: Cell, calls: int) -> int:
+    """How many times to run the statement of `cell` where the others' run `calls` times (see FEWER)."""
+    return max(1, calls // FEWER.get(cell.call, 1))
+
+
 def calibrate(cell: Cell, target: float) -> int:
     """Loops for one timing of about `target` seconds."""
-    loops = 1000
+    loops = least = runs(cell, 1000)
     while True:
         elapsed = time_once(cell, loops)
         if elapsed >= target / 5:
             break
         loops *= 10
-    loops = max(1000, int(loops * target / elapsed))
+    loops = max(least, int(loops * target / elapsed))
     digits = len(str(loops)) - 2  # two significant digits
     return round(loops, -digits) if digits > 0 else loops
 
@@ -352,7 +485,8 @@ def measure(repeats: int, target: float, seed: int) -> List[Dict[str, Any]]:
         order = list(range(len(cells)))
         rng.shuffle(order)
         for index in order:
-            times[index].append(time_once(cells[index], loops[index]) / loops[index] * 1e9)
+            per = loops[index] * PER_STATEMENT.get(cells[index].call, 1)
+            times[index].append(time_once(cells[index], loops[index]) / per * 1e9)
     return [
         {
             "table": cell.table,
@@ -379,9 +513,9 @@ def count_worker(calls: int) -> None:
         stmt, names, cleanup = cell.make()
         try:
             timer = make_timer(stmt, names)
-            timer.timeit(200)  # warm: caches, specialisation, lazily built objects
+            timer.timeit(runs(cell, 200))  # warm: caches, specialisation, lazily built objects
             callgrind_probe.toggle()
-            timer.timeit(calls)
+            timer.timeit(runs(cell, calls))
             callgrind_probe.toggle()
             callgrind_probe.dump(f"cell {index}")
         finally:
@@ -421,25 +555,43 @@ def count(calls: int) -> List[Dict[str, Any]]:
             "call": cell.call,
             "impl": cell.impl,
             "statement": statement(cell),
-            "calls": calls,
-            "instructions": totals[i] / calls,
+            "calls": runs(cell, calls) * PER_STATEMENT.get(cell.call, 1),
+            "instructions": totals[i] / (runs(cell, calls) * PER_STATEMENT.get(cell.call, 1)),
         }
         for i, cell in enumerate(cells)
     ]
+
+
+MISSING = "—"
+
+
+def cell_text(values: Dict[Tuple[str, str, str], float], call: str, impl: str, form: Callable[[float], str]) -> str:
+    """A main-table cell: the value of `call` through `impl`, or MISSING when that cell was left out."""
+    value = values.get(("main", call, impl))
+    return MISSING if value is None else form(value)
+
+
+def ratio_text(values: Dict[Tuple[str, str, str], float], call: str, a: str, b: str) -> str:
+    """The ratio of `a` to `b` on `call`, or MISSING."""
+    if ("main", call, a) not in values or ("main", call, b) not in values:
+        return MISSING
+    return f"{values[('main', call, a)] / values[('main', call, b)]:.2f}"
 
 
 def render_counts(results: List[Dict[str, Any]], calls: int) -> str:
     per = {(r["table"], r["call"], r["impl"]): r["instructions"] for r in results}
     lines = [
         f"{platform.python_implementation()} {platform.python_version()}; instructions per call under callgrind "
-        f"({calls:,} calls per cell, timeit's loop included: see the empty loop below)",
+        f"({calls:,} calls per cell; "
+        + "; ".join(f"{name}: {max(1, calls // n):,} statements" for name, n in FEWER.items())
+        + f", see bench.py; timeit's loop included: see the empty loop below; {MISSING} a cell left out)",
         "",
         "| call | " + " | ".join(IMPLEMENTATIONS) + " | " + " | ".join(f"{a} / {b}" for a, b in RATIOS) + " |",
         "| --- |" + " ---: |" * (len(IMPLEMENTATIONS) + len(RATIOS)),
     ]
     for call in CALLS:
-        row = [f"{per[('main', call, impl)]:,.0f}" for impl in IMPLEMENTATIONS]
-        row += [f"{per[('main', call, a)] / per[('main', call, b)]:.2f}" for a, b in RATIOS]
+        row = [cell_text(per, call, impl, lambda n: f"{n:,.0f}") for impl in IMPLEMENTATIONS]
+        row += [ratio_text(per, call, a, b) for a, b in RATIOS]
         lines.append(f"| {call} | " + " | ".join(row) + " |")
     lines += ["", "| call | variant | instructions | generated - variant |", "| --- | --- | ---: | ---: |"]
     for r in results:
@@ -548,8 +700,8 @@ def render(report: dict[str, Any]) -> str:
         "| --- |" + " ---: |" * (len(IMPLEMENTATIONS) + len(RATIOS)),
     ]
     for call in CALLS:
-        row = [fmt(best[("main", call, impl)]) for impl in IMPLEMENTATIONS]
-        row += [f"{best[('main', call, a)] / best[('main', call, b)]:.2f}" for a, b in RATIOS]
+        row = [cell_text(best, call, impl, fmt) for impl in IMPLEMENTATIONS]
+        row += [ratio_text(best, call, a, b) for a, b in RATIOS]
         lines.append(f"| {call} | " + " | ".join(row) + " |")
     lines += [
         "",

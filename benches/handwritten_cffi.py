@@ -27,6 +27,31 @@ DECLARATIONS = """
     uint64_t counter_get(const Counter *c);
     uint64_t counter_increment(Counter *c);
     void counter_free(Counter *c);
+
+    size_t str_byte_len(const char *s, size_t s_len);
+    double sum_f64(const double *values, size_t values_len);
+
+    typedef struct OnValue {
+        bool (*call)(const void *context, size_t index, double value);
+        const void *context;
+        void (*release)(const void *context);
+    } OnValue;
+    size_t for_each_value(const double *values, size_t values_len, const OnValue *on_value);
+
+    typedef struct Store Store;
+    typedef struct sample_crate_option_i64 { int64_t value; uint8_t is_some; } sample_crate_option_i64;
+    Store *store_new(void);
+    void store_put(Store *self, const char *key, size_t key_len, int64_t value);
+    sample_crate_option_i64 store_get(Store *self, const char *key, size_t key_len);
+    void store_destroy(Store *self);
+
+    typedef struct sample_crate_failure sample_crate_failure;
+    typedef struct sample_crate_completion {
+        void (*call)(const void *context, const void *value, const sample_crate_failure *failure);
+        const void *context;
+        void (*release)(const void *context);
+    } sample_crate_completion;
+    void double_later(uint64_t value, uint64_t millis, sample_crate_completion completion);
     """
 
 ffi = cffi.FFI()
@@ -37,6 +62,11 @@ lib = ffi.dlopen(LIBRARY_PATH)
 def vec2_pointer(x: float, y: float) -> object:
     """A `Vec2 *` owning a new struct (index it with [0] for the struct by value)."""
     return ffi.new("Vec2 *", {"x": x, "y": y})
+
+
+def doubles(values: object) -> object:
+    """A `double[]` sharing the buffer of `values` (an `array.array("d")`): what the bare calls pass."""
+    return ffi.from_buffer("double[]", values)
 
 
 #: The "cffi ABI+def" baseline: handwritten_cffi_defs.py over this `ffi` and `lib`.

@@ -1,6 +1,8 @@
 """Benchmark baselines "cffi ABI+def" and "cffi API+def": plain `def` wrappers over hand-written cffi bindings,
 with the generated module's Python-facing types (as handwritten_ctypes.py's "ctypes+def": no checks; the objects
-hold cffi memory).
+hold cffi memory). A slice shares the caller's buffer (`ffi.from_buffer`), a callback is an `ffi.callback` made
+for the call, an async function's completion (an `ffi.callback` made once) settles a future of the running event
+loop through `call_soon_threadsafe`.
 
 The same source serves both modes: `load_defs` runs it as a module whose globals `ffi` and `lib` are those of
 the ABI-mode or the API-mode bindings, so each wrapper reads its C function from a module global, as generated
@@ -14,7 +16,9 @@ import types
 from typing import Any
 
 if __name__ != "handwritten_cffi_defs":  # run by load_defs, with `ffi` and `lib` set
+    import asyncio
     import enum
+    import itertools
 
     ffi: Any = globals()["ffi"]
     lib: Any = globals()["lib"]
@@ -95,6 +99,59 @@ if __name__ != "handwritten_cffi_defs":  # run by load_defs, with `ffi` and `lib
         ptr = c._ptr
         c._ptr = None
         _counter_free(ptr)
+
+    _str_byte_len, _sum_f64, _for_each_value = lib.str_byte_len, lib.sum_f64, lib.for_each_value
+    _store_new, _store_put, _store_get, _store_destroy = lib.store_new, lib.store_put, lib.store_get, lib.store_destroy
+    _double_later = lib.double_later
+    _from_buffer, _callback, _new = ffi.from_buffer, ffi.callback, ffi.new
+
+    def str_byte_len(s: str) -> int:
+        data = s.encode()
+        return _str_byte_len(data, len(data))
+
+    def sum_f64(values: Any) -> float:
+        return _sum_f64(_from_buffer("double[]", values), len(values))
+
+    def for_each_value(values: Any, on_value: Any) -> int:
+        call = _callback("bool(*)(const void *, size_t, double)", lambda _context, index, value: on_value(index, value))
+        return _for_each_value(_from_buffer("double[]", values), len(values), _new("OnValue *", (call, ffi.NULL)))
+
+    class Store:
+        __slots__ = ("_ptr",)
+
+        def __init__(self) -> None:
+            self._ptr = _store_new()
+
+        def put(self, key: str, value: int) -> None:
+            data = key.encode()
+            _store_put(self._ptr, data, len(data), value)
+
+        def get(self, key: str) -> Any:
+            data = key.encode()
+            result = _store_get(self._ptr, data, len(data))
+            return result.value if result.is_some else None
+
+        def close(self) -> None:
+            ptr = self._ptr
+            self._ptr = None
+            _store_destroy(ptr)
+
+    _awaiting: Any = {}
+    _keys = itertools.count(1)
+
+    @ffi.callback("void(*)(const void *, const void *, const sample_crate_failure *)")
+    def _complete(context: Any, value: Any, failure: Any) -> None:
+        """On a library thread: settle the future in its loop's thread (a failure is not looked at: no checks)."""
+        loop, future = _awaiting.pop(int(ffi.cast("uintptr_t", context)))
+        loop.call_soon_threadsafe(future.set_result, ffi.cast("const uint64_t *", value)[0])
+
+    async def double_later(value: int, millis: int) -> int:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        key = next(_keys)
+        _awaiting[key] = (loop, future)
+        _double_later(value, millis, _new("sample_crate_completion *", (_complete, ffi.cast("const void *", key)))[0])
+        return await future
 
 
 def load_defs(name: str, ffi: Any, lib: Any) -> types.ModuleType:

@@ -6,6 +6,10 @@
  * It is what a careful C programmer would write: METH_NOARGS / METH_FASTCALL, arguments parsed by
  * hand, range and type checks, structs and the opaque handle as small extension types, and the
  * enum as cached members of an IntEnum (the same Python-facing types as the generated module).
+ * A `&str` is the str's cached UTF-8 (PyUnicode_AsUTF8AndSize), a slice the caller's buffer
+ * (the buffer protocol: shared, never copied), a callback a C trampoline that calls the Python
+ * callable, the Store service an extension type owning its Store*. No async function: that would
+ * need its own bridge from the library's completion thread to asyncio.
  * It holds the GIL during the calls, as C extensions usually do for functions this short; the
  * one exception, noop_nogil, measures what releasing it (as ctypes and cffi always do) costs.
  */
@@ -14,6 +18,10 @@
 #include <structmember.h>
 
 #include "sample_crate.h"
+
+#if PY_VERSION_HEX < 0x03090000 /* Python 3.8 */
+#define PyObject_Vectorcall _PyObject_Vectorcall
+#endif
 
 #ifndef Py_IS_TYPE /* Python 3.8 */
 #define Py_IS_TYPE(ob, type) (Py_TYPE(ob) == (type))
@@ -243,6 +251,172 @@ static PyObject *py_counter_free(PyObject *module, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
+/* ---- &str, slices, a callback -------------------------------------------------------------- */
+
+static PyObject *py_str_byte_len(PyObject *module, PyObject *arg) {
+    Py_ssize_t len;
+    const char *s = PyUnicode_AsUTF8AndSize(arg, &len);
+    if (s == NULL) {
+        return NULL;
+    }
+    return PyLong_FromSize_t(str_byte_len(s, (size_t)len));
+}
+
+/* The caller's buffer of doubles, shared (release it with PyBuffer_Release). */
+static int get_doubles(PyObject *obj, Py_buffer *view, const char *function) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
+        return 0;
+    }
+    if (view->itemsize != sizeof(double) || view->format == NULL || strcmp(view->format, "d") != 0) {
+        PyErr_Format(PyExc_TypeError, "%s() argument must be a buffer of doubles (format 'd')", function);
+        PyBuffer_Release(view);
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *py_sum_f64(PyObject *module, PyObject *arg) {
+    Py_buffer view;
+    if (!get_doubles(arg, &view, "sum_f64")) {
+        return NULL;
+    }
+    double result = sum_f64((const double *)view.buf, (size_t)(view.len / (Py_ssize_t)sizeof(double)));
+    PyBuffer_Release(&view);
+    return PyFloat_FromDouble(result);
+}
+
+/* OnValue's call: the context is the Python callable; an exception stops the iteration and is raised
+ * when the library returns. */
+static bool on_value_trampoline(const void *context, size_t index, double value) {
+    if (PyErr_Occurred()) {
+        return false;
+    }
+    PyObject *args[2] = {PyLong_FromSize_t(index), PyFloat_FromDouble(value)};
+    PyObject *result = NULL;
+    if (args[0] != NULL && args[1] != NULL) {
+        result = PyObject_Vectorcall((PyObject *)context, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (result == NULL) {
+        return false;
+    }
+    int truth = PyObject_IsTrue(result);
+    Py_DECREF(result);
+    return truth > 0;
+}
+
+static PyObject *py_for_each_value(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (!check_nargs("for_each_value", nargs, 2)) {
+        return NULL;
+    }
+    if (!PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "for_each_value() argument 'on_value' must be callable");
+        return NULL;
+    }
+    Py_buffer view;
+    if (!get_doubles(args[0], &view, "for_each_value")) {
+        return NULL;
+    }
+    OnValue on_value = {on_value_trampoline, args[1], NULL};
+    size_t calls = for_each_value((const double *)view.buf, (size_t)(view.len / (Py_ssize_t)sizeof(double)), &on_value);
+    PyBuffer_Release(&view);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    return PyLong_FromSize_t(calls);
+}
+
+/* ---- Store: a service, an extension type owning a Store* -------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    Store *ptr;
+} StoreObject;
+
+static PyObject *Store_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    StoreObject *self = (StoreObject *)type->tp_alloc(type, 0);
+    if (self != NULL) {
+        self->ptr = store_new();
+    }
+    return (PyObject *)self;
+}
+
+static void Store_dealloc(StoreObject *self) {
+    if (self->ptr != NULL) {
+        store_destroy(self->ptr);
+    }
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static Store *open_store(StoreObject *self, const char *method) {
+    if (self->ptr == NULL) {
+        PyErr_Format(PyExc_ValueError, "Store.%s() on a closed Store", method);
+    }
+    return self->ptr;
+}
+
+static PyObject *Store_put(StoreObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Store *store = open_store(self, "put");
+    if (store == NULL || !check_nargs("Store.put", nargs, 2)) {
+        return NULL;
+    }
+    Py_ssize_t len;
+    const char *key = PyUnicode_AsUTF8AndSize(args[0], &len);
+    if (key == NULL) {
+        return NULL;
+    }
+    long long value = PyLong_AsLongLong(args[1]);
+    if (value == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    store_put(store, key, (size_t)len, value);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Store_get(StoreObject *self, PyObject *arg) {
+    Store *store = open_store(self, "get");
+    if (store == NULL) {
+        return NULL;
+    }
+    Py_ssize_t len;
+    const char *key = PyUnicode_AsUTF8AndSize(arg, &len);
+    if (key == NULL) {
+        return NULL;
+    }
+    sample_crate_option_i64 result = store_get(store, key, (size_t)len);
+    if (!result.is_some) {
+        Py_RETURN_NONE;
+    }
+    return PyLong_FromLongLong(result.value);
+}
+
+static PyObject *Store_close(StoreObject *self, PyObject *unused) {
+    if (self->ptr != NULL) {
+        store_destroy(self->ptr);
+        self->ptr = NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef Store_methods[] = {
+    {"put", (PyCFunction)(void (*)(void))Store_put, METH_FASTCALL, "Sets key to value."},
+    {"get", (PyCFunction)Store_get, METH_O, "The value of key, or None."},
+    {"close", (PyCFunction)Store_close, METH_NOARGS, "Destroys the store."},
+    {NULL},
+};
+
+static PyTypeObject StoreType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "sample_cext.Store",
+    .tp_basicsize = sizeof(StoreObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Named numbers (the Store service).",
+    .tp_new = Store_new,
+    .tp_dealloc = (destructor)Store_dealloc,
+    .tp_methods = Store_methods,
+};
+
 static PyMethodDef methods[] = {
     {"noop", py_noop, METH_NOARGS, "Does nothing."},
     {"noop_nogil", py_noop_nogil, METH_NOARGS, "Does nothing, with the GIL released around the call."},
@@ -255,6 +429,10 @@ static PyMethodDef methods[] = {
     {"counter_get", py_counter_get, METH_O, "The counter's current value."},
     {"counter_increment", py_counter_increment, METH_O, "Adds one to the counter."},
     {"counter_free", py_counter_free, METH_O, "Releases a counter."},
+    {"str_byte_len", py_str_byte_len, METH_O, "The length of s in UTF-8 bytes."},
+    {"sum_f64", py_sum_f64, METH_O, "The sum of a buffer of doubles."},
+    {"for_each_value", (PyCFunction)(void (*)(void))py_for_each_value, METH_FASTCALL,
+     "Calls on_value(index, value) for each value until it returns false."},
     {NULL},
 };
 
@@ -271,7 +449,7 @@ PyMODINIT_FUNC PyInit_sample_cext(void) {
         PyErr_SetString(PyExc_ImportError, "sample_cext: libsample_crate.so does not match sample_crate.h");
         return NULL;
     }
-    if (PyType_Ready(&Vec2Type) < 0 || PyType_Ready(&CounterType) < 0) {
+    if (PyType_Ready(&Vec2Type) < 0 || PyType_Ready(&CounterType) < 0 || PyType_Ready(&StoreType) < 0) {
         return NULL;
     }
     PyObject *module = PyModule_Create(&module_def);
@@ -305,8 +483,10 @@ PyMODINIT_FUNC PyInit_sample_cext(void) {
     }
     Py_INCREF(&Vec2Type);
     Py_INCREF(&CounterType);
+    Py_INCREF(&StoreType);
     Py_INCREF(color_enum);
     if (PyModule_AddObject(module, "Vec2", (PyObject *)&Vec2Type) < 0 ||
+        PyModule_AddObject(module, "Store", (PyObject *)&StoreType) < 0 ||
         PyModule_AddObject(module, "Counter", (PyObject *)&CounterType) < 0 ||
         PyModule_AddObject(module, "Color", color_enum) < 0) {
         goto error;

@@ -4,7 +4,17 @@
 //! with extra steps), so this crate re-implements the same trivial bodies as sample_crate/src/lib.rs
 //! behind PyO3's own conversions: `#[pyclass]` structs and enums instead of ctypes structures and
 //! `IntEnum`s. Like a plain C extension, PyO3 holds the GIL during these calls.
+//!
+//! A `&str` is PyO3's borrowed UTF-8, a slice the caller's buffer (`PyBuffer<f64>`: shared, not
+//! copied), a callback any Python callable, the `Store` service a `#[pyclass]`. No async function:
+//! PyO3's async support is experimental and its own runtime, not the library's.
 
+use std::collections::BTreeMap;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use pyo3::buffer::PyBuffer;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 /// A point or vector in the plane (mutable fields, like the ctypes structure).
@@ -96,11 +106,78 @@ fn counter_get(c: PyRef<'_, Counter>) -> u64 {
     c.value
 }
 
+#[pyfunction]
+fn str_byte_len(s: &str) -> usize {
+    s.len()
+}
+
+/// The buffer's doubles, when it is C-contiguous.
+fn doubles(values: &PyBuffer<f64>) -> PyResult<NonNull<[f64]>> {
+    values
+        .as_slice_ptr()
+        .ok_or_else(|| PyTypeError::new_err("values must be a C-contiguous buffer of doubles"))
+}
+
+#[pyfunction]
+fn sum_f64(values: PyBuffer<f64>) -> PyResult<f64> {
+    let slice = doubles(&values)?;
+    // SAFETY: the buffer stays exported while `values` lives, and no Python code runs during the sum.
+    Ok(unsafe { slice.as_ref() }.iter().sum())
+}
+
+#[pyfunction]
+fn for_each_value(values: PyBuffer<f64>, on_value: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let slice = doubles(&values)?;
+    let start = slice.cast::<f64>().as_ptr();
+    let mut calls = 0;
+    for index in 0..slice.len() {
+        // SAFETY: `index` is in the exported buffer; each value is read before the callback, which may
+        // write the buffer.
+        let value = unsafe { start.add(index).read() };
+        calls += 1;
+        if !on_value.call1((index, value))?.is_truthy()? {
+            break;
+        }
+    }
+    Ok(calls)
+}
+
+/// Named numbers (the `Store` service).
+#[pyclass]
+struct Store {
+    entries: BTreeMap<String, i64>,
+    reads: AtomicU64,
+}
+
+#[pymethods]
+impl Store {
+    #[new]
+    fn new() -> Self {
+        Store {
+            entries: BTreeMap::new(),
+            reads: AtomicU64::new(0),
+        }
+    }
+
+    fn put(&mut self, key: &str, value: i64) {
+        self.entries.insert(key.to_owned(), value);
+    }
+
+    fn get(&self, key: &str) -> Option<i64> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.entries.get(key).copied()
+    }
+
+    fn close(&mut self) {
+        self.entries.clear();
+    }
+}
+
 #[pymodule]
 mod pyo3_baseline {
     #[pymodule_export]
     use super::{
-        add, color_next, counter_get, counter_increment, counter_new, noop, scale, vec2_add,
-        vec2_length, Color, Counter, Vec2,
+        add, color_next, counter_get, counter_increment, counter_new, for_each_value, noop, scale,
+        str_byte_len, sum_f64, vec2_add, vec2_length, Color, Counter, Store, Vec2,
     };
 }
