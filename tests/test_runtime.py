@@ -7,8 +7,10 @@ import array
 import asyncio
 import ctypes
 import enum
+import sys
 import threading
 
+import cffi
 import pytest
 
 from hatch_interop.runtime import _ffi_cffi_runtime as cf
@@ -348,3 +350,54 @@ def test_an_async_call_whose_loop_closed_is_dropped_quietly() -> None:
     key = asyncio.run(start())  # the loop is closed when its outcome arrives
     support.complete(key, 1, None)
     assert support.callbacks == {}
+
+
+# buffers PyPy may move ------------------------------------------------------------------------------
+
+
+def test_resizable_buffers_are_those_pypy_lets_grow_while_exported() -> None:
+    assert rt.resizable(bytearray(b"ab")) and rt.resizable(array.array("d", [1.0]))
+    assert rt.resizable(memoryview(bytearray(b"ab")).toreadonly())
+    assert not rt.resizable(b"ab") and not rt.resizable(memoryview(b"ab")) and not rt.resizable([1, 2])
+    assert (sys.implementation.name == "pypy") == rt.COPIES_RESIZABLE_BUFFERS
+
+
+def test_ctypes_copies_a_resizable_buffer_and_writes_it_back_where_pypy_would_move_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ct, "COPIES_RESIZABLE_BUFFERS", True)
+    values = array.array("d", [1.0, 2.0])
+    items, count = ct.numbers_argument("f", "values", values, ctypes.c_double, "d", mutable=True)
+    assert count == 2 and ctypes.addressof(items) != values.buffer_info()[0]  # a copy, not the array's memory
+    values.append(3.0)  # another thread may grow it: it is not exported
+    items[0], items[1] = 10.0, 20.0  # what the library writes
+    ct.write_numbers_back(values, items)
+    assert values.tolist() == [10.0, 20.0, 3.0]
+    shrunk = bytearray(b"abc")
+    items, count = ct.numbers_argument("f", "data", shrunk, ctypes.c_uint8, "B", mutable=True)
+    del shrunk[1:]
+    ct.write_numbers_back(shrunk, items)  # as much as still fits
+    assert shrunk == bytearray(b"a")
+
+
+def test_cffi_copies_a_resizable_buffer_and_writes_it_back_where_pypy_would_move_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cf, "COPIES_RESIZABLE_BUFFERS", True)
+    library = cf.Library.__new__(cf.Library)  # only its `ffi` is used here
+    library.ffi = cffi.FFI()
+    data = bytearray(b"\x01\x02")
+    items, count = library.numbers_argument("f", "data", data, "uint8_t", "B", mutable=True)
+    assert count == 2
+    data.extend(b"\x03")  # not exported: it may grow
+    items[0] = 9
+    library.write_numbers_back(data, items)
+    assert data == bytearray(b"\x09\x02\x03")
+
+
+def test_shared_buffers_are_written_back_by_the_library_itself() -> None:
+    values = array.array("d", [1.0])
+    items, _ = ct.numbers_argument("f", "values", values, ctypes.c_double, "d", mutable=True)
+    if not rt.COPIES_RESIZABLE_BUFFERS:
+        assert ctypes.addressof(items) == values.buffer_info()[0]
+        ct.write_numbers_back(values, items)  # nothing to do

@@ -13,7 +13,17 @@ import array
 import atexit
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
-from ._ffi_runtime import Errors, Support, array_items, check_f32_items, check_numbers_view, immortal, struct_field
+from ._ffi_runtime import (
+    COPIES_RESIZABLE_BUFFERS,
+    Errors,
+    Support,
+    array_items,
+    check_f32_items,
+    check_numbers_view,
+    immortal,
+    resizable,
+    struct_field,
+)
 
 
 class Library(Support):
@@ -220,7 +230,18 @@ class Library(Support):
             return self.ffi.from_buffer(element + "[]", numbers), len(numbers)
         size = self.ffi.sizeof(element)
         view = check_numbers_view(function, parameter, value, size, code, mutable=mutable)
+        if COPIES_RESIZABLE_BUFFERS and resizable(value):  # see COPIES_RESIZABLE_BUFFERS; `write_numbers_back`
+            return self.ffi.from_buffer(element + "[]", bytearray(view)), view.nbytes // size
         return self.ffi.from_buffer(element + "[]", view, require_writable=mutable), view.nbytes // size
+
+    def write_numbers_back(self, value: Any, items: Any) -> None:
+        """After a call with a mutable slice: copy what the library wrote into the copy of a buffer PyPy might have
+        moved (see `numbers_argument`) back into it (as much as still fits, if another thread resized it)."""
+        if COPIES_RESIZABLE_BUFFERS and resizable(value):
+            target = memoryview(value).cast("B")
+            data = self.ffi.buffer(items)
+            size = min(len(target), len(data))
+            target[:size] = data[:size]
 
 
 def write_back(value: Any, items: Any) -> None:

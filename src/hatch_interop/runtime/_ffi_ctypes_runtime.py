@@ -14,12 +14,14 @@ import sys
 from typing import Any, Tuple, Type
 
 from ._ffi_runtime import (
+    COPIES_RESIZABLE_BUFFERS,
     Errors,
     Support,
     array_items,
     check_f32_items,
     check_numbers_view,
     immortal,
+    resizable,
 )
 
 
@@ -260,15 +262,26 @@ def numbers_argument(
     size = ctypes.sizeof(element)
     view = check_numbers_view(function, parameter, value, size, code, mutable=mutable)
     count = view.nbytes // size
-    if not view.readonly:
+    # On PyPy a resizable buffer is copied, not shared (see COPIES_RESIZABLE_BUFFERS and `write_numbers_back`).
+    moves = COPIES_RESIZABLE_BUFFERS and resizable(value)
+    if not view.readonly and not moves:
         return (element * count).from_buffer(view), count
-    if _pypy_ffi is not None:
+    if _pypy_ffi is not None and not moves:
         return _shared(view), count
     # ctypes points only into writable memory or `bytes`: a read-only buffer that views a whole `bytes` is
     # passed as that, any other is copied (the library only reads it).
     if view.obj.__class__ is bytes and len(view.obj) == view.nbytes:
         return view.obj, count
     return (element * count).from_buffer_copy(view), count
+
+
+def write_numbers_back(value: Any, items: Any) -> None:
+    """After a call with a mutable slice: copy what the library wrote into the copy of a buffer PyPy might have
+    moved (see `numbers_argument`) back into it (as much as still fits, if another thread resized it)."""
+    if COPIES_RESIZABLE_BUFFERS and resizable(value):
+        target = memoryview(value).cast("B")
+        size = min(len(target), ctypes.sizeof(items))
+        target[:size] = ctypes.string_at(ctypes.addressof(items), size)
 
 
 def structs_argument(function: str, parameter: str, value: Any, element: Any) -> tuple[Any, int]:

@@ -9,6 +9,7 @@ back, what a callback raised, and the async calls awaiting their outcome.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import enum
 import itertools
@@ -252,6 +253,20 @@ def check_numbers_view(function: str, parameter: str, value: Any, size: int, cod
     if mutable and view.readonly:
         raise TypeError(f"{function}() argument {parameter!r} must be writable: the library writes into it")
     return view
+
+
+#: PyPy lets a `bytearray` or an `array.array` grow (and move its memory) while a buffer of it is exported,
+#: where CPython refuses with a BufferError; a call lets go of the GIL, so another thread could move the memory
+#: the library is reading or writing. There, such buffers are passed as copies (written back after the call).
+COPIES_RESIZABLE_BUFFERS = sys.implementation.name == "pypy"
+_RESIZABLE = (bytearray, array.array)
+
+
+def resizable(value: object) -> bool:
+    """Whether `value` is a buffer that may move while exported on PyPy (itself or what a memoryview views)."""
+    if value.__class__ is memoryview:
+        value = value.obj
+    return isinstance(value, _RESIZABLE)
 
 
 def check_f32_items(function: str, parameter: str, given: Any, stored: Any) -> None:

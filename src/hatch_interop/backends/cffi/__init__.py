@@ -853,7 +853,11 @@ class CffiWrapperBuilder(WrapperBuilder):
             runtime_aliases=aliases,
             uses_runtime=any("_ffi_rt." in alias for alias in aliases)
             or (
-                uses_support and bool(self.helpers & {"callbacks", "services", "errors", "text_arguments", "c_strings"})
+                uses_support
+                and bool(
+                    self.helpers
+                    & {"callbacks", "services", "errors", "text_arguments", "c_strings", "write_numbers_back"}
+                )
             ),
             panic=self.api.panic,
             helpers=frozenset(self.helpers),

@@ -651,7 +651,11 @@ class WrapperBuilder:
             uses_support=uses_support,
             uses_runtime=any("_ffi_rt." in alias for alias in aliases)
             or (
-                uses_support and bool(self.helpers & {"callbacks", "services", "errors", "text_arguments", "c_strings"})
+                uses_support
+                and bool(
+                    self.helpers
+                    & {"callbacks", "services", "errors", "text_arguments", "c_strings", "write_numbers_back"}
+                )
             ),
             uses_ctypes_runtime=uses_support
             or layout_check is not None
@@ -1880,7 +1884,13 @@ class WrapperBuilder:
     def _slice_write_back(self, pname: str, ty: Slice) -> str:
         """After the call: copy what the library wrote into a list the caller passed (buffers were shared)."""
         if isinstance(ty.element, Primitive):
-            return f"    if {pname}.__class__ is list:\n        {pname}[:] = _ffi_slice_{pname}"
+            # On PyPy a resizable buffer was passed as a copy (see the runtime's `COPIES_RESIZABLE_BUFFERS`).
+            self.helpers.add("write_numbers_back")
+            back = layout(Group("_ffi_write_numbers_back(", (pname, f"_ffi_slice_{pname}"), ")"), 8)
+            return (
+                f"    if {pname}.__class__ is list:\n        {pname}[:] = _ffi_slice_{pname}\n"
+                f"    elif _ffi_copies_resizable:\n        {back}"
+            )
         self.helpers.add("write_back")
         return f"    _ffi_write_back({pname}, _ffi_slice_{pname})"
 

@@ -210,6 +210,8 @@ _ffi_text_argument = _ffi_rt.text_argument
 _ffi_nul_argument = _ffi_rt.nul_argument
 _ffi_numbers_argument = _ffi_support.numbers_argument
 _ffi_structs_argument = _ffi_support.structs_argument
+_ffi_copies_resizable = _ffi_rt.COPIES_RESIZABLE_BUFFERS
+_ffi_write_numbers_back = _ffi_support.write_numbers_back
 _ffi_write_back = _ffi_cf.write_back
 _ffi_struct_value = _ffi_cf.struct_value
 _ffi_absent = _ffi_support.absent
@@ -2208,6 +2210,8 @@ def scale_f32_in_place(values: Union[MutableSequence[float], memoryview], factor
         _ffi_raise_failure(None)
     if values.__class__ is list:
         values[:] = _ffi_slice_values
+    elif _ffi_copies_resizable:
+        _ffi_write_numbers_back(values, _ffi_slice_values)
 
 
 _ffi_fn_fill_u16 = _ffi_lib.fill_u16
@@ -2230,6 +2234,8 @@ def fill_u16(values: Union[MutableSequence[int], memoryview], value: int) -> Non
         _ffi_raise_failure(None)
     if values.__class__ is list:
         values[:] = _ffi_slice_values
+    elif _ffi_copies_resizable:
+        _ffi_write_numbers_back(values, _ffi_slice_values)
 
 
 _ffi_fn_vec2_sum = _ffi_lib.vec2_sum
@@ -2514,6 +2520,8 @@ def transform_all(values: Union[MutableSequence[int], memoryview], transform: Op
         _ffi_raise_failure(None)
     if values.__class__ is list:
         values[:] = _ffi_slice_values
+    elif _ffi_copies_resizable:
+        _ffi_write_numbers_back(values, _ffi_slice_values)
 
 
 _ffi_fn_count_kept = _ffi_lib.count_kept
