@@ -16,7 +16,7 @@ import itertools
 import math
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional, Type
+from typing import Any, Callable, Dict, List, Optional, Type, cast
 
 #: An error enum's exception classes by the code of their variant (the library reports the code).
 Errors = Optional[Dict[int, Type[Exception]]]
@@ -260,6 +260,13 @@ def check_numbers_view(function: str, parameter: str, value: Any, size: int, cod
 #: the library is reading or writing. There, such buffers are passed as copies (written back after the call).
 COPIES_RESIZABLE_BUFFERS = sys.implementation.name == "pypy"
 _RESIZABLE = (bytearray, array.array)
+
+
+#: The class whose objects a slice argument shares directly when their type code is the element's (the
+#: wrappers' fast path, skipping `check_numbers_view`): `array.array`, except on PyPy, where it is copied.
+SHARED_ARRAY: Type[array.array[Any]] = array.array
+if COPIES_RESIZABLE_BUFFERS:
+    SHARED_ARRAY = cast("Type[array.array[Any]]", type("_NotShared", (), {}))
 
 
 def resizable(value: object) -> bool:

@@ -752,6 +752,9 @@ class CffiWrapperBuilder(WrapperBuilder):
         read = f"_ffi_{cls}_from_c({{0}}[0], None)"
         return f"{read} if {{0}} else None" if ty.nullable else read
 
+    def shared_array(self, element: Primitive, value: str, length: str) -> Union[str, Group]:
+        return Group("_ffi.from_buffer(", (python_string(C_PRIMITIVES[element.name] + "[]"), value), ")")
+
     def _handle_hints(self, opaque: PyOpaque) -> PyOpaque:
         # An object holds the library's pointer as a cdata (its handle and its cell are `ffi.gc` cdata).
         return dataclasses.replace(opaque, address_hint="Any", handle_hint="Any", cell_hint="Any", pending=self.PENDING)
@@ -856,7 +859,15 @@ class CffiWrapperBuilder(WrapperBuilder):
                 uses_support
                 and bool(
                     self.helpers
-                    & {"callbacks", "services", "errors", "text_arguments", "c_strings", "write_numbers_back"}
+                    & {
+                        "callbacks",
+                        "services",
+                        "errors",
+                        "text_arguments",
+                        "c_strings",
+                        "write_numbers_back",
+                        "number_slices",
+                    }
                 )
             ),
             panic=self.api.panic,

@@ -199,6 +199,7 @@ _ffi_error_variants = _ffi_rt.error_variants
 _ffi_utf8 = str.encode
 _ffi_text_argument = _ffi_rt.text_argument
 _ffi_nul_argument = _ffi_rt.nul_argument
+_ffi_array = _ffi_rt.SHARED_ARRAY
 _ffi_numbers_argument = _ffi_support.numbers_argument
 _ffi_structs_argument = _ffi_support.structs_argument
 _ffi_copies_resizable = _ffi_rt.COPIES_RESIZABLE_BUFFERS
@@ -1127,14 +1128,18 @@ class Store:
             _ffi_text_key = _ffi_utf8(key)
         except (TypeError, UnicodeEncodeError) as _ffi_error:
             raise _ffi_text_argument("Store.add_all", "key", key, _ffi_error) from None
-        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
-            "Store.add_all",
-            "values",
-            values,
-            "int64_t",
-            "q",
-            mutable=False,
-        )
+        if isinstance(values, _ffi_array) and values.typecode == "q":
+            _ffi_len_values = len(values)
+            _ffi_slice_values = _ffi.from_buffer("int64_t[]", values)
+        else:
+            _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+                "Store.add_all",
+                "values",
+                values,
+                "int64_t",
+                "q",
+                mutable=False,
+            )
         _ffi_result = _ffi_fn_store_add_all(
             _ffi_self,
             _ffi_text_key,
@@ -1590,7 +1595,11 @@ def fnv1a(data: Union[Sequence[int], memoryview]) -> int:
     """The 64-bit FNV-1a hash of `data`. Python and C call it `fnv1a`; Rust code calls it by its
     Rust name, `fnv1a_64_of` (`#[ffi_function(name = "fnv1a")]`).
     """
-    _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument("fnv1a", "data", data, "uint8_t", "B", mutable=False)
+    if isinstance(data, _ffi_array) and data.typecode == "B":
+        _ffi_len_data = len(data)
+        _ffi_slice_data = _ffi.from_buffer("uint8_t[]", data)
+    else:
+        _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument("fnv1a", "data", data, "uint8_t", "B", mutable=False)
     _ffi_result = _ffi_fn_fnv1a(_ffi_slice_data, _ffi_len_data)
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
@@ -1604,7 +1613,18 @@ def slice_address(data: Union[Sequence[int], memoryview]) -> int:
     """Where `data` starts in memory: the same address as the caller's buffer when it is shared, not
     copied (Python's `bytes`, on CPython and on PyPy).
     """
-    _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument("slice_address", "data", data, "uint8_t", "B", mutable=False)
+    if isinstance(data, _ffi_array) and data.typecode == "B":
+        _ffi_len_data = len(data)
+        _ffi_slice_data = _ffi.from_buffer("uint8_t[]", data)
+    else:
+        _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument(
+            "slice_address",
+            "data",
+            data,
+            "uint8_t",
+            "B",
+            mutable=False,
+        )
     _ffi_result = _ffi_fn_slice_address(_ffi_slice_data, _ffi_len_data)
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
@@ -2021,14 +2041,18 @@ def checked_index(values: Union[Sequence[int], memoryview], index: int) -> int:
     """`values[index]`: panics (with Rust's "index out of bounds" message) when `index` is out
     of range.
     """
-    _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
-        "checked_index",
-        "values",
-        values,
-        "uint32_t",
-        "I",
-        mutable=False,
-    )
+    if isinstance(values, _ffi_array) and values.typecode == "I":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("uint32_t[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "checked_index",
+            "values",
+            values,
+            "uint32_t",
+            "I",
+            mutable=False,
+        )
     if index.__class__ is not int or not 0 <= index <= 18446744073709551615:
         index = _ffi_scalar("checked_index() argument 'index'", index, "usize")
     _ffi_result = _ffi_fn_checked_index(_ffi_slice_values, _ffi_len_values, index)
@@ -2136,14 +2160,18 @@ _ffi_fn_sum_f64 = _ffi_lib.sum_f64
 
 def sum_f64(values: Union[Sequence[float], memoryview]) -> float:
     """The sum of `values` (a slice of doubles)."""
-    _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
-        "sum_f64",
-        "values",
-        values,
-        "double",
-        "d",
-        mutable=False,
-    )
+    if isinstance(values, _ffi_array) and values.typecode == "d":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("double[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "sum_f64",
+            "values",
+            values,
+            "double",
+            "d",
+            mutable=False,
+        )
     _ffi_result = _ffi_fn_sum_f64(_ffi_slice_values, _ffi_len_values)
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
@@ -2155,7 +2183,11 @@ _ffi_fn_sum_bytes = _ffi_lib.sum_bytes
 
 def sum_bytes(data: Union[Sequence[int], memoryview]) -> int:
     """The sum of `data`'s bytes."""
-    _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument("sum_bytes", "data", data, "uint8_t", "B", mutable=False)
+    if isinstance(data, _ffi_array) and data.typecode == "B":
+        _ffi_len_data = len(data)
+        _ffi_slice_data = _ffi.from_buffer("uint8_t[]", data)
+    else:
+        _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument("sum_bytes", "data", data, "uint8_t", "B", mutable=False)
     _ffi_result = _ffi_fn_sum_bytes(_ffi_slice_data, _ffi_len_data)
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
@@ -2167,14 +2199,18 @@ _ffi_fn_sum_i32 = _ffi_lib.sum_i32
 
 def sum_i32(values: Union[Sequence[int], memoryview]) -> int:
     """The sum of `values`, in a wider type so that it cannot overflow."""
-    _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
-        "sum_i32",
-        "values",
-        values,
-        "int32_t",
-        "i",
-        mutable=False,
-    )
+    if isinstance(values, _ffi_array) and values.typecode == "i":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("int32_t[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "sum_i32",
+            "values",
+            values,
+            "int32_t",
+            "i",
+            mutable=False,
+        )
     _ffi_result = _ffi_fn_sum_i32(_ffi_slice_values, _ffi_len_values)
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
@@ -2186,14 +2222,18 @@ _ffi_fn_scale_f32_in_place = _ffi_lib.scale_f32_in_place
 
 def scale_f32_in_place(values: Union[MutableSequence[float], memoryview], factor: float) -> None:
     """Multiplies every value by `factor`, in place (a mutable slice)."""
-    _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
-        "scale_f32_in_place",
-        "values",
-        values,
-        "float",
-        "f",
-        mutable=True,
-    )
+    if isinstance(values, _ffi_array) and values.typecode == "f":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("float[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "scale_f32_in_place",
+            "values",
+            values,
+            "float",
+            "f",
+            mutable=True,
+        )
     if factor.__class__ is not float or not -3.4028235677973366e38 < factor < 3.4028235677973366e38:
         factor = _ffi_scalar("scale_f32_in_place() argument 'factor'", factor, "f32")
     _ffi_fn_scale_f32_in_place(_ffi_slice_values, _ffi_len_values, factor)
@@ -2210,14 +2250,18 @@ _ffi_fn_fill_u16 = _ffi_lib.fill_u16
 
 def fill_u16(values: Union[MutableSequence[int], memoryview], value: int) -> None:
     """Sets every element to `value`."""
-    _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
-        "fill_u16",
-        "values",
-        values,
-        "uint16_t",
-        "H",
-        mutable=True,
-    )
+    if isinstance(values, _ffi_array) and values.typecode == "H":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("uint16_t[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "fill_u16",
+            "values",
+            values,
+            "uint16_t",
+            "H",
+            mutable=True,
+        )
     if value.__class__ is not int or not 0 <= value <= 65535:
         value = _ffi_scalar("fill_u16() argument 'value'", value, "u16")
     _ffi_fn_fill_u16(_ffi_slice_values, _ffi_len_values, value)
@@ -2278,14 +2322,18 @@ _ffi_fn_reversed_bytes = _ffi_lib.reversed_bytes
 
 def reversed_bytes(data: Union[Sequence[int], memoryview]) -> bytes:
     """`data` in reverse order (a slice of bytes in, a `Vec<u8>` out)."""
-    _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument(
-        "reversed_bytes",
-        "data",
-        data,
-        "uint8_t",
-        "B",
-        mutable=False,
-    )
+    if isinstance(data, _ffi_array) and data.typecode == "B":
+        _ffi_len_data = len(data)
+        _ffi_slice_data = _ffi.from_buffer("uint8_t[]", data)
+    else:
+        _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument(
+            "reversed_bytes",
+            "data",
+            data,
+            "uint8_t",
+            "B",
+            mutable=False,
+        )
     _ffi_result = _ffi_fn_reversed_bytes(_ffi_slice_data, _ffi_len_data)
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
@@ -2455,14 +2503,18 @@ def for_each_value(values: Union[Sequence[float], memoryview], on_value: OnValue
     """Calls `on_value` for each of `values` until it returns `false` (a callback used during
     the call only); returns how many calls it made.
     """
-    _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
-        "for_each_value",
-        "values",
-        values,
-        "double",
-        "d",
-        mutable=False,
-    )
+    if isinstance(values, _ffi_array) and values.typecode == "d":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("double[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "for_each_value",
+            "values",
+            values,
+            "double",
+            "d",
+            mutable=False,
+        )
     if not callable(on_value):
         raise _ffi_not_callable("for_each_value", "on_value", on_value)
     _ffi_key_on_value = _ffi_keep_callback(on_value)
@@ -2486,14 +2538,18 @@ def transform_all(values: Union[MutableSequence[int], memoryview], transform: Op
     """Replaces each value with `transform(value)`, in place; without a transform, leaves them
     as they are (an optional callback).
     """
-    _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
-        "transform_all",
-        "values",
-        values,
-        "int64_t",
-        "q",
-        mutable=True,
-    )
+    if isinstance(values, _ffi_array) and values.typecode == "q":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("int64_t[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "transform_all",
+            "values",
+            values,
+            "int64_t",
+            "q",
+            mutable=True,
+        )
     if transform is not None and not callable(transform):
         raise _ffi_not_callable("transform_all", "transform", transform)
     _ffi_key_transform = None if transform is None else _ffi_keep_callback(transform)
