@@ -148,7 +148,8 @@ def _surface(text: str) -> Dict[str, Any]:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     is_property = any(ast.unparse(d) == "property" for d in item.decorator_list)
                     if is_property:
-                        fields.append((item.name, ast.unparse(item.returns), ast.get_docstring(item) or ""))
+                        returns = "" if item.returns is None else ast.unparse(item.returns)
+                        fields.append((item.name, returns, ast.get_docstring(item) or ""))
                     elif (not item.name.startswith("_") or item.name in ("__init__", "__repr__", "__eq__")) and not any(
                         ".setter" in ast.unparse(d) for d in item.decorator_list
                     ):
