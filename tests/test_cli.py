@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from support import REPO, SAMPLE
+from support import REPO, RUST_HELPER, SAMPLE, build_env, copy_tree, make_venv, one, run
 
 from hatch_interop.cli import describe, load_config, main, rust_type
 from hatch_interop.errors import ConfigError
@@ -76,3 +77,77 @@ def test_inspect_and_generate_on_the_sample(tmp_path: Path) -> None:
     native = out / "sample_crate" / "_native"
     assert sorted(p.name for p in native.iterdir()) == ["libsample_crate.so", "sample_crate.h"]
     assert str(native / "sample_crate.h") in written.stdout
+
+
+# new ---------------------------------------------------------------------------------------------
+
+
+def test_new_writes_the_quickstart_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "projects" / "my-crate"
+    assert main(["new", "my-crate", "--path", str(project), "--rust-helper", str(RUST_HELPER)]) == 0
+    written = {Path(line).relative_to(project).as_posix() for line in capsys.readouterr().out.split()}
+    assert written == {
+        "Cargo.toml",
+        "src/lib.rs",
+        "src/bin/inventory.rs",
+        "my_crate/__init__.py",
+        "my_crate/py.typed",
+        "pyproject.toml",
+        ".gitignore",
+        "README.md",
+    }
+    cargo = (project / "Cargo.toml").read_text(encoding="utf-8")
+    assert 'name = "my_crate"' in cargo
+    helper = cargo.split('hatch-interop = { path = "', 1)[1].split('"', 1)[0]
+    assert not Path(helper).is_absolute() and (project / helper / "Cargo.toml").is_file()
+    config = load_config(project)
+    assert config.module == "my_crate._native"
+    assert "hatch_interop::dump(my_crate::inventory())" in (project / "src/bin/inventory.rs").read_text()
+    assert "/my_crate/_native/" in (project / ".gitignore").read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("My", "`My` is not a usable project name: use lowercase letters"),
+        ("my--crate", "is not a usable project name"),
+        ("1crate", "is not a usable project name"),
+        ("for", "`for` is a keyword of Python or Rust"),
+        ("crate", "`crate` is a keyword of Python or Rust"),
+    ],
+)
+def test_new_refuses_names_neither_language_takes(
+    name: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["new", name, "--path", str(tmp_path / "p"), "--rust-helper", str(RUST_HELPER)]) == 1
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "p").exists()
+
+
+def test_new_refuses_a_used_directory_and_a_wrong_helper(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "file").write_text("", encoding="utf-8")
+    assert main(["new", "x", "--path", str(tmp_path / "used"), "--rust-helper", str(RUST_HELPER)]) == 1
+    assert "already exists and is not an empty directory" in capsys.readouterr().err
+    assert main(["new", "x", "--path", str(tmp_path / "new"), "--rust-helper", str(tmp_path)]) == 1
+    assert "holds no Cargo.toml: --rust-helper is the directory of the hatch-interop helper crate" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.e2e
+def test_a_new_project_builds_with_pip_wheel_at_once(wheelhouse: Path, tmp_path: Path) -> None:
+    """`hatch-interop new`, then `pip wheel .` (a real PEP 517 build), installed into a fresh venv and called."""
+    helper = copy_tree(RUST_HELPER, tmp_path / "rust_helper")
+    project = tmp_path / "demo"
+    assert main(["new", "demo", "--path", str(project), "--rust-helper", str(helper)]) == 0
+    shutil.copy2(SAMPLE / "Cargo.lock", project / "Cargo.lock")  # the helper's dependencies, pinned as in CI
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tmp_path / "dist", project],
+        env=build_env(wheelhouse),
+    )
+    wheel = one(sorted((tmp_path / "dist").glob("demo-*.whl")))
+    exe = make_venv(sys.executable, tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "--no-index", "--no-deps", wheel])
+    proc = run([exe, "-c", "from demo import Vec2, add; print(add(2, 3), Vec2(x=1.0, y=2.0))"], cwd=tmp_path)
+    assert proc.stdout.strip() == "5 Vec2(x=1.0, y=2.0)"

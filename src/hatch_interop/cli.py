@@ -2,6 +2,7 @@
 
     hatch-interop inspect [PROJECT] [--json]       what the crate exports, as the bindings will see it
     hatch-interop generate [PROJECT] --out DIR     the bindings and the library, written to a directory
+    hatch-interop new NAME --rust-helper PATH      a new project (crate + Python package) that builds at once
 
 PROJECT is the directory of the project's ``pyproject.toml`` (default: the current one); its options
 come from ``[tool.hatch.build.hooks.interop]`` or ``[tool.hatch-interop]``, as in a build. Errors are
@@ -45,6 +46,7 @@ from hatch_interop.inventory import (
     Void,
 )
 from hatch_interop.pipeline import build_bindings, build_inventory, install_in_place
+from hatch_interop.scaffold import new_project
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -75,10 +77,34 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         metavar="NAME",
         help="a backend to run (repeatable; default: the project's `backends` option)",
     )
+    new = commands.add_parser(
+        "new",
+        help="create a project: a Rust crate and its Python package, ready for `pip wheel .`",
+        description=(
+            "Create a project NAME: a Rust crate exporting a function and a struct, the Python package around its "
+            "generated bindings, pyproject.toml with the build hook's table, and a .gitignore. `pip wheel .` in it "
+            "builds a wheel at once."
+        ),
+    )
+    new.add_argument("name", help="the project's name, also its crate's and Python package's (my_crate or my-crate)")
+    new.add_argument("--path", type=Path, help="where to create it (default: ./NAME; must not exist or be empty)")
+    new.add_argument(
+        "--rust-helper",
+        type=Path,
+        required=True,
+        metavar="PATH",
+        help="the hatch-interop helper crate the project depends on (`rust_helper/` of a hatch-interop checkout), "
+        "until it is published on crates.io",
+    )
     options = parser.parse_args(argv)
     try:
         if options.command == "inspect":
             return _inspect(options.project, options.json)
+        if options.command == "new":
+            directory = options.path if options.path is not None else Path(options.name)
+            for path in new_project(directory, options.name, options.rust_helper):
+                print(path)
+            return 0
         return _generate(options.project, options.out, options.backends)
     except InteropError as e:
         print(f"hatch-interop: {e}", file=sys.stderr)
