@@ -72,6 +72,10 @@ class TestModeOption:
             options({"mode": True})
 
 
+#: The line after which both modes generate the same module.
+LOADED = "_ffi_lib = _ffi_load_library()\n"
+
+
 class TestGeneratedFiles:
     def test_the_module_a_stub_of_the_extension_and_the_runtime(self) -> None:
         files = api_backend(load("sample_inventory")).generate(load("sample_inventory"))
@@ -80,17 +84,20 @@ class TestGeneratedFiles:
 
     @pytest.mark.parametrize("stem", INVENTORIES)
     def test_matches_snapshot(self, stem: str) -> None:
+        # Up to the library's loading: the rest is ABI mode's, which its own snapshots hold (see the next test).
         inventory = load(stem)
-        check_snapshot("cffi", f"api-mode/{stem}", api_backend(inventory).generate(inventory)[:1])
+        module = api_backend(inventory).generate(inventory)[0]
+        head = module.content.split(LOADED, 1)[0] + LOADED
+        check_snapshot("cffi", f"api-mode/{stem}", [dataclasses.replace(module, content=head)])
 
-    def test_differs_from_abi_mode_only_in_how_it_loads_the_library(self) -> None:
-        inventory = load("sample_inventory")
+    @pytest.mark.parametrize("stem", INVENTORIES)
+    def test_differs_from_abi_mode_only_in_how_it_loads_the_library(self, stem: str) -> None:
+        inventory = load(stem)
         abi = api_backend(inventory, "abi").generate(inventory)[0].content
         api = api_backend(inventory).generate(inventory)[0].content
         assert "from ._ffi_cffi import ffi as _ffi\n" in abi and "_ffi.dlopen(" in abi
         assert "from ._ffi_cffi import ffi, lib  # noqa: PLC0415\n" in api and "dlopen" not in api
-        tail = "_ffi_lib = _ffi_load_library()\n"
-        assert abi.split(tail, 1)[1] == api.split(tail, 1)[1]  # everything after loading is the same
+        assert abi.split(LOADED, 1)[1] == api.split(LOADED, 1)[1]  # everything after loading is the same
 
     def test_output_is_ruff_clean_and_passes_mypy_strict(self, tmp_path: Path) -> None:
         packages = []
