@@ -22,7 +22,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::traits::{FfiError, FfiSliceElement};
+use crate::traits::{FfiError, FfiReturn, FfiSliceElement};
 
 /// A failure as the C ABI hands it over: what `<crate>_ffi_take_failure` writes.
 ///
@@ -154,7 +154,7 @@ impl<T> ReturnAbi for MaybeUninit<T> {
 
 /// The failure kinds of [`FfiFailure::kind`].
 const KIND_PANIC: u32 = 1;
-const KIND_ERROR: u32 = 2;
+pub(crate) const KIND_ERROR: u32 = 2;
 pub(crate) const KIND_INVALID_ARGUMENT: u32 = 3;
 pub(crate) const KIND_CALLBACK: u32 = 4;
 const KIND_OUT_OF_MEMORY: u32 = 5;
@@ -285,6 +285,48 @@ fn record(failure: Failure) {
             PENDING.fetch_add(1, Ordering::Relaxed);
         }
     });
+    let _ = BOUNDARIES.try_with(|state| state.records.set(state.records.get().wrapping_add(1)));
+}
+
+/// Whether a failure recorded since the innermost boundary was entered is still pending on
+/// this thread: a callback the call ran has failed (a call's own failure is its `Err`).
+///
+/// Then [`finish`] drops the function's value and the shim returns zeroes, so that every call
+/// that leaves a failure for its caller returns zeroes: bindings read the failure counter only
+/// after a zero result of a function that returns a number or a handle.
+#[inline]
+pub(crate) fn failed_during_call() -> bool {
+    // One relaxed load on the fast path, as in `call`.
+    PENDING.load(Ordering::Relaxed) != 0 && failed_since_entry()
+}
+
+#[cold]
+fn failed_since_entry() -> bool {
+    let recorded = BOUNDARIES
+        .try_with(|state| state.records.get() != state.entry_records.get())
+        .unwrap_or(false);
+    // A failure recorded during the call and taken again (by a nested call's caller) is gone:
+    // only one still in the slot is this call's to report.
+    recorded
+        && SLOT
+            .try_with(|slot| {
+                let failure = slot.0.take();
+                let pending = failure.is_some();
+                slot.0.set(failure);
+                pending
+            })
+            .unwrap_or(false)
+}
+
+/// Converts a shim's result for its caller: its C value, or zeroes when a callback failed
+/// during the call (see [`failed_during_call`]); the value is then dropped, so a `String`, a
+/// `Box` or a service that the function returned is freed rather than leaked behind a failure.
+#[inline]
+pub fn finish<T: FfiReturn>(value: T) -> Result<T::Abi, Failure> {
+    if failed_during_call() {
+        return value.__after_failure();
+    }
+    value.into_abi()
 }
 
 /// Gives up the calling thread's untaken failure, if it has one (see [`call`]).
@@ -433,11 +475,20 @@ pub fn call<R: ReturnAbi>(body: impl FnOnce() -> Result<R, Failure>) -> R {
 struct Boundaries {
     depth: Cell<usize>,
     quieted: Cell<bool>,
+    /// How many failures the thread has recorded (wrapping), and how many it had when the
+    /// innermost boundary was entered.
+    records: Cell<usize>,
+    entry_records: Cell<usize>,
 }
 
 thread_local! {
     static BOUNDARIES: Boundaries = const {
-        Boundaries { depth: Cell::new(0), quieted: Cell::new(false) }
+        Boundaries {
+            depth: Cell::new(0),
+            quieted: Cell::new(false),
+            records: Cell::new(0),
+            entry_records: Cell::new(0),
+        }
     };
 }
 
@@ -452,7 +503,11 @@ pub(crate) const PANIC_REPORT_VARIABLE: &str = "HATCH_INTEROP_PANIC_REPORT";
 /// asks for (55 to 320 ms per panic). Panics anywhere else (on threads of the crate's own,
 /// outside any call, or with `panic = "abort"`) go to the hook that was installed before, as
 /// do all panics when `HATCH_INTEROP_PANIC_REPORT=1` is set when the first boundary is entered.
-pub(crate) struct Boundary(*const Boundaries);
+pub(crate) struct Boundary {
+    state: *const Boundaries,
+    /// The enclosing boundary's `entry_records`, restored when this one is left.
+    outer_entry_records: usize,
+}
 
 impl Boundary {
     /// Enters a boundary.
@@ -463,23 +518,27 @@ impl Boundary {
         // (`Boundaries` has no destructor) and the guard never leaves the thread.
         let state = BOUNDARIES.with(std::ptr::from_ref);
         // SAFETY: see above.
-        let depth = unsafe { &(*state).depth };
-        depth.set(depth.get() + 1);
-        Boundary(state)
+        let boundaries = unsafe { &*state };
+        boundaries.depth.set(boundaries.depth.get() + 1);
+        let outer_entry_records = boundaries.entry_records.replace(boundaries.records.get());
+        Boundary {
+            state,
+            outer_entry_records,
+        }
     }
 
     /// Whether this is the thread's outermost boundary (not one inside another).
     #[inline]
     pub(crate) fn outermost(&self) -> bool {
         // SAFETY: see `enter`.
-        unsafe { &*self.0 }.depth.get() == 1
+        unsafe { &*self.state }.depth.get() == 1
     }
 
     /// The boundary caught a panic.
     #[inline]
     pub(crate) fn caught(&self) {
         // SAFETY: see `enter`.
-        unsafe { &*self.0 }.quieted.set(false);
+        unsafe { &*self.state }.quieted.set(false);
     }
 }
 
@@ -487,9 +546,10 @@ impl Drop for Boundary {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: see `enter`.
-        let state = unsafe { &*self.0 };
+        let state = unsafe { &*self.state };
         let depth = state.depth.get() - 1;
         state.depth.set(depth);
+        state.entry_records.set(self.outer_entry_records);
         if depth == 0 {
             // A panic that code inside caught itself.
             state.quieted.set(false);

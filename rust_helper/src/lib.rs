@@ -114,8 +114,8 @@ pub mod __private {
     use std::sync::OnceLock;
 
     pub use crate::abi::{
-        call, callback_failed, cstr_arg, ffi_free, pending, slice_arg, slice_mut_arg, str_arg,
-        take_failure, Failure, ForeignCall, ReturnAbi, PENDING,
+        call, callback_failed, cstr_arg, ffi_free, finish, pending, slice_arg, slice_mut_arg,
+        str_arg, take_failure, Failure, ForeignCall, ReturnAbi, PENDING,
     };
     #[cfg(not(feature = "tokio"))]
     pub use crate::asynchronous::TokioFeature;

@@ -411,6 +411,12 @@ impl<T> ServiceCell<T> {
 /// What a constructor returning `Self` returns through the C ABI: the new object's handle.
 #[inline]
 pub fn constructed<T>(value: T) -> Result<MaybeUninit<*const ServiceCell<T>>, Failure> {
+    // A callback failed during the constructor: the object is dropped and the shim returns
+    // NULL, as every call that leaves a failure returns zeroes.
+    if crate::abi::failed_during_call() {
+        drop(value);
+        return Ok(MaybeUninit::zeroed());
+    }
     // Out of memory for the cell: a failure like the others, and the shim returns NULL.
     ServiceCell::into_handle(value).map(MaybeUninit::new)
 }

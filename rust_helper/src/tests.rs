@@ -599,3 +599,79 @@ fn a_failure_belongs_to_the_call_that_caused_it() {
     assert_eq!(take_kind(), Some(KIND_CALLBACK));
     assert_eq!(take_kind(), None);
 }
+
+/// The error of `a_call_whose_callback_failed_returns_zeroes`.
+#[ffi_type]
+#[derive(Debug)]
+pub enum Refusal {
+    Refused = 1,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("refused")
+    }
+}
+
+#[test]
+fn a_call_whose_callback_failed_returns_zeroes() {
+    use crate::abi::{call, callback_failed, finish, Failure, KIND_CALLBACK, KIND_ERROR};
+
+    // A callback fails and the function goes on to return a value: the caller gets zeroes
+    // (the bindings' cue to read the failure) and the value is dropped, not leaked (Miri).
+    let text = call(|| {
+        // SAFETY: no message.
+        unsafe { callback_failed(std::ptr::null(), 0) };
+        finish(String::from("dropped"))
+    });
+    // SAFETY: zeroes are a valid `FfiBuffer`.
+    let text = unsafe { text.assume_init() };
+    assert!(text.ptr.is_null());
+    assert_eq!(text.len, 0);
+    assert_eq!(take_kind(), Some(KIND_CALLBACK));
+
+    let number = call(|| {
+        // SAFETY: no message.
+        unsafe { callback_failed(std::ptr::null(), 0) };
+        finish(7_u32)
+    });
+    // SAFETY: a failed call returns zeroes, a valid `u32`.
+    assert_eq!(unsafe { number.assume_init() }, 0);
+    assert_eq!(take_kind(), Some(KIND_CALLBACK));
+
+    // The function's own `Err` is still the call's failure: it replaces the callback's.
+    let refused = call(|| {
+        // SAFETY: no message.
+        unsafe { callback_failed(std::ptr::null(), 0) };
+        finish(Err::<u32, _>(Refusal::Refused))
+    });
+    // SAFETY: as above.
+    assert_eq!(unsafe { refused.assume_init() }, 0);
+    assert_eq!(take_kind(), Some(KIND_ERROR));
+    assert_eq!(take_kind(), None);
+
+    // A failure recorded and taken again during the call (a nested call's failure, which its
+    // caller raised and handled) leaves the outer call's value alone.
+    let kept = call(|| {
+        call(|| Err::<(), _>(Failure::invalid_argument("inner")));
+        assert!(take_kind().is_some());
+        finish(7_u32)
+    });
+    // SAFETY: the call succeeded.
+    assert_eq!(unsafe { kept.assume_init() }, 7);
+    assert_eq!(take_kind(), None);
+
+    // A nested call that succeeds after the outer call's callback failed returns its value;
+    // the failure stays the outer call's.
+    let outer = call(|| {
+        // SAFETY: no message.
+        unsafe { callback_failed(std::ptr::null(), 0) };
+        let inner = call(|| finish(5_u32));
+        // SAFETY: the nested call succeeded.
+        assert_eq!(unsafe { inner.assume_init() }, 5);
+        finish(7_u32)
+    });
+    // SAFETY: as above.
+    assert_eq!(unsafe { outer.assume_init() }, 0);
+    assert_eq!(take_kind(), Some(KIND_CALLBACK));
+}

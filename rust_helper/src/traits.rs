@@ -340,6 +340,17 @@ pub unsafe trait FfiReturn {
     /// records (a `Result::Err`).
     #[doc(hidden)]
     fn into_abi(self) -> Result<Self::Abi, Failure>;
+
+    /// What the shim returns when a callback failed during the call: zeroes, the value
+    /// dropped; a `Result`'s `Err` is still the call's failure (it replaces the callback's).
+    #[doc(hidden)]
+    fn __after_failure(self) -> Result<Self::Abi, Failure>
+    where
+        Self: Sized,
+    {
+        drop(self);
+        Ok(<Self::Abi as ReturnAbi>::__failed())
+    }
 }
 
 /// A type that a `Result` returned across the FFI boundary may hold as its `Ok` value: every
@@ -528,6 +539,13 @@ unsafe impl<T: FfiOk, E: FfiError> FfiReturn for Result<T, E> {
             Err(error) => Err(Failure::error(&error)),
         }
     }
+
+    fn __after_failure(self) -> Result<Self::Abi, Failure> {
+        match self {
+            Ok(value) => value.__after_failure(),
+            Err(error) => Err(Failure::error(&error)),
+        }
+    }
 }
 
 /// `Result<T, TryReserveError>`: a function that allocates with `try_reserve` (or
@@ -543,6 +561,13 @@ unsafe impl<T: FfiOk> FfiReturn for Result<T, std::collections::TryReserveError>
     fn into_abi(self) -> Result<Self::Abi, Failure> {
         match self {
             Ok(value) => value.into_abi(),
+            Err(error) => Err(Failure::try_reserve(&error)),
+        }
+    }
+
+    fn __after_failure(self) -> Result<Self::Abi, Failure> {
+        match self {
+            Ok(value) => value.__after_failure(),
             Err(error) => Err(Failure::try_reserve(&error)),
         }
     }

@@ -1033,7 +1033,7 @@ mod function {
                 let ty = all_static_lifetimes(ty);
                 (
                     quote_spanned!(ty.span()=> -> <#ty as ::hatch_interop::FfiReturn>::Abi),
-                    quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiReturn>::into_abi(#call)),
+                    quote_spanned!(ty.span()=> ::hatch_interop::__private::finish::<#ty>(#call)),
                 )
             }
         }
