@@ -1752,15 +1752,19 @@ class WrapperBuilder:
             body.append(f"    try:\n        {statement}\n{handler.rstrip()}")
         else:
             body.append(f"    {statement}")
-        # One memory read: the library counts the failures it recorded and nobody has taken yet.
+        # One memory read: the library counts the failures it recorded and nobody has taken yet. A call that leaves
+        # a failure returns zeroes, so after a number, an enum or a pointer only a zero result needs the read.
+        failed = (
+            f"not _ffi_result and {self.PENDING}" if returns_now and self._zero_if_failed(f.returns) else self.PENDING
+        )
         if refused:
             undo = "".join(f"            {line}\n" for line in refused)
             body.append(
-                f"    if {self.PENDING}:\n        try:\n            _ffi_raise_failure({errors or 'None'})\n"
+                f"    if {failed}:\n        try:\n            _ffi_raise_failure({errors or 'None'})\n"
                 f"        except ValueError:\n{undo}            raise"
             )
         else:
-            body.append(f"    if {self.PENDING}:\n        _ffi_raise_failure({errors or 'None'})")
+            body.append(f"    if {failed}:\n        _ffi_raise_failure({errors or 'None'})")
         body.extend(after)
         if f.asynchronous:
             body.append("    return await _ffi_future")
@@ -1784,6 +1788,13 @@ class WrapperBuilder:
             body=tuple(body),
             reader=reader,
         )
+
+    def _zero_if_failed(self, ty: TypeRef) -> bool:
+        """Whether a failed call's zeroes are the only falsy results of type `ty` (as the call returns it, before
+        conversion): numbers, `bool`, C-like enums (their raw value) and pointers (`None`, a NULL pointer)."""
+        if isinstance(ty, (Primitive, Pointer)):
+            return True
+        return isinstance(ty, Named) and isinstance(self._target(ty), EnumDef)
 
     def _reader(self, f: Function, convert: str) -> str:
         """``_ffi_read_<symbol>``: the value an async function completed with, read from the address the

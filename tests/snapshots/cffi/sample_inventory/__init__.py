@@ -1019,7 +1019,7 @@ class Store:
         if getattr(self, "_ffi_handle", None) is not None:
             raise _ffi_initialized("Store")
         _ffi_result = _ffi_fn_store_new()
-        if _ffi_pending[0]:
+        if not _ffi_result and _ffi_pending[0]:
             _ffi_raise_failure(None)
         self._ffi_handle = self._ffi_ptr = _ffi_Store_handle(_ffi_result)
 
@@ -1083,7 +1083,7 @@ class Store:
         if capacity.__class__ is not int or not 0 <= capacity <= 4294967295:
             capacity = _ffi_scalar("Store.with_capacity() argument 'capacity'", capacity, "u32")
         _ffi_result = _ffi_fn_store_with_capacity(capacity)
-        if _ffi_pending[0]:
+        if not _ffi_result and _ffi_pending[0]:
             _ffi_raise_failure(_ffi_MathError_by_code)
         return _ffi_wrap_Store(_ffi_result)
 
@@ -1110,7 +1110,7 @@ class Store:
         if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "size")
         _ffi_result = _ffi_fn_store_size(_ffi_self)
-        if _ffi_pending[0]:
+        if not _ffi_result and _ffi_pending[0]:
             _ffi_raise_failure(None)
         return _ffi_result
 
@@ -1156,7 +1156,7 @@ class Store:
             _ffi_slice_values,
             _ffi_len_values,
         )
-        if _ffi_pending[0]:
+        if not _ffi_result and _ffi_pending[0]:
             _ffi_raise_failure(None)
         return _ffi_result
 
@@ -1165,7 +1165,7 @@ class Store:
         if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "reads")
         _ffi_result = _ffi_fn_store_reads(_ffi_self)
-        if _ffi_pending[0]:
+        if not _ffi_result and _ffi_pending[0]:
             _ffi_raise_failure(None)
         return _ffi_result
 
@@ -1203,7 +1203,7 @@ class Store:
             )
         finally:
             _ffi_callbacks.pop(_ffi_key_on_value, None)
-        if _ffi_pending[0]:
+        if not _ffi_result and _ffi_pending[0]:
             _ffi_raise_failure(None)
         return _ffi_result
 
@@ -1269,7 +1269,7 @@ class Store:
     def live_stores() -> int:
         """How many stores are alive in the process (a static function)."""
         _ffi_result = _ffi_fn_store_live_stores()
-        if _ffi_pending[0]:
+        if not _ffi_result and _ffi_pending[0]:
             _ffi_raise_failure(None)
         return _ffi_result
 
@@ -1566,7 +1566,7 @@ def add(a: int, b: int) -> int:
     if b.__class__ is not int or not 0 <= b <= 4294967295:
         b = _ffi_scalar("add() argument 'b'", b, "u32")
     _ffi_result = _ffi_fn_add(a, b)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1579,7 +1579,7 @@ def spin(millis: int) -> int:
     if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
         millis = _ffi_scalar("spin() argument 'millis'", millis, "u64")
     _ffi_result = _ffi_fn_spin(millis)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1592,7 +1592,7 @@ def spin_holding(millis: int) -> int:
     if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
         millis = _ffi_scalar("spin_holding() argument 'millis'", millis, "u64")
     _ffi_result = _ffi_fn_spin_holding(millis)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1610,7 +1610,7 @@ def fnv1a(data: Union[Sequence[int], memoryview]) -> int:
     else:
         _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument("fnv1a", "data", data, "uint8_t", "B", mutable=False)
     _ffi_result = _ffi_fn_fnv1a(_ffi_slice_data, _ffi_len_data)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1635,7 +1635,7 @@ def slice_address(data: Union[Sequence[int], memoryview]) -> int:
             mutable=False,
         )
     _ffi_result = _ffi_fn_slice_address(_ffi_slice_data, _ffi_len_data)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1664,7 +1664,7 @@ def sum_integers(a: int, b: int, c: int, d: int, e: int, f: int, g: int, h: int,
     if i.__class__ is not int or not -9223372036854775808 <= i <= 9223372036854775807:
         i = _ffi_scalar("sum_integers() argument 'i'", i, "isize")
     _ffi_result = _ffi_fn_sum_integers(a, b, c, d, e, f, g, h, i)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1679,7 +1679,7 @@ def scale(x: float, factor: float) -> float:
     if factor.__class__ is not float or not -3.4028235677973366e38 < factor < 3.4028235677973366e38:
         factor = _ffi_scalar("scale() argument 'factor'", factor, "f32")
     _ffi_result = _ffi_fn_scale(x, factor)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1692,7 +1692,7 @@ def is_even(n: int) -> bool:
     if n.__class__ is not int or not -9223372036854775808 <= n <= 9223372036854775807:
         n = _ffi_scalar("is_even() argument 'n'", n, "i64")
     _ffi_result = _ffi_fn_is_even(n)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1705,7 +1705,7 @@ def negate(b: bool) -> bool:
     if b.__class__ is not bool:
         b = _ffi_scalar("negate() argument 'b'", b, "bool")
     _ffi_result = _ffi_fn_negate(b)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1733,7 +1733,7 @@ def distance(from_: int, to: int) -> int:
     if to.__class__ is not int or not -2147483648 <= to <= 2147483647:
         to = _ffi_scalar("distance() argument 'to'", to, "i32")
     _ffi_result = _ffi_fn_distance(from_, to)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1761,7 +1761,7 @@ def vec2_length(v: Vec2) -> float:
     if v.__class__ is not Vec2:
         raise _ffi_invalid_argument("vec2_length", "v", v, Vec2)
     _ffi_result = _ffi_fn_vec2_length(v._ffi_c)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1788,7 +1788,7 @@ def rect_area(r: Rect) -> float:
     if r.__class__ is not Rect:
         raise _ffi_invalid_argument("rect_area", "r", r, Rect)
     _ffi_result = _ffi_fn_rect_area(r._ffi_c)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1833,7 +1833,7 @@ def sample_score(s: Sample) -> float:
     if s.__class__ is not Sample:
         raise _ffi_invalid_argument("sample_score", "s", s, Sample)
     _ffi_result = _ffi_fn_sample_score(s._ffi_c[0])
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1846,7 +1846,7 @@ def color_next(c: Color) -> Color:
     if c.__class__ is not Color:
         c = _ffi_enum_member("color_next() argument 'c'", c, Color)
     _ffi_result = _ffi_fn_color_next(c)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_Color_by_value[_ffi_result]
 
@@ -1859,7 +1859,7 @@ def direction_turn(d: Direction) -> Direction:
     if d.__class__ is not Direction:
         d = _ffi_enum_member("direction_turn() argument 'd'", d, Direction)
     _ffi_result = _ffi_fn_direction_turn(d)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_Direction_by_value[_ffi_result]
 
@@ -1876,7 +1876,7 @@ def counter_new(start: int) -> Counter:
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
         start = _ffi_scalar("counter_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_counter_new(start)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_own_Counter(_ffi_result)
 
@@ -1893,7 +1893,7 @@ def counter_try_new(start: int) -> Optional[Counter]:
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
         start = _ffi_scalar("counter_try_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_counter_try_new(start)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return None if not _ffi_result else _ffi_own_Counter(_ffi_result)
 
@@ -1906,7 +1906,7 @@ def counter_increment(c: Counter) -> int:
     if c.__class__ is not Counter or (_ffi_ptr_c := c._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_increment", "c", c, Counter)
     _ffi_result = _ffi_fn_counter_increment(_ffi_ptr_c)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1919,7 +1919,7 @@ def counter_get(c: Counter) -> int:
     if c.__class__ is not Counter or (_ffi_ptr_c := c._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_get", "c", c, Counter)
     _ffi_result = _ffi_fn_counter_get(_ffi_ptr_c)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1973,7 +1973,7 @@ def divide(a: int, b: int) -> int:
     if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
         b = _ffi_scalar("divide() argument 'b'", b, "i32")
     _ffi_result = _ffi_fn_divide(a, b)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(_ffi_MathError_by_code)
     return _ffi_result
 
@@ -1989,7 +1989,7 @@ def checked_sqrt(x: float) -> float:
     if x.__class__ is not float:
         x = _ffi_scalar("checked_sqrt() argument 'x'", x, "f64")
     _ffi_result = _ffi_fn_checked_sqrt(x)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(_ffi_MathError_by_code)
     return _ffi_result
 
@@ -2024,7 +2024,7 @@ def counter_checked_new(start: int) -> Counter:
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
         start = _ffi_scalar("counter_checked_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_counter_checked_new(start)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(_ffi_MathError_by_code)
     return _ffi_own_Counter(_ffi_result)
 
@@ -2065,7 +2065,7 @@ def checked_index(values: Union[Sequence[int], memoryview], index: int) -> int:
     if index.__class__ is not int or not 0 <= index <= 18446744073709551615:
         index = _ffi_scalar("checked_index() argument 'index'", index, "usize")
     _ffi_result = _ffi_fn_checked_index(_ffi_slice_values, _ffi_len_values, index)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2095,7 +2095,7 @@ def str_byte_len(s: str) -> int:
     except (TypeError, UnicodeEncodeError) as _ffi_error:
         raise _ffi_text_argument("str_byte_len", "s", s, _ffi_error) from None
     _ffi_result = _ffi_fn_str_byte_len(_ffi_text_s, len(_ffi_text_s))
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2110,7 +2110,7 @@ def str_char_count(s: str) -> int:
     except (TypeError, UnicodeEncodeError) as _ffi_error:
         raise _ffi_text_argument("str_char_count", "s", s, _ffi_error) from None
     _ffi_result = _ffi_fn_str_char_count(_ffi_text_s, len(_ffi_text_s))
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2127,7 +2127,7 @@ def c_str_len(s: str) -> int:
     if b"\0" in _ffi_text_s:
         raise _ffi_nul_argument("c_str_len", "s")
     _ffi_result = _ffi_fn_c_str_len(_ffi_text_s)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2182,7 +2182,7 @@ def sum_f64(values: Union[Sequence[float], memoryview]) -> float:
             mutable=False,
         )
     _ffi_result = _ffi_fn_sum_f64(_ffi_slice_values, _ffi_len_values)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2198,7 +2198,7 @@ def sum_bytes(data: Union[Sequence[int], memoryview]) -> int:
     else:
         _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument("sum_bytes", "data", data, "uint8_t", "B", mutable=False)
     _ffi_result = _ffi_fn_sum_bytes(_ffi_slice_data, _ffi_len_data)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2221,7 +2221,7 @@ def sum_i32(values: Union[Sequence[int], memoryview]) -> int:
             mutable=False,
         )
     _ffi_result = _ffi_fn_sum_i32(_ffi_slice_values, _ffi_len_values)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2399,7 +2399,7 @@ def or_fallback(value: Optional[int], fallback: int) -> int:
     if fallback.__class__ is not int or not -2147483648 <= fallback <= 2147483647:
         fallback = _ffi_scalar("or_fallback() argument 'fallback'", fallback, "i32")
     _ffi_result = _ffi_fn_or_fallback(_ffi_option_value, fallback)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2460,7 +2460,7 @@ def reading_total(r: Reading) -> float:
     if r.__class__ is not Reading:
         raise _ffi_invalid_argument("reading_total", "r", r, Reading)
     _ffi_result = _ffi_fn_reading_total(r._ffi_c)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2495,7 +2495,7 @@ def counter_free_if_any(counter: Optional[Counter]) -> bool:
     else:
         counter._ffi_ptr = None
     _ffi_result = _ffi_fn_counter_free_if_any(_ffi_ptr_counter)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         try:
             _ffi_raise_failure(None)
         except ValueError:
@@ -2535,7 +2535,7 @@ def for_each_value(values: Union[Sequence[float], memoryview], on_value: OnValue
         )
     finally:
         _ffi_callbacks.pop(_ffi_key_on_value, None)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2600,7 +2600,7 @@ def count_kept(points: Sequence[Vec2], color: Color, keep: PointFilter) -> int:
         )
     finally:
         _ffi_callbacks.pop(_ffi_key_keep, None)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2619,7 +2619,7 @@ def pick_colors(pick: ColorPicker) -> int:
         _ffi_result = _ffi_fn_pick_colors(_ffi.new("ColorPicker *", (_ffi_ColorPicker_thunk, _ffi_key_pick, _ffi.NULL)))
     finally:
         _ffi_callbacks.pop(_ffi_key_pick, None)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2634,7 +2634,7 @@ def notifier_new() -> Notifier:
     that takes ownership of it was called first.
     """
     _ffi_result = _ffi_fn_notifier_new()
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_own_Notifier(_ffi_result)
 
@@ -2667,7 +2667,7 @@ def notifier_emit(notifier: Notifier, code: int) -> int:
     if code.__class__ is not int or not 0 <= code <= 4294967295:
         code = _ffi_scalar("notifier_emit() argument 'code'", code, "u32")
     _ffi_result = _ffi_fn_notifier_emit(_ffi_ptr_notifier, code)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2878,7 +2878,7 @@ def shape_area(shape: Shape) -> float:
     if not isinstance(shape, Shape):
         raise _ffi_invalid_argument("shape_area", "shape", shape, Shape)
     _ffi_result = _ffi_fn_shape_area(_ffi_tagged_value("Shape", "_ffi_Shape", shape._ffi_to_c()))
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 

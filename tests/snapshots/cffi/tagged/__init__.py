@@ -611,7 +611,7 @@ def tags(shape: Shape, next: Optional[Shape]) -> int:
         _ffi_tagged_value("Shape", "_ffi_Shape", shape._ffi_to_c()),
         _ffi.NULL if next is None else _ffi_tagged_value("Shape", "_ffi_Shape", next._ffi_to_c()),
     )
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
 

@@ -502,7 +502,7 @@ def print_(from_: int, lambda_: float, int_: int, Color_: Color, type: type_, st
         _ffi_ptr_type,
         _ffi.NULL if str is None else str._ffi_c,
     )
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_Color_by_value[_ffi_result]
 
@@ -517,7 +517,7 @@ def other_(self: bool, object: object_) -> type_:
     if object.__class__ is not object_:
         raise _ffi_invalid_argument("other_", "object", object, object_)
     _ffi_result = _ffi_fn_tricky_other(self, object._ffi_c[0])
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_wrap_type(_ffi_result)
 
@@ -533,7 +533,7 @@ def annotations_(None_: int) -> Optional[object_]:
     if None_.__class__ is not int or not 0 <= None_ <= 255:
         None_ = _ffi_scalar("annotations_() argument 'None_'", None_, "u8")
     _ffi_result = _ffi_fn_tricky_annotations(None_)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_view_object_(_ffi_result, None) if _ffi_result else None
 
@@ -545,6 +545,6 @@ def type_of(Flags_: Flags) -> Flags:
     if Flags_.__class__ is not Flags:
         Flags_ = _ffi_enum_member("type_of() argument 'Flags_'", Flags_, Flags)
     _ffi_result = _ffi_fn_type_of(Flags_)
-    if _ffi_pending[0]:
+    if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_Flags_by_value[_ffi_result]

@@ -365,7 +365,7 @@ def add(a: int, b: int) -> int:
     if b.__class__ is not int or not 0 <= b <= 4294967295:
         b = _ffi_scalar("add() argument 'b'", b, "u32")
     _ffi_result = _ffi_fn_basic_add(a, b)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -408,7 +408,7 @@ def length(v: Vec2) -> float:
     if v.__class__ is not Vec2:
         raise _ffi_invalid_argument("length", "v", v, Vec2)
     _ffi_result = _ffi_fn_basic_length(v)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -437,7 +437,7 @@ def length_or_zero(v: Optional[Vec2]) -> float:
     if v is not None and v.__class__ is not Vec2:
         raise _ffi_invalid_argument("length_or_zero", "v", v, Vec2, or_none=True)
     _ffi_result = _ffi_fn_basic_length_or_zero(v)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -453,7 +453,7 @@ def origin() -> Vec2:
     The result is a view of a `Vec2` the library owns, not a copy.
     """
     _ffi_result = _ffi_fn_basic_origin()
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result.contents
 
@@ -471,7 +471,7 @@ def find(index: int) -> Optional[Vec2]:
     if index.__class__ is not int or not 0 <= index <= 18446744073709551615:
         index = _ffi_scalar("find() argument 'index'", index, "usize")
     _ffi_result = _ffi_fn_basic_find(index)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result.contents if _ffi_result else None
 
@@ -486,7 +486,7 @@ def next_color(color: Color) -> Color:
     if color.__class__ is not Color:
         color = _ffi_enum_member("next_color() argument 'color'", color, Color)
     _ffi_result = _ffi_fn_basic_next_color(color)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_Color_by_value[_ffi_result]
 
@@ -501,7 +501,7 @@ def counter_new(start: int) -> Counter:
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
         start = _ffi_scalar("counter_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_basic_counter_new(start)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_wrap_Counter(_ffi_result)
 
@@ -516,7 +516,7 @@ def counter_get(counter: Counter) -> int:
     if counter.__class__ is not Counter or (_ffi_ptr_counter := counter._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_get", "counter", counter, Counter)
     _ffi_result = _ffi_fn_basic_counter_get(_ffi_ptr_counter)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -549,7 +549,7 @@ def counter_get_or(counter: Optional[Counter], default: int) -> int:
     if default.__class__ is not int or not 0 <= default <= 18446744073709551615:
         default = _ffi_scalar("counter_get_or() argument 'default'", default, "u64")
     _ffi_result = _ffi_fn_basic_counter_get_or(None if counter is None else _ffi_ptr_counter, default)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -567,7 +567,7 @@ def counter_find(value: int) -> Optional[Counter]:
     if value.__class__ is not int or not 0 <= value <= 18446744073709551615:
         value = _ffi_scalar("counter_find() argument 'value'", value, "u64")
     _ffi_result = _ffi_fn_basic_counter_find(value)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return None if _ffi_result is None else _ffi_wrap_Counter(_ffi_result)
 
@@ -608,7 +608,7 @@ def counter_take(counter: Counter, extra: int) -> int:
         extra = _ffi_scalar("counter_take() argument 'extra'", extra, "u64")
     counter._ffi_ptr = None
     _ffi_result = _ffi_fn_basic_counter_take(_ffi_ptr_counter, extra)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -623,7 +623,7 @@ def line_length(line: Line) -> float:
     if line.__class__ is not Line:
         raise _ffi_invalid_argument("line_length", "line", line, Line)
     _ffi_result = _ffi_fn_basic_line_length(line)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -656,6 +656,6 @@ def is_positive(value: int) -> bool:
     if value.__class__ is not int or not -128 <= value <= 127:
         value = _ffi_scalar("is_positive() argument 'value'", value, "i8")
     _ffi_result = _ffi_fn_basic_is_positive(value)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result

@@ -1101,7 +1101,7 @@ class Store:
         if getattr(self, "_ffi_handle", None) is not None:
             raise _ffi_initialized("Store")
         _ffi_result = _ffi_fn_store_new()
-        if _ffi_pending.value:
+        if not _ffi_result and _ffi_pending.value:
             _ffi_raise_failure(None)
         self._ffi_handle = self._ffi_ptr = _ffi_Store_handle(_ffi_result)
 
@@ -1165,7 +1165,7 @@ class Store:
         if capacity.__class__ is not int or not 0 <= capacity <= 4294967295:
             capacity = _ffi_scalar("Store.with_capacity() argument 'capacity'", capacity, "u32")
         _ffi_result = _ffi_fn_store_with_capacity(capacity)
-        if _ffi_pending.value:
+        if not _ffi_result and _ffi_pending.value:
             _ffi_raise_failure(_ffi_MathError_by_code)
         return _ffi_wrap_Store(_ffi_result)
 
@@ -1192,7 +1192,7 @@ class Store:
         if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "size")
         _ffi_result = _ffi_fn_store_size(_ffi_self)
-        if _ffi_pending.value:
+        if not _ffi_result and _ffi_pending.value:
             _ffi_raise_failure(None)
         return _ffi_result
 
@@ -1238,7 +1238,7 @@ class Store:
             _ffi_slice_values,
             _ffi_len_values,
         )
-        if _ffi_pending.value:
+        if not _ffi_result and _ffi_pending.value:
             _ffi_raise_failure(None)
         return _ffi_result
 
@@ -1247,7 +1247,7 @@ class Store:
         if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "reads")
         _ffi_result = _ffi_fn_store_reads(_ffi_self)
-        if _ffi_pending.value:
+        if not _ffi_result and _ffi_pending.value:
             _ffi_raise_failure(None)
         return _ffi_result
 
@@ -1285,7 +1285,7 @@ class Store:
             )
         finally:
             _ffi_callbacks.pop(_ffi_key_on_value, None)
-        if _ffi_pending.value:
+        if not _ffi_result and _ffi_pending.value:
             _ffi_raise_failure(None)
         return _ffi_result
 
@@ -1359,7 +1359,7 @@ class Store:
     def live_stores() -> int:
         """How many stores are alive in the process (a static function)."""
         _ffi_result = _ffi_fn_store_live_stores()
-        if _ffi_pending.value:
+        if not _ffi_result and _ffi_pending.value:
             _ffi_raise_failure(None)
         return _ffi_result
 
@@ -1706,7 +1706,7 @@ def add(a: int, b: int) -> int:
     if b.__class__ is not int or not 0 <= b <= 4294967295:
         b = _ffi_scalar("add() argument 'b'", b, "u32")
     _ffi_result = _ffi_fn_add(a, b)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1721,7 +1721,7 @@ def spin(millis: int) -> int:
     if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
         millis = _ffi_scalar("spin() argument 'millis'", millis, "u64")
     _ffi_result = _ffi_fn_spin(millis)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1736,7 +1736,7 @@ def spin_holding(millis: int) -> int:
     if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
         millis = _ffi_scalar("spin_holding() argument 'millis'", millis, "u64")
     _ffi_result = _ffi_fn_spin_holding(millis)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1763,7 +1763,7 @@ def fnv1a(data: Union[Sequence[int], memoryview]) -> int:
             mutable=False,
         )
     _ffi_result = _ffi_fn_fnv1a(_ffi_slice_data, _ffi_len_data)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1790,7 +1790,7 @@ def slice_address(data: Union[Sequence[int], memoryview]) -> int:
             mutable=False,
         )
     _ffi_result = _ffi_fn_slice_address(_ffi_slice_data, _ffi_len_data)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1831,7 +1831,7 @@ def sum_integers(a: int, b: int, c: int, d: int, e: int, f: int, g: int, h: int,
     if i.__class__ is not int or not -9223372036854775808 <= i <= 9223372036854775807:
         i = _ffi_scalar("sum_integers() argument 'i'", i, "isize")
     _ffi_result = _ffi_fn_sum_integers(a, b, c, d, e, f, g, h, i)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1848,7 +1848,7 @@ def scale(x: float, factor: float) -> float:
     if factor.__class__ is not float or not -3.4028235677973366e38 < factor < 3.4028235677973366e38:
         factor = _ffi_scalar("scale() argument 'factor'", factor, "f32")
     _ffi_result = _ffi_fn_scale(x, factor)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1863,7 +1863,7 @@ def is_even(n: int) -> bool:
     if n.__class__ is not int or not -9223372036854775808 <= n <= 9223372036854775807:
         n = _ffi_scalar("is_even() argument 'n'", n, "i64")
     _ffi_result = _ffi_fn_is_even(n)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1878,7 +1878,7 @@ def negate(b: bool) -> bool:
     if b.__class__ is not bool:
         b = _ffi_scalar("negate() argument 'b'", b, "bool")
     _ffi_result = _ffi_fn_negate(b)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1910,7 +1910,7 @@ def distance(from_: int, to: int) -> int:
     if to.__class__ is not int or not -2147483648 <= to <= 2147483647:
         to = _ffi_scalar("distance() argument 'to'", to, "i32")
     _ffi_result = _ffi_fn_distance(from_, to)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1942,7 +1942,7 @@ def vec2_length(v: Vec2) -> float:
     if v.__class__ is not Vec2:
         raise _ffi_invalid_argument("vec2_length", "v", v, Vec2)
     _ffi_result = _ffi_fn_vec2_length(v)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -1973,7 +1973,7 @@ def rect_area(r: Rect) -> float:
     if r.__class__ is not Rect:
         raise _ffi_invalid_argument("rect_area", "r", r, Rect)
     _ffi_result = _ffi_fn_rect_area(r)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2024,7 +2024,7 @@ def sample_score(s: Sample) -> float:
     if s.__class__ is not Sample:
         raise _ffi_invalid_argument("sample_score", "s", s, Sample)
     _ffi_result = _ffi_fn_sample_score(s)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2039,7 +2039,7 @@ def color_next(c: Color) -> Color:
     if c.__class__ is not Color:
         c = _ffi_enum_member("color_next() argument 'c'", c, Color)
     _ffi_result = _ffi_fn_color_next(c)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_Color_by_value[_ffi_result]
 
@@ -2054,7 +2054,7 @@ def direction_turn(d: Direction) -> Direction:
     if d.__class__ is not Direction:
         d = _ffi_enum_member("direction_turn() argument 'd'", d, Direction)
     _ffi_result = _ffi_fn_direction_turn(d)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_Direction_by_value[_ffi_result]
 
@@ -2073,7 +2073,7 @@ def counter_new(start: int) -> Counter:
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
         start = _ffi_scalar("counter_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_counter_new(start)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_own_Counter(_ffi_result)
 
@@ -2092,7 +2092,7 @@ def counter_try_new(start: int) -> Optional[Counter]:
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
         start = _ffi_scalar("counter_try_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_counter_try_new(start)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return None if _ffi_result is None else _ffi_own_Counter(_ffi_result)
 
@@ -2107,7 +2107,7 @@ def counter_increment(c: Counter) -> int:
     if c.__class__ is not Counter or (_ffi_ptr_c := c._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_increment", "c", c, Counter)
     _ffi_result = _ffi_fn_counter_increment(_ffi_ptr_c)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2122,7 +2122,7 @@ def counter_get(c: Counter) -> int:
     if c.__class__ is not Counter or (_ffi_ptr_c := c._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_get", "c", c, Counter)
     _ffi_result = _ffi_fn_counter_get(_ffi_ptr_c)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2182,7 +2182,7 @@ def divide(a: int, b: int) -> int:
     if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
         b = _ffi_scalar("divide() argument 'b'", b, "i32")
     _ffi_result = _ffi_fn_divide(a, b)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
     return _ffi_result
 
@@ -2200,7 +2200,7 @@ def checked_sqrt(x: float) -> float:
     if x.__class__ is not float:
         x = _ffi_scalar("checked_sqrt() argument 'x'", x, "f64")
     _ffi_result = _ffi_fn_checked_sqrt(x)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
     return _ffi_result
 
@@ -2239,7 +2239,7 @@ def counter_checked_new(start: int) -> Counter:
     if start.__class__ is not int or not 0 <= start <= 18446744073709551615:
         start = _ffi_scalar("counter_checked_new() argument 'start'", start, "u64")
     _ffi_result = _ffi_fn_counter_checked_new(start)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
     return _ffi_own_Counter(_ffi_result)
 
@@ -2284,7 +2284,7 @@ def checked_index(values: Union[Sequence[int], memoryview], index: int) -> int:
     if index.__class__ is not int or not 0 <= index <= 18446744073709551615:
         index = _ffi_scalar("checked_index() argument 'index'", index, "usize")
     _ffi_result = _ffi_fn_checked_index(_ffi_slice_values, _ffi_len_values, index)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2318,7 +2318,7 @@ def str_byte_len(s: str) -> int:
     except (TypeError, UnicodeEncodeError) as _ffi_error:
         raise _ffi_text_argument("str_byte_len", "s", s, _ffi_error) from None
     _ffi_result = _ffi_fn_str_byte_len(_ffi_text_s, len(_ffi_text_s))
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2335,7 +2335,7 @@ def str_char_count(s: str) -> int:
     except (TypeError, UnicodeEncodeError) as _ffi_error:
         raise _ffi_text_argument("str_char_count", "s", s, _ffi_error) from None
     _ffi_result = _ffi_fn_str_char_count(_ffi_text_s, len(_ffi_text_s))
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2354,7 +2354,7 @@ def c_str_len(s: str) -> int:
     if b"\0" in _ffi_text_s:
         raise _ffi_nul_argument("c_str_len", "s")
     _ffi_result = _ffi_fn_c_str_len(_ffi_text_s)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2415,7 +2415,7 @@ def sum_f64(values: Union[Sequence[float], memoryview]) -> float:
             mutable=False,
         )
     _ffi_result = _ffi_fn_sum_f64(_ffi_slice_values, _ffi_len_values)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2440,7 +2440,7 @@ def sum_bytes(data: Union[Sequence[int], memoryview]) -> int:
             mutable=False,
         )
     _ffi_result = _ffi_fn_sum_bytes(_ffi_slice_data, _ffi_len_data)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2465,7 +2465,7 @@ def sum_i32(values: Union[Sequence[int], memoryview]) -> int:
             mutable=False,
         )
     _ffi_result = _ffi_fn_sum_i32(_ffi_slice_values, _ffi_len_values)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2663,7 +2663,7 @@ def or_fallback(value: Optional[int], fallback: int) -> int:
     if fallback.__class__ is not int or not -2147483648 <= fallback <= 2147483647:
         fallback = _ffi_scalar("or_fallback() argument 'fallback'", fallback, "i32")
     _ffi_result = _ffi_fn_or_fallback(_ffi_option_value, fallback)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2732,7 +2732,7 @@ def reading_total(r: Reading) -> float:
     if r.__class__ is not Reading:
         raise _ffi_invalid_argument("reading_total", "r", r, Reading)
     _ffi_result = _ffi_fn_reading_total(r)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2771,7 +2771,7 @@ def counter_free_if_any(counter: Optional[Counter]) -> bool:
     else:
         counter._ffi_ptr = None
     _ffi_result = _ffi_fn_counter_free_if_any(_ffi_ptr_counter)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         try:
             _ffi_raise_failure(None)
         except ValueError:
@@ -2813,7 +2813,7 @@ def for_each_value(values: Union[Sequence[float], memoryview], on_value: OnValue
         )
     finally:
         _ffi_callbacks.pop(_ffi_key_on_value, None)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2885,7 +2885,7 @@ def count_kept(points: Sequence[Vec2], color: Color, keep: PointFilter) -> int:
         )
     finally:
         _ffi_callbacks.pop(_ffi_key_keep, None)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2906,7 +2906,7 @@ def pick_colors(pick: ColorPicker) -> int:
         _ffi_result = _ffi_fn_pick_colors(_ffi_ColorPicker(_ffi_ColorPicker_address, _ffi_key_pick, None))
     finally:
         _ffi_callbacks.pop(_ffi_key_pick, None)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -2923,7 +2923,7 @@ def notifier_new() -> Notifier:
     that takes ownership of it was called first.
     """
     _ffi_result = _ffi_fn_notifier_new()
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_own_Notifier(_ffi_result)
 
@@ -2963,7 +2963,7 @@ def notifier_emit(notifier: Notifier, code: int) -> int:
     if code.__class__ is not int or not 0 <= code <= 4294967295:
         code = _ffi_scalar("notifier_emit() argument 'code'", code, "u32")
     _ffi_result = _ffi_fn_notifier_emit(_ffi_ptr_notifier, code)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -3196,7 +3196,7 @@ def shape_area(shape: Shape) -> float:
     if not isinstance(shape, Shape):
         raise _ffi_invalid_argument("shape_area", "shape", shape, Shape)
     _ffi_result = _ffi_fn_shape_area(shape._ffi_to_c())
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 

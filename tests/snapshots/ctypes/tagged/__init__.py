@@ -640,7 +640,7 @@ def tags(shape: Shape, next: Optional[Shape]) -> int:
     if next is not None and not isinstance(next, Shape):
         raise _ffi_invalid_argument("tags", "next", next, Shape, or_none=True)
     _ffi_result = _ffi_fn_tags(shape._ffi_to_c(), None if next is None else next._ffi_to_c())
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 

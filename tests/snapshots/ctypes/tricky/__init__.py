@@ -442,7 +442,7 @@ def print_(from_: int, lambda_: float, int_: int, Color_: Color, type: type_, st
     if str is not None and str.__class__ is not object_:
         raise _ffi_invalid_argument("print_", "str", str, object_, or_none=True)
     _ffi_result = _ffi_fn_tricky_print(from_, lambda_, int_, Color_, _ffi_ptr_type, str)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_Color_by_value[_ffi_result]
 
@@ -459,7 +459,7 @@ def other_(self: bool, object: object_) -> type_:
     if object.__class__ is not object_:
         raise _ffi_invalid_argument("other_", "object", object, object_)
     _ffi_result = _ffi_fn_tricky_other(self, object)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_wrap_type(_ffi_result)
 
@@ -477,7 +477,7 @@ def annotations_(None_: int) -> Optional[object_]:
     if None_.__class__ is not int or not 0 <= None_ <= 255:
         None_ = _ffi_scalar("annotations_() argument 'None_'", None_, "u8")
     _ffi_result = _ffi_fn_tricky_annotations(None_)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result.contents if _ffi_result else None
 
@@ -491,6 +491,6 @@ def type_of(Flags_: Flags) -> Flags:
     if Flags_.__class__ is not Flags:
         Flags_ = _ffi_enum_member("type_of() argument 'Flags_'", Flags_, Flags)
     _ffi_result = _ffi_fn_type_of(Flags_)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_Flags_by_value[_ffi_result]

@@ -650,7 +650,7 @@ def a_function_with_a_great_many_parameters(
         a_rather_long_parameter_name_for_wrapping_6,
         a_rather_long_parameter_name_for_wrapping_7,
     )
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
 
@@ -720,7 +720,7 @@ def takes_a_handle_with_a_long_name(
         _ffi_ptr_the_handle_parameter_with_a_really_really_long_name,
         and_a_number,
     )
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_AnExtremelyLongEnumerationNameThatKeepsGoing_by_value[_ffi_result]
 
@@ -758,7 +758,7 @@ def returns_a_long_named_enumeration_from_many(
     if p5.__class__ is not int or not 0 <= p5 <= 18446744073709551615:
         p5 = _ffi_scalar("returns_a_long_named_enumeration_from_many() argument 'p5'", p5, "u64")
     _ffi_result = _ffi_fn_wide_returns_a_long_named_enumeration_from_many(p0, p1, p2, p3, p4, p5)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_AnExtremelyLongEnumerationNameThatKeepsGoing_by_value[_ffi_result]
 
@@ -787,6 +787,6 @@ def make_a_holder_from_its_parts(
             AnExtremelyLongEnumerationNameThatKeepsGoing,
         )
     _ffi_result = _ffi_fn_wide_make_a_holder_from_its_parts(inner, which)
-    if _ffi_pending.value:
+    if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result.contents if _ffi_result else None
