@@ -59,23 +59,35 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 
 #: "generated" is the ctypes backend's bindings; "generated cffi" and "generated cffi API" the cffi backend's in
-#: ABI and in API mode. The others are hand-written: bare calls, and "+def", plain `def` wrappers with the
-#: generated module's Python-facing types and no checks (the ratio columns compare with these).
+#: ABI and in API mode. The others are hand-written: bare calls; "+checks", `def` wrappers with the generated
+#: module's Python-facing types making the checks it makes (handwritten_*_checked.py); "+def", the same wrappers
+#: without any check.
 IMPLEMENTATIONS = (
     "generated",
     "ctypes",
     "ctypes+def",
+    "ctypes+checks",
     "generated cffi",
     "cffi ABI",
     "cffi ABI+def",
+    "cffi ABI+checks",
     "generated cffi API",
     "cffi API",
     "cffi API+def",
+    "cffi API+checks",
     "C extension",
     "PyO3",
 )
-#: The ratio columns: each generated binding against hand-written wrappers of the same technology.
-RATIOS = (("generated", "ctypes+def"), ("generated cffi", "cffi ABI+def"), ("generated cffi API", "cffi API+def"))
+#: The ratio columns: each generated binding against hand-written wrappers of the same technology making the same
+#: checks (the issue's targets: 1.05, 1.1 and 1.2), then against wrappers without checks (what the checks cost).
+RATIOS = (
+    ("generated", "ctypes+checks"),
+    ("generated cffi", "cffi ABI+checks"),
+    ("generated cffi API", "cffi API+checks"),
+    ("generated", "ctypes+def"),
+    ("generated cffi", "cffi ABI+def"),
+    ("generated cffi API", "cffi API+def"),
+)
 CALLS = (
     "noop()",
     "add(u32, u32)",
@@ -214,6 +226,7 @@ def build_cells() -> List[Cell]:
     import handwritten_cffi as hcffi
     import handwritten_cffi_api as hapi
     import handwritten_ctypes as hct
+    import handwritten_ctypes_checked as hctc
     import pyo3_baseline as p
     import sample_cext as cx
     import sample_crate._native as g
@@ -257,6 +270,9 @@ def build_cells() -> List[Cell]:
     per_impl("generated cffi API", pythonic(gfa))
     per_impl("cffi ABI+def", pythonic(hcffi.defs))
     per_impl("cffi API+def", pythonic(hapi.defs))
+    per_impl("ctypes+checks", pythonic(hctc))
+    per_impl("cffi ABI+checks", pythonic(hcffi.checked))
+    per_impl("cffi API+checks", pythonic(hapi.checked))
     # Neither has an async function (a C extension or PyO3 would need its own bridge to asyncio).
     per_impl("C extension", pythonic(cx, without=(ASYNC,)))
     per_impl("PyO3", pythonic(p, frees=False, without=(ASYNC,)))
@@ -578,6 +594,16 @@ def ratio_text(values: Dict[Tuple[str, str, str], float], call: str, a: str, b: 
     return f"{values[('main', call, a)] / values[('main', call, b)]:.2f}"
 
 
+def ratio_table(values: Dict[Tuple[str, str, str], float]) -> str:
+    """The ratios of RATIOS, a row per call."""
+    lines = [
+        "| call | " + " | ".join(f"{a} / {b}" for a, b in RATIOS) + " |",
+        "| --- |" + " ---: |" * len(RATIOS),
+    ]
+    lines += [f"| {call} | " + " | ".join(ratio_text(values, call, a, b) for a, b in RATIOS) + " |" for call in CALLS]
+    return "\n".join(lines)
+
+
 def render_counts(results: List[Dict[str, Any]], calls: int) -> str:
     per = {(r["table"], r["call"], r["impl"]): r["instructions"] for r in results}
     lines = [
@@ -586,13 +612,13 @@ def render_counts(results: List[Dict[str, Any]], calls: int) -> str:
         + "; ".join(f"{name}: {max(1, calls // n):,} statements" for name, n in FEWER.items())
         + f", see bench.py; timeit's loop included: see the empty loop below; {MISSING} a cell left out)",
         "",
-        "| call | " + " | ".join(IMPLEMENTATIONS) + " | " + " | ".join(f"{a} / {b}" for a, b in RATIOS) + " |",
-        "| --- |" + " ---: |" * (len(IMPLEMENTATIONS) + len(RATIOS)),
+        "| call | " + " | ".join(IMPLEMENTATIONS) + " |",
+        "| --- |" + " ---: |" * len(IMPLEMENTATIONS),
     ]
     for call in CALLS:
         row = [cell_text(per, call, impl, lambda n: f"{n:,.0f}") for impl in IMPLEMENTATIONS]
-        row += [ratio_text(per, call, a, b) for a, b in RATIOS]
         lines.append(f"| {call} | " + " | ".join(row) + " |")
+    lines += ["", ratio_table(per)]
     lines += ["", "| call | variant | instructions | generated - variant |", "| --- | --- | ---: | ---: |"]
     for r in results:
         if r["table"] == "ablation":
@@ -696,13 +722,13 @@ def render(report: dict[str, Any]) -> str:
         f"best of {method['processes']} processes x {method['repeats_per_process']} shuffled rounds of "
         f"~{method['target_seconds'] * 1000:.0f} ms per cell; ns per call",
         "",
-        "| call | " + " | ".join(IMPLEMENTATIONS) + " | " + " | ".join(f"{a} / {b}" for a, b in RATIOS) + " |",
-        "| --- |" + " ---: |" * (len(IMPLEMENTATIONS) + len(RATIOS)),
+        "| call | " + " | ".join(IMPLEMENTATIONS) + " |",
+        "| --- |" + " ---: |" * len(IMPLEMENTATIONS),
     ]
     for call in CALLS:
         row = [cell_text(best, call, impl, fmt) for impl in IMPLEMENTATIONS]
-        row += [ratio_text(best, call, a, b) for a, b in RATIOS]
         lines.append(f"| {call} | " + " | ".join(row) + " |")
+    lines += ["", ratio_table(best)]
     lines += [
         "",
         "Generated wrappers minus one line (same ctypes function object as the generated module):",

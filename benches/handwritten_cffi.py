@@ -8,6 +8,7 @@ ints for the enum.
 from __future__ import annotations
 
 import cffi
+from handwritten_cffi_checked import load_checked
 from handwritten_cffi_defs import load_defs
 from handwritten_ctypes import LIBRARY_PATH
 
@@ -45,7 +46,18 @@ DECLARATIONS = """
     sample_crate_option_i64 store_get(Store *self, const char *key, size_t key_len);
     void store_destroy(Store *self);
 
-    typedef struct sample_crate_failure sample_crate_failure;
+    typedef struct sample_crate_failure {
+        uint32_t kind;
+        int64_t code;
+        char *message;
+        size_t message_len;
+    } sample_crate_failure;
+    const size_t *sample_crate_ffi_pending(void);
+    bool sample_crate_ffi_take_failure(sample_crate_failure *out);
+    void sample_crate_ffi_free(void *ptr, size_t size, size_t align);
+    void sample_crate_ffi_callback_failed(const char *message, size_t len);
+    void counter_ffi_drop(Counter *self);
+    void store_release(Store *self);
     typedef struct sample_crate_completion {
         void (*call)(const void *context, const void *value, const sample_crate_failure *failure);
         const void *context;
@@ -71,3 +83,5 @@ def doubles(values: object) -> object:
 
 #: The "cffi ABI+def" baseline: handwritten_cffi_defs.py over this `ffi` and `lib`.
 defs = load_defs("handwritten_cffi_abi_defs", ffi, lib)
+#: The "cffi ABI+checks" baseline: handwritten_cffi_checked.py over this `ffi` and `lib`.
+checked = load_checked("handwritten_cffi_abi_checked", ffi, lib)

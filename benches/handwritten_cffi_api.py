@@ -39,7 +39,10 @@ if __name__ == "__main__":
     build(sys.argv[1])
 else:
     from _handwritten_cffi_api import ffi, lib
+    from handwritten_cffi_checked import load_checked
     from handwritten_cffi_defs import load_defs
 
     #: The "cffi API+def" baseline: handwritten_cffi_defs.py over this `ffi` and `lib`.
     defs = load_defs("handwritten_cffi_api_defs", ffi, lib)
+    #: The "cffi API+checks" baseline: handwritten_cffi_checked.py over this `ffi` and `lib`.
+    checked = load_checked("handwritten_cffi_api_checked", ffi, lib)

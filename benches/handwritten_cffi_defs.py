@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import Any
+from typing import Any, Optional
 
 if __name__ != "handwritten_cffi_defs":  # run by load_defs, with `ffi` and `lib` set
     import asyncio
@@ -154,11 +154,12 @@ if __name__ != "handwritten_cffi_defs":  # run by load_defs, with `ffi` and `lib
         return await future
 
 
-def load_defs(name: str, ffi: Any, lib: Any) -> types.ModuleType:
-    """This file run as module `name` over `ffi` and `lib`."""
+def load_defs(name: str, ffi: Any, lib: Any, path: Optional[str] = None) -> types.ModuleType:
+    """This file (or the file at `path`, written as this one is) run as module `name` over `ffi` and `lib`."""
+    path = path or __file__
     module = types.ModuleType(name)
     module.__dict__.update(ffi=ffi, lib=lib)
     sys.modules[name] = module
-    with open(__file__, encoding="utf-8") as source:
-        exec(compile(source.read(), __file__, "exec"), module.__dict__)
+    with open(path, encoding="utf-8") as source:
+        exec(compile(source.read(), path, "exec"), module.__dict__)
     return module
