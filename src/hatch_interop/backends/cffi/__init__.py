@@ -39,8 +39,9 @@ from hatch_interop import abi, constructs, python_api
 from hatch_interop.backend import Backend, GeneratedFile
 from hatch_interop.backends.c import C_PRIMITIVES, c_types, cdef, field_names, payload_names
 from hatch_interop.backends.cffi import api_mode
-from hatch_interop.backends.ctypes import (
+from hatch_interop.backends.python import (
     CTYPES_STRUCT_ATTRIBUTES,
+    RUNTIME_ALIASES,
     CallbackFunction,
     PyConstant,
     PyEnum,
@@ -49,8 +50,9 @@ from hatch_interop.backends.ctypes import (
     PyOpaque,
     PyTagged,
     WrapperBuilder,
+    python_templates,
 )
-from hatch_interop.codegen import Namespace, one_line, python_docstring, python_string, template_environment
+from hatch_interop.codegen import Namespace, one_line, python_docstring, python_string
 from hatch_interop.config import Option as BackendOption
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
@@ -68,7 +70,6 @@ from hatch_interop.inventory import (
     StructDef,
     TaggedDef,
     TaggedVariant,
-    Void,
 )
 from hatch_interop.pylayout import (
     WIDTH,
@@ -77,7 +78,6 @@ from hatch_interop.pylayout import (
     Ternary,
     all_order,
     layout,
-    layout_assign,
     layout_assign_ternary,
     layout_bool,
     layout_result,
@@ -279,12 +279,8 @@ def _cffi() -> Any:
 
 
 def _environment() -> jinja2.Environment:
-    """This backend's templates, then the ctypes backend's (the classes and wrappers both render)."""
-    here = Path(__file__).resolve().parent
-    env = template_environment(str(here / "templates"))
-    shared = template_environment(str(here.parent / "ctypes" / "templates"))
-    assert env.loader is not None and shared.loader is not None
-    return env.overlay(loader=jinja2.ChoiceLoader([env.loader, shared.loader]))
+    """This backend's templates, then the Python layer's (the classes and wrappers both backends render)."""
+    return python_templates(__file__)
 
 
 def _store(field: str, value: Union[str, Group, Ternary]) -> str:
@@ -329,7 +325,7 @@ def _ffi_module(name: str, declarations: str) -> str:
 
 
 class CffiWrapperBuilder(WrapperBuilder):
-    """The ctypes backend's builder, told how cffi calls: what differs is in the methods below."""
+    """The Python layer's builder, calling through cffi."""
 
     PENDING = "_ffi_pending[0]"
     #: cffi returns a NULL pointer as a (false) cdata, not None.
@@ -339,7 +335,7 @@ class CffiWrapperBuilder(WrapperBuilder):
     #: `_ffi_address` is the cffi module's own (see cffi_support.py.j2); there are no ctypes arrays.
     RUNTIME_ALIASES = tuple(
         (helper, tuple(alias for alias in aliases if not alias.startswith("_ffi_address")))
-        for helper, aliases in WrapperBuilder.RUNTIME_ALIASES
+        for helper, aliases in RUNTIME_ALIASES
         if helper != "arrays"
     )
 
@@ -371,9 +367,8 @@ class CffiWrapperBuilder(WrapperBuilder):
             self.helpers.add("absent")
             absent = f"_ffi_absent({python_string(self._option_ctype(o))})"
             return Ternary(absent, f"{value} is None", Group("(", (present, "1"), ")", is_tuple=True))
-        present_value = super()._to_option(o, value, what).other
-        assert isinstance(present_value, Group)
-        return Ternary("(0, 0)", f"{value} is None", Group("(", present_value.items, ")", is_tuple=True))
+        present_value = self._option_value(o, value, what)
+        return Ternary("(0, 0)", f"{value} is None", Group("(", (present_value, "1"), ")", is_tuple=True))
 
     def _option_ctype(self, o: Option) -> str:
         """The C type of an ``FfiOption`` (as the C header names it)."""
@@ -412,29 +407,25 @@ class CffiWrapperBuilder(WrapperBuilder):
     def completion_argument(self) -> str:
         return "(_ffi_complete, _ffi_key, _ffi_release)"
 
-    def callback(self, c: CallbackDef) -> CffiCallback:  # type: ignore[override]
+    def callback(self, c: CallbackDef) -> CffiCallback:
         function = self.callback_function(c)
         thunk = layout(
             Group("_ffi_callback(", (python_string(c.name), function.name), ")"), 0, f"_ffi_{c.name}_thunk = "
         )
         return CffiCallback(function=function, thunk=thunk)
 
-    def _reader(self, f: Function, convert: str) -> str:
-        """``_ffi_read_<symbol>``: the value an async function completed with, read from the `void *` the library
-        passes (valid only during the completion: a value that is more than a number is copied at once)."""
+    COMPLETION_VALUE = "_ffi_value: Any"
+
+    def completion_read(self, f: Function) -> str:
+        # The library passes a `void *` to the value, valid only during the completion: a value that is more than a
+        # number is copied at once.
         lowered = self.abi.callable(f)
         assert lowered.completes_with is not None
-        if isinstance(f.returns, Void):
-            return super()._reader(f, convert).replace("(_ffi_address: int)", "(_ffi_value: Any)")
-        super()._reader(f, convert)  # the checks the ctypes backend makes (a pointer to a struct is refused)
         ctype = self.c_spelling(lowered.completes_with)
         pointer = f"_ffi.cast({python_string(ctype + ' *')}, _ffi_value)[0]"
         if not isinstance(lowered.completes_with, abi.CScalar):
             pointer = f"_ffi.new({python_string(ctype + ' *')}, {pointer})[0]"
-        head = f"def _ffi_read_{f.symbol}(_ffi_value: Any) -> {self.hint(f.returns)}:"
-        doc = f'    """The value `{f.name}` completed with."""'
-        assign = layout_assign("_ffi_result", pointer, 4)
-        return f"{head}\n{doc}\n    {assign}\n    {layout_result(convert, '_ffi_result', 4)}"
+        return pointer
 
     # structs ----------------------------------------------------------------------------------
 
@@ -457,7 +448,7 @@ class CffiWrapperBuilder(WrapperBuilder):
     def list_element(self, ty: Named) -> str:
         return f"{python_string(ty.name)}, _ffi_view_{self.classes[ty.name]}"
 
-    def struct(self, s: StructDef) -> CffiStruct:  # type: ignore[override]
+    def struct(self, s: StructDef) -> CffiStruct:
         cls = self.classes[s.name]
         self.typing.update({"Any", "Tuple"})
         referenced = {self.classes[named.name] for named in map(held, (f.type for f in s.fields)) if named}

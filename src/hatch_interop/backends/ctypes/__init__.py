@@ -5,44 +5,38 @@ wraps it in a typed ``def`` that does only what careful hand-written ctypes woul
 type checks ctypes cannot do itself (a NULL where Rust wants a reference, a released handle, an
 invalid enum discriminant would all be undefined behaviour in Rust) and the conversion of results.
 
-Naming rules of the generated code, all deterministic and collision-checked:
-
-* every private name starts with ``_ffi_``, a prefix the inventory cannot use: helpers, library
-  function aliases (``_ffi_fn_<symbol>``), handle constructors (``_ffi_wrap_<Type>``) and the
-  locals of generated functions;
-* a module-level name (function, type, constant) that is a keyword, a builtin (so generated code can
-  use builtins by their bare names), ``annotations``, ``self`` or ``other`` gets a trailing ``_``;
-* a parameter gets a trailing ``_`` when it is a keyword or a type its wrapper's body refers to;
-* a struct field when it is a keyword, a name its class body refers to (``int``, ``property``...) or
-  ``self``; an enum member when it is a keyword or an attribute of ``int``/``IntEnum``;
-* names beginning with ``__`` are refused (classes would mangle them), and so are field names that
-  ctypes reserves and enum member names that ``enum`` reserves.
+The wrappers, classes and names are the Python layer's (:mod:`hatch_interop.backends.python`), shared with the
+cffi backend; this module says how ctypes calls: the ``argtypes`` of each function, ``ctypes.Structure`` classes
+for structs and options, ``CFUNCTYPE`` trampolines for callbacks, ``from_buffer`` for buffers.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import textwrap
 from dataclasses import dataclass
-from typing import AbstractSet, ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
+from typing import ClassVar, Dict, FrozenSet, List, Optional, Tuple, Union
 
 from hatch_interop import abi, constructs, python_api
-from hatch_interop.backend import Backend, BackendContext, GeneratedFile
-from hatch_interop.codegen import (
-    Namespace,
-    normalize_doc,
-    one_line,
-    python_docstring,
-    python_string,
-    templates_beside,
+from hatch_interop.backend import Backend, GeneratedFile
+from hatch_interop.backends.python import (
+    CTYPES_STRUCT_ATTRIBUTES,
+    RUNTIME_ALIASES,
+    CallbackFunction,
+    PyConstant,
+    PyEnum,
+    PyError,
+    PyField,
+    PyFunction,
+    PyOpaque,
+    PyStruct,
+    PyTagged,
+    WrapperBuilder,
+    python_templates,
 )
+from hatch_interop.codegen import Namespace, one_line, python_docstring, python_string
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     Array,
     CallbackDef,
-    Constant,
-    CStr,
     EnumDef,
     Field,
     Function,
@@ -53,13 +47,9 @@ from hatch_interop.inventory import (
     OwnedString,
     Pointer,
     Primitive,
-    Service,
-    Slice,
-    Str,
     StructDef,
     TaggedDef,
     TaggedVariant,
-    TypeDef,
     TypeRef,
     Vec,
     Void,
@@ -69,30 +59,21 @@ from hatch_interop.pylayout import (
     BoolOp,
     Group,
     Ternary,
-    Walrus,
     all_order,
-    by_value_assignment,
     layout,
     layout_assign,
     layout_assign_ternary,
     layout_bool,
     layout_result,
-    nested,
     reduce_return,
     repr_return,
     subscript,
 )
-from hatch_interop.python_api import (
-    CLASS_BODY_NAMES,
-    PYTHON_KEYWORDS,
-    Signature,
-    held,
-    member_name,
-    not_exactly,
-)
+from hatch_interop.python_api import CLASS_BODY_NAMES, PYTHON_KEYWORDS, held, member_name, not_exactly
 from hatch_interop.runtime import runtime_files
 
 BACKEND = "ctypes"
+_escape = python_api.escape
 
 #: Rust primitive -> (ctypes type, Python type hint, default value).
 _PRIMITIVES: Dict[str, Tuple[str, str, str]] = {
@@ -111,158 +92,6 @@ _PRIMITIVES: Dict[str, Tuple[str, str, str]] = {
     "bool": ("c_bool", "bool", "False"),
 }
 
-#: Rust primitive -> the ``array`` module's type code of the same size and kind (``usize``/``isize`` as
-#: 64-bit: the library's wheel is for a 64-bit platform, which the layout checks confirm at import).
-_ARRAY_CODES: Dict[str, str] = {
-    "u8": "B",
-    "u16": "H",
-    "u32": "I",
-    "u64": "Q",
-    "usize": "Q",
-    "i8": "b",
-    "i16": "h",
-    "i32": "i",
-    "i64": "q",
-    "isize": "q",
-    "f32": "f",
-    "f64": "d",
-}
-
-_MODULE_RESERVED = python_api.MODULE_RESERVED
-#: Attributes of exceptions (``BaseException`` on any supported Python, and the ``code`` generated classes
-#: set) that a variant subclass, an attribute of its base class, would hide.
-_EXCEPTION_ATTRIBUTES = frozenset({"args", "code", "with_traceback", "add_note", "mro"})
-#: Attributes ``ctypes.Structure`` uses itself; a field of that name would break the class.
-CTYPES_STRUCT_ATTRIBUTES = frozenset(
-    {
-        "_fields_",
-        "_pack_",
-        "_anonymous_",
-        "_objects",
-        "_b_base_",
-        "_b_needsfree_",
-        "_as_parameter_",
-        "_type_",
-        "_align_",
-        "_layout_",
-        "_swappedbytes_",
-    }
-)
-
-
-#: The runtime's functions a module binds to globals of its own, by the helper (see ``WrapperBuilder.helpers``) that
-#: needs them; ``checks`` stands for ``checks_arguments``.
-RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
-    ("checks", ("_ffi_invalid_argument = _ffi_rt.invalid_argument",)),
-    ("scalars", ("_ffi_scalar = _ffi_rt.scalar", "_ffi_number = _ffi_rt.number")),
-    ("enums", ("_ffi_enum_member = _ffi_rt.enum_member",)),
-    ("arrays", ("_ffi_fixed_array = _ffi_ct.fixed_array",)),
-    ("handles", ("_ffi_not_copyable = _ffi_rt.not_copyable", "_ffi_address = _ffi_ct.address")),
-    ("struct_fields", ("_ffi_struct_field = _ffi_rt.struct_field",)),
-    ("enum_repr", ("_ffi_enum_repr = _ffi_rt.enum_repr",)),
-    ("tagged", ("_ffi_variants = _ffi_rt.variants", "_ffi_unknown_tag = _ffi_rt.unknown_tag")),
-)
-
-
-# --------------------------------------------------------------------------------------------
-# The intermediate model the templates render
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PyConstant:
-    name: str
-    annotation: str
-    value: str
-    docstring: Optional[str]
-
-
-@dataclass(frozen=True)
-class PyMember:
-    name: str
-    value: int
-
-
-@dataclass(frozen=True)
-class PyEnum:
-    template: ClassVar[str] = "enum.py.j2"
-
-    name: str
-    docstring: Optional[str]
-    members: Tuple[PyMember, ...]
-    #: ``_ffi_Color_by_value = {...}``: value -> member, for converting the library's results cheaply.
-    by_value: str
-
-
-@dataclass(frozen=True)
-class PyErrorVariant:
-    name: str
-    code: int
-    #: The subclass's docstring as a string literal.
-    doc: str
-
-
-@dataclass(frozen=True)
-class PyError:
-    """An error enum (the ``E`` of ``Result<T, E>``): an exception class with one subclass per variant."""
-
-    template: ClassVar[str] = "error.py.j2"
-
-    name: str
-    docstring: Optional[str]
-    variants: Tuple[PyErrorVariant, ...]
-    #: ``_ffi_<Error>_by_code = _ffi_error_variants(...)``, laid out.
-    by_code: str
-
-
-@dataclass(frozen=True)
-class PyService:
-    """What an opaque type's class gets when the type is a service (see ``opaque.py.j2``)."""
-
-    #: The aliases of the destructor and the release function, and their declarations (before the class:
-    #: ``__del__`` binds the release function as a default, so it still has it at interpreter shutdown).
-    destructor: str
-    release: str
-    declarations: str
-    #: The ``__init__`` made of the constructor named ``new``, if there is one, and the other members
-    #: (classmethods, methods, staticmethods), each a whole ``def`` indented for the class body.
-    init: Optional[str]
-    members: Tuple[str, ...]
-    #: The class of the object's handle (``_ffi_<Class>_handle``): what the object passes as its pointer; its
-    #: finaliser releases the handle once no call holds it.
-    handle: str = ""
-
-
-@dataclass(frozen=True)
-class PyOpaque:
-    template: ClassVar[str] = "opaque.py.j2"
-
-    name: str
-    docstring: Optional[str]
-    #: The ``raise TypeError(...)`` statement of ``__init__``, laid out at its indentation.
-    init_raise: str
-    #: The function that wraps an address returned by the library (``_ffi_wrap_<Type>``).
-    wrap: str
-    service: Optional[PyService] = None
-    #: For a type that is not a service and has a drop function: the function that wraps an owned address
-    #: (``_ffi_own_<Type>``: the object is dropped when garbage-collected unless a function took it), the drop
-    #: function's alias, and its declaration (before the class: ``__del__`` binds it as a default).
-    own: Optional[str] = None
-    drop: Optional[str] = None
-    drop_declaration: Optional[str] = None
-    #: The ``def __del__(...)`` line of the class of such a type's cells, laid out at its body's indentation.
-    del_def: Optional[str] = None
-    #: The class of such a type's cells (``_ffi_<Type>_cell``): what an owned object holds and passes as its
-    #: pointer; its finaliser gives the cell back to the library.
-    cell: Optional[str] = None
-    #: The type hints of what an object holds: a borrowed object's address, a service's handle, an owned
-    #: object's cell (or a borrowed address).
-    address_hint: str = "int"
-    handle_hint: str = ""
-    cell_hint: str = ""
-    #: The read of the failure counter (``WrapperBuilder.PENDING``), after ``close()``'s call.
-    pending: str = "_ffi_pending.value"
-
 
 @dataclass(frozen=True)
 class PyOption:
@@ -273,23 +102,6 @@ class PyOption:
     name: str
     rust: str
     fields_assignment: str
-
-
-@dataclass(frozen=True)
-class CallbackFunction:
-    """What every Python backend writes for a callback type: its public ``Callable`` alias and the function the
-    library's calls reach, which finds the Python callable by its context and checks what it returns."""
-
-    #: ``OnValue = Callable[[int, float], bool]``, laid out.
-    alias: str
-    docstring: Optional[str]
-    #: The function (``_ffi_OnValue_call``): its ``def`` line, the statements of its ``try``, the value it
-    #: returns when the Python callable raised (None for no result), and the callback's name.
-    name: str
-    definition: str
-    body: Tuple[str, ...]
-    fallback: Optional[str]
-    label: str
 
 
 @dataclass(frozen=True)
@@ -305,121 +117,6 @@ class PyCallback:
     address: str
     struct: str
     fields_assignment: str
-
-
-@dataclass(frozen=True)
-class PyAttribute:
-    """An attribute of a variant class of a data-carrying enum (a field of the Rust variant)."""
-
-    name: str
-    annotation: str
-    docstring: Optional[str]
-
-
-@dataclass(frozen=True)
-class PyTaggedVariant:
-    #: The attribute of the enum's class that holds the variant's class, and that class's module-level name.
-    name: str
-    cls: str
-    docstring: Optional[str]
-    #: The ctypes structure of the variant's fields, and its ``_fields_``: None for a variant without fields.
-    fields_struct: Optional[str]
-    fields_assignment: str
-    attributes: Tuple[PyAttribute, ...]
-    slots: str
-    match_args: str
-    init_def: str
-    init_body: Tuple[str, ...]
-    repr_return: str
-    eq_return: str
-    to_c_return: str
-    from_c_return: str
-
-
-@dataclass(frozen=True)
-class PyTagged:
-    """A data-carrying enum: a base class with one subclass per variant, and the ctypes structure (the tag and
-    a union of the variants' fields) that crosses the boundary, with the conversions between the two."""
-
-    template: ClassVar[str] = "tagged.py.j2"
-
-    name: str
-    rust: str
-    docstring: Optional[str]
-    #: The private names of the ctypes structure, its payload union and the conversion functions.
-    raw: str
-    payload: str
-    from_c: str
-    to_c: str
-    raw_assignment: str
-    payload_assignment: str
-    #: The ``raise TypeError(...)`` of the base class's ``__init__``, laid out at its indentation.
-    init_raise: str
-    variants: Tuple[PyTaggedVariant, ...]
-    #: ``_ffi_variants(...)``: makes each variant class an attribute of the base class.
-    register: str
-    #: ``_ffi_<Type>_by_tag = {...}``: tag -> the variant's reader, and that dict's name.
-    by_tag: str
-    by_tag_name: str
-    layout_check: str
-
-
-@dataclass(frozen=True)
-class PyField:
-    name: str
-    #: The name in ``_fields_``: the field's own, or ``_ffi_<name>`` behind a property.
-    raw: str
-    annotation: str
-    docstring: Optional[str]
-    #: For a field behind a property (an enum, an option, an array): the getter's return statement and the
-    #: setter's assignment of ``_ffi_value``, laid out at their indentation.
-    getter: Optional[str] = None
-    setter: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class PyStruct:
-    template: ClassVar[str] = "struct.py.j2"
-
-    name: str
-    docstring: Optional[str]
-    fields: Tuple[PyField, ...]
-    fields_assignment: str
-    init_def: str
-    init_call: str
-    repr_return: str
-    eq_return: str
-    #: ``return (Vec2, (self.x, self.y))``: copies and pickles are made of the fields' values.
-    reduce_return: str
-
-
-@dataclass(frozen=True)
-class PyTake:
-    """An owned handle: the wrapper takes its address and marks it released before the call."""
-
-    #: ``_ffi_owned_<param> = <param>._ffi_ptr`` then marking the handle released (each line indented by
-    #: 4), and the statement giving it back.
-    take: str
-    give_back: str
-
-
-@dataclass(frozen=True)
-class PyFunction:
-    name: str
-    alias: str
-    lookup: str
-    #: The ``argtypes`` and ``restype`` declarations (None for a backend whose library declares its functions).
-    argtypes: Optional[str]
-    restype: Optional[str]
-    definition: str
-    docstring: Optional[str]
-    #: The statements of the wrapper after its docstring, each indented (and laid out) in place: argument
-    #: checks and conversions, taking owned handles, the call (in ``try``/``except ctypes.ArgumentError``
-    #: when taken handles must be given back because ctypes rejected another argument: the library never
-    #: saw the call), the failure check, writing mutable slices back, and the result.
-    body: Tuple[str, ...]
-    #: For an async function, ``_ffi_read_<symbol>``: how its completion's value is read.
-    reader: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -466,11 +163,6 @@ class PyModule:
     helpers: FrozenSet[str]
 
 
-# --------------------------------------------------------------------------------------------
-# From the inventory to the intermediate model
-# --------------------------------------------------------------------------------------------
-
-
 class CtypesBackend(Backend):
     """Generates ``__init__.py``: the Python module of the generated package."""
 
@@ -478,8 +170,8 @@ class CtypesBackend(Backend):
     SUPPORTS = constructs.ALL
 
     def generate(self, inventory: Inventory) -> List[GeneratedFile]:
-        model = WrapperBuilder(inventory, self.context).module()
-        env = templates_beside(__file__)
+        model = CtypesWrapperBuilder(inventory, self.context).module()
+        env = python_templates(__file__)
         content = env.get_template("module.py.j2").render(module=model)
         if any(len(line) > WIDTH for line in content.split("\n")):
             # Only the crate's own text (docs, long names) makes a line this long: tell linters it is meant.
@@ -492,73 +184,21 @@ class CtypesBackend(Backend):
         return [GeneratedFile("__init__.py", content), *runtime_files(("_ffi_runtime.py", "_ffi_ctypes_runtime.py"))]
 
 
-_escape = python_api.escape
+class CtypesWrapperBuilder(WrapperBuilder):
+    """The Python layer's builder, calling through ctypes."""
 
-
-def _is_sunder(name: str) -> bool:
-    return len(name) > 2 and name[0] == "_" and name[1] != "_" and name[-1] == "_" and name[-2] != "_"
-
-
-class WrapperBuilder:
-    """Builds the :class:`PyModule` of one inventory: names first (so every reference is known), then
-    each construct.
-
-    How a call crosses the boundary is in a few methods and attributes that another Python backend over the
-    same model overrides (the cffi backend): the declaration of a library function, the failure counter's
-    read, the element type of a buffer, the test of a NULL pointer result.
-    """
+    BACKEND_NAME: ClassVar[str] = BACKEND
+    RUNTIME_ALIASES: ClassVar[Tuple[Tuple[str, Tuple[str, ...]], ...]] = RUNTIME_ALIASES
+    COMPLETION_VALUE: ClassVar[str] = "_ffi_address: int"
 
     #: The expression that reads the library's count of failures nobody has taken (one memory read).
     PENDING = "_ffi_pending.value"
+
     #: The test that a pointer result is NULL (ctypes returns None for a NULL ``c_void_p``), and the NULL
     #: pointer argument.
     NULL = "{} is None"
+
     NULL_ARGUMENT = "None"
-    #: The backend errors name.
-    BACKEND_NAME: ClassVar[str] = BACKEND
-    #: The runtime's functions the module binds to globals, by the helper that needs them.
-    RUNTIME_ALIASES: ClassVar[Tuple[Tuple[str, Tuple[str, ...]], ...]] = RUNTIME_ALIASES
-
-    def __init__(self, inventory: Inventory, context: BackendContext) -> None:
-        self.inventory = inventory
-        #: The public surface (names, signatures, hints, docstrings), shared with every Python backend.
-        self.api = python_api.build(inventory, self.BACKEND_NAME)
-        self.abi = self.api.abi
-        self.context = context
-        #: Inventory name -> Python name, for constants, types and functions.
-        self.constants = self.api.constants
-        self.classes = self.api.classes
-        self.functions = self.api.functions
-        self.checks_arguments = False
-        #: Names to import from typing: the hints' (`Optional[...]` rather than `X | None`, and `List`, `Type`:
-        #: typing.get_type_hints() must work on Python 3.8 and 3.9), and the generated code's own.
-        self.typing: Set[str] = set(self.api.typing)
-        if any(isinstance(t, OpaqueDef) for t in inventory.types):
-            self.typing.add("Optional")
-        #: The module-level helpers the generated code needs (see support.py.j2).
-        self.helpers: Set[str] = set()
-        #: The enums that are some function's error type: exceptions in Python, not IntEnums.
-        self.errors = self.api.errors
-        #: Every `FfiOption` the inventory uses, by the name of its value type, in order of first use.
-        self.options: Dict[str, Option] = {}
-        for t in inventory.structs():
-            for field in t.fields:
-                self._collect_options(field.type)
-        for tagged in inventory.tagged():
-            for variant in tagged.variants:
-                for field in variant.fields:
-                    self._collect_options(field.type)
-        for f in inventory.all_functions():
-            for ty in [p.type for p in f.params] + [f.returns]:
-                self._collect_options(ty)
-        #: The library functions of the services' members, for their declarations.
-        self.service_functions: List[PyFunction] = []
-
-    def _collect_options(self, ty: TypeRef) -> None:
-        if isinstance(ty, Array):
-            ty = ty.element
-        if isinstance(ty, Option):
-            self.options.setdefault(ty.inner.name, ty)
 
     def module(self) -> PyModule:
         inv = self.inventory
@@ -676,20 +316,6 @@ class WrapperBuilder:
             helpers=frozenset(self.helpers),
         )
 
-    # types ------------------------------------------------------------------------------------
-
-    def _target(self, ty: TypeRef) -> TypeDef:
-        assert isinstance(ty, (Named, Pointer))
-        return self.inventory.type(ty.target.name if isinstance(ty, Pointer) else ty.name)
-
-    def hint(self, ty: TypeRef) -> str:
-        """The type hint of a parameter, result or field of this type."""
-        return python_api.hint(ty, self.inventory, self.classes, self.typing)
-
-    def optional(self, hint: str) -> str:
-        self.typing.add("Optional")
-        return f"Optional[{hint}]"
-
     def ctype(self, ty: TypeRef) -> str:
         """The ctypes type of an argument or result of this type."""
         if isinstance(ty, Void):
@@ -748,19 +374,6 @@ class WrapperBuilder:
         lookup = f"{alias} = {handle}[{python_string(lowered.symbol)}]"
         return lookup, self._argtypes(alias, lowered), f"{alias}.restype = {self.c_type(lowered.returns)}"
 
-    def runtime_aliases(self) -> Tuple[str, ...]:
-        """The runtime's functions the module binds to globals of its own (after generating everything else)."""
-        return tuple(
-            alias
-            for helper, helper_aliases in self.RUNTIME_ALIASES
-            if helper in self.helpers or (helper == "checks" and self.checks_arguments)
-            for alias in helper_aliases
-        )
-
-    def _declare(self, alias: str, lowered: abi.Callable) -> str:
-        """The statements of :meth:`_declaration`, one per line."""
-        return "\n".join(line for line in self._declaration(alias, lowered) if line)
-
     def element(self, ty: Primitive) -> str:
         """The element type of a buffer of numbers, as the runtime's buffer functions take it."""
         return f"_ffi_ctypes.{_PRIMITIVES[ty.name][0]}"
@@ -797,8 +410,6 @@ class WrapperBuilder:
             0,
             f"{alias}.argtypes = ",
         )
-
-    # callbacks --------------------------------------------------------------------------------
 
     def _callback_address(self, c: CallbackDef) -> str:
         return f"_ffi_{c.name}_address"
@@ -843,139 +454,11 @@ class WrapperBuilder:
             function=function, thunk=made, address=address, struct=f"_ffi_{c.name}", fields_assignment=fields
         )
 
-    def callback_function(self, c: CallbackDef) -> CallbackFunction:
-        """The function a callback type's calls reach, the same in every Python backend but for how it receives
-        the context and copies structs (see the hooks above)."""
-        self.helpers.add("callbacks")
-        self.typing.add("Callable")
-        cls = self.classes[c.name]
-        names = Namespace(BACKEND, f"callback `{c.name}`")
-        hints: List[str] = []
-        params: List[str] = [f"_ffi_context: {self.CONTEXT_HINT}"]
-        values: List[str] = []
-        #: For `&mut S` parameters: the copies made before the call, and the writes back into the library's struct.
-        copies: List[str] = []
-        write_backs: List[str] = []
-        for p in c.params:
-            python_api.refuse_dunder(p.name, f"parameter of callback `{c.name}`", self.BACKEND_NAME)
-            pname = names.claim(_escape(p.name, PYTHON_KEYWORDS), f"parameter `{p.name}`", p.name)
-            hint = self.hint(p.type)
-            hints.append(hint)
-            if isinstance(p.type, Pointer):
-                # The library's struct is valid only while the callback runs, and the callable may keep what it
-                # gets: it gets a copy. Through `&mut`, what it wrote is copied back when it returns.
-                params.append(f"{pname}: Any")
-                target = self._target(p.type)
-                assert isinstance(target, StructDef), "the model allows pointers to structs only"
-                copy = self.callback_struct_copy(target, pname)
-                value = f"None if not {pname} else {copy}" if p.type.nullable else copy
-                if p.type.mutable:
-                    local = f"_ffi_copy_{pname}"
-                    copies.append("        " + layout_assign(local, value, 8))
-                    write_back = self.callback_write_back(pname, local)
-                    if p.type.nullable:
-                        write_back = f"if {local} is not None:\n            {write_back}"
-                    write_backs.append(f"        {write_back}")
-                    values.append(local)
-                else:
-                    values.append(value)
-            elif isinstance(p.type, Named):
-                params.append(f"{pname}: int")
-                values.append(f"_ffi_{self.classes[p.type.name]}_by_value[{pname}]")
-            else:
-                params.append(f"{pname}: {hint}")
-                values.append(pname)
-        self.typing.add("Any")
-        returns = c.returns
-        result_hint = self.hint(returns)
-        label = python_string(c.name)
-        call_group = Group("_ffi_callbacks[_ffi_context](", tuple(values), ")")
-        call = layout(call_group, 8)
-        # The call assigned to the result, laid out with the assignment on its first line.
-        result_call = layout(call_group, 8, before="_ffi_result = ")
-        body: List[str]
-        fallback: Optional[str]
-        if isinstance(returns, Void):
-            body, fallback, raw_hint = [*copies, f"        {call}", *write_backs], None, "None"
-        elif isinstance(returns, Primitive):
-            kind = "bool" if returns.is_bool else "float" if returns.is_float else "int"
-            check = layout_bool(BoolOp("or", not_exactly(returns, "_ffi_result")), 8, "if ", ":")
-            self.helpers.add("scalars")
-            what = python_string(f"the result of the {c.name} callback")
-            convert = layout(
-                Group("_ffi_scalar(", (what, "_ffi_result", python_string(returns.name)), ")"),
-                12,
-                before="_ffi_result = ",
-            )
-            body = [
-                *copies,
-                f"        {result_call}",
-                *write_backs,
-                f"        {check}\n            {convert}",
-                "        return _ffi_result",
-            ]
-            fallback = {"bool": "False", "float": "0.0", "int": "0"}[kind]
-            raw_hint = result_hint
-        else:
-            assert isinstance(returns, Named), "the model allows void, primitive and enum results"
-            enum = self.inventory.type(returns.name)
-            assert isinstance(enum, EnumDef)
-            member = self._enum_value(returns, "_ffi_result", f"the result of the {c.name} callback")
-            returned = layout(member, 8, before="return ", after=".value")
-            body = [*copies, f"        {result_call}", *write_backs, f"        {returned}"]
-            fallback = str(enum.variants[0].value)
-            raw_hint = "int"
-        alias_value = f"Callable[[{', '.join(hints)}], {result_hint}]"
-        function = f"_ffi_{c.name}_call"
-        definition = layout(Group(f"def {function}(", tuple(params), f") -> {raw_hint}:"), 0)
-        return CallbackFunction(
-            alias=layout_assign(cls, alias_value, 0),
-            docstring=python_docstring(c.doc),
-            name=function,
-            definition=definition,
-            body=tuple(body),
-            fallback=fallback,
-            label=label,
-        )
-
-    # options ----------------------------------------------------------------------------------
-
     def option(self, o: Option) -> PyOption:
         name = self.ctype(o)
         spec = Group("(", (python_string("value"), self.ctype(o.inner)), ")")
         fields = Group("(", (spec, '("is_some", _ffi_ctypes.c_uint8)'), ")", is_tuple=True)
         return PyOption(name, f"FfiOption<{o.inner.name}>", layout(fields, 4, before="_fields_ = "))
-
-    def _to_option(self, o: Option, value: str, what: Optional[str]) -> Ternary:
-        """The expression that makes the option structure of a Python value (``None`` for absent).
-
-        With `what` (the field it enters, named in errors), a present number is checked (ctypes would truncate it)
-        and an enum value converted to its member (an invalid discriminant would be undefined behaviour in Rust);
-        without, the caller checked and converted it already (a function's argument)."""
-        cls = self.ctype(o)
-        inner = o.inner
-        present: Union[str, Group] = value
-        if what is not None and isinstance(inner, Primitive):
-            present = self._checked_number(inner, value, what)
-        elif what is not None and isinstance(inner, Named) and self._is_enum(inner):
-            present = self._enum_value(inner, value, what)
-        elif self._is_tagged(inner):
-            present = f"_ffi_{self.classes[inner.name]}_to_c({value})"
-        return Ternary(f"{cls}()", f"{value} is None", Group(f"{cls}(", (present, "1"), ")"))
-
-    def _checked_number(self, ty: Primitive, value: str, what: str) -> Group:
-        """`value` checked for the number type `ty` where it enters a struct, an option or an array."""
-        self.helpers.add("scalars")
-        return Group("_ffi_number(", (python_string(what), value, python_string(ty.name)), ")")
-
-    def _address(self, value: str, what: str) -> Ternary:
-        """A raw address for a pointer field: None (NULL) or an integer that fits 64 bits, never cut to fit."""
-        return Ternary(value, f"{value} is None", self._checked_number(Primitive("usize"), value, what))
-
-    def _enum_value(self, ty: Named, value: str, what: str) -> Group:
-        """The member of enum `ty` for `value`: a TypeError for a non-integer, a ValueError for an invalid one."""
-        self.helpers.add("enums")
-        return Group("_ffi_enum_member(", (python_string(what), value, self.classes[ty.name]), ")")
 
     def _array_convert(self, element: TypeRef, what: str) -> Tuple[str, ...]:
         """The arguments of ``_ffi_fixed_array`` after the value and field, which say how each item of an array
@@ -1003,175 +486,6 @@ class WrapperBuilder:
         if option:
             args.append(f"option={option}")
         return tuple(args)
-
-    def _from_option(self, o: Option) -> str:
-        """How a returned or stored option structure becomes ``None`` or its value (a format string)."""
-        value = "{0}.value"
-        if self._is_enum(o.inner):
-            value = f"_ffi_{self.classes[o.inner.name]}_by_value[{value}]"
-        elif self._is_tagged(o.inner):
-            value = f"_ffi_{self.classes[o.inner.name]}_from_c({value})"
-        return f"{value} if {{0}}.is_some else None"
-
-    def _is_enum(self, ty: Optional[TypeRef]) -> bool:
-        return isinstance(ty, Named) and isinstance(self.inventory.type(ty.name), EnumDef)
-
-    def _is_tagged(self, ty: Optional[TypeRef]) -> bool:
-        return isinstance(ty, Named) and isinstance(self.inventory.type(ty.name), TaggedDef)
-
-    # data-carrying enums -----------------------------------------------------------------------
-
-    def tagged(self, t: TaggedDef) -> PyTagged:
-        cls = self.classes[t.name]
-        self.helpers.add("tagged")
-        self.typing.update({"ClassVar", "Type"})
-        self._check_tagged_pointers(t)
-
-        def private(suffix: str, what: str) -> str:
-            return self.api.namespace.claim(f"_ffi_{cls}{suffix}", f"the {what} of enum `{t.name}`")
-
-        raw, payload = private("", "ctypes structure"), private("_payload", "ctypes union")
-        from_c, to_c = private("_from_c", "conversion from C"), private("_to_c", "conversion to C")
-        by_tag = private("_by_tag", "readers by tag")
-        names = Namespace(BACKEND, f"enum `{t.name}`")
-        # A field must not hide a variant class (an attribute of the base class) on its instances.
-        hidden = {_escape(v.name, PYTHON_KEYWORDS | {"mro"}) for v in t.variants}
-        variants: List[PyTaggedVariant] = []
-        listed: List[str] = []
-        for v in t.variants:
-            python_api.refuse_dunder(v.name, f"variant of enum `{t.name}`", self.BACKEND_NAME)
-            if v.name in CTYPES_STRUCT_ATTRIBUTES:
-                message = (
-                    f"The {self.BACKEND_NAME} backend cannot use `{v.name}` as a variant of enum `{t.name}`: ctypes "
-                    "uses that attribute itself. Rename the variant in the crate."
-                )
-                raise BackendError(message)
-            name = names.claim(_escape(v.name, PYTHON_KEYWORDS | {"mro"}), f"variant `{v.name}`", v.name)
-            variant = self._tagged_variant(t, v, name, hidden)
-            variants.append(variant)
-            params = ", ".join(a.name for a in variant.attributes)
-            doc = normalize_doc(v.doc)
-            listed.append(f"- ``{cls}.{name}({params})``" + (": " + doc.replace("\n", "\n  ") if doc else ""))
-        section = "Its variants are subclasses, reachable as attributes:\n\n" + "\n".join(listed)
-        doc = normalize_doc(t.doc)
-        doc = f"{doc}\n\n{section}" if doc else section
-        message = f"{cls} cannot be created directly: create one of its variants, such as {cls}.{variants[0].name}"
-        with_fields = [(v, variant) for v, variant in zip(t.variants, variants) if variant.fields_struct]
-        # The union's members and the variants' ctypes fields go by their Python names (a Rust name such as
-        # `None` or `from` cannot follow a dot or be a keyword argument); the C layout knows no names.
-        union = tuple(
-            Group("(", (python_string(variant.name), str(variant.fields_struct)), ")") for _, variant in with_fields
-        )
-        tag = f"_ffi_ctypes.{_PRIMITIVES[t.repr.name][0]}"
-        rows = tuple(
-            Group(
-                "(",
-                (str(variant.fields_struct), Group("(", tuple(str(f.offset) for f in v.fields), ")", is_tuple=True)),
-                ")",
-            )
-            for v, variant in with_fields
-        )
-        size = Group("(", (str(t.size), str(t.align), str(t.payload_offset)), ")")
-        return PyTagged(
-            name=cls,
-            rust=t.name,
-            docstring=python_docstring(doc),
-            raw=raw,
-            payload=payload,
-            from_c=from_c,
-            to_c=to_c,
-            raw_assignment=layout(
-                Group("(", (f'("tag", {tag})', f'("payload", {payload})'), ")", explode=True, is_tuple=True),
-                4,
-                before="_fields_ = ",
-            ),
-            payload_assignment=layout(Group("(", union, ")", explode=True, is_tuple=True), 4, before="_fields_ = "),
-            init_raise=layout(Group("TypeError(", (python_string(message),), ")"), 8, before="raise "),
-            variants=tuple(variants),
-            register=layout(
-                Group(
-                    "_ffi_variants(", (cls, *(Group("(", (python_string(v.name), v.cls), ")") for v in variants)), ")"
-                ),
-                0,
-            ),
-            by_tag=layout(
-                Group(
-                    "{", tuple(f"{v.value}: {variant.cls}._ffi_from_c" for v, variant in zip(t.variants, variants)), "}"
-                ),
-                0,
-                before=f"{by_tag} = ",
-            ),
-            by_tag_name=by_tag,
-            layout_check=layout(Group("_ffi_ct.check_tagged_layout(", ("__name__", raw, size, *rows), ")"), 0),
-        )
-
-    def _tagged_variant(self, t: TaggedDef, v: TaggedVariant, name: str, hidden: AbstractSet[str]) -> PyTaggedVariant:
-        cls = self.classes[t.name]
-        vcls = self.api.namespace.claim(f"_ffi_{cls}_{v.name}", f"the class of variant `{v.name}` of enum `{t.name}`")
-        fields_struct = None
-        if v.fields:
-            what = f"the ctypes structure of variant `{v.name}` of enum `{t.name}`"
-            fields_struct = self.api.namespace.claim(f"_ffi_{cls}_{v.name}_fields", what)
-        referenced = {self.classes[named.name] for named in map(held, (f.type for f in v.fields)) if named}
-        reserved = PYTHON_KEYWORDS | {"self", "other"} | referenced | hidden
-        names = Namespace(BACKEND, f"variant `{v.name}` of enum `{t.name}`")
-        attributes: List[PyAttribute] = []
-        params: List[str] = []
-        init_body: List[str] = []
-        specs: List[Group] = []
-        to_c: List[Union[str, Ternary, Group]] = []
-        from_c: List[str] = []
-        shown: List[Tuple[str, str]] = []
-        for f in v.fields:
-            python_api.refuse_dunder(f.name, f"field of variant `{v.name}` of enum `{t.name}`", self.BACKEND_NAME)
-            if f.name in CTYPES_STRUCT_ATTRIBUTES:
-                message = (
-                    f"The {self.BACKEND_NAME} backend cannot use `{f.name}` as a field of variant `{v.name}` of enum "
-                    f"`{t.name}`: ctypes uses that attribute itself. Rename the field in the crate."
-                )
-                raise BackendError(message)
-            fname = names.claim(_escape(f.name, reserved), f"field `{f.name}`", f.name)
-            what = f"{cls}.{name}.{fname}"
-            annotation, param, init, ctype, to_value, from_value, repr_field = self._variant_field(f, fname, what)
-            attributes.append(PyAttribute(fname, annotation, python_docstring(f.doc)))
-            params.append(f"{fname}: {param}")
-            init_body.append(layout_assign(f"self.{fname}", init, 8))
-            specs.append(Group("(", (python_string(fname), ctype), ")"))
-            to_c.append(to_value)
-            from_c.append(from_value)
-            shown.append((f"{fname}=", repr_field))
-        qualified = f"{cls}.{name}"
-        to_c_return, from_c_return = self._variant_conversions(
-            t, v, name, vcls, fields_struct=fields_struct, to_c=to_c, from_c=from_c
-        )
-        if v.fields:
-            repr_text = repr_return(qualified, shown)
-            eq_return = layout_bool(
-                BoolOp("and", tuple(f"self.{a.name} == other.{a.name}" for a in attributes)), 8, "return "
-            )
-        else:
-            repr_text = f"return {python_string(qualified + '()')}"
-            eq_return = "return True"
-            init_body.append("pass")
-        slot_names = tuple(python_string(a.name) for a in attributes)
-        return PyTaggedVariant(
-            name=name,
-            cls=vcls,
-            docstring=python_docstring(v.doc),
-            fields_struct=fields_struct,
-            fields_assignment=layout(
-                Group("(", tuple(specs), ")", explode=True, is_tuple=True), 4, before="_fields_ = "
-            ),
-            attributes=tuple(attributes),
-            slots=layout(Group("(", tuple(sorted(slot_names)), ")", is_tuple=True), 4, before="__slots__ = "),
-            match_args=layout(Group("(", slot_names, ")", is_tuple=True), 4, before="__match_args__ = "),
-            init_def=layout(Group("def __init__(", ("self", *params), ") -> None:"), 4),
-            init_body=tuple(init_body),
-            repr_return=repr_text,
-            eq_return=eq_return,
-            to_c_return=to_c_return,
-            from_c_return=from_c_return,
-        )
 
     def _variant_conversions(
         self,
@@ -1256,31 +570,6 @@ class WrapperBuilder:
             return cls, cls, name, self.ctype(ty), f"_ffi_{cls}_to_c({value})", f"_ffi_{cls}_from_c({raw})", shown
         return cls, cls, name, cls, value, raw, shown
 
-    def _tagged_field(
-        self, t: TaggedDef, name: str, doc: Optional[str]
-    ) -> Tuple[PyField, str, Union[str, Ternary], str, str]:
-        """A struct field holding a data-carrying enum: stored as its C value behind a property."""
-        cls = self.classes[t.name]
-        getter = layout_result(f"_ffi_{cls}_from_c({{0}})", f"self._ffi_{name}", 8)
-        setter = layout(Group(f"_ffi_{cls}_to_c(", ("_ffi_value",), ")"), 8, before=f"self._ffi_{name} = ")
-        field = PyField(name, f"_ffi_{name}", cls, doc, getter, setter)
-        # Left out, the field holds the first variant with zeroed fields, as a struct field holds a zeroed struct.
-        arg = Ternary(f"_ffi_{cls}({t.variants[0].value})", f"{name} is None", Group(f"_ffi_{cls}_to_c(", (name,), ")"))
-        return field, f"{name}: {self.optional(cls)} = None", arg, f"_ffi_{cls}", f"{{self.{name}!r}}"
-
-    def _tagged_argument(
-        self, function: str, pname: str, ty: Union[Named, Pointer], checks: List[str]
-    ) -> Union[str, Ternary]:
-        """Checks that an argument is a variant of its enum (appended to `checks`); returns its C value."""
-        cls = self.classes[self._target(ty).name]
-        nullable = isinstance(ty, Pointer) and ty.nullable
-        wrong = f"not isinstance({pname}, {cls})"
-        condition = BoolOp("and", (f"{pname} is not None", wrong) if nullable else (wrong,))
-        failure = self._invalid_argument(function, pname, cls, nullable)
-        checks.append(f"    {layout_bool(condition, 4, 'if ', ':')}\n        {failure}")
-        value = f"{pname}._ffi_to_c()"
-        return Ternary(self.NULL_ARGUMENT, f"{pname} is None", value) if nullable else value
-
     def _tagged_result(self, ty: Union[Named, Pointer]) -> str:
         """How a returned data-carrying enum (by value, or a copy of the one a pointer points to) becomes a variant."""
         cls = self.classes[self._target(ty).name]
@@ -1288,164 +577,6 @@ class WrapperBuilder:
             return f"_ffi_{cls}_from_c({{0}})"
         read = f"_ffi_{cls}_from_c({{0}}.contents)"
         return f"{read} if {{0}} else None" if ty.nullable else read
-
-    def _check_tagged_pointers(self, t: TaggedDef) -> None:
-        """Refuse the pointers to a data-carrying enum that a Python object cannot stand behind: the library would
-        write into (`&mut`) or take (`Box`) the temporary C copy made for the call, or hand over one (`Box`)."""
-        for f in self.inventory.functions:
-            places = [(f"parameter `{p.name}`", p.type) for p in f.params] + [("the result", f.returns)]
-            for where, ty in places:
-                if not (isinstance(ty, Pointer) and ty.target.name == t.name):
-                    continue
-                if ty.owned or (ty.mutable and where != "the result"):
-                    kind = f"Box<{t.name}>" if ty.owned else f"&mut {t.name}"
-                    message = (
-                        f"The {self.BACKEND_NAME} backend cannot bind {where} of function `{f.name}`: it is a "
-                        f"`{kind}`, and a Python `{self.classes[t.name]}` is passed and returned as a copy. Pass "
-                        f"`{t.name}` or `&{t.name}` and return the new value."
-                    )
-                    raise BackendError(message)
-
-    # constants --------------------------------------------------------------------------------
-
-    def constant(self, c: Constant) -> PyConstant:
-        value = c.value
-        # Non-finite floats as `float("inf")`, `float("-inf")`, `float("nan")`: `float` is never shadowed.
-        text = f'float("{value!r}")' if isinstance(value, float) and not math.isfinite(value) else repr(value)
-        return PyConstant(self.constants[c.name], _PRIMITIVES[c.type.name][1], text, python_docstring(c.doc))
-
-    # enums ------------------------------------------------------------------------------------
-
-    def enum(self, e: EnumDef) -> PyEnum:
-        cls = self.classes[e.name]
-        names = Namespace(BACKEND, f"enum `{e.name}`")
-        members = []
-        listed = []
-        for v in e.variants:
-            python_api.refuse_dunder(v.name, f"variant of enum `{e.name}`", self.BACKEND_NAME)
-            if _is_sunder(v.name) or v.name.startswith(f"_{cls.lstrip('_')}__"):
-                message = (
-                    f"The {self.BACKEND_NAME} backend cannot use `{v.name}` as a member of enum `{e.name}`: Python's "
-                    "enum module reserves names of the forms `_name_` and `_Class__name`. Rename it in the crate."
-                )
-                raise BackendError(message)
-            name = names.claim(member_name(v.name), f"variant `{v.name}`", v.name)
-            members.append(PyMember(name, v.value))
-            doc = normalize_doc(v.doc)
-            if doc:
-                listed.append(f"- {name}: " + doc.replace("\n", "\n  "))
-        doc = normalize_doc(e.doc)
-        if listed:
-            section = "Members:\n\n" + "\n".join(listed)
-            doc = f"{doc}\n\n{section}" if doc else section
-        return PyEnum(cls, python_docstring(doc), tuple(members), by_value_assignment(cls))
-
-    # error enums ------------------------------------------------------------------------------
-
-    def error(self, e: EnumDef) -> PyError:
-        cls = self.classes[e.name]
-        self.helpers.add("errors")
-        self.typing.update({"ClassVar", "Type"})
-        names = Namespace(BACKEND, f"error enum `{e.name}`")
-        variants = []
-        listed = []
-        for v in e.variants:
-            python_api.refuse_dunder(v.name, f"variant of enum `{e.name}`", self.BACKEND_NAME)
-            # A subclass is an attribute of the base class: it must not hide `code` or Exception's own.
-            name = names.claim(_escape(v.name, PYTHON_KEYWORDS | _EXCEPTION_ATTRIBUTES), f"variant `{v.name}`", v.name)
-            doc = normalize_doc(v.doc)
-            variants.append(PyErrorVariant(name, v.value, python_string(doc)))
-            listed.append(f"- ``{cls}.{name}``" + (": " + doc.replace("\n", "\n  ") if doc else ""))
-        intro = f"Raised as one of its subclasses, one per variant of the Rust enum `{e.name}`:"
-        section = intro + "\n\n" + "\n".join(listed)
-        doc = normalize_doc(e.doc)
-        doc = f"{doc}\n\n{section}" if doc else section
-        rows = tuple(Group("(", (str(v.code), python_string(v.name), v.doc), ")") for v in variants)
-        by_code = layout(Group("_ffi_error_variants(", (cls, *rows), ")"), 0, before=f"_ffi_{cls}_by_code = ")
-        return PyError(cls, python_docstring(doc), tuple(variants), by_code)
-
-    # opaque types -----------------------------------------------------------------------------
-
-    def opaque(self, o: OpaqueDef) -> PyOpaque:
-        cls = self.classes[o.name]
-        producers = self.api.producers.get(o.name, ())
-        if producers:
-            calls = [f"{name}()" for name in producers]
-            origin = "they are returned by " + (", ".join(calls[:-1]) + " or " if len(calls) > 1 else "") + calls[-1]
-        else:
-            origin = "no function of this library returns one"
-        service = self.inventory.service(o.name)
-        if service is not None:
-            constructors = [f"{cls}.{f.name}()" for f in service.constructors]
-            origin = "use " + " or ".join(constructors) if constructors else "the service has no constructor"
-        self.helpers.add("handles")
-        self.typing.add("NoReturn")
-        message = python_string(f"{cls} objects cannot be created directly: {origin}")
-        init_raise = layout(Group("TypeError(", (message,), ")"), 8, before="raise ")
-        parts = None if service is None else self.service(service)
-        if service is not None or o.drop is None:
-            opaque = PyOpaque(cls, python_docstring(o.doc), init_raise, f"_ffi_wrap_{o.name}", parts)
-            return self._handle_hints(opaque)
-        self.typing.update({"Any", "Union"})
-        self.helpers.add("finalisers")
-        drop, lowered = f"_ffi_fn_{o.drop}", self.abi.by_symbol(o.drop)
-        declaration = self._declare(drop, lowered)
-        opaque = PyOpaque(
-            cls,
-            python_docstring(o.doc),
-            init_raise,
-            f"_ffi_wrap_{o.name}",
-            None,
-            f"_ffi_own_{o.name}",
-            drop,
-            declaration,
-            layout(
-                Group(
-                    "def __del__(",
-                    ("self", f"_ffi_drop: Any = {drop}", "_ffi_finalizing: Any = _ffi_sys.is_finalizing"),
-                    ") -> None:",
-                ),
-                4,
-            ),
-            f"_ffi_{o.name}_cell",
-        )
-        return self._handle_hints(opaque)
-
-    def _handle_hints(self, opaque: PyOpaque) -> PyOpaque:
-        """The type hints of what the objects of an opaque type hold (ctypes: its handle and cell classes)."""
-        handle = opaque.service.handle if opaque.service is not None else ""
-        cell = f"{opaque.cell}, int" if opaque.cell else ""
-        return dataclasses.replace(opaque, handle_hint=handle, cell_hint=cell)
-
-    # services ---------------------------------------------------------------------------------
-
-    def service(self, s: Service) -> PyService:
-        """The service's members as methods of its class: `new` as ``__init__``, other constructors as
-        classmethods, methods as methods, static functions as staticmethods."""
-        self.helpers.add("services")
-        self.typing.add("Any")
-        init = None
-        members = []
-        for signature in self.api.members[s.name]:
-            with nested():
-                function = self.function(signature)
-            self.service_functions.append(function)
-            text = _method_text(function)
-            if signature.kind == "init":
-                init = text
-            else:
-                members.append(text)
-        destructor, release = f"_ffi_fn_{s.destructor}", f"_ffi_fn_{s.release}"
-        declarations = "\n".join(
-            self._declare(alias, lowered)
-            for alias, lowered in (
-                (destructor, self.abi.by_symbol(s.destructor)),
-                (release, self.abi.by_symbol(s.release)),
-            )
-        )
-        return PyService(destructor, release, declarations, init, tuple(members), f"_ffi_{self.classes[s.name]}_handle")
-
-    # structs ----------------------------------------------------------------------------------
 
     def struct(self, s: StructDef) -> PyStruct:
         cls = self.classes[s.name]
@@ -1583,390 +714,19 @@ class WrapperBuilder:
         arg = Ternary(f"{cls}()", f"{name} is None", Group("_ffi_struct_field(", (python_string(what), name, cls), ")"))
         return field, f"{name}: {self.optional(cls)} = None", arg, cls, f"{{self.{name}!r}}"
 
-    # functions --------------------------------------------------------------------------------
-
-    def function(self, sig: Signature) -> PyFunction:
-        """The wrapper of a function, or of a service's member (a method of its class)."""
-        f = sig.function
-        # The name errors call it by: the function's, or `Store.get` for a member.
-        name = sig.label
-        alias = f"_ffi_fn_{f.symbol}"
-        lowered = sig.callable
-        errors = None if sig.error is None else f"_ffi_{sig.error}_by_code"
-        params: List[str] = [sig.receiver] if sig.receiver else []
-        args: List[Union[str, Ternary]] = []
-        checks: List[str] = []
-        takes: List[PyTake] = []
-        #: Owned objects of opaque types that are cells: the statements giving each back (indented by 12) when the
-        #: library refused to take it (a ValueError: another call was using it), which leaves it the caller's.
-        refused: List[str] = []
-        after: List[str] = []
-        #: Callbacks: registered after every check passed (so a failed check leaks nothing), and the
-        #: keys to forget if ctypes refuses the call (kept ones) or once it returns (borrowed ones).
-        keeps: List[str] = []
-        forget_if_refused: List[str] = []
-        forget_after: List[str] = []
-        converted_by_ctypes = False
-        if sig.kind == "init":
-            # `__init__` again on a live object would orphan its Rust object (or own it twice).
-            again = layout(Group("_ffi_initialized(", (python_string(sig.label),), ")"), 8, "raise ")
-            checks.append(f'    if getattr(self, "_ffi_handle", None) is not None:\n        {again}')
-        if sig.kind == "method":
-            # The object's handle: its first C parameter. A closed object raises here, naming the method.
-            assert sig.cls is not None
-            closed = layout(Group("_ffi_closed(", (python_string(sig.cls), python_string(sig.name)), ")"), 8)
-            # Read once: another thread may close the object between a check and a second read.
-            checks.append(f"    if (_ffi_self := self._ffi_ptr) is None:\n        raise {closed}")
-            args.append("_ffi_self")
-        for p in sig.params:
-            pname = p.name
-            params.append(f"{pname}: {p.hint}")
-            ty = p.type
-            assert not isinstance(ty, (Void, OwnedString, Vec)), "the model refuses these as parameters"
-            if isinstance(ty, (Str, CStr)):
-                checks.append(self._text_argument(name, pname, ty))
-                args.append(f"_ffi_text_{pname}")
-                if isinstance(ty, Str):
-                    args.append(f"len(_ffi_text_{pname})")
-                continue
-            if isinstance(ty, Option):
-                local = f"_ffi_option_{pname}"
-                checks.append(self._option_argument(name, pname, ty))
-                # A conditional expression splits only inside brackets: `_layout_assign_ternary` adds them.
-                checks.append("    " + layout_assign_ternary(local, self._to_option(ty, pname, None), 4))
-                args.append(local)
-                continue
-            if isinstance(ty, Slice):
-                checks.append(self._slice_argument(name, pname, ty))
-                args.extend((f"_ffi_slice_{pname}", f"_ffi_len_{pname}"))
-                if ty.mutable:
-                    after.append(self._slice_write_back(pname, ty))
-                continue
-            if isinstance(ty, Primitive):
-                args.append(pname)
-                checks.append(self._scalar_argument(name, pname, ty))
-                continue
-            assert isinstance(ty, (Named, Pointer)), "the model refuses arrays as parameters"
-            target = self._target(ty)
-            cls = self.classes[target.name]
-            if isinstance(target, CallbackDef):
-                nullable = isinstance(ty, Pointer) and ty.nullable
-                self.helpers.add("callbacks")
-                uncallable = f"not callable({pname})"
-                if nullable:
-                    uncallable = f"{pname} is not None and {uncallable}"
-                failure = layout(
-                    Group("_ffi_not_callable(", (python_string(name), python_string(pname), pname), ")"), 8, "raise "
-                )
-                checks.append(f"    if {uncallable}:\n        {failure}")
-                key = f"_ffi_key_{pname}"
-                keep = f"_ffi_keep_callback({pname})"
-                if nullable:
-                    keep = f"None if {pname} is None else {keep}"
-                keeps.append("    " + layout_assign(key, keep, 4))
-                made = self.callback_argument(target, key, isinstance(ty, Pointer))
-                args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", made) if nullable else made)
-                if isinstance(ty, Pointer):
-                    forget_after.append(f"_ffi_callbacks.pop({key}, None)")
-                else:
-                    forget_if_refused.append(f"_ffi_callbacks.pop({key}, None)")
-                continue
-            if isinstance(target, TaggedDef):
-                args.append(self._tagged_argument(name, pname, ty, checks))
-                continue
-            if isinstance(ty, Named):
-                args.append(pname if isinstance(target, EnumDef) else self.struct_argument(pname))
-                if isinstance(target, EnumDef):
-                    condition = layout_bool(BoolOp("and", (f"{pname}.__class__ is not {cls}",)), 4, "if ", ":")
-                    what = f"{name}() argument {pname!r}"
-                    conversion = layout(self._enum_value(ty, pname, what), 8, before=f"{pname} = ")
-                    checks.append(f"    {condition}\n        {conversion}")
-                else:
-                    # A struct by value: ctypes would raise an ArgumentError, naming neither function nor parameter.
-                    failure = self._invalid_argument(name, pname, cls, False)
-                    checks.append(f"    if {pname}.__class__ is not {cls}:\n        {failure}")
-                    converted_by_ctypes = self.ARGUMENT_ERRORS
-                continue
-            failure = self._invalid_argument(name, pname, cls, ty.nullable)
-            wrong: List[Union[str, Walrus]]
-            if isinstance(target, StructDef):
-                wrong = [f"{pname}.__class__ is not {cls}"]
-                args.append(self.struct_pointer_argument(pname, ty.nullable))
-            else:
-                # The pointer is read once, in the check: another thread may release the object (or move it
-                # into the library) between a check and a second read.
-                temp = f"_ffi_ptr_{pname}"
-                wrong = [
-                    f"{pname}.__class__ is not {cls}",
-                    Walrus(temp, f"{pname}._ffi_ptr", "is None"),
-                ]
-                if ty.owned:
-                    release = f"{pname}._ffi_ptr = None"
-                    if ty.nullable:  # `Option<Box<T>>`: None moves nothing
-                        nothing = f"{temp} = {self.NULL_ARGUMENT}"
-                        take = f"if {pname} is None:\n        {nothing}\n    else:\n        {release}"
-                        give_back = f"if {pname} is not None:\n            {pname}._ffi_ptr = {temp}"
-                    else:
-                        take = release
-                        give_back = layout_assign(f"{pname}._ffi_ptr", temp, 8)
-                    takes.append(PyTake(take, give_back))
-                    if isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
-                        again = layout_assign(f"{pname}._ffi_ptr", temp, 16 if ty.nullable else 12)
-                        refused.append(f"if {pname} is not None:\n                {again}" if ty.nullable else again)
-                    args.append(temp)
-                elif ty.nullable:
-                    args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", temp))
-                else:
-                    args.append(temp)
-            either = BoolOp("or", tuple(wrong))
-            if ty.nullable:
-                either = BoolOp("and", (f"{pname} is not None", either if len(wrong) > 1 else wrong[0]))
-            condition = layout_bool(either, 4, "if ", ":")
-            checks.append(f"    {condition}\n        {failure}")
-        convert = self._result(f.returns)
-        reader = None
-        if f.asynchronous:
-            self.helpers.update({"async", "callbacks"})
-            reader = self._reader(f, convert)
-            awaiting = Group("_ffi_awaiting(", (f"_ffi_read_{f.symbol}", errors or "None"), ")")
-            keeps.append("    " + layout(awaiting, 4, before="_ffi_future, _ffi_key = "))
-            args.append(self.completion_argument())
-            forget_if_refused.append("_ffi_callbacks.pop(_ffi_key, None)")
-        # What to undo if ctypes refuses an argument (the library never saw the call).
-        give_backs = [take.give_back for take in takes] + forget_if_refused if converted_by_ctypes else []
-        guarded = bool(give_backs or forget_after)
-        indent = 8 if guarded else 4
-        call = Group(f"{alias}(", tuple(args), ")")
-        body = list(checks)
-        body.extend(keeps)
-        body.extend(f"    {take.take}" for take in takes)
-        returns_now = not (isinstance(f.returns, Void) or f.asynchronous)
-        statement = layout(call, indent, "_ffi_result = ") if returns_now else layout(call, indent)
-        if guarded:
-            handler = ""
-            if give_backs:
-                undo = "".join(f"        {line}\n" for line in give_backs)
-                handler += f"    except _ffi_ctypes.ArgumentError:\n{undo}        raise\n"
-            if forget_after:
-                handler += "    finally:\n" + "".join(f"        {line}\n" for line in forget_after)
-            body.append(f"    try:\n        {statement}\n{handler.rstrip()}")
-        else:
-            body.append(f"    {statement}")
-        # One memory read: the library counts the failures it recorded and nobody has taken yet. A call that leaves
-        # a failure returns zeroes, so after a number, an enum or a pointer only a zero result needs the read.
-        failed = (
-            f"not _ffi_result and {self.PENDING}" if returns_now and self._zero_if_failed(f.returns) else self.PENDING
-        )
-        if refused:
-            undo = "".join(f"            {line}\n" for line in refused)
-            body.append(
-                f"    if {failed}:\n        try:\n            _ffi_raise_failure({errors or 'None'})\n"
-                f"        except ValueError:\n{undo}            raise"
-            )
-        else:
-            body.append(f"    if {failed}:\n        _ffi_raise_failure({errors or 'None'})")
-        body.extend(after)
-        if f.asynchronous:
-            body.append("    return await _ffi_future")
-        elif sig.kind == "init":
-            # The handle stays until the object is garbage-collected; `_ffi_ptr` only while it is open.
-            body.append(f"    self._ffi_handle = self._ffi_ptr = _ffi_{sig.cls}_handle(_ffi_result)")
-        elif returns_now:
-            body.append("    " + layout_result(convert, "_ffi_result", 4))
-        lookup, argtypes, restype = self._declaration(alias, lowered)
-        define = "async def" if f.asynchronous else "def"
-        definition = sig.decorator + layout(Group(f"{define} {sig.name}(", tuple(params), f") -> {sig.returns}:"), 0)
-        return PyFunction(
-            name=name,
-            alias=alias,
-            # A `PyDLL` function keeps the GIL during the call; a `CDLL` one releases it.
-            lookup=lookup,
-            argtypes=argtypes,
-            restype=restype,
-            definition=definition,
-            docstring=python_docstring(sig.doc),
-            body=tuple(body),
-            reader=reader,
-        )
-
-    def _zero_if_failed(self, ty: TypeRef) -> bool:
-        """Whether a failed call's zeroes are the only falsy results of type `ty` (as the call returns it, before
-        conversion): numbers, `bool`, C-like enums (their raw value) and pointers (`None`, a NULL pointer)."""
-        if isinstance(ty, (Primitive, Pointer)):
-            return True
-        return isinstance(ty, Named) and isinstance(self._target(ty), EnumDef)
-
-    def _reader(self, f: Function, convert: str) -> str:
-        """``_ffi_read_<symbol>``: the value an async function completed with, read from the address the
-        library passes it at (valid only during the completion, so it is copied, or taken, at once)."""
-        ty = f.returns
-        if isinstance(ty, Pointer) and isinstance(self._target(ty), StructDef):
-            message = (
-                f"The {self.BACKEND_NAME} backend cannot bind async function `{f.name}`: it returns a pointer to a "
-                "struct, which would outlive the call it points into. Return the struct by value."
-            )
-            raise BackendError(message)
-        hint = self.hint(ty)
-        head = f"def _ffi_read_{f.symbol}(_ffi_address: int) -> {hint}:"
-        doc = f'    """The value `{f.name}` completed with."""'
-        if isinstance(ty, Void):
-            return f"{head}\n{doc}\n    return None"
-        ctype = self.ctype(ty)
-        if ctype.startswith("_ffi_ctypes.c_"):
-            read = f"{ctype}.from_address(_ffi_address).value"
-        else:  # a structure: copied out of the library's memory
-            read = f"{ctype}.from_buffer_copy({ctype}.from_address(_ffi_address))"
-        assign = layout_assign("_ffi_result", read, 4)
-        return f"{head}\n{doc}\n    {assign}\n    {layout_result(convert, '_ffi_result', 4)}"
-
-    def _scalar_argument(self, function: str, pname: str, ty: Primitive) -> str:
-        """The check of a number or bool argument: ctypes itself would truncate an out-of-range int and
-        take any object as a bool. An exact `int`, `float` or `bool` in range costs a comparison or three."""
-        self.helpers.add("scalars")
-        condition = layout_bool(BoolOp("or", not_exactly(ty, pname)), 4, "if ", ":")
-        args = (python_string(f"{function}() argument {pname!r}"), pname, python_string(ty.name))
-        conversion = layout(Group("_ffi_scalar(", args, ")"), 8, before=f"{pname} = ")
-        return f"    {condition}\n        {conversion}"
-
-    def _option_argument(self, function: str, pname: str, ty: Option) -> str:
-        """The check of an ``FfiOption`` argument's value when it is not None, as for an argument of its type."""
-        inner = ty.inner
-        if isinstance(inner, Primitive):
-            self.helpers.add("scalars")
-            wrong = not_exactly(inner, pname)
-            condition = BoolOp("and", (f"{pname} is not None", BoolOp("or", wrong) if len(wrong) > 1 else wrong[0]))
-            args = (python_string(f"{function}() argument {pname!r}"), pname, python_string(inner.name))
-            action = layout(Group("_ffi_scalar(", args, ")"), 8, before=f"{pname} = ")
-        else:
-            assert isinstance(inner, Named)
-            definition = self.inventory.type(inner.name)
-            cls = self.classes[inner.name]
-            if isinstance(definition, EnumDef):
-                condition = BoolOp("and", (f"{pname} is not None", f"{pname}.__class__ is not {cls}"))
-                what = f"{function}() argument {pname!r}"
-                action = layout(self._enum_value(inner, pname, what), 8, before=f"{pname} = ")
-            else:
-                wrong_type = f"not isinstance({pname}, {cls})" if isinstance(definition, TaggedDef) else None
-                condition = BoolOp("and", (f"{pname} is not None", wrong_type or f"{pname}.__class__ is not {cls}"))
-                action = self._invalid_argument(function, pname, cls, True)
-        return f"    {layout_bool(condition, 4, 'if ', ':')}\n        {action}"
-
-    def _text_argument(self, function: str, pname: str, ty: Union[Str, CStr]) -> str:
-        """The statements that encode a ``str`` argument as UTF-8 (and refuse NUL for a C string)."""
-        self.helpers.add("text_arguments")
-        local = f"_ffi_text_{pname}"
-        failure = layout(
-            Group("_ffi_text_argument(", (python_string(function), python_string(pname), pname, "_ffi_error"), ")"),
-            8,
-            before="raise ",
-            after=" from None",
-        )
-        lines = [
-            "    try:",
-            f"        {local} = _ffi_utf8({pname})",
-            "    except (TypeError, UnicodeEncodeError) as _ffi_error:",
-            f"        {failure}",
-        ]
-        if isinstance(ty, CStr):
-            self.helpers.add("c_strings")
-            nul = layout(Group("_ffi_nul_argument(", (python_string(function), python_string(pname)), ")"), 8, "raise ")
-            lines += [f'    if b"\\0" in {local}:', f"        {nul}"]
-        return "\n".join(lines)
-
-    def _slice_argument(self, function: str, pname: str, ty: Slice) -> str:
-        """``_ffi_slice_p, _ffi_len_p = ...``: a pointer to the elements (zero-copy for buffers) and their count."""
-        element = ty.element
-        targets = f"_ffi_slice_{pname}, _ffi_len_{pname} = "
-        if isinstance(element, Primitive):
-            self.helpers.add("number_slices")
-            code = _ARRAY_CODES[element.name]
-            call = Group(
-                "_ffi_numbers_argument(",
-                (
-                    python_string(function),
-                    python_string(pname),
-                    pname,
-                    self.element(element),
-                    python_string(code),
-                    f"mutable={ty.mutable}",
-                ),
-                ")",
-            )
-            # The fast path: an `array.array` of the element's own type code is shared without the helper's
-            # memoryview and format checks (a third of a one-value call's cost).
-            length, pointer = f"_ffi_len_{pname}", f"_ffi_slice_{pname}"
-            exact = f"isinstance({pname}, _ffi_array) and {pname}.typecode == {python_string(code)}"
-            shared = layout(self.shared_array(element, pname, length), 8, before=f"{pointer} = ")
-            general = layout(call, 8, before=targets)
-            return f"    if {exact}:\n        {length} = len({pname})\n        {shared}\n    else:\n        {general}"
-        else:
-            self.helpers.add("struct_slices")
-            call = Group(
-                "_ffi_structs_argument(",
-                (python_string(function), python_string(pname), pname, self.classes[element.name]),
-                ")",
-            )
-        return "    " + layout(call, 4, before=targets)
-
     def shared_array(self, element: Primitive, value: str, length: str) -> Union[str, Group]:
         """The pointer to the numbers of `value`, an ``array.array`` of `element`'s type code and `length` items,
         shared for the call (its buffer is exported, so it cannot be resized meanwhile)."""
         return Group(f"({self.element(element)} * {length}).from_buffer(", (value,), ")")
 
-    def _slice_write_back(self, pname: str, ty: Slice) -> str:
-        """After the call: copy what the library wrote into a list the caller passed (buffers were shared)."""
-        if isinstance(ty.element, Primitive):
-            # On PyPy a resizable buffer was passed as a copy (see the runtime's `COPIES_RESIZABLE_BUFFERS`).
-            self.helpers.add("write_numbers_back")
-            back = layout(Group("_ffi_write_numbers_back(", (pname, f"_ffi_slice_{pname}"), ")"), 8)
-            return (
-                f"    if {pname}.__class__ is list:\n        {pname}[:] = _ffi_slice_{pname}\n"
-                f"    elif _ffi_copies_resizable:\n        {back}"
-            )
-        self.helpers.add("write_back")
-        return f"    _ffi_write_back({pname}, _ffi_slice_{pname})"
+    def completion_read(self, f: Function) -> str:
+        ctype = self.ctype(f.returns)
+        if ctype.startswith("_ffi_ctypes.c_"):
+            return f"{ctype}.from_address(_ffi_address).value"
+        # A structure: copied out of the library's memory.
+        return f"{ctype}.from_buffer_copy({ctype}.from_address(_ffi_address))"
 
-    def _invalid_argument(self, function: str, param: str, cls: str, nullable: bool) -> str:
-        self.checks_arguments = True
-        args: Tuple[str, ...] = (python_string(function), python_string(param), param, cls)
-        if nullable:
-            args += ("or_none=True",)
-        return layout(Group("_ffi_invalid_argument(", args, ")"), 8, before="raise ")
-
-    def _result(self, ty: TypeRef) -> str:
-        """How the wrapper turns the library's result into its own: a format string applied to the result."""
-        if isinstance(ty, (Void, Primitive)):
-            return "{0}"
-        if isinstance(ty, Option):
-            return self._from_option(ty)
-        if isinstance(ty, OwnedString):
-            self.helpers.add("take_string")
-            return "_ffi_take_string({0})"
-        if isinstance(ty, Vec):
-            if ty.element == Primitive("u8"):
-                self.helpers.add("take_bytes")
-                return "_ffi_take_bytes({0})"
-            self.helpers.add("take_list")
-            element = ty.element
-            item = self.element(element) if isinstance(element, Primitive) else self.list_element(element)
-            return f"_ffi_take_list({{0}}, {item})"
-        assert isinstance(ty, (Named, Pointer)), "the model refuses these as results"
-        target = self._target(ty)
-        cls = self.classes[target.name]
-        if isinstance(target, TaggedDef):
-            return self._tagged_result(ty)
-        if isinstance(ty, Named):
-            # A dict lookup, not `Color(raw)`: the library only returns valid values, and the call is 8x cheaper.
-            return f"_ffi_{cls}_by_value[{{0}}]" if isinstance(target, EnumDef) else self.struct_result(cls)
-        if isinstance(target, StructDef):
-            return self.struct_pointer_result(cls, ty.nullable)
-        wrap = f"_ffi_wrap_{target.name}"
-        if ty.owned and isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
-            wrap = f"_ffi_own_{target.name}"
-        return f"None if {self.NULL.format('{0}')} else {wrap}({{0}})" if ty.nullable else f"{wrap}({{0}})"
-
-
-def _method_text(function: PyFunction) -> str:
-    """A wrapper laid out by :func:`_nested`, as a method of a class body: every line 4 columns further in."""
-    docstring = [textwrap.indent(function.docstring, "    ")] if function.docstring else []
-    return textwrap.indent("\n".join([function.definition, *docstring, *function.body]), "    ")
+    def _to_option(self, o: Option, value: str, what: Optional[str]) -> Ternary:
+        cls = self.ctype(o)
+        present = self._option_value(o, value, what)
+        return Ternary(f"{cls}()", f"{value} is None", Group(f"{cls}(", (present, "1"), ")"))
