@@ -13,7 +13,7 @@ for structs and options, ``CFUNCTYPE`` trampolines for callbacks, ``from_buffer`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Dict, FrozenSet, List, Optional, Tuple, Union
+from typing import ClassVar, Dict, List, Optional, Tuple, Union
 
 from hatch_interop import abi, constructs, python_api
 from hatch_interop.backend import Backend, GeneratedFile
@@ -21,18 +21,17 @@ from hatch_interop.backends.python import (
     CTYPES_STRUCT_ATTRIBUTES,
     RUNTIME_ALIASES,
     CallbackFunction,
-    PyConstant,
     PyEnum,
     PyError,
     PyField,
-    PyFunction,
+    PyModuleBase,
     PyOpaque,
     PyStruct,
     PyTagged,
     WrapperBuilder,
     python_templates,
 )
-from hatch_interop.codegen import Namespace, one_line, python_docstring, python_string
+from hatch_interop.codegen import Namespace, python_docstring, python_string
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     Array,
@@ -59,7 +58,6 @@ from hatch_interop.pylayout import (
     BoolOp,
     Group,
     Ternary,
-    all_order,
     layout,
     layout_assign,
     layout_assign_ternary,
@@ -120,47 +118,16 @@ class PyCallback:
 
 
 @dataclass(frozen=True)
-class PyModule:
-    header: str
-    docstring: str
-    uses_enum: bool
-    #: The names imported from ``typing`` (sorted).
-    typing_imports: Tuple[str, ...]
-    all_assignment: str
-    constants: Tuple[PyConstant, ...]
-    #: String literals: the library's file name, the symbol of the API guard, and what the bindings
-    #: were generated for ("crate version (API hash ...)").
-    library_filename: str
-    api_guard: str
-    generated_for: str
-    #: The API hash as a Python hex literal.
-    api_hash: str
+class PyModule(PyModuleBase):
     types: Tuple[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption, PyCallback, PyTagged], ...]
     #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
     layout_check: Optional[str]
-    functions: Tuple[PyFunction, ...]
-    #: The library functions the services' methods call (declared after the types their arguments use).
-    service_functions: Tuple[PyFunction, ...]
     #: Whether some wrapper checks its arguments (and so needs ``_ffi_invalid_argument``).
     checks_arguments: bool
-    #: ``_ffi_support = _ffi_ct.Library(...)``: the library's support functions, laid out.
-    support: str
-    #: The runtime's functions the wrappers and classes use, bound to module globals (``_ffi_scalar = ...``).
-    runtime_aliases: Tuple[str, ...]
-    #: Whether the module uses the runtime modules (``_ffi_rt``, ``_ffi_ct``), and so imports them.
-    uses_runtime: bool
+    #: Whether the module uses the ctypes runtime (``_ffi_ct``), and so imports it.
     uses_ctypes_runtime: bool
-    #: Whether the module binds the library's support functions (``support.py.j2``).
-    uses_support: bool
-    #: String literals of the support symbols the runtime binds on demand (callbacks, async completion).
-    ffi_callback_failed: str
-    ffi_shutdown: str
-    #: The name of the exception a Rust panic raises.
-    panic: str
     #: Whether some function holds the GIL (``gil = "hold"``): then a ``PyDLL`` handle of the library is made.
     holds_gil: bool
-    #: The module-level helpers the wrappers use, by name (see ``support.py.j2``).
-    helpers: FrozenSet[str]
 
 
 class CtypesBackend(Backend):
@@ -202,8 +169,6 @@ class CtypesWrapperBuilder(WrapperBuilder):
 
     def module(self) -> PyModule:
         inv = self.inventory
-        lib = inv.library
-        panic = self.api.panic
         # An option's structure comes right after its value type (primitives first): before any user.
         types: List[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption, PyCallback, PyTagged]] = [
             self.option(o) for o in self.options.values() if isinstance(o.inner, Primitive)
@@ -224,13 +189,6 @@ class CtypesWrapperBuilder(WrapperBuilder):
             if t.name in self.options:
                 types.append(self.option(self.options[t.name]))
         functions = tuple(self.function(self.api.signature(f)) for f in inv.functions)
-        public = sorted(self.api.public_names(), key=all_order)
-        if public:
-            all_assignment = layout(
-                Group("[", tuple(python_string(n) for n in public), "]", explode=True), 0, "__all__ = "
-            )
-        else:
-            all_assignment = "__all__: list[str] = []"
         structs = [t for t in inv.types if isinstance(t, StructDef)]
         layout_check = None
         if structs:
@@ -248,72 +206,18 @@ class CtypesWrapperBuilder(WrapperBuilder):
                 for s in structs
             )
             layout_check = layout(Group("_ffi_ct.check_layout(", ("__name__", *rows), ")", explode=True), 0)
-        aliases = self.runtime_aliases()
         uses_support = bool(functions or self.service_functions or "callbacks" in self.helpers)
-        version = self.context.generator_version
-        header = one_line(
-            f"Generated by hatch-interop {version} ({BACKEND} backend) from crate {lib.crate} {lib.version}"
-        )
-        default_doc = f"Python bindings of the Rust crate `{lib.crate}` {lib.version}, generated by hatch-interop."
+        base = self.module_base(functions, uses_support, "_ffi_ct.Library", ("_ffi_lib",))
         return PyModule(
-            header=f"# {header}; do not edit.",
-            docstring=python_docstring(lib.doc) or python_docstring(default_doc) or '""""""',
-            uses_enum=any(isinstance(t, EnumDef) and t.name not in self.errors for t in inv.types),
-            all_assignment=all_assignment,
-            constants=tuple(self.constant(c) for c in inv.constants),
-            library_filename=python_string(self.context.library_filename),
-            api_guard=python_string(lib.api_guard),
-            generated_for=python_string(f"{lib.crate} {lib.version} (API hash {lib.api_hash})"),
-            api_hash=f"0x{lib.api_hash.upper()}",
+            **base,
             types=tuple(types),
             layout_check=layout_check,
-            functions=functions,
-            service_functions=tuple(self.service_functions),
             checks_arguments=self.checks_arguments,
-            typing_imports=tuple(sorted(self.typing)),
-            support=layout(
-                Group(
-                    "_ffi_ct.Library(",
-                    (
-                        "_ffi_lib",
-                        "__name__",
-                        panic,
-                        f"pending={python_string(lib.ffi_pending)}",
-                        f"take_failure={python_string(lib.ffi_take_failure)}",
-                        f"free={python_string(lib.ffi_free)}",
-                    ),
-                    ")",
-                ),
-                0,
-                "_ffi_support = ",
-            ),
-            runtime_aliases=aliases,
-            uses_support=uses_support,
-            uses_runtime=any("_ffi_rt." in alias for alias in aliases)
-            or (
-                uses_support
-                and bool(
-                    self.helpers
-                    & {
-                        "callbacks",
-                        "services",
-                        "errors",
-                        "text_arguments",
-                        "c_strings",
-                        "write_numbers_back",
-                        "number_slices",
-                    }
-                )
-            ),
             uses_ctypes_runtime=uses_support
             or layout_check is not None
-            or any("_ffi_ct." in alias for alias in aliases)
+            or any("_ffi_ct." in alias for alias in base["runtime_aliases"])
             or "tagged" in self.helpers,
-            ffi_callback_failed=python_string(lib.ffi_callback_failed),
-            ffi_shutdown=python_string(lib.ffi_shutdown),
-            panic=panic,
             holds_gil=any(c.holds_gil for c in self.abi.callables),
-            helpers=frozenset(self.helpers),
         )
 
     def ctype(self, ty: TypeRef) -> str:
