@@ -19,6 +19,7 @@ if __name__ != "handwritten_cffi_checked":  # run by load_checked, with `ffi` an
     import contextlib
     import enum
     import itertools
+    import sys
     import threading
     from typing import Callable, Dict, Optional, Tuple
 
@@ -158,6 +159,11 @@ if __name__ != "handwritten_cffi_checked":  # run by load_checked, with `ffi` an
 
         _ptr: Any  # a `Counter *` that gives the pointer back (`counter_ffi_drop`) when nothing holds it
 
+    def _drop_counter(pointer: Any, drop: Any = lib.counter_ffi_drop, finalizing: Any = sys.is_finalizing) -> None:
+        # Not at interpreter shutdown: a Rust `Drop` calling back into a half-gone interpreter could crash it.
+        if not finalizing():
+            drop(pointer)
+
     def counter_new(start: int) -> Counter:
         if type(start) is not int or not 0 <= start <= 0xFFFF_FFFF_FFFF_FFFF:
             start = integer("counter_new", "start", start, 0, 0xFFFF_FFFF_FFFF_FFFF)
@@ -165,7 +171,7 @@ if __name__ != "handwritten_cffi_checked":  # run by load_checked, with `ffi` an
         if not result and _pending[0]:
             raise_failure()
         counter = object.__new__(Counter)
-        counter._ptr = ffi.gc(result, lib.counter_ffi_drop)
+        counter._ptr = ffi.gc(result, _drop_counter)
         return counter
 
     def counter_get(c: Counter) -> int:

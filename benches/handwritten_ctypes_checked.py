@@ -8,7 +8,8 @@ write them from docs/inventory-schema.md, without looking at generated code:
   number or a pointer (a call that leaves a failure returns zeroes) and after every other call; the failure taken
   and raised as an exception (RustPanic, the error enum's, ValueError, MemoryError);
 - objects the library owns are released when their Python object dies (the cell protocol: `counter_ffi_drop`
-  gives the caller's pointer back; a `Store` is released by its `close()` or when it dies);
+  gives the caller's pointer back; a `Store` is released by its `close()` or when it dies), except at interpreter
+  shutdown;
 - a callback is one C trampoline made once, with a key to the callable as its context (a ctypes closure made per
   call would cost more than the call); its exception is reported to the library and re-raised by the call;
 - an async function's completion is one C function made once, settling the caller's future in its event loop.
@@ -24,6 +25,7 @@ import asyncio
 import contextlib
 import ctypes
 import itertools
+import sys
 import threading
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -214,9 +216,10 @@ class _CounterCell(ctypes.c_void_p):
 
     __slots__ = ()
 
-    def __del__(self, drop: Any = _counter_drop) -> None:
+    def __del__(self, drop: Any = _counter_drop, finalizing: Any = sys.is_finalizing) -> None:
+        # Not at interpreter shutdown: a Rust `Drop` calling back into a half-gone interpreter could crash it.
         address = self.value
-        if address is not None:
+        if address is not None and not finalizing():
             self.value = None
             drop(address)
 

@@ -15,7 +15,6 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 from ._ffi_runtime import (
     COPIES_RESIZABLE_BUFFERS,
-    Errors,
     Support,
     array_items,
     check_f32_items,
@@ -60,48 +59,14 @@ class Library(Support):
         self.release_function: Any = ffi.NULL
         self.complete_function: Any = ffi.NULL
 
-    # failures ---------------------------------------------------------------------------------
+    # failures and buffers -----------------------------------------------------------------------
 
-    def raise_failure(self, errors: Errors) -> None:
-        """Raise what the library recorded about this thread's last call.
+    def _new_failure(self) -> Any:
+        return self.ffi.new(self._failure)
 
-        Returns if it recorded nothing: the pending failure is another thread's, which raises it itself.
-        """
-        failure = self.ffi.new(self._failure)
-        if not self._take_failure(failure):
-            return
-        try:
-            raise self.failure_error(failure, errors)
-        finally:
-            self.free(failure.message, failure.message_len, 1)
-
-    def failure_error(self, failure: Any, errors: Errors) -> BaseException:
-        message = ""
-        if failure.message_len:
-            message = self.ffi.buffer(failure.message, failure.message_len)[:].decode("utf-8", "replace")
-        return self.error(failure.kind, failure.code, message, errors)
-
-    # results the library hands over -------------------------------------------------------------
-
-    def take_string(self, buffer: Any) -> str:
-        """The text of a `String` the library returned; its buffer is freed."""
-        if not buffer.len:
-            return ""
-        try:
-            text: str = self.ffi.buffer(buffer.ptr, buffer.len)[:].decode()
-            return text
-        finally:
-            self.free(buffer.ptr, buffer.len, 1)
-
-    def take_bytes(self, buffer: Any) -> bytes:
-        """The bytes of a `Vec<u8>` the library returned; its buffer is freed."""
-        if not buffer.len:
-            return b""
-        try:
-            data: bytes = self.ffi.buffer(buffer.ptr, buffer.len)[:]
-            return data
-        finally:
-            self.free(buffer.ptr, buffer.len, 1)
+    def _bytes_at(self, pointer: Any, length: int) -> bytes:
+        data: bytes = self.ffi.buffer(pointer, length)[:]
+        return data
 
     def take_list(self, buffer: Any, element: str, view: Optional[Callable[[Any, Any], Any]] = None) -> List[Any]:
         """The elements (of the C type `element`) of a `Vec` the library returned, copied into Python objects

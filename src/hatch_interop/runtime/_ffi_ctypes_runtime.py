@@ -15,7 +15,6 @@ from typing import Any, Tuple, Type
 
 from ._ffi_runtime import (
     COPIES_RESIZABLE_BUFFERS,
-    Errors,
     Support,
     array_items,
     check_f32_items,
@@ -95,46 +94,13 @@ class Library(Support):
         self.release_address = 0
         self.complete_address = 0
 
-    # failures ---------------------------------------------------------------------------------
+    # failures and buffers -----------------------------------------------------------------------
 
-    def raise_failure(self, errors: Errors) -> None:
-        """Raise what the library recorded about this thread's last call.
+    def _new_failure(self) -> Failure:
+        return Failure()
 
-        Returns if it recorded nothing: the pending failure is another thread's, which raises it itself.
-        """
-        failure = Failure()
-        if not self._take_failure(failure):
-            return
-        try:
-            raise self.failure_error(failure, errors)
-        finally:
-            self.free(failure.message, failure.message_len, 1)
-
-    def failure_error(self, failure: Failure, errors: Errors) -> BaseException:
-        message = ""
-        if failure.message_len:
-            message = ctypes.string_at(failure.message, failure.message_len).decode("utf-8", "replace")
-        return self.error(failure.kind, failure.code, message, errors)
-
-    # results the library hands over -------------------------------------------------------------
-
-    def take_string(self, buffer: Buffer) -> str:
-        """The text of a `String` the library returned; its buffer is freed."""
-        if not buffer.len:
-            return ""
-        try:
-            return ctypes.string_at(buffer.ptr, buffer.len).decode()
-        finally:
-            self.free(buffer.ptr, buffer.len, 1)
-
-    def take_bytes(self, buffer: Buffer) -> bytes:
-        """The bytes of a `Vec<u8>` the library returned; its buffer is freed."""
-        if not buffer.len:
-            return b""
-        try:
-            return ctypes.string_at(buffer.ptr, buffer.len)
-        finally:
-            self.free(buffer.ptr, buffer.len, 1)
+    def _bytes_at(self, pointer: Any, length: int) -> bytes:
+        return ctypes.string_at(pointer, length)
 
     def take_list(self, buffer: Buffer, element: Any) -> list[Any]:
         """The elements of a `Vec` the library returned, copied into Python objects; its buffer is freed."""

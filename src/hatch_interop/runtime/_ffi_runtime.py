@@ -308,7 +308,8 @@ class Support:
     calls awaiting their outcome, and the exception for each kind of failure the library records.
 
     A runtime's ``Library`` subclasses it, providing how a key is passed (`key`), how the library is told
-    that a callback raised (`_callback_failed`) and how a failure record is read (`failure_error`).
+    that a callback raised (`_callback_failed`), and how a failure record is made and memory read
+    (`_new_failure`, `_bytes_at`).
     """
 
     def __init__(self, module: str, panic: Type[Exception]) -> None:
@@ -372,9 +373,53 @@ class Support:
         error.__cause__ = cause
         return error
 
-    def failure_error(self, failure: Any, errors: Errors) -> BaseException:
-        """The exception for the failure record `failure` (a runtime reads it its own way)."""
+    # failures and buffers, over two primitives of each runtime ----------------------------------------
+
+    #: The library's support functions (a runtime's ``Library`` binds them): take this thread's failure into a
+    #: record, and free a buffer the library handed over (pointer, size, alignment).
+    _take_failure: Any
+    free: Any
+
+    def _new_failure(self) -> Any:
+        """A zeroed failure record that the library's take function writes into."""
         raise NotImplementedError
+
+    def _bytes_at(self, pointer: Any, length: int) -> bytes:
+        """A copy of `length` bytes of the library's memory at `pointer`."""
+        raise NotImplementedError
+
+    def raise_failure(self, errors: Errors) -> None:
+        """Raise what the library recorded about this thread's last call.
+
+        Returns if it recorded nothing: the pending failure is another thread's, which raises it itself.
+        """
+        failure = self._new_failure()
+        if not self._take_failure(failure):
+            return
+        try:
+            raise self.failure_error(failure, errors)
+        finally:
+            self.free(failure.message, failure.message_len, 1)
+
+    def failure_error(self, failure: Any, errors: Errors) -> BaseException:
+        """The exception for the failure record `failure` (its message stays the caller's to free)."""
+        message = ""
+        if failure.message_len:
+            message = self._bytes_at(failure.message, failure.message_len).decode("utf-8", "replace")
+        return self.error(failure.kind, failure.code, message, errors)
+
+    def take_string(self, buffer: Any) -> str:
+        """The text of a `String` the library returned; its buffer is freed."""
+        return self.take_bytes(buffer).decode()
+
+    def take_bytes(self, buffer: Any) -> bytes:
+        """The bytes of a `Vec<u8>` the library returned; its buffer is freed."""
+        if not buffer.len:
+            return b""
+        try:
+            return self._bytes_at(buffer.ptr, buffer.len)
+        finally:
+            self.free(buffer.ptr, buffer.len, 1)
 
     def awaiting(self, read: Callable[[Any], Any], errors: Errors) -> tuple[Any, object]:
         """A future of the running event loop for an async function's outcome, and the key its completion finds

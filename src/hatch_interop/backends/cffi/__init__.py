@@ -723,6 +723,10 @@ class CffiWrapperBuilder(WrapperBuilder):
     def shared_array(self, element: Primitive, value: str, length: str) -> Union[str, Group]:
         return Group("_ffi.from_buffer(", (python_string(C_PRIMITIVES[element.name] + "[]"), value), ")")
 
+    def cell(self, name: str, address: str) -> str:
+        # What `_ffi_<name>_cell` returns, without the call.
+        return f"_ffi.gc({address}, _ffi_{name}_cell_drop)"
+
     def _handle_hints(self, opaque: PyOpaque) -> PyOpaque:
         # An object holds the library's pointer as a cdata (its handle and its cell are `ffi.gc` cdata).
         return dataclasses.replace(opaque, address_hint="Any", handle_hint="Any", cell_hint="Any", pending=self.PENDING)

@@ -1349,6 +1349,11 @@ class WrapperBuilder:
         elif sig.kind == "init":
             # The handle stays until the object is garbage-collected; `_ffi_ptr` only while it is open.
             body.append(f"    self._ffi_handle = self._ffi_ptr = _ffi_{sig.cls}_handle(_ffi_result)")
+        elif returns_now and (owned := self._owned_cell(f.returns)) is not None:
+            # What `_ffi_own_<Type>` does, inline: the object made and handed its cell without one more call.
+            cls, name = owned
+            made = layout_assign("_ffi_handle._ffi_ptr", self.cell(name, "_ffi_result"), 4)
+            body.append(f"    _ffi_handle = object.__new__({cls})\n    {made}\n    return _ffi_handle")
         elif returns_now:
             body.append("    " + layout_result(convert, "_ffi_result", 4))
         lookup, argtypes, restype = self._declaration(alias, lowered)
@@ -1366,6 +1371,19 @@ class WrapperBuilder:
             body=tuple(body),
             reader=reader,
         )
+
+    def _owned_cell(self, ty: TypeRef) -> Optional[Tuple[str, str]]:
+        """For a result that is an owned object (not NULL) of an opaque type with cells: its class and type name."""
+        if not (isinstance(ty, Pointer) and ty.owned and not ty.nullable):
+            return None
+        target = self._target(ty)
+        if isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
+            return self.classes[target.name], target.name
+        return None
+
+    def cell(self, name: str, address: str) -> str:
+        """The cell an object of the opaque type `name` holds for the owned `address` (see ``opaque_cell.py.j2``)."""
+        return f"_ffi_{name}_cell({address})"
 
     def _zero_if_failed(self, ty: TypeRef) -> bool:
         """Whether a failed call's zeroes are the only falsy results of type `ty` (as the call returns it, before

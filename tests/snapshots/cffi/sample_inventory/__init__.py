@@ -1878,7 +1878,9 @@ def counter_new(start: int) -> Counter:
     _ffi_result = _ffi_fn_counter_new(start)
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
-    return _ffi_own_Counter(_ffi_result)
+    _ffi_handle = object.__new__(Counter)
+    _ffi_handle._ffi_ptr = _ffi.gc(_ffi_result, _ffi_Counter_cell_drop)
+    return _ffi_handle
 
 
 _ffi_fn_counter_try_new = _ffi_lib.counter_try_new
@@ -2026,7 +2028,9 @@ def counter_checked_new(start: int) -> Counter:
     _ffi_result = _ffi_fn_counter_checked_new(start)
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(_ffi_MathError_by_code)
-    return _ffi_own_Counter(_ffi_result)
+    _ffi_handle = object.__new__(Counter)
+    _ffi_handle._ffi_ptr = _ffi.gc(_ffi_result, _ffi_Counter_cell_drop)
+    return _ffi_handle
 
 
 _ffi_fn_panic_with_message = _ffi_lib.panic_with_message
@@ -2636,7 +2640,9 @@ def notifier_new() -> Notifier:
     _ffi_result = _ffi_fn_notifier_new()
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
-    return _ffi_own_Notifier(_ffi_result)
+    _ffi_handle = object.__new__(Notifier)
+    _ffi_handle._ffi_ptr = _ffi.gc(_ffi_result, _ffi_Notifier_cell_drop)
+    return _ffi_handle
 
 
 _ffi_fn_notifier_subscribe = _ffi_lib.notifier_subscribe

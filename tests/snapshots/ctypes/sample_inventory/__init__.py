@@ -2075,7 +2075,9 @@ def counter_new(start: int) -> Counter:
     _ffi_result = _ffi_fn_counter_new(start)
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
-    return _ffi_own_Counter(_ffi_result)
+    _ffi_handle = object.__new__(Counter)
+    _ffi_handle._ffi_ptr = _ffi_Counter_cell(_ffi_result)
+    return _ffi_handle
 
 
 _ffi_fn_counter_try_new = _ffi_lib["counter_try_new"]
@@ -2241,7 +2243,9 @@ def counter_checked_new(start: int) -> Counter:
     _ffi_result = _ffi_fn_counter_checked_new(start)
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
-    return _ffi_own_Counter(_ffi_result)
+    _ffi_handle = object.__new__(Counter)
+    _ffi_handle._ffi_ptr = _ffi_Counter_cell(_ffi_result)
+    return _ffi_handle
 
 
 _ffi_fn_panic_with_message = _ffi_lib["panic_with_message"]
@@ -2925,7 +2929,9 @@ def notifier_new() -> Notifier:
     _ffi_result = _ffi_fn_notifier_new()
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
-    return _ffi_own_Notifier(_ffi_result)
+    _ffi_handle = object.__new__(Notifier)
+    _ffi_handle._ffi_ptr = _ffi_Notifier_cell(_ffi_result)
+    return _ffi_handle
 
 
 _ffi_fn_notifier_subscribe = _ffi_lib["notifier_subscribe"]
