@@ -7,22 +7,14 @@ goes: on one line when it fits, else split where ruff splits it. Backends of Pyt
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 from dataclasses import dataclass
-from typing import Iterator, List, Sequence, Tuple, Union
+from typing import List, Sequence, Tuple, Union
 
 from hatch_interop.codegen import python_fstring
 
-#: The line length generated code keeps to.
+#: The line length generated code keeps to. Layout is stateless: every function is told the column where its
+#: code starts (a method's body is 4 columns further in than a function's).
 WIDTH = 120
-#: The width layout decides against: narrower inside :func:`nested` (a context variable, not a global that
-#: generation mutates: two generations at once, in threads, do not disturb each other).
-_WIDTH: contextvars.ContextVar[int] = contextvars.ContextVar("hatch_interop_layout_width", default=WIDTH)
-
-
-def _width() -> int:
-    return _WIDTH.get()
 
 
 @dataclass(frozen=True)
@@ -68,14 +60,14 @@ def layout(node: Union[str, Group, Ternary], indent: int, before: str = "", afte
         return f"{before}{node}{after}"
     if isinstance(node, Ternary):
         flat = f"{before}{node.flat()}{after}"
-        if indent + len(flat) <= _width():
+        if indent + len(flat) <= WIDTH:
             return flat
         pad = " " * indent
         return f"{before}{node.value}\n{pad}if {node.condition}\n{pad}{layout(node.other, indent, 'else ', after)}"
     flat = f"{before}{node.flat()}{after}"
     # A one-item tuple's comma is not a "magic" one: ruff joins it whenever it fits.
     explode = node.explode and not (node.is_tuple and len(node.items) == 1)
-    if not node.items or (not explode and indent + len(flat) <= _width()):
+    if not node.items or (not explode and indent + len(flat) <= WIDTH):
         return flat
     inner = " " * (indent + 4)
     lines = [f"{before}{node.open}"]
@@ -88,13 +80,13 @@ def by_value_assignment(cls: str) -> str:
     """``_ffi_Color_by_value = {member.value: member for member in Color}``, wrapped as ruff would."""
     target, body = f"_ffi_{cls}_by_value", f"member.value: member for member in {cls}"
     flat = f"{target} = {{{body}}}"
-    return flat if len(flat) <= _width() else f"{target} = {{\n    {body}\n}}"
+    return flat if len(flat) <= WIDTH else f"{target} = {{\n    {body}\n}}"
 
 
 def subscript(container: str, key: str, indent: int, before: str) -> str:
     """``before container[key]``, with the key on its own line when too long (no comma: not a tuple)."""
     flat = f"{before}{container}[{key}]"
-    if indent + len(flat) <= _width():
+    if indent + len(flat) <= WIDTH:
         return flat
     return f"{before}{container}[\n{' ' * (indent + 4)}{key}\n{' ' * indent}]"
 
@@ -102,7 +94,7 @@ def subscript(container: str, key: str, indent: int, before: str) -> str:
 def layout_assign(target: str, value: str, indent: int) -> str:
     """``target = value``, with the value in parentheses on its own line when the line is too long."""
     flat = f"{target} = {value}"
-    if indent + len(flat) <= _width():
+    if indent + len(flat) <= WIDTH:
         return flat
     return f"{target} = (\n{' ' * (indent + 4)}{value}\n{' ' * indent})"
 
@@ -111,10 +103,10 @@ def layout_assign_ternary(target: str, value: Ternary, indent: int) -> str:
     """``target = a if c else b`` as ruff lays it out: in parentheses on its own line when too long, split
     before ``if`` and ``else`` when that is too long still."""
     flat = value.flat()
-    if indent + len(target) + 3 + len(flat) <= _width():
+    if indent + len(target) + 3 + len(flat) <= WIDTH:
         return f"{target} = {flat}"
     pad = " " * (indent + 4)
-    if indent + 4 + len(flat) <= _width():
+    if indent + 4 + len(flat) <= WIDTH:
         return f"{target} = (\n{pad}{flat}\n{' ' * indent})"
     other = layout(value.other, indent + 4, "else ")
     return f"{target} = (\n{pad}{value.value}\n{pad}if {value.condition}\n{pad}{other}\n{' ' * indent})"
@@ -158,7 +150,7 @@ def layout_bool(op: BoolOp, indent: int, before: str, after: str = "") -> str:
     the trailing parenthesized operand first, else the whole expression, into parentheses holding it on
     one line if it fits, or one operand per line."""
     flat = f"{before}{op.flat()}{after}"
-    if indent + len(flat) <= _width():
+    if indent + len(flat) <= WIDTH:
         return flat
     last = op.operands[-1]
     if isinstance(last, BoolOp):
@@ -170,12 +162,12 @@ def layout_bool(op: BoolOp, indent: int, before: str, after: str = "") -> str:
 def _operands(op: BoolOp, indent: int) -> str:
     pad = " " * indent
     flat = op.flat()
-    if indent + len(flat) <= _width():
+    if indent + len(flat) <= WIDTH:
         return pad + flat
     lines = []
     for index, (operand, text) in enumerate(zip(op.operands, op.texts())):
         prefix = f"{op.operator} " if index else ""
-        if isinstance(operand, Walrus) and indent + len(prefix) + len(text) > _width():
+        if isinstance(operand, Walrus) and indent + len(prefix) + len(text) > WIDTH:
             lines.append(operand.split(indent, prefix))
         else:
             lines.append(f"{pad}{prefix}{text}")
@@ -186,7 +178,7 @@ def layout_result(convert: str, value: str, indent: int) -> str:
     """``return <convert applied to value>``, in parentheses on its own line when too long (ruff's layout)."""
     expression = convert.format(value)
     flat = f"return {expression}"
-    if indent + len(flat) <= _width():
+    if indent + len(flat) <= WIDTH:
         return flat
     return f"return (\n{' ' * (indent + 4)}{expression}\n{' ' * indent})"
 
@@ -197,26 +189,12 @@ def repr_return(cls: str, shown: Sequence[Tuple[str, str]]) -> str:
     flat = python_fstring(
         *[(("" if i == 0 else ", ") + text, value) for i, (text, value) in enumerate(pieces)], (")", "")
     )
-    if 8 + len("return ") + len(flat) <= _width():
+    if 8 + len("return ") + len(flat) <= WIDTH:
         return f"return {flat}"
     last = len(pieces) - 1
     lines = [python_fstring(piece, (")" if i == last else ", ", "")) for i, piece in enumerate(pieces)]
     inner = " " * 12
     return "return (\n" + "".join(f"{inner}{line}\n" for line in lines) + " " * 8 + ")"
-
-
-@contextlib.contextmanager
-def nested() -> Iterator[None]:
-    """Lay out code that will be indented 4 more columns (a method in a class body).
-
-    The layout functions decide where to split from `indent + len(line)` against `WIDTH`: narrowing
-    `WIDTH` by 4 makes exactly the decisions ruff makes for the code 4 columns further right.
-    """
-    token = _WIDTH.set(_WIDTH.get() - 4)
-    try:
-        yield
-    finally:
-        _WIDTH.reset(token)
 
 
 def reduce_return(cls: str, fields: Sequence[str]) -> str:

@@ -51,6 +51,7 @@ from hatch_interop.backends.python import (
     WrapperBuilder,
     python_templates,
 )
+from hatch_interop.backends.python.statements import Statement
 from hatch_interop.codegen import Namespace, python_docstring, python_string
 from hatch_interop.config import Option as BackendOption
 from hatch_interop.errors import BackendError
@@ -702,7 +703,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         return [(f"_ffi_{t.name}", offsets), (t.name, [])]
 
     def _tagged_argument(
-        self, function: str, pname: str, ty: Union[Named, Pointer], checks: List[str]
+        self, function: str, pname: str, ty: Union[Named, Pointer], checks: List[Statement]
     ) -> Union[str, Ternary]:
         super()._tagged_argument(function, pname, ty, checks)  # the check that it is a variant of the enum
         if isinstance(ty, Named):

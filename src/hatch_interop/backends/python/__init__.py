@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import AbstractSet, Any, ClassVar, Dict, FrozenSet, List, Optional, Set, Tuple, Union
@@ -35,6 +34,19 @@ import jinja2
 
 from hatch_interop import abi, python_api
 from hatch_interop.backend import BackendContext
+from hatch_interop.backends.python import statements
+from hatch_interop.backends.python.statements import (
+    Assign,
+    Call,
+    Check,
+    FailureCheck,
+    NumbersArgument,
+    Return,
+    Statement,
+    Take,
+    TextArgument,
+    WriteBack,
+)
 from hatch_interop.codegen import (
     Namespace,
     normalize_doc,
@@ -79,10 +91,8 @@ from hatch_interop.pylayout import (
     by_value_assignment,
     layout,
     layout_assign,
-    layout_assign_ternary,
     layout_bool,
     layout_result,
-    nested,
     repr_return,
 )
 from hatch_interop.python_api import (
@@ -208,9 +218,9 @@ class PyService:
     release: str
     declarations: str
     #: The ``__init__`` made of the constructor named ``new``, if there is one, and the other members
-    #: (classmethods, methods, staticmethods), each a whole ``def`` indented for the class body.
-    init: Optional[str]
-    members: Tuple[str, ...]
+    #: (classmethods, methods, staticmethods), rendered as methods of the class.
+    init: Optional[PyFunction]
+    members: Tuple[PyFunction, ...]
     #: The class of the object's handle (``_ffi_<Class>_handle``): what the object passes as its pointer; its
     #: finaliser releases the handle once no call holds it.
     handle: str = ""
@@ -351,16 +361,6 @@ class PyStruct:
 
 
 @dataclass(frozen=True)
-class PyTake:
-    """An owned handle: the wrapper takes its address and marks it released before the call."""
-
-    #: ``_ffi_owned_<param> = <param>._ffi_ptr`` then marking the handle released (each line indented by
-    #: 4), and the statement giving it back.
-    take: str
-    give_back: str
-
-
-@dataclass(frozen=True)
 class PyFunction:
     name: str
     alias: str
@@ -368,13 +368,13 @@ class PyFunction:
     #: The ``argtypes`` and ``restype`` declarations (None for a backend whose library declares its functions).
     argtypes: Optional[str]
     restype: Optional[str]
-    definition: str
+    #: ``@classmethod``/``@staticmethod`` for a service's member that is one, and the ``def`` line's parts.
+    decorator: str
+    signature: Group
     docstring: Optional[str]
-    #: The statements of the wrapper after its docstring, each indented (and laid out) in place: argument
-    #: checks and conversions, taking owned handles, the call (in ``try``/``except ctypes.ArgumentError``
-    #: when taken handles must be given back because ctypes rejected another argument: the library never
-    #: saw the call), the failure check, writing mutable slices back, and the result.
-    body: Tuple[str, ...]
+    #: The statements of the wrapper after its docstring (see :mod:`.statements`): argument checks and
+    #: conversions, taking owned objects, the call, the failure check, writing mutable slices back, the result.
+    body: Tuple[Statement, ...]
     #: For an async function, ``_ffi_read_<symbol>``: how its completion's value is read.
     reader: Optional[str] = None
 
@@ -436,7 +436,16 @@ def python_templates(backend_file: str) -> jinja2.Environment:
     own = template_environment(str(Path(backend_file).resolve().parent / "templates"))
     shared = template_environment(str(Path(__file__).resolve().parent / "templates"))
     assert own.loader is not None and shared.loader is not None
-    return own.overlay(loader=jinja2.ChoiceLoader([own.loader, shared.loader]))
+    env = own.overlay(loader=jinja2.ChoiceLoader([own.loader, shared.loader]))
+    # What the templates lay expressions out with, at the column where they go (see wrapper.py.j2).
+    env.globals.update(
+        at=lambda column: " " * column,
+        layout=layout,
+        layout_bool=layout_bool,
+        assign=statements.assign,
+        returned=statements.returned,
+    )
+    return env
 
 
 def _is_sunder(name: str) -> bool:
@@ -991,15 +1000,14 @@ class WrapperBuilder:
         return field, f"{name}: {self.optional(cls)} = None", arg, f"_ffi_{cls}", f"{{self.{name}!r}}"
 
     def _tagged_argument(
-        self, function: str, pname: str, ty: Union[Named, Pointer], checks: List[str]
+        self, function: str, pname: str, ty: Union[Named, Pointer], checks: List[Statement]
     ) -> Union[str, Ternary]:
         """Checks that an argument is a variant of its enum (appended to `checks`); returns its C value."""
         cls = self.classes[self._target(ty).name]
         nullable = isinstance(ty, Pointer) and ty.nullable
         wrong = f"not isinstance({pname}, {cls})"
         condition = BoolOp("and", (f"{pname} is not None", wrong) if nullable else (wrong,))
-        failure = self._invalid_argument(function, pname, cls, nullable)
-        checks.append(f"    {layout_bool(condition, 4, 'if ', ':')}\n        {failure}")
+        checks.append(Check(condition, self._invalid_argument(function, pname, cls, nullable)))
         value = f"{pname}._ffi_to_c()"
         return Ternary(self.NULL_ARGUMENT, f"{pname} is None", value) if nullable else value
 
@@ -1141,14 +1149,12 @@ class WrapperBuilder:
         init = None
         members = []
         for signature in self.api.members[s.name]:
-            with nested():
-                function = self.function(signature)
+            function = self.function(signature)
             self.service_functions.append(function)
-            text = _method_text(function)
             if signature.kind == "init":
-                init = text
+                init = function
             else:
-                members.append(text)
+                members.append(function)
         destructor, release = f"_ffi_fn_{s.destructor}", f"_ffi_fn_{s.release}"
         declarations = "\n".join(
             self._declare(alias, lowered)
@@ -1164,7 +1170,8 @@ class WrapperBuilder:
     # functions --------------------------------------------------------------------------------
 
     def function(self, sig: Signature) -> PyFunction:
-        """The wrapper of a function, or of a service's member (a method of its class)."""
+        """The wrapper of a function, or of a service's member (a method of its class): its statements, which
+        ``wrapper.py.j2`` spells."""
         f = sig.function
         # The name errors call it by: the function's, or `Store.get` for a member.
         name = sig.label
@@ -1173,28 +1180,28 @@ class WrapperBuilder:
         errors = None if sig.error is None else f"_ffi_{sig.error}_by_code"
         params: List[str] = [sig.receiver] if sig.receiver else []
         args: List[Union[str, Ternary]] = []
-        checks: List[str] = []
-        takes: List[PyTake] = []
-        #: Owned objects of opaque types that are cells: the statements giving each back (indented by 12) when the
-        #: library refused to take it (a ValueError: another call was using it), which leaves it the caller's.
-        refused: List[str] = []
-        after: List[str] = []
-        #: Callbacks: registered after every check passed (so a failed check leaks nothing), and the
-        #: keys to forget if ctypes refuses the call (kept ones) or once it returns (borrowed ones).
-        keeps: List[str] = []
+        checks: List[Statement] = []
+        takes: List[Take] = []
+        #: Owned objects of opaque types that are cells, given back when the library refused to take one (a
+        #: ValueError: another call was using it), which leaves it the caller's.
+        given_back: List[Take] = []
+        after: List[Statement] = []
+        #: Callbacks: registered after every check passed (so a failed check leaks nothing), and the keys to
+        #: forget if the technology refuses the call (kept ones) or once it returns (borrowed ones).
+        keeps: List[Statement] = []
         forget_if_refused: List[str] = []
         forget_after: List[str] = []
-        converted_by_ctypes = False
+        converted_by_technology = False
         if sig.kind == "init":
             # `__init__` again on a live object would orphan its Rust object (or own it twice).
-            again = layout(Group("_ffi_initialized(", (python_string(sig.label),), ")"), 8, "raise ")
-            checks.append(f'    if getattr(self, "_ffi_handle", None) is not None:\n        {again}')
+            again = Group("_ffi_initialized(", (python_string(sig.label),), ")")
+            checks.append(Check(BoolOp("and", ('getattr(self, "_ffi_handle", None) is not None',)), again))
         if sig.kind == "method":
             # The object's handle: its first C parameter. A closed object raises here, naming the method.
-            assert sig.cls is not None
-            closed = layout(Group("_ffi_closed(", (python_string(sig.cls), python_string(sig.name)), ")"), 8)
             # Read once: another thread may close the object between a check and a second read.
-            checks.append(f"    if (_ffi_self := self._ffi_ptr) is None:\n        raise {closed}")
+            assert sig.cls is not None
+            closed = Group("_ffi_closed(", (python_string(sig.cls), python_string(sig.name)), ")")
+            checks.append(Check(BoolOp("and", ("(_ffi_self := self._ffi_ptr) is None",)), closed))
             args.append("_ffi_self")
         for p in sig.params:
             pname = p.name
@@ -1210,8 +1217,7 @@ class WrapperBuilder:
             if isinstance(ty, Option):
                 local = f"_ffi_option_{pname}"
                 checks.append(self._option_argument(name, pname, ty))
-                # A conditional expression splits only inside brackets: `_layout_assign_ternary` adds them.
-                checks.append("    " + layout_assign_ternary(local, self._to_option(ty, pname, None), 4))
+                checks.append(Assign(local, self._to_option(ty, pname, None)))
                 args.append(local)
                 continue
             if isinstance(ty, Slice):
@@ -1233,21 +1239,16 @@ class WrapperBuilder:
                 uncallable = f"not callable({pname})"
                 if nullable:
                     uncallable = f"{pname} is not None and {uncallable}"
-                failure = layout(
-                    Group("_ffi_not_callable(", (python_string(name), python_string(pname), pname), ")"), 8, "raise "
-                )
-                checks.append(f"    if {uncallable}:\n        {failure}")
+                failure = Group("_ffi_not_callable(", (python_string(name), python_string(pname), pname), ")")
+                checks.append(Check(BoolOp("and", (uncallable,)), failure))
                 key = f"_ffi_key_{pname}"
                 keep = f"_ffi_keep_callback({pname})"
                 if nullable:
                     keep = f"None if {pname} is None else {keep}"
-                keeps.append("    " + layout_assign(key, keep, 4))
+                keeps.append(Assign(key, keep))
                 made = self.callback_argument(target, key, isinstance(ty, Pointer))
                 args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", made) if nullable else made)
-                if isinstance(ty, Pointer):
-                    forget_after.append(f"_ffi_callbacks.pop({key}, None)")
-                else:
-                    forget_if_refused.append(f"_ffi_callbacks.pop({key}, None)")
+                (forget_after if isinstance(ty, Pointer) else forget_if_refused).append(key)
                 continue
             if isinstance(target, TaggedDef):
                 args.append(self._tagged_argument(name, pname, ty, checks))
@@ -1255,15 +1256,14 @@ class WrapperBuilder:
             if isinstance(ty, Named):
                 args.append(pname if isinstance(target, EnumDef) else self.struct_argument(pname))
                 if isinstance(target, EnumDef):
-                    condition = layout_bool(BoolOp("and", (f"{pname}.__class__ is not {cls}",)), 4, "if ", ":")
                     what = f"{name}() argument {pname!r}"
-                    conversion = layout(self._enum_value(ty, pname, what), 8, before=f"{pname} = ")
-                    checks.append(f"    {condition}\n        {conversion}")
+                    conversion = self._enum_value(ty, pname, what)
+                    checks.append(Check(BoolOp("and", (f"{pname}.__class__ is not {cls}",)), None, pname, conversion))
                 else:
                     # A struct by value: ctypes would raise an ArgumentError, naming neither function nor parameter.
                     failure = self._invalid_argument(name, pname, cls, False)
-                    checks.append(f"    if {pname}.__class__ is not {cls}:\n        {failure}")
-                    converted_by_ctypes = self.ARGUMENT_ERRORS
+                    checks.append(Check(BoolOp("and", (f"{pname}.__class__ is not {cls}",)), failure))
+                    converted_by_technology = self.ARGUMENT_ERRORS
                 continue
             failure = self._invalid_argument(name, pname, cls, ty.nullable)
             wrong: List[Union[str, Walrus]]
@@ -1279,18 +1279,11 @@ class WrapperBuilder:
                     Walrus(temp, f"{pname}._ffi_ptr", "is None"),
                 ]
                 if ty.owned:
-                    release = f"{pname}._ffi_ptr = None"
-                    if ty.nullable:  # `Option<Box<T>>`: None moves nothing
-                        nothing = f"{temp} = {self.NULL_ARGUMENT}"
-                        take = f"if {pname} is None:\n        {nothing}\n    else:\n        {release}"
-                        give_back = f"if {pname} is not None:\n            {pname}._ffi_ptr = {temp}"
-                    else:
-                        take = release
-                        give_back = layout_assign(f"{pname}._ffi_ptr", temp, 8)
-                    takes.append(PyTake(take, give_back))
+                    # `Option<Box<T>>`: None moves nothing.
+                    take = Take(pname, temp, ty.nullable, self.NULL_ARGUMENT)
+                    takes.append(take)
                     if isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
-                        again = layout_assign(f"{pname}._ffi_ptr", temp, 16 if ty.nullable else 12)
-                        refused.append(f"if {pname} is not None:\n                {again}" if ty.nullable else again)
+                        given_back.append(take)
                     args.append(temp)
                 elif ty.nullable:
                     args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", temp))
@@ -1299,66 +1292,57 @@ class WrapperBuilder:
             either = BoolOp("or", tuple(wrong))
             if ty.nullable:
                 either = BoolOp("and", (f"{pname} is not None", either if len(wrong) > 1 else wrong[0]))
-            condition = layout_bool(either, 4, "if ", ":")
-            checks.append(f"    {condition}\n        {failure}")
+            checks.append(Check(either, failure))
         convert = self._result(f.returns)
         reader = None
         if f.asynchronous:
             self.helpers.update({"async", "callbacks"})
             reader = self._reader(f, convert)
-            awaiting = Group("_ffi_awaiting(", (f"_ffi_read_{f.symbol}", errors or "None"), ")")
-            keeps.append("    " + layout(awaiting, 4, before="_ffi_future, _ffi_key = "))
+            keeps.append(
+                Assign(
+                    "_ffi_future, _ffi_key", Group("_ffi_awaiting(", (f"_ffi_read_{f.symbol}", errors or "None"), ")")
+                )
+            )
             args.append(self.completion_argument())
-            forget_if_refused.append("_ffi_callbacks.pop(_ffi_key, None)")
-        # What to undo if ctypes refuses an argument (the library never saw the call).
-        give_backs = [take.give_back for take in takes] + forget_if_refused if converted_by_ctypes else []
-        guarded = bool(give_backs or forget_after)
-        indent = 8 if guarded else 4
-        call = Group(f"{alias}(", tuple(args), ")")
-        body = list(checks)
-        body.extend(keeps)
-        body.extend(f"    {take.take}" for take in takes)
+            forget_if_refused.append("_ffi_key")
         returns_now = not (isinstance(f.returns, Void) or f.asynchronous)
-        statement = layout(call, indent, "_ffi_result = ") if returns_now else layout(call, indent)
-        if guarded:
-            handler = ""
-            if give_backs:
-                undo = "".join(f"        {line}\n" for line in give_backs)
-                handler += f"    except {self.ARGUMENT_ERROR}:\n{undo}        raise\n"
-            if forget_after:
-                handler += "    finally:\n" + "".join(f"        {line}\n" for line in forget_after)
-            body.append(f"    try:\n        {statement}\n{handler.rstrip()}")
-        else:
-            body.append(f"    {statement}")
+        # What to undo if the technology refuses an argument (the library never saw the call).
+        call = Call(
+            Group(f"{alias}(", tuple(args), ")"),
+            "_ffi_result" if returns_now else None,
+            self.ARGUMENT_ERROR,
+            refused=tuple(takes) if converted_by_technology else (),
+            forget_if_refused=tuple(forget_if_refused) if converted_by_technology else (),
+            forget_after=tuple(forget_after),
+        )
         # One memory read: the library counts the failures it recorded and nobody has taken yet. A call that leaves
         # a failure returns zeroes, so after a number, an enum or a pointer only a zero result needs the read.
         failed = (
             f"not _ffi_result and {self.PENDING}" if returns_now and self._zero_if_failed(f.returns) else self.PENDING
         )
-        if refused:
-            undo = "".join(f"            {line}\n" for line in refused)
-            body.append(
-                f"    if {failed}:\n        try:\n            _ffi_raise_failure({errors or 'None'})\n"
-                f"        except ValueError:\n{undo}            raise"
-            )
-        else:
-            body.append(f"    if {failed}:\n        _ffi_raise_failure({errors or 'None'})")
+        body: List[Statement] = [
+            *checks,
+            *keeps,
+            *takes,
+            call,
+            FailureCheck(failed, errors or "None", tuple(given_back)),
+        ]
         body.extend(after)
         if f.asynchronous:
-            body.append("    return await _ffi_future")
+            body.append(Return("await _ffi_future"))
         elif sig.kind == "init":
             # The handle stays until the object is garbage-collected; `_ffi_ptr` only while it is open.
-            body.append(f"    self._ffi_handle = self._ffi_ptr = _ffi_{sig.cls}_handle(_ffi_result)")
+            body.append(Assign("self._ffi_handle = self._ffi_ptr", f"_ffi_{sig.cls}_handle(_ffi_result)"))
         elif returns_now and (owned := self._owned_cell(f.returns)) is not None:
             # What `_ffi_own_<Type>` does, inline: the object made and handed its cell without one more call.
-            cls, name = owned
-            made = layout_assign("_ffi_handle._ffi_ptr", self.cell(name, "_ffi_result"), 4)
-            body.append(f"    _ffi_handle = object.__new__({cls})\n    {made}\n    return _ffi_handle")
+            cls, type_name = owned
+            body.append(Assign("_ffi_handle", f"object.__new__({cls})"))
+            body.append(Assign("_ffi_handle._ffi_ptr", self.cell(type_name, "_ffi_result")))
+            body.append(Return("_ffi_handle"))
         elif returns_now:
-            body.append("    " + layout_result(convert, "_ffi_result", 4))
+            body.append(Return(convert.format("_ffi_result")))
         lookup, argtypes, restype = self._declaration(alias, lowered)
         define = "async def" if f.asynchronous else "def"
-        definition = sig.decorator + layout(Group(f"{define} {sig.name}(", tuple(params), f") -> {sig.returns}:"), 0)
         return PyFunction(
             name=name,
             alias=alias,
@@ -1366,7 +1350,8 @@ class WrapperBuilder:
             lookup=lookup,
             argtypes=argtypes,
             restype=restype,
-            definition=definition,
+            decorator=sig.decorator.rstrip("\n"),
+            signature=Group(f"{define} {sig.name}(", tuple(params), f") -> {sig.returns}:"),
             docstring=python_docstring(sig.doc),
             body=tuple(body),
             reader=reader,
@@ -1410,16 +1395,14 @@ class WrapperBuilder:
         assign = layout_assign("_ffi_result", self.completion_read(f), 4)
         return f"{head}\n{doc}\n    {assign}\n    {layout_result(convert, '_ffi_result', 4)}"
 
-    def _scalar_argument(self, function: str, pname: str, ty: Primitive) -> str:
+    def _scalar_argument(self, function: str, pname: str, ty: Primitive) -> Check:
         """The check of a number or bool argument: ctypes itself would truncate an out-of-range int and
         take any object as a bool. An exact `int`, `float` or `bool` in range costs a comparison or three."""
         self.helpers.add("scalars")
-        condition = layout_bool(BoolOp("or", not_exactly(ty, pname)), 4, "if ", ":")
         args = (python_string(f"{function}() argument {pname!r}"), pname, python_string(ty.name))
-        conversion = layout(Group("_ffi_scalar(", args, ")"), 8, before=f"{pname} = ")
-        return f"    {condition}\n        {conversion}"
+        return Check(BoolOp("or", not_exactly(ty, pname)), None, pname, Group("_ffi_scalar(", args, ")"))
 
-    def _option_argument(self, function: str, pname: str, ty: Option) -> str:
+    def _option_argument(self, function: str, pname: str, ty: Option) -> Check:
         """The check of an ``FfiOption`` argument's value when it is not None, as for an argument of its type."""
         inner = ty.inner
         if isinstance(inner, Primitive):
@@ -1427,7 +1410,7 @@ class WrapperBuilder:
             wrong = not_exactly(inner, pname)
             condition = BoolOp("and", (f"{pname} is not None", BoolOp("or", wrong) if len(wrong) > 1 else wrong[0]))
             args = (python_string(f"{function}() argument {pname!r}"), pname, python_string(inner.name))
-            action = layout(Group("_ffi_scalar(", args, ")"), 8, before=f"{pname} = ")
+            return Check(condition, None, pname, Group("_ffi_scalar(", args, ")"))
         else:
             assert isinstance(inner, Named)
             definition = self.inventory.type(inner.name)
@@ -1435,39 +1418,27 @@ class WrapperBuilder:
             if isinstance(definition, EnumDef):
                 condition = BoolOp("and", (f"{pname} is not None", f"{pname}.__class__ is not {cls}"))
                 what = f"{function}() argument {pname!r}"
-                action = layout(self._enum_value(inner, pname, what), 8, before=f"{pname} = ")
-            else:
-                wrong_type = f"not isinstance({pname}, {cls})" if isinstance(definition, TaggedDef) else None
-                condition = BoolOp("and", (f"{pname} is not None", wrong_type or f"{pname}.__class__ is not {cls}"))
-                action = self._invalid_argument(function, pname, cls, True)
-        return f"    {layout_bool(condition, 4, 'if ', ':')}\n        {action}"
+                return Check(condition, None, pname, self._enum_value(inner, pname, what))
+            wrong_type = f"not isinstance({pname}, {cls})" if isinstance(definition, TaggedDef) else None
+            condition = BoolOp("and", (f"{pname} is not None", wrong_type or f"{pname}.__class__ is not {cls}"))
+            return Check(condition, self._invalid_argument(function, pname, cls, True))
 
-    def _text_argument(self, function: str, pname: str, ty: Union[Str, CStr]) -> str:
+    def _text_argument(self, function: str, pname: str, ty: Union[Str, CStr]) -> TextArgument:
         """The statements that encode a ``str`` argument as UTF-8 (and refuse NUL for a C string)."""
         self.helpers.add("text_arguments")
-        local = f"_ffi_text_{pname}"
-        failure = layout(
-            Group("_ffi_text_argument(", (python_string(function), python_string(pname), pname, "_ffi_error"), ")"),
-            8,
-            before="raise ",
-            after=" from None",
+        failure = Group(
+            "_ffi_text_argument(", (python_string(function), python_string(pname), pname, "_ffi_error"), ")"
         )
-        lines = [
-            "    try:",
-            f"        {local} = _ffi_utf8({pname})",
-            "    except (TypeError, UnicodeEncodeError) as _ffi_error:",
-            f"        {failure}",
-        ]
+        nul = None
         if isinstance(ty, CStr):
             self.helpers.add("c_strings")
-            nul = layout(Group("_ffi_nul_argument(", (python_string(function), python_string(pname)), ")"), 8, "raise ")
-            lines += [f'    if b"\\0" in {local}:', f"        {nul}"]
-        return "\n".join(lines)
+            nul = Group("_ffi_nul_argument(", (python_string(function), python_string(pname)), ")")
+        return TextArgument(pname, f"_ffi_text_{pname}", failure, nul)
 
-    def _slice_argument(self, function: str, pname: str, ty: Slice) -> str:
+    def _slice_argument(self, function: str, pname: str, ty: Slice) -> Union[NumbersArgument, Assign]:
         """``_ffi_slice_p, _ffi_len_p = ...``: a pointer to the elements (zero-copy for buffers) and their count."""
         element = ty.element
-        targets = f"_ffi_slice_{pname}, _ffi_len_{pname} = "
+        targets = f"_ffi_slice_{pname}, _ffi_len_{pname}"
         if isinstance(element, Primitive):
             self.helpers.add("number_slices")
             code = _ARRAY_CODES[element.name]
@@ -1487,9 +1458,7 @@ class WrapperBuilder:
             # memoryview and format checks (a third of a one-value call's cost).
             length, pointer = f"_ffi_len_{pname}", f"_ffi_slice_{pname}"
             exact = f"isinstance({pname}, _ffi_array) and {pname}.typecode == {python_string(code)}"
-            shared = layout(self.shared_array(element, pname, length), 8, before=f"{pointer} = ")
-            general = layout(call, 8, before=targets)
-            return f"    if {exact}:\n        {length} = len({pname})\n        {shared}\n    else:\n        {general}"
+            return NumbersArgument(pname, pointer, length, exact, self.shared_array(element, pname, length), call)
         else:
             self.helpers.add("struct_slices")
             call = Group(
@@ -1497,27 +1466,24 @@ class WrapperBuilder:
                 (python_string(function), python_string(pname), pname, self.classes[element.name]),
                 ")",
             )
-        return "    " + layout(call, 4, before=targets)
+        return Assign(targets, call)
 
-    def _slice_write_back(self, pname: str, ty: Slice) -> str:
+    def _slice_write_back(self, pname: str, ty: Slice) -> WriteBack:
         """After the call: copy what the library wrote into a list the caller passed (buffers were shared)."""
         if isinstance(ty.element, Primitive):
             # On PyPy a resizable buffer was passed as a copy (see the runtime's `COPIES_RESIZABLE_BUFFERS`).
             self.helpers.add("write_numbers_back")
-            back = layout(Group("_ffi_write_numbers_back(", (pname, f"_ffi_slice_{pname}"), ")"), 8)
-            return (
-                f"    if {pname}.__class__ is list:\n        {pname}[:] = _ffi_slice_{pname}\n"
-                f"    elif _ffi_copies_resizable:\n        {back}"
-            )
+            return WriteBack(pname, Group("_ffi_write_numbers_back(", (pname, f"_ffi_slice_{pname}"), ")"))
         self.helpers.add("write_back")
-        return f"    _ffi_write_back({pname}, _ffi_slice_{pname})"
+        return WriteBack(pname, None)
 
-    def _invalid_argument(self, function: str, param: str, cls: str, nullable: bool) -> str:
+    def _invalid_argument(self, function: str, param: str, cls: str, nullable: bool) -> Group:
+        """The error of an argument of the wrong class (or a released object)."""
         self.checks_arguments = True
         args: Tuple[str, ...] = (python_string(function), python_string(param), param, cls)
         if nullable:
             args += ("or_none=True",)
-        return layout(Group("_ffi_invalid_argument(", args, ")"), 8, before="raise ")
+        return Group("_ffi_invalid_argument(", args, ")")
 
     def _result(self, ty: TypeRef) -> str:
         """How the wrapper turns the library's result into its own: a format string applied to the result."""
@@ -1550,9 +1516,3 @@ class WrapperBuilder:
         if ty.owned and isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
             wrap = f"_ffi_own_{target.name}"
         return f"None if {self.NULL.format('{0}')} else {wrap}({{0}})" if ty.nullable else f"{wrap}({{0}})"
-
-
-def _method_text(function: PyFunction) -> str:
-    """A wrapper laid out by :func:`_nested`, as a method of a class body: every line 4 columns further in."""
-    docstring = [textwrap.indent(function.docstring, "    ")] if function.docstring else []
-    return textwrap.indent("\n".join([function.definition, *docstring, *function.body]), "    ")
