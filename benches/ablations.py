@@ -42,12 +42,12 @@ def noop_unchecked():  # type: ignore[no-untyped-def]
 @variant("add(u32, u32)", "without the range checks of `a` and `b`")
 def add_unranged(a, b):  # type: ignore[no-untyped-def]
     result = _ffi_fn_add(a, b)
-    if _ffi_pending.value:
+    if not result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return result
 
 
-@variant("add(u32, u32)", "without the failure check `if _ffi_pending.value: ...`")
+@variant("add(u32, u32)", "without the failure check `if not _ffi_result and _ffi_pending.value: ...`")
 def add_without_failure_check(a, b):  # type: ignore[no-untyped-def]
     if a.__class__ is not int or not 0 <= a <= 4294967295:
         a = _ffi_scalar("add() argument 'a'", a, "u32")
@@ -59,7 +59,7 @@ def add_without_failure_check(a, b):  # type: ignore[no-untyped-def]
 @variant("vec2_length(&Vec2)", "without `if v.__class__ is not Vec2: raise ...`")
 def vec2_length_unchecked(v):  # type: ignore[no-untyped-def]
     result = _ffi_fn_vec2_length(v)
-    if _ffi_pending.value:
+    if not result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return result
 
@@ -67,7 +67,7 @@ def vec2_length_unchecked(v):  # type: ignore[no-untyped-def]
 @variant("color_next(Color)", "without `if c.__class__ is not Color: c = Color(c)`")
 def color_next_unchecked(c):  # type: ignore[no-untyped-def]
     result = _ffi_fn_color_next(c)
-    if _ffi_pending.value:
+    if not result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_Color_by_value[result]
 
@@ -77,15 +77,15 @@ def color_next_enum_call(c):  # type: ignore[no-untyped-def]
     if c.__class__ is not Color:
         c = Color(c)
     result = _ffi_fn_color_next(c)
-    if _ffi_pending.value:
+    if not result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return Color(result)
 
 
 @variant("counter_get(&Counter)", "without the `if c.__class__ is not Counter or c._ffi_ptr is None` check")
 def counter_get_unchecked(c):  # type: ignore[no-untyped-def]
-    result = _ffi_fn_counter_get(c._ffi_ptr)
-    if _ffi_pending.value:
+    result = _ffi_fn_counter_get(c._ffi_ptr)  # (the generated wrapper passes the pointer its check read)
+    if not result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return result
 
@@ -93,7 +93,7 @@ def counter_get_unchecked(c):  # type: ignore[no-untyped-def]
 @variant("counter_increment(&mut Counter)", "without the `if c.__class__ is not Counter or c._ffi_ptr is None` check")
 def counter_increment_unchecked(c):  # type: ignore[no-untyped-def]
     result = _ffi_fn_counter_increment(c._ffi_ptr)
-    if _ffi_pending.value:
+    if not result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return result
 
