@@ -51,7 +51,7 @@ from hatch_interop.backends.python import (
     WrapperBuilder,
     python_templates,
 )
-from hatch_interop.backends.python.statements import Statement
+from hatch_interop.backends.python.statements import Assign, Statement
 from hatch_interop.codegen import Namespace, python_docstring, python_string
 from hatch_interop.config import Option as BackendOption
 from hatch_interop.errors import BackendError
@@ -372,8 +372,8 @@ class CffiWrapperBuilder(WrapperBuilder):
         new = f"_ffi.new({python_string(target.name + ' *')}, {pointer}[0])"
         return f"_ffi_view_{self.classes[target.name]}({new}, None)"
 
-    def callback_write_back(self, pointer: str, copy: str) -> str:
-        return f"{pointer}[0] = {copy}._ffi_c[0]"
+    def callback_write_back(self, pointer: str, copy: str) -> Assign:
+        return Assign(f"{pointer}[0]", f"{copy}._ffi_c[0]")
 
     def callback_argument(self, target: CallbackDef, key: str, by_pointer: bool) -> str:
         # cffi fills a struct argument from a tuple of its fields (a `T *` one from `ffi.new`).

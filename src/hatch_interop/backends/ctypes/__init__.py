@@ -31,6 +31,7 @@ from hatch_interop.backends.python import (
     WrapperBuilder,
     python_templates,
 )
+from hatch_interop.backends.python.statements import Assign
 from hatch_interop.codegen import Namespace, python_docstring, python_string
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
@@ -325,9 +326,9 @@ class CtypesWrapperBuilder(WrapperBuilder):
         """A copy of the struct a callback's parameter points to (the callable may keep what it gets)."""
         return f"{self.classes[target.name]}.from_buffer_copy({pointer}.contents)"
 
-    def callback_write_back(self, pointer: str, copy: str) -> str:
+    def callback_write_back(self, pointer: str, copy: str) -> Assign:
         """The statement that writes the copy of a `&mut S` callback parameter back into the library's struct."""
-        return f"{pointer}[0] = {copy}"
+        return Assign(f"{pointer}[0]", copy)
 
     def callback_argument(self, target: CallbackDef, key: str, by_pointer: bool) -> str:
         """The C structure of a callback argument kept under `key` (the library releases one passed by value)."""

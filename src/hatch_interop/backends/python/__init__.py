@@ -39,7 +39,9 @@ from hatch_interop.backends.python.statements import (
     Assign,
     Call,
     Check,
+    Evaluate,
     FailureCheck,
+    If,
     NumbersArgument,
     Return,
     Statement,
@@ -268,8 +270,8 @@ class CallbackFunction:
     #: The function (``_ffi_OnValue_call``): its ``def`` line, the statements of its ``try``, the value it
     #: returns when the Python callable raised (None for no result), and the callback's name.
     name: str
-    definition: str
-    body: Tuple[str, ...]
+    signature: Group
+    body: Tuple[Statement, ...]
     fallback: Optional[str]
     label: str
 
@@ -625,7 +627,7 @@ class WrapperBuilder:
         """The copy a callback's function makes of a struct the library passes by pointer."""
         raise NotImplementedError
 
-    def callback_write_back(self, pointer: str, copy: str) -> str:
+    def callback_write_back(self, pointer: str, copy: str) -> Assign:
         """The statement writing a callback's copy of a `&mut` struct back into the library's."""
         raise NotImplementedError
 
@@ -706,8 +708,8 @@ class WrapperBuilder:
         params: List[str] = [f"_ffi_context: {self.CONTEXT_HINT}"]
         values: List[str] = []
         #: For `&mut S` parameters: the copies made before the call, and the writes back into the library's struct.
-        copies: List[str] = []
-        write_backs: List[str] = []
+        copies: List[Statement] = []
+        write_backs: List[Statement] = []
         for p in c.params:
             python_api.refuse_dunder(p.name, f"parameter of callback `{c.name}`", self.BACKEND_NAME)
             pname = names.claim(_escape(p.name, PYTHON_KEYWORDS), f"parameter `{p.name}`", p.name)
@@ -723,11 +725,11 @@ class WrapperBuilder:
                 value = f"None if not {pname} else {copy}" if p.type.nullable else copy
                 if p.type.mutable:
                     local = f"_ffi_copy_{pname}"
-                    copies.append("        " + layout_assign(local, value, 8))
-                    write_back = self.callback_write_back(pname, local)
+                    copies.append(Assign(local, value))
+                    write_back: Statement = self.callback_write_back(pname, local)
                     if p.type.nullable:
-                        write_back = f"if {local} is not None:\n            {write_back}"
-                    write_backs.append(f"        {write_back}")
+                        write_back = If(f"{local} is not None", (write_back,))
+                    write_backs.append(write_back)
                     values.append(local)
                 else:
                     values.append(value)
@@ -741,30 +743,22 @@ class WrapperBuilder:
         returns = c.returns
         result_hint = self.hint(returns)
         label = python_string(c.name)
-        call_group = Group("_ffi_callbacks[_ffi_context](", tuple(values), ")")
-        call = layout(call_group, 8)
-        # The call assigned to the result, laid out with the assignment on its first line.
-        result_call = layout(call_group, 8, before="_ffi_result = ")
-        body: List[str]
+        call = Group("_ffi_callbacks[_ffi_context](", tuple(values), ")")
+        body: List[Statement]
         fallback: Optional[str]
         if isinstance(returns, Void):
-            body, fallback, raw_hint = [*copies, f"        {call}", *write_backs], None, "None"
+            body, fallback, raw_hint = [*copies, Evaluate(call), *write_backs], None, "None"
         elif isinstance(returns, Primitive):
             kind = "bool" if returns.is_bool else "float" if returns.is_float else "int"
-            check = layout_bool(BoolOp("or", not_exactly(returns, "_ffi_result")), 8, "if ", ":")
             self.helpers.add("scalars")
             what = python_string(f"the result of the {c.name} callback")
-            convert = layout(
-                Group("_ffi_scalar(", (what, "_ffi_result", python_string(returns.name)), ")"),
-                12,
-                before="_ffi_result = ",
-            )
+            convert = Group("_ffi_scalar(", (what, "_ffi_result", python_string(returns.name)), ")")
             body = [
                 *copies,
-                f"        {result_call}",
+                Assign("_ffi_result", call),
                 *write_backs,
-                f"        {check}\n            {convert}",
-                "        return _ffi_result",
+                Check(BoolOp("or", not_exactly(returns, "_ffi_result")), None, "_ffi_result", convert),
+                Return("_ffi_result"),
             ]
             fallback = {"bool": "False", "float": "0.0", "int": "0"}[kind]
             raw_hint = result_hint
@@ -773,18 +767,16 @@ class WrapperBuilder:
             enum = self.inventory.type(returns.name)
             assert isinstance(enum, EnumDef)
             member = self._enum_value(returns, "_ffi_result", f"the result of the {c.name} callback")
-            returned = layout(member, 8, before="return ", after=".value")
-            body = [*copies, f"        {result_call}", *write_backs, f"        {returned}"]
+            body = [*copies, Assign("_ffi_result", call), *write_backs, Return(member, ".value")]
             fallback = str(enum.variants[0].value)
             raw_hint = "int"
         alias_value = f"Callable[[{', '.join(hints)}], {result_hint}]"
         function = f"_ffi_{c.name}_call"
-        definition = layout(Group(f"def {function}(", tuple(params), f") -> {raw_hint}:"), 0)
         return CallbackFunction(
             alias=layout_assign(cls, alias_value, 0),
             docstring=python_docstring(c.doc),
             name=function,
-            definition=definition,
+            signature=Group(f"def {function}(", tuple(params), f") -> {raw_hint}:"),
             body=tuple(body),
             fallback=fallback,
             label=label,

@@ -122,14 +122,34 @@ class WriteBack:
 
 
 @dataclass(frozen=True)
-class Return:
-    """``return <value>``."""
+class Evaluate:
+    """An expression evaluated for its effect (a call whose value is not used)."""
 
-    value: str
+    value: Node
+    kind: ClassVar[str] = "evaluate"
+
+
+@dataclass(frozen=True)
+class If:
+    """``if <condition>:`` and the statements it guards."""
+
+    condition: str
+    body: Tuple[Statement, ...]
+    kind: ClassVar[str] = "if"
+
+
+@dataclass(frozen=True)
+class Return:
+    """``return <value><after>`` (`after`: an attribute of a value laid out as a call, ``.value``)."""
+
+    value: Node
+    after: str = ""
     kind: ClassVar[str] = "return"
 
 
-Statement = Union[Check, TextArgument, NumbersArgument, Assign, Take, Call, FailureCheck, WriteBack, Return]
+Statement = Union[
+    Check, TextArgument, NumbersArgument, Assign, Take, Call, FailureCheck, WriteBack, Evaluate, If, Return
+]
 
 
 def assign(target: str, value: Node, indent: int) -> str:
