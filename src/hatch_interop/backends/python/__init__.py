@@ -363,6 +363,17 @@ class PyStruct:
 
 
 @dataclass(frozen=True)
+class PyDef:
+    """A function the module defines: its decorator (or ""), ``def`` line, docstring and statements, which
+    ``wrapper.py.j2`` spells."""
+
+    decorator: str
+    signature: Group
+    docstring: Optional[str]
+    body: Tuple[Statement, ...]
+
+
+@dataclass(frozen=True)
 class PyFunction:
     name: str
     alias: str
@@ -378,7 +389,7 @@ class PyFunction:
     #: conversions, taking owned objects, the call, the failure check, writing mutable slices back, the result.
     body: Tuple[Statement, ...]
     #: For an async function, ``_ffi_read_<symbol>``: how its completion's value is read.
-    reader: Optional[str] = None
+    reader: Optional[PyDef] = None
 
 
 @dataclass(frozen=True)
@@ -1369,7 +1380,7 @@ class WrapperBuilder:
             return True
         return isinstance(ty, Named) and isinstance(self._target(ty), EnumDef)
 
-    def _reader(self, f: Function, convert: str) -> str:
+    def _reader(self, f: Function, convert: str) -> PyDef:
         """``_ffi_read_<symbol>``: the value an async function completed with, read from the address the
         library passes it at (valid only during the completion, so it is copied, or taken, at once)."""
         ty = f.returns
@@ -1379,13 +1390,11 @@ class WrapperBuilder:
                 "struct, which would outlive the call it points into. Return the struct by value."
             )
             raise BackendError(message)
-        hint = self.hint(ty)
-        head = f"def _ffi_read_{f.symbol}({self.COMPLETION_VALUE}) -> {hint}:"
-        doc = f'    """The value `{f.name}` completed with."""'
-        if isinstance(ty, Void):
-            return f"{head}\n{doc}\n    return None"
-        assign = layout_assign("_ffi_result", self.completion_read(f), 4)
-        return f"{head}\n{doc}\n    {assign}\n    {layout_result(convert, '_ffi_result', 4)}"
+        signature = Group(f"def _ffi_read_{f.symbol}(", (self.COMPLETION_VALUE,), f") -> {self.hint(ty)}:")
+        body: Tuple[Statement, ...] = (Return("None"),)
+        if not isinstance(ty, Void):
+            body = (Assign("_ffi_result", self.completion_read(f)), Return(convert.format("_ffi_result")))
+        return PyDef("", signature, python_docstring(f"The value `{f.name}` completed with."), body)
 
     def _scalar_argument(self, function: str, pname: str, ty: Primitive) -> Check:
         """The check of a number or bool argument: ctypes itself would truncate an out-of-range int and
