@@ -184,6 +184,13 @@ def build_bindings(
     check_supported(classes, inventory)
     library_filename = artifacts.library.name
     backends = instantiate(classes, config, library_filename)
+    if artifacts.cross and combined_tag(backends) != ("py3", "none"):
+        # Such a backend compiles an extension for the running interpreter, which is this machine's.
+        raise BackendError(
+            f"The backends {', '.join(config.backends)} build a Python extension for this interpreter, which cannot "
+            f"be cross-built for {artifacts.target}: build this wheel on a {artifacts.target} machine, or use "
+            "backends whose wheels are `py3-none` (`ctypes`, or `cffi` in its default ABI mode)."
+        )
     generated = generate_with(backends, inventory, library_filename)
     base = package_dir(config.module)
     directory = staging / base
@@ -204,14 +211,15 @@ def build_bindings(
         marker.write_text("", encoding="utf-8")
         files[f"{top}/py.typed"] = marker
     if config.platform_tag == "auto":
-        platform = platform_tag(library, warn, companions)
+        platform = platform_tag(library, warn, companions, artifacts.target, artifacts.host)
     else:
         platform = config.platform_tag
         problem = check_platform_tag(platform, library, companions)
         if problem:
+            auto = platform_tag(library, warn, companions, artifacts.target, artifacts.host)
             raise ConfigError(
                 f"Option `platform-tag` for {config.owner} is {platform!r}, which the built library cannot meet: "
-                f"{problem}. Remove the option (`auto` tags the wheel {platform_tag(library, warn, companions)!r}), "
+                f"{problem}. Remove the option (`auto` tags the wheel {auto!r}), "
                 "or build on an older system (a manylinux container) for an older glibc."
             )
     python, abi_tag = combined_tag(backends)

@@ -1,0 +1,60 @@
+"""Cross targets end to end: a target given explicitly is built in cargo's per-target directory and shipped; a
+target whose standard library is missing stops the build with one message that says how to install it.
+
+Only the host's own triple can be built here (rustup has no other standard library installed, and no network);
+the naming and tagging of other targets are unit-tested in test_targets.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import REPO, build_env, one, read_from_wheel, run, wheel_names
+from test_bad_input import VALID_INVENTORY, build_fails, printing, project
+from test_e2e import write_small_crate
+
+pytestmark = pytest.mark.e2e
+
+
+def rustc_host() -> str:
+    output = subprocess.run(["rustc", "-vV"], capture_output=True, text=True, check=True).stdout
+    return next(line.split(": ", 1)[1] for line in output.splitlines() if line.startswith("host: "))
+
+
+def test_the_host_triple_given_explicitly(wheelhouse: Path, tmp_path: Path) -> None:
+    """With CARGO_BUILD_TARGET set, cargo puts the library in `target/<triple>/release/`: the wheel ships that
+    library (the one cargo built for the target), tagged for the target, and it works."""
+    host = rustc_host()
+    project_dir = write_small_crate(tmp_path)
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target" / "tests"))
+    env = build_env(wheelhouse, CARGO_BUILD_TARGET=host, CARGO_TARGET_DIR=str(target_dir))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--wheel-dir", out, project_dir]
+    run(cmd, env=env)
+    wheel = one(sorted(out.glob("*.whl")))
+    assert wheel.name.startswith("small_crate-0.1.0-py3-none-manylinux_")
+    library = "small_crate/_native/libsmall_crate.so"
+    assert library in wheel_names(wheel)
+    assert read_from_wheel(wheel, library) == (target_dir / host / "release" / "libsmall_crate.so").read_bytes()
+    site = tmp_path / "site"
+    run([sys.executable, "-m", "pip", "install", "--no-deps", "--target", site, wheel])
+    check = "from small_crate import Vec2, vec2_add; print(vec2_add(Vec2(x=1.0, y=2.0), Vec2(x=3.0, y=4.0)))"
+    called = run([sys.executable, "-c", check], env={**env, "PYTHONPATH": str(site)})
+    assert called.stdout.strip() == "Vec2(x=4.0, y=6.0)"
+
+
+def test_a_target_whose_standard_library_is_missing(wheelhouse: Path, tmp_path: Path) -> None:
+    """cargo would say `can't find crate for std` for every crate; the build says what to install, before cargo."""
+    triple = "aarch64-unknown-linux-gnu"
+    sysroot = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True, check=True).stdout
+    if (Path(sysroot.strip()) / "lib" / "rustlib" / triple).is_dir():
+        pytest.skip(f"{triple} is installed here")
+    root = project(tmp_path, bin_rs=printing(VALID_INVENTORY))
+    output = build_fails(root, wheelhouse, build_env(wheelhouse, CARGO_BUILD_TARGET=triple))
+    assert f"The Rust standard library for target {triple} (from CARGO_BUILD_TARGET) is not installed" in output
+    assert f"`rustup target add {triple}`" in output
+    assert "can't find crate" not in output and "Compiling" not in output
