@@ -56,6 +56,8 @@ def test_library_names_follow_the_target(triple: str, name: str) -> None:
         ("x86_64-apple-darwin", "10.13", "macosx_10_13_x86_64"),
         ("aarch64-apple-darwin", "12.3", "macosx_12_0_arm64"),  # only the major version counts from 11 on
         ("aarch64-apple-darwin", "14", "macosx_14_0_arm64"),
+        ("x86_64-apple-darwin", "10.9", "macosx_10_12_x86_64"),  # cibuildwheel's default, older than Rust's
+        ("aarch64-apple-darwin", "10.13", "macosx_11_0_arm64"),
         ("x86_64-pc-windows-msvc", "10.13", "win_amd64"),
         ("i686-pc-windows-msvc", None, "win32"),
         ("aarch64-pc-windows-msvc", None, "win_arm64"),

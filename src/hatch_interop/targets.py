@@ -83,18 +83,24 @@ def library_filename(lib_name: str, triple: str) -> str:
 def macos_platform(arch: str, env: Mapping[str, str]) -> str:
     """``macosx_<major>_<minor>_<arch>`` for a wheel architecture (``arm64``, ``x86_64``): the deployment target the
     linker was given (``MACOSX_DEPLOYMENT_TARGET``, which rustc honours), else rustc's default for `arch`, so that
-    the tag promises no more than the library needs."""
+    the tag promises no more than the library needs; never older than that default, the oldest macOS Rust's
+    standard library supports."""
     given = env.get("MACOSX_DEPLOYMENT_TARGET", "").strip()
-    target = given or _MACOS_DEFAULT.get(arch, "11.0")
-    if not re.match(r"\A\d+(\.\d+)*\Z", target):
+    if given and not re.match(r"\A\d+(\.\d+)*\Z", given):
         raise ConfigError(
             f"MACOSX_DEPLOYMENT_TARGET is {given!r}; it must be a macOS version such as `11.0` or `10.13`."
         )
-    parts = [*target.split("."), "0"][:2]
-    major, minor = int(parts[0]), int(parts[1])
+    minimum = _version(_MACOS_DEFAULT.get(arch, "11.0"))
+    # Rust's standard library needs at least its default (cibuildwheel's 10.9 is older): never promise less.
+    major, minor = max(_version(given), minimum) if given else minimum
     if major >= 11:
         minor = 0  # since macOS 11 only the major version is meaningful in wheel tags
     return f"macosx_{major}_{minor}_{arch}"
+
+
+def _version(text: str) -> Tuple[int, int]:
+    parts = [*text.split("."), "0"][:2]
+    return int(parts[0]), int(parts[1])
 
 
 def platform_for(triple: str, env: Mapping[str, str]) -> Optional[str]:
