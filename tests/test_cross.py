@@ -8,9 +8,12 @@ the naming and tagging of other targets are unit-tested in test_targets.py.
 from __future__ import annotations
 
 import os
+import platform
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Dict
 
 import pytest
 from support import REPO, build_env, one, read_from_wheel, run, wheel_names
@@ -58,3 +61,43 @@ def test_a_target_whose_standard_library_is_missing(wheelhouse: Path, tmp_path: 
     assert f"The Rust standard library for target {triple} (from CARGO_BUILD_TARGET) is not installed" in output
     assert f"`rustup target add {triple}`" in output
     assert "can't find crate" not in output and "Compiling" not in output
+
+
+#: What a cibuildwheel run on Linux gives the build, in its manylinux container (the image's AUDITWHEEL_*
+#: variables, cibuildwheel's own), with `_PYTHON_HOST_PLATFORM` naming the container's own platform as
+#: cross-building setups (crossenv) set it.
+def cibuildwheel_linux_env(machine: str) -> Dict[str, str]:
+    glibc = os.confstr("CS_GNU_LIBC_VERSION") or "glibc 2.17"
+    major, minor = glibc.split()[1].split(".")[:2]
+    return {
+        "CIBUILDWHEEL": "1",
+        "AUDITWHEEL_ARCH": machine,
+        "AUDITWHEEL_PLAT": f"manylinux_{major}_{minor}_{machine}",
+        "AUDITWHEEL_POLICY": f"manylinux_{major}_{minor}",
+        "_PYTHON_HOST_PLATFORM": f"linux-{machine}",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="cibuildwheel's Linux environment")
+def test_cibuildwheel_linux_environment(wheelhouse: Path, tmp_path: Path) -> None:
+    """In cibuildwheel's environment the build stays native (cargo's default layout, `target/release/`), and the
+    wheel is one `py3-none-manylinux_*` wheel that auditwheel (cibuildwheel's repair step) finds consistent and
+    within the container's policy."""
+    machine = platform.machine()
+    project_dir = write_small_crate(tmp_path)
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target" / "tests"))
+    env = build_env(wheelhouse, CARGO_TARGET_DIR=str(target_dir), **cibuildwheel_linux_env(machine))
+    out = tmp_path / "out"
+    # cibuildwheel's `build` front-end (isolation left out: the installed hatch-interop is the one under test).
+    run([sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", out, project_dir], env=env)
+    wheel = one(sorted(out.glob("*.whl")))
+    tag = wheel.name[len("small_crate-0.1.0-") : -len(".whl")]
+    found = re.fullmatch(rf"py3-none-manylinux_(\d+)_(\d+)_{machine}", tag)
+    assert found, tag
+    policy = tuple(int(n) for n in env["AUDITWHEEL_POLICY"].split("_")[1:])
+    assert (int(found.group(1)), int(found.group(2))) <= policy
+    library = "small_crate/_native/libsmall_crate.so"
+    assert read_from_wheel(wheel, library) == (target_dir / "release" / "libsmall_crate.so").read_bytes()
+    shown = " ".join(run([sys.executable, "-m", "auditwheel", "show", wheel]).stdout.split())
+    assert f'consistent with the following platform tag: "{tag.split("-")[2]}"' in shown, shown

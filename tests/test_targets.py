@@ -309,3 +309,32 @@ def test_targets_are_checked_before_cargo_runs(triple: str, error: type, message
 def test_the_host_passes_the_check(tmp_path: Path) -> None:
     toolchain = read_toolchain(tmp_path, os.environ)
     check_target(Requested(toolchain.host, "CARGO_BUILD_TARGET"), toolchain, os.environ, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("runner", "env", "library", "tag"),
+    [
+        # An arm64 wheel on an Intel runner, and an Intel wheel on an arm64 runner (cibuildwheel's settings).
+        (
+            MAC_INTEL,
+            {**CIBW_MACOS_ARM64, "CIBUILDWHEEL": "1", "MACOSX_DEPLOYMENT_TARGET": "11.0"},
+            "libdemo.dylib",
+            "macosx_11_0_arm64",
+        ),
+        (
+            "aarch64-apple-darwin",
+            {
+                "_PYTHON_HOST_PLATFORM": "macosx-10.9-x86_64",
+                "ARCHFLAGS": "-arch x86_64",
+                "MACOSX_DEPLOYMENT_TARGET": "10.9",
+            },
+            "libdemo.dylib",
+            "macosx_10_12_x86_64",
+        ),
+    ],
+)
+def test_cibuildwheel_macos_cross_builds(runner: str, env: Dict[str, str], library: str, tag: str) -> None:
+    found = requested_target([], env, [], runner)
+    assert found is not None and found.triple != runner
+    assert library_filename("demo", found.triple) == library
+    assert targets.platform_for(found.triple, env) == tag
