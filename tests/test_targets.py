@@ -17,10 +17,20 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from hatch_interop import targets
-from hatch_interop.cargo import BuildPlan, CrateInfo, build_command, check_target, inventory_command, select_artifacts
+from hatch_interop import pipeline, targets
+from hatch_interop.cargo import (
+    Artifacts,
+    BuildPlan,
+    CrateInfo,
+    build_command,
+    check_target,
+    inventory_command,
+    select_artifacts,
+)
 from hatch_interop.config import InteropConfig
-from hatch_interop.errors import CargoError, ConfigError
+from hatch_interop.errors import BackendError, CargoError, ConfigError
+from hatch_interop.inventory import load_inventory
+from hatch_interop.pipeline import BuildOutput
 from hatch_interop.reproducible import read_toolchain
 from hatch_interop.tags import check_platform_tag, platform_tag
 from hatch_interop.targets import Requested, library_filename, python_target, requested_target
@@ -338,3 +348,47 @@ def test_cibuildwheel_macos_cross_builds(runner: str, env: Dict[str, str], libra
     assert found is not None and found.triple != runner
     assert library_filename("demo", found.triple) == library
     assert targets.platform_for(found.triple, env) == tag
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def cross_build(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, options: Dict[str, object], triple: str
+) -> BuildOutput:
+    """`build_bindings` as if cargo had built `empty.json`'s crate for `triple` on an x86_64 Linux machine."""
+    library = tmp_path / "cargo" / library_filename("empty", triple)
+    library.parent.mkdir()
+    library.write_bytes(b"a library of another platform")
+    inventory = load_inventory((DATA / "empty.json").read_text(encoding="utf-8"))
+    artifacts = Artifacts(library=library, inventory_bin=tmp_path / "inventory", target=triple, host=HOST)
+    crate = CrateInfo("empty", "0.0.1", "empty 0.0.1", tmp_path / "Cargo.toml", "empty", ["inventory"])
+    monkeypatch.setattr(pipeline, "_build_crate", lambda root, config: ("cargo", crate, artifacts, inventory))
+    monkeypatch.setattr(pipeline.cargo, "resolve_library_dependencies", lambda *args: {})
+    monkeypatch.setattr(pipeline.sbom, "write", lambda *args, **kwargs: None)
+    monkeypatch.delenv("MACOSX_DEPLOYMENT_TARGET", raising=False)
+    config = InteropConfig.from_mapping({"module": "empty._native", **options})
+    (tmp_path / "staging").mkdir()
+    return pipeline.build_bindings(tmp_path, config, tmp_path / "staging", warn=pytest.fail)
+
+
+@pytest.mark.parametrize(
+    ("triple", "tag"),
+    [("aarch64-apple-darwin", "macosx_11_0_arm64"), ("x86_64-pc-windows-msvc", "win_amd64")],
+)
+def test_a_cross_built_wheel_holds_the_targets_library_under_the_targets_tag(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, triple: str, tag: str
+) -> None:
+    output = cross_build(monkeypatch, tmp_path, {}, triple)
+    assert output.tag == f"py3-none-{tag}"
+    assert f"empty/_native/{library_filename('empty', triple)}" in output.files
+    init = output.files["empty/_native/__init__.py"].read_text(encoding="utf-8")
+    assert library_filename("empty", triple) in init  # the bindings load the target's file name
+
+
+def test_a_backend_that_compiles_an_extension_cannot_cross_build(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    options: Dict[str, object] = {"backends": ["cffi"], "cffi": {"mode": "api"}}
+    with pytest.raises(BackendError, match=r"cannot be cross-built for aarch64-apple-darwin: build this wheel on"):
+        cross_build(monkeypatch, tmp_path, options, "aarch64-apple-darwin")
