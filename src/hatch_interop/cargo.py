@@ -420,7 +420,7 @@ def resolve_library_dependencies(cargo: str, crate: CrateInfo, config: InteropCo
     package the lock file names, and the SBOM must list only what this build compiled.
     """
     cmd = [cargo, "metadata", "--format-version", "1", "--manifest-path", str(crate.manifest_path)]
-    if target:
+    if target and not target.endswith(".json"):  # cargo filters by built-in triples only
         cmd += ["--filter-platform", target]
     if config.features:
         cmd += ["--features", ",".join(config.features)]
