@@ -28,13 +28,20 @@ def rustc_host() -> str:
     return next(line.split(": ", 1)[1] for line in output.splitlines() if line.startswith("host: "))
 
 
-def test_the_host_triple_given_explicitly(wheelhouse: Path, tmp_path: Path) -> None:
-    """With CARGO_BUILD_TARGET set, cargo puts the library in `target/<triple>/release/`: the wheel ships that
-    library (the one cargo built for the target), tagged for the target, and it works."""
+@pytest.mark.parametrize("given", ["CARGO_BUILD_TARGET", "cargo-args"])
+def test_the_host_triple_given_explicitly(given: str, wheelhouse: Path, tmp_path: Path) -> None:
+    """With a target given, cargo puts the library in `target/<triple>/release/`: the wheel ships that library
+    (the one cargo built for the target), tagged for the target, and it works. `--target` in `cargo-args` is
+    the same as the variable."""
     host = rustc_host()
     project_dir = write_small_crate(tmp_path)
     target_dir = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target" / "tests"))
-    env = build_env(wheelhouse, CARGO_BUILD_TARGET=host, CARGO_TARGET_DIR=str(target_dir))
+    env = build_env(wheelhouse, CARGO_TARGET_DIR=str(target_dir))
+    if given == "CARGO_BUILD_TARGET":
+        env["CARGO_BUILD_TARGET"] = host
+    else:
+        pyproject = project_dir / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text() + f'cargo-args = ["--target", "{host}"]\n')
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--wheel-dir", out, project_dir]
     run(cmd, env=env)
