@@ -363,7 +363,7 @@ def cross_build(
     inventory = load_inventory((DATA / "empty.json").read_text(encoding="utf-8"))
     artifacts = Artifacts(library=library, inventory_bin=tmp_path / "inventory", target=triple, host=HOST)
     crate = CrateInfo("empty", "0.0.1", "empty 0.0.1", tmp_path / "Cargo.toml", "empty", ["inventory"])
-    monkeypatch.setattr(pipeline, "_build_crate", lambda root, config: ("cargo", crate, artifacts, inventory))
+    monkeypatch.setattr(pipeline, "_build_crate", lambda root, config, check: ("cargo", crate, artifacts, inventory))
     monkeypatch.setattr(pipeline.cargo, "resolve_library_dependencies", lambda *args: {})
     monkeypatch.setattr(pipeline.sbom, "write", lambda *args, **kwargs: None)
     monkeypatch.delenv("MACOSX_DEPLOYMENT_TARGET", raising=False)
@@ -389,6 +389,17 @@ def test_a_cross_built_wheel_holds_the_targets_library_under_the_targets_tag(
 def test_a_backend_that_compiles_an_extension_cannot_cross_build(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    options: Dict[str, object] = {"backends": ["cffi"], "cffi": {"mode": "api"}}
+    """Refused once the target is known, before cargo compiles anything."""
+    crate = CrateInfo("empty", "0.0.1", "empty 0.0.1", tmp_path / "Cargo.toml", "empty", ["inventory"])
+    plan = BuildPlan(tmp_path / "Cargo.toml", {}, [], target="aarch64-apple-darwin", host=HOST, explicit=True)
+    monkeypatch.setattr(pipeline.cargo, "find_cargo", lambda: "cargo")
+    monkeypatch.setattr(pipeline.cargo, "read_crate", lambda *args: crate)
+    monkeypatch.setattr(pipeline.cargo, "plan_build", lambda *args: plan)
+    monkeypatch.setattr(pipeline.cargo, "build", lambda *args: pytest.fail("cargo ran"))
+    config = InteropConfig.from_mapping({"module": "empty._native", "backends": ["cffi"], "cffi": {"mode": "api"}})
     with pytest.raises(BackendError, match=r"cannot be cross-built for aarch64-apple-darwin: build this wheel on"):
-        cross_build(monkeypatch, tmp_path, options, "aarch64-apple-darwin")
+        pipeline.build_bindings(tmp_path, config, tmp_path, warn=pytest.fail)
+    # The same plan for this machine goes on to cargo.
+    monkeypatch.setattr(pipeline.cargo, "plan_build", lambda *args: BuildPlan(tmp_path, {}, [], target=HOST, host=HOST))
+    with pytest.raises(pytest.fail.Exception, match="cargo ran"):
+        pipeline.build_bindings(tmp_path, config, tmp_path, warn=pytest.fail)

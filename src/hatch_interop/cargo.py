@@ -341,10 +341,10 @@ def refresh_unpacked_sdist(project_root: Path) -> bool:
     return True
 
 
-def build(cargo: str, crate: CrateInfo, config: InteropConfig) -> Artifacts:
+def build(cargo: str, crate: CrateInfo, config: InteropConfig, plan: Optional[BuildPlan] = None) -> Artifacts:
     """Build the cdylib and the inventory binary: in one cargo invocation, or in two when the library is for
-    another platform (the binary is then built for this one, where it runs)."""
-    plan = plan_build(cargo, crate, config)
+    another platform (the binary is then built for this one, where it runs). `plan`: :func:`plan_build`'s."""
+    plan = plan_build(cargo, crate, config) if plan is None else plan
     suffix = targets.library_suffix(plan.target)
     library, inventory_bin = _run_build(build_command(cargo, crate, config, plan), crate, config, plan, suffix)
     if plan.cross:
