@@ -102,7 +102,6 @@ class TestCargoOptions:
         ("arg", "remedy"),
         [
             ("--release", "use the `profile` option"),
-            ("--target=aarch64-unknown-linux-gnu", "cross-compilation is not supported yet"),
             ("--message-format", "hatch-interop reads cargo's JSON messages itself"),
         ],
     )

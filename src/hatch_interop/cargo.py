@@ -15,13 +15,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from hatch_interop import reproducible
+from hatch_interop import reproducible, targets
 from hatch_interop.config import InteropConfig, suggest
-from hatch_interop.errors import CargoError, CrateError
+from hatch_interop.errors import CargoError, ConfigError, CrateError
 
-_LIBRARY_SUFFIXES = (".so", ".dylib", ".dll")
 INVENTORY_TIMEOUT = 120  # seconds; the binary only prints JSON, so anything longer is a hang
 
 
@@ -43,6 +42,13 @@ class Artifacts:
     inventory_bin: Path
     #: The target triple the library was built for (empty when rustc could not tell the host's).
     target: str = ""
+    #: The triple of this machine, which the inventory binary was built for (empty when rustc could not tell).
+    host: str = ""
+
+    @property
+    def cross(self) -> bool:
+        """Whether the library is for another platform than this machine's (it cannot be loaded here)."""
+        return bool(self.target and self.host and self.target != self.host)
 
 
 def find_cargo(env: Optional[Mapping[str, str]] = None) -> str:
@@ -169,6 +175,16 @@ class BuildPlan:
     view: Optional[reproducible.View] = None
     #: The target triple the library is built for (empty when rustc could not tell the host's).
     target: str = ""
+    #: This machine's triple, for the inventory binary (empty when rustc could not tell).
+    host: str = ""
+    #: Whether a target was asked for (then cargo gets `--target`; else it builds for the host, in its
+    #: default layout, `target/<profile>/`).
+    explicit: bool = False
+
+    @property
+    def cross(self) -> bool:
+        """Whether the library's target is not this machine: the inventory binary is then built on its own."""
+        return self.explicit and self.target != self.host
 
 
 #: `cargo build` options that change how cargo resolves dependencies; `cargo metadata` needs them too.
@@ -188,7 +204,12 @@ def plan_build(
         json.loads(_run_captured(cmd, crate_dir, "Resolving the crate's dependencies with `cargo metadata`"))
     )
     toolchain = reproducible.read_toolchain(crate_dir, env)
-    triple = env.get("CARGO_BUILD_TARGET") or toolchain.host
+    requested = targets.requested_target(
+        config.cargo_args, env, reproducible.config_files(crate_dir, reproducible.cargo_home(env)), toolchain.host
+    )
+    if requested is not None:
+        check_target(requested, toolchain, env, crate_dir, config.cargo_args)
+    triple = requested.triple if requested is not None else toolchain.host
     view = None
     # Reproducible builds are asked for with SOURCE_DATE_EPOCH: then the project's own paths are remapped too.
     reproducing = reproducible.source_date_epoch(env) is not None
@@ -208,19 +229,78 @@ def plan_build(
         args=args,
         view=view,
         target=triple,
+        host=toolchain.host,
+        explicit=requested is not None,
     )
 
 
+def check_target(
+    requested: targets.Requested,
+    toolchain: reproducible.Toolchain,
+    env: Mapping[str, str],
+    cwd: Path,
+    cargo_args: Sequence[str] = (),
+) -> None:
+    """Refuse, before cargo runs, a target rustc does not know, one whose standard library is not installed
+    (cargo would fail on every crate with `can't find crate for std`), and one the host's inventory cannot
+    describe (see :func:`targets.describe_layout_mismatch`)."""
+    rustc = env.get("RUSTC") or "rustc"
+    triple = requested.triple
+    cmd = [rustc, "--print", "cfg", "--target", triple]
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=dict(env), capture_output=True, text=True, check=False)
+    except OSError as e:
+        raise CargoError(f"Could not run {_quote(cmd)}: {e}") from None
+    if proc.returncode != 0:
+        known = subprocess.run(
+            [rustc, "--print", "target-list"], cwd=cwd, env=dict(env), capture_output=True, text=True, check=False
+        ).stdout.split()
+        said = next((line for line in proc.stderr.splitlines() if line.startswith("error")), proc.stderr.strip())
+        raise ConfigError(
+            f"The Rust target {triple!r} (from {requested.source}) is not one rustc knows ({said})."
+            f"{suggest(triple, known)} `rustc --print target-list` lists the built-in targets."
+        )
+    cfg = dict(targets.parse_cfg(proc.stdout))
+    problem = targets.describe_layout_mismatch(triple, cfg, sys.byteorder)
+    if problem:
+        raise ConfigError(f"Cannot build for {triple} (from {requested.source}): {problem}.")
+    # A target built with -Zbuild-std brings its own standard library; a specification file has no rustup package.
+    own_std = any("build-std" in arg for arg in cargo_args) or triple.endswith(".json")
+    if toolchain.sysroot and not own_std:
+        libdir = Path(toolchain.sysroot) / "lib" / "rustlib" / triple / "lib"
+        if not libdir.is_dir():
+            raise CargoError(
+                f"The Rust standard library for target {triple} (from {requested.source}) is not installed in the "
+                f"toolchain at {toolchain.sysroot}. Install it with `rustup target add {triple}` (or, without "
+                f"rustup, the rust-std component for {triple}), or drop {requested.source} to build for this "
+                f"machine ({toolchain.host})."
+            )
+
+
 def build_command(cargo: str, crate: CrateInfo, config: InteropConfig, plan: Optional[BuildPlan] = None) -> List[str]:
+    """The `cargo build` of the library, and of the inventory binary too unless the target is another machine's
+    (see :func:`inventory_command`)."""
+    units = ["--lib"] if plan is not None and plan.cross else ["--lib", "--bin", config.inventory_bin]
+    target = ["--target", plan.target] if plan is not None and plan.explicit else []
+    return _cargo_build(cargo, crate, config, plan, units + target)
+
+
+def inventory_command(cargo: str, crate: CrateInfo, config: InteropConfig, plan: BuildPlan) -> List[str]:
+    """The `cargo build` of the inventory binary for this machine, when the library is for another one: the
+    binary must run here. `--target <host>` beats a target asked for by the environment or configuration."""
+    return _cargo_build(cargo, crate, config, plan, ["--bin", config.inventory_bin, "--target", plan.host])
+
+
+def _cargo_build(
+    cargo: str, crate: CrateInfo, config: InteropConfig, plan: Optional[BuildPlan], units: Sequence[str]
+) -> List[str]:
     cmd = [
         cargo,
         "build",
         "--manifest-path",
         str(plan.manifest_path if plan is not None else crate.manifest_path),
         "--message-format=json-render-diagnostics",
-        "--lib",
-        "--bin",
-        config.inventory_bin,
+        *units,
         "--profile",
         config.profile,
     ]
@@ -236,7 +316,7 @@ def build_command(cargo: str, crate: CrateInfo, config: InteropConfig, plan: Opt
         cmd.append("--no-default-features")
     if plan is not None:
         cmd += plan.args
-    cmd += list(config.cargo_args)
+    cmd += targets.without_target_args(config.cargo_args)  # the plan's target is given above
     return cmd
 
 
@@ -261,48 +341,75 @@ def refresh_unpacked_sdist(project_root: Path) -> bool:
     return True
 
 
-def build(cargo: str, crate: CrateInfo, config: InteropConfig) -> Artifacts:
-    """Build the cdylib and the inventory binary in one cargo invocation."""
-    plan = plan_build(cargo, crate, config)
-    cmd = build_command(cargo, crate, config, plan)
-    # Through a workspace view, cargo names the crate by the view's path.
-    wanted = {crate.package_id} if plan.view is None else set()
-    library: Optional[Path] = None
-    inventory_bin: Optional[Path] = None
+def build(cargo: str, crate: CrateInfo, config: InteropConfig, plan: Optional[BuildPlan] = None) -> Artifacts:
+    """Build the cdylib and the inventory binary: in one cargo invocation, or in two when the library is for
+    another platform (the binary is then built for this one, where it runs). `plan`: :func:`plan_build`'s."""
+    plan = plan_build(cargo, crate, config) if plan is None else plan
+    suffix = targets.library_suffix(plan.target)
+    library, inventory_bin = _run_build(build_command(cargo, crate, config, plan), crate, config, plan, suffix)
+    if plan.cross:
+        _, inventory_bin = _run_build(inventory_command(cargo, crate, config, plan), crate, config, plan, suffix)
+    if plan.view is not None:
+        reproducible.sync_lock_back(plan.view, crate.manifest_path.parent)
+    if library is None or inventory_bin is None:
+        missing = "the cdylib" if library is None else f"the `{config.inventory_bin}` binary"
+        command = build_command(cargo, crate, config, plan)
+        raise CargoError(f"cargo build succeeded but reported no artifact for {missing}.\nCommand: {_quote(command)}")
+    return Artifacts(library=library, inventory_bin=inventory_bin, target=plan.target, host=plan.host)
+
+
+def _run_build(
+    cmd: Sequence[str], crate: CrateInfo, config: InteropConfig, plan: BuildPlan, suffix: str
+) -> Tuple[Optional[Path], Optional[Path]]:
     try:
         # stdout carries JSON messages; stderr (progress, rendered diagnostics) goes to the user.
-        proc = subprocess.Popen(cmd, cwd=crate.manifest_path.parent, env=plan.env, stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            list(cmd), cwd=crate.manifest_path.parent, env=plan.env, stdout=subprocess.PIPE, text=True
+        )
     except OSError as e:
         raise CargoError(f"Could not run {_quote(cmd)}: {e}") from None
     assert proc.stdout is not None
     with proc:
-        for line in proc.stdout:
-            if not line.startswith("{"):
-                continue
-            message = json.loads(line)
-            if message.get("reason") != "compiler-artifact":
-                continue
-            if message.get("package_id") not in wanted and message.get("manifest_path") != str(plan.manifest_path):
-                continue
-            target = message["target"]
-            if "cdylib" in target["kind"]:
-                for filename in message["filenames"]:
-                    if filename.endswith(_LIBRARY_SUFFIXES):
-                        library = Path(filename)
-            elif target["name"] == config.inventory_bin and message.get("executable"):
-                inventory_bin = Path(message["executable"])
+        # Through a workspace view, cargo names the crate by the view's path.
+        found = select_artifacts(
+            proc.stdout,
+            {crate.package_id} if plan.view is None else set(),
+            str(plan.manifest_path),
+            config.inventory_bin,
+            suffix,
+        )
     if proc.returncode != 0:
         sys.stderr.flush()
         message = (
             f"cargo build failed (exit code {proc.returncode}); cargo's diagnostics are above.\nCommand: {_quote(cmd)}"
         )
         raise CargoError(message)
-    if plan.view is not None:
-        reproducible.sync_lock_back(plan.view, crate.manifest_path.parent)
-    if library is None or inventory_bin is None:
-        missing = "the cdylib" if library is None else f"the `{config.inventory_bin}` binary"
-        raise CargoError(f"cargo build succeeded but reported no artifact for {missing}.\nCommand: {_quote(cmd)}")
-    return Artifacts(library=library, inventory_bin=inventory_bin, target=plan.target)
+    return found
+
+
+def select_artifacts(
+    lines: Iterable[str], package_ids: Set[str], manifest_path: str, inventory_bin: str, suffix: str
+) -> Tuple[Optional[Path], Optional[Path]]:
+    """``(cdylib, inventory binary)`` from cargo's JSON messages: the crate's cdylib file with the target's
+    `suffix` (a Windows cdylib comes with ``.dll.lib``, ``.dll.exp`` and ``.pdb`` files beside the ``.dll``)."""
+    library: Optional[Path] = None
+    binary: Optional[Path] = None
+    for line in lines:
+        if not line.startswith("{"):
+            continue
+        message = json.loads(line)
+        if message.get("reason") != "compiler-artifact":
+            continue
+        if message.get("package_id") not in package_ids and message.get("manifest_path") != manifest_path:
+            continue
+        target = message["target"]
+        if "cdylib" in target["kind"]:
+            for filename in message["filenames"]:
+                if filename.endswith(suffix):
+                    library = Path(filename)
+        elif target["name"] == inventory_bin and message.get("executable"):
+            binary = Path(message["executable"])
+    return library, binary
 
 
 def resolve_library_dependencies(cargo: str, crate: CrateInfo, config: InteropConfig, target: str) -> Dict[str, Any]:
@@ -313,7 +420,7 @@ def resolve_library_dependencies(cargo: str, crate: CrateInfo, config: InteropCo
     package the lock file names, and the SBOM must list only what this build compiled.
     """
     cmd = [cargo, "metadata", "--format-version", "1", "--manifest-path", str(crate.manifest_path)]
-    if target:
+    if target and not target.endswith(".json"):  # cargo filters by built-in triples only
         cmd += ["--filter-platform", target]
     if config.features:
         cmd += ["--features", ",".join(config.features)]

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequ
 import tomlkit
 
 from hatch_interop.errors import ConfigError
+from hatch_interop.targets import check_cargo_args_target
 
 HOOK = "interop"
 HOOK_TABLE = f"tool.hatch.build.hooks.{HOOK}"
@@ -40,7 +41,6 @@ _OWNED_CARGO_ARGS: Dict[str, str] = {
     "--no-default-features": "use the `no-default-features` option",
     "--manifest-path": "use the `crate` option",
     "--message-format": "hatch-interop reads cargo's JSON messages itself",
-    "--target": "cross-compilation is not supported yet; build on a machine of the target platform",
     "--bin": "use the `inventory-bin` option",
     "--lib": "the hook always builds the library",
 }
@@ -83,7 +83,7 @@ def _check_cargo_args(value: List[str]) -> Optional[str]:
         flag = arg.split("=", 1)[0]
         if flag in _OWNED_CARGO_ARGS:
             return f"must not contain `{flag}`: {_OWNED_CARGO_ARGS[flag]}"
-    return None
+    return check_cargo_args_target(value)
 
 
 def _check_platform_tag(value: str) -> Optional[str]:
@@ -143,7 +143,9 @@ OPTIONS: Tuple[Option, ...] = (
         "cargo-args",
         "array of strings",
         [],
-        'Extra arguments for `cargo build`, e.g. `["--locked"]`. Options the hook sets itself are refused.',
+        'Extra arguments for `cargo build`, e.g. `["--locked"]`. Options the hook sets itself are refused. '
+        "`--target T` builds the library for the Rust target `T`, as `CARGO_BUILD_TARGET` does (see "
+        "[Cross targets](#cross-targets)).",
         _check_cargo_args,
     ),
     Option(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 
-from hatch_interop import __version__, cargo, reproducible, sbom
+from hatch_interop import __version__, cargo, reproducible, sbom, targets
 from hatch_interop.backend import (
     Backend,
     BackendContext,
@@ -153,11 +153,19 @@ def build_inventory(project_root: Path, config: InteropConfig) -> Tuple[cargo.Ar
     return artifacts, inventory
 
 
-def _build_crate(project_root: Path, config: InteropConfig) -> Tuple[str, cargo.CrateInfo, cargo.Artifacts, Inventory]:
+def _build_crate(
+    project_root: Path,
+    config: InteropConfig,
+    check: Optional[Callable[[cargo.CrateInfo, cargo.BuildPlan], None]] = None,
+) -> Tuple[str, cargo.CrateInfo, cargo.Artifacts, Inventory]:
+    """Build the crate and read its inventory; `check` may refuse the build plan before cargo compiles."""
     cargo_exe = cargo.find_cargo()
     crate = cargo.read_crate(cargo_exe, (project_root / config.crate).resolve(), config)
     cargo.refresh_unpacked_sdist(project_root)
-    artifacts = cargo.build(cargo_exe, crate, config)
+    plan = cargo.plan_build(cargo_exe, crate, config)
+    if check is not None:
+        check(crate, plan)
+    artifacts = cargo.build(cargo_exe, crate, config, plan)
     source = f"the `{config.inventory_bin}` binary of crate `{crate.name}`"
     inventory = load_inventory(cargo.run_inventory(artifacts.inventory_bin), source)
     if inventory.library.crate != crate.lib_name:
@@ -180,7 +188,20 @@ def build_bindings(
     classes = resolve_backends(config.backends, config.owner)
     for cls in classes:
         backend_options(cls, config)
-    cargo_exe, crate, artifacts, inventory = _build_crate(project_root, config)
+
+    def check_cross(crate: cargo.CrateInfo, plan: cargo.BuildPlan) -> None:
+        # A backend with its own wheel tag compiles an extension for the running interpreter, this machine's:
+        # refused before cargo spends minutes on a library that could not ship.
+        if plan.cross:
+            predicted = instantiate(classes, config, targets.library_filename(crate.lib_name, plan.target))
+            if combined_tag(predicted) != ("py3", "none"):
+                raise BackendError(
+                    f"The backends {', '.join(config.backends)} build a Python extension for this interpreter, "
+                    f"which cannot be cross-built for {plan.target}: build this wheel on a {plan.target} machine, "
+                    "or use backends whose wheels are `py3-none` (`ctypes`, or `cffi` in its default ABI mode)."
+                )
+
+    cargo_exe, crate, artifacts, inventory = _build_crate(project_root, config, check_cross)
     check_supported(classes, inventory)
     library_filename = artifacts.library.name
     backends = instantiate(classes, config, library_filename)
@@ -204,14 +225,15 @@ def build_bindings(
         marker.write_text("", encoding="utf-8")
         files[f"{top}/py.typed"] = marker
     if config.platform_tag == "auto":
-        platform = platform_tag(library, warn, companions)
+        platform = platform_tag(library, warn, companions, artifacts.target, artifacts.host)
     else:
         platform = config.platform_tag
         problem = check_platform_tag(platform, library, companions)
         if problem:
+            auto = platform_tag(library, warn, companions, artifacts.target, artifacts.host)
             raise ConfigError(
                 f"Option `platform-tag` for {config.owner} is {platform!r}, which the built library cannot meet: "
-                f"{problem}. Remove the option (`auto` tags the wheel {platform_tag(library, warn, companions)!r}), "
+                f"{problem}. Remove the option (`auto` tags the wheel {auto!r}), "
                 "or build on an older system (a manylinux container) for an older glibc."
             )
     python, abi_tag = combined_tag(backends)

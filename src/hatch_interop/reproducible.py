@@ -186,7 +186,7 @@ def _split(value: Any) -> List[str]:
     return []
 
 
-def _config_files(cwd: Path, home: Path) -> List[Path]:
+def config_files(cwd: Path, home: Path) -> List[Path]:
     """The configuration files cargo reads when run in `cwd`, most specific first."""
     files = []
     for directory in [cwd, *cwd.parents, home]:
@@ -205,7 +205,7 @@ def configured_rustflags(cwd: Path, env: Mapping[str, str], triple: str) -> Conf
     """The rustflags cargo's configuration holds for a build run in `cwd` for `triple`."""
     flags: List[str] = []
     keys: List[str] = []
-    for path in _config_files(cwd, cargo_home(env)):
+    for path in config_files(cwd, cargo_home(env)):
         try:
             document = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
         except (OSError, UnicodeDecodeError, TOMLKitError):

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
+from hatch_interop import targets
+from hatch_interop.errors import ConfigError
+
 #: Libraries that PEP 600 manylinux systems provide (the auditwheel policy's whitelist).
 MANYLINUX_LIBRARIES = frozenset(
     {
@@ -181,10 +184,12 @@ def read_elf_shipped(library: Path, companions: Sequence[Path] = ()) -> ElfInfo:
     )
 
 
-def platform_tag(library: Path, warn: Callable[[str], None], companions: Sequence[Path] = ()) -> str:
+def platform_tag(
+    library: Path, warn: Callable[[str], None], companions: Sequence[Path] = (), target: str = "", host: str = ""
+) -> str:
     """The wheel platform tag for a wheel holding ``library`` (and `companions`, see :func:`read_elf_shipped`),
-    built for the running platform."""
-    if sys.platform.startswith("linux"):
+    built for the Rust `target` triple; the running platform's when `target` is empty or the `host`'s own."""
+    if targets.is_linux(target) or (not target and sys.platform.startswith("linux")):
         info = read_elf_shipped(library, companions)
         if _is_musl(info):
             return f"musllinux_1_2_{info.arch}"
@@ -194,6 +199,14 @@ def platform_tag(library: Path, warn: Callable[[str], None], companions: Sequenc
             warn(f"Tagging the wheel {fallback} (PyPI rejects this tag) because {library.name} {reason}.")
             return fallback
         return tag
+    known = targets.platform_for(target, os.environ) if target else None
+    if known is not None:
+        return known
+    if target and target != host:
+        raise ConfigError(
+            f"hatch-interop cannot tell the wheel platform tag of target {target} (it knows Linux, macOS and "
+            "Windows targets): set option `platform-tag` to the tag its wheels need."
+        )
     if sys.platform == "darwin":
         return _macos_tag()
     return _normalise(sysconfig.get_platform())
@@ -206,12 +219,13 @@ _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2
 def check_platform_tag(requested: str, library: Path, companions: Sequence[Path] = ()) -> Optional[str]:
     """Why a wheel holding `library` cannot carry the platform tag `requested` (None when it can).
 
-    Only Linux libraries are checked: each tag of a compressed set (``a.b``) must name the library's
-    architecture, and a manylinux tag a glibc no older than every symbol version the library needs and
-    no library beyond the ones manylinux promises.
+    Only Linux (ELF) libraries are checked, whatever the building machine: each tag of a compressed set
+    (``a.b``) must name the library's architecture, and a manylinux tag a glibc no older than every symbol
+    version the library needs and no library beyond the ones manylinux promises.
     """
-    if not sys.platform.startswith("linux"):
-        return None
+    with open(library, "rb") as f:
+        if f.read(4) != b"\x7fELF":
+            return None
     info = read_elf_shipped(library, companions)
     for tag in requested.split("."):
         problem = _tag_problem(tag, info, library.name)
@@ -276,15 +290,7 @@ def _is_musl(info: ElfInfo) -> bool:
 
 
 def _macos_tag() -> str:
-    arch = os.uname().machine
-    # rustc's own deployment-target defaults, so the tag promises no more than the binary needs.
-    default = "11.0" if arch == "arm64" else "10.12"
-    target = os.environ.get("MACOSX_DEPLOYMENT_TARGET", default)
-    parts = [*target.split("."), "0"][:2]
-    major, minor = int(parts[0]), int(parts[1])
-    if major >= 11:
-        minor = 0  # since macOS 11 only the major version is meaningful in wheel tags
-    return f"macosx_{major}_{minor}_{arch}"
+    return targets.macos_platform(os.uname().machine, os.environ)
 
 
 def _normalise(platform: str) -> str:
