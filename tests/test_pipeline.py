@@ -6,14 +6,14 @@ import mmap
 from pathlib import Path
 
 from hatch_interop.inventory import load_inventory
-from hatch_interop.pipeline import BuildOutput, install_in_place, source_root
+from hatch_interop.pipeline import INSTALLED_LIST, BuildOutput, install_in_place, source_root
 
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def output(files: dict[str, Path]) -> BuildOutput:
+def output(files: dict[str, Path], package: str = "app/_native") -> BuildOutput:
     inventory = load_inventory((DATA / "empty.json").read_text(encoding="utf-8"))
-    return BuildOutput(files=files, tag="py3-none-any", inventory=inventory)
+    return BuildOutput(files=files, tag="py3-none-any", inventory=inventory, package=package)
 
 
 def test_editable_files_are_replaced_not_overwritten(tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_editable_files_are_replaced_not_overwritten(tmp_path: Path) -> None:
         assert mapped[:] == b"old library"
     assert old.read_bytes() == b"new library"
     assert old.stat().st_ino != inode
-    assert sorted(p.name for p in old.parent.iterdir()) == ["libapp.so"]  # no partial file left
+    assert sorted(p.name for p in old.parent.iterdir()) == [INSTALLED_LIST, "libapp.so"]  # no partial file left
 
 
 def test_source_root_follows_the_layout(tmp_path: Path) -> None:
@@ -53,3 +53,38 @@ def test_editable_installs_leave_the_users_package_alone(tmp_path: Path) -> None
     tree = tmp_path / "tree"
     assert install_in_place(built, tree) == [tree / "app" / "_native" / "__init__.py"]
     assert not (tree / "app" / "py.typed").exists()
+
+
+def test_an_editable_install_removes_what_the_previous_one_wrote_and_this_one_does_not(tmp_path: Path) -> None:
+    """Switching cffi from API mode to ABI mode: the extension module `_ffi_cffi.<abi>.so` of the first install
+    would be imported before the second's `_ffi_cffi.py` (Python prefers extension modules), so it goes."""
+    build = tmp_path / "build"
+    build.mkdir()
+    for name in ("__init__.py", "_ffi_cffi.cpython-311-x86_64-linux-gnu.so", "_ffi_cffi.py", "libapp.so"):
+        (build / name).write_text(name)
+    tree = tmp_path / "tree"
+    native = tree / "app" / "_native"
+    native.mkdir(parents=True)
+    (native / "mine.txt").write_text("not written by an install")
+    api = ("__init__.py", "_ffi_cffi.cpython-311-x86_64-linux-gnu.so", "libapp.so")
+    install_in_place(output({f"app/_native/{n}": build / n for n in api}), tree)
+    assert (native / "_ffi_cffi.cpython-311-x86_64-linux-gnu.so").is_file()
+    abi = ("__init__.py", "_ffi_cffi.py", "libapp.so")
+    install_in_place(output({f"app/_native/{n}": build / n for n in abi}), tree)
+    assert sorted(p.name for p in native.iterdir()) == sorted([INSTALLED_LIST, "mine.txt", *abi])
+    listed = (native / INSTALLED_LIST).read_text(encoding="utf-8").split()
+    assert listed == sorted(f"app/_native/{n}" for n in abi)
+
+
+def test_a_listing_cannot_make_an_install_remove_files_elsewhere(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "__init__.py").write_text("")
+    tree = tmp_path / "tree"
+    native = tree / "app" / "_native"
+    native.mkdir(parents=True)
+    (tree / "app" / "keep.py").write_text("")
+    (tree / "outside.py").write_text("")
+    (native / INSTALLED_LIST).write_text("app/keep.py\napp/_native/../keep.py\n../outside.py\n")
+    install_in_place(output({"app/_native/__init__.py": build / "__init__.py"}), tree)
+    assert (tree / "app" / "keep.py").is_file() and (tree / "outside.py").is_file()

@@ -6,6 +6,7 @@ the files it returns at the paths it names.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import shutil
@@ -266,25 +267,50 @@ def source_root(root: Path, module: str) -> Path:
     return root
 
 
+#: The list of the files an editable install wrote, kept in the generated package's directory: the next install
+#: removes those it does not write again (a cffi extension left from API mode would shadow the new ABI-mode module).
+INSTALLED_LIST = ".hatch-interop-files"
+
+
 def install_in_place(output: BuildOutput, source_root: Path) -> List[Path]:
     """Copy the build's files into the source tree, for editable installs; the paths written.
 
     Each file is written beside its target and renamed over it: a process that has the old library
     loaded keeps its mapping of the old file (overwriting it in place would change the code under it,
-    and crash it), and a reader never sees a half-written file.
+    and crash it), and a reader never sees a half-written file. Files the previous install wrote and this
+    one does not (listed in :data:`INSTALLED_LIST`) are removed: Python would import a stale extension module
+    before a new module of the same name.
     """
     written = []
+    names: List[str] = []
     for rel, path in output.files.items():
         if output.package and not rel.startswith(f"{output.package}/"):
             continue  # the user's own package (its py.typed marker) is theirs to keep in the source tree
         target = source_root.joinpath(*rel.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.hatch-interop-partial")
-        try:
-            shutil.copy2(path, partial)
-            os.replace(partial, target)
-        finally:
-            if partial.exists():
-                partial.unlink()
+        _replace(target, functools.partial(shutil.copy2, path))
         written.append(target)
+        names.append(rel)
+    listing = source_root.joinpath(*output.package.split("/"), INSTALLED_LIST) if output.package else None
+    if listing is not None:
+        previous = listing.read_text(encoding="utf-8").splitlines() if listing.is_file() else []
+        for rel in sorted(set(previous) - set(names)):
+            stale = source_root.joinpath(*rel.split("/"))
+            # Only what an install of this package wrote: a listing edited by hand cannot reach elsewhere.
+            if rel.startswith(f"{output.package}/") and ".." not in rel.split("/") and stale.is_file():
+                stale.unlink()
+        listing.parent.mkdir(parents=True, exist_ok=True)
+        text = "".join(f"{rel}\n" for rel in sorted(names))
+        _replace(listing, lambda partial: partial.write_text(text, encoding="utf-8"))
     return written
+
+
+def _replace(target: Path, write: Callable[[Path], object]) -> None:
+    """Write `target` through `write` into a file beside it, then rename that over it (atomic, a new inode)."""
+    partial = target.with_name(f".{target.name}.hatch-interop-partial")
+    try:
+        write(partial)
+        os.replace(partial, target)
+    finally:
+        if partial.exists():
+            partial.unlink()
