@@ -53,11 +53,24 @@ class Ternary:
         return f"{self.value} if {self.condition} else {other}"
 
 
-def layout(node: Union[str, Group, Ternary], indent: int, before: str = "", after: str = "") -> str:
+@dataclass(frozen=True)
+class Subscript:
+    """``container[key]``, which ruff splits by putting the key on its own line."""
+
+    container: str
+    key: str
+
+    def flat(self) -> str:
+        return f"{self.container}[{self.key}]"
+
+
+def layout(node: Union[str, Group, Ternary, Subscript], indent: int, before: str = "", after: str = "") -> str:
     """`node` preceded by `before` and followed by `after`, starting at column `indent`; lines after the
     first carry their own indentation, the first line none (the template places it)."""
     if isinstance(node, str):
         return f"{before}{node}{after}"
+    if isinstance(node, Subscript):
+        return subscript(node.container, node.key, indent, before) + after
     if isinstance(node, Ternary):
         flat = f"{before}{node.flat()}{after}"
         if indent + len(flat) <= WIDTH:

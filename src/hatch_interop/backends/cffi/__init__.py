@@ -51,7 +51,7 @@ from hatch_interop.backends.python import (
     WrapperBuilder,
     python_templates,
 )
-from hatch_interop.backends.python.statements import Assign, Statement
+from hatch_interop.backends.python.statements import Assign, Check, Evaluate, Return, Statement
 from hatch_interop.codegen import Namespace, python_docstring, python_string
 from hatch_interop.config import Option as BackendOption
 from hatch_interop.errors import BackendError
@@ -75,14 +75,12 @@ from hatch_interop.pylayout import (
     WIDTH,
     BoolOp,
     Group,
+    Subscript,
     Ternary,
     layout,
-    layout_assign_ternary,
     layout_bool,
-    layout_result,
     reduce_return,
     repr_return,
-    subscript,
 )
 from hatch_interop.python_api import CLASS_BODY_NAMES, held, member_name, not_exactly
 from hatch_interop.runtime import runtime_files
@@ -101,9 +99,9 @@ class CffiField:
     name: str
     annotation: str
     docstring: Optional[str]
-    #: The getter's return statement and the setter's statements, laid out at the class body's indentation + 4.
-    getter: str
-    setter: str
+    #: The getter's statements and the setter's, which store ``_ffi_value``.
+    getter: Tuple[Statement, ...]
+    setter: Tuple[Statement, ...]
 
 
 @dataclass(frozen=True)
@@ -261,19 +259,14 @@ def _environment() -> jinja2.Environment:
     return python_templates(__file__)
 
 
-def _store(field: str, value: Union[str, Group, Ternary]) -> str:
-    """The statements of a setter that store `value` into the C field `field` (at a class body's indentation +
-    4); through setattr where the field's name is a Python keyword."""
+def _store(field: str, value: Union[str, Group, Ternary]) -> Tuple[Statement, ...]:
+    """The statements of a setter that store `value` into the C field `field`; through setattr where the field's
+    name is a Python keyword."""
     if keyword.iskeyword(field):
         if isinstance(value, Ternary):
-            return (
-                f'{layout_assign_ternary("_ffi_value", value, 8)}\n        setattr(self._ffi_c, "{field}", _ffi_value)'
-            )
-        return layout(Group("setattr(", ("self._ffi_c", python_string(field), value), ")"), 8)
-    target = f"self._ffi_c.{field}"
-    if isinstance(value, Ternary):
-        return layout_assign_ternary(target, value, 8)
-    return layout(value, 8, before=f"{target} = ")
+            return (Assign("_ffi_value", value), Evaluate(f'setattr(self._ffi_c, "{field}", _ffi_value)'))
+        return (Evaluate(Group("setattr(", ("self._ffi_c", python_string(field), value), ")")),)
+    return (Assign(f"self._ffi_c.{field}", value, flat=isinstance(value, str)),)
 
 
 def _attribute(value: str, name: str) -> str:
@@ -489,15 +482,10 @@ class CffiWrapperBuilder(WrapperBuilder):
             hint, defaults = python_api.PRIMITIVE_HINTS[ty.name], {"f32": "0.0", "f64": "0.0", "bool": "False"}
             param = f"{name}: {hint} = {defaults.get(ty.name, '0')}"
             self.helpers.add("scalars")
-            check = layout_bool(BoolOp("or", not_exactly(ty, "_ffi_value")), 8, "if ", ":")
-            refused = layout(
-                Group("_ffi_scalar(", (python_string(what), "_ffi_value", python_string(ty.name)), ")"),
-                12,
-                before="_ffi_value = ",
-            )
-            setter = f"{check}\n            {refused}\n        {_store(c, '_ffi_value')}"
+            refused = Group("_ffi_scalar(", (python_string(what), "_ffi_value", python_string(ty.name)), ")")
+            check = Check(BoolOp("or", not_exactly(ty, "_ffi_value")), None, "_ffi_value", refused)
             return (
-                CffiField(name, hint, doc, f"return {raw}", setter),
+                CffiField(name, hint, doc, (Return(raw, flat=True),), (check, *_store(c, "_ffi_value"))),
                 param,
                 self._checked_number(ty, name, what),
                 shown,
@@ -510,14 +498,12 @@ class CffiWrapperBuilder(WrapperBuilder):
             self.helpers.add("pointer_fields")
             doc = python_docstring(python_api.with_note(f.doc, [note]))
             pointer = Group("_ffi_pointer(", (self._address("_ffi_value", what),), ")")
-            field = CffiField(
-                name, hint, doc, layout(Group("_ffi_address_of(", (raw,), ")"), 8, "return "), _store(c, pointer)
-            )
+            field = CffiField(name, hint, doc, (Return(Group("_ffi_address_of(", (raw,), ")")),), _store(c, pointer))
             return field, f"{name}: {hint} = None", Group("_ffi_pointer(", (self._address(name, what),), ")"), shown
         if isinstance(ty, Array):
             hint = self.hint(ty.element)
             self.typing.update({"Tuple", "Sequence"})
-            getter = layout_result(self._read_array(ty, "self"), raw, 8)
+            getter = (Return(self._read_array(ty, "self").format(raw)),)
             field = CffiField(
                 name, f"Tuple[{hint}, ...]", doc, getter, _store(c, self._fixed_array(ty, "_ffi_value", f.name, what))
             )
@@ -525,7 +511,7 @@ class CffiWrapperBuilder(WrapperBuilder):
             return field, f"{name}: {self.optional(f'Sequence[{hint}]')} = None", item, shown
         if isinstance(ty, Option):
             hint = self.hint(ty)
-            getter = layout_result(self._from_option(ty, "self"), raw, 8)
+            getter = (Return(self._from_option(ty, "self").format(raw)),)
             return (
                 CffiField(name, hint, doc, getter, _store(c, self._to_option(ty, "_ffi_value", what))),
                 f"{name}: {hint} = None",
@@ -536,14 +522,14 @@ class CffiWrapperBuilder(WrapperBuilder):
         definition = self.inventory.type(ty.name)
         cls = self.classes[ty.name]
         if isinstance(definition, TaggedDef):
-            getter = layout_result(f"_ffi_{cls}_from_c({{0}}, self)", raw, 8)
+            getter = (Return(f"_ffi_{cls}_from_c({raw}, self)"),)
             field = CffiField(name, cls, doc, getter, _store(c, Group(f"_ffi_{cls}_to_c(", ("_ffi_value",), ")")))
             # Left out, the field holds the first variant with zeroed fields, as a struct field holds a zeroed struct.
             first = f"{self._tagged_value(definition, f'({definition.variants[0].value},)').flat()}[0]"
             item = Ternary(first, f"{name} is None", Group(f"_ffi_{cls}_to_c(", (name,), ")"))
             return field, f"{name}: {self.optional(cls)} = None", item, shown
         if isinstance(definition, EnumDef):
-            getter = subscript(f"_ffi_{cls}_by_value", raw, 8, "return ")
+            getter = (Return(Subscript(f"_ffi_{cls}_by_value", raw)),)
             field = CffiField(name, cls, doc, getter, _store(c, self._enum_value(ty, "_ffi_value", what)))
             default = f"{cls}.{member_name(definition.variants[0].name)}"
             return field, f"{name}: {cls} = {default}", self._enum_value(ty, name, what), f"{cls}.{{self.{name}.name}}"
@@ -552,7 +538,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         view = Group(f"_ffi_view_{cls}(", (f'_ffi.addressof(self._ffi_c[0], "{c}")', "self"), ")")
         setter = _store(c, Group("_ffi_struct_value(", (python_string(what), "_ffi_value", cls), ")"))
         item = Ternary("()", f"{name} is None", Group("_ffi_struct_value(", (python_string(what), name, cls), ")"))
-        field = CffiField(name, cls, doc, layout(view, 8, "return "), setter)
+        field = CffiField(name, cls, doc, (Return(view),), setter)
         return field, f"{name}: {self.optional(cls)} = None", item, shown
 
     # fixed-size arrays ------------------------------------------------------------------------

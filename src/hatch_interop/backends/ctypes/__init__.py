@@ -31,7 +31,7 @@ from hatch_interop.backends.python import (
     WrapperBuilder,
     python_templates,
 )
-from hatch_interop.backends.python.statements import Assign
+from hatch_interop.backends.python.statements import Assign, Check, Return
 from hatch_interop.codegen import Namespace, python_docstring, python_string
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
@@ -58,15 +58,13 @@ from hatch_interop.pylayout import (
     WIDTH,
     BoolOp,
     Group,
+    Subscript,
     Ternary,
     layout,
     layout_assign,
-    layout_assign_ternary,
     layout_bool,
-    layout_result,
     reduce_return,
     repr_return,
-    subscript,
 )
 from hatch_interop.python_api import CLASS_BODY_NAMES, PYTHON_KEYWORDS, held, member_name, not_exactly
 from hatch_interop.runtime import runtime_files
@@ -537,10 +535,9 @@ class CtypesWrapperBuilder(WrapperBuilder):
             shown = f"{{_ffi_enum_repr(self.{name})}}"
         if isinstance(ty, Option):
             hint = self.hint(ty)
-            getter = layout_result(self._from_option(ty), f"self._ffi_{name}", 8)
-            # In parentheses when too long: a conditional expression splits only inside brackets.
-            setter = layout_assign_ternary(f"self._ffi_{name}", self._to_option(ty, "_ffi_value", what), 8)
-            field = PyField(name, f"_ffi_{name}", hint, doc, getter, setter)
+            getter = Return(self._from_option(ty).format(f"self._ffi_{name}"))
+            setter = Assign(f"self._ffi_{name}", self._to_option(ty, "_ffi_value", what))
+            field = PyField(name, f"_ffi_{name}", hint, doc, (getter,), (setter,))
             return field, f"{name}: {hint} = None", self._to_option(ty, name, what), self.ctype(ty), shown
         if isinstance(ty, Array):
             self.helpers.add("arrays")
@@ -564,9 +561,9 @@ class CtypesWrapperBuilder(WrapperBuilder):
                 args = (array_type, value, python_string(f.name), *convert)
                 return Group("_ffi_fixed_array(", args, ")")
 
-            getter = layout_result("{0}", read, 8)
-            setter = layout(build("_ffi_value"), 8, before=f"self._ffi_{name} = ")
-            field = PyField(name, f"_ffi_{name}", f"Tuple[{item}, ...]", doc, getter, setter)
+            getter = Return(read)
+            setter = Assign(f"self._ffi_{name}", build("_ffi_value"))
+            field = PyField(name, f"_ffi_{name}", f"Tuple[{item}, ...]", doc, (getter,), (setter,))
             arg = Ternary(f"{array_type}()", f"{name} is None", build(name))
             param = f"{name}: {self.optional(f'Sequence[{item}]')} = None"
             return field, param, arg, self.ctype(ty), shown
@@ -576,14 +573,13 @@ class CtypesWrapperBuilder(WrapperBuilder):
             # ctypes would truncate an int, take any object as a bool and round a large f32 to infinity, and its
             # errors name no field (and differ between CPython and PyPy): behind a property, checked as arguments are.
             self.helpers.add("scalars")
-            check = layout_bool(BoolOp("or", not_exactly(ty, "_ffi_value")), 8, "if ", ":")
-            refused = layout(
-                Group("_ffi_scalar(", (python_string(what), "_ffi_value", python_string(ty.name)), ")"),
-                12,
-                before="_ffi_value = ",
+            refused = Group("_ffi_scalar(", (python_string(what), "_ffi_value", python_string(ty.name)), ")")
+            checked_setter = (
+                Check(BoolOp("or", not_exactly(ty, "_ffi_value")), None, "_ffi_value", refused),
+                Assign(f"self._ffi_{name}", "_ffi_value", flat=True),
             )
-            setter = f"{check}\n            {refused}\n        self._ffi_{name} = _ffi_value"
-            field = PyField(name, f"_ffi_{name}", hint, doc, f"return self._ffi_{name}", setter)
+            getter = Return(f"self._ffi_{name}", flat=True)
+            field = PyField(name, f"_ffi_{name}", hint, doc, (getter,), checked_setter)
             checked: Union[str, Group] = self._checked_number(ty, name, what)
             return field, param, checked, f"_ffi_ctypes.{ctype}", shown
         if isinstance(ty, Pointer):
@@ -592,9 +588,10 @@ class CtypesWrapperBuilder(WrapperBuilder):
             note = f"The raw address of a `{target}`, as an int ({null})."
             hint = self.optional("int")
             # ctypes would store an address beyond 64 bits as NULL and -1 as the highest address: checked.
-            setter = layout_assign_ternary(f"self._ffi_{name}", self._address("_ffi_value", what), 8)
+            setter = Assign(f"self._ffi_{name}", self._address("_ffi_value", what))
             doc = python_docstring(python_api.with_note(f.doc, [note]))
-            field = PyField(name, f"_ffi_{name}", hint, doc, f"return self._ffi_{name}", setter)
+            getter = Return(f"self._ffi_{name}", flat=True)
+            field = PyField(name, f"_ffi_{name}", hint, doc, (getter,), (setter,))
             arg = self._address(name, what)
             return field, f"{name}: {hint} = None", arg, "_ffi_ctypes.c_void_p", f"{{self.{name}!r}}"
         assert isinstance(ty, Named), "the model refuses void fields"
@@ -602,9 +599,9 @@ class CtypesWrapperBuilder(WrapperBuilder):
         cls = self.classes[ty.name]
         if isinstance(definition, EnumDef):
             first = member_name(definition.variants[0].name)
-            getter = subscript(f"_ffi_{cls}_by_value", f"self._ffi_{name}", 8, "return ")
-            setter = layout(self._enum_value(ty, "_ffi_value", what), 8, before=f"self._ffi_{name} = ")
-            field = PyField(name, f"_ffi_{name}", cls, doc, getter, setter)
+            getter = Return(Subscript(f"_ffi_{cls}_by_value", f"self._ffi_{name}"))
+            setter = Assign(f"self._ffi_{name}", self._enum_value(ty, "_ffi_value", what))
+            field = PyField(name, f"_ffi_{name}", cls, doc, (getter,), (setter,))
             ctype = f"_ffi_ctypes.{_PRIMITIVES[definition.repr.name][0]}"
             member = self._enum_value(ty, name, what)
             return field, f"{name}: {cls} = {cls}.{first}", member, ctype, f"{cls}.{{self.{name}.name}}"
@@ -612,10 +609,8 @@ class CtypesWrapperBuilder(WrapperBuilder):
             return self._tagged_field(definition, name, doc)
         # ctypes would take a tuple for it, and refuse another object without naming the field: checked.
         self.helpers.add("struct_fields")
-        setter = layout(
-            Group("_ffi_struct_field(", (python_string(what), "_ffi_value", cls), ")"), 8, before=f"self._ffi_{name} = "
-        )
-        field = PyField(name, f"_ffi_{name}", cls, doc, f"return self._ffi_{name}", setter)
+        setter = Assign(f"self._ffi_{name}", Group("_ffi_struct_field(", (python_string(what), "_ffi_value", cls), ")"))
+        field = PyField(name, f"_ffi_{name}", cls, doc, (Return(f"self._ffi_{name}", flat=True),), (setter,))
         arg = Ternary(f"{cls}()", f"{name} is None", Group("_ffi_struct_field(", (python_string(what), name, cls), ")"))
         return field, f"{name}: {self.optional(cls)} = None", arg, cls, f"{{self.{name}!r}}"
 

@@ -94,7 +94,6 @@ from hatch_interop.pylayout import (
     layout,
     layout_assign,
     layout_bool,
-    layout_result,
     repr_return,
 )
 from hatch_interop.python_api import (
@@ -340,10 +339,10 @@ class PyField:
     raw: str
     annotation: str
     docstring: Optional[str]
-    #: For a field behind a property (an enum, an option, an array): the getter's return statement and the
-    #: setter's assignment of ``_ffi_value``, laid out at their indentation.
-    getter: Optional[str] = None
-    setter: Optional[str] = None
+    #: For a field behind a property (an enum, an option, an array): the getter's statements and the setter's,
+    #: which store ``_ffi_value``.
+    getter: Tuple[Statement, ...] = ()
+    setter: Tuple[Statement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -995,9 +994,9 @@ class WrapperBuilder:
     ) -> Tuple[PyField, str, Union[str, Ternary], str, str]:
         """A struct field holding a data-carrying enum: stored as its C value behind a property."""
         cls = self.classes[t.name]
-        getter = layout_result(f"_ffi_{cls}_from_c({{0}})", f"self._ffi_{name}", 8)
-        setter = layout(Group(f"_ffi_{cls}_to_c(", ("_ffi_value",), ")"), 8, before=f"self._ffi_{name} = ")
-        field = PyField(name, f"_ffi_{name}", cls, doc, getter, setter)
+        getter = Return(f"_ffi_{cls}_from_c(self._ffi_{name})")
+        setter = Assign(f"self._ffi_{name}", Group(f"_ffi_{cls}_to_c(", ("_ffi_value",), ")"))
+        field = PyField(name, f"_ffi_{name}", cls, doc, (getter,), (setter,))
         # Left out, the field holds the first variant with zeroed fields, as a struct field holds a zeroed struct.
         arg = Ternary(f"_ffi_{cls}({t.variants[0].value})", f"{name} is None", Group(f"_ffi_{cls}_to_c(", (name,), ")"))
         return field, f"{name}: {self.optional(cls)} = None", arg, f"_ffi_{cls}", f"{{self.{name}!r}}"

@@ -10,10 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Optional, Tuple, Union
 
-from hatch_interop.pylayout import BoolOp, Group, Ternary, layout, layout_assign, layout_assign_ternary, layout_result
+from hatch_interop.pylayout import (
+    BoolOp,
+    Group,
+    Subscript,
+    Ternary,
+    layout,
+    layout_assign,
+    layout_assign_ternary,
+    layout_result,
+)
 
-#: An expression: plain text, a bracketed list (a call), or a conditional expression.
-Node = Union[str, Group, Ternary]
+#: An expression: plain text, a bracketed list (a call), a conditional expression, or a subscript.
+Node = Union[str, Group, Ternary, Subscript]
 
 
 @dataclass(frozen=True)
@@ -56,10 +65,11 @@ class NumbersArgument:
 
 @dataclass(frozen=True)
 class Assign:
-    """``<target> = <value>``."""
+    """``<target> = <value>`` (`flat`: on one line whatever its length, as for a plain name)."""
 
     target: str
     value: Node
+    flat: bool = False
     kind: ClassVar[str] = "assign"
 
 
@@ -140,10 +150,12 @@ class If:
 
 @dataclass(frozen=True)
 class Return:
-    """``return <value><after>`` (`after`: an attribute of a value laid out as a call, ``.value``)."""
+    """``return <value><after>`` (`after`: an attribute of a value laid out as a call, ``.value``; `flat`: on one
+    line whatever its length, as for a plain attribute)."""
 
     value: Node
     after: str = ""
+    flat: bool = False
     kind: ClassVar[str] = "return"
 
 
@@ -152,11 +164,13 @@ Statement = Union[
 ]
 
 
-def assign(target: str, value: Node, indent: int) -> str:
+def assign(target: str, value: Node, indent: int, flat: bool = False) -> str:
     """``target = value`` laid out at column `indent` as ruff would (for the templates)."""
+    if flat:
+        return f"{target} = {layout(value, indent)}"
     if isinstance(value, Ternary):
         return layout_assign_ternary(target, value, indent)
-    if isinstance(value, Group):
+    if isinstance(value, (Group, Subscript)):
         return layout(value, indent, before=f"{target} = ")
     return layout_assign(target, value, indent)
 
