@@ -6,6 +6,8 @@ import copy
 import difflib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Dict, List, Type
 
@@ -83,3 +85,19 @@ def check_snapshot(backend: str, stem: str, files: List[GeneratedFile]) -> None:
     stale = sorted(existing - set(generated))
     if stale:
         pytest.fail(f"Snapshots of files the {backend} backend no longer generates for {stem}: {stale}; {hint}")
+
+
+def assert_type_complete(packages: List[Path], workdir: Path) -> None:
+    """`pyright --verifytypes` finds every public symbol's type known in the generated `packages`, which are
+    subpackages of one package (one pyright run for all: each run costs a second to start)."""
+    parents = {package.parent for package in packages}
+    assert len(parents) == 1, "the packages must be subpackages of one package"
+    (parent,) = parents
+    (parent / "__init__.py").write_text("", encoding="utf-8")
+    (parent / "py.typed").write_text("", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(parent.parent)}
+    cmd = [sys.executable, "-m", "pyright", "--verifytypes", parent.name, "--ignoreexternal"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=workdir, env=env)
+    modules = {line.strip() for line in proc.stdout.splitlines() if line.startswith(f"   {parent.name}.")}
+    assert modules >= {f"{parent.name}.{package.name}" for package in packages}, proc.stdout + proc.stderr
+    assert "Type completeness score: 100%" in proc.stdout, proc.stdout + proc.stderr

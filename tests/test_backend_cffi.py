@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 import pytest
-from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
+from backend_support import (
+    DATA,
+    INVENTORIES,
+    assert_type_complete,
+    check_snapshot,
+    generate,
+    load,
+    raw_inventory,
+    write,
+)
 from support import (
     RUST_HELPER,
     SAMPLE,
@@ -459,3 +468,8 @@ def test_every_module_imports_against_a_stub_library(stem: str, tmp_path: Path) 
         [sys.executable, "-c", code], cwd=tmp_path / "site", capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_output_is_type_complete_for_pyright(tmp_path: Path) -> None:
+    """`pyright --verifytypes`: every public symbol's type is known, as for the ctypes backend's output."""
+    assert_type_complete(_write_packages(tmp_path / "src" / "generated"), tmp_path)

@@ -21,7 +21,16 @@ from types import ModuleType
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
-from backend_support import DATA, INVENTORIES, check_snapshot, generate, load, raw_inventory, write
+from backend_support import (
+    DATA,
+    INVENTORIES,
+    assert_type_complete,
+    check_snapshot,
+    generate,
+    load,
+    raw_inventory,
+    write,
+)
 from support import find_pythons
 
 import hatch_interop.runtime
@@ -166,7 +175,7 @@ def test_untrusted_text_cannot_escape_its_literal() -> None:
         "import ctypes as _ffi_ctypes",
         "import enum as _ffi_enum",
         "import os as _ffi_os",
-        "from typing import NoReturn, Optional, Tuple",
+        "from typing import ClassVar, NoReturn, Optional, Tuple",
         "from . import _ffi_ctypes_runtime as _ffi_ct",
         "from . import _ffi_runtime as _ffi_rt",
     ]
@@ -1031,3 +1040,9 @@ def test_callbacks_get_copies_of_structs(tmp_path: Path, import_generated: Calla
 
     assert m.peek(peek) == 3.0
     assert (kept[-1].x, kept[-1].y) == (100.0, 4.0)
+
+
+def test_output_is_type_complete_for_pyright(tmp_path: Path) -> None:
+    """`pyright --verifytypes`: every public symbol's type is known (a struct's `__hash__ = None` without an
+    annotation made pyright call every struct, and so every function taking one, partially unknown)."""
+    assert_type_complete(_write_packages(tmp_path / "src" / "generated"), tmp_path)

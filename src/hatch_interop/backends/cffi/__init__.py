@@ -420,6 +420,7 @@ class CffiWrapperBuilder(WrapperBuilder):
         return f"{python_string(ty.name)}, _ffi_view_{self.classes[ty.name]}"
 
     def struct(self, s: StructDef) -> CffiStruct:
+        self.typing.add("ClassVar")  # `__hash__: ClassVar[None]`: typed, so type checkers agree it is unhashable
         cls = self.classes[s.name]
         self.typing.update({"Any", "Tuple"})
         referenced = {self.classes[named.name] for named in map(held, (f.type for f in s.fields)) if named}

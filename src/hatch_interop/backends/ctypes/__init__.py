@@ -482,6 +482,7 @@ class CtypesWrapperBuilder(WrapperBuilder):
         return f"{read} if {{0}} else None" if ty.nullable else read
 
     def struct(self, s: StructDef) -> PyStruct:
+        self.typing.add("ClassVar")  # `__hash__: ClassVar[None]`: typed, so type checkers agree it is unhashable
         cls = self.classes[s.name]
         self.typing.add("Tuple")  # __reduce__
         referenced = {self.classes[named.name] for named in map(held, (f.type for f in s.fields)) if named}

@@ -838,6 +838,7 @@ class WrapperBuilder:
     # data-carrying enums -----------------------------------------------------------------------
 
     def tagged(self, t: TaggedDef) -> PyTagged:
+        self.typing.add("ClassVar")  # `__hash__: ClassVar[None]`: typed, so type checkers agree it is unhashable
         cls = self.classes[t.name]
         self.helpers.add("tagged")
         self.typing.update({"ClassVar", "Type"})

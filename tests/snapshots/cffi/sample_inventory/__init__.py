@@ -260,7 +260,7 @@ class Vec2:
             return NotImplemented
         return self.x == other.x and self.y == other.y
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
@@ -325,7 +325,7 @@ class Rect:
             return NotImplemented
         return self.origin == other.origin and self.size == other.size
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
@@ -410,7 +410,7 @@ class Sample:
             and self.color == other.color
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
@@ -585,7 +585,7 @@ class Snapshot:
             return NotImplemented
         return self.counter == other.counter and self.value == other.value and self.increments == other.increments
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
@@ -744,7 +744,7 @@ class Reading:
             and self.antennas == other.antennas
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
@@ -1325,7 +1325,7 @@ class _ffi_Shape_Circle(Shape):
             return NotImplemented
         return self.radius == other.radius
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> Any:
         return (0, {"Circle": (_ffi_number("Shape.Circle.radius", self.radius, "f32"),)})
@@ -1359,7 +1359,7 @@ class _ffi_Shape_Rect(Shape):
             return NotImplemented
         return self.corner == other.corner and self.width == other.width and self.height == other.height
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> Any:
         return (
@@ -1400,7 +1400,7 @@ class _ffi_Shape_Empty(Shape):
             return NotImplemented
         return True
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> Any:
         return (2,)
@@ -1460,7 +1460,7 @@ class Figure:
             return NotImplemented
         return self.shape == other.shape and self.color == other.color
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.

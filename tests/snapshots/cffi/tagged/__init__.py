@@ -119,7 +119,7 @@ class Point:
             return NotImplemented
         return self.x == other.x and self.y == other.y
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
@@ -208,7 +208,7 @@ class _ffi_Shape_Circle(Shape):
             return NotImplemented
         return self.radius == other.radius
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> Any:
         return (0, {"Circle": (_ffi_number("Shape.Circle.radius", self.radius, "f32"),)})
@@ -238,7 +238,7 @@ class _ffi_Shape_Rect(Shape):
             return NotImplemented
         return self.corner == other.corner and self.mode == other.mode
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> Any:
         return (
@@ -274,7 +274,7 @@ class _ffi_Shape_Empty(Shape):
             return NotImplemented
         return True
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> Any:
         return (7,)
@@ -303,7 +303,7 @@ class _ffi_Shape_Tail(Shape):
             return NotImplemented
         return self.len == other.len and self.next == other.next
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> Any:
         return (
@@ -403,7 +403,7 @@ class _ffi_Event_Key(Event):
             return NotImplemented
         return self.code == other.code and self.shifted == other.shifted and self.type == other.type
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> Any:
         return (
@@ -438,7 +438,7 @@ class _ffi_Event_Quit(Event):
             return NotImplemented
         return True
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> Any:
         return (1,)
@@ -506,7 +506,7 @@ class Scene:
             return NotImplemented
         return self.shape == other.shape and self.maybe == other.maybe and self.events == other.events
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.

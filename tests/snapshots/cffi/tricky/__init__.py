@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Any, NoReturn, Optional, Tuple
+from typing import Any, ClassVar, NoReturn, Optional, Tuple
 
 from . import _ffi_cffi_runtime as _ffi_cf
 from . import _ffi_runtime as _ffi_rt
@@ -260,7 +260,7 @@ class object_:
             and self.link == other.link
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
@@ -380,7 +380,7 @@ class Node:
             return NotImplemented
         return self.next == other.next
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
@@ -429,7 +429,7 @@ class Later:
             return NotImplemented
         return self.value == other.value
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.

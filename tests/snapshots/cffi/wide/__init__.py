@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import Any, NoReturn, Optional, Tuple
+from typing import Any, ClassVar, NoReturn, Optional, Tuple
 
 from . import _ffi_cffi_runtime as _ffi_cf
 from . import _ffi_runtime as _ffi_rt
@@ -230,7 +230,7 @@ class AVeryLongStructNameForTestingTheLineWrapping:
             and self.field_number_11_with_a_long_name == other.field_number_11_with_a_long_name
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
@@ -478,7 +478,7 @@ class Holder:
             and self.the_enumeration_value_with_a_long_name == other.the_enumeration_value_with_a_long_name
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.

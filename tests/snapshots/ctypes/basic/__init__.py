@@ -8,7 +8,7 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import NoReturn, Optional, Tuple
+from typing import ClassVar, NoReturn, Optional, Tuple
 
 from . import _ffi_ctypes_runtime as _ffi_ct
 from . import _ffi_runtime as _ffi_rt
@@ -176,7 +176,7 @@ class Vec2(_ffi_ctypes.Structure):
             return NotImplemented
         return self.x == other.x and self.y == other.y
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.
@@ -291,7 +291,7 @@ class Line(_ffi_ctypes.Structure):
             and self.owner == other.owner
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.

@@ -286,7 +286,7 @@ class Vec2(_ffi_ctypes.Structure):
             return NotImplemented
         return self.x == other.x and self.y == other.y
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.
@@ -344,7 +344,7 @@ class Rect(_ffi_ctypes.Structure):
             return NotImplemented
         return self.origin == other.origin and self.size == other.size
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.
@@ -424,7 +424,7 @@ class Sample(_ffi_ctypes.Structure):
             and self.color == other.color
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.
@@ -590,7 +590,7 @@ class Snapshot(_ffi_ctypes.Structure):
             return NotImplemented
         return self.counter == other.counter and self.value == other.value and self.increments == other.increments
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.
@@ -749,7 +749,7 @@ class Reading(_ffi_ctypes.Structure):
             and self.antennas == other.antennas
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.
@@ -1441,7 +1441,7 @@ class _ffi_Shape_Circle(Shape):
             return NotImplemented
         return self.radius == other.radius
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Shape:
         return _ffi_Shape(
@@ -1478,7 +1478,7 @@ class _ffi_Shape_Rect(Shape):
             return NotImplemented
         return self.corner == other.corner and self.width == other.width and self.height == other.height
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Shape:
         return _ffi_Shape(
@@ -1515,7 +1515,7 @@ class _ffi_Shape_Empty(Shape):
             return NotImplemented
         return True
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Shape:
         return _ffi_Shape(2)
@@ -1583,7 +1583,7 @@ class Figure(_ffi_ctypes.Structure):
             return NotImplemented
         return self.shape == other.shape and self.color == other.color
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.

@@ -118,7 +118,7 @@ class Point(_ffi_ctypes.Structure):
             return NotImplemented
         return self.x == other.x and self.y == other.y
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.
@@ -232,7 +232,7 @@ class _ffi_Shape_Circle(Shape):
             return NotImplemented
         return self.radius == other.radius
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Shape:
         return _ffi_Shape(
@@ -265,7 +265,7 @@ class _ffi_Shape_Rect(Shape):
             return NotImplemented
         return self.corner == other.corner and self.mode == other.mode
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Shape:
         return _ffi_Shape(
@@ -298,7 +298,7 @@ class _ffi_Shape_Empty(Shape):
             return NotImplemented
         return True
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Shape:
         return _ffi_Shape(7)
@@ -327,7 +327,7 @@ class _ffi_Shape_Tail(Shape):
             return NotImplemented
         return self.len == other.len and self.next == other.next
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Shape:
         return _ffi_Shape(
@@ -457,7 +457,7 @@ class _ffi_Event_Key(Event):
             return NotImplemented
         return self.code == other.code and self.shifted == other.shifted and self.type == other.type
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Event:
         return _ffi_Event(
@@ -492,7 +492,7 @@ class _ffi_Event_Quit(Event):
             return NotImplemented
         return True
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def _ffi_to_c(self) -> _ffi_Event:
         return _ffi_Event(1)
@@ -564,7 +564,7 @@ class Scene(_ffi_ctypes.Structure):
             return NotImplemented
         return self.shape == other.shape and self.maybe == other.maybe and self.events == other.events
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.

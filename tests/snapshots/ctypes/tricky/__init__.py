@@ -15,7 +15,7 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import NoReturn, Optional, Tuple
+from typing import ClassVar, NoReturn, Optional, Tuple
 
 from . import _ffi_ctypes_runtime as _ffi_ct
 from . import _ffi_runtime as _ffi_rt
@@ -256,7 +256,7 @@ class object_(_ffi_ctypes.Structure):
             and self.link == other.link
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.
@@ -357,7 +357,7 @@ class Node(_ffi_ctypes.Structure):
             return NotImplemented
         return self.next == other.next
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.
@@ -390,7 +390,7 @@ class Later(_ffi_ctypes.Structure):
             return NotImplemented
         return self.value == other.value
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.

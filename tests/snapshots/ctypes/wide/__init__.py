@@ -10,7 +10,7 @@ from __future__ import annotations
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
-from typing import NoReturn, Optional, Tuple
+from typing import ClassVar, NoReturn, Optional, Tuple
 
 from . import _ffi_ctypes_runtime as _ffi_ct
 from . import _ffi_runtime as _ffi_rt
@@ -232,7 +232,7 @@ class AVeryLongStructNameForTestingTheLineWrapping(_ffi_ctypes.Structure):
             and self.field_number_11_with_a_long_name == other.field_number_11_with_a_long_name
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.
@@ -464,7 +464,7 @@ class Holder(_ffi_ctypes.Structure):
             and self.the_enumeration_value_with_a_long_name == other.the_enumeration_value_with_a_long_name
         )
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so not hashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
     def __reduce__(self) -> Tuple[object, ...]:
         # A copy (or a pickle) is made of the fields' values.
