@@ -12,6 +12,7 @@ import pytest
 from hatch_interop.errors import InventoryError
 from hatch_interop.inventory import (
     CStr,
+    Default,
     EnumDef,
     Method,
     Named,
@@ -643,3 +644,85 @@ def test_gil_policy_is_read_and_checked() -> None:
     data["functions"][0]["gil"] = "keep"
     with pytest.raises(InventoryError, match=r"`functions\[0\].gil` must be 'hold' or 'release', got 'keep'"):
         parse_inventory(data)
+
+
+def test_parameter_defaults_parse() -> None:
+    data = minimal()
+    data["functions"][0]["params"][1]["default"] = 3
+    text = {"kind": "str"}
+    data["functions"].append(
+        {
+            "name": "label",
+            "symbol": "label",
+            "doc": "",
+            "params": [
+                {"name": "text", "type": text, "default": 'a "quoted" \\ line'},
+                {"name": "scale", "type": {"kind": "primitive", "name": "f64"}, "default": 2},
+                {"name": "on", "type": {"kind": "primitive", "name": "bool"}, "default": True},
+                {
+                    "name": "counter",
+                    "type": {
+                        "kind": "pointer",
+                        "target": {"kind": "named", "name": "Counter"},
+                        "mutable": False,
+                        "nullable": True,
+                        "owned": False,
+                    },
+                    "default": None,
+                },
+            ],
+            "returns": {"kind": "void"},
+            "error": None,
+        }
+    )
+    inv = parse_inventory(data, source="test")
+    add, _, label = inv.functions
+    assert [p.default for p in add.params] == [None, Default(3)]
+    assert [p.default for p in label.params] == [
+        Default('a "quoted" \\ line'),
+        Default(2.0),
+        Default(True),
+        Default(None),
+    ]
+    assert isinstance(label.params[1].default.value, float)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["functions"][0]["params"][0].update(default=1),
+            "`functions[0].params[1].default` is missing: parameter `b` follows `a`, which has a default",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(default=2**32),
+            "`functions[0].params[1].default` 4294967296 is out of range for u32 (0..=4294967295)",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(default="3"),
+            "`functions[0].params[1].default` must be an integer",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(default=None),
+            "`functions[0].params[1].default` must be an integer",
+        ),
+        (
+            lambda d: d["functions"][1]["params"][0].update(default=None),
+            "`functions[1].params[0].default` is not allowed here: only numbers, bools, text and optional parameters",
+        ),
+        (
+            lambda d: d["types"].append(
+                {
+                    "kind": "callback",
+                    "name": "OnValue",
+                    "doc": "",
+                    "params": [{"name": "v", "type": U32, "default": 1}],
+                    "returns": {"kind": "void"},
+                }
+            ),
+            "`types[3].params[0]` has unknown key(s) 'default'",
+        ),
+    ],
+)
+def test_parameter_default_errors_name_the_field(change: Callable[[Dict[str, Any]], None], message: str) -> None:
+    assert message in error_for(change)

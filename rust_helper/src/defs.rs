@@ -185,6 +185,19 @@ impl TypeDef {
 pub struct ParamDef {
     pub name: &'static str,
     pub ty: TypeRef,
+    /// The value the foreign side passes when the caller leaves the argument out
+    /// (`#[ffi_function(defaults(name = value))]`).
+    pub default: Option<DefaultValue>,
+}
+
+/// A parameter's default value: a literal of its type (the macro checks the type), or `None`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DefaultValue {
+    Int(i128),
+    Float(f64),
+    Bool(bool),
+    Str(&'static str),
+    None,
 }
 
 /// An entry of `functions`.

@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::defs::{
-    ConstValue, ConstantDef, FieldDef, FunctionDef, Library, ParamDef, Receiver, ServiceDef,
-    TaggedVariantDef, TypeDef, TypeRef, TypeRegistry,
+    ConstValue, ConstantDef, DefaultValue, FieldDef, FunctionDef, Library, ParamDef, Receiver,
+    ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry,
 };
 use crate::json::{f32_token, f64_token, JsonWriter};
 
@@ -779,6 +779,16 @@ fn write_params(w: &mut JsonWriter, params: &[ParamDef]) {
         w.key_string("name", param.name);
         w.key("type");
         write_type_ref(w, &param.ty);
+        if let Some(default) = param.default {
+            w.key("default");
+            match default {
+                DefaultValue::Int(value) => w.int(value),
+                DefaultValue::Float(value) => w.raw(&f64_token(value)),
+                DefaultValue::Bool(value) => w.bool(value),
+                DefaultValue::Str(value) => w.string(value),
+                DefaultValue::None => w.raw("null"),
+            }
+        }
         w.end_object();
     }
     w.end_array();

@@ -121,8 +121,8 @@ pub mod __private {
     pub use crate::asynchronous::TokioFeature;
     pub use crate::asynchronous::{shutdown, spawn};
     pub use crate::defs::{
-        ConstValue, ConstantDef, Doc, FieldDef, FunctionDef, Library, ParamDef, Receiver,
-        ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry, VariantDef,
+        ConstValue, ConstantDef, DefaultValue, Doc, FieldDef, FunctionDef, Library, ParamDef,
+        Receiver, ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry, VariantDef,
     };
     pub use crate::opaque::{Borrow, OpaqueCell};
     pub use crate::service::{

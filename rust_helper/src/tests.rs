@@ -283,10 +283,12 @@ unsafe impl<const N: usize> FunctionInfo for Twin<N> {
                 ParamDef {
                     name: "x",
                     ty: TypeRef::Primitive("u8"),
+                    default: None,
                 },
                 ParamDef {
                     name: if N == 2 { "x" } else { "y" },
                     ty: TypeRef::Primitive("u8"),
+                    default: None,
                 },
             ],
             returns: TypeRef::Void,

@@ -449,6 +449,19 @@ pub fn str_byte_len(s: &str) -> usize {
     s.len()
 }
 
+/// `text` repeated `times` times, joined by `separator` (trailing parameters with defaults, which
+/// Python callers may leave out).
+#[ffi_function(defaults(times = 2, separator = "-"))]
+pub fn join_repeated(text: &str, times: u32, separator: &str) -> String {
+    vec![text; times as usize].join(separator)
+}
+
+/// `value` scaled by `factor`, or by 1.5 if the caller leaves it out (a float default).
+#[ffi_function(defaults(factor = 1.5))]
+pub fn scaled(value: f64, factor: f64) -> f64 {
+    value * factor
+}
+
 /// The number of characters (Unicode scalar values) in `s`.
 #[ffi_function]
 pub fn str_char_count(s: &str) -> usize {
@@ -990,6 +1003,13 @@ impl Store {
         self.entries.get(key).copied().into()
     }
 
+    /// The value of `key`, or `fallback` (0 unless given) if it has none (a method with a default).
+    #[ffi(defaults(fallback = 0))]
+    pub fn get_or(&self, key: &str, fallback: i64) -> i64 {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.entries.get(key).copied().unwrap_or(fallback)
+    }
+
     /// Adds `values` to the value of `key` (0 if it has none) and returns the new value
     /// (a slice in, `&mut self`); wraps on overflow.
     pub fn add_all(&mut self, key: &str, values: &[i64]) -> i64 {
@@ -1146,6 +1166,8 @@ pub fn inventory() -> Inventory {
         .function::<checked_index>()
         .function::<greet>()
         .function::<str_byte_len>()
+        .function::<join_repeated>()
+        .function::<scaled>()
         .function::<str_char_count>()
         .function::<c_str_len>()
         .function::<repeat_text>()

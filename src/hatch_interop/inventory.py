@@ -288,6 +288,15 @@ class Constant:
 class Param:
     name: str
     type: TypeRef
+    #: What the foreign side passes when the caller leaves the argument out (see :class:`Default`), or None.
+    default: Optional[Default] = None
+
+
+@dataclass(frozen=True)
+class Default:
+    """A parameter's default value: a number, a bool, a string, or None (for an option or a nullable pointer)."""
+
+    value: Union[int, float, bool, str, None]
 
 
 @dataclass(frozen=True)
@@ -712,7 +721,7 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
         return CallbackDef(
             name=r.identifier(obj["name"], f"{path}.name"),
             doc=r.string(obj["doc"], f"{path}.doc"),
-            params=_params(r, obj["params"], f"{path}.params"),
+            params=_params(r, obj["params"], f"{path}.params", defaults=False),
             returns=_type_ref(r, obj["returns"], f"{path}.returns"),
         )
     if not isinstance(value, dict):
@@ -788,17 +797,51 @@ def _tagged(r: _Reader, value: Any, path: str) -> TaggedDef:
     )
 
 
-def _params(r: _Reader, value: Any, path: str) -> Tuple[Param, ...]:
-    params = []
+def _params(r: _Reader, value: Any, path: str, defaults: bool = True) -> Tuple[Param, ...]:
+    """The parameters at `path`; with `defaults`, a trailing parameter may have a ``default``."""
+    params: List[Param] = []
     for i, raw in enumerate(r.array(value, path)):
         ppath = f"{path}[{i}]"
-        p = r.object(raw, ppath, ["name", "type"])
+        p = r.object(raw, ppath, ["name", "type"], optional=["default"] if defaults else [])
         pty = _place(r, _type_ref(r, p["type"], f"{ppath}.type"), f"{ppath}.type", "parameter")
         if isinstance(pty, Void):
             raise r.fail(f"{ppath}.type", "cannot be void (only a return type may be)")
-        params.append(Param(name=r.identifier(p["name"], f"{ppath}.name"), type=pty))
+        default = _default(r, p["default"], pty, f"{ppath}.default") if "default" in p else None
+        if default is None and params and params[-1].default is not None:
+            message = (
+                f"is missing: parameter `{p['name']}` follows `{params[-1].name}`, which has a default, and only "
+                "trailing parameters can have defaults"
+            )
+            raise r.fail(f"{ppath}.default", message)
+        params.append(Param(name=r.identifier(p["name"], f"{ppath}.name"), type=pty, default=default))
     _unique(r, [(f"{path}[{i}].name", p.name) for i, p in enumerate(params)], "parameter name")
     return tuple(params)
+
+
+def _default(r: _Reader, raw: Any, ty: TypeRef, path: str) -> Default:
+    """A parameter's default, which must be a value of its type."""
+    if isinstance(ty, Primitive):
+        if ty.is_bool:
+            return Default(r.boolean(raw, path))
+        if ty.is_float:
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw):
+                return Default(float(raw))
+            raise r.fail(path, f"must be a finite number for a {ty.name} parameter, got {_describe(raw)}")
+        number = r.integer(raw, path)
+        low, high = ty.integer_range()
+        if not low <= number <= high:
+            raise r.fail(path, f"{_number(number)} is out of range for {ty.name} ({low}..={high})")
+        return Default(number)
+    if isinstance(ty, (Str, CStr)):
+        text = r.string(raw, path)
+        if isinstance(ty, CStr) and "\0" in text:
+            raise r.fail(path, "must not contain NUL for a C string parameter")
+        return Default(text)
+    if isinstance(ty, Option) or (isinstance(ty, Pointer) and ty.nullable):
+        if raw is not None:
+            raise r.fail(path, f"must be null (nothing) for an optional parameter, got {_describe(raw)}")
+        return Default(None)
+    raise r.fail(path, "is not allowed here: only numbers, bools, text and optional parameters can have defaults")
 
 
 def _function(r: _Reader, value: Any, path: str) -> Function:

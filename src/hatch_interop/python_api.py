@@ -21,10 +21,10 @@ from __future__ import annotations
 import keyword
 import textwrap
 from dataclasses import dataclass, field
-from typing import AbstractSet, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import AbstractSet, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 from hatch_interop import abi
-from hatch_interop.codegen import Namespace, normalize_doc
+from hatch_interop.codegen import Namespace, normalize_doc, python_string
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     Array,
@@ -106,6 +106,13 @@ PRIMITIVE_HINTS: Dict[str, str] = {
 }
 
 
+def python_literal(value: Union[int, float, bool, str, None]) -> str:
+    """A parameter default as Python source: ``10``, ``2.5``, ``True``, ``None``, or a string literal (escaped)."""
+    if isinstance(value, str):
+        return python_string(value)
+    return repr(value)
+
+
 def refuse_dunder(name: str, what: str, backend: str) -> None:
     """Refuse a name Python would mangle inside a class body."""
     if name.startswith("__"):
@@ -139,6 +146,14 @@ class Param:
     name: str
     type: TypeRef
     hint: str
+    #: The default value as a Python literal, or None when the argument is required.
+    default: Optional[str] = None
+
+    @property
+    def declaration(self) -> str:
+        """``name: hint`` or ``name: hint = default``, as the ``def`` line declares it."""
+        default = "" if self.default is None else f" = {self.default}"
+        return f"{self.name}: {self.hint}{default}"
 
 
 @dataclass(frozen=True)
@@ -390,7 +405,8 @@ class _Builder:
         for p in f.params:
             refuse_dunder(p.name, f"parameter of function `{f.name}`", self.backend)
             pname = names.claim(escape(p.name, PYTHON_KEYWORDS | referenced), f"parameter `{p.name}`", p.name)
-            params.append(Param(p.name, pname, p.type, self.hint(p.type)))
+            default = None if p.default is None else python_literal(p.default.value)
+            params.append(Param(p.name, pname, p.type, self.hint(p.type), default))
             notes.extend(self._param_notes(pname, p.type))
         error = None if f.error is None else self.classes[f.error.name]
         if error is not None:

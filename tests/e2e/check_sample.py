@@ -10,6 +10,7 @@ import copy
 import ctypes
 import enum
 import gc
+import inspect
 import math
 import pickle
 import subprocess
@@ -278,6 +279,29 @@ def check_strings():
     assert "NUL" in raises(ValueError, sample_crate.c_str_len, "a\0b")  # never truncated
     assert sample_crate.empty_string() == ""
     assert sample_crate.repeat_text("ab", 3) == "ababab"
+
+
+def check_defaults():
+    """Trailing parameters with defaults in Rust (`#[ffi_function(defaults(...))]`) may be left out."""
+    join = sample_crate.join_repeated
+    assert join("ab") == "ab-ab"
+    assert join("ab", 3) == "ab-ab-ab"
+    assert join("ab", separator="+") == "ab+ab"
+    assert join("ab", 1, "+") == "ab"
+    assert join(text="x", times=0) == ""
+    parameters = inspect.signature(join).parameters
+    assert [(p.name, p.default) for p in parameters.values()] == [
+        ("text", inspect.Parameter.empty),
+        ("times", 2),
+        ("separator", "-"),
+    ]
+    assert sample_crate.scaled(2.0) == 3.0 and sample_crate.scaled(2.0, 2.0) == 4.0
+    assert inspect.signature(sample_crate.scaled).parameters["factor"].default == 1.5
+    assert "must be int" in raises(TypeError, join, "ab", "3")  # a given argument is still checked
+    with sample_crate.Store() as store:
+        store.put("a", 1)
+        assert store.get_or("a") == 1 and store.get_or("b") == 0 and store.get_or("b", -5) == -5
+        assert inspect.signature(store.get_or).parameters["fallback"].default == 0
     raises(sample_crate.MathError.Overflow, sample_crate.repeat_text, "abc", 1_000_000)
     assert "must be str, not bytes" in raises(TypeError, sample_crate.greet, b"Ferris")
     assert "must be str, not NoneType" in raises(TypeError, sample_crate.greet, None)
@@ -878,6 +902,7 @@ def main():
     check_errors()
     check_panics()
     check_strings()
+    check_defaults()
     check_slices()
     check_owned_buffers()
     check_primitives()

@@ -15,8 +15,8 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{
-    Attribute, Error, Fields, FnArg, GenericParam, Ident, Item, ItemConst, ItemEnum, ItemFn,
-    ItemStruct, Lifetime, Meta, Pat, ReturnType, Signature, Type, WherePredicate,
+    Attribute, Error, Expr, Fields, FnArg, GenericParam, Ident, Item, ItemConst, ItemEnum, ItemFn,
+    ItemStruct, Lifetime, Lit, Meta, Pat, ReturnType, Signature, Type, WherePredicate,
 };
 
 /// Prefix the inventory format reserves for itself.
@@ -231,6 +231,8 @@ struct ExportArguments {
     hold_gil: bool,
     /// `name = "..."`: the name Python and C know the function by, instead of its Rust name.
     name: Option<syn::LitStr>,
+    /// `defaults(limit = 10, label = "x")`: the values of trailing parameters a caller may leave out.
+    defaults: Vec<(Ident, Expr)>,
 }
 
 impl ExportArguments {
@@ -240,10 +242,20 @@ impl ExportArguments {
             self.name = Some(meta.value()?.parse()?);
             return Ok(());
         }
+        if meta.path.is_ident("defaults") {
+            return meta.parse_nested_meta(|default| {
+                let Some(ident) = default.path.get_ident().cloned() else {
+                    return Err(default.error("`defaults(...)` names parameters: `defaults(limit = 10)`"));
+                };
+                let value: Expr = default.value()?.parse()?;
+                self.defaults.push((ident, value));
+                Ok(())
+            });
+        }
         if !meta.path.is_ident("gil") {
             return Err(meta.error(format!(
                 "unknown argument of {what}: it takes `name = \"...\"` (the name Python and C \
-                 use) and `gil = \"hold\"` or `gil = \"release\"`"
+                 use), `gil = \"hold\"` or `gil = \"release\"`, and `defaults(param = value, ...)`"
             )));
         }
         let value: syn::LitStr = meta.value()?.parse()?;
@@ -262,6 +274,53 @@ impl ExportArguments {
         Ok(())
     }
 
+    /// The default of each of `params` (in order), checked: only trailing parameters have one,
+    /// each names a parameter, and each is a literal or `None` (its type is checked by rustc: see
+    /// [`default_checks`]).
+    fn param_defaults(&self, params: &[(String, function::Lowering)], errors: &mut Errors) -> Vec<Option<DefaultArg>> {
+        let mut defaults: Vec<Option<DefaultArg>> = params.iter().map(|_| None).collect();
+        for (ident, expr) in &self.defaults {
+            let name = ident.unraw().to_string();
+            let Some(index) = params.iter().position(|(param, _)| *param == name) else {
+                let names: Vec<&str> = params.iter().map(|(param, _)| param.as_str()).collect();
+                errors.push(
+                    ident.span(),
+                    format!(
+                        "`defaults` names `{name}`, which is not a parameter (the parameters: {})",
+                        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                    ),
+                );
+                continue;
+            };
+            if defaults[index].is_some() {
+                errors.push(ident.span(), format!("`{name}` has two defaults"));
+                continue;
+            }
+            match default_value(expr).and_then(|value| {
+                check_int_range(expr, &params[index].1)?;
+                Ok(value)
+            }) {
+                Ok(value) => defaults[index] = Some(DefaultArg { value, expr: expr.clone() }),
+                Err(error) => errors.push(error.span(), error.to_string()),
+            }
+        }
+        // Python (and every language with default arguments) lets a caller leave out only trailing ones.
+        if let Some(first) = defaults.iter().position(Option::is_some) {
+            if let Some(gap) = (first..params.len()).find(|&i| defaults[i].is_none()) {
+                let (with, without) = (&params[first].0, &params[gap].0);
+                let span = self.defaults.iter().map(|(ident, _)| ident.span()).next().unwrap_or_else(Span::call_site);
+                errors.push(
+                    span,
+                    format!(
+                        "parameter `{without}` comes after `{with}`, which has a default, but has none: only \
+                         trailing parameters can have defaults (give `{without}` one, or move it before `{with}`)"
+                    ),
+                );
+            }
+        }
+        defaults
+    }
+
     /// The function's name in the inventory: `name = "..."` if given, else its Rust name.
     fn inventory_name(&self, ident: &Ident, what: &str) -> syn::Result<String> {
         match &self.name {
@@ -269,6 +328,110 @@ impl ExportArguments {
             None => inventory_name(ident, what),
         }
     }
+}
+
+/// A parameter's default: its inventory value and the expression written (for the type check).
+struct DefaultArg {
+    value: TokenStream2,
+    expr: Expr,
+}
+
+/// The `DefaultValue` of a default's expression: a number, `bool` or string literal, a negated
+/// number, or `None`.
+fn default_value(expr: &Expr) -> syn::Result<TokenStream2> {
+    let literal = |lit: &Lit, negative: bool| -> syn::Result<TokenStream2> {
+        let sign = if negative { "-" } else { "" };
+        match lit {
+            Lit::Int(int) => {
+                let value: i128 = format!("{sign}{}", int.base10_digits())
+                    .parse()
+                    .map_err(|_| Error::new(int.span(), "this default does not fit any integer type"))?;
+                Ok(quote!(::hatch_interop::__private::DefaultValue::Int(#value)))
+            }
+            Lit::Float(float) => {
+                let value: f64 = format!("{sign}{}", float.base10_digits())
+                    .parse()
+                    .map_err(|_| Error::new(float.span(), "this default is not a float"))?;
+                Ok(quote!(::hatch_interop::__private::DefaultValue::Float(#value)))
+            }
+            Lit::Bool(flag) if !negative => Ok(quote!(::hatch_interop::__private::DefaultValue::Bool(#flag))),
+            Lit::Str(text) if !negative => Ok(quote!(::hatch_interop::__private::DefaultValue::Str(#text))),
+            _ => Err(Error::new(lit.span(), DEFAULT_KINDS)),
+        }
+    };
+    match expr {
+        Expr::Lit(lit) => literal(&lit.lit, false),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => match &*unary.expr {
+            Expr::Lit(lit) if matches!(lit.lit, Lit::Int(_) | Lit::Float(_)) => literal(&lit.lit, true),
+            other => Err(Error::new(other.span(), DEFAULT_KINDS)),
+        },
+        Expr::Path(path) if path.qself.is_none() && path.path.is_ident("None") => {
+            Ok(quote!(::hatch_interop::__private::DefaultValue::None))
+        }
+        other => Err(Error::new(other.span(), DEFAULT_KINDS)),
+    }
+}
+
+/// Refuses an integer default outside its primitive parameter type's range (rustc's own
+/// `overflowing_literals` lint is silent in code a macro of another crate expanded).
+fn check_int_range(expr: &Expr, lowering: &function::Lowering) -> syn::Result<()> {
+    let function::Lowering::Value(Type::Path(path)) = lowering else {
+        return Ok(());
+    };
+    let Some(ident) = path.path.get_ident() else {
+        return Ok(());
+    };
+    let (low, high): (i128, i128) = match ident.to_string().as_str() {
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" | "usize" => (0, u64::MAX.into()),
+        "i8" => (i8::MIN.into(), i8::MAX.into()),
+        "i16" => (i16::MIN.into(), i16::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "i64" | "isize" => (i64::MIN.into(), i64::MAX.into()),
+        _ => return Ok(()),
+    };
+    let (negative, lit) = match expr {
+        Expr::Lit(lit) => (false, &lit.lit),
+        Expr::Unary(unary) => match &*unary.expr {
+            Expr::Lit(lit) => (true, &lit.lit),
+            _ => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    let Lit::Int(int) = lit else {
+        return Ok(());
+    };
+    let value = format!("{}{}", if negative { "-" } else { "" }, int.base10_digits()).parse::<i128>();
+    match value {
+        Ok(value) if (low..=high).contains(&value) => Ok(()),
+        _ => Err(Error::new(
+            expr.span(),
+            format!("this default is out of range for `{ident}` ({low}..={high})"),
+        )),
+    }
+}
+
+const DEFAULT_KINDS: &str = "a default is a literal of the parameter's type (a number, `true` or \
+                             `false`, a string) or `None` (for an `Option` or a nullable pointer)";
+
+/// Statements that make rustc check each default against its parameter's type, where they are
+/// placed (they never run): `let _: u32 = 10;`.
+fn default_checks(
+    inputs: &[&Type],
+    defaults: &[Option<DefaultArg>],
+) -> Vec<TokenStream2> {
+    inputs
+        .iter()
+        .zip(defaults)
+        .filter_map(|(ty, default)| {
+            let default = default.as_ref()?;
+            let ty = static_lifetimes(ty);
+            let expr = &default.expr;
+            Some(quote_spanned!(expr.span()=> let _: #ty = #expr;))
+        })
+        .collect()
 }
 
 /// The arguments of `#[ffi_function(...)]`.
@@ -700,13 +863,14 @@ mod function {
         check_async_params(sig, &mut errors);
         check_static_params(sig, &mut errors);
         let params = lower_params(&sig.inputs, &mut errors);
+        let defaults = arguments.param_defaults(&params, &mut errors);
         if let ReturnType::Type(_, ty) = &sig.output {
             check_type(ty, &mut errors);
         }
         errors.finish()?;
         let name = name.expect("errors were reported above");
 
-        let marker = marker(&func, &name, &params, arguments.hold_gil);
+        let marker = marker(&func, &name, &params, &defaults, arguments.hold_gil);
         let shim = shim(&func, &name, &params);
 
         // The function stays a plain Rust function: the shim is the `extern "C"` one. An
@@ -764,9 +928,11 @@ mod function {
         func: &ItemFn,
         name: &str,
         params: &[(String, Lowering)],
+        defaults: &[Option<DefaultArg>],
         hold_gil: bool,
     ) -> TokenStream2 {
-        let params = param_defs(params);
+        let checks = default_checks(&typed_inputs(&func.sig), defaults);
+        let params = param_defs(params, defaults);
         let (returns, error) = returns_and_error(&func.sig.output);
         let doc = doc(&func.attrs);
         let ident = &func.sig.ident;
@@ -785,6 +951,10 @@ mod function {
                 fn __function(
                     types: &mut ::hatch_interop::__private::TypeRegistry,
                 ) -> ::hatch_interop::__private::FunctionDef {
+                    // The defaults' types, checked by rustc (never run).
+                    if false {
+                        #(#checks)*
+                    }
                     ::hatch_interop::__private::FunctionDef {
                         name: #name,
                         symbol: #name,
@@ -801,8 +971,11 @@ mod function {
     }
 
     /// The `ParamDef`s of the parameters, built where `types` is in scope.
-    pub(crate) fn param_defs(params: &[(String, Lowering)]) -> Vec<TokenStream2> {
-        params.iter().map(|(name, lowering)| {
+    pub(crate) fn param_defs(
+        params: &[(String, Lowering)],
+        defaults: &[Option<DefaultArg>],
+    ) -> Vec<TokenStream2> {
+        params.iter().zip(defaults).map(|((name, lowering), default)| {
             let ty = match lowering {
                 Lowering::Value(ty) | Lowering::Pointer(ty) => type_ref(ty),
                 Lowering::Str => quote!(::hatch_interop::__private::TypeRef::Str),
@@ -819,8 +992,26 @@ mod function {
                     }
                 }
             };
-            quote!(::hatch_interop::__private::ParamDef { name: #name, ty: #ty })
+            let default = match default {
+                Some(default) => {
+                    let value = &default.value;
+                    quote!(::core::option::Option::Some(#value))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(::hatch_interop::__private::ParamDef { name: #name, ty: #ty, default: #default })
         }).collect()
+    }
+
+    /// The types of a signature's parameters other than `self`, in order.
+    pub(crate) fn typed_inputs(sig: &Signature) -> Vec<&Type> {
+        sig.inputs
+            .iter()
+            .filter_map(|input| match input {
+                FnArg::Typed(typed) => Some(&*typed.ty),
+                FnArg::Receiver(_) => None,
+            })
+            .collect()
     }
 
     /// The `returns` and `error` of a `FunctionDef` for a return type.
@@ -1058,7 +1249,8 @@ mod function {
 
 mod service {
     use super::function::{
-        convert_result, lower_args, lower_params, param_defs, returns_and_error, Lowering,
+        convert_result, lower_args, lower_params, param_defs, returns_and_error, typed_inputs,
+        Lowering,
     };
     use super::*;
     use syn::{GenericArgument, ImplItem, ImplItemFn, ItemImpl, PathArguments, Visibility};
@@ -1081,6 +1273,8 @@ mod service {
         name: String,
         kind: Kind<'a>,
         params: Vec<(String, Lowering<'a>)>,
+        /// `#[ffi(defaults(...))]`: each parameter's default, if it has one.
+        defaults: Vec<Option<DefaultArg>>,
         /// `#[ffi(gil = "hold")]` on the function.
         hold_gil: bool,
     }
@@ -1346,11 +1540,13 @@ mod service {
         if let ReturnType::Type(_, output) = &sig.output {
             check_type(output, errors);
         }
+        let defaults = arguments.param_defaults(&params, errors);
         Some(Member {
             func,
             name: name?,
             kind,
             params,
+            defaults,
             hold_gil: arguments.hold_gil,
         })
     }
@@ -1395,7 +1591,8 @@ mod service {
     /// The member's `FunctionDef`, built where `types` is in scope.
     fn function_def(member: &Member, symbol: &str) -> TokenStream2 {
         let name = &member.name;
-        let params = param_defs(&member.params);
+        let params = param_defs(&member.params, &member.defaults);
+        let checks = default_checks(&typed_inputs(&member.func.sig), &member.defaults);
         let (returns, error) = match member.kind {
             Kind::Constructor { error } => {
                 let error = match error {
@@ -1424,15 +1621,21 @@ mod service {
         let asynchronous = member.func.sig.asyncness.is_some();
         let hold_gil = member.hold_gil;
         quote! {
-            ::hatch_interop::__private::FunctionDef {
-                name: #name,
-                symbol: #symbol,
-                doc: #doc,
-                params: ::std::vec![#(#params),*],
-                returns: #returns,
-                error: #error,
-                asynchronous: #asynchronous,
-                hold_gil: #hold_gil,
+            {
+                // The defaults' types, checked by rustc (never run).
+                if false {
+                    #(#checks)*
+                }
+                ::hatch_interop::__private::FunctionDef {
+                    name: #name,
+                    symbol: #symbol,
+                    doc: #doc,
+                    params: ::std::vec![#(#params),*],
+                    returns: #returns,
+                    error: #error,
+                    asynchronous: #asynchronous,
+                    hold_gil: #hold_gil,
+                }
             }
         }
     }
@@ -2294,7 +2497,11 @@ mod callback {
         let output = &func.output;
         let param_defs = params.iter().map(|(name, _, ty)| {
             let ty = type_ref(ty);
-            quote!(::hatch_interop::__private::ParamDef { name: #name, ty: #ty })
+            quote!(::hatch_interop::__private::ParamDef {
+                name: #name,
+                ty: #ty,
+                default: ::core::option::Option::None,
+            })
         });
         let returns = match &func.output {
             ReturnType::Default => quote!(::hatch_interop::__private::TypeRef::Void),

@@ -1208,7 +1208,7 @@ class WrapperBuilder:
             args.append("_ffi_self")
         for p in sig.params:
             pname = p.name
-            params.append(f"{pname}: {p.hint}")
+            params.append(p.declaration)
             ty = p.type
             assert not isinstance(ty, (Void, OwnedString, Vec)), "the model refuses these as parameters"
             if isinstance(ty, (Str, CStr)):

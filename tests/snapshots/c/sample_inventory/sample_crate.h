@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xe3ba2ba4faa83bea)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xe8bbb33905b432fa)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -739,6 +739,17 @@ sample_crate_string greet(const char *name, size_t name_len);
 /** The length of `s` in UTF-8 bytes. */
 size_t str_byte_len(const char *s, size_t s_len);
 
+/**
+ * `text` repeated `times` times, joined by `separator` (trailing parameters with defaults, which
+ * Python callers may leave out).
+ *
+ * The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string join_repeated(const char *text, size_t text_len, uint32_t times, const char *separator, size_t separator_len);
+
+/** `value` scaled by `factor`, or by 1.5 if the caller leaves it out (a float default). */
+double scaled(double value, double factor);
+
 /** The number of characters (Unicode scalar values) in `s`. */
 size_t str_char_count(const char *s, size_t s_len);
 
@@ -998,6 +1009,15 @@ uint64_t store_size(Store *self);
  * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
  */
 sample_crate_option_i64 store_get(Store *self, const char *key, size_t key_len);
+
+/**
+ * The value of `key`, or `fallback` (0 unless given) if it has none (a method with a default).
+ *
+ * A method of `Store` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+int64_t store_get_or(Store *self, const char *key, size_t key_len, int64_t fallback);
 
 /**
  * Adds `values` to the value of `key` (0 if it has none) and returns the new value

@@ -71,6 +71,7 @@ __all__ = [
     "greet",
     "greet_later",
     "is_even",
+    "join_repeated",
     "length_if_any",
     "midpoint",
     "negate",
@@ -97,6 +98,7 @@ __all__ = [
     "sample_score",
     "scale",
     "scale_f32_in_place",
+    "scaled",
     "shape_area",
     "shape_scale",
     "slice_address",
@@ -158,10 +160,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0xE3BA2BA4FAA83BEA:
+    if found != 0xE8BBB33905B432FA:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e3ba2ba4faa83bea)"
+            "sample_crate 0.1.0 (API hash e8bbb33905b432fa)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1127,6 +1129,21 @@ class Store:
             _ffi_raise_failure(None)
         return _ffi_result.value if _ffi_result.is_some else None
 
+    def get_or(self, key: str, fallback: int = 0) -> int:
+        """The value of `key`, or `fallback` (0 unless given) if it has none (a method with a default)."""
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Store", "get_or")
+        try:
+            _ffi_text_key = _ffi_utf8(key)
+        except (TypeError, UnicodeEncodeError) as _ffi_error:
+            raise _ffi_text_argument("Store.get_or", "key", key, _ffi_error) from None
+        if fallback.__class__ is not int or not -9223372036854775808 <= fallback <= 9223372036854775807:
+            fallback = _ffi_scalar("Store.get_or() argument 'fallback'", fallback, "i64")
+        _ffi_result = _ffi_fn_store_get_or(_ffi_self, _ffi_text_key, len(_ffi_text_key), fallback)
+        if not _ffi_result and _ffi_pending[0]:
+            _ffi_raise_failure(None)
+        return _ffi_result
+
     def add_all(self, key: str, values: Union[Sequence[int], memoryview]) -> int:
         """Adds `values` to the value of `key` (0 if it has none) and returns the new value
         (a slice in, `&mut self`); wraps on overflow.
@@ -1526,6 +1543,7 @@ _ffi_fn_store_with_capacity = _ffi_lib.store_with_capacity
 _ffi_fn_store_put = _ffi_lib.store_put
 _ffi_fn_store_size = _ffi_lib.store_size
 _ffi_fn_store_get = _ffi_lib.store_get
+_ffi_fn_store_get_or = _ffi_lib.store_get_or
 _ffi_fn_store_add_all = _ffi_lib.store_add_all
 _ffi_fn_store_reads = _ffi_lib.store_reads
 _ffi_fn_store_keys = _ffi_lib.store_keys
@@ -2099,6 +2117,50 @@ def str_byte_len(s: str) -> int:
     except (TypeError, UnicodeEncodeError) as _ffi_error:
         raise _ffi_text_argument("str_byte_len", "s", s, _ffi_error) from None
     _ffi_result = _ffi_fn_str_byte_len(_ffi_text_s, len(_ffi_text_s))
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_join_repeated = _ffi_lib.join_repeated
+
+
+def join_repeated(text: str, times: int = 2, separator: str = "-") -> str:
+    """`text` repeated `times` times, joined by `separator` (trailing parameters with defaults, which
+    Python callers may leave out).
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("join_repeated", "text", text, _ffi_error) from None
+    if times.__class__ is not int or not 0 <= times <= 4294967295:
+        times = _ffi_scalar("join_repeated() argument 'times'", times, "u32")
+    try:
+        _ffi_text_separator = _ffi_utf8(separator)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("join_repeated", "separator", separator, _ffi_error) from None
+    _ffi_result = _ffi_fn_join_repeated(
+        _ffi_text_text,
+        len(_ffi_text_text),
+        times,
+        _ffi_text_separator,
+        len(_ffi_text_separator),
+    )
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_scaled = _ffi_lib.scaled
+
+
+def scaled(value: float, factor: float = 1.5) -> float:
+    """`value` scaled by `factor`, or by 1.5 if the caller leaves it out (a float default)."""
+    if value.__class__ is not float:
+        value = _ffi_scalar("scaled() argument 'value'", value, "f64")
+    if factor.__class__ is not float:
+        factor = _ffi_scalar("scaled() argument 'factor'", factor, "f64")
+    _ffi_result = _ffi_fn_scaled(value, factor)
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result

@@ -70,6 +70,7 @@ __all__ = [
     "greet",
     "greet_later",
     "is_even",
+    "join_repeated",
     "length_if_any",
     "midpoint",
     "negate",
@@ -96,6 +97,7 @@ __all__ = [
     "sample_score",
     "scale",
     "scale_f32_in_place",
+    "scaled",
     "shape_area",
     "shape_scale",
     "slice_address",
@@ -149,10 +151,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xE3BA2BA4FAA83BEA:
+    if found != 0xE8BBB33905B432FA:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e3ba2ba4faa83bea)"
+            "sample_crate 0.1.0 (API hash e8bbb33905b432fa)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
