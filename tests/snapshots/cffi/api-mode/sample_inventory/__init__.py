@@ -69,6 +69,8 @@ __all__ = [
     "for_each_value",
     "greet",
     "greet_later",
+    "guards_dropped",
+    "guards_held",
     "is_even",
     "length_if_any",
     "midpoint",
@@ -98,6 +100,7 @@ __all__ = [
     "scale_f32_in_place",
     "shape_area",
     "shape_scale",
+    "sleep_with_guard",
     "slice_address",
     "spin",
     "spin_holding",
@@ -149,10 +152,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xE3BA2BA4FAA83BEA:
+    if found != 0x21FF7D2487E1A574:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e3ba2ba4faa83bea)"
+            "sample_crate 0.1.0 (API hash 21ff7d2487e1a574)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
