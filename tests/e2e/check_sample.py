@@ -811,6 +811,23 @@ def check_async_services():
             assert "another call is using it" in raises(ValueError, store.close)
             assert "in use" in raises(ValueError, store.put, "c", 3)
             assert await task == 23
+            # Cancelling the awaiting task drops the method's future, and with it the borrow: the store is
+            # usable again at once, not after the method's minute.
+            task = asyncio.ensure_future(store.total_later(60_000))
+            await asyncio.sleep(0.02)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            assert task.cancelled()
+            deadline = time.monotonic() + 5
+            while True:
+                try:
+                    store.put("a", 11)  # its value already: a `&mut self` call that needs the store to itself
+                    break
+                except ValueError as error:  # the future is being dropped on the library's runtime
+                    assert "in use" in str(error) and time.monotonic() < deadline, error
+                    await asyncio.sleep(0.002)
+            assert store.values() == [11, 12]
             # Many `&self` calls at once run side by side.
             assert await asyncio.gather(*(store.total_later(5) for _ in range(200))) == [23] * 200
             store.put("max", 2**63 - 1)
