@@ -408,7 +408,10 @@ def _compile_library(inventory: Inventory, directory: Path, implementation: Opti
         implementation = directory / f"{crate}_stub.c"
         implementation.write_text("".join(stubs))
     support = directory / f"{crate}_support.c"
-    support.write_text(_SUPPORT.format(library=inventory.library))
+    cancel = inventory.library.ffi_cancel
+    # The stand-in runs no async call: there is none to cancel.
+    cancel_stub = f"\nvoid {cancel}(const void *context) {{ (void)context; }}\n" if cancel else ""
+    support.write_text(_SUPPORT.format(library=inventory.library) + cancel_stub)
     library = directory / f"lib{crate}.so"
     cmd = [GCC, "-std=gnu11", "-shared", "-fPIC", "-w", f"-I{directory}", "-o", library, implementation, support, "-lm"]
     subprocess.run([str(c) for c in cmd], check=True, capture_output=True)

@@ -134,6 +134,17 @@ def test_minimal_parses_into_the_model() -> None:
     assert inv.library.ffi_take_failure == "demo_ffi_take_failure"
 
 
+def test_the_cancel_symbol_is_optional() -> None:
+    """`library.ffi_cancel` names the function that cancels async calls; an older inventory has none."""
+    assert parse_inventory(minimal()).library.ffi_cancel is None
+    data = minimal()
+    data["library"]["ffi_cancel"] = "demo_ffi_cancel"
+    assert parse_inventory(data).library.ffi_cancel == "demo_ffi_cancel"
+    data["library"]["ffi_cancel"] = "not a symbol"
+    with pytest.raises(InventoryError, match=r"library\.ffi_cancel"):
+        parse_inventory(data)
+
+
 def test_pattern_types_parse() -> None:
     data = minimal()
     vec2 = {"kind": "named", "name": "Vec2"}

@@ -352,6 +352,55 @@ def test_an_async_call_whose_loop_closed_is_dropped_quietly() -> None:
     assert support.callbacks == {}
 
 
+def test_cancelling_an_awaiting_task_cancels_its_library_call() -> None:
+    """The library's cancel function is called with the key, once, only when the awaiting task is cancelled;
+    the key stays until the library releases the call (or completes it, having finished first)."""
+    support = rt.Support("pkg._native", Panic)
+    cancelled: list[object] = []
+    support.cancel_calls = cancelled.append
+
+    async def main() -> None:
+        future, key = support.awaiting(lambda value: value * 2, None)
+        threading.Thread(target=support.complete, args=(key, 21, None)).start()
+        assert await future == 42
+        assert cancelled == [] and support.callbacks == {}
+
+        future, key = support.awaiting(lambda value: value, None)
+        task = asyncio.ensure_future(future)
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert future.cancelled() and cancelled == [key]
+        assert key in support.callbacks  # until the library lets go of the call
+        support.release_callback(key)
+        assert support.callbacks == {}
+
+        # The call finished as it was cancelled: its completion still reads (and frees) the value.
+        read: list[int] = []
+        future, key = support.awaiting(read.append, None)
+        future.cancel()
+        assert future.cancel() is False and cancelled == [cancelled[0], key]  # a second cancel does nothing
+        support.complete(key, 5, None)
+        await asyncio.sleep(0)
+        assert read == [5] and support.callbacks == {}
+
+    asyncio.run(main())
+
+
+def test_without_a_cancel_function_awaits_are_plain_futures() -> None:
+    support = rt.Support("pkg._native", Panic)
+
+    async def main() -> None:
+        future, key = support.awaiting(lambda value: value, None)
+        assert type(future) is asyncio.Future or not hasattr(future, "key")
+        future.cancel()
+        support.complete(key, 1, None)
+        assert support.callbacks == {}
+
+    asyncio.run(main())
+
+
 # buffers PyPy may move ------------------------------------------------------------------------------
 
 

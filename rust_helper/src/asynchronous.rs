@@ -8,6 +8,12 @@
 //! the outcome is passed by pointer for the duration of the call, so a caller that has given up
 //! waiting (a cancelled Python task) has nothing to be corrupted.
 //!
+//! [`cancel`] gives up on the calls started with a completion's context: their futures are dropped
+//! on the runtime (their destructors run there), and their completions released instead of
+//! called. Ownership makes the race with delivery sound: the task owns the completion, which is
+//! either consumed by `call` (the future finished first) or dropped, which calls `release` (the
+//! future was dropped first), never both.
+//!
 //! [`shutdown`] closes delivery for good. Bindings call it when their interpreter exits: a
 //! runtime thread must not call into an interpreter that is being torn down (CPython may end
 //! such a thread in the middle of Rust code). A completion in progress holds a read lock, so
@@ -23,7 +29,8 @@ use crate::abi::{stop_thread, Failure, FfiFailure};
 /// exactly once, with exactly one of `value` (the result, like a function's return value:
 /// the caller owns what it owns, a `String`'s buffer for example) and `failure` non-null; or
 /// `release(context)` instead when the completion is dropped undelivered (a shim that fails
-/// before it starts the future). After [`shutdown`], neither is called.
+/// before it starts the future, a call [`cancel`]led before its future finished). After
+/// [`shutdown`], neither is called.
 ///
 /// C layout: three pointers, like a callback: `call`, `context`, `release` (which may be null).
 ///
@@ -80,7 +87,15 @@ impl FfiCompletion {
 impl Drop for FfiCompletion {
     fn drop(&mut self) {
         if let Some(release) = self.release {
-            let stop = StopUnwind(None);
+            // Held during the call, as in `deliver`: a cancelled call's completion is dropped on a
+            // runtime thread, which must not call into an interpreter that is exiting.
+            let open = OPEN
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !*open {
+                return;
+            }
+            let stop = StopUnwind(Some(open));
             // SAFETY: as in `complete`: instead of it, once.
             unsafe { release(self.context) };
             stop.returned();
@@ -158,11 +173,16 @@ pub fn shutdown() {
 #[cfg(feature = "tokio")]
 mod runtime {
     use std::any::Any;
+    use std::collections::BTreeMap;
+    use std::ffi::c_void;
     use std::future::Future;
     use std::panic::{catch_unwind, AssertUnwindSafe};
     use std::pin::Pin;
-    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
     use std::task::{Context, Poll};
+
+    use tokio::task::AbortHandle;
 
     use super::{deliver, FfiCompletion};
     use crate::abi::{Boundary, Failure};
@@ -180,20 +200,96 @@ mod runtime {
         })
     }
 
+    /// A call in flight: its completion's context (as an address) and a number of its own, since
+    /// a caller may start several calls with one context.
+    type Key = (usize, u64);
+
+    /// The calls whose future has not finished, so that [`cancel`] can abort them. An entry
+    /// leaves when its future finishes (before the completion is called) or when it is
+    /// cancelled.
+    fn in_flight() -> MutexGuard<'static, BTreeMap<Key, AbortHandle>> {
+        static IN_FLIGHT: Mutex<BTreeMap<Key, AbortHandle>> = Mutex::new(BTreeMap::new());
+        // Nothing panics while the lock is held (a poisoned map is still consistent).
+        IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Runs `future` on the library's runtime; its outcome (its value, or the panic it raised,
-    /// or its `Err`) goes to `completion`.
+    /// or its `Err`) goes to `completion`, unless [`cancel`] drops the future first.
     pub fn spawn<F>(future: F, completion: FfiCompletion)
     where
         F: Future + Send + 'static,
         F::Output: FfiReturn,
     {
-        runtime().spawn(async move {
-            let outcome = match CatchUnwind(future).await {
-                Ok(value) => value.into_abi(),
-                Err(payload) => Err(Failure::panic(payload)),
-            };
-            deliver(completion, outcome);
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let key = (
+            completion.context as usize,
+            NEXT.fetch_add(1, Ordering::Relaxed),
+        );
+        // Held until the entry is in: a future that finishes at once removes it after that.
+        let mut calls = in_flight();
+        let task = runtime().spawn(Call {
+            future: CatchUnwind(future),
+            completion: Some(completion),
+            key,
         });
+        calls.insert(key, task.abort_handle());
+    }
+
+    /// The body of `<crate>_ffi_cancel`: aborts the calls in flight whose completion has
+    /// `context`. Each future is dropped on the runtime (a worker thread runs its destructors),
+    /// then its completion released. A call whose future has finished (its completion is
+    /// being, or has been, called) and an unknown context are left alone.
+    pub fn cancel(context: *const c_void) {
+        let context = context as usize;
+        let mut calls = in_flight();
+        while let Some((&key, _)) = calls.range((context, 0)..=(context, u64::MAX)).next() {
+            if let Some(task) = calls.remove(&key) {
+                // Only marks the task: a worker thread drops it (an idle task is scheduled for
+                // that), or the poll in progress finishes it first, when it returns `Ready`.
+                task.abort();
+            }
+        }
+    }
+
+    /// How many calls are in flight (for tests: none is left behind).
+    pub fn calls_in_flight() -> usize {
+        in_flight().len()
+    }
+
+    /// The task of one call. Fields drop in declaration order: a cancelled call's future is
+    /// dropped (its destructors have run) before its completion is released.
+    struct Call<F> {
+        future: CatchUnwind<F>,
+        /// Taken when the future finishes: delivered, hence consumed, and not released.
+        completion: Option<FfiCompletion>,
+        key: Key,
+    }
+
+    impl<F: Future> Future for Call<F>
+    where
+        F::Output: FfiReturn,
+    {
+        type Output = ();
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            // SAFETY: structural pinning of `future` only: it is never moved out of `self`, and
+            // `Call` has no `Drop` of its own. `completion` and `key` are not pinned.
+            let this = unsafe { self.get_unchecked_mut() };
+            // SAFETY: see above.
+            let future = unsafe { Pin::new_unchecked(&mut this.future) };
+            let outcome = match future.poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(value)) => value.into_abi(),
+                Poll::Ready(Err(payload)) => Err(Failure::panic(payload)),
+            };
+            // Finished: a `cancel` from now on finds nothing (an abort during this poll would
+            // have been ignored anyway, since the poll returns `Ready`).
+            in_flight().remove(&this.key);
+            if let Some(completion) = this.completion.take() {
+                deliver(completion, outcome);
+            }
+            Poll::Ready(())
+        }
     }
 
     /// A future that turns a panic inside `poll` into its output, like `catch_unwind`.
@@ -220,7 +316,17 @@ mod runtime {
 }
 
 #[cfg(feature = "tokio")]
-pub use runtime::spawn;
+pub use runtime::{calls_in_flight, cancel, spawn};
+
+/// Without the `tokio` feature no call is ever in flight: cancelling does nothing.
+#[cfg(not(feature = "tokio"))]
+pub fn cancel(_context: *const std::ffi::c_void) {}
+
+/// Without the `tokio` feature no call is ever in flight.
+#[cfg(not(feature = "tokio"))]
+pub fn calls_in_flight() -> usize {
+    0
+}
 
 /// Without the `tokio` feature there is no runtime: an `async fn` fails to compile with this
 /// trait's message.

@@ -280,6 +280,7 @@ pub struct Library {
     pub ffi_free: &'static str,
     pub ffi_callback_failed: &'static str,
     pub ffi_shutdown: &'static str,
+    pub ffi_cancel: &'static str,
 }
 
 /// The `types` array under construction: deduplicated by `TypeId`, in dependency order.

@@ -266,6 +266,7 @@ impl Inventory {
                     l.ffi_free,
                     l.ffi_callback_failed,
                     l.ffi_shutdown,
+                    l.ffi_cancel,
                 ]
             })
             .unwrap_or_default();
@@ -552,6 +553,7 @@ impl Inventory {
         w.key_string("ffi_free", library.ffi_free);
         w.key_string("ffi_callback_failed", library.ffi_callback_failed);
         w.key_string("ffi_shutdown", library.ffi_shutdown);
+        w.key_string("ffi_cancel", library.ffi_cancel);
         w.key_string("api_hash", api_hash);
         w.end_object();
 

@@ -1,11 +1,16 @@
 //! `async fn`s through their C ABI: the shim returns at once and the completion gets the
-//! value, the error or the panic, from a runtime thread.
+//! value, the error or the panic, from a runtime thread; a cancelled one releases it instead.
+//! Under Miri: `MIRIFLAGS=-Zmiri-ignore-leaks cargo +nightly miri test --all-features --test
+//! asynchronous -- cancel` (the runtime's threads outlive `main`, by design; the tests count
+//! what they free themselves).
 #![cfg(feature = "tokio")]
 
 use std::ffi::c_void;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use hatch_interop::prelude::*;
 use hatch_interop::{FfiCompletion, FfiFailure};
@@ -32,9 +37,42 @@ pub async fn halve_later(value: u64) -> Result<u64, Oops> {
     Ok(value / 2)
 }
 
+/// How many `Guard`s were made, and dropped.
+static GUARDS_MADE: AtomicUsize = AtomicUsize::new(0);
+static GUARDS_DROPPED: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts its drop: shows that a cancelled future's destructors ran.
+struct Guard;
+
+impl Guard {
+    fn new() -> Self {
+        GUARDS_MADE.fetch_add(1, Ordering::SeqCst);
+        Guard
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        GUARDS_DROPPED.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Holds a guard for `millis` (0: not even once suspended), then returns `millis`. The guard
+/// is made when the future first runs: a call cancelled before that makes none.
+#[ffi_function]
+pub async fn guarded_sleep(millis: u64) -> u64 {
+    let _guard = Guard::new();
+    if millis > 0 {
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+    }
+    millis
+}
+
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
-    Inventory::new().function::<halve_later>()
+    Inventory::new()
+        .function::<halve_later>()
+        .function::<guarded_sleep>()
 }
 
 /// What a completion saw: the value, or the failure's kind, code and message.
@@ -80,6 +118,10 @@ fn run(value: u64) -> Receiver<Outcome> {
 
 #[test]
 fn outcomes_arrive_from_the_runtime() {
+    // Its calls would count among those in flight of the cancellation tests.
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let timeout = Duration::from_secs(10);
     let receivers: Vec<_> = (0..100).map(|i| (i, run(i * 2))).collect();
     for (i, receiver) in receivers {
@@ -102,4 +144,153 @@ fn the_inventory_marks_async_functions() {
         json.contains(r#""error":{"kind":"named","name":"Oops"},"async":true}"#),
         "{json}"
     );
+}
+
+/// What happened to a guarded call's completion: `Some(value)` when called, `None` when released.
+type Ending = Option<u64>;
+
+unsafe extern "C-unwind" fn guarded_complete(
+    context: *const c_void,
+    value: *const c_void,
+    failure: *const FfiFailure,
+) {
+    assert!(failure.is_null(), "guarded_sleep does not fail");
+    // SAFETY: `context` is the `Box<Sender>` made in `start_guarded`, given up to this call (or
+    // to `guarded_release`: never both).
+    let sender = unsafe { Box::from_raw(context.cast_mut().cast::<Sender<Ending>>()) };
+    // SAFETY: the value of a `u64` result.
+    sender.send(Some(unsafe { *value.cast::<u64>() })).unwrap();
+}
+
+unsafe extern "C-unwind" fn guarded_release(context: *const c_void) {
+    // SAFETY: as in `guarded_complete`.
+    let sender = unsafe { Box::from_raw(context.cast_mut().cast::<Sender<Ending>>()) };
+    // The guard of the released call was dropped before its completion.
+    let _ = sender.send(None);
+}
+
+/// Starts `guarded_sleep(millis)`: the context to cancel it with, and where its ending arrives.
+fn start_guarded(millis: u64) -> (*const c_void, Receiver<Ending>) {
+    let (sender, receiver) = channel();
+    let context = Box::into_raw(Box::new(sender))
+        .cast::<c_void>()
+        .cast_const();
+    // SAFETY: `guarded_complete` or `guarded_release` takes the context back, once.
+    let completion =
+        unsafe { FfiCompletion::new(guarded_complete, context, Some(guarded_release)) };
+    extern "C" {
+        fn guarded_sleep(millis: u64, completion: FfiCompletion);
+    }
+    // SAFETY: the exported shim, with its C signature.
+    unsafe { guarded_sleep(millis, completion) };
+    (context, receiver)
+}
+
+/// The tests that start calls run one at a time: some count guards and calls in flight.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// The call ended once: its context (the sender) was taken back and freed, so the channel is
+/// disconnected, with nothing more in it.
+fn assert_freed(ending: &Receiver<Ending>) {
+    assert_eq!(
+        ending.recv_timeout(Duration::from_secs(10)),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
+    );
+}
+
+fn wait_for(what: &str, condition: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn cancelling_drops_the_future_and_releases_the_completion() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let made = GUARDS_MADE.load(Ordering::SeqCst);
+    let dropped = GUARDS_DROPPED.load(Ordering::SeqCst);
+    let (context, ending) = start_guarded(60_000);
+    wait_for("the future runs", || {
+        GUARDS_MADE.load(Ordering::SeqCst) > made
+    });
+    // Cancelled while it sleeps.
+    // The exported `<crate>_ffi_cancel`, which `#[ffi_inventory]` defined here.
+    asynchronous_ffi_cancel(context);
+    let released = ending.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(
+        released, None,
+        "a cancelled call's completion is released, not called"
+    );
+    // Dropped before the completion was released.
+    assert_eq!(GUARDS_DROPPED.load(Ordering::SeqCst), dropped + 1);
+    assert_freed(&ending);
+    wait_for("no call is in flight", || {
+        hatch_interop::__private::calls_in_flight() == 0
+    });
+}
+
+#[test]
+fn cancelling_after_completion_or_an_unknown_context_does_nothing() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (context, ending) = start_guarded(1);
+    assert_eq!(
+        ending.recv_timeout(Duration::from_secs(10)).unwrap(),
+        Some(1)
+    );
+    assert_freed(&ending);
+    // Only compared: the context is freed by now.
+    asynchronous_ffi_cancel(context);
+    asynchronous_ffi_cancel(std::ptr::null());
+    asynchronous_ffi_cancel(std::ptr::dangling::<u64>().cast());
+    assert_eq!(hatch_interop::__private::calls_in_flight(), 0);
+    // The library still works.
+    let (_, ending) = start_guarded(2);
+    assert_eq!(
+        ending.recv_timeout(Duration::from_secs(10)).unwrap(),
+        Some(2)
+    );
+}
+
+#[test]
+fn cancel_racing_completion_ends_each_call_once() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let calls = if cfg!(miri) { 40 } else { 400 };
+    // Calls that finish at once or almost, cancelled from another thread as they finish.
+    let started: Vec<_> = (0..calls).map(|i| start_guarded(i % 3)).collect();
+    let contexts: Vec<usize> = started.iter().map(|(c, _)| *c as usize).collect();
+    let canceller = std::thread::spawn(move || {
+        for context in contexts {
+            // The address only (no provenance, which the library never needs: it compares).
+            asynchronous_ffi_cancel(std::ptr::null::<c_void>().wrapping_byte_add(context));
+        }
+    });
+    let (mut called, mut released) = (0, 0);
+    for (i, (_, ending)) in started.into_iter().enumerate() {
+        match ending.recv_timeout(Duration::from_secs(10)).unwrap() {
+            Some(value) => {
+                assert_eq!(value, i as u64 % 3);
+                called += 1;
+            }
+            None => released += 1,
+        }
+        assert_freed(&ending);
+    }
+    canceller.join().unwrap();
+    assert_eq!(called + released, calls);
+    // Every future was dropped, whichever way its call ended (one cancelled before it first
+    // ran made no guard).
+    wait_for("every guard is dropped", || {
+        GUARDS_DROPPED.load(Ordering::SeqCst) == GUARDS_MADE.load(Ordering::SeqCst)
+    });
+    wait_for("no call is in flight", || {
+        hatch_interop::__private::calls_in_flight() == 0
+    });
 }

@@ -931,6 +931,49 @@ pub async fn vec2_later(x: f32, y: f32) -> Vec2 {
     Vec2 { x, y }
 }
 
+/// How many `SleepGuard`s exist, and how many were dropped: the Python tests watch them to see
+/// that cancelling an await drops the Rust future.
+static GUARDS_HELD: AtomicU64 = AtomicU64::new(0);
+static GUARDS_DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// What a running `sleep_with_guard` future holds; its `Drop` counts.
+struct SleepGuard;
+
+impl SleepGuard {
+    fn new() -> Self {
+        GUARDS_HELD.fetch_add(1, Ordering::SeqCst);
+        SleepGuard
+    }
+}
+
+impl Drop for SleepGuard {
+    fn drop(&mut self) {
+        GUARDS_DROPPED.fetch_add(1, Ordering::SeqCst);
+        GUARDS_HELD.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Sleeps `millis` milliseconds holding a guard, then returns `millis`. Cancelling the awaiting
+/// task drops the future, and with it the guard (see `guards_dropped`).
+#[ffi_function]
+pub async fn sleep_with_guard(millis: u64) -> u64 {
+    let _guard = SleepGuard::new();
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+    millis
+}
+
+/// How many `sleep_with_guard` futures are running (hold their guard).
+#[ffi_function]
+pub fn guards_held() -> u64 {
+    GUARDS_HELD.load(Ordering::SeqCst)
+}
+
+/// How many `sleep_with_guard` futures were dropped, finished or cancelled.
+#[ffi_function]
+pub fn guards_dropped() -> u64 {
+    GUARDS_DROPPED.load(Ordering::SeqCst)
+}
+
 // ---------------------------------------------------------------------------------------
 // A service
 
@@ -1207,6 +1250,9 @@ pub fn inventory() -> Inventory {
         .function::<greet_later>()
         .function::<panic_later>()
         .function::<vec2_later>()
+        .function::<sleep_with_guard>()
+        .function::<guards_held>()
+        .function::<guards_dropped>()
         .service::<Store>()
         .function::<shape_scale>()
         .function::<shape_area>()

@@ -385,6 +385,9 @@ class Library:
     ffi_callback_failed: str
     ffi_shutdown: str
     api_hash: str
+    #: Cancels an async call in flight; None in an inventory written before the crate had it (its async calls
+    #: then run to their end when the awaiting task is cancelled).
+    ffi_cancel: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1124,6 +1127,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
             "ffi_shutdown",
             "api_hash",
         ],
+        optional=["ffi_cancel"],
     )
     api_hash = r.string(lib["api_hash"], "library.api_hash")
     if not re.match(r"\A[0-9a-f]{16}\Z", api_hash):
@@ -1139,6 +1143,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
         ffi_callback_failed=r.identifier(lib["ffi_callback_failed"], "library.ffi_callback_failed"),
         ffi_shutdown=r.identifier(lib["ffi_shutdown"], "library.ffi_shutdown"),
         api_hash=api_hash,
+        ffi_cancel=r.identifier(lib["ffi_cancel"], "library.ffi_cancel") if "ffi_cancel" in lib else None,
     )
     constants = tuple(_constant(r, c, f"constants[{i}]") for i, c in enumerate(r.array(top["constants"], "constants")))
     types = tuple(_typedef(r, t, f"types[{i}]") for i, t in enumerate(r.array(top["types"], "types")))

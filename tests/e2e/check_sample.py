@@ -603,7 +603,7 @@ def check_async():
             raise AssertionError("double_later(-1, 0) did not raise")
         many = await asyncio.gather(*(sample_crate.double_later(i, i % 3) for i in range(10_000)))
         assert many == [2 * i for i in range(10_000)]
-        # A cancelled await: the library still finishes, and hands its outcome to nobody.
+        # A cancelled await: the library drops the future and releases the completion; no outcome arrives.
         task = asyncio.ensure_future(sample_crate.double_later(1, 100))
         await asyncio.sleep(0.01)
         task.cancel()
@@ -612,6 +612,40 @@ def check_async():
         assert task.cancelled()
         await asyncio.sleep(0.2)
         assert not native._ffi_callbacks, "every await's entry is gone once its outcome arrived"
+        await cancelling_drops_the_future()
+
+    async def until(condition, what):
+        """Wait until `condition()` holds, at most a few seconds."""
+        deadline = time.monotonic() + 5
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting until {what}"
+            await asyncio.sleep(0.002)
+
+    async def cancelling_drops_the_future():
+        # Cancelling the awaiting task drops the Rust future promptly (its guard's Drop runs) rather than
+        # letting it sleep for a minute, and releases its completion.
+        held, dropped = sample_crate.guards_held(), sample_crate.guards_dropped()
+        task = asyncio.ensure_future(sample_crate.sleep_with_guard(60_000))
+        await until(lambda: sample_crate.guards_held() == held + 1, "the future runs and holds its guard")
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert task.cancelled()
+        await until(lambda: sample_crate.guards_dropped() == dropped + 1, "the cancelled future is dropped")
+        assert sample_crate.guards_held() == held
+        await until(lambda: not native._ffi_callbacks, "the cancelled call's completion is released")
+        # Many calls cancelled at once, some before their future first runs: each is dropped, once.
+        tasks = [asyncio.ensure_future(sample_crate.sleep_with_guard(60_000)) for _ in range(200)]
+        await asyncio.sleep(0)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        assert all(task.cancelled() for task in tasks)
+        await until(lambda: sample_crate.guards_held() == held, "every cancelled future is dropped")
+        await until(lambda: not native._ffi_callbacks, "every cancelled call's completion is released")
+        # The library keeps working; a call that finishes is not cancelled by a later cancel of its task.
+        assert await sample_crate.sleep_with_guard(1) == 1
+        assert sample_crate.guards_held() == held
 
     asyncio.run(scenario())
     assert sample_crate.add(1, 2) == 3
@@ -801,6 +835,23 @@ def check_async_services():
             assert "another call is using it" in raises(ValueError, store.close)
             assert "in use" in raises(ValueError, store.put, "c", 3)
             assert await task == 23
+            # Cancelling the awaiting task drops the method's future, and with it the borrow: the store is
+            # usable again at once, not after the method's minute.
+            task = asyncio.ensure_future(store.total_later(60_000))
+            await asyncio.sleep(0.02)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            assert task.cancelled()
+            deadline = time.monotonic() + 5
+            while True:
+                try:
+                    store.put("a", 11)  # its value already: a `&mut self` call that needs the store to itself
+                    break
+                except ValueError as error:  # the future is being dropped on the library's runtime
+                    assert "in use" in str(error) and time.monotonic() < deadline, error
+                    await asyncio.sleep(0.002)
+            assert store.values() == [11, 12]
             # Many `&self` calls at once run side by side.
             assert await asyncio.gather(*(store.total_later(5) for _ in range(200))) == [23] * 200
             store.put("max", 2**63 - 1)

@@ -2723,7 +2723,8 @@ mod inventory {
         let free = format_ident!("{}_ffi_free", crate_name);
         let callback_failed = format_ident!("{}_ffi_callback_failed", crate_name);
         let shutdown = format_ident!("{}_ffi_shutdown", crate_name);
-        let [guard_name, pending_name, take_failure_name, free_name, callback_failed_name, shutdown_name] =
+        let cancel = format_ident!("{}_ffi_cancel", crate_name);
+        let [guard_name, pending_name, take_failure_name, free_name, callback_failed_name, shutdown_name, cancel_name] =
             [
                 &guard,
                 &pending,
@@ -2731,6 +2732,7 @@ mod inventory {
                 &free,
                 &callback_failed,
                 &shutdown,
+                &cancel,
             ]
             .map(ToString::to_string);
 
@@ -2757,6 +2759,7 @@ mod inventory {
                         ffi_free: #free_name,
                         ffi_callback_failed: #callback_failed_name,
                         ffi_shutdown: #shutdown_name,
+                        ffi_cancel: #cancel_name,
                     },
                 )
             }
@@ -2824,6 +2827,16 @@ mod inventory {
             #[unsafe(no_mangle)]
             pub extern "C" fn #shutdown() {
                 ::hatch_interop::__private::shutdown()
+            }
+
+            /// Cancels the async calls in flight whose completion has `context`: their futures
+            /// are dropped on the library's runtime, then their completions released (not
+            /// called). Does nothing for a call whose future has finished, or an unknown
+            /// context. `context` is only compared, never read.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub extern "C" fn #cancel(context: *const ::core::ffi::c_void) {
+                ::hatch_interop::__private::cancel(context)
             }
         })
     }

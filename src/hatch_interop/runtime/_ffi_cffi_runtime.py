@@ -102,11 +102,14 @@ class Library(Support):
         calls `call` with the context and the arguments."""
         return self._c_function(self.ffi.typeof(ctype).fields[0][1].type, call)
 
-    def enable_async(self, completion: str, shutdown: str) -> None:
+    def enable_async(self, completion: str, shutdown: str, cancel: Optional[str] = None) -> None:
         """Make the C function the library completes async calls with (the `call` of the completion structure
-        `completion`), and stop the library's runtime before the interpreter goes (bindings with async functions
-        call this once, at import, after `enable_callbacks`)."""
+        `completion`), bind the one that cancels them (if the library has it), and stop the library's runtime
+        before the interpreter goes (bindings with async functions call this once, at import, after
+        `enable_callbacks`)."""
         self.complete_function = self.callback(completion, self.complete)
+        if cancel is not None:
+            self.cancel_calls = getattr(self.library, cancel)
         # No thread of the library's runtime may call into the interpreter after it is gone. cffi lets go of the
         # GIL during the call, so outcomes being delivered meanwhile finish first.
         atexit.register(getattr(self.library, shutdown))

@@ -11,7 +11,7 @@ import array
 import atexit
 import ctypes
 import sys
-from typing import Any, Tuple, Type
+from typing import Any, Optional, Tuple, Type
 
 from ._ffi_runtime import (
     COPIES_RESIZABLE_BUFFERS,
@@ -126,12 +126,15 @@ class Library(Support):
         self._thunks.append(release)
         self.release_address = _address(release)
 
-    def enable_async(self, shutdown: str) -> None:
-        """Make the C function the library completes async calls with, and stop the library's runtime before the
-        interpreter goes (bindings with async functions call this once, at import, after `enable_callbacks`)."""
+    def enable_async(self, shutdown: str, cancel: Optional[str] = None) -> None:
+        """Make the C function the library completes async calls with, bind the one that cancels them (if the
+        library has it), and stop the library's runtime before the interpreter goes (bindings with async functions
+        call this once, at import, after `enable_callbacks`)."""
         thunk = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(Failure))(self.complete)
         self._thunks.append(immortal(thunk))
         self.complete_address = _address(thunk)
+        if cancel is not None:
+            self.cancel_calls = _declare(self.library, cancel, (ctypes.c_void_p,), None)
         # No thread of the library's runtime may call into the interpreter after it is gone. ctypes lets go of
         # the GIL during the call, so outcomes being delivered meanwhile finish first.
         atexit.register(_declare(self.library, shutdown, (), None))

@@ -325,6 +325,10 @@ class Support:
         #: The C functions made of Python ones, kept as long as this object (for good on CPython, see
         #: `immortal`; PyPy has no way to, and frees a C function whose object is collected).
         self._thunks: List[Any] = []
+        #: The library's function that cancels the async calls started with a key (`enable_async` binds it; None
+        #: when the library has none: its calls then run to their end), and the class of the futures awaiting them.
+        self.cancel_calls: Any = None
+        self._call_future: Any = None
 
     def key(self, number: int) -> object:
         """The key of the `number`-th callable kept, as the library's context pointer arrives in Python."""
@@ -428,8 +432,14 @@ class Support:
         import asyncio  # noqa: PLC0415
 
         loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        return future, self.keep_callback((loop, future, read, errors))
+        if self.cancel_calls is None:
+            future = loop.create_future()
+            return future, self.keep_callback((loop, future, read, errors))
+        if self._call_future is None:
+            self._call_future = _call_future_class(asyncio.Future, self.cancel_calls)
+        future = self._call_future(loop=loop)
+        future.key = key = self.keep_callback((loop, future, read, errors))
+        return future, key
 
     def complete(self, key: object, value: Any, failure: Any) -> None:
         """Runs on a thread of the library's runtime: settles the awaiting future, in its event loop's thread."""
@@ -442,6 +452,27 @@ class Support:
             outcome = error
         with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome
             loop.call_soon_threadsafe(_settle, future, outcome)
+
+
+def _call_future_class(base: Any, cancel_calls: Any) -> Any:
+    """The class of the futures awaiting async calls of a library whose function `cancel_calls` cancels them."""
+
+    class CallFuture(base):  # type: ignore[misc]  # asyncio.Future, imported only when needed
+        """A future that cancels its library call when it is cancelled (its awaiting task was): the library drops
+        the call's future, then releases its completion (which forgets the key), unless the call has finished. A
+        method override rather than a done callback: the success path schedules nothing more."""
+
+        __slots__ = ("key",)
+
+        def cancel(self, *args: Any, **kwargs: Any) -> bool:
+            cancelled: bool = super().cancel(*args, **kwargs)
+            if cancelled:
+                # The key stays until the library releases (or, having won the race, completes) the call: a
+                # completion that arrives meanwhile still takes its value (and frees what it owns).
+                cancel_calls(self.key)
+            return cancelled
+
+    return CallFuture
 
 
 def _settle(future: Any, outcome: object) -> None:

@@ -272,6 +272,8 @@ class CHeader:
     ffi_free: str
     ffi_callback_failed: str
     ffi_shutdown: str
+    #: Cancels async calls (None from an inventory without it); declared with the completion type.
+    ffi_cancel: Optional[str]
     #: The name of the completion type of async functions, if the crate has any.
     completion: Optional[str]
     failure: str
@@ -510,7 +512,8 @@ class _Builder:
             completion = self._claim(
                 f"{lib.crate}_completion", f"the header's completion type `{lib.crate}_completion`"
             )
-        for symbol in (lib.ffi_pending, lib.ffi_take_failure, lib.ffi_free, lib.ffi_callback_failed, lib.ffi_shutdown):
+        support = (lib.ffi_pending, lib.ffi_take_failure, lib.ffi_free, lib.ffi_callback_failed, lib.ffi_shutdown)
+        for symbol in (*support, *([lib.ffi_cancel] if lib.ffi_cancel else [])):
             self._claim(symbol, f"the support function `{symbol}`", shadowable=False)
         for f in inv.functions:
             if f.symbol != lib.api_guard:
@@ -555,6 +558,7 @@ class _Builder:
             ffi_free=lib.ffi_free,
             ffi_callback_failed=lib.ffi_callback_failed,
             ffi_shutdown=lib.ffi_shutdown,
+            ffi_cancel=lib.ffi_cancel,
             completion=completion,
             failure=failure,
             constants=tuple(constants),

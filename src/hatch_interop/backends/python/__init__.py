@@ -426,6 +426,8 @@ class PyModuleBase:
     #: String literals of the support symbols the runtime binds on demand (callbacks, async completion).
     ffi_callback_failed: str
     ffi_shutdown: str
+    #: The literal of the cancel function's symbol (None: an inventory without it).
+    ffi_cancel: Optional[str]
 
 
 #: The helpers whose code is in the shared runtime: a module using one with the support functions imports it.
@@ -564,6 +566,7 @@ class WrapperBuilder:
             "helpers": frozenset(self.helpers),
             "ffi_callback_failed": python_string(lib.ffi_callback_failed),
             "ffi_shutdown": python_string(lib.ffi_shutdown),
+            "ffi_cancel": python_string(lib.ffi_cancel) if lib.ffi_cancel else None,
         }
 
     # types ------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xe8bbb33905b432fa)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x4aaf30f1ba4a0c38)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -591,6 +591,14 @@ typedef struct sample_crate_completion {
 } sample_crate_completion;
 
 /**
+ * Cancels the async calls in flight started with a completion whose context is `context` (only
+ * compared): each future is dropped on a thread of the library (its destructors run there), then its
+ * completion released, never called. A call whose future has finished (its completion is called, or
+ * is being called) and an unknown context are left alone. Exactly one of call and release happens.
+ */
+void sample_crate_ffi_cancel(const void *context);
+
+/**
  * Stops delivering the outcomes of async functions, for good, once those being delivered are done:
  * call it before the code that receives them goes away (Python's bindings call it at exit).
  */
@@ -956,6 +964,21 @@ void panic_later(uint64_t millis, sample_crate_completion completion);
  * the library, with a `const Vec2 *` as its value, or with the failure.
  */
 void vec2_later(float x, float y, sample_crate_completion completion);
+
+/**
+ * Sleeps `millis` milliseconds holding a guard, then returns `millis`. Cancelling the awaiting
+ * task drops the future, and with it the guard (see `guards_dropped`).
+ *
+ * Async: it starts the work and returns at once; `completion` is called later, from a thread of
+ * the library, with a `const uint64_t *` as its value, or with the failure.
+ */
+void sleep_with_guard(uint64_t millis, sample_crate_completion completion);
+
+/** How many `sleep_with_guard` futures are running (hold their guard). */
+uint64_t guards_held(void);
+
+/** How many `sleep_with_guard` futures were dropped, finished or cancelled. */
+uint64_t guards_dropped(void);
 
 /** `shape` scaled by `factor` (a data-carrying enum by value, in and out). */
 Shape shape_scale(Shape shape, float factor);

@@ -70,6 +70,8 @@ __all__ = [
     "for_each_value",
     "greet",
     "greet_later",
+    "guards_dropped",
+    "guards_held",
     "is_even",
     "join_repeated",
     "length_if_any",
@@ -101,6 +103,7 @@ __all__ = [
     "scaled",
     "shape_area",
     "shape_scale",
+    "sleep_with_guard",
     "slice_address",
     "spin",
     "spin_holding",
@@ -160,10 +163,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0xE8BBB33905B432FA:
+    if found != 0x4AAF30F1BA4A0C38:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e8bbb33905b432fa)"
+            "sample_crate 0.1.0 (API hash 4aaf30f1ba4a0c38)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -189,7 +192,7 @@ _ffi_support = _ffi_cf.Library(
     free="sample_crate_ffi_free",
 )
 _ffi_support.enable_callbacks("sample_crate_ffi_callback_failed")
-_ffi_support.enable_async("sample_crate_completion", "sample_crate_ffi_shutdown")
+_ffi_support.enable_async("sample_crate_completion", "sample_crate_ffi_shutdown", "sample_crate_ffi_cancel")
 #: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
 _ffi_pending = _ffi_support.pending
 _ffi_raise_failure = _ffi_support.raise_failure
@@ -2921,6 +2924,50 @@ async def vec2_later(x: float, y: float) -> Vec2:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return await _ffi_future
+
+
+_ffi_fn_sleep_with_guard = _ffi_lib.sleep_with_guard
+
+
+def _ffi_read_sleep_with_guard(_ffi_value: Any) -> int:
+    """The value `sleep_with_guard` completed with."""
+    _ffi_result = _ffi.cast("uint64_t *", _ffi_value)[0]
+    return _ffi_result
+
+
+async def sleep_with_guard(millis: int) -> int:
+    """Sleeps `millis` milliseconds holding a guard, then returns `millis`. Cancelling the awaiting
+    task drops the future, and with it the guard (see `guards_dropped`).
+    """
+    if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+        millis = _ffi_scalar("sleep_with_guard() argument 'millis'", millis, "u64")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_sleep_with_guard, None)
+    _ffi_fn_sleep_with_guard(millis, (_ffi_complete, _ffi_key, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_guards_held = _ffi_lib.guards_held
+
+
+def guards_held() -> int:
+    """How many `sleep_with_guard` futures are running (hold their guard)."""
+    _ffi_result = _ffi_fn_guards_held()
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_guards_dropped = _ffi_lib.guards_dropped
+
+
+def guards_dropped() -> int:
+    """How many `sleep_with_guard` futures were dropped, finished or cancelled."""
+    _ffi_result = _ffi_fn_guards_dropped()
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_shape_scale = _ffi_lib.shape_scale

@@ -70,6 +70,8 @@ __all__ = [
     "for_each_value",
     "greet",
     "greet_later",
+    "guards_dropped",
+    "guards_held",
     "is_even",
     "join_repeated",
     "length_if_any",
@@ -101,6 +103,7 @@ __all__ = [
     "scaled",
     "shape_area",
     "shape_scale",
+    "sleep_with_guard",
     "slice_address",
     "spin",
     "spin_holding",
@@ -162,10 +165,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xE8BBB33905B432FA:
+    if found != 0x4AAF30F1BA4A0C38:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e8bbb33905b432fa)"
+            "sample_crate 0.1.0 (API hash 4aaf30f1ba4a0c38)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -195,7 +198,7 @@ _ffi_support = _ffi_ct.Library(
     free="sample_crate_ffi_free",
 )
 _ffi_support.enable_callbacks("sample_crate_ffi_callback_failed")
-_ffi_support.enable_async("sample_crate_ffi_shutdown")
+_ffi_support.enable_async("sample_crate_ffi_shutdown", "sample_crate_ffi_cancel")
 #: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
 _ffi_pending = _ffi_support.pending
 _ffi_raise_failure = _ffi_support.raise_failure
@@ -3247,6 +3250,56 @@ async def vec2_later(x: float, y: float) -> Vec2:
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return await _ffi_future
+
+
+_ffi_fn_sleep_with_guard = _ffi_lib["sleep_with_guard"]
+_ffi_fn_sleep_with_guard.argtypes = (_ffi_ctypes.c_uint64, _ffi_Completion)
+_ffi_fn_sleep_with_guard.restype = None
+
+
+def _ffi_read_sleep_with_guard(_ffi_address: int) -> int:
+    """The value `sleep_with_guard` completed with."""
+    _ffi_result = _ffi_ctypes.c_uint64.from_address(_ffi_address).value
+    return _ffi_result
+
+
+async def sleep_with_guard(millis: int) -> int:
+    """Sleeps `millis` milliseconds holding a guard, then returns `millis`. Cancelling the awaiting
+    task drops the future, and with it the guard (see `guards_dropped`).
+    """
+    if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+        millis = _ffi_scalar("sleep_with_guard() argument 'millis'", millis, "u64")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_sleep_with_guard, None)
+    _ffi_fn_sleep_with_guard(millis, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_guards_held = _ffi_lib["guards_held"]
+_ffi_fn_guards_held.argtypes = ()
+_ffi_fn_guards_held.restype = _ffi_ctypes.c_uint64
+
+
+def guards_held() -> int:
+    """How many `sleep_with_guard` futures are running (hold their guard)."""
+    _ffi_result = _ffi_fn_guards_held()
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_guards_dropped = _ffi_lib["guards_dropped"]
+_ffi_fn_guards_dropped.argtypes = ()
+_ffi_fn_guards_dropped.restype = _ffi_ctypes.c_uint64
+
+
+def guards_dropped() -> int:
+    """How many `sleep_with_guard` futures were dropped, finished or cancelled."""
+    _ffi_result = _ffi_fn_guards_dropped()
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_shape_scale = _ffi_lib["shape_scale"]

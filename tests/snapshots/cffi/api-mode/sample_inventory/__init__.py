@@ -69,6 +69,8 @@ __all__ = [
     "for_each_value",
     "greet",
     "greet_later",
+    "guards_dropped",
+    "guards_held",
     "is_even",
     "join_repeated",
     "length_if_any",
@@ -100,6 +102,7 @@ __all__ = [
     "scaled",
     "shape_area",
     "shape_scale",
+    "sleep_with_guard",
     "slice_address",
     "spin",
     "spin_holding",
@@ -151,10 +154,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xE8BBB33905B432FA:
+    if found != 0x4AAF30F1BA4A0C38:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e8bbb33905b432fa)"
+            "sample_crate 0.1.0 (API hash 4aaf30f1ba4a0c38)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
