@@ -450,10 +450,18 @@ pub fn str_byte_len(s: &str) -> usize {
 }
 
 /// `text` repeated `times` times, joined by `separator` (trailing parameters with defaults, which
-/// Python callers may leave out).
+/// Python callers may leave out); fails with `Overflow` when that is more than 1 000 000 bytes.
 #[ffi_function(defaults(times = 2, separator = "-"))]
-pub fn join_repeated(text: &str, times: u32, separator: &str) -> String {
-    vec![text; times as usize].join(separator)
+pub fn join_repeated(text: &str, times: u32, separator: &str) -> Result<String, MathError> {
+    let times = usize::try_from(times).map_err(|_| MathError::Overflow)?;
+    let total = text
+        .len()
+        .checked_add(separator.len())
+        .and_then(|each| each.checked_mul(times));
+    match total {
+        Some(total) if total <= REPEAT_LIMIT => Ok(vec![text; times].join(separator)),
+        _ => Err(MathError::Overflow),
+    }
 }
 
 /// `value` scaled by `factor`, or by 1.5 if the caller leaves it out (a float default).

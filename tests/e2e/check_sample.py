@@ -298,6 +298,7 @@ def check_defaults():
     assert sample_crate.scaled(2.0) == 3.0 and sample_crate.scaled(2.0, 2.0) == 4.0
     assert inspect.signature(sample_crate.scaled).parameters["factor"].default == 1.5
     assert "must be int" in raises(TypeError, join, "ab", "3")  # a given argument is still checked
+    raises(sample_crate.MathError.Overflow, join, "ab", 2**32 - 1)
     with sample_crate.Store() as store:
         store.put("a", 1)
         assert store.get_or("a") == 1 and store.get_or("b") == 0 and store.get_or("b", -5) == -5

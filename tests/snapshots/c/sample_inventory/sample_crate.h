@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x4aaf30f1ba4a0c38)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x858cd52569db5318)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -749,9 +749,11 @@ size_t str_byte_len(const char *s, size_t s_len);
 
 /**
  * `text` repeated `times` times, joined by `separator` (trailing parameters with defaults, which
- * Python callers may leave out).
+ * Python callers may leave out); fails with `Overflow` when that is more than 1 000 000 bytes.
  *
- * The caller frees the result (see `sample_crate_string`).
+ * The caller frees the result (see `sample_crate_string`). On an error it returns zeroes and
+ * records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's
+ * value.
  */
 sample_crate_string join_repeated(const char *text, size_t text_len, uint32_t times, const char *separator, size_t separator_len);
 

@@ -163,10 +163,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x4AAF30F1BA4A0C38:
+    if found != 0x858CD52569DB5318:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 4aaf30f1ba4a0c38)"
+            "sample_crate 0.1.0 (API hash 858cd52569db5318)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -2130,7 +2130,9 @@ _ffi_fn_join_repeated = _ffi_lib.join_repeated
 
 def join_repeated(text: str, times: int = 2, separator: str = "-") -> str:
     """`text` repeated `times` times, joined by `separator` (trailing parameters with defaults, which
-    Python callers may leave out).
+    Python callers may leave out); fails with `Overflow` when that is more than 1 000 000 bytes.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
     """
     try:
         _ffi_text_text = _ffi_utf8(text)
@@ -2150,7 +2152,7 @@ def join_repeated(text: str, times: int = 2, separator: str = "-") -> str:
         len(_ffi_text_separator),
     )
     if _ffi_pending[0]:
-        _ffi_raise_failure(None)
+        _ffi_raise_failure(_ffi_MathError_by_code)
     return _ffi_take_string(_ffi_result)
 
 

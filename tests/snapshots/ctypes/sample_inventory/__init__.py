@@ -165,10 +165,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x4AAF30F1BA4A0C38:
+    if found != 0x858CD52569DB5318:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 4aaf30f1ba4a0c38)"
+            "sample_crate 0.1.0 (API hash 858cd52569db5318)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -2363,7 +2363,9 @@ _ffi_fn_join_repeated.restype = _ffi_Buffer
 
 def join_repeated(text: str, times: int = 2, separator: str = "-") -> str:
     """`text` repeated `times` times, joined by `separator` (trailing parameters with defaults, which
-    Python callers may leave out).
+    Python callers may leave out); fails with `Overflow` when that is more than 1 000 000 bytes.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
     """
     try:
         _ffi_text_text = _ffi_utf8(text)
@@ -2383,7 +2385,7 @@ def join_repeated(text: str, times: int = 2, separator: str = "-") -> str:
         len(_ffi_text_separator),
     )
     if _ffi_pending.value:
-        _ffi_raise_failure(None)
+        _ffi_raise_failure(_ffi_MathError_by_code)
     return _ffi_take_string(_ffi_result)
 
 

@@ -154,10 +154,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x4AAF30F1BA4A0C38:
+    if found != 0x858CD52569DB5318:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 4aaf30f1ba4a0c38)"
+            "sample_crate 0.1.0 (API hash 858cd52569db5318)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
