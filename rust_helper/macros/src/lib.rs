@@ -245,7 +245,9 @@ impl ExportArguments {
         if meta.path.is_ident("defaults") {
             return meta.parse_nested_meta(|default| {
                 let Some(ident) = default.path.get_ident().cloned() else {
-                    return Err(default.error("`defaults(...)` names parameters: `defaults(limit = 10)`"));
+                    return Err(
+                        default.error("`defaults(...)` names parameters: `defaults(limit = 10)`")
+                    );
                 };
                 let value: Expr = default.value()?.parse()?;
                 self.defaults.push((ident, value));
@@ -277,7 +279,11 @@ impl ExportArguments {
     /// The default of each of `params` (in order), checked: only trailing parameters have one,
     /// each names a parameter, and each is a literal or `None` (its type is checked by rustc: see
     /// [`default_checks`]).
-    fn param_defaults(&self, params: &[(String, function::Lowering)], errors: &mut Errors) -> Vec<Option<DefaultArg>> {
+    fn param_defaults(
+        &self,
+        params: &[(String, function::Lowering)],
+        errors: &mut Errors,
+    ) -> Vec<Option<DefaultArg>> {
         let mut defaults: Vec<Option<DefaultArg>> = params.iter().map(|_| None).collect();
         for (ident, expr) in &self.defaults {
             let name = ident.unraw().to_string();
@@ -287,7 +293,11 @@ impl ExportArguments {
                     ident.span(),
                     format!(
                         "`defaults` names `{name}`, which is not a parameter (the parameters: {})",
-                        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                        if names.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            names.join(", ")
+                        }
                     ),
                 );
                 continue;
@@ -300,7 +310,12 @@ impl ExportArguments {
                 check_int_range(expr, &params[index].1)?;
                 Ok(value)
             }) {
-                Ok(value) => defaults[index] = Some(DefaultArg { value, expr: expr.clone() }),
+                Ok(value) => {
+                    defaults[index] = Some(DefaultArg {
+                        value,
+                        expr: expr.clone(),
+                    })
+                }
                 Err(error) => errors.push(error.span(), error.to_string()),
             }
         }
@@ -308,7 +323,12 @@ impl ExportArguments {
         if let Some(first) = defaults.iter().position(Option::is_some) {
             if let Some(gap) = (first..params.len()).find(|&i| defaults[i].is_none()) {
                 let (with, without) = (&params[first].0, &params[gap].0);
-                let span = self.defaults.iter().map(|(ident, _)| ident.span()).next().unwrap_or_else(Span::call_site);
+                let span = self
+                    .defaults
+                    .iter()
+                    .map(|(ident, _)| ident.span())
+                    .next()
+                    .unwrap_or_else(Span::call_site);
                 errors.push(
                     span,
                     format!(
@@ -343,9 +363,12 @@ fn default_value(expr: &Expr) -> syn::Result<TokenStream2> {
         let sign = if negative { "-" } else { "" };
         match lit {
             Lit::Int(int) => {
-                let value: i128 = format!("{sign}{}", int.base10_digits())
-                    .parse()
-                    .map_err(|_| Error::new(int.span(), "this default does not fit any integer type"))?;
+                let value: i128 =
+                    format!("{sign}{}", int.base10_digits())
+                        .parse()
+                        .map_err(|_| {
+                            Error::new(int.span(), "this default does not fit any integer type")
+                        })?;
                 Ok(quote!(::hatch_interop::__private::DefaultValue::Int(#value)))
             }
             Lit::Float(float) => {
@@ -354,15 +377,21 @@ fn default_value(expr: &Expr) -> syn::Result<TokenStream2> {
                     .map_err(|_| Error::new(float.span(), "this default is not a float"))?;
                 Ok(quote!(::hatch_interop::__private::DefaultValue::Float(#value)))
             }
-            Lit::Bool(flag) if !negative => Ok(quote!(::hatch_interop::__private::DefaultValue::Bool(#flag))),
-            Lit::Str(text) if !negative => Ok(quote!(::hatch_interop::__private::DefaultValue::Str(#text))),
+            Lit::Bool(flag) if !negative => {
+                Ok(quote!(::hatch_interop::__private::DefaultValue::Bool(#flag)))
+            }
+            Lit::Str(text) if !negative => {
+                Ok(quote!(::hatch_interop::__private::DefaultValue::Str(#text)))
+            }
             _ => Err(Error::new(lit.span(), DEFAULT_KINDS)),
         }
     };
     match expr {
         Expr::Lit(lit) => literal(&lit.lit, false),
         Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => match &*unary.expr {
-            Expr::Lit(lit) if matches!(lit.lit, Lit::Int(_) | Lit::Float(_)) => literal(&lit.lit, true),
+            Expr::Lit(lit) if matches!(lit.lit, Lit::Int(_) | Lit::Float(_)) => {
+                literal(&lit.lit, true)
+            }
             other => Err(Error::new(other.span(), DEFAULT_KINDS)),
         },
         Expr::Path(path) if path.qself.is_none() && path.path.is_ident("None") => {
@@ -403,7 +432,8 @@ fn check_int_range(expr: &Expr, lowering: &function::Lowering) -> syn::Result<()
     let Lit::Int(int) = lit else {
         return Ok(());
     };
-    let value = format!("{}{}", if negative { "-" } else { "" }, int.base10_digits()).parse::<i128>();
+    let value =
+        format!("{}{}", if negative { "-" } else { "" }, int.base10_digits()).parse::<i128>();
     match value {
         Ok(value) if (low..=high).contains(&value) => Ok(()),
         _ => Err(Error::new(
@@ -418,10 +448,7 @@ const DEFAULT_KINDS: &str = "a default is a literal of the parameter's type (a n
 
 /// Statements that make rustc check each default against its parameter's type, where they are
 /// placed (they never run): `let _: u32 = 10;`.
-fn default_checks(
-    inputs: &[&Type],
-    defaults: &[Option<DefaultArg>],
-) -> Vec<TokenStream2> {
+fn default_checks(inputs: &[&Type], defaults: &[Option<DefaultArg>]) -> Vec<TokenStream2> {
     inputs
         .iter()
         .zip(defaults)
