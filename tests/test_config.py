@@ -59,8 +59,8 @@ class TestUnknown:
             InteropConfig.from_mapping({"module": "m", "bakends": ["ctypes"]})
         assert str(e.value) == (
             "Unknown option `bakends` for build hook `interop`. Did you mean `backends`? Valid options: module, crate, "
-            "backends, profile, strip, features, all-features, no-default-features, cargo-args, inventory-bin, "
-            "platform-tag."
+            "backends, profile, editable-profile, strip, features, all-features, no-default-features, cargo-args, "
+            "inventory-bin, platform-tag."
         )
 
     def test_underscore_spelling(self) -> None:
@@ -116,6 +116,10 @@ class TestCargoOptions:
         assert parse(profile="dev").profile == "dev"
         with pytest.raises(ConfigError, match="must be a cargo profile name"):
             parse(profile="re lease")
+        assert parse().editable_profile == ""
+        assert parse(editable_profile="dev").editable_profile == "dev"
+        with pytest.raises(ConfigError, match="Option `editable-profile` for build hook `interop` must be a cargo"):
+            parse(editable_profile="de v")
 
     def test_platform_tag(self) -> None:
         assert parse(platform_tag="manylinux_2_28_x86_64").platform_tag == "manylinux_2_28_x86_64"

@@ -16,7 +16,7 @@ import tarfile
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Dict, Iterator, List
 
 import pytest
 from support import (
@@ -322,6 +322,62 @@ def test_editable_install(wheelhouse: Path, tmp_path: Path) -> None:
     assert "all checks passed" in proc.stdout
     located = run([exe, "-c", "import sample_crate._native as m; print(m.__file__)"], cwd=workdir).stdout.strip()
     assert Path(located).resolve() == (project / "sample_crate" / "_native" / "__init__.py").resolve()
+
+
+def readme_section_commands(title: str) -> List[str]:
+    """The bash blocks of the README's section `title`, as written."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split(f"\n### {title}\n", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    return re.findall(r"^```bash\n(.*?)^```", section, re.M | re.S)
+
+
+def test_the_quickest_rebuild(wheelhouse: Path, tmp_path: Path) -> None:
+    """The README's quickest rebuild, as written: a change to the Rust code reaches a new process after one
+    `pip install -e . --no-build-isolation --no-deps`, built with the `dev` profile; a process that had the old
+    library loaded goes on working with it (the files are replaced, not overwritten)."""
+    project = write_small_crate(tmp_path)
+    pyproject = project / "pyproject.toml"
+    assert pyproject.read_text().rstrip().endswith('module = "small_crate._native"')
+    pyproject.write_text(pyproject.read_text() + 'editable-profile = "dev"\n')
+    exe = make_venv(sys.executable, tmp_path / "venv")
+    env = build_env(
+        wheelhouse, PATH=f"{exe.parent}{os.pathsep}{os.environ['PATH']}", VIRTUAL_ENV=str(exe.parent.parent)
+    )
+    (commands,) = readme_section_commands("The quickest rebuild")
+    setup, rebuild = [line.split("#")[0].strip() for line in commands.splitlines()]
+    assert rebuild == "pip install -e . --no-build-isolation --no-deps"
+    run(["bash", "-euo", "pipefail", "-c", f"{setup}\n{rebuild}"], cwd=project, env=env)
+    library = project / "small_crate" / "_native" / "libsmall_crate.so"
+    target_dir = Path(env["CARGO_TARGET_DIR"])
+    assert library.read_bytes() == (target_dir / "debug" / "libsmall_crate.so").read_bytes()
+
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    serve = (
+        "import sys\nfrom small_crate import byte_len\n"
+        "for line in sys.stdin:\n    print(byte_len(line.strip()), flush=True)\n"
+    )
+    with subprocess.Popen(
+        [exe, "-c", serve], cwd=workdir, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as holder:
+        assert holder.stdin is not None and holder.stdout is not None
+        try:
+            holder.stdin.write("abc\n")
+            holder.stdin.flush()
+            assert holder.stdout.readline() == "3\n"
+            lib_rs = project / "src" / "lib.rs"
+            lib_rs.write_text(lib_rs.read_text().replace("s.len() as u64", "2 * s.len() as u64"))
+            run(["bash", "-euo", "pipefail", "-c", rebuild], cwd=project, env=env)
+            holder.stdin.write("abc\n")
+            holder.stdin.flush()
+            assert holder.stdout.readline() == "3\n"  # the old library, still mapped
+            holder.stdin.close()
+            assert holder.wait(timeout=60) == 0
+        finally:
+            if holder.poll() is None:
+                holder.kill()
+    called = run([exe, "-c", "from small_crate import byte_len; print(byte_len('abc'))"], cwd=workdir)
+    assert called.stdout.strip() == "6"
 
 
 def test_c_header_compiles_and_links_against_the_library(sample_wheel: Path, tmp_path: Path) -> None:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import mmap
 from pathlib import Path
+from typing import Dict, List, Tuple
 
-from hatch_interop.inventory import load_inventory
+import pytest
+
+from hatch_interop import pipeline
+from hatch_interop.cargo import Artifacts, CrateInfo
+from hatch_interop.config import InteropConfig
+from hatch_interop.inventory import Inventory, load_inventory
 from hatch_interop.pipeline import INSTALLED_LIST, BuildOutput, install_in_place, source_root
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -88,3 +94,39 @@ def test_a_listing_cannot_make_an_install_remove_files_elsewhere(tmp_path: Path)
     (native / INSTALLED_LIST).write_text("app/keep.py\napp/_native/../keep.py\n../outside.py\n")
     install_in_place(output({"app/_native/__init__.py": build / "__init__.py"}), tree)
     assert (tree / "app" / "keep.py").is_file() and (tree / "outside.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("options", "editable", "expected"),
+    [
+        ({}, False, ("release", True)),
+        ({}, True, ("release", False)),
+        ({"editable-profile": "dev"}, True, ("dev", False)),
+        ({"editable-profile": "dev"}, False, ("release", True)),
+    ],
+)
+def test_editable_installs_build_with_their_profile_and_no_sbom(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, options: Dict[str, str], editable: bool, expected: Tuple[str, bool]
+) -> None:
+    """`editable-profile` is the profile of `pip install -e` (the quick rebuild), not of wheels; an editable
+    install ships no SBOM, so none is made."""
+    built: List[str] = []
+    library = tmp_path / "cargo" / "libempty.so"
+    library.parent.mkdir()
+    library.write_bytes(b"\x7fELF")
+    inventory = load_inventory((DATA / "empty.json").read_text(encoding="utf-8"))
+    artifacts = Artifacts(library=library, inventory_bin=tmp_path / "inventory")
+    crate = CrateInfo("empty", "0.0.1", "empty 0.0.1", tmp_path / "Cargo.toml", "empty", ["inventory"])
+
+    def build_crate(root: Path, config: InteropConfig, check: object) -> Tuple[str, CrateInfo, Artifacts, Inventory]:
+        built.append(config.profile)
+        return "cargo", crate, artifacts, inventory
+
+    monkeypatch.setattr(pipeline, "_build_crate", build_crate)
+    monkeypatch.setattr(pipeline.cargo, "resolve_library_dependencies", lambda *args: {})
+    monkeypatch.setattr(pipeline.sbom, "write", lambda *args, **kwargs: tmp_path / "sbom.json")
+    monkeypatch.setattr(pipeline, "check_platform_tag", lambda *args: None)
+    config = InteropConfig.from_mapping({"module": "empty._native", "platform-tag": "linux_x86_64", **options})
+    (tmp_path / "staging").mkdir()
+    result = pipeline.build_bindings(tmp_path, config, tmp_path / "staging", warn=pytest.fail, editable=editable)
+    assert (built[0], result.sbom is not None) == expected

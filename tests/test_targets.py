@@ -7,8 +7,10 @@ test_e2e.py.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -401,5 +403,26 @@ def test_a_backend_that_compiles_an_extension_cannot_cross_build(
         pipeline.build_bindings(tmp_path, config, tmp_path, warn=pytest.fail)
     # The same plan for this machine goes on to cargo.
     monkeypatch.setattr(pipeline.cargo, "plan_build", lambda *args: BuildPlan(tmp_path, {}, [], target=HOST, host=HOST))
+    with pytest.raises(pytest.fail.Exception, match="cargo ran"):
+        pipeline.build_bindings(tmp_path, config, tmp_path, warn=pytest.fail)
+
+
+def test_an_editable_install_refuses_a_cross_target(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An editable install imports the library here: one for another machine is refused before cargo runs."""
+    crate = CrateInfo("empty", "0.0.1", "empty 0.0.1", tmp_path / "Cargo.toml", "empty", ["inventory"])
+    plan = BuildPlan(tmp_path / "Cargo.toml", {}, [], target="aarch64-apple-darwin", host=HOST, explicit=True)
+    plan = dataclasses.replace(plan, source="CARGO_BUILD_TARGET")
+    monkeypatch.setattr(pipeline.cargo, "find_cargo", lambda: "cargo")
+    monkeypatch.setattr(pipeline.cargo, "read_crate", lambda *args: crate)
+    monkeypatch.setattr(pipeline.cargo, "plan_build", lambda *args: plan)
+    monkeypatch.setattr(pipeline.cargo, "build", lambda *args: pytest.fail("cargo ran"))
+    config = InteropConfig.from_mapping({"module": "empty._native"})
+    message = (
+        f"CARGO_BUILD_TARGET asks for a library for aarch64-apple-darwin, but an editable install imports it on "
+        f"this machine ({HOST}), which cannot load it: unset it for `pip install -e`"
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        pipeline.build_bindings(tmp_path, config, tmp_path, warn=pytest.fail, editable=True)
+    # A wheel for that target is another matter: it goes on to cargo.
     with pytest.raises(pytest.fail.Exception, match="cargo ran"):
         pipeline.build_bindings(tmp_path, config, tmp_path, warn=pytest.fail)

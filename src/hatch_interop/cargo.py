@@ -180,6 +180,8 @@ class BuildPlan:
     #: Whether a target was asked for (then cargo gets `--target`; else it builds for the host, in its
     #: default layout, `target/<profile>/`).
     explicit: bool = False
+    #: What asked for the target (``CARGO_BUILD_TARGET``, ...), for messages; empty when none did.
+    source: str = ""
 
     @property
     def cross(self) -> bool:
@@ -231,6 +233,7 @@ def plan_build(
         target=triple,
         host=toolchain.host,
         explicit=requested is not None,
+        source=requested.source if requested is not None else "",
     )
 
 

@@ -128,6 +128,14 @@ OPTIONS: Tuple[Option, ...] = (
         _check_profile,
     ),
     Option(
+        "editable-profile",
+        "string",
+        "",
+        "Cargo profile for editable installs (`pip install -e .`): `dev` compiles fastest while you work on the "
+        "Rust code (see [The quickest rebuild](#the-quickest-rebuild)); empty uses `profile`.",
+        lambda value: _check_profile(value) if value else None,
+    ),
+    Option(
         "strip",
         "string",
         "auto",
@@ -178,6 +186,8 @@ class InteropConfig:
     crate: str = "."
     backends: Tuple[str, ...] = ("ctypes",)
     profile: str = "release"
+    #: The profile of editable installs; empty: `profile`.
+    editable_profile: str = ""
     strip: str = "auto"
     features: Tuple[str, ...] = ()
     all_features: bool = False

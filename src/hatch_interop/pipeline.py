@@ -6,6 +6,7 @@ the files it returns at the paths it names.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import posixpath
@@ -183,14 +184,27 @@ def build_bindings(
     config: InteropConfig,
     staging: Path,
     warn: Callable[[str], None],
+    editable: bool = False,
 ) -> BuildOutput:
-    """Build the crate, generate the bindings into ``staging``, and say what the wheel must hold."""
+    """Build the crate, generate the bindings into ``staging``, and say what the wheel must hold.
+
+    For an `editable` install (its files go into the source tree, see :func:`install_in_place`) the crate is
+    built with the `editable-profile`, for this machine only, and no SBOM is made (the install carries none).
+    """
+    if editable and config.editable_profile:
+        config = dataclasses.replace(config, profile=config.editable_profile)
     # An unknown backend or a bad option of one fails before a long compile, not after.
     classes = resolve_backends(config.backends, config.owner)
     for cls in classes:
         backend_options(cls, config)
 
     def check_cross(crate: cargo.CrateInfo, plan: cargo.BuildPlan) -> None:
+        if editable and plan.cross:
+            raise ConfigError(
+                f"{plan.source} asks for a library for {plan.target}, but an editable install imports it on "
+                f"this machine ({plan.host}), which cannot load it: unset it for `pip install -e`, or build a "
+                "wheel for that target (`pip wheel .`) and install it there."
+            )
         # A backend with its own wheel tag compiles an extension for the running interpreter, this machine's:
         # refused before cargo spends minutes on a library that could not ship.
         if plan.cross:
@@ -239,15 +253,17 @@ def build_bindings(
             )
     python, abi_tag = combined_tag(backends)
     tag = wheel_tag(platform, python, abi_tag)
-    resolved = cargo.resolve_library_dependencies(cargo_exe, crate, config, artifacts.target)
-    sbom_file = sbom.write(
-        resolved,
-        crate.package_id,
-        crate.manifest_path.parent,
-        staging / ".hatch-interop-sboms",
-        epoch=reproducible.source_date_epoch(),
-        target=artifacts.target,
-    )
+    sbom_file = None
+    if not editable:
+        resolved = cargo.resolve_library_dependencies(cargo_exe, crate, config, artifacts.target)
+        sbom_file = sbom.write(
+            resolved,
+            crate.package_id,
+            crate.manifest_path.parent,
+            staging / ".hatch-interop-sboms",
+            epoch=reproducible.source_date_epoch(),
+            target=artifacts.target,
+        )
     return BuildOutput(
         files=dict(sorted(files.items())),
         tag=tag,

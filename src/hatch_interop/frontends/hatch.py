@@ -70,7 +70,9 @@ class InteropBuildHook(BuildHookInterface):  # type: ignore[type-arg]
 
     def _build_wheel(self, config: InteropConfig, version: str, build_data: Dict[str, Any]) -> None:
         root = Path(self.root)
-        output = build_bindings(root, config, self._new_staging(), warn=self.app.display_warning)
+        output = build_bindings(
+            root, config, self._new_staging(), warn=self.app.display_warning, editable=version == "editable"
+        )
         build_data["pure_python"] = False
         build_data["infer_tag"] = False
         build_data["tag"] = output.tag

@@ -9,13 +9,15 @@
 
 Registered in the ``setuptools.finalize_distribution_options`` entry-point group, so setuptools calls
 :func:`finalize` for every distribution it builds; a project without a ``[tool.hatch-interop]`` table
-is left alone. For one with it, three commands change:
+is left alone. For one with it, four commands change:
 
 * ``build_py`` builds the crate and puts the library and the generated bindings into the wheel (or,
   for an editable install, into the source tree, like ``maturin develop``);
 * ``bdist_wheel`` tags the wheel for what it holds (``py3-none-<platform>``), not as pure Python, and
   adds the SBOM of the Rust crates in the library to ``*.dist-info/sboms/`` (PEP 770) when it turns
   the egg-info into the dist-info directory (``egg2dist``), so that the wheel's RECORD lists it;
+* ``editable_wheel`` tells the others that the build is an editable install (built with the
+  ``editable-profile``, for this machine);
 * ``sdist`` adds the crate's sources and vendors its path dependencies outside the project, so that
   the sdist builds on its own.
 
@@ -66,6 +68,7 @@ def finalize(dist: Distribution) -> None:
     dist.cmdclass["build_py"] = _build_py(dist.get_command_class("build_py"), state)
     dist.cmdclass["bdist_wheel"] = _bdist_wheel(dist.get_command_class("bdist_wheel"), state)
     dist.cmdclass["sdist"] = _sdist(dist.get_command_class("sdist"), state)
+    dist.cmdclass["editable_wheel"] = _editable_wheel(dist.get_command_class("editable_wheel"), state)
 
 
 def _table(pyproject: Path) -> Optional[Mapping[str, Any]]:
@@ -89,6 +92,8 @@ class _State:
         self.config = config
         self.output: Optional[BuildOutput] = None
         self.staging: Optional[Path] = None
+        #: Set by ``editable_wheel`` before any command builds: its build_py writes into the source tree.
+        self.editable = False
 
     def build(self, command: Command) -> BuildOutput:
         """The build's output, building the crate the first time a command asks."""
@@ -101,7 +106,7 @@ class _State:
                 command.announce(f"warning: hatch-interop: {message}", level=3)
 
             try:
-                self.output = build_bindings(self.root, self.config, self.staging, warn=warn)
+                self.output = build_bindings(self.root, self.config, self.staging, warn=warn, editable=self.editable)
             except InteropError as e:
                 self.cleanup()
                 raise SetupError(f"hatch-interop: {e}") from None
@@ -174,6 +179,17 @@ def _bdist_wheel(base: Type[Any], state: _State) -> Type[Any]:
                 state.cleanup()
 
     return bdist_wheel
+
+
+def _editable_wheel(base: Type[Any], state: _State) -> Type[Any]:
+    class editable_wheel(base):  # type: ignore[misc]
+        """Marks the build as editable before bdist_wheel's tag asks for it (it builds the crate first)."""
+
+        def run(self) -> None:
+            state.editable = True
+            super().run()
+
+    return editable_wheel
 
 
 def _sdist(base: Type[Any], state: _State) -> Type[Any]:

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The development loop of docs/performance.md, "The quickest rebuild": how long an editable install of the
+# quickstart project (`hatch-interop new`) takes after a change to its Rust code, three ways. Not run by the tests.
+#
+#   bash benches/rebuild_time.sh [OUT]    # OUT: a scratch directory (default /tmp/hatch-interop-rebuild-time)
+#   RUNS=5 bash benches/rebuild_time.sh
+#
+# Needs python3, cargo with the helper crate's dependencies in its registry (cargo runs offline) and PyPI (or
+# a pip cache) for the build requirements.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-/tmp/hatch-interop-rebuild-time}
+python=${PYTHON:-python3}
+runs=${RUNS:-3}
+export CARGO_NET_OFFLINE=true
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+unset CARGO_TARGET_DIR RUSTFLAGS CARGO_BUILD_TARGET RUST_BACKTRACE
+
+rm -rf "$out" && mkdir -p "$out"
+log=$out/log.txt
+ms() {
+  local start end
+  start=$(date +%s%N)
+  "$@" >>"$log" 2>&1 || { echo "failed: $*; see $log" >&2; tail -30 "$log" >&2; exit 1; }
+  end=$(date +%s%N)
+  echo $(((end - start) / 1000000))
+}
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+"$python" -m venv "$out/venv"
+py=$out/venv/bin/python
+"$py" -m pip install -q --upgrade pip build >>"$log" 2>&1
+"$py" -m build -q --wheel --outdir "$out/wheelhouse" "$repo" >>"$log" 2>&1
+export PIP_FIND_LINKS=$out/wheelhouse
+"$py" -m pip install -q hatchling editables "$out/wheelhouse"/hatch_interop-*.whl >>"$log" 2>&1
+"$out/venv/bin/hatch-interop" new quick --path "$out/quick" --rust-helper "$repo/rust_helper" >>"$log"
+cd "$out/quick"
+cp pyproject.toml pyproject.release.toml
+sed 's/^module = .*/&\neditable-profile = "dev"/' pyproject.release.toml >pyproject.dev.toml
+grep -q 'editable-profile = "dev"' pyproject.dev.toml
+
+# One rebuild: a change to lib.rs (a new comment: cargo recompiles the crate, not its dependencies), then the install.
+rebuild() {
+  echo "// edit $RANDOM$RANDOM" >>src/lib.rs
+  ms "$@"
+}
+
+printf '| %s | %s |\n' "seconds, median of $runs (all runs, ms)" "after a change to src/lib.rs"
+printf '| --- | --- |\n'
+for mode in isolated release dev; do
+  case $mode in
+    isolated) cp pyproject.release.toml pyproject.toml; cmd=("$py" -m pip install -e .) ;;
+    release) cp pyproject.release.toml pyproject.toml; cmd=("$py" -m pip install -e . --no-build-isolation --no-deps) ;;
+    dev) cp pyproject.dev.toml pyproject.toml; cmd=("$py" -m pip install -e . --no-build-isolation --no-deps) ;;
+  esac
+  "${cmd[@]}" >>"$log" 2>&1   # warm up: the dependencies compiled for this profile
+  times=()
+  for _ in $(seq "$runs"); do times+=("$(rebuild "${cmd[@]}")"); done
+  m=$(median "${times[@]}")
+  printf '| %s | %s (%s) |\n' "$mode" "$(awk -v ms="$m" 'BEGIN {printf "%.1f", ms / 1000}')" "${times[*]}"
+done
