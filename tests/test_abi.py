@@ -86,7 +86,12 @@ def test_every_inventory_function_has_exactly_one_callable() -> None:
 def test_each_opaque_type_has_a_drop_function_on_its_handle() -> None:
     model = abi.lower(load("sample_inventory"))
     drops = {o.name: o.drop for o in model.inventory.opaques()}
-    assert drops == {"Counter": "counter_ffi_drop", "Notifier": "notifier_ffi_drop", "Store": "store_ffi_drop"}
+    assert drops == {
+        "Counter": "counter_ffi_drop",
+        "Hasher": "hasher_ffi_drop",
+        "Notifier": "notifier_ffi_drop",
+        "Store": "store_ffi_drop",
+    }
     # A service's objects are cells its release function gives up: its drop function is not a callable.
     assert "store_ffi_drop" not in {c.symbol for c in model.callables}
     for o in model.inventory.opaques():

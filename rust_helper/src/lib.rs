@@ -131,6 +131,32 @@ pub mod __private {
     pub use crate::traits::PointerArg;
     use crate::Inventory;
 
+    /// The length of `"<service>.<member>"`, for the array [`member_label`] fills.
+    pub const fn member_label_len(service: &str, member: &str) -> usize {
+        service.len() + 1 + member.len()
+    }
+
+    /// `"<service>.<member>"` as bytes, at compile time: the label of a service member's
+    /// messages, whose service name comes from the type's `TypeInfo` (a rename in
+    /// `#[ffi_type(name = "...")]` that `#[ffi_service]` cannot see).
+    pub const fn member_label<const N: usize>(service: &str, member: &str) -> [u8; N] {
+        let (service, member) = (service.as_bytes(), member.as_bytes());
+        assert!(N == service.len() + 1 + member.len());
+        let mut label = [0u8; N];
+        let mut i = 0;
+        while i < service.len() {
+            label[i] = service[i];
+            i += 1;
+        }
+        label[i] = b'.';
+        let mut j = 0;
+        while j < member.len() {
+            label[i + 1 + j] = member[j];
+            j += 1;
+        }
+        label
+    }
+
     /// The body of a crate's `<crate>_api_guard` symbol: the inventory's hash, computed once.
     ///
     /// Returns 0 if the inventory is invalid or building it panics: this runs behind an

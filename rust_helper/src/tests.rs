@@ -324,6 +324,8 @@ fn duplicate_functions_are_an_error() {
 struct Broken;
 
 unsafe impl TypeInfo for Broken {
+    const __NAME: &'static str = "Broken";
+
     fn __register(types: &mut TypeRegistry) -> &'static str {
         types.register::<Self>("Broken", |_| TypeDef::Struct {
             name: "Broken",
@@ -338,6 +340,8 @@ unsafe impl TypeInfo for Broken {
 struct BadName;
 
 unsafe impl TypeInfo for BadName {
+    const __NAME: &'static str = "größe";
+
     fn __register(types: &mut TypeRegistry) -> &'static str {
         types.register::<Self>("größe", |_| TypeDef::Opaque {
             name: "größe",
@@ -429,6 +433,8 @@ fn enum_values_cover_the_whole_repr_range() {
 struct BrokenTagged;
 
 unsafe impl TypeInfo for BrokenTagged {
+    const __NAME: &'static str = "BrokenTagged";
+
     fn __register(types: &mut TypeRegistry) -> &'static str {
         let field = |name| FieldDef {
             name,

@@ -289,6 +289,11 @@ unsafe impl<T: FfiPointee> PointerArg for Option<Box<T>> {
             and pointers need no registration"
 )]
 pub unsafe trait TypeInfo: 'static {
+    /// The type's name in the inventory (its `name = "..."`, else its Rust name), for the
+    /// library's messages.
+    #[doc(hidden)]
+    const __NAME: &'static str;
+
     /// Adds the definition (after the types it names) unless already present; returns the
     /// type's name.
     #[doc(hidden)]

@@ -58,6 +58,79 @@ pub fn slice_address(data: &[u8]) -> usize {
     data.as_ptr() as usize
 }
 
+/// A 64-bit FNV-1a digest. Python and C call it `Digest`; Rust calls it `Fnv1aDigest`
+/// (`#[ffi_type(name = "Digest")]`).
+#[ffi_type(name = "Digest")]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fnv1aDigest {
+    /// The hash.
+    pub value: u64,
+    /// How many bytes were hashed.
+    pub length: u64,
+}
+
+/// The order of a digest's bytes. Python and C call it `ByteOrder`; Rust calls it `Endianness`.
+#[ffi_type(name = "ByteOrder")]
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Endianness {
+    /// Least significant byte first.
+    Little,
+    /// Most significant byte first.
+    Big,
+}
+
+/// An incremental FNV-1a hash, in the manner of Python's `hashlib`. Python and C call it `Hasher`;
+/// Rust calls it `Fnv1aHasher` (`#[ffi_type(opaque, name = "Hasher")]`); the symbols of its
+/// members keep the Rust type's prefix (`fnv1a_hasher_update`).
+#[ffi_type(opaque, name = "Hasher")]
+pub struct Fnv1aHasher {
+    state: u64,
+    length: u64,
+}
+
+impl Default for Fnv1aHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[ffi_service]
+impl Fnv1aHasher {
+    /// A hasher that has seen no bytes.
+    pub fn new() -> Self {
+        Fnv1aHasher {
+            state: fnv1a_64_of(&[]),
+            length: 0,
+        }
+    }
+
+    /// Hashes `data` after the bytes before it.
+    pub fn update(&mut self, data: &[u8]) {
+        for byte in data {
+            self.state = (self.state ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.length += data.len() as u64;
+    }
+
+    /// The digest of every byte so far.
+    pub fn digest(&self) -> Fnv1aDigest {
+        Fnv1aDigest {
+            value: self.state,
+            length: self.length,
+        }
+    }
+
+    /// The digest's 8 bytes in `order`, as one number.
+    #[ffi(name = "digest_in")]
+    pub fn digest_with_order(&self, order: Endianness) -> u64 {
+        match order {
+            Endianness::Little => u64::from_le_bytes(self.state.to_le_bytes()),
+            Endianness::Big => u64::from_le_bytes(self.state.to_be_bytes()),
+        }
+    }
+}
+
 /// How many rounds of busy work fit in `millis` milliseconds.
 fn spin_for(millis: u64) -> u64 {
     let end = std::time::Instant::now() + std::time::Duration::from_millis(millis);
@@ -1187,6 +1260,7 @@ pub fn inventory() -> Inventory {
         .function::<spin_holding>()
         .function::<fnv1a_64_of>()
         .function::<slice_address>()
+        .service::<Fnv1aHasher>()
         .function::<sum_integers>()
         .function::<scale>()
         .function::<is_even>()

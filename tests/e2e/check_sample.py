@@ -939,6 +939,22 @@ def check_renames():
     store.put("k", 1)
     assert store.size() == 1
     assert not hasattr(store, "entry_count")
+    # `#[ffi_type(name = "Digest")]`, `#[ffi_type(name = "ByteOrder")]`, `#[ffi_type(opaque, name = "Hasher")]`:
+    # the types are known by those names, in the classes, their reprs and the messages.
+    Hasher, Digest, ByteOrder = sample_crate.Hasher, sample_crate.Digest, sample_crate.ByteOrder
+    for rust_name in ("Fnv1aHasher", "Fnv1aDigest", "Endianness"):
+        assert not hasattr(sample_crate, rust_name), rust_name
+    with Hasher() as hasher:
+        hasher.update(b"hello ")
+        hasher.update(bytearray(b"world"))
+        digest = hasher.digest()
+        assert digest == Digest(value=sample_crate.fnv1a(b"hello world"), length=11), digest
+        assert repr(digest) == f"Digest(value={digest.value}, length=11)"
+        big = int.from_bytes(digest.value.to_bytes(8, "little"), "big")
+        assert hasher.digest_in(ByteOrder.Big) == big and hasher.digest_in(ByteOrder.Little) == digest.value
+        assert type(hasher).__name__ == "Hasher" and ByteOrder.Big.__class__.__name__ == "ByteOrder"
+        assert "Hasher.update() argument 'data'" in raises(TypeError, hasher.update, 3)
+        assert "Hasher.digest_in() argument 'order'" in raises(TypeError, hasher.digest_in, "Big")
 
 
 def main():

@@ -1062,7 +1062,7 @@ mod function {
     /// arguments, calls the function inside `catch_unwind` and converts its result, recording
     /// a failure (and returning zeroes) instead of unwinding.
     fn shim(func: &ItemFn, name: &str, params: &[(String, Lowering)]) -> TokenStream2 {
-        let (c_params, conversions, args) = lower_args(name, params);
+        let (c_params, conversions, args) = lower_args(&quote!(#name), params);
         let ident = &func.sig.ident;
         let mut call = quote!(#ident(#(#args),*));
         if func.sig.unsafety.is_some() {
@@ -1127,7 +1127,7 @@ mod function {
     /// `Store.put`). The objects `Box<T>` parameters take are taken last, once every other
     /// argument converted: a failure before then leaves them with the caller.
     pub(crate) fn lower_args(
-        function: &str,
+        function: &TokenStream2,
         params: &[(String, Lowering)],
     ) -> (Vec<TokenStream2>, Vec<TokenStream2>, Vec<Ident>) {
         let mut c_params = Vec::new();
@@ -1388,14 +1388,15 @@ mod service {
         let prefix = prefix.expect("errors were reported above");
 
         let self_ty = &block.self_ty;
-        let service = ident.unraw().to_string();
+        // The service's name as the inventory has it (a rename of its type included).
+        let service = quote!(<Self as ::hatch_interop::TypeInfo>::__NAME);
         let mut shims = Vec::new();
         let mut constructors = Vec::new();
         let mut methods = Vec::new();
         let mut statics = Vec::new();
         for member in &members {
             let symbol = format!("{prefix}_{}", member.name);
-            shims.push(shim(member, &symbol, &service));
+            shims.push(shim(member, &symbol, &service, self_ty));
             let def = function_def(member, &symbol);
             match member.kind {
                 Kind::Constructor { .. } => constructors.push(def),
@@ -1669,12 +1670,27 @@ mod service {
 
     /// The member's `extern "C"` shim, exported as `symbol`: like an `#[ffi_function]`'s,
     /// with the object's handle first for a method, borrowed for the duration of the call.
-    fn shim(member: &Member, symbol: &str, service: &str) -> TokenStream2 {
+    /// `"<service>.<member>"` as a constant expression of the shim (the service's name is its type's
+    /// inventory name, which a rename in `#[ffi_type(name = "...")]` sets).
+    fn label_const(self_ty: &Type, member: &str) -> TokenStream2 {
+        // Items inside the shim cannot name `Self`: the type is spelled out.
+        quote! {{
+            const SERVICE: &str = <#self_ty as ::hatch_interop::TypeInfo>::__NAME;
+            const LABEL: [u8; ::hatch_interop::__private::member_label_len(SERVICE, #member)] =
+                ::hatch_interop::__private::member_label(SERVICE, #member);
+            match ::core::str::from_utf8(&LABEL) {
+                ::core::result::Result::Ok(label) => label,
+                ::core::result::Result::Err(_) => ::core::panic!("names are ASCII"),
+            }
+        }}
+    }
+
+    fn shim(member: &Member, symbol: &str, service: &TokenStream2, self_ty: &Type) -> TokenStream2 {
         if member.func.sig.asyncness.is_some() {
-            return async_shim(member, symbol, service);
+            return async_shim(member, symbol, service, self_ty);
         }
         let (mut c_params, mut conversions, args) =
-            lower_args(&format!("{service}.{}", member.name), &member.params);
+            lower_args(&label_const(self_ty, &member.name), &member.params);
         let ident = &member.func.sig.ident;
         let name = &member.name;
         let receiver = match member.kind {
@@ -1749,9 +1765,14 @@ mod service {
     /// The shim of an async method or static function: it takes the object (for a method: a
     /// borrow that owns a reference, held until the future finishes), starts the future on the
     /// library's runtime and returns; the outcome goes to the completion.
-    fn async_shim(member: &Member, symbol: &str, service: &str) -> TokenStream2 {
+    fn async_shim(
+        member: &Member,
+        symbol: &str,
+        service: &TokenStream2,
+        self_ty: &Type,
+    ) -> TokenStream2 {
         let (mut c_params, mut conversions, args) =
-            lower_args(&format!("{service}.{}", member.name), &member.params);
+            lower_args(&label_const(self_ty, &member.name), &member.params);
         let ident = &member.func.sig.ident;
         let name = &member.name;
         let future = match member.kind {
@@ -1843,27 +1864,35 @@ mod types {
     const ENUM_REPRS: [&str; 8] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
 
     pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
-        let opaque = match syn::parse2::<Option<Ident>>(attr.clone()) {
-            Ok(None) => false,
-            Ok(Some(ident)) if ident == "opaque" => true,
-            _ => {
-                return Err(Error::new_spanned(
-                    attr,
-                    "expected #[ffi_type] or #[ffi_type(opaque)]",
+        let mut opaque = false;
+        let mut rename: Option<syn::LitStr> = None;
+        let parser = syn::meta::parser(|meta| {
+            if meta.path.is_ident("opaque") {
+                opaque = true;
+                Ok(())
+            } else if meta.path.is_ident("name") {
+                rename = Some(meta.value()?.parse()?);
+                Ok(())
+            } else {
+                Err(meta.error(
+                    "#[ffi_type] takes `opaque` and `name = \"...\"` (the name Python and C use): \
+                     #[ffi_type], #[ffi_type(opaque)], #[ffi_type(name = \"Digest\")]",
                 ))
             }
-        };
+        });
+        syn::parse::Parser::parse2(parser, attr)?;
+        let rename = rename.as_ref();
         match syn::parse2::<Item>(item)? {
             Item::Struct(item) if opaque => {
                 check_not_generic(&item.generics)?;
-                opaque_type(&item.ident, &item.attrs, item.to_token_stream())
+                opaque_type(&item.ident, rename, &item.attrs, item.to_token_stream())
             }
             Item::Enum(item) if opaque => {
                 check_not_generic(&item.generics)?;
-                opaque_type(&item.ident, &item.attrs, item.to_token_stream())
+                opaque_type(&item.ident, rename, &item.attrs, item.to_token_stream())
             }
-            Item::Struct(item) => struct_type(item),
-            Item::Enum(item) => enum_type(item),
+            Item::Struct(item) => struct_type(item, rename),
+            Item::Enum(item) => enum_type(item, rename),
             Item::Union(item) => Err(Error::new(
                 item.union_token.span,
                 "unions are not supported by #[ffi_type]",
@@ -1872,6 +1901,14 @@ mod types {
                 item,
                 "#[ffi_type] goes on a struct or an enum",
             )),
+        }
+    }
+
+    /// The type's name in the inventory (Python's and C's): `name = "..."` if given, else its Rust name.
+    fn type_name(ident: &Ident, rename: Option<&syn::LitStr>, what: &str) -> syn::Result<String> {
+        match rename {
+            Some(name) => checked_name(name.value(), name.span(), what),
+            None => inventory_name(ident, what),
         }
     }
 
@@ -1905,10 +1942,13 @@ mod types {
         Ok(hints)
     }
 
-    fn struct_type(mut item: ItemStruct) -> syn::Result<TokenStream2> {
+    fn struct_type(
+        mut item: ItemStruct,
+        rename: Option<&syn::LitStr>,
+    ) -> syn::Result<TokenStream2> {
         let mut errors = Errors::default();
         errors.check(check_not_generic(&item.generics));
-        let name = errors.check(inventory_name(&item.ident, "the struct"));
+        let name = errors.check(type_name(&item.ident, rename, "the struct"));
 
         let hints = errors.check(repr_hints(&item.attrs)).unwrap_or_default();
         for (hint, span) in &hints {
@@ -1970,6 +2010,8 @@ mod types {
             #item
 
             unsafe impl ::hatch_interop::TypeInfo for #ident {
+                const __NAME: &'static str = #name;
+
                 fn __register(
                     types: &mut ::hatch_interop::__private::TypeRegistry,
                 ) -> &'static str {
@@ -2003,17 +2045,17 @@ mod types {
         })
     }
 
-    fn enum_type(mut item: ItemEnum) -> syn::Result<TokenStream2> {
+    fn enum_type(mut item: ItemEnum, rename: Option<&syn::LitStr>) -> syn::Result<TokenStream2> {
         if item
             .variants
             .iter()
             .any(|variant| !matches!(variant.fields, Fields::Unit))
         {
-            return tagged::expand(item);
+            return tagged::expand(item, rename);
         }
         let mut errors = Errors::default();
         errors.check(check_not_generic(&item.generics));
-        let name = errors.check(inventory_name(&item.ident, "the enum"));
+        let name = errors.check(type_name(&item.ident, rename, "the enum"));
 
         let hints = errors.check(repr_hints(&item.attrs)).unwrap_or_default();
         let mut int_repr = None;
@@ -2074,6 +2116,8 @@ mod types {
             #item
 
             unsafe impl ::hatch_interop::TypeInfo for #ident {
+                const __NAME: &'static str = #name;
+
                 fn __register(
                     types: &mut ::hatch_interop::__private::TypeRegistry,
                 ) -> &'static str {
@@ -2106,10 +2150,13 @@ mod types {
     mod tagged {
         use super::*;
 
-        pub(crate) fn expand(mut item: ItemEnum) -> syn::Result<TokenStream2> {
+        pub(crate) fn expand(
+            mut item: ItemEnum,
+            rename: Option<&syn::LitStr>,
+        ) -> syn::Result<TokenStream2> {
             let mut errors = Errors::default();
             errors.check(check_not_generic(&item.generics));
-            let name = errors.check(inventory_name(&item.ident, "the enum"));
+            let name = errors.check(type_name(&item.ident, rename, "the enum"));
             let repr = errors.check(tag_repr(&item));
 
             let enum_ident = &item.ident;
@@ -2249,6 +2296,8 @@ mod types {
                     #(#discriminants)*
 
                     unsafe impl ::hatch_interop::TypeInfo for #ident {
+                        const __NAME: &'static str = #name;
+
                         fn __register(
                             types: &mut ::hatch_interop::__private::TypeRegistry,
                         ) -> &'static str {
@@ -2349,10 +2398,11 @@ mod types {
 
     fn opaque_type(
         ident: &Ident,
+        rename: Option<&syn::LitStr>,
         attrs: &[Attribute],
         item: TokenStream2,
     ) -> syn::Result<TokenStream2> {
-        let name = inventory_name(ident, "the type")?;
+        let name = type_name(ident, rename, "the type")?;
         let doc = doc(attrs);
         // An owned object (a `Box<Self>` a function returned) that nothing consumed is dropped
         // through this symbol: by the Python bindings' finaliser, by C callers themselves.
@@ -2387,6 +2437,8 @@ mod types {
             };
 
             unsafe impl ::hatch_interop::TypeInfo for #ident {
+                const __NAME: &'static str = #name;
+
                 fn __register(
                     types: &mut ::hatch_interop::__private::TypeRegistry,
                 ) -> &'static str {
@@ -2591,6 +2643,8 @@ mod callback {
             unsafe impl ::core::marker::Sync for #ident {}
 
             unsafe impl ::hatch_interop::TypeInfo for #ident {
+                const __NAME: &'static str = #name;
+
                 fn __register(
                     types: &mut ::hatch_interop::__private::TypeRegistry,
                 ) -> &'static str {

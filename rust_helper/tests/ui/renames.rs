@@ -30,4 +30,16 @@ impl Tally {
     }
 }
 
+/// A type name C and Python could not spell.
+#[ffi_type(name = "Two Words")]
+pub struct Spaced {
+    pub x: u8,
+}
+
+/// A misspelt argument.
+#[ffi_type(opaqe)]
+pub struct Misspelt {
+    pub x: u8,
+}
+
 fn main() {}

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x858cd52569db5318)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x8821c08da2788054)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -107,6 +107,39 @@ SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_f64, is_some) == sizeof(
 SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_f64) == SAMPLE_CRATE_ALIGNOF(double), "alignof(sample_crate_option_f64) must be alignof(double), as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_f64) == sizeof(double) + SAMPLE_CRATE_ALIGNOF(double), "sizeof(sample_crate_option_f64) must be sizeof(double) + alignof(double), as in Rust");
 #endif
+
+/**
+ * An incremental FNV-1a hash, in the manner of Python's `hashlib`. Python and C call it `Hasher`;
+ * Rust calls it `Fnv1aHasher` (`#[ffi_type(opaque, name = "Hasher")]`); the symbols of its
+ * members keep the Rust type's prefix (`fnv1a_hasher_update`).
+ */
+typedef struct Hasher Hasher;
+
+/**
+ * A 64-bit FNV-1a digest. Python and C call it `Digest`; Rust calls it `Fnv1aDigest`
+ * (`#[ffi_type(name = "Digest")]`).
+ */
+typedef struct Digest {
+    /** The hash. */
+    uint64_t value;
+    /** How many bytes were hashed. */
+    uint64_t length;
+} Digest;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(Digest) == 16, "sizeof(Digest) must be 16, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(Digest) == 8, "alignof(Digest) must be 8, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Digest, value) == 0, "offsetof(Digest, value) must be 0, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Digest, length) == 8, "offsetof(Digest, length) must be 8, as in Rust");
+#endif
+
+/** The order of a digest's bytes. Python and C call it `ByteOrder`; Rust calls it `Endianness`. */
+typedef uint8_t ByteOrder;
+enum {
+    /** Least significant byte first. */
+    ByteOrder_Little = 0,
+    /** Most significant byte first. */
+    ByteOrder_Big = 1
+};
 
 /** A point or vector in the plane. */
 typedef struct Vec2 {
@@ -993,6 +1026,49 @@ double shape_area(const Shape *shape);
  * (a data-carrying enum in a struct field, and in an `FfiOption`).
  */
 sample_crate_option_Figure figure_of(sample_crate_option_Shape shape, Color color);
+
+/** A hasher that has seen no bytes. */
+Hasher *fnv1a_hasher_new(void);
+
+/**
+ * Hashes `data` after the bytes before it.
+ *
+ * A method of `Hasher` (exclusive: no other call may run on the same object). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+void fnv1a_hasher_update(Hasher *self, const uint8_t *data, size_t data_len);
+
+/**
+ * The digest of every byte so far.
+ *
+ * A method of `Hasher` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+Digest fnv1a_hasher_digest(Hasher *self);
+
+/**
+ * The digest's 8 bytes in `order`, as one number.
+ *
+ * A method of `Hasher` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+uint64_t fnv1a_hasher_digest_in(Hasher *self, ByteOrder order);
+
+/**
+ * Destroys the `Hasher` made by a constructor: later calls on it fail. Destroying it again does
+ * nothing; while a method runs on it, this fails (SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT) and
+ * leaves it alive. `fnv1a_hasher_release` must still be called.
+ */
+void fnv1a_hasher_destroy(Hasher *self);
+
+/**
+ * Gives up a `Hasher` handle, once, when no call can use it any more; destroys the object if
+ * `fnv1a_hasher_destroy` did not.
+ */
+void fnv1a_hasher_release(Hasher *self);
 
 /** An empty store without a limit (a constructor). */
 Store *store_new(void);

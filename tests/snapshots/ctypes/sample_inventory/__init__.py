@@ -22,11 +22,14 @@ __all__ = [
     "HAS_COUNTER",
     "MAX_ITEMS",
     "MIN_OFFSET",
+    "ByteOrder",
     "Color",
     "ColorPicker",
     "Counter",
+    "Digest",
     "Direction",
     "Figure",
+    "Hasher",
     "LogLevel",
     "MathError",
     "Notifier",
@@ -165,10 +168,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x858CD52569DB5318:
+    if found != 0x8821C08DA2788054:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 858cd52569db5318)"
+            "sample_crate 0.1.0 (API hash 8821c08da2788054)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -270,6 +273,221 @@ class _ffi_Option_i64(_ffi_ctypes.Structure):
     """`FfiOption<i64>`: a value and whether it is present."""
 
     _fields_ = (("value", _ffi_ctypes.c_int64), ("is_some", _ffi_ctypes.c_uint8))
+
+
+_ffi_fn_fnv1a_hasher_destroy = _ffi_lib["fnv1a_hasher_destroy"]
+_ffi_fn_fnv1a_hasher_destroy.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_fnv1a_hasher_destroy.restype = None
+_ffi_fn_fnv1a_hasher_release = _ffi_lib["fnv1a_hasher_release"]
+_ffi_fn_fnv1a_hasher_release.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_fnv1a_hasher_release.restype = None
+
+
+class _ffi_Hasher_handle(_ffi_ctypes.c_void_p):
+    """The handle of a `Hasher`, which the object passes to the library. The finaliser releases it once nothing
+    refers to it, neither the object nor a call still using it (a call holds its arguments): the library's memory
+    stays valid for every call that read the handle."""
+
+    __slots__ = ()
+
+    def __del__(self, _ffi_release: Any = _ffi_fn_fnv1a_hasher_release) -> None:
+        # The release function is bound as a default: module globals may be gone at interpreter shutdown.
+        _ffi_address = self.value
+        if _ffi_address is None:
+            return
+        self.value = None
+        _ffi_release(_ffi_address)
+
+
+class Hasher:
+    """An incremental FNV-1a hash, in the manner of Python's `hashlib`. Python and C call it `Hasher`;
+    Rust calls it `Fnv1aHasher` (`#[ffi_type(opaque, name = "Hasher")]`); the symbols of its
+    members keep the Rust type's prefix (`fnv1a_hasher_update`).
+    """
+
+    __slots__ = ("_ffi_handle", "_ffi_ptr")
+
+    #: The object's handle while it is open: None once closed.
+    _ffi_ptr: Optional[_ffi_Hasher_handle]
+    #: The handle until this object is garbage-collected (or `__del__` is called), after which the library releases
+    #: it once no call is using it.
+    _ffi_handle: _ffi_Hasher_handle
+
+    def __init__(self) -> None:
+        """A hasher that has seen no bytes."""
+        if getattr(self, "_ffi_handle", None) is not None:
+            raise _ffi_initialized("Hasher")
+        _ffi_result = _ffi_fn_fnv1a_hasher_new()
+        if not _ffi_result and _ffi_pending.value:
+            _ffi_raise_failure(None)
+        self._ffi_handle = self._ffi_ptr = _ffi_Hasher_handle(_ffi_result)
+
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> Hasher:
+        # Made without the library (`Hasher.__new__(Hasher)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
+    def __copy__(self) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __deepcopy__(self, _ffi_memo: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __reduce_ex__(self, _ffi_protocol: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __repr__(self) -> str:
+        if self._ffi_ptr is None:
+            return f"<{__name__}.Hasher object (closed)>"
+        return f"<{__name__}.Hasher object at {_ffi_address(self._ffi_ptr):#x}>"
+
+    def close(self) -> None:
+        """Destroy the Rust object now, rather than when this one is garbage-collected.
+
+        Closing again does nothing. While a call on another thread is using the object, this raises
+        ValueError and leaves it open. Methods called on a closed object raise ValueError.
+        """
+        # No lock: the library arbitrates (a second destruction does nothing; one under a call fails).
+        if self._ffi_ptr is not None:
+            _ffi_fn_fnv1a_hasher_destroy(self._ffi_handle)
+            if _ffi_pending.value:
+                _ffi_raise_failure(None)
+            self._ffi_ptr = None
+
+    def __enter__(self) -> Hasher:
+        return self
+
+    def __exit__(self, *_ffi_exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # Lets go of the handle, which the library releases (dropping the object unless closed) once no call is
+        # using it, at once if none is. A second call (an explicit `__del__`, then the garbage collector's) finds
+        # nothing left; the slot is unset if __init__ failed.
+        self._ffi_ptr = None
+        try:
+            del self._ffi_handle
+        except AttributeError:
+            return
+
+    def update(self, data: Union[Sequence[int], memoryview]) -> None:
+        """Hashes `data` after the bytes before it."""
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Hasher", "update")
+        if isinstance(data, _ffi_array) and data.typecode == "B":
+            _ffi_len_data = len(data)
+            _ffi_slice_data = (_ffi_ctypes.c_uint8 * _ffi_len_data).from_buffer(data)
+        else:
+            _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument(
+                "Hasher.update",
+                "data",
+                data,
+                _ffi_ctypes.c_uint8,
+                "B",
+                mutable=False,
+            )
+        _ffi_fn_fnv1a_hasher_update(_ffi_self, _ffi_slice_data, _ffi_len_data)
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+
+    def digest(self) -> Digest:
+        """The digest of every byte so far."""
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Hasher", "digest")
+        _ffi_result = _ffi_fn_fnv1a_hasher_digest(_ffi_self)
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_result
+
+    def digest_in(self, order: ByteOrder) -> int:
+        """The digest's 8 bytes in `order`, as one number."""
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Hasher", "digest_in")
+        if order.__class__ is not ByteOrder:
+            order = _ffi_enum_member("Hasher.digest_in() argument 'order'", order, ByteOrder)
+        _ffi_result = _ffi_fn_fnv1a_hasher_digest_in(_ffi_self, order)
+        if not _ffi_result and _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_result
+
+
+def _ffi_wrap_Hasher(_ffi_address: int) -> Hasher:
+    """A `Hasher` for an address the library returned."""
+    _ffi_handle = object.__new__(Hasher)
+    _ffi_handle._ffi_handle = _ffi_handle._ffi_ptr = _ffi_Hasher_handle(_ffi_address)
+    return _ffi_handle
+
+
+class Digest(_ffi_ctypes.Structure):
+    """A 64-bit FNV-1a digest. Python and C call it `Digest`; Rust calls it `Fnv1aDigest`
+    (`#[ffi_type(name = "Digest")]`).
+    """
+
+    _fields_ = (
+        ("_ffi_value", _ffi_ctypes.c_uint64),
+        ("_ffi_length", _ffi_ctypes.c_uint64),
+    )
+
+    def __init__(self, value: int = 0, length: int = 0) -> None:
+        _ffi_ctypes.Structure.__init__(
+            self,
+            _ffi_number("Digest.value", value, "u64"),
+            _ffi_number("Digest.length", length, "u64"),
+        )
+
+    def __repr__(self) -> str:
+        return f"Digest(value={self.value!r}, length={self.length!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Digest):
+            return NotImplemented
+        return self.value == other.value and self.length == other.length
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Digest, (self.value, self.length))
+
+    @property
+    def value(self) -> int:
+        """The hash."""
+        return self._ffi_value
+
+    @value.setter
+    def value(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar("Digest.value", _ffi_value, "u64")
+        self._ffi_value = _ffi_value
+
+    @property
+    def length(self) -> int:
+        """How many bytes were hashed."""
+        return self._ffi_length
+
+    @length.setter
+    def length(self, _ffi_value: int) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar("Digest.length", _ffi_value, "u64")
+        self._ffi_length = _ffi_value
+
+
+class ByteOrder(_ffi_enum.IntEnum):
+    """The order of a digest's bytes. Python and C call it `ByteOrder`; Rust calls it `Endianness`.
+
+    Members:
+
+    - Little: Least significant byte first.
+    - Big: Most significant byte first.
+    """
+
+    Little = 0
+    Big = 1
+
+
+_ffi_ByteOrder_by_value = {member.value: member for member in ByteOrder}
 
 
 class Vec2(_ffi_ctypes.Structure):
@@ -1634,6 +1852,7 @@ class _ffi_Option_Figure(_ffi_ctypes.Structure):
 
 _ffi_ct.check_layout(
     __name__,
+    (Digest, 16, 8, (0, 8)),
     (Vec2, 8, 4, (0, 4)),
     (Rect, 16, 4, (0, 8)),
     (Sample, 24, 8, (0, 8, 16, 18)),
@@ -1643,6 +1862,18 @@ _ffi_ct.check_layout(
 )
 
 
+_ffi_fn_fnv1a_hasher_new = _ffi_lib["fnv1a_hasher_new"]
+_ffi_fn_fnv1a_hasher_new.argtypes = ()
+_ffi_fn_fnv1a_hasher_new.restype = _ffi_ctypes.c_void_p
+_ffi_fn_fnv1a_hasher_update = _ffi_lib["fnv1a_hasher_update"]
+_ffi_fn_fnv1a_hasher_update.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_fnv1a_hasher_update.restype = None
+_ffi_fn_fnv1a_hasher_digest = _ffi_lib["fnv1a_hasher_digest"]
+_ffi_fn_fnv1a_hasher_digest.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_fnv1a_hasher_digest.restype = Digest
+_ffi_fn_fnv1a_hasher_digest_in = _ffi_lib["fnv1a_hasher_digest_in"]
+_ffi_fn_fnv1a_hasher_digest_in.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_uint8)
+_ffi_fn_fnv1a_hasher_digest_in.restype = _ffi_ctypes.c_uint64
 _ffi_fn_store_new = _ffi_lib["store_new"]
 _ffi_fn_store_new.argtypes = ()
 _ffi_fn_store_new.restype = _ffi_ctypes.c_void_p

@@ -21,11 +21,14 @@ __all__ = [
     "HAS_COUNTER",
     "MAX_ITEMS",
     "MIN_OFFSET",
+    "ByteOrder",
     "Color",
     "ColorPicker",
     "Counter",
+    "Digest",
     "Direction",
     "Figure",
+    "Hasher",
     "LogLevel",
     "MathError",
     "Notifier",
@@ -154,10 +157,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x858CD52569DB5318:
+    if found != 0x8821C08DA2788054:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 858cd52569db5318)"
+            "sample_crate 0.1.0 (API hash 8821c08da2788054)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
