@@ -624,7 +624,8 @@ def test_tagged_enums_are_no_error_types_or_elements() -> None:
             "`services[0].methods[0].params[0].type` points to 'Store', which is a service",
         ),
         (
-            lambda d: d["functions"][0].update(returns=_pointer("Store", owned=True)),
+            # A borrowed one: an owned, mutable pointer is a new object's handle (below).
+            lambda d: d["functions"][0].update(returns=_pointer("Store")),
             "`functions[0].returns` points to 'Store', which is a service",
         ),
         (
@@ -644,6 +645,18 @@ def test_tagged_enums_are_no_error_types_or_elements() -> None:
 def test_service_errors_name_the_field(change: Callable[[Dict[str, Any]], None], message: str) -> None:
     text = error_for(lambda d: (with_service(d), change(d)))
     assert message in text, text
+
+
+def test_a_result_may_be_a_new_service_object() -> None:
+    """An owned, mutable pointer to a service's type as a function's or method's result (nullable or not) is a
+    new object's handle: `fn copy(&self) -> Self`, `fn open() -> Option<Store>`."""
+    data = json.loads((DATA / "basic.json").read_text(encoding="utf-8"))
+    with_service(data)
+    handle = {**_pointer("Store", owned=True), "nullable": True}
+    data["functions"][0].update(returns=handle)
+    data["services"][0]["methods"][0].update(returns=_pointer("Store", owned=True))
+    inventory = load_inventory(json.dumps(data))
+    assert inventory.functions[0].returns == Pointer(Named("Store"), mutable=True, nullable=True, owned=True)
 
 
 def test_gil_policy_is_read_and_checked() -> None:

@@ -86,7 +86,9 @@ def test_third_party_backend_is_found_and_runs(install_plugin) -> None:  # type:
         ("ctypes", "_ffi_ctypes_runtime.py"),
         ("listing", "functions.txt"),
     ]
-    assert files[-1][1].content.startswith("add\nspin\nspin_holding\nfnv1a\nslice_address\nsum_integers\n")
+    assert files[-1][1].content.startswith(
+        "add\nspin\nspin_holding\nfnv1a\nslice_address\nhasher_for\nhasher_repeating\nsum_integers\n"
+    )
 
 
 def test_two_backends_writing_one_file(install_plugin) -> None:  # type: ignore[no-untyped-def]

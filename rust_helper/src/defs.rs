@@ -54,6 +54,15 @@ pub enum TypeRef {
         nullable: bool,
         owned: bool,
     },
+    /// An `#[ffi_service]` type's object returned by value (in an `Option`: `nullable`): the
+    /// handle of a new service object, which the caller owns. Written as an owned, mutable
+    /// `pointer` to the type, as a constructor's result is; kept apart from `Pointer` so that
+    /// the validator can refuse a `Box` or reference of a service type (an opaque cell, not a
+    /// handle) while it accepts this.
+    ServiceObject {
+        target: &'static str,
+        nullable: bool,
+    },
     /// `&str`, only as a parameter: a pointer to UTF-8 bytes and their count.
     Str,
     /// `&CStr`, only as a parameter: a NUL-terminated string.
@@ -83,7 +92,7 @@ impl TypeRef {
             TypeRef::Void => "void",
             TypeRef::Primitive(_) => "primitive",
             TypeRef::Named(_) => "named",
-            TypeRef::Pointer { .. } => "pointer",
+            TypeRef::Pointer { .. } | TypeRef::ServiceObject { .. } => "pointer",
             TypeRef::Str => "str",
             TypeRef::CStr => "cstr",
             TypeRef::Slice { .. } => "slice",

@@ -493,8 +493,9 @@ impl Inventory {
                     if services.contains(target) {
                         problems.push(format!(
                             "{place} of {owner} points to `{target}`, which is a service: its \
-                             objects are only the receivers of its methods (make this a method \
-                             of `{target}`)"
+                             objects are handles of the service, not `Box`es or references \
+                             (return `{target}` by value for a new object, or make this a \
+                             method of `{target}`)"
                         ));
                     }
                 }
@@ -841,6 +842,16 @@ fn check_tagged_variants(problems: &mut Vec<String>, name: &str, variants: &[Tag
 }
 
 fn write_type_ref(w: &mut JsonWriter, ty: &TypeRef) {
+    if let TypeRef::ServiceObject { target, nullable } = ty {
+        // A new service object's handle: the owned pointer a constructor returns.
+        let handle = TypeRef::Pointer {
+            target,
+            mutable: true,
+            nullable: *nullable,
+            owned: true,
+        };
+        return write_type_ref(w, &handle);
+    }
     w.begin_object();
     match ty {
         TypeRef::Void => w.key_string("kind", "void"),
@@ -868,6 +879,7 @@ fn write_type_ref(w: &mut JsonWriter, ty: &TypeRef) {
             w.key("owned");
             w.bool(*owned);
         }
+        TypeRef::ServiceObject { .. } => unreachable!("written as a pointer, above"),
         TypeRef::Str | TypeRef::CStr | TypeRef::String => w.key_string("kind", ty.kind()),
         TypeRef::Slice { element, mutable } => {
             w.key_string("kind", "slice");

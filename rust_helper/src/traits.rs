@@ -790,14 +790,38 @@ macro_rules! borrowed_results {
     )*};
 }
 
-// Not for opaque types: see `FfiBorrowedResult`.
+// Not for opaque types: see `FfiBorrowedResult`. (`Option<&T>` and `Option<&mut T>`: through
+// `FfiNullableResult`, below.)
 borrowed_results! {
     &T;
     &mut T;
     *const T;
     *mut T;
-    Option<&T>;
-    Option<&mut T>;
+}
+
+macro_rules! nullable_borrowed_results {
+    ($($ptr:ty => $raw:ty;)*) => {$(
+        unsafe impl<T: FfiBorrowedResult> FfiNullableResult for $ptr {
+            type Raw = $raw;
+
+            fn __nullable_ref(types: &mut TypeRegistry) -> TypeRef {
+                <Option<$ptr> as FfiType>::__type_ref(types)
+            }
+
+            fn __into_nonnull(self) -> Result<$raw, Failure> {
+                Ok(self as $raw)
+            }
+
+            fn __null() -> $raw {
+                std::ptr::null_mut::<T>() as $raw
+            }
+        }
+    )*};
+}
+
+nullable_borrowed_results! {
+    &T => *const T;
+    &mut T => *mut T;
 }
 
 // An owned result: for an opaque type, a new cell (see `FfiPointee::__into_raw`).
@@ -815,19 +839,66 @@ unsafe impl<T: FfiPointee> FfiReturn for Box<T> {
 
 unsafe impl<T: FfiPointee> FfiOk for Box<T> {}
 
-unsafe impl<T: FfiPointee> FfiReturn for Option<Box<T>> {
-    type Abi = MaybeUninit<*mut T>;
+/// An owned object a function may return inside `Option`: a pointer that is NULL for `None`.
+/// Implemented for `Box<T>` of an `#[ffi_type]` struct or opaque type, and by `#[ffi_service]`
+/// for its type (an object returned by value becomes a new service object).
+///
+/// One trait for both, so that `Option<T>` has one `FfiReturn` impl: two (for `Option<Box<T>>`
+/// and for `Option<T>` of a service) would overlap in the compiler's eyes.
+///
+/// # Safety
+///
+/// `Raw` is a pointer, NULL is no valid `Raw` of a value, and `__nullable_ref` describes it.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`Option<{Self}>` cannot be returned across the FFI boundary",
+    label = "not an optional pointer or object",
+    note = "a returned `Option` holds a pointer (`Option<Box<T>>`, `Option<&T>`, `Option<&mut T>`) \
+            or an #[ffi_service] type's object; return an optional value as \
+            hatch_interop::FfiOption<T>"
+)]
+pub unsafe trait FfiNullableResult: Sized {
+    type Raw: Copy;
+
+    /// The reference of `Option<Self>`: a nullable, owned pointer.
+    fn __nullable_ref(types: &mut TypeRegistry) -> TypeRef;
+
+    /// The object's pointer, handed over to the caller.
+    fn __into_nonnull(self) -> Result<Self::Raw, Failure>;
+
+    /// NULL, for `None`.
+    fn __null() -> Self::Raw;
+}
+
+unsafe impl<T: FfiPointee> FfiNullableResult for Box<T> {
+    type Raw = *mut T;
+
+    fn __nullable_ref(types: &mut TypeRegistry) -> TypeRef {
+        <Option<Box<T>> as FfiType>::__type_ref(types)
+    }
+
+    fn __into_nonnull(self) -> Result<*mut T, Failure> {
+        T::__into_raw(self)
+    }
+
+    fn __null() -> *mut T {
+        std::ptr::null_mut()
+    }
+}
+
+unsafe impl<T: FfiNullableResult> FfiReturn for Option<T> {
+    type Abi = MaybeUninit<T::Raw>;
 
     fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
-        <Self as FfiType>::__type_ref(types)
+        T::__nullable_ref(types)
     }
 
     fn into_abi(self) -> Result<Self::Abi, Failure> {
         Ok(MaybeUninit::new(match self {
-            Some(value) => T::__into_raw(value)?,
-            None => std::ptr::null_mut(),
+            Some(value) => value.__into_nonnull()?,
+            None => T::__null(),
         }))
     }
 }
 
-unsafe impl<T: FfiPointee> FfiOk for Option<Box<T>> {}
+unsafe impl<T: FfiNullableResult> FfiOk for Option<T> {}

@@ -113,6 +113,15 @@ impl Fnv1aHasher {
         self.length += data.len() as u64;
     }
 
+    /// A new hasher in this one's state; both go on separately (`hashlib`'s `copy()`: a method
+    /// that returns a new service object).
+    pub fn copy(&self) -> Self {
+        Fnv1aHasher {
+            state: self.state,
+            length: self.length,
+        }
+    }
+
     /// The digest of every byte so far.
     pub fn digest(&self) -> Fnv1aDigest {
         Fnv1aDigest {
@@ -129,6 +138,30 @@ impl Fnv1aHasher {
             Endianness::Big => u64::from_le_bytes(self.state.to_be_bytes()),
         }
     }
+}
+
+/// A hasher that has seen `data`, or `None` for no data: a service object in an `Option`.
+#[ffi_function]
+pub fn hasher_for(data: &[u8]) -> Option<Fnv1aHasher> {
+    (!data.is_empty()).then(|| {
+        let mut hasher = Fnv1aHasher::new();
+        hasher.update(data);
+        hasher
+    })
+}
+
+/// A hasher that has seen `data` `times` times over; `Overflow` past 1,000,000 bytes: a service
+/// object in a `Result`.
+#[ffi_function]
+pub fn hasher_repeating(data: &[u8], times: u32) -> Result<Fnv1aHasher, MathError> {
+    if data.len() as u64 * u64::from(times) > 1_000_000 {
+        return Err(MathError::Overflow);
+    }
+    let mut hasher = Fnv1aHasher::new();
+    for _ in 0..times {
+        hasher.update(data);
+    }
+    Ok(hasher)
 }
 
 /// How many rounds of busy work fit in `millis` milliseconds.
@@ -1261,6 +1294,8 @@ pub fn inventory() -> Inventory {
         .function::<fnv1a_64_of>()
         .function::<slice_address>()
         .service::<Fnv1aHasher>()
+        .function::<hasher_for>()
+        .function::<hasher_repeating>()
         .function::<sum_integers>()
         .function::<scale>()
         .function::<is_even>()

@@ -1046,13 +1046,16 @@ def _check_services(
     """Each service is an opaque type, its members' signatures are valid, and only its members name it."""
     services = {s.name for s in inventory.services}
 
-    def refuse_service_pointer(ty: TypeRef, path: str) -> None:
-        if isinstance(ty, Pointer) and ty.target.name in services:
-            message = (
-                f"points to {ty.target.name!r}, which is a service: its objects are only the receivers of its "
-                "methods (and the results of its constructors)"
-            )
-            raise r.fail(path, message)
+    def refuse_service_pointer(ty: TypeRef, path: str, result: bool = False) -> None:
+        if not isinstance(ty, Pointer) or ty.target.name not in services:
+            return
+        if result and ty.owned and ty.mutable:
+            return  # a new object's handle, which the caller owns (`-> Self`, `-> Other`, in an Option)
+        message = (
+            f"points to {ty.target.name!r}, which is a service: its objects are the receivers of its methods, and "
+            "a result that is an owned, mutable `pointer` (a new object's handle, which the caller owns)"
+        )
+        raise r.fail(path, message)
 
     for i, service in enumerate(inventory.services):
         path = f"services[{i}]"
@@ -1066,7 +1069,7 @@ def _check_services(
                 refuse_service_pointer(p.type, f"{mpath}.params[{j}].type")
                 check_param(p.type, f"{mpath}.params[{j}].type")
             if not member_path.startswith("constructors"):
-                refuse_service_pointer(f.returns, f"{mpath}.returns")
+                refuse_service_pointer(f.returns, f"{mpath}.returns", result=True)
             elif f.returns != Pointer(Named(service.name), mutable=True, nullable=False, owned=True):
                 message = f"must be an owned, non-nullable, mutable `pointer` to {service.name!r}: the new object"
                 raise r.fail(f"{mpath}.returns", message)
@@ -1078,7 +1081,7 @@ def _check_services(
     for i, function in enumerate(inventory.functions):
         for j, p in enumerate(function.params):
             refuse_service_pointer(p.type, f"functions[{i}].params[{j}].type")
-        refuse_service_pointer(function.returns, f"functions[{i}].returns")
+        refuse_service_pointer(function.returns, f"functions[{i}].returns", result=True)
     for i, definition in enumerate(inventory.types):
         if isinstance(definition, StructDef):
             for j, field in enumerate(definition.fields):

@@ -58,6 +58,13 @@ def one_round(i):
     with sample_crate.Store.with_capacity(4) as scoped:
         scoped.add_all("key", [1, 2, 3])
     sample_crate.Store().put("key", i)
+    # Service objects returned by value (a method's `-> Self`, a function's `Option`/`Result`), dropped by the
+    # garbage collector or closed.
+    hasher = sample_crate.hasher_for(b"abc")
+    hasher.copy().update(b"d")
+    sample_crate.hasher_repeating(b"ab", 2).close()
+    with contextlib.suppress(sample_crate.MathError.Overflow):
+        sample_crate.hasher_repeating(b"x" * 1001, 1000)
     with contextlib.suppress(sample_crate.MathError.Overflow):
         sample_crate.Store.with_capacity(2_000_000)
     if i % 20 == 0:  # a panic also prints its message to stderr: fewer of them

@@ -955,6 +955,25 @@ def check_renames():
         assert type(hasher).__name__ == "Hasher" and ByteOrder.Big.__class__.__name__ == "ByteOrder"
         assert "Hasher.update() argument 'data'" in raises(TypeError, hasher.update, 3)
         assert "Hasher.digest_in() argument 'order'" in raises(TypeError, hasher.digest_in, "Big")
+        # Services as values: `fn copy(&self) -> Self` is a new object, which goes on on its own.
+        copy = hasher.copy()
+        assert type(copy) is Hasher and copy is not hasher and copy.digest() == digest
+        copy.update(b"!")
+        assert copy.digest() == Digest(value=sample_crate.fnv1a(b"hello world!"), length=12)
+        assert hasher.digest() == digest
+    assert "closed" in raises(ValueError, hasher.copy)
+    assert copy.digest().length == 12, "closing the original leaves the copy"
+    copy.close()
+    # A free function returning one, in an Option (None) and a Result (an error).
+    found = sample_crate.hasher_for(b"abc")
+    assert type(found) is Hasher and found.digest() == Digest(value=sample_crate.fnv1a(b"abc"), length=3)
+    assert sample_crate.hasher_for(b"") is None
+    repeated = sample_crate.hasher_repeating(b"ab", 3)
+    assert repeated.digest() == Digest(value=sample_crate.fnv1a(b"ababab"), length=6)
+    raises(sample_crate.MathError.Overflow, sample_crate.hasher_repeating, b"x" * 1000, 1001)
+    # Dropped when garbage-collected, as constructed objects are.
+    del found, repeated
+    collect()
 
 
 def main():

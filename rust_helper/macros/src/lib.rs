@@ -1455,6 +1455,53 @@ mod service {
                 }
             }
 
+            // Returned by value (`fn copy(&self) -> Self`, `fn open(..) -> Child`, in `Option`
+            // or `Result` too), an object becomes a new service object: its handle.
+            unsafe impl ::hatch_interop::FfiReturn for #self_ty {
+                type Abi = ::core::mem::MaybeUninit<*const #cell>;
+
+                fn __return_ref(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::TypeRef {
+                    ::hatch_interop::__private::TypeRef::ServiceObject {
+                        target: <Self as ::hatch_interop::TypeInfo>::__register(types),
+                        nullable: false,
+                    }
+                }
+
+                fn into_abi(
+                    self,
+                ) -> ::core::result::Result<Self::Abi, ::hatch_interop::__private::Failure> {
+                    ::hatch_interop::__private::ServiceCell::into_handle(self)
+                        .map(::core::mem::MaybeUninit::new)
+                }
+            }
+
+            unsafe impl ::hatch_interop::FfiOk for #self_ty {}
+
+            unsafe impl ::hatch_interop::FfiNullableResult for #self_ty {
+                type Raw = *const #cell;
+
+                fn __nullable_ref(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::TypeRef {
+                    ::hatch_interop::__private::TypeRef::ServiceObject {
+                        target: <Self as ::hatch_interop::TypeInfo>::__register(types),
+                        nullable: true,
+                    }
+                }
+
+                fn __into_nonnull(
+                    self,
+                ) -> ::core::result::Result<Self::Raw, ::hatch_interop::__private::Failure> {
+                    ::hatch_interop::__private::ServiceCell::into_handle(self)
+                }
+
+                fn __null() -> Self::Raw {
+                    ::core::ptr::null()
+                }
+            }
+
             unsafe impl ::hatch_interop::ServiceInfo for #self_ty {
                 #[allow(unused_variables)]
                 fn __service(
@@ -1634,11 +1681,9 @@ mod service {
                 };
                 // The handle: C sees an owned pointer to the type.
                 let returns = quote! {
-                    ::hatch_interop::__private::TypeRef::Pointer {
+                    ::hatch_interop::__private::TypeRef::ServiceObject {
                         target: <Self as ::hatch_interop::TypeInfo>::__register(types),
-                        mutable: true,
                         nullable: false,
-                        owned: true,
                     }
                 };
                 (returns, error)

@@ -11,4 +11,9 @@ pub fn read(value: &u32) -> u32 {
     *value
 }
 
+#[ffi_function]
+pub fn maybe(value: u32) -> Option<u32> {
+    Some(value)
+}
+
 fn main() {}

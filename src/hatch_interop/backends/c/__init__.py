@@ -828,6 +828,14 @@ class _Builder:
         result = c.returns if c.completes_with is None else c.completes_with
         if isinstance(result, abi.CBuffer):
             notes.append(f"The caller frees the result (see `{self.buffer_names[result.of]}`).")
+        made = f.returns if isinstance(f.returns, Pointer) and f.returns.owned and c.role != "constructor" else None
+        service = None if made is None else self.inventory.service(made.target.name)
+        if made is not None and service is not None:
+            none = " (NULL for none)" if made.nullable else ""
+            notes.append(
+                f"It returns a new `{service.name}`{none}, which the caller owns as one a constructor made: "
+                f"`{service.destructor}` destroys it, `{service.release}` gives it up, once."
+            )
         if c.error is not None:
             if c.asynchronous:
                 outcome = "an error completes it with a failure"

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x8821c08da2788054)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x57f898a9a3448b7d)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -139,6 +139,17 @@ enum {
     ByteOrder_Little = 0,
     /** Most significant byte first. */
     ByteOrder_Big = 1
+};
+
+/** What can go wrong in the checked functions; each variant is an error code. */
+typedef uint32_t MathError;
+enum {
+    /** The divisor is zero. */
+    MathError_DivisionByZero = 1,
+    /** The result does not fit in its type. */
+    MathError_Overflow = 2,
+    /** The input is negative where only zero or more makes sense. */
+    MathError_NegativeInput = 3
 };
 
 /** A point or vector in the plane. */
@@ -268,17 +279,6 @@ enum {
     LogLevel_Info = 0,
     LogLevel_Warn = 1,
     LogLevel_Error = 2
-};
-
-/** What can go wrong in the checked functions; each variant is an error code. */
-typedef uint32_t MathError;
-enum {
-    /** The divisor is zero. */
-    MathError_DivisionByZero = 1,
-    /** The result does not fit in its type. */
-    MathError_Overflow = 2,
-    /** The input is negative where only zero or more makes sense. */
-    MathError_NegativeInput = 3
 };
 
 /** A measurement whose parts may be missing (a struct with option and array fields). */
@@ -657,6 +657,25 @@ uint64_t fnv1a(const uint8_t *data, size_t data_len);
  * copied (Python's `bytes`, on CPython and on PyPy).
  */
 size_t slice_address(const uint8_t *data, size_t data_len);
+
+/**
+ * A hasher that has seen `data`, or `None` for no data: a service object in an `Option`.
+ *
+ * It returns a new `Hasher` (NULL for none), which the caller owns as one a constructor made:
+ * `fnv1a_hasher_destroy` destroys it, `fnv1a_hasher_release` gives it up, once.
+ */
+Hasher *hasher_for(const uint8_t *data, size_t data_len);
+
+/**
+ * A hasher that has seen `data` `times` times over; `Overflow` past 1,000,000 bytes: a service
+ * object in a `Result`.
+ *
+ * It returns a new `Hasher`, which the caller owns as one a constructor made:
+ * `fnv1a_hasher_destroy` destroys it, `fnv1a_hasher_release` gives it up, once. On an error it
+ * returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the
+ * `MathError` variant's value.
+ */
+Hasher *hasher_repeating(const uint8_t *data, size_t data_len, uint32_t times);
 
 /** Sums one value of every integer type, wrapping on overflow. */
 int64_t sum_integers(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint64_t g, size_t h, ptrdiff_t i);
@@ -1038,6 +1057,18 @@ Hasher *fnv1a_hasher_new(void);
  * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
  */
 void fnv1a_hasher_update(Hasher *self, const uint8_t *data, size_t data_len);
+
+/**
+ * A new hasher in this one's state; both go on separately (`hashlib`'s `copy()`: a method
+ * that returns a new service object).
+ *
+ * A method of `Hasher` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns a new `Hasher`, which the caller owns as
+ * one a constructor made: `fnv1a_hasher_destroy` destroys it, `fnv1a_hasher_release` gives it up,
+ * once.
+ */
+Hasher *fnv1a_hasher_copy(Hasher *self);
 
 /**
  * The digest of every byte so far.

@@ -75,6 +75,8 @@ __all__ = [
     "greet_later",
     "guards_dropped",
     "guards_held",
+    "hasher_for",
+    "hasher_repeating",
     "is_even",
     "join_repeated",
     "length_if_any",
@@ -166,10 +168,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x8821C08DA2788054:
+    if found != 0x57F898A9A3448B7D:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 8821c08da2788054)"
+            "sample_crate 0.1.0 (API hash 57f898a9a3448b7d)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -351,6 +353,17 @@ class Hasher:
         if _ffi_pending[0]:
             _ffi_raise_failure(None)
 
+    def copy(self) -> Hasher:
+        """A new hasher in this one's state; both go on separately (`hashlib`'s `copy()`: a method
+        that returns a new service object).
+        """
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Hasher", "copy")
+        _ffi_result = _ffi_fn_fnv1a_hasher_copy(_ffi_self)
+        if not _ffi_result and _ffi_pending[0]:
+            _ffi_raise_failure(None)
+        return _ffi_wrap_Hasher(_ffi_result)
+
     def digest(self) -> Digest:
         """The digest of every byte so far."""
         if (_ffi_self := self._ffi_ptr) is None:
@@ -457,6 +470,31 @@ class ByteOrder(_ffi_enum.IntEnum):
 
 
 _ffi_ByteOrder_by_value = {member.value: member for member in ByteOrder}
+
+
+class MathError(Exception):
+    """What can go wrong in the checked functions; each variant is an error code.
+
+    Raised as one of its subclasses, one per variant of the Rust enum `MathError`:
+
+    - ``MathError.DivisionByZero``: The divisor is zero.
+    - ``MathError.Overflow``: The result does not fit in its type.
+    - ``MathError.NegativeInput``: The input is negative where only zero or more makes sense.
+    """
+
+    #: The discriminant of the Rust variant, on each subclass.
+    code: ClassVar[int]
+    DivisionByZero: ClassVar[Type[MathError]]
+    Overflow: ClassVar[Type[MathError]]
+    NegativeInput: ClassVar[Type[MathError]]
+
+
+_ffi_MathError_by_code = _ffi_error_variants(
+    MathError,
+    (1, "DivisionByZero", "The divisor is zero."),
+    (2, "Overflow", "The result does not fit in its type."),
+    (3, "NegativeInput", "The input is negative where only zero or more makes sense."),
+)
 
 
 class Vec2:
@@ -871,31 +909,6 @@ class LogLevel(_ffi_enum.IntEnum):
 
 
 _ffi_LogLevel_by_value = {member.value: member for member in LogLevel}
-
-
-class MathError(Exception):
-    """What can go wrong in the checked functions; each variant is an error code.
-
-    Raised as one of its subclasses, one per variant of the Rust enum `MathError`:
-
-    - ``MathError.DivisionByZero``: The divisor is zero.
-    - ``MathError.Overflow``: The result does not fit in its type.
-    - ``MathError.NegativeInput``: The input is negative where only zero or more makes sense.
-    """
-
-    #: The discriminant of the Rust variant, on each subclass.
-    code: ClassVar[int]
-    DivisionByZero: ClassVar[Type[MathError]]
-    Overflow: ClassVar[Type[MathError]]
-    NegativeInput: ClassVar[Type[MathError]]
-
-
-_ffi_MathError_by_code = _ffi_error_variants(
-    MathError,
-    (1, "DivisionByZero", "The divisor is zero."),
-    (2, "Overflow", "The result does not fit in its type."),
-    (3, "NegativeInput", "The input is negative where only zero or more makes sense."),
-)
 
 
 class Reading:
@@ -1760,6 +1773,7 @@ _ffi_cf.check_layout(
 
 _ffi_fn_fnv1a_hasher_new = _ffi_lib.fnv1a_hasher_new
 _ffi_fn_fnv1a_hasher_update = _ffi_lib.fnv1a_hasher_update
+_ffi_fn_fnv1a_hasher_copy = _ffi_lib.fnv1a_hasher_copy
 _ffi_fn_fnv1a_hasher_digest = _ffi_lib.fnv1a_hasher_digest
 _ffi_fn_fnv1a_hasher_digest_in = _ffi_lib.fnv1a_hasher_digest_in
 _ffi_fn_store_new = _ffi_lib.store_new
@@ -1880,6 +1894,58 @@ def slice_address(data: Union[Sequence[int], memoryview]) -> int:
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_hasher_for = _ffi_lib.hasher_for
+
+
+def hasher_for(data: Union[Sequence[int], memoryview]) -> Optional[Hasher]:
+    """A hasher that has seen `data`, or `None` for no data: a service object in an `Option`."""
+    if isinstance(data, _ffi_array) and data.typecode == "B":
+        _ffi_len_data = len(data)
+        _ffi_slice_data = _ffi.from_buffer("uint8_t[]", data)
+    else:
+        _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument(
+            "hasher_for",
+            "data",
+            data,
+            "uint8_t",
+            "B",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_hasher_for(_ffi_slice_data, _ffi_len_data)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return None if not _ffi_result else _ffi_wrap_Hasher(_ffi_result)
+
+
+_ffi_fn_hasher_repeating = _ffi_lib.hasher_repeating
+
+
+def hasher_repeating(data: Union[Sequence[int], memoryview], times: int) -> Hasher:
+    """A hasher that has seen `data` `times` times over; `Overflow` past 1,000,000 bytes: a service
+    object in a `Result`.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if isinstance(data, _ffi_array) and data.typecode == "B":
+        _ffi_len_data = len(data)
+        _ffi_slice_data = _ffi.from_buffer("uint8_t[]", data)
+    else:
+        _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument(
+            "hasher_repeating",
+            "data",
+            data,
+            "uint8_t",
+            "B",
+            mutable=False,
+        )
+    if times.__class__ is not int or not 0 <= times <= 4294967295:
+        times = _ffi_scalar("hasher_repeating() argument 'times'", times, "u32")
+    _ffi_result = _ffi_fn_hasher_repeating(_ffi_slice_data, _ffi_len_data, times)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return _ffi_wrap_Hasher(_ffi_result)
 
 
 _ffi_fn_sum_integers = _ffi_lib.sum_integers

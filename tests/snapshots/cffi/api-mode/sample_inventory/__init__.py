@@ -74,6 +74,8 @@ __all__ = [
     "greet_later",
     "guards_dropped",
     "guards_held",
+    "hasher_for",
+    "hasher_repeating",
     "is_even",
     "join_repeated",
     "length_if_any",
@@ -157,10 +159,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x8821C08DA2788054:
+    if found != 0x57F898A9A3448B7D:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 8821c08da2788054)"
+            "sample_crate 0.1.0 (API hash 57f898a9a3448b7d)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
