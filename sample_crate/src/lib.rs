@@ -1238,6 +1238,13 @@ impl Store {
         u32::try_from(self.entries.len()).map_err(|_| MathError::Overflow)
     }
 
+    /// A store of `capacity` after `millis` milliseconds (an async constructor: Python awaits
+    /// `Store.open_later(...)`); fails with `Overflow` above 1,000,000.
+    pub async fn open_later(capacity: u32, millis: u64) -> Result<Self, MathError> {
+        tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+        Self::with_capacity(capacity)
+    }
+
     /// `a * b` after a pause (an async static function).
     pub async fn multiply_later(a: i32, b: i32) -> Result<i32, MathError> {
         tokio::task::yield_now().await;

@@ -365,7 +365,8 @@ class _Builder:
         for f in s.members():
             refuse_dunder(f.name, f"member of service `{s.name}`", self.backend)
             if f in s.constructors and f.name == "new":
-                kind, name = "init", "__init__"
+                # `__init__` cannot be awaited: an async `new` is a classmethod, `await Store.new()`.
+                kind, name = ("constructor", "new") if f.asynchronous else ("init", "__init__")
             else:
                 kind = "constructor" if f in s.constructors else "method" if f in s.methods else "static"
                 name = names.claim(escape(f.name, SERVICE_BODY_NAMES), f"member `{f.name}`", f.name)

@@ -39,6 +39,15 @@ def raises(exc_type, func, *args, **kwargs):
     raise AssertionError(f"{func.__name__}{args} did not raise {exc_type.__name__}")
 
 
+async def raises_async(exc_type, awaitable):
+    """Await `awaitable` expecting `exc_type`; return the exception."""
+    try:
+        await awaitable
+    except exc_type as e:
+        return e
+    raise AssertionError(f"{awaitable} did not raise {exc_type.__name__}")
+
+
 def check_primitives():
     assert sample_crate.add(2, 3) == 5
     assert sample_crate.add(2**32 - 1, 1) == 0  # wrapping, as the Rust doc says
@@ -863,6 +872,19 @@ def check_async_services():
             else:
                 raise AssertionError("add_to_all_later did not raise")
             assert await Store.multiply_later(6, 7) == 42  # an async static function
+            # An async constructor: a classmethod coroutine that gives a new store, or raises its error.
+            opened = await Store.open_later(2, 1)
+            assert type(opened) is Store and Store.live_stores() == live + 2
+            opened.put("x", 1)
+            assert "Overflow" in type(await raises_async(MathError, Store.open_later(1_000_001, 0))).__name__
+            opened.close()
+            # Cancelled before it finishes: the future is dropped, no store is made.
+            task = asyncio.ensure_future(Store.open_later(1, 60_000))
+            await asyncio.sleep(0.02)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            assert Store.live_stores() == live + 1
         try:
             await store.total_later(1)
         except ValueError as error:

@@ -77,8 +77,8 @@ pub fn ffi_function(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// once, dropping the object if it was not destroyed.
 ///
 /// The type must be `Send + Sync`: the foreign side may use it from any thread. `self` by
-/// value, generic functions and `async` constructors are rejected; `async` methods and
-/// statics (with the `tokio` feature) take owned parameters only, as `#[ffi_function]`'s.
+/// value and generic functions are rejected; `async` constructors, methods and statics (with
+/// the `tokio` feature) take owned parameters only, as `#[ffi_function]`'s.
 #[proc_macro_attribute]
 pub fn ffi_service(attr: TokenStream, item: TokenStream) -> TokenStream {
     let attr = TokenStream2::from(attr);
@@ -1598,13 +1598,6 @@ mod service {
                 None => Kind::Static,
             },
         };
-        if let (Some(token), Kind::Constructor { .. }) = (&sig.asyncness, &kind) {
-            errors.push(
-                token.span(),
-                "constructors cannot be `async`: construct the object, and give it an async \
-                 method for the slow part",
-            );
-        }
         check_async_params(sig, errors);
         check_static_params(sig, errors);
         let typed = sig
@@ -1713,8 +1706,6 @@ mod service {
         }
     }
 
-    /// The member's `extern "C"` shim, exported as `symbol`: like an `#[ffi_function]`'s,
-    /// with the object's handle first for a method, borrowed for the duration of the call.
     /// `"<service>.<member>"` as a constant expression of the shim (the service's name is its type's
     /// inventory name, which a rename in `#[ffi_type(name = "...")]` sets).
     fn label_const(self_ty: &Type, member: &str) -> TokenStream2 {
@@ -1730,6 +1721,8 @@ mod service {
         }}
     }
 
+    /// The member's `extern "C"` shim, exported as `symbol`: like an `#[ffi_function]`'s,
+    /// with the object's handle first for a method, borrowed for the duration of the call.
     fn shim(member: &Member, symbol: &str, service: &TokenStream2, self_ty: &Type) -> TokenStream2 {
         if member.func.sig.asyncness.is_some() {
             return async_shim(member, symbol, service, self_ty);
@@ -1807,9 +1800,10 @@ mod service {
         }
     }
 
-    /// The shim of an async method or static function: it takes the object (for a method: a
-    /// borrow that owns a reference, held until the future finishes), starts the future on the
-    /// library's runtime and returns; the outcome goes to the completion.
+    /// The shim of an async method, constructor or static function: it takes the object (for a
+    /// method: a borrow that owns a reference, held until the future finishes), starts the
+    /// future on the library's runtime and returns; the outcome goes to the completion (a
+    /// constructor's: the new object's handle, see the service type's `FfiReturn`).
     fn async_shim(
         member: &Member,
         symbol: &str,

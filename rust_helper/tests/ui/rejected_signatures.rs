@@ -16,16 +16,4 @@ pub fn numbers() -> impl Iterator<Item = u32> {
     0..3
 }
 
-#[ffi_type(opaque)]
-pub struct Counter {
-    value: u64,
-}
-
-#[ffi_service]
-impl Counter {
-    pub async fn new() -> Self {
-        Counter { value: 0 }
-    }
-}
-
 fn main() {}

@@ -621,6 +621,9 @@ class CtypesWrapperBuilder(WrapperBuilder):
         return Group(f"({self.element(element)} * {length}).from_buffer(", (value,), ")")
 
     def completion_read(self, f: Function) -> str:
+        if isinstance(f.returns, Pointer) and not f.returns.nullable:
+            # Never NULL: read as the address it is (`c_void_p` reads NULL as None, which the wrapping refuses).
+            return "_ffi_ctypes.c_size_t.from_address(_ffi_address).value"
         ctype = self.ctype(f.returns)
         if ctype.startswith("_ffi_ctypes.c_"):
             return f"{ctype}.from_address(_ffi_address).value"

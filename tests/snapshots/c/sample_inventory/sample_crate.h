@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x57f898a9a3448b7d)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x8af916536ebc3af9)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1112,6 +1112,17 @@ Store *store_new(void);
  * `code` is the `MathError` variant's value.
  */
 Store *store_with_capacity(uint32_t capacity);
+
+/**
+ * A store of `capacity` after `millis` milliseconds (an async constructor: Python awaits
+ * `Store.open_later(...)`); fails with `Overflow` above 1,000,000.
+ *
+ * Async: it starts the work and returns at once; `completion` is called later, from a thread of
+ * the library, with a `const Store * *` as its value, or with the failure. An error completes it
+ * with a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's
+ * value.
+ */
+void store_open_later(uint32_t capacity, uint64_t millis, sample_crate_completion completion);
 
 /**
  * Sets `key` to `value` (a `&mut self` method); fails with `Overflow` when the store is

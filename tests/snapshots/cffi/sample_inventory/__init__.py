@@ -168,10 +168,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x57F898A9A3448B7D:
+    if found != 0x8AF916536EBC3AF9:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 57f898a9a3448b7d)"
+            "sample_crate 0.1.0 (API hash 8af916536ebc3af9)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1321,6 +1321,23 @@ class Store:
             _ffi_raise_failure(_ffi_MathError_by_code)
         return _ffi_wrap_Store(_ffi_result)
 
+    @classmethod
+    async def open_later(cls, capacity: int, millis: int) -> Store:
+        """A store of `capacity` after `millis` milliseconds (an async constructor: Python awaits
+        `Store.open_later(...)`); fails with `Overflow` above 1,000,000.
+
+        Raises a subclass of `MathError` when the library reports one of its errors.
+        """
+        if capacity.__class__ is not int or not 0 <= capacity <= 4294967295:
+            capacity = _ffi_scalar("Store.open_later() argument 'capacity'", capacity, "u32")
+        if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+            millis = _ffi_scalar("Store.open_later() argument 'millis'", millis, "u64")
+        _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_open_later, _ffi_MathError_by_code)
+        _ffi_fn_store_open_later(capacity, millis, (_ffi_complete, _ffi_key, _ffi_release))
+        if _ffi_pending[0]:
+            _ffi_raise_failure(_ffi_MathError_by_code)
+        return await _ffi_future
+
     def put(self, key: str, value: int) -> None:
         """Sets `key` to `value` (a `&mut self` method); fails with `Overflow` when the store is
         full and `key` is new.
@@ -1778,6 +1795,7 @@ _ffi_fn_fnv1a_hasher_digest = _ffi_lib.fnv1a_hasher_digest
 _ffi_fn_fnv1a_hasher_digest_in = _ffi_lib.fnv1a_hasher_digest_in
 _ffi_fn_store_new = _ffi_lib.store_new
 _ffi_fn_store_with_capacity = _ffi_lib.store_with_capacity
+_ffi_fn_store_open_later = _ffi_lib.store_open_later
 _ffi_fn_store_put = _ffi_lib.store_put
 _ffi_fn_store_size = _ffi_lib.store_size
 _ffi_fn_store_get = _ffi_lib.store_get
@@ -1792,6 +1810,12 @@ _ffi_fn_store_total_later = _ffi_lib.store_total_later
 _ffi_fn_store_add_to_all_later = _ffi_lib.store_add_to_all_later
 _ffi_fn_store_multiply_later = _ffi_lib.store_multiply_later
 _ffi_fn_store_live_stores = _ffi_lib.store_live_stores
+
+
+def _ffi_read_store_open_later(_ffi_value: Any) -> Store:
+    """The value `open_later` completed with."""
+    _ffi_result = _ffi.new("Store * *", _ffi.cast("Store * *", _ffi_value)[0])[0]
+    return _ffi_wrap_Store(_ffi_result)
 
 
 def _ffi_read_store_total_later(_ffi_value: Any) -> int:

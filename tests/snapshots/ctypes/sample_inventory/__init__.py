@@ -170,10 +170,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x57F898A9A3448B7D:
+    if found != 0x8AF916536EBC3AF9:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 57f898a9a3448b7d)"
+            "sample_crate 0.1.0 (API hash 8af916536ebc3af9)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1405,6 +1405,27 @@ class Store:
             _ffi_raise_failure(_ffi_MathError_by_code)
         return _ffi_wrap_Store(_ffi_result)
 
+    @classmethod
+    async def open_later(cls, capacity: int, millis: int) -> Store:
+        """A store of `capacity` after `millis` milliseconds (an async constructor: Python awaits
+        `Store.open_later(...)`); fails with `Overflow` above 1,000,000.
+
+        Raises a subclass of `MathError` when the library reports one of its errors.
+        """
+        if capacity.__class__ is not int or not 0 <= capacity <= 4294967295:
+            capacity = _ffi_scalar("Store.open_later() argument 'capacity'", capacity, "u32")
+        if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+            millis = _ffi_scalar("Store.open_later() argument 'millis'", millis, "u64")
+        _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_open_later, _ffi_MathError_by_code)
+        _ffi_fn_store_open_later(
+            capacity,
+            millis,
+            _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address),
+        )
+        if _ffi_pending.value:
+            _ffi_raise_failure(_ffi_MathError_by_code)
+        return await _ffi_future
+
     def put(self, key: str, value: int) -> None:
         """Sets `key` to `value` (a `&mut self` method); fails with `Overflow` when the store is
         full and `key` is new.
@@ -1896,6 +1917,9 @@ _ffi_fn_store_new.restype = _ffi_ctypes.c_void_p
 _ffi_fn_store_with_capacity = _ffi_lib["store_with_capacity"]
 _ffi_fn_store_with_capacity.argtypes = (_ffi_ctypes.c_uint32,)
 _ffi_fn_store_with_capacity.restype = _ffi_ctypes.c_void_p
+_ffi_fn_store_open_later = _ffi_lib["store_open_later"]
+_ffi_fn_store_open_later.argtypes = (_ffi_ctypes.c_uint32, _ffi_ctypes.c_uint64, _ffi_Completion)
+_ffi_fn_store_open_later.restype = None
 _ffi_fn_store_put = _ffi_lib["store_put"]
 _ffi_fn_store_put.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_int64)
 _ffi_fn_store_put.restype = None
@@ -1944,6 +1968,12 @@ _ffi_fn_store_multiply_later.restype = None
 _ffi_fn_store_live_stores = _ffi_lib["store_live_stores"]
 _ffi_fn_store_live_stores.argtypes = ()
 _ffi_fn_store_live_stores.restype = _ffi_ctypes.c_size_t
+
+
+def _ffi_read_store_open_later(_ffi_address: int) -> Store:
+    """The value `open_later` completed with."""
+    _ffi_result = _ffi_ctypes.c_size_t.from_address(_ffi_address).value
+    return _ffi_wrap_Store(_ffi_result)
 
 
 def _ffi_read_store_total_later(_ffi_address: int) -> int:

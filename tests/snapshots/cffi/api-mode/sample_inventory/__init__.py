@@ -159,10 +159,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x57F898A9A3448B7D:
+    if found != 0x8AF916536EBC3AF9:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 57f898a9a3448b7d)"
+            "sample_crate 0.1.0 (API hash 8af916536ebc3af9)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
