@@ -620,7 +620,10 @@ def test_tagged_enums_are_no_error_types_or_elements() -> None:
             "`services[0].constructors[0].returns` must be an owned, non-nullable, mutable `pointer` to 'Store'",
         ),
         (
-            lambda d: d["services"][0]["methods"][0]["params"].append({"name": "other", "type": _pointer("Store")}),
+            # An owned one: a borrowed one is fine (below).
+            lambda d: d["services"][0]["methods"][0]["params"].append(
+                {"name": "other", "type": _pointer("Store", owned=True)}
+            ),
             "`services[0].methods[0].params[0].type` points to 'Store', which is a service",
         ),
         (
@@ -657,6 +660,18 @@ def test_a_result_may_be_a_new_service_object() -> None:
     data["services"][0]["methods"][0].update(returns=_pointer("Store", owned=True))
     inventory = load_inventory(json.dumps(data))
     assert inventory.functions[0].returns == Pointer(Named("Store"), mutable=True, nullable=True, owned=True)
+
+
+def test_a_parameter_may_borrow_a_service_object() -> None:
+    """A pointer to a service's type that is not owned, as a parameter: `&Store`, `&mut Store`, `Option<&Store>`."""
+    data = json.loads((DATA / "basic.json").read_text(encoding="utf-8"))
+    with_service(data)
+    data["functions"][0]["params"][0].update(type={**_pointer("Store"), "mutable": True})
+    data["services"][0]["methods"][0]["params"].append(
+        {"name": "other", "type": {**_pointer("Store"), "nullable": True}}
+    )
+    inventory = load_inventory(json.dumps(data))
+    assert inventory.functions[0].params[0].type == Pointer(Named("Store"), mutable=True, nullable=False, owned=False)
 
 
 def test_gil_policy_is_read_and_checked() -> None:

@@ -469,8 +469,9 @@ impl Inventory {
                 check_signature(&mut problems, &kinds, def, &owner);
             }
         }
-        // A service's objects cross the C ABI as handles of the service, which are no
-        // pointers to the type: only its own members may take or make them.
+        // A service's objects cross the C ABI as handles of its cells: parameters borrow them
+        // (`&Store`, `&mut Store`, `Option<&Store>`), results by value make them (a
+        // `ServiceObject`); a `Box` or a borrowed result would be an opaque cell instead.
         let functions = self
             .functions
             .iter()
@@ -483,21 +484,33 @@ impl Inventory {
             })
         });
         for (def, owner, check_result) in functions.chain(members) {
-            let tys = def
-                .params
-                .iter()
-                .map(|p| (&p.ty, format!("parameter `{}`", p.name)));
-            let result = check_result.then(|| (&def.returns, "the result".to_owned()));
-            for (ty, place) in tys.chain(result) {
-                if let TypeRef::Pointer { target, .. } = ty {
+            for param in &def.params {
+                if let TypeRef::Pointer {
+                    target,
+                    owned: true,
+                    ..
+                } = &param.ty
+                {
                     if services.contains(target) {
                         problems.push(format!(
-                            "{place} of {owner} points to `{target}`, which is a service: its \
-                             objects are handles of the service, not `Box`es or references \
-                             (return `{target}` by value for a new object, or make this a \
-                             method of `{target}`)"
+                            "parameter `{}` of {owner} takes a `Box<{target}>`, but `{target}` is \
+                             a service, whose objects are borrowed: take `&{target}` or \
+                             `&mut {target}`",
+                            param.name
                         ));
                     }
+                }
+            }
+            if !check_result {
+                continue;
+            }
+            if let TypeRef::Pointer { target, .. } = &def.returns {
+                if services.contains(target) {
+                    problems.push(format!(
+                        "the result of {owner} points to `{target}`, which is a service: its \
+                         objects are handles of the service, not `Box`es or references \
+                         (return `{target}` by value for a new object)"
+                    ));
                 }
             }
         }

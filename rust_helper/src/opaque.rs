@@ -27,6 +27,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::abi::Failure;
+use crate::service::{Exclusive, Shared};
 
 /// Set while an exclusive borrow (a `&mut T` parameter) is held.
 const EXCLUSIVE: usize = 1 << (usize::BITS - 1);
@@ -242,7 +243,17 @@ pub struct Borrow<'a, T> {
     pointer: *mut T,
     /// The cell and whether the borrow is exclusive; `None` for a plain pointer.
     cell: Option<(&'a OpaqueCell<T>, bool)>,
+    /// A service object's borrow (see [`crate::service::ServiceCell::borrow_arg`]), given back
+    /// when this is dropped.
+    _service: Option<ServiceBorrow<'a, T>>,
     _marker: PhantomData<&'a mut T>,
+}
+
+/// A borrow of a service object, held by a parameter's [`Borrow`].
+#[allow(dead_code)] // held for its `Drop`, which gives the borrow back
+pub(crate) enum ServiceBorrow<'a, T> {
+    Shared(Shared<'a, T>),
+    Exclusive(Exclusive<'a, T>),
 }
 
 impl<'a, T> Borrow<'a, T> {
@@ -251,6 +262,17 @@ impl<'a, T> Borrow<'a, T> {
         Borrow {
             pointer,
             cell: None,
+            _service: None,
+            _marker: PhantomData,
+        }
+    }
+
+    /// A service object's borrow, `pointer` its value.
+    pub(crate) fn service(pointer: *mut T, borrow: ServiceBorrow<'a, T>) -> Self {
+        Borrow {
+            pointer,
+            cell: None,
+            _service: Some(borrow),
             _marker: PhantomData,
         }
     }
@@ -259,6 +281,7 @@ impl<'a, T> Borrow<'a, T> {
         Borrow {
             pointer: cell.value_ptr(),
             cell: Some((cell, exclusive)),
+            _service: None,
             _marker: PhantomData,
         }
     }
@@ -278,6 +301,143 @@ impl<T> Drop for Borrow<'_, T> {
             Some((cell, true)) => unsafe { OpaqueCell::unexclusive(cell) },
             None => {}
         }
+    }
+}
+
+/// Which cell an opaque type's objects live in, decided where the type is concrete (in the
+/// `FfiPointee` impl `#[ffi_type(opaque)]` writes, which cannot see whether an `#[ffi_service]`
+/// block exists): a [`ServiceCell`](crate::service::ServiceCell) when the type is a service's,
+/// else an [`OpaqueCell`]. Autoref specialization: the service's impl, on `&&CellProbe<T>`, is
+/// found first when `T: ServiceInfo` holds; otherwise the opaque one, on `&CellProbe<T>`.
+#[doc(hidden)]
+pub struct CellProbe<T>(PhantomData<T>);
+
+impl<T> CellProbe<T> {
+    pub const fn new() -> Self {
+        CellProbe(PhantomData)
+    }
+}
+
+impl<T> Default for CellProbe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The parameter borrows of a service's objects (see [`CellProbe`]).
+#[doc(hidden)]
+pub trait ServiceCellKind<T> {
+    /// # Safety
+    ///
+    /// `pointer` is a non-null handle of the service, not released.
+    unsafe fn __borrow_in_cell<'a>(
+        &self,
+        pointer: *mut T,
+        exclusive: bool,
+        type_name: &str,
+        function: &str,
+        param: &str,
+    ) -> Result<Borrow<'a, T>, Failure>;
+
+    /// Refused: a service's object is not taken by a `Box` parameter (the inventory refuses
+    /// one, so this never runs for a valid inventory).
+    ///
+    /// # Safety
+    ///
+    /// None needed: nothing is read.
+    unsafe fn __take_from_cell(
+        &self,
+        pointer: *mut T,
+        type_name: &str,
+        function: &str,
+        param: &str,
+    ) -> Result<Box<T>, Failure>;
+}
+
+impl<T: crate::ServiceInfo> ServiceCellKind<T> for &&CellProbe<T> {
+    unsafe fn __borrow_in_cell<'a>(
+        &self,
+        pointer: *mut T,
+        exclusive: bool,
+        type_name: &str,
+        function: &str,
+        param: &str,
+    ) -> Result<Borrow<'a, T>, Failure> {
+        // SAFETY: forwarded from the caller: a service's objects are handles of its cells.
+        unsafe {
+            crate::service::ServiceCell::borrow_arg(
+                pointer.cast_const().cast(),
+                exclusive,
+                type_name,
+                function,
+                param,
+            )
+        }
+    }
+
+    unsafe fn __take_from_cell(
+        &self,
+        _pointer: *mut T,
+        type_name: &str,
+        function: &str,
+        param: &str,
+    ) -> Result<Box<T>, Failure> {
+        Err(Failure::invalid_argument(format_args!(
+            "{function}() argument `{param}` cannot take a {type_name}: a service's objects are \
+             borrowed (`&{type_name}`, `&mut {type_name}`)"
+        )))
+    }
+}
+
+/// The parameter borrows and takes of an opaque type's objects (see [`CellProbe`]).
+#[doc(hidden)]
+pub trait OpaqueCellKind<T> {
+    /// # Safety
+    ///
+    /// As for [`OpaqueCell::borrow`].
+    unsafe fn __borrow_in_cell<'a>(
+        &self,
+        pointer: *mut T,
+        exclusive: bool,
+        type_name: &str,
+        function: &str,
+        param: &str,
+    ) -> Result<Borrow<'a, T>, Failure>;
+
+    /// # Safety
+    ///
+    /// As for [`OpaqueCell::take`].
+    unsafe fn __take_from_cell(
+        &self,
+        pointer: *mut T,
+        type_name: &str,
+        function: &str,
+        param: &str,
+    ) -> Result<Box<T>, Failure>;
+}
+
+impl<T> OpaqueCellKind<T> for &CellProbe<T> {
+    unsafe fn __borrow_in_cell<'a>(
+        &self,
+        pointer: *mut T,
+        exclusive: bool,
+        type_name: &str,
+        function: &str,
+        param: &str,
+    ) -> Result<Borrow<'a, T>, Failure> {
+        // SAFETY: forwarded from the caller.
+        unsafe { OpaqueCell::borrow(pointer, exclusive, type_name, function, param) }
+    }
+
+    unsafe fn __take_from_cell(
+        &self,
+        pointer: *mut T,
+        type_name: &str,
+        function: &str,
+        param: &str,
+    ) -> Result<Box<T>, Failure> {
+        // SAFETY: forwarded from the caller.
+        unsafe { OpaqueCell::take(pointer, type_name, function, param) }
     }
 }
 

@@ -408,6 +408,71 @@ impl<T> ServiceCell<T> {
     }
 }
 
+impl<T> ServiceCell<T> {
+    /// A borrow of the service object behind `handle` for parameter `param` of `function`
+    /// (`&Store`, `&mut Store`, `Option<&Store>`, ...): shared, or exclusive if `exclusive`,
+    /// held until the call returns. Fails, as a method's receiver does, if the object is
+    /// closed or the borrow conflicts with a running call's (the receiver's own included:
+    /// `store.merge(store)` with `&mut self` and `&Store`).
+    ///
+    /// # Safety
+    ///
+    /// `handle` is non-null, a handle of a `T` service object that its owner has not released.
+    pub(crate) unsafe fn borrow_arg<'a>(
+        handle: *const ServiceCell<T>,
+        exclusive: bool,
+        service: &str,
+        function: &str,
+        param: &str,
+    ) -> Result<crate::opaque::Borrow<'a, T>, Failure> {
+        use crate::opaque::{Borrow, ServiceBorrow};
+        // SAFETY: the caller's promise.
+        let cell = unsafe { &*handle };
+        let refused = |before: usize| {
+            let state = if before & CLOSED != 0 {
+                "is closed"
+            } else {
+                "is in use by another call that changes it (`&mut`)"
+            };
+            Failure::invalid_argument(format_args!(
+                "{function}() argument `{param}`: the {service} {state}"
+            ))
+        };
+        if exclusive {
+            match cell
+                .state
+                .compare_exchange(0, EXCLUSIVE, Ordering::Acquire, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    let borrow = Exclusive(cell);
+                    Ok(Borrow::service(
+                        cell.value.get().cast(),
+                        ServiceBorrow::Exclusive(borrow),
+                    ))
+                }
+                Err(before) if before & CLOSED == 0 => {
+                    Err(Failure::invalid_argument(format_args!(
+                    "{function}() argument `{param}`: the {service} is in use by another call, \
+                     and this one needs it exclusively (`&mut`)"
+                )))
+                }
+                Err(before) => Err(refused(before)),
+            }
+        } else {
+            let before = cell.state.fetch_add(1, Ordering::Acquire);
+            if before & FLAGS == 0 {
+                let borrow = Shared(cell);
+                return Ok(Borrow::service(
+                    cell.value.get().cast(),
+                    ServiceBorrow::Shared(borrow),
+                ));
+            }
+            cell.state.fetch_sub(1, Ordering::Release);
+            Err(refused(before))
+        }
+    }
+}
+
 /// What a constructor returning `Self` returns through the C ABI: the new object's handle.
 #[inline]
 pub fn constructed<T>(value: T) -> Result<MaybeUninit<*const ServiceCell<T>>, Failure> {

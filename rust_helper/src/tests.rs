@@ -510,9 +510,10 @@ impl Tally {
     }
 }
 
-/// Takes a tally as a plain pointer, which a service's handle is not.
+/// Takes a tally's object, which a service's objects are not: they are borrowed.
 #[ffi_function]
-pub fn tally_peek(t: &Tally) -> u64 {
+#[allow(clippy::boxed_local)]
+pub fn tally_peek(t: Box<Tally>) -> u64 {
     t.total
 }
 
@@ -553,8 +554,8 @@ fn services_are_validated() {
         found,
         [
             "service `Tally` (`hatch_interop::tests::Tally`) is registered more than once",
-            "parameter `t` of function `tally_peek` points to `Tally`, which is a service: its \
-             objects are only the receivers of its methods (make this a method of `Tally`)",
+            "parameter `t` of function `tally_peek` takes a `Box<Tally>`, but `Tally` is a \
+             service, whose objects are borrowed: take `&Tally` or `&mut Tally`",
         ]
     );
 }

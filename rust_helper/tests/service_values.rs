@@ -1,6 +1,8 @@
 //! Services as values: a method or function that returns the service's type by value (`-> Self`,
 //! `-> Tally`, in an `Option` or a `Result`) hands out a new service object's handle, which the
-//! caller owns; a `Box` of the type stays refused (it would be an opaque cell, not a handle).
+//! caller owns; parameters borrow one (`&Tally`, `&mut Tally`, `Option<&Tally>`) through its
+//! cell, as a method's receiver does; a `Box` of the type stays refused (it would be an opaque
+//! cell, not a handle).
 
 use std::fmt;
 
@@ -37,6 +39,34 @@ impl Tally {
     pub fn total(&self) -> u64 {
         self.total
     }
+
+    /// `&mut self` and another object, which may not be `self`.
+    pub fn absorb(&mut self, other: &Tally) -> u64 {
+        self.total += other.total;
+        self.total
+    }
+}
+
+#[ffi_function]
+pub fn tally_add(tally: &mut Tally, amount: u64) -> u64 {
+    tally.total += amount;
+    tally.total
+}
+
+#[ffi_function]
+pub fn tally_total_or_zero(tally: Option<&Tally>) -> u64 {
+    tally.map_or(0, |tally| tally.total)
+}
+
+#[ffi_function]
+pub fn tally_sum(a: &Tally, b: &Tally) -> u64 {
+    a.total + b.total
+}
+
+#[ffi_function]
+pub fn tally_move(from: &mut Tally, into: &mut Tally) -> u64 {
+    into.total += std::mem::take(&mut from.total);
+    into.total
 }
 
 #[ffi_function]
@@ -59,12 +89,125 @@ pub fn tally_boxed(total: u64) -> Box<Tally> {
     Box::new(Tally { total })
 }
 
+/// A `Box` parameter of a service's type: refused by the inventory (its objects are borrowed).
+#[ffi_function]
+#[allow(clippy::boxed_local)]
+pub fn tally_consume(tally: Box<Tally>) -> u64 {
+    tally.total
+}
+
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
     Inventory::new()
         .service::<Tally>()
         .function::<tally_if_any>()
         .function::<tally_checked>()
+        .function::<tally_add>()
+        .function::<tally_total_or_zero>()
+        .function::<tally_sum>()
+        .function::<tally_move>()
+}
+
+/// The calling thread's failure message, if any.
+fn failure_message() -> Option<String> {
+    use hatch_interop::__private::{ffi_free, take_failure};
+    let mut out = std::mem::MaybeUninit::<hatch_interop::FfiFailure>::uninit();
+    // SAFETY: `out` is valid for writes.
+    if !unsafe { take_failure(out.as_mut_ptr()) } {
+        return None;
+    }
+    // SAFETY: written by `take_failure`.
+    let failure = unsafe { out.assume_init() };
+    // SAFETY: the message is `message_len` bytes of UTF-8 that now belong to us.
+    let bytes = unsafe { std::slice::from_raw_parts(failure.message, failure.message_len) };
+    let message = String::from_utf8(bytes.to_vec()).unwrap();
+    // SAFETY: as `take_failure` documents.
+    unsafe { ffi_free(failure.message.cast(), failure.message_len, 1) };
+    Some(message)
+}
+
+#[test]
+fn parameters_borrow_service_objects_through_their_cells() {
+    // SAFETY: the handles are the shims' own results, used while they live and released once;
+    // parameters get them as the C ABI passes them (a handle for `Tally *`).
+    unsafe {
+        let a = Tally::__hatch_interop_shim_new(5).assume_init();
+        let b = Tally::__hatch_interop_shim_new(7).assume_init();
+        assert_eq!(
+            __hatch_interop_shim_tally_add(a.cast_mut().cast(), 1).assume_init(),
+            6
+        );
+        assert_eq!(
+            __hatch_interop_shim_tally_sum(a.cast(), b.cast()).assume_init(),
+            13
+        );
+        // Two shared borrows of one object at once are fine.
+        assert_eq!(
+            __hatch_interop_shim_tally_sum(a.cast(), a.cast()).assume_init(),
+            12
+        );
+        assert_eq!(
+            __hatch_interop_shim_tally_total_or_zero(std::ptr::null()).assume_init(),
+            0
+        );
+        assert_eq!(
+            __hatch_interop_shim_tally_total_or_zero(b.cast()).assume_init(),
+            7
+        );
+        assert_eq!(
+            __hatch_interop_shim_tally_move(a.cast_mut().cast(), b.cast_mut().cast()).assume_init(),
+            13
+        );
+        assert_eq!(failure_message(), None);
+        // One object as both `&mut` parameters: the second borrow is refused, nothing changes.
+        assert_eq!(
+            __hatch_interop_shim_tally_move(b.cast_mut().cast(), b.cast_mut().cast()).assume_init(),
+            0
+        );
+        assert_eq!(
+            failure_message().as_deref(),
+            Some("tally_move() argument `into`: the Tally is in use by another call, and this one needs it exclusively (`&mut`)")
+        );
+        // The receiver `&mut self` and the same object as `&Tally`: refused too.
+        assert_eq!(
+            Tally::__hatch_interop_shim_absorb(b, b.cast()).assume_init(),
+            0
+        );
+        assert_eq!(
+            failure_message().as_deref(),
+            Some("Tally.absorb() argument `other`: the Tally is in use by another call that changes it (`&mut`)")
+        );
+        assert_eq!(
+            Tally::__hatch_interop_shim_absorb(b, a.cast()).assume_init(),
+            13
+        );
+        // A closed object.
+        Tally::__hatch_interop_destroy(a);
+        assert_eq!(
+            __hatch_interop_shim_tally_sum(a.cast(), b.cast()).assume_init(),
+            0
+        );
+        assert_eq!(
+            failure_message().as_deref(),
+            Some("tally_sum() argument `a`: the Tally is closed")
+        );
+        Tally::__hatch_interop_release(a);
+        Tally::__hatch_interop_release(b);
+    }
+}
+
+#[test]
+fn a_box_parameter_of_a_service_type_is_refused() {
+    let error = Inventory::new()
+        .service::<Tally>()
+        .function::<tally_consume>()
+        .to_json()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("parameter `tally` of function `tally_consume` takes a `Box<Tally>`, but `Tally` is a service"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -122,6 +122,12 @@ impl Fnv1aHasher {
         }
     }
 
+    /// Whether `other` has hashed the same bytes (as far as the hash can tell): a parameter
+    /// that borrows another service object, as `&self` borrows this one.
+    pub fn matches(&self, other: &Fnv1aHasher) -> bool {
+        self.state == other.state && self.length == other.length
+    }
+
     /// The digest of every byte so far.
     pub fn digest(&self) -> Fnv1aDigest {
         Fnv1aDigest {
@@ -138,6 +144,20 @@ impl Fnv1aHasher {
             Endianness::Big => u64::from_le_bytes(self.state.to_be_bytes()),
         }
     }
+}
+
+/// Hashes `data` into `hasher`, and says how many bytes it has seen: a free function that
+/// borrows a service object exclusively (`&mut`), as a `&mut self` method does.
+#[ffi_function]
+pub fn hasher_feed(hasher: &mut Fnv1aHasher, data: &[u8]) -> u64 {
+    hasher.update(data);
+    hasher.length
+}
+
+/// How many bytes `hasher` has seen; 0 for `None`.
+#[ffi_function]
+pub fn hasher_length(hasher: Option<&Fnv1aHasher>) -> u64 {
+    hasher.map_or(0, |hasher| hasher.length)
 }
 
 /// A hasher that has seen `data`, or `None` for no data: a service object in an `Option`.
@@ -1301,6 +1321,8 @@ pub fn inventory() -> Inventory {
         .function::<fnv1a_64_of>()
         .function::<slice_address>()
         .service::<Fnv1aHasher>()
+        .function::<hasher_feed>()
+        .function::<hasher_length>()
         .function::<hasher_for>()
         .function::<hasher_repeating>()
         .function::<sum_integers>()

@@ -1046,14 +1046,16 @@ def _check_services(
     """Each service is an opaque type, its members' signatures are valid, and only its members name it."""
     services = {s.name for s in inventory.services}
 
-    def refuse_service_pointer(ty: TypeRef, path: str, result: bool = False) -> None:
+    def refuse_service_pointer(ty: TypeRef, path: str, place: str = "field") -> None:
         if not isinstance(ty, Pointer) or ty.target.name not in services:
             return
-        if result and ty.owned and ty.mutable:
+        if place == "result" and ty.owned and ty.mutable:
             return  # a new object's handle, which the caller owns (`-> Self`, `-> Other`, in an Option)
+        if place == "param" and not ty.owned:
+            return  # a borrow of the object for the call (`&Store`, `&mut Store`, `Option<&Store>`)
         message = (
-            f"points to {ty.target.name!r}, which is a service: its objects are the receivers of its methods, and "
-            "a result that is an owned, mutable `pointer` (a new object's handle, which the caller owns)"
+            f"points to {ty.target.name!r}, which is a service: its objects are handles, borrowed by parameters "
+            "(a `pointer` that is not `owned`) and made by results (an owned, mutable `pointer`)"
         )
         raise r.fail(path, message)
 
@@ -1066,10 +1068,10 @@ def _check_services(
         for member_path, f in _member_paths(service):
             mpath = f"{path}.{member_path}"
             for j, p in enumerate(f.params):
-                refuse_service_pointer(p.type, f"{mpath}.params[{j}].type")
+                refuse_service_pointer(p.type, f"{mpath}.params[{j}].type", "param")
                 check_param(p.type, f"{mpath}.params[{j}].type")
             if not member_path.startswith("constructors"):
-                refuse_service_pointer(f.returns, f"{mpath}.returns", result=True)
+                refuse_service_pointer(f.returns, f"{mpath}.returns", "result")
             elif f.returns != Pointer(Named(service.name), mutable=True, nullable=False, owned=True):
                 message = f"must be an owned, non-nullable, mutable `pointer` to {service.name!r}: the new object"
                 raise r.fail(f"{mpath}.returns", message)
@@ -1080,8 +1082,8 @@ def _check_services(
                 raise r.fail(f"{mpath}.error", message)
     for i, function in enumerate(inventory.functions):
         for j, p in enumerate(function.params):
-            refuse_service_pointer(p.type, f"functions[{i}].params[{j}].type")
-        refuse_service_pointer(function.returns, f"functions[{i}].returns", result=True)
+            refuse_service_pointer(p.type, f"functions[{i}].params[{j}].type", "param")
+        refuse_service_pointer(function.returns, f"functions[{i}].returns", "result")
     for i, definition in enumerate(inventory.types):
         if isinstance(definition, StructDef):
             for j, field in enumerate(definition.fields):

@@ -58,6 +58,12 @@ def _closed_store(m):
     return store
 
 
+def _closed_hasher(m):
+    hasher = m.Hasher()
+    hasher.close()
+    return hasher
+
+
 def _raising(*_args):
     return 1 / 0
 
@@ -90,6 +96,7 @@ BAD_VALUES = [
     ("Sample", lambda m: m.Sample()),
     ("released Counter", _released_counter),
     ("closed Store", _closed_store),
+    ("closed Hasher", _closed_hasher),
     ("Counter without a pointer", lambda m: m.Counter.__new__(m.Counter)),
     ("Color member", lambda m: m.Color.Blue),
     ("Direction member", lambda m: m.Direction.West),
@@ -117,6 +124,8 @@ def _valid(m, hint):
         "Direction": lambda: m.Direction.North,
         "Counter": lambda: m.counter_new(1),
         "Notifier": m.notifier_new,
+        "Hasher": m.Hasher,
+        "ByteOrder": lambda: m.ByteOrder.Big,
         "Shape": lambda: m.Shape.Circle(1.0),
         "Sequence[Vec2]": lambda: [m.Vec2(1.0, 2.0)],
         "Union[Sequence[int], memoryview]": lambda: [1, 2],
@@ -139,21 +148,27 @@ def _callables(m):
         value = getattr(m, name)
         if inspect.isfunction(value):
             found.append((name, value, None))
-    for name, member in sorted(vars(m.Store).items()):
-        if name.startswith("_") or name == "close":
-            continue
-        function = member.__func__ if isinstance(member, (staticmethod, classmethod)) else member
-        if inspect.isfunction(function):
-            found.append((f"Store.{name}", function, member))
+    for service in SERVICES:
+        for name, member in sorted(vars(getattr(m, service)).items()):
+            if name.startswith("_") or name == "close":
+                continue
+            function = member.__func__ if isinstance(member, (staticmethod, classmethod)) else member
+            if inspect.isfunction(function):
+                found.append((f"{service}.{name}", function, member))
     return found
 
 
+#: The sample's services, whose members the corpus calls too.
+SERVICES = ("Store", "Hasher")
+
+
 def _bound(m, member, name):
-    """The callable to call for a Store member: a method of a new store, or the class's own."""
-    attribute = name.split(".", 1)[1]
+    """The callable to call for a service's member: a method of a new object, or the class's own."""
+    service, attribute = name.split(".", 1)
+    cls = getattr(m, service)
     if isinstance(member, (staticmethod, classmethod)):
-        return getattr(m.Store, attribute)
-    return getattr(m.Store(), attribute)
+        return getattr(cls, attribute)
+    return getattr(cls(), attribute)
 
 
 def _outcome(m, call):
@@ -280,7 +295,7 @@ def _expect(error_type, call):
 
 
 def _handles(m):
-    return {"Counter": lambda: m.counter_new(1), "Notifier": m.notifier_new, "Store": m.Store}
+    return {"Counter": lambda: m.counter_new(1), "Notifier": m.notifier_new, "Store": m.Store, "Hasher": m.Hasher}
 
 
 def _handle_cases(m):

@@ -983,6 +983,22 @@ def check_renames():
         copy.update(b"!")
         assert copy.digest() == Digest(value=sample_crate.fnv1a(b"hello world!"), length=12)
         assert hasher.digest() == digest
+        # Parameters that borrow service objects: `&Hasher` (a method's too) and `&mut Hasher`, `Option<&Hasher>`.
+        assert not hasher.matches(copy) and copy.matches(copy) and hasher.matches(hasher)
+        twin = hasher.copy()
+        assert hasher.matches(twin)
+        assert sample_crate.hasher_feed(twin, b"?") == 12 and not hasher.matches(twin)
+        assert sample_crate.hasher_length(twin) == 12 and sample_crate.hasher_length(None) == 0
+        assert "hasher_feed() argument 'hasher' must be Hasher, not Store" in raises(
+            TypeError, sample_crate.hasher_feed, store, b""
+        )
+        twin.close()
+        assert raises(ValueError, sample_crate.hasher_length, twin) == (
+            "hasher_length() argument 'hasher' is a Hasher that is closed"
+        )
+        assert (
+            raises(ValueError, hasher.matches, twin) == "Hasher.matches() argument 'other' is a Hasher that is closed"
+        )
     assert "closed" in raises(ValueError, hasher.copy)
     assert copy.digest().length == 12, "closing the original leaves the copy"
     copy.close()

@@ -2511,11 +2511,13 @@ mod types {
                     ::hatch_interop::__private::Borrow<'a, Self>,
                     ::hatch_interop::__private::Failure,
                 > {
+                    use ::hatch_interop::__private::{OpaqueCellKind as _, ServiceCellKind as _};
+                    // The cell of a service's object if the type has an #[ffi_service] block,
+                    // else an opaque object's (see `CellProbe`).
+                    let probe = ::hatch_interop::__private::CellProbe::<Self>::new();
                     // SAFETY: forwarded from the caller.
                     unsafe {
-                        ::hatch_interop::__private::OpaqueCell::borrow(
-                            pointer, exclusive, #name, function, param,
-                        )
+                        (&&&probe).__borrow_in_cell(pointer, exclusive, #name, function, param)
                     }
                 }
 
@@ -2527,10 +2529,10 @@ mod types {
                     ::std::boxed::Box<Self>,
                     ::hatch_interop::__private::Failure,
                 > {
+                    use ::hatch_interop::__private::{OpaqueCellKind as _, ServiceCellKind as _};
+                    let probe = ::hatch_interop::__private::CellProbe::<Self>::new();
                     // SAFETY: forwarded from the caller.
-                    unsafe {
-                        ::hatch_interop::__private::OpaqueCell::take(pointer, #name, function, param)
-                    }
+                    unsafe { (&&&probe).__take_from_cell(pointer, #name, function, param) }
                 }
             }
         })

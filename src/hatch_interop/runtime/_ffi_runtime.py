@@ -142,6 +142,8 @@ def invalid_argument(
 ) -> Exception:
     """The error for an argument a wrapper rejects (only built once a check has failed)."""
     if value.__class__ is expected:
+        if "_ffi_handle" in getattr(expected, "__slots__", ()):  # a service's class: its objects are closed
+            return ValueError(f"{function}() argument {parameter!r} is a {expected.__name__} that is closed")
         return ValueError(
             f"{function}() argument {parameter!r} is a {expected.__name__} that was already released "
             "(a call took ownership of it)"

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x8af916536ebc3af9)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xbc39b3f5d47fb4c1)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -659,6 +659,15 @@ uint64_t fnv1a(const uint8_t *data, size_t data_len);
 size_t slice_address(const uint8_t *data, size_t data_len);
 
 /**
+ * Hashes `data` into `hasher`, and says how many bytes it has seen: a free function that
+ * borrows a service object exclusively (`&mut`), as a `&mut self` method does.
+ */
+uint64_t hasher_feed(Hasher *hasher, const uint8_t *data, size_t data_len);
+
+/** How many bytes `hasher` has seen; 0 for `None`. */
+uint64_t hasher_length(const Hasher *hasher);
+
+/**
  * A hasher that has seen `data`, or `None` for no data: a service object in an `Option`.
  *
  * It returns a new `Hasher` (NULL for none), which the caller owns as one a constructor made:
@@ -1069,6 +1078,16 @@ void fnv1a_hasher_update(Hasher *self, const uint8_t *data, size_t data_len);
  * once.
  */
 Hasher *fnv1a_hasher_copy(Hasher *self);
+
+/**
+ * Whether `other` has hashed the same bytes (as far as the hash can tell): a parameter
+ * that borrows another service object, as `&self` borrows this one.
+ *
+ * A method of `Hasher` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+bool fnv1a_hasher_matches(Hasher *self, const Hasher *other);
 
 /**
  * The digest of every byte so far.

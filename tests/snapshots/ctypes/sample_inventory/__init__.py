@@ -75,7 +75,9 @@ __all__ = [
     "greet_later",
     "guards_dropped",
     "guards_held",
+    "hasher_feed",
     "hasher_for",
+    "hasher_length",
     "hasher_repeating",
     "is_even",
     "join_repeated",
@@ -170,10 +172,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x8AF916536EBC3AF9:
+    if found != 0xBC39B3F5D47FB4C1:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 8af916536ebc3af9)"
+            "sample_crate 0.1.0 (API hash bc39b3f5d47fb4c1)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -404,6 +406,19 @@ class Hasher:
         if not _ffi_result and _ffi_pending.value:
             _ffi_raise_failure(None)
         return _ffi_wrap_Hasher(_ffi_result)
+
+    def matches(self, other: Hasher) -> bool:
+        """Whether `other` has hashed the same bytes (as far as the hash can tell): a parameter
+        that borrows another service object, as `&self` borrows this one.
+        """
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Hasher", "matches")
+        if other.__class__ is not Hasher or (_ffi_ptr_other := other._ffi_ptr) is None:
+            raise _ffi_invalid_argument("Hasher.matches", "other", other, Hasher)
+        _ffi_result = _ffi_fn_fnv1a_hasher_matches(_ffi_self, _ffi_ptr_other)
+        if not _ffi_result and _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_result
 
     def digest(self) -> Digest:
         """The digest of every byte so far."""
@@ -1905,6 +1920,9 @@ _ffi_fn_fnv1a_hasher_update.restype = None
 _ffi_fn_fnv1a_hasher_copy = _ffi_lib["fnv1a_hasher_copy"]
 _ffi_fn_fnv1a_hasher_copy.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_fnv1a_hasher_copy.restype = _ffi_ctypes.c_void_p
+_ffi_fn_fnv1a_hasher_matches = _ffi_lib["fnv1a_hasher_matches"]
+_ffi_fn_fnv1a_hasher_matches.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_void_p)
+_ffi_fn_fnv1a_hasher_matches.restype = _ffi_ctypes.c_bool
 _ffi_fn_fnv1a_hasher_digest = _ffi_lib["fnv1a_hasher_digest"]
 _ffi_fn_fnv1a_hasher_digest.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_fnv1a_hasher_digest.restype = Digest
@@ -2090,6 +2108,50 @@ def slice_address(data: Union[Sequence[int], memoryview]) -> int:
             mutable=False,
         )
     _ffi_result = _ffi_fn_slice_address(_ffi_slice_data, _ffi_len_data)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_hasher_feed = _ffi_lib["hasher_feed"]
+_ffi_fn_hasher_feed.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_hasher_feed.restype = _ffi_ctypes.c_uint64
+
+
+def hasher_feed(hasher: Hasher, data: Union[Sequence[int], memoryview]) -> int:
+    """Hashes `data` into `hasher`, and says how many bytes it has seen: a free function that
+    borrows a service object exclusively (`&mut`), as a `&mut self` method does.
+    """
+    if hasher.__class__ is not Hasher or (_ffi_ptr_hasher := hasher._ffi_ptr) is None:
+        raise _ffi_invalid_argument("hasher_feed", "hasher", hasher, Hasher)
+    if isinstance(data, _ffi_array) and data.typecode == "B":
+        _ffi_len_data = len(data)
+        _ffi_slice_data = (_ffi_ctypes.c_uint8 * _ffi_len_data).from_buffer(data)
+    else:
+        _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument(
+            "hasher_feed",
+            "data",
+            data,
+            _ffi_ctypes.c_uint8,
+            "B",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_hasher_feed(_ffi_ptr_hasher, _ffi_slice_data, _ffi_len_data)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_hasher_length = _ffi_lib["hasher_length"]
+_ffi_fn_hasher_length.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_hasher_length.restype = _ffi_ctypes.c_uint64
+
+
+def hasher_length(hasher: Optional[Hasher]) -> int:
+    """How many bytes `hasher` has seen; 0 for `None`."""
+    if hasher is not None and (hasher.__class__ is not Hasher or (_ffi_ptr_hasher := hasher._ffi_ptr) is None):
+        raise _ffi_invalid_argument("hasher_length", "hasher", hasher, Hasher, or_none=True)
+    _ffi_result = _ffi_fn_hasher_length(None if hasher is None else _ffi_ptr_hasher)
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result

@@ -74,7 +74,9 @@ __all__ = [
     "greet_later",
     "guards_dropped",
     "guards_held",
+    "hasher_feed",
     "hasher_for",
+    "hasher_length",
     "hasher_repeating",
     "is_even",
     "join_repeated",
@@ -159,10 +161,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x8AF916536EBC3AF9:
+    if found != 0xBC39B3F5D47FB4C1:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 8af916536ebc3af9)"
+            "sample_crate 0.1.0 (API hash bc39b3f5d47fb4c1)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
