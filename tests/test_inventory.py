@@ -620,11 +620,9 @@ def test_tagged_enums_are_no_error_types_or_elements() -> None:
             "`services[0].constructors[0].returns` must be an owned, non-nullable, mutable `pointer` to 'Store'",
         ),
         (
-            # An owned one: a borrowed one is fine (below).
-            lambda d: d["services"][0]["methods"][0]["params"].append(
-                {"name": "other", "type": _pointer("Store", owned=True)}
-            ),
-            "`services[0].methods[0].params[0].type` points to 'Store', which is a service",
+            # A borrowed result: parameters may borrow or take objects (below), owned results make them.
+            lambda d: d["services"][0]["methods"][0].update(returns=_pointer("Store")),
+            "`services[0].methods[0].returns` points to 'Store', which is a service",
         ),
         (
             # A borrowed one: an owned, mutable pointer is a new object's handle (below).
@@ -663,13 +661,14 @@ def test_a_result_may_be_a_new_service_object() -> None:
 
 
 def test_a_parameter_may_borrow_a_service_object() -> None:
-    """A pointer to a service's type that is not owned, as a parameter: `&Store`, `&mut Store`, `Option<&Store>`."""
+    """A pointer to a service's type as a parameter: `&Store`, `&mut Store`, `Option<&Store>`, `Box<Store>`."""
     data = json.loads((DATA / "basic.json").read_text(encoding="utf-8"))
     with_service(data)
     data["functions"][0]["params"][0].update(type={**_pointer("Store"), "mutable": True})
     data["services"][0]["methods"][0]["params"].append(
         {"name": "other", "type": {**_pointer("Store"), "nullable": True}}
     )
+    data["services"][0]["methods"][0]["params"].append({"name": "taken", "type": _pointer("Store", owned=True)})
     inventory = load_inventory(json.dumps(data))
     assert inventory.functions[0].params[0].type == Pointer(Named("Store"), mutable=True, nullable=False, owned=False)
 

@@ -87,7 +87,7 @@ def test_third_party_backend_is_found_and_runs(install_plugin) -> None:  # type:
         ("listing", "functions.txt"),
     ]
     assert files[-1][1].content.startswith(
-        "add\nspin\nspin_holding\nfnv1a\nslice_address\nhasher_feed\nhasher_length\nhasher_for\nhasher_repeating\n"
+        "add\nspin\nspin_holding\nfnv1a\nslice_address\nhasher_feed\nhasher_length\nhasher_finish\nhasher_for\n"
     )
 
 

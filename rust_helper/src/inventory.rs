@@ -470,8 +470,9 @@ impl Inventory {
             }
         }
         // A service's objects cross the C ABI as handles of its cells: parameters borrow them
-        // (`&Store`, `&mut Store`, `Option<&Store>`), results by value make them (a
-        // `ServiceObject`); a `Box` or a borrowed result would be an opaque cell instead.
+        // (`&Store`, `&mut Store`, `Option<&Store>`) or take them (`Box<Store>`), results by
+        // value make them (a `ServiceObject`); a `Box` or a borrowed result would be an opaque
+        // cell instead.
         let functions = self
             .functions
             .iter()
@@ -484,23 +485,6 @@ impl Inventory {
             })
         });
         for (def, owner, check_result) in functions.chain(members) {
-            for param in &def.params {
-                if let TypeRef::Pointer {
-                    target,
-                    owned: true,
-                    ..
-                } = &param.ty
-                {
-                    if services.contains(target) {
-                        problems.push(format!(
-                            "parameter `{}` of {owner} takes a `Box<{target}>`, but `{target}` is \
-                             a service, whose objects are borrowed: take `&{target}` or \
-                             `&mut {target}`",
-                            param.name
-                        ));
-                    }
-                }
-            }
             if !check_result {
                 continue;
             }

@@ -339,12 +339,11 @@ pub trait ServiceCellKind<T> {
         param: &str,
     ) -> Result<Borrow<'a, T>, Failure>;
 
-    /// Refused: a service's object is not taken by a `Box` parameter (the inventory refuses
-    /// one, so this never runs for a valid inventory).
+    /// The value of a service object a `Box` parameter takes: the object is closed.
     ///
     /// # Safety
     ///
-    /// None needed: nothing is read.
+    /// As for `__borrow_in_cell`.
     unsafe fn __take_from_cell(
         &self,
         pointer: *mut T,
@@ -377,15 +376,20 @@ impl<T: crate::ServiceInfo> ServiceCellKind<T> for &&CellProbe<T> {
 
     unsafe fn __take_from_cell(
         &self,
-        _pointer: *mut T,
+        pointer: *mut T,
         type_name: &str,
         function: &str,
         param: &str,
     ) -> Result<Box<T>, Failure> {
-        Err(Failure::invalid_argument(format_args!(
-            "{function}() argument `{param}` cannot take a {type_name}: a service's objects are \
-             borrowed (`&{type_name}`, `&mut {type_name}`)"
-        )))
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            crate::service::ServiceCell::take_arg(
+                pointer.cast_const().cast(),
+                type_name,
+                function,
+                param,
+            )
+        }
     }
 }
 

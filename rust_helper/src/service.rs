@@ -473,6 +473,47 @@ impl<T> ServiceCell<T> {
     }
 }
 
+impl<T> ServiceCell<T> {
+    /// Takes the value out of the service object behind `handle` for the `Box<T>` parameter
+    /// `param` of `function`, which consumes the object: it is closed (later calls fail as
+    /// closed), and its handle stays valid until its owner releases it. Fails, leaving the
+    /// object as it was, if it is closed or a running call uses it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`ServiceCell::borrow_arg`].
+    pub(crate) unsafe fn take_arg(
+        handle: *const ServiceCell<T>,
+        service: &str,
+        function: &str,
+        param: &str,
+    ) -> Result<Box<T>, Failure> {
+        // SAFETY: the caller's promise.
+        let cell = unsafe { &*handle };
+        match cell
+            .state
+            .compare_exchange(0, CLOSED, Ordering::Acquire, Ordering::Relaxed)
+        {
+            // SAFETY: the state went from "free" to "closed": no borrow exists, none can be
+            // taken any more, and the value is moved out here once (`release` drops no value
+            // of a closed object).
+            Ok(_) => Ok(Box::new(unsafe {
+                ManuallyDrop::take(&mut *cell.value.get())
+            })),
+            Err(before) => {
+                let state = if before & CLOSED != 0 {
+                    "is closed"
+                } else {
+                    "is in use by another call"
+                };
+                Err(Failure::invalid_argument(format_args!(
+                    "{function}() argument `{param}`: the {service} {state}, and this one takes it"
+                )))
+            }
+        }
+    }
+}
+
 /// What a constructor returning `Self` returns through the C ABI: the new object's handle.
 #[inline]
 pub fn constructed<T>(value: T) -> Result<MaybeUninit<*const ServiceCell<T>>, Failure> {

@@ -510,11 +510,17 @@ impl Tally {
     }
 }
 
-/// Takes a tally's object, which a service's objects are not: they are borrowed.
+/// Points to a tally from a field, which a service's objects cannot be: they are handles that
+/// parameters borrow or take for a call.
+#[ffi_type]
+pub struct TallyHolder {
+    pub tally: *const Tally,
+}
+
+/// Takes a holder.
 #[ffi_function]
-#[allow(clippy::boxed_local)]
-pub fn tally_peek(t: Box<Tally>) -> u64 {
-    t.total
+pub fn tally_peek(holder: TallyHolder) -> bool {
+    holder.tally.is_null()
 }
 
 #[test]
@@ -554,8 +560,8 @@ fn services_are_validated() {
         found,
         [
             "service `Tally` (`hatch_interop::tests::Tally`) is registered more than once",
-            "parameter `t` of function `tally_peek` takes a `Box<Tally>`, but `Tally` is a \
-             service, whose objects are borrowed: take `&Tally` or `&mut Tally`",
+            "field `tally` of struct `TallyHolder` points to `Tally`, which is a service: its \
+             objects are only the receivers of its methods",
         ]
     );
 }

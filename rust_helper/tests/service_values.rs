@@ -1,8 +1,8 @@
 //! Services as values: a method or function that returns the service's type by value (`-> Self`,
 //! `-> Tally`, in an `Option` or a `Result`) hands out a new service object's handle, which the
 //! caller owns; parameters borrow one (`&Tally`, `&mut Tally`, `Option<&Tally>`) through its
-//! cell, as a method's receiver does; a `Box` of the type stays refused (it would be an opaque
-//! cell, not a handle).
+//! cell, as a method's receiver does, or take it (`Box<Tally>`: the object is closed); a `Box`
+//! of the type as a result stays refused (it would be an opaque cell, not a handle).
 
 use std::fmt;
 
@@ -89,7 +89,7 @@ pub fn tally_boxed(total: u64) -> Box<Tally> {
     Box::new(Tally { total })
 }
 
-/// A `Box` parameter of a service's type: refused by the inventory (its objects are borrowed).
+/// A `Box` parameter of a service's type: takes the object, which is closed.
 #[ffi_function]
 #[allow(clippy::boxed_local)]
 pub fn tally_consume(tally: Box<Tally>) -> u64 {
@@ -106,6 +106,7 @@ pub fn inventory() -> Inventory {
         .function::<tally_total_or_zero>()
         .function::<tally_sum>()
         .function::<tally_move>()
+        .function::<tally_consume>()
 }
 
 /// The calling thread's failure message, if any.
@@ -197,17 +198,34 @@ fn parameters_borrow_service_objects_through_their_cells() {
 }
 
 #[test]
-fn a_box_parameter_of_a_service_type_is_refused() {
-    let error = Inventory::new()
-        .service::<Tally>()
-        .function::<tally_consume>()
-        .to_json()
-        .unwrap_err()
-        .to_string();
-    assert!(
-        error.contains("parameter `tally` of function `tally_consume` takes a `Box<Tally>`, but `Tally` is a service"),
-        "{error}"
-    );
+fn a_box_parameter_takes_the_object_and_closes_it() {
+    // SAFETY: as above.
+    unsafe {
+        let a = Tally::__hatch_interop_shim_new(5).assume_init();
+        // Refused while a borrow of it is held (here: the receiver's), leaving it as it was.
+        assert_eq!(Tally::__hatch_interop_shim_total(a).assume_init(), 5);
+        assert_eq!(
+            __hatch_interop_shim_tally_consume(a.cast_mut().cast()).assume_init(),
+            5
+        );
+        assert_eq!(failure_message(), None);
+        // Taken: closed for every later call, and twice is refused.
+        assert_eq!(Tally::__hatch_interop_shim_total(a).assume_init(), 0);
+        assert_eq!(
+            failure_message().as_deref(),
+            Some("cannot call Tally.total(): the Tally is closed")
+        );
+        assert_eq!(
+            __hatch_interop_shim_tally_consume(a.cast_mut().cast()).assume_init(),
+            0
+        );
+        assert_eq!(
+            failure_message().as_deref(),
+            Some("tally_consume() argument `tally`: the Tally is closed, and this one takes it")
+        );
+        // Releasing the handle frees the cell and drops no value twice.
+        Tally::__hatch_interop_release(a);
+    }
 }
 
 #[test]

@@ -154,6 +154,14 @@ pub fn hasher_feed(hasher: &mut Fnv1aHasher, data: &[u8]) -> u64 {
     hasher.length
 }
 
+/// The digest of `hasher`, which it takes: a parameter that consumes a service object (Python's
+/// object is closed afterwards).
+#[ffi_function]
+#[allow(clippy::boxed_local)] // the point: a parameter that takes the object
+pub fn hasher_finish(hasher: Box<Fnv1aHasher>) -> Fnv1aDigest {
+    hasher.digest()
+}
+
 /// How many bytes `hasher` has seen; 0 for `None`.
 #[ffi_function]
 pub fn hasher_length(hasher: Option<&Fnv1aHasher>) -> u64 {
@@ -1323,6 +1331,7 @@ pub fn inventory() -> Inventory {
         .service::<Fnv1aHasher>()
         .function::<hasher_feed>()
         .function::<hasher_length>()
+        .function::<hasher_finish>()
         .function::<hasher_for>()
         .function::<hasher_repeating>()
         .function::<sum_integers>()

@@ -1051,11 +1051,11 @@ def _check_services(
             return
         if place == "result" and ty.owned and ty.mutable:
             return  # a new object's handle, which the caller owns (`-> Self`, `-> Other`, in an Option)
-        if place == "param" and not ty.owned:
-            return  # a borrow of the object for the call (`&Store`, `&mut Store`, `Option<&Store>`)
+        if place == "param":
+            return  # the object borrowed for the call (`&Store`, `Option<&Store>`) or taken (`Box<Store>`)
         message = (
-            f"points to {ty.target.name!r}, which is a service: its objects are handles, borrowed by parameters "
-            "(a `pointer` that is not `owned`) and made by results (an owned, mutable `pointer`)"
+            f"points to {ty.target.name!r}, which is a service: its objects are handles, which parameters borrow "
+            "or take and results make (an owned, mutable `pointer`)"
         )
         raise r.fail(path, message)
 

@@ -445,6 +445,8 @@ class _Builder:
                 f"Ownership of `{pname}` moves into the library: it must be a `{cls}` the library allocated, and "
                 "must not be used after this call."
             ]
+        if isinstance(target, OpaqueDef) and self.inventory.service(target.name) is not None:
+            return [f"The call takes the object of `{pname}`: the `{cls}` is closed after it."]
         if isinstance(target, OpaqueDef):
             return [
                 f"Ownership of `{pname}` moves into the library: the `{cls}` is released and cannot be used after "

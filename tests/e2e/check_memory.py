@@ -63,6 +63,8 @@ def one_round(i):
     hasher = sample_crate.hasher_for(b"abc")
     hasher.copy().update(b"d")
     sample_crate.hasher_repeating(b"ab", 2).close()
+    sample_crate.hasher_finish(sample_crate.Hasher())  # taken: its value dropped in the call, its cell at release
+    assert not hasher.matches(sample_crate.hasher_for(b"abd"))
     with contextlib.suppress(sample_crate.MathError.Overflow):
         sample_crate.hasher_repeating(b"x" * 1001, 1000)
     with contextlib.suppress(sample_crate.MathError.Overflow):

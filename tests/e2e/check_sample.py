@@ -1000,6 +1000,12 @@ def check_renames():
             raises(ValueError, hasher.matches, twin) == "Hasher.matches() argument 'other' is a Hasher that is closed"
         )
     assert "closed" in raises(ValueError, hasher.copy)
+    # A parameter that takes a service object (`Box<Hasher>`): the object is closed once taken.
+    taken = Hasher()
+    taken.update(b"xyz")
+    assert sample_crate.hasher_finish(taken) == Digest(value=sample_crate.fnv1a(b"xyz"), length=3)
+    assert "closed" in raises(ValueError, taken.digest)
+    assert "closed" in raises(ValueError, sample_crate.hasher_finish, taken)
     assert copy.digest().length == 12, "closing the original leaves the copy"
     copy.close()
     # A free function returning one, in an Option (None) and a Result (an error).

@@ -1288,7 +1288,8 @@ class WrapperBuilder:
                     # `Option<Box<T>>`: None moves nothing.
                     take = Take(pname, temp, ty.nullable, self.NULL_ARGUMENT)
                     takes.append(take)
-                    if isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
+                    if isinstance(target, OpaqueDef) and (target.drop or self.inventory.service(target.name)):
+                        # A cell, or a service's object: the library may refuse to take it.
                         given_back.append(take)
                     args.append(temp)
                 elif ty.nullable:

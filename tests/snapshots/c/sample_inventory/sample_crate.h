@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xbc39b3f5d47fb4c1)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x6dc0c76311898eff)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -666,6 +666,12 @@ uint64_t hasher_feed(Hasher *hasher, const uint8_t *data, size_t data_len);
 
 /** How many bytes `hasher` has seen; 0 for `None`. */
 uint64_t hasher_length(const Hasher *hasher);
+
+/**
+ * The digest of `hasher`, which it takes: a parameter that consumes a service object (Python's
+ * object is closed afterwards).
+ */
+Digest hasher_finish(Hasher *hasher);
 
 /**
  * A hasher that has seen `data`, or `None` for no data: a service object in an `Option`.

@@ -76,6 +76,7 @@ __all__ = [
     "guards_dropped",
     "guards_held",
     "hasher_feed",
+    "hasher_finish",
     "hasher_for",
     "hasher_length",
     "hasher_repeating",
@@ -172,10 +173,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xBC39B3F5D47FB4C1:
+    if found != 0x6DC0C76311898EFF:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash bc39b3f5d47fb4c1)"
+            "sample_crate 0.1.0 (API hash 6dc0c76311898eff)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -2154,6 +2155,30 @@ def hasher_length(hasher: Optional[Hasher]) -> int:
     _ffi_result = _ffi_fn_hasher_length(None if hasher is None else _ffi_ptr_hasher)
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_hasher_finish = _ffi_lib["hasher_finish"]
+_ffi_fn_hasher_finish.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_hasher_finish.restype = Digest
+
+
+def hasher_finish(hasher: Hasher) -> Digest:
+    """The digest of `hasher`, which it takes: a parameter that consumes a service object (Python's
+    object is closed afterwards).
+
+    The call takes the object of `hasher`: the `Hasher` is closed after it.
+    """
+    if hasher.__class__ is not Hasher or (_ffi_ptr_hasher := hasher._ffi_ptr) is None:
+        raise _ffi_invalid_argument("hasher_finish", "hasher", hasher, Hasher)
+    hasher._ffi_ptr = None
+    _ffi_result = _ffi_fn_hasher_finish(_ffi_ptr_hasher)
+    if _ffi_pending.value:
+        try:
+            _ffi_raise_failure(None)
+        except ValueError:
+            hasher._ffi_ptr = _ffi_ptr_hasher
+            raise
     return _ffi_result
 
 

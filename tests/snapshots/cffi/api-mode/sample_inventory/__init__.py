@@ -75,6 +75,7 @@ __all__ = [
     "guards_dropped",
     "guards_held",
     "hasher_feed",
+    "hasher_finish",
     "hasher_for",
     "hasher_length",
     "hasher_repeating",
@@ -161,10 +162,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xBC39B3F5D47FB4C1:
+    if found != 0x6DC0C76311898EFF:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash bc39b3f5d47fb4c1)"
+            "sample_crate 0.1.0 (API hash 6dc0c76311898eff)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
