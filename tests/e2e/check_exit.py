@@ -62,6 +62,8 @@ def in_flight(loop):
     for i in range(20):
         loop.create_task(sample_crate.double_later(i, random.randint(0, 10)))
         loop.create_task(sample_crate.greet_later(i))
+        # An async constructor: its new object's handle arrives during exit, or after.
+        loop.create_task(sample_crate.Store.open_later(1, random.randint(0, 10)))
     loop.create_task(sample_crate.divide_later(1, 0)).add_done_callback(retrieve)
 
 def loop_thread():
