@@ -124,7 +124,7 @@ pub mod __private {
         ConstValue, ConstantDef, DefaultValue, Doc, FieldDef, FunctionDef, Library, ParamDef,
         Receiver, ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry, VariantDef,
     };
-    pub use crate::opaque::{Borrow, CellProbe, OpaqueCell, OpaqueCellKind, ServiceCellKind};
+    pub use crate::opaque::{Borrow, CellKind, CellProbe, OpaqueCell};
     pub use crate::service::{
         constructed, constructed_or_error, Exclusive, Owned, ServiceCell, Shared,
     };

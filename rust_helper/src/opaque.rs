@@ -324,12 +324,15 @@ impl<T> Default for CellProbe<T> {
     }
 }
 
-/// The parameter borrows of a service's objects (see [`CellProbe`]).
+/// How a pointer parameter borrows or takes an opaque type's object: through a service's cell
+/// (the impl on `&&CellProbe<T>`, for `T: ServiceInfo`) or an opaque object's (on
+/// `&CellProbe<T>`); see [`CellProbe`].
 #[doc(hidden)]
-pub trait ServiceCellKind<T> {
+pub trait CellKind<T> {
     /// # Safety
     ///
-    /// `pointer` is a non-null handle of the service, not released.
+    /// `pointer` is non-null and valid for its parameter's type, as the inventory describes it
+    /// (a service's handle, or an opaque object's cell).
     unsafe fn __borrow_in_cell<'a>(
         &self,
         pointer: *mut T,
@@ -339,7 +342,8 @@ pub trait ServiceCellKind<T> {
         param: &str,
     ) -> Result<Borrow<'a, T>, Failure>;
 
-    /// The value of a service object a `Box` parameter takes: the object is closed.
+    /// The value a `Box` parameter takes: a service's object is closed, an opaque object's
+    /// cell marked taken.
     ///
     /// # Safety
     ///
@@ -353,7 +357,7 @@ pub trait ServiceCellKind<T> {
     ) -> Result<Box<T>, Failure>;
 }
 
-impl<T: crate::ServiceInfo> ServiceCellKind<T> for &&CellProbe<T> {
+impl<T: crate::ServiceInfo> CellKind<T> for &&CellProbe<T> {
     unsafe fn __borrow_in_cell<'a>(
         &self,
         pointer: *mut T,
@@ -393,34 +397,7 @@ impl<T: crate::ServiceInfo> ServiceCellKind<T> for &&CellProbe<T> {
     }
 }
 
-/// The parameter borrows and takes of an opaque type's objects (see [`CellProbe`]).
-#[doc(hidden)]
-pub trait OpaqueCellKind<T> {
-    /// # Safety
-    ///
-    /// As for [`OpaqueCell::borrow`].
-    unsafe fn __borrow_in_cell<'a>(
-        &self,
-        pointer: *mut T,
-        exclusive: bool,
-        type_name: &str,
-        function: &str,
-        param: &str,
-    ) -> Result<Borrow<'a, T>, Failure>;
-
-    /// # Safety
-    ///
-    /// As for [`OpaqueCell::take`].
-    unsafe fn __take_from_cell(
-        &self,
-        pointer: *mut T,
-        type_name: &str,
-        function: &str,
-        param: &str,
-    ) -> Result<Box<T>, Failure>;
-}
-
-impl<T> OpaqueCellKind<T> for &CellProbe<T> {
+impl<T> CellKind<T> for &CellProbe<T> {
     unsafe fn __borrow_in_cell<'a>(
         &self,
         pointer: *mut T,

@@ -2511,7 +2511,7 @@ mod types {
                     ::hatch_interop::__private::Borrow<'a, Self>,
                     ::hatch_interop::__private::Failure,
                 > {
-                    use ::hatch_interop::__private::{OpaqueCellKind as _, ServiceCellKind as _};
+                    use ::hatch_interop::__private::CellKind as _;
                     // The cell of a service's object if the type has an #[ffi_service] block,
                     // else an opaque object's (see `CellProbe`).
                     let probe = ::hatch_interop::__private::CellProbe::<Self>::new();
@@ -2529,7 +2529,7 @@ mod types {
                     ::std::boxed::Box<Self>,
                     ::hatch_interop::__private::Failure,
                 > {
-                    use ::hatch_interop::__private::{OpaqueCellKind as _, ServiceCellKind as _};
+                    use ::hatch_interop::__private::CellKind as _;
                     let probe = ::hatch_interop::__private::CellProbe::<Self>::new();
                     // SAFETY: forwarded from the caller.
                     unsafe { (&&&probe).__take_from_cell(pointer, #name, function, param) }
