@@ -45,6 +45,51 @@ pub struct FfiFailure {
     pub message_len: usize,
 }
 
+/// A `u128` or `i128` as the C ABI passes it, by value: its low and high 64 bits (two's
+/// complement for `i128`), `struct { uint64_t lo; uint64_t hi; }` in C (size 16, align 8).
+///
+/// Rust's 128-bit integers have no C type that every target defines (`__int128` is a GCC and
+/// Clang extension, absent from MSVC, ctypes and cffi's ABI mode), so they cross as this.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FfiInt128 {
+    /// The low 64 bits.
+    pub lo: u64,
+    /// The high 64 bits (for an `i128`, the sign is their top bit).
+    pub hi: u64,
+}
+
+impl From<u128> for FfiInt128 {
+    #[inline]
+    fn from(value: u128) -> Self {
+        FfiInt128 {
+            lo: value as u64,
+            hi: (value >> 64) as u64,
+        }
+    }
+}
+
+impl From<i128> for FfiInt128 {
+    #[inline]
+    fn from(value: i128) -> Self {
+        FfiInt128::from(value as u128)
+    }
+}
+
+impl From<FfiInt128> for u128 {
+    #[inline]
+    fn from(value: FfiInt128) -> Self {
+        (u128::from(value.hi) << 64) | u128::from(value.lo)
+    }
+}
+
+impl From<FfiInt128> for i128 {
+    #[inline]
+    fn from(value: FfiInt128) -> Self {
+        u128::from(value) as i128
+    }
+}
+
 /// An owned buffer returned for a `String` (UTF-8 bytes) or a `Vec<T>` (elements).
 ///
 /// The allocation is exactly `len * size_of::<T>()` bytes aligned to `align_of::<T>()`, so

@@ -58,7 +58,7 @@ mod option;
 mod service;
 mod traits;
 
-pub use abi::{FfiBuffer, FfiFailure};
+pub use abi::{FfiBuffer, FfiFailure, FfiInt128};
 pub use asynchronous::FfiCompletion;
 pub use hatch_interop_macros::{
     ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_service, ffi_type,
@@ -128,7 +128,7 @@ pub mod __private {
     pub use crate::service::{
         constructed, constructed_or_error, Exclusive, Owned, ServiceCell, Shared,
     };
-    pub use crate::traits::PointerArg;
+    pub use crate::traits::{ConvertedArg, PointerArg};
     use crate::Inventory;
 
     /// The body of a crate's `<crate>_api_guard` symbol: the inventory's hash, computed once.

@@ -6,7 +6,7 @@
 
 use std::mem::MaybeUninit;
 
-use crate::abi::{Failure, FfiBuffer, ReturnAbi};
+use crate::abi::{Failure, FfiBuffer, FfiInt128, ReturnAbi};
 use crate::defs::{ConstValue, ConstantDef, FunctionDef, ServiceDef, TypeRef, TypeRegistry};
 use crate::opaque::Borrow;
 use crate::option::FfiOption;
@@ -33,7 +33,10 @@ use crate::option::FfiOption;
     note = "parameters may also be &str, &CStr, &[T] or &mut [T], and functions may also return \
             String, Vec<T> or Result<T, E>; an optional value is hatch_interop::FfiOption<T> \
             (Rust's Option<T> has no C layout), an optional pointer Option<&T>, Option<&mut T> \
-            or Option<Box<T>>; struct fields may also be arrays [T; N]"
+            or Option<Box<T>>; struct fields may also be arrays [T; N]",
+    note = "`char`, `u128` and `i128` are function parameters (spelled so, not through an alias) \
+            and results only: C has no `char` a Rust `char` can be read from unchecked, and no \
+            128-bit integer every target defines"
 )]
 pub unsafe trait FfiType {
     /// Whether the type is a pointer to an `#[ffi_type(opaque)]` type: such a pointer is an
@@ -723,6 +726,96 @@ primitives! {
     f64 => |v| ConstValue::F64(v);
     bool => |v| ConstValue::Bool(v);
 }
+
+/// A parameter type that crosses the C ABI as another C type, checked on the way in: `char`
+/// as a `u32` (which must be a Unicode scalar value: any other is an invalid argument, never
+/// undefined behaviour) and `u128`/`i128` as an [`FfiInt128`]. `#[ffi_function]` recognises
+/// them by their spelling (`char`, `u128`, `i128`).
+///
+/// # Safety
+///
+/// Implementations promise that `C` is the C type their type reference describes.
+#[doc(hidden)]
+pub unsafe trait ConvertedArg: Sized {
+    /// The C parameter.
+    type C;
+
+    fn __type_ref() -> TypeRef;
+
+    /// The argument for parameter `param` of `function`, or an invalid-argument failure.
+    fn __from_c(c: Self::C, function: &str, param: &str) -> Result<Self, Failure>;
+}
+
+unsafe impl ConvertedArg for char {
+    type C = u32;
+
+    fn __type_ref() -> TypeRef {
+        TypeRef::Primitive("char")
+    }
+
+    #[inline]
+    fn __from_c(c: u32, function: &str, param: &str) -> Result<Self, Failure> {
+        match char::from_u32(c) {
+            Some(value) => Ok(value),
+            None => Err(invalid_char(c, function, param)),
+        }
+    }
+}
+
+#[cold]
+fn invalid_char(c: u32, function: &str, param: &str) -> Failure {
+    Failure::invalid_argument(format_args!(
+        "{function}() argument `{param}` is {c:#X}, which is not a Unicode scalar value (a \
+         surrogate or above 0x10FFFF)"
+    ))
+}
+
+macro_rules! wide_integers {
+    ($($ty:ident)*) => {$(
+        unsafe impl ConvertedArg for $ty {
+            type C = FfiInt128;
+
+            fn __type_ref() -> TypeRef {
+                TypeRef::Primitive(stringify!($ty))
+            }
+
+            #[inline]
+            fn __from_c(c: FfiInt128, _: &str, _: &str) -> Result<Self, Failure> {
+                Ok(c.into())
+            }
+        }
+
+        unsafe impl FfiReturn for $ty {
+            type Abi = MaybeUninit<FfiInt128>;
+
+            fn __return_ref(_: &mut TypeRegistry) -> TypeRef {
+                TypeRef::Primitive(stringify!($ty))
+            }
+
+            fn into_abi(self) -> Result<Self::Abi, Failure> {
+                Ok(MaybeUninit::new(self.into()))
+            }
+        }
+
+        unsafe impl FfiOk for $ty {}
+    )*};
+}
+
+wide_integers!(u128 i128);
+
+unsafe impl FfiReturn for char {
+    type Abi = MaybeUninit<u32>;
+
+    fn __return_ref(_: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Primitive("char")
+    }
+
+    fn into_abi(self) -> Result<Self::Abi, Failure> {
+        Ok(MaybeUninit::new(self.into()))
+    }
+}
+
+unsafe impl FfiOk for char {}
 
 macro_rules! slice_elements {
     ($($ty:ident)*) => {$(

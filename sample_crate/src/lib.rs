@@ -1178,6 +1178,59 @@ pub const BIG: u64 = u64::MAX;
 
 // ---------------------------------------------------------------------------------------
 
+/// The upper-case form of `c` (the first `char` of it when it has several, as `ß` has): a
+/// `char` crosses as a `u32` that Rust checks.
+#[ffi_function]
+pub fn char_upper(c: char) -> char {
+    c.to_uppercase().next().unwrap_or(c)
+}
+
+/// The code point of `c`.
+#[ffi_function]
+pub fn char_code(c: char) -> u32 {
+    c.into()
+}
+
+/// The `char` of the code point `code`, or U+FFFD when `code` is none (a surrogate, or above
+/// U+10FFFF).
+#[ffi_function]
+pub fn char_from_code(code: u32) -> char {
+    char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER)
+}
+
+/// `c` repeated `times` times.
+#[ffi_function]
+pub fn char_repeat(c: char, times: u32) -> Result<String, MathError> {
+    if times > 1_000_000 {
+        return Err(MathError::Overflow);
+    }
+    Ok(std::iter::repeat_n(c, times as usize).collect())
+}
+
+/// `a * b`, wrapping around at 2^128 (`u128` crosses as two 64-bit halves).
+#[ffi_function]
+pub fn u128_wrapping_mul(a: u128, b: u128) -> u128 {
+    a.wrapping_mul(b)
+}
+
+/// `a + b`; fails with `Overflow` outside the range of `i128`.
+#[ffi_function]
+pub fn i128_checked_add(a: i128, b: i128) -> Result<i128, MathError> {
+    a.checked_add(b).ok_or(MathError::Overflow)
+}
+
+/// The `i128` whose high 64 bits are `high` and low 64 bits `low`.
+#[ffi_function]
+pub fn i128_from_halves(high: i64, low: u64) -> i128 {
+    (i128::from(high) << 64) | i128::from(low)
+}
+
+/// The low 64 bits of `value`.
+#[ffi_function]
+pub fn u128_low_bits(value: u128) -> u64 {
+    value as u64
+}
+
 /// The crate's FFI inventory, printed by `src/bin/inventory.rs`.
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
@@ -1265,6 +1318,14 @@ pub fn inventory() -> Inventory {
         .function::<shape_scale>()
         .function::<shape_area>()
         .function::<figure_of>()
+        .function::<char_upper>()
+        .function::<char_code>()
+        .function::<char_from_code>()
+        .function::<char_repeat>()
+        .function::<u128_wrapping_mul>()
+        .function::<i128_checked_add>()
+        .function::<i128_from_halves>()
+        .function::<u128_low_bits>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

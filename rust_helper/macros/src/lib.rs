@@ -404,6 +404,16 @@ fn default_value(expr: &Expr) -> syn::Result<TokenStream2> {
 /// Refuses an integer default outside its primitive parameter type's range (rustc's own
 /// `overflowing_literals` lint is silent in code a macro of another crate expanded).
 fn check_int_range(expr: &Expr, lowering: &function::Lowering) -> syn::Result<()> {
+    if let function::Lowering::Converted(ty) = lowering {
+        return Err(Error::new(
+            expr.span(),
+            format!(
+                "a `{}` parameter cannot have a default (defaults are numbers up to 64 bits, \
+                 `bool`, strings and `None`)",
+                type_text(ty)
+            ),
+        ));
+    }
     let function::Lowering::Value(Type::Path(path)) = lowering else {
         return Ok(());
     };
@@ -721,6 +731,9 @@ mod function {
         CStr,
         /// `&[T]` or `&mut [T]`: a pointer to the elements and their count.
         Slice { element: &'a Type, mutable: bool },
+        /// `char`, `u128` or `i128`: another C type (`u32`, `FfiInt128`), converted and checked
+        /// through `ConvertedArg` (a C caller's `u32` need not be a `char`).
+        Converted(&'a Type),
         /// `&T`, `&mut T`, `Box<T>`, `*const T`, `*mut T`, `Option<&T>`, `Option<&mut T>` or
         /// `Option<Box<T>>`: a pointer, which the shim borrows (or, for a `Box`, takes) for the
         /// call through `PointerArg`, so that an opaque object's cell arbitrates the call.
@@ -739,6 +752,9 @@ mod function {
         }
         if is_pointer(ty) {
             return Lowering::Pointer(ty);
+        }
+        if is_path(ungroup(ty), &[&["char"], &["u128"], &["i128"]]) {
+            return Lowering::Converted(ty);
         }
         let Type::Reference(reference) = ungroup(ty) else {
             return Lowering::Value(ty);
@@ -1005,6 +1021,9 @@ mod function {
         params.iter().zip(defaults).map(|((name, lowering), default)| {
             let ty = match lowering {
                 Lowering::Value(ty) | Lowering::Pointer(ty) => type_ref(ty),
+                Lowering::Converted(ty) => quote_spanned! {ty.span()=>
+                    <#ty as ::hatch_interop::__private::ConvertedArg>::__type_ref()
+                },
                 Lowering::Str => quote!(::hatch_interop::__private::TypeRef::Str),
                 Lowering::CStr => quote!(::hatch_interop::__private::TypeRef::CStr),
                 Lowering::Slice { element, mutable } => {
@@ -1173,6 +1192,15 @@ mod function {
                     } else {
                         conversions.push(conversion);
                     }
+                }
+                Lowering::Converted(ty) => {
+                    let converted = quote_spanned! {ty.span()=>
+                        <#ty as ::hatch_interop::__private::ConvertedArg>
+                    };
+                    c_params.push(quote!(#arg: #converted::C));
+                    conversions.push(quote! {
+                        let #arg = #converted::__from_c(#arg, #function, #name)?;
+                    });
                 }
                 Lowering::Str => {
                     c_params.push(quote!(#ptr: *const u8, #len: usize));
