@@ -193,8 +193,31 @@ def test_recorded_sample_inventory_parses() -> None:
         (lambda d: d["functions"][0].update(name="add-one"), "`functions[0].name` must be an ASCII identifier"),
         (lambda d: d["functions"][0].update(name="_ffi_lib"), "`functions[0].name` uses the reserved prefix '_ffi_'"),
         (
-            lambda d: d["functions"][0]["params"][1].update(type={"kind": "primitive", "name": "u128"}),
+            lambda d: d["functions"][0]["params"][1].update(type={"kind": "primitive", "name": "u256"}),
             "`functions[0].params[1].type.name` must be one of u8,",
+        ),
+        # `char`, `u128` and `i128` are only a function's parameters and results.
+        (
+            lambda d: d["types"][0]["fields"][0].update(type={"kind": "primitive", "name": "char"}),
+            "`types[0].fields[0].type` is `char`, which can only be a function's parameter or result, not a struct "
+            "field",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(
+                type={"kind": "option", "inner": {"kind": "primitive", "name": "u128"}}
+            ),
+            "`functions[0].params[1].type.inner` is `u128`, which can only be a function's parameter or result, not "
+            "an option's value",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(
+                type={"kind": "slice", "element": {"kind": "primitive", "name": "i128"}, "mutable": False}
+            ),
+            "`functions[0].params[1].type.element` is `i128`, which can only be a function's parameter or result",
+        ),
+        (
+            lambda d: d["constants"][0].update(type={"kind": "primitive", "name": "u128"}),
+            "`constants[0].type` is `u128`, which can only be a function's parameter or result, not a constant",
         ),
         (
             lambda d: d["functions"][0]["params"][1].update(type={"kind": "void"}),
@@ -361,6 +384,16 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["types"].append(_callback(returns={"kind": "named", "name": "Vec2"})),
+            "`types[3].returns` must be `void`, a `primitive` or a `named` enum",
+        ),
+        (
+            lambda d: d["types"].append(
+                _callback(params=[{"name": "c", "type": {"kind": "primitive", "name": "char"}}])
+            ),
+            "`types[3].params[0].type` must be a `primitive`, a `named` enum or a non-owning `pointer` to a struct",
+        ),
+        (
+            lambda d: d["types"].append(_callback(returns={"kind": "primitive", "name": "u128"})),
             "`types[3].returns` must be `void`, a `primitive` or a `named` enum",
         ),
         (
@@ -646,6 +679,17 @@ def test_service_errors_name_the_field(change: Callable[[Dict[str, Any]], None],
     assert message in text, text
 
 
+def test_chars_and_wide_integers_are_parameters_and_results() -> None:
+    data = minimal()
+    data["functions"][0]["params"][0]["type"] = {"kind": "primitive", "name": "char"}
+    data["functions"][0]["params"][1]["type"] = {"kind": "primitive", "name": "i128"}
+    data["functions"][0]["returns"] = {"kind": "primitive", "name": "u128"}
+    add = parse_inventory(data).functions[0]
+    assert [p.type for p in add.params] == [Primitive("char"), Primitive("i128")]
+    assert add.params[0].type.is_char and not add.params[0].type.is_integer  # type: ignore[union-attr]
+    assert add.returns == Primitive("u128") and add.returns.integer_range() == (0, 2**128 - 1)
+
+
 def test_gil_policy_is_read_and_checked() -> None:
     data = json.loads((DATA / "basic.json").read_text(encoding="utf-8"))
     data["functions"][0]["gil"] = "hold"
@@ -719,7 +763,16 @@ def test_parameter_defaults_parse() -> None:
         ),
         (
             lambda d: d["functions"][1]["params"][0].update(default=None),
-            "`functions[1].params[0].default` is not allowed here: only numbers, bools, text and optional parameters",
+            "`functions[1].params[0].default` is not allowed here: only numbers up to 64 bits, bools, text and "
+            "optional parameters",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(type={"kind": "primitive", "name": "u128"}, default=1),
+            "`functions[0].params[1].default` is not allowed here: only numbers up to 64 bits",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(type={"kind": "primitive", "name": "char"}, default="x"),
+            "`functions[0].params[1].default` is not allowed here: only numbers up to 64 bits",
         ),
         (
             lambda d: d["types"].append(

@@ -11,6 +11,7 @@ The lowering (it mirrors ``fn shim`` in the Rust helper's macros):
 
 * ``&str`` -> a UTF-8 pointer and a ``size_t`` length; ``&CStr`` -> a NUL-terminated pointer;
 * ``&[T]``/``&mut [T]`` -> a pointer to the elements and a ``size_t`` count;
+* ``char`` -> its code point as a ``uint32_t``; ``u128``/``i128`` -> ``struct { uint64_t lo; uint64_t hi; }``;
 * a ``String`` or ``Vec<T>`` result -> a ``{ptr, len}`` buffer the caller frees;
 * ``Result<T, E>`` -> the signature of ``T`` (an error is a failure the caller takes afterwards);
 * a service's method -> its object's handle first; ``async fn`` -> a completion last, returning nothing;
@@ -74,6 +75,16 @@ class CScalar:
     primitive: Primitive
 
     kind = "scalar"
+
+
+@dataclass(frozen=True)
+class CWide:
+    """A ``u128`` or ``i128`` by value: ``struct { uint64_t lo; uint64_t hi; }`` (two's complement for ``i128``),
+    since no 128-bit C type is defined on every target."""
+
+    primitive: Primitive
+
+    kind = "wide"
 
 
 @dataclass(frozen=True)
@@ -170,7 +181,7 @@ class CElements:
 
 
 CType = Union[
-    CVoid, CScalar, CEnum, CRecord, COption, CBuffer, CCallback, CCompletion, CHandle, CPointer, CText, CElements
+    CVoid, CScalar, CWide, CEnum, CRecord, COption, CBuffer, CCallback, CCompletion, CHandle, CPointer, CText, CElements
 ]
 
 USIZE = CScalar(Primitive("usize"))
@@ -263,6 +274,8 @@ class Abi:
     buffers: Tuple[Union[OwnedString, Vec], ...]
     #: Whether some callable (a free function or a service's member) is async: the completion type is declared.
     uses_completion: bool
+    #: The 128-bit integer types (``u128``, ``i128``) some callable takes or returns, in that order.
+    wide: Tuple[Primitive, ...] = ()
     #: The callables by symbol, built once (a lookup must not hash the whole model).
     _by_symbol: Dict[str, Callable] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -322,6 +335,7 @@ class _Lowering:
             options=self.options(),
             buffers=self.buffers(),
             uses_completion=any(c.asynchronous for c in callables),
+            wide=self.wide(),
         )
 
     def function(self, f: Function, role: str, service: Optional[str] = None) -> Callable:
@@ -357,7 +371,10 @@ class _Lowering:
         if isinstance(ty, Void):
             return CVoid()
         if isinstance(ty, Primitive):
-            return CScalar(ty)
+            if ty.is_wide:
+                return CWide(ty)
+            # A `char` crosses as its code point, which Rust checks on the way in.
+            return CScalar(Primitive("u32")) if ty.is_char else CScalar(ty)
         if isinstance(ty, (OwnedString, Vec)):
             return CBuffer(ty)
         if isinstance(ty, Option):
@@ -404,6 +421,10 @@ class _Lowering:
                 used.add(held)
         order = self._order()
         return tuple(sorted(used, key=lambda o: (isinstance(o.inner, Named), order[o.inner.name])))
+
+    def wide(self) -> Tuple[Primitive, ...]:
+        used = {ty.name for ty in self._used() if isinstance(ty, Primitive) and ty.is_wide}
+        return tuple(Primitive(name) for name in ("u128", "i128") if name in used)
 
     def buffers(self) -> Tuple[Union[OwnedString, Vec], ...]:
         used = {f.returns for f in self.inventory.all_functions() if isinstance(f.returns, (OwnedString, Vec))}

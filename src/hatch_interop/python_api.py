@@ -99,10 +99,11 @@ SERVICE_BODY_NAMES = PYTHON_KEYWORDS | {"classmethod", "staticmethod", "Optional
 
 #: Rust primitive -> its Python type hint.
 PRIMITIVE_HINTS: Dict[str, str] = {
-    **dict.fromkeys(("u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize"), "int"),
+    **dict.fromkeys(("u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize", "u128", "i128"), "int"),
     "f32": "float",
     "f64": "float",
     "bool": "bool",
+    "char": "str",
 }
 
 
@@ -521,6 +522,9 @@ def not_exactly(ty: Primitive, value: str) -> Tuple[str, ...]:
     """The conditions under which `value` is not exactly a valid Python value of `ty` (and takes the slow path
     that converts or refuses it): its class, and its range for integers and f32 (NaN and infinities take the
     slow path too, which keeps them)."""
+    if ty.is_char:
+        # A `str` of one code point (a surrogate passes: Rust refuses it, naming the argument).
+        return (f"{value}.__class__ is not str", f"len({value}) != 1")
     kind = "bool" if ty.is_bool else "float" if ty.is_float else "int"
     wrong: Tuple[str, ...] = (f"{value}.__class__ is not {kind}",)
     if kind == "int":
@@ -534,5 +538,5 @@ def not_exactly(ty: Primitive, value: str) -> Tuple[str, ...]:
 
 def int_range(ty: Primitive) -> Tuple[int, int]:
     """The values of an integer type (``usize``/``isize`` are 64-bit: the wheel is for a 64-bit platform)."""
-    bits = {"8": 8, "16": 16, "32": 32, "64": 64, "size": 64}[ty.name[1:]]
+    bits = {"8": 8, "16": 16, "32": 32, "64": 64, "128": 128, "size": 64}[ty.name[1:]]
     return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if ty.is_signed else (0, (1 << bits) - 1)

@@ -26,7 +26,7 @@ import typing
 
 VALID = {"int": 3, "float": 2.5, "bool": True, "str": "héllo"}
 CORPUS = {
-    "int": [0, 1, 255, -1, 2**31, 2**32, 2**64, True, 1.5, None, "7"],
+    "int": [0, 1, 255, -1, 2**31, 2**32, 2**64, 2**127, 2**128, -(2**127) - 1, True, 1.5, None, "7"],
     "float": [0.0, -1.5, 3, float("inf"), float("nan"), 1e39, None, "1.0", 2**1100],
     "bool": [False, 1, 0, None, "yes"],
     "str": ["", "a\0b", "\ud800", "x" * 300, 5, b"bytes", None],
@@ -380,6 +380,16 @@ EXTRA = [
     ("Reading enum item", lambda m: m.Reading(antennas=[m.Direction.East, 99])),
     ("Reading struct item", lambda m: m.Reading(corners=[m.Vec2(), (1.0, 2.0)])),
     ("Reading == tuple", lambda m: m.reading_example().samples == (1.0, 2.0, 3.0, 4.5)),
+    # `char` parameters take one character (the corpus's valid `str` is longer).
+    ("char results", lambda m: [m.char_upper(c) for c in "aßé€\0\U0010ffff"] + [m.char_from_code(0xD800)]),
+    ("char codes", lambda m: [m.char_code(c) for c in "a\0\U0010ffff"] + [m.char_repeat("ü", 3)]),
+    *(
+        (f"char_code({bad!r})", lambda m, bad=bad: m.char_code(bad))
+        for bad in ["", "ab", "\ud800", "\udfff", 97, None, b"a"]
+    ),
+    ("char_repeat(times=bad)", lambda m: m.char_repeat("x", -1)),
+    ("wide results", lambda m: [m.i128_from_halves(-1, 2**64 - 1), m.u128_wrapping_mul(2**127, 3)]),
+    ("i128 overflow", lambda m: m.i128_checked_add(2**127 - 1, 1)),
 ]
 
 

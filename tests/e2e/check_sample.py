@@ -442,6 +442,65 @@ def check_scalar_arguments():
     assert "outside the range of f32" in raises(OverflowError, sample_crate.Reading, samples=[1.0, 1e39, 0.0, 0.0])
 
 
+def check_chars():
+    assert sample_crate.char_upper("a") == "A"
+    assert sample_crate.char_upper("ß") == "S"  # the first char of "SS"
+    assert sample_crate.char_upper("é") == "É"
+    assert sample_crate.char_code("€") == 0x20AC
+    assert sample_crate.char_code("\U0010ffff") == 0x10FFFF
+    assert sample_crate.char_code("\0") == 0
+    assert sample_crate.char_from_code(0x1F600) == "\U0001f600"
+    assert sample_crate.char_from_code(0) == "\0"  # a zero result that is no failure
+    assert sample_crate.char_from_code(0xD800) == "\ufffd"
+    assert sample_crate.char_repeat("ü", 3) == "üüü"
+    assert sample_crate.char_repeat(c="x", times=0) == ""
+
+    class Letter(str):
+        def __str__(self):
+            return "not this"
+
+    assert sample_crate.char_code(Letter("q")) == ord("q")  # a str subclass: the character it holds
+    assert "must be one character, got a str of length 2" in raises(ValueError, sample_crate.char_code, "ab")
+    assert "length 0" in raises(ValueError, sample_crate.char_code, "")
+    assert "must be str (one character), not int" in raises(TypeError, sample_crate.char_code, 97)
+    raises(TypeError, sample_crate.char_code, b"a")
+    raises(TypeError, sample_crate.char_code, None)
+    # A lone surrogate is a str of length 1 but no `char`: Rust refuses the code point, naming the argument.
+    message = raises(ValueError, sample_crate.char_code, "\ud800")
+    assert "char_code() argument `c` is 0xD800" in message, message
+    assert "not a Unicode scalar value" in message
+    assert typing.get_type_hints(sample_crate.char_upper) == {"c": str, "return": str}
+
+
+def check_wide_integers():
+    u128_max = 2**128 - 1
+    assert sample_crate.u128_wrapping_mul(2**64, 2**63) == 2**127
+    assert sample_crate.u128_wrapping_mul(u128_max, u128_max) == 1
+    assert sample_crate.u128_wrapping_mul(2**100, 2**30) == 0  # wraps
+    assert sample_crate.u128_wrapping_mul(0, 5) == 0
+    assert sample_crate.u128_low_bits(2**127 + 5) == 5
+    assert sample_crate.u128_low_bits(u128_max) == 2**64 - 1
+    i128_min, i128_max = -(2**127), 2**127 - 1
+    assert sample_crate.i128_checked_add(-1, 0) == -1
+    assert sample_crate.i128_checked_add(i128_min, i128_max) == -1
+    assert sample_crate.i128_checked_add(i128_max, 0) == i128_max
+    assert sample_crate.i128_checked_add(i128_min, 0) == i128_min
+    assert sample_crate.i128_checked_add(2**64, -(2**65)) == -(2**64)
+    assert sample_crate.i128_checked_add(-5, 3) == -2
+    raises(sample_crate.MathError.Overflow, sample_crate.i128_checked_add, i128_max, 1)
+    assert sample_crate.i128_from_halves(-1, 2**64 - 1) == -1
+    assert sample_crate.i128_from_halves(-(2**63), 0) == i128_min
+    assert sample_crate.i128_from_halves(1, 2) == 2**64 + 2
+    assert sample_crate.u128_wrapping_mul(True, 7) == 7  # an integer of another type is converted
+    message = raises(OverflowError, sample_crate.u128_wrapping_mul, 2**128, 1)
+    assert "u128_wrapping_mul() argument 'a' is" in message and "outside the range of u128" in message, message
+    raises(OverflowError, sample_crate.u128_wrapping_mul, -1, 1)
+    assert "outside the range of i128" in raises(OverflowError, sample_crate.i128_checked_add, 2**127, 0)
+    raises(OverflowError, sample_crate.i128_checked_add, 0, -(2**127) - 1)
+    assert "must be int, not float" in raises(TypeError, sample_crate.u128_low_bits, 1.0)
+    assert typing.get_type_hints(sample_crate.i128_checked_add) == {"a": int, "b": int, "return": int}
+
+
 class Stop(Exception):
     pass
 
@@ -948,6 +1007,8 @@ def main():
     check_services()
     check_async_services()
     check_scalar_arguments()
+    check_chars()
+    check_wide_integers()
     check_callbacks()
     check_tagged_enums()
     check_options_and_arrays()

@@ -48,6 +48,12 @@ class Buffer(ctypes.Structure):
     _fields_ = (("ptr", ctypes.c_void_p), ("len", ctypes.c_size_t))
 
 
+class Int128(ctypes.Structure):
+    """A `u128` or `i128` as the library takes and returns it: its low and high 64 bits (two's complement)."""
+
+    _fields_ = (("lo", ctypes.c_uint64), ("hi", ctypes.c_uint64))
+
+
 def address(pointer: Any) -> int:
     """The address an object of an opaque type holds: an int, or the value of its handle or cell (0 once freed)."""
     return pointer if isinstance(pointer, int) else (pointer.value or 0)

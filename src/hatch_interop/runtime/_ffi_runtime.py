@@ -27,6 +27,8 @@ INT_RANGES = {
     **{f"i{bits}": (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) for bits in (8, 16, 32, 64)},
     "usize": (0, (1 << 64) - 1),
     "isize": (-(1 << 63), (1 << 63) - 1),
+    "u128": (0, (1 << 128) - 1),
+    "i128": (-(1 << 127), (1 << 127) - 1),
 }
 #: The Rust number types (and bool) by name.
 SCALAR_KINDS = frozenset((*INT_RANGES, "f32", "f64", "bool"))
@@ -46,6 +48,12 @@ def scalar(what: str, value: object, rust: str) -> Any:
     float is converted; anything else, or an integer out of range, is refused rather than truncated."""
     if rust == "bool":
         raise TypeError(f"{what} must be bool, not {type(value).__name__}")
+    if rust == "char":
+        if not isinstance(value, str):
+            raise TypeError(f"{what} must be str (one character), not {type(value).__name__}")
+        if len(value) != 1:
+            raise ValueError(f"{what} must be one character, got a str of length {len(value)}")
+        return str.__str__(value)  # a subclass's own __str__ is not the character it holds
     if rust in ("f32", "f64"):
         if not (isinstance(value, int) or hasattr(type(value), "__float__")):
             raise TypeError(f"{what} must be float, not {type(value).__name__}")

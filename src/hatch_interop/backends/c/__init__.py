@@ -244,6 +244,14 @@ class CBuffer:
 
 
 @dataclass(frozen=True)
+class CWideType:
+    """The ``struct { uint64_t lo; uint64_t hi; }`` a ``u128`` or ``i128`` parameter or result crosses as."""
+
+    name: str
+    comment: str
+
+
+@dataclass(frozen=True)
 class COption:
     """The ``FfiOption<T>`` (``{T value; uint8_t is_some;}``) of an optional parameter, result or field."""
 
@@ -278,6 +286,8 @@ class CHeader:
     completion: Optional[str]
     failure: str
     constants: Tuple[CConstant, ...]
+    #: The 128-bit integer types (``u128``, ``i128``) used by a function.
+    wide: Tuple[CWideType, ...]
     #: The options of primitives (declared before the crate's types; those of a crate type follow it).
     options: Tuple[COption, ...]
     types: Tuple[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged], ...]
@@ -454,6 +464,8 @@ class _Builder:
         self.buffer_names: Dict[Union[OwnedString, Vec], str] = {}
         #: The typedef name of each option type used anywhere (a parameter, result, field or array element).
         self.option_names: Dict[Option, str] = {}
+        #: The typedef name of the 128-bit integer types (``u128``, ``i128``) functions use.
+        self.wide_names: Dict[str, str] = {}
 
     def _claim(self, name: str, owner: str, shadowable: bool = True) -> str:
         if name in _RESERVED or name in C_LIBRARY_NAMES or is_reserved_form(name):
@@ -498,6 +510,7 @@ class _Builder:
         failure = self._claim(f"{lib.crate}_failure", f"the header's failure type `{lib.crate}_failure`")
         buffers = self.buffers()
         options = self.options()
+        wide = self.wide()
         constants = []
         for c in inv.constants:
             constants.append(CConstant(self._claim(c.name, f"constant `{c.name}`"), c_literal(c), c_comment(c.doc)))
@@ -562,6 +575,7 @@ class _Builder:
             completion=completion,
             failure=failure,
             constants=tuple(constants),
+            wide=tuple(wide),
             options=tuple(o for o in options if o.follows is None),
             types=tuple(types),
             buffers=tuple(buffers),
@@ -647,6 +661,22 @@ class _Builder:
                 )
             )
         return buffers
+
+    def wide(self) -> List[CWideType]:
+        """The typedef of each 128-bit integer type a function takes or returns, claimed like the buffers."""
+        crate = self.inventory.library.crate
+        declared = []
+        for ty in self.abi.wide:
+            name = self._claim(f"{crate}_{ty.name}", f"the header's type for `{ty.name}` values")
+            self.wide_names[ty.name] = name
+            value = "an `i128` (two's complement)" if ty.is_signed else "a `u128`"
+            comment = _wrap(
+                f"{value[0].upper()}{value[1:]} as the library takes and returns it, by value: its low and high "
+                f"64 bits (C has no 128-bit integer type every compiler defines). The value is `lo + hi * 2^64`"
+                + (", minus 2^128 when the top bit of `hi` is set." if ty.is_signed else ".")
+            )
+            declared.append(CWideType(name, c_comment(comment) or ""))
+        return declared
 
     def options(self) -> List[COption]:
         """One option typedef per ``FfiOption<T>`` used anywhere, claimed (like the buffers) before the
@@ -751,6 +781,8 @@ class _Builder:
             return "void"
         if isinstance(t, abi.CScalar):
             return C_PRIMITIVES[t.primitive.name]
+        if isinstance(t, abi.CWide):
+            return self.wide_names[t.primitive.name]
         if isinstance(t, (abi.CEnum, abi.CRecord, abi.CCallback)):
             return t.name
         if isinstance(t, abi.COption):
@@ -805,6 +837,16 @@ class _Builder:
                 name = own[p.source]
             declared.append((p, name))
         notes = []
+        chars = [own[p.name] for p in f.params if p.type == Primitive("char")]
+        if chars:
+            listed = " and ".join(f"`{name}`" for name in chars)
+            notes.append(
+                f"{listed} {'is a `char`' if len(chars) == 1 else 'are `char`s'}: a Unicode scalar value (not a "
+                f"surrogate, at most 0x10FFFF); any other value returns zeroes and records a failure of kind "
+                f"{crate.upper()}_FAILURE_INVALID_ARGUMENT."
+            )
+        if f.returns == Primitive("char"):
+            notes.append("It returns a `char`: a Unicode scalar value.")
         if c.role == "method":
             access = (
                 "shared: calls on the same object may run at the same time"

@@ -87,6 +87,8 @@ _PRIMITIVES: Dict[str, Tuple[str, str, str]] = {
     "f32": ("c_float", "float", "0.0"),
     "f64": ("c_double", "float", "0.0"),
     "bool": ("c_bool", "bool", "False"),
+    # Parameters and results only: a `char` crosses as its code point (u128/i128 as `_ffi_Int128`).
+    "char": ("c_uint32", "str", "'\\0'"),
 }
 
 
@@ -224,6 +226,9 @@ class CtypesWrapperBuilder(WrapperBuilder):
         if isinstance(ty, Void):
             return "None"
         if isinstance(ty, Primitive):
+            if ty.is_wide:
+                self.helpers.add("wide")
+                return "_ffi_Int128"
             return f"_ffi_ctypes.{_PRIMITIVES[ty.name][0]}"
         if isinstance(ty, (OwnedString, Vec)):
             return "_ffi_Buffer"
@@ -252,6 +257,9 @@ class CtypesWrapperBuilder(WrapperBuilder):
         if isinstance(t, (abi.CScalar, abi.CEnum)):
             primitive = t.primitive if isinstance(t, abi.CScalar) else t.repr
             return f"_ffi_ctypes.{_PRIMITIVES[primitive.name][0]}"
+        if isinstance(t, abi.CWide):
+            self.helpers.add("wide")
+            return "_ffi_Int128"
         if isinstance(t, abi.CText):
             return "_ffi_ctypes.c_char_p"
         if isinstance(t, (abi.CHandle, abi.CElements)):
@@ -293,6 +301,12 @@ class CtypesWrapperBuilder(WrapperBuilder):
     def struct_pointer_argument(self, value: str, nullable: bool) -> Union[str, Ternary]:
         """A struct argument passed by reference (None for NULL where `nullable`)."""
         return value
+
+    def wide_argument(self, value: str, ty: Primitive) -> str:
+        """A ``u128``/``i128`` argument: its halves, masked (CPython's ctypes would keep the low 64 bits of any int
+        itself, but it does not promise to, nor does PyPy's)."""
+        self.helpers.add("wide")
+        return f"_ffi_Int128({', '.join(self.halves(value, ty))})"
 
     def struct_result(self, cls: str) -> str:
         """How a struct result by value becomes the Python object (a format string applied to the result)."""

@@ -155,6 +155,8 @@ RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("struct_fields", ("_ffi_struct_field = _ffi_rt.struct_field",)),
     ("enum_repr", ("_ffi_enum_repr = _ffi_rt.enum_repr",)),
     ("tagged", ("_ffi_variants = _ffi_rt.variants", "_ffi_unknown_tag = _ffi_rt.unknown_tag")),
+    # Builtins under names of their own: a parameter may be called `ord`.
+    ("chars", ("_ffi_ord = ord", "_ffi_chr = chr")),
 )
 
 
@@ -619,6 +621,17 @@ class WrapperBuilder:
     def struct_argument(self, value: str) -> str:
         """A struct argument passed by value (the wrapper checked its class)."""
         raise NotImplementedError
+
+    def wide_argument(self, value: str, ty: Primitive) -> str:
+        """A ``u128``/``i128`` argument (checked to be an int in range) as its C form, ``{lo, hi}``."""
+        raise NotImplementedError
+
+    @staticmethod
+    def halves(value: str, ty: Primitive) -> Tuple[str, str]:
+        """The low and high 64 bits of the int `value` of the 128-bit type `ty`, as unsigned ints (the high half
+        of a `u128` in range needs no mask)."""
+        mask = "0xFFFFFFFFFFFFFFFF"
+        return f"{value} & {mask}", f"{value} >> 64 & {mask}" if ty.is_signed else f"{value} >> 64"
 
     def struct_pointer_argument(self, value: str, nullable: bool) -> Union[str, Ternary]:
         """A struct argument passed by reference (NULL for None where `nullable`)."""
@@ -1233,7 +1246,12 @@ class WrapperBuilder:
                     after.append(self._slice_write_back(pname, ty))
                 continue
             if isinstance(ty, Primitive):
-                args.append(pname)
+                # A `char` crosses as its code point; a `u128`/`i128` as its two 64-bit halves.
+                if ty.is_char:
+                    self.helpers.add("chars")
+                args.append(
+                    f"_ffi_ord({pname})" if ty.is_char else self.wide_argument(pname, ty) if ty.is_wide else pname
+                )
                 checks.append(self._scalar_argument(name, pname, ty))
                 continue
             assert isinstance(ty, (Named, Pointer)), "the model refuses arrays as parameters"
@@ -1379,7 +1397,9 @@ class WrapperBuilder:
     def _zero_if_failed(self, ty: TypeRef) -> bool:
         """Whether a failed call's zeroes are the only falsy results of type `ty` (as the call returns it, before
         conversion): numbers, `bool`, C-like enums (their raw value) and pointers (`None`, a NULL pointer)."""
-        if isinstance(ty, (Primitive, Pointer)):
+        if isinstance(ty, Primitive):
+            return not ty.is_wide  # a structure, always truthy
+        if isinstance(ty, Pointer):
             return True
         return isinstance(ty, Named) and isinstance(self._target(ty), EnumDef)
 
@@ -1491,6 +1511,14 @@ class WrapperBuilder:
 
     def _result(self, ty: TypeRef) -> str:
         """How the wrapper turns the library's result into its own: a format string applied to the result."""
+        if isinstance(ty, Primitive) and ty.is_char:
+            self.helpers.add("chars")
+            return "_ffi_chr({0})"
+        if isinstance(ty, Primitive) and ty.is_wide:
+            # `{lo, hi}` to the int; an `i128` whose top bit is set is that minus 2**128.
+            if ty.is_signed:
+                return "({0}.lo | {0}.hi << 64) - ({0}.hi >> 63 << 128)"
+            return "{0}.lo | {0}.hi << 64"
         if isinstance(ty, (Void, Primitive)):
             return "{0}"
         if isinstance(ty, Option):

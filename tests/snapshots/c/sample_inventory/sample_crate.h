@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x858cd52569db5318)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x6911f207552ef0e4)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -37,6 +37,25 @@ extern "C" {
 
 /** The largest u64, above i64::MAX. */
 #define BIG UINT64_C(18446744073709551615)
+
+/**
+ * A `u128` as the library takes and returns it, by value: its low and high 64 bits (C has no
+ * 128-bit integer type every compiler defines). The value is `lo + hi * 2^64`.
+ */
+typedef struct sample_crate_u128 {
+    uint64_t lo;
+    uint64_t hi;
+} sample_crate_u128;
+
+/**
+ * An `i128` (two's complement) as the library takes and returns it, by value: its low and high 64
+ * bits (C has no 128-bit integer type every compiler defines). The value is `lo + hi * 2^64`,
+ * minus 2^128 when the top bit of `hi` is set.
+ */
+typedef struct sample_crate_i128 {
+    uint64_t lo;
+    uint64_t hi;
+} sample_crate_i128;
 
 /**
  * An optional `u8` (`FfiOption<u8>`): `value` holds it when `is_some` is not 0 (any non-zero value
@@ -993,6 +1012,59 @@ double shape_area(const Shape *shape);
  * (a data-carrying enum in a struct field, and in an `FfiOption`).
  */
 sample_crate_option_Figure figure_of(sample_crate_option_Shape shape, Color color);
+
+/**
+ * The upper-case form of `c` (the first `char` of it when it has several, as `ß` has): a
+ * `char` crosses as a `u32` that Rust checks.
+ *
+ * `c` is a `char`: a Unicode scalar value (not a surrogate, at most 0x10FFFF); any other value
+ * returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns a
+ * `char`: a Unicode scalar value.
+ */
+uint32_t char_upper(uint32_t c);
+
+/**
+ * The code point of `c`.
+ *
+ * `c` is a `char`: a Unicode scalar value (not a surrogate, at most 0x10FFFF); any other value
+ * returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+uint32_t char_code(uint32_t c);
+
+/**
+ * The `char` of the code point `code`, or U+FFFD when `code` is none (a surrogate, or above
+ * U+10FFFF).
+ *
+ * It returns a `char`: a Unicode scalar value.
+ */
+uint32_t char_from_code(uint32_t code);
+
+/**
+ * `c` repeated `times` times.
+ *
+ * `c` is a `char`: a Unicode scalar value (not a surrogate, at most 0x10FFFF); any other value
+ * returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. The caller
+ * frees the result (see `sample_crate_string`). On an error it returns zeroes and records a
+ * failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
+ */
+sample_crate_string char_repeat(uint32_t c, uint32_t times);
+
+/** `a * b`, wrapping around at 2^128 (`u128` crosses as two 64-bit halves). */
+sample_crate_u128 u128_wrapping_mul(sample_crate_u128 a, sample_crate_u128 b);
+
+/**
+ * `a + b`; fails with `Overflow` outside the range of `i128`.
+ *
+ * On an error it returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose
+ * `code` is the `MathError` variant's value.
+ */
+sample_crate_i128 i128_checked_add(sample_crate_i128 a, sample_crate_i128 b);
+
+/** The `i128` whose high 64 bits are `high` and low 64 bits `low`. */
+sample_crate_i128 i128_from_halves(int64_t high, uint64_t low);
+
+/** The low 64 bits of `value`. */
+uint64_t u128_low_bits(sample_crate_u128 value);
 
 /** An empty store without a limit (a constructor). */
 Store *store_new(void);

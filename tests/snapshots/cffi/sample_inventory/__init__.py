@@ -44,6 +44,10 @@ __all__ = [
     "Vec2",
     "add",
     "c_str_len",
+    "char_code",
+    "char_from_code",
+    "char_repeat",
+    "char_upper",
     "checked_index",
     "checked_sqrt",
     "color_after",
@@ -72,6 +76,8 @@ __all__ = [
     "greet_later",
     "guards_dropped",
     "guards_held",
+    "i128_checked_add",
+    "i128_from_halves",
     "is_even",
     "join_repeated",
     "length_if_any",
@@ -115,6 +121,8 @@ __all__ = [
     "sum_i32",
     "sum_integers",
     "transform_all",
+    "u128_low_bits",
+    "u128_wrapping_mul",
     "validate_positive",
     "vec2_add",
     "vec2_grid",
@@ -163,10 +171,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x858CD52569DB5318:
+    if found != 0x6911F207552EF0E4:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 858cd52569db5318)"
+            "sample_crate 0.1.0 (API hash 6911f207552ef0e4)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -241,6 +249,8 @@ _ffi_not_copyable = _ffi_rt.not_copyable
 _ffi_enum_repr = _ffi_rt.enum_repr
 _ffi_variants = _ffi_rt.variants
 _ffi_unknown_tag = _ffi_rt.unknown_tag
+_ffi_ord = ord
+_ffi_chr = chr
 
 
 class Vec2:
@@ -3016,3 +3026,134 @@ def figure_of(shape: Optional[Shape], color: Color) -> Optional[Figure]:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_view_Figure(_ffi.addressof(_ffi_result, "value"), _ffi_result) if _ffi_result.is_some else None
+
+
+_ffi_fn_char_upper = _ffi_lib.char_upper
+
+
+def char_upper(c: str) -> str:
+    """The upper-case form of `c` (the first `char` of it when it has several, as `ß` has): a
+    `char` crosses as a `u32` that Rust checks.
+    """
+    if c.__class__ is not str or len(c) != 1:
+        c = _ffi_scalar("char_upper() argument 'c'", c, "char")
+    _ffi_result = _ffi_fn_char_upper(_ffi_ord(c))
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_chr(_ffi_result)
+
+
+_ffi_fn_char_code = _ffi_lib.char_code
+
+
+def char_code(c: str) -> int:
+    """The code point of `c`."""
+    if c.__class__ is not str or len(c) != 1:
+        c = _ffi_scalar("char_code() argument 'c'", c, "char")
+    _ffi_result = _ffi_fn_char_code(_ffi_ord(c))
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_char_from_code = _ffi_lib.char_from_code
+
+
+def char_from_code(code: int) -> str:
+    """The `char` of the code point `code`, or U+FFFD when `code` is none (a surrogate, or above
+    U+10FFFF).
+    """
+    if code.__class__ is not int or not 0 <= code <= 4294967295:
+        code = _ffi_scalar("char_from_code() argument 'code'", code, "u32")
+    _ffi_result = _ffi_fn_char_from_code(code)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_chr(_ffi_result)
+
+
+_ffi_fn_char_repeat = _ffi_lib.char_repeat
+
+
+def char_repeat(c: str, times: int) -> str:
+    """`c` repeated `times` times.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if c.__class__ is not str or len(c) != 1:
+        c = _ffi_scalar("char_repeat() argument 'c'", c, "char")
+    if times.__class__ is not int or not 0 <= times <= 4294967295:
+        times = _ffi_scalar("char_repeat() argument 'times'", times, "u32")
+    _ffi_result = _ffi_fn_char_repeat(_ffi_ord(c), times)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_u128_wrapping_mul = _ffi_lib.u128_wrapping_mul
+
+
+def u128_wrapping_mul(a: int, b: int) -> int:
+    """`a * b`, wrapping around at 2^128 (`u128` crosses as two 64-bit halves)."""
+    if a.__class__ is not int or not 0 <= a <= 340282366920938463463374607431768211455:
+        a = _ffi_scalar("u128_wrapping_mul() argument 'a'", a, "u128")
+    if b.__class__ is not int or not 0 <= b <= 340282366920938463463374607431768211455:
+        b = _ffi_scalar("u128_wrapping_mul() argument 'b'", b, "u128")
+    _ffi_result = _ffi_fn_u128_wrapping_mul((a & 0xFFFFFFFFFFFFFFFF, a >> 64), (b & 0xFFFFFFFFFFFFFFFF, b >> 64))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result.lo | _ffi_result.hi << 64
+
+
+_ffi_fn_i128_checked_add = _ffi_lib.i128_checked_add
+
+
+def i128_checked_add(a: int, b: int) -> int:
+    """`a + b`; fails with `Overflow` outside the range of `i128`.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if (
+        a.__class__ is not int
+        or not -170141183460469231731687303715884105728 <= a <= 170141183460469231731687303715884105727
+    ):
+        a = _ffi_scalar("i128_checked_add() argument 'a'", a, "i128")
+    if (
+        b.__class__ is not int
+        or not -170141183460469231731687303715884105728 <= b <= 170141183460469231731687303715884105727
+    ):
+        b = _ffi_scalar("i128_checked_add() argument 'b'", b, "i128")
+    _ffi_result = _ffi_fn_i128_checked_add(
+        (a & 0xFFFFFFFFFFFFFFFF, a >> 64 & 0xFFFFFFFFFFFFFFFF),
+        (b & 0xFFFFFFFFFFFFFFFF, b >> 64 & 0xFFFFFFFFFFFFFFFF),
+    )
+    if _ffi_pending[0]:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return (_ffi_result.lo | _ffi_result.hi << 64) - (_ffi_result.hi >> 63 << 128)
+
+
+_ffi_fn_i128_from_halves = _ffi_lib.i128_from_halves
+
+
+def i128_from_halves(high: int, low: int) -> int:
+    """The `i128` whose high 64 bits are `high` and low 64 bits `low`."""
+    if high.__class__ is not int or not -9223372036854775808 <= high <= 9223372036854775807:
+        high = _ffi_scalar("i128_from_halves() argument 'high'", high, "i64")
+    if low.__class__ is not int or not 0 <= low <= 18446744073709551615:
+        low = _ffi_scalar("i128_from_halves() argument 'low'", low, "u64")
+    _ffi_result = _ffi_fn_i128_from_halves(high, low)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return (_ffi_result.lo | _ffi_result.hi << 64) - (_ffi_result.hi >> 63 << 128)
+
+
+_ffi_fn_u128_low_bits = _ffi_lib.u128_low_bits
+
+
+def u128_low_bits(value: int) -> int:
+    """The low 64 bits of `value`."""
+    if value.__class__ is not int or not 0 <= value <= 340282366920938463463374607431768211455:
+        value = _ffi_scalar("u128_low_bits() argument 'value'", value, "u128")
+    _ffi_result = _ffi_fn_u128_low_bits((value & 0xFFFFFFFFFFFFFFFF, value >> 64))
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result

@@ -43,6 +43,10 @@ __all__ = [
     "Vec2",
     "add",
     "c_str_len",
+    "char_code",
+    "char_from_code",
+    "char_repeat",
+    "char_upper",
     "checked_index",
     "checked_sqrt",
     "color_after",
@@ -71,6 +75,8 @@ __all__ = [
     "greet_later",
     "guards_dropped",
     "guards_held",
+    "i128_checked_add",
+    "i128_from_halves",
     "is_even",
     "join_repeated",
     "length_if_any",
@@ -114,6 +120,8 @@ __all__ = [
     "sum_i32",
     "sum_integers",
     "transform_all",
+    "u128_low_bits",
+    "u128_wrapping_mul",
     "validate_positive",
     "vec2_add",
     "vec2_grid",
@@ -154,10 +162,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x858CD52569DB5318:
+    if found != 0x6911F207552EF0E4:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 858cd52569db5318)"
+            "sample_crate 0.1.0 (API hash 6911f207552ef0e4)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
