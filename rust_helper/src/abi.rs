@@ -699,7 +699,7 @@ pub(crate) fn stop_thread() -> ! {
 /// nothing writes to for `'a`.
 #[inline]
 pub unsafe fn slice_arg<'a, T: FfiSliceElement>(
-    ptr: *const T,
+    ptr: *const T::__Raw,
     len: usize,
     name: &'static str,
 ) -> Result<&'a [T], Failure> {
@@ -708,7 +708,29 @@ pub unsafe fn slice_arg<'a, T: FfiSliceElement>(
     }
     check_slice::<T>(ptr.cast(), len, name)?;
     // SAFETY: checked non-null, aligned and not too long; the caller promises the rest.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+    // `__Raw` has `T`'s layout, and every bit pattern of it is valid.
+    let raw = unsafe { std::slice::from_raw_parts(ptr, len) };
+    check_elements::<T>(raw, name)?;
+    // SAFETY: every element was checked to be a valid `T`.
+    Ok(unsafe { std::slice::from_raw_parts(ptr.cast::<T>(), len) })
+}
+
+/// Refuses a slice argument with an element that is no valid `T` (a `bool` byte other than
+/// 0 and 1, an enum value of no variant).
+#[inline]
+fn check_elements<T: FfiSliceElement>(raw: &[T::__Raw], name: &str) -> Result<(), Failure> {
+    match T::__invalid_at(raw) {
+        None => Ok(()),
+        Some((index, value)) => Err(invalid_element::<T>(value, index, name)),
+    }
+}
+
+#[cold]
+fn invalid_element<T: FfiSliceElement>(raw: i128, index: usize, name: &str) -> Failure {
+    Failure::invalid_argument(format_args!(
+        "argument `{name}` item {index} is {raw}, which is not {}",
+        T::__VALID
+    ))
 }
 
 /// The `&mut [T]` argument `name`; see [`slice_arg`].
@@ -719,7 +741,7 @@ pub unsafe fn slice_arg<'a, T: FfiSliceElement>(
 /// nothing else accesses for `'a`.
 #[inline]
 pub unsafe fn slice_mut_arg<'a, T: FfiSliceElement>(
-    ptr: *mut T,
+    ptr: *mut T::__Raw,
     len: usize,
     name: &'static str,
 ) -> Result<&'a mut [T], Failure> {
@@ -728,7 +750,10 @@ pub unsafe fn slice_mut_arg<'a, T: FfiSliceElement>(
     }
     check_slice::<T>(ptr.cast_const().cast(), len, name)?;
     // SAFETY: checked non-null, aligned and not too long; the caller promises the rest.
-    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+    let raw = unsafe { std::slice::from_raw_parts(ptr.cast_const(), len) };
+    check_elements::<T>(raw, name)?;
+    // SAFETY: every element was checked to be a valid `T`; Rust writes only valid ones.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr.cast::<T>(), len) })
 }
 
 /// The checks of a non-empty slice argument that do not need to read it.

@@ -1006,11 +1006,12 @@ fn check_element(
     what: &str,
 ) {
     match element {
-        TypeRef::Primitive(name) if *name != "bool" => {}
+        TypeRef::Primitive(name) if !matches!(*name, "char" | "u128" | "i128") => {}
         TypeRef::Named(name) => match kinds.get(name) {
-            Some(TypeDef::Struct { .. }) => {}
+            Some(TypeDef::Struct { .. } | TypeDef::Enum { .. }) => {}
             Some(other) => problems.push(format!(
-                "{what} holds `{name}`, which is {}: elements are numbers or #[ffi_type] structs",
+                "{what} holds `{name}`, which is {}: elements are numbers, bool, #[ffi_type] \
+                 structs or field-less #[ffi_type] enums",
                 describe(other)
             )),
             None => problems.push(format!(
@@ -1018,11 +1019,12 @@ fn check_element(
             )),
         },
         TypeRef::Primitive(name) => problems.push(format!(
-            "{what} holds `{name}`: elements are numbers (not bool) or #[ffi_type] structs"
+            "{what} holds `{name}`: elements are numbers, bool, #[ffi_type] structs or \
+             field-less #[ffi_type] enums"
         )),
         other => problems.push(format!(
-            "{what} holds elements of kind `{}`: elements are numbers (not bool) or \
-             #[ffi_type] structs",
+            "{what} holds elements of kind `{}`: elements are numbers, bool, #[ffi_type] \
+             structs or field-less #[ffi_type] enums",
             other.kind()
         )),
     }

@@ -411,28 +411,65 @@ pub unsafe trait FfiError: FfiEnum + std::fmt::Display {}
 unsafe impl<E: FfiEnum + std::fmt::Display> FfiError for E {}
 
 /// A type that slices (`&[T]`, `&mut [T]` parameters) and `Vec<T>` returns may hold: a
-/// number or an `#[ffi_type]` struct.
+/// number, `bool`, or an `#[ffi_type]` struct or field-less enum.
 ///
 /// Implemented for `u8` `u16` `u32` `u64` `usize` `i8` `i16` `i32` `i64` `isize` `f32` `f64`
-/// and, by `#[ffi_type]`, for structs. Not for `bool` or enums: a caller's buffer may hold
-/// bytes that are no valid `bool` or variant, and the shim cannot check every element.
+/// `bool` and, by `#[ffi_type]`, for structs and field-less enums. A caller's buffer may hold
+/// bytes that are no valid `bool` or variant: the shim of a slice of `bool`s or enums reads the
+/// elements as their C type ([`FfiSliceElement::__Raw`]) and checks every one before it makes
+/// the slice (an invalid one is a failure naming the parameter and the index), so that Rust
+/// never sees an invalid value. Not for data-carrying enums, whose payloads could not be
+/// checked as cheaply.
 ///
 /// # Safety
 ///
-/// Implementations promise that the type has the C layout of its type reference, and that
-/// every bit pattern a C caller may put in it is valid. Implemented by this crate and by
-/// `#[ffi_type]`; do not implement it by hand.
+/// Implementations promise that the type has the C layout of its type reference, that
+/// `__Raw` has the same size and alignment, and that every `__Raw` for which `__invalid_at`
+/// finds nothing is a valid `Self`. Implemented by this crate and by `#[ffi_type]`; do not
+/// implement it by hand.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an element of a slice or Vec across the FFI boundary",
     label = "not a supported element type",
     note = "&[T], &mut [T] and Vec<T> hold numbers (u8, u16, u32, u64, usize, i8, i16, i32, \
-            i64, isize, f32, f64) or #[ffi_type] structs; bool and enums are not supported as \
-            elements"
+            i64, isize, f32, f64), bool, #[ffi_type] structs or field-less #[ffi_type] enums"
 )]
 // No `FfiType` supertrait: `&[String]` would get two errors instead of one.
 pub unsafe trait FfiSliceElement: Sized + 'static {
+    /// The element as C passes it: `Self`, except `u8` for `bool` and the repr integer for an
+    /// enum, of which a C caller may pass any value.
+    #[doc(hidden)]
+    type __Raw: 'static;
+
+    /// What a valid element is, for the failure of an invalid one ("a bool (0 or 1)").
+    #[doc(hidden)]
+    const __VALID: &'static str = "";
+
     #[doc(hidden)]
     fn __element_ref(types: &mut TypeRegistry) -> TypeRef;
+
+    /// The index and the value of the first element of `raw` that is no valid `Self`, if any
+    /// (never for a type every bit pattern of which is valid).
+    #[doc(hidden)]
+    #[inline]
+    fn __invalid_at(raw: &[Self::__Raw]) -> Option<(usize, i128)> {
+        let _ = raw;
+        None
+    }
+}
+
+unsafe impl FfiSliceElement for bool {
+    type __Raw = u8;
+    const __VALID: &'static str = "a bool (0 or 1)";
+
+    fn __element_ref(_: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Primitive("bool")
+    }
+
+    #[inline]
+    fn __invalid_at(raw: &[u8]) -> Option<(usize, i128)> {
+        let index = raw.iter().position(|&byte| byte > 1)?;
+        Some((index, raw[index].into()))
+    }
 }
 
 /// A type that an [`FfiOption`] may hold: a primitive, or an `#[ffi_type]` struct or enum.
@@ -820,6 +857,8 @@ unsafe impl FfiOk for char {}
 macro_rules! slice_elements {
     ($($ty:ident)*) => {$(
         unsafe impl FfiSliceElement for $ty {
+            type __Raw = $ty;
+
             fn __element_ref(_: &mut TypeRegistry) -> TypeRef {
                 TypeRef::Primitive(stringify!($ty))
             }
@@ -827,7 +866,7 @@ macro_rules! slice_elements {
     )*};
 }
 
-// Every bit pattern is a valid number, so a caller's buffer is always valid; `bool` is not.
+// Every bit pattern is a valid number, so a caller's buffer is always valid (`bool` is checked).
 slice_elements!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize f32 f64);
 
 macro_rules! pointers {

@@ -1231,6 +1231,56 @@ pub fn u128_low_bits(value: u128) -> u64 {
     value as u64
 }
 
+/// How many of `flags` are true (each byte of a caller's buffer is checked to be 0 or 1).
+#[ffi_function]
+pub fn count_true(flags: &[bool]) -> usize {
+    flags.iter().filter(|&&flag| flag).count()
+}
+
+/// Negates every flag in place.
+#[ffi_function]
+pub fn negate_all(flags: &mut [bool]) {
+    for flag in flags {
+        *flag = !*flag;
+    }
+}
+
+/// Whether each of `values` is even.
+#[ffi_function]
+pub fn evens(values: &[i64]) -> Vec<bool> {
+    values.iter().map(|value| value % 2 == 0).collect()
+}
+
+/// The flags of `colors` or-ed together (each value of a caller's buffer is checked to be a
+/// variant's).
+#[ffi_function]
+pub fn color_mask(colors: &[Color]) -> u8 {
+    colors.iter().fold(0, |mask, &color| mask | color as u8)
+}
+
+/// Replaces every color with the next one, in place.
+#[ffi_function]
+pub fn colors_advance(colors: &mut [Color]) {
+    for color in colors {
+        *color = color_next(*color);
+    }
+}
+
+/// The colors whose flags are set in `mask`, in order.
+#[ffi_function]
+pub fn colors_in(mask: u8) -> Vec<Color> {
+    [Color::Red, Color::Green, Color::Blue]
+        .into_iter()
+        .filter(|&color| mask & color as u8 != 0)
+        .collect()
+}
+
+/// `directions` in reverse order (an enum of the default repr, `u32`).
+#[ffi_function]
+pub fn directions_reversed(directions: &[Direction]) -> Vec<Direction> {
+    directions.iter().rev().copied().collect()
+}
+
 /// The crate's FFI inventory, printed by `src/bin/inventory.rs`.
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
@@ -1326,6 +1376,13 @@ pub fn inventory() -> Inventory {
         .function::<i128_checked_add>()
         .function::<i128_from_halves>()
         .function::<u128_low_bits>()
+        .function::<count_true>()
+        .function::<negate_all>()
+        .function::<evens>()
+        .function::<color_mask>()
+        .function::<colors_advance>()
+        .function::<colors_in>()
+        .function::<directions_reversed>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

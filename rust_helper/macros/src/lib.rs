@@ -1216,10 +1216,15 @@ mod function {
                 }
                 Lowering::Slice { element, mutable } => {
                     let element = all_static_lifetimes(element);
+                    // The elements as C passes them (a `bool` as a byte, an enum as its
+                    // repr), which the conversion checks.
+                    let raw = quote_spanned! {element.span()=>
+                        <#element as ::hatch_interop::FfiSliceElement>::__Raw
+                    };
                     let (pointer, convert) = if *mutable {
-                        (quote!(*mut #element), quote!(slice_mut_arg))
+                        (quote!(*mut #raw), quote!(slice_mut_arg))
                     } else {
-                        (quote!(*const #element), quote!(slice_arg))
+                        (quote!(*const #raw), quote!(slice_arg))
                     };
                     c_params.push(quote!(#ptr: #pointer, #len: usize));
                     let convert = quote_spanned! {element.span()=>
@@ -2020,6 +2025,8 @@ mod types {
             unsafe impl ::hatch_interop::FfiBorrowedResult for #ident {}
 
             unsafe impl ::hatch_interop::FfiSliceElement for #ident {
+                type __Raw = Self;
+
                 fn __element_ref(
                     types: &mut ::hatch_interop::__private::TypeRegistry,
                 ) -> ::hatch_interop::__private::TypeRef {
@@ -2072,6 +2079,9 @@ mod types {
         }
         let mut variants = Vec::new();
         let mut codes = Vec::new();
+        let mut values = Vec::new();
+        let repr_ty = format_ident!("{}", repr);
+        let enum_ident = &item.ident;
         for variant in &item.variants {
             if let Some(name) = errors.check(inventory_name(&variant.ident, "the variant")) {
                 let ident = &variant.ident;
@@ -2087,6 +2097,7 @@ mod types {
                 });
                 // Matching (rather than `*self as i64`) needs no `Copy`.
                 codes.push(quote!(Self::#ident => Self::#ident as i64));
+                values.push(quote!(#enum_ident::#ident as #repr_ty));
             }
         }
         errors.finish()?;
@@ -2098,6 +2109,7 @@ mod types {
         let ident = &item.ident;
         let doc = doc(&item.attrs);
         let type_ref = named_type_ref(ident);
+        let valid = format!("a variant of {name}");
         Ok(quote! {
             #item
 
@@ -2125,6 +2137,28 @@ mod types {
                     match self {
                         #(#codes,)*
                     }
+                }
+            }
+
+            // A C caller's buffer may hold any integer: each element is checked to be the
+            // value of a variant before the slice is made.
+            unsafe impl ::hatch_interop::FfiSliceElement for #ident {
+                type __Raw = #repr_ty;
+                const __VALID: &'static str = #valid;
+
+                fn __element_ref(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::TypeRef {
+                    ::hatch_interop::__private::TypeRef::Named(
+                        <Self as ::hatch_interop::TypeInfo>::__register(types),
+                    )
+                }
+
+                #[inline]
+                fn __invalid_at(raw: &[#repr_ty]) -> ::core::option::Option<(usize, i128)> {
+                    const VALUES: &[#repr_ty] = &[#(#values),*];
+                    let index = raw.iter().position(|value| !VALUES.contains(value))?;
+                    ::core::option::Option::Some((index, raw[index] as i128))
                 }
             }
         })
