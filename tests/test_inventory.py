@@ -286,17 +286,18 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["functions"][0]["params"][0].update(
-                type={"kind": "slice", "element": {"kind": "primitive", "name": "bool"}, "mutable": False}
+                type={"kind": "slice", "element": {"kind": "named", "name": "Counter"}, "mutable": False}
             ),
-            "`functions[0].params[0].type.element` must be a numeric primitive (not bool) or a `named` struct",
-        ),
-        (
-            lambda d: d["functions"][0].update(returns={"kind": "vec", "element": {"kind": "named", "name": "Color"}}),
-            "`functions[0].returns.element` names 'Color': elements must be structs or numbers",
+            "`functions[0].params[0].type.element` names 'Counter': elements are numbers, bools, structs or "
+            "field-less enums",
         ),
         (
             lambda d: d["functions"][0].update(returns={"kind": "vec", "element": {"kind": "void"}}),
-            "`functions[0].returns.element` must be a numeric primitive (not bool) or a `named` struct",
+            "`functions[0].returns.element` must be a `primitive` or a `named` struct or field-less enum",
+        ),
+        (
+            lambda d: d["functions"][0].update(returns={"kind": "vec", "element": {"kind": "str"}}),
+            "`functions[0].returns.element` must be a `primitive` or a `named` struct or field-less enum",
         ),
         (
             lambda d: d["functions"][0]["params"][0].update(type={"kind": "slice", "element": U32}),
@@ -596,7 +597,7 @@ def test_tagged_enums_are_no_error_types_or_elements() -> None:
         parse_inventory(data, "test")
     data["functions"][0]["error"] = None
     data["functions"][0]["returns"] = {"kind": "vec", "element": {"kind": "named", "name": "Shape"}}
-    with pytest.raises(InventoryError, match="names 'Shape': elements must be structs or numbers"):
+    with pytest.raises(InventoryError, match="names 'Shape': elements are numbers, bools, structs or field-less"):
         parse_inventory(data, "test")
 
 
@@ -677,6 +678,18 @@ def test_tagged_enums_are_no_error_types_or_elements() -> None:
 def test_service_errors_name_the_field(change: Callable[[Dict[str, Any]], None], message: str) -> None:
     text = error_for(lambda d: (with_service(d), change(d)))
     assert message in text, text
+
+
+def test_slices_and_vectors_of_bools_and_enums() -> None:
+    data = minimal()
+    bools = {"kind": "slice", "element": {"kind": "primitive", "name": "bool"}, "mutable": True}
+    colors = {"kind": "slice", "element": {"kind": "named", "name": "Color"}, "mutable": False}
+    data["functions"][0]["params"][0]["type"] = bools
+    data["functions"][0]["params"][1]["type"] = colors
+    data["functions"][0]["returns"] = {"kind": "vec", "element": {"kind": "named", "name": "Color"}}
+    add = parse_inventory(data).functions[0]
+    assert [p.type for p in add.params] == [Slice(Primitive("bool"), True), Slice(Named("Color"), False)]
+    assert add.returns == Vec(Named("Color"))
 
 
 def test_chars_and_wide_integers_are_parameters_and_results() -> None:

@@ -174,7 +174,7 @@ class CText:
 class CElements:
     """A pointer to the first element of a slice (followed by the element count)."""
 
-    element: Union[CScalar, CRecord]
+    element: Union[CScalar, CEnum, CRecord]
     mutable: bool
 
     kind = "elements"
@@ -357,7 +357,7 @@ class _Lowering:
                 lowered.append(CParam(CText(True), "value", name, index))
             elif isinstance(ty, Slice):
                 element = self.value(ty.element)
-                assert isinstance(element, (CScalar, CRecord)), "the model allows numbers and structs in slices"
+                assert isinstance(element, (CScalar, CEnum, CRecord)), "the model refuses other slice elements"
                 lowered += [
                     CParam(CElements(element, ty.mutable), "data", name, index),
                     CParam(USIZE, "length", name, index),

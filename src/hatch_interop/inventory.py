@@ -153,7 +153,7 @@ class CStr:
     kind = "cstr"
 
 
-#: What a slice or an owned vector may hold: a numeric primitive (not ``bool``) or a struct.
+#: What a slice or an owned vector may hold: a number, ``bool``, a struct or a field-less enum.
 Element = Union[Primitive, Named]
 
 
@@ -629,14 +629,13 @@ _BARE_KINDS: Dict[str, TypeRef] = {"str": Str(), "cstr": CStr(), "string": Owned
 
 
 def _element(r: _Reader, value: Any, path: str) -> Element:
-    """The element type of a slice or vector: a numeric primitive, or a named type (checked to be a struct later)."""
+    """The element type of a slice or vector: a number or ``bool``, or a named type (checked to be a struct or a
+    field-less enum later)."""
     element = _type_ref(r, value, path)
     _refuse_signature_only(r, element, path, "a slice or vector element")
-    if isinstance(element, Primitive) and not element.is_bool:
+    if isinstance(element, (Primitive, Named)):
         return element
-    if isinstance(element, Named):
-        return element
-    raise r.fail(path, "must be a numeric primitive (not bool) or a `named` struct")
+    raise r.fail(path, "must be a `primitive` or a `named` struct or field-less enum")
 
 
 def _refuse_signature_only(r: _Reader, ty: TypeRef, path: str, where: str) -> None:
@@ -983,8 +982,9 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             check(ty.inner, f"{path}.inner")
             return
         if isinstance(ty, (Slice, Vec)):
-            if isinstance(ty.element, Named) and not isinstance(resolve(ty.element, path), StructDef):
-                raise r.fail(f"{path}.element", f"names {ty.element.name!r}: elements must be structs or numbers")
+            if isinstance(ty.element, Named) and not isinstance(resolve(ty.element, path), (StructDef, EnumDef)):
+                message = f"names {ty.element.name!r}: elements are numbers, bools, structs or field-less enums"
+                raise r.fail(f"{path}.element", message)
             return
         named = ty.target if isinstance(ty, Pointer) else ty
         if not isinstance(named, Named):

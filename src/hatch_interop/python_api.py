@@ -30,6 +30,7 @@ from hatch_interop.inventory import (
     Array,
     CallbackDef,
     CStr,
+    EnumDef,
     Function,
     Inventory,
     Named,
@@ -242,6 +243,11 @@ def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set
         return "str"
     if isinstance(ty, Slice):
         if isinstance(ty.element, Named):
+            if isinstance(inventory.type(ty.element.name), EnumDef):
+                # Members, of which a list gets the library's writes back.
+                sequence = "MutableSequence" if ty.mutable else "Sequence"
+                typing.add(sequence)
+                return f"{sequence}[{classes[ty.element.name]}]"
             typing.add("Sequence")
             return f"Sequence[{classes[ty.element.name]}]"
         # Buffers (bytes, bytearray, array.array, NumPy arrays through memoryview) or a sequence.

@@ -68,8 +68,8 @@ def kind(hint):
     hint = hint.replace("Optional[", "").rstrip("]")
     if hint.startswith(("Union[Sequence", "Union[MutableSequence")):
         return "sequence"
-    if hint.startswith("Sequence["):
-        return "structs:" + hint[len("Sequence[") :]
+    if hint.startswith(("Sequence[", "MutableSequence[")):
+        return "structs:" + hint.split("[", 1)[1]
     return hint
 
 
@@ -105,10 +105,16 @@ def values(mod, hint, valid):
     if typing.get_origin(alias) is collections.abc.Callable:
         return callables(mod, alias)
     if base in CORPUS:
-        first = [1.0, 2.0] if base == "sequence" and "float" in hint else [1, 2] if base == "sequence" else VALID[base]
+        if base == "sequence":
+            first = [1.0, 2.0] if "float" in hint else [True, False] if "bool" in hint else [1, 2]
+        else:
+            first = VALID[base]
         return first, CORPUS[base]
     if base.startswith("structs:"):
         cls = getattr(mod, base[len("structs:") :])
+        if issubclass(cls, int):  # an enum's members
+            members = list(cls)
+            return members, [[], tuple(members), [members[0], 99], [1.5], None, "x", array.array("B", [1, 3])]
         return [cls(), cls()], [[], (cls(),), [cls(), 3], None, "x", cls()]
     cls = getattr(mod, base)
     if hasattr(cls, "_fields_") or hasattr(cls, "_ffi_ctype"):  # a struct, of ctypes or of cffi

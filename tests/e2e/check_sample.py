@@ -501,6 +501,65 @@ def check_wide_integers():
     assert typing.get_type_hints(sample_crate.i128_checked_add) == {"a": int, "b": int, "return": int}
 
 
+def check_bool_and_enum_slices():
+    Color, Direction = sample_crate.Color, sample_crate.Direction
+    assert sample_crate.count_true([True, False, True]) == 2
+    assert sample_crate.count_true(()) == 0
+    assert sample_crate.count_true(b"\x01\x00\x01\x01") == 3  # a buffer of bytes, shared
+    assert sample_crate.count_true(bytearray([1, 1])) == 2
+    assert sample_crate.count_true(array.array("B", [0, 1, 0])) == 1
+    flags = [True, False]
+    assert sample_crate.negate_all(flags) is None
+    assert flags == [False, True] and all(type(flag) is bool for flag in flags)  # bools written back, not ints
+    buffer = bytearray([0, 1, 1])
+    sample_crate.negate_all(buffer)
+    assert buffer == bytearray([1, 0, 0])
+    sample_crate.negate_all([])
+    assert sample_crate.evens([1, 2, 4, -3]) == [False, True, True, False]
+    assert sample_crate.evens([]) == []
+    # A byte that is no bool is refused by the library, naming the parameter and the item, before Rust reads it.
+    message = raises(ValueError, sample_crate.count_true, b"\x01\x02")
+    assert "argument `flags` item 1 is 2, which is not a bool (0 or 1)" in message, message
+    buffer = bytearray([1, 0, 255])
+    assert "item 2 is 255" in raises(ValueError, sample_crate.negate_all, buffer)
+    assert buffer == bytearray([1, 0, 255])  # untouched: refused before the call
+    message = raises(TypeError, sample_crate.count_true, [True, 1])
+    assert "count_true() argument 'flags' item 1 must be bool, not int" in message, message
+    raises(TypeError, sample_crate.count_true, [None])
+    assert "must be a list or a writable buffer" in raises(TypeError, sample_crate.negate_all, (True,))
+    raises(TypeError, sample_crate.negate_all, b"\x01")  # read-only
+    raises(TypeError, sample_crate.count_true, array.array("H", [1]))  # 2-byte items
+
+    assert sample_crate.color_mask([Color.Red, Color.Blue]) == 5
+    assert sample_crate.color_mask([]) == 0
+    assert sample_crate.color_mask((Color.Green, 4)) == 6  # a valid value is taken, as for an enum argument
+    assert sample_crate.color_mask(array.array("B", [1, 2])) == 3
+    colors = [Color.Red, Color.Blue, Color.Green]
+    sample_crate.colors_advance(colors)
+    assert colors == [Color.Green, Color.Red, Color.Blue]
+    assert all(type(c) is Color for c in colors)
+    assert sample_crate.colors_in(7) == [Color.Red, Color.Green, Color.Blue]
+    assert all(type(c) is Color for c in sample_crate.colors_in(6))
+    assert sample_crate.colors_in(0) == []
+    assert sample_crate.directions_reversed([Direction.North, Direction.West]) == [Direction.West, Direction.North]
+    assert sample_crate.directions_reversed(array.array("I", [1, 2])) == [Direction.South, Direction.East]
+    message = raises(ValueError, sample_crate.color_mask, bytes([1, 3]))
+    assert "argument `colors` item 1 is 3, which is not a variant of Color" in message, message
+    message = raises(ValueError, sample_crate.directions_reversed, array.array("I", [0, 4]))
+    assert "item 1 is 4, which is not a variant of Direction" in message, message
+    buffer = bytearray([1, 9])
+    raises(ValueError, sample_crate.colors_advance, buffer)
+    assert buffer == bytearray([1, 9])
+    message = raises(ValueError, sample_crate.color_mask, [Color.Red, 3])
+    assert "color_mask() argument 'colors' item 1" in message, message
+    raises(ValueError, sample_crate.color_mask, [Direction.North])  # an int (0), of no Color, as for an argument
+    raises(TypeError, sample_crate.color_mask, [1.0])
+    hints = typing.get_type_hints(sample_crate.colors_advance)
+    assert hints["colors"] == typing.MutableSequence[Color], hints
+    assert typing.get_type_hints(sample_crate.colors_in)["return"] == typing.List[Color]
+    assert typing.get_type_hints(sample_crate.evens)["return"] == typing.List[bool]
+
+
 class Stop(Exception):
     pass
 
@@ -1009,6 +1068,7 @@ def main():
     check_scalar_arguments()
     check_chars()
     check_wide_integers()
+    check_bool_and_enum_slices()
     check_callbacks()
     check_tagged_enums()
     check_options_and_arrays()

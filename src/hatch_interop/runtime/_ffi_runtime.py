@@ -86,6 +86,24 @@ def number(what: str, value: Any, rust: str) -> Any:
     return value if value.__class__ is int and low <= value <= high else scalar(what, value, rust)
 
 
+def checked_items(function: str, parameter: str, value: Any, code: str, cls: Any, *, mutable: bool) -> Any:
+    """For a slice of bools or enum members (`cls`): the items of a list or tuple, each checked (an enum's valid
+    value is taken too), in an ``array.array`` of the type code `code`; any other value as it is (a buffer of the
+    numbers they cross as, whose values the library checks)."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    if mutable and not isinstance(value, list):
+        message = f"{function}() argument {parameter!r} must be a list or a writable buffer: the library writes into it"
+        raise TypeError(message)
+    for index, item in enumerate(value):
+        if item.__class__ is not cls:
+            if cls is bool:
+                message = f"{function}() argument {parameter!r} item {index} must be bool, not {type(item).__name__}"
+                raise TypeError(message)
+            enum_member(f"{function}() argument {parameter!r} item {index}", item, cls)
+    return array.array(code, value)
+
+
 def enum_member(what: str, value: object, cls: Any) -> Any:
     """The member of the IntEnum `cls` for `value` (a member, or an integer of a valid value; `what` names the
     argument or field): any other object is a TypeError, an integer no member has a ValueError."""

@@ -847,6 +847,22 @@ class _Builder:
             )
         if f.returns == Primitive("char"):
             notes.append("It returns a `char`: a Unicode scalar value.")
+        for param in f.params:
+            sliced = param.type
+            if not isinstance(sliced, Slice):
+                continue
+            element = sliced.element
+            if isinstance(element, Named) and isinstance(self.inventory.type(element.name), EnumDef):
+                valid = f"the value of a `{element.name}` variant"
+            elif element == Primitive("bool"):
+                valid = "0 or 1"
+            else:
+                continue
+            notes.append(
+                f"Each element of `{own[param.name]}` must be {valid}: the library checks them all before the "
+                f"call, and any other returns zeroes and records a failure of kind "
+                f"{crate.upper()}_FAILURE_INVALID_ARGUMENT."
+            )
         if c.role == "method":
             access = (
                 "shared: calls on the same object may run at the same time"

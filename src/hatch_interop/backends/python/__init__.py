@@ -157,6 +157,7 @@ RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("tagged", ("_ffi_variants = _ffi_rt.variants", "_ffi_unknown_tag = _ffi_rt.unknown_tag")),
     # Builtins under names of their own: a parameter may be called `ord`.
     ("chars", ("_ffi_ord = ord", "_ffi_chr = chr")),
+    ("checked_items", ("_ffi_checked_items = _ffi_rt.checked_items",)),
 )
 
 
@@ -1459,20 +1460,52 @@ class WrapperBuilder:
             nul = Group("_ffi_nul_argument(", (python_string(function), python_string(pname)), ")")
         return TextArgument(pname, f"_ffi_text_{pname}", failure, nul)
 
+    def _raw_element(self, element: Union[Primitive, Named]) -> Optional[Primitive]:
+        """The primitive a slice's or vector's element crosses as (an enum as its repr), or None for a struct."""
+        if isinstance(element, Primitive):
+            return element
+        target = self._target(element)
+        return target.repr if isinstance(target, EnumDef) else None
+
+    @staticmethod
+    def _checked(element: Union[Primitive, Named], raw: Primitive) -> bool:
+        """Whether a slice of `element`s holds values that are checked (bools, enum members)."""
+        return raw != element or raw.is_bool
+
     def _slice_argument(self, function: str, pname: str, ty: Slice) -> Union[NumbersArgument, Assign]:
         """``_ffi_slice_p, _ffi_len_p = ...``: a pointer to the elements (zero-copy for buffers) and their count."""
         element = ty.element
         targets = f"_ffi_slice_{pname}, _ffi_len_{pname}"
-        if isinstance(element, Primitive):
+        raw = self._raw_element(element)
+        if raw is not None:
             self.helpers.add("number_slices")
-            code = _ARRAY_CODES[element.name]
+            # A bool is a byte: its array's type code is that of `u8` (the library checks each is 0 or 1).
+            code = _ARRAY_CODES["u8" if raw.is_bool else raw.name]
+            value: Union[str, Group] = pname
+            if self._checked(element, raw):
+                # bools and enum members: the items of a list or tuple are checked (a buffer passes as it is, the
+                # library checks every value).
+                self.helpers.add("checked_items")
+                cls = "bool" if isinstance(element, Primitive) else self.classes[element.name]
+                value = Group(
+                    "_ffi_checked_items(",
+                    (
+                        python_string(function),
+                        python_string(pname),
+                        pname,
+                        python_string(code),
+                        cls,
+                        f"mutable={ty.mutable}",
+                    ),
+                    ")",
+                )
             call = Group(
                 "_ffi_numbers_argument(",
                 (
                     python_string(function),
                     python_string(pname),
-                    pname,
-                    self.element(element),
+                    value,
+                    self.element(raw),
                     python_string(code),
                     f"mutable={ty.mutable}",
                 ),
@@ -1482,7 +1515,7 @@ class WrapperBuilder:
             # memoryview and format checks (a third of a one-value call's cost).
             length, pointer = f"_ffi_len_{pname}", f"_ffi_slice_{pname}"
             exact = f"isinstance({pname}, _ffi_array) and {pname}.typecode == {python_string(code)}"
-            return NumbersArgument(pname, pointer, length, exact, self.shared_array(element, pname, length), call)
+            return NumbersArgument(pname, pointer, length, exact, self.shared_array(raw, pname, length), call)
         else:
             self.helpers.add("struct_slices")
             call = Group(
@@ -1494,10 +1527,18 @@ class WrapperBuilder:
 
     def _slice_write_back(self, pname: str, ty: Slice) -> WriteBack:
         """After the call: copy what the library wrote into a list the caller passed (buffers were shared)."""
-        if isinstance(ty.element, Primitive):
+        raw = self._raw_element(ty.element)
+        if raw is not None:
             # On PyPy a resizable buffer was passed as a copy (see the runtime's `COPIES_RESIZABLE_BUFFERS`).
             self.helpers.add("write_numbers_back")
-            return WriteBack(pname, Group("_ffi_write_numbers_back(", (pname, f"_ffi_slice_{pname}"), ")"))
+            convert = None
+            if self._checked(ty.element, raw):
+                # A list gets bools or enum members back, not the numbers they crossed as.
+                named = ty.element
+                convert = (
+                    "bool" if isinstance(named, Primitive) else f"_ffi_{self.classes[named.name]}_by_value.__getitem__"
+                )
+            return WriteBack(pname, Group("_ffi_write_numbers_back(", (pname, f"_ffi_slice_{pname}"), ")"), convert)
         self.helpers.add("write_back")
         return WriteBack(pname, None)
 
@@ -1532,6 +1573,12 @@ class WrapperBuilder:
                 return "_ffi_take_bytes({0})"
             self.helpers.add("take_list")
             element = ty.element
+            if isinstance(element, Named) and isinstance(self._target(element), EnumDef):
+                # The values, then their members (the library only returns valid values).
+                raw = self._raw_element(element)
+                assert raw is not None
+                by_value = f"_ffi_{self.classes[element.name]}_by_value.__getitem__"
+                return f"list(map({by_value}, _ffi_take_list({{0}}, {self.element(raw)})))"
             item = self.element(element) if isinstance(element, Primitive) else self.list_element(element)
             return f"_ffi_take_list({{0}}, {item})"
         assert isinstance(ty, (Named, Pointer)), "the model refuses these as results"

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x6911f207552ef0e4)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xe293f52e63a9672c)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -551,6 +551,19 @@ typedef struct sample_crate_vec_f64 {
 } sample_crate_vec_f64;
 
 /**
+ * A `Vec<bool>` the library returned: `len` elements that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(bool), _Alignof(bool))` (`alignof` in
+ * C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not NULL).
+ */
+typedef struct sample_crate_vec_bool {
+    /** The first element; dangling when `len` is 0. */
+    bool *ptr;
+    /** The number of elements. */
+    size_t len;
+} sample_crate_vec_bool;
+
+/**
  * A `Vec<Vec2>` the library returned: `len` elements that the caller owns.
  *
  * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(Vec2), _Alignof(Vec2))` (`alignof` in
@@ -562,6 +575,33 @@ typedef struct sample_crate_vec_Vec2 {
     /** The number of elements. */
     size_t len;
 } sample_crate_vec_Vec2;
+
+/**
+ * A `Vec<Color>` the library returned: `len` elements that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(Color), _Alignof(Color))` (`alignof`
+ * in C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not NULL).
+ */
+typedef struct sample_crate_vec_Color {
+    /** The first element; dangling when `len` is 0. */
+    Color *ptr;
+    /** The number of elements. */
+    size_t len;
+} sample_crate_vec_Color;
+
+/**
+ * A `Vec<Direction>` the library returned: `len` elements that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(Direction), _Alignof(Direction))`
+ * (`alignof` in C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not
+ * NULL).
+ */
+typedef struct sample_crate_vec_Direction {
+    /** The first element; dangling when `len` is 0. */
+    Direction *ptr;
+    /** The number of elements. */
+    size_t len;
+} sample_crate_vec_Direction;
 
 /** Returns SAMPLE_CRATE_API_HASH when the library was built from the same inventory as this header. */
 uint64_t sample_crate_api_guard(void);
@@ -1065,6 +1105,65 @@ sample_crate_i128 i128_from_halves(int64_t high, uint64_t low);
 
 /** The low 64 bits of `value`. */
 uint64_t u128_low_bits(sample_crate_u128 value);
+
+/**
+ * How many of `flags` are true (each byte of a caller's buffer is checked to be 0 or 1).
+ *
+ * Each element of `flags` must be 0 or 1: the library checks them all before the call, and any
+ * other returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+size_t count_true(const bool *flags, size_t flags_len);
+
+/**
+ * Negates every flag in place.
+ *
+ * Each element of `flags` must be 0 or 1: the library checks them all before the call, and any
+ * other returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+void negate_all(bool *flags, size_t flags_len);
+
+/**
+ * Whether each of `values` is even.
+ *
+ * The caller frees the result (see `sample_crate_vec_bool`).
+ */
+sample_crate_vec_bool evens(const int64_t *values, size_t values_len);
+
+/**
+ * The flags of `colors` or-ed together (each value of a caller's buffer is checked to be a
+ * variant's).
+ *
+ * Each element of `colors` must be the value of a `Color` variant: the library checks them all
+ * before the call, and any other returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+uint8_t color_mask(const Color *colors, size_t colors_len);
+
+/**
+ * Replaces every color with the next one, in place.
+ *
+ * Each element of `colors` must be the value of a `Color` variant: the library checks them all
+ * before the call, and any other returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+void colors_advance(Color *colors, size_t colors_len);
+
+/**
+ * The colors whose flags are set in `mask`, in order.
+ *
+ * The caller frees the result (see `sample_crate_vec_Color`).
+ */
+sample_crate_vec_Color colors_in(uint8_t mask);
+
+/**
+ * `directions` in reverse order (an enum of the default repr, `u32`).
+ *
+ * Each element of `directions` must be the value of a `Direction` variant: the library checks them
+ * all before the call, and any other returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. The caller frees the result (see
+ * `sample_crate_vec_Direction`).
+ */
+sample_crate_vec_Direction directions_reversed(const Direction *directions, size_t directions_len);
 
 /** An empty store without a limit (a constructor). */
 Store *store_new(void);

@@ -51,8 +51,12 @@ __all__ = [
     "checked_index",
     "checked_sqrt",
     "color_after",
+    "color_mask",
     "color_next",
+    "colors_advance",
+    "colors_in",
     "count_kept",
+    "count_true",
     "counter_checked_new",
     "counter_free",
     "counter_free_if_any",
@@ -62,12 +66,14 @@ __all__ = [
     "counter_snapshot",
     "counter_try_new",
     "direction_turn",
+    "directions_reversed",
     "distance",
     "divide",
     "divide_later",
     "double_later",
     "empty_f64s",
     "empty_string",
+    "evens",
     "figure_of",
     "fill_u16",
     "fnv1a",
@@ -83,6 +89,7 @@ __all__ = [
     "length_if_any",
     "midpoint",
     "negate",
+    "negate_all",
     "noop",
     "notifier_clear",
     "notifier_emit",
@@ -171,10 +178,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x6911F207552EF0E4:
+    if found != 0xE293F52E63A9672C:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 6911f207552ef0e4)"
+            "sample_crate 0.1.0 (API hash e293f52e63a9672c)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -251,6 +258,7 @@ _ffi_variants = _ffi_rt.variants
 _ffi_unknown_tag = _ffi_rt.unknown_tag
 _ffi_ord = ord
 _ffi_chr = chr
+_ffi_checked_items = _ffi_rt.checked_items
 
 
 class Vec2:
@@ -3157,3 +3165,162 @@ def u128_low_bits(value: int) -> int:
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_count_true = _ffi_lib.count_true
+
+
+def count_true(flags: Union[Sequence[bool], memoryview]) -> int:
+    """How many of `flags` are true (each byte of a caller's buffer is checked to be 0 or 1)."""
+    if isinstance(flags, _ffi_array) and flags.typecode == "B":
+        _ffi_len_flags = len(flags)
+        _ffi_slice_flags = _ffi.from_buffer("bool[]", flags)
+    else:
+        _ffi_slice_flags, _ffi_len_flags = _ffi_numbers_argument(
+            "count_true",
+            "flags",
+            _ffi_checked_items("count_true", "flags", flags, "B", bool, mutable=False),
+            "bool",
+            "B",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_count_true(_ffi_slice_flags, _ffi_len_flags)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_negate_all = _ffi_lib.negate_all
+
+
+def negate_all(flags: Union[MutableSequence[bool], memoryview]) -> None:
+    """Negates every flag in place."""
+    if isinstance(flags, _ffi_array) and flags.typecode == "B":
+        _ffi_len_flags = len(flags)
+        _ffi_slice_flags = _ffi.from_buffer("bool[]", flags)
+    else:
+        _ffi_slice_flags, _ffi_len_flags = _ffi_numbers_argument(
+            "negate_all",
+            "flags",
+            _ffi_checked_items("negate_all", "flags", flags, "B", bool, mutable=True),
+            "bool",
+            "B",
+            mutable=True,
+        )
+    _ffi_fn_negate_all(_ffi_slice_flags, _ffi_len_flags)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    if flags.__class__ is list:
+        flags[:] = map(bool, _ffi_slice_flags)
+    elif _ffi_copies_resizable:
+        _ffi_write_numbers_back(flags, _ffi_slice_flags)
+
+
+_ffi_fn_evens = _ffi_lib.evens
+
+
+def evens(values: Union[Sequence[int], memoryview]) -> List[bool]:
+    """Whether each of `values` is even."""
+    if isinstance(values, _ffi_array) and values.typecode == "q":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("int64_t[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "evens",
+            "values",
+            values,
+            "int64_t",
+            "q",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_evens(_ffi_slice_values, _ffi_len_values)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_take_list(_ffi_result, "bool")
+
+
+_ffi_fn_color_mask = _ffi_lib.color_mask
+
+
+def color_mask(colors: Sequence[Color]) -> int:
+    """The flags of `colors` or-ed together (each value of a caller's buffer is checked to be a
+    variant's).
+    """
+    if isinstance(colors, _ffi_array) and colors.typecode == "B":
+        _ffi_len_colors = len(colors)
+        _ffi_slice_colors = _ffi.from_buffer("uint8_t[]", colors)
+    else:
+        _ffi_slice_colors, _ffi_len_colors = _ffi_numbers_argument(
+            "color_mask",
+            "colors",
+            _ffi_checked_items("color_mask", "colors", colors, "B", Color, mutable=False),
+            "uint8_t",
+            "B",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_color_mask(_ffi_slice_colors, _ffi_len_colors)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_colors_advance = _ffi_lib.colors_advance
+
+
+def colors_advance(colors: MutableSequence[Color]) -> None:
+    """Replaces every color with the next one, in place."""
+    if isinstance(colors, _ffi_array) and colors.typecode == "B":
+        _ffi_len_colors = len(colors)
+        _ffi_slice_colors = _ffi.from_buffer("uint8_t[]", colors)
+    else:
+        _ffi_slice_colors, _ffi_len_colors = _ffi_numbers_argument(
+            "colors_advance",
+            "colors",
+            _ffi_checked_items("colors_advance", "colors", colors, "B", Color, mutable=True),
+            "uint8_t",
+            "B",
+            mutable=True,
+        )
+    _ffi_fn_colors_advance(_ffi_slice_colors, _ffi_len_colors)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    if colors.__class__ is list:
+        colors[:] = map(_ffi_Color_by_value.__getitem__, _ffi_slice_colors)
+    elif _ffi_copies_resizable:
+        _ffi_write_numbers_back(colors, _ffi_slice_colors)
+
+
+_ffi_fn_colors_in = _ffi_lib.colors_in
+
+
+def colors_in(mask: int) -> List[Color]:
+    """The colors whose flags are set in `mask`, in order."""
+    if mask.__class__ is not int or not 0 <= mask <= 255:
+        mask = _ffi_scalar("colors_in() argument 'mask'", mask, "u8")
+    _ffi_result = _ffi_fn_colors_in(mask)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return list(map(_ffi_Color_by_value.__getitem__, _ffi_take_list(_ffi_result, "uint8_t")))
+
+
+_ffi_fn_directions_reversed = _ffi_lib.directions_reversed
+
+
+def directions_reversed(directions: Sequence[Direction]) -> List[Direction]:
+    """`directions` in reverse order (an enum of the default repr, `u32`)."""
+    if isinstance(directions, _ffi_array) and directions.typecode == "I":
+        _ffi_len_directions = len(directions)
+        _ffi_slice_directions = _ffi.from_buffer("uint32_t[]", directions)
+    else:
+        _ffi_slice_directions, _ffi_len_directions = _ffi_numbers_argument(
+            "directions_reversed",
+            "directions",
+            _ffi_checked_items("directions_reversed", "directions", directions, "I", Direction, mutable=False),
+            "uint32_t",
+            "I",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_directions_reversed(_ffi_slice_directions, _ffi_len_directions)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return list(map(_ffi_Direction_by_value.__getitem__, _ffi_take_list(_ffi_result, "uint32_t")))

@@ -50,8 +50,12 @@ __all__ = [
     "checked_index",
     "checked_sqrt",
     "color_after",
+    "color_mask",
     "color_next",
+    "colors_advance",
+    "colors_in",
     "count_kept",
+    "count_true",
     "counter_checked_new",
     "counter_free",
     "counter_free_if_any",
@@ -61,12 +65,14 @@ __all__ = [
     "counter_snapshot",
     "counter_try_new",
     "direction_turn",
+    "directions_reversed",
     "distance",
     "divide",
     "divide_later",
     "double_later",
     "empty_f64s",
     "empty_string",
+    "evens",
     "figure_of",
     "fill_u16",
     "fnv1a",
@@ -82,6 +88,7 @@ __all__ = [
     "length_if_any",
     "midpoint",
     "negate",
+    "negate_all",
     "noop",
     "notifier_clear",
     "notifier_emit",
@@ -162,10 +169,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x6911F207552EF0E4:
+    if found != 0xE293F52E63A9672C:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 6911f207552ef0e4)"
+            "sample_crate 0.1.0 (API hash e293f52e63a9672c)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
