@@ -1231,6 +1231,21 @@ pub fn u128_low_bits(value: u128) -> u64 {
     value as u64
 }
 
+/// `c` upper-cased and `value` doubled (wrapping), after a pause: async functions take and
+/// return `char`s and 128-bit integers too.
+#[ffi_function]
+pub async fn upper_later(c: char) -> char {
+    tokio::task::yield_now().await;
+    char_upper(c)
+}
+
+/// `value` doubled, wrapping around, after a pause.
+#[ffi_function]
+pub async fn i128_double_later(value: i128) -> i128 {
+    tokio::task::yield_now().await;
+    value.wrapping_mul(2)
+}
+
 /// How many of `flags` are true (each byte of a caller's buffer is checked to be 0 or 1).
 #[ffi_function]
 pub fn count_true(flags: &[bool]) -> usize {
@@ -1376,6 +1391,8 @@ pub fn inventory() -> Inventory {
         .function::<i128_checked_add>()
         .function::<i128_from_halves>()
         .function::<u128_low_bits>()
+        .function::<upper_later>()
+        .function::<i128_double_later>()
         .function::<count_true>()
         .function::<negate_all>()
         .function::<evens>()
