@@ -400,12 +400,16 @@ class _Builder:
                 referenced.add(self.classes[ty.element.name])
             elif isinstance(ty, Option) and isinstance(ty.inner, Named):
                 referenced.add(self.classes[ty.inner.name])
-            if isinstance(ty, Primitive):
+            if isinstance(ty, Primitive) and ty.is_char:
+                referenced.update({"len", "str"})
+            elif isinstance(ty, Primitive):
                 referenced.add("bool" if ty.is_bool else "float" if ty.is_float else "int")
             if isinstance(ty, (Str, CStr)):
                 referenced.update({"len", "str"})
             elif isinstance(ty, Slice):
-                referenced.add("list")
+                referenced.update({"list", "map", "bool"} if ty.element == Primitive("bool") else {"list", "map"})
+            elif isinstance(ty, Vec) and isinstance(ty.element, Named):
+                referenced.update({"list", "map"})
         names = Namespace(self.backend, f"function `{f.name}`")
         params = []
         notes: List[str] = []

@@ -499,6 +499,12 @@ def check_wide_integers():
     raises(OverflowError, sample_crate.i128_checked_add, 0, -(2**127) - 1)
     assert "must be int, not float" in raises(TypeError, sample_crate.u128_low_bits, 1.0)
     assert typing.get_type_hints(sample_crate.i128_checked_add) == {"a": int, "b": int, "return": int}
+    # Async functions take and return them too (the value is read from the completion's pointer).
+    assert asyncio.run(sample_crate.upper_later("ä")) == "Ä"
+    assert asyncio.run(sample_crate.i128_double_later(-(2**100))) == -(2**101)
+    assert asyncio.run(sample_crate.i128_double_later(2**126)) == -(2**127)  # wraps
+    message = raises(OverflowError, asyncio.run, sample_crate.i128_double_later(2**127))
+    assert "outside the range of i128" in message, message
 
 
 def check_bool_and_enum_slices():

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xe293f52e63a9672c)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xe74e5c49e4f82ad0)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1105,6 +1105,26 @@ sample_crate_i128 i128_from_halves(int64_t high, uint64_t low);
 
 /** The low 64 bits of `value`. */
 uint64_t u128_low_bits(sample_crate_u128 value);
+
+/**
+ * `c` upper-cased and `value` doubled (wrapping), after a pause: async functions take and
+ * return `char`s and 128-bit integers too.
+ *
+ * `c` is a `char`: a Unicode scalar value (not a surrogate, at most 0x10FFFF); any other value
+ * returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns a
+ * `char`: a Unicode scalar value. Async: it starts the work and returns at once; `completion` is
+ * called later, from a thread of the library, with a `const uint32_t *` as its value, or with the
+ * failure.
+ */
+void upper_later(uint32_t c, sample_crate_completion completion);
+
+/**
+ * `value` doubled, wrapping around, after a pause.
+ *
+ * Async: it starts the work and returns at once; `completion` is called later, from a thread of
+ * the library, with a `const sample_crate_i128 *` as its value, or with the failure.
+ */
+void i128_double_later(sample_crate_i128 value, sample_crate_completion completion);
 
 /**
  * How many of `flags` are true (each byte of a caller's buffer is checked to be 0 or 1).

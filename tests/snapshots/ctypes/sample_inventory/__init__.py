@@ -83,6 +83,7 @@ __all__ = [
     "guards_dropped",
     "guards_held",
     "i128_checked_add",
+    "i128_double_later",
     "i128_from_halves",
     "is_even",
     "join_repeated",
@@ -130,6 +131,7 @@ __all__ = [
     "transform_all",
     "u128_low_bits",
     "u128_wrapping_mul",
+    "upper_later",
     "validate_positive",
     "vec2_add",
     "vec2_grid",
@@ -180,10 +182,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xE293F52E63A9672C:
+    if found != 0xE74E5C49E4F82AD0:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e293f52e63a9672c)"
+            "sample_crate 0.1.0 (API hash e74e5c49e4f82ad0)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -3523,6 +3525,58 @@ def u128_low_bits(value: int) -> int:
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_upper_later = _ffi_lib["upper_later"]
+_ffi_fn_upper_later.argtypes = (_ffi_ctypes.c_uint32, _ffi_Completion)
+_ffi_fn_upper_later.restype = None
+
+
+def _ffi_read_upper_later(_ffi_address: int) -> str:
+    """The value `upper_later` completed with."""
+    _ffi_result = _ffi_ctypes.c_uint32.from_address(_ffi_address).value
+    return _ffi_chr(_ffi_result)
+
+
+async def upper_later(c: str) -> str:
+    """`c` upper-cased and `value` doubled (wrapping), after a pause: async functions take and
+    return `char`s and 128-bit integers too.
+    """
+    if c.__class__ is not str or len(c) != 1:
+        c = _ffi_scalar("upper_later() argument 'c'", c, "char")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_upper_later, None)
+    _ffi_fn_upper_later(_ffi_ord(c), _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_i128_double_later = _ffi_lib["i128_double_later"]
+_ffi_fn_i128_double_later.argtypes = (_ffi_Int128, _ffi_Completion)
+_ffi_fn_i128_double_later.restype = None
+
+
+def _ffi_read_i128_double_later(_ffi_address: int) -> int:
+    """The value `i128_double_later` completed with."""
+    _ffi_result = _ffi_Int128.from_buffer_copy(_ffi_Int128.from_address(_ffi_address))
+    return (_ffi_result.lo | _ffi_result.hi << 64) - (_ffi_result.hi >> 63 << 128)
+
+
+async def i128_double_later(value: int) -> int:
+    """`value` doubled, wrapping around, after a pause."""
+    if (
+        value.__class__ is not int
+        or not -170141183460469231731687303715884105728 <= value <= 170141183460469231731687303715884105727
+    ):
+        value = _ffi_scalar("i128_double_later() argument 'value'", value, "i128")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_i128_double_later, None)
+    _ffi_fn_i128_double_later(
+        _ffi_Int128(value & 0xFFFFFFFFFFFFFFFF, value >> 64 & 0xFFFFFFFFFFFFFFFF),
+        _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address),
+    )
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future
 
 
 _ffi_fn_count_true = _ffi_lib["count_true"]

@@ -82,6 +82,7 @@ __all__ = [
     "guards_dropped",
     "guards_held",
     "i128_checked_add",
+    "i128_double_later",
     "i128_from_halves",
     "is_even",
     "join_repeated",
@@ -129,6 +130,7 @@ __all__ = [
     "transform_all",
     "u128_low_bits",
     "u128_wrapping_mul",
+    "upper_later",
     "validate_positive",
     "vec2_add",
     "vec2_grid",
@@ -169,10 +171,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xE293F52E63A9672C:
+    if found != 0xE74E5C49E4F82AD0:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e293f52e63a9672c)"
+            "sample_crate 0.1.0 (API hash e74e5c49e4f82ad0)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
