@@ -22,7 +22,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::traits::{FfiError, FfiReturn, FfiSliceElement};
+use crate::traits::{FfiArrayElement, FfiError, FfiReturn, FfiSliceElement};
 
 /// A failure as the C ABI hands it over: what `<crate>_ffi_take_failure` writes.
 ///
@@ -88,6 +88,28 @@ impl From<FfiInt128> for i128 {
     fn from(value: FfiInt128) -> Self {
         u128::from(value) as i128
     }
+}
+
+/// A fixed-size array `[T; N]` as the C ABI passes it, by value: `struct { T items[N]; }` (C
+/// passes no array by value).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FfiArray<T, const N: usize> {
+    /// The elements.
+    pub items: [T; N],
+}
+
+/// The array argument `name` from what C passed: every element checked to be a valid `T` (a
+/// `bool` byte 0 or 1, an enum value a variant's) before it becomes one.
+#[inline]
+pub fn array_arg<T: FfiArrayElement, const N: usize>(
+    c: FfiArray<T::__Raw, N>,
+    name: &'static str,
+) -> Result<[T; N], Failure> {
+    check_elements::<T>(&c.items, name)?;
+    // SAFETY: `__Raw` has `T`'s layout (so `[__Raw; N]` has `[T; N]`'s), every element was
+    // checked to be a valid `T`, and `__Raw` of an array element is `Copy` (nothing to drop).
+    Ok(unsafe { std::mem::transmute_copy::<[T::__Raw; N], [T; N]>(&c.items) })
 }
 
 /// An owned buffer returned for a `String` (UTF-8 bytes) or a `Vec<T>` (elements).

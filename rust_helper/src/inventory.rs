@@ -946,10 +946,7 @@ fn check_signature(
                 check_element(problems, element, kinds, &what);
             }
             TypeRef::Option { inner } => check_optional(problems, inner, kinds, &what),
-            TypeRef::Array { .. } => problems.push(format!(
-                "{what} is an array, which C cannot pass by value: take a slice (&[T]) \
-                 or a struct that holds the array"
-            )),
+            TypeRef::Array { element, len } => check_array(problems, element, *len, kinds, &what),
             _ => {}
         }
     }
@@ -970,10 +967,7 @@ fn check_signature(
             check_element(problems, element, kinds, &what);
         }
         TypeRef::Option { inner } => check_optional(problems, inner, kinds, &what),
-        TypeRef::Array { .. } => problems.push(format!(
-            "{what} is an array, which C cannot return by value: return a Vec<T> or a \
-             struct that holds the array"
-        )),
+        TypeRef::Array { element, len } => check_array(problems, element, *len, kinds, &what),
         _ => {}
     }
     if let Some(error) = &def.error {
@@ -1025,6 +1019,29 @@ fn check_element(
         other => problems.push(format!(
             "{what} holds elements of kind `{}`: elements are numbers, bool, #[ffi_type] \
              structs or field-less #[ffi_type] enums",
+            other.kind()
+        )),
+    }
+}
+
+/// Reports an array parameter or result (`what`) unless it holds at least one number, `bool`
+/// or field-less enum (it crosses as `struct { T items[N]; }`).
+fn check_array(
+    problems: &mut Vec<String>,
+    element: &TypeRef,
+    len: usize,
+    kinds: &HashMap<&str, &TypeDef>,
+    what: &str,
+) {
+    if len == 0 {
+        problems.push(format!("{what} is an empty array, which C cannot declare"));
+    }
+    match element {
+        TypeRef::Primitive(name) if !matches!(*name, "char" | "u128" | "i128") => {}
+        TypeRef::Named(name) if matches!(kinds.get(name), Some(TypeDef::Enum { .. })) => {}
+        other => problems.push(format!(
+            "{what} is an array of elements of kind `{}`: an array parameter or result holds \
+             numbers, bool or field-less #[ffi_type] enums",
             other.kind()
         )),
     }

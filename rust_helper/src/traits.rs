@@ -6,7 +6,7 @@
 
 use std::mem::MaybeUninit;
 
-use crate::abi::{Failure, FfiBuffer, FfiInt128, ReturnAbi};
+use crate::abi::{Failure, FfiArray, FfiBuffer, FfiInt128, ReturnAbi};
 use crate::defs::{ConstValue, ConstantDef, FunctionDef, ServiceDef, TypeRef, TypeRegistry};
 use crate::opaque::Borrow;
 use crate::option::FfiOption;
@@ -457,6 +457,51 @@ pub unsafe trait FfiSliceElement: Sized + 'static {
     }
 }
 
+/// A type that a fixed-size array parameter or result (`[T; N]`, `struct { T items[N]; }` in
+/// C) may hold: a number, `bool` or a field-less `#[ffi_type]` enum, whose values are checked as
+/// a slice's are.
+///
+/// # Safety
+///
+/// As for [`FfiSliceElement`]. Implemented by this crate and by
+/// `#[ffi_type]`; do not implement it by hand.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an element of an array parameter or result",
+    label = "not a supported array element",
+    note = "an array parameter or result ([T; N]) holds numbers (u8, u16, u32, u64, usize, i8, i16, \
+            i32, i64, isize, f32, f64), bool or field-less #[ffi_type] enums; take or return a \
+            slice or Vec<T> of structs, or a struct that holds the array"
+)]
+pub unsafe trait FfiArrayElement: FfiSliceElement<__Raw: Copy> {}
+
+unsafe impl FfiArrayElement for bool {}
+
+unsafe impl<T: FfiArrayElement, const N: usize> FfiReturn for [T; N] {
+    type Abi = MaybeUninit<FfiArray<T, N>>;
+
+    fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Array {
+            element: Box::new(T::__element_ref(types)),
+            len: N,
+        }
+    }
+
+    fn into_abi(self) -> Result<Self::Abi, Failure> {
+        Ok(MaybeUninit::new(FfiArray { items: self }))
+    }
+}
+
+unsafe impl<T: FfiArrayElement, const N: usize> FfiOk for [T; N] {}
+
+/// The type reference of an array parameter `[T; N]`.
+#[doc(hidden)]
+pub fn array_param_ref<T: FfiArrayElement, const N: usize>(types: &mut TypeRegistry) -> TypeRef {
+    TypeRef::Array {
+        element: Box::new(T::__element_ref(types)),
+        len: N,
+    }
+}
+
 unsafe impl FfiSliceElement for bool {
     type __Raw = u8;
     const __VALID: &'static str = "a bool (0 or 1)";
@@ -868,6 +913,14 @@ macro_rules! slice_elements {
 
 // Every bit pattern is a valid number, so a caller's buffer is always valid (`bool` is checked).
 slice_elements!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize f32 f64);
+
+macro_rules! array_elements {
+    ($($ty:ident)*) => {$(
+        unsafe impl FfiArrayElement for $ty {}
+    )*};
+}
+
+array_elements!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize f32 f64);
 
 macro_rules! pointers {
     ($($ptr:ty => $mutable:literal, $nullable:literal, $owned:literal;)*) => {$(

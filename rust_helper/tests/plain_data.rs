@@ -70,9 +70,24 @@ pub fn alternate(n: u8) -> Vec<bool> {
     (0..n).map(|i| i % 2 == 0).collect()
 }
 
+#[ffi_function]
+pub fn sum3(values: [i32; 3]) -> i64 {
+    values.iter().map(|&value| i64::from(value)).sum()
+}
+
+#[ffi_function]
+pub fn lights_on(lights: [Light; 2], flags: [bool; 2]) -> [Light; 2] {
+    [
+        if flags[0] { lights[0] } else { Light::Red },
+        if flags[1] { lights[1] } else { Light::Red },
+    ]
+}
+
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
     Inventory::new()
+        .function::<sum3>()
+        .function::<lights_on>()
         .function::<upper>()
         .function::<twice>()
         .function::<negated>()
@@ -230,6 +245,32 @@ fn enum_slices_are_checked_before_they_are_made() {
 }
 
 #[test]
+fn arrays_cross_as_structs_and_are_checked() {
+    use hatch_interop::FfiArray;
+
+    // SAFETY: any numbers may be passed.
+    let sum = unsafe { __hatch_interop_shim_sum3(FfiArray { items: [1, -2, 40] }).assume_init() };
+    assert_eq!((sum, failure()), (39, None));
+    let lights = FfiArray { items: [4u8, 2] };
+    // SAFETY: the values are checked.
+    let on =
+        unsafe { __hatch_interop_shim_lights_on(lights, FfiArray { items: [1, 0] }).assume_init() };
+    assert_eq!(on.items, [Light::Green, Light::Red]);
+    assert_eq!(failure(), None);
+    // SAFETY: as above.
+    let refused = unsafe {
+        __hatch_interop_shim_lights_on(FfiArray { items: [4, 8] }, FfiArray { items: [1, 1] })
+    };
+    let _ = refused;
+    expect_invalid("argument `lights` item 1 is 8, which is not a variant of Light");
+    // SAFETY: as above.
+    unsafe { __hatch_interop_shim_lights_on(lights, FfiArray { items: [1, 7] }) };
+    expect_invalid("argument `flags` item 1 is 7, which is not a bool (0 or 1)");
+    assert_eq!(std::mem::size_of::<FfiArray<u8, 3>>(), 3);
+    assert_eq!(std::mem::align_of::<FfiArray<i32, 3>>(), 4);
+}
+
+#[test]
 fn the_inventory_names_the_new_kinds() {
     let json = inventory().to_json().unwrap();
     for expected in [
@@ -239,6 +280,8 @@ fn the_inventory_names_the_new_kinds() {
         r#"{"kind":"slice","element":{"kind":"primitive","name":"bool"},"mutable":true}"#,
         r#"{"kind":"slice","element":{"kind":"named","name":"Light"},"mutable":false}"#,
         r#""returns":{"kind":"vec","element":{"kind":"named","name":"Light"}}"#,
+        r#"{"name":"values","type":{"kind":"array","element":{"kind":"primitive","name":"i32"},"len":3}}"#,
+        r#""returns":{"kind":"array","element":{"kind":"named","name":"Light"},"len":2}"#,
     ] {
         assert!(json.contains(expected), "{expected} not in {json}");
     }

@@ -1296,6 +1296,40 @@ pub fn directions_reversed(directions: &[Direction]) -> Vec<Direction> {
     directions.iter().rev().copied().collect()
 }
 
+/// A 32-byte digest of `data` (not cryptographic: FNV-1a with four seeds), returned as an array
+/// (`bytes` in Python).
+#[ffi_function]
+pub fn digest(data: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (seed, chunk) in out.chunks_mut(8).enumerate() {
+        let mut hash = 0xcbf2_9ce4_8422_2325u64 ^ seed as u64;
+        for &byte in data {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        chunk.copy_from_slice(&hash.to_le_bytes());
+    }
+    out
+}
+
+/// The sum of three numbers passed as an array (`struct { int32_t items[3]; }` in C).
+#[ffi_function]
+pub fn sum3(values: [i32; 3]) -> i64 {
+    values.iter().map(|&value| i64::from(value)).sum()
+}
+
+/// Whether all four flags are true (each byte a C caller passes is checked to be 0 or 1).
+#[ffi_function]
+pub fn all_four(flags: [bool; 4]) -> bool {
+    flags.iter().all(|&flag| flag)
+}
+
+/// `start` and the two colors after it.
+#[ffi_function]
+pub fn color_cycle(start: Color) -> [Color; 3] {
+    let second = color_next(start);
+    [start, second, color_next(second)]
+}
+
 /// The crate's FFI inventory, printed by `src/bin/inventory.rs`.
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
@@ -1400,6 +1434,10 @@ pub fn inventory() -> Inventory {
         .function::<colors_advance>()
         .function::<colors_in>()
         .function::<directions_reversed>()
+        .function::<digest>()
+        .function::<sum3>()
+        .function::<all_four>()
+        .function::<color_cycle>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

@@ -731,6 +731,8 @@ mod function {
         CStr,
         /// `&[T]` or `&mut [T]`: a pointer to the elements and their count.
         Slice { element: &'a Type, mutable: bool },
+        /// `[T; N]`: `FfiArray<T's C type, N>` (a struct of the array), checked through `array_arg`.
+        Array { element: &'a Type, len: &'a Expr },
         /// `char`, `u128` or `i128`: another C type (`u32`, `FfiInt128`), converted and checked
         /// through `ConvertedArg` (a C caller's `u32` need not be a `char`).
         Converted(&'a Type),
@@ -743,12 +745,10 @@ mod function {
     /// The lowering of a parameter of type `ty`; `&mut str` and `&mut CStr` are errors.
     fn lowering<'a>(ty: &'a Type, errors: &mut Errors) -> Lowering<'a> {
         if let Type::Array(array) = ungroup(ty) {
-            errors.push(
-                array.span(),
-                "arrays cannot be passed by value through the C ABI: take a slice (`&[T]`) or a \
-                 struct that holds the array",
-            );
-            return Lowering::Value(ty);
+            return Lowering::Array {
+                element: &array.elem,
+                len: &array.len,
+            };
         }
         if is_pointer(ty) {
             return Lowering::Pointer(ty);
@@ -785,6 +785,15 @@ mod function {
                 Lowering::CStr
             }
             _ => Lowering::Pointer(ty),
+        }
+    }
+
+    /// An array's length as a const generic argument: braced unless it is a literal or a path
+    /// (which rustc would warn about braces around).
+    fn const_argument(len: &Expr) -> TokenStream2 {
+        match len {
+            Expr::Lit(_) | Expr::Path(_) => quote!(#len),
+            _ => quote!({ #len }),
         }
     }
 
@@ -1024,6 +1033,13 @@ mod function {
                 Lowering::Converted(ty) => quote_spanned! {ty.span()=>
                     <#ty as ::hatch_interop::__private::ConvertedArg>::__type_ref()
                 },
+                Lowering::Array { element, len } => {
+                    let element = static_lifetimes(element);
+                    let len = const_argument(len);
+                    quote_spanned! {element.span()=>
+                        ::hatch_interop::__private::array_param_ref::<#element, #len>(types)
+                    }
+                }
                 Lowering::Str => quote!(::hatch_interop::__private::TypeRef::Str),
                 Lowering::CStr => quote!(::hatch_interop::__private::TypeRef::CStr),
                 Lowering::Slice { element, mutable } => {
@@ -1192,6 +1208,20 @@ mod function {
                     } else {
                         conversions.push(conversion);
                     }
+                }
+                Lowering::Array { element, len } => {
+                    let element = all_static_lifetimes(element);
+                    let len = const_argument(len);
+                    let raw = quote_spanned! {element.span()=>
+                        <#element as ::hatch_interop::FfiSliceElement>::__Raw
+                    };
+                    c_params.push(quote!(#arg: ::hatch_interop::FfiArray<#raw, #len>));
+                    let convert = quote_spanned! {element.span()=>
+                        ::hatch_interop::__private::array_arg::<#element, #len>
+                    };
+                    conversions.push(quote! {
+                        let #arg = #convert(#arg, #name)?;
+                    });
                 }
                 Lowering::Converted(ty) => {
                     let converted = quote_spanned! {ty.span()=>
@@ -2139,6 +2169,8 @@ mod types {
                     }
                 }
             }
+
+            unsafe impl ::hatch_interop::FfiArrayElement for #ident {}
 
             // A C caller's buffer may hold any integer: each element is checked to be the
             // value of a variant before the slice is made.
