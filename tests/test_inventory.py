@@ -11,6 +11,7 @@ import pytest
 
 from hatch_interop.errors import InventoryError
 from hatch_interop.inventory import (
+    Array,
     CStr,
     Default,
     EnumDef,
@@ -251,8 +252,29 @@ def test_recorded_sample_inventory_parses() -> None:
             "'slice', 'string', 'vec', 'option', 'array', got 'tuple'",
         ),
         (
-            lambda d: d["functions"][0].update(returns={"kind": "array", "element": F32, "len": 2}),
-            "`functions[0].returns` is an `array`, which can only be a struct field, not a result",
+            lambda d: d["functions"][0].update(
+                returns={"kind": "array", "element": {"kind": "named", "name": "Vec2"}, "len": 2}
+            ),
+            "`functions[0].returns.element` must be a `primitive` or a `named` field-less enum in an array parameter "
+            "or result",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][0].update(
+                type={"kind": "array", "element": {"kind": "option", "inner": F32}, "len": 2}
+            ),
+            "`functions[0].params[0].type.element` must be a `primitive` or a `named` field-less enum",
+        ),
+        (
+            lambda d: d["types"].append(
+                {
+                    "kind": "callback",
+                    "name": "OnArray",
+                    "doc": "",
+                    "params": [{"name": "v", "type": {"kind": "array", "element": F32, "len": 2}}],
+                    "returns": {"kind": "void"},
+                }
+            ),
+            "`types[3].params[0].type` must be a `primitive`, a `named` enum or a non-owning `pointer`",
         ),
         (
             lambda d: d["types"][0]["fields"][0].update(type={"kind": "array", "element": F32, "len": 0}),
@@ -690,6 +712,15 @@ def test_slices_and_vectors_of_bools_and_enums() -> None:
     add = parse_inventory(data).functions[0]
     assert [p.type for p in add.params] == [Slice(Primitive("bool"), True), Slice(Named("Color"), False)]
     assert add.returns == Vec(Named("Color"))
+
+
+def test_arrays_are_parameters_and_results() -> None:
+    data = minimal()
+    data["functions"][0]["params"][0]["type"] = {"kind": "array", "element": U32, "len": 3}
+    data["functions"][0]["returns"] = {"kind": "array", "element": {"kind": "named", "name": "Color"}, "len": 2}
+    add = parse_inventory(data).functions[0]
+    assert add.params[0].type == Array(Primitive("u32"), 3)
+    assert add.returns == Array(Named("Color"), 2)
 
 
 def test_chars_and_wide_integers_are_parameters_and_results() -> None:

@@ -11,6 +11,7 @@ The lowering (it mirrors ``fn shim`` in the Rust helper's macros):
 
 * ``&str`` -> a UTF-8 pointer and a ``size_t`` length; ``&CStr`` -> a NUL-terminated pointer;
 * ``&[T]``/``&mut [T]`` -> a pointer to the elements and a ``size_t`` count;
+* ``[T; N]`` -> ``struct { T items[N]; }`` by value;
 * ``char`` -> its code point as a ``uint32_t``; ``u128``/``i128`` -> ``struct { uint64_t lo; uint64_t hi; }``;
 * a ``String`` or ``Vec<T>`` result -> a ``{ptr, len}`` buffer the caller frees;
 * ``Result<T, E>`` -> the signature of ``T`` (an error is a failure the caller takes afterwards);
@@ -85,6 +86,15 @@ class CWide:
     primitive: Primitive
 
     kind = "wide"
+
+
+@dataclass(frozen=True)
+class CArray:
+    """An array parameter or result: ``struct { T items[N]; }`` by value (C passes no array by value)."""
+
+    array: Array
+
+    kind = "array"
 
 
 @dataclass(frozen=True)
@@ -181,7 +191,20 @@ class CElements:
 
 
 CType = Union[
-    CVoid, CScalar, CWide, CEnum, CRecord, COption, CBuffer, CCallback, CCompletion, CHandle, CPointer, CText, CElements
+    CVoid,
+    CScalar,
+    CWide,
+    CArray,
+    CEnum,
+    CRecord,
+    COption,
+    CBuffer,
+    CCallback,
+    CCompletion,
+    CHandle,
+    CPointer,
+    CText,
+    CElements,
 ]
 
 USIZE = CScalar(Primitive("usize"))
@@ -276,6 +299,9 @@ class Abi:
     uses_completion: bool
     #: The 128-bit integer types (``u128``, ``i128``) some callable takes or returns, in that order.
     wide: Tuple[Primitive, ...] = ()
+    #: The arrays callables take or return (each ``struct { T items[N]; }``), primitives first, then by type and
+    #: length.
+    arrays: Tuple[Array, ...] = ()
     #: The callables by symbol, built once (a lookup must not hash the whole model).
     _by_symbol: Dict[str, Callable] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -336,6 +362,7 @@ class _Lowering:
             buffers=self.buffers(),
             uses_completion=any(c.asynchronous for c in callables),
             wide=self.wide(),
+            arrays=self.arrays(),
         )
 
     def function(self, f: Function, role: str, service: Optional[str] = None) -> Callable:
@@ -379,6 +406,8 @@ class _Lowering:
             return CBuffer(ty)
         if isinstance(ty, Option):
             return COption(ty)
+        if isinstance(ty, Array):
+            return CArray(ty)
         if isinstance(ty, Named):
             target = self.inventory.type(ty.name)
             if isinstance(target, EnumDef):
@@ -421,6 +450,15 @@ class _Lowering:
                 used.add(held)
         order = self._order()
         return tuple(sorted(used, key=lambda o: (isinstance(o.inner, Named), order[o.inner.name])))
+
+    def arrays(self) -> Tuple[Array, ...]:
+        used: Set[Array] = set()
+        for f in self.inventory.all_functions():
+            used.update(ty for ty in (*(p.type for p in f.params), f.returns) if isinstance(ty, Array))
+        order = self._order()
+        return tuple(
+            sorted(used, key=lambda a: (isinstance(a.element, Named), order[a.element.name], a.len))  # type: ignore[union-attr]
+        )
 
     def wide(self) -> Tuple[Primitive, ...]:
         used = {ty.name for ty in self._used() if isinstance(ty, Primitive) and ty.is_wide}

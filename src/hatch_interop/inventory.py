@@ -198,7 +198,8 @@ ArrayElement = Union[Primitive, Named, Option]
 
 @dataclass(frozen=True)
 class Array:
-    """``[T; N]`` as a struct field: ``len`` elements in a row."""
+    """``[T; N]``: ``len`` elements in a row, as a struct field, or as a parameter or result (then of numbers, bools
+    or field-less enums, passed as ``struct { T items[N]; }``)."""
 
     element: ArrayElement
     len: int
@@ -659,8 +660,8 @@ def _place(r: _Reader, ty: TypeRef, path: str, where: str) -> TypeRef:
         raise r.fail(path, f"is a `{ty.kind}`, which can only be {only}, not a {where}")
     if where == "field":
         _refuse_signature_only(r, ty, path, "a struct field")
-    if isinstance(ty, Array) and where != "field":
-        raise r.fail(path, f"is an `array`, which can only be a struct field, not a {where} (C passes no arrays)")
+    if isinstance(ty, Array) and where not in ("field", "parameter", "result"):
+        raise r.fail(path, f"is an `array`, which can only be a struct field, a parameter or a result, not a {where}")
     return ty
 
 
@@ -1017,8 +1018,20 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             check(f.type, fpath)
         defined[definition.name] = definition
 
+    def check_array(ty: TypeRef, path: str) -> None:
+        """An array parameter or result (``struct { T items[N]; }`` in C) holds numbers, bools or field-less enums."""
+        if not isinstance(ty, Array):
+            return
+        element = ty.element
+        if isinstance(element, Named) and isinstance(resolve(element, path), EnumDef):
+            return
+        if not isinstance(element, Primitive):
+            message = "must be a `primitive` or a `named` field-less enum in an array parameter or result"
+            raise r.fail(f"{path}.element", message)
+
     def check_param(ty: TypeRef, path: str) -> None:
         """A function's parameter: a callback by value (kept) or behind ``&`` (for the call), or else `check`."""
+        check_array(ty, path)
         named = ty.target if isinstance(ty, Pointer) else ty
         if isinstance(named, Named) and isinstance(resolve(named, path), CallbackDef):
             if isinstance(ty, Pointer) and (ty.owned or ty.mutable):
@@ -1055,6 +1068,7 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
 
     def check_result(ty: TypeRef, path: str) -> None:
         """A result: `check`, and never a borrowed pointer to an object the bindings own as a cell."""
+        check_array(ty, path)
         check(ty, path)
         if isinstance(ty, Pointer) and not ty.owned:
             target = resolve(ty.target, path)

@@ -232,9 +232,9 @@ def build(inventory: Inventory, backend: str) -> PythonApi:
     return _Builder(inventory, backend).build()
 
 
-def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set[str]) -> str:
-    """The type hint of a parameter, result or field of this type (`classes`: the Python names of the types);
-    adds the names it imports from ``typing`` to `typing`."""
+def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set[str], param: bool = False) -> str:
+    """The type hint of a parameter (`param`), result or field of this type (`classes`: the Python names of the
+    types); adds the names it imports from ``typing`` to `typing`."""
     if isinstance(ty, Void):
         return "None"
     if isinstance(ty, Primitive):
@@ -264,7 +264,17 @@ def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set
         element = ty.element
         item = PRIMITIVE_HINTS[element.name] if isinstance(element, Primitive) else classes[element.name]
         return f"List[{item}]"
-    assert isinstance(ty, (Named, Pointer)), "arrays are fields, whose hints the backends write"
+    if isinstance(ty, Array):
+        # An array argument or result (fields' hints are the backends'): bytes for `[u8; N]` results.
+        item = hint(ty.element, inventory, classes, typing)
+        if param:
+            typing.add("Sequence")
+            return f"Sequence[{item}]"
+        if ty.element == Primitive("u8"):
+            return "bytes"
+        typing.add("Tuple")
+        return f"Tuple[{item}, ...]"
+    assert isinstance(ty, (Named, Pointer)), "the model refuses other types here"
     target = inventory.type(ty.target.name if isinstance(ty, Pointer) else ty.name)
     cls = classes[target.name]
     if isinstance(target, CallbackDef):
@@ -410,6 +420,8 @@ class _Builder:
                 referenced.update({"list", "map", "bool"} if ty.element == Primitive("bool") else {"list", "map"})
             elif isinstance(ty, Vec) and isinstance(ty.element, Named):
                 referenced.update({"list", "map"})
+            elif isinstance(ty, Array):
+                referenced.update({"bytes", "tuple", "map"})
         names = Namespace(self.backend, f"function `{f.name}`")
         params = []
         notes: List[str] = []
@@ -417,7 +429,7 @@ class _Builder:
             refuse_dunder(p.name, f"parameter of function `{f.name}`", self.backend)
             pname = names.claim(escape(p.name, PYTHON_KEYWORDS | referenced), f"parameter `{p.name}`", p.name)
             default = None if p.default is None else python_literal(p.default.value)
-            params.append(Param(p.name, pname, p.type, self.hint(p.type), default))
+            params.append(Param(p.name, pname, p.type, self.hint(p.type, param=True), default))
             notes.extend(self._param_notes(pname, p.type))
         error = None if f.error is None else self.classes[f.error.name]
         if error is not None:
@@ -492,8 +504,8 @@ class _Builder:
         assert isinstance(ty, (Named, Pointer))
         return self.inventory.type(ty.target.name if isinstance(ty, Pointer) else ty.name)
 
-    def hint(self, ty: TypeRef) -> str:
-        return hint(ty, self.inventory, self.classes, self.typing)
+    def hint(self, ty: TypeRef, param: bool = False) -> str:
+        return hint(ty, self.inventory, self.classes, self.typing, param)
 
 
 # names and checks of generated classes ------------------------------------------------------------

@@ -110,6 +110,10 @@ def values(mod, hint, valid):
         else:
             first = VALID[base]
         return first, CORPUS[base]
+    if base in ("structs:int", "structs:bool"):  # an array argument: sum3's 3 numbers, all_four's 4 bools
+        if base == "structs:int":
+            return [1, 2, 3], [[1, 2], [1, 2, 3, 4], [1, 2**31, 3], [1, 2.5, 3], (-1, 0, 1), range(3), 5, None, "abc"]
+        return [True] * 4, [[True] * 3, [True, 1, True, True], (False,) * 4, b"\x01\x01\x01\x01", None]
     if base.startswith("structs:"):
         cls = getattr(mod, base[len("structs:") :])
         if issubclass(cls, int):  # an enum's members

@@ -136,6 +136,8 @@ def _valid(m, hint):
         "Sequence[Color]": lambda: [m.Color.Red],
         "MutableSequence[Color]": lambda: [m.Color.Red],
         "Sequence[Direction]": lambda: [m.Direction.North],
+        "Sequence[int]": lambda: [1, 2, 3],  # an array of 3 (sum3's)
+        "Sequence[bool]": lambda: [True, True, True, True],  # an array of 4 (all_four's)
         "OnValue": lambda: lambda index, value: True,
         "Transform": lambda: lambda value: value,
         "PointFilter": lambda: lambda point, color: True,

@@ -566,6 +566,42 @@ def check_bool_and_enum_slices():
     assert typing.get_type_hints(sample_crate.evens)["return"] == typing.List[bool]
 
 
+def fnv_digest(data):
+    """What the sample's `digest` computes, in Python."""
+    out = b""
+    for seed in range(4):
+        value = 0xCBF29CE484222325 ^ seed
+        for byte in data:
+            value = ((value ^ byte) * 0x100000001B3) % 2**64
+        out += value.to_bytes(8, "little")
+    return out
+
+
+def check_arrays():
+    Color = sample_crate.Color
+    assert sample_crate.digest(b"hello") == fnv_digest(b"hello")
+    assert type(sample_crate.digest(b"")) is bytes and len(sample_crate.digest(b"")) == 32
+    assert sample_crate.sum3([1, 2, 3]) == 6
+    assert sample_crate.sum3((2**31 - 1, 2**31 - 1, -(2**31))) == 2**31 - 2
+    assert sample_crate.sum3(array.array("i", [4, 5, 6])) == 15
+    assert sample_crate.sum3(range(3)) == 3
+    assert sample_crate.all_four([True] * 4) is True
+    assert sample_crate.all_four((True, True, False, True)) is False
+    assert sample_crate.color_cycle(Color.Green) == (Color.Green, Color.Blue, Color.Red)
+    assert all(type(c) is Color for c in sample_crate.color_cycle(Color.Red))
+    assert "must have exactly 3 items, not 2" in raises(ValueError, sample_crate.sum3, [1, 2])
+    raises(ValueError, sample_crate.sum3, [1, 2, 3, 4])
+    assert "sum3() argument 'values' must be a sequence of 3 items, not int" in raises(TypeError, sample_crate.sum3, 5)
+    message = raises(OverflowError, sample_crate.sum3, [1, 2**31, 3])
+    assert "sum3() argument 'values' item 1 is 2147483648, outside the range of i32" in message, message
+    raises(TypeError, sample_crate.sum3, [1, 2.5, 3])
+    assert "item 2 must be bool, not int" in raises(TypeError, sample_crate.all_four, [True, True, 1, True])
+    hints = typing.get_type_hints(sample_crate.sum3)
+    assert hints["values"] == typing.Sequence[int], hints
+    assert typing.get_type_hints(sample_crate.digest)["return"] is bytes
+    assert typing.get_type_hints(sample_crate.color_cycle)["return"] == typing.Tuple[Color, ...]
+
+
 class Stop(Exception):
     pass
 
@@ -1075,6 +1111,7 @@ def main():
     check_chars()
     check_wide_integers()
     check_bool_and_enum_slices()
+    check_arrays()
     check_callbacks()
     check_tagged_enums()
     check_options_and_arrays()

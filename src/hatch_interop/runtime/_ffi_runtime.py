@@ -86,6 +86,29 @@ def number(what: str, value: Any, rust: str) -> Any:
     return value if value.__class__ is int and low <= value <= high else scalar(what, value, rust)
 
 
+def array_argument(
+    function: str, parameter: str, value: Any, length: int, kind: str, *, cls: Any = None
+) -> tuple[Any, ...]:
+    """The items of `value` for an array argument of `length` items, as the numbers they cross as: a sequence of
+    exactly that many, each checked as an argument of its type (`kind`: a Rust number type, "bool", or "enum" for
+    a member or valid value of the IntEnum `cls`), never truncated."""
+    what = f"{function}() argument {parameter!r}"
+    try:
+        items = tuple(value)
+    except TypeError:
+        raise TypeError(f"{what} must be a sequence of {length} items, not {type(value).__name__}") from None
+    if len(items) != length:
+        raise ValueError(f"{what} must have exactly {length} items, not {len(items)}")
+    if kind == "enum":
+        return tuple(enum_member(f"{what} item {index}", item, cls) for index, item in enumerate(items))
+    for index, item in enumerate(items):
+        if kind == "bool" and item.__class__ is not bool:
+            raise TypeError(f"{what} item {index} must be bool, not {type(item).__name__}")
+    if kind == "bool":
+        return items
+    return tuple(number(f"{what} item {index}", item, kind) for index, item in enumerate(items))
+
+
 def checked_items(function: str, parameter: str, value: Any, code: str, cls: Any, *, mutable: bool) -> Any:
     """For a slice of bools or enum members (`cls`): the items of a list or tuple, each checked (an enum's valid
     value is taken too), in an ``array.array`` of the type code `code`; any other value as it is (a buffer of the

@@ -244,6 +244,16 @@ class CBuffer:
 
 
 @dataclass(frozen=True)
+class CArrayType:
+    """The ``struct { T items[N]; }`` an array parameter or result crosses as."""
+
+    name: str
+    comment: str
+    #: ``uint8_t items[32]``.
+    items: str
+
+
+@dataclass(frozen=True)
 class CWideType:
     """The ``struct { uint64_t lo; uint64_t hi; }`` a ``u128`` or ``i128`` parameter or result crosses as."""
 
@@ -288,6 +298,8 @@ class CHeader:
     constants: Tuple[CConstant, ...]
     #: The 128-bit integer types (``u128``, ``i128``) used by a function.
     wide: Tuple[CWideType, ...]
+    #: The structs of the arrays functions take or return (after the crate's types, which they may hold).
+    arrays: Tuple[CArrayType, ...]
     #: The options of primitives (declared before the crate's types; those of a crate type follow it).
     options: Tuple[COption, ...]
     types: Tuple[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged], ...]
@@ -466,6 +478,8 @@ class _Builder:
         self.option_names: Dict[Option, str] = {}
         #: The typedef name of the 128-bit integer types (``u128``, ``i128``) functions use.
         self.wide_names: Dict[str, str] = {}
+        #: The typedef name of each array parameter's or result's struct.
+        self.array_names: Dict[Array, str] = {}
 
     def _claim(self, name: str, owner: str, shadowable: bool = True) -> str:
         if name in _RESERVED or name in C_LIBRARY_NAMES or is_reserved_form(name):
@@ -511,6 +525,7 @@ class _Builder:
         buffers = self.buffers()
         options = self.options()
         wide = self.wide()
+        arrays = self.arrays()
         constants = []
         for c in inv.constants:
             constants.append(CConstant(self._claim(c.name, f"constant `{c.name}`"), c_literal(c), c_comment(c.doc)))
@@ -576,6 +591,7 @@ class _Builder:
             failure=failure,
             constants=tuple(constants),
             wide=tuple(wide),
+            arrays=tuple(arrays),
             options=tuple(o for o in options if o.follows is None),
             types=tuple(types),
             buffers=tuple(buffers),
@@ -661,6 +677,24 @@ class _Builder:
                 )
             )
         return buffers
+
+    def arrays(self) -> List[CArrayType]:
+        """The struct of each array parameter or result, ``<crate>_array_<T>_<N>``, claimed like the buffers."""
+        crate = self.inventory.library.crate
+        declared = []
+        for ty in self.abi.arrays:
+            element = ty.element.name  # type: ignore[union-attr]
+            name = self._claim(
+                f"{crate}_array_{element}_{ty.len}", f"the header's struct for `[{element}; {ty.len}]` arguments"
+            )
+            self.array_names[ty] = name
+            comment = _wrap(
+                f"A `[{element}; {ty.len}]` as the library takes and returns it, by value (C passes no array by value)."
+            )
+            declared.append(
+                CArrayType(name, c_comment(comment) or "", _declare(self.ctype(ty.element), f"items[{ty.len}]"))
+            )
+        return declared
 
     def wide(self) -> List[CWideType]:
         """The typedef of each 128-bit integer type a function takes or returns, claimed like the buffers."""
@@ -783,6 +817,8 @@ class _Builder:
             return C_PRIMITIVES[t.primitive.name]
         if isinstance(t, abi.CWide):
             return self.wide_names[t.primitive.name]
+        if isinstance(t, abi.CArray):
+            return self.array_names[t.array]
         if isinstance(t, (abi.CEnum, abi.CRecord, abi.CCallback)):
             return t.name
         if isinstance(t, abi.COption):
@@ -849,7 +885,7 @@ class _Builder:
             notes.append("It returns a `char`: a Unicode scalar value.")
         for param in f.params:
             sliced = param.type
-            if not isinstance(sliced, Slice):
+            if not isinstance(sliced, (Slice, Array)):
                 continue
             element = sliced.element
             if isinstance(element, Named) and isinstance(self.inventory.type(element.name), EnumDef):

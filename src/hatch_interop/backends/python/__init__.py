@@ -158,6 +158,7 @@ RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     # Builtins under names of their own: a parameter may be called `ord`.
     ("chars", ("_ffi_ord = ord", "_ffi_chr = chr")),
     ("checked_items", ("_ffi_checked_items = _ffi_rt.checked_items",)),
+    ("array_arguments", ("_ffi_array_argument = _ffi_rt.array_argument",)),
 )
 
 
@@ -626,6 +627,27 @@ class WrapperBuilder:
     def wide_argument(self, value: str, ty: Primitive) -> str:
         """A ``u128``/``i128`` argument (checked to be an int in range) as its C form, ``{lo, hi}``."""
         raise NotImplementedError
+
+    def array_struct_argument(self, ty: Array, items: Group) -> Union[str, Group]:
+        """An array argument as its C form, ``struct { T items[N]; }``, from the tuple of its checked items."""
+        raise NotImplementedError
+
+    def _array_argument(self, function: str, pname: str, ty: Array) -> Union[str, Group]:
+        """The C form of an array argument: its items checked as arguments of their type, in a struct."""
+        self.helpers.add("array_arguments")
+        element = ty.element
+        extra: Tuple[str, ...] = ()
+        if isinstance(element, Primitive):
+            kind = element.name
+        else:
+            assert isinstance(element, Named), "the model allows numbers, bools and enums in array arguments"
+            kind, extra = "enum", (f"cls={self.classes[element.name]}",)
+        items = Group(
+            "_ffi_array_argument(",
+            (python_string(function), python_string(pname), pname, str(ty.len), python_string(kind), *extra),
+            ")",
+        )
+        return self.array_struct_argument(ty, items)
 
     @staticmethod
     def halves(value: str, ty: Primitive) -> Tuple[str, str]:
@@ -1255,7 +1277,12 @@ class WrapperBuilder:
                 )
                 checks.append(self._scalar_argument(name, pname, ty))
                 continue
-            assert isinstance(ty, (Named, Pointer)), "the model refuses arrays as parameters"
+            if isinstance(ty, Array):
+                local = f"_ffi_array_{pname}"
+                checks.append(Assign(local, self._array_argument(name, pname, ty)))
+                args.append(local)
+                continue
+            assert isinstance(ty, (Named, Pointer)), "the model refuses other types as parameters"
             target = self._target(ty)
             cls = self.classes[target.name]
             if isinstance(target, CallbackDef):
@@ -1562,6 +1589,13 @@ class WrapperBuilder:
             return "{0}.lo | {0}.hi << 64"
         if isinstance(ty, (Void, Primitive)):
             return "{0}"
+        if isinstance(ty, Array):
+            # `struct { T items[N]; }`: bytes for `[u8; N]`, else a tuple (of members for an enum).
+            if ty.element == Primitive("u8"):
+                return "bytes({0}.items)"
+            if isinstance(ty.element, Named):
+                return f"tuple(map(_ffi_{self.classes[ty.element.name]}_by_value.__getitem__, {{0}}.items))"
+            return "tuple({0}.items)"
         if isinstance(ty, Option):
             return self._from_option(ty)
         if isinstance(ty, OwnedString):

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xe74e5c49e4f82ad0)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x27972756064d3a0d)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -442,6 +442,26 @@ SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_Figure, is_some) == size
 SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_Figure) == SAMPLE_CRATE_ALIGNOF(Figure), "alignof(sample_crate_option_Figure) must be alignof(Figure), as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_Figure) == sizeof(Figure) + SAMPLE_CRATE_ALIGNOF(Figure), "sizeof(sample_crate_option_Figure) must be sizeof(Figure) + alignof(Figure), as in Rust");
 #endif
+
+/** A `[u8; 32]` as the library takes and returns it, by value (C passes no array by value). */
+typedef struct sample_crate_array_u8_32 {
+    uint8_t items[32];
+} sample_crate_array_u8_32;
+
+/** A `[i32; 3]` as the library takes and returns it, by value (C passes no array by value). */
+typedef struct sample_crate_array_i32_3 {
+    int32_t items[3];
+} sample_crate_array_i32_3;
+
+/** A `[bool; 4]` as the library takes and returns it, by value (C passes no array by value). */
+typedef struct sample_crate_array_bool_4 {
+    bool items[4];
+} sample_crate_array_bool_4;
+
+/** A `[Color; 3]` as the library takes and returns it, by value (C passes no array by value). */
+typedef struct sample_crate_array_Color_3 {
+    Color items[3];
+} sample_crate_array_Color_3;
 
 /** The `kind` of a failure: the call panicked. */
 #define SAMPLE_CRATE_FAILURE_PANIC 1u
@@ -1184,6 +1204,26 @@ sample_crate_vec_Color colors_in(uint8_t mask);
  * `sample_crate_vec_Direction`).
  */
 sample_crate_vec_Direction directions_reversed(const Direction *directions, size_t directions_len);
+
+/**
+ * A 32-byte digest of `data` (not cryptographic: FNV-1a with four seeds), returned as an array
+ * (`bytes` in Python).
+ */
+sample_crate_array_u8_32 digest(const uint8_t *data, size_t data_len);
+
+/** The sum of three numbers passed as an array (`struct { int32_t items[3]; }` in C). */
+int64_t sum3(sample_crate_array_i32_3 values);
+
+/**
+ * Whether all four flags are true (each byte a C caller passes is checked to be 0 or 1).
+ *
+ * Each element of `flags` must be 0 or 1: the library checks them all before the call, and any
+ * other returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+bool all_four(sample_crate_array_bool_4 flags);
+
+/** `start` and the two colors after it. */
+sample_crate_array_Color_3 color_cycle(Color start);
 
 /** An empty store without a limit (a constructor). */
 Store *store_new(void);

@@ -43,6 +43,7 @@ __all__ = [
     "Transform",
     "Vec2",
     "add",
+    "all_four",
     "c_str_len",
     "char_code",
     "char_from_code",
@@ -51,6 +52,7 @@ __all__ = [
     "checked_index",
     "checked_sqrt",
     "color_after",
+    "color_cycle",
     "color_mask",
     "color_next",
     "colors_advance",
@@ -65,6 +67,7 @@ __all__ = [
     "counter_new",
     "counter_snapshot",
     "counter_try_new",
+    "digest",
     "direction_turn",
     "directions_reversed",
     "distance",
@@ -124,6 +127,7 @@ __all__ = [
     "sqrt_or_none",
     "str_byte_len",
     "str_char_count",
+    "sum3",
     "sum_bytes",
     "sum_f64",
     "sum_i32",
@@ -182,10 +186,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xE74E5C49E4F82AD0:
+    if found != 0x27972756064D3A0D:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e74e5c49e4f82ad0)"
+            "sample_crate 0.1.0 (API hash 27972756064d3a0d)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -261,6 +265,11 @@ _ffi_unknown_tag = _ffi_rt.unknown_tag
 _ffi_ord = ord
 _ffi_chr = chr
 _ffi_checked_items = _ffi_rt.checked_items
+_ffi_array_argument = _ffi_rt.array_argument
+_ffi_Array_Color_3 = _ffi_ct.array_struct(_ffi_ctypes.c_uint8, 3)
+_ffi_Array_bool_4 = _ffi_ct.array_struct(_ffi_ctypes.c_bool, 4)
+_ffi_Array_i32_3 = _ffi_ct.array_struct(_ffi_ctypes.c_int32, 3)
+_ffi_Array_u8_32 = _ffi_ct.array_struct(_ffi_ctypes.c_uint8, 32)
 
 
 class _ffi_Option_f64(_ffi_ctypes.Structure):
@@ -3750,3 +3759,73 @@ def directions_reversed(directions: Sequence[Direction]) -> List[Direction]:
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return list(map(_ffi_Direction_by_value.__getitem__, _ffi_take_list(_ffi_result, _ffi_ctypes.c_uint32)))
+
+
+_ffi_fn_digest = _ffi_lib["digest"]
+_ffi_fn_digest.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_digest.restype = _ffi_Array_u8_32
+
+
+def digest(data: Union[Sequence[int], memoryview]) -> bytes:
+    """A 32-byte digest of `data` (not cryptographic: FNV-1a with four seeds), returned as an array
+    (`bytes` in Python).
+    """
+    if isinstance(data, _ffi_array) and data.typecode == "B":
+        _ffi_len_data = len(data)
+        _ffi_slice_data = (_ffi_ctypes.c_uint8 * _ffi_len_data).from_buffer(data)
+    else:
+        _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument(
+            "digest",
+            "data",
+            data,
+            _ffi_ctypes.c_uint8,
+            "B",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_digest(_ffi_slice_data, _ffi_len_data)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return bytes(_ffi_result.items)
+
+
+_ffi_fn_sum3 = _ffi_lib["sum3"]
+_ffi_fn_sum3.argtypes = (_ffi_Array_i32_3,)
+_ffi_fn_sum3.restype = _ffi_ctypes.c_int64
+
+
+def sum3(values: Sequence[int]) -> int:
+    """The sum of three numbers passed as an array (`struct { int32_t items[3]; }` in C)."""
+    _ffi_array_values = _ffi_Array_i32_3(_ffi_array_argument("sum3", "values", values, 3, "i32"))
+    _ffi_result = _ffi_fn_sum3(_ffi_array_values)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_all_four = _ffi_lib["all_four"]
+_ffi_fn_all_four.argtypes = (_ffi_Array_bool_4,)
+_ffi_fn_all_four.restype = _ffi_ctypes.c_bool
+
+
+def all_four(flags: Sequence[bool]) -> bool:
+    """Whether all four flags are true (each byte a C caller passes is checked to be 0 or 1)."""
+    _ffi_array_flags = _ffi_Array_bool_4(_ffi_array_argument("all_four", "flags", flags, 4, "bool"))
+    _ffi_result = _ffi_fn_all_four(_ffi_array_flags)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_color_cycle = _ffi_lib["color_cycle"]
+_ffi_fn_color_cycle.argtypes = (_ffi_ctypes.c_uint8,)
+_ffi_fn_color_cycle.restype = _ffi_Array_Color_3
+
+
+def color_cycle(start: Color) -> Tuple[Color, ...]:
+    """`start` and the two colors after it."""
+    if start.__class__ is not Color:
+        start = _ffi_enum_member("color_cycle() argument 'start'", start, Color)
+    _ffi_result = _ffi_fn_color_cycle(start)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return tuple(map(_ffi_Color_by_value.__getitem__, _ffi_result.items))

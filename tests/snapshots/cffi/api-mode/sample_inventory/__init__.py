@@ -42,6 +42,7 @@ __all__ = [
     "Transform",
     "Vec2",
     "add",
+    "all_four",
     "c_str_len",
     "char_code",
     "char_from_code",
@@ -50,6 +51,7 @@ __all__ = [
     "checked_index",
     "checked_sqrt",
     "color_after",
+    "color_cycle",
     "color_mask",
     "color_next",
     "colors_advance",
@@ -64,6 +66,7 @@ __all__ = [
     "counter_new",
     "counter_snapshot",
     "counter_try_new",
+    "digest",
     "direction_turn",
     "directions_reversed",
     "distance",
@@ -123,6 +126,7 @@ __all__ = [
     "sqrt_or_none",
     "str_byte_len",
     "str_char_count",
+    "sum3",
     "sum_bytes",
     "sum_f64",
     "sum_i32",
@@ -171,10 +175,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xE74E5C49E4F82AD0:
+    if found != 0x27972756064D3A0D:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e74e5c49e4f82ad0)"
+            "sample_crate 0.1.0 (API hash 27972756064d3a0d)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
