@@ -106,6 +106,13 @@ def array_argument(
             raise TypeError(f"{what} item {index} must be bool, not {type(item).__name__}")
     if kind == "bool":
         return items
+    bounds = INT_RANGES.get(kind)
+    if bounds is not None:
+        low, high = bounds
+        if all(item.__class__ is int and low <= item <= high for item in items):  # the common case, checked at once
+            return items
+    elif kind == "f64" and all(item.__class__ is float for item in items):
+        return items
     return tuple(number(f"{what} item {index}", item, kind) for index, item in enumerate(items))
 
 
