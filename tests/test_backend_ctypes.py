@@ -221,6 +221,28 @@ def test_names_are_escaped_for_python() -> None:
     ]  # fmt: skip
 
 
+def test_parameters_do_not_hide_what_chars_and_checked_slices_use() -> None:
+    """A `char` is checked with `str` and `len`, a list for a slice of bools gets `bool`s back through `map`: a
+    parameter of such a name is escaped; `ord` and `chr` are the module's own aliases."""
+    data = raw_inventory("basic")
+    bools = {"kind": "slice", "element": {"kind": "primitive", "name": "bool"}, "mutable": True}
+    colors = {"kind": "slice", "element": {"kind": "named", "name": "Color"}, "mutable": True}
+    params = [
+        {"name": "str", "type": {"kind": "primitive", "name": "char"}},
+        {"name": "bool", "type": bools},
+        {"name": "ord", "type": {"kind": "primitive", "name": "u128"}},
+        {"name": "map", "type": colors},
+        {"name": "chr", "type": {"kind": "primitive", "name": "char"}},
+    ]
+    returns = {"kind": "vec", "element": {"kind": "named", "name": "Color"}}
+    data["functions"].append(
+        {"name": "letters", "symbol": "letters", "doc": "", "params": params, "returns": returns, "error": None}
+    )
+    tree = ast.parse(source(parse_inventory(data)))
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    assert [a.arg for a in functions["letters"].args.args] == ["str_", "bool_", "ord", "map_", "chr"]
+
+
 def test_long_crate_text_gets_a_line_length_pragma_and_nothing_else_does() -> None:
     assert "# ruff: noqa: E501" in source(load("tricky"))
     assert "# ruff: noqa" not in source(load("basic"))

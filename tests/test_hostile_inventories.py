@@ -43,6 +43,7 @@ HOSTILE_NAMES = sorted(
     | {"_fields_", "_pack_", "_anonymous_", "_type_", "_length_", "_as_parameter_", "_b_base_", "_objects"}
     | {"_name_", "_value_", "_missing_", "mro", "name", "value", "code", "args", "with_traceback", "tag"}
     | {"close", "new", "RustPanic", "payload", "is_some", "context", "call", "release", "ptr", "kind"}
+    | {"ord", "chr", "lo", "hi", "Int128", "sample_crate_u128", "sample_crate_i128"}
     | {"_ffi_", "_ffi_x", "__x", "_X", "x_", "_", "__", "a" * 200}
     | {"int", "char", "void", "struct", "union", "enum", "typedef", "class", "template", "this", "new", "delete"}
     | {"size_t", "NULL", "offsetof", "bool", "true", "false", "uint8_t", "INFINITY", "NAN", "static_assert"}

@@ -11,6 +11,7 @@ import pytest
 
 from hatch_interop.errors import InventoryError
 from hatch_interop.inventory import (
+    Array,
     CStr,
     Default,
     EnumDef,
@@ -193,8 +194,31 @@ def test_recorded_sample_inventory_parses() -> None:
         (lambda d: d["functions"][0].update(name="add-one"), "`functions[0].name` must be an ASCII identifier"),
         (lambda d: d["functions"][0].update(name="_ffi_lib"), "`functions[0].name` uses the reserved prefix '_ffi_'"),
         (
-            lambda d: d["functions"][0]["params"][1].update(type={"kind": "primitive", "name": "u128"}),
+            lambda d: d["functions"][0]["params"][1].update(type={"kind": "primitive", "name": "u256"}),
             "`functions[0].params[1].type.name` must be one of u8,",
+        ),
+        # `char`, `u128` and `i128` are only a function's parameters and results.
+        (
+            lambda d: d["types"][0]["fields"][0].update(type={"kind": "primitive", "name": "char"}),
+            "`types[0].fields[0].type` is `char`, which can only be a function's parameter or result, not a struct "
+            "field",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(
+                type={"kind": "option", "inner": {"kind": "primitive", "name": "u128"}}
+            ),
+            "`functions[0].params[1].type.inner` is `u128`, which can only be a function's parameter or result, not "
+            "an option's value",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(
+                type={"kind": "slice", "element": {"kind": "primitive", "name": "i128"}, "mutable": False}
+            ),
+            "`functions[0].params[1].type.element` is `i128`, which can only be a function's parameter or result",
+        ),
+        (
+            lambda d: d["constants"][0].update(type={"kind": "primitive", "name": "u128"}),
+            "`constants[0].type` is `u128`, which can only be a function's parameter or result, not a constant",
         ),
         (
             lambda d: d["functions"][0]["params"][1].update(type={"kind": "void"}),
@@ -228,8 +252,29 @@ def test_recorded_sample_inventory_parses() -> None:
             "'slice', 'string', 'vec', 'option', 'array', got 'tuple'",
         ),
         (
-            lambda d: d["functions"][0].update(returns={"kind": "array", "element": F32, "len": 2}),
-            "`functions[0].returns` is an `array`, which can only be a struct field, not a result",
+            lambda d: d["functions"][0].update(
+                returns={"kind": "array", "element": {"kind": "named", "name": "Vec2"}, "len": 2}
+            ),
+            "`functions[0].returns.element` must be a `primitive` or a `named` field-less enum in an array parameter "
+            "or result",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][0].update(
+                type={"kind": "array", "element": {"kind": "option", "inner": F32}, "len": 2}
+            ),
+            "`functions[0].params[0].type.element` must be a `primitive` or a `named` field-less enum",
+        ),
+        (
+            lambda d: d["types"].append(
+                {
+                    "kind": "callback",
+                    "name": "OnArray",
+                    "doc": "",
+                    "params": [{"name": "v", "type": {"kind": "array", "element": F32, "len": 2}}],
+                    "returns": {"kind": "void"},
+                }
+            ),
+            "`types[3].params[0].type` must be a `primitive`, a `named` enum or a non-owning `pointer`",
         ),
         (
             lambda d: d["types"][0]["fields"][0].update(type={"kind": "array", "element": F32, "len": 0}),
@@ -263,17 +308,18 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["functions"][0]["params"][0].update(
-                type={"kind": "slice", "element": {"kind": "primitive", "name": "bool"}, "mutable": False}
+                type={"kind": "slice", "element": {"kind": "named", "name": "Counter"}, "mutable": False}
             ),
-            "`functions[0].params[0].type.element` must be a numeric primitive (not bool) or a `named` struct",
-        ),
-        (
-            lambda d: d["functions"][0].update(returns={"kind": "vec", "element": {"kind": "named", "name": "Color"}}),
-            "`functions[0].returns.element` names 'Color': elements must be structs or numbers",
+            "`functions[0].params[0].type.element` names 'Counter': elements are numbers, bools, structs or "
+            "field-less enums",
         ),
         (
             lambda d: d["functions"][0].update(returns={"kind": "vec", "element": {"kind": "void"}}),
-            "`functions[0].returns.element` must be a numeric primitive (not bool) or a `named` struct",
+            "`functions[0].returns.element` must be a `primitive` or a `named` struct or field-less enum",
+        ),
+        (
+            lambda d: d["functions"][0].update(returns={"kind": "vec", "element": {"kind": "str"}}),
+            "`functions[0].returns.element` must be a `primitive` or a `named` struct or field-less enum",
         ),
         (
             lambda d: d["functions"][0]["params"][0].update(type={"kind": "slice", "element": U32}),
@@ -361,6 +407,16 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["types"].append(_callback(returns={"kind": "named", "name": "Vec2"})),
+            "`types[3].returns` must be `void`, a `primitive` or a `named` enum",
+        ),
+        (
+            lambda d: d["types"].append(
+                _callback(params=[{"name": "c", "type": {"kind": "primitive", "name": "char"}}])
+            ),
+            "`types[3].params[0].type` must be a `primitive`, a `named` enum or a non-owning `pointer` to a struct",
+        ),
+        (
+            lambda d: d["types"].append(_callback(returns={"kind": "primitive", "name": "u128"})),
             "`types[3].returns` must be `void`, a `primitive` or a `named` enum",
         ),
         (
@@ -563,7 +619,7 @@ def test_tagged_enums_are_no_error_types_or_elements() -> None:
         parse_inventory(data, "test")
     data["functions"][0]["error"] = None
     data["functions"][0]["returns"] = {"kind": "vec", "element": {"kind": "named", "name": "Shape"}}
-    with pytest.raises(InventoryError, match="names 'Shape': elements must be structs or numbers"):
+    with pytest.raises(InventoryError, match="names 'Shape': elements are numbers, bools, structs or field-less"):
         parse_inventory(data, "test")
 
 
@@ -673,6 +729,38 @@ def test_a_parameter_may_borrow_a_service_object() -> None:
     assert inventory.functions[0].params[0].type == Pointer(Named("Store"), mutable=True, nullable=False, owned=False)
 
 
+def test_slices_and_vectors_of_bools_and_enums() -> None:
+    data = minimal()
+    bools = {"kind": "slice", "element": {"kind": "primitive", "name": "bool"}, "mutable": True}
+    colors = {"kind": "slice", "element": {"kind": "named", "name": "Color"}, "mutable": False}
+    data["functions"][0]["params"][0]["type"] = bools
+    data["functions"][0]["params"][1]["type"] = colors
+    data["functions"][0]["returns"] = {"kind": "vec", "element": {"kind": "named", "name": "Color"}}
+    add = parse_inventory(data).functions[0]
+    assert [p.type for p in add.params] == [Slice(Primitive("bool"), True), Slice(Named("Color"), False)]
+    assert add.returns == Vec(Named("Color"))
+
+
+def test_arrays_are_parameters_and_results() -> None:
+    data = minimal()
+    data["functions"][0]["params"][0]["type"] = {"kind": "array", "element": U32, "len": 3}
+    data["functions"][0]["returns"] = {"kind": "array", "element": {"kind": "named", "name": "Color"}, "len": 2}
+    add = parse_inventory(data).functions[0]
+    assert add.params[0].type == Array(Primitive("u32"), 3)
+    assert add.returns == Array(Named("Color"), 2)
+
+
+def test_chars_and_wide_integers_are_parameters_and_results() -> None:
+    data = minimal()
+    data["functions"][0]["params"][0]["type"] = {"kind": "primitive", "name": "char"}
+    data["functions"][0]["params"][1]["type"] = {"kind": "primitive", "name": "i128"}
+    data["functions"][0]["returns"] = {"kind": "primitive", "name": "u128"}
+    add = parse_inventory(data).functions[0]
+    assert [p.type for p in add.params] == [Primitive("char"), Primitive("i128")]
+    assert add.params[0].type.is_char and not add.params[0].type.is_integer  # type: ignore[union-attr]
+    assert add.returns == Primitive("u128") and add.returns.integer_range() == (0, 2**128 - 1)
+
+
 def test_gil_policy_is_read_and_checked() -> None:
     data = json.loads((DATA / "basic.json").read_text(encoding="utf-8"))
     data["functions"][0]["gil"] = "hold"
@@ -746,7 +834,16 @@ def test_parameter_defaults_parse() -> None:
         ),
         (
             lambda d: d["functions"][1]["params"][0].update(default=None),
-            "`functions[1].params[0].default` is not allowed here: only numbers, bools, text and optional parameters",
+            "`functions[1].params[0].default` is not allowed here: only numbers up to 64 bits, bools, text and "
+            "optional parameters",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(type={"kind": "primitive", "name": "u128"}, default=1),
+            "`functions[0].params[1].default` is not allowed here: only numbers up to 64 bits",
+        ),
+        (
+            lambda d: d["functions"][0]["params"][1].update(type={"kind": "primitive", "name": "char"}, default="x"),
+            "`functions[0].params[1].default` is not allowed here: only numbers up to 64 bits",
         ),
         (
             lambda d: d["types"].append(

@@ -22,7 +22,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::traits::{FfiError, FfiReturn, FfiSliceElement};
+use crate::traits::{FfiArrayElement, FfiError, FfiReturn, FfiSliceElement};
 
 /// A failure as the C ABI hands it over: what `<crate>_ffi_take_failure` writes.
 ///
@@ -43,6 +43,73 @@ pub struct FfiFailure {
     pub message: *mut u8,
     /// The message's length in bytes.
     pub message_len: usize,
+}
+
+/// A `u128` or `i128` as the C ABI passes it, by value: its low and high 64 bits (two's
+/// complement for `i128`), `struct { uint64_t lo; uint64_t hi; }` in C (size 16, align 8).
+///
+/// Rust's 128-bit integers have no C type that every target defines (`__int128` is a GCC and
+/// Clang extension, absent from MSVC, ctypes and cffi's ABI mode), so they cross as this.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FfiInt128 {
+    /// The low 64 bits.
+    pub lo: u64,
+    /// The high 64 bits (for an `i128`, the sign is their top bit).
+    pub hi: u64,
+}
+
+impl From<u128> for FfiInt128 {
+    #[inline]
+    fn from(value: u128) -> Self {
+        FfiInt128 {
+            lo: value as u64,
+            hi: (value >> 64) as u64,
+        }
+    }
+}
+
+impl From<i128> for FfiInt128 {
+    #[inline]
+    fn from(value: i128) -> Self {
+        FfiInt128::from(value as u128)
+    }
+}
+
+impl From<FfiInt128> for u128 {
+    #[inline]
+    fn from(value: FfiInt128) -> Self {
+        (u128::from(value.hi) << 64) | u128::from(value.lo)
+    }
+}
+
+impl From<FfiInt128> for i128 {
+    #[inline]
+    fn from(value: FfiInt128) -> Self {
+        u128::from(value) as i128
+    }
+}
+
+/// A fixed-size array `[T; N]` as the C ABI passes it, by value: `struct { T items[N]; }` (C
+/// passes no array by value).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FfiArray<T, const N: usize> {
+    /// The elements.
+    pub items: [T; N],
+}
+
+/// The array argument `name` from what C passed: every element checked to be a valid `T` (a
+/// `bool` byte 0 or 1, an enum value a variant's) before it becomes one.
+#[inline]
+pub fn array_arg<T: FfiArrayElement, const N: usize>(
+    c: FfiArray<T::__Raw, N>,
+    name: &'static str,
+) -> Result<[T; N], Failure> {
+    check_elements::<T>(&c.items, name)?;
+    // SAFETY: `__Raw` has `T`'s layout (so `[__Raw; N]` has `[T; N]`'s), every element was
+    // checked to be a valid `T`, and `__Raw` of an array element is `Copy` (nothing to drop).
+    Ok(unsafe { std::mem::transmute_copy::<[T::__Raw; N], [T; N]>(&c.items) })
 }
 
 /// An owned buffer returned for a `String` (UTF-8 bytes) or a `Vec<T>` (elements).
@@ -654,7 +721,7 @@ pub(crate) fn stop_thread() -> ! {
 /// nothing writes to for `'a`.
 #[inline]
 pub unsafe fn slice_arg<'a, T: FfiSliceElement>(
-    ptr: *const T,
+    ptr: *const T::__Raw,
     len: usize,
     name: &'static str,
 ) -> Result<&'a [T], Failure> {
@@ -663,7 +730,29 @@ pub unsafe fn slice_arg<'a, T: FfiSliceElement>(
     }
     check_slice::<T>(ptr.cast(), len, name)?;
     // SAFETY: checked non-null, aligned and not too long; the caller promises the rest.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+    // `__Raw` has `T`'s layout, and every bit pattern of it is valid.
+    let raw = unsafe { std::slice::from_raw_parts(ptr, len) };
+    check_elements::<T>(raw, name)?;
+    // SAFETY: every element was checked to be a valid `T`.
+    Ok(unsafe { std::slice::from_raw_parts(ptr.cast::<T>(), len) })
+}
+
+/// Refuses a slice argument with an element that is no valid `T` (a `bool` byte other than
+/// 0 and 1, an enum value of no variant).
+#[inline]
+fn check_elements<T: FfiSliceElement>(raw: &[T::__Raw], name: &str) -> Result<(), Failure> {
+    match T::__invalid_at(raw) {
+        None => Ok(()),
+        Some((index, value)) => Err(invalid_element::<T>(value, index, name)),
+    }
+}
+
+#[cold]
+fn invalid_element<T: FfiSliceElement>(raw: i128, index: usize, name: &str) -> Failure {
+    Failure::invalid_argument(format_args!(
+        "argument `{name}` item {index} is {raw}, which is not {}",
+        T::__VALID
+    ))
 }
 
 /// The `&mut [T]` argument `name`; see [`slice_arg`].
@@ -674,7 +763,7 @@ pub unsafe fn slice_arg<'a, T: FfiSliceElement>(
 /// nothing else accesses for `'a`.
 #[inline]
 pub unsafe fn slice_mut_arg<'a, T: FfiSliceElement>(
-    ptr: *mut T,
+    ptr: *mut T::__Raw,
     len: usize,
     name: &'static str,
 ) -> Result<&'a mut [T], Failure> {
@@ -683,7 +772,10 @@ pub unsafe fn slice_mut_arg<'a, T: FfiSliceElement>(
     }
     check_slice::<T>(ptr.cast_const().cast(), len, name)?;
     // SAFETY: checked non-null, aligned and not too long; the caller promises the rest.
-    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+    let raw = unsafe { std::slice::from_raw_parts(ptr.cast_const(), len) };
+    check_elements::<T>(raw, name)?;
+    // SAFETY: every element was checked to be a valid `T`; Rust writes only valid ones.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr.cast::<T>(), len) })
 }
 
 /// The checks of a non-empty slice argument that do not need to read it.

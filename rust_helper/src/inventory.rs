@@ -955,10 +955,7 @@ fn check_signature(
                 check_element(problems, element, kinds, &what);
             }
             TypeRef::Option { inner } => check_optional(problems, inner, kinds, &what),
-            TypeRef::Array { .. } => problems.push(format!(
-                "{what} is an array, which C cannot pass by value: take a slice (&[T]) \
-                 or a struct that holds the array"
-            )),
+            TypeRef::Array { element, len } => check_array(problems, element, *len, kinds, &what),
             _ => {}
         }
     }
@@ -979,10 +976,7 @@ fn check_signature(
             check_element(problems, element, kinds, &what);
         }
         TypeRef::Option { inner } => check_optional(problems, inner, kinds, &what),
-        TypeRef::Array { .. } => problems.push(format!(
-            "{what} is an array, which C cannot return by value: return a Vec<T> or a \
-             struct that holds the array"
-        )),
+        TypeRef::Array { element, len } => check_array(problems, element, *len, kinds, &what),
         _ => {}
     }
     if let Some(error) = &def.error {
@@ -1015,11 +1009,12 @@ fn check_element(
     what: &str,
 ) {
     match element {
-        TypeRef::Primitive(name) if *name != "bool" => {}
+        TypeRef::Primitive(name) if !matches!(*name, "char" | "u128" | "i128") => {}
         TypeRef::Named(name) => match kinds.get(name) {
-            Some(TypeDef::Struct { .. }) => {}
+            Some(TypeDef::Struct { .. } | TypeDef::Enum { .. }) => {}
             Some(other) => problems.push(format!(
-                "{what} holds `{name}`, which is {}: elements are numbers or #[ffi_type] structs",
+                "{what} holds `{name}`, which is {}: elements are numbers, bool, #[ffi_type] \
+                 structs or field-less #[ffi_type] enums",
                 describe(other)
             )),
             None => problems.push(format!(
@@ -1027,11 +1022,35 @@ fn check_element(
             )),
         },
         TypeRef::Primitive(name) => problems.push(format!(
-            "{what} holds `{name}`: elements are numbers (not bool) or #[ffi_type] structs"
+            "{what} holds `{name}`: elements are numbers, bool, #[ffi_type] structs or \
+             field-less #[ffi_type] enums"
         )),
         other => problems.push(format!(
-            "{what} holds elements of kind `{}`: elements are numbers (not bool) or \
-             #[ffi_type] structs",
+            "{what} holds elements of kind `{}`: elements are numbers, bool, #[ffi_type] \
+             structs or field-less #[ffi_type] enums",
+            other.kind()
+        )),
+    }
+}
+
+/// Reports an array parameter or result (`what`) unless it holds at least one number, `bool`
+/// or field-less enum (it crosses as `struct { T items[N]; }`).
+fn check_array(
+    problems: &mut Vec<String>,
+    element: &TypeRef,
+    len: usize,
+    kinds: &HashMap<&str, &TypeDef>,
+    what: &str,
+) {
+    if len == 0 {
+        problems.push(format!("{what} is an empty array, which C cannot declare"));
+    }
+    match element {
+        TypeRef::Primitive(name) if !matches!(*name, "char" | "u128" | "i128") => {}
+        TypeRef::Named(name) if matches!(kinds.get(name), Some(TypeDef::Enum { .. })) => {}
+        other => problems.push(format!(
+            "{what} is an array of elements of kind `{}`: an array parameter or result holds \
+             numbers, bool or field-less #[ffi_type] enums",
             other.kind()
         )),
     }

@@ -58,7 +58,7 @@ mod option;
 mod service;
 mod traits;
 
-pub use abi::{FfiBuffer, FfiFailure};
+pub use abi::{FfiArray, FfiBuffer, FfiFailure, FfiInt128};
 pub use asynchronous::FfiCompletion;
 pub use hatch_interop_macros::{
     ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_service, ffi_type,
@@ -66,9 +66,9 @@ pub use hatch_interop_macros::{
 pub use inventory::{Inventory, InventoryError};
 pub use option::FfiOption;
 pub use traits::{
-    ConstantInfo, FfiBorrowedResult, FfiEnum, FfiError, FfiNullableResult, FfiOk, FfiOpaqueType,
-    FfiOptional, FfiPointee, FfiPrimitive, FfiReturn, FfiServiceType, FfiSliceElement, FfiType,
-    FunctionInfo, ServiceInfo, TypeInfo,
+    ConstantInfo, FfiArrayElement, FfiBorrowedResult, FfiEnum, FfiError, FfiNullableResult, FfiOk,
+    FfiOpaqueType, FfiOptional, FfiPointee, FfiPrimitive, FfiReturn, FfiServiceType,
+    FfiSliceElement, FfiType, FunctionInfo, ServiceInfo, TypeInfo,
 };
 
 /// `use hatch_interop::prelude::*;` brings in everything a crate's FFI module needs.
@@ -114,8 +114,8 @@ pub mod __private {
     use std::sync::OnceLock;
 
     pub use crate::abi::{
-        call, callback_failed, cstr_arg, ffi_free, finish, pending, slice_arg, slice_mut_arg,
-        str_arg, take_failure, Failure, ForeignCall, ReturnAbi, PENDING,
+        array_arg, call, callback_failed, cstr_arg, ffi_free, finish, pending, slice_arg,
+        slice_mut_arg, str_arg, take_failure, Failure, ForeignCall, ReturnAbi, PENDING,
     };
     #[cfg(not(feature = "tokio"))]
     pub use crate::asynchronous::TokioFeature;
@@ -128,7 +128,7 @@ pub mod __private {
     pub use crate::service::{
         constructed, constructed_or_error, Exclusive, Owned, ServiceCell, Shared,
     };
-    pub use crate::traits::PointerArg;
+    pub use crate::traits::{array_param_ref, ConvertedArg, PointerArg};
     use crate::Inventory;
 
     /// The length of `"<service>.<member>"`, for the array [`member_label`] fills.

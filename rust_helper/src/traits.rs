@@ -6,7 +6,7 @@
 
 use std::mem::MaybeUninit;
 
-use crate::abi::{Failure, FfiBuffer, ReturnAbi};
+use crate::abi::{Failure, FfiArray, FfiBuffer, FfiInt128, ReturnAbi};
 use crate::defs::{ConstValue, ConstantDef, FunctionDef, ServiceDef, TypeRef, TypeRegistry};
 use crate::opaque::Borrow;
 use crate::option::FfiOption;
@@ -33,7 +33,10 @@ use crate::option::FfiOption;
     note = "parameters may also be &str, &CStr, &[T] or &mut [T], and functions may also return \
             String, Vec<T> or Result<T, E>; an optional value is hatch_interop::FfiOption<T> \
             (Rust's Option<T> has no C layout), an optional pointer Option<&T>, Option<&mut T> \
-            or Option<Box<T>>; struct fields may also be arrays [T; N]"
+            or Option<Box<T>>; struct fields may also be arrays [T; N]",
+    note = "`char`, `u128` and `i128` are function parameters (spelled so, not through an alias) \
+            and results only: C has no `char` a Rust `char` can be read from unchecked, and no \
+            128-bit integer every target defines"
 )]
 pub unsafe trait FfiType {
     /// Whether the type is a pointer to an `#[ffi_type(opaque)]` type: such a pointer is an
@@ -413,28 +416,110 @@ pub unsafe trait FfiError: FfiEnum + std::fmt::Display {}
 unsafe impl<E: FfiEnum + std::fmt::Display> FfiError for E {}
 
 /// A type that slices (`&[T]`, `&mut [T]` parameters) and `Vec<T>` returns may hold: a
-/// number or an `#[ffi_type]` struct.
+/// number, `bool`, or an `#[ffi_type]` struct or field-less enum.
 ///
 /// Implemented for `u8` `u16` `u32` `u64` `usize` `i8` `i16` `i32` `i64` `isize` `f32` `f64`
-/// and, by `#[ffi_type]`, for structs. Not for `bool` or enums: a caller's buffer may hold
-/// bytes that are no valid `bool` or variant, and the shim cannot check every element.
+/// `bool` and, by `#[ffi_type]`, for structs and field-less enums. A caller's buffer may hold
+/// bytes that are no valid `bool` or variant: the shim of a slice of `bool`s or enums reads the
+/// elements as their C type ([`FfiSliceElement::__Raw`]) and checks every one before it makes
+/// the slice (an invalid one is a failure naming the parameter and the index), so that Rust
+/// never sees an invalid value. Not for data-carrying enums, whose payloads could not be
+/// checked as cheaply.
 ///
 /// # Safety
 ///
-/// Implementations promise that the type has the C layout of its type reference, and that
-/// every bit pattern a C caller may put in it is valid. Implemented by this crate and by
-/// `#[ffi_type]`; do not implement it by hand.
+/// Implementations promise that the type has the C layout of its type reference, that
+/// `__Raw` has the same size and alignment, and that every `__Raw` for which `__invalid_at`
+/// finds nothing is a valid `Self`. Implemented by this crate and by `#[ffi_type]`; do not
+/// implement it by hand.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an element of a slice or Vec across the FFI boundary",
     label = "not a supported element type",
     note = "&[T], &mut [T] and Vec<T> hold numbers (u8, u16, u32, u64, usize, i8, i16, i32, \
-            i64, isize, f32, f64) or #[ffi_type] structs; bool and enums are not supported as \
-            elements"
+            i64, isize, f32, f64), bool, #[ffi_type] structs or field-less #[ffi_type] enums"
 )]
 // No `FfiType` supertrait: `&[String]` would get two errors instead of one.
 pub unsafe trait FfiSliceElement: Sized + 'static {
+    /// The element as C passes it: `Self`, except `u8` for `bool` and the repr integer for an
+    /// enum, of which a C caller may pass any value.
+    #[doc(hidden)]
+    type __Raw: 'static;
+
+    /// What a valid element is, for the failure of an invalid one ("a bool (0 or 1)").
+    #[doc(hidden)]
+    const __VALID: &'static str = "";
+
     #[doc(hidden)]
     fn __element_ref(types: &mut TypeRegistry) -> TypeRef;
+
+    /// The index and the value of the first element of `raw` that is no valid `Self`, if any
+    /// (never for a type every bit pattern of which is valid).
+    #[doc(hidden)]
+    #[inline]
+    fn __invalid_at(raw: &[Self::__Raw]) -> Option<(usize, i128)> {
+        let _ = raw;
+        None
+    }
+}
+
+/// A type that a fixed-size array parameter or result (`[T; N]`, `struct { T items[N]; }` in
+/// C) may hold: a number, `bool` or a field-less `#[ffi_type]` enum, whose values are checked as
+/// a slice's are.
+///
+/// # Safety
+///
+/// As for [`FfiSliceElement`]. Implemented by this crate and by
+/// `#[ffi_type]`; do not implement it by hand.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an element of an array parameter or result",
+    label = "not a supported array element",
+    note = "an array parameter or result ([T; N]) holds numbers (u8, u16, u32, u64, usize, i8, i16, \
+            i32, i64, isize, f32, f64), bool or field-less #[ffi_type] enums; take or return a \
+            slice or Vec<T> of structs, or a struct that holds the array"
+)]
+pub unsafe trait FfiArrayElement: FfiSliceElement<__Raw: Copy> {}
+
+unsafe impl FfiArrayElement for bool {}
+
+unsafe impl<T: FfiArrayElement, const N: usize> FfiReturn for [T; N] {
+    type Abi = MaybeUninit<FfiArray<T, N>>;
+
+    fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Array {
+            element: Box::new(T::__element_ref(types)),
+            len: N,
+        }
+    }
+
+    fn into_abi(self) -> Result<Self::Abi, Failure> {
+        Ok(MaybeUninit::new(FfiArray { items: self }))
+    }
+}
+
+unsafe impl<T: FfiArrayElement, const N: usize> FfiOk for [T; N] {}
+
+/// The type reference of an array parameter `[T; N]`.
+#[doc(hidden)]
+pub fn array_param_ref<T: FfiArrayElement, const N: usize>(types: &mut TypeRegistry) -> TypeRef {
+    TypeRef::Array {
+        element: Box::new(T::__element_ref(types)),
+        len: N,
+    }
+}
+
+unsafe impl FfiSliceElement for bool {
+    type __Raw = u8;
+    const __VALID: &'static str = "a bool (0 or 1)";
+
+    fn __element_ref(_: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Primitive("bool")
+    }
+
+    #[inline]
+    fn __invalid_at(raw: &[u8]) -> Option<(usize, i128)> {
+        let index = raw.iter().position(|&byte| byte > 1)?;
+        Some((index, raw[index].into()))
+    }
 }
 
 /// A type that an [`FfiOption`] may hold: a primitive, or an `#[ffi_type]` struct or enum.
@@ -729,9 +814,101 @@ primitives! {
     bool => |v| ConstValue::Bool(v);
 }
 
+/// A parameter type that crosses the C ABI as another C type, checked on the way in: `char`
+/// as a `u32` (which must be a Unicode scalar value: any other is an invalid argument, never
+/// undefined behaviour) and `u128`/`i128` as an [`FfiInt128`]. `#[ffi_function]` recognises
+/// them by their spelling (`char`, `u128`, `i128`).
+///
+/// # Safety
+///
+/// Implementations promise that `C` is the C type their type reference describes.
+#[doc(hidden)]
+pub unsafe trait ConvertedArg: Sized {
+    /// The C parameter.
+    type C;
+
+    fn __type_ref() -> TypeRef;
+
+    /// The argument for parameter `param` of `function`, or an invalid-argument failure.
+    fn __from_c(c: Self::C, function: &str, param: &str) -> Result<Self, Failure>;
+}
+
+unsafe impl ConvertedArg for char {
+    type C = u32;
+
+    fn __type_ref() -> TypeRef {
+        TypeRef::Primitive("char")
+    }
+
+    #[inline]
+    fn __from_c(c: u32, function: &str, param: &str) -> Result<Self, Failure> {
+        match char::from_u32(c) {
+            Some(value) => Ok(value),
+            None => Err(invalid_char(c, function, param)),
+        }
+    }
+}
+
+#[cold]
+fn invalid_char(c: u32, function: &str, param: &str) -> Failure {
+    Failure::invalid_argument(format_args!(
+        "{function}() argument `{param}` is {c:#X}, which is not a Unicode scalar value (a \
+         surrogate or above 0x10FFFF)"
+    ))
+}
+
+macro_rules! wide_integers {
+    ($($ty:ident)*) => {$(
+        unsafe impl ConvertedArg for $ty {
+            type C = FfiInt128;
+
+            fn __type_ref() -> TypeRef {
+                TypeRef::Primitive(stringify!($ty))
+            }
+
+            #[inline]
+            fn __from_c(c: FfiInt128, _: &str, _: &str) -> Result<Self, Failure> {
+                Ok(c.into())
+            }
+        }
+
+        unsafe impl FfiReturn for $ty {
+            type Abi = MaybeUninit<FfiInt128>;
+
+            fn __return_ref(_: &mut TypeRegistry) -> TypeRef {
+                TypeRef::Primitive(stringify!($ty))
+            }
+
+            fn into_abi(self) -> Result<Self::Abi, Failure> {
+                Ok(MaybeUninit::new(self.into()))
+            }
+        }
+
+        unsafe impl FfiOk for $ty {}
+    )*};
+}
+
+wide_integers!(u128 i128);
+
+unsafe impl FfiReturn for char {
+    type Abi = MaybeUninit<u32>;
+
+    fn __return_ref(_: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Primitive("char")
+    }
+
+    fn into_abi(self) -> Result<Self::Abi, Failure> {
+        Ok(MaybeUninit::new(self.into()))
+    }
+}
+
+unsafe impl FfiOk for char {}
+
 macro_rules! slice_elements {
     ($($ty:ident)*) => {$(
         unsafe impl FfiSliceElement for $ty {
+            type __Raw = $ty;
+
             fn __element_ref(_: &mut TypeRegistry) -> TypeRef {
                 TypeRef::Primitive(stringify!($ty))
             }
@@ -739,8 +916,16 @@ macro_rules! slice_elements {
     )*};
 }
 
-// Every bit pattern is a valid number, so a caller's buffer is always valid; `bool` is not.
+// Every bit pattern is a valid number, so a caller's buffer is always valid (`bool` is checked).
 slice_elements!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize f32 f64);
+
+macro_rules! array_elements {
+    ($($ty:ident)*) => {$(
+        unsafe impl FfiArrayElement for $ty {}
+    )*};
+}
+
+array_elements!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize f32 f64);
 
 macro_rules! pointers {
     ($($ptr:ty => $mutable:literal, $nullable:literal, $owned:literal;)*) => {$(

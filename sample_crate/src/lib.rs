@@ -1319,6 +1319,158 @@ pub const BIG: u64 = u64::MAX;
 
 // ---------------------------------------------------------------------------------------
 
+/// The upper-case form of `c` (the first `char` of it when it has several, as `ß` has): a
+/// `char` crosses as a `u32` that Rust checks.
+#[ffi_function]
+pub fn char_upper(c: char) -> char {
+    c.to_uppercase().next().unwrap_or(c)
+}
+
+/// The code point of `c`.
+#[ffi_function]
+pub fn char_code(c: char) -> u32 {
+    c.into()
+}
+
+/// The `char` of the code point `code`, or U+FFFD when `code` is none (a surrogate, or above
+/// U+10FFFF).
+#[ffi_function]
+pub fn char_from_code(code: u32) -> char {
+    char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER)
+}
+
+/// `c` repeated `times` times.
+#[ffi_function]
+pub fn char_repeat(c: char, times: u32) -> Result<String, MathError> {
+    if times > 1_000_000 {
+        return Err(MathError::Overflow);
+    }
+    Ok(std::iter::repeat_n(c, times as usize).collect())
+}
+
+/// `a * b`, wrapping around at 2^128 (`u128` crosses as two 64-bit halves).
+#[ffi_function]
+pub fn u128_wrapping_mul(a: u128, b: u128) -> u128 {
+    a.wrapping_mul(b)
+}
+
+/// `a + b`; fails with `Overflow` outside the range of `i128`.
+#[ffi_function]
+pub fn i128_checked_add(a: i128, b: i128) -> Result<i128, MathError> {
+    a.checked_add(b).ok_or(MathError::Overflow)
+}
+
+/// The `i128` whose high 64 bits are `high` and low 64 bits `low`.
+#[ffi_function]
+pub fn i128_from_halves(high: i64, low: u64) -> i128 {
+    (i128::from(high) << 64) | i128::from(low)
+}
+
+/// The low 64 bits of `value`.
+#[ffi_function]
+pub fn u128_low_bits(value: u128) -> u64 {
+    value as u64
+}
+
+/// `c` upper-cased and `value` doubled (wrapping), after a pause: async functions take and
+/// return `char`s and 128-bit integers too.
+#[ffi_function]
+pub async fn upper_later(c: char) -> char {
+    tokio::task::yield_now().await;
+    char_upper(c)
+}
+
+/// `value` doubled, wrapping around, after a pause.
+#[ffi_function]
+pub async fn i128_double_later(value: i128) -> i128 {
+    tokio::task::yield_now().await;
+    value.wrapping_mul(2)
+}
+
+/// How many of `flags` are true (each byte of a caller's buffer is checked to be 0 or 1).
+#[ffi_function]
+pub fn count_true(flags: &[bool]) -> usize {
+    flags.iter().filter(|&&flag| flag).count()
+}
+
+/// Negates every flag in place.
+#[ffi_function]
+pub fn negate_all(flags: &mut [bool]) {
+    for flag in flags {
+        *flag = !*flag;
+    }
+}
+
+/// Whether each of `values` is even.
+#[ffi_function]
+pub fn evens(values: &[i64]) -> Vec<bool> {
+    values.iter().map(|value| value % 2 == 0).collect()
+}
+
+/// The flags of `colors` or-ed together (each value of a caller's buffer is checked to be a
+/// variant's).
+#[ffi_function]
+pub fn color_mask(colors: &[Color]) -> u8 {
+    colors.iter().fold(0, |mask, &color| mask | color as u8)
+}
+
+/// Replaces every color with the next one, in place.
+#[ffi_function]
+pub fn colors_advance(colors: &mut [Color]) {
+    for color in colors {
+        *color = color_next(*color);
+    }
+}
+
+/// The colors whose flags are set in `mask`, in order.
+#[ffi_function]
+pub fn colors_in(mask: u8) -> Vec<Color> {
+    [Color::Red, Color::Green, Color::Blue]
+        .into_iter()
+        .filter(|&color| mask & color as u8 != 0)
+        .collect()
+}
+
+/// `directions` in reverse order (an enum of the default repr, `u32`).
+#[ffi_function]
+pub fn directions_reversed(directions: &[Direction]) -> Vec<Direction> {
+    directions.iter().rev().copied().collect()
+}
+
+/// A 32-byte digest of `data` (not cryptographic: FNV-1a with four seeds), returned as an array
+/// (`bytes` in Python).
+#[ffi_function]
+pub fn digest(data: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (seed, chunk) in out.chunks_mut(8).enumerate() {
+        let mut hash = 0xcbf2_9ce4_8422_2325u64 ^ seed as u64;
+        for &byte in data {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        chunk.copy_from_slice(&hash.to_le_bytes());
+    }
+    out
+}
+
+/// The sum of three numbers passed as an array (`struct { int32_t items[3]; }` in C).
+#[ffi_function]
+pub fn sum3(values: [i32; 3]) -> i64 {
+    values.iter().map(|&value| i64::from(value)).sum()
+}
+
+/// Whether all four flags are true (each byte a C caller passes is checked to be 0 or 1).
+#[ffi_function]
+pub fn all_four(flags: [bool; 4]) -> bool {
+    flags.iter().all(|&flag| flag)
+}
+
+/// `start` and the two colors after it.
+#[ffi_function]
+pub fn color_cycle(start: Color) -> [Color; 3] {
+    let second = color_next(start);
+    [start, second, color_next(second)]
+}
+
 /// The crate's FFI inventory, printed by `src/bin/inventory.rs`.
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
@@ -1412,6 +1564,27 @@ pub fn inventory() -> Inventory {
         .function::<shape_scale>()
         .function::<shape_area>()
         .function::<figure_of>()
+        .function::<char_upper>()
+        .function::<char_code>()
+        .function::<char_from_code>()
+        .function::<char_repeat>()
+        .function::<u128_wrapping_mul>()
+        .function::<i128_checked_add>()
+        .function::<i128_from_halves>()
+        .function::<u128_low_bits>()
+        .function::<upper_later>()
+        .function::<i128_double_later>()
+        .function::<count_true>()
+        .function::<negate_all>()
+        .function::<evens>()
+        .function::<color_mask>()
+        .function::<colors_advance>()
+        .function::<colors_in>()
+        .function::<directions_reversed>()
+        .function::<digest>()
+        .function::<sum3>()
+        .function::<all_four>()
+        .function::<color_cycle>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

@@ -11,6 +11,8 @@ The lowering (it mirrors ``fn shim`` in the Rust helper's macros):
 
 * ``&str`` -> a UTF-8 pointer and a ``size_t`` length; ``&CStr`` -> a NUL-terminated pointer;
 * ``&[T]``/``&mut [T]`` -> a pointer to the elements and a ``size_t`` count;
+* ``[T; N]`` -> ``struct { T items[N]; }`` by value;
+* ``char`` -> its code point as a ``uint32_t``; ``u128``/``i128`` -> ``struct { uint64_t lo; uint64_t hi; }``;
 * a ``String`` or ``Vec<T>`` result -> a ``{ptr, len}`` buffer the caller frees;
 * ``Result<T, E>`` -> the signature of ``T`` (an error is a failure the caller takes afterwards);
 * a service's method -> its object's handle first; ``async fn`` -> a completion last, returning nothing;
@@ -74,6 +76,25 @@ class CScalar:
     primitive: Primitive
 
     kind = "scalar"
+
+
+@dataclass(frozen=True)
+class CWide:
+    """A ``u128`` or ``i128`` by value: ``struct { uint64_t lo; uint64_t hi; }`` (two's complement for ``i128``),
+    since no 128-bit C type is defined on every target."""
+
+    primitive: Primitive
+
+    kind = "wide"
+
+
+@dataclass(frozen=True)
+class CArray:
+    """An array parameter or result: ``struct { T items[N]; }`` by value (C passes no array by value)."""
+
+    array: Array
+
+    kind = "array"
 
 
 @dataclass(frozen=True)
@@ -163,14 +184,27 @@ class CText:
 class CElements:
     """A pointer to the first element of a slice (followed by the element count)."""
 
-    element: Union[CScalar, CRecord]
+    element: Union[CScalar, CEnum, CRecord]
     mutable: bool
 
     kind = "elements"
 
 
 CType = Union[
-    CVoid, CScalar, CEnum, CRecord, COption, CBuffer, CCallback, CCompletion, CHandle, CPointer, CText, CElements
+    CVoid,
+    CScalar,
+    CWide,
+    CArray,
+    CEnum,
+    CRecord,
+    COption,
+    CBuffer,
+    CCallback,
+    CCompletion,
+    CHandle,
+    CPointer,
+    CText,
+    CElements,
 ]
 
 USIZE = CScalar(Primitive("usize"))
@@ -263,6 +297,11 @@ class Abi:
     buffers: Tuple[Union[OwnedString, Vec], ...]
     #: Whether some callable (a free function or a service's member) is async: the completion type is declared.
     uses_completion: bool
+    #: The 128-bit integer types (``u128``, ``i128``) some callable takes or returns, in that order.
+    wide: Tuple[Primitive, ...] = ()
+    #: The arrays callables take or return (each ``struct { T items[N]; }``), primitives first, then by type and
+    #: length.
+    arrays: Tuple[Array, ...] = ()
     #: The callables by symbol, built once (a lookup must not hash the whole model).
     _by_symbol: Dict[str, Callable] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -322,6 +361,8 @@ class _Lowering:
             options=self.options(),
             buffers=self.buffers(),
             uses_completion=any(c.asynchronous for c in callables),
+            wide=self.wide(),
+            arrays=self.arrays(),
         )
 
     def function(self, f: Function, role: str, service: Optional[str] = None) -> Callable:
@@ -343,7 +384,7 @@ class _Lowering:
                 lowered.append(CParam(CText(True), "value", name, index))
             elif isinstance(ty, Slice):
                 element = self.value(ty.element)
-                assert isinstance(element, (CScalar, CRecord)), "the model allows numbers and structs in slices"
+                assert isinstance(element, (CScalar, CEnum, CRecord)), "the model refuses other slice elements"
                 lowered += [
                     CParam(CElements(element, ty.mutable), "data", name, index),
                     CParam(USIZE, "length", name, index),
@@ -357,11 +398,16 @@ class _Lowering:
         if isinstance(ty, Void):
             return CVoid()
         if isinstance(ty, Primitive):
-            return CScalar(ty)
+            if ty.is_wide:
+                return CWide(ty)
+            # A `char` crosses as its code point, which Rust checks on the way in.
+            return CScalar(Primitive("u32")) if ty.is_char else CScalar(ty)
         if isinstance(ty, (OwnedString, Vec)):
             return CBuffer(ty)
         if isinstance(ty, Option):
             return COption(ty)
+        if isinstance(ty, Array):
+            return CArray(ty)
         if isinstance(ty, Named):
             target = self.inventory.type(ty.name)
             if isinstance(target, EnumDef):
@@ -404,6 +450,19 @@ class _Lowering:
                 used.add(held)
         order = self._order()
         return tuple(sorted(used, key=lambda o: (isinstance(o.inner, Named), order[o.inner.name])))
+
+    def arrays(self) -> Tuple[Array, ...]:
+        used: Set[Array] = set()
+        for f in self.inventory.all_functions():
+            used.update(ty for ty in (*(p.type for p in f.params), f.returns) if isinstance(ty, Array))
+        order = self._order()
+        return tuple(
+            sorted(used, key=lambda a: (isinstance(a.element, Named), order[a.element.name], a.len))  # type: ignore[union-attr]
+        )
+
+    def wide(self) -> Tuple[Primitive, ...]:
+        used = {ty.name for ty in self._used() if isinstance(ty, Primitive) and ty.is_wide}
+        return tuple(Primitive(name) for name in ("u128", "i128") if name in used)
 
     def buffers(self) -> Tuple[Union[OwnedString, Vec], ...]:
         used = {f.returns for f in self.inventory.all_functions() if isinstance(f.returns, (OwnedString, Vec))}

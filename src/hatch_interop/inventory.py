@@ -34,8 +34,19 @@ PRIMITIVES: Dict[str, Tuple[int, bool, bool]] = {
     "f32": (4, True, True),
     "f64": (8, True, True),
     "bool": (1, False, False),
+    "u128": (16, False, False),
+    "i128": (16, True, False),
+    "char": (4, False, False),
 }
-INTEGER_PRIMITIVES = tuple(name for name, (_, _, is_float) in PRIMITIVES.items() if not is_float and name != "bool")
+#: The primitives that are only a function's parameters and results: ``char`` crosses as a ``uint32_t`` that
+#: Rust checks, and ``u128``/``i128`` as ``struct { uint64_t lo; uint64_t hi; }``. Rust refuses them in
+#: fields, options, arrays, slices, callbacks and constants.
+SIGNATURE_ONLY_PRIMITIVES = ("u128", "i128", "char")
+INTEGER_PRIMITIVES = tuple(
+    name
+    for name, (_, _, is_float) in PRIMITIVES.items()
+    if not is_float and name != "bool" and name not in SIGNATURE_ONLY_PRIMITIVES
+)
 
 _IDENTIFIER = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
 RESERVED_PREFIX = "_ffi_"
@@ -59,7 +70,7 @@ class Void:
 
 @dataclass(frozen=True)
 class Primitive:
-    """A fixed-width integer, float or ``bool``."""
+    """A fixed-width integer, float, ``bool`` or ``char`` (a Unicode scalar value)."""
 
     name: str
 
@@ -74,8 +85,22 @@ class Primitive:
         return self.name == "bool"
 
     @property
+    def is_char(self) -> bool:
+        return self.name == "char"
+
+    @property
+    def is_wide(self) -> bool:
+        """``u128`` or ``i128``: passed as two 64-bit halves."""
+        return self.name in ("u128", "i128")
+
+    @property
+    def signature_only(self) -> bool:
+        """Only a function's parameter or result (see :data:`SIGNATURE_ONLY_PRIMITIVES`)."""
+        return self.name in SIGNATURE_ONLY_PRIMITIVES
+
+    @property
     def is_integer(self) -> bool:
-        return not self.is_float and not self.is_bool
+        return not self.is_float and not self.is_bool and not self.is_char
 
     @property
     def is_signed(self) -> bool:
@@ -128,7 +153,7 @@ class CStr:
     kind = "cstr"
 
 
-#: What a slice or an owned vector may hold: a numeric primitive (not ``bool``) or a struct.
+#: What a slice or an owned vector may hold: a number, ``bool``, a struct or a field-less enum.
 Element = Union[Primitive, Named]
 
 
@@ -173,7 +198,8 @@ ArrayElement = Union[Primitive, Named, Option]
 
 @dataclass(frozen=True)
 class Array:
-    """``[T; N]`` as a struct field: ``len`` elements in a row."""
+    """``[T; N]``: ``len`` elements in a row, as a struct field, or as a parameter or result (then of numbers, bools
+    or field-less enums, passed as ``struct { T items[N]; }``)."""
 
     element: ArrayElement
     len: int
@@ -582,12 +608,14 @@ def _type_ref(r: _Reader, value: Any, path: str) -> TypeRef:
         inner = _type_ref(r, obj["inner"], f"{path}.inner")
         if not isinstance(inner, (Primitive, Named)):
             raise r.fail(f"{path}.inner", "must be a `primitive` or a `named` struct or enum")
+        _refuse_signature_only(r, inner, f"{path}.inner", "an option's value")
         return Option(inner)
     if kind == "array":
         obj = r.object(value, path, ["kind", "element", "len"])
         element = _type_ref(r, obj["element"], f"{path}.element")
         if not isinstance(element, (Primitive, Named, Option)):
             raise r.fail(f"{path}.element", "must be a `primitive`, a `named` struct or enum, or an `option`")
+        _refuse_signature_only(r, element, f"{path}.element", "an array element")
         length = obj["len"]
         if isinstance(length, bool) or not isinstance(length, int) or length < 1:
             raise r.fail(f"{path}.len", f"must be a positive integer, got {_describe(length)}")
@@ -602,13 +630,23 @@ _BARE_KINDS: Dict[str, TypeRef] = {"str": Str(), "cstr": CStr(), "string": Owned
 
 
 def _element(r: _Reader, value: Any, path: str) -> Element:
-    """The element type of a slice or vector: a numeric primitive, or a named type (checked to be a struct later)."""
+    """The element type of a slice or vector: a number or ``bool``, or a named type (checked to be a struct or a
+    field-less enum later)."""
     element = _type_ref(r, value, path)
-    if isinstance(element, Primitive) and not element.is_bool:
+    _refuse_signature_only(r, element, path, "a slice or vector element")
+    if isinstance(element, (Primitive, Named)):
         return element
-    if isinstance(element, Named):
-        return element
-    raise r.fail(path, "must be a numeric primitive (not bool) or a `named` struct")
+    raise r.fail(path, "must be a `primitive` or a `named` struct or field-less enum")
+
+
+def _refuse_signature_only(r: _Reader, ty: TypeRef, path: str, where: str) -> None:
+    """Refuse ``char``, ``u128`` and ``i128`` where they are not a function's parameter or result."""
+    if isinstance(ty, Primitive) and ty.signature_only:
+        message = (
+            f"is `{ty.name}`, which can only be a function's parameter or result, not {where} "
+            "(its C form is not the Rust value's)"
+        )
+        raise r.fail(path, message)
 
 
 def _place(r: _Reader, ty: TypeRef, path: str, where: str) -> TypeRef:
@@ -620,8 +658,10 @@ def _place(r: _Reader, ty: TypeRef, path: str, where: str) -> TypeRef:
     if isinstance(ty, PARAM_ONLY + RETURN_ONLY) and not isinstance(ty, allowed):
         only = "a parameter" if isinstance(ty, PARAM_ONLY) else "a function's result"
         raise r.fail(path, f"is a `{ty.kind}`, which can only be {only}, not a {where}")
-    if isinstance(ty, Array) and where != "field":
-        raise r.fail(path, f"is an `array`, which can only be a struct field, not a {where} (C passes no arrays)")
+    if where == "field":
+        _refuse_signature_only(r, ty, path, "a struct field")
+    if isinstance(ty, Array) and where not in ("field", "parameter", "result"):
+        raise r.fail(path, f"is an `array`, which can only be a struct field, a parameter or a result, not a {where}")
     return ty
 
 
@@ -638,6 +678,7 @@ def _constant(r: _Reader, value: Any, path: str) -> Constant:
     ty = _type_ref(r, obj["type"], f"{path}.type")
     if not isinstance(ty, Primitive):
         raise r.fail(f"{path}.type", "must be a primitive type")
+    _refuse_signature_only(r, ty, f"{path}.type", "a constant")
     raw = obj["value"]
     vpath = f"{path}.value"
     parsed: ConstValue
@@ -823,7 +864,7 @@ def _params(r: _Reader, value: Any, path: str, defaults: bool = True) -> Tuple[P
 
 def _default(r: _Reader, raw: Any, ty: TypeRef, path: str) -> Default:
     """A parameter's default, which must be a value of its type."""
-    if isinstance(ty, Primitive):
+    if isinstance(ty, Primitive) and not ty.signature_only:
         if ty.is_bool:
             return Default(r.boolean(raw, path))
         if ty.is_float:
@@ -844,7 +885,8 @@ def _default(r: _Reader, raw: Any, ty: TypeRef, path: str) -> Default:
         if raw is not None:
             raise r.fail(path, f"must be null (nothing) for an optional parameter, got {_describe(raw)}")
         return Default(None)
-    raise r.fail(path, "is not allowed here: only numbers, bools, text and optional parameters can have defaults")
+    message = "is not allowed here: only numbers up to 64 bits, bools, text and optional parameters can have defaults"
+    raise r.fail(path, message)
 
 
 def _function(r: _Reader, value: Any, path: str) -> Function:
@@ -941,8 +983,9 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             check(ty.inner, f"{path}.inner")
             return
         if isinstance(ty, (Slice, Vec)):
-            if isinstance(ty.element, Named) and not isinstance(resolve(ty.element, path), StructDef):
-                raise r.fail(f"{path}.element", f"names {ty.element.name!r}: elements must be structs or numbers")
+            if isinstance(ty.element, Named) and not isinstance(resolve(ty.element, path), (StructDef, EnumDef)):
+                message = f"names {ty.element.name!r}: elements are numbers, bools, structs or field-less enums"
+                raise r.fail(f"{path}.element", message)
             return
         named = ty.target if isinstance(ty, Pointer) else ty
         if not isinstance(named, Named):
@@ -975,8 +1018,20 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             check(f.type, fpath)
         defined[definition.name] = definition
 
+    def check_array(ty: TypeRef, path: str) -> None:
+        """An array parameter or result (``struct { T items[N]; }`` in C) holds numbers, bools or field-less enums."""
+        if not isinstance(ty, Array):
+            return
+        element = ty.element
+        if isinstance(element, Named) and isinstance(resolve(element, path), EnumDef):
+            return
+        if not isinstance(element, Primitive):
+            message = "must be a `primitive` or a `named` field-less enum in an array parameter or result"
+            raise r.fail(f"{path}.element", message)
+
     def check_param(ty: TypeRef, path: str) -> None:
         """A function's parameter: a callback by value (kept) or behind ``&`` (for the call), or else `check`."""
+        check_array(ty, path)
         named = ty.target if isinstance(ty, Pointer) else ty
         if isinstance(named, Named) and isinstance(resolve(named, path), CallbackDef):
             if isinstance(ty, Pointer) and (ty.owned or ty.mutable):
@@ -992,7 +1047,7 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             if isinstance(p.type, (Named, Pointer)):
                 target = resolve(p.type.target if isinstance(p.type, Pointer) else p.type, ppath)
             fits = (
-                isinstance(p.type, Primitive)
+                (isinstance(p.type, Primitive) and not p.type.signature_only)
                 or (isinstance(p.type, Named) and isinstance(target, EnumDef))
                 or (isinstance(p.type, Pointer) and not p.type.owned and isinstance(target, StructDef))
             )
@@ -1001,7 +1056,8 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
                 raise r.fail(ppath, f"{message}: callbacks take nothing else yet")
         returns = callback.returns
         if not (
-            isinstance(returns, (Void, Primitive))
+            isinstance(returns, Void)
+            or (isinstance(returns, Primitive) and not returns.signature_only)
             or (isinstance(returns, Named) and isinstance(resolve(returns, f"{path}.returns"), EnumDef))
         ):
             raise r.fail(f"{path}.returns", "must be `void`, a `primitive` or a `named` enum")
@@ -1012,6 +1068,7 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
 
     def check_result(ty: TypeRef, path: str) -> None:
         """A result: `check`, and never a borrowed pointer to an object the bindings own as a cell."""
+        check_array(ty, path)
         check(ty, path)
         if isinstance(ty, Pointer) and not ty.owned:
             target = resolve(ty.target, path)

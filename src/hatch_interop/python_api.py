@@ -30,6 +30,7 @@ from hatch_interop.inventory import (
     Array,
     CallbackDef,
     CStr,
+    EnumDef,
     Function,
     Inventory,
     Named,
@@ -99,10 +100,11 @@ SERVICE_BODY_NAMES = PYTHON_KEYWORDS | {"classmethod", "staticmethod", "Optional
 
 #: Rust primitive -> its Python type hint.
 PRIMITIVE_HINTS: Dict[str, str] = {
-    **dict.fromkeys(("u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize"), "int"),
+    **dict.fromkeys(("u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize", "u128", "i128"), "int"),
     "f32": "float",
     "f64": "float",
     "bool": "bool",
+    "char": "str",
 }
 
 
@@ -230,9 +232,9 @@ def build(inventory: Inventory, backend: str) -> PythonApi:
     return _Builder(inventory, backend).build()
 
 
-def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set[str]) -> str:
-    """The type hint of a parameter, result or field of this type (`classes`: the Python names of the types);
-    adds the names it imports from ``typing`` to `typing`."""
+def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set[str], param: bool = False) -> str:
+    """The type hint of a parameter (`param`), result or field of this type (`classes`: the Python names of the
+    types); adds the names it imports from ``typing`` to `typing`."""
     if isinstance(ty, Void):
         return "None"
     if isinstance(ty, Primitive):
@@ -241,6 +243,11 @@ def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set
         return "str"
     if isinstance(ty, Slice):
         if isinstance(ty.element, Named):
+            if isinstance(inventory.type(ty.element.name), EnumDef):
+                # Members, of which a list gets the library's writes back.
+                sequence = "MutableSequence" if ty.mutable else "Sequence"
+                typing.add(sequence)
+                return f"{sequence}[{classes[ty.element.name]}]"
             typing.add("Sequence")
             return f"Sequence[{classes[ty.element.name]}]"
         # Buffers (bytes, bytearray, array.array, NumPy arrays through memoryview) or a sequence.
@@ -257,7 +264,17 @@ def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set
         element = ty.element
         item = PRIMITIVE_HINTS[element.name] if isinstance(element, Primitive) else classes[element.name]
         return f"List[{item}]"
-    assert isinstance(ty, (Named, Pointer)), "arrays are fields, whose hints the backends write"
+    if isinstance(ty, Array):
+        # An array argument or result (fields' hints are the backends'): bytes for `[u8; N]` results.
+        item = hint(ty.element, inventory, classes, typing)
+        if param:
+            typing.add("Sequence")
+            return f"Sequence[{item}]"
+        if ty.element == Primitive("u8"):
+            return "bytes"
+        typing.add("Tuple")
+        return f"Tuple[{item}, ...]"
+    assert isinstance(ty, (Named, Pointer)), "the model refuses other types here"
     target = inventory.type(ty.target.name if isinstance(ty, Pointer) else ty.name)
     cls = classes[target.name]
     if isinstance(target, CallbackDef):
@@ -394,12 +411,18 @@ class _Builder:
                 referenced.add(self.classes[ty.element.name])
             elif isinstance(ty, Option) and isinstance(ty.inner, Named):
                 referenced.add(self.classes[ty.inner.name])
-            if isinstance(ty, Primitive):
+            if isinstance(ty, Primitive) and ty.is_char:
+                referenced.update({"len", "str"})
+            elif isinstance(ty, Primitive):
                 referenced.add("bool" if ty.is_bool else "float" if ty.is_float else "int")
             if isinstance(ty, (Str, CStr)):
                 referenced.update({"len", "str"})
             elif isinstance(ty, Slice):
-                referenced.add("list")
+                referenced.update({"list", "map", "bool"} if ty.element == Primitive("bool") else {"list", "map"})
+            elif isinstance(ty, Vec) and isinstance(ty.element, Named):
+                referenced.update({"list", "map"})
+            elif isinstance(ty, Array):
+                referenced.update({"bytes", "tuple", "map"})
         names = Namespace(self.backend, f"function `{f.name}`")
         params = []
         notes: List[str] = []
@@ -407,7 +430,7 @@ class _Builder:
             refuse_dunder(p.name, f"parameter of function `{f.name}`", self.backend)
             pname = names.claim(escape(p.name, PYTHON_KEYWORDS | referenced), f"parameter `{p.name}`", p.name)
             default = None if p.default is None else python_literal(p.default.value)
-            params.append(Param(p.name, pname, p.type, self.hint(p.type), default))
+            params.append(Param(p.name, pname, p.type, self.hint(p.type, param=True), default))
             notes.extend(self._param_notes(pname, p.type))
         error = None if f.error is None else self.classes[f.error.name]
         if error is not None:
@@ -484,8 +507,8 @@ class _Builder:
         assert isinstance(ty, (Named, Pointer))
         return self.inventory.type(ty.target.name if isinstance(ty, Pointer) else ty.name)
 
-    def hint(self, ty: TypeRef) -> str:
-        return hint(ty, self.inventory, self.classes, self.typing)
+    def hint(self, ty: TypeRef, param: bool = False) -> str:
+        return hint(ty, self.inventory, self.classes, self.typing, param)
 
 
 # names and checks of generated classes ------------------------------------------------------------
@@ -524,6 +547,9 @@ def not_exactly(ty: Primitive, value: str) -> Tuple[str, ...]:
     """The conditions under which `value` is not exactly a valid Python value of `ty` (and takes the slow path
     that converts or refuses it): its class, and its range for integers and f32 (NaN and infinities take the
     slow path too, which keeps them)."""
+    if ty.is_char:
+        # A `str` of one code point (a surrogate passes: Rust refuses it, naming the argument).
+        return (f"{value}.__class__ is not str", f"len({value}) != 1")
     kind = "bool" if ty.is_bool else "float" if ty.is_float else "int"
     wrong: Tuple[str, ...] = (f"{value}.__class__ is not {kind}",)
     if kind == "int":
@@ -537,5 +563,5 @@ def not_exactly(ty: Primitive, value: str) -> Tuple[str, ...]:
 
 def int_range(ty: Primitive) -> Tuple[int, int]:
     """The values of an integer type (``usize``/``isize`` are 64-bit: the wheel is for a 64-bit platform)."""
-    bits = {"8": 8, "16": 16, "32": 32, "64": 64, "size": 64}[ty.name[1:]]
+    bits = {"8": 8, "16": 16, "32": 32, "64": 64, "128": 128, "size": 64}[ty.name[1:]]
     return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if ty.is_signed else (0, (1 << bits) - 1)

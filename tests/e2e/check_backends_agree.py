@@ -26,7 +26,7 @@ import typing
 
 VALID = {"int": 3, "float": 2.5, "bool": True, "str": "héllo"}
 CORPUS = {
-    "int": [0, 1, 255, -1, 2**31, 2**32, 2**64, True, 1.5, None, "7"],
+    "int": [0, 1, 255, -1, 2**31, 2**32, 2**64, 2**127, 2**128, -(2**127) - 1, True, 1.5, None, "7"],
     "float": [0.0, -1.5, 3, float("inf"), float("nan"), 1e39, None, "1.0", 2**1100],
     "bool": [False, 1, 0, None, "yes"],
     "str": ["", "a\0b", "\ud800", "x" * 300, 5, b"bytes", None],
@@ -68,8 +68,8 @@ def kind(hint):
     hint = hint.replace("Optional[", "").rstrip("]")
     if hint.startswith(("Union[Sequence", "Union[MutableSequence")):
         return "sequence"
-    if hint.startswith("Sequence["):
-        return "structs:" + hint[len("Sequence[") :]
+    if hint.startswith(("Sequence[", "MutableSequence[")):
+        return "structs:" + hint.split("[", 1)[1]
     return hint
 
 
@@ -105,10 +105,20 @@ def values(mod, hint, valid):
     if typing.get_origin(alias) is collections.abc.Callable:
         return callables(mod, alias)
     if base in CORPUS:
-        first = [1.0, 2.0] if base == "sequence" and "float" in hint else [1, 2] if base == "sequence" else VALID[base]
+        if base == "sequence":
+            first = [1.0, 2.0] if "float" in hint else [True, False] if "bool" in hint else [1, 2]
+        else:
+            first = VALID[base]
         return first, CORPUS[base]
+    if base in ("structs:int", "structs:bool"):  # an array argument: sum3's 3 numbers, all_four's 4 bools
+        if base == "structs:int":
+            return [1, 2, 3], [[1, 2], [1, 2, 3, 4], [1, 2**31, 3], [1, 2.5, 3], (-1, 0, 1), range(3), 5, None, "abc"]
+        return [True] * 4, [[True] * 3, [True, 1, True, True], (False,) * 4, b"\x01\x01\x01\x01", None]
     if base.startswith("structs:"):
         cls = getattr(mod, base[len("structs:") :])
+        if issubclass(cls, int):  # an enum's members
+            members = list(cls)
+            return members, [[], tuple(members), [members[0], 99], [1.5], None, "x", array.array("B", [1, 3])]
         return [cls(), cls()], [[], (cls(),), [cls(), 3], None, "x", cls()]
     cls = getattr(mod, base)
     if hasattr(cls, "_fields_") or hasattr(cls, "_ffi_ctype"):  # a struct, of ctypes or of cffi
@@ -380,6 +390,16 @@ EXTRA = [
     ("Reading enum item", lambda m: m.Reading(antennas=[m.Direction.East, 99])),
     ("Reading struct item", lambda m: m.Reading(corners=[m.Vec2(), (1.0, 2.0)])),
     ("Reading == tuple", lambda m: m.reading_example().samples == (1.0, 2.0, 3.0, 4.5)),
+    # `char` parameters take one character (the corpus's valid `str` is longer).
+    ("char results", lambda m: [m.char_upper(c) for c in "aßé€\0\U0010ffff"] + [m.char_from_code(0xD800)]),
+    ("char codes", lambda m: [m.char_code(c) for c in "a\0\U0010ffff"] + [m.char_repeat("ü", 3)]),
+    *(
+        (f"char_code({bad!r})", lambda m, bad=bad: m.char_code(bad))
+        for bad in ["", "ab", "\ud800", "\udfff", 97, None, b"a"]
+    ),
+    ("char_repeat(times=bad)", lambda m: m.char_repeat("x", -1)),
+    ("wide results", lambda m: [m.i128_from_halves(-1, 2**64 - 1), m.u128_wrapping_mul(2**127, 3)]),
+    ("i128 overflow", lambda m: m.i128_checked_add(2**127 - 1, 1)),
 ]
 
 

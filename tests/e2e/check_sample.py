@@ -451,6 +451,166 @@ def check_scalar_arguments():
     assert "outside the range of f32" in raises(OverflowError, sample_crate.Reading, samples=[1.0, 1e39, 0.0, 0.0])
 
 
+def check_chars():
+    assert sample_crate.char_upper("a") == "A"
+    assert sample_crate.char_upper("ß") == "S"  # the first char of "SS"
+    assert sample_crate.char_upper("é") == "É"
+    assert sample_crate.char_code("€") == 0x20AC
+    assert sample_crate.char_code("\U0010ffff") == 0x10FFFF
+    assert sample_crate.char_code("\0") == 0
+    assert sample_crate.char_from_code(0x1F600) == "\U0001f600"
+    assert sample_crate.char_from_code(0) == "\0"  # a zero result that is no failure
+    assert sample_crate.char_from_code(0xD800) == "\ufffd"
+    assert sample_crate.char_repeat("ü", 3) == "üüü"
+    assert sample_crate.char_repeat(c="x", times=0) == ""
+
+    class Letter(str):
+        def __str__(self):
+            return "not this"
+
+    assert sample_crate.char_code(Letter("q")) == ord("q")  # a str subclass: the character it holds
+    assert "must be one character, got a str of length 2" in raises(ValueError, sample_crate.char_code, "ab")
+    assert "length 0" in raises(ValueError, sample_crate.char_code, "")
+    assert "must be str (one character), not int" in raises(TypeError, sample_crate.char_code, 97)
+    raises(TypeError, sample_crate.char_code, b"a")
+    raises(TypeError, sample_crate.char_code, None)
+    # A lone surrogate is a str of length 1 but no `char`: Rust refuses the code point, naming the argument.
+    message = raises(ValueError, sample_crate.char_code, "\ud800")
+    assert "char_code() argument `c` is 0xD800" in message, message
+    assert "not a Unicode scalar value" in message
+    assert typing.get_type_hints(sample_crate.char_upper) == {"c": str, "return": str}
+
+
+def check_wide_integers():
+    u128_max = 2**128 - 1
+    assert sample_crate.u128_wrapping_mul(2**64, 2**63) == 2**127
+    assert sample_crate.u128_wrapping_mul(u128_max, u128_max) == 1
+    assert sample_crate.u128_wrapping_mul(2**100, 2**30) == 0  # wraps
+    assert sample_crate.u128_wrapping_mul(0, 5) == 0
+    assert sample_crate.u128_low_bits(2**127 + 5) == 5
+    assert sample_crate.u128_low_bits(u128_max) == 2**64 - 1
+    i128_min, i128_max = -(2**127), 2**127 - 1
+    assert sample_crate.i128_checked_add(-1, 0) == -1
+    assert sample_crate.i128_checked_add(i128_min, i128_max) == -1
+    assert sample_crate.i128_checked_add(i128_max, 0) == i128_max
+    assert sample_crate.i128_checked_add(i128_min, 0) == i128_min
+    assert sample_crate.i128_checked_add(2**64, -(2**65)) == -(2**64)
+    assert sample_crate.i128_checked_add(-5, 3) == -2
+    raises(sample_crate.MathError.Overflow, sample_crate.i128_checked_add, i128_max, 1)
+    assert sample_crate.i128_from_halves(-1, 2**64 - 1) == -1
+    assert sample_crate.i128_from_halves(-(2**63), 0) == i128_min
+    assert sample_crate.i128_from_halves(1, 2) == 2**64 + 2
+    assert sample_crate.u128_wrapping_mul(True, 7) == 7  # an integer of another type is converted
+    message = raises(OverflowError, sample_crate.u128_wrapping_mul, 2**128, 1)
+    assert "u128_wrapping_mul() argument 'a' is" in message and "outside the range of u128" in message, message
+    raises(OverflowError, sample_crate.u128_wrapping_mul, -1, 1)
+    assert "outside the range of i128" in raises(OverflowError, sample_crate.i128_checked_add, 2**127, 0)
+    raises(OverflowError, sample_crate.i128_checked_add, 0, -(2**127) - 1)
+    assert "must be int, not float" in raises(TypeError, sample_crate.u128_low_bits, 1.0)
+    assert typing.get_type_hints(sample_crate.i128_checked_add) == {"a": int, "b": int, "return": int}
+    # Async functions take and return them too (the value is read from the completion's pointer).
+    assert asyncio.run(sample_crate.upper_later("ä")) == "Ä"
+    assert asyncio.run(sample_crate.i128_double_later(-(2**100))) == -(2**101)
+    assert asyncio.run(sample_crate.i128_double_later(2**126)) == -(2**127)  # wraps
+    message = raises(OverflowError, asyncio.run, sample_crate.i128_double_later(2**127))
+    assert "outside the range of i128" in message, message
+
+
+def check_bool_and_enum_slices():
+    Color, Direction = sample_crate.Color, sample_crate.Direction
+    assert sample_crate.count_true([True, False, True]) == 2
+    assert sample_crate.count_true(()) == 0
+    assert sample_crate.count_true(b"\x01\x00\x01\x01") == 3  # a buffer of bytes, shared
+    assert sample_crate.count_true(bytearray([1, 1])) == 2
+    assert sample_crate.count_true(array.array("B", [0, 1, 0])) == 1
+    flags = [True, False]
+    assert sample_crate.negate_all(flags) is None
+    assert flags == [False, True] and all(type(flag) is bool for flag in flags)  # bools written back, not ints
+    buffer = bytearray([0, 1, 1])
+    sample_crate.negate_all(buffer)
+    assert buffer == bytearray([1, 0, 0])
+    sample_crate.negate_all([])
+    assert sample_crate.evens([1, 2, 4, -3]) == [False, True, True, False]
+    assert sample_crate.evens([]) == []
+    # A byte that is no bool is refused by the library, naming the parameter and the item, before Rust reads it.
+    message = raises(ValueError, sample_crate.count_true, b"\x01\x02")
+    assert "argument `flags` item 1 is 2, which is not a bool (0 or 1)" in message, message
+    buffer = bytearray([1, 0, 255])
+    assert "item 2 is 255" in raises(ValueError, sample_crate.negate_all, buffer)
+    assert buffer == bytearray([1, 0, 255])  # untouched: refused before the call
+    message = raises(TypeError, sample_crate.count_true, [True, 1])
+    assert "count_true() argument 'flags' item 1 must be bool, not int" in message, message
+    raises(TypeError, sample_crate.count_true, [None])
+    assert "must be a list or a writable buffer" in raises(TypeError, sample_crate.negate_all, (True,))
+    raises(TypeError, sample_crate.negate_all, b"\x01")  # read-only
+    raises(TypeError, sample_crate.count_true, array.array("H", [1]))  # 2-byte items
+
+    assert sample_crate.color_mask([Color.Red, Color.Blue]) == 5
+    assert sample_crate.color_mask([]) == 0
+    assert sample_crate.color_mask((Color.Green, 4)) == 6  # a valid value is taken, as for an enum argument
+    assert sample_crate.color_mask(array.array("B", [1, 2])) == 3
+    colors = [Color.Red, Color.Blue, Color.Green]
+    sample_crate.colors_advance(colors)
+    assert colors == [Color.Green, Color.Red, Color.Blue]
+    assert all(type(c) is Color for c in colors)
+    assert sample_crate.colors_in(7) == [Color.Red, Color.Green, Color.Blue]
+    assert all(type(c) is Color for c in sample_crate.colors_in(6))
+    assert sample_crate.colors_in(0) == []
+    assert sample_crate.directions_reversed([Direction.North, Direction.West]) == [Direction.West, Direction.North]
+    assert sample_crate.directions_reversed(array.array("I", [1, 2])) == [Direction.South, Direction.East]
+    message = raises(ValueError, sample_crate.color_mask, bytes([1, 3]))
+    assert "argument `colors` item 1 is 3, which is not a variant of Color" in message, message
+    message = raises(ValueError, sample_crate.directions_reversed, array.array("I", [0, 4]))
+    assert "item 1 is 4, which is not a variant of Direction" in message, message
+    buffer = bytearray([1, 9])
+    raises(ValueError, sample_crate.colors_advance, buffer)
+    assert buffer == bytearray([1, 9])
+    message = raises(ValueError, sample_crate.color_mask, [Color.Red, 3])
+    assert "color_mask() argument 'colors' item 1" in message, message
+    raises(ValueError, sample_crate.color_mask, [Direction.North])  # an int (0), of no Color, as for an argument
+    raises(TypeError, sample_crate.color_mask, [1.0])
+    hints = typing.get_type_hints(sample_crate.colors_advance)
+    assert hints["colors"] == typing.MutableSequence[Color], hints
+    assert typing.get_type_hints(sample_crate.colors_in)["return"] == typing.List[Color]
+    assert typing.get_type_hints(sample_crate.evens)["return"] == typing.List[bool]
+
+
+def fnv_digest(data):
+    """What the sample's `digest` computes, in Python."""
+    out = b""
+    for seed in range(4):
+        value = 0xCBF29CE484222325 ^ seed
+        for byte in data:
+            value = ((value ^ byte) * 0x100000001B3) % 2**64
+        out += value.to_bytes(8, "little")
+    return out
+
+
+def check_arrays():
+    Color = sample_crate.Color
+    assert sample_crate.digest(b"hello") == fnv_digest(b"hello")
+    assert type(sample_crate.digest(b"")) is bytes and len(sample_crate.digest(b"")) == 32
+    assert sample_crate.sum3([1, 2, 3]) == 6
+    assert sample_crate.sum3((2**31 - 1, 2**31 - 1, -(2**31))) == 2**31 - 2
+    assert sample_crate.sum3(array.array("i", [4, 5, 6])) == 15
+    assert sample_crate.sum3(range(3)) == 3
+    assert sample_crate.all_four([True] * 4) is True
+    assert sample_crate.all_four((True, True, False, True)) is False
+    assert sample_crate.color_cycle(Color.Green) == (Color.Green, Color.Blue, Color.Red)
+    assert all(type(c) is Color for c in sample_crate.color_cycle(Color.Red))
+    assert "must have exactly 3 items, not 2" in raises(ValueError, sample_crate.sum3, [1, 2])
+    raises(ValueError, sample_crate.sum3, [1, 2, 3, 4])
+    assert "sum3() argument 'values' must be a sequence of 3 items, not int" in raises(TypeError, sample_crate.sum3, 5)
+    message = raises(OverflowError, sample_crate.sum3, [1, 2**31, 3])
+    assert "sum3() argument 'values' item 1 is 2147483648, outside the range of i32" in message, message
+    raises(TypeError, sample_crate.sum3, [1, 2.5, 3])
+    assert "item 2 must be bool, not int" in raises(TypeError, sample_crate.all_four, [True, True, 1, True])
+    hints = typing.get_type_hints(sample_crate.sum3)
+    assert hints["values"] == typing.Sequence[int], hints
+    assert typing.get_type_hints(sample_crate.digest)["return"] is bytes
+    assert typing.get_type_hints(sample_crate.color_cycle)["return"] == typing.Tuple[Color, ...]
+
+
 class Stop(Exception):
     pass
 
@@ -1027,6 +1187,10 @@ def main():
     check_services()
     check_async_services()
     check_scalar_arguments()
+    check_chars()
+    check_wide_integers()
+    check_bool_and_enum_slices()
+    check_arrays()
     check_callbacks()
     check_tagged_enums()
     check_options_and_arrays()

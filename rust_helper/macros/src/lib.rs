@@ -404,6 +404,16 @@ fn default_value(expr: &Expr) -> syn::Result<TokenStream2> {
 /// Refuses an integer default outside its primitive parameter type's range (rustc's own
 /// `overflowing_literals` lint is silent in code a macro of another crate expanded).
 fn check_int_range(expr: &Expr, lowering: &function::Lowering) -> syn::Result<()> {
+    if let function::Lowering::Converted(ty) = lowering {
+        return Err(Error::new(
+            expr.span(),
+            format!(
+                "a `{}` parameter cannot have a default (defaults are numbers up to 64 bits, \
+                 `bool`, strings and `None`)",
+                type_text(ty)
+            ),
+        ));
+    }
     let function::Lowering::Value(Type::Path(path)) = lowering else {
         return Ok(());
     };
@@ -721,6 +731,11 @@ mod function {
         CStr,
         /// `&[T]` or `&mut [T]`: a pointer to the elements and their count.
         Slice { element: &'a Type, mutable: bool },
+        /// `[T; N]`: `FfiArray<T's C type, N>` (a struct of the array), checked through `array_arg`.
+        Array { element: &'a Type, len: &'a Expr },
+        /// `char`, `u128` or `i128`: another C type (`u32`, `FfiInt128`), converted and checked
+        /// through `ConvertedArg` (a C caller's `u32` need not be a `char`).
+        Converted(&'a Type),
         /// `&T`, `&mut T`, `Box<T>`, `*const T`, `*mut T`, `Option<&T>`, `Option<&mut T>` or
         /// `Option<Box<T>>`: a pointer, which the shim borrows (or, for a `Box`, takes) for the
         /// call through `PointerArg`, so that an opaque object's cell arbitrates the call.
@@ -730,15 +745,16 @@ mod function {
     /// The lowering of a parameter of type `ty`; `&mut str` and `&mut CStr` are errors.
     fn lowering<'a>(ty: &'a Type, errors: &mut Errors) -> Lowering<'a> {
         if let Type::Array(array) = ungroup(ty) {
-            errors.push(
-                array.span(),
-                "arrays cannot be passed by value through the C ABI: take a slice (`&[T]`) or a \
-                 struct that holds the array",
-            );
-            return Lowering::Value(ty);
+            return Lowering::Array {
+                element: &array.elem,
+                len: &array.len,
+            };
         }
         if is_pointer(ty) {
             return Lowering::Pointer(ty);
+        }
+        if is_path(ungroup(ty), &[&["char"], &["u128"], &["i128"]]) {
+            return Lowering::Converted(ty);
         }
         let Type::Reference(reference) = ungroup(ty) else {
             return Lowering::Value(ty);
@@ -769,6 +785,15 @@ mod function {
                 Lowering::CStr
             }
             _ => Lowering::Pointer(ty),
+        }
+    }
+
+    /// An array's length as a const generic argument: braced unless it is a literal or a path
+    /// (which rustc would warn about braces around).
+    fn const_argument(len: &Expr) -> TokenStream2 {
+        match len {
+            Expr::Lit(_) | Expr::Path(_) => quote!(#len),
+            _ => quote!({ #len }),
         }
     }
 
@@ -1005,6 +1030,16 @@ mod function {
         params.iter().zip(defaults).map(|((name, lowering), default)| {
             let ty = match lowering {
                 Lowering::Value(ty) | Lowering::Pointer(ty) => type_ref(ty),
+                Lowering::Converted(ty) => quote_spanned! {ty.span()=>
+                    <#ty as ::hatch_interop::__private::ConvertedArg>::__type_ref()
+                },
+                Lowering::Array { element, len } => {
+                    let element = static_lifetimes(element);
+                    let len = const_argument(len);
+                    quote_spanned! {element.span()=>
+                        ::hatch_interop::__private::array_param_ref::<#element, #len>(types)
+                    }
+                }
                 Lowering::Str => quote!(::hatch_interop::__private::TypeRef::Str),
                 Lowering::CStr => quote!(::hatch_interop::__private::TypeRef::CStr),
                 Lowering::Slice { element, mutable } => {
@@ -1174,6 +1209,29 @@ mod function {
                         conversions.push(conversion);
                     }
                 }
+                Lowering::Array { element, len } => {
+                    let element = all_static_lifetimes(element);
+                    let len = const_argument(len);
+                    let raw = quote_spanned! {element.span()=>
+                        <#element as ::hatch_interop::FfiSliceElement>::__Raw
+                    };
+                    c_params.push(quote!(#arg: ::hatch_interop::FfiArray<#raw, #len>));
+                    let convert = quote_spanned! {element.span()=>
+                        ::hatch_interop::__private::array_arg::<#element, #len>
+                    };
+                    conversions.push(quote! {
+                        let #arg = #convert(#arg, #name)?;
+                    });
+                }
+                Lowering::Converted(ty) => {
+                    let converted = quote_spanned! {ty.span()=>
+                        <#ty as ::hatch_interop::__private::ConvertedArg>
+                    };
+                    c_params.push(quote!(#arg: #converted::C));
+                    conversions.push(quote! {
+                        let #arg = #converted::__from_c(#arg, #function, #name)?;
+                    });
+                }
                 Lowering::Str => {
                     c_params.push(quote!(#ptr: *const u8, #len: usize));
                     conversions.push(quote! {
@@ -1188,10 +1246,15 @@ mod function {
                 }
                 Lowering::Slice { element, mutable } => {
                     let element = all_static_lifetimes(element);
+                    // The elements as C passes them (a `bool` as a byte, an enum as its
+                    // repr), which the conversion checks.
+                    let raw = quote_spanned! {element.span()=>
+                        <#element as ::hatch_interop::FfiSliceElement>::__Raw
+                    };
                     let (pointer, convert) = if *mutable {
-                        (quote!(*mut #element), quote!(slice_mut_arg))
+                        (quote!(*mut #raw), quote!(slice_mut_arg))
                     } else {
-                        (quote!(*const #element), quote!(slice_arg))
+                        (quote!(*const #raw), quote!(slice_arg))
                     };
                     c_params.push(quote!(#ptr: #pointer, #len: usize));
                     let convert = quote_spanned! {element.span()=>
@@ -2073,6 +2136,8 @@ mod types {
             unsafe impl ::hatch_interop::FfiBorrowedResult for #ident {}
 
             unsafe impl ::hatch_interop::FfiSliceElement for #ident {
+                type __Raw = Self;
+
                 fn __element_ref(
                     types: &mut ::hatch_interop::__private::TypeRegistry,
                 ) -> ::hatch_interop::__private::TypeRef {
@@ -2125,6 +2190,9 @@ mod types {
         }
         let mut variants = Vec::new();
         let mut codes = Vec::new();
+        let mut values = Vec::new();
+        let repr_ty = format_ident!("{}", repr);
+        let enum_ident = &item.ident;
         for variant in &item.variants {
             if let Some(name) = errors.check(inventory_name(&variant.ident, "the variant")) {
                 let ident = &variant.ident;
@@ -2140,6 +2208,7 @@ mod types {
                 });
                 // Matching (rather than `*self as i64`) needs no `Copy`.
                 codes.push(quote!(Self::#ident => Self::#ident as i64));
+                values.push(quote!(#enum_ident::#ident as #repr_ty));
             }
         }
         errors.finish()?;
@@ -2151,6 +2220,7 @@ mod types {
         let ident = &item.ident;
         let doc = doc(&item.attrs);
         let type_ref = named_type_ref(ident);
+        let valid = format!("a variant of {name}");
         Ok(quote! {
             #item
 
@@ -2180,6 +2250,30 @@ mod types {
                     match self {
                         #(#codes,)*
                     }
+                }
+            }
+
+            unsafe impl ::hatch_interop::FfiArrayElement for #ident {}
+
+            // A C caller's buffer may hold any integer: each element is checked to be the
+            // value of a variant before the slice is made.
+            unsafe impl ::hatch_interop::FfiSliceElement for #ident {
+                type __Raw = #repr_ty;
+                const __VALID: &'static str = #valid;
+
+                fn __element_ref(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::TypeRef {
+                    ::hatch_interop::__private::TypeRef::Named(
+                        <Self as ::hatch_interop::TypeInfo>::__register(types),
+                    )
+                }
+
+                #[inline]
+                fn __invalid_at(raw: &[#repr_ty]) -> ::core::option::Option<(usize, i128)> {
+                    const VALUES: &[#repr_ty] = &[#(#values),*];
+                    let index = raw.iter().position(|value| !VALUES.contains(value))?;
+                    ::core::option::Option::Some((index, raw[index] as i128))
                 }
             }
         })

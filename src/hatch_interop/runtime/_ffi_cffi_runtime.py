@@ -179,7 +179,9 @@ class Library(Support):
         not copied; lists and tuples are copied (a list passed for a mutable slice gets the library's writes
         back).
         """
-        if value.__class__ is bytes and code == "B" and not mutable:
+        if (
+            value.__class__ is bytes and code == "B" and not mutable and element != "bool"
+        ):  # cffi: no bytes for `_Bool *`
             return value, len(value)
         if isinstance(value, (list, tuple)):
             if mutable and not isinstance(value, list):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import array
 import atexit
 import ctypes
+import functools
 import sys
 from typing import Any, Optional, Tuple, Type
 
@@ -46,6 +47,18 @@ class Buffer(ctypes.Structure):
     """A `String` or `Vec` the library hands over: the caller frees it with the library's free function."""
 
     _fields_ = (("ptr", ctypes.c_void_p), ("len", ctypes.c_size_t))
+
+
+@functools.lru_cache(maxsize=None)
+def array_struct(element: Any, length: int) -> Any:
+    """The structure `struct { T items[N]; }` an array argument or result crosses as (C passes no array by value)."""
+    return type(f"Array_{element.__name__}_{length}", (ctypes.Structure,), {"_fields_": (("items", element * length),)})
+
+
+class Int128(ctypes.Structure):
+    """A `u128` or `i128` as the library takes and returns it: its low and high 64 bits (two's complement)."""
+
+    _fields_ = (("lo", ctypes.c_uint64), ("hi", ctypes.c_uint64))
 
 
 def address(pointer: Any) -> int:

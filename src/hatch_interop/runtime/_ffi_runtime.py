@@ -27,6 +27,8 @@ INT_RANGES = {
     **{f"i{bits}": (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) for bits in (8, 16, 32, 64)},
     "usize": (0, (1 << 64) - 1),
     "isize": (-(1 << 63), (1 << 63) - 1),
+    "u128": (0, (1 << 128) - 1),
+    "i128": (-(1 << 127), (1 << 127) - 1),
 }
 #: The Rust number types (and bool) by name.
 SCALAR_KINDS = frozenset((*INT_RANGES, "f32", "f64", "bool"))
@@ -46,6 +48,12 @@ def scalar(what: str, value: object, rust: str) -> Any:
     float is converted; anything else, or an integer out of range, is refused rather than truncated."""
     if rust == "bool":
         raise TypeError(f"{what} must be bool, not {type(value).__name__}")
+    if rust == "char":
+        if not isinstance(value, str):
+            raise TypeError(f"{what} must be str (one character), not {type(value).__name__}")
+        if len(value) != 1:
+            raise ValueError(f"{what} must be one character, got a str of length {len(value)}")
+        return str.__str__(value)  # a subclass's own __str__ is not the character it holds
     if rust in ("f32", "f64"):
         if not (isinstance(value, int) or hasattr(type(value), "__float__")):
             raise TypeError(f"{what} must be float, not {type(value).__name__}")
@@ -76,6 +84,54 @@ def number(what: str, value: Any, rust: str) -> Any:
         return value if value.__class__ is float and -F32_OVERFLOW < value < F32_OVERFLOW else scalar(what, value, rust)
     low, high = INT_RANGES[rust]
     return value if value.__class__ is int and low <= value <= high else scalar(what, value, rust)
+
+
+def array_argument(
+    function: str, parameter: str, value: Any, length: int, kind: str, *, cls: Any = None
+) -> tuple[Any, ...]:
+    """The items of `value` for an array argument of `length` items, as the numbers they cross as: a sequence of
+    exactly that many, each checked as an argument of its type (`kind`: a Rust number type, "bool", or "enum" for
+    a member or valid value of the IntEnum `cls`), never truncated."""
+    what = f"{function}() argument {parameter!r}"
+    try:
+        items = tuple(value)
+    except TypeError:
+        raise TypeError(f"{what} must be a sequence of {length} items, not {type(value).__name__}") from None
+    if len(items) != length:
+        raise ValueError(f"{what} must have exactly {length} items, not {len(items)}")
+    if kind == "enum":
+        return tuple(enum_member(f"{what} item {index}", item, cls) for index, item in enumerate(items))
+    for index, item in enumerate(items):
+        if kind == "bool" and item.__class__ is not bool:
+            raise TypeError(f"{what} item {index} must be bool, not {type(item).__name__}")
+    if kind == "bool":
+        return items
+    bounds = INT_RANGES.get(kind)
+    if bounds is not None:
+        low, high = bounds
+        if all(item.__class__ is int and low <= item <= high for item in items):  # the common case, checked at once
+            return items
+    elif kind == "f64" and all(item.__class__ is float for item in items):
+        return items
+    return tuple(number(f"{what} item {index}", item, kind) for index, item in enumerate(items))
+
+
+def checked_items(function: str, parameter: str, value: Any, code: str, cls: Any, *, mutable: bool) -> Any:
+    """For a slice of bools or enum members (`cls`): the items of a list or tuple, each checked (an enum's valid
+    value is taken too), in an ``array.array`` of the type code `code`; any other value as it is (a buffer of the
+    numbers they cross as, whose values the library checks)."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    if mutable and not isinstance(value, list):
+        message = f"{function}() argument {parameter!r} must be a list or a writable buffer: the library writes into it"
+        raise TypeError(message)
+    for index, item in enumerate(value):
+        if item.__class__ is not cls:
+            if cls is bool:
+                message = f"{function}() argument {parameter!r} item {index} must be bool, not {type(item).__name__}"
+                raise TypeError(message)
+            enum_member(f"{function}() argument {parameter!r} item {index}", item, cls)
+    return array.array(code, value)
 
 
 def enum_member(what: str, value: object, cls: Any) -> Any:

@@ -244,6 +244,24 @@ class CBuffer:
 
 
 @dataclass(frozen=True)
+class CArrayType:
+    """The ``struct { T items[N]; }`` an array parameter or result crosses as."""
+
+    name: str
+    comment: str
+    #: ``uint8_t items[32]``.
+    items: str
+
+
+@dataclass(frozen=True)
+class CWideType:
+    """The ``struct { uint64_t lo; uint64_t hi; }`` a ``u128`` or ``i128`` parameter or result crosses as."""
+
+    name: str
+    comment: str
+
+
+@dataclass(frozen=True)
 class COption:
     """The ``FfiOption<T>`` (``{T value; uint8_t is_some;}``) of an optional parameter, result or field."""
 
@@ -278,6 +296,10 @@ class CHeader:
     completion: Optional[str]
     failure: str
     constants: Tuple[CConstant, ...]
+    #: The 128-bit integer types (``u128``, ``i128``) used by a function.
+    wide: Tuple[CWideType, ...]
+    #: The structs of the arrays functions take or return (after the crate's types, which they may hold).
+    arrays: Tuple[CArrayType, ...]
     #: The options of primitives (declared before the crate's types; those of a crate type follow it).
     options: Tuple[COption, ...]
     types: Tuple[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged], ...]
@@ -454,6 +476,10 @@ class _Builder:
         self.buffer_names: Dict[Union[OwnedString, Vec], str] = {}
         #: The typedef name of each option type used anywhere (a parameter, result, field or array element).
         self.option_names: Dict[Option, str] = {}
+        #: The typedef name of the 128-bit integer types (``u128``, ``i128``) functions use.
+        self.wide_names: Dict[str, str] = {}
+        #: The typedef name of each array parameter's or result's struct.
+        self.array_names: Dict[Array, str] = {}
 
     def _claim(self, name: str, owner: str, shadowable: bool = True) -> str:
         if name in _RESERVED or name in C_LIBRARY_NAMES or is_reserved_form(name):
@@ -498,6 +524,8 @@ class _Builder:
         failure = self._claim(f"{lib.crate}_failure", f"the header's failure type `{lib.crate}_failure`")
         buffers = self.buffers()
         options = self.options()
+        wide = self.wide()
+        arrays = self.arrays()
         constants = []
         for c in inv.constants:
             constants.append(CConstant(self._claim(c.name, f"constant `{c.name}`"), c_literal(c), c_comment(c.doc)))
@@ -562,6 +590,8 @@ class _Builder:
             completion=completion,
             failure=failure,
             constants=tuple(constants),
+            wide=tuple(wide),
+            arrays=tuple(arrays),
             options=tuple(o for o in options if o.follows is None),
             types=tuple(types),
             buffers=tuple(buffers),
@@ -647,6 +677,40 @@ class _Builder:
                 )
             )
         return buffers
+
+    def arrays(self) -> List[CArrayType]:
+        """The struct of each array parameter or result, ``<crate>_array_<T>_<N>``, claimed like the buffers."""
+        crate = self.inventory.library.crate
+        declared = []
+        for ty in self.abi.arrays:
+            element = ty.element.name  # type: ignore[union-attr]
+            name = self._claim(
+                f"{crate}_array_{element}_{ty.len}", f"the header's struct for `[{element}; {ty.len}]` arguments"
+            )
+            self.array_names[ty] = name
+            comment = _wrap(
+                f"A `[{element}; {ty.len}]` as the library takes and returns it, by value (C passes no array by value)."
+            )
+            declared.append(
+                CArrayType(name, c_comment(comment) or "", _declare(self.ctype(ty.element), f"items[{ty.len}]"))
+            )
+        return declared
+
+    def wide(self) -> List[CWideType]:
+        """The typedef of each 128-bit integer type a function takes or returns, claimed like the buffers."""
+        crate = self.inventory.library.crate
+        declared = []
+        for ty in self.abi.wide:
+            name = self._claim(f"{crate}_{ty.name}", f"the header's type for `{ty.name}` values")
+            self.wide_names[ty.name] = name
+            value = "an `i128` (two's complement)" if ty.is_signed else "a `u128`"
+            comment = _wrap(
+                f"{value[0].upper()}{value[1:]} as the library takes and returns it, by value: its low and high "
+                f"64 bits (C has no 128-bit integer type every compiler defines). The value is `lo + hi * 2^64`"
+                + (", minus 2^128 when the top bit of `hi` is set." if ty.is_signed else ".")
+            )
+            declared.append(CWideType(name, c_comment(comment) or ""))
+        return declared
 
     def options(self) -> List[COption]:
         """One option typedef per ``FfiOption<T>`` used anywhere, claimed (like the buffers) before the
@@ -751,6 +815,10 @@ class _Builder:
             return "void"
         if isinstance(t, abi.CScalar):
             return C_PRIMITIVES[t.primitive.name]
+        if isinstance(t, abi.CWide):
+            return self.wide_names[t.primitive.name]
+        if isinstance(t, abi.CArray):
+            return self.array_names[t.array]
         if isinstance(t, (abi.CEnum, abi.CRecord, abi.CCallback)):
             return t.name
         if isinstance(t, abi.COption):
@@ -805,6 +873,32 @@ class _Builder:
                 name = own[p.source]
             declared.append((p, name))
         notes = []
+        chars = [own[p.name] for p in f.params if p.type == Primitive("char")]
+        if chars:
+            listed = " and ".join(f"`{name}`" for name in chars)
+            notes.append(
+                f"{listed} {'is a `char`' if len(chars) == 1 else 'are `char`s'}: a Unicode scalar value (not a "
+                f"surrogate, at most 0x10FFFF); any other value returns zeroes and records a failure of kind "
+                f"{crate.upper()}_FAILURE_INVALID_ARGUMENT."
+            )
+        if f.returns == Primitive("char"):
+            notes.append("It returns a `char`: a Unicode scalar value.")
+        for param in f.params:
+            sliced = param.type
+            if not isinstance(sliced, (Slice, Array)):
+                continue
+            element = sliced.element
+            if isinstance(element, Named) and isinstance(self.inventory.type(element.name), EnumDef):
+                valid = f"the value of a `{element.name}` variant"
+            elif element == Primitive("bool"):
+                valid = "0 or 1"
+            else:
+                continue
+            notes.append(
+                f"Each element of `{own[param.name]}` must be {valid}: the library checks them all before the "
+                f"call, and any other returns zeroes and records a failure of kind "
+                f"{crate.upper()}_FAILURE_INVALID_ARGUMENT."
+            )
         if c.role == "method":
             access = (
                 "shared: calls on the same object may run at the same time"

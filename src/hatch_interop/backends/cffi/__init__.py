@@ -408,6 +408,14 @@ class CffiWrapperBuilder(WrapperBuilder):
     def struct_pointer_argument(self, value: str, nullable: bool) -> Union[str, Ternary]:
         return Ternary("_ffi.NULL", f"{value} is None", f"{value}._ffi_c") if nullable else f"{value}._ffi_c"
 
+    def array_struct_argument(self, ty: Array, items: Group) -> Union[str, Group]:
+        # A struct passed by value takes a tuple of its fields: here the one array.
+        return Group("(", (items,), ")", is_tuple=True)
+
+    def wide_argument(self, value: str, ty: Primitive) -> str:
+        # A tuple initializer of `{lo, hi}` (cffi refuses an int out of a `uint64_t`'s range).
+        return f"({', '.join(self.halves(value, ty))})"
+
     def struct_result(self, cls: str) -> str:
         # The result is a struct cdata that owns its memory: the object views it and keeps it.
         return f"_ffi_view_{cls}(_ffi.addressof({{0}}), {{0}})"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Dict, List, Optional, Tuple, Union
 
 from hatch_interop import abi, constructs, python_api
-from hatch_interop.backend import Backend, GeneratedFile
+from hatch_interop.backend import Backend, BackendContext, GeneratedFile
 from hatch_interop.backends.python import (
     CTYPES_STRUCT_ATTRIBUTES,
     RUNTIME_ALIASES,
@@ -87,6 +87,8 @@ _PRIMITIVES: Dict[str, Tuple[str, str, str]] = {
     "f32": ("c_float", "float", "0.0"),
     "f64": ("c_double", "float", "0.0"),
     "bool": ("c_bool", "bool", "False"),
+    # Parameters and results only: a `char` crosses as its code point (u128/i128 as `_ffi_Int128`).
+    "char": ("c_uint32", "str", "'\\0'"),
 }
 
 
@@ -166,6 +168,11 @@ class CtypesWrapperBuilder(WrapperBuilder):
 
     NULL_ARGUMENT = "None"
 
+    def __init__(self, inventory: Inventory, context: BackendContext) -> None:
+        super().__init__(inventory, context)
+        #: The declarations of the structures of array arguments and results, by name.
+        self.array_structs: Dict[str, str] = {}
+
     def module(self) -> PyModule:
         inv = self.inventory
         # An option's structure comes right after its value type (primitives first): before any user.
@@ -224,6 +231,9 @@ class CtypesWrapperBuilder(WrapperBuilder):
         if isinstance(ty, Void):
             return "None"
         if isinstance(ty, Primitive):
+            if ty.is_wide:
+                self.helpers.add("wide")
+                return "_ffi_Int128"
             return f"_ffi_ctypes.{_PRIMITIVES[ty.name][0]}"
         if isinstance(ty, (OwnedString, Vec)):
             return "_ffi_Buffer"
@@ -252,6 +262,11 @@ class CtypesWrapperBuilder(WrapperBuilder):
         if isinstance(t, (abi.CScalar, abi.CEnum)):
             primitive = t.primitive if isinstance(t, abi.CScalar) else t.repr
             return f"_ffi_ctypes.{_PRIMITIVES[primitive.name][0]}"
+        if isinstance(t, abi.CWide):
+            self.helpers.add("wide")
+            return "_ffi_Int128"
+        if isinstance(t, abi.CArray):
+            return self._array_struct(t.array)
         if isinstance(t, abi.CText):
             return "_ffi_ctypes.c_char_p"
         if isinstance(t, (abi.CHandle, abi.CElements)):
@@ -293,6 +308,34 @@ class CtypesWrapperBuilder(WrapperBuilder):
     def struct_pointer_argument(self, value: str, nullable: bool) -> Union[str, Ternary]:
         """A struct argument passed by reference (None for NULL where `nullable`)."""
         return value
+
+    def array_struct_argument(self, ty: Array, items: Group) -> Union[str, Group]:
+        # ctypes makes the struct's array field of a tuple.
+        return Group(f"{self.c_type(abi.CArray(ty))}(", (items,), ")")
+
+    def _array_struct(self, ty: Array) -> str:
+        """The name of the ctypes structure of an array argument or result (declared once at import)."""
+        element = ty.element
+        if isinstance(element, Named):
+            definition = self.inventory.type(element.name)
+            assert isinstance(definition, EnumDef)
+            ctype = f"_ffi_ctypes.{_PRIMITIVES[definition.repr.name][0]}"
+        else:
+            assert isinstance(element, Primitive), "the model allows numbers, bools and enums in array arguments"
+            ctype = f"_ffi_ctypes.{_PRIMITIVES[element.name][0]}"
+        name = f"_ffi_Array_{element.name}_{ty.len}"
+        self.array_structs[name] = f"{name} = _ffi_ct.array_struct({ctype}, {ty.len})"
+        return name
+
+    def runtime_aliases(self) -> Tuple[str, ...]:
+        # The structures of array arguments and results, after the runtime's functions.
+        return (*super().runtime_aliases(), *(self.array_structs[name] for name in sorted(self.array_structs)))
+
+    def wide_argument(self, value: str, ty: Primitive) -> str:
+        """A ``u128``/``i128`` argument: its halves, masked (CPython's ctypes would keep the low 64 bits of any int
+        itself, but it does not promise to, nor does PyPy's)."""
+        self.helpers.add("wide")
+        return f"_ffi_Int128({', '.join(self.halves(value, ty))})"
 
     def struct_result(self, cls: str) -> str:
         """How a struct result by value becomes the Python object (a format string applied to the result)."""
@@ -624,7 +667,7 @@ class CtypesWrapperBuilder(WrapperBuilder):
         if isinstance(f.returns, Pointer) and not f.returns.nullable:
             # Never NULL: read as the address it is (`c_void_p` reads NULL as None, which the wrapping refuses).
             return "_ffi_ctypes.c_size_t.from_address(_ffi_address).value"
-        ctype = self.ctype(f.returns)
+        ctype = self.c_type(abi.CArray(f.returns)) if isinstance(f.returns, Array) else self.ctype(f.returns)
         if ctype.startswith("_ffi_ctypes.c_"):
             return f"{ctype}.from_address(_ffi_address).value"
         # A structure: copied out of the library's memory.

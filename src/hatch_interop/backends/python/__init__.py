@@ -155,6 +155,10 @@ RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("struct_fields", ("_ffi_struct_field = _ffi_rt.struct_field",)),
     ("enum_repr", ("_ffi_enum_repr = _ffi_rt.enum_repr",)),
     ("tagged", ("_ffi_variants = _ffi_rt.variants", "_ffi_unknown_tag = _ffi_rt.unknown_tag")),
+    # Builtins under names of their own: a parameter may be called `ord`.
+    ("chars", ("_ffi_ord = ord", "_ffi_chr = chr")),
+    ("checked_items", ("_ffi_checked_items = _ffi_rt.checked_items",)),
+    ("array_arguments", ("_ffi_array_argument = _ffi_rt.array_argument",)),
 )
 
 
@@ -619,6 +623,38 @@ class WrapperBuilder:
     def struct_argument(self, value: str) -> str:
         """A struct argument passed by value (the wrapper checked its class)."""
         raise NotImplementedError
+
+    def wide_argument(self, value: str, ty: Primitive) -> str:
+        """A ``u128``/``i128`` argument (checked to be an int in range) as its C form, ``{lo, hi}``."""
+        raise NotImplementedError
+
+    def array_struct_argument(self, ty: Array, items: Group) -> Union[str, Group]:
+        """An array argument as its C form, ``struct { T items[N]; }``, from the tuple of its checked items."""
+        raise NotImplementedError
+
+    def _array_argument(self, function: str, pname: str, ty: Array) -> Union[str, Group]:
+        """The C form of an array argument: its items checked as arguments of their type, in a struct."""
+        self.helpers.add("array_arguments")
+        element = ty.element
+        extra: Tuple[str, ...] = ()
+        if isinstance(element, Primitive):
+            kind = element.name
+        else:
+            assert isinstance(element, Named), "the model allows numbers, bools and enums in array arguments"
+            kind, extra = "enum", (f"cls={self.classes[element.name]}",)
+        items = Group(
+            "_ffi_array_argument(",
+            (python_string(function), python_string(pname), pname, str(ty.len), python_string(kind), *extra),
+            ")",
+        )
+        return self.array_struct_argument(ty, items)
+
+    @staticmethod
+    def halves(value: str, ty: Primitive) -> Tuple[str, str]:
+        """The low and high 64 bits of the int `value` of the 128-bit type `ty`, as unsigned ints (the high half
+        of a `u128` in range needs no mask)."""
+        mask = "0xFFFFFFFFFFFFFFFF"
+        return f"{value} & {mask}", f"{value} >> 64 & {mask}" if ty.is_signed else f"{value} >> 64"
 
     def struct_pointer_argument(self, value: str, nullable: bool) -> Union[str, Ternary]:
         """A struct argument passed by reference (NULL for None where `nullable`)."""
@@ -1233,10 +1269,20 @@ class WrapperBuilder:
                     after.append(self._slice_write_back(pname, ty))
                 continue
             if isinstance(ty, Primitive):
-                args.append(pname)
+                # A `char` crosses as its code point; a `u128`/`i128` as its two 64-bit halves.
+                if ty.is_char:
+                    self.helpers.add("chars")
+                args.append(
+                    f"_ffi_ord({pname})" if ty.is_char else self.wide_argument(pname, ty) if ty.is_wide else pname
+                )
                 checks.append(self._scalar_argument(name, pname, ty))
                 continue
-            assert isinstance(ty, (Named, Pointer)), "the model refuses arrays as parameters"
+            if isinstance(ty, Array):
+                local = f"_ffi_array_{pname}"
+                checks.append(Assign(local, self._array_argument(name, pname, ty)))
+                args.append(local)
+                continue
+            assert isinstance(ty, (Named, Pointer)), "the model refuses other types as parameters"
             target = self._target(ty)
             cls = self.classes[target.name]
             if isinstance(target, CallbackDef):
@@ -1380,7 +1426,9 @@ class WrapperBuilder:
     def _zero_if_failed(self, ty: TypeRef) -> bool:
         """Whether a failed call's zeroes are the only falsy results of type `ty` (as the call returns it, before
         conversion): numbers, `bool`, C-like enums (their raw value) and pointers (`None`, a NULL pointer)."""
-        if isinstance(ty, (Primitive, Pointer)):
+        if isinstance(ty, Primitive):
+            return not ty.is_wide  # a structure, always truthy
+        if isinstance(ty, Pointer):
             return True
         return isinstance(ty, Named) and isinstance(self._target(ty), EnumDef)
 
@@ -1440,20 +1488,52 @@ class WrapperBuilder:
             nul = Group("_ffi_nul_argument(", (python_string(function), python_string(pname)), ")")
         return TextArgument(pname, f"_ffi_text_{pname}", failure, nul)
 
+    def _raw_element(self, element: Union[Primitive, Named]) -> Optional[Primitive]:
+        """The primitive a slice's or vector's element crosses as (an enum as its repr), or None for a struct."""
+        if isinstance(element, Primitive):
+            return element
+        target = self._target(element)
+        return target.repr if isinstance(target, EnumDef) else None
+
+    @staticmethod
+    def _checked(element: Union[Primitive, Named], raw: Primitive) -> bool:
+        """Whether a slice of `element`s holds values that are checked (bools, enum members)."""
+        return raw != element or raw.is_bool
+
     def _slice_argument(self, function: str, pname: str, ty: Slice) -> Union[NumbersArgument, Assign]:
         """``_ffi_slice_p, _ffi_len_p = ...``: a pointer to the elements (zero-copy for buffers) and their count."""
         element = ty.element
         targets = f"_ffi_slice_{pname}, _ffi_len_{pname}"
-        if isinstance(element, Primitive):
+        raw = self._raw_element(element)
+        if raw is not None:
             self.helpers.add("number_slices")
-            code = _ARRAY_CODES[element.name]
+            # A bool is a byte: its array's type code is that of `u8` (the library checks each is 0 or 1).
+            code = _ARRAY_CODES["u8" if raw.is_bool else raw.name]
+            value: Union[str, Group] = pname
+            if self._checked(element, raw):
+                # bools and enum members: the items of a list or tuple are checked (a buffer passes as it is, the
+                # library checks every value).
+                self.helpers.add("checked_items")
+                cls = "bool" if isinstance(element, Primitive) else self.classes[element.name]
+                value = Group(
+                    "_ffi_checked_items(",
+                    (
+                        python_string(function),
+                        python_string(pname),
+                        pname,
+                        python_string(code),
+                        cls,
+                        f"mutable={ty.mutable}",
+                    ),
+                    ")",
+                )
             call = Group(
                 "_ffi_numbers_argument(",
                 (
                     python_string(function),
                     python_string(pname),
-                    pname,
-                    self.element(element),
+                    value,
+                    self.element(raw),
                     python_string(code),
                     f"mutable={ty.mutable}",
                 ),
@@ -1463,7 +1543,7 @@ class WrapperBuilder:
             # memoryview and format checks (a third of a one-value call's cost).
             length, pointer = f"_ffi_len_{pname}", f"_ffi_slice_{pname}"
             exact = f"isinstance({pname}, _ffi_array) and {pname}.typecode == {python_string(code)}"
-            return NumbersArgument(pname, pointer, length, exact, self.shared_array(element, pname, length), call)
+            return NumbersArgument(pname, pointer, length, exact, self.shared_array(raw, pname, length), call)
         else:
             self.helpers.add("struct_slices")
             call = Group(
@@ -1475,10 +1555,18 @@ class WrapperBuilder:
 
     def _slice_write_back(self, pname: str, ty: Slice) -> WriteBack:
         """After the call: copy what the library wrote into a list the caller passed (buffers were shared)."""
-        if isinstance(ty.element, Primitive):
+        raw = self._raw_element(ty.element)
+        if raw is not None:
             # On PyPy a resizable buffer was passed as a copy (see the runtime's `COPIES_RESIZABLE_BUFFERS`).
             self.helpers.add("write_numbers_back")
-            return WriteBack(pname, Group("_ffi_write_numbers_back(", (pname, f"_ffi_slice_{pname}"), ")"))
+            convert = None
+            if self._checked(ty.element, raw):
+                # A list gets bools or enum members back, not the numbers they crossed as.
+                named = ty.element
+                convert = (
+                    "bool" if isinstance(named, Primitive) else f"_ffi_{self.classes[named.name]}_by_value.__getitem__"
+                )
+            return WriteBack(pname, Group("_ffi_write_numbers_back(", (pname, f"_ffi_slice_{pname}"), ")"), convert)
         self.helpers.add("write_back")
         return WriteBack(pname, None)
 
@@ -1492,8 +1580,23 @@ class WrapperBuilder:
 
     def _result(self, ty: TypeRef) -> str:
         """How the wrapper turns the library's result into its own: a format string applied to the result."""
+        if isinstance(ty, Primitive) and ty.is_char:
+            self.helpers.add("chars")
+            return "_ffi_chr({0})"
+        if isinstance(ty, Primitive) and ty.is_wide:
+            # `{lo, hi}` to the int; an `i128` whose top bit is set is that minus 2**128.
+            if ty.is_signed:
+                return "({0}.lo | {0}.hi << 64) - ({0}.hi >> 63 << 128)"
+            return "{0}.lo | {0}.hi << 64"
         if isinstance(ty, (Void, Primitive)):
             return "{0}"
+        if isinstance(ty, Array):
+            # `struct { T items[N]; }`: bytes for `[u8; N]`, else a tuple (of members for an enum).
+            if ty.element == Primitive("u8"):
+                return "bytes({0}.items)"
+            if isinstance(ty.element, Named):
+                return f"tuple(map(_ffi_{self.classes[ty.element.name]}_by_value.__getitem__, {{0}}.items))"
+            return "tuple({0}.items)"
         if isinstance(ty, Option):
             return self._from_option(ty)
         if isinstance(ty, OwnedString):
@@ -1505,6 +1608,12 @@ class WrapperBuilder:
                 return "_ffi_take_bytes({0})"
             self.helpers.add("take_list")
             element = ty.element
+            if isinstance(element, Named) and isinstance(self._target(element), EnumDef):
+                # The values, then their members (the library only returns valid values).
+                raw = self._raw_element(element)
+                assert raw is not None
+                by_value = f"_ffi_{self.classes[element.name]}_by_value.__getitem__"
+                return f"list(map({by_value}, _ffi_take_list({{0}}, {self.element(raw)})))"
             item = self.element(element) if isinstance(element, Primitive) else self.list_element(element)
             return f"_ffi_take_list({{0}}, {item})"
         assert isinstance(ty, (Named, Pointer)), "the model refuses these as results"

@@ -128,6 +128,8 @@ class WriteBack:
     param: str
     #: For numbers, ``_ffi_write_numbers_back(...)``: PyPy's copy of a resizable buffer written back.
     numbers: Optional[Group]
+    #: For bools and enums, what makes a list's item of each number written (``bool``, an enum's lookup).
+    convert: Optional[str] = None
     kind: ClassVar[str] = "write_back"
 
 

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x6dc0c76311898eff)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xf76abb62fd06d45e)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -37,6 +37,25 @@ extern "C" {
 
 /** The largest u64, above i64::MAX. */
 #define BIG UINT64_C(18446744073709551615)
+
+/**
+ * A `u128` as the library takes and returns it, by value: its low and high 64 bits (C has no
+ * 128-bit integer type every compiler defines). The value is `lo + hi * 2^64`.
+ */
+typedef struct sample_crate_u128 {
+    uint64_t lo;
+    uint64_t hi;
+} sample_crate_u128;
+
+/**
+ * An `i128` (two's complement) as the library takes and returns it, by value: its low and high 64
+ * bits (C has no 128-bit integer type every compiler defines). The value is `lo + hi * 2^64`,
+ * minus 2^128 when the top bit of `hi` is set.
+ */
+typedef struct sample_crate_i128 {
+    uint64_t lo;
+    uint64_t hi;
+} sample_crate_i128;
 
 /**
  * An optional `u8` (`FfiOption<u8>`): `value` holds it when `is_some` is not 0 (any non-zero value
@@ -457,6 +476,26 @@ SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_Figure) == S
 SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_Figure) == sizeof(Figure) + SAMPLE_CRATE_ALIGNOF(Figure), "sizeof(sample_crate_option_Figure) must be sizeof(Figure) + alignof(Figure), as in Rust");
 #endif
 
+/** A `[u8; 32]` as the library takes and returns it, by value (C passes no array by value). */
+typedef struct sample_crate_array_u8_32 {
+    uint8_t items[32];
+} sample_crate_array_u8_32;
+
+/** A `[i32; 3]` as the library takes and returns it, by value (C passes no array by value). */
+typedef struct sample_crate_array_i32_3 {
+    int32_t items[3];
+} sample_crate_array_i32_3;
+
+/** A `[bool; 4]` as the library takes and returns it, by value (C passes no array by value). */
+typedef struct sample_crate_array_bool_4 {
+    bool items[4];
+} sample_crate_array_bool_4;
+
+/** A `[Color; 3]` as the library takes and returns it, by value (C passes no array by value). */
+typedef struct sample_crate_array_Color_3 {
+    Color items[3];
+} sample_crate_array_Color_3;
+
 /** The `kind` of a failure: the call panicked. */
 #define SAMPLE_CRATE_FAILURE_PANIC 1u
 /** The `kind` of a failure: the call returned an error, whose enum value is the failure's `code`. */
@@ -565,6 +604,19 @@ typedef struct sample_crate_vec_f64 {
 } sample_crate_vec_f64;
 
 /**
+ * A `Vec<bool>` the library returned: `len` elements that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(bool), _Alignof(bool))` (`alignof` in
+ * C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not NULL).
+ */
+typedef struct sample_crate_vec_bool {
+    /** The first element; dangling when `len` is 0. */
+    bool *ptr;
+    /** The number of elements. */
+    size_t len;
+} sample_crate_vec_bool;
+
+/**
  * A `Vec<Vec2>` the library returned: `len` elements that the caller owns.
  *
  * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(Vec2), _Alignof(Vec2))` (`alignof` in
@@ -576,6 +628,33 @@ typedef struct sample_crate_vec_Vec2 {
     /** The number of elements. */
     size_t len;
 } sample_crate_vec_Vec2;
+
+/**
+ * A `Vec<Color>` the library returned: `len` elements that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(Color), _Alignof(Color))` (`alignof`
+ * in C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not NULL).
+ */
+typedef struct sample_crate_vec_Color {
+    /** The first element; dangling when `len` is 0. */
+    Color *ptr;
+    /** The number of elements. */
+    size_t len;
+} sample_crate_vec_Color;
+
+/**
+ * A `Vec<Direction>` the library returned: `len` elements that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(Direction), _Alignof(Direction))`
+ * (`alignof` in C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not
+ * NULL).
+ */
+typedef struct sample_crate_vec_Direction {
+    /** The first element; dangling when `len` is 0. */
+    Direction *ptr;
+    /** The number of elements. */
+    size_t len;
+} sample_crate_vec_Direction;
 
 /** Returns SAMPLE_CRATE_API_HASH when the library was built from the same inventory as this header. */
 uint64_t sample_crate_api_guard(void);
@@ -1060,6 +1139,158 @@ double shape_area(const Shape *shape);
  * (a data-carrying enum in a struct field, and in an `FfiOption`).
  */
 sample_crate_option_Figure figure_of(sample_crate_option_Shape shape, Color color);
+
+/**
+ * The upper-case form of `c` (the first `char` of it when it has several, as `ß` has): a
+ * `char` crosses as a `u32` that Rust checks.
+ *
+ * `c` is a `char`: a Unicode scalar value (not a surrogate, at most 0x10FFFF); any other value
+ * returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns a
+ * `char`: a Unicode scalar value.
+ */
+uint32_t char_upper(uint32_t c);
+
+/**
+ * The code point of `c`.
+ *
+ * `c` is a `char`: a Unicode scalar value (not a surrogate, at most 0x10FFFF); any other value
+ * returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+uint32_t char_code(uint32_t c);
+
+/**
+ * The `char` of the code point `code`, or U+FFFD when `code` is none (a surrogate, or above
+ * U+10FFFF).
+ *
+ * It returns a `char`: a Unicode scalar value.
+ */
+uint32_t char_from_code(uint32_t code);
+
+/**
+ * `c` repeated `times` times.
+ *
+ * `c` is a `char`: a Unicode scalar value (not a surrogate, at most 0x10FFFF); any other value
+ * returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. The caller
+ * frees the result (see `sample_crate_string`). On an error it returns zeroes and records a
+ * failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
+ */
+sample_crate_string char_repeat(uint32_t c, uint32_t times);
+
+/** `a * b`, wrapping around at 2^128 (`u128` crosses as two 64-bit halves). */
+sample_crate_u128 u128_wrapping_mul(sample_crate_u128 a, sample_crate_u128 b);
+
+/**
+ * `a + b`; fails with `Overflow` outside the range of `i128`.
+ *
+ * On an error it returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose
+ * `code` is the `MathError` variant's value.
+ */
+sample_crate_i128 i128_checked_add(sample_crate_i128 a, sample_crate_i128 b);
+
+/** The `i128` whose high 64 bits are `high` and low 64 bits `low`. */
+sample_crate_i128 i128_from_halves(int64_t high, uint64_t low);
+
+/** The low 64 bits of `value`. */
+uint64_t u128_low_bits(sample_crate_u128 value);
+
+/**
+ * `c` upper-cased and `value` doubled (wrapping), after a pause: async functions take and
+ * return `char`s and 128-bit integers too.
+ *
+ * `c` is a `char`: a Unicode scalar value (not a surrogate, at most 0x10FFFF); any other value
+ * returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns a
+ * `char`: a Unicode scalar value. Async: it starts the work and returns at once; `completion` is
+ * called later, from a thread of the library, with a `const uint32_t *` as its value, or with the
+ * failure.
+ */
+void upper_later(uint32_t c, sample_crate_completion completion);
+
+/**
+ * `value` doubled, wrapping around, after a pause.
+ *
+ * Async: it starts the work and returns at once; `completion` is called later, from a thread of
+ * the library, with a `const sample_crate_i128 *` as its value, or with the failure.
+ */
+void i128_double_later(sample_crate_i128 value, sample_crate_completion completion);
+
+/**
+ * How many of `flags` are true (each byte of a caller's buffer is checked to be 0 or 1).
+ *
+ * Each element of `flags` must be 0 or 1: the library checks them all before the call, and any
+ * other returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+size_t count_true(const bool *flags, size_t flags_len);
+
+/**
+ * Negates every flag in place.
+ *
+ * Each element of `flags` must be 0 or 1: the library checks them all before the call, and any
+ * other returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+void negate_all(bool *flags, size_t flags_len);
+
+/**
+ * Whether each of `values` is even.
+ *
+ * The caller frees the result (see `sample_crate_vec_bool`).
+ */
+sample_crate_vec_bool evens(const int64_t *values, size_t values_len);
+
+/**
+ * The flags of `colors` or-ed together (each value of a caller's buffer is checked to be a
+ * variant's).
+ *
+ * Each element of `colors` must be the value of a `Color` variant: the library checks them all
+ * before the call, and any other returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+uint8_t color_mask(const Color *colors, size_t colors_len);
+
+/**
+ * Replaces every color with the next one, in place.
+ *
+ * Each element of `colors` must be the value of a `Color` variant: the library checks them all
+ * before the call, and any other returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+void colors_advance(Color *colors, size_t colors_len);
+
+/**
+ * The colors whose flags are set in `mask`, in order.
+ *
+ * The caller frees the result (see `sample_crate_vec_Color`).
+ */
+sample_crate_vec_Color colors_in(uint8_t mask);
+
+/**
+ * `directions` in reverse order (an enum of the default repr, `u32`).
+ *
+ * Each element of `directions` must be the value of a `Direction` variant: the library checks them
+ * all before the call, and any other returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. The caller frees the result (see
+ * `sample_crate_vec_Direction`).
+ */
+sample_crate_vec_Direction directions_reversed(const Direction *directions, size_t directions_len);
+
+/**
+ * A 32-byte digest of `data` (not cryptographic: FNV-1a with four seeds), returned as an array
+ * (`bytes` in Python).
+ */
+sample_crate_array_u8_32 digest(const uint8_t *data, size_t data_len);
+
+/** The sum of three numbers passed as an array (`struct { int32_t items[3]; }` in C). */
+int64_t sum3(sample_crate_array_i32_3 values);
+
+/**
+ * Whether all four flags are true (each byte a C caller passes is checked to be 0 or 1).
+ *
+ * Each element of `flags` must be 0 or 1: the library checks them all before the call, and any
+ * other returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+bool all_four(sample_crate_array_bool_4 flags);
+
+/** `start` and the two colors after it. */
+sample_crate_array_Color_3 color_cycle(Color start);
 
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);

@@ -46,12 +46,22 @@ __all__ = [
     "Transform",
     "Vec2",
     "add",
+    "all_four",
     "c_str_len",
+    "char_code",
+    "char_from_code",
+    "char_repeat",
+    "char_upper",
     "checked_index",
     "checked_sqrt",
     "color_after",
+    "color_cycle",
+    "color_mask",
     "color_next",
+    "colors_advance",
+    "colors_in",
     "count_kept",
+    "count_true",
     "counter_checked_new",
     "counter_free",
     "counter_free_if_any",
@@ -60,13 +70,16 @@ __all__ = [
     "counter_new",
     "counter_snapshot",
     "counter_try_new",
+    "digest",
     "direction_turn",
+    "directions_reversed",
     "distance",
     "divide",
     "divide_later",
     "double_later",
     "empty_f64s",
     "empty_string",
+    "evens",
     "figure_of",
     "fill_u16",
     "fnv1a",
@@ -80,11 +93,15 @@ __all__ = [
     "hasher_for",
     "hasher_length",
     "hasher_repeating",
+    "i128_checked_add",
+    "i128_double_later",
+    "i128_from_halves",
     "is_even",
     "join_repeated",
     "length_if_any",
     "midpoint",
     "negate",
+    "negate_all",
     "noop",
     "notifier_clear",
     "notifier_emit",
@@ -118,11 +135,15 @@ __all__ = [
     "sqrt_or_none",
     "str_byte_len",
     "str_char_count",
+    "sum3",
     "sum_bytes",
     "sum_f64",
     "sum_i32",
     "sum_integers",
     "transform_all",
+    "u128_low_bits",
+    "u128_wrapping_mul",
+    "upper_later",
     "validate_positive",
     "vec2_add",
     "vec2_grid",
@@ -171,10 +192,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x6DC0C76311898EFF:
+    if found != 0xF76ABB62FD06D45E:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 6dc0c76311898eff)"
+            "sample_crate 0.1.0 (API hash f76abb62fd06d45e)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -249,6 +270,10 @@ _ffi_not_copyable = _ffi_rt.not_copyable
 _ffi_enum_repr = _ffi_rt.enum_repr
 _ffi_variants = _ffi_rt.variants
 _ffi_unknown_tag = _ffi_rt.unknown_tag
+_ffi_ord = ord
+_ffi_chr = chr
+_ffi_checked_items = _ffi_rt.checked_items
+_ffi_array_argument = _ffi_rt.array_argument
 
 
 _ffi_fn_fnv1a_hasher_destroy = _ffi_lib.fnv1a_hasher_destroy
@@ -3406,3 +3431,396 @@ def figure_of(shape: Optional[Shape], color: Color) -> Optional[Figure]:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_view_Figure(_ffi.addressof(_ffi_result, "value"), _ffi_result) if _ffi_result.is_some else None
+
+
+_ffi_fn_char_upper = _ffi_lib.char_upper
+
+
+def char_upper(c: str) -> str:
+    """The upper-case form of `c` (the first `char` of it when it has several, as `ß` has): a
+    `char` crosses as a `u32` that Rust checks.
+    """
+    if c.__class__ is not str or len(c) != 1:
+        c = _ffi_scalar("char_upper() argument 'c'", c, "char")
+    _ffi_result = _ffi_fn_char_upper(_ffi_ord(c))
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_chr(_ffi_result)
+
+
+_ffi_fn_char_code = _ffi_lib.char_code
+
+
+def char_code(c: str) -> int:
+    """The code point of `c`."""
+    if c.__class__ is not str or len(c) != 1:
+        c = _ffi_scalar("char_code() argument 'c'", c, "char")
+    _ffi_result = _ffi_fn_char_code(_ffi_ord(c))
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_char_from_code = _ffi_lib.char_from_code
+
+
+def char_from_code(code: int) -> str:
+    """The `char` of the code point `code`, or U+FFFD when `code` is none (a surrogate, or above
+    U+10FFFF).
+    """
+    if code.__class__ is not int or not 0 <= code <= 4294967295:
+        code = _ffi_scalar("char_from_code() argument 'code'", code, "u32")
+    _ffi_result = _ffi_fn_char_from_code(code)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_chr(_ffi_result)
+
+
+_ffi_fn_char_repeat = _ffi_lib.char_repeat
+
+
+def char_repeat(c: str, times: int) -> str:
+    """`c` repeated `times` times.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if c.__class__ is not str or len(c) != 1:
+        c = _ffi_scalar("char_repeat() argument 'c'", c, "char")
+    if times.__class__ is not int or not 0 <= times <= 4294967295:
+        times = _ffi_scalar("char_repeat() argument 'times'", times, "u32")
+    _ffi_result = _ffi_fn_char_repeat(_ffi_ord(c), times)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_u128_wrapping_mul = _ffi_lib.u128_wrapping_mul
+
+
+def u128_wrapping_mul(a: int, b: int) -> int:
+    """`a * b`, wrapping around at 2^128 (`u128` crosses as two 64-bit halves)."""
+    if a.__class__ is not int or not 0 <= a <= 340282366920938463463374607431768211455:
+        a = _ffi_scalar("u128_wrapping_mul() argument 'a'", a, "u128")
+    if b.__class__ is not int or not 0 <= b <= 340282366920938463463374607431768211455:
+        b = _ffi_scalar("u128_wrapping_mul() argument 'b'", b, "u128")
+    _ffi_result = _ffi_fn_u128_wrapping_mul((a & 0xFFFFFFFFFFFFFFFF, a >> 64), (b & 0xFFFFFFFFFFFFFFFF, b >> 64))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result.lo | _ffi_result.hi << 64
+
+
+_ffi_fn_i128_checked_add = _ffi_lib.i128_checked_add
+
+
+def i128_checked_add(a: int, b: int) -> int:
+    """`a + b`; fails with `Overflow` outside the range of `i128`.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if (
+        a.__class__ is not int
+        or not -170141183460469231731687303715884105728 <= a <= 170141183460469231731687303715884105727
+    ):
+        a = _ffi_scalar("i128_checked_add() argument 'a'", a, "i128")
+    if (
+        b.__class__ is not int
+        or not -170141183460469231731687303715884105728 <= b <= 170141183460469231731687303715884105727
+    ):
+        b = _ffi_scalar("i128_checked_add() argument 'b'", b, "i128")
+    _ffi_result = _ffi_fn_i128_checked_add(
+        (a & 0xFFFFFFFFFFFFFFFF, a >> 64 & 0xFFFFFFFFFFFFFFFF),
+        (b & 0xFFFFFFFFFFFFFFFF, b >> 64 & 0xFFFFFFFFFFFFFFFF),
+    )
+    if _ffi_pending[0]:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return (_ffi_result.lo | _ffi_result.hi << 64) - (_ffi_result.hi >> 63 << 128)
+
+
+_ffi_fn_i128_from_halves = _ffi_lib.i128_from_halves
+
+
+def i128_from_halves(high: int, low: int) -> int:
+    """The `i128` whose high 64 bits are `high` and low 64 bits `low`."""
+    if high.__class__ is not int or not -9223372036854775808 <= high <= 9223372036854775807:
+        high = _ffi_scalar("i128_from_halves() argument 'high'", high, "i64")
+    if low.__class__ is not int or not 0 <= low <= 18446744073709551615:
+        low = _ffi_scalar("i128_from_halves() argument 'low'", low, "u64")
+    _ffi_result = _ffi_fn_i128_from_halves(high, low)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return (_ffi_result.lo | _ffi_result.hi << 64) - (_ffi_result.hi >> 63 << 128)
+
+
+_ffi_fn_u128_low_bits = _ffi_lib.u128_low_bits
+
+
+def u128_low_bits(value: int) -> int:
+    """The low 64 bits of `value`."""
+    if value.__class__ is not int or not 0 <= value <= 340282366920938463463374607431768211455:
+        value = _ffi_scalar("u128_low_bits() argument 'value'", value, "u128")
+    _ffi_result = _ffi_fn_u128_low_bits((value & 0xFFFFFFFFFFFFFFFF, value >> 64))
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_upper_later = _ffi_lib.upper_later
+
+
+def _ffi_read_upper_later(_ffi_value: Any) -> str:
+    """The value `upper_later` completed with."""
+    _ffi_result = _ffi.cast("uint32_t *", _ffi_value)[0]
+    return _ffi_chr(_ffi_result)
+
+
+async def upper_later(c: str) -> str:
+    """`c` upper-cased and `value` doubled (wrapping), after a pause: async functions take and
+    return `char`s and 128-bit integers too.
+    """
+    if c.__class__ is not str or len(c) != 1:
+        c = _ffi_scalar("upper_later() argument 'c'", c, "char")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_upper_later, None)
+    _ffi_fn_upper_later(_ffi_ord(c), (_ffi_complete, _ffi_key, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_i128_double_later = _ffi_lib.i128_double_later
+
+
+def _ffi_read_i128_double_later(_ffi_value: Any) -> int:
+    """The value `i128_double_later` completed with."""
+    _ffi_result = _ffi.new("sample_crate_i128 *", _ffi.cast("sample_crate_i128 *", _ffi_value)[0])[0]
+    return (_ffi_result.lo | _ffi_result.hi << 64) - (_ffi_result.hi >> 63 << 128)
+
+
+async def i128_double_later(value: int) -> int:
+    """`value` doubled, wrapping around, after a pause."""
+    if (
+        value.__class__ is not int
+        or not -170141183460469231731687303715884105728 <= value <= 170141183460469231731687303715884105727
+    ):
+        value = _ffi_scalar("i128_double_later() argument 'value'", value, "i128")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_i128_double_later, None)
+    _ffi_fn_i128_double_later(
+        (value & 0xFFFFFFFFFFFFFFFF, value >> 64 & 0xFFFFFFFFFFFFFFFF),
+        (_ffi_complete, _ffi_key, _ffi_release),
+    )
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_count_true = _ffi_lib.count_true
+
+
+def count_true(flags: Union[Sequence[bool], memoryview]) -> int:
+    """How many of `flags` are true (each byte of a caller's buffer is checked to be 0 or 1)."""
+    if isinstance(flags, _ffi_array) and flags.typecode == "B":
+        _ffi_len_flags = len(flags)
+        _ffi_slice_flags = _ffi.from_buffer("bool[]", flags)
+    else:
+        _ffi_slice_flags, _ffi_len_flags = _ffi_numbers_argument(
+            "count_true",
+            "flags",
+            _ffi_checked_items("count_true", "flags", flags, "B", bool, mutable=False),
+            "bool",
+            "B",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_count_true(_ffi_slice_flags, _ffi_len_flags)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_negate_all = _ffi_lib.negate_all
+
+
+def negate_all(flags: Union[MutableSequence[bool], memoryview]) -> None:
+    """Negates every flag in place."""
+    if isinstance(flags, _ffi_array) and flags.typecode == "B":
+        _ffi_len_flags = len(flags)
+        _ffi_slice_flags = _ffi.from_buffer("bool[]", flags)
+    else:
+        _ffi_slice_flags, _ffi_len_flags = _ffi_numbers_argument(
+            "negate_all",
+            "flags",
+            _ffi_checked_items("negate_all", "flags", flags, "B", bool, mutable=True),
+            "bool",
+            "B",
+            mutable=True,
+        )
+    _ffi_fn_negate_all(_ffi_slice_flags, _ffi_len_flags)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    if flags.__class__ is list:
+        flags[:] = map(bool, _ffi_slice_flags)
+    elif _ffi_copies_resizable:
+        _ffi_write_numbers_back(flags, _ffi_slice_flags)
+
+
+_ffi_fn_evens = _ffi_lib.evens
+
+
+def evens(values: Union[Sequence[int], memoryview]) -> List[bool]:
+    """Whether each of `values` is even."""
+    if isinstance(values, _ffi_array) and values.typecode == "q":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("int64_t[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "evens",
+            "values",
+            values,
+            "int64_t",
+            "q",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_evens(_ffi_slice_values, _ffi_len_values)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_take_list(_ffi_result, "bool")
+
+
+_ffi_fn_color_mask = _ffi_lib.color_mask
+
+
+def color_mask(colors: Sequence[Color]) -> int:
+    """The flags of `colors` or-ed together (each value of a caller's buffer is checked to be a
+    variant's).
+    """
+    if isinstance(colors, _ffi_array) and colors.typecode == "B":
+        _ffi_len_colors = len(colors)
+        _ffi_slice_colors = _ffi.from_buffer("uint8_t[]", colors)
+    else:
+        _ffi_slice_colors, _ffi_len_colors = _ffi_numbers_argument(
+            "color_mask",
+            "colors",
+            _ffi_checked_items("color_mask", "colors", colors, "B", Color, mutable=False),
+            "uint8_t",
+            "B",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_color_mask(_ffi_slice_colors, _ffi_len_colors)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_colors_advance = _ffi_lib.colors_advance
+
+
+def colors_advance(colors: MutableSequence[Color]) -> None:
+    """Replaces every color with the next one, in place."""
+    if isinstance(colors, _ffi_array) and colors.typecode == "B":
+        _ffi_len_colors = len(colors)
+        _ffi_slice_colors = _ffi.from_buffer("uint8_t[]", colors)
+    else:
+        _ffi_slice_colors, _ffi_len_colors = _ffi_numbers_argument(
+            "colors_advance",
+            "colors",
+            _ffi_checked_items("colors_advance", "colors", colors, "B", Color, mutable=True),
+            "uint8_t",
+            "B",
+            mutable=True,
+        )
+    _ffi_fn_colors_advance(_ffi_slice_colors, _ffi_len_colors)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    if colors.__class__ is list:
+        colors[:] = map(_ffi_Color_by_value.__getitem__, _ffi_slice_colors)
+    elif _ffi_copies_resizable:
+        _ffi_write_numbers_back(colors, _ffi_slice_colors)
+
+
+_ffi_fn_colors_in = _ffi_lib.colors_in
+
+
+def colors_in(mask: int) -> List[Color]:
+    """The colors whose flags are set in `mask`, in order."""
+    if mask.__class__ is not int or not 0 <= mask <= 255:
+        mask = _ffi_scalar("colors_in() argument 'mask'", mask, "u8")
+    _ffi_result = _ffi_fn_colors_in(mask)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return list(map(_ffi_Color_by_value.__getitem__, _ffi_take_list(_ffi_result, "uint8_t")))
+
+
+_ffi_fn_directions_reversed = _ffi_lib.directions_reversed
+
+
+def directions_reversed(directions: Sequence[Direction]) -> List[Direction]:
+    """`directions` in reverse order (an enum of the default repr, `u32`)."""
+    if isinstance(directions, _ffi_array) and directions.typecode == "I":
+        _ffi_len_directions = len(directions)
+        _ffi_slice_directions = _ffi.from_buffer("uint32_t[]", directions)
+    else:
+        _ffi_slice_directions, _ffi_len_directions = _ffi_numbers_argument(
+            "directions_reversed",
+            "directions",
+            _ffi_checked_items("directions_reversed", "directions", directions, "I", Direction, mutable=False),
+            "uint32_t",
+            "I",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_directions_reversed(_ffi_slice_directions, _ffi_len_directions)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return list(map(_ffi_Direction_by_value.__getitem__, _ffi_take_list(_ffi_result, "uint32_t")))
+
+
+_ffi_fn_digest = _ffi_lib.digest
+
+
+def digest(data: Union[Sequence[int], memoryview]) -> bytes:
+    """A 32-byte digest of `data` (not cryptographic: FNV-1a with four seeds), returned as an array
+    (`bytes` in Python).
+    """
+    if isinstance(data, _ffi_array) and data.typecode == "B":
+        _ffi_len_data = len(data)
+        _ffi_slice_data = _ffi.from_buffer("uint8_t[]", data)
+    else:
+        _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument("digest", "data", data, "uint8_t", "B", mutable=False)
+    _ffi_result = _ffi_fn_digest(_ffi_slice_data, _ffi_len_data)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return bytes(_ffi_result.items)
+
+
+_ffi_fn_sum3 = _ffi_lib.sum3
+
+
+def sum3(values: Sequence[int]) -> int:
+    """The sum of three numbers passed as an array (`struct { int32_t items[3]; }` in C)."""
+    _ffi_array_values = (_ffi_array_argument("sum3", "values", values, 3, "i32"),)
+    _ffi_result = _ffi_fn_sum3(_ffi_array_values)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_all_four = _ffi_lib.all_four
+
+
+def all_four(flags: Sequence[bool]) -> bool:
+    """Whether all four flags are true (each byte a C caller passes is checked to be 0 or 1)."""
+    _ffi_array_flags = (_ffi_array_argument("all_four", "flags", flags, 4, "bool"),)
+    _ffi_result = _ffi_fn_all_four(_ffi_array_flags)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_color_cycle = _ffi_lib.color_cycle
+
+
+def color_cycle(start: Color) -> Tuple[Color, ...]:
+    """`start` and the two colors after it."""
+    if start.__class__ is not Color:
+        start = _ffi_enum_member("color_cycle() argument 'start'", start, Color)
+    _ffi_result = _ffi_fn_color_cycle(start)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return tuple(map(_ffi_Color_by_value.__getitem__, _ffi_result.items))

@@ -45,12 +45,22 @@ __all__ = [
     "Transform",
     "Vec2",
     "add",
+    "all_four",
     "c_str_len",
+    "char_code",
+    "char_from_code",
+    "char_repeat",
+    "char_upper",
     "checked_index",
     "checked_sqrt",
     "color_after",
+    "color_cycle",
+    "color_mask",
     "color_next",
+    "colors_advance",
+    "colors_in",
     "count_kept",
+    "count_true",
     "counter_checked_new",
     "counter_free",
     "counter_free_if_any",
@@ -59,13 +69,16 @@ __all__ = [
     "counter_new",
     "counter_snapshot",
     "counter_try_new",
+    "digest",
     "direction_turn",
+    "directions_reversed",
     "distance",
     "divide",
     "divide_later",
     "double_later",
     "empty_f64s",
     "empty_string",
+    "evens",
     "figure_of",
     "fill_u16",
     "fnv1a",
@@ -79,11 +92,15 @@ __all__ = [
     "hasher_for",
     "hasher_length",
     "hasher_repeating",
+    "i128_checked_add",
+    "i128_double_later",
+    "i128_from_halves",
     "is_even",
     "join_repeated",
     "length_if_any",
     "midpoint",
     "negate",
+    "negate_all",
     "noop",
     "notifier_clear",
     "notifier_emit",
@@ -117,11 +134,15 @@ __all__ = [
     "sqrt_or_none",
     "str_byte_len",
     "str_char_count",
+    "sum3",
     "sum_bytes",
     "sum_f64",
     "sum_i32",
     "sum_integers",
     "transform_all",
+    "u128_low_bits",
+    "u128_wrapping_mul",
+    "upper_later",
     "validate_positive",
     "vec2_add",
     "vec2_grid",
@@ -162,10 +183,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x6DC0C76311898EFF:
+    if found != 0xF76ABB62FD06D45E:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 6dc0c76311898eff)"
+            "sample_crate 0.1.0 (API hash f76abb62fd06d45e)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
