@@ -282,7 +282,7 @@ impl Inventory {
                 for param in params {
                     let what = format!("parameter `{}` of callback `{name}`", param.name);
                     let fits = match &param.ty {
-                        TypeRef::Primitive(_) => true,
+                        TypeRef::Primitive(_) | TypeRef::Str => true,
                         TypeRef::Named(target) => {
                             matches!(kinds.get(target), Some(TypeDef::Enum { .. }))
                         }
@@ -294,8 +294,8 @@ impl Inventory {
                     if !fits {
                         problems.push(format!(
                             "{what} has a type of kind `{}` that callbacks do not support yet: a \
-                             callback takes primitives, #[ffi_type] enums and references to \
-                             #[ffi_type] structs",
+                             callback takes primitives, #[ffi_type] enums, references to \
+                             #[ffi_type] structs and `&str`",
                             param.ty.kind()
                         ));
                     }

@@ -888,6 +888,24 @@ pub fn count_kept(points: &[Vec2], color: Color, keep: &PointFilter) -> usize {
         .count()
 }
 
+/// Called with a word and its index (a callback that takes text); returns whether to go on.
+#[ffi_callback]
+pub type OnWord = fn(word: &str, index: u32) -> bool;
+
+/// Calls `on_word` with each whitespace-separated word of `text` until it returns false; how
+/// many words it was called with.
+#[ffi_function]
+pub fn for_each_word(text: &str, on_word: &OnWord) -> u32 {
+    let mut calls = 0;
+    for (index, word) in text.split_whitespace().enumerate() {
+        calls += 1;
+        if !on_word.call(word, index as u32) {
+            break;
+        }
+    }
+    calls
+}
+
 /// Picks a color (a callback that returns an enum).
 #[ffi_callback]
 pub type ColorPicker = fn(round: u32) -> Color;
@@ -1545,6 +1563,7 @@ pub fn inventory() -> Inventory {
         .function::<transform_all>()
         .function::<count_kept>()
         .function::<pick_colors>()
+        .function::<for_each_word>()
         .function::<notifier_new>()
         .function::<notifier_subscribe>()
         .function::<notifier_emit>()

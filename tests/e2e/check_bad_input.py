@@ -152,6 +152,7 @@ def _valid(m, hint):
         "PointFilter": lambda: lambda point, color: True,
         "ColorPicker": lambda: lambda round: m.Color.Red,
         "OnEvent": lambda: lambda code: None,
+        "OnWord": lambda: lambda word, index: True,
     }
     return table[hint]()
 

@@ -635,6 +635,15 @@ def check_callbacks():
     assert seen == [(0, 1.0), (1, 2.0), (2, 3.0)]
     assert sample_crate.for_each_value([], on_value) == 0
     assert not native._ffi_callbacks, "a callback used during a call is forgotten after it"
+    # A callback that takes text (`fn(word: &str, index: u32) -> bool`): a str, decoded from the bytes Rust passes.
+    words = []
+    assert (
+        sample_crate.for_each_word("héllo  wörld 🦀 end", lambda word, index: words.append((word, index)) or True) == 4
+    )
+    assert words == [("héllo", 0), ("wörld", 1), ("🦀", 2), ("end", 3)], words
+    assert sample_crate.for_each_word("a b c", lambda word, index: index < 1) == 2
+    assert sample_crate.for_each_word("", lambda word, index: True) == 0
+    assert "the result of the OnWord callback" in raises(TypeError, sample_crate.for_each_word, "x", lambda w, i: "no")
 
     def fail(index, value):
         raise Stop(f"at {index}")

@@ -2636,6 +2636,14 @@ mod types {
 mod callback {
     use super::*;
 
+    /// Whether `ty` is `&str` (any lifetime): a callback's text parameter.
+    fn is_str(ty: &Type) -> bool {
+        matches!(ty, Type::Reference(reference)
+            if reference.mutability.is_none()
+                && matches!(&*reference.elem, Type::Path(path)
+                    if path.qself.is_none() && path.path.is_ident("str")))
+    }
+
     pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         no_arguments(attr, "ffi_callback")?;
         let item: syn::ItemType = match syn::parse2::<Item>(item)? {
@@ -2708,9 +2716,29 @@ mod callback {
         let doc = doc(&item.attrs);
         let names: Vec<_> = params.iter().map(|(_, ident, _)| ident).collect();
         let tys: Vec<_> = params.iter().map(|(_, _, ty)| *ty).collect();
+        // `&str` crosses as two C parameters, the UTF-8 bytes and their count, as for functions.
+        let texts: Vec<bool> = tys.iter().map(|ty| is_str(ty)).collect();
+        let c_tys = tys.iter().zip(&texts).map(|(ty, text)| {
+            if *text {
+                quote!(*const u8, usize)
+            } else {
+                quote!(#ty)
+            }
+        });
+        let c_args = names.iter().zip(&texts).map(|(name, text)| {
+            if *text {
+                quote!(#name.as_ptr(), #name.len())
+            } else {
+                quote!(#name)
+            }
+        });
         let output = &func.output;
-        let param_defs = params.iter().map(|(name, _, ty)| {
-            let ty = type_ref(ty);
+        let param_defs = params.iter().zip(&texts).map(|((name, _, ty), text)| {
+            let ty = if *text {
+                quote!(::hatch_interop::__private::TypeRef::Str)
+            } else {
+                type_ref(ty)
+            };
             quote!(::hatch_interop::__private::ParamDef {
                 name: #name,
                 ty: #ty,
@@ -2724,16 +2752,20 @@ mod callback {
         let c_void = quote!(::core::ffi::c_void);
         // The foreign side holds objects of opaque types as cells; what a callback would get is
         // a pointer into Rust's memory, which it could not use safely (nor tell from a cell).
-        let no_opaque = tys.iter().map(|ty| {
-            let ty = all_static_lifetimes(ty);
-            quote_spanned! {ty.span()=>
-                const _: () = ::core::assert!(
-                    !<#ty as ::hatch_interop::FfiType>::__OPAQUE_POINTER,
-                    "a callback cannot take a pointer to an #[ffi_type(opaque)] type: pass the \
-                     data it needs (numbers, structs), or make the type an #[ffi_service]",
-                );
-            }
-        });
+        let no_opaque = tys
+            .iter()
+            .zip(&texts)
+            .filter(|(_, text)| !**text)
+            .map(|(ty, _)| {
+                let ty = all_static_lifetimes(ty);
+                quote_spanned! {ty.span()=>
+                    const _: () = ::core::assert!(
+                        !<#ty as ::hatch_interop::FfiType>::__OPAQUE_POINTER,
+                        "a callback cannot take a pointer to an #[ffi_type(opaque)] type: pass the \
+                         data it needs (numbers, structs), or make the type an #[ffi_service]",
+                    );
+                }
+            });
         Ok(quote! {
             #(#no_opaque)*
 
@@ -2742,7 +2774,7 @@ mod callback {
             #vis struct #ident {
                 // `C-unwind`: the one unwind a foreign callback may start, CPython ending the
                 // thread at exit, is stopped by `ForeignCall` (see there), never caught.
-                call: unsafe extern "C-unwind" fn(*const #c_void, #(#tys),*) #output,
+                call: unsafe extern "C-unwind" fn(*const #c_void, #(#c_tys),*) #output,
                 context: *const #c_void,
                 release: ::core::option::Option<unsafe extern "C-unwind" fn(*const #c_void)>,
             }
@@ -2755,7 +2787,7 @@ mod callback {
                     let guard = ::hatch_interop::__private::ForeignCall::enter();
                     // SAFETY: whoever made this value promised that `call` may be called
                     // with `context` for as long as the value lives.
-                    let result = unsafe { (self.call)(self.context, #(#names),*) };
+                    let result = unsafe { (self.call)(self.context, #(#c_args),*) };
                     guard.exit();
                     result
                 }

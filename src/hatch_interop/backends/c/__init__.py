@@ -603,9 +603,15 @@ class _Builder:
         names = Namespace(BACKEND, f"callback `{c.name}`")
         names.claim("context", "the context parameter")
         params = ["const void *context"]
+        own = {
+            p.source: names.claim(self._local(p.source), f"parameter `{p.source}`", p.source)
+            for p in signature.params
+            if p.source is not None and p.role != "length"
+        }
         for p in signature.params:
-            assert p.source is not None, "a callback's parameters are each one C value"
-            name = names.claim(self._local(p.source), f"parameter `{p.source}`", p.source)
+            assert p.source is not None, "a callback's parameters each come from one Rust parameter"
+            # A `&str` is two C parameters, as in functions: its bytes, then their count (`word_len`).
+            name = self._length(names, p.source) if p.role == "length" else own[p.source]
             params.append(_declare(self.c_type(p.type), name))
         call = _declare(self.c_type(signature.returns), f"(*call)({', '.join(params)})")
         return CCallback(c.name, c_comment(c.doc), call)

@@ -365,6 +365,9 @@ class CffiWrapperBuilder(WrapperBuilder):
         new = f"_ffi.new({python_string(target.name + ' *')}, {pointer}[0])"
         return f"_ffi_view_{self.classes[target.name]}({new}, None)"
 
+    def callback_text(self, pointer: str, length: str) -> str:
+        return f"_ffi.unpack({pointer}, {length}).decode()"
+
     def callback_write_back(self, pointer: str, copy: str) -> Assign:
         return Assign(f"{pointer}[0]", f"{copy}._ffi_c[0]")
 

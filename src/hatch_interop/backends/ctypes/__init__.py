@@ -367,6 +367,9 @@ class CtypesWrapperBuilder(WrapperBuilder):
         """A copy of the struct a callback's parameter points to (the callable may keep what it gets)."""
         return f"{self.classes[target.name]}.from_buffer_copy({pointer}.contents)"
 
+    def callback_text(self, pointer: str, length: str) -> str:
+        return f"_ffi_ctypes.string_at({pointer}, {length}).decode()"
+
     def callback_write_back(self, pointer: str, copy: str) -> Assign:
         """The statement that writes the copy of a `&mut S` callback parameter back into the library's struct."""
         return Assign(f"{pointer}[0]", copy)
@@ -384,7 +387,10 @@ class CtypesWrapperBuilder(WrapperBuilder):
         function = self.callback_function(c)
         signature = next(sig for sig in self.abi.callbacks if sig.name == c.name)
         ctypes_params: List[str] = [self.c_type(signature.returns), "_ffi_ctypes.c_void_p"]
-        ctypes_params.extend(self.c_type(p.type) for p in signature.params)
+        # A text parameter's bytes are an address (`c_char_p` would read up to a NUL that is not there).
+        ctypes_params.extend(
+            "_ffi_ctypes.c_void_p" if isinstance(p.type, abi.CText) else self.c_type(p.type) for p in signature.params
+        )
         thunk = f"_ffi_{c.name}_thunk"
         made = layout(
             Group(

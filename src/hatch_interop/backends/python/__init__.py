@@ -676,6 +676,11 @@ class WrapperBuilder:
         """The copy a callback's function makes of a struct the library passes by pointer."""
         raise NotImplementedError
 
+    def callback_text(self, pointer: str, length: str) -> str:
+        """The `str` a callback's function makes of a `&str` the library passes as UTF-8 bytes and their count
+        (valid only during the call: copied, then decoded)."""
+        raise NotImplementedError
+
     def callback_write_back(self, pointer: str, copy: str) -> Assign:
         """The statement writing a callback's copy of a `&mut` struct back into the library's."""
         raise NotImplementedError
@@ -785,6 +790,11 @@ class WrapperBuilder:
             elif isinstance(p.type, Named):
                 params.append(f"{pname}: int")
                 values.append(f"_ffi_{self.classes[p.type.name]}_by_value[{pname}]")
+            elif isinstance(p.type, Str):
+                # Two C parameters: the bytes (valid during the call only) and their count. Rust's `&str` is UTF-8.
+                length = f"_ffi_len_{pname}"
+                params += [f"{pname}: Any", f"{length}: int"]
+                values.append(self.callback_text(pname, length))
             else:
                 params.append(f"{pname}: {hint}")
                 values.append(pname)

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xf76abb62fd06d45e)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x700719f13e0a3ec9)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -380,6 +380,19 @@ typedef struct ColorPicker {
      */
     void (*release)(const void *context);
 } ColorPicker;
+
+/** Called with a word and its index (a callback that takes text); returns whether to go on. */
+typedef struct OnWord {
+    /** Runs the callback: called with `context` and the arguments. */
+    bool (*call)(const void *context, const char *word, size_t word_len, uint32_t index);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnWord;
 
 /** Keeps listeners and tells them of events (callbacks the library keeps). */
 typedef struct Notifier Notifier;
@@ -1040,6 +1053,12 @@ size_t count_kept(const Vec2 *points, size_t points_len, Color color, const Poin
  * while it calls back into Python on the calling thread).
  */
 uint8_t pick_colors(const ColorPicker *pick);
+
+/**
+ * Calls `on_word` with each whitespace-separated word of `text` until it returns false; how
+ * many words it was called with.
+ */
+uint32_t for_each_word(const char *text, size_t text_len, const OnWord *on_word);
 
 /** A notifier without listeners. */
 Notifier *notifier_new(void);

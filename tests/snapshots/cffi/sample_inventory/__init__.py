@@ -35,6 +35,7 @@ __all__ = [
     "Notifier",
     "OnEvent",
     "OnValue",
+    "OnWord",
     "PointFilter",
     "Reading",
     "Rect",
@@ -84,6 +85,7 @@ __all__ = [
     "fill_u16",
     "fnv1a",
     "for_each_value",
+    "for_each_word",
     "greet",
     "greet_later",
     "guards_dropped",
@@ -192,10 +194,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0xF76ABB62FD06D45E:
+    if found != 0x700719F13E0A3EC9:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash f76abb62fd06d45e)"
+            "sample_crate 0.1.0 (API hash 700719f13e0a3ec9)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1175,6 +1177,24 @@ def _ffi_ColorPicker_call(_ffi_context: Any, round: int) -> int:
 
 
 _ffi_ColorPicker_thunk = _ffi_callback("ColorPicker", _ffi_ColorPicker_call)
+
+
+OnWord = Callable[[str, int], bool]
+"""Called with a word and its index (a callback that takes text); returns whether to go on."""
+
+
+def _ffi_OnWord_call(_ffi_context: Any, word: Any, _ffi_len_word: int, index: int) -> bool:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi.unpack(word, _ffi_len_word).decode(), index)
+        if _ffi_result.__class__ is not bool:
+            _ffi_result = _ffi_scalar("the result of the OnWord callback", _ffi_result, "bool")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnWord", _ffi_error)
+        return False
+
+
+_ffi_OnWord_thunk = _ffi_callback("OnWord", _ffi_OnWord_call)
 
 
 _ffi_fn_notifier_ffi_drop = _ffi_lib.notifier_ffi_drop
@@ -3105,6 +3125,33 @@ def pick_colors(pick: ColorPicker) -> int:
         _ffi_result = _ffi_fn_pick_colors(_ffi.new("ColorPicker *", (_ffi_ColorPicker_thunk, _ffi_key_pick, _ffi.NULL)))
     finally:
         _ffi_callbacks.pop(_ffi_key_pick, None)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_for_each_word = _ffi_lib.for_each_word
+
+
+def for_each_word(text: str, on_word: OnWord) -> int:
+    """Calls `on_word` with each whitespace-separated word of `text` until it returns false; how
+    many words it was called with.
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("for_each_word", "text", text, _ffi_error) from None
+    if not callable(on_word):
+        raise _ffi_not_callable("for_each_word", "on_word", on_word)
+    _ffi_key_on_word = _ffi_keep_callback(on_word)
+    try:
+        _ffi_result = _ffi_fn_for_each_word(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi.new("OnWord *", (_ffi_OnWord_thunk, _ffi_key_on_word, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_word, None)
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result

@@ -35,6 +35,7 @@ __all__ = [
     "Notifier",
     "OnEvent",
     "OnValue",
+    "OnWord",
     "PointFilter",
     "Reading",
     "Rect",
@@ -84,6 +85,7 @@ __all__ = [
     "fill_u16",
     "fnv1a",
     "for_each_value",
+    "for_each_word",
     "greet",
     "greet_later",
     "guards_dropped",
@@ -194,10 +196,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xF76ABB62FD06D45E:
+    if found != 0x700719F13E0A3EC9:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash f76abb62fd06d45e)"
+            "sample_crate 0.1.0 (API hash 700719f13e0a3ec9)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1233,6 +1235,39 @@ _ffi_ColorPicker_address = _ffi_ctypes.cast(_ffi_ColorPicker_thunk, _ffi_ctypes.
 
 
 class _ffi_ColorPicker(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnWord = Callable[[str, int], bool]
+"""Called with a word and its index (a callback that takes text); returns whether to go on."""
+
+
+def _ffi_OnWord_call(_ffi_context: int, word: Any, _ffi_len_word: int, index: int) -> bool:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi_ctypes.string_at(word, _ffi_len_word).decode(), index)
+        if _ffi_result.__class__ is not bool:
+            _ffi_result = _ffi_scalar("the result of the OnWord callback", _ffi_result, "bool")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnWord", _ffi_error)
+        return False
+
+
+_ffi_OnWord_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        _ffi_ctypes.c_bool,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+        _ffi_ctypes.c_uint32,
+    )(_ffi_OnWord_call),
+)
+_ffi_OnWord_address = _ffi_ctypes.cast(_ffi_OnWord_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnWord(_ffi_ctypes.Structure):
     """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
@@ -3439,6 +3474,35 @@ def pick_colors(pick: ColorPicker) -> int:
         _ffi_result = _ffi_fn_pick_colors(_ffi_ColorPicker(_ffi_ColorPicker_address, _ffi_key_pick, None))
     finally:
         _ffi_callbacks.pop(_ffi_key_pick, None)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_for_each_word = _ffi_lib["for_each_word"]
+_ffi_fn_for_each_word.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnWord))
+_ffi_fn_for_each_word.restype = _ffi_ctypes.c_uint32
+
+
+def for_each_word(text: str, on_word: OnWord) -> int:
+    """Calls `on_word` with each whitespace-separated word of `text` until it returns false; how
+    many words it was called with.
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("for_each_word", "text", text, _ffi_error) from None
+    if not callable(on_word):
+        raise _ffi_not_callable("for_each_word", "on_word", on_word)
+    _ffi_key_on_word = _ffi_keep_callback(on_word)
+    try:
+        _ffi_result = _ffi_fn_for_each_word(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi_OnWord(_ffi_OnWord_address, _ffi_key_on_word, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_word, None)
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result

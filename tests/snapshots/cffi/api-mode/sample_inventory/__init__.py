@@ -34,6 +34,7 @@ __all__ = [
     "Notifier",
     "OnEvent",
     "OnValue",
+    "OnWord",
     "PointFilter",
     "Reading",
     "Rect",
@@ -83,6 +84,7 @@ __all__ = [
     "fill_u16",
     "fnv1a",
     "for_each_value",
+    "for_each_word",
     "greet",
     "greet_later",
     "guards_dropped",
@@ -183,10 +185,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xF76ABB62FD06D45E:
+    if found != 0x700719F13E0A3EC9:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash f76abb62fd06d45e)"
+            "sample_crate 0.1.0 (API hash 700719f13e0a3ec9)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
