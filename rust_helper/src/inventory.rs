@@ -283,6 +283,12 @@ impl Inventory {
                     let what = format!("parameter `{}` of callback `{name}`", param.name);
                     let fits = match &param.ty {
                         TypeRef::Primitive(_) | TypeRef::Str => true,
+                        TypeRef::Slice {
+                            element,
+                            mutable: false,
+                        } => {
+                            matches!(&**element, TypeRef::Primitive(name) if *name != "bool")
+                        }
                         TypeRef::Named(target) => {
                             matches!(kinds.get(target), Some(TypeDef::Enum { .. }))
                         }
@@ -295,7 +301,7 @@ impl Inventory {
                         problems.push(format!(
                             "{what} has a type of kind `{}` that callbacks do not support yet: a \
                              callback takes primitives, #[ffi_type] enums, references to \
-                             #[ffi_type] structs and `&str`",
+                             #[ffi_type] structs, `&str` and slices of numbers",
                             param.ty.kind()
                         ));
                     }

@@ -906,6 +906,20 @@ pub fn for_each_word(text: &str, on_word: &OnWord) -> u32 {
     calls
 }
 
+/// Told of a window of readings and of the raw bytes of the first (a callback that takes slices).
+#[ffi_callback]
+pub type OnWindow = fn(values: &[f64], raw: &[u8]) -> f64;
+
+/// Calls `on_window` with each run of `size` values of `values` (the last may be shorter) and the
+/// little-endian bytes of its first value; the sum of what it returned.
+#[ffi_function]
+pub fn sum_windows(values: &[f64], size: u32, on_window: &OnWindow) -> f64 {
+    values
+        .chunks(size.max(1) as usize)
+        .map(|window| on_window.call(window, &window[0].to_le_bytes()))
+        .sum()
+}
+
 /// Picks a color (a callback that returns an enum).
 #[ffi_callback]
 pub type ColorPicker = fn(round: u32) -> Color;
@@ -1564,6 +1578,7 @@ pub fn inventory() -> Inventory {
         .function::<count_kept>()
         .function::<pick_colors>()
         .function::<for_each_word>()
+        .function::<sum_windows>()
         .function::<notifier_new>()
         .function::<notifier_subscribe>()
         .function::<notifier_emit>()

@@ -1049,11 +1049,20 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             fits = (
                 (isinstance(p.type, Primitive) and not p.type.signature_only)
                 or isinstance(p.type, Str)
+                or (
+                    isinstance(p.type, Slice)
+                    and not p.type.mutable
+                    and isinstance(p.type.element, Primitive)
+                    and not (p.type.element.is_bool or p.type.element.signature_only)
+                )
                 or (isinstance(p.type, Named) and isinstance(target, EnumDef))
                 or (isinstance(p.type, Pointer) and not p.type.owned and isinstance(target, StructDef))
             )
             if not fits:
-                message = "must be a `primitive`, a `str`, a `named` enum or a non-owning `pointer` to a struct"
+                message = (
+                    "must be a `primitive`, a `str`, a non-`mutable` `slice` of numbers, a `named` enum or a "
+                    "non-owning `pointer` to a struct"
+                )
                 raise r.fail(ppath, f"{message}: callbacks take nothing else yet")
         returns = callback.returns
         if not (

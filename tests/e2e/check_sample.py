@@ -13,6 +13,7 @@ import gc
 import inspect
 import math
 import pickle
+import struct
 import subprocess
 import sys
 import threading
@@ -643,6 +644,19 @@ def check_callbacks():
     assert words == [("héllo", 0), ("wörld", 1), ("🦀", 2), ("end", 3)], words
     assert sample_crate.for_each_word("a b c", lambda word, index: index < 1) == 2
     assert sample_crate.for_each_word("", lambda word, index: True) == 0
+    # A callback that takes slices: copies (a list, bytes for u8) it may keep.
+    windows = []
+    total = sample_crate.sum_windows(
+        [1.0, 2.0, 3.0, 4.0, 5.0], 2, lambda values, raw: windows.append((values, raw)) or 1.5
+    )
+    assert total == 4.5, total
+    assert windows == [
+        ([1.0, 2.0], struct.pack("<d", 1.0)),
+        ([3.0, 4.0], struct.pack("<d", 3.0)),
+        ([5.0], struct.pack("<d", 5.0)),
+    ], windows
+    assert type(windows[0][0]) is list and type(windows[0][1]) is bytes
+    assert sample_crate.sum_windows([], 3, lambda values, raw: 1.0) == 0.0
     assert "the result of the OnWord callback" in raises(TypeError, sample_crate.for_each_word, "x", lambda w, i: "no")
 
     def fail(index, value):

@@ -2644,6 +2644,19 @@ mod callback {
                     if path.qself.is_none() && path.path.is_ident("str")))
     }
 
+    /// The element of `&[T]` (any lifetime): a callback's slice parameter.
+    fn slice_element(ty: &Type) -> Option<&Type> {
+        match ty {
+            Type::Reference(reference) if reference.mutability.is_none() => {
+                match &*reference.elem {
+                    Type::Slice(slice) => Some(&slice.elem),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         no_arguments(attr, "ffi_callback")?;
         let item: syn::ItemType = match syn::parse2::<Item>(item)? {
@@ -2716,11 +2729,18 @@ mod callback {
         let doc = doc(&item.attrs);
         let names: Vec<_> = params.iter().map(|(_, ident, _)| ident).collect();
         let tys: Vec<_> = params.iter().map(|(_, _, ty)| *ty).collect();
-        // `&str` crosses as two C parameters, the UTF-8 bytes and their count, as for functions.
-        let texts: Vec<bool> = tys.iter().map(|ty| is_str(ty)).collect();
-        let c_tys = tys.iter().zip(&texts).map(|(ty, text)| {
-            if *text {
+        // `&str` and `&[T]` cross as two C parameters, the bytes (or elements) and their count,
+        // as for functions.
+        let texts: Vec<bool> = tys
+            .iter()
+            .map(|ty| is_str(ty) || slice_element(ty).is_some())
+            .collect();
+        let c_tys = tys.iter().map(|ty| {
+            if is_str(ty) {
                 quote!(*const u8, usize)
+            } else if let Some(element) = slice_element(ty) {
+                let element = all_static_lifetimes(element);
+                quote!(*const #element, usize)
             } else {
                 quote!(#ty)
             }
@@ -2733,9 +2753,19 @@ mod callback {
             }
         });
         let output = &func.output;
-        let param_defs = params.iter().zip(&texts).map(|((name, _, ty), text)| {
-            let ty = if *text {
+        let param_defs = params.iter().map(|(name, _, ty)| {
+            let ty = if is_str(ty) {
                 quote!(::hatch_interop::__private::TypeRef::Str)
+            } else if let Some(element) = slice_element(ty) {
+                let element = all_static_lifetimes(element);
+                quote_spanned! {element.span()=>
+                    ::hatch_interop::__private::TypeRef::Slice {
+                        element: ::std::boxed::Box::new(
+                            <#element as ::hatch_interop::FfiSliceElement>::__element_ref(types),
+                        ),
+                        mutable: false,
+                    }
+                }
             } else {
                 type_ref(ty)
             };

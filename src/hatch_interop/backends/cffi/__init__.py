@@ -368,6 +368,11 @@ class CffiWrapperBuilder(WrapperBuilder):
     def callback_text(self, pointer: str, length: str) -> str:
         return f"_ffi.unpack({pointer}, {length}).decode()"
 
+    def callback_numbers(self, element: Primitive, pointer: str, length: str) -> str:
+        if element == Primitive("u8"):
+            return f"_ffi.unpack(_ffi.cast({python_string('char *')}, {pointer}), {length})"
+        return f"_ffi.unpack({pointer}, {length})"
+
     def callback_write_back(self, pointer: str, copy: str) -> Assign:
         return Assign(f"{pointer}[0]", f"{copy}._ffi_c[0]")
 

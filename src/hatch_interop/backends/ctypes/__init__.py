@@ -370,6 +370,12 @@ class CtypesWrapperBuilder(WrapperBuilder):
     def callback_text(self, pointer: str, length: str) -> str:
         return f"_ffi_ctypes.string_at({pointer}, {length}).decode()"
 
+    def callback_numbers(self, element: Primitive, pointer: str, length: str) -> str:
+        if element == Primitive("u8"):
+            return f"_ffi_ctypes.string_at({pointer}, {length})"
+        # An empty slice's address may be NULL (from C) or dangling: nothing is read then.
+        return f"list(({self.element(element)} * {length}).from_address({pointer})) if {length} else []"
+
     def callback_write_back(self, pointer: str, copy: str) -> Assign:
         """The statement that writes the copy of a `&mut S` callback parameter back into the library's struct."""
         return Assign(f"{pointer}[0]", copy)

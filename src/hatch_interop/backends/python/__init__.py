@@ -681,6 +681,11 @@ class WrapperBuilder:
         (valid only during the call: copied, then decoded)."""
         raise NotImplementedError
 
+    def callback_numbers(self, element: Primitive, pointer: str, length: str) -> str:
+        """The copy a callback's function makes of a `&[T]` of numbers the library passes as the first element's
+        address and the count (valid only during the call): `bytes` for `u8`, else a list."""
+        raise NotImplementedError
+
     def callback_write_back(self, pointer: str, copy: str) -> Assign:
         """The statement writing a callback's copy of a `&mut` struct back into the library's."""
         raise NotImplementedError
@@ -767,7 +772,8 @@ class WrapperBuilder:
         for p in c.params:
             python_api.refuse_dunder(p.name, f"parameter of callback `{c.name}`", self.BACKEND_NAME)
             pname = names.claim(_escape(p.name, PYTHON_KEYWORDS), f"parameter `{p.name}`", p.name)
-            hint = self.hint(p.type)
+            # A slice arrives as a copy, like a `Vec<T>` result.
+            hint = self.hint(Vec(p.type.element) if isinstance(p.type, Slice) else p.type)
             hints.append(hint)
             if isinstance(p.type, Pointer):
                 # The library's struct is valid only while the callback runs, and the callable may keep what it
@@ -795,6 +801,13 @@ class WrapperBuilder:
                 length = f"_ffi_len_{pname}"
                 params += [f"{pname}: Any", f"{length}: int"]
                 values.append(self.callback_text(pname, length))
+            elif isinstance(p.type, Slice):
+                # The elements (valid during the call only) and their count: the callable gets a copy, as it gets a
+                # `Vec<T>` result (bytes for u8, else a list), which it may keep.
+                assert isinstance(p.type.element, Primitive), "the model allows slices of numbers only"
+                length = f"_ffi_len_{pname}"
+                params += [f"{pname}: Any", f"{length}: int"]
+                values.append(self.callback_numbers(p.type.element, pname, length))
             else:
                 params.append(f"{pname}: {hint}")
                 values.append(pname)

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x700719f13e0a3ec9)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x4e475102fef4b700)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -393,6 +393,19 @@ typedef struct OnWord {
      */
     void (*release)(const void *context);
 } OnWord;
+
+/** Told of a window of readings and of the raw bytes of the first (a callback that takes slices). */
+typedef struct OnWindow {
+    /** Runs the callback: called with `context` and the arguments. */
+    double (*call)(const void *context, const double *values, size_t values_len, const uint8_t *raw, size_t raw_len);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnWindow;
 
 /** Keeps listeners and tells them of events (callbacks the library keeps). */
 typedef struct Notifier Notifier;
@@ -1059,6 +1072,12 @@ uint8_t pick_colors(const ColorPicker *pick);
  * many words it was called with.
  */
 uint32_t for_each_word(const char *text, size_t text_len, const OnWord *on_word);
+
+/**
+ * Calls `on_window` with each run of `size` values of `values` (the last may be shorter) and the
+ * little-endian bytes of its first value; the sum of what it returned.
+ */
+double sum_windows(const double *values, size_t values_len, uint32_t size, const OnWindow *on_window);
 
 /** A notifier without listeners. */
 Notifier *notifier_new(void);

@@ -35,6 +35,7 @@ __all__ = [
     "Notifier",
     "OnEvent",
     "OnValue",
+    "OnWindow",
     "OnWord",
     "PointFilter",
     "Reading",
@@ -142,6 +143,7 @@ __all__ = [
     "sum_f64",
     "sum_i32",
     "sum_integers",
+    "sum_windows",
     "transform_all",
     "u128_low_bits",
     "u128_wrapping_mul",
@@ -194,10 +196,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x700719F13E0A3EC9:
+    if found != 0x4E475102FEF4B700:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 700719f13e0a3ec9)"
+            "sample_crate 0.1.0 (API hash 4e475102fef4b700)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1195,6 +1197,27 @@ def _ffi_OnWord_call(_ffi_context: Any, word: Any, _ffi_len_word: int, index: in
 
 
 _ffi_OnWord_thunk = _ffi_callback("OnWord", _ffi_OnWord_call)
+
+
+OnWindow = Callable[[List[float], bytes], float]
+"""Told of a window of readings and of the raw bytes of the first (a callback that takes slices)."""
+
+
+def _ffi_OnWindow_call(_ffi_context: Any, values: Any, _ffi_len_values: int, raw: Any, _ffi_len_raw: int) -> float:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](
+            _ffi.unpack(values, _ffi_len_values),
+            _ffi.unpack(_ffi.cast("char *", raw), _ffi_len_raw),
+        )
+        if _ffi_result.__class__ is not float:
+            _ffi_result = _ffi_scalar("the result of the OnWindow callback", _ffi_result, "f64")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnWindow", _ffi_error)
+        return 0.0
+
+
+_ffi_OnWindow_thunk = _ffi_callback("OnWindow", _ffi_OnWindow_call)
 
 
 _ffi_fn_notifier_ffi_drop = _ffi_lib.notifier_ffi_drop
@@ -3152,6 +3175,44 @@ def for_each_word(text: str, on_word: OnWord) -> int:
         )
     finally:
         _ffi_callbacks.pop(_ffi_key_on_word, None)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_sum_windows = _ffi_lib.sum_windows
+
+
+def sum_windows(values: Union[Sequence[float], memoryview], size: int, on_window: OnWindow) -> float:
+    """Calls `on_window` with each run of `size` values of `values` (the last may be shorter) and the
+    little-endian bytes of its first value; the sum of what it returned.
+    """
+    if isinstance(values, _ffi_array) and values.typecode == "d":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("double[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "sum_windows",
+            "values",
+            values,
+            "double",
+            "d",
+            mutable=False,
+        )
+    if size.__class__ is not int or not 0 <= size <= 4294967295:
+        size = _ffi_scalar("sum_windows() argument 'size'", size, "u32")
+    if not callable(on_window):
+        raise _ffi_not_callable("sum_windows", "on_window", on_window)
+    _ffi_key_on_window = _ffi_keep_callback(on_window)
+    try:
+        _ffi_result = _ffi_fn_sum_windows(
+            _ffi_slice_values,
+            _ffi_len_values,
+            size,
+            _ffi.new("OnWindow *", (_ffi_OnWindow_thunk, _ffi_key_on_window, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_window, None)
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result

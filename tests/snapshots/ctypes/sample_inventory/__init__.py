@@ -35,6 +35,7 @@ __all__ = [
     "Notifier",
     "OnEvent",
     "OnValue",
+    "OnWindow",
     "OnWord",
     "PointFilter",
     "Reading",
@@ -142,6 +143,7 @@ __all__ = [
     "sum_f64",
     "sum_i32",
     "sum_integers",
+    "sum_windows",
     "transform_all",
     "u128_low_bits",
     "u128_wrapping_mul",
@@ -196,10 +198,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x700719F13E0A3EC9:
+    if found != 0x4E475102FEF4B700:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 700719f13e0a3ec9)"
+            "sample_crate 0.1.0 (API hash 4e475102fef4b700)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1268,6 +1270,43 @@ _ffi_OnWord_address = _ffi_ctypes.cast(_ffi_OnWord_thunk, _ffi_ctypes.c_void_p).
 
 
 class _ffi_OnWord(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnWindow = Callable[[List[float], bytes], float]
+"""Told of a window of readings and of the raw bytes of the first (a callback that takes slices)."""
+
+
+def _ffi_OnWindow_call(_ffi_context: int, values: Any, _ffi_len_values: int, raw: Any, _ffi_len_raw: int) -> float:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](
+            list((_ffi_ctypes.c_double * _ffi_len_values).from_address(values)) if _ffi_len_values else [],
+            _ffi_ctypes.string_at(raw, _ffi_len_raw),
+        )
+        if _ffi_result.__class__ is not float:
+            _ffi_result = _ffi_scalar("the result of the OnWindow callback", _ffi_result, "f64")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnWindow", _ffi_error)
+        return 0.0
+
+
+_ffi_OnWindow_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        _ffi_ctypes.c_double,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+    )(_ffi_OnWindow_call),
+)
+_ffi_OnWindow_address = _ffi_ctypes.cast(_ffi_OnWindow_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnWindow(_ffi_ctypes.Structure):
     """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
@@ -3503,6 +3542,51 @@ def for_each_word(text: str, on_word: OnWord) -> int:
         )
     finally:
         _ffi_callbacks.pop(_ffi_key_on_word, None)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_sum_windows = _ffi_lib["sum_windows"]
+_ffi_fn_sum_windows.argtypes = (
+    _ffi_ctypes.c_void_p,
+    _ffi_ctypes.c_size_t,
+    _ffi_ctypes.c_uint32,
+    _ffi_ctypes.POINTER(_ffi_OnWindow),
+)
+_ffi_fn_sum_windows.restype = _ffi_ctypes.c_double
+
+
+def sum_windows(values: Union[Sequence[float], memoryview], size: int, on_window: OnWindow) -> float:
+    """Calls `on_window` with each run of `size` values of `values` (the last may be shorter) and the
+    little-endian bytes of its first value; the sum of what it returned.
+    """
+    if isinstance(values, _ffi_array) and values.typecode == "d":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = (_ffi_ctypes.c_double * _ffi_len_values).from_buffer(values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "sum_windows",
+            "values",
+            values,
+            _ffi_ctypes.c_double,
+            "d",
+            mutable=False,
+        )
+    if size.__class__ is not int or not 0 <= size <= 4294967295:
+        size = _ffi_scalar("sum_windows() argument 'size'", size, "u32")
+    if not callable(on_window):
+        raise _ffi_not_callable("sum_windows", "on_window", on_window)
+    _ffi_key_on_window = _ffi_keep_callback(on_window)
+    try:
+        _ffi_result = _ffi_fn_sum_windows(
+            _ffi_slice_values,
+            _ffi_len_values,
+            size,
+            _ffi_OnWindow(_ffi_OnWindow_address, _ffi_key_on_window, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_window, None)
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result

@@ -34,6 +34,7 @@ __all__ = [
     "Notifier",
     "OnEvent",
     "OnValue",
+    "OnWindow",
     "OnWord",
     "PointFilter",
     "Reading",
@@ -141,6 +142,7 @@ __all__ = [
     "sum_f64",
     "sum_i32",
     "sum_integers",
+    "sum_windows",
     "transform_all",
     "u128_low_bits",
     "u128_wrapping_mul",
@@ -185,10 +187,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x700719F13E0A3EC9:
+    if found != 0x4E475102FEF4B700:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 700719f13e0a3ec9)"
+            "sample_crate 0.1.0 (API hash 4e475102fef4b700)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )

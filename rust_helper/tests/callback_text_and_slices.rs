@@ -1,5 +1,6 @@
-//! A callback's `&str` parameter crosses as the UTF-8 bytes and their count, as a function's does:
-//! the foreign side gets exactly the string's bytes (no NUL, none added), valid for the call.
+//! A callback's `&str` and `&[T]` parameters cross as the bytes (or elements) and their count,
+//! as a function's do: the foreign side gets exactly the string's bytes (no NUL, none added) or
+//! the slice's elements, valid for the call.
 
 use std::ffi::c_void;
 use std::sync::Mutex;
@@ -54,14 +55,47 @@ fn the_callback_gets_the_bytes_and_their_count() {
     );
 }
 
+/// Called with a window of values.
+#[ffi_callback]
+pub type OnWindow = fn(values: &[f64]) -> f64;
+
+unsafe extern "C-unwind" fn sum(_context: *const c_void, values: *const f64, len: usize) -> f64 {
+    // SAFETY: the library passes `len` values at `values`, valid during the call.
+    unsafe { std::slice::from_raw_parts(values, len) }
+        .iter()
+        .sum()
+}
+
+#[ffi_function]
+pub fn sum_windows(values: &[f64], on_window: &OnWindow) -> f64 {
+    values.chunks(2).map(|window| on_window.call(window)).sum()
+}
+
+#[test]
+fn the_callback_gets_the_elements_and_their_count() {
+    let on_window = OnWindow {
+        call: sum,
+        context: std::ptr::null(),
+        release: None,
+    };
+    assert_eq!(sum_windows(&[1.0, 2.0, 3.0], &on_window), 6.0);
+    assert_eq!(sum_windows(&[], &on_window), 0.0);
+}
+
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
-    Inventory::new().function::<each_word>()
+    Inventory::new()
+        .function::<each_word>()
+        .function::<sum_windows>()
 }
 
 #[test]
 fn the_inventory_says_str() {
     let json = inventory().to_json().unwrap();
+    assert!(
+        json.contains(r#""params":[{"name":"values","type":{"kind":"slice","element":{"kind":"primitive","name":"f64"},"mutable":false}}]"#),
+        "{json}"
+    );
     assert!(
         json.contains(r#""params":[{"name":"word","type":{"kind":"str"}},{"name":"index","type":{"kind":"primitive","name":"u32"}}]"#),
         "{json}"
