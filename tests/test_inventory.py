@@ -403,7 +403,7 @@ def test_recorded_sample_inventory_parses() -> None:
         (
             lambda d: d["types"].append(_callback(params=[{"name": "s", "type": {"kind": "cstr"}}])),
             "`types[3].params[0].type` must be a `primitive`, a `str`, a non-`mutable` `slice` of numbers, a `named` "
-            "enum or a non-owning `pointer` to a struct: callbacks take nothing else yet",
+            "enum or struct, or a non-owning `pointer` to a struct: callbacks take nothing else yet",
         ),
         (
             lambda d: d["types"].append(_callback(returns={"kind": "named", "name": "Vec2"})),
@@ -414,7 +414,7 @@ def test_recorded_sample_inventory_parses() -> None:
                 _callback(params=[{"name": "c", "type": {"kind": "primitive", "name": "char"}}])
             ),
             "`types[3].params[0].type` must be a `primitive`, a `str`, a non-`mutable` `slice` of numbers, a `named` "
-            "enum or a non-owning `pointer` to a struct",
+            "enum or struct, or a non-owning `pointer` to a struct",
         ),
         (
             lambda d: d["types"].append(_callback(returns={"kind": "primitive", "name": "u128"})),

@@ -289,9 +289,10 @@ impl Inventory {
                         } => {
                             matches!(&**element, TypeRef::Primitive(name) if *name != "bool")
                         }
-                        TypeRef::Named(target) => {
-                            matches!(kinds.get(target), Some(TypeDef::Enum { .. }))
-                        }
+                        TypeRef::Named(target) => matches!(
+                            kinds.get(target),
+                            Some(TypeDef::Enum { .. } | TypeDef::Struct { .. })
+                        ),
                         TypeRef::Pointer { target, owned, .. } => {
                             !owned && matches!(kinds.get(target), Some(TypeDef::Struct { .. }))
                         }
@@ -300,8 +301,8 @@ impl Inventory {
                     if !fits {
                         problems.push(format!(
                             "{what} has a type of kind `{}` that callbacks do not support yet: a \
-                             callback takes primitives, #[ffi_type] enums, references to \
-                             #[ffi_type] structs, `&str` and slices of numbers",
+                             callback takes primitives, #[ffi_type] enums, #[ffi_type] structs \
+                             and references to them, `&str` and slices of numbers",
                             param.ty.kind()
                         ));
                     }

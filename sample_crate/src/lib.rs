@@ -920,6 +920,20 @@ pub fn sum_windows(values: &[f64], size: u32, on_window: &OnWindow) -> f64 {
         .sum()
 }
 
+/// Told of a point, by value, and its index (a callback that takes a struct by value).
+#[ffi_callback]
+pub type OnPoint = fn(point: Vec2, index: u32) -> f32;
+
+/// The sum of what `on_point` returns for each of `points`.
+#[ffi_function]
+pub fn fold_points(points: &[Vec2], on_point: &OnPoint) -> f32 {
+    points
+        .iter()
+        .enumerate()
+        .map(|(index, point)| on_point.call(*point, index as u32))
+        .sum()
+}
+
 /// Picks a color (a callback that returns an enum).
 #[ffi_callback]
 pub type ColorPicker = fn(round: u32) -> Color;
@@ -1579,6 +1593,7 @@ pub fn inventory() -> Inventory {
         .function::<pick_colors>()
         .function::<for_each_word>()
         .function::<sum_windows>()
+        .function::<fold_points>()
         .function::<notifier_new>()
         .function::<notifier_subscribe>()
         .function::<notifier_emit>()

@@ -1055,13 +1055,13 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
                     and isinstance(p.type.element, Primitive)
                     and not (p.type.element.is_bool or p.type.element.signature_only)
                 )
-                or (isinstance(p.type, Named) and isinstance(target, EnumDef))
+                or (isinstance(p.type, Named) and isinstance(target, (EnumDef, StructDef)))
                 or (isinstance(p.type, Pointer) and not p.type.owned and isinstance(target, StructDef))
             )
             if not fits:
                 message = (
-                    "must be a `primitive`, a `str`, a non-`mutable` `slice` of numbers, a `named` enum or a "
-                    "non-owning `pointer` to a struct"
+                    "must be a `primitive`, a `str`, a non-`mutable` `slice` of numbers, a `named` enum or struct, "
+                    "or a non-owning `pointer` to a struct"
                 )
                 raise r.fail(ppath, f"{message}: callbacks take nothing else yet")
         returns = callback.returns

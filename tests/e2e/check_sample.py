@@ -657,6 +657,18 @@ def check_callbacks():
     ], windows
     assert type(windows[0][0]) is list and type(windows[0][1]) is bytes
     assert sample_crate.sum_windows([], 3, lambda values, raw: 1.0) == 0.0
+    # A callback that takes a struct by value: a copy of its own, which it may keep and change.
+    kept = []
+
+    def on_point(point, index):
+        kept.append(point)
+        point.x = -1.0  # its own copy
+        return point.y * index
+
+    points = [Vec2(x=1.0, y=2.0), Vec2(x=3.0, y=4.0)]
+    assert sample_crate.fold_points(points, on_point) == 4.0
+    assert [type(p) for p in kept] == [Vec2, Vec2] and [p.y for p in kept] == [2.0, 4.0]
+    assert points == [Vec2(x=1.0, y=2.0), Vec2(x=3.0, y=4.0)]
     assert "the result of the OnWord callback" in raises(TypeError, sample_crate.for_each_word, "x", lambda w, i: "no")
 
     def fail(index, value):

@@ -365,6 +365,10 @@ class CffiWrapperBuilder(WrapperBuilder):
         new = f"_ffi.new({python_string(target.name + ' *')}, {pointer}[0])"
         return f"_ffi_view_{self.classes[target.name]}({new}, None)"
 
+    def callback_struct_value(self, target: StructDef, value: str) -> str:
+        new = f"_ffi.new({python_string(target.name + ' *')}, {value})"
+        return f"_ffi_view_{self.classes[target.name]}({new}, None)"
+
     def callback_text(self, pointer: str, length: str) -> str:
         return f"_ffi.unpack({pointer}, {length}).decode()"
 

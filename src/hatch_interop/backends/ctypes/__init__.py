@@ -367,6 +367,10 @@ class CtypesWrapperBuilder(WrapperBuilder):
         """A copy of the struct a callback's parameter points to (the callable may keep what it gets)."""
         return f"{self.classes[target.name]}.from_buffer_copy({pointer}.contents)"
 
+    def callback_struct_value(self, target: StructDef, value: str) -> str:
+        # ctypes makes the argument a Structure over the call's memory: copied for the callable to keep.
+        return f"{self.classes[target.name]}.from_buffer_copy({value})"
+
     def callback_text(self, pointer: str, length: str) -> str:
         return f"_ffi_ctypes.string_at({pointer}, {length}).decode()"
 

@@ -676,6 +676,10 @@ class WrapperBuilder:
         """The copy a callback's function makes of a struct the library passes by pointer."""
         raise NotImplementedError
 
+    def callback_struct_value(self, target: StructDef, value: str) -> str:
+        """The copy a callback's function makes of a struct the library passes by value."""
+        raise NotImplementedError
+
     def callback_text(self, pointer: str, length: str) -> str:
         """The `str` a callback's function makes of a `&str` the library passes as UTF-8 bytes and their count
         (valid only during the call: copied, then decoded)."""
@@ -793,6 +797,12 @@ class WrapperBuilder:
                     values.append(local)
                 else:
                     values.append(value)
+            elif isinstance(p.type, Named) and isinstance(self._target(p.type), StructDef):
+                # By value: the library's copy is valid only while the callback runs; the callable gets its own.
+                target = self._target(p.type)
+                assert isinstance(target, StructDef)
+                params.append(f"{pname}: Any")
+                values.append(self.callback_struct_value(target, pname))
             elif isinstance(p.type, Named):
                 params.append(f"{pname}: int")
                 values.append(f"_ffi_{self.classes[p.type.name]}_by_value[{pname}]")

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x4e475102fef4b700)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x6cfcc3c926de576b)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -406,6 +406,19 @@ typedef struct OnWindow {
      */
     void (*release)(const void *context);
 } OnWindow;
+
+/** Told of a point, by value, and its index (a callback that takes a struct by value). */
+typedef struct OnPoint {
+    /** Runs the callback: called with `context` and the arguments. */
+    float (*call)(const void *context, Vec2 point, uint32_t index);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnPoint;
 
 /** Keeps listeners and tells them of events (callbacks the library keeps). */
 typedef struct Notifier Notifier;
@@ -1078,6 +1091,9 @@ uint32_t for_each_word(const char *text, size_t text_len, const OnWord *on_word)
  * little-endian bytes of its first value; the sum of what it returned.
  */
 double sum_windows(const double *values, size_t values_len, uint32_t size, const OnWindow *on_window);
+
+/** The sum of what `on_point` returns for each of `points`. */
+float fold_points(const Vec2 *points, size_t points_len, const OnPoint *on_point);
 
 /** A notifier without listeners. */
 Notifier *notifier_new(void);

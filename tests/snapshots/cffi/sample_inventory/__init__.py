@@ -34,6 +34,7 @@ __all__ = [
     "MathError",
     "Notifier",
     "OnEvent",
+    "OnPoint",
     "OnValue",
     "OnWindow",
     "OnWord",
@@ -85,6 +86,7 @@ __all__ = [
     "figure_of",
     "fill_u16",
     "fnv1a",
+    "fold_points",
     "for_each_value",
     "for_each_word",
     "greet",
@@ -196,10 +198,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x4E475102FEF4B700:
+    if found != 0x6CFCC3C926DE576B:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 4e475102fef4b700)"
+            "sample_crate 0.1.0 (API hash 6cfcc3c926de576b)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1218,6 +1220,24 @@ def _ffi_OnWindow_call(_ffi_context: Any, values: Any, _ffi_len_values: int, raw
 
 
 _ffi_OnWindow_thunk = _ffi_callback("OnWindow", _ffi_OnWindow_call)
+
+
+OnPoint = Callable[[Vec2, int], float]
+"""Told of a point, by value, and its index (a callback that takes a struct by value)."""
+
+
+def _ffi_OnPoint_call(_ffi_context: Any, point: Any, index: int) -> float:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi_view_Vec2(_ffi.new("Vec2 *", point), None), index)
+        if _ffi_result.__class__ is not float or not -3.4028235677973366e38 < _ffi_result < 3.4028235677973366e38:
+            _ffi_result = _ffi_scalar("the result of the OnPoint callback", _ffi_result, "f32")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnPoint", _ffi_error)
+        return 0.0
+
+
+_ffi_OnPoint_thunk = _ffi_callback("OnPoint", _ffi_OnPoint_call)
 
 
 _ffi_fn_notifier_ffi_drop = _ffi_lib.notifier_ffi_drop
@@ -3213,6 +3233,28 @@ def sum_windows(values: Union[Sequence[float], memoryview], size: int, on_window
         )
     finally:
         _ffi_callbacks.pop(_ffi_key_on_window, None)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_fold_points = _ffi_lib.fold_points
+
+
+def fold_points(points: Sequence[Vec2], on_point: OnPoint) -> float:
+    """The sum of what `on_point` returns for each of `points`."""
+    _ffi_slice_points, _ffi_len_points = _ffi_structs_argument("fold_points", "points", points, Vec2)
+    if not callable(on_point):
+        raise _ffi_not_callable("fold_points", "on_point", on_point)
+    _ffi_key_on_point = _ffi_keep_callback(on_point)
+    try:
+        _ffi_result = _ffi_fn_fold_points(
+            _ffi_slice_points,
+            _ffi_len_points,
+            _ffi.new("OnPoint *", (_ffi_OnPoint_thunk, _ffi_key_on_point, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_point, None)
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result

@@ -34,6 +34,7 @@ __all__ = [
     "MathError",
     "Notifier",
     "OnEvent",
+    "OnPoint",
     "OnValue",
     "OnWindow",
     "OnWord",
@@ -85,6 +86,7 @@ __all__ = [
     "figure_of",
     "fill_u16",
     "fnv1a",
+    "fold_points",
     "for_each_value",
     "for_each_word",
     "greet",
@@ -198,10 +200,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x4E475102FEF4B700:
+    if found != 0x6CFCC3C926DE576B:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 4e475102fef4b700)"
+            "sample_crate 0.1.0 (API hash 6cfcc3c926de576b)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1307,6 +1309,33 @@ _ffi_OnWindow_address = _ffi_ctypes.cast(_ffi_OnWindow_thunk, _ffi_ctypes.c_void
 
 
 class _ffi_OnWindow(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnPoint = Callable[[Vec2, int], float]
+"""Told of a point, by value, and its index (a callback that takes a struct by value)."""
+
+
+def _ffi_OnPoint_call(_ffi_context: int, point: Any, index: int) -> float:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](Vec2.from_buffer_copy(point), index)
+        if _ffi_result.__class__ is not float or not -3.4028235677973366e38 < _ffi_result < 3.4028235677973366e38:
+            _ffi_result = _ffi_scalar("the result of the OnPoint callback", _ffi_result, "f32")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnPoint", _ffi_error)
+        return 0.0
+
+
+_ffi_OnPoint_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(_ffi_ctypes.c_float, _ffi_ctypes.c_void_p, Vec2, _ffi_ctypes.c_uint32)(_ffi_OnPoint_call),
+)
+_ffi_OnPoint_address = _ffi_ctypes.cast(_ffi_OnPoint_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnPoint(_ffi_ctypes.Structure):
     """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
@@ -3587,6 +3616,30 @@ def sum_windows(values: Union[Sequence[float], memoryview], size: int, on_window
         )
     finally:
         _ffi_callbacks.pop(_ffi_key_on_window, None)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_fold_points = _ffi_lib["fold_points"]
+_ffi_fn_fold_points.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnPoint))
+_ffi_fn_fold_points.restype = _ffi_ctypes.c_float
+
+
+def fold_points(points: Sequence[Vec2], on_point: OnPoint) -> float:
+    """The sum of what `on_point` returns for each of `points`."""
+    _ffi_slice_points, _ffi_len_points = _ffi_structs_argument("fold_points", "points", points, Vec2)
+    if not callable(on_point):
+        raise _ffi_not_callable("fold_points", "on_point", on_point)
+    _ffi_key_on_point = _ffi_keep_callback(on_point)
+    try:
+        _ffi_result = _ffi_fn_fold_points(
+            _ffi_slice_points,
+            _ffi_len_points,
+            _ffi_OnPoint(_ffi_OnPoint_address, _ffi_key_on_point, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_point, None)
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result

@@ -33,6 +33,7 @@ __all__ = [
     "MathError",
     "Notifier",
     "OnEvent",
+    "OnPoint",
     "OnValue",
     "OnWindow",
     "OnWord",
@@ -84,6 +85,7 @@ __all__ = [
     "figure_of",
     "fill_u16",
     "fnv1a",
+    "fold_points",
     "for_each_value",
     "for_each_word",
     "greet",
@@ -187,10 +189,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x4E475102FEF4B700:
+    if found != 0x6CFCC3C926DE576B:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 4e475102fef4b700)"
+            "sample_crate 0.1.0 (API hash 6cfcc3c926de576b)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
