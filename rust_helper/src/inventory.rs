@@ -512,7 +512,7 @@ impl Inventory {
                         if services.contains(target) {
                             problems.push(format!(
                                 "field `{}` of struct `{name}` points to `{target}`, which is a \
-                                 service: its objects are only the receivers of its methods",
+                                 service: its objects are handles that calls borrow, take or return, not fields",
                                 field.name
                             ));
                         }

@@ -561,7 +561,7 @@ fn services_are_validated() {
         [
             "service `Tally` (`hatch_interop::tests::Tally`) is registered more than once",
             "field `tally` of struct `TallyHolder` points to `Tally`, which is a service: its \
-             objects are only the receivers of its methods",
+             objects are handles that calls borrow, take or return, not fields",
         ]
     );
 }
