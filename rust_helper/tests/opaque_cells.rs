@@ -3,12 +3,12 @@
 //! the value once, and `<type>_ffi_drop` gives it up. Conflicts are failures of kind 3 that
 //! name the function and the parameter, never a race.
 
-use std::mem::MaybeUninit;
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use hatch_interop::__private::{ffi_free, take_failure};
+use common::failure;
 use hatch_interop::prelude::*;
-use hatch_interop::FfiFailure;
 
 static DROPS: AtomicUsize = AtomicUsize::new(0);
 
@@ -86,23 +86,6 @@ unsafe fn tally_ffi_drop(object: *mut Tally) {
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
     Inventory::new().function::<tally_new>()
-}
-
-/// The calling thread's failure, if any: its kind and message.
-fn failure() -> Option<(u32, String)> {
-    let mut out = MaybeUninit::<FfiFailure>::uninit();
-    // SAFETY: `out` is valid for writes.
-    if !unsafe { take_failure(out.as_mut_ptr()) } {
-        return None;
-    }
-    // SAFETY: written by `take_failure`.
-    let failure = unsafe { out.assume_init() };
-    // SAFETY: the message is `message_len` bytes of UTF-8 that now belong to us.
-    let bytes = unsafe { std::slice::from_raw_parts(failure.message, failure.message_len) };
-    let message = String::from_utf8(bytes.to_vec()).unwrap();
-    // SAFETY: as `take_failure` documents.
-    unsafe { ffi_free(failure.message.cast(), failure.message_len, 1) };
-    Some((failure.kind, message))
 }
 
 fn expect_failure(needle: &str) {

@@ -2,11 +2,14 @@
 //! what C passes is checked before Rust sees it, so that a value no Rust type allows is an
 //! invalid argument (kind 3), never undefined behaviour.
 
+mod common;
+
 use std::mem::MaybeUninit;
 
-use hatch_interop::__private::{ffi_free, take_failure};
+use common::failure;
+use hatch_interop::__private::ffi_free;
 use hatch_interop::prelude::*;
-use hatch_interop::{FfiBuffer, FfiFailure, FfiInt128};
+use hatch_interop::{FfiBuffer, FfiInt128};
 
 #[ffi_type]
 #[repr(u8)]
@@ -97,23 +100,6 @@ pub fn inventory() -> Inventory {
         .function::<highs>()
         .function::<all_lights>()
         .function::<alternate>()
-}
-
-/// The calling thread's failure, if any: its kind and message.
-fn failure() -> Option<(u32, String)> {
-    let mut out = MaybeUninit::<FfiFailure>::uninit();
-    // SAFETY: `out` is valid for writes.
-    if !unsafe { take_failure(out.as_mut_ptr()) } {
-        return None;
-    }
-    // SAFETY: written by `take_failure`.
-    let failure = unsafe { out.assume_init() };
-    // SAFETY: the message is `message_len` bytes of UTF-8 that now belong to us.
-    let bytes = unsafe { std::slice::from_raw_parts(failure.message, failure.message_len) };
-    let message = String::from_utf8(bytes.to_vec()).unwrap();
-    // SAFETY: as `take_failure` documents.
-    unsafe { ffi_free(failure.message.cast(), failure.message_len, 1) };
-    Some((failure.kind, message))
 }
 
 fn expect_invalid(needle: &str) {

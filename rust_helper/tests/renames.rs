@@ -2,11 +2,10 @@
 //! name; a renamed service keeps its Rust type's symbol prefix, and the library's messages name
 //! it as Python does.
 
-use std::mem::MaybeUninit;
+mod common;
 
-use hatch_interop::__private::{ffi_free, take_failure};
+use common::failure_message;
 use hatch_interop::prelude::*;
-use hatch_interop::FfiFailure;
 
 /// A digest.
 #[ffi_type(name = "Digest")]
@@ -54,21 +53,6 @@ pub fn inventory() -> Inventory {
     Inventory::new().service::<RustHasher>()
 }
 
-/// The calling thread's failure message.
-fn failure_message() -> String {
-    let mut out = MaybeUninit::<FfiFailure>::uninit();
-    // SAFETY: `out` is valid for writes.
-    assert!(unsafe { take_failure(out.as_mut_ptr()) }, "a failure");
-    // SAFETY: written by `take_failure`.
-    let failure = unsafe { out.assume_init() };
-    // SAFETY: the message is `message_len` bytes of UTF-8 that now belong to us.
-    let bytes = unsafe { std::slice::from_raw_parts(failure.message, failure.message_len) };
-    let message = String::from_utf8(bytes.to_vec()).unwrap();
-    // SAFETY: as `take_failure` documents.
-    unsafe { ffi_free(failure.message.cast(), failure.message_len, 1) };
-    message
-}
-
 #[test]
 fn the_inventory_names_the_types_by_their_new_names() {
     let json = inventory().to_json().unwrap();
@@ -93,8 +77,8 @@ fn messages_name_the_service_as_python_does() {
     // SAFETY: a NULL handle is refused before it is read.
     unsafe { RustHasher::__hatch_interop_shim_add(std::ptr::null(), 1) };
     assert_eq!(
-        failure_message(),
-        "cannot call Hasher.add(): the Hasher handle is NULL"
+        failure_message().as_deref(),
+        Some("cannot call Hasher.add(): the Hasher handle is NULL")
     );
 }
 

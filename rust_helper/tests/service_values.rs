@@ -6,6 +6,9 @@
 
 use std::fmt;
 
+mod common;
+
+use common::failure_message;
 use hatch_interop::prelude::*;
 
 #[ffi_type(opaque)]
@@ -107,24 +110,6 @@ pub fn inventory() -> Inventory {
         .function::<tally_sum>()
         .function::<tally_move>()
         .function::<tally_consume>()
-}
-
-/// The calling thread's failure message, if any.
-fn failure_message() -> Option<String> {
-    use hatch_interop::__private::{ffi_free, take_failure};
-    let mut out = std::mem::MaybeUninit::<hatch_interop::FfiFailure>::uninit();
-    // SAFETY: `out` is valid for writes.
-    if !unsafe { take_failure(out.as_mut_ptr()) } {
-        return None;
-    }
-    // SAFETY: written by `take_failure`.
-    let failure = unsafe { out.assume_init() };
-    // SAFETY: the message is `message_len` bytes of UTF-8 that now belong to us.
-    let bytes = unsafe { std::slice::from_raw_parts(failure.message, failure.message_len) };
-    let message = String::from_utf8(bytes.to_vec()).unwrap();
-    // SAFETY: as `take_failure` documents.
-    unsafe { ffi_free(failure.message.cast(), failure.message_len, 1) };
-    Some(message)
 }
 
 #[test]
