@@ -1367,7 +1367,7 @@ class WrapperBuilder:
                     # `Option<Box<T>>`: None moves nothing.
                     take = Take(pname, temp, ty.nullable, self.NULL_ARGUMENT)
                     takes.append(take)
-                    if isinstance(target, OpaqueDef) and (target.drop or self.inventory.service(target.name)):
+                    if self._has_cells(target) or self.inventory.service(target.name) is not None:
                         # A cell, or a service's object: the library may refuse to take it.
                         given_back.append(take)
                     args.append(temp)
@@ -1443,12 +1443,17 @@ class WrapperBuilder:
             reader=reader,
         )
 
+    def _has_cells(self, target: TypeDef) -> bool:
+        """Whether the objects of `target` are cells an owner drops (an opaque type with a drop function that is no
+        service's: a service's objects are handles its release function gives up)."""
+        return isinstance(target, OpaqueDef) and bool(target.drop) and self.inventory.service(target.name) is None
+
     def _owned_cell(self, ty: TypeRef) -> Optional[Tuple[str, str]]:
         """For a result that is an owned object (not NULL) of an opaque type with cells: its class and type name."""
         if not (isinstance(ty, Pointer) and ty.owned and not ty.nullable):
             return None
         target = self._target(ty)
-        if isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
+        if self._has_cells(target):
             return self.classes[target.name], target.name
         return None
 
@@ -1660,6 +1665,6 @@ class WrapperBuilder:
         if isinstance(target, StructDef):
             return self.struct_pointer_result(cls, ty.nullable)
         wrap = f"_ffi_wrap_{target.name}"
-        if ty.owned and isinstance(target, OpaqueDef) and target.drop and self.inventory.service(target.name) is None:
+        if ty.owned and self._has_cells(target):
             wrap = f"_ffi_own_{target.name}"
         return f"None if {self.NULL.format('{0}')} else {wrap}({{0}})" if ty.nullable else f"{wrap}({{0}})"
