@@ -822,6 +822,41 @@ pub unsafe fn str_arg<'a>(
     })
 }
 
+/// A `String` parameter's argument: the `&str` copied into a new allocation (a failure of
+/// kind "out of memory" rather than an abort when there is none).
+#[inline]
+pub fn owned_str(text: &str) -> Result<String, Failure> {
+    let mut owned = String::new();
+    owned
+        .try_reserve_exact(text.len())
+        .map_err(|error| Failure::try_reserve(&error))?;
+    owned.push_str(text);
+    Ok(owned)
+}
+
+/// The `Vec<T>` argument `name` from a pointer and a count: checked like a `&[T]`, then copied
+/// once into a new allocation (out of memory is a failure, not an abort).
+///
+/// # Safety
+///
+/// As for [`slice_arg`].
+#[inline]
+pub unsafe fn vec_arg<T: FfiSliceElement + Clone>(
+    ptr: *const T::__Raw,
+    len: usize,
+    name: &'static str,
+) -> Result<Vec<T>, Failure> {
+    // SAFETY: forwarded from the caller.
+    let elements = unsafe { slice_arg::<T>(ptr, len, name) }?;
+    let mut owned = Vec::new();
+    owned
+        .try_reserve_exact(elements.len())
+        .map_err(|error| Failure::try_reserve(&error))?;
+    // One copy (a `memcpy` for the `Copy` element types).
+    owned.extend_from_slice(elements);
+    Ok(owned)
+}
+
 /// The `&CStr` argument `name`; null is an invalid argument.
 ///
 /// # Safety

@@ -114,8 +114,9 @@ pub mod __private {
     use std::sync::OnceLock;
 
     pub use crate::abi::{
-        array_arg, call, callback_failed, cstr_arg, ffi_free, finish, pending, slice_arg,
-        slice_mut_arg, str_arg, take_failure, Failure, ForeignCall, ReturnAbi, PENDING,
+        array_arg, call, callback_failed, cstr_arg, ffi_free, finish, owned_str, pending,
+        slice_arg, slice_mut_arg, str_arg, take_failure, vec_arg, Failure, ForeignCall, ReturnAbi,
+        PENDING,
     };
     #[cfg(not(feature = "tokio"))]
     pub use crate::asynchronous::TokioFeature;

@@ -30,10 +30,12 @@ use crate::option::FfiOption;
             struct or an #[ffi_type(opaque)] type",
     note = "#[ffi_type(opaque)] types cross only behind such a pointer, and `()` only as a \
             return type",
-    note = "parameters may also be &str, &CStr, &[T] or &mut [T], and functions may also return \
-            String, Vec<T> or Result<T, E>; an optional value is hatch_interop::FfiOption<T> \
-            (Rust's Option<T> has no C layout), an optional pointer Option<&T>, Option<&mut T> \
-            or Option<Box<T>>; struct fields may also be arrays [T; N]",
+    note = "parameters may also be &str, String, &CStr, &[T], &mut [T] or Vec<T> (spelled so, \
+            not through an alias), and functions may also return String, Vec<T> or \
+            Result<T, E>; an optional value is Option<T> as a parameter or result, and \
+            hatch_interop::FfiOption<T> in a struct field (Rust's Option<T> has no C layout); an \
+            optional pointer is Option<&T>, Option<&mut T> or Option<Box<T>>; struct fields may \
+            also be arrays [T; N]",
     note = "`char`, `u128` and `i128` are function parameters (spelled so, not through an alias) \
             and results only: C has no `char` a Rust `char` can be read from unchecked, and no \
             128-bit integer every target defines"
@@ -787,6 +789,22 @@ macro_rules! primitives {
 
         unsafe impl FfiOptional for $ty {}
 
+        unsafe impl FfiNullableResult for $ty {
+            type Raw = FfiOption<$ty>;
+
+            fn __nullable_ref(types: &mut TypeRegistry) -> TypeRef {
+                <FfiOption<$ty> as FfiType>::__type_ref(types)
+            }
+
+            fn __into_nonnull(self) -> Result<Self::Raw, Failure> {
+                Ok(FfiOption::some(self))
+            }
+
+            fn __null() -> Self::Raw {
+                FfiOption::none()
+            }
+        }
+
         impl FfiPrimitive for $ty {
             const NAME: &'static str = stringify!($ty);
             fn __const_value(self) -> ConstValue {
@@ -816,8 +834,9 @@ primitives! {
 
 /// A parameter type that crosses the C ABI as another C type, checked on the way in: `char`
 /// as a `u32` (which must be a Unicode scalar value: any other is an invalid argument, never
-/// undefined behaviour) and `u128`/`i128` as an [`FfiInt128`]. `#[ffi_function]` recognises
-/// them by their spelling (`char`, `u128`, `i128`).
+/// undefined behaviour), `u128`/`i128` as an [`FfiInt128`], and Rust's `Option<T>` of a value
+/// as an [`FfiOption<T>`]. `#[ffi_function]` recognises them by their spelling (`char`,
+/// `u128`, `i128`, `Option<..>` of anything but a reference or a `Box`).
 ///
 /// # Safety
 ///
@@ -827,7 +846,7 @@ pub unsafe trait ConvertedArg: Sized {
     /// The C parameter.
     type C;
 
-    fn __type_ref() -> TypeRef;
+    fn __type_ref(types: &mut TypeRegistry) -> TypeRef;
 
     /// The argument for parameter `param` of `function`, or an invalid-argument failure.
     fn __from_c(c: Self::C, function: &str, param: &str) -> Result<Self, Failure>;
@@ -836,7 +855,7 @@ pub unsafe trait ConvertedArg: Sized {
 unsafe impl ConvertedArg for char {
     type C = u32;
 
-    fn __type_ref() -> TypeRef {
+    fn __type_ref(_: &mut TypeRegistry) -> TypeRef {
         TypeRef::Primitive("char")
     }
 
@@ -846,6 +865,20 @@ unsafe impl ConvertedArg for char {
             Some(value) => Ok(value),
             None => Err(invalid_char(c, function, param)),
         }
+    }
+}
+
+// C sees `FfiOption<T>`, whose `is_some` byte may be anything (non-zero is `Some`).
+unsafe impl<T: FfiOptional> ConvertedArg for Option<T> {
+    type C = FfiOption<T>;
+
+    fn __type_ref(types: &mut TypeRegistry) -> TypeRef {
+        <FfiOption<T> as FfiType>::__type_ref(types)
+    }
+
+    #[inline]
+    fn __from_c(c: FfiOption<T>, _: &str, _: &str) -> Result<Self, Failure> {
+        Ok(c.into_option())
     }
 }
 
@@ -862,7 +895,7 @@ macro_rules! wide_integers {
         unsafe impl ConvertedArg for $ty {
             type C = FfiInt128;
 
-            fn __type_ref() -> TypeRef {
+            fn __type_ref(_: &mut TypeRegistry) -> TypeRef {
                 TypeRef::Primitive(stringify!($ty))
             }
 
@@ -1024,34 +1057,34 @@ unsafe impl<T: FfiPointee> FfiReturn for Box<T> {
 
 unsafe impl<T: FfiPointee> FfiOk for Box<T> {}
 
-/// An owned object a function may return inside `Option`: a pointer that is NULL for `None`.
-/// Implemented for `Box<T>` of an `#[ffi_type]` struct or opaque type, and by `#[ffi_service]`
-/// for its type (an object returned by value becomes a new service object).
+/// What a function may return inside `Option`: an owned object, as a pointer that is NULL for
+/// `None` (`Box<T>` of an `#[ffi_type]` struct or opaque type, and, by `#[ffi_service]`, its
+/// type: an object returned by value becomes a new service object), a borrowed one (`&T`,
+/// `&mut T`), or a value (a primitive, an `#[ffi_type]` struct or enum), as an [`FfiOption`].
 ///
-/// One trait for both, so that `Option<T>` has one `FfiReturn` impl: two (for `Option<Box<T>>`
+/// One trait for all, so that `Option<T>` has one `FfiReturn` impl: two (for `Option<Box<T>>`
 /// and for `Option<T>` of a service) would overlap in the compiler's eyes.
 ///
 /// # Safety
 ///
-/// `Raw` is a pointer, NULL is no valid `Raw` of a value, and `__nullable_ref` describes it.
+/// `Raw` is the C type `__nullable_ref` describes, and `__null` is no valid `Raw` of a value.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "`Option<{Self}>` cannot be returned across the FFI boundary",
-    label = "not an optional pointer or object",
-    note = "a returned `Option` holds a pointer (`Option<Box<T>>`, `Option<&T>`, `Option<&mut T>`) \
-            or an #[ffi_service] type's object; return an optional value as \
-            hatch_interop::FfiOption<T>"
+    label = "not an optional value, pointer or object",
+    note = "a returned `Option` holds a primitive, an #[ffi_type] struct or enum, a pointer \
+            (`Option<Box<T>>`, `Option<&T>`, `Option<&mut T>`) or an #[ffi_service] type's object"
 )]
 pub unsafe trait FfiNullableResult: Sized {
-    type Raw: Copy;
+    type Raw;
 
-    /// The reference of `Option<Self>`: a nullable, owned pointer.
+    /// The reference of `Option<Self>`: a nullable pointer, or an optional value.
     fn __nullable_ref(types: &mut TypeRegistry) -> TypeRef;
 
-    /// The object's pointer, handed over to the caller.
+    /// `Some(self)` as C sees it: the object's pointer, handed over to the caller, or the value.
     fn __into_nonnull(self) -> Result<Self::Raw, Failure>;
 
-    /// NULL, for `None`.
+    /// `None` as C sees it: NULL, or an empty `FfiOption`.
     fn __null() -> Self::Raw;
 }
 

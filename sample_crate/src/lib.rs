@@ -1517,6 +1517,80 @@ pub fn color_cycle(start: Color) -> [Color; 3] {
     [start, second, color_next(second)]
 }
 
+// Owned values and Rust's Option
+
+/// `text` with the first letter of each word upper-cased (an owned `String` in: the function
+/// keeps what it is given, here to reuse its buffer).
+#[ffi_function(defaults(separator = " "))]
+pub fn title_case(text: String, separator: String) -> String {
+    let mut words = Vec::new();
+    for word in text.split(separator.as_str()) {
+        let mut chars = word.chars();
+        words.push(match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+            None => String::new(),
+        });
+    }
+    words.join(&separator)
+}
+
+/// The median of `values` (an owned `Vec<f64>` in, sorted in place), or `None` when there are
+/// none (Rust's `Option<f64>` out).
+#[ffi_function]
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_unstable_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
+}
+
+/// The point of `points` nearest to `to`, if there are any (a `Vec` of structs in, an
+/// `Option` of a struct out).
+#[ffi_function]
+pub fn nearest(points: Vec<Vec2>, to: Vec2) -> Option<Vec2> {
+    let distance = |p: &Vec2| (p.x - to.x).powi(2) + (p.y - to.y).powi(2);
+    points
+        .into_iter()
+        .min_by(|a, b| distance(a).total_cmp(&distance(b)))
+}
+
+/// `value` clamped to the bounds that are given (Rust's `Option<T>` parameters, `None` by
+/// default).
+#[ffi_function(defaults(low = None, high = None))]
+pub fn clamp_between(value: i64, low: Option<i64>, high: Option<i64>) -> i64 {
+    let value = low.map_or(value, |low| value.max(low));
+    high.map_or(value, |high| value.min(high))
+}
+
+/// The color named `name` (any case), if there is one.
+#[ffi_function]
+pub fn color_named(name: &str) -> Option<Color> {
+    match name.to_ascii_lowercase().as_str() {
+        "red" => Some(Color::Red),
+        "green" => Some(Color::Green),
+        "blue" => Some(Color::Blue),
+        _ => None,
+    }
+}
+
+/// How many of `colors` are `Blue`, counting those that are given (a `Vec` of a C-like enum,
+/// each element checked).
+#[ffi_function]
+pub fn blues(colors: Vec<Color>) -> usize {
+    colors.into_iter().filter(|&c| c == Color::Blue).count()
+}
+
+/// The FNV-1a hash of `data`, after a pause: an async function may take owned values (they
+/// are copied before the call returns, so the future owns them).
+#[ffi_function]
+pub async fn checksum_later(data: Vec<u8>, label: String) -> String {
+    tokio::task::yield_now().await;
+    format!("{label}:{:016x}", fnv1a_64_of(&data))
+}
+
 /// The crate's FFI inventory, printed by `src/bin/inventory.rs`.
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
@@ -1634,6 +1708,13 @@ pub fn inventory() -> Inventory {
         .function::<sum3>()
         .function::<all_four>()
         .function::<color_cycle>()
+        .function::<title_case>()
+        .function::<median>()
+        .function::<nearest>()
+        .function::<clamp_between>()
+        .function::<color_named>()
+        .function::<blues>()
+        .function::<checksum_later>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

@@ -33,6 +33,10 @@ def one_round(i):
     assert sample_crate.reversed_bytes(b"abcdef") == b"fedcba"
     assert sample_crate.repeat_text("ab", 8) == "ab" * 8
     assert sample_crate.sum_i32([1, 2, 3]) == 6
+    # Owned parameters: copied into Rust's allocations, which the functions drop (or return).
+    assert sample_crate.title_case("ab cd") == "Ab Cd"
+    assert sample_crate.median([3.0, 1.0, 2.0]) == 2.0
+    assert sample_crate.nearest([sample_crate.Vec2()], sample_crate.Vec2()) is not None
     with contextlib.suppress(sample_crate.MathError.DivisionByZero):
         sample_crate.divide(i, 0)
     # Callbacks: one used during the call, and one the library keeps and then drops.

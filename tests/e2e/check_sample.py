@@ -428,6 +428,46 @@ def check_options_and_arrays():
     raises(TypeError, Reading, samples=4.0)
 
 
+def check_owned_values():
+    """Owned `String` and `Vec<T>` parameters (sync and async) and Rust's own `Option<T>` of a value."""
+    Color, _, _, Vec2 = OPTIONS_AND_ARRAYS_TYPES
+    assert sample_crate.title_case("hello wide world") == "Hello Wide World"
+    assert sample_crate.title_case("a-b-c", "-") == "A-B-C"
+    assert sample_crate.title_case(text="élan vital", separator=" ") == "Élan Vital"
+    assert sample_crate.title_case("") == ""
+    raises(TypeError, sample_crate.title_case, b"bytes")
+    raises(ValueError, sample_crate.title_case, "\ud800")  # a lone surrogate is no UTF-8
+    values = [3.0, 1.0, 2.0]
+    assert sample_crate.median(values) == 2.0
+    assert values == [3.0, 1.0, 2.0], "the function sorted its own copy"
+    assert sample_crate.median(array.array("d", [4.0, 1.0, 2.0, 3.0])) == 2.5
+    assert sample_crate.median([]) is None
+    raises(TypeError, sample_crate.median, ["one"])
+    points = [Vec2(x=0.0, y=0.0), Vec2(x=5.0, y=5.0), Vec2(x=1.0, y=2.0)]
+    assert sample_crate.nearest(points, Vec2(x=1.0, y=1.0)) == Vec2(x=1.0, y=2.0)
+    assert sample_crate.nearest([], Vec2()) is None
+    raises(TypeError, sample_crate.nearest, [Vec2(), "not a Vec2"], Vec2())
+    assert sample_crate.clamp_between(5) == 5
+    assert sample_crate.clamp_between(5, 7) == 7
+    assert sample_crate.clamp_between(5, high=3) == 3
+    assert sample_crate.clamp_between(5, None, None) == 5
+    assert "outside the range of i64" in raises(OverflowError, sample_crate.clamp_between, 0, 2**63)
+    assert sample_crate.color_named("Blue") is Color.Blue
+    assert sample_crate.color_named("mauve") is None
+    assert sample_crate.blues([Color.Blue, Color.Red, 4]) == 2
+    raises(ValueError, sample_crate.blues, [Color.Blue, 3])  # not a Color: refused before the call
+
+    async def scenario():
+        data = bytearray(b"abc")
+        task = asyncio.ensure_future(sample_crate.checksum_later(data, "fnv"))
+        await asyncio.sleep(0)  # the task starts the call, then waits for its outcome
+        data[:] = b"xyz"  # the future owns a copy made when the call started
+        assert await task == f"fnv:{sample_crate.fnv1a(b'abc'):016x}"
+        assert await sample_crate.checksum_later(b"", label="empty") == f"empty:{sample_crate.fnv1a(b''):016x}"
+
+    asyncio.run(scenario())
+
+
 def check_scalar_arguments():
     assert "outside the range of u32" in raises(OverflowError, sample_crate.add, 2**32, 1)  # never truncated
     raises(OverflowError, sample_crate.add, -1, 1)
@@ -1222,6 +1262,7 @@ def main():
     check_services()
     check_async_services()
     check_scalar_arguments()
+    check_owned_values()
     check_chars()
     check_wide_integers()
     check_bool_and_enum_slices()

@@ -404,7 +404,9 @@ fn default_value(expr: &Expr) -> syn::Result<TokenStream2> {
 /// Refuses an integer default outside its primitive parameter type's range (rustc's own
 /// `overflowing_literals` lint is silent in code a macro of another crate expanded).
 fn check_int_range(expr: &Expr, lowering: &function::Lowering) -> syn::Result<()> {
-    if let function::Lowering::Converted(ty) = lowering {
+    // `None` for an `Option<T>` (rustc checks the type below).
+    let none = matches!(expr, Expr::Path(path) if path.path.is_ident("None"));
+    if let (function::Lowering::Converted(ty), false) = (lowering, none) {
         return Err(Error::new(
             expr.span(),
             format!(
@@ -464,8 +466,12 @@ fn default_checks(inputs: &[&Type], defaults: &[Option<DefaultArg>]) -> Vec<Toke
         .zip(defaults)
         .filter_map(|(ty, default)| {
             let default = default.as_ref()?;
-            let ty = static_lifetimes(ty);
             let expr = &default.expr;
+            // A `String` parameter's default is a string literal, as a `&str`'s is.
+            if function::is_string(ty) {
+                return Some(quote_spanned!(expr.span()=> let _: &str = #expr;));
+            }
+            let ty = static_lifetimes(ty);
             Some(quote_spanned!(expr.span()=> let _: #ty = #expr;))
         })
         .collect()
@@ -731,10 +737,17 @@ mod function {
         CStr,
         /// `&[T]` or `&mut [T]`: a pointer to the elements and their count.
         Slice { element: &'a Type, mutable: bool },
+        /// `String`: passed as `&str` is (a pointer to UTF-8 bytes and their count), copied
+        /// into a new `String` that the function owns.
+        String,
+        /// `Vec<T>`: passed as `&[T]` is, copied into a new `Vec` that the function owns (one
+        /// copy of the caller's buffer, checked as a slice's elements are).
+        Vec(&'a Type),
         /// `[T; N]`: `FfiArray<T's C type, N>` (a struct of the array), checked through `array_arg`.
         Array { element: &'a Type, len: &'a Expr },
-        /// `char`, `u128` or `i128`: another C type (`u32`, `FfiInt128`), converted and checked
-        /// through `ConvertedArg` (a C caller's `u32` need not be a `char`).
+        /// `char`, `u128`, `i128` or `Option<T>` of a value: another C type (`u32`,
+        /// `FfiInt128`, `FfiOption<T>`), converted and checked through `ConvertedArg` (a C
+        /// caller's `u32` need not be a `char`).
         Converted(&'a Type),
         /// `&T`, `&mut T`, `Box<T>`, `*const T`, `*mut T`, `Option<&T>`, `Option<&mut T>` or
         /// `Option<Box<T>>`: a pointer, which the shim borrows (or, for a `Box`, takes) for the
@@ -753,8 +766,16 @@ mod function {
         if is_pointer(ty) {
             return Lowering::Pointer(ty);
         }
-        if is_path(ungroup(ty), &[&["char"], &["u128"], &["i128"]]) {
+        if is_path(ungroup(ty), &[&["char"], &["u128"], &["i128"]])
+            || argument(ty, "Option").is_some()
+        {
             return Lowering::Converted(ty);
+        }
+        if is_string(ty) {
+            return Lowering::String;
+        }
+        if let Some(element) = argument(ty, "Vec") {
+            return Lowering::Vec(element);
         }
         let Type::Reference(reference) = ungroup(ty) else {
             return Lowering::Value(ty);
@@ -801,32 +822,46 @@ mod function {
     /// (which `lowering` tells apart from `&str`, `&CStr` and slices): `Box<T>`, `*const T`,
     /// `*mut T`, or `Option` of a reference or `Box`.
     fn is_pointer(ty: &Type) -> bool {
-        fn argument(ty: &Type, name: &str) -> Option<Type> {
-            let Type::Path(path) = ungroup(ty) else {
-                return None;
-            };
-            let last = path.path.segments.last()?;
-            if path.qself.is_some() || last.ident != name {
-                return None;
-            }
-            let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
-                return None;
-            };
-            match arguments.args.iter().collect::<Vec<_>>()[..] {
-                [syn::GenericArgument::Type(ty)] => Some(ty.clone()),
-                _ => None,
-            }
-        }
         if matches!(ungroup(ty), Type::Ptr(_)) || argument(ty, "Box").is_some() {
             return true;
         }
         match argument(ty, "Option") {
             Some(inner) => {
-                matches!(ungroup(&inner), Type::Reference(_)) || argument(&inner, "Box").is_some()
+                matches!(ungroup(inner), Type::Reference(_)) || argument(inner, "Box").is_some()
             }
             None => false,
         }
     }
+
+    /// `T` of a path type whose last segment is `name<T>` (`Option<T>`, `std::vec::Vec<T>`).
+    fn argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+        let Type::Path(path) = ungroup(ty) else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        if path.qself.is_some() || last.ident != name {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+            return None;
+        };
+        match arguments.args.iter().collect::<Vec<_>>()[..] {
+            [syn::GenericArgument::Type(ty)] => Some(ty),
+            _ => None,
+        }
+    }
+
+    /// Whether `ty` is spelled as `String`.
+    pub(crate) fn is_string(ty: &Type) -> bool {
+        is_path(ungroup(ty), STRING_PATHS)
+    }
+
+    /// The spellings of `String` that owned text parameters are recognised by.
+    const STRING_PATHS: &[&[&str]] = &[
+        &["String"],
+        &["std", "string", "String"],
+        &["alloc", "string", "String"],
+    ];
 
     /// The spellings of `CStr` that `&CStr` parameters are recognised by.
     const CSTR_PATHS: &[&[&str]] = &[&["CStr"], &["std", "ffi", "CStr"], &["core", "ffi", "CStr"]];
@@ -1031,7 +1066,7 @@ mod function {
             let ty = match lowering {
                 Lowering::Value(ty) | Lowering::Pointer(ty) => type_ref(ty),
                 Lowering::Converted(ty) => quote_spanned! {ty.span()=>
-                    <#ty as ::hatch_interop::__private::ConvertedArg>::__type_ref()
+                    <#ty as ::hatch_interop::__private::ConvertedArg>::__type_ref(types)
                 },
                 Lowering::Array { element, len } => {
                     let element = static_lifetimes(element);
@@ -1040,9 +1075,12 @@ mod function {
                         ::hatch_interop::__private::array_param_ref::<#element, #len>(types)
                     }
                 }
-                Lowering::Str => quote!(::hatch_interop::__private::TypeRef::Str),
+                Lowering::Str | Lowering::String => {
+                    quote!(::hatch_interop::__private::TypeRef::Str)
+                }
                 Lowering::CStr => quote!(::hatch_interop::__private::TypeRef::CStr),
-                Lowering::Slice { element, mutable } => {
+                Lowering::Slice { element, .. } | Lowering::Vec(element) => {
+                    let mutable = matches!(lowering, Lowering::Slice { mutable: true, .. });
                     let element = static_lifetimes(element);
                     quote_spanned! {element.span()=>
                         ::hatch_interop::__private::TypeRef::Slice {
@@ -1232,11 +1270,16 @@ mod function {
                         let #arg = #converted::__from_c(#arg, #function, #name)?;
                     });
                 }
-                Lowering::Str => {
+                Lowering::Str | Lowering::String => {
                     c_params.push(quote!(#ptr: *const u8, #len: usize));
                     conversions.push(quote! {
                         let #arg = unsafe { ::hatch_interop::__private::str_arg(#ptr, #len, #name) }?;
                     });
+                    if let Lowering::String = lowering {
+                        conversions.push(quote! {
+                            let #arg = ::hatch_interop::__private::owned_str(#arg)?;
+                        });
+                    }
                 }
                 Lowering::CStr => {
                     c_params.push(quote!(#arg: *const ::core::ffi::c_char));
@@ -1244,19 +1287,21 @@ mod function {
                         let #arg = unsafe { ::hatch_interop::__private::cstr_arg(#arg, #name) }?;
                     });
                 }
-                Lowering::Slice { element, mutable } => {
+                Lowering::Slice { element, .. } | Lowering::Vec(element) => {
                     let element = all_static_lifetimes(element);
                     // The elements as C passes them (a `bool` as a byte, an enum as its
                     // repr), which the conversion checks.
                     let raw = quote_spanned! {element.span()=>
                         <#element as ::hatch_interop::FfiSliceElement>::__Raw
                     };
-                    let (pointer, convert) = if *mutable {
-                        (quote!(*mut #raw), quote!(slice_mut_arg))
-                    } else {
-                        (quote!(*const #raw), quote!(slice_arg))
+                    let (pointer, convert) = match lowering {
+                        Lowering::Slice { mutable: true, .. } => {
+                            (quote!(*mut #raw), quote!(slice_mut_arg))
+                        }
+                        Lowering::Slice { .. } => (quote!(*const #raw), quote!(slice_arg)),
+                        _ => (quote!(*const #raw), quote!(vec_arg)),
                     };
-                    c_params.push(quote!(#ptr: #pointer, #len: usize));
+                    c_params.push(quote_spanned!(element.span()=> #ptr: #pointer, #len: usize));
                     let convert = quote_spanned! {element.span()=>
                         ::hatch_interop::__private::#convert::<#element>
                     };
@@ -3153,5 +3198,26 @@ fn named_type_ref(ident: &syn::Ident) -> TokenStream2 {
         unsafe impl ::hatch_interop::FfiOk for #ident {}
 
         unsafe impl ::hatch_interop::FfiOptional for #ident {}
+
+        // `-> Option<Self>`: an `FfiOption<Self>` in C.
+        unsafe impl ::hatch_interop::FfiNullableResult for #ident {
+            type Raw = ::hatch_interop::FfiOption<Self>;
+
+            fn __nullable_ref(
+                types: &mut ::hatch_interop::__private::TypeRegistry,
+            ) -> ::hatch_interop::__private::TypeRef {
+                <::hatch_interop::FfiOption<Self> as ::hatch_interop::FfiType>::__type_ref(types)
+            }
+
+            fn __into_nonnull(
+                self,
+            ) -> ::core::result::Result<Self::Raw, ::hatch_interop::__private::Failure> {
+                ::core::result::Result::Ok(::hatch_interop::FfiOption::some(self))
+            }
+
+            fn __null() -> Self::Raw {
+                ::hatch_interop::FfiOption::none()
+            }
+        }
     }
 }

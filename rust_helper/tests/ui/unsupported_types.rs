@@ -2,8 +2,13 @@
 use hatch_interop::prelude::*;
 
 #[ffi_function]
-pub fn greet(name: String) -> u32 {
-    name.len() as u32
+pub fn greet(names: Vec<String>) -> u32 {
+    names.len() as u32
+}
+
+#[ffi_function]
+pub fn count(names: std::collections::HashMap<String, u32>) -> u32 {
+    names.len() as u32
 }
 
 #[ffi_function]
@@ -12,8 +17,8 @@ pub fn read(value: &u32) -> u32 {
 }
 
 #[ffi_function]
-pub fn maybe(value: u32) -> Option<u32> {
-    Some(value)
+pub fn maybe(value: u32) -> Option<String> {
+    Some(value.to_string())
 }
 
 fn main() {}

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x6cfcc3c926de576b)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x183566d6c8cd7487)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1345,6 +1345,55 @@ bool all_four(sample_crate_array_bool_4 flags);
 
 /** `start` and the two colors after it. */
 sample_crate_array_Color_3 color_cycle(Color start);
+
+/**
+ * `text` with the first letter of each word upper-cased (an owned `String` in: the function
+ * keeps what it is given, here to reuse its buffer).
+ *
+ * The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string title_case(const char *text, size_t text_len, const char *separator, size_t separator_len);
+
+/**
+ * The median of `values` (an owned `Vec<f64>` in, sorted in place), or `None` when there are
+ * none (Rust's `Option<f64>` out).
+ */
+sample_crate_option_f64 median(const double *values, size_t values_len);
+
+/**
+ * The point of `points` nearest to `to`, if there are any (a `Vec` of structs in, an
+ * `Option` of a struct out).
+ */
+sample_crate_option_Vec2 nearest(const Vec2 *points, size_t points_len, Vec2 to);
+
+/**
+ * `value` clamped to the bounds that are given (Rust's `Option<T>` parameters, `None` by
+ * default).
+ */
+int64_t clamp_between(int64_t value, sample_crate_option_i64 low, sample_crate_option_i64 high);
+
+/** The color named `name` (any case), if there is one. */
+sample_crate_option_Color color_named(const char *name, size_t name_len);
+
+/**
+ * How many of `colors` are `Blue`, counting those that are given (a `Vec` of a C-like enum,
+ * each element checked).
+ *
+ * Each element of `colors` must be the value of a `Color` variant: the library checks them all
+ * before the call, and any other returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+size_t blues(const Color *colors, size_t colors_len);
+
+/**
+ * The FNV-1a hash of `data`, after a pause: an async function may take owned values (they
+ * are copied before the call returns, so the future owns them).
+ *
+ * Async: it starts the work and returns at once; `completion` is called later, from a thread of
+ * the library, with a `const sample_crate_string *` as its value, or with the failure. The caller
+ * frees the result (see `sample_crate_string`).
+ */
+void checksum_later(const uint8_t *data, size_t data_len, const char *label, size_t label_len, sample_crate_completion completion);
 
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);

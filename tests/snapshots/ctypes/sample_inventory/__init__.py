@@ -50,6 +50,7 @@ __all__ = [
     "Vec2",
     "add",
     "all_four",
+    "blues",
     "c_str_len",
     "char_code",
     "char_from_code",
@@ -57,9 +58,12 @@ __all__ = [
     "char_upper",
     "checked_index",
     "checked_sqrt",
+    "checksum_later",
+    "clamp_between",
     "color_after",
     "color_cycle",
     "color_mask",
+    "color_named",
     "color_next",
     "colors_advance",
     "colors_in",
@@ -104,7 +108,9 @@ __all__ = [
     "is_even",
     "join_repeated",
     "length_if_any",
+    "median",
     "midpoint",
+    "nearest",
     "negate",
     "negate_all",
     "noop",
@@ -146,6 +152,7 @@ __all__ = [
     "sum_i32",
     "sum_integers",
     "sum_windows",
+    "title_case",
     "transform_all",
     "u128_low_bits",
     "u128_wrapping_mul",
@@ -200,10 +207,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x6CFCC3C926DE576B:
+    if found != 0x183566D6C8CD7487:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 6cfcc3c926de576b)"
+            "sample_crate 0.1.0 (API hash 183566d6c8cd7487)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -4450,3 +4457,188 @@ def color_cycle(start: Color) -> Tuple[Color, ...]:
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return tuple(map(_ffi_Color_by_value.__getitem__, _ffi_result.items))
+
+
+_ffi_fn_title_case = _ffi_lib["title_case"]
+_ffi_fn_title_case.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
+_ffi_fn_title_case.restype = _ffi_Buffer
+
+
+def title_case(text: str, separator: str = " ") -> str:
+    """`text` with the first letter of each word upper-cased (an owned `String` in: the function
+    keeps what it is given, here to reuse its buffer).
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("title_case", "text", text, _ffi_error) from None
+    try:
+        _ffi_text_separator = _ffi_utf8(separator)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("title_case", "separator", separator, _ffi_error) from None
+    _ffi_result = _ffi_fn_title_case(_ffi_text_text, len(_ffi_text_text), _ffi_text_separator, len(_ffi_text_separator))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_median = _ffi_lib["median"]
+_ffi_fn_median.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_median.restype = _ffi_Option_f64
+
+
+def median(values: Union[Sequence[float], memoryview]) -> Optional[float]:
+    """The median of `values` (an owned `Vec<f64>` in, sorted in place), or `None` when there are
+    none (Rust's `Option<f64>` out).
+    """
+    if isinstance(values, _ffi_array) and values.typecode == "d":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = (_ffi_ctypes.c_double * _ffi_len_values).from_buffer(values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "median",
+            "values",
+            values,
+            _ffi_ctypes.c_double,
+            "d",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_median(_ffi_slice_values, _ffi_len_values)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result.value if _ffi_result.is_some else None
+
+
+_ffi_fn_nearest = _ffi_lib["nearest"]
+_ffi_fn_nearest.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, Vec2)
+_ffi_fn_nearest.restype = _ffi_Option_Vec2
+
+
+def nearest(points: Sequence[Vec2], to: Vec2) -> Optional[Vec2]:
+    """The point of `points` nearest to `to`, if there are any (a `Vec` of structs in, an
+    `Option` of a struct out).
+    """
+    _ffi_slice_points, _ffi_len_points = _ffi_structs_argument("nearest", "points", points, Vec2)
+    if to.__class__ is not Vec2:
+        raise _ffi_invalid_argument("nearest", "to", to, Vec2)
+    _ffi_result = _ffi_fn_nearest(_ffi_slice_points, _ffi_len_points, to)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result.value if _ffi_result.is_some else None
+
+
+_ffi_fn_clamp_between = _ffi_lib["clamp_between"]
+_ffi_fn_clamp_between.argtypes = (_ffi_ctypes.c_int64, _ffi_Option_i64, _ffi_Option_i64)
+_ffi_fn_clamp_between.restype = _ffi_ctypes.c_int64
+
+
+def clamp_between(value: int, low: Optional[int] = None, high: Optional[int] = None) -> int:
+    """`value` clamped to the bounds that are given (Rust's `Option<T>` parameters, `None` by
+    default).
+    """
+    if value.__class__ is not int or not -9223372036854775808 <= value <= 9223372036854775807:
+        value = _ffi_scalar("clamp_between() argument 'value'", value, "i64")
+    if low is not None and (low.__class__ is not int or not -9223372036854775808 <= low <= 9223372036854775807):
+        low = _ffi_scalar("clamp_between() argument 'low'", low, "i64")
+    _ffi_option_low = _ffi_Option_i64() if low is None else _ffi_Option_i64(low, 1)
+    if high is not None and (high.__class__ is not int or not -9223372036854775808 <= high <= 9223372036854775807):
+        high = _ffi_scalar("clamp_between() argument 'high'", high, "i64")
+    _ffi_option_high = _ffi_Option_i64() if high is None else _ffi_Option_i64(high, 1)
+    _ffi_result = _ffi_fn_clamp_between(value, _ffi_option_low, _ffi_option_high)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_color_named = _ffi_lib["color_named"]
+_ffi_fn_color_named.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
+_ffi_fn_color_named.restype = _ffi_Option_Color
+
+
+def color_named(name: str) -> Optional[Color]:
+    """The color named `name` (any case), if there is one."""
+    try:
+        _ffi_text_name = _ffi_utf8(name)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("color_named", "name", name, _ffi_error) from None
+    _ffi_result = _ffi_fn_color_named(_ffi_text_name, len(_ffi_text_name))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_Color_by_value[_ffi_result.value] if _ffi_result.is_some else None
+
+
+_ffi_fn_blues = _ffi_lib["blues"]
+_ffi_fn_blues.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_blues.restype = _ffi_ctypes.c_size_t
+
+
+def blues(colors: Sequence[Color]) -> int:
+    """How many of `colors` are `Blue`, counting those that are given (a `Vec` of a C-like enum,
+    each element checked).
+    """
+    if isinstance(colors, _ffi_array) and colors.typecode == "B":
+        _ffi_len_colors = len(colors)
+        _ffi_slice_colors = (_ffi_ctypes.c_uint8 * _ffi_len_colors).from_buffer(colors)
+    else:
+        _ffi_slice_colors, _ffi_len_colors = _ffi_numbers_argument(
+            "blues",
+            "colors",
+            _ffi_checked_items("blues", "colors", colors, "B", Color, mutable=False),
+            _ffi_ctypes.c_uint8,
+            "B",
+            mutable=False,
+        )
+    _ffi_result = _ffi_fn_blues(_ffi_slice_colors, _ffi_len_colors)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_checksum_later = _ffi_lib["checksum_later"]
+_ffi_fn_checksum_later.argtypes = (
+    _ffi_ctypes.c_void_p,
+    _ffi_ctypes.c_size_t,
+    _ffi_ctypes.c_char_p,
+    _ffi_ctypes.c_size_t,
+    _ffi_Completion,
+)
+_ffi_fn_checksum_later.restype = None
+
+
+def _ffi_read_checksum_later(_ffi_address: int) -> str:
+    """The value `checksum_later` completed with."""
+    _ffi_result = _ffi_Buffer.from_buffer_copy(_ffi_Buffer.from_address(_ffi_address))
+    return _ffi_take_string(_ffi_result)
+
+
+async def checksum_later(data: Union[Sequence[int], memoryview], label: str) -> str:
+    """The FNV-1a hash of `data`, after a pause: an async function may take owned values (they
+    are copied before the call returns, so the future owns them).
+    """
+    if isinstance(data, _ffi_array) and data.typecode == "B":
+        _ffi_len_data = len(data)
+        _ffi_slice_data = (_ffi_ctypes.c_uint8 * _ffi_len_data).from_buffer(data)
+    else:
+        _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument(
+            "checksum_later",
+            "data",
+            data,
+            _ffi_ctypes.c_uint8,
+            "B",
+            mutable=False,
+        )
+    try:
+        _ffi_text_label = _ffi_utf8(label)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("checksum_later", "label", label, _ffi_error) from None
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_checksum_later, None)
+    _ffi_fn_checksum_later(
+        _ffi_slice_data,
+        _ffi_len_data,
+        _ffi_text_label,
+        len(_ffi_text_label),
+        _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address),
+    )
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future

@@ -49,6 +49,7 @@ __all__ = [
     "Vec2",
     "add",
     "all_four",
+    "blues",
     "c_str_len",
     "char_code",
     "char_from_code",
@@ -56,9 +57,12 @@ __all__ = [
     "char_upper",
     "checked_index",
     "checked_sqrt",
+    "checksum_later",
+    "clamp_between",
     "color_after",
     "color_cycle",
     "color_mask",
+    "color_named",
     "color_next",
     "colors_advance",
     "colors_in",
@@ -103,7 +107,9 @@ __all__ = [
     "is_even",
     "join_repeated",
     "length_if_any",
+    "median",
     "midpoint",
+    "nearest",
     "negate",
     "negate_all",
     "noop",
@@ -145,6 +151,7 @@ __all__ = [
     "sum_i32",
     "sum_integers",
     "sum_windows",
+    "title_case",
     "transform_all",
     "u128_low_bits",
     "u128_wrapping_mul",
@@ -189,10 +196,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x6CFCC3C926DE576B:
+    if found != 0x183566D6C8CD7487:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 6cfcc3c926de576b)"
+            "sample_crate 0.1.0 (API hash 183566d6c8cd7487)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
