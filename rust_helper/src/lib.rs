@@ -129,7 +129,7 @@ pub mod __private {
     pub use crate::service::{
         constructed, constructed_or_error, Exclusive, Owned, ServiceCell, Shared,
     };
-    pub use crate::traits::{array_param_ref, ConvertedArg, PointerArg};
+    pub use crate::traits::{array_param_ref, take_object, ConvertedArg, PointerArg, ValueArg};
     use crate::Inventory;
 
     /// The length of `"<service>.<member>"`, for the array [`member_label`] fills.

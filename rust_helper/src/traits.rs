@@ -160,6 +160,74 @@ pub unsafe trait PointerArg: Sized {
     unsafe fn arg(guard: &mut Self::Guard) -> Self;
 }
 
+/// How the shim of a parameter taken by value gets the argument from what C passes: an
+/// `FfiType` is passed as it is; an `#[ffi_service]` type's object (`other: Other`) is passed as
+/// its handle and taken, as for `Box<Other>` (the caller's object is closed).
+///
+/// The trait, not the parameter's spelling, tells the two apart: `Other` and a struct `Vec2` are
+/// both plain paths.
+///
+/// # Safety
+///
+/// Implementations promise that `C` is the C type their type reference describes. Implemented
+/// by this crate and by `#[ffi_service]`; do not implement it by hand.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot cross the FFI boundary: it is not an FFI type",
+    label = "`{Self}` is not an FFI type"
+)]
+pub unsafe trait ValueArg: Sized {
+    /// The C parameter.
+    type C;
+
+    /// Whether `C` is a pointer to an opaque type (see [`FfiType::__OPAQUE_POINTER`]).
+    const __OPAQUE_POINTER: bool = false;
+
+    fn __type_ref(types: &mut TypeRegistry) -> TypeRef;
+
+    /// The argument for parameter `param` of `function`, or a failure (the caller keeps what it
+    /// passed).
+    ///
+    /// # Safety
+    ///
+    /// `c` is valid for the parameter's type, as the inventory describes it.
+    unsafe fn __from_c(c: Self::C, function: &str, param: &str) -> Result<Self, Failure>;
+}
+
+unsafe impl<T: FfiType> ValueArg for T {
+    type C = T;
+
+    const __OPAQUE_POINTER: bool = T::__OPAQUE_POINTER;
+
+    #[inline]
+    fn __type_ref(types: &mut TypeRegistry) -> TypeRef {
+        T::__type_ref(types)
+    }
+
+    #[inline(always)]
+    unsafe fn __from_c(c: T, _: &str, _: &str) -> Result<Self, Failure> {
+        Ok(c)
+    }
+}
+
+/// A service object taken by value: taken from its cell as a `Box<T>` parameter takes it.
+///
+/// # Safety
+///
+/// As for [`PointerArg::enter`] of `Box<T>`.
+#[doc(hidden)]
+#[inline]
+pub unsafe fn take_object<T: FfiPointee>(
+    c: *mut T,
+    function: &str,
+    param: &str,
+) -> Result<T, Failure> {
+    // SAFETY: forwarded from the caller.
+    let mut guard = unsafe { <Box<T> as PointerArg>::enter(c, function, param) }?;
+    // SAFETY: once for this guard.
+    Ok(*unsafe { <Box<T> as PointerArg>::arg(&mut guard) })
+}
+
 /// The failure for a NULL where the parameter needs an object.
 #[cold]
 fn null_argument(function: &str, param: &str) -> Failure {

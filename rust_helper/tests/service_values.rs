@@ -48,6 +48,12 @@ impl Tally {
         self.total += other.total;
         self.total
     }
+
+    /// Another object by value: taken (closed for its holder), then dropped here.
+    pub fn swallow(&mut self, other: Tally) -> u64 {
+        self.total += other.total;
+        self.total
+    }
 }
 
 #[ffi_function]
@@ -99,6 +105,12 @@ pub fn tally_consume(tally: Box<Tally>) -> u64 {
     tally.total
 }
 
+/// A service object by value, after another parameter that can fail.
+#[ffi_function]
+pub fn tally_scaled(tally: Tally, label: &str) -> u64 {
+    tally.total * label.len() as u64
+}
+
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
     Inventory::new()
@@ -110,6 +122,7 @@ pub fn inventory() -> Inventory {
         .function::<tally_sum>()
         .function::<tally_move>()
         .function::<tally_consume>()
+        .function::<tally_scaled>()
 }
 
 #[test]
@@ -210,6 +223,51 @@ fn a_box_parameter_takes_the_object_and_closes_it() {
         );
         // Releasing the handle frees the cell and drops no value twice.
         Tally::__hatch_interop_release(a);
+    }
+}
+
+#[test]
+fn a_parameter_by_value_takes_the_object_and_closes_it() {
+    // SAFETY: the handles are the shims' own results, used while they live and released once.
+    unsafe {
+        let a = Tally::__hatch_interop_shim_new(5).assume_init();
+        let b = Tally::__hatch_interop_shim_new(2).assume_init();
+        // Another parameter that fails leaves the object with its holder.
+        let bad = [0xffu8];
+        assert_eq!(
+            __hatch_interop_shim_tally_scaled(a.cast_mut().cast(), bad.as_ptr(), 1).assume_init(),
+            0
+        );
+        assert!(failure_message().unwrap().contains("not valid UTF-8"));
+        assert_eq!(Tally::__hatch_interop_shim_total(a).assume_init(), 5);
+        let label = "abc";
+        assert_eq!(
+            __hatch_interop_shim_tally_scaled(a.cast_mut().cast(), label.as_ptr(), 3).assume_init(),
+            15
+        );
+        assert_eq!(failure_message(), None);
+        assert_eq!(Tally::__hatch_interop_shim_total(a).assume_init(), 0);
+        assert_eq!(
+            failure_message().as_deref(),
+            Some("cannot call Tally.total(): the Tally is closed")
+        );
+        // As a method's parameter: `self` cannot swallow itself (its cell is borrowed).
+        assert_eq!(
+            Tally::__hatch_interop_shim_swallow(b, b.cast_mut().cast()).assume_init(),
+            0
+        );
+        assert!(failure_message().is_some());
+        assert_eq!(Tally::__hatch_interop_shim_total(b).assume_init(), 2);
+        let c = Tally::__hatch_interop_shim_new(40).assume_init();
+        assert_eq!(
+            Tally::__hatch_interop_shim_swallow(b, c.cast_mut().cast()).assume_init(),
+            42
+        );
+        assert_eq!(Tally::__hatch_interop_shim_total(c).assume_init(), 0);
+        assert!(failure_message().unwrap().contains("closed"));
+        for handle in [a, b, c] {
+            Tally::__hatch_interop_release(handle);
+        }
     }
 }
 

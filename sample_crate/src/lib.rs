@@ -1249,6 +1249,21 @@ impl Store {
         *entry
     }
 
+    /// Moves `other`'s entries into this store, as many as its capacity allows, and returns how
+    /// many moved (a service object by value: Python's `other` is closed by the call, and the
+    /// store dropped at its end).
+    pub fn merge(&mut self, other: Store) -> u64 {
+        let mut moved = 0;
+        for (key, value) in other.entries.iter() {
+            if self.entries.len() >= self.capacity && !self.entries.contains_key(key) {
+                continue;
+            }
+            self.entries.insert(key.clone(), *value);
+            moved += 1;
+        }
+        moved
+    }
+
     /// How many `get` calls the store has served.
     pub fn reads(&self) -> u64 {
         self.reads.load(Ordering::Relaxed)

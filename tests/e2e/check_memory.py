@@ -62,6 +62,8 @@ def one_round(i):
     with sample_crate.Store.with_capacity(4) as scoped:
         scoped.add_all("key", [1, 2, 3])
     sample_crate.Store().put("key", i)
+    merged = sample_crate.Store()
+    merged.merge(sample_crate.Store.with_capacity(2))  # a store by value: dropped by the call
     # Service objects returned by value (a method's `-> Self`, a function's `Option`/`Result`), dropped by the
     # garbage collector or closed.
     hasher = sample_crate.hasher_for(b"abc")

@@ -457,6 +457,22 @@ def check_owned_values():
     assert sample_crate.blues([Color.Blue, Color.Red, 4]) == 2
     raises(ValueError, sample_crate.blues, [Color.Blue, 3])  # not a Color: refused before the call
 
+    # A service object by value: taken by the call (closed for Python), dropped by Rust at its end.
+    live = sample_crate.Store.live_stores()
+    into, other = sample_crate.Store(), sample_crate.Store()
+    into.put("a", 1)
+    other.put("b", 2)
+    assert into.merge(other) == 1
+    assert into.get("b") == 2
+    assert "closed" in raises(ValueError, other.get, "b")
+    assert "closed" in raises(ValueError, into.merge, other)  # taken once
+    raises(TypeError, into.merge, "not a Store")
+    # Its own receiver: refused (the receiver's borrow holds the cell), and the object is left open.
+    assert "argument `other`: the Store is in use" in raises(ValueError, into.merge, into)
+    assert into.get("a") == 1
+    assert sample_crate.Store.live_stores() == live + 1
+    into.close()
+
     async def scenario():
         data = bytearray(b"abc")
         task = asyncio.ensure_future(sample_crate.checksum_later(data, "fnv"))

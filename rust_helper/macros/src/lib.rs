@@ -1064,7 +1064,13 @@ mod function {
     ) -> Vec<TokenStream2> {
         params.iter().zip(defaults).map(|((name, lowering), default)| {
             let ty = match lowering {
-                Lowering::Value(ty) | Lowering::Pointer(ty) => type_ref(ty),
+                Lowering::Value(ty) => {
+                    let ty = static_lifetimes(ty);
+                    quote_spanned! {ty.span()=>
+                        <#ty as ::hatch_interop::__private::ValueArg>::__type_ref(types)
+                    }
+                }
+                Lowering::Pointer(ty) => type_ref(ty),
                 Lowering::Converted(ty) => quote_spanned! {ty.span()=>
                     <#ty as ::hatch_interop::__private::ConvertedArg>::__type_ref(types)
                 },
@@ -1216,16 +1222,25 @@ mod function {
             match lowering {
                 Lowering::Value(ty) => {
                     let ty = all_static_lifetimes(ty);
-                    c_params.push(quote!(#arg: #ty));
+                    let value_arg = quote_spanned! {ty.span()=>
+                        <#ty as ::hatch_interop::__private::ValueArg>
+                    };
+                    c_params.push(quote_spanned!(ty.span()=> #arg: #value_arg::C));
                     // A pointer spelled through an alias escapes `is_pointer`: passed as it is,
                     // a pointer to an opaque type would bypass its cell.
                     conversions.push(quote_spanned! {ty.span()=>
                         const _: () = ::core::assert!(
-                            !<#ty as ::hatch_interop::FfiType>::__OPAQUE_POINTER,
+                            !#value_arg::__OPAQUE_POINTER,
                             "a pointer to an #[ffi_type(opaque)] type must be spelled out in the \
                              parameter's type (`&T`, `&mut T`, `Box<T>`, `Option<&T>`, ...), not \
                              through a type alias",
                         );
+                    });
+                    // Last, with the `Box`es: a service object by value is taken (an `FfiType`
+                    // is passed as it is, and cannot fail).
+                    takes.push(quote! {
+                        // SAFETY: the caller passes a value valid for the parameter's type.
+                        let #arg = unsafe { #value_arg::__from_c(#arg, #function, #name) }?;
                     });
                 }
                 Lowering::Pointer(ty) => {
@@ -1586,6 +1601,27 @@ mod service {
             }
 
             unsafe impl ::hatch_interop::FfiOk for #self_ty {}
+
+            // A parameter by value (`other: Other`) takes the caller's object, as `Box<Other>`
+            // does: the object is closed, its value moved into the call.
+            unsafe impl ::hatch_interop::__private::ValueArg for #self_ty {
+                type C = *mut Self;
+
+                fn __type_ref(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::TypeRef {
+                    <::std::boxed::Box<Self> as ::hatch_interop::FfiType>::__type_ref(types)
+                }
+
+                unsafe fn __from_c(
+                    c: *mut Self,
+                    function: &str,
+                    param: &str,
+                ) -> ::core::result::Result<Self, ::hatch_interop::__private::Failure> {
+                    // SAFETY: forwarded from the caller.
+                    unsafe { ::hatch_interop::__private::take_object(c, function, param) }
+                }
+            }
 
             unsafe impl ::hatch_interop::FfiNullableResult for #self_ty {
                 type Raw = *const #cell;

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x183566d6c8cd7487)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xe449357185aeb286)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1530,6 +1530,17 @@ int64_t store_get_or(Store *self, const char *key, size_t key_len, int64_t fallb
  * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
  */
 int64_t store_add_all(Store *self, const char *key, size_t key_len, const int64_t *values, size_t values_len);
+
+/**
+ * Moves `other`'s entries into this store, as many as its capacity allows, and returns how
+ * many moved (a service object by value: Python's `other` is closed by the call, and the
+ * store dropped at its end).
+ *
+ * A method of `Store` (exclusive: no other call may run on the same object). A call that conflicts
+ * with a running one, or on a destroyed object, returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+uint64_t store_merge(Store *self, Store *other);
 
 /**
  * How many `get` calls the store has served.

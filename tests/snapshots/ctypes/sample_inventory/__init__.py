@@ -207,10 +207,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x183566D6C8CD7487:
+    if found != 0xE449357185AEB286:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 183566d6c8cd7487)"
+            "sample_crate 0.1.0 (API hash e449357185aeb286)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1670,6 +1670,27 @@ class Store:
             _ffi_raise_failure(None)
         return _ffi_result
 
+    def merge(self, other: Store) -> int:
+        """Moves `other`'s entries into this store, as many as its capacity allows, and returns how
+        many moved (a service object by value: Python's `other` is closed by the call, and the
+        store dropped at its end).
+
+        The call takes the object of `other`: the `Store` is closed after it.
+        """
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Store", "merge")
+        if other.__class__ is not Store or (_ffi_ptr_other := other._ffi_ptr) is None:
+            raise _ffi_invalid_argument("Store.merge", "other", other, Store)
+        other._ffi_ptr = None
+        _ffi_result = _ffi_fn_store_merge(_ffi_self, _ffi_ptr_other)
+        if not _ffi_result and _ffi_pending.value:
+            try:
+                _ffi_raise_failure(None)
+            except ValueError:
+                other._ffi_ptr = _ffi_ptr_other
+                raise
+        return _ffi_result
+
     def reads(self) -> int:
         """How many `get` calls the store has served."""
         if (_ffi_self := self._ffi_ptr) is None:
@@ -2100,6 +2121,9 @@ _ffi_fn_store_add_all.argtypes = (
     _ffi_ctypes.c_size_t,
 )
 _ffi_fn_store_add_all.restype = _ffi_ctypes.c_int64
+_ffi_fn_store_merge = _ffi_lib["store_merge"]
+_ffi_fn_store_merge.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_void_p)
+_ffi_fn_store_merge.restype = _ffi_ctypes.c_uint64
 _ffi_fn_store_reads = _ffi_lib["store_reads"]
 _ffi_fn_store_reads.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_store_reads.restype = _ffi_ctypes.c_uint64

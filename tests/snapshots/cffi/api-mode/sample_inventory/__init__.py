@@ -196,10 +196,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x183566D6C8CD7487:
+    if found != 0xE449357185AEB286:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 183566d6c8cd7487)"
+            "sample_crate 0.1.0 (API hash e449357185aeb286)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
