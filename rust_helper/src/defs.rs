@@ -73,13 +73,21 @@ pub enum TypeRef {
         element: Box<TypeRef>,
         mutable: bool,
     },
-    /// `String`, only as a return type: a buffer of UTF-8 bytes the caller frees.
+    /// `String`: as a return type, a buffer of UTF-8 bytes the caller frees; inside a `Vec`,
+    /// `Option` or map, part of a wire-encoded value (see `wire`).
     String,
-    /// `Vec<T>`, only as a return type: a buffer of elements the caller frees.
+    /// `Vec<T>`: as a return type of a slice element, a buffer of elements the caller frees;
+    /// of other items (`Vec<String>`), a wire-encoded value, as a parameter too.
     Vec { element: Box<TypeRef> },
-    /// `FfiOption<T>`: `struct { T value; uint8_t is_some; }`. The inner type is a primitive
-    /// or a `Named` struct or enum.
+    /// `FfiOption<T>` (or Rust's `Option<T>` of one): `struct { T value; uint8_t is_some; }`,
+    /// the inner type a primitive or a `Named` struct or enum; or Rust's `Option<T>` of a
+    /// wire-encoded value (`Option<String>`), itself wire-encoded.
     Option { inner: Box<TypeRef> },
+    /// `HashMap<K, V>` or `BTreeMap<K, V>`: a wire-encoded value.
+    Map {
+        key: Box<TypeRef>,
+        value: Box<TypeRef>,
+    },
     /// `[T; N]`, only as a struct field: `N` elements in a row. The element is a primitive, a
     /// `Named` struct or enum, or an `Option`.
     Array { element: Box<TypeRef>, len: usize },
@@ -99,6 +107,7 @@ impl TypeRef {
             TypeRef::String => "string",
             TypeRef::Vec { .. } => "vec",
             TypeRef::Option { .. } => "option",
+            TypeRef::Map { .. } => "map",
             TypeRef::Array { .. } => "array",
         }
     }

@@ -902,6 +902,13 @@ fn write_type_ref(w: &mut JsonWriter, ty: &TypeRef) {
             w.key("inner");
             write_type_ref(w, inner);
         }
+        TypeRef::Map { key, value } => {
+            w.key_string("kind", "map");
+            w.key("key");
+            write_type_ref(w, key);
+            w.key("value");
+            write_type_ref(w, value);
+        }
         TypeRef::Array { element, len } => {
             w.key_string("kind", "array");
             w.key("element");
@@ -954,12 +961,20 @@ fn check_signature(
         }
         match &param.ty {
             TypeRef::Void => problems.push(format!("{what} has type `()`")),
-            TypeRef::String | TypeRef::Vec { .. } => problems.push(format!(
-                "{what} has a type of kind `{}`, which only a return type may have",
-                param.ty.kind()
+            TypeRef::String => problems.push(format!(
+                "{what} has a type of kind `string`, which only a return type may have (a \
+                 `String` parameter is a `str`)"
             )),
+            // A `Vec` of slice elements is a `slice` parameter; of other items, encoded.
+            TypeRef::Vec { element } if is_element(element, kinds) => problems.push(format!(
+                "{what} is a `vec` of C elements, which a parameter spells as a `slice`"
+            )),
+            TypeRef::Vec { .. } | TypeRef::Map { .. } => check_wire(problems, &param.ty, &what),
             TypeRef::Slice { element, .. } => {
                 check_element(problems, element, kinds, &what);
+            }
+            TypeRef::Option { inner } if is_encoded(inner) => {
+                check_wire(problems, &param.ty, &what)
             }
             TypeRef::Option { inner } => check_optional(problems, inner, kinds, &what),
             TypeRef::Array { element, len } => check_array(problems, element, *len, kinds, &what),
@@ -979,9 +994,14 @@ fn check_signature(
                 def.returns.kind()
             ));
         }
+        TypeRef::Vec { element } if is_encoded(element) => {
+            check_wire(problems, &def.returns, &what)
+        }
         TypeRef::Vec { element } => {
             check_element(problems, element, kinds, &what);
         }
+        TypeRef::Map { .. } => check_wire(problems, &def.returns, &what),
+        TypeRef::Option { inner } if is_encoded(inner) => check_wire(problems, &def.returns, &what),
         TypeRef::Option { inner } => check_optional(problems, inner, kinds, &what),
         TypeRef::Array { element, len } => check_array(problems, element, *len, kinds, &what),
         _ => {}
@@ -1088,6 +1108,53 @@ fn check_optional(
             "{what} is an FfiOption of kind `{}`: an FfiOption holds a primitive or an \
              #[ffi_type] struct or enum",
             other.kind()
+        )),
+    }
+}
+
+/// Whether `element` is one a slice or a C buffer may hold.
+fn is_element(element: &TypeRef, kinds: &HashMap<&str, &TypeDef>) -> bool {
+    let mut problems = Vec::new();
+    check_element(&mut problems, element, kinds, "");
+    problems.is_empty()
+}
+
+/// Whether a `vec`'s element or an `option`'s inner type makes it a wire-encoded value (C has
+/// no layout for it): a `string`, `vec`, `option` or `map`.
+fn is_encoded(ty: &TypeRef) -> bool {
+    matches!(
+        ty,
+        TypeRef::String | TypeRef::Vec { .. } | TypeRef::Option { .. } | TypeRef::Map { .. }
+    )
+}
+
+/// Checks a wire-encoded value: numbers, `bool`, `string`, and `vec`, `option` and `map` of
+/// those; map keys are strings or integers.
+fn check_wire(problems: &mut Vec<String>, ty: &TypeRef, what: &str) {
+    match ty {
+        TypeRef::Primitive(name) if !matches!(*name, "char" | "u128" | "i128") => {}
+        TypeRef::String => {}
+        TypeRef::Vec { element } => check_wire(problems, element, what),
+        TypeRef::Option { inner } => check_wire(problems, inner, what),
+        TypeRef::Map { key, value } => {
+            if !matches!(&**key, TypeRef::String)
+                && !matches!(&**key, TypeRef::Primitive(name)
+                    if !matches!(*name, "bool" | "f32" | "f64" | "char" | "u128" | "i128"))
+            {
+                problems.push(format!(
+                    "{what} is a map with keys of kind `{}`: map keys are strings or integers",
+                    key.kind()
+                ));
+            }
+            check_wire(problems, value, what);
+        }
+        other => problems.push(format!(
+            "{what} holds a value of kind `{}` inside an encoded `vec`, `option` or `map`, which \
+             hold numbers, bool, strings, and vecs, options and maps of those",
+            match other {
+                TypeRef::Primitive(name) | TypeRef::Named(name) => name,
+                other => other.kind(),
+            }
         )),
     }
 }

@@ -57,6 +57,7 @@ mod opaque;
 mod option;
 mod service;
 mod traits;
+mod wire;
 
 pub use abi::{FfiArray, FfiBuffer, FfiFailure, FfiInt128};
 pub use asynchronous::FfiCompletion;
@@ -129,7 +130,10 @@ pub mod __private {
     pub use crate::service::{
         constructed, constructed_or_error, Exclusive, Owned, ServiceCell, Shared,
     };
-    pub use crate::traits::{array_param_ref, take_object, ConvertedArg, PointerArg, ValueArg};
+    pub use crate::traits::{
+        array_param_ref, take_object, ConvertedArg, FfiVecElement, PointerArg, ValueArg,
+    };
+    pub use crate::wire::{wire_arg, FfiMapKey, FfiWire};
     use crate::Inventory;
 
     /// The length of `"<service>.<member>"`, for the array [`member_label`] fills.

@@ -4,12 +4,15 @@
 //! trait carries a `#[diagnostic::on_unimplemented]` message so that a misuse is reported
 //! in FFI terms at the user's own code.
 
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hash};
 use std::mem::MaybeUninit;
 
 use crate::abi::{Failure, FfiArray, FfiBuffer, FfiInt128, ReturnAbi};
 use crate::defs::{ConstValue, ConstantDef, FunctionDef, ServiceDef, TypeRef, TypeRegistry};
 use crate::opaque::Borrow;
 use crate::option::FfiOption;
+use crate::wire::{wire_arg, wire_result, FfiMapKey, FfiWire};
 
 /// A type that can cross the C ABI by value, as a parameter, return value or field.
 ///
@@ -506,7 +509,9 @@ unsafe impl<E: FfiEnum + std::fmt::Display> FfiError for E {}
     message = "`{Self}` cannot be an element of a slice or Vec across the FFI boundary",
     label = "not a supported element type",
     note = "&[T], &mut [T] and Vec<T> hold numbers (u8, u16, u32, u64, usize, i8, i16, i32, \
-            i64, isize, f32, f64), bool, #[ffi_type] structs or field-less #[ffi_type] enums"
+            i64, isize, f32, f64), bool, #[ffi_type] structs or field-less #[ffi_type] enums; a \
+            Vec<T> may also hold String, Vec, Option, HashMap or BTreeMap of numbers, bool and \
+            String (encoded)"
 )]
 // No `FfiType` supertrait: `&[String]` would get two errors instead of one.
 pub unsafe trait FfiSliceElement: Sized + 'static {
@@ -666,21 +671,172 @@ unsafe impl FfiReturn for String {
 
 unsafe impl FfiOk for String {}
 
-unsafe impl<T: FfiSliceElement> FfiReturn for Vec<T> {
-    type Abi = MaybeUninit<FfiBuffer<T>>;
+unsafe impl<T: FfiVecElement> FfiReturn for Vec<T> {
+    type Abi = MaybeUninit<T::__Abi>;
 
     fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+        T::__vec_ref(types)
+    }
+
+    fn into_abi(self) -> Result<Self::Abi, Failure> {
+        Ok(MaybeUninit::new(T::__vec_into_abi(self)?))
+    }
+}
+
+unsafe impl<T: FfiVecElement> FfiOk for Vec<T> {}
+
+/// What a `Vec<T>` parameter or result may hold: a slice element (a number, `bool`, an
+/// `#[ffi_type]` struct or field-less enum), which crosses as C elements, or a value with a wire
+/// encoding (`String`, `Vec`, `Option`, a map), with which the whole `Vec` crosses encoded.
+///
+/// # Safety
+///
+/// Implemented by this crate; do not implement it by hand.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an element of a Vec across the FFI boundary",
+    label = "not a supported element type",
+    note = "Vec<T> holds numbers (u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32, \
+            f64), bool, #[ffi_type] structs or field-less #[ffi_type] enums (as C elements), or \
+            String, Vec, Option, HashMap or BTreeMap of numbers, bool and String (encoded)"
+)]
+pub unsafe trait FfiVecElement: Sized + 'static {
+    /// What a parameter's pointer points to: the C elements, or the encoding's bytes.
+    type __Item;
+    /// A result's C type: a buffer of the elements, or of the encoding's bytes.
+    type __Abi;
+
+    /// The reference of `Vec<Self>` as a parameter.
+    fn __vec_param_ref(types: &mut TypeRegistry) -> TypeRef;
+
+    /// The reference of `Vec<Self>` as a result.
+    fn __vec_ref(types: &mut TypeRegistry) -> TypeRef;
+
+    /// The argument `name` from its pointer and length (elements, or bytes).
+    ///
+    /// # Safety
+    ///
+    /// As for [`crate::__private::slice_arg`].
+    unsafe fn __vec_arg(
+        ptr: *const Self::__Item,
+        len: usize,
+        name: &'static str,
+    ) -> Result<Vec<Self>, Failure>;
+
+    fn __vec_into_abi(vec: Vec<Self>) -> Result<Self::__Abi, Failure>;
+}
+
+unsafe impl<T: FfiSliceElement> FfiVecElement for T {
+    type __Item = T::__Raw;
+    type __Abi = FfiBuffer<T>;
+
+    fn __vec_param_ref(types: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Slice {
+            element: Box::new(T::__element_ref(types)),
+            mutable: false,
+        }
+    }
+
+    fn __vec_ref(types: &mut TypeRegistry) -> TypeRef {
         TypeRef::Vec {
             element: Box::new(T::__element_ref(types)),
         }
     }
 
-    fn into_abi(self) -> Result<Self::Abi, Failure> {
-        Ok(MaybeUninit::new(FfiBuffer::from_vec(self)?))
+    #[inline]
+    unsafe fn __vec_arg(
+        ptr: *const T::__Raw,
+        len: usize,
+        name: &'static str,
+    ) -> Result<Vec<T>, Failure> {
+        // SAFETY: forwarded from the caller.
+        unsafe { crate::abi::vec_arg(ptr, len, name) }
+    }
+
+    #[inline]
+    fn __vec_into_abi(vec: Vec<T>) -> Result<FfiBuffer<T>, Failure> {
+        FfiBuffer::from_vec(vec)
     }
 }
 
-unsafe impl<T: FfiSliceElement> FfiOk for Vec<T> {}
+macro_rules! wire_values {
+    ($([$($generics:tt)*] $ty:ty;)*) => {$(
+        unsafe impl<$($generics)*> FfiVecElement for $ty {
+            type __Item = u8;
+            type __Abi = FfiBuffer<u8>;
+
+            fn __vec_param_ref(types: &mut TypeRegistry) -> TypeRef {
+                <Vec<Self> as FfiWire>::__wire_ref(types)
+            }
+
+            fn __vec_ref(types: &mut TypeRegistry) -> TypeRef {
+                <Vec<Self> as FfiWire>::__wire_ref(types)
+            }
+
+            unsafe fn __vec_arg(
+                ptr: *const u8,
+                len: usize,
+                name: &'static str,
+            ) -> Result<Vec<Self>, Failure> {
+                // SAFETY: forwarded from the caller.
+                unsafe { wire_arg(ptr, len, name) }
+            }
+
+            fn __vec_into_abi(vec: Vec<Self>) -> Result<FfiBuffer<u8>, Failure> {
+                wire_result(&vec)
+            }
+        }
+
+        // `-> Option<String>`: the encoding of the `Option`.
+        unsafe impl<$($generics)*> FfiNullableResult for $ty {
+            type Raw = FfiBuffer<u8>;
+
+            fn __nullable_ref(types: &mut TypeRegistry) -> TypeRef {
+                <Option<Self> as FfiWire>::__wire_ref(types)
+            }
+
+            fn __into_nonnull(self) -> Result<FfiBuffer<u8>, Failure> {
+                wire_result(&Some(self))
+            }
+
+            fn __null() -> Result<FfiBuffer<u8>, Failure> {
+                wire_result(&None::<Self>)
+            }
+        }
+    )*};
+}
+
+wire_values! {
+    [] String;
+    [U: FfiWire + 'static] Vec<U>;
+    [U: FfiWire + 'static] Option<U>;
+    [K: FfiMapKey + Eq + Hash + 'static, V: FfiWire + 'static, S: BuildHasher + Default + 'static] HashMap<K, V, S>;
+    [K: FfiMapKey + Ord + 'static, V: FfiWire + 'static] BTreeMap<K, V>;
+}
+
+macro_rules! wire_results {
+    ($([$($generics:tt)*] $ty:ty;)*) => {$(
+        // A map result: its encoding, in a buffer the caller frees.
+        unsafe impl<$($generics)*> FfiReturn for $ty {
+            type Abi = MaybeUninit<FfiBuffer<u8>>;
+
+            fn __return_ref(types: &mut TypeRegistry) -> TypeRef {
+                <Self as FfiWire>::__wire_ref(types)
+            }
+
+            fn into_abi(self) -> Result<Self::Abi, Failure> {
+                Ok(MaybeUninit::new(wire_result(&self)?))
+            }
+        }
+
+        unsafe impl<$($generics)*> FfiOk for $ty {}
+    )*};
+}
+
+wire_results! {
+    [K: FfiMapKey + Eq + Hash, V: FfiWire, S: BuildHasher + Default] HashMap<K, V, S>;
+    [K: FfiMapKey + Ord, V: FfiWire] BTreeMap<K, V>;
+}
 
 unsafe impl<T: FfiOk, E: FfiError> FfiReturn for Result<T, E> {
     type Abi = T::Abi;
@@ -868,8 +1024,8 @@ macro_rules! primitives {
                 Ok(FfiOption::some(self))
             }
 
-            fn __null() -> Self::Raw {
-                FfiOption::none()
+            fn __null() -> Result<Self::Raw, Failure> {
+                Ok(FfiOption::none())
             }
         }
 
@@ -1098,8 +1254,8 @@ macro_rules! nullable_borrowed_results {
                 Ok(self as $raw)
             }
 
-            fn __null() -> $raw {
-                std::ptr::null_mut::<T>() as $raw
+            fn __null() -> Result<$raw, Failure> {
+                Ok(std::ptr::null_mut::<T>() as $raw)
             }
         }
     )*};
@@ -1152,8 +1308,8 @@ pub unsafe trait FfiNullableResult: Sized {
     /// `Some(self)` as C sees it: the object's pointer, handed over to the caller, or the value.
     fn __into_nonnull(self) -> Result<Self::Raw, Failure>;
 
-    /// `None` as C sees it: NULL, or an empty `FfiOption`.
-    fn __null() -> Self::Raw;
+    /// `None` as C sees it: NULL, an empty `FfiOption`, or the encoding of `None`.
+    fn __null() -> Result<Self::Raw, Failure>;
 }
 
 unsafe impl<T: FfiPointee> FfiNullableResult for Box<T> {
@@ -1167,8 +1323,8 @@ unsafe impl<T: FfiPointee> FfiNullableResult for Box<T> {
         T::__into_raw(self)
     }
 
-    fn __null() -> *mut T {
-        std::ptr::null_mut()
+    fn __null() -> Result<*mut T, Failure> {
+        Ok(std::ptr::null_mut())
     }
 }
 
@@ -1182,7 +1338,7 @@ unsafe impl<T: FfiNullableResult> FfiReturn for Option<T> {
     fn into_abi(self) -> Result<Self::Abi, Failure> {
         Ok(MaybeUninit::new(match self {
             Some(value) => value.__into_nonnull()?,
-            None => T::__null(),
+            None => T::__null()?,
         }))
     }
 }

@@ -740,9 +740,14 @@ mod function {
         /// `String`: passed as `&str` is (a pointer to UTF-8 bytes and their count), copied
         /// into a new `String` that the function owns.
         String,
-        /// `Vec<T>`: passed as `&[T]` is, copied into a new `Vec` that the function owns (one
-        /// copy of the caller's buffer, checked as a slice's elements are).
+        /// `Vec<T>`: for a slice element, passed as `&[T]` is, copied into a new `Vec` that the
+        /// function owns (one copy of the caller's buffer, checked as a slice's elements are);
+        /// for another item (`Vec<String>`), the caller's encoding of it: `FfiVecElement` says.
         Vec(&'a Type),
+        /// `HashMap<K, V>`, `BTreeMap<K, V>`, or `Option<T>` of a `String`, `Vec`, map or
+        /// `Option`: a pointer to the value's wire encoding and its length, decoded through
+        /// `FfiWire`.
+        Wire(&'a Type),
         /// `[T; N]`: `FfiArray<T's C type, N>` (a struct of the array), checked through `array_arg`.
         Array { element: &'a Type, len: &'a Expr },
         /// `char`, `u128`, `i128` or `Option<T>` of a value: another C type (`u32`,
@@ -765,6 +770,9 @@ mod function {
         }
         if is_pointer(ty) {
             return Lowering::Pointer(ty);
+        }
+        if is_wire(ty) {
+            return Lowering::Wire(ty);
         }
         if is_path(ungroup(ty), &[&["char"], &["u128"], &["i128"]])
             || argument(ty, "Option").is_some()
@@ -849,6 +857,25 @@ mod function {
             [syn::GenericArgument::Type(ty)] => Some(ty),
             _ => None,
         }
+    }
+
+    /// Whether `ty` is spelled as a map, or as an `Option` of a value that C has no layout for
+    /// (`Option<String>`, `Option<Vec<T>>`, `Option<HashMap<K, V>>`, `Option<Option<T>>`).
+    fn is_wire(ty: &Type) -> bool {
+        let map = |ty: &Type| {
+            matches!(ungroup(ty), Type::Path(path) if path.qself.is_none()
+                && path.path.segments.last().is_some_and(|last| {
+                    (last.ident == "HashMap" || last.ident == "BTreeMap")
+                        && !last.arguments.is_none()
+                }))
+        };
+        map(ty)
+            || argument(ty, "Option").is_some_and(|inner| {
+                is_string(inner)
+                    || map(inner)
+                    || argument(inner, "Vec").is_some()
+                    || argument(inner, "Option").is_some()
+            })
     }
 
     /// Whether `ty` is spelled as `String`.
@@ -1085,8 +1112,19 @@ mod function {
                     quote!(::hatch_interop::__private::TypeRef::Str)
                 }
                 Lowering::CStr => quote!(::hatch_interop::__private::TypeRef::CStr),
-                Lowering::Slice { element, .. } | Lowering::Vec(element) => {
-                    let mutable = matches!(lowering, Lowering::Slice { mutable: true, .. });
+                Lowering::Vec(element) => {
+                    let element = static_lifetimes(element);
+                    quote_spanned! {element.span()=>
+                        <#element as ::hatch_interop::__private::FfiVecElement>::__vec_param_ref(types)
+                    }
+                }
+                Lowering::Wire(ty) => {
+                    let ty = static_lifetimes(ty);
+                    quote_spanned! {ty.span()=>
+                        <#ty as ::hatch_interop::__private::FfiWire>::__wire_ref(types)
+                    }
+                }
+                Lowering::Slice { element, mutable } => {
                     let element = static_lifetimes(element);
                     quote_spanned! {element.span()=>
                         ::hatch_interop::__private::TypeRef::Slice {
@@ -1302,19 +1340,38 @@ mod function {
                         let #arg = unsafe { ::hatch_interop::__private::cstr_arg(#arg, #name) }?;
                     });
                 }
-                Lowering::Slice { element, .. } | Lowering::Vec(element) => {
+                Lowering::Vec(element) => {
+                    let element = all_static_lifetimes(element);
+                    // The elements as C passes them, or the bytes of their encoding.
+                    let vec = quote_spanned! {element.span()=>
+                        <#element as ::hatch_interop::__private::FfiVecElement>
+                    };
+                    c_params.push(quote_spanned!(element.span()=> #ptr: *const #vec::__Item, #len: usize));
+                    conversions.push(quote! {
+                        let #arg = unsafe { #vec::__vec_arg(#ptr, #len, #name) }?;
+                    });
+                }
+                Lowering::Wire(ty) => {
+                    let ty = all_static_lifetimes(ty);
+                    c_params.push(quote!(#ptr: *const u8, #len: usize));
+                    let convert = quote_spanned! {ty.span()=>
+                        ::hatch_interop::__private::wire_arg::<#ty>
+                    };
+                    conversions.push(quote! {
+                        let #arg = unsafe { #convert(#ptr, #len, #name) }?;
+                    });
+                }
+                Lowering::Slice { element, mutable } => {
                     let element = all_static_lifetimes(element);
                     // The elements as C passes them (a `bool` as a byte, an enum as its
                     // repr), which the conversion checks.
                     let raw = quote_spanned! {element.span()=>
                         <#element as ::hatch_interop::FfiSliceElement>::__Raw
                     };
-                    let (pointer, convert) = match lowering {
-                        Lowering::Slice { mutable: true, .. } => {
-                            (quote!(*mut #raw), quote!(slice_mut_arg))
-                        }
-                        Lowering::Slice { .. } => (quote!(*const #raw), quote!(slice_arg)),
-                        _ => (quote!(*const #raw), quote!(vec_arg)),
+                    let (pointer, convert) = if *mutable {
+                        (quote!(*mut #raw), quote!(slice_mut_arg))
+                    } else {
+                        (quote!(*const #raw), quote!(slice_arg))
                     };
                     c_params.push(quote_spanned!(element.span()=> #ptr: #pointer, #len: usize));
                     let convert = quote_spanned! {element.span()=>
@@ -1641,8 +1698,11 @@ mod service {
                     ::hatch_interop::__private::ServiceCell::into_handle(self)
                 }
 
-                fn __null() -> Self::Raw {
-                    ::core::ptr::null()
+                fn __null() -> ::core::result::Result<
+                    Self::Raw,
+                    ::hatch_interop::__private::Failure,
+                > {
+                    ::core::result::Result::Ok(::core::ptr::null())
                 }
             }
 
@@ -3251,8 +3311,11 @@ fn named_type_ref(ident: &syn::Ident) -> TokenStream2 {
                 ::core::result::Result::Ok(::hatch_interop::FfiOption::some(self))
             }
 
-            fn __null() -> Self::Raw {
-                ::hatch_interop::FfiOption::none()
+            fn __null() -> ::core::result::Result<
+                Self::Raw,
+                ::hatch_interop::__private::Failure,
+            > {
+                ::core::result::Result::Ok(::hatch_interop::FfiOption::none())
             }
         }
     }

@@ -2,12 +2,12 @@
 use hatch_interop::prelude::*;
 
 #[ffi_function]
-pub fn greet(names: Vec<String>) -> u32 {
+pub fn greet(names: Vec<std::collections::HashSet<u32>>) -> u32 {
     names.len() as u32
 }
 
 #[ffi_function]
-pub fn count(names: std::collections::HashMap<String, u32>) -> u32 {
+pub fn count(names: std::collections::HashMap<bool, u32>) -> u32 {
     names.len() as u32
 }
 
@@ -17,8 +17,8 @@ pub fn read(value: &u32) -> u32 {
 }
 
 #[ffi_function]
-pub fn maybe(value: u32) -> Option<String> {
-    Some(value.to_string())
+pub fn maybe(value: u32) -> Option<(u32, u32)> {
+    Some((value, value))
 }
 
 fn main() {}

@@ -1,0 +1,400 @@
+//! Owned values that have no C layout (`Vec<String>`, `HashMap<String, u32>`, `Option<String>`)
+//! cross as bytes in one documented encoding, the *wire format*: a parameter as a pointer to
+//! the caller's bytes and their count (read, checked and decoded before the call), a result as
+//! a buffer the caller frees, like a `Vec<u8>`'s.
+//!
+//! The encoding (little-endian throughout; docs/wire-format.md is its reference):
+//!
+//! * an integer: its own width (`usize`/`isize` as 8 bytes); `f32`/`f64`: IEEE 754; `bool`: one
+//!   byte, 0 or 1;
+//! * `String`: its length in bytes as a `u64`, then its UTF-8 bytes;
+//! * `Vec<T>`: the item count as a `u64`, then the items;
+//! * `Option<T>`: one byte, 0 for `None` or 1 for `Some`, then the value for `Some`;
+//! * `HashMap<K, V>`, `BTreeMap<K, V>`: the entry count as a `u64`, then each key and its value (a
+//!   key that appears twice keeps its last value).
+//!
+//! Decoding checks everything a caller could get wrong (a length past the end, invalid UTF-8, a
+//! `bool` byte other than 0 and 1, bytes left over) and never allocates more than the input can
+//! hold, so that no input is undefined behaviour or an abort.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hash};
+
+use crate::abi::{Failure, FfiBuffer};
+use crate::defs::{TypeRef, TypeRegistry};
+
+/// A value with a wire encoding (see the module's documentation).
+///
+/// # Safety
+///
+/// `__wire_ref` describes the encoding `__write` and `__read` use. Implemented by this crate; do
+/// not implement it by hand.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be part of an owned value across the FFI boundary",
+    label = "not a supported item of a Vec, Option or map",
+    note = "the items of a Vec<T> (other than a slice element), of an Option<T> holding one, and \
+            the keys and values of a HashMap or BTreeMap are numbers, bool, String, or Vec, \
+            Option, HashMap or BTreeMap of those; map keys are String or integers"
+)]
+pub unsafe trait FfiWire: Sized {
+    /// The value's type reference.
+    fn __wire_ref(types: &mut TypeRegistry) -> TypeRef;
+
+    /// Appends the value's encoding to `out`.
+    fn __write(&self, out: &mut Vec<u8>);
+
+    /// The least number of bytes a value takes (bounds what a count may claim).
+    const __MIN_SIZE: usize;
+
+    /// Decodes a value from the front of `input`, advancing it.
+    fn __read(input: &mut &[u8]) -> Result<Self, WireError>;
+}
+
+/// A map key: a `String` or an integer.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the key of a map across the FFI boundary",
+    label = "not a String or an integer",
+    note = "the keys of a HashMap or BTreeMap are String or integers (Python dict keys)"
+)]
+pub unsafe trait FfiMapKey: FfiWire {}
+
+/// What is wrong with an encoding, for the failure that names the argument.
+#[derive(Debug)]
+pub struct WireError(String);
+
+impl WireError {
+    #[cold]
+    fn new(message: impl Into<String>) -> Self {
+        WireError(message.into())
+    }
+}
+
+/// Takes `n` bytes from the front of `input`.
+#[inline]
+fn take<'a>(input: &mut &'a [u8], n: usize, what: &str) -> Result<&'a [u8], WireError> {
+    if input.len() < n {
+        return Err(WireError::new(format!(
+            "it ends inside {what} ({n} bytes needed, {} left)",
+            input.len()
+        )));
+    }
+    let (head, rest) = input.split_at(n);
+    *input = rest;
+    Ok(head)
+}
+
+/// A count of items of at least `min_size` bytes each, checked against what is left.
+#[inline]
+fn count(input: &mut &[u8], min_size: usize, what: &str) -> Result<usize, WireError> {
+    let raw = u64::from_le_bytes(take(input, 8, what)?.try_into().expect("8 bytes"));
+    match usize::try_from(raw) {
+        Ok(n) if n.saturating_mul(min_size) <= input.len() => Ok(n),
+        _ => Err(WireError::new(format!(
+            "{what} claims {raw} items, more than the {} bytes left can hold",
+            input.len()
+        ))),
+    }
+}
+
+macro_rules! numbers {
+    ($($ty:ident => $wire:ty;)*) => {$(
+        unsafe impl FfiWire for $ty {
+            fn __wire_ref(_: &mut TypeRegistry) -> TypeRef {
+                TypeRef::Primitive(stringify!($ty))
+            }
+
+            #[inline]
+            fn __write(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&(*self as $wire).to_le_bytes());
+            }
+
+            const __MIN_SIZE: usize = std::mem::size_of::<$wire>();
+
+            #[inline]
+            fn __read(input: &mut &[u8]) -> Result<Self, WireError> {
+                let bytes = take(input, std::mem::size_of::<$wire>(), concat!("a ", stringify!($ty)))?;
+                let value = <$wire>::from_le_bytes(bytes.try_into().expect("the width"));
+                // `usize`/`isize` travel as 64 bits: a value this target cannot hold is refused.
+                #[allow(clippy::useless_conversion, irrefutable_let_patterns)]
+                match <$ty>::try_from(value) {
+                    Ok(value) => Ok(value),
+                    Err(_) => Err(WireError::new(format!(
+                        "{value} is out of range for a {}", stringify!($ty)
+                    ))),
+                }
+            }
+        }
+    )*};
+}
+
+numbers! {
+    u8 => u8; u16 => u16; u32 => u32; u64 => u64; usize => u64;
+    i8 => i8; i16 => i16; i32 => i32; i64 => i64; isize => i64;
+}
+
+macro_rules! map_keys {
+    ($($ty:ty)*) => {$( unsafe impl FfiMapKey for $ty {} )*};
+}
+
+map_keys!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize String);
+
+macro_rules! floats {
+    ($($ty:ident)*) => {$(
+        unsafe impl FfiWire for $ty {
+            fn __wire_ref(_: &mut TypeRegistry) -> TypeRef {
+                TypeRef::Primitive(stringify!($ty))
+            }
+
+            #[inline]
+            fn __write(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+
+            const __MIN_SIZE: usize = std::mem::size_of::<$ty>();
+
+            #[inline]
+            fn __read(input: &mut &[u8]) -> Result<Self, WireError> {
+                let bytes = take(input, std::mem::size_of::<$ty>(), concat!("a ", stringify!($ty)))?;
+                Ok(<$ty>::from_le_bytes(bytes.try_into().expect("the width")))
+            }
+        }
+    )*};
+}
+
+floats!(f32 f64);
+
+unsafe impl FfiWire for bool {
+    fn __wire_ref(_: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Primitive("bool")
+    }
+
+    #[inline]
+    fn __write(&self, out: &mut Vec<u8>) {
+        out.push(u8::from(*self));
+    }
+
+    const __MIN_SIZE: usize = 1;
+
+    #[inline]
+    fn __read(input: &mut &[u8]) -> Result<Self, WireError> {
+        match take(input, 1, "a bool")?[0] {
+            0 => Ok(false),
+            1 => Ok(true),
+            other => Err(WireError::new(format!(
+                "a bool is {other}, which is not 0 or 1"
+            ))),
+        }
+    }
+}
+
+unsafe impl FfiWire for String {
+    fn __wire_ref(_: &mut TypeRegistry) -> TypeRef {
+        TypeRef::String
+    }
+
+    #[inline]
+    fn __write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(self.len() as u64).to_le_bytes());
+        out.extend_from_slice(self.as_bytes());
+    }
+
+    const __MIN_SIZE: usize = 8;
+
+    fn __read(input: &mut &[u8]) -> Result<Self, WireError> {
+        let len = count(input, 1, "a string")?;
+        let bytes = take(input, len, "a string")?;
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(text.to_owned()),
+            Err(error) => Err(WireError::new(format!(
+                "a string is not valid UTF-8: {error}"
+            ))),
+        }
+    }
+}
+
+unsafe impl<T: FfiWire> FfiWire for Vec<T> {
+    fn __wire_ref(types: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Vec {
+            element: Box::new(T::__wire_ref(types)),
+        }
+    }
+
+    fn __write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(self.len() as u64).to_le_bytes());
+        for item in self {
+            item.__write(out);
+        }
+    }
+
+    const __MIN_SIZE: usize = 8;
+
+    fn __read(input: &mut &[u8]) -> Result<Self, WireError> {
+        // Every item takes at least one byte here, so the count cannot claim more memory than
+        // the input's size times the item's.
+        let n = count(input, T::__MIN_SIZE.max(1), "a list")?;
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(T::__read(input)?);
+        }
+        Ok(items)
+    }
+}
+
+unsafe impl<T: FfiWire> FfiWire for Option<T> {
+    fn __wire_ref(types: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Option {
+            inner: Box::new(T::__wire_ref(types)),
+        }
+    }
+
+    fn __write(&self, out: &mut Vec<u8>) {
+        match self {
+            None => out.push(0),
+            Some(value) => {
+                out.push(1);
+                value.__write(out);
+            }
+        }
+    }
+
+    const __MIN_SIZE: usize = 1;
+
+    fn __read(input: &mut &[u8]) -> Result<Self, WireError> {
+        match take(input, 1, "an option")?[0] {
+            0 => Ok(None),
+            1 => T::__read(input).map(Some),
+            other => Err(WireError::new(format!(
+                "an option's tag is {other}, which is not 0 (None) or 1 (Some)"
+            ))),
+        }
+    }
+}
+
+macro_rules! maps {
+    ($($map:ident<K: $($bound:ident)+ $(, $s:ident: $sbound:ident)?>;)*) => {$(
+        unsafe impl<K: FfiMapKey $(+ $bound)+, V: FfiWire $(, $s: $sbound + Default)?> FfiWire
+            for $map<K, V $(, $s)?>
+        {
+            fn __wire_ref(types: &mut TypeRegistry) -> TypeRef {
+                TypeRef::Map {
+                    key: Box::new(K::__wire_ref(types)),
+                    value: Box::new(V::__wire_ref(types)),
+                }
+            }
+
+            fn __write(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&(self.len() as u64).to_le_bytes());
+                for (key, value) in self {
+                    key.__write(out);
+                    value.__write(out);
+                }
+            }
+
+            const __MIN_SIZE: usize = 8;
+
+            fn __read(input: &mut &[u8]) -> Result<Self, WireError> {
+                let n = count(input, (K::__MIN_SIZE + V::__MIN_SIZE).max(1), "a map")?;
+                let mut map = Self::default();
+                for _ in 0..n {
+                    let key = K::__read(input)?;
+                    let value = V::__read(input)?;
+                    map.insert(key, value);
+                }
+                Ok(map)
+            }
+        }
+    )*};
+}
+
+maps! {
+    HashMap<K: Eq Hash, S: BuildHasher>;
+    BTreeMap<K: Ord>;
+}
+
+/// A parameter of a type with a wire encoding, decoded from the caller's bytes.
+///
+/// # Safety
+///
+/// Unless `len` is 0, `ptr` points to `len` bytes that nothing writes to during the call.
+#[doc(hidden)]
+pub unsafe fn wire_arg<T: FfiWire>(
+    ptr: *const u8,
+    len: usize,
+    name: &'static str,
+) -> Result<T, Failure> {
+    // SAFETY: forwarded from the caller.
+    let mut input = unsafe { crate::abi::slice_arg::<u8>(ptr, len, name) }?;
+    let value = T::__read(&mut input).map_err(|WireError(message)| {
+        Failure::invalid_argument(format_args!(
+            "argument `{name}` is not a valid encoding: {message}"
+        ))
+    })?;
+    if !input.is_empty() {
+        return Err(Failure::invalid_argument(format_args!(
+            "argument `{name}` is not a valid encoding: {} bytes are left after the value",
+            input.len()
+        )));
+    }
+    Ok(value)
+}
+
+/// A result of a type with a wire encoding: its bytes, in a buffer the caller frees.
+#[doc(hidden)]
+pub fn wire_result<T: FfiWire>(value: &T) -> Result<FfiBuffer<u8>, Failure> {
+    let mut out = Vec::new();
+    value.__write(&mut out);
+    FfiBuffer::from_vec(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<T: FfiWire + PartialEq + std::fmt::Debug>(value: T) {
+        let mut out = Vec::new();
+        value.__write(&mut out);
+        let mut input = &out[..];
+        assert_eq!(T::__read(&mut input).unwrap(), value);
+        assert!(input.is_empty());
+    }
+
+    fn read_error<T: FfiWire + std::fmt::Debug>(bytes: &[u8]) -> String {
+        let mut input = bytes;
+        T::__read(&mut input).unwrap_err().0
+    }
+
+    #[test]
+    fn values_round_trip() {
+        round_trip(vec!["a".to_owned(), String::new(), "日本🦀".to_owned()]);
+        round_trip(Some(vec![Some(1u8), None]));
+        round_trip(vec![vec![1.5f64, -0.0], vec![]]);
+        round_trip(HashMap::from([("k".to_owned(), vec![true, false])]));
+        round_trip(BTreeMap::from([(-3i64, Some("x".to_owned())), (7, None)]));
+        round_trip(vec![usize::MAX, 0]);
+    }
+
+    #[test]
+    fn the_encoding_is_the_documented_one() {
+        let mut out = Vec::new();
+        Some(vec!["hé".to_owned()]).__write(&mut out);
+        assert_eq!(
+            out,
+            [1, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, b'h', 0xc3, 0xa9]
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_an_allocation() {
+        // A count of 2^61 strings in 8 bytes: refused before anything is allocated.
+        let mut huge = u64::MAX.to_le_bytes().to_vec();
+        huge.extend([0; 8]);
+        assert!(read_error::<Vec<String>>(&huge).contains("more than the 8 bytes left"));
+        assert!(read_error::<String>(&[1, 0, 0, 0, 0, 0, 0, 0, 0xff]).contains("UTF-8"));
+        assert!(read_error::<bool>(&[2]).contains("not 0 or 1"));
+        assert!(read_error::<Option<u8>>(&[3]).contains("not 0 (None) or 1 (Some)"));
+        assert!(read_error::<u32>(&[1, 2]).contains("ends inside a u32"));
+        assert!(read_error::<Vec<u16>>(&[2, 0, 0, 0, 0, 0, 0, 0, 1, 0]).contains("claims 2"));
+    }
+}
