@@ -249,7 +249,7 @@ def test_recorded_sample_inventory_parses() -> None:
         (
             lambda d: d["functions"][0].update(returns={"kind": "tuple"}),
             "`functions[0].returns.kind` must be one of 'void', 'primitive', 'named', 'pointer', 'str', 'cstr', "
-            "'slice', 'string', 'vec', 'option', 'array', got 'tuple'",
+            "'slice', 'string', 'vec', 'option', 'map', 'array', got 'tuple'",
         ),
         (
             lambda d: d["functions"][0].update(
@@ -285,7 +285,7 @@ def test_recorded_sample_inventory_parses() -> None:
             "`types[0].fields[0].type.element` must be a `primitive`, a `named` struct or enum, or an `option`",
         ),
         (
-            lambda d: d["functions"][0].update(returns={"kind": "option", "inner": {"kind": "string"}}),
+            lambda d: d["functions"][0].update(returns={"kind": "option", "inner": {"kind": "str"}}),
             "`functions[0].returns.inner` must be a `primitive` or a `named` struct or enum",
         ),
         (

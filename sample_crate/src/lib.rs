@@ -14,7 +14,7 @@
 //! shared between threads. The Python tests build it and call everything through the
 //! generated bindings.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::CStr;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -1221,6 +1221,25 @@ impl Store {
         Ok(())
     }
 
+    /// Every entry, in key order (a map out: a `dict` in Python).
+    pub fn entries(&self) -> BTreeMap<String, i64> {
+        self.entries.clone()
+    }
+
+    /// Puts every entry of `entries` (a map in); fails with `Overflow`, having put none, when
+    /// they would not fit.
+    pub fn put_all(&mut self, entries: HashMap<String, i64>) -> Result<(), MathError> {
+        let new = entries
+            .keys()
+            .filter(|key| !self.entries.contains_key(*key))
+            .count();
+        if self.entries.len() + new > self.capacity {
+            return Err(MathError::Overflow);
+        }
+        self.entries.extend(entries);
+        Ok(())
+    }
+
     /// How many keys the store holds (`size` in Python and C, `entry_count` in Rust).
     #[ffi(name = "size", gil = "hold")]
     pub fn entry_count(&self) -> u64 {
@@ -1598,6 +1617,65 @@ pub fn blues(colors: Vec<Color>) -> usize {
     colors.into_iter().filter(|&c| c == Color::Blue).count()
 }
 
+/// The words of `text` (a `Vec<String>` out: a list of `str`).
+#[ffi_function]
+pub fn word_list(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_owned).collect()
+}
+
+/// How many times each of `words` occurs (a `Vec<String>` in, a map out).
+#[ffi_function]
+pub fn word_counts(words: Vec<String>) -> BTreeMap<String, u32> {
+    let mut counts = BTreeMap::new();
+    for word in words {
+        *counts.entry(word).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// The mean of each key's samples, `None` for a key without any (nested owned values).
+#[ffi_function]
+pub fn means(samples: HashMap<String, Vec<f64>>) -> BTreeMap<String, Option<f64>> {
+    samples
+        .into_iter()
+        .map(|(key, values)| {
+            let mean =
+                (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+            (key, mean)
+        })
+        .collect()
+}
+
+/// The first word of `text`, if it has one (an `Option<String>` out).
+#[ffi_function]
+pub fn first_word(text: &str) -> Option<String> {
+    text.split_whitespace().next().map(str::to_owned)
+}
+
+/// A greeting for `name`, or for nobody in particular (an `Option<String>` in, `None` by default).
+#[ffi_function(defaults(name = None))]
+pub fn greet_maybe(name: Option<String>) -> String {
+    match name {
+        Some(name) => format!("Hello, {name}!"),
+        None => "Hello!".to_owned(),
+    }
+}
+
+/// `data` cut into pieces of `size` bytes (the last may be shorter): a list of `bytes`.
+#[ffi_function]
+pub fn chunks(data: &[u8], size: u32) -> Vec<Vec<u8>> {
+    data.chunks(size.max(1) as usize)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// The words of `text`, after a pause (an async `Vec<String>`).
+#[ffi_function]
+pub async fn words_later(text: String) -> Vec<String> {
+    tokio::task::yield_now().await;
+    text.split_whitespace().map(str::to_owned).collect()
+}
+
 /// The FNV-1a hash of `data`, after a pause: an async function may take owned values (they
 /// are copied before the call returns, so the future owns them).
 #[ffi_function]
@@ -1730,6 +1808,13 @@ pub fn inventory() -> Inventory {
         .function::<color_named>()
         .function::<blues>()
         .function::<checksum_later>()
+        .function::<word_list>()
+        .function::<word_counts>()
+        .function::<means>()
+        .function::<first_word>()
+        .function::<greet_maybe>()
+        .function::<chunks>()
+        .function::<words_later>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

@@ -14,6 +14,9 @@ The lowering (it mirrors ``fn shim`` in the Rust helper's macros):
 * ``[T; N]`` -> ``struct { T items[N]; }`` by value;
 * ``char`` -> its code point as a ``uint32_t``; ``u128``/``i128`` -> ``struct { uint64_t lo; uint64_t hi; }``;
 * a ``String`` or ``Vec<T>`` result -> a ``{ptr, len}`` buffer the caller frees;
+* an owned value without a C layout (``Vec<String>``, a map, ``Option<String>``: an ``Encoded`` one) -> its bytes
+  in the wire encoding: as a parameter a ``const uint8_t *`` and a ``size_t`` length, as a result the buffer of a
+  ``Vec<u8>``;
 * ``Result<T, E>`` -> the signature of ``T`` (an error is a failure the caller takes afterwards);
 * a service's method -> its object's handle first; ``async fn`` -> a completion last, returning nothing;
 * each opaque type -> a drop function ``void <type>_ffi_drop(T *object)`` for the owned objects (``Box<T>``
@@ -36,6 +39,7 @@ from hatch_interop.inventory import (
     Array,
     CallbackDef,
     CStr,
+    Encoded,
     EnumDef,
     Function,
     Inventory,
@@ -208,6 +212,9 @@ CType = Union[
 ]
 
 USIZE = CScalar(Primitive("usize"))
+#: An encoded parameter's bytes, and an encoded result's buffer: those of a `&[u8]` and a `Vec<u8>`.
+ENCODED_BYTES = CElements(CScalar(Primitive("u8")), False)
+ENCODED_BUFFER = CBuffer(Vec(Primitive("u8")))
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,6 +387,8 @@ class _Lowering:
             name, ty = p.name, p.type
             if isinstance(ty, Str):
                 lowered += [CParam(CText(False), "data", name, index), CParam(USIZE, "length", name, index)]
+            elif isinstance(ty, Encoded):
+                lowered += [CParam(ENCODED_BYTES, "data", name, index), CParam(USIZE, "length", name, index)]
             elif isinstance(ty, CStr):
                 lowered.append(CParam(CText(True), "value", name, index))
             elif isinstance(ty, Slice):
@@ -404,6 +413,8 @@ class _Lowering:
             return CScalar(Primitive("u32")) if ty.is_char else CScalar(ty)
         if isinstance(ty, (OwnedString, Vec)):
             return CBuffer(ty)
+        if isinstance(ty, Encoded):
+            return ENCODED_BUFFER
         if isinstance(ty, Option):
             return COption(ty)
         if isinstance(ty, Array):
@@ -465,7 +476,10 @@ class _Lowering:
         return tuple(Primitive(name) for name in ("u128", "i128") if name in used)
 
     def buffers(self) -> Tuple[Union[OwnedString, Vec], ...]:
-        used = {f.returns for f in self.inventory.all_functions() if isinstance(f.returns, (OwnedString, Vec))}
+        returns = [f.returns for f in self.inventory.all_functions()]
+        used: Set[Union[OwnedString, Vec]] = {ty for ty in returns if isinstance(ty, (OwnedString, Vec))}
+        if any(isinstance(ty, Encoded) for ty in returns):
+            used.add(ENCODED_BUFFER.of)
         order = self._order()
         vectors = sorted(
             (ty for ty in used if isinstance(ty, Vec)),

@@ -28,6 +28,7 @@ from hatch_interop.inventory import (
     Array,
     CallbackDef,
     CStr,
+    Encoded,
     EnumDef,
     Function,
     Inventory,
@@ -44,6 +45,7 @@ from hatch_interop.inventory import (
     TypeRef,
     Vec,
     Void,
+    wire_spelling,
 )
 from hatch_interop.pipeline import build_bindings, build_inventory, install_in_place
 from hatch_interop.scaffold import new_project
@@ -181,6 +183,8 @@ def rust_type(ty: TypeRef) -> str:
         return f"FfiOption<{rust_type(ty.inner)}>"
     if isinstance(ty, Array):
         return f"[{rust_type(ty.element)}; {ty.len}]"
+    if isinstance(ty, Encoded):
+        return wire_spelling(ty.value)
     assert isinstance(ty, Pointer)
     inner = "Box<{}>" if ty.owned else ("&mut {}" if ty.mutable else "&{}")
     text = inner.format(ty.target.name)

@@ -207,7 +207,65 @@ class Array:
     kind = "array"
 
 
-TypeRef = Union[Void, Primitive, Named, Pointer, Str, CStr, Slice, OwnedString, Vec, Option, Array]
+@dataclass(frozen=True)
+class WireList:
+    """``Vec<T>`` inside an encoded value (or of an item C has no layout for): a count and the items."""
+
+    item: WireValue
+
+    kind = "vec"
+
+
+@dataclass(frozen=True)
+class WireOption:
+    """``Option<T>`` inside an encoded value (or of a value C has no layout for): a tag byte and the value."""
+
+    inner: WireValue
+
+    kind = "option"
+
+
+@dataclass(frozen=True)
+class WireMap:
+    """``HashMap<K, V>`` or ``BTreeMap<K, V>``: a count and the entries; the key a string or an integer."""
+
+    key: Union[Primitive, OwnedString]
+    value: WireValue
+
+    kind = "map"
+
+
+#: What an encoded value is made of.
+WireValue = Union[Primitive, OwnedString, WireList, WireOption, WireMap]
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """An owned value without a C layout (``Vec<String>``, a map, ``Option<String>``) as a parameter or result: it
+    crosses in the wire encoding (docs/wire-format.md), a parameter as the caller's bytes and their count, a result
+    as a buffer of bytes the caller frees."""
+
+    value: Union[WireList, WireOption, WireMap]
+
+    @property
+    def kind(self) -> str:
+        return self.value.kind
+
+
+def wire_spelling(value: WireValue) -> str:
+    """An encoded value's type as Rust spells it (a map as ``HashMap``: the inventory does not tell which map)."""
+    if isinstance(value, Primitive):
+        return value.name
+    if isinstance(value, OwnedString):
+        return "String"
+    if isinstance(value, WireList):
+        return f"Vec<{wire_spelling(value.item)}>"
+    if isinstance(value, WireOption):
+        return f"Option<{wire_spelling(value.inner)}>"
+    return f"HashMap<{wire_spelling(value.key)}, {wire_spelling(value.value)}>"
+
+
+TypeRef = Union[Void, Primitive, Named, Pointer, Str, CStr, Slice, OwnedString, Vec, Option, Array, Encoded]
 #: The kinds that only a parameter may have, and those only a result may have.
 PARAM_ONLY = (Str, CStr, Slice)
 RETURN_ONLY = (OwnedString, Vec)
@@ -602,14 +660,22 @@ def _type_ref(r: _Reader, value: Any, path: str) -> TypeRef:
         return Slice(_element(r, obj["element"], f"{path}.element"), r.boolean(obj["mutable"], f"{path}.mutable"))
     if kind == "vec":
         obj = r.object(value, path, ["kind", "element"])
+        if obj["element"].get("kind") in _ENCODED_KINDS if isinstance(obj["element"], dict) else False:
+            return Encoded(WireList(_wire_value(r, obj["element"], f"{path}.element")))
         return Vec(_element(r, obj["element"], f"{path}.element"))
     if kind == "option":
         obj = r.object(value, path, ["kind", "inner"])
+        if obj["inner"].get("kind") in _ENCODED_KINDS if isinstance(obj["inner"], dict) else False:
+            return Encoded(WireOption(_wire_value(r, obj["inner"], f"{path}.inner")))
         inner = _type_ref(r, obj["inner"], f"{path}.inner")
         if not isinstance(inner, (Primitive, Named)):
             raise r.fail(f"{path}.inner", "must be a `primitive` or a `named` struct or enum")
         _refuse_signature_only(r, inner, f"{path}.inner", "an option's value")
         return Option(inner)
+    if kind == "map":
+        wire = _wire_value(r, value, path)
+        assert isinstance(wire, WireMap)
+        return Encoded(wire)
     if kind == "array":
         obj = r.object(value, path, ["kind", "element", "len"])
         element = _type_ref(r, obj["element"], f"{path}.element")
@@ -624,7 +690,57 @@ def _type_ref(r: _Reader, value: Any, path: str) -> TypeRef:
     raise r.fail(f"{path}.kind", f"must be one of {kinds}, got {kind!r}")
 
 
-_TYPE_KINDS = ("void", "primitive", "named", "pointer", "str", "cstr", "slice", "string", "vec", "option", "array")
+_TYPE_KINDS = (
+    "void",
+    "primitive",
+    "named",
+    "pointer",
+    "str",
+    "cstr",
+    "slice",
+    "string",
+    "vec",
+    "option",
+    "map",
+    "array",
+)
+#: The kinds of a `vec`'s element or an `option`'s value that make it an encoded value (C has no layout for it).
+_ENCODED_KINDS = ("string", "vec", "option", "map")
+
+
+def _wire_value(r: _Reader, value: Any, path: str) -> WireValue:
+    """A value inside an encoded one: a number or bool, a string, or a vec, option or map of those."""
+    if not isinstance(value, dict):
+        raise r.fail(path, f"must be a type object, got {_describe(value)}")
+    kind = value.get("kind")
+    if kind == "string":
+        r.object(value, path, ["kind"])
+        return OwnedString()
+    if kind == "primitive":
+        primitive = _type_ref(r, value, path)
+        assert isinstance(primitive, Primitive)
+        if primitive.signature_only:
+            raise r.fail(path, f"is `{primitive.name}`, which an encoded value cannot hold")
+        return primitive
+    if kind == "vec":
+        obj = r.object(value, path, ["kind", "element"])
+        return WireList(_wire_value(r, obj["element"], f"{path}.element"))
+    if kind == "option":
+        obj = r.object(value, path, ["kind", "inner"])
+        return WireOption(_wire_value(r, obj["inner"], f"{path}.inner"))
+    if kind == "map":
+        obj = r.object(value, path, ["kind", "key", "value"])
+        key = _wire_value(r, obj["key"], f"{path}.key")
+        if not (isinstance(key, OwnedString) or (isinstance(key, Primitive) and key.is_integer)):
+            raise r.fail(f"{path}.key", f"is a `{key.kind}`: map keys are strings or integers")
+        return WireMap(key, _wire_value(r, obj["value"], f"{path}.value"))
+    message = (
+        f"is of kind {kind!r}: an encoded value (a `vec` of strings, vecs, options or maps, an `option` of "
+        "those, a `map`) holds numbers, bools, strings, and vecs, options and maps of those"
+    )
+    raise r.fail(path, message)
+
+
 #: The kinds without fields besides `kind`, as the (immutable) references they read as.
 _BARE_KINDS: Dict[str, TypeRef] = {"str": Str(), "cstr": CStr(), "string": OwnedString()}
 
@@ -660,6 +776,12 @@ def _place(r: _Reader, ty: TypeRef, path: str, where: str) -> TypeRef:
         raise r.fail(path, f"is a `{ty.kind}`, which can only be {only}, not a {where}")
     if where == "field":
         _refuse_signature_only(r, ty, path, "a struct field")
+    if isinstance(ty, Encoded) and where not in ("parameter", "result"):
+        message = (
+            f"is an encoded `{ty.kind}` (of strings, vecs, options or maps), which can only be a function's "
+            f"parameter or result, not a {where}"
+        )
+        raise r.fail(path, message)
     if isinstance(ty, Array) and where not in ("field", "parameter", "result"):
         raise r.fail(path, f"is an `array`, which can only be a struct field, a parameter or a result, not a {where}")
     return ty
@@ -881,7 +1003,11 @@ def _default(r: _Reader, raw: Any, ty: TypeRef, path: str) -> Default:
         if isinstance(ty, CStr) and "\0" in text:
             raise r.fail(path, "must not contain NUL for a C string parameter")
         return Default(text)
-    if isinstance(ty, Option) or (isinstance(ty, Pointer) and ty.nullable):
+    if (
+        isinstance(ty, Option)
+        or (isinstance(ty, Pointer) and ty.nullable)
+        or (isinstance(ty, Encoded) and isinstance(ty.value, WireOption))
+    ):
         if raw is not None:
             raise r.fail(path, f"must be null (nothing) for an optional parameter, got {_describe(raw)}")
         return Default(None)

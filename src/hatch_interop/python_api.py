@@ -30,6 +30,7 @@ from hatch_interop.inventory import (
     Array,
     CallbackDef,
     CStr,
+    Encoded,
     EnumDef,
     Function,
     Inventory,
@@ -48,6 +49,9 @@ from hatch_interop.inventory import (
     TypeRef,
     Vec,
     Void,
+    WireList,
+    WireOption,
+    WireValue,
 )
 
 #: Every name in ``builtins`` on CPython 3.8-3.13 and PyPy, dunders aside (those are refused anyway).
@@ -257,6 +261,8 @@ def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set
     if isinstance(ty, Option):
         typing.add("Optional")
         return f"Optional[{hint(ty.inner, inventory, classes, typing)}]"
+    if isinstance(ty, Encoded):
+        return wire_hint(ty.value, typing, param)
     if isinstance(ty, Vec):
         if ty.element == Primitive("u8"):
             return "bytes"
@@ -283,6 +289,26 @@ def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set
         typing.add("Optional")
         return f"Optional[{cls}]"
     return cls
+
+
+def wire_hint(ty: WireValue, typing: Set[str], param: bool) -> str:
+    """The hint of an encoded value: any sequence or mapping in, a list or dict out (``bytes`` for ``Vec<u8>``)."""
+    if isinstance(ty, Primitive):
+        return PRIMITIVE_HINTS[ty.name]
+    if isinstance(ty, OwnedString):
+        return "str"
+    if isinstance(ty, WireOption):
+        typing.add("Optional")
+        return f"Optional[{wire_hint(ty.inner, typing, param)}]"
+    if isinstance(ty, WireList):
+        if ty.item == Primitive("u8"):
+            return "bytes"
+        sequence = "Sequence" if param else "List"
+        typing.add(sequence)
+        return f"{sequence}[{wire_hint(ty.item, typing, param)}]"
+    mapping = "Mapping" if param else "Dict"
+    typing.add(mapping)
+    return f"{mapping}[{wire_hint(ty.key, typing, param)}, {wire_hint(ty.value, typing, param)}]"
 
 
 def names_in(f: Function) -> Set[str]:

@@ -98,8 +98,39 @@ def callables(mod, alias):
     return returning(good), [3, None, raising, *wrong]
 
 
+def wire_value(hint):
+    """A valid value of an encoded parameter's hint (``Mapping[str, Sequence[float]]``), made from its parts."""
+    if hint.startswith("Optional["):
+        return wire_value(hint[len("Optional[") : -1])
+    if hint.startswith("Sequence["):
+        return [wire_value(hint[len("Sequence[") : -1])] * 2
+    if hint.startswith("Mapping["):
+        key, value = hint[len("Mapping[") : -1].split(", ", 1)
+        return {wire_value(key): wire_value(value)}
+    return VALID.get(hint, b"ab" if hint == "bytes" else None)
+
+
+#: Wrong values for any encoded parameter (lists of strings, maps): wrong containers, wrong items, huge numbers.
+WIRE_CORPUS = [
+    [],
+    {},
+    None,
+    "abc",
+    b"x",
+    ["a", 1],
+    [None],
+    {1: "x"},
+    {"a": "x"},
+    {"a": 2**70},
+    {"a": [None]},
+    ["\ud800"],
+]
+
+
 def values(mod, hint, valid):
     """A valid value for a parameter of `hint`, then the corpus for it."""
+    if hint.startswith("Mapping[") or hint.startswith("Sequence[Sequence") or hint == "Sequence[str]":
+        return wire_value(hint), WIRE_CORPUS
     base = kind(hint)
     alias = getattr(mod, base, None)
     if typing.get_origin(alias) is collections.abc.Callable:

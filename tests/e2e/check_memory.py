@@ -37,6 +37,12 @@ def one_round(i):
     assert sample_crate.title_case("ab cd") == "Ab Cd"
     assert sample_crate.median([3.0, 1.0, 2.0]) == 2.0
     assert sample_crate.nearest([sample_crate.Vec2()], sample_crate.Vec2()) is not None
+    # Encoded values: bytes Python made (the library decodes them into its own allocations), and buffers the
+    # library encoded (Python frees them).
+    assert sample_crate.word_counts(["a", "b", "a"]) == {"a": 2, "b": 1}
+    assert sample_crate.means({"x": [1.0], "y": []}) == {"x": 1.0, "y": None}
+    assert sample_crate.first_word("ab cd") == "ab"
+    assert sample_crate.chunks(b"abc", 2) == [b"ab", b"c"]
     with contextlib.suppress(sample_crate.MathError.DivisionByZero):
         sample_crate.divide(i, 0)
     # Callbacks: one used during the call, and one the library keeps and then drops.

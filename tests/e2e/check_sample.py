@@ -484,6 +484,46 @@ def check_owned_values():
     asyncio.run(scenario())
 
 
+def check_wire_values():
+    """Owned values without a C layout: lists of strings, maps, options of strings, nested ones (encoded)."""
+    assert sample_crate.word_list(" to be  or not ") == ["to", "be", "or", "not"]
+    assert sample_crate.word_list("") == []
+    assert sample_crate.word_counts(["b", "a", "b", "日本"]) == {"a": 1, "b": 2, "日本": 1}
+    assert sample_crate.word_counts(("x",)) == {"x": 1}  # any sequence
+    assert "argument 'words' item 1 must be str, not int" in raises(TypeError, sample_crate.word_counts, ["a", 1])
+    assert "argument 'words' must be a list, not str" in raises(TypeError, sample_crate.word_counts, "abc")
+    raises(ValueError, sample_crate.word_counts, ["\ud800"])  # a lone surrogate is no UTF-8
+    assert sample_crate.means({"a": [1.0, 3.0], "none": [], "i": [2]}) == {"a": 2.0, "none": None, "i": 2.0}
+    assert "argument 'samples' ['a'] item 0 must be float, not str" in raises(
+        TypeError, sample_crate.means, {"a": ["1"]}
+    )
+    assert "key 1 must be str, not int" in raises(TypeError, sample_crate.means, {1: []})
+    assert "must be a dict, not list" in raises(TypeError, sample_crate.means, [])
+    assert sample_crate.first_word("  hello world") == "hello"
+    assert sample_crate.first_word("   ") is None
+    assert sample_crate.greet_maybe() == "Hello!"
+    assert sample_crate.greet_maybe("Ferris") == "Hello, Ferris!"
+    assert sample_crate.greet_maybe(name=None) == "Hello!"
+    raises(TypeError, sample_crate.greet_maybe, 3)
+    assert sample_crate.chunks(b"abcde", 2) == [b"ab", b"cd", b"e"]
+    assert sample_crate.chunks(b"", 2) == []
+    store = sample_crate.Store()
+    store.put_all({"b": 2, "a": 1})
+    assert store.entries() == {"a": 1, "b": 2}
+    assert "outside the range of i64" in raises(OverflowError, store.put_all, {"c": 2**63})
+    assert store.entries() == {"a": 1, "b": 2}, "refused before the call"
+    small = sample_crate.Store.with_capacity(1)
+    raises(sample_crate.MathError.Overflow, small.put_all, {"a": 1, "b": 2})
+    assert small.entries() == {}
+    store.close()
+    small.close()
+
+    async def scenario():
+        assert await sample_crate.words_later("a b") == ["a", "b"]
+
+    asyncio.run(scenario())
+
+
 def check_scalar_arguments():
     assert "outside the range of u32" in raises(OverflowError, sample_crate.add, 2**32, 1)  # never truncated
     raises(OverflowError, sample_crate.add, -1, 1)
@@ -1279,6 +1319,7 @@ def main():
     check_async_services()
     check_scalar_arguments()
     check_owned_values()
+    check_wire_values()
     check_chars()
     check_wide_integers()
     check_bool_and_enum_slices()

@@ -864,10 +864,10 @@ mod function {
     fn is_wire(ty: &Type) -> bool {
         let map = |ty: &Type| {
             matches!(ungroup(ty), Type::Path(path) if path.qself.is_none()
-                && path.path.segments.last().is_some_and(|last| {
-                    (last.ident == "HashMap" || last.ident == "BTreeMap")
-                        && !last.arguments.is_none()
-                }))
+            && path.path.segments.last().is_some_and(|last| {
+                (last.ident == "HashMap" || last.ident == "BTreeMap")
+                    && !last.arguments.is_none()
+            }))
         };
         map(ty)
             || argument(ty, "Option").is_some_and(|inner| {
@@ -1346,7 +1346,9 @@ mod function {
                     let vec = quote_spanned! {element.span()=>
                         <#element as ::hatch_interop::__private::FfiVecElement>
                     };
-                    c_params.push(quote_spanned!(element.span()=> #ptr: *const #vec::__Item, #len: usize));
+                    c_params.push(
+                        quote_spanned!(element.span()=> #ptr: *const #vec::__Item, #len: usize),
+                    );
                     conversions.push(quote! {
                         let #arg = unsafe { #vec::__vec_arg(#ptr, #len, #name) }?;
                     });

@@ -541,3 +541,219 @@ def _settle(future: Any, outcome: object) -> None:
         future.set_exception(outcome)
     else:
         future.set_result(outcome)
+
+
+# owned values in the wire encoding ------------------------------------------------------------------------------
+#
+# `Vec<String>`, maps, `Option<String>` and the like have no C layout: they cross as bytes in the encoding the
+# helper crate documents (docs/wire-format.md): little-endian numbers of their own width (usize/isize as 8 bytes),
+# a bool as one byte, a string as its UTF-8 length (a u64) and bytes, a list or map as its count (a u64) and its
+# items (a map's as key, value), an option as a byte 0 or 1 and, for 1, the value.
+#
+# A codec is a pair of functions built once, at import, for one Rust type: `encode(value, out)` appends the
+# encoding of a Python value to a bytearray, checking it as an argument is checked (a wrong type or an integer
+# out of range raises, never truncates); `decode(data, offset)` reads a value the library wrote and returns it
+# with the offset after it. A refused value's message is built on the way out ("item 2 must be str, not int"),
+# so that the valid path formats nothing.
+
+import struct as _struct  # noqa: E402 (with the codecs it serves)
+
+_U64 = _struct.Struct("<Q")
+
+Encode = Callable[[Any, bytearray], None]
+Decode = Callable[[bytes, int], "tuple[Any, int]"]
+
+#: The struct format of each number type in the encoding.
+_WIRE_FORMATS = {
+    "u8": "<B",
+    "u16": "<H",
+    "u32": "<I",
+    "u64": "<Q",
+    "usize": "<Q",
+    "i8": "<b",
+    "i16": "<h",
+    "i32": "<i",
+    "i64": "<q",
+    "isize": "<q",
+    "f32": "<f",
+    "f64": "<d",
+    "bool": "<?",
+}
+
+
+class _Refused(Exception):
+    """A value the encoding refuses: the exception to raise, and where in the value it is (built outwards)."""
+
+    def __init__(self, error: Exception, where: str = "") -> None:
+        super().__init__(error, where)
+        self.error = error
+        self.where = where
+
+
+def _refuse(error: Exception, where: str) -> _Refused:
+    return _Refused(error, where)
+
+
+def wire_number(rust: str) -> Any:
+    """The codec of a number type or bool (one per type: `wire_vec` knows `u8`'s by identity)."""
+    return _NUMBER_CODECS[rust]
+
+
+def _number_codec(rust: str) -> Any:
+    packer = _struct.Struct(_WIRE_FORMATS[rust])
+    pack, unpack_from, size = packer.pack, packer.unpack_from, packer.size
+
+    def encode(value: Any, out: bytearray) -> None:
+        try:
+            out += pack(number("", value, rust))
+        except (TypeError, ValueError, OverflowError) as error:
+            raise _Refused(type(error)(str(error).lstrip())) from None
+
+    def decode(data: bytes, offset: int) -> tuple[Any, int]:
+        return unpack_from(data, offset)[0], offset + size
+
+    return encode, decode
+
+
+def _encode_str(value: Any, out: bytearray) -> None:
+    if not isinstance(value, str):
+        raise _Refused(TypeError(f"must be str, not {type(value).__name__}"))
+    try:
+        data = value.encode()
+    except UnicodeEncodeError as error:
+        raise _Refused(ValueError(f"is not valid UTF-8 text: {error.reason}")) from None
+    out += _U64.pack(len(data))
+    out += data
+
+
+def _decode_str(data: bytes, offset: int) -> tuple[Any, int]:
+    (length,) = _U64.unpack_from(data, offset)
+    start = offset + 8
+    return data[start : start + length].decode(), start + length
+
+
+#: The codec of `String`.
+WIRE_STR = (_encode_str, _decode_str)
+
+
+def _encode_bytes(value: Any, out: bytearray) -> None:
+    # A `Vec<u8>` inside an encoded value: any bytes-like object is its bytes; a list of ints is checked.
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        data = memoryview(value).cast("B") if isinstance(value, memoryview) else value
+        out += _U64.pack(len(data))
+        out += data
+        return
+    _encode_items(value, out, _U8_ENCODE)
+
+
+def _decode_bytes(data: bytes, offset: int) -> tuple[Any, int]:
+    (length,) = _U64.unpack_from(data, offset)
+    start = offset + 8
+    return data[start : start + length], start + length
+
+
+_NUMBER_CODECS = {rust: _number_codec(rust) for rust in _WIRE_FORMATS}
+_U8_ENCODE = _NUMBER_CODECS["u8"][0]
+
+
+def _encode_items(value: Any, out: bytearray, encode: Encode) -> None:
+    if not isinstance(value, (list, tuple)):
+        if isinstance(value, (str, bytes)) or not hasattr(type(value), "__len__"):
+            raise _Refused(TypeError(f"must be a list, not {type(value).__name__}"))
+        value = list(value)
+    out += _U64.pack(len(value))
+    for index, item in enumerate(value):
+        try:
+            encode(item, out)
+        except _Refused as refused:
+            raise _Refused(refused.error, f" item {index}{refused.where}") from None
+
+
+def wire_vec(item: Any) -> Any:
+    """The codec of `Vec<T>`, from `T`'s: a list (any sequence in), or `bytes` for `Vec<u8>`."""
+    encode_item, decode_item = item
+    if encode_item is _U8_ENCODE:
+        return _encode_bytes, _decode_bytes
+
+    def encode(value: Any, out: bytearray) -> None:
+        _encode_items(value, out, encode_item)
+
+    def decode(data: bytes, offset: int) -> tuple[Any, int]:
+        (count,) = _U64.unpack_from(data, offset)
+        offset += 8
+        items: List[Any] = []
+        append = items.append
+        for _ in range(count):
+            value, offset = decode_item(data, offset)
+            append(value)
+        return items, offset
+
+    return encode, decode
+
+
+def wire_option(inner: Any) -> Any:
+    """The codec of `Option<T>`, from `T`'s: None, or a value."""
+    encode_inner, decode_inner = inner
+
+    def encode(value: Any, out: bytearray) -> None:
+        if value is None:
+            out.append(0)
+        else:
+            out.append(1)
+            encode_inner(value, out)
+
+    def decode(data: bytes, offset: int) -> tuple[Any, int]:
+        if not data[offset]:
+            return None, offset + 1
+        value, offset = decode_inner(data, offset + 1)
+        return value, offset
+
+    return encode, decode
+
+
+def wire_map(key: Any, value: Any) -> Any:
+    """The codec of `HashMap<K, V>` or `BTreeMap<K, V>`, from `K`'s and `V`'s: a dict (any mapping in)."""
+    encode_key, decode_key = key
+    encode_value, decode_value = value
+
+    def encode(mapping: Any, out: bytearray) -> None:
+        items = getattr(mapping, "items", None)
+        if items is None or isinstance(mapping, type):
+            raise _Refused(TypeError(f"must be a dict, not {type(mapping).__name__}"))
+        out += _U64.pack(len(mapping))
+        for k, v in items():
+            try:
+                encode_key(k, out)
+            except _Refused as refused:
+                raise _Refused(refused.error, f" key {k!r}{refused.where}") from None
+            try:
+                encode_value(v, out)
+            except _Refused as refused:
+                raise _Refused(refused.error, f" [{k!r}]{refused.where}") from None
+
+    def decode(data: bytes, offset: int) -> tuple[Any, int]:
+        (count,) = _U64.unpack_from(data, offset)
+        offset += 8
+        result = {}
+        for _ in range(count):
+            k, offset = decode_key(data, offset)
+            result[k], offset = decode_value(data, offset)
+        return result, offset
+
+    return encode, decode
+
+
+def wire_encode(codec: Any, value: Any, what: str) -> bytes:
+    """The encoding of `value` for `what` (``f() argument 'x'``), or the error that names what is wrong in it."""
+    out = bytearray()
+    try:
+        codec[0](value, out)
+    except _Refused as refused:
+        error = refused.error
+        raise type(error)(f"{what}{refused.where} {error}") from None
+    return bytes(out)
+
+
+def wire_decode(codec: Any, data: bytes) -> Any:
+    """The value the library encoded in `data`."""
+    return codec[1](data, 0)[0]

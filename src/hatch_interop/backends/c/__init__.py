@@ -36,6 +36,7 @@ from hatch_interop.inventory import (
     CallbackDef,
     Constant,
     CStr,
+    Encoded,
     EnumDef,
     Inventory,
     Named,
@@ -51,6 +52,7 @@ from hatch_interop.inventory import (
     Variant,
     Vec,
     Void,
+    wire_spelling,
 )
 
 BACKEND = "c"
@@ -747,6 +749,9 @@ class _Builder:
             return ty.name
         if isinstance(ty, (OwnedString, Vec)):
             return self.buffer_names[ty]
+        if isinstance(ty, Encoded):
+            # An encoded result: its bytes, in the buffer of a `Vec<u8>`.
+            return self.buffer_names[abi.ENCODED_BUFFER.of]
         if isinstance(ty, Option):
             return self.option_names[ty]
         if isinstance(ty, (Str, CStr, Slice)):
@@ -889,6 +894,17 @@ class _Builder:
             )
         if f.returns == Primitive("char"):
             notes.append("It returns a `char`: a Unicode scalar value.")
+        encoded = [(own[p.name], p.type) for p in f.params if isinstance(p.type, Encoded)]
+        for name, ty in encoded:
+            notes.append(
+                f"`{name}` is the wire encoding of a `{wire_spelling(ty.value)}` (see hatch-interop's "
+                f"docs/wire-format.md), which the library checks: an invalid one returns zeroes and records a "
+                f"failure of kind {crate.upper()}_FAILURE_INVALID_ARGUMENT."
+            )
+        if isinstance(f.returns, Encoded):
+            notes.append(
+                f"It returns the wire encoding of a `{wire_spelling(f.returns.value)}` (see docs/wire-format.md)."
+            )
         for param in f.params:
             sliced = param.type
             if not isinstance(sliced, (Slice, Array)):

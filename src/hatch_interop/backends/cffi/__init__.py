@@ -728,6 +728,10 @@ class CffiWrapperBuilder(WrapperBuilder):
         read = f"_ffi_{cls}_from_c({{0}}[0], None)"
         return f"{read} if {{0}} else None" if ty.nullable else read
 
+    def encoded_argument(self, local: str) -> str:
+        # cffi passes bytes only to a `char *`: the encoding's bytes are shared as the `uint8_t *` the library takes.
+        return f'_ffi.from_buffer("uint8_t[]", {local})'
+
     def shared_array(self, element: Primitive, value: str, length: str) -> Union[str, Group]:
         return Group("_ffi.from_buffer(", (python_string(C_PRIMITIVES[element.name] + "[]"), value), ")")
 

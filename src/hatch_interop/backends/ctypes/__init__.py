@@ -37,6 +37,7 @@ from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     Array,
     CallbackDef,
+    Encoded,
     EnumDef,
     Field,
     Function,
@@ -235,7 +236,7 @@ class CtypesWrapperBuilder(WrapperBuilder):
                 self.helpers.add("wide")
                 return "_ffi_Int128"
             return f"_ffi_ctypes.{_PRIMITIVES[ty.name][0]}"
-        if isinstance(ty, (OwnedString, Vec)):
+        if isinstance(ty, (OwnedString, Vec, Encoded)):
             return "_ffi_Buffer"
         if isinstance(ty, Option):
             return f"_ffi_Option_{ty.inner.name}"

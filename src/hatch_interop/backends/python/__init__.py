@@ -63,6 +63,7 @@ from hatch_interop.inventory import (
     CallbackDef,
     Constant,
     CStr,
+    Encoded,
     EnumDef,
     Field,
     Function,
@@ -83,6 +84,9 @@ from hatch_interop.inventory import (
     TypeRef,
     Vec,
     Void,
+    WireList,
+    WireOption,
+    WireValue,
 )
 from hatch_interop.pylayout import (
     BoolOp,
@@ -159,6 +163,7 @@ RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("chars", ("_ffi_ord = ord", "_ffi_chr = chr")),
     ("checked_items", ("_ffi_checked_items = _ffi_rt.checked_items",)),
     ("array_arguments", ("_ffi_array_argument = _ffi_rt.array_argument",)),
+    ("wire", ("_ffi_wire_encode = _ffi_rt.wire_encode", "_ffi_wire_decode = _ffi_rt.wire_decode")),
 )
 
 
@@ -402,8 +407,9 @@ class PyModuleBase:
     header: str
     docstring: str
     uses_enum: bool
-    #: The names imported from ``typing`` (sorted).
+    #: The names imported from ``typing`` (sorted), and their import statement as ruff lays it out.
     typing_imports: Tuple[str, ...]
+    typing_import: str
     all_assignment: str
     constants: Tuple[PyConstant, ...]
     #: String literals: the library's file name, the symbol of the API guard, and what the bindings
@@ -446,6 +452,31 @@ _RUNTIME_HELPERS = frozenset(
 
 
 _escape = python_api.escape
+
+
+def _typing_import(names: List[str]) -> str:
+    """``from typing import ...`` on one line, or one name a line when that is too long (as ruff writes it)."""
+    line = f"from typing import {', '.join(names)}"
+    if len(line) <= 120:
+        return line
+    return "from typing import (\n" + "".join(f"    {name},\n" for name in names) + ")"
+
+
+def _codec(ty: WireValue) -> Tuple[str, str]:
+    """A name for the codec of `ty` (``vec_str``) and the expression that builds it from the runtime's parts."""
+    if isinstance(ty, Primitive):
+        return ty.name, f"_ffi_rt.wire_number({python_string(ty.name)})"
+    if isinstance(ty, OwnedString):
+        return "str", "_ffi_rt.WIRE_STR"
+    if isinstance(ty, WireList):
+        name, expression = _codec(ty.item)
+        return f"vec_{name}", f"_ffi_rt.wire_vec({expression})"
+    if isinstance(ty, WireOption):
+        name, expression = _codec(ty.inner)
+        return f"option_{name}", f"_ffi_rt.wire_option({expression})"
+    key, key_expression = _codec(ty.key)
+    value, value_expression = _codec(ty.value)
+    return f"map_{key}_{value}", f"_ffi_rt.wire_map({key_expression}, {value_expression})"
 
 
 def python_templates(backend_file: str) -> jinja2.Environment:
@@ -496,6 +527,8 @@ class WrapperBuilder:
             self.typing.add("Optional")
         #: The module-level helpers the generated code needs (see support.py.j2).
         self.helpers: Set[str] = set()
+        #: The codecs of encoded values, by their global's name: the expression that builds each.
+        self.codecs: Dict[str, str] = {}
         #: The enums that are some function's error type: exceptions in Python, not IntEnums.
         self.errors = self.api.errors
         #: Every `FfiOption` the inventory uses, by the name of its value type, in order of first use.
@@ -553,6 +586,7 @@ class WrapperBuilder:
             "docstring": python_docstring(lib.doc) or python_docstring(default_doc) or '""""""',
             "uses_enum": any(isinstance(t, EnumDef) and t.name not in self.errors for t in inv.types),
             "typing_imports": tuple(sorted(self.typing)),
+            "typing_import": _typing_import(sorted(self.typing)),
             "all_assignment": all_assignment,
             "constants": tuple(self.constant(c) for c in inv.constants),
             "library_filename": python_string(self.context.library_filename),
@@ -746,13 +780,27 @@ class WrapperBuilder:
         raise NotImplementedError
 
     def runtime_aliases(self) -> Tuple[str, ...]:
-        """The runtime's functions the module binds to globals of its own (after generating everything else)."""
-        return tuple(
+        """The runtime's functions the module binds to globals of its own (after generating everything else), and
+        the codecs of the encoded values its functions take or return, built once at import."""
+        aliases = tuple(
             alias
             for helper, helper_aliases in self.RUNTIME_ALIASES
             if helper in self.helpers or (helper == "checks" and self.checks_arguments)
             for alias in helper_aliases
         )
+        codecs = tuple(f"{name} = {expression}" for name, expression in sorted(self.codecs.items()))
+        return aliases + codecs
+
+    def codec(self, ty: Encoded) -> str:
+        """The module global of the codec of an encoded value (``_ffi_wire_vec_str``), defined once."""
+        name, expression = _codec(ty.value)
+        self.helpers.add("wire")
+        self.codecs[f"_ffi_wire_{name}"] = expression
+        return f"_ffi_wire_{name}"
+
+    def encoded_argument(self, local: str) -> str:
+        """The argument of an encoded value's bytes (the pointer parameter's; the length follows)."""
+        return local
 
     def _declare(self, alias: str, lowered: abi.Callable) -> str:
         """The statements of :meth:`_declaration`, one per line."""
@@ -1289,6 +1337,13 @@ class WrapperBuilder:
                 if isinstance(ty, Str):
                     args.append(f"len(_ffi_text_{pname})")
                 continue
+            if isinstance(ty, Encoded):
+                # Its bytes in the wire encoding, checked on the way (the library checks them again).
+                local = f"_ffi_wire_{pname}"
+                what = python_string(f"{name}() argument {pname!r}")
+                checks.append(Assign(local, f"_ffi_wire_encode({self.codec(ty)}, {pname}, {what})"))
+                args.extend((self.encoded_argument(local), f"len({local})"))
+                continue
             if isinstance(ty, Option):
                 local = f"_ffi_option_{pname}"
                 checks.append(self._option_argument(name, pname, ty))
@@ -1640,6 +1695,9 @@ class WrapperBuilder:
         if isinstance(ty, OwnedString):
             self.helpers.add("take_string")
             return "_ffi_take_string({0})"
+        if isinstance(ty, Encoded):
+            self.helpers.add("take_bytes")
+            return f"_ffi_wire_decode({self.codec(ty)}, _ffi_take_bytes({{0}}))"
         if isinstance(ty, Vec):
             if ty.element == Primitive("u8"):
                 self.helpers.add("take_bytes")

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xe449357185aeb286)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xcd254568a6ec7493)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1395,6 +1395,70 @@ size_t blues(const Color *colors, size_t colors_len);
  */
 void checksum_later(const uint8_t *data, size_t data_len, const char *label, size_t label_len, sample_crate_completion completion);
 
+/**
+ * The words of `text` (a `Vec<String>` out: a list of `str`).
+ *
+ * It returns the wire encoding of a `Vec<String>` (see docs/wire-format.md). The caller frees the
+ * result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 word_list(const char *text, size_t text_len);
+
+/**
+ * How many times each of `words` occurs (a `Vec<String>` in, a map out).
+ *
+ * `words` is the wire encoding of a `Vec<String>` (see hatch-interop's docs/wire-format.md), which
+ * the library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns the wire encoding of a `HashMap<String, u32>`
+ * (see docs/wire-format.md). The caller frees the result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 word_counts(const uint8_t *words, size_t words_len);
+
+/**
+ * The mean of each key's samples, `None` for a key without any (nested owned values).
+ *
+ * `samples` is the wire encoding of a `HashMap<String, Vec<f64>>` (see hatch-interop's
+ * docs/wire-format.md), which the library checks: an invalid one returns zeroes and records a
+ * failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns the wire encoding of a
+ * `HashMap<String, Option<f64>>` (see docs/wire-format.md). The caller frees the result (see
+ * `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 means(const uint8_t *samples, size_t samples_len);
+
+/**
+ * The first word of `text`, if it has one (an `Option<String>` out).
+ *
+ * It returns the wire encoding of a `Option<String>` (see docs/wire-format.md). The caller frees
+ * the result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 first_word(const char *text, size_t text_len);
+
+/**
+ * A greeting for `name`, or for nobody in particular (an `Option<String>` in, `None` by default).
+ *
+ * `name` is the wire encoding of a `Option<String>` (see hatch-interop's docs/wire-format.md),
+ * which the library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string greet_maybe(const uint8_t *name, size_t name_len);
+
+/**
+ * `data` cut into pieces of `size` bytes (the last may be shorter): a list of `bytes`.
+ *
+ * It returns the wire encoding of a `Vec<Vec<u8>>` (see docs/wire-format.md). The caller frees the
+ * result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 chunks(const uint8_t *data, size_t data_len, uint32_t size);
+
+/**
+ * The words of `text`, after a pause (an async `Vec<String>`).
+ *
+ * It returns the wire encoding of a `Vec<String>` (see docs/wire-format.md). Async: it starts the
+ * work and returns at once; `completion` is called later, from a thread of the library, with a
+ * `const sample_crate_vec_u8 *` as its value, or with the failure. The caller frees the result
+ * (see `sample_crate_vec_u8`).
+ */
+void words_later(const char *text, size_t text_len, sample_crate_completion completion);
+
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);
 
@@ -1493,6 +1557,30 @@ void store_open_later(uint32_t capacity, uint64_t millis, sample_crate_completio
  * SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
  */
 void store_put(Store *self, const char *key, size_t key_len, int64_t value);
+
+/**
+ * Every entry, in key order (a map out: a `dict` in Python).
+ *
+ * It returns the wire encoding of a `HashMap<String, i64>` (see docs/wire-format.md). A method of
+ * `Store` (shared: calls on the same object may run at the same time). A call that conflicts with
+ * a running one, or on a destroyed object, returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. The caller frees the result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 store_entries(Store *self);
+
+/**
+ * Puts every entry of `entries` (a map in); fails with `Overflow`, having put none, when
+ * they would not fit.
+ *
+ * `entries` is the wire encoding of a `HashMap<String, i64>` (see hatch-interop's
+ * docs/wire-format.md), which the library checks: an invalid one returns zeroes and records a
+ * failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. A method of `Store` (exclusive: no other
+ * call may run on the same object). A call that conflicts with a running one, or on a destroyed
+ * object, returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. On
+ * an error it records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError`
+ * variant's value.
+ */
+void store_put_all(Store *self, const uint8_t *entries, size_t entries_len);
 
 /**
  * How many keys the store holds (`size` in Python and C, `entry_count` in Rust).

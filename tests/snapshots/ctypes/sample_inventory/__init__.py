@@ -11,7 +11,21 @@ import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
 import sys as _ffi_sys
-from typing import Any, Callable, ClassVar, List, MutableSequence, NoReturn, Optional, Sequence, Tuple, Type, Union
+from typing import (
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    List,
+    Mapping,
+    MutableSequence,
+    NoReturn,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+)
 
 from . import _ffi_ctypes_runtime as _ffi_ct
 from . import _ffi_runtime as _ffi_rt
@@ -59,6 +73,7 @@ __all__ = [
     "checked_index",
     "checked_sqrt",
     "checksum_later",
+    "chunks",
     "clamp_between",
     "color_after",
     "color_cycle",
@@ -89,12 +104,14 @@ __all__ = [
     "evens",
     "figure_of",
     "fill_u16",
+    "first_word",
     "fnv1a",
     "fold_points",
     "for_each_value",
     "for_each_word",
     "greet",
     "greet_later",
+    "greet_maybe",
     "guards_dropped",
     "guards_held",
     "hasher_feed",
@@ -108,6 +125,7 @@ __all__ = [
     "is_even",
     "join_repeated",
     "length_if_any",
+    "means",
     "median",
     "midpoint",
     "nearest",
@@ -165,6 +183,9 @@ __all__ = [
     "vec2_normalize_all",
     "vec2_scale",
     "vec2_sum",
+    "word_counts",
+    "word_list",
+    "words_later",
 ]
 
 MAX_ITEMS: int = 64
@@ -207,10 +228,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xE449357185AEB286:
+    if found != 0xCD254568A6EC7493:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e449357185aeb286)"
+            "sample_crate 0.1.0 (API hash cd254568a6ec7493)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -287,6 +308,15 @@ _ffi_ord = ord
 _ffi_chr = chr
 _ffi_checked_items = _ffi_rt.checked_items
 _ffi_array_argument = _ffi_rt.array_argument
+_ffi_wire_encode = _ffi_rt.wire_encode
+_ffi_wire_decode = _ffi_rt.wire_decode
+_ffi_wire_map_str_i64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("i64"))
+_ffi_wire_map_str_option_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_option(_ffi_rt.wire_number("f64")))
+_ffi_wire_map_str_u32 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("u32"))
+_ffi_wire_map_str_vec_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_vec(_ffi_rt.wire_number("f64")))
+_ffi_wire_option_str = _ffi_rt.wire_option(_ffi_rt.WIRE_STR)
+_ffi_wire_vec_str = _ffi_rt.wire_vec(_ffi_rt.WIRE_STR)
+_ffi_wire_vec_vec_u8 = _ffi_rt.wire_vec(_ffi_rt.wire_vec(_ffi_rt.wire_number("u8")))
 _ffi_Array_Color_3 = _ffi_ct.array_struct(_ffi_ctypes.c_uint8, 3)
 _ffi_Array_bool_4 = _ffi_ct.array_struct(_ffi_ctypes.c_bool, 4)
 _ffi_Array_i32_3 = _ffi_ct.array_struct(_ffi_ctypes.c_int32, 3)
@@ -1600,6 +1630,28 @@ class Store:
         if _ffi_pending.value:
             _ffi_raise_failure(_ffi_MathError_by_code)
 
+    def entries(self) -> Dict[str, int]:
+        """Every entry, in key order (a map out: a `dict` in Python)."""
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Store", "entries")
+        _ffi_result = _ffi_fn_store_entries(_ffi_self)
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_wire_decode(_ffi_wire_map_str_i64, _ffi_take_bytes(_ffi_result))
+
+    def put_all(self, entries: Mapping[str, int]) -> None:
+        """Puts every entry of `entries` (a map in); fails with `Overflow`, having put none, when
+        they would not fit.
+
+        Raises a subclass of `MathError` when the library reports one of its errors.
+        """
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Store", "put_all")
+        _ffi_wire_entries = _ffi_wire_encode(_ffi_wire_map_str_i64, entries, "Store.put_all() argument 'entries'")
+        _ffi_fn_store_put_all(_ffi_self, _ffi_wire_entries, len(_ffi_wire_entries))
+        if _ffi_pending.value:
+            _ffi_raise_failure(_ffi_MathError_by_code)
+
     def size(self) -> int:
         """How many keys the store holds (`size` in Python and C, `entry_count` in Rust)."""
         if (_ffi_self := self._ffi_ptr) is None:
@@ -2103,6 +2155,12 @@ _ffi_fn_store_open_later.restype = None
 _ffi_fn_store_put = _ffi_lib["store_put"]
 _ffi_fn_store_put.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_int64)
 _ffi_fn_store_put.restype = None
+_ffi_fn_store_entries = _ffi_lib["store_entries"]
+_ffi_fn_store_entries.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_store_entries.restype = _ffi_Buffer
+_ffi_fn_store_put_all = _ffi_lib["store_put_all"]
+_ffi_fn_store_put_all.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_store_put_all.restype = None
 _ffi_fn_store_size = _ffi_pylib["store_size"]
 _ffi_fn_store_size.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_store_size.restype = _ffi_ctypes.c_uint64
@@ -4661,6 +4719,137 @@ async def checksum_later(data: Union[Sequence[int], memoryview], label: str) -> 
         _ffi_len_data,
         _ffi_text_label,
         len(_ffi_text_label),
+        _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address),
+    )
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_word_list = _ffi_lib["word_list"]
+_ffi_fn_word_list.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
+_ffi_fn_word_list.restype = _ffi_Buffer
+
+
+def word_list(text: str) -> List[str]:
+    """The words of `text` (a `Vec<String>` out: a list of `str`)."""
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("word_list", "text", text, _ffi_error) from None
+    _ffi_result = _ffi_fn_word_list(_ffi_text_text, len(_ffi_text_text))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_word_counts = _ffi_lib["word_counts"]
+_ffi_fn_word_counts.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_word_counts.restype = _ffi_Buffer
+
+
+def word_counts(words: Sequence[str]) -> Dict[str, int]:
+    """How many times each of `words` occurs (a `Vec<String>` in, a map out)."""
+    _ffi_wire_words = _ffi_wire_encode(_ffi_wire_vec_str, words, "word_counts() argument 'words'")
+    _ffi_result = _ffi_fn_word_counts(_ffi_wire_words, len(_ffi_wire_words))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_map_str_u32, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_means = _ffi_lib["means"]
+_ffi_fn_means.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_means.restype = _ffi_Buffer
+
+
+def means(samples: Mapping[str, Sequence[float]]) -> Dict[str, Optional[float]]:
+    """The mean of each key's samples, `None` for a key without any (nested owned values)."""
+    _ffi_wire_samples = _ffi_wire_encode(_ffi_wire_map_str_vec_f64, samples, "means() argument 'samples'")
+    _ffi_result = _ffi_fn_means(_ffi_wire_samples, len(_ffi_wire_samples))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_map_str_option_f64, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_first_word = _ffi_lib["first_word"]
+_ffi_fn_first_word.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
+_ffi_fn_first_word.restype = _ffi_Buffer
+
+
+def first_word(text: str) -> Optional[str]:
+    """The first word of `text`, if it has one (an `Option<String>` out)."""
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("first_word", "text", text, _ffi_error) from None
+    _ffi_result = _ffi_fn_first_word(_ffi_text_text, len(_ffi_text_text))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_option_str, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_greet_maybe = _ffi_lib["greet_maybe"]
+_ffi_fn_greet_maybe.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_greet_maybe.restype = _ffi_Buffer
+
+
+def greet_maybe(name: Optional[str] = None) -> str:
+    """A greeting for `name`, or for nobody in particular (an `Option<String>` in, `None` by default)."""
+    _ffi_wire_name = _ffi_wire_encode(_ffi_wire_option_str, name, "greet_maybe() argument 'name'")
+    _ffi_result = _ffi_fn_greet_maybe(_ffi_wire_name, len(_ffi_wire_name))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_chunks = _ffi_lib["chunks"]
+_ffi_fn_chunks.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_uint32)
+_ffi_fn_chunks.restype = _ffi_Buffer
+
+
+def chunks(data: Union[Sequence[int], memoryview], size: int) -> List[bytes]:
+    """`data` cut into pieces of `size` bytes (the last may be shorter): a list of `bytes`."""
+    if isinstance(data, _ffi_array) and data.typecode == "B":
+        _ffi_len_data = len(data)
+        _ffi_slice_data = (_ffi_ctypes.c_uint8 * _ffi_len_data).from_buffer(data)
+    else:
+        _ffi_slice_data, _ffi_len_data = _ffi_numbers_argument(
+            "chunks",
+            "data",
+            data,
+            _ffi_ctypes.c_uint8,
+            "B",
+            mutable=False,
+        )
+    if size.__class__ is not int or not 0 <= size <= 4294967295:
+        size = _ffi_scalar("chunks() argument 'size'", size, "u32")
+    _ffi_result = _ffi_fn_chunks(_ffi_slice_data, _ffi_len_data, size)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_vec_vec_u8, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_words_later = _ffi_lib["words_later"]
+_ffi_fn_words_later.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_Completion)
+_ffi_fn_words_later.restype = None
+
+
+def _ffi_read_words_later(_ffi_address: int) -> List[str]:
+    """The value `words_later` completed with."""
+    _ffi_result = _ffi_Buffer.from_buffer_copy(_ffi_Buffer.from_address(_ffi_address))
+    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
+
+
+async def words_later(text: str) -> List[str]:
+    """The words of `text`, after a pause (an async `Vec<String>`)."""
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("words_later", "text", text, _ffi_error) from None
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_words_later, None)
+    _ffi_fn_words_later(
+        _ffi_text_text,
+        len(_ffi_text_text),
         _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address),
     )
     if _ffi_pending.value:

@@ -10,7 +10,21 @@ from __future__ import annotations
 import enum as _ffi_enum
 import os as _ffi_os
 import sys as _ffi_sys
-from typing import Any, Callable, ClassVar, List, MutableSequence, NoReturn, Optional, Sequence, Tuple, Type, Union
+from typing import (
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    List,
+    Mapping,
+    MutableSequence,
+    NoReturn,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+)
 
 from . import _ffi_cffi_runtime as _ffi_cf
 from . import _ffi_runtime as _ffi_rt
@@ -58,6 +72,7 @@ __all__ = [
     "checked_index",
     "checked_sqrt",
     "checksum_later",
+    "chunks",
     "clamp_between",
     "color_after",
     "color_cycle",
@@ -88,12 +103,14 @@ __all__ = [
     "evens",
     "figure_of",
     "fill_u16",
+    "first_word",
     "fnv1a",
     "fold_points",
     "for_each_value",
     "for_each_word",
     "greet",
     "greet_later",
+    "greet_maybe",
     "guards_dropped",
     "guards_held",
     "hasher_feed",
@@ -107,6 +124,7 @@ __all__ = [
     "is_even",
     "join_repeated",
     "length_if_any",
+    "means",
     "median",
     "midpoint",
     "nearest",
@@ -164,6 +182,9 @@ __all__ = [
     "vec2_normalize_all",
     "vec2_scale",
     "vec2_sum",
+    "word_counts",
+    "word_list",
+    "words_later",
 ]
 
 MAX_ITEMS: int = 64
@@ -196,10 +217,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xE449357185AEB286:
+    if found != 0xCD254568A6EC7493:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e449357185aeb286)"
+            "sample_crate 0.1.0 (API hash cd254568a6ec7493)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
