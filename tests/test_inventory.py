@@ -14,6 +14,7 @@ from hatch_interop.inventory import (
     Array,
     CStr,
     Default,
+    Encoded,
     EnumDef,
     Method,
     Named,
@@ -26,6 +27,9 @@ from hatch_interop.inventory import (
     StructDef,
     Vec,
     Void,
+    WireList,
+    WireMap,
+    WireOption,
     load_inventory,
     parse_inventory,
 )
@@ -861,4 +865,59 @@ def test_parameter_defaults_parse() -> None:
     ],
 )
 def test_parameter_default_errors_name_the_field(change: Callable[[Dict[str, Any]], None], message: str) -> None:
+    assert message in error_for(change)
+
+
+def test_encoded_values_parse_as_parameters_and_results() -> None:
+    strings = {"kind": "vec", "element": {"kind": "string"}}
+    counts = {"kind": "map", "key": {"kind": "string"}, "value": {"kind": "option", "inner": U32}}
+    data = minimal()
+    data["functions"][0]["params"] = [{"name": "words", "type": strings}]
+    data["functions"][0]["returns"] = counts
+    f = parse_inventory(data, source="test").functions[0]
+    assert f.params[0].type == Encoded(WireList(OwnedString()))
+    assert f.returns == Encoded(WireMap(OwnedString(), WireOption(Primitive("u32"))))
+    assert f.returns.kind == "map"
+    # A `vec` of numbers stays a C buffer, and an `option` of one an FfiOption.
+    data["functions"][0]["returns"] = {"kind": "vec", "element": U32}
+    assert isinstance(parse_inventory(data, source="test").functions[0].returns, Vec)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["types"][0]["fields"][0].update(type={"kind": "vec", "element": {"kind": "string"}}),
+            "`types[0].fields[0].type` is an encoded `vec` (of strings, vecs, options or maps), which can only be a "
+            "function's parameter or result, not a field",
+        ),
+        (
+            lambda d: d["functions"][0].update(
+                returns={"kind": "map", "key": {"kind": "primitive", "name": "f64"}, "value": U32}
+            ),
+            "`functions[0].returns.key` is a `primitive`: map keys are strings or integers",
+        ),
+        (
+            lambda d: d["functions"][0].update(
+                returns={"kind": "vec", "element": {"kind": "vec", "element": {"kind": "named", "name": "Vec2"}}}
+            ),
+            "`functions[0].returns.element.element` is of kind 'named': an encoded value",
+        ),
+        (
+            lambda d: d["functions"][0].update(
+                returns={"kind": "option", "inner": {"kind": "vec", "element": {"kind": "primitive", "name": "char"}}}
+            ),
+            "`functions[0].returns.inner.element` is `char`, which an encoded value cannot hold",
+        ),
+        (
+            lambda d: d["types"].append(
+                _callback(params=[{"name": "words", "type": {"kind": "map", "key": {"kind": "string"}, "value": U32}}])
+            ),
+            "callbacks take nothing else yet",
+        ),
+    ],
+)
+def test_encoded_values_are_refused_where_they_cannot_be(
+    change: Callable[[Dict[str, Any]], None], message: str
+) -> None:
     assert message in error_for(change)

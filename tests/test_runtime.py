@@ -450,3 +450,55 @@ def test_shared_buffers_are_written_back_by_the_library_itself() -> None:
     if not rt.COPIES_RESIZABLE_BUFFERS:
         assert ctypes.addressof(items) == values.buffer_info()[0]
         ct.write_numbers_back(values, items)  # nothing to do
+
+
+# the wire encoding of owned values ------------------------------------------------------------------------------
+
+
+def test_wire_values_round_trip_in_the_documented_encoding() -> None:
+    strings = rt.wire_vec(rt.WIRE_STR)
+    nested = rt.wire_option(strings)
+    # The example of docs/wire-format.md, the bytes the Rust side's own test expects.
+    encoded = rt.wire_encode(nested, ["hé"], "f() argument 'x'")
+    assert encoded == bytes([1, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0x68, 0xC3, 0xA9])
+    assert rt.wire_decode(nested, encoded) == ["hé"]
+    assert rt.wire_decode(nested, rt.wire_encode(nested, None, "x")) is None
+    samples = rt.wire_map(rt.WIRE_STR, rt.wire_option(rt.wire_vec(rt.wire_number("f64"))))
+    value = {"a": [1.5, -0.0], "b": None, "日本": []}
+    assert rt.wire_decode(samples, rt.wire_encode(samples, value, "x")) == value
+    keyed = rt.wire_map(rt.wire_number("i16"), rt.wire_number("bool"))
+    assert rt.wire_decode(keyed, rt.wire_encode(keyed, {-3: True, 7: False}, "x")) == {-3: True, 7: False}
+
+
+def test_wire_bytes_are_one_block() -> None:
+    blobs = rt.wire_vec(rt.wire_vec(rt.wire_number("u8")))
+    encoded = rt.wire_encode(blobs, [b"ab", bytearray(b"c"), memoryview(b"de"), [1, 2]], "x")
+    assert rt.wire_decode(blobs, encoded) == [b"ab", b"c", b"de", b"\x01\x02"]
+
+
+@pytest.mark.parametrize(
+    ("codec", "value", "error", "message"),
+    [
+        (rt.wire_vec(rt.WIRE_STR), ["a", 1], TypeError, "f() argument 'x' item 1 must be str, not int"),
+        (rt.wire_vec(rt.WIRE_STR), "ab", TypeError, "f() argument 'x' must be a list, not str"),
+        (rt.wire_vec(rt.WIRE_STR), 5, TypeError, "f() argument 'x' must be a list, not int"),
+        (rt.wire_vec(rt.WIRE_STR), ["\ud800"], ValueError, "f() argument 'x' item 0 is not valid UTF-8 text"),
+        (rt.wire_vec(rt.wire_number("u8")), [1, 256], OverflowError, "item 1 is 256, outside the range of u8"),
+        (rt.wire_vec(rt.wire_number("f32")), [1e39], OverflowError, "item 0 is 1e+39, outside the range of f32"),
+        (rt.wire_vec(rt.wire_number("bool")), [1], TypeError, "item 0 must be bool, not int"),
+        (rt.wire_map(rt.WIRE_STR, rt.wire_number("i64")), {"k": 2**63}, OverflowError, "['k'] is 9223372036854775808"),
+        (rt.wire_map(rt.WIRE_STR, rt.wire_number("i64")), {1: 1}, TypeError, "key 1 must be str, not int"),
+        (rt.wire_map(rt.WIRE_STR, rt.wire_number("i64")), [], TypeError, "must be a dict, not list"),
+        (
+            rt.wire_map(rt.WIRE_STR, rt.wire_vec(rt.wire_option(rt.WIRE_STR))),
+            {"k": [None, 3]},
+            TypeError,
+            "f() argument 'x' ['k'] item 1 must be str, not int",
+        ),
+    ],
+)
+def test_wire_values_are_checked_as_arguments_are(codec: object, value: object, error: type, message: str) -> None:
+    with pytest.raises(error) as raised:  # type: ignore[var-annotated]
+        rt.wire_encode(codec, value, "f() argument 'x'")
+    assert message in str(raised.value)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
