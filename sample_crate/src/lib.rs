@@ -1568,6 +1568,13 @@ pub fn title_case(text: String, separator: String) -> String {
     words.join(&separator)
 }
 
+/// How many bytes `data` has, once the function owns them: what taking a buffer by value costs
+/// (one copy; benches/owned_copy.py measures it).
+#[ffi_function]
+pub fn owned_byte_count(data: Vec<u8>) -> u64 {
+    data.len() as u64
+}
+
 /// The median of `values` (an owned `Vec<f64>` in, sorted in place), or `None` when there are
 /// none (Rust's `Option<f64>` out).
 #[ffi_function]
@@ -1802,6 +1809,7 @@ pub fn inventory() -> Inventory {
         .function::<all_four>()
         .function::<color_cycle>()
         .function::<title_case>()
+        .function::<owned_byte_count>()
         .function::<median>()
         .function::<nearest>()
         .function::<clamp_between>()

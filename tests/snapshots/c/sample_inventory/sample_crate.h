@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xcd254568a6ec7493)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xbf719677a08f47a4)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1353,6 +1353,12 @@ sample_crate_array_Color_3 color_cycle(Color start);
  * The caller frees the result (see `sample_crate_string`).
  */
 sample_crate_string title_case(const char *text, size_t text_len, const char *separator, size_t separator_len);
+
+/**
+ * How many bytes `data` has, once the function owns them: what taking a buffer by value costs
+ * (one copy; benches/owned_copy.py measures it).
+ */
+uint64_t owned_byte_count(const uint8_t *data, size_t data_len);
 
 /**
  * The median of `values` (an owned `Vec<f64>` in, sorted in place), or `None` when there are

@@ -139,6 +139,7 @@ __all__ = [
     "notify_from_thread",
     "notify_in_background",
     "or_fallback",
+    "owned_byte_count",
     "panic_later",
     "panic_with_message",
     "pick_colors",
@@ -217,10 +218,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xCD254568A6EC7493:
+    if found != 0xBF719677A08F47A4:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash cd254568a6ec7493)"
+            "sample_crate 0.1.0 (API hash bf719677a08f47a4)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
