@@ -82,11 +82,47 @@ fn the_callback_gets_the_elements_and_their_count() {
     assert_eq!(sum_windows(&[], &on_window), 0.0);
 }
 
+/// Owned parameters: lent to the foreign side for the call, then dropped.
+#[ffi_callback]
+pub type OnLine = fn(line: String, numbers: Vec<u16>) -> usize;
+
+unsafe extern "C-unwind" fn measure(
+    _context: *const c_void,
+    line: *const u8,
+    line_len: usize,
+    numbers: *const u16,
+    count: usize,
+) -> usize {
+    // SAFETY: the library passes the bytes and elements, valid during the call.
+    let line = unsafe { std::slice::from_raw_parts(line, line_len) };
+    // SAFETY: as above.
+    let numbers = unsafe { std::slice::from_raw_parts(numbers, count) };
+    line.len() * 1000 + numbers.iter().map(|&n| usize::from(n)).sum::<usize>()
+}
+
+#[ffi_function]
+pub fn each_line(text: &str, on_line: &OnLine) -> usize {
+    text.lines()
+        .map(|line| on_line.call(line.to_uppercase(), vec![1, 2, 3]))
+        .sum()
+}
+
+#[test]
+fn owned_parameters_are_lent_for_the_call() {
+    let on_line = OnLine {
+        call: measure,
+        context: std::ptr::null(),
+        release: None,
+    };
+    assert_eq!(each_line("ab\ncde", &on_line), 2006 + 3006);
+}
+
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
     Inventory::new()
         .function::<each_word>()
         .function::<sum_windows>()
+        .function::<each_line>()
 }
 
 #[test]
@@ -98,6 +134,10 @@ fn the_inventory_says_str() {
     );
     assert!(
         json.contains(r#""params":[{"name":"word","type":{"kind":"str"}},{"name":"index","type":{"kind":"primitive","name":"u32"}}]"#),
+        "{json}"
+    );
+    assert!(
+        json.contains(r#""params":[{"name":"line","type":{"kind":"str"}},{"name":"numbers","type":{"kind":"slice","element":{"kind":"primitive","name":"u16"},"mutable":false}}]"#),
         "{json}"
     );
 }

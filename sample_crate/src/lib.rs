@@ -906,6 +906,26 @@ pub fn for_each_word(text: &str, on_word: &OnWord) -> u32 {
     calls
 }
 
+/// Called with a line made for it and the lengths of its words (a callback that takes owned
+/// values: lent to the callback for the call, then dropped); returns whether to go on.
+#[ffi_callback]
+pub type OnLine = fn(line: String, lengths: Vec<u32>) -> bool;
+
+/// Calls `on_line` with each line of `text`, trimmed and upper-cased, until it returns false; how
+/// many lines it was called with.
+#[ffi_function]
+pub fn for_each_line(text: &str, on_line: &OnLine) -> u32 {
+    let mut calls = 0;
+    for line in text.lines() {
+        calls += 1;
+        let lengths = line.split_whitespace().map(|w| w.len() as u32).collect();
+        if !on_line.call(line.trim().to_uppercase(), lengths) {
+            break;
+        }
+    }
+    calls
+}
+
 /// Told of a window of readings and of the raw bytes of the first (a callback that takes slices).
 #[ffi_callback]
 pub type OnWindow = fn(values: &[f64], raw: &[u8]) -> f64;
@@ -1766,6 +1786,7 @@ pub fn inventory() -> Inventory {
         .function::<count_kept>()
         .function::<pick_colors>()
         .function::<for_each_word>()
+        .function::<for_each_line>()
         .function::<sum_windows>()
         .function::<fold_points>()
         .function::<notifier_new>()

@@ -153,6 +153,7 @@ def _valid(m, hint):
         "ColorPicker": lambda: lambda round: m.Color.Red,
         "OnEvent": lambda: lambda code: None,
         "OnWord": lambda: lambda word, index: True,
+        "OnLine": lambda: lambda line, lengths: True,
         "OnWindow": lambda: lambda values, raw: 1.0,
         "OnPoint": lambda: lambda point, index: 1.0,
     }

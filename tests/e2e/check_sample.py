@@ -740,6 +740,10 @@ def check_callbacks():
     assert words == [("héllo", 0), ("wörld", 1), ("🦀", 2), ("end", 3)], words
     assert sample_crate.for_each_word("a b c", lambda word, index: index < 1) == 2
     assert sample_crate.for_each_word("", lambda word, index: True) == 0
+    lines = []
+    assert sample_crate.for_each_line(" ab c\nÿ\n", lambda line, lengths: lines.append((line, lengths)) or True) == 2
+    assert lines == [("AB C", [2, 1]), ("Ÿ", [2])]
+    assert sample_crate.for_each_line("a\nb", lambda line, lengths: False) == 1
     # A callback that takes slices: copies (a list, bytes for u8) it may keep.
     windows = []
     total = sample_crate.sum_windows(

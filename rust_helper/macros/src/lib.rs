@@ -878,6 +878,11 @@ mod function {
             })
     }
 
+    /// `T` of a type spelled `Vec<T>`.
+    pub(crate) fn vec_element(ty: &Type) -> Option<&Type> {
+        argument(ty, "Vec")
+    }
+
     /// Whether `ty` is spelled as `String`.
     pub(crate) fn is_string(ty: &Type) -> bool {
         is_path(ungroup(ty), STRING_PATHS)
@@ -2779,15 +2784,18 @@ mod types {
 mod callback {
     use super::*;
 
-    /// Whether `ty` is `&str` (any lifetime): a callback's text parameter.
+    /// Whether `ty` is `&str` (any lifetime) or `String`: a callback's text parameter (an owned
+    /// one is lent to the foreign side for the call, then dropped).
     fn is_str(ty: &Type) -> bool {
-        matches!(ty, Type::Reference(reference)
+        function::is_string(ty)
+            || matches!(ty, Type::Reference(reference)
             if reference.mutability.is_none()
                 && matches!(&*reference.elem, Type::Path(path)
                     if path.qself.is_none() && path.path.is_ident("str")))
     }
 
-    /// The element of `&[T]` (any lifetime): a callback's slice parameter.
+    /// The element of `&[T]` (any lifetime) or `Vec<T>`: a callback's slice parameter (an owned
+    /// one is lent for the call, then dropped).
     fn slice_element(ty: &Type) -> Option<&Type> {
         match ty {
             Type::Reference(reference) if reference.mutability.is_none() => {
@@ -2796,7 +2804,7 @@ mod callback {
                     _ => None,
                 }
             }
-            _ => None,
+            _ => function::vec_element(ty),
         }
     }
 

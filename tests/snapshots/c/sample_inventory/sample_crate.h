@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xbf719677a08f47a4)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x492f7b9935025454)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -393,6 +393,22 @@ typedef struct OnWord {
      */
     void (*release)(const void *context);
 } OnWord;
+
+/**
+ * Called with a line made for it and the lengths of its words (a callback that takes owned
+ * values: lent to the callback for the call, then dropped); returns whether to go on.
+ */
+typedef struct OnLine {
+    /** Runs the callback: called with `context` and the arguments. */
+    bool (*call)(const void *context, const char *line, size_t line_len, const uint32_t *lengths, size_t lengths_len);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnLine;
 
 /** Told of a window of readings and of the raw bytes of the first (a callback that takes slices). */
 typedef struct OnWindow {
@@ -1085,6 +1101,12 @@ uint8_t pick_colors(const ColorPicker *pick);
  * many words it was called with.
  */
 uint32_t for_each_word(const char *text, size_t text_len, const OnWord *on_word);
+
+/**
+ * Calls `on_line` with each line of `text`, trimmed and upper-cased, until it returns false; how
+ * many lines it was called with.
+ */
+uint32_t for_each_line(const char *text, size_t text_len, const OnLine *on_line);
 
 /**
  * Calls `on_window` with each run of `size` values of `values` (the last may be shorter) and the

@@ -48,6 +48,7 @@ __all__ = [
     "MathError",
     "Notifier",
     "OnEvent",
+    "OnLine",
     "OnPoint",
     "OnValue",
     "OnWindow",
@@ -107,6 +108,7 @@ __all__ = [
     "first_word",
     "fnv1a",
     "fold_points",
+    "for_each_line",
     "for_each_value",
     "for_each_word",
     "greet",
@@ -229,10 +231,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xBF719677A08F47A4:
+    if found != 0x492F7B9935025454:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash bf719677a08f47a4)"
+            "sample_crate 0.1.0 (API hash 492f7b9935025454)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1310,6 +1312,45 @@ _ffi_OnWord_address = _ffi_ctypes.cast(_ffi_OnWord_thunk, _ffi_ctypes.c_void_p).
 
 
 class _ffi_OnWord(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnLine = Callable[[str, List[int]], bool]
+"""Called with a line made for it and the lengths of its words (a callback that takes owned
+values: lent to the callback for the call, then dropped); returns whether to go on.
+"""
+
+
+def _ffi_OnLine_call(_ffi_context: int, line: Any, _ffi_len_line: int, lengths: Any, _ffi_len_lengths: int) -> bool:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](
+            _ffi_ctypes.string_at(line, _ffi_len_line).decode(),
+            list((_ffi_ctypes.c_uint32 * _ffi_len_lengths).from_address(lengths)) if _ffi_len_lengths else [],
+        )
+        if _ffi_result.__class__ is not bool:
+            _ffi_result = _ffi_scalar("the result of the OnLine callback", _ffi_result, "bool")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnLine", _ffi_error)
+        return False
+
+
+_ffi_OnLine_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        _ffi_ctypes.c_bool,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+    )(_ffi_OnLine_call),
+)
+_ffi_OnLine_address = _ffi_ctypes.cast(_ffi_OnLine_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnLine(_ffi_ctypes.Structure):
     """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
@@ -3661,6 +3702,35 @@ def for_each_word(text: str, on_word: OnWord) -> int:
         )
     finally:
         _ffi_callbacks.pop(_ffi_key_on_word, None)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_for_each_line = _ffi_lib["for_each_line"]
+_ffi_fn_for_each_line.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnLine))
+_ffi_fn_for_each_line.restype = _ffi_ctypes.c_uint32
+
+
+def for_each_line(text: str, on_line: OnLine) -> int:
+    """Calls `on_line` with each line of `text`, trimmed and upper-cased, until it returns false; how
+    many lines it was called with.
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("for_each_line", "text", text, _ffi_error) from None
+    if not callable(on_line):
+        raise _ffi_not_callable("for_each_line", "on_line", on_line)
+    _ffi_key_on_line = _ffi_keep_callback(on_line)
+    try:
+        _ffi_result = _ffi_fn_for_each_line(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi_OnLine(_ffi_OnLine_address, _ffi_key_on_line, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_line, None)
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result

@@ -47,6 +47,7 @@ __all__ = [
     "MathError",
     "Notifier",
     "OnEvent",
+    "OnLine",
     "OnPoint",
     "OnValue",
     "OnWindow",
@@ -106,6 +107,7 @@ __all__ = [
     "first_word",
     "fnv1a",
     "fold_points",
+    "for_each_line",
     "for_each_value",
     "for_each_word",
     "greet",
@@ -218,10 +220,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xBF719677A08F47A4:
+    if found != 0x492F7B9935025454:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash bf719677a08f47a4)"
+            "sample_crate 0.1.0 (API hash 492f7b9935025454)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
