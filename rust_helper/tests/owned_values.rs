@@ -4,12 +4,8 @@
 
 mod common;
 
-use std::mem::MaybeUninit;
-
-use common::failure;
-use hatch_interop::__private::ffi_free;
+use common::{failure, taken};
 use hatch_interop::prelude::*;
-use hatch_interop::FfiBuffer;
 
 #[ffi_type]
 #[repr(C)]
@@ -82,18 +78,6 @@ pub fn inventory() -> Inventory {
         .function::<centroid>()
         .function::<capped>()
         .function::<mood_of>()
-}
-
-/// The elements of a buffer the library returned, which is freed.
-fn taken<T: Copy>(buffer: MaybeUninit<FfiBuffer<T>>) -> Vec<T> {
-    // SAFETY: the call succeeded.
-    let buffer = unsafe { buffer.assume_init() };
-    // SAFETY: `len` elements at `ptr`, ours to free.
-    let items = unsafe { std::slice::from_raw_parts(buffer.ptr, buffer.len) }.to_vec();
-    let size = buffer.len * std::mem::size_of::<T>();
-    // SAFETY: as the C ABI documents.
-    unsafe { ffi_free(buffer.ptr.cast(), size, std::mem::align_of::<T>()) };
-    items
 }
 
 #[test]

@@ -4,13 +4,9 @@
 
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
-use std::mem::MaybeUninit;
-
-use common::failure;
-use hatch_interop::__private::ffi_free;
+use common::{failure, taken};
 use hatch_interop::prelude::*;
-use hatch_interop::FfiBuffer;
+use std::collections::{BTreeMap, HashMap};
 
 #[ffi_function]
 pub fn words(text: &str) -> Vec<String> {
@@ -55,17 +51,6 @@ pub fn inventory() -> Inventory {
         .function::<total>()
         .function::<length_of>()
         .function::<first>()
-}
-
-/// The bytes of a buffer the library returned, which is freed.
-fn taken(buffer: MaybeUninit<FfiBuffer<u8>>) -> Vec<u8> {
-    // SAFETY: the call succeeded.
-    let buffer = unsafe { buffer.assume_init() };
-    // SAFETY: `len` bytes at `ptr`, ours to free.
-    let bytes = unsafe { std::slice::from_raw_parts(buffer.ptr, buffer.len) }.to_vec();
-    // SAFETY: as the C ABI documents.
-    unsafe { ffi_free(buffer.ptr.cast(), buffer.len, 1) };
-    bytes
 }
 
 fn count(n: u64) -> Vec<u8> {

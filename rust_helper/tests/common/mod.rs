@@ -3,7 +3,7 @@
 use std::mem::MaybeUninit;
 
 use hatch_interop::__private::{ffi_free, take_failure};
-use hatch_interop::FfiFailure;
+use hatch_interop::{FfiBuffer, FfiFailure};
 
 /// The calling thread's failure, if any: its kind and message (which is freed, as a caller must).
 pub fn failure() -> Option<(u32, String)> {
@@ -26,4 +26,18 @@ pub fn failure() -> Option<(u32, String)> {
 #[allow(dead_code)] // not every test file reads only the message
 pub fn failure_message() -> Option<String> {
     failure().map(|(_, message)| message)
+}
+
+/// The elements of a buffer the library returned (a `Vec<T>`'s, or the bytes of a `String` or an
+/// encoded value), which is freed as a caller must.
+#[allow(dead_code)] // not every test file reads buffers
+pub fn taken<T: Copy>(buffer: MaybeUninit<FfiBuffer<T>>) -> Vec<T> {
+    // SAFETY: the call succeeded.
+    let buffer = unsafe { buffer.assume_init() };
+    // SAFETY: `len` elements at `ptr`, ours to free.
+    let items = unsafe { std::slice::from_raw_parts(buffer.ptr, buffer.len) }.to_vec();
+    let size = buffer.len * std::mem::size_of::<T>();
+    // SAFETY: as the C ABI documents.
+    unsafe { ffi_free(buffer.ptr.cast(), size, std::mem::align_of::<T>()) };
+    items
 }
