@@ -148,6 +148,8 @@ pub enum TypeDef {
         size: usize,
         align: usize,
         fields: Vec<FieldDef>,
+        /// A tuple struct (`struct Meters(f64)`): its fields are `_0`, `_1`, ...
+        tuple: bool,
     },
     Enum {
         name: &'static str,

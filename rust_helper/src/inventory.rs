@@ -643,6 +643,7 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             size,
             align,
             fields,
+            tuple,
         } => {
             w.key_string("kind", "struct");
             w.key_string("name", name);
@@ -653,6 +654,12 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             w.uint(*align);
             w.key("fields");
             write_fields(w, fields);
+            // Only when true, so that the documents of crates without tuple structs stay as
+            // they were.
+            if *tuple {
+                w.key("tuple");
+                w.bool(true);
+            }
         }
         TypeDef::Enum {
             name,

@@ -333,6 +333,7 @@ unsafe impl TypeInfo for Broken {
             size: 0,
             align: 1,
             fields: Vec::new(),
+            tuple: false,
         })
     }
 }

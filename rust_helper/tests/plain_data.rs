@@ -25,6 +25,20 @@ pub enum Level {
     High = 300,
 }
 
+/// A tuple struct: C sees `struct { double _0; }`.
+#[ffi_type]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Meters(pub f64);
+
+#[ffi_type]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Span(pub Meters, pub u8);
+
+#[ffi_function]
+pub fn span_total(span: Span) -> Meters {
+    Meters(span.0 .0 * f64::from(span.1))
+}
+
 #[ffi_function]
 pub fn upper(c: char) -> char {
     c.to_ascii_uppercase()
@@ -87,6 +101,7 @@ pub fn lights_on(lights: [Light; 2], flags: [bool; 2]) -> [Light; 2] {
 pub fn inventory() -> Inventory {
     Inventory::new()
         .function::<sum3>()
+        .function::<span_total>()
         .function::<lights_on>()
         .function::<upper>()
         .function::<twice>()
@@ -253,7 +268,16 @@ fn the_inventory_names_the_new_kinds() {
         r#""returns":{"kind":"vec","element":{"kind":"named","name":"Light"}}"#,
         r#"{"name":"values","type":{"kind":"array","element":{"kind":"primitive","name":"i32"},"len":3}}"#,
         r#""returns":{"kind":"array","element":{"kind":"named","name":"Light"},"len":2}"#,
+        r#"{"kind":"struct","name":"Meters","doc":"A tuple struct: C sees `struct { double _0; }`.","size":8,"align":8,"fields":[{"name":"_0","doc":"","type":{"kind":"primitive","name":"f64"},"offset":0}],"tuple":true}"#,
+        r#""fields":[{"name":"_0","doc":"","type":{"kind":"named","name":"Meters"},"offset":0},{"name":"_1","doc":"","type":{"kind":"primitive","name":"u8"},"offset":8}],"tuple":true}"#,
     ] {
         assert!(json.contains(expected), "{expected} not in {json}");
     }
+}
+
+#[test]
+fn tuple_structs_cross_as_c_structs() {
+    // SAFETY: any value may be passed.
+    let total = unsafe { __hatch_interop_shim_span_total(Span(Meters(1.5), 4)).assume_init() };
+    assert_eq!(total, Meters(6.0));
 }

@@ -275,6 +275,28 @@ pub struct Vec2 {
     pub y: f32,
 }
 
+/// A length in metres (a tuple struct: `Meters(2.5)` in Python, where its value is `._0`).
+#[ffi_type]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Meters(pub f64);
+
+/// A width and a height (a tuple struct of two tuple structs).
+#[ffi_type]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Extent(pub Meters, pub Meters);
+
+/// The longer side of `extent`.
+#[ffi_function]
+pub fn extent_longer(extent: Extent) -> Meters {
+    Meters(extent.0 .0.max(extent.1 .0))
+}
+
+/// The total of `lengths` (a slice of tuple structs).
+#[ffi_function]
+pub fn meters_sum(lengths: &[Meters]) -> Meters {
+    Meters(lengths.iter().map(|m| m.0).sum())
+}
+
 /// An axis-aligned rectangle.
 #[ffi_type]
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -1829,6 +1851,8 @@ pub fn inventory() -> Inventory {
         .function::<sum3>()
         .function::<all_four>()
         .function::<color_cycle>()
+        .function::<extent_longer>()
+        .function::<meters_sum>()
         .function::<title_case>()
         .function::<owned_byte_count>()
         .function::<median>()

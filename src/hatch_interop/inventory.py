@@ -293,6 +293,9 @@ class StructDef:
     size: int
     align: int
     fields: Tuple[Field, ...]
+    #: A tuple struct (``struct Meters(f64)``): its fields are ``_0``, ``_1``, ..., and bindings construct it
+    #: positionally.
+    tuple: bool = False
 
     kind = "struct"
 
@@ -829,16 +832,23 @@ def _constant(r: _Reader, value: Any, path: str) -> Constant:
 def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
     kind = value.get("kind") if isinstance(value, dict) else None
     if kind == "struct":
-        obj = r.object(value, path, ["kind", "name", "doc", "size", "align", "fields"])
+        obj = r.object(value, path, ["kind", "name", "doc", "size", "align", "fields"], optional=["tuple"])
         fields = _fields(r, obj["fields"], f"{path}.fields")
         if not fields:
             raise r.fail(f"{path}.fields", "must not be empty (a C struct needs at least one field)")
+        # `tuple` is written only when true, so that older documents stay as they were.
+        tuple_struct = r.boolean(obj.get("tuple", False), f"{path}.tuple")
+        if tuple_struct:
+            for i, f in enumerate(fields):
+                if f.name != f"_{i}":
+                    raise r.fail(f"{path}.fields[{i}].name", f"must be `_{i}` in a tuple struct, got {f.name!r}")
         return StructDef(
             name=r.identifier(obj["name"], f"{path}.name"),
             doc=r.string(obj["doc"], f"{path}.doc"),
             size=r.size(obj["size"], f"{path}.size", minimum=1),
             align=r.alignment(obj["align"], f"{path}.align"),
             fields=tuple(fields),
+            tuple=tuple_struct,
         )
     if kind == "enum":
         obj = r.object(value, path, ["kind", "name", "doc", "repr", "size", "align", "variants"])

@@ -484,6 +484,24 @@ def check_owned_values():
     asyncio.run(scenario())
 
 
+def check_tuple_structs():
+    """Tuple structs: constructed positionally, shown as constructed, their fields `_0`, `_1`."""
+    Meters, Extent = sample_crate.Meters, sample_crate.Extent
+    m = Meters(2.5)
+    assert m._0 == 2.5 and repr(m) == "Meters(2.5)"
+    assert eval(repr(m), vars(sample_crate)) == m
+    extent = Extent(Meters(1.0), Meters(3.0))
+    assert repr(extent) == "Extent(Meters(1.0), Meters(3.0))"
+    assert eval(repr(extent), vars(sample_crate)) == extent
+    assert sample_crate.extent_longer(extent) == Meters(3.0)
+    assert sample_crate.meters_sum([Meters(1.5), Meters(2.0)]) == Meters(3.5)
+    assert Meters() == Meters(0.0) and Meters(_0=1.0) == Meters(1.0)
+    raises(TypeError, Meters, "2.5")
+    raises(TypeError, Extent, 1.0, 2.0)  # a field of a struct type takes that struct
+    m._0 = 4.0
+    assert m == Meters(4.0)
+
+
 def check_wire_values():
     """Owned values without a C layout: lists of strings, maps, options of strings, nested ones (encoded)."""
     assert sample_crate.word_list(" to be  or not ") == ["to", "be", "or", "not"]
@@ -1324,6 +1342,7 @@ def main():
     check_scalar_arguments()
     check_owned_values()
     check_wire_values()
+    check_tuple_structs()
     check_chars()
     check_wide_integers()
     check_bool_and_enum_slices()

@@ -2202,7 +2202,15 @@ mod types {
 
         let hints = errors.check(repr_hints(&item.attrs)).unwrap_or_default();
         for (hint, span) in &hints {
-            if hint != "C" {
+            if hint == "transparent" {
+                errors.push(
+                    *span,
+                    "#[ffi_type] structs have the C layout: `repr(transparent)` is not supported \
+                     (by value, a newtype has its field's calling convention, which is not a \
+                     one-field struct's on every platform); leave the repr out: C and Python see \
+                     `struct { T _0; }`",
+                );
+            } else if hint != "C" {
                 errors.push(
                     *span,
                     format!(
@@ -2237,16 +2245,36 @@ mod types {
                     }
                 }
             }
-            Fields::Unnamed(unnamed) => errors.push(
-                unnamed.span(),
-                "tuple structs are not supported by #[ffi_type]: name the fields",
+            Fields::Unnamed(unnamed) if unnamed.unnamed.is_empty() => errors.push(
+                unnamed.paren_token.span.join(),
+                "an #[ffi_type] struct needs at least one field (C has no empty structs)",
             ),
+            // A tuple struct (`pub struct Meters(pub f64);`): field `i` is `_i` in C and in the
+            // inventory, which marks the struct `tuple` for bindings to construct positionally.
+            Fields::Unnamed(unnamed) => {
+                for (i, field) in unnamed.unnamed.iter().enumerate() {
+                    let name = format!("_{i}");
+                    let index = syn::Index::from(i);
+                    let ty = type_ref(&field.ty);
+                    let doc = doc(&field.attrs);
+                    let struct_ident = &item.ident;
+                    fields.push(quote! {
+                        ::hatch_interop::__private::FieldDef {
+                            name: #name,
+                            doc: #doc,
+                            ty: #ty,
+                            offset: ::core::mem::offset_of!(#struct_ident, #index),
+                        }
+                    });
+                }
+            }
             Fields::Unit => errors.push(
                 item.ident.span(),
                 "unit structs are not supported by #[ffi_type]: C has no empty structs (use \
                  #[ffi_type(opaque)] for a handle type)",
             ),
         }
+        let tuple = matches!(item.fields, Fields::Unnamed(_));
         errors.finish()?;
         let name = name.expect("errors were reported above");
 
@@ -2272,6 +2300,7 @@ mod types {
                             size: ::core::mem::size_of::<Self>(),
                             align: ::core::mem::align_of::<Self>(),
                             fields: ::std::vec![#(#fields),*],
+                            tuple: #tuple,
                         }
                     })
                 }

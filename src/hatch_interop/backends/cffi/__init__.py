@@ -464,7 +464,8 @@ class CffiWrapperBuilder(WrapperBuilder):
             fields.append(field)
             params.append(param)
             items.append(item)
-            shown.append((f"{name}=", repr_value))
+            # A tuple struct's repr is positional, as it is constructed: `Meters(2.5)`.
+            shown.append(("" if s.tuple else f"{name}=", repr_value))
         if any(isinstance(item, Ternary) for item in items):
             self.helpers.add("struct_values")
         new = Group("_ffi.new(", (python_string(f"{s.name} *"), Group("(", tuple(items), ")", is_tuple=True)), ")")

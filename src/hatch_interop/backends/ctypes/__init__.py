@@ -567,7 +567,8 @@ class CtypesWrapperBuilder(WrapperBuilder):
             params.append(param)
             args.append(arg)
             specs.append(Group("(", (python_string(field.raw), ctype), ")"))
-            shown.append((f"{name}=", value))
+            # A tuple struct's repr is positional, as it is constructed: `Meters(2.5)`.
+            shown.append(("" if s.tuple else f"{name}=", value))
         return PyStruct(
             name=cls,
             docstring=python_docstring(s.doc),

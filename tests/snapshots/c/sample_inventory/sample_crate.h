@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x492f7b9935025454)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x572ff1566013cb2a)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -529,6 +529,28 @@ typedef struct sample_crate_option_Figure {
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_Figure, is_some) == sizeof(Figure), "offsetof(sample_crate_option_Figure, is_some) must be sizeof(Figure), as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_Figure) == SAMPLE_CRATE_ALIGNOF(Figure), "alignof(sample_crate_option_Figure) must be alignof(Figure), as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_Figure) == sizeof(Figure) + SAMPLE_CRATE_ALIGNOF(Figure), "sizeof(sample_crate_option_Figure) must be sizeof(Figure) + alignof(Figure), as in Rust");
+#endif
+
+/** A length in metres (a tuple struct: `Meters(2.5)` in Python, where its value is `._0`). */
+typedef struct Meters {
+    double _0;
+} Meters;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(Meters) == 8, "sizeof(Meters) must be 8, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(Meters) == 8, "alignof(Meters) must be 8, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Meters, _0) == 0, "offsetof(Meters, _0) must be 0, as in Rust");
+#endif
+
+/** A width and a height (a tuple struct of two tuple structs). */
+typedef struct Extent {
+    Meters _0;
+    Meters _1;
+} Extent;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(Extent) == 16, "sizeof(Extent) must be 16, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(Extent) == 8, "alignof(Extent) must be 8, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Extent, _0) == 0, "offsetof(Extent, _0) must be 0, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Extent, _1) == 8, "offsetof(Extent, _1) must be 8, as in Rust");
 #endif
 
 /** A `[u8; 32]` as the library takes and returns it, by value (C passes no array by value). */
@@ -1367,6 +1389,12 @@ bool all_four(sample_crate_array_bool_4 flags);
 
 /** `start` and the two colors after it. */
 sample_crate_array_Color_3 color_cycle(Color start);
+
+/** The longer side of `extent`. */
+Meters extent_longer(Extent extent);
+
+/** The total of `lengths` (a slice of tuple structs). */
+Meters meters_sum(const Meters *lengths, size_t lengths_len);
 
 /**
  * `text` with the first letter of each word upper-cased (an owned `String` in: the function

@@ -42,10 +42,12 @@ __all__ = [
     "Counter",
     "Digest",
     "Direction",
+    "Extent",
     "Figure",
     "Hasher",
     "LogLevel",
     "MathError",
+    "Meters",
     "Notifier",
     "OnEvent",
     "OnLine",
@@ -103,6 +105,7 @@ __all__ = [
     "empty_f64s",
     "empty_string",
     "evens",
+    "extent_longer",
     "figure_of",
     "fill_u16",
     "first_word",
@@ -129,6 +132,7 @@ __all__ = [
     "length_if_any",
     "means",
     "median",
+    "meters_sum",
     "midpoint",
     "nearest",
     "negate",
@@ -229,10 +233,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x492F7B9935025454:
+    if found != 0x572FF1566013CB2A:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 492f7b9935025454)"
+            "sample_crate 0.1.0 (API hash 572ff1566013cb2a)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1967,6 +1971,112 @@ def _ffi_view_Figure(_ffi_pointer: Any, _ffi_base: Any) -> Figure:
     return _ffi_struct
 
 
+class Meters:
+    """A length in metres (a tuple struct: `Meters(2.5)` in Python, where its value is `._0`)."""
+
+    # Its memory is `_ffi_c` (a `Meters *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Meters"
+
+    def __init__(self, _0: float = 0.0) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new("Meters *", (_ffi_number("Meters._0", _0, "f64"),))
+
+    def __repr__(self) -> str:
+        return f"Meters({self._0!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Meters):
+            return NotImplemented
+        return self._0 == other._0
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Meters, (self._0,))
+
+    @property
+    def _0(self) -> float:
+        return self._ffi_c._0
+
+    @_0.setter
+    def _0(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float:
+            _ffi_value = _ffi_scalar("Meters._0", _ffi_value, "f64")
+        self._ffi_c._0 = _ffi_value
+
+
+def _ffi_view_Meters(_ffi_pointer: Any, _ffi_base: Any) -> Meters:
+    """A `Meters` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Meters)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
+
+
+class Extent:
+    """A width and a height (a tuple struct of two tuple structs)."""
+
+    # Its memory is `_ffi_c` (a `Extent *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Extent"
+
+    def __init__(self, _0: Optional[Meters] = None, _1: Optional[Meters] = None) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "Extent *",
+            (
+                () if _0 is None else _ffi_struct_value("Extent._0", _0, Meters),
+                () if _1 is None else _ffi_struct_value("Extent._1", _1, Meters),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return f"Extent({self._0!r}, {self._1!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Extent):
+            return NotImplemented
+        return self._0 == other._0 and self._1 == other._1
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Extent, (self._0, self._1))
+
+    @property
+    def _0(self) -> Meters:
+        return _ffi_view_Meters(_ffi.addressof(self._ffi_c[0], "_0"), self)
+
+    @_0.setter
+    def _0(self, _ffi_value: Meters) -> None:
+        self._ffi_c._0 = _ffi_struct_value("Extent._0", _ffi_value, Meters)
+
+    @property
+    def _1(self) -> Meters:
+        return _ffi_view_Meters(_ffi.addressof(self._ffi_c[0], "_1"), self)
+
+    @_1.setter
+    def _1(self, _ffi_value: Meters) -> None:
+        self._ffi_c._1 = _ffi_struct_value("Extent._1", _ffi_value, Meters)
+
+
+def _ffi_view_Extent(_ffi_pointer: Any, _ffi_base: Any) -> Extent:
+    """A `Extent` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Extent)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
+
+
 _ffi_cf.check_layout(
     _ffi,
     __name__,
@@ -1995,6 +2105,8 @@ _ffi_cf.check_layout(
     ),
     ("Shape", 20, 4, ()),
     ("Figure", 24, 4, (("shape", 0), ("color", 20))),
+    ("Meters", 8, 8, (("_0", 0),)),
+    ("Extent", 16, 8, (("_0", 0), ("_1", 8))),
 )
 
 
@@ -4110,6 +4222,31 @@ def color_cycle(start: Color) -> Tuple[Color, ...]:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return tuple(map(_ffi_Color_by_value.__getitem__, _ffi_result.items))
+
+
+_ffi_fn_extent_longer = _ffi_lib.extent_longer
+
+
+def extent_longer(extent: Extent) -> Meters:
+    """The longer side of `extent`."""
+    if extent.__class__ is not Extent:
+        raise _ffi_invalid_argument("extent_longer", "extent", extent, Extent)
+    _ffi_result = _ffi_fn_extent_longer(extent._ffi_c[0])
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Meters(_ffi.addressof(_ffi_result), _ffi_result)
+
+
+_ffi_fn_meters_sum = _ffi_lib.meters_sum
+
+
+def meters_sum(lengths: Sequence[Meters]) -> Meters:
+    """The total of `lengths` (a slice of tuple structs)."""
+    _ffi_slice_lengths, _ffi_len_lengths = _ffi_structs_argument("meters_sum", "lengths", lengths, Meters)
+    _ffi_result = _ffi_fn_meters_sum(_ffi_slice_lengths, _ffi_len_lengths)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Meters(_ffi.addressof(_ffi_result), _ffi_result)
 
 
 _ffi_fn_title_case = _ffi_lib.title_case

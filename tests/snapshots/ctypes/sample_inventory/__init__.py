@@ -42,10 +42,12 @@ __all__ = [
     "Counter",
     "Digest",
     "Direction",
+    "Extent",
     "Figure",
     "Hasher",
     "LogLevel",
     "MathError",
+    "Meters",
     "Notifier",
     "OnEvent",
     "OnLine",
@@ -103,6 +105,7 @@ __all__ = [
     "empty_f64s",
     "empty_string",
     "evens",
+    "extent_longer",
     "figure_of",
     "fill_u16",
     "first_word",
@@ -129,6 +132,7 @@ __all__ = [
     "length_if_any",
     "means",
     "median",
+    "meters_sum",
     "midpoint",
     "nearest",
     "negate",
@@ -231,10 +235,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x492F7B9935025454:
+    if found != 0x572FF1566013CB2A:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 492f7b9935025454)"
+            "sample_crate 0.1.0 (API hash 572ff1566013cb2a)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -2155,6 +2159,85 @@ class _ffi_Option_Figure(_ffi_ctypes.Structure):
     _fields_ = (("value", Figure), ("is_some", _ffi_ctypes.c_uint8))
 
 
+class Meters(_ffi_ctypes.Structure):
+    """A length in metres (a tuple struct: `Meters(2.5)` in Python, where its value is `._0`)."""
+
+    _fields_ = (("_ffi__0", _ffi_ctypes.c_double),)
+
+    def __init__(self, _0: float = 0.0) -> None:
+        _ffi_ctypes.Structure.__init__(self, _ffi_number("Meters._0", _0, "f64"))
+
+    def __repr__(self) -> str:
+        return f"Meters({self._0!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Meters):
+            return NotImplemented
+        return self._0 == other._0
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Meters, (self._0,))
+
+    @property
+    def _0(self) -> float:
+        return self._ffi__0
+
+    @_0.setter
+    def _0(self, _ffi_value: float) -> None:
+        if _ffi_value.__class__ is not float:
+            _ffi_value = _ffi_scalar("Meters._0", _ffi_value, "f64")
+        self._ffi__0 = _ffi_value
+
+
+class Extent(_ffi_ctypes.Structure):
+    """A width and a height (a tuple struct of two tuple structs)."""
+
+    _fields_ = (
+        ("_ffi__0", Meters),
+        ("_ffi__1", Meters),
+    )
+
+    def __init__(self, _0: Optional[Meters] = None, _1: Optional[Meters] = None) -> None:
+        _ffi_ctypes.Structure.__init__(
+            self,
+            Meters() if _0 is None else _ffi_struct_field("Extent._0", _0, Meters),
+            Meters() if _1 is None else _ffi_struct_field("Extent._1", _1, Meters),
+        )
+
+    def __repr__(self) -> str:
+        return f"Extent({self._0!r}, {self._1!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Extent):
+            return NotImplemented
+        return self._0 == other._0 and self._1 == other._1
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) is made of the fields' values.
+        return (Extent, (self._0, self._1))
+
+    @property
+    def _0(self) -> Meters:
+        return self._ffi__0
+
+    @_0.setter
+    def _0(self, _ffi_value: Meters) -> None:
+        self._ffi__0 = _ffi_struct_field("Extent._0", _ffi_value, Meters)
+
+    @property
+    def _1(self) -> Meters:
+        return self._ffi__1
+
+    @_1.setter
+    def _1(self, _ffi_value: Meters) -> None:
+        self._ffi__1 = _ffi_struct_field("Extent._1", _ffi_value, Meters)
+
+
 _ffi_ct.check_layout(
     __name__,
     (Digest, 16, 8, (0, 8)),
@@ -2164,6 +2247,8 @@ _ffi_ct.check_layout(
     (Snapshot, 24, 8, (0, 8, 16)),
     (Reading, 64, 8, (0, 16, 32, 48, 50, 56)),
     (Figure, 24, 4, (0, 20)),
+    (Meters, 8, 8, (0,)),
+    (Extent, 16, 8, (0, 8)),
 )
 
 
@@ -4610,6 +4695,35 @@ def color_cycle(start: Color) -> Tuple[Color, ...]:
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return tuple(map(_ffi_Color_by_value.__getitem__, _ffi_result.items))
+
+
+_ffi_fn_extent_longer = _ffi_lib["extent_longer"]
+_ffi_fn_extent_longer.argtypes = (Extent,)
+_ffi_fn_extent_longer.restype = Meters
+
+
+def extent_longer(extent: Extent) -> Meters:
+    """The longer side of `extent`."""
+    if extent.__class__ is not Extent:
+        raise _ffi_invalid_argument("extent_longer", "extent", extent, Extent)
+    _ffi_result = _ffi_fn_extent_longer(extent)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_meters_sum = _ffi_lib["meters_sum"]
+_ffi_fn_meters_sum.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_meters_sum.restype = Meters
+
+
+def meters_sum(lengths: Sequence[Meters]) -> Meters:
+    """The total of `lengths` (a slice of tuple structs)."""
+    _ffi_slice_lengths, _ffi_len_lengths = _ffi_structs_argument("meters_sum", "lengths", lengths, Meters)
+    _ffi_result = _ffi_fn_meters_sum(_ffi_slice_lengths, _ffi_len_lengths)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_title_case = _ffi_lib["title_case"]

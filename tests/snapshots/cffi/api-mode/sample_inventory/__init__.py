@@ -41,10 +41,12 @@ __all__ = [
     "Counter",
     "Digest",
     "Direction",
+    "Extent",
     "Figure",
     "Hasher",
     "LogLevel",
     "MathError",
+    "Meters",
     "Notifier",
     "OnEvent",
     "OnLine",
@@ -102,6 +104,7 @@ __all__ = [
     "empty_f64s",
     "empty_string",
     "evens",
+    "extent_longer",
     "figure_of",
     "fill_u16",
     "first_word",
@@ -128,6 +131,7 @@ __all__ = [
     "length_if_any",
     "means",
     "median",
+    "meters_sum",
     "midpoint",
     "nearest",
     "negate",
@@ -220,10 +224,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x492F7B9935025454:
+    if found != 0x572FF1566013CB2A:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 492f7b9935025454)"
+            "sample_crate 0.1.0 (API hash 572ff1566013cb2a)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
