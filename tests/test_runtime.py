@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import array
 import asyncio
+import collections
 import ctypes
 import enum
 import sys
@@ -502,3 +503,17 @@ def test_wire_values_are_checked_as_arguments_are(codec: object, value: object, 
         rt.wire_encode(codec, value, "f() argument 'x'")
     assert message in str(raised.value)
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+def test_wire_containers_are_sequences_and_mappings() -> None:
+    strings = rt.wire_vec(rt.WIRE_STR)
+    assert rt.wire_decode(strings, rt.wire_encode(strings, collections.deque(["a"]), "x")) == ["a"]
+    for wrong in ({"a": 1}, {"a"}, "a", b"a", iter(["a"]), None):
+        with pytest.raises(TypeError, match="must be a list"):
+            rt.wire_encode(strings, wrong, "x")
+    counts = rt.wire_map(rt.WIRE_STR, rt.wire_number("u8"))
+    ordered = collections.OrderedDict(a=1)
+    assert rt.wire_decode(counts, rt.wire_encode(counts, ordered, "x")) == {"a": 1}
+    for wrong in ([("a", 1)], dict, None):
+        with pytest.raises(TypeError, match="must be a dict"):
+            rt.wire_encode(counts, wrong, "x")

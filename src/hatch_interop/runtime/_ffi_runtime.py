@@ -556,7 +556,8 @@ def _settle(future: Any, outcome: object) -> None:
 # with the offset after it. A refused value's message is built on the way out ("item 2 must be str, not int"),
 # so that the valid path formats nothing.
 
-import struct as _struct  # noqa: E402 (with the codecs it serves)
+import collections.abc as _abc  # noqa: E402 (with the codecs it serves)
+import struct as _struct  # noqa: E402
 
 _U64 = _struct.Struct("<Q")
 
@@ -657,8 +658,9 @@ _U8_ENCODE = _NUMBER_CODECS["u8"][0]
 
 
 def _encode_items(value: Any, out: bytearray, encode: Encode) -> None:
+    # A list or tuple, or another sequence (not text: a str is no list of its characters here).
     if not isinstance(value, (list, tuple)):
-        if isinstance(value, (str, bytes)) or not hasattr(type(value), "__len__"):
+        if isinstance(value, (str, bytes, bytearray)) or not isinstance(value, _abc.Sequence):
             raise _Refused(TypeError(f"must be a list, not {type(value).__name__}"))
         value = list(value)
     out += _U64.pack(len(value))
@@ -717,11 +719,10 @@ def wire_map(key: Any, value: Any) -> Any:
     encode_value, decode_value = value
 
     def encode(mapping: Any, out: bytearray) -> None:
-        items = getattr(mapping, "items", None)
-        if items is None or isinstance(mapping, type):
+        if not isinstance(mapping, (dict, _abc.Mapping)):
             raise _Refused(TypeError(f"must be a dict, not {type(mapping).__name__}"))
         out += _U64.pack(len(mapping))
-        for k, v in items():
+        for k, v in mapping.items():
             try:
                 encode_key(k, out)
             except _Refused as refused:
