@@ -278,7 +278,8 @@ def test_recorded_sample_inventory_parses() -> None:
                     "returns": {"kind": "void"},
                 }
             ),
-            "`types[3].params[0].type` must be a `primitive`, a `str`, a non-`mutable` `slice` of numbers",
+            "`types[3].params[0].type` must be a `primitive` (not `u128` or `i128`), a `str`, a non-`mutable` `slice` "
+            "of numbers",
         ),
         (
             lambda d: d["types"][0]["fields"][0].update(type={"kind": "array", "element": F32, "len": 0}),
@@ -406,8 +407,9 @@ def test_recorded_sample_inventory_parses() -> None:
         (lambda d: d.update(types={}), "`types` must be an array, got an object"),
         (
             lambda d: d["types"].append(_callback(params=[{"name": "s", "type": {"kind": "cstr"}}])),
-            "`types[3].params[0].type` must be a `primitive`, a `str`, a non-`mutable` `slice` of numbers, a `named` "
-            "enum or struct, or a non-owning `pointer` to a struct: callbacks take nothing else yet",
+            "`types[3].params[0].type` must be a `primitive` (not `u128` or `i128`), a `str`, a non-`mutable` `slice` "
+            "of numbers, a `named` enum or struct, or a non-owning `pointer` to a struct: callbacks take nothing else "
+            "yet",
         ),
         (
             lambda d: d["types"].append(_callback(returns={"kind": "named", "name": "Vec2"})),
@@ -415,10 +417,10 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["types"].append(
-                _callback(params=[{"name": "c", "type": {"kind": "primitive", "name": "char"}}])
+                _callback(params=[{"name": "c", "type": {"kind": "primitive", "name": "u128"}}])
             ),
-            "`types[3].params[0].type` must be a `primitive`, a `str`, a non-`mutable` `slice` of numbers, a `named` "
-            "enum or struct, or a non-owning `pointer` to a struct",
+            "`types[3].params[0].type` must be a `primitive` (not `u128` or `i128`), a `str`, a non-`mutable` `slice` "
+            "of numbers, a `named` enum or struct, or a non-owning `pointer` to a struct",
         ),
         (
             lambda d: d["types"].append(_callback(returns={"kind": "primitive", "name": "u128"})),

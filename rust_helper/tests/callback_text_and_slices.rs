@@ -117,12 +117,36 @@ fn owned_parameters_are_lent_for_the_call() {
     assert_eq!(each_line("ab\ncde", &on_line), 2006 + 3006);
 }
 
+/// A `char` crosses as its code point.
+#[ffi_callback]
+pub type OnChar = fn(c: char) -> u32;
+
+unsafe extern "C-unwind" fn code(_context: *const c_void, c: u32) -> u32 {
+    c
+}
+
+#[ffi_function]
+pub fn code_sum(text: &str, on_char: &OnChar) -> u32 {
+    text.chars().map(|c| on_char.call(c)).sum()
+}
+
+#[test]
+fn chars_cross_as_code_points() {
+    let on_char = OnChar {
+        call: code,
+        context: std::ptr::null(),
+        release: None,
+    };
+    assert_eq!(code_sum("a🦀", &on_char), 0x61 + 0x1F980);
+}
+
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
     Inventory::new()
         .function::<each_word>()
         .function::<sum_windows>()
         .function::<each_line>()
+        .function::<code_sum>()
 }
 
 #[test]
@@ -134,6 +158,10 @@ fn the_inventory_says_str() {
     );
     assert!(
         json.contains(r#""params":[{"name":"word","type":{"kind":"str"}},{"name":"index","type":{"kind":"primitive","name":"u32"}}]"#),
+        "{json}"
+    );
+    assert!(
+        json.contains(r#""params":[{"name":"c","type":{"kind":"primitive","name":"char"}}]"#),
         "{json}"
     );
     assert!(

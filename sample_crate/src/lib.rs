@@ -948,6 +948,25 @@ pub fn for_each_line(text: &str, on_line: &OnLine) -> u32 {
     calls
 }
 
+/// Called with a character and its index (a callback that takes a `char`: a `str` of one
+/// character in Python, a code point in C); returns whether to go on.
+#[ffi_callback]
+pub type OnChar = fn(c: char, index: u32) -> bool;
+
+/// Calls `on_char` with each character of `text` until it returns false; how many characters it
+/// was called with.
+#[ffi_function]
+pub fn for_each_char(text: &str, on_char: &OnChar) -> u32 {
+    let mut calls = 0;
+    for (index, c) in text.chars().enumerate() {
+        calls += 1;
+        if !on_char.call(c, index as u32) {
+            break;
+        }
+    }
+    calls
+}
+
 /// Told of a window of readings and of the raw bytes of the first (a callback that takes slices).
 #[ffi_callback]
 pub type OnWindow = fn(values: &[f64], raw: &[u8]) -> f64;
@@ -1809,6 +1828,7 @@ pub fn inventory() -> Inventory {
         .function::<pick_colors>()
         .function::<for_each_word>()
         .function::<for_each_line>()
+        .function::<for_each_char>()
         .function::<sum_windows>()
         .function::<fold_points>()
         .function::<notifier_new>()

@@ -1183,7 +1183,8 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             if isinstance(p.type, (Named, Pointer)):
                 target = resolve(p.type.target if isinstance(p.type, Pointer) else p.type, ppath)
             fits = (
-                (isinstance(p.type, Primitive) and not p.type.signature_only)
+                # A `char` crosses as its code point (a `u32`), as a function's result does.
+                (isinstance(p.type, Primitive) and (p.type.is_char or not p.type.signature_only))
                 or isinstance(p.type, Str)
                 or (
                     isinstance(p.type, Slice)
@@ -1196,8 +1197,8 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             )
             if not fits:
                 message = (
-                    "must be a `primitive`, a `str`, a non-`mutable` `slice` of numbers, a `named` enum or struct, "
-                    "or a non-owning `pointer` to a struct"
+                    "must be a `primitive` (not `u128` or `i128`), a `str`, a non-`mutable` `slice` of numbers, a "
+                    "`named` enum or struct, or a non-owning `pointer` to a struct"
                 )
                 raise r.fail(ppath, f"{message}: callbacks take nothing else yet")
         returns = callback.returns

@@ -154,6 +154,7 @@ def _valid(m, hint):
         "OnEvent": lambda: lambda code: None,
         "OnWord": lambda: lambda word, index: True,
         "OnLine": lambda: lambda line, lengths: True,
+        "OnChar": lambda: lambda c, index: True,
         "OnWindow": lambda: lambda values, raw: 1.0,
         "OnPoint": lambda: lambda point, index: 1.0,
     }

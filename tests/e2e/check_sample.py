@@ -762,6 +762,9 @@ def check_callbacks():
     assert sample_crate.for_each_line(" ab c\nÿ\n", lambda line, lengths: lines.append((line, lengths)) or True) == 2
     assert lines == [("AB C", [2, 1]), ("Ÿ", [2])]
     assert sample_crate.for_each_line("a\nb", lambda line, lengths: False) == 1
+    chars = []
+    assert sample_crate.for_each_char("aé🦀", lambda c, index: chars.append((c, index)) or True) == 3
+    assert chars == [("a", 0), ("é", 1), ("🦀", 2)]
     # A callback that takes slices: copies (a list, bytes for u8) it may keep.
     windows = []
     total = sample_crate.sum_windows(

@@ -2823,6 +2823,12 @@ mod callback {
                     if path.qself.is_none() && path.path.is_ident("str")))
     }
 
+    /// Whether `ty` is `char`: a callback's character parameter, passed as its code point (a
+    /// `u32`, which the foreign side needs no check to read).
+    fn is_char(ty: &Type) -> bool {
+        matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.is_ident("char"))
+    }
+
     /// The element of `&[T]` (any lifetime) or `Vec<T>`: a callback's slice parameter (an owned
     /// one is lent for the call, then dropped).
     fn slice_element(ty: &Type) -> Option<&Type> {
@@ -2916,7 +2922,9 @@ mod callback {
             .map(|ty| is_str(ty) || slice_element(ty).is_some())
             .collect();
         let c_tys = tys.iter().map(|ty| {
-            if is_str(ty) {
+            if is_char(ty) {
+                quote!(u32)
+            } else if is_str(ty) {
                 quote!(*const u8, usize)
             } else if let Some(element) = slice_element(ty) {
                 let element = all_static_lifetimes(element);
@@ -2925,16 +2933,20 @@ mod callback {
                 quote!(#ty)
             }
         });
-        let c_args = names.iter().zip(&texts).map(|(name, text)| {
+        let c_args = names.iter().zip(&texts).zip(&tys).map(|((name, text), ty)| {
             if *text {
                 quote!(#name.as_ptr(), #name.len())
+            } else if is_char(ty) {
+                quote!(::core::primitive::u32::from(#name))
             } else {
                 quote!(#name)
             }
         });
         let output = &func.output;
         let param_defs = params.iter().map(|(name, _, ty)| {
-            let ty = if is_str(ty) {
+            let ty = if is_char(ty) {
+                quote!(::hatch_interop::__private::TypeRef::Primitive("char"))
+            } else if is_str(ty) {
                 quote!(::hatch_interop::__private::TypeRef::Str)
             } else if let Some(element) = slice_element(ty) {
                 let element = all_static_lifetimes(element);
@@ -2965,7 +2977,7 @@ mod callback {
         let no_opaque = tys
             .iter()
             .zip(&texts)
-            .filter(|(_, text)| !**text)
+            .filter(|(ty, text)| !**text && !is_char(ty))
             .map(|(ty, _)| {
                 let ty = all_static_lifetimes(ty);
                 quote_spanned! {ty.span()=>

@@ -854,6 +854,11 @@ class WrapperBuilder:
             elif isinstance(p.type, Named):
                 params.append(f"{pname}: int")
                 values.append(f"_ffi_{self.classes[p.type.name]}_by_value[{pname}]")
+            elif isinstance(p.type, Primitive) and p.type.is_char:
+                # Its code point, which the library made from a `char`: a valid one.
+                self.helpers.add("chars")
+                params.append(f"{pname}: int")
+                values.append(f"_ffi_chr({pname})")
             elif isinstance(p.type, Str):
                 # Two C parameters: the bytes (valid during the call only) and their count. Rust's `&str` is UTF-8.
                 length = f"_ffi_len_{pname}"

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x572ff1566013cb2a)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xef2bdc78a25f9e92)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -409,6 +409,22 @@ typedef struct OnLine {
      */
     void (*release)(const void *context);
 } OnLine;
+
+/**
+ * Called with a character and its index (a callback that takes a `char`: a `str` of one
+ * character in Python, a code point in C); returns whether to go on.
+ */
+typedef struct OnChar {
+    /** Runs the callback: called with `context` and the arguments. */
+    bool (*call)(const void *context, uint32_t c, uint32_t index);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnChar;
 
 /** Told of a window of readings and of the raw bytes of the first (a callback that takes slices). */
 typedef struct OnWindow {
@@ -1129,6 +1145,12 @@ uint32_t for_each_word(const char *text, size_t text_len, const OnWord *on_word)
  * many lines it was called with.
  */
 uint32_t for_each_line(const char *text, size_t text_len, const OnLine *on_line);
+
+/**
+ * Calls `on_char` with each character of `text` until it returns false; how many characters it
+ * was called with.
+ */
+uint32_t for_each_char(const char *text, size_t text_len, const OnChar *on_char);
 
 /**
  * Calls `on_window` with each run of `size` values of `values` (the last may be shorter) and the

@@ -49,6 +49,7 @@ __all__ = [
     "MathError",
     "Meters",
     "Notifier",
+    "OnChar",
     "OnEvent",
     "OnLine",
     "OnPoint",
@@ -111,6 +112,7 @@ __all__ = [
     "first_word",
     "fnv1a",
     "fold_points",
+    "for_each_char",
     "for_each_line",
     "for_each_value",
     "for_each_word",
@@ -233,10 +235,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x572FF1566013CB2A:
+    if found != 0xEF2BDC78A25F9E92:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 572ff1566013cb2a)"
+            "sample_crate 0.1.0 (API hash ef2bdc78a25f9e92)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1266,6 +1268,26 @@ def _ffi_OnLine_call(_ffi_context: Any, line: Any, _ffi_len_line: int, lengths: 
 
 
 _ffi_OnLine_thunk = _ffi_callback("OnLine", _ffi_OnLine_call)
+
+
+OnChar = Callable[[str, int], bool]
+"""Called with a character and its index (a callback that takes a `char`: a `str` of one
+character in Python, a code point in C); returns whether to go on.
+"""
+
+
+def _ffi_OnChar_call(_ffi_context: Any, c: int, index: int) -> bool:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi_chr(c), index)
+        if _ffi_result.__class__ is not bool:
+            _ffi_result = _ffi_scalar("the result of the OnChar callback", _ffi_result, "bool")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnChar", _ffi_error)
+        return False
+
+
+_ffi_OnChar_thunk = _ffi_callback("OnChar", _ffi_OnChar_call)
 
 
 OnWindow = Callable[[List[float], bytes], float]
@@ -3443,6 +3465,33 @@ def for_each_line(text: str, on_line: OnLine) -> int:
         )
     finally:
         _ffi_callbacks.pop(_ffi_key_on_line, None)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_for_each_char = _ffi_lib.for_each_char
+
+
+def for_each_char(text: str, on_char: OnChar) -> int:
+    """Calls `on_char` with each character of `text` until it returns false; how many characters it
+    was called with.
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("for_each_char", "text", text, _ffi_error) from None
+    if not callable(on_char):
+        raise _ffi_not_callable("for_each_char", "on_char", on_char)
+    _ffi_key_on_char = _ffi_keep_callback(on_char)
+    try:
+        _ffi_result = _ffi_fn_for_each_char(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi.new("OnChar *", (_ffi_OnChar_thunk, _ffi_key_on_char, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_char, None)
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result

@@ -49,6 +49,7 @@ __all__ = [
     "MathError",
     "Meters",
     "Notifier",
+    "OnChar",
     "OnEvent",
     "OnLine",
     "OnPoint",
@@ -111,6 +112,7 @@ __all__ = [
     "first_word",
     "fnv1a",
     "fold_points",
+    "for_each_char",
     "for_each_line",
     "for_each_value",
     "for_each_word",
@@ -235,10 +237,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x572FF1566013CB2A:
+    if found != 0xEF2BDC78A25F9E92:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 572ff1566013cb2a)"
+            "sample_crate 0.1.0 (API hash ef2bdc78a25f9e92)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1355,6 +1357,40 @@ _ffi_OnLine_address = _ffi_ctypes.cast(_ffi_OnLine_thunk, _ffi_ctypes.c_void_p).
 
 
 class _ffi_OnLine(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnChar = Callable[[str, int], bool]
+"""Called with a character and its index (a callback that takes a `char`: a `str` of one
+character in Python, a code point in C); returns whether to go on.
+"""
+
+
+def _ffi_OnChar_call(_ffi_context: int, c: int, index: int) -> bool:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi_chr(c), index)
+        if _ffi_result.__class__ is not bool:
+            _ffi_result = _ffi_scalar("the result of the OnChar callback", _ffi_result, "bool")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnChar", _ffi_error)
+        return False
+
+
+_ffi_OnChar_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        _ffi_ctypes.c_bool,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_uint32,
+        _ffi_ctypes.c_uint32,
+    )(_ffi_OnChar_call),
+)
+_ffi_OnChar_address = _ffi_ctypes.cast(_ffi_OnChar_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnChar(_ffi_ctypes.Structure):
     """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
@@ -3816,6 +3852,35 @@ def for_each_line(text: str, on_line: OnLine) -> int:
         )
     finally:
         _ffi_callbacks.pop(_ffi_key_on_line, None)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_for_each_char = _ffi_lib["for_each_char"]
+_ffi_fn_for_each_char.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnChar))
+_ffi_fn_for_each_char.restype = _ffi_ctypes.c_uint32
+
+
+def for_each_char(text: str, on_char: OnChar) -> int:
+    """Calls `on_char` with each character of `text` until it returns false; how many characters it
+    was called with.
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("for_each_char", "text", text, _ffi_error) from None
+    if not callable(on_char):
+        raise _ffi_not_callable("for_each_char", "on_char", on_char)
+    _ffi_key_on_char = _ffi_keep_callback(on_char)
+    try:
+        _ffi_result = _ffi_fn_for_each_char(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi_OnChar(_ffi_OnChar_address, _ffi_key_on_char, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_char, None)
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result

@@ -48,6 +48,7 @@ __all__ = [
     "MathError",
     "Meters",
     "Notifier",
+    "OnChar",
     "OnEvent",
     "OnLine",
     "OnPoint",
@@ -110,6 +111,7 @@ __all__ = [
     "first_word",
     "fnv1a",
     "fold_points",
+    "for_each_char",
     "for_each_line",
     "for_each_value",
     "for_each_word",
@@ -224,10 +226,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x572FF1566013CB2A:
+    if found != 0xEF2BDC78A25F9E92:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 572ff1566013cb2a)"
+            "sample_crate 0.1.0 (API hash ef2bdc78a25f9e92)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
