@@ -473,8 +473,11 @@ def test_wire_values_round_trip_in_the_documented_encoding() -> None:
 
 def test_wire_bytes_are_one_block() -> None:
     blobs = rt.wire_vec(rt.wire_vec(rt.wire_number("u8")))
-    encoded = rt.wire_encode(blobs, [b"ab", bytearray(b"c"), memoryview(b"de"), [1, 2]], "x")
-    assert rt.wire_decode(blobs, encoded) == [b"ab", b"c", b"de", b"\x01\x02"]
+    words = memoryview(array.array("H", [1, 2]))
+    encoded = rt.wire_encode(blobs, [b"ab", bytearray(b"c"), memoryview(b"de"), [1, 2], words], "x")
+    assert rt.wire_decode(blobs, encoded) == [b"ab", b"c", b"de", b"\x01\x02", words.tobytes()]
+    with pytest.raises(TypeError, match="f\\(\\) argument 'x' item 0 must be a contiguous buffer"):
+        rt.wire_encode(blobs, [memoryview(b"abcd")[::2]], "f() argument 'x'")
 
 
 @pytest.mark.parametrize(

@@ -640,7 +640,12 @@ WIRE_STR = (_encode_str, _decode_str)
 def _encode_bytes(value: Any, out: bytearray) -> None:
     # A `Vec<u8>` inside an encoded value: any bytes-like object is its bytes; a list of ints is checked.
     if isinstance(value, (bytes, bytearray, memoryview)):
-        data = memoryview(value).cast("B") if isinstance(value, memoryview) else value
+        data = value
+        if isinstance(value, memoryview):
+            try:
+                data = value.cast("B")  # its bytes, whatever its items
+            except TypeError:
+                raise _Refused(TypeError("must be a contiguous buffer (a strided memoryview is not)")) from None
         out += _U64.pack(len(data))
         out += data
         return
