@@ -903,7 +903,8 @@ def test_encoded_values_parse_as_parameters_and_results() -> None:
             lambda d: d["functions"][0].update(
                 returns={"kind": "vec", "element": {"kind": "vec", "element": {"kind": "named", "name": "Vec2"}}}
             ),
-            "`functions[0].returns.element.element` is of kind 'named': an encoded value",
+            "`functions[0].returns.element.element` names 'Vec2', which is not a field-less enum: encoded values hold "
+            "no other types",
         ),
         (
             lambda d: d["functions"][0].update(

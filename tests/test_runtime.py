@@ -520,3 +520,14 @@ def test_wire_containers_are_sequences_and_mappings() -> None:
     for wrong in ([("a", 1)], dict, None):
         with pytest.raises(TypeError, match="must be a dict"):
             rt.wire_encode(counts, wrong, "x")
+
+
+def test_wire_enums_are_members_in_and_out() -> None:
+    colors = rt.wire_vec(rt.wire_option(rt.wire_enum(Color, "u8")))
+    encoded = rt.wire_encode(colors, [Color.Blue, None, 1], "x")
+    assert encoded == bytes([3, 0, 0, 0, 0, 0, 0, 0, 1, 4, 0, 1, 1])
+    assert rt.wire_decode(colors, encoded) == [Color.Blue, None, Color.Red]
+    with pytest.raises(ValueError, match=r"^f\(\) argument 'x' item 1 is 2, not a valid Color$"):
+        rt.wire_encode(colors, [1, 2], "f() argument 'x'")
+    with pytest.raises(TypeError, match="item 0 must be Color or int, not str"):
+        rt.wire_encode(colors, ["Red"], "f() argument 'x'")

@@ -976,12 +976,14 @@ fn check_signature(
             TypeRef::Vec { element } if is_element(element, kinds) => problems.push(format!(
                 "{what} is a `vec` of C elements, which a parameter spells as a `slice`"
             )),
-            TypeRef::Vec { .. } | TypeRef::Map { .. } => check_wire(problems, &param.ty, &what),
+            TypeRef::Vec { .. } | TypeRef::Map { .. } => {
+                check_wire(problems, &param.ty, kinds, &what)
+            }
             TypeRef::Slice { element, .. } => {
                 check_element(problems, element, kinds, &what);
             }
             TypeRef::Option { inner } if is_encoded(inner) => {
-                check_wire(problems, &param.ty, &what)
+                check_wire(problems, &param.ty, kinds, &what)
             }
             TypeRef::Option { inner } => check_optional(problems, inner, kinds, &what),
             TypeRef::Array { element, len } => check_array(problems, element, *len, kinds, &what),
@@ -1002,13 +1004,15 @@ fn check_signature(
             ));
         }
         TypeRef::Vec { element } if is_encoded(element) => {
-            check_wire(problems, &def.returns, &what)
+            check_wire(problems, &def.returns, kinds, &what)
         }
         TypeRef::Vec { element } => {
             check_element(problems, element, kinds, &what);
         }
-        TypeRef::Map { .. } => check_wire(problems, &def.returns, &what),
-        TypeRef::Option { inner } if is_encoded(inner) => check_wire(problems, &def.returns, &what),
+        TypeRef::Map { .. } => check_wire(problems, &def.returns, kinds, &what),
+        TypeRef::Option { inner } if is_encoded(inner) => {
+            check_wire(problems, &def.returns, kinds, &what)
+        }
         TypeRef::Option { inner } => check_optional(problems, inner, kinds, &what),
         TypeRef::Array { element, len } => check_array(problems, element, *len, kinds, &what),
         _ => {}
@@ -1135,14 +1139,20 @@ fn is_encoded(ty: &TypeRef) -> bool {
     )
 }
 
-/// Checks a wire-encoded value: numbers, `bool`, `string`, and `vec`, `option` and `map` of
-/// those; map keys are strings or integers.
-fn check_wire(problems: &mut Vec<String>, ty: &TypeRef, what: &str) {
+/// Checks a wire-encoded value: numbers, `bool`, `string`, field-less enums, and `vec`, `option`
+/// and `map` of those; map keys are strings or integers.
+fn check_wire(
+    problems: &mut Vec<String>,
+    ty: &TypeRef,
+    kinds: &HashMap<&str, &TypeDef>,
+    what: &str,
+) {
     match ty {
         TypeRef::Primitive(name) if !matches!(*name, "char" | "u128" | "i128") => {}
         TypeRef::String => {}
-        TypeRef::Vec { element } => check_wire(problems, element, what),
-        TypeRef::Option { inner } => check_wire(problems, inner, what),
+        TypeRef::Named(name) if matches!(kinds.get(name), Some(TypeDef::Enum { .. })) => {}
+        TypeRef::Vec { element } => check_wire(problems, element, kinds, what),
+        TypeRef::Option { inner } => check_wire(problems, inner, kinds, what),
         TypeRef::Map { key, value } => {
             if !matches!(&**key, TypeRef::String)
                 && !matches!(&**key, TypeRef::Primitive(name)
@@ -1153,11 +1163,11 @@ fn check_wire(problems: &mut Vec<String>, ty: &TypeRef, what: &str) {
                     key.kind()
                 ));
             }
-            check_wire(problems, value, what);
+            check_wire(problems, value, kinds, what);
         }
         other => problems.push(format!(
             "{what} holds a value of kind `{}` inside an encoded `vec`, `option` or `map`, which \
-             hold numbers, bool, strings, and vecs, options and maps of those",
+             hold numbers, bool, strings, field-less enums, and vecs, options and maps of those",
             match other {
                 TypeRef::Primitive(name) | TypeRef::Named(name) => name,
                 other => other.kind(),

@@ -133,7 +133,7 @@ pub mod __private {
     pub use crate::traits::{
         array_param_ref, take_object, ConvertedArg, FfiVecElement, PointerArg, ValueArg,
     };
-    pub use crate::wire::{wire_arg, FfiMapKey, FfiWire};
+    pub use crate::wire::{wire_arg, wire_read_element, FfiMapKey, FfiWire, WireError};
     use crate::Inventory;
 
     /// The length of `"<service>.<member>"`, for the array [`member_label`] fills.

@@ -313,6 +313,27 @@ maps! {
     BTreeMap<K: Ord>;
 }
 
+/// A field-less enum's value inside an encoded one: its repr's bytes (little-endian, as the
+/// targets hatch-interop builds for store them), checked to be a variant's value.
+#[doc(hidden)]
+pub fn wire_read_element<T: crate::traits::FfiSliceElement>(
+    input: &mut &[u8],
+) -> Result<T, WireError>
+where
+    T::__Raw: Copy,
+{
+    let size = std::mem::size_of::<T::__Raw>();
+    debug_assert_eq!(size, std::mem::size_of::<T>());
+    let bytes = take(input, size, T::__VALID)?;
+    // SAFETY: `size` bytes of an integer type, for which every bit pattern is valid.
+    let raw = unsafe { bytes.as_ptr().cast::<T::__Raw>().read_unaligned() };
+    if let Some((_, value)) = T::__invalid_at(std::slice::from_ref(&raw)) {
+        return Err(WireError::new(format!("{value} is not {}", T::__VALID)));
+    }
+    // SAFETY: checked to be the value of a variant; `__Raw` has `T`'s layout.
+    Ok(unsafe { std::mem::transmute_copy::<T::__Raw, T>(&raw) })
+}
+
 /// A parameter of a type with a wire encoding, decoded from the caller's bytes.
 ///
 /// # Safety

@@ -8,6 +8,23 @@ use common::{failure, taken};
 use hatch_interop::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
+#[ffi_type]
+#[repr(u16)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Low = 1,
+    High = 300,
+}
+
+#[ffi_function]
+pub fn tones(codes: Vec<Option<Tone>>) -> HashMap<String, Tone> {
+    codes
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, tone)| Some((i.to_string(), tone?)))
+        .collect()
+}
+
 #[ffi_function]
 pub fn words(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_owned).collect()
@@ -51,6 +68,7 @@ pub fn inventory() -> Inventory {
         .function::<total>()
         .function::<length_of>()
         .function::<first>()
+        .function::<tones>()
 }
 
 fn count(n: u64) -> Vec<u8> {
@@ -137,6 +155,33 @@ fn options_of_owned_values_cross_encoded() {
         taken(unsafe { __hatch_interop_shim_first(empty.as_ptr(), empty.len()) }),
         [0]
     );
+}
+
+#[test]
+fn enums_cross_as_their_values_checked() {
+    // [Some(High), None, Some(Low)]
+    let list = [
+        count(3),
+        vec![1],
+        300u16.to_le_bytes().to_vec(),
+        vec![0, 1],
+        1u16.to_le_bytes().to_vec(),
+    ]
+    .concat();
+    // SAFETY: a valid pointer and length.
+    let map = taken(unsafe { __hatch_interop_shim_tones(list.as_ptr(), list.len()) });
+    let one = [text("0"), 300u16.to_le_bytes().to_vec()].concat();
+    let two = [text("2"), 1u16.to_le_bytes().to_vec()].concat();
+    assert!(
+        map == [count(2), one.clone(), two.clone()].concat()
+            || map == [count(2), two, one].concat()
+    );
+    let bad = [count(1), vec![1], 2u16.to_le_bytes().to_vec()].concat();
+    // SAFETY: as above; the value is checked.
+    unsafe { __hatch_interop_shim_tones(bad.as_ptr(), bad.len()) };
+    let (kind, message) = failure().expect("a failure");
+    assert_eq!(kind, 3);
+    assert!(message.contains("2 is not a variant of Tone"), "{message}");
 }
 
 #[test]

@@ -1737,6 +1737,25 @@ pub fn chunks(data: &[u8], size: u32) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The color each of `names` names, `None` for a name that is no color (field-less enums inside
+/// an encoded value).
+#[ffi_function]
+pub fn colors_named(names: Vec<String>) -> Vec<Option<Color>> {
+    names.iter().map(|name| color_named(name)).collect()
+}
+
+/// The names in `palette` whose color is blue, in order.
+#[ffi_function]
+pub fn blue_names(palette: HashMap<String, Color>) -> Vec<String> {
+    let mut names: Vec<String> = palette
+        .into_iter()
+        .filter(|(_, color)| *color == Color::Blue)
+        .map(|(name, _)| name)
+        .collect();
+    names.sort();
+    names
+}
+
 /// The words of `text`, after a pause (an async `Vec<String>`).
 #[ffi_function]
 pub async fn words_later(text: String) -> Vec<String> {
@@ -1887,6 +1906,8 @@ pub fn inventory() -> Inventory {
         .function::<first_word>()
         .function::<greet_maybe>()
         .function::<chunks>()
+        .function::<colors_named>()
+        .function::<blue_names>()
         .function::<words_later>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()

@@ -235,8 +235,8 @@ class WireMap:
     kind = "map"
 
 
-#: What an encoded value is made of.
-WireValue = Union[Primitive, OwnedString, WireList, WireOption, WireMap]
+#: What an encoded value is made of (a `Named` one is a field-less enum).
+WireValue = Union[Primitive, OwnedString, Named, WireList, WireOption, WireMap]
 
 
 @dataclass(frozen=True)
@@ -258,6 +258,8 @@ def wire_spelling(value: WireValue) -> str:
         return value.name
     if isinstance(value, OwnedString):
         return "String"
+    if isinstance(value, Named):
+        return value.name
     if isinstance(value, WireList):
         return f"Vec<{wire_spelling(value.item)}>"
     if isinstance(value, WireOption):
@@ -719,6 +721,10 @@ def _wire_value(r: _Reader, value: Any, path: str) -> WireValue:
     if kind == "string":
         r.object(value, path, ["kind"])
         return OwnedString()
+    if kind == "named":
+        # Checked to be a field-less enum with the other references.
+        obj = r.object(value, path, ["kind", "name"])
+        return Named(r.identifier(obj["name"], f"{path}.name"))
     if kind == "primitive":
         primitive = _type_ref(r, value, path)
         assert isinstance(primitive, Primitive)
@@ -739,7 +745,7 @@ def _wire_value(r: _Reader, value: Any, path: str) -> WireValue:
         return WireMap(key, _wire_value(r, obj["value"], f"{path}.value"))
     message = (
         f"is of kind {kind!r}: an encoded value (a `vec` of strings, vecs, options or maps, an `option` of "
-        "those, a `map`) holds numbers, bools, strings, and vecs, options and maps of those"
+        "those, a `map`) holds numbers, bools, strings, field-less enums, and vecs, options and maps of those"
     )
     raise r.fail(path, message)
 
@@ -1109,7 +1115,24 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             raise r.fail(path, f"names the type {named.name!r}, which is not defined in `types`")
         return target
 
+    def check_wire(value: WireValue, path: str) -> None:
+        """An encoded value's enums are field-less ones."""
+        if isinstance(value, Named):
+            target = resolve(value, path)
+            if not isinstance(target, EnumDef):
+                message = f"names {value.name!r}, which is not a field-less enum: encoded values hold no other types"
+                raise r.fail(path, message)
+        elif isinstance(value, WireList):
+            check_wire(value.item, f"{path}.element")
+        elif isinstance(value, WireOption):
+            check_wire(value.inner, f"{path}.inner")
+        elif isinstance(value, WireMap):
+            check_wire(value.value, f"{path}.value")
+
     def check(ty: TypeRef, path: str) -> None:
+        if isinstance(ty, Encoded):
+            check_wire(ty.value, path)
+            return
         if isinstance(ty, Array):
             check(ty.element, f"{path}.element")
             return

@@ -262,7 +262,7 @@ def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set
         typing.add("Optional")
         return f"Optional[{hint(ty.inner, inventory, classes, typing)}]"
     if isinstance(ty, Encoded):
-        return wire_hint(ty.value, typing, param)
+        return wire_hint(ty.value, typing, param, classes)
     if isinstance(ty, Vec):
         if ty.element == Primitive("u8"):
             return "bytes"
@@ -291,24 +291,27 @@ def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set
     return cls
 
 
-def wire_hint(ty: WireValue, typing: Set[str], param: bool) -> str:
+def wire_hint(ty: WireValue, typing: Set[str], param: bool, classes: Dict[str, str]) -> str:
     """The hint of an encoded value: any sequence or mapping in, a list or dict out (``bytes`` for ``Vec<u8>``)."""
     if isinstance(ty, Primitive):
         return PRIMITIVE_HINTS[ty.name]
     if isinstance(ty, OwnedString):
         return "str"
+    if isinstance(ty, Named):
+        return classes[ty.name]
     if isinstance(ty, WireOption):
         typing.add("Optional")
-        return f"Optional[{wire_hint(ty.inner, typing, param)}]"
+        return f"Optional[{wire_hint(ty.inner, typing, param, classes)}]"
     if isinstance(ty, WireList):
         if ty.item == Primitive("u8"):
             return "bytes"
         sequence = "Sequence" if param else "List"
         typing.add(sequence)
-        return f"{sequence}[{wire_hint(ty.item, typing, param)}]"
+        return f"{sequence}[{wire_hint(ty.item, typing, param, classes)}]"
     mapping = "Mapping" if param else "Dict"
     typing.add(mapping)
-    return f"{mapping}[{wire_hint(ty.key, typing, param)}, {wire_hint(ty.value, typing, param)}]"
+    key, value = wire_hint(ty.key, typing, param, classes), wire_hint(ty.value, typing, param, classes)
+    return f"{mapping}[{key}, {value}]"
 
 
 def names_in(f: Function) -> Set[str]:

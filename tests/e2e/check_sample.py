@@ -524,6 +524,12 @@ def check_wire_values():
     assert sample_crate.greet_maybe(name=None) == "Hello!"
     raises(TypeError, sample_crate.greet_maybe, 3)
     assert sample_crate.chunks(b"abcde", 2) == [b"ab", b"cd", b"e"]
+    Color = sample_crate.Color
+    assert sample_crate.colors_named(["Red", "mauve", "blue"]) == [Color.Red, None, Color.Blue]
+    assert sample_crate.colors_named(["Red"])[0] is Color.Red
+    assert sample_crate.blue_names({"sky": Color.Blue, "sea": 4, "grass": Color.Green}) == ["sea", "sky"]
+    assert "argument 'palette' ['x'] is 3, not a valid Color" in raises(ValueError, sample_crate.blue_names, {"x": 3})
+    assert "['x'] must be Color or int, not str" in raises(TypeError, sample_crate.blue_names, {"x": "Blue"})
     assert sample_crate.chunks(b"", 2) == []
     store = sample_crate.Store()
     store.put_all({"b": 2, "a": 1})

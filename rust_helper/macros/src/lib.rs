@@ -2432,6 +2432,30 @@ mod types {
 
             unsafe impl ::hatch_interop::FfiArrayElement for #ident {}
 
+            // Inside an encoded value (`Vec<Option<Color>>`, a map's value): its repr's bytes,
+            // checked to be a variant's value when read.
+            unsafe impl ::hatch_interop::__private::FfiWire for #ident {
+                fn __wire_ref(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::TypeRef {
+                    ::hatch_interop::__private::TypeRef::Named(
+                        <Self as ::hatch_interop::TypeInfo>::__register(types),
+                    )
+                }
+
+                fn __write(&self, out: &mut ::std::vec::Vec<u8>) {
+                    out.extend_from_slice(&(*self as #repr_ty).to_le_bytes());
+                }
+
+                const __MIN_SIZE: usize = ::core::mem::size_of::<#repr_ty>();
+
+                fn __read(
+                    input: &mut &[u8],
+                ) -> ::core::result::Result<Self, ::hatch_interop::__private::WireError> {
+                    ::hatch_interop::__private::wire_read_element::<Self>(input)
+                }
+            }
+
             // A C caller's buffer may hold any integer: each element is checked to be the
             // value of a variant before the slice is made.
             unsafe impl ::hatch_interop::FfiSliceElement for #ident {

@@ -14,6 +14,7 @@ import contextlib
 import enum
 import itertools
 import math
+import operator
 import sys
 import threading
 from typing import Any, Callable, Dict, List, Optional, Type, cast
@@ -674,6 +675,29 @@ def _encode_items(value: Any, out: bytearray, encode: Encode) -> None:
             encode(item, out)
         except _Refused as refused:
             raise _Refused(refused.error, f" item {index}{refused.where}") from None
+
+
+def wire_enum(cls: Any, rust: str) -> Any:
+    """The codec of a field-less enum `cls` (an IntEnum) whose repr is `rust`: a member, or an int of a valid
+    value, in; members out."""
+    packer = _struct.Struct(_WIRE_FORMATS[rust])
+    pack, unpack_from, size = packer.pack, packer.unpack_from, packer.size
+    members = {member.value: member for member in cls}
+
+    def encode(value: Any, out: bytearray) -> None:
+        if value.__class__ is not cls:
+            try:
+                value = enum_member("", value, cls)
+            except TypeError as error:
+                raise _Refused(TypeError(str(error).lstrip())) from None
+            except ValueError:
+                raise _Refused(ValueError(f"is {_shown(operator.index(value))}, not a valid {cls.__name__}")) from None
+        out += pack(value.value)
+
+    def decode(data: bytes, offset: int) -> tuple[Any, int]:
+        return members[unpack_from(data, offset)[0]], offset + size
+
+    return encode, decode
 
 
 def wire_vec(item: Any) -> Any:

@@ -427,6 +427,8 @@ class PyModuleBase:
     support: str
     #: The runtime's functions the wrappers and classes use, bound to module globals (``_ffi_scalar = ...``).
     runtime_aliases: Tuple[str, ...]
+    #: ``_ffi_wire_vec_str = _ffi_rt.wire_vec(_ffi_rt.WIRE_STR)``: the codecs of encoded values, after the types.
+    codecs: Tuple[str, ...]
     #: Whether the module uses the shared runtime (``_ffi_rt``), and so imports it.
     uses_runtime: bool
     #: The name of the exception a Rust panic raises.
@@ -460,23 +462,6 @@ def _typing_import(names: List[str]) -> str:
     if len(line) <= 120:
         return line
     return "from typing import (\n" + "".join(f"    {name},\n" for name in names) + ")"
-
-
-def _codec(ty: WireValue) -> Tuple[str, str]:
-    """A name for the codec of `ty` (``vec_str``) and the expression that builds it from the runtime's parts."""
-    if isinstance(ty, Primitive):
-        return ty.name, f"_ffi_rt.wire_number({python_string(ty.name)})"
-    if isinstance(ty, OwnedString):
-        return "str", "_ffi_rt.WIRE_STR"
-    if isinstance(ty, WireList):
-        name, expression = _codec(ty.item)
-        return f"vec_{name}", f"_ffi_rt.wire_vec({expression})"
-    if isinstance(ty, WireOption):
-        name, expression = _codec(ty.inner)
-        return f"option_{name}", f"_ffi_rt.wire_option({expression})"
-    key, key_expression = _codec(ty.key)
-    value, value_expression = _codec(ty.value)
-    return f"map_{key}_{value}", f"_ffi_rt.wire_map({key_expression}, {value_expression})"
 
 
 def python_templates(backend_file: str) -> jinja2.Environment:
@@ -598,7 +583,10 @@ class WrapperBuilder:
             "uses_support": uses_support,
             "support": layout(Group(f"{library}(", support_args, ")"), 0, "_ffi_support = "),
             "runtime_aliases": aliases,
+            # The codecs of the encoded values the functions take or return, built once at import, after the classes.
+            "codecs": tuple(f"{name} = {expression}" for name, expression in sorted(self.codecs.items())),
             "uses_runtime": any("_ffi_rt." in alias for alias in aliases)
+            or bool(self.codecs)
             or (uses_support and bool(self.helpers & _RUNTIME_HELPERS)),
             "panic": self.api.panic,
             "helpers": frozenset(self.helpers),
@@ -780,23 +768,42 @@ class WrapperBuilder:
         raise NotImplementedError
 
     def runtime_aliases(self) -> Tuple[str, ...]:
-        """The runtime's functions the module binds to globals of its own (after generating everything else), and
-        the codecs of the encoded values its functions take or return, built once at import."""
-        aliases = tuple(
+        """The runtime's functions the module binds to globals of its own (after generating everything else)."""
+        return tuple(
             alias
             for helper, helper_aliases in self.RUNTIME_ALIASES
             if helper in self.helpers or (helper == "checks" and self.checks_arguments)
             for alias in helper_aliases
         )
-        codecs = tuple(f"{name} = {expression}" for name, expression in sorted(self.codecs.items()))
-        return aliases + codecs
 
     def codec(self, ty: Encoded) -> str:
-        """The module global of the codec of an encoded value (``_ffi_wire_vec_str``), defined once."""
-        name, expression = _codec(ty.value)
+        """The module global of the codec of an encoded value (``_ffi_wire_vec_str``), defined once (after the
+        classes: an enum's codec names its class)."""
+        name, expression = self._codec(ty.value)
         self.helpers.add("wire")
         self.codecs[f"_ffi_wire_{name}"] = expression
         return f"_ffi_wire_{name}"
+
+    def _codec(self, ty: WireValue) -> Tuple[str, str]:
+        """A name for the codec of `ty` (``vec_str``) and the expression that builds it from the runtime's parts."""
+        if isinstance(ty, Primitive):
+            return ty.name, f"_ffi_rt.wire_number({python_string(ty.name)})"
+        if isinstance(ty, OwnedString):
+            return "str", "_ffi_rt.WIRE_STR"
+        if isinstance(ty, Named):
+            target = self._target(ty)
+            assert isinstance(target, EnumDef), "the model allows field-less enums only"
+            cls = self.classes[target.name]
+            return target.name, f"_ffi_rt.wire_enum({cls}, {python_string(target.repr.name)})"
+        if isinstance(ty, WireList):
+            name, expression = self._codec(ty.item)
+            return f"vec_{name}", f"_ffi_rt.wire_vec({expression})"
+        if isinstance(ty, WireOption):
+            name, expression = self._codec(ty.inner)
+            return f"option_{name}", f"_ffi_rt.wire_option({expression})"
+        key, key_expression = self._codec(ty.key)
+        value, value_expression = self._codec(ty.value)
+        return f"map_{key}_{value}", f"_ffi_rt.wire_map({key_expression}, {value_expression})"
 
     def encoded_argument(self, local: str) -> str:
         """The argument of an encoded value's bytes (the pointer parameter's; the length follows)."""

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xef2bdc78a25f9e92)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xe5ea4e788a3e8995)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1526,6 +1526,28 @@ sample_crate_string greet_maybe(const uint8_t *name, size_t name_len);
  * result (see `sample_crate_vec_u8`).
  */
 sample_crate_vec_u8 chunks(const uint8_t *data, size_t data_len, uint32_t size);
+
+/**
+ * The color each of `names` names, `None` for a name that is no color (field-less enums inside
+ * an encoded value).
+ *
+ * `names` is the wire encoding of a `Vec<String>` (see hatch-interop's docs/wire-format.md), which
+ * the library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns the wire encoding of a `Vec<Option<Color>>`
+ * (see docs/wire-format.md). The caller frees the result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 colors_named(const uint8_t *names, size_t names_len);
+
+/**
+ * The names in `palette` whose color is blue, in order.
+ *
+ * `palette` is the wire encoding of a `HashMap<String, Color>` (see hatch-interop's
+ * docs/wire-format.md), which the library checks: an invalid one returns zeroes and records a
+ * failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns the wire encoding of a
+ * `Vec<String>` (see docs/wire-format.md). The caller frees the result (see
+ * `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 blue_names(const uint8_t *palette, size_t palette_len);
 
 /**
  * The words of `text`, after a pause (an async `Vec<String>`).

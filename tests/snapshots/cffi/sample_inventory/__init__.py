@@ -68,6 +68,7 @@ __all__ = [
     "Vec2",
     "add",
     "all_four",
+    "blue_names",
     "blues",
     "c_str_len",
     "char_code",
@@ -86,6 +87,7 @@ __all__ = [
     "color_next",
     "colors_advance",
     "colors_in",
+    "colors_named",
     "count_kept",
     "count_true",
     "counter_checked_new",
@@ -235,10 +237,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0xEF2BDC78A25F9E92:
+    if found != 0xE5EA4E788A3E8995:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash ef2bdc78a25f9e92)"
+            "sample_crate 0.1.0 (API hash e5ea4e788a3e8995)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -319,13 +321,6 @@ _ffi_checked_items = _ffi_rt.checked_items
 _ffi_array_argument = _ffi_rt.array_argument
 _ffi_wire_encode = _ffi_rt.wire_encode
 _ffi_wire_decode = _ffi_rt.wire_decode
-_ffi_wire_map_str_i64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("i64"))
-_ffi_wire_map_str_option_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_option(_ffi_rt.wire_number("f64")))
-_ffi_wire_map_str_u32 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("u32"))
-_ffi_wire_map_str_vec_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_vec(_ffi_rt.wire_number("f64")))
-_ffi_wire_option_str = _ffi_rt.wire_option(_ffi_rt.WIRE_STR)
-_ffi_wire_vec_str = _ffi_rt.wire_vec(_ffi_rt.WIRE_STR)
-_ffi_wire_vec_vec_u8 = _ffi_rt.wire_vec(_ffi_rt.wire_vec(_ffi_rt.wire_number("u8")))
 
 
 _ffi_fn_fnv1a_hasher_destroy = _ffi_lib.fnv1a_hasher_destroy
@@ -2130,6 +2125,17 @@ _ffi_cf.check_layout(
     ("Meters", 8, 8, (("_0", 0),)),
     ("Extent", 16, 8, (("_0", 0), ("_1", 8))),
 )
+
+
+_ffi_wire_map_str_Color = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_enum(Color, "u8"))
+_ffi_wire_map_str_i64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("i64"))
+_ffi_wire_map_str_option_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_option(_ffi_rt.wire_number("f64")))
+_ffi_wire_map_str_u32 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("u32"))
+_ffi_wire_map_str_vec_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_vec(_ffi_rt.wire_number("f64")))
+_ffi_wire_option_str = _ffi_rt.wire_option(_ffi_rt.WIRE_STR)
+_ffi_wire_vec_option_Color = _ffi_rt.wire_vec(_ffi_rt.wire_option(_ffi_rt.wire_enum(Color, "u8")))
+_ffi_wire_vec_str = _ffi_rt.wire_vec(_ffi_rt.WIRE_STR)
+_ffi_wire_vec_vec_u8 = _ffi_rt.wire_vec(_ffi_rt.wire_vec(_ffi_rt.wire_number("u8")))
 
 
 _ffi_fn_fnv1a_hasher_new = _ffi_lib.fnv1a_hasher_new
@@ -4570,6 +4576,32 @@ def chunks(data: Union[Sequence[int], memoryview], size: int) -> List[bytes]:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_vec_vec_u8, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_colors_named = _ffi_lib.colors_named
+
+
+def colors_named(names: Sequence[str]) -> List[Optional[Color]]:
+    """The color each of `names` names, `None` for a name that is no color (field-less enums inside
+    an encoded value).
+    """
+    _ffi_wire_names = _ffi_wire_encode(_ffi_wire_vec_str, names, "colors_named() argument 'names'")
+    _ffi_result = _ffi_fn_colors_named(_ffi.from_buffer("uint8_t[]", _ffi_wire_names), len(_ffi_wire_names))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_vec_option_Color, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_blue_names = _ffi_lib.blue_names
+
+
+def blue_names(palette: Mapping[str, Color]) -> List[str]:
+    """The names in `palette` whose color is blue, in order."""
+    _ffi_wire_palette = _ffi_wire_encode(_ffi_wire_map_str_Color, palette, "blue_names() argument 'palette'")
+    _ffi_result = _ffi_fn_blue_names(_ffi.from_buffer("uint8_t[]", _ffi_wire_palette), len(_ffi_wire_palette))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
 
 
 _ffi_fn_words_later = _ffi_lib.words_later

@@ -68,6 +68,7 @@ __all__ = [
     "Vec2",
     "add",
     "all_four",
+    "blue_names",
     "blues",
     "c_str_len",
     "char_code",
@@ -86,6 +87,7 @@ __all__ = [
     "color_next",
     "colors_advance",
     "colors_in",
+    "colors_named",
     "count_kept",
     "count_true",
     "counter_checked_new",
@@ -237,10 +239,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xEF2BDC78A25F9E92:
+    if found != 0xE5EA4E788A3E8995:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash ef2bdc78a25f9e92)"
+            "sample_crate 0.1.0 (API hash e5ea4e788a3e8995)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -319,13 +321,6 @@ _ffi_checked_items = _ffi_rt.checked_items
 _ffi_array_argument = _ffi_rt.array_argument
 _ffi_wire_encode = _ffi_rt.wire_encode
 _ffi_wire_decode = _ffi_rt.wire_decode
-_ffi_wire_map_str_i64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("i64"))
-_ffi_wire_map_str_option_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_option(_ffi_rt.wire_number("f64")))
-_ffi_wire_map_str_u32 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("u32"))
-_ffi_wire_map_str_vec_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_vec(_ffi_rt.wire_number("f64")))
-_ffi_wire_option_str = _ffi_rt.wire_option(_ffi_rt.WIRE_STR)
-_ffi_wire_vec_str = _ffi_rt.wire_vec(_ffi_rt.WIRE_STR)
-_ffi_wire_vec_vec_u8 = _ffi_rt.wire_vec(_ffi_rt.wire_vec(_ffi_rt.wire_number("u8")))
 _ffi_Array_Color_3 = _ffi_ct.array_struct(_ffi_ctypes.c_uint8, 3)
 _ffi_Array_bool_4 = _ffi_ct.array_struct(_ffi_ctypes.c_bool, 4)
 _ffi_Array_i32_3 = _ffi_ct.array_struct(_ffi_ctypes.c_int32, 3)
@@ -2286,6 +2281,17 @@ _ffi_ct.check_layout(
     (Meters, 8, 8, (0,)),
     (Extent, 16, 8, (0, 8)),
 )
+
+
+_ffi_wire_map_str_Color = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_enum(Color, "u8"))
+_ffi_wire_map_str_i64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("i64"))
+_ffi_wire_map_str_option_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_option(_ffi_rt.wire_number("f64")))
+_ffi_wire_map_str_u32 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("u32"))
+_ffi_wire_map_str_vec_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_vec(_ffi_rt.wire_number("f64")))
+_ffi_wire_option_str = _ffi_rt.wire_option(_ffi_rt.WIRE_STR)
+_ffi_wire_vec_option_Color = _ffi_rt.wire_vec(_ffi_rt.wire_option(_ffi_rt.wire_enum(Color, "u8")))
+_ffi_wire_vec_str = _ffi_rt.wire_vec(_ffi_rt.WIRE_STR)
+_ffi_wire_vec_vec_u8 = _ffi_rt.wire_vec(_ffi_rt.wire_vec(_ffi_rt.wire_number("u8")))
 
 
 _ffi_fn_fnv1a_hasher_new = _ffi_lib["fnv1a_hasher_new"]
@@ -5104,6 +5110,36 @@ def chunks(data: Union[Sequence[int], memoryview], size: int) -> List[bytes]:
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_vec_vec_u8, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_colors_named = _ffi_lib["colors_named"]
+_ffi_fn_colors_named.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_colors_named.restype = _ffi_Buffer
+
+
+def colors_named(names: Sequence[str]) -> List[Optional[Color]]:
+    """The color each of `names` names, `None` for a name that is no color (field-less enums inside
+    an encoded value).
+    """
+    _ffi_wire_names = _ffi_wire_encode(_ffi_wire_vec_str, names, "colors_named() argument 'names'")
+    _ffi_result = _ffi_fn_colors_named(_ffi_wire_names, len(_ffi_wire_names))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_vec_option_Color, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_blue_names = _ffi_lib["blue_names"]
+_ffi_fn_blue_names.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_blue_names.restype = _ffi_Buffer
+
+
+def blue_names(palette: Mapping[str, Color]) -> List[str]:
+    """The names in `palette` whose color is blue, in order."""
+    _ffi_wire_palette = _ffi_wire_encode(_ffi_wire_map_str_Color, palette, "blue_names() argument 'palette'")
+    _ffi_result = _ffi_fn_blue_names(_ffi_wire_palette, len(_ffi_wire_palette))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
 
 
 _ffi_fn_words_later = _ffi_lib["words_later"]

@@ -67,6 +67,7 @@ __all__ = [
     "Vec2",
     "add",
     "all_four",
+    "blue_names",
     "blues",
     "c_str_len",
     "char_code",
@@ -85,6 +86,7 @@ __all__ = [
     "color_next",
     "colors_advance",
     "colors_in",
+    "colors_named",
     "count_kept",
     "count_true",
     "counter_checked_new",
@@ -226,10 +228,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xEF2BDC78A25F9E92:
+    if found != 0xE5EA4E788A3E8995:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash ef2bdc78a25f9e92)"
+            "sample_crate 0.1.0 (API hash e5ea4e788a3e8995)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
