@@ -40,8 +40,8 @@ use crate::wire::{wire_arg, wire_result, FfiMapKey, FfiWire};
             optional pointer is Option<&T>, Option<&mut T> or Option<Box<T>>; struct fields may \
             also be arrays [T; N]",
     note = "`char`, `u128` and `i128` are function parameters (spelled so, not through an alias) \
-            and results only: C has no `char` a Rust `char` can be read from unchecked, and no \
-            128-bit integer every target defines"
+            and results only (and a `char` a callback's parameter): C has no `char` a Rust `char` \
+            can be read from unchecked, and no 128-bit integer every target defines"
 )]
 pub unsafe trait FfiType {
     /// Whether the type is a pointer to an `#[ffi_type(opaque)]` type: such a pointer is an

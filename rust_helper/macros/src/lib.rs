@@ -2444,7 +2444,9 @@ mod types {
                 }
 
                 fn __write(&self, out: &mut ::std::vec::Vec<u8>) {
-                    out.extend_from_slice(&(*self as #repr_ty).to_le_bytes());
+                    // The discriminant (as `i64`: back to the repr loses nothing), without `Copy`.
+                    let value = <Self as ::hatch_interop::FfiEnum>::__code(self) as #repr_ty;
+                    out.extend_from_slice(&value.to_le_bytes());
                 }
 
                 const __MIN_SIZE: usize = ::core::mem::size_of::<#repr_ty>();
@@ -2957,15 +2959,19 @@ mod callback {
                 quote!(#ty)
             }
         });
-        let c_args = names.iter().zip(&texts).zip(&tys).map(|((name, text), ty)| {
-            if *text {
-                quote!(#name.as_ptr(), #name.len())
-            } else if is_char(ty) {
-                quote!(::core::primitive::u32::from(#name))
-            } else {
-                quote!(#name)
-            }
-        });
+        let c_args = names
+            .iter()
+            .zip(&texts)
+            .zip(&tys)
+            .map(|((name, text), ty)| {
+                if *text {
+                    quote!(#name.as_ptr(), #name.len())
+                } else if is_char(ty) {
+                    quote!(::core::primitive::u32::from(#name))
+                } else {
+                    quote!(#name)
+                }
+            });
         let output = &func.output;
         let param_defs = params.iter().map(|(name, _, ty)| {
             let ty = if is_char(ty) {

@@ -22,8 +22,10 @@ pub fn letters(values: &[char]) -> usize {
     values.len()
 }
 
+// A callback takes a `char` (as its code point), but returns none: the library would have to
+// check what the foreign side returns.
 #[ffi_callback]
-pub type OnLetter = fn(letter: char);
+pub type OnLetter = fn(letter: char) -> char;
 
 type Code = char;
 
