@@ -208,11 +208,11 @@ def test_recorded_sample_inventory_parses() -> None:
             "field",
         ),
         (
-            lambda d: d["functions"][0]["params"][1].update(
+            lambda d: d["types"][0]["fields"][0].update(
                 type={"kind": "option", "inner": {"kind": "primitive", "name": "u128"}}
             ),
-            "`functions[0].params[1].type.inner` is `u128`, which can only be a function's parameter or result, not "
-            "an option's value",
+            "`types[0].fields[0].type` is an encoded `option` (of strings, chars, 128-bit integers, vecs, options or "
+            "maps), which can only be a function's parameter or result, not a field",
         ),
         (
             lambda d: d["functions"][0]["params"][1].update(
@@ -890,8 +890,8 @@ def test_encoded_values_parse_as_parameters_and_results() -> None:
     [
         (
             lambda d: d["types"][0]["fields"][0].update(type={"kind": "vec", "element": {"kind": "string"}}),
-            "`types[0].fields[0].type` is an encoded `vec` (of strings, vecs, options or maps), which can only be a "
-            "function's parameter or result, not a field",
+            "`types[0].fields[0].type` is an encoded `vec` (of strings, chars, 128-bit integers, vecs, options or "
+            "maps), which can only be a function's parameter or result, not a field",
         ),
         (
             lambda d: d["functions"][0].update(
@@ -908,9 +908,9 @@ def test_encoded_values_parse_as_parameters_and_results() -> None:
         ),
         (
             lambda d: d["functions"][0].update(
-                returns={"kind": "option", "inner": {"kind": "vec", "element": {"kind": "primitive", "name": "char"}}}
+                returns={"kind": "map", "key": {"kind": "primitive", "name": "char"}, "value": U32}
             ),
-            "`functions[0].returns.inner.element` is `char`, which an encoded value cannot hold",
+            "`functions[0].returns.key` is a `primitive`: map keys are strings or integers",
         ),
         (
             lambda d: d["types"].append(

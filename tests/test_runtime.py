@@ -471,6 +471,18 @@ def test_wire_values_round_trip_in_the_documented_encoding() -> None:
     assert rt.wire_decode(keyed, rt.wire_encode(keyed, {-3: True, 7: False}, "x")) == {-3: True, 7: False}
 
 
+def test_wire_wide_integers_and_chars() -> None:
+    wide = rt.wire_vec(rt.wire_number("i128"))
+    assert rt.wire_decode(wide, rt.wire_encode(wide, [-(2**127), 2**127 - 1, True], "x")) == [-(2**127), 2**127 - 1, 1]
+    with pytest.raises(OverflowError, match="item 0 is 170141183460469231731687303715884105728, outside the range"):
+        rt.wire_encode(wide, [2**127], "f() argument 'x'")
+    chars = rt.wire_option(rt.wire_number("char"))
+    assert rt.wire_encode(chars, "é", "x") == bytes([1, 0xE9, 0, 0, 0])
+    assert rt.wire_decode(chars, bytes([1, 0x80, 0xF9, 1, 0])) == "🦀"
+    with pytest.raises(ValueError, match="must be one character, got a str of length 2"):
+        rt.wire_encode(chars, "ab", "f() argument 'x'")
+
+
 def test_wire_bytes_are_one_block() -> None:
     blobs = rt.wire_vec(rt.wire_vec(rt.wire_number("u8")))
     words = memoryview(array.array("H", [1, 2]))

@@ -1131,12 +1131,12 @@ fn is_element(element: &TypeRef, kinds: &HashMap<&str, &TypeDef>) -> bool {
 }
 
 /// Whether a `vec`'s element or an `option`'s inner type makes it a wire-encoded value (C has
-/// no layout for it): a `string`, `vec`, `option` or `map`.
+/// no layout for it): a `string`, `vec`, `option` or `map`, or a `char`, `u128` or `i128`.
 fn is_encoded(ty: &TypeRef) -> bool {
     matches!(
         ty,
         TypeRef::String | TypeRef::Vec { .. } | TypeRef::Option { .. } | TypeRef::Map { .. }
-    )
+    ) || matches!(ty, TypeRef::Primitive(name) if matches!(*name, "char" | "u128" | "i128"))
 }
 
 /// Checks a wire-encoded value: numbers, `bool`, `string`, field-less enums, and `vec`, `option`
@@ -1148,15 +1148,14 @@ fn check_wire(
     what: &str,
 ) {
     match ty {
-        TypeRef::Primitive(name) if !matches!(*name, "char" | "u128" | "i128") => {}
-        TypeRef::String => {}
+        TypeRef::Primitive(_) | TypeRef::String => {}
         TypeRef::Named(name) if matches!(kinds.get(name), Some(TypeDef::Enum { .. })) => {}
         TypeRef::Vec { element } => check_wire(problems, element, kinds, what),
         TypeRef::Option { inner } => check_wire(problems, inner, kinds, what),
         TypeRef::Map { key, value } => {
             if !matches!(&**key, TypeRef::String)
                 && !matches!(&**key, TypeRef::Primitive(name)
-                    if !matches!(*name, "bool" | "f32" | "f64" | "char" | "u128" | "i128"))
+                    if !matches!(*name, "bool" | "f32" | "f64" | "char"))
             {
                 problems.push(format!(
                     "{what} is a map with keys of kind `{}`: map keys are strings or integers",

@@ -808,6 +808,9 @@ macro_rules! wire_values {
 
 wire_values! {
     [] String;
+    [] char;
+    [] u128;
+    [] i128;
     [U: FfiWire + 'static] Vec<U>;
     [U: FfiWire + 'static] Option<U>;
     [K: FfiMapKey + Eq + Hash + 'static, V: FfiWire + 'static, S: BuildHasher + Default + 'static] HashMap<K, V, S>;

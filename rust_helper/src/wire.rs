@@ -5,8 +5,8 @@
 //!
 //! The encoding (little-endian throughout; docs/wire-format.md is its reference):
 //!
-//! * an integer: its own width (`usize`/`isize` as 8 bytes); `f32`/`f64`: IEEE 754; `bool`: one
-//!   byte, 0 or 1;
+//! * an integer: its own width (`usize`/`isize` as 8 bytes, `u128`/`i128` as 16); `f32`/`f64`:
+//!   IEEE 754; `bool`: one byte, 0 or 1; `char`: its code point as a `u32`;
 //! * `String`: its length in bytes as a `u64`, then its UTF-8 bytes;
 //! * `Vec<T>`: the item count as a `u64`, then the items;
 //! * `Option<T>`: one byte, 0 for `None` or 1 for `Some`, then the value for `Some`;
@@ -132,13 +132,37 @@ macro_rules! numbers {
 numbers! {
     u8 => u8; u16 => u16; u32 => u32; u64 => u64; usize => u64;
     i8 => i8; i16 => i16; i32 => i32; i64 => i64; isize => i64;
+    u128 => u128; i128 => i128;
+}
+
+unsafe impl FfiWire for char {
+    fn __wire_ref(_: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Primitive("char")
+    }
+
+    #[inline]
+    fn __write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&u32::from(*self).to_le_bytes());
+    }
+
+    const __MIN_SIZE: usize = 4;
+
+    #[inline]
+    fn __read(input: &mut &[u8]) -> Result<Self, WireError> {
+        let code = u32::from_le_bytes(take(input, 4, "a char")?.try_into().expect("4 bytes"));
+        char::from_u32(code).ok_or_else(|| {
+            WireError::new(format!(
+                "a char is {code:#X}, which is not a Unicode scalar value"
+            ))
+        })
+    }
 }
 
 macro_rules! map_keys {
     ($($ty:ty)*) => {$( unsafe impl FfiMapKey for $ty {} )*};
 }
 
-map_keys!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize String);
+map_keys!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize u128 i128 String);
 
 macro_rules! floats {
     ($($ty:ident)*) => {$(
@@ -394,6 +418,9 @@ mod tests {
         round_trip(HashMap::from([("k".to_owned(), vec![true, false])]));
         round_trip(BTreeMap::from([(-3i64, Some("x".to_owned())), (7, None)]));
         round_trip(vec![usize::MAX, 0]);
+        round_trip(vec![u128::MAX, 0]);
+        round_trip(Some(i128::MIN));
+        round_trip(vec!['é', '🦀']);
     }
 
     #[test]
@@ -414,6 +441,7 @@ mod tests {
         assert!(read_error::<Vec<String>>(&huge).contains("more than the 8 bytes left"));
         assert!(read_error::<String>(&[1, 0, 0, 0, 0, 0, 0, 0, 0xff]).contains("UTF-8"));
         assert!(read_error::<bool>(&[2]).contains("not 0 or 1"));
+        assert!(read_error::<char>(&0xD800u32.to_le_bytes()).contains("0xD800, which is not"));
         assert!(read_error::<Option<u8>>(&[3]).contains("not 0 (None) or 1 (Some)"));
         assert!(read_error::<u32>(&[1, 2]).contains("ends inside a u32"));
         assert!(read_error::<Vec<u16>>(&[2, 0, 0, 0, 0, 0, 0, 0, 1, 0]).contains("claims 2"));

@@ -26,6 +26,19 @@ pub fn tones(codes: Vec<Option<Tone>>) -> HashMap<String, Tone> {
 }
 
 #[ffi_function]
+pub fn squares(values: Vec<u64>) -> Vec<u128> {
+    values
+        .iter()
+        .map(|&v| u128::from(v) * u128::from(v))
+        .collect()
+}
+
+#[ffi_function]
+pub fn last_char(text: Option<char>) -> Option<char> {
+    text.map(|c| c.to_ascii_uppercase())
+}
+
+#[ffi_function]
 pub fn words(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_owned).collect()
 }
@@ -69,6 +82,8 @@ pub fn inventory() -> Inventory {
         .function::<length_of>()
         .function::<first>()
         .function::<tones>()
+        .function::<squares>()
+        .function::<last_char>()
 }
 
 fn count(n: u64) -> Vec<u8> {
@@ -182,6 +197,36 @@ fn enums_cross_as_their_values_checked() {
     let (kind, message) = failure().expect("a failure");
     assert_eq!(kind, 3);
     assert!(message.contains("2 is not a variant of Tone"), "{message}");
+}
+
+#[test]
+fn wide_integers_and_chars_cross_encoded() {
+    let values = [u64::MAX, 2];
+    // SAFETY: a valid pointer and length.
+    let squares = taken(unsafe { __hatch_interop_shim_squares(values.as_ptr(), 2) });
+    let expected = [
+        count(2),
+        (u128::from(u64::MAX) * u128::from(u64::MAX))
+            .to_le_bytes()
+            .to_vec(),
+        4u128.to_le_bytes().to_vec(),
+    ]
+    .concat();
+    assert_eq!(squares, expected);
+    let some = [vec![1], u32::from('q').to_le_bytes().to_vec()].concat();
+    // SAFETY: as above.
+    let upper = taken(unsafe { __hatch_interop_shim_last_char(some.as_ptr(), some.len()) });
+    assert_eq!(
+        upper,
+        [vec![1], u32::from('Q').to_le_bytes().to_vec()].concat()
+    );
+    let bad = [vec![1], 0x11_0000u32.to_le_bytes().to_vec()].concat();
+    // SAFETY: as above; the value is checked.
+    unsafe { __hatch_interop_shim_last_char(bad.as_ptr(), bad.len()) };
+    assert!(failure()
+        .unwrap()
+        .1
+        .contains("0x110000, which is not a Unicode scalar value"));
 }
 
 #[test]

@@ -1756,6 +1756,32 @@ pub fn blue_names(palette: HashMap<String, Color>) -> Vec<String> {
     names
 }
 
+/// The distinct characters of `text`, in the order they first appear (a `Vec<char>`: a list of
+/// one-character `str`s).
+#[ffi_function]
+pub fn distinct_chars(text: &str) -> Vec<char> {
+    let mut seen = Vec::new();
+    for c in text.chars() {
+        if !seen.contains(&c) {
+            seen.push(c);
+        }
+    }
+    seen
+}
+
+/// `0!` to `n!` (a `Vec<u128>`: ints), or `Overflow` when `n!` does not fit 128 bits.
+#[ffi_function]
+pub fn factorials(n: u32) -> Result<Vec<u128>, MathError> {
+    let mut out = vec![1u128];
+    for i in 1..=u128::from(n) {
+        let next = out[out.len() - 1]
+            .checked_mul(i)
+            .ok_or(MathError::Overflow)?;
+        out.push(next);
+    }
+    Ok(out)
+}
+
 /// The words of `text`, after a pause (an async `Vec<String>`).
 #[ffi_function]
 pub async fn words_later(text: String) -> Vec<String> {
@@ -1907,6 +1933,8 @@ pub fn inventory() -> Inventory {
         .function::<greet_maybe>()
         .function::<chunks>()
         .function::<colors_named>()
+        .function::<distinct_chars>()
+        .function::<factorials>()
         .function::<blue_names>()
         .function::<words_later>()
         .constant::<MAX_ITEMS>()

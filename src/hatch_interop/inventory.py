@@ -665,12 +665,12 @@ def _type_ref(r: _Reader, value: Any, path: str) -> TypeRef:
         return Slice(_element(r, obj["element"], f"{path}.element"), r.boolean(obj["mutable"], f"{path}.mutable"))
     if kind == "vec":
         obj = r.object(value, path, ["kind", "element"])
-        if obj["element"].get("kind") in _ENCODED_KINDS if isinstance(obj["element"], dict) else False:
+        if _encoded(obj["element"]):
             return Encoded(WireList(_wire_value(r, obj["element"], f"{path}.element")))
         return Vec(_element(r, obj["element"], f"{path}.element"))
     if kind == "option":
         obj = r.object(value, path, ["kind", "inner"])
-        if obj["inner"].get("kind") in _ENCODED_KINDS if isinstance(obj["inner"], dict) else False:
+        if _encoded(obj["inner"]):
             return Encoded(WireOption(_wire_value(r, obj["inner"], f"{path}.inner")))
         inner = _type_ref(r, obj["inner"], f"{path}.inner")
         if not isinstance(inner, (Primitive, Named)):
@@ -713,6 +713,15 @@ _TYPE_KINDS = (
 _ENCODED_KINDS = ("string", "vec", "option", "map")
 
 
+def _encoded(value: Any) -> bool:
+    """Whether a `vec` of `value` or an `option` of it is an encoded value: of a string, vec, option or map, or of a
+    `char`, `u128` or `i128` (which have no C form there)."""
+    if not isinstance(value, dict):
+        return False
+    kind = value.get("kind")
+    return kind in _ENCODED_KINDS or (kind == "primitive" and value.get("name") in SIGNATURE_ONLY_PRIMITIVES)
+
+
 def _wire_value(r: _Reader, value: Any, path: str) -> WireValue:
     """A value inside an encoded one: a number or bool, a string, or a vec, option or map of those."""
     if not isinstance(value, dict):
@@ -728,8 +737,6 @@ def _wire_value(r: _Reader, value: Any, path: str) -> WireValue:
     if kind == "primitive":
         primitive = _type_ref(r, value, path)
         assert isinstance(primitive, Primitive)
-        if primitive.signature_only:
-            raise r.fail(path, f"is `{primitive.name}`, which an encoded value cannot hold")
         return primitive
     if kind == "vec":
         obj = r.object(value, path, ["kind", "element"])
@@ -741,6 +748,7 @@ def _wire_value(r: _Reader, value: Any, path: str) -> WireValue:
         obj = r.object(value, path, ["kind", "key", "value"])
         key = _wire_value(r, obj["key"], f"{path}.key")
         if not (isinstance(key, OwnedString) or (isinstance(key, Primitive) and key.is_integer)):
+            # (`is_integer` is true of `u128`/`i128`, false of `char`, `bool` and floats.)
             raise r.fail(f"{path}.key", f"is a `{key.kind}`: map keys are strings or integers")
         return WireMap(key, _wire_value(r, obj["value"], f"{path}.value"))
     message = (
@@ -787,8 +795,8 @@ def _place(r: _Reader, ty: TypeRef, path: str, where: str) -> TypeRef:
         _refuse_signature_only(r, ty, path, "a struct field")
     if isinstance(ty, Encoded) and where not in ("parameter", "result"):
         message = (
-            f"is an encoded `{ty.kind}` (of strings, vecs, options or maps), which can only be a function's "
-            f"parameter or result, not a {where}"
+            f"is an encoded `{ty.kind}` (of strings, chars, 128-bit integers, vecs, options or maps), which can "
+            f"only be a function's parameter or result, not a {where}"
         )
         raise r.fail(path, message)
     if isinstance(ty, Array) and where not in ("field", "parameter", "result"):

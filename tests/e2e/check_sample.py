@@ -524,6 +524,10 @@ def check_wire_values():
     assert sample_crate.greet_maybe(name=None) == "Hello!"
     raises(TypeError, sample_crate.greet_maybe, 3)
     assert sample_crate.chunks(b"abcde", 2) == [b"ab", b"cd", b"e"]
+    assert sample_crate.distinct_chars("abracadabra 🦀🦀") == ["a", "b", "r", "c", "d", " ", "🦀"]
+    assert sample_crate.factorials(3) == [1, 1, 2, 6]
+    assert sample_crate.factorials(34)[-1] == math.factorial(34)  # beyond 64 bits
+    raises(sample_crate.MathError.Overflow, sample_crate.factorials, 35)
     Color = sample_crate.Color
     assert sample_crate.colors_named(["Red", "mauve", "blue"]) == [Color.Red, None, Color.Blue]
     assert sample_crate.colors_named(["Red"])[0] is Color.Red

@@ -860,7 +860,8 @@ mod function {
     }
 
     /// Whether `ty` is spelled as a map, or as an `Option` of a value that C has no layout for
-    /// (`Option<String>`, `Option<Vec<T>>`, `Option<HashMap<K, V>>`, `Option<Option<T>>`).
+    /// (`Option<String>`, `Option<Vec<T>>`, `Option<HashMap<K, V>>`, `Option<Option<T>>`,
+    /// `Option<char>`, `Option<u128>`).
     fn is_wire(ty: &Type) -> bool {
         let map = |ty: &Type| {
             matches!(ungroup(ty), Type::Path(path) if path.qself.is_none()
@@ -872,6 +873,7 @@ mod function {
         map(ty)
             || argument(ty, "Option").is_some_and(|inner| {
                 is_string(inner)
+                    || is_path(ungroup(inner), &[&["char"], &["u128"], &["i128"]])
                     || map(inner)
                     || argument(inner, "Vec").is_some()
                     || argument(inner, "Option").is_some()

@@ -659,7 +659,40 @@ def _decode_bytes(data: bytes, offset: int) -> tuple[Any, int]:
     return data[start : start + length], start + length
 
 
-_NUMBER_CODECS = {rust: _number_codec(rust) for rust in _WIRE_FORMATS}
+def _wide_codec(rust: str) -> Any:
+    """The codec of `u128` or `i128`: 16 bytes (no struct format holds them)."""
+    signed = rust == "i128"
+
+    def encode(value: Any, out: bytearray) -> None:
+        try:
+            out += number("", value, rust).to_bytes(16, "little", signed=signed)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise _Refused(type(error)(str(error).lstrip())) from None
+
+    def decode(data: bytes, offset: int) -> tuple[Any, int]:
+        return int.from_bytes(data[offset : offset + 16], "little", signed=signed), offset + 16
+
+    return encode, decode
+
+
+def _encode_char(value: Any, out: bytearray) -> None:
+    try:
+        out += _U32.pack(ord(scalar("", value, "char") if value.__class__ is not str or len(value) != 1 else value))
+    except (TypeError, ValueError) as error:
+        raise _Refused(type(error)(str(error).lstrip())) from None
+
+
+def _decode_char(data: bytes, offset: int) -> tuple[Any, int]:
+    return chr(_U32.unpack_from(data, offset)[0]), offset + 4
+
+
+_U32 = _struct.Struct("<I")
+_NUMBER_CODECS = {
+    **{rust: _number_codec(rust) for rust in _WIRE_FORMATS},
+    "u128": _wide_codec("u128"),
+    "i128": _wide_codec("i128"),
+    "char": (_encode_char, _decode_char),
+}
 _U8_ENCODE = _NUMBER_CODECS["u8"][0]
 
 

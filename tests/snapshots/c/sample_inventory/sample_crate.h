@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xe5ea4e788a3e8995)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x1a685aa936175847)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1537,6 +1537,24 @@ sample_crate_vec_u8 chunks(const uint8_t *data, size_t data_len, uint32_t size);
  * (see docs/wire-format.md). The caller frees the result (see `sample_crate_vec_u8`).
  */
 sample_crate_vec_u8 colors_named(const uint8_t *names, size_t names_len);
+
+/**
+ * The distinct characters of `text`, in the order they first appear (a `Vec<char>`: a list of
+ * one-character `str`s).
+ *
+ * It returns the wire encoding of a `Vec<char>` (see docs/wire-format.md). The caller frees the
+ * result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 distinct_chars(const char *text, size_t text_len);
+
+/**
+ * `0!` to `n!` (a `Vec<u128>`: ints), or `Overflow` when `n!` does not fit 128 bits.
+ *
+ * It returns the wire encoding of a `Vec<u128>` (see docs/wire-format.md). The caller frees the
+ * result (see `sample_crate_vec_u8`). On an error it returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
+ */
+sample_crate_vec_u8 factorials(uint32_t n);
 
 /**
  * The names in `palette` whose color is blue, in order.

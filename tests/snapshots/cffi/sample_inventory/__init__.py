@@ -102,6 +102,7 @@ __all__ = [
     "direction_turn",
     "directions_reversed",
     "distance",
+    "distinct_chars",
     "divide",
     "divide_later",
     "double_later",
@@ -109,6 +110,7 @@ __all__ = [
     "empty_string",
     "evens",
     "extent_longer",
+    "factorials",
     "figure_of",
     "fill_u16",
     "first_word",
@@ -237,10 +239,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0xE5EA4E788A3E8995:
+    if found != 0x1A685AA936175847:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e5ea4e788a3e8995)"
+            "sample_crate 0.1.0 (API hash 1a685aa936175847)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -2133,8 +2135,10 @@ _ffi_wire_map_str_option_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_o
 _ffi_wire_map_str_u32 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("u32"))
 _ffi_wire_map_str_vec_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_vec(_ffi_rt.wire_number("f64")))
 _ffi_wire_option_str = _ffi_rt.wire_option(_ffi_rt.WIRE_STR)
+_ffi_wire_vec_char = _ffi_rt.wire_vec(_ffi_rt.wire_number("char"))
 _ffi_wire_vec_option_Color = _ffi_rt.wire_vec(_ffi_rt.wire_option(_ffi_rt.wire_enum(Color, "u8")))
 _ffi_wire_vec_str = _ffi_rt.wire_vec(_ffi_rt.WIRE_STR)
+_ffi_wire_vec_u128 = _ffi_rt.wire_vec(_ffi_rt.wire_number("u128"))
 _ffi_wire_vec_vec_u8 = _ffi_rt.wire_vec(_ffi_rt.wire_vec(_ffi_rt.wire_number("u8")))
 
 
@@ -4590,6 +4594,39 @@ def colors_named(names: Sequence[str]) -> List[Optional[Color]]:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_vec_option_Color, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_distinct_chars = _ffi_lib.distinct_chars
+
+
+def distinct_chars(text: str) -> List[str]:
+    """The distinct characters of `text`, in the order they first appear (a `Vec<char>`: a list of
+    one-character `str`s).
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("distinct_chars", "text", text, _ffi_error) from None
+    _ffi_result = _ffi_fn_distinct_chars(_ffi_text_text, len(_ffi_text_text))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_vec_char, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_factorials = _ffi_lib.factorials
+
+
+def factorials(n: int) -> List[int]:
+    """`0!` to `n!` (a `Vec<u128>`: ints), or `Overflow` when `n!` does not fit 128 bits.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if n.__class__ is not int or not 0 <= n <= 4294967295:
+        n = _ffi_scalar("factorials() argument 'n'", n, "u32")
+    _ffi_result = _ffi_fn_factorials(n)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return _ffi_wire_decode(_ffi_wire_vec_u128, _ffi_take_bytes(_ffi_result))
 
 
 _ffi_fn_blue_names = _ffi_lib.blue_names

@@ -101,6 +101,7 @@ __all__ = [
     "direction_turn",
     "directions_reversed",
     "distance",
+    "distinct_chars",
     "divide",
     "divide_later",
     "double_later",
@@ -108,6 +109,7 @@ __all__ = [
     "empty_string",
     "evens",
     "extent_longer",
+    "factorials",
     "figure_of",
     "fill_u16",
     "first_word",
@@ -228,10 +230,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xE5EA4E788A3E8995:
+    if found != 0x1A685AA936175847:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash e5ea4e788a3e8995)"
+            "sample_crate 0.1.0 (API hash 1a685aa936175847)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
