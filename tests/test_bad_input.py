@@ -201,7 +201,7 @@ def test_non_ffi_type_is_a_compile_error_naming_it(tmp_path: Path, wheelhouse: P
         use hatch_interop::prelude::*;
 
         #[ffi_function]
-        pub fn greet(name: String) -> u32 { name.len() as u32 }
+        pub fn greet(names: std::collections::HashSet<String>) -> u32 { names.len() as u32 }
 
         #[ffi_inventory]
         pub fn inventory() -> Inventory { Inventory::new().function::<greet>() }
@@ -211,7 +211,7 @@ def test_non_ffi_type_is_a_compile_error_naming_it(tmp_path: Path, wheelhouse: P
         tmp_path, lib_rs=lib_rs, bin_rs="fn main() { hatch_interop::dump(demo::inventory()); }\n", helper=True
     )
     output = build_fails(root, wheelhouse)
-    assert "`String` cannot cross the FFI boundary" in output
+    assert "`HashSet<String>` cannot cross the FFI boundary" in output
     assert "hatch-interop: cargo build failed" in output
 
 
