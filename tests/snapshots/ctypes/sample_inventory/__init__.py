@@ -79,7 +79,9 @@ __all__ = [
     "distance",
     "divide",
     "divide_later",
+    "divide_now",
     "double_later",
+    "double_now",
     "empty_f64s",
     "empty_string",
     "evens",
@@ -117,6 +119,7 @@ __all__ = [
     "notify_in_background",
     "or_fallback",
     "panic_later",
+    "panic_now",
     "panic_with_message",
     "pick_colors",
     "range_u32",
@@ -200,10 +203,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x6CFCC3C926DE576B:
+    if found != 0x8296F094DA115014:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 6cfcc3c926de576b)"
+            "sample_crate 0.1.0 (API hash 8296f094da115014)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -3805,6 +3808,80 @@ async def double_later(value: int, millis: int) -> int:
         millis = _ffi_scalar("double_later() argument 'millis'", millis, "u64")
     _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_double_later, None)
     _ffi_fn_double_later(value, millis, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_double_now = _ffi_lib["double_now"]
+_ffi_fn_double_now.argtypes = (_ffi_ctypes.c_uint64, _ffi_Completion)
+_ffi_fn_double_now.restype = None
+
+
+def _ffi_read_double_now(_ffi_address: int) -> int:
+    """The value `double_now` completed with."""
+    _ffi_result = _ffi_ctypes.c_uint64.from_address(_ffi_address).value
+    return _ffi_result
+
+
+async def double_now(value: int) -> int:
+    """`value` doubled, at once: an async function whose future is ready when first polled (the
+    await costs no thread hop).
+    """
+    if value.__class__ is not int or not 0 <= value <= 18446744073709551615:
+        value = _ffi_scalar("double_now() argument 'value'", value, "u64")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_double_now, None)
+    _ffi_fn_double_now(value, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_divide_now = _ffi_lib["divide_now"]
+_ffi_fn_divide_now.argtypes = (_ffi_ctypes.c_int32, _ffi_ctypes.c_int32, _ffi_Completion)
+_ffi_fn_divide_now.restype = None
+
+
+def _ffi_read_divide_now(_ffi_address: int) -> int:
+    """The value `divide_now` completed with."""
+    _ffi_result = _ffi_ctypes.c_int32.from_address(_ffi_address).value
+    return _ffi_result
+
+
+async def divide_now(a: int, b: int) -> int:
+    """`a / b` at once (an async `Result` whose error, like its value, is there when first polled);
+    fails as `divide` does.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if a.__class__ is not int or not -2147483648 <= a <= 2147483647:
+        a = _ffi_scalar("divide_now() argument 'a'", a, "i32")
+    if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
+        b = _ffi_scalar("divide_now() argument 'b'", b, "i32")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_divide_now, _ffi_MathError_by_code)
+    _ffi_fn_divide_now(a, b, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return await _ffi_future
+
+
+_ffi_fn_panic_now = _ffi_lib["panic_now"]
+_ffi_fn_panic_now.argtypes = (_ffi_ctypes.c_uint32, _ffi_Completion)
+_ffi_fn_panic_now.restype = None
+
+
+def _ffi_read_panic_now(_ffi_address: int) -> int:
+    """The value `panic_now` completed with."""
+    _ffi_result = _ffi_ctypes.c_uint32.from_address(_ffi_address).value
+    return _ffi_result
+
+
+async def panic_now(code: int) -> int:
+    """Panics when first polled, before any `.await`; the awaiting caller gets the panic as an error."""
+    if code.__class__ is not int or not 0 <= code <= 4294967295:
+        code = _ffi_scalar("panic_now() argument 'code'", code, "u32")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_panic_now, None)
+    _ffi_fn_panic_now(code, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return await _ffi_future

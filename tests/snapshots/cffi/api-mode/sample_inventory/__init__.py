@@ -78,7 +78,9 @@ __all__ = [
     "distance",
     "divide",
     "divide_later",
+    "divide_now",
     "double_later",
+    "double_now",
     "empty_f64s",
     "empty_string",
     "evens",
@@ -116,6 +118,7 @@ __all__ = [
     "notify_in_background",
     "or_fallback",
     "panic_later",
+    "panic_now",
     "panic_with_message",
     "pick_colors",
     "range_u32",
@@ -189,10 +192,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x6CFCC3C926DE576B:
+    if found != 0x8296F094DA115014:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 6cfcc3c926de576b)"
+            "sample_crate 0.1.0 (API hash 8296f094da115014)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
