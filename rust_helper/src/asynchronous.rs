@@ -1,5 +1,5 @@
-//! Async functions: a future runs on a runtime the library owns and hands its outcome to a
-//! completion callback.
+//! Async functions: a future is polled first on the calling thread, then, if it has to wait, on
+//! a runtime the library owns, and hands its outcome to a completion callback.
 //!
 //! The shim of an `#[ffi_function] async fn` converts its arguments and polls the future once,
 //! on the calling thread (inside the runtime's context). A future that is ready then (its

@@ -1332,6 +1332,15 @@ impl Store {
         u32::try_from(self.entries.len()).map_err(|_| MathError::Overflow)
     }
 
+    /// Removes every entry and returns how many there were, at once (an async `&mut self`
+    /// method whose future is ready when first polled: the store's borrow ends before the
+    /// call returns).
+    pub async fn clear_now(&mut self) -> u32 {
+        let removed = self.entries.len();
+        self.entries.clear();
+        u32::try_from(removed).unwrap_or(u32::MAX)
+    }
+
     /// A store of `capacity` after `millis` milliseconds (an async constructor: Python awaits
     /// `Store.open_later(...)`); fails with `Overflow` above 1,000,000.
     pub async fn open_later(capacity: u32, millis: u64) -> Result<Self, MathError> {

@@ -1101,6 +1101,17 @@ def check_async_services():
             else:
                 raise AssertionError("add_to_all_later did not raise")
             assert await Store.multiply_later(6, 7) == 42  # an async static function
+            # An async `&mut self` method ready when first polled: it completes during the call (the coroutine
+            # runs to its end in one step), and its borrow of the store has ended by then.
+            coroutine = store.clear_now()
+            try:
+                coroutine.send(None)
+            except StopIteration as done:
+                assert done.value == 3, done.value
+            else:
+                raise AssertionError("an await of clear_now suspended")
+            store.put("a", 11)  # needs the store to itself
+            assert await store.clear_now() == 1 and store.values() == []
             # An async constructor: a classmethod coroutine that gives a new store, or raises its error.
             opened = await Store.open_later(2, 1)
             assert type(opened) is Store and Store.live_stores() == live + 2

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x8296f094da115014)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x2d05f6e51f24d0d7)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1595,6 +1595,19 @@ void store_total_later(Store *self, uint64_t millis, sample_crate_completion com
  * `MathError` variant's value.
  */
 void store_add_to_all_later(Store *self, int64_t amount, sample_crate_completion completion);
+
+/**
+ * Removes every entry and returns how many there were, at once (an async `&mut self`
+ * method whose future is ready when first polled: the store's borrow ends before the
+ * call returns).
+ *
+ * A method of `Store` (exclusive: no other call may run on the same object). A call that conflicts
+ * with a running one, or on a destroyed object, returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. Async: it polls the work once and returns; `completion`
+ * is called with a `const uint32_t *` as its value, or with the failure: before it returns, on the
+ * calling thread, when that poll finished the work, else later, from a thread of the library.
+ */
+void store_clear_now(Store *self, sample_crate_completion completion);
 
 /**
  * `a * b` after a pause (an async static function).

@@ -201,10 +201,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x8296F094DA115014:
+    if found != 0x2D05F6E51F24D0D7:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 8296f094da115014)"
+            "sample_crate 0.1.0 (API hash 2d05f6e51f24d0d7)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1622,6 +1622,19 @@ class Store:
             _ffi_raise_failure(_ffi_MathError_by_code)
         return await _ffi_future
 
+    async def clear_now(self) -> int:
+        """Removes every entry and returns how many there were, at once (an async `&mut self`
+        method whose future is ready when first polled: the store's borrow ends before the
+        call returns).
+        """
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Store", "clear_now")
+        _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_clear_now, None)
+        _ffi_fn_store_clear_now(_ffi_self, (_ffi_complete, _ffi_key, _ffi_release))
+        if _ffi_pending[0]:
+            _ffi_raise_failure(None)
+        return await _ffi_future
+
     @staticmethod
     async def multiply_later(a: int, b: int) -> int:
         """`a * b` after a pause (an async static function).
@@ -1916,6 +1929,7 @@ _ffi_fn_store_each_value = _ffi_lib.store_each_value
 _ffi_fn_store_explode = _ffi_lib.store_explode
 _ffi_fn_store_total_later = _ffi_lib.store_total_later
 _ffi_fn_store_add_to_all_later = _ffi_lib.store_add_to_all_later
+_ffi_fn_store_clear_now = _ffi_lib.store_clear_now
 _ffi_fn_store_multiply_later = _ffi_lib.store_multiply_later
 _ffi_fn_store_live_stores = _ffi_lib.store_live_stores
 
@@ -1934,6 +1948,12 @@ def _ffi_read_store_total_later(_ffi_value: Any) -> int:
 
 def _ffi_read_store_add_to_all_later(_ffi_value: Any) -> int:
     """The value `add_to_all_later` completed with."""
+    _ffi_result = _ffi.cast("uint32_t *", _ffi_value)[0]
+    return _ffi_result
+
+
+def _ffi_read_store_clear_now(_ffi_value: Any) -> int:
+    """The value `clear_now` completed with."""
     _ffi_result = _ffi.cast("uint32_t *", _ffi_value)[0]
     return _ffi_result
 

@@ -192,10 +192,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x8296F094DA115014:
+    if found != 0x2D05F6E51F24D0D7:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 8296f094da115014)"
+            "sample_crate 0.1.0 (API hash 2d05f6e51f24d0d7)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
