@@ -19,14 +19,22 @@ returns True. The service method is `Store.get` on a store holding the key.
 
 An async function cannot be one call of a timeit statement: its cell's statement is
 `run(batch())`, where `run` is `run_until_complete` of one event loop made for the benchmark and
-`batch` a coroutine function that awaits `double_later(21, 0)` 100 times, in a `for` loop; the
+`batch` a coroutine function that awaits the function 100 times, in a `for` loop; the
 statement runs 100 times fewer than the others, and its count (or time) is divided by the 100
-awaits. So it is the cost of one `await` of the function inside a running event loop: the call
-that starts the work, the library's runtime thread that completes it (callgrind counts every
-thread), the wake-up of the event loop through `call_soon_threadsafe`, and resuming the coroutine,
-plus a hundredth of `run_until_complete`'s own cost. (Timed, an await is about 1 ms whatever
-the binding: the library's timer rounds the 0 ms sleep up to its next 1 ms tick; callgrind counts
-no instructions while the threads wait.) A cell that an implementation has no
+awaits. So it is the cost of one `await` of the function inside a running event loop, plus a
+hundredth of `run_until_complete`'s own cost. Two async cells: `double_later(21, 0)`, whose
+future is pending when first polled (the library's timer rounds the 0 ms sleep up to its next
+1 ms tick), so the cost is the call that starts the work, the hop to the library's runtime, the
+wake-up of the event loop through `call_soon_threadsafe` and resuming the coroutine (timed, an
+await is about 1 ms whatever the binding, the timer's tick; callgrind counts no instructions while
+the threads wait, and only the main thread's: collection is switched per thread); and
+`double_now(21)`, whose future is ready when first polled, so it completes during the call, on
+the awaiting thread, and the coroutine never suspends (the generated bindings only: the
+hand-written ones have no such function). A third, `i128_double_later(21)`, is pending once (it
+yields to the runtime) and so is completed from the runtime's thread without waiting for a timer:
+the timed cost of the hop itself (generated bindings only). Two reference cells give its scale:
+`await asyncio.sleep(0)` and an `await` of `run_in_executor` on a one-thread pool (a Python thread's
+round trip through `call_soon_threadsafe`). A cell that an implementation has no
 reasonable way to make (an async call through a bare C function, for instance) is left out, and
 its table cell reads "—".
 
@@ -40,6 +48,7 @@ from __future__ import annotations
 import argparse
 import array
 import asyncio
+import concurrent.futures
 import functools
 import json
 import os
@@ -105,6 +114,8 @@ CALLS = (
     "sum_f64(&[f64]), 10^6 values",
     "Store.get(&self, &str)",
     "await double_later(u64, 0)",
+    "await double_now(u64)",
+    "await i128_double_later(i128)",
 )
 
 # One timing's statement, the names it uses (bound to fast locals) and what to do afterwards.
@@ -124,14 +135,18 @@ def vec2_ok(r: Any) -> bool:
 
 
 NEW_FREE = "counter_new(u64) + counter_free(Box<Counter>)"
-STR, CALLBACK, STORE_GET, ASYNC = CALLS[9], CALLS[10], CALLS[14], CALLS[15]
+STR, CALLBACK, STORE_GET, ASYNC, ASYNC_NOW, ASYNC_HOP = CALLS[9], CALLS[10], CALLS[14], CALLS[15], CALLS[16], CALLS[17]
+#: The async reference cells (see the module's docstring).
+SLEEP_0 = "await asyncio.sleep(0)"
+EXECUTOR_HOP = "await run_in_executor(a one-thread pool, int)"
 SUMS = {1: CALLS[11], 1000: CALLS[12], 10**6: CALLS[13]}  # by the slice's length
-#: Awaits of `double_later` in one statement of the async cell.
+#: Awaits of the async function in one statement of an async cell.
 AWAITS = 100
 #: Calls whose statement runs this many times fewer than the others' (each statement is long).
-FEWER = {SUMS[10**6]: 100, ASYNC: AWAITS}
+ASYNC_CELLS = (ASYNC, ASYNC_NOW, ASYNC_HOP, SLEEP_0, EXECUTOR_HOP)
+FEWER = {SUMS[10**6]: 100, **dict.fromkeys(ASYNC_CELLS, AWAITS)}
 #: Calls whose statement makes several calls: its count (or time) is divided by this too.
-PER_STATEMENT = {ASYNC: AWAITS}
+PER_STATEMENT = dict.fromkeys(ASYNC_CELLS, AWAITS)
 CHECKS: Dict[str, Callable[[Any], bool]] = {
     "noop()": lambda r: r is None,
     "add(u32, u32)": lambda r: r == 5,
@@ -147,6 +162,8 @@ CHECKS: Dict[str, Callable[[Any], bool]] = {
     **{name: (lambda r, n=n: r == float(n)) for n, name in SUMS.items()},
     STORE_GET: lambda r: getattr(r, "value", r) == 1,  # a bare call's result is the C struct
     ASYNC: lambda r: r == 42,
+    ASYNC_NOW: lambda r: r == 42,
+    ASYNC_HOP: lambda r: r == 42,
 }
 
 
@@ -261,21 +278,26 @@ def build_cells() -> List[Cell]:
             **{name: call(getattr(m, "sum_f64", None), SLICES[n]) for n, name in SUMS.items()},  # type: ignore[arg-type]
             STORE_GET: on_store(getattr(m, "Store", None)),  # type: ignore[arg-type]
             ASYNC: awaits(getattr(m, "double_later", None), 21, 0),  # type: ignore[arg-type]
+            ASYNC_NOW: awaits(getattr(m, "double_now", None), 21),  # type: ignore[arg-type]
+            ASYNC_HOP: awaits(getattr(m, "i128_double_later", None), 21),  # type: ignore[arg-type]
         }
         return {name: make for name, make in makers.items() if name not in without}
 
+    # The hand-written bindings bridge `double_later` only (their completion always goes through
+    # `call_soon_threadsafe`).
+    handwritten = (ASYNC_NOW, ASYNC_HOP)
     per_impl("generated", pythonic(g))
-    per_impl("ctypes+def", pythonic(hct))
+    per_impl("ctypes+def", pythonic(hct, without=handwritten))
     per_impl("generated cffi", pythonic(gf))
     per_impl("generated cffi API", pythonic(gfa))
-    per_impl("cffi ABI+def", pythonic(hcffi.defs))
-    per_impl("cffi API+def", pythonic(hapi.defs))
-    per_impl("ctypes+checks", pythonic(hctc))
-    per_impl("cffi ABI+checks", pythonic(hcffi.checked))
-    per_impl("cffi API+checks", pythonic(hapi.checked))
+    per_impl("cffi ABI+def", pythonic(hcffi.defs, without=handwritten))
+    per_impl("cffi API+def", pythonic(hapi.defs, without=handwritten))
+    per_impl("ctypes+checks", pythonic(hctc, without=handwritten))
+    per_impl("cffi ABI+checks", pythonic(hcffi.checked, without=handwritten))
+    per_impl("cffi API+checks", pythonic(hapi.checked, without=handwritten))
     # Neither has an async function (a C extension or PyO3 would need its own bridge to asyncio).
-    per_impl("C extension", pythonic(cx, without=(ASYNC,)))
-    per_impl("PyO3", pythonic(p, frees=False, without=(ASYNC,)))
+    per_impl("C extension", pythonic(cx, without=(ASYNC, ASYNC_NOW, ASYNC_HOP)))
+    per_impl("PyO3", pythonic(p, frees=False, without=(ASYNC, ASYNC_NOW, ASYNC_HOP)))
 
     def bare_store(new: Callable[[], Any], put: Callable[..., None], get: Callable[..., Any]) -> Callable[[], Made]:
         """`get(store, b"a", 1)` on a fresh store holding "a" (never destroyed: a few bytes per cell)."""
@@ -388,6 +410,14 @@ def build_cells() -> List[Cell]:
     reference("a Python `def f(): pass` called", call(py_noop), lambda r: r is None)
     reference("a Python `def f(a, b): return a` called", call(py_two, 2, 3), lambda r: r == 2)
     reference("C extension noop() releasing the GIL", call(cx.noop_nogil), lambda r: r is None)
+    reference(SLEEP_0, awaits(asyncio.sleep, 0), lambda r: r is None)
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="bench-hop")
+    KEPT.append(pool)  # its thread lives as long as the cells
+
+    def executor_hop() -> Any:
+        return event_loop().run_in_executor(pool, int)
+
+    reference(EXECUTOR_HOP, awaits(executor_hop), lambda r: r == 0)
     return cells
 
 

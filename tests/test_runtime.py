@@ -341,6 +341,37 @@ def test_an_async_call_is_settled_in_its_event_loop() -> None:
     asyncio.run(main())
 
 
+def test_an_async_call_completed_during_the_call_is_settled_at_once() -> None:
+    """A future ready when first polled: the library calls the completion during the call, on the event loop's
+    thread. The asyncio future is done when the call returns, and awaiting it does not suspend the coroutine."""
+
+    class Record:
+        kind, code, message = 2, 7, "it failed"
+
+    class Runtime(rt.Support):
+        def failure_error(self, failure: object, errors: rt.Errors) -> BaseException:
+            assert isinstance(failure, Record)
+            return self.error(failure.kind, failure.code, failure.message, errors)
+
+    support = Runtime("pkg._native", Panic)
+
+    async def call(value: object, failure: object, errors: rt.Errors) -> object:
+        future, key = support.awaiting(lambda value: value * 2, errors)
+        support.complete(key, value, failure)  # what the library does before the call returns
+        assert future.done() and support.callbacks == {}
+        return await future
+
+    async def main() -> None:
+        coroutine = call(21, None, None)
+        with pytest.raises(StopIteration) as stopped:
+            coroutine.send(None)  # runs to its end in one step: the await never suspended
+        assert stopped.value.value == 42
+        with pytest.raises(Failed, match="it failed"):
+            call(None, [Record()], {7: Failed}).send(None)
+
+    asyncio.run(main())
+
+
 def test_an_async_call_whose_loop_closed_is_dropped_quietly() -> None:
 
     support = rt.Support("pkg._native", Panic)

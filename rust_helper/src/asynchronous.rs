@@ -1,10 +1,13 @@
-//! Async functions: a future runs on a runtime the library owns and hands its outcome to a
-//! completion callback.
+//! Async functions: a future is polled first on the calling thread, then, if it has to wait, on
+//! a runtime the library owns, and hands its outcome to a completion callback.
 //!
-//! The shim of an `#[ffi_function] async fn` converts its arguments, spawns the future and
-//! returns at once. When the future finishes, [`deliver`] calls the caller's
-//! [`FfiCompletion`] once, from a runtime thread, with a pointer to the value or to the
-//! failure (a panic inside the future, a returned `Err`). Nothing the caller owns is written:
+//! The shim of an `#[ffi_function] async fn` converts its arguments and polls the future once,
+//! on the calling thread (inside the runtime's context). A future that is ready then (its
+//! value, its `Err`, or a panic during that poll) is delivered at once: [`deliver`] calls the
+//! caller's [`FfiCompletion`] on the calling thread, before the shim returns, and no thread
+//! is involved. A pending one moves to the library's runtime, and the shim returns; when it
+//! finishes, [`deliver`] calls the completion once, from a runtime thread. Either way the
+//! completion gets a pointer to the value or to the failure. Nothing the caller owns is written:
 //! the outcome is passed by pointer for the duration of the call, so a caller that has given up
 //! waiting (a cancelled Python task) has nothing to be corrupted.
 //!
@@ -27,7 +30,9 @@ use crate::abi::{stop_thread, Failure, FfiFailure};
 
 /// The callback an async function reports its outcome to: `call(context, value, failure)`,
 /// exactly once, with exactly one of `value` (the result, like a function's return value:
-/// the caller owns what it owns, a `String`'s buffer for example) and `failure` non-null; or
+/// the caller owns what it owns, a `String`'s buffer for example) and `failure` non-null;
+/// either on the calling thread before the async function returns (its future was ready when
+/// first polled) or later from a runtime thread; or
 /// `release(context)` instead when the completion is dropped undelivered (a shim that fails
 /// before it starts the future, a call [`cancel`]led before its future finished). After
 /// [`shutdown`], neither is called.
@@ -180,7 +185,7 @@ mod runtime {
     use std::pin::Pin;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
-    use std::task::{Context, Poll};
+    use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
     use tokio::task::AbortHandle;
 
@@ -213,9 +218,46 @@ mod runtime {
         IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `future` on the library's runtime; its outcome (its value, or the panic it raised,
-    /// or its `Err`) goes to `completion`, unless [`cancel`] drops the future first.
+    /// Starts an async call: polls `future` once on the calling thread, inside the runtime's
+    /// context (a Tokio timer or socket needs it). Ready then, its outcome (its value, or the
+    /// panic it raised, or its `Err`) goes to `completion` before this returns, on this thread,
+    /// with no other thread involved: the fast path of a future that has nothing to wait for.
+    /// Pending, the partially polled future moves to the library's runtime (it is pinned in a
+    /// box, so moving the box is sound), which polls it again at once (so the waker of the first
+    /// poll, which does nothing, is never the one a well-behaved future relies on) and hands
+    /// its outcome to `completion`, unless [`cancel`] drops the future first.
     pub fn spawn<F>(future: F, completion: FfiCompletion)
+    where
+        F: Future + Send + 'static,
+        F::Output: FfiReturn,
+    {
+        let runtime = runtime();
+        let mut future = Box::pin(CatchUnwind(future));
+        let first = {
+            let _context = runtime.enter();
+            let waker = noop_waker();
+            match future.as_mut().poll(&mut Context::from_waker(&waker)) {
+                Poll::Ready(outcome) => {
+                    // Its destructors run here, in the runtime's context too, before the caller
+                    // hears of the outcome (as a cancelled future's run before its release).
+                    drop(future);
+                    Ok(outcome)
+                }
+                Poll::Pending => Err(future),
+            }
+        };
+        match first {
+            Ok(outcome) => deliver(completion, abi_outcome(outcome)),
+            Err(pending) => run_later(runtime, pending, completion),
+        }
+    }
+
+    /// The pending future of a call, polled on the runtime from now on.
+    type Polled<F> = Pin<Box<CatchUnwind<F>>>;
+
+    /// The second half of [`spawn`]: the runtime runs the (pending) `future` to its end.
+    #[inline(never)]
+    fn run_later<F>(runtime: &tokio::runtime::Runtime, future: Polled<F>, completion: FfiCompletion)
     where
         F: Future + Send + 'static,
         F::Output: FfiReturn,
@@ -227,12 +269,36 @@ mod runtime {
         );
         // Held until the entry is in: a future that finishes at once removes it after that.
         let mut calls = in_flight();
-        let task = runtime().spawn(Call {
-            future: CatchUnwind(future),
+        let task = runtime.spawn(Call {
+            future,
             completion: Some(completion),
             key,
         });
         calls.insert(key, task.abort_handle());
+    }
+
+    /// A waker that does nothing, for the first poll of [`spawn`]: a future pending then is
+    /// polled again by the runtime, with the runtime's waker, before anything waits on it.
+    /// (`Waker::noop` needs Rust 1.85.)
+    fn noop_waker() -> Waker {
+        const VTABLE: RawWakerVTable = RawWakerVTable::new(
+            |_| RawWaker::new(std::ptr::null(), &VTABLE),
+            |_| {},
+            |_| {},
+            |_| {},
+        );
+        // SAFETY: the functions ignore the (null) data pointer, and do nothing.
+        unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+    }
+
+    /// What the completion gets for what the future (caught) ended with.
+    fn abi_outcome<T: FfiReturn>(
+        outcome: Result<T, Box<dyn Any + Send>>,
+    ) -> Result<T::Abi, Failure> {
+        match outcome {
+            Ok(value) => value.into_abi(),
+            Err(payload) => Err(Failure::panic(payload)),
+        }
     }
 
     /// The body of `<crate>_ffi_cancel`: aborts the calls in flight whose completion has
@@ -259,7 +325,7 @@ mod runtime {
     /// The task of one call. Fields drop in declaration order: a cancelled call's future is
     /// dropped (its destructors have run) before its completion is released.
     struct Call<F> {
-        future: CatchUnwind<F>,
+        future: Polled<F>,
         /// Taken when the future finishes: delivered, hence consumed, and not released.
         completion: Option<FfiCompletion>,
         key: Key,
@@ -272,15 +338,11 @@ mod runtime {
         type Output = ();
 
         fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-            // SAFETY: structural pinning of `future` only: it is never moved out of `self`, and
-            // `Call` has no `Drop` of its own. `completion` and `key` are not pinned.
-            let this = unsafe { self.get_unchecked_mut() };
-            // SAFETY: see above.
-            let future = unsafe { Pin::new_unchecked(&mut this.future) };
-            let outcome = match future.poll(cx) {
+            // `Call` is `Unpin`: its future is pinned in its own box.
+            let this = self.get_mut();
+            let outcome = match this.future.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(value)) => value.into_abi(),
-                Poll::Ready(Err(payload)) => Err(Failure::panic(payload)),
+                Poll::Ready(outcome) => abi_outcome(outcome),
             };
             // Finished: a `cancel` from now on finds nothing (an abort during this poll would
             // have been ignored anyway, since the poll returns `Ready`).

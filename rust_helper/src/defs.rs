@@ -231,7 +231,8 @@ pub struct FunctionDef {
     pub returns: TypeRef,
     /// For `Result<T, E>`, the `Named` reference of `E`; otherwise `None`.
     pub error: Option<TypeRef>,
-    /// An `async fn`: its C shim takes a completion and returns at once.
+    /// An `async fn`: its C shim takes a completion, polls the future once and returns (the
+    /// completion is called before it returns if the future was ready).
     pub asynchronous: bool,
     /// `gil = "hold"`: bindings that can keep the GIL during the call do (no other Python thread
     /// runs meanwhile, and the release and retake are saved); otherwise they release it.

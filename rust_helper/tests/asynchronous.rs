@@ -1,5 +1,6 @@
-//! `async fn`s through their C ABI: the shim returns at once and the completion gets the
-//! value, the error or the panic, from a runtime thread; a cancelled one releases it instead.
+//! `async fn`s through their C ABI: a future ready when first polled completes on the calling
+//! thread before the shim returns; a pending one moves to the runtime, and the completion gets
+//! the value, the error or the panic from a runtime thread; a cancelled one releases it instead.
 //! Under Miri: `MIRIFLAGS=-Zmiri-ignore-leaks cargo +nightly miri test --all-features --test
 //! asynchronous -- cancel` (the runtime's threads outlive `main`, by design; the tests count
 //! what they free themselves).
@@ -35,6 +36,35 @@ pub async fn halve_later(value: u64) -> Result<u64, Oops> {
     }
     assert!(value != 666, "the number of the beast");
     Ok(value / 2)
+}
+
+/// `halve_later` without the pause: its future is ready when first polled (or panics then).
+#[ffi_function]
+pub async fn halve_now(value: u64) -> Result<u64, Oops> {
+    if value % 2 == 1 {
+        return Err(Oops::Odd);
+    }
+    assert!(value != 666, "the number of the beast");
+    Ok(value / 2)
+}
+
+/// `value`, from a task it spawns on the runtime: its first poll (on the caller's thread) needs
+/// the runtime's context, and is pending.
+#[ffi_function]
+pub async fn echo_from_task(value: u64) -> u64 {
+    let task = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        value
+    });
+    task.await.unwrap()
+}
+
+/// `value`, after yielding once: Tokio wakes the first poll's waker during that poll (no
+/// worker's scheduler to defer to on the caller's thread), and the runtime polls it again.
+#[ffi_function]
+pub async fn echo_after_yield(value: u64) -> u64 {
+    tokio::task::yield_now().await;
+    value
 }
 
 /// How many `Guard`s were made, and dropped.
@@ -73,19 +103,21 @@ pub fn inventory() -> Inventory {
     Inventory::new()
         .function::<halve_later>()
         .function::<guarded_sleep>()
+        .function::<halve_now>()
+        .function::<echo_from_task>()
+        .function::<echo_after_yield>()
 }
 
 /// What a completion saw: the value, or the failure's kind, code and message.
 type Outcome = Result<u64, (u32, i64, String)>;
 
-unsafe extern "C-unwind" fn complete(
-    context: *const c_void,
-    value: *const c_void,
-    failure: *const FfiFailure,
-) {
-    // SAFETY: `context` is the `Box<Sender>` made in `run`, given up to this call.
-    let sender = unsafe { Box::from_raw(context.cast_mut().cast::<Sender<Outcome>>()) };
-    let outcome = if failure.is_null() {
+/// The outcome a completion was called with.
+///
+/// # Safety
+///
+/// As the completion's `call` gets them: a `u64` value or a failure, valid during the call.
+unsafe fn read_outcome(value: *const c_void, failure: *const FfiFailure) -> Outcome {
+    if failure.is_null() {
         // SAFETY: the value of a `u64` result.
         Ok(unsafe { *value.cast::<u64>() })
     } else {
@@ -97,8 +129,20 @@ unsafe extern "C-unwind" fn complete(
             failure.code,
             String::from_utf8_lossy(message).into_owned(),
         ))
-    };
-    sender.send(outcome).unwrap();
+    }
+}
+
+unsafe extern "C-unwind" fn complete(
+    context: *const c_void,
+    value: *const c_void,
+    failure: *const FfiFailure,
+) {
+    // SAFETY: `context` is the `Box<Sender>` made in `run`, given up to this call.
+    let sender = unsafe { Box::from_raw(context.cast_mut().cast::<Sender<Outcome>>()) };
+    // SAFETY: as the library calls it.
+    sender
+        .send(unsafe { read_outcome(value, failure) })
+        .unwrap();
 }
 
 fn run(value: u64) -> Receiver<Outcome> {
@@ -135,6 +179,96 @@ fn outcomes_arrive_from_the_runtime() {
         run(666).recv_timeout(timeout).unwrap(),
         Err((1, 0, "the number of the beast".to_owned()))
     );
+}
+
+/// The outcome of a call and the thread its completion ran on.
+type Delivered = (std::thread::ThreadId, Outcome);
+
+unsafe extern "C-unwind" fn complete_where(
+    context: *const c_void,
+    value: *const c_void,
+    failure: *const FfiFailure,
+) {
+    // SAFETY: `context` is the `Box<Sender>` made in `start`, given up to this call.
+    let sender = unsafe { Box::from_raw(context.cast_mut().cast::<Sender<Delivered>>()) };
+    // SAFETY: as the library calls it.
+    let outcome = unsafe { read_outcome(value, failure) };
+    sender.send((std::thread::current().id(), outcome)).unwrap();
+}
+
+/// Calls the async shim `shim` with `value`: where its outcome arrives.
+fn start(shim: unsafe extern "C" fn(u64, FfiCompletion), value: u64) -> Receiver<Delivered> {
+    let (sender, receiver) = channel();
+    let context = Box::into_raw(Box::new(sender))
+        .cast::<c_void>()
+        .cast_const();
+    // SAFETY: `complete_where` takes the context back, once.
+    let completion = unsafe { FfiCompletion::new(complete_where, context, None) };
+    // SAFETY: an exported shim of a function of one `u64`, with its C signature.
+    unsafe { shim(value, completion) };
+    receiver
+}
+
+extern "C" {
+    #[link_name = "halve_now"]
+    fn halve_now_shim(value: u64, completion: FfiCompletion);
+    #[link_name = "halve_later"]
+    fn halve_later_shim(value: u64, completion: FfiCompletion);
+    #[link_name = "echo_from_task"]
+    fn echo_from_task_shim(value: u64, completion: FfiCompletion);
+    #[link_name = "echo_after_yield"]
+    fn echo_after_yield_shim(value: u64, completion: FfiCompletion);
+}
+
+#[test]
+fn a_future_ready_when_first_polled_completes_before_the_call_returns() {
+    let here = std::thread::current().id();
+    // The value, the error, and a panic during the first poll: each delivered on this thread,
+    // before the shim returned (`try_recv`: nothing is left to wait for).
+    let ready = |value| start(halve_now_shim, value).try_recv().unwrap();
+    assert_eq!(ready(8), (here, Ok(4)));
+    assert_eq!(ready(3), (here, Err((2, 1, "odd input".to_owned()))));
+    assert_eq!(
+        ready(666),
+        (here, Err((1, 0, "the number of the beast".to_owned())))
+    );
+    // The panic left no failure behind for this thread's next call to take.
+    assert_eq!(ready(10), (here, Ok(5)));
+    // Nothing was handed to the runtime (counted under `SERIAL`, which the tests that leave
+    // calls in flight hold).
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    assert_eq!(ready(2), (here, Ok(1)));
+    assert_eq!(hatch_interop::__private::calls_in_flight(), 0);
+}
+
+#[test]
+fn a_pending_future_completes_on_the_runtime() {
+    // Its calls would count among those in flight of the cancellation tests.
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let here = std::thread::current().id();
+    let timeout = Duration::from_secs(10);
+    let pending: [(unsafe extern "C" fn(u64, FfiCompletion), u64, Outcome); 4] = [
+        // A timer, registered during the first poll, in the runtime's context.
+        (halve_later_shim, 8, Ok(4)),
+        (
+            halve_later_shim,
+            666,
+            Err((1, 0, "the number of the beast".to_owned())),
+        ),
+        // A task spawned during the first poll (which panics outside a runtime's context).
+        (echo_from_task_shim, 7, Ok(7)),
+        // A waker woken during the first poll.
+        (echo_after_yield_shim, 9, Ok(9)),
+    ];
+    for (shim, value, expected) in pending {
+        let (thread, outcome) = start(shim, value).recv_timeout(timeout).unwrap();
+        assert_eq!(outcome, expected);
+        assert_ne!(thread, here, "a pending call completes on a runtime thread");
+    }
 }
 
 #[test]

@@ -68,10 +68,20 @@ fn a_forced_unwind_out_of_a_release_stops_at_the_drop() {
     stays_inside(tick, false);
 }
 
-/// An async function whose completion ends the runtime thread that delivers its outcome.
+/// An async function whose completion ends the runtime thread that delivers its outcome (it is
+/// pending when first polled, so the runtime delivers it).
 #[cfg(feature = "tokio")]
 #[ffi_function]
 pub async fn answer_later() -> u32 {
+    tokio::task::yield_now().await;
+    42
+}
+
+/// An async function whose completion ends the calling thread: its future is ready when first
+/// polled, so the completion is called on that thread, before the call returns.
+#[cfg(feature = "tokio")]
+#[ffi_function]
+pub async fn answer_now() -> u32 {
     42
 }
 
@@ -83,6 +93,7 @@ fn a_forced_unwind_out_of_a_completion_stops_at_the_call_and_does_not_hold_up_sh
     use hatch_interop::{FfiCompletion, FfiFailure};
 
     static ENTERED: AtomicBool = AtomicBool::new(false);
+    static ENTERED_INLINE: AtomicBool = AtomicBool::new(false);
 
     unsafe extern "C-unwind" fn exit_thread_on_completion(
         _context: *const c_void,
@@ -90,6 +101,16 @@ fn a_forced_unwind_out_of_a_completion_stops_at_the_call_and_does_not_hold_up_sh
         _failure: *const FfiFailure,
     ) {
         ENTERED.store(true, Ordering::SeqCst);
+        // SAFETY: as in `exit_thread`.
+        unsafe { pthread_exit(std::ptr::null_mut()) }
+    }
+
+    unsafe extern "C-unwind" fn exit_calling_thread(
+        _context: *const c_void,
+        _value: *const c_void,
+        _failure: *const FfiFailure,
+    ) {
+        ENTERED_INLINE.store(true, Ordering::SeqCst);
         // SAFETY: as in `exit_thread`.
         unsafe { pthread_exit(std::ptr::null_mut()) }
     }
@@ -102,9 +123,25 @@ fn a_forced_unwind_out_of_a_completion_stops_at_the_call_and_does_not_hold_up_sh
     while !ENTERED.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(1));
     }
-    // Had the unwind gone on into the runtime's catch_unwind, the process would have aborted.
+    // A completion called during the call, on the calling thread: the unwind stops there too,
+    // before the shim's own catch_unwind (one test, since `shutdown` ends delivery for good).
+    let caller = std::thread::spawn(|| {
+        // SAFETY: as above.
+        let completion = unsafe { FfiCompletion::new(exit_calling_thread, std::ptr::null(), None) };
+        // SAFETY: as above.
+        unsafe { __hatch_interop_shim_answer_now(completion) };
+        unreachable!("the forced unwind does not return");
+    });
+    while !ENTERED_INLINE.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // Had either unwind gone on into a catch_unwind, the process would have aborted.
     std::thread::sleep(Duration::from_millis(200));
-    // The stopped thread let go of delivery's lock: shutdown (bindings call it at exit) returns.
+    assert!(
+        !caller.is_finished(),
+        "the calling thread left the call site"
+    );
+    // The stopped threads let go of delivery's lock: shutdown (bindings call it at exit) returns.
     let (done, done_rx) = mpsc::channel();
     std::thread::spawn(move || {
         hatch_interop::__private::shutdown();

@@ -1152,6 +1152,26 @@ pub async fn double_later(value: u64, millis: u64) -> u64 {
     value.wrapping_mul(2)
 }
 
+/// `value` doubled, at once: an async function whose future is ready when first polled (the
+/// await costs no thread hop).
+#[ffi_function]
+pub async fn double_now(value: u64) -> u64 {
+    value.wrapping_mul(2)
+}
+
+/// `a / b` at once (an async `Result` whose error, like its value, is there when first polled);
+/// fails as `divide` does.
+#[ffi_function]
+pub async fn divide_now(a: i32, b: i32) -> Result<i32, MathError> {
+    divide(a, b)
+}
+
+/// Panics when first polled, before any `.await`; the awaiting caller gets the panic as an error.
+#[ffi_function]
+pub async fn panic_now(code: u32) -> u32 {
+    panic!("async panic at once ({code})");
+}
+
 /// `a / b` after a pause (an async `Result`); fails with `DivisionByZero` when `b` is 0.
 #[ffi_function]
 pub async fn divide_later(a: i32, b: i32) -> Result<i32, MathError> {
@@ -1405,6 +1425,15 @@ impl Store {
             *value += amount;
         }
         u32::try_from(self.entries.len()).map_err(|_| MathError::Overflow)
+    }
+
+    /// Removes every entry and returns how many there were, at once (an async `&mut self`
+    /// method whose future is ready when first polled: the store's borrow ends before the
+    /// call returns).
+    pub async fn clear_now(&mut self) -> u32 {
+        let removed = self.entries.len();
+        self.entries.clear();
+        u32::try_from(removed).unwrap_or(u32::MAX)
     }
 
     /// A store of `capacity` after `millis` milliseconds (an async constructor: Python awaits
@@ -1884,6 +1913,9 @@ pub fn inventory() -> Inventory {
         .function::<notify_from_thread>()
         .function::<notify_in_background>()
         .function::<double_later>()
+        .function::<double_now>()
+        .function::<divide_now>()
+        .function::<panic_now>()
         .function::<divide_later>()
         .function::<greet_later>()
         .function::<panic_later>()

@@ -6,7 +6,8 @@ Starts RUNS child interpreters (a few at a time), each of which exits in the mid
 
 - `callbacks` (the default): library threads are inside retained Python callbacks;
 - `futures`: async functions' futures are in flight, awaited by event loops on the main thread
-  (which stops waiting) and on a daemon thread (which never finishes);
+  (which stops waiting) and on a daemon thread (which never finishes, and keeps awaiting futures
+  ready at once, whose completions call into the interpreter from inside the call, during exit);
 - `retained`: the library holds Python callbacks (a notifier's listeners, never released) while a
   daemon thread subscribes, emits to and releases others, so that releases land during finalization;
 - `all`: the three at once (what the end-to-end tests run).
@@ -66,11 +67,20 @@ def in_flight(loop):
         loop.create_task(sample_crate.Store.open_later(1, random.randint(0, 10)))
     loop.create_task(sample_crate.divide_later(1, 0)).add_done_callback(retrieve)
 
+async def ready_at_once():
+    # Completions on the loop's own thread, inside the call: during exit, or after.
+    i = 0
+    while True:
+        await sample_crate.double_now(i)
+        i += 1
+        await asyncio.sleep(0)
+
 def loop_thread():
     # An event loop that never finishes: its futures' outcomes arrive during exit, or after.
     loop = asyncio.new_event_loop()
     async def main():
         in_flight(loop)
+        loop.create_task(ready_at_once())
         started.set()
         await asyncio.sleep(3600)
     loop.run_until_complete(main())

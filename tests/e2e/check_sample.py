@@ -915,6 +915,7 @@ def check_async():
     Vec2, MathError = sample_crate.Vec2, sample_crate.MathError
 
     async def scenario():
+        await ready_at_once()
         assert await sample_crate.double_later(21, 1) == 42
         assert await sample_crate.greet_later(3) == "Hello, visitor 3!"
         assert await sample_crate.vec2_later(1.0, 2.0) == Vec2(x=1.0, y=2.0)
@@ -949,6 +950,39 @@ def check_async():
         await asyncio.sleep(0.2)
         assert not native._ffi_callbacks, "every await's entry is gone once its outcome arrived"
         await cancelling_drops_the_future()
+
+    async def ready_at_once():
+        # A future ready when first polled completes during the call, on this thread: the coroutine runs to its
+        # end in one step, without suspending (no thread hop); its value, error or panic arrives as from a later one.
+        coroutine = sample_crate.double_now(21)
+        try:
+            coroutine.send(None)
+        except StopIteration as done:
+            assert done.value == 42, done.value
+        else:
+            raise AssertionError("an await of double_now suspended")
+        assert await sample_crate.double_now(2**64 - 1) == 2**64 - 2  # wraps
+        assert await sample_crate.divide_now(7, 2) == 3
+        for (a, b), error in (((1, 0), MathError.DivisionByZero), ((-(2**31), -1), MathError.Overflow)):
+            try:
+                await sample_crate.divide_now(a, b)
+            except error:
+                pass
+            else:
+                raise AssertionError(f"divide_now({a}, {b}) did not raise {error.__name__}")
+        try:
+            await sample_crate.panic_now(3)
+        except sample_crate.RustPanic as error:
+            assert str(error) == "async panic at once (3)", error
+        else:
+            raise AssertionError("panic_now did not raise")
+        assert sample_crate.add(1, 2) == 3  # the panic left nothing behind for the next call
+        # Ready and pending calls side by side.
+        mixed = await asyncio.gather(
+            *(sample_crate.double_now(i) if i % 2 else sample_crate.double_later(i, i % 3) for i in range(1000))
+        )
+        assert mixed == [2 * i for i in range(1000)]
+        assert not native._ffi_callbacks, "every await's entry is gone once its outcome arrived"
 
     async def until(condition, what):
         """Wait until `condition()` holds, at most a few seconds."""
@@ -1198,6 +1232,17 @@ def check_async_services():
             else:
                 raise AssertionError("add_to_all_later did not raise")
             assert await Store.multiply_later(6, 7) == 42  # an async static function
+            # An async `&mut self` method ready when first polled: it completes during the call (the coroutine
+            # runs to its end in one step), and its borrow of the store has ended by then.
+            coroutine = store.clear_now()
+            try:
+                coroutine.send(None)
+            except StopIteration as done:
+                assert done.value == 3, done.value
+            else:
+                raise AssertionError("an await of clear_now suspended")
+            store.put("a", 11)  # needs the store to itself
+            assert await store.clear_now() == 1 and store.values() == []
             # An async constructor: a classmethod coroutine that gives a new store, or raises its error.
             opened = await Store.open_later(2, 1)
             assert type(opened) is Store and Store.live_stores() == live + 2

@@ -45,8 +45,9 @@ const RESERVED_PREFIX: &str = "__hatch_interop";
 /// a parameter that borrows for `'static` (the caller lends it for the call only).
 ///
 /// An `async fn` (with the `tokio` feature) is exported as a shim that also takes an
-/// [`FfiCompletion`](../hatch_interop/struct.FfiCompletion.html), starts the future on the
-/// library's runtime and returns at once; the future's outcome goes to the completion. Its
+/// [`FfiCompletion`](../hatch_interop/struct.FfiCompletion.html), polls the future once on the
+/// calling thread and returns; the future's outcome goes to the completion, before the shim
+/// returns if that poll finished it, else from the library's runtime, which runs it on. Its
 /// parameters must be owned (numbers, structs, enums, options, `Box<T>`, callbacks by value):
 /// the future outlives the call, so a parameter whose type borrows (a reference or a lifetime
 /// anywhere in it) is a compile error that names it.
@@ -1196,7 +1197,8 @@ mod function {
         let vis = &func.vis;
         let cfgs = cfgs(func);
         if func.sig.asyncness.is_some() {
-            // The future runs on the library's runtime; its outcome goes to the completion.
+            // The future is polled once here, then runs on the library's runtime if it is pending;
+            // its outcome goes to the completion.
             let mut c_params = c_params;
             c_params.push(quote!(__hatch_interop_completion: ::hatch_interop::FfiCompletion));
             let spawn = quote_spanned! {func.sig.ident.span()=>
@@ -1204,8 +1206,8 @@ mod function {
             };
             let doc = format!(
                 " The C ABI of the async [`{name}`]: exported as `{name}`, it converts the \
-                 arguments, starts the future on the library's runtime and returns; the outcome \
-                 goes to the completion.\n\n # Safety\n\n The arguments must be valid for \
+                 arguments, polls the future once (then leaves it to the library's runtime if it \
+                 is pending) and returns; the outcome goes to the completion.\n\n # Safety\n\n The arguments must be valid for \
                  their types, as the inventory describes them."
             );
             return quote! {
@@ -2014,9 +2016,10 @@ mod service {
     }
 
     /// The shim of an async method, constructor or static function: it takes the object (for a
-    /// method: a borrow that owns a reference, held until the future finishes), starts the
-    /// future on the library's runtime and returns; the outcome goes to the completion (a
-    /// constructor's: the new object's handle, see the service type's `FfiReturn`).
+    /// method: a borrow that owns a reference, held until the future finishes), polls the
+    /// future once (then leaves it to the library's runtime if it is pending) and returns; the
+    /// outcome goes to the completion (a constructor's: the new object's handle, see the service
+    /// type's `FfiReturn`).
     fn async_shim(
         member: &Member,
         symbol: &str,
@@ -2066,8 +2069,9 @@ mod service {
         };
         let shim = format_ident!("__hatch_interop_shim_{}", name);
         let doc = format!(
-            " The C ABI of the async [`Self::{name}`], exported as `{symbol}`: it starts the \
-             future on the library's runtime; the outcome goes to the completion.\n\n # \
+            " The C ABI of the async [`Self::{name}`], exported as `{symbol}`: it polls the \
+             future once (then leaves it to the library's runtime if it is pending); the outcome \
+             goes to the completion.\n\n # \
              Safety\n\n The arguments must be valid for their types, as the inventory describes \
              them."
         );

@@ -388,6 +388,9 @@ class Support:
         #: when the library has none: its calls then run to their end), and the class of the futures awaiting them.
         self.cancel_calls: Any = None
         self._call_future: Any = None
+        #: `asyncio._get_running_loop` (the running event loop of the calling thread, or None), once `awaiting` has
+        #: imported asyncio: how `complete` tells a call completed during the call from one completed later.
+        self._running_loop: Callable[[], Any] = _no_running_loop
 
     def key(self, number: int) -> object:
         """The key of the `number`-th callable kept, as the library's context pointer arrives in Python."""
@@ -491,6 +494,7 @@ class Support:
         import asyncio  # noqa: PLC0415
 
         loop = asyncio.get_running_loop()
+        self._running_loop = asyncio._get_running_loop
         if self.cancel_calls is None:
             future = loop.create_future()
             return future, self.keep_callback((loop, future, read, errors))
@@ -501,7 +505,9 @@ class Support:
         return future, key
 
     def complete(self, key: object, value: Any, failure: Any) -> None:
-        """Runs on a thread of the library's runtime: settles the awaiting future, in its event loop's thread."""
+        """Settles the awaiting future: at once when the library calls this during the call that started the work
+        (its future was ready when first polled), else, from a thread of the library's runtime, in the future's
+        event loop's thread."""
         loop, future, read, errors = self.callbacks.pop(key)
         outcome: object
         try:
@@ -509,6 +515,11 @@ class Support:
             outcome = self.failure_error(failure[0], errors) if failure else read(value)
         except BaseException as error:
             outcome = error
+        if self._running_loop() is loop:
+            # The event loop's own thread, inside the call (a runtime thread runs no event loop): the future is done
+            # before the coroutine awaits it, which then goes on without suspending, and no thread is woken.
+            _settle(future, outcome)
+            return
         with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome
             loop.call_soon_threadsafe(_settle, future, outcome)
 
@@ -532,6 +543,11 @@ def _call_future_class(base: Any, cancel_calls: Any) -> Any:
             return cancelled
 
     return CallFuture
+
+
+def _no_running_loop() -> None:
+    """No event loop runs (before any async call imported asyncio)."""
+    return None
 
 
 def _settle(future: Any, outcome: object) -> None:

@@ -936,8 +936,9 @@ class _Builder:
             value = c.completes_with
             outcome = "nothing" if isinstance(value, abi.CVoid) else f"a `const {self.c_type(value)} *`"
             notes.append(
-                f"Async: it starts the work and returns at once; `{local}` is called later, from a thread of the "
-                f"library, with {outcome} as its value, or with the failure."
+                f"Async: it polls the work once and returns; `{local}` is called with {outcome} as its value, or "
+                "with the failure: before it returns, on the calling thread, when that poll finished the work, else "
+                "later, from a thread of the library."
             )
         params = ", ".join(_declare(self.c_type(p.type), name) for p, name in declared) or "void"
         prototype = _declare(self.c_type(c.returns), f"{c.symbol}({params});")

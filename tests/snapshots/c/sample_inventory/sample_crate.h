@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x1a685aa936175847)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x09b694af3e908b3b)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -783,11 +783,14 @@ void sample_crate_ffi_free(void *ptr, size_t size, size_t align);
 void sample_crate_ffi_callback_failed(const char *message, size_t len);
 
 /**
- * How an async function reports its outcome: `call(context, value, failure)` is called once, from a
- * thread of the library, with either the value (a pointer to the result, valid during the call; the
- * caller owns what a result owns, such as a string's buffer) or the failure (valid during the call),
- * the other being NULL. When the function fails before it starts (an invalid argument), `release(context)`
- * is called instead, if it is not NULL. After sample_crate_ffi_shutdown(), neither is.
+ * How an async function reports its outcome: `call(context, value, failure)` is called once, with either
+ * the value (a pointer to the result, valid during the call; the caller owns what a result owns, such as a
+ * string's buffer) or the failure (valid during the call), the other being NULL. The function polls its
+ * work once on the calling thread: when that finishes it (nothing to wait for, an error, or a panic), `call`
+ * runs then, on the calling thread, before the function returns; otherwise later, from a thread of the
+ * library. So `call` must not wait for anything the caller holds during the call. When the function fails
+ * before it starts (an invalid argument), `release(context)` is called instead, if it is not NULL. After
+ * sample_crate_ffi_shutdown(), neither is.
  */
 typedef struct sample_crate_completion {
     void (*call)(const void *context, const void *value, const sample_crate_failure *failure);
@@ -1193,26 +1196,58 @@ void notify_in_background(OnEvent listener, uint32_t code);
  * `value` doubled, after waiting `millis` milliseconds (an async function: a coroutine in
  * Python, run on the library's runtime).
  *
- * Async: it starts the work and returns at once; `completion` is called later, from a thread of
- * the library, with a `const uint64_t *` as its value, or with the failure.
+ * Async: it polls the work once and returns; `completion` is called with a `const uint64_t *` as
+ * its value, or with the failure: before it returns, on the calling thread, when that poll
+ * finished the work, else later, from a thread of the library.
  */
 void double_later(uint64_t value, uint64_t millis, sample_crate_completion completion);
 
 /**
+ * `value` doubled, at once: an async function whose future is ready when first polled (the
+ * await costs no thread hop).
+ *
+ * Async: it polls the work once and returns; `completion` is called with a `const uint64_t *` as
+ * its value, or with the failure: before it returns, on the calling thread, when that poll
+ * finished the work, else later, from a thread of the library.
+ */
+void double_now(uint64_t value, sample_crate_completion completion);
+
+/**
+ * `a / b` at once (an async `Result` whose error, like its value, is there when first polled);
+ * fails as `divide` does.
+ *
+ * Async: it polls the work once and returns; `completion` is called with a `const int32_t *` as
+ * its value, or with the failure: before it returns, on the calling thread, when that poll
+ * finished the work, else later, from a thread of the library. An error completes it with a
+ * failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
+ */
+void divide_now(int32_t a, int32_t b, sample_crate_completion completion);
+
+/**
+ * Panics when first polled, before any `.await`; the awaiting caller gets the panic as an error.
+ *
+ * Async: it polls the work once and returns; `completion` is called with a `const uint32_t *` as
+ * its value, or with the failure: before it returns, on the calling thread, when that poll
+ * finished the work, else later, from a thread of the library.
+ */
+void panic_now(uint32_t code, sample_crate_completion completion);
+
+/**
  * `a / b` after a pause (an async `Result`); fails with `DivisionByZero` when `b` is 0.
  *
- * Async: it starts the work and returns at once; `completion` is called later, from a thread of
- * the library, with a `const int32_t *` as its value, or with the failure. An error completes it
- * with a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's
- * value.
+ * Async: it polls the work once and returns; `completion` is called with a `const int32_t *` as
+ * its value, or with the failure: before it returns, on the calling thread, when that poll
+ * finished the work, else later, from a thread of the library. An error completes it with a
+ * failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
  */
 void divide_later(int32_t a, int32_t b, sample_crate_completion completion);
 
 /**
  * A greeting for the `n`th visitor, after a pause (an async `String`).
  *
- * Async: it starts the work and returns at once; `completion` is called later, from a thread of
- * the library, with a `const sample_crate_string *` as its value, or with the failure. The caller
+ * Async: it polls the work once and returns; `completion` is called with a `const
+ * sample_crate_string *` as its value, or with the failure: before it returns, on the calling
+ * thread, when that poll finished the work, else later, from a thread of the library. The caller
  * frees the result (see `sample_crate_string`).
  */
 void greet_later(uint32_t n, sample_crate_completion completion);
@@ -1220,16 +1255,18 @@ void greet_later(uint32_t n, sample_crate_completion completion);
 /**
  * Panics inside the future after a pause; the awaiting caller gets the panic as an error.
  *
- * Async: it starts the work and returns at once; `completion` is called later, from a thread of
- * the library, with a `const uint32_t *` as its value, or with the failure.
+ * Async: it polls the work once and returns; `completion` is called with a `const uint32_t *` as
+ * its value, or with the failure: before it returns, on the calling thread, when that poll
+ * finished the work, else later, from a thread of the library.
  */
 void panic_later(uint64_t millis, sample_crate_completion completion);
 
 /**
  * A point, after a pause (an async struct).
  *
- * Async: it starts the work and returns at once; `completion` is called later, from a thread of
- * the library, with a `const Vec2 *` as its value, or with the failure.
+ * Async: it polls the work once and returns; `completion` is called with a `const Vec2 *` as its
+ * value, or with the failure: before it returns, on the calling thread, when that poll finished
+ * the work, else later, from a thread of the library.
  */
 void vec2_later(float x, float y, sample_crate_completion completion);
 
@@ -1237,8 +1274,9 @@ void vec2_later(float x, float y, sample_crate_completion completion);
  * Sleeps `millis` milliseconds holding a guard, then returns `millis`. Cancelling the awaiting
  * task drops the future, and with it the guard (see `guards_dropped`).
  *
- * Async: it starts the work and returns at once; `completion` is called later, from a thread of
- * the library, with a `const uint64_t *` as its value, or with the failure.
+ * Async: it polls the work once and returns; `completion` is called with a `const uint64_t *` as
+ * its value, or with the failure: before it returns, on the calling thread, when that poll
+ * finished the work, else later, from a thread of the library.
  */
 void sleep_with_guard(uint64_t millis, sample_crate_completion completion);
 
@@ -1319,17 +1357,18 @@ uint64_t u128_low_bits(sample_crate_u128 value);
  *
  * `c` is a `char`: a Unicode scalar value (not a surrogate, at most 0x10FFFF); any other value
  * returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns a
- * `char`: a Unicode scalar value. Async: it starts the work and returns at once; `completion` is
- * called later, from a thread of the library, with a `const uint32_t *` as its value, or with the
- * failure.
+ * `char`: a Unicode scalar value. Async: it polls the work once and returns; `completion` is
+ * called with a `const uint32_t *` as its value, or with the failure: before it returns, on the
+ * calling thread, when that poll finished the work, else later, from a thread of the library.
  */
 void upper_later(uint32_t c, sample_crate_completion completion);
 
 /**
  * `value` doubled, wrapping around, after a pause.
  *
- * Async: it starts the work and returns at once; `completion` is called later, from a thread of
- * the library, with a `const sample_crate_i128 *` as its value, or with the failure.
+ * Async: it polls the work once and returns; `completion` is called with a `const
+ * sample_crate_i128 *` as its value, or with the failure: before it returns, on the calling
+ * thread, when that poll finished the work, else later, from a thread of the library.
  */
 void i128_double_later(sample_crate_i128 value, sample_crate_completion completion);
 
@@ -1467,8 +1506,9 @@ size_t blues(const Color *colors, size_t colors_len);
  * The FNV-1a hash of `data`, after a pause: an async function may take owned values (they
  * are copied before the call returns, so the future owns them).
  *
- * Async: it starts the work and returns at once; `completion` is called later, from a thread of
- * the library, with a `const sample_crate_string *` as its value, or with the failure. The caller
+ * Async: it polls the work once and returns; `completion` is called with a `const
+ * sample_crate_string *` as its value, or with the failure: before it returns, on the calling
+ * thread, when that poll finished the work, else later, from a thread of the library. The caller
  * frees the result (see `sample_crate_string`).
  */
 void checksum_later(const uint8_t *data, size_t data_len, const char *label, size_t label_len, sample_crate_completion completion);
@@ -1570,10 +1610,11 @@ sample_crate_vec_u8 blue_names(const uint8_t *palette, size_t palette_len);
 /**
  * The words of `text`, after a pause (an async `Vec<String>`).
  *
- * It returns the wire encoding of a `Vec<String>` (see docs/wire-format.md). Async: it starts the
- * work and returns at once; `completion` is called later, from a thread of the library, with a
- * `const sample_crate_vec_u8 *` as its value, or with the failure. The caller frees the result
- * (see `sample_crate_vec_u8`).
+ * It returns the wire encoding of a `Vec<String>` (see docs/wire-format.md). Async: it polls the
+ * work once and returns; `completion` is called with a `const sample_crate_vec_u8 *` as its value,
+ * or with the failure: before it returns, on the calling thread, when that poll finished the work,
+ * else later, from a thread of the library. The caller frees the result (see
+ * `sample_crate_vec_u8`).
  */
 void words_later(const char *text, size_t text_len, sample_crate_completion completion);
 
@@ -1658,10 +1699,10 @@ Store *store_with_capacity(uint32_t capacity);
  * A store of `capacity` after `millis` milliseconds (an async constructor: Python awaits
  * `Store.open_later(...)`); fails with `Overflow` above 1,000,000.
  *
- * Async: it starts the work and returns at once; `completion` is called later, from a thread of
- * the library, with a `const Store * *` as its value, or with the failure. An error completes it
- * with a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's
- * value.
+ * Async: it polls the work once and returns; `completion` is called with a `const Store * *` as
+ * its value, or with the failure: before it returns, on the calling thread, when that poll
+ * finished the work, else later, from a thread of the library. An error completes it with a
+ * failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
  */
 void store_open_later(uint32_t capacity, uint64_t millis, sample_crate_completion completion);
 
@@ -1802,9 +1843,10 @@ void store_explode(Store *self, const char *message, size_t message_len);
  *
  * A method of `Store` (shared: calls on the same object may run at the same time). A call that
  * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
- * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. Async: it starts the work and returns at once;
- * `completion` is called later, from a thread of the library, with a `const int64_t *` as its
- * value, or with the failure.
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. Async: it polls the work once and returns;
+ * `completion` is called with a `const int64_t *` as its value, or with the failure: before it
+ * returns, on the calling thread, when that poll finished the work, else later, from a thread of
+ * the library.
  */
 void store_total_later(Store *self, uint64_t millis, sample_crate_completion completion);
 
@@ -1814,20 +1856,34 @@ void store_total_later(Store *self, uint64_t millis, sample_crate_completion com
  *
  * A method of `Store` (exclusive: no other call may run on the same object). A call that conflicts
  * with a running one, or on a destroyed object, returns zeroes and records a failure of kind
- * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. Async: it starts the work and returns at once;
- * `completion` is called later, from a thread of the library, with a `const uint32_t *` as its
- * value, or with the failure. An error completes it with a failure of kind
- * SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. Async: it polls the work once and returns; `completion`
+ * is called with a `const uint32_t *` as its value, or with the failure: before it returns, on the
+ * calling thread, when that poll finished the work, else later, from a thread of the library. An
+ * error completes it with a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the
+ * `MathError` variant's value.
  */
 void store_add_to_all_later(Store *self, int64_t amount, sample_crate_completion completion);
 
 /**
+ * Removes every entry and returns how many there were, at once (an async `&mut self`
+ * method whose future is ready when first polled: the store's borrow ends before the
+ * call returns).
+ *
+ * A method of `Store` (exclusive: no other call may run on the same object). A call that conflicts
+ * with a running one, or on a destroyed object, returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. Async: it polls the work once and returns; `completion`
+ * is called with a `const uint32_t *` as its value, or with the failure: before it returns, on the
+ * calling thread, when that poll finished the work, else later, from a thread of the library.
+ */
+void store_clear_now(Store *self, sample_crate_completion completion);
+
+/**
  * `a * b` after a pause (an async static function).
  *
- * Async: it starts the work and returns at once; `completion` is called later, from a thread of
- * the library, with a `const int32_t *` as its value, or with the failure. An error completes it
- * with a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's
- * value.
+ * Async: it polls the work once and returns; `completion` is called with a `const int32_t *` as
+ * its value, or with the failure: before it returns, on the calling thread, when that poll
+ * finished the work, else later, from a thread of the library. An error completes it with a
+ * failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
  */
 void store_multiply_later(int32_t a, int32_t b, sample_crate_completion completion);
 

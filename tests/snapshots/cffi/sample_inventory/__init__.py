@@ -105,7 +105,9 @@ __all__ = [
     "distinct_chars",
     "divide",
     "divide_later",
+    "divide_now",
     "double_later",
+    "double_now",
     "empty_f64s",
     "empty_string",
     "evens",
@@ -154,6 +156,7 @@ __all__ = [
     "or_fallback",
     "owned_byte_count",
     "panic_later",
+    "panic_now",
     "panic_with_message",
     "pick_colors",
     "range_u32",
@@ -239,10 +242,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x1A685AA936175847:
+    if found != 0x09B694AF3E908B3B:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 1a685aa936175847)"
+            "sample_crate 0.1.0 (API hash 09b694af3e908b3b)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1748,6 +1751,19 @@ class Store:
             _ffi_raise_failure(_ffi_MathError_by_code)
         return await _ffi_future
 
+    async def clear_now(self) -> int:
+        """Removes every entry and returns how many there were, at once (an async `&mut self`
+        method whose future is ready when first polled: the store's borrow ends before the
+        call returns).
+        """
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Store", "clear_now")
+        _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_clear_now, None)
+        _ffi_fn_store_clear_now(_ffi_self, (_ffi_complete, _ffi_key, _ffi_release))
+        if _ffi_pending[0]:
+            _ffi_raise_failure(None)
+        return await _ffi_future
+
     @staticmethod
     async def multiply_later(a: int, b: int) -> int:
         """`a * b` after a pause (an async static function).
@@ -2166,6 +2182,7 @@ _ffi_fn_store_each_value = _ffi_lib.store_each_value
 _ffi_fn_store_explode = _ffi_lib.store_explode
 _ffi_fn_store_total_later = _ffi_lib.store_total_later
 _ffi_fn_store_add_to_all_later = _ffi_lib.store_add_to_all_later
+_ffi_fn_store_clear_now = _ffi_lib.store_clear_now
 _ffi_fn_store_multiply_later = _ffi_lib.store_multiply_later
 _ffi_fn_store_live_stores = _ffi_lib.store_live_stores
 
@@ -2184,6 +2201,12 @@ def _ffi_read_store_total_later(_ffi_value: Any) -> int:
 
 def _ffi_read_store_add_to_all_later(_ffi_value: Any) -> int:
     """The value `add_to_all_later` completed with."""
+    _ffi_result = _ffi.cast("uint32_t *", _ffi_value)[0]
+    return _ffi_result
+
+
+def _ffi_read_store_clear_now(_ffi_value: Any) -> int:
+    """The value `clear_now` completed with."""
     _ffi_result = _ffi.cast("uint32_t *", _ffi_value)[0]
     return _ffi_result
 
@@ -3708,6 +3731,74 @@ async def double_later(value: int, millis: int) -> int:
         millis = _ffi_scalar("double_later() argument 'millis'", millis, "u64")
     _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_double_later, None)
     _ffi_fn_double_later(value, millis, (_ffi_complete, _ffi_key, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_double_now = _ffi_lib.double_now
+
+
+def _ffi_read_double_now(_ffi_value: Any) -> int:
+    """The value `double_now` completed with."""
+    _ffi_result = _ffi.cast("uint64_t *", _ffi_value)[0]
+    return _ffi_result
+
+
+async def double_now(value: int) -> int:
+    """`value` doubled, at once: an async function whose future is ready when first polled (the
+    await costs no thread hop).
+    """
+    if value.__class__ is not int or not 0 <= value <= 18446744073709551615:
+        value = _ffi_scalar("double_now() argument 'value'", value, "u64")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_double_now, None)
+    _ffi_fn_double_now(value, (_ffi_complete, _ffi_key, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_divide_now = _ffi_lib.divide_now
+
+
+def _ffi_read_divide_now(_ffi_value: Any) -> int:
+    """The value `divide_now` completed with."""
+    _ffi_result = _ffi.cast("int32_t *", _ffi_value)[0]
+    return _ffi_result
+
+
+async def divide_now(a: int, b: int) -> int:
+    """`a / b` at once (an async `Result` whose error, like its value, is there when first polled);
+    fails as `divide` does.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if a.__class__ is not int or not -2147483648 <= a <= 2147483647:
+        a = _ffi_scalar("divide_now() argument 'a'", a, "i32")
+    if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
+        b = _ffi_scalar("divide_now() argument 'b'", b, "i32")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_divide_now, _ffi_MathError_by_code)
+    _ffi_fn_divide_now(a, b, (_ffi_complete, _ffi_key, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return await _ffi_future
+
+
+_ffi_fn_panic_now = _ffi_lib.panic_now
+
+
+def _ffi_read_panic_now(_ffi_value: Any) -> int:
+    """The value `panic_now` completed with."""
+    _ffi_result = _ffi.cast("uint32_t *", _ffi_value)[0]
+    return _ffi_result
+
+
+async def panic_now(code: int) -> int:
+    """Panics when first polled, before any `.await`; the awaiting caller gets the panic as an error."""
+    if code.__class__ is not int or not 0 <= code <= 4294967295:
+        code = _ffi_scalar("panic_now() argument 'code'", code, "u32")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_panic_now, None)
+    _ffi_fn_panic_now(code, (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return await _ffi_future

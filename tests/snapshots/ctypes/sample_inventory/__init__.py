@@ -105,7 +105,9 @@ __all__ = [
     "distinct_chars",
     "divide",
     "divide_later",
+    "divide_now",
     "double_later",
+    "double_now",
     "empty_f64s",
     "empty_string",
     "evens",
@@ -154,6 +156,7 @@ __all__ = [
     "or_fallback",
     "owned_byte_count",
     "panic_later",
+    "panic_now",
     "panic_with_message",
     "pick_colors",
     "range_u32",
@@ -241,10 +244,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x1A685AA936175847:
+    if found != 0x09B694AF3E908B3B:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 1a685aa936175847)"
+            "sample_crate 0.1.0 (API hash 09b694af3e908b3b)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1919,6 +1922,19 @@ class Store:
             _ffi_raise_failure(_ffi_MathError_by_code)
         return await _ffi_future
 
+    async def clear_now(self) -> int:
+        """Removes every entry and returns how many there were, at once (an async `&mut self`
+        method whose future is ready when first polled: the store's borrow ends before the
+        call returns).
+        """
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Store", "clear_now")
+        _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_store_clear_now, None)
+        _ffi_fn_store_clear_now(_ffi_self, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return await _ffi_future
+
     @staticmethod
     async def multiply_later(a: int, b: int) -> int:
         """`a * b` after a pause (an async static function).
@@ -2376,6 +2392,9 @@ _ffi_fn_store_total_later.restype = None
 _ffi_fn_store_add_to_all_later = _ffi_lib["store_add_to_all_later"]
 _ffi_fn_store_add_to_all_later.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_int64, _ffi_Completion)
 _ffi_fn_store_add_to_all_later.restype = None
+_ffi_fn_store_clear_now = _ffi_lib["store_clear_now"]
+_ffi_fn_store_clear_now.argtypes = (_ffi_ctypes.c_void_p, _ffi_Completion)
+_ffi_fn_store_clear_now.restype = None
 _ffi_fn_store_multiply_later = _ffi_lib["store_multiply_later"]
 _ffi_fn_store_multiply_later.argtypes = (_ffi_ctypes.c_int32, _ffi_ctypes.c_int32, _ffi_Completion)
 _ffi_fn_store_multiply_later.restype = None
@@ -2398,6 +2417,12 @@ def _ffi_read_store_total_later(_ffi_address: int) -> int:
 
 def _ffi_read_store_add_to_all_later(_ffi_address: int) -> int:
     """The value `add_to_all_later` completed with."""
+    _ffi_result = _ffi_ctypes.c_uint32.from_address(_ffi_address).value
+    return _ffi_result
+
+
+def _ffi_read_store_clear_now(_ffi_address: int) -> int:
+    """The value `clear_now` completed with."""
     _ffi_result = _ffi_ctypes.c_uint32.from_address(_ffi_address).value
     return _ffi_result
 
@@ -4125,6 +4150,80 @@ async def double_later(value: int, millis: int) -> int:
         millis = _ffi_scalar("double_later() argument 'millis'", millis, "u64")
     _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_double_later, None)
     _ffi_fn_double_later(value, millis, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_double_now = _ffi_lib["double_now"]
+_ffi_fn_double_now.argtypes = (_ffi_ctypes.c_uint64, _ffi_Completion)
+_ffi_fn_double_now.restype = None
+
+
+def _ffi_read_double_now(_ffi_address: int) -> int:
+    """The value `double_now` completed with."""
+    _ffi_result = _ffi_ctypes.c_uint64.from_address(_ffi_address).value
+    return _ffi_result
+
+
+async def double_now(value: int) -> int:
+    """`value` doubled, at once: an async function whose future is ready when first polled (the
+    await costs no thread hop).
+    """
+    if value.__class__ is not int or not 0 <= value <= 18446744073709551615:
+        value = _ffi_scalar("double_now() argument 'value'", value, "u64")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_double_now, None)
+    _ffi_fn_double_now(value, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_divide_now = _ffi_lib["divide_now"]
+_ffi_fn_divide_now.argtypes = (_ffi_ctypes.c_int32, _ffi_ctypes.c_int32, _ffi_Completion)
+_ffi_fn_divide_now.restype = None
+
+
+def _ffi_read_divide_now(_ffi_address: int) -> int:
+    """The value `divide_now` completed with."""
+    _ffi_result = _ffi_ctypes.c_int32.from_address(_ffi_address).value
+    return _ffi_result
+
+
+async def divide_now(a: int, b: int) -> int:
+    """`a / b` at once (an async `Result` whose error, like its value, is there when first polled);
+    fails as `divide` does.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if a.__class__ is not int or not -2147483648 <= a <= 2147483647:
+        a = _ffi_scalar("divide_now() argument 'a'", a, "i32")
+    if b.__class__ is not int or not -2147483648 <= b <= 2147483647:
+        b = _ffi_scalar("divide_now() argument 'b'", b, "i32")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_divide_now, _ffi_MathError_by_code)
+    _ffi_fn_divide_now(a, b, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
+    if _ffi_pending.value:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return await _ffi_future
+
+
+_ffi_fn_panic_now = _ffi_lib["panic_now"]
+_ffi_fn_panic_now.argtypes = (_ffi_ctypes.c_uint32, _ffi_Completion)
+_ffi_fn_panic_now.restype = None
+
+
+def _ffi_read_panic_now(_ffi_address: int) -> int:
+    """The value `panic_now` completed with."""
+    _ffi_result = _ffi_ctypes.c_uint32.from_address(_ffi_address).value
+    return _ffi_result
+
+
+async def panic_now(code: int) -> int:
+    """Panics when first polled, before any `.await`; the awaiting caller gets the panic as an error."""
+    if code.__class__ is not int or not 0 <= code <= 4294967295:
+        code = _ffi_scalar("panic_now() argument 'code'", code, "u32")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_panic_now, None)
+    _ffi_fn_panic_now(code, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return await _ffi_future

@@ -104,7 +104,9 @@ __all__ = [
     "distinct_chars",
     "divide",
     "divide_later",
+    "divide_now",
     "double_later",
+    "double_now",
     "empty_f64s",
     "empty_string",
     "evens",
@@ -153,6 +155,7 @@ __all__ = [
     "or_fallback",
     "owned_byte_count",
     "panic_later",
+    "panic_now",
     "panic_with_message",
     "pick_colors",
     "range_u32",
@@ -230,10 +233,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x1A685AA936175847:
+    if found != 0x09B694AF3E908B3B:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 1a685aa936175847)"
+            "sample_crate 0.1.0 (API hash 09b694af3e908b3b)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
