@@ -49,6 +49,13 @@ pub unsafe trait FfiType {
     #[doc(hidden)]
     const __OPAQUE_POINTER: bool = false;
 
+    /// Whether the type is (or holds, as an array's elements) a pointer safe Rust dereferences or
+    /// frees without a check: a reference or a `Box` (optional ones too). A struct's fields are
+    /// set by the foreign side to any address (a Python field is an `int`), so such a field would
+    /// let it make Rust read, write or free memory at will: `#[ffi_type]` refuses them.
+    #[doc(hidden)]
+    const __TRUSTED_POINTER: bool = false;
+
     #[doc(hidden)]
     fn __type_ref(types: &mut TypeRegistry) -> TypeRef;
 }
@@ -635,6 +642,8 @@ unsafe impl<T: FfiOptional> FfiOk for FfiOption<T> {}
 // Arrays are only fields: C cannot pass or return them by value. The inventory refuses them
 // elsewhere, and `#[ffi_function]` already rejects an array parameter by its spelling.
 unsafe impl<T: FfiType, const N: usize> FfiType for [T; N] {
+    const __TRUSTED_POINTER: bool = T::__TRUSTED_POINTER;
+
     fn __type_ref(types: &mut TypeRegistry) -> TypeRef {
         TypeRef::Array {
             element: Box::new(T::__type_ref(types)),
@@ -1188,9 +1197,10 @@ macro_rules! array_elements {
 array_elements!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize f32 f64);
 
 macro_rules! pointers {
-    ($($ptr:ty => $mutable:literal, $nullable:literal, $owned:literal;)*) => {$(
+    ($($ptr:ty => $mutable:literal, $nullable:literal, $owned:literal, $trusted:literal;)*) => {$(
         unsafe impl<T: FfiPointee> FfiType for $ptr {
             const __OPAQUE_POINTER: bool = T::__OPAQUE;
+            const __TRUSTED_POINTER: bool = $trusted;
 
             fn __type_ref(types: &mut TypeRegistry) -> TypeRef {
                 TypeRef::Pointer {
@@ -1207,14 +1217,14 @@ macro_rules! pointers {
 // `Box<T>` of a sized `T` has the ABI of a non-null pointer; the callee owns it. Rust
 // guarantees that `Option` of a reference or a `Box` is a nullable pointer with `None` as NULL.
 pointers! {
-    &T => false, false, false;
-    &mut T => true, false, false;
-    Box<T> => true, false, true;
-    *const T => false, true, false;
-    *mut T => true, true, false;
-    Option<&T> => false, true, false;
-    Option<&mut T> => true, true, false;
-    Option<Box<T>> => true, true, true;
+    &T => false, false, false, true;
+    &mut T => true, false, false, true;
+    Box<T> => true, false, true, true;
+    *const T => false, true, false, false;
+    *mut T => true, true, false, false;
+    Option<&T> => false, true, false, true;
+    Option<&mut T> => true, true, false, true;
+    Option<Box<T>> => true, true, true, true;
 }
 
 macro_rules! borrowed_results {

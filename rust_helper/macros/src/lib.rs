@@ -724,6 +724,21 @@ fn type_ref(ty: &Type) -> TokenStream2 {
     quote_spanned!(ty.span()=> <#ty as ::hatch_interop::FfiType>::__type_ref(types))
 }
 
+/// A compile-time check that a field of type `ty` holds no reference or `Box` (see
+/// `FfiType::__TRUSTED_POINTER`): the foreign side sets a field to any address.
+fn untrusted_field(ty: &Type) -> TokenStream2 {
+    let ty = static_lifetimes(ty);
+    quote_spanned! {ty.span()=>
+        const _: () = ::core::assert!(
+            !<#ty as ::hatch_interop::FfiType>::__TRUSTED_POINTER,
+            "a field of an #[ffi_type] struct or enum cannot be a reference or a Box: the foreign \
+             side sets a field to any address (a Python field is an int), and safe Rust would read \
+             or free it; make it a raw pointer (*const T, *mut T) and dereference it in unsafe \
+             code that checks it, or pass the object as a parameter (&T, Box<T>)",
+        );
+    }
+}
+
 mod function {
     use super::*;
 
@@ -2228,6 +2243,7 @@ mod types {
         }
 
         let mut fields = Vec::new();
+        let mut checks = Vec::new();
         match &item.fields {
             Fields::Named(named) if named.named.is_empty() => errors.push(
                 named.brace_token.span.join(),
@@ -2237,6 +2253,7 @@ mod types {
                 for field in &named.named {
                     let ident = field.ident.as_ref().expect("named field");
                     if let Some(name) = errors.check(inventory_name(ident, "the field")) {
+                        checks.push(untrusted_field(&tagged::self_to(&field.ty, &item.ident)));
                         let ty = type_ref(&field.ty);
                         let doc = doc(&field.attrs);
                         let struct_ident = &item.ident;
@@ -2261,6 +2278,7 @@ mod types {
                 for (i, field) in unnamed.unnamed.iter().enumerate() {
                     let name = format!("_{i}");
                     let index = syn::Index::from(i);
+                    checks.push(untrusted_field(&tagged::self_to(&field.ty, &item.ident)));
                     let ty = type_ref(&field.ty);
                     let doc = doc(&field.attrs);
                     let struct_ident = &item.ident;
@@ -2292,6 +2310,8 @@ mod types {
         let type_ref = named_type_ref(ident);
         Ok(quote! {
             #item
+
+            #(#checks)*
 
             unsafe impl ::hatch_interop::TypeInfo for #ident {
                 const __NAME: &'static str = #name;
@@ -2505,6 +2525,7 @@ mod types {
             let mut shadows = Vec::new();
             let mut discriminants = Vec::new();
             let mut variants = Vec::new();
+            let mut field_checks = Vec::new();
             let mut any_field = false;
             for (index, variant) in item.variants.iter().enumerate() {
                 let variant_name = errors.check(inventory_name(&variant.ident, "the variant"));
@@ -2522,6 +2543,7 @@ mod types {
                             any_field = true;
                             let ty = self_to(&field.ty, enum_ident);
                             shadow_fields.push(quote!(#ident: #ty));
+                            field_checks.push(untrusted_field(&ty));
                             let type_ref = type_ref(&field.ty);
                             let doc = doc(&field.attrs);
                             fields.push(quote! {
@@ -2609,6 +2631,8 @@ mod types {
             );
             Ok(quote! {
                 #item
+
+                #(#field_checks)*
 
                 // A shadow of the enum's layout (RFC 2195: a `repr(C)` struct of the tag and a
                 // `repr(C)` union of one `repr(C)` struct per variant), because `offset_of!` on
@@ -2720,7 +2744,7 @@ mod types {
 
         /// `ty` with `Self` replaced by the enum's name: the shadow structs name the field
         /// types outside the enum, where `Self` would mean the shadow itself.
-        fn self_to(ty: &Type, enum_ident: &Ident) -> Type {
+        pub(crate) fn self_to(ty: &Type, enum_ident: &Ident) -> Type {
             struct Replace<'a>(&'a Ident);
             impl VisitMut for Replace<'_> {
                 fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
