@@ -2242,8 +2242,10 @@ mod types {
             }
         }
 
-        let mut fields = Vec::new();
-        let mut checks = Vec::new();
+        // Each field's name in C and the inventory, and how Rust names it (`x`, or `0` in a tuple
+        // struct, where field `i` is `_i` and the inventory marks the struct `tuple` for bindings
+        // to construct positionally).
+        let mut members: Vec<(String, TokenStream2, &syn::Field)> = Vec::new();
         match &item.fields {
             Fields::Named(named) if named.named.is_empty() => errors.push(
                 named.brace_token.span.join(),
@@ -2253,18 +2255,7 @@ mod types {
                 for field in &named.named {
                     let ident = field.ident.as_ref().expect("named field");
                     if let Some(name) = errors.check(inventory_name(ident, "the field")) {
-                        checks.push(untrusted_field(&tagged::self_to(&field.ty, &item.ident)));
-                        let ty = type_ref(&field.ty);
-                        let doc = doc(&field.attrs);
-                        let struct_ident = &item.ident;
-                        fields.push(quote! {
-                            ::hatch_interop::__private::FieldDef {
-                                name: #name,
-                                doc: #doc,
-                                ty: #ty,
-                                offset: ::core::mem::offset_of!(#struct_ident, #ident),
-                            }
-                        });
+                        members.push((name, quote!(#ident), field));
                     }
                 }
             }
@@ -2272,24 +2263,10 @@ mod types {
                 unnamed.paren_token.span.join(),
                 "an #[ffi_type] struct needs at least one field (C has no empty structs)",
             ),
-            // A tuple struct (`pub struct Meters(pub f64);`): field `i` is `_i` in C and in the
-            // inventory, which marks the struct `tuple` for bindings to construct positionally.
             Fields::Unnamed(unnamed) => {
                 for (i, field) in unnamed.unnamed.iter().enumerate() {
-                    let name = format!("_{i}");
                     let index = syn::Index::from(i);
-                    checks.push(untrusted_field(&tagged::self_to(&field.ty, &item.ident)));
-                    let ty = type_ref(&field.ty);
-                    let doc = doc(&field.attrs);
-                    let struct_ident = &item.ident;
-                    fields.push(quote! {
-                        ::hatch_interop::__private::FieldDef {
-                            name: #name,
-                            doc: #doc,
-                            ty: #ty,
-                            offset: ::core::mem::offset_of!(#struct_ident, #index),
-                        }
-                    });
+                    members.push((format!("_{i}"), quote!(#index), field));
                 }
             }
             Fields::Unit => errors.push(
@@ -2298,6 +2275,26 @@ mod types {
                  #[ffi_type(opaque)] for a handle type)",
             ),
         }
+        let struct_ident = &item.ident;
+        let checks: Vec<_> = members
+            .iter()
+            .map(|(_, _, field)| untrusted_field(&tagged::self_to(&field.ty, struct_ident)))
+            .collect();
+        let fields: Vec<_> = members
+            .iter()
+            .map(|(name, member, field)| {
+                let ty = type_ref(&field.ty);
+                let doc = doc(&field.attrs);
+                quote! {
+                    ::hatch_interop::__private::FieldDef {
+                        name: #name,
+                        doc: #doc,
+                        ty: #ty,
+                        offset: ::core::mem::offset_of!(#struct_ident, #member),
+                    }
+                }
+            })
+            .collect();
         let tuple = matches!(item.fields, Fields::Unnamed(_));
         errors.finish()?;
         let name = name.expect("errors were reported above");

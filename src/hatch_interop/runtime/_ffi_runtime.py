@@ -10,11 +10,13 @@ back, what a callback raised, and the async calls awaiting their outcome.
 from __future__ import annotations
 
 import array
+import collections.abc as _abc
 import contextlib
 import enum
 import itertools
 import math
 import operator
+import struct as _struct
 import sys
 import threading
 from typing import Any, Callable, Dict, List, Optional, Type, cast
@@ -573,9 +575,6 @@ def _settle(future: Any, outcome: object) -> None:
 # with the offset after it. A refused value's message is built on the way out ("item 2 must be str, not int"),
 # so that the valid path formats nothing.
 
-import collections.abc as _abc  # noqa: E402 (with the codecs it serves)
-import struct as _struct  # noqa: E402
-
 _U64 = _struct.Struct("<Q")
 
 Encode = Callable[[Any, bytearray], None]
@@ -608,8 +607,9 @@ class _Refused(Exception):
         self.where = where
 
 
-def _refuse(error: Exception, where: str) -> _Refused:
-    return _Refused(error, where)
+def _refused(error: Exception) -> _Refused:
+    """A runtime check's error (its message made for an empty `what`) as the encoding refuses it."""
+    return _Refused(type(error)(str(error).lstrip()))
 
 
 def wire_number(rust: str) -> Any:
@@ -625,7 +625,7 @@ def _number_codec(rust: str) -> Any:
         try:
             out += pack(number("", value, rust))
         except (TypeError, ValueError, OverflowError) as error:
-            raise _Refused(type(error)(str(error).lstrip())) from None
+            raise _refused(error) from None
 
     def decode(data: bytes, offset: int) -> tuple[Any, int]:
         return unpack_from(data, offset)[0], offset + size
@@ -683,7 +683,7 @@ def _wide_codec(rust: str) -> Any:
         try:
             out += number("", value, rust).to_bytes(16, "little", signed=signed)
         except (TypeError, ValueError, OverflowError) as error:
-            raise _Refused(type(error)(str(error).lstrip())) from None
+            raise _refused(error) from None
 
     def decode(data: bytes, offset: int) -> tuple[Any, int]:
         return int.from_bytes(data[offset : offset + 16], "little", signed=signed), offset + 16
@@ -695,7 +695,7 @@ def _encode_char(value: Any, out: bytearray) -> None:
     try:
         out += _U32.pack(ord(scalar("", value, "char") if value.__class__ is not str or len(value) != 1 else value))
     except (TypeError, ValueError) as error:
-        raise _Refused(type(error)(str(error).lstrip())) from None
+        raise _refused(error) from None
 
 
 def _decode_char(data: bytes, offset: int) -> tuple[Any, int]:
@@ -738,7 +738,7 @@ def wire_enum(cls: Any, rust: str) -> Any:
             try:
                 value = enum_member("", value, cls)
             except TypeError as error:
-                raise _Refused(TypeError(str(error).lstrip())) from None
+                raise _refused(error) from None
             except ValueError:
                 raise _Refused(ValueError(f"is {_shown(operator.index(value))}, not a valid {cls.__name__}")) from None
         out += pack(value.value)
