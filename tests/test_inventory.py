@@ -253,7 +253,7 @@ def test_recorded_sample_inventory_parses() -> None:
         (
             lambda d: d["functions"][0].update(returns={"kind": "tuple"}),
             "`functions[0].returns.kind` must be one of 'void', 'primitive', 'named', 'pointer', 'str', 'cstr', "
-            "'slice', 'string', 'vec', 'option', 'map', 'array', got 'tuple'",
+            "'slice', 'string', 'vec', 'option', 'map', 'array', 'record', got 'tuple'",
         ),
         (
             lambda d: d["functions"][0].update(
@@ -900,11 +900,42 @@ def test_encoded_values_parse_as_parameters_and_results() -> None:
             "`functions[0].returns.key` is a `primitive`: map keys are strings or integers",
         ),
         (
-            lambda d: d["functions"][0].update(
-                returns={"kind": "vec", "element": {"kind": "vec", "element": {"kind": "named", "name": "Vec2"}}}
+            lambda d: (
+                d["types"][0]["fields"].append(
+                    {"name": "next", "doc": "", "type": _pointer("Vec2"), "offset": 8},
+                ),
+                d["types"][0].update(size=16, align=8),
+                d["functions"][0].update(
+                    returns={"kind": "vec", "element": {"kind": "vec", "element": {"kind": "named", "name": "Vec2"}}}
+                ),
             ),
-            "`functions[0].returns.element.element` names 'Vec2', which is not a field-less enum: encoded values hold "
-            "no other types",
+            "`functions[0].returns.element.element` holds the struct 'Vec2', whose field 'next' is a pointer: encoded "
+            "values hold values, not addresses",
+        ),
+        (
+            lambda d: d["functions"][0].update(returns={"kind": "record", "name": "Vec2"}),
+            "`functions[0].returns` names 'Vec2' as a record, which it is not",
+        ),
+        (
+            lambda d: d["types"].append(
+                {"kind": "record", "name": "Person", "doc": "", "fields": [{"name": "x", "doc": "", "type": F32}] * 2}
+            ),
+            "`types[3].fields[1].name` repeats the field name 'x'",
+        ),
+        (
+            lambda d: d["types"].append({"kind": "record", "name": "Person", "doc": "", "fields": []}),
+            "`types[3].fields` must not be empty",
+        ),
+        (
+            lambda d: d["types"].append(
+                {
+                    "kind": "record",
+                    "name": "Person",
+                    "doc": "",
+                    "fields": [{"name": "f", "doc": "", "type": {"kind": "pointer", "target": {"kind": "named"}}}],
+                }
+            ),
+            "`types[3].fields[0].type` is of kind 'pointer': an encoded value",
         ),
         (
             lambda d: d["functions"][0].update(

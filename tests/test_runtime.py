@@ -551,6 +551,89 @@ def test_wire_values_are_checked_as_arguments_are(codec: object, value: object, 
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
 
 
+class _Point(ctypes.Structure):
+    """A struct as the ctypes backend generates one: positional construction, values from `__reduce__`."""
+
+    _fields_ = (("tag", ctypes.c_uint8), ("x", ctypes.c_double), ("raw", ctypes.c_uint8 * 2))
+
+    def __init__(self, tag: int = 0, x: float = 0.0, raw: object = (0, 0)) -> None:
+        ctypes.Structure.__init__(self, tag, x, (ctypes.c_uint8 * 2)(*raw))  # type: ignore[misc]
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_Point, (self.tag, self.x, bytes(self.raw)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Point) and self.__reduce__() == other.__reduce__()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _Node:
+    """A record's class as generated: slots, positional or keyword construction, `==` by fields."""
+
+    __slots__ = ("children", "label", "point")
+    __match_args__ = ("label", "children", "point")
+
+    def __init__(self, label: str, children: list[_Node], point: object = None) -> None:
+        self.label, self.children, self.point = label, children, point
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Node) and (self.label, self.children, self.point) == (
+            other.label,
+            other.children,
+            other.point,
+        )
+
+
+_POINT = rt.wire_struct(
+    _Point,
+    (("tag", rt.wire_number("u8")), ("x", rt.wire_number("f64")), ("raw", rt.wire_array(rt.wire_number("u8"), 2))),
+)
+# Built as generated modules build it: the fields are resolved at first use, so the record may hold itself.
+_NODE: rt.Codec = rt.wire_record(
+    _Node, lambda: (("label", rt.WIRE_STR), ("children", rt.wire_vec(_NODE)), ("point", rt.wire_option(_POINT)))
+)
+
+
+def test_records_and_structs_cross_field_by_field() -> None:
+    tree = _Node("root", [_Node("a", [], _Point(7, 1.5, (1, 2))), _Node("b", [_Node("c", [])])])
+    encoded = rt.wire_encode(_NODE, tree, "x")
+    # `Some(point)`: the tag, then the struct's fields in order, without the 7 bytes of padding after `tag`.
+    assert bytes([1, 7]) + bytes(ctypes.c_double(1.5)) + bytes([1, 2]) in encoded
+    decoded = rt.wire_decode(_NODE, encoded)
+    assert decoded.children[0].point.x == 1.5 and bytes(decoded.children[0].point.raw) == b"\x01\x02"
+    assert [c.label for c in decoded.children] == ["a", "b"] and decoded.children[1].children[0].label == "c"
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        ({}, TypeError, "f() argument 'x' must be _Node, not dict"),
+        (_Node("r", [_Node(3, [])]), TypeError, "argument 'x' field 'children' item 0 field 'label' must be str, not"),
+        (_Node("r", [], (1, 2)), TypeError, "argument 'x' field 'point' must be _Point, not tuple"),
+        (_Node("r", [], _Point(1, 2.0, (1, 2))), None, ""),
+    ],
+)
+def test_records_are_checked_field_by_field(value: object, error: type | None, message: str) -> None:
+    if error is None:
+        assert rt.wire_decode(_NODE, rt.wire_encode(_NODE, value, "x")) == value
+        return
+    with pytest.raises(error) as raised:  # type: ignore[var-annotated]
+        rt.wire_encode(_NODE, value, "f() argument 'x'")
+    assert message in str(raised.value)
+
+
+def test_wire_arrays_have_exactly_their_length() -> None:
+    triple = rt.wire_array(rt.wire_number("i16"), 3)
+    assert rt.wire_decode(triple, rt.wire_encode(triple, [1, -2, 3], "x")) == (1, -2, 3)
+    with pytest.raises(ValueError, match="must have 3 items, not 2"):
+        rt.wire_encode(triple, [1, 2], "x")
+    with pytest.raises(TypeError, match="must be a sequence of 3 items, not str"):
+        rt.wire_encode(triple, "abc", "x")
+
+
 def test_wire_containers_are_sequences_and_mappings() -> None:
     strings = rt.wire_vec(rt.WIRE_STR)
     assert rt.wire_decode(strings, rt.wire_encode(strings, collections.deque(["a"]), "x")) == ["a"]

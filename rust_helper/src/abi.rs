@@ -112,6 +112,20 @@ pub fn array_arg<T: FfiArrayElement, const N: usize>(
     Ok(unsafe { std::mem::transmute_copy::<[T::__Raw; N], [T; N]>(&c.items) })
 }
 
+/// The bytes of an encoded value that the caller lends for the call (a record, or an `Option`
+/// of one, passed by value): `<crate>_bytes` in C, `{ const uint8_t *ptr; size_t len; }`.
+///
+/// `ptr` may be NULL when `len` is 0; otherwise it points to `len` bytes that nothing writes
+/// to during the call. The callee copies what it keeps.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct FfiBytes {
+    /// The first byte.
+    pub ptr: *const u8,
+    /// The number of bytes.
+    pub len: usize,
+}
+
 /// An owned buffer returned for a `String` (UTF-8 bytes) or a `Vec<T>` (elements).
 ///
 /// The allocation is exactly `len * size_of::<T>()` bytes aligned to `align_of::<T>()`, so
@@ -779,7 +793,7 @@ pub unsafe fn slice_mut_arg<'a, T: FfiSliceElement>(
 }
 
 /// The checks of a non-empty slice argument that do not need to read it.
-fn check_slice<T>(ptr: *const u8, len: usize, name: &str) -> Result<(), Failure> {
+pub(crate) fn check_slice<T>(ptr: *const u8, len: usize, name: &str) -> Result<(), Failure> {
     let align = std::mem::align_of::<T>();
     if ptr.is_null() {
         return Err(Failure::invalid_argument(format_args!(

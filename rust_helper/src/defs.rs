@@ -47,6 +47,8 @@ pub enum TypeRef {
     Primitive(&'static str),
     /// An `#[ffi_type]` struct or enum (field-less or data-carrying), by name.
     Named(&'static str),
+    /// An `#[ffi_type]` record (a struct with owned fields), by name: a wire-encoded value.
+    Record(&'static str),
     /// A pointer to an `#[ffi_type]` struct or opaque type.
     Pointer {
         target: &'static str,
@@ -100,6 +102,7 @@ impl TypeRef {
             TypeRef::Void => "void",
             TypeRef::Primitive(_) => "primitive",
             TypeRef::Named(_) => "named",
+            TypeRef::Record(_) => "record",
             TypeRef::Pointer { .. } | TypeRef::ServiceObject { .. } => "pointer",
             TypeRef::Str => "str",
             TypeRef::CStr => "cstr",
@@ -120,6 +123,14 @@ pub struct FieldDef {
     pub doc: Doc,
     pub ty: TypeRef,
     pub offset: usize,
+}
+
+/// A field of a record: its values cross in the wire encoding, in the fields' order.
+#[derive(Clone, Debug)]
+pub struct RecordFieldDef {
+    pub name: &'static str,
+    pub doc: Doc,
+    pub ty: TypeRef,
 }
 
 /// An enum variant; `value` is wide enough for every `u64` and `i64` discriminant.
@@ -149,6 +160,15 @@ pub enum TypeDef {
         align: usize,
         fields: Vec<FieldDef>,
         /// A tuple struct (`struct Meters(f64)`): its fields are `_0`, `_1`, ...
+        tuple: bool,
+    },
+    /// A struct with owned fields (`String`, `Vec<T>`, `Option<T>`, maps, other records): no C
+    /// layout; copied across the boundary in the wire encoding, its fields in order.
+    Record {
+        name: &'static str,
+        doc: Doc,
+        fields: Vec<RecordFieldDef>,
+        /// A tuple struct: its fields are `_0`, `_1`, ...
         tuple: bool,
     },
     Enum {
@@ -192,6 +212,7 @@ impl TypeDef {
     pub(crate) fn name(&self) -> &'static str {
         match self {
             TypeDef::Struct { name, .. }
+            | TypeDef::Record { name, .. }
             | TypeDef::Enum { name, .. }
             | TypeDef::Opaque { name, .. }
             | TypeDef::Callback { name, .. }

@@ -194,6 +194,24 @@ impl Inventory {
                         }
                     }
                 }
+                TypeDef::Record { fields, .. } => {
+                    claim(
+                        &mut problems,
+                        name,
+                        format!("record `{name}` (`{rust_name}`)"),
+                    );
+                    if fields.is_empty() {
+                        problems.push(format!("record `{name}` has no fields"));
+                    }
+                    let mut field_names = HashSet::new();
+                    for field in fields {
+                        let what = format!("field `{}` of record `{name}`", field.name);
+                        check_identifier(&mut problems, field.name, &what);
+                        if !field_names.insert(field.name) {
+                            problems.push(format!("{what} appears twice"));
+                        }
+                    }
+                }
                 TypeDef::Enum { variants, .. } => {
                     claim(
                         &mut problems,
@@ -339,6 +357,13 @@ impl Inventory {
                         })
                     })
                     .collect(),
+                TypeDef::Record { name, fields, .. } => {
+                    for field in fields {
+                        let what = format!("field `{}` of record `{name}`", field.name);
+                        check_wire(&mut problems, &field.ty, &kinds, &what);
+                    }
+                    continue;
+                }
                 TypeDef::Enum { .. } | TypeDef::Opaque { .. } | TypeDef::Callback { .. } => {
                     continue
                 }
@@ -661,6 +686,31 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
                 w.bool(true);
             }
         }
+        TypeDef::Record {
+            name,
+            doc,
+            fields,
+            tuple,
+        } => {
+            w.key_string("kind", "record");
+            w.key_string("name", name);
+            w.key_string("doc", &doc.text());
+            w.key("fields");
+            w.begin_array();
+            for field in fields {
+                w.begin_object();
+                w.key_string("name", field.name);
+                w.key_string("doc", &field.doc.text());
+                w.key("type");
+                write_type_ref(w, &field.ty);
+                w.end_object();
+            }
+            w.end_array();
+            if *tuple {
+                w.key("tuple");
+                w.bool(true);
+            }
+        }
         TypeDef::Enum {
             name,
             doc,
@@ -874,6 +924,10 @@ fn write_type_ref(w: &mut JsonWriter, ty: &TypeRef) {
             w.key_string("kind", "named");
             w.key_string("name", name);
         }
+        TypeRef::Record(name) => {
+            w.key_string("kind", "record");
+            w.key_string("name", name);
+        }
         TypeRef::Pointer {
             target,
             mutable,
@@ -976,7 +1030,7 @@ fn check_signature(
             TypeRef::Vec { element } if is_element(element, kinds) => problems.push(format!(
                 "{what} is a `vec` of C elements, which a parameter spells as a `slice`"
             )),
-            TypeRef::Vec { .. } | TypeRef::Map { .. } => {
+            TypeRef::Vec { .. } | TypeRef::Map { .. } | TypeRef::Record(_) => {
                 check_wire(problems, &param.ty, kinds, &what)
             }
             TypeRef::Slice { element, .. } => {
@@ -1009,7 +1063,9 @@ fn check_signature(
         TypeRef::Vec { element } => {
             check_element(problems, element, kinds, &what);
         }
-        TypeRef::Map { .. } => check_wire(problems, &def.returns, kinds, &what),
+        TypeRef::Map { .. } | TypeRef::Record(_) => {
+            check_wire(problems, &def.returns, kinds, &what)
+        }
         TypeRef::Option { inner } if is_encoded(inner) => {
             check_wire(problems, &def.returns, kinds, &what)
         }
@@ -1135,7 +1191,11 @@ fn is_element(element: &TypeRef, kinds: &HashMap<&str, &TypeDef>) -> bool {
 fn is_encoded(ty: &TypeRef) -> bool {
     matches!(
         ty,
-        TypeRef::String | TypeRef::Vec { .. } | TypeRef::Option { .. } | TypeRef::Map { .. }
+        TypeRef::String
+            | TypeRef::Vec { .. }
+            | TypeRef::Option { .. }
+            | TypeRef::Map { .. }
+            | TypeRef::Record(_)
     ) || matches!(ty, TypeRef::Primitive(name) if matches!(*name, "char" | "u128" | "i128"))
 }
 
@@ -1149,7 +1209,13 @@ fn check_wire(
 ) {
     match ty {
         TypeRef::Primitive(_) | TypeRef::String => {}
-        TypeRef::Named(name) if matches!(kinds.get(name), Some(TypeDef::Enum { .. })) => {}
+        // A struct's fields in order (its layout's padding is not sent).
+        TypeRef::Named(name)
+            if matches!(
+                kinds.get(name),
+                Some(TypeDef::Enum { .. } | TypeDef::Struct { .. })
+            ) => {}
+        TypeRef::Record(name) if matches!(kinds.get(name), Some(TypeDef::Record { .. })) => {}
         TypeRef::Vec { element } => check_wire(problems, element, kinds, what),
         TypeRef::Option { inner } => check_wire(problems, inner, kinds, what),
         TypeRef::Map { key, value } => {
@@ -1165,10 +1231,11 @@ fn check_wire(
             check_wire(problems, value, kinds, what);
         }
         other => problems.push(format!(
-            "{what} holds a value of kind `{}` inside an encoded `vec`, `option` or `map`, which \
-             hold numbers, bool, strings, field-less enums, and vecs, options and maps of those",
+            "{what} holds a value of kind `{}` inside an encoded value, which holds numbers, \
+             bool, strings, #[ffi_type] structs, field-less enums and records, and vecs, options \
+             and maps of those",
             match other {
-                TypeRef::Primitive(name) | TypeRef::Named(name) => name,
+                TypeRef::Primitive(name) | TypeRef::Named(name) | TypeRef::Record(name) => name,
                 other => other.kind(),
             }
         )),
@@ -1194,6 +1261,7 @@ fn holds_callback(ty: &TypeRef, kinds: &HashMap<&str, &TypeDef>) -> bool {
 fn describe(def: &TypeDef) -> &'static str {
     match def {
         TypeDef::Struct { .. } => "a struct",
+        TypeDef::Record { .. } => "a record",
         TypeDef::Enum { .. } => "an enum",
         TypeDef::Opaque { .. } => "an opaque type",
         TypeDef::Callback { .. } => "a callback",

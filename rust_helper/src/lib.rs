@@ -59,7 +59,7 @@ mod service;
 mod traits;
 mod wire;
 
-pub use abi::{FfiArray, FfiBuffer, FfiFailure, FfiInt128};
+pub use abi::{FfiArray, FfiBuffer, FfiBytes, FfiFailure, FfiInt128};
 pub use asynchronous::FfiCompletion;
 pub use hatch_interop_macros::{
     ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_service, ffi_type,
@@ -124,16 +124,20 @@ pub mod __private {
     pub use crate::asynchronous::{calls_in_flight, cancel, shutdown, spawn};
     pub use crate::defs::{
         ConstValue, ConstantDef, DefaultValue, Doc, FieldDef, FunctionDef, Library, ParamDef,
-        Receiver, ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry, VariantDef,
+        Receiver, RecordFieldDef, ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry,
+        VariantDef,
     };
     pub use crate::opaque::{Borrow, CellKind, CellProbe, OpaqueCell};
     pub use crate::service::{
         constructed, constructed_or_error, Exclusive, Owned, ServiceCell, Shared,
     };
     pub use crate::traits::{
-        array_param_ref, take_object, ConvertedArg, FfiVecElement, PointerArg, ValueArg,
+        array_param_ref, take_object, ConvertedArg, FfiVecElement, ObjectToTake, OptionalArg,
+        PointerArg, Ready, TakeArg, ValueArg,
     };
-    pub use crate::wire::{wire_arg, wire_read_element, FfiMapKey, FfiWire, WireError};
+    pub use crate::wire::{
+        wire_arg, wire_bytes_arg, wire_read_element, wire_result, FfiMapKey, FfiWire, WireError,
+    };
     use crate::Inventory;
 
     /// The length of `"<service>.<member>"`, for the array [`member_label`] fills.

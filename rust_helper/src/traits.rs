@@ -12,7 +12,7 @@ use crate::abi::{Failure, FfiArray, FfiBuffer, FfiInt128, ReturnAbi};
 use crate::defs::{ConstValue, ConstantDef, FunctionDef, ServiceDef, TypeRef, TypeRegistry};
 use crate::opaque::Borrow;
 use crate::option::FfiOption;
-use crate::wire::{wire_arg, wire_result, FfiMapKey, FfiWire};
+use crate::wire::{wire_result, FfiMapKey, FfiWire};
 
 /// A type that can cross the C ABI by value, as a parameter, return value or field.
 ///
@@ -41,7 +41,9 @@ use crate::wire::{wire_arg, wire_result, FfiMapKey, FfiWire};
             also be arrays [T; N]",
     note = "`char`, `u128` and `i128` are function parameters (spelled so, not through an alias) \
             and results only (and a `char` a callback's parameter): C has no `char` a Rust `char` \
-            can be read from unchecked, and no 128-bit integer every target defines"
+            can be read from unchecked, and no 128-bit integer every target defines",
+    note = "a record (an #[ffi_type] struct with owned fields) has no C layout: a struct that \
+            holds one is a record too, with #[ffi_type(record)]"
 )]
 pub unsafe trait FfiType {
     /// Whether the type is a pointer to an `#[ffi_type(opaque)]` type: such a pointer is an
@@ -189,23 +191,69 @@ pub unsafe trait PointerArg: Sized {
 pub unsafe trait ValueArg: Sized {
     /// The C parameter.
     type C;
+    /// What the check makes of it: the argument, taken last (see [`TakeArg`]).
+    type Checked: TakeArg<Value = Self>;
 
     /// Whether `C` is a pointer to an opaque type (see [`FfiType::__OPAQUE_POINTER`]).
     const __OPAQUE_POINTER: bool = false;
 
     fn __type_ref(types: &mut TypeRegistry) -> TypeRef;
 
-    /// The argument for parameter `param` of `function`, or a failure (the caller keeps what it
-    /// passed).
+    /// Checks (a record: decodes) the argument for parameter `param` of `function`, with the
+    /// other arguments' checks, before anything is taken.
     ///
     /// # Safety
     ///
     /// `c` is valid for the parameter's type, as the inventory describes it.
-    unsafe fn __from_c(c: Self::C, function: &str, param: &str) -> Result<Self, Failure>;
+    unsafe fn __check(c: Self::C, function: &str, param: &str) -> Result<Self::Checked, Failure>;
+}
+
+/// The second step of a by-value parameter: the checked argument, taken last, with the `Box`es
+/// (a service's object is taken from its cell, which may fail). A trait of the checked value,
+/// not of the parameter's type, so that a type that is no `ValueArg` is reported once.
+#[doc(hidden)]
+pub unsafe trait TakeArg {
+    /// The argument.
+    type Value;
+
+    /// The argument, or a failure (the caller keeps what it passed).
+    ///
+    /// # Safety
+    ///
+    /// `self` comes from [`ValueArg::__check`] of this call.
+    unsafe fn __take(self, function: &str, param: &str) -> Result<Self::Value, Failure>;
+}
+
+/// A checked argument that is ready as it is (an `FfiType`, a decoded record).
+#[doc(hidden)]
+pub struct Ready<T>(pub T);
+
+unsafe impl<T> TakeArg for Ready<T> {
+    type Value = T;
+
+    #[inline(always)]
+    unsafe fn __take(self, _: &str, _: &str) -> Result<T, Failure> {
+        Ok(self.0)
+    }
+}
+
+/// A service's object to take from its cell, as `Box<T>` does.
+#[doc(hidden)]
+pub struct ObjectToTake<T>(pub *mut T);
+
+unsafe impl<T: FfiPointee> TakeArg for ObjectToTake<T> {
+    type Value = T;
+
+    #[inline]
+    unsafe fn __take(self, function: &str, param: &str) -> Result<T, Failure> {
+        // SAFETY: forwarded from the caller.
+        unsafe { take_object(self.0, function, param) }
+    }
 }
 
 unsafe impl<T: FfiType> ValueArg for T {
     type C = T;
+    type Checked = Ready<T>;
 
     const __OPAQUE_POINTER: bool = T::__OPAQUE_POINTER;
 
@@ -215,8 +263,8 @@ unsafe impl<T: FfiType> ValueArg for T {
     }
 
     #[inline(always)]
-    unsafe fn __from_c(c: T, _: &str, _: &str) -> Result<Self, Failure> {
-        Ok(c)
+    unsafe fn __check(c: T, _: &str, _: &str) -> Result<Ready<T>, Failure> {
+        Ok(Ready(c))
     }
 }
 
@@ -768,54 +816,68 @@ unsafe impl<T: FfiSliceElement> FfiVecElement for T {
     }
 }
 
-macro_rules! wire_values {
+/// The impls that make an owned value without a C layout (`String`, a record) an item of a
+/// `Vec` and an `Option` result: their encoding. Exported (hidden) for `#[ffi_type]` records.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wire_values {
     ($([$($generics:tt)*] $ty:ty;)*) => {$(
-        unsafe impl<$($generics)*> FfiVecElement for $ty {
+        unsafe impl<$($generics)*> $crate::__private::FfiVecElement for $ty {
             type __Item = u8;
-            type __Abi = FfiBuffer<u8>;
+            type __Abi = $crate::FfiBuffer<u8>;
 
-            fn __vec_param_ref(types: &mut TypeRegistry) -> TypeRef {
-                <Vec<Self> as FfiWire>::__wire_ref(types)
+            fn __vec_param_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                <::std::vec::Vec<Self> as $crate::__private::FfiWire>::__wire_ref(types)
             }
 
-            fn __vec_ref(types: &mut TypeRegistry) -> TypeRef {
-                <Vec<Self> as FfiWire>::__wire_ref(types)
+            fn __vec_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                <::std::vec::Vec<Self> as $crate::__private::FfiWire>::__wire_ref(types)
             }
 
             unsafe fn __vec_arg(
                 ptr: *const u8,
                 len: usize,
                 name: &'static str,
-            ) -> Result<Vec<Self>, Failure> {
+            ) -> ::core::result::Result<::std::vec::Vec<Self>, $crate::__private::Failure> {
                 // SAFETY: forwarded from the caller.
-                unsafe { wire_arg(ptr, len, name) }
+                unsafe { $crate::__private::wire_arg(ptr, len, name) }
             }
 
-            fn __vec_into_abi(vec: Vec<Self>) -> Result<FfiBuffer<u8>, Failure> {
-                wire_result(&vec)
+            fn __vec_into_abi(
+                vec: ::std::vec::Vec<Self>,
+            ) -> ::core::result::Result<$crate::FfiBuffer<u8>, $crate::__private::Failure> {
+                $crate::__private::wire_result(&vec)
             }
         }
 
         // `-> Option<String>`: the encoding of the `Option`.
-        unsafe impl<$($generics)*> FfiNullableResult for $ty {
-            type Raw = FfiBuffer<u8>;
+        unsafe impl<$($generics)*> $crate::FfiNullableResult for $ty {
+            type Raw = $crate::FfiBuffer<u8>;
 
-            fn __nullable_ref(types: &mut TypeRegistry) -> TypeRef {
-                <Option<Self> as FfiWire>::__wire_ref(types)
+            fn __nullable_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                <::core::option::Option<Self> as $crate::__private::FfiWire>::__wire_ref(types)
             }
 
-            fn __into_nonnull(self) -> Result<FfiBuffer<u8>, Failure> {
-                wire_result(&Some(self))
+            fn __into_nonnull(
+                self,
+            ) -> ::core::result::Result<$crate::FfiBuffer<u8>, $crate::__private::Failure> {
+                $crate::__private::wire_result(&::core::option::Option::Some(self))
             }
 
-            fn __null() -> Result<FfiBuffer<u8>, Failure> {
-                wire_result(&None::<Self>)
+            fn __null() -> ::core::result::Result<$crate::FfiBuffer<u8>, $crate::__private::Failure> {
+                $crate::__private::wire_result(&::core::option::Option::None::<Self>)
             }
         }
     )*};
 }
 
-wire_values! {
+crate::__wire_values! {
     [] String;
     [] char;
     [] u128;
@@ -824,6 +886,76 @@ wire_values! {
     [U: FfiWire + 'static] Option<U>;
     [K: FfiMapKey + Eq + Hash + 'static, V: FfiWire + 'static, S: BuildHasher + Default + 'static] HashMap<K, V, S>;
     [K: FfiMapKey + Ord + 'static, V: FfiWire + 'static] BTreeMap<K, V>;
+}
+
+/// The impls of an `#[ffi_type]` record (a struct with owned fields), after its `FfiWire` impl:
+/// it crosses in its encoding, as a parameter ([`FfiBytes`](crate::FfiBytes) lent for the
+/// call, decoded with the other arguments' checks) and as a result (a buffer the caller
+/// frees), alone, in a `Vec` or in an `Option`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __record {
+    ($ty:ty) => {
+        $crate::__wire_values! { [] $ty; }
+
+        unsafe impl $crate::FfiReturn for $ty {
+            type Abi = ::core::mem::MaybeUninit<$crate::FfiBuffer<u8>>;
+
+            fn __return_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                <Self as $crate::__private::FfiWire>::__wire_ref(types)
+            }
+
+            fn into_abi(self) -> ::core::result::Result<Self::Abi, $crate::__private::Failure> {
+                $crate::__private::wire_result(&self).map(::core::mem::MaybeUninit::new)
+            }
+        }
+
+        unsafe impl $crate::FfiOk for $ty {}
+
+        unsafe impl $crate::__private::ValueArg for $ty {
+            type C = $crate::FfiBytes;
+            type Checked = $crate::__private::Ready<Self>;
+
+            fn __type_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                <Self as $crate::__private::FfiWire>::__wire_ref(types)
+            }
+
+            #[inline]
+            unsafe fn __check(
+                c: $crate::FfiBytes,
+                _: &str,
+                param: &str,
+            ) -> ::core::result::Result<Self::Checked, $crate::__private::Failure> {
+                // SAFETY: forwarded from the caller.
+                unsafe { $crate::__private::wire_bytes_arg(c, param) }.map($crate::__private::Ready)
+            }
+        }
+
+        unsafe impl $crate::__private::OptionalArg for $ty {
+            type C = $crate::FfiBytes;
+
+            fn __option_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                <::core::option::Option<Self> as $crate::__private::FfiWire>::__wire_ref(types)
+            }
+
+            #[inline]
+            unsafe fn __option_from_c(
+                c: $crate::FfiBytes,
+                _: &str,
+                param: &str,
+            ) -> ::core::result::Result<::core::option::Option<Self>, $crate::__private::Failure>
+            {
+                // SAFETY: forwarded from the caller.
+                unsafe { $crate::__private::wire_bytes_arg(c, param) }
+            }
+        }
+    };
 }
 
 macro_rules! wire_results {
@@ -1085,7 +1217,11 @@ pub unsafe trait ConvertedArg: Sized {
     fn __type_ref(types: &mut TypeRegistry) -> TypeRef;
 
     /// The argument for parameter `param` of `function`, or an invalid-argument failure.
-    fn __from_c(c: Self::C, function: &str, param: &str) -> Result<Self, Failure>;
+    ///
+    /// # Safety
+    ///
+    /// `c` is valid for the parameter's type, as the inventory describes it.
+    unsafe fn __from_c(c: Self::C, function: &str, param: &str) -> Result<Self, Failure>;
 }
 
 unsafe impl ConvertedArg for char {
@@ -1096,7 +1232,7 @@ unsafe impl ConvertedArg for char {
     }
 
     #[inline]
-    fn __from_c(c: u32, function: &str, param: &str) -> Result<Self, Failure> {
+    unsafe fn __from_c(c: u32, function: &str, param: &str) -> Result<Self, Failure> {
         match char::from_u32(c) {
             Some(value) => Ok(value),
             None => Err(invalid_char(c, function, param)),
@@ -1104,17 +1240,63 @@ unsafe impl ConvertedArg for char {
     }
 }
 
+/// What an `Option<T>` parameter's `T` may be, and how C passes the option: an
+/// [`FfiOptional`] value as an `FfiOption<T>`, a record's option as its encoding
+/// ([`FfiBytes`](crate::FfiBytes)).
+///
+/// # Safety
+///
+/// Implementations promise that `C` is the C type their type reference describes.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`Option<{Self}>` cannot be a parameter across the FFI boundary",
+    label = "not a supported optional value",
+    note = "an Option<T> parameter holds a number, bool, an #[ffi_type] struct, enum or record, \
+            String, Vec, a map or an Option"
+)]
+pub unsafe trait OptionalArg: Sized {
+    /// The C parameter.
+    type C;
+
+    fn __option_ref(types: &mut TypeRegistry) -> TypeRef;
+
+    /// The argument for parameter `param` of `function`, or an invalid-argument failure.
+    ///
+    /// # Safety
+    ///
+    /// `c` is valid for the parameter's type, as the inventory describes it.
+    unsafe fn __option_from_c(
+        c: Self::C,
+        function: &str,
+        param: &str,
+    ) -> Result<Option<Self>, Failure>;
+}
+
 // C sees `FfiOption<T>`, whose `is_some` byte may be anything (non-zero is `Some`).
-unsafe impl<T: FfiOptional> ConvertedArg for Option<T> {
+unsafe impl<T: FfiOptional> OptionalArg for T {
     type C = FfiOption<T>;
 
-    fn __type_ref(types: &mut TypeRegistry) -> TypeRef {
+    fn __option_ref(types: &mut TypeRegistry) -> TypeRef {
         <FfiOption<T> as FfiType>::__type_ref(types)
     }
 
     #[inline]
-    fn __from_c(c: FfiOption<T>, _: &str, _: &str) -> Result<Self, Failure> {
+    unsafe fn __option_from_c(c: FfiOption<T>, _: &str, _: &str) -> Result<Option<T>, Failure> {
         Ok(c.into_option())
+    }
+}
+
+unsafe impl<T: OptionalArg> ConvertedArg for Option<T> {
+    type C = T::C;
+
+    fn __type_ref(types: &mut TypeRegistry) -> TypeRef {
+        T::__option_ref(types)
+    }
+
+    #[inline]
+    unsafe fn __from_c(c: T::C, function: &str, param: &str) -> Result<Self, Failure> {
+        // SAFETY: forwarded from the caller.
+        unsafe { T::__option_from_c(c, function, param) }
     }
 }
 
@@ -1136,7 +1318,7 @@ macro_rules! wide_integers {
             }
 
             #[inline]
-            fn __from_c(c: FfiInt128, _: &str, _: &str) -> Result<Self, Failure> {
+            unsafe fn __from_c(c: FfiInt128, _: &str, _: &str) -> Result<Self, Failure> {
                 Ok(c.into())
             }
         }

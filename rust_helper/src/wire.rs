@@ -20,8 +20,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 
-use crate::abi::{Failure, FfiBuffer};
+use crate::abi::{Failure, FfiBuffer, FfiBytes};
 use crate::defs::{TypeRef, TypeRegistry};
+use crate::option::FfiOption;
 
 /// A value with a wire encoding (see the module's documentation).
 ///
@@ -32,10 +33,12 @@ use crate::defs::{TypeRef, TypeRegistry};
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be part of an owned value across the FFI boundary",
-    label = "not a supported item of a Vec, Option or map",
-    note = "the items of a Vec<T> (other than a slice element), of an Option<T> holding one, and \
-            the keys and values of a HashMap or BTreeMap are numbers, bool, String, or Vec, \
-            Option, HashMap or BTreeMap of those; map keys are String or integers"
+    label = "not a supported field of a record or item of a Vec, Option or map",
+    note = "the fields of a record (an #[ffi_type] struct with owned fields), the items of a \
+            Vec<T> (other than a slice element), of an Option<T> holding one, and the keys and \
+            values of a HashMap or BTreeMap are numbers, bool, char, String, #[ffi_type] structs \
+            without pointer fields, field-less #[ffi_type] enums, records, or Vec, Option, \
+            HashMap or BTreeMap of those; map keys are String or integers"
 )]
 pub unsafe trait FfiWire: Sized {
     /// The value's type reference.
@@ -296,6 +299,55 @@ unsafe impl<T: FfiWire> FfiWire for Option<T> {
     }
 }
 
+// An `FfiOption` field of a struct inside a record: as `Option<T>`.
+unsafe impl<T: crate::traits::FfiOptional + FfiWire> FfiWire for FfiOption<T> {
+    fn __wire_ref(types: &mut TypeRegistry) -> TypeRef {
+        <FfiOption<T> as crate::traits::FfiType>::__type_ref(types)
+    }
+
+    fn __write(&self, out: &mut Vec<u8>) {
+        match self.as_ref() {
+            None => out.push(0),
+            Some(value) => {
+                out.push(1);
+                value.__write(out);
+            }
+        }
+    }
+
+    const __MIN_SIZE: usize = 1;
+
+    fn __read(input: &mut &[u8]) -> Result<Self, WireError> {
+        Option::<T>::__read(input).map(FfiOption::from)
+    }
+}
+
+// An array field of a struct inside a record: its items, without a count.
+unsafe impl<T: FfiWire, const N: usize> FfiWire for [T; N] {
+    fn __wire_ref(types: &mut TypeRegistry) -> TypeRef {
+        TypeRef::Array {
+            element: Box::new(T::__wire_ref(types)),
+            len: N,
+        }
+    }
+
+    fn __write(&self, out: &mut Vec<u8>) {
+        for item in self {
+            item.__write(out);
+        }
+    }
+
+    const __MIN_SIZE: usize = T::__MIN_SIZE * N;
+
+    fn __read(input: &mut &[u8]) -> Result<Self, WireError> {
+        let mut items = Vec::with_capacity(N);
+        for _ in 0..N {
+            items.push(T::__read(input)?);
+        }
+        Ok(items.try_into().ok().expect("N items"))
+    }
+}
+
 macro_rules! maps {
     ($($map:ident<K: $($bound:ident)+ $(, $s:ident: $sbound:ident)?>;)*) => {$(
         unsafe impl<K: FfiMapKey $(+ $bound)+, V: FfiWire $(, $s: $sbound + Default)?> FfiWire
@@ -364,13 +416,14 @@ where
 ///
 /// Unless `len` is 0, `ptr` points to `len` bytes that nothing writes to during the call.
 #[doc(hidden)]
-pub unsafe fn wire_arg<T: FfiWire>(
-    ptr: *const u8,
-    len: usize,
-    name: &'static str,
-) -> Result<T, Failure> {
-    // SAFETY: forwarded from the caller.
-    let mut input = unsafe { crate::abi::slice_arg::<u8>(ptr, len, name) }?;
+pub unsafe fn wire_arg<T: FfiWire>(ptr: *const u8, len: usize, name: &str) -> Result<T, Failure> {
+    let mut input: &[u8] = if len == 0 {
+        &[]
+    } else {
+        crate::abi::check_slice::<u8>(ptr, len, name)?;
+        // SAFETY: checked non-null and not too long; the caller promises the rest.
+        unsafe { std::slice::from_raw_parts(ptr, len) }
+    };
     let value = T::__read(&mut input).map_err(|WireError(message)| {
         Failure::invalid_argument(format_args!(
             "argument `{name}` is not a valid encoding: {message}"
@@ -383,6 +436,18 @@ pub unsafe fn wire_arg<T: FfiWire>(
         )));
     }
     Ok(value)
+}
+
+/// A parameter passed as [`FfiBytes`] (a record, or an `Option` of one), decoded.
+///
+/// # Safety
+///
+/// As for [`wire_arg`].
+#[doc(hidden)]
+#[inline]
+pub unsafe fn wire_bytes_arg<T: FfiWire>(bytes: FfiBytes, name: &str) -> Result<T, Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe { wire_arg(bytes.ptr, bytes.len, name) }
 }
 
 /// A result of a type with a wire encoding: its bytes, in a buffer the caller frees.

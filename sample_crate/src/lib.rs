@@ -1826,6 +1826,134 @@ pub async fn checksum_later(data: Vec<u8>, label: String) -> String {
     format!("{label}:{:016x}", fnv1a_64_of(&data))
 }
 
+/// A contact (a record: a struct with owned fields, copied across the boundary; a Python class
+/// constructed by keyword).
+#[ffi_type]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contact {
+    /// Their name.
+    pub name: String,
+    /// Free-form labels.
+    pub tags: Vec<String>,
+    /// How much they are trusted, if known.
+    pub score: Option<f64>,
+    /// Where they are (a plain struct inside a record).
+    pub position: Vec2,
+    /// Counters by name (a `BTreeMap`: Python's dict has its keys in order).
+    pub counts: BTreeMap<String, u32>,
+    /// A sample they took, if any (a struct with an enum field, padding and all).
+    pub sample: Option<Sample>,
+}
+
+/// A group of contacts (records inside a record).
+#[ffi_type]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Team {
+    /// Who leads it.
+    pub lead: Contact,
+    pub members: Vec<Contact>,
+    /// The team's color.
+    pub color: Color,
+}
+
+/// A tag and its weight (a tuple record: positional in Python).
+#[ffi_type]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tagged(pub String, pub u32);
+
+/// A tree node (a record that holds itself).
+#[ffi_type]
+#[derive(Clone, Debug, PartialEq)]
+pub struct TreeNode {
+    pub label: String,
+    pub children: Vec<TreeNode>,
+}
+
+/// A contact named `name` at the origin, with no score.
+#[ffi_function]
+pub fn contact_new(name: &str) -> Contact {
+    Contact {
+        name: name.to_owned(),
+        tags: Vec::new(),
+        score: None,
+        position: Vec2 { x: 0.0, y: 0.0 },
+        counts: BTreeMap::new(),
+        sample: None,
+    }
+}
+
+/// `contact` described on one line (a record by value in).
+#[ffi_function]
+pub fn contact_summary(contact: Contact) -> String {
+    let score = contact
+        .score
+        .map_or_else(|| "unscored".to_owned(), |s| format!("{s}"));
+    let counts: Vec<_> = contact.counts.iter().collect();
+    format!(
+        "{} [{}] {score} at ({}, {}) {counts:?} {:?}",
+        contact.name,
+        contact.tags.join(", "),
+        contact.position.x,
+        contact.position.y,
+        contact.sample.map(|s| (s.id, s.value, s.flags, s.color)),
+    )
+}
+
+/// `contact` with `tag` added and its score raised by one (a record in and out).
+#[ffi_function]
+pub fn contact_tagged(mut contact: Contact, tag: &str) -> Contact {
+    contact.tags.push(tag.to_owned());
+    contact.score = Some(contact.score.unwrap_or(0.0) + 1.0);
+    *contact.counts.entry(tag.to_owned()).or_insert(0) += 1;
+    contact
+}
+
+/// The team's members sorted by name, its lead first (a `Vec` of records out).
+#[ffi_function]
+pub fn team_roster(team: Team) -> Vec<Contact> {
+    let mut members = team.members;
+    members.sort_by(|a, b| a.name.cmp(&b.name));
+    members.insert(0, team.lead);
+    members
+}
+
+/// The contact of `contacts` with the highest score, if any has one (a `Vec` of records in, an
+/// `Option` of one out).
+#[ffi_function]
+pub fn best_contact(contacts: Vec<Contact>) -> Option<Contact> {
+    contacts
+        .into_iter()
+        .filter(|c| c.score.is_some())
+        .max_by(|a, b| a.score.partial_cmp(&b.score).expect("scores are numbers"))
+}
+
+/// The name of the team's lead, or `"nobody"` (an `Option` of a record in, `None` by default).
+#[ffi_function(defaults(team = None))]
+pub fn lead_name(team: Option<Team>) -> String {
+    team.map_or_else(|| "nobody".to_owned(), |team| team.lead.name)
+}
+
+/// Each word of `text` with its length (tuple records out).
+#[ffi_function]
+pub fn tagged_words(text: &str) -> Vec<Tagged> {
+    text.split_whitespace()
+        .map(|word| Tagged(word.to_owned(), word.chars().count() as u32))
+        .collect()
+}
+
+/// How many nodes the tree has (a record that holds itself).
+#[ffi_function]
+pub fn tree_size(root: TreeNode) -> u64 {
+    1 + root.children.into_iter().map(tree_size).sum::<u64>()
+}
+
+/// `contact` tagged "later", after a pause (an async record in and out).
+#[ffi_function]
+pub async fn contact_later(contact: Contact) -> Contact {
+    tokio::task::yield_now().await;
+    contact_tagged(contact, "later")
+}
+
 /// The crate's FFI inventory, printed by `src/bin/inventory.rs`.
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
@@ -1969,6 +2097,15 @@ pub fn inventory() -> Inventory {
         .function::<factorials>()
         .function::<blue_names>()
         .function::<words_later>()
+        .function::<contact_new>()
+        .function::<contact_summary>()
+        .function::<contact_tagged>()
+        .function::<team_roster>()
+        .function::<best_contact>()
+        .function::<lead_name>()
+        .function::<tagged_words>()
+        .function::<tree_size>()
+        .function::<contact_later>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

@@ -14,9 +14,9 @@ The lowering (it mirrors ``fn shim`` in the Rust helper's macros):
 * ``[T; N]`` -> ``struct { T items[N]; }`` by value;
 * ``char`` -> its code point as a ``uint32_t``; ``u128``/``i128`` -> ``struct { uint64_t lo; uint64_t hi; }``;
 * a ``String`` or ``Vec<T>`` result -> a ``{ptr, len}`` buffer the caller frees;
-* an owned value without a C layout (``Vec<String>``, a map, ``Option<String>``: an ``Encoded`` one) -> its bytes
-  in the wire encoding: as a parameter a ``const uint8_t *`` and a ``size_t`` length, as a result the buffer of a
-  ``Vec<u8>``;
+* an owned value without a C layout (``Vec<String>``, a map, ``Option<String>``, a record: an ``Encoded`` one) ->
+  its bytes in the wire encoding: as a parameter a ``const uint8_t *`` and a ``size_t`` length (a record, or an
+  ``Option`` of one, as one ``<crate>_bytes`` struct of the two), as a result the buffer of a ``Vec<u8>``;
 * ``Result<T, E>`` -> the signature of ``T`` (an error is a failure the caller takes afterwards);
 * a service's method -> its object's handle first; ``async fn`` -> a completion last, returning nothing;
 * each opaque type -> a drop function ``void <type>_ffi_drop(T *object)`` for the owned objects (``Box<T>``
@@ -140,6 +140,14 @@ class CBuffer:
 
 
 @dataclass(frozen=True)
+class CBytes:
+    """An encoded value lent for the call as one struct, ``struct { const uint8_t *ptr; size_t len; }``: a record
+    (or an ``Option`` of one) by value, which the Rust helper lowers as it lowers any value spelled as a type name."""
+
+    kind = "bytes"
+
+
+@dataclass(frozen=True)
 class CCallback:
     """A callback by value: ``struct { call, context, release }``, which the library keeps."""
 
@@ -203,6 +211,7 @@ CType = Union[
     CRecord,
     COption,
     CBuffer,
+    CBytes,
     CCallback,
     CCompletion,
     CHandle,
@@ -306,6 +315,8 @@ class Abi:
     uses_completion: bool
     #: The 128-bit integer types (``u128``, ``i128``) some callable takes or returns, in that order.
     wide: Tuple[Primitive, ...] = ()
+    #: Whether some callable takes an encoded value as one ``<crate>_bytes`` struct (a record): it is declared.
+    uses_bytes: bool = False
     #: The arrays callables take or return (each ``struct { T items[N]; }``), primitives first, then by type and
     #: length.
     arrays: Tuple[Array, ...] = ()
@@ -368,6 +379,7 @@ class _Lowering:
             options=self.options(),
             buffers=self.buffers(),
             uses_completion=any(c.asynchronous for c in callables),
+            uses_bytes=any(isinstance(p.type, CBytes) for c in callables for p in c.params),
             wide=self.wide(),
             arrays=self.arrays(),
         )
@@ -387,6 +399,8 @@ class _Lowering:
             name, ty = p.name, p.type
             if isinstance(ty, Str):
                 lowered += [CParam(CText(False), "data", name, index), CParam(USIZE, "length", name, index)]
+            elif isinstance(ty, Encoded) and ty.lent_as_struct:
+                lowered.append(CParam(CBytes(), "value", name, index))
             elif isinstance(ty, Encoded):
                 lowered += [CParam(ENCODED_BYTES, "data", name, index), CParam(USIZE, "length", name, index)]
             elif isinstance(ty, CStr):

@@ -38,6 +38,7 @@ from hatch_interop.inventory import (
     OwnedString,
     Pointer,
     Primitive,
+    RecordDef,
     Slice,
     Str,
     StructDef,
@@ -238,6 +239,9 @@ def _type_line(t: object) -> str:
     if isinstance(t, StructDef):
         fields = ", ".join(f"{f.name}: {rust_type(f.type)}" for f in t.fields)
         return f"struct {t.name} {{ {fields} }}{_first_line(t.doc)}"
+    if isinstance(t, RecordDef):
+        fields = ", ".join(f"{f.name}: {wire_spelling(f.type)}" for f in t.fields)
+        return f"record {t.name} {{ {fields} }}{_first_line(t.doc)}"
     if isinstance(t, EnumDef):
         variants = ", ".join(f"{v.name} = {v.value}" for v in t.variants)
         return f"enum {t.name}: {t.repr.name} {{ {variants} }}{_first_line(t.doc)}"

@@ -235,17 +235,33 @@ class WireMap:
     kind = "map"
 
 
-#: What an encoded value is made of (a `Named` one is a field-less enum).
-WireValue = Union[Primitive, OwnedString, Named, WireList, WireOption, WireMap]
+@dataclass(frozen=True)
+class Record:
+    """A record (an ``#[ffi_type]`` struct with owned fields) by value: its fields in order, encoded."""
+
+    name: str
+
+    kind = "record"
+
+
+#: What an encoded value is made of (a `Named` one is a field-less enum or a struct, sent field by field).
+WireValue = Union[Primitive, OwnedString, Named, Record, WireList, WireOption, WireMap]
 
 
 @dataclass(frozen=True)
 class Encoded:
-    """An owned value without a C layout (``Vec<String>``, a map, ``Option<String>``) as a parameter or result: it
-    crosses in the wire encoding (docs/wire-format.md), a parameter as the caller's bytes and their count, a result
-    as a buffer of bytes the caller frees."""
+    """An owned value without a C layout (``Vec<String>``, a map, ``Option<String>``, a record) as a parameter or
+    result: it crosses in the wire encoding (docs/wire-format.md), a parameter as the caller's bytes and their count
+    (a record, or an option of one, as one ``{ptr, len}`` struct), a result as a buffer of bytes the caller frees."""
 
-    value: Union[WireList, WireOption, WireMap]
+    value: Union[WireList, WireOption, WireMap, Record]
+
+    @property
+    def lent_as_struct(self) -> bool:
+        """Whether the parameter is one ``<crate>_bytes`` struct rather than a pointer and a length: a record, or an
+        ``Option`` of one (the Rust helper lowers them as it lowers any value spelled as a type name)."""
+        value = self.value
+        return isinstance(value, Record) or (isinstance(value, WireOption) and isinstance(value.inner, Record))
 
     @property
     def kind(self) -> str:
@@ -258,7 +274,7 @@ def wire_spelling(value: WireValue) -> str:
         return value.name
     if isinstance(value, OwnedString):
         return "String"
-    if isinstance(value, Named):
+    if isinstance(value, (Named, Record)):
         return value.name
     if isinstance(value, WireList):
         return f"Vec<{wire_spelling(value.item)}>"
@@ -300,6 +316,27 @@ class StructDef:
     tuple: bool = False
 
     kind = "struct"
+
+
+@dataclass(frozen=True)
+class RecordField:
+    name: str
+    doc: str
+    type: WireValue
+
+
+@dataclass(frozen=True)
+class RecordDef:
+    """A struct with owned fields (``String``, ``Vec<T>``, ``Option<T>``, maps, other records): no C layout; it is
+    copied across the boundary in the wire encoding, its fields in order."""
+
+    name: str
+    doc: str
+    fields: Tuple[RecordField, ...]
+    #: A tuple struct: its fields are ``_0``, ``_1``, ..., and bindings construct it positionally.
+    tuple: bool = False
+
+    kind = "record"
 
 
 @dataclass(frozen=True)
@@ -404,7 +441,7 @@ class CallbackDef:
     kind = "callback"
 
 
-TypeDef = Union[StructDef, EnumDef, OpaqueDef, CallbackDef, TaggedDef]
+TypeDef = Union[StructDef, RecordDef, EnumDef, OpaqueDef, CallbackDef, TaggedDef]
 
 
 @dataclass(frozen=True)
@@ -517,6 +554,9 @@ class Inventory:
 
     def tagged(self) -> Iterator[TaggedDef]:
         return (t for t in self.types if isinstance(t, TaggedDef))
+
+    def records(self) -> Iterator[RecordDef]:
+        return (t for t in self.types if isinstance(t, RecordDef))
 
     def service(self, name: str) -> Optional[Service]:
         """The service of the opaque type `name`, if it is one."""
@@ -681,6 +721,9 @@ def _type_ref(r: _Reader, value: Any, path: str) -> TypeRef:
         wire = _wire_value(r, value, path)
         assert isinstance(wire, WireMap)
         return Encoded(wire)
+    if kind == "record":
+        obj = r.object(value, path, ["kind", "name"])
+        return Encoded(Record(r.identifier(obj["name"], f"{path}.name")))
     if kind == "array":
         obj = r.object(value, path, ["kind", "element", "len"])
         element = _type_ref(r, obj["element"], f"{path}.element")
@@ -708,9 +751,10 @@ _TYPE_KINDS = (
     "option",
     "map",
     "array",
+    "record",
 )
 #: The kinds of a `vec`'s element or an `option`'s value that make it an encoded value (C has no layout for it).
-_ENCODED_KINDS = ("string", "vec", "option", "map")
+_ENCODED_KINDS = ("string", "vec", "option", "map", "record")
 
 
 def _encoded(value: Any) -> bool:
@@ -731,9 +775,12 @@ def _wire_value(r: _Reader, value: Any, path: str) -> WireValue:
         r.object(value, path, ["kind"])
         return OwnedString()
     if kind == "named":
-        # Checked to be a field-less enum with the other references.
+        # Checked to be a field-less enum or a struct with the other references.
         obj = r.object(value, path, ["kind", "name"])
         return Named(r.identifier(obj["name"], f"{path}.name"))
+    if kind == "record":
+        obj = r.object(value, path, ["kind", "name"])
+        return Record(r.identifier(obj["name"], f"{path}.name"))
     if kind == "primitive":
         primitive = _type_ref(r, value, path)
         assert isinstance(primitive, Primitive)
@@ -752,8 +799,9 @@ def _wire_value(r: _Reader, value: Any, path: str) -> WireValue:
             raise r.fail(f"{path}.key", f"is a `{key.kind}`: map keys are strings or integers")
         return WireMap(key, _wire_value(r, obj["value"], f"{path}.value"))
     message = (
-        f"is of kind {kind!r}: an encoded value (a `vec` of strings, vecs, options or maps, an `option` of "
-        "those, a `map`) holds numbers, bools, strings, field-less enums, and vecs, options and maps of those"
+        f"is of kind {kind!r}: an encoded value (a `record`, a `vec` of strings, vecs, options, maps or records, an "
+        "`option` of those, a `map`) holds numbers, bools, strings, structs, field-less enums, records, and vecs, "
+        "options and maps of those"
     )
     raise r.fail(path, message)
 
@@ -897,6 +945,34 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
             align=r.alignment(obj["align"], f"{path}.align"),
             variants=tuple(variants),
         )
+    if kind == "record":
+        obj = r.object(value, path, ["kind", "name", "doc", "fields"], optional=["tuple"])
+        record_fields = []
+        for i, raw in enumerate(r.array(obj["fields"], f"{path}.fields")):
+            fpath = f"{path}.fields[{i}]"
+            raw_field = r.object(raw, fpath, ["name", "doc", "type"])
+            record_fields.append(
+                RecordField(
+                    name=r.identifier(raw_field["name"], f"{fpath}.name"),
+                    doc=r.string(raw_field["doc"], f"{fpath}.doc"),
+                    type=_wire_value(r, raw_field["type"], f"{fpath}.type"),
+                )
+            )
+        if not record_fields:
+            raise r.fail(f"{path}.fields", "must not be empty")
+        names = [(f"{path}.fields[{i}].name", rf.name) for i, rf in enumerate(record_fields)]
+        _unique(r, names, "field name")
+        tuple_record = r.boolean(obj.get("tuple", False), f"{path}.tuple")
+        if tuple_record:
+            for i, rf in enumerate(record_fields):
+                if rf.name != f"_{i}":
+                    raise r.fail(f"{path}.fields[{i}].name", f"must be `_{i}` in a tuple struct, got {rf.name!r}")
+        return RecordDef(
+            name=r.identifier(obj["name"], f"{path}.name"),
+            doc=r.string(obj["doc"], f"{path}.doc"),
+            fields=tuple(record_fields),
+            tuple=tuple_record,
+        )
     if kind == "tagged":
         return _tagged(r, value, path)
     if kind == "opaque":
@@ -916,7 +992,8 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
         )
     if not isinstance(value, dict):
         raise r.fail(path, f"must be an object, got {_describe(value)}")
-    raise r.fail(f"{path}.kind", f"must be one of 'struct', 'enum', 'opaque', 'callback', 'tagged', got {kind!r}")
+    kinds = "'struct', 'record', 'enum', 'opaque', 'callback', 'tagged'"
+    raise r.fail(f"{path}.kind", f"must be one of {kinds}, got {kind!r}")
 
 
 def _fields(r: _Reader, value: Any, path: str) -> Tuple[Field, ...]:
@@ -1124,18 +1201,50 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         return target
 
     def check_wire(value: WireValue, path: str) -> None:
-        """An encoded value's enums are field-less ones."""
+        """An encoded value's named types are field-less enums and structs of numbers, bools, enums, structs, options
+        and arrays of those (sent field by field), and its records are records."""
         if isinstance(value, Named):
             target = resolve(value, path)
-            if not isinstance(target, EnumDef):
-                message = f"names {value.name!r}, which is not a field-less enum: encoded values hold no other types"
+            if isinstance(target, StructDef):
+                check_encodable_struct(target, path)
+            elif not isinstance(target, EnumDef):
+                message = (
+                    f"names {value.name!r}, which is not a field-less enum or a struct: encoded values hold no other "
+                    "named types"
+                )
                 raise r.fail(path, message)
+        elif isinstance(value, Record):
+            if not isinstance(resolve(Named(value.name), path), RecordDef):
+                raise r.fail(path, f"names {value.name!r} as a record, which it is not")
         elif isinstance(value, WireList):
             check_wire(value.item, f"{path}.element")
         elif isinstance(value, WireOption):
             check_wire(value.inner, f"{path}.inner")
         elif isinstance(value, WireMap):
             check_wire(value.value, f"{path}.value")
+
+    def check_encodable_struct(struct: StructDef, path: str) -> None:
+        """A struct inside an encoded value is sent field by field: its fields hold no pointer."""
+        for field in struct.fields:
+            held: TypeRef = field.type
+            while isinstance(held, (Array, Option)):
+                held = held.element if isinstance(held, Array) else held.inner
+            if isinstance(held, Pointer):
+                message = (
+                    f"holds the struct {struct.name!r}, whose field {field.name!r} is a pointer: encoded values hold "
+                    "values, not addresses"
+                )
+                raise r.fail(path, message)
+            if isinstance(held, Named):
+                target = resolve(held, path)
+                if isinstance(target, StructDef):
+                    check_encodable_struct(target, path)
+                elif not isinstance(target, EnumDef):
+                    message = (
+                        f"holds the struct {struct.name!r}, whose field {field.name!r} is a {target.kind}: a struct "
+                        "inside an encoded value holds numbers, bools, field-less enums, structs, options and arrays"
+                    )
+                    raise r.fail(path, message)
 
     def check(ty: TypeRef, path: str) -> None:
         if isinstance(ty, Encoded):
@@ -1166,6 +1275,12 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             raise r.fail(path, f"uses the opaque type {named.name!r} by value; opaque types only go behind pointers")
 
     for i, definition in enumerate(inventory.types):
+        if isinstance(definition, RecordDef):
+            # Records may hold themselves (in a `Vec` or an `Option`) and each other in any order: they are copied.
+            for j, rf in enumerate(definition.fields):
+                check_wire(rf.type, f"types[{i}].fields[{j}].type")
+            defined[definition.name] = definition
+            continue
         fields: List[Tuple[str, Field]] = []
         if isinstance(definition, StructDef):
             fields = [(f"types[{i}].fields[{j}].type", f) for j, f in enumerate(definition.fields)]

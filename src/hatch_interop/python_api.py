@@ -40,6 +40,7 @@ from hatch_interop.inventory import (
     OwnedString,
     Pointer,
     Primitive,
+    Record,
     Service,
     Slice,
     Str,
@@ -50,6 +51,7 @@ from hatch_interop.inventory import (
     Vec,
     Void,
     WireList,
+    WireMap,
     WireOption,
     WireValue,
 )
@@ -297,7 +299,7 @@ def wire_hint(ty: WireValue, typing: Set[str], param: bool, classes: Dict[str, s
         return PRIMITIVE_HINTS[ty.name]
     if isinstance(ty, OwnedString):
         return "str"
-    if isinstance(ty, Named):
+    if isinstance(ty, (Named, Record)):
         return classes[ty.name]
     if isinstance(ty, WireOption):
         typing.add("Optional")
@@ -308,6 +310,7 @@ def wire_hint(ty: WireValue, typing: Set[str], param: bool, classes: Dict[str, s
         sequence = "Sequence" if param else "List"
         typing.add(sequence)
         return f"{sequence}[{wire_hint(ty.item, typing, param, classes)}]"
+    assert isinstance(ty, WireMap)
     mapping = "Mapping" if param else "Dict"
     typing.add(mapping)
     key, value = wire_hint(ty.key, typing, param, classes), wire_hint(ty.value, typing, param, classes)

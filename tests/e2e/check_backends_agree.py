@@ -21,6 +21,7 @@ import copy
 import gc
 import importlib
 import inspect
+import itertools
 import sys
 import typing
 
@@ -127,11 +128,60 @@ WIRE_CORPUS = [
 ]
 
 
+def is_record(cls):
+    """Whether `cls` is a record's class: a plain class with `__match_args__`, not a struct or an enum."""
+    return (
+        isinstance(cls, type)
+        and hasattr(cls, "__match_args__")
+        and not issubclass(cls, int)
+        and not hasattr(cls, "_fields_")
+        and not hasattr(cls, "_ffi_ctype")
+    )
+
+
+def record_value(mod, hint, depth=0):
+    """A valid value of a record's field (``List[str]``, ``Dict[str, int]``, a struct, another record)."""
+    if hint.startswith("Optional["):
+        return None if depth else record_value(mod, hint[len("Optional[") : -1], depth)
+    if hint.startswith("List["):
+        # A record may hold itself: its lists end two levels down.
+        return [record_value(mod, hint[len("List[") : -1], depth + 1)] if depth < 2 else []
+    if hint.startswith("Dict["):
+        key, value = hint[len("Dict[") : -1].split(", ", 1)
+        return {record_value(mod, key, depth + 1): record_value(mod, value, depth + 1)}
+    if hint in VALID:
+        return VALID[hint]
+    cls = getattr(mod, hint)
+    if issubclass(cls, int):
+        return next(iter(cls))
+    if is_record(cls):
+        hints = {k: v for k, v in cls.__init__.__annotations__.items() if k != "return"}
+        return cls(**{field: record_value(mod, h, depth + 1) for field, h in hints.items()})
+    return cls()
+
+
+def record_corpus(mod, cls):
+    """Wrong values for a record parameter: other types, and the record with each field set to wrong values."""
+    valid = record_value(mod, cls.__name__)
+    corpus = []
+    # (The cases try the first 8: one wrong value per field first, then wrong types.)
+    for field, bad in zip(cls.__match_args__, itertools.cycle((3, [None], "x", 2**70))):
+        wrong = record_value(mod, cls.__name__)
+        setattr(wrong, field, bad)
+        corpus.append(wrong)
+    return valid, [*corpus, None, "x", {}, ()]
+
+
 def values(mod, hint, valid):
     """A valid value for a parameter of `hint`, then the corpus for it."""
     if hint.startswith("Mapping[") or hint.startswith("Sequence[Sequence") or hint == "Sequence[str]":
         return wire_value(hint), WIRE_CORPUS
     base = kind(hint)
+    if is_record(getattr(mod, base, None)):
+        return record_corpus(mod, getattr(mod, base))
+    if base.startswith("structs:") and is_record(getattr(mod, base[len("structs:") :], None)):
+        good, corpus = record_corpus(mod, getattr(mod, base[len("structs:") :]))
+        return [good, good], [[bad] for bad in corpus] + [None, "x", good]
     alias = getattr(mod, base, None)
     if typing.get_origin(alias) is collections.abc.Callable:
         return callables(mod, alias)

@@ -43,6 +43,15 @@ def one_round(i):
     assert sample_crate.means({"x": [1.0], "y": []}) == {"x": 1.0, "y": None}
     assert sample_crate.first_word("ab cd") == "ab"
     assert sample_crate.chunks(b"abc", 2) == [b"ab", b"c"]
+    # Records: encoded in, decoded into Rust's allocations (strings, lists, maps), and encoded out; a refused one.
+    contact = sample_crate.contact_new("ab")
+    contact.counts["k"] = i
+    team = sample_crate.Team(lead=contact, members=[contact, contact], color=sample_crate.Color.Red)
+    assert len(sample_crate.team_roster(team)) == 3
+    assert sample_crate.contact_tagged(contact, "t").tags == ["t"]
+    assert sample_crate.tree_size(sample_crate.TreeNode("a", [sample_crate.TreeNode("b", [])])) == 2
+    with contextlib.suppress(TypeError):
+        sample_crate.tree_size(sample_crate.TreeNode("a", [sample_crate.TreeNode("b", [None])]))
     with contextlib.suppress(sample_crate.MathError.DivisionByZero):
         sample_crate.divide(i, 0)
     # Callbacks: one used during the call, and one the library keeps and then drops.

@@ -552,6 +552,72 @@ def check_wire_values():
     asyncio.run(scenario())
 
 
+def check_records():
+    """Records (structs with owned fields): plain classes, copied across in the wire encoding, in and out, alone, in
+    lists and options, nested, holding themselves, sync and async."""
+    Contact, Team, Tagged, TreeNode = (
+        sample_crate.Contact,
+        sample_crate.Team,
+        sample_crate.Tagged,
+        sample_crate.TreeNode,
+    )
+    Vec2, Sample, Color = sample_crate.Vec2, sample_crate.Sample, sample_crate.Color
+    bo = sample_crate.contact_new("Bo")
+    assert bo == Contact(name="Bo", tags=[], score=None, position=Vec2(0.0, 0.0), counts={})
+    assert bo.sample is None  # a trailing optional field defaults to None
+    assert eval(repr(bo), vars(sample_crate)) == bo
+    ada = Contact(
+        name="Ada",
+        tags=("math", "code"),  # any sequence in
+        score=9.5,
+        position=Vec2(1.5, -2.0),
+        counts={"b": 2, "a": 1},
+        sample=Sample(id=7, value=0.25, flags=3, color=Color.Green),
+    )
+    summary = sample_crate.contact_summary(ada)
+    assert summary == 'Ada [math, code] 9.5 at (1.5, -2) [("a", 1), ("b", 2)] Some((7, 0.25, 3, Green))', summary
+    tagged = sample_crate.contact_tagged(ada, "new")
+    assert (
+        tagged.tags == ["math", "code", "new"] and tagged.score == 10.5 and tagged.counts == {"a": 1, "b": 2, "new": 1}
+    )
+    assert tagged.sample == ada.sample and tagged.position == ada.position
+    assert ada.tags == ("math", "code"), "the caller's record is copied, not changed"
+    assert Contact.__match_args__ == ("name", "tags", "score", "position", "counts", "sample")
+    team = Team(lead=ada, members=[bo, Contact("Al", [], 1.0, Vec2(0, 0), {})], color=Color.Blue)
+    assert [c.name for c in sample_crate.team_roster(team)] == ["Ada", "Al", "Bo"]
+    assert sample_crate.lead_name() == "nobody" and sample_crate.lead_name(team) == "Ada"
+    assert sample_crate.best_contact([bo, tagged, ada]) == tagged
+    assert sample_crate.best_contact([bo]) is None and sample_crate.best_contact([]) is None
+    assert sample_crate.tagged_words("to bé") == [Tagged("to", 2), Tagged("bé", 2)]
+    assert repr(Tagged("x", 1)) == "Tagged('x', 1)"
+    tree = TreeNode("root", [TreeNode("a", []), TreeNode("b", [TreeNode("c", [])])])
+    assert sample_crate.tree_size(tree) == 4
+    # A wrong value anywhere in a record is refused before the call, naming where it is.
+    assert "argument 'contact' field 'tags' item 1 must be str, not int" in raises(
+        TypeError, sample_crate.contact_summary, Contact("x", ["a", 1], None, Vec2(0, 0), {})
+    )
+    assert "argument 'contact' must be Contact, not dict" in raises(TypeError, sample_crate.contact_summary, {})
+    assert "argument 'team' field 'members' item 0 field 'score' must be float, not str" in raises(
+        TypeError, sample_crate.team_roster, Team(ada, [Contact("x", [], "high", Vec2(0, 0), {})], Color.Red)
+    )
+    assert "field 'position' must be Vec2, not tuple" in raises(
+        TypeError, sample_crate.contact_summary, Contact("x", [], None, (0, 0), {})
+    )
+    assert "field 'color'" in raises(ValueError, sample_crate.team_roster, Team(ada, [], 3))
+    raises(OverflowError, sample_crate.contact_summary, Contact("x", [], None, Vec2(0, 0), {"k": 2**32}))
+    deep = TreeNode("x", [])
+    deep.children.append(TreeNode("y", [1]))
+    assert "field 'children' item 0 field 'children' item 0 must be TreeNode, not int" in raises(
+        TypeError, sample_crate.tree_size, deep
+    )
+
+    async def scenario():
+        later = await sample_crate.contact_later(ada)
+        assert later.tags[-1] == "later" and later.name == "Ada"
+
+    asyncio.run(scenario())
+
+
 def check_scalar_arguments():
     assert "outside the range of u32" in raises(OverflowError, sample_crate.add, 2**32, 1)  # never truncated
     raises(OverflowError, sample_crate.add, -1, 1)
@@ -1400,6 +1466,7 @@ def main():
     check_scalar_arguments()
     check_owned_values()
     check_wire_values()
+    check_records()
     check_tuple_structs()
     check_chars()
     check_wide_integers()

@@ -858,7 +858,7 @@ mod function {
     }
 
     /// `T` of a path type whose last segment is `name<T>` (`Option<T>`, `std::vec::Vec<T>`).
-    fn argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    pub(crate) fn argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
         let Type::Path(path) = ungroup(ty) else {
             return None;
         };
@@ -879,13 +879,7 @@ mod function {
     /// (`Option<String>`, `Option<Vec<T>>`, `Option<HashMap<K, V>>`, `Option<Option<T>>`,
     /// `Option<char>`, `Option<u128>`).
     fn is_wire(ty: &Type) -> bool {
-        let map = |ty: &Type| {
-            matches!(ungroup(ty), Type::Path(path) if path.qself.is_none()
-            && path.path.segments.last().is_some_and(|last| {
-                (last.ident == "HashMap" || last.ident == "BTreeMap")
-                    && !last.arguments.is_none()
-            }))
-        };
+        let map = is_map;
         map(ty)
             || argument(ty, "Option").is_some_and(|inner| {
                 is_string(inner)
@@ -894,6 +888,15 @@ mod function {
                     || argument(inner, "Vec").is_some()
                     || argument(inner, "Option").is_some()
             })
+    }
+
+    /// Whether `ty` is spelled as a `HashMap<..>` or `BTreeMap<..>`.
+    pub(crate) fn is_map(ty: &Type) -> bool {
+        matches!(ungroup(ty), Type::Path(path) if path.qself.is_none()
+        && path.path.segments.last().is_some_and(|last| {
+            (last.ident == "HashMap" || last.ident == "BTreeMap")
+                && !last.arguments.is_none()
+        }))
     }
 
     /// `T` of a type spelled `Vec<T>`.
@@ -917,7 +920,7 @@ mod function {
     const CSTR_PATHS: &[&[&str]] = &[&["CStr"], &["std", "ffi", "CStr"], &["core", "ffi", "CStr"]];
 
     /// `ty` without the invisible groups that `macro_rules!` wraps around substituted types.
-    fn ungroup(ty: &Type) -> &Type {
+    pub(crate) fn ungroup(ty: &Type) -> &Type {
         match ty {
             Type::Group(group) => ungroup(&group.elem),
             Type::Paren(paren) => ungroup(&paren.elem),
@@ -1298,11 +1301,17 @@ mod function {
                              through a type alias",
                         );
                     });
-                    // Last, with the `Box`es: a service object by value is taken (an `FfiType`
-                    // is passed as it is, and cannot fail).
-                    takes.push(quote! {
+                    // Checked with the others (a record is decoded), then taken last, with the
+                    // `Box`es (a service object by value is taken from its cell).
+                    conversions.push(quote! {
                         // SAFETY: the caller passes a value valid for the parameter's type.
-                        let #arg = unsafe { #value_arg::__from_c(#arg, #function, #name) }?;
+                        let #arg = unsafe { #value_arg::__check(#arg, #function, #name) }?;
+                    });
+                    takes.push(quote! {
+                        // SAFETY: checked above, in this call.
+                        let #arg = unsafe {
+                            ::hatch_interop::__private::TakeArg::__take(#arg, #function, #name)
+                        }?;
                     });
                 }
                 Lowering::Pointer(ty) => {
@@ -1344,7 +1353,8 @@ mod function {
                     };
                     c_params.push(quote!(#arg: #converted::C));
                     conversions.push(quote! {
-                        let #arg = #converted::__from_c(#arg, #function, #name)?;
+                        // SAFETY: the caller passes a value valid for the parameter's type.
+                        let #arg = unsafe { #converted::__from_c(#arg, #function, #name) }?;
                     });
                 }
                 Lowering::Str | Lowering::String => {
@@ -1689,6 +1699,7 @@ mod service {
             // does: the object is closed, its value moved into the call.
             unsafe impl ::hatch_interop::__private::ValueArg for #self_ty {
                 type C = *mut Self;
+                type Checked = ::hatch_interop::__private::ObjectToTake<Self>;
 
                 fn __type_ref(
                     types: &mut ::hatch_interop::__private::TypeRegistry,
@@ -1696,13 +1707,13 @@ mod service {
                     <::std::boxed::Box<Self> as ::hatch_interop::FfiType>::__type_ref(types)
                 }
 
-                unsafe fn __from_c(
+                #[inline(always)]
+                unsafe fn __check(
                     c: *mut Self,
-                    function: &str,
-                    param: &str,
-                ) -> ::core::result::Result<Self, ::hatch_interop::__private::Failure> {
-                    // SAFETY: forwarded from the caller.
-                    unsafe { ::hatch_interop::__private::take_object(c, function, param) }
+                    _: &str,
+                    _: &str,
+                ) -> ::core::result::Result<Self::Checked, ::hatch_interop::__private::Failure> {
+                    ::core::result::Result::Ok(::hatch_interop::__private::ObjectToTake(c))
                 }
             }
 
@@ -2136,18 +2147,23 @@ mod types {
 
     pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         let mut opaque = false;
+        let mut record = false;
         let mut rename: Option<syn::LitStr> = None;
         let parser = syn::meta::parser(|meta| {
             if meta.path.is_ident("opaque") {
                 opaque = true;
+                Ok(())
+            } else if meta.path.is_ident("record") {
+                record = true;
                 Ok(())
             } else if meta.path.is_ident("name") {
                 rename = Some(meta.value()?.parse()?);
                 Ok(())
             } else {
                 Err(meta.error(
-                    "#[ffi_type] takes `opaque` and `name = \"...\"` (the name Python and C use): \
-                     #[ffi_type], #[ffi_type(opaque)], #[ffi_type(name = \"Digest\")]",
+                    "#[ffi_type] takes `opaque`, `record` and `name = \"...\"` (the name Python \
+                     and C use): #[ffi_type], #[ffi_type(opaque)], #[ffi_type(record)], \
+                     #[ffi_type(name = \"Digest\")]",
                 ))
             }
         });
@@ -2162,7 +2178,13 @@ mod types {
                 check_not_generic(&item.generics)?;
                 opaque_type(&item.ident, rename, &item.attrs, item.to_token_stream())
             }
+            Item::Struct(item) if record || has_owned_field(&item) => record_type(item, rename),
             Item::Struct(item) => struct_type(item, rename),
+            Item::Enum(item) if record => Err(Error::new(
+                item.enum_token.span,
+                "#[ffi_type(record)] goes on a struct (enums with owned fields are not supported \
+                 yet)",
+            )),
             Item::Enum(item) => enum_type(item, rename),
             Item::Union(item) => Err(Error::new(
                 item.union_token.span,
@@ -2298,6 +2320,19 @@ mod types {
         let tuple = matches!(item.fields, Fields::Unnamed(_));
         errors.finish()?;
         let name = name.expect("errors were reported above");
+        // Inside a record or another encoded value: its fields in order, not its bytes (which
+        // hold padding). Bounded by the fields (under a binder, which defers the check to the
+        // uses): a struct with a pointer field is no part of an encoded value.
+        let wire_fields: Vec<(TokenStream2, Type)> = members
+            .iter()
+            .map(|(_, member, field)| (member.clone(), tagged::self_to(&field.ty, struct_ident)))
+            .collect();
+        let wire = wire_impl(
+            &item.ident,
+            quote!(::hatch_interop::__private::TypeRef::Named),
+            &wire_fields,
+            true,
+        );
 
         if hints.is_empty() {
             item.attrs.push(syn::parse_quote!(#[repr(C)]));
@@ -2335,6 +2370,8 @@ mod types {
 
             unsafe impl ::hatch_interop::FfiBorrowedResult for #ident {}
 
+            #wire
+
             unsafe impl ::hatch_interop::FfiSliceElement for #ident {
                 type __Raw = Self;
 
@@ -2346,6 +2383,152 @@ mod types {
                     )
                 }
             }
+        })
+    }
+
+    /// Whether a struct has a field spelled as an owned value without a C layout (`String`,
+    /// `Vec<T>`, std `Option<T>` of a value, `HashMap`, `BTreeMap`): it is a record.
+    fn has_owned_field(item: &ItemStruct) -> bool {
+        item.fields.iter().any(|field| {
+            let ty = &field.ty;
+            function::is_string(ty)
+                || function::vec_element(ty).is_some()
+                || function::is_map(ty)
+                || function::argument(ty, "Option").is_some_and(|inner| {
+                    // `Option<&T>` and `Option<Box<T>>` are pointers, refused in a struct.
+                    !matches!(function::ungroup(inner), Type::Reference(_) | Type::Ptr(_))
+                        && function::argument(inner, "Box").is_none()
+                })
+        })
+    }
+
+    /// `unsafe impl FfiWire`: the fields in order (`fields`: how Rust names each, and its type);
+    /// `type_ref` makes the reference from the registered name. `bounded`: the impl requires
+    /// every field to be `FfiWire` (under a binder, so that the bound is checked where it is
+    /// used: a struct with a pointer field is still a struct, just not part of a record).
+    fn wire_impl(
+        ident: &Ident,
+        type_ref: TokenStream2,
+        fields: &[(TokenStream2, Type)],
+        bounded: bool,
+    ) -> TokenStream2 {
+        let wire = quote!(::hatch_interop::__private::FfiWire);
+        let members: Vec<_> = fields.iter().map(|(member, _)| member).collect();
+        let types: Vec<_> = fields.iter().map(|(_, ty)| ty).collect();
+        let bounds = bounded.then(|| {
+            quote! {
+                where #(for<'__hatch_interop> #types: #wire,)*
+            }
+        });
+        quote! {
+            unsafe impl #wire for #ident #bounds {
+                fn __wire_ref(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::TypeRef {
+                    #type_ref(<Self as ::hatch_interop::TypeInfo>::__register(types))
+                }
+
+                fn __write(&self, out: &mut ::std::vec::Vec<u8>) {
+                    #(<#types as #wire>::__write(&self.#members, out);)*
+                }
+
+                const __MIN_SIZE: usize = 0 #(+ <#types as #wire>::__MIN_SIZE)*;
+
+                fn __read(
+                    input: &mut &[u8],
+                ) -> ::core::result::Result<Self, ::hatch_interop::__private::WireError> {
+                    // Read in the fields' order: a struct expression evaluates its fields as
+                    // written.
+                    ::core::result::Result::Ok(Self {
+                        #(#members: <#types as #wire>::__read(input)?,)*
+                    })
+                }
+            }
+        }
+    }
+
+    /// A record: a struct with owned fields, copied across the boundary in the wire encoding
+    /// (no C layout, so no `repr(C)`).
+    fn record_type(item: ItemStruct, rename: Option<&syn::LitStr>) -> syn::Result<TokenStream2> {
+        let mut errors = Errors::default();
+        errors.check(check_not_generic(&item.generics));
+        let name = errors.check(type_name(&item.ident, rename, "the struct"));
+        let ident = &item.ident;
+        let mut members: Vec<(String, TokenStream2, &syn::Field)> = Vec::new();
+        match &item.fields {
+            Fields::Named(named) => {
+                for field in &named.named {
+                    let field_ident = field.ident.as_ref().expect("named field");
+                    if let Some(name) = errors.check(inventory_name(field_ident, "the field")) {
+                        members.push((name, quote!(#field_ident), field));
+                    }
+                }
+            }
+            Fields::Unnamed(unnamed) => {
+                for (i, field) in unnamed.unnamed.iter().enumerate() {
+                    let index = syn::Index::from(i);
+                    members.push((format!("_{i}"), quote!(#index), field));
+                }
+            }
+            Fields::Unit => {}
+        }
+        if item.fields.is_empty() {
+            errors.push(
+                ident.span(),
+                "an #[ffi_type] record needs at least one field",
+            );
+        }
+        errors.finish()?;
+        let name = name.expect("errors were reported above");
+        let wire_fields: Vec<(TokenStream2, Type)> = members
+            .iter()
+            .map(|(_, member, field)| (member.clone(), tagged::self_to(&field.ty, ident)))
+            .collect();
+        let defs: Vec<_> = members
+            .iter()
+            .zip(&wire_fields)
+            .map(|((name, _, field), (_, ty))| {
+                let doc = doc(&field.attrs);
+                quote_spanned! {field.ty.span()=>
+                    ::hatch_interop::__private::RecordFieldDef {
+                        name: #name,
+                        doc: #doc,
+                        ty: <#ty as ::hatch_interop::__private::FfiWire>::__wire_ref(types),
+                    }
+                }
+            })
+            .collect();
+        let tuple = matches!(item.fields, Fields::Unnamed(_));
+        let doc = doc(&item.attrs);
+        let wire = wire_impl(
+            ident,
+            quote!(::hatch_interop::__private::TypeRef::Record),
+            &wire_fields,
+            false,
+        );
+        Ok(quote! {
+            #item
+
+            unsafe impl ::hatch_interop::TypeInfo for #ident {
+                const __NAME: &'static str = #name;
+
+                fn __register(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> &'static str {
+                    types.register::<Self>(#name, |types| {
+                        ::hatch_interop::__private::TypeDef::Record {
+                            name: #name,
+                            doc: #doc,
+                            fields: ::std::vec![#(#defs),*],
+                            tuple: #tuple,
+                        }
+                    })
+                }
+            }
+
+            #wire
+
+            ::hatch_interop::__record!(#ident);
         })
     }
 

@@ -49,6 +49,13 @@ class Buffer(ctypes.Structure):
     _fields_ = (("ptr", ctypes.c_void_p), ("len", ctypes.c_size_t))
 
 
+class Bytes(ctypes.Structure):
+    """An encoded record lent to the library for a call: the bytes of its encoding (kept alive by the structure,
+    which holds the `bytes` object) and their count."""
+
+    _fields_ = (("ptr", ctypes.c_char_p), ("len", ctypes.c_size_t))
+
+
 @functools.lru_cache(maxsize=None)
 def array_struct(element: Any, length: int) -> Any:
     """The structure `struct { T items[N]; }` an array argument or result crosses as (C passes no array by value)."""

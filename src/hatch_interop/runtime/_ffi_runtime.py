@@ -19,7 +19,7 @@ import operator
 import struct as _struct
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional, Type, cast
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, cast
 
 #: An error enum's exception classes by the code of their variant (the library reports the code).
 Errors = Optional[Dict[int, Type[Exception]]]
@@ -579,6 +579,8 @@ _U64 = _struct.Struct("<Q")
 
 Encode = Callable[[Any, bytearray], None]
 Decode = Callable[[bytes, int], "tuple[Any, int]"]
+#: A codec: how a value is encoded and decoded (what `wire_vec` and the others take and return).
+Codec = Tuple[Encode, Decode]
 
 #: The struct format of each number type in the encoding.
 _WIRE_FORMATS = {
@@ -820,6 +822,89 @@ def wire_map(key: Any, value: Any) -> Any:
         return result, offset
 
     return encode, decode
+
+
+def wire_array(item: Any, length: int) -> Any:
+    """The codec of `[T; N]` (a struct's array field inside an encoded value), from `T`'s: `N` items, no count; a
+    tuple out (`bytes` for `[u8; N]`, as the struct's field gives them)."""
+    encode_item, decode_item = item
+    raw = encode_item is _U8_ENCODE
+
+    def encode(value: Any, out: bytearray) -> None:
+        if raw and isinstance(value, (bytes, bytearray)) and len(value) == length:
+            out += value
+            return
+        if isinstance(value, (str, bytes, bytearray)) or not isinstance(value, (list, tuple, _abc.Sequence)):
+            raise _Refused(TypeError(f"must be a sequence of {length} items, not {type(value).__name__}"))
+        if len(value) != length:
+            raise _Refused(ValueError(f"must have {length} items, not {len(value)}"))
+        for index, element in enumerate(value):
+            try:
+                encode_item(element, out)
+            except _Refused as refused:
+                raise _Refused(refused.error, f" item {index}{refused.where}") from None
+
+    def decode(data: bytes, offset: int) -> tuple[Any, int]:
+        if raw:
+            return bytes(data[offset : offset + length]), offset + length
+        items = []
+        for _ in range(length):
+            element, offset = decode_item(data, offset)
+            items.append(element)
+        return tuple(items), offset
+
+    return encode, decode
+
+
+def _fields_codec(cls: Any, fields: Any, values_of: Callable[[Any], Any]) -> Any:
+    """The codec of a struct or record `cls` sent field by field: `fields()` gives each field's name (for messages)
+    and codec, in order; `values_of(value)` its values in that order; `cls(*values)` makes one."""
+    resolved: List[Any] = []
+
+    def parts() -> Any:
+        if not resolved:
+            # Resolved at first use: a record's fields may name records defined later, or itself.
+            resolved.append(tuple((name, codec[0], codec[1]) for name, codec in fields()))
+        return resolved[0]
+
+    def encode(value: Any, out: bytearray) -> None:
+        if not isinstance(value, cls):
+            raise _Refused(TypeError(f"must be {cls.__name__}, not {type(value).__name__}"))
+        for (name, encode_field, _), field in zip(parts(), values_of(value)):
+            try:
+                encode_field(field, out)
+            except _Refused as refused:
+                raise _Refused(refused.error, f" field {name!r}{refused.where}") from None
+
+    def decode(data: bytes, offset: int) -> tuple[Any, int]:
+        values = []
+        for _, _, decode_field in parts():
+            field, offset = decode_field(data, offset)
+            values.append(field)
+        return cls(*values), offset
+
+    return encode, decode
+
+
+def wire_struct(cls: Any, fields: Any) -> Any:
+    """The codec of a struct `cls` inside an encoded value: its fields in order (`fields`: each one's name and codec),
+    not its bytes, which hold padding; its values as its `__reduce__` gives them."""
+    return _fields_codec(cls, lambda: fields, lambda value: value.__reduce__()[1])
+
+
+def wire_record(cls: Any, fields: Callable[[], Any]) -> Any:
+    """The codec of a record `cls` (a plain class with `__slots__`): its fields in order. `fields()` gives each one's
+    attribute and codec, and is called at first use: records may hold themselves."""
+    getters: List[Any] = []
+
+    def values_of(value: Any) -> Any:
+        if not getters:
+            names = [attribute for attribute, _ in fields()]
+            # `attrgetter` of one attribute gives the value itself, not a tuple of it.
+            getters.append(operator.attrgetter(*names) if len(names) > 1 else lambda v: (getattr(v, names[0]),))
+        return getters[0](value)
+
+    return _fields_codec(cls, fields, values_of)
 
 
 def wire_encode(codec: Any, value: Any, what: str) -> bytes:

@@ -44,6 +44,7 @@ from hatch_interop.inventory import (
     OwnedString,
     Pointer,
     Primitive,
+    RecordDef,
     Slice,
     Str,
     StructDef,
@@ -307,6 +308,8 @@ class CHeader:
     types: Tuple[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged], ...]
     buffers: Tuple[CBuffer, ...]
     functions: Tuple[CFunction, ...]
+    #: The name of the struct that lends an encoded record for a call, if some function takes one.
+    bytes: Optional[str] = None
 
 
 class CHeaderBackend(Backend):
@@ -476,6 +479,8 @@ class _Builder:
         self.emitted: Set[str] = set()
         #: The typedef name of each buffer (``String`` or ``Vec<T>`` result) the functions return.
         self.buffer_names: Dict[Union[OwnedString, Vec], str] = {}
+        #: The name of `<crate>_bytes`, once claimed.
+        self.bytes_name: Optional[str] = None
         #: The typedef name of each option type used anywhere (a parameter, result, field or array element).
         self.option_names: Dict[Option, str] = {}
         #: The typedef name of the 128-bit integer types (``u128``, ``i128``) functions use.
@@ -542,6 +547,8 @@ class _Builder:
             completion = self._claim(
                 f"{lib.crate}_completion", f"the header's completion type `{lib.crate}_completion`"
             )
+        if self.abi.uses_bytes:
+            self.bytes_name = self._claim(f"{lib.crate}_bytes", f"the header's struct `{lib.crate}_bytes`")
         support = (lib.ffi_pending, lib.ffi_take_failure, lib.ffi_free, lib.ffi_callback_failed, lib.ffi_shutdown)
         for symbol in (*support, *([lib.ffi_cancel] if lib.ffi_cancel else [])):
             self._claim(symbol, f"the support function `{symbol}`", shadowable=False)
@@ -563,6 +570,8 @@ class _Builder:
                 types.append(self.callback(t))
             elif isinstance(t, TaggedDef):
                 types.append(self.tagged(t))
+            elif isinstance(t, RecordDef):
+                continue  # no C layout: C passes and gets its wire encoding
             else:
                 types.append(COpaque(t.name, c_comment(t.doc)))
             self.emitted.add(t.name)
@@ -598,6 +607,7 @@ class _Builder:
             types=tuple(types),
             buffers=tuple(buffers),
             functions=tuple(self.function(c) for c in self.abi.callables),
+            bytes=self.bytes_name,
         )
 
     def callback(self, c: CallbackDef) -> CCallback:
@@ -838,6 +848,9 @@ class _Builder:
             return self.buffer_names[t.of]
         if isinstance(t, abi.CCompletion):
             return f"{self.inventory.library.crate}_completion"
+        if isinstance(t, abi.CBytes):
+            assert self.bytes_name is not None, "claimed by header() when a callable takes one"
+            return self.bytes_name
         if isinstance(t, abi.CText):
             # UTF-8 bytes: `char` so that C strings and literals pass without a cast.
             return "const char *"

@@ -47,6 +47,7 @@ from hatch_interop.backends.python import (
     PyError,
     PyModuleBase,
     PyOpaque,
+    PyRecord,
     PyTagged,
     WrapperBuilder,
     python_templates,
@@ -67,6 +68,7 @@ from hatch_interop.inventory import (
     Option,
     Pointer,
     Primitive,
+    RecordDef,
     StructDef,
     TaggedDef,
     TaggedVariant,
@@ -154,7 +156,7 @@ class CffiTagged(PyTagged):
 class CffiModule(PyModuleBase):
     #: The API guard's symbol, an attribute of the library object (it ends in `_api_guard`: never a keyword).
     api_guard_symbol: str
-    types: Tuple[Union[PyEnum, PyError, PyOpaque, CffiStruct, CffiTagged, CffiCallback], ...]
+    types: Tuple[Union[PyEnum, PyError, PyOpaque, PyRecord, CffiStruct, CffiTagged, CffiCallback], ...]
     #: The layout check's call (every struct and data-carrying enum with the size, alignment and offsets Rust
     #: measured).
     layout_check: Optional[str]
@@ -729,6 +731,10 @@ class CffiWrapperBuilder(WrapperBuilder):
         read = f"_ffi_{cls}_from_c({{0}}[0], None)"
         return f"{read} if {{0}} else None" if ty.nullable else read
 
+    def lent_bytes_argument(self, local: str) -> Union[str, Group]:
+        # cffi takes a tuple for a struct argument: the pointer (shared, as for a pointer and a length) and the length.
+        return Group("(", (self.encoded_argument(local), f"len({local})"), ")", is_tuple=True)
+
     def encoded_argument(self, local: str) -> str:
         # cffi passes bytes only to a `char *`: the encoding's bytes are shared as the `uint8_t *` the library takes.
         return f'_ffi.from_buffer("uint8_t[]", {local})'
@@ -747,7 +753,7 @@ class CffiWrapperBuilder(WrapperBuilder):
     def cffi_module(self) -> CffiModule:
         inv = self.inventory
         self.typing.add("Any")  # the library object's annotation
-        types: List[Union[PyEnum, PyError, PyOpaque, CffiStruct, CffiTagged, CffiCallback]] = []
+        types: List[Union[PyEnum, PyError, PyOpaque, PyRecord, CffiStruct, CffiTagged, CffiCallback]] = []
         for t in inv.types:
             if isinstance(t, EnumDef) and t.name in self.errors:
                 types.append(self.error(t))
@@ -762,6 +768,8 @@ class CffiWrapperBuilder(WrapperBuilder):
                 types.append(self.callback(t))
             elif isinstance(t, TaggedDef):
                 types.append(self.tagged(t))
+            elif isinstance(t, RecordDef):
+                types.append(self.record(t))
             else:  # check_supported() refuses the others before generation
                 raise BackendError(f"The {BACKEND} backend cannot express type `{t.name}` yet")
         functions = tuple(self.function(self.api.signature(f)) for f in inv.functions)

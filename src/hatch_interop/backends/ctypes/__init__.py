@@ -26,6 +26,7 @@ from hatch_interop.backends.python import (
     PyField,
     PyModuleBase,
     PyOpaque,
+    PyRecord,
     PyStruct,
     PyTagged,
     WrapperBuilder,
@@ -48,6 +49,7 @@ from hatch_interop.inventory import (
     OwnedString,
     Pointer,
     Primitive,
+    RecordDef,
     StructDef,
     TaggedDef,
     TaggedVariant,
@@ -121,7 +123,7 @@ class PyCallback:
 
 @dataclass(frozen=True)
 class PyModule(PyModuleBase):
-    types: Tuple[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption, PyCallback, PyTagged], ...]
+    types: Tuple[Union[PyEnum, PyError, PyStruct, PyRecord, PyOpaque, PyOption, PyCallback, PyTagged], ...]
     #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
     layout_check: Optional[str]
     #: Whether some wrapper checks its arguments (and so needs ``_ffi_invalid_argument``).
@@ -177,7 +179,7 @@ class CtypesWrapperBuilder(WrapperBuilder):
     def module(self) -> PyModule:
         inv = self.inventory
         # An option's structure comes right after its value type (primitives first): before any user.
-        types: List[Union[PyEnum, PyError, PyStruct, PyOpaque, PyOption, PyCallback, PyTagged]] = [
+        types: List[Union[PyEnum, PyError, PyStruct, PyRecord, PyOpaque, PyOption, PyCallback, PyTagged]] = [
             self.option(o) for o in self.options.values() if isinstance(o.inner, Primitive)
         ]
         for t in inv.types:
@@ -191,6 +193,8 @@ class CtypesWrapperBuilder(WrapperBuilder):
                 types.append(self.callback(t))
             elif isinstance(t, TaggedDef):
                 types.append(self.tagged(t))
+            elif isinstance(t, RecordDef):
+                types.append(self.record(t))
             else:
                 types.append(self.opaque(t))
             if t.name in self.options:
@@ -279,6 +283,9 @@ class CtypesWrapperBuilder(WrapperBuilder):
             return "_ffi_Buffer"
         if isinstance(t, abi.CCompletion):
             return "_ffi_Completion"
+        if isinstance(t, abi.CBytes):
+            self.helpers.add("lent_bytes")
+            return "_ffi_Bytes"
         if isinstance(t, abi.CCallback):
             return f"_ffi_{t.name}"
         if isinstance(t, abi.CRecord):
@@ -292,6 +299,10 @@ class CtypesWrapperBuilder(WrapperBuilder):
         handle = "_ffi_pylib" if lowered.holds_gil else "_ffi_lib"
         lookup = f"{alias} = {handle}[{python_string(lowered.symbol)}]"
         return lookup, self._argtypes(alias, lowered), f"{alias}.restype = {self.c_type(lowered.returns)}"
+
+    def lent_bytes_argument(self, local: str) -> Union[str, Group]:
+        self.helpers.add("lent_bytes")
+        return f"_ffi_Bytes({local}, len({local}))"
 
     def element(self, ty: Primitive) -> str:
         """The element type of a buffer of numbers, as the runtime's buffer functions take it."""

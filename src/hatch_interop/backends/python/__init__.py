@@ -74,6 +74,8 @@ from hatch_interop.inventory import (
     OwnedString,
     Pointer,
     Primitive,
+    Record,
+    RecordDef,
     Service,
     Slice,
     Str,
@@ -85,6 +87,7 @@ from hatch_interop.inventory import (
     Vec,
     Void,
     WireList,
+    WireMap,
     WireOption,
     WireValue,
 )
@@ -101,6 +104,7 @@ from hatch_interop.pylayout import (
     repr_return,
 )
 from hatch_interop.python_api import (
+    CLASS_BODY_NAMES,
     PYTHON_KEYWORDS,
     Signature,
     held,
@@ -371,6 +375,23 @@ class PyStruct:
 
 
 @dataclass(frozen=True)
+class PyRecord:
+    """A record's class: plain Python (it has no C layout), copied across the boundary in the wire encoding."""
+
+    template: ClassVar[str] = "record.py.j2"
+
+    name: str
+    docstring: Optional[str]
+    fields: Tuple[PyField, ...]
+    slots: str
+    #: ``__match_args__ = (...)``: the fields, for `match` (a literal tuple, which type checkers need).
+    match_args: str
+    init_def: str
+    repr_return: str
+    eq_return: str
+
+
+@dataclass(frozen=True)
 class PyDef:
     """A function the module defines: its decorator (or ""), ``def`` line, docstring and statements, which
     ``wrapper.py.j2`` spells."""
@@ -456,6 +477,21 @@ _RUNTIME_HELPERS = frozenset(
 _escape = python_api.escape
 
 
+def _wire_names(values: Any) -> Set[str]:
+    """The types an encoded value's parts name (its enums, structs and records)."""
+    names: Set[str] = set()
+    for value in values:
+        if isinstance(value, (Named, Record)):
+            names.add(value.name)
+        elif isinstance(value, WireList):
+            names |= _wire_names([value.item])
+        elif isinstance(value, WireOption):
+            names |= _wire_names([value.inner])
+        elif isinstance(value, WireMap):
+            names |= _wire_names([value.value])
+    return names
+
+
 def _typing_import(names: List[str]) -> str:
     """``from typing import ...`` on one line, or one name a line when that is too long (as ruff writes it)."""
     line = f"from typing import {', '.join(names)}"
@@ -514,6 +550,8 @@ class WrapperBuilder:
         self.helpers: Set[str] = set()
         #: The codecs of encoded values, by their global's name: the expression that builds each.
         self.codecs: Dict[str, str] = {}
+        #: The records' codecs, first (they name nothing at import: their fields are resolved at first use).
+        self.record_codecs: Dict[str, str] = {}
         #: The enums that are some function's error type: exceptions in Python, not IntEnums.
         self.errors = self.api.errors
         #: Every `FfiOption` the inventory uses, by the name of its value type, in order of first use.
@@ -584,7 +622,9 @@ class WrapperBuilder:
             "support": layout(Group(f"{library}(", support_args, ")"), 0, "_ffi_support = "),
             "runtime_aliases": aliases,
             # The codecs of the encoded values the functions take or return, built once at import, after the classes.
-            "codecs": tuple(f"{name} = {expression}" for name, expression in sorted(self.codecs.items())),
+            "codecs": tuple(
+                statement for codecs in (self.record_codecs, self.codecs) for _, statement in sorted(codecs.items())
+            ),
             "uses_runtime": any("_ffi_rt." in alias for alias in aliases)
             or bool(self.codecs)
             or (uses_support and bool(self.helpers & _RUNTIME_HELPERS)),
@@ -779,35 +819,131 @@ class WrapperBuilder:
     def codec(self, ty: Encoded) -> str:
         """The module global of the codec of an encoded value (``_ffi_wire_vec_str``), defined once (after the
         classes: an enum's codec names its class)."""
-        name, expression = self._codec(ty.value)
-        self.helpers.add("wire")
-        self.codecs[f"_ffi_wire_{name}"] = expression
-        return f"_ffi_wire_{name}"
+        return self._global_codec(ty.value)
 
-    def _codec(self, ty: WireValue) -> Tuple[str, str]:
+    def _global_codec(self, ty: WireValue) -> str:
+        name, expression = self._codec(ty)
+        self.helpers.add("wire")
+        if isinstance(ty, Record):
+            return f"_ffi_wire_{name}"  # the record's own global
+        glob = f"_ffi_wire_{name}"
+        self.codecs[glob] = layout(expression, 0, f"{glob} = ")
+        return glob
+
+    def _codec(self, ty: WireValue) -> Tuple[str, Union[str, Group]]:
         """A name for the codec of `ty` (``vec_str``) and the expression that builds it from the runtime's parts."""
         if isinstance(ty, Primitive):
             return ty.name, f"_ffi_rt.wire_number({python_string(ty.name)})"
         if isinstance(ty, OwnedString):
             return "str", "_ffi_rt.WIRE_STR"
+        if isinstance(ty, Record):
+            # One global per record, which every value holding it names (a record may hold itself).
+            glob = f"_ffi_wire_{ty.name}"
+            if glob not in self.record_codecs:
+                self.record_codecs[glob] = ""
+                self.record_codecs[glob] = layout(self._record_codec(ty.name), 0, f"{glob}: _ffi_rt.Codec = ")
+            return ty.name, glob
         if isinstance(ty, Named):
             target = self._target(ty)
-            assert isinstance(target, EnumDef), "the model allows field-less enums only"
             cls = self.classes[target.name]
+            if isinstance(target, StructDef):
+                return target.name, self._struct_codec(target)
+            assert isinstance(target, EnumDef), "the model allows field-less enums and structs only"
             return target.name, f"_ffi_rt.wire_enum({cls}, {python_string(target.repr.name)})"
         if isinstance(ty, WireList):
             name, expression = self._codec(ty.item)
-            return f"vec_{name}", f"_ffi_rt.wire_vec({expression})"
+            return f"vec_{name}", Group("_ffi_rt.wire_vec(", (expression,), ")")
         if isinstance(ty, WireOption):
             name, expression = self._codec(ty.inner)
-            return f"option_{name}", f"_ffi_rt.wire_option({expression})"
+            return f"option_{name}", Group("_ffi_rt.wire_option(", (expression,), ")")
+        assert isinstance(ty, WireMap)
         key, key_expression = self._codec(ty.key)
         value, value_expression = self._codec(ty.value)
-        return f"map_{key}_{value}", f"_ffi_rt.wire_map({key_expression}, {value_expression})"
+        return f"map_{key}_{value}", Group("_ffi_rt.wire_map(", (key_expression, value_expression), ")")
+
+    def _record_codec(self, name: str) -> Group:
+        """A record's codec: its class and, resolved at first use (records may hold themselves, or each other in any
+        order), each field's attribute and codec."""
+        record = self.inventory.type(name)
+        assert isinstance(record, RecordDef)
+        fields = []
+        for f, attribute in zip(record.fields, self.record_attributes(record)):
+            codec = self._codec(f.type)[1]
+            fields.append(Group("(", (python_string(attribute), codec), ")", is_tuple=True))
+        thunk = Group("lambda: (", tuple(fields), ")", is_tuple=True)
+        return Group("_ffi_rt.wire_record(", (self.classes[name], thunk), ")")
+
+    def _struct_codec(self, struct: StructDef) -> Group:
+        """A struct's codec inside an encoded value: its fields in order (values as its ``__reduce__`` gives them and
+        its constructor takes them), not its bytes, which hold padding."""
+        fields = tuple(
+            Group("(", (python_string(f.name), self._field_codec(f.type)), ")", is_tuple=True) for f in struct.fields
+        )
+        return Group("_ffi_rt.wire_struct(", (self.classes[struct.name], Group("(", fields, ")", is_tuple=True)), ")")
+
+    def _field_codec(self, ty: TypeRef) -> Union[str, Group]:
+        """The codec of a struct's field inside an encoded value: a number, an enum or struct, an option, an array."""
+        if isinstance(ty, Option):
+            return Group("_ffi_rt.wire_option(", (self._field_codec(ty.inner),), ")")
+        if isinstance(ty, Array):
+            return Group("_ffi_rt.wire_array(", (self._field_codec(ty.element), str(ty.len)), ")")
+        assert isinstance(ty, (Primitive, Named)), "the model refuses pointers in a struct inside an encoded value"
+        return self._codec(ty)[1]
+
+    def record_attributes(self, record: RecordDef) -> Tuple[str, ...]:
+        """The Python attribute of each field of a record's class: its name, escaped where Python or the class
+        body reserves it."""
+        referenced = {self.classes[name] for name in _wire_names(f.type for f in record.fields)}
+        reserved = PYTHON_KEYWORDS | CLASS_BODY_NAMES | referenced | {"ClassVar", "List", "Dict"}
+        names = Namespace(self.BACKEND_NAME, f"record `{record.name}`")
+        attributes = []
+        for f in record.fields:
+            python_api.refuse_dunder(f.name, f"field of record `{record.name}`", self.BACKEND_NAME)
+            attributes.append(names.claim(_escape(f.name, reserved), f"field `{f.name}`", f.name))
+        return tuple(attributes)
+
+    def record(self, record: RecordDef) -> PyRecord:
+        """A record's class: keyword (or positional) construction, a `repr` that evaluates back to an equal
+        object, `==` by fields, type hints and the fields' docs. Trailing optional fields default to None."""
+        self.typing.add("ClassVar")
+        cls = self.classes[record.name]
+        attributes = self.record_attributes(record)
+        fields = []
+        params = []
+        optional_from = len(record.fields)
+        while optional_from and isinstance(record.fields[optional_from - 1].type, WireOption):
+            optional_from -= 1
+        for i, (f, name) in enumerate(zip(record.fields, attributes)):
+            annotation = python_api.wire_hint(f.type, self.typing, False, self.classes)
+            fields.append(PyField(name, name, annotation, python_docstring(f.doc)))
+            params.append(f"{name}: {annotation}" + (" = None" if i >= optional_from else ""))
+        shown = [("" if record.tuple else f"{name}=", f"{{self.{name}!r}}") for name in attributes]
+        slots = Group("(", tuple(python_string(name) for name in attributes), ")", is_tuple=True)
+        return PyRecord(
+            name=cls,
+            docstring=python_docstring(record.doc),
+            fields=tuple(fields),
+            # Sorted (as ruff's RUF023 wants: their order means nothing); `__match_args__` keeps the fields' order.
+            slots=layout(
+                Group("(", tuple(python_string(name) for name in sorted(attributes)), ")", is_tuple=True),
+                4,
+                "__slots__ = ",
+            ),
+            match_args=layout(slots, 4, "__match_args__ = "),
+            init_def=layout(Group("def __init__(", ("self", *params), ") -> None:"), 4),
+            repr_return=repr_return(cls, shown),
+            eq_return=layout_bool(
+                BoolOp("and", tuple(f"self.{name} == other.{name}" for name in attributes)), 8, "return "
+            ),
+        )
 
     def encoded_argument(self, local: str) -> str:
         """The argument of an encoded value's bytes (the pointer parameter's; the length follows)."""
         return local
+
+    def lent_bytes_argument(self, local: str) -> Union[str, Group]:
+        """The ``<crate>_bytes`` argument of an encoded record's bytes (``local``): its pointer and length."""
+        raise NotImplementedError
 
     def _declare(self, alias: str, lowered: abi.Callable) -> str:
         """The statements of :meth:`_declaration`, one per line."""
@@ -1314,7 +1450,7 @@ class WrapperBuilder:
         lowered = sig.callable
         errors = None if sig.error is None else f"_ffi_{sig.error}_by_code"
         params: List[str] = [sig.receiver] if sig.receiver else []
-        args: List[Union[str, Ternary]] = []
+        args: List[Union[str, Ternary, Group]] = []
         checks: List[Statement] = []
         takes: List[Take] = []
         #: Owned objects of opaque types that are cells, given back when the library refused to take one (a
@@ -1354,7 +1490,10 @@ class WrapperBuilder:
                 local = f"_ffi_wire_{pname}"
                 what = python_string(f"{name}() argument {pname!r}")
                 checks.append(Assign(local, f"_ffi_wire_encode({self.codec(ty)}, {pname}, {what})"))
-                args.extend((self.encoded_argument(local), f"len({local})"))
+                if ty.lent_as_struct:
+                    args.append(self.lent_bytes_argument(local))
+                else:
+                    args.extend((self.encoded_argument(local), f"len({local})"))
                 continue
             if isinstance(ty, Option):
                 local = f"_ffi_option_{pname}"

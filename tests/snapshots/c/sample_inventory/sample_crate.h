@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x09b694af3e908b3b)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xf8024b581a65f816)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -748,6 +748,16 @@ typedef struct sample_crate_vec_Direction {
     /** The number of elements. */
     size_t len;
 } sample_crate_vec_Direction;
+
+/**
+ * An encoded value lent to the library for the call (a record, or an Option of one, by value): the
+ * bytes of its wire encoding (see hatch-interop's docs/wire-format.md) and their count. The library
+ * copies what it keeps; `ptr` may be NULL when `len` is 0.
+ */
+typedef struct sample_crate_bytes {
+    const uint8_t *ptr;
+    size_t len;
+} sample_crate_bytes;
 
 /** Returns SAMPLE_CRATE_API_HASH when the library was built from the same inventory as this header. */
 uint64_t sample_crate_api_guard(void);
@@ -1617,6 +1627,93 @@ sample_crate_vec_u8 blue_names(const uint8_t *palette, size_t palette_len);
  * `sample_crate_vec_u8`).
  */
 void words_later(const char *text, size_t text_len, sample_crate_completion completion);
+
+/**
+ * A contact named `name` at the origin, with no score.
+ *
+ * It returns the wire encoding of a `Contact` (see docs/wire-format.md). The caller frees the
+ * result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 contact_new(const char *name, size_t name_len);
+
+/**
+ * `contact` described on one line (a record by value in).
+ *
+ * `contact` is the wire encoding of a `Contact` (see hatch-interop's docs/wire-format.md), which
+ * the library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string contact_summary(sample_crate_bytes contact);
+
+/**
+ * `contact` with `tag` added and its score raised by one (a record in and out).
+ *
+ * `contact` is the wire encoding of a `Contact` (see hatch-interop's docs/wire-format.md), which
+ * the library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns the wire encoding of a `Contact` (see
+ * docs/wire-format.md). The caller frees the result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 contact_tagged(sample_crate_bytes contact, const char *tag, size_t tag_len);
+
+/**
+ * The team's members sorted by name, its lead first (a `Vec` of records out).
+ *
+ * `team` is the wire encoding of a `Team` (see hatch-interop's docs/wire-format.md), which the
+ * library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns the wire encoding of a `Vec<Contact>` (see
+ * docs/wire-format.md). The caller frees the result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 team_roster(sample_crate_bytes team);
+
+/**
+ * The contact of `contacts` with the highest score, if any has one (a `Vec` of records in, an
+ * `Option` of one out).
+ *
+ * `contacts` is the wire encoding of a `Vec<Contact>` (see hatch-interop's docs/wire-format.md),
+ * which the library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns the wire encoding of a `Option<Contact>` (see
+ * docs/wire-format.md). The caller frees the result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 best_contact(const uint8_t *contacts, size_t contacts_len);
+
+/**
+ * The name of the team's lead, or `"nobody"` (an `Option` of a record in, `None` by default).
+ *
+ * `team` is the wire encoding of a `Option<Team>` (see hatch-interop's docs/wire-format.md), which
+ * the library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string lead_name(sample_crate_bytes team);
+
+/**
+ * Each word of `text` with its length (tuple records out).
+ *
+ * It returns the wire encoding of a `Vec<Tagged>` (see docs/wire-format.md). The caller frees the
+ * result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 tagged_words(const char *text, size_t text_len);
+
+/**
+ * How many nodes the tree has (a record that holds itself).
+ *
+ * `root` is the wire encoding of a `TreeNode` (see hatch-interop's docs/wire-format.md), which the
+ * library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+uint64_t tree_size(sample_crate_bytes root);
+
+/**
+ * `contact` tagged "later", after a pause (an async record in and out).
+ *
+ * `contact` is the wire encoding of a `Contact` (see hatch-interop's docs/wire-format.md), which
+ * the library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns the wire encoding of a `Contact` (see
+ * docs/wire-format.md). Async: it polls the work once and returns; `completion` is called with a
+ * `const sample_crate_vec_u8 *` as its value, or with the failure: before it returns, on the
+ * calling thread, when that poll finished the work, else later, from a thread of the library. The
+ * caller frees the result (see `sample_crate_vec_u8`).
+ */
+void contact_later(sample_crate_bytes contact, sample_crate_completion completion);
 
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);

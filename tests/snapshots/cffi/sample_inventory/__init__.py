@@ -39,6 +39,7 @@ __all__ = [
     "ByteOrder",
     "Color",
     "ColorPicker",
+    "Contact",
     "Counter",
     "Digest",
     "Direction",
@@ -64,10 +65,14 @@ __all__ = [
     "Shape",
     "Snapshot",
     "Store",
+    "Tagged",
+    "Team",
     "Transform",
+    "TreeNode",
     "Vec2",
     "add",
     "all_four",
+    "best_contact",
     "blue_names",
     "blues",
     "c_str_len",
@@ -88,6 +93,10 @@ __all__ = [
     "colors_advance",
     "colors_in",
     "colors_named",
+    "contact_later",
+    "contact_new",
+    "contact_summary",
+    "contact_tagged",
     "count_kept",
     "count_true",
     "counter_checked_new",
@@ -137,6 +146,7 @@ __all__ = [
     "i128_from_halves",
     "is_even",
     "join_repeated",
+    "lead_name",
     "length_if_any",
     "means",
     "median",
@@ -186,8 +196,11 @@ __all__ = [
     "sum_i32",
     "sum_integers",
     "sum_windows",
+    "tagged_words",
+    "team_roster",
     "title_case",
     "transform_all",
+    "tree_size",
     "u128_low_bits",
     "u128_wrapping_mul",
     "upper_later",
@@ -242,10 +255,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x09B694AF3E908B3B:
+    if found != 0xF8024B581A65F816:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 09b694af3e908b3b)"
+            "sample_crate 0.1.0 (API hash f8024b581a65f816)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -2112,6 +2125,144 @@ def _ffi_view_Extent(_ffi_pointer: Any, _ffi_base: Any) -> Extent:
     return _ffi_struct
 
 
+class Contact:
+    """A contact (a record: a struct with owned fields, copied across the boundary; a Python class
+    constructed by keyword).
+    """
+
+    __slots__ = ("counts", "name", "position", "sample", "score", "tags")
+    __match_args__ = ("name", "tags", "score", "position", "counts", "sample")
+
+    name: str
+    """Their name."""
+    tags: List[str]
+    """Free-form labels."""
+    score: Optional[float]
+    """How much they are trusted, if known."""
+    position: Vec2
+    """Where they are (a plain struct inside a record)."""
+    counts: Dict[str, int]
+    """Counters by name (a `BTreeMap`: Python's dict has its keys in order)."""
+    sample: Optional[Sample]
+    """A sample they took, if any (a struct with an enum field, padding and all)."""
+
+    def __init__(
+        self,
+        name: str,
+        tags: List[str],
+        score: Optional[float],
+        position: Vec2,
+        counts: Dict[str, int],
+        sample: Optional[Sample] = None,
+    ) -> None:
+        self.name = name
+        self.tags = tags
+        self.score = score
+        self.position = position
+        self.counts = counts
+        self.sample = sample
+
+    def __repr__(self) -> str:
+        return (
+            f"Contact(name={self.name!r}, "
+            f"tags={self.tags!r}, "
+            f"score={self.score!r}, "
+            f"position={self.position!r}, "
+            f"counts={self.counts!r}, "
+            f"sample={self.sample!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Contact):
+            return NotImplemented
+        return (
+            self.name == other.name
+            and self.tags == other.tags
+            and self.score == other.score
+            and self.position == other.position
+            and self.counts == other.counts
+            and self.sample == other.sample
+        )
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+
+class Team:
+    """A group of contacts (records inside a record)."""
+
+    __slots__ = ("color", "lead", "members")
+    __match_args__ = ("lead", "members", "color")
+
+    lead: Contact
+    """Who leads it."""
+    members: List[Contact]
+    color: Color
+    """The team's color."""
+
+    def __init__(self, lead: Contact, members: List[Contact], color: Color) -> None:
+        self.lead = lead
+        self.members = members
+        self.color = color
+
+    def __repr__(self) -> str:
+        return f"Team(lead={self.lead!r}, members={self.members!r}, color={self.color!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Team):
+            return NotImplemented
+        return self.lead == other.lead and self.members == other.members and self.color == other.color
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+
+class Tagged:
+    """A tag and its weight (a tuple record: positional in Python)."""
+
+    __slots__ = ("_0", "_1")
+    __match_args__ = ("_0", "_1")
+
+    _0: str
+    _1: int
+
+    def __init__(self, _0: str, _1: int) -> None:
+        self._0 = _0
+        self._1 = _1
+
+    def __repr__(self) -> str:
+        return f"Tagged({self._0!r}, {self._1!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Tagged):
+            return NotImplemented
+        return self._0 == other._0 and self._1 == other._1
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+
+class TreeNode:
+    """A tree node (a record that holds itself)."""
+
+    __slots__ = ("children", "label")
+    __match_args__ = ("label", "children")
+
+    label: str
+    children: List[TreeNode]
+
+    def __init__(self, label: str, children: List[TreeNode]) -> None:
+        self.label = label
+        self.children = children
+
+    def __repr__(self) -> str:
+        return f"TreeNode(label={self.label!r}, children={self.children!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TreeNode):
+            return NotImplemented
+        return self.label == other.label and self.children == other.children
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+
 _ffi_cf.check_layout(
     _ffi,
     __name__,
@@ -2145,12 +2296,56 @@ _ffi_cf.check_layout(
 )
 
 
+_ffi_wire_Contact: _ffi_rt.Codec = _ffi_rt.wire_record(
+    Contact,
+    lambda: (
+        ("name", _ffi_rt.WIRE_STR),
+        ("tags", _ffi_rt.wire_vec(_ffi_rt.WIRE_STR)),
+        ("score", _ffi_rt.wire_option(_ffi_rt.wire_number("f64"))),
+        ("position", _ffi_rt.wire_struct(Vec2, (("x", _ffi_rt.wire_number("f32")), ("y", _ffi_rt.wire_number("f32"))))),
+        ("counts", _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("u32"))),
+        (
+            "sample",
+            _ffi_rt.wire_option(
+                _ffi_rt.wire_struct(
+                    Sample,
+                    (
+                        ("id", _ffi_rt.wire_number("u8")),
+                        ("value", _ffi_rt.wire_number("f64")),
+                        ("flags", _ffi_rt.wire_number("u16")),
+                        ("color", _ffi_rt.wire_enum(Color, "u8")),
+                    ),
+                ),
+            ),
+        ),
+    ),
+)
+_ffi_wire_Tagged: _ffi_rt.Codec = _ffi_rt.wire_record(
+    Tagged,
+    lambda: (("_0", _ffi_rt.WIRE_STR), ("_1", _ffi_rt.wire_number("u32"))),
+)
+_ffi_wire_Team: _ffi_rt.Codec = _ffi_rt.wire_record(
+    Team,
+    lambda: (
+        ("lead", _ffi_wire_Contact),
+        ("members", _ffi_rt.wire_vec(_ffi_wire_Contact)),
+        ("color", _ffi_rt.wire_enum(Color, "u8")),
+    ),
+)
+_ffi_wire_TreeNode: _ffi_rt.Codec = _ffi_rt.wire_record(
+    TreeNode,
+    lambda: (("label", _ffi_rt.WIRE_STR), ("children", _ffi_rt.wire_vec(_ffi_wire_TreeNode))),
+)
 _ffi_wire_map_str_Color = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_enum(Color, "u8"))
 _ffi_wire_map_str_i64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("i64"))
 _ffi_wire_map_str_option_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_option(_ffi_rt.wire_number("f64")))
 _ffi_wire_map_str_u32 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("u32"))
 _ffi_wire_map_str_vec_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_vec(_ffi_rt.wire_number("f64")))
+_ffi_wire_option_Contact = _ffi_rt.wire_option(_ffi_wire_Contact)
+_ffi_wire_option_Team = _ffi_rt.wire_option(_ffi_wire_Team)
 _ffi_wire_option_str = _ffi_rt.wire_option(_ffi_rt.WIRE_STR)
+_ffi_wire_vec_Contact = _ffi_rt.wire_vec(_ffi_wire_Contact)
+_ffi_wire_vec_Tagged = _ffi_rt.wire_vec(_ffi_wire_Tagged)
 _ffi_wire_vec_char = _ffi_rt.wire_vec(_ffi_rt.wire_number("char"))
 _ffi_wire_vec_option_Color = _ffi_rt.wire_vec(_ffi_rt.wire_option(_ffi_rt.wire_enum(Color, "u8")))
 _ffi_wire_vec_str = _ffi_rt.wire_vec(_ffi_rt.WIRE_STR)
@@ -4749,6 +4944,140 @@ async def words_later(text: str) -> List[str]:
         raise _ffi_text_argument("words_later", "text", text, _ffi_error) from None
     _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_words_later, None)
     _ffi_fn_words_later(_ffi_text_text, len(_ffi_text_text), (_ffi_complete, _ffi_key, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return await _ffi_future
+
+
+_ffi_fn_contact_new = _ffi_lib.contact_new
+
+
+def contact_new(name: str) -> Contact:
+    """A contact named `name` at the origin, with no score."""
+    try:
+        _ffi_text_name = _ffi_utf8(name)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("contact_new", "name", name, _ffi_error) from None
+    _ffi_result = _ffi_fn_contact_new(_ffi_text_name, len(_ffi_text_name))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_Contact, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_contact_summary = _ffi_lib.contact_summary
+
+
+def contact_summary(contact: Contact) -> str:
+    """`contact` described on one line (a record by value in)."""
+    _ffi_wire_contact = _ffi_wire_encode(_ffi_wire_Contact, contact, "contact_summary() argument 'contact'")
+    _ffi_result = _ffi_fn_contact_summary((_ffi.from_buffer("uint8_t[]", _ffi_wire_contact), len(_ffi_wire_contact)))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_contact_tagged = _ffi_lib.contact_tagged
+
+
+def contact_tagged(contact: Contact, tag: str) -> Contact:
+    """`contact` with `tag` added and its score raised by one (a record in and out)."""
+    _ffi_wire_contact = _ffi_wire_encode(_ffi_wire_Contact, contact, "contact_tagged() argument 'contact'")
+    try:
+        _ffi_text_tag = _ffi_utf8(tag)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("contact_tagged", "tag", tag, _ffi_error) from None
+    _ffi_result = _ffi_fn_contact_tagged(
+        (_ffi.from_buffer("uint8_t[]", _ffi_wire_contact), len(_ffi_wire_contact)),
+        _ffi_text_tag,
+        len(_ffi_text_tag),
+    )
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_Contact, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_team_roster = _ffi_lib.team_roster
+
+
+def team_roster(team: Team) -> List[Contact]:
+    """The team's members sorted by name, its lead first (a `Vec` of records out)."""
+    _ffi_wire_team = _ffi_wire_encode(_ffi_wire_Team, team, "team_roster() argument 'team'")
+    _ffi_result = _ffi_fn_team_roster((_ffi.from_buffer("uint8_t[]", _ffi_wire_team), len(_ffi_wire_team)))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_vec_Contact, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_best_contact = _ffi_lib.best_contact
+
+
+def best_contact(contacts: Sequence[Contact]) -> Optional[Contact]:
+    """The contact of `contacts` with the highest score, if any has one (a `Vec` of records in, an
+    `Option` of one out).
+    """
+    _ffi_wire_contacts = _ffi_wire_encode(_ffi_wire_vec_Contact, contacts, "best_contact() argument 'contacts'")
+    _ffi_result = _ffi_fn_best_contact(_ffi.from_buffer("uint8_t[]", _ffi_wire_contacts), len(_ffi_wire_contacts))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_option_Contact, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_lead_name = _ffi_lib.lead_name
+
+
+def lead_name(team: Optional[Team] = None) -> str:
+    """The name of the team's lead, or `"nobody"` (an `Option` of a record in, `None` by default)."""
+    _ffi_wire_team = _ffi_wire_encode(_ffi_wire_option_Team, team, "lead_name() argument 'team'")
+    _ffi_result = _ffi_fn_lead_name((_ffi.from_buffer("uint8_t[]", _ffi_wire_team), len(_ffi_wire_team)))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_tagged_words = _ffi_lib.tagged_words
+
+
+def tagged_words(text: str) -> List[Tagged]:
+    """Each word of `text` with its length (tuple records out)."""
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("tagged_words", "text", text, _ffi_error) from None
+    _ffi_result = _ffi_fn_tagged_words(_ffi_text_text, len(_ffi_text_text))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_vec_Tagged, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_tree_size = _ffi_lib.tree_size
+
+
+def tree_size(root: TreeNode) -> int:
+    """How many nodes the tree has (a record that holds itself)."""
+    _ffi_wire_root = _ffi_wire_encode(_ffi_wire_TreeNode, root, "tree_size() argument 'root'")
+    _ffi_result = _ffi_fn_tree_size((_ffi.from_buffer("uint8_t[]", _ffi_wire_root), len(_ffi_wire_root)))
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_contact_later = _ffi_lib.contact_later
+
+
+def _ffi_read_contact_later(_ffi_value: Any) -> Contact:
+    """The value `contact_later` completed with."""
+    _ffi_result = _ffi.new("sample_crate_vec_u8 *", _ffi.cast("sample_crate_vec_u8 *", _ffi_value)[0])[0]
+    return _ffi_wire_decode(_ffi_wire_Contact, _ffi_take_bytes(_ffi_result))
+
+
+async def contact_later(contact: Contact) -> Contact:
+    """`contact` tagged "later", after a pause (an async record in and out)."""
+    _ffi_wire_contact = _ffi_wire_encode(_ffi_wire_Contact, contact, "contact_later() argument 'contact'")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_contact_later, None)
+    _ffi_fn_contact_later(
+        (_ffi.from_buffer("uint8_t[]", _ffi_wire_contact), len(_ffi_wire_contact)),
+        (_ffi_complete, _ffi_key, _ffi_release),
+    )
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return await _ffi_future

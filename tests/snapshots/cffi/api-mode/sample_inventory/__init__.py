@@ -38,6 +38,7 @@ __all__ = [
     "ByteOrder",
     "Color",
     "ColorPicker",
+    "Contact",
     "Counter",
     "Digest",
     "Direction",
@@ -63,10 +64,14 @@ __all__ = [
     "Shape",
     "Snapshot",
     "Store",
+    "Tagged",
+    "Team",
     "Transform",
+    "TreeNode",
     "Vec2",
     "add",
     "all_four",
+    "best_contact",
     "blue_names",
     "blues",
     "c_str_len",
@@ -87,6 +92,10 @@ __all__ = [
     "colors_advance",
     "colors_in",
     "colors_named",
+    "contact_later",
+    "contact_new",
+    "contact_summary",
+    "contact_tagged",
     "count_kept",
     "count_true",
     "counter_checked_new",
@@ -136,6 +145,7 @@ __all__ = [
     "i128_from_halves",
     "is_even",
     "join_repeated",
+    "lead_name",
     "length_if_any",
     "means",
     "median",
@@ -185,8 +195,11 @@ __all__ = [
     "sum_i32",
     "sum_integers",
     "sum_windows",
+    "tagged_words",
+    "team_roster",
     "title_case",
     "transform_all",
+    "tree_size",
     "u128_low_bits",
     "u128_wrapping_mul",
     "upper_later",
@@ -233,10 +246,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x09B694AF3E908B3B:
+    if found != 0xF8024B581A65F816:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 09b694af3e908b3b)"
+            "sample_crate 0.1.0 (API hash f8024b581a65f816)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
