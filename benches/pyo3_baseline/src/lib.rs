@@ -173,11 +173,58 @@ impl Store {
     }
 }
 
+/// `Vec2` read from any object's `x` and `y` (a record's field: extracted by value, no
+/// `#[pyclass]`).
+#[derive(FromPyObject)]
+struct Position {
+    x: f32,
+    y: f32,
+}
+
+/// sample_crate's `Sample` read from any object's attributes.
+#[derive(FromPyObject)]
+struct SampleFields {
+    id: u8,
+    value: f64,
+    flags: u16,
+    color: u8,
+}
+
+/// sample_crate's `Contact` record, extracted by value from any object with its attributes, as
+/// PyO3 takes a `#[pyclass]`-free structure (`#[derive(FromPyObject)]`): the same owned Rust
+/// values the generated bindings decode.
+#[derive(FromPyObject)]
+struct Contact {
+    name: String,
+    tags: Vec<String>,
+    score: Option<f64>,
+    position: Position,
+    counts: BTreeMap<String, u32>,
+    sample: Option<SampleFields>,
+}
+
+#[pyfunction]
+fn contact_summary(contact: Contact) -> String {
+    let score = contact
+        .score
+        .map_or_else(|| "unscored".to_owned(), |s| format!("{s}"));
+    let counts: Vec<_> = contact.counts.iter().collect();
+    format!(
+        "{} [{}] {score} at ({}, {}) {counts:?} {:?}",
+        contact.name,
+        contact.tags.join(", "),
+        contact.position.x,
+        contact.position.y,
+        contact.sample.map(|s| (s.id, s.value, s.flags, s.color)),
+    )
+}
+
 #[pymodule]
 mod pyo3_baseline {
     #[pymodule_export]
     use super::{
-        add, color_next, counter_get, counter_increment, counter_new, for_each_value, noop, scale,
-        str_byte_len, sum_f64, vec2_add, vec2_length, Color, Counter, Store, Vec2,
+        add, color_next, contact_summary, counter_get, counter_increment, counter_new,
+        for_each_value, noop, scale, str_byte_len, sum_f64, vec2_add, vec2_length, Color, Counter,
+        Store, Vec2,
     };
 }
