@@ -927,6 +927,51 @@ def test_encoded_values_parse_as_parameters_and_results() -> None:
             "`types[3].fields` must not be empty",
         ),
         (
+            lambda d: d["types"].append({"kind": "record_enum", "name": "Value", "doc": "", "variants": []}),
+            "`types[3].variants` must not be empty",
+        ),
+        (
+            lambda d: d["types"].append(
+                {
+                    "kind": "record_enum",
+                    "name": "Value",
+                    "doc": "",
+                    "variants": [{"name": "A", "doc": "", "fields": []}] * 2,
+                }
+            ),
+            "`types[3].variants[1].name` repeats the variant name 'A'",
+        ),
+        (
+            lambda d: d["types"].append(
+                {
+                    "kind": "record_enum",
+                    "name": "Value",
+                    "doc": "",
+                    "variants": [
+                        {"name": "A", "doc": "", "fields": [{"name": "x", "doc": "", "type": F32}], "tuple": True}
+                    ],
+                }
+            ),
+            "`types[3].variants[0].fields[0].name` must be `_0` in a tuple struct or variant, got 'x'",
+        ),
+        (
+            lambda d: d["types"].append(
+                {
+                    "kind": "record_enum",
+                    "name": "Value",
+                    "doc": "",
+                    "variants": [
+                        {
+                            "name": "A",
+                            "doc": "",
+                            "fields": [{"name": "p", "doc": "", "type": {"kind": "record", "name": "Nope"}}],
+                        }
+                    ],
+                }
+            ),
+            "`types[3].variants[0].fields[0].type` names the type 'Nope', which is not defined in `types`",
+        ),
+        (
             lambda d: d["types"].append(
                 {
                     "kind": "record",

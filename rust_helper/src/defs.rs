@@ -133,6 +133,16 @@ pub struct RecordFieldDef {
     pub ty: TypeRef,
 }
 
+/// A variant of a record enum: its fields' values follow its index in the wire encoding.
+#[derive(Clone, Debug)]
+pub struct RecordVariantDef {
+    pub name: &'static str,
+    pub doc: Doc,
+    pub fields: Vec<RecordFieldDef>,
+    /// A tuple variant: its fields are `_0`, `_1`, ...
+    pub tuple: bool,
+}
+
 /// An enum variant; `value` is wide enough for every `u64` and `i64` discriminant.
 #[derive(Clone, Debug)]
 pub struct VariantDef {
@@ -148,6 +158,8 @@ pub struct TaggedVariantDef {
     pub doc: Doc,
     pub value: i128,
     pub fields: Vec<FieldDef>,
+    /// A tuple variant (`Pair(i32, i32)`): its fields are `_0`, `_1`, ...
+    pub tuple: bool,
 }
 
 /// An entry of `types`.
@@ -170,6 +182,13 @@ pub enum TypeDef {
         fields: Vec<RecordFieldDef>,
         /// A tuple struct: its fields are `_0`, `_1`, ...
         tuple: bool,
+    },
+    /// An enum whose variants carry owned values: no C layout; copied in the wire encoding, as
+    /// its variant's index (a `u32`, in declaration order) and that variant's fields.
+    RecordEnum {
+        name: &'static str,
+        doc: Doc,
+        variants: Vec<RecordVariantDef>,
     },
     Enum {
         name: &'static str,
@@ -213,6 +232,7 @@ impl TypeDef {
         match self {
             TypeDef::Struct { name, .. }
             | TypeDef::Record { name, .. }
+            | TypeDef::RecordEnum { name, .. }
             | TypeDef::Enum { name, .. }
             | TypeDef::Opaque { name, .. }
             | TypeDef::Callback { name, .. }

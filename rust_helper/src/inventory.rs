@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::defs::{
     ConstValue, ConstantDef, DefaultValue, FieldDef, FunctionDef, Library, ParamDef, Receiver,
-    ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry,
+    RecordFieldDef, ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry,
 };
 use crate::json::{f32_token, f64_token, JsonWriter};
 
@@ -212,6 +212,32 @@ impl Inventory {
                         }
                     }
                 }
+                TypeDef::RecordEnum { variants, .. } => {
+                    claim(
+                        &mut problems,
+                        name,
+                        format!("enum `{name}` (`{rust_name}`)"),
+                    );
+                    if variants.is_empty() {
+                        problems.push(format!("enum `{name}` has no variants"));
+                    }
+                    let mut variant_names = HashSet::new();
+                    for variant in variants {
+                        let what = format!("variant `{}` of enum `{name}`", variant.name);
+                        check_identifier(&mut problems, variant.name, &what);
+                        if !variant_names.insert(variant.name) {
+                            problems.push(format!("{what} appears twice"));
+                        }
+                        let mut field_names = HashSet::new();
+                        for field in &variant.fields {
+                            let what = format!("field `{}` of {what}", field.name);
+                            check_identifier(&mut problems, field.name, &what);
+                            if !field_names.insert(field.name) {
+                                problems.push(format!("{what} appears twice"));
+                            }
+                        }
+                    }
+                }
                 TypeDef::Enum { variants, .. } => {
                     claim(
                         &mut problems,
@@ -361,6 +387,18 @@ impl Inventory {
                     for field in fields {
                         let what = format!("field `{}` of record `{name}`", field.name);
                         check_wire(&mut problems, &field.ty, &kinds, &what);
+                    }
+                    continue;
+                }
+                TypeDef::RecordEnum { name, variants, .. } => {
+                    for variant in variants {
+                        for field in &variant.fields {
+                            let what = format!(
+                                "field `{}` of variant `{}` of enum `{name}`",
+                                field.name, variant.name
+                            );
+                            check_wire(&mut problems, &field.ty, &kinds, &what);
+                        }
                     }
                     continue;
                 }
@@ -696,20 +734,35 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             w.key_string("name", name);
             w.key_string("doc", &doc.text());
             w.key("fields");
-            w.begin_array();
-            for field in fields {
-                w.begin_object();
-                w.key_string("name", field.name);
-                w.key_string("doc", &field.doc.text());
-                w.key("type");
-                write_type_ref(w, &field.ty);
-                w.end_object();
-            }
-            w.end_array();
+            write_record_fields(w, fields);
             if *tuple {
                 w.key("tuple");
                 w.bool(true);
             }
+        }
+        TypeDef::RecordEnum {
+            name,
+            doc,
+            variants,
+        } => {
+            w.key_string("kind", "record_enum");
+            w.key_string("name", name);
+            w.key_string("doc", &doc.text());
+            w.key("variants");
+            w.begin_array();
+            for variant in variants {
+                w.begin_object();
+                w.key_string("name", variant.name);
+                w.key_string("doc", &variant.doc.text());
+                w.key("fields");
+                write_record_fields(w, &variant.fields);
+                if variant.tuple {
+                    w.key("tuple");
+                    w.bool(true);
+                }
+                w.end_object();
+            }
+            w.end_array();
         }
         TypeDef::Enum {
             name,
@@ -788,6 +841,11 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
                 w.int(variant.value);
                 w.key("fields");
                 write_fields(w, &variant.fields);
+                // Only when true: the documents of enums without tuple variants stay as they were.
+                if variant.tuple {
+                    w.key("tuple");
+                    w.bool(true);
+                }
                 w.end_object();
             }
             w.end_array();
@@ -900,6 +958,19 @@ fn check_tagged_variants(problems: &mut Vec<String>, name: &str, variants: &[Tag
             }
         }
     }
+}
+
+fn write_record_fields(w: &mut JsonWriter, fields: &[RecordFieldDef]) {
+    w.begin_array();
+    for field in fields {
+        w.begin_object();
+        w.key_string("name", field.name);
+        w.key_string("doc", &field.doc.text());
+        w.key("type");
+        write_type_ref(w, &field.ty);
+        w.end_object();
+    }
+    w.end_array();
 }
 
 fn write_type_ref(w: &mut JsonWriter, ty: &TypeRef) {
@@ -1215,7 +1286,11 @@ fn check_wire(
                 kinds.get(name),
                 Some(TypeDef::Enum { .. } | TypeDef::Struct { .. })
             ) => {}
-        TypeRef::Record(name) if matches!(kinds.get(name), Some(TypeDef::Record { .. })) => {}
+        TypeRef::Record(name)
+            if matches!(
+                kinds.get(name),
+                Some(TypeDef::Record { .. } | TypeDef::RecordEnum { .. })
+            ) => {}
         TypeRef::Vec { element } => check_wire(problems, element, kinds, what),
         TypeRef::Option { inner } => check_wire(problems, inner, kinds, what),
         TypeRef::Map { key, value } => {
@@ -1262,6 +1337,7 @@ fn describe(def: &TypeDef) -> &'static str {
     match def {
         TypeDef::Struct { .. } => "a struct",
         TypeDef::Record { .. } => "a record",
+        TypeDef::RecordEnum { .. } => "an enum with owned fields",
         TypeDef::Enum { .. } => "an enum",
         TypeDef::Opaque { .. } => "an opaque type",
         TypeDef::Callback { .. } => "a callback",

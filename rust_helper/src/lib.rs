@@ -124,8 +124,8 @@ pub mod __private {
     pub use crate::asynchronous::{calls_in_flight, cancel, shutdown, spawn};
     pub use crate::defs::{
         ConstValue, ConstantDef, DefaultValue, Doc, FieldDef, FunctionDef, Library, ParamDef,
-        Receiver, RecordFieldDef, ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry,
-        VariantDef,
+        Receiver, RecordFieldDef, RecordVariantDef, ServiceDef, TaggedVariantDef, TypeDef, TypeRef,
+        TypeRegistry, VariantDef,
     };
     pub use crate::opaque::{Borrow, CellKind, CellProbe, OpaqueCell};
     pub use crate::service::{

@@ -448,6 +448,7 @@ unsafe impl TypeInfo for BrokenTagged {
             doc: Doc(&[]),
             value,
             fields,
+            tuple: false,
         };
         types.register::<Self>("Tagged", |_| TypeDef::Tagged {
             name: "Tagged",

@@ -72,6 +72,12 @@ impl WireError {
     fn new(message: impl Into<String>) -> Self {
         WireError(message.into())
     }
+
+    /// A record enum's variant index that names no variant.
+    #[cold]
+    pub fn unknown_variant(name: &str, index: u32) -> Self {
+        WireError(format!("{index} is not the index of a variant of {name}"))
+    }
 }
 
 /// Takes `n` bytes from the front of `input`.

@@ -90,6 +90,8 @@ pub fn inventory() -> Inventory {
         .function::<lead_of>()
         .function::<labels>()
         .function::<tree_sum>()
+        .function::<value_kinds>()
+        .function::<value_parsed>()
 }
 
 fn encoded<T: hatch_interop::__private::FfiWire>(value: &T) -> Vec<u8> {
@@ -232,4 +234,89 @@ fn the_inventory_describes_records() {
     ] {
         assert!(json.contains(needle), "{needle} not in {json}");
     }
+}
+
+/// A value of any kind (an enum whose variants carry owned values: copied like a record).
+#[ffi_type]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A number.
+    Int(i64),
+    Text(String),
+    Pair(i32, i32),
+    Named {
+        key: String,
+        value: Option<f64>,
+    },
+    Nothing,
+}
+
+#[ffi_function]
+pub fn value_kinds(values: Vec<Value>) -> String {
+    values
+        .iter()
+        .map(|v| match v {
+            Value::Int(n) => format!("int {n}"),
+            Value::Text(t) => format!("text {t}"),
+            Value::Pair(a, b) => format!("pair {a} {b}"),
+            Value::Named { key, value } => format!("named {key} {value:?}"),
+            Value::Nothing => "nothing".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[ffi_function]
+pub fn value_parsed(text: &str) -> Value {
+    match text.parse::<i64>() {
+        Ok(n) => Value::Int(n),
+        Err(_) if text.is_empty() => Value::Nothing,
+        Err(_) => Value::Text(text.to_owned()),
+    }
+}
+
+#[test]
+fn enums_with_owned_fields_cross_as_their_index_and_fields() {
+    let values = vec![
+        Value::Int(-3),
+        Value::Text("é".to_owned()),
+        Value::Pair(1, 2),
+        Value::Named {
+            key: "k".to_owned(),
+            value: Some(0.5),
+        },
+        Value::Nothing,
+    ];
+    let encoded = encoded(&values);
+    assert_eq!(
+        &encoded[8..20],
+        [&0u32.to_le_bytes()[..], &(-3i64).to_le_bytes()].concat()
+    );
+    // SAFETY: a valid pointer and length.
+    let kinds = taken(unsafe { __hatch_interop_shim_value_kinds(encoded.as_ptr(), encoded.len()) });
+    assert_eq!(
+        String::from_utf8(kinds).unwrap(),
+        "int -3; text é; pair 1 2; named k Some(0.5); nothing"
+    );
+    // SAFETY: as above.
+    let parsed = taken(unsafe { __hatch_interop_shim_value_parsed(b"42".as_ptr(), 2) });
+    assert_eq!(decoded::<Value>(&parsed), Value::Int(42));
+    let bad = [&1u64.to_le_bytes()[..], &9u32.to_le_bytes()].concat();
+    // SAFETY: as above; the index is checked.
+    unsafe { __hatch_interop_shim_value_kinds(bad.as_ptr(), bad.len()) };
+    assert!(failure()
+        .unwrap()
+        .1
+        .contains("9 is not the index of a variant of Value"));
+}
+
+#[test]
+fn the_inventory_describes_enums_with_owned_fields() {
+    let json = inventory().to_json().expect("a valid inventory");
+    let needle = r#"{"kind":"record_enum","name":"Value","doc":"A value of any kind (an enum whose variants carry owned values: copied like a record).","variants":[{"name":"Int","doc":"A number.","fields":[{"name":"_0","doc":"","type":{"kind":"primitive","name":"i64"}}],"tuple":true},{"name":"Text""#;
+    assert!(json.contains(needle), "{json}");
+    assert!(
+        json.contains(r#"{"name":"Nothing","doc":"","fields":[]}"#),
+        "{json}"
+    );
 }

@@ -75,13 +75,45 @@ pub fn scene_shape(scene: &Scene) -> FfiOption<Shape> {
     Some(scene.shape).into()
 }
 
+/// Tuple variants: fields `_0`, `_1`, laid out as the variant's.
+#[ffi_type]
+#[repr(C, u16)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Reading {
+    Level(u8),
+    At(u8, f64),
+    Off,
+}
+
+#[ffi_function]
+pub fn reading_at(reading: Reading) -> f64 {
+    match reading {
+        Reading::At(_, at) => at,
+        Reading::Level(level) => f64::from(level),
+        Reading::Off => 0.0,
+    }
+}
+
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
     Inventory::new()
         .function::<grow>()
         .function::<is_empty>()
         .function::<scene_shape>()
+        .function::<reading_at>()
         .ty::<Scene>()
+}
+
+#[test]
+fn tuple_variants_have_numbered_fields_at_their_offsets() {
+    let json = inventory().to_json().unwrap();
+    assert_contains(
+        &json,
+        r#"{"name":"At","doc":"","value":1,"fields":[{"name":"_0","doc":"","type":{"kind":"primitive","name":"u8"},"offset":8},{"name":"_1","doc":"","type":{"kind":"primitive","name":"f64"},"offset":16}],"tuple":true}"#,
+    );
+    // SAFETY: a valid value for the shim's C signature.
+    let at = unsafe { __hatch_interop_shim_reading_at(Reading::At(3, 2.5)) };
+    assert_eq!(unsafe { at.assume_init() }, 2.5);
 }
 
 fn assert_contains(json: &str, expected: &str) {

@@ -1090,6 +1090,29 @@ pub enum Shape {
     Empty,
 }
 
+/// A measurement (a data-carrying enum with tuple variants: constructed and shown positionally
+/// in Python, its fields `_0`, `_1`, ...).
+#[ffi_type]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Measure {
+    /// A length in meters.
+    Length(f64),
+    /// A position in the plane.
+    At(f32, f32),
+    /// Nothing was measured.
+    Missing,
+}
+
+/// `measure` doubled: a length twice as long, a position twice as far from the origin.
+#[ffi_function]
+pub fn measure_doubled(measure: Measure) -> Measure {
+    match measure {
+        Measure::Length(meters) => Measure::Length(meters * 2.0),
+        Measure::At(x, y) => Measure::At(x * 2.0, y * 2.0),
+        Measure::Missing => Measure::Missing,
+    }
+}
+
 /// A shape with its color (a data-carrying enum as a struct field).
 #[ffi_type]
 #[derive(Clone, Copy, Debug)]
@@ -1869,6 +1892,59 @@ pub struct TreeNode {
     pub children: Vec<TreeNode>,
 }
 
+/// A value of any kind (an enum whose variants carry owned values: copied like a record; a
+/// Python class per variant, `Value.Text("hi")`).
+#[ffi_type]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A whole number.
+    Int(i64),
+    /// Some text.
+    Text(String),
+    /// Two numbers (a tuple variant: positional in Python).
+    Pair(i32, i32),
+    /// A named measurement, if it was taken.
+    Named { key: String, reading: Option<f64> },
+    /// Nothing at all.
+    Nothing,
+}
+
+/// Each of `values` described, one per line (a `Vec` of an enum with owned fields in).
+#[ffi_function]
+pub fn value_lines(values: Vec<Value>) -> String {
+    values
+        .iter()
+        .map(|value| match value {
+            Value::Int(n) => format!("int {n}"),
+            Value::Text(text) => format!("text {text:?}"),
+            Value::Pair(a, b) => format!("pair {a} {b}"),
+            Value::Named { key, reading } => format!("named {key} {reading:?}"),
+            Value::Nothing => "nothing".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `text` read as a value: a whole number, a `key=number` pair, nothing for blank text, else the
+/// text itself (an enum with owned fields out).
+#[ffi_function]
+pub fn value_parsed(text: &str) -> Value {
+    let text = text.trim();
+    if text.is_empty() {
+        return Value::Nothing;
+    }
+    if let Ok(n) = text.parse() {
+        return Value::Int(n);
+    }
+    match text.split_once('=') {
+        Some((key, reading)) => Value::Named {
+            key: key.to_owned(),
+            reading: reading.parse().ok(),
+        },
+        None => Value::Text(text.to_owned()),
+    }
+}
+
 /// A contact named `name` at the origin, with no score.
 #[ffi_function]
 pub fn contact_new(name: &str) -> Contact {
@@ -2106,6 +2182,9 @@ pub fn inventory() -> Inventory {
         .function::<tagged_words>()
         .function::<tree_size>()
         .function::<contact_later>()
+        .function::<value_lines>()
+        .function::<measure_doubled>()
+        .function::<value_parsed>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

@@ -39,6 +39,7 @@ from hatch_interop.inventory import (
     Pointer,
     Primitive,
     RecordDef,
+    RecordEnumDef,
     Slice,
     Str,
     StructDef,
@@ -242,6 +243,18 @@ def _type_line(t: object) -> str:
     if isinstance(t, RecordDef):
         fields = ", ".join(f"{f.name}: {wire_spelling(f.type)}" for f in t.fields)
         return f"record {t.name} {{ {fields} }}{_first_line(t.doc)}"
+    if isinstance(t, RecordEnumDef):
+        variants = ", ".join(
+            v.name
+            + (f"({', '.join(wire_spelling(f.type) for f in v.fields)})" if v.tuple else "")
+            + (
+                f" {{ {', '.join(f'{f.name}: {wire_spelling(f.type)}' for f in v.fields)} }}"
+                if v.fields and not v.tuple
+                else ""
+            )
+            for v in t.variants
+        )
+        return f"enum {t.name} {{ {variants} }}{_first_line(t.doc)}"
     if isinstance(t, EnumDef):
         variants = ", ".join(f"{v.name} = {v.value}" for v in t.variants)
         return f"enum {t.name}: {t.repr.name} {{ {variants} }}{_first_line(t.doc)}"

@@ -340,6 +340,27 @@ class RecordDef:
 
 
 @dataclass(frozen=True)
+class RecordVariant:
+    name: str
+    doc: str
+    fields: Tuple[RecordField, ...]
+    #: A tuple variant (``Pair(i32, i32)``): its fields are ``_0``, ``_1``, ...
+    tuple: bool = False
+
+
+@dataclass(frozen=True)
+class RecordEnumDef:
+    """An enum whose variants carry owned values: no C layout; copied in the wire encoding, as the variant's index (a
+    ``u32``, in declaration order) and then its fields in order."""
+
+    name: str
+    doc: str
+    variants: Tuple[RecordVariant, ...]
+
+    kind = "record_enum"
+
+
+@dataclass(frozen=True)
 class Variant:
     name: str
     doc: str
@@ -381,6 +402,9 @@ class TaggedVariant:
     value: int
     #: The variant's fields, their offsets from the start of the enum (not of the payload).
     fields: Tuple[Field, ...]
+    #: A tuple variant (``Pair(i32, i32)``): its fields are ``_0``, ``_1``, ... and bindings construct it
+    #: positionally.
+    tuple: bool = False
 
 
 @dataclass(frozen=True)
@@ -441,7 +465,7 @@ class CallbackDef:
     kind = "callback"
 
 
-TypeDef = Union[StructDef, RecordDef, EnumDef, OpaqueDef, CallbackDef, TaggedDef]
+TypeDef = Union[StructDef, RecordDef, RecordEnumDef, EnumDef, OpaqueDef, CallbackDef, TaggedDef]
 
 
 @dataclass(frozen=True)
@@ -947,31 +971,37 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
         )
     if kind == "record":
         obj = r.object(value, path, ["kind", "name", "doc", "fields"], optional=["tuple"])
-        record_fields = []
-        for i, raw in enumerate(r.array(obj["fields"], f"{path}.fields")):
-            fpath = f"{path}.fields[{i}]"
-            raw_field = r.object(raw, fpath, ["name", "doc", "type"])
-            record_fields.append(
-                RecordField(
-                    name=r.identifier(raw_field["name"], f"{fpath}.name"),
-                    doc=r.string(raw_field["doc"], f"{fpath}.doc"),
-                    type=_wire_value(r, raw_field["type"], f"{fpath}.type"),
-                )
-            )
+        record_fields, tuple_record = _record_fields(r, obj, path)
         if not record_fields:
             raise r.fail(f"{path}.fields", "must not be empty")
-        names = [(f"{path}.fields[{i}].name", rf.name) for i, rf in enumerate(record_fields)]
-        _unique(r, names, "field name")
-        tuple_record = r.boolean(obj.get("tuple", False), f"{path}.tuple")
-        if tuple_record:
-            for i, rf in enumerate(record_fields):
-                if rf.name != f"_{i}":
-                    raise r.fail(f"{path}.fields[{i}].name", f"must be `_{i}` in a tuple struct, got {rf.name!r}")
         return RecordDef(
             name=r.identifier(obj["name"], f"{path}.name"),
             doc=r.string(obj["doc"], f"{path}.doc"),
-            fields=tuple(record_fields),
+            fields=record_fields,
             tuple=tuple_record,
+        )
+    if kind == "record_enum":
+        obj = r.object(value, path, ["kind", "name", "doc", "variants"])
+        record_variants = []
+        for i, raw in enumerate(r.array(obj["variants"], f"{path}.variants")):
+            vpath = f"{path}.variants[{i}]"
+            raw_variant = r.object(raw, vpath, ["name", "doc", "fields"], optional=["tuple"])
+            variant_fields, tuple_variant = _record_fields(r, raw_variant, vpath)
+            record_variants.append(
+                RecordVariant(
+                    name=r.identifier(raw_variant["name"], f"{vpath}.name"),
+                    doc=r.string(raw_variant["doc"], f"{vpath}.doc"),
+                    fields=variant_fields,
+                    tuple=tuple_variant,
+                )
+            )
+        if not record_variants:
+            raise r.fail(f"{path}.variants", "must not be empty")
+        _unique(r, [(f"{path}.variants[{i}].name", v.name) for i, v in enumerate(record_variants)], "variant name")
+        return RecordEnumDef(
+            name=r.identifier(obj["name"], f"{path}.name"),
+            doc=r.string(obj["doc"], f"{path}.doc"),
+            variants=tuple(record_variants),
         )
     if kind == "tagged":
         return _tagged(r, value, path)
@@ -992,7 +1022,7 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
         )
     if not isinstance(value, dict):
         raise r.fail(path, f"must be an object, got {_describe(value)}")
-    kinds = "'struct', 'record', 'enum', 'opaque', 'callback', 'tagged'"
+    kinds = "'struct', 'record', 'record_enum', 'enum', 'opaque', 'callback', 'tagged'"
     raise r.fail(f"{path}.kind", f"must be one of {kinds}, got {kind!r}")
 
 
@@ -1017,6 +1047,30 @@ def _fields(r: _Reader, value: Any, path: str) -> Tuple[Field, ...]:
     return tuple(fields)
 
 
+def _record_fields(r: _Reader, obj: Mapping[str, Any], path: str) -> Tuple[Tuple[RecordField, ...], bool]:
+    """The `fields` of a record or of a record enum's variant (unique names; `_0`, `_1`, ... when `tuple`), and
+    whether it is a tuple struct or variant."""
+    fields = []
+    for i, raw in enumerate(r.array(obj["fields"], f"{path}.fields")):
+        fpath = f"{path}.fields[{i}]"
+        raw_field = r.object(raw, fpath, ["name", "doc", "type"])
+        fields.append(
+            RecordField(
+                name=r.identifier(raw_field["name"], f"{fpath}.name"),
+                doc=r.string(raw_field["doc"], f"{fpath}.doc"),
+                type=_wire_value(r, raw_field["type"], f"{fpath}.type"),
+            )
+        )
+    _unique(r, [(f"{path}.fields[{i}].name", f.name) for i, f in enumerate(fields)], "field name")
+    # `tuple` is written only when true.
+    tuple_fields = r.boolean(obj.get("tuple", False), f"{path}.tuple")
+    if tuple_fields:
+        for i, f in enumerate(fields):
+            if f.name != f"_{i}":
+                raise r.fail(f"{path}.fields[{i}].name", f"must be `_{i}` in a tuple struct or variant, got {f.name!r}")
+    return tuple(fields), tuple_fields
+
+
 def _tagged(r: _Reader, value: Any, path: str) -> TaggedDef:
     keys = ["kind", "name", "doc", "repr", "size", "align", "payload_offset", "variants"]
     obj = r.object(value, path, keys)
@@ -1030,7 +1084,7 @@ def _tagged(r: _Reader, value: Any, path: str) -> TaggedDef:
     variants = []
     for i, raw in enumerate(r.array(obj["variants"], f"{path}.variants")):
         vpath = f"{path}.variants[{i}]"
-        v = r.object(raw, vpath, ["name", "doc", "value", "fields"])
+        v = r.object(raw, vpath, ["name", "doc", "value", "fields"], optional=["tuple"])
         number = r.integer(v["value"], f"{vpath}.value")
         if not low <= number <= high:
             raise r.fail(f"{vpath}.value", f"{_number(number)} is out of range for the enum's repr {repr_name}")
@@ -1039,12 +1093,18 @@ def _tagged(r: _Reader, value: Any, path: str) -> TaggedDef:
             if not payload_offset <= f.offset < size:
                 message = f"{f.offset} is outside the enum's payload (from {payload_offset} to its size {size})"
                 raise r.fail(f"{vpath}.fields[{j}].offset", message)
+        tuple_variant = r.boolean(v.get("tuple", False), f"{vpath}.tuple")
+        if tuple_variant:
+            for j, f in enumerate(fields):
+                if f.name != f"_{j}":
+                    raise r.fail(f"{vpath}.fields[{j}].name", f"must be `_{j}` in a tuple variant, got {f.name!r}")
         variants.append(
             TaggedVariant(
                 name=r.identifier(v["name"], f"{vpath}.name"),
                 doc=r.string(v["doc"], f"{vpath}.doc"),
                 value=number,
                 fields=fields,
+                tuple=tuple_variant,
             )
         )
     if not variants:
@@ -1214,7 +1274,7 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
                 )
                 raise r.fail(path, message)
         elif isinstance(value, Record):
-            if not isinstance(resolve(Named(value.name), path), RecordDef):
+            if not isinstance(resolve(Named(value.name), path), (RecordDef, RecordEnumDef)):
                 raise r.fail(path, f"names {value.name!r} as a record, which it is not")
         elif isinstance(value, WireList):
             check_wire(value.item, f"{path}.element")
@@ -1279,6 +1339,12 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             # Records may hold themselves (in a `Vec` or an `Option`) and each other in any order: they are copied.
             for j, rf in enumerate(definition.fields):
                 check_wire(rf.type, f"types[{i}].fields[{j}].type")
+            defined[definition.name] = definition
+            continue
+        if isinstance(definition, RecordEnumDef):
+            for k, variant in enumerate(definition.variants):
+                for j, rf in enumerate(variant.fields):
+                    check_wire(rf.type, f"types[{i}].variants[{k}].fields[{j}].type")
             defined[definition.name] = definition
             continue
         fields: List[Tuple[str, Field]] = []

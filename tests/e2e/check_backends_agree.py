@@ -139,6 +139,13 @@ def is_record(cls):
     )
 
 
+def record_enum_variants(cls):
+    """The variant classes of a record enum's class (its attributes that subclass it), or [] for another class."""
+    if not isinstance(cls, type) or hasattr(cls, "_ffi_to_c") or issubclass(cls, int):
+        return []
+    return [v for v in vars(cls).values() if isinstance(v, type) and issubclass(v, cls) and v is not cls]
+
+
 def record_value(mod, hint, depth=0):
     """A valid value of a record's field (``List[str]``, ``Dict[str, int]``, a struct, another record)."""
     if hint.startswith("Optional["):
@@ -154,10 +161,28 @@ def record_value(mod, hint, depth=0):
     cls = getattr(mod, hint)
     if issubclass(cls, int):
         return next(iter(cls))
+    if record_enum_variants(cls):
+        return variant_value(mod, record_enum_variants(cls)[-1])
     if is_record(cls):
         hints = {k: v for k, v in cls.__init__.__annotations__.items() if k != "return"}
         return cls(**{field: record_value(mod, h, depth + 1) for field, h in hints.items()})
     return cls()
+
+
+def variant_value(mod, variant):
+    """A record enum's variant with valid fields."""
+    hints = {k: v for k, v in variant.__init__.__annotations__.items() if k != "return"}
+    return variant(*(record_value(mod, h, 1) for h in hints.values()))
+
+
+def wrong_variants(mod, variant):
+    """The variant with each field set to a wrong value."""
+    made = []
+    for field in variant.__match_args__:
+        wrong = variant_value(mod, variant)
+        setattr(wrong, field, [None])
+        made.append(wrong)
+    return made
 
 
 def record_corpus(mod, cls):
@@ -179,6 +204,14 @@ def values(mod, hint, valid):
     base = kind(hint)
     if is_record(getattr(mod, base, None)):
         return record_corpus(mod, getattr(mod, base))
+    if base.startswith("structs:") and record_enum_variants(getattr(mod, base[len("structs:") :], None)):
+        made = [variant_value(mod, v) for v in record_enum_variants(getattr(mod, base[len("structs:") :]))]
+        wrong = [
+            v
+            for variant in record_enum_variants(getattr(mod, base[len("structs:") :]))
+            for v in wrong_variants(mod, variant)
+        ]
+        return made, [*[[bad] for bad in wrong][:6], [3], None, "x"]
     if base.startswith("structs:") and is_record(getattr(mod, base[len("structs:") :], None)):
         good, corpus = record_corpus(mod, getattr(mod, base[len("structs:") :]))
         return [good, good], [[bad] for bad in corpus] + [None, "x", good]

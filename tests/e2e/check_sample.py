@@ -611,6 +611,44 @@ def check_records():
         TypeError, sample_crate.tree_size, deep
     )
 
+    # An enum whose variants carry owned values: a class per variant, copied like a record.
+    Value = sample_crate.Value
+    values = [
+        Value.Int(-3),
+        Value.Text("hé"),
+        Value.Pair(1, 2),
+        Value.Named("k", 0.5),
+        Value.Named("j"),
+        Value.Nothing(),
+    ]
+    assert sample_crate.value_lines(values).splitlines() == [
+        "int -3",
+        'text "hé"',
+        "pair 1 2",
+        "named k Some(0.5)",
+        "named j None",
+        "nothing",
+    ]
+    assert sample_crate.value_parsed("42") == Value.Int(42)
+    assert sample_crate.value_parsed("t=1.5") == Value.Named(key="t", reading=1.5)
+    assert sample_crate.value_parsed("  ") == Value.Nothing() and sample_crate.value_parsed("x") == Value.Text("x")
+    assert isinstance(Value.Pair(1, 2), Value) and repr(Value.Pair(1, 2)) == "Value.Pair(1, 2)"
+    assert eval(repr(Value.Named("k", 0.5)), vars(sample_crate)) == Value.Named("k", 0.5)
+    assert Value.Pair.__match_args__ == ("_0", "_1")
+    assert "cannot be created directly" in raises(TypeError, Value)
+    assert "argument 'values' item 1 field '_0' must be str, not int" in raises(
+        TypeError, sample_crate.value_lines, [Value.Int(1), Value.Text(2)]
+    )
+    assert "item 0 must be Value, not int" in raises(TypeError, sample_crate.value_lines, [3])
+    raises(OverflowError, sample_crate.value_lines, [Value.Pair(2**31, 0)])
+
+    # Tuple variants of a data-carrying enum with a C layout: positional, their fields `_0`, `_1`.
+    Measure = sample_crate.Measure
+    assert sample_crate.measure_doubled(Measure.At(1.5, -2.0)) == Measure.At(3.0, -4.0)
+    assert sample_crate.measure_doubled(Measure.Length(2.0))._0 == 4.0
+    assert sample_crate.measure_doubled(Measure.Missing()) == Measure.Missing()
+    assert repr(Measure.At(1.0, 2.0)) == "Measure.At(1.0, 2.0)" and Measure.At.__match_args__ == ("_0", "_1")
+
     async def scenario():
         later = await sample_crate.contact_later(ada)
         assert later.tags[-1] == "later" and later.name == "Ada"

@@ -2180,11 +2180,9 @@ mod types {
             }
             Item::Struct(item) if record || has_owned_field(&item) => record_type(item, rename),
             Item::Struct(item) => struct_type(item, rename),
-            Item::Enum(item) if record => Err(Error::new(
-                item.enum_token.span,
-                "#[ffi_type(record)] goes on a struct (enums with owned fields are not supported \
-                 yet)",
-            )),
+            Item::Enum(item) if record || enum_has_owned_field(&item) => {
+                record_enum_type(item, rename)
+            }
             Item::Enum(item) => enum_type(item, rename),
             Item::Union(item) => Err(Error::new(
                 item.union_token.span,
@@ -2389,17 +2387,164 @@ mod types {
     /// Whether a struct has a field spelled as an owned value without a C layout (`String`,
     /// `Vec<T>`, std `Option<T>` of a value, `HashMap`, `BTreeMap`): it is a record.
     fn has_owned_field(item: &ItemStruct) -> bool {
-        item.fields.iter().any(|field| {
-            let ty = &field.ty;
-            function::is_string(ty)
-                || function::vec_element(ty).is_some()
-                || function::is_map(ty)
-                || function::argument(ty, "Option").is_some_and(|inner| {
-                    // `Option<&T>` and `Option<Box<T>>` are pointers, refused in a struct.
-                    !matches!(function::ungroup(inner), Type::Reference(_) | Type::Ptr(_))
-                        && function::argument(inner, "Box").is_none()
-                })
+        item.fields.iter().any(is_owned_field)
+    }
+
+    /// Whether an enum has a variant with a field spelled as an owned value (see
+    /// `has_owned_field`): its values are copied, in the wire encoding.
+    fn enum_has_owned_field(item: &ItemEnum) -> bool {
+        item.variants
+            .iter()
+            .flat_map(|variant| variant.fields.iter())
+            .any(is_owned_field)
+    }
+
+    /// An enum whose variants carry owned values (a record enum): copied across the boundary in
+    /// the wire encoding, as its variant's index (a `u32`, in declaration order) and then that
+    /// variant's fields in order. No C layout, so no repr is added or needed.
+    fn record_enum_type(item: ItemEnum, rename: Option<&syn::LitStr>) -> syn::Result<TokenStream2> {
+        let mut errors = Errors::default();
+        errors.check(check_not_generic(&item.generics));
+        let name = errors.check(type_name(&item.ident, rename, "the enum"));
+        let ident = &item.ident;
+        if item.variants.is_empty() {
+            errors.push(
+                ident.span(),
+                "an #[ffi_type] enum needs at least one variant",
+            );
+        }
+        let wire = quote!(::hatch_interop::__private::FfiWire);
+        let mut defs = Vec::new();
+        let mut writes = Vec::new();
+        let mut reads = Vec::new();
+        for (index, variant) in item.variants.iter().enumerate() {
+            let variant_ident = &variant.ident;
+            let Some(variant_name) = errors.check(inventory_name(variant_ident, "the variant"))
+            else {
+                continue;
+            };
+            let index = u32::try_from(index).expect("fewer than 2^32 variants");
+            let mut fields = Vec::new();
+            let mut bindings = Vec::new();
+            let mut members = Vec::new();
+            let mut types = Vec::new();
+            for (i, field) in variant.fields.iter().enumerate() {
+                let (field_name, member) = match &field.ident {
+                    Some(field_ident) => {
+                        let Some(field_name) =
+                            errors.check(inventory_name(field_ident, "the field"))
+                        else {
+                            continue;
+                        };
+                        (field_name, quote!(#field_ident))
+                    }
+                    None => {
+                        let index = syn::Index::from(i);
+                        (format!("_{i}"), quote!(#index))
+                    }
+                };
+                let ty = tagged::self_to(&field.ty, ident);
+                let doc = doc(&field.attrs);
+                fields.push(quote_spanned! {field.ty.span()=>
+                    ::hatch_interop::__private::RecordFieldDef {
+                        name: #field_name,
+                        doc: #doc,
+                        ty: <#ty as #wire>::__wire_ref(types),
+                    }
+                });
+                bindings.push(format_ident!("__hatch_interop_field_{}", i));
+                members.push(member);
+                types.push(ty);
+            }
+            let doc = doc(&variant.attrs);
+            let tuple = matches!(variant.fields, Fields::Unnamed(_));
+            defs.push(quote! {
+                ::hatch_interop::__private::RecordVariantDef {
+                    name: #variant_name,
+                    doc: #doc,
+                    fields: ::std::vec![#(#fields),*],
+                    tuple: #tuple,
+                }
+            });
+            writes.push(quote! {
+                Self::#variant_ident { #(#members: #bindings,)* } => {
+                    out.extend_from_slice(&#index.to_le_bytes());
+                    #(<#types as #wire>::__write(#bindings, out);)*
+                }
+            });
+            reads.push(quote! {
+                #index => ::core::result::Result::Ok(Self::#variant_ident {
+                    #(#members: <#types as #wire>::__read(input)?,)*
+                }),
+            });
+        }
+        errors.finish()?;
+        let name = name.expect("errors were reported above");
+        let doc = doc(&item.attrs);
+        Ok(quote! {
+            #item
+
+            unsafe impl ::hatch_interop::TypeInfo for #ident {
+                const __NAME: &'static str = #name;
+
+                fn __register(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> &'static str {
+                    types.register::<Self>(#name, |types| {
+                        ::hatch_interop::__private::TypeDef::RecordEnum {
+                            name: #name,
+                            doc: #doc,
+                            variants: ::std::vec![#(#defs),*],
+                        }
+                    })
+                }
+            }
+
+            unsafe impl #wire for #ident {
+                fn __wire_ref(
+                    types: &mut ::hatch_interop::__private::TypeRegistry,
+                ) -> ::hatch_interop::__private::TypeRef {
+                    ::hatch_interop::__private::TypeRef::Record(
+                        <Self as ::hatch_interop::TypeInfo>::__register(types),
+                    )
+                }
+
+                fn __write(&self, out: &mut ::std::vec::Vec<u8>) {
+                    match self {
+                        #(#writes)*
+                    }
+                }
+
+                const __MIN_SIZE: usize = 4;
+
+                fn __read(
+                    input: &mut &[u8],
+                ) -> ::core::result::Result<Self, ::hatch_interop::__private::WireError> {
+                    match <u32 as #wire>::__read(input)? {
+                        #(#reads)*
+                        other => ::core::result::Result::Err(
+                            ::hatch_interop::__private::WireError::unknown_variant(#name, other),
+                        ),
+                    }
+                }
+            }
+
+            ::hatch_interop::__record!(#ident);
         })
+    }
+
+    /// Whether a field is spelled as an owned value without a C layout (`String`, `Vec<T>`,
+    /// std `Option<T>` of a value, `HashMap`, `BTreeMap`).
+    fn is_owned_field(field: &syn::Field) -> bool {
+        let ty = &field.ty;
+        function::is_string(ty)
+            || function::vec_element(ty).is_some()
+            || function::is_map(ty)
+            || function::argument(ty, "Option").is_some_and(|inner| {
+                // `Option<&T>` and `Option<Box<T>>` are pointers, refused in a struct.
+                !matches!(function::ungroup(inner), Type::Reference(_) | Type::Ptr(_))
+                    && function::argument(inner, "Box").is_none()
+            })
     }
 
     /// `unsafe impl FfiWire`: the fields in order (`fields`: how Rust names each, and its type);
@@ -2737,17 +2882,32 @@ mod types {
                             });
                         }
                     }
-                    Fields::Unnamed(unnamed) => errors.push(
-                        unnamed.span(),
-                        format!(
-                            "variant `{}` has unnamed fields, which #[ffi_type] does not support: \
-                             name them (`{} {{ name: Type, .. }}`) so that C and Python can \
-                             refer to them",
-                            variant.ident, variant.ident
-                        ),
-                    ),
+                    // A tuple variant: its fields are `_0`, `_1`, ... in C and Python (the shadow's
+                    // named fields have the layout of the variant's, in order).
+                    Fields::Unnamed(unnamed) => {
+                        for (i, field) in unnamed.unnamed.iter().enumerate() {
+                            any_field = true;
+                            let field_name = format!("_{i}");
+                            let member = format_ident!("_{}", i);
+                            let ty = self_to(&field.ty, enum_ident);
+                            shadow_fields.push(quote!(#member: #ty));
+                            field_checks.push(untrusted_field(&ty));
+                            let type_ref = type_ref(&field.ty);
+                            let doc = doc(&field.attrs);
+                            fields.push(quote! {
+                                ::hatch_interop::__private::FieldDef {
+                                    name: #field_name,
+                                    doc: #doc,
+                                    ty: #type_ref,
+                                    offset: ::core::mem::offset_of!(__hatch_interop_Layout, payload)
+                                        + ::core::mem::offset_of!(#shadow, #member),
+                                }
+                            });
+                        }
+                    }
                     Fields::Unit => {}
                 }
+                let tuple = matches!(variant.fields, Fields::Unnamed(_));
                 shadows.push(quote! {
                     #[repr(C)]
                     #[allow(dead_code, non_camel_case_types)]
@@ -2775,6 +2935,7 @@ mod types {
                         doc: #doc,
                         value: #discriminant as i128,
                         fields: ::std::vec![#(#fields),*],
+                        tuple: #tuple,
                     }
                 });
             }

@@ -39,9 +39,14 @@ pub struct Plain {
     pub inner: Named,
 }
 
-#[ffi_type(record)]
-pub enum NotAStruct {
-    A,
+// An enum with owned fields is copied as a record is: its fields obey the same rules.
+#[ffi_type]
+pub enum Mixed {
+    Text(String),
+    Pair((u8, u8)),
 }
+
+#[ffi_type(record)]
+pub enum Empty {}
 
 fn main() {}

@@ -907,6 +907,53 @@ def wire_record(cls: Any, fields: Callable[[], Any]) -> Any:
     return _fields_codec(cls, fields, values_of)
 
 
+_U32 = _struct.Struct("<I")
+
+
+def wire_variants(base: Any, variants: Callable[[], Any]) -> Any:
+    """The codec of a record enum `base`: a variant's index (a `u32`) and then its fields. `variants()` gives each
+    variant's class and its fields' attributes and codecs, in index order, and is called at first use."""
+    resolved: List[Any] = []
+
+    def table() -> Any:
+        if not resolved:
+            by_class = {}
+            readers = []
+            for index, (cls, fields) in enumerate(variants()):
+                names = tuple(attribute for attribute, _ in fields)
+                by_class[cls] = (_U32.pack(index), names, tuple(codec[0] for _, codec in fields))
+                readers.append((cls, tuple(codec[1] for _, codec in fields)))
+            resolved.append((by_class, readers))
+        return resolved[0]
+
+    def encode(value: Any, out: bytearray) -> None:
+        by_class = table()[0]
+        entry = by_class.get(value.__class__)
+        if entry is None:
+            entry = next((e for cls, e in by_class.items() if isinstance(value, cls)), None)
+            if entry is None:
+                raise _Refused(TypeError(f"must be {base.__name__}, not {type(value).__name__}"))
+        tag, names, encoders = entry
+        out += tag
+        for name, encode_field in zip(names, encoders):
+            try:
+                encode_field(getattr(value, name), out)
+            except _Refused as refused:
+                raise _Refused(refused.error, f" field {name!r}{refused.where}") from None
+
+    def decode(data: bytes, offset: int) -> tuple[Any, int]:
+        # (The library writes only its variants' indexes.)
+        cls, readers = table()[1][_U32.unpack_from(data, offset)[0]]
+        offset += 4
+        values = []
+        for read in readers:
+            field, offset = read(data, offset)
+            values.append(field)
+        return cls(*values), offset
+
+    return encode, decode
+
+
 def wire_encode(codec: Any, value: Any, what: str) -> bytes:
     """The encoding of `value` for `what` (``f() argument 'x'``), or the error that names what is wrong in it."""
     out = bytearray()

@@ -45,6 +45,7 @@ from hatch_interop.inventory import (
     Pointer,
     Primitive,
     RecordDef,
+    RecordEnumDef,
     Slice,
     Str,
     StructDef,
@@ -570,7 +571,7 @@ class _Builder:
                 types.append(self.callback(t))
             elif isinstance(t, TaggedDef):
                 types.append(self.tagged(t))
-            elif isinstance(t, RecordDef):
+            elif isinstance(t, (RecordDef, RecordEnumDef)):
                 continue  # no C layout: C passes and gets its wire encoding
             else:
                 types.append(COpaque(t.name, c_comment(t.doc)))

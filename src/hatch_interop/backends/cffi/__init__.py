@@ -48,6 +48,7 @@ from hatch_interop.backends.python import (
     PyModuleBase,
     PyOpaque,
     PyRecord,
+    PyRecordEnum,
     PyTagged,
     WrapperBuilder,
     python_templates,
@@ -69,6 +70,7 @@ from hatch_interop.inventory import (
     Pointer,
     Primitive,
     RecordDef,
+    RecordEnumDef,
     StructDef,
     TaggedDef,
     TaggedVariant,
@@ -156,7 +158,7 @@ class CffiTagged(PyTagged):
 class CffiModule(PyModuleBase):
     #: The API guard's symbol, an attribute of the library object (it ends in `_api_guard`: never a keyword).
     api_guard_symbol: str
-    types: Tuple[Union[PyEnum, PyError, PyOpaque, PyRecord, CffiStruct, CffiTagged, CffiCallback], ...]
+    types: Tuple[Union[PyEnum, PyError, PyOpaque, PyRecord, PyRecordEnum, CffiStruct, CffiTagged, CffiCallback], ...]
     #: The layout check's call (every struct and data-carrying enum with the size, alignment and offsets Rust
     #: measured).
     layout_check: Optional[str]
@@ -753,7 +755,7 @@ class CffiWrapperBuilder(WrapperBuilder):
     def cffi_module(self) -> CffiModule:
         inv = self.inventory
         self.typing.add("Any")  # the library object's annotation
-        types: List[Union[PyEnum, PyError, PyOpaque, PyRecord, CffiStruct, CffiTagged, CffiCallback]] = []
+        types: List[Union[PyEnum, PyError, PyOpaque, PyRecord, PyRecordEnum, CffiStruct, CffiTagged, CffiCallback]] = []
         for t in inv.types:
             if isinstance(t, EnumDef) and t.name in self.errors:
                 types.append(self.error(t))
@@ -770,6 +772,8 @@ class CffiWrapperBuilder(WrapperBuilder):
                 types.append(self.tagged(t))
             elif isinstance(t, RecordDef):
                 types.append(self.record(t))
+            elif isinstance(t, RecordEnumDef):
+                types.append(self.record_enum(t))
             else:  # check_supported() refuses the others before generation
                 raise BackendError(f"The {BACKEND} backend cannot express type `{t.name}` yet")
         functions = tuple(self.function(self.api.signature(f)) for f in inv.functions)

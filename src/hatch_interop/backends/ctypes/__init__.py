@@ -27,6 +27,7 @@ from hatch_interop.backends.python import (
     PyModuleBase,
     PyOpaque,
     PyRecord,
+    PyRecordEnum,
     PyStruct,
     PyTagged,
     WrapperBuilder,
@@ -50,6 +51,7 @@ from hatch_interop.inventory import (
     Pointer,
     Primitive,
     RecordDef,
+    RecordEnumDef,
     StructDef,
     TaggedDef,
     TaggedVariant,
@@ -123,7 +125,9 @@ class PyCallback:
 
 @dataclass(frozen=True)
 class PyModule(PyModuleBase):
-    types: Tuple[Union[PyEnum, PyError, PyStruct, PyRecord, PyOpaque, PyOption, PyCallback, PyTagged], ...]
+    types: Tuple[
+        Union[PyEnum, PyError, PyStruct, PyRecord, PyRecordEnum, PyOpaque, PyOption, PyCallback, PyTagged], ...
+    ]
     #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
     layout_check: Optional[str]
     #: Whether some wrapper checks its arguments (and so needs ``_ffi_invalid_argument``).
@@ -179,9 +183,9 @@ class CtypesWrapperBuilder(WrapperBuilder):
     def module(self) -> PyModule:
         inv = self.inventory
         # An option's structure comes right after its value type (primitives first): before any user.
-        types: List[Union[PyEnum, PyError, PyStruct, PyRecord, PyOpaque, PyOption, PyCallback, PyTagged]] = [
-            self.option(o) for o in self.options.values() if isinstance(o.inner, Primitive)
-        ]
+        types: List[
+            Union[PyEnum, PyError, PyStruct, PyRecord, PyRecordEnum, PyOpaque, PyOption, PyCallback, PyTagged]
+        ] = [self.option(o) for o in self.options.values() if isinstance(o.inner, Primitive)]
         for t in inv.types:
             if isinstance(t, StructDef):
                 types.append(self.struct(t))
@@ -195,6 +199,8 @@ class CtypesWrapperBuilder(WrapperBuilder):
                 types.append(self.tagged(t))
             elif isinstance(t, RecordDef):
                 types.append(self.record(t))
+            elif isinstance(t, RecordEnumDef):
+                types.append(self.record_enum(t))
             else:
                 types.append(self.opaque(t))
             if t.name in self.options:

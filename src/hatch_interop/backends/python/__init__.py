@@ -76,6 +76,8 @@ from hatch_interop.inventory import (
     Primitive,
     Record,
     RecordDef,
+    RecordEnumDef,
+    RecordVariant,
     Service,
     Slice,
     Str,
@@ -389,6 +391,29 @@ class PyRecord:
     init_def: str
     repr_return: str
     eq_return: str
+    #: The class it derives from: a record enum's, for a variant.
+    base: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class PyRecordVariant:
+    #: Its attribute of the enum's class (``Int``), and its class.
+    name: str
+    record: PyRecord
+
+
+@dataclass(frozen=True)
+class PyRecordEnum:
+    """An enum whose variants carry owned values: a base class, a subclass per variant (each like a record's class,
+    reachable as an attribute: ``Value.Text("x")``), copied across the boundary in the wire encoding."""
+
+    template: ClassVar[str] = "record_enum.py.j2"
+
+    name: str
+    docstring: Optional[str]
+    variants: Tuple[PyRecordVariant, ...]
+    init_raise: str
+    register: str
 
 
 @dataclass(frozen=True)
@@ -539,6 +564,8 @@ class WrapperBuilder:
         #: Inventory name -> Python name, for constants, types and functions.
         self.constants = self.api.constants
         self.classes = self.api.classes
+        #: The (private) class of each variant of a record enum, by the enum's and the variant's names.
+        self.variant_classes: Dict[Tuple[str, str], str] = {}
         self.functions = self.api.functions
         self.checks_arguments = False
         #: Names to import from typing: the hints' (`Optional[...]` rather than `X | None`, and `List`, `Type`:
@@ -863,15 +890,36 @@ class WrapperBuilder:
 
     def _record_codec(self, name: str) -> Group:
         """A record's codec: its class and, resolved at first use (records may hold themselves, or each other in any
-        order), each field's attribute and codec."""
+        order), each field's attribute and codec; a record enum's: each variant's class and fields, by index."""
         record = self.inventory.type(name)
+        if isinstance(record, RecordEnumDef):
+            hidden = {_escape(v.name, PYTHON_KEYWORDS | {"mro"}) for v in record.variants}
+            variants = tuple(
+                Group(
+                    "(",
+                    (
+                        self.variant_classes[(name, v.name)],
+                        Group("(", self._record_fields(v, hidden), ")", is_tuple=True),
+                    ),
+                    ")",
+                    is_tuple=True,
+                )
+                for v in record.variants
+            )
+            thunk = Group("lambda: (", variants, ")", is_tuple=True)
+            return Group("_ffi_rt.wire_variants(", (self.classes[name], thunk), ")")
         assert isinstance(record, RecordDef)
-        fields = []
-        for f, attribute in zip(record.fields, self.record_attributes(record)):
-            codec = self._codec(f.type)[1]
-            fields.append(Group("(", (python_string(attribute), codec), ")", is_tuple=True))
-        thunk = Group("lambda: (", tuple(fields), ")", is_tuple=True)
+        thunk = Group("lambda: (", self._record_fields(record), ")", is_tuple=True)
         return Group("_ffi_rt.wire_record(", (self.classes[name], thunk), ")")
+
+    def _record_fields(
+        self, record: Union[RecordDef, RecordVariant], hidden: AbstractSet[str] = frozenset()
+    ) -> Tuple[Group, ...]:
+        """``("name", codec)`` of each field: its attribute and codec."""
+        return tuple(
+            Group("(", (python_string(attribute), self._codec(f.type)[1]), ")", is_tuple=True)
+            for f, attribute in zip(record.fields, self.record_attributes(record, hidden))
+        )
 
     def _struct_codec(self, struct: StructDef) -> Group:
         """A struct's codec inside an encoded value: its fields in order (values as its ``__reduce__`` gives them and
@@ -890,24 +938,73 @@ class WrapperBuilder:
         assert isinstance(ty, (Primitive, Named)), "the model refuses pointers in a struct inside an encoded value"
         return self._codec(ty)[1]
 
-    def record_attributes(self, record: RecordDef) -> Tuple[str, ...]:
-        """The Python attribute of each field of a record's class: its name, escaped where Python or the class
-        body reserves it."""
+    def record_attributes(
+        self, record: Union[RecordDef, RecordVariant], hidden: AbstractSet[str] = frozenset()
+    ) -> Tuple[str, ...]:
+        """The Python attribute of each field of a record's class (or a record enum's variant's): its name, escaped
+        where Python or the class body reserves it (or, `hidden`, where it would hide a variant class)."""
         referenced = {self.classes[name] for name in _wire_names(f.type for f in record.fields)}
-        reserved = PYTHON_KEYWORDS | CLASS_BODY_NAMES | referenced | {"ClassVar", "List", "Dict"}
+        reserved = PYTHON_KEYWORDS | CLASS_BODY_NAMES | referenced | {"ClassVar", "List", "Dict"} | hidden
         names = Namespace(self.BACKEND_NAME, f"record `{record.name}`")
         attributes = []
         for f in record.fields:
-            python_api.refuse_dunder(f.name, f"field of record `{record.name}`", self.BACKEND_NAME)
+            python_api.refuse_dunder(f.name, f"field of `{record.name}`", self.BACKEND_NAME)
             attributes.append(names.claim(_escape(f.name, reserved), f"field `{f.name}`", f.name))
         return tuple(attributes)
 
-    def record(self, record: RecordDef) -> PyRecord:
-        """A record's class: keyword (or positional) construction, a `repr` that evaluates back to an equal
-        object, `==` by fields, type hints and the fields' docs. Trailing optional fields default to None."""
+    def record_enum(self, t: RecordEnumDef) -> PyRecordEnum:
+        """An enum whose variants carry owned values: the base class, and a record-like class per variant."""
+        self.typing.update({"ClassVar", "Type"})
+        self.helpers.add("tagged")
+        cls = self.classes[t.name]
+        names = Namespace(self.BACKEND_NAME, f"enum `{t.name}`")
+        hidden = {_escape(v.name, PYTHON_KEYWORDS | {"mro"}) for v in t.variants}
+        variants = []
+        listed = []
+        for v in t.variants:
+            python_api.refuse_dunder(v.name, f"variant of enum `{t.name}`", self.BACKEND_NAME)
+            name = names.claim(_escape(v.name, PYTHON_KEYWORDS | {"mro"}), f"variant `{v.name}`", v.name)
+            private = self.api.namespace.claim(f"_ffi_{cls}_{name}", f"the class of variant `{v.name}` of `{t.name}`")
+            self.variant_classes[(t.name, v.name)] = private
+            record = self.record(v, private, f"{cls}.{name}", cls, hidden)
+            variants.append(PyRecordVariant(name, record))
+            params = ", ".join(f.name for f in record.fields)
+            doc = normalize_doc(v.doc)
+            listed.append(f"- ``{cls}.{name}({params})``" + (": " + doc.replace("\n", "\n  ") if doc else ""))
+        section = "Its variants are subclasses, reachable as attributes:\n\n" + "\n".join(listed)
+        doc = normalize_doc(t.doc)
+        doc = f"{doc}\n\n{section}" if doc else section
+        message = f"{cls} cannot be created directly: create one of its variants, such as {cls}.{variants[0].name}"
+        return PyRecordEnum(
+            name=cls,
+            docstring=python_docstring(doc),
+            variants=tuple(variants),
+            init_raise=layout(Group("TypeError(", (python_string(message),), ")"), 8, before="raise "),
+            register=layout(
+                Group(
+                    "_ffi_variants(",
+                    (cls, *(Group("(", (python_string(v.name), v.record.name), ")") for v in variants)),
+                    ")",
+                ),
+                0,
+            ),
+        )
+
+    def record(
+        self,
+        record: Union[RecordDef, RecordVariant],
+        cls: Optional[str] = None,
+        shown: Optional[str] = None,
+        base: Optional[str] = None,
+        hidden: AbstractSet[str] = frozenset(),
+    ) -> PyRecord:
+        """A record's class (or a record enum's variant's: `cls`, shown as `shown`, deriving from `base`): keyword
+        (or positional) construction, a `repr` that evaluates back to an equal object, `==` by fields, type hints
+        and the fields' docs. Trailing optional fields default to None."""
         self.typing.add("ClassVar")
-        cls = self.classes[record.name]
-        attributes = self.record_attributes(record)
+        if cls is None:
+            cls = self.classes[record.name]
+        attributes = self.record_attributes(record, hidden)
         fields = []
         params = []
         optional_from = len(record.fields)
@@ -917,9 +1014,11 @@ class WrapperBuilder:
             annotation = python_api.wire_hint(f.type, self.typing, False, self.classes)
             fields.append(PyField(name, name, annotation, python_docstring(f.doc)))
             params.append(f"{name}: {annotation}" + (" = None" if i >= optional_from else ""))
-        shown = [("" if record.tuple else f"{name}=", f"{{self.{name}!r}}") for name in attributes]
+        values = [("" if record.tuple else f"{name}=", f"{{self.{name}!r}}") for name in attributes]
         slots = Group("(", tuple(python_string(name) for name in attributes), ")", is_tuple=True)
+        eq = BoolOp("and", tuple(f"self.{name} == other.{name}" for name in attributes))
         return PyRecord(
+            base=base,
             name=cls,
             docstring=python_docstring(record.doc),
             fields=tuple(fields),
@@ -931,10 +1030,8 @@ class WrapperBuilder:
             ),
             match_args=layout(slots, 4, "__match_args__ = "),
             init_def=layout(Group("def __init__(", ("self", *params), ") -> None:"), 4),
-            repr_return=repr_return(cls, shown),
-            eq_return=layout_bool(
-                BoolOp("and", tuple(f"self.{name} == other.{name}" for name in attributes)), 8, "return "
-            ),
+            repr_return=repr_return(shown or cls, values) if values else f'return "{shown or cls}()"',
+            eq_return=layout_bool(eq, 8, "return ") if attributes else "return True",
         )
 
     def encoded_argument(self, local: str) -> str:
@@ -1224,7 +1321,7 @@ class WrapperBuilder:
             specs.append(Group("(", (python_string(fname), ctype), ")"))
             to_c.append(to_value)
             from_c.append(from_value)
-            shown.append((f"{fname}=", repr_field))
+            shown.append(("" if v.tuple else f"{fname}=", repr_field))
         qualified = f"{cls}.{name}"
         to_c_return, from_c_return = self._variant_conversions(
             t, v, name, vcls, fields_struct=fields_struct, to_c=to_c, from_c=from_c

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xf8024b581a65f816)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xc9bb344f7902f67f)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -567,6 +567,42 @@ SAMPLE_CRATE_STATIC_ASSERT(sizeof(Extent) == 16, "sizeof(Extent) must be 16, as 
 SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(Extent) == 8, "alignof(Extent) must be 8, as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(Extent, _0) == 0, "offsetof(Extent, _0) must be 0, as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(Extent, _1) == 8, "offsetof(Extent, _1) must be 8, as in Rust");
+#endif
+
+/**
+ * A measurement (a data-carrying enum with tuple variants: constructed and shown positionally
+ * in Python, its fields `_0`, `_1`, ...).
+ */
+typedef struct Measure {
+    /** Which variant the payload holds: one of the `Measure_` constants. */
+    uint32_t tag;
+    union {
+        /** A length in meters. */
+        struct {
+            double _0;
+        } Length;
+        /** A position in the plane. */
+        struct {
+            float _0;
+            float _1;
+        } At;
+    } payload;
+} Measure;
+enum {
+    /** A length in meters. */
+    Measure_Length = 0,
+    /** A position in the plane. */
+    Measure_At = 1,
+    /** Nothing was measured. */
+    Measure_Missing = 2
+};
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(Measure) == 16, "sizeof(Measure) must be 16, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(Measure) == 8, "alignof(Measure) must be 8, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Measure, payload) == 8, "offsetof(Measure, payload) must be 8, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Measure, payload.Length._0) == 8, "offsetof(Measure, payload.Length._0) must be 8, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Measure, payload.At._0) == 8, "offsetof(Measure, payload.At._0) must be 8, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Measure, payload.At._1) == 12, "offsetof(Measure, payload.At._1) must be 12, as in Rust");
 #endif
 
 /** A `[u8; 32]` as the library takes and returns it, by value (C passes no array by value). */
@@ -1714,6 +1750,27 @@ uint64_t tree_size(sample_crate_bytes root);
  * caller frees the result (see `sample_crate_vec_u8`).
  */
 void contact_later(sample_crate_bytes contact, sample_crate_completion completion);
+
+/**
+ * Each of `values` described, one per line (a `Vec` of an enum with owned fields in).
+ *
+ * `values` is the wire encoding of a `Vec<Value>` (see hatch-interop's docs/wire-format.md), which
+ * the library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string value_lines(const uint8_t *values, size_t values_len);
+
+/** `measure` doubled: a length twice as long, a position twice as far from the origin. */
+Measure measure_doubled(Measure measure);
+
+/**
+ * `text` read as a value: a whole number, a `key=number` pair, nothing for blank text, else the
+ * text itself (an enum with owned fields out).
+ *
+ * It returns the wire encoding of a `Value` (see docs/wire-format.md). The caller frees the result
+ * (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 value_parsed(const char *text, size_t text_len);
 
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);

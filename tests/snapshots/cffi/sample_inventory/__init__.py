@@ -48,6 +48,7 @@ __all__ = [
     "Hasher",
     "LogLevel",
     "MathError",
+    "Measure",
     "Meters",
     "Notifier",
     "OnChar",
@@ -69,6 +70,7 @@ __all__ = [
     "Team",
     "Transform",
     "TreeNode",
+    "Value",
     "Vec2",
     "add",
     "all_four",
@@ -149,6 +151,7 @@ __all__ = [
     "lead_name",
     "length_if_any",
     "means",
+    "measure_doubled",
     "median",
     "meters_sum",
     "midpoint",
@@ -205,6 +208,8 @@ __all__ = [
     "u128_wrapping_mul",
     "upper_later",
     "validate_positive",
+    "value_lines",
+    "value_parsed",
     "vec2_add",
     "vec2_grid",
     "vec2_later",
@@ -255,10 +260,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0xF8024B581A65F816:
+    if found != 0xC9BB344F7902F67F:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash f8024b581a65f816)"
+            "sample_crate 0.1.0 (API hash c9bb344f7902f67f)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -2263,6 +2268,292 @@ class TreeNode:
     __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
 
 
+class Value:
+    """A value of any kind (an enum whose variants carry owned values: copied like a record; a
+    Python class per variant, `Value.Text("hi")`).
+
+    Its variants are subclasses, reachable as attributes:
+
+    - ``Value.Int(_0)``: A whole number.
+    - ``Value.Text(_0)``: Some text.
+    - ``Value.Pair(_0, _1)``: Two numbers (a tuple variant: positional in Python).
+    - ``Value.Named(key, reading)``: A named measurement, if it was taken.
+    - ``Value.Nothing()``: Nothing at all.
+    """
+
+    __slots__ = ()
+    Int: ClassVar[Type[_ffi_Value_Int]]
+    Text: ClassVar[Type[_ffi_Value_Text]]
+    Pair: ClassVar[Type[_ffi_Value_Pair]]
+    Named: ClassVar[Type[_ffi_Value_Named]]
+    Nothing: ClassVar[Type[_ffi_Value_Nothing]]
+
+    def __init__(self) -> None:
+        raise TypeError("Value cannot be created directly: create one of its variants, such as Value.Int")
+
+
+class _ffi_Value_Int(Value):
+    """A whole number."""
+
+    __slots__ = ("_0",)
+    __match_args__ = ("_0",)
+
+    _0: int
+
+    def __init__(self, _0: int) -> None:
+        self._0 = _0
+
+    def __repr__(self) -> str:
+        return f"Value.Int({self._0!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Value_Int):
+            return NotImplemented
+        return self._0 == other._0
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+
+class _ffi_Value_Text(Value):
+    """Some text."""
+
+    __slots__ = ("_0",)
+    __match_args__ = ("_0",)
+
+    _0: str
+
+    def __init__(self, _0: str) -> None:
+        self._0 = _0
+
+    def __repr__(self) -> str:
+        return f"Value.Text({self._0!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Value_Text):
+            return NotImplemented
+        return self._0 == other._0
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+
+class _ffi_Value_Pair(Value):
+    """Two numbers (a tuple variant: positional in Python)."""
+
+    __slots__ = ("_0", "_1")
+    __match_args__ = ("_0", "_1")
+
+    _0: int
+    _1: int
+
+    def __init__(self, _0: int, _1: int) -> None:
+        self._0 = _0
+        self._1 = _1
+
+    def __repr__(self) -> str:
+        return f"Value.Pair({self._0!r}, {self._1!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Value_Pair):
+            return NotImplemented
+        return self._0 == other._0 and self._1 == other._1
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+
+class _ffi_Value_Named(Value):
+    """A named measurement, if it was taken."""
+
+    __slots__ = ("key", "reading")
+    __match_args__ = ("key", "reading")
+
+    key: str
+    reading: Optional[float]
+
+    def __init__(self, key: str, reading: Optional[float] = None) -> None:
+        self.key = key
+        self.reading = reading
+
+    def __repr__(self) -> str:
+        return f"Value.Named(key={self.key!r}, reading={self.reading!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Value_Named):
+            return NotImplemented
+        return self.key == other.key and self.reading == other.reading
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+
+class _ffi_Value_Nothing(Value):
+    """Nothing at all."""
+
+    __slots__ = ()
+    __match_args__ = ()
+
+    def __init__(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "Value.Nothing()"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Value_Nothing):
+            return NotImplemented
+        return True
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+
+_ffi_variants(
+    Value,
+    ("Int", _ffi_Value_Int),
+    ("Text", _ffi_Value_Text),
+    ("Pair", _ffi_Value_Pair),
+    ("Named", _ffi_Value_Named),
+    ("Nothing", _ffi_Value_Nothing),
+)
+
+
+class Measure:
+    """A measurement (a data-carrying enum with tuple variants: constructed and shown positionally
+    in Python, its fields `_0`, `_1`, ...).
+
+    Its variants are subclasses, reachable as attributes:
+
+    - ``Measure.Length(_0)``: A length in meters.
+    - ``Measure.At(_0, _1)``: A position in the plane.
+    - ``Measure.Missing()``: Nothing was measured.
+    """
+
+    __slots__ = ()
+    Length: ClassVar[Type[_ffi_Measure_Length]]
+    At: ClassVar[Type[_ffi_Measure_At]]
+    Missing: ClassVar[Type[_ffi_Measure_Missing]]
+
+    def __init__(self) -> None:
+        raise TypeError("Measure cannot be created directly: create one of its variants, such as Measure.Length")
+
+    def _ffi_to_c(self) -> Any:
+        """The initializer of its C layout (``_ffi_Measure``): the tag, and the variant's member of the payload
+        union."""
+        raise NotImplementedError  # every variant has its own
+
+
+class _ffi_Measure_Length(Measure):
+    """A length in meters."""
+
+    _0: float
+
+    __slots__ = ("_0",)
+    __match_args__ = ("_0",)
+
+    def __init__(self, _0: float) -> None:
+        self._0 = _0
+
+    def __repr__(self) -> str:
+        return f"Measure.Length({self._0!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Measure_Length):
+            return NotImplemented
+        return self._0 == other._0
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> Any:
+        return (0, {"Length": (_ffi_number("Measure.Length._0", self._0, "f64"),)})
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: Any, _ffi_base: Any) -> Measure:
+        _ffi_fields = _ffi_payload.Length
+        return _ffi_Measure_Length(_ffi_fields._0)
+
+
+class _ffi_Measure_At(Measure):
+    """A position in the plane."""
+
+    _0: float
+    _1: float
+
+    __slots__ = ("_0", "_1")
+    __match_args__ = ("_0", "_1")
+
+    def __init__(self, _0: float, _1: float) -> None:
+        self._0 = _0
+        self._1 = _1
+
+    def __repr__(self) -> str:
+        return f"Measure.At({self._0!r}, {self._1!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Measure_At):
+            return NotImplemented
+        return self._0 == other._0 and self._1 == other._1
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> Any:
+        return (1, {"At": (_ffi_number("Measure.At._0", self._0, "f32"), _ffi_number("Measure.At._1", self._1, "f32"))})
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: Any, _ffi_base: Any) -> Measure:
+        _ffi_fields = _ffi_payload.At
+        return _ffi_Measure_At(_ffi_fields._0, _ffi_fields._1)
+
+
+class _ffi_Measure_Missing(Measure):
+    """Nothing was measured."""
+
+    __slots__ = ()
+    __match_args__ = ()
+
+    def __init__(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "Measure.Missing()"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ffi_Measure_Missing):
+            return NotImplemented
+        return True
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def _ffi_to_c(self) -> Any:
+        return (2,)
+
+    @staticmethod
+    def _ffi_from_c(_ffi_payload: Any, _ffi_base: Any) -> Measure:
+        return _ffi_Measure_Missing()
+
+
+_ffi_variants(Measure, ("Length", _ffi_Measure_Length), ("At", _ffi_Measure_At), ("Missing", _ffi_Measure_Missing))
+_ffi_Measure_by_tag = {
+    0: _ffi_Measure_Length._ffi_from_c,
+    1: _ffi_Measure_At._ffi_from_c,
+    2: _ffi_Measure_Missing._ffi_from_c,
+}
+
+
+def _ffi_Measure_from_c(_ffi_raw: Any, _ffi_base: Any) -> Measure:
+    """The `Measure` a C value holds (its structs are views of memory that `_ffi_base` keeps alive, or
+    of the library's for None); an error if its tag is none of the variants."""
+    _ffi_view = _ffi.cast("_ffi_Measure *", _ffi.addressof(_ffi_raw))
+    try:
+        _ffi_read = _ffi_Measure_by_tag[_ffi_view.tag]
+    except KeyError:
+        raise _ffi_unknown_tag(Measure, _ffi_view.tag) from None
+    return _ffi_read(_ffi_view.payload, _ffi_base)
+
+
+def _ffi_Measure_to_c(_ffi_value: Measure) -> Any:
+    """The C value of `Measure`, which owns its memory (a TypeError for anything else)."""
+    if isinstance(_ffi_value, Measure):
+        return _ffi_tagged_value("Measure", "_ffi_Measure", _ffi_value._ffi_to_c())[0]
+    raise TypeError(f"expected Measure, not {type(_ffi_value).__name__}")
+
+
 _ffi_cf.check_layout(
     _ffi,
     __name__,
@@ -2293,6 +2584,8 @@ _ffi_cf.check_layout(
     ("Figure", 24, 4, (("shape", 0), ("color", 20))),
     ("Meters", 8, 8, (("_0", 0),)),
     ("Extent", 16, 8, (("_0", 0), ("_1", 8))),
+    ("_ffi_Measure", 16, 8, (("payload", 8), ("payload.Length._0", 8), ("payload.At._0", 8), ("payload.At._1", 12))),
+    ("Measure", 16, 8, ()),
 )
 
 
@@ -2336,6 +2629,16 @@ _ffi_wire_TreeNode: _ffi_rt.Codec = _ffi_rt.wire_record(
     TreeNode,
     lambda: (("label", _ffi_rt.WIRE_STR), ("children", _ffi_rt.wire_vec(_ffi_wire_TreeNode))),
 )
+_ffi_wire_Value: _ffi_rt.Codec = _ffi_rt.wire_variants(
+    Value,
+    lambda: (
+        (_ffi_Value_Int, (("_0", _ffi_rt.wire_number("i64")),)),
+        (_ffi_Value_Text, (("_0", _ffi_rt.WIRE_STR),)),
+        (_ffi_Value_Pair, (("_0", _ffi_rt.wire_number("i32")), ("_1", _ffi_rt.wire_number("i32")))),
+        (_ffi_Value_Named, (("key", _ffi_rt.WIRE_STR), ("reading", _ffi_rt.wire_option(_ffi_rt.wire_number("f64"))))),
+        (_ffi_Value_Nothing, ()),
+    ),
+)
 _ffi_wire_map_str_Color = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_enum(Color, "u8"))
 _ffi_wire_map_str_i64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("i64"))
 _ffi_wire_map_str_option_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_option(_ffi_rt.wire_number("f64")))
@@ -2346,6 +2649,7 @@ _ffi_wire_option_Team = _ffi_rt.wire_option(_ffi_wire_Team)
 _ffi_wire_option_str = _ffi_rt.wire_option(_ffi_rt.WIRE_STR)
 _ffi_wire_vec_Contact = _ffi_rt.wire_vec(_ffi_wire_Contact)
 _ffi_wire_vec_Tagged = _ffi_rt.wire_vec(_ffi_wire_Tagged)
+_ffi_wire_vec_Value = _ffi_rt.wire_vec(_ffi_wire_Value)
 _ffi_wire_vec_char = _ffi_rt.wire_vec(_ffi_rt.wire_number("char"))
 _ffi_wire_vec_option_Color = _ffi_rt.wire_vec(_ffi_rt.wire_option(_ffi_rt.wire_enum(Color, "u8")))
 _ffi_wire_vec_str = _ffi_rt.wire_vec(_ffi_rt.WIRE_STR)
@@ -5081,3 +5385,45 @@ async def contact_later(contact: Contact) -> Contact:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return await _ffi_future
+
+
+_ffi_fn_value_lines = _ffi_lib.value_lines
+
+
+def value_lines(values: Sequence[Value]) -> str:
+    """Each of `values` described, one per line (a `Vec` of an enum with owned fields in)."""
+    _ffi_wire_values = _ffi_wire_encode(_ffi_wire_vec_Value, values, "value_lines() argument 'values'")
+    _ffi_result = _ffi_fn_value_lines(_ffi.from_buffer("uint8_t[]", _ffi_wire_values), len(_ffi_wire_values))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_measure_doubled = _ffi_lib.measure_doubled
+
+
+def measure_doubled(measure: Measure) -> Measure:
+    """`measure` doubled: a length twice as long, a position twice as far from the origin."""
+    if not isinstance(measure, Measure):
+        raise _ffi_invalid_argument("measure_doubled", "measure", measure, Measure)
+    _ffi_result = _ffi_fn_measure_doubled(_ffi_Measure_to_c(measure))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_Measure_from_c(_ffi_result, _ffi_result)
+
+
+_ffi_fn_value_parsed = _ffi_lib.value_parsed
+
+
+def value_parsed(text: str) -> Value:
+    """`text` read as a value: a whole number, a `key=number` pair, nothing for blank text, else the
+    text itself (an enum with owned fields out).
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("value_parsed", "text", text, _ffi_error) from None
+    _ffi_result = _ffi_fn_value_parsed(_ffi_text_text, len(_ffi_text_text))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_Value, _ffi_take_bytes(_ffi_result))

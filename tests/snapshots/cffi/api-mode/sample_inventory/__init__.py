@@ -47,6 +47,7 @@ __all__ = [
     "Hasher",
     "LogLevel",
     "MathError",
+    "Measure",
     "Meters",
     "Notifier",
     "OnChar",
@@ -68,6 +69,7 @@ __all__ = [
     "Team",
     "Transform",
     "TreeNode",
+    "Value",
     "Vec2",
     "add",
     "all_four",
@@ -148,6 +150,7 @@ __all__ = [
     "lead_name",
     "length_if_any",
     "means",
+    "measure_doubled",
     "median",
     "meters_sum",
     "midpoint",
@@ -204,6 +207,8 @@ __all__ = [
     "u128_wrapping_mul",
     "upper_later",
     "validate_positive",
+    "value_lines",
+    "value_parsed",
     "vec2_add",
     "vec2_grid",
     "vec2_later",
@@ -246,10 +251,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xF8024B581A65F816:
+    if found != 0xC9BB344F7902F67F:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash f8024b581a65f816)"
+            "sample_crate 0.1.0 (API hash c9bb344f7902f67f)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
