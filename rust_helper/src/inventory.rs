@@ -203,14 +203,7 @@ impl Inventory {
                     if fields.is_empty() {
                         problems.push(format!("record `{name}` has no fields"));
                     }
-                    let mut field_names = HashSet::new();
-                    for field in fields {
-                        let what = format!("field `{}` of record `{name}`", field.name);
-                        check_identifier(&mut problems, field.name, &what);
-                        if !field_names.insert(field.name) {
-                            problems.push(format!("{what} appears twice"));
-                        }
-                    }
+                    check_record_fields(&mut problems, fields, &format!("record `{name}`"));
                 }
                 TypeDef::RecordEnum { variants, .. } => {
                     claim(
@@ -228,14 +221,7 @@ impl Inventory {
                         if !variant_names.insert(variant.name) {
                             problems.push(format!("{what} appears twice"));
                         }
-                        let mut field_names = HashSet::new();
-                        for field in &variant.fields {
-                            let what = format!("field `{}` of {what}", field.name);
-                            check_identifier(&mut problems, field.name, &what);
-                            if !field_names.insert(field.name) {
-                                problems.push(format!("{what} appears twice"));
-                            }
-                        }
+                        check_record_fields(&mut problems, &variant.fields, &what);
                     }
                 }
                 TypeDef::Enum { variants, .. } => {
@@ -956,6 +942,19 @@ fn check_tagged_variants(problems: &mut Vec<String>, name: &str, variants: &[Tag
             if !field_names.insert(field.name) {
                 problems.push(format!("{what} appears twice"));
             }
+        }
+    }
+}
+
+/// Reports a field of a record (or of a record enum's variant, `owner`) whose name is no
+/// identifier or appears twice.
+fn check_record_fields(problems: &mut Vec<String>, fields: &[RecordFieldDef], owner: &str) {
+    let mut names = HashSet::new();
+    for field in fields {
+        let what = format!("field `{}` of {owner}", field.name);
+        check_identifier(problems, field.name, &what);
+        if !names.insert(field.name) {
+            problems.push(format!("{what} appears twice"));
         }
     }
 }

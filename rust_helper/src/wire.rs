@@ -283,13 +283,7 @@ unsafe impl<T: FfiWire> FfiWire for Option<T> {
     }
 
     fn __write(&self, out: &mut Vec<u8>) {
-        match self {
-            None => out.push(0),
-            Some(value) => {
-                out.push(1);
-                value.__write(out);
-            }
-        }
+        write_option(self.as_ref(), out);
     }
 
     const __MIN_SIZE: usize = 1;
@@ -305,6 +299,18 @@ unsafe impl<T: FfiWire> FfiWire for Option<T> {
     }
 }
 
+/// An option's encoding: a tag byte, then the value for `Some`.
+#[inline]
+fn write_option<T: FfiWire>(value: Option<&T>, out: &mut Vec<u8>) {
+    match value {
+        None => out.push(0),
+        Some(value) => {
+            out.push(1);
+            value.__write(out);
+        }
+    }
+}
+
 // An `FfiOption` field of a struct inside a record: as `Option<T>`.
 unsafe impl<T: crate::traits::FfiOptional + FfiWire> FfiWire for FfiOption<T> {
     fn __wire_ref(types: &mut TypeRegistry) -> TypeRef {
@@ -312,13 +318,7 @@ unsafe impl<T: crate::traits::FfiOptional + FfiWire> FfiWire for FfiOption<T> {
     }
 
     fn __write(&self, out: &mut Vec<u8>) {
-        match self.as_ref() {
-            None => out.push(0),
-            Some(value) => {
-                out.push(1);
-                value.__write(out);
-            }
-        }
+        write_option(self.as_ref(), out);
     }
 
     const __MIN_SIZE: usize = 1;

@@ -2857,55 +2857,34 @@ mod types {
                 let shadow = format_ident!("__hatch_interop_Variant{}", index);
                 let mut shadow_fields = Vec::new();
                 let mut fields = Vec::new();
-                match &variant.fields {
-                    Fields::Named(named) => {
-                        for field in &named.named {
-                            let ident = field.ident.as_ref().expect("named field");
+                // A tuple variant's fields are `_0`, `_1`, ... in C and Python (the shadow's named
+                // fields have the layout of the variant's, in order).
+                for (i, field) in variant.fields.iter().enumerate() {
+                    let (field_name, member) = match &field.ident {
+                        Some(ident) => {
                             let Some(field_name) = errors.check(inventory_name(ident, "the field"))
                             else {
                                 continue;
                             };
-                            any_field = true;
-                            let ty = self_to(&field.ty, enum_ident);
-                            shadow_fields.push(quote!(#ident: #ty));
-                            field_checks.push(untrusted_field(&ty));
-                            let type_ref = type_ref(&field.ty);
-                            let doc = doc(&field.attrs);
-                            fields.push(quote! {
-                                ::hatch_interop::__private::FieldDef {
-                                    name: #field_name,
-                                    doc: #doc,
-                                    ty: #type_ref,
-                                    offset: ::core::mem::offset_of!(__hatch_interop_Layout, payload)
-                                        + ::core::mem::offset_of!(#shadow, #ident),
-                                }
-                            });
+                            (field_name, ident.clone())
                         }
-                    }
-                    // A tuple variant: its fields are `_0`, `_1`, ... in C and Python (the shadow's
-                    // named fields have the layout of the variant's, in order).
-                    Fields::Unnamed(unnamed) => {
-                        for (i, field) in unnamed.unnamed.iter().enumerate() {
-                            any_field = true;
-                            let field_name = format!("_{i}");
-                            let member = format_ident!("_{}", i);
-                            let ty = self_to(&field.ty, enum_ident);
-                            shadow_fields.push(quote!(#member: #ty));
-                            field_checks.push(untrusted_field(&ty));
-                            let type_ref = type_ref(&field.ty);
-                            let doc = doc(&field.attrs);
-                            fields.push(quote! {
-                                ::hatch_interop::__private::FieldDef {
-                                    name: #field_name,
-                                    doc: #doc,
-                                    ty: #type_ref,
-                                    offset: ::core::mem::offset_of!(__hatch_interop_Layout, payload)
-                                        + ::core::mem::offset_of!(#shadow, #member),
-                                }
-                            });
+                        None => (format!("_{i}"), format_ident!("_{}", i)),
+                    };
+                    any_field = true;
+                    let ty = self_to(&field.ty, enum_ident);
+                    shadow_fields.push(quote!(#member: #ty));
+                    field_checks.push(untrusted_field(&ty));
+                    let type_ref = type_ref(&field.ty);
+                    let doc = doc(&field.attrs);
+                    fields.push(quote! {
+                        ::hatch_interop::__private::FieldDef {
+                            name: #field_name,
+                            doc: #doc,
+                            ty: #type_ref,
+                            offset: ::core::mem::offset_of!(__hatch_interop_Layout, payload)
+                                + ::core::mem::offset_of!(#shadow, #member),
                         }
-                    }
-                    Fields::Unit => {}
+                    });
                 }
                 let tuple = matches!(variant.fields, Fields::Unnamed(_));
                 shadows.push(quote! {
