@@ -136,7 +136,8 @@ pub mod __private {
         PointerArg, Ready, TakeArg, ValueArg,
     };
     pub use crate::wire::{
-        wire_arg, wire_bytes_arg, wire_read_element, wire_result, FfiMapKey, FfiWire, WireError,
+        wire_arg, wire_bytes_arg, wire_read_element, wire_result, FfiMapKey, FfiWire, RecordDepth,
+        WireError,
     };
     use crate::Inventory;
 

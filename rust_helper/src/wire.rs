@@ -80,6 +80,43 @@ impl WireError {
     }
 }
 
+/// How deep records may nest inside one encoded value (only records hold themselves: a tree),
+/// as serde_json limits nesting: deeper input is refused before it exhausts the stack of the
+/// thread that decodes it (a foreign caller's, which may be small).
+pub const MAX_RECORD_DEPTH: u32 = 128;
+
+thread_local! {
+    static RECORD_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// One level of record nesting while a record is read (see [`MAX_RECORD_DEPTH`]); the level
+/// ends when the guard drops.
+#[doc(hidden)]
+pub struct RecordDepth(());
+
+impl RecordDepth {
+    /// Enters a record, or refuses one nested deeper than [`MAX_RECORD_DEPTH`].
+    #[inline]
+    pub fn enter(name: &str) -> Result<Self, WireError> {
+        RECORD_DEPTH.with(|depth| {
+            if depth.get() >= MAX_RECORD_DEPTH {
+                return Err(WireError::new(format!(
+                    "a {name} is nested deeper than {MAX_RECORD_DEPTH} records"
+                )));
+            }
+            depth.set(depth.get() + 1);
+            Ok(RecordDepth(()))
+        })
+    }
+}
+
+impl Drop for RecordDepth {
+    #[inline]
+    fn drop(&mut self) {
+        RECORD_DEPTH.with(|depth| depth.set(depth.get() - 1));
+    }
+}
+
 /// Takes `n` bytes from the front of `input`.
 #[inline]
 fn take<'a>(input: &mut &'a [u8], n: usize, what: &str) -> Result<&'a [u8], WireError> {

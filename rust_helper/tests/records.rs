@@ -192,6 +192,44 @@ fn options_and_nested_records() {
 }
 
 #[test]
+fn records_nest_at_most_128_deep() {
+    // A chain of nodes, each the only child of the one before, encoded directly (a Rust value
+    // a million deep would overflow the test's own stack when encoded or dropped).
+    let tree = |depth: usize| {
+        let node = |children: u64| [&1u32.to_le_bytes()[..], &children.to_le_bytes()].concat();
+        let mut out = node(1).repeat(depth - 1);
+        out.extend(node(0));
+        out
+    };
+    assert_eq!(
+        decoded::<Node>(&tree(2)),
+        Node {
+            value: 1,
+            children: vec![Node {
+                value: 1,
+                children: vec![]
+            }]
+        }
+    );
+    let deep = tree(128);
+    // SAFETY: valid bytes for the call.
+    let sum = unsafe { __hatch_interop_shim_tree_sum(bytes(&deep)).assume_init() };
+    assert_eq!((sum, failure()), (128, None));
+    // A million levels would overflow the stack: refused at the 129th, whatever the thread.
+    for depth in [129, 1_000_000] {
+        let deeper = tree(depth);
+        // SAFETY: as above; the nesting is checked.
+        unsafe { __hatch_interop_shim_tree_sum(bytes(&deeper)) };
+        let (kind, message) = failure().expect("a failure");
+        assert_eq!(kind, 3);
+        assert!(
+            message.contains("a Node is nested deeper than 128 records"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
 fn bad_encodings_are_invalid_arguments() {
     let person = encoded(&ada());
     let cases: [(&[u8], &str); 3] = [

@@ -592,6 +592,13 @@ def check_records():
     assert repr(Tagged("x", 1)) == "Tagged('x', 1)"
     tree = TreeNode("root", [TreeNode("a", []), TreeNode("b", [TreeNode("c", [])])])
     assert sample_crate.tree_size(tree) == 4
+    # Records nest at most 128 deep (the library refuses deeper input before it can exhaust a thread's stack).
+    chain = TreeNode("leaf", [])
+    for _ in range(127):
+        chain = TreeNode("node", [chain])
+    assert sample_crate.tree_size(chain) == 128
+    chain = TreeNode("node", [chain])
+    assert "is nested deeper than 128 records" in raises(ValueError, sample_crate.tree_size, chain)
     # A wrong value anywhere in a record is refused before the call, naming where it is.
     assert "argument 'contact' field 'tags' item 1 must be str, not int" in raises(
         TypeError, sample_crate.contact_summary, Contact("x", ["a", 1], None, Vec2(0, 0), {})

@@ -2520,6 +2520,7 @@ mod types {
                 fn __read(
                     input: &mut &[u8],
                 ) -> ::core::result::Result<Self, ::hatch_interop::__private::WireError> {
+                    let _depth = ::hatch_interop::__private::RecordDepth::enter(#name)?;
                     match <u32 as #wire>::__read(input)? {
                         #(#reads)*
                         other => ::core::result::Result::Err(
@@ -2558,6 +2559,14 @@ mod types {
         bounded: bool,
     ) -> TokenStream2 {
         let wire = quote!(::hatch_interop::__private::FfiWire);
+        // A record may hold itself: its reads count their nesting (a plain struct cannot).
+        let depth = (!bounded).then(|| {
+            quote! {
+                let _depth = ::hatch_interop::__private::RecordDepth::enter(
+                    <Self as ::hatch_interop::TypeInfo>::__NAME,
+                )?;
+            }
+        });
         let members: Vec<_> = fields.iter().map(|(member, _)| member).collect();
         let types: Vec<_> = fields.iter().map(|(_, ty)| ty).collect();
         let bounds = bounded.then(|| {
@@ -2582,6 +2591,7 @@ mod types {
                 fn __read(
                     input: &mut &[u8],
                 ) -> ::core::result::Result<Self, ::hatch_interop::__private::WireError> {
+                    #depth
                     // Read in the fields' order: a struct expression evaluates its fields as
                     // written.
                     ::core::result::Result::Ok(Self {
