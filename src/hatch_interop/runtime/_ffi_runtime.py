@@ -622,12 +622,31 @@ def wire_number(rust: str) -> Any:
 def _number_codec(rust: str) -> Any:
     packer = _struct.Struct(_WIRE_FORMATS[rust])
     pack, unpack_from, size = packer.pack, packer.unpack_from, packer.size
+    # The common case checked inline (a value exactly of its Python type, in range); anything else goes through
+    # `number`, which converts or refuses it.
+    kind = bool if rust == "bool" else float if rust in ("f32", "f64") else int
 
-    def encode(value: Any, out: bytearray) -> None:
+    def slow(value: Any) -> Any:
         try:
-            out += pack(number("", value, rust))
+            return number("", value, rust)
         except (TypeError, ValueError, OverflowError) as error:
             raise _refused(error) from None
+
+    if rust in ("bool", "f64"):  # any value of the type
+
+        def encode(value: Any, out: bytearray) -> None:
+            out += pack(value if value.__class__ is kind else slow(value))
+
+    elif rust == "f32":  # one that does not round to infinity (NaN and infinities take the slow path, which keeps them)
+
+        def encode(value: Any, out: bytearray) -> None:
+            out += pack(value if value.__class__ is float and -F32_OVERFLOW < value < F32_OVERFLOW else slow(value))
+
+    else:
+        low, high = INT_RANGES[rust]
+
+        def encode(value: Any, out: bytearray) -> None:
+            out += pack(value if value.__class__ is int and low <= value <= high else slow(value))
 
     def decode(data: bytes, offset: int) -> tuple[Any, int]:
         return unpack_from(data, offset)[0], offset + size
