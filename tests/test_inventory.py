@@ -413,7 +413,7 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["types"].append(_callback(returns={"kind": "named", "name": "Vec2"})),
-            "`types[3].returns` must be `void`, a `primitive` or a `named` enum",
+            "`types[3].returns` must be `void`, a `primitive`, a `named` enum or a `string`",
         ),
         (
             lambda d: d["types"].append(
@@ -424,7 +424,7 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["types"].append(_callback(returns={"kind": "primitive", "name": "u128"})),
-            "`types[3].returns` must be `void`, a `primitive` or a `named` enum",
+            "`types[3].returns` must be `void`, a `primitive`, a `named` enum or a `string`",
         ),
         (
             lambda d: (

@@ -308,7 +308,7 @@ impl Inventory {
                     }
                 }
                 let fits = match returns {
-                    TypeRef::Void | TypeRef::Primitive(_) => true,
+                    TypeRef::Void | TypeRef::Primitive(_) | TypeRef::String => true,
                     TypeRef::Named(target) => {
                         matches!(kinds.get(target), Some(TypeDef::Enum { .. }))
                     }
@@ -317,7 +317,7 @@ impl Inventory {
                 if !fits {
                     problems.push(format!(
                         "the return type of callback `{name}` is of kind `{}`: a callback returns \
-                         nothing, a primitive or an #[ffi_type] enum",
+                         nothing, a primitive, an #[ffi_type] enum or a `String`",
                         returns.kind()
                     ));
                 }

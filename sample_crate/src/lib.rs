@@ -1006,6 +1006,17 @@ pub fn pick_colors(pick: &ColorPicker) -> u8 {
     (0..3).fold(0, |flags, round| flags | pick.call(round) as u8)
 }
 
+/// Names a value (a callback that returns text: the library copies it while the callback runs).
+#[ffi_callback]
+pub type OnLabel = fn(value: u32) -> String;
+
+/// What `label` names each of `values`, joined with `separator`.
+#[ffi_function]
+pub fn label_each(values: &[u32], separator: &str, label: &OnLabel) -> String {
+    let labels: Vec<String> = values.iter().map(|&value| label.call(value)).collect();
+    labels.join(separator)
+}
+
 /// Told of every event a `Notifier` emits.
 #[ffi_callback]
 pub type OnEvent = fn(code: u32);
@@ -1900,6 +1911,7 @@ pub fn inventory() -> Inventory {
         .function::<transform_all>()
         .function::<count_kept>()
         .function::<pick_colors>()
+        .function::<label_each>()
         .function::<for_each_word>()
         .function::<for_each_line>()
         .function::<for_each_char>()

@@ -194,6 +194,16 @@ class CElements:
     kind = "elements"
 
 
+@dataclass(frozen=True)
+class CTextResult:
+    """A pointer to the slot a callback returning ``String`` fills (``<crate>_text_result *``): its last parameter.
+
+    The slot's first field is ``bool (*set)(slot, const char *bytes, size_t len)``, which copies the bytes (UTF-8)
+    before it returns; the callback's own memory stays its own."""
+
+    kind = "text_result"
+
+
 CType = Union[
     CVoid,
     CScalar,
@@ -209,6 +219,7 @@ CType = Union[
     CPointer,
     CText,
     CElements,
+    CTextResult,
 ]
 
 USIZE = CScalar(Primitive("usize"))
@@ -280,11 +291,20 @@ class Callable:
 
 @dataclass(frozen=True)
 class CallbackSignature:
-    """A callback type as C sees it: ``returns call(const void *context, params...)``."""
+    """A callback type as C sees it: ``returns call(const void *context, params...)``.
+
+    A result C does not return by value (a ``String``) is a last parameter of role ``result`` instead, a pointer to
+    the slot the callback fills, and ``returns`` is ``CVoid``."""
 
     name: str
     params: Tuple[CParam, ...]
     returns: CType
+
+    @property
+    def result(self) -> Optional[CParam]:
+        """The result slot's parameter, if the result is not returned by value."""
+        last = self.params[-1] if self.params else None
+        return last if last is not None and last.role == "result" else None
 
 
 @dataclass(frozen=True)
@@ -309,6 +329,8 @@ class Abi:
     #: The arrays callables take or return (each ``struct { T items[N]; }``), primitives first, then by type and
     #: length.
     arrays: Tuple[Array, ...] = ()
+    #: Whether some callback returns text: the slot it fills (``<crate>_text_result``) is declared.
+    uses_text_result: bool = False
     #: The callables by symbol, built once (a lookup must not hash the whole model).
     _by_symbol: Dict[str, Callable] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -358,9 +380,7 @@ class _Lowering:
                 callables.append(
                     Callable(o.drop, "drop", None, None, (CParam(CHandle(o.name, True), "self"),), CVoid())
                 )
-        callbacks = tuple(
-            CallbackSignature(c.name, tuple(self.params(c.params)), self.value(c.returns)) for c in inv.callbacks()
-        )
+        callbacks = tuple(self.callback(c) for c in inv.callbacks())
         return Abi(
             inventory=inv,
             callables=tuple(callables),
@@ -368,6 +388,7 @@ class _Lowering:
             options=self.options(),
             buffers=self.buffers(),
             uses_completion=any(c.asynchronous for c in callables),
+            uses_text_result=any(any(isinstance(p.type, CTextResult) for p in c.params) for c in callbacks),
             wide=self.wide(),
             arrays=self.arrays(),
         )
@@ -380,6 +401,13 @@ class _Lowering:
             params.append(CParam(CCompletion(), "completion"))
             return Callable(f.symbol, role, service, f, tuple(params), CVoid(), completes_with=self.value(f.returns))
         return Callable(f.symbol, role, service, f, tuple(params), self.value(f.returns))
+
+    def callback(self, c: CallbackDef) -> CallbackSignature:
+        params = self.params(c.params)
+        if isinstance(c.returns, OwnedString):
+            # Text goes through a slot the library passes last (see `CTextResult`), not a buffer it would own.
+            return CallbackSignature(c.name, (*params, CParam(CTextResult(), "result")), CVoid())
+        return CallbackSignature(c.name, tuple(params), self.value(c.returns))
 
     def params(self, params: Tuple[Param, ...]) -> List[CParam]:
         lowered: List[CParam] = []

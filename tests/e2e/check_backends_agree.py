@@ -81,7 +81,7 @@ def callables(mod, alias):
     elif isinstance(result, type) and issubclass(result, int) and result not in (int, bool):  # an enum
         good = list(result)[-1]
     else:
-        good = {bool: True, int: 7, float: 0.5}[result]
+        good = {bool: True, int: 7, float: 0.5, str: "labél"}[result]
 
     def returning(value):
         def callback(*args):
@@ -95,6 +95,8 @@ def callables(mod, alias):
         raise ValueError("raised by the callback")
 
     wrong = [returning("x"), returning(2**70), returning(None)] if result is not type(None) else []
+    if result is str:
+        wrong.append(returning("\ud800"))
     return returning(good), [3, None, raising, *wrong]
 
 

@@ -151,6 +151,7 @@ def _valid(m, hint):
         "Transform": lambda: lambda value: value,
         "PointFilter": lambda: lambda point, color: True,
         "ColorPicker": lambda: lambda round: m.Color.Red,
+        "OnLabel": lambda: lambda value: "label",
         "OnEvent": lambda: lambda code: None,
         "OnWord": lambda: lambda word, index: True,
         "OnLine": lambda: lambda line, lengths: True,
@@ -394,6 +395,9 @@ def _handle_cases(m):
             _expect(ValueError, lambda: m.pick_colors(lambda round: 99)),
             _expect(TypeError, lambda: m.pick_colors(lambda round: 1.0)),
             _expect(OverflowError, lambda: m.transform_all([1, 2], lambda value: 2**70)),
+            _expect(ZeroDivisionError, lambda: m.label_each([1, 2], ",", _raising)),
+            _expect(TypeError, lambda: m.label_each([1], ",", lambda value: None)),
+            _expect(ValueError, lambda: m.label_each([1], ",", lambda value: "\udc80")),
         ]
         return next((p for p in problems if p), None)
 

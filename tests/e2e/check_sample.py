@@ -826,6 +826,24 @@ def check_callbacks():
     assert sample_crate.pick_colors(lambda round: [Color.Red, Color.Green, Color.Blue][round]) == 7
     raises(ValueError, sample_crate.pick_colors, lambda round: 3)  # not a Color: never handed to Rust
 
+    # A callback that returns text: the library copies the str's UTF-8 while the callback runs.
+    assert sample_crate.label_each([1, 22, 3], ", ", lambda value: f"#{value}·é") == "#1·é, #22·é, #3·é"
+    assert sample_crate.label_each([7], "", lambda value: "") == ""
+    assert sample_crate.label_each([], "-", lambda value: "never") == ""
+    big = "🦀" * 100_000
+    assert sample_crate.label_each([1, 2], "", lambda value: big) == big * 2
+
+    class Text(str):
+        def encode(self, *args, **kwargs):  # not the text it holds: never called
+            return b"wrong"
+
+    assert sample_crate.label_each([1], "", lambda value: Text("own")) == "own"
+    message = raises(TypeError, sample_crate.label_each, [1], "", lambda value: b"bytes")
+    assert message == "the result of the OnLabel callback must be str, not bytes", message
+    message = raises(ValueError, sample_crate.label_each, [1], "", lambda value: "\ud800")
+    assert message.startswith("the result of the OnLabel callback cannot be encoded as UTF-8"), message
+    raises(ZeroDivisionError, sample_crate.label_each, [1, 2], "", lambda value: 1 / 0)
+
     # Callbacks the library keeps: alive while it holds them, released when it drops them.
     events = []
     notifier = sample_crate.notifier_new()

@@ -136,10 +136,11 @@ pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// runs the callback and `release(context)` (if not null) tells the foreign side that Rust
 /// has dropped it. Take the callback by value to keep it (it is released when dropped), or by
 /// `&` to use it during the call only. Parameters are primitives, `#[ffi_type]` enums and
-/// references to `#[ffi_type]` structs; the return type is `()`, a primitive or an enum.
+/// references to `#[ffi_type]` structs; the return type is `()`, a primitive, an enum or a
+/// `String` (which `call` gets through a slot it passes last: see `TextResult`).
 ///
 /// A callback that fails on the foreign side (a Python exception) returns zeroes (for an
-/// enum, its first variant) to Rust, and the library call it runs inside reports the failure
+/// enum, its first variant; an empty `String`) to Rust, and the library call it runs inside reports the failure
 /// when it returns (Python re-raises the exception there).
 #[proc_macro_attribute]
 pub fn ffi_callback(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -917,7 +918,7 @@ mod function {
     const CSTR_PATHS: &[&[&str]] = &[&["CStr"], &["std", "ffi", "CStr"], &["core", "ffi", "CStr"]];
 
     /// `ty` without the invisible groups that `macro_rules!` wraps around substituted types.
-    fn ungroup(ty: &Type) -> &Type {
+    pub(crate) fn ungroup(ty: &Type) -> &Type {
         match ty {
             Type::Group(group) => ungroup(&group.elem),
             Type::Paren(paren) => ungroup(&paren.elem),
@@ -2896,6 +2897,33 @@ mod callback {
         }
     }
 
+    /// What a result spelled `ty` is, if callbacks cannot return it yet (structs, which syntax
+    /// cannot tell from enums, are refused when the inventory is checked).
+    fn refused_result(ty: &Type) -> Option<&'static str> {
+        match function::ungroup(ty) {
+            Type::Reference(reference) => Some(match &*reference.elem {
+                Type::Path(path) if path.qself.is_none() && path.path.is_ident("str") => "`&str`",
+                _ => "a reference",
+            }),
+            Type::Ptr(_) => Some("a pointer"),
+            Type::Slice(_) | Type::Array(_) => Some("an array or slice"),
+            Type::Tuple(tuple) if !tuple.elems.is_empty() => Some("a tuple"),
+            Type::Path(path) => {
+                let last = path.path.segments.last()?;
+                match last.ident.to_string().as_str() {
+                    "Option" | "FfiOption" => Some("an `Option`"),
+                    "Result" => Some("a `Result`"),
+                    "Vec" => Some("a `Vec`"),
+                    "Box" => Some("a `Box`"),
+                    "HashMap" | "BTreeMap" => Some("a map"),
+                    "CString" => Some("a `CString`"),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         no_arguments(attr, "ffi_callback")?;
         let item: syn::ItemType = match syn::parse2::<Item>(item)? {
@@ -2956,8 +2984,26 @@ mod callback {
                 ),
             }
         }
+        // A `String` result crosses through a slot the library passes last (see `TextResult`);
+        // the other results C returns by value.
+        let mut text_result = false;
         if let ReturnType::Type(_, ty) = &func.output {
             check_type(ty, &mut errors);
+            if function::is_string(ty) {
+                text_result = true;
+            } else if let Some(refused) = refused_result(ty) {
+                let supported = "a callback returns nothing, a primitive, an #[ffi_type] enum \
+                                 or a `String`";
+                let message = match refused {
+                    "`&str`" => {
+                        ("a callback cannot return `&str` (the foreign side's text is gone once \
+                         it returns): return a `String`, which the library copies")
+                            .to_owned()
+                    }
+                    refused => format!("a callback cannot return {refused} yet: {supported}"),
+                };
+                errors.push(ty.span(), message);
+            }
         }
         errors.finish()?;
         let name = name.expect("errors were reported above");
@@ -3026,8 +3072,39 @@ mod callback {
         });
         let returns = match &func.output {
             ReturnType::Default => quote!(::hatch_interop::__private::TypeRef::Void),
+            ReturnType::Type(..) if text_result => {
+                quote!(::hatch_interop::__private::TypeRef::String)
+            }
             ReturnType::Type(_, ty) => type_ref(ty),
         };
+        // How `call` reaches the foreign side: the C signature's tail and the call's body.
+        let (c_output, invoke) = if text_result {
+            (
+                quote!(),
+                quote! {
+                    let mut result = ::hatch_interop::__private::TextResult::new(#name);
+                    let guard = ::hatch_interop::__private::ForeignCall::enter();
+                    // SAFETY: whoever made this value promised that `call` may be called
+                    // with `context` for as long as the value lives; `result` outlives it.
+                    unsafe { (self.call)(self.context, #(#c_args,)* &mut result) };
+                    guard.exit();
+                    result.into_string()
+                },
+            )
+        } else {
+            (
+                quote!(#output),
+                quote! {
+                    let guard = ::hatch_interop::__private::ForeignCall::enter();
+                    // SAFETY: whoever made this value promised that `call` may be called
+                    // with `context` for as long as the value lives.
+                    let result = unsafe { (self.call)(self.context, #(#c_args),*) };
+                    guard.exit();
+                    result
+                },
+            )
+        };
+        let result_slot = text_result.then(|| quote!(*mut ::hatch_interop::__private::TextResult));
         let c_void = quote!(::core::ffi::c_void);
         // The foreign side holds objects of opaque types as cells; what a callback would get is
         // a pointer into Rust's memory, which it could not use safely (nor tell from a cell).
@@ -3053,7 +3130,7 @@ mod callback {
             #vis struct #ident {
                 // `C-unwind`: the one unwind a foreign callback may start, CPython ending the
                 // thread at exit, is stopped by `ForeignCall` (see there), never caught.
-                call: unsafe extern "C-unwind" fn(*const #c_void, #(#c_tys),*) #output,
+                call: unsafe extern "C-unwind" fn(*const #c_void, #(#c_tys,)* #result_slot) #c_output,
                 context: *const #c_void,
                 release: ::core::option::Option<unsafe extern "C-unwind" fn(*const #c_void)>,
             }
@@ -3063,12 +3140,7 @@ mod callback {
                 /// the library call this runs inside reports the failure when it returns.
                 #[allow(clippy::too_many_arguments)]
                 #vis fn call(&self, #(#names: #tys),*) #output {
-                    let guard = ::hatch_interop::__private::ForeignCall::enter();
-                    // SAFETY: whoever made this value promised that `call` may be called
-                    // with `context` for as long as the value lives.
-                    let result = unsafe { (self.call)(self.context, #(#c_args),*) };
-                    guard.exit();
-                    result
+                    #invoke
                 }
             }
 

@@ -444,7 +444,16 @@ class PyModuleBase:
 
 #: The helpers whose code is in the shared runtime: a module using one with the support functions imports it.
 _RUNTIME_HELPERS = frozenset(
-    {"callbacks", "services", "errors", "text_arguments", "c_strings", "write_numbers_back", "number_slices"}
+    {
+        "callbacks",
+        "services",
+        "errors",
+        "text_arguments",
+        "c_strings",
+        "write_numbers_back",
+        "number_slices",
+        "text_results",
+    }
 )
 
 
@@ -890,6 +899,15 @@ class WrapperBuilder:
         fallback: Optional[str]
         if isinstance(returns, Void):
             body, fallback, raw_hint = [*copies, Evaluate(call), *write_backs], None, "None"
+        elif isinstance(returns, OwnedString):
+            # The library passes a slot last and copies the text the function sets in it (see `abi.CTextResult`):
+            # the encoded bytes stay Python's. A function that raised sets nothing: the library gets "".
+            self.helpers.add("text_results")
+            params.append("_ffi_slot: Any")
+            what = python_string(f"the result of the {c.name} callback")
+            set_text = Group("_ffi_set_text(", (what, "_ffi_slot", "_ffi_result"), ")")
+            body = [*copies, Assign("_ffi_result", call), *write_backs, Evaluate(set_text)]
+            fallback, raw_hint = None, "None"
         elif isinstance(returns, Primitive):
             kind = "bool" if returns.is_bool else "float" if returns.is_float else "int"
             self.helpers.add("scalars")
@@ -905,7 +923,7 @@ class WrapperBuilder:
             fallback = {"bool": "False", "float": "0.0", "int": "0"}[kind]
             raw_hint = result_hint
         else:
-            assert isinstance(returns, Named), "the model allows void, primitive and enum results"
+            assert isinstance(returns, Named), "the model allows void, primitive, enum and string results"
             enum = self.inventory.type(returns.name)
             assert isinstance(enum, EnumDef)
             member = self._enum_value(returns, "_ffi_result", f"the result of the {c.name} callback")

@@ -51,6 +51,7 @@ __all__ = [
     "Notifier",
     "OnChar",
     "OnEvent",
+    "OnLabel",
     "OnLine",
     "OnPoint",
     "OnValue",
@@ -137,6 +138,7 @@ __all__ = [
     "i128_from_halves",
     "is_even",
     "join_repeated",
+    "label_each",
     "length_if_any",
     "means",
     "median",
@@ -242,10 +244,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x09B694AF3E908B3B:
+    if found != 0x0ACF552783032593:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 09b694af3e908b3b)"
+            "sample_crate 0.1.0 (API hash 0acf552783032593)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -284,6 +286,7 @@ _ffi_callback_raised = _ffi_support.callback_raised
 _ffi_callback = _ffi_support.callback
 _ffi_release = _ffi_support.release_function
 _ffi_not_callable = _ffi_rt.not_callable
+_ffi_set_text = _ffi_support.set_text
 _ffi_awaiting = _ffi_support.awaiting
 _ffi_complete = _ffi_support.complete_function
 _ffi_closed = _ffi_rt.closed
@@ -1227,6 +1230,21 @@ def _ffi_ColorPicker_call(_ffi_context: Any, round: int) -> int:
 
 
 _ffi_ColorPicker_thunk = _ffi_callback("ColorPicker", _ffi_ColorPicker_call)
+
+
+OnLabel = Callable[[int], str]
+"""Names a value (a callback that returns text: the library copies it while the callback runs)."""
+
+
+def _ffi_OnLabel_call(_ffi_context: Any, value: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](value)
+        _ffi_set_text("the result of the OnLabel callback", _ffi_slot, _ffi_result)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnLabel", _ffi_error)
+
+
+_ffi_OnLabel_thunk = _ffi_callback("OnLabel", _ffi_OnLabel_call)
 
 
 OnWord = Callable[[str, int], bool]
@@ -3447,6 +3465,45 @@ def pick_colors(pick: ColorPicker) -> int:
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_label_each = _ffi_lib.label_each
+
+
+def label_each(values: Union[Sequence[int], memoryview], separator: str, label: OnLabel) -> str:
+    """What `label` names each of `values`, joined with `separator`."""
+    if isinstance(values, _ffi_array) and values.typecode == "I":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("uint32_t[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "label_each",
+            "values",
+            values,
+            "uint32_t",
+            "I",
+            mutable=False,
+        )
+    try:
+        _ffi_text_separator = _ffi_utf8(separator)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("label_each", "separator", separator, _ffi_error) from None
+    if not callable(label):
+        raise _ffi_not_callable("label_each", "label", label)
+    _ffi_key_label = _ffi_keep_callback(label)
+    try:
+        _ffi_result = _ffi_fn_label_each(
+            _ffi_slice_values,
+            _ffi_len_values,
+            _ffi_text_separator,
+            len(_ffi_text_separator),
+            _ffi.new("OnLabel *", (_ffi_OnLabel_thunk, _ffi_key_label, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_label, None)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
 
 
 _ffi_fn_for_each_word = _ffi_lib.for_each_word

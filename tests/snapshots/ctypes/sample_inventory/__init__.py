@@ -51,6 +51,7 @@ __all__ = [
     "Notifier",
     "OnChar",
     "OnEvent",
+    "OnLabel",
     "OnLine",
     "OnPoint",
     "OnValue",
@@ -137,6 +138,7 @@ __all__ = [
     "i128_from_halves",
     "is_even",
     "join_repeated",
+    "label_each",
     "length_if_any",
     "means",
     "median",
@@ -244,10 +246,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x09B694AF3E908B3B:
+    if found != 0x0ACF552783032593:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 09b694af3e908b3b)"
+            "sample_crate 0.1.0 (API hash 0acf552783032593)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -292,6 +294,7 @@ _ffi_callback_raised = _ffi_support.callback_raised
 _ffi_release_address = _ffi_support.release_address
 _ffi_immortal = _ffi_rt.immortal
 _ffi_not_callable = _ffi_rt.not_callable
+_ffi_set_text = _ffi_support.set_text
 _ffi_Completion = _ffi_ct.Completion
 _ffi_awaiting = _ffi_support.awaiting
 _ffi_complete_address = _ffi_support.complete_address
@@ -1285,6 +1288,30 @@ _ffi_ColorPicker_address = _ffi_ctypes.cast(_ffi_ColorPicker_thunk, _ffi_ctypes.
 
 
 class _ffi_ColorPicker(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnLabel = Callable[[int], str]
+"""Names a value (a callback that returns text: the library copies it while the callback runs)."""
+
+
+def _ffi_OnLabel_call(_ffi_context: int, value: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](value)
+        _ffi_set_text("the result of the OnLabel callback", _ffi_slot, _ffi_result)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnLabel", _ffi_error)
+
+
+_ffi_OnLabel_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(None, _ffi_ctypes.c_void_p, _ffi_ctypes.c_uint32, _ffi_ctypes.c_void_p)(_ffi_OnLabel_call),
+)
+_ffi_OnLabel_address = _ffi_ctypes.cast(_ffi_OnLabel_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnLabel(_ffi_ctypes.Structure):
     """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
@@ -3832,6 +3859,53 @@ def pick_colors(pick: ColorPicker) -> int:
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_label_each = _ffi_lib["label_each"]
+_ffi_fn_label_each.argtypes = (
+    _ffi_ctypes.c_void_p,
+    _ffi_ctypes.c_size_t,
+    _ffi_ctypes.c_char_p,
+    _ffi_ctypes.c_size_t,
+    _ffi_ctypes.POINTER(_ffi_OnLabel),
+)
+_ffi_fn_label_each.restype = _ffi_Buffer
+
+
+def label_each(values: Union[Sequence[int], memoryview], separator: str, label: OnLabel) -> str:
+    """What `label` names each of `values`, joined with `separator`."""
+    if isinstance(values, _ffi_array) and values.typecode == "I":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = (_ffi_ctypes.c_uint32 * _ffi_len_values).from_buffer(values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "label_each",
+            "values",
+            values,
+            _ffi_ctypes.c_uint32,
+            "I",
+            mutable=False,
+        )
+    try:
+        _ffi_text_separator = _ffi_utf8(separator)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("label_each", "separator", separator, _ffi_error) from None
+    if not callable(label):
+        raise _ffi_not_callable("label_each", "label", label)
+    _ffi_key_label = _ffi_keep_callback(label)
+    try:
+        _ffi_result = _ffi_fn_label_each(
+            _ffi_slice_values,
+            _ffi_len_values,
+            _ffi_text_separator,
+            len(_ffi_text_separator),
+            _ffi_OnLabel(_ffi_OnLabel_address, _ffi_key_label, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_label, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
 
 
 _ffi_fn_for_each_word = _ffi_lib["for_each_word"]

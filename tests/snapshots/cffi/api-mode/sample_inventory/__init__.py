@@ -50,6 +50,7 @@ __all__ = [
     "Notifier",
     "OnChar",
     "OnEvent",
+    "OnLabel",
     "OnLine",
     "OnPoint",
     "OnValue",
@@ -136,6 +137,7 @@ __all__ = [
     "i128_from_halves",
     "is_even",
     "join_repeated",
+    "label_each",
     "length_if_any",
     "means",
     "median",
@@ -233,10 +235,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x09B694AF3E908B3B:
+    if found != 0x0ACF552783032593:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 09b694af3e908b3b)"
+            "sample_crate 0.1.0 (API hash 0acf552783032593)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )

@@ -1,0 +1,20 @@
+// A callback returns nothing, a primitive, an enum or a `String`: the other results are errors
+// that name what the result is and what a callback can return.
+use hatch_interop::prelude::*;
+
+#[ffi_callback]
+pub type OnMaybe = fn(value: u32) -> Option<u32>;
+
+#[ffi_callback]
+pub type OnParse = fn(text: &str) -> Result<u32, std::num::ParseIntError>;
+
+#[ffi_callback]
+pub type OnNumbers = fn(count: u32) -> Vec<u32>;
+
+#[ffi_callback]
+pub type OnBorrowed = fn(index: u32) -> &'static str;
+
+#[ffi_callback]
+pub type OnPair = fn(index: u32) -> (u32, u32);
+
+fn main() {}
