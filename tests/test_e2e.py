@@ -404,6 +404,13 @@ static void label(const void *context, uint32_t value, sample_crate_text_result 
     result->set(result, text, (size_t)len);
 }
 
+/* Writes its result into the slot the library passes (which holds zeroes until then). */
+static void step_right(const void *context, Vec2 point, uint8_t step, Vec2 *result) {
+    (void)context;
+    result->x = point.x + (float)step;
+    result->y = point.y;
+}
+
 int main(void) {
     Vec2 a = {1.0f, 2.0f};
     Vec2 b = {3.0f, 4.0f};
@@ -416,7 +423,9 @@ int main(void) {
     OnLabel on_label = {label, "#", NULL};
     sample_crate_string labels = label_each(values, 2, "+", 1, &on_label);
     printf("%u %.1f %.1f %llu ", add(2, 3), c.x, c.y, (unsigned long long)n);
-    printf("%.*s\\n", (int)labels.len, labels.ptr);
+    OnMove on_move = {step_right, NULL, NULL};
+    Vec2 end = walk(a, 3, &on_move);
+    printf("%.*s %.1f\\n", (int)labels.len, labels.ptr, end.x);
     sample_crate_ffi_free(labels.ptr, labels.len, 1);
     return 0;
 }
@@ -441,7 +450,7 @@ int main(void) {
         ]
     )
     proc = run([exe], env={**os.environ, "LD_LIBRARY_PATH": str(native)})
-    assert proc.stdout.strip() == "5 4.0 6.0 42 #1+#22"
+    assert proc.stdout.strip() == "5 4.0 6.0 42 #1+#22 4.0"
 
 
 def test_no_rust_needed_to_install(sample_wheel: Path, tmp_path: Path) -> None:

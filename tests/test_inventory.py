@@ -412,8 +412,10 @@ def test_recorded_sample_inventory_parses() -> None:
             "yet",
         ),
         (
-            lambda d: d["types"].append(_callback(returns={"kind": "named", "name": "Vec2"})),
-            "`types[3].returns` must be `void`, a `primitive`, a `named` enum or a `string`",
+            lambda d: d["types"].append(
+                _callback(returns={"kind": "vec", "element": {"kind": "primitive", "name": "u8"}})
+            ),
+            "`types[3].returns` must be `void`, a `primitive`, a `named` enum or struct, or a `string`",
         ),
         (
             lambda d: d["types"].append(
@@ -424,7 +426,7 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["types"].append(_callback(returns={"kind": "primitive", "name": "u128"})),
-            "`types[3].returns` must be `void`, a `primitive`, a `named` enum or a `string`",
+            "`types[3].returns` must be `void`, a `primitive`, a `named` enum or struct, or a `string`",
         ),
         (
             lambda d: (

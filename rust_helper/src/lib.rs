@@ -123,7 +123,7 @@ pub mod __private {
     #[cfg(not(feature = "tokio"))]
     pub use crate::asynchronous::TokioFeature;
     pub use crate::asynchronous::{calls_in_flight, cancel, shutdown, spawn};
-    pub use crate::callback::TextResult;
+    pub use crate::callback::{CallArgs, CallbackResult, TextResult};
     pub use crate::defs::{
         ConstValue, ConstantDef, DefaultValue, Doc, FieldDef, FunctionDef, Library, ParamDef,
         Receiver, ServiceDef, TaggedVariantDef, TypeDef, TypeRef, TypeRegistry, VariantDef,

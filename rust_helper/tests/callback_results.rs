@@ -1,6 +1,7 @@
-//! A callback's results that C cannot return by value: `String` crosses through a slot the
-//! library passes last, which the foreign side fills with `set(result, bytes, len)`; the
-//! library copies the bytes before `set` returns.
+//! A callback's results that not every foreign side can return by value: `String` crosses
+//! through a slot the library passes last, which the foreign side fills with
+//! `set(result, bytes, len)` (the library copies the bytes before `set` returns); a struct is
+//! written into a slot (`S *result`) that holds zeroes until then.
 
 mod common;
 
@@ -101,9 +102,121 @@ fn bytes_that_are_not_utf8_are_a_failure_naming_the_callback() {
     );
 }
 
+/// A point.
+#[ffi_type]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub x: f32,
+    pub y: f32,
+    pub kind: Kind,
+}
+
+/// What a point is.
+#[ffi_type]
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(u8)]
+pub enum Kind {
+    Plain = 0,
+    Marked = 1,
+}
+
+/// Moves a point, given by reference.
+#[ffi_callback]
+pub type OnMove = fn(point: &Point, by: f32) -> Point;
+
+/// Picks a kind (an enum result: by value, as before).
+#[ffi_callback]
+pub type OnKind = fn(index: u32) -> Kind;
+
+unsafe extern "C-unwind" fn shift(
+    _context: *const c_void,
+    point: &Point,
+    by: f32,
+    result: *mut Point,
+) {
+    let moved = Point {
+        x: point.x + by,
+        y: point.y - by,
+        kind: Kind::Marked,
+    };
+    // SAFETY: the library passes a slot valid for writes during the call.
+    unsafe { result.write(moved) };
+}
+
+unsafe extern "C-unwind" fn fail(_context: *const c_void, _point: &Point, _by: f32, _: *mut Point) {
+}
+
+unsafe extern "C-unwind" fn marked(_context: *const c_void, index: u32) -> Kind {
+    if index % 2 == 1 {
+        Kind::Marked
+    } else {
+        Kind::Plain
+    }
+}
+
+#[ffi_function]
+pub fn move_all(points: &[Point], by: f32, on_move: &OnMove) -> Vec<Point> {
+    points.iter().map(|point| on_move.call(point, by)).collect()
+}
+
+#[ffi_function]
+pub fn marked_count(count: u32, on_kind: &OnKind) -> u32 {
+    (0..count)
+        .filter(|&index| on_kind.call(index) == Kind::Marked)
+        .count() as u32
+}
+
+#[test]
+fn a_struct_is_written_into_the_slot() {
+    let on_move = OnMove {
+        call: shift,
+        context: std::ptr::null(),
+        release: None,
+    };
+    let start = Point {
+        x: 1.0,
+        y: 2.0,
+        kind: Kind::Plain,
+    };
+    let moved = Point {
+        x: 1.5,
+        y: 1.5,
+        kind: Kind::Marked,
+    };
+    assert_eq!(move_all(&[start, start], 0.5, &on_move), [moved, moved]);
+}
+
+#[test]
+fn a_struct_slot_nobody_writes_holds_zeroes() {
+    let on_move = OnMove {
+        call: fail,
+        context: std::ptr::null(),
+        release: None,
+    };
+    let zero = Point {
+        x: 0.0,
+        y: 0.0,
+        kind: Kind::Plain,
+    };
+    assert_eq!(move_all(&[zero; 1], 0.5, &on_move), [zero]);
+}
+
+#[test]
+fn an_enum_result_is_returned_by_value() {
+    let on_kind = OnKind {
+        call: marked,
+        context: std::ptr::null(),
+        release: None,
+    };
+    assert_eq!(marked_count(5, &on_kind), 2);
+}
+
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
-    Inventory::new().function::<label_all>()
+    Inventory::new()
+        .function::<label_all>()
+        .function::<move_all>()
+        .function::<marked_count>()
 }
 
 #[test]

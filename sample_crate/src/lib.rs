@@ -1017,6 +1017,16 @@ pub fn label_each(values: &[u32], separator: &str, label: &OnLabel) -> String {
     labels.join(separator)
 }
 
+/// Moves a point (a callback that returns a struct: it writes it where the library says).
+#[ffi_callback]
+pub type OnMove = fn(point: Vec2, step: u8) -> Vec2;
+
+/// Where `on_move` takes `start` in `steps` steps, each from where the last one ended.
+#[ffi_function]
+pub fn walk(start: Vec2, steps: u8, on_move: &OnMove) -> Vec2 {
+    (0..steps).fold(start, |point, step| on_move.call(point, step))
+}
+
 /// Told of every event a `Notifier` emits.
 #[ffi_callback]
 pub type OnEvent = fn(code: u32);
@@ -1912,6 +1922,7 @@ pub fn inventory() -> Inventory {
         .function::<count_kept>()
         .function::<pick_colors>()
         .function::<label_each>()
+        .function::<walk>()
         .function::<for_each_word>()
         .function::<for_each_line>()
         .function::<for_each_char>()

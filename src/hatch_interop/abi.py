@@ -293,8 +293,8 @@ class Callable:
 class CallbackSignature:
     """A callback type as C sees it: ``returns call(const void *context, params...)``.
 
-    A result C does not return by value (a ``String``) is a last parameter of role ``result`` instead, a pointer to
-    the slot the callback fills, and ``returns`` is ``CVoid``."""
+    A result not returned by value (a ``String``, a struct) is a last parameter of role ``result`` instead, a pointer
+    to the slot the callback fills, and ``returns`` is ``CVoid``."""
 
     name: str
     params: Tuple[CParam, ...]
@@ -407,6 +407,11 @@ class _Lowering:
         if isinstance(c.returns, OwnedString):
             # Text goes through a slot the library passes last (see `CTextResult`), not a buffer it would own.
             return CallbackSignature(c.name, (*params, CParam(CTextResult(), "result")), CVoid())
+        if isinstance(c.returns, Named) and isinstance(self.inventory.type(c.returns.name), StructDef):
+            # A struct is written into a slot the library passes last, zeroed until then: not every foreign side
+            # can return a struct by value (ctypes cannot).
+            slot = CPointer(CRecord(c.returns.name, False), True)
+            return CallbackSignature(c.name, (*params, CParam(slot, "result")), CVoid())
         return CallbackSignature(c.name, tuple(params), self.value(c.returns))
 
     def params(self, params: Tuple[Param, ...]) -> List[CParam]:

@@ -1236,10 +1236,10 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         if not (
             isinstance(returns, Void)
             or (isinstance(returns, Primitive) and not returns.signature_only)
-            or (isinstance(returns, Named) and isinstance(resolve(returns, f"{path}.returns"), EnumDef))
+            or (isinstance(returns, Named) and isinstance(resolve(returns, f"{path}.returns"), (EnumDef, StructDef)))
             or isinstance(returns, OwnedString)
         ):
-            raise r.fail(f"{path}.returns", "must be `void`, a `primitive`, a `named` enum or a `string`")
+            raise r.fail(f"{path}.returns", "must be `void`, a `primitive`, a `named` enum or struct, or a `string`")
 
     for i, definition in enumerate(inventory.types):
         if isinstance(definition, CallbackDef):

@@ -152,6 +152,7 @@ def _valid(m, hint):
         "PointFilter": lambda: lambda point, color: True,
         "ColorPicker": lambda: lambda round: m.Color.Red,
         "OnLabel": lambda: lambda value: "label",
+        "OnMove": lambda: lambda point, step: point,
         "OnEvent": lambda: lambda code: None,
         "OnWord": lambda: lambda word, index: True,
         "OnLine": lambda: lambda line, lengths: True,
@@ -398,6 +399,8 @@ def _handle_cases(m):
             _expect(ZeroDivisionError, lambda: m.label_each([1, 2], ",", _raising)),
             _expect(TypeError, lambda: m.label_each([1], ",", lambda value: None)),
             _expect(ValueError, lambda: m.label_each([1], ",", lambda value: "\udc80")),
+            _expect(ZeroDivisionError, lambda: m.walk(m.Vec2(), 2, _raising)),
+            _expect(TypeError, lambda: m.walk(m.Vec2(), 1, lambda point, step: (1.0, 2.0))),
         ]
         return next((p for p in problems if p), None)
 

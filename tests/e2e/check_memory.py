@@ -52,6 +52,7 @@ def one_round(i):
     assert sample_crate.label_each([1, 2], ",", lambda value: "label" * value) == "label,labellabel"
     with contextlib.suppress(KeyError):
         sample_crate.label_each([1, 2], ",", lambda value: "label" if value == 1 else {}[value])
+    assert sample_crate.walk(sample_crate.Vec2(), 2, lambda point, step: point).x == 0.0
     notifier = sample_crate.notifier_new()
     sample_crate.notifier_subscribe(notifier, lambda code: None)
     sample_crate.notifier_emit(notifier, i)

@@ -844,6 +844,17 @@ def check_callbacks():
     assert message.startswith("the result of the OnLabel callback cannot be encoded as UTF-8"), message
     raises(ZeroDivisionError, sample_crate.label_each, [1, 2], "", lambda value: 1 / 0)
 
+    # A callback that returns a struct: written where the library says (its own copy of what the callable made).
+    end = sample_crate.walk(Vec2(x=1.0, y=2.0), 3, lambda point, step: Vec2(x=point.x + step, y=point.y * 2))
+    assert (end.x, end.y) == (4.0, 16.0), end
+    kept = []
+    start = Vec2(x=5.0, y=5.0)
+    assert sample_crate.walk(start, 1, lambda point, step: kept.append(point) or point).x == 5.0
+    assert kept[0] is not start and kept[0].x == 5.0  # a copy of its own
+    message = raises(TypeError, sample_crate.walk, start, 1, lambda point, step: (1.0, 2.0))
+    assert message == "the result of the OnMove callback must be Vec2, not tuple", message
+    raises(ZeroDivisionError, sample_crate.walk, start, 2, lambda point, step: 1 / 0)
+
     # Callbacks the library keeps: alive while it holds them, released when it drops them.
     events = []
     notifier = sample_crate.notifier_new()

@@ -136,11 +136,12 @@ pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// runs the callback and `release(context)` (if not null) tells the foreign side that Rust
 /// has dropped it. Take the callback by value to keep it (it is released when dropped), or by
 /// `&` to use it during the call only. Parameters are primitives, `#[ffi_type]` enums and
-/// references to `#[ffi_type]` structs; the return type is `()`, a primitive, an enum or a
-/// `String` (which `call` gets through a slot it passes last: see `TextResult`).
+/// references to `#[ffi_type]` structs; the return type is `()`, a primitive, an enum, a
+/// struct or a `String` (the last two through a slot `call` gets last: see `CallbackResult`
+/// and `TextResult`).
 ///
 /// A callback that fails on the foreign side (a Python exception) returns zeroes (for an
-/// enum, its first variant; an empty `String`) to Rust, and the library call it runs inside reports the failure
+/// enum, its first variant; an empty `String`; a struct's zero bytes) to Rust, and the library call it runs inside reports the failure
 /// when it returns (Python re-raises the exception there).
 #[proc_macro_attribute]
 pub fn ffi_callback(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -2332,6 +2333,9 @@ mod types {
 
             #type_ref
 
+            // A callback's result: written into a slot (not every foreign side returns a struct).
+            ::hatch_interop::__callback_result_in_slot!(#ident);
+
             unsafe impl ::hatch_interop::FfiPointee for #ident {}
 
             unsafe impl ::hatch_interop::FfiBorrowedResult for #ident {}
@@ -2445,6 +2449,9 @@ mod types {
             }
 
             #type_ref
+
+            // A callback's result: returned by value, as its repr.
+            ::hatch_interop::__callback_result_by_value!(#ident);
 
             unsafe impl ::hatch_interop::FfiEnum for #ident {
                 fn __code(&self) -> i64 {
@@ -2897,6 +2904,21 @@ mod callback {
         }
     }
 
+    /// Whether `ty` is `()` or spelled as a primitive type (returned by value, as always).
+    fn is_primitive_name(ty: &Type) -> bool {
+        const PRIMITIVES: &[&str] = &[
+            "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+            "f32", "f64", "bool", "char",
+        ];
+        match function::ungroup(ty) {
+            Type::Tuple(tuple) => tuple.elems.is_empty(),
+            Type::Path(path) => {
+                path.qself.is_none() && PRIMITIVES.iter().any(|name| path.path.is_ident(name))
+            }
+            _ => false,
+        }
+    }
+
     /// What a result spelled `ty` is, if callbacks cannot return it yet (structs, which syntax
     /// cannot tell from enums, are refused when the inventory is checked).
     fn refused_result(ty: &Type) -> Option<&'static str> {
@@ -2987,13 +3009,16 @@ mod callback {
         // A `String` result crosses through a slot the library passes last (see `TextResult`);
         // the other results C returns by value.
         let mut text_result = false;
+        // A result named by a path that is no primitive: a struct or an enum (or an alias), which
+        // cross differently (see `CallbackResult`).
+        let mut named_result = None;
         if let ReturnType::Type(_, ty) = &func.output {
             check_type(ty, &mut errors);
             if function::is_string(ty) {
                 text_result = true;
             } else if let Some(refused) = refused_result(ty) {
-                let supported = "a callback returns nothing, a primitive, an #[ffi_type] enum \
-                                 or a `String`";
+                let supported = "a callback returns nothing, a primitive, an #[ffi_type] struct \
+                                 or field-less enum, or a `String`";
                 let message = match refused {
                     "`&str`" => {
                         ("a callback cannot return `&str` (the foreign side's text is gone once \
@@ -3003,6 +3028,8 @@ mod callback {
                     refused => format!("a callback cannot return {refused} yet: {supported}"),
                 };
                 errors.push(ty.span(), message);
+            } else if !is_primitive_name(ty) {
+                named_result = Some(all_static_lifetimes(ty));
             }
         }
         errors.finish()?;
@@ -3020,31 +3047,51 @@ mod callback {
             .iter()
             .map(|ty| is_str(ty) || slice_element(ty).is_some())
             .collect();
-        let c_tys = tys.iter().map(|ty| {
-            if is_char(ty) {
-                quote!(u32)
-            } else if is_str(ty) {
-                quote!(*const u8, usize)
-            } else if let Some(element) = slice_element(ty) {
-                let element = all_static_lifetimes(element);
-                quote!(*const #element, usize)
-            } else {
-                quote!(#ty)
-            }
-        });
-        let c_args = names
+        let c_tys: Vec<TokenStream2> = tys
+            .iter()
+            .map(|ty| {
+                if is_char(ty) {
+                    quote!(u32)
+                } else if is_str(ty) {
+                    quote!(*const u8, usize)
+                } else if let Some(element) = slice_element(ty) {
+                    let element = all_static_lifetimes(element);
+                    quote!(*const #element, usize)
+                } else if named_result.is_some() {
+                    // Named in a tuple (see `CallArgs`), where lifetimes cannot be elided.
+                    let ty = all_static_lifetimes(ty);
+                    quote!(#ty)
+                } else {
+                    quote!(#ty)
+                }
+            })
+            .collect();
+        let c_args: Vec<TokenStream2> = names
             .iter()
             .zip(&texts)
             .zip(&tys)
             .map(|((name, text), ty)| {
+                let static_ty = all_static_lifetimes(ty);
                 if *text {
                     quote!(#name.as_ptr(), #name.len())
                 } else if is_char(ty) {
                     quote!(::core::primitive::u32::from(#name))
+                } else if named_result.is_some()
+                    && quote!(#static_ty).to_string() != quote!(#ty).to_string()
+                {
+                    // A reference the callback may use during the call only, which is all the
+                    // `'static` of the tuple's type lets it do (the C contract: valid during
+                    // the call).
+                    quote! {
+                        // SAFETY: only the lifetime changes; the foreign side uses the
+                        // reference during the call only.
+                        unsafe { ::core::mem::transmute::<#ty, #static_ty>(#name) }
+                    }
                 } else {
                     quote!(#name)
                 }
-            });
+            })
+            .collect();
         let output = &func.output;
         let param_defs = params.iter().map(|(name, _, ty)| {
             let ty = if is_char(ty) {
@@ -3078,9 +3125,39 @@ mod callback {
             ReturnType::Type(_, ty) => type_ref(ty),
         };
         // How `call` reaches the foreign side: the C signature's tail and the call's body.
-        let (c_output, invoke) = if text_result {
+        let c_void = quote!(::core::ffi::c_void);
+        let (call_ty, invoke) = if let Some(ret) = &named_result {
+            let args = quote!((#(#c_tys,)*));
+            // Spanned at the result, where "a callback cannot return `Shape`" belongs.
+            let call_fn = quote_spanned!(ret.span()=>
+                <#ret as ::hatch_interop::__private::CallbackResult>::__call::<#args>
+            );
             (
-                quote!(),
+                quote_spanned!(ret.span()=> <#ret as ::hatch_interop::__private::CallbackResult>::Call<#args>),
+                quote! {
+                    let guard = ::hatch_interop::__private::ForeignCall::enter();
+                    // SAFETY: whoever made this value promised that `call` may be called
+                    // with `context` for as long as the value lives.
+                    let result = unsafe {
+                        #call_fn(
+                            self.call,
+                            self.context,
+                            (#(#c_args,)*),
+                        )
+                    };
+                    guard.exit();
+                    result
+                },
+            )
+        } else if text_result {
+            (
+                quote! {
+                    unsafe extern "C-unwind" fn(
+                        *const #c_void,
+                        #(#c_tys,)*
+                        *mut ::hatch_interop::__private::TextResult,
+                    )
+                },
                 quote! {
                     let mut result = ::hatch_interop::__private::TextResult::new(#name);
                     let guard = ::hatch_interop::__private::ForeignCall::enter();
@@ -3093,7 +3170,7 @@ mod callback {
             )
         } else {
             (
-                quote!(#output),
+                quote!(unsafe extern "C-unwind" fn(*const #c_void, #(#c_tys),*) #output),
                 quote! {
                     let guard = ::hatch_interop::__private::ForeignCall::enter();
                     // SAFETY: whoever made this value promised that `call` may be called
@@ -3104,8 +3181,6 @@ mod callback {
                 },
             )
         };
-        let result_slot = text_result.then(|| quote!(*mut ::hatch_interop::__private::TextResult));
-        let c_void = quote!(::core::ffi::c_void);
         // The foreign side holds objects of opaque types as cells; what a callback would get is
         // a pointer into Rust's memory, which it could not use safely (nor tell from a cell).
         let no_opaque = tys
@@ -3130,7 +3205,7 @@ mod callback {
             #vis struct #ident {
                 // `C-unwind`: the one unwind a foreign callback may start, CPython ending the
                 // thread at exit, is stopped by `ForeignCall` (see there), never caught.
-                call: unsafe extern "C-unwind" fn(*const #c_void, #(#c_tys,)* #result_slot) #c_output,
+                call: #call_ty,
                 context: *const #c_void,
                 release: ::core::option::Option<unsafe extern "C-unwind" fn(*const #c_void)>,
             }

@@ -17,4 +17,16 @@ pub type OnBorrowed = fn(index: u32) -> &'static str;
 #[ffi_callback]
 pub type OnPair = fn(index: u32) -> (u32, u32);
 
+/// A data-carrying enum: no callback result (it would need a slot C cannot fill safely).
+#[ffi_type]
+#[derive(Clone, Copy)]
+#[repr(C, u8)]
+pub enum Shape {
+    Circle { radius: f32 },
+    Empty,
+}
+
+#[ffi_callback]
+pub type OnShape = fn(index: u32) -> Shape;
+
 fn main() {}

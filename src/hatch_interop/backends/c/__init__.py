@@ -227,6 +227,8 @@ class CCallback:
     comment: Optional[str]
     #: The declaration of the ``call`` field: a function pointer taking the context and the arguments.
     call: str
+    #: How ``call`` returns a result passed through a slot (its last parameter), or "".
+    result: str = ""
 
 
 @dataclass(frozen=True)
@@ -633,7 +635,13 @@ class _Builder:
                 name = self._length(names, p.source) if p.role == "length" else own[p.source]
             params.append(_declare(self.c_type(p.type), name))
         call = _declare(self.c_type(signature.returns), f"(*call)({', '.join(params)})")
-        return CCallback(c.name, c_comment(c.doc), call)
+        result = ""
+        slot = signature.result
+        if slot is not None and isinstance(slot.type, abi.CTextResult):
+            result = f"It returns text with `{name}->set({name}, bytes, len)`."
+        elif slot is not None:
+            result = f"It writes its result to `*{name}` (zeroes until then: the result if it writes none)."
+        return CCallback(c.name, c_comment(c.doc), call, result)
 
     def _check_support_locals(self, types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged]]) -> None:
         """Refuse a crate macro (a constant, or a variant of an enum too wide for ``int``) named like a field

@@ -908,6 +908,21 @@ class WrapperBuilder:
             set_text = Group("_ffi_set_text(", (what, "_ffi_slot", "_ffi_result"), ")")
             body = [*copies, Assign("_ffi_result", call), *write_backs, Evaluate(set_text)]
             fallback, raw_hint = None, "None"
+        elif isinstance(returns, Named) and isinstance(self._target(returns), StructDef):
+            # Written into a slot the library passes last (zeroes until then: what it gets when the function raised).
+            self.helpers.add("struct_fields")
+            struct = self.classes[returns.name]
+            params.append("_ffi_slot: Any")
+            what = python_string(f"the result of the {c.name} callback")
+            convert = Group("_ffi_struct_field(", (what, "_ffi_result", struct), ")")
+            body = [
+                *copies,
+                Assign("_ffi_result", call),
+                *write_backs,
+                Check(BoolOp("or", (f"_ffi_result.__class__ is not {struct}",)), None, "_ffi_result", convert),
+                Assign("_ffi_slot[0]", self.struct_argument("_ffi_result")),
+            ]
+            fallback, raw_hint = None, "None"
         elif isinstance(returns, Primitive):
             kind = "bool" if returns.is_bool else "float" if returns.is_float else "int"
             self.helpers.add("scalars")
@@ -923,7 +938,7 @@ class WrapperBuilder:
             fallback = {"bool": "False", "float": "0.0", "int": "0"}[kind]
             raw_hint = result_hint
         else:
-            assert isinstance(returns, Named), "the model allows void, primitive, enum and string results"
+            assert isinstance(returns, Named), "the model allows void, primitive, enum, struct and string results"
             enum = self.inventory.type(returns.name)
             assert isinstance(enum, EnumDef)
             member = self._enum_value(returns, "_ffi_result", f"the result of the {c.name} callback")

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x0acf552783032593)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x64b2b263665e3026)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -397,7 +397,10 @@ typedef struct ColorPicker {
 
 /** Names a value (a callback that returns text: the library copies it while the callback runs). */
 typedef struct OnLabel {
-    /** Runs the callback: called with `context` and the arguments. */
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It returns text with `result->set(result, bytes, len)`.
+     */
     void (*call)(const void *context, uint32_t value, sample_crate_text_result *result);
     /** What the callback needs to run, passed back to `call` and `release`. */
     const void *context;
@@ -407,6 +410,22 @@ typedef struct OnLabel {
      */
     void (*release)(const void *context);
 } OnLabel;
+
+/** Moves a point (a callback that returns a struct: it writes it where the library says). */
+typedef struct OnMove {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It writes its result to `*result` (zeroes until then: the result if it writes none).
+     */
+    void (*call)(const void *context, Vec2 point, uint8_t step, Vec2 *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnMove;
 
 /** Called with a word and its index (a callback that takes text); returns whether to go on. */
 typedef struct OnWord {
@@ -1170,6 +1189,9 @@ uint8_t pick_colors(const ColorPicker *pick);
  * The caller frees the result (see `sample_crate_string`).
  */
 sample_crate_string label_each(const uint32_t *values, size_t values_len, const char *separator, size_t separator_len, const OnLabel *label);
+
+/** Where `on_move` takes `start` in `steps` steps, each from where the last one ended. */
+Vec2 walk(Vec2 start, uint8_t steps, const OnMove *on_move);
 
 /**
  * Calls `on_word` with each whitespace-separated word of `text` until it returns false; how

@@ -53,6 +53,7 @@ __all__ = [
     "OnEvent",
     "OnLabel",
     "OnLine",
+    "OnMove",
     "OnPoint",
     "OnValue",
     "OnWindow",
@@ -201,6 +202,7 @@ __all__ = [
     "vec2_normalize_all",
     "vec2_scale",
     "vec2_sum",
+    "walk",
     "word_counts",
     "word_list",
     "words_later",
@@ -244,10 +246,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x0ACF552783032593:
+    if found != 0x64B2B263665E3026:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 0acf552783032593)"
+            "sample_crate 0.1.0 (API hash 64b2b263665e3026)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -320,6 +322,7 @@ _ffi_scalar = _ffi_rt.scalar
 _ffi_number = _ffi_rt.number
 _ffi_enum_member = _ffi_rt.enum_member
 _ffi_not_copyable = _ffi_rt.not_copyable
+_ffi_struct_field = _ffi_rt.struct_field
 _ffi_enum_repr = _ffi_rt.enum_repr
 _ffi_variants = _ffi_rt.variants
 _ffi_unknown_tag = _ffi_rt.unknown_tag
@@ -1245,6 +1248,23 @@ def _ffi_OnLabel_call(_ffi_context: Any, value: int, _ffi_slot: Any) -> None:
 
 
 _ffi_OnLabel_thunk = _ffi_callback("OnLabel", _ffi_OnLabel_call)
+
+
+OnMove = Callable[[Vec2, int], Vec2]
+"""Moves a point (a callback that returns a struct: it writes it where the library says)."""
+
+
+def _ffi_OnMove_call(_ffi_context: Any, point: Any, step: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi_view_Vec2(_ffi.new("Vec2 *", point), None), step)
+        if _ffi_result.__class__ is not Vec2:
+            _ffi_result = _ffi_struct_field("the result of the OnMove callback", _ffi_result, Vec2)
+        _ffi_slot[0] = _ffi_result._ffi_c[0]
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnMove", _ffi_error)
+
+
+_ffi_OnMove_thunk = _ffi_callback("OnMove", _ffi_OnMove_call)
 
 
 OnWord = Callable[[str, int], bool]
@@ -3504,6 +3524,31 @@ def label_each(values: Union[Sequence[int], memoryview], separator: str, label: 
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_walk = _ffi_lib.walk
+
+
+def walk(start: Vec2, steps: int, on_move: OnMove) -> Vec2:
+    """Where `on_move` takes `start` in `steps` steps, each from where the last one ended."""
+    if start.__class__ is not Vec2:
+        raise _ffi_invalid_argument("walk", "start", start, Vec2)
+    if steps.__class__ is not int or not 0 <= steps <= 255:
+        steps = _ffi_scalar("walk() argument 'steps'", steps, "u8")
+    if not callable(on_move):
+        raise _ffi_not_callable("walk", "on_move", on_move)
+    _ffi_key_on_move = _ffi_keep_callback(on_move)
+    try:
+        _ffi_result = _ffi_fn_walk(
+            start._ffi_c[0],
+            steps,
+            _ffi.new("OnMove *", (_ffi_OnMove_thunk, _ffi_key_on_move, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_move, None)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Vec2(_ffi.addressof(_ffi_result), _ffi_result)
 
 
 _ffi_fn_for_each_word = _ffi_lib.for_each_word

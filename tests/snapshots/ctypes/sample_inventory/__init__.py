@@ -53,6 +53,7 @@ __all__ = [
     "OnEvent",
     "OnLabel",
     "OnLine",
+    "OnMove",
     "OnPoint",
     "OnValue",
     "OnWindow",
@@ -201,6 +202,7 @@ __all__ = [
     "vec2_normalize_all",
     "vec2_scale",
     "vec2_sum",
+    "walk",
     "word_counts",
     "word_list",
     "words_later",
@@ -246,10 +248,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x0ACF552783032593:
+    if found != 0x64B2B263665E3026:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 0acf552783032593)"
+            "sample_crate 0.1.0 (API hash 64b2b263665e3026)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1312,6 +1314,38 @@ _ffi_OnLabel_address = _ffi_ctypes.cast(_ffi_OnLabel_thunk, _ffi_ctypes.c_void_p
 
 
 class _ffi_OnLabel(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnMove = Callable[[Vec2, int], Vec2]
+"""Moves a point (a callback that returns a struct: it writes it where the library says)."""
+
+
+def _ffi_OnMove_call(_ffi_context: int, point: Any, step: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](Vec2.from_buffer_copy(point), step)
+        if _ffi_result.__class__ is not Vec2:
+            _ffi_result = _ffi_struct_field("the result of the OnMove callback", _ffi_result, Vec2)
+        _ffi_slot[0] = _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnMove", _ffi_error)
+
+
+_ffi_OnMove_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        Vec2,
+        _ffi_ctypes.c_uint8,
+        _ffi_ctypes.POINTER(Vec2),
+    )(_ffi_OnMove_call),
+)
+_ffi_OnMove_address = _ffi_ctypes.cast(_ffi_OnMove_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnMove(_ffi_ctypes.Structure):
     """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
@@ -3906,6 +3940,29 @@ def label_each(values: Union[Sequence[int], memoryview], separator: str, label: 
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_walk = _ffi_lib["walk"]
+_ffi_fn_walk.argtypes = (Vec2, _ffi_ctypes.c_uint8, _ffi_ctypes.POINTER(_ffi_OnMove))
+_ffi_fn_walk.restype = Vec2
+
+
+def walk(start: Vec2, steps: int, on_move: OnMove) -> Vec2:
+    """Where `on_move` takes `start` in `steps` steps, each from where the last one ended."""
+    if start.__class__ is not Vec2:
+        raise _ffi_invalid_argument("walk", "start", start, Vec2)
+    if steps.__class__ is not int or not 0 <= steps <= 255:
+        steps = _ffi_scalar("walk() argument 'steps'", steps, "u8")
+    if not callable(on_move):
+        raise _ffi_not_callable("walk", "on_move", on_move)
+    _ffi_key_on_move = _ffi_keep_callback(on_move)
+    try:
+        _ffi_result = _ffi_fn_walk(start, steps, _ffi_OnMove(_ffi_OnMove_address, _ffi_key_on_move, None))
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_move, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
 
 
 _ffi_fn_for_each_word = _ffi_lib["for_each_word"]

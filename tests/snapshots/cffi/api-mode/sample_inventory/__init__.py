@@ -52,6 +52,7 @@ __all__ = [
     "OnEvent",
     "OnLabel",
     "OnLine",
+    "OnMove",
     "OnPoint",
     "OnValue",
     "OnWindow",
@@ -200,6 +201,7 @@ __all__ = [
     "vec2_normalize_all",
     "vec2_scale",
     "vec2_sum",
+    "walk",
     "word_counts",
     "word_list",
     "words_later",
@@ -235,10 +237,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x0ACF552783032593:
+    if found != 0x64B2B263665E3026:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 0acf552783032593)"
+            "sample_crate 0.1.0 (API hash 64b2b263665e3026)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
