@@ -313,13 +313,21 @@ impl Inventory {
                         kinds.get(target),
                         Some(TypeDef::Enum { .. } | TypeDef::Struct { .. })
                     ),
+                    TypeRef::Option { inner } => match &**inner {
+                        TypeRef::Primitive(_) | TypeRef::String => true,
+                        TypeRef::Named(target) => matches!(
+                            kinds.get(target),
+                            Some(TypeDef::Enum { .. } | TypeDef::Struct { .. })
+                        ),
+                        _ => false,
+                    },
                     _ => false,
                 };
                 if !fits {
                     problems.push(format!(
                         "the return type of callback `{name}` is of kind `{}`: a callback returns \
-                         nothing, a primitive, an #[ffi_type] struct or field-less enum, or a \
-                         `String`",
+                         nothing, a primitive, an #[ffi_type] struct or field-less enum, a \
+                         `String`, or an `Option` of one",
                         returns.kind()
                     ));
                 }

@@ -227,3 +227,78 @@ fn the_inventory_says_the_callback_returns_a_string() {
         "{json}"
     );
 }
+
+/// Finds a point, maybe.
+#[ffi_callback]
+pub type OnFind = fn(index: u32) -> Option<Point>;
+
+/// Names a value, maybe.
+#[ffi_callback]
+pub type OnMaybeLabel = fn(value: u32) -> Option<String>;
+
+/// Scales a value, maybe.
+#[ffi_callback]
+pub type OnMaybeScale = fn(value: f64) -> Option<f64>;
+
+unsafe extern "C-unwind" fn find(
+    _context: *const c_void,
+    index: u32,
+    result: *mut FfiOption<Point>,
+) {
+    if index % 2 == 0 {
+        let point = Point {
+            x: index as f32,
+            y: 0.0,
+            kind: Kind::Marked,
+        };
+        // SAFETY: the library passes a slot valid for writes during the call.
+        unsafe { result.write(FfiOption::some(point)) };
+    }
+}
+
+unsafe extern "C-unwind" fn maybe_label(
+    _context: *const c_void,
+    value: u32,
+    result: *mut TextResult,
+) {
+    if value > 1 {
+        // SAFETY: `result` is the slot the library passed.
+        assert!(unsafe { set(result, format!("{value}").as_bytes()) });
+    }
+}
+
+unsafe extern "C-unwind" fn halve_positive(
+    _context: *const c_void,
+    value: f64,
+    result: *mut FfiOption<f64>,
+) {
+    if value > 0.0 {
+        // SAFETY: the library passes a slot valid for writes during the call.
+        unsafe { result.write(FfiOption::some(value / 2.0)) };
+    }
+}
+
+#[test]
+fn an_option_slot_is_none_until_written() {
+    let on_find = OnFind {
+        call: find,
+        context: std::ptr::null(),
+        release: None,
+    };
+    assert_eq!(on_find.call(2).map(|point| point.x), Some(2.0));
+    assert_eq!(on_find.call(1), None);
+    let on_label = OnMaybeLabel {
+        call: maybe_label,
+        context: std::ptr::null(),
+        release: None,
+    };
+    assert_eq!(on_label.call(1), None);
+    assert_eq!(on_label.call(12).as_deref(), Some("12"));
+    let on_scale = OnMaybeScale {
+        call: halve_positive,
+        context: std::ptr::null(),
+        release: None,
+    };
+    assert_eq!(on_scale.call(3.0), Some(1.5));
+    assert_eq!(on_scale.call(-3.0), None);
+}

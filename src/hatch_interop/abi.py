@@ -59,6 +59,7 @@ from hatch_interop.inventory import (
     TypeRef,
     Vec,
     Void,
+    WireOption,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -204,6 +205,16 @@ class CTextResult:
     kind = "text_result"
 
 
+@dataclass(frozen=True)
+class CSlot:
+    """A pointer to the slot a callback returning ``Option<T>`` fills: ``<crate>_option_<T> *`` (``is_some`` 0 until
+    the callback writes the option), its last parameter."""
+
+    of: COption
+
+    kind = "slot"
+
+
 CType = Union[
     CVoid,
     CScalar,
@@ -220,6 +231,7 @@ CType = Union[
     CText,
     CElements,
     CTextResult,
+    CSlot,
 ]
 
 USIZE = CScalar(Primitive("usize"))
@@ -404,9 +416,13 @@ class _Lowering:
 
     def callback(self, c: CallbackDef) -> CallbackSignature:
         params = self.params(c.params)
-        if isinstance(c.returns, OwnedString):
-            # Text goes through a slot the library passes last (see `CTextResult`), not a buffer it would own.
+        if isinstance(c.returns, OwnedString) or c.returns == Encoded(WireOption(OwnedString())):
+            # Text goes through a slot the library passes last (see `CTextResult`), not a buffer it would own; an
+            # `Option<String>` is `None` until the callback sets text.
             return CallbackSignature(c.name, (*params, CParam(CTextResult(), "result")), CVoid())
+        if isinstance(c.returns, Option):
+            # An option structure the library passes last, absent until the callback writes it.
+            return CallbackSignature(c.name, (*params, CParam(CSlot(COption(c.returns)), "result")), CVoid())
         if isinstance(c.returns, Named) and isinstance(self.inventory.type(c.returns.name), StructDef):
             # A struct is written into a slot the library passes last, zeroed until then: not every foreign side
             # can return a struct by value (ctypes cannot).

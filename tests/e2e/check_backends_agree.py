@@ -76,6 +76,8 @@ def kind(hint):
 def callables(mod, alias):
     """A valid callable for the callback type `alias` (``Callable[[int, float], bool]``), then the corpus."""
     _, result = typing.get_args(alias)
+    if typing.get_origin(result) is typing.Union:  # an `Option`: None is a valid result too
+        result = next(arg for arg in typing.get_args(result) if arg is not type(None))
     if result is type(None):
         good = None
     elif isinstance(result, type) and issubclass(result, int) and result not in (int, bool):  # an enum

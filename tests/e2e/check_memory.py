@@ -53,6 +53,8 @@ def one_round(i):
     with contextlib.suppress(KeyError):
         sample_crate.label_each([1, 2], ",", lambda value: "label" if value == 1 else {}[value])
     assert sample_crate.walk(sample_crate.Vec2(), 2, lambda point, step: point).x == 0.0
+    assert sample_crate.rename_words("a b", lambda word: None if word == "a" else "bb") == "a bb"
+    assert sample_crate.find_points(2, lambda round: sample_crate.Vec2() if round else None)[0].x == 0.0
     notifier = sample_crate.notifier_new()
     sample_crate.notifier_subscribe(notifier, lambda code: None)
     sample_crate.notifier_emit(notifier, i)

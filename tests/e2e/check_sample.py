@@ -855,6 +855,24 @@ def check_callbacks():
     assert message == "the result of the OnMove callback must be Vec2, not tuple", message
     raises(ZeroDivisionError, sample_crate.walk, start, 2, lambda point, step: 1 / 0)
 
+    # Callbacks that return an `Option`: None is Rust's `None` (the slot's value until the callable writes one).
+    assert sample_crate.parse_all("1 x -5 20", lambda word: int(word) if word.lstrip("-").isdigit() else None) == 16
+    assert sample_crate.parse_all("a b", lambda word: None) == 0
+    message = raises(OverflowError, sample_crate.parse_all, "a", lambda word: 2**63)
+    assert message.startswith("the result of the OnParse callback"), message
+    message = raises(TypeError, sample_crate.parse_all, "a", lambda word: "1")
+    assert message.startswith("the result of the OnParse callback"), message
+    renamed = sample_crate.rename_words("one two three", lambda word: word.upper() if "o" in word else None)
+    assert renamed == "ONE TWO three", renamed
+    assert sample_crate.rename_words("a b", lambda word: "") == " "
+    message = raises(TypeError, sample_crate.rename_words, "a", lambda word: 1)
+    assert message == "the result of the OnRename callback must be str, not int", message
+    found = sample_crate.find_points(4, lambda round: Vec2(x=round, y=-round) if round % 2 else None)
+    assert [(p.x, p.y) for p in found] == [(1.0, -1.0), (3.0, -3.0)]
+    message = raises(TypeError, sample_crate.find_points, 1, lambda round: (1.0, 2.0))
+    assert message == "the result of the OnFind callback must be Vec2, not tuple", message
+    raises(ZeroDivisionError, sample_crate.find_points, 3, lambda round: 1 / 0)
+
     # Callbacks the library keeps: alive while it holds them, released when it drops them.
     events = []
     notifier = sample_crate.notifier_new()

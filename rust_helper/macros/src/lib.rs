@@ -137,11 +137,11 @@ pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// has dropped it. Take the callback by value to keep it (it is released when dropped), or by
 /// `&` to use it during the call only. Parameters are primitives, `#[ffi_type]` enums and
 /// references to `#[ffi_type]` structs; the return type is `()`, a primitive, an enum, a
-/// struct or a `String` (the last two through a slot `call` gets last: see `CallbackResult`
-/// and `TextResult`).
+/// struct, a `String` or an `Option` of one (the last three through a slot `call` gets last:
+/// see `CallbackResult`, `TextResult` and `FfiOption`).
 ///
 /// A callback that fails on the foreign side (a Python exception) returns zeroes (for an
-/// enum, its first variant; an empty `String`; a struct's zero bytes) to Rust, and the library call it runs inside reports the failure
+/// enum, its first variant; an empty `String`; a struct's zero bytes; `None`) to Rust, and the library call it runs inside reports the failure
 /// when it returns (Python re-raises the exception there).
 #[proc_macro_attribute]
 pub fn ffi_callback(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -899,6 +899,11 @@ mod function {
     }
 
     /// `T` of a type spelled `Vec<T>`.
+    /// The `T` of `Option<T>`.
+    pub(crate) fn option_inner(ty: &Type) -> Option<&Type> {
+        argument(ty, "Option")
+    }
+
     pub(crate) fn vec_element(ty: &Type) -> Option<&Type> {
         argument(ty, "Vec")
     }
@@ -2933,7 +2938,8 @@ mod callback {
             Type::Path(path) => {
                 let last = path.path.segments.last()?;
                 match last.ident.to_string().as_str() {
-                    "Option" | "FfiOption" => Some("an `Option`"),
+                    "Option" => Some("this `Option`"),
+                    "FfiOption" => Some("an `FfiOption` (return an `Option`)"),
                     "Result" => Some("a `Result`"),
                     "Vec" => Some("a `Vec`"),
                     "Box" => Some("a `Box`"),
@@ -3009,16 +3015,26 @@ mod callback {
         // A `String` result crosses through a slot the library passes last (see `TextResult`);
         // the other results C returns by value.
         let mut text_result = false;
+        // `Option<String>`: the text slot, `None` until the foreign side sets text.
+        let mut optional_text = false;
+        // `Option<T>` of a primitive, struct or enum: an `FfiOption<T>` slot, `None` until written.
+        let mut option_result = None;
         // A result named by a path that is no primitive: a struct or an enum (or an alias), which
         // cross differently (see `CallbackResult`).
         let mut named_result = None;
         if let ReturnType::Type(_, ty) = &func.output {
             check_type(ty, &mut errors);
+            let inner = function::option_inner(ty);
             if function::is_string(ty) {
                 text_result = true;
+            } else if inner.is_some_and(function::is_string) {
+                text_result = true;
+                optional_text = true;
+            } else if let Some(inner) = inner.filter(|inner| refused_result(inner).is_none()) {
+                option_result = Some(all_static_lifetimes(inner));
             } else if let Some(refused) = refused_result(ty) {
                 let supported = "a callback returns nothing, a primitive, an #[ffi_type] struct \
-                                 or field-less enum, or a `String`";
+                                 or field-less enum, a `String`, or an `Option` of one";
                 let message = match refused {
                     "`&str`" => {
                         ("a callback cannot return `&str` (the foreign side's text is gone once \
@@ -3119,13 +3135,32 @@ mod callback {
         });
         let returns = match &func.output {
             ReturnType::Default => quote!(::hatch_interop::__private::TypeRef::Void),
+            ReturnType::Type(..) if optional_text => quote! {
+                ::hatch_interop::__private::TypeRef::Option {
+                    inner: ::std::boxed::Box::new(::hatch_interop::__private::TypeRef::String),
+                }
+            },
             ReturnType::Type(..) if text_result => {
                 quote!(::hatch_interop::__private::TypeRef::String)
+            }
+            ReturnType::Type(..) if option_result.is_some() => {
+                let inner = option_result.as_ref().expect("checked");
+                let inner = type_ref(inner);
+                quote! {
+                    ::hatch_interop::__private::TypeRef::Option {
+                        inner: ::std::boxed::Box::new(#inner),
+                    }
+                }
             }
             ReturnType::Type(_, ty) => type_ref(ty),
         };
         // How `call` reaches the foreign side: the C signature's tail and the call's body.
         let c_void = quote!(::core::ffi::c_void);
+        let into = if optional_text {
+            quote!(into_option)
+        } else {
+            quote!(into_string)
+        };
         let (call_ty, invoke) = if let Some(ret) = &named_result {
             let args = quote!((#(#c_tys,)*));
             // Spanned at the result, where "a callback cannot return `Shape`" belongs.
@@ -3165,7 +3200,31 @@ mod callback {
                     // with `context` for as long as the value lives; `result` outlives it.
                     unsafe { (self.call)(self.context, #(#c_args,)* &mut result) };
                     guard.exit();
-                    result.into_string()
+                    result.#into()
+                },
+            )
+        } else if let Some(inner) = &option_result {
+            let slot = quote_spanned!(inner.span()=> ::hatch_interop::FfiOption<#inner>);
+            // What a callback can return, it can return in an `Option` (a data-carrying enum cannot).
+            let returnable = quote_spanned! {inner.span()=>
+                const _: fn() = || {
+                    fn returnable<T: ::hatch_interop::__private::CallbackResult>() {}
+                    returnable::<#inner>();
+                };
+            };
+            (
+                quote! {
+                    unsafe extern "C-unwind" fn(*const #c_void, #(#c_tys,)* *mut #slot)
+                },
+                quote! {
+                    #returnable
+                    let mut result = <#slot>::none();
+                    let guard = ::hatch_interop::__private::ForeignCall::enter();
+                    // SAFETY: whoever made this value promised that `call` may be called
+                    // with `context` for as long as the value lives; `result` outlives it.
+                    unsafe { (self.call)(self.context, #(#c_args,)* &mut result) };
+                    guard.exit();
+                    result.into_option()
                 },
             )
         } else {

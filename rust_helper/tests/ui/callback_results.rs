@@ -1,9 +1,9 @@
-// A callback returns nothing, a primitive, an enum or a `String`: the other results are errors
-// that name what the result is and what a callback can return.
+// A callback returns nothing, a primitive, a struct, an enum, a `String` or an `Option` of one:
+// the other results are errors that name what the result is and what a callback can return.
 use hatch_interop::prelude::*;
 
 #[ffi_callback]
-pub type OnMaybe = fn(value: u32) -> Option<u32>;
+pub type OnMaybe = fn(value: u32) -> Option<Vec<u32>>;
 
 #[ffi_callback]
 pub type OnParse = fn(text: &str) -> Result<u32, std::num::ParseIntError>;
@@ -28,5 +28,8 @@ pub enum Shape {
 
 #[ffi_callback]
 pub type OnShape = fn(index: u32) -> Shape;
+
+#[ffi_callback]
+pub type OnMaybeShape = fn(index: u32) -> Option<Shape>;
 
 fn main() {}

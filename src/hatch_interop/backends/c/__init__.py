@@ -639,6 +639,10 @@ class _Builder:
         slot = signature.result
         if slot is not None and isinstance(slot.type, abi.CTextResult):
             result = f"It returns text with `{name}->set({name}, bytes, len)`."
+            if not isinstance(c.returns, OwnedString):
+                result = f"It returns text with `{name}->set({name}, bytes, len)`; setting none returns `None`."
+        elif slot is not None and isinstance(slot.type, abi.CSlot):
+            result = f"It writes its result to `*{name}`; left as it is (`is_some` 0), the result is `None`."
         elif slot is not None:
             result = f"It writes its result to `*{name}` (zeroes until then: the result if it writes none)."
         return CCallback(c.name, c_comment(c.doc), call, result)
@@ -875,6 +879,8 @@ class _Builder:
             return "const char *"
         if isinstance(t, abi.CTextResult):
             return f"{self.inventory.library.crate}_text_result *"
+        if isinstance(t, abi.CSlot):
+            return f"{self.c_type(t.of)} *"
         pointee = (
             self.c_type(t.element)
             if isinstance(t, abi.CElements)

@@ -279,6 +279,8 @@ class CtypesWrapperBuilder(WrapperBuilder):
             return "_ffi_Buffer"
         if isinstance(t, abi.CCompletion):
             return "_ffi_Completion"
+        if isinstance(t, abi.CSlot):
+            return f"_ffi_ctypes.POINTER({self.c_type(t.of)})"
         if isinstance(t, abi.CCallback):
             return f"_ffi_{t.name}"
         if isinstance(t, abi.CRecord):

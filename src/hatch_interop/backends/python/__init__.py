@@ -908,6 +908,41 @@ class WrapperBuilder:
             set_text = Group("_ffi_set_text(", (what, "_ffi_slot", "_ffi_result"), ")")
             body = [*copies, Assign("_ffi_result", call), *write_backs, Evaluate(set_text)]
             fallback, raw_hint = None, "None"
+        elif returns == Encoded(WireOption(OwnedString())):
+            # As a `String`, but `None` sets no text (the library's slot holds `None` until text is set).
+            self.helpers.add("text_results")
+            params.append("_ffi_slot: Any")
+            what = python_string(f"the result of the {c.name} callback")
+            set_text = Group("_ffi_set_text(", (what, "_ffi_slot", "_ffi_result"), ")")
+            body = [
+                *copies,
+                Assign("_ffi_result", call),
+                *write_backs,
+                If("_ffi_result is not None", (Evaluate(set_text),)),
+            ]
+            fallback, raw_hint = None, "None"
+        elif isinstance(returns, Option):
+            # Written into an option structure the library passes last (absent until then: what it gets when the
+            # function raised), checked and converted as an option field is.
+            params.append("_ffi_slot: Any")
+            what = f"the result of the {c.name} callback"
+            present: List[Statement] = []
+            inner = returns.inner
+            checked: Optional[str] = what
+            if isinstance(inner, Named) and isinstance(self._target(inner), StructDef):
+                # Its class checked here, so that every backend names the callback (ctypes would refuse it itself).
+                checked = None
+                self.helpers.add("struct_fields")
+                struct = self.classes[inner.name]
+                convert = Group("_ffi_struct_field(", (python_string(what), "_ffi_result", struct), ")")
+                present.append(
+                    Check(BoolOp("or", (f"_ffi_result.__class__ is not {struct}",)), None, "_ffi_result", convert)
+                )
+            # The option structure of a present value (the slot holds an absent one already).
+            option = self._to_option(returns, "_ffi_result", checked).other
+            present.append(Assign("_ffi_slot[0]", option))
+            body = [*copies, Assign("_ffi_result", call), *write_backs, If("_ffi_result is not None", tuple(present))]
+            fallback, raw_hint = None, "None"
         elif isinstance(returns, Named) and isinstance(self._target(returns), StructDef):
             # Written into a slot the library passes last (zeroes until then: what it gets when the function raised).
             self.helpers.add("struct_fields")

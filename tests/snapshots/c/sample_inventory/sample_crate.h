@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x64b2b263665e3026)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xad5dbfb5bb5f30bf)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -426,6 +426,54 @@ typedef struct OnMove {
      */
     void (*release)(const void *context);
 } OnMove;
+
+/** Parses a word, maybe (a callback that returns an `Option`: `None` skips the word). */
+typedef struct OnParse {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It writes its result to `*result`; left as it is (`is_some` 0), the result is `None`.
+     */
+    void (*call)(const void *context, const char *word, size_t word_len, sample_crate_option_i64 *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnParse;
+
+/** Renames a word, maybe (`None` keeps it). */
+typedef struct OnRename {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It returns text with `result->set(result, bytes, len)`; setting none returns `None`.
+     */
+    void (*call)(const void *context, const char *word, size_t word_len, sample_crate_text_result *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnRename;
+
+/** Finds a point in a round, maybe. */
+typedef struct OnFind {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It writes its result to `*result`; left as it is (`is_some` 0), the result is `None`.
+     */
+    void (*call)(const void *context, uint8_t round, sample_crate_option_Vec2 *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnFind;
 
 /** Called with a word and its index (a callback that takes text); returns whether to go on. */
 typedef struct OnWord {
@@ -1192,6 +1240,26 @@ sample_crate_string label_each(const uint32_t *values, size_t values_len, const 
 
 /** Where `on_move` takes `start` in `steps` steps, each from where the last one ended. */
 Vec2 walk(Vec2 start, uint8_t steps, const OnMove *on_move);
+
+/**
+ * The sum (wrapping around) of what `parse` makes of each whitespace-separated word of `text`,
+ * skipping the words it returns `None` for.
+ */
+int64_t parse_all(const char *text, size_t text_len, const OnParse *parse);
+
+/**
+ * The whitespace-separated words of `text`, each renamed by `rename` or kept, joined with spaces.
+ *
+ * The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string rename_words(const char *text, size_t text_len, const OnRename *rename);
+
+/**
+ * The points `find` finds in rounds 0 to `rounds - 1`.
+ *
+ * The caller frees the result (see `sample_crate_vec_Vec2`).
+ */
+sample_crate_vec_Vec2 find_points(uint8_t rounds, const OnFind *find);
 
 /**
  * Calls `on_word` with each whitespace-separated word of `text` until it returns false; how

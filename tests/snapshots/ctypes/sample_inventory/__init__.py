@@ -51,10 +51,13 @@ __all__ = [
     "Notifier",
     "OnChar",
     "OnEvent",
+    "OnFind",
     "OnLabel",
     "OnLine",
     "OnMove",
+    "OnParse",
     "OnPoint",
+    "OnRename",
     "OnValue",
     "OnWindow",
     "OnWord",
@@ -117,6 +120,7 @@ __all__ = [
     "factorials",
     "figure_of",
     "fill_u16",
+    "find_points",
     "first_word",
     "fnv1a",
     "fold_points",
@@ -161,12 +165,14 @@ __all__ = [
     "panic_later",
     "panic_now",
     "panic_with_message",
+    "parse_all",
     "pick_colors",
     "range_u32",
     "reading_example",
     "reading_total",
     "rect_area",
     "rect_center",
+    "rename_words",
     "repeat_text",
     "reversed_bytes",
     "sample_new",
@@ -248,10 +254,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x64B2B263665E3026:
+    if found != 0xAD5DBFB5BB5F30BF:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 64b2b263665e3026)"
+            "sample_crate 0.1.0 (API hash ad5dbfb5bb5f30bf)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1346,6 +1352,100 @@ _ffi_OnMove_address = _ffi_ctypes.cast(_ffi_OnMove_thunk, _ffi_ctypes.c_void_p).
 
 
 class _ffi_OnMove(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnParse = Callable[[str], Optional[int]]
+"""Parses a word, maybe (a callback that returns an `Option`: `None` skips the word)."""
+
+
+def _ffi_OnParse_call(_ffi_context: int, word: Any, _ffi_len_word: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi_ctypes.string_at(word, _ffi_len_word).decode())
+        if _ffi_result is not None:
+            _ffi_slot[0] = _ffi_Option_i64(_ffi_number("the result of the OnParse callback", _ffi_result, "i64"), 1)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnParse", _ffi_error)
+
+
+_ffi_OnParse_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+        _ffi_ctypes.POINTER(_ffi_Option_i64),
+    )(_ffi_OnParse_call),
+)
+_ffi_OnParse_address = _ffi_ctypes.cast(_ffi_OnParse_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnParse(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnRename = Callable[[str], Optional[str]]
+"""Renames a word, maybe (`None` keeps it)."""
+
+
+def _ffi_OnRename_call(_ffi_context: int, word: Any, _ffi_len_word: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi_ctypes.string_at(word, _ffi_len_word).decode())
+        if _ffi_result is not None:
+            _ffi_set_text("the result of the OnRename callback", _ffi_slot, _ffi_result)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnRename", _ffi_error)
+
+
+_ffi_OnRename_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+        _ffi_ctypes.c_void_p,
+    )(_ffi_OnRename_call),
+)
+_ffi_OnRename_address = _ffi_ctypes.cast(_ffi_OnRename_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnRename(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnFind = Callable[[int], Optional[Vec2]]
+"""Finds a point in a round, maybe."""
+
+
+def _ffi_OnFind_call(_ffi_context: int, round: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](round)
+        if _ffi_result is not None:
+            if _ffi_result.__class__ is not Vec2:
+                _ffi_result = _ffi_struct_field("the result of the OnFind callback", _ffi_result, Vec2)
+            _ffi_slot[0] = _ffi_Option_Vec2(_ffi_result, 1)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnFind", _ffi_error)
+
+
+_ffi_OnFind_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_uint8,
+        _ffi_ctypes.POINTER(_ffi_Option_Vec2),
+    )(_ffi_OnFind_call),
+)
+_ffi_OnFind_address = _ffi_ctypes.cast(_ffi_OnFind_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnFind(_ffi_ctypes.Structure):
     """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
@@ -3963,6 +4063,83 @@ def walk(start: Vec2, steps: int, on_move: OnMove) -> Vec2:
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_parse_all = _ffi_lib["parse_all"]
+_ffi_fn_parse_all.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnParse))
+_ffi_fn_parse_all.restype = _ffi_ctypes.c_int64
+
+
+def parse_all(text: str, parse: OnParse) -> int:
+    """The sum (wrapping around) of what `parse` makes of each whitespace-separated word of `text`,
+    skipping the words it returns `None` for.
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("parse_all", "text", text, _ffi_error) from None
+    if not callable(parse):
+        raise _ffi_not_callable("parse_all", "parse", parse)
+    _ffi_key_parse = _ffi_keep_callback(parse)
+    try:
+        _ffi_result = _ffi_fn_parse_all(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi_OnParse(_ffi_OnParse_address, _ffi_key_parse, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_parse, None)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_rename_words = _ffi_lib["rename_words"]
+_ffi_fn_rename_words.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnRename))
+_ffi_fn_rename_words.restype = _ffi_Buffer
+
+
+def rename_words(text: str, rename: OnRename) -> str:
+    """The whitespace-separated words of `text`, each renamed by `rename` or kept, joined with spaces."""
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("rename_words", "text", text, _ffi_error) from None
+    if not callable(rename):
+        raise _ffi_not_callable("rename_words", "rename", rename)
+    _ffi_key_rename = _ffi_keep_callback(rename)
+    try:
+        _ffi_result = _ffi_fn_rename_words(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi_OnRename(_ffi_OnRename_address, _ffi_key_rename, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_rename, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_find_points = _ffi_lib["find_points"]
+_ffi_fn_find_points.argtypes = (_ffi_ctypes.c_uint8, _ffi_ctypes.POINTER(_ffi_OnFind))
+_ffi_fn_find_points.restype = _ffi_Buffer
+
+
+def find_points(rounds: int, find: OnFind) -> List[Vec2]:
+    """The points `find` finds in rounds 0 to `rounds - 1`."""
+    if rounds.__class__ is not int or not 0 <= rounds <= 255:
+        rounds = _ffi_scalar("find_points() argument 'rounds'", rounds, "u8")
+    if not callable(find):
+        raise _ffi_not_callable("find_points", "find", find)
+    _ffi_key_find = _ffi_keep_callback(find)
+    try:
+        _ffi_result = _ffi_fn_find_points(rounds, _ffi_OnFind(_ffi_OnFind_address, _ffi_key_find, None))
+    finally:
+        _ffi_callbacks.pop(_ffi_key_find, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_take_list(_ffi_result, Vec2)
 
 
 _ffi_fn_for_each_word = _ffi_lib["for_each_word"]

@@ -50,10 +50,13 @@ __all__ = [
     "Notifier",
     "OnChar",
     "OnEvent",
+    "OnFind",
     "OnLabel",
     "OnLine",
     "OnMove",
+    "OnParse",
     "OnPoint",
+    "OnRename",
     "OnValue",
     "OnWindow",
     "OnWord",
@@ -116,6 +119,7 @@ __all__ = [
     "factorials",
     "figure_of",
     "fill_u16",
+    "find_points",
     "first_word",
     "fnv1a",
     "fold_points",
@@ -160,12 +164,14 @@ __all__ = [
     "panic_later",
     "panic_now",
     "panic_with_message",
+    "parse_all",
     "pick_colors",
     "range_u32",
     "reading_example",
     "reading_total",
     "rect_area",
     "rect_center",
+    "rename_words",
     "repeat_text",
     "reversed_bytes",
     "sample_new",
@@ -237,10 +243,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x64B2B263665E3026:
+    if found != 0xAD5DBFB5BB5F30BF:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 64b2b263665e3026)"
+            "sample_crate 0.1.0 (API hash ad5dbfb5bb5f30bf)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
