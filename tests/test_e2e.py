@@ -397,6 +397,20 @@ def test_c_header_compiles_and_links_against_the_library(sample_wheel: Path, tmp
 #include <stdio.h>
 #include "sample_crate.h"
 
+/* Returns text through the slot the library passes: the bytes are copied before `set` returns. */
+static void label(const void *context, uint32_t value, sample_crate_text_result *result) {
+    char text[16];
+    int len = snprintf(text, sizeof text, "%s%u", (const char *)context, value);
+    result->set(result, text, (size_t)len);
+}
+
+/* Writes its result into the slot the library passes (which holds zeroes until then). */
+static void step_right(const void *context, Vec2 point, uint8_t step, Vec2 *result) {
+    (void)context;
+    result->x = point.x + (float)step;
+    result->y = point.y;
+}
+
 int main(void) {
     Vec2 a = {1.0f, 2.0f};
     Vec2 b = {3.0f, 4.0f};
@@ -405,7 +419,14 @@ int main(void) {
     uint64_t n = counter_increment(counter);
     counter_free(counter);
     if (sample_crate_api_guard() != SAMPLE_CRATE_API_HASH) return 2;
-    printf("%u %.1f %.1f %llu\\n", add(2, 3), c.x, c.y, (unsigned long long)n);
+    uint32_t values[] = {1, 22};
+    OnLabel on_label = {label, "#", NULL};
+    sample_crate_string labels = label_each(values, 2, "+", 1, &on_label);
+    printf("%u %.1f %.1f %llu ", add(2, 3), c.x, c.y, (unsigned long long)n);
+    OnMove on_move = {step_right, NULL, NULL};
+    Vec2 end = walk(a, 3, &on_move);
+    printf("%.*s %.1f\\n", (int)labels.len, labels.ptr, end.x);
+    sample_crate_ffi_free(labels.ptr, labels.len, 1);
     return 0;
 }
 """
@@ -429,7 +450,7 @@ int main(void) {
         ]
     )
     proc = run([exe], env={**os.environ, "LD_LIBRARY_PATH": str(native)})
-    assert proc.stdout.strip() == "5 4.0 6.0 42"
+    assert proc.stdout.strip() == "5 4.0 6.0 42 #1+#22 4.0"
 
 
 def test_no_rust_needed_to_install(sample_wheel: Path, tmp_path: Path) -> None:

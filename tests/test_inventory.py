@@ -412,8 +412,11 @@ def test_recorded_sample_inventory_parses() -> None:
             "yet",
         ),
         (
-            lambda d: d["types"].append(_callback(returns={"kind": "named", "name": "Vec2"})),
-            "`types[3].returns` must be `void`, a `primitive` or a `named` enum",
+            lambda d: d["types"].append(
+                _callback(returns={"kind": "vec", "element": {"kind": "primitive", "name": "u8"}})
+            ),
+            "`types[3].returns` must be `void`, a `primitive`, a `named` enum or struct, a `string`, or an `option` "
+            "of one",
         ),
         (
             lambda d: d["types"].append(
@@ -424,7 +427,8 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["types"].append(_callback(returns={"kind": "primitive", "name": "u128"})),
-            "`types[3].returns` must be `void`, a `primitive` or a `named` enum",
+            "`types[3].returns` must be `void`, a `primitive`, a `named` enum or struct, a `string`, or an `option` "
+            "of one",
         ),
         (
             lambda d: (

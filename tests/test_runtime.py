@@ -70,6 +70,21 @@ def test_number_keeps_exact_values_and_checks_the_rest() -> None:
         rt.number("S.x", 256, "u8")
 
 
+def test_text_result_is_the_utf8_of_a_str() -> None:
+    what = "the result of the OnLabel callback"
+
+    class Text(str):
+        def encode(self, *args: object, **kwargs: object) -> bytes:
+            return b"not the text"
+
+    assert rt.text_result(what, "héllo") == "héllo".encode()
+    assert rt.text_result(what, Text("own")) == b"own"
+    with pytest.raises(TypeError, match=r"^the result of the OnLabel callback must be str, not bytes$"):
+        rt.text_result(what, b"bytes")
+    with pytest.raises(ValueError, match=r"^the result of the OnLabel callback cannot be encoded as UTF-8: "):
+        rt.text_result(what, "\ud800")
+
+
 def test_enum_member() -> None:
     assert rt.enum_member("f() argument 'c'", 4, Color) is Color.Blue
     with pytest.raises(ValueError, match="f\\(\\) argument 'c': 3 is not a valid Color"):

@@ -358,7 +358,7 @@ thread_local! {
 }
 
 /// Records `failure` as the calling thread's, replacing an untaken one.
-fn record(failure: Failure) {
+pub(crate) fn record(failure: Failure) {
     // `try_with` fails only while the thread's thread-locals are being destroyed: a call from
     // another thread-local's destructor cannot report its failure and returns zeroes.
     let _ = SLOT.try_with(|slot| {

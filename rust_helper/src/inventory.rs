@@ -338,18 +338,40 @@ impl Inventory {
                     }
                 }
                 let fits = match returns {
-                    TypeRef::Void | TypeRef::Primitive(_) => true,
-                    TypeRef::Named(target) => {
-                        matches!(kinds.get(target), Some(TypeDef::Enum { .. }))
-                    }
+                    TypeRef::Void | TypeRef::Primitive(_) | TypeRef::String => true,
+                    TypeRef::Named(target) => matches!(
+                        kinds.get(target),
+                        Some(TypeDef::Enum { .. } | TypeDef::Struct { .. })
+                    ),
+                    TypeRef::Option { inner } => match &**inner {
+                        TypeRef::Primitive(_) | TypeRef::String => true,
+                        TypeRef::Named(target) => matches!(
+                            kinds.get(target),
+                            Some(TypeDef::Enum { .. } | TypeDef::Struct { .. })
+                        ),
+                        _ => false,
+                    },
                     _ => false,
                 };
                 if !fits {
                     problems.push(format!(
                         "the return type of callback `{name}` is of kind `{}`: a callback returns \
-                         nothing, a primitive or an #[ffi_type] enum",
+                         nothing, a primitive, an #[ffi_type] struct or field-less enum, a \
+                         `String`, or an `Option` of one",
                         returns.kind()
                     ));
+                }
+                if let TypeRef::Named(target) = returns {
+                    if let Some(TypeDef::Struct { .. }) = kinds.get(target) {
+                        if let Some(field) = not_zeroable(returns, &kinds) {
+                            problems.push(format!(
+                                "callback `{name}` returns struct `{target}`, whose zero bytes are \
+                                 not a value: {field} (a callback that fails writes nothing, and \
+                                 the library then returns the zero bytes; give the enum a variant \
+                                 of value 0)"
+                            ));
+                        }
+                    }
                 }
             }
             let fields: Vec<(String, &FieldDef)> = match def {
@@ -1313,6 +1335,41 @@ fn check_wire(
                 other => other.kind(),
             }
         )),
+    }
+}
+
+/// Where the all-zero bytes of `ty` are not a value of it (an enum without a variant of value
+/// 0, by value somewhere inside), said as "field `x` of struct `S` is ..."; `None` if they are.
+fn not_zeroable(ty: &TypeRef, kinds: &HashMap<&str, &TypeDef>) -> Option<String> {
+    match ty {
+        // Every primitive's zero is a value (`false`, `'\0'`); an option's is `None`; a raw
+        // pointer's is NULL.
+        TypeRef::Primitive(_) | TypeRef::Option { .. } | TypeRef::Pointer { .. } => None,
+        TypeRef::Array { element, .. } => not_zeroable(element, kinds),
+        TypeRef::Named(target) => match kinds.get(target)? {
+            TypeDef::Enum { variants, .. } => (!variants.iter().any(|v| v.value == 0))
+                .then(|| format!("enum `{target}` has no variant of value 0")),
+            TypeDef::Struct { name, fields, .. } => fields.iter().find_map(|field| {
+                not_zeroable(&field.ty, kinds)
+                    .map(|why| format!("in field `{}` of struct `{name}`, {why}", field.name))
+            }),
+            TypeDef::Tagged { variants, .. } => match variants.iter().find(|v| v.value == 0) {
+                None => Some(format!("enum `{target}` has no variant of value 0")),
+                Some(variant) => variant.fields.iter().find_map(|field| {
+                    not_zeroable(&field.ty, kinds).map(|why| {
+                        format!(
+                            "in field `{}` of variant `{}`, {why}",
+                            field.name, variant.name
+                        )
+                    })
+                }),
+            },
+            TypeDef::Opaque { .. }
+            | TypeDef::Callback { .. }
+            | TypeDef::Record { .. }
+            | TypeDef::RecordEnum { .. } => Some(format!("`{target}` is not plain data")),
+        },
+        _ => Some(format!("a value of kind `{}` is not plain data", ty.kind())),
     }
 }
 

@@ -50,6 +50,7 @@ extern crate self as hatch_interop;
 
 mod abi;
 mod asynchronous;
+mod callback;
 mod defs;
 mod inventory;
 mod json;
@@ -122,6 +123,7 @@ pub mod __private {
     #[cfg(not(feature = "tokio"))]
     pub use crate::asynchronous::TokioFeature;
     pub use crate::asynchronous::{calls_in_flight, cancel, shutdown, spawn};
+    pub use crate::callback::{CallArgs, CallbackResult, TextResult};
     pub use crate::defs::{
         ConstValue, ConstantDef, DefaultValue, Doc, FieldDef, FunctionDef, Library, ParamDef,
         Receiver, RecordFieldDef, RecordVariantDef, ServiceDef, TaggedVariantDef, TypeDef, TypeRef,

@@ -693,3 +693,50 @@ fn a_call_whose_callback_failed_returns_zeroes() {
     assert_eq!(unsafe { outer.assume_init() }, 0);
     assert_eq!(take_kind(), Some(KIND_CALLBACK));
 }
+
+mod callback_struct_results {
+    use super::*;
+
+    /// A color without a variant of value 0.
+    #[ffi_type]
+    #[derive(Clone, Copy)]
+    #[repr(u8)]
+    pub enum Hue {
+        Red = 1,
+        Blue = 2,
+    }
+
+    #[ffi_type]
+    #[derive(Clone, Copy)]
+    pub struct Pixel {
+        pub x: u32,
+        pub hue: Hue,
+    }
+
+    #[ffi_type]
+    #[derive(Clone, Copy)]
+    pub struct Patch {
+        pub pixels: [Pixel; 2],
+    }
+
+    #[ffi_callback]
+    pub type OnPatch = fn(index: u32) -> Patch;
+
+    #[ffi_function]
+    pub fn first_patch(on_patch: &OnPatch) -> u32 {
+        on_patch.call(0).pixels[0].x
+    }
+
+    #[test]
+    fn a_struct_whose_zeroes_are_no_value_is_refused() {
+        assert_eq!(
+            problems(Inventory::new().function::<first_patch>()),
+            [
+                "callback `OnPatch` returns struct `Patch`, whose zero bytes are not a value: in \
+                 field `pixels` of struct `Patch`, in field `hue` of struct `Pixel`, enum `Hue` \
+                 has no variant of value 0 (a callback that fails writes nothing, and the library \
+                 then returns the zero bytes; give the enum a variant of value 0)"
+            ]
+        );
+    }
+}

@@ -1006,6 +1006,64 @@ pub fn pick_colors(pick: &ColorPicker) -> u8 {
     (0..3).fold(0, |flags, round| flags | pick.call(round) as u8)
 }
 
+/// Names a value (a callback that returns text: the library copies it while the callback runs).
+#[ffi_callback]
+pub type OnLabel = fn(value: u32) -> String;
+
+/// What `label` names each of `values`, joined with `separator`.
+#[ffi_function]
+pub fn label_each(values: &[u32], separator: &str, label: &OnLabel) -> String {
+    let labels: Vec<String> = values.iter().map(|&value| label.call(value)).collect();
+    labels.join(separator)
+}
+
+/// Moves a point (a callback that returns a struct: it writes it where the library says).
+#[ffi_callback]
+pub type OnMove = fn(point: Vec2, step: u8) -> Vec2;
+
+/// Where `on_move` takes `start` in `steps` steps, each from where the last one ended.
+#[ffi_function]
+pub fn walk(start: Vec2, steps: u8, on_move: &OnMove) -> Vec2 {
+    (0..steps).fold(start, |point, step| on_move.call(point, step))
+}
+
+/// Parses a word, maybe (a callback that returns an `Option`: `None` skips the word).
+#[ffi_callback]
+pub type OnParse = fn(word: &str) -> Option<i64>;
+
+/// The sum (wrapping around) of what `parse` makes of each whitespace-separated word of `text`,
+/// skipping the words it returns `None` for.
+#[ffi_function]
+pub fn parse_all(text: &str, parse: &OnParse) -> i64 {
+    text.split_whitespace()
+        .filter_map(|word| parse.call(word))
+        .fold(0, i64::wrapping_add)
+}
+
+/// Renames a word, maybe (`None` keeps it).
+#[ffi_callback]
+pub type OnRename = fn(word: &str) -> Option<String>;
+
+/// The whitespace-separated words of `text`, each renamed by `rename` or kept, joined with spaces.
+#[ffi_function]
+pub fn rename_words(text: &str, rename: &OnRename) -> String {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|word| rename.call(word).unwrap_or_else(|| word.to_owned()))
+        .collect();
+    words.join(" ")
+}
+
+/// Finds a point in a round, maybe.
+#[ffi_callback]
+pub type OnFind = fn(round: u8) -> Option<Vec2>;
+
+/// The points `find` finds in rounds 0 to `rounds - 1`.
+#[ffi_function]
+pub fn find_points(rounds: u8, find: &OnFind) -> Vec<Vec2> {
+    (0..rounds).filter_map(|round| find.call(round)).collect()
+}
+
 /// Told of every event a `Notifier` emits.
 #[ffi_callback]
 pub type OnEvent = fn(code: u32);
@@ -2104,6 +2162,11 @@ pub fn inventory() -> Inventory {
         .function::<transform_all>()
         .function::<count_kept>()
         .function::<pick_colors>()
+        .function::<label_each>()
+        .function::<walk>()
+        .function::<parse_all>()
+        .function::<rename_words>()
+        .function::<find_points>()
         .function::<for_each_word>()
         .function::<for_each_line>()
         .function::<for_each_char>()

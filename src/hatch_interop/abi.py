@@ -59,6 +59,7 @@ from hatch_interop.inventory import (
     TypeRef,
     Vec,
     Void,
+    WireOption,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -202,6 +203,26 @@ class CElements:
     kind = "elements"
 
 
+@dataclass(frozen=True)
+class CTextResult:
+    """A pointer to the slot a callback returning ``String`` fills (``<crate>_text_result *``): its last parameter.
+
+    The slot's first field is ``bool (*set)(slot, const char *bytes, size_t len)``, which copies the bytes (UTF-8)
+    before it returns; the callback's own memory stays its own."""
+
+    kind = "text_result"
+
+
+@dataclass(frozen=True)
+class CSlot:
+    """A pointer to the slot a callback returning ``Option<T>`` fills: ``<crate>_option_<T> *`` (``is_some`` 0 until
+    the callback writes the option), its last parameter."""
+
+    of: COption
+
+    kind = "slot"
+
+
 CType = Union[
     CVoid,
     CScalar,
@@ -218,6 +239,8 @@ CType = Union[
     CPointer,
     CText,
     CElements,
+    CTextResult,
+    CSlot,
 ]
 
 USIZE = CScalar(Primitive("usize"))
@@ -289,11 +312,20 @@ class Callable:
 
 @dataclass(frozen=True)
 class CallbackSignature:
-    """A callback type as C sees it: ``returns call(const void *context, params...)``."""
+    """A callback type as C sees it: ``returns call(const void *context, params...)``.
+
+    A result not returned by value (a ``String``, a struct) is a last parameter of role ``result`` instead, a pointer
+    to the slot the callback fills, and ``returns`` is ``CVoid``."""
 
     name: str
     params: Tuple[CParam, ...]
     returns: CType
+
+    @property
+    def result(self) -> Optional[CParam]:
+        """The result slot's parameter, if the result is not returned by value."""
+        last = self.params[-1] if self.params else None
+        return last if last is not None and last.role == "result" else None
 
 
 @dataclass(frozen=True)
@@ -320,6 +352,8 @@ class Abi:
     #: The arrays callables take or return (each ``struct { T items[N]; }``), primitives first, then by type and
     #: length.
     arrays: Tuple[Array, ...] = ()
+    #: Whether some callback returns text: the slot it fills (``<crate>_text_result``) is declared.
+    uses_text_result: bool = False
     #: The callables by symbol, built once (a lookup must not hash the whole model).
     _by_symbol: Dict[str, Callable] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -369,9 +403,7 @@ class _Lowering:
                 callables.append(
                     Callable(o.drop, "drop", None, None, (CParam(CHandle(o.name, True), "self"),), CVoid())
                 )
-        callbacks = tuple(
-            CallbackSignature(c.name, tuple(self.params(c.params)), self.value(c.returns)) for c in inv.callbacks()
-        )
+        callbacks = tuple(self.callback(c) for c in inv.callbacks())
         return Abi(
             inventory=inv,
             callables=tuple(callables),
@@ -380,6 +412,7 @@ class _Lowering:
             buffers=self.buffers(),
             uses_completion=any(c.asynchronous for c in callables),
             uses_bytes=any(isinstance(p.type, CBytes) for c in callables for p in c.params),
+            uses_text_result=any(any(isinstance(p.type, CTextResult) for p in c.params) for c in callbacks),
             wide=self.wide(),
             arrays=self.arrays(),
         )
@@ -392,6 +425,22 @@ class _Lowering:
             params.append(CParam(CCompletion(), "completion"))
             return Callable(f.symbol, role, service, f, tuple(params), CVoid(), completes_with=self.value(f.returns))
         return Callable(f.symbol, role, service, f, tuple(params), self.value(f.returns))
+
+    def callback(self, c: CallbackDef) -> CallbackSignature:
+        params = self.params(c.params)
+        if isinstance(c.returns, OwnedString) or c.returns == Encoded(WireOption(OwnedString())):
+            # Text goes through a slot the library passes last (see `CTextResult`), not a buffer it would own; an
+            # `Option<String>` is `None` until the callback sets text.
+            return CallbackSignature(c.name, (*params, CParam(CTextResult(), "result")), CVoid())
+        if isinstance(c.returns, Option):
+            # An option structure the library passes last, absent until the callback writes it.
+            return CallbackSignature(c.name, (*params, CParam(CSlot(COption(c.returns)), "result")), CVoid())
+        if isinstance(c.returns, Named) and isinstance(self.inventory.type(c.returns.name), StructDef):
+            # A struct is written into a slot the library passes last, zeroed until then: not every foreign side
+            # can return a struct by value (ctypes cannot).
+            slot = CPointer(CRecord(c.returns.name, False), True)
+            return CallbackSignature(c.name, (*params, CParam(slot, "result")), CVoid())
+        return CallbackSignature(c.name, tuple(params), self.value(c.returns))
 
     def params(self, params: Tuple[Param, ...]) -> List[CParam]:
         lowered: List[CParam] = []

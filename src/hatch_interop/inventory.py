@@ -1417,9 +1417,19 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         if not (
             isinstance(returns, Void)
             or (isinstance(returns, Primitive) and not returns.signature_only)
-            or (isinstance(returns, Named) and isinstance(resolve(returns, f"{path}.returns"), EnumDef))
+            or (isinstance(returns, Named) and isinstance(resolve(returns, f"{path}.returns"), (EnumDef, StructDef)))
+            or isinstance(returns, OwnedString)
+            or (
+                isinstance(returns, Option)
+                and (
+                    isinstance(returns.inner, Primitive)
+                    or isinstance(resolve(returns.inner, f"{path}.returns.inner"), (EnumDef, StructDef))
+                )
+            )
+            or returns == Encoded(WireOption(OwnedString()))
         ):
-            raise r.fail(f"{path}.returns", "must be `void`, a `primitive` or a `named` enum")
+            message = "must be `void`, a `primitive`, a `named` enum or struct, a `string`, or an `option` of one"
+            raise r.fail(f"{path}.returns", message)
 
     for i, definition in enumerate(inventory.types):
         if isinstance(definition, CallbackDef):

@@ -77,12 +77,16 @@ def kind(hint):
 def callables(mod, alias):
     """A valid callable for the callback type `alias` (``Callable[[int, float], bool]``), then the corpus."""
     _, result = typing.get_args(alias)
+    if typing.get_origin(result) is typing.Union:  # an `Option`: None is a valid result too
+        result = next(arg for arg in typing.get_args(result) if arg is not type(None))
     if result is type(None):
         good = None
     elif isinstance(result, type) and issubclass(result, int) and result not in (int, bool):  # an enum
         good = list(result)[-1]
-    else:
-        good = {bool: True, int: 7, float: 0.5}[result]
+    elif result in (bool, int, float, str):
+        good = {bool: True, int: 7, float: 0.5, str: "labél"}[result]
+    else:  # a struct
+        good = result()
 
     def returning(value):
         def callback(*args):
@@ -96,6 +100,8 @@ def callables(mod, alias):
         raise ValueError("raised by the callback")
 
     wrong = [returning("x"), returning(2**70), returning(None)] if result is not type(None) else []
+    if result is str:
+        wrong.append(returning("\ud800"))
     return returning(good), [3, None, raising, *wrong]
 
 

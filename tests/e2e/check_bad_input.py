@@ -157,6 +157,11 @@ def _valid(m, hint):
         "Transform": lambda: lambda value: value,
         "PointFilter": lambda: lambda point, color: True,
         "ColorPicker": lambda: lambda round: m.Color.Red,
+        "OnLabel": lambda: lambda value: "label",
+        "OnMove": lambda: lambda point, step: point,
+        "OnParse": lambda: lambda word: None,
+        "OnRename": lambda: lambda word: None,
+        "OnFind": lambda: lambda round: None,
         "OnEvent": lambda: lambda code: None,
         "OnWord": lambda: lambda word, index: True,
         "OnLine": lambda: lambda line, lengths: True,
@@ -400,6 +405,14 @@ def _handle_cases(m):
             _expect(ValueError, lambda: m.pick_colors(lambda round: 99)),
             _expect(TypeError, lambda: m.pick_colors(lambda round: 1.0)),
             _expect(OverflowError, lambda: m.transform_all([1, 2], lambda value: 2**70)),
+            _expect(ZeroDivisionError, lambda: m.label_each([1, 2], ",", _raising)),
+            _expect(TypeError, lambda: m.label_each([1], ",", lambda value: None)),
+            _expect(ValueError, lambda: m.label_each([1], ",", lambda value: "\udc80")),
+            _expect(ZeroDivisionError, lambda: m.walk(m.Vec2(), 2, _raising)),
+            _expect(TypeError, lambda: m.walk(m.Vec2(), 1, lambda point, step: (1.0, 2.0))),
+            _expect(OverflowError, lambda: m.parse_all("a", lambda word: 2**64)),
+            _expect(TypeError, lambda: m.rename_words("a", lambda word: b"b")),
+            _expect(TypeError, lambda: m.find_points(1, lambda round: (1.0, 2.0))),
         ]
         return next((p for p in problems if p), None)
 

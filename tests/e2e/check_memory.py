@@ -2,8 +2,8 @@
 
 Strings and vectors the library returns, the messages of errors and panics, copies of lists passed as
 slices, callbacks (the Python side's table of callables, the library's boxed listeners, the exceptions
-they raise) and service objects are all allocated on one side of the boundary and freed on the other: a
-leak in any of them grows the process by megabytes over these calls.
+they raise, the copies of the text they return) and service objects are all allocated on one side of the
+boundary and freed on the other: a leak in any of them grows the process by megabytes over these calls.
 """
 
 import array
@@ -56,6 +56,14 @@ def one_round(i):
         sample_crate.divide(i, 0)
     # Callbacks: one used during the call, and one the library keeps and then drops.
     assert sample_crate.for_each_value([1.0, 2.0], lambda index, value: True) == 2
+    # Text a callback returns: copied by the library (the copy dropped with the call), even when one of them
+    # fails (the text set before the failure is dropped too).
+    assert sample_crate.label_each([1, 2], ",", lambda value: "label" * value) == "label,labellabel"
+    with contextlib.suppress(KeyError):
+        sample_crate.label_each([1, 2], ",", lambda value: "label" if value == 1 else {}[value])
+    assert sample_crate.walk(sample_crate.Vec2(), 2, lambda point, step: point).x == 0.0
+    assert sample_crate.rename_words("a b", lambda word: None if word == "a" else "bb") == "a bb"
+    assert sample_crate.find_points(2, lambda round: sample_crate.Vec2() if round else None)[0].x == 0.0
     notifier = sample_crate.notifier_new()
     sample_crate.notifier_subscribe(notifier, lambda code: None)
     sample_crate.notifier_emit(notifier, i)

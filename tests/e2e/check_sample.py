@@ -937,6 +937,53 @@ def check_callbacks():
     assert sample_crate.pick_colors(lambda round: [Color.Red, Color.Green, Color.Blue][round]) == 7
     raises(ValueError, sample_crate.pick_colors, lambda round: 3)  # not a Color: never handed to Rust
 
+    # A callback that returns text: the library copies the str's UTF-8 while the callback runs.
+    assert sample_crate.label_each([1, 22, 3], ", ", lambda value: f"#{value}·é") == "#1·é, #22·é, #3·é"
+    assert sample_crate.label_each([7], "", lambda value: "") == ""
+    assert sample_crate.label_each([], "-", lambda value: "never") == ""
+    big = "🦀" * 100_000
+    assert sample_crate.label_each([1, 2], "", lambda value: big) == big * 2
+
+    class Text(str):
+        def encode(self, *args, **kwargs):  # not the text it holds: never called
+            return b"wrong"
+
+    assert sample_crate.label_each([1], "", lambda value: Text("own")) == "own"
+    message = raises(TypeError, sample_crate.label_each, [1], "", lambda value: b"bytes")
+    assert message == "the result of the OnLabel callback must be str, not bytes", message
+    message = raises(ValueError, sample_crate.label_each, [1], "", lambda value: "\ud800")
+    assert message.startswith("the result of the OnLabel callback cannot be encoded as UTF-8"), message
+    raises(ZeroDivisionError, sample_crate.label_each, [1, 2], "", lambda value: 1 / 0)
+
+    # A callback that returns a struct: written where the library says (its own copy of what the callable made).
+    end = sample_crate.walk(Vec2(x=1.0, y=2.0), 3, lambda point, step: Vec2(x=point.x + step, y=point.y * 2))
+    assert (end.x, end.y) == (4.0, 16.0), end
+    kept = []
+    start = Vec2(x=5.0, y=5.0)
+    assert sample_crate.walk(start, 1, lambda point, step: kept.append(point) or point).x == 5.0
+    assert kept[0] is not start and kept[0].x == 5.0  # a copy of its own
+    message = raises(TypeError, sample_crate.walk, start, 1, lambda point, step: (1.0, 2.0))
+    assert message == "the result of the OnMove callback must be Vec2, not tuple", message
+    raises(ZeroDivisionError, sample_crate.walk, start, 2, lambda point, step: 1 / 0)
+
+    # Callbacks that return an `Option`: None is Rust's `None` (the slot's value until the callable writes one).
+    assert sample_crate.parse_all("1 x -5 20", lambda word: int(word) if word.lstrip("-").isdigit() else None) == 16
+    assert sample_crate.parse_all("a b", lambda word: None) == 0
+    message = raises(OverflowError, sample_crate.parse_all, "a", lambda word: 2**63)
+    assert message.startswith("the result of the OnParse callback"), message
+    message = raises(TypeError, sample_crate.parse_all, "a", lambda word: "1")
+    assert message.startswith("the result of the OnParse callback"), message
+    renamed = sample_crate.rename_words("one two three", lambda word: word.upper() if "o" in word else None)
+    assert renamed == "ONE TWO three", renamed
+    assert sample_crate.rename_words("a b", lambda word: "") == " "
+    message = raises(TypeError, sample_crate.rename_words, "a", lambda word: 1)
+    assert message == "the result of the OnRename callback must be str, not int", message
+    found = sample_crate.find_points(4, lambda round: Vec2(x=round, y=-round) if round % 2 else None)
+    assert [(p.x, p.y) for p in found] == [(1.0, -1.0), (3.0, -3.0)]
+    message = raises(TypeError, sample_crate.find_points, 1, lambda round: (1.0, 2.0))
+    assert message == "the result of the OnFind callback must be Vec2, not tuple", message
+    raises(ZeroDivisionError, sample_crate.find_points, 3, lambda round: 1 / 0)
+
     # Callbacks the library keeps: alive while it holds them, released when it drops them.
     events = []
     notifier = sample_crate.notifier_new()

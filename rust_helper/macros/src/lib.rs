@@ -136,10 +136,12 @@ pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// runs the callback and `release(context)` (if not null) tells the foreign side that Rust
 /// has dropped it. Take the callback by value to keep it (it is released when dropped), or by
 /// `&` to use it during the call only. Parameters are primitives, `#[ffi_type]` enums and
-/// references to `#[ffi_type]` structs; the return type is `()`, a primitive or an enum.
+/// references to `#[ffi_type]` structs; the return type is `()`, a primitive, an enum, a
+/// struct, a `String` or an `Option` of one (the last three through a slot `call` gets last:
+/// see `CallbackResult`, `TextResult` and `FfiOption`).
 ///
 /// A callback that fails on the foreign side (a Python exception) returns zeroes (for an
-/// enum, its first variant) to Rust, and the library call it runs inside reports the failure
+/// enum, its first variant; an empty `String`; a struct's zero bytes; `None`) to Rust, and the library call it runs inside reports the failure
 /// when it returns (Python re-raises the exception there).
 #[proc_macro_attribute]
 pub fn ffi_callback(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -900,6 +902,11 @@ mod function {
     }
 
     /// `T` of a type spelled `Vec<T>`.
+    /// The `T` of `Option<T>`.
+    pub(crate) fn option_inner(ty: &Type) -> Option<&Type> {
+        argument(ty, "Option")
+    }
+
     pub(crate) fn vec_element(ty: &Type) -> Option<&Type> {
         argument(ty, "Vec")
     }
@@ -2364,6 +2371,9 @@ mod types {
 
             #type_ref
 
+            // A callback's result: written into a slot (not every foreign side returns a struct).
+            ::hatch_interop::__callback_result_in_slot!(#ident);
+
             unsafe impl ::hatch_interop::FfiPointee for #ident {}
 
             unsafe impl ::hatch_interop::FfiBorrowedResult for #ident {}
@@ -2782,6 +2792,9 @@ mod types {
             }
 
             #type_ref
+
+            // A callback's result: returned by value, as its repr.
+            ::hatch_interop::__callback_result_by_value!(#ident);
 
             unsafe impl ::hatch_interop::FfiEnum for #ident {
                 fn __code(&self) -> i64 {
@@ -3229,6 +3242,49 @@ mod callback {
         }
     }
 
+    /// Whether `ty` is `()` or spelled as a primitive type (returned by value, as always).
+    fn is_primitive_name(ty: &Type) -> bool {
+        const PRIMITIVES: &[&str] = &[
+            "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+            "f32", "f64", "bool", "char",
+        ];
+        match function::ungroup(ty) {
+            Type::Tuple(tuple) => tuple.elems.is_empty(),
+            Type::Path(path) => {
+                path.qself.is_none() && PRIMITIVES.iter().any(|name| path.path.is_ident(name))
+            }
+            _ => false,
+        }
+    }
+
+    /// What a result spelled `ty` is, if callbacks cannot return it yet (structs, which syntax
+    /// cannot tell from enums, are refused when the inventory is checked).
+    fn refused_result(ty: &Type) -> Option<&'static str> {
+        match function::ungroup(ty) {
+            Type::Reference(reference) => Some(match &*reference.elem {
+                Type::Path(path) if path.qself.is_none() && path.path.is_ident("str") => "`&str`",
+                _ => "a reference",
+            }),
+            Type::Ptr(_) => Some("a pointer"),
+            Type::Slice(_) | Type::Array(_) => Some("an array or slice"),
+            Type::Tuple(tuple) if !tuple.elems.is_empty() => Some("a tuple"),
+            Type::Path(path) => {
+                let last = path.path.segments.last()?;
+                match last.ident.to_string().as_str() {
+                    "Option" => Some("this `Option`"),
+                    "FfiOption" => Some("an `FfiOption` (return an `Option`)"),
+                    "Result" => Some("a `Result`"),
+                    "Vec" => Some("a `Vec`"),
+                    "Box" => Some("a `Box`"),
+                    "HashMap" | "BTreeMap" => Some("a map"),
+                    "CString" => Some("a `CString`"),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         no_arguments(attr, "ffi_callback")?;
         let item: syn::ItemType = match syn::parse2::<Item>(item)? {
@@ -3289,8 +3345,41 @@ mod callback {
                 ),
             }
         }
+        // A `String` result crosses through a slot the library passes last (see `TextResult`);
+        // the other results C returns by value.
+        let mut text_result = false;
+        // `Option<String>`: the text slot, `None` until the foreign side sets text.
+        let mut optional_text = false;
+        // `Option<T>` of a primitive, struct or enum: an `FfiOption<T>` slot, `None` until written.
+        let mut option_result = None;
+        // A result named by a path that is no primitive: a struct or an enum (or an alias), which
+        // cross differently (see `CallbackResult`).
+        let mut named_result = None;
         if let ReturnType::Type(_, ty) = &func.output {
             check_type(ty, &mut errors);
+            let inner = function::option_inner(ty);
+            if function::is_string(ty) {
+                text_result = true;
+            } else if inner.is_some_and(function::is_string) {
+                text_result = true;
+                optional_text = true;
+            } else if let Some(inner) = inner.filter(|inner| refused_result(inner).is_none()) {
+                option_result = Some(all_static_lifetimes(inner));
+            } else if let Some(refused) = refused_result(ty) {
+                let supported = "a callback returns nothing, a primitive, an #[ffi_type] struct \
+                                 or field-less enum, a `String`, or an `Option` of one";
+                let message = match refused {
+                    "`&str`" => {
+                        ("a callback cannot return `&str` (the foreign side's text is gone once \
+                         it returns): return a `String`, which the library copies")
+                            .to_owned()
+                    }
+                    refused => format!("a callback cannot return {refused} yet: {supported}"),
+                };
+                errors.push(ty.span(), message);
+            } else if !is_primitive_name(ty) {
+                named_result = Some(all_static_lifetimes(ty));
+            }
         }
         errors.finish()?;
         let name = name.expect("errors were reported above");
@@ -3307,31 +3396,51 @@ mod callback {
             .iter()
             .map(|ty| is_str(ty) || slice_element(ty).is_some())
             .collect();
-        let c_tys = tys.iter().map(|ty| {
-            if is_char(ty) {
-                quote!(u32)
-            } else if is_str(ty) {
-                quote!(*const u8, usize)
-            } else if let Some(element) = slice_element(ty) {
-                let element = all_static_lifetimes(element);
-                quote!(*const #element, usize)
-            } else {
-                quote!(#ty)
-            }
-        });
-        let c_args = names
+        let c_tys: Vec<TokenStream2> = tys
+            .iter()
+            .map(|ty| {
+                if is_char(ty) {
+                    quote!(u32)
+                } else if is_str(ty) {
+                    quote!(*const u8, usize)
+                } else if let Some(element) = slice_element(ty) {
+                    let element = all_static_lifetimes(element);
+                    quote!(*const #element, usize)
+                } else if named_result.is_some() {
+                    // Named in a tuple (see `CallArgs`), where lifetimes cannot be elided.
+                    let ty = all_static_lifetimes(ty);
+                    quote!(#ty)
+                } else {
+                    quote!(#ty)
+                }
+            })
+            .collect();
+        let c_args: Vec<TokenStream2> = names
             .iter()
             .zip(&texts)
             .zip(&tys)
             .map(|((name, text), ty)| {
+                let static_ty = all_static_lifetimes(ty);
                 if *text {
                     quote!(#name.as_ptr(), #name.len())
                 } else if is_char(ty) {
                     quote!(::core::primitive::u32::from(#name))
+                } else if named_result.is_some()
+                    && quote!(#static_ty).to_string() != quote!(#ty).to_string()
+                {
+                    // A reference the callback may use during the call only, which is all the
+                    // `'static` of the tuple's type lets it do (the C contract: valid during
+                    // the call).
+                    quote! {
+                        // SAFETY: only the lifetime changes; the foreign side uses the
+                        // reference during the call only.
+                        unsafe { ::core::mem::transmute::<#ty, #static_ty>(#name) }
+                    }
                 } else {
                     quote!(#name)
                 }
-            });
+            })
+            .collect();
         let output = &func.output;
         let param_defs = params.iter().map(|(name, _, ty)| {
             let ty = if is_char(ty) {
@@ -3359,9 +3468,111 @@ mod callback {
         });
         let returns = match &func.output {
             ReturnType::Default => quote!(::hatch_interop::__private::TypeRef::Void),
+            ReturnType::Type(..) if optional_text => quote! {
+                ::hatch_interop::__private::TypeRef::Option {
+                    inner: ::std::boxed::Box::new(::hatch_interop::__private::TypeRef::String),
+                }
+            },
+            ReturnType::Type(..) if text_result => {
+                quote!(::hatch_interop::__private::TypeRef::String)
+            }
+            ReturnType::Type(..) if option_result.is_some() => {
+                let inner = option_result.as_ref().expect("checked");
+                let inner = type_ref(inner);
+                quote! {
+                    ::hatch_interop::__private::TypeRef::Option {
+                        inner: ::std::boxed::Box::new(#inner),
+                    }
+                }
+            }
             ReturnType::Type(_, ty) => type_ref(ty),
         };
+        // How `call` reaches the foreign side: the C signature's tail and the call's body.
         let c_void = quote!(::core::ffi::c_void);
+        let into = if optional_text {
+            quote!(into_option)
+        } else {
+            quote!(into_string)
+        };
+        let (call_ty, invoke) = if let Some(ret) = &named_result {
+            let args = quote!((#(#c_tys,)*));
+            // Spanned at the result, where "a callback cannot return `Shape`" belongs.
+            let call_fn = quote_spanned!(ret.span()=>
+                <#ret as ::hatch_interop::__private::CallbackResult>::__call::<#args>
+            );
+            (
+                quote_spanned!(ret.span()=> <#ret as ::hatch_interop::__private::CallbackResult>::Call<#args>),
+                quote! {
+                    let guard = ::hatch_interop::__private::ForeignCall::enter();
+                    // SAFETY: whoever made this value promised that `call` may be called
+                    // with `context` for as long as the value lives.
+                    let result = unsafe {
+                        #call_fn(
+                            self.call,
+                            self.context,
+                            (#(#c_args,)*),
+                        )
+                    };
+                    guard.exit();
+                    result
+                },
+            )
+        } else if text_result {
+            (
+                quote! {
+                    unsafe extern "C-unwind" fn(
+                        *const #c_void,
+                        #(#c_tys,)*
+                        *mut ::hatch_interop::__private::TextResult,
+                    )
+                },
+                quote! {
+                    let mut result = ::hatch_interop::__private::TextResult::new(#name);
+                    let guard = ::hatch_interop::__private::ForeignCall::enter();
+                    // SAFETY: whoever made this value promised that `call` may be called
+                    // with `context` for as long as the value lives; `result` outlives it.
+                    unsafe { (self.call)(self.context, #(#c_args,)* &mut result) };
+                    guard.exit();
+                    result.#into()
+                },
+            )
+        } else if let Some(inner) = &option_result {
+            let slot = quote_spanned!(inner.span()=> ::hatch_interop::FfiOption<#inner>);
+            // What a callback can return, it can return in an `Option` (a data-carrying enum cannot).
+            let returnable = quote_spanned! {inner.span()=>
+                const _: fn() = || {
+                    fn returnable<T: ::hatch_interop::__private::CallbackResult>() {}
+                    returnable::<#inner>();
+                };
+            };
+            (
+                quote! {
+                    unsafe extern "C-unwind" fn(*const #c_void, #(#c_tys,)* *mut #slot)
+                },
+                quote! {
+                    #returnable
+                    let mut result = <#slot>::none();
+                    let guard = ::hatch_interop::__private::ForeignCall::enter();
+                    // SAFETY: whoever made this value promised that `call` may be called
+                    // with `context` for as long as the value lives; `result` outlives it.
+                    unsafe { (self.call)(self.context, #(#c_args,)* &mut result) };
+                    guard.exit();
+                    result.into_option()
+                },
+            )
+        } else {
+            (
+                quote!(unsafe extern "C-unwind" fn(*const #c_void, #(#c_tys),*) #output),
+                quote! {
+                    let guard = ::hatch_interop::__private::ForeignCall::enter();
+                    // SAFETY: whoever made this value promised that `call` may be called
+                    // with `context` for as long as the value lives.
+                    let result = unsafe { (self.call)(self.context, #(#c_args),*) };
+                    guard.exit();
+                    result
+                },
+            )
+        };
         // The foreign side holds objects of opaque types as cells; what a callback would get is
         // a pointer into Rust's memory, which it could not use safely (nor tell from a cell).
         let no_opaque = tys
@@ -3386,7 +3597,7 @@ mod callback {
             #vis struct #ident {
                 // `C-unwind`: the one unwind a foreign callback may start, CPython ending the
                 // thread at exit, is stopped by `ForeignCall` (see there), never caught.
-                call: unsafe extern "C-unwind" fn(*const #c_void, #(#c_tys),*) #output,
+                call: #call_ty,
                 context: *const #c_void,
                 release: ::core::option::Option<unsafe extern "C-unwind" fn(*const #c_void)>,
             }
@@ -3396,12 +3607,7 @@ mod callback {
                 /// the library call this runs inside reports the failure when it returns.
                 #[allow(clippy::too_many_arguments)]
                 #vis fn call(&self, #(#names: #tys),*) #output {
-                    let guard = ::hatch_interop::__private::ForeignCall::enter();
-                    // SAFETY: whoever made this value promised that `call` may be called
-                    // with `context` for as long as the value lives.
-                    let result = unsafe { (self.call)(self.context, #(#c_args),*) };
-                    guard.exit();
-                    result
+                    #invoke
                 }
             }
 

@@ -22,6 +22,7 @@ from ._ffi_runtime import (
     immortal,
     resizable,
     struct_field,
+    text_result,
 )
 
 
@@ -101,6 +102,12 @@ class Library(Support):
         """The C function the library calls for the callback type `ctype` (the `call` of its structure), which
         calls `call` with the context and the arguments."""
         return self._c_function(self.ffi.typeof(ctype).fields[0][1].type, call)
+
+    def set_text(self, what: str, slot: Any, value: object) -> None:
+        """Hand the `str` a callback returned for a `String` result to the library: its UTF-8 bytes, which the slot's
+        `set` function copies before it returns."""
+        data = text_result(what, value)
+        slot.set(slot, data, len(data))
 
     def enable_async(self, completion: str, shutdown: str, cancel: Optional[str] = None) -> None:
         """Make the C function the library completes async calls with (the `call` of the completion structure

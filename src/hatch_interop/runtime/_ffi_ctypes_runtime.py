@@ -22,6 +22,7 @@ from ._ffi_runtime import (
     check_numbers_view,
     immortal,
     resizable,
+    text_result,
 )
 
 
@@ -85,6 +86,10 @@ def _declare(library: ctypes.CDLL, symbol: str, argtypes: Tuple[Any, ...], resty
     return function
 
 
+#: The `set` function of the slot a callback returning text fills: `bool set(slot, const char *bytes, size_t len)`.
+_SET_TEXT = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t)
+
+
 class Library(Support):
     """One native library's support functions, and the state its bindings keep: the callables it may call back.
 
@@ -113,6 +118,8 @@ class Library(Support):
         #: The C functions the library calls to release a kept callback and to complete an async call.
         self.release_address = 0
         self.complete_address = 0
+        #: The `set` functions of the slots of callbacks' text results, by address (see `set_text`).
+        self._text_setters: dict[int, Any] = {}
 
     # failures and buffers -----------------------------------------------------------------------
 
@@ -145,6 +152,17 @@ class Library(Support):
         release = immortal(ctypes.CFUNCTYPE(None, ctypes.c_void_p)(self.release_callback))
         self._thunks.append(release)
         self.release_address = _address(release)
+
+    def set_text(self, what: str, slot: int, value: object) -> None:
+        """Hand the `str` a callback returned for a `String` result to the library: its UTF-8 bytes, which the slot's
+        `set` function (its first field) copies before it returns."""
+        data = text_result(what, value)
+        address = ctypes.c_void_p.from_address(slot).value or 0  # never NULL: the library fills it in
+        # One `set` function per library in practice: its ctypes function is made once.
+        setter = self._text_setters.get(address)
+        if setter is None:
+            setter = self._text_setters[address] = _SET_TEXT(address)
+        setter(slot, data, len(data))
 
     def enable_async(self, shutdown: str, cancel: Optional[str] = None) -> None:
         """Make the C function the library completes async calls with, bind the one that cancels them (if the

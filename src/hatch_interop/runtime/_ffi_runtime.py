@@ -218,6 +218,16 @@ def text_argument(function: str, parameter: str, value: object, error: Exception
     return TypeError(f"{function}() argument {parameter!r} must be str, not {type(value).__name__}")
 
 
+def text_result(what: str, value: object) -> bytes:
+    """The UTF-8 bytes of the `str` a callback returned for a `String` result (`what` names it in errors)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be str, not {type(value).__name__}")
+    try:
+        return str.encode(value)  # a subclass's own `encode` is not the text it holds
+    except UnicodeEncodeError as error:
+        raise ValueError(f"{what} cannot be encoded as UTF-8: {error}") from None
+
+
 def nul_argument(function: str, parameter: str) -> Exception:
     """The error for a C-string argument with a NUL character inside, which would cut it short."""
     return ValueError(f"{function}() argument {parameter!r} contains a NUL character, which a C string cannot hold")

@@ -132,6 +132,8 @@ _SUPPORT_LOCALS = (
 )
 #: The fields of the option structs (only fixed when the crate uses an option).
 _OPTION_LOCALS = ("value", "is_some")
+#: The field and parameters of the slot a callback returning text fills (only fixed when a callback does).
+_TEXT_RESULT_LOCALS = ("set", "result", "bytes")
 _INT_RANGE = (-(1 << 31), (1 << 31) - 1)
 
 
@@ -227,6 +229,8 @@ class CCallback:
     comment: Optional[str]
     #: The declaration of the ``call`` field: a function pointer taking the context and the arguments.
     call: str
+    #: How ``call`` returns a result passed through a slot (its last parameter), or "".
+    result: str = ""
 
 
 @dataclass(frozen=True)
@@ -298,6 +302,8 @@ class CHeader:
     ffi_cancel: Optional[str]
     #: The name of the completion type of async functions, if the crate has any.
     completion: Optional[str]
+    #: The name of the slot a callback returning text fills, if a callback does.
+    text_result: Optional[str]
     failure: str
     constants: Tuple[CConstant, ...]
     #: The 128-bit integer types (``u128``, ``i128``) used by a function.
@@ -550,6 +556,11 @@ class _Builder:
             )
         if self.abi.uses_bytes:
             self.bytes_name = self._claim(f"{lib.crate}_bytes", f"the header's struct `{lib.crate}_bytes`")
+        text_result = None
+        if self.abi.uses_text_result:
+            text_result = self._claim(
+                f"{lib.crate}_text_result", f"the header's text result type `{lib.crate}_text_result`"
+            )
         support = (lib.ffi_pending, lib.ffi_take_failure, lib.ffi_free, lib.ffi_callback_failed, lib.ffi_shutdown)
         for symbol in (*support, *([lib.ffi_cancel] if lib.ffi_cancel else [])):
             self._claim(symbol, f"the support function `{symbol}`", shadowable=False)
@@ -600,6 +611,7 @@ class _Builder:
             ffi_shutdown=lib.ffi_shutdown,
             ffi_cancel=lib.ffi_cancel,
             completion=completion,
+            text_result=text_result,
             failure=failure,
             constants=tuple(constants),
             wide=tuple(wide),
@@ -622,12 +634,29 @@ class _Builder:
             if p.source is not None and p.role != "length"
         }
         for p in signature.params:
-            assert p.source is not None, "a callback's parameters each come from one Rust parameter"
-            # A `&str` is two C parameters, as in functions: its bytes, then their count (`word_len`).
-            name = self._length(names, p.source) if p.role == "length" else own[p.source]
+            if p.role == "result":
+                # The slot of a result C does not return by value, last (see `abi.CTextResult`).
+                name = "result"
+                while name in names or name in _RESERVED or name in self.shadowable:
+                    name += "_"
+                names.claim(name, "the result parameter")
+            else:
+                assert p.source is not None, "a callback's other parameters each come from one Rust parameter"
+                # A `&str` is two C parameters, as in functions: its bytes, then their count (`word_len`).
+                name = self._length(names, p.source) if p.role == "length" else own[p.source]
             params.append(_declare(self.c_type(p.type), name))
         call = _declare(self.c_type(signature.returns), f"(*call)({', '.join(params)})")
-        return CCallback(c.name, c_comment(c.doc), call)
+        result = ""
+        slot = signature.result
+        if slot is not None and isinstance(slot.type, abi.CTextResult):
+            result = f"It returns text with `{name}->set({name}, bytes, len)`."
+            if not isinstance(c.returns, OwnedString):
+                result = f"It returns text with `{name}->set({name}, bytes, len)`; setting none returns `None`."
+        elif slot is not None and isinstance(slot.type, abi.CSlot):
+            result = f"It writes its result to `*{name}`; left as it is (`is_some` 0), the result is `None`."
+        elif slot is not None:
+            result = f"It writes its result to `*{name}` (zeroes until then: the result if it writes none)."
+        return CCallback(c.name, c_comment(c.doc), call, result)
 
     def _check_support_locals(self, types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged]]) -> None:
         """Refuse a crate macro (a constant, or a variant of an enum too wide for ``int``) named like a field
@@ -638,9 +667,16 @@ class _Builder:
             tags = t.tags if isinstance(t, CTagged) else t
             if isinstance(tags, CEnum) and not tags.anonymous_enum:
                 macros.update((e.name, f"the variant constant `{e.name}`") for e in tags.enumerators)
-        for name in _SUPPORT_LOCALS + (_OPTION_LOCALS if self.option_names else ()):
+        text_locals = _TEXT_RESULT_LOCALS if self.abi.uses_text_result else ()
+        for name in _SUPPORT_LOCALS + (_OPTION_LOCALS if self.option_names else ()) + text_locals:
             if name in macros:
-                what = "option" if name in _OPTION_LOCALS else "failure and buffer"
+                what = (
+                    "option"
+                    if name in _OPTION_LOCALS
+                    else "text result"
+                    if name in _TEXT_RESULT_LOCALS
+                    else "failure and buffer"
+                )
                 message = (
                     f"The {BACKEND} backend cannot define {macros[name]} as a macro in the header: `{name}` "
                     f"names a field or parameter of the header's {what} declarations, which the macro would "
@@ -855,6 +891,10 @@ class _Builder:
         if isinstance(t, abi.CText):
             # UTF-8 bytes: `char` so that C strings and literals pass without a cast.
             return "const char *"
+        if isinstance(t, abi.CTextResult):
+            return f"{self.inventory.library.crate}_text_result *"
+        if isinstance(t, abi.CSlot):
+            return f"{self.c_type(t.of)} *"
         pointee = (
             self.c_type(t.element)
             if isinstance(t, abi.CElements)

@@ -280,7 +280,7 @@ class CtypesWrapperBuilder(WrapperBuilder):
             return self._array_struct(t.array)
         if isinstance(t, abi.CText):
             return "_ffi_ctypes.c_char_p"
-        if isinstance(t, (abi.CHandle, abi.CElements)):
+        if isinstance(t, (abi.CHandle, abi.CElements, abi.CTextResult)):
             # Addresses the wrapper computed itself (a handle's, a buffer's first element).
             return "_ffi_ctypes.c_void_p"
         if isinstance(t, abi.COption):
@@ -292,6 +292,8 @@ class CtypesWrapperBuilder(WrapperBuilder):
         if isinstance(t, abi.CBytes):
             self.helpers.add("lent_bytes")
             return "_ffi_Bytes"
+        if isinstance(t, abi.CSlot):
+            return f"_ffi_ctypes.POINTER({self.c_type(t.of)})"
         if isinstance(t, abi.CCallback):
             return f"_ffi_{t.name}"
         if isinstance(t, abi.CRecord):

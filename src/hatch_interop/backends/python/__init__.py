@@ -490,7 +490,16 @@ class PyModuleBase:
 
 #: The helpers whose code is in the shared runtime: a module using one with the support functions imports it.
 _RUNTIME_HELPERS = frozenset(
-    {"callbacks", "services", "errors", "text_arguments", "c_strings", "write_numbers_back", "number_slices"}
+    {
+        "callbacks",
+        "services",
+        "errors",
+        "text_arguments",
+        "c_strings",
+        "write_numbers_back",
+        "number_slices",
+        "text_results",
+    }
 )
 
 
@@ -1123,6 +1132,65 @@ class WrapperBuilder:
         fallback: Optional[str]
         if isinstance(returns, Void):
             body, fallback, raw_hint = [*copies, Evaluate(call), *write_backs], None, "None"
+        elif isinstance(returns, OwnedString):
+            # The library passes a slot last and copies the text the function sets in it (see `abi.CTextResult`):
+            # the encoded bytes stay Python's. A function that raised sets nothing: the library gets "".
+            self.helpers.add("text_results")
+            params.append("_ffi_slot: Any")
+            what = python_string(f"the result of the {c.name} callback")
+            set_text = Group("_ffi_set_text(", (what, "_ffi_slot", "_ffi_result"), ")")
+            body = [*copies, Assign("_ffi_result", call), *write_backs, Evaluate(set_text)]
+            fallback, raw_hint = None, "None"
+        elif returns == Encoded(WireOption(OwnedString())):
+            # As a `String`, but `None` sets no text (the library's slot holds `None` until text is set).
+            self.helpers.add("text_results")
+            params.append("_ffi_slot: Any")
+            what = python_string(f"the result of the {c.name} callback")
+            set_text = Group("_ffi_set_text(", (what, "_ffi_slot", "_ffi_result"), ")")
+            body = [
+                *copies,
+                Assign("_ffi_result", call),
+                *write_backs,
+                If("_ffi_result is not None", (Evaluate(set_text),)),
+            ]
+            fallback, raw_hint = None, "None"
+        elif isinstance(returns, Option):
+            # Written into an option structure the library passes last (absent until then: what it gets when the
+            # function raised), checked and converted as an option field is.
+            params.append("_ffi_slot: Any")
+            what = f"the result of the {c.name} callback"
+            present: List[Statement] = []
+            inner = returns.inner
+            checked: Optional[str] = what
+            if isinstance(inner, Named) and isinstance(self._target(inner), StructDef):
+                # Its class checked here, so that every backend names the callback (ctypes would refuse it itself).
+                checked = None
+                self.helpers.add("struct_fields")
+                struct = self.classes[inner.name]
+                convert = Group("_ffi_struct_field(", (python_string(what), "_ffi_result", struct), ")")
+                present.append(
+                    Check(BoolOp("or", (f"_ffi_result.__class__ is not {struct}",)), None, "_ffi_result", convert)
+                )
+            # The option structure of a present value (the slot holds an absent one already).
+            option = self._to_option(returns, "_ffi_result", checked).other
+            present.append(Assign("_ffi_slot[0]", option))
+            body = [*copies, Assign("_ffi_result", call), *write_backs, If("_ffi_result is not None", tuple(present))]
+            fallback, raw_hint = None, "None"
+        elif isinstance(returns, Named) and isinstance(self._target(returns), StructDef):
+            # Written into a slot the library passes last (zeroes until then: what it gets when the function raised).
+            self.helpers.add("struct_fields")
+            struct = self.classes[returns.name]
+            params.append("_ffi_slot: Any")
+            what = python_string(f"the result of the {c.name} callback")
+            convert = Group("_ffi_struct_field(", (what, "_ffi_result", struct), ")")
+            body = [
+                *copies,
+                Assign("_ffi_result", call),
+                *write_backs,
+                Check(BoolOp("or", (f"_ffi_result.__class__ is not {struct}",)), None, "_ffi_result", convert),
+                Assign("_ffi_slot[0]", self.struct_argument("_ffi_result")),
+            ]
+            fallback, raw_hint = None, "None"
         elif isinstance(returns, Primitive):
             kind = "bool" if returns.is_bool else "float" if returns.is_float else "int"
             self.helpers.add("scalars")
@@ -1138,7 +1206,7 @@ class WrapperBuilder:
             fallback = {"bool": "False", "float": "0.0", "int": "0"}[kind]
             raw_hint = result_hint
         else:
-            assert isinstance(returns, Named), "the model allows void, primitive and enum results"
+            assert isinstance(returns, Named), "the model allows void, primitive, enum, struct and string results"
             enum = self.inventory.type(returns.name)
             assert isinstance(enum, EnumDef)
             member = self._enum_value(returns, "_ffi_result", f"the result of the {c.name} callback")

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xc9bb344f7902f67f)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x38887818976abc89)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -126,6 +126,20 @@ SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_f64, is_some) == sizeof(
 SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_f64) == SAMPLE_CRATE_ALIGNOF(double), "alignof(sample_crate_option_f64) must be alignof(double), as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_f64) == sizeof(double) + SAMPLE_CRATE_ALIGNOF(double), "sizeof(sample_crate_option_f64) must be sizeof(double) + alignof(double), as in Rust");
 #endif
+
+/**
+ * Where a callback that returns text (a Rust `String`) puts it. Its `call` returns nothing and takes a
+ * pointer to one as its last parameter, `result`: to return text, it calls `result->set(result, bytes, len)`
+ * with `len` bytes of UTF-8, which the library copies before `set` returns (they stay the caller's: nothing
+ * to free, nothing handed over). A later `set` replaces the text; a callback that sets none (it failed)
+ * returns the empty string. `set` returns false, leaving the text empty and recording a failure of kind
+ * SAMPLE_CRATE_FAILURE_CALLBACK (naming the callback) for the library call the callback runs inside,
+ * when the bytes are not UTF-8 or the library is out of memory. The library's own fields follow `set`: only
+ * the library makes these, and a callback uses `result` only during its call.
+ */
+typedef struct sample_crate_text_result {
+    bool (*set)(struct sample_crate_text_result *result, const char *bytes, size_t len);
+} sample_crate_text_result;
 
 /**
  * An incremental FNV-1a hash, in the manner of Python's `hashlib`. Python and C call it `Hasher`;
@@ -380,6 +394,86 @@ typedef struct ColorPicker {
      */
     void (*release)(const void *context);
 } ColorPicker;
+
+/** Names a value (a callback that returns text: the library copies it while the callback runs). */
+typedef struct OnLabel {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It returns text with `result->set(result, bytes, len)`.
+     */
+    void (*call)(const void *context, uint32_t value, sample_crate_text_result *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnLabel;
+
+/** Moves a point (a callback that returns a struct: it writes it where the library says). */
+typedef struct OnMove {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It writes its result to `*result` (zeroes until then: the result if it writes none).
+     */
+    void (*call)(const void *context, Vec2 point, uint8_t step, Vec2 *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnMove;
+
+/** Parses a word, maybe (a callback that returns an `Option`: `None` skips the word). */
+typedef struct OnParse {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It writes its result to `*result`; left as it is (`is_some` 0), the result is `None`.
+     */
+    void (*call)(const void *context, const char *word, size_t word_len, sample_crate_option_i64 *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnParse;
+
+/** Renames a word, maybe (`None` keeps it). */
+typedef struct OnRename {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It returns text with `result->set(result, bytes, len)`; setting none returns `None`.
+     */
+    void (*call)(const void *context, const char *word, size_t word_len, sample_crate_text_result *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnRename;
+
+/** Finds a point in a round, maybe. */
+typedef struct OnFind {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It writes its result to `*result`; left as it is (`is_some` 0), the result is `None`.
+     */
+    void (*call)(const void *context, uint8_t round, sample_crate_option_Vec2 *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnFind;
 
 /** Called with a word and its index (a callback that takes text); returns whether to go on. */
 typedef struct OnWord {
@@ -1182,6 +1276,36 @@ size_t count_kept(const Vec2 *points, size_t points_len, Color color, const Poin
  * while it calls back into Python on the calling thread).
  */
 uint8_t pick_colors(const ColorPicker *pick);
+
+/**
+ * What `label` names each of `values`, joined with `separator`.
+ *
+ * The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string label_each(const uint32_t *values, size_t values_len, const char *separator, size_t separator_len, const OnLabel *label);
+
+/** Where `on_move` takes `start` in `steps` steps, each from where the last one ended. */
+Vec2 walk(Vec2 start, uint8_t steps, const OnMove *on_move);
+
+/**
+ * The sum (wrapping around) of what `parse` makes of each whitespace-separated word of `text`,
+ * skipping the words it returns `None` for.
+ */
+int64_t parse_all(const char *text, size_t text_len, const OnParse *parse);
+
+/**
+ * The whitespace-separated words of `text`, each renamed by `rename` or kept, joined with spaces.
+ *
+ * The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string rename_words(const char *text, size_t text_len, const OnRename *rename);
+
+/**
+ * The points `find` finds in rounds 0 to `rounds - 1`.
+ *
+ * The caller frees the result (see `sample_crate_vec_Vec2`).
+ */
+sample_crate_vec_Vec2 find_points(uint8_t rounds, const OnFind *find);
 
 /**
  * Calls `on_word` with each whitespace-separated word of `text` until it returns false; how

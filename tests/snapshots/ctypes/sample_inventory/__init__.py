@@ -53,8 +53,13 @@ __all__ = [
     "Notifier",
     "OnChar",
     "OnEvent",
+    "OnFind",
+    "OnLabel",
     "OnLine",
+    "OnMove",
+    "OnParse",
     "OnPoint",
+    "OnRename",
     "OnValue",
     "OnWindow",
     "OnWord",
@@ -126,6 +131,7 @@ __all__ = [
     "factorials",
     "figure_of",
     "fill_u16",
+    "find_points",
     "first_word",
     "fnv1a",
     "fold_points",
@@ -148,6 +154,7 @@ __all__ = [
     "i128_from_halves",
     "is_even",
     "join_repeated",
+    "label_each",
     "lead_name",
     "length_if_any",
     "means",
@@ -171,12 +178,14 @@ __all__ = [
     "panic_later",
     "panic_now",
     "panic_with_message",
+    "parse_all",
     "pick_colors",
     "range_u32",
     "reading_example",
     "reading_total",
     "rect_area",
     "rect_center",
+    "rename_words",
     "repeat_text",
     "reversed_bytes",
     "sample_new",
@@ -217,6 +226,7 @@ __all__ = [
     "vec2_normalize_all",
     "vec2_scale",
     "vec2_sum",
+    "walk",
     "word_counts",
     "word_list",
     "words_later",
@@ -262,10 +272,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xC9BB344F7902F67F:
+    if found != 0x38887818976ABC89:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash c9bb344f7902f67f)"
+            "sample_crate 0.1.0 (API hash 38887818976abc89)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -311,6 +321,7 @@ _ffi_callback_raised = _ffi_support.callback_raised
 _ffi_release_address = _ffi_support.release_address
 _ffi_immortal = _ffi_rt.immortal
 _ffi_not_callable = _ffi_rt.not_callable
+_ffi_set_text = _ffi_support.set_text
 _ffi_Completion = _ffi_ct.Completion
 _ffi_awaiting = _ffi_support.awaiting
 _ffi_complete_address = _ffi_support.complete_address
@@ -1304,6 +1315,156 @@ _ffi_ColorPicker_address = _ffi_ctypes.cast(_ffi_ColorPicker_thunk, _ffi_ctypes.
 
 
 class _ffi_ColorPicker(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnLabel = Callable[[int], str]
+"""Names a value (a callback that returns text: the library copies it while the callback runs)."""
+
+
+def _ffi_OnLabel_call(_ffi_context: int, value: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](value)
+        _ffi_set_text("the result of the OnLabel callback", _ffi_slot, _ffi_result)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnLabel", _ffi_error)
+
+
+_ffi_OnLabel_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(None, _ffi_ctypes.c_void_p, _ffi_ctypes.c_uint32, _ffi_ctypes.c_void_p)(_ffi_OnLabel_call),
+)
+_ffi_OnLabel_address = _ffi_ctypes.cast(_ffi_OnLabel_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnLabel(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnMove = Callable[[Vec2, int], Vec2]
+"""Moves a point (a callback that returns a struct: it writes it where the library says)."""
+
+
+def _ffi_OnMove_call(_ffi_context: int, point: Any, step: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](Vec2.from_buffer_copy(point), step)
+        if _ffi_result.__class__ is not Vec2:
+            _ffi_result = _ffi_struct_field("the result of the OnMove callback", _ffi_result, Vec2)
+        _ffi_slot[0] = _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnMove", _ffi_error)
+
+
+_ffi_OnMove_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        Vec2,
+        _ffi_ctypes.c_uint8,
+        _ffi_ctypes.POINTER(Vec2),
+    )(_ffi_OnMove_call),
+)
+_ffi_OnMove_address = _ffi_ctypes.cast(_ffi_OnMove_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnMove(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnParse = Callable[[str], Optional[int]]
+"""Parses a word, maybe (a callback that returns an `Option`: `None` skips the word)."""
+
+
+def _ffi_OnParse_call(_ffi_context: int, word: Any, _ffi_len_word: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi_ctypes.string_at(word, _ffi_len_word).decode())
+        if _ffi_result is not None:
+            _ffi_slot[0] = _ffi_Option_i64(_ffi_number("the result of the OnParse callback", _ffi_result, "i64"), 1)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnParse", _ffi_error)
+
+
+_ffi_OnParse_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+        _ffi_ctypes.POINTER(_ffi_Option_i64),
+    )(_ffi_OnParse_call),
+)
+_ffi_OnParse_address = _ffi_ctypes.cast(_ffi_OnParse_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnParse(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnRename = Callable[[str], Optional[str]]
+"""Renames a word, maybe (`None` keeps it)."""
+
+
+def _ffi_OnRename_call(_ffi_context: int, word: Any, _ffi_len_word: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi_ctypes.string_at(word, _ffi_len_word).decode())
+        if _ffi_result is not None:
+            _ffi_set_text("the result of the OnRename callback", _ffi_slot, _ffi_result)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnRename", _ffi_error)
+
+
+_ffi_OnRename_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+        _ffi_ctypes.c_void_p,
+    )(_ffi_OnRename_call),
+)
+_ffi_OnRename_address = _ffi_ctypes.cast(_ffi_OnRename_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnRename(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnFind = Callable[[int], Optional[Vec2]]
+"""Finds a point in a round, maybe."""
+
+
+def _ffi_OnFind_call(_ffi_context: int, round: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](round)
+        if _ffi_result is not None:
+            if _ffi_result.__class__ is not Vec2:
+                _ffi_result = _ffi_struct_field("the result of the OnFind callback", _ffi_result, Vec2)
+            _ffi_slot[0] = _ffi_Option_Vec2(_ffi_result, 1)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnFind", _ffi_error)
+
+
+_ffi_OnFind_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_uint8,
+        _ffi_ctypes.POINTER(_ffi_Option_Vec2),
+    )(_ffi_OnFind_call),
+)
+_ffi_OnFind_address = _ffi_ctypes.cast(_ffi_OnFind_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnFind(_ffi_ctypes.Structure):
     """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
@@ -4373,6 +4534,153 @@ def pick_colors(pick: ColorPicker) -> int:
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_label_each = _ffi_lib["label_each"]
+_ffi_fn_label_each.argtypes = (
+    _ffi_ctypes.c_void_p,
+    _ffi_ctypes.c_size_t,
+    _ffi_ctypes.c_char_p,
+    _ffi_ctypes.c_size_t,
+    _ffi_ctypes.POINTER(_ffi_OnLabel),
+)
+_ffi_fn_label_each.restype = _ffi_Buffer
+
+
+def label_each(values: Union[Sequence[int], memoryview], separator: str, label: OnLabel) -> str:
+    """What `label` names each of `values`, joined with `separator`."""
+    if isinstance(values, _ffi_array) and values.typecode == "I":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = (_ffi_ctypes.c_uint32 * _ffi_len_values).from_buffer(values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "label_each",
+            "values",
+            values,
+            _ffi_ctypes.c_uint32,
+            "I",
+            mutable=False,
+        )
+    try:
+        _ffi_text_separator = _ffi_utf8(separator)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("label_each", "separator", separator, _ffi_error) from None
+    if not callable(label):
+        raise _ffi_not_callable("label_each", "label", label)
+    _ffi_key_label = _ffi_keep_callback(label)
+    try:
+        _ffi_result = _ffi_fn_label_each(
+            _ffi_slice_values,
+            _ffi_len_values,
+            _ffi_text_separator,
+            len(_ffi_text_separator),
+            _ffi_OnLabel(_ffi_OnLabel_address, _ffi_key_label, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_label, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_walk = _ffi_lib["walk"]
+_ffi_fn_walk.argtypes = (Vec2, _ffi_ctypes.c_uint8, _ffi_ctypes.POINTER(_ffi_OnMove))
+_ffi_fn_walk.restype = Vec2
+
+
+def walk(start: Vec2, steps: int, on_move: OnMove) -> Vec2:
+    """Where `on_move` takes `start` in `steps` steps, each from where the last one ended."""
+    if start.__class__ is not Vec2:
+        raise _ffi_invalid_argument("walk", "start", start, Vec2)
+    if steps.__class__ is not int or not 0 <= steps <= 255:
+        steps = _ffi_scalar("walk() argument 'steps'", steps, "u8")
+    if not callable(on_move):
+        raise _ffi_not_callable("walk", "on_move", on_move)
+    _ffi_key_on_move = _ffi_keep_callback(on_move)
+    try:
+        _ffi_result = _ffi_fn_walk(start, steps, _ffi_OnMove(_ffi_OnMove_address, _ffi_key_on_move, None))
+    finally:
+        _ffi_callbacks.pop(_ffi_key_on_move, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_parse_all = _ffi_lib["parse_all"]
+_ffi_fn_parse_all.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnParse))
+_ffi_fn_parse_all.restype = _ffi_ctypes.c_int64
+
+
+def parse_all(text: str, parse: OnParse) -> int:
+    """The sum (wrapping around) of what `parse` makes of each whitespace-separated word of `text`,
+    skipping the words it returns `None` for.
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("parse_all", "text", text, _ffi_error) from None
+    if not callable(parse):
+        raise _ffi_not_callable("parse_all", "parse", parse)
+    _ffi_key_parse = _ffi_keep_callback(parse)
+    try:
+        _ffi_result = _ffi_fn_parse_all(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi_OnParse(_ffi_OnParse_address, _ffi_key_parse, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_parse, None)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_rename_words = _ffi_lib["rename_words"]
+_ffi_fn_rename_words.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnRename))
+_ffi_fn_rename_words.restype = _ffi_Buffer
+
+
+def rename_words(text: str, rename: OnRename) -> str:
+    """The whitespace-separated words of `text`, each renamed by `rename` or kept, joined with spaces."""
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("rename_words", "text", text, _ffi_error) from None
+    if not callable(rename):
+        raise _ffi_not_callable("rename_words", "rename", rename)
+    _ffi_key_rename = _ffi_keep_callback(rename)
+    try:
+        _ffi_result = _ffi_fn_rename_words(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi_OnRename(_ffi_OnRename_address, _ffi_key_rename, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_rename, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_find_points = _ffi_lib["find_points"]
+_ffi_fn_find_points.argtypes = (_ffi_ctypes.c_uint8, _ffi_ctypes.POINTER(_ffi_OnFind))
+_ffi_fn_find_points.restype = _ffi_Buffer
+
+
+def find_points(rounds: int, find: OnFind) -> List[Vec2]:
+    """The points `find` finds in rounds 0 to `rounds - 1`."""
+    if rounds.__class__ is not int or not 0 <= rounds <= 255:
+        rounds = _ffi_scalar("find_points() argument 'rounds'", rounds, "u8")
+    if not callable(find):
+        raise _ffi_not_callable("find_points", "find", find)
+    _ffi_key_find = _ffi_keep_callback(find)
+    try:
+        _ffi_result = _ffi_fn_find_points(rounds, _ffi_OnFind(_ffi_OnFind_address, _ffi_key_find, None))
+    finally:
+        _ffi_callbacks.pop(_ffi_key_find, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_take_list(_ffi_result, Vec2)
 
 
 _ffi_fn_for_each_word = _ffi_lib["for_each_word"]

@@ -52,8 +52,13 @@ __all__ = [
     "Notifier",
     "OnChar",
     "OnEvent",
+    "OnFind",
+    "OnLabel",
     "OnLine",
+    "OnMove",
+    "OnParse",
     "OnPoint",
+    "OnRename",
     "OnValue",
     "OnWindow",
     "OnWord",
@@ -125,6 +130,7 @@ __all__ = [
     "factorials",
     "figure_of",
     "fill_u16",
+    "find_points",
     "first_word",
     "fnv1a",
     "fold_points",
@@ -147,6 +153,7 @@ __all__ = [
     "i128_from_halves",
     "is_even",
     "join_repeated",
+    "label_each",
     "lead_name",
     "length_if_any",
     "means",
@@ -170,12 +177,14 @@ __all__ = [
     "panic_later",
     "panic_now",
     "panic_with_message",
+    "parse_all",
     "pick_colors",
     "range_u32",
     "reading_example",
     "reading_total",
     "rect_area",
     "rect_center",
+    "rename_words",
     "repeat_text",
     "reversed_bytes",
     "sample_new",
@@ -216,6 +225,7 @@ __all__ = [
     "vec2_normalize_all",
     "vec2_scale",
     "vec2_sum",
+    "walk",
     "word_counts",
     "word_list",
     "words_later",
@@ -251,10 +261,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xC9BB344F7902F67F:
+    if found != 0x38887818976ABC89:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash c9bb344f7902f67f)"
+            "sample_crate 0.1.0 (API hash 38887818976abc89)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )

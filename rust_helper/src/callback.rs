@@ -1,0 +1,273 @@
+//! The results of callbacks that C (or a foreign side such as Python's ctypes) cannot return by
+//! value: text (`-> String`) and structs.
+//!
+//! Such a callback's `call` returns nothing and takes one more parameter, last: a pointer to a
+//! result slot that the library owns, on the stack of the Rust code calling the callback. The
+//! foreign side fills the slot through the function the slot holds, which copies what it is
+//! given before it returns: the foreign side keeps its own memory (nothing is handed over, so
+//! nothing can leak or be freed twice), and a foreign side that fills nothing (it failed) leaves
+//! the slot's zero value (an empty string).
+
+use std::borrow::Cow;
+use std::ffi::c_void;
+
+use crate::abi::{record, try_copy, Failure, KIND_CALLBACK};
+
+/// Where a callback that returns text puts it (`<crate>_text_result` in C).
+///
+/// C sees only the first field: `call` gets a pointer to the slot, and returns text by calling
+/// `set(result, bytes, len)` with `len` bytes of UTF-8 that the library copies before `set`
+/// returns. `set` returns `false` (and records a failure of kind 4 for the library call the
+/// callback runs inside, naming the callback) if the bytes are not UTF-8 or the library is out
+/// of memory; the text is then empty. A later `set` replaces the text of an earlier one.
+#[doc(hidden)]
+#[repr(C)]
+pub struct TextResult {
+    set: unsafe extern "C" fn(result: *mut TextResult, bytes: *const u8, len: usize) -> bool,
+    /// The callback's name, for the failures `set` records.
+    callback: &'static str,
+    text: Option<String>,
+}
+
+impl TextResult {
+    /// An empty slot for the callback `callback`.
+    #[inline]
+    pub fn new(callback: &'static str) -> Self {
+        TextResult {
+            set: set_text,
+            callback,
+            text: None,
+        }
+    }
+
+    /// The text the foreign side set, if it set one.
+    #[inline]
+    pub fn into_option(self) -> Option<String> {
+        self.text
+    }
+
+    /// The text the foreign side set, or the empty string if it set none (it failed).
+    #[inline]
+    pub fn into_string(self) -> String {
+        self.text.unwrap_or_default()
+    }
+}
+
+/// `TextResult::set`: copies `len` bytes at `bytes` into the slot if they are UTF-8.
+///
+/// # Safety
+///
+/// `result` points to a live `TextResult` (the one `call` was given); unless `len` is 0,
+/// `bytes` points to `len` readable bytes.
+unsafe extern "C" fn set_text(result: *mut TextResult, bytes: *const u8, len: usize) -> bool {
+    // SAFETY: the caller passes the slot `call` was given, which the library's frame owns.
+    let result = unsafe { &mut *result };
+    let bytes: &[u8] = if len == 0 {
+        // Never build a slice from a foreign pointer for length 0 (it may be NULL or unaligned).
+        &[]
+    } else {
+        // SAFETY: the caller promises `len` readable bytes.
+        unsafe { std::slice::from_raw_parts(bytes, len) }
+    };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            result.text = None;
+            refuse(
+                result.callback,
+                format!(
+                    "is not UTF-8 (invalid byte at offset {})",
+                    err.valid_up_to()
+                ),
+            );
+            return false;
+        }
+    };
+    match try_copy(text) {
+        Some(copy) => {
+            result.text = Some(copy);
+            true
+        }
+        None => {
+            result.text = None;
+            record(Failure {
+                kind: KIND_CALLBACK,
+                code: 0,
+                message: Cow::Borrowed("out of memory for the text a callback returned"),
+            });
+            false
+        }
+    }
+}
+
+/// Records that the result callback `callback` returned is refused (`problem` says why), for
+/// the library call it runs inside to report.
+#[cold]
+fn refuse(callback: &str, problem: String) {
+    record(Failure {
+        kind: KIND_CALLBACK,
+        code: 0,
+        message: Cow::Owned(format!("the result of the {callback} callback {problem}")),
+    });
+}
+
+/// The C parameters of a callback's `call` after its context, as a tuple: what shapes the
+/// function pointer of a callback whose result type decides how it crosses (see
+/// [`CallbackResult`]).
+#[doc(hidden)]
+pub trait CallArgs: Sized {
+    /// `unsafe extern "C-unwind" fn(*const c_void, A, B) -> R`: the result returned by value.
+    type Direct<R>: Copy;
+    /// `unsafe extern "C-unwind" fn(*const c_void, A, B, *mut S)`: the result in a slot.
+    type Slotted<S>: Copy;
+
+    /// Calls `call` with `context` and the arguments.
+    ///
+    /// # Safety
+    ///
+    /// `call` may be called with `context` and these arguments.
+    unsafe fn direct<R>(call: Self::Direct<R>, context: *const c_void, args: Self) -> R;
+
+    /// Calls `call` with `context`, the arguments and `slot`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`CallArgs::direct`]; `slot` is valid for writes of an `S` during the call.
+    unsafe fn slotted<S>(call: Self::Slotted<S>, context: *const c_void, args: Self, slot: *mut S);
+}
+
+macro_rules! call_args {
+    ($($ty:ident $arg:ident),*) => {
+        impl<$($ty),*> CallArgs for ($($ty,)*) {
+            type Direct<R> = unsafe extern "C-unwind" fn(*const c_void, $($ty),*) -> R;
+            type Slotted<S> = unsafe extern "C-unwind" fn(*const c_void, $($ty,)* *mut S);
+
+            #[inline(always)]
+            unsafe fn direct<R>(call: Self::Direct<R>, context: *const c_void, args: Self) -> R {
+                let ($($arg,)*) = args;
+                // SAFETY: forwarded from the caller.
+                unsafe { call(context, $($arg),*) }
+            }
+
+            #[inline(always)]
+            unsafe fn slotted<S>(
+                call: Self::Slotted<S>,
+                context: *const c_void,
+                args: Self,
+                slot: *mut S,
+            ) {
+                let ($($arg,)*) = args;
+                // SAFETY: forwarded from the caller.
+                unsafe { call(context, $($arg,)* slot) }
+            }
+        }
+    };
+}
+
+call_args!();
+call_args!(A a);
+call_args!(A a, B b);
+call_args!(A a, B b, C c);
+call_args!(A a, B b, C c, D d);
+call_args!(A a, B b, C c, D d, E e);
+call_args!(A a, B b, C c, D d, E e, F f);
+call_args!(A a, B b, C c, D d, E e, F f, G g);
+call_args!(A a, B b, C c, D d, E e, F f, G g, H h);
+call_args!(A a, B b, C c, D d, E e, F f, G g, H h, I i);
+call_args!(A a, B b, C c, D d, E e, F f, G g, H h, I i, J j);
+call_args!(A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k);
+call_args!(A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l);
+call_args!(A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l, M m);
+call_args!(A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l, M m, N n);
+call_args!(A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l, M m, N n, O o);
+call_args!(A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l, M m, N n, O o, P p);
+
+/// A callback's result type that is an `#[ffi_type]` (or an alias of a primitive): how it
+/// crosses, which the `#[ffi_callback]` macro cannot tell from its name. A field-less enum (or a
+/// primitive) is returned by value; a struct, which not every foreign side can return by value
+/// (Python's ctypes cannot), is written into a slot the library passes last (`S *result` in C),
+/// which holds zeroes until it is written. The inventory binary refuses a struct whose zeroes are
+/// not a value of it (an enum field without a variant of value 0), so that a foreign side that
+/// fails and writes nothing leaves a value.
+///
+/// # Safety
+///
+/// Implemented by this crate and by `#[ffi_type]`; do not implement it by hand.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a callback cannot return `{Self}`: it returns nothing, a primitive, an \
+               #[ffi_type] struct or field-less enum, a `String`, or an `Option` of one",
+    label = "not a callback result"
+)]
+pub unsafe trait CallbackResult: Sized {
+    /// The callback's `call` for the C parameters `A`.
+    type Call<A: CallArgs>: Copy;
+
+    /// Calls `call` with `context` and `args`, and returns its result.
+    ///
+    /// # Safety
+    ///
+    /// `call` may be called with `context` and these arguments.
+    unsafe fn __call<A: CallArgs>(call: Self::Call<A>, context: *const c_void, args: A) -> Self;
+}
+
+/// `CallbackResult` for a type returned by value (a primitive, a field-less enum).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __callback_result_by_value {
+    ($ty:ty) => {
+        unsafe impl $crate::__private::CallbackResult for $ty {
+            type Call<A: $crate::__private::CallArgs> = A::Direct<Self>;
+
+            #[inline(always)]
+            unsafe fn __call<A: $crate::__private::CallArgs>(
+                call: Self::Call<A>,
+                context: *const ::core::ffi::c_void,
+                args: A,
+            ) -> Self {
+                // SAFETY: forwarded from the caller.
+                unsafe { A::direct(call, context, args) }
+            }
+        }
+    };
+}
+
+/// `CallbackResult` for a struct: written into a zeroed slot.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __callback_result_in_slot {
+    ($ty:ty) => {
+        unsafe impl $crate::__private::CallbackResult for $ty {
+            type Call<A: $crate::__private::CallArgs> = A::Slotted<Self>;
+
+            #[inline(always)]
+            unsafe fn __call<A: $crate::__private::CallArgs>(
+                call: Self::Call<A>,
+                context: *const ::core::ffi::c_void,
+                args: A,
+            ) -> Self {
+                let mut slot = ::core::mem::MaybeUninit::<Self>::zeroed();
+                // SAFETY: forwarded from the caller; `slot` outlives the call.
+                unsafe { A::slotted(call, context, args, slot.as_mut_ptr()) };
+                // SAFETY: the foreign side wrote a value, or left zeroes, which the inventory's
+                // check of the struct makes a value too.
+                unsafe { slot.assume_init() }
+            }
+        }
+    };
+}
+
+__callback_result_by_value!(());
+__callback_result_by_value!(u8);
+__callback_result_by_value!(u16);
+__callback_result_by_value!(u32);
+__callback_result_by_value!(u64);
+__callback_result_by_value!(usize);
+__callback_result_by_value!(i8);
+__callback_result_by_value!(i16);
+__callback_result_by_value!(i32);
+__callback_result_by_value!(i64);
+__callback_result_by_value!(isize);
+__callback_result_by_value!(f32);
+__callback_result_by_value!(f64);
+__callback_result_by_value!(bool);
