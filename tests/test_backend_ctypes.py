@@ -997,6 +997,41 @@ def test_legal_rust_names_generate_code_that_imports(
     assert typing.get_type_hints(m.Store)["_ffi_ptr"] == Optional[m._ffi_Store_handle]
 
 
+@needs_gcc
+def test_encoded_values_named_like_the_module_s_own_names(
+    tmp_path: Path, import_generated: Callable[..., ModuleType]
+) -> None:
+    """Parameters named `encode` and `vec_str` (beside the codec `_ffi_wire_vec_str` and the runtime's
+    `_ffi_wire_encode`) and a record named `encode`: the wrappers' locals and the codecs' globals never meet."""
+    strings = {"kind": "vec", "element": {"kind": "string"}}
+
+    def change(d: Dict[str, Any]) -> None:
+        field = {"name": "decode", "doc": "", "type": strings}
+        d["types"].append({"kind": "record", "name": "encode", "doc": "", "fields": [field]})
+        params = [
+            {"name": "encode", "type": strings},
+            {"name": "vec_str", "type": strings},
+            {"name": "record", "type": {"kind": "record", "name": "encode"}},
+        ]
+        d["functions"].append(
+            {
+                "name": "count_all",
+                "symbol": "count_all",
+                "doc": "",
+                "params": params,
+                "returns": {"kind": "primitive", "name": "u32"},
+                "error": None,
+            }
+        )
+
+    inventory = _tagged_with(change)
+    m = import_generated(inventory, _compile_library(inventory, tmp_path / "lib"))
+    # (The stub returns 0: what matters is that the arguments are encoded without a name clash.)
+    assert m.count_all(["a"], ["b", "c"], m.encode(decode=["d"])) == 0
+    with pytest.raises(TypeError, match="argument 'record' field 'decode' item 0 must be str, not int"):
+        m.count_all([], [], m.encode([1]))
+
+
 _STRUCT_CALLBACKS = """
 float basic_nudge(const Nudge *cb) {
     Vec2 v = {1.0f, 2.0f};

@@ -861,7 +861,8 @@ class WrapperBuilder:
         name, expression = self._codec(ty)
         self.helpers.add("wire")
         if isinstance(ty, Record):
-            return f"_ffi_wire_{name}"  # the record's own global
+            assert isinstance(expression, str)
+            return expression  # the record's own global
         glob = f"_ffi_wire_{name}"
         self.codecs[glob] = layout(expression, 0, f"{glob} = ")
         return glob
@@ -874,7 +875,9 @@ class WrapperBuilder:
             return "str", "_ffi_rt.WIRE_STR"
         if isinstance(ty, Record):
             # One global per record, which every value holding it names (a record may hold itself).
-            glob = f"_ffi_wire_{ty.name}"
+            # `record_`: no other codec's global can have it (theirs begin `vec_`, `option_` or `map_`), nor a
+            # runtime alias (a record named `encode`).
+            glob = f"_ffi_wire_record_{ty.name}"
             if glob not in self.record_codecs:
                 self.record_codecs[glob] = ""
                 self.record_codecs[glob] = layout(self._record_codec(ty.name), 0, f"{glob}: _ffi_rt.Codec = ")
@@ -1652,7 +1655,8 @@ class WrapperBuilder:
                 continue
             if isinstance(ty, Encoded):
                 # Its bytes in the wire encoding, checked on the way (the library checks them again).
-                local = f"_ffi_wire_{pname}"
+                # (Not `_ffi_wire_<name>`: a parameter named `encode` or `vec_str` would shadow a module global.)
+                local = f"_ffi_encoded_{pname}"
                 what = python_string(f"{name}() argument {pname!r}")
                 checks.append(Assign(local, f"_ffi_wire_encode({self.codec(ty)}, {pname}, {what})"))
                 if ty.lent_as_struct:

@@ -1909,8 +1909,8 @@ class Store:
         """
         if (_ffi_self := self._ffi_ptr) is None:
             raise _ffi_closed("Store", "put_all")
-        _ffi_wire_entries = _ffi_wire_encode(_ffi_wire_map_str_i64, entries, "Store.put_all() argument 'entries'")
-        _ffi_fn_store_put_all(_ffi_self, _ffi_wire_entries, len(_ffi_wire_entries))
+        _ffi_encoded_entries = _ffi_wire_encode(_ffi_wire_map_str_i64, entries, "Store.put_all() argument 'entries'")
+        _ffi_fn_store_put_all(_ffi_self, _ffi_encoded_entries, len(_ffi_encoded_entries))
         if _ffi_pending.value:
             _ffi_raise_failure(_ffi_MathError_by_code)
 
@@ -2948,7 +2948,7 @@ _ffi_ct.check_layout(
 )
 
 
-_ffi_wire_Contact: _ffi_rt.Codec = _ffi_rt.wire_record(
+_ffi_wire_record_Contact: _ffi_rt.Codec = _ffi_rt.wire_record(
     Contact,
     lambda: (
         ("name", _ffi_rt.WIRE_STR),
@@ -2972,23 +2972,23 @@ _ffi_wire_Contact: _ffi_rt.Codec = _ffi_rt.wire_record(
         ),
     ),
 )
-_ffi_wire_Tagged: _ffi_rt.Codec = _ffi_rt.wire_record(
+_ffi_wire_record_Tagged: _ffi_rt.Codec = _ffi_rt.wire_record(
     Tagged,
     lambda: (("_0", _ffi_rt.WIRE_STR), ("_1", _ffi_rt.wire_number("u32"))),
 )
-_ffi_wire_Team: _ffi_rt.Codec = _ffi_rt.wire_record(
+_ffi_wire_record_Team: _ffi_rt.Codec = _ffi_rt.wire_record(
     Team,
     lambda: (
-        ("lead", _ffi_wire_Contact),
-        ("members", _ffi_rt.wire_vec(_ffi_wire_Contact)),
+        ("lead", _ffi_wire_record_Contact),
+        ("members", _ffi_rt.wire_vec(_ffi_wire_record_Contact)),
         ("color", _ffi_rt.wire_enum(Color, "u8")),
     ),
 )
-_ffi_wire_TreeNode: _ffi_rt.Codec = _ffi_rt.wire_record(
+_ffi_wire_record_TreeNode: _ffi_rt.Codec = _ffi_rt.wire_record(
     TreeNode,
-    lambda: (("label", _ffi_rt.WIRE_STR), ("children", _ffi_rt.wire_vec(_ffi_wire_TreeNode))),
+    lambda: (("label", _ffi_rt.WIRE_STR), ("children", _ffi_rt.wire_vec(_ffi_wire_record_TreeNode))),
 )
-_ffi_wire_Value: _ffi_rt.Codec = _ffi_rt.wire_variants(
+_ffi_wire_record_Value: _ffi_rt.Codec = _ffi_rt.wire_variants(
     Value,
     lambda: (
         (_ffi_Value_Int, (("_0", _ffi_rt.wire_number("i64")),)),
@@ -3003,12 +3003,12 @@ _ffi_wire_map_str_i64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("
 _ffi_wire_map_str_option_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_option(_ffi_rt.wire_number("f64")))
 _ffi_wire_map_str_u32 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("u32"))
 _ffi_wire_map_str_vec_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_vec(_ffi_rt.wire_number("f64")))
-_ffi_wire_option_Contact = _ffi_rt.wire_option(_ffi_wire_Contact)
-_ffi_wire_option_Team = _ffi_rt.wire_option(_ffi_wire_Team)
+_ffi_wire_option_Contact = _ffi_rt.wire_option(_ffi_wire_record_Contact)
+_ffi_wire_option_Team = _ffi_rt.wire_option(_ffi_wire_record_Team)
 _ffi_wire_option_str = _ffi_rt.wire_option(_ffi_rt.WIRE_STR)
-_ffi_wire_vec_Contact = _ffi_rt.wire_vec(_ffi_wire_Contact)
-_ffi_wire_vec_Tagged = _ffi_rt.wire_vec(_ffi_wire_Tagged)
-_ffi_wire_vec_Value = _ffi_rt.wire_vec(_ffi_wire_Value)
+_ffi_wire_vec_Contact = _ffi_rt.wire_vec(_ffi_wire_record_Contact)
+_ffi_wire_vec_Tagged = _ffi_rt.wire_vec(_ffi_wire_record_Tagged)
+_ffi_wire_vec_Value = _ffi_rt.wire_vec(_ffi_wire_record_Value)
 _ffi_wire_vec_char = _ffi_rt.wire_vec(_ffi_rt.wire_number("char"))
 _ffi_wire_vec_option_Color = _ffi_rt.wire_vec(_ffi_rt.wire_option(_ffi_rt.wire_enum(Color, "u8")))
 _ffi_wire_vec_str = _ffi_rt.wire_vec(_ffi_rt.WIRE_STR)
@@ -5985,8 +5985,8 @@ _ffi_fn_word_counts.restype = _ffi_Buffer
 
 def word_counts(words: Sequence[str]) -> Dict[str, int]:
     """How many times each of `words` occurs (a `Vec<String>` in, a map out)."""
-    _ffi_wire_words = _ffi_wire_encode(_ffi_wire_vec_str, words, "word_counts() argument 'words'")
-    _ffi_result = _ffi_fn_word_counts(_ffi_wire_words, len(_ffi_wire_words))
+    _ffi_encoded_words = _ffi_wire_encode(_ffi_wire_vec_str, words, "word_counts() argument 'words'")
+    _ffi_result = _ffi_fn_word_counts(_ffi_encoded_words, len(_ffi_encoded_words))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_map_str_u32, _ffi_take_bytes(_ffi_result))
@@ -5999,8 +5999,8 @@ _ffi_fn_means.restype = _ffi_Buffer
 
 def means(samples: Mapping[str, Sequence[float]]) -> Dict[str, Optional[float]]:
     """The mean of each key's samples, `None` for a key without any (nested owned values)."""
-    _ffi_wire_samples = _ffi_wire_encode(_ffi_wire_map_str_vec_f64, samples, "means() argument 'samples'")
-    _ffi_result = _ffi_fn_means(_ffi_wire_samples, len(_ffi_wire_samples))
+    _ffi_encoded_samples = _ffi_wire_encode(_ffi_wire_map_str_vec_f64, samples, "means() argument 'samples'")
+    _ffi_result = _ffi_fn_means(_ffi_encoded_samples, len(_ffi_encoded_samples))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_map_str_option_f64, _ffi_take_bytes(_ffi_result))
@@ -6030,8 +6030,8 @@ _ffi_fn_greet_maybe.restype = _ffi_Buffer
 
 def greet_maybe(name: Optional[str] = None) -> str:
     """A greeting for `name`, or for nobody in particular (an `Option<String>` in, `None` by default)."""
-    _ffi_wire_name = _ffi_wire_encode(_ffi_wire_option_str, name, "greet_maybe() argument 'name'")
-    _ffi_result = _ffi_fn_greet_maybe(_ffi_wire_name, len(_ffi_wire_name))
+    _ffi_encoded_name = _ffi_wire_encode(_ffi_wire_option_str, name, "greet_maybe() argument 'name'")
+    _ffi_result = _ffi_fn_greet_maybe(_ffi_encoded_name, len(_ffi_encoded_name))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_take_string(_ffi_result)
@@ -6073,8 +6073,8 @@ def colors_named(names: Sequence[str]) -> List[Optional[Color]]:
     """The color each of `names` names, `None` for a name that is no color (field-less enums inside
     an encoded value).
     """
-    _ffi_wire_names = _ffi_wire_encode(_ffi_wire_vec_str, names, "colors_named() argument 'names'")
-    _ffi_result = _ffi_fn_colors_named(_ffi_wire_names, len(_ffi_wire_names))
+    _ffi_encoded_names = _ffi_wire_encode(_ffi_wire_vec_str, names, "colors_named() argument 'names'")
+    _ffi_result = _ffi_fn_colors_named(_ffi_encoded_names, len(_ffi_encoded_names))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_vec_option_Color, _ffi_take_bytes(_ffi_result))
@@ -6124,8 +6124,8 @@ _ffi_fn_blue_names.restype = _ffi_Buffer
 
 def blue_names(palette: Mapping[str, Color]) -> List[str]:
     """The names in `palette` whose color is blue, in order."""
-    _ffi_wire_palette = _ffi_wire_encode(_ffi_wire_map_str_Color, palette, "blue_names() argument 'palette'")
-    _ffi_result = _ffi_fn_blue_names(_ffi_wire_palette, len(_ffi_wire_palette))
+    _ffi_encoded_palette = _ffi_wire_encode(_ffi_wire_map_str_Color, palette, "blue_names() argument 'palette'")
+    _ffi_result = _ffi_fn_blue_names(_ffi_encoded_palette, len(_ffi_encoded_palette))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
@@ -6173,7 +6173,7 @@ def contact_new(name: str) -> Contact:
     _ffi_result = _ffi_fn_contact_new(_ffi_text_name, len(_ffi_text_name))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    return _ffi_wire_decode(_ffi_wire_Contact, _ffi_take_bytes(_ffi_result))
+    return _ffi_wire_decode(_ffi_wire_record_Contact, _ffi_take_bytes(_ffi_result))
 
 
 _ffi_fn_contact_summary = _ffi_lib["contact_summary"]
@@ -6183,8 +6183,8 @@ _ffi_fn_contact_summary.restype = _ffi_Buffer
 
 def contact_summary(contact: Contact) -> str:
     """`contact` described on one line (a record by value in)."""
-    _ffi_wire_contact = _ffi_wire_encode(_ffi_wire_Contact, contact, "contact_summary() argument 'contact'")
-    _ffi_result = _ffi_fn_contact_summary(_ffi_Bytes(_ffi_wire_contact, len(_ffi_wire_contact)))
+    _ffi_encoded_contact = _ffi_wire_encode(_ffi_wire_record_Contact, contact, "contact_summary() argument 'contact'")
+    _ffi_result = _ffi_fn_contact_summary(_ffi_Bytes(_ffi_encoded_contact, len(_ffi_encoded_contact)))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_take_string(_ffi_result)
@@ -6197,19 +6197,19 @@ _ffi_fn_contact_tagged.restype = _ffi_Buffer
 
 def contact_tagged(contact: Contact, tag: str) -> Contact:
     """`contact` with `tag` added and its score raised by one (a record in and out)."""
-    _ffi_wire_contact = _ffi_wire_encode(_ffi_wire_Contact, contact, "contact_tagged() argument 'contact'")
+    _ffi_encoded_contact = _ffi_wire_encode(_ffi_wire_record_Contact, contact, "contact_tagged() argument 'contact'")
     try:
         _ffi_text_tag = _ffi_utf8(tag)
     except (TypeError, UnicodeEncodeError) as _ffi_error:
         raise _ffi_text_argument("contact_tagged", "tag", tag, _ffi_error) from None
     _ffi_result = _ffi_fn_contact_tagged(
-        _ffi_Bytes(_ffi_wire_contact, len(_ffi_wire_contact)),
+        _ffi_Bytes(_ffi_encoded_contact, len(_ffi_encoded_contact)),
         _ffi_text_tag,
         len(_ffi_text_tag),
     )
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    return _ffi_wire_decode(_ffi_wire_Contact, _ffi_take_bytes(_ffi_result))
+    return _ffi_wire_decode(_ffi_wire_record_Contact, _ffi_take_bytes(_ffi_result))
 
 
 _ffi_fn_team_roster = _ffi_lib["team_roster"]
@@ -6219,8 +6219,8 @@ _ffi_fn_team_roster.restype = _ffi_Buffer
 
 def team_roster(team: Team) -> List[Contact]:
     """The team's members sorted by name, its lead first (a `Vec` of records out)."""
-    _ffi_wire_team = _ffi_wire_encode(_ffi_wire_Team, team, "team_roster() argument 'team'")
-    _ffi_result = _ffi_fn_team_roster(_ffi_Bytes(_ffi_wire_team, len(_ffi_wire_team)))
+    _ffi_encoded_team = _ffi_wire_encode(_ffi_wire_record_Team, team, "team_roster() argument 'team'")
+    _ffi_result = _ffi_fn_team_roster(_ffi_Bytes(_ffi_encoded_team, len(_ffi_encoded_team)))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_vec_Contact, _ffi_take_bytes(_ffi_result))
@@ -6235,8 +6235,8 @@ def best_contact(contacts: Sequence[Contact]) -> Optional[Contact]:
     """The contact of `contacts` with the highest score, if any has one (a `Vec` of records in, an
     `Option` of one out).
     """
-    _ffi_wire_contacts = _ffi_wire_encode(_ffi_wire_vec_Contact, contacts, "best_contact() argument 'contacts'")
-    _ffi_result = _ffi_fn_best_contact(_ffi_wire_contacts, len(_ffi_wire_contacts))
+    _ffi_encoded_contacts = _ffi_wire_encode(_ffi_wire_vec_Contact, contacts, "best_contact() argument 'contacts'")
+    _ffi_result = _ffi_fn_best_contact(_ffi_encoded_contacts, len(_ffi_encoded_contacts))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_option_Contact, _ffi_take_bytes(_ffi_result))
@@ -6249,8 +6249,8 @@ _ffi_fn_lead_name.restype = _ffi_Buffer
 
 def lead_name(team: Optional[Team] = None) -> str:
     """The name of the team's lead, or `"nobody"` (an `Option` of a record in, `None` by default)."""
-    _ffi_wire_team = _ffi_wire_encode(_ffi_wire_option_Team, team, "lead_name() argument 'team'")
-    _ffi_result = _ffi_fn_lead_name(_ffi_Bytes(_ffi_wire_team, len(_ffi_wire_team)))
+    _ffi_encoded_team = _ffi_wire_encode(_ffi_wire_option_Team, team, "lead_name() argument 'team'")
+    _ffi_result = _ffi_fn_lead_name(_ffi_Bytes(_ffi_encoded_team, len(_ffi_encoded_team)))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_take_string(_ffi_result)
@@ -6280,8 +6280,8 @@ _ffi_fn_tree_size.restype = _ffi_ctypes.c_uint64
 
 def tree_size(root: TreeNode) -> int:
     """How many nodes the tree has (a record that holds itself)."""
-    _ffi_wire_root = _ffi_wire_encode(_ffi_wire_TreeNode, root, "tree_size() argument 'root'")
-    _ffi_result = _ffi_fn_tree_size(_ffi_Bytes(_ffi_wire_root, len(_ffi_wire_root)))
+    _ffi_encoded_root = _ffi_wire_encode(_ffi_wire_record_TreeNode, root, "tree_size() argument 'root'")
+    _ffi_result = _ffi_fn_tree_size(_ffi_Bytes(_ffi_encoded_root, len(_ffi_encoded_root)))
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
@@ -6295,15 +6295,15 @@ _ffi_fn_contact_later.restype = None
 def _ffi_read_contact_later(_ffi_address: int) -> Contact:
     """The value `contact_later` completed with."""
     _ffi_result = _ffi_Buffer.from_buffer_copy(_ffi_Buffer.from_address(_ffi_address))
-    return _ffi_wire_decode(_ffi_wire_Contact, _ffi_take_bytes(_ffi_result))
+    return _ffi_wire_decode(_ffi_wire_record_Contact, _ffi_take_bytes(_ffi_result))
 
 
 async def contact_later(contact: Contact) -> Contact:
     """`contact` tagged "later", after a pause (an async record in and out)."""
-    _ffi_wire_contact = _ffi_wire_encode(_ffi_wire_Contact, contact, "contact_later() argument 'contact'")
+    _ffi_encoded_contact = _ffi_wire_encode(_ffi_wire_record_Contact, contact, "contact_later() argument 'contact'")
     _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_contact_later, None)
     _ffi_fn_contact_later(
-        _ffi_Bytes(_ffi_wire_contact, len(_ffi_wire_contact)),
+        _ffi_Bytes(_ffi_encoded_contact, len(_ffi_encoded_contact)),
         _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address),
     )
     if _ffi_pending.value:
@@ -6318,8 +6318,8 @@ _ffi_fn_value_lines.restype = _ffi_Buffer
 
 def value_lines(values: Sequence[Value]) -> str:
     """Each of `values` described, one per line (a `Vec` of an enum with owned fields in)."""
-    _ffi_wire_values = _ffi_wire_encode(_ffi_wire_vec_Value, values, "value_lines() argument 'values'")
-    _ffi_result = _ffi_fn_value_lines(_ffi_wire_values, len(_ffi_wire_values))
+    _ffi_encoded_values = _ffi_wire_encode(_ffi_wire_vec_Value, values, "value_lines() argument 'values'")
+    _ffi_result = _ffi_fn_value_lines(_ffi_encoded_values, len(_ffi_encoded_values))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_take_string(_ffi_result)
@@ -6356,4 +6356,4 @@ def value_parsed(text: str) -> Value:
     _ffi_result = _ffi_fn_value_parsed(_ffi_text_text, len(_ffi_text_text))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    return _ffi_wire_decode(_ffi_wire_Value, _ffi_take_bytes(_ffi_result))
+    return _ffi_wire_decode(_ffi_wire_record_Value, _ffi_take_bytes(_ffi_result))
