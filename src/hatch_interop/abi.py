@@ -208,7 +208,7 @@ class CTextResult:
 @dataclass(frozen=True)
 class CSlot:
     """A pointer to the slot a callback returning ``Option<T>`` fills: ``<crate>_option_<T> *`` (``is_some`` 0 until
-    the callback writes the option), its last parameter."""
+    the callback writes the option), its last parameter; or, for ``Result<T, E>``, the slot of ``E``."""
 
     of: COption
 
@@ -416,6 +416,10 @@ class _Lowering:
 
     def callback(self, c: CallbackDef) -> CallbackSignature:
         params = self.params(c.params)
+        if c.error is not None:
+            # `Result<T, E>`: the error's option structure, absent until the callback fails with one of its variants;
+            # before the result's slot, if there is one (`T` crosses as it would alone).
+            params.append(CParam(CSlot(COption(Option(c.error))), "error"))
         if isinstance(c.returns, OwnedString) or c.returns == Encoded(WireOption(OwnedString())):
             # Text goes through a slot the library passes last (see `CTextResult`), not a buffer it would own; an
             # `Option<String>` is `None` until the callback sets text.
@@ -495,6 +499,8 @@ class _Lowering:
         for c in inv.callbacks():
             yield from (p.type for p in c.params)
             yield c.returns
+            if c.error is not None:
+                yield Option(c.error)
         for f in inv.all_functions():
             yield from (p.type for p in f.params)
             yield f.returns

@@ -49,6 +49,8 @@ __all__ = [
     "Meters",
     "Notifier",
     "OnChar",
+    "OnCheck",
+    "OnDescribe",
     "OnEvent",
     "OnFind",
     "OnLabel",
@@ -79,6 +81,7 @@ __all__ = [
     "char_from_code",
     "char_repeat",
     "char_upper",
+    "check_all",
     "checked_index",
     "checked_sqrt",
     "checksum_later",
@@ -102,6 +105,7 @@ __all__ = [
     "counter_new",
     "counter_snapshot",
     "counter_try_new",
+    "describe_all",
     "digest",
     "direction_turn",
     "directions_reversed",
@@ -243,10 +247,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xAD5DBFB5BB5F30BF:
+    if found != 0xE74871682AC5296F:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash ad5dbfb5bb5f30bf)"
+            "sample_crate 0.1.0 (API hash e74871682ac5296f)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
