@@ -3073,11 +3073,10 @@ mod callback {
                                  or field-less enum, a `String`, an `Option` of one, or a \
                                  `Result<T, E>` of one with an #[ffi_type] error enum";
                 let message = match refused {
-                    "`&str`" => {
-                        ("a callback cannot return `&str` (the foreign side's text is gone once \
-                         it returns): return a `String`, which the library copies")
-                            .to_owned()
-                    }
+                    "`&str`" => String::from(
+                        "a callback cannot return `&str` (the foreign side's text is gone once it \
+                         returns): return a `String`, which the library copies",
+                    ),
                     refused => format!("a callback cannot return {refused} yet: {supported}"),
                 };
                 errors.push(ty.span(), message);
