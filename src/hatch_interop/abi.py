@@ -18,6 +18,9 @@ The lowering (it mirrors ``fn shim`` in the Rust helper's macros):
   in the wire encoding: as a parameter a ``const uint8_t *`` and a ``size_t`` length, as a result the buffer of a
   ``Vec<u8>``;
 * ``Result<T, E>`` -> the signature of ``T`` (an error is a failure the caller takes afterwards);
+* a callback's result that not every foreign side can return by value (a ``String``, a struct, an ``Option``) -> a
+  last parameter, a pointer to a slot the library owns that the callback fills; a callback's ``Result<T, E>`` ->
+  ``T``'s lowering, with a pointer to an ``FfiOption<E>`` slot before ``T``'s slot;
 * a service's method -> its object's handle first; ``async fn`` -> a completion last, returning nothing;
 * each opaque type -> a drop function ``void <type>_ffi_drop(T *object)`` for the owned objects (``Box<T>``
   results) that no function consumed;
