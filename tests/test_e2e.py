@@ -411,6 +411,17 @@ static void step_right(const void *context, Vec2 point, uint8_t step, Vec2 *resu
     result->y = point.y;
 }
 
+/* Fails with MathError_Overflow (through the error slot) above 100. */
+static int64_t check_small(const void *context, int64_t value, sample_crate_option_MathError *error) {
+    (void)context;
+    if (value > 100) {
+        error->value = MathError_Overflow;
+        error->is_some = 1;
+        return 0;
+    }
+    return value;
+}
+
 int main(void) {
     Vec2 a = {1.0f, 2.0f};
     Vec2 b = {3.0f, 4.0f};
@@ -425,7 +436,15 @@ int main(void) {
     printf("%u %.1f %.1f %llu ", add(2, 3), c.x, c.y, (unsigned long long)n);
     OnMove on_move = {step_right, NULL, NULL};
     Vec2 end = walk(a, 3, &on_move);
-    printf("%.*s %.1f\\n", (int)labels.len, labels.ptr, end.x);
+    OnCheck on_check = {check_small, NULL, NULL};
+    int64_t small[] = {1, 2}, big[] = {1, 200};
+    int64_t sum = check_all(small, 2, &on_check);
+    sample_crate_failure failure;
+    /* The callback's Err is check_all's own: a failure of kind 2 whose code is the variant's value. */
+    if (check_all(big, 2, &on_check) != 0 || !sample_crate_ffi_take_failure(&failure)) return 3;
+    sample_crate_ffi_free(failure.message, failure.message_len, 1);
+    printf("%.*s %.1f %lld %u %lld\\n", (int)labels.len, labels.ptr, end.x, (long long)sum, failure.kind,
+           (long long)failure.code);
     sample_crate_ffi_free(labels.ptr, labels.len, 1);
     return 0;
 }
@@ -450,7 +469,7 @@ int main(void) {
         ]
     )
     proc = run([exe], env={**os.environ, "LD_LIBRARY_PATH": str(native)})
-    assert proc.stdout.strip() == "5 4.0 6.0 42 #1+#22 4.0"
+    assert proc.stdout.strip() == "5 4.0 6.0 42 #1+#22 4.0 3 2 2"
 
 
 def test_no_rust_needed_to_install(sample_wheel: Path, tmp_path: Path) -> None:

@@ -419,6 +419,10 @@ def test_recorded_sample_inventory_parses() -> None:
             "of one",
         ),
         (
+            lambda d: d["types"].append({**_callback(), "error": {"kind": "named", "name": "Vec2"}}),
+            "`types[3].error` names 'Vec2', which is not an enum: error types are enums",
+        ),
+        (
             lambda d: d["types"].append(
                 _callback(params=[{"name": "c", "type": {"kind": "primitive", "name": "u128"}}])
             ),

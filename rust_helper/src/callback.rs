@@ -196,7 +196,8 @@ call_args!(A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l, M m, N n,
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "a callback cannot return `{Self}`: it returns nothing, a primitive, an \
-               #[ffi_type] struct or field-less enum, a `String`, or an `Option` of one",
+               #[ffi_type] struct or field-less enum, a `String`, an `Option` of one, or a \
+               `Result<T, E>` of one with an #[ffi_type] error enum",
     label = "not a callback result"
 )]
 pub unsafe trait CallbackResult: Sized {

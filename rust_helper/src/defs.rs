@@ -211,7 +211,10 @@ pub enum TypeDef {
         name: &'static str,
         doc: Doc,
         params: Vec<ParamDef>,
+        /// For `Result<T, E>`, the reference of `T`.
         returns: TypeRef,
+        /// For `Result<T, E>`, the `Named` reference of `E`; otherwise `None`.
+        error: Option<TypeRef>,
     },
     /// A data-carrying `#[repr(C, int)]` enum, laid out as RFC 2195 describes: a `repr(C)`
     /// struct of the tag (`repr`) and, at `payload_offset`, a `repr(C)` union of one

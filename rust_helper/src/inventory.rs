@@ -306,9 +306,21 @@ impl Inventory {
                 name,
                 params,
                 returns,
+                error,
                 ..
             } = def
             {
+                if let Some(error) = error {
+                    let is_enum = matches!(error, TypeRef::Named(target)
+                        if matches!(kinds.get(target), Some(TypeDef::Enum { .. })));
+                    if !is_enum {
+                        problems.push(format!(
+                            "the error type of callback `{name}` is of kind `{}`: a callback's \
+                             `Result` has an #[ffi_type] field-less enum as its error",
+                            error.kind()
+                        ));
+                    }
+                }
                 for param in params {
                     let what = format!("parameter `{}` of callback `{name}`", param.name);
                     let fits = match &param.ty {
@@ -811,6 +823,7 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             doc,
             params,
             returns,
+            error,
         } => {
             w.key_string("kind", "callback");
             w.key_string("name", name);
@@ -819,6 +832,11 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             write_params(w, params);
             w.key("returns");
             write_type_ref(w, returns);
+            // Only for `Result`: the documents of other callbacks stay as they were.
+            if let Some(error) = error {
+                w.key("error");
+                write_type_ref(w, error);
+            }
         }
         TypeDef::Tagged {
             name,

@@ -217,6 +217,12 @@ pub fn inventory() -> Inventory {
         .function::<label_all>()
         .function::<move_all>()
         .function::<marked_count>()
+        .function::<halves>()
+}
+
+#[ffi_function]
+pub fn halves(values: &[u32], on_check: &OnCheck) -> Result<u32, CheckError> {
+    values.iter().map(|&value| on_check.call(value)).sum()
 }
 
 #[test]
@@ -224,6 +230,11 @@ fn the_inventory_says_the_callback_returns_a_string() {
     let json = inventory().to_json().unwrap();
     assert!(
         json.contains(r#""name":"value","type":{"kind":"primitive","name":"u32"}}],"returns":{"kind":"string"}}"#),
+        "{json}"
+    );
+    // Only a `Result` has an error; other callbacks' documents are as they were.
+    assert!(
+        json.contains(r#""returns":{"kind":"primitive","name":"u32"},"error":{"kind":"named","name":"CheckError"}}"#),
         "{json}"
     );
 }
@@ -301,4 +312,81 @@ fn an_option_slot_is_none_until_written() {
     };
     assert_eq!(on_scale.call(3.0), Some(1.5));
     assert_eq!(on_scale.call(-3.0), None);
+}
+
+/// Why a check failed.
+#[ffi_type]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum CheckError {
+    TooBig = 1,
+    Odd = 2,
+}
+
+impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CheckError::TooBig => "too big",
+            CheckError::Odd => "odd",
+        })
+    }
+}
+
+/// Checks a value: its half, or why not.
+#[ffi_callback]
+pub type OnCheck = fn(value: u32) -> Result<u32, CheckError>;
+
+/// Names a value, or says why not.
+#[ffi_callback]
+pub type OnCheckedLabel = fn(value: u32) -> Result<String, CheckError>;
+
+unsafe extern "C-unwind" fn check(
+    _context: *const c_void,
+    value: u32,
+    error: *mut FfiOption<CheckError>,
+) -> u32 {
+    let failed = if value > 10 {
+        CheckError::TooBig
+    } else if value % 2 == 1 {
+        CheckError::Odd
+    } else {
+        return value / 2;
+    };
+    // SAFETY: the library passes a slot valid for writes during the call.
+    unsafe { error.write(FfiOption::some(failed)) };
+    0
+}
+
+unsafe extern "C-unwind" fn checked_label(
+    _context: *const c_void,
+    value: u32,
+    error: *mut FfiOption<CheckError>,
+    result: *mut TextResult,
+) {
+    if value > 10 {
+        // SAFETY: the library passes a slot valid for writes during the call.
+        unsafe { error.write(FfiOption::some(CheckError::TooBig)) };
+    } else {
+        // SAFETY: `result` is the slot the library passed.
+        assert!(unsafe { set(result, format!("<{value}>").as_bytes()) });
+    }
+}
+
+#[test]
+fn an_error_slot_is_none_unless_the_callback_fails() {
+    let on_check = OnCheck {
+        call: check,
+        context: std::ptr::null(),
+        release: None,
+    };
+    assert_eq!(on_check.call(4), Ok(2));
+    assert_eq!(on_check.call(5), Err(CheckError::Odd));
+    assert_eq!(on_check.call(12), Err(CheckError::TooBig));
+    let on_label = OnCheckedLabel {
+        call: checked_label,
+        context: std::ptr::null(),
+        release: None,
+    };
+    assert_eq!(on_label.call(3).as_deref(), Ok("<3>"));
+    assert_eq!(on_label.call(11), Err(CheckError::TooBig));
 }

@@ -1064,6 +1064,39 @@ pub fn find_points(rounds: u8, find: &OnFind) -> Vec<Vec2> {
     (0..rounds).filter_map(|round| find.call(round)).collect()
 }
 
+/// Checks a value (a callback that returns a `Result`: a Python callable fails with
+/// `MathError.Overflow` by raising it).
+#[ffi_callback]
+pub type OnCheck = fn(value: i64) -> Result<i64, MathError>;
+
+/// The sum (wrapping around) of what `check` makes of each of `values`, or the first error it
+/// returns, as this function's own.
+#[ffi_function]
+pub fn check_all(values: &[i64], check: &OnCheck) -> Result<i64, MathError> {
+    values
+        .iter()
+        .try_fold(0i64, |sum, &value| Ok(sum.wrapping_add(check.call(value)?)))
+}
+
+/// Describes a value, or fails (a `Result` of text).
+#[ffi_callback]
+pub type OnDescribe = fn(value: i64) -> Result<String, MathError>;
+
+/// What `describe` says of each of `values`, one per line; a value it fails for is `<MathError>`
+/// (its Rust name).
+#[ffi_function]
+pub fn describe_all(values: &[i64], describe: &OnDescribe) -> String {
+    let lines: Vec<String> = values
+        .iter()
+        .map(|&value| {
+            describe
+                .call(value)
+                .unwrap_or_else(|error| format!("<{error:?}>"))
+        })
+        .collect();
+    lines.join("\n")
+}
+
 /// Told of every event a `Notifier` emits.
 #[ffi_callback]
 pub type OnEvent = fn(code: u32);
@@ -2167,6 +2200,8 @@ pub fn inventory() -> Inventory {
         .function::<parse_all>()
         .function::<rename_words>()
         .function::<find_points>()
+        .function::<check_all>()
+        .function::<describe_all>()
         .function::<for_each_word>()
         .function::<for_each_line>()
         .function::<for_each_char>()

@@ -18,6 +18,9 @@ The lowering (it mirrors ``fn shim`` in the Rust helper's macros):
   its bytes in the wire encoding: as a parameter a ``const uint8_t *`` and a ``size_t`` length (a record, or an
   ``Option`` of one, as one ``<crate>_bytes`` struct of the two), as a result the buffer of a ``Vec<u8>``;
 * ``Result<T, E>`` -> the signature of ``T`` (an error is a failure the caller takes afterwards);
+* a callback's result that not every foreign side can return by value (a ``String``, a struct, an ``Option``) -> a
+  last parameter, a pointer to a slot the library owns that the callback fills; a callback's ``Result<T, E>`` ->
+  ``T``'s lowering, with a pointer to an ``FfiOption<E>`` slot before ``T``'s slot;
 * a service's method -> its object's handle first; ``async fn`` -> a completion last, returning nothing;
 * each opaque type -> a drop function ``void <type>_ffi_drop(T *object)`` for the owned objects (``Box<T>``
   results) that no function consumed;
@@ -216,7 +219,7 @@ class CTextResult:
 @dataclass(frozen=True)
 class CSlot:
     """A pointer to the slot a callback returning ``Option<T>`` fills: ``<crate>_option_<T> *`` (``is_some`` 0 until
-    the callback writes the option), its last parameter."""
+    the callback writes the option), its last parameter; or, for ``Result<T, E>``, the slot of ``E``."""
 
     of: COption
 
@@ -428,6 +431,10 @@ class _Lowering:
 
     def callback(self, c: CallbackDef) -> CallbackSignature:
         params = self.params(c.params)
+        if c.error is not None:
+            # `Result<T, E>`: the error's option structure, absent until the callback fails with one of its variants;
+            # before the result's slot, if there is one (`T` crosses as it would alone).
+            params.append(CParam(CSlot(COption(Option(c.error))), "error"))
         if isinstance(c.returns, OwnedString) or c.returns == Encoded(WireOption(OwnedString())):
             # Text goes through a slot the library passes last (see `CTextResult`), not a buffer it would own; an
             # `Option<String>` is `None` until the callback sets text.
@@ -509,6 +516,8 @@ class _Lowering:
         for c in inv.callbacks():
             yield from (p.type for p in c.params)
             yield c.returns
+            if c.error is not None:
+                yield Option(c.error)
         for f in inv.all_functions():
             yield from (p.type for p in f.params)
             yield f.returns

@@ -461,6 +461,9 @@ class CallbackDef:
     doc: str
     params: Tuple[Param, ...]
     returns: TypeRef
+    #: The error enum of a callback returning ``Result<T, E>`` (``returns`` is then ``T``), else None (also for
+    #: documents written before callbacks could return one).
+    error: Optional[Named] = None
 
     kind = "callback"
 
@@ -1013,12 +1016,13 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
             drop=r.identifier(obj["drop"], f"{path}.drop") if "drop" in obj else None,
         )
     if kind == "callback":
-        obj = r.object(value, path, ["kind", "name", "doc", "params", "returns"])
+        obj = r.object(value, path, ["kind", "name", "doc", "params", "returns"], optional=["error"])
         return CallbackDef(
             name=r.identifier(obj["name"], f"{path}.name"),
             doc=r.string(obj["doc"], f"{path}.doc"),
             params=_params(r, obj["params"], f"{path}.params", defaults=False),
             returns=_type_ref(r, obj["returns"], f"{path}.returns"),
+            error=_error(r, obj.get("error"), f"{path}.error"),
         )
     if not isinstance(value, dict):
         raise r.fail(path, f"must be an object, got {_describe(value)}")
@@ -1430,6 +1434,8 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         ):
             message = "must be `void`, a `primitive`, a `named` enum or struct, a `string`, or an `option` of one"
             raise r.fail(f"{path}.returns", message)
+        if callback.error is not None and not isinstance(resolve(callback.error, f"{path}.error"), EnumDef):
+            raise r.fail(f"{path}.error", f"names {callback.error.name!r}, which is not an enum: error types are enums")
 
     for i, definition in enumerate(inventory.types):
         if isinstance(definition, CallbackDef):

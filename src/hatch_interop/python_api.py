@@ -346,7 +346,9 @@ class _Builder:
         self.classes: Dict[str, str] = {}
         self.functions: Dict[str, str] = {}
         self.producers: Dict[str, List[str]] = {}
-        self.errors = frozenset(f.error.name for f in inventory.all_functions() if f.error is not None)
+        self.errors = frozenset(f.error.name for f in inventory.all_functions() if f.error is not None) | frozenset(
+            c.error.name for c in inventory.callbacks() if c.error is not None
+        )
         #: `Optional[...]` rather than `X | None` (and `List`, `Type`): typing.get_type_hints() must work on Python
         #: 3.8 and 3.9.
         self.typing: Set[str] = set()

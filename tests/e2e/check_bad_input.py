@@ -162,6 +162,8 @@ def _valid(m, hint):
         "OnParse": lambda: lambda word: None,
         "OnRename": lambda: lambda word: None,
         "OnFind": lambda: lambda round: None,
+        "OnCheck": lambda: lambda value: value,
+        "OnDescribe": lambda: lambda value: "value",
         "OnEvent": lambda: lambda code: None,
         "OnWord": lambda: lambda word, index: True,
         "OnLine": lambda: lambda line, lengths: True,
@@ -413,6 +415,11 @@ def _handle_cases(m):
             _expect(OverflowError, lambda: m.parse_all("a", lambda word: 2**64)),
             _expect(TypeError, lambda: m.rename_words("a", lambda word: b"b")),
             _expect(TypeError, lambda: m.find_points(1, lambda round: (1.0, 2.0))),
+            _expect(
+                m.MathError.Overflow,
+                lambda: m.check_all([1], lambda value: (_ for _ in ()).throw(m.MathError.Overflow())),
+            ),
+            _expect(TypeError, lambda: m.describe_all([1], lambda value: 1)),
         ]
         return next((p for p in problems if p), None)
 

@@ -64,6 +64,9 @@ def one_round(i):
     assert sample_crate.walk(sample_crate.Vec2(), 2, lambda point, step: point).x == 0.0
     assert sample_crate.rename_words("a b", lambda word: None if word == "a" else "bb") == "a bb"
     assert sample_crate.find_points(2, lambda round: sample_crate.Vec2() if round else None)[0].x == 0.0
+    with contextlib.suppress(sample_crate.MathError.Overflow):
+        sample_crate.check_all([1, 2], lambda value: (_ for _ in ()).throw(sample_crate.MathError.Overflow()))
+    assert sample_crate.describe_all([1], lambda value: "one") == "one"
     notifier = sample_crate.notifier_new()
     sample_crate.notifier_subscribe(notifier, lambda code: None)
     sample_crate.notifier_emit(notifier, i)

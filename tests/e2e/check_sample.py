@@ -984,6 +984,35 @@ def check_callbacks():
     assert message == "the result of the OnFind callback must be Vec2, not tuple", message
     raises(ZeroDivisionError, sample_crate.find_points, 3, lambda round: 1 / 0)
 
+    # Callbacks that return a `Result`: raising a variant of the error's exception class is `Err` for Rust.
+    def check(value):
+        if value < 0:
+            raise sample_crate.MathError.NegativeInput("below zero")
+        return value * 2
+
+    assert sample_crate.check_all([1, 2, 3], check) == 12
+    # check_all returns the callback's Err as its own: raised as the function's error, with Rust's message.
+    message = raises(sample_crate.MathError.NegativeInput, sample_crate.check_all, [1, -1, 5], check)
+    assert message == "the input is negative", message
+    raises(KeyError, sample_crate.check_all, [1], lambda value: {}[value])  # any other exception: raised as it is
+    base = sample_crate.MathError("no variant")
+    raised = None
+    try:
+        sample_crate.check_all([1], lambda value: (_ for _ in ()).throw(base))
+    except sample_crate.MathError as error:
+        raised = error
+    assert raised is base, raised  # the base class is no variant: raised as it is too
+    message = raises(TypeError, sample_crate.check_all, [1], lambda value: "2")
+    assert message.startswith("the result of the OnCheck callback"), message
+
+    def describe(value):
+        if value == 0:
+            raise sample_crate.MathError.DivisionByZero()
+        return f"{value}!"
+
+    assert sample_crate.describe_all([1, 0, 2], describe) == "1!\n<DivisionByZero>\n2!"
+    raises(ZeroDivisionError, sample_crate.describe_all, [1], lambda value: 1 / 0)
+
     # Callbacks the library keeps: alive while it holds them, released when it drops them.
     events = []
     notifier = sample_crate.notifier_new()

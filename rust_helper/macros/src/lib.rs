@@ -137,8 +137,9 @@ pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// has dropped it. Take the callback by value to keep it (it is released when dropped), or by
 /// `&` to use it during the call only. Parameters are primitives, `#[ffi_type]` enums and
 /// references to `#[ffi_type]` structs; the return type is `()`, a primitive, an enum, a
-/// struct, a `String` or an `Option` of one (the last three through a slot `call` gets last:
-/// see `CallbackResult`, `TextResult` and `FfiOption`).
+/// struct, a `String`, or an `Option` or `Result<T, E>` (`E` an error enum) of one (a struct,
+/// a `String` and an `Option` through a slot `call` gets last, a `Result`'s error through an
+/// `FfiOption<E>` slot before it: see `CallbackResult`, `TextResult` and `FfiOption`).
 ///
 /// A callback that fails on the foreign side (a Python exception) returns zeroes (for an
 /// enum, its first variant; an empty `String`; a struct's zero bytes; `None`) to Rust, and the library call it runs inside reports the failure
@@ -3242,6 +3243,26 @@ mod callback {
         }
     }
 
+    /// The `T` and `E` of `Result<T, E>`.
+    fn result_types(ty: &Type) -> Option<(&Type, &Type)> {
+        let Type::Path(path) = function::ungroup(ty) else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        if path.qself.is_some() || last.ident != "Result" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+            return None;
+        };
+        match arguments.args.iter().collect::<Vec<_>>()[..] {
+            [syn::GenericArgument::Type(ok), syn::GenericArgument::Type(error)] => {
+                Some((ok, error))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether `ty` is `()` or spelled as a primitive type (returned by value, as always).
     fn is_primitive_name(ty: &Type) -> bool {
         const PRIMITIVES: &[&str] = &[
@@ -3273,7 +3294,7 @@ mod callback {
                 match last.ident.to_string().as_str() {
                     "Option" => Some("this `Option`"),
                     "FfiOption" => Some("an `FfiOption` (return an `Option`)"),
-                    "Result" => Some("a `Result`"),
+                    "Result" => Some("this `Result`"),
                     "Vec" => Some("a `Vec`"),
                     "Box" => Some("a `Box`"),
                     "HashMap" | "BTreeMap" => Some("a map"),
@@ -3355,8 +3376,23 @@ mod callback {
         // A result named by a path that is no primitive: a struct or an enum (or an alias), which
         // cross differently (see `CallbackResult`).
         let mut named_result = None;
-        if let ReturnType::Type(_, ty) = &func.output {
-            check_type(ty, &mut errors);
+        // `Result<T, E>`: `T` crosses as a result of its own, and `E` (an error enum) through an
+        // `FfiOption<E>` slot passed before the result's (`None` until the foreign side fails).
+        let mut error_ty = None;
+        let ok_ty: Option<Type> = match &func.output {
+            ReturnType::Default => None,
+            ReturnType::Type(_, ty) => {
+                check_type(ty, &mut errors);
+                match result_types(ty) {
+                    Some((ok, error)) => {
+                        error_ty = Some(all_static_lifetimes(error));
+                        Some(ok.clone())
+                    }
+                    None => Some((**ty).clone()),
+                }
+            }
+        };
+        if let Some(ty) = &ok_ty {
             let inner = function::option_inner(ty);
             if function::is_string(ty) {
                 text_result = true;
@@ -3367,13 +3403,13 @@ mod callback {
                 option_result = Some(all_static_lifetimes(inner));
             } else if let Some(refused) = refused_result(ty) {
                 let supported = "a callback returns nothing, a primitive, an #[ffi_type] struct \
-                                 or field-less enum, a `String`, or an `Option` of one";
+                                 or field-less enum, a `String`, an `Option` of one, or a \
+                                 `Result<T, E>` of one with an #[ffi_type] error enum";
                 let message = match refused {
-                    "`&str`" => {
-                        ("a callback cannot return `&str` (the foreign side's text is gone once \
-                         it returns): return a `String`, which the library copies")
-                            .to_owned()
-                    }
+                    "`&str`" => String::from(
+                        "a callback cannot return `&str` (the foreign side's text is gone once it \
+                         returns): return a `String`, which the library copies",
+                    ),
                     refused => format!("a callback cannot return {refused} yet: {supported}"),
                 };
                 errors.push(ty.span(), message);
@@ -3466,17 +3502,17 @@ mod callback {
                 default: ::core::option::Option::None,
             })
         });
-        let returns = match &func.output {
-            ReturnType::Default => quote!(::hatch_interop::__private::TypeRef::Void),
-            ReturnType::Type(..) if optional_text => quote! {
+        let returns = match &ok_ty {
+            None => quote!(::hatch_interop::__private::TypeRef::Void),
+            Some(_) if optional_text => quote! {
                 ::hatch_interop::__private::TypeRef::Option {
                     inner: ::std::boxed::Box::new(::hatch_interop::__private::TypeRef::String),
                 }
             },
-            ReturnType::Type(..) if text_result => {
+            Some(_) if text_result => {
                 quote!(::hatch_interop::__private::TypeRef::String)
             }
-            ReturnType::Type(..) if option_result.is_some() => {
+            Some(_) if option_result.is_some() => {
                 let inner = option_result.as_ref().expect("checked");
                 let inner = type_ref(inner);
                 quote! {
@@ -3485,7 +3521,25 @@ mod callback {
                     }
                 }
             }
-            ReturnType::Type(_, ty) => type_ref(ty),
+            Some(ty) => type_ref(ty),
+        };
+        let error_ref = match &error_ty {
+            Some(error) => {
+                let error = type_ref(error);
+                quote!(::core::option::Option::Some(#error))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        // The error slot: one more C parameter, before the result's slot if there is one.
+        let mut c_tys = c_tys;
+        let mut c_args = c_args;
+        if let Some(error) = &error_ty {
+            c_tys.push(quote!(*mut ::hatch_interop::FfiOption<#error>));
+            c_args.push(quote!(::core::ptr::addr_of_mut!(error)));
+        }
+        let c_output = match &ok_ty {
+            Some(ty) => quote!(-> #ty),
+            None => quote!(),
         };
         // How `call` reaches the foreign side: the C signature's tail and the call's body.
         let c_void = quote!(::core::ffi::c_void);
@@ -3562,7 +3616,7 @@ mod callback {
             )
         } else {
             (
-                quote!(unsafe extern "C-unwind" fn(*const #c_void, #(#c_tys),*) #output),
+                quote!(unsafe extern "C-unwind" fn(*const #c_void, #(#c_tys),*) #c_output),
                 quote! {
                     let guard = ::hatch_interop::__private::ForeignCall::enter();
                     // SAFETY: whoever made this value promised that `call` may be called
@@ -3572,6 +3626,26 @@ mod callback {
                     result
                 },
             )
+        };
+        let invoke = match &error_ty {
+            Some(error) => {
+                let error_enum = quote_spanned! {error.span()=>
+                    const _: fn() = || {
+                        fn error_enum<E: ::hatch_interop::FfiError>() {}
+                        error_enum::<#error>();
+                    };
+                };
+                quote! {
+                    #error_enum
+                    let mut error = <::hatch_interop::FfiOption<#error>>::none();
+                    let value = { #invoke };
+                    match error.into_option() {
+                        ::core::option::Option::Some(error) => ::core::result::Result::Err(error),
+                        ::core::option::Option::None => ::core::result::Result::Ok(value),
+                    }
+                }
+            }
+            None => invoke,
         };
         // The foreign side holds objects of opaque types as cells; what a callback would get is
         // a pointer into Rust's memory, which it could not use safely (nor tell from a cell).
@@ -3639,6 +3713,7 @@ mod callback {
                             doc: #doc,
                             params: ::std::vec![#(#param_defs),*],
                             returns: #returns,
+                            error: #error_ref,
                         }
                     })
                 }

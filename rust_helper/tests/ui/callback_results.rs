@@ -1,5 +1,6 @@
-// A callback returns nothing, a primitive, a struct, an enum, a `String` or an `Option` of one:
-// the other results are errors that name what the result is and what a callback can return.
+// A callback returns nothing, a primitive, a struct, an enum, a `String`, or an `Option` or a
+// `Result` (with an error enum) of one: the other results are errors that name what the result
+// is and what a callback can return.
 use hatch_interop::prelude::*;
 
 #[ffi_callback]

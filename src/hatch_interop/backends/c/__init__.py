@@ -633,13 +633,17 @@ class _Builder:
             for p in signature.params
             if p.source is not None and p.role != "length"
         }
+        error_name = ""
         for p in signature.params:
-            if p.role == "result":
-                # The slot of a result C does not return by value, last (see `abi.CTextResult`).
-                name = "result"
+            if p.role in ("result", "error"):
+                # The slot of a result C does not return by value, last (see `abi.CTextResult`), and a `Result`'s
+                # error's before it.
+                name = p.role
                 while name in names or name in _RESERVED or name in self.shadowable:
                     name += "_"
-                names.claim(name, "the result parameter")
+                names.claim(name, f"the {p.role} parameter")
+                if p.role == "error":
+                    error_name = name
             else:
                 assert p.source is not None, "a callback's other parameters each come from one Rust parameter"
                 # A `&str` is two C parameters, as in functions: its bytes, then their count (`word_len`).
@@ -654,6 +658,12 @@ class _Builder:
                 result = f"It returns text with `{name}->set({name}, bytes, len)`; setting none returns `None`."
         elif slot is not None and isinstance(slot.type, abi.CSlot):
             result = f"It writes its result to `*{name}`; left as it is (`is_some` 0), the result is `None`."
+        if error_name:
+            failing = (
+                f"It fails with an error of `{c.error.name if c.error else ''}` by writing it to `*{error_name}` "
+                "(`is_some` 0 until then: no error)."
+            )
+            result = f"{result}\n     * {failing}" if result else failing
         elif slot is not None:
             result = f"It writes its result to `*{name}` (zeroes until then: the result if it writes none)."
         return CCallback(c.name, c_comment(c.doc), call, result)

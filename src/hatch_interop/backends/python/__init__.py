@@ -288,6 +288,9 @@ class CallbackFunction:
     body: Tuple[Statement, ...]
     fallback: Optional[str]
     label: str
+    #: For ``Result<T, E>``: the exception class of ``E``, and the statement that writes what a variant's class
+    #: raised into the library's error slot.
+    error: Optional[Tuple[str, Statement]] = None
 
 
 @dataclass(frozen=True)
@@ -602,6 +605,11 @@ class WrapperBuilder:
         for f in inventory.all_functions():
             for ty in [p.type for p in f.params] + [f.returns]:
                 self._collect_options(ty)
+        # A callback's `Option` result, and a `Result`'s error, cross as option structures.
+        for c in inventory.callbacks():
+            self._collect_options(c.returns)
+            if c.error is not None:
+                self._collect_options(Option(c.error))
         #: The library functions of the services' members, for their declarations.
         self.service_functions: List[PyFunction] = []
 
@@ -1127,6 +1135,12 @@ class WrapperBuilder:
                 params.append(f"{pname}: {hint}")
                 values.append(pname)
         self.typing.add("Any")
+        error: Optional[Tuple[str, Statement]] = None
+        if c.error is not None:
+            # `Result<T, E>`: a variant's exception fills the error's slot (passed before the result's).
+            params.append("_ffi_error_slot: Any")
+            option = self._to_option(Option(c.error), "_ffi_error.code", None).other
+            error = (self.classes[c.error.name], Assign("_ffi_error_slot[0]", option))
         returns = c.returns
         result_hint = self.hint(returns)
         label = python_string(c.name)
@@ -1226,6 +1240,7 @@ class WrapperBuilder:
             body=tuple(body),
             fallback=fallback,
             label=label,
+            error=error,
         )
 
     # options ----------------------------------------------------------------------------------

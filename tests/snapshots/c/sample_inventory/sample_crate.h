@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x38887818976abc89)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x14a8f548e5f46f37)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -184,6 +184,20 @@ enum {
     /** The input is negative where only zero or more makes sense. */
     MathError_NegativeInput = 3
 };
+
+/**
+ * An optional `MathError` (`FfiOption<MathError>`): `value` holds it when `is_some` is not 0 (any
+ * non-zero value means present); when `is_some` is 0, `value` is not read and may hold anything.
+ */
+typedef struct sample_crate_option_MathError {
+    MathError value;
+    uint8_t is_some;
+} sample_crate_option_MathError;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_MathError, is_some) == sizeof(MathError), "offsetof(sample_crate_option_MathError, is_some) must be sizeof(MathError), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_MathError) == SAMPLE_CRATE_ALIGNOF(MathError), "alignof(sample_crate_option_MathError) must be alignof(MathError), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_MathError) == sizeof(MathError) + SAMPLE_CRATE_ALIGNOF(MathError), "sizeof(sample_crate_option_MathError) must be sizeof(MathError) + alignof(MathError), as in Rust");
+#endif
 
 /** A point or vector in the plane. */
 typedef struct Vec2 {
@@ -399,7 +413,7 @@ typedef struct ColorPicker {
 typedef struct OnLabel {
     /**
      * Runs the callback: called with `context` and the arguments.
-     * It returns text with `result->set(result, bytes, len)`.
+     * It writes its result to `*result` (zeroes until then: the result if it writes none).
      */
     void (*call)(const void *context, uint32_t value, sample_crate_text_result *result);
     /** What the callback needs to run, passed back to `call` and `release`. */
@@ -431,7 +445,7 @@ typedef struct OnMove {
 typedef struct OnParse {
     /**
      * Runs the callback: called with `context` and the arguments.
-     * It writes its result to `*result`; left as it is (`is_some` 0), the result is `None`.
+     * It writes its result to `*result` (zeroes until then: the result if it writes none).
      */
     void (*call)(const void *context, const char *word, size_t word_len, sample_crate_option_i64 *result);
     /** What the callback needs to run, passed back to `call` and `release`. */
@@ -447,7 +461,7 @@ typedef struct OnParse {
 typedef struct OnRename {
     /**
      * Runs the callback: called with `context` and the arguments.
-     * It returns text with `result->set(result, bytes, len)`; setting none returns `None`.
+     * It writes its result to `*result` (zeroes until then: the result if it writes none).
      */
     void (*call)(const void *context, const char *word, size_t word_len, sample_crate_text_result *result);
     /** What the callback needs to run, passed back to `call` and `release`. */
@@ -463,7 +477,7 @@ typedef struct OnRename {
 typedef struct OnFind {
     /**
      * Runs the callback: called with `context` and the arguments.
-     * It writes its result to `*result`; left as it is (`is_some` 0), the result is `None`.
+     * It writes its result to `*result` (zeroes until then: the result if it writes none).
      */
     void (*call)(const void *context, uint8_t round, sample_crate_option_Vec2 *result);
     /** What the callback needs to run, passed back to `call` and `release`. */
@@ -474,6 +488,42 @@ typedef struct OnFind {
      */
     void (*release)(const void *context);
 } OnFind;
+
+/**
+ * Checks a value (a callback that returns a `Result`: a Python callable fails with
+ * `MathError.Overflow` by raising it).
+ */
+typedef struct OnCheck {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It fails with an error of `MathError` by writing it to `*error` (`is_some` 0 until then: no error).
+     */
+    int64_t (*call)(const void *context, int64_t value, sample_crate_option_MathError *error);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnCheck;
+
+/** Describes a value, or fails (a `Result` of text). */
+typedef struct OnDescribe {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It returns text with `result->set(result, bytes, len)`.
+     * It fails with an error of `MathError` by writing it to `*error` (`is_some` 0 until then: no error).
+     */
+    void (*call)(const void *context, int64_t value, sample_crate_option_MathError *error, sample_crate_text_result *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnDescribe;
 
 /** Called with a word and its index (a callback that takes text); returns whether to go on. */
 typedef struct OnWord {
@@ -1306,6 +1356,23 @@ sample_crate_string rename_words(const char *text, size_t text_len, const OnRena
  * The caller frees the result (see `sample_crate_vec_Vec2`).
  */
 sample_crate_vec_Vec2 find_points(uint8_t rounds, const OnFind *find);
+
+/**
+ * The sum (wrapping around) of what `check` makes of each of `values`, or the first error it
+ * returns, as this function's own.
+ *
+ * On an error it returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose
+ * `code` is the `MathError` variant's value.
+ */
+int64_t check_all(const int64_t *values, size_t values_len, const OnCheck *check);
+
+/**
+ * What `describe` says of each of `values`, one per line; a value it fails for is `<MathError>`
+ * (its Rust name).
+ *
+ * The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string describe_all(const int64_t *values, size_t values_len, const OnDescribe *describe);
 
 /**
  * Calls `on_word` with each whitespace-separated word of `text` until it returns false; how

@@ -52,6 +52,8 @@ __all__ = [
     "Meters",
     "Notifier",
     "OnChar",
+    "OnCheck",
+    "OnDescribe",
     "OnEvent",
     "OnFind",
     "OnLabel",
@@ -87,6 +89,7 @@ __all__ = [
     "char_from_code",
     "char_repeat",
     "char_upper",
+    "check_all",
     "checked_index",
     "checked_sqrt",
     "checksum_later",
@@ -114,6 +117,7 @@ __all__ = [
     "counter_new",
     "counter_snapshot",
     "counter_try_new",
+    "describe_all",
     "digest",
     "direction_turn",
     "directions_reversed",
@@ -270,10 +274,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x38887818976ABC89:
+    if found != 0x14A8F548E5F46F37:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 38887818976abc89)"
+            "sample_crate 0.1.0 (API hash 14a8f548e5f46f37)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1339,6 +1343,52 @@ def _ffi_OnFind_call(_ffi_context: Any, round: int, _ffi_slot: Any) -> None:
 
 
 _ffi_OnFind_thunk = _ffi_callback("OnFind", _ffi_OnFind_call)
+
+
+OnCheck = Callable[[int], int]
+"""Checks a value (a callback that returns a `Result`: a Python callable fails with
+`MathError.Overflow` by raising it).
+"""
+
+
+def _ffi_OnCheck_call(_ffi_context: Any, value: int, _ffi_error_slot: Any) -> int:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](value)
+        if _ffi_result.__class__ is not int or not -9223372036854775808 <= _ffi_result <= 9223372036854775807:
+            _ffi_result = _ffi_scalar("the result of the OnCheck callback", _ffi_result, "i64")
+        return _ffi_result
+    except MathError as _ffi_error:
+        if hasattr(_ffi_error, "code"):  # a variant's class (the base class itself is no variant)
+            _ffi_error_slot[0] = (_ffi_error.code, 1)
+        else:
+            _ffi_callback_raised("OnCheck", _ffi_error)
+        return 0
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnCheck", _ffi_error)
+        return 0
+
+
+_ffi_OnCheck_thunk = _ffi_callback("OnCheck", _ffi_OnCheck_call)
+
+
+OnDescribe = Callable[[int], str]
+"""Describes a value, or fails (a `Result` of text)."""
+
+
+def _ffi_OnDescribe_call(_ffi_context: Any, value: int, _ffi_error_slot: Any, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](value)
+        _ffi_set_text("the result of the OnDescribe callback", _ffi_slot, _ffi_result)
+    except MathError as _ffi_error:
+        if hasattr(_ffi_error, "code"):  # a variant's class (the base class itself is no variant)
+            _ffi_error_slot[0] = (_ffi_error.code, 1)
+        else:
+            _ffi_callback_raised("OnDescribe", _ffi_error)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnDescribe", _ffi_error)
+
+
+_ffi_OnDescribe_thunk = _ffi_callback("OnDescribe", _ffi_OnDescribe_call)
 
 
 OnWord = Callable[[str, int], bool]
@@ -4175,6 +4225,78 @@ def find_points(rounds: int, find: OnFind) -> List[Vec2]:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_take_list(_ffi_result, "Vec2", _ffi_view_Vec2)
+
+
+_ffi_fn_check_all = _ffi_lib.check_all
+
+
+def check_all(values: Union[Sequence[int], memoryview], check: OnCheck) -> int:
+    """The sum (wrapping around) of what `check` makes of each of `values`, or the first error it
+    returns, as this function's own.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if isinstance(values, _ffi_array) and values.typecode == "q":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("int64_t[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "check_all",
+            "values",
+            values,
+            "int64_t",
+            "q",
+            mutable=False,
+        )
+    if not callable(check):
+        raise _ffi_not_callable("check_all", "check", check)
+    _ffi_key_check = _ffi_keep_callback(check)
+    try:
+        _ffi_result = _ffi_fn_check_all(
+            _ffi_slice_values,
+            _ffi_len_values,
+            _ffi.new("OnCheck *", (_ffi_OnCheck_thunk, _ffi_key_check, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_check, None)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return _ffi_result
+
+
+_ffi_fn_describe_all = _ffi_lib.describe_all
+
+
+def describe_all(values: Union[Sequence[int], memoryview], describe: OnDescribe) -> str:
+    """What `describe` says of each of `values`, one per line; a value it fails for is `<MathError>`
+    (its Rust name).
+    """
+    if isinstance(values, _ffi_array) and values.typecode == "q":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = _ffi.from_buffer("int64_t[]", values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "describe_all",
+            "values",
+            values,
+            "int64_t",
+            "q",
+            mutable=False,
+        )
+    if not callable(describe):
+        raise _ffi_not_callable("describe_all", "describe", describe)
+    _ffi_key_describe = _ffi_keep_callback(describe)
+    try:
+        _ffi_result = _ffi_fn_describe_all(
+            _ffi_slice_values,
+            _ffi_len_values,
+            _ffi.new("OnDescribe *", (_ffi_OnDescribe_thunk, _ffi_key_describe, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_describe, None)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
 
 
 _ffi_fn_for_each_word = _ffi_lib.for_each_word

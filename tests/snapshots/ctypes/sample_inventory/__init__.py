@@ -52,6 +52,8 @@ __all__ = [
     "Meters",
     "Notifier",
     "OnChar",
+    "OnCheck",
+    "OnDescribe",
     "OnEvent",
     "OnFind",
     "OnLabel",
@@ -87,6 +89,7 @@ __all__ = [
     "char_from_code",
     "char_repeat",
     "char_upper",
+    "check_all",
     "checked_index",
     "checked_sqrt",
     "checksum_later",
@@ -114,6 +117,7 @@ __all__ = [
     "counter_new",
     "counter_snapshot",
     "counter_try_new",
+    "describe_all",
     "digest",
     "direction_turn",
     "directions_reversed",
@@ -272,10 +276,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x38887818976ABC89:
+    if found != 0x14A8F548E5F46F37:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 38887818976abc89)"
+            "sample_crate 0.1.0 (API hash 14a8f548e5f46f37)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -654,6 +658,12 @@ _ffi_MathError_by_code = _ffi_error_variants(
     (2, "Overflow", "The result does not fit in its type."),
     (3, "NegativeInput", "The input is negative where only zero or more makes sense."),
 )
+
+
+class _ffi_Option_MathError(_ffi_ctypes.Structure):
+    """`FfiOption<MathError>`: a value and whether it is present."""
+
+    _fields_ = (("value", _ffi_ctypes.c_uint32), ("is_some", _ffi_ctypes.c_uint8))
 
 
 class Vec2(_ffi_ctypes.Structure):
@@ -1465,6 +1475,81 @@ _ffi_OnFind_address = _ffi_ctypes.cast(_ffi_OnFind_thunk, _ffi_ctypes.c_void_p).
 
 
 class _ffi_OnFind(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnCheck = Callable[[int], int]
+"""Checks a value (a callback that returns a `Result`: a Python callable fails with
+`MathError.Overflow` by raising it).
+"""
+
+
+def _ffi_OnCheck_call(_ffi_context: int, value: int, _ffi_error_slot: Any) -> int:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](value)
+        if _ffi_result.__class__ is not int or not -9223372036854775808 <= _ffi_result <= 9223372036854775807:
+            _ffi_result = _ffi_scalar("the result of the OnCheck callback", _ffi_result, "i64")
+        return _ffi_result
+    except MathError as _ffi_error:
+        if hasattr(_ffi_error, "code"):  # a variant's class (the base class itself is no variant)
+            _ffi_error_slot[0] = _ffi_Option_MathError(_ffi_error.code, 1)
+        else:
+            _ffi_callback_raised("OnCheck", _ffi_error)
+        return 0
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnCheck", _ffi_error)
+        return 0
+
+
+_ffi_OnCheck_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        _ffi_ctypes.c_int64,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_int64,
+        _ffi_ctypes.POINTER(_ffi_Option_MathError),
+    )(_ffi_OnCheck_call),
+)
+_ffi_OnCheck_address = _ffi_ctypes.cast(_ffi_OnCheck_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnCheck(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnDescribe = Callable[[int], str]
+"""Describes a value, or fails (a `Result` of text)."""
+
+
+def _ffi_OnDescribe_call(_ffi_context: int, value: int, _ffi_error_slot: Any, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](value)
+        _ffi_set_text("the result of the OnDescribe callback", _ffi_slot, _ffi_result)
+    except MathError as _ffi_error:
+        if hasattr(_ffi_error, "code"):  # a variant's class (the base class itself is no variant)
+            _ffi_error_slot[0] = _ffi_Option_MathError(_ffi_error.code, 1)
+        else:
+            _ffi_callback_raised("OnDescribe", _ffi_error)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnDescribe", _ffi_error)
+
+
+_ffi_OnDescribe_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_int64,
+        _ffi_ctypes.POINTER(_ffi_Option_MathError),
+        _ffi_ctypes.c_void_p,
+    )(_ffi_OnDescribe_call),
+)
+_ffi_OnDescribe_address = _ffi_ctypes.cast(_ffi_OnDescribe_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnDescribe(_ffi_ctypes.Structure):
     """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
@@ -4681,6 +4766,82 @@ def find_points(rounds: int, find: OnFind) -> List[Vec2]:
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_take_list(_ffi_result, Vec2)
+
+
+_ffi_fn_check_all = _ffi_lib["check_all"]
+_ffi_fn_check_all.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnCheck))
+_ffi_fn_check_all.restype = _ffi_ctypes.c_int64
+
+
+def check_all(values: Union[Sequence[int], memoryview], check: OnCheck) -> int:
+    """The sum (wrapping around) of what `check` makes of each of `values`, or the first error it
+    returns, as this function's own.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if isinstance(values, _ffi_array) and values.typecode == "q":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = (_ffi_ctypes.c_int64 * _ffi_len_values).from_buffer(values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "check_all",
+            "values",
+            values,
+            _ffi_ctypes.c_int64,
+            "q",
+            mutable=False,
+        )
+    if not callable(check):
+        raise _ffi_not_callable("check_all", "check", check)
+    _ffi_key_check = _ffi_keep_callback(check)
+    try:
+        _ffi_result = _ffi_fn_check_all(
+            _ffi_slice_values,
+            _ffi_len_values,
+            _ffi_OnCheck(_ffi_OnCheck_address, _ffi_key_check, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_check, None)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return _ffi_result
+
+
+_ffi_fn_describe_all = _ffi_lib["describe_all"]
+_ffi_fn_describe_all.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnDescribe))
+_ffi_fn_describe_all.restype = _ffi_Buffer
+
+
+def describe_all(values: Union[Sequence[int], memoryview], describe: OnDescribe) -> str:
+    """What `describe` says of each of `values`, one per line; a value it fails for is `<MathError>`
+    (its Rust name).
+    """
+    if isinstance(values, _ffi_array) and values.typecode == "q":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = (_ffi_ctypes.c_int64 * _ffi_len_values).from_buffer(values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "describe_all",
+            "values",
+            values,
+            _ffi_ctypes.c_int64,
+            "q",
+            mutable=False,
+        )
+    if not callable(describe):
+        raise _ffi_not_callable("describe_all", "describe", describe)
+    _ffi_key_describe = _ffi_keep_callback(describe)
+    try:
+        _ffi_result = _ffi_fn_describe_all(
+            _ffi_slice_values,
+            _ffi_len_values,
+            _ffi_OnDescribe(_ffi_OnDescribe_address, _ffi_key_describe, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_describe, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
 
 
 _ffi_fn_for_each_word = _ffi_lib["for_each_word"]

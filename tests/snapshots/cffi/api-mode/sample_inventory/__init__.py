@@ -51,6 +51,8 @@ __all__ = [
     "Meters",
     "Notifier",
     "OnChar",
+    "OnCheck",
+    "OnDescribe",
     "OnEvent",
     "OnFind",
     "OnLabel",
@@ -86,6 +88,7 @@ __all__ = [
     "char_from_code",
     "char_repeat",
     "char_upper",
+    "check_all",
     "checked_index",
     "checked_sqrt",
     "checksum_later",
@@ -113,6 +116,7 @@ __all__ = [
     "counter_new",
     "counter_snapshot",
     "counter_try_new",
+    "describe_all",
     "digest",
     "direction_turn",
     "directions_reversed",
@@ -261,10 +265,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x38887818976ABC89:
+    if found != 0x14A8F548E5F46F37:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 38887818976abc89)"
+            "sample_crate 0.1.0 (API hash 14a8f548e5f46f37)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
