@@ -65,6 +65,14 @@ unsafe extern "C" fn set_text(result: *mut TextResult, bytes: *const u8, len: us
     let bytes: &[u8] = if len == 0 {
         // Never build a slice from a foreign pointer for length 0 (it may be NULL or unaligned).
         &[]
+    } else if bytes.is_null() || isize::try_from(len).is_err() {
+        // Refused, as a slice argument's NULL or impossible length is, rather than read.
+        result.text = None;
+        refuse(
+            result.callback,
+            format!("is NULL or too long for its length {len}"),
+        );
+        return false;
     } else {
         // SAFETY: the caller promises `len` readable bytes.
         unsafe { std::slice::from_raw_parts(bytes, len) }

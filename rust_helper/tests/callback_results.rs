@@ -102,6 +102,29 @@ fn bytes_that_are_not_utf8_are_a_failure_naming_the_callback() {
     );
 }
 
+unsafe extern "C-unwind" fn null_bytes(
+    _context: *const c_void,
+    _value: u32,
+    result: *mut TextResult,
+) {
+    // SAFETY: `result` points to a slot, whose first field is `set`.
+    let set = unsafe { *result.cast::<Set>() };
+    // SAFETY: the slot refuses NULL with a length rather than reading it.
+    assert!(!unsafe { set(result, std::ptr::null(), 3) });
+}
+
+#[test]
+fn null_bytes_with_a_length_are_refused_not_read() {
+    assert_eq!(label_all(&[1], &on_label(null_bytes)), "");
+    assert_eq!(
+        failure(),
+        Some((
+            4,
+            "the result of the OnLabel callback is NULL or too long for its length 3".to_owned()
+        ))
+    );
+}
+
 /// A point.
 #[ffi_type]
 #[derive(Clone, Copy, Debug, PartialEq)]

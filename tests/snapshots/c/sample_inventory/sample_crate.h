@@ -134,7 +134,8 @@ SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_f64) == sizeof(double) + S
  * to free, nothing handed over). A later `set` replaces the text; a callback that sets none (it failed)
  * returns the empty string. `set` returns false, leaving the text empty and recording a failure of kind
  * SAMPLE_CRATE_FAILURE_CALLBACK (naming the callback) for the library call the callback runs inside,
- * when the bytes are not UTF-8 or the library is out of memory. The library's own fields follow `set`: only
+ * when the bytes are not UTF-8 (or NULL with a length) or the library is out of memory. The library's own
+ * fields follow `set`: only
  * the library makes these, and a callback uses `result` only during its call.
  */
 typedef struct sample_crate_text_result {
