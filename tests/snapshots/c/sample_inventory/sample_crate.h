@@ -135,8 +135,7 @@ SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_f64) == sizeof(double) + S
  * returns the empty string. `set` returns false, leaving the text empty and recording a failure of kind
  * SAMPLE_CRATE_FAILURE_CALLBACK (naming the callback) for the library call the callback runs inside,
  * when the bytes are not UTF-8 (or NULL with a length) or the library is out of memory. The library's own
- * fields follow `set`: only
- * the library makes these, and a callback uses `result` only during its call.
+ * fields follow `set`: only the library makes these, and a callback uses `result` only during its call.
  */
 typedef struct sample_crate_text_result {
     bool (*set)(struct sample_crate_text_result *result, const char *bytes, size_t len);
