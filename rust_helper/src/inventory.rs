@@ -185,14 +185,8 @@ impl Inventory {
                     if fields.is_empty() {
                         problems.push(format!("struct `{name}` has no fields"));
                     }
-                    let mut field_names = HashSet::new();
-                    for field in fields {
-                        let what = format!("field `{}` of struct `{name}`", field.name);
-                        check_identifier(&mut problems, field.name, &what);
-                        if !field_names.insert(field.name) {
-                            problems.push(format!("{what} appears twice"));
-                        }
-                    }
+                    let names = fields.iter().map(|field| field.name);
+                    check_field_names(&mut problems, names, &format!("struct `{name}`"));
                 }
                 TypeDef::Record { fields, .. } => {
                     claim(
@@ -203,7 +197,8 @@ impl Inventory {
                     if fields.is_empty() {
                         problems.push(format!("record `{name}` has no fields"));
                     }
-                    check_record_fields(&mut problems, fields, &format!("record `{name}`"));
+                    let names = fields.iter().map(|field| field.name);
+                    check_field_names(&mut problems, names, &format!("record `{name}`"));
                 }
                 TypeDef::RecordEnum { variants, .. } => {
                     claim(
@@ -221,7 +216,8 @@ impl Inventory {
                         if !variant_names.insert(variant.name) {
                             problems.push(format!("{what} appears twice"));
                         }
-                        check_record_fields(&mut problems, &variant.fields, &what);
+                        let names = variant.fields.iter().map(|field| field.name);
+                        check_field_names(&mut problems, names, &what);
                     }
                 }
                 TypeDef::Enum { variants, .. } => {
@@ -986,14 +982,18 @@ fn check_tagged_variants(problems: &mut Vec<String>, name: &str, variants: &[Tag
     }
 }
 
-/// Reports a field of a record (or of a record enum's variant, `owner`) whose name is no
+/// Reports a field of `owner` (a struct, a record, a record enum's variant) whose name is no
 /// identifier or appears twice.
-fn check_record_fields(problems: &mut Vec<String>, fields: &[RecordFieldDef], owner: &str) {
-    let mut names = HashSet::new();
-    for field in fields {
-        let what = format!("field `{}` of {owner}", field.name);
-        check_identifier(problems, field.name, &what);
-        if !names.insert(field.name) {
+fn check_field_names<'a>(
+    problems: &mut Vec<String>,
+    names: impl Iterator<Item = &'a str>,
+    owner: &str,
+) {
+    let mut seen = HashSet::new();
+    for name in names {
+        let what = format!("field `{name}` of {owner}");
+        check_identifier(problems, name, &what);
+        if !seen.insert(name) {
             problems.push(format!("{what} appears twice"));
         }
     }
