@@ -2346,29 +2346,26 @@ mod types {
         let ident = &item.ident;
         let doc = doc(&item.attrs);
         let type_ref = named_type_ref(ident);
+        let type_info = type_info(
+            ident,
+            &name,
+            quote! {
+                ::hatch_interop::__private::TypeDef::Struct {
+                    name: #name,
+                    doc: #doc,
+                    size: ::core::mem::size_of::<Self>(),
+                    align: ::core::mem::align_of::<Self>(),
+                    fields: ::std::vec![#(#fields),*],
+                    tuple: #tuple,
+                }
+            },
+        );
         Ok(quote! {
             #item
 
             #(#checks)*
 
-            unsafe impl ::hatch_interop::TypeInfo for #ident {
-                const __NAME: &'static str = #name;
-
-                fn __register(
-                    types: &mut ::hatch_interop::__private::TypeRegistry,
-                ) -> &'static str {
-                    types.register::<Self>(#name, |types| {
-                        ::hatch_interop::__private::TypeDef::Struct {
-                            name: #name,
-                            doc: #doc,
-                            size: ::core::mem::size_of::<Self>(),
-                            align: ::core::mem::align_of::<Self>(),
-                            fields: ::std::vec![#(#fields),*],
-                            tuple: #tuple,
-                        }
-                    })
-                }
-            }
+            #type_info
 
             #type_ref
 
@@ -2492,24 +2489,21 @@ mod types {
         errors.finish()?;
         let name = name.expect("errors were reported above");
         let doc = doc(&item.attrs);
+        let type_info = type_info(
+            ident,
+            &name,
+            quote! {
+                ::hatch_interop::__private::TypeDef::RecordEnum {
+                    name: #name,
+                    doc: #doc,
+                    variants: ::std::vec![#(#defs),*],
+                }
+            },
+        );
         Ok(quote! {
             #item
 
-            unsafe impl ::hatch_interop::TypeInfo for #ident {
-                const __NAME: &'static str = #name;
-
-                fn __register(
-                    types: &mut ::hatch_interop::__private::TypeRegistry,
-                ) -> &'static str {
-                    types.register::<Self>(#name, |types| {
-                        ::hatch_interop::__private::TypeDef::RecordEnum {
-                            name: #name,
-                            doc: #doc,
-                            variants: ::std::vec![#(#defs),*],
-                        }
-                    })
-                }
-            }
+            #type_info
 
             unsafe impl #wire for #ident {
                 fn __wire_ref(
@@ -2672,25 +2666,22 @@ mod types {
             &wire_fields,
             false,
         );
+        let type_info = type_info(
+            ident,
+            &name,
+            quote! {
+                ::hatch_interop::__private::TypeDef::Record {
+                    name: #name,
+                    doc: #doc,
+                    fields: ::std::vec![#(#defs),*],
+                    tuple: #tuple,
+                }
+            },
+        );
         Ok(quote! {
             #item
 
-            unsafe impl ::hatch_interop::TypeInfo for #ident {
-                const __NAME: &'static str = #name;
-
-                fn __register(
-                    types: &mut ::hatch_interop::__private::TypeRegistry,
-                ) -> &'static str {
-                    types.register::<Self>(#name, |types| {
-                        ::hatch_interop::__private::TypeDef::Record {
-                            name: #name,
-                            doc: #doc,
-                            fields: ::std::vec![#(#defs),*],
-                            tuple: #tuple,
-                        }
-                    })
-                }
-            }
+            #type_info
 
             #wire
 
@@ -2973,6 +2964,24 @@ mod types {
                 "hatch-interop: the layout of `{name}` is not the repr(C) layout of RFC 2195 that \
                  its FFI description assumes"
             );
+            let type_info = type_info(
+                ident,
+                &name,
+                quote! {
+                    ::hatch_interop::__private::TypeDef::Tagged {
+                        name: #name,
+                        doc: #doc,
+                        repr: #repr,
+                        size: ::core::mem::size_of::<Self>(),
+                        align: ::core::mem::align_of::<Self>(),
+                        payload_offset: ::core::mem::offset_of!(
+                            __hatch_interop_Layout,
+                            payload
+                        ),
+                        variants: ::std::vec![#(#variants),*],
+                    }
+                },
+            );
             Ok(quote! {
                 #item
 
@@ -3005,28 +3014,7 @@ mod types {
 
                     #(#discriminants)*
 
-                    unsafe impl ::hatch_interop::TypeInfo for #ident {
-                        const __NAME: &'static str = #name;
-
-                        fn __register(
-                            types: &mut ::hatch_interop::__private::TypeRegistry,
-                        ) -> &'static str {
-                            types.register::<Self>(#name, |types| {
-                                ::hatch_interop::__private::TypeDef::Tagged {
-                                    name: #name,
-                                    doc: #doc,
-                                    repr: #repr,
-                                    size: ::core::mem::size_of::<Self>(),
-                                    align: ::core::mem::align_of::<Self>(),
-                                    payload_offset: ::core::mem::offset_of!(
-                                        __hatch_interop_Layout,
-                                        payload
-                                    ),
-                                    variants: ::std::vec![#(#variants),*],
-                                }
-                            })
-                        }
-                    }
+                    #type_info
                 };
 
                 #type_ref
@@ -3663,6 +3651,19 @@ mod callback {
                     );
                 }
             });
+        let type_info = type_info(
+            ident,
+            &name,
+            quote! {
+                ::hatch_interop::__private::TypeDef::Callback {
+                    name: #name,
+                    doc: #doc,
+                    params: ::std::vec![#(#param_defs),*],
+                    returns: #returns,
+                    error: #error_ref,
+                }
+            },
+        );
         Ok(quote! {
             #(#no_opaque)*
 
@@ -3701,23 +3702,7 @@ mod callback {
             unsafe impl ::core::marker::Send for #ident {}
             unsafe impl ::core::marker::Sync for #ident {}
 
-            unsafe impl ::hatch_interop::TypeInfo for #ident {
-                const __NAME: &'static str = #name;
-
-                fn __register(
-                    types: &mut ::hatch_interop::__private::TypeRegistry,
-                ) -> &'static str {
-                    types.register::<Self>(#name, |types| {
-                        ::hatch_interop::__private::TypeDef::Callback {
-                            name: #name,
-                            doc: #doc,
-                            params: ::std::vec![#(#param_defs),*],
-                            returns: #returns,
-                            error: #error_ref,
-                        }
-                    })
-                }
-            }
+            #type_info
 
             unsafe impl ::hatch_interop::FfiType for #ident {
                 fn __type_ref(
@@ -3985,6 +3970,22 @@ mod inventory {
 
 /// `FfiType` and `FfiReturn` for a registered struct or enum: a by-value reference to its
 /// named definition.
+/// `unsafe impl TypeInfo`: the type's inventory name, and `def` (a `TypeDef` expression that may
+/// register the types it names through `types`) registered under it.
+fn type_info(ident: &syn::Ident, name: &str, def: TokenStream2) -> TokenStream2 {
+    quote! {
+        unsafe impl ::hatch_interop::TypeInfo for #ident {
+            const __NAME: &'static str = #name;
+
+            fn __register(
+                types: &mut ::hatch_interop::__private::TypeRegistry,
+            ) -> &'static str {
+                types.register::<Self>(#name, |types| #def)
+            }
+        }
+    }
+}
+
 fn named_type_ref(ident: &syn::Ident) -> TokenStream2 {
     quote! {
         unsafe impl ::hatch_interop::FfiType for #ident {
