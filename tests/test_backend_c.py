@@ -440,9 +440,17 @@ def test_failure_struct_and_support_functions_are_declared() -> None:
     assert "#define BASIC_FAILURE_OUT_OF_MEMORY 5u\n" in text
     fields = [line.strip() for line in text.split("typedef struct basic_failure {\n")[1].split("\n")]
     declarations = [line for line in fields[: fields.index("} basic_failure;")] if not line.startswith(("/*", "*"))]
-    assert declarations == ["uint32_t kind;", "int64_t code;", "char *message;", "size_t message_len;"]
-    assert '"sizeof(basic_failure) must be 32, as in Rust"' in text
+    assert declarations == [
+        "uint32_t kind;",
+        "int64_t code;",
+        "char *message;",
+        "size_t message_len;",
+        "uint8_t *payload;",
+        "size_t payload_len;",
+    ]
+    assert '"sizeof(basic_failure) must be 48, as in Rust"' in text
     assert '"offsetof(basic_failure, message_len) must be 24, as in Rust"' in text
+    assert '"offsetof(basic_failure, payload_len) must be 40, as in Rust"' in text
     assert "\nuint64_t basic_api_guard(void);\n" in text
     assert "\nconst size_t *basic_ffi_pending(void);\n" in text
     assert "\nbool basic_ffi_take_failure(basic_failure *out);\n" in text
@@ -457,7 +465,7 @@ def test_failure_layout_check_catches_a_wrong_layout(tmp_path: Path) -> None:
     # Packing shifts `code` to offset 4: the layout Rust hands over would be misread.
     failures = compile_header(load("empty"), tmp_path, ["-fpack-struct"])
     assert len(failures) == 3  # all but C99, which has no static_assert
-    assert all('"sizeof(empty_failure) must be 32, as in Rust"' in f for f in failures)
+    assert all('"sizeof(empty_failure) must be 48, as in Rust"' in f for f in failures)
     assert all('"offsetof(empty_failure, code) must be 8, as in Rust"' in f for f in failures)
 
 

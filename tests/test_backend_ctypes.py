@@ -11,6 +11,7 @@ import inspect
 import itertools
 import pickle
 import shutil
+import struct as _struct
 import subprocess
 import sys
 import threading
@@ -362,7 +363,9 @@ _SUPPORT = """
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {{ uint32_t kind; int64_t code; uint8_t *message; size_t message_len; }} Failure;
+typedef struct {{
+    uint32_t kind; int64_t code; uint8_t *message; size_t message_len; uint8_t *payload; size_t payload_len;
+}} Failure;
 static size_t pending = 0;
 static _Thread_local Failure recorded;
 static _Thread_local bool has_failure = false;
@@ -377,6 +380,15 @@ void {library.crate}_fail_next(uint32_t kind, int64_t code, const char *message)
     recorded.message_len = strlen(message);
     recorded.message = malloc(recorded.message_len + 1);
     memcpy(recorded.message, message, recorded.message_len + 1);
+    recorded.payload = NULL;
+    recorded.payload_len = 0;
+}}
+
+/* The next failure's payload (after `fail_next`): an error's encoding, for an enum whose variants carry data. */
+void {library.crate}_fail_next_payload(const uint8_t *payload, size_t len) {{
+    recorded.payload = malloc(len);
+    memcpy(recorded.payload, payload, len);
+    recorded.payload_len = len;
 }}
 
 bool {library.ffi_take_failure}(Failure *out) {{
@@ -513,6 +525,76 @@ def test_calls(basic_library: Path, import_generated: Callable[..., ModuleType])
     )
     assert eval(repr(line), vars(m)) == line
     assert m.MAX_ITEMS == 64 and m.BIG == 2**64 - 1 and float("inf") == m.LIMIT and m.UNKNOWN != m.UNKNOWN
+
+
+#: An error enum whose variants carry data (a field named like an exception's own attribute among them).
+_PARSE_ERROR = {
+    "kind": "record_enum",
+    "name": "ParseError",
+    "doc": "Why it does not parse.",
+    "variants": [
+        {"name": "Empty", "doc": "Blank.", "fields": []},
+        {
+            "name": "Unknown",
+            "doc": "",
+            "fields": [
+                {"name": "unit", "doc": "As written.", "type": {"kind": "string"}},
+                {"name": "args", "doc": "", "type": {"kind": "primitive", "name": "u32"}},
+            ],
+        },
+    ],
+}
+
+
+@needs_gcc
+def test_errors_with_data_become_exceptions_with_fields(
+    basic_library: Path, import_generated: Callable[..., ModuleType]
+) -> None:
+    data = raw_inventory("basic")
+    data["types"].append(_PARSE_ERROR)
+    _functions(data)["add"]["error"] = {"kind": "named", "name": "ParseError"}
+    m = import_generated(parse_inventory(data), basic_library)
+    fail = m._ffi_lib["basic_fail_next"]
+    fail.argtypes = (ctypes.c_uint32, ctypes.c_int64, ctypes.c_char_p)
+    payload = m._ffi_lib["basic_fail_next_payload"]
+    payload.argtypes = (ctypes.c_char_p, ctypes.c_size_t)
+
+    unknown = _struct.pack("<IQ", 1, 2) + b"pc" + _struct.pack("<I", 7)
+    fail(2, 1, b"unknown unit pc")
+    payload(unknown, len(unknown))
+    with pytest.raises(m.ParseError.Unknown) as info:
+        m.add(0, 0)
+    error = info.value
+    # `args` is Exception's own: the field is `args_`.
+    assert (error.unit, error.args_, error.code, str(error)) == ("pc", 7, 1, "unknown unit pc")
+    assert repr(error) == "ParseError.Unknown(unit='pc', args_=7)"
+    assert type(pickle.loads(pickle.dumps(error))) is m.ParseError.Unknown
+
+    fail(2, 0, b"blank")
+    payload(_struct.pack("<I", 0), 4)
+    with pytest.raises(m.ParseError.Empty, match=r"^blank$"):
+        m.add(0, 0)
+    # An encoding these bindings cannot read (a library built apart from them): a RuntimeError that says so.
+    for bad in (_struct.pack("<I", 5), unknown[:-1], unknown + b"x"):
+        fail(2, 1, b"the message")
+        payload(bad, len(bad))
+        with pytest.raises(RuntimeError, match=r"cannot decode .*; its message: the message$"):
+            m.add(0, 0)
+    # Python code makes them by keyword and raises them; the message is then the repr.
+    made = m.ParseError.Unknown(unit="x", args_=1)
+    assert str(made) == "ParseError.Unknown(unit='x', args_=1)" and isinstance(made, m.ParseError)
+    with pytest.raises(TypeError, match="ParseError cannot be created directly"):
+        m.ParseError()
+
+
+def test_an_error_enum_with_data_is_no_value_too() -> None:
+    def change(d: Dict[str, Any]) -> None:
+        d["types"].append(_PARSE_ERROR)
+        _functions(d)["add"]["error"] = {"kind": "named", "name": "ParseError"}
+        _functions(d)["noop"]["params"] = [{"name": "error", "type": {"kind": "record", "name": "ParseError"}}]
+
+    with pytest.raises(BackendError, match="cannot bind enum `ParseError`: it is the error type of a `Result`"):
+        source(_basic_with(change))
 
 
 @needs_gcc

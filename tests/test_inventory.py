@@ -420,7 +420,7 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["types"].append({**_callback(), "error": {"kind": "named", "name": "Vec2"}}),
-            "`types[3].error` names 'Vec2', which is not an enum: error types are enums",
+            "`types[3].error` names 'Vec2', which is not a field-less enum: a callback's error type is one",
         ),
         (
             lambda d: d["types"].append(
@@ -630,7 +630,8 @@ def test_tagged_enum_errors_name_the_field(change: Callable[[Dict[str, Any]], No
 def test_tagged_enums_are_no_error_types_or_elements() -> None:
     data = json.loads((Path(__file__).parent / "data" / "tagged.json").read_text(encoding="utf-8"))
     data["functions"][0]["error"] = {"kind": "named", "name": "Shape"}
-    with pytest.raises(InventoryError, match="names the data-carrying enum 'Shape': error types are field-less enums"):
+    message = "names the C-layout data-carrying enum 'Shape': error types are field-less enums or enums whose variants"
+    with pytest.raises(InventoryError, match=message):
         parse_inventory(data, "test")
     data["functions"][0]["error"] = None
     data["functions"][0]["returns"] = {"kind": "vec", "element": {"kind": "named", "name": "Shape"}}

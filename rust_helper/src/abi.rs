@@ -26,8 +26,8 @@ use crate::traits::{FfiArrayElement, FfiError, FfiReturn, FfiSliceElement};
 
 /// A failure as the C ABI hands it over: what `<crate>_ffi_take_failure` writes.
 ///
-/// C layout on 64-bit targets: size 32, align 8, `kind` at 0, `code` at 8, `message` at 16,
-/// `message_len` at 24.
+/// C layout on 64-bit targets: size 48, align 8, `kind` at 0, `code` at 8, `message` at 16,
+/// `message_len` at 24, `payload` at 32, `payload_len` at 40 (checked below, and by the header).
 #[repr(C)]
 #[derive(Debug)]
 pub struct FfiFailure {
@@ -43,7 +43,24 @@ pub struct FfiFailure {
     pub message: *mut u8,
     /// The message's length in bytes.
     pub message_len: usize,
+    /// For kind 2 with an error enum whose variants carry owned values: the error in the wire
+    /// encoding (its variant's index, then its fields), owned by the caller once taken: release
+    /// it with `<crate>_ffi_free(payload, payload_len, 1)` (a no-op when `payload_len` is 0).
+    /// Otherwise `payload_len` is 0.
+    pub payload: *mut u8,
+    /// The payload's length in bytes.
+    pub payload_len: usize,
 }
+
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    assert!(std::mem::size_of::<FfiFailure>() == 48);
+    assert!(std::mem::align_of::<FfiFailure>() == 8);
+    assert!(std::mem::offset_of!(FfiFailure, code) == 8);
+    assert!(std::mem::offset_of!(FfiFailure, message) == 16);
+    assert!(std::mem::offset_of!(FfiFailure, payload) == 32);
+    assert!(std::mem::offset_of!(FfiFailure, payload_len) == 40);
+};
 
 /// A `u128` or `i128` as the C ABI passes it, by value: its low and high 64 bits (two's
 /// complement for `i128`), `struct { uint64_t lo; uint64_t hi; }` in C (size 16, align 8).
@@ -248,6 +265,8 @@ pub struct Failure {
     pub(crate) code: i64,
     /// Static where it can be, so that a failure can be recorded without allocating.
     pub(crate) message: Cow<'static, str>,
+    /// An error enum's encoding, for one whose variants carry data (see [`FfiFailure::payload`]).
+    pub(crate) payload: Option<Vec<u8>>,
 }
 
 impl Failure {
@@ -272,10 +291,12 @@ impl Failure {
             kind: KIND_PANIC,
             code: 0,
             message,
+            payload: None,
         }
     }
 
-    /// A returned `Err(error)`: its code and its `Display` text.
+    /// A returned `Err(error)`: its code, its `Display` text and, for an enum whose variants
+    /// carry data, its encoding.
     pub(crate) fn error<E: FfiError>(error: &E) -> Self {
         // Caught here rather than by the shim so that the failure stays an error (kind 2)
         // with the right code; `to_string` also panics when `fmt` returns `Err`.
@@ -290,8 +311,9 @@ impl Failure {
         };
         Failure {
             kind: KIND_ERROR,
-            code: error.__code(),
+            code: error.__error_code(),
             message,
+            payload: error.__error_payload(),
         }
     }
 
@@ -302,6 +324,7 @@ impl Failure {
                 kind: KIND_INVALID_ARGUMENT,
                 code: 0,
                 message: Cow::Owned(message),
+                payload: None,
             },
             None => Failure::out_of_memory(),
         }
@@ -313,6 +336,7 @@ impl Failure {
             kind: KIND_OUT_OF_MEMORY,
             code: 0,
             message: Cow::Borrowed("out of memory"),
+            payload: None,
         }
     }
 
@@ -322,6 +346,7 @@ impl Failure {
             kind: KIND_OUT_OF_MEMORY,
             code: 0,
             message: try_format(error).map_or(Cow::Borrowed("out of memory"), Cow::Owned),
+            payload: None,
         }
     }
 }
@@ -449,6 +474,7 @@ pub unsafe fn callback_failed(message: *const u8, len: usize) {
         kind: KIND_CALLBACK,
         code: 0,
         message: text,
+        payload: None,
     });
 }
 
@@ -484,6 +510,15 @@ pub unsafe fn take_failure(out: *mut FfiFailure) -> bool {
             ptr: NonNull::dangling().as_ptr(),
             len: 0,
         });
+    // The payload is the caller's too; without memory for it (an empty `Vec` needs none), the
+    // caller gets the failure without it and raises the error's base class with its message.
+    let payload = failure
+        .payload
+        .and_then(|bytes| FfiBuffer::from_vec(bytes).ok())
+        .unwrap_or(FfiBuffer {
+            ptr: NonNull::dangling().as_ptr(),
+            len: 0,
+        });
     // SAFETY: the caller promises `out` is valid for writes.
     unsafe {
         out.write(FfiFailure {
@@ -491,6 +526,8 @@ pub unsafe fn take_failure(out: *mut FfiFailure) -> bool {
             code: failure.code,
             message: message.ptr,
             message_len: message.len,
+            payload: payload.ptr,
+            payload_len: payload.len,
         })
     };
     true

@@ -155,12 +155,15 @@ pub(crate) fn deliver<T>(completion: FfiCompletion, outcome: Result<T, Failure>)
         }
         Err(failure) => {
             let message = failure.message.as_bytes();
+            let payload = failure.payload.as_deref().unwrap_or_default();
             let record = FfiFailure {
                 kind: failure.kind,
                 code: failure.code,
                 // Borrowed for the call: the caller copies what it keeps.
                 message: message.as_ptr().cast_mut(),
                 message_len: message.len(),
+                payload: payload.as_ptr().cast_mut(),
+                payload_len: payload.len(),
             };
             completion.complete(open, std::ptr::null(), &record);
         }

@@ -102,6 +102,7 @@ unsafe extern "C" fn set_text(result: *mut TextResult, bytes: *const u8, len: us
                 kind: KIND_CALLBACK,
                 code: 0,
                 message: Cow::Borrowed("out of memory for the text a callback returned"),
+                payload: None,
             });
             false
         }
@@ -116,6 +117,7 @@ fn refuse(callback: &str, problem: String) {
         kind: KIND_CALLBACK,
         code: 0,
         message: Cow::Owned(format!("the result of the {callback} callback {problem}")),
+        payload: None,
     });
 }
 

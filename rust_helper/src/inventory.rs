@@ -1187,9 +1187,10 @@ fn check_signature(
         let what = format!("the error type of {owner}");
         match error {
             TypeRef::Named(name) => match kinds.get(name) {
-                Some(TypeDef::Enum { .. }) => {}
+                Some(TypeDef::Enum { .. } | TypeDef::RecordEnum { .. }) => {}
                 Some(other) => problems.push(format!(
-                    "{what} is `{name}`, which is {}: error types are #[ffi_type] enums",
+                    "{what} is `{name}`, which is {}: error types are #[ffi_type] enums, \
+                     field-less or with owned values",
                     describe(other)
                 )),
                 None => problems.push(format!(

@@ -68,9 +68,9 @@ pub use hatch_interop_macros::{
 pub use inventory::{Inventory, InventoryError};
 pub use option::FfiOption;
 pub use traits::{
-    ConstantInfo, FfiArrayElement, FfiBorrowedResult, FfiEnum, FfiError, FfiNullableResult, FfiOk,
-    FfiOpaqueType, FfiOptional, FfiPointee, FfiPrimitive, FfiReturn, FfiServiceType,
-    FfiSliceElement, FfiType, FunctionInfo, ServiceInfo, TypeInfo,
+    ConstantInfo, FfiArrayElement, FfiBorrowedResult, FfiEnum, FfiError, FfiErrorEnum,
+    FfiNullableResult, FfiOk, FfiOpaqueType, FfiOptional, FfiPointee, FfiPrimitive, FfiReturn,
+    FfiServiceType, FfiSliceElement, FfiType, FunctionInfo, ServiceInfo, TypeInfo,
 };
 
 /// `use hatch_interop::prelude::*;` brings in everything a crate's FFI module needs.

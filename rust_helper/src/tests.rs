@@ -579,6 +579,8 @@ fn take_kind() -> Option<u32> {
     let failure = unsafe { out.assume_init() };
     // SAFETY: the message is ours to free, as the C ABI says.
     unsafe { crate::abi::ffi_free(failure.message.cast(), failure.message_len, 1) };
+    // SAFETY: so is the payload.
+    unsafe { crate::abi::ffi_free(failure.payload.cast(), failure.payload_len, 1) };
     Some(failure.kind)
 }
 

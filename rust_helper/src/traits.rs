@@ -505,18 +505,19 @@ pub unsafe trait FfiReturn {
 )]
 pub unsafe trait FfiOk: FfiReturn {}
 
-/// An `#[ffi_type]` enum: what the error type of a returned `Result` must be (together with
-/// `Display`; see [`FfiError`]).
+/// A field-less `#[ffi_type]` enum: what the error type of a callback's `Result` must be
+/// (together with `Display`), since it crosses back in an `FfiOption<E>` slot.
 ///
 /// # Safety
 ///
 /// Implemented by `#[ffi_type]` for every field-less enum; do not implement it by hand.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be an FFI error: use an #[ffi_type] enum that implements Display",
-    label = "not an #[ffi_type] enum",
-    note = "the error type E of a Result<T, E> returned across the FFI boundary is a field-less \
-            #[ffi_type] enum that implements std::fmt::Display: the variant's value becomes the \
-            error code and its Display text the error message"
+    message = "`{Self}` cannot be a callback's error: use a field-less #[ffi_type] enum that \
+               implements Display",
+    label = "not a field-less #[ffi_type] enum",
+    note = "the error type E of a callback's Result<T, E> is a field-less #[ffi_type] enum: the \
+            variant's value crosses back as the error code (an error enum whose variants carry \
+            data can be the error of a function's Result, not yet of a callback's)"
 )]
 pub unsafe trait FfiEnum: TypeInfo {
     /// The variant's discriminant as `i64`, the failure's `code` (a `u64` discriminant above
@@ -525,23 +526,52 @@ pub unsafe trait FfiEnum: TypeInfo {
     fn __code(&self) -> i64;
 }
 
-/// The error type `E` of a `Result<T, E>` that a function returns: an `#[ffi_type]` enum that
-/// implements `Display`.
-///
-/// A returned `Err(e)` becomes a failure of kind 2 with `e`'s discriminant as the code and
-/// `e.to_string()` as the message. Implemented for every [`FfiEnum`] that implements
-/// `Display`.
+/// An `#[ffi_type]` enum that can be an error: a field-less enum (its value is the error code)
+/// or an enum whose variants carry owned values (a record enum: the code is the variant's
+/// index, and the error's fields cross in the failure's payload, in the wire encoding).
 ///
 /// # Safety
 ///
-/// Nothing to uphold beyond [`FfiEnum`]'s; it has no other implementations.
+/// Implemented by `#[ffi_type]`; do not implement it by hand. `__payload` returns the wire
+/// encoding of `self` as the type's `FfiWire` writes it (bindings decode it as that type).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an FFI error: use an #[ffi_type] enum that implements Display",
+    label = "not an #[ffi_type] enum",
+    note = "the error type E of a Result<T, E> returned across the FFI boundary is an #[ffi_type] \
+            enum that implements std::fmt::Display: a field-less one (the variant's value becomes \
+            the error code) or one whose variants carry owned values (its fields reach Python as \
+            the exception's attributes); an enum whose variants carry only plain values has a C \
+            layout: add #[ffi_type(record)] to copy it as a record and use it as an error"
+)]
+pub unsafe trait FfiErrorEnum: TypeInfo {
+    /// The failure's `code`: a field-less enum's discriminant as `i64`, or a record enum's
+    /// variant index.
+    #[doc(hidden)]
+    fn __error_code(&self) -> i64;
+
+    /// The failure's payload: `None` for a field-less enum, else the error's wire encoding.
+    #[doc(hidden)]
+    fn __error_payload(&self) -> Option<Vec<u8>>;
+}
+
+/// The error type `E` of a `Result<T, E>` that a function returns: an `#[ffi_type]` enum that
+/// implements `Display`.
+///
+/// A returned `Err(e)` becomes a failure of kind 2 with `e.to_string()` as the message and,
+/// for a field-less enum, `e`'s discriminant as the code; for an enum whose variants carry
+/// owned values, the variant's index as the code and `e`'s wire encoding as the payload.
+/// Implemented for every [`FfiErrorEnum`] that implements `Display`.
+///
+/// # Safety
+///
+/// Nothing to uphold beyond [`FfiErrorEnum`]'s; it has no other implementations.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an FFI error: use an #[ffi_type] enum that implements Display",
     label = "not an FFI error type"
 )]
-pub unsafe trait FfiError: FfiEnum + std::fmt::Display {}
+pub unsafe trait FfiError: FfiErrorEnum + std::fmt::Display {}
 
-unsafe impl<E: FfiEnum + std::fmt::Display> FfiError for E {}
+unsafe impl<E: FfiErrorEnum + std::fmt::Display> FfiError for E {}
 
 /// A type that slices (`&[T]`, `&mut [T]` parameters) and `Vec<T>` returns may hold: a
 /// number, `bool`, or an `#[ffi_type]` struct or field-less enum.

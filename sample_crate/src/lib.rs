@@ -2121,6 +2121,78 @@ pub async fn contact_later(contact: Contact) -> Contact {
     contact_tagged(contact, "later")
 }
 
+/// Why a length could not be parsed (an error enum whose variants carry data: in Python, an
+/// exception class per variant with the fields as attributes and the `Display` text as its
+/// message).
+#[ffi_type]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParseError {
+    /// The text is blank.
+    Empty,
+    /// The unit is none of those known.
+    UnknownUnit {
+        /// The unit as written.
+        unit: String,
+        /// The units known, in order.
+        known: Vec<String>,
+    },
+    /// The length is larger than the limit, in metres.
+    TooLong { limit: u64 },
+    /// The number does not parse (a tuple variant: the text, and the byte where it went wrong).
+    NotANumber(String, u32),
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::Empty => write!(f, "no length given"),
+            ParseError::UnknownUnit { unit, known } => {
+                write!(f, "unknown unit {unit:?} (known: {})", known.join(", "))
+            }
+            ParseError::TooLong { limit } => write!(f, "longer than {limit} m"),
+            ParseError::NotANumber(text, at) => {
+                write!(f, "{text:?} is not a number (at byte {at})")
+            }
+        }
+    }
+}
+
+/// The units `length_in_metres` knows, and how many metres each is.
+const UNITS: [(&str, f64); 3] = [("m", 1.0), ("km", 1000.0), ("mi", 1609.344)];
+
+/// `text` ("12.5 km") in metres, at most a million (a `Result` whose error carries data).
+#[ffi_function]
+pub fn length_in_metres(text: &str) -> Result<f64, ParseError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let (number, unit) = text.split_once(' ').unwrap_or((text, "m"));
+    let value: f64 = number.parse().map_err(|_| {
+        let at = number
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(0);
+        ParseError::NotANumber(number.to_owned(), u32::try_from(at).unwrap_or(u32::MAX))
+    })?;
+    let Some((_, scale)) = UNITS.iter().find(|(name, _)| *name == unit.trim()) else {
+        return Err(ParseError::UnknownUnit {
+            unit: unit.trim().to_owned(),
+            known: UNITS.iter().map(|(name, _)| (*name).to_owned()).collect(),
+        });
+    };
+    let metres = value * scale;
+    if metres > 1_000_000.0 {
+        return Err(ParseError::TooLong { limit: 1_000_000 });
+    }
+    Ok(metres)
+}
+
+/// `length_in_metres` awaited (an async `Result` whose error carries data).
+#[ffi_function]
+pub async fn length_in_metres_later(text: String) -> Result<f64, ParseError> {
+    length_in_metres(&text)
+}
+
 /// The crate's FFI inventory, printed by `src/bin/inventory.rs`.
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
@@ -2283,6 +2355,8 @@ pub fn inventory() -> Inventory {
         .function::<value_lines>()
         .function::<measure_doubled>()
         .function::<value_parsed>()
+        .function::<length_in_metres>()
+        .function::<length_in_metres_later>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

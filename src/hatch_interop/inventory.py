@@ -1435,7 +1435,8 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             message = "must be `void`, a `primitive`, a `named` enum or struct, a `string`, or an `option` of one"
             raise r.fail(f"{path}.returns", message)
         if callback.error is not None and not isinstance(resolve(callback.error, f"{path}.error"), EnumDef):
-            raise r.fail(f"{path}.error", f"names {callback.error.name!r}, which is not an enum: error types are enums")
+            message = f"names {callback.error.name!r}, which is not a field-less enum: a callback's error type is one"
+            raise r.fail(f"{path}.error", message)
 
     for i, definition in enumerate(inventory.types):
         if isinstance(definition, CallbackDef):
@@ -1461,12 +1462,21 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         check_result(function.returns, f"functions[{i}].returns")
         if function.error is not None:
             epath = f"functions[{i}].error"
-            if isinstance(resolve(function.error, epath), TaggedDef):
-                message = f"names the data-carrying enum {function.error.name!r}: error types are field-less enums"
-                raise r.fail(epath, message)
-            if not isinstance(resolve(function.error, epath), EnumDef):
-                raise r.fail(epath, f"names {function.error.name!r}, which is not an enum: error types are enums")
+            _check_error(r, resolve(function.error, epath), function.error.name, epath)
     _check_services(r, inventory, check_param, check_result)
+
+
+def _check_error(r: _Reader, error: Optional[TypeDef], name: str, path: str) -> None:
+    """A function's error type is a field-less enum or an enum whose variants carry owned values (its fields cross
+    in the failure's payload); a C-layout data-carrying enum has no encoding to send them in."""
+    if isinstance(error, TaggedDef):
+        message = (
+            f"names the C-layout data-carrying enum {name!r}: error types are field-less enums or enums whose "
+            "variants carry owned values (`#[ffi_type(record)]`)"
+        )
+        raise r.fail(path, message)
+    if not isinstance(error, (EnumDef, RecordEnumDef)):
+        raise r.fail(path, f"names {name!r}, which is not an enum: error types are enums")
 
 
 def _check_services(
@@ -1508,10 +1518,9 @@ def _check_services(
                 message = f"must be an owned, non-nullable, mutable `pointer` to {service.name!r}: the new object"
                 raise r.fail(f"{mpath}.returns", message)
             check(f.returns, f"{mpath}.returns")
-            error = None if f.error is None else next((t for t in inventory.types if t.name == f.error.name), None)
-            if f.error is not None and not isinstance(error, EnumDef):
-                message = f"names {f.error.name!r}, which is not an enum: error types are enums"
-                raise r.fail(f"{mpath}.error", message)
+            if f.error is not None:
+                error = next((t for t in inventory.types if t.name == f.error.name), None)
+                _check_error(r, error, f.error.name, f"{mpath}.error")
     for i, function in enumerate(inventory.functions):
         for j, p in enumerate(function.params):
             refuse_service_pointer(p.type, f"functions[{i}].params[{j}].type", "param")

@@ -41,6 +41,8 @@ from hatch_interop.inventory import (
     Pointer,
     Primitive,
     Record,
+    RecordDef,
+    RecordEnumDef,
     Service,
     Slice,
     Str,
@@ -327,7 +329,22 @@ def names_in(f: Function) -> Set[str]:
             names.add(ty.target.name)
         elif isinstance(ty, (Slice, Vec)) and isinstance(ty.element, Named):
             names.add(ty.element.name)
+        elif isinstance(ty, Encoded):
+            names |= wire_names_in(ty.value)
     return names
+
+
+def wire_names_in(value: WireValue) -> Set[str]:
+    """The types an encoded value names (its enums, structs and records, at any depth)."""
+    if isinstance(value, (Named, Record)):
+        return {value.name}
+    if isinstance(value, WireList):
+        return wire_names_in(value.item)
+    if isinstance(value, WireOption):
+        return wire_names_in(value.inner)
+    if isinstance(value, WireMap):
+        return wire_names_in(value.key) | wire_names_in(value.value)
+    return set()
 
 
 def _field_names_in(s: StructDef) -> Set[str]:
@@ -391,6 +408,12 @@ class _Builder:
         for name in sorted(self.errors):
             users = [f"function `{f.name}`" for f in self.inventory.all_functions() if name in names_in(f)]
             users += [f"struct `{s.name}`" for s in self.inventory.structs() if name in _field_names_in(s)]
+            for t in self.inventory.types:
+                fields = t.fields if isinstance(t, RecordDef) else ()
+                if isinstance(t, RecordEnumDef):
+                    fields = tuple(f for v in t.variants for f in v.fields)
+                if any(name in wire_names_in(f.type) for f in fields):
+                    users.append(f"{'record' if isinstance(t, RecordDef) else 'enum'} `{t.name}`")
             if users:
                 message = (
                     f"The {self.backend} backend cannot bind enum `{name}`: it is the error type of a `Result`, "

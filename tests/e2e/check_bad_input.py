@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 
-#: The exceptions a bad argument may raise (besides the crate's own: RustPanic, MathError), and those a
+#: The exceptions a bad argument may raise (besides the crate's own: RustPanic, MathError, ParseError), and those a
 #: callback of the corpus raises itself (which the call that ran it raises).
 DOCUMENTED = (TypeError, ValueError, OverflowError)
 RAISED_BY_CALLBACKS = (ZeroDivisionError, LookupError)
@@ -206,7 +206,7 @@ def _bound(m, member, name):
 
 def _outcome(m, call):
     """None if `call()` returned or raised as documented; else what went wrong."""
-    allowed = (*DOCUMENTED, *RAISED_BY_CALLBACKS, m.RustPanic, m.MathError)
+    allowed = (*DOCUMENTED, *RAISED_BY_CALLBACKS, m.RustPanic, m.MathError, m.ParseError)
     try:
         result = call()
         if inspect.iscoroutine(result):

@@ -55,6 +55,9 @@ def one_round(i):
         assert sample_crate.tree_size(sample_crate.TreeNode("a", [sample_crate.TreeNode("b", [])])) == 2
         with contextlib.suppress(TypeError):
             sample_crate.tree_size(sample_crate.TreeNode("a", [sample_crate.TreeNode("b", [None])]))
+        # An error with data: its message and its encoding, both the caller's to free.
+        with contextlib.suppress(sample_crate.ParseError.UnknownUnit):
+            sample_crate.length_in_metres("1 pc")
     with contextlib.suppress(sample_crate.MathError.DivisionByZero):
         sample_crate.divide(i, 0)
     # Callbacks: one used during the call, and one the library keeps and then drops.

@@ -246,6 +246,69 @@ def check_errors():
     assert MathError.DivisionByZero.__doc__, "variant docs carry over"
 
 
+def check_error_data():
+    """An error enum whose variants carry data: an exception class per variant, with the fields as attributes."""
+    ParseError = sample_crate.ParseError
+    assert issubclass(ParseError, Exception)
+    assert sample_crate.length_in_metres("12.5 km") == 12500.0
+    assert sample_crate.length_in_metres("3") == 3.0
+
+    def caught(text):
+        try:
+            sample_crate.length_in_metres(text)
+        except ParseError as e:
+            return e
+        raise AssertionError(f"length_in_metres({text!r}) did not raise")
+
+    empty = caught("  ")
+    assert type(empty) is ParseError.Empty and empty.code == 0, repr(empty)
+    assert str(empty) == "no length given" and repr(empty) == "ParseError.Empty()"
+    unknown = caught("1 pc")
+    assert type(unknown).__qualname__ == "ParseError.UnknownUnit" and unknown.code == 1
+    assert unknown.unit == "pc" and unknown.known == ["m", "km", "mi"]
+    assert str(unknown) == 'unknown unit "pc" (known: m, km, mi)', str(unknown)
+    assert repr(unknown) == "ParseError.UnknownUnit(unit='pc', known=['m', 'km', 'mi'])", repr(unknown)
+    # The repr evaluates back to the same variant with the same fields.
+    again = eval(repr(unknown), {"ParseError": ParseError})
+    assert type(again) is type(unknown) and (again.unit, again.known) == (unknown.unit, unknown.known)
+    too_long = caught("2000 km")
+    assert isinstance(too_long, ParseError.TooLong) and too_long.limit == 1_000_000
+    not_a_number = caught("12x m")
+    assert isinstance(not_a_number, ParseError.NotANumber)
+    assert (not_a_number._0, not_a_number._1) == ("12x", 2), repr(not_a_number)
+    assert ParseError.NotANumber.__match_args__ == ("_0", "_1")
+    assert ParseError.UnknownUnit.__doc__ == "The unit is none of those known."
+    # Pickled (as multiprocessing does with a worker's exception) with its fields and its message.
+    for error in (empty, unknown, too_long, not_a_number):
+        copied = pickle.loads(pickle.dumps(error))
+        assert type(copied) is type(error) and str(copied) == str(error) and repr(copied) == repr(error)
+    # Python code makes and raises them too, by keyword or position; the message is then the repr.
+    made = ParseError.UnknownUnit(unit="furlong", known=[])
+    assert made.unit == "furlong" and str(made) == "ParseError.UnknownUnit(unit='furlong', known=[])"
+    assert raises(ParseError.TooLong, _raise, ParseError.TooLong(5)) == "ParseError.TooLong(limit=5)"
+    assert "cannot be created directly" in raises(TypeError, ParseError)
+    if sys.version_info >= (3, 10):
+        matched = {}
+        exec(
+            "match error:\n    case ParseError.UnknownUnit(unit, known):\n        matched['unit'] = unit\n",
+            {"error": unknown, "ParseError": ParseError, "matched": matched},
+        )
+        assert matched == {"unit": "pc"}
+
+    async def scenario():
+        assert await sample_crate.length_in_metres_later("2 km") == 2000.0
+        error = await raises_async(ParseError.UnknownUnit, sample_crate.length_in_metres_later("1 pc"))
+        assert error.unit == "pc" and str(error).startswith("unknown unit")
+        error = await raises_async(ParseError.Empty, sample_crate.length_in_metres_later(""))
+        assert str(error) == "no length given"
+
+    asyncio.run(scenario())
+
+
+def _raise(error):
+    raise error
+
+
 def check_panics():
     # A failure belongs to the call that caused it: when the check after a call never runs (an
     # exception such as Ctrl-C landed between the call and its check; here the raw function is
@@ -1597,6 +1660,7 @@ def main():
     check_tagged_enums()
     check_options_and_arrays()
     check_errors()
+    check_error_data()
     check_panics()
     check_strings()
     check_defaults()

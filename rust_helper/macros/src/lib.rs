@@ -2425,6 +2425,7 @@ mod types {
         let mut defs = Vec::new();
         let mut writes = Vec::new();
         let mut reads = Vec::new();
+        let mut indexes = Vec::new();
         for (index, variant) in item.variants.iter().enumerate() {
             let variant_ident = &variant.ident;
             let Some(variant_name) = errors.check(inventory_name(variant_ident, "the variant"))
@@ -2485,6 +2486,9 @@ mod types {
                     #(#members: <#types as #wire>::__read(input)?,)*
                 }),
             });
+            indexes.push(quote! {
+                Self::#variant_ident { .. } => #index as i64
+            });
         }
         errors.finish()?;
         let name = name.expect("errors were reported above");
@@ -2536,6 +2540,22 @@ mod types {
             }
 
             ::hatch_interop::__record!(#ident);
+
+            // As an error: the variant's index is the code, and the bindings decode the error's
+            // fields from its encoding.
+            unsafe impl ::hatch_interop::FfiErrorEnum for #ident {
+                fn __error_code(&self) -> i64 {
+                    match self {
+                        #(#indexes,)*
+                    }
+                }
+
+                fn __error_payload(&self) -> ::core::option::Option<::std::vec::Vec<u8>> {
+                    let mut out = ::std::vec::Vec::new();
+                    <Self as #wire>::__write(self, &mut out);
+                    ::core::option::Option::Some(out)
+                }
+            }
         })
     }
 
@@ -2793,6 +2813,16 @@ mod types {
                     match self {
                         #(#codes,)*
                     }
+                }
+            }
+
+            unsafe impl ::hatch_interop::FfiErrorEnum for #ident {
+                fn __error_code(&self) -> i64 {
+                    <Self as ::hatch_interop::FfiEnum>::__code(self)
+                }
+
+                fn __error_payload(&self) -> ::core::option::Option<::std::vec::Vec<u8>> {
+                    ::core::option::Option::None
                 }
             }
 
@@ -3619,7 +3649,7 @@ mod callback {
             Some(error) => {
                 let error_enum = quote_spanned! {error.span()=>
                     const _: fn() = || {
-                        fn error_enum<E: ::hatch_interop::FfiError>() {}
+                        fn error_enum<E: ::hatch_interop::FfiEnum + ::hatch_interop::FfiError>() {}
                         error_enum::<#error>();
                     };
                 };

@@ -35,6 +35,8 @@ class Failure(ctypes.Structure):
         ("code", ctypes.c_int64),
         ("message", ctypes.c_void_p),
         ("message_len", ctypes.c_size_t),
+        ("payload", ctypes.c_void_p),
+        ("payload_len", ctypes.c_size_t),
     )
 
 

@@ -19,10 +19,11 @@ import operator
 import struct as _struct
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type, cast
+from typing import Any, Callable, Dict, List, Tuple, Type, Union, cast
 
-#: An error enum's exception classes by the code of their variant (the library reports the code).
-Errors = Optional[Dict[int, Type[Exception]]]
+#: An error enum's exception classes by the code of their variant (the library reports the code), or, for an enum
+#: whose variants carry data, how its errors are decoded (see `DataErrors`).
+Errors = Union[None, Dict[int, Type[Exception]], "DataErrors"]
 
 #: The values of each integer type (usize and isize as 64-bit: the library is built for a 64-bit platform).
 INT_RANGES = {
@@ -276,6 +277,41 @@ def error_variants(base: type[Exception], *variants: tuple[int, str, str]) -> di
     return by_code
 
 
+class DataErrors:
+    """How the errors of an enum whose variants carry data are raised: the library sends each one's encoding (its
+    variant's index, then its fields), decoded into the variant's exception class with the fields as attributes and
+    the error's `Display` text as its message."""
+
+    __slots__ = ("_base", "_codec")
+
+    def __init__(self, base: type[Exception], codec: Callable[[], Codec]) -> None:
+        self._base = base
+        #: The enum's codec, looked up at the first error (it is defined after the classes).
+        self._codec = codec
+
+    def decode(self, code: int, message: str, payload: bytes) -> BaseException:
+        """The exception for the error whose variant's index is `code` and whose encoding is `payload`."""
+        try:
+            error, end = self._codec()[1](payload, 0)
+            if end != len(payload):
+                raise ValueError(f"{len(payload) - end} bytes are left over")
+        except Exception as problem:
+            # Only a library built apart from these bindings sends what they cannot read: say so, with its message.
+            return RuntimeError(
+                f"the library reported a {self._base.__name__} error (variant {code}) these bindings cannot "
+                f"decode ({problem}); its message: {message}"
+            )
+        error.args = (message,)
+        return cast(BaseException, error)
+
+
+def rebuild_error(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    """An exception of an error enum's variant `cls` with the message `args`, its fields set after (unpickling)."""
+    error = cls.__new__(cls)
+    error.args = args
+    return error
+
+
 def variants(base: type[object], *classes: tuple[str, type[object]]) -> None:
     """Make each variant's class an attribute of its enum's class, named (and shown) as the Rust variant."""
     for name, variant in classes:
@@ -431,16 +467,19 @@ class Support:
         message = f"the {callback} callback raised {error!r}".encode("utf-8", "replace")
         self._callback_failed(message, len(message))
 
-    def error(self, kind: int, code: int, message: str, errors: Errors) -> BaseException:
-        """The exception for a failure: a panic (1), an error of the function's enum (2), an invalid argument
-        (3), a callback that raised (4) or an allocation that failed (5)."""
+    def error(self, kind: int, code: int, message: str, errors: Errors, payload: bytes = b"") -> BaseException:
+        """The exception for a failure: a panic (1), an error of the function's enum (2, with the error's encoding
+        as `payload` when its variants carry data), an invalid argument (3), a callback that raised (4) or an
+        allocation that failed (5)."""
         # What a callback raised during the call: the error itself (kind 4), or the cause of a later failure.
         cause = getattr(self._callback_errors, "error", None)
         self._callback_errors.error = None
         if kind == 4:
             return cause if cause is not None else RuntimeError(message)
         error: BaseException
-        if kind == 2 and errors is not None and code in errors:
+        if kind == 2 and isinstance(errors, DataErrors):
+            error = errors.decode(code, message, payload)
+        elif kind == 2 and isinstance(errors, dict) and code in errors:
             error = errors[code](message)
         elif kind == 3:
             error = ValueError(message)
@@ -478,13 +517,15 @@ class Support:
             raise self.failure_error(failure, errors)
         finally:
             self.free(failure.message, failure.message_len, 1)
+            self.free(failure.payload, failure.payload_len, 1)
 
     def failure_error(self, failure: Any, errors: Errors) -> BaseException:
-        """The exception for the failure record `failure` (its message stays the caller's to free)."""
+        """The exception for the failure record `failure` (its message and payload stay the caller's to free)."""
         message = ""
         if failure.message_len:
             message = self._bytes_at(failure.message, failure.message_len).decode("utf-8", "replace")
-        return self.error(failure.kind, failure.code, message, errors)
+        payload = self._bytes_at(failure.payload, failure.payload_len) if failure.payload_len else b""
+        return self.error(failure.kind, failure.code, message, errors, payload)
 
     def take_string(self, buffer: Any) -> str:
         """The text of a `String` the library returned; its buffer is freed."""

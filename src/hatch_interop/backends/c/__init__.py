@@ -121,6 +121,8 @@ _SUPPORT_LOCALS = (
     "code",
     "message",
     "message_len",
+    "payload",
+    "payload_len",
     "ptr",
     "len",
     "size",
@@ -1023,10 +1025,14 @@ class _Builder:
             else:
                 outcome = "on an error it " + ("" if isinstance(c.returns, abi.CVoid) else "returns zeroes and ")
                 outcome += "records a failure"
-            notes.append(
-                f"{outcome[0].upper()}{outcome[1:]} of kind {crate.upper()}_FAILURE_ERROR whose `code` is the "
-                f"`{c.error}` variant's value."
-            )
+            if isinstance(self.inventory.type(c.error), RecordEnumDef):
+                detail = (
+                    f"`code` is the index of the `{c.error}` variant and whose `payload` holds the error in the wire "
+                    f"encoding of a `{c.error}` (see docs/wire-format.md)."
+                )
+            else:
+                detail = f"`code` is the `{c.error}` variant's value."
+            notes.append(f"{outcome[0].upper()}{outcome[1:]} of kind {crate.upper()}_FAILURE_ERROR whose {detail}")
         doc = "\n\n".join(text for text in [normalize_doc(f.doc), _wrap(" ".join(notes))] if text)
         return CFunction(prototype, c_comment(doc))
 

@@ -43,6 +43,7 @@ from hatch_interop.backends.python import (
     CTYPES_STRUCT_ATTRIBUTES,
     RUNTIME_ALIASES,
     CallbackFunction,
+    PyDataError,
     PyEnum,
     PyError,
     PyModuleBase,
@@ -158,7 +159,9 @@ class CffiTagged(PyTagged):
 class CffiModule(PyModuleBase):
     #: The API guard's symbol, an attribute of the library object (it ends in `_api_guard`: never a keyword).
     api_guard_symbol: str
-    types: Tuple[Union[PyEnum, PyError, PyOpaque, PyRecord, PyRecordEnum, CffiStruct, CffiTagged, CffiCallback], ...]
+    types: Tuple[
+        Union[PyEnum, PyError, PyOpaque, PyRecord, PyRecordEnum, PyDataError, CffiStruct, CffiTagged, CffiCallback], ...
+    ]
     #: The layout check's call (every struct and data-carrying enum with the size, alignment and offsets Rust
     #: measured).
     layout_check: Optional[str]
@@ -755,7 +758,9 @@ class CffiWrapperBuilder(WrapperBuilder):
     def cffi_module(self) -> CffiModule:
         inv = self.inventory
         self.typing.add("Any")  # the library object's annotation
-        types: List[Union[PyEnum, PyError, PyOpaque, PyRecord, PyRecordEnum, CffiStruct, CffiTagged, CffiCallback]] = []
+        types: List[
+            Union[PyEnum, PyError, PyOpaque, PyRecord, PyRecordEnum, PyDataError, CffiStruct, CffiTagged, CffiCallback]
+        ] = []
         for t in inv.types:
             if isinstance(t, EnumDef) and t.name in self.errors:
                 types.append(self.error(t))
@@ -772,6 +777,8 @@ class CffiWrapperBuilder(WrapperBuilder):
                 types.append(self.tagged(t))
             elif isinstance(t, RecordDef):
                 types.append(self.record(t))
+            elif isinstance(t, RecordEnumDef) and t.name in self.errors:
+                types.append(self.data_error(t))
             elif isinstance(t, RecordEnumDef):
                 types.append(self.record_enum(t))
             else:  # check_supported() refuses the others before generation

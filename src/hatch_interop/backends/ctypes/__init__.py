@@ -21,6 +21,7 @@ from hatch_interop.backends.python import (
     CTYPES_STRUCT_ATTRIBUTES,
     RUNTIME_ALIASES,
     CallbackFunction,
+    PyDataError,
     PyEnum,
     PyError,
     PyField,
@@ -126,7 +127,8 @@ class PyCallback:
 @dataclass(frozen=True)
 class PyModule(PyModuleBase):
     types: Tuple[
-        Union[PyEnum, PyError, PyStruct, PyRecord, PyRecordEnum, PyOpaque, PyOption, PyCallback, PyTagged], ...
+        Union[PyEnum, PyError, PyStruct, PyRecord, PyRecordEnum, PyDataError, PyOpaque, PyOption, PyCallback, PyTagged],
+        ...,
     ]
     #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
     layout_check: Optional[str]
@@ -184,7 +186,9 @@ class CtypesWrapperBuilder(WrapperBuilder):
         inv = self.inventory
         # An option's structure comes right after its value type (primitives first): before any user.
         types: List[
-            Union[PyEnum, PyError, PyStruct, PyRecord, PyRecordEnum, PyOpaque, PyOption, PyCallback, PyTagged]
+            Union[
+                PyEnum, PyError, PyStruct, PyRecord, PyRecordEnum, PyDataError, PyOpaque, PyOption, PyCallback, PyTagged
+            ]
         ] = [self.option(o) for o in self.options.values() if isinstance(o.inner, Primitive)]
         for t in inv.types:
             if isinstance(t, StructDef):
@@ -199,6 +203,8 @@ class CtypesWrapperBuilder(WrapperBuilder):
                 types.append(self.tagged(t))
             elif isinstance(t, RecordDef):
                 types.append(self.record(t))
+            elif isinstance(t, RecordEnumDef) and t.name in self.errors:
+                types.append(self.data_error(t))
             elif isinstance(t, RecordEnumDef):
                 types.append(self.record_enum(t))
             else:

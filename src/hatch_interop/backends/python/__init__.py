@@ -225,6 +225,22 @@ class PyError:
 
 
 @dataclass(frozen=True)
+class PyDataError:
+    """An error enum whose variants carry owned values: an exception class with a subclass per variant, each with
+    the variant's fields as attributes (built like a record's class), decoded from the failure's payload."""
+
+    template: ClassVar[str] = "data_error.py.j2"
+
+    name: str
+    docstring: Optional[str]
+    variants: Tuple[PyRecordVariant, ...]
+    init_raise: str
+    register: str
+    #: ``_ffi_<Error>_by_code = _ffi_rt.DataErrors(...)``, laid out: what the wrappers raise failures with.
+    by_code: str
+
+
+@dataclass(frozen=True)
 class PyService:
     """What an opaque type's class gets when the type is a service (see ``opaque.py.j2``)."""
 
@@ -913,7 +929,7 @@ class WrapperBuilder:
         order), each field's attribute and codec; a record enum's: each variant's class and fields, by index."""
         record = self.inventory.type(name)
         if isinstance(record, RecordEnumDef):
-            hidden = {_escape(v.name, PYTHON_KEYWORDS | {"mro"}) for v in record.variants}
+            hidden = self._variant_hidden(record)
             variants = tuple(
                 Group(
                     "(",
@@ -978,7 +994,7 @@ class WrapperBuilder:
         self.helpers.add("tagged")
         cls = self.classes[t.name]
         names = Namespace(self.BACKEND_NAME, f"enum `{t.name}`")
-        hidden = {_escape(v.name, PYTHON_KEYWORDS | {"mro"}) for v in t.variants}
+        hidden = self._variant_hidden(t)
         variants = []
         listed = []
         for v in t.variants:
@@ -1539,6 +1555,61 @@ class WrapperBuilder:
         rows = tuple(Group("(", (str(v.code), python_string(v.name), v.doc), ")") for v in variants)
         by_code = layout(Group("_ffi_error_variants(", (cls, *rows), ")"), 0, before=f"_ffi_{cls}_by_code = ")
         return PyError(cls, python_docstring(doc), tuple(variants), by_code)
+
+    def data_error(self, e: RecordEnumDef) -> PyDataError:
+        """An error enum whose variants carry owned values: the exception class, and a subclass per variant with
+        the variant's fields as attributes, constructible by keyword (so that Python code can raise one too)."""
+        self.typing.update({"Any", "ClassVar", "Type"})
+        self.helpers.add("tagged")
+        cls = self.classes[e.name]
+        names = Namespace(self.BACKEND_NAME, f"error enum `{e.name}`")
+        hidden = self._variant_hidden(e)
+        variants = []
+        listed = []
+        for v in e.variants:
+            python_api.refuse_dunder(v.name, f"variant of enum `{e.name}`", self.BACKEND_NAME)
+            # A subclass is an attribute of the base class: it must not hide `code` or Exception's own.
+            name = names.claim(_escape(v.name, PYTHON_KEYWORDS | _EXCEPTION_ATTRIBUTES), f"variant `{v.name}`", v.name)
+            private = self.api.namespace.claim(f"_ffi_{cls}_{name}", f"the class of variant `{v.name}` of `{e.name}`")
+            self.variant_classes[(e.name, v.name)] = private
+            record = self.record(v, private, f"{cls}.{name}", cls, hidden)
+            variants.append(PyRecordVariant(name, record))
+            params = ", ".join(f.name for f in record.fields)
+            doc = normalize_doc(v.doc)
+            listed.append(f"- ``{cls}.{name}({params})``" + (": " + doc.replace("\n", "\n  ") if doc else ""))
+        intro = f"Raised as one of its subclasses, one per variant of the Rust enum `{e.name}` (fields as attributes):"
+        section = intro + "\n\n" + "\n".join(listed)
+        doc = normalize_doc(e.doc)
+        doc = f"{doc}\n\n{section}" if doc else section
+        message = f"{cls} cannot be created directly: create one of its variants, such as {cls}.{variants[0].name}()"
+        codec = self._global_codec(Record(e.name))
+        return PyDataError(
+            name=cls,
+            docstring=python_docstring(doc),
+            variants=tuple(variants),
+            init_raise=layout(Group("TypeError(", (python_string(message),), ")"), 8, before="raise "),
+            register=layout(
+                Group(
+                    "_ffi_variants(",
+                    (cls, *(Group("(", (python_string(v.name), v.record.name), ")") for v in variants)),
+                    ")",
+                ),
+                0,
+            ),
+            # The codec is defined after the classes: looked up when the first error arrives.
+            by_code=layout(
+                Group("_ffi_rt.DataErrors(", (cls, f"lambda: {codec}"), ")"), 0, before=f"_ffi_{cls}_by_code = "
+            ),
+        )
+
+    def _variant_hidden(self, e: RecordEnumDef) -> AbstractSet[str]:
+        """The attributes a record enum's variant's fields cannot have: the variant classes' (and, for an error
+        enum, the exception's own)."""
+        hidden = {_escape(v.name, PYTHON_KEYWORDS | {"mro"}) for v in e.variants}
+        if e.name in self.errors:
+            hidden = {_escape(v.name, PYTHON_KEYWORDS | _EXCEPTION_ATTRIBUTES) for v in e.variants}
+            hidden |= _EXCEPTION_ATTRIBUTES | {"_ffi_message"}
+        return hidden
 
     # opaque types -----------------------------------------------------------------------------
 

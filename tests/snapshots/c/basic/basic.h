@@ -119,7 +119,10 @@ BASIC_STATIC_ASSERT(offsetof(Line, owner) == 24, "offsetof(Line, owner) must be 
 typedef struct basic_failure {
     /** One of the BASIC_FAILURE_ kinds. */
     uint32_t kind;
-    /** For BASIC_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
+    /**
+     * For BASIC_FAILURE_ERROR, the value of the error enum's variant (for an enum
+     * whose variants carry data, the variant's index); otherwise 0.
+     */
     int64_t code;
     /**
      * The UTF-8 message (not NUL-terminated), owned by the caller: free it with
@@ -128,14 +131,25 @@ typedef struct basic_failure {
     char *message;
     /** The message's length in bytes. */
     size_t message_len;
+    /**
+     * For BASIC_FAILURE_ERROR of an error enum whose variants carry data: the error in
+     * the wire encoding (the variant's index as a little-endian uint32_t, then its fields; see
+     * hatch-interop's docs/wire-format.md), owned by the caller: free it with
+     * basic_ffi_free(payload, payload_len, 1). Otherwise `payload_len` is 0.
+     */
+    uint8_t *payload;
+    /** The payload's length in bytes. */
+    size_t payload_len;
 } basic_failure;
 #if defined(BASIC_STATIC_ASSERT) && defined(UINTPTR_MAX) && UINTPTR_MAX == UINT64_MAX
-BASIC_STATIC_ASSERT(sizeof(basic_failure) == 32, "sizeof(basic_failure) must be 32, as in Rust");
+BASIC_STATIC_ASSERT(sizeof(basic_failure) == 48, "sizeof(basic_failure) must be 48, as in Rust");
 BASIC_STATIC_ASSERT(BASIC_ALIGNOF(basic_failure) == 8, "alignof(basic_failure) must be 8, as in Rust");
 BASIC_STATIC_ASSERT(offsetof(basic_failure, kind) == 0, "offsetof(basic_failure, kind) must be 0, as in Rust");
 BASIC_STATIC_ASSERT(offsetof(basic_failure, code) == 8, "offsetof(basic_failure, code) must be 8, as in Rust");
 BASIC_STATIC_ASSERT(offsetof(basic_failure, message) == 16, "offsetof(basic_failure, message) must be 16, as in Rust");
 BASIC_STATIC_ASSERT(offsetof(basic_failure, message_len) == 24, "offsetof(basic_failure, message_len) must be 24, as in Rust");
+BASIC_STATIC_ASSERT(offsetof(basic_failure, payload) == 32, "offsetof(basic_failure, payload) must be 32, as in Rust");
+BASIC_STATIC_ASSERT(offsetof(basic_failure, payload_len) == 40, "offsetof(basic_failure, payload_len) must be 40, as in Rust");
 #endif
 
 /** Returns BASIC_API_HASH when the library was built from the same inventory as this header. */

@@ -43,7 +43,10 @@ extern "C" {
 typedef struct empty_failure {
     /** One of the EMPTY_FAILURE_ kinds. */
     uint32_t kind;
-    /** For EMPTY_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
+    /**
+     * For EMPTY_FAILURE_ERROR, the value of the error enum's variant (for an enum
+     * whose variants carry data, the variant's index); otherwise 0.
+     */
     int64_t code;
     /**
      * The UTF-8 message (not NUL-terminated), owned by the caller: free it with
@@ -52,14 +55,25 @@ typedef struct empty_failure {
     char *message;
     /** The message's length in bytes. */
     size_t message_len;
+    /**
+     * For EMPTY_FAILURE_ERROR of an error enum whose variants carry data: the error in
+     * the wire encoding (the variant's index as a little-endian uint32_t, then its fields; see
+     * hatch-interop's docs/wire-format.md), owned by the caller: free it with
+     * empty_ffi_free(payload, payload_len, 1). Otherwise `payload_len` is 0.
+     */
+    uint8_t *payload;
+    /** The payload's length in bytes. */
+    size_t payload_len;
 } empty_failure;
 #if defined(EMPTY_STATIC_ASSERT) && defined(UINTPTR_MAX) && UINTPTR_MAX == UINT64_MAX
-EMPTY_STATIC_ASSERT(sizeof(empty_failure) == 32, "sizeof(empty_failure) must be 32, as in Rust");
+EMPTY_STATIC_ASSERT(sizeof(empty_failure) == 48, "sizeof(empty_failure) must be 48, as in Rust");
 EMPTY_STATIC_ASSERT(EMPTY_ALIGNOF(empty_failure) == 8, "alignof(empty_failure) must be 8, as in Rust");
 EMPTY_STATIC_ASSERT(offsetof(empty_failure, kind) == 0, "offsetof(empty_failure, kind) must be 0, as in Rust");
 EMPTY_STATIC_ASSERT(offsetof(empty_failure, code) == 8, "offsetof(empty_failure, code) must be 8, as in Rust");
 EMPTY_STATIC_ASSERT(offsetof(empty_failure, message) == 16, "offsetof(empty_failure, message) must be 16, as in Rust");
 EMPTY_STATIC_ASSERT(offsetof(empty_failure, message_len) == 24, "offsetof(empty_failure, message_len) must be 24, as in Rust");
+EMPTY_STATIC_ASSERT(offsetof(empty_failure, payload) == 32, "offsetof(empty_failure, payload) must be 32, as in Rust");
+EMPTY_STATIC_ASSERT(offsetof(empty_failure, payload_len) == 40, "offsetof(empty_failure, payload_len) must be 40, as in Rust");
 #endif
 
 /** Returns EMPTY_API_HASH when the library was built from the same inventory as this header. */

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x14a8f548e5f46f37)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x6f5d178bf3e13e72)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -789,7 +789,10 @@ typedef struct sample_crate_array_Color_3 {
 typedef struct sample_crate_failure {
     /** One of the SAMPLE_CRATE_FAILURE_ kinds. */
     uint32_t kind;
-    /** For SAMPLE_CRATE_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
+    /**
+     * For SAMPLE_CRATE_FAILURE_ERROR, the value of the error enum's variant (for an enum
+     * whose variants carry data, the variant's index); otherwise 0.
+     */
     int64_t code;
     /**
      * The UTF-8 message (not NUL-terminated), owned by the caller: free it with
@@ -798,14 +801,25 @@ typedef struct sample_crate_failure {
     char *message;
     /** The message's length in bytes. */
     size_t message_len;
+    /**
+     * For SAMPLE_CRATE_FAILURE_ERROR of an error enum whose variants carry data: the error in
+     * the wire encoding (the variant's index as a little-endian uint32_t, then its fields; see
+     * hatch-interop's docs/wire-format.md), owned by the caller: free it with
+     * sample_crate_ffi_free(payload, payload_len, 1). Otherwise `payload_len` is 0.
+     */
+    uint8_t *payload;
+    /** The payload's length in bytes. */
+    size_t payload_len;
 } sample_crate_failure;
 #if defined(SAMPLE_CRATE_STATIC_ASSERT) && defined(UINTPTR_MAX) && UINTPTR_MAX == UINT64_MAX
-SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_failure) == 32, "sizeof(sample_crate_failure) must be 32, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_failure) == 48, "sizeof(sample_crate_failure) must be 48, as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_failure) == 8, "alignof(sample_crate_failure) must be 8, as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_failure, kind) == 0, "offsetof(sample_crate_failure, kind) must be 0, as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_failure, code) == 8, "offsetof(sample_crate_failure, code) must be 8, as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_failure, message) == 16, "offsetof(sample_crate_failure, message) must be 16, as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_failure, message_len) == 24, "offsetof(sample_crate_failure, message_len) must be 24, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_failure, payload) == 32, "offsetof(sample_crate_failure, payload) must be 32, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_failure, payload_len) == 40, "offsetof(sample_crate_failure, payload_len) must be 40, as in Rust");
 #endif
 
 /**
@@ -1962,6 +1976,26 @@ Measure measure_doubled(Measure measure);
  * (see `sample_crate_vec_u8`).
  */
 sample_crate_vec_u8 value_parsed(const char *text, size_t text_len);
+
+/**
+ * `text` ("12.5 km") in metres, at most a million (a `Result` whose error carries data).
+ *
+ * On an error it returns zeroes and records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose
+ * `code` is the index of the `ParseError` variant and whose `payload` holds the error in the wire
+ * encoding of a `ParseError` (see docs/wire-format.md).
+ */
+double length_in_metres(const char *text, size_t text_len);
+
+/**
+ * `length_in_metres` awaited (an async `Result` whose error carries data).
+ *
+ * Async: it polls the work once and returns; `completion` is called with a `const double *` as its
+ * value, or with the failure: before it returns, on the calling thread, when that poll finished
+ * the work, else later, from a thread of the library. An error completes it with a failure of kind
+ * SAMPLE_CRATE_FAILURE_ERROR whose `code` is the index of the `ParseError` variant and whose
+ * `payload` holds the error in the wire encoding of a `ParseError` (see docs/wire-format.md).
+ */
+void length_in_metres_later(const char *text, size_t text_len, sample_crate_completion completion);
 
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);

@@ -167,7 +167,10 @@ TAGGED_STATIC_ASSERT(offsetof(Scene, events) == 72, "offsetof(Scene, events) mus
 typedef struct tagged_failure {
     /** One of the TAGGED_FAILURE_ kinds. */
     uint32_t kind;
-    /** For TAGGED_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
+    /**
+     * For TAGGED_FAILURE_ERROR, the value of the error enum's variant (for an enum
+     * whose variants carry data, the variant's index); otherwise 0.
+     */
     int64_t code;
     /**
      * The UTF-8 message (not NUL-terminated), owned by the caller: free it with
@@ -176,14 +179,25 @@ typedef struct tagged_failure {
     char *message;
     /** The message's length in bytes. */
     size_t message_len;
+    /**
+     * For TAGGED_FAILURE_ERROR of an error enum whose variants carry data: the error in
+     * the wire encoding (the variant's index as a little-endian uint32_t, then its fields; see
+     * hatch-interop's docs/wire-format.md), owned by the caller: free it with
+     * tagged_ffi_free(payload, payload_len, 1). Otherwise `payload_len` is 0.
+     */
+    uint8_t *payload;
+    /** The payload's length in bytes. */
+    size_t payload_len;
 } tagged_failure;
 #if defined(TAGGED_STATIC_ASSERT) && defined(UINTPTR_MAX) && UINTPTR_MAX == UINT64_MAX
-TAGGED_STATIC_ASSERT(sizeof(tagged_failure) == 32, "sizeof(tagged_failure) must be 32, as in Rust");
+TAGGED_STATIC_ASSERT(sizeof(tagged_failure) == 48, "sizeof(tagged_failure) must be 48, as in Rust");
 TAGGED_STATIC_ASSERT(TAGGED_ALIGNOF(tagged_failure) == 8, "alignof(tagged_failure) must be 8, as in Rust");
 TAGGED_STATIC_ASSERT(offsetof(tagged_failure, kind) == 0, "offsetof(tagged_failure, kind) must be 0, as in Rust");
 TAGGED_STATIC_ASSERT(offsetof(tagged_failure, code) == 8, "offsetof(tagged_failure, code) must be 8, as in Rust");
 TAGGED_STATIC_ASSERT(offsetof(tagged_failure, message) == 16, "offsetof(tagged_failure, message) must be 16, as in Rust");
 TAGGED_STATIC_ASSERT(offsetof(tagged_failure, message_len) == 24, "offsetof(tagged_failure, message_len) must be 24, as in Rust");
+TAGGED_STATIC_ASSERT(offsetof(tagged_failure, payload) == 32, "offsetof(tagged_failure, payload) must be 32, as in Rust");
+TAGGED_STATIC_ASSERT(offsetof(tagged_failure, payload_len) == 40, "offsetof(tagged_failure, payload_len) must be 40, as in Rust");
 #endif
 
 /** Returns TAGGED_API_HASH when the library was built from the same inventory as this header. */

@@ -134,7 +134,10 @@ TRICKY_STATIC_ASSERT(offsetof(Later, value) == 0, "offsetof(Later, value) must b
 typedef struct tricky_failure {
     /** One of the TRICKY_FAILURE_ kinds. */
     uint32_t kind;
-    /** For TRICKY_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
+    /**
+     * For TRICKY_FAILURE_ERROR, the value of the error enum's variant (for an enum
+     * whose variants carry data, the variant's index); otherwise 0.
+     */
     int64_t code;
     /**
      * The UTF-8 message (not NUL-terminated), owned by the caller: free it with
@@ -143,14 +146,25 @@ typedef struct tricky_failure {
     char *message;
     /** The message's length in bytes. */
     size_t message_len;
+    /**
+     * For TRICKY_FAILURE_ERROR of an error enum whose variants carry data: the error in
+     * the wire encoding (the variant's index as a little-endian uint32_t, then its fields; see
+     * hatch-interop's docs/wire-format.md), owned by the caller: free it with
+     * tricky_ffi_free(payload, payload_len, 1). Otherwise `payload_len` is 0.
+     */
+    uint8_t *payload;
+    /** The payload's length in bytes. */
+    size_t payload_len;
 } tricky_failure;
 #if defined(TRICKY_STATIC_ASSERT) && defined(UINTPTR_MAX) && UINTPTR_MAX == UINT64_MAX
-TRICKY_STATIC_ASSERT(sizeof(tricky_failure) == 32, "sizeof(tricky_failure) must be 32, as in Rust");
+TRICKY_STATIC_ASSERT(sizeof(tricky_failure) == 48, "sizeof(tricky_failure) must be 48, as in Rust");
 TRICKY_STATIC_ASSERT(TRICKY_ALIGNOF(tricky_failure) == 8, "alignof(tricky_failure) must be 8, as in Rust");
 TRICKY_STATIC_ASSERT(offsetof(tricky_failure, kind) == 0, "offsetof(tricky_failure, kind) must be 0, as in Rust");
 TRICKY_STATIC_ASSERT(offsetof(tricky_failure, code) == 8, "offsetof(tricky_failure, code) must be 8, as in Rust");
 TRICKY_STATIC_ASSERT(offsetof(tricky_failure, message) == 16, "offsetof(tricky_failure, message) must be 16, as in Rust");
 TRICKY_STATIC_ASSERT(offsetof(tricky_failure, message_len) == 24, "offsetof(tricky_failure, message_len) must be 24, as in Rust");
+TRICKY_STATIC_ASSERT(offsetof(tricky_failure, payload) == 32, "offsetof(tricky_failure, payload) must be 32, as in Rust");
+TRICKY_STATIC_ASSERT(offsetof(tricky_failure, payload_len) == 40, "offsetof(tricky_failure, payload_len) must be 40, as in Rust");
 #endif
 
 /** Returns TRICKY_API_HASH when the library was built from the same inventory as this header. */

@@ -92,7 +92,10 @@ typedef struct AnOpaqueHandleTypeWithAVeryLongNameIndeed AnOpaqueHandleTypeWithA
 typedef struct wide_failure {
     /** One of the WIDE_FAILURE_ kinds. */
     uint32_t kind;
-    /** For WIDE_FAILURE_ERROR, the value of the error enum's variant; otherwise 0. */
+    /**
+     * For WIDE_FAILURE_ERROR, the value of the error enum's variant (for an enum
+     * whose variants carry data, the variant's index); otherwise 0.
+     */
     int64_t code;
     /**
      * The UTF-8 message (not NUL-terminated), owned by the caller: free it with
@@ -101,14 +104,25 @@ typedef struct wide_failure {
     char *message;
     /** The message's length in bytes. */
     size_t message_len;
+    /**
+     * For WIDE_FAILURE_ERROR of an error enum whose variants carry data: the error in
+     * the wire encoding (the variant's index as a little-endian uint32_t, then its fields; see
+     * hatch-interop's docs/wire-format.md), owned by the caller: free it with
+     * wide_ffi_free(payload, payload_len, 1). Otherwise `payload_len` is 0.
+     */
+    uint8_t *payload;
+    /** The payload's length in bytes. */
+    size_t payload_len;
 } wide_failure;
 #if defined(WIDE_STATIC_ASSERT) && defined(UINTPTR_MAX) && UINTPTR_MAX == UINT64_MAX
-WIDE_STATIC_ASSERT(sizeof(wide_failure) == 32, "sizeof(wide_failure) must be 32, as in Rust");
+WIDE_STATIC_ASSERT(sizeof(wide_failure) == 48, "sizeof(wide_failure) must be 48, as in Rust");
 WIDE_STATIC_ASSERT(WIDE_ALIGNOF(wide_failure) == 8, "alignof(wide_failure) must be 8, as in Rust");
 WIDE_STATIC_ASSERT(offsetof(wide_failure, kind) == 0, "offsetof(wide_failure, kind) must be 0, as in Rust");
 WIDE_STATIC_ASSERT(offsetof(wide_failure, code) == 8, "offsetof(wide_failure, code) must be 8, as in Rust");
 WIDE_STATIC_ASSERT(offsetof(wide_failure, message) == 16, "offsetof(wide_failure, message) must be 16, as in Rust");
 WIDE_STATIC_ASSERT(offsetof(wide_failure, message_len) == 24, "offsetof(wide_failure, message_len) must be 24, as in Rust");
+WIDE_STATIC_ASSERT(offsetof(wide_failure, payload) == 32, "offsetof(wide_failure, payload) must be 32, as in Rust");
+WIDE_STATIC_ASSERT(offsetof(wide_failure, payload_len) == 40, "offsetof(wide_failure, payload_len) must be 40, as in Rust");
 #endif
 
 /** Returns WIDE_API_HASH when the library was built from the same inventory as this header. */

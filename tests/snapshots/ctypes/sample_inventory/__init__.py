@@ -65,6 +65,7 @@ __all__ = [
     "OnValue",
     "OnWindow",
     "OnWord",
+    "ParseError",
     "PointFilter",
     "Reading",
     "Rect",
@@ -161,6 +162,8 @@ __all__ = [
     "label_each",
     "lead_name",
     "length_if_any",
+    "length_in_metres",
+    "length_in_metres_later",
     "means",
     "measure_doubled",
     "median",
@@ -276,10 +279,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x14A8F548E5F46F37:
+    if found != 0x6F5D178BF3E13E72:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 14a8f548e5f46f37)"
+            "sample_crate 0.1.0 (API hash 6f5d178bf3e13e72)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -3019,6 +3022,115 @@ _ffi_ct.check_tagged_layout(
 )
 
 
+class ParseError(Exception):
+    """Why a length could not be parsed (an error enum whose variants carry data: in Python, an
+    exception class per variant with the fields as attributes and the `Display` text as its
+    message).
+
+    Raised as one of its subclasses, one per variant of the Rust enum `ParseError` (fields as attributes):
+
+    - ``ParseError.Empty()``: The text is blank.
+    - ``ParseError.UnknownUnit(unit, known)``: The unit is none of those known.
+    - ``ParseError.TooLong(limit)``: The length is larger than the limit, in metres.
+    - ``ParseError.NotANumber(_0, _1)``: The number does not parse (a tuple variant: the text, and the byte where it went wrong).
+    """
+
+    #: The index of the Rust variant, on each subclass.
+    code: ClassVar[int]
+    Empty: ClassVar[Type[_ffi_ParseError_Empty]]
+    UnknownUnit: ClassVar[Type[_ffi_ParseError_UnknownUnit]]
+    TooLong: ClassVar[Type[_ffi_ParseError_TooLong]]
+    NotANumber: ClassVar[Type[_ffi_ParseError_NotANumber]]
+
+    def __init__(self) -> None:
+        raise TypeError("ParseError cannot be created directly: create one of its variants, such as ParseError.Empty()")
+
+    def __str__(self) -> str:
+        # The library's message (the error's `Display` text), or the variant as Python writes it.
+        return str(self.args[0]) if self.args else repr(self)
+
+    def __reduce__(self) -> Any:
+        # Pickled (as `multiprocessing` does with what a worker raised) with its message and fields.
+        return _ffi_rt.rebuild_error, (self.__class__, self.args), self.__dict__
+
+
+class _ffi_ParseError_Empty(ParseError):
+    """The text is blank."""
+
+    __match_args__ = ()
+    code: ClassVar[int] = 0
+
+    def __init__(self) -> None:
+        Exception.__init__(self)
+
+    def __repr__(self) -> str:
+        return "ParseError.Empty()"
+
+
+class _ffi_ParseError_UnknownUnit(ParseError):
+    """The unit is none of those known."""
+
+    __match_args__ = ("unit", "known")
+    code: ClassVar[int] = 1
+
+    unit: str
+    """The unit as written."""
+    known: List[str]
+    """The units known, in order."""
+
+    def __init__(self, unit: str, known: List[str]) -> None:
+        Exception.__init__(self)
+        self.unit = unit
+        self.known = known
+
+    def __repr__(self) -> str:
+        return f"ParseError.UnknownUnit(unit={self.unit!r}, known={self.known!r})"
+
+
+class _ffi_ParseError_TooLong(ParseError):
+    """The length is larger than the limit, in metres."""
+
+    __match_args__ = ("limit",)
+    code: ClassVar[int] = 2
+
+    limit: int
+
+    def __init__(self, limit: int) -> None:
+        Exception.__init__(self)
+        self.limit = limit
+
+    def __repr__(self) -> str:
+        return f"ParseError.TooLong(limit={self.limit!r})"
+
+
+class _ffi_ParseError_NotANumber(ParseError):
+    """The number does not parse (a tuple variant: the text, and the byte where it went wrong)."""
+
+    __match_args__ = ("_0", "_1")
+    code: ClassVar[int] = 3
+
+    _0: str
+    _1: int
+
+    def __init__(self, _0: str, _1: int) -> None:
+        Exception.__init__(self)
+        self._0 = _0
+        self._1 = _1
+
+    def __repr__(self) -> str:
+        return f"ParseError.NotANumber({self._0!r}, {self._1!r})"
+
+
+_ffi_variants(
+    ParseError,
+    ("Empty", _ffi_ParseError_Empty),
+    ("UnknownUnit", _ffi_ParseError_UnknownUnit),
+    ("TooLong", _ffi_ParseError_TooLong),
+    ("NotANumber", _ffi_ParseError_NotANumber),
+)
+_ffi_ParseError_by_code = _ffi_rt.DataErrors(ParseError, lambda: _ffi_wire_record_ParseError)
+
+
 _ffi_ct.check_layout(
     __name__,
     (Digest, 16, 8, (0, 8)),
@@ -3055,6 +3167,15 @@ _ffi_wire_record_Contact: _ffi_rt.Codec = _ffi_rt.wire_record(
                 ),
             ),
         ),
+    ),
+)
+_ffi_wire_record_ParseError: _ffi_rt.Codec = _ffi_rt.wire_variants(
+    ParseError,
+    lambda: (
+        (_ffi_ParseError_Empty, ()),
+        (_ffi_ParseError_UnknownUnit, (("unit", _ffi_rt.WIRE_STR), ("known", _ffi_rt.wire_vec(_ffi_rt.WIRE_STR)))),
+        (_ffi_ParseError_TooLong, (("limit", _ffi_rt.wire_number("u64")),)),
+        (_ffi_ParseError_NotANumber, (("_0", _ffi_rt.WIRE_STR), ("_1", _ffi_rt.wire_number("u32")))),
     ),
 )
 _ffi_wire_record_Tagged: _ffi_rt.Codec = _ffi_rt.wire_record(
@@ -6518,3 +6639,54 @@ def value_parsed(text: str) -> Value:
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_record_Value, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_length_in_metres = _ffi_lib["length_in_metres"]
+_ffi_fn_length_in_metres.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
+_ffi_fn_length_in_metres.restype = _ffi_ctypes.c_double
+
+
+def length_in_metres(text: str) -> float:
+    """`text` ("12.5 km") in metres, at most a million (a `Result` whose error carries data).
+
+    Raises a subclass of `ParseError` when the library reports one of its errors.
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("length_in_metres", "text", text, _ffi_error) from None
+    _ffi_result = _ffi_fn_length_in_metres(_ffi_text_text, len(_ffi_text_text))
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(_ffi_ParseError_by_code)
+    return _ffi_result
+
+
+_ffi_fn_length_in_metres_later = _ffi_lib["length_in_metres_later"]
+_ffi_fn_length_in_metres_later.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_Completion)
+_ffi_fn_length_in_metres_later.restype = None
+
+
+def _ffi_read_length_in_metres_later(_ffi_address: int) -> float:
+    """The value `length_in_metres_later` completed with."""
+    _ffi_result = _ffi_ctypes.c_double.from_address(_ffi_address).value
+    return _ffi_result
+
+
+async def length_in_metres_later(text: str) -> float:
+    """`length_in_metres` awaited (an async `Result` whose error carries data).
+
+    Raises a subclass of `ParseError` when the library reports one of its errors.
+    """
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("length_in_metres_later", "text", text, _ffi_error) from None
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_length_in_metres_later, _ffi_ParseError_by_code)
+    _ffi_fn_length_in_metres_later(
+        _ffi_text_text,
+        len(_ffi_text_text),
+        _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address),
+    )
+    if _ffi_pending.value:
+        _ffi_raise_failure(_ffi_ParseError_by_code)
+    return await _ffi_future

@@ -64,6 +64,7 @@ __all__ = [
     "OnValue",
     "OnWindow",
     "OnWord",
+    "ParseError",
     "PointFilter",
     "Reading",
     "Rect",
@@ -160,6 +161,8 @@ __all__ = [
     "label_each",
     "lead_name",
     "length_if_any",
+    "length_in_metres",
+    "length_in_metres_later",
     "means",
     "measure_doubled",
     "median",
@@ -265,10 +268,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x14A8F548E5F46F37:
+    if found != 0x6F5D178BF3E13E72:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 14a8f548e5f46f37)"
+            "sample_crate 0.1.0 (API hash 6f5d178bf3e13e72)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
