@@ -420,7 +420,7 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["types"].append({**_callback(), "error": {"kind": "named", "name": "Vec2"}}),
-            "`types[3].error` names 'Vec2', which is not a field-less enum: a callback's error type is one",
+            "`types[3].error` names 'Vec2', which is not an enum: error types are enums",
         ),
         (
             lambda d: d["types"].append(

@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::ffi::c_void;
 
 use crate::abi::{record, try_copy, Failure, KIND_CALLBACK};
+use crate::wire::FfiWire;
 
 /// Where a callback that returns text puts it (`<crate>_text_result` in C).
 ///
@@ -107,6 +108,97 @@ unsafe extern "C" fn set_text(result: *mut TextResult, bytes: *const u8, len: us
             false
         }
     }
+}
+
+/// Where a callback whose `Result`'s error enum carries data puts its error (`<crate>_error_result`
+/// in C, with only `set` visible): `call` gets a pointer to the slot, and fails with `Err` by
+/// calling `set(result, bytes, len)` with the error's wire encoding (docs/wire-format.md), which
+/// the library decodes, checked, before `set` returns. `set` returns `false` (and records a
+/// failure of kind 4, naming the callback) if the bytes are no such error; the callback's result
+/// is then `Ok` of its zero value, as for a callback that failed.
+#[doc(hidden)]
+#[repr(C)]
+pub struct ErrorResult<E> {
+    set: unsafe extern "C" fn(result: *mut ErrorResult<E>, bytes: *const u8, len: usize) -> bool,
+    /// The callback's name, for the failures `set` records.
+    callback: &'static str,
+    error: Option<E>,
+}
+
+impl<E: FfiWire> ErrorResult<E> {
+    /// An empty slot for the callback `callback`.
+    #[inline]
+    pub fn new(callback: &'static str) -> Self {
+        ErrorResult {
+            set: set_error::<E>,
+            callback,
+            error: None,
+        }
+    }
+
+    /// The error the foreign side set, if it set one.
+    #[inline]
+    pub fn into_option(self) -> Option<E> {
+        self.error
+    }
+}
+
+/// `ErrorResult::set`: decodes the `len` bytes at `bytes` as an `E` into the slot.
+///
+/// # Safety
+///
+/// `result` points to a live `ErrorResult<E>` (the one `call` was given); unless `len` is 0,
+/// `bytes` points to `len` readable bytes.
+unsafe extern "C" fn set_error<E: FfiWire>(
+    result: *mut ErrorResult<E>,
+    bytes: *const u8,
+    len: usize,
+) -> bool {
+    // SAFETY: the caller passes the slot `call` was given, which the library's frame owns.
+    let result = unsafe { &mut *result };
+    result.error = None;
+    if len != 0 && (bytes.is_null() || isize::try_from(len).is_err()) {
+        refuse_error(
+            result.callback,
+            format!("is NULL or too long for its length {len}"),
+        );
+        return false;
+    }
+    let data: &[u8] = if len == 0 {
+        &[]
+    } else {
+        // SAFETY: the caller promises `len` readable bytes (checked non-NULL above).
+        unsafe { std::slice::from_raw_parts(bytes, len) }
+    };
+    let mut input = data;
+    match E::__read(&mut input) {
+        Ok(error) if input.is_empty() => {
+            result.error = Some(error);
+            true
+        }
+        Ok(_) => {
+            refuse_error(
+                result.callback,
+                format!("has trailing bytes after the error ({})", input.len()),
+            );
+            false
+        }
+        Err(error) => {
+            refuse_error(result.callback, error.into_message());
+            false
+        }
+    }
+}
+
+/// Records that the error callback `callback` set is refused (`problem` says why).
+#[cold]
+fn refuse_error(callback: &str, problem: String) {
+    record(Failure {
+        kind: KIND_CALLBACK,
+        code: 0,
+        message: Cow::Owned(format!("the error of the {callback} callback {problem}")),
+        payload: None,
+    });
 }
 
 /// Records that the result callback `callback` returned is refused (`problem` says why), for

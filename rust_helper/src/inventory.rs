@@ -308,11 +308,12 @@ impl Inventory {
             {
                 if let Some(error) = error {
                     let is_enum = matches!(error, TypeRef::Named(target)
-                        if matches!(kinds.get(target), Some(TypeDef::Enum { .. })));
+                        if matches!(kinds.get(target), Some(TypeDef::Enum { .. } | TypeDef::RecordEnum { .. })));
                     if !is_enum {
                         problems.push(format!(
                             "the error type of callback `{name}` is of kind `{}`: a callback's \
-                             `Result` has an #[ffi_type] field-less enum as its error",
+                             `Result` has an #[ffi_type] enum as its error (field-less, or with \
+                             owned values)",
                             error.kind()
                         ));
                     }

@@ -123,7 +123,7 @@ pub mod __private {
     #[cfg(not(feature = "tokio"))]
     pub use crate::asynchronous::TokioFeature;
     pub use crate::asynchronous::{calls_in_flight, cancel, shutdown, spawn};
-    pub use crate::callback::{CallArgs, CallbackResult, TextResult};
+    pub use crate::callback::{CallArgs, CallbackResult, ErrorResult, TextResult};
     pub use crate::defs::{
         ConstValue, ConstantDef, DefaultValue, Doc, FieldDef, FunctionDef, Library, ParamDef,
         Receiver, RecordFieldDef, RecordVariantDef, ServiceDef, TaggedVariantDef, TypeDef, TypeRef,
@@ -134,8 +134,8 @@ pub mod __private {
         constructed, constructed_or_error, Exclusive, Owned, ServiceCell, Shared,
     };
     pub use crate::traits::{
-        array_param_ref, take_object, ConvertedArg, FfiVecElement, ObjectToTake, OptionalArg,
-        PointerArg, Ready, TakeArg, ValueArg,
+        array_param_ref, take_object, CallbackError, ConvertedArg, FfiVecElement, ObjectToTake,
+        OptionalArg, PointerArg, Ready, TakeArg, ValueArg,
     };
     pub use crate::wire::{
         wire_arg, wire_bytes_arg, wire_read_element, wire_result, FfiMapKey, FfiWire, RecordDepth,

@@ -505,19 +505,14 @@ pub unsafe trait FfiReturn {
 )]
 pub unsafe trait FfiOk: FfiReturn {}
 
-/// A field-less `#[ffi_type]` enum: what the error type of a callback's `Result` must be
-/// (together with `Display`), since it crosses back in an `FfiOption<E>` slot.
+/// A field-less `#[ffi_type]` enum: its variant's value is an error's code.
 ///
 /// # Safety
 ///
 /// Implemented by `#[ffi_type]` for every field-less enum; do not implement it by hand.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a callback's error: use a field-less #[ffi_type] enum that \
-               implements Display",
-    label = "not a field-less #[ffi_type] enum",
-    note = "the error type E of a callback's Result<T, E> is a field-less #[ffi_type] enum: the \
-            variant's value crosses back as the error code (an error enum whose variants carry \
-            data can be the error of a function's Result, not yet of a callback's)"
+    message = "`{Self}` is not a field-less #[ffi_type] enum",
+    label = "not a field-less #[ffi_type] enum"
 )]
 pub unsafe trait FfiEnum: TypeInfo {
     /// The variant's discriminant as `i64`, the failure's `code` (a `u64` discriminant above
@@ -552,6 +547,34 @@ pub unsafe trait FfiErrorEnum: TypeInfo {
     /// The failure's payload: `None` for a field-less enum, else the error's wire encoding.
     #[doc(hidden)]
     fn __error_payload(&self) -> Option<Vec<u8>>;
+}
+
+/// The error type `E` of a callback's `Result<T, E>`: how the foreign side hands its error back,
+/// through a slot that `call` gets before the result's (`FfiOption<E>` for a field-less enum,
+/// [`ErrorResult<E>`](crate::__private::ErrorResult) for one whose variants carry data).
+///
+/// # Safety
+///
+/// Implemented by `#[ffi_type]`; do not implement it by hand. `Slot` is what the inventory's
+/// callback error tells the foreign side to fill.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a callback's error: use an #[ffi_type] enum that implements \
+               Display",
+    label = "not an #[ffi_type] error enum",
+    note = "the error type E of a callback's Result<T, E> is an #[ffi_type] enum that implements \
+            Display: field-less, or whose variants carry owned values (an enum whose variants carry \
+            only plain values has a C layout: add #[ffi_type(record)])"
+)]
+pub unsafe trait CallbackError: FfiErrorEnum + Sized {
+    /// The slot `call` gets.
+    type Slot;
+
+    /// An empty slot for the callback `callback`.
+    fn __slot(callback: &'static str) -> Self::Slot;
+
+    /// The error the foreign side put into `slot`, if it put one.
+    fn __take(slot: Self::Slot) -> Option<Self>;
 }
 
 /// The error type `E` of a `Result<T, E>` that a function returns: an `#[ffi_type]` enum that

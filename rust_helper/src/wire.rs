@@ -73,6 +73,11 @@ impl WireError {
         WireError(message.into())
     }
 
+    /// What is wrong with the encoding.
+    pub(crate) fn into_message(self) -> String {
+        self.0
+    }
+
     /// A record enum's variant index that names no variant.
     #[cold]
     pub fn unknown_variant(name: &str, index: u32) -> Self {

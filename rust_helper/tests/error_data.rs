@@ -4,9 +4,11 @@
 
 mod common;
 
+use std::ffi::c_void;
 use std::fmt;
 
-use common::full_failure;
+use common::{failure, full_failure};
+use hatch_interop::__private::ErrorResult;
 use hatch_interop::prelude::*;
 
 /// Why a length does not parse.
@@ -138,5 +140,77 @@ fn the_inventory_names_the_record_enum_as_the_error() {
     assert!(
         json.contains(r#"{"kind":"record_enum","name":"ParseError""#),
         "{json}"
+    );
+}
+
+/// Reads a number, or fails with an error that carries data.
+#[ffi_callback]
+pub type OnRead = fn(text: &str) -> Result<u32, ParseError>;
+
+/// `set`, read from the slot as C reads it: the first field.
+type Set = unsafe extern "C" fn(*mut ErrorResult<ParseError>, *const u8, usize) -> bool;
+
+/// Fills `error` with `bytes`, as a C implementation does.
+unsafe fn set(error: *mut ErrorResult<ParseError>, bytes: &[u8]) -> bool {
+    // SAFETY: `error` points to a slot, whose first field is `set`.
+    let set = unsafe { *error.cast::<Set>() };
+    // SAFETY: `bytes` is readable for the call.
+    unsafe { set(error, bytes.as_ptr(), bytes.len()) }
+}
+
+/// Fails for "pc" with `UnknownUnit`, sends bytes that are no error for "bad" and bytes with
+/// more after the error for "long"; else returns 7.
+unsafe extern "C-unwind" fn read(
+    _context: *const c_void,
+    text: *const u8,
+    len: usize,
+    error: *mut ErrorResult<ParseError>,
+) -> u32 {
+    // SAFETY: the library passes the text's bytes for the call.
+    let text = unsafe { std::slice::from_raw_parts(text, len) };
+    let unknown = encoded(&ParseError::UnknownUnit {
+        unit: "pc".to_owned(),
+    });
+    // SAFETY (each `set`): `error` is the slot the library passed.
+    match text {
+        b"pc" => assert!(unsafe { set(error, &unknown) }),
+        b"bad" => assert!(!unsafe { set(error, &9u32.to_le_bytes()) }),
+        b"long" => assert!(!unsafe { set(error, &[&unknown[..], b"x"].concat()) }),
+        _ => return 7,
+    }
+    0
+}
+
+#[test]
+fn a_callback_fails_with_an_error_that_carries_data() {
+    let on_read = OnRead {
+        call: read,
+        context: std::ptr::null(),
+        release: None,
+    };
+    assert_eq!(on_read.call("12"), Ok(7));
+    assert!(failure().is_none());
+    assert_eq!(
+        on_read.call("pc"),
+        Err(ParseError::UnknownUnit {
+            unit: "pc".to_owned()
+        })
+    );
+    assert!(failure().is_none());
+    // Bytes that are no error: no `Err` (the result is the callback's zeroes), and a failure of
+    // kind 4 naming the callback for the library call it runs inside.
+    assert_eq!(on_read.call("bad"), Ok(0));
+    let (kind, message) = failure().expect("a failure");
+    assert_eq!(kind, 4);
+    assert!(
+        message.starts_with("the error of the OnRead callback ")
+            && message.contains("9 is not the index of a variant of ParseError"),
+        "{message}"
+    );
+    assert_eq!(on_read.call("long"), Ok(0));
+    let (_, message) = failure().expect("a failure");
+    assert_eq!(
+        message,
+        "the error of the OnRead callback has trailing bytes after the error (1)"
     );
 }

@@ -2187,6 +2187,17 @@ pub fn length_in_metres(text: &str) -> Result<f64, ParseError> {
     Ok(metres)
 }
 
+/// Reads one length for `total_length` (a callback whose `Result`'s error carries data: a Python
+/// callable that raises `ParseError.UnknownUnit(unit=..., known=[...])` returns that `Err`).
+#[ffi_callback]
+pub type OnLength = fn(text: &str) -> Result<f64, ParseError>;
+
+/// The sum of `texts` in metres, each read by `read`: the first error stops it and is returned.
+#[ffi_function]
+pub fn total_length(texts: Vec<String>, read: &OnLength) -> Result<f64, ParseError> {
+    texts.iter().map(|text| read.call(text)).sum()
+}
+
 /// `length_in_metres` awaited (an async `Result` whose error carries data).
 #[ffi_function]
 pub async fn length_in_metres_later(text: String) -> Result<f64, ParseError> {
@@ -2357,6 +2368,7 @@ pub fn inventory() -> Inventory {
         .function::<value_parsed>()
         .function::<length_in_metres>()
         .function::<length_in_metres_later>()
+        .function::<total_length>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

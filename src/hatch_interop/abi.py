@@ -54,6 +54,7 @@ from hatch_interop.inventory import (
     Param,
     Pointer,
     Primitive,
+    RecordEnumDef,
     Service,
     Slice,
     Str,
@@ -217,6 +218,17 @@ class CTextResult:
 
 
 @dataclass(frozen=True)
+class CErrorResult:
+    """A pointer to the slot a callback whose ``Result``'s error enum carries data fills with its error
+    (``<crate>_error_result *``), before the result's slot if there is one.
+
+    The slot's first field is ``bool (*set)(slot, const uint8_t *bytes, size_t len)``: the error's wire encoding,
+    which the library decodes (checked) before it returns."""
+
+    kind = "error_result"
+
+
+@dataclass(frozen=True)
 class CSlot:
     """A pointer to the slot a callback returning ``Option<T>`` fills: ``<crate>_option_<T> *`` (``is_some`` 0 until
     the callback writes the option), its last parameter; or, for ``Result<T, E>``, the slot of ``E``."""
@@ -243,6 +255,7 @@ CType = Union[
     CText,
     CElements,
     CTextResult,
+    CErrorResult,
     CSlot,
 ]
 
@@ -357,6 +370,8 @@ class Abi:
     arrays: Tuple[Array, ...] = ()
     #: Whether some callback returns text: the slot it fills (``<crate>_text_result``) is declared.
     uses_text_result: bool = False
+    #: Whether some callback's error enum carries data: the slot it fills (``<crate>_error_result``) is declared.
+    uses_error_result: bool = False
     #: The callables by symbol, built once (a lookup must not hash the whole model).
     _by_symbol: Dict[str, Callable] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -416,6 +431,7 @@ class _Lowering:
             uses_completion=any(c.asynchronous for c in callables),
             uses_bytes=any(isinstance(p.type, CBytes) for c in callables for p in c.params),
             uses_text_result=any(any(isinstance(p.type, CTextResult) for p in c.params) for c in callbacks),
+            uses_error_result=any(any(isinstance(p.type, CErrorResult) for p in c.params) for c in callbacks),
             wide=self.wide(),
             arrays=self.arrays(),
         )
@@ -431,7 +447,10 @@ class _Lowering:
 
     def callback(self, c: CallbackDef) -> CallbackSignature:
         params = self.params(c.params)
-        if c.error is not None:
+        if c.error is not None and isinstance(self.inventory.type(c.error.name), RecordEnumDef):
+            # An error enum whose variants carry data: a slot the callback sets with the error's encoding.
+            params.append(CParam(CErrorResult(), "error"))
+        elif c.error is not None:
             # `Result<T, E>`: the error's option structure, absent until the callback fails with one of its variants;
             # before the result's slot, if there is one (`T` crosses as it would alone).
             params.append(CParam(CSlot(COption(Option(c.error))), "error"))
@@ -516,7 +535,7 @@ class _Lowering:
         for c in inv.callbacks():
             yield from (p.type for p in c.params)
             yield c.returns
-            if c.error is not None:
+            if c.error is not None and not isinstance(inv.type(c.error.name), RecordEnumDef):
                 yield Option(c.error)
         for f in inv.all_functions():
             yield from (p.type for p in f.params)

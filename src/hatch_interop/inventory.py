@@ -1434,9 +1434,8 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         ):
             message = "must be `void`, a `primitive`, a `named` enum or struct, a `string`, or an `option` of one"
             raise r.fail(f"{path}.returns", message)
-        if callback.error is not None and not isinstance(resolve(callback.error, f"{path}.error"), EnumDef):
-            message = f"names {callback.error.name!r}, which is not a field-less enum: a callback's error type is one"
-            raise r.fail(f"{path}.error", message)
+        if callback.error is not None:
+            _check_error(r, resolve(callback.error, f"{path}.error"), callback.error.name, f"{path}.error")
 
     for i, definition in enumerate(inventory.types):
         if isinstance(definition, CallbackDef):

@@ -68,6 +68,10 @@ def _raising(*_args):
     return 1 / 0
 
 
+def _throw(error):
+    raise error
+
+
 #: Bad values, each made fresh for its call: (label, factory of the module).
 BAD_VALUES = [
     ("None", lambda m: None),
@@ -142,6 +146,7 @@ def _valid(m, hint):
         "Sequence[Contact]": lambda: [m.contact_new("a")],
         "Sequence[Value]": lambda: [m.Value.Int(1), m.Value.Text("a")],
         "Sequence[Vec2]": lambda: [m.Vec2(1.0, 2.0)],
+        "Sequence[str]": lambda: ["1 m", "2"],
         "Union[Sequence[int], memoryview]": lambda: [1, 2],
         "Union[Sequence[float], memoryview]": lambda: [1.0, 2.0],
         "Union[MutableSequence[int], memoryview]": lambda: [1, 2],
@@ -163,6 +168,7 @@ def _valid(m, hint):
         "OnRename": lambda: lambda word: None,
         "OnFind": lambda: lambda round: None,
         "OnCheck": lambda: lambda value: value,
+        "OnLength": lambda: lambda text: 1.0,
         "OnDescribe": lambda: lambda value: "value",
         "OnEvent": lambda: lambda code: None,
         "OnWord": lambda: lambda word, index: True,
@@ -420,6 +426,10 @@ def _handle_cases(m):
                 lambda: m.check_all([1], lambda value: (_ for _ in ()).throw(m.MathError.Overflow())),
             ),
             _expect(TypeError, lambda: m.describe_all([1], lambda value: 1)),
+            # An error with data whose fields cannot be encoded: the callback's failure, named.
+            _expect(TypeError, lambda: m.total_length(["a"], lambda text: _throw(m.ParseError.TooLong("x")))),
+            _expect(OverflowError, lambda: m.total_length(["a"], lambda text: _throw(m.ParseError.TooLong(-1)))),
+            _expect(TypeError, lambda: m.total_length(["a"], lambda text: _throw(m.ParseError.NotANumber(1, 2)))),
         ]
         return next((p for p in problems if p), None)
 

@@ -26,6 +26,10 @@ def raise_key_error(index, value):
     raise KeyError(index)
 
 
+def _raise(error):
+    raise error
+
+
 def one_round(i):
     assert sample_crate.greet("Ferris") == "Hello, Ferris!"
     assert len(sample_crate.range_u32(0, 16)) == 16
@@ -58,6 +62,11 @@ def one_round(i):
         # An error with data: its message and its encoding, both the caller's to free.
         with contextlib.suppress(sample_crate.ParseError.UnknownUnit):
             sample_crate.length_in_metres("1 pc")
+        # One a callback raises: encoded by Python, decoded by the library, sent back as the call's error.
+        with contextlib.suppress(sample_crate.ParseError.UnknownUnit):
+            sample_crate.total_length(
+                ["1 m", "2 pc"], lambda text: _raise(sample_crate.ParseError.UnknownUnit("pc", []))
+            )
     with contextlib.suppress(sample_crate.MathError.DivisionByZero):
         sample_crate.divide(i, 0)
     # Callbacks: one used during the call, and one the library keeps and then drops.

@@ -304,6 +304,30 @@ def check_error_data():
 
     asyncio.run(scenario())
 
+    # A callback fails with such an error by raising it: Rust gets that `Err` (decoded from its fields), which
+    # here becomes the function's error (the message Rust's `Display` text).
+    def read(text):
+        if text.endswith(" pc"):
+            raise ParseError.UnknownUnit(unit="pc", known=["m"])
+        return sample_crate.length_in_metres(text)  # its own errors are ParseErrors too: they go back as they are
+
+    assert sample_crate.total_length(["1 km", "2"], read) == 1002.0
+    error = raises(ParseError.UnknownUnit, sample_crate.total_length, ["1 m", "3 pc"], read)
+    assert error == 'unknown unit "pc" (known: m)', error
+    error = raises(ParseError.TooLong, sample_crate.total_length, ["2000 km"], read)
+    assert error == "longer than 1000000 m", error
+    try:
+        sample_crate.total_length(["12x"], read)
+    except ParseError.NotANumber as e:
+        assert (e._0, e._1) == ("12x", 2)
+    else:
+        raise AssertionError("total_length did not raise")
+    # Fields that do not fit the Rust type: the callback failed, with a TypeError naming the callback and field.
+    message = raises(TypeError, sample_crate.total_length, ["1"], lambda text: _raise(ParseError.TooLong("x")))
+    assert "the error of the OnLength callback: field 'limit' must be int, not str" in message, message
+    # Any other exception (the base class's subclasses of the user's own too) is the callback's failure, raised as is.
+    assert raises(KeyError, sample_crate.total_length, ["1"], lambda text: {}["k"]) == "'k'"
+
 
 def _raise(error):
     raise error

@@ -139,7 +139,8 @@ pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// references to `#[ffi_type]` structs; the return type is `()`, a primitive, an enum, a
 /// struct, a `String`, or an `Option` or `Result<T, E>` (`E` an error enum) of one (a struct,
 /// a `String` and an `Option` through a slot `call` gets last, a `Result`'s error through an
-/// `FfiOption<E>` slot before it: see `CallbackResult`, `TextResult` and `FfiOption`).
+/// `FfiOption<E>` slot before it, or an `ErrorResult<E>` for an enum whose variants carry
+/// data: see `CallbackResult`, `TextResult`, `ErrorResult` and `FfiOption`).
 ///
 /// A callback that fails on the foreign side (a Python exception) returns zeroes (for an
 /// enum, its first variant; an empty `String`; a struct's zero bytes; `None`) to Rust, and the library call it runs inside reports the failure
@@ -2556,6 +2557,19 @@ mod types {
                     ::core::option::Option::Some(out)
                 }
             }
+
+            // As a callback's error: a slot the foreign side fills with the error's encoding.
+            unsafe impl ::hatch_interop::__private::CallbackError for #ident {
+                type Slot = ::hatch_interop::__private::ErrorResult<Self>;
+
+                fn __slot(callback: &'static str) -> Self::Slot {
+                    ::hatch_interop::__private::ErrorResult::new(callback)
+                }
+
+                fn __take(slot: Self::Slot) -> ::core::option::Option<Self> {
+                    slot.into_option()
+                }
+            }
         })
     }
 
@@ -2823,6 +2837,19 @@ mod types {
 
                 fn __error_payload(&self) -> ::core::option::Option<::std::vec::Vec<u8>> {
                     ::core::option::Option::None
+                }
+            }
+
+            // As a callback's error: an `FfiOption<Self>` slot (`None` until the foreign side fails).
+            unsafe impl ::hatch_interop::__private::CallbackError for #ident {
+                type Slot = ::hatch_interop::FfiOption<Self>;
+
+                fn __slot(_callback: &'static str) -> Self::Slot {
+                    ::hatch_interop::FfiOption::none()
+                }
+
+                fn __take(slot: Self::Slot) -> ::core::option::Option<Self> {
+                    slot.into_option()
                 }
             }
 
@@ -3541,18 +3568,20 @@ mod callback {
             }
             Some(ty) => type_ref(ty),
         };
+        let callback_error = quote!(::hatch_interop::__private::CallbackError);
         let error_ref = match &error_ty {
-            Some(error) => {
-                let error = type_ref(error);
-                quote!(::core::option::Option::Some(#error))
-            }
+            Some(error) => quote_spanned! {error.span()=>
+                ::core::option::Option::Some(::hatch_interop::__private::TypeRef::Named(
+                    <#error as ::hatch_interop::TypeInfo>::__register(types),
+                ))
+            },
             None => quote!(::core::option::Option::None),
         };
         // The error slot: one more C parameter, before the result's slot if there is one.
         let mut c_tys = c_tys;
         let mut c_args = c_args;
         if let Some(error) = &error_ty {
-            c_tys.push(quote!(*mut ::hatch_interop::FfiOption<#error>));
+            c_tys.push(quote_spanned!(error.span()=> *mut <#error as #callback_error>::Slot));
             c_args.push(quote!(::core::ptr::addr_of_mut!(error)));
         }
         let c_output = match &ok_ty {
@@ -3649,15 +3678,15 @@ mod callback {
             Some(error) => {
                 let error_enum = quote_spanned! {error.span()=>
                     const _: fn() = || {
-                        fn error_enum<E: ::hatch_interop::FfiEnum + ::hatch_interop::FfiError>() {}
+                        fn error_enum<E: ::hatch_interop::__private::CallbackError + ::hatch_interop::FfiError>() {}
                         error_enum::<#error>();
                     };
                 };
                 quote! {
                     #error_enum
-                    let mut error = <::hatch_interop::FfiOption<#error>>::none();
+                    let mut error = <#error as #callback_error>::__slot(#name);
                     let value = { #invoke };
-                    match error.into_option() {
+                    match <#error as #callback_error>::__take(error) {
                         ::core::option::Option::Some(error) => ::core::result::Result::Err(error),
                         ::core::option::Option::None => ::core::result::Result::Ok(value),
                     }

@@ -1,7 +1,7 @@
 // An error type is an #[ffi_type] enum that implements Display: field-less, or whose variants
 // carry owned values. An enum whose variants carry only plain values has a C layout and no
-// encoding for its fields (the error names `#[ffi_type(record)]`), and a callback's `Result`
-// takes a field-less enum only (its error crosses back in an `FfiOption<E>` slot).
+// encoding for its fields (the error names `#[ffi_type(record)]`), in a function's `Result` as in
+// a callback's; an enum without `Display` is no error either.
 use hatch_interop::prelude::*;
 
 #[ffi_type]
@@ -23,19 +23,16 @@ pub fn checked(length: u64) -> Result<u64, Limit> {
     Ok(length)
 }
 
+#[ffi_callback]
+pub type OnLimit = fn(length: u64) -> Result<u64, Limit>;
+
 #[ffi_type]
 #[derive(Clone, Debug)]
-pub enum Unknown {
+pub enum NoDisplay {
     Unit { unit: String },
 }
 
-impl std::fmt::Display for Unknown {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
 #[ffi_callback]
-pub type OnUnit = fn(text: &str) -> Result<f64, Unknown>;
+pub type OnUnit = fn(text: &str) -> Result<f64, NoDisplay>;
 
 fn main() {}

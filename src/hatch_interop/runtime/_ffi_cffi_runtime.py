@@ -109,6 +109,9 @@ class Library(Support):
         data = text_result(what, value)
         slot.set(slot, data, len(data))
 
+    def _set_bytes(self, slot: Any, data: bytes) -> None:
+        slot.set(slot, self.ffi.from_buffer("uint8_t[]", data), len(data))
+
     def enable_async(self, completion: str, shutdown: str, cancel: Optional[str] = None) -> None:
         """Make the C function the library completes async calls with (the `call` of the completion structure
         `completion`), bind the one that cancels them (if the library has it), and stop the library's runtime

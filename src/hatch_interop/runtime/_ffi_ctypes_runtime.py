@@ -158,9 +158,11 @@ class Library(Support):
     def set_text(self, what: str, slot: int, value: object) -> None:
         """Hand the `str` a callback returned for a `String` result to the library: its UTF-8 bytes, which the slot's
         `set` function (its first field) copies before it returns."""
-        data = text_result(what, value)
+        self._set_bytes(slot, text_result(what, value))
+
+    def _set_bytes(self, slot: int, data: bytes) -> None:
         address = ctypes.c_void_p.from_address(slot).value or 0  # never NULL: the library fills it in
-        # One `set` function per library in practice: its ctypes function is made once.
+        # One `set` function per library (and error enum) in practice: its ctypes function is made once.
         setter = self._text_setters.get(address)
         if setter is None:
             setter = self._text_setters[address] = _SET_TEXT(address)

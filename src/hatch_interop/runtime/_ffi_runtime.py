@@ -467,6 +467,21 @@ class Support:
         message = f"the {callback} callback raised {error!r}".encode("utf-8", "replace")
         self._callback_failed(message, len(message))
 
+    def set_error(self, callback: str, slot: Any, error: BaseException, codec: Any) -> None:
+        """Hand the error a callback raised (a variant of its `Result`'s error enum, whose variants carry data) to
+        the library: its encoding, which the slot's `set` decodes before it returns. Fields that cannot be encoded
+        (of the wrong type, out of range) are a failure of the callback instead, named as an argument's is."""
+        try:
+            data = wire_encode(codec, error, f"the error of the {callback} callback:")
+        except (TypeError, ValueError, OverflowError) as problem:
+            self.callback_raised(callback, problem)
+            return
+        self._set_bytes(slot, data)
+
+    def _set_bytes(self, slot: Any, data: bytes) -> None:
+        """Call the `set` function of the library's slot `slot` (its first field) with `data`."""
+        raise NotImplementedError
+
     def error(self, kind: int, code: int, message: str, errors: Errors, payload: bytes = b"") -> BaseException:
         """The exception for a failure: a panic (1), an error of the function's enum (2, with the error's encoding
         as `payload` when its variants carry data), an invalid argument (3), a callback that raised (4) or an

@@ -518,6 +518,7 @@ _RUNTIME_HELPERS = frozenset(
         "write_numbers_back",
         "number_slices",
         "text_results",
+        "error_results",
     }
 )
 
@@ -624,7 +625,7 @@ class WrapperBuilder:
         # A callback's `Option` result, and a `Result`'s error, cross as option structures.
         for c in inventory.callbacks():
             self._collect_options(c.returns)
-            if c.error is not None:
+            if c.error is not None and not isinstance(inventory.type(c.error.name), RecordEnumDef):
                 self._collect_options(Option(c.error))
         #: The library functions of the services' members, for their declarations.
         self.service_functions: List[PyFunction] = []
@@ -1152,7 +1153,15 @@ class WrapperBuilder:
                 values.append(pname)
         self.typing.add("Any")
         error: Optional[Tuple[str, Statement]] = None
-        if c.error is not None:
+        if c.error is not None and isinstance(self.inventory.type(c.error.name), RecordEnumDef):
+            # An error that carries data: its encoding, set into the error's slot (passed before the result's),
+            # which the library decodes (see `abi.CErrorResult`).
+            params.append("_ffi_error_slot: Any")
+            self.helpers.add("error_results")
+            codec = self._global_codec(Record(c.error.name))
+            set_error = Group("_ffi_set_error(", (python_string(c.name), "_ffi_error_slot", "_ffi_error", codec), ")")
+            error = (self.classes[c.error.name], Evaluate(set_error))
+        elif c.error is not None:
             # `Result<T, E>`: a variant's exception fills the error's slot (passed before the result's).
             params.append("_ffi_error_slot: Any")
             option = self._to_option(Option(c.error), "_ffi_error.code", None).other

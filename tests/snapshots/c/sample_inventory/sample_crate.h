@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x6f5d178bf3e13e72)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x5470bafbc3b2e526)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -140,6 +140,19 @@ SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_f64) == sizeof(double) + S
 typedef struct sample_crate_text_result {
     bool (*set)(struct sample_crate_text_result *result, const char *bytes, size_t len);
 } sample_crate_text_result;
+
+/**
+ * Where a callback whose `Result`'s error enum carries data puts its error. Its `call` takes a pointer to
+ * one, `error`, before the result's slot if it has one: to fail, it calls `error->set(error, bytes, len)`
+ * with the error in the wire encoding (see hatch-interop's docs/wire-format.md), which the library decodes
+ * before `set` returns (the bytes stay the caller's). `set` returns false, recording a failure of kind
+ * SAMPLE_CRATE_FAILURE_CALLBACK (naming the callback) for the library call the callback runs inside,
+ * when the bytes are no such error; the callback's result is then as for a callback that failed. The
+ * library's own fields follow `set`: only the library makes these.
+ */
+typedef struct sample_crate_error_result {
+    bool (*set)(struct sample_crate_error_result *error, const uint8_t *bytes, size_t len);
+} sample_crate_error_result;
 
 /**
  * An incremental FNV-1a hash, in the manner of Python's `hashlib`. Python and C call it `Hasher`;
@@ -748,6 +761,25 @@ SAMPLE_CRATE_STATIC_ASSERT(offsetof(Measure, payload.Length._0) == 8, "offsetof(
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(Measure, payload.At._0) == 8, "offsetof(Measure, payload.At._0) must be 8, as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(Measure, payload.At._1) == 12, "offsetof(Measure, payload.At._1) must be 12, as in Rust");
 #endif
+
+/**
+ * Reads one length for `total_length` (a callback whose `Result`'s error carries data: a Python
+ * callable that raises `ParseError.UnknownUnit(unit=..., known=[...])` returns that `Err`).
+ */
+typedef struct OnLength {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It fails with a `ParseError` by calling `error->set(error, bytes, len)` with its wire encoding.
+     */
+    double (*call)(const void *context, const char *text, size_t text_len, sample_crate_error_result *error);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnLength;
 
 /** A `[u8; 32]` as the library takes and returns it, by value (C passes no array by value). */
 typedef struct sample_crate_array_u8_32 {
@@ -1996,6 +2028,17 @@ double length_in_metres(const char *text, size_t text_len);
  * `payload` holds the error in the wire encoding of a `ParseError` (see docs/wire-format.md).
  */
 void length_in_metres_later(const char *text, size_t text_len, sample_crate_completion completion);
+
+/**
+ * The sum of `texts` in metres, each read by `read`: the first error stops it and is returned.
+ *
+ * `texts` is the wire encoding of a `Vec<String>` (see hatch-interop's docs/wire-format.md), which
+ * the library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. On an error it returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the index of the `ParseError` variant and whose
+ * `payload` holds the error in the wire encoding of a `ParseError` (see docs/wire-format.md).
+ */
+double total_length(const uint8_t *texts, size_t texts_len, const OnLength *read);
 
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);

@@ -57,6 +57,7 @@ __all__ = [
     "OnEvent",
     "OnFind",
     "OnLabel",
+    "OnLength",
     "OnLine",
     "OnMove",
     "OnParse",
@@ -218,6 +219,7 @@ __all__ = [
     "tagged_words",
     "team_roster",
     "title_case",
+    "total_length",
     "transform_all",
     "tree_size",
     "u128_low_bits",
@@ -277,10 +279,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x6F5D178BF3E13E72:
+    if found != 0x5470BAFBC3B2E526:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 6f5d178bf3e13e72)"
+            "sample_crate 0.1.0 (API hash 5470bafbc3b2e526)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -320,6 +322,7 @@ _ffi_callback = _ffi_support.callback
 _ffi_release = _ffi_support.release_function
 _ffi_not_callable = _ffi_rt.not_callable
 _ffi_set_text = _ffi_support.set_text
+_ffi_set_error = _ffi_support.set_error
 _ffi_awaiting = _ffi_support.awaiting
 _ffi_complete = _ffi_support.complete_function
 _ffi_closed = _ffi_rt.closed
@@ -2808,6 +2811,32 @@ _ffi_variants(
     ("NotANumber", _ffi_ParseError_NotANumber),
 )
 _ffi_ParseError_by_code = _ffi_rt.DataErrors(ParseError, lambda: _ffi_wire_record_ParseError)
+
+
+OnLength = Callable[[str], float]
+"""Reads one length for `total_length` (a callback whose `Result`'s error carries data: a Python
+callable that raises `ParseError.UnknownUnit(unit=..., known=[...])` returns that `Err`).
+"""
+
+
+def _ffi_OnLength_call(_ffi_context: Any, text: Any, _ffi_len_text: int, _ffi_error_slot: Any) -> float:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi.unpack(text, _ffi_len_text).decode())
+        if _ffi_result.__class__ is not float:
+            _ffi_result = _ffi_scalar("the result of the OnLength callback", _ffi_result, "f64")
+        return _ffi_result
+    except ParseError as _ffi_error:
+        if hasattr(_ffi_error, "code"):  # a variant's class (the base class itself is no variant)
+            _ffi_set_error("OnLength", _ffi_error_slot, _ffi_error, _ffi_wire_record_ParseError)
+        else:
+            _ffi_callback_raised("OnLength", _ffi_error)
+        return 0.0
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnLength", _ffi_error)
+        return 0.0
+
+
+_ffi_OnLength_thunk = _ffi_callback("OnLength", _ffi_OnLength_call)
 
 
 _ffi_cf.check_layout(
@@ -5944,3 +5973,28 @@ async def length_in_metres_later(text: str) -> float:
     if _ffi_pending[0]:
         _ffi_raise_failure(_ffi_ParseError_by_code)
     return await _ffi_future
+
+
+_ffi_fn_total_length = _ffi_lib.total_length
+
+
+def total_length(texts: Sequence[str], read: OnLength) -> float:
+    """The sum of `texts` in metres, each read by `read`: the first error stops it and is returned.
+
+    Raises a subclass of `ParseError` when the library reports one of its errors.
+    """
+    _ffi_encoded_texts = _ffi_wire_encode(_ffi_wire_vec_str, texts, "total_length() argument 'texts'")
+    if not callable(read):
+        raise _ffi_not_callable("total_length", "read", read)
+    _ffi_key_read = _ffi_keep_callback(read)
+    try:
+        _ffi_result = _ffi_fn_total_length(
+            _ffi.from_buffer("uint8_t[]", _ffi_encoded_texts),
+            len(_ffi_encoded_texts),
+            _ffi.new("OnLength *", (_ffi_OnLength_thunk, _ffi_key_read, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_read, None)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(_ffi_ParseError_by_code)
+    return _ffi_result

@@ -56,6 +56,7 @@ __all__ = [
     "OnEvent",
     "OnFind",
     "OnLabel",
+    "OnLength",
     "OnLine",
     "OnMove",
     "OnParse",
@@ -217,6 +218,7 @@ __all__ = [
     "tagged_words",
     "team_roster",
     "title_case",
+    "total_length",
     "transform_all",
     "tree_size",
     "u128_low_bits",
@@ -268,10 +270,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x6F5D178BF3E13E72:
+    if found != 0x5470BAFBC3B2E526:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 6f5d178bf3e13e72)"
+            "sample_crate 0.1.0 (API hash 5470bafbc3b2e526)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
