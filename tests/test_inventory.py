@@ -408,8 +408,8 @@ def test_recorded_sample_inventory_parses() -> None:
         (
             lambda d: d["types"].append(_callback(params=[{"name": "s", "type": {"kind": "cstr"}}])),
             "`types[3].params[0].type` must be a `primitive` (not `u128` or `i128`), a `str`, a non-`mutable` `slice` "
-            "of numbers, a `named` enum or struct, or a non-owning `pointer` to a struct: callbacks take nothing else "
-            "yet",
+            "of numbers, a `named` enum or struct, a non-owning `pointer` to a struct, or a `record`: callbacks take "
+            "nothing else yet",
         ),
         (
             lambda d: d["types"].append(
@@ -427,7 +427,7 @@ def test_recorded_sample_inventory_parses() -> None:
                 _callback(params=[{"name": "c", "type": {"kind": "primitive", "name": "u128"}}])
             ),
             "`types[3].params[0].type` must be a `primitive` (not `u128` or `i128`), a `str`, a non-`mutable` `slice` "
-            "of numbers, a `named` enum or struct, or a non-owning `pointer` to a struct",
+            "of numbers, a `named` enum or struct, a non-owning `pointer` to a struct, or a `record`",
         ),
         (
             lambda d: d["types"].append(_callback(returns={"kind": "primitive", "name": "u128"})),

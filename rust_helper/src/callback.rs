@@ -11,7 +11,9 @@
 use std::borrow::Cow;
 use std::ffi::c_void;
 
-use crate::abi::{record, try_copy, Failure, KIND_CALLBACK};
+use crate::abi::{record, try_copy, Failure, FfiBytes, KIND_CALLBACK};
+use crate::defs::{TypeRef, TypeRegistry};
+use crate::traits::FfiType;
 use crate::wire::FfiWire;
 
 /// Where a callback that returns text puts it (`<crate>_text_result` in C).
@@ -107,6 +109,101 @@ unsafe extern "C" fn set_text(result: *mut TextResult, bytes: *const u8, len: us
             });
             false
         }
+    }
+}
+
+/// A callback's parameter as its `call` gets it: what the caller keeps alive during the call
+/// (`Keep`), and the C value made from it (`C`). A type of C layout crosses as itself; a record
+/// (or an enum whose variants carry data) is encoded into a buffer the caller keeps, and `call`
+/// gets a pointer to its `FfiBytes` (`const <crate>_bytes *`), valid during the call.
+///
+/// # Safety
+///
+/// Implemented by this crate and by `#[ffi_type]`; do not implement it by hand. `__lower`'s C
+/// value is valid while `keep` lives, and the inventory reference describes it.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a callback cannot take `{Self}`",
+    label = "not a callback parameter",
+    note = "a callback takes primitives, `char`, `&str` or `String`, `&[T]` or `Vec<T>` of \
+            numbers, #[ffi_type] enums, structs (by value or by reference) and records (by \
+            value)"
+)]
+pub unsafe trait CallbackParam: Sized {
+    /// What the caller keeps until `call` returns.
+    type Keep;
+    /// The C parameter.
+    type C;
+
+    /// Makes what the caller keeps.
+    fn __keep(self) -> Self::Keep;
+
+    /// The C value of `keep`.
+    ///
+    /// # Safety
+    ///
+    /// Called once per `keep`, which is then only dropped (for a type of C layout, the value
+    /// moves into the call: `Keep` is a `ManuallyDrop` of it).
+    unsafe fn __lower(keep: &Self::Keep) -> Self::C;
+
+    /// The parameter's type in the inventory.
+    fn __param_ref(types: &mut TypeRegistry) -> TypeRef;
+
+    /// Whether it is a pointer to an `#[ffi_type(opaque)]` type (which a callback cannot take).
+    const __OPAQUE_POINTER: bool = false;
+}
+
+unsafe impl<T: FfiType> CallbackParam for T {
+    type Keep = std::mem::ManuallyDrop<T>;
+    type C = T;
+
+    #[inline(always)]
+    fn __keep(self) -> Self::Keep {
+        std::mem::ManuallyDrop::new(self)
+    }
+
+    #[inline(always)]
+    unsafe fn __lower(keep: &Self::Keep) -> T {
+        // SAFETY: read once, and `keep` is never dropped: the value moves into the call.
+        unsafe { std::ptr::read(&**keep) }
+    }
+
+    fn __param_ref(types: &mut TypeRegistry) -> TypeRef {
+        T::__type_ref(types)
+    }
+
+    const __OPAQUE_POINTER: bool = T::__OPAQUE_POINTER;
+}
+
+/// A record's (or record enum's) encoding kept for a callback's call, and the `FfiBytes` that
+/// `call` gets a pointer to.
+#[doc(hidden)]
+pub struct EncodedParam {
+    _bytes: Vec<u8>,
+    view: FfiBytes,
+}
+
+impl EncodedParam {
+    /// The encoding of `value`.
+    #[inline]
+    pub fn new<T: FfiWire>(value: &T) -> Self {
+        let mut bytes = Vec::new();
+        value.__write(&mut bytes);
+        // The heap buffer does not move when the `Vec` does.
+        let view = FfiBytes {
+            ptr: bytes.as_ptr(),
+            len: bytes.len(),
+        };
+        EncodedParam {
+            _bytes: bytes,
+            view,
+        }
+    }
+
+    /// The pointer `call` gets, valid while `self` lives.
+    #[inline]
+    pub fn as_ptr(&self) -> *const FfiBytes {
+        &self.view
     }
 }
 

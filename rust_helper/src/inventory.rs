@@ -335,13 +335,16 @@ impl Inventory {
                         TypeRef::Pointer { target, owned, .. } => {
                             !owned && matches!(kinds.get(target), Some(TypeDef::Struct { .. }))
                         }
+                        // A record or record enum by value, encoded for the call.
+                        TypeRef::Record(_) => true,
                         _ => false,
                     };
                     if !fits {
                         problems.push(format!(
                             "{what} has a type of kind `{}` that callbacks do not support yet: a \
                              callback takes primitives, #[ffi_type] enums, #[ffi_type] structs \
-                             and references to them, `&str` and slices of numbers",
+                             and references to them, records by value, `&str` and slices of \
+                             numbers",
                             param.ty.kind()
                         ));
                     }

@@ -123,7 +123,9 @@ pub mod __private {
     #[cfg(not(feature = "tokio"))]
     pub use crate::asynchronous::TokioFeature;
     pub use crate::asynchronous::{calls_in_flight, cancel, shutdown, spawn};
-    pub use crate::callback::{CallArgs, CallbackResult, ErrorResult, TextResult};
+    pub use crate::callback::{
+        CallArgs, CallbackParam, CallbackResult, EncodedParam, ErrorResult, TextResult,
+    };
     pub use crate::defs::{
         ConstValue, ConstantDef, DefaultValue, Doc, FieldDef, FunctionDef, Library, ParamDef,
         Receiver, RecordFieldDef, RecordVariantDef, ServiceDef, TaggedVariantDef, TypeDef, TypeRef,

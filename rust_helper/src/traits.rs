@@ -967,6 +967,28 @@ macro_rules! __record {
 
         unsafe impl $crate::FfiOk for $ty {}
 
+        // A callback's parameter: encoded for the call, `call` gets a pointer to the bytes.
+        unsafe impl $crate::__private::CallbackParam for $ty {
+            type Keep = $crate::__private::EncodedParam;
+            type C = *const $crate::FfiBytes;
+
+            #[inline]
+            fn __keep(self) -> Self::Keep {
+                $crate::__private::EncodedParam::new(&self)
+            }
+
+            #[inline]
+            unsafe fn __lower(keep: &Self::Keep) -> Self::C {
+                keep.as_ptr()
+            }
+
+            fn __param_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                <Self as $crate::__private::FfiWire>::__wire_ref(types)
+            }
+        }
+
         unsafe impl $crate::__private::ValueArg for $ty {
             type C = $crate::FfiBytes;
             type Checked = $crate::__private::Ready<Self>;

@@ -92,6 +92,7 @@ pub fn inventory() -> Inventory {
         .function::<tree_sum>()
         .function::<value_kinds>()
         .function::<value_parsed>()
+        .function::<measured>()
 }
 
 fn encoded<T: hatch_interop::__private::FfiWire>(value: &T) -> Vec<u8> {
@@ -355,6 +356,45 @@ fn the_inventory_describes_enums_with_owned_fields() {
     assert!(json.contains(needle), "{json}");
     assert!(
         json.contains(r#"{"name":"Nothing","doc":"","fields":[]}"#),
+        "{json}"
+    );
+}
+
+/// Measures a person (a callback that takes a record: the library encodes it for the call).
+#[ffi_callback]
+pub type OnPerson = fn(person: Person, index: u32) -> u32;
+
+#[ffi_function]
+pub fn measured(person: Person, on_person: &OnPerson) -> u32 {
+    on_person.call(person, 0)
+}
+
+/// Decodes the record as a foreign implementation does: from the `FfiBytes` it points to.
+unsafe extern "C-unwind" fn name_length(
+    _context: *const std::ffi::c_void,
+    person: *const FfiBytes,
+    index: u32,
+) -> u32 {
+    // SAFETY: the library passes a valid `FfiBytes` for the call, and its bytes.
+    let bytes = unsafe { std::slice::from_raw_parts((*person).ptr, (*person).len) };
+    let person: Person = decoded(bytes);
+    u32::try_from(person.name.len()).unwrap() * 10 + index + u32::from(person.home.x == 3)
+}
+
+#[test]
+fn a_callback_gets_a_record_encoded_for_the_call() {
+    let on_person = OnPerson {
+        call: name_length,
+        context: std::ptr::null(),
+        release: None,
+    };
+    let person = ada();
+    let expected =
+        u32::try_from(person.name.len()).unwrap() * 10 + 2 + u32::from(person.home.x == 3);
+    assert_eq!(on_person.call(person, 2), expected);
+    let json = inventory().to_json().expect("a valid inventory");
+    assert!(
+        json.contains(r#""params":[{"name":"person","type":{"kind":"record","name":"Person"}},{"name":"index""#),
         "{json}"
     );
 }

@@ -2198,6 +2198,30 @@ pub fn total_length(texts: Vec<String>, read: &OnLength) -> Result<f64, ParseErr
     texts.iter().map(|text| read.call(text)).sum()
 }
 
+/// Whether to keep a team member (a callback that takes a record and an enum with owned fields:
+/// it gets copies).
+#[ffi_callback]
+pub type OnEntry = fn(contact: Contact, value: Value, index: u32) -> bool;
+
+/// The names of `team`'s members (each with the value at its index, `Value::Nothing` past the
+/// end) that `keep` keeps.
+#[ffi_function]
+pub fn entries_kept(team: Team, values: Vec<Value>, keep: &OnEntry) -> Vec<String> {
+    team.members
+        .into_iter()
+        .enumerate()
+        .filter(|(index, contact)| {
+            let value = values.get(*index).cloned().unwrap_or(Value::Nothing);
+            keep.call(
+                contact.clone(),
+                value,
+                u32::try_from(*index).unwrap_or(u32::MAX),
+            )
+        })
+        .map(|(_, contact)| contact.name)
+        .collect()
+}
+
 /// `length_in_metres` awaited (an async `Result` whose error carries data).
 #[ffi_function]
 pub async fn length_in_metres_later(text: String) -> Result<f64, ParseError> {
@@ -2369,6 +2393,7 @@ pub fn inventory() -> Inventory {
         .function::<length_in_metres>()
         .function::<length_in_metres_later>()
         .function::<total_length>()
+        .function::<entries_kept>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

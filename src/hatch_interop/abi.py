@@ -153,6 +153,14 @@ class CBytes:
 
 
 @dataclass(frozen=True)
+class CBytesRef:
+    """A record (or record enum) a callback gets: a pointer to its encoding's ``<crate>_bytes``
+    (``const <crate>_bytes *``), which the library keeps, with the bytes, until ``call`` returns."""
+
+    kind = "bytes_ref"
+
+
+@dataclass(frozen=True)
 class CCallback:
     """A callback by value: ``struct { call, context, release }``, which the library keeps."""
 
@@ -256,6 +264,7 @@ CType = Union[
     CElements,
     CTextResult,
     CErrorResult,
+    CBytesRef,
     CSlot,
 ]
 
@@ -429,7 +438,8 @@ class _Lowering:
             options=self.options(),
             buffers=self.buffers(),
             uses_completion=any(c.asynchronous for c in callables),
-            uses_bytes=any(isinstance(p.type, CBytes) for c in callables for p in c.params),
+            uses_bytes=any(isinstance(p.type, CBytes) for c in callables for p in c.params)
+            or any(isinstance(p.type, CBytesRef) for c in callbacks for p in c.params),
             uses_text_result=any(any(isinstance(p.type, CTextResult) for p in c.params) for c in callbacks),
             uses_error_result=any(any(isinstance(p.type, CErrorResult) for p in c.params) for c in callbacks),
             wide=self.wide(),
@@ -446,7 +456,11 @@ class _Lowering:
         return Callable(f.symbol, role, service, f, tuple(params), self.value(f.returns))
 
     def callback(self, c: CallbackDef) -> CallbackSignature:
-        params = self.params(c.params)
+        # A record is lent to the callback as a pointer to its bytes (a function takes the struct by value).
+        params = [
+            CParam(CBytesRef(), p.role, p.source, p.index) if isinstance(p.type, CBytes) else p
+            for p in self.params(c.params)
+        ]
         if c.error is not None and isinstance(self.inventory.type(c.error.name), RecordEnumDef):
             # An error enum whose variants carry data: a slot the callback sets with the error's encoding.
             params.append(CParam(CErrorResult(), "error"))

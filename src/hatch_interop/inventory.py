@@ -1410,11 +1410,13 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
                 )
                 or (isinstance(p.type, Named) and isinstance(target, (EnumDef, StructDef)))
                 or (isinstance(p.type, Pointer) and not p.type.owned and isinstance(target, StructDef))
+                # A record (or record enum) by value, lent encoded for the call.
+                or (isinstance(p.type, Encoded) and isinstance(p.type.value, Record))
             )
             if not fits:
                 message = (
                     "must be a `primitive` (not `u128` or `i128`), a `str`, a non-`mutable` `slice` of numbers, a "
-                    "`named` enum or struct, or a non-owning `pointer` to a struct"
+                    "`named` enum or struct, a non-owning `pointer` to a struct, or a `record`"
                 )
                 raise r.fail(ppath, f"{message}: callbacks take nothing else yet")
         returns = callback.returns

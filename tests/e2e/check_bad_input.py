@@ -169,6 +169,7 @@ def _valid(m, hint):
         "OnFind": lambda: lambda round: None,
         "OnCheck": lambda: lambda value: value,
         "OnLength": lambda: lambda text: 1.0,
+        "OnEntry": lambda: lambda contact, value, index: True,
         "OnDescribe": lambda: lambda value: "value",
         "OnEvent": lambda: lambda code: None,
         "OnWord": lambda: lambda word, index: True,

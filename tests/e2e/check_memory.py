@@ -59,6 +59,8 @@ def one_round(i):
         assert sample_crate.tree_size(sample_crate.TreeNode("a", [sample_crate.TreeNode("b", [])])) == 2
         with contextlib.suppress(TypeError):
             sample_crate.tree_size(sample_crate.TreeNode("a", [sample_crate.TreeNode("b", [None])]))
+        # Records a callback gets: encoded by the library for the call, decoded by Python.
+        assert sample_crate.entries_kept(team, [sample_crate.Value.Text("v")], lambda c, v, i: i == 0) == ["ab"]
         # An error with data: its message and its encoding, both the caller's to free.
         with contextlib.suppress(sample_crate.ParseError.UnknownUnit):
             sample_crate.length_in_metres("1 pc")

@@ -329,6 +329,30 @@ def check_error_data():
     assert raises(KeyError, sample_crate.total_length, ["1"], lambda text: {}["k"]) == "'k'"
 
 
+def check_record_callback_parameters():
+    """A callback gets records (and enums with owned fields) by value: its own decoded copies."""
+    ada, bob, cy = (sample_crate.contact_new(name) for name in ("ada", "bob", "cy"))
+    ada.tags = ["x", "y"]
+    ada.counts = {"k": 3}
+    team = sample_crate.Team(lead=ada, members=[ada, bob, cy], color=sample_crate.Color.Red)
+    seen = []
+
+    def keep(contact, value, index):
+        seen.append((contact, value, index))
+        contact.name = "changed"  # its own copy: the library's is untouched
+        return index != 1
+
+    values = [sample_crate.Value.Named("k", 0.5), sample_crate.Value.Text("é")]
+    assert sample_crate.entries_kept(team, values, keep) == ["ada", "cy"]
+    assert [index for _, _, index in seen] == [0, 1, 2]
+    first, value, _ = seen[0]
+    assert type(first) is sample_crate.Contact and (first.tags, first.counts) == (["x", "y"], {"k": 3})
+    assert value == sample_crate.Value.Named("k", 0.5) and seen[1][1] == sample_crate.Value.Text("é")
+    assert seen[2][1] == sample_crate.Value.Nothing()  # past the end of `values`
+    # A callback that raises: the call raises it.
+    assert raises(KeyError, sample_crate.entries_kept, team, [], lambda contact, value, index: {}["k"]) == "'k'"
+
+
 def _raise(error):
     raise error
 
@@ -1685,6 +1709,7 @@ def main():
     check_options_and_arrays()
     check_errors()
     check_error_data()
+    check_record_callback_parameters()
     check_panics()
     check_strings()
     check_defaults()

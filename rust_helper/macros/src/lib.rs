@@ -3477,6 +3477,14 @@ mod callback {
             .iter()
             .map(|ty| is_str(ty) || slice_element(ty).is_some())
             .collect();
+        let callback_param = quote!(::hatch_interop::__private::CallbackParam);
+        // Any other parameter crosses as its `CallbackParam` says (a type of C layout as itself, a
+        // record as a pointer to its encoding), made before the call and kept until it returns.
+        let lowered: Vec<bool> = tys
+            .iter()
+            .zip(&texts)
+            .map(|(ty, text)| !*text && !is_char(ty))
+            .collect();
         let c_tys: Vec<TokenStream2> = tys
             .iter()
             .map(|ty| {
@@ -3490,9 +3498,25 @@ mod callback {
                 } else if named_result.is_some() {
                     // Named in a tuple (see `CallArgs`), where lifetimes cannot be elided.
                     let ty = all_static_lifetimes(ty);
-                    quote!(#ty)
+                    quote_spanned!(ty.span()=> <#ty as #callback_param>::C)
                 } else {
-                    quote!(#ty)
+                    quote_spanned!(ty.span()=> <#ty as #callback_param>::C)
+                }
+            })
+            .collect();
+        let keeps: Vec<TokenStream2> = names
+            .iter()
+            .zip(&tys)
+            .zip(&lowered)
+            .enumerate()
+            .filter(|(_, (_, lowered))| **lowered)
+            .map(|(i, ((name, ty), _))| {
+                let keep = format_ident!("__hatch_interop_keep_{}", i);
+                let c = format_ident!("__hatch_interop_c_{}", i);
+                quote_spanned! {ty.span()=>
+                    let #keep = <#ty as #callback_param>::__keep(#name);
+                    // SAFETY: lowered once; `keep` lives until the call has returned.
+                    let #c = unsafe { <#ty as #callback_param>::__lower(&#keep) };
                 }
             })
             .collect();
@@ -3500,8 +3524,10 @@ mod callback {
             .iter()
             .zip(&texts)
             .zip(&tys)
-            .map(|((name, text), ty)| {
+            .enumerate()
+            .map(|(i, ((name, text), ty))| {
                 let static_ty = all_static_lifetimes(ty);
+                let c = format_ident!("__hatch_interop_c_{}", i);
                 if *text {
                     quote!(#name.as_ptr(), #name.len())
                 } else if is_char(ty) {
@@ -3515,10 +3541,15 @@ mod callback {
                     quote! {
                         // SAFETY: only the lifetime changes; the foreign side uses the
                         // reference during the call only.
-                        unsafe { ::core::mem::transmute::<#ty, #static_ty>(#name) }
+                        unsafe {
+                            ::core::mem::transmute::<
+                                <#ty as #callback_param>::C,
+                                <#static_ty as #callback_param>::C,
+                            >(#c)
+                        }
                     }
                 } else {
-                    quote!(#name)
+                    quote!(#c)
                 }
             })
             .collect();
@@ -3539,7 +3570,8 @@ mod callback {
                     }
                 }
             } else {
-                type_ref(ty)
+                let ty = static_lifetimes(ty);
+                quote_spanned!(ty.span()=> <#ty as #callback_param>::__param_ref(types))
             };
             quote!(::hatch_interop::__private::ParamDef {
                 name: #name,
@@ -3704,7 +3736,7 @@ mod callback {
                 let ty = all_static_lifetimes(ty);
                 quote_spanned! {ty.span()=>
                     const _: () = ::core::assert!(
-                        !<#ty as ::hatch_interop::FfiType>::__OPAQUE_POINTER,
+                        !<#ty as ::hatch_interop::__private::CallbackParam>::__OPAQUE_POINTER,
                         "a callback cannot take a pointer to an #[ffi_type(opaque)] type: pass the \
                          data it needs (numbers, structs), or make the type an #[ffi_service]",
                     );
@@ -3741,6 +3773,7 @@ mod callback {
                 /// the library call this runs inside reports the failure when it returns.
                 #[allow(clippy::too_many_arguments)]
                 #vis fn call(&self, #(#names: #tys),*) #output {
+                    #(#keeps)*
                     #invoke
                 }
             }

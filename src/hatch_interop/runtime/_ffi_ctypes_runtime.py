@@ -58,6 +58,12 @@ class Bytes(ctypes.Structure):
 
     _fields_ = (("ptr", ctypes.c_char_p), ("len", ctypes.c_size_t))
 
+    def copy(self) -> bytes:
+        """A copy of the bytes (a callback's record, lent by the library for the call)."""
+        # Reading `ptr` would read a NUL-terminated string: the address is read as a plain pointer instead.
+        address = ctypes.c_void_p.from_address(ctypes.addressof(self)).value or 0
+        return ctypes.string_at(address, self.len) if self.len else b""
+
 
 @functools.lru_cache(maxsize=None)
 def array_struct(element: Any, length: int) -> Any:

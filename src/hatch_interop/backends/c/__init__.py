@@ -920,6 +920,9 @@ class _Builder:
         if isinstance(t, abi.CBytes):
             assert self.bytes_name is not None, "claimed by header() when a callable takes one"
             return self.bytes_name
+        if isinstance(t, abi.CBytesRef):
+            assert self.bytes_name is not None, "claimed by header() when a callback takes one"
+            return f"const {self.bytes_name} *"
         if isinstance(t, abi.CText):
             # UTF-8 bytes: `char` so that C strings and literals pass without a cast.
             return "const char *"

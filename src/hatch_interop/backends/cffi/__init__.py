@@ -379,6 +379,9 @@ class CffiWrapperBuilder(WrapperBuilder):
     def callback_text(self, pointer: str, length: str) -> str:
         return f"_ffi.unpack({pointer}, {length}).decode()"
 
+    def callback_encoded(self, pointer: str) -> str:
+        return f"_ffi.unpack(_ffi.cast({python_string('char *')}, {pointer}.ptr), {pointer}.len)"
+
     def callback_numbers(self, element: Primitive, pointer: str, length: str) -> str:
         if element == Primitive("u8"):
             return f"_ffi.unpack(_ffi.cast({python_string('char *')}, {pointer}), {length})"

@@ -286,7 +286,7 @@ class CtypesWrapperBuilder(WrapperBuilder):
             return self._array_struct(t.array)
         if isinstance(t, abi.CText):
             return "_ffi_ctypes.c_char_p"
-        if isinstance(t, (abi.CHandle, abi.CElements, abi.CTextResult, abi.CErrorResult)):
+        if isinstance(t, (abi.CHandle, abi.CElements, abi.CTextResult, abi.CErrorResult, abi.CBytesRef)):
             # Addresses the wrapper computed itself (a handle's, a buffer's first element).
             return "_ffi_ctypes.c_void_p"
         if isinstance(t, abi.COption):
@@ -399,6 +399,10 @@ class CtypesWrapperBuilder(WrapperBuilder):
 
     def callback_text(self, pointer: str, length: str) -> str:
         return f"_ffi_ctypes.string_at({pointer}, {length}).decode()"
+
+    def callback_encoded(self, pointer: str) -> str:
+        self.helpers.add("lent_bytes")
+        return f"_ffi_Bytes.from_address({pointer}).copy()"
 
     def callback_numbers(self, element: Primitive, pointer: str, length: str) -> str:
         if element == Primitive("u8"):

@@ -813,6 +813,11 @@ class WrapperBuilder:
         address and the count (valid only during the call): `bytes` for `u8`, else a list."""
         raise NotImplementedError
 
+    def callback_encoded(self, pointer: str) -> str:
+        """The `bytes` a callback's function copies of a record the library lends encoded: ``pointer`` is the
+        address of its ``<crate>_bytes`` (valid only during the call)."""
+        raise NotImplementedError
+
     def callback_write_back(self, pointer: str, copy: str) -> Assign:
         """The statement writing a callback's copy of a `&mut` struct back into the library's."""
         raise NotImplementedError
@@ -1141,6 +1146,11 @@ class WrapperBuilder:
                 length = f"_ffi_len_{pname}"
                 params += [f"{pname}: Any", f"{length}: int"]
                 values.append(self.callback_text(pname, length))
+            elif isinstance(p.type, Encoded):
+                # A record: a pointer to its encoding (valid during the call only), decoded into the callable's own.
+                params.append(f"{pname}: Any")
+                codec = self.codec(p.type)
+                values.append(f"_ffi_wire_decode({codec}, {self.callback_encoded(pname)})")
             elif isinstance(p.type, Slice):
                 # The elements (valid during the call only) and their count: the callable gets a copy, as it gets a
                 # `Vec<T>` result (bytes for u8, else a list), which it may keep.

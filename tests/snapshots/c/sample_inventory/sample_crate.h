@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x5470bafbc3b2e526)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x3d66194793b1328a)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -153,6 +153,16 @@ typedef struct sample_crate_text_result {
 typedef struct sample_crate_error_result {
     bool (*set)(struct sample_crate_error_result *error, const uint8_t *bytes, size_t len);
 } sample_crate_error_result;
+
+/**
+ * An encoded value lent for a call (a record, or an Option of one, by value; a callback gets a pointer
+ * to one): the bytes of its wire encoding (see hatch-interop's docs/wire-format.md) and their count. The
+ * receiver copies what it keeps; `ptr` may be NULL when `len` is 0.
+ */
+typedef struct sample_crate_bytes {
+    const uint8_t *ptr;
+    size_t len;
+} sample_crate_bytes;
 
 /**
  * An incremental FNV-1a hash, in the manner of Python's `hashlib`. Python and C call it `Hasher`;
@@ -781,6 +791,22 @@ typedef struct OnLength {
     void (*release)(const void *context);
 } OnLength;
 
+/**
+ * Whether to keep a team member (a callback that takes a record and an enum with owned fields:
+ * it gets copies).
+ */
+typedef struct OnEntry {
+    /** Runs the callback: called with `context` and the arguments. */
+    bool (*call)(const void *context, const sample_crate_bytes *contact, const sample_crate_bytes *value, uint32_t index);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnEntry;
+
 /** A `[u8; 32]` as the library takes and returns it, by value (C passes no array by value). */
 typedef struct sample_crate_array_u8_32 {
     uint8_t items[32];
@@ -974,16 +1000,6 @@ typedef struct sample_crate_vec_Direction {
     /** The number of elements. */
     size_t len;
 } sample_crate_vec_Direction;
-
-/**
- * An encoded value lent to the library for the call (a record, or an Option of one, by value): the
- * bytes of its wire encoding (see hatch-interop's docs/wire-format.md) and their count. The library
- * copies what it keeps; `ptr` may be NULL when `len` is 0.
- */
-typedef struct sample_crate_bytes {
-    const uint8_t *ptr;
-    size_t len;
-} sample_crate_bytes;
 
 /** Returns SAMPLE_CRATE_API_HASH when the library was built from the same inventory as this header. */
 uint64_t sample_crate_api_guard(void);
@@ -2039,6 +2055,20 @@ void length_in_metres_later(const char *text, size_t text_len, sample_crate_comp
  * `payload` holds the error in the wire encoding of a `ParseError` (see docs/wire-format.md).
  */
 double total_length(const uint8_t *texts, size_t texts_len, const OnLength *read);
+
+/**
+ * The names of `team`'s members (each with the value at its index, `Value::Nothing` past the
+ * end) that `keep` keeps.
+ *
+ * `team` is the wire encoding of a `Team` (see hatch-interop's docs/wire-format.md), which the
+ * library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. `values` is the wire encoding of a `Vec<Value>` (see
+ * hatch-interop's docs/wire-format.md), which the library checks: an invalid one returns zeroes
+ * and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns the wire
+ * encoding of a `Vec<String>` (see docs/wire-format.md). The caller frees the result (see
+ * `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 entries_kept(sample_crate_bytes team, const uint8_t *values, size_t values_len, const OnEntry *keep);
 
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);

@@ -54,6 +54,7 @@ __all__ = [
     "OnChar",
     "OnCheck",
     "OnDescribe",
+    "OnEntry",
     "OnEvent",
     "OnFind",
     "OnLabel",
@@ -132,6 +133,7 @@ __all__ = [
     "double_now",
     "empty_f64s",
     "empty_string",
+    "entries_kept",
     "evens",
     "extent_longer",
     "factorials",
@@ -279,10 +281,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x5470BAFBC3B2E526:
+    if found != 0x3D66194793B1328A:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 5470bafbc3b2e526)"
+            "sample_crate 0.1.0 (API hash 3d66194793b1328a)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -2837,6 +2839,30 @@ def _ffi_OnLength_call(_ffi_context: Any, text: Any, _ffi_len_text: int, _ffi_er
 
 
 _ffi_OnLength_thunk = _ffi_callback("OnLength", _ffi_OnLength_call)
+
+
+OnEntry = Callable[[Contact, Value, int], bool]
+"""Whether to keep a team member (a callback that takes a record and an enum with owned fields:
+it gets copies).
+"""
+
+
+def _ffi_OnEntry_call(_ffi_context: Any, contact: Any, value: Any, index: int) -> bool:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](
+            _ffi_wire_decode(_ffi_wire_record_Contact, _ffi.unpack(_ffi.cast("char *", contact.ptr), contact.len)),
+            _ffi_wire_decode(_ffi_wire_record_Value, _ffi.unpack(_ffi.cast("char *", value.ptr), value.len)),
+            index,
+        )
+        if _ffi_result.__class__ is not bool:
+            _ffi_result = _ffi_scalar("the result of the OnEntry callback", _ffi_result, "bool")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnEntry", _ffi_error)
+        return False
+
+
+_ffi_OnEntry_thunk = _ffi_callback("OnEntry", _ffi_OnEntry_call)
 
 
 _ffi_cf.check_layout(
@@ -5998,3 +6024,29 @@ def total_length(texts: Sequence[str], read: OnLength) -> float:
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(_ffi_ParseError_by_code)
     return _ffi_result
+
+
+_ffi_fn_entries_kept = _ffi_lib.entries_kept
+
+
+def entries_kept(team: Team, values: Sequence[Value], keep: OnEntry) -> List[str]:
+    """The names of `team`'s members (each with the value at its index, `Value::Nothing` past the
+    end) that `keep` keeps.
+    """
+    _ffi_encoded_team = _ffi_wire_encode(_ffi_wire_record_Team, team, "entries_kept() argument 'team'")
+    _ffi_encoded_values = _ffi_wire_encode(_ffi_wire_vec_Value, values, "entries_kept() argument 'values'")
+    if not callable(keep):
+        raise _ffi_not_callable("entries_kept", "keep", keep)
+    _ffi_key_keep = _ffi_keep_callback(keep)
+    try:
+        _ffi_result = _ffi_fn_entries_kept(
+            (_ffi.from_buffer("uint8_t[]", _ffi_encoded_team), len(_ffi_encoded_team)),
+            _ffi.from_buffer("uint8_t[]", _ffi_encoded_values),
+            len(_ffi_encoded_values),
+            _ffi.new("OnEntry *", (_ffi_OnEntry_thunk, _ffi_key_keep, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_keep, None)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))

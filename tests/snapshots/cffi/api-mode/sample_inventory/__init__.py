@@ -53,6 +53,7 @@ __all__ = [
     "OnChar",
     "OnCheck",
     "OnDescribe",
+    "OnEntry",
     "OnEvent",
     "OnFind",
     "OnLabel",
@@ -131,6 +132,7 @@ __all__ = [
     "double_now",
     "empty_f64s",
     "empty_string",
+    "entries_kept",
     "evens",
     "extent_longer",
     "factorials",
@@ -270,10 +272,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x5470BAFBC3B2E526:
+    if found != 0x3D66194793B1328A:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 5470bafbc3b2e526)"
+            "sample_crate 0.1.0 (API hash 3d66194793b1328a)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
