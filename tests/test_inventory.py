@@ -412,11 +412,9 @@ def test_recorded_sample_inventory_parses() -> None:
             "nothing else yet",
         ),
         (
-            lambda d: d["types"].append(
-                _callback(returns={"kind": "vec", "element": {"kind": "primitive", "name": "u8"}})
-            ),
-            "`types[3].returns` must be `void`, a `primitive`, a `named` enum or struct, a `string`, or an `option` "
-            "of one",
+            lambda d: d["types"].append(_callback(returns={"kind": "str"})),
+            "`types[3].returns` must be `void`, a `primitive`, a `named` enum or struct, a `string`, a `vec` or `map`, "
+            "or an `option` of one",
         ),
         (
             lambda d: d["types"].append({**_callback(), "error": {"kind": "named", "name": "Vec2"}}),
@@ -431,8 +429,8 @@ def test_recorded_sample_inventory_parses() -> None:
         ),
         (
             lambda d: d["types"].append(_callback(returns={"kind": "primitive", "name": "u128"})),
-            "`types[3].returns` must be `void`, a `primitive`, a `named` enum or struct, a `string`, or an `option` "
-            "of one",
+            "`types[3].returns` must be `void`, a `primitive`, a `named` enum or struct, a `string`, a `vec` or `map`, "
+            "or an `option` of one",
         ),
         (
             lambda d: (

@@ -207,59 +207,71 @@ impl EncodedParam {
     }
 }
 
-/// Where a callback whose `Result`'s error enum carries data puts its error (`<crate>_error_result`
-/// in C, with only `set` visible): `call` gets a pointer to the slot, and fails with `Err` by
-/// calling `set(result, bytes, len)` with the error's wire encoding (docs/wire-format.md), which
-/// the library decodes, checked, before `set` returns. `set` returns `false` (and records a
-/// failure of kind 4, naming the callback) if the bytes are no such error; the callback's result
-/// is then `Ok` of its zero value, as for a callback that failed.
+/// Where a callback puts a value that crosses in the wire encoding (`<crate>_encoded_result` in
+/// C, with only `set` visible): a `Vec`, a map or an `Option` of one that it returns (its last
+/// parameter), or the error of its `Result` when the error enum carries data (before the
+/// result's slot). `call` gets a pointer to the slot and calls `set(slot, bytes, len)` with the
+/// value's encoding (docs/wire-format.md), which the library decodes, checked, before `set`
+/// returns. `set` returns `false` (and records a failure of kind 4, naming the callback) if the
+/// bytes are no such value; the slot then holds none, as when the callback failed.
 #[doc(hidden)]
 #[repr(C)]
-pub struct ErrorResult<E> {
-    set: unsafe extern "C" fn(result: *mut ErrorResult<E>, bytes: *const u8, len: usize) -> bool,
+pub struct EncodedResult<T> {
+    set: unsafe extern "C" fn(slot: *mut EncodedResult<T>, bytes: *const u8, len: usize) -> bool,
     /// The callback's name, for the failures `set` records.
     callback: &'static str,
-    error: Option<E>,
+    /// `"result"` or `"error"`: what the slot holds, for those failures.
+    what: &'static str,
+    value: Option<T>,
 }
 
-impl<E: FfiWire> ErrorResult<E> {
-    /// An empty slot for the callback `callback`.
+impl<T: FfiWire> EncodedResult<T> {
+    /// An empty slot for the callback `callback`'s `what` (`"result"` or `"error"`).
     #[inline]
-    pub fn new(callback: &'static str) -> Self {
-        ErrorResult {
-            set: set_error::<E>,
+    pub fn new(callback: &'static str, what: &'static str) -> Self {
+        EncodedResult {
+            set: set_encoded::<T>,
             callback,
-            error: None,
+            what,
+            value: None,
         }
     }
 
-    /// The error the foreign side set, if it set one.
+    /// The value the foreign side set, if it set one.
     #[inline]
-    pub fn into_option(self) -> Option<E> {
-        self.error
+    pub fn into_option(self) -> Option<T> {
+        self.value
     }
 }
 
-/// `ErrorResult::set`: decodes the `len` bytes at `bytes` as an `E` into the slot.
+/// `EncodedResult::set`: decodes the `len` bytes at `bytes` as a `T` into the slot.
 ///
 /// # Safety
 ///
-/// `result` points to a live `ErrorResult<E>` (the one `call` was given); unless `len` is 0,
+/// `slot` points to a live `EncodedResult<T>` (the one `call` was given); unless `len` is 0,
 /// `bytes` points to `len` readable bytes.
-unsafe extern "C" fn set_error<E: FfiWire>(
-    result: *mut ErrorResult<E>,
+unsafe extern "C" fn set_encoded<T: FfiWire>(
+    slot: *mut EncodedResult<T>,
     bytes: *const u8,
     len: usize,
 ) -> bool {
     // SAFETY: the caller passes the slot `call` was given, which the library's frame owns.
-    let result = unsafe { &mut *result };
-    result.error = None;
+    let slot = unsafe { &mut *slot };
+    slot.value = None;
+    let refuse = |problem: String| {
+        record(Failure {
+            kind: KIND_CALLBACK,
+            code: 0,
+            message: Cow::Owned(format!(
+                "the {} of the {} callback {problem}",
+                slot.what, slot.callback
+            )),
+            payload: None,
+        });
+        false
+    };
     if len != 0 && (bytes.is_null() || isize::try_from(len).is_err()) {
-        refuse_error(
-            result.callback,
-            format!("is NULL or too long for its length {len}"),
-        );
-        return false;
+        return refuse(format!("is NULL or too long for its length {len}"));
     }
     let data: &[u8] = if len == 0 {
         &[]
@@ -268,34 +280,18 @@ unsafe extern "C" fn set_error<E: FfiWire>(
         unsafe { std::slice::from_raw_parts(bytes, len) }
     };
     let mut input = data;
-    match E::__read(&mut input) {
-        Ok(error) if input.is_empty() => {
-            result.error = Some(error);
+    match T::__read(&mut input) {
+        Ok(value) if input.is_empty() => {
+            slot.value = Some(value);
             true
         }
-        Ok(_) => {
-            refuse_error(
-                result.callback,
-                format!("has trailing bytes after the error ({})", input.len()),
-            );
-            false
-        }
-        Err(error) => {
-            refuse_error(result.callback, error.into_message());
-            false
-        }
+        Ok(_) => refuse(format!(
+            "has trailing bytes after the {} ({})",
+            slot.what,
+            input.len()
+        )),
+        Err(error) => refuse(error.into_message()),
     }
-}
-
-/// Records that the error callback `callback` set is refused (`problem` says why).
-#[cold]
-fn refuse_error(callback: &str, problem: String) {
-    record(Failure {
-        kind: KIND_CALLBACK,
-        code: 0,
-        message: Cow::Owned(format!("the error of the {callback} callback {problem}")),
-        payload: None,
-    });
 }
 
 /// Records that the result callback `callback` returned is refused (`problem` says why), for
@@ -395,8 +391,8 @@ call_args!(A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l, M m, N n,
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "a callback cannot return `{Self}`: it returns nothing, a primitive, an \
-               #[ffi_type] struct or field-less enum, a `String`, an `Option` of one, or a \
-               `Result<T, E>` of one with an #[ffi_type] error enum",
+               #[ffi_type] struct or field-less enum, a `String`, a `Vec` or map, an `Option` \
+               of one, or a `Result<T, E>` of one with an #[ffi_type] error enum",
     label = "not a callback result"
 )]
 pub unsafe trait CallbackResult: Sized {

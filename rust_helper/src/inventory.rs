@@ -361,15 +361,19 @@ impl Inventory {
                             kinds.get(target),
                             Some(TypeDef::Enum { .. } | TypeDef::Struct { .. })
                         ),
+                        // An `Option` of an encoded value: encoded too.
+                        TypeRef::Vec { .. } | TypeRef::Map { .. } => true,
                         _ => false,
                     },
+                    // Encoded into the slot the library passes last.
+                    TypeRef::Vec { .. } | TypeRef::Map { .. } => true,
                     _ => false,
                 };
                 if !fits {
                     problems.push(format!(
                         "the return type of callback `{name}` is of kind `{}`: a callback returns \
                          nothing, a primitive, an #[ffi_type] struct or field-less enum, a \
-                         `String`, or an `Option` of one",
+                         `String`, a `Vec` or map, or an `Option` of one",
                         returns.kind()
                     ));
                 }

@@ -124,7 +124,7 @@ pub mod __private {
     pub use crate::asynchronous::TokioFeature;
     pub use crate::asynchronous::{calls_in_flight, cancel, shutdown, spawn};
     pub use crate::callback::{
-        CallArgs, CallbackParam, CallbackResult, EncodedParam, ErrorResult, TextResult,
+        CallArgs, CallbackParam, CallbackResult, EncodedParam, EncodedResult, TextResult,
     };
     pub use crate::defs::{
         ConstValue, ConstantDef, DefaultValue, Doc, FieldDef, FunctionDef, Library, ParamDef,

@@ -551,7 +551,7 @@ pub unsafe trait FfiErrorEnum: TypeInfo {
 
 /// The error type `E` of a callback's `Result<T, E>`: how the foreign side hands its error back,
 /// through a slot that `call` gets before the result's (`FfiOption<E>` for a field-less enum,
-/// [`ErrorResult<E>`](crate::__private::ErrorResult) for one whose variants carry data).
+/// [`EncodedResult<E>`](crate::__private::EncodedResult) for one whose variants carry data).
 ///
 /// # Safety
 ///

@@ -8,7 +8,7 @@ mod common;
 use std::ffi::c_void;
 
 use common::failure;
-use hatch_interop::__private::TextResult;
+use hatch_interop::__private::{EncodedResult, TextResult};
 use hatch_interop::prelude::*;
 
 /// Names a value.
@@ -412,4 +412,56 @@ fn an_error_slot_is_none_unless_the_callback_fails() {
     };
     assert_eq!(on_label.call(3).as_deref(), Ok("<3>"));
     assert_eq!(on_label.call(11), Err(CheckError::TooBig));
+}
+
+/// Splits a word (a callback that returns a `Vec`: set encoded into a slot the library passes).
+#[ffi_callback]
+pub type OnSplit = fn(word: &str) -> Vec<String>;
+
+/// `set` of an encoded slot, read as C reads it: the first field.
+type SetEncoded = unsafe extern "C" fn(*mut EncodedResult<Vec<String>>, *const u8, usize) -> bool;
+
+/// Sets the parts of "ab" (`["a", "b"]`), sets bytes that are no `Vec<String>` for "bad", and
+/// sets nothing for anything else (as a callback that failed).
+unsafe extern "C-unwind" fn split(
+    _context: *const c_void,
+    word: *const u8,
+    len: usize,
+    slot: *mut EncodedResult<Vec<String>>,
+) {
+    // SAFETY: the library passes the word's bytes for the call.
+    let word = unsafe { std::slice::from_raw_parts(word, len) };
+    // SAFETY: `slot` points to the slot, whose first field is `set`.
+    let set = unsafe { *slot.cast::<SetEncoded>() };
+    let mut encoded = 2u64.to_le_bytes().to_vec();
+    for part in ["a", "b"] {
+        encoded.extend_from_slice(&1u64.to_le_bytes());
+        encoded.extend_from_slice(part.as_bytes());
+    }
+    match word {
+        // SAFETY: `encoded` is readable for the call.
+        b"ab" => assert!(unsafe { set(slot, encoded.as_ptr(), encoded.len()) }),
+        // SAFETY: as above; a count of 2 with no items after it.
+        b"bad" => assert!(!unsafe { set(slot, encoded.as_ptr(), 8) }),
+        _ => {}
+    }
+}
+
+#[test]
+fn an_encoded_result_is_decoded_or_empty() {
+    let on_split = OnSplit {
+        call: split,
+        context: std::ptr::null(),
+        release: None,
+    };
+    assert_eq!(on_split.call("ab"), ["a", "b"]);
+    assert!(failure().is_none());
+    assert!(on_split.call("other").is_empty());
+    assert!(on_split.call("bad").is_empty());
+    let (kind, message) = failure().expect("a failure");
+    assert_eq!(kind, 4);
+    assert!(
+        message.starts_with("the result of the OnSplit callback "),
+        "{message}"
+    );
 }

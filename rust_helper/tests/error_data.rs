@@ -8,7 +8,7 @@ use std::ffi::c_void;
 use std::fmt;
 
 use common::{failure, full_failure};
-use hatch_interop::__private::ErrorResult;
+use hatch_interop::__private::EncodedResult;
 use hatch_interop::prelude::*;
 
 /// Why a length does not parse.
@@ -148,10 +148,10 @@ fn the_inventory_names_the_record_enum_as_the_error() {
 pub type OnRead = fn(text: &str) -> Result<u32, ParseError>;
 
 /// `set`, read from the slot as C reads it: the first field.
-type Set = unsafe extern "C" fn(*mut ErrorResult<ParseError>, *const u8, usize) -> bool;
+type Set = unsafe extern "C" fn(*mut EncodedResult<ParseError>, *const u8, usize) -> bool;
 
 /// Fills `error` with `bytes`, as a C implementation does.
-unsafe fn set(error: *mut ErrorResult<ParseError>, bytes: &[u8]) -> bool {
+unsafe fn set(error: *mut EncodedResult<ParseError>, bytes: &[u8]) -> bool {
     // SAFETY: `error` points to a slot, whose first field is `set`.
     let set = unsafe { *error.cast::<Set>() };
     // SAFETY: `bytes` is readable for the call.
@@ -164,7 +164,7 @@ unsafe extern "C-unwind" fn read(
     _context: *const c_void,
     text: *const u8,
     len: usize,
-    error: *mut ErrorResult<ParseError>,
+    error: *mut EncodedResult<ParseError>,
 ) -> u32 {
     // SAFETY: the library passes the text's bytes for the call.
     let text = unsafe { std::slice::from_raw_parts(text, len) };

@@ -2222,6 +2222,33 @@ pub fn entries_kept(team: Team, values: Vec<Value>, keep: &OnEntry) -> Vec<Strin
         .collect()
 }
 
+/// Splits a word into parts (a callback that returns a `Vec`: encoded by the foreign side,
+/// decoded by the library; one that fails returns an empty `Vec`).
+#[ffi_callback]
+pub type OnSplit = fn(word: &str) -> Vec<String>;
+
+/// Each word of `text` split by `split`, its parts joined with `+`.
+#[ffi_function]
+pub fn split_words(text: &str, split: &OnSplit) -> String {
+    text.split_whitespace()
+        .map(|word| split.call(word).join("+"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Counts something in a word, if it can (a callback that returns an `Option` of a map).
+#[ffi_callback]
+pub type OnTally = fn(word: &str) -> Option<BTreeMap<String, u32>>;
+
+/// The sum of the counts `tally` makes of each word of `text` (a word it skips counts 0).
+#[ffi_function]
+pub fn tally_words(text: &str, tally: &OnTally) -> u32 {
+    text.split_whitespace()
+        .filter_map(|word| tally.call(word))
+        .flat_map(BTreeMap::into_values)
+        .fold(0, u32::wrapping_add)
+}
+
 /// `length_in_metres` awaited (an async `Result` whose error carries data).
 #[ffi_function]
 pub async fn length_in_metres_later(text: String) -> Result<f64, ParseError> {
@@ -2394,6 +2421,8 @@ pub fn inventory() -> Inventory {
         .function::<length_in_metres_later>()
         .function::<total_length>()
         .function::<entries_kept>()
+        .function::<split_words>()
+        .function::<tally_words>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

@@ -64,6 +64,7 @@ from hatch_interop.inventory import (
     Vec,
     Void,
     WireOption,
+    encoded_callback_result,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -226,14 +227,15 @@ class CTextResult:
 
 
 @dataclass(frozen=True)
-class CErrorResult:
-    """A pointer to the slot a callback whose ``Result``'s error enum carries data fills with its error
-    (``<crate>_error_result *``), before the result's slot if there is one.
+class CEncodedResult:
+    """A pointer to the slot a callback fills with a value in the wire encoding (``<crate>_encoded_result *``): a
+    ``Vec``, map or ``Option`` of one it returns (its last parameter), or its ``Result``'s error when the error enum
+    carries data (before the result's slot, if there is one).
 
-    The slot's first field is ``bool (*set)(slot, const uint8_t *bytes, size_t len)``: the error's wire encoding,
+    The slot's first field is ``bool (*set)(slot, const uint8_t *bytes, size_t len)``: the value's wire encoding,
     which the library decodes (checked) before it returns."""
 
-    kind = "error_result"
+    kind = "encoded_result"
 
 
 @dataclass(frozen=True)
@@ -263,7 +265,7 @@ CType = Union[
     CText,
     CElements,
     CTextResult,
-    CErrorResult,
+    CEncodedResult,
     CBytesRef,
     CSlot,
 ]
@@ -379,8 +381,9 @@ class Abi:
     arrays: Tuple[Array, ...] = ()
     #: Whether some callback returns text: the slot it fills (``<crate>_text_result``) is declared.
     uses_text_result: bool = False
-    #: Whether some callback's error enum carries data: the slot it fills (``<crate>_error_result``) is declared.
-    uses_error_result: bool = False
+    #: Whether some callback returns an encoded value or fails with an error that carries data: the slot it fills
+    #: (``<crate>_encoded_result``) is declared.
+    uses_encoded_result: bool = False
     #: The callables by symbol, built once (a lookup must not hash the whole model).
     _by_symbol: Dict[str, Callable] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -441,7 +444,7 @@ class _Lowering:
             uses_bytes=any(isinstance(p.type, CBytes) for c in callables for p in c.params)
             or any(isinstance(p.type, CBytesRef) for c in callbacks for p in c.params),
             uses_text_result=any(any(isinstance(p.type, CTextResult) for p in c.params) for c in callbacks),
-            uses_error_result=any(any(isinstance(p.type, CErrorResult) for p in c.params) for c in callbacks),
+            uses_encoded_result=any(any(isinstance(p.type, CEncodedResult) for p in c.params) for c in callbacks),
             wide=self.wide(),
             arrays=self.arrays(),
         )
@@ -463,11 +466,14 @@ class _Lowering:
         ]
         if c.error is not None and isinstance(self.inventory.type(c.error.name), RecordEnumDef):
             # An error enum whose variants carry data: a slot the callback sets with the error's encoding.
-            params.append(CParam(CErrorResult(), "error"))
+            params.append(CParam(CEncodedResult(), "error"))
         elif c.error is not None:
             # `Result<T, E>`: the error's option structure, absent until the callback fails with one of its variants;
             # before the result's slot, if there is one (`T` crosses as it would alone).
             params.append(CParam(CSlot(COption(Option(c.error))), "error"))
+        if encoded_callback_result(c.returns) is not None:
+            # A `Vec`, a map or an `Option` of one: encoded into a slot the library passes last (see `CEncodedResult`).
+            return CallbackSignature(c.name, (*params, CParam(CEncodedResult(), "result")), CVoid())
         if isinstance(c.returns, OwnedString) or c.returns == Encoded(WireOption(OwnedString())):
             # Text goes through a slot the library passes last (see `CTextResult`), not a buffer it would own; an
             # `Option<String>` is `None` until the callback sets text.

@@ -284,6 +284,21 @@ def wire_spelling(value: WireValue) -> str:
 
 
 TypeRef = Union[Void, Primitive, Named, Pointer, Str, CStr, Slice, OwnedString, Vec, Option, Array, Encoded]
+
+
+def encoded_callback_result(returns: TypeRef) -> Optional[WireValue]:
+    """The encoded value a callback's result crosses as (a ``Vec``, a map or an ``Option`` of one, set into the slot
+    the library passes last), or None for a result that crosses otherwise."""
+    if isinstance(returns, Vec) and isinstance(returns.element, (Primitive, Named)):
+        return WireList(returns.element)
+    if isinstance(returns, Encoded):
+        value = returns.value
+        inner = value.inner if isinstance(value, WireOption) else value
+        if isinstance(inner, (WireList, WireMap)):
+            return value
+    return None
+
+
 #: The kinds that only a parameter may have, and those only a result may have.
 PARAM_ONLY = (Str, CStr, Slice)
 RETURN_ONLY = (OwnedString, Vec)
@@ -1419,6 +1434,8 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
                     "`named` enum or struct, a non-owning `pointer` to a struct, or a `record`"
                 )
                 raise r.fail(ppath, f"{message}: callbacks take nothing else yet")
+            if isinstance(p.type, Encoded):
+                check_wire(p.type.value, ppath)
         returns = callback.returns
         if not (
             isinstance(returns, Void)
@@ -1433,9 +1450,16 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
                 )
             )
             or returns == Encoded(WireOption(OwnedString()))
+            or encoded_callback_result(returns) is not None
         ):
-            message = "must be `void`, a `primitive`, a `named` enum or struct, a `string`, or an `option` of one"
+            message = (
+                "must be `void`, a `primitive`, a `named` enum or struct, a `string`, a `vec` or `map`, or an `option` "
+                "of one"
+            )
             raise r.fail(f"{path}.returns", message)
+        encoded = encoded_callback_result(returns)
+        if encoded is not None:
+            check_wire(encoded, f"{path}.returns")
         if callback.error is not None:
             _check_error(r, resolve(callback.error, f"{path}.error"), callback.error.name, f"{path}.error")
 

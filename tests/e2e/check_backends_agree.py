@@ -83,6 +83,8 @@ def callables(mod, alias):
         good = None
     elif isinstance(result, type) and issubclass(result, int) and result not in (int, bool):  # an enum
         good = list(result)[-1]
+    elif typing.get_origin(result) in (list, dict):  # an encoded result (`Vec<String>`, a map of numbers)
+        good = {list: ["part"], dict: {"k": 1}}[typing.get_origin(result)]
     elif result in (bool, int, float, str):
         good = {bool: True, int: 7, float: 0.5, str: "labél"}[result]
     else:  # a struct

@@ -170,6 +170,8 @@ def _valid(m, hint):
         "OnCheck": lambda: lambda value: value,
         "OnLength": lambda: lambda text: 1.0,
         "OnEntry": lambda: lambda contact, value, index: True,
+        "OnSplit": lambda: lambda word: [word],
+        "OnTally": lambda: lambda word: None,
         "OnDescribe": lambda: lambda value: "value",
         "OnEvent": lambda: lambda code: None,
         "OnWord": lambda: lambda word, index: True,
@@ -427,6 +429,11 @@ def _handle_cases(m):
                 lambda: m.check_all([1], lambda value: (_ for _ in ()).throw(m.MathError.Overflow())),
             ),
             _expect(TypeError, lambda: m.describe_all([1], lambda value: 1)),
+            # Encoded results that do not fit: the callback's failure, named.
+            _expect(TypeError, lambda: m.split_words("a", lambda word: [1])),
+            _expect(TypeError, lambda: m.split_words("a", lambda word: "ab")),
+            _expect(OverflowError, lambda: m.tally_words("a", lambda word: {"k": -1})),
+            _expect(TypeError, lambda: m.tally_words("a", lambda word: {1: 1})),
             # An error with data whose fields cannot be encoded: the callback's failure, named.
             _expect(TypeError, lambda: m.total_length(["a"], lambda text: _throw(m.ParseError.TooLong("x")))),
             _expect(OverflowError, lambda: m.total_length(["a"], lambda text: _throw(m.ParseError.TooLong(-1)))),

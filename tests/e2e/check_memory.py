@@ -85,6 +85,9 @@ def one_round(i):
         with contextlib.suppress(sample_crate.MathError.Overflow):
             sample_crate.check_all([1, 2], lambda value: (_ for _ in ()).throw(sample_crate.MathError.Overflow()))
         assert sample_crate.describe_all([1], lambda value: "one") == "one"
+        # Encoded results: Python's encoding, decoded into the library's allocations.
+        assert sample_crate.split_words("ab", lambda word: ["a", "b"]) == "a+b"
+        assert sample_crate.tally_words("a", lambda word: {"x": 1}) == 1
     notifier = sample_crate.notifier_new()
     sample_crate.notifier_subscribe(notifier, lambda code: None)
     sample_crate.notifier_emit(notifier, i)

@@ -324,7 +324,7 @@ def check_error_data():
         raise AssertionError("total_length did not raise")
     # Fields that do not fit the Rust type: the callback failed, with a TypeError naming the callback and field.
     message = raises(TypeError, sample_crate.total_length, ["1"], lambda text: _raise(ParseError.TooLong("x")))
-    assert "the error of the OnLength callback: field 'limit' must be int, not str" in message, message
+    assert "the error of the OnLength callback field 'limit' must be int, not str" in message, message
     # Any other exception (the base class's subclasses of the user's own too) is the callback's failure, raised as is.
     assert raises(KeyError, sample_crate.total_length, ["1"], lambda text: {}["k"]) == "'k'"
 
@@ -351,6 +351,20 @@ def check_record_callback_parameters():
     assert seen[2][1] == sample_crate.Value.Nothing()  # past the end of `values`
     # A callback that raises: the call raises it.
     assert raises(KeyError, sample_crate.entries_kept, team, [], lambda contact, value, index: {}["k"]) == "'k'"
+
+
+def check_encoded_callback_results():
+    """A callback returns a `Vec`, a map or an `Option` of one: encoded by the module, decoded by the library."""
+    assert sample_crate.split_words("ab cd", list) == "a+b c+d"
+    assert sample_crate.split_words("ab", lambda word: ()) == ""  # any sequence
+    message = raises(TypeError, sample_crate.split_words, "ab", lambda word: [1])
+    assert "the result of the OnSplit callback item 0 must be str, not int" in message, message
+    # One that raises: the call raises it (the library got an empty `Vec` meanwhile).
+    assert raises(KeyError, sample_crate.split_words, "ab", lambda word: {}["k"]) == "'k'"
+    tallies = {"a": {"x": 1, "y": 2}, "b": None, "c": {}}
+    assert sample_crate.tally_words("a b c a", tallies.get) == 6
+    message = raises(OverflowError, sample_crate.tally_words, "a", lambda word: {"x": 2**32})
+    assert "the result of the OnTally callback" in message, message
 
 
 def _raise(error):
@@ -1710,6 +1724,7 @@ def main():
     check_errors()
     check_error_data()
     check_record_callback_parameters()
+    check_encoded_callback_results()
     check_panics()
     check_strings()
     check_defaults()

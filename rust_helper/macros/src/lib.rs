@@ -139,8 +139,8 @@ pub fn ffi_type(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// references to `#[ffi_type]` structs; the return type is `()`, a primitive, an enum, a
 /// struct, a `String`, or an `Option` or `Result<T, E>` (`E` an error enum) of one (a struct,
 /// a `String` and an `Option` through a slot `call` gets last, a `Result`'s error through an
-/// `FfiOption<E>` slot before it, or an `ErrorResult<E>` for an enum whose variants carry
-/// data: see `CallbackResult`, `TextResult`, `ErrorResult` and `FfiOption`).
+/// `FfiOption<E>` slot before it, or an `EncodedResult<E>` for an enum whose variants carry
+/// data: see `CallbackResult`, `TextResult`, `EncodedResult` and `FfiOption`).
 ///
 /// A callback that fails on the foreign side (a Python exception) returns zeroes (for an
 /// enum, its first variant; an empty `String`; a struct's zero bytes; `None`) to Rust, and the library call it runs inside reports the failure
@@ -2560,10 +2560,10 @@ mod types {
 
             // As a callback's error: a slot the foreign side fills with the error's encoding.
             unsafe impl ::hatch_interop::__private::CallbackError for #ident {
-                type Slot = ::hatch_interop::__private::ErrorResult<Self>;
+                type Slot = ::hatch_interop::__private::EncodedResult<Self>;
 
                 fn __slot(callback: &'static str) -> Self::Slot {
-                    ::hatch_interop::__private::ErrorResult::new(callback)
+                    ::hatch_interop::__private::EncodedResult::new(callback, "error")
                 }
 
                 fn __take(slot: Self::Slot) -> ::core::option::Option<Self> {
@@ -3308,6 +3308,11 @@ mod callback {
         }
     }
 
+    /// Whether a callback's result spelled `ty` crosses encoded (a `Vec` or a map).
+    fn is_encoded_result(ty: &Type) -> bool {
+        function::vec_element(ty).is_some() || function::is_map(ty)
+    }
+
     /// Whether `ty` is `()` or spelled as a primitive type (returned by value, as always).
     fn is_primitive_name(ty: &Type) -> bool {
         const PRIMITIVES: &[&str] = &[
@@ -3418,6 +3423,9 @@ mod callback {
         let mut optional_text = false;
         // `Option<T>` of a primitive, struct or enum: an `FfiOption<T>` slot, `None` until written.
         let mut option_result = None;
+        // A `Vec`, a map or an `Option` of one: encoded into a slot the library passes last (see
+        // `EncodedResult`); none set (the callback failed) is the empty value.
+        let mut encoded_result = None;
         // A result named by a path that is no primitive: a struct or an enum (or an alias), which
         // cross differently (see `CallbackResult`).
         let mut named_result = None;
@@ -3444,12 +3452,14 @@ mod callback {
             } else if inner.is_some_and(function::is_string) {
                 text_result = true;
                 optional_text = true;
+            } else if is_encoded_result(ty) || inner.is_some_and(is_encoded_result) {
+                encoded_result = Some(all_static_lifetimes(ty));
             } else if let Some(inner) = inner.filter(|inner| refused_result(inner).is_none()) {
                 option_result = Some(all_static_lifetimes(inner));
             } else if let Some(refused) = refused_result(ty) {
                 let supported = "a callback returns nothing, a primitive, an #[ffi_type] struct \
-                                 or field-less enum, a `String`, an `Option` of one, or a \
-                                 `Result<T, E>` of one with an #[ffi_type] error enum";
+                                 or field-less enum, a `String`, a `Vec` or map, an `Option` of \
+                                 one, or a `Result<T, E>` of one with an #[ffi_type] error enum";
                 let message = match refused {
                     "`&str`" => String::from(
                         "a callback cannot return `&str` (the foreign side's text is gone once it \
@@ -3589,6 +3599,10 @@ mod callback {
             Some(_) if text_result => {
                 quote!(::hatch_interop::__private::TypeRef::String)
             }
+            Some(_) if encoded_result.is_some() => {
+                let ty = encoded_result.as_ref().expect("checked");
+                quote_spanned!(ty.span()=> <#ty as ::hatch_interop::__private::FfiWire>::__wire_ref(types))
+            }
             Some(_) if option_result.is_some() => {
                 let inner = option_result.as_ref().expect("checked");
                 let inner = type_ref(inner);
@@ -3667,6 +3681,22 @@ mod callback {
                     unsafe { (self.call)(self.context, #(#c_args,)* &mut result) };
                     guard.exit();
                     result.#into()
+                },
+            )
+        } else if let Some(ty) = &encoded_result {
+            let slot = quote_spanned!(ty.span()=> ::hatch_interop::__private::EncodedResult<#ty>);
+            (
+                quote! {
+                    unsafe extern "C-unwind" fn(*const #c_void, #(#c_tys,)* *mut #slot)
+                },
+                quote! {
+                    let mut result = <#slot>::new(#name, "result");
+                    let guard = ::hatch_interop::__private::ForeignCall::enter();
+                    // SAFETY: whoever made this value promised that `call` may be called
+                    // with `context` for as long as the value lives; `result` outlives it.
+                    unsafe { (self.call)(self.context, #(#c_args,)* &mut result) };
+                    guard.exit();
+                    result.into_option().unwrap_or_default()
                 },
             )
         } else if let Some(inner) = &option_result {

@@ -1,16 +1,16 @@
-// A callback returns nothing, a primitive, a struct, an enum, a `String`, or an `Option` or a
-// `Result` (with an error enum) of one: the other results are errors that name what the result
+// A callback returns nothing, a primitive, a struct, an enum, a `String`, a `Vec` or map, or an
+// `Option` or a `Result` (with an error enum) of one: the other results are errors that name what the result
 // is and what a callback can return.
 use hatch_interop::prelude::*;
 
 #[ffi_callback]
-pub type OnMaybe = fn(value: u32) -> Option<Vec<u32>>;
+pub type OnMaybe = fn(value: u32) -> Option<Box<u32>>;
 
 #[ffi_callback]
 pub type OnParse = fn(text: &str) -> Result<u32, std::num::ParseIntError>;
 
 #[ffi_callback]
-pub type OnNumbers = fn(count: u32) -> Vec<u32>;
+pub type OnNumbers = fn(count: u32) -> [u32; 2];
 
 #[ffi_callback]
 pub type OnBorrowed = fn(index: u32) -> &'static str;

@@ -467,12 +467,13 @@ class Support:
         message = f"the {callback} callback raised {error!r}".encode("utf-8", "replace")
         self._callback_failed(message, len(message))
 
-    def set_error(self, callback: str, slot: Any, error: BaseException, codec: Any) -> None:
-        """Hand the error a callback raised (a variant of its `Result`'s error enum, whose variants carry data) to
-        the library: its encoding, which the slot's `set` decodes before it returns. Fields that cannot be encoded
-        (of the wrong type, out of range) are a failure of the callback instead, named as an argument's is."""
+    def set_encoded(self, callback: str, what: str, slot: Any, value: object, codec: Any) -> None:
+        """Hand a value of the callback `callback` to the library in the wire encoding: `what` (``the result of the
+        OnSplit callback``) it returned, or the error it raised (a variant of its `Result`'s error enum, whose
+        variants carry data). The slot's `set` decodes it before it returns. A value that cannot be encoded (of the
+        wrong type, out of range) is a failure of the callback instead, named as an argument's is."""
         try:
-            data = wire_encode(codec, error, f"the error of the {callback} callback:")
+            data = wire_encode(codec, value, what)
         except (TypeError, ValueError, OverflowError) as problem:
             self.callback_raised(callback, problem)
             return

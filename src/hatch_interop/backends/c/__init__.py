@@ -137,7 +137,7 @@ _OPTION_LOCALS = ("value", "is_some")
 #: The field and parameters of the slot a callback returning text fills (only fixed when a callback does).
 _TEXT_RESULT_LOCALS = ("set", "result", "bytes")
 #: Those of the slot a callback fills with an error that carries data.
-_ERROR_RESULT_LOCALS = ("set", "error", "bytes")
+_ENCODED_RESULT_LOCALS = ("set", "slot", "bytes")
 _INT_RANGE = (-(1 << 31), (1 << 31) - 1)
 
 
@@ -308,8 +308,8 @@ class CHeader:
     completion: Optional[str]
     #: The name of the slot a callback returning text fills, if a callback does.
     text_result: Optional[str]
-    #: The name of the slot a callback fills with an error that carries data, if a callback can fail so.
-    error_result: Optional[str]
+    #: The name of the slot a callback fills with an encoded value (a result, or an error that carries data).
+    encoded_result: Optional[str]
     failure: str
     constants: Tuple[CConstant, ...]
     #: The 128-bit integer types (``u128``, ``i128``) used by a function.
@@ -567,10 +567,10 @@ class _Builder:
             text_result = self._claim(
                 f"{lib.crate}_text_result", f"the header's text result type `{lib.crate}_text_result`"
             )
-        error_result = None
-        if self.abi.uses_error_result:
-            error_result = self._claim(
-                f"{lib.crate}_error_result", f"the header's error result type `{lib.crate}_error_result`"
+        encoded_result = None
+        if self.abi.uses_encoded_result:
+            encoded_result = self._claim(
+                f"{lib.crate}_encoded_result", f"the header's encoded result type `{lib.crate}_encoded_result`"
             )
         support = (lib.ffi_pending, lib.ffi_take_failure, lib.ffi_free, lib.ffi_callback_failed, lib.ffi_shutdown)
         for symbol in (*support, *([lib.ffi_cancel] if lib.ffi_cancel else [])):
@@ -623,7 +623,7 @@ class _Builder:
             ffi_cancel=lib.ffi_cancel,
             completion=completion,
             text_result=text_result,
-            error_result=error_result,
+            encoded_result=encoded_result,
             failure=failure,
             constants=tuple(constants),
             wide=tuple(wide),
@@ -664,26 +664,34 @@ class _Builder:
         call = _declare(self.c_type(signature.returns), f"(*call)({', '.join(params)})")
         result = ""
         slot = signature.result
-        if slot is not None and isinstance(slot.type, abi.CTextResult):
+        if slot is None:
+            pass
+        elif isinstance(slot.type, abi.CTextResult):
             result = f"It returns text with `{name}->set({name}, bytes, len)`."
             if not isinstance(c.returns, OwnedString):
                 result = f"It returns text with `{name}->set({name}, bytes, len)`; setting none returns `None`."
-        elif slot is not None and isinstance(slot.type, abi.CSlot):
+        elif isinstance(slot.type, abi.CSlot):
             result = f"It writes its result to `*{name}`; left as it is (`is_some` 0), the result is `None`."
-        if error_name and isinstance(signature.params[-1 if slot is None else -2].type, abi.CErrorResult):
-            failing = (
-                f"It fails with a `{c.error.name if c.error else ''}` by calling "
-                f"`{error_name}->set({error_name}, bytes, len)` with its wire encoding."
+        elif isinstance(slot.type, abi.CEncodedResult):
+            result = (
+                f"It returns its result with `{name}->set({name}, bytes, len)`, the wire encoding; setting none "
+                "returns an empty one (`None` for an `Option`)."
             )
-            result = f"{result}\n     * {failing}" if result else failing
-        elif error_name:
-            failing = (
-                f"It fails with an error of `{c.error.name if c.error else ''}` by writing it to `*{error_name}` "
-                "(`is_some` 0 until then: no error)."
-            )
-            result = f"{result}\n     * {failing}" if result else failing
-        elif slot is not None:
+        else:
             result = f"It writes its result to `*{name}` (zeroes until then: the result if it writes none)."
+        error_slot = next((p for p in signature.params if p.role == "error"), None)
+        if error_slot is not None:
+            error = c.error.name if c.error else ""
+            if isinstance(error_slot.type, abi.CEncodedResult):
+                failing = (
+                    f"It fails with a `{error}` with `{error_name}->set({error_name}, bytes, len)`, its wire encoding."
+                )
+            else:
+                failing = (
+                    f"It fails with an error of `{error}` by writing it to `*{error_name}` (`is_some` 0 until then: "
+                    "no error)."
+                )
+            result = f"{result}\n     * {failing}" if result else failing
         return CCallback(c.name, c_comment(c.doc), call, result)
 
     def _check_support_locals(self, types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged]]) -> None:
@@ -696,7 +704,7 @@ class _Builder:
             if isinstance(tags, CEnum) and not tags.anonymous_enum:
                 macros.update((e.name, f"the variant constant `{e.name}`") for e in tags.enumerators)
         text_locals = (_TEXT_RESULT_LOCALS if self.abi.uses_text_result else ()) + (
-            _ERROR_RESULT_LOCALS if self.abi.uses_error_result else ()
+            _ENCODED_RESULT_LOCALS if self.abi.uses_encoded_result else ()
         )
         for name in _SUPPORT_LOCALS + (_OPTION_LOCALS if self.option_names else ()) + text_locals:
             if name in macros:
@@ -705,8 +713,8 @@ class _Builder:
                     if name in _OPTION_LOCALS
                     else "text result"
                     if name in _TEXT_RESULT_LOCALS and self.abi.uses_text_result
-                    else "error result"
-                    if name in _ERROR_RESULT_LOCALS
+                    else "encoded result"
+                    if name in _ENCODED_RESULT_LOCALS
                     else "failure and buffer"
                 )
                 message = (
@@ -928,8 +936,8 @@ class _Builder:
             return "const char *"
         if isinstance(t, abi.CTextResult):
             return f"{self.inventory.library.crate}_text_result *"
-        if isinstance(t, abi.CErrorResult):
-            return f"{self.inventory.library.crate}_error_result *"
+        if isinstance(t, abi.CEncodedResult):
+            return f"{self.inventory.library.crate}_encoded_result *"
         if isinstance(t, abi.CSlot):
             return f"{self.c_type(t.of)} *"
         pointee = (

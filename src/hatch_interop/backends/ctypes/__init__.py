@@ -286,7 +286,7 @@ class CtypesWrapperBuilder(WrapperBuilder):
             return self._array_struct(t.array)
         if isinstance(t, abi.CText):
             return "_ffi_ctypes.c_char_p"
-        if isinstance(t, (abi.CHandle, abi.CElements, abi.CTextResult, abi.CErrorResult, abi.CBytesRef)):
+        if isinstance(t, (abi.CHandle, abi.CElements, abi.CTextResult, abi.CEncodedResult, abi.CBytesRef)):
             # Addresses the wrapper computed itself (a handle's, a buffer's first element).
             return "_ffi_ctypes.c_void_p"
         if isinstance(t, abi.COption):

@@ -92,6 +92,7 @@ from hatch_interop.inventory import (
     WireMap,
     WireOption,
     WireValue,
+    encoded_callback_result,
 )
 from hatch_interop.pylayout import (
     BoolOp,
@@ -518,7 +519,7 @@ _RUNTIME_HELPERS = frozenset(
         "write_numbers_back",
         "number_slices",
         "text_results",
-        "error_results",
+        "encoded_results",
     }
 )
 
@@ -1165,11 +1166,14 @@ class WrapperBuilder:
         error: Optional[Tuple[str, Statement]] = None
         if c.error is not None and isinstance(self.inventory.type(c.error.name), RecordEnumDef):
             # An error that carries data: its encoding, set into the error's slot (passed before the result's),
-            # which the library decodes (see `abi.CErrorResult`).
+            # which the library decodes (see `abi.CEncodedResult`).
             params.append("_ffi_error_slot: Any")
-            self.helpers.add("error_results")
+            self.helpers.add("encoded_results")
             codec = self._global_codec(Record(c.error.name))
-            set_error = Group("_ffi_set_error(", (python_string(c.name), "_ffi_error_slot", "_ffi_error", codec), ")")
+            what = python_string(f"the error of the {c.name} callback")
+            set_error = Group(
+                "_ffi_set_encoded(", (python_string(c.name), what, "_ffi_error_slot", "_ffi_error", codec), ")"
+            )
             error = (self.classes[c.error.name], Evaluate(set_error))
         elif c.error is not None:
             # `Result<T, E>`: a variant's exception fills the error's slot (passed before the result's).
@@ -1184,6 +1188,21 @@ class WrapperBuilder:
         fallback: Optional[str]
         if isinstance(returns, Void):
             body, fallback, raw_hint = [*copies, Evaluate(call), *write_backs], None, "None"
+        elif encoded_callback_result(returns) is not None:
+            # A `Vec`, a map or an `Option` of one: encoded, and set into the slot the library passes last, which
+            # decodes it (see `abi.CEncodedResult`). A function that raised sets nothing: the library gets an empty
+            # one.
+            encoded = encoded_callback_result(returns)
+            assert encoded is not None
+            self.helpers.add("encoded_results")
+            params.append("_ffi_slot: Any")
+            what = python_string(f"the result of the {c.name} callback")
+            codec = self._global_codec(encoded)
+            set_result = Group(
+                "_ffi_set_encoded(", (python_string(c.name), what, "_ffi_slot", "_ffi_result", codec), ")"
+            )
+            body = [*copies, Assign("_ffi_result", call), *write_backs, Evaluate(set_result)]
+            fallback, raw_hint = None, "None"
         elif isinstance(returns, OwnedString):
             # The library passes a slot last and copies the text the function sets in it (see `abi.CTextResult`):
             # the encoded bytes stay Python's. A function that raised sets nothing: the library gets "".

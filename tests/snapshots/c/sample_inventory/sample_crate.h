@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x3d66194793b1328a)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xca3b9be5b774d74d)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -142,17 +142,18 @@ typedef struct sample_crate_text_result {
 } sample_crate_text_result;
 
 /**
- * Where a callback whose `Result`'s error enum carries data puts its error. Its `call` takes a pointer to
- * one, `error`, before the result's slot if it has one: to fail, it calls `error->set(error, bytes, len)`
- * with the error in the wire encoding (see hatch-interop's docs/wire-format.md), which the library decodes
- * before `set` returns (the bytes stay the caller's). `set` returns false, recording a failure of kind
- * SAMPLE_CRATE_FAILURE_CALLBACK (naming the callback) for the library call the callback runs inside,
- * when the bytes are no such error; the callback's result is then as for a callback that failed. The
- * library's own fields follow `set`: only the library makes these.
+ * Where a callback puts a value in the wire encoding (see hatch-interop's docs/wire-format.md): the `Vec`,
+ * map or `Option` of one it returns (its last parameter, `result`), or the error of its `Result` when the
+ * error enum carries data (`error`, before the result's). To set it, `call` calls `slot->set(slot, bytes,
+ * len)` with the encoding, which the library decodes before `set` returns (the bytes stay the caller's).
+ * `set` returns false, recording a failure of kind SAMPLE_CRATE_FAILURE_CALLBACK (naming the
+ * callback) for the library call the callback runs inside, when the bytes are no such value; a slot left
+ * unset is an empty result (`None` for an `Option`) or no error. The library's own fields follow `set`:
+ * only the library makes these.
  */
-typedef struct sample_crate_error_result {
-    bool (*set)(struct sample_crate_error_result *error, const uint8_t *bytes, size_t len);
-} sample_crate_error_result;
+typedef struct sample_crate_encoded_result {
+    bool (*set)(struct sample_crate_encoded_result *slot, const uint8_t *bytes, size_t len);
+} sample_crate_encoded_result;
 
 /**
  * An encoded value lent for a call (a record, or an Option of one, by value; a callback gets a pointer
@@ -436,7 +437,7 @@ typedef struct ColorPicker {
 typedef struct OnLabel {
     /**
      * Runs the callback: called with `context` and the arguments.
-     * It writes its result to `*result` (zeroes until then: the result if it writes none).
+     * It returns text with `result->set(result, bytes, len)`.
      */
     void (*call)(const void *context, uint32_t value, sample_crate_text_result *result);
     /** What the callback needs to run, passed back to `call` and `release`. */
@@ -468,7 +469,7 @@ typedef struct OnMove {
 typedef struct OnParse {
     /**
      * Runs the callback: called with `context` and the arguments.
-     * It writes its result to `*result` (zeroes until then: the result if it writes none).
+     * It writes its result to `*result`; left as it is (`is_some` 0), the result is `None`.
      */
     void (*call)(const void *context, const char *word, size_t word_len, sample_crate_option_i64 *result);
     /** What the callback needs to run, passed back to `call` and `release`. */
@@ -484,7 +485,7 @@ typedef struct OnParse {
 typedef struct OnRename {
     /**
      * Runs the callback: called with `context` and the arguments.
-     * It writes its result to `*result` (zeroes until then: the result if it writes none).
+     * It returns text with `result->set(result, bytes, len)`; setting none returns `None`.
      */
     void (*call)(const void *context, const char *word, size_t word_len, sample_crate_text_result *result);
     /** What the callback needs to run, passed back to `call` and `release`. */
@@ -500,7 +501,7 @@ typedef struct OnRename {
 typedef struct OnFind {
     /**
      * Runs the callback: called with `context` and the arguments.
-     * It writes its result to `*result` (zeroes until then: the result if it writes none).
+     * It writes its result to `*result`; left as it is (`is_some` 0), the result is `None`.
      */
     void (*call)(const void *context, uint8_t round, sample_crate_option_Vec2 *result);
     /** What the callback needs to run, passed back to `call` and `release`. */
@@ -779,9 +780,9 @@ SAMPLE_CRATE_STATIC_ASSERT(offsetof(Measure, payload.At._1) == 12, "offsetof(Mea
 typedef struct OnLength {
     /**
      * Runs the callback: called with `context` and the arguments.
-     * It fails with a `ParseError` by calling `error->set(error, bytes, len)` with its wire encoding.
+     * It fails with a `ParseError` with `error->set(error, bytes, len)`, its wire encoding.
      */
-    double (*call)(const void *context, const char *text, size_t text_len, sample_crate_error_result *error);
+    double (*call)(const void *context, const char *text, size_t text_len, sample_crate_encoded_result *error);
     /** What the callback needs to run, passed back to `call` and `release`. */
     const void *context;
     /**
@@ -806,6 +807,41 @@ typedef struct OnEntry {
      */
     void (*release)(const void *context);
 } OnEntry;
+
+/**
+ * Splits a word into parts (a callback that returns a `Vec`: encoded by the foreign side,
+ * decoded by the library; one that fails returns an empty `Vec`).
+ */
+typedef struct OnSplit {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It returns its result with `result->set(result, bytes, len)`, the wire encoding; setting none returns an empty one (`None` for an `Option`).
+     */
+    void (*call)(const void *context, const char *word, size_t word_len, sample_crate_encoded_result *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnSplit;
+
+/** Counts something in a word, if it can (a callback that returns an `Option` of a map). */
+typedef struct OnTally {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It returns its result with `result->set(result, bytes, len)`, the wire encoding; setting none returns an empty one (`None` for an `Option`).
+     */
+    void (*call)(const void *context, const char *word, size_t word_len, sample_crate_encoded_result *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} OnTally;
 
 /** A `[u8; 32]` as the library takes and returns it, by value (C passes no array by value). */
 typedef struct sample_crate_array_u8_32 {
@@ -2069,6 +2105,16 @@ double total_length(const uint8_t *texts, size_t texts_len, const OnLength *read
  * `sample_crate_vec_u8`).
  */
 sample_crate_vec_u8 entries_kept(sample_crate_bytes team, const uint8_t *values, size_t values_len, const OnEntry *keep);
+
+/**
+ * Each word of `text` split by `split`, its parts joined with `+`.
+ *
+ * The caller frees the result (see `sample_crate_string`).
+ */
+sample_crate_string split_words(const char *text, size_t text_len, const OnSplit *split);
+
+/** The sum of the counts `tally` makes of each word of `text` (a word it skips counts 0). */
+uint32_t tally_words(const char *text, size_t text_len, const OnTally *tally);
 
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);

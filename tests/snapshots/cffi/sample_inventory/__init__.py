@@ -64,6 +64,8 @@ __all__ = [
     "OnParse",
     "OnPoint",
     "OnRename",
+    "OnSplit",
+    "OnTally",
     "OnValue",
     "OnWindow",
     "OnWord",
@@ -209,6 +211,7 @@ __all__ = [
     "slice_address",
     "spin",
     "spin_holding",
+    "split_words",
     "sqrt_or_none",
     "str_byte_len",
     "str_char_count",
@@ -219,6 +222,7 @@ __all__ = [
     "sum_integers",
     "sum_windows",
     "tagged_words",
+    "tally_words",
     "team_roster",
     "title_case",
     "total_length",
@@ -281,10 +285,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x3D66194793B1328A:
+    if found != 0xCA3B9BE5B774D74D:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 3d66194793b1328a)"
+            "sample_crate 0.1.0 (API hash ca3b9be5b774d74d)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -324,7 +328,7 @@ _ffi_callback = _ffi_support.callback
 _ffi_release = _ffi_support.release_function
 _ffi_not_callable = _ffi_rt.not_callable
 _ffi_set_text = _ffi_support.set_text
-_ffi_set_error = _ffi_support.set_error
+_ffi_set_encoded = _ffi_support.set_encoded
 _ffi_awaiting = _ffi_support.awaiting
 _ffi_complete = _ffi_support.complete_function
 _ffi_closed = _ffi_rt.closed
@@ -2829,7 +2833,13 @@ def _ffi_OnLength_call(_ffi_context: Any, text: Any, _ffi_len_text: int, _ffi_er
         return _ffi_result
     except ParseError as _ffi_error:
         if hasattr(_ffi_error, "code"):  # a variant's class (the base class itself is no variant)
-            _ffi_set_error("OnLength", _ffi_error_slot, _ffi_error, _ffi_wire_record_ParseError)
+            _ffi_set_encoded(
+                "OnLength",
+                "the error of the OnLength callback",
+                _ffi_error_slot,
+                _ffi_error,
+                _ffi_wire_record_ParseError,
+            )
         else:
             _ffi_callback_raised("OnLength", _ffi_error)
         return 0.0
@@ -2863,6 +2873,44 @@ def _ffi_OnEntry_call(_ffi_context: Any, contact: Any, value: Any, index: int) -
 
 
 _ffi_OnEntry_thunk = _ffi_callback("OnEntry", _ffi_OnEntry_call)
+
+
+OnSplit = Callable[[str], List[str]]
+"""Splits a word into parts (a callback that returns a `Vec`: encoded by the foreign side,
+decoded by the library; one that fails returns an empty `Vec`).
+"""
+
+
+def _ffi_OnSplit_call(_ffi_context: Any, word: Any, _ffi_len_word: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi.unpack(word, _ffi_len_word).decode())
+        _ffi_set_encoded("OnSplit", "the result of the OnSplit callback", _ffi_slot, _ffi_result, _ffi_wire_vec_str)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnSplit", _ffi_error)
+
+
+_ffi_OnSplit_thunk = _ffi_callback("OnSplit", _ffi_OnSplit_call)
+
+
+OnTally = Callable[[str], Optional[Dict[str, int]]]
+"""Counts something in a word, if it can (a callback that returns an `Option` of a map)."""
+
+
+def _ffi_OnTally_call(_ffi_context: Any, word: Any, _ffi_len_word: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi.unpack(word, _ffi_len_word).decode())
+        _ffi_set_encoded(
+            "OnTally",
+            "the result of the OnTally callback",
+            _ffi_slot,
+            _ffi_result,
+            _ffi_wire_option_map_str_u32,
+        )
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnTally", _ffi_error)
+
+
+_ffi_OnTally_thunk = _ffi_callback("OnTally", _ffi_OnTally_call)
 
 
 _ffi_cf.check_layout(
@@ -2966,6 +3014,7 @@ _ffi_wire_map_str_u32 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("
 _ffi_wire_map_str_vec_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_vec(_ffi_rt.wire_number("f64")))
 _ffi_wire_option_Contact = _ffi_rt.wire_option(_ffi_wire_record_Contact)
 _ffi_wire_option_Team = _ffi_rt.wire_option(_ffi_wire_record_Team)
+_ffi_wire_option_map_str_u32 = _ffi_rt.wire_option(_ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("u32")))
 _ffi_wire_option_str = _ffi_rt.wire_option(_ffi_rt.WIRE_STR)
 _ffi_wire_vec_Contact = _ffi_rt.wire_vec(_ffi_wire_record_Contact)
 _ffi_wire_vec_Tagged = _ffi_rt.wire_vec(_ffi_wire_record_Tagged)
@@ -6050,3 +6099,53 @@ def entries_kept(team: Team, values: Sequence[Value], keep: OnEntry) -> List[str
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_split_words = _ffi_lib.split_words
+
+
+def split_words(text: str, split: OnSplit) -> str:
+    """Each word of `text` split by `split`, its parts joined with `+`."""
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("split_words", "text", text, _ffi_error) from None
+    if not callable(split):
+        raise _ffi_not_callable("split_words", "split", split)
+    _ffi_key_split = _ffi_keep_callback(split)
+    try:
+        _ffi_result = _ffi_fn_split_words(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi.new("OnSplit *", (_ffi_OnSplit_thunk, _ffi_key_split, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_split, None)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_tally_words = _ffi_lib.tally_words
+
+
+def tally_words(text: str, tally: OnTally) -> int:
+    """The sum of the counts `tally` makes of each word of `text` (a word it skips counts 0)."""
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("tally_words", "text", text, _ffi_error) from None
+    if not callable(tally):
+        raise _ffi_not_callable("tally_words", "tally", tally)
+    _ffi_key_tally = _ffi_keep_callback(tally)
+    try:
+        _ffi_result = _ffi_fn_tally_words(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi.new("OnTally *", (_ffi_OnTally_thunk, _ffi_key_tally, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_tally, None)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result

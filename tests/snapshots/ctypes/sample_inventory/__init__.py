@@ -64,6 +64,8 @@ __all__ = [
     "OnParse",
     "OnPoint",
     "OnRename",
+    "OnSplit",
+    "OnTally",
     "OnValue",
     "OnWindow",
     "OnWord",
@@ -209,6 +211,7 @@ __all__ = [
     "slice_address",
     "spin",
     "spin_holding",
+    "split_words",
     "sqrt_or_none",
     "str_byte_len",
     "str_char_count",
@@ -219,6 +222,7 @@ __all__ = [
     "sum_integers",
     "sum_windows",
     "tagged_words",
+    "tally_words",
     "team_roster",
     "title_case",
     "total_length",
@@ -283,10 +287,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x3D66194793B1328A:
+    if found != 0xCA3B9BE5B774D74D:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 3d66194793b1328a)"
+            "sample_crate 0.1.0 (API hash ca3b9be5b774d74d)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -333,7 +337,7 @@ _ffi_release_address = _ffi_support.release_address
 _ffi_immortal = _ffi_rt.immortal
 _ffi_not_callable = _ffi_rt.not_callable
 _ffi_set_text = _ffi_support.set_text
-_ffi_set_error = _ffi_support.set_error
+_ffi_set_encoded = _ffi_support.set_encoded
 _ffi_Completion = _ffi_ct.Completion
 _ffi_awaiting = _ffi_support.awaiting
 _ffi_complete_address = _ffi_support.complete_address
@@ -3150,7 +3154,13 @@ def _ffi_OnLength_call(_ffi_context: int, text: Any, _ffi_len_text: int, _ffi_er
         return _ffi_result
     except ParseError as _ffi_error:
         if hasattr(_ffi_error, "code"):  # a variant's class (the base class itself is no variant)
-            _ffi_set_error("OnLength", _ffi_error_slot, _ffi_error, _ffi_wire_record_ParseError)
+            _ffi_set_encoded(
+                "OnLength",
+                "the error of the OnLength callback",
+                _ffi_error_slot,
+                _ffi_error,
+                _ffi_wire_record_ParseError,
+            )
         else:
             _ffi_callback_raised("OnLength", _ffi_error)
         return 0.0
@@ -3211,6 +3221,74 @@ _ffi_OnEntry_address = _ffi_ctypes.cast(_ffi_OnEntry_thunk, _ffi_ctypes.c_void_p
 
 
 class _ffi_OnEntry(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnSplit = Callable[[str], List[str]]
+"""Splits a word into parts (a callback that returns a `Vec`: encoded by the foreign side,
+decoded by the library; one that fails returns an empty `Vec`).
+"""
+
+
+def _ffi_OnSplit_call(_ffi_context: int, word: Any, _ffi_len_word: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi_ctypes.string_at(word, _ffi_len_word).decode())
+        _ffi_set_encoded("OnSplit", "the result of the OnSplit callback", _ffi_slot, _ffi_result, _ffi_wire_vec_str)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnSplit", _ffi_error)
+
+
+_ffi_OnSplit_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+        _ffi_ctypes.c_void_p,
+    )(_ffi_OnSplit_call),
+)
+_ffi_OnSplit_address = _ffi_ctypes.cast(_ffi_OnSplit_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnSplit(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+OnTally = Callable[[str], Optional[Dict[str, int]]]
+"""Counts something in a word, if it can (a callback that returns an `Option` of a map)."""
+
+
+def _ffi_OnTally_call(_ffi_context: int, word: Any, _ffi_len_word: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi_ctypes.string_at(word, _ffi_len_word).decode())
+        _ffi_set_encoded(
+            "OnTally",
+            "the result of the OnTally callback",
+            _ffi_slot,
+            _ffi_result,
+            _ffi_wire_option_map_str_u32,
+        )
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("OnTally", _ffi_error)
+
+
+_ffi_OnTally_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+        _ffi_ctypes.c_void_p,
+    )(_ffi_OnTally_call),
+)
+_ffi_OnTally_address = _ffi_ctypes.cast(_ffi_OnTally_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_OnTally(_ffi_ctypes.Structure):
     """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
@@ -3296,6 +3374,7 @@ _ffi_wire_map_str_u32 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("
 _ffi_wire_map_str_vec_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_vec(_ffi_rt.wire_number("f64")))
 _ffi_wire_option_Contact = _ffi_rt.wire_option(_ffi_wire_record_Contact)
 _ffi_wire_option_Team = _ffi_rt.wire_option(_ffi_wire_record_Team)
+_ffi_wire_option_map_str_u32 = _ffi_rt.wire_option(_ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("u32")))
 _ffi_wire_option_str = _ffi_rt.wire_option(_ffi_rt.WIRE_STR)
 _ffi_wire_vec_Contact = _ffi_rt.wire_vec(_ffi_wire_record_Contact)
 _ffi_wire_vec_Tagged = _ffi_rt.wire_vec(_ffi_wire_record_Tagged)
@@ -6835,3 +6914,57 @@ def entries_kept(team: Team, values: Sequence[Value], keep: OnEntry) -> List[str
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_split_words = _ffi_lib["split_words"]
+_ffi_fn_split_words.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnSplit))
+_ffi_fn_split_words.restype = _ffi_Buffer
+
+
+def split_words(text: str, split: OnSplit) -> str:
+    """Each word of `text` split by `split`, its parts joined with `+`."""
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("split_words", "text", text, _ffi_error) from None
+    if not callable(split):
+        raise _ffi_not_callable("split_words", "split", split)
+    _ffi_key_split = _ffi_keep_callback(split)
+    try:
+        _ffi_result = _ffi_fn_split_words(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi_OnSplit(_ffi_OnSplit_address, _ffi_key_split, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_split, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_tally_words = _ffi_lib["tally_words"]
+_ffi_fn_tally_words.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_OnTally))
+_ffi_fn_tally_words.restype = _ffi_ctypes.c_uint32
+
+
+def tally_words(text: str, tally: OnTally) -> int:
+    """The sum of the counts `tally` makes of each word of `text` (a word it skips counts 0)."""
+    try:
+        _ffi_text_text = _ffi_utf8(text)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("tally_words", "text", text, _ffi_error) from None
+    if not callable(tally):
+        raise _ffi_not_callable("tally_words", "tally", tally)
+    _ffi_key_tally = _ffi_keep_callback(tally)
+    try:
+        _ffi_result = _ffi_fn_tally_words(
+            _ffi_text_text,
+            len(_ffi_text_text),
+            _ffi_OnTally(_ffi_OnTally_address, _ffi_key_tally, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_tally, None)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result

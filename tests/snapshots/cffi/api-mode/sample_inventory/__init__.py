@@ -63,6 +63,8 @@ __all__ = [
     "OnParse",
     "OnPoint",
     "OnRename",
+    "OnSplit",
+    "OnTally",
     "OnValue",
     "OnWindow",
     "OnWord",
@@ -208,6 +210,7 @@ __all__ = [
     "slice_address",
     "spin",
     "spin_holding",
+    "split_words",
     "sqrt_or_none",
     "str_byte_len",
     "str_char_count",
@@ -218,6 +221,7 @@ __all__ = [
     "sum_integers",
     "sum_windows",
     "tagged_words",
+    "tally_words",
     "team_roster",
     "title_case",
     "total_length",
@@ -272,10 +276,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x3D66194793B1328A:
+    if found != 0xCA3B9BE5B774D74D:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 3d66194793b1328a)"
+            "sample_crate 0.1.0 (API hash ca3b9be5b774d74d)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
