@@ -989,6 +989,28 @@ macro_rules! __record {
             }
         }
 
+        // By reference too: the callback still gets its own copy.
+        unsafe impl<'__hatch_interop> $crate::__private::CallbackParam for &'__hatch_interop $ty {
+            type Keep = $crate::__private::EncodedParam;
+            type C = *const $crate::FfiBytes;
+
+            #[inline]
+            fn __keep(self) -> Self::Keep {
+                $crate::__private::EncodedParam::new(self)
+            }
+
+            #[inline]
+            unsafe fn __lower(keep: &Self::Keep) -> Self::C {
+                keep.as_ptr()
+            }
+
+            fn __param_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                <$ty as $crate::__private::FfiWire>::__wire_ref(types)
+            }
+        }
+
         unsafe impl $crate::__private::ValueArg for $ty {
             type C = $crate::FfiBytes;
             type Checked = $crate::__private::Ready<Self>;

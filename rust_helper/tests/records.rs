@@ -93,6 +93,7 @@ pub fn inventory() -> Inventory {
         .function::<value_kinds>()
         .function::<value_parsed>()
         .function::<measured>()
+        .function::<measured_ref>()
 }
 
 fn encoded<T: hatch_interop::__private::FfiWire>(value: &T) -> Vec<u8> {
@@ -369,6 +370,24 @@ pub fn measured(person: Person, on_person: &OnPerson) -> u32 {
     on_person.call(person, 0)
 }
 
+/// Measures a person by reference (encoded for the call all the same).
+#[ffi_callback]
+pub type OnPersonRef = fn(person: &Person) -> u32;
+
+#[ffi_function]
+pub fn measured_ref(person: Person, on_person: &OnPersonRef) -> u32 {
+    on_person.call(&person)
+}
+
+unsafe extern "C-unwind" fn tag_count(
+    _context: *const std::ffi::c_void,
+    person: *const FfiBytes,
+) -> u32 {
+    // SAFETY: the library passes a valid `FfiBytes` for the call, and its bytes.
+    let bytes = unsafe { std::slice::from_raw_parts((*person).ptr, (*person).len) };
+    u32::try_from(decoded::<Person>(bytes).tags.len()).unwrap()
+}
+
 /// Decodes the record as a foreign implementation does: from the `FfiBytes` it points to.
 unsafe extern "C-unwind" fn name_length(
     _context: *const std::ffi::c_void,
@@ -392,6 +411,12 @@ fn a_callback_gets_a_record_encoded_for_the_call() {
     let expected =
         u32::try_from(person.name.len()).unwrap() * 10 + 2 + u32::from(person.home.x == 3);
     assert_eq!(on_person.call(person, 2), expected);
+    let on_ref = OnPersonRef {
+        call: tag_count,
+        context: std::ptr::null(),
+        release: None,
+    };
+    assert_eq!(on_ref.call(&ada()), 2);
     let json = inventory().to_json().expect("a valid inventory");
     assert!(
         json.contains(r#""params":[{"name":"person","type":{"kind":"record","name":"Person"}},{"name":"index""#),

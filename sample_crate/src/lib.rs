@@ -2198,10 +2198,10 @@ pub fn total_length(texts: Vec<String>, read: &OnLength) -> Result<f64, ParseErr
     texts.iter().map(|text| read.call(text)).sum()
 }
 
-/// Whether to keep a team member (a callback that takes a record and an enum with owned fields:
-/// it gets copies).
+/// Whether to keep a team member (a callback that takes a record by reference and an enum with
+/// owned fields by value: it gets copies of both).
 #[ffi_callback]
-pub type OnEntry = fn(contact: Contact, value: Value, index: u32) -> bool;
+pub type OnEntry = fn(contact: &Contact, value: Value, index: u32) -> bool;
 
 /// The names of `team`'s members (each with the value at its index, `Value::Nothing` past the
 /// end) that `keep` keeps.
@@ -2212,11 +2212,7 @@ pub fn entries_kept(team: Team, values: Vec<Value>, keep: &OnEntry) -> Vec<Strin
         .enumerate()
         .filter(|(index, contact)| {
             let value = values.get(*index).cloned().unwrap_or(Value::Nothing);
-            keep.call(
-                contact.clone(),
-                value,
-                u32::try_from(*index).unwrap_or(u32::MAX),
-            )
+            keep.call(contact, value, u32::try_from(*index).unwrap_or(u32::MAX))
         })
         .map(|(_, contact)| contact.name)
         .collect()

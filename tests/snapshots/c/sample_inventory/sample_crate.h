@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xca3b9be5b774d74d)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x425c0c19a7490a93)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -793,8 +793,8 @@ typedef struct OnLength {
 } OnLength;
 
 /**
- * Whether to keep a team member (a callback that takes a record and an enum with owned fields:
- * it gets copies).
+ * Whether to keep a team member (a callback that takes a record by reference and an enum with
+ * owned fields by value: it gets copies of both).
  */
 typedef struct OnEntry {
     /** Runs the callback: called with `context` and the arguments. */

@@ -285,10 +285,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0xCA3B9BE5B774D74D:
+    if found != 0x425C0C19A7490A93:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash ca3b9be5b774d74d)"
+            "sample_crate 0.1.0 (API hash 425c0c19a7490a93)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -2852,8 +2852,8 @@ _ffi_OnLength_thunk = _ffi_callback("OnLength", _ffi_OnLength_call)
 
 
 OnEntry = Callable[[Contact, Value, int], bool]
-"""Whether to keep a team member (a callback that takes a record and an enum with owned fields:
-it gets copies).
+"""Whether to keep a team member (a callback that takes a record by reference and an enum with
+owned fields by value: it gets copies of both).
 """
 
 

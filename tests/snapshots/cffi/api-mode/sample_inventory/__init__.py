@@ -276,10 +276,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xCA3B9BE5B774D74D:
+    if found != 0x425C0C19A7490A93:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash ca3b9be5b774d74d)"
+            "sample_crate 0.1.0 (API hash 425c0c19a7490a93)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
