@@ -2176,6 +2176,14 @@ pub fn user_max(ids: &[UserId]) -> Option<UserId> {
     ids.iter().copied().max_by_key(|id| id.0)
 }
 
+/// Adds `step` to each of `ids`, in place (a mutable slice of newtypes).
+#[ffi_function]
+pub fn user_bump_all(ids: &mut [UserId], step: u64) {
+    for id in ids {
+        id.0 = id.0.wrapping_add(step);
+    }
+}
+
 /// The ids `first`, `first + 1`, ... (`count` of them: a `Vec` of newtypes).
 #[ffi_function]
 pub fn user_range(first: UserId, count: u32) -> Vec<UserId> {
@@ -2400,6 +2408,7 @@ pub fn inventory() -> Inventory {
         .function::<user_next>()
         .function::<user_max>()
         .function::<user_range>()
+        .function::<user_bump_all>()
         .function::<celsius_to_fahrenheit>()
         .function::<badge_for>()
         .function::<member_new>()

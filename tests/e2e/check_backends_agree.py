@@ -18,6 +18,7 @@ import array
 import asyncio
 import collections.abc
 import copy
+import enum
 import gc
 import importlib
 import inspect
@@ -65,6 +66,13 @@ def load(root, module):
             del sys.modules[name]
 
 
+def newtype_number(cls):
+    """ "int" or "float" for a newtype's class (a subclass of its number that is no enum), else None."""
+    if not isinstance(cls, type) or issubclass(cls, (bool, enum.Enum)):
+        return None
+    return "int" if issubclass(cls, int) else "float" if issubclass(cls, float) else None
+
+
 def kind(hint):
     hint = hint.replace("Optional[", "").rstrip("]")
     if hint.startswith(("Union[Sequence", "Union[MutableSequence")):
@@ -81,6 +89,8 @@ def callables(mod, alias):
         result = next(arg for arg in typing.get_args(result) if arg is not type(None))
     if result is type(None):
         good = None
+    elif newtype_number(result) and result not in (int, float):
+        good = result(VALID[newtype_number(result)])
     elif isinstance(result, type) and issubclass(result, int) and result not in (int, bool):  # an enum
         good = list(result)[-1]
     elif result in (bool, int, float, str):
@@ -165,6 +175,8 @@ def record_value(mod, hint, depth=0):
     if hint in VALID:
         return VALID[hint]
     cls = getattr(mod, hint)
+    if newtype_number(cls):
+        return cls(VALID[newtype_number(cls)])
     if issubclass(cls, int):
         return next(iter(cls))
     if record_enum_variants(cls):
@@ -222,6 +234,9 @@ def values(mod, hint, valid):
         good, corpus = record_corpus(mod, getattr(mod, base[len("structs:") :]))
         return [good, good], [[bad] for bad in corpus] + [None, "x", good]
     alias = getattr(mod, base, None)
+    if newtype_number(alias):  # the newtype, or anything its number takes
+        number = newtype_number(alias)
+        return alias(VALID[number]), CORPUS[number]
     if typing.get_origin(alias) is collections.abc.Callable:
         return callables(mod, alias)
     if base in CORPUS:

@@ -537,6 +537,13 @@ def check_newtypes():
     assert sample_crate.user_max(array.array("Q", [1, 7])) == UserId(7)
     assert sample_crate.user_max([]) is None
     assert raises(OverflowError, sample_crate.user_max, [1, -1]).startswith("user_max() argument 'ids'")
+    # A mutable slice: a list gets newtypes back, a buffer its numbers.
+    bumped = [UserId(1), 2]
+    sample_crate.user_bump_all(bumped, 10)
+    assert bumped == [11, 12] and all(type(i) is UserId for i in bumped)
+    raw = array.array("Q", [5])
+    sample_crate.user_bump_all(raw, 1)
+    assert raw[0] == 6
     ids = sample_crate.user_range(UserId(10), 3)
     assert ids == [10, 11, 12] and all(type(i) is UserId for i in ids)
     assert sample_crate.user_range(0, 0) == []

@@ -2027,7 +2027,10 @@ class WrapperBuilder:
             # On PyPy a resizable buffer was passed as a copy (see the runtime's `COPIES_RESIZABLE_BUFFERS`).
             self.helpers.add("write_numbers_back")
             convert = None
-            if self._checked(ty.element, raw):
+            if isinstance(ty.element, Primitive) and ty.element.newtype:
+                # A list gets newtypes back, as the values it passed.
+                convert = self.classes[ty.element.newtype]
+            elif self._checked(ty.element, raw):
                 # A list gets bools or enum members back, not the numbers they crossed as.
                 named = ty.element
                 convert = (

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xebffb21b8f192615)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x63edd17064bfe338)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -2042,6 +2042,9 @@ sample_crate_option_u64 user_max(const UserId *ids, size_t ids_len);
  * The caller frees the result (see `sample_crate_vec_u64`).
  */
 sample_crate_vec_u64 user_range(UserId first, uint32_t count);
+
+/** Adds `step` to each of `ids`, in place (a mutable slice of newtypes). */
+void user_bump_all(UserId *ids, size_t ids_len, uint64_t step);
 
 /** `celsius` in Fahrenheit, or `None` without one (an optional float newtype parameter). */
 sample_crate_option_f32 celsius_to_fahrenheit(sample_crate_option_f32 celsius);

@@ -229,6 +229,7 @@ __all__ = [
     "u128_low_bits",
     "u128_wrapping_mul",
     "upper_later",
+    "user_bump_all",
     "user_follow",
     "user_max",
     "user_next",
@@ -288,10 +289,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0xEBFFB21B8F192615:
+    if found != 0x63EDD17064BFE338:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash ebffb21b8f192615)"
+            "sample_crate 0.1.0 (API hash 63edd17064bfe338)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -5996,6 +5997,27 @@ def user_range(first: UserId, count: int) -> List[UserId]:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return list(map(UserId, _ffi_take_list(_ffi_result, "uint64_t")))
+
+
+_ffi_fn_user_bump_all = _ffi_lib.user_bump_all
+
+
+def user_bump_all(ids: Union[MutableSequence[UserId], memoryview], step: int) -> None:
+    """Adds `step` to each of `ids`, in place (a mutable slice of newtypes)."""
+    if isinstance(ids, _ffi_array) and ids.typecode == "Q":
+        _ffi_len_ids = len(ids)
+        _ffi_slice_ids = _ffi.from_buffer("uint64_t[]", ids)
+    else:
+        _ffi_slice_ids, _ffi_len_ids = _ffi_numbers_argument("user_bump_all", "ids", ids, "uint64_t", "Q", mutable=True)
+    if step.__class__ is not int or not 0 <= step <= 18446744073709551615:
+        step = _ffi_scalar("user_bump_all() argument 'step'", step, "u64")
+    _ffi_fn_user_bump_all(_ffi_slice_ids, _ffi_len_ids, step)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    if ids.__class__ is list:
+        ids[:] = map(UserId, _ffi_slice_ids)
+    elif _ffi_copies_resizable:
+        _ffi_write_numbers_back(ids, _ffi_slice_ids)
 
 
 _ffi_fn_celsius_to_fahrenheit = _ffi_lib.celsius_to_fahrenheit

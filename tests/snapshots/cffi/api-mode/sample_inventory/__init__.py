@@ -228,6 +228,7 @@ __all__ = [
     "u128_low_bits",
     "u128_wrapping_mul",
     "upper_later",
+    "user_bump_all",
     "user_follow",
     "user_max",
     "user_next",
@@ -279,10 +280,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xEBFFB21B8F192615:
+    if found != 0x63EDD17064BFE338:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash ebffb21b8f192615)"
+            "sample_crate 0.1.0 (API hash 63edd17064bfe338)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
