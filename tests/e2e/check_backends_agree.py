@@ -53,7 +53,7 @@ CORPUS = {
 SKIP = {"spin", "spin_holding", "slice_address", "counter_snapshot", "notify_in_background"}
 #: What the callables given for callback parameters received during the current call.
 RECEIVED = []
-ALLOCATING = {"range_u32"}
+ALLOCATING = {"range_u32", "user_range"}
 
 
 def load(root, module):

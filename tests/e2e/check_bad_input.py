@@ -143,6 +143,7 @@ def _valid(m, hint):
         "Celsius": lambda: m.Celsius(36.5),
         "Member": lambda: m.member_new(1, "a"),
         "Union[Sequence[UserId], memoryview]": lambda: [m.UserId(1), 2],
+        "Union[MutableSequence[UserId], memoryview]": lambda: [m.UserId(1), 2],
         "Sequence[Contact]": lambda: [m.contact_new("a")],
         "Sequence[Value]": lambda: [m.Value.Int(1), m.Value.Text("a")],
         "Sequence[Vec2]": lambda: [m.Vec2(1.0, 2.0)],
