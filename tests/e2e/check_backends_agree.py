@@ -50,10 +50,11 @@ CORPUS = {
 #: (whose calls skip corpus integers above 2**20: 2**31 numbers are 8 GiB).
 #: (slice_address and counter_snapshot return addresses, which differ between the two libraries.)
 #: (notify_in_background calls its callback after it returns, at a time the outcome cannot depend on.)
+#: (user_follow calls its callback as many times as it is told, and each call is recorded in RECEIVED.)
 SKIP = {"spin", "spin_holding", "slice_address", "counter_snapshot", "notify_in_background"}
 #: What the callables given for callback parameters received during the current call.
 RECEIVED = []
-ALLOCATING = {"range_u32", "user_range"}
+ALLOCATING = {"range_u32", "user_range", "user_follow"}
 
 
 def load(root, module):
