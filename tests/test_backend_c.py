@@ -1121,3 +1121,16 @@ def test_cdef_has_no_preprocessor_lines_or_comments() -> None:
     assert "#" not in text
     assert "/*" not in text
     assert "static_assert" not in text.lower()
+
+
+def test_newtypes_are_typedefs_of_their_number_sharing_its_declarations() -> None:
+    text = header(load("sample_inventory"))
+    assert "typedef uint64_t UserId;" in text and "typedef float Celsius;" in text
+    # Signatures and fields spell the newtype; its option and buffer are its number's, declared once.
+    assert "\nUserId user_next(UserId id);\n" in text
+    assert "\nsample_crate_option_u64 user_max(const UserId *ids, size_t ids_len);\n" in text
+    assert "\nsample_crate_vec_u64 user_range(UserId first, uint32_t count);\n" in text
+    assert "    UserId owner;\n" in text and "    sample_crate_option_f32 fever;\n" in text
+    assert "    UserId (*call)(const void *context, UserId id);\n" in text
+    assert text.count("} sample_crate_option_f32;") == 1 and text.count("} sample_crate_vec_u64;") == 1
+    assert text.index("typedef uint64_t UserId;") < text.index("} Badge;")

@@ -1039,6 +1039,36 @@ def test_valid_values_still_pass(sample_stub_library: Path, import_generated: Ca
 
 
 @needs_gcc
+def test_newtypes_are_subclasses_of_their_number(
+    sample_stub_library: Path, import_generated: Callable[..., ModuleType]
+) -> None:
+    m = import_generated(load("sample_inventory"), sample_stub_library)
+    uid = m.UserId(7)
+    assert isinstance(uid, int) and uid == 7 and repr(uid) == "UserId(7)" and str(uid) == "7"
+    assert eval(repr(uid), vars(m)) == uid and type(pickle.loads(pickle.dumps(uid))) is m.UserId
+    assert not hasattr(uid, "__dict__")  # `__slots__ = ()`: as small as the int
+    with pytest.raises(OverflowError, match=r"^UserId\(\) argument 'value' is -1, outside the range of u64"):
+        m.UserId(-1)
+    with pytest.raises(TypeError, match=r"^Celsius\(\) argument 'value' must be float, not str$"):
+        m.Celsius("hot")
+    # The stub returns zeroes: results are the newtype all the same (an absent option is None).
+    assert type(m.user_next(3)) is m.UserId and m.user_next(3) == 0
+    assert m.user_max([1, m.UserId(2)]) is None
+    badge = m.Badge(owner=3, fever=37.5)
+    assert type(badge.owner) is m.UserId and type(badge.fever) is m.Celsius
+    assert repr(badge) == "Badge(owner=UserId(3), fever=Celsius(37.5))" and m.Badge().owner == 0
+    with pytest.raises(OverflowError, match=r"^Badge\.owner is -1, outside the range of u64"):
+        m.Badge(owner=-1)
+    # A record's newtype fields: the number's encoding, decoded into the newtypes.
+    member = m.Member(id=1, name="a", friends=[2, m.UserId(3)], temperature=36.0)
+    back = m._ffi_wire_decode(m._ffi_wire_record_Member, m._ffi_wire_encode(m._ffi_wire_record_Member, member, "x"))
+    assert back == member and type(back.id) is m.UserId and type(back.temperature) is m.Celsius
+    assert [type(friend) for friend in back.friends] == [m.UserId, m.UserId]
+    hints = typing.get_type_hints(m.user_range)
+    assert hints == {"first": m.UserId, "count": int, "return": typing.List[m.UserId]}
+
+
+@needs_gcc
 @pytest.mark.parametrize("copy_it", [copy.copy, copy.deepcopy, pickle.dumps, lambda x: pickle.dumps(x, 0)])
 def test_handles_cannot_be_copied_or_pickled(
     copy_it: Callable[[Any], Any], sample_stub_library: Path, import_generated: Callable[..., ModuleType]

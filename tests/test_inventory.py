@@ -12,16 +12,20 @@ import pytest
 from hatch_interop.errors import InventoryError
 from hatch_interop.inventory import (
     Array,
+    CallbackDef,
     CStr,
     Default,
     Encoded,
     EnumDef,
     Method,
     Named,
+    NewtypeDef,
     OpaqueDef,
+    Option,
     OwnedString,
     Pointer,
     Primitive,
+    RecordDef,
     Slice,
     Str,
     StructDef,
@@ -32,6 +36,7 @@ from hatch_interop.inventory import (
     WireOption,
     load_inventory,
     parse_inventory,
+    plain,
 )
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -1006,4 +1011,103 @@ def test_encoded_values_parse_as_parameters_and_results() -> None:
 def test_encoded_values_are_refused_where_they_cannot_be(
     change: Callable[[Dict[str, Any]], None], message: str
 ) -> None:
+    assert message in error_for(change)
+
+
+def _newtype(name: str = "UserId", inner: Any = None) -> Dict[str, Any]:
+    return {"kind": "newtype", "name": name, "doc": "An id.", "inner": inner or {"kind": "primitive", "name": "u64"}}
+
+
+USER_ID = {"kind": "named", "name": "UserId"}
+
+
+def test_newtypes_are_their_number_wherever_they_are_used() -> None:
+    data = minimal()
+    data["types"][:0] = [_newtype(), _newtype("Celsius", F32)]
+    data["types"].append(
+        {
+            "kind": "struct",
+            "name": "Badge",
+            "doc": "",
+            "size": 16,
+            "align": 8,
+            "fields": [
+                {"name": "owner", "doc": "", "type": USER_ID, "offset": 0},
+                {
+                    "name": "fever",
+                    "doc": "",
+                    "type": {"kind": "option", "inner": {"kind": "named", "name": "Celsius"}},
+                    "offset": 8,
+                },
+            ],
+        }
+    )
+    data["types"].append(
+        {
+            "kind": "record",
+            "name": "Member",
+            "doc": "",
+            "fields": [{"name": "friends", "doc": "", "type": {"kind": "vec", "element": USER_ID}}],
+        }
+    )
+    data["types"].append(_callback(params=[{"name": "id", "type": USER_ID}], returns=USER_ID))
+    data["functions"][0].update(
+        params=[
+            {"name": "a", "type": USER_ID},
+            {"name": "ids", "type": {"kind": "slice", "element": USER_ID, "mutable": False}},
+        ],
+        returns={"kind": "vec", "element": USER_ID},
+    )
+    inv = parse_inventory(data, source="test")
+    user_id = Primitive("u64", newtype="UserId")
+    assert inv.type("UserId") == NewtypeDef("UserId", "An id.", Primitive("u64"))
+    add = inv.functions[0]
+    assert [p.type for p in add.params] == [user_id, Slice(user_id, mutable=False)]
+    assert add.returns == Vec(user_id)
+    badge = inv.type("Badge")
+    assert isinstance(badge, StructDef)
+    assert [f.type for f in badge.fields] == [user_id, Option(Primitive("f32", newtype="Celsius"))]
+    member = inv.type("Member")
+    assert isinstance(member, RecordDef) and member.fields[0].type == WireList(user_id)
+    callback = inv.type("OnTick")
+    assert isinstance(callback, CallbackDef) and callback.params[0].type == user_id and callback.returns == user_id
+    # What C lays out and passes: the number alone.
+    assert plain(Option(user_id)) == Option(Primitive("u64")) and plain(Vec(user_id)) == Vec(Primitive("u64"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["types"].insert(0, _newtype(inner={"kind": "primitive", "name": "bool"})),
+            "`types[0].inner` must be a `primitive` number: an integer up to 64 bits, `f32` or `f64`",
+        ),
+        (
+            lambda d: d["types"].insert(0, _newtype(inner={"kind": "primitive", "name": "u128"})),
+            "`types[0].inner` must be a `primitive` number",
+        ),
+        (
+            lambda d: d["types"].insert(0, _newtype(inner={"kind": "named", "name": "Vec2"})),
+            "`types[0].inner` must be a `primitive` number",
+        ),
+        (
+            lambda d: d["types"].insert(0, {"kind": "newtype", "name": "UserId", "doc": ""}),
+            "`types[0]` is missing the key(s) 'inner'",
+        ),
+        (
+            lambda d: (
+                d["types"].insert(0, _newtype()),
+                d["functions"][0].update(
+                    returns={"kind": "pointer", "target": USER_ID, "mutable": False, "nullable": False, "owned": False}
+                ),
+            ),
+            "`functions[0].returns` points at the newtype 'UserId'; pointers to numbers are not supported",
+        ),
+        (
+            lambda d: (d["types"].insert(0, _newtype()), d["functions"][1].update(error=USER_ID)),
+            "`functions[1].error` names 'UserId', which is not an enum: error types are enums",
+        ),
+    ],
+)
+def test_newtype_errors_name_the_field(change: Callable[[Dict[str, Any]], None], message: str) -> None:
     assert message in error_for(change)

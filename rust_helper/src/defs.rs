@@ -216,6 +216,13 @@ pub enum TypeDef {
         /// For `Result<T, E>`, the `Named` reference of `E`; otherwise `None`.
         error: Option<TypeRef>,
     },
+    /// A `#[repr(transparent)]` struct of one number: by value it is that number (`inner`, a
+    /// `Primitive`) everywhere, under its own name.
+    Newtype {
+        name: &'static str,
+        doc: Doc,
+        inner: TypeRef,
+    },
     /// A data-carrying `#[repr(C, int)]` enum, laid out as RFC 2195 describes: a `repr(C)`
     /// struct of the tag (`repr`) and, at `payload_offset`, a `repr(C)` union of one
     /// `repr(C)` struct per variant.
@@ -239,6 +246,7 @@ impl TypeDef {
             | TypeDef::Enum { name, .. }
             | TypeDef::Opaque { name, .. }
             | TypeDef::Callback { name, .. }
+            | TypeDef::Newtype { name, .. }
             | TypeDef::Tagged { name, .. } => name,
         }
     }

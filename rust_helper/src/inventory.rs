@@ -272,6 +272,23 @@ impl Inventory {
                     );
                     check_tagged_variants(&mut problems, name, variants);
                 }
+                TypeDef::Newtype { inner, .. } => {
+                    claim(
+                        &mut problems,
+                        name,
+                        format!("newtype `{name}` (`{rust_name}`)"),
+                    );
+                    if !is_number(inner) {
+                        problems.push(format!(
+                            "newtype `{name}` wraps a value of kind `{}`: a newtype wraps a \
+                             number (an integer up to 64 bits, f32 or f64)",
+                            match inner {
+                                TypeRef::Primitive(name) => name,
+                                other => other.kind(),
+                            }
+                        ));
+                    }
+                }
             }
         }
 
@@ -330,7 +347,11 @@ impl Inventory {
                         }
                         TypeRef::Named(target) => matches!(
                             kinds.get(target),
-                            Some(TypeDef::Enum { .. } | TypeDef::Struct { .. })
+                            Some(
+                                TypeDef::Enum { .. }
+                                    | TypeDef::Struct { .. }
+                                    | TypeDef::Newtype { .. }
+                            )
                         ),
                         TypeRef::Pointer { target, owned, .. } => {
                             !owned && matches!(kinds.get(target), Some(TypeDef::Struct { .. }))
@@ -353,13 +374,19 @@ impl Inventory {
                     TypeRef::Void | TypeRef::Primitive(_) | TypeRef::String => true,
                     TypeRef::Named(target) => matches!(
                         kinds.get(target),
-                        Some(TypeDef::Enum { .. } | TypeDef::Struct { .. })
+                        Some(
+                            TypeDef::Enum { .. } | TypeDef::Struct { .. } | TypeDef::Newtype { .. }
+                        )
                     ),
                     TypeRef::Option { inner } => match &**inner {
                         TypeRef::Primitive(_) | TypeRef::String => true,
                         TypeRef::Named(target) => matches!(
                             kinds.get(target),
-                            Some(TypeDef::Enum { .. } | TypeDef::Struct { .. })
+                            Some(
+                                TypeDef::Enum { .. }
+                                    | TypeDef::Struct { .. }
+                                    | TypeDef::Newtype { .. }
+                            )
                         ),
                         // An `Option` of an encoded value: encoded too.
                         TypeRef::Vec { .. } | TypeRef::Map { .. } => true,
@@ -426,9 +453,10 @@ impl Inventory {
                     }
                     continue;
                 }
-                TypeDef::Enum { .. } | TypeDef::Opaque { .. } | TypeDef::Callback { .. } => {
-                    continue
-                }
+                TypeDef::Enum { .. }
+                | TypeDef::Opaque { .. }
+                | TypeDef::Callback { .. }
+                | TypeDef::Newtype { .. } => continue,
             };
             for (what, field) in fields {
                 if holds_callback(&field.ty, &kinds) {
@@ -815,6 +843,13 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
                 w.end_object();
             }
             w.end_array();
+        }
+        TypeDef::Newtype { name, doc, inner } => {
+            w.key_string("kind", "newtype");
+            w.key_string("name", name);
+            w.key_string("doc", &doc.text());
+            w.key("inner");
+            write_type_ref(w, inner);
         }
         TypeDef::Opaque { name, doc, drop } => {
             w.key_string("kind", "opaque");
@@ -1224,7 +1259,7 @@ fn check_element(
     match element {
         TypeRef::Primitive(name) if !matches!(*name, "char" | "u128" | "i128") => {}
         TypeRef::Named(name) => match kinds.get(name) {
-            Some(TypeDef::Struct { .. } | TypeDef::Enum { .. }) => {}
+            Some(TypeDef::Struct { .. } | TypeDef::Enum { .. } | TypeDef::Newtype { .. }) => {}
             Some(other) => problems.push(format!(
                 "{what} holds `{name}`, which is {}: elements are numbers, bool, #[ffi_type] \
                  structs or field-less #[ffi_type] enums",
@@ -1260,7 +1295,11 @@ fn check_array(
     }
     match element {
         TypeRef::Primitive(name) if !matches!(*name, "char" | "u128" | "i128") => {}
-        TypeRef::Named(name) if matches!(kinds.get(name), Some(TypeDef::Enum { .. })) => {}
+        TypeRef::Named(name)
+            if matches!(
+                kinds.get(name),
+                Some(TypeDef::Enum { .. } | TypeDef::Newtype { .. })
+            ) => {}
         other => problems.push(format!(
             "{what} is an array of elements of kind `{}`: an array parameter or result holds \
              numbers, bool or field-less #[ffi_type] enums",
@@ -1280,7 +1319,12 @@ fn check_optional(
     match inner {
         TypeRef::Primitive(_) => {}
         TypeRef::Named(name) => match kinds.get(name) {
-            Some(TypeDef::Struct { .. } | TypeDef::Enum { .. } | TypeDef::Tagged { .. }) => {}
+            Some(
+                TypeDef::Struct { .. }
+                | TypeDef::Enum { .. }
+                | TypeDef::Tagged { .. }
+                | TypeDef::Newtype { .. },
+            ) => {}
             Some(other) => problems.push(format!(
                 "{what} is an FfiOption of `{name}`, which is {}: an FfiOption holds a \
                  primitive or an #[ffi_type] struct or enum",
@@ -1332,7 +1376,7 @@ fn check_wire(
         TypeRef::Named(name)
             if matches!(
                 kinds.get(name),
-                Some(TypeDef::Enum { .. } | TypeDef::Struct { .. })
+                Some(TypeDef::Enum { .. } | TypeDef::Struct { .. } | TypeDef::Newtype { .. })
             ) => {}
         TypeRef::Record(name)
             if matches!(
@@ -1391,6 +1435,8 @@ fn not_zeroable(ty: &TypeRef, kinds: &HashMap<&str, &TypeDef>) -> Option<String>
                     })
                 }),
             },
+            // A number's zero is one.
+            TypeDef::Newtype { .. } => None,
             TypeDef::Opaque { .. }
             | TypeDef::Callback { .. }
             | TypeDef::Record { .. }
@@ -1425,7 +1471,14 @@ fn describe(def: &TypeDef) -> &'static str {
         TypeDef::Opaque { .. } => "an opaque type",
         TypeDef::Callback { .. } => "a callback",
         TypeDef::Tagged { .. } => "a data-carrying enum",
+        TypeDef::Newtype { .. } => "a newtype",
     }
+}
+
+/// Whether `ty` is a number a newtype may wrap: an integer up to 64 bits, `f32` or `f64`.
+fn is_number(ty: &TypeRef) -> bool {
+    matches!(ty, TypeRef::Primitive(name)
+        if !matches!(*name, "bool" | "char" | "u128" | "i128"))
 }
 
 /// Reports `name` unless it is an ASCII identifier outside the reserved prefix. The macros

@@ -352,6 +352,33 @@ unsafe impl TypeInfo for BadName {
     }
 }
 
+/// A newtype of a `bool`, which `#[ffi_type]` refuses to write.
+struct BoolNewtype;
+
+unsafe impl TypeInfo for BoolNewtype {
+    const __NAME: &'static str = "Flag";
+
+    fn __register(types: &mut TypeRegistry) -> &'static str {
+        types.register::<Self>("Flag", |_| TypeDef::Newtype {
+            name: "Flag",
+            doc: Doc(&[]),
+            inner: TypeRef::Primitive("bool"),
+        })
+    }
+}
+
+#[test]
+fn a_newtype_of_anything_but_a_number_is_refused() {
+    let problems = problems(Inventory::new().ty::<BoolNewtype>());
+    assert_eq!(
+        problems,
+        [
+            "newtype `Flag` wraps a value of kind `bool`: a newtype wraps a number (an integer up \
+          to 64 bits, f32 or f64)"
+        ]
+    );
+}
+
 #[test]
 fn structural_problems_are_reported() {
     let problems = problems(Inventory::new().ty::<Broken>().ty::<BadName>());

@@ -1055,6 +1055,107 @@ macro_rules! __record {
     };
 }
 
+/// The impls of a `#[repr(transparent)]` `#[ffi_type]` newtype of a number (`$inner`, its field
+/// `$member`), after its `TypeInfo` impl: by value it has its number's ABI, so it goes wherever
+/// the number goes (parameters, results, slices, `Vec`s, options, fields, encoded values,
+/// callbacks), each impl the number's, under the newtype's name.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __newtype {
+    ($ty:ident, $inner:ty, $member:tt) => {
+        // The ABI claim every impl below rests on.
+        const _: () = ::core::assert!(
+            ::core::mem::size_of::<$ty>() == ::core::mem::size_of::<$inner>()
+                && ::core::mem::align_of::<$ty>() == ::core::mem::align_of::<$inner>()
+        );
+
+        unsafe impl $crate::FfiType for $ty {
+            fn __type_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                $crate::__private::TypeRef::Named(<Self as $crate::TypeInfo>::__register(types))
+            }
+        }
+
+        unsafe impl $crate::FfiReturn for $ty {
+            type Abi = ::core::mem::MaybeUninit<Self>;
+
+            fn __return_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                <Self as $crate::FfiType>::__type_ref(types)
+            }
+
+            fn into_abi(self) -> ::core::result::Result<Self::Abi, $crate::__private::Failure> {
+                ::core::result::Result::Ok(::core::mem::MaybeUninit::new(self))
+            }
+        }
+
+        unsafe impl $crate::FfiOk for $ty {}
+
+        unsafe impl $crate::FfiOptional for $ty {}
+
+        unsafe impl $crate::FfiNullableResult for $ty {
+            type Raw = $crate::FfiOption<Self>;
+
+            fn __nullable_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                <$crate::FfiOption<Self> as $crate::FfiType>::__type_ref(types)
+            }
+
+            fn __into_nonnull(
+                self,
+            ) -> ::core::result::Result<Self::Raw, $crate::__private::Failure> {
+                ::core::result::Result::Ok($crate::FfiOption::some(self))
+            }
+
+            fn __null() -> ::core::result::Result<Self::Raw, $crate::__private::Failure> {
+                ::core::result::Result::Ok($crate::FfiOption::none())
+            }
+        }
+
+        // Every bit pattern of a number is one, so a caller's buffer needs no check.
+        unsafe impl $crate::FfiSliceElement for $ty {
+            type __Raw = Self;
+
+            fn __element_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                <Self as $crate::FfiType>::__type_ref(types)
+            }
+        }
+
+        unsafe impl $crate::FfiArrayElement for $ty {}
+
+        // Inside an encoded value: the number's encoding.
+        unsafe impl $crate::__private::FfiWire for $ty {
+            fn __wire_ref(
+                types: &mut $crate::__private::TypeRegistry,
+            ) -> $crate::__private::TypeRef {
+                <Self as $crate::FfiType>::__type_ref(types)
+            }
+
+            #[inline]
+            fn __write(&self, out: &mut ::std::vec::Vec<u8>) {
+                <$inner as $crate::__private::FfiWire>::__write(&self.$member, out)
+            }
+
+            const __MIN_SIZE: usize = <$inner as $crate::__private::FfiWire>::__MIN_SIZE;
+
+            #[inline]
+            fn __read(
+                input: &mut &[u8],
+            ) -> ::core::result::Result<Self, $crate::__private::WireError> {
+                <$inner as $crate::__private::FfiWire>::__read(input)
+                    .map(|value| $ty { $member: value })
+            }
+        }
+
+        $crate::__callback_result_by_value!($ty);
+    };
+}
+
 macro_rules! wire_results {
     ($([$($generics:tt)*] $ty:ty;)*) => {$(
         // A map result: its encoding, in a buffer the caller frees.

@@ -2251,6 +2251,128 @@ pub async fn length_in_metres_later(text: String) -> Result<f64, ParseError> {
     length_in_metres(&text)
 }
 
+// ---------------------------------------------------------------------------------------
+// Newtypes
+
+/// A user's id (a `#[repr(transparent)]` newtype: in C a `uint64_t`, in Python an `int`
+/// subclass, `UserId(5)`).
+#[ffi_type]
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserId(pub u64);
+
+/// A temperature in degrees Celsius (a newtype of an `f32` with a named field: a `float`
+/// subclass in Python).
+#[ffi_type]
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Celsius {
+    pub degrees: f32,
+}
+
+/// A user's id and their last temperature (newtype fields of a C struct).
+#[ffi_type]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Badge {
+    /// Whose badge it is.
+    pub owner: UserId,
+    /// Their last temperature, if taken.
+    pub fever: FfiOption<Celsius>,
+}
+
+/// A user with friends (newtype fields of a record).
+#[ffi_type]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    pub id: UserId,
+    pub name: String,
+    pub friends: Vec<UserId>,
+    pub temperature: Option<Celsius>,
+}
+
+/// Decides a user's next id.
+#[ffi_callback]
+pub type NextUser = fn(id: UserId) -> UserId;
+
+/// The id after `id` (a newtype parameter and result).
+#[ffi_function]
+pub fn user_next(id: UserId) -> UserId {
+    UserId(id.0.wrapping_add(1))
+}
+
+/// The largest of `ids`, if any (a slice of newtypes, an optional newtype result).
+#[ffi_function]
+pub fn user_max(ids: &[UserId]) -> Option<UserId> {
+    ids.iter().copied().max_by_key(|id| id.0)
+}
+
+/// Adds `step` to each of `ids`, in place (a mutable slice of newtypes).
+#[ffi_function]
+pub fn user_bump_all(ids: &mut [UserId], step: u64) {
+    for id in ids {
+        id.0 = id.0.wrapping_add(step);
+    }
+}
+
+/// The ids `first`, `first + 1`, ... (`count` of them: a `Vec` of newtypes).
+#[ffi_function]
+pub fn user_range(first: UserId, count: u32) -> Vec<UserId> {
+    (0..u64::from(count))
+        .map(|i| UserId(first.0.wrapping_add(i)))
+        .collect()
+}
+
+/// `celsius` in Fahrenheit, or `None` without one (an optional float newtype parameter).
+#[ffi_function]
+pub fn celsius_to_fahrenheit(celsius: Option<Celsius>) -> Option<f32> {
+    celsius.map(|c| c.degrees * 9.0 / 5.0 + 32.0)
+}
+
+/// A badge for `owner`, with a fever if `degrees` is above 38.
+#[ffi_function]
+pub fn badge_for(owner: UserId, degrees: Celsius) -> Badge {
+    Badge {
+        owner,
+        fever: if degrees.degrees > 38.0 {
+            FfiOption::some(degrees)
+        } else {
+            FfiOption::none()
+        },
+    }
+}
+
+/// A member named `name` whose friends are the next two ids (a record with newtype fields).
+#[ffi_function]
+pub fn member_new(id: UserId, name: &str) -> Member {
+    Member {
+        id,
+        name: name.to_owned(),
+        friends: vec![UserId(id.0 + 1), UserId(id.0 + 2)],
+        temperature: None,
+    }
+}
+
+/// The member's friends, and `id` (a record parameter).
+#[ffi_function]
+pub fn member_friends(member: Member) -> Vec<UserId> {
+    let mut friends = member.friends;
+    friends.push(member.id);
+    friends
+}
+
+/// `next(id)` applied `times` times (a callback taking and returning a newtype).
+#[ffi_function]
+pub fn user_follow(id: UserId, times: u32, next: &NextUser) -> UserId {
+    (0..times).fold(id, |id, _| next.call(id))
+}
+
+/// The id after `id`, from the runtime (an async newtype result).
+#[ffi_function]
+pub async fn user_next_later(id: UserId) -> UserId {
+    tokio::task::yield_now().await;
+    user_next(id)
+}
+
 /// The crate's FFI inventory, printed by `src/bin/inventory.rs`.
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
@@ -2419,6 +2541,16 @@ pub fn inventory() -> Inventory {
         .function::<entries_kept>()
         .function::<split_words>()
         .function::<tally_words>()
+        .function::<user_next>()
+        .function::<user_max>()
+        .function::<user_range>()
+        .function::<user_bump_all>()
+        .function::<celsius_to_fahrenheit>()
+        .function::<badge_for>()
+        .function::<member_new>()
+        .function::<member_friends>()
+        .function::<user_follow>()
+        .function::<user_next_later>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

@@ -12,6 +12,9 @@ The lowering (it mirrors ``fn shim`` in the Rust helper's macros):
 * ``&str`` -> a UTF-8 pointer and a ``size_t`` length; ``&CStr`` -> a NUL-terminated pointer;
 * ``&[T]``/``&mut [T]`` -> a pointer to the elements and a ``size_t`` count;
 * ``[T; N]`` -> ``struct { T items[N]; }`` by value;
+* a ``#[repr(transparent)]`` newtype -> its number (the inventory model already lowered it: a ``Primitive`` that
+  names its newtype, which C spells through ``typedef uint64_t UserId;``); an option, array or buffer of it is the
+  number's, one declaration for both;
 * ``char`` -> its code point as a ``uint32_t``; ``u128``/``i128`` -> ``struct { uint64_t lo; uint64_t hi; }``;
 * a ``String`` or ``Vec<T>`` result -> a ``{ptr, len}`` buffer the caller frees;
 * an owned value without a C layout (``Vec<String>``, a map, ``Option<String>``, a record: an ``Encoded`` one) ->
@@ -65,6 +68,7 @@ from hatch_interop.inventory import (
     Void,
     WireOption,
     encoded_callback_result,
+    plain,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -480,7 +484,7 @@ class _Lowering:
             return CallbackSignature(c.name, (*params, CParam(CTextResult(), "result")), CVoid())
         if isinstance(c.returns, Option):
             # An option structure the library passes last, absent until the callback writes it.
-            return CallbackSignature(c.name, (*params, CParam(CSlot(COption(c.returns)), "result")), CVoid())
+            return CallbackSignature(c.name, (*params, CParam(CSlot(COption(plain(c.returns))), "result")), CVoid())
         if isinstance(c.returns, Named) and isinstance(self.inventory.type(c.returns.name), StructDef):
             # A struct is written into a slot the library passes last, zeroed until then: not every foreign side
             # can return a struct by value (ctypes cannot).
@@ -521,13 +525,13 @@ class _Lowering:
             # A `char` crosses as its code point, which Rust checks on the way in.
             return CScalar(Primitive("u32")) if ty.is_char else CScalar(ty)
         if isinstance(ty, (OwnedString, Vec)):
-            return CBuffer(ty)
+            return CBuffer(plain(ty))
         if isinstance(ty, Encoded):
             return ENCODED_BUFFER
         if isinstance(ty, Option):
-            return COption(ty)
+            return COption(plain(ty))
         if isinstance(ty, Array):
-            return CArray(ty)
+            return CArray(plain(ty))
         if isinstance(ty, Named):
             target = self.inventory.type(ty.name)
             if isinstance(target, EnumDef):
@@ -569,14 +573,14 @@ class _Lowering:
         for ty in self._used():
             held = ty.element if isinstance(ty, Array) else ty
             if isinstance(held, Option):
-                used.add(held)
+                used.add(plain(held))
         order = self._order()
         return tuple(sorted(used, key=lambda o: (isinstance(o.inner, Named), order[o.inner.name])))
 
     def arrays(self) -> Tuple[Array, ...]:
         used: Set[Array] = set()
         for f in self.inventory.all_functions():
-            used.update(ty for ty in (*(p.type for p in f.params), f.returns) if isinstance(ty, Array))
+            used.update(plain(ty) for ty in (*(p.type for p in f.params), f.returns) if isinstance(ty, Array))
         order = self._order()
         return tuple(
             sorted(used, key=lambda a: (isinstance(a.element, Named), order[a.element.name], a.len))  # type: ignore[union-attr]
@@ -588,7 +592,9 @@ class _Lowering:
 
     def buffers(self) -> Tuple[Union[OwnedString, Vec], ...]:
         returns = [f.returns for f in self.inventory.all_functions()]
-        used: Set[Union[OwnedString, Vec]] = {ty for ty in returns if isinstance(ty, (OwnedString, Vec))}
+        used: Set[Union[OwnedString, Vec]] = {
+            plain(ty) if isinstance(ty, Vec) else ty for ty in returns if isinstance(ty, (OwnedString, Vec))
+        }
         if any(isinstance(ty, Encoded) for ty in returns):
             used.add(ENCODED_BUFFER.of)
         order = self._order()

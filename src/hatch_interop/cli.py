@@ -33,6 +33,7 @@ from hatch_interop.inventory import (
     Function,
     Inventory,
     Named,
+    NewtypeDef,
     OpaqueDef,
     Option,
     OwnedString,
@@ -168,7 +169,7 @@ def rust_type(ty: TypeRef) -> str:
     if isinstance(ty, Void):
         return "()"
     if isinstance(ty, Primitive):
-        return ty.name
+        return ty.newtype or ty.name
     if isinstance(ty, Named):
         return ty.name
     if isinstance(ty, Str):
@@ -268,6 +269,8 @@ def _type_line(t: object) -> str:
         params = ", ".join(f"{p.name}: {rust_type(p.type)}" for p in t.params)
         returns = "" if isinstance(t.returns, Void) else f" -> {rust_type(t.returns)}"
         return f"callback {t.name} = fn({params}){returns}{_first_line(t.doc)}"
+    if isinstance(t, NewtypeDef):
+        return f"newtype {t.name}({t.inner.name}){_first_line(t.doc)}"
     assert isinstance(t, OpaqueDef)
     return f"opaque {t.name}{_first_line(t.doc)}"
 

@@ -7,11 +7,12 @@ and says what was expected. Backends only ever see the frozen model below.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union, cast
 
 from hatch_interop.errors import InventoryError
 
@@ -73,6 +74,10 @@ class Primitive:
     """A fixed-width integer, float, ``bool`` or ``char`` (a Unicode scalar value)."""
 
     name: str
+    #: The ``#[repr(transparent)]`` newtype this number is a value of (a ``named`` reference to a
+    #: :class:`NewtypeDef` in the JSON), or None: by value a newtype is its number everywhere, so the parser lowers its
+    #: references to the number once, and only what a Python user sees (type hints, the class of results) differs.
+    newtype: Optional[str] = None
 
     kind = "primitive"
 
@@ -271,7 +276,7 @@ class Encoded:
 def wire_spelling(value: WireValue) -> str:
     """An encoded value's type as Rust spells it (a map as ``HashMap``: the inventory does not tell which map)."""
     if isinstance(value, Primitive):
-        return value.name
+        return value.newtype or value.name
     if isinstance(value, OwnedString):
         return "String"
     if isinstance(value, (Named, Record)):
@@ -297,6 +302,25 @@ def encoded_callback_result(returns: TypeRef) -> Optional[WireValue]:
         if isinstance(inner, (WireList, WireMap)):
             return value
     return None
+
+
+_T = TypeVar("_T", bound=Union[Primitive, Named, Option, Vec, Array, Slice, OwnedString])
+
+
+def plain(ty: _T) -> _T:
+    """`ty` with its newtypes replaced by their numbers: what C lays out and passes, so that ``FfiOption<UserId>`` and
+    ``FfiOption<u64>`` (or two ``Vec`` results of them) share one C declaration."""
+    if isinstance(ty, Primitive):
+        return cast(_T, Primitive(ty.name)) if ty.newtype else ty
+    if isinstance(ty, Option):
+        return cast(_T, Option(plain(ty.inner)))
+    if isinstance(ty, Vec):
+        return cast(_T, Vec(plain(ty.element)))
+    if isinstance(ty, Slice):
+        return cast(_T, Slice(plain(ty.element), ty.mutable))
+    if isinstance(ty, Array):
+        return cast(_T, Array(plain(ty.element), ty.len))
+    return ty
 
 
 #: The kinds that only a parameter may have, and those only a result may have.
@@ -483,7 +507,20 @@ class CallbackDef:
     kind = "callback"
 
 
-TypeDef = Union[StructDef, RecordDef, RecordEnumDef, EnumDef, OpaqueDef, CallbackDef, TaggedDef]
+@dataclass(frozen=True)
+class NewtypeDef:
+    """A ``#[repr(transparent)]`` struct of one number (``struct UserId(u64)``): by value it is that number, so C sees
+    ``typedef uint64_t UserId;`` and Python a subclass of ``int`` (``float`` for ``f32``/``f64``). References to it are
+    :class:`Primitive` values of ``inner`` with ``newtype`` set."""
+
+    name: str
+    doc: str
+    inner: Primitive
+
+    kind = "newtype"
+
+
+TypeDef = Union[StructDef, RecordDef, RecordEnumDef, EnumDef, OpaqueDef, CallbackDef, TaggedDef, NewtypeDef]
 
 
 @dataclass(frozen=True)
@@ -599,6 +636,9 @@ class Inventory:
 
     def records(self) -> Iterator[RecordDef]:
         return (t for t in self.types if isinstance(t, RecordDef))
+
+    def newtypes(self) -> Iterator[NewtypeDef]:
+        return (t for t in self.types if isinstance(t, NewtypeDef))
 
     def service(self, name: str) -> Optional[Service]:
         """The service of the opaque type `name`, if it is one."""
@@ -1039,9 +1079,20 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
             returns=_type_ref(r, obj["returns"], f"{path}.returns"),
             error=_error(r, obj.get("error"), f"{path}.error"),
         )
+    if kind == "newtype":
+        obj = r.object(value, path, ["kind", "name", "doc", "inner"])
+        inner = _type_ref(r, obj["inner"], f"{path}.inner")
+        if not isinstance(inner, Primitive) or inner.is_bool or inner.signature_only:
+            message = "must be a `primitive` number: an integer up to 64 bits, `f32` or `f64`"
+            raise r.fail(f"{path}.inner", message)
+        return NewtypeDef(
+            name=r.identifier(obj["name"], f"{path}.name"),
+            doc=r.string(obj["doc"], f"{path}.doc"),
+            inner=inner,
+        )
     if not isinstance(value, dict):
         raise r.fail(path, f"must be an object, got {_describe(value)}")
-    kinds = "'struct', 'record', 'record_enum', 'enum', 'opaque', 'callback', 'tagged'"
+    kinds = "'struct', 'record', 'record_enum', 'enum', 'opaque', 'callback', 'tagged', 'newtype'"
     raise r.fail(f"{path}.kind", f"must be one of {kinds}, got {kind!r}")
 
 
@@ -1350,6 +1401,8 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
             raise r.fail(path, f"uses the callback {named.name!r}, which can only be a function's parameter")
         if isinstance(ty, Pointer) and isinstance(target, EnumDef):
             raise r.fail(path, f"points at the enum {named.name!r}; pointers to enums are not supported")
+        if isinstance(ty, Pointer) and isinstance(target, NewtypeDef):
+            raise r.fail(path, f"points at the newtype {named.name!r}; pointers to numbers are not supported")
         if not isinstance(ty, Pointer) and isinstance(target, OpaqueDef):
             raise r.fail(path, f"uses the opaque type {named.name!r} by value; opaque types only go behind pointers")
 
@@ -1640,9 +1693,36 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
         functions=functions,
         services=services,
     )
+    inventory = _lower_newtypes(inventory)
     _check_references(r, inventory)
     _check_layouts(r, inventory)
     return inventory
+
+
+def _lower_newtypes(inventory: Inventory) -> Inventory:
+    """The inventory with each by-value ``named`` reference to a newtype replaced by its number (a :class:`Primitive`
+    with ``newtype`` set): every check and backend then treats it as the number it is. Pointers and error types keep
+    their ``named`` target, which the checks refuse for a newtype."""
+    numbers = {t.name: Primitive(t.inner.name, newtype=t.name) for t in inventory.newtypes()}
+    if not numbers:
+        return inventory
+
+    def lower(value: Any) -> Any:
+        if isinstance(value, Named):
+            return numbers.get(value.name, value)
+        if isinstance(value, tuple):
+            return tuple(lower(item) for item in value)
+        if isinstance(value, (Pointer, Primitive, NewtypeDef)) or not dataclasses.is_dataclass(value):
+            return value
+        changes = {
+            f.name: lower(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            # An error type stays named, for the checks to refuse a newtype there.
+            if f.name != "error"
+        }
+        return dataclasses.replace(value, **changes)  # type: ignore[type-var]
+
+    return lower(inventory)  # type: ignore[no-any-return]
 
 
 def _round_up(value: int, align: int) -> int:

@@ -246,7 +246,7 @@ def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set
     if isinstance(ty, Void):
         return "None"
     if isinstance(ty, Primitive):
-        return PRIMITIVE_HINTS[ty.name]
+        return number_hint(ty, classes)
     if isinstance(ty, (Str, CStr, OwnedString)):
         return "str"
     if isinstance(ty, Slice):
@@ -261,7 +261,7 @@ def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set
         # Buffers (bytes, bytearray, array.array, NumPy arrays through memoryview) or a sequence.
         sequence = "MutableSequence" if ty.mutable else "Sequence"
         typing.update({sequence, "Union"})
-        return f"Union[{sequence}[{PRIMITIVE_HINTS[ty.element.name]}], memoryview]"
+        return f"Union[{sequence}[{number_hint(ty.element, classes)}], memoryview]"
     if isinstance(ty, Option):
         typing.add("Optional")
         return f"Optional[{hint(ty.inner, inventory, classes, typing)}]"
@@ -272,7 +272,7 @@ def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set
             return "bytes"
         typing.add("List")
         element = ty.element
-        item = PRIMITIVE_HINTS[element.name] if isinstance(element, Primitive) else classes[element.name]
+        item = number_hint(element, classes) if isinstance(element, Primitive) else classes[element.name]
         return f"List[{item}]"
     if isinstance(ty, Array):
         # An array argument or result (fields' hints are the backends'): bytes for `[u8; N]` results.
@@ -295,10 +295,15 @@ def hint(ty: TypeRef, inventory: Inventory, classes: Dict[str, str], typing: Set
     return cls
 
 
+def number_hint(ty: Primitive, classes: Dict[str, str]) -> str:
+    """The hint of a number: its newtype's class (an ``int`` or ``float`` subclass), else ``int``, ``float``..."""
+    return classes[ty.newtype] if ty.newtype else PRIMITIVE_HINTS[ty.name]
+
+
 def wire_hint(ty: WireValue, typing: Set[str], param: bool, classes: Dict[str, str]) -> str:
     """The hint of an encoded value: any sequence or mapping in, a list or dict out (``bytes`` for ``Vec<u8>``)."""
     if isinstance(ty, Primitive):
-        return PRIMITIVE_HINTS[ty.name]
+        return number_hint(ty, classes)
     if isinstance(ty, OwnedString):
         return "str"
     if isinstance(ty, (Named, Record)):

@@ -18,6 +18,7 @@ import array
 import asyncio
 import collections.abc
 import copy
+import enum
 import gc
 import importlib
 import inspect
@@ -49,10 +50,11 @@ CORPUS = {
 #: (whose calls skip corpus integers above 2**20: 2**31 numbers are 8 GiB).
 #: (slice_address and counter_snapshot return addresses, which differ between the two libraries.)
 #: (notify_in_background calls its callback after it returns, at a time the outcome cannot depend on.)
+#: (user_follow calls its callback as many times as it is told, and each call is recorded in RECEIVED.)
 SKIP = {"spin", "spin_holding", "slice_address", "counter_snapshot", "notify_in_background"}
 #: What the callables given for callback parameters received during the current call.
 RECEIVED = []
-ALLOCATING = {"range_u32"}
+ALLOCATING = {"range_u32", "user_range", "user_follow"}
 
 
 def load(root, module):
@@ -63,6 +65,13 @@ def load(root, module):
         sys.path.remove(root)
         for name in [n for n in sys.modules if n == module.split(".")[0] or n.startswith(module.split(".")[0] + ".")]:
             del sys.modules[name]
+
+
+def newtype_number(cls):
+    """ "int" or "float" for a newtype's class (a subclass of its number that is no enum), else None."""
+    if not isinstance(cls, type) or issubclass(cls, (bool, enum.Enum)):
+        return None
+    return "int" if issubclass(cls, int) else "float" if issubclass(cls, float) else None
 
 
 def kind(hint):
@@ -81,6 +90,8 @@ def callables(mod, alias):
         result = next(arg for arg in typing.get_args(result) if arg is not type(None))
     if result is type(None):
         good = None
+    elif newtype_number(result) and result not in (int, float):
+        good = result(VALID[newtype_number(result)])
     elif isinstance(result, type) and issubclass(result, int) and result not in (int, bool):  # an enum
         good = list(result)[-1]
     elif typing.get_origin(result) in (list, dict):  # an encoded result (`Vec<String>`, a map of numbers)
@@ -167,6 +178,8 @@ def record_value(mod, hint, depth=0):
     if hint in VALID:
         return VALID[hint]
     cls = getattr(mod, hint)
+    if newtype_number(cls):
+        return cls(VALID[newtype_number(cls)])
     if issubclass(cls, int):
         return next(iter(cls))
     if record_enum_variants(cls):
@@ -224,6 +237,9 @@ def values(mod, hint, valid):
         good, corpus = record_corpus(mod, getattr(mod, base[len("structs:") :]))
         return [good, good], [[bad] for bad in corpus] + [None, "x", good]
     alias = getattr(mod, base, None)
+    if newtype_number(alias):  # the newtype, or anything its number takes
+        number = newtype_number(alias)
+        return alias(VALID[number]), CORPUS[number]
     if typing.get_origin(alias) is collections.abc.Callable:
         return callables(mod, alias)
     if base in CORPUS:

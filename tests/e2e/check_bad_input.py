@@ -143,6 +143,11 @@ def _valid(m, hint):
         "Contact": lambda: m.contact_new("a"),
         "Team": lambda: m.Team(m.contact_new("a"), [], m.Color.Red),
         "TreeNode": lambda: m.TreeNode("a", []),
+        "UserId": lambda: m.UserId(1),
+        "Celsius": lambda: m.Celsius(36.5),
+        "Member": lambda: m.member_new(1, "a"),
+        "Union[Sequence[UserId], memoryview]": lambda: [m.UserId(1), 2],
+        "Union[MutableSequence[UserId], memoryview]": lambda: [m.UserId(1), 2],
         "Sequence[Contact]": lambda: [m.contact_new("a")],
         "Sequence[Value]": lambda: [m.Value.Int(1), m.Value.Text("a")],
         "Sequence[Vec2]": lambda: [m.Vec2(1.0, 2.0)],
@@ -179,6 +184,7 @@ def _valid(m, hint):
         "OnChar": lambda: lambda c, index: True,
         "OnWindow": lambda: lambda values, raw: 1.0,
         "OnPoint": lambda: lambda point, index: 1.0,
+        "NextUser": lambda: lambda id: id,
     }
     return table[hint]()
 
@@ -314,6 +320,10 @@ def _class_cases(m):
                 for assign in (False, True):
                     how = f"{name}().{field} = {label}" if assign else f"{name}({field}={label})"
                     found.append((how, lambda c=cls, f=field, b=bad, a=assign: _stored(m, c, f, b, a)))
+    # A newtype's constructor checks its value as an argument of its number type is checked.
+    for newtype in (m.UserId, m.Celsius):
+        for label, bad in BAD_VALUES:
+            found.append((f"{newtype.__name__}({label})", lambda c=newtype, b=bad: _outcome(m, lambda: c(b(m)))))
     for variant_name in ("Circle", "Rect", "Empty"):
         variant = getattr(m.Shape, variant_name)
         parameters = list(inspect.signature(variant).parameters.values())

@@ -627,6 +627,97 @@ def check_tuple_structs():
     assert m == Meters(4.0)
 
 
+def check_newtypes():
+    """`#[repr(transparent)]` newtypes: the number itself (an int or float subclass, no `._0`), constructed
+    positionally and range-checked, wrapped wherever one comes back: results, options, lists, struct and record
+    fields, callback arguments, async results."""
+    UserId, Celsius, Badge, Member = sample_crate.UserId, sample_crate.Celsius, sample_crate.Badge, sample_crate.Member
+    uid = UserId(5)
+    assert isinstance(uid, int) and uid == 5 and uid + 1 == 6 and not hasattr(uid, "_0")
+    assert repr(uid) == "UserId(5)" and str(uid) == "5" and f"{uid:03d}" == "005"
+    assert eval(repr(uid), vars(sample_crate)) == uid and type(eval(repr(uid), vars(sample_crate))) is UserId
+    assert pickle.loads(pickle.dumps(uid)) == uid and type(pickle.loads(pickle.dumps(uid))) is UserId
+    assert type(copy.copy(uid)) is UserId and hash(uid) == hash(5)
+    assert UserId(True) == 1 and type(UserId(UserId(3))) is UserId
+    assert raises(OverflowError, UserId, -1).startswith("UserId() argument 'value' is -1, outside the range of u64")
+    assert raises(OverflowError, UserId, 1 << 64).startswith("UserId() argument 'value' is ")
+    assert raises(TypeError, UserId, "5") == "UserId() argument 'value' must be int, not str"
+    raises(TypeError, UserId, 2.5)
+    c = Celsius(36.5)
+    assert isinstance(c, float) and c == 36.5 and repr(c) == "Celsius(36.5)" and str(c) == "36.5"
+    assert eval(repr(c), vars(sample_crate)) == c and Celsius(3) == 3.0 and type(Celsius(3)) is Celsius
+    assert raises(TypeError, Celsius, "x") == "Celsius() argument 'value' must be float, not str"
+    raises(OverflowError, Celsius, 1e300)  # beyond f32
+
+    # Parameters take the newtype or any value its number takes; results are the newtype.
+    for value in (UserId(41), 41):
+        result = sample_crate.user_next(value)
+        assert result == 42 and type(result) is UserId
+    assert type(sample_crate.user_next(UserId((1 << 64) - 1))) is UserId  # wraps in Rust
+    raises(OverflowError, sample_crate.user_next, -1)
+    assert raises(TypeError, sample_crate.user_next, "1") == "user_next() argument 'id' must be int, not str"
+    # Slices, from a list of either or a buffer of the number; an optional result.
+    best = sample_crate.user_max([UserId(3), 9, UserId(4)])
+    assert best == 9 and type(best) is UserId
+    assert sample_crate.user_max(array.array("Q", [1, 7])) == UserId(7)
+    assert sample_crate.user_max([]) is None
+    assert raises(OverflowError, sample_crate.user_max, [1, -1]).startswith("user_max() argument 'ids'")
+    # A mutable slice: a list gets newtypes back, a buffer its numbers.
+    bumped = [UserId(1), 2]
+    sample_crate.user_bump_all(bumped, 10)
+    assert bumped == [11, 12] and all(type(i) is UserId for i in bumped)
+    raw = array.array("Q", [5])
+    sample_crate.user_bump_all(raw, 1)
+    assert raw[0] == 6
+    ids = sample_crate.user_range(UserId(10), 3)
+    assert ids == [10, 11, 12] and all(type(i) is UserId for i in ids)
+    assert sample_crate.user_range(0, 0) == []
+    # An optional float newtype argument.
+    assert sample_crate.celsius_to_fahrenheit(Celsius(100.0)) == 212.0
+    assert sample_crate.celsius_to_fahrenheit(-40) == -40.0 and sample_crate.celsius_to_fahrenheit(None) is None
+    # Fields of a C struct: the number stored, the newtype read back (an option's too).
+    badge = sample_crate.badge_for(UserId(7), Celsius(39.5))
+    assert type(badge.owner) is UserId and badge.owner == 7
+    assert type(badge.fever) is Celsius and badge.fever == 39.5
+    assert sample_crate.badge_for(1, 36.0).fever is None
+    assert repr(badge) == "Badge(owner=UserId(7), fever=Celsius(39.5))", repr(badge)
+    assert eval(repr(badge), vars(sample_crate)) == badge
+    assert Badge() == Badge(owner=UserId(0), fever=None) and Badge(owner=3).owner == UserId(3)
+    badge.owner = 9
+    assert type(badge.owner) is UserId and badge.owner == 9
+    assert raises(OverflowError, setattr, badge, "owner", -1).startswith("Badge.owner is -1")
+    raises(TypeError, Badge, "x")
+    # Fields of a record: the number's encoding, decoded into the newtype.
+    member = sample_crate.member_new(UserId(20), "Ada")
+    assert member == Member(id=UserId(20), name="Ada", friends=[UserId(21), UserId(22)], temperature=None)
+    assert type(member.id) is UserId and all(type(i) is UserId for i in member.friends)
+    assert repr(member) == "Member(id=UserId(20), name='Ada', friends=[UserId(21), UserId(22)], temperature=None)"
+    assert eval(repr(member), vars(sample_crate)) == member
+    assert sample_crate.member_friends(member) == [21, 22, 20]
+    assert sample_crate.member_friends(Member(id=1, name="", friends=(2,), temperature=Celsius(37.0))) == [2, 1]
+    refused = raises(OverflowError, sample_crate.member_friends, Member(id=-1, name="", friends=[]))
+    assert refused.startswith("member_friends() argument 'member'"), refused
+    # A callback gets the newtype and may return it or a plain int.
+    seen = []
+
+    def next_user(user):
+        seen.append(user)
+        return UserId(user + 2) if user < 4 else user + 1
+
+    assert sample_crate.user_follow(UserId(1), 3, next_user) == 6
+    assert seen == [1, 3, 5] and all(type(user) is UserId for user in seen)
+    assert type(sample_crate.user_follow(1, 1, next_user)) is UserId
+
+    async def later():
+        return await sample_crate.user_next_later(UserId(1))
+
+    result = asyncio.run(later())
+    assert result == 2 and type(result) is UserId
+    hints = typing.get_type_hints(sample_crate.user_max)
+    assert hints == {"ids": typing.Union[typing.Sequence[UserId], memoryview], "return": typing.Optional[UserId]}
+    assert UserId.__doc__.startswith("A user's id (a `#[repr(transparent)]` newtype")
+
+
 def check_wire_values():
     """Owned values without a C layout: lists of strings, maps, options of strings, nested ones (encoded)."""
     assert sample_crate.word_list(" to be  or not ") == ["to", "be", "or", "not"]
@@ -1713,6 +1804,7 @@ def main():
     check_owned_values()
     check_wire_values()
     check_records()
+    check_newtypes()
     check_tuple_structs()
     check_chars()
     check_wide_integers()

@@ -2187,6 +2187,10 @@ mod types {
                 check_not_generic(&item.generics)?;
                 opaque_type(&item.ident, rename, &item.attrs, item.to_token_stream())
             }
+            // Before the record check: `repr(transparent)` over a `String` is refused as a newtype.
+            Item::Struct(item) if !record && is_transparent(&item.attrs) => {
+                newtype_type(item, rename)
+            }
             Item::Struct(item) if record || has_owned_field(&item) => record_type(item, rename),
             Item::Struct(item) => struct_type(item, rename),
             Item::Enum(item) if record || enum_has_owned_field(&item) => {
@@ -2252,15 +2256,7 @@ mod types {
 
         let hints = errors.check(repr_hints(&item.attrs)).unwrap_or_default();
         for (hint, span) in &hints {
-            if hint == "transparent" {
-                errors.push(
-                    *span,
-                    "#[ffi_type] structs have the C layout: `repr(transparent)` is not supported \
-                     (by value, a newtype has its field's calling convention, which is not a \
-                     one-field struct's on every platform); leave the repr out: C and Python see \
-                     `struct { T _0; }`",
-                );
-            } else if hint != "C" {
+            if hint != "C" {
                 errors.push(
                     *span,
                     format!(
@@ -2390,6 +2386,88 @@ mod types {
                     )
                 }
             }
+        })
+    }
+
+    /// The numbers a `repr(transparent)` newtype may wrap, as the inventory writes them.
+    const NEWTYPE_INNERS: [&str; 12] = [
+        "u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize", "f32", "f64",
+    ];
+
+    fn is_transparent(attrs: &[Attribute]) -> bool {
+        repr_hints(attrs)
+            .map(|hints| hints.iter().any(|(hint, _)| hint == "transparent"))
+            .unwrap_or(false)
+    }
+
+    /// A `#[repr(transparent)]` struct of one number (`struct UserId(pub u64);`): by value it has
+    /// exactly the number's ABI, so C sees the number (`typedef uint64_t UserId;`) and every place
+    /// a number goes (parameters, results, slices, options, fields, records, callbacks) takes it.
+    fn newtype_type(item: ItemStruct, rename: Option<&syn::LitStr>) -> syn::Result<TokenStream2> {
+        const SUPPORTED: &str = "a #[repr(transparent)] #[ffi_type] struct is a newtype of one \
+            number field (u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32 or f64, spelled \
+            so): `pub struct UserId(pub u64);` or `pub struct UserId { pub value: u64 }`; for \
+            another field, leave the repr out (C and Python then see `struct { T _0; }`)";
+        let mut errors = Errors::default();
+        errors.check(check_not_generic(&item.generics));
+        let name = errors.check(type_name(&item.ident, rename, "the struct"));
+        let hints = errors.check(repr_hints(&item.attrs)).unwrap_or_default();
+        for (hint, span) in &hints {
+            if hint != "transparent" {
+                errors.push(
+                    *span,
+                    format!("a #[repr(transparent)] newtype cannot also be `repr({hint})`"),
+                );
+            }
+        }
+        let field = match &item.fields {
+            Fields::Named(named) if named.named.len() == 1 => named.named.first(),
+            Fields::Unnamed(unnamed) if unnamed.unnamed.len() == 1 => unnamed.unnamed.first(),
+            _ => None,
+        };
+        let inner = field.and_then(|field| match function::ungroup(&field.ty) {
+            Type::Path(path)
+                if path.qself.is_none()
+                    && NEWTYPE_INNERS.iter().any(|name| path.path.is_ident(name)) =>
+            {
+                Some(&field.ty)
+            }
+            _ => None,
+        });
+        let Some(inner) = inner else {
+            let span = match field {
+                Some(field) => field.ty.span(),
+                None => item.ident.span(),
+            };
+            errors.push(span, SUPPORTED);
+            return Err(errors.finish().expect_err("an error was just reported"));
+        };
+        let field = field.expect("a field was found");
+        errors.finish()?;
+        let name = name.expect("errors were reported above");
+        let member = match &field.ident {
+            Some(ident) => quote!(#ident),
+            None => quote!(0),
+        };
+        let ident = &item.ident;
+        let doc = doc(&item.attrs);
+        let type_info = type_info(
+            ident,
+            &name,
+            quote! {
+                ::hatch_interop::__private::TypeDef::Newtype {
+                    name: #name,
+                    doc: #doc,
+                    inner: <#inner as ::hatch_interop::FfiType>::__type_ref(types),
+                }
+            },
+        );
+        Ok(quote! {
+            #item
+
+            #type_info
+
+            ::hatch_interop::__newtype!(#ident, #inner, #member);
         })
     }
 

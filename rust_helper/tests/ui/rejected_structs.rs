@@ -2,10 +2,6 @@
 use hatch_interop::prelude::*;
 
 #[ffi_type]
-#[repr(transparent)]
-pub struct UserId(pub u64);
-
-#[ffi_type]
 #[repr(packed)]
 pub struct Packed {
     pub a: u8,

@@ -686,6 +686,17 @@ def wire_number(rust: str) -> Any:
     return _NUMBER_CODECS[rust]
 
 
+def wire_newtype(cls: Any, rust: str) -> Any:
+    """The codec of a newtype `cls` of the number type `rust`: the number's encoding; values of `cls` out."""
+    encode, decode_number = _NUMBER_CODECS[rust]
+
+    def decode(data: bytes, offset: int) -> tuple[Any, int]:
+        value, offset = decode_number(data, offset)
+        return cls(value), offset
+
+    return encode, decode
+
+
 def _number_codec(rust: str) -> Any:
     packer = _struct.Struct(_WIRE_FORMATS[rust])
     pack, unpack_from, size = packer.pack, packer.unpack_from, packer.size

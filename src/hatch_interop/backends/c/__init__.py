@@ -9,7 +9,9 @@ helper's macros): a ``&str`` or ``&[T]`` parameter becomes a pointer and a ``siz
 ``String`` or ``Vec<T>`` result a ``{ptr, len}`` buffer struct the caller frees, and a ``Result<T, E>``
 the signature of ``T`` (an error is reported as a failure). The library's support symbols (taking a
 failure, freeing a buffer) are declared with them. An ``FfiOption<T>`` is a ``{T value; uint8_t is_some;}``
-struct (one typedef per option type the crate uses) and a ``[T; N]`` field a C array ``T name[N]``.
+struct (one typedef per option type the crate uses) and a ``[T; N]`` field a C array ``T name[N]``. A
+``#[repr(transparent)]`` newtype is its number, under a typedef (``typedef uint64_t UserId;``) that signatures and
+fields spell.
 
 Symbols are never renamed (the linker knows them by name), so a symbol, type or constant whose name
 C or C++ reserves is an error: a keyword, a name of the standard headers, a function of the C library
@@ -40,6 +42,7 @@ from hatch_interop.inventory import (
     EnumDef,
     Inventory,
     Named,
+    NewtypeDef,
     Option,
     OwnedString,
     Pointer,
@@ -54,6 +57,7 @@ from hatch_interop.inventory import (
     Variant,
     Vec,
     Void,
+    plain,
     wire_spelling,
 )
 
@@ -216,6 +220,17 @@ class CTagged:
 
 
 @dataclass(frozen=True)
+class CNewtype:
+    """A ``#[repr(transparent)]`` newtype: ``typedef uint64_t UserId;`` (by value it is the number)."""
+
+    template: ClassVar[str] = "newtype.h.j2"
+
+    name: str
+    comment: Optional[str]
+    ctype: str
+
+
+@dataclass(frozen=True)
 class COpaque:
     template: ClassVar[str] = "opaque.h.j2"
 
@@ -318,7 +333,7 @@ class CHeader:
     arrays: Tuple[CArrayType, ...]
     #: The options of primitives (declared before the crate's types; those of a crate type follow it).
     options: Tuple[COption, ...]
-    types: Tuple[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged], ...]
+    types: Tuple[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged, CNewtype], ...]
     buffers: Tuple[CBuffer, ...]
     functions: Tuple[CFunction, ...]
     #: The name of the struct that lends an encoded record for a call, if some function takes one.
@@ -583,7 +598,7 @@ class _Builder:
                 self._claim(f.symbol, f"function `{f.symbol}` of service `{s.name}`", shadowable=False)
             for symbol in (s.destructor, s.release):
                 self._claim(symbol, f"function `{symbol}` of service `{s.name}`", shadowable=False)
-        types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged]] = []
+        types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged, CNewtype]] = []
         for t in inv.types:
             if isinstance(t, EnumDef):
                 types.append(self.enum(t))
@@ -595,6 +610,8 @@ class _Builder:
                 types.append(self.tagged(t))
             elif isinstance(t, (RecordDef, RecordEnumDef)):
                 continue  # no C layout: C passes and gets its wire encoding
+            elif isinstance(t, NewtypeDef):
+                types.append(CNewtype(t.name, c_comment(t.doc), C_PRIMITIVES[t.inner.name]))
             else:
                 types.append(COpaque(t.name, c_comment(t.doc)))
             self.emitted.add(t.name)
@@ -694,7 +711,9 @@ class _Builder:
             result = f"{result}\n     * {failing}" if result else failing
         return CCallback(c.name, c_comment(c.doc), call, result)
 
-    def _check_support_locals(self, types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged]]) -> None:
+    def _check_support_locals(
+        self, types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged, CNewtype]]
+    ) -> None:
         """Refuse a crate macro (a constant, or a variant of an enum too wide for ``int``) named like a field
         or parameter of the support declarations (or of the option structs, when there are any): the
         preprocessor would replace that name there."""
@@ -831,16 +850,16 @@ class _Builder:
         if isinstance(ty, Void):
             return "void"
         if isinstance(ty, Primitive):
-            return C_PRIMITIVES[ty.name]
+            return ty.newtype or C_PRIMITIVES[ty.name]
         if isinstance(ty, Named):
             return ty.name
         if isinstance(ty, (OwnedString, Vec)):
-            return self.buffer_names[ty]
+            return self.buffer_names[plain(ty) if isinstance(ty, Vec) else ty]
         if isinstance(ty, Encoded):
             # An encoded result: its bytes, in the buffer of a `Vec<u8>`.
             return self.buffer_names[abi.ENCODED_BUFFER.of]
         if isinstance(ty, Option):
-            return self.option_names[ty]
+            return self.option_names[plain(ty)]
         if isinstance(ty, (Str, CStr, Slice)):
             raise AssertionError(f"a `{ty.kind}` is lowered to several C parameters, not one C type")
         if isinstance(ty, Array):
@@ -912,7 +931,7 @@ class _Builder:
         if isinstance(t, abi.CVoid):
             return "void"
         if isinstance(t, abi.CScalar):
-            return C_PRIMITIVES[t.primitive.name]
+            return t.primitive.newtype or C_PRIMITIVES[t.primitive.name]
         if isinstance(t, abi.CWide):
             return self.wide_names[t.primitive.name]
         if isinstance(t, abi.CArray):

@@ -47,6 +47,7 @@ from hatch_interop.backends.python import (
     PyEnum,
     PyError,
     PyModuleBase,
+    PyNewtype,
     PyOpaque,
     PyRecord,
     PyRecordEnum,
@@ -66,6 +67,7 @@ from hatch_interop.inventory import (
     Function,
     Inventory,
     Named,
+    NewtypeDef,
     OpaqueDef,
     Option,
     Pointer,
@@ -160,7 +162,19 @@ class CffiModule(PyModuleBase):
     #: The API guard's symbol, an attribute of the library object (it ends in `_api_guard`: never a keyword).
     api_guard_symbol: str
     types: Tuple[
-        Union[PyEnum, PyError, PyOpaque, PyRecord, PyRecordEnum, PyDataError, CffiStruct, CffiTagged, CffiCallback], ...
+        Union[
+            PyEnum,
+            PyError,
+            PyOpaque,
+            PyRecord,
+            PyRecordEnum,
+            PyDataError,
+            PyNewtype,
+            CffiStruct,
+            CffiTagged,
+            CffiCallback,
+        ],
+        ...,
     ]
     #: The layout check's call (every struct and data-carrying enum with the size, alignment and offsets Rust
     #: measured).
@@ -512,14 +526,22 @@ class CffiWrapperBuilder(WrapperBuilder):
             shown = f"{{_ffi_enum_repr(self.{name})}}"
         if isinstance(ty, Primitive):
             hint, defaults = python_api.PRIMITIVE_HINTS[ty.name], {"f32": "0.0", "f64": "0.0", "bool": "False"}
-            param = f"{name}: {hint} = {defaults.get(ty.name, '0')}"
+            default, read = defaults.get(ty.name, "0"), raw
+            param = f"{name}: {hint} = {default}"
+            number = self._checked_number(ty, name, what)
+            item: Union[Group, Ternary] = number
+            if ty.newtype:
+                # The number is stored and read back as its newtype; left out (None: no call in a default), zero.
+                hint = self.classes[ty.newtype]
+                read, param = f"{hint}({raw})", f"{name}: {self.optional(hint)} = None"
+                item = Ternary(default, f"{name} is None", number)
             self.helpers.add("scalars")
             refused = Group("_ffi_scalar(", (python_string(what), "_ffi_value", python_string(ty.name)), ")")
             check = Check(BoolOp("or", not_exactly(ty, "_ffi_value")), None, "_ffi_value", refused)
             return (
-                CffiField(name, hint, doc, (Return(raw, flat=True),), (check, *_store(c, "_ffi_value"))),
+                CffiField(name, hint, doc, (Return(read, flat=True),), (check, *_store(c, "_ffi_value"))),
                 param,
-                self._checked_number(ty, name, what),
+                item,
                 shown,
             )
         if isinstance(ty, Pointer):
@@ -609,6 +631,8 @@ class CffiWrapperBuilder(WrapperBuilder):
         element = ty.element
         if isinstance(element, Option):
             return f"tuple({self._from_option(element, base).format('item')} for item in {{0}})"
+        if isinstance(element, Primitive) and element.newtype:
+            return f"tuple(map({self.classes[element.newtype]}, {{0}}))"
         if isinstance(element, Primitive):
             return "tuple({0})"
         cls = self.classes[element.name]
@@ -762,7 +786,18 @@ class CffiWrapperBuilder(WrapperBuilder):
         inv = self.inventory
         self.typing.add("Any")  # the library object's annotation
         types: List[
-            Union[PyEnum, PyError, PyOpaque, PyRecord, PyRecordEnum, PyDataError, CffiStruct, CffiTagged, CffiCallback]
+            Union[
+                PyEnum,
+                PyError,
+                PyOpaque,
+                PyRecord,
+                PyRecordEnum,
+                PyDataError,
+                PyNewtype,
+                CffiStruct,
+                CffiTagged,
+                CffiCallback,
+            ]
         ] = []
         for t in inv.types:
             if isinstance(t, EnumDef) and t.name in self.errors:
@@ -784,6 +819,8 @@ class CffiWrapperBuilder(WrapperBuilder):
                 types.append(self.data_error(t))
             elif isinstance(t, RecordEnumDef):
                 types.append(self.record_enum(t))
+            elif isinstance(t, NewtypeDef):
+                types.append(self.newtype(t))
             else:  # check_supported() refuses the others before generation
                 raise BackendError(f"The {BACKEND} backend cannot express type `{t.name}` yet")
         functions = tuple(self.function(self.api.signature(f)) for f in inv.functions)

@@ -26,6 +26,7 @@ from hatch_interop.backends.python import (
     PyError,
     PyField,
     PyModuleBase,
+    PyNewtype,
     PyOpaque,
     PyRecord,
     PyRecordEnum,
@@ -46,6 +47,7 @@ from hatch_interop.inventory import (
     Function,
     Inventory,
     Named,
+    NewtypeDef,
     OpaqueDef,
     Option,
     OwnedString,
@@ -127,7 +129,19 @@ class PyCallback:
 @dataclass(frozen=True)
 class PyModule(PyModuleBase):
     types: Tuple[
-        Union[PyEnum, PyError, PyStruct, PyRecord, PyRecordEnum, PyDataError, PyOpaque, PyOption, PyCallback, PyTagged],
+        Union[
+            PyEnum,
+            PyError,
+            PyStruct,
+            PyRecord,
+            PyRecordEnum,
+            PyDataError,
+            PyNewtype,
+            PyOpaque,
+            PyOption,
+            PyCallback,
+            PyTagged,
+        ],
         ...,
     ]
     #: The layout check's call (every struct with the size, alignment and offsets Rust measured).
@@ -187,7 +201,17 @@ class CtypesWrapperBuilder(WrapperBuilder):
         # An option's structure comes right after its value type (primitives first): before any user.
         types: List[
             Union[
-                PyEnum, PyError, PyStruct, PyRecord, PyRecordEnum, PyDataError, PyOpaque, PyOption, PyCallback, PyTagged
+                PyEnum,
+                PyError,
+                PyStruct,
+                PyRecord,
+                PyRecordEnum,
+                PyDataError,
+                PyNewtype,
+                PyOpaque,
+                PyOption,
+                PyCallback,
+                PyTagged,
             ]
         ] = [self.option(o) for o in self.options.values() if isinstance(o.inner, Primitive)]
         for t in inv.types:
@@ -207,6 +231,8 @@ class CtypesWrapperBuilder(WrapperBuilder):
                 types.append(self.data_error(t))
             elif isinstance(t, RecordEnumDef):
                 types.append(self.record_enum(t))
+            elif isinstance(t, NewtypeDef):
+                types.append(self.newtype(t))
             else:
                 types.append(self.opaque(t))
             if t.name in self.options:
@@ -643,6 +669,8 @@ class CtypesWrapperBuilder(WrapperBuilder):
             elif self._is_tagged(element):
                 cls = self.classes[element.name]
                 read = f"tuple(_ffi_{cls}_from_c(item) for item in self._ffi_{name})"
+            elif isinstance(element, Primitive) and element.newtype:
+                read = f"tuple(map({self.classes[element.newtype]}, self._ffi_{name}))"
             else:
                 read = f"tuple(self._ffi_{name})"
             convert = self._array_convert(element, what)
@@ -660,7 +688,11 @@ class CtypesWrapperBuilder(WrapperBuilder):
             return field, param, arg, self.ctype(ty), shown
         if isinstance(ty, Primitive):
             ctype, hint, default = _PRIMITIVES[ty.name]
-            param = f"{name}: {hint} = {default}"
+            stored, param = f"self._ffi_{name}", f"{name}: {hint} = {default}"
+            if ty.newtype:
+                # The number is stored and read back as its newtype; left out (None: no call in a default), zero.
+                hint = self.classes[ty.newtype]
+                stored, param = f"{hint}({stored})", f"{name}: {self.optional(hint)} = None"
             # ctypes would truncate an int, take any object as a bool and round a large f32 to infinity, and its
             # errors name no field (and differ between CPython and PyPy): behind a property, checked as arguments are.
             self.helpers.add("scalars")
@@ -669,9 +701,10 @@ class CtypesWrapperBuilder(WrapperBuilder):
                 Check(BoolOp("or", not_exactly(ty, "_ffi_value")), None, "_ffi_value", refused),
                 Assign(f"self._ffi_{name}", "_ffi_value", flat=True),
             )
-            getter = Return(f"self._ffi_{name}", flat=True)
+            getter = Return(stored, flat=True)
             field = PyField(name, f"_ffi_{name}", hint, doc, (getter,), checked_setter)
-            checked: Union[str, Group] = self._checked_number(ty, name, what)
+            number = self._checked_number(ty, name, what)
+            checked: Union[Group, Ternary] = Ternary(default, f"{name} is None", number) if ty.newtype else number
             return field, param, checked, f"_ffi_ctypes.{ctype}", shown
         if isinstance(ty, Pointer):
             target = self.classes[ty.target.name]

@@ -69,6 +69,7 @@ from hatch_interop.inventory import (
     Function,
     Inventory,
     Named,
+    NewtypeDef,
     OpaqueDef,
     Option,
     OwnedString,
@@ -93,6 +94,7 @@ from hatch_interop.inventory import (
     WireOption,
     WireValue,
     encoded_callback_result,
+    plain,
 )
 from hatch_interop.pylayout import (
     BoolOp,
@@ -397,6 +399,21 @@ class PyStruct:
 
 
 @dataclass(frozen=True)
+class PyNewtype:
+    """A ``#[repr(transparent)]`` newtype's class: a subclass of ``int`` (``float`` for ``f32``/``f64``), constructed
+    positionally and range-checked as an argument of its number type is."""
+
+    template: ClassVar[str] = "newtype.py.j2"
+
+    name: str
+    #: ``int`` or ``float``.
+    base: str
+    docstring: Optional[str]
+    #: ``return int.__new__(cls, _ffi_number(...))`` laid out.
+    new_return: str
+
+
+@dataclass(frozen=True)
 class PyRecord:
     """A record's class: plain Python (it has no C layout), copied across the boundary in the wire encoding."""
 
@@ -635,7 +652,8 @@ class WrapperBuilder:
         if isinstance(ty, Array):
             ty = ty.element
         if isinstance(ty, Option):
-            self.options.setdefault(ty.inner.name, ty)
+            # A newtype's option is its number's (one structure for `FfiOption<UserId>` and `FfiOption<u64>`).
+            self.options.setdefault(ty.inner.name, plain(ty))
 
     def module_base(
         self, functions: Tuple[PyFunction, ...], uses_support: bool, library: str, leading: Tuple[str, ...]
@@ -900,6 +918,10 @@ class WrapperBuilder:
 
     def _codec(self, ty: WireValue) -> Tuple[str, Union[str, Group]]:
         """A name for the codec of `ty` (``vec_str``) and the expression that builds it from the runtime's parts."""
+        if isinstance(ty, Primitive) and ty.newtype:
+            # The number's encoding, decoded into the newtype's class.
+            cls = self.classes[ty.newtype]
+            return ty.newtype, f"_ffi_rt.wire_newtype({cls}, {python_string(ty.name)})"
         if isinstance(ty, Primitive):
             return ty.name, f"_ffi_rt.wire_number({python_string(ty.name)})"
         if isinstance(ty, OwnedString):
@@ -1137,6 +1159,9 @@ class WrapperBuilder:
             elif isinstance(p.type, Named):
                 params.append(f"{pname}: int")
                 values.append(f"_ffi_{self.classes[p.type.name]}_by_value[{pname}]")
+            elif isinstance(p.type, Primitive) and p.type.newtype:
+                params.append(f"{pname}: {python_api.PRIMITIVE_HINTS[p.type.name]}")
+                values.append(f"{self.classes[p.type.newtype]}({pname})")
             elif isinstance(p.type, Primitive) and p.type.is_char:
                 # Its code point, which the library made from a `char`: a valid one.
                 self.helpers.add("chars")
@@ -1275,7 +1300,8 @@ class WrapperBuilder:
                 Return("_ffi_result"),
             ]
             fallback = {"bool": "False", "float": "0.0", "int": "0"}[kind]
-            raw_hint = result_hint
+            # A newtype's number, which the library gets.
+            raw_hint = python_api.PRIMITIVE_HINTS[returns.name] if returns.newtype else result_hint
         else:
             assert isinstance(returns, Named), "the model allows void, primitive, enum, struct and string results"
             enum = self.inventory.type(returns.name)
@@ -1328,7 +1354,9 @@ class WrapperBuilder:
     def _from_option(self, o: Option) -> str:
         """How a returned or stored option structure becomes ``None`` or its value (a format string)."""
         value = "{0}.value"
-        if self._is_enum(o.inner):
+        if isinstance(o.inner, Primitive) and o.inner.newtype:
+            value = f"{self.classes[o.inner.newtype]}({value})"
+        elif self._is_enum(o.inner):
             value = f"_ffi_{self.classes[o.inner.name]}_by_value[{value}]"
         elif self._is_tagged(o.inner):
             value = f"_ffi_{self.classes[o.inner.name]}_from_c({value})"
@@ -1569,6 +1597,17 @@ class WrapperBuilder:
             section = "Members:\n\n" + "\n".join(listed)
             doc = f"{doc}\n\n{section}" if doc else section
         return PyEnum(cls, python_docstring(doc), tuple(members), by_value_assignment(cls))
+
+    # newtypes ---------------------------------------------------------------------------------
+
+    def newtype(self, t: NewtypeDef) -> PyNewtype:
+        cls = self.classes[t.name]
+        base = "float" if t.inner.is_float else "int"
+        self.helpers.add("scalars")
+        what = python_string(f"{cls}() argument 'value'")
+        check = Group("_ffi_number(", (what, "value", python_string(t.inner.name)), ")")
+        new_return = layout(Group(f"{base}.__new__(", ("cls", check), ")"), 8, before="return ")
+        return PyNewtype(cls, base, python_docstring(t.doc), new_return)
 
     # error enums ------------------------------------------------------------------------------
 
@@ -2097,7 +2136,10 @@ class WrapperBuilder:
             # On PyPy a resizable buffer was passed as a copy (see the runtime's `COPIES_RESIZABLE_BUFFERS`).
             self.helpers.add("write_numbers_back")
             convert = None
-            if self._checked(ty.element, raw):
+            if isinstance(ty.element, Primitive) and ty.element.newtype:
+                # A list gets newtypes back, as the values it passed.
+                convert = self.classes[ty.element.newtype]
+            elif self._checked(ty.element, raw):
                 # A list gets bools or enum members back, not the numbers they crossed as.
                 named = ty.element
                 convert = (
@@ -2125,6 +2167,8 @@ class WrapperBuilder:
             if ty.is_signed:
                 return "({0}.lo | {0}.hi << 64) - ({0}.hi >> 63 << 128)"
             return "{0}.lo | {0}.hi << 64"
+        if isinstance(ty, Primitive) and ty.newtype:
+            return f"{self.classes[ty.newtype]}({{0}})"
         if isinstance(ty, (Void, Primitive)):
             return "{0}"
         if isinstance(ty, Array):
@@ -2133,6 +2177,8 @@ class WrapperBuilder:
                 return "bytes({0}.items)"
             if isinstance(ty.element, Named):
                 return f"tuple(map(_ffi_{self.classes[ty.element.name]}_by_value.__getitem__, {{0}}.items))"
+            if isinstance(ty.element, Primitive) and ty.element.newtype:
+                return f"tuple(map({self.classes[ty.element.newtype]}, {{0}}.items))"
             return "tuple({0}.items)"
         if isinstance(ty, Option):
             return self._from_option(ty)
@@ -2155,6 +2201,8 @@ class WrapperBuilder:
                 by_value = f"_ffi_{self.classes[element.name]}_by_value.__getitem__"
                 return f"list(map({by_value}, _ffi_take_list({{0}}, {self.element(raw)})))"
             item = self.element(element) if isinstance(element, Primitive) else self.list_element(element)
+            if isinstance(element, Primitive) and element.newtype:
+                return f"list(map({self.classes[element.newtype]}, _ffi_take_list({{0}}, {item})))"
             return f"_ffi_take_list({{0}}, {item})"
         assert isinstance(ty, (Named, Pointer)), "the model refuses these as results"
         target = self._target(ty)

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x425c0c19a7490a93)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xf9fc274890037b14)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -69,6 +69,20 @@ typedef struct sample_crate_option_u8 {
 SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_u8, is_some) == sizeof(uint8_t), "offsetof(sample_crate_option_u8, is_some) must be sizeof(uint8_t), as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_u8) == SAMPLE_CRATE_ALIGNOF(uint8_t), "alignof(sample_crate_option_u8) must be alignof(uint8_t), as in Rust");
 SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_u8) == sizeof(uint8_t) + SAMPLE_CRATE_ALIGNOF(uint8_t), "sizeof(sample_crate_option_u8) must be sizeof(uint8_t) + alignof(uint8_t), as in Rust");
+#endif
+
+/**
+ * An optional `u64` (`FfiOption<u64>`): `value` holds it when `is_some` is not 0 (any non-zero
+ * value means present); when `is_some` is 0, `value` is not read and may hold anything.
+ */
+typedef struct sample_crate_option_u64 {
+    uint64_t value;
+    uint8_t is_some;
+} sample_crate_option_u64;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(sample_crate_option_u64, is_some) == sizeof(uint64_t), "offsetof(sample_crate_option_u64, is_some) must be sizeof(uint64_t), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(sample_crate_option_u64) == SAMPLE_CRATE_ALIGNOF(uint64_t), "alignof(sample_crate_option_u64) must be alignof(uint64_t), as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(sample_crate_option_u64) == sizeof(uint64_t) + SAMPLE_CRATE_ALIGNOF(uint64_t), "sizeof(sample_crate_option_u64) must be sizeof(uint64_t) + alignof(uint64_t), as in Rust");
 #endif
 
 /**
@@ -843,6 +857,45 @@ typedef struct OnTally {
     void (*release)(const void *context);
 } OnTally;
 
+/**
+ * A user's id (a `#[repr(transparent)]` newtype: in C a `uint64_t`, in Python an `int`
+ * subclass, `UserId(5)`).
+ */
+typedef uint64_t UserId;
+
+/**
+ * A temperature in degrees Celsius (a newtype of an `f32` with a named field: a `float`
+ * subclass in Python).
+ */
+typedef float Celsius;
+
+/** A user's id and their last temperature (newtype fields of a C struct). */
+typedef struct Badge {
+    /** Whose badge it is. */
+    UserId owner;
+    /** Their last temperature, if taken. */
+    sample_crate_option_f32 fever;
+} Badge;
+#ifdef SAMPLE_CRATE_STATIC_ASSERT
+SAMPLE_CRATE_STATIC_ASSERT(sizeof(Badge) == 16, "sizeof(Badge) must be 16, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(SAMPLE_CRATE_ALIGNOF(Badge) == 8, "alignof(Badge) must be 8, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Badge, owner) == 0, "offsetof(Badge, owner) must be 0, as in Rust");
+SAMPLE_CRATE_STATIC_ASSERT(offsetof(Badge, fever) == 8, "offsetof(Badge, fever) must be 8, as in Rust");
+#endif
+
+/** Decides a user's next id. */
+typedef struct NextUser {
+    /** Runs the callback: called with `context` and the arguments. */
+    UserId (*call)(const void *context, UserId id);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} NextUser;
+
 /** A `[u8; 32]` as the library takes and returns it, by value (C passes no array by value). */
 typedef struct sample_crate_array_u8_32 {
     uint8_t items[32];
@@ -956,6 +1009,20 @@ typedef struct sample_crate_vec_u32 {
     /** The number of elements. */
     size_t len;
 } sample_crate_vec_u32;
+
+/**
+ * A `Vec<u64>` the library returned: `len` elements that the caller owns.
+ *
+ * Free it with `sample_crate_ffi_free(v.ptr, v.len * sizeof(uint64_t), _Alignof(uint64_t))`
+ * (`alignof` in C++). When `len` is 0 there is nothing to free (and `ptr` dangles: it is not
+ * NULL).
+ */
+typedef struct sample_crate_vec_u64 {
+    /** The first element; dangling when `len` is 0. */
+    uint64_t *ptr;
+    /** The number of elements. */
+    size_t len;
+} sample_crate_vec_u64;
 
 /**
  * A `Vec<i64>` the library returned: `len` elements that the caller owns.
@@ -2115,6 +2182,57 @@ sample_crate_string split_words(const char *text, size_t text_len, const OnSplit
 
 /** The sum of the counts `tally` makes of each word of `text` (a word it skips counts 0). */
 uint32_t tally_words(const char *text, size_t text_len, const OnTally *tally);
+
+/** The id after `id` (a newtype parameter and result). */
+UserId user_next(UserId id);
+
+/** The largest of `ids`, if any (a slice of newtypes, an optional newtype result). */
+sample_crate_option_u64 user_max(const UserId *ids, size_t ids_len);
+
+/**
+ * The ids `first`, `first + 1`, ... (`count` of them: a `Vec` of newtypes).
+ *
+ * The caller frees the result (see `sample_crate_vec_u64`).
+ */
+sample_crate_vec_u64 user_range(UserId first, uint32_t count);
+
+/** Adds `step` to each of `ids`, in place (a mutable slice of newtypes). */
+void user_bump_all(UserId *ids, size_t ids_len, uint64_t step);
+
+/** `celsius` in Fahrenheit, or `None` without one (an optional float newtype parameter). */
+sample_crate_option_f32 celsius_to_fahrenheit(sample_crate_option_f32 celsius);
+
+/** A badge for `owner`, with a fever if `degrees` is above 38. */
+Badge badge_for(UserId owner, Celsius degrees);
+
+/**
+ * A member named `name` whose friends are the next two ids (a record with newtype fields).
+ *
+ * It returns the wire encoding of a `Member` (see docs/wire-format.md). The caller frees the
+ * result (see `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 member_new(UserId id, const char *name, size_t name_len);
+
+/**
+ * The member's friends, and `id` (a record parameter).
+ *
+ * `member` is the wire encoding of a `Member` (see hatch-interop's docs/wire-format.md), which the
+ * library checks: an invalid one returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. The caller frees the result (see `sample_crate_vec_u64`).
+ */
+sample_crate_vec_u64 member_friends(sample_crate_bytes member);
+
+/** `next(id)` applied `times` times (a callback taking and returning a newtype). */
+UserId user_follow(UserId id, uint32_t times, const NextUser *next);
+
+/**
+ * The id after `id`, from the runtime (an async newtype result).
+ *
+ * Async: it polls the work once and returns; `completion` is called with a `const UserId *` as its
+ * value, or with the failure: before it returns, on the calling thread, when that poll finished
+ * the work, else later, from a thread of the library.
+ */
+void user_next_later(UserId id, sample_crate_completion completion);
 
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);

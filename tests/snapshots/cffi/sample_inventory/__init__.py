@@ -36,7 +36,9 @@ __all__ = [
     "HAS_COUNTER",
     "MAX_ITEMS",
     "MIN_OFFSET",
+    "Badge",
     "ByteOrder",
+    "Celsius",
     "Color",
     "ColorPicker",
     "Contact",
@@ -49,7 +51,9 @@ __all__ = [
     "LogLevel",
     "MathError",
     "Measure",
+    "Member",
     "Meters",
+    "NextUser",
     "Notifier",
     "OnChar",
     "OnCheck",
@@ -82,14 +86,17 @@ __all__ = [
     "Team",
     "Transform",
     "TreeNode",
+    "UserId",
     "Value",
     "Vec2",
     "add",
     "all_four",
+    "badge_for",
     "best_contact",
     "blue_names",
     "blues",
     "c_str_len",
+    "celsius_to_fahrenheit",
     "char_code",
     "char_from_code",
     "char_repeat",
@@ -172,6 +179,8 @@ __all__ = [
     "means",
     "measure_doubled",
     "median",
+    "member_friends",
+    "member_new",
     "meters_sum",
     "midpoint",
     "nearest",
@@ -231,6 +240,12 @@ __all__ = [
     "u128_low_bits",
     "u128_wrapping_mul",
     "upper_later",
+    "user_bump_all",
+    "user_follow",
+    "user_max",
+    "user_next",
+    "user_next_later",
+    "user_range",
     "validate_positive",
     "value_lines",
     "value_parsed",
@@ -285,10 +300,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x425C0C19A7490A93:
+    if found != 0xF9FC274890037B14:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 425c0c19a7490a93)"
+            "sample_crate 0.1.0 (API hash f9fc274890037b14)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -2913,6 +2928,154 @@ def _ffi_OnTally_call(_ffi_context: Any, word: Any, _ffi_len_word: int, _ffi_slo
 _ffi_OnTally_thunk = _ffi_callback("OnTally", _ffi_OnTally_call)
 
 
+class UserId(int):
+    """A user's id (a `#[repr(transparent)]` newtype: in C a `uint64_t`, in Python an `int`
+    subclass, `UserId(5)`).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, value: int) -> UserId:
+        return int.__new__(cls, _ffi_number("UserId() argument 'value'", value, "u64"))
+
+    def __repr__(self) -> str:
+        return f"UserId({int(self)!r})"
+
+    def __str__(self) -> str:
+        return int.__repr__(self)
+
+
+class Celsius(float):
+    """A temperature in degrees Celsius (a newtype of an `f32` with a named field: a `float`
+    subclass in Python).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, value: float) -> Celsius:
+        return float.__new__(cls, _ffi_number("Celsius() argument 'value'", value, "f32"))
+
+    def __repr__(self) -> str:
+        return f"Celsius({float(self)!r})"
+
+    def __str__(self) -> str:
+        return float.__repr__(self)
+
+
+class Badge:
+    """A user's id and their last temperature (newtype fields of a C struct)."""
+
+    # Its memory is `_ffi_c` (a `Badge *`); `_ffi_base` keeps that memory alive when it is not the
+    # object's own (the struct it is a field of, the library's result it views), and is None when it is.
+    __slots__ = ("_ffi_base", "_ffi_c")
+
+    #: Its C type, for arrays of it.
+    _ffi_ctype = "Badge"
+
+    def __init__(self, owner: Optional[UserId] = None, fever: Optional[Celsius] = None) -> None:
+        self._ffi_base = None
+        self._ffi_c = _ffi.new(
+            "Badge *",
+            (
+                0 if owner is None else _ffi_number("Badge.owner", owner, "u64"),
+                (0, 0) if fever is None else (_ffi_number("Badge.fever", fever, "f32"), 1),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return f"Badge(owner={self.owner!r}, fever={self.fever!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Badge):
+            return NotImplemented
+        return self.owner == other.owner and self.fever == other.fever
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+    def __reduce__(self) -> Tuple[object, ...]:
+        # A copy (or a pickle) holds its own memory, as a copy of a ctypes structure does.
+        return (Badge, (self.owner, self.fever))
+
+    @property
+    def owner(self) -> UserId:
+        """Whose badge it is."""
+        return UserId(self._ffi_c.owner)
+
+    @owner.setter
+    def owner(self, _ffi_value: UserId) -> None:
+        if _ffi_value.__class__ is not int or not 0 <= _ffi_value <= 18446744073709551615:
+            _ffi_value = _ffi_scalar("Badge.owner", _ffi_value, "u64")
+        self._ffi_c.owner = _ffi_value
+
+    @property
+    def fever(self) -> Optional[Celsius]:
+        """Their last temperature, if taken."""
+        return Celsius(self._ffi_c.fever.value) if self._ffi_c.fever.is_some else None
+
+    @fever.setter
+    def fever(self, _ffi_value: Optional[Celsius]) -> None:
+        self._ffi_c.fever = (0, 0) if _ffi_value is None else (_ffi_number("Badge.fever", _ffi_value, "f32"), 1)
+
+
+def _ffi_view_Badge(_ffi_pointer: Any, _ffi_base: Any) -> Badge:
+    """A `Badge` over the struct `_ffi_pointer` points to, which `_ffi_base` keeps alive (None: the library)."""
+    _ffi_struct = object.__new__(Badge)
+    _ffi_struct._ffi_c = _ffi_pointer
+    _ffi_struct._ffi_base = _ffi_base
+    return _ffi_struct
+
+
+class Member:
+    """A user with friends (newtype fields of a record)."""
+
+    __slots__ = ("friends", "id", "name", "temperature")
+    __match_args__ = ("id", "name", "friends", "temperature")
+
+    id: UserId
+    name: str
+    friends: List[UserId]
+    temperature: Optional[Celsius]
+
+    def __init__(self, id: UserId, name: str, friends: List[UserId], temperature: Optional[Celsius] = None) -> None:
+        self.id = id
+        self.name = name
+        self.friends = friends
+        self.temperature = temperature
+
+    def __repr__(self) -> str:
+        return f"Member(id={self.id!r}, name={self.name!r}, friends={self.friends!r}, temperature={self.temperature!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Member):
+            return NotImplemented
+        return (
+            self.id == other.id
+            and self.name == other.name
+            and self.friends == other.friends
+            and self.temperature == other.temperature
+        )
+
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, so not hashable
+
+
+NextUser = Callable[[UserId], UserId]
+"""Decides a user's next id."""
+
+
+def _ffi_NextUser_call(_ffi_context: Any, id: int) -> int:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](UserId(id))
+        if _ffi_result.__class__ is not int or not 0 <= _ffi_result <= 18446744073709551615:
+            _ffi_result = _ffi_scalar("the result of the NextUser callback", _ffi_result, "u64")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("NextUser", _ffi_error)
+        return 0
+
+
+_ffi_NextUser_thunk = _ffi_callback("NextUser", _ffi_NextUser_call)
+
+
 _ffi_cf.check_layout(
     _ffi,
     __name__,
@@ -2945,6 +3108,7 @@ _ffi_cf.check_layout(
     ("Extent", 16, 8, (("_0", 0), ("_1", 8))),
     ("_ffi_Measure", 16, 8, (("payload", 8), ("payload.Length._0", 8), ("payload.At._0", 8), ("payload.At._1", 12))),
     ("Measure", 16, 8, ()),
+    ("Badge", 16, 8, (("owner", 0), ("fever", 8))),
 )
 
 
@@ -2970,6 +3134,15 @@ _ffi_wire_record_Contact: _ffi_rt.Codec = _ffi_rt.wire_record(
                 ),
             ),
         ),
+    ),
+)
+_ffi_wire_record_Member: _ffi_rt.Codec = _ffi_rt.wire_record(
+    Member,
+    lambda: (
+        ("id", _ffi_rt.wire_newtype(UserId, "u64")),
+        ("name", _ffi_rt.WIRE_STR),
+        ("friends", _ffi_rt.wire_vec(_ffi_rt.wire_newtype(UserId, "u64"))),
+        ("temperature", _ffi_rt.wire_option(_ffi_rt.wire_newtype(Celsius, "f32"))),
     ),
 )
 _ffi_wire_record_ParseError: _ffi_rt.Codec = _ffi_rt.wire_variants(
@@ -6149,3 +6322,173 @@ def tally_words(text: str, tally: OnTally) -> int:
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_user_next = _ffi_lib.user_next
+
+
+def user_next(id: UserId) -> UserId:
+    """The id after `id` (a newtype parameter and result)."""
+    if id.__class__ is not int or not 0 <= id <= 18446744073709551615:
+        id = _ffi_scalar("user_next() argument 'id'", id, "u64")
+    _ffi_result = _ffi_fn_user_next(id)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return UserId(_ffi_result)
+
+
+_ffi_fn_user_max = _ffi_lib.user_max
+
+
+def user_max(ids: Union[Sequence[UserId], memoryview]) -> Optional[UserId]:
+    """The largest of `ids`, if any (a slice of newtypes, an optional newtype result)."""
+    if isinstance(ids, _ffi_array) and ids.typecode == "Q":
+        _ffi_len_ids = len(ids)
+        _ffi_slice_ids = _ffi.from_buffer("uint64_t[]", ids)
+    else:
+        _ffi_slice_ids, _ffi_len_ids = _ffi_numbers_argument("user_max", "ids", ids, "uint64_t", "Q", mutable=False)
+    _ffi_result = _ffi_fn_user_max(_ffi_slice_ids, _ffi_len_ids)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return UserId(_ffi_result.value) if _ffi_result.is_some else None
+
+
+_ffi_fn_user_range = _ffi_lib.user_range
+
+
+def user_range(first: UserId, count: int) -> List[UserId]:
+    """The ids `first`, `first + 1`, ... (`count` of them: a `Vec` of newtypes)."""
+    if first.__class__ is not int or not 0 <= first <= 18446744073709551615:
+        first = _ffi_scalar("user_range() argument 'first'", first, "u64")
+    if count.__class__ is not int or not 0 <= count <= 4294967295:
+        count = _ffi_scalar("user_range() argument 'count'", count, "u32")
+    _ffi_result = _ffi_fn_user_range(first, count)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return list(map(UserId, _ffi_take_list(_ffi_result, "uint64_t")))
+
+
+_ffi_fn_user_bump_all = _ffi_lib.user_bump_all
+
+
+def user_bump_all(ids: Union[MutableSequence[UserId], memoryview], step: int) -> None:
+    """Adds `step` to each of `ids`, in place (a mutable slice of newtypes)."""
+    if isinstance(ids, _ffi_array) and ids.typecode == "Q":
+        _ffi_len_ids = len(ids)
+        _ffi_slice_ids = _ffi.from_buffer("uint64_t[]", ids)
+    else:
+        _ffi_slice_ids, _ffi_len_ids = _ffi_numbers_argument("user_bump_all", "ids", ids, "uint64_t", "Q", mutable=True)
+    if step.__class__ is not int or not 0 <= step <= 18446744073709551615:
+        step = _ffi_scalar("user_bump_all() argument 'step'", step, "u64")
+    _ffi_fn_user_bump_all(_ffi_slice_ids, _ffi_len_ids, step)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    if ids.__class__ is list:
+        ids[:] = map(UserId, _ffi_slice_ids)
+    elif _ffi_copies_resizable:
+        _ffi_write_numbers_back(ids, _ffi_slice_ids)
+
+
+_ffi_fn_celsius_to_fahrenheit = _ffi_lib.celsius_to_fahrenheit
+
+
+def celsius_to_fahrenheit(celsius: Optional[Celsius]) -> Optional[float]:
+    """`celsius` in Fahrenheit, or `None` without one (an optional float newtype parameter)."""
+    if celsius is not None and (
+        celsius.__class__ is not float or not -3.4028235677973366e38 < celsius < 3.4028235677973366e38
+    ):
+        celsius = _ffi_scalar("celsius_to_fahrenheit() argument 'celsius'", celsius, "f32")
+    _ffi_option_celsius = (0, 0) if celsius is None else (celsius, 1)
+    _ffi_result = _ffi_fn_celsius_to_fahrenheit(_ffi_option_celsius)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result.value if _ffi_result.is_some else None
+
+
+_ffi_fn_badge_for = _ffi_lib.badge_for
+
+
+def badge_for(owner: UserId, degrees: Celsius) -> Badge:
+    """A badge for `owner`, with a fever if `degrees` is above 38."""
+    if owner.__class__ is not int or not 0 <= owner <= 18446744073709551615:
+        owner = _ffi_scalar("badge_for() argument 'owner'", owner, "u64")
+    if degrees.__class__ is not float or not -3.4028235677973366e38 < degrees < 3.4028235677973366e38:
+        degrees = _ffi_scalar("badge_for() argument 'degrees'", degrees, "f32")
+    _ffi_result = _ffi_fn_badge_for(owner, degrees)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_view_Badge(_ffi.addressof(_ffi_result), _ffi_result)
+
+
+_ffi_fn_member_new = _ffi_lib.member_new
+
+
+def member_new(id: UserId, name: str) -> Member:
+    """A member named `name` whose friends are the next two ids (a record with newtype fields)."""
+    if id.__class__ is not int or not 0 <= id <= 18446744073709551615:
+        id = _ffi_scalar("member_new() argument 'id'", id, "u64")
+    try:
+        _ffi_text_name = _ffi_utf8(name)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("member_new", "name", name, _ffi_error) from None
+    _ffi_result = _ffi_fn_member_new(id, _ffi_text_name, len(_ffi_text_name))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_record_Member, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_member_friends = _ffi_lib.member_friends
+
+
+def member_friends(member: Member) -> List[UserId]:
+    """The member's friends, and `id` (a record parameter)."""
+    _ffi_encoded_member = _ffi_wire_encode(_ffi_wire_record_Member, member, "member_friends() argument 'member'")
+    _ffi_result = _ffi_fn_member_friends((_ffi.from_buffer("uint8_t[]", _ffi_encoded_member), len(_ffi_encoded_member)))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return list(map(UserId, _ffi_take_list(_ffi_result, "uint64_t")))
+
+
+_ffi_fn_user_follow = _ffi_lib.user_follow
+
+
+def user_follow(id: UserId, times: int, next: NextUser) -> UserId:
+    """`next(id)` applied `times` times (a callback taking and returning a newtype)."""
+    if id.__class__ is not int or not 0 <= id <= 18446744073709551615:
+        id = _ffi_scalar("user_follow() argument 'id'", id, "u64")
+    if times.__class__ is not int or not 0 <= times <= 4294967295:
+        times = _ffi_scalar("user_follow() argument 'times'", times, "u32")
+    if not callable(next):
+        raise _ffi_not_callable("user_follow", "next", next)
+    _ffi_key_next = _ffi_keep_callback(next)
+    try:
+        _ffi_result = _ffi_fn_user_follow(
+            id,
+            times,
+            _ffi.new("NextUser *", (_ffi_NextUser_thunk, _ffi_key_next, _ffi.NULL)),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_next, None)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return UserId(_ffi_result)
+
+
+_ffi_fn_user_next_later = _ffi_lib.user_next_later
+
+
+def _ffi_read_user_next_later(_ffi_value: Any) -> UserId:
+    """The value `user_next_later` completed with."""
+    _ffi_result = _ffi.cast("UserId *", _ffi_value)[0]
+    return UserId(_ffi_result)
+
+
+async def user_next_later(id: UserId) -> UserId:
+    """The id after `id`, from the runtime (an async newtype result)."""
+    if id.__class__ is not int or not 0 <= id <= 18446744073709551615:
+        id = _ffi_scalar("user_next_later() argument 'id'", id, "u64")
+    _ffi_future, _ffi_key = _ffi_awaiting(_ffi_read_user_next_later, None)
+    _ffi_fn_user_next_later(id, (_ffi_complete, _ffi_key, _ffi_release))
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return await _ffi_future

@@ -35,7 +35,9 @@ __all__ = [
     "HAS_COUNTER",
     "MAX_ITEMS",
     "MIN_OFFSET",
+    "Badge",
     "ByteOrder",
+    "Celsius",
     "Color",
     "ColorPicker",
     "Contact",
@@ -48,7 +50,9 @@ __all__ = [
     "LogLevel",
     "MathError",
     "Measure",
+    "Member",
     "Meters",
+    "NextUser",
     "Notifier",
     "OnChar",
     "OnCheck",
@@ -81,14 +85,17 @@ __all__ = [
     "Team",
     "Transform",
     "TreeNode",
+    "UserId",
     "Value",
     "Vec2",
     "add",
     "all_four",
+    "badge_for",
     "best_contact",
     "blue_names",
     "blues",
     "c_str_len",
+    "celsius_to_fahrenheit",
     "char_code",
     "char_from_code",
     "char_repeat",
@@ -171,6 +178,8 @@ __all__ = [
     "means",
     "measure_doubled",
     "median",
+    "member_friends",
+    "member_new",
     "meters_sum",
     "midpoint",
     "nearest",
@@ -230,6 +239,12 @@ __all__ = [
     "u128_low_bits",
     "u128_wrapping_mul",
     "upper_later",
+    "user_bump_all",
+    "user_follow",
+    "user_max",
+    "user_next",
+    "user_next_later",
+    "user_range",
     "validate_positive",
     "value_lines",
     "value_parsed",
@@ -276,10 +291,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x425C0C19A7490A93:
+    if found != 0xF9FC274890037B14:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 425c0c19a7490a93)"
+            "sample_crate 0.1.0 (API hash f9fc274890037b14)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
