@@ -1107,6 +1107,19 @@ def test_newtypes_are_their_number_wherever_they_are_used() -> None:
             lambda d: (d["types"].insert(0, _newtype()), d["functions"][1].update(error=USER_ID)),
             "`functions[1].error` names 'UserId', which is not an enum: error types are enums",
         ),
+        (
+            lambda d: (
+                d["types"].insert(0, _newtype(inner={"kind": "primitive", "name": "f64"})),
+                d["functions"][0].update(returns={"kind": "map", "key": USER_ID, "value": {"kind": "string"}}),
+            ),
+            "`functions[0].returns.key` is 'UserId', which is no integer newtype: map keys are strings or integers",
+        ),
+        (
+            lambda d: d["functions"][0].update(
+                returns={"kind": "map", "key": {"kind": "named", "name": "Vec2"}, "value": {"kind": "string"}}
+            ),
+            "`functions[0].returns.key` is 'Vec2', which is no integer newtype: map keys are strings or integers",
+        ),
     ],
 )
 def test_newtype_errors_name_the_field(change: Callable[[Dict[str, Any]], None], message: str) -> None:

@@ -1386,9 +1386,13 @@ fn check_wire(
         TypeRef::Vec { element } => check_wire(problems, element, kinds, what),
         TypeRef::Option { inner } => check_wire(problems, inner, kinds, what),
         TypeRef::Map { key, value } => {
+            let integer = |name: &str| !matches!(name, "bool" | "f32" | "f64" | "char");
+            let newtype_of_integer = matches!(&**key, TypeRef::Named(target)
+                if matches!(kinds.get(target), Some(TypeDef::Newtype { inner, .. })
+                    if matches!(inner, TypeRef::Primitive(name) if integer(name))));
             if !matches!(&**key, TypeRef::String)
-                && !matches!(&**key, TypeRef::Primitive(name)
-                    if !matches!(*name, "bool" | "f32" | "f64" | "char"))
+                && !matches!(&**key, TypeRef::Primitive(name) if integer(name))
+                && !newtype_of_integer
             {
                 problems.push(format!(
                     "{what} is a map with keys of kind `{}`: map keys are strings or integers",

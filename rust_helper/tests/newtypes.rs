@@ -12,7 +12,7 @@ use hatch_interop::prelude::*;
 /// A user's id.
 #[ffi_type]
 #[repr(transparent)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UserId(pub u64);
 
 /// A weight in kilograms (a named field).
@@ -181,4 +181,17 @@ fn a_callback_takes_and_returns_a_newtype_by_value() {
         release: None,
     };
     assert_eq!(follow(UserId(1), &next), UserId(11));
+}
+
+#[test]
+fn an_integer_newtype_is_a_map_key_encoded_as_its_number() {
+    let scores = std::collections::BTreeMap::from([(UserId(7), 1u32), (UserId(2), 3)]);
+    let mut out = Vec::new();
+    scores.__write(&mut out);
+    let mut plain = Vec::new();
+    std::collections::BTreeMap::from([(7u64, 1u32), (2, 3)]).__write(&mut plain);
+    assert_eq!(out, plain);
+    let mut input = &out[..];
+    let decoded = std::collections::BTreeMap::<UserId, u32>::__read(&mut input).unwrap();
+    assert_eq!(decoded, scores);
 }

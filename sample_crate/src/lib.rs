@@ -2258,7 +2258,7 @@ pub async fn length_in_metres_later(text: String) -> Result<f64, ParseError> {
 /// subclass, `UserId(5)`).
 #[ffi_type]
 #[repr(transparent)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserId(pub u64);
 
 /// A temperature in degrees Celsius (a newtype of an `f32` with a named field: a `float`
@@ -2364,6 +2364,15 @@ pub fn member_friends(member: Member) -> Vec<UserId> {
 #[ffi_function]
 pub fn user_follow(id: UserId, times: u32, next: &NextUser) -> UserId {
     (0..times).fold(id, |id, _| next.call(id))
+}
+
+/// Each user's score raised by one, by id (newtypes as map keys: a `dict` keyed by `UserId`).
+#[ffi_function]
+pub fn user_scores_raised(scores: HashMap<UserId, u32>) -> BTreeMap<UserId, u32> {
+    scores
+        .into_iter()
+        .map(|(id, score)| (id, score.saturating_add(1)))
+        .collect()
 }
 
 /// The id after `id`, from the runtime (an async newtype result).
@@ -2551,6 +2560,7 @@ pub fn inventory() -> Inventory {
         .function::<member_friends>()
         .function::<user_follow>()
         .function::<user_next_later>()
+        .function::<user_scores_raised>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

@@ -232,9 +232,10 @@ class WireOption:
 
 @dataclass(frozen=True)
 class WireMap:
-    """``HashMap<K, V>`` or ``BTreeMap<K, V>``: a count and the entries; the key a string or an integer."""
+    """``HashMap<K, V>`` or ``BTreeMap<K, V>``: a count and the entries; the key a string or an integer (or, until
+    newtypes are lowered to their numbers, a ``named`` integer newtype)."""
 
-    key: Union[Primitive, OwnedString]
+    key: Union[Primitive, OwnedString, Named]
     value: WireValue
 
     kind = "map"
@@ -876,7 +877,8 @@ def _wire_value(r: _Reader, value: Any, path: str) -> WireValue:
     if kind == "map":
         obj = r.object(value, path, ["kind", "key", "value"])
         key = _wire_value(r, obj["key"], f"{path}.key")
-        if not (isinstance(key, OwnedString) or (isinstance(key, Primitive) and key.is_integer)):
+        # (A `named` key may be an integer newtype: checked once references are resolved.)
+        if not (isinstance(key, (OwnedString, Named)) or (isinstance(key, Primitive) and key.is_integer)):
             # (`is_integer` is true of `u128`/`i128`, false of `char`, `bool` and floats.)
             raise r.fail(f"{path}.key", f"is a `{key.kind}`: map keys are strings or integers")
         return WireMap(key, _wire_value(r, obj["value"], f"{path}.value"))
@@ -1351,6 +1353,12 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         elif isinstance(value, WireOption):
             check_wire(value.inner, f"{path}.inner")
         elif isinstance(value, WireMap):
+            key = value.key
+            if isinstance(key, Named) or (isinstance(key, Primitive) and not key.is_integer):
+                # A `named` key not lowered to its number, or lowered to a float: no integer newtype.
+                name = key.name if isinstance(key, Named) else key.newtype
+                message = f"is {name!r}, which is no integer newtype: map keys are strings or integers"
+                raise r.fail(f"{path}.key", message)
             check_wire(value.value, f"{path}.value")
 
     def check_encodable_struct(struct: StructDef, path: str) -> None:

@@ -176,6 +176,7 @@ def _valid(m, hint):
         "OnLength": lambda: lambda text: 1.0,
         "OnEntry": lambda: lambda contact, value, index: True,
         "OnSplit": lambda: lambda word: [word],
+        "Mapping[UserId, int]": lambda: {m.UserId(1): 2},
         "OnTally": lambda: lambda word: None,
         "OnDescribe": lambda: lambda value: "value",
         "OnEvent": lambda: lambda code: None,

@@ -631,6 +631,11 @@ def check_newtypes():
     """`#[repr(transparent)]` newtypes: the number itself (an int or float subclass, no `._0`), constructed
     positionally and range-checked, wrapped wherever one comes back: results, options, lists, struct and record
     fields, callback arguments, async results."""
+    # Integer newtypes are map keys: dict keys come back as the newtype.
+    raised = sample_crate.user_scores_raised({sample_crate.UserId(2): 5, 3: 1})
+    assert raised == {2: 6, 3: 2} and all(type(key) is sample_crate.UserId for key in raised), raised
+    assert list(raised) == [2, 3]  # a BTreeMap: in key order
+
     UserId, Celsius, Badge, Member = sample_crate.UserId, sample_crate.Celsius, sample_crate.Badge, sample_crate.Member
     uid = UserId(5)
     assert isinstance(uid, int) and uid == 5 and uid + 1 == 6 and not hasattr(uid, "_0")

@@ -2462,12 +2462,18 @@ mod types {
                 }
             },
         );
+        // An integer newtype is a map key as its number is (a float is none).
+        let map_key = matches!(function::ungroup(inner), Type::Path(path)
+            if !path.path.is_ident("f32") && !path.path.is_ident("f64"))
+        .then(|| quote!(unsafe impl ::hatch_interop::__private::FfiMapKey for #ident {}));
         Ok(quote! {
             #item
 
             #type_info
 
             ::hatch_interop::__newtype!(#ident, #inner, #member);
+
+            #map_key
         })
     }
 

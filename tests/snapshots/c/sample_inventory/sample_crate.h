@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xf9fc274890037b14)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xd46a4bdec0817d28)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -2233,6 +2233,17 @@ UserId user_follow(UserId id, uint32_t times, const NextUser *next);
  * the work, else later, from a thread of the library.
  */
 void user_next_later(UserId id, sample_crate_completion completion);
+
+/**
+ * Each user's score raised by one, by id (newtypes as map keys: a `dict` keyed by `UserId`).
+ *
+ * `scores` is the wire encoding of a `HashMap<UserId, u32>` (see hatch-interop's
+ * docs/wire-format.md), which the library checks: an invalid one returns zeroes and records a
+ * failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns the wire encoding of a
+ * `HashMap<UserId, u32>` (see docs/wire-format.md). The caller frees the result (see
+ * `sample_crate_vec_u8`).
+ */
+sample_crate_vec_u8 user_scores_raised(const uint8_t *scores, size_t scores_len);
 
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);

@@ -246,6 +246,7 @@ __all__ = [
     "user_next",
     "user_next_later",
     "user_range",
+    "user_scores_raised",
     "validate_positive",
     "value_lines",
     "value_parsed",
@@ -300,10 +301,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0xF9FC274890037B14:
+    if found != 0xD46A4BDEC0817D28:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash f9fc274890037b14)"
+            "sample_crate 0.1.0 (API hash d46a4bdec0817d28)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -3180,6 +3181,7 @@ _ffi_wire_record_Value: _ffi_rt.Codec = _ffi_rt.wire_variants(
         (_ffi_Value_Nothing, ()),
     ),
 )
+_ffi_wire_map_UserId_u32 = _ffi_rt.wire_map(_ffi_rt.wire_newtype(UserId, "u64"), _ffi_rt.wire_number("u32"))
 _ffi_wire_map_str_Color = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_enum(Color, "u8"))
 _ffi_wire_map_str_i64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_number("i64"))
 _ffi_wire_map_str_option_f64 = _ffi_rt.wire_map(_ffi_rt.WIRE_STR, _ffi_rt.wire_option(_ffi_rt.wire_number("f64")))
@@ -6492,3 +6494,18 @@ async def user_next_later(id: UserId) -> UserId:
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
     return await _ffi_future
+
+
+_ffi_fn_user_scores_raised = _ffi_lib.user_scores_raised
+
+
+def user_scores_raised(scores: Mapping[UserId, int]) -> Dict[UserId, int]:
+    """Each user's score raised by one, by id (newtypes as map keys: a `dict` keyed by `UserId`)."""
+    _ffi_encoded_scores = _ffi_wire_encode(_ffi_wire_map_UserId_u32, scores, "user_scores_raised() argument 'scores'")
+    _ffi_result = _ffi_fn_user_scores_raised(
+        _ffi.from_buffer("uint8_t[]", _ffi_encoded_scores),
+        len(_ffi_encoded_scores),
+    )
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_wire_decode(_ffi_wire_map_UserId_u32, _ffi_take_bytes(_ffi_result))

@@ -245,6 +245,7 @@ __all__ = [
     "user_next",
     "user_next_later",
     "user_range",
+    "user_scores_raised",
     "validate_positive",
     "value_lines",
     "value_parsed",
@@ -291,10 +292,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xF9FC274890037B14:
+    if found != 0xD46A4BDEC0817D28:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash f9fc274890037b14)"
+            "sample_crate 0.1.0 (API hash d46a4bdec0817d28)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
