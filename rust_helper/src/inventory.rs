@@ -342,9 +342,14 @@ impl Inventory {
                         TypeRef::Slice {
                             element,
                             mutable: false,
-                        } => {
-                            matches!(&**element, TypeRef::Primitive(name) if *name != "bool")
-                        }
+                        } => match &**element {
+                            TypeRef::Primitive(name) => *name != "bool",
+                            // A newtype's slice is its number's.
+                            TypeRef::Named(target) => {
+                                matches!(kinds.get(target), Some(TypeDef::Newtype { .. }))
+                            }
+                            _ => false,
+                        },
                         TypeRef::Named(target) => matches!(
                             kinds.get(target),
                             Some(

@@ -2366,6 +2366,16 @@ pub fn user_follow(id: UserId, times: u32, next: &NextUser) -> UserId {
     (0..times).fold(id, |id, _| next.call(id))
 }
 
+/// Picks one of a list of users (a callback that takes a slice of newtypes: a list of `UserId`).
+#[ffi_callback]
+pub type PickUser = fn(ids: &[UserId]) -> UserId;
+
+/// The user `pick` picks of `ids`.
+#[ffi_function]
+pub fn user_picked(ids: &[UserId], pick: &PickUser) -> UserId {
+    pick.call(ids)
+}
+
 /// Each user's score raised by one, by id (newtypes as map keys: a `dict` keyed by `UserId`).
 #[ffi_function]
 pub fn user_scores_raised(scores: HashMap<UserId, u32>) -> BTreeMap<UserId, u32> {
@@ -2561,6 +2571,7 @@ pub fn inventory() -> Inventory {
         .function::<user_follow>()
         .function::<user_next_later>()
         .function::<user_scores_raised>()
+        .function::<user_picked>()
         .constant::<MAX_ITEMS>()
         .constant::<MIN_OFFSET>()
         .constant::<DEFAULT_SCALE>()

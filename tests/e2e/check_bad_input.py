@@ -177,6 +177,7 @@ def _valid(m, hint):
         "OnEntry": lambda: lambda contact, value, index: True,
         "OnSplit": lambda: lambda word: [word],
         "Mapping[UserId, int]": lambda: {m.UserId(1): 2},
+        "PickUser": lambda: lambda ids: ids[0] if ids else 0,
         "OnTally": lambda: lambda word: None,
         "OnDescribe": lambda: lambda value: "value",
         "OnEvent": lambda: lambda code: None,

@@ -635,6 +635,10 @@ def check_newtypes():
     raised = sample_crate.user_scores_raised({sample_crate.UserId(2): 5, 3: 1})
     assert raised == {2: 6, 3: 2} and all(type(key) is sample_crate.UserId for key in raised), raised
     assert list(raised) == [2, 3]  # a BTreeMap: in key order
+    # A callback gets a slice of newtypes as a list of them.
+    got = []
+    assert sample_crate.user_picked([4, sample_crate.UserId(9)], lambda ids: got.append(ids) or ids[-1]) == 9
+    assert got == [[4, 9]] and all(type(item) is sample_crate.UserId for item in got[0]), got
 
     UserId, Celsius, Badge, Member = sample_crate.UserId, sample_crate.Celsius, sample_crate.Badge, sample_crate.Member
     uid = UserId(5)

@@ -1183,7 +1183,11 @@ class WrapperBuilder:
                 assert isinstance(p.type.element, Primitive), "the model allows slices of numbers only"
                 length = f"_ffi_len_{pname}"
                 params += [f"{pname}: Any", f"{length}: int"]
-                values.append(self.callback_numbers(p.type.element, pname, length))
+                numbers = self.callback_numbers(p.type.element, pname, length)
+                if p.type.element.newtype:
+                    # A list of the newtype, as a `Vec` of it comes back.
+                    numbers = f"list(map({self.classes[p.type.element.newtype]}, {numbers}))"
+                values.append(numbers)
             else:
                 params.append(f"{pname}: {hint}")
                 values.append(pname)

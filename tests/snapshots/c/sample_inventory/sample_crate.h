@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xd46a4bdec0817d28)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xa2940c9c2f3c2bc3)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -895,6 +895,19 @@ typedef struct NextUser {
      */
     void (*release)(const void *context);
 } NextUser;
+
+/** Picks one of a list of users (a callback that takes a slice of newtypes: a list of `UserId`). */
+typedef struct PickUser {
+    /** Runs the callback: called with `context` and the arguments. */
+    UserId (*call)(const void *context, const UserId *ids, size_t ids_len);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} PickUser;
 
 /** A `[u8; 32]` as the library takes and returns it, by value (C passes no array by value). */
 typedef struct sample_crate_array_u8_32 {
@@ -2244,6 +2257,9 @@ void user_next_later(UserId id, sample_crate_completion completion);
  * `sample_crate_vec_u8`).
  */
 sample_crate_vec_u8 user_scores_raised(const uint8_t *scores, size_t scores_len);
+
+/** The user `pick` picks of `ids`. */
+UserId user_picked(const UserId *ids, size_t ids_len, const PickUser *pick);
 
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);

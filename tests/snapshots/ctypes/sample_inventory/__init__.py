@@ -74,6 +74,7 @@ __all__ = [
     "OnWindow",
     "OnWord",
     "ParseError",
+    "PickUser",
     "PointFilter",
     "Reading",
     "Rect",
@@ -245,6 +246,7 @@ __all__ = [
     "user_max",
     "user_next",
     "user_next_later",
+    "user_picked",
     "user_range",
     "user_scores_raised",
     "validate_positive",
@@ -303,10 +305,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xD46A4BDEC0817D28:
+    if found != 0xA2940C9C2F3C2BC3:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash d46a4bdec0817d28)"
+            "sample_crate 0.1.0 (API hash a2940c9c2f3c2bc3)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -3459,6 +3461,40 @@ _ffi_NextUser_address = _ffi_ctypes.cast(_ffi_NextUser_thunk, _ffi_ctypes.c_void
 
 
 class _ffi_NextUser(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+PickUser = Callable[[List[UserId]], UserId]
+"""Picks one of a list of users (a callback that takes a slice of newtypes: a list of `UserId`)."""
+
+
+def _ffi_PickUser_call(_ffi_context: int, ids: Any, _ffi_len_ids: int) -> int:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](
+            list(map(UserId, list((_ffi_ctypes.c_uint64 * _ffi_len_ids).from_address(ids)) if _ffi_len_ids else [])),
+        )
+        if _ffi_result.__class__ is not int or not 0 <= _ffi_result <= 18446744073709551615:
+            _ffi_result = _ffi_scalar("the result of the PickUser callback", _ffi_result, "u64")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("PickUser", _ffi_error)
+        return 0
+
+
+_ffi_PickUser_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        _ffi_ctypes.c_uint64,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+    )(_ffi_PickUser_call),
+)
+_ffi_PickUser_address = _ffi_ctypes.cast(_ffi_PickUser_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_PickUser(_ffi_ctypes.Structure):
     """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
 
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
@@ -7363,3 +7399,38 @@ def user_scores_raised(scores: Mapping[UserId, int]) -> Dict[UserId, int]:
     if _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_wire_decode(_ffi_wire_map_UserId_u32, _ffi_take_bytes(_ffi_result))
+
+
+_ffi_fn_user_picked = _ffi_lib["user_picked"]
+_ffi_fn_user_picked.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.POINTER(_ffi_PickUser))
+_ffi_fn_user_picked.restype = _ffi_ctypes.c_uint64
+
+
+def user_picked(ids: Union[Sequence[UserId], memoryview], pick: PickUser) -> UserId:
+    """The user `pick` picks of `ids`."""
+    if isinstance(ids, _ffi_array) and ids.typecode == "Q":
+        _ffi_len_ids = len(ids)
+        _ffi_slice_ids = (_ffi_ctypes.c_uint64 * _ffi_len_ids).from_buffer(ids)
+    else:
+        _ffi_slice_ids, _ffi_len_ids = _ffi_numbers_argument(
+            "user_picked",
+            "ids",
+            ids,
+            _ffi_ctypes.c_uint64,
+            "Q",
+            mutable=False,
+        )
+    if not callable(pick):
+        raise _ffi_not_callable("user_picked", "pick", pick)
+    _ffi_key_pick = _ffi_keep_callback(pick)
+    try:
+        _ffi_result = _ffi_fn_user_picked(
+            _ffi_slice_ids,
+            _ffi_len_ids,
+            _ffi_PickUser(_ffi_PickUser_address, _ffi_key_pick, None),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_pick, None)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return UserId(_ffi_result)

@@ -73,6 +73,7 @@ __all__ = [
     "OnWindow",
     "OnWord",
     "ParseError",
+    "PickUser",
     "PointFilter",
     "Reading",
     "Rect",
@@ -244,6 +245,7 @@ __all__ = [
     "user_max",
     "user_next",
     "user_next_later",
+    "user_picked",
     "user_range",
     "user_scores_raised",
     "validate_positive",
@@ -292,10 +294,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xD46A4BDEC0817D28:
+    if found != 0xA2940C9C2F3C2BC3:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash d46a4bdec0817d28)"
+            "sample_crate 0.1.0 (API hash a2940c9c2f3c2bc3)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
