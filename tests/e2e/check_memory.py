@@ -61,7 +61,7 @@ def one_round(i):
             sample_crate.tree_size(sample_crate.TreeNode("a", [sample_crate.TreeNode("b", [None])]))
         # Newtypes in the library's allocations: a `Vec` of them, a record holding them, a map keyed by them.
         assert len(sample_crate.user_range(sample_crate.UserId(1), 8)) == 8
-        assert sample_crate.member_friends(sample_crate.member_new(sample_crate.UserId(3), "m")) == [3]
+        assert sample_crate.member_friends(sample_crate.member_new(sample_crate.UserId(3), "m")) == [4, 5, 3]
         assert sample_crate.user_scores_raised({sample_crate.UserId(1): 1, 2: 2}) == {1: 2, 2: 3}
         # Records a callback gets: encoded by the library for the call, decoded by Python.
         assert sample_crate.entries_kept(team, [sample_crate.Value.Text("v")], lambda c, v, i: i == 0) == ["ab"]
