@@ -1020,22 +1020,8 @@ class WrapperBuilder:
     def record_enum(self, t: RecordEnumDef) -> PyRecordEnum:
         """An enum whose variants carry owned values: the base class, and a record-like class per variant."""
         self.typing.update({"ClassVar", "Type"})
-        self.helpers.add("tagged")
         cls = self.classes[t.name]
-        names = Namespace(self.BACKEND_NAME, f"enum `{t.name}`")
-        hidden = self._variant_hidden(t)
-        variants = []
-        listed = []
-        for v in t.variants:
-            python_api.refuse_dunder(v.name, f"variant of enum `{t.name}`", self.BACKEND_NAME)
-            name = names.claim(_escape(v.name, PYTHON_KEYWORDS | {"mro"}), f"variant `{v.name}`", v.name)
-            private = self.api.namespace.claim(f"_ffi_{cls}_{name}", f"the class of variant `{v.name}` of `{t.name}`")
-            self.variant_classes[(t.name, v.name)] = private
-            record = self.record(v, private, f"{cls}.{name}", cls, hidden)
-            variants.append(PyRecordVariant(name, record))
-            params = ", ".join(f.name for f in record.fields)
-            doc = normalize_doc(v.doc)
-            listed.append(f"- ``{cls}.{name}({params})``" + (": " + doc.replace("\n", "\n  ") if doc else ""))
+        variants, listed, register = self._variant_classes(t, f"enum `{t.name}`", PYTHON_KEYWORDS | {"mro"})
         section = "Its variants are subclasses, reachable as attributes:\n\n" + "\n".join(listed)
         doc = normalize_doc(t.doc)
         doc = f"{doc}\n\n{section}" if doc else section
@@ -1043,17 +1029,41 @@ class WrapperBuilder:
         return PyRecordEnum(
             name=cls,
             docstring=python_docstring(doc),
-            variants=tuple(variants),
+            variants=variants,
             init_raise=layout(Group("TypeError(", (python_string(message),), ")"), 8, before="raise "),
-            register=layout(
-                Group(
-                    "_ffi_variants(",
-                    (cls, *(Group("(", (python_string(v.name), v.record.name), ")") for v in variants)),
-                    ")",
-                ),
-                0,
-            ),
+            register=register,
         )
+
+    def _variant_classes(
+        self, t: RecordEnumDef, what: str, reserved: AbstractSet[str]
+    ) -> Tuple[Tuple[PyRecordVariant, ...], List[str], str]:
+        """The record-like class of each variant of `t` (its attribute of the base class escaped from `reserved`), the
+        docstring's list of them, and the statement that makes them the base class's attributes."""
+        self.helpers.add("tagged")
+        cls = self.classes[t.name]
+        names = Namespace(self.BACKEND_NAME, what)
+        hidden = self._variant_hidden(t)
+        variants = []
+        listed = []
+        for v in t.variants:
+            python_api.refuse_dunder(v.name, f"variant of enum `{t.name}`", self.BACKEND_NAME)
+            name = names.claim(_escape(v.name, reserved), f"variant `{v.name}`", v.name)
+            private = self.api.namespace.claim(f"_ffi_{cls}_{name}", f"the class of variant `{v.name}` of `{t.name}`")
+            self.variant_classes[(t.name, v.name)] = private
+            record = self.record(v, private, f"{cls}.{name}", cls, hidden)
+            variants.append(PyRecordVariant(name, record))
+            params = ", ".join(f.name for f in record.fields)
+            doc = normalize_doc(v.doc)
+            listed.append(f"- ``{cls}.{name}({params})``" + (": " + doc.replace("\n", "\n  ") if doc else ""))
+        register = layout(
+            Group(
+                "_ffi_variants(",
+                (cls, *(Group("(", (python_string(v.name), v.record.name), ")") for v in variants)),
+                ")",
+            ),
+            0,
+        )
+        return tuple(variants), listed, register
 
     def record(
         self,
@@ -1641,23 +1651,10 @@ class WrapperBuilder:
         """An error enum whose variants carry owned values: the exception class, and a subclass per variant with
         the variant's fields as attributes, constructible by keyword (so that Python code can raise one too)."""
         self.typing.update({"Any", "ClassVar", "Type"})
-        self.helpers.add("tagged")
         cls = self.classes[e.name]
-        names = Namespace(self.BACKEND_NAME, f"error enum `{e.name}`")
-        hidden = self._variant_hidden(e)
-        variants = []
-        listed = []
-        for v in e.variants:
-            python_api.refuse_dunder(v.name, f"variant of enum `{e.name}`", self.BACKEND_NAME)
-            # A subclass is an attribute of the base class: it must not hide `code` or Exception's own.
-            name = names.claim(_escape(v.name, PYTHON_KEYWORDS | _EXCEPTION_ATTRIBUTES), f"variant `{v.name}`", v.name)
-            private = self.api.namespace.claim(f"_ffi_{cls}_{name}", f"the class of variant `{v.name}` of `{e.name}`")
-            self.variant_classes[(e.name, v.name)] = private
-            record = self.record(v, private, f"{cls}.{name}", cls, hidden)
-            variants.append(PyRecordVariant(name, record))
-            params = ", ".join(f.name for f in record.fields)
-            doc = normalize_doc(v.doc)
-            listed.append(f"- ``{cls}.{name}({params})``" + (": " + doc.replace("\n", "\n  ") if doc else ""))
+        # A subclass is an attribute of the base class: it must not hide `code` or Exception's own.
+        reserved = PYTHON_KEYWORDS | _EXCEPTION_ATTRIBUTES
+        variants, listed, register = self._variant_classes(e, f"error enum `{e.name}`", reserved)
         intro = f"Raised as one of its subclasses, one per variant of the Rust enum `{e.name}` (fields as attributes):"
         section = intro + "\n\n" + "\n".join(listed)
         doc = normalize_doc(e.doc)
@@ -1667,16 +1664,9 @@ class WrapperBuilder:
         return PyDataError(
             name=cls,
             docstring=python_docstring(doc),
-            variants=tuple(variants),
+            variants=variants,
             init_raise=layout(Group("TypeError(", (python_string(message),), ")"), 8, before="raise "),
-            register=layout(
-                Group(
-                    "_ffi_variants(",
-                    (cls, *(Group("(", (python_string(v.name), v.record.name), ")") for v in variants)),
-                    ")",
-                ),
-                0,
-            ),
+            register=register,
             # The codec is defined after the classes: looked up when the first error arrives.
             by_code=layout(
                 Group("_ffi_rt.DataErrors(", (cls, f"lambda: {codec}"), ")"), 0, before=f"_ffi_{cls}_by_code = "
