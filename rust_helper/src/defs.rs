@@ -216,6 +216,13 @@ pub enum TypeDef {
         /// For `Result<T, E>`, the `Named` reference of `E`; otherwise `None`.
         error: Option<TypeRef>,
     },
+    /// An `#[ffi_trait]`: an object the foreign side implements, a `repr(C)` struct of one
+    /// callback per method (in declaration order), each a `Callback` of its own.
+    Trait {
+        name: &'static str,
+        doc: Doc,
+        methods: Vec<TraitMethodDef>,
+    },
     /// A `#[repr(transparent)]` struct of one number: by value it is that number (`inner`, a
     /// `Primitive`) everywhere, under its own name.
     Newtype {
@@ -246,10 +253,19 @@ impl TypeDef {
             | TypeDef::Enum { name, .. }
             | TypeDef::Opaque { name, .. }
             | TypeDef::Callback { name, .. }
+            | TypeDef::Trait { name, .. }
             | TypeDef::Newtype { name, .. }
             | TypeDef::Tagged { name, .. } => name,
         }
     }
+}
+
+/// A method of an `#[ffi_trait]`: its name and the `Named` reference of the callback it is
+/// called through (which has the method's parameters, result and doc comment).
+#[derive(Clone, Debug)]
+pub struct TraitMethodDef {
+    pub name: &'static str,
+    pub callback: TypeRef,
 }
 
 /// A function parameter.

@@ -272,6 +272,21 @@ impl Inventory {
                     );
                     check_tagged_variants(&mut problems, name, variants);
                 }
+                TypeDef::Trait { methods, .. } => {
+                    claim(
+                        &mut problems,
+                        name,
+                        format!("trait `{name}` (`{rust_name}`)"),
+                    );
+                    let mut method_names = HashSet::new();
+                    for method in methods {
+                        let what = format!("method `{}` of trait `{name}`", method.name);
+                        check_identifier(&mut problems, method.name, &what);
+                        if !method_names.insert(method.name) {
+                            problems.push(format!("{what} appears twice"));
+                        }
+                    }
+                }
                 TypeDef::Newtype { inner, .. } => {
                     claim(
                         &mut problems,
@@ -454,6 +469,21 @@ impl Inventory {
                                 field.name, variant.name
                             );
                             check_wire(&mut problems, &field.ty, &kinds, &what);
+                        }
+                    }
+                    continue;
+                }
+                TypeDef::Trait { name, methods, .. } => {
+                    for method in methods {
+                        let is_callback = matches!(&method.callback, TypeRef::Named(target)
+                            if matches!(kinds.get(target), Some(TypeDef::Callback { .. })));
+                        if !is_callback {
+                            problems.push(format!(
+                                "method `{}` of trait `{name}` is called through a type of kind \
+                                 `{}`, not a callback",
+                                method.name,
+                                method.callback.kind()
+                            ));
                         }
                     }
                     continue;
@@ -862,6 +892,21 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             w.key_string("doc", &doc.text());
             w.key_string("drop", drop);
         }
+        TypeDef::Trait { name, doc, methods } => {
+            w.key_string("kind", "trait");
+            w.key_string("name", name);
+            w.key_string("doc", &doc.text());
+            w.key("methods");
+            w.begin_array();
+            for method in methods {
+                w.begin_object();
+                w.key_string("name", method.name);
+                w.key("callback");
+                write_type_ref(w, &method.callback);
+                w.end_object();
+            }
+            w.end_array();
+        }
         TypeDef::Callback {
             name,
             doc,
@@ -1170,6 +1215,19 @@ fn check_signature(
                      the callback by value to keep it, or by `&` for the call"
                 ));
             }
+            TypeRef::Pointer {
+                target,
+                owned,
+                mutable,
+                ..
+            } if (*owned || *mutable)
+                && matches!(kinds.get(target), Some(TypeDef::Trait { .. })) =>
+            {
+                problems.push(format!(
+                    "{what} is a `&mut` or `*mut` of trait `{target}`: take `&dyn {target}` \
+                     for the call, or `Box<dyn {target}>` or `Arc<dyn {target}>` to keep it"
+                ));
+            }
             TypeRef::Pointer { .. } => {}
             other if holds_callback(other, kinds) => problems.push(format!(
                 "{what} holds a callback inside a type of kind `{}`: take it by value \
@@ -1448,6 +1506,7 @@ fn not_zeroable(ty: &TypeRef, kinds: &HashMap<&str, &TypeDef>) -> Option<String>
             TypeDef::Newtype { .. } => None,
             TypeDef::Opaque { .. }
             | TypeDef::Callback { .. }
+            | TypeDef::Trait { .. }
             | TypeDef::Record { .. }
             | TypeDef::RecordEnum { .. } => Some(format!("`{target}` is not plain data")),
         },
@@ -1459,7 +1518,10 @@ fn not_zeroable(ty: &TypeRef, kinds: &HashMap<&str, &TypeDef>) -> Option<String>
 fn holds_callback(ty: &TypeRef, kinds: &HashMap<&str, &TypeDef>) -> bool {
     match ty {
         TypeRef::Named(name) | TypeRef::Pointer { target: name, .. } => {
-            matches!(kinds.get(name), Some(TypeDef::Callback { .. }))
+            matches!(
+                kinds.get(name),
+                Some(TypeDef::Callback { .. } | TypeDef::Trait { .. })
+            )
         }
         TypeRef::Slice { element, .. }
         | TypeRef::Vec { element }
@@ -1479,6 +1541,7 @@ fn describe(def: &TypeDef) -> &'static str {
         TypeDef::Enum { .. } => "an enum",
         TypeDef::Opaque { .. } => "an opaque type",
         TypeDef::Callback { .. } => "a callback",
+        TypeDef::Trait { .. } => "a trait object",
         TypeDef::Tagged { .. } => "a data-carrying enum",
         TypeDef::Newtype { .. } => "a newtype",
     }

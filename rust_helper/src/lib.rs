@@ -52,6 +52,7 @@ mod abi;
 mod asynchronous;
 mod callback;
 mod defs;
+mod foreign_trait;
 mod inventory;
 mod json;
 mod opaque;
@@ -63,7 +64,7 @@ mod wire;
 pub use abi::{FfiArray, FfiBuffer, FfiBytes, FfiFailure, FfiInt128};
 pub use asynchronous::FfiCompletion;
 pub use hatch_interop_macros::{
-    ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_service, ffi_type,
+    ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_service, ffi_trait, ffi_type,
 };
 pub use inventory::{Inventory, InventoryError};
 pub use option::FfiOption;
@@ -76,8 +77,8 @@ pub use traits::{
 /// `use hatch_interop::prelude::*;` brings in everything a crate's FFI module needs.
 pub mod prelude {
     pub use crate::{
-        ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_service, ffi_type, FfiOption,
-        FfiType, Inventory,
+        ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_service, ffi_trait, ffi_type,
+        FfiOption, FfiType, Inventory,
     };
 }
 
@@ -128,9 +129,10 @@ pub mod __private {
     };
     pub use crate::defs::{
         ConstValue, ConstantDef, DefaultValue, Doc, FieldDef, FunctionDef, Library, ParamDef,
-        Receiver, RecordFieldDef, RecordVariantDef, ServiceDef, TaggedVariantDef, TypeDef, TypeRef,
-        TypeRegistry, VariantDef,
+        Receiver, RecordFieldDef, RecordVariantDef, ServiceDef, TaggedVariantDef, TraitMethodDef,
+        TypeDef, TypeRef, TypeRegistry, VariantDef,
     };
+    pub use crate::foreign_trait::{FfiTrait, TraitObjectArg};
     pub use crate::opaque::{Borrow, CellKind, CellProbe, OpaqueCell};
     pub use crate::service::{
         constructed, constructed_or_error, Exclusive, Owned, ServiceCell, Shared,

@@ -2392,11 +2392,109 @@ pub async fn user_next_later(id: UserId) -> UserId {
     user_next(id)
 }
 
+// ---------------------------------------------------------------------------------------
+// Foreign traits
+
+/// Follows a job: told of each step, asked whether to go on, how to name a step and whether a
+/// step's value is right (a trait implemented in Python: by subclassing the generated class, or
+/// by any object with these methods).
+#[ffi_trait]
+pub trait Progress {
+    /// Told that `done` of `total` steps are done.
+    fn on_progress(&self, done: u64, total: u64);
+
+    /// Whether the job should stop before its next step.
+    fn cancelled(&self) -> bool;
+
+    /// What to call step `step` of the job named `job` (a method that takes and returns text).
+    fn label(&self, job: &str, step: u32) -> String;
+
+    /// The value to keep for a step's `value`, or an error that ends the job (a method that
+    /// returns a `Result`: raising `MathError.Overflow` in Python returns that `Err`).
+    fn check(&self, value: i64) -> Result<i64, MathError>;
+}
+
+/// Runs the job `job` of `steps` steps, step `i` making the value `i * i`, until `progress` is
+/// cancelled: checks each value with `progress`, names the step and tells `progress` it is done
+/// (a trait object lent for the call); the steps that ran, `label=value`, one per line, or the
+/// first error a check returned.
+#[ffi_function]
+pub fn run_job(job: &str, steps: u32, progress: &dyn Progress) -> Result<String, MathError> {
+    let mut lines = Vec::new();
+    for step in 0..steps {
+        if progress.cancelled() {
+            break;
+        }
+        let value = progress.check(i64::from(step) * i64::from(step))?;
+        lines.push(format!("{}={value}", progress.label(job, step)));
+        progress.on_progress(u64::from(step) + 1, u64::from(steps));
+    }
+    Ok(lines.join("\n"))
+}
+
+/// How many of `steps` steps run before `progress` is cancelled; all of them without one (an
+/// optional trait object).
+#[ffi_function]
+pub fn count_steps(steps: u32, progress: Option<&dyn Progress>) -> u32 {
+    match progress {
+        Some(progress) => (0..steps).take_while(|_| !progress.cancelled()).count() as u32,
+        None => steps,
+    }
+}
+
+/// Keeps watchers of a job of `total` steps and tells them how far it got, from threads of its
+/// own (a service that keeps trait objects: `Box<dyn Progress>` and `Arc<dyn Progress>`).
+#[ffi_type(opaque)]
+pub struct Tracker {
+    total: u64,
+    watchers: Vec<std::sync::Arc<dyn Progress>>,
+}
+
+#[ffi_service]
+impl Tracker {
+    /// A tracker of a job of `total` steps, without watchers.
+    pub fn new(total: u64) -> Self {
+        Tracker {
+            total,
+            watchers: Vec::new(),
+        }
+    }
+
+    /// Adds `watcher`, which the tracker keeps until it is closed (Rust owns it: a `Box`).
+    pub fn watch(&mut self, watcher: Box<dyn Progress>) {
+        self.watchers.push(std::sync::Arc::from(watcher));
+    }
+
+    /// Adds `watcher` as `watch` does (Rust shares it: an `Arc`, here kept once).
+    pub fn share(&mut self, watcher: std::sync::Arc<dyn Progress>) {
+        self.watchers.push(watcher);
+    }
+
+    /// Tells every watcher that `done` steps are done, each from a new Rust thread, and waits for
+    /// them; how many watchers there are.
+    pub fn advance(&self, done: u64) -> usize {
+        std::thread::scope(|scope| {
+            for watcher in &self.watchers {
+                scope.spawn(|| watcher.on_progress(done, self.total));
+            }
+        });
+        self.watchers.len()
+    }
+
+    /// Drops every watcher (each is released).
+    pub fn clear(&mut self) {
+        self.watchers.clear();
+    }
+}
+
 /// The crate's FFI inventory, printed by `src/bin/inventory.rs`.
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
     Inventory::new()
         .function::<add>()
+        .function::<run_job>()
+        .function::<count_steps>()
+        .service::<Tracker>()
         .function::<spin>()
         .function::<spin_holding>()
         .function::<fnv1a_64_of>()

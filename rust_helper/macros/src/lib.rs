@@ -152,6 +152,25 @@ pub fn ffi_callback(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Makes a `const` item of a primitive type registrable in the inventory:
 /// `Inventory::new().constant::<MY_CONSTANT>()`.
+/// Makes a trait implementable by the foreign side (a Python class): `#[ffi_trait] pub trait
+/// Progress { fn on_progress(&self, done: u64, total: u64); fn cancelled(&self) -> bool; }`.
+///
+/// Functions and service methods take its objects as `&dyn Progress` (for the call), as
+/// `Option<&dyn Progress>`, or as `Box<dyn Progress>` or `Arc<dyn Progress>`, which Rust keeps
+/// and may call from any thread (the attribute adds `Send + Sync` to the supertraits).
+///
+/// Each method takes `&self` and the parameters and result a callback takes
+/// ([`ffi_callback`]), and is called as one: C sees a `repr(C)` struct with one callback
+/// structure (`{call, context, release}`) per method, named `<Trait>_<method>`. A method that
+/// fails on the foreign side returns `Err` if it returns `Result<T, E>` and it raised one of
+/// `E`'s variants, else zeroes, as a callback does; the library call it runs inside reports the
+/// failure. Default method bodies, generic or `async` methods, associated items and other
+/// supertraits are compile errors.
+#[proc_macro_attribute]
+pub fn ffi_trait(attr: TokenStream, item: TokenStream) -> TokenStream {
+    run(attr, item, foreign_trait::expand)
+}
+
 #[proc_macro_attribute]
 pub fn ffi_constant(attr: TokenStream, item: TokenStream) -> TokenStream {
     run(attr, item, constant::expand)
@@ -778,6 +797,24 @@ mod function {
         /// `Option<Box<T>>`: a pointer, which the shim borrows (or, for a `Box`, takes) for the
         /// call through `PointerArg`, so that an opaque object's cell arbitrates the call.
         Pointer(&'a Type),
+        /// `&dyn T`, `Option<&dyn T>`, `Box<dyn T>` or `Arc<dyn T>` of an `#[ffi_trait]`: its
+        /// struct of callbacks, by pointer for the call or by value for Rust to keep, through
+        /// `TraitObjectArg`.
+        TraitObject(&'a Type),
+    }
+
+    /// Whether `ty` is spelled as a trait object a parameter may take: `&dyn T`, `Box<dyn T>`,
+    /// `Arc<dyn T>`, or an `Option` of one (`&mut dyn T` too, which `lowering` refuses).
+    pub(crate) fn is_trait_object(ty: &Type) -> bool {
+        let is_dyn = |ty: &Type| matches!(ungroup(ty), Type::TraitObject(_));
+        match ungroup(ty) {
+            Type::Reference(reference) => is_dyn(&reference.elem),
+            _ => {
+                argument(ty, "Box").is_some_and(is_dyn)
+                    || argument(ty, "Arc").is_some_and(is_dyn)
+                    || argument(ty, "Option").is_some_and(is_trait_object)
+            }
+        }
     }
 
     /// The lowering of a parameter of type `ty`; `&mut str` and `&mut CStr` are errors.
@@ -787,6 +824,23 @@ mod function {
                 element: &array.elem,
                 len: &array.len,
             };
+        }
+        if is_trait_object(ty) {
+            let reference = match ungroup(ty) {
+                Type::Reference(reference) => Some(reference),
+                _ => argument(ty, "Option").and_then(|inner| match ungroup(inner) {
+                    Type::Reference(reference) => Some(reference),
+                    _ => None,
+                }),
+            };
+            if reference.is_some_and(|reference| reference.mutability.is_some()) {
+                errors.push(
+                    ty.span(),
+                    "take `&dyn Trait`: an #[ffi_trait]'s methods take `&self`, and the foreign \
+                     object may be called from several threads at once",
+                );
+            }
+            return Lowering::TraitObject(ty);
         }
         if is_pointer(ty) {
             return Lowering::Pointer(ty);
@@ -1136,6 +1190,12 @@ mod function {
                 Lowering::Converted(ty) => quote_spanned! {ty.span()=>
                     <#ty as ::hatch_interop::__private::ConvertedArg>::__type_ref(types)
                 },
+                Lowering::TraitObject(ty) => {
+                    let ty = all_static_lifetimes(ty);
+                    quote_spanned! {ty.span()=>
+                        <#ty as ::hatch_interop::__private::TraitObjectArg>::__type_ref(types)
+                    }
+                }
                 Lowering::Array { element, len } => {
                     let element = static_lifetimes(element);
                     let len = const_argument(len);
@@ -1354,6 +1414,19 @@ mod function {
                     };
                     conversions.push(quote! {
                         let #arg = #convert(#arg, #name)?;
+                    });
+                }
+                Lowering::TraitObject(ty) => {
+                    let ty = all_static_lifetimes(ty);
+                    let trait_arg = quote_spanned! {ty.span()=>
+                        <#ty as ::hatch_interop::__private::TraitObjectArg>
+                    };
+                    c_params.push(quote!(#arg: #trait_arg::C));
+                    // Made last, with the `Box`es: a kept object releases its methods' contexts
+                    // when dropped, which a failed check of a later argument must not cause.
+                    takes.push(quote! {
+                        // SAFETY: the caller passes a value valid for the parameter's type.
+                        let #arg = unsafe { #trait_arg::__from_c(#arg, #function, #name) }?;
                     });
                 }
                 Lowering::Converted(ty) => {
@@ -3452,6 +3525,15 @@ mod callback {
                 ))
             }
         };
+        expand_item(item, None)
+    }
+
+    /// The callback type `item` (a function type alias), named `name` in the inventory (else
+    /// after the alias): `#[ffi_trait]` makes one per method.
+    pub(crate) fn expand_item(
+        item: syn::ItemType,
+        name: Option<String>,
+    ) -> syn::Result<TokenStream2> {
         if !item.generics.params.is_empty() {
             return Err(Error::new_spanned(
                 &item.generics,
@@ -3480,7 +3562,10 @@ mod callback {
                 "write the callback without `for<'a>`: elided lifetimes are enough",
             );
         }
-        let name = errors.check(inventory_name(&item.ident, "the callback"));
+        let name = match name {
+            Some(name) => Some(name),
+            None => errors.check(inventory_name(&item.ident, "the callback")),
+        };
         let mut params = Vec::new();
         for (i, arg) in func.inputs.iter().enumerate() {
             check_type(&arg.ty, &mut errors);
@@ -3921,6 +4006,272 @@ mod callback {
             }
 
             unsafe impl ::hatch_interop::FfiPointee for #ident {}
+        })
+    }
+}
+
+mod foreign_trait {
+    use super::*;
+
+    pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+        no_arguments(attr, "ffi_trait")?;
+        let mut item: syn::ItemTrait = match syn::parse2::<Item>(item)? {
+            Item::Trait(item) => item,
+            item => {
+                return Err(Error::new_spanned(
+                    item,
+                    "#[ffi_trait] goes on a trait: `pub trait Progress { fn on_progress(&self, \
+                     done: u64); }`",
+                ))
+            }
+        };
+        let mut errors = Errors::default();
+        let name = errors.check(inventory_name(&item.ident, "the trait"));
+        if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+            errors.push(
+                item.generics.span(),
+                "#[ffi_trait] traits cannot be generic",
+            );
+        }
+        if let Some(unsafety) = &item.unsafety {
+            errors.push(
+                unsafety.span(),
+                "#[ffi_trait] traits cannot be `unsafe`: the foreign side implements them",
+            );
+        }
+        if let Some(auto) = &item.auto_token {
+            errors.push(auto.span(), "#[ffi_trait] traits cannot be auto traits");
+        }
+        // `Send + Sync`: a foreign object may be called from any Rust thread (Python's take the
+        // GIL). Any other supertrait the foreign side could not implement.
+        let mut send = false;
+        let mut sync = false;
+        for bound in &item.supertraits {
+            let marker = match bound {
+                syn::TypeParamBound::Trait(bound) if bound.lifetimes.is_none() => {
+                    let last = bound.path.segments.last().map(|s| s.ident.to_string());
+                    match last.as_deref() {
+                        Some("Send") => {
+                            send = true;
+                            true
+                        }
+                        Some("Sync") => {
+                            sync = true;
+                            true
+                        }
+                        _ => false,
+                    }
+                }
+                _ => false,
+            };
+            if !marker {
+                errors.push(
+                    bound.span(),
+                    "an #[ffi_trait] has no supertraits but `Send` and `Sync` (which it \
+                     implies): the foreign side implements its methods only",
+                );
+            }
+        }
+        if !send {
+            item.supertraits.push(syn::parse_quote!(::core::marker::Send));
+        }
+        if !sync {
+            item.supertraits.push(syn::parse_quote!(::core::marker::Sync));
+        }
+
+        struct Method<'a> {
+            ident: &'a Ident,
+            name: String,
+            params: Vec<(&'a Ident, &'a Type)>,
+            output: &'a ReturnType,
+            attrs: Vec<&'a Attribute>,
+        }
+        let mut methods = Vec::new();
+        for trait_item in &item.items {
+            let syn::TraitItem::Fn(method) = trait_item else {
+                errors.push(
+                    trait_item.span(),
+                    "an #[ffi_trait] has methods only (no associated types, constants or macros)",
+                );
+                continue;
+            };
+            let sig = &method.sig;
+            if let Some(body) = &method.default {
+                errors.push(
+                    body.span(),
+                    "remove the body: the foreign side implements every method of an #[ffi_trait]",
+                );
+            }
+            if let Some(asyncness) = &sig.asyncness {
+                errors.push(asyncness.span(), "#[ffi_trait] methods cannot be `async`");
+            }
+            if let Some(unsafety) = &sig.unsafety {
+                errors.push(unsafety.span(), "#[ffi_trait] methods cannot be `unsafe`");
+            }
+            if let Some(constness) = &sig.constness {
+                errors.push(constness.span(), "#[ffi_trait] methods cannot be `const`");
+            }
+            if let Some(abi) = &sig.abi {
+                errors.push(abi.span(), "remove the ABI: the method's C ABI is generated");
+            }
+            if let Some(variadic) = &sig.variadic {
+                errors.push(variadic.span(), "#[ffi_trait] methods cannot be variadic");
+            }
+            if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+                errors.push(
+                    sig.generics.span(),
+                    "#[ffi_trait] methods cannot be generic (elided lifetimes are enough)",
+                );
+            }
+            let method_name = errors.check(inventory_name(&sig.ident, "the method"));
+            let mut inputs = sig.inputs.iter();
+            match inputs.next() {
+                Some(FnArg::Receiver(receiver))
+                    if receiver.reference.is_some()
+                        && receiver.mutability.is_none()
+                        && receiver.colon_token.is_none() => {}
+                Some(FnArg::Receiver(receiver)) => errors.push(
+                    receiver.span(),
+                    "an #[ffi_trait] method takes `&self` (the foreign object may be called \
+                     from several threads at once)",
+                ),
+                _ => errors.push(
+                    sig.ident.span(),
+                    "an #[ffi_trait] method takes `&self` first (the trait must stay usable as \
+                     `dyn Trait`)",
+                ),
+            }
+            let mut params = Vec::new();
+            for (i, input) in inputs.enumerate() {
+                let FnArg::Typed(typed) = input else {
+                    continue;
+                };
+                match &*typed.pat {
+                    Pat::Ident(pat)
+                        if pat.by_ref.is_none()
+                            && pat.mutability.is_none()
+                            && pat.subpat.is_none() =>
+                    {
+                        params.push((&pat.ident, &*typed.ty));
+                    }
+                    pat => errors.push(
+                        pat.span(),
+                        format!(
+                            "name parameter {} of the method with an identifier (`done: u64`): \
+                             the bindings show the names",
+                            i + 1
+                        ),
+                    ),
+                }
+            }
+            if let Some(method_name) = method_name {
+                methods.push(Method {
+                    ident: &sig.ident,
+                    name: method_name,
+                    params,
+                    output: &sig.output,
+                    attrs: method
+                        .attrs
+                        .iter()
+                        .filter(|attr| attr.path().is_ident("doc"))
+                        .collect(),
+                });
+            }
+        }
+        errors.finish()?;
+        let name = name.expect("errors were reported above");
+
+        let ident = &item.ident;
+        let vis = &item.vis;
+        let doc = doc(&item.attrs);
+        let ffi = format_ident!("{}{}_ffi", RESERVED_PREFIX, ident);
+        let mut callbacks = Vec::new();
+        let mut fields = Vec::new();
+        let mut impls = Vec::new();
+        let mut method_defs = Vec::new();
+        for method in &methods {
+            let callback = format_ident!("{}{}_{}", RESERVED_PREFIX, ident, method.ident);
+            let names: Vec<_> = method.params.iter().map(|(name, _)| *name).collect();
+            let tys: Vec<_> = method.params.iter().map(|(_, ty)| *ty).collect();
+            let output = method.output;
+            let attrs = &method.attrs;
+            let alias: syn::ItemType = syn::parse_quote! {
+                #(#attrs)*
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                #vis type #callback = fn(#(#names: #tys),*) #output;
+            };
+            callbacks.push(callback::expand_item(
+                alias,
+                Some(format!("{name}_{}", method.name)),
+            )?);
+            let method_ident = method.ident;
+            fields.push(quote!(#method_ident: #callback));
+            impls.push(quote! {
+                #[allow(clippy::too_many_arguments)]
+                fn #method_ident(&self, #(#names: #tys),*) #output {
+                    self.#method_ident.call(#(#names),*)
+                }
+            });
+            let method_name = &method.name;
+            method_defs.push(quote! {
+                ::hatch_interop::__private::TraitMethodDef {
+                    name: #method_name,
+                    callback: ::hatch_interop::__private::TypeRef::Named(
+                        <#callback as ::hatch_interop::TypeInfo>::__register(types),
+                    ),
+                }
+            });
+        }
+        let type_info = type_info(
+            &ffi,
+            &name,
+            quote! {
+                ::hatch_interop::__private::TypeDef::Trait {
+                    name: #name,
+                    doc: #doc,
+                    methods: ::std::vec![#(#method_defs),*],
+                }
+            },
+        );
+        Ok(quote! {
+            #item
+
+            #(#callbacks)*
+
+            /// The foreign side's object: one callback structure per method, in order.
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            #[repr(C)]
+            #vis struct #ffi {
+                #(#fields,)*
+            }
+
+            impl #ident for #ffi {
+                #(#impls)*
+            }
+
+            #type_info
+
+            // SAFETY: `#ffi` is the struct its inventory entry describes.
+            unsafe impl ::hatch_interop::__private::FfiTrait for dyn #ident {
+                type Ffi = #ffi;
+
+                #[inline(always)]
+                fn __borrow(ffi: &#ffi) -> &Self {
+                    ffi
+                }
+
+                #[inline]
+                fn __boxed(ffi: #ffi) -> ::std::boxed::Box<Self> {
+                    ::std::boxed::Box::new(ffi)
+                }
+
+                #[inline]
+                fn __shared(ffi: #ffi) -> ::std::sync::Arc<Self> {
+                    ::std::sync::Arc::new(ffi)
+                }
+            }
         })
     }
 }
