@@ -27,8 +27,10 @@ The lowering (it mirrors ``fn shim`` in the Rust helper's macros):
 * a service's method -> its object's handle first; ``async fn`` -> a completion last, returning nothing;
 * each opaque type -> a drop function ``void <type>_ffi_drop(T *object)`` for the owned objects (``Box<T>``
   results) that no function consumed;
-* an opaque type behind any pointer -> a handle; a struct, data-carrying enum or callback behind one ->
-  a pointer to it; an enum by value -> its integer representation.
+* an ``#[ffi_trait]`` object -> a struct of one callback structure per method, by value (``Box<dyn T>``,
+  ``Arc<dyn T>``: the library keeps it) or behind a pointer (``&dyn T``: for the call);
+* an opaque type behind any pointer -> a handle; a struct, data-carrying enum, callback or trait object behind
+  one -> a pointer to it; an enum by value -> its integer representation.
 
 Names here are the inventory's (a length is named after its parameter by the backend, which knows its
 language's reserved words); nothing here is specific to any language.
@@ -63,6 +65,7 @@ from hatch_interop.inventory import (
     Str,
     StructDef,
     TaggedDef,
+    TraitDef,
     TypeRef,
     Vec,
     Void,
@@ -175,6 +178,16 @@ class CCallback:
 
 
 @dataclass(frozen=True)
+class CTrait:
+    """A trait object by value: a struct of one callback structure per method, which the library keeps (and
+    releases, method by method, when it drops it)."""
+
+    name: str
+
+    kind = "trait"
+
+
+@dataclass(frozen=True)
 class CCompletion:
     """An async function's completion: ``struct { call, context, release }``, called once from a library thread."""
 
@@ -193,9 +206,10 @@ class CHandle:
 
 @dataclass(frozen=True)
 class CPointer:
-    """A pointer to a struct, a data-carrying enum or a callback structure (``&T``, ``&mut T``, ``Box<T>``)."""
+    """A pointer to a struct, a data-carrying enum, a callback structure or a trait object (``&T``, ``&mut T``,
+    ``Box<T>``, ``&dyn T``)."""
 
-    target: Union[CRecord, CCallback]
+    target: Union[CRecord, CCallback, CTrait]
     mutable: bool
 
     kind = "pointer"
@@ -263,6 +277,7 @@ CType = Union[
     CBuffer,
     CBytes,
     CCallback,
+    CTrait,
     CCompletion,
     CHandle,
     CPointer,
@@ -538,6 +553,8 @@ class _Lowering:
                 return CEnum(target.name, target.repr)
             if isinstance(target, CallbackDef):
                 return CCallback(target.name)
+            if isinstance(target, TraitDef):
+                return CTrait(target.name)
             assert isinstance(target, (StructDef, TaggedDef)), "opaque types are only behind pointers"
             return CRecord(target.name, isinstance(target, TaggedDef))
         if isinstance(ty, Pointer):
@@ -545,7 +562,7 @@ class _Lowering:
             if isinstance(target, OpaqueDef):
                 return CHandle(target.name, ty.mutable)
             pointee = self.value(ty.target)
-            assert isinstance(pointee, (CRecord, CCallback)), "the model refuses pointers to enums"
+            assert isinstance(pointee, (CRecord, CCallback, CTrait)), "the model refuses pointers to enums"
             return CPointer(pointee, ty.mutable)
         raise AssertionError(f"a `{ty.kind}` is not one C value")
 

@@ -25,6 +25,7 @@ from hatch_interop.inventory import (
     Str,
     StructDef,
     TaggedDef,
+    TraitDef,
     TypeRef,
     Vec,
 )
@@ -39,6 +40,7 @@ CONSTRUCTS: Dict[str, str] = {
     "opaque-types": "opaque types",
     "services": "services (`#[ffi_service]`)",
     "callbacks": "callbacks (`#[ffi_callback]`)",
+    "traits": "foreign traits (`#[ffi_trait]`)",
     "async": "async functions",
     "errors": "`Result<T, E>` results",
     "strings": "`&str` parameters and `String` results",
@@ -79,6 +81,8 @@ def _uses(inventory: Inventory) -> Iterator[Tuple[str, str]]:
                     yield from _type_uses(inventory, field.type, f"field `{t.name}::{variant.name}.{field.name}`")
         elif isinstance(t, OpaqueDef):
             yield "opaque-types", item
+        elif isinstance(t, TraitDef):
+            yield "traits", item
         elif isinstance(t, CallbackDef):
             yield "callbacks", item
             for p in t.params:

@@ -509,6 +509,28 @@ class CallbackDef:
 
 
 @dataclass(frozen=True)
+class TraitMethod:
+    """A method of a trait: its name, and the callback it is called through (its parameters, result and doc)."""
+
+    name: str
+    callback: Named
+
+
+@dataclass(frozen=True)
+class TraitDef:
+    """An ``#[ffi_trait]``: an object the caller implements and Rust calls methods of. C sees a struct of one
+    callback structure per method (``struct { Progress_on_progress on_progress; ... }``), each called and released as
+    a callback of the method's signature is. A function takes it by value (Rust keeps it: ``Box<dyn T>``,
+    ``Arc<dyn T>``) or behind ``&`` (for the call)."""
+
+    name: str
+    doc: str
+    methods: Tuple[TraitMethod, ...]
+
+    kind = "trait"
+
+
+@dataclass(frozen=True)
 class NewtypeDef:
     """A ``#[repr(transparent)]`` struct of one number (``struct UserId(u64)``): by value it is that number, so C sees
     ``typedef uint64_t UserId;`` and Python a subclass of ``int`` (``float`` for ``f32``/``f64``). References to it are
@@ -521,7 +543,9 @@ class NewtypeDef:
     kind = "newtype"
 
 
-TypeDef = Union[StructDef, RecordDef, RecordEnumDef, EnumDef, OpaqueDef, CallbackDef, TaggedDef, NewtypeDef]
+TypeDef = Union[
+    StructDef, RecordDef, RecordEnumDef, EnumDef, OpaqueDef, CallbackDef, TraitDef, TaggedDef, NewtypeDef
+]
 
 
 @dataclass(frozen=True)
@@ -628,6 +652,13 @@ class Inventory:
 
     def callbacks(self) -> Iterator[CallbackDef]:
         return (t for t in self.types if isinstance(t, CallbackDef))
+
+    def traits(self) -> Iterator[TraitDef]:
+        return (t for t in self.types if isinstance(t, TraitDef))
+
+    def trait_of(self, callback: str) -> Optional[TraitDef]:
+        """The trait whose method the callback `callback` is, if it is one."""
+        return next((t for t in self.traits() if any(m.callback.name == callback for m in t.methods)), None)
 
     def opaques(self) -> Iterator[OpaqueDef]:
         return (t for t in self.types if isinstance(t, OpaqueDef))
@@ -1081,6 +1112,24 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
             returns=_type_ref(r, obj["returns"], f"{path}.returns"),
             error=_error(r, obj.get("error"), f"{path}.error"),
         )
+    if kind == "trait":
+        obj = r.object(value, path, ["kind", "name", "doc", "methods"])
+        methods = []
+        for i, raw in enumerate(r.array(obj["methods"], f"{path}.methods")):
+            mpath = f"{path}.methods[{i}]"
+            m = r.object(raw, mpath, ["name", "callback"])
+            callback = _type_ref(r, m["callback"], f"{mpath}.callback")
+            if not isinstance(callback, Named):
+                raise r.fail(f"{mpath}.callback", f"must be a `named` callback, got a {callback.kind!r}")
+            methods.append(TraitMethod(name=r.identifier(m["name"], f"{mpath}.name"), callback=callback))
+        if not methods:
+            raise r.fail(f"{path}.methods", "must not be empty (a trait has at least one method)")
+        _unique(r, [(f"{path}.methods[{i}].name", m.name) for i, m in enumerate(methods)], "method name")
+        return TraitDef(
+            name=r.identifier(obj["name"], f"{path}.name"),
+            doc=r.string(obj["doc"], f"{path}.doc"),
+            methods=tuple(methods),
+        )
     if kind == "newtype":
         obj = r.object(value, path, ["kind", "name", "doc", "inner"])
         inner = _type_ref(r, obj["inner"], f"{path}.inner")
@@ -1094,7 +1143,7 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
         )
     if not isinstance(value, dict):
         raise r.fail(path, f"must be an object, got {_describe(value)}")
-    kinds = "'struct', 'record', 'record_enum', 'enum', 'opaque', 'callback', 'tagged', 'newtype'"
+    kinds = "'struct', 'record', 'record_enum', 'enum', 'opaque', 'callback', 'trait', 'tagged', 'newtype'"
     raise r.fail(f"{path}.kind", f"must be one of {kinds}, got {kind!r}")
 
 
@@ -1407,6 +1456,8 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         target = resolve(named, path)
         if isinstance(target, CallbackDef):
             raise r.fail(path, f"uses the callback {named.name!r}, which can only be a function's parameter")
+        if isinstance(target, TraitDef):
+            raise r.fail(path, f"uses the trait {named.name!r}, which can only be a function's parameter")
         if isinstance(ty, Pointer) and isinstance(target, EnumDef):
             raise r.fail(path, f"points at the enum {named.name!r}; pointers to enums are not supported")
         if isinstance(ty, Pointer) and isinstance(target, NewtypeDef):
@@ -1464,6 +1515,14 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
         if isinstance(named, Named) and isinstance(resolve(named, path), CallbackDef):
             if isinstance(ty, Pointer) and (ty.owned or ty.mutable):
                 message = f"is an owned or mutable pointer to the callback {named.name!r}: pass it by value or `&`"
+                raise r.fail(path, message)
+            return
+        if isinstance(named, Named) and isinstance(resolve(named, path), TraitDef):
+            if isinstance(ty, Pointer) and (ty.owned or ty.mutable):
+                message = (
+                    f"is an owned or mutable pointer to the trait {named.name!r}: pass it by value (`Box<dyn T>`, "
+                    "`Arc<dyn T>`) or `&`"
+                )
                 raise r.fail(path, message)
             return
         check(ty, path)
@@ -1527,6 +1586,21 @@ def _check_references(r: _Reader, inventory: Inventory) -> None:
     for i, definition in enumerate(inventory.types):
         if isinstance(definition, CallbackDef):
             check_callback(definition, f"types[{i}]")
+    methods_of: Dict[str, str] = {}
+    for i, definition in enumerate(inventory.types):
+        if not isinstance(definition, TraitDef):
+            continue
+        earlier = {t.name for t in inventory.types[:i]}
+        for j, method in enumerate(definition.methods):
+            mpath = f"types[{i}].methods[{j}].callback"
+            if not isinstance(resolve(method.callback, mpath), CallbackDef):
+                raise r.fail(mpath, f"names {method.callback.name!r}, which is not a callback")
+            if method.callback.name not in earlier:
+                raise r.fail(mpath, f"names {method.callback.name!r}, which must come earlier in `types`")
+            if method.callback.name in methods_of:
+                message = f"names {method.callback.name!r}, the callback of {methods_of[method.callback.name]} already"
+                raise r.fail(mpath, message)
+            methods_of[method.callback.name] = f"method {method.name!r} of trait {definition.name!r}"
 
     def check_result(ty: TypeRef, path: str) -> None:
         """A result: `check`, and never a borrowed pointer to an object the bindings own as a cell."""

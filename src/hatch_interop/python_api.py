@@ -48,6 +48,7 @@ from hatch_interop.inventory import (
     Str,
     StructDef,
     TaggedDef,
+    TraitDef,
     TypeDef,
     TypeRef,
     Vec,
@@ -229,7 +230,11 @@ class PythonApi:
 
     def public_names(self) -> List[str]:
         """Every public name of the module (for ``__all__``)."""
-        public = [*self.constants.values(), *self.classes.values(), *self.functions.values()]
+        public = [
+            *self.constants.values(),
+            *(name for name in self.classes.values() if not name.startswith("_")),
+            *self.functions.values(),
+        ]
         if self.inventory.functions or self.inventory.services:
             public.append(self.panic)
         return public
@@ -383,6 +388,14 @@ class _Builder:
             self.constants[c.name] = self._module_name(c.name, "constant")
         for t in inv.types:
             what = {"opaque": "opaque type"}.get(t.kind, t.kind)
+            trait = inv.trait_of(t.name) if isinstance(t, CallbackDef) else None
+            if trait is not None:
+                # A trait's method is called through a callback type of its own, which is no public name.
+                method = next(m.name for m in trait.methods if m.callback.name == t.name)
+                self.classes[t.name] = self.namespace.claim(
+                    f"_ffi_{t.name}_method", f"the callback of method `{method}` of trait `{trait.name}`", t.name
+                )
+                continue
             self.classes[t.name] = self._module_name(t.name, what)
         for f in inv.functions:
             self.functions[f.name] = self._module_name(f.name, "function")
@@ -517,7 +530,7 @@ class _Builder:
             return []
         target = self._target(ty)
         cls = self.classes[target.name]
-        if isinstance(target, CallbackDef):
+        if isinstance(target, (CallbackDef, TraitDef)):
             return (
                 []
                 if isinstance(ty, Pointer)

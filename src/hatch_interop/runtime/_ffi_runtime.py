@@ -239,6 +239,24 @@ def not_callable(function: str, parameter: str, value: object) -> Exception:
     return TypeError(f"{function}() argument {parameter!r} must be callable, not {type(value).__name__}")
 
 
+def implements(function: str, parameter: str, value: object, trait: str, methods: Tuple[str, ...]) -> Tuple[Any, ...]:
+    """The bound methods of `value` that the library calls as those of the trait `trait` (one per name of
+    `methods`), or a TypeError naming the first it lacks: any object with the methods will do (duck typing), a
+    subclass of the generated abstract class included."""
+    bound = []
+    for name in methods:
+        method = getattr(value, name, None)
+        if method is None or not callable(method):
+            cls = type(value).__name__
+            problem = f"{cls} has no method {name!r}" if method is None else f"{cls}.{name} is not callable"
+            raise TypeError(
+                f"{function}() argument {parameter!r} must implement {trait}: {problem} (subclass {trait}, or give "
+                f"{cls} the methods {', '.join(methods)})"
+            )
+        bound.append(method)
+    return tuple(bound)
+
+
 def closed(cls: str, method: str) -> Exception:
     """The error for a method called on a closed object."""
     return ValueError(f"cannot call {cls}.{method}(): the {cls} is closed")

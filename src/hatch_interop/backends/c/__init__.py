@@ -53,6 +53,7 @@ from hatch_interop.inventory import (
     Str,
     StructDef,
     TaggedDef,
+    TraitDef,
     TypeRef,
     Variant,
     Vec,
@@ -253,6 +254,18 @@ class CCallback:
 
 
 @dataclass(frozen=True)
+class CTraitStruct:
+    """A trait object's struct: one callback structure per method, named after the method."""
+
+    template: ClassVar[str] = "trait.h.j2"
+
+    name: str
+    comment: Optional[str]
+    #: The fields (their offsets are unused: a callback structure's size is the target's, as the Rust struct's is).
+    fields: Tuple[CField, ...]
+
+
+@dataclass(frozen=True)
 class CFunction:
     prototype: str
     comment: Optional[str]
@@ -333,7 +346,7 @@ class CHeader:
     arrays: Tuple[CArrayType, ...]
     #: The options of primitives (declared before the crate's types; those of a crate type follow it).
     options: Tuple[COption, ...]
-    types: Tuple[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged, CNewtype], ...]
+    types: Tuple[Union[CEnum, CStruct, COpaque, COption, CCallback, CTraitStruct, CTagged, CNewtype], ...]
     buffers: Tuple[CBuffer, ...]
     functions: Tuple[CFunction, ...]
     #: The name of the struct that lends an encoded record for a call, if some function takes one.
@@ -598,7 +611,7 @@ class _Builder:
                 self._claim(f.symbol, f"function `{f.symbol}` of service `{s.name}`", shadowable=False)
             for symbol in (s.destructor, s.release):
                 self._claim(symbol, f"function `{symbol}` of service `{s.name}`", shadowable=False)
-        types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged, CNewtype]] = []
+        types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTraitStruct, CTagged, CNewtype]] = []
         for t in inv.types:
             if isinstance(t, EnumDef):
                 types.append(self.enum(t))
@@ -606,6 +619,8 @@ class _Builder:
                 types.append(self.struct(t))
             elif isinstance(t, CallbackDef):
                 types.append(self.callback(t))
+            elif isinstance(t, TraitDef):
+                types.append(self.trait(t))
             elif isinstance(t, TaggedDef):
                 types.append(self.tagged(t))
             elif isinstance(t, (RecordDef, RecordEnumDef)):
@@ -712,7 +727,7 @@ class _Builder:
         return CCallback(c.name, c_comment(c.doc), call, result)
 
     def _check_support_locals(
-        self, types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTagged, CNewtype]]
+        self, types: List[Union[CEnum, CStruct, COpaque, COption, CCallback, CTraitStruct, CTagged, CNewtype]]
     ) -> None:
         """Refuse a crate macro (a constant, or a variant of an enum too wide for ``int``) named like a field
         or parameter of the support declarations (or of the option structs, when there are any): the
@@ -891,6 +906,15 @@ class _Builder:
             fields.append(CField(declaration, c_comment(f.doc, "    "), name, f.offset))
         return CStruct(s.name, c_comment(s.doc), tuple(fields), s.size, s.align)
 
+    def trait(self, t: TraitDef) -> CTraitStruct:
+        names = Namespace(BACKEND, f"trait `{t.name}`")
+        fields = []
+        for m in t.methods:
+            name = names.claim(self._local(m.name), f"method `{m.name}`", m.name)
+            callback = self.inventory.type(m.callback.name)
+            fields.append(CField(_declare(m.callback.name, name), c_comment(callback.doc, "    "), name, 0))
+        return CTraitStruct(t.name, c_comment(t.doc), tuple(fields))
+
     def tagged(self, t: TaggedDef) -> CTagged:
         """The struct of the tag and the payload union; a variant without fields has no member in the union (C
         has no empty structs), and each field's offset is checked from the start of the enum."""
@@ -936,7 +960,7 @@ class _Builder:
             return self.wide_names[t.primitive.name]
         if isinstance(t, abi.CArray):
             return self.array_names[t.array]
-        if isinstance(t, (abi.CEnum, abi.CRecord, abi.CCallback)):
+        if isinstance(t, (abi.CEnum, abi.CRecord, abi.CCallback, abi.CTrait)):
             return t.name
         if isinstance(t, abi.COption):
             return self.option_names[t.option]

@@ -52,6 +52,7 @@ from hatch_interop.backends.python import (
     PyRecord,
     PyRecordEnum,
     PyTagged,
+    PyTrait,
     WrapperBuilder,
     python_templates,
 )
@@ -76,6 +77,7 @@ from hatch_interop.inventory import (
     RecordEnumDef,
     StructDef,
     TaggedDef,
+    TraitDef,
     TaggedVariant,
 )
 from hatch_interop.pylayout import (
@@ -173,6 +175,7 @@ class CffiModule(PyModuleBase):
             CffiStruct,
             CffiTagged,
             CffiCallback,
+            PyTrait,
         ],
         ...,
     ]
@@ -410,6 +413,15 @@ class CffiWrapperBuilder(WrapperBuilder):
         if by_pointer:
             return f"_ffi.new({python_string(target.name + ' *')}, ({thunk}, {key}, _ffi.NULL))"
         return f"({thunk}, {key}, _ffi_release)"
+
+    def trait_argument(self, t: TraitDef, keys: Tuple[str, ...], by_pointer: bool) -> Group:
+        # Each method's callback structure as a tuple of its fields, as a callback argument is (see there).
+        release = "_ffi.NULL" if by_pointer else "_ffi_release"
+        methods = tuple(f"(_ffi_{m.callback.name}_thunk, {key}, {release})" for m, key in zip(t.methods, keys))
+        fields = Group("(", methods, ")", is_tuple=True)
+        if by_pointer:
+            return Group("_ffi.new(", (python_string(t.name + " *"), fields), ")")
+        return fields
 
     def completion_argument(self) -> str:
         return "(_ffi_complete, _ffi_key, _ffi_release)"
@@ -797,6 +809,7 @@ class CffiWrapperBuilder(WrapperBuilder):
                 CffiStruct,
                 CffiTagged,
                 CffiCallback,
+                PyTrait,
             ]
         ] = []
         for t in inv.types:
@@ -811,6 +824,8 @@ class CffiWrapperBuilder(WrapperBuilder):
                 types.append(self.struct(t))
             elif isinstance(t, CallbackDef):
                 types.append(self.callback(t))
+            elif isinstance(t, TraitDef):
+                types.append(self.trait(t))
             elif isinstance(t, TaggedDef):
                 types.append(self.tagged(t))
             elif isinstance(t, RecordDef):

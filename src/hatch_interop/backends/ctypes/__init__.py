@@ -12,6 +12,7 @@ for structs and options, ``CFUNCTYPE`` trampolines for callbacks, ``from_buffer`
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar, Dict, List, Optional, Tuple, Union
 
@@ -32,6 +33,7 @@ from hatch_interop.backends.python import (
     PyRecordEnum,
     PyStruct,
     PyTagged,
+    PyTrait,
     WrapperBuilder,
     python_templates,
 )
@@ -57,6 +59,7 @@ from hatch_interop.inventory import (
     RecordEnumDef,
     StructDef,
     TaggedDef,
+    TraitDef,
     TaggedVariant,
     TypeRef,
     Vec,
@@ -140,6 +143,7 @@ class PyModule(PyModuleBase):
             PyOpaque,
             PyOption,
             PyCallback,
+            PyTrait,
             PyTagged,
         ],
         ...,
@@ -211,6 +215,7 @@ class CtypesWrapperBuilder(WrapperBuilder):
                 PyOpaque,
                 PyOption,
                 PyCallback,
+                PyTrait,
                 PyTagged,
             ]
         ] = [self.option(o) for o in self.options.values() if isinstance(o.inner, Primitive)]
@@ -223,6 +228,8 @@ class CtypesWrapperBuilder(WrapperBuilder):
                 types.append(self.enum(t))
             elif isinstance(t, CallbackDef):
                 types.append(self.callback(t))
+            elif isinstance(t, TraitDef):
+                types.append(self.trait(t))
             elif isinstance(t, TaggedDef):
                 types.append(self.tagged(t))
             elif isinstance(t, RecordDef):
@@ -290,7 +297,7 @@ class CtypesWrapperBuilder(WrapperBuilder):
             return f"_ffi_ctypes.{_PRIMITIVES[target.repr.name][0]}"
         if isinstance(target, OpaqueDef):
             return "_ffi_ctypes.c_void_p"
-        if isinstance(target, CallbackDef):
+        if isinstance(target, (CallbackDef, TraitDef)):
             cls = f"_ffi_{target.name}"
             return f"_ffi_ctypes.POINTER({cls})" if isinstance(ty, Pointer) else cls
         cls = self.classes[target.name]
@@ -326,7 +333,7 @@ class CtypesWrapperBuilder(WrapperBuilder):
             return "_ffi_Bytes"
         if isinstance(t, abi.CSlot):
             return f"_ffi_ctypes.POINTER({self.c_type(t.of)})"
-        if isinstance(t, abi.CCallback):
+        if isinstance(t, (abi.CCallback, abi.CTrait)):
             return f"_ffi_{t.name}"
         if isinstance(t, abi.CRecord):
             cls = self.classes[t.name]
@@ -444,6 +451,19 @@ class CtypesWrapperBuilder(WrapperBuilder):
         """The C structure of a callback argument kept under `key` (the library releases one passed by value)."""
         release = "None" if by_pointer else "_ffi_release_address"
         return f"_ffi_{target.name}({self._callback_address(target)}, {key}, {release})"
+
+    def trait_argument(self, t: TraitDef, keys: Tuple[str, ...], by_pointer: bool) -> Group:
+        methods = []
+        for m, key in zip(t.methods, keys):
+            callback = self.inventory.type(m.callback.name)
+            assert isinstance(callback, CallbackDef)
+            methods.append(self.callback_argument(callback, key, by_pointer))
+        return Group(f"_ffi_{t.name}(", tuple(methods), ")")
+
+    def trait_struct(self, t: TraitDef, base: PyTrait) -> PyTrait:
+        specs = tuple(f'("{m.name}", _ffi_{m.callback.name})' for m in t.methods)
+        fields = layout(Group("(", specs, ")", is_tuple=True), 4, before="_fields_ = ")
+        return dataclasses.replace(base, struct=f"_ffi_{t.name}", fields_assignment=fields)
 
     def completion_argument(self) -> str:
         """The completion structure of an async call awaiting under ``_ffi_key``."""

@@ -84,6 +84,7 @@ from hatch_interop.inventory import (
     Str,
     StructDef,
     TaggedDef,
+    TraitDef,
     TaggedVariant,
     TypeDef,
     TypeRef,
@@ -173,6 +174,7 @@ RUNTIME_ALIASES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("checked_items", ("_ffi_checked_items = _ffi_rt.checked_items",)),
     ("array_arguments", ("_ffi_array_argument = _ffi_rt.array_argument",)),
     ("wire", ("_ffi_wire_encode = _ffi_rt.wire_encode", "_ffi_wire_decode = _ffi_rt.wire_decode")),
+    ("traits", ("_ffi_implements = _ffi_rt.implements",)),
 )
 
 
@@ -399,6 +401,28 @@ class PyStruct:
 
 
 @dataclass(frozen=True)
+class PyTraitMethod:
+    """An abstract method of a trait's class: its ``def`` line, laid out, and its docstring."""
+
+    signature: str
+    docstring: Optional[str]
+
+
+@dataclass(frozen=True)
+class PyTrait:
+    """An ``#[ffi_trait]``'s abstract base class, and the backend's C structure of it if it declares one."""
+
+    template: ClassVar[str] = "trait.py.j2"
+
+    name: str
+    docstring: Optional[str]
+    methods: Tuple[PyTraitMethod, ...]
+    #: The ctypes backend's structure class and its ``_fields_`` assignment ("" for the others).
+    struct: str = ""
+    fields_assignment: str = ""
+
+
+@dataclass(frozen=True)
 class PyNewtype:
     """A ``#[repr(transparent)]`` newtype's class: a subclass of ``int`` (``float`` for ``f32``/``f64``), constructed
     positionally and range-checked as an argument of its number type is."""
@@ -490,6 +514,8 @@ class PyModuleBase:
     header: str
     docstring: str
     uses_enum: bool
+    #: Whether a trait's abstract base class needs ``abc``.
+    uses_abc: bool
     #: The names imported from ``typing`` (sorted), and their import statement as ruff lays it out.
     typing_imports: Tuple[str, ...]
     typing_import: str
@@ -688,6 +714,7 @@ class WrapperBuilder:
             "header": f"# {header}; do not edit.",
             "docstring": python_docstring(lib.doc) or python_docstring(default_doc) or '""""""',
             "uses_enum": any(isinstance(t, EnumDef) and t.name not in self.errors for t in inv.types),
+            "uses_abc": any(isinstance(t, TraitDef) for t in inv.types),
             "typing_imports": tuple(sorted(self.typing)),
             "typing_import": _typing_import(sorted(self.typing)),
             "all_assignment": all_assignment,
@@ -1129,6 +1156,14 @@ class WrapperBuilder:
         self.helpers.add("callbacks")
         self.typing.add("Callable")
         cls = self.classes[c.name]
+        # What errors call it: a trait's method by its Python spelling.
+        trait = self.inventory.trait_of(c.name)
+        if trait is None:
+            shown, subject = c.name, f"the {c.name} callback"
+        else:
+            method = next(m.name for m in trait.methods if m.callback.name == c.name)
+            shown = f"{self.classes[trait.name]}.{method}"
+            subject = f"the {shown} method"
         names = Namespace(self.BACKEND_NAME, f"callback `{c.name}`")
         hints: List[str] = []
         params: List[str] = [f"_ffi_context: {self.CONTEXT_HINT}"]
@@ -1209,9 +1244,9 @@ class WrapperBuilder:
             params.append("_ffi_error_slot: Any")
             self.helpers.add("encoded_results")
             codec = self._global_codec(Record(c.error.name))
-            what = python_string(f"the error of the {c.name} callback")
+            what = python_string(f"the error of {subject}")
             set_error = Group(
-                "_ffi_set_encoded(", (python_string(c.name), what, "_ffi_error_slot", "_ffi_error", codec), ")"
+                "_ffi_set_encoded(", (python_string(shown), what, "_ffi_error_slot", "_ffi_error", codec), ")"
             )
             error = (self.classes[c.error.name], Evaluate(set_error))
         elif c.error is not None:
@@ -1221,7 +1256,7 @@ class WrapperBuilder:
             error = (self.classes[c.error.name], Assign("_ffi_error_slot[0]", option))
         returns = c.returns
         result_hint = self.hint(returns)
-        label = python_string(c.name)
+        label = python_string(shown)
         call = Group("_ffi_callbacks[_ffi_context](", tuple(values), ")")
         body: List[Statement]
         fallback: Optional[str]
@@ -1235,10 +1270,10 @@ class WrapperBuilder:
             assert encoded is not None
             self.helpers.add("encoded_results")
             params.append("_ffi_slot: Any")
-            what = python_string(f"the result of the {c.name} callback")
+            what = python_string(f"the result of {subject}")
             codec = self._global_codec(encoded)
             set_result = Group(
-                "_ffi_set_encoded(", (python_string(c.name), what, "_ffi_slot", "_ffi_result", codec), ")"
+                "_ffi_set_encoded(", (python_string(shown), what, "_ffi_slot", "_ffi_result", codec), ")"
             )
             body = [*copies, Assign("_ffi_result", call), *write_backs, Evaluate(set_result)]
             fallback, raw_hint = None, "None"
@@ -1247,7 +1282,7 @@ class WrapperBuilder:
             # the encoded bytes stay Python's. A function that raised sets nothing: the library gets "".
             self.helpers.add("text_results")
             params.append("_ffi_slot: Any")
-            what = python_string(f"the result of the {c.name} callback")
+            what = python_string(f"the result of {subject}")
             set_text = Group("_ffi_set_text(", (what, "_ffi_slot", "_ffi_result"), ")")
             body = [*copies, Assign("_ffi_result", call), *write_backs, Evaluate(set_text)]
             fallback, raw_hint = None, "None"
@@ -1255,7 +1290,7 @@ class WrapperBuilder:
             # As a `String`, but `None` sets no text (the library's slot holds `None` until text is set).
             self.helpers.add("text_results")
             params.append("_ffi_slot: Any")
-            what = python_string(f"the result of the {c.name} callback")
+            what = python_string(f"the result of {subject}")
             set_text = Group("_ffi_set_text(", (what, "_ffi_slot", "_ffi_result"), ")")
             body = [
                 *copies,
@@ -1268,7 +1303,7 @@ class WrapperBuilder:
             # Written into an option structure the library passes last (absent until then: what it gets when the
             # function raised), checked and converted as an option field is.
             params.append("_ffi_slot: Any")
-            what = f"the result of the {c.name} callback"
+            what = f"the result of {subject}"
             present: List[Statement] = []
             inner = returns.inner
             checked: Optional[str] = what
@@ -1291,7 +1326,7 @@ class WrapperBuilder:
             self.helpers.add("struct_fields")
             struct = self.classes[returns.name]
             params.append("_ffi_slot: Any")
-            what = python_string(f"the result of the {c.name} callback")
+            what = python_string(f"the result of {subject}")
             convert = Group("_ffi_struct_field(", (what, "_ffi_result", struct), ")")
             body = [
                 *copies,
@@ -1304,7 +1339,7 @@ class WrapperBuilder:
         elif isinstance(returns, Primitive):
             kind = "bool" if returns.is_bool else "float" if returns.is_float else "int"
             self.helpers.add("scalars")
-            what = python_string(f"the result of the {c.name} callback")
+            what = python_string(f"the result of {subject}")
             convert = Group("_ffi_scalar(", (what, "_ffi_result", python_string(returns.name)), ")")
             body = [
                 *copies,
@@ -1320,7 +1355,7 @@ class WrapperBuilder:
             assert isinstance(returns, Named), "the model allows void, primitive, enum, struct and string results"
             enum = self.inventory.type(returns.name)
             assert isinstance(enum, EnumDef)
-            member = self._enum_value(returns, "_ffi_result", f"the result of the {c.name} callback")
+            member = self._enum_value(returns, "_ffi_result", f"the result of {subject}")
             body = [*copies, Assign("_ffi_result", call), *write_backs, Return(member, ".value")]
             fallback = str(enum.variants[0].value)
             raw_hint = "int"
@@ -1336,6 +1371,39 @@ class WrapperBuilder:
             label=label,
             error=error,
         )
+
+    # traits -----------------------------------------------------------------------------------
+
+    def trait(self, t: TraitDef) -> PyTrait:
+        """A trait's abstract base class: a method per method of the trait, with the hints and docstring its
+        callback's function has (a subclass, or any object with the methods, implements it)."""
+        cls = self.classes[t.name]
+        names = Namespace(self.BACKEND_NAME, f"class `{cls}`")
+        methods = []
+        for m in t.methods:
+            python_api.refuse_dunder(m.name, f"method of trait `{t.name}`", self.BACKEND_NAME)
+            name = names.claim(_escape(m.name, PYTHON_KEYWORDS), f"method `{m.name}`", m.name)
+            c = self.inventory.type(m.callback.name)
+            assert isinstance(c, CallbackDef), "the inventory checks that a method is called through a callback"
+            params = Namespace(self.BACKEND_NAME, f"method `{m.name}` of trait `{t.name}`")
+            params.claim("self", "the object")
+            hinted = ["self"]
+            for p in c.params:
+                python_api.refuse_dunder(p.name, f"parameter of method `{m.name}` of trait `{t.name}`", self.BACKEND_NAME)
+                pname = params.claim(_escape(p.name, PYTHON_KEYWORDS), f"parameter `{p.name}`", p.name)
+                hinted.append(f"{pname}: {self.hint(Vec(p.type.element) if isinstance(p.type, Slice) else p.type)}")
+            signature = layout(Group(f"def {name}(", tuple(hinted), f") -> {self.hint(c.returns)}:"), 4)
+            methods.append(PyTraitMethod(signature, python_docstring(c.doc)))
+        return self.trait_struct(t, PyTrait(cls, python_docstring(t.doc), tuple(methods)))
+
+    def trait_struct(self, t: TraitDef, base: PyTrait) -> PyTrait:
+        """The backend's trait class: `base`, with the C structure of the trait if the backend declares one."""
+        return base
+
+    def trait_argument(self, t: TraitDef, keys: Tuple[str, ...], by_pointer: bool) -> Group:
+        """The C structure of a trait object argument whose bound methods are kept under `keys`, one per method in
+        order (the library releases those of one passed by value)."""
+        raise NotImplementedError
 
     # options ----------------------------------------------------------------------------------
 
@@ -1866,6 +1934,28 @@ class WrapperBuilder:
                 made = self.callback_argument(target, key, isinstance(ty, Pointer))
                 args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", made) if nullable else made)
                 (forget_after if isinstance(ty, Pointer) else forget_if_refused).append(key)
+                continue
+            if isinstance(target, TraitDef):
+                # Any object with the trait's methods: each bound method is kept as a callback is, checked first.
+                nullable = isinstance(ty, Pointer) and ty.nullable
+                self.helpers.update({"callbacks", "traits"})
+                methods = f"_ffi_methods_{pname}"
+                method_names = Group("(", tuple(python_string(m.name) for m in target.methods), ")", is_tuple=True)
+                found = Group(
+                    "_ffi_implements(",
+                    (python_string(name), python_string(pname), pname, python_string(cls), method_names),
+                    ")",
+                )
+                checks.append(Assign(methods, Ternary("None", f"{pname} is None", found) if nullable else found))
+                method_keys = []
+                for i, m in enumerate(target.methods):
+                    key = f"_ffi_key_{pname}_{i}"
+                    keep = f"_ffi_keep_callback({methods}[{i}])"
+                    keeps.append(Assign(key, f"None if {methods} is None else {keep}" if nullable else keep))
+                    method_keys.append(key)
+                    (forget_after if isinstance(ty, Pointer) else forget_if_refused).append(key)
+                made = self.trait_argument(target, tuple(method_keys), isinstance(ty, Pointer))
+                args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", made) if nullable else made)
                 continue
             if isinstance(target, TaggedDef):
                 args.append(self._tagged_argument(name, pname, ty, checks))
