@@ -91,6 +91,7 @@ def test_each_opaque_type_has_a_drop_function_on_its_handle() -> None:
         "Hasher": "hasher_ffi_drop",
         "Notifier": "notifier_ffi_drop",
         "Store": "store_ffi_drop",
+        "Tracker": "tracker_ffi_drop",
     }
     # A service's objects are cells its release function gives up: its drop function is not a callable.
     assert "store_ffi_drop" not in {c.symbol for c in model.callables}

@@ -37,6 +37,7 @@ def test_describe_shows_what_the_crate_exports() -> None:
     assert "  HAS_COUNTER: bool = true  // Whether counters are available." in text
     assert "  struct Vec2 { x: f32, y: f32 }  // A point or vector in the plane." in text
     assert "service Store:" in text
+    assert "  trait Progress { on_progress (callback Progress_on_progress), cancelled (callback " in text
     assert "  fn size(&self) -> u64  [gil = hold]" in text
 
 

@@ -180,7 +180,7 @@ def test_recorded_sample_inventory_parses() -> None:
     inv = load_inventory((DATA / "sample_inventory.json").read_text(encoding="utf-8"), source="recording")
     assert inv.library.crate == "sample_crate"
     assert {"add", "vec2_add", "counter_new"} <= {f.name for f in inv.functions}
-    assert [s.name for s in inv.services] == ["Hasher", "Store"]
+    assert [s.name for s in inv.services] == ["Hasher", "Store", "Tracker"]
 
 
 @pytest.mark.parametrize(

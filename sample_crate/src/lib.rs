@@ -2492,9 +2492,6 @@ impl Tracker {
 pub fn inventory() -> Inventory {
     Inventory::new()
         .function::<add>()
-        .function::<run_job>()
-        .function::<count_steps>()
-        .service::<Tracker>()
         .function::<spin>()
         .function::<spin_holding>()
         .function::<fnv1a_64_of>()
@@ -2675,4 +2672,7 @@ pub fn inventory() -> Inventory {
         .constant::<DEFAULT_SCALE>()
         .constant::<HAS_COUNTER>()
         .constant::<BIG>()
+        .function::<run_job>()
+        .function::<count_steps>()
+        .service::<Tracker>()
 }

@@ -45,6 +45,7 @@ from hatch_interop.inventory import (
     Str,
     StructDef,
     TaggedDef,
+    TraitDef,
     TypeRef,
     Vec,
     Void,
@@ -271,6 +272,9 @@ def _type_line(t: object) -> str:
         return f"callback {t.name} = fn({params}){returns}{_first_line(t.doc)}"
     if isinstance(t, NewtypeDef):
         return f"newtype {t.name}({t.inner.name}){_first_line(t.doc)}"
+    if isinstance(t, TraitDef):
+        methods = ", ".join(f"{m.name} (callback {m.callback.name})" for m in t.methods)
+        return f"trait {t.name} {{ {methods} }}{_first_line(t.doc)}"
     assert isinstance(t, OpaqueDef)
     return f"opaque {t.name}{_first_line(t.doc)}"
 

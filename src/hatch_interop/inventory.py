@@ -543,9 +543,7 @@ class NewtypeDef:
     kind = "newtype"
 
 
-TypeDef = Union[
-    StructDef, RecordDef, RecordEnumDef, EnumDef, OpaqueDef, CallbackDef, TraitDef, TaggedDef, NewtypeDef
-]
+TypeDef = Union[StructDef, RecordDef, RecordEnumDef, EnumDef, OpaqueDef, CallbackDef, TraitDef, TaggedDef, NewtypeDef]
 
 
 @dataclass(frozen=True)

@@ -77,8 +77,8 @@ from hatch_interop.inventory import (
     RecordEnumDef,
     StructDef,
     TaggedDef,
-    TraitDef,
     TaggedVariant,
+    TraitDef,
 )
 from hatch_interop.pylayout import (
     WIDTH,

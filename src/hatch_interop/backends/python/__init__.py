@@ -84,8 +84,8 @@ from hatch_interop.inventory import (
     Str,
     StructDef,
     TaggedDef,
-    TraitDef,
     TaggedVariant,
+    TraitDef,
     TypeDef,
     TypeRef,
     Vec,
@@ -1389,7 +1389,9 @@ class WrapperBuilder:
             params.claim("self", "the object")
             hinted = ["self"]
             for p in c.params:
-                python_api.refuse_dunder(p.name, f"parameter of method `{m.name}` of trait `{t.name}`", self.BACKEND_NAME)
+                python_api.refuse_dunder(
+                    p.name, f"parameter of method `{m.name}` of trait `{t.name}`", self.BACKEND_NAME
+                )
                 pname = params.claim(_escape(p.name, PYTHON_KEYWORDS), f"parameter `{p.name}`", p.name)
                 hinted.append(f"{pname}: {self.hint(Vec(p.type.element) if isinstance(p.type, Slice) else p.type)}")
             signature = layout(Group(f"def {name}(", tuple(hinted), f") -> {self.hint(c.returns)}:"), 4)
@@ -1948,14 +1950,14 @@ class WrapperBuilder:
                 )
                 checks.append(Assign(methods, Ternary("None", f"{pname} is None", found) if nullable else found))
                 method_keys = []
-                for i, m in enumerate(target.methods):
+                for i in range(len(target.methods)):
                     key = f"_ffi_key_{pname}_{i}"
                     keep = f"_ffi_keep_callback({methods}[{i}])"
                     keeps.append(Assign(key, f"None if {methods} is None else {keep}" if nullable else keep))
                     method_keys.append(key)
                     (forget_after if isinstance(ty, Pointer) else forget_if_refused).append(key)
-                made = self.trait_argument(target, tuple(method_keys), isinstance(ty, Pointer))
-                args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", made) if nullable else made)
+                trait_made = self.trait_argument(target, tuple(method_keys), isinstance(ty, Pointer))
+                args.append(Ternary(self.NULL_ARGUMENT, f"{pname} is None", trait_made) if nullable else trait_made)
                 continue
             if isinstance(target, TaggedDef):
                 args.append(self._tagged_argument(name, pname, ty, checks))

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xa2940c9c2f3c2bc3)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x749bca2ce93592a0)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -908,6 +908,92 @@ typedef struct PickUser {
      */
     void (*release)(const void *context);
 } PickUser;
+
+/** Told that `done` of `total` steps are done. */
+typedef struct Progress_on_progress {
+    /** Runs the callback: called with `context` and the arguments. */
+    void (*call)(const void *context, uint64_t done, uint64_t total);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} Progress_on_progress;
+
+/** Whether the job should stop before its next step. */
+typedef struct Progress_cancelled {
+    /** Runs the callback: called with `context` and the arguments. */
+    bool (*call)(const void *context);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} Progress_cancelled;
+
+/** What to call step `step` of the job named `job` (a method that takes and returns text). */
+typedef struct Progress_label {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It returns text with `result->set(result, bytes, len)`.
+     */
+    void (*call)(const void *context, const char *job, size_t job_len, uint32_t step, sample_crate_text_result *result);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} Progress_label;
+
+/**
+ * The value to keep for a step's `value`, or an error that ends the job (a method that
+ * returns a `Result`: raising `MathError.Overflow` in Python returns that `Err`).
+ */
+typedef struct Progress_check {
+    /**
+     * Runs the callback: called with `context` and the arguments.
+     * It fails with an error of `MathError` by writing it to `*error` (`is_some` 0 until then: no error).
+     */
+    int64_t (*call)(const void *context, int64_t value, sample_crate_option_MathError *error);
+    /** What the callback needs to run, passed back to `call` and `release`. */
+    const void *context;
+    /**
+     * Called with `context` once, when the library drops a callback it kept (one passed by value);
+     * may be NULL. A callback passed by pointer is only used during that call, and never released.
+     */
+    void (*release)(const void *context);
+} Progress_check;
+
+/**
+ * Follows a job: told of each step, asked whether to go on, how to name a step and whether a
+ * step's value is right (a trait implemented in Python: by subclassing the generated class, or
+ * by any object with these methods).
+ */
+typedef struct Progress {
+    /** Told that `done` of `total` steps are done. */
+    Progress_on_progress on_progress;
+    /** Whether the job should stop before its next step. */
+    Progress_cancelled cancelled;
+    /** What to call step `step` of the job named `job` (a method that takes and returns text). */
+    Progress_label label;
+    /**
+     * The value to keep for a step's `value`, or an error that ends the job (a method that
+     * returns a `Result`: raising `MathError.Overflow` in Python returns that `Err`).
+     */
+    Progress_check check;
+} Progress;
+
+/**
+ * Keeps watchers of a job of `total` steps and tells them how far it got, from threads of its
+ * own (a service that keeps trait objects: `Box<dyn Progress>` and `Arc<dyn Progress>`).
+ */
+typedef struct Tracker Tracker;
 
 /** A `[u8; 32]` as the library takes and returns it, by value (C passes no array by value). */
 typedef struct sample_crate_array_u8_32 {
@@ -2261,6 +2347,24 @@ sample_crate_vec_u8 user_scores_raised(const uint8_t *scores, size_t scores_len)
 /** The user `pick` picks of `ids`. */
 UserId user_picked(const UserId *ids, size_t ids_len, const PickUser *pick);
 
+/**
+ * Runs the job `job` of `steps` steps, step `i` making the value `i * i`, until `progress` is
+ * cancelled: checks each value with `progress`, names the step and tells `progress` it is done
+ * (a trait object lent for the call); the steps that ran, `label=value`, one per line, or the
+ * first error a check returned.
+ *
+ * The caller frees the result (see `sample_crate_string`). On an error it returns zeroes and
+ * records a failure of kind SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's
+ * value.
+ */
+sample_crate_string run_job(const char *job, size_t job_len, uint32_t steps, const Progress *progress);
+
+/**
+ * How many of `steps` steps run before `progress` is cancelled; all of them without one (an
+ * optional trait object).
+ */
+uint32_t count_steps(uint32_t steps, const Progress *progress);
+
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);
 
@@ -2545,6 +2649,59 @@ void store_destroy(Store *self);
  * `store_destroy` did not.
  */
 void store_release(Store *self);
+
+/** A tracker of a job of `total` steps, without watchers. */
+Tracker *tracker_new(uint64_t total);
+
+/**
+ * Adds `watcher`, which the tracker keeps until it is closed (Rust owns it: a `Box`).
+ *
+ * A method of `Tracker` (exclusive: no other call may run on the same object). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+void tracker_watch(Tracker *self, Progress watcher);
+
+/**
+ * Adds `watcher` as `watch` does (Rust shares it: an `Arc`, here kept once).
+ *
+ * A method of `Tracker` (exclusive: no other call may run on the same object). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+void tracker_share(Tracker *self, Progress watcher);
+
+/**
+ * Tells every watcher that `done` steps are done, each from a new Rust thread, and waits for
+ * them; how many watchers there are.
+ *
+ * A method of `Tracker` (shared: calls on the same object may run at the same time). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+size_t tracker_advance(Tracker *self, uint64_t done);
+
+/**
+ * Drops every watcher (each is released).
+ *
+ * A method of `Tracker` (exclusive: no other call may run on the same object). A call that
+ * conflicts with a running one, or on a destroyed object, returns zeroes and records a failure of
+ * kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
+ */
+void tracker_clear(Tracker *self);
+
+/**
+ * Destroys the `Tracker` made by a constructor: later calls on it fail. Destroying it again does
+ * nothing; while a method runs on it, this fails (SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT) and
+ * leaves it alive. `tracker_release` must still be called.
+ */
+void tracker_destroy(Tracker *self);
+
+/**
+ * Gives up a `Tracker` handle, once, when no call can use it any more; destroys the object if
+ * `tracker_destroy` did not.
+ */
+void tracker_release(Tracker *self);
 
 /**
  * Drops a `Counter` the caller owns: one a function returned as an owned pointer (`Box<Counter>`)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import abc as _ffi_abc
 import ctypes as _ffi_ctypes
 import enum as _ffi_enum
 import os as _ffi_os
@@ -76,6 +77,7 @@ __all__ = [
     "ParseError",
     "PickUser",
     "PointFilter",
+    "Progress",
     "Reading",
     "Rect",
     "RustPanic",
@@ -85,6 +87,7 @@ __all__ = [
     "Store",
     "Tagged",
     "Team",
+    "Tracker",
     "Transform",
     "TreeNode",
     "UserId",
@@ -121,6 +124,7 @@ __all__ = [
     "contact_summary",
     "contact_tagged",
     "count_kept",
+    "count_steps",
     "count_true",
     "counter_checked_new",
     "counter_free",
@@ -210,6 +214,7 @@ __all__ = [
     "rename_words",
     "repeat_text",
     "reversed_bytes",
+    "run_job",
     "sample_new",
     "sample_score",
     "scale",
@@ -305,10 +310,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xA2940C9C2F3C2BC3:
+    if found != 0x749BCA2CE93592A0:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash a2940c9c2f3c2bc3)"
+            "sample_crate 0.1.0 (API hash 749bca2ce93592a0)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -390,6 +395,7 @@ _ffi_checked_items = _ffi_rt.checked_items
 _ffi_array_argument = _ffi_rt.array_argument
 _ffi_wire_encode = _ffi_rt.wire_encode
 _ffi_wire_decode = _ffi_rt.wire_decode
+_ffi_implements = _ffi_rt.implements
 _ffi_Array_Color_3 = _ffi_ct.array_struct(_ffi_ctypes.c_uint8, 3)
 _ffi_Array_bool_4 = _ffi_ct.array_struct(_ffi_ctypes.c_bool, 4)
 _ffi_Array_i32_3 = _ffi_ct.array_struct(_ffi_ctypes.c_int32, 3)
@@ -3500,6 +3506,357 @@ class _ffi_PickUser(_ffi_ctypes.Structure):
     _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
 
 
+_ffi_Progress_on_progress_method = Callable[[int, int], None]
+"""Told that `done` of `total` steps are done."""
+
+
+def _ffi_Progress_on_progress_call(_ffi_context: int, done: int, total: int) -> None:
+    try:
+        _ffi_callbacks[_ffi_context](done, total)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("Progress.on_progress", _ffi_error)
+
+
+_ffi_Progress_on_progress_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_uint64,
+        _ffi_ctypes.c_uint64,
+    )(_ffi_Progress_on_progress_call),
+)
+_ffi_Progress_on_progress_address = _ffi_ctypes.cast(_ffi_Progress_on_progress_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_Progress_on_progress(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+_ffi_Progress_cancelled_method = Callable[[], bool]
+"""Whether the job should stop before its next step."""
+
+
+def _ffi_Progress_cancelled_call(_ffi_context: int) -> bool:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context]()
+        if _ffi_result.__class__ is not bool:
+            _ffi_result = _ffi_scalar("the result of the Progress.cancelled method", _ffi_result, "bool")
+        return _ffi_result
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("Progress.cancelled", _ffi_error)
+        return False
+
+
+_ffi_Progress_cancelled_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(_ffi_ctypes.c_bool, _ffi_ctypes.c_void_p)(_ffi_Progress_cancelled_call),
+)
+_ffi_Progress_cancelled_address = _ffi_ctypes.cast(_ffi_Progress_cancelled_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_Progress_cancelled(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+_ffi_Progress_label_method = Callable[[str, int], str]
+"""What to call step `step` of the job named `job` (a method that takes and returns text)."""
+
+
+def _ffi_Progress_label_call(_ffi_context: int, job: Any, _ffi_len_job: int, step: int, _ffi_slot: Any) -> None:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](_ffi_ctypes.string_at(job, _ffi_len_job).decode(), step)
+        _ffi_set_text("the result of the Progress.label method", _ffi_slot, _ffi_result)
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("Progress.label", _ffi_error)
+
+
+_ffi_Progress_label_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        None,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_size_t,
+        _ffi_ctypes.c_uint32,
+        _ffi_ctypes.c_void_p,
+    )(_ffi_Progress_label_call),
+)
+_ffi_Progress_label_address = _ffi_ctypes.cast(_ffi_Progress_label_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_Progress_label(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+_ffi_Progress_check_method = Callable[[int], int]
+"""The value to keep for a step's `value`, or an error that ends the job (a method that
+returns a `Result`: raising `MathError.Overflow` in Python returns that `Err`).
+"""
+
+
+def _ffi_Progress_check_call(_ffi_context: int, value: int, _ffi_error_slot: Any) -> int:
+    try:
+        _ffi_result = _ffi_callbacks[_ffi_context](value)
+        if _ffi_result.__class__ is not int or not -9223372036854775808 <= _ffi_result <= 9223372036854775807:
+            _ffi_result = _ffi_scalar("the result of the Progress.check method", _ffi_result, "i64")
+        return _ffi_result
+    except MathError as _ffi_error:
+        if hasattr(_ffi_error, "code"):  # a variant's class (the base class itself is no variant)
+            _ffi_error_slot[0] = _ffi_Option_MathError(_ffi_error.code, 1)
+        else:
+            _ffi_callback_raised("Progress.check", _ffi_error)
+        return 0
+    except BaseException as _ffi_error:
+        _ffi_callback_raised("Progress.check", _ffi_error)
+        return 0
+
+
+_ffi_Progress_check_thunk = _ffi_immortal(
+    _ffi_ctypes.CFUNCTYPE(
+        _ffi_ctypes.c_int64,
+        _ffi_ctypes.c_void_p,
+        _ffi_ctypes.c_int64,
+        _ffi_ctypes.POINTER(_ffi_Option_MathError),
+    )(_ffi_Progress_check_call),
+)
+_ffi_Progress_check_address = _ffi_ctypes.cast(_ffi_Progress_check_thunk, _ffi_ctypes.c_void_p).value
+
+
+class _ffi_Progress_check(_ffi_ctypes.Structure):
+    """The C form of a callback: the library calls `call(context, ...)`, and `release(context)` when done."""
+
+    _fields_ = (("call", _ffi_ctypes.c_void_p), ("context", _ffi_ctypes.c_void_p), ("release", _ffi_ctypes.c_void_p))
+
+
+class Progress(_ffi_abc.ABC):
+    """Follows a job: told of each step, asked whether to go on, how to name a step and whether a
+    step's value is right (a trait implemented in Python: by subclassing the generated class, or
+    by any object with these methods).
+    """
+
+    __slots__ = ()
+
+    @_ffi_abc.abstractmethod
+    def on_progress(self, done: int, total: int) -> None:
+        """Told that `done` of `total` steps are done."""
+
+    @_ffi_abc.abstractmethod
+    def cancelled(self) -> bool:
+        """Whether the job should stop before its next step."""
+
+    @_ffi_abc.abstractmethod
+    def label(self, job: str, step: int) -> str:
+        """What to call step `step` of the job named `job` (a method that takes and returns text)."""
+
+    @_ffi_abc.abstractmethod
+    def check(self, value: int) -> int:
+        """The value to keep for a step's `value`, or an error that ends the job (a method that
+        returns a `Result`: raising `MathError.Overflow` in Python returns that `Err`).
+        """
+
+
+class _ffi_Progress(_ffi_ctypes.Structure):
+    """The C form of a `Progress`: one callback structure per method, in order."""
+
+    _fields_ = (
+        ("on_progress", _ffi_Progress_on_progress),
+        ("cancelled", _ffi_Progress_cancelled),
+        ("label", _ffi_Progress_label),
+        ("check", _ffi_Progress_check),
+    )
+
+
+_ffi_fn_tracker_destroy = _ffi_lib["tracker_destroy"]
+_ffi_fn_tracker_destroy.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_tracker_destroy.restype = None
+_ffi_fn_tracker_release = _ffi_lib["tracker_release"]
+_ffi_fn_tracker_release.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_tracker_release.restype = None
+
+
+class _ffi_Tracker_handle(_ffi_ctypes.c_void_p):
+    """The handle of a `Tracker`, which the object passes to the library. The finaliser releases it once nothing
+    refers to it, neither the object nor a call still using it (a call holds its arguments): the library's memory
+    stays valid for every call that read the handle."""
+
+    __slots__ = ()
+
+    def __del__(self, _ffi_release: Any = _ffi_fn_tracker_release) -> None:
+        # The release function is bound as a default: module globals may be gone at interpreter shutdown.
+        _ffi_address = self.value
+        if _ffi_address is None:
+            return
+        self.value = None
+        _ffi_release(_ffi_address)
+
+
+class Tracker:
+    """Keeps watchers of a job of `total` steps and tells them how far it got, from threads of its
+    own (a service that keeps trait objects: `Box<dyn Progress>` and `Arc<dyn Progress>`).
+    """
+
+    __slots__ = ("_ffi_handle", "_ffi_ptr")
+
+    #: The object's handle while it is open: None once closed.
+    _ffi_ptr: Optional[_ffi_Tracker_handle]
+    #: The handle until this object is garbage-collected (or `__del__` is called), after which the library releases
+    #: it once no call is using it.
+    _ffi_handle: _ffi_Tracker_handle
+
+    def __init__(self, total: int) -> None:
+        """A tracker of a job of `total` steps, without watchers."""
+        if getattr(self, "_ffi_handle", None) is not None:
+            raise _ffi_initialized("Tracker")
+        if total.__class__ is not int or not 0 <= total <= 18446744073709551615:
+            total = _ffi_scalar("Tracker() argument 'total'", total, "u64")
+        _ffi_result = _ffi_fn_tracker_new(total)
+        if not _ffi_result and _ffi_pending.value:
+            _ffi_raise_failure(None)
+        self._ffi_handle = self._ffi_ptr = _ffi_Tracker_handle(_ffi_result)
+
+    def __new__(cls, *_ffi_args: object, **_ffi_kwargs: object) -> Tracker:
+        # Made without the library (`Tracker.__new__(Tracker)`), an object holds no pointer: using
+        # it raises as a released one does. The library's objects are wrapped with `object.__new__`.
+        _ffi_handle = object.__new__(cls)
+        _ffi_handle._ffi_ptr = None
+        return _ffi_handle
+
+    def __copy__(self) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __deepcopy__(self, _ffi_memo: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __reduce_ex__(self, _ffi_protocol: object) -> NoReturn:
+        raise _ffi_not_copyable(self)
+
+    def __repr__(self) -> str:
+        if self._ffi_ptr is None:
+            return f"<{__name__}.Tracker object (closed)>"
+        return f"<{__name__}.Tracker object at {_ffi_address(self._ffi_ptr):#x}>"
+
+    def close(self) -> None:
+        """Destroy the Rust object now, rather than when this one is garbage-collected.
+
+        Closing again does nothing. While a call on another thread is using the object, this raises
+        ValueError and leaves it open. Methods called on a closed object raise ValueError.
+        """
+        # No lock: the library arbitrates (a second destruction does nothing; one under a call fails).
+        if self._ffi_ptr is not None:
+            _ffi_fn_tracker_destroy(self._ffi_handle)
+            if _ffi_pending.value:
+                _ffi_raise_failure(None)
+            self._ffi_ptr = None
+
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(self, *_ffi_exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # Lets go of the handle, which the library releases (dropping the object unless closed) once no call is
+        # using it, at once if none is. A second call (an explicit `__del__`, then the garbage collector's) finds
+        # nothing left; the slot is unset if __init__ failed.
+        self._ffi_ptr = None
+        try:
+            del self._ffi_handle
+        except AttributeError:
+            return
+
+    def watch(self, watcher: Progress) -> None:
+        """Adds `watcher`, which the tracker keeps until it is closed (Rust owns it: a `Box`).
+
+        The library keeps `watcher` (and what it refers to) until it drops it.
+        """
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Tracker", "watch")
+        _ffi_methods_watcher = _ffi_implements(
+            "Tracker.watch",
+            "watcher",
+            watcher,
+            "Progress",
+            ("on_progress", "cancelled", "label", "check"),
+        )
+        _ffi_key_watcher_0 = _ffi_keep_callback(_ffi_methods_watcher[0])
+        _ffi_key_watcher_1 = _ffi_keep_callback(_ffi_methods_watcher[1])
+        _ffi_key_watcher_2 = _ffi_keep_callback(_ffi_methods_watcher[2])
+        _ffi_key_watcher_3 = _ffi_keep_callback(_ffi_methods_watcher[3])
+        _ffi_fn_tracker_watch(
+            _ffi_self,
+            _ffi_Progress(
+                _ffi_Progress_on_progress(_ffi_Progress_on_progress_address, _ffi_key_watcher_0, _ffi_release_address),
+                _ffi_Progress_cancelled(_ffi_Progress_cancelled_address, _ffi_key_watcher_1, _ffi_release_address),
+                _ffi_Progress_label(_ffi_Progress_label_address, _ffi_key_watcher_2, _ffi_release_address),
+                _ffi_Progress_check(_ffi_Progress_check_address, _ffi_key_watcher_3, _ffi_release_address),
+            ),
+        )
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+
+    def share(self, watcher: Progress) -> None:
+        """Adds `watcher` as `watch` does (Rust shares it: an `Arc`, here kept once).
+
+        The library keeps `watcher` (and what it refers to) until it drops it.
+        """
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Tracker", "share")
+        _ffi_methods_watcher = _ffi_implements(
+            "Tracker.share",
+            "watcher",
+            watcher,
+            "Progress",
+            ("on_progress", "cancelled", "label", "check"),
+        )
+        _ffi_key_watcher_0 = _ffi_keep_callback(_ffi_methods_watcher[0])
+        _ffi_key_watcher_1 = _ffi_keep_callback(_ffi_methods_watcher[1])
+        _ffi_key_watcher_2 = _ffi_keep_callback(_ffi_methods_watcher[2])
+        _ffi_key_watcher_3 = _ffi_keep_callback(_ffi_methods_watcher[3])
+        _ffi_fn_tracker_share(
+            _ffi_self,
+            _ffi_Progress(
+                _ffi_Progress_on_progress(_ffi_Progress_on_progress_address, _ffi_key_watcher_0, _ffi_release_address),
+                _ffi_Progress_cancelled(_ffi_Progress_cancelled_address, _ffi_key_watcher_1, _ffi_release_address),
+                _ffi_Progress_label(_ffi_Progress_label_address, _ffi_key_watcher_2, _ffi_release_address),
+                _ffi_Progress_check(_ffi_Progress_check_address, _ffi_key_watcher_3, _ffi_release_address),
+            ),
+        )
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+
+    def advance(self, done: int) -> int:
+        """Tells every watcher that `done` steps are done, each from a new Rust thread, and waits for
+        them; how many watchers there are.
+        """
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Tracker", "advance")
+        if done.__class__ is not int or not 0 <= done <= 18446744073709551615:
+            done = _ffi_scalar("Tracker.advance() argument 'done'", done, "u64")
+        _ffi_result = _ffi_fn_tracker_advance(_ffi_self, done)
+        if not _ffi_result and _ffi_pending.value:
+            _ffi_raise_failure(None)
+        return _ffi_result
+
+    def clear(self) -> None:
+        """Drops every watcher (each is released)."""
+        if (_ffi_self := self._ffi_ptr) is None:
+            raise _ffi_closed("Tracker", "clear")
+        _ffi_fn_tracker_clear(_ffi_self)
+        if _ffi_pending.value:
+            _ffi_raise_failure(None)
+
+
+def _ffi_wrap_Tracker(_ffi_address: int) -> Tracker:
+    """A `Tracker` for an address the library returned."""
+    _ffi_handle = object.__new__(Tracker)
+    _ffi_handle._ffi_handle = _ffi_handle._ffi_ptr = _ffi_Tracker_handle(_ffi_address)
+    return _ffi_handle
+
+
 _ffi_ct.check_layout(
     __name__,
     (Digest, 16, 8, (0, 8)),
@@ -3690,6 +4047,21 @@ _ffi_fn_store_multiply_later.restype = None
 _ffi_fn_store_live_stores = _ffi_lib["store_live_stores"]
 _ffi_fn_store_live_stores.argtypes = ()
 _ffi_fn_store_live_stores.restype = _ffi_ctypes.c_size_t
+_ffi_fn_tracker_new = _ffi_lib["tracker_new"]
+_ffi_fn_tracker_new.argtypes = (_ffi_ctypes.c_uint64,)
+_ffi_fn_tracker_new.restype = _ffi_ctypes.c_void_p
+_ffi_fn_tracker_watch = _ffi_lib["tracker_watch"]
+_ffi_fn_tracker_watch.argtypes = (_ffi_ctypes.c_void_p, _ffi_Progress)
+_ffi_fn_tracker_watch.restype = None
+_ffi_fn_tracker_share = _ffi_lib["tracker_share"]
+_ffi_fn_tracker_share.argtypes = (_ffi_ctypes.c_void_p, _ffi_Progress)
+_ffi_fn_tracker_share.restype = None
+_ffi_fn_tracker_advance = _ffi_lib["tracker_advance"]
+_ffi_fn_tracker_advance.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_uint64)
+_ffi_fn_tracker_advance.restype = _ffi_ctypes.c_size_t
+_ffi_fn_tracker_clear = _ffi_lib["tracker_clear"]
+_ffi_fn_tracker_clear.argtypes = (_ffi_ctypes.c_void_p,)
+_ffi_fn_tracker_clear.restype = None
 
 
 def _ffi_read_store_open_later(_ffi_address: int) -> Store:
@@ -7434,3 +7806,108 @@ def user_picked(ids: Union[Sequence[UserId], memoryview], pick: PickUser) -> Use
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return UserId(_ffi_result)
+
+
+_ffi_fn_run_job = _ffi_lib["run_job"]
+_ffi_fn_run_job.argtypes = (
+    _ffi_ctypes.c_char_p,
+    _ffi_ctypes.c_size_t,
+    _ffi_ctypes.c_uint32,
+    _ffi_ctypes.POINTER(_ffi_Progress),
+)
+_ffi_fn_run_job.restype = _ffi_Buffer
+
+
+def run_job(job: str, steps: int, progress: Progress) -> str:
+    """Runs the job `job` of `steps` steps, step `i` making the value `i * i`, until `progress` is
+    cancelled: checks each value with `progress`, names the step and tells `progress` it is done
+    (a trait object lent for the call); the steps that ran, `label=value`, one per line, or the
+    first error a check returned.
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    try:
+        _ffi_text_job = _ffi_utf8(job)
+    except (TypeError, UnicodeEncodeError) as _ffi_error:
+        raise _ffi_text_argument("run_job", "job", job, _ffi_error) from None
+    if steps.__class__ is not int or not 0 <= steps <= 4294967295:
+        steps = _ffi_scalar("run_job() argument 'steps'", steps, "u32")
+    _ffi_methods_progress = _ffi_implements(
+        "run_job",
+        "progress",
+        progress,
+        "Progress",
+        ("on_progress", "cancelled", "label", "check"),
+    )
+    _ffi_key_progress_0 = _ffi_keep_callback(_ffi_methods_progress[0])
+    _ffi_key_progress_1 = _ffi_keep_callback(_ffi_methods_progress[1])
+    _ffi_key_progress_2 = _ffi_keep_callback(_ffi_methods_progress[2])
+    _ffi_key_progress_3 = _ffi_keep_callback(_ffi_methods_progress[3])
+    try:
+        _ffi_result = _ffi_fn_run_job(
+            _ffi_text_job,
+            len(_ffi_text_job),
+            steps,
+            _ffi_Progress(
+                _ffi_Progress_on_progress(_ffi_Progress_on_progress_address, _ffi_key_progress_0, None),
+                _ffi_Progress_cancelled(_ffi_Progress_cancelled_address, _ffi_key_progress_1, None),
+                _ffi_Progress_label(_ffi_Progress_label_address, _ffi_key_progress_2, None),
+                _ffi_Progress_check(_ffi_Progress_check_address, _ffi_key_progress_3, None),
+            ),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_progress_0, None)
+        _ffi_callbacks.pop(_ffi_key_progress_1, None)
+        _ffi_callbacks.pop(_ffi_key_progress_2, None)
+        _ffi_callbacks.pop(_ffi_key_progress_3, None)
+    if _ffi_pending.value:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return _ffi_take_string(_ffi_result)
+
+
+_ffi_fn_count_steps = _ffi_lib["count_steps"]
+_ffi_fn_count_steps.argtypes = (_ffi_ctypes.c_uint32, _ffi_ctypes.POINTER(_ffi_Progress))
+_ffi_fn_count_steps.restype = _ffi_ctypes.c_uint32
+
+
+def count_steps(steps: int, progress: Optional[Progress]) -> int:
+    """How many of `steps` steps run before `progress` is cancelled; all of them without one (an
+    optional trait object).
+    """
+    if steps.__class__ is not int or not 0 <= steps <= 4294967295:
+        steps = _ffi_scalar("count_steps() argument 'steps'", steps, "u32")
+    _ffi_methods_progress = (
+        None
+        if progress is None
+        else _ffi_implements(
+            "count_steps",
+            "progress",
+            progress,
+            "Progress",
+            ("on_progress", "cancelled", "label", "check"),
+        )
+    )
+    _ffi_key_progress_0 = None if _ffi_methods_progress is None else _ffi_keep_callback(_ffi_methods_progress[0])
+    _ffi_key_progress_1 = None if _ffi_methods_progress is None else _ffi_keep_callback(_ffi_methods_progress[1])
+    _ffi_key_progress_2 = None if _ffi_methods_progress is None else _ffi_keep_callback(_ffi_methods_progress[2])
+    _ffi_key_progress_3 = None if _ffi_methods_progress is None else _ffi_keep_callback(_ffi_methods_progress[3])
+    try:
+        _ffi_result = _ffi_fn_count_steps(
+            steps,
+            None
+            if progress is None
+            else _ffi_Progress(
+                _ffi_Progress_on_progress(_ffi_Progress_on_progress_address, _ffi_key_progress_0, None),
+                _ffi_Progress_cancelled(_ffi_Progress_cancelled_address, _ffi_key_progress_1, None),
+                _ffi_Progress_label(_ffi_Progress_label_address, _ffi_key_progress_2, None),
+                _ffi_Progress_check(_ffi_Progress_check_address, _ffi_key_progress_3, None),
+            ),
+        )
+    finally:
+        _ffi_callbacks.pop(_ffi_key_progress_0, None)
+        _ffi_callbacks.pop(_ffi_key_progress_1, None)
+        _ffi_callbacks.pop(_ffi_key_progress_2, None)
+        _ffi_callbacks.pop(_ffi_key_progress_3, None)
+    if not _ffi_result and _ffi_pending.value:
+        _ffi_raise_failure(None)
+    return _ffi_result

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import abc as _ffi_abc
 import enum as _ffi_enum
 import os as _ffi_os
 import sys as _ffi_sys
@@ -75,6 +76,7 @@ __all__ = [
     "ParseError",
     "PickUser",
     "PointFilter",
+    "Progress",
     "Reading",
     "Rect",
     "RustPanic",
@@ -84,6 +86,7 @@ __all__ = [
     "Store",
     "Tagged",
     "Team",
+    "Tracker",
     "Transform",
     "TreeNode",
     "UserId",
@@ -120,6 +123,7 @@ __all__ = [
     "contact_summary",
     "contact_tagged",
     "count_kept",
+    "count_steps",
     "count_true",
     "counter_checked_new",
     "counter_free",
@@ -209,6 +213,7 @@ __all__ = [
     "rename_words",
     "repeat_text",
     "reversed_bytes",
+    "run_job",
     "sample_new",
     "sample_score",
     "scale",
@@ -294,10 +299,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xA2940C9C2F3C2BC3:
+    if found != 0x749BCA2CE93592A0:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash a2940c9c2f3c2bc3)"
+            "sample_crate 0.1.0 (API hash 749bca2ce93592a0)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
