@@ -119,6 +119,22 @@ BAD_VALUES = [
 ]
 
 
+class _Progress:
+    """A `Progress` by duck typing: the methods, no base class."""
+
+    def on_progress(self, done, total):
+        pass
+
+    def cancelled(self):
+        return True
+
+    def label(self, job, step):
+        return "a"
+
+    def check(self, value):
+        return value
+
+
 def _valid(m, hint):
     """A valid value for a parameter of type hint `hint` (a string: the module uses postponed annotations)."""
     if hint.startswith("Optional["):
@@ -187,6 +203,8 @@ def _valid(m, hint):
         "OnWindow": lambda: lambda values, raw: 1.0,
         "OnPoint": lambda: lambda point, index: 1.0,
         "NextUser": lambda: lambda id: id,
+        "Progress": _Progress,
+        "Tracker": lambda: m.Tracker(1),
     }
     return table[hint]()
 
@@ -349,7 +367,13 @@ def _expect(error_type, call):
 
 
 def _handles(m):
-    return {"Counter": lambda: m.counter_new(1), "Notifier": m.notifier_new, "Store": m.Store, "Hasher": m.Hasher}
+    return {
+        "Counter": lambda: m.counter_new(1),
+        "Notifier": m.notifier_new,
+        "Store": m.Store,
+        "Hasher": m.Hasher,
+        "Tracker": lambda: m.Tracker(1),
+    }
 
 
 def _handle_cases(m):

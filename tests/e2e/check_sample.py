@@ -1269,6 +1269,117 @@ def check_callbacks():
     assert sample_crate.add(1, 1) == 2
 
 
+def check_traits():
+    """An `#[ffi_trait]` is implemented by a subclass of its generated abstract class, or by any object with its
+    methods; Rust calls the methods during a call (`&dyn Progress`) or keeps the object and calls it from its own
+    threads (`Box<dyn Progress>`, `Arc<dyn Progress>`), releasing each bound method when it drops it."""
+    Progress, MathError = sample_crate.Progress, sample_crate.MathError
+
+    class Recorder(Progress):
+        def __init__(self, stop_after=None):
+            self.seen = []
+            self.stop_after = stop_after
+
+        def on_progress(self, done, total):
+            self.seen.append((done, total, threading.current_thread() is threading.main_thread()))
+
+        def cancelled(self):
+            return self.stop_after is not None and len(self.seen) >= self.stop_after
+
+        def label(self, job, step):
+            return f"{job}#{step}"
+
+        def check(self, value):
+            if value > 10:
+                raise MathError.Overflow()
+            return value + 1
+
+    collect()
+    assert not native._ffi_callbacks
+    recorder = Recorder()
+    assert sample_crate.run_job("job", 3, recorder) == "job#0=1\njob#1=2\njob#2=5"
+    assert recorder.seen == [(1, 3, True), (2, 3, True), (3, 3, True)]
+    assert not native._ffi_callbacks, "the methods lent for a call are forgotten after it"
+    # `cancelled` stops it; a method's `Result` error (raising a variant of the error enum) is the function's.
+    assert sample_crate.run_job("j", 9, Recorder(stop_after=2)) == "j#0=1\nj#1=2"
+    raises(MathError.Overflow, sample_crate.run_job, "j", 9, Recorder())
+    # Any object with the methods will do (duck typing), a class of its own or even a module-like namespace.
+
+    class Duck:
+        def on_progress(self, done, total):
+            pass
+
+        def cancelled(self):
+            return False
+
+        def label(self, job, step):
+            return "é" * step
+
+        def check(self, value):
+            return -value
+
+    assert sample_crate.run_job("d", 3, Duck()) == "=0\né=-1\néé=-4"
+    # An object without one of the methods, or with an attribute that is not callable, is refused before the call.
+    message = raises(TypeError, sample_crate.run_job, "j", 1, object())
+    assert "run_job() argument 'progress' must implement Progress: object has no method 'on_progress'" in message
+    duck = Duck()
+    duck.check = 5
+    assert "Duck.check is not callable" in raises(TypeError, sample_crate.run_job, "j", 1, duck)
+    assert not native._ffi_callbacks, "a refused object leaves nothing registered"
+    # The abstract class: it is no implementation, and a subclass missing a method cannot be made.
+    raises(TypeError, Progress)
+
+    class Partial(Progress):
+        def cancelled(self):
+            return False
+
+    raises(TypeError, Partial)
+    hints = typing.get_type_hints(Progress.label)
+    assert hints == {"job": str, "step": int, "return": str}, hints
+    assert typing.get_type_hints(sample_crate.run_job)["progress"] is Progress
+    assert typing.get_type_hints(sample_crate.count_steps)["progress"] == typing.Optional[Progress]
+    assert "Told that `done` of `total` steps are done." in Progress.on_progress.__doc__
+
+    # What a method raises reaches the caller; a result of the wrong type names the method.
+    class Raises(Recorder):
+        def label(self, job, step):
+            raise KeyError(step)
+
+    raises(KeyError, sample_crate.run_job, "j", 2, Raises())
+
+    class WrongResult(Recorder):
+        def cancelled(self):
+            return "no"
+
+    message = raises(TypeError, sample_crate.run_job, "j", 2, WrongResult())
+    assert "the result of the Progress.cancelled method must be bool" in message, message
+    assert not native._ffi_callbacks
+
+    # An optional trait object: None is Rust's `None`.
+    assert sample_crate.count_steps(4, None) == 4
+    assert sample_crate.count_steps(4, Recorder()) == 4
+
+    # Kept objects: each bound method is kept until Rust drops the object, and Rust calls it from its threads.
+    tracker = sample_crate.Tracker(10)
+    kept, shared = Recorder(), Recorder()
+    tracker.watch(kept)
+    tracker.share(shared)
+    assert len(native._ffi_callbacks) == 8, "a kept object keeps one bound method per trait method"
+    del shared
+    collect()
+    assert tracker.advance(4) == 2
+    assert kept.seen == [(4, 10, False)], kept.seen
+    tracker.clear()
+    assert not native._ffi_callbacks, "Rust released every method of the objects it dropped"
+    tracker.watch(Duck())
+    message = raises(TypeError, tracker.watch, object())
+    assert "Tracker.watch() argument 'watcher' must implement Progress" in message, message
+    assert len(native._ffi_callbacks) == 4
+    tracker.close()
+    collect()
+    assert not native._ffi_callbacks, "closing the tracker dropped its watchers"
+
+
 def check_tagged_enums():
     Shape, Figure, Color, Vec2 = sample_crate.Shape, sample_crate.Figure, sample_crate.Color, sample_crate.Vec2
     circle = Shape.Circle(radius=2.0)
@@ -1820,6 +1931,7 @@ def main():
     check_bool_and_enum_slices()
     check_arrays()
     check_callbacks()
+    check_traits()
     check_tagged_enums()
     check_options_and_arrays()
     check_errors()
