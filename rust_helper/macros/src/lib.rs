@@ -4015,16 +4015,15 @@ mod foreign_trait {
 
     pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         no_arguments(attr, "ffi_trait")?;
-        let mut item: syn::ItemTrait = match syn::parse2::<Item>(item)? {
-            Item::Trait(item) => item,
-            item => {
-                return Err(Error::new_spanned(
+        let mut item: syn::ItemTrait =
+            match syn::parse2::<Item>(item)? {
+                Item::Trait(item) => item,
+                item => return Err(Error::new_spanned(
                     item,
                     "#[ffi_trait] goes on a trait: `pub trait Progress { fn on_progress(&self, \
                      done: u64); }`",
-                ))
-            }
-        };
+                )),
+            };
         let mut errors = Errors::default();
         let name = errors.check(inventory_name(&item.ident, "the trait"));
         if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
@@ -4073,10 +4072,12 @@ mod foreign_trait {
             }
         }
         if !send {
-            item.supertraits.push(syn::parse_quote!(::core::marker::Send));
+            item.supertraits
+                .push(syn::parse_quote!(::core::marker::Send));
         }
         if !sync {
-            item.supertraits.push(syn::parse_quote!(::core::marker::Sync));
+            item.supertraits
+                .push(syn::parse_quote!(::core::marker::Sync));
         }
 
         struct Method<'a> {
@@ -4112,7 +4113,10 @@ mod foreign_trait {
                 errors.push(constness.span(), "#[ffi_trait] methods cannot be `const`");
             }
             if let Some(abi) = &sig.abi {
-                errors.push(abi.span(), "remove the ABI: the method's C ABI is generated");
+                errors.push(
+                    abi.span(),
+                    "remove the ABI: the method's C ABI is generated",
+                );
             }
             if let Some(variadic) = &sig.variadic {
                 errors.push(variadic.span(), "#[ffi_trait] methods cannot be variadic");
@@ -4184,13 +4188,13 @@ mod foreign_trait {
         let ident = &item.ident;
         let vis = &item.vis;
         let doc = doc(&item.attrs);
-        let ffi = format_ident!("{}{}_ffi", RESERVED_PREFIX, ident);
+        let ffi = format_ident!("{}_{}_ffi", RESERVED_PREFIX, ident);
         let mut callbacks = Vec::new();
         let mut fields = Vec::new();
         let mut impls = Vec::new();
         let mut method_defs = Vec::new();
         for method in &methods {
-            let callback = format_ident!("{}{}_{}", RESERVED_PREFIX, ident, method.ident);
+            let callback = format_ident!("{}_{}_{}", RESERVED_PREFIX, ident, method.ident);
             let names: Vec<_> = method.params.iter().map(|(name, _)| *name).collect();
             let tys: Vec<_> = method.params.iter().map(|(_, ty)| *ty).collect();
             let output = method.output;
