@@ -55,6 +55,13 @@ pub fn add_shared(tally: Arc<dyn Tally>, amount: u32) -> u64 {
     first.max(tally.add(amount))
 }
 
+/// Adds `amount` to `tally` later (an async function takes an owned trait object).
+#[cfg(feature = "tokio")]
+#[ffi_function]
+pub async fn add_later(tally: Box<dyn Tally>, amount: u32) -> u64 {
+    tally.add(amount)
+}
+
 // The foreign side: a context holding a total, and a release that counts.
 static RELEASED: AtomicUsize = AtomicUsize::new(0);
 
