@@ -2,7 +2,7 @@
 
 Strings and vectors the library returns, the messages of errors and panics, copies of lists passed as
 slices, callbacks (the Python side's table of callables, the library's boxed listeners, the exceptions
-they raise, the copies of the text they return) and service objects are all allocated on one side of the
+they raise, the copies of the text they return), trait objects and service objects are all allocated on one side of the
 boundary and freed on the other: a leak in any of them grows the process by megabytes over these calls.
 """
 
@@ -28,6 +28,25 @@ def raise_key_error(index, value):
 
 def _raise(error):
     raise error
+
+
+class _Job(sample_crate.Progress):
+    def on_progress(self, done, total):
+        pass
+
+    def cancelled(self):
+        return False
+
+    def label(self, job, step):
+        return f"{job}{step}"
+
+    def check(self, value):
+        if value > 10:
+            raise sample_crate.MathError.Overflow()
+        return value + 1
+
+
+_JOB = _Job()
 
 
 def one_round(i):
@@ -92,6 +111,10 @@ def one_round(i):
         # Encoded results: Python's encoding, decoded into the library's allocations.
         assert sample_crate.split_words("ab", lambda word: ["a", "b"]) == "a+b"
         assert sample_crate.tally_words("a", lambda word: {"x": 1}) == 1
+        # Trait objects lent for a call: a method's text, and its `Result` error (step 4's value is 16).
+        assert sample_crate.run_job("j", 2, _JOB) == "j0=1\nj1=2"
+        with contextlib.suppress(sample_crate.MathError.Overflow):
+            sample_crate.run_job("j", 5, _JOB)
     notifier = sample_crate.notifier_new()
     sample_crate.notifier_subscribe(notifier, lambda code: None)
     sample_crate.notifier_emit(notifier, i)
@@ -126,6 +149,16 @@ def one_round(i):
         sample_crate.hasher_repeating(b"x" * 1001, 1000)
     with contextlib.suppress(sample_crate.MathError.Overflow):
         sample_crate.Store.with_capacity(2_000_000)
+    if i % 20 == 0:
+        # Trait objects a service keeps (and calls from threads of its own), released method by method when it
+        # drops them: at `clear()`, and when it is closed.
+        tracker = sample_crate.Tracker(2)
+        tracker.watch(_JOB)
+        tracker.share(_Job())
+        assert tracker.advance(1) == 2
+        tracker.clear()
+        tracker.watch(_Job())
+        tracker.close()
     if i % 20 == 0:  # a panic also prints its message to stderr: fewer of them
         with contextlib.suppress(sample_crate.RustPanic):
             sample_crate.panic_with_message("boom")
