@@ -8,8 +8,9 @@ Starts RUNS child interpreters (a few at a time), each of which exits in the mid
 - `futures`: async functions' futures are in flight, awaited by event loops on the main thread
   (which stops waiting) and on a daemon thread (which never finishes, and keeps awaiting futures
   ready at once, whose completions call into the interpreter from inside the call, during exit);
-- `retained`: the library holds Python callbacks (a notifier's listeners, never released) while a
-  daemon thread subscribes, emits to and releases others, so that releases land during finalization;
+- `retained`: the library holds Python callbacks (a notifier's listeners, never released; a tracker's
+  trait objects) while daemon threads subscribe, emit to and release others (and keep, call from Rust
+  threads and release trait objects), so that releases land during finalization;
 - `all`: the three at once (what the end-to-end tests run).
 
 Prints one line per outcome kind and "exit: N of N clean" when every child exited with status 0,
@@ -126,8 +127,38 @@ def churn():
         sample_crate.notifier_subscribe(notifier, listener)
         sample_crate.notifier_free(notifier)
 
+class Watcher(sample_crate.Progress):
+    def on_progress(self, done, total):
+        pass
+
+    def cancelled(self):
+        return False
+
+    def label(self, job, step):
+        return ""
+
+    def check(self, value):
+        return value
+
+# A trait object a service keeps until the process ends (or until finalization drops the service).
+tracker = sample_crate.Tracker(5)
+tracker.watch(Watcher())
+
+def track():
+    # Trait objects kept, called from Rust threads and released method by method, until the end.
+    while True:
+        churned = sample_crate.Tracker(5)
+        churned.watch(Watcher())
+        churned.share(Watcher())
+        churned.advance(1)
+        running.set()
+        churned.clear()
+        churned.watch(Watcher())
+        churned.close()
+
 for _ in range(2):
     threading.Thread(target=churn, daemon=True).start()
+threading.Thread(target=track, daemon=True).start()
 # A library thread of its own that keeps a listener and releases it after calling it.
 for code in range(3):
     sample_crate.notify_in_background(listener, code)
