@@ -127,7 +127,7 @@ def test_unknown_backend_lists_what_exists() -> None:
     with pytest.raises(BackendError) as e:
         resolve_backends(["cfi"])
     assert "Unknown backend `cfi` in option `backends` for build hook `interop`." in str(e.value)
-    assert "Available backends: c, cffi, ctypes." in str(e.value)
+    assert "Available backends: c, cffi, cpython, ctypes." in str(e.value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def test_a_construct_the_backend_lacks_stops_the_build(install_plugin) -> None: 
     assert str(e.value) == (
         "Backend `partial` does not support async functions, which crate `sample_crate` uses (function "
         "`double_later`). Remove `partial` from option `backends` or leave the construct out of the crate's "
-        "inventory. Backends that support them: c, cffi, ctypes."
+        "inventory. Backends that support them: c, cffi, cpython, ctypes."
     )
 
 

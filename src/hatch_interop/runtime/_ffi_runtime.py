@@ -13,6 +13,7 @@ import array
 import collections.abc as _abc
 import contextlib
 import enum
+import functools
 import itertools
 import math
 import operator
@@ -255,6 +256,18 @@ def implements(function: str, parameter: str, value: object, trait: str, methods
             )
         bound.append(method)
     return tuple(bound)
+
+
+def compiled(
+    module: str, fast: Any, raise_failure: Callable[[Any], None], functions: Tuple[Tuple[str, Any], ...]
+) -> None:
+    """Replace each wrapper of module `module` named in `functions` (with the `errors` its failures are raised
+    with) by its compiled function of the extension `fast` (the cpython backend's), which carries the wrapper's
+    name, docstring, hints and signature (`__wrapped__`) and hands it every call its fast path does not take."""
+    namespace = sys.modules[module].__dict__
+    for index, (name, errors) in enumerate(functions):
+        wrapper = namespace[name]
+        namespace[name] = functools.update_wrapper(fast.function(index, wrapper, raise_failure, errors), wrapper)
 
 
 def closed(cls: str, method: str) -> Exception:

@@ -51,6 +51,24 @@ _NO_COMPILER_FIX = (
 
 
 @dataclass(frozen=True)
+class Builder:
+    """Who compiles an extension with these functions, for their messages: ``who`` starts them ("The cffi backend's
+    API mode"), ``instead`` says how to build without a compiler, and ``define`` is a macro the source needs
+    without a limited API."""
+
+    who: str
+    instead: str
+    define: Optional[str] = None
+
+
+CFFI = Builder(
+    "The cffi backend's API mode",
+    'build in ABI mode, which needs no compiler (remove `mode = "api"` from [tool.hatch.build.hooks.interop.cffi])',
+    "_CFFI_NO_LIMITED_API",
+)
+
+
+@dataclass(frozen=True)
 class Target:
     """What the extension is built for: its file name's suffix, the wheel's ``(python, abi)`` tags, and the
     ``Py_LIMITED_API`` version it is compiled with (None: the interpreter's full API)."""
@@ -77,15 +95,21 @@ def target() -> Target:
     return Target(suffixes[0], (best.interpreter, best.abi), None)
 
 
-def find_compiler(environ: Mapping[str, str]) -> List[str]:
+def _no_compiler_fix(builder: Builder) -> str:
+    if builder is CFFI:
+        return _NO_COMPILER_FIX
+    return _NO_COMPILER_FIX.split(" ABI mode", 1)[0] + f" Or {builder.instead}."
+
+
+def find_compiler(environ: Mapping[str, str], builder: Builder = CFFI) -> List[str]:
     """The C compiler's command: ``$CC``, else the one CPython was built with, else ``cc``/``gcc``/``clang``."""
     given = environ.get("CC", "").strip()
     if given:
         command = shlex.split(given)
         if shutil.which(command[0], path=environ.get("PATH")) is None:
             message = (
-                f"The cffi backend's API mode compiles an extension module, but the C compiler in the CC "
-                f"environment variable, {command[0]!r}, was not found. {_NO_COMPILER_FIX}"
+                f"{builder.who} compiles an extension module, but the C compiler in the CC "
+                f"environment variable, {command[0]!r}, was not found. {_no_compiler_fix(builder)}"
             )
             raise BackendError(message)
         return command
@@ -98,23 +122,27 @@ def find_compiler(environ: Mapping[str, str]) -> List[str]:
             return command
         tried.append(command[0])
     message = (
-        "The cffi backend's API mode compiles an extension module, but there is no C compiler on this machine "
-        f"(looked for {', '.join(dict.fromkeys(tried))}). {_NO_COMPILER_FIX}"
+        f"{builder.who} compiles an extension module, but there is no C compiler on this machine "
+        f"(looked for {', '.join(dict.fromkeys(tried))}). {_no_compiler_fix(builder)}"
     )
     raise BackendError(message)
 
 
-def python_include() -> Path:
+def python_include(builder: Builder = CFFI) -> Path:
     """The building interpreter's C headers (the directory of ``Python.h``)."""
     include = Path(sysconfig.get_paths()["include"])
     if not (include / "Python.h").is_file():
         version = f"{sys.version_info[0]}.{sys.version_info[1]}"
         package = "pypy3-dev" if sys.implementation.name == "pypy" else f"python{version}-dev"
+        instead = (
+            'build in ABI mode, which needs none (remove `mode = "api"` from [tool.hatch.build.hooks.interop.cffi])'
+            if builder is CFFI
+            else builder.instead
+        )
         message = (
-            f"The cffi backend's API mode compiles an extension module against Python's C headers, which this "
+            f"{builder.who} compiles an extension module against Python's C headers, which this "
             f"Python ({sys.executable}) lacks: there is no {include / 'Python.h'}. Install them (Debian/Ubuntu: "
-            f"`apt-get install {package}`; Fedora: `dnf install python3-devel`), or build in ABI mode, which needs "
-            'none (remove `mode = "api"` from [tool.hatch.build.hooks.interop.cffi]).'
+            f"`apt-get install {package}`; Fedora: `dnf install python3-devel`), or {instead}."
         )
         raise BackendError(message)
     return include
@@ -140,22 +168,33 @@ def link_arguments(library: Path) -> List[str]:
     return [f"-L{library.parent}", f"-l{stem}", f"-Wl,-rpath,{origin}"]
 
 
-def compile_extension(source: str, directory: Path, library: Path, environ: Mapping[str, str]) -> str:
-    """Compile `source` into the extension module in `directory`, linking `library`; its file name there."""
+def compile_extension(
+    source: str,
+    directory: Path,
+    library: Path,
+    environ: Mapping[str, str],
+    *,
+    built: Optional[Target] = None,
+    module: str = MODULE,
+    builder: Builder = CFFI,
+) -> str:
+    """Compile `source` into the extension module `module` in `directory`, linking `library`, for `built` (by
+    default the running interpreter's :func:`target`); its file name there."""
     if sys.platform == "win32":
+        instead = "use ABI mode, the default, which needs no compiler" if builder is CFFI else builder.instead
         message = (
-            "The cffi backend's API mode does not build on Windows yet (it links the library's import library, "
-            "which the build does not place); use ABI mode, the default, which needs no compiler."
+            f"{builder.who} does not build on Windows yet (it links the library's import library, "
+            f"which the build does not place); {instead}."
         )
         raise BackendError(message)
-    compiler = find_compiler(environ)
-    include = python_include()
-    built = target()
-    output = f"{MODULE}{built.suffix}"
+    compiler = find_compiler(environ, builder)
+    include = python_include(builder)
+    built = built or target()
+    output = f"{module}{built.suffix}"
     shared = ["-bundle", "-undefined", "dynamic_lookup"] if sys.platform == "darwin" else ["-shared"]
     defines = [] if built.limited_api is None else [f"-DPy_LIMITED_API=0x{built.limited_api:08X}"]
-    if built.limited_api is None and sys.implementation.name == "cpython":
-        defines.append("-D_CFFI_NO_LIMITED_API")  # the tag says this interpreter's own ABI: so does the code
+    if built.limited_api is None and sys.implementation.name == "cpython" and builder.define:
+        defines.append(f"-D{builder.define}")  # the tag says this interpreter's own ABI: so does the code
     command = [
         *compiler,
         *shared,
@@ -166,26 +205,26 @@ def compile_extension(source: str, directory: Path, library: Path, environ: Mapp
         *shlex.split(environ.get("CFLAGS", "")),
         "-o",
         output,
-        f"{MODULE}.c",
+        f"{module}.c",
         *link_arguments(library),
         *shlex.split(environ.get("LDFLAGS", "")),
     ]
-    with tempfile.TemporaryDirectory(prefix="hatch-interop-cffi-") as work:
+    with tempfile.TemporaryDirectory(prefix="hatch-interop-cc-") as work:
         # A fixed relative file name, compiled without debug info: nothing in the extension names this directory.
-        Path(work, f"{MODULE}.c").write_text(source, encoding="utf-8")
-        _run(command, Path(work))
+        Path(work, f"{module}.c").write_text(source, encoding="utf-8")
+        _run(command, Path(work), builder)
         shutil.copyfile(Path(work, output), directory / output)
     return output
 
 
-def _run(command: Sequence[str], cwd: Path) -> None:
+def _run(command: Sequence[str], cwd: Path, builder: Builder) -> None:
     try:
         proc = subprocess.run(
             list(command), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False
         )
     except OSError as error:
-        message = f"The cffi backend's API mode could not run the C compiler {command[0]!r}: {error}. "
-        message += _NO_COMPILER_FIX
+        message = f"{builder.who} could not run the C compiler {command[0]!r}: {error}. "
+        message += _no_compiler_fix(builder)
         raise BackendError(message) from None
     if proc.returncode != 0:
         lines = proc.stdout.rstrip().splitlines()
@@ -193,9 +232,9 @@ def _run(command: Sequence[str], cwd: Path) -> None:
         cut = f"    ({len(lines) - len(shown)} earlier lines left out)\n" if len(lines) > len(shown) else ""
         output = cut + "\n".join(f"    {line}" for line in shown)
         message = (
-            f"The cffi backend's API mode could not compile its extension module: `{shlex.join(command)}` "
+            f"{builder.who} could not compile its extension module: `{shlex.join(command)}` "
             f"exited with code {proc.returncode}:\n{output}\n"
-            "Check that the compiler works for Python extensions (its Python headers, CFLAGS and LDFLAGS), or build "
-            'in ABI mode, which needs no compiler (remove `mode = "api"` from [tool.hatch.build.hooks.interop.cffi]).'
+            f"Check that the compiler works for Python extensions (its Python headers, CFLAGS and LDFLAGS), or "
+            f"{builder.instead}."
         )
         raise BackendError(message)

@@ -165,7 +165,12 @@ class CtypesBackend(Backend):
     SUPPORTS = constructs.ALL
 
     def generate(self, inventory: Inventory) -> List[GeneratedFile]:
-        model = CtypesWrapperBuilder(inventory, self.context).module()
+        content = self.render(CtypesWrapperBuilder(inventory, self.context))
+        return [GeneratedFile("__init__.py", content), *runtime_files(("_ffi_runtime.py", "_ffi_ctypes_runtime.py"))]
+
+    def render(self, builder: CtypesWrapperBuilder) -> str:
+        """The module's text, as `builder` models it."""
+        model = builder.module()
         env = python_templates(__file__)
         content = env.get_template("module.py.j2").render(module=model)
         if any(len(line) > WIDTH for line in content.split("\n")):
@@ -176,7 +181,7 @@ class CtypesBackend(Backend):
                 "# ruff: noqa: E501, RUF100"
             )
             content = f"{header}\n{pragma}\n{rest}"
-        return [GeneratedFile("__init__.py", content), *runtime_files(("_ffi_runtime.py", "_ffi_ctypes_runtime.py"))]
+        return content
 
 
 class CtypesWrapperBuilder(WrapperBuilder):

@@ -1,0 +1,286 @@
+"""The ``cpython`` backend: the ctypes backend's module with a compiled fast path for CPython.
+
+It writes the module the ctypes backend writes (the whole Pythonic surface: classes, exceptions, hints,
+docstrings, every pattern) and an extension module, ``_ffi_cpython``, compiled at packaging time against the
+building interpreter and linked with the library. The extension has one compiled function per library function
+whose parameters and result are numbers or bools (no `char`, 128-bit integer or newtype yet), and the module
+replaces its wrapper of each with it when it is imported:
+
+- a call whose arguments are exactly of the expected types (a plain ``int`` in the parameter's range, a ``float``,
+  ``True``/``False``), passed by position and all of them, converts them and calls the library in C, keeping or
+  releasing the GIL as the function's ``gil`` policy says, and reads the library's failure count as the wrapper
+  does (after a zero result only, for a number);
+- any other call (keywords, defaults, an ``int`` subclass or ``__index__``, a value out of range, a wrong type)
+  goes to the wrapper, so that every backend converts, refuses and names arguments alike;
+- a failure the library recorded is raised by the runtime, as the wrapper raises it.
+
+The compiled function carries the wrapper's ``__name__``, ``__doc__``, ``__annotations__`` and ``__wrapped__``, so
+``inspect.signature`` and ``typing.get_type_hints`` read the wrapper's; it pickles by reference, as a function does.
+
+The extension uses CPython's full C API (the vectorcall protocol is in the limited API from 3.12 only), so the wheel
+is tagged for the building interpreter alone (``cp311-cp311``): build one wheel per CPython version (cibuildwheel
+does). PyPy users build the cffi backend instead, whose ABI mode is PyPy's fast FFI.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+import jinja2
+from packaging import tags
+
+from hatch_interop.backend import GeneratedFile
+from hatch_interop.backends.c import C_PRIMITIVES
+from hatch_interop.backends.cffi import api_mode
+from hatch_interop.backends.ctypes import CtypesBackend, CtypesWrapperBuilder
+from hatch_interop.codegen import python_string
+from hatch_interop.errors import BackendError
+from hatch_interop.inventory import Function, Inventory, Primitive, TypeRef, Void
+from hatch_interop.pylayout import Group, layout
+from hatch_interop.runtime import runtime_files
+
+BACKEND = "cpython"
+#: The extension module's name inside the generated package.
+MODULE = "_ffi_cpython"
+#: Who compiles the extension, for the compiler's errors.
+BUILDER = api_mode.Builder(
+    f"The {BACKEND} backend", 'use the ctypes backend (`backends = ["ctypes"]`), which needs no compiler'
+)
+
+#: How the fast path takes an argument of each primitive: the C variable it converts into, and the check that
+#: converts it (``{value}`` the argument, ``{out}`` the variable's address).
+_UNSIGNED_MAX = {"u8": "255ULL", "u16": "65535ULL", "u32": "4294967295ULL", "u64": "UINT64_MAX", "usize": "SIZE_MAX"}
+_SIGNED_RANGE = {
+    "i8": ("-128LL", "127LL"),
+    "i16": ("-32768LL", "32767LL"),
+    "i32": ("-2147483648LL", "2147483647LL"),
+    "i64": ("INT64_MIN", "INT64_MAX"),
+    "isize": ("PTRDIFF_MIN", "PTRDIFF_MAX"),
+}
+
+
+@dataclass(frozen=True)
+class FastParam:
+    #: The C type of the variable the argument converts into, and the variable.
+    holder: str
+    local: str
+    #: The conversion, false when the argument is not exactly of the expected type (the wrapper takes it then).
+    check: str
+    #: The argument as the library takes it.
+    argument: str
+
+
+@dataclass(frozen=True)
+class FastFunction:
+    index: int
+    #: The module-level name of the Python function it replaces.
+    name: str
+    python_signature: str
+    prototype: str
+    params: Tuple[FastParam, ...]
+    condition: str
+    returns_value: bool
+    result_type: str
+    releases_gil: bool
+    call: str
+    #: When to read the library's failure count (as the wrapper does: after a zero result only, for a number).
+    failed: str
+    convert: str
+    #: The wrapper's `errors` argument of `raise_failure` (the error enum's variants by code), or "None".
+    errors: str
+
+
+def eligible(f: Function) -> bool:
+    """Whether the fast path takes the function: sync, free, every parameter and the result a number or a bool (no
+    `char`, `u128`/`i128` or newtype, whose Python values the wrapper makes)."""
+
+    def plain(ty: TypeRef) -> bool:
+        return isinstance(ty, Primitive) and not (ty.is_char or ty.is_wide or ty.newtype)
+
+    return (
+        not f.asynchronous
+        and all(plain(p.type) for p in f.params)
+        and (plain(f.returns) or isinstance(f.returns, Void))
+    )
+
+
+def _param(index: int, ty: Primitive) -> FastParam:
+    local = f"arg{index}"
+    value = f"args[{index}]"
+    c_type = C_PRIMITIVES[ty.name]
+    if ty.is_bool:
+        return FastParam("bool", local, f"exact_bool({value}, &{local})", local)
+    if ty.name == "f64":
+        return FastParam("double", local, f"exact_double({value}, &{local})", local)
+    if ty.name == "f32":
+        return FastParam("float", local, f"exact_float({value}, &{local})", local)
+    if ty.name in _UNSIGNED_MAX:
+        check = f"exact_unsigned({value}, {_UNSIGNED_MAX[ty.name]}, &{local})"
+        return FastParam("unsigned long long", local, check, f"({c_type}){local}")
+    low, high = _SIGNED_RANGE[ty.name]
+    return FastParam("long long", local, f"exact_signed({value}, {low}, {high}, &{local})", f"({c_type}){local}")
+
+
+def _convert(ty: TypeRef) -> str:
+    """The statement returning the result as a Python object."""
+    if isinstance(ty, Void):
+        return "Py_RETURN_NONE"
+    assert isinstance(ty, Primitive)
+    if ty.is_bool:
+        return "return PyBool_FromLong(result)"
+    if ty.is_float:
+        return "return PyFloat_FromDouble(result)"
+    if ty.is_signed:
+        return "return PyLong_FromLongLong(result)"
+    return "return PyLong_FromUnsignedLongLong(result)"
+
+
+class CpythonBackend(CtypesBackend):
+    """Generates the ctypes backend's ``__init__.py`` with a compiled fast path, ``_ffi_cpython`` (see the module's
+    docstring)."""
+
+    PLUGIN_NAME = BACKEND
+    #: The C source of the extension: generate() makes it, build() compiles it.
+    _c_source: Optional[str] = None
+
+    def generate(self, inventory: Inventory) -> List[GeneratedFile]:
+        builder = CtypesWrapperBuilder(inventory, self.context)
+        content = self.render(builder)
+        fast = self.fast_functions(builder)
+        self._c_source = self.c_source(inventory, fast)
+        # The module imports the extension with its other relative imports, and binds the compiled functions last,
+        # once everything their failures name (the error classes) exists.
+        content = content.replace(
+            "from . import _ffi_ctypes_runtime as _ffi_ct\n",
+            f"from . import {MODULE} as _ffi_fast\nfrom . import _ffi_ctypes_runtime as _ffi_ct\n",
+            1,
+        )
+        if "from . import _ffi_runtime as _ffi_rt\n" not in content:
+            content = content.replace(
+                "from . import _ffi_ctypes_runtime as _ffi_ct\n",
+                "from . import _ffi_ctypes_runtime as _ffi_ct\nfrom . import _ffi_runtime as _ffi_rt\n",
+                1,
+            )
+        rows = tuple(Group("(", (python_string(f.name), f.errors), ")") for f in fast)
+        if fast:
+            binding = layout(
+                Group(
+                    "_ffi_rt.compiled(",
+                    ("__name__", "_ffi_fast", "_ffi_raise_failure", Group("(", rows, ")", is_tuple=True)),
+                    ")",
+                    explode=True,
+                ),
+                0,
+            )
+            comment = (
+                "# The compiled fast path: each of these functions takes a call whose arguments are exactly of the "
+                "expected types\n# in C, and hands any other to its wrapper above."
+            )
+            content = f"{content.rstrip()}\n\n\n{comment}\n{binding}\n"
+        stub = (
+            f"# Generated by hatch-interop {self.context.generator_version} ({BACKEND} backend): the types of the "
+            "compiled extension module; do not edit.\n"
+            "from typing import Any, Callable\n\n"
+            "def function(index: int, wrapper: Callable[..., Any], raise_failure: Callable[[Any], None], "
+            "errors: Any) -> Any: ...\n"
+        )
+        return [
+            GeneratedFile("__init__.py", content),
+            GeneratedFile(f"{MODULE}.pyi", stub),
+            *runtime_files(("_ffi_runtime.py", "_ffi_ctypes_runtime.py")),
+        ]
+
+    def fast_functions(self, builder: CtypesWrapperBuilder) -> List[FastFunction]:
+        made: List[FastFunction] = []
+        for f in builder.inventory.functions:
+            if not eligible(f):
+                continue
+            lowered = builder.abi.callable(f)
+            sig = builder.api.signature(f)
+            params = tuple(_param(i, p.type) for i, p in enumerate(f.params) if isinstance(p.type, Primitive))
+            checks = [
+                "(kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)",
+                f"PyVectorcall_NARGS(nargsf) != {len(params)}",
+                *(f"!{p.check}" for p in params),
+            ]
+            condition = "\n        || ".join(checks)
+            c_params = ", ".join(
+                f"{C_PRIMITIVES[p.type.name]} {p.name}" for p in f.params if isinstance(p.type, Primitive)
+            )
+            returns = f.returns
+            result_type = "void" if isinstance(returns, Void) else C_PRIMITIVES[returns.name]  # type: ignore[union-attr]
+            invocation = f"{f.symbol}({', '.join(p.argument for p in params)})"
+            returns_value = not isinstance(returns, Void)
+            made.append(
+                FastFunction(
+                    index=len(made),
+                    name=builder.api.functions[f.name],
+                    python_signature=f"{sig.label}({', '.join(p.name for p in f.params)}) -> {sig.returns}",
+                    prototype=f"{result_type} {f.symbol}({c_params or 'void'})",
+                    params=params,
+                    condition=condition,
+                    returns_value=returns_value,
+                    result_type=result_type,
+                    releases_gil=not lowered.holds_gil,
+                    call=f"result = {invocation}" if returns_value else invocation,
+                    failed="result == 0 && *pending != 0" if returns_value else "*pending != 0",
+                    convert=_convert(returns),
+                    errors="None" if sig.error is None else f"_ffi_{sig.error}_by_code",
+                )
+            )
+        return made
+
+    def c_source(self, inventory: Inventory, functions: List[FastFunction]) -> str:
+        lib = inventory.library
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+        )
+        notice = (
+            f"Generated by hatch-interop {self.context.generator_version} ({BACKEND} backend) from crate "
+            f"{lib.crate} {lib.version}; do not edit."
+        )
+        return env.get_template("fast.c.j2").render(
+            notice=notice,
+            module=f"{self.context.module}.{MODULE}",
+            module_name=MODULE,
+            parent=self.context.module,
+            ffi_pending=lib.ffi_pending,
+            functions=functions,
+        )
+
+    def build(self, directory: Path, library: Path) -> List[str]:
+        """Compile the extension beside the library, linking it."""
+        if sys.implementation.name != "cpython":
+            message = (
+                f"The {BACKEND} backend compiles a CPython extension module, and this build runs on "
+                f"{sys.implementation.name}: build the wheel with CPython, or use the cffi backend "
+                '(`backends = ["cffi"]`), whose ABI mode is the fast FFI on PyPy.'
+            )
+            raise BackendError(message)
+        if self._c_source is None:
+            raise BackendError(f"The {BACKEND} backend's build step runs after generate(), which makes the C source")
+        return [
+            api_mode.compile_extension(
+                self._c_source, directory, library, os.environ, built=target(), module=MODULE, builder=BUILDER
+            )
+        ]
+
+    def wheel_tag(self) -> Optional[Tuple[str, str]]:
+        """The building interpreter's own tags (``cp311-cp311``): the extension uses the full C API."""
+        return target().tag
+
+
+def target() -> api_mode.Target:
+    """The extension the running CPython builds: its own suffix and ABI (no limited API, see the docstring)."""
+    best = next(iter(tags.sys_tags()))
+    return api_mode.Target(importlib.machinery.EXTENSION_SUFFIXES[0], (best.interpreter, best.abi), None)
