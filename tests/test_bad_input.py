@@ -191,7 +191,7 @@ def test_unknown_backend(tmp_path: Path, wheelhouse: Path) -> None:
     root = project(tmp_path, options='module = "demo._native"\nbackends = ["ctype"]')
     output = build_fails(root, wheelhouse)
     assert "Unknown backend `ctype` in option `backends` for build hook `interop`. Did you mean `ctypes`?" in output
-    assert "Available backends: c, cffi, ctypes." in output
+    assert "Available backends: c, cffi, cpython, ctypes." in output
     assert "Compiling" not in output  # it fails before the long compile, not after
 
 

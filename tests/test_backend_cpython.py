@@ -1,0 +1,224 @@
+"""The cpython backend: the ctypes backend's module with `_ffi_cpython`, a compiled fast path linking the library."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+from typing import List
+
+import pytest
+from backend_support import INVENTORIES, check_snapshot, context, load, write
+from packaging import tags
+from test_backend_cffi import RUFF_SELECT
+from test_backend_ctypes import GCC, _compile_library, needs_gcc
+
+from hatch_interop.backend import GeneratedFile
+from hatch_interop.backends import cpython
+from hatch_interop.backends.cpython import CpythonBackend, eligible
+from hatch_interop.backends.ctypes import CtypesBackend
+from hatch_interop.errors import BackendError
+from hatch_interop.inventory import Inventory
+
+#: The lines the cpython backend adds to the ctypes backend's module: the extension's import.
+IMPORT = "from . import _ffi_cpython as _ffi_fast\n"
+
+
+def generate(inventory: Inventory) -> List[GeneratedFile]:
+    return CpythonBackend(context(inventory)).generate(inventory)
+
+
+def c_source(inventory: Inventory) -> str:
+    backend = CpythonBackend(context(inventory))
+    backend.generate(inventory)
+    assert backend._c_source is not None, "no function of the inventory takes the fast path"
+    return backend._c_source
+
+
+def test_the_module_a_stub_of_the_extension_and_the_runtime() -> None:
+    files = generate(load("sample_inventory"))
+    assert [f.path for f in files] == ["__init__.py", "_ffi_cpython.pyi", "_ffi_runtime.py", "_ffi_ctypes_runtime.py"]
+    assert "def function(index: int, wrapper: Callable[..., Any]" in files[1].content
+
+
+def test_the_fast_path_takes_functions_of_numbers_and_bools_only() -> None:
+    inventory = load("sample_inventory")
+    taken = [f.name for f in inventory.functions if eligible(f)]
+    assert taken[:4] == ["add", "spin", "spin_holding", "sum_integers"]
+    assert "divide" in taken  # a `Result` of a number: its failure is raised by the runtime
+    for name in ("greet", "double_later", "user_next", "char_code", "scale_vec2"):  # text, async, newtype, char, struct
+        assert name not in taken or name not in {f.name for f in inventory.functions}
+
+
+@pytest.mark.parametrize("stem", INVENTORIES)
+def test_the_module_is_the_ctypes_backends_with_the_fast_path_bound_last(stem: str) -> None:
+    inventory = load(stem)
+    ours = generate(inventory)[0].content
+    theirs = CtypesBackend(context(inventory)).generate(inventory)[0].content
+    fast = [f for f in inventory.functions if eligible(f)]
+    if not fast:
+        assert ours == theirs  # nothing to compile
+        return
+    head, tail = ours.split("\n\n\n# The compiled fast path", 1)
+    assert head.replace(IMPORT, "").replace("from . import _ffi_runtime as _ffi_rt\n", "") == theirs.rstrip().replace(
+        "from . import _ffi_runtime as _ffi_rt\n", ""
+    )
+    assert "_ffi_rt.compiled(" in tail
+
+
+#: The inventories with functions the fast path takes (the others' modules are the ctypes backend's, see above).
+FAST = ["basic", "sample_inventory", "wide"]
+
+
+@pytest.mark.parametrize("stem", FAST)
+def test_matches_snapshot(stem: str) -> None:
+    inventory = load(stem)
+    module = generate(inventory)[0]
+    tail = module.content.split("\n\n\n# The compiled fast path", 1)[1]
+    check_snapshot(
+        "cpython",
+        stem,
+        [
+            GeneratedFile("_ffi_cpython.c", c_source(inventory)),
+            dataclasses.replace(module, path="tail.py", content=tail),
+        ],
+    )
+
+
+def test_the_fast_path_is_in_the_inventories_of_the_snapshots_only() -> None:
+    assert [stem for stem in INVENTORIES if any(eligible(f) for f in load(stem).functions)] == FAST
+
+
+def test_the_output_is_ruff_clean_and_passes_mypy_strict(tmp_path: Path) -> None:
+    packages = []
+    for stem in INVENTORIES:
+        inventory = load(stem)
+        packages.append(str(write(generate(inventory), tmp_path / f"gen_{stem}")))
+    common = ["--isolated", "--line-length", "120", "--target-version", "py38"]
+    ruff = [sys.executable, "-m", "ruff"]
+    fmt = subprocess.run([*ruff, "format", *common, "--diff", *packages], check=False, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    lint = ["--config", "lint.pyupgrade.keep-runtime-typing = true", "--select", RUFF_SELECT]
+    check = [*ruff, "check", *common, *lint, "--ignore", "PLR0913,PLR0917,PLR2004", *packages]
+    proc = subprocess.run(check, check=False, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    cache = str(tmp_path / "mypy-cache")
+    mypy = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", cache, *packages]
+    proc = subprocess.run(mypy, check=False, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@needs_gcc
+@pytest.mark.parametrize("stem", FAST)
+def test_the_c_source_compiles_without_warnings(stem: str, tmp_path: Path) -> None:
+    assert GCC is not None
+    source = tmp_path / "_ffi_cpython.c"
+    source.write_text(c_source(load(stem)))
+    include = sysconfig.get_paths()["include"]
+    command = [
+        GCC,
+        "-std=c11",
+        "-Wall",
+        "-Wextra",
+        "-Wpedantic",
+        "-Werror",
+        "-fsyntax-only",
+        f"-I{include}",
+        str(source),
+    ]
+    proc = subprocess.run(command, check=False, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_the_wheel_is_tagged_for_the_building_interpreter_alone(tmp_path: Path) -> None:
+    inventory = load("basic")
+    backend = CpythonBackend(context(inventory))
+    backend.generate(inventory)
+    best = next(iter(tags.sys_tags()))
+    assert backend.wheel_tag() == (best.interpreter, best.abi)
+    # Without a function the fast path takes, nothing is compiled and any Python 3 can use the wheel.
+    tagged = load("tagged")
+    plain = CpythonBackend(context(tagged))
+    assert [f.path for f in plain.generate(tagged)] == ["__init__.py", "_ffi_runtime.py", "_ffi_ctypes_runtime.py"]
+    assert plain.build(tmp_path, tmp_path / "libtagged.so") == [] and plain.wheel_tag() is None
+
+
+def test_pypy_is_told_to_use_the_cffi_backend(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    inventory = load("basic")
+    backend = CpythonBackend(context(inventory))
+    backend.generate(inventory)
+    monkeypatch.setattr(sys.implementation, "name", "pypy")
+    with pytest.raises(BackendError, match=r"compiles a CPython extension module, and this build runs on pypy: .*cffi"):
+        backend.build(tmp_path, tmp_path / "libbasic.so")
+
+
+def test_a_failed_compile_names_the_backend_and_the_way_without_a_compiler(tmp_path: Path) -> None:
+    compiler = tmp_path / "broken-cc"
+    compiler.write_text('#!/bin/sh\necho "_ffi_cpython.c:1:1: error: it\'s broken" >&2\nexit 3\n')
+    compiler.chmod(0o755)
+    inventory = load("basic")
+    backend = CpythonBackend(context(inventory))
+    backend.generate(inventory)
+    environ = {"CC": str(compiler), "PATH": os.environ.get("PATH", "")}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "environ", environ)
+        with pytest.raises(BackendError) as e:
+            backend.build(tmp_path, tmp_path / "libbasic.so")
+    message = str(e.value)
+    assert message.startswith(f"The cpython backend could not compile its extension module: `{compiler} ")
+    assert "_ffi_cpython.c:1:1: error: it's broken" in message
+    assert message.endswith('or use the ctypes backend (`backends = ["ctypes"]`), which needs no compiler.')
+
+
+@needs_gcc
+def test_the_compiled_functions_call_the_library_and_hand_other_calls_to_the_wrappers(tmp_path: Path) -> None:
+    """Without cargo: the basic inventory's C stand-in library and the bindings built against it, called in a fresh
+    interpreter: the fast path, every call it hands to the wrapper, and what the compiled function shows."""
+    library = _compile_library(load("basic"), tmp_path / "lib", Path(__file__).parent / "data" / "basic.c")
+    package = tmp_path / "site" / "basic_fast"
+    inventory = load("basic")
+    backend = CpythonBackend(dataclasses.replace(context(inventory), module="basic_fast"))
+    write(backend.generate(inventory), package)
+    shutil.copy(library, package / library.name)
+    built = backend.build(package, package / library.name)
+    assert built == [f"_ffi_cpython{cpython.target().suffix}"]
+    code = """
+import copy, inspect, pickle, typing
+import basic_fast as m
+
+assert type(m.add).__name__ == "compiled_function" and repr(m.add) == "<compiled function add>"
+assert m.add(2, 3) == 5 and m.add(4294967295, 1) == 0  # wrapping, as the library does
+assert m.noop() is None and m.is_positive(3) is True and m.is_positive(-3) is False
+# Handed to the wrapper: keywords, an int subclass, a bool for an int, and what it refuses.
+assert m.add(a=2, b=3) == 5 and m.add(2, b=3) == 5 and m.add(True, 2) == 3
+class Number(int): pass
+assert m.add(Number(7), 1) == 8
+refused = ((-1, OverflowError), (2**32, OverflowError), (2**70, OverflowError), ("1", TypeError), (1.0, TypeError))
+for bad, error in refused:
+    try:
+        m.add(bad, 1)
+    except error as e:
+        assert str(e).startswith("add() argument 'a'"), str(e)
+    else:
+        raise AssertionError(bad)
+try:
+    m.add(1)
+except TypeError as e:
+    assert "missing 1 required positional argument: 'b'" in str(e), str(e)
+else:
+    raise AssertionError("add(1)")
+# It shows the wrapper's name, docstring, signature and hints, and pickles by reference.
+assert m.add.__name__ == "add" and m.add.__doc__ == m.add.__wrapped__.__doc__
+assert str(inspect.signature(m.add)) == str(inspect.signature(m.add.__wrapped__))
+assert typing.get_type_hints(m.add) == {"a": int, "b": int, "return": int}
+assert pickle.loads(pickle.dumps(m.add)) is m.add and copy.deepcopy(m.add) is m.add
+print("ok")
+"""
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site"), "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("LD_LIBRARY_PATH", None)  # the extension finds the library through its rpath alone
+    proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0 and proc.stdout == "ok\n", proc.stdout + proc.stderr
