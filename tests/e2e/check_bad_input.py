@@ -214,7 +214,8 @@ def _callables(m):
     found = []
     for name in sorted(m.__all__):
         value = getattr(m, name)
-        if inspect.isfunction(value):
+        # A compiled function (the cpython backend's) wraps the Python function it stands for.
+        if inspect.isfunction(inspect.unwrap(value)):
             found.append((name, value, None))
     for service in SERVICES:
         for name, member in sorted(vars(getattr(m, service)).items()):
@@ -227,7 +228,7 @@ def _callables(m):
 
 
 #: The sample's services, whose members the corpus calls too.
-SERVICES = ("Store", "Hasher")
+SERVICES = ("Store", "Hasher", "Tracker")
 
 
 def _bound(m, member, name):
@@ -236,7 +237,7 @@ def _bound(m, member, name):
     cls = getattr(m, service)
     if isinstance(member, (staticmethod, classmethod)):
         return getattr(cls, attribute)
-    return getattr(cls(), attribute)
+    return getattr(_handles(m)[service](), attribute)
 
 
 def _outcome(m, call):

@@ -1,0 +1,73 @@
+"""sample_crate built with the cpython backend: the ctypes wheel's end-to-end checks, through the compiled fast path.
+
+The wheel is built once per run from a copy of the sample crate whose hook says ``backends = ["cpython", "c"]`` (a
+real `pip wheel` with the running CPython, which compiles `_ffi_cpython` against it), installed into a fresh
+environment of that interpreter (the wheel is tagged for it alone) and exercised by the scripts of tests/e2e: every
+construct (check_sample.py) and the bad-input corpus, each case in a child process so that a crash names its signal.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging import tags
+from support import RUST_HELPER, SAMPLE, build_env, copy_tree, make_venv, one, read_from_wheel, run
+
+pytestmark = [pytest.mark.e2e, pytest.mark.cargo]
+
+E2E = Path(__file__).resolve().parent / "e2e"
+
+
+@pytest.fixture(scope="session")
+def sample_cpython_wheel(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sample_crate's wheel with `backends = ["cpython", "c"]`, built by `pip wheel` from a copy of the crate."""
+    root = tmp_path_factory.mktemp("sample-cpython")
+    project = copy_tree(SAMPLE, root / "sample_crate")
+    copy_tree(RUST_HELPER, root / "rust_helper")
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    changed = text.replace('backends = ["ctypes", "c"]', 'backends = ["cpython", "c"]')
+    assert changed != text, "sample_crate/pyproject.toml changed: update this fixture"
+    pyproject.write_text(changed, encoding="utf-8")
+    out = root / "dist"
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, project], env=build_env(wheelhouse))
+    return one(sorted(out.glob("sample_crate-*.whl")))
+
+
+def test_the_wheel_holds_the_extension_and_is_tagged_for_this_interpreter(sample_cpython_wheel: Path) -> None:
+    with zipfile.ZipFile(sample_cpython_wheel) as wheel:
+        names = sorted(n for n in wheel.namelist() if ".dist-info/" not in n)
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    assert f"sample_crate/_native/_ffi_cpython{suffix}" in names
+    assert "sample_crate/_native/_ffi_cpython.pyi" in names
+    assert not any(name.endswith(".c") for name in names)  # the source is compiled, not shipped
+    best = next(iter(tags.sys_tags()))
+    tag = re.findall(
+        r"^Tag: (.+)$", read_from_wheel(sample_cpython_wheel, "sample_crate-0.1.0.dist-info/WHEEL").decode(), re.M
+    )
+    assert len(tag) == 1 and re.fullmatch(rf"{best.interpreter}-{best.abi}-manylinux_2_\d+_x86_64", tag[0]), tag
+
+
+def test_validators_accept_it(sample_cpython_wheel: Path) -> None:
+    proc = run([sys.executable, "-m", "auditwheel", "show", sample_cpython_wheel])
+    assert "consistent with the following platform tag" in " ".join(proc.stdout.split()), proc.stdout
+    run([Path(sys.executable).parent / "check-wheel-contents", sample_cpython_wheel])
+    run([sys.executable, "-m", "twine", "check", "--strict", sample_cpython_wheel])
+
+
+def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel: Path, tmp_path: Path) -> None:
+    exe = make_venv(sys.executable, tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "-q", sample_cpython_wheel])
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    compiled = run([exe, "-c", "import sample_crate as m; print(type(m.add).__name__, type(m.greet).__name__)"])
+    assert compiled.stdout.split() == ["compiled_function", "function"], compiled.stdout
+    proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
+    assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
+    bad = run([exe, E2E / "check_bad_input.py"], cwd=workdir, check=False)
+    assert bad.returncode == 0 and "bad-input corpus: all " in bad.stdout, bad.stdout[-8000:]
