@@ -68,9 +68,10 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 
 #: "generated" is the ctypes backend's bindings; "generated cffi" and "generated cffi API" the cffi backend's in
-#: ABI and in API mode. The others are hand-written: bare calls; "+checks", `def` wrappers with the generated
-#: module's Python-facing types making the checks it makes (handwritten_*_checked.py); "+def", the same wrappers
-#: without any check.
+#: ABI and in API mode; "generated cpython" the cpython backend's (the ctypes module with its compiled fast path,
+#: which takes the calls of numbers). The others are hand-written: bare calls; "+checks", `def` wrappers with the
+#: generated module's Python-facing types making the checks it makes (handwritten_*_checked.py); "+def", the same
+#: wrappers without any check.
 IMPLEMENTATIONS = (
     "generated",
     "ctypes",
@@ -84,6 +85,7 @@ IMPLEMENTATIONS = (
     "cffi API",
     "cffi API+def",
     "cffi API+checks",
+    "generated cpython",
     "C extension",
     "PyO3",
 )
@@ -96,6 +98,8 @@ RATIOS = (
     ("generated", "ctypes+def"),
     ("generated cffi", "cffi ABI+def"),
     ("generated cffi API", "cffi API+def"),
+    ("generated cpython", "C extension"),
+    ("generated cpython", "PyO3"),
 )
 CALLS = (
     "noop()",
@@ -260,6 +264,7 @@ def build_cells() -> List[Cell]:
     import sample_crate._native as g
     import sample_crate_cffi._native as gf
     import sample_crate_cffi_api._native as gfa
+    import sample_crate_cpython._native as gcp
 
     cells: List[Cell] = []
 
@@ -302,6 +307,7 @@ def build_cells() -> List[Cell]:
     per_impl("ctypes+def", pythonic(hct, without=handwritten))
     per_impl("generated cffi", pythonic(gf))
     per_impl("generated cffi API", pythonic(gfa))
+    per_impl("generated cpython", pythonic(gcp))
     per_impl("cffi ABI+def", pythonic(hcffi.defs, without=handwritten))
     per_impl("cffi API+def", pythonic(hapi.defs, without=handwritten))
     per_impl("ctypes+checks", pythonic(hctc, without=handwritten))

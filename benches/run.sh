@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measure the per-call cost of hatch-interop's generated ctypes and cffi bindings against hand-written
+# Measure the per-call cost of hatch-interop's generated ctypes, cffi and cpython bindings against hand-written
 # ctypes, cffi (ABI and API mode), a C extension and PyO3, all on the reference crate. From a clean state:
 # builds hatch-interop's wheel, sample_crate's wheel through it, the baselines, installs them into
 # a fresh venv and runs bench.py pinned to one CPU. Everything it builds goes to benches/.work/
@@ -38,9 +38,9 @@ step "sample_crate's wheel, built by hatch-interop through pip"
 PIP_FIND_LINKS="$work/wheelhouse" "$work/tools/bin/python" -m pip wheel -q --no-deps \
     --wheel-dir "$work/wheelhouse" ./sample_crate
 
-# sample_crate built with the cffi backend, as package $1 (beside the ctypes one), in cffi's mode $2.
+# sample_crate built with backend $3 (default cffi), as package $1 (beside the ctypes one), in cffi's mode $2.
 cffi_variant() {
-    local package=$1 mode=$2 variant=$work/$1
+    local package=$1 mode=$2 backend=${3:-cffi} variant=$work/$1
     mkdir -p "$variant/$package"
     cp -r sample_crate/Cargo.toml sample_crate/Cargo.lock sample_crate/README.md sample_crate/src "$variant/"
     sed -i "s|path = \"../rust_helper\"|path = \"$root/rust_helper\"|" "$variant/Cargo.toml"
@@ -60,24 +60,26 @@ packages = ["$package"]
 
 [tool.hatch.build.hooks.interop]
 module = "$package._native"
-backends = ["cffi"]
-
-[tool.hatch.build.hooks.interop.cffi]
-mode = "$mode"
+backends = ["$backend"]
 TOML
+    if [ "$backend" = cffi ]; then
+        printf '\n[tool.hatch.build.hooks.interop.cffi]\nmode = "%s"\n' "$mode" >>"$variant/pyproject.toml"
+    fi
     PIP_FIND_LINKS="$work/wheelhouse" "$work/tools/bin/python" -m pip wheel -q --no-deps \
         --wheel-dir "$work/wheelhouse" "$variant"
 }
 step "sample_crate's wheels with the cffi backend: ABI mode (sample_crate_cffi), API mode (sample_crate_cffi_api)"
 cffi_variant sample_crate_cffi abi
 cffi_variant sample_crate_cffi_api api
+step "sample_crate's wheel with the cpython backend (sample_crate_cpython)"
+cffi_variant sample_crate_cpython abi cpython
 
 step "bench venv"
 "$python" -m venv "$work/venv"
 bench_python=$work/venv/bin/python
 "$bench_python" -m pip install -q -r benches/requirements-bench.txt
 "$bench_python" -m pip install -q --no-index --find-links "$work/wheelhouse" sample-crate sample-crate-cffi \
-    sample-crate-cffi-api
+    sample-crate-cffi-api sample-crate-cpython
 
 step "PyO3 baseline (maturin)"
 "$work/tools/bin/maturin" build --release --locked --quiet -m benches/pyo3_baseline/Cargo.toml \

@@ -1566,7 +1566,11 @@ def check_services():
     collect()
     live = Store.live_stores()
 
-    # Constructors: `new` is __init__, others are classmethods; a failing one raises the crate's error.
+    # Constructors: `new` is __init__, others are classmethods; a failing one raises the crate's error. The class
+    # shows `__init__`'s signature (its defaults included), not its `__new__`'s catch-all.
+    tracker = inspect.signature(sample_crate.Tracker)
+    assert list(tracker.parameters) == ["total"] and tracker.parameters["total"].annotation in ("int", int), tracker
+    assert str(inspect.signature(Store)) == "()", inspect.signature(Store)
     store = Store()
     assert isinstance(store, Store) and Store.live_stores() == live + 1
     assert repr(store).startswith("<sample_crate._native.Store object at 0x"), repr(store)

@@ -258,6 +258,18 @@ def implements(function: str, parameter: str, value: object, trait: str, methods
     return tuple(bound)
 
 
+class InitSignature:
+    """A service class's ``__signature__``: its ``__init__``'s without ``self``, computed when asked (``inspect`` is
+    slow to import). The class's ``__new__`` takes any arguments, which ``inspect.signature`` would show instead."""
+
+    def __get__(self, instance: object, owner: type) -> Any:
+        import inspect  # noqa: PLC0415  (only for introspection)
+
+        signature = inspect.signature(vars(owner)["__init__"])
+        parameters = list(signature.parameters.values())[1:]
+        return signature.replace(parameters=parameters, return_annotation=inspect.Signature.empty)
+
+
 def compiled(
     module: str, fast: Any, raise_failure: Callable[[Any], None], functions: Tuple[Tuple[str, Any], ...]
 ) -> None:

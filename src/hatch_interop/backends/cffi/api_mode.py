@@ -59,6 +59,8 @@ class Builder:
     who: str
     instead: str
     define: Optional[str] = None
+    #: More compiler flags (``-DNDEBUG``: no `assert` of Python's headers in a release build).
+    flags: Tuple[str, ...] = ()
 
 
 CFFI = Builder(
@@ -201,6 +203,7 @@ def compile_extension(
         "-fPIC",
         "-O2",
         *defines,
+        *builder.flags,
         f"-I{include}",
         *shlex.split(environ.get("CFLAGS", "")),
         "-o",

@@ -150,11 +150,13 @@ fast_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwn
     unsigned long long arg0;
     unsigned long long arg1;
     uint32_t result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 2
-        || !exact_unsigned(args[0], 4294967295ULL, &arg0)
-        || !exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_unsigned(args[0], 4294967295ULL, &arg0)
+        || !exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+        return fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = basic_add((uint32_t)arg0, (uint32_t)arg1);
@@ -162,7 +164,7 @@ fast_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwn
     if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
         return NULL;
     }
-    return PyLong_FromUnsignedLongLong(result);
+    return PyLong_FromUnsignedLong(result);
 }
 
 /* noop() -> None */
@@ -170,8 +172,7 @@ static PyObject *
 fast_noop(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     Function *self = (Function *)callable;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 0) {
+    if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -190,10 +191,12 @@ fast_is_positive(PyObject *callable, PyObject *const *args, size_t nargsf, PyObj
     Function *self = (Function *)callable;
     long long arg0;
     bool result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 1
-        || !exact_signed(args[0], -128LL, 127LL, &arg0)) {
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_signed(args[0], -128LL, 127LL, &arg0)) {
+        return fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = basic_is_positive((int8_t)arg0);

@@ -162,17 +162,19 @@ fast_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwn
     unsigned long long arg0;
     unsigned long long arg1;
     uint32_t result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 2
-        || !exact_unsigned(args[0], 4294967295ULL, &arg0)
-        || !exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_unsigned(args[0], 4294967295ULL, &arg0)
+        || !exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+        return fallback(self, args, 2, NULL);
     }
     result = add((uint32_t)arg0, (uint32_t)arg1);
     if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
         return NULL;
     }
-    return PyLong_FromUnsignedLongLong(result);
+    return PyLong_FromUnsignedLong(result);
 }
 
 /* spin(millis) -> int */
@@ -182,10 +184,12 @@ fast_spin(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kw
     Function *self = (Function *)callable;
     unsigned long long arg0;
     uint64_t result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 1
-        || !exact_unsigned(args[0], UINT64_MAX, &arg0)) {
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_unsigned(args[0], UINT64_MAX, &arg0)) {
+        return fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = spin((uint64_t)arg0);
@@ -203,10 +207,12 @@ fast_spin_holding(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
     Function *self = (Function *)callable;
     unsigned long long arg0;
     uint64_t result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 1
-        || !exact_unsigned(args[0], UINT64_MAX, &arg0)) {
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_unsigned(args[0], UINT64_MAX, &arg0)) {
+        return fallback(self, args, 1, NULL);
     }
     result = spin_holding((uint64_t)arg0);
     if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
@@ -230,9 +236,11 @@ fast_sum_integers(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
     unsigned long long arg7;
     long long arg8;
     int64_t result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 9
-        || !exact_signed(args[0], -128LL, 127LL, &arg0)
+    if (PyVectorcall_NARGS(nargsf) != 9 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_signed(args[0], -128LL, 127LL, &arg0)
         || !exact_signed(args[1], -32768LL, 32767LL, &arg1)
         || !exact_signed(args[2], -2147483648LL, 2147483647LL, &arg2)
         || !exact_signed(args[3], INT64_MIN, INT64_MAX, &arg3)
@@ -241,7 +249,7 @@ fast_sum_integers(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
         || !exact_unsigned(args[6], UINT64_MAX, &arg6)
         || !exact_unsigned(args[7], SIZE_MAX, &arg7)
         || !exact_signed(args[8], PTRDIFF_MIN, PTRDIFF_MAX, &arg8)) {
-        return fallback(self, args, nargsf, kwnames);
+        return fallback(self, args, 9, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = sum_integers((int8_t)arg0, (int16_t)arg1, (int32_t)arg2, (int64_t)arg3, (uint8_t)arg4, (uint16_t)arg5, (uint64_t)arg6, (size_t)arg7, (ptrdiff_t)arg8);
@@ -260,11 +268,13 @@ fast_scale(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *k
     double arg0;
     float arg1;
     double result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 2
-        || !exact_double(args[0], &arg0)
-        || !exact_float(args[1], &arg1)) {
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_double(args[0], &arg0)
+        || !exact_float(args[1], &arg1)) {
+        return fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = scale(arg0, arg1);
@@ -282,10 +292,12 @@ fast_is_even(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject 
     Function *self = (Function *)callable;
     long long arg0;
     bool result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 1
-        || !exact_signed(args[0], INT64_MIN, INT64_MAX, &arg0)) {
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_signed(args[0], INT64_MIN, INT64_MAX, &arg0)) {
+        return fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = is_even((int64_t)arg0);
@@ -303,10 +315,12 @@ fast_negate(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *
     Function *self = (Function *)callable;
     bool arg0;
     bool result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 1
-        || !exact_bool(args[0], &arg0)) {
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_bool(args[0], &arg0)) {
+        return fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = negate(arg0);
@@ -322,8 +336,7 @@ static PyObject *
 fast_noop(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     Function *self = (Function *)callable;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 0) {
+    if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -343,11 +356,13 @@ fast_distance(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject
     long long arg0;
     long long arg1;
     uint32_t result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 2
-        || !exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)
-        || !exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)
+        || !exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
+        return fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = distance((int32_t)arg0, (int32_t)arg1);
@@ -355,7 +370,7 @@ fast_distance(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject
     if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
         return NULL;
     }
-    return PyLong_FromUnsignedLongLong(result);
+    return PyLong_FromUnsignedLong(result);
 }
 
 /* divide(a, b) -> int */
@@ -366,11 +381,13 @@ fast_divide(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *
     long long arg0;
     long long arg1;
     int32_t result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 2
-        || !exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)
-        || !exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)
+        || !exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
+        return fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = divide((int32_t)arg0, (int32_t)arg1);
@@ -378,7 +395,7 @@ fast_divide(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *
     if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
         return NULL;
     }
-    return PyLong_FromLongLong(result);
+    return PyLong_FromLong(result);
 }
 
 /* checked_sqrt(x) -> float */
@@ -388,10 +405,12 @@ fast_checked_sqrt(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
     Function *self = (Function *)callable;
     double arg0;
     double result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 1
-        || !exact_double(args[0], &arg0)) {
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_double(args[0], &arg0)) {
+        return fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = checked_sqrt(arg0);
@@ -408,10 +427,12 @@ fast_validate_positive(PyObject *callable, PyObject *const *args, size_t nargsf,
 {
     Function *self = (Function *)callable;
     long long arg0;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 1
-        || !exact_signed(args[0], INT64_MIN, INT64_MAX, &arg0)) {
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_signed(args[0], INT64_MIN, INT64_MAX, &arg0)) {
+        return fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     validate_positive((int64_t)arg0);
@@ -430,11 +451,13 @@ fast_scaled(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *
     double arg0;
     double arg1;
     double result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 2
-        || !exact_double(args[0], &arg0)
-        || !exact_double(args[1], &arg1)) {
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_double(args[0], &arg0)
+        || !exact_double(args[1], &arg1)) {
+        return fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = scaled(arg0, arg1);
@@ -451,8 +474,7 @@ fast_guards_held(PyObject *callable, PyObject *const *args, size_t nargsf, PyObj
 {
     Function *self = (Function *)callable;
     uint64_t result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 0) {
+    if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -470,8 +492,7 @@ fast_guards_dropped(PyObject *callable, PyObject *const *args, size_t nargsf, Py
 {
     Function *self = (Function *)callable;
     uint64_t result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 0) {
+    if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return fallback(self, args, nargsf, kwnames);
     }
     Py_BEGIN_ALLOW_THREADS

@@ -154,9 +154,11 @@ fast_a_function_with_a_great_many_parameters(PyObject *callable, PyObject *const
     unsigned long long arg6;
     unsigned long long arg7;
     uint64_t result;
-    if ((kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
-        || PyVectorcall_NARGS(nargsf) != 8
-        || !exact_unsigned(args[0], UINT64_MAX, &arg0)
+    if (PyVectorcall_NARGS(nargsf) != 8 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_unsigned(args[0], UINT64_MAX, &arg0)
         || !exact_unsigned(args[1], UINT64_MAX, &arg1)
         || !exact_unsigned(args[2], UINT64_MAX, &arg2)
         || !exact_unsigned(args[3], UINT64_MAX, &arg3)
@@ -164,7 +166,7 @@ fast_a_function_with_a_great_many_parameters(PyObject *callable, PyObject *const
         || !exact_unsigned(args[5], UINT64_MAX, &arg5)
         || !exact_unsigned(args[6], UINT64_MAX, &arg6)
         || !exact_unsigned(args[7], UINT64_MAX, &arg7)) {
-        return fallback(self, args, nargsf, kwnames);
+        return fallback(self, args, 8, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = wide_a_function_with_a_great_many_parameters((uint64_t)arg0, (uint64_t)arg1, (uint64_t)arg2, (uint64_t)arg3, (uint64_t)arg4, (uint64_t)arg5, (uint64_t)arg6, (uint64_t)arg7);

@@ -476,6 +476,9 @@ class Hasher:
     #: it once no call is using it.
     _ffi_handle: _ffi_Hasher_handle
 
+    # What `inspect.signature` shows for the class: `__init__`'s (it would show `__new__`'s catch-all otherwise).
+    __signature__: Any = _ffi_rt.InitSignature()
+
     def __init__(self) -> None:
         """A hasher that has seen no bytes."""
         if getattr(self, "_ffi_handle", None) is not None:
@@ -1906,6 +1909,9 @@ class Store:
     #: The handle until this object is garbage-collected (or `__del__` is called), after which the library releases
     #: it once no call is using it.
     _ffi_handle: _ffi_Store_handle
+
+    # What `inspect.signature` shows for the class: `__init__`'s (it would show `__new__`'s catch-all otherwise).
+    __signature__: Any = _ffi_rt.InitSignature()
 
     def __init__(self) -> None:
         """An empty store without a limit (a constructor)."""
@@ -3706,6 +3712,9 @@ class Tracker:
     #: The handle until this object is garbage-collected (or `__del__` is called), after which the library releases
     #: it once no call is using it.
     _ffi_handle: _ffi_Tracker_handle
+
+    # What `inspect.signature` shows for the class: `__init__`'s (it would show `__new__`'s catch-all otherwise).
+    __signature__: Any = _ffi_rt.InitSignature()
 
     def __init__(self, total: int) -> None:
         """A tracker of a job of `total` steps, without watchers."""
