@@ -101,3 +101,23 @@ def assert_type_complete(packages: List[Path], workdir: Path) -> None:
     modules = {line.strip() for line in proc.stdout.splitlines() if line.startswith(f"   {parent.name}.")}
     assert modules >= {f"{parent.name}.{package.name}" for package in packages}, proc.stdout + proc.stderr
     assert "Type completeness score: 100%" in proc.stdout, proc.stdout + proc.stderr
+
+
+#: The rules generated Python is held to (every backend's tests).
+RUFF_SELECT = "E,F,W,I,B,UP,C4,SIM,RUF,PL"
+
+
+def check_ruff_and_mypy(packages: List[str], tmp_path: Path) -> None:
+    """Generated packages are ruff-formatted, ruff-clean for Python 3.8 and pass `mypy --strict`."""
+    common = ["--isolated", "--line-length", "120", "--target-version", "py38"]
+    ruff = [sys.executable, "-m", "ruff"]
+    fmt = subprocess.run([*ruff, "format", *common, "--diff", *packages], check=False, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    lint = ["--config", "lint.pyupgrade.keep-runtime-typing = true", "--select", RUFF_SELECT]
+    check = [*ruff, "check", *common, *lint, "--ignore", "PLR0913,PLR0917,PLR2004", *packages]
+    proc = subprocess.run(check, check=False, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    cache = str(tmp_path / "mypy-cache")
+    mypy = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", cache, *packages]
+    proc = subprocess.run(mypy, check=False, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -108,3 +108,14 @@ def copy_tree(source: Path, target: Path) -> Path:
     """Copy a project without build output (what a user's fresh checkout would hold)."""
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("target", "__pycache__", "_native", "*.egg-info"))
     return target
+
+
+def check_validators(wheel: Path) -> None:
+    """The validators a publisher runs accept `wheel`: auditwheel finds the platform tag it carries consistent,
+    check-wheel-contents and `twine check --strict` pass."""
+    proc = run([sys.executable, "-m", "auditwheel", "show", wheel])
+    platform = wheel.name[: -len(".whl")].split("-")[-1]
+    text = " ".join(proc.stdout.split())
+    assert f'consistent with the following platform tag: "{platform}"' in text, proc.stdout
+    run([Path(sys.executable).parent / "check-wheel-contents", wheel])
+    run([sys.executable, "-m", "twine", "check", "--strict", wheel])

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-from backend_support import INVENTORIES, check_snapshot, context, load, raw_inventory, write
+from backend_support import INVENTORIES, check_ruff_and_mypy, check_snapshot, context, load, raw_inventory, write
 from packaging import tags
 from support import (
     RUST_HELPER,
@@ -30,7 +30,7 @@ from support import (
     run,
     wheel_names,
 )
-from test_backend_cffi import CFFI_CRATE, CHECK, RUFF_SELECT, USE_CFFI_CRATE
+from test_backend_cffi import CFFI_CRATE, CHECK, USE_CFFI_CRATE
 from test_backend_ctypes import GCC, _compile_library, needs_gcc
 
 from hatch_interop.backend import backend_dependencies, backend_options
@@ -104,20 +104,7 @@ class TestGeneratedFiles:
         for stem in INVENTORIES:
             inventory = load(stem)
             packages.append(str(write(api_backend(inventory).generate(inventory), tmp_path / f"gen_{stem}")))
-        common = ["--isolated", "--line-length", "120", "--target-version", "py38"]
-        ruff = [sys.executable, "-m", "ruff"]
-        fmt = subprocess.run(
-            [*ruff, "format", *common, "--diff", *packages], check=False, capture_output=True, text=True
-        )
-        assert fmt.returncode == 0, fmt.stdout + fmt.stderr
-        lint = ["--config", "lint.pyupgrade.keep-runtime-typing = true", "--select", RUFF_SELECT]
-        check = [*ruff, "check", *common, *lint, "--ignore", "PLR0913,PLR0917,PLR2004", *packages]
-        proc = subprocess.run(check, check=False, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        cache = str(tmp_path / "mypy-cache")
-        mypy = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", cache, *packages]
-        proc = subprocess.run(mypy, check=False, capture_output=True, text=True, cwd=tmp_path)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        check_ruff_and_mypy(packages, tmp_path)
 
     def test_without_cffi_says_what_to_install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         real = importlib.import_module

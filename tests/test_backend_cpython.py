@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from backend_support import INVENTORIES, check_snapshot, context, load, write
+from backend_support import INVENTORIES, check_ruff_and_mypy, check_snapshot, context, load, write
 from packaging import tags
-from test_backend_cffi import RUFF_SELECT
 from test_backend_ctypes import GCC, _compile_library, needs_gcc
 
 from hatch_interop.backend import GeneratedFile
@@ -98,18 +97,7 @@ def test_the_output_is_ruff_clean_and_passes_mypy_strict(tmp_path: Path) -> None
     for stem in INVENTORIES:
         inventory = load(stem)
         packages.append(str(write(generate(inventory), tmp_path / f"gen_{stem}")))
-    common = ["--isolated", "--line-length", "120", "--target-version", "py38"]
-    ruff = [sys.executable, "-m", "ruff"]
-    fmt = subprocess.run([*ruff, "format", *common, "--diff", *packages], check=False, capture_output=True, text=True)
-    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
-    lint = ["--config", "lint.pyupgrade.keep-runtime-typing = true", "--select", RUFF_SELECT]
-    check = [*ruff, "check", *common, *lint, "--ignore", "PLR0913,PLR0917,PLR2004", *packages]
-    proc = subprocess.run(check, check=False, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    cache = str(tmp_path / "mypy-cache")
-    mypy = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", cache, *packages]
-    proc = subprocess.run(mypy, check=False, capture_output=True, text=True, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    check_ruff_and_mypy(packages, tmp_path)
 
 
 @needs_gcc
