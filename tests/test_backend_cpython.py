@@ -44,13 +44,15 @@ def test_the_module_a_stub_of_the_extension_and_the_runtime() -> None:
     assert "def function(index: int, wrapper: Callable[..., Any]" in files[1].content
 
 
-def test_the_fast_path_takes_functions_of_numbers_and_bools_only() -> None:
+def test_the_fast_path_takes_functions_of_numbers_bools_and_text_only() -> None:
     inventory = load("sample_inventory")
-    taken = [f.name for f in inventory.functions if eligible(f)]
-    assert taken[:4] == ["add", "spin", "spin_holding", "sum_integers"]
+    taken = {f.name for f in inventory.functions if eligible(f)}
+    assert {"add", "spin", "noop", "greet", "str_byte_len"} <= taken
     assert "divide" in taken  # a `Result` of a number: its failure is raised by the runtime
-    for name in ("greet", "double_later", "user_next", "char_code", "scale_vec2"):  # text, async, newtype, char, struct
-        assert name not in taken or name not in {f.name for f in inventory.functions}
+    # Not yet: async, a newtype, a `char`, a struct, a slice, an `Option`, a `Vec`, a callback.
+    names = {f.name for f in inventory.functions}
+    for name in ("double_later", "user_next", "char_code", "vec2_add", "sum_f64", "median", "range_u32"):
+        assert name in names and name not in taken, name
 
 
 @pytest.mark.parametrize("stem", INVENTORIES)

@@ -2,14 +2,15 @@
 
 It writes the module the ctypes backend writes (the whole Pythonic surface: classes, exceptions, hints,
 docstrings, every pattern) and an extension module, ``_ffi_cpython``, compiled at packaging time against the
-building interpreter and linked with the library. The extension has one compiled function per library function
-whose parameters and result are numbers or bools (no `char`, 128-bit integer or newtype yet), and the module
-replaces its wrapper of each with it when it is imported:
+building interpreter and linked with the library. The extension has one compiled function per free, synchronous
+library function whose parameters are numbers, bools or ``&str`` and whose result is nothing, a number, a bool or a
+``String`` (no `char`, 128-bit integer or newtype yet), and the module replaces its wrapper of each with it when it
+is imported:
 
 - a call whose arguments are exactly of the expected types (a plain ``int`` in the parameter's range, a ``float``,
-  ``True``/``False``), passed by position and all of them, converts them and calls the library in C, keeping or
-  releasing the GIL as the function's ``gil`` policy says, and reads the library's failure count as the wrapper
-  does (after a zero result only, for a number);
+  ``True``/``False``, a ``str``: its UTF-8 as CPython keeps it), passed by position and all of them, converts them
+  and calls the library in C, keeping or releasing the GIL as the function's ``gil`` policy says, and reads the
+  library's failure count as the wrapper does (after a zero result only, for a number);
 - any other call (keywords, defaults, an ``int`` subclass or ``__index__``, a value out of range, a wrong type)
   goes to the wrapper, so that every backend converts, refuses and names arguments alike;
 - a failure the library recorded is raised by the runtime, as the wrapper raises it.
@@ -40,7 +41,7 @@ from hatch_interop.backends.cffi import api_mode
 from hatch_interop.backends.ctypes import CtypesBackend, CtypesWrapperBuilder
 from hatch_interop.codegen import python_string
 from hatch_interop.errors import BackendError
-from hatch_interop.inventory import Function, Inventory, Primitive, TypeRef, Void
+from hatch_interop.inventory import Function, Inventory, OwnedString, Primitive, Str, TypeRef, Void
 from hatch_interop.pylayout import Group, layout
 from hatch_interop.runtime import runtime_files
 
@@ -68,13 +69,14 @@ _SIGNED_RANGE = {
 
 @dataclass(frozen=True)
 class FastParam:
-    #: The C type of the variable the argument converts into, and the variable.
-    holder: str
-    local: str
+    #: The declarations of the variables the argument converts into (``unsigned long long arg0``).
+    declarations: Tuple[str, ...]
     #: The conversion, false when the argument is not exactly of the expected type (the wrapper takes it then).
     check: str
-    #: The argument as the library takes it.
-    argument: str
+    #: The C arguments the library takes for it (a text's bytes and their count are two).
+    arguments: Tuple[str, ...]
+    #: Its C parameters in the library function's prototype.
+    prototype: Tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -97,41 +99,57 @@ class FastFunction:
     errors: str
 
 
+def _number(ty: TypeRef) -> bool:
+    """A number or bool whose Python value is a plain `int`, `float` or `bool` (no `char`, `u128`/`i128` or
+    newtype, whose values the wrapper makes)."""
+    return isinstance(ty, Primitive) and not (ty.is_char or ty.is_wide or ty.newtype)
+
+
 def eligible(f: Function) -> bool:
-    """Whether the fast path takes the function: sync, free, every parameter and the result a number or a bool (no
-    `char`, `u128`/`i128` or newtype, whose Python values the wrapper makes)."""
-
-    def plain(ty: TypeRef) -> bool:
-        return isinstance(ty, Primitive) and not (ty.is_char or ty.is_wide or ty.newtype)
-
+    """Whether the fast path takes the function: sync, free, every parameter a number, a bool or a `&str`, the
+    result nothing, a number, a bool or a `String`."""
     return (
         not f.asynchronous
-        and all(plain(p.type) for p in f.params)
-        and (plain(f.returns) or isinstance(f.returns, Void))
+        and all(_number(p.type) or isinstance(p.type, Str) for p in f.params)
+        and (_number(f.returns) or isinstance(f.returns, (Void, OwnedString)))
     )
 
 
-def _param(index: int, ty: Primitive) -> FastParam:
+def _param(index: int, name: str, ty: TypeRef) -> FastParam:
     local = f"arg{index}"
     value = f"args[{index}]"
+    if isinstance(ty, Str):
+        # UTF-8 that CPython caches in the `str` itself, which the caller's arguments keep alive for the call.
+        length = f"{local}_len"
+        return FastParam(
+            (f"const char *{local}", f"Py_ssize_t {length}"),
+            f"exact_text({value}, &{local}, &{length})",
+            (local, f"(size_t){length}"),
+            (f"const char *{name}", f"size_t {name}_len"),
+        )
+    assert isinstance(ty, Primitive)
     c_type = C_PRIMITIVES[ty.name]
+    prototype = (f"{c_type} {name}",)
     if ty.is_bool:
-        return FastParam("bool", local, f"exact_bool({value}, &{local})", local)
+        return FastParam((f"bool {local}",), f"exact_bool({value}, &{local})", (local,), prototype)
     if ty.name == "f64":
-        return FastParam("double", local, f"exact_double({value}, &{local})", local)
+        return FastParam((f"double {local}",), f"exact_double({value}, &{local})", (local,), prototype)
     if ty.name == "f32":
-        return FastParam("float", local, f"exact_float({value}, &{local})", local)
+        return FastParam((f"float {local}",), f"exact_float({value}, &{local})", (local,), prototype)
     if ty.name in _UNSIGNED_MAX:
         check = f"exact_unsigned({value}, {_UNSIGNED_MAX[ty.name]}, &{local})"
-        return FastParam("unsigned long long", local, check, f"({c_type}){local}")
+        return FastParam((f"unsigned long long {local}",), check, (f"({c_type}){local}",), prototype)
     low, high = _SIGNED_RANGE[ty.name]
-    return FastParam("long long", local, f"exact_signed({value}, {low}, {high}, &{local})", f"({c_type}){local}")
+    check = f"exact_signed({value}, {low}, {high}, &{local})"
+    return FastParam((f"long long {local}",), check, (f"({c_type}){local}",), prototype)
 
 
 def _convert(ty: TypeRef) -> str:
     """The statement returning the result as a Python object."""
     if isinstance(ty, Void):
         return "Py_RETURN_NONE"
+    if isinstance(ty, OwnedString):
+        return "return take_text(result)"
     assert isinstance(ty, Primitive)
     if ty.is_bool:
         return "return PyBool_FromLong(result)"
@@ -204,15 +222,22 @@ class CpythonBackend(CtypesBackend):
                 continue
             lowered = builder.abi.callable(f)
             sig = builder.api.signature(f)
-            params = tuple(_param(i, p.type) for i, p in enumerate(f.params) if isinstance(p.type, Primitive))
+            # C names of the prototype's parameters: any identifier will do, so no reserved word can clash.
+            params = tuple(_param(i, f"p{i}", p.type) for i, p in enumerate(f.params))
             condition = "\n        || ".join(f"!{p.check}" for p in params)
-            c_params = ", ".join(
-                f"{C_PRIMITIVES[p.type.name]} {p.name}" for p in f.params if isinstance(p.type, Primitive)
-            )
+            c_params = ", ".join(c for p in params for c in p.prototype)
             returns = f.returns
-            result_type = "void" if isinstance(returns, Void) else C_PRIMITIVES[returns.name]  # type: ignore[union-attr]
-            invocation = f"{f.symbol}({', '.join(p.argument for p in params)})"
+            if isinstance(returns, Void):
+                result_type = "void"
+            elif isinstance(returns, OwnedString):
+                result_type = "Text"
+            else:
+                assert isinstance(returns, Primitive)
+                result_type = C_PRIMITIVES[returns.name]
+            invocation = f"{f.symbol}({', '.join(a for p in params for a in p.arguments)})"
             returns_value = not isinstance(returns, Void)
+            # As the wrapper does: a number's or bool's zero is the only result a failed call can have left.
+            zeroable = returns_value and not isinstance(returns, OwnedString)
             made.append(
                 FastFunction(
                     index=len(made),
@@ -225,7 +250,7 @@ class CpythonBackend(CtypesBackend):
                     result_type=result_type,
                     releases_gil=not lowered.holds_gil,
                     call=f"result = {invocation}" if returns_value else invocation,
-                    failed="result == 0 && *pending != 0" if returns_value else "*pending != 0",
+                    failed="result == 0 && *pending != 0" if zeroable else "*pending != 0",
                     convert=_convert(returns),
                     errors="None" if sig.error is None else f"_ffi_{sig.error}_by_code",
                 )
@@ -248,6 +273,9 @@ class CpythonBackend(CtypesBackend):
         )
         return env.get_template("fast.c.j2").render(
             notice=notice,
+            ffi_free=lib.ffi_free,
+            uses_text=any("exact_text" in p.check for f in functions for p in f.params),
+            returns_text=any(f.result_type == "Text" for f in functions),
             module=f"{self.context.module}.{MODULE}",
             module_name=MODULE,
             parent=self.context.module,

@@ -22,9 +22,9 @@
 
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *basic_ffi_pending(void);
-uint32_t basic_add(uint32_t a, uint32_t b);
+uint32_t basic_add(uint32_t p0, uint32_t p1);
 void basic_noop(void);
-bool basic_is_positive(int8_t value);
+bool basic_is_positive(int8_t p0);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
 static const size_t *pending;

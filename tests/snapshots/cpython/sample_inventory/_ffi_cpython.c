@@ -20,23 +20,39 @@
 #define PyObject_Vectorcall _PyObject_Vectorcall
 #endif
 
+/* A `String` the library returns: UTF-8 the caller frees with sample_crate_ffi_free(ptr, len, 1) (when len is not 0). */
+typedef struct {
+    char *ptr;
+    size_t len;
+} Text;
+
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *sample_crate_ffi_pending(void);
-uint32_t add(uint32_t a, uint32_t b);
-uint64_t spin(uint64_t millis);
-uint64_t spin_holding(uint64_t millis);
-int64_t sum_integers(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint64_t g, size_t h, ptrdiff_t i);
-double scale(double x, float factor);
-bool is_even(int64_t n);
-bool negate(bool b);
+void sample_crate_ffi_free(void *ptr, size_t size, size_t align);
+uint32_t add(uint32_t p0, uint32_t p1);
+uint64_t spin(uint64_t p0);
+uint64_t spin_holding(uint64_t p0);
+int64_t sum_integers(int8_t p0, int16_t p1, int32_t p2, int64_t p3, uint8_t p4, uint16_t p5, uint64_t p6, size_t p7, ptrdiff_t p8);
+double scale(double p0, float p1);
+bool is_even(int64_t p0);
+bool negate(bool p0);
 void noop(void);
-uint32_t distance(int32_t from, int32_t to);
-int32_t divide(int32_t a, int32_t b);
-double checked_sqrt(double x);
-void validate_positive(int64_t x);
-double scaled(double value, double factor);
+uint32_t distance(int32_t p0, int32_t p1);
+int32_t divide(int32_t p0, int32_t p1);
+double checked_sqrt(double p0);
+void validate_positive(int64_t p0);
+void panic_with_message(const char *p0, size_t p0_len);
+Text greet(const char *p0, size_t p0_len);
+size_t str_byte_len(const char *p0, size_t p0_len);
+Text join_repeated(const char *p0, size_t p0_len, uint32_t p1, const char *p2, size_t p2_len);
+double scaled(double p0, double p1);
+size_t str_char_count(const char *p0, size_t p0_len);
+Text repeat_text(const char *p0, size_t p0_len, uint32_t p1);
+Text empty_string(void);
 uint64_t guards_held(void);
 uint64_t guards_dropped(void);
+Text title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
+double length_in_metres(const char *p0, size_t p0_len);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
 static const size_t *pending;
@@ -152,6 +168,35 @@ exact_float(PyObject *value, float *out)
     }
     *out = (float)number;
     return true;
+}
+
+/* A `str` as UTF-8 (which CPython keeps with the object, alive for the call); one UTF-8 cannot encode (a lone
+ * surrogate) is the wrapper's ValueError. */
+static inline bool
+exact_text(PyObject *value, const char **out, Py_ssize_t *len)
+{
+    if (!PyUnicode_CheckExact(value)) {
+        return false;
+    }
+    *out = PyUnicode_AsUTF8AndSize(value, len);
+    if (*out == NULL) {
+        PyErr_Clear();
+        return false;
+    }
+    return true;
+}
+
+/* The `str` of a `String` the library returned, whose buffer is freed. */
+static PyObject *
+take_text(Text text)
+{
+    PyObject *made;
+    if (text.len == 0) {
+        return PyUnicode_FromStringAndSize("", 0);
+    }
+    made = PyUnicode_DecodeUTF8(text.ptr, (Py_ssize_t)text.len, "strict");
+    sample_crate_ffi_free(text.ptr, text.len, 1);
+    return made;
 }
 
 /* add(a, b) -> int */
@@ -443,6 +488,106 @@ fast_validate_positive(PyObject *callable, PyObject *const *args, size_t nargsf,
     Py_RETURN_NONE;
 }
 
+/* panic_with_message(message) -> None */
+static PyObject *
+fast_panic_with_message(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_text(args[0], &arg0, &arg0_len)) {
+        return fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    panic_with_message(arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    if (*pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* greet(name) -> str */
+static PyObject *
+fast_greet(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    Text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_text(args[0], &arg0, &arg0_len)) {
+        return fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = greet(arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    if (*pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return take_text(result);
+}
+
+/* str_byte_len(s) -> int */
+static PyObject *
+fast_str_byte_len(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    size_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_text(args[0], &arg0, &arg0_len)) {
+        return fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = str_byte_len(arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* join_repeated(text, times, separator) -> str */
+static PyObject *
+fast_join_repeated(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    unsigned long long arg1;
+    const char *arg2;
+    Py_ssize_t arg2_len;
+    Text result;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_text(args[0], &arg0, &arg0_len)
+        || !exact_unsigned(args[1], 4294967295ULL, &arg1)
+        || !exact_text(args[2], &arg2, &arg2_len)) {
+        return fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = join_repeated(arg0, (size_t)arg0_len, (uint32_t)arg1, arg2, (size_t)arg2_len);
+    Py_END_ALLOW_THREADS
+    if (*pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return take_text(result);
+}
+
 /* scaled(value, factor) -> float */
 static PyObject *
 fast_scaled(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -466,6 +611,74 @@ fast_scaled(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *
         return NULL;
     }
     return PyFloat_FromDouble(result);
+}
+
+/* str_char_count(s) -> int */
+static PyObject *
+fast_str_char_count(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    size_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_text(args[0], &arg0, &arg0_len)) {
+        return fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = str_char_count(arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* repeat_text(s, times) -> str */
+static PyObject *
+fast_repeat_text(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    unsigned long long arg1;
+    Text result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_text(args[0], &arg0, &arg0_len)
+        || !exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+        return fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = repeat_text(arg0, (size_t)arg0_len, (uint32_t)arg1);
+    Py_END_ALLOW_THREADS
+    if (*pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return take_text(result);
+}
+
+/* empty_string() -> str */
+static PyObject *
+fast_empty_string(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    Text result;
+    if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = empty_string();
+    Py_END_ALLOW_THREADS
+    if (*pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return take_text(result);
 }
 
 /* guards_held() -> int */
@@ -504,6 +717,57 @@ fast_guards_dropped(PyObject *callable, PyObject *const *args, size_t nargsf, Py
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* title_case(text, separator) -> str */
+static PyObject *
+fast_title_case(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    const char *arg1;
+    Py_ssize_t arg1_len;
+    Text result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_text(args[0], &arg0, &arg0_len)
+        || !exact_text(args[1], &arg1, &arg1_len)) {
+        return fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = title_case(arg0, (size_t)arg0_len, arg1, (size_t)arg1_len);
+    Py_END_ALLOW_THREADS
+    if (*pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return take_text(result);
+}
+
+/* length_in_metres(text) -> float */
+static PyObject *
+fast_length_in_metres(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    double result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_text(args[0], &arg0, &arg0_len)) {
+        return fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = length_in_metres(arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
+}
+
 static const vectorcallfunc fast_paths[] = {
     fast_add,
     fast_spin,
@@ -517,9 +781,18 @@ static const vectorcallfunc fast_paths[] = {
     fast_divide,
     fast_checked_sqrt,
     fast_validate_positive,
+    fast_panic_with_message,
+    fast_greet,
+    fast_str_byte_len,
+    fast_join_repeated,
     fast_scaled,
+    fast_str_char_count,
+    fast_repeat_text,
+    fast_empty_string,
     fast_guards_held,
     fast_guards_dropped,
+    fast_title_case,
+    fast_length_in_metres,
 };
 
 static int

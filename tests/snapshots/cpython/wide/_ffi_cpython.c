@@ -22,7 +22,7 @@
 
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *wide_ffi_pending(void);
-uint64_t wide_a_function_with_a_great_many_parameters(uint64_t a_rather_long_parameter_name_for_wrapping_0, uint64_t a_rather_long_parameter_name_for_wrapping_1, uint64_t a_rather_long_parameter_name_for_wrapping_2, uint64_t a_rather_long_parameter_name_for_wrapping_3, uint64_t a_rather_long_parameter_name_for_wrapping_4, uint64_t a_rather_long_parameter_name_for_wrapping_5, uint64_t a_rather_long_parameter_name_for_wrapping_6, uint64_t a_rather_long_parameter_name_for_wrapping_7);
+uint64_t wide_a_function_with_a_great_many_parameters(uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4, uint64_t p5, uint64_t p6, uint64_t p7);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
 static const size_t *pending;
