@@ -116,7 +116,7 @@ OPTIONS: Tuple[Option, ...] = (
         "backends",
         "array of strings",
         ["ctypes"],
-        "Generators to run, by name: `ctypes` and `cffi` (Python bindings) and `c` (a C header) ship with "
+        "Generators to run, by name: `ctypes`, `cffi` and `cpython` (Python bindings) and `c` (a C header) ship with "
         "hatch-interop; others come from plugins in the `hatch_interop.backends` entry-point group.",
         _check_backends,
     ),
