@@ -44,14 +44,14 @@ def test_the_module_a_stub_of_the_extension_and_the_runtime() -> None:
     assert "def function(index: int, wrapper: Callable[..., Any]" in files[1].content
 
 
-def test_the_fast_path_takes_functions_of_numbers_bools_and_text_only() -> None:
+def test_the_fast_path_takes_functions_of_numbers_text_and_slices_of_numbers_only() -> None:
     inventory = load("sample_inventory")
     taken = {f.name for f in inventory.functions if eligible(f)}
-    assert {"add", "spin", "noop", "greet", "str_byte_len"} <= taken
+    assert {"add", "spin", "noop", "greet", "str_byte_len", "sum_f64", "scale_f32_in_place"} <= taken
     assert "divide" in taken  # a `Result` of a number: its failure is raised by the runtime
-    # Not yet: async, a newtype, a `char`, a struct, a slice, an `Option`, a `Vec`, a callback.
+    # Not yet: async, a newtype, a `char`, a struct, a slice of bools, an `Option`, a `Vec`, a callback.
     names = {f.name for f in inventory.functions}
-    for name in ("double_later", "user_next", "char_code", "vec2_add", "sum_f64", "median", "range_u32"):
+    for name in ("double_later", "user_next", "char_code", "vec2_add", "median", "range_u32", "for_each_value"):
         assert name in names and name not in taken, name
 
 

@@ -3,12 +3,13 @@
 It writes the module the ctypes backend writes (the whole Pythonic surface: classes, exceptions, hints,
 docstrings, every pattern) and an extension module, ``_ffi_cpython``, compiled at packaging time against the
 building interpreter and linked with the library. The extension has one compiled function per free, synchronous
-library function whose parameters are numbers, bools or ``&str`` and whose result is nothing, a number, a bool or a
-``String`` (no `char`, 128-bit integer or newtype yet), and the module replaces its wrapper of each with it when it
-is imported:
+library function whose parameters are numbers, bools, ``&str`` or slices of numbers and whose result is nothing,
+a number, a bool or a ``String`` (no `char`, 128-bit integer, newtype or slice of bools yet), and the module
+replaces its wrapper of each with it when it is imported:
 
 - a call whose arguments are exactly of the expected types (a plain ``int`` in the parameter's range, a ``float``,
-  ``True``/``False``, a ``str``: its UTF-8 as CPython keeps it), passed by position and all of them, converts them
+  ``True``/``False``, a ``str``: its UTF-8 as CPython keeps it, an ``array.array`` of the element's type code or
+  ``bytes``: its memory, exported for the call), passed by position and all of them, converts them
   and calls the library in C, keeping or releasing the GIL as the function's ``gil`` policy says, and reads the
   library's failure count as the wrapper does (after a zero result only, for a number);
 - any other call (keywords, defaults, an ``int`` subclass or ``__index__``, a value out of range, a wrong type)
@@ -39,9 +40,10 @@ from hatch_interop.backend import GeneratedFile
 from hatch_interop.backends.c import C_PRIMITIVES
 from hatch_interop.backends.cffi import api_mode
 from hatch_interop.backends.ctypes import CtypesBackend, CtypesWrapperBuilder
+from hatch_interop.backends.python import ARRAY_CODES
 from hatch_interop.codegen import python_string
 from hatch_interop.errors import BackendError
-from hatch_interop.inventory import Function, Inventory, OwnedString, Primitive, Str, TypeRef, Void
+from hatch_interop.inventory import Function, Inventory, OwnedString, Primitive, Slice, Str, TypeRef, Void
 from hatch_interop.pylayout import Group, layout
 from hatch_interop.runtime import runtime_files
 
@@ -77,6 +79,9 @@ class FastParam:
     arguments: Tuple[str, ...]
     #: Its C parameters in the library function's prototype.
     prototype: Tuple[str, ...]
+    #: What gives back what the conversion holds (a buffer's export), after the call or when a later argument
+    #: fails its conversion; None when it holds nothing.
+    release: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,10 @@ class FastFunction:
     python_signature: str
     prototype: str
     params: Tuple[FastParam, ...]
-    condition: str
+    #: Each parameter's conversion, with what to give back if it fails (the holds of the conversions before it).
+    conversions: Tuple[Tuple[str, Tuple[str, ...]], ...]
+    #: What to give back after the call.
+    releases: Tuple[str, ...]
     returns_value: bool
     result_type: str
     releases_gil: bool
@@ -105,12 +113,17 @@ def _number(ty: TypeRef) -> bool:
     return isinstance(ty, Primitive) and not (ty.is_char or ty.is_wide or ty.newtype)
 
 
+def _numbers(ty: TypeRef) -> bool:
+    """A slice of numbers (no bools or newtypes, whose items the wrapper checks or makes)."""
+    return isinstance(ty, Slice) and _number(ty.element) and not ty.element.is_bool  # type: ignore[union-attr]
+
+
 def eligible(f: Function) -> bool:
-    """Whether the fast path takes the function: sync, free, every parameter a number, a bool or a `&str`, the
-    result nothing, a number, a bool or a `String`."""
+    """Whether the fast path takes the function: sync, free, every parameter a number, a bool, a `&str` or a slice
+    of numbers, the result nothing, a number, a bool or a `String`."""
     return (
         not f.asynchronous
-        and all(_number(p.type) or isinstance(p.type, Str) for p in f.params)
+        and all(_number(p.type) or isinstance(p.type, Str) or _numbers(p.type) for p in f.params)
         and (_number(f.returns) or isinstance(f.returns, (Void, OwnedString)))
     )
 
@@ -126,6 +139,26 @@ def _param(index: int, name: str, ty: TypeRef) -> FastParam:
             f"exact_text({value}, &{local}, &{length})",
             (local, f"(size_t){length}"),
             (f"const char *{name}", f"size_t {name}_len"),
+        )
+    if isinstance(ty, Slice):
+        # An `array.array` of the element's own type code (and `bytes` for `&[u8]`), shared for the call: its
+        # export stops it from being resized meanwhile, as the wrapper's `from_buffer` does.
+        assert isinstance(ty.element, Primitive)
+        element = C_PRIMITIVES[ty.element.name]
+        view = f"{local}_view"
+        qualifier = "" if ty.mutable else "const "
+        code = ARRAY_CODES[ty.element.name]
+        accepts_bytes = "true" if ty.element.name == "u8" and not ty.mutable else "false"
+        check = (
+            f"exact_array({value}, '{code}', sizeof({element}), {'true' if ty.mutable else 'false'}, "
+            f"{accepts_bytes}, &{view})"
+        )
+        return FastParam(
+            (f"Py_buffer {view}",),
+            check,
+            (f"({qualifier}{element} *){view}.buf", f"(size_t)({view}.len / (Py_ssize_t)sizeof({element}))"),
+            (f"{qualifier}{element} *{name}", f"size_t {name}_len"),
+            f"PyBuffer_Release(&{view})",
         )
     assert isinstance(ty, Primitive)
     c_type = C_PRIMITIVES[ty.name]
@@ -224,7 +257,11 @@ class CpythonBackend(CtypesBackend):
             sig = builder.api.signature(f)
             # C names of the prototype's parameters: any identifier will do, so no reserved word can clash.
             params = tuple(_param(i, f"p{i}", p.type) for i, p in enumerate(f.params))
-            condition = "\n        || ".join(f"!{p.check}" for p in params)
+            # Each conversion in turn; one that fails gives back what the ones before it hold.
+            conversions = tuple(
+                (p.check, tuple(q.release for q in params[:i] if q.release is not None)) for i, p in enumerate(params)
+            )
+            releases = tuple(p.release for p in params if p.release is not None)
             c_params = ", ".join(c for p in params for c in p.prototype)
             returns = f.returns
             if isinstance(returns, Void):
@@ -245,7 +282,8 @@ class CpythonBackend(CtypesBackend):
                     python_signature=f"{sig.label}({', '.join(p.name for p in f.params)}) -> {sig.returns}",
                     prototype=f"{result_type} {f.symbol}({c_params or 'void'})",
                     params=params,
-                    condition=condition,
+                    conversions=conversions,
+                    releases=releases,
                     returns_value=returns_value,
                     result_type=result_type,
                     releases_gil=not lowered.holds_gil,
@@ -275,6 +313,7 @@ class CpythonBackend(CtypesBackend):
             notice=notice,
             ffi_free=lib.ffi_free,
             uses_text=any("exact_text" in p.check for f in functions for p in f.params),
+            uses_arrays=any("exact_array" in p.check for f in functions for p in f.params),
             returns_text=any(f.result_type == "Text" for f in functions),
             module=f"{self.context.module}.{MODULE}",
             module_name=MODULE,

@@ -120,7 +120,7 @@ from hatch_interop.python_api import (
 
 #: Rust primitive -> the ``array`` module's type code of the same size and kind (``usize``/``isize`` as
 #: 64-bit: the library's wheel is for a 64-bit platform, which the layout checks confirm at import).
-_ARRAY_CODES: Dict[str, str] = {
+ARRAY_CODES: Dict[str, str] = {
     "u8": "B",
     "u16": "H",
     "u32": "I",
@@ -2170,7 +2170,7 @@ class WrapperBuilder:
         if raw is not None:
             self.helpers.add("number_slices")
             # A bool is a byte: its array's type code is that of `u8` (the library checks each is 0 or 1).
-            code = _ARRAY_CODES["u8" if raw.is_bool else raw.name]
+            code = ARRAY_CODES["u8" if raw.is_bool else raw.name]
             value: Union[str, Group] = pname
             if self._checked(element, raw):
                 # bools and enum members: the items of a list or tuple are checked (a buffer passes as it is, the

@@ -154,8 +154,10 @@ fast_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwn
         return fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_unsigned(args[0], 4294967295ULL, &arg0)
-        || !exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+    if (!exact_unsigned(args[0], 4294967295ULL, &arg0)) {
+        return fallback(self, args, 2, NULL);
+    }
+    if (!exact_unsigned(args[1], 4294967295ULL, &arg1)) {
         return fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS

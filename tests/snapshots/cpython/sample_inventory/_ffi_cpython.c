@@ -32,6 +32,8 @@ void sample_crate_ffi_free(void *ptr, size_t size, size_t align);
 uint32_t add(uint32_t p0, uint32_t p1);
 uint64_t spin(uint64_t p0);
 uint64_t spin_holding(uint64_t p0);
+uint64_t fnv1a(const uint8_t *p0, size_t p0_len);
+size_t slice_address(const uint8_t *p0, size_t p0_len);
 int64_t sum_integers(int8_t p0, int16_t p1, int32_t p2, int64_t p3, uint8_t p4, uint16_t p5, uint64_t p6, size_t p7, ptrdiff_t p8);
 double scale(double p0, float p1);
 bool is_even(int64_t p0);
@@ -42,6 +44,7 @@ int32_t divide(int32_t p0, int32_t p1);
 double checked_sqrt(double p0);
 void validate_positive(int64_t p0);
 void panic_with_message(const char *p0, size_t p0_len);
+uint32_t checked_index(const uint32_t *p0, size_t p0_len, size_t p1);
 Text greet(const char *p0, size_t p0_len);
 size_t str_byte_len(const char *p0, size_t p0_len);
 Text join_repeated(const char *p0, size_t p0_len, uint32_t p1, const char *p2, size_t p2_len);
@@ -49,9 +52,15 @@ double scaled(double p0, double p1);
 size_t str_char_count(const char *p0, size_t p0_len);
 Text repeat_text(const char *p0, size_t p0_len, uint32_t p1);
 Text empty_string(void);
+double sum_f64(const double *p0, size_t p0_len);
+uint64_t sum_bytes(const uint8_t *p0, size_t p0_len);
+int64_t sum_i32(const int32_t *p0, size_t p0_len);
+void scale_f32_in_place(float *p0, size_t p0_len, float p1);
+void fill_u16(uint16_t *p0, size_t p0_len, uint16_t p1);
 uint64_t guards_held(void);
 uint64_t guards_dropped(void);
 Text title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
+uint64_t owned_byte_count(const uint8_t *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
@@ -186,6 +195,31 @@ exact_text(PyObject *value, const char **out, Py_ssize_t *len)
     return true;
 }
 
+/* `array.array`, whose objects of the element's type code are shared with the library for a call. */
+static PyTypeObject *array_type;
+
+/* Whether `value` is exactly an `array.array` of type code `code` (or, where `bytes` is true, exactly a `bytes`),
+ * exported into `view` (writable where `writable` is true): the caller releases the view after the call. */
+static inline bool
+exact_array(PyObject *value, char code, Py_ssize_t itemsize, bool writable, bool bytes, Py_buffer *view)
+{
+    if (bytes && PyBytes_CheckExact(value)) {
+        return PyObject_GetBuffer(value, view, PyBUF_SIMPLE) == 0;
+    }
+    if (Py_TYPE(value) != array_type) {
+        return false;
+    }
+    if (PyObject_GetBuffer(value, view, PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0) {
+        PyErr_Clear();
+        return false;
+    }
+    if (view->format == NULL || view->format[0] != code || view->format[1] != '\0' || view->itemsize != itemsize) {
+        PyBuffer_Release(view);
+        return false;
+    }
+    return true;
+}
+
 /* The `str` of a `String` the library returned, whose buffer is freed. */
 static PyObject *
 take_text(Text text)
@@ -211,8 +245,10 @@ fast_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwn
         return fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_unsigned(args[0], 4294967295ULL, &arg0)
-        || !exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+    if (!exact_unsigned(args[0], 4294967295ULL, &arg0)) {
+        return fallback(self, args, 2, NULL);
+    }
+    if (!exact_unsigned(args[1], 4294967295ULL, &arg1)) {
         return fallback(self, args, 2, NULL);
     }
     result = add((uint32_t)arg0, (uint32_t)arg1);
@@ -266,6 +302,54 @@ fast_spin_holding(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* fnv1a(data) -> int */
+static PyObject *
+fast_fnv1a(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    Py_buffer arg0_view;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+        return fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = fnv1a((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* slice_address(data) -> int */
+static PyObject *
+fast_slice_address(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    Py_buffer arg0_view;
+    size_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+        return fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = slice_address((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
 /* sum_integers(a, b, c, d, e, f, g, h, i) -> int */
 static PyObject *
 fast_sum_integers(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -285,15 +369,31 @@ fast_sum_integers(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
         return fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_signed(args[0], -128LL, 127LL, &arg0)
-        || !exact_signed(args[1], -32768LL, 32767LL, &arg1)
-        || !exact_signed(args[2], -2147483648LL, 2147483647LL, &arg2)
-        || !exact_signed(args[3], INT64_MIN, INT64_MAX, &arg3)
-        || !exact_unsigned(args[4], 255ULL, &arg4)
-        || !exact_unsigned(args[5], 65535ULL, &arg5)
-        || !exact_unsigned(args[6], UINT64_MAX, &arg6)
-        || !exact_unsigned(args[7], SIZE_MAX, &arg7)
-        || !exact_signed(args[8], PTRDIFF_MIN, PTRDIFF_MAX, &arg8)) {
+    if (!exact_signed(args[0], -128LL, 127LL, &arg0)) {
+        return fallback(self, args, 9, NULL);
+    }
+    if (!exact_signed(args[1], -32768LL, 32767LL, &arg1)) {
+        return fallback(self, args, 9, NULL);
+    }
+    if (!exact_signed(args[2], -2147483648LL, 2147483647LL, &arg2)) {
+        return fallback(self, args, 9, NULL);
+    }
+    if (!exact_signed(args[3], INT64_MIN, INT64_MAX, &arg3)) {
+        return fallback(self, args, 9, NULL);
+    }
+    if (!exact_unsigned(args[4], 255ULL, &arg4)) {
+        return fallback(self, args, 9, NULL);
+    }
+    if (!exact_unsigned(args[5], 65535ULL, &arg5)) {
+        return fallback(self, args, 9, NULL);
+    }
+    if (!exact_unsigned(args[6], UINT64_MAX, &arg6)) {
+        return fallback(self, args, 9, NULL);
+    }
+    if (!exact_unsigned(args[7], SIZE_MAX, &arg7)) {
+        return fallback(self, args, 9, NULL);
+    }
+    if (!exact_signed(args[8], PTRDIFF_MIN, PTRDIFF_MAX, &arg8)) {
         return fallback(self, args, 9, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -317,8 +417,10 @@ fast_scale(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *k
         return fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_double(args[0], &arg0)
-        || !exact_float(args[1], &arg1)) {
+    if (!exact_double(args[0], &arg0)) {
+        return fallback(self, args, 2, NULL);
+    }
+    if (!exact_float(args[1], &arg1)) {
         return fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -405,8 +507,10 @@ fast_distance(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject
         return fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)
-        || !exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
+    if (!exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)) {
+        return fallback(self, args, 2, NULL);
+    }
+    if (!exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
         return fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -430,8 +534,10 @@ fast_divide(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *
         return fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)
-        || !exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
+    if (!exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)) {
+        return fallback(self, args, 2, NULL);
+    }
+    if (!exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
         return fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -511,6 +617,35 @@ fast_panic_with_message(PyObject *callable, PyObject *const *args, size_t nargsf
     Py_RETURN_NONE;
 }
 
+/* checked_index(values, index) -> int */
+static PyObject *
+fast_checked_index(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    Py_buffer arg0_view;
+    unsigned long long arg1;
+    uint32_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_array(args[0], 'I', sizeof(uint32_t), false, false, &arg0_view)) {
+        return fallback(self, args, 2, NULL);
+    }
+    if (!exact_unsigned(args[1], SIZE_MAX, &arg1)) {
+        PyBuffer_Release(&arg0_view);
+        return fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = checked_index((const uint32_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint32_t)), (size_t)arg1);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(result);
+}
+
 /* greet(name) -> str */
 static PyObject *
 fast_greet(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -574,9 +709,13 @@ fast_join_repeated(PyObject *callable, PyObject *const *args, size_t nargsf, PyO
         return fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_text(args[0], &arg0, &arg0_len)
-        || !exact_unsigned(args[1], 4294967295ULL, &arg1)
-        || !exact_text(args[2], &arg2, &arg2_len)) {
+    if (!exact_text(args[0], &arg0, &arg0_len)) {
+        return fallback(self, args, 3, NULL);
+    }
+    if (!exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+        return fallback(self, args, 3, NULL);
+    }
+    if (!exact_text(args[2], &arg2, &arg2_len)) {
         return fallback(self, args, 3, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -600,8 +739,10 @@ fast_scaled(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *
         return fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_double(args[0], &arg0)
-        || !exact_double(args[1], &arg1)) {
+    if (!exact_double(args[0], &arg0)) {
+        return fallback(self, args, 2, NULL);
+    }
+    if (!exact_double(args[1], &arg1)) {
         return fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -650,8 +791,10 @@ fast_repeat_text(PyObject *callable, PyObject *const *args, size_t nargsf, PyObj
         return fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_text(args[0], &arg0, &arg0_len)
-        || !exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+    if (!exact_text(args[0], &arg0, &arg0_len)) {
+        return fallback(self, args, 2, NULL);
+    }
+    if (!exact_unsigned(args[1], 4294967295ULL, &arg1)) {
         return fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -679,6 +822,134 @@ fast_empty_string(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
         return NULL;
     }
     return take_text(result);
+}
+
+/* sum_f64(values) -> float */
+static PyObject *
+fast_sum_f64(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    Py_buffer arg0_view;
+    double result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_array(args[0], 'd', sizeof(double), false, false, &arg0_view)) {
+        return fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = sum_f64((const double *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(double)));
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
+}
+
+/* sum_bytes(data) -> int */
+static PyObject *
+fast_sum_bytes(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    Py_buffer arg0_view;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+        return fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = sum_bytes((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* sum_i32(values) -> int */
+static PyObject *
+fast_sum_i32(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    Py_buffer arg0_view;
+    int64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_array(args[0], 'i', sizeof(int32_t), false, false, &arg0_view)) {
+        return fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = sum_i32((const int32_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(int32_t)));
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLongLong(result);
+}
+
+/* scale_f32_in_place(values, factor) -> None */
+static PyObject *
+fast_scale_f32_in_place(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    Py_buffer arg0_view;
+    float arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_array(args[0], 'f', sizeof(float), true, false, &arg0_view)) {
+        return fallback(self, args, 2, NULL);
+    }
+    if (!exact_float(args[1], &arg1)) {
+        PyBuffer_Release(&arg0_view);
+        return fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    scale_f32_in_place((float *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(float)), arg1);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (*pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* fill_u16(values, value) -> None */
+static PyObject *
+fast_fill_u16(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    Py_buffer arg0_view;
+    unsigned long long arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_array(args[0], 'H', sizeof(uint16_t), true, false, &arg0_view)) {
+        return fallback(self, args, 2, NULL);
+    }
+    if (!exact_unsigned(args[1], 65535ULL, &arg1)) {
+        PyBuffer_Release(&arg0_view);
+        return fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    fill_u16((uint16_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint16_t)), (uint16_t)arg1);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (*pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
 }
 
 /* guards_held() -> int */
@@ -731,8 +1002,10 @@ fast_title_case(PyObject *callable, PyObject *const *args, size_t nargsf, PyObje
         return fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_text(args[0], &arg0, &arg0_len)
-        || !exact_text(args[1], &arg1, &arg1_len)) {
+    if (!exact_text(args[0], &arg0, &arg0_len)) {
+        return fallback(self, args, 2, NULL);
+    }
+    if (!exact_text(args[1], &arg1, &arg1_len)) {
         return fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -742,6 +1015,30 @@ fast_title_case(PyObject *callable, PyObject *const *args, size_t nargsf, PyObje
         return NULL;
     }
     return take_text(result);
+}
+
+/* owned_byte_count(data) -> int */
+static PyObject *
+fast_owned_byte_count(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Function *self = (Function *)callable;
+    Py_buffer arg0_view;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+        return fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = owned_byte_count((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
 }
 
 /* length_in_metres(text) -> float */
@@ -772,6 +1069,8 @@ static const vectorcallfunc fast_paths[] = {
     fast_add,
     fast_spin,
     fast_spin_holding,
+    fast_fnv1a,
+    fast_slice_address,
     fast_sum_integers,
     fast_scale,
     fast_is_even,
@@ -782,6 +1081,7 @@ static const vectorcallfunc fast_paths[] = {
     fast_checked_sqrt,
     fast_validate_positive,
     fast_panic_with_message,
+    fast_checked_index,
     fast_greet,
     fast_str_byte_len,
     fast_join_repeated,
@@ -789,9 +1089,15 @@ static const vectorcallfunc fast_paths[] = {
     fast_str_char_count,
     fast_repeat_text,
     fast_empty_string,
+    fast_sum_f64,
+    fast_sum_bytes,
+    fast_sum_i32,
+    fast_scale_f32_in_place,
+    fast_fill_u16,
     fast_guards_held,
     fast_guards_dropped,
     fast_title_case,
+    fast_owned_byte_count,
     fast_length_in_metres,
 };
 
@@ -938,6 +1244,17 @@ PyInit__ffi_cpython(void)
         return NULL;
     }
     pending = sample_crate_ffi_pending();
+    {
+        PyObject *array = PyImport_ImportModule("array");
+        if (array == NULL) {
+            return NULL;
+        }
+        array_type = (PyTypeObject *)PyObject_GetAttrString(array, "array");
+        Py_DECREF(array);
+        if (array_type == NULL) {
+            return NULL;
+        }
+    }
     module = PyModule_Create(&module_def);
     return module;
 }

@@ -158,14 +158,28 @@ fast_a_function_with_a_great_many_parameters(PyObject *callable, PyObject *const
         return fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_unsigned(args[0], UINT64_MAX, &arg0)
-        || !exact_unsigned(args[1], UINT64_MAX, &arg1)
-        || !exact_unsigned(args[2], UINT64_MAX, &arg2)
-        || !exact_unsigned(args[3], UINT64_MAX, &arg3)
-        || !exact_unsigned(args[4], UINT64_MAX, &arg4)
-        || !exact_unsigned(args[5], UINT64_MAX, &arg5)
-        || !exact_unsigned(args[6], UINT64_MAX, &arg6)
-        || !exact_unsigned(args[7], UINT64_MAX, &arg7)) {
+    if (!exact_unsigned(args[0], UINT64_MAX, &arg0)) {
+        return fallback(self, args, 8, NULL);
+    }
+    if (!exact_unsigned(args[1], UINT64_MAX, &arg1)) {
+        return fallback(self, args, 8, NULL);
+    }
+    if (!exact_unsigned(args[2], UINT64_MAX, &arg2)) {
+        return fallback(self, args, 8, NULL);
+    }
+    if (!exact_unsigned(args[3], UINT64_MAX, &arg3)) {
+        return fallback(self, args, 8, NULL);
+    }
+    if (!exact_unsigned(args[4], UINT64_MAX, &arg4)) {
+        return fallback(self, args, 8, NULL);
+    }
+    if (!exact_unsigned(args[5], UINT64_MAX, &arg5)) {
+        return fallback(self, args, 8, NULL);
+    }
+    if (!exact_unsigned(args[6], UINT64_MAX, &arg6)) {
+        return fallback(self, args, 8, NULL);
+    }
+    if (!exact_unsigned(args[7], UINT64_MAX, &arg7)) {
         return fallback(self, args, 8, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
