@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from backend_support import INVENTORIES, check_ruff_and_mypy, check_snapshot, context, load, write
+from backend_support import INVENTORIES, check_ruff_and_mypy, check_snapshot, context, load, raw_inventory, write
 from packaging import tags
 from test_backend_ctypes import GCC, _compile_library, needs_gcc
 
@@ -21,7 +21,7 @@ from hatch_interop.backends import cpython
 from hatch_interop.backends.cpython import CpythonBackend, eligible
 from hatch_interop.backends.ctypes import CtypesBackend
 from hatch_interop.errors import BackendError
-from hatch_interop.inventory import Inventory
+from hatch_interop.inventory import Inventory, parse_inventory
 
 #: The lines the cpython backend adds to the ctypes backend's module: the extension's import.
 IMPORT = "from . import _ffi_cpython as _ffi_fast\n"
@@ -122,6 +122,26 @@ def test_the_c_source_compiles_without_warnings(stem: str, tmp_path: Path) -> No
     ]
     proc = subprocess.run(command, check=False, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_extensions_own_names_cannot_clash_with_the_librarys(tmp_path: Path) -> None:
+    raw = raw_inventory("basic")
+    add = next(f for f in raw["functions"] if f["name"] == "add")
+    # A function whose Python name is one of the extension's own words: its C function is `ffi_fast_call_<name>`.
+    add["name"] = "pending"
+    inventory = parse_inventory(raw)
+    source = tmp_path / "_ffi_cpython.c"
+    source.write_text(c_source(inventory))
+    if GCC is not None:
+        include = sysconfig.get_paths()["include"]
+        command = [GCC, "-std=c11", "-Wall", "-Werror", "-fsyntax-only", f"-I{include}", str(source)]
+        proc = subprocess.run(command, check=False, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+    # A library symbol in the extension's own namespace is refused, naming it.
+    add["symbol"] = "ffi_fast_add"
+    clashing = parse_inventory(raw)
+    with pytest.raises(BackendError, match=r"names its own C functions and types `ffi_fast_\.\.\.`, and the library "):
+        CpythonBackend(context(clashing)).generate(clashing)
 
 
 def test_the_wheel_is_tagged_for_the_building_interpreter_alone(tmp_path: Path) -> None:

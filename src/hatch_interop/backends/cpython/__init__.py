@@ -50,6 +50,8 @@ from hatch_interop.runtime import runtime_files
 BACKEND = "cpython"
 #: The extension module's name inside the generated package.
 MODULE = "_ffi_cpython"
+#: What the extension's own C names begin with (its functions, types and statics): no library symbol may.
+LOCAL_PREFIX = "ffi_fast_"
 #: Who compiles the extension, for the compiler's errors.
 BUILDER = api_mode.Builder(
     f"The {BACKEND} backend",
@@ -136,7 +138,7 @@ def _param(index: int, name: str, ty: TypeRef) -> FastParam:
         length = f"{local}_len"
         return FastParam(
             (f"const char *{local}", f"Py_ssize_t {length}"),
-            f"exact_text({value}, &{local}, &{length})",
+            f"ffi_fast_exact_text({value}, &{local}, &{length})",
             (local, f"(size_t){length}"),
             (f"const char *{name}", f"size_t {name}_len"),
         )
@@ -150,7 +152,7 @@ def _param(index: int, name: str, ty: TypeRef) -> FastParam:
         code = ARRAY_CODES[ty.element.name]
         accepts_bytes = "true" if ty.element.name == "u8" and not ty.mutable else "false"
         check = (
-            f"exact_array({value}, '{code}', sizeof({element}), {'true' if ty.mutable else 'false'}, "
+            f"ffi_fast_exact_array({value}, '{code}', sizeof({element}), {'true' if ty.mutable else 'false'}, "
             f"{accepts_bytes}, &{view})"
         )
         return FastParam(
@@ -164,16 +166,16 @@ def _param(index: int, name: str, ty: TypeRef) -> FastParam:
     c_type = C_PRIMITIVES[ty.name]
     prototype = (f"{c_type} {name}",)
     if ty.is_bool:
-        return FastParam((f"bool {local}",), f"exact_bool({value}, &{local})", (local,), prototype)
+        return FastParam((f"bool {local}",), f"ffi_fast_exact_bool({value}, &{local})", (local,), prototype)
     if ty.name == "f64":
-        return FastParam((f"double {local}",), f"exact_double({value}, &{local})", (local,), prototype)
+        return FastParam((f"double {local}",), f"ffi_fast_exact_double({value}, &{local})", (local,), prototype)
     if ty.name == "f32":
-        return FastParam((f"float {local}",), f"exact_float({value}, &{local})", (local,), prototype)
+        return FastParam((f"float {local}",), f"ffi_fast_exact_float({value}, &{local})", (local,), prototype)
     if ty.name in _UNSIGNED_MAX:
-        check = f"exact_unsigned({value}, {_UNSIGNED_MAX[ty.name]}, &{local})"
+        check = f"ffi_fast_exact_unsigned({value}, {_UNSIGNED_MAX[ty.name]}, &{local})"
         return FastParam((f"unsigned long long {local}",), check, (f"({c_type}){local}",), prototype)
     low, high = _SIGNED_RANGE[ty.name]
-    check = f"exact_signed({value}, {low}, {high}, &{local})"
+    check = f"ffi_fast_exact_signed({value}, {low}, {high}, &{local})"
     return FastParam((f"long long {local}",), check, (f"({c_type}){local}",), prototype)
 
 
@@ -182,7 +184,7 @@ def _convert(ty: TypeRef) -> str:
     if isinstance(ty, Void):
         return "Py_RETURN_NONE"
     if isinstance(ty, OwnedString):
-        return "return take_text(result)"
+        return "return ffi_fast_take_text(result)"
     assert isinstance(ty, Primitive)
     if ty.is_bool:
         return "return PyBool_FromLong(result)"
@@ -267,7 +269,7 @@ class CpythonBackend(CtypesBackend):
             if isinstance(returns, Void):
                 result_type = "void"
             elif isinstance(returns, OwnedString):
-                result_type = "Text"
+                result_type = "ffi_fast_text"
             else:
                 assert isinstance(returns, Primitive)
                 result_type = C_PRIMITIVES[returns.name]
@@ -288,7 +290,7 @@ class CpythonBackend(CtypesBackend):
                     result_type=result_type,
                     releases_gil=not lowered.holds_gil,
                     call=f"result = {invocation}" if returns_value else invocation,
-                    failed="result == 0 && *pending != 0" if zeroable else "*pending != 0",
+                    failed="result == 0 && *ffi_fast_pending != 0" if zeroable else "*ffi_fast_pending != 0",
                     convert=_convert(returns),
                     errors="None" if sig.error is None else f"_ffi_{sig.error}_by_code",
                 )
@@ -297,6 +299,16 @@ class CpythonBackend(CtypesBackend):
 
     def c_source(self, inventory: Inventory, functions: List[FastFunction]) -> str:
         lib = inventory.library
+        # The extension's own names begin with `ffi_fast_`; the library's, which it declares beside them, must not.
+        symbols = [lib.ffi_pending, lib.ffi_free, *(f.symbol for f in inventory.functions if eligible(f))]
+        clashing = [symbol for symbol in symbols if symbol.startswith(LOCAL_PREFIX)]
+        if clashing:
+            message = (
+                f"The {BACKEND} backend's extension module names its own C functions and types `{LOCAL_PREFIX}...`, "
+                f'and the library exports `{clashing[0]}`: rename it (`#[ffi_function(name = "...")]` renames its '
+                f"symbol too), or use the ctypes backend."
+            )
+            raise BackendError(message)
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
             trim_blocks=True,
@@ -312,9 +324,9 @@ class CpythonBackend(CtypesBackend):
         return env.get_template("fast.c.j2").render(
             notice=notice,
             ffi_free=lib.ffi_free,
-            uses_text=any("exact_text" in p.check for f in functions for p in f.params),
-            uses_arrays=any("exact_array" in p.check for f in functions for p in f.params),
-            returns_text=any(f.result_type == "Text" for f in functions),
+            uses_text=any("ffi_fast_exact_text" in p.check for f in functions for p in f.params),
+            uses_arrays=any("ffi_fast_exact_array" in p.check for f in functions for p in f.params),
+            returns_text=any(f.result_type == "ffi_fast_text" for f in functions),
             module=f"{self.context.module}.{MODULE}",
             module_name=MODULE,
             parent=self.context.module,

@@ -27,7 +27,7 @@ void basic_noop(void);
 bool basic_is_positive(int8_t p0);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
-static const size_t *pending;
+static const size_t *ffi_fast_pending;
 
 /* A compiled function: its fast path, the Python wrapper every other call goes to, and how a failure the
  * library recorded is raised (`raise_failure(errors)`). Its attributes (`__name__`, `__doc__`,
@@ -39,10 +39,10 @@ typedef struct {
     PyObject *raise_failure;
     PyObject *errors;
     PyObject *dict;
-} Function;
+} ffi_fast_function;
 
 static PyObject *
-fallback(Function *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_fallback(ffi_fast_function *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     return PyObject_Vectorcall(self->wrapper, args, nargsf, kwnames);
 }
@@ -50,7 +50,7 @@ fallback(Function *self, PyObject *const *args, size_t nargsf, PyObject *kwnames
 /* Raises what the library recorded for this thread's call: -1 with the exception set, 0 when the pending
  * failure was another thread's (which raises it itself). */
 static int
-raise_failure(Function *self)
+ffi_fast_raise_failure(ffi_fast_function *self)
 {
     PyObject *returned = PyObject_CallFunctionObjArgs(self->raise_failure, self->errors, NULL);
     if (returned == NULL) {
@@ -62,7 +62,7 @@ raise_failure(Function *self)
 
 /* Whether `value` is exactly a plain int (no subclass, no `__index__`), by position, and in [low, high]. */
 static inline bool
-exact_signed(PyObject *value, long long low, long long high, long long *out)
+ffi_fast_exact_signed(PyObject *value, long long low, long long high, long long *out)
 {
     int overflow;
     long long number;
@@ -78,7 +78,7 @@ exact_signed(PyObject *value, long long low, long long high, long long *out)
 }
 
 static inline bool
-exact_unsigned(PyObject *value, unsigned long long high, unsigned long long *out)
+ffi_fast_exact_unsigned(PyObject *value, unsigned long long high, unsigned long long *out)
 {
     int overflow;
     long long number;
@@ -111,7 +111,7 @@ exact_unsigned(PyObject *value, unsigned long long high, unsigned long long *out
 }
 
 static inline bool
-exact_bool(PyObject *value, bool *out)
+ffi_fast_exact_bool(PyObject *value, bool *out)
 {
     if (value == Py_True || value == Py_False) {
         *out = value == Py_True;
@@ -121,7 +121,7 @@ exact_bool(PyObject *value, bool *out)
 }
 
 static inline bool
-exact_double(PyObject *value, double *out)
+ffi_fast_exact_double(PyObject *value, double *out)
 {
     if (!PyFloat_CheckExact(value)) {
         return false;
@@ -132,10 +132,10 @@ exact_double(PyObject *value, double *out)
 
 /* A finite float too large for an f32 is the wrapper's OverflowError, never an infinity. */
 static inline bool
-exact_float(PyObject *value, float *out)
+ffi_fast_exact_float(PyObject *value, float *out)
 {
     double number;
-    if (!exact_double(value, &number) || (isfinite(number) && fabs(number) > FLT_MAX)) {
+    if (!ffi_fast_exact_double(value, &number) || (isfinite(number) && fabs(number) > FLT_MAX)) {
         return false;
     }
     *out = (float)number;
@@ -144,26 +144,26 @@ exact_float(PyObject *value, float *out)
 
 /* add(a, b) -> int */
 static PyObject *
-fast_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     unsigned long long arg0;
     unsigned long long arg1;
     uint32_t result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_unsigned(args[0], 4294967295ULL, &arg0)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_unsigned(args[0], 4294967295ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!exact_unsigned(args[1], 4294967295ULL, &arg1)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = basic_add((uint32_t)arg0, (uint32_t)arg1);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLong(result);
@@ -171,16 +171,16 @@ fast_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwn
 
 /* noop() -> None */
 static PyObject *
-fast_noop(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_noop(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     Py_BEGIN_ALLOW_THREADS
     basic_noop();
     Py_END_ALLOW_THREADS
-    if (*pending != 0 && raise_failure(self) < 0) {
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -188,35 +188,35 @@ fast_noop(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kw
 
 /* is_positive(value) -> bool */
 static PyObject *
-fast_is_positive(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_is_positive(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     long long arg0;
     bool result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_signed(args[0], -128LL, 127LL, &arg0)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_signed(args[0], -128LL, 127LL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = basic_is_positive((int8_t)arg0);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyBool_FromLong(result);
 }
 
-static const vectorcallfunc fast_paths[] = {
-    fast_add,
-    fast_noop,
-    fast_is_positive,
+static const vectorcallfunc ffi_fast_paths[] = {
+    ffi_fast_call_add,
+    ffi_fast_call_noop,
+    ffi_fast_call_is_positive,
 };
 
 static int
-function_traverse(Function *self, visitproc visit, void *arg)
+ffi_fast_function_traverse(ffi_fast_function *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->wrapper);
     Py_VISIT(self->raise_failure);
@@ -226,7 +226,7 @@ function_traverse(Function *self, visitproc visit, void *arg)
 }
 
 static int
-function_clear(Function *self)
+ffi_fast_function_clear(ffi_fast_function *self)
 {
     Py_CLEAR(self->wrapper);
     Py_CLEAR(self->raise_failure);
@@ -236,21 +236,21 @@ function_clear(Function *self)
 }
 
 static void
-function_dealloc(Function *self)
+ffi_fast_function_dealloc(ffi_fast_function *self)
 {
     PyObject_GC_UnTrack(self);
-    function_clear(self);
+    ffi_fast_function_clear(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 static PyObject *
-function_call(PyObject *self, PyObject *args, PyObject *kwargs)
+ffi_fast_function_call(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     return PyVectorcall_Call(self, args, kwargs);
 }
 
 static PyObject *
-function_repr(Function *self)
+ffi_fast_function_repr(ffi_fast_function *self)
 {
     PyObject *name = self->dict == NULL ? NULL : PyDict_GetItemString(self->dict, "__qualname__");
     if (name == NULL) {
@@ -261,7 +261,7 @@ function_repr(Function *self)
 
 /* Pickled, and copied, as a module-level function is: by its qualified name. */
 static PyObject *
-function_reduce(Function *self, PyObject *unused)
+ffi_fast_function_reduce(ffi_fast_function *self, PyObject *unused)
 {
     (void)unused;
     PyObject *name = self->dict == NULL ? NULL : PyDict_GetItemString(self->dict, "__qualname__");
@@ -273,55 +273,55 @@ function_reduce(Function *self, PyObject *unused)
     return name;
 }
 
-static PyMethodDef function_methods[] = {
-    {"__reduce__", (PyCFunction)function_reduce, METH_NOARGS, NULL},
+static PyMethodDef ffi_fast_function_methods[] = {
+    {"__reduce__", (PyCFunction)ffi_fast_function_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
-static PyGetSetDef function_getset[] = {
+static PyGetSetDef ffi_fast_function_getset[] = {
     {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-static PyTypeObject FunctionType = {
+static PyTypeObject ffi_fast_function_type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "basic._native._ffi_cpython.compiled_function",
-    .tp_basicsize = sizeof(Function),
-    .tp_dealloc = (destructor)function_dealloc,
-    .tp_vectorcall_offset = offsetof(Function, vectorcall),
-    .tp_repr = (reprfunc)function_repr,
-    .tp_call = function_call,
+    .tp_basicsize = sizeof(ffi_fast_function),
+    .tp_dealloc = (destructor)ffi_fast_function_dealloc,
+    .tp_vectorcall_offset = offsetof(ffi_fast_function, vectorcall),
+    .tp_repr = (reprfunc)ffi_fast_function_repr,
+    .tp_call = ffi_fast_function_call,
     .tp_getattro = PyObject_GenericGetAttr,
     .tp_setattro = PyObject_GenericSetAttr,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_doc = "A library function called through the compiled fast path of its module.",
-    .tp_traverse = (traverseproc)function_traverse,
-    .tp_clear = (inquiry)function_clear,
-    .tp_methods = function_methods,
-    .tp_getset = function_getset,
-    .tp_dictoffset = offsetof(Function, dict),
+    .tp_traverse = (traverseproc)ffi_fast_function_traverse,
+    .tp_clear = (inquiry)ffi_fast_function_clear,
+    .tp_methods = ffi_fast_function_methods,
+    .tp_getset = ffi_fast_function_getset,
+    .tp_dictoffset = offsetof(ffi_fast_function, dict),
 };
 
 /* function(index, wrapper, raise_failure, errors): the compiled function `index` of this module. */
 static PyObject *
-make_function(PyObject *module, PyObject *args)
+ffi_fast_make_function(PyObject *module, PyObject *args)
 {
     Py_ssize_t index;
     PyObject *wrapper, *raise, *errors;
-    Function *made;
+    ffi_fast_function *made;
     (void)module;
     if (!PyArg_ParseTuple(args, "nOOO:function", &index, &wrapper, &raise, &errors)) {
         return NULL;
     }
-    if (index < 0 || index >= (Py_ssize_t)(sizeof(fast_paths) / sizeof(fast_paths[0]))) {
+    if (index < 0 || index >= (Py_ssize_t)(sizeof(ffi_fast_paths) / sizeof(ffi_fast_paths[0]))) {
         PyErr_Format(PyExc_IndexError, "no compiled function %zd", index);
         return NULL;
     }
-    made = PyObject_GC_New(Function, &FunctionType);
+    made = PyObject_GC_New(ffi_fast_function, &ffi_fast_function_type);
     if (made == NULL) {
         return NULL;
     }
-    made->vectorcall = fast_paths[index];
+    made->vectorcall = ffi_fast_paths[index];
     Py_INCREF(wrapper);
     made->wrapper = wrapper;
     Py_INCREF(raise);
@@ -333,17 +333,17 @@ make_function(PyObject *module, PyObject *args)
     return (PyObject *)made;
 }
 
-static PyMethodDef module_methods[] = {
-    {"function", make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors)"},
+static PyMethodDef ffi_fast_module_methods[] = {
+    {"function", ffi_fast_make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors)"},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module_def = {
+static struct PyModuleDef ffi_fast_module_def = {
     PyModuleDef_HEAD_INIT,
     "basic._native._ffi_cpython",
     "The compiled fast path of basic._native.",
     -1,
-    module_methods,
+    ffi_fast_module_methods,
     NULL,
     NULL,
     NULL,
@@ -354,10 +354,10 @@ PyMODINIT_FUNC
 PyInit__ffi_cpython(void)
 {
     PyObject *module;
-    if (PyType_Ready(&FunctionType) < 0) {
+    if (PyType_Ready(&ffi_fast_function_type) < 0) {
         return NULL;
     }
-    pending = basic_ffi_pending();
-    module = PyModule_Create(&module_def);
+    ffi_fast_pending = basic_ffi_pending();
+    module = PyModule_Create(&ffi_fast_module_def);
     return module;
 }

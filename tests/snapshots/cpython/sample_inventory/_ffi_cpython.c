@@ -24,7 +24,7 @@
 typedef struct {
     char *ptr;
     size_t len;
-} Text;
+} ffi_fast_text;
 
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *sample_crate_ffi_pending(void);
@@ -45,13 +45,13 @@ double checked_sqrt(double p0);
 void validate_positive(int64_t p0);
 void panic_with_message(const char *p0, size_t p0_len);
 uint32_t checked_index(const uint32_t *p0, size_t p0_len, size_t p1);
-Text greet(const char *p0, size_t p0_len);
+ffi_fast_text greet(const char *p0, size_t p0_len);
 size_t str_byte_len(const char *p0, size_t p0_len);
-Text join_repeated(const char *p0, size_t p0_len, uint32_t p1, const char *p2, size_t p2_len);
+ffi_fast_text join_repeated(const char *p0, size_t p0_len, uint32_t p1, const char *p2, size_t p2_len);
 double scaled(double p0, double p1);
 size_t str_char_count(const char *p0, size_t p0_len);
-Text repeat_text(const char *p0, size_t p0_len, uint32_t p1);
-Text empty_string(void);
+ffi_fast_text repeat_text(const char *p0, size_t p0_len, uint32_t p1);
+ffi_fast_text empty_string(void);
 double sum_f64(const double *p0, size_t p0_len);
 uint64_t sum_bytes(const uint8_t *p0, size_t p0_len);
 int64_t sum_i32(const int32_t *p0, size_t p0_len);
@@ -59,12 +59,12 @@ void scale_f32_in_place(float *p0, size_t p0_len, float p1);
 void fill_u16(uint16_t *p0, size_t p0_len, uint16_t p1);
 uint64_t guards_held(void);
 uint64_t guards_dropped(void);
-Text title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
+ffi_fast_text title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
 uint64_t owned_byte_count(const uint8_t *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
-static const size_t *pending;
+static const size_t *ffi_fast_pending;
 
 /* A compiled function: its fast path, the Python wrapper every other call goes to, and how a failure the
  * library recorded is raised (`raise_failure(errors)`). Its attributes (`__name__`, `__doc__`,
@@ -76,10 +76,10 @@ typedef struct {
     PyObject *raise_failure;
     PyObject *errors;
     PyObject *dict;
-} Function;
+} ffi_fast_function;
 
 static PyObject *
-fallback(Function *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_fallback(ffi_fast_function *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     return PyObject_Vectorcall(self->wrapper, args, nargsf, kwnames);
 }
@@ -87,7 +87,7 @@ fallback(Function *self, PyObject *const *args, size_t nargsf, PyObject *kwnames
 /* Raises what the library recorded for this thread's call: -1 with the exception set, 0 when the pending
  * failure was another thread's (which raises it itself). */
 static int
-raise_failure(Function *self)
+ffi_fast_raise_failure(ffi_fast_function *self)
 {
     PyObject *returned = PyObject_CallFunctionObjArgs(self->raise_failure, self->errors, NULL);
     if (returned == NULL) {
@@ -99,7 +99,7 @@ raise_failure(Function *self)
 
 /* Whether `value` is exactly a plain int (no subclass, no `__index__`), by position, and in [low, high]. */
 static inline bool
-exact_signed(PyObject *value, long long low, long long high, long long *out)
+ffi_fast_exact_signed(PyObject *value, long long low, long long high, long long *out)
 {
     int overflow;
     long long number;
@@ -115,7 +115,7 @@ exact_signed(PyObject *value, long long low, long long high, long long *out)
 }
 
 static inline bool
-exact_unsigned(PyObject *value, unsigned long long high, unsigned long long *out)
+ffi_fast_exact_unsigned(PyObject *value, unsigned long long high, unsigned long long *out)
 {
     int overflow;
     long long number;
@@ -148,7 +148,7 @@ exact_unsigned(PyObject *value, unsigned long long high, unsigned long long *out
 }
 
 static inline bool
-exact_bool(PyObject *value, bool *out)
+ffi_fast_exact_bool(PyObject *value, bool *out)
 {
     if (value == Py_True || value == Py_False) {
         *out = value == Py_True;
@@ -158,7 +158,7 @@ exact_bool(PyObject *value, bool *out)
 }
 
 static inline bool
-exact_double(PyObject *value, double *out)
+ffi_fast_exact_double(PyObject *value, double *out)
 {
     if (!PyFloat_CheckExact(value)) {
         return false;
@@ -169,10 +169,10 @@ exact_double(PyObject *value, double *out)
 
 /* A finite float too large for an f32 is the wrapper's OverflowError, never an infinity. */
 static inline bool
-exact_float(PyObject *value, float *out)
+ffi_fast_exact_float(PyObject *value, float *out)
 {
     double number;
-    if (!exact_double(value, &number) || (isfinite(number) && fabs(number) > FLT_MAX)) {
+    if (!ffi_fast_exact_double(value, &number) || (isfinite(number) && fabs(number) > FLT_MAX)) {
         return false;
     }
     *out = (float)number;
@@ -182,7 +182,7 @@ exact_float(PyObject *value, float *out)
 /* A `str` as UTF-8 (which CPython keeps with the object, alive for the call); one UTF-8 cannot encode (a lone
  * surrogate) is the wrapper's ValueError. */
 static inline bool
-exact_text(PyObject *value, const char **out, Py_ssize_t *len)
+ffi_fast_exact_text(PyObject *value, const char **out, Py_ssize_t *len)
 {
     if (!PyUnicode_CheckExact(value)) {
         return false;
@@ -196,17 +196,17 @@ exact_text(PyObject *value, const char **out, Py_ssize_t *len)
 }
 
 /* `array.array`, whose objects of the element's type code are shared with the library for a call. */
-static PyTypeObject *array_type;
+static PyTypeObject *ffi_fast_array_type;
 
 /* Whether `value` is exactly an `array.array` of type code `code` (or, where `bytes` is true, exactly a `bytes`),
  * exported into `view` (writable where `writable` is true): the caller releases the view after the call. */
 static inline bool
-exact_array(PyObject *value, char code, Py_ssize_t itemsize, bool writable, bool bytes, Py_buffer *view)
+ffi_fast_exact_array(PyObject *value, char code, Py_ssize_t itemsize, bool writable, bool bytes, Py_buffer *view)
 {
     if (bytes && PyBytes_CheckExact(value)) {
         return PyObject_GetBuffer(value, view, PyBUF_SIMPLE) == 0;
     }
-    if (Py_TYPE(value) != array_type) {
+    if (Py_TYPE(value) != ffi_fast_array_type) {
         return false;
     }
     if (PyObject_GetBuffer(value, view, PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0) {
@@ -222,7 +222,7 @@ exact_array(PyObject *value, char code, Py_ssize_t itemsize, bool writable, bool
 
 /* The `str` of a `String` the library returned, whose buffer is freed. */
 static PyObject *
-take_text(Text text)
+ffi_fast_take_text(ffi_fast_text text)
 {
     PyObject *made;
     if (text.len == 0) {
@@ -235,24 +235,24 @@ take_text(Text text)
 
 /* add(a, b) -> int */
 static PyObject *
-fast_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     unsigned long long arg0;
     unsigned long long arg1;
     uint32_t result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_unsigned(args[0], 4294967295ULL, &arg0)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_unsigned(args[0], 4294967295ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!exact_unsigned(args[1], 4294967295ULL, &arg1)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
     result = add((uint32_t)arg0, (uint32_t)arg1);
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLong(result);
@@ -260,22 +260,22 @@ fast_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwn
 
 /* spin(millis) -> int */
 static PyObject *
-fast_spin(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_spin(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     unsigned long long arg0;
     uint64_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_unsigned(args[0], UINT64_MAX, &arg0)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_unsigned(args[0], UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = spin((uint64_t)arg0);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
@@ -283,20 +283,20 @@ fast_spin(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kw
 
 /* spin_holding(millis) -> int */
 static PyObject *
-fast_spin_holding(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_spin_holding(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     unsigned long long arg0;
     uint64_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_unsigned(args[0], UINT64_MAX, &arg0)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_unsigned(args[0], UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     result = spin_holding((uint64_t)arg0);
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
@@ -304,23 +304,23 @@ fast_spin_holding(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
 
 /* fnv1a(data) -> int */
 static PyObject *
-fast_fnv1a(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_fnv1a(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     Py_buffer arg0_view;
     uint64_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = fnv1a((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&arg0_view);
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
@@ -328,23 +328,23 @@ fast_fnv1a(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *k
 
 /* slice_address(data) -> int */
 static PyObject *
-fast_slice_address(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_slice_address(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     Py_buffer arg0_view;
     size_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = slice_address((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&arg0_view);
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
@@ -352,9 +352,9 @@ fast_slice_address(PyObject *callable, PyObject *const *args, size_t nargsf, PyO
 
 /* sum_integers(a, b, c, d, e, f, g, h, i) -> int */
 static PyObject *
-fast_sum_integers(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_sum_integers(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     long long arg0;
     long long arg1;
     long long arg2;
@@ -366,40 +366,40 @@ fast_sum_integers(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
     long long arg8;
     int64_t result;
     if (PyVectorcall_NARGS(nargsf) != 9 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_signed(args[0], -128LL, 127LL, &arg0)) {
-        return fallback(self, args, 9, NULL);
+    if (!ffi_fast_exact_signed(args[0], -128LL, 127LL, &arg0)) {
+        return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!exact_signed(args[1], -32768LL, 32767LL, &arg1)) {
-        return fallback(self, args, 9, NULL);
+    if (!ffi_fast_exact_signed(args[1], -32768LL, 32767LL, &arg1)) {
+        return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!exact_signed(args[2], -2147483648LL, 2147483647LL, &arg2)) {
-        return fallback(self, args, 9, NULL);
+    if (!ffi_fast_exact_signed(args[2], -2147483648LL, 2147483647LL, &arg2)) {
+        return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!exact_signed(args[3], INT64_MIN, INT64_MAX, &arg3)) {
-        return fallback(self, args, 9, NULL);
+    if (!ffi_fast_exact_signed(args[3], INT64_MIN, INT64_MAX, &arg3)) {
+        return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!exact_unsigned(args[4], 255ULL, &arg4)) {
-        return fallback(self, args, 9, NULL);
+    if (!ffi_fast_exact_unsigned(args[4], 255ULL, &arg4)) {
+        return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!exact_unsigned(args[5], 65535ULL, &arg5)) {
-        return fallback(self, args, 9, NULL);
+    if (!ffi_fast_exact_unsigned(args[5], 65535ULL, &arg5)) {
+        return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!exact_unsigned(args[6], UINT64_MAX, &arg6)) {
-        return fallback(self, args, 9, NULL);
+    if (!ffi_fast_exact_unsigned(args[6], UINT64_MAX, &arg6)) {
+        return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!exact_unsigned(args[7], SIZE_MAX, &arg7)) {
-        return fallback(self, args, 9, NULL);
+    if (!ffi_fast_exact_unsigned(args[7], SIZE_MAX, &arg7)) {
+        return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!exact_signed(args[8], PTRDIFF_MIN, PTRDIFF_MAX, &arg8)) {
-        return fallback(self, args, 9, NULL);
+    if (!ffi_fast_exact_signed(args[8], PTRDIFF_MIN, PTRDIFF_MAX, &arg8)) {
+        return ffi_fast_fallback(self, args, 9, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = sum_integers((int8_t)arg0, (int16_t)arg1, (int32_t)arg2, (int64_t)arg3, (uint8_t)arg4, (uint16_t)arg5, (uint64_t)arg6, (size_t)arg7, (ptrdiff_t)arg8);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromLongLong(result);
@@ -407,26 +407,26 @@ fast_sum_integers(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
 
 /* scale(x, factor) -> float */
 static PyObject *
-fast_scale(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_scale(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     double arg0;
     float arg1;
     double result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_double(args[0], &arg0)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_double(args[0], &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!exact_float(args[1], &arg1)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_float(args[1], &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = scale(arg0, arg1);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyFloat_FromDouble(result);
@@ -434,22 +434,22 @@ fast_scale(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *k
 
 /* is_even(n) -> bool */
 static PyObject *
-fast_is_even(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_is_even(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     long long arg0;
     bool result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_signed(args[0], INT64_MIN, INT64_MAX, &arg0)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_signed(args[0], INT64_MIN, INT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = is_even((int64_t)arg0);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyBool_FromLong(result);
@@ -457,22 +457,22 @@ fast_is_even(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject 
 
 /* negate(b) -> bool */
 static PyObject *
-fast_negate(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_negate(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     bool arg0;
     bool result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_bool(args[0], &arg0)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_bool(args[0], &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = negate(arg0);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyBool_FromLong(result);
@@ -480,16 +480,16 @@ fast_negate(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *
 
 /* noop() -> None */
 static PyObject *
-fast_noop(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_noop(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     Py_BEGIN_ALLOW_THREADS
     noop();
     Py_END_ALLOW_THREADS
-    if (*pending != 0 && raise_failure(self) < 0) {
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -497,26 +497,26 @@ fast_noop(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kw
 
 /* distance(from, to) -> int */
 static PyObject *
-fast_distance(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_distance(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     long long arg0;
     long long arg1;
     uint32_t result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = distance((int32_t)arg0, (int32_t)arg1);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLong(result);
@@ -524,26 +524,26 @@ fast_distance(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject
 
 /* divide(a, b) -> int */
 static PyObject *
-fast_divide(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_divide(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     long long arg0;
     long long arg1;
     int32_t result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = divide((int32_t)arg0, (int32_t)arg1);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromLong(result);
@@ -551,22 +551,22 @@ fast_divide(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *
 
 /* checked_sqrt(x) -> float */
 static PyObject *
-fast_checked_sqrt(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_checked_sqrt(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     double arg0;
     double result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_double(args[0], &arg0)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_double(args[0], &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = checked_sqrt(arg0);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyFloat_FromDouble(result);
@@ -574,21 +574,21 @@ fast_checked_sqrt(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
 
 /* validate_positive(x) -> None */
 static PyObject *
-fast_validate_positive(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_validate_positive(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     long long arg0;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_signed(args[0], INT64_MIN, INT64_MAX, &arg0)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_signed(args[0], INT64_MIN, INT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     validate_positive((int64_t)arg0);
     Py_END_ALLOW_THREADS
-    if (*pending != 0 && raise_failure(self) < 0) {
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -596,22 +596,22 @@ fast_validate_positive(PyObject *callable, PyObject *const *args, size_t nargsf,
 
 /* panic_with_message(message) -> None */
 static PyObject *
-fast_panic_with_message(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_panic_with_message(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_text(args[0], &arg0, &arg0_len)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     panic_with_message(arg0, (size_t)arg0_len);
     Py_END_ALLOW_THREADS
-    if (*pending != 0 && raise_failure(self) < 0) {
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -619,28 +619,28 @@ fast_panic_with_message(PyObject *callable, PyObject *const *args, size_t nargsf
 
 /* checked_index(values, index) -> int */
 static PyObject *
-fast_checked_index(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_checked_index(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     Py_buffer arg0_view;
     unsigned long long arg1;
     uint32_t result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_array(args[0], 'I', sizeof(uint32_t), false, false, &arg0_view)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_array(args[0], 'I', sizeof(uint32_t), false, false, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!exact_unsigned(args[1], SIZE_MAX, &arg1)) {
+    if (!ffi_fast_exact_unsigned(args[1], SIZE_MAX, &arg1)) {
         PyBuffer_Release(&arg0_view);
-        return fallback(self, args, 2, NULL);
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = checked_index((const uint32_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint32_t)), (size_t)arg1);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&arg0_view);
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLong(result);
@@ -648,47 +648,47 @@ fast_checked_index(PyObject *callable, PyObject *const *args, size_t nargsf, PyO
 
 /* greet(name) -> str */
 static PyObject *
-fast_greet(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_greet(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
-    Text result;
+    ffi_fast_text result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_text(args[0], &arg0, &arg0_len)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = greet(arg0, (size_t)arg0_len);
     Py_END_ALLOW_THREADS
-    if (*pending != 0 && raise_failure(self) < 0) {
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return take_text(result);
+    return ffi_fast_take_text(result);
 }
 
 /* str_byte_len(s) -> int */
 static PyObject *
-fast_str_byte_len(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_str_byte_len(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
     size_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_text(args[0], &arg0, &arg0_len)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = str_byte_len(arg0, (size_t)arg0_len);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
@@ -696,59 +696,59 @@ fast_str_byte_len(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
 
 /* join_repeated(text, times, separator) -> str */
 static PyObject *
-fast_join_repeated(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_join_repeated(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
     unsigned long long arg1;
     const char *arg2;
     Py_ssize_t arg2_len;
-    Text result;
+    ffi_fast_text result;
     if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_text(args[0], &arg0, &arg0_len)) {
-        return fallback(self, args, 3, NULL);
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
     }
-    if (!exact_unsigned(args[1], 4294967295ULL, &arg1)) {
-        return fallback(self, args, 3, NULL);
+    if (!ffi_fast_exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
     }
-    if (!exact_text(args[2], &arg2, &arg2_len)) {
-        return fallback(self, args, 3, NULL);
+    if (!ffi_fast_exact_text(args[2], &arg2, &arg2_len)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = join_repeated(arg0, (size_t)arg0_len, (uint32_t)arg1, arg2, (size_t)arg2_len);
     Py_END_ALLOW_THREADS
-    if (*pending != 0 && raise_failure(self) < 0) {
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return take_text(result);
+    return ffi_fast_take_text(result);
 }
 
 /* scaled(value, factor) -> float */
 static PyObject *
-fast_scaled(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_scaled(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     double arg0;
     double arg1;
     double result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_double(args[0], &arg0)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_double(args[0], &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!exact_double(args[1], &arg1)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_double(args[1], &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = scaled(arg0, arg1);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyFloat_FromDouble(result);
@@ -756,23 +756,23 @@ fast_scaled(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *
 
 /* str_char_count(s) -> int */
 static PyObject *
-fast_str_char_count(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_str_char_count(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
     size_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_text(args[0], &arg0, &arg0_len)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = str_char_count(arg0, (size_t)arg0_len);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
@@ -780,69 +780,69 @@ fast_str_char_count(PyObject *callable, PyObject *const *args, size_t nargsf, Py
 
 /* repeat_text(s, times) -> str */
 static PyObject *
-fast_repeat_text(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_repeat_text(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
     unsigned long long arg1;
-    Text result;
+    ffi_fast_text result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_text(args[0], &arg0, &arg0_len)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!exact_unsigned(args[1], 4294967295ULL, &arg1)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = repeat_text(arg0, (size_t)arg0_len, (uint32_t)arg1);
     Py_END_ALLOW_THREADS
-    if (*pending != 0 && raise_failure(self) < 0) {
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return take_text(result);
+    return ffi_fast_take_text(result);
 }
 
 /* empty_string() -> str */
 static PyObject *
-fast_empty_string(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_empty_string(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
-    Text result;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_text result;
     if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     Py_BEGIN_ALLOW_THREADS
     result = empty_string();
     Py_END_ALLOW_THREADS
-    if (*pending != 0 && raise_failure(self) < 0) {
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return take_text(result);
+    return ffi_fast_take_text(result);
 }
 
 /* sum_f64(values) -> float */
 static PyObject *
-fast_sum_f64(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_sum_f64(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     Py_buffer arg0_view;
     double result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_array(args[0], 'd', sizeof(double), false, false, &arg0_view)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_array(args[0], 'd', sizeof(double), false, false, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = sum_f64((const double *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(double)));
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&arg0_view);
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyFloat_FromDouble(result);
@@ -850,23 +850,23 @@ fast_sum_f64(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject 
 
 /* sum_bytes(data) -> int */
 static PyObject *
-fast_sum_bytes(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_sum_bytes(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     Py_buffer arg0_view;
     uint64_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = sum_bytes((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&arg0_view);
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
@@ -874,23 +874,23 @@ fast_sum_bytes(PyObject *callable, PyObject *const *args, size_t nargsf, PyObjec
 
 /* sum_i32(values) -> int */
 static PyObject *
-fast_sum_i32(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_sum_i32(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     Py_buffer arg0_view;
     int64_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_array(args[0], 'i', sizeof(int32_t), false, false, &arg0_view)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_array(args[0], 'i', sizeof(int32_t), false, false, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = sum_i32((const int32_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(int32_t)));
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&arg0_view);
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromLongLong(result);
@@ -898,27 +898,27 @@ fast_sum_i32(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject 
 
 /* scale_f32_in_place(values, factor) -> None */
 static PyObject *
-fast_scale_f32_in_place(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_scale_f32_in_place(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     Py_buffer arg0_view;
     float arg1;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_array(args[0], 'f', sizeof(float), true, false, &arg0_view)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_array(args[0], 'f', sizeof(float), true, false, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!exact_float(args[1], &arg1)) {
+    if (!ffi_fast_exact_float(args[1], &arg1)) {
         PyBuffer_Release(&arg0_view);
-        return fallback(self, args, 2, NULL);
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     scale_f32_in_place((float *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(float)), arg1);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&arg0_view);
-    if (*pending != 0 && raise_failure(self) < 0) {
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -926,27 +926,27 @@ fast_scale_f32_in_place(PyObject *callable, PyObject *const *args, size_t nargsf
 
 /* fill_u16(values, value) -> None */
 static PyObject *
-fast_fill_u16(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_fill_u16(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     Py_buffer arg0_view;
     unsigned long long arg1;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_array(args[0], 'H', sizeof(uint16_t), true, false, &arg0_view)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_array(args[0], 'H', sizeof(uint16_t), true, false, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!exact_unsigned(args[1], 65535ULL, &arg1)) {
+    if (!ffi_fast_exact_unsigned(args[1], 65535ULL, &arg1)) {
         PyBuffer_Release(&arg0_view);
-        return fallback(self, args, 2, NULL);
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     fill_u16((uint16_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint16_t)), (uint16_t)arg1);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&arg0_view);
-    if (*pending != 0 && raise_failure(self) < 0) {
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -954,17 +954,17 @@ fast_fill_u16(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject
 
 /* guards_held() -> int */
 static PyObject *
-fast_guards_held(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_guards_held(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     uint64_t result;
     if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     Py_BEGIN_ALLOW_THREADS
     result = guards_held();
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
@@ -972,17 +972,17 @@ fast_guards_held(PyObject *callable, PyObject *const *args, size_t nargsf, PyObj
 
 /* guards_dropped() -> int */
 static PyObject *
-fast_guards_dropped(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_guards_dropped(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     uint64_t result;
     if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     Py_BEGIN_ALLOW_THREADS
     result = guards_dropped();
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
@@ -990,52 +990,52 @@ fast_guards_dropped(PyObject *callable, PyObject *const *args, size_t nargsf, Py
 
 /* title_case(text, separator) -> str */
 static PyObject *
-fast_title_case(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_title_case(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
     const char *arg1;
     Py_ssize_t arg1_len;
-    Text result;
+    ffi_fast_text result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_text(args[0], &arg0, &arg0_len)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!exact_text(args[1], &arg1, &arg1_len)) {
-        return fallback(self, args, 2, NULL);
+    if (!ffi_fast_exact_text(args[1], &arg1, &arg1_len)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = title_case(arg0, (size_t)arg0_len, arg1, (size_t)arg1_len);
     Py_END_ALLOW_THREADS
-    if (*pending != 0 && raise_failure(self) < 0) {
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return take_text(result);
+    return ffi_fast_take_text(result);
 }
 
 /* owned_byte_count(data) -> int */
 static PyObject *
-fast_owned_byte_count(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_owned_byte_count(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     Py_buffer arg0_view;
     uint64_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = owned_byte_count((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&arg0_view);
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
@@ -1043,66 +1043,66 @@ fast_owned_byte_count(PyObject *callable, PyObject *const *args, size_t nargsf, 
 
 /* length_in_metres(text) -> float */
 static PyObject *
-fast_length_in_metres(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_length_in_metres(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    Function *self = (Function *)callable;
+    ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
     double result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
-        return fallback(self, args, nargsf, kwnames);
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!exact_text(args[0], &arg0, &arg0_len)) {
-        return fallback(self, args, 1, NULL);
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
     result = length_in_metres(arg0, (size_t)arg0_len);
     Py_END_ALLOW_THREADS
-    if (result == 0 && *pending != 0 && raise_failure(self) < 0) {
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
     return PyFloat_FromDouble(result);
 }
 
-static const vectorcallfunc fast_paths[] = {
-    fast_add,
-    fast_spin,
-    fast_spin_holding,
-    fast_fnv1a,
-    fast_slice_address,
-    fast_sum_integers,
-    fast_scale,
-    fast_is_even,
-    fast_negate,
-    fast_noop,
-    fast_distance,
-    fast_divide,
-    fast_checked_sqrt,
-    fast_validate_positive,
-    fast_panic_with_message,
-    fast_checked_index,
-    fast_greet,
-    fast_str_byte_len,
-    fast_join_repeated,
-    fast_scaled,
-    fast_str_char_count,
-    fast_repeat_text,
-    fast_empty_string,
-    fast_sum_f64,
-    fast_sum_bytes,
-    fast_sum_i32,
-    fast_scale_f32_in_place,
-    fast_fill_u16,
-    fast_guards_held,
-    fast_guards_dropped,
-    fast_title_case,
-    fast_owned_byte_count,
-    fast_length_in_metres,
+static const vectorcallfunc ffi_fast_paths[] = {
+    ffi_fast_call_add,
+    ffi_fast_call_spin,
+    ffi_fast_call_spin_holding,
+    ffi_fast_call_fnv1a,
+    ffi_fast_call_slice_address,
+    ffi_fast_call_sum_integers,
+    ffi_fast_call_scale,
+    ffi_fast_call_is_even,
+    ffi_fast_call_negate,
+    ffi_fast_call_noop,
+    ffi_fast_call_distance,
+    ffi_fast_call_divide,
+    ffi_fast_call_checked_sqrt,
+    ffi_fast_call_validate_positive,
+    ffi_fast_call_panic_with_message,
+    ffi_fast_call_checked_index,
+    ffi_fast_call_greet,
+    ffi_fast_call_str_byte_len,
+    ffi_fast_call_join_repeated,
+    ffi_fast_call_scaled,
+    ffi_fast_call_str_char_count,
+    ffi_fast_call_repeat_text,
+    ffi_fast_call_empty_string,
+    ffi_fast_call_sum_f64,
+    ffi_fast_call_sum_bytes,
+    ffi_fast_call_sum_i32,
+    ffi_fast_call_scale_f32_in_place,
+    ffi_fast_call_fill_u16,
+    ffi_fast_call_guards_held,
+    ffi_fast_call_guards_dropped,
+    ffi_fast_call_title_case,
+    ffi_fast_call_owned_byte_count,
+    ffi_fast_call_length_in_metres,
 };
 
 static int
-function_traverse(Function *self, visitproc visit, void *arg)
+ffi_fast_function_traverse(ffi_fast_function *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->wrapper);
     Py_VISIT(self->raise_failure);
@@ -1112,7 +1112,7 @@ function_traverse(Function *self, visitproc visit, void *arg)
 }
 
 static int
-function_clear(Function *self)
+ffi_fast_function_clear(ffi_fast_function *self)
 {
     Py_CLEAR(self->wrapper);
     Py_CLEAR(self->raise_failure);
@@ -1122,21 +1122,21 @@ function_clear(Function *self)
 }
 
 static void
-function_dealloc(Function *self)
+ffi_fast_function_dealloc(ffi_fast_function *self)
 {
     PyObject_GC_UnTrack(self);
-    function_clear(self);
+    ffi_fast_function_clear(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 static PyObject *
-function_call(PyObject *self, PyObject *args, PyObject *kwargs)
+ffi_fast_function_call(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     return PyVectorcall_Call(self, args, kwargs);
 }
 
 static PyObject *
-function_repr(Function *self)
+ffi_fast_function_repr(ffi_fast_function *self)
 {
     PyObject *name = self->dict == NULL ? NULL : PyDict_GetItemString(self->dict, "__qualname__");
     if (name == NULL) {
@@ -1147,7 +1147,7 @@ function_repr(Function *self)
 
 /* Pickled, and copied, as a module-level function is: by its qualified name. */
 static PyObject *
-function_reduce(Function *self, PyObject *unused)
+ffi_fast_function_reduce(ffi_fast_function *self, PyObject *unused)
 {
     (void)unused;
     PyObject *name = self->dict == NULL ? NULL : PyDict_GetItemString(self->dict, "__qualname__");
@@ -1159,55 +1159,55 @@ function_reduce(Function *self, PyObject *unused)
     return name;
 }
 
-static PyMethodDef function_methods[] = {
-    {"__reduce__", (PyCFunction)function_reduce, METH_NOARGS, NULL},
+static PyMethodDef ffi_fast_function_methods[] = {
+    {"__reduce__", (PyCFunction)ffi_fast_function_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
-static PyGetSetDef function_getset[] = {
+static PyGetSetDef ffi_fast_function_getset[] = {
     {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-static PyTypeObject FunctionType = {
+static PyTypeObject ffi_fast_function_type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "sample_crate._native._ffi_cpython.compiled_function",
-    .tp_basicsize = sizeof(Function),
-    .tp_dealloc = (destructor)function_dealloc,
-    .tp_vectorcall_offset = offsetof(Function, vectorcall),
-    .tp_repr = (reprfunc)function_repr,
-    .tp_call = function_call,
+    .tp_basicsize = sizeof(ffi_fast_function),
+    .tp_dealloc = (destructor)ffi_fast_function_dealloc,
+    .tp_vectorcall_offset = offsetof(ffi_fast_function, vectorcall),
+    .tp_repr = (reprfunc)ffi_fast_function_repr,
+    .tp_call = ffi_fast_function_call,
     .tp_getattro = PyObject_GenericGetAttr,
     .tp_setattro = PyObject_GenericSetAttr,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_doc = "A library function called through the compiled fast path of its module.",
-    .tp_traverse = (traverseproc)function_traverse,
-    .tp_clear = (inquiry)function_clear,
-    .tp_methods = function_methods,
-    .tp_getset = function_getset,
-    .tp_dictoffset = offsetof(Function, dict),
+    .tp_traverse = (traverseproc)ffi_fast_function_traverse,
+    .tp_clear = (inquiry)ffi_fast_function_clear,
+    .tp_methods = ffi_fast_function_methods,
+    .tp_getset = ffi_fast_function_getset,
+    .tp_dictoffset = offsetof(ffi_fast_function, dict),
 };
 
 /* function(index, wrapper, raise_failure, errors): the compiled function `index` of this module. */
 static PyObject *
-make_function(PyObject *module, PyObject *args)
+ffi_fast_make_function(PyObject *module, PyObject *args)
 {
     Py_ssize_t index;
     PyObject *wrapper, *raise, *errors;
-    Function *made;
+    ffi_fast_function *made;
     (void)module;
     if (!PyArg_ParseTuple(args, "nOOO:function", &index, &wrapper, &raise, &errors)) {
         return NULL;
     }
-    if (index < 0 || index >= (Py_ssize_t)(sizeof(fast_paths) / sizeof(fast_paths[0]))) {
+    if (index < 0 || index >= (Py_ssize_t)(sizeof(ffi_fast_paths) / sizeof(ffi_fast_paths[0]))) {
         PyErr_Format(PyExc_IndexError, "no compiled function %zd", index);
         return NULL;
     }
-    made = PyObject_GC_New(Function, &FunctionType);
+    made = PyObject_GC_New(ffi_fast_function, &ffi_fast_function_type);
     if (made == NULL) {
         return NULL;
     }
-    made->vectorcall = fast_paths[index];
+    made->vectorcall = ffi_fast_paths[index];
     Py_INCREF(wrapper);
     made->wrapper = wrapper;
     Py_INCREF(raise);
@@ -1219,17 +1219,17 @@ make_function(PyObject *module, PyObject *args)
     return (PyObject *)made;
 }
 
-static PyMethodDef module_methods[] = {
-    {"function", make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors)"},
+static PyMethodDef ffi_fast_module_methods[] = {
+    {"function", ffi_fast_make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors)"},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module_def = {
+static struct PyModuleDef ffi_fast_module_def = {
     PyModuleDef_HEAD_INIT,
     "sample_crate._native._ffi_cpython",
     "The compiled fast path of sample_crate._native.",
     -1,
-    module_methods,
+    ffi_fast_module_methods,
     NULL,
     NULL,
     NULL,
@@ -1240,21 +1240,21 @@ PyMODINIT_FUNC
 PyInit__ffi_cpython(void)
 {
     PyObject *module;
-    if (PyType_Ready(&FunctionType) < 0) {
+    if (PyType_Ready(&ffi_fast_function_type) < 0) {
         return NULL;
     }
-    pending = sample_crate_ffi_pending();
+    ffi_fast_pending = sample_crate_ffi_pending();
     {
         PyObject *array = PyImport_ImportModule("array");
         if (array == NULL) {
             return NULL;
         }
-        array_type = (PyTypeObject *)PyObject_GetAttrString(array, "array");
+        ffi_fast_array_type = (PyTypeObject *)PyObject_GetAttrString(array, "array");
         Py_DECREF(array);
-        if (array_type == NULL) {
+        if (ffi_fast_array_type == NULL) {
             return NULL;
         }
     }
-    module = PyModule_Create(&module_def);
+    module = PyModule_Create(&ffi_fast_module_def);
     return module;
 }
