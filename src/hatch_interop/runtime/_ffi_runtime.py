@@ -271,15 +271,20 @@ class InitSignature:
 
 
 def compiled(
-    module: str, fast: Any, raise_failure: Callable[[Any], None], functions: Tuple[Tuple[str, Any], ...]
+    module: str,
+    fast: Any,
+    raise_failure: Callable[[Any], None],
+    functions: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...],
 ) -> None:
     """Replace each wrapper of module `module` named in `functions` (with the `errors` its failures are raised
-    with) by its compiled function of the extension `fast` (the cpython backend's), which carries the wrapper's
-    name, docstring, hints and signature (`__wrapped__`) and hands it every call its fast path does not take."""
+    with, and the module's objects its C code refers to) by its compiled function of the extension `fast` (the
+    cpython backend's), which carries the wrapper's name, docstring, hints and signature (`__wrapped__`) and hands
+    it every call its fast path does not take."""
     namespace = sys.modules[module].__dict__
-    for index, (name, errors) in enumerate(functions):
+    for index, (name, errors, objects) in enumerate(functions):
         wrapper = namespace[name]
-        namespace[name] = functools.update_wrapper(fast.function(index, wrapper, raise_failure, errors), wrapper)
+        made = fast.function(index, wrapper, raise_failure, errors, objects)
+        namespace[name] = functools.update_wrapper(made, wrapper)
 
 
 def closed(cls: str, method: str) -> Exception:

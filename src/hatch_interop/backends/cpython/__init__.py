@@ -3,13 +3,14 @@
 It writes the module the ctypes backend writes (the whole Pythonic surface: classes, exceptions, hints,
 docstrings, every pattern) and an extension module, ``_ffi_cpython``, compiled at packaging time against the
 building interpreter and linked with the library. The extension has one compiled function per free, synchronous
-library function whose parameters are numbers, bools, ``&str`` or slices of numbers and whose result is nothing,
-a number, a bool or a ``String`` (no `char`, 128-bit integer, newtype or slice of bools yet), and the module
-replaces its wrapper of each with it when it is imported:
+library function whose parameters are numbers, bools, ``&str``, slices of numbers, field-less enums or structs of
+numbers (by value or behind a reference) and whose result is nothing, a number, a bool, a ``String``, an enum or
+such a struct (see :func:`eligible`), and the module replaces its wrapper of each with it when it is imported:
 
 - a call whose arguments are exactly of the expected types (a plain ``int`` in the parameter's range, a ``float``,
   ``True``/``False``, a ``str``: its UTF-8 as CPython keeps it, an ``array.array`` of the element's type code or
-  ``bytes``: its memory, exported for the call), passed by position and all of them, converts them
+  ``bytes``, or an object of a struct's class: its memory, exported for the call, an enum's member), passed by
+  position and all of them, converts them
   and calls the library in C, keeping or releasing the GIL as the function's ``gil`` policy says, and reads the
   library's failure count as the wrapper does (after a zero result only, for a number);
 - any other call (keywords, defaults, an ``int`` subclass or ``__index__``, a value out of range, a wrong type)
@@ -41,9 +42,22 @@ from hatch_interop.backends.c import C_PRIMITIVES
 from hatch_interop.backends.cffi import api_mode
 from hatch_interop.backends.ctypes import CtypesBackend, CtypesWrapperBuilder
 from hatch_interop.backends.python import ARRAY_CODES
-from hatch_interop.codegen import python_string
+from hatch_interop.codegen import c_comment, python_string
 from hatch_interop.errors import BackendError
-from hatch_interop.inventory import Function, Inventory, OwnedString, Primitive, Slice, Str, TypeRef, Void
+from hatch_interop.inventory import (
+    EnumDef,
+    Function,
+    Inventory,
+    Named,
+    OwnedString,
+    Pointer,
+    Primitive,
+    Slice,
+    Str,
+    StructDef,
+    TypeRef,
+    Void,
+)
 from hatch_interop.pylayout import Group, layout
 from hatch_interop.runtime import runtime_files
 
@@ -87,11 +101,23 @@ class FastParam:
 
 
 @dataclass(frozen=True)
+class CStructLayout:
+    """A struct as the extension declares it: its C name, its fields (declaration, name, offset), its size, and the
+    crate's name of it (for the static assertions' messages)."""
+
+    name: str
+    fields: Tuple[Tuple[str, str, int], ...]
+    size: int
+    struct: str
+
+
+@dataclass(frozen=True)
 class FastFunction:
     index: int
     #: The module-level name of the Python function it replaces.
     name: str
-    python_signature: str
+    #: The C comment above it: its Python signature.
+    comment: str
     prototype: str
     params: Tuple[FastParam, ...]
     #: Each parameter's conversion, with what to give back if it fails (the holds of the conversions before it).
@@ -107,6 +133,8 @@ class FastFunction:
     convert: str
     #: The wrapper's `errors` argument of `raise_failure` (the error enum's variants by code), or "None".
     errors: str
+    #: The module's objects the C code refers to (``FFI_FAST_OBJECT(self, i)``): classes, an enum's members by value.
+    objects: Tuple[str, ...] = ()
 
 
 def _number(ty: TypeRef) -> bool:
@@ -120,19 +148,88 @@ def _numbers(ty: TypeRef) -> bool:
     return isinstance(ty, Slice) and _number(ty.element) and not ty.element.is_bool  # type: ignore[union-attr]
 
 
-def eligible(f: Function) -> bool:
-    """Whether the fast path takes the function: sync, free, every parameter a number, a bool, a `&str` or a slice
-    of numbers, the result nothing, a number, a bool or a `String`."""
-    return (
-        not f.asynchronous
-        and all(_number(p.type) or isinstance(p.type, Str) or _numbers(p.type) for p in f.params)
-        and (_number(f.returns) or isinstance(f.returns, (Void, OwnedString)))
+def plain_struct(inventory: Inventory, ty: TypeRef) -> Optional[StructDef]:
+    """The struct `ty` names (by value or behind a pointer) if its fields are all numbers or bools, which the
+    extension declares: a struct holding others, arrays, options or pointers is not taken yet."""
+    named = ty.target if isinstance(ty, Pointer) else ty
+    if not isinstance(named, Named):
+        return None
+    target = inventory.type(named.name)
+    if not isinstance(target, StructDef):
+        return None
+    fields = all(isinstance(f.type, Primitive) and not (f.type.is_char or f.type.is_wide) for f in target.fields)
+    return target if fields else None
+
+
+def _enum(inventory: Inventory, ty: TypeRef) -> Optional[EnumDef]:
+    """The field-less enum `ty` names by value, if it does."""
+    target = inventory.type(ty.name) if isinstance(ty, Named) else None
+    return target if isinstance(target, EnumDef) else None
+
+
+def eligible(f: Function, inventory: Inventory) -> bool:
+    """Whether the fast path takes the function: sync, free, every parameter a number, a bool, a `&str`, a slice of
+    numbers, a field-less enum, or a struct of numbers by value or behind `&`/`&mut` (`Option` of one too), the
+    result nothing, a number, a bool, a `String`, a field-less enum or such a struct."""
+
+    def param(ty: TypeRef) -> bool:
+        if isinstance(ty, Pointer):
+            return not ty.owned and plain_struct(inventory, ty) is not None
+        return (
+            _number(ty)
+            or isinstance(ty, Str)
+            or _numbers(ty)
+            or _enum(inventory, ty) is not None
+            or plain_struct(inventory, ty) is not None
+        )
+
+    returns = f.returns
+    result = (
+        _number(returns)
+        or isinstance(returns, (Void, OwnedString))
+        or _enum(inventory, returns) is not None
+        or (isinstance(returns, Named) and plain_struct(inventory, returns) is not None)
     )
+    return not f.asynchronous and result and all(param(p.type) for p in f.params)
 
 
-def _param(index: int, name: str, ty: TypeRef) -> FastParam:
+def _struct_name(struct: StructDef) -> str:
+    """The extension's C name of a struct's layout (its own declaration: it includes no header)."""
+    return f"{LOCAL_PREFIX}struct_{struct.name}"
+
+
+def _param(index: int, name: str, ty: TypeRef, inventory: Inventory, objects: List[str]) -> FastParam:
+    """How the fast path takes parameter `index`; `objects` collects the Python objects the C code refers to
+    (classes), the C code reading them as ``FFI_FAST_OBJECT(i)``."""
     local = f"arg{index}"
     value = f"args[{index}]"
+    struct = plain_struct(inventory, ty)
+    if struct is not None:
+        c_name = _struct_name(struct)
+        cls = _object(objects, struct.name)
+        if isinstance(ty, Pointer):
+            # The object's own memory, for the call, as ctypes passes it (`&mut` writes into it).
+            view = f"{local}_view"
+            qualifier = "" if ty.mutable else "const "
+            check = (
+                f"ffi_fast_exact_struct_ref({value}, {cls}, sizeof({c_name}), {'true' if ty.mutable else 'false'}, "
+                f"{'true' if ty.nullable else 'false'}, &{view})"
+            )
+            return FastParam(
+                (f"Py_buffer {view}",),
+                check,
+                (f"({qualifier}{c_name} *){view}.buf",),
+                (f"{qualifier}{c_name} *{name}",),
+                f"PyBuffer_Release(&{view})",
+            )
+        check = f"ffi_fast_exact_struct({value}, {cls}, &{local}, sizeof({local}))"
+        return FastParam((f"{c_name} {local}",), check, (local,), (f"{c_name} {name}",))
+    enum = _enum(inventory, ty)
+    if enum is not None:
+        cls = _object(objects, enum.name)
+        repr_type = C_PRIMITIVES[enum.repr.name]
+        check = f"ffi_fast_exact_member({value}, {cls}, &{local})"
+        return FastParam((f"long long {local}",), check, (f"({repr_type}){local}",), (f"{repr_type} {name}",))
     if isinstance(ty, Str):
         # UTF-8 that CPython caches in the `str` itself, which the caller's arguments keep alive for the call.
         length = f"{local}_len"
@@ -179,10 +276,37 @@ def _param(index: int, name: str, ty: TypeRef) -> FastParam:
     return FastParam((f"long long {local}",), check, (f"({c_type}){local}",), prototype)
 
 
-def _convert(ty: TypeRef) -> str:
+def _object(objects: List[str], name: str) -> str:
+    """The C expression of the Python object `name` (a class, a dict of a module), added to `objects` once."""
+    if name not in objects:
+        objects.append(name)
+    return f"FFI_FAST_OBJECT(self, {objects.index(name)})"
+
+
+def _module_name(builder: CtypesWrapperBuilder, name: str) -> str:
+    """The module's name of an object of `_object`: a type's class, or an enum's members by value."""
+    if name.endswith(_BY_VALUE):
+        return f"_ffi_{builder.classes[name[: -len(_BY_VALUE)]]}_by_value"
+    return builder.classes[name]
+
+
+#: What `_object` appends to an enum's name for the dict of its members by value.
+_BY_VALUE = " by value"
+
+
+def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> str:
     """The statement returning the result as a Python object."""
     if isinstance(ty, Void):
         return "Py_RETURN_NONE"
+    struct = plain_struct(inventory, ty)
+    if struct is not None:
+        return f"return ffi_fast_make_struct({_object(objects, struct.name)}, &result, sizeof(result))"
+    enum = _enum(inventory, ty)
+    if enum is not None:
+        by_value = _object(objects, enum.name + _BY_VALUE)
+        if enum.repr.is_signed:
+            return f"return ffi_fast_member({by_value}, PyLong_FromLongLong(result))"
+        return f"return ffi_fast_member({by_value}, PyLong_FromUnsignedLongLong(result))"
     if isinstance(ty, OwnedString):
         return "return ffi_fast_take_text(result)"
     assert isinstance(ty, Primitive)
@@ -226,7 +350,9 @@ class CpythonBackend(CtypesBackend):
             imports += "from . import _ffi_runtime as _ffi_rt\n"
         assert ctypes_runtime in content, "a module with functions imports the ctypes runtime"
         content = content.replace(ctypes_runtime, imports, 1)
-        rows = tuple(Group("(", (python_string(f.name), f.errors), ")") for f in fast)
+        rows = tuple(
+            Group("(", (python_string(f.name), f.errors, Group("(", f.objects, ")", is_tuple=True)), ")") for f in fast
+        )
         binding = layout(
             Group(
                 "_ffi_rt.compiled(",
@@ -245,20 +371,27 @@ class CpythonBackend(CtypesBackend):
             f"# Generated by hatch-interop {self.context.generator_version} ({BACKEND} backend): the types of the "
             "compiled extension module; do not edit.\n"
             "from typing import Any, Callable\n\n"
-            "def function(index: int, wrapper: Callable[..., Any], raise_failure: Callable[[Any], None], "
-            "errors: Any) -> Any: ...\n"
+            "def function(\n"
+            "    index: int,\n"
+            "    wrapper: Callable[..., Any],\n"
+            "    raise_failure: Callable[[Any], None],\n"
+            "    errors: Any,\n"
+            "    objects: tuple[Any, ...],\n"
+            ") -> Any: ...\n"
         )
         return [GeneratedFile("__init__.py", content), GeneratedFile(f"{MODULE}.pyi", stub), *runtimes]
 
     def fast_functions(self, builder: CtypesWrapperBuilder) -> List[FastFunction]:
         made: List[FastFunction] = []
-        for f in builder.inventory.functions:
-            if not eligible(f):
+        inventory = builder.inventory
+        for f in inventory.functions:
+            if not eligible(f, inventory):
                 continue
             lowered = builder.abi.callable(f)
             sig = builder.api.signature(f)
+            objects: List[str] = []
             # C names of the prototype's parameters: any identifier will do, so no reserved word can clash.
-            params = tuple(_param(i, f"p{i}", p.type) for i, p in enumerate(f.params))
+            params = tuple(_param(i, f"p{i}", p.type, inventory, objects) for i, p in enumerate(f.params))
             # Each conversion in turn; one that fails gives back what the ones before it hold.
             conversions = tuple(
                 (p.check, tuple(q.release for q in params[:i] if q.release is not None)) for i, p in enumerate(params)
@@ -270,18 +403,28 @@ class CpythonBackend(CtypesBackend):
                 result_type = "void"
             elif isinstance(returns, OwnedString):
                 result_type = "ffi_fast_text"
+            elif plain_struct(inventory, returns) is not None:
+                result_type = _struct_name(plain_struct(inventory, returns))  # type: ignore[arg-type]
+            elif _enum(inventory, returns) is not None:
+                result_type = C_PRIMITIVES[_enum(inventory, returns).repr.name]  # type: ignore[union-attr]
             else:
                 assert isinstance(returns, Primitive)
                 result_type = C_PRIMITIVES[returns.name]
             invocation = f"{f.symbol}({', '.join(a for p in params for a in p.arguments)})"
             returns_value = not isinstance(returns, Void)
-            # As the wrapper does: a number's or bool's zero is the only result a failed call can have left.
-            zeroable = returns_value and not isinstance(returns, OwnedString)
+            # As the wrapper does: a number's, bool's or enum's zero is the only result a failed call can have left.
+            zeroable = (
+                returns_value and not isinstance(returns, OwnedString) and plain_struct(inventory, returns) is None
+            )
+            convert = _convert(returns, inventory, objects)
             made.append(
                 FastFunction(
                     index=len(made),
                     name=builder.api.functions[f.name],
-                    python_signature=f"{sig.label}({', '.join(p.name for p in f.params)}) -> {sig.returns}",
+                    comment=c_comment(
+                        f"{sig.label}({', '.join(p.name for p in f.params)}) -> {sig.returns}", opener="/*"
+                    )
+                    or "",
                     prototype=f"{result_type} {f.symbol}({c_params or 'void'})",
                     params=params,
                     conversions=conversions,
@@ -291,8 +434,9 @@ class CpythonBackend(CtypesBackend):
                     releases_gil=not lowered.holds_gil,
                     call=f"result = {invocation}" if returns_value else invocation,
                     failed="result == 0 && *ffi_fast_pending != 0" if zeroable else "*ffi_fast_pending != 0",
-                    convert=_convert(returns),
+                    convert=convert,
                     errors="None" if sig.error is None else f"_ffi_{sig.error}_by_code",
+                    objects=tuple(_module_name(builder, name) for name in objects),
                 )
             )
         return made
@@ -300,7 +444,7 @@ class CpythonBackend(CtypesBackend):
     def c_source(self, inventory: Inventory, functions: List[FastFunction]) -> str:
         lib = inventory.library
         # The extension's own names begin with `ffi_fast_`; the library's, which it declares beside them, must not.
-        symbols = [lib.ffi_pending, lib.ffi_free, *(f.symbol for f in inventory.functions if eligible(f))]
+        symbols = [lib.ffi_pending, lib.ffi_free, *(f.symbol for f in inventory.functions if eligible(f, inventory))]
         clashing = [symbol for symbol in symbols if symbol.startswith(LOCAL_PREFIX)]
         if clashing:
             message = (
@@ -322,10 +466,17 @@ class CpythonBackend(CtypesBackend):
             f"{lib.crate} {lib.version}; do not edit."
         )
         return env.get_template("fast.c.j2").render(
-            notice=notice,
+            # The crate's name and version are its own text: escaped, as every comment the generator writes.
+            notice=c_comment(notice, opener="/*"),
             ffi_free=lib.ffi_free,
             uses_text=any("ffi_fast_exact_text" in p.check for f in functions for p in f.params),
             uses_arrays=any("ffi_fast_exact_array" in p.check for f in functions for p in f.params),
+            structs=self.structs(inventory),
+            uses_members=any("ffi_fast_exact_member" in p.check for f in functions for p in f.params),
+            returns_members=any("ffi_fast_member(" in f.convert for f in functions),
+            uses_struct_values=any("ffi_fast_exact_struct(" in p.check for f in functions for p in f.params),
+            uses_struct_refs=any("ffi_fast_exact_struct_ref(" in p.check for f in functions for p in f.params),
+            returns_structs=any("ffi_fast_make_struct(" in f.convert for f in functions),
             returns_text=any(f.result_type == "ffi_fast_text" for f in functions),
             module=f"{self.context.module}.{MODULE}",
             module_name=MODULE,
@@ -333,6 +484,27 @@ class CpythonBackend(CtypesBackend):
             ffi_pending=lib.ffi_pending,
             functions=functions,
         )
+
+    def structs(self, inventory: Inventory) -> List[CStructLayout]:
+        """The layouts of the structs the compiled functions take or return, as the extension declares them (its
+        fields `f0`, `f1`, ...: no name of the crate's can clash), with the size and offsets Rust measured."""
+        used = set()
+        for f in inventory.functions:
+            if eligible(f, inventory):
+                for ty in (*(p.type for p in f.params), f.returns):
+                    struct = plain_struct(inventory, ty)
+                    if struct is not None:
+                        used.add(struct.name)
+        layouts = []
+        for struct in inventory.structs():
+            if struct.name not in used:
+                continue
+            fields = []
+            for i, field in enumerate(struct.fields):
+                assert isinstance(field.type, Primitive), "plain_struct() takes structs of numbers only"
+                fields.append((f"{C_PRIMITIVES[field.type.name]} f{i}", f"f{i}", field.offset))
+            layouts.append(CStructLayout(_struct_name(struct), tuple(fields), struct.size, struct.name))
+        return layouts
 
     def build(self, directory: Path, library: Path) -> List[str]:
         """Compile the extension beside the library, linking it."""

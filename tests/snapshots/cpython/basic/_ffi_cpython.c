@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #if PY_VERSION_HEX < 0x03090000
 /* Python 3.8 has the vectorcall protocol under its provisional names. */
@@ -20,10 +21,24 @@
 #define PyObject_Vectorcall _PyObject_Vectorcall
 #endif
 
+/* `Vec2`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    float f0;
+    float f1;
+} ffi_fast_struct_Vec2;
+_Static_assert(sizeof(ffi_fast_struct_Vec2) == 8, "Vec2: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Vec2, f0) == 0, "Vec2: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Vec2, f1) == 4, "Vec2: an offset Rust measured");
+
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *basic_ffi_pending(void);
 uint32_t basic_add(uint32_t p0, uint32_t p1);
 void basic_noop(void);
+ffi_fast_struct_Vec2 basic_scale(ffi_fast_struct_Vec2 p0, float p1);
+double basic_length(const ffi_fast_struct_Vec2 *p0);
+void basic_normalize(ffi_fast_struct_Vec2 *p0);
+double basic_length_or_zero(const ffi_fast_struct_Vec2 *p0);
+uint32_t basic_next_color(uint32_t p0);
 bool basic_is_positive(int8_t p0);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
@@ -38,8 +53,12 @@ typedef struct {
     PyObject *wrapper;
     PyObject *raise_failure;
     PyObject *errors;
+    /* The module's objects the fast path refers to (the classes of its structs and enums), a tuple. */
+    PyObject *objects;
     PyObject *dict;
 } ffi_fast_function;
+
+#define FFI_FAST_OBJECT(self, index) PyTuple_GET_ITEM((self)->objects, (index))
 
 static PyObject *
 ffi_fast_fallback(ffi_fast_function *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -142,6 +161,107 @@ ffi_fast_exact_float(PyObject *value, float *out)
     return true;
 }
 
+/* Whether `value` is exactly of the struct class `cls`, copied into `out` (`size` bytes: its ctypes memory). */
+static inline bool
+ffi_fast_exact_struct(PyObject *value, PyObject *cls, void *out, size_t size)
+{
+    Py_buffer view;
+    if ((PyObject *)Py_TYPE(value) != cls || PyObject_GetBuffer(value, &view, PyBUF_SIMPLE) < 0) {
+        PyErr_Clear();
+        return false;
+    }
+    if (view.len != (Py_ssize_t)size) {
+        PyBuffer_Release(&view);
+        return false;
+    }
+    memcpy(out, view.buf, size);
+    PyBuffer_Release(&view);
+    return true;
+}
+
+/* Whether `value` is exactly of the struct class `cls` (or None where `nullable`), its memory exported into `view`
+ * for the call (a NULL `buf` for None); the caller releases the view after the call. */
+static inline bool
+ffi_fast_exact_struct_ref(PyObject *value, PyObject *cls, size_t size, bool writable, bool nullable, Py_buffer *view)
+{
+    if (nullable && value == Py_None) {
+        view->obj = NULL;
+        view->buf = NULL;
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) != cls) {
+        return false;
+    }
+    if (PyObject_GetBuffer(value, view, writable ? PyBUF_WRITABLE : PyBUF_SIMPLE) < 0) {
+        PyErr_Clear();
+        return false;
+    }
+    if (view->len != (Py_ssize_t)size) {
+        PyBuffer_Release(view);
+        return false;
+    }
+    return true;
+}
+
+/* An empty tuple: the arguments of a struct class's `tp_new`, which makes a zeroed object. */
+static PyObject *ffi_fast_no_arguments;
+
+/* A new object of the struct class `cls` holding the `size` bytes at `value`, as ctypes makes a result. */
+static PyObject *
+ffi_fast_make_struct(PyObject *cls, const void *value, size_t size)
+{
+    Py_buffer view;
+    PyTypeObject *type = (PyTypeObject *)cls;
+    PyObject *made = type->tp_new(type, ffi_fast_no_arguments, NULL);
+    if (made == NULL) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(made, &view, PyBUF_WRITABLE) < 0) {
+        Py_DECREF(made);
+        return NULL;
+    }
+    memcpy(view.buf, value, size);
+    PyBuffer_Release(&view);
+    return made;
+}
+
+/* Whether `value` is exactly a member of the IntEnum `cls`, its value in `out`. */
+static inline bool
+ffi_fast_exact_member(PyObject *value, PyObject *cls, long long *out)
+{
+    int overflow;
+    if ((PyObject *)Py_TYPE(value) != cls) {
+        return false;
+    }
+    *out = PyLong_AsLongLongAndOverflow(value, &overflow);
+    if (overflow != 0 || (*out == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return false;
+    }
+    return true;
+}
+
+/* The member of `by_value` (an enum's members by value) for `key`, which it takes (NULL: an error is set). */
+static PyObject *
+ffi_fast_member(PyObject *by_value, PyObject *key)
+{
+    PyObject *member;
+    if (key == NULL) {
+        return NULL;
+    }
+    member = PyDict_GetItemWithError(by_value, key);
+    if (member == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, key);
+        }
+        Py_DECREF(key);
+        return NULL;
+    }
+    Py_DECREF(key);
+    Py_INCREF(member);
+    return member;
+}
+
 /* add(a, b) -> int */
 static PyObject *
 ffi_fast_call_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -186,6 +306,127 @@ ffi_fast_call_noop(PyObject *callable, PyObject *const *args, size_t nargsf, PyO
     Py_RETURN_NONE;
 }
 
+/* scale(v, factor) -> Vec2 */
+static PyObject *
+ffi_fast_call_scale(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_struct_Vec2 arg0;
+    float arg1;
+    ffi_fast_struct_Vec2 result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct(args[0], FFI_FAST_OBJECT(self, 0), &arg0, sizeof(arg0))) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_float(args[1], &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = basic_scale(arg0, arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result, sizeof(result));
+}
+
+/* length(v) -> float */
+static PyObject *
+ffi_fast_call_length(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_buffer arg0_view;
+    double result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), sizeof(ffi_fast_struct_Vec2), false, false, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = basic_length((const ffi_fast_struct_Vec2 *)arg0_view.buf);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
+}
+
+/* normalize(v) -> None */
+static PyObject *
+ffi_fast_call_normalize(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_buffer arg0_view;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), sizeof(ffi_fast_struct_Vec2), true, false, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    basic_normalize((ffi_fast_struct_Vec2 *)arg0_view.buf);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* length_or_zero(v) -> float */
+static PyObject *
+ffi_fast_call_length_or_zero(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_buffer arg0_view;
+    double result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), sizeof(ffi_fast_struct_Vec2), false, true, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = basic_length_or_zero((const ffi_fast_struct_Vec2 *)arg0_view.buf);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
+}
+
+/* next_color(color) -> Color */
+static PyObject *
+ffi_fast_call_next_color(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    long long arg0;
+    uint32_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_member(args[0], FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = basic_next_color((uint32_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_member(FFI_FAST_OBJECT(self, 1), PyLong_FromUnsignedLongLong(result));
+}
+
 /* is_positive(value) -> bool */
 static PyObject *
 ffi_fast_call_is_positive(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -212,6 +453,11 @@ ffi_fast_call_is_positive(PyObject *callable, PyObject *const *args, size_t narg
 static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_add,
     ffi_fast_call_noop,
+    ffi_fast_call_scale,
+    ffi_fast_call_length,
+    ffi_fast_call_normalize,
+    ffi_fast_call_length_or_zero,
+    ffi_fast_call_next_color,
     ffi_fast_call_is_positive,
 };
 
@@ -221,6 +467,7 @@ ffi_fast_function_traverse(ffi_fast_function *self, visitproc visit, void *arg)
     Py_VISIT(self->wrapper);
     Py_VISIT(self->raise_failure);
     Py_VISIT(self->errors);
+    Py_VISIT(self->objects);
     Py_VISIT(self->dict);
     return 0;
 }
@@ -231,6 +478,7 @@ ffi_fast_function_clear(ffi_fast_function *self)
     Py_CLEAR(self->wrapper);
     Py_CLEAR(self->raise_failure);
     Py_CLEAR(self->errors);
+    Py_CLEAR(self->objects);
     Py_CLEAR(self->dict);
     return 0;
 }
@@ -302,15 +550,15 @@ static PyTypeObject ffi_fast_function_type = {
     .tp_dictoffset = offsetof(ffi_fast_function, dict),
 };
 
-/* function(index, wrapper, raise_failure, errors): the compiled function `index` of this module. */
+/* function(index, wrapper, raise_failure, errors, objects): the compiled function `index` of this module. */
 static PyObject *
 ffi_fast_make_function(PyObject *module, PyObject *args)
 {
     Py_ssize_t index;
-    PyObject *wrapper, *raise, *errors;
+    PyObject *wrapper, *raise, *errors, *objects;
     ffi_fast_function *made;
     (void)module;
-    if (!PyArg_ParseTuple(args, "nOOO:function", &index, &wrapper, &raise, &errors)) {
+    if (!PyArg_ParseTuple(args, "nOOOO!:function", &index, &wrapper, &raise, &errors, &PyTuple_Type, &objects)) {
         return NULL;
     }
     if (index < 0 || index >= (Py_ssize_t)(sizeof(ffi_fast_paths) / sizeof(ffi_fast_paths[0]))) {
@@ -328,13 +576,15 @@ ffi_fast_make_function(PyObject *module, PyObject *args)
     made->raise_failure = raise;
     Py_INCREF(errors);
     made->errors = errors;
+    Py_INCREF(objects);
+    made->objects = objects;
     made->dict = NULL;
     PyObject_GC_Track(made);
     return (PyObject *)made;
 }
 
 static PyMethodDef ffi_fast_module_methods[] = {
-    {"function", ffi_fast_make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors)"},
+    {"function", ffi_fast_make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors, objects)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -358,6 +608,10 @@ PyInit__ffi_cpython(void)
         return NULL;
     }
     ffi_fast_pending = basic_ffi_pending();
+    ffi_fast_no_arguments = PyTuple_New(0);
+    if (ffi_fast_no_arguments == NULL) {
+        return NULL;
+    }
     module = PyModule_Create(&ffi_fast_module_def);
     return module;
 }

@@ -4,5 +4,14 @@ _ffi_rt.compiled(
     __name__,
     _ffi_fast,
     _ffi_raise_failure,
-    (("add", None), ("noop", None), ("is_positive", None)),
+    (
+        ("add", None, ()),
+        ("noop", None, ()),
+        ("scale", None, (Vec2,)),
+        ("length", None, (Vec2,)),
+        ("normalize", None, (Vec2,)),
+        ("length_or_zero", None, (Vec2,)),
+        ("next_color", None, (Color, _ffi_Color_by_value)),
+        ("is_positive", None, ()),
+    ),
 )

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #if PY_VERSION_HEX < 0x03090000
 /* Python 3.8 has the vectorcall protocol under its provisional names. */
@@ -25,6 +26,15 @@ typedef struct {
     char *ptr;
     size_t len;
 } ffi_fast_text;
+
+/* `Vec2`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    float f0;
+    float f1;
+} ffi_fast_struct_Vec2;
+_Static_assert(sizeof(ffi_fast_struct_Vec2) == 8, "Vec2: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Vec2, f0) == 0, "Vec2: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Vec2, f1) == 4, "Vec2: an offset Rust measured");
 
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *sample_crate_ffi_pending(void);
@@ -40,6 +50,11 @@ bool is_even(int64_t p0);
 bool negate(bool p0);
 void noop(void);
 uint32_t distance(int32_t p0, int32_t p1);
+ffi_fast_struct_Vec2 vec2_add(ffi_fast_struct_Vec2 p0, ffi_fast_struct_Vec2 p1);
+float vec2_length(const ffi_fast_struct_Vec2 *p0);
+void vec2_scale(ffi_fast_struct_Vec2 *p0, float p1);
+uint8_t color_next(uint8_t p0);
+uint32_t direction_turn(uint32_t p0);
 int32_t divide(int32_t p0, int32_t p1);
 double checked_sqrt(double p0);
 void validate_positive(int64_t p0);
@@ -75,8 +90,12 @@ typedef struct {
     PyObject *wrapper;
     PyObject *raise_failure;
     PyObject *errors;
+    /* The module's objects the fast path refers to (the classes of its structs and enums), a tuple. */
+    PyObject *objects;
     PyObject *dict;
 } ffi_fast_function;
+
+#define FFI_FAST_OBJECT(self, index) PyTuple_GET_ITEM((self)->objects, (index))
 
 static PyObject *
 ffi_fast_fallback(ffi_fast_function *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -218,6 +237,107 @@ ffi_fast_exact_array(PyObject *value, char code, Py_ssize_t itemsize, bool writa
         return false;
     }
     return true;
+}
+
+/* Whether `value` is exactly of the struct class `cls`, copied into `out` (`size` bytes: its ctypes memory). */
+static inline bool
+ffi_fast_exact_struct(PyObject *value, PyObject *cls, void *out, size_t size)
+{
+    Py_buffer view;
+    if ((PyObject *)Py_TYPE(value) != cls || PyObject_GetBuffer(value, &view, PyBUF_SIMPLE) < 0) {
+        PyErr_Clear();
+        return false;
+    }
+    if (view.len != (Py_ssize_t)size) {
+        PyBuffer_Release(&view);
+        return false;
+    }
+    memcpy(out, view.buf, size);
+    PyBuffer_Release(&view);
+    return true;
+}
+
+/* Whether `value` is exactly of the struct class `cls` (or None where `nullable`), its memory exported into `view`
+ * for the call (a NULL `buf` for None); the caller releases the view after the call. */
+static inline bool
+ffi_fast_exact_struct_ref(PyObject *value, PyObject *cls, size_t size, bool writable, bool nullable, Py_buffer *view)
+{
+    if (nullable && value == Py_None) {
+        view->obj = NULL;
+        view->buf = NULL;
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) != cls) {
+        return false;
+    }
+    if (PyObject_GetBuffer(value, view, writable ? PyBUF_WRITABLE : PyBUF_SIMPLE) < 0) {
+        PyErr_Clear();
+        return false;
+    }
+    if (view->len != (Py_ssize_t)size) {
+        PyBuffer_Release(view);
+        return false;
+    }
+    return true;
+}
+
+/* An empty tuple: the arguments of a struct class's `tp_new`, which makes a zeroed object. */
+static PyObject *ffi_fast_no_arguments;
+
+/* A new object of the struct class `cls` holding the `size` bytes at `value`, as ctypes makes a result. */
+static PyObject *
+ffi_fast_make_struct(PyObject *cls, const void *value, size_t size)
+{
+    Py_buffer view;
+    PyTypeObject *type = (PyTypeObject *)cls;
+    PyObject *made = type->tp_new(type, ffi_fast_no_arguments, NULL);
+    if (made == NULL) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(made, &view, PyBUF_WRITABLE) < 0) {
+        Py_DECREF(made);
+        return NULL;
+    }
+    memcpy(view.buf, value, size);
+    PyBuffer_Release(&view);
+    return made;
+}
+
+/* Whether `value` is exactly a member of the IntEnum `cls`, its value in `out`. */
+static inline bool
+ffi_fast_exact_member(PyObject *value, PyObject *cls, long long *out)
+{
+    int overflow;
+    if ((PyObject *)Py_TYPE(value) != cls) {
+        return false;
+    }
+    *out = PyLong_AsLongLongAndOverflow(value, &overflow);
+    if (overflow != 0 || (*out == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return false;
+    }
+    return true;
+}
+
+/* The member of `by_value` (an enum's members by value) for `key`, which it takes (NULL: an error is set). */
+static PyObject *
+ffi_fast_member(PyObject *by_value, PyObject *key)
+{
+    PyObject *member;
+    if (key == NULL) {
+        return NULL;
+    }
+    member = PyDict_GetItemWithError(by_value, key);
+    if (member == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, key);
+        }
+        Py_DECREF(key);
+        return NULL;
+    }
+    Py_DECREF(key);
+    Py_INCREF(member);
+    return member;
 }
 
 /* The `str` of a `String` the library returned, whose buffer is freed. */
@@ -520,6 +640,131 @@ ffi_fast_call_distance(PyObject *callable, PyObject *const *args, size_t nargsf,
         return NULL;
     }
     return PyLong_FromUnsignedLong(result);
+}
+
+/* vec2_add(a, b) -> Vec2 */
+static PyObject *
+ffi_fast_call_vec2_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_struct_Vec2 arg0;
+    ffi_fast_struct_Vec2 arg1;
+    ffi_fast_struct_Vec2 result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct(args[0], FFI_FAST_OBJECT(self, 0), &arg0, sizeof(arg0))) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_struct(args[1], FFI_FAST_OBJECT(self, 0), &arg1, sizeof(arg1))) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = vec2_add(arg0, arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result, sizeof(result));
+}
+
+/* vec2_length(v) -> float */
+static PyObject *
+ffi_fast_call_vec2_length(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_buffer arg0_view;
+    float result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), sizeof(ffi_fast_struct_Vec2), false, false, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = vec2_length((const ffi_fast_struct_Vec2 *)arg0_view.buf);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
+}
+
+/* vec2_scale(v, k) -> None */
+static PyObject *
+ffi_fast_call_vec2_scale(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_buffer arg0_view;
+    float arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), sizeof(ffi_fast_struct_Vec2), true, false, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_float(args[1], &arg1)) {
+        PyBuffer_Release(&arg0_view);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    vec2_scale((ffi_fast_struct_Vec2 *)arg0_view.buf, arg1);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* color_next(c) -> Color */
+static PyObject *
+ffi_fast_call_color_next(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    long long arg0;
+    uint8_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_member(args[0], FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = color_next((uint8_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_member(FFI_FAST_OBJECT(self, 1), PyLong_FromUnsignedLongLong(result));
+}
+
+/* direction_turn(d) -> Direction */
+static PyObject *
+ffi_fast_call_direction_turn(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    long long arg0;
+    uint32_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_member(args[0], FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = direction_turn((uint32_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_member(FFI_FAST_OBJECT(self, 1), PyLong_FromUnsignedLongLong(result));
 }
 
 /* divide(a, b) -> int */
@@ -1077,6 +1322,11 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_negate,
     ffi_fast_call_noop,
     ffi_fast_call_distance,
+    ffi_fast_call_vec2_add,
+    ffi_fast_call_vec2_length,
+    ffi_fast_call_vec2_scale,
+    ffi_fast_call_color_next,
+    ffi_fast_call_direction_turn,
     ffi_fast_call_divide,
     ffi_fast_call_checked_sqrt,
     ffi_fast_call_validate_positive,
@@ -1107,6 +1357,7 @@ ffi_fast_function_traverse(ffi_fast_function *self, visitproc visit, void *arg)
     Py_VISIT(self->wrapper);
     Py_VISIT(self->raise_failure);
     Py_VISIT(self->errors);
+    Py_VISIT(self->objects);
     Py_VISIT(self->dict);
     return 0;
 }
@@ -1117,6 +1368,7 @@ ffi_fast_function_clear(ffi_fast_function *self)
     Py_CLEAR(self->wrapper);
     Py_CLEAR(self->raise_failure);
     Py_CLEAR(self->errors);
+    Py_CLEAR(self->objects);
     Py_CLEAR(self->dict);
     return 0;
 }
@@ -1188,15 +1440,15 @@ static PyTypeObject ffi_fast_function_type = {
     .tp_dictoffset = offsetof(ffi_fast_function, dict),
 };
 
-/* function(index, wrapper, raise_failure, errors): the compiled function `index` of this module. */
+/* function(index, wrapper, raise_failure, errors, objects): the compiled function `index` of this module. */
 static PyObject *
 ffi_fast_make_function(PyObject *module, PyObject *args)
 {
     Py_ssize_t index;
-    PyObject *wrapper, *raise, *errors;
+    PyObject *wrapper, *raise, *errors, *objects;
     ffi_fast_function *made;
     (void)module;
-    if (!PyArg_ParseTuple(args, "nOOO:function", &index, &wrapper, &raise, &errors)) {
+    if (!PyArg_ParseTuple(args, "nOOOO!:function", &index, &wrapper, &raise, &errors, &PyTuple_Type, &objects)) {
         return NULL;
     }
     if (index < 0 || index >= (Py_ssize_t)(sizeof(ffi_fast_paths) / sizeof(ffi_fast_paths[0]))) {
@@ -1214,13 +1466,15 @@ ffi_fast_make_function(PyObject *module, PyObject *args)
     made->raise_failure = raise;
     Py_INCREF(errors);
     made->errors = errors;
+    Py_INCREF(objects);
+    made->objects = objects;
     made->dict = NULL;
     PyObject_GC_Track(made);
     return (PyObject *)made;
 }
 
 static PyMethodDef ffi_fast_module_methods[] = {
-    {"function", ffi_fast_make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors)"},
+    {"function", ffi_fast_make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors, objects)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1244,6 +1498,10 @@ PyInit__ffi_cpython(void)
         return NULL;
     }
     ffi_fast_pending = sample_crate_ffi_pending();
+    ffi_fast_no_arguments = PyTuple_New(0);
+    if (ffi_fast_no_arguments == NULL) {
+        return NULL;
+    }
     {
         PyObject *array = PyImport_ImportModule("array");
         if (array == NULL) {

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #if PY_VERSION_HEX < 0x03090000
 /* Python 3.8 has the vectorcall protocol under its provisional names. */
@@ -23,6 +24,7 @@
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *wide_ffi_pending(void);
 uint64_t wide_a_function_with_a_great_many_parameters(uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4, uint64_t p5, uint64_t p6, uint64_t p7);
+uint8_t wide_returns_a_long_named_enumeration_from_many(uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4, uint64_t p5);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
 static const size_t *ffi_fast_pending;
@@ -36,8 +38,12 @@ typedef struct {
     PyObject *wrapper;
     PyObject *raise_failure;
     PyObject *errors;
+    /* The module's objects the fast path refers to (the classes of its structs and enums), a tuple. */
+    PyObject *objects;
     PyObject *dict;
 } ffi_fast_function;
+
+#define FFI_FAST_OBJECT(self, index) PyTuple_GET_ITEM((self)->objects, (index))
 
 static PyObject *
 ffi_fast_fallback(ffi_fast_function *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -140,6 +146,27 @@ ffi_fast_exact_float(PyObject *value, float *out)
     return true;
 }
 
+/* The member of `by_value` (an enum's members by value) for `key`, which it takes (NULL: an error is set). */
+static PyObject *
+ffi_fast_member(PyObject *by_value, PyObject *key)
+{
+    PyObject *member;
+    if (key == NULL) {
+        return NULL;
+    }
+    member = PyDict_GetItemWithError(by_value, key);
+    if (member == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, key);
+        }
+        Py_DECREF(key);
+        return NULL;
+    }
+    Py_DECREF(key);
+    Py_INCREF(member);
+    return member;
+}
+
 /* a_function_with_a_great_many_parameters(a_rather_long_parameter_name_for_wrapping_0, a_rather_long_parameter_name_for_wrapping_1, a_rather_long_parameter_name_for_wrapping_2, a_rather_long_parameter_name_for_wrapping_3, a_rather_long_parameter_name_for_wrapping_4, a_rather_long_parameter_name_for_wrapping_5, a_rather_long_parameter_name_for_wrapping_6, a_rather_long_parameter_name_for_wrapping_7) -> int */
 static PyObject *
 ffi_fast_call_a_function_with_a_great_many_parameters(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -191,8 +218,52 @@ ffi_fast_call_a_function_with_a_great_many_parameters(PyObject *callable, PyObje
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* returns_a_long_named_enumeration_from_many(p0, p1, p2, p3, p4, p5) -> AnExtremelyLongEnumerationNameThatKeepsGoing */
+static PyObject *
+ffi_fast_call_returns_a_long_named_enumeration_from_many(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    unsigned long long arg1;
+    unsigned long long arg2;
+    unsigned long long arg3;
+    unsigned long long arg4;
+    unsigned long long arg5;
+    uint8_t result;
+    if (PyVectorcall_NARGS(nargsf) != 6 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 6, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], UINT64_MAX, &arg1)) {
+        return ffi_fast_fallback(self, args, 6, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[2], UINT64_MAX, &arg2)) {
+        return ffi_fast_fallback(self, args, 6, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[3], UINT64_MAX, &arg3)) {
+        return ffi_fast_fallback(self, args, 6, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[4], UINT64_MAX, &arg4)) {
+        return ffi_fast_fallback(self, args, 6, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[5], UINT64_MAX, &arg5)) {
+        return ffi_fast_fallback(self, args, 6, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = wide_returns_a_long_named_enumeration_from_many((uint64_t)arg0, (uint64_t)arg1, (uint64_t)arg2, (uint64_t)arg3, (uint64_t)arg4, (uint64_t)arg5);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_member(FFI_FAST_OBJECT(self, 0), PyLong_FromUnsignedLongLong(result));
+}
+
 static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_a_function_with_a_great_many_parameters,
+    ffi_fast_call_returns_a_long_named_enumeration_from_many,
 };
 
 static int
@@ -201,6 +272,7 @@ ffi_fast_function_traverse(ffi_fast_function *self, visitproc visit, void *arg)
     Py_VISIT(self->wrapper);
     Py_VISIT(self->raise_failure);
     Py_VISIT(self->errors);
+    Py_VISIT(self->objects);
     Py_VISIT(self->dict);
     return 0;
 }
@@ -211,6 +283,7 @@ ffi_fast_function_clear(ffi_fast_function *self)
     Py_CLEAR(self->wrapper);
     Py_CLEAR(self->raise_failure);
     Py_CLEAR(self->errors);
+    Py_CLEAR(self->objects);
     Py_CLEAR(self->dict);
     return 0;
 }
@@ -282,15 +355,15 @@ static PyTypeObject ffi_fast_function_type = {
     .tp_dictoffset = offsetof(ffi_fast_function, dict),
 };
 
-/* function(index, wrapper, raise_failure, errors): the compiled function `index` of this module. */
+/* function(index, wrapper, raise_failure, errors, objects): the compiled function `index` of this module. */
 static PyObject *
 ffi_fast_make_function(PyObject *module, PyObject *args)
 {
     Py_ssize_t index;
-    PyObject *wrapper, *raise, *errors;
+    PyObject *wrapper, *raise, *errors, *objects;
     ffi_fast_function *made;
     (void)module;
-    if (!PyArg_ParseTuple(args, "nOOO:function", &index, &wrapper, &raise, &errors)) {
+    if (!PyArg_ParseTuple(args, "nOOOO!:function", &index, &wrapper, &raise, &errors, &PyTuple_Type, &objects)) {
         return NULL;
     }
     if (index < 0 || index >= (Py_ssize_t)(sizeof(ffi_fast_paths) / sizeof(ffi_fast_paths[0]))) {
@@ -308,13 +381,15 @@ ffi_fast_make_function(PyObject *module, PyObject *args)
     made->raise_failure = raise;
     Py_INCREF(errors);
     made->errors = errors;
+    Py_INCREF(objects);
+    made->objects = objects;
     made->dict = NULL;
     PyObject_GC_Track(made);
     return (PyObject *)made;
 }
 
 static PyMethodDef ffi_fast_module_methods[] = {
-    {"function", ffi_fast_make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors)"},
+    {"function", ffi_fast_make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors, objects)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,5 +4,12 @@ _ffi_rt.compiled(
     __name__,
     _ffi_fast,
     _ffi_raise_failure,
-    (("a_function_with_a_great_many_parameters", None),),
+    (
+        ("a_function_with_a_great_many_parameters", None, ()),
+        (
+            "returns_a_long_named_enumeration_from_many",
+            None,
+            (_ffi_AnExtremelyLongEnumerationNameThatKeepsGoing_by_value,),
+        ),
+    ),
 )
