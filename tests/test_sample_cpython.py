@@ -9,6 +9,7 @@ construct (check_sample.py) and the bad-input corpus, each case in a child proce
 from __future__ import annotations
 
 import importlib.machinery
+import os
 import re
 import sys
 import zipfile
@@ -68,3 +69,16 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
     bad = run([exe, E2E / "check_bad_input.py"], cwd=workdir, check=False)
     assert bad.returncode == 0 and "bad-input corpus: all " in bad.stdout, bad.stdout[-8000:]
+
+
+def test_the_ctypes_and_cpython_wheels_agree(sample_wheel: Path, sample_cpython_wheel: Path, tmp_path: Path) -> None:
+    """The same calls (valid and bad arguments, the corpus of every parameter type) through the ctypes wheel's
+    wrappers and the cpython wheel's compiled functions give the same results and the same exceptions."""
+    roots = {}
+    for label, wheel in (("ctypes", sample_wheel), ("cpython", sample_cpython_wheel)):
+        roots[label] = tmp_path / label
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(roots[label])
+    command = [sys.executable, str(E2E / "check_backends_agree.py"), str(roots["ctypes"]), str(roots["cpython"])]
+    proc = run([*command, "sample_crate._native"], env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, check=False)
+    assert proc.returncode == 0, proc.stdout[-8000:]

@@ -567,7 +567,8 @@ def main():
     for name in second.__all__:
         obj = getattr(second, name)
         members = []
-        if inspect.isfunction(obj) and name not in SKIP:
+        # A compiled function (the cpython backend's) wraps the Python function it stands for.
+        if inspect.isfunction(inspect.unwrap(obj)) and name not in SKIP:
             members = [("", name)]
         elif isinstance(obj, type) and (hasattr(obj, "_fields_") or hasattr(obj, "_ffi_ctype")):  # a struct
             for label, call in struct_cases(second, name):
