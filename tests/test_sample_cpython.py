@@ -17,17 +17,27 @@ from pathlib import Path
 
 import pytest
 from packaging import tags
-from support import RUST_HELPER, SAMPLE, build_env, check_validators, copy_tree, make_venv, one, read_from_wheel, run
+from support import (
+    RUST_HELPER,
+    SAMPLE,
+    build_env,
+    check_validators,
+    copy_tree,
+    find_pythons,
+    make_venv,
+    one,
+    read_from_wheel,
+    run,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.cargo]
 
 E2E = Path(__file__).resolve().parent / "e2e"
 
 
-@pytest.fixture(scope="session")
-def sample_cpython_wheel(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """sample_crate's wheel with `backends = ["cpython", "c"]`, built by `pip wheel` from a copy of the crate."""
-    root = tmp_path_factory.mktemp("sample-cpython")
+def build_wheel(python: str, wheelhouse: Path, root: Path) -> Path:
+    """sample_crate's wheel with `backends = ["cpython", "c"]`, built by `pip wheel` of `python` (for which it
+    compiles the extension) from a copy of the crate in `root`."""
     project = copy_tree(SAMPLE, root / "sample_crate")
     copy_tree(RUST_HELPER, root / "rust_helper")
     pyproject = project / "pyproject.toml"
@@ -36,8 +46,14 @@ def sample_cpython_wheel(wheelhouse: Path, tmp_path_factory: pytest.TempPathFact
     assert changed != text, "sample_crate/pyproject.toml changed: update this fixture"
     pyproject.write_text(changed, encoding="utf-8")
     out = root / "dist"
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, project], env=build_env(wheelhouse))
+    run([python, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, project], env=build_env(wheelhouse))
     return one(sorted(out.glob("sample_crate-*.whl")))
+
+
+@pytest.fixture(scope="session")
+def sample_cpython_wheel(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel for the running interpreter."""
+    return build_wheel(sys.executable, wheelhouse, tmp_path_factory.mktemp("sample-cpython"))
 
 
 def test_the_wheel_holds_the_extension_and_is_tagged_for_this_interpreter(sample_cpython_wheel: Path) -> None:
@@ -82,3 +98,25 @@ def test_the_ctypes_and_cpython_wheels_agree(sample_wheel: Path, sample_cpython_
     command = [sys.executable, str(E2E / "check_backends_agree.py"), str(roots["ctypes"]), str(roots["cpython"])]
     proc = run([*command, "sample_crate._native"], env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, check=False)
     assert proc.returncode == 0, proc.stdout[-8000:]
+
+
+@pytest.mark.parametrize("version", ["3.8", "3.13"])
+def test_the_oldest_and_newest_cpython_build_and_pass_the_checks(
+    version: str, wheelhouse: Path, tmp_path: Path
+) -> None:
+    """The extension's C builds against each CPython's headers (3.8 has vectorcall under its provisional names):
+    a wheel per interpreter, built by that interpreter's pip, tagged for it, passes every check there."""
+    python = find_pythons().get(f"cpython{version}")
+    if python is None:
+        if os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
+            pytest.fail(f"CPython {version} is required (HATCH_INTEROP_REQUIRE_ALL_PYTHONS) but was not found")
+        pytest.skip(f"CPython {version} is not installed")
+    exe = make_venv(python, tmp_path / "venv")
+    wheel = build_wheel(str(exe), wheelhouse, tmp_path / "build")
+    tag = f"cp{version.replace('.', '')}"
+    assert wheel.name.split("-")[2:4] == [tag, tag], wheel.name
+    run([exe, "-m", "pip", "install", "-q", wheel])
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
+    assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
