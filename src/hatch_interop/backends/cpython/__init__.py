@@ -200,7 +200,7 @@ def _struct_name(struct: StructDef) -> str:
 
 def _param(index: int, name: str, ty: TypeRef, inventory: Inventory, objects: List[str]) -> FastParam:
     """How the fast path takes parameter `index`; `objects` collects the Python objects the C code refers to
-    (classes), the C code reading them as ``FFI_FAST_OBJECT(i)``."""
+    (classes), which the C code reads as ``FFI_FAST_OBJECT(self, i)``."""
     local = f"arg{index}"
     value = f"args[{index}]"
     struct = plain_struct(inventory, ty)
