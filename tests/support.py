@@ -8,7 +8,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import pytest
 
@@ -119,3 +119,19 @@ def check_validators(wheel: Path) -> None:
     assert f'consistent with the following platform tag: "{platform}"' in text, proc.stdout
     run([Path(sys.executable).parent / "check-wheel-contents", wheel])
     run([sys.executable, "-m", "twine", "check", "--strict", wheel])
+
+
+def build_sample_wheel(python: str, wheelhouse: Path, root: Path, replacements: Sequence[Tuple[str, str]]) -> Path:
+    """sample_crate's wheel, built by `pip wheel` of `python` from a copy of the crate (and of the helper crate) in
+    `root` whose pyproject.toml has each `(old, new)` of `replacements` applied (`backends = [...]`, `requires`)."""
+    project = copy_tree(SAMPLE, root / "sample_crate")
+    copy_tree(RUST_HELPER, root / "rust_helper")
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, f"sample_crate/pyproject.toml has no {old!r} any more: update the test's replacements"
+        text = text.replace(old, new)
+    pyproject.write_text(text, encoding="utf-8")
+    out = root / "dist"
+    run([python, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, project], env=build_env(wheelhouse))
+    return one(sorted(out.glob("sample_crate-*.whl")))

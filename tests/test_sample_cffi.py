@@ -19,14 +19,10 @@ from typing import Dict, Iterator
 
 import pytest
 from support import (
-    RUST_HELPER,
-    SAMPLE,
-    build_env,
+    build_sample_wheel,
     check_validators,
-    copy_tree,
     find_pythons,
     make_venv,
-    one,
     read_from_wheel,
     run,
 )
@@ -40,20 +36,12 @@ WANTED = ("cpython3.8", "cpython3.11", "cpython3.13", "pypy3")
 
 @pytest.fixture(scope="session")
 def sample_cffi_wheel(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """sample_crate's wheel with `backends = ["cffi", "c"]`, built by `pip wheel` from a copy of the crate."""
-    root = tmp_path_factory.mktemp("sample-cffi")
-    project = copy_tree(SAMPLE, root / "sample_crate")
-    copy_tree(RUST_HELPER, root / "rust_helper")
-    pyproject = project / "pyproject.toml"
-    text = pyproject.read_text(encoding="utf-8")
-    changed = text.replace('backends = ["ctypes", "c"]', 'backends = ["cffi", "c"]').replace(
-        'requires = ["hatchling>=1.24", "hatch-interop"]', 'requires = ["hatchling>=1.24", "hatch-interop", "cffi"]'
-    )
-    assert changed.count("cffi") == 2, "sample_crate/pyproject.toml changed: update this fixture"
-    pyproject.write_text(changed, encoding="utf-8")
-    out = root / "dist"
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, project], env=build_env(wheelhouse))
-    return one(sorted(out.glob("sample_crate-*.whl")))
+    """sample_crate's wheel with `backends = ["cffi", "c"]` (cffi in the build requirements)."""
+    replacements = [
+        ('backends = ["ctypes", "c"]', 'backends = ["cffi", "c"]'),
+        ('requires = ["hatchling>=1.24", "hatch-interop"]', 'requires = ["hatchling>=1.24", "hatch-interop", "cffi"]'),
+    ]
+    return build_sample_wheel(sys.executable, wheelhouse, tmp_path_factory.mktemp("sample-cffi"), replacements)
 
 
 def install(python: str, wheel: Path, path: Path) -> Path:

@@ -18,14 +18,10 @@ from pathlib import Path
 import pytest
 from packaging import tags
 from support import (
-    RUST_HELPER,
-    SAMPLE,
-    build_env,
+    build_sample_wheel,
     check_validators,
-    copy_tree,
     find_pythons,
     make_venv,
-    one,
     read_from_wheel,
     run,
 )
@@ -37,17 +33,8 @@ E2E = Path(__file__).resolve().parent / "e2e"
 
 def build_wheel(python: str, wheelhouse: Path, root: Path) -> Path:
     """sample_crate's wheel with `backends = ["cpython", "c"]`, built by `pip wheel` of `python` (for which it
-    compiles the extension) from a copy of the crate in `root`."""
-    project = copy_tree(SAMPLE, root / "sample_crate")
-    copy_tree(RUST_HELPER, root / "rust_helper")
-    pyproject = project / "pyproject.toml"
-    text = pyproject.read_text(encoding="utf-8")
-    changed = text.replace('backends = ["ctypes", "c"]', 'backends = ["cpython", "c"]')
-    assert changed != text, "sample_crate/pyproject.toml changed: update this fixture"
-    pyproject.write_text(changed, encoding="utf-8")
-    out = root / "dist"
-    run([python, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, project], env=build_env(wheelhouse))
-    return one(sorted(out.glob("sample_crate-*.whl")))
+    compiles the extension)."""
+    return build_sample_wheel(python, wheelhouse, root, [('backends = ["ctypes", "c"]', 'backends = ["cpython", "c"]')])
 
 
 @pytest.fixture(scope="session")
