@@ -143,6 +143,11 @@ def _number(ty: TypeRef) -> bool:
     return isinstance(ty, Primitive) and not (ty.is_char or ty.is_wide or ty.newtype)
 
 
+def _scalar(ty: TypeRef) -> bool:
+    """A number or bool, or a `#[repr(transparent)]` newtype of a number (no `char`, `u128`/`i128`)."""
+    return isinstance(ty, Primitive) and not (ty.is_char or ty.is_wide)
+
+
 def _numbers(ty: TypeRef) -> bool:
     """A slice of numbers (no bools or newtypes, whose items the wrapper checks or makes)."""
     return isinstance(ty, Slice) and _number(ty.element) and not ty.element.is_bool  # type: ignore[union-attr]
@@ -176,7 +181,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
         if isinstance(ty, Pointer):
             return not ty.owned and plain_struct(inventory, ty) is not None
         return (
-            _number(ty)
+            _scalar(ty)
             or isinstance(ty, Str)
             or _numbers(ty)
             or _enum(inventory, ty) is not None
@@ -185,7 +190,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
 
     returns = f.returns
     result = (
-        _number(returns)
+        _scalar(returns)
         or isinstance(returns, (Void, OwnedString))
         or _enum(inventory, returns) is not None
         or (isinstance(returns, Named) and plain_struct(inventory, returns) is not None)
@@ -264,15 +269,20 @@ def _param(index: int, name: str, ty: TypeRef, inventory: Inventory, objects: Li
     prototype = (f"{c_type} {name}",)
     if ty.is_bool:
         return FastParam((f"bool {local}",), f"ffi_fast_exact_bool({value}, &{local})", (local,), prototype)
+    # A newtype's parameter takes a plain number or an object of the newtype's class (an `int` or `float` subclass
+    # whose value is its number), as the wrapper does.
+    also = _object(objects, ty.newtype) if ty.newtype else "NULL"
     if ty.name == "f64":
-        return FastParam((f"double {local}",), f"ffi_fast_exact_double({value}, &{local})", (local,), prototype)
+        check = f"ffi_fast_exact_double({value}, {also}, &{local})"
+        return FastParam((f"double {local}",), check, (local,), prototype)
     if ty.name == "f32":
-        return FastParam((f"float {local}",), f"ffi_fast_exact_float({value}, &{local})", (local,), prototype)
+        check = f"ffi_fast_exact_float({value}, {also}, &{local})"
+        return FastParam((f"float {local}",), check, (local,), prototype)
     if ty.name in _UNSIGNED_MAX:
-        check = f"ffi_fast_exact_unsigned({value}, {_UNSIGNED_MAX[ty.name]}, &{local})"
+        check = f"ffi_fast_exact_unsigned({value}, {also}, {_UNSIGNED_MAX[ty.name]}, &{local})"
         return FastParam((f"unsigned long long {local}",), check, (f"({c_type}){local}",), prototype)
     low, high = _SIGNED_RANGE[ty.name]
-    check = f"ffi_fast_exact_signed({value}, {low}, {high}, &{local})"
+    check = f"ffi_fast_exact_signed({value}, {also}, {low}, {high}, &{local})"
     return FastParam((f"long long {local}",), check, (f"({c_type}){local}",), prototype)
 
 
@@ -313,15 +323,21 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> str:
     if ty.is_bool:
         return "return PyBool_FromLong(result)"
     if ty.is_float:
-        return "return PyFloat_FromDouble(result)"
+        number = "PyFloat_FromDouble(result)"
     # The narrowest constructor that holds the type (CPython's small-int cache sits behind `PyLong_FromLong`).
-    if ty.name in ("u8", "u16", "i8", "i16", "i32"):
-        return "return PyLong_FromLong(result)"
-    if ty.name == "u32":
-        return "return PyLong_FromUnsignedLong(result)"
-    if ty.is_signed:
-        return "return PyLong_FromLongLong(result)"
-    return "return PyLong_FromUnsignedLongLong(result)"
+    elif ty.name in ("u8", "u16", "i8", "i16", "i32"):
+        number = "PyLong_FromLong(result)"
+    elif ty.name == "u32":
+        number = "PyLong_FromUnsignedLong(result)"
+    elif ty.is_signed:
+        number = "PyLong_FromLongLong(result)"
+    else:
+        number = "PyLong_FromUnsignedLongLong(result)"
+    if ty.newtype:
+        # An object of the newtype's class, as `UserId(result)` makes (the number is the library's: in range).
+        base = "PyFloat_Type" if ty.is_float else "PyLong_Type"
+        return f"return ffi_fast_newtype(&{base}, {_object(objects, ty.newtype)}, {number})"
+    return f"return {number}"
 
 
 class CpythonBackend(CtypesBackend):
@@ -473,6 +489,7 @@ class CpythonBackend(CtypesBackend):
             uses_arrays=any("ffi_fast_exact_array" in p.check for f in functions for p in f.params),
             structs=self.structs(inventory),
             uses_members=any("ffi_fast_exact_member" in p.check for f in functions for p in f.params),
+            returns_newtypes=any("ffi_fast_newtype(" in f.convert for f in functions),
             returns_members=any("ffi_fast_member(" in f.convert for f in functions),
             uses_struct_values=any("ffi_fast_exact_struct(" in p.check for f in functions for p in f.params),
             uses_struct_refs=any("ffi_fast_exact_struct_ref(" in p.check for f in functions for p in f.params),

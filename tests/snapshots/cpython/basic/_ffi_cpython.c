@@ -79,13 +79,14 @@ ffi_fast_raise_failure(ffi_fast_function *self)
     return 0;
 }
 
-/* Whether `value` is exactly a plain int (no subclass, no `__index__`), by position, and in [low, high]. */
+/* Whether `value` is exactly a plain int (no subclass, no `__index__`) or an object of the class `also` (a
+ * newtype's, or NULL), in [low, high]. */
 static inline bool
-ffi_fast_exact_signed(PyObject *value, long long low, long long high, long long *out)
+ffi_fast_exact_signed(PyObject *value, PyObject *also, long long low, long long high, long long *out)
 {
     int overflow;
     long long number;
-    if (!PyLong_CheckExact(value)) {
+    if (!PyLong_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
     }
     number = PyLong_AsLongLongAndOverflow(value, &overflow);
@@ -97,12 +98,12 @@ ffi_fast_exact_signed(PyObject *value, long long low, long long high, long long 
 }
 
 static inline bool
-ffi_fast_exact_unsigned(PyObject *value, unsigned long long high, unsigned long long *out)
+ffi_fast_exact_unsigned(PyObject *value, PyObject *also, unsigned long long high, unsigned long long *out)
 {
     int overflow;
     long long number;
     unsigned long long large;
-    if (!PyLong_CheckExact(value)) {
+    if (!PyLong_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
     }
     number = PyLong_AsLongLongAndOverflow(value, &overflow);
@@ -140,9 +141,9 @@ ffi_fast_exact_bool(PyObject *value, bool *out)
 }
 
 static inline bool
-ffi_fast_exact_double(PyObject *value, double *out)
+ffi_fast_exact_double(PyObject *value, PyObject *also, double *out)
 {
-    if (!PyFloat_CheckExact(value)) {
+    if (!PyFloat_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
     }
     *out = PyFloat_AS_DOUBLE(value);
@@ -151,10 +152,10 @@ ffi_fast_exact_double(PyObject *value, double *out)
 
 /* A finite float too large for an f32 is the wrapper's OverflowError, never an infinity. */
 static inline bool
-ffi_fast_exact_float(PyObject *value, float *out)
+ffi_fast_exact_float(PyObject *value, PyObject *also, float *out)
 {
     double number;
-    if (!ffi_fast_exact_double(value, &number) || (isfinite(number) && fabs(number) > FLT_MAX)) {
+    if (!ffi_fast_exact_double(value, also, &number) || (isfinite(number) && fabs(number) > FLT_MAX)) {
         return false;
     }
     *out = (float)number;
@@ -274,10 +275,10 @@ ffi_fast_call_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_unsigned(args[0], 4294967295ULL, &arg0)) {
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 4294967295ULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -321,7 +322,7 @@ ffi_fast_call_scale(PyObject *callable, PyObject *const *args, size_t nargsf, Py
     if (!ffi_fast_exact_struct(args[0], FFI_FAST_OBJECT(self, 0), &arg0, sizeof(arg0))) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_float(args[1], &arg1)) {
+    if (!ffi_fast_exact_float(args[1], NULL, &arg1)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -438,7 +439,7 @@ ffi_fast_call_is_positive(PyObject *callable, PyObject *const *args, size_t narg
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_signed(args[0], -128LL, 127LL, &arg0)) {
+    if (!ffi_fast_exact_signed(args[0], NULL, -128LL, 127LL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS

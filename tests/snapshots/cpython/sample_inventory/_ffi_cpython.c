@@ -77,6 +77,7 @@ uint64_t guards_dropped(void);
 ffi_fast_text title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
 uint64_t owned_byte_count(const uint8_t *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
+uint64_t user_next(uint64_t p0);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
 static const size_t *ffi_fast_pending;
@@ -116,13 +117,14 @@ ffi_fast_raise_failure(ffi_fast_function *self)
     return 0;
 }
 
-/* Whether `value` is exactly a plain int (no subclass, no `__index__`), by position, and in [low, high]. */
+/* Whether `value` is exactly a plain int (no subclass, no `__index__`) or an object of the class `also` (a
+ * newtype's, or NULL), in [low, high]. */
 static inline bool
-ffi_fast_exact_signed(PyObject *value, long long low, long long high, long long *out)
+ffi_fast_exact_signed(PyObject *value, PyObject *also, long long low, long long high, long long *out)
 {
     int overflow;
     long long number;
-    if (!PyLong_CheckExact(value)) {
+    if (!PyLong_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
     }
     number = PyLong_AsLongLongAndOverflow(value, &overflow);
@@ -134,12 +136,12 @@ ffi_fast_exact_signed(PyObject *value, long long low, long long high, long long 
 }
 
 static inline bool
-ffi_fast_exact_unsigned(PyObject *value, unsigned long long high, unsigned long long *out)
+ffi_fast_exact_unsigned(PyObject *value, PyObject *also, unsigned long long high, unsigned long long *out)
 {
     int overflow;
     long long number;
     unsigned long long large;
-    if (!PyLong_CheckExact(value)) {
+    if (!PyLong_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
     }
     number = PyLong_AsLongLongAndOverflow(value, &overflow);
@@ -177,9 +179,9 @@ ffi_fast_exact_bool(PyObject *value, bool *out)
 }
 
 static inline bool
-ffi_fast_exact_double(PyObject *value, double *out)
+ffi_fast_exact_double(PyObject *value, PyObject *also, double *out)
 {
-    if (!PyFloat_CheckExact(value)) {
+    if (!PyFloat_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
     }
     *out = PyFloat_AS_DOUBLE(value);
@@ -188,10 +190,10 @@ ffi_fast_exact_double(PyObject *value, double *out)
 
 /* A finite float too large for an f32 is the wrapper's OverflowError, never an infinity. */
 static inline bool
-ffi_fast_exact_float(PyObject *value, float *out)
+ffi_fast_exact_float(PyObject *value, PyObject *also, float *out)
 {
     double number;
-    if (!ffi_fast_exact_double(value, &number) || (isfinite(number) && fabs(number) > FLT_MAX)) {
+    if (!ffi_fast_exact_double(value, also, &number) || (isfinite(number) && fabs(number) > FLT_MAX)) {
         return false;
     }
     *out = (float)number;
@@ -319,6 +321,26 @@ ffi_fast_exact_member(PyObject *value, PyObject *cls, long long *out)
     return true;
 }
 
+/* An object of the newtype class `cls` (a subclass of `base`, `int` or `float`) of `number`, which it takes: made
+ * as `int.__new__(cls, number)` makes it (the class's own `__new__` only checks the range, which the library's
+ * value is in). */
+static PyObject *
+ffi_fast_newtype(PyTypeObject *base, PyObject *cls, PyObject *number)
+{
+    PyObject *arguments, *made;
+    if (number == NULL) {
+        return NULL;
+    }
+    arguments = PyTuple_Pack(1, number);
+    Py_DECREF(number);
+    if (arguments == NULL) {
+        return NULL;
+    }
+    made = base->tp_new((PyTypeObject *)cls, arguments, NULL);
+    Py_DECREF(arguments);
+    return made;
+}
+
 /* The member of `by_value` (an enum's members by value) for `key`, which it takes (NULL: an error is set). */
 static PyObject *
 ffi_fast_member(PyObject *by_value, PyObject *key)
@@ -365,10 +387,10 @@ ffi_fast_call_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyOb
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_unsigned(args[0], 4294967295ULL, &arg0)) {
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 4294967295ULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     result = add((uint32_t)arg0, (uint32_t)arg1);
@@ -389,7 +411,7 @@ ffi_fast_call_spin(PyObject *callable, PyObject *const *args, size_t nargsf, PyO
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_unsigned(args[0], UINT64_MAX, &arg0)) {
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -412,7 +434,7 @@ ffi_fast_call_spin_holding(PyObject *callable, PyObject *const *args, size_t nar
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_unsigned(args[0], UINT64_MAX, &arg0)) {
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     result = spin_holding((uint64_t)arg0);
@@ -489,31 +511,31 @@ ffi_fast_call_sum_integers(PyObject *callable, PyObject *const *args, size_t nar
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_signed(args[0], -128LL, 127LL, &arg0)) {
+    if (!ffi_fast_exact_signed(args[0], NULL, -128LL, 127LL, &arg0)) {
         return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!ffi_fast_exact_signed(args[1], -32768LL, 32767LL, &arg1)) {
+    if (!ffi_fast_exact_signed(args[1], NULL, -32768LL, 32767LL, &arg1)) {
         return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!ffi_fast_exact_signed(args[2], -2147483648LL, 2147483647LL, &arg2)) {
+    if (!ffi_fast_exact_signed(args[2], NULL, -2147483648LL, 2147483647LL, &arg2)) {
         return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!ffi_fast_exact_signed(args[3], INT64_MIN, INT64_MAX, &arg3)) {
+    if (!ffi_fast_exact_signed(args[3], NULL, INT64_MIN, INT64_MAX, &arg3)) {
         return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[4], 255ULL, &arg4)) {
+    if (!ffi_fast_exact_unsigned(args[4], NULL, 255ULL, &arg4)) {
         return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[5], 65535ULL, &arg5)) {
+    if (!ffi_fast_exact_unsigned(args[5], NULL, 65535ULL, &arg5)) {
         return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[6], UINT64_MAX, &arg6)) {
+    if (!ffi_fast_exact_unsigned(args[6], NULL, UINT64_MAX, &arg6)) {
         return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[7], SIZE_MAX, &arg7)) {
+    if (!ffi_fast_exact_unsigned(args[7], NULL, SIZE_MAX, &arg7)) {
         return ffi_fast_fallback(self, args, 9, NULL);
     }
-    if (!ffi_fast_exact_signed(args[8], PTRDIFF_MIN, PTRDIFF_MAX, &arg8)) {
+    if (!ffi_fast_exact_signed(args[8], NULL, PTRDIFF_MIN, PTRDIFF_MAX, &arg8)) {
         return ffi_fast_fallback(self, args, 9, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -537,10 +559,10 @@ ffi_fast_call_scale(PyObject *callable, PyObject *const *args, size_t nargsf, Py
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_double(args[0], &arg0)) {
+    if (!ffi_fast_exact_double(args[0], NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_float(args[1], &arg1)) {
+    if (!ffi_fast_exact_float(args[1], NULL, &arg1)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -563,7 +585,7 @@ ffi_fast_call_is_even(PyObject *callable, PyObject *const *args, size_t nargsf, 
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_signed(args[0], INT64_MIN, INT64_MAX, &arg0)) {
+    if (!ffi_fast_exact_signed(args[0], NULL, INT64_MIN, INT64_MAX, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -627,10 +649,10 @@ ffi_fast_call_distance(PyObject *callable, PyObject *const *args, size_t nargsf,
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)) {
+    if (!ffi_fast_exact_signed(args[0], NULL, -2147483648LL, 2147483647LL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
+    if (!ffi_fast_exact_signed(args[1], NULL, -2147483648LL, 2147483647LL, &arg1)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -707,7 +729,7 @@ ffi_fast_call_vec2_scale(PyObject *callable, PyObject *const *args, size_t nargs
     if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), sizeof(ffi_fast_struct_Vec2), true, false, &arg0_view)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_float(args[1], &arg1)) {
+    if (!ffi_fast_exact_float(args[1], NULL, &arg1)) {
         PyBuffer_Release(&arg0_view);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
@@ -779,10 +801,10 @@ ffi_fast_call_divide(PyObject *callable, PyObject *const *args, size_t nargsf, P
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_signed(args[0], -2147483648LL, 2147483647LL, &arg0)) {
+    if (!ffi_fast_exact_signed(args[0], NULL, -2147483648LL, 2147483647LL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_signed(args[1], -2147483648LL, 2147483647LL, &arg1)) {
+    if (!ffi_fast_exact_signed(args[1], NULL, -2147483648LL, 2147483647LL, &arg1)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -805,7 +827,7 @@ ffi_fast_call_checked_sqrt(PyObject *callable, PyObject *const *args, size_t nar
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_double(args[0], &arg0)) {
+    if (!ffi_fast_exact_double(args[0], NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -827,7 +849,7 @@ ffi_fast_call_validate_positive(PyObject *callable, PyObject *const *args, size_
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_signed(args[0], INT64_MIN, INT64_MAX, &arg0)) {
+    if (!ffi_fast_exact_signed(args[0], NULL, INT64_MIN, INT64_MAX, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -877,7 +899,7 @@ ffi_fast_call_checked_index(PyObject *callable, PyObject *const *args, size_t na
     if (!ffi_fast_exact_array(args[0], 'I', sizeof(uint32_t), false, false, &arg0_view)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[1], SIZE_MAX, &arg1)) {
+    if (!ffi_fast_exact_unsigned(args[1], NULL, SIZE_MAX, &arg1)) {
         PyBuffer_Release(&arg0_view);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
@@ -957,7 +979,7 @@ ffi_fast_call_join_repeated(PyObject *callable, PyObject *const *args, size_t na
     if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
         return ffi_fast_fallback(self, args, 3, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
         return ffi_fast_fallback(self, args, 3, NULL);
     }
     if (!ffi_fast_exact_text(args[2], &arg2, &arg2_len)) {
@@ -984,10 +1006,10 @@ ffi_fast_call_scaled(PyObject *callable, PyObject *const *args, size_t nargsf, P
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_double(args[0], &arg0)) {
+    if (!ffi_fast_exact_double(args[0], NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_double(args[1], &arg1)) {
+    if (!ffi_fast_exact_double(args[1], NULL, &arg1)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -1039,7 +1061,7 @@ ffi_fast_call_repeat_text(PyObject *callable, PyObject *const *args, size_t narg
     if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[1], 4294967295ULL, &arg1)) {
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -1155,7 +1177,7 @@ ffi_fast_call_scale_f32_in_place(PyObject *callable, PyObject *const *args, size
     if (!ffi_fast_exact_array(args[0], 'f', sizeof(float), true, false, &arg0_view)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_float(args[1], &arg1)) {
+    if (!ffi_fast_exact_float(args[1], NULL, &arg1)) {
         PyBuffer_Release(&arg0_view);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
@@ -1183,7 +1205,7 @@ ffi_fast_call_fill_u16(PyObject *callable, PyObject *const *args, size_t nargsf,
     if (!ffi_fast_exact_array(args[0], 'H', sizeof(uint16_t), true, false, &arg0_view)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[1], 65535ULL, &arg1)) {
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 65535ULL, &arg1)) {
         PyBuffer_Release(&arg0_view);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
@@ -1310,6 +1332,29 @@ ffi_fast_call_length_in_metres(PyObject *callable, PyObject *const *args, size_t
     return PyFloat_FromDouble(result);
 }
 
+/* user_next(id) -> UserId */
+static PyObject *
+ffi_fast_call_user_next(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], FFI_FAST_OBJECT(self, 0), UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = user_next((uint64_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_newtype(&PyLong_Type, FFI_FAST_OBJECT(self, 0), PyLong_FromUnsignedLongLong(result));
+}
+
 static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_add,
     ffi_fast_call_spin,
@@ -1349,6 +1394,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_title_case,
     ffi_fast_call_owned_byte_count,
     ffi_fast_call_length_in_metres,
+    ffi_fast_call_user_next,
 };
 
 static int

@@ -43,5 +43,6 @@ _ffi_rt.compiled(
         ("title_case", None, ()),
         ("owned_byte_count", None, ()),
         ("length_in_metres", _ffi_ParseError_by_code, ()),
+        ("user_next", None, (UserId,)),
     ),
 )

@@ -66,13 +66,14 @@ ffi_fast_raise_failure(ffi_fast_function *self)
     return 0;
 }
 
-/* Whether `value` is exactly a plain int (no subclass, no `__index__`), by position, and in [low, high]. */
+/* Whether `value` is exactly a plain int (no subclass, no `__index__`) or an object of the class `also` (a
+ * newtype's, or NULL), in [low, high]. */
 static inline bool
-ffi_fast_exact_signed(PyObject *value, long long low, long long high, long long *out)
+ffi_fast_exact_signed(PyObject *value, PyObject *also, long long low, long long high, long long *out)
 {
     int overflow;
     long long number;
-    if (!PyLong_CheckExact(value)) {
+    if (!PyLong_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
     }
     number = PyLong_AsLongLongAndOverflow(value, &overflow);
@@ -84,12 +85,12 @@ ffi_fast_exact_signed(PyObject *value, long long low, long long high, long long 
 }
 
 static inline bool
-ffi_fast_exact_unsigned(PyObject *value, unsigned long long high, unsigned long long *out)
+ffi_fast_exact_unsigned(PyObject *value, PyObject *also, unsigned long long high, unsigned long long *out)
 {
     int overflow;
     long long number;
     unsigned long long large;
-    if (!PyLong_CheckExact(value)) {
+    if (!PyLong_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
     }
     number = PyLong_AsLongLongAndOverflow(value, &overflow);
@@ -127,9 +128,9 @@ ffi_fast_exact_bool(PyObject *value, bool *out)
 }
 
 static inline bool
-ffi_fast_exact_double(PyObject *value, double *out)
+ffi_fast_exact_double(PyObject *value, PyObject *also, double *out)
 {
-    if (!PyFloat_CheckExact(value)) {
+    if (!PyFloat_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
     }
     *out = PyFloat_AS_DOUBLE(value);
@@ -138,10 +139,10 @@ ffi_fast_exact_double(PyObject *value, double *out)
 
 /* A finite float too large for an f32 is the wrapper's OverflowError, never an infinity. */
 static inline bool
-ffi_fast_exact_float(PyObject *value, float *out)
+ffi_fast_exact_float(PyObject *value, PyObject *also, float *out)
 {
     double number;
-    if (!ffi_fast_exact_double(value, &number) || (isfinite(number) && fabs(number) > FLT_MAX)) {
+    if (!ffi_fast_exact_double(value, also, &number) || (isfinite(number) && fabs(number) > FLT_MAX)) {
         return false;
     }
     *out = (float)number;

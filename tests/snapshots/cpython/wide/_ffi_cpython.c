@@ -64,13 +64,14 @@ ffi_fast_raise_failure(ffi_fast_function *self)
     return 0;
 }
 
-/* Whether `value` is exactly a plain int (no subclass, no `__index__`), by position, and in [low, high]. */
+/* Whether `value` is exactly a plain int (no subclass, no `__index__`) or an object of the class `also` (a
+ * newtype's, or NULL), in [low, high]. */
 static inline bool
-ffi_fast_exact_signed(PyObject *value, long long low, long long high, long long *out)
+ffi_fast_exact_signed(PyObject *value, PyObject *also, long long low, long long high, long long *out)
 {
     int overflow;
     long long number;
-    if (!PyLong_CheckExact(value)) {
+    if (!PyLong_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
     }
     number = PyLong_AsLongLongAndOverflow(value, &overflow);
@@ -82,12 +83,12 @@ ffi_fast_exact_signed(PyObject *value, long long low, long long high, long long 
 }
 
 static inline bool
-ffi_fast_exact_unsigned(PyObject *value, unsigned long long high, unsigned long long *out)
+ffi_fast_exact_unsigned(PyObject *value, PyObject *also, unsigned long long high, unsigned long long *out)
 {
     int overflow;
     long long number;
     unsigned long long large;
-    if (!PyLong_CheckExact(value)) {
+    if (!PyLong_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
     }
     number = PyLong_AsLongLongAndOverflow(value, &overflow);
@@ -125,9 +126,9 @@ ffi_fast_exact_bool(PyObject *value, bool *out)
 }
 
 static inline bool
-ffi_fast_exact_double(PyObject *value, double *out)
+ffi_fast_exact_double(PyObject *value, PyObject *also, double *out)
 {
-    if (!PyFloat_CheckExact(value)) {
+    if (!PyFloat_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
     }
     *out = PyFloat_AS_DOUBLE(value);
@@ -136,10 +137,10 @@ ffi_fast_exact_double(PyObject *value, double *out)
 
 /* A finite float too large for an f32 is the wrapper's OverflowError, never an infinity. */
 static inline bool
-ffi_fast_exact_float(PyObject *value, float *out)
+ffi_fast_exact_float(PyObject *value, PyObject *also, float *out)
 {
     double number;
-    if (!ffi_fast_exact_double(value, &number) || (isfinite(number) && fabs(number) > FLT_MAX)) {
+    if (!ffi_fast_exact_double(value, also, &number) || (isfinite(number) && fabs(number) > FLT_MAX)) {
         return false;
     }
     *out = (float)number;
@@ -185,28 +186,28 @@ ffi_fast_call_a_function_with_a_great_many_parameters(PyObject *callable, PyObje
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_unsigned(args[0], UINT64_MAX, &arg0)) {
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
         return ffi_fast_fallback(self, args, 8, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[1], UINT64_MAX, &arg1)) {
+    if (!ffi_fast_exact_unsigned(args[1], NULL, UINT64_MAX, &arg1)) {
         return ffi_fast_fallback(self, args, 8, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[2], UINT64_MAX, &arg2)) {
+    if (!ffi_fast_exact_unsigned(args[2], NULL, UINT64_MAX, &arg2)) {
         return ffi_fast_fallback(self, args, 8, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[3], UINT64_MAX, &arg3)) {
+    if (!ffi_fast_exact_unsigned(args[3], NULL, UINT64_MAX, &arg3)) {
         return ffi_fast_fallback(self, args, 8, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[4], UINT64_MAX, &arg4)) {
+    if (!ffi_fast_exact_unsigned(args[4], NULL, UINT64_MAX, &arg4)) {
         return ffi_fast_fallback(self, args, 8, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[5], UINT64_MAX, &arg5)) {
+    if (!ffi_fast_exact_unsigned(args[5], NULL, UINT64_MAX, &arg5)) {
         return ffi_fast_fallback(self, args, 8, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[6], UINT64_MAX, &arg6)) {
+    if (!ffi_fast_exact_unsigned(args[6], NULL, UINT64_MAX, &arg6)) {
         return ffi_fast_fallback(self, args, 8, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[7], UINT64_MAX, &arg7)) {
+    if (!ffi_fast_exact_unsigned(args[7], NULL, UINT64_MAX, &arg7)) {
         return ffi_fast_fallback(self, args, 8, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -234,22 +235,22 @@ ffi_fast_call_returns_a_long_named_enumeration_from_many(PyObject *callable, PyO
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_unsigned(args[0], UINT64_MAX, &arg0)) {
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
         return ffi_fast_fallback(self, args, 6, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[1], UINT64_MAX, &arg1)) {
+    if (!ffi_fast_exact_unsigned(args[1], NULL, UINT64_MAX, &arg1)) {
         return ffi_fast_fallback(self, args, 6, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[2], UINT64_MAX, &arg2)) {
+    if (!ffi_fast_exact_unsigned(args[2], NULL, UINT64_MAX, &arg2)) {
         return ffi_fast_fallback(self, args, 6, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[3], UINT64_MAX, &arg3)) {
+    if (!ffi_fast_exact_unsigned(args[3], NULL, UINT64_MAX, &arg3)) {
         return ffi_fast_fallback(self, args, 6, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[4], UINT64_MAX, &arg4)) {
+    if (!ffi_fast_exact_unsigned(args[4], NULL, UINT64_MAX, &arg4)) {
         return ffi_fast_fallback(self, args, 6, NULL);
     }
-    if (!ffi_fast_exact_unsigned(args[5], UINT64_MAX, &arg5)) {
+    if (!ffi_fast_exact_unsigned(args[5], NULL, UINT64_MAX, &arg5)) {
         return ffi_fast_fallback(self, args, 6, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
