@@ -415,23 +415,22 @@ class CpythonBackend(CtypesBackend):
             releases = tuple(p.release for p in params if p.release is not None)
             c_params = ", ".join(c for p in params for c in p.prototype)
             returns = f.returns
+            struct, enum = plain_struct(inventory, returns), _enum(inventory, returns)
             if isinstance(returns, Void):
                 result_type = "void"
             elif isinstance(returns, OwnedString):
                 result_type = "ffi_fast_text"
-            elif plain_struct(inventory, returns) is not None:
-                result_type = _struct_name(plain_struct(inventory, returns))  # type: ignore[arg-type]
-            elif _enum(inventory, returns) is not None:
-                result_type = C_PRIMITIVES[_enum(inventory, returns).repr.name]  # type: ignore[union-attr]
+            elif struct is not None:
+                result_type = _struct_name(struct)
+            elif enum is not None:
+                result_type = C_PRIMITIVES[enum.repr.name]
             else:
                 assert isinstance(returns, Primitive)
                 result_type = C_PRIMITIVES[returns.name]
             invocation = f"{f.symbol}({', '.join(a for p in params for a in p.arguments)})"
             returns_value = not isinstance(returns, Void)
             # As the wrapper does: a number's, bool's or enum's zero is the only result a failed call can have left.
-            zeroable = (
-                returns_value and not isinstance(returns, OwnedString) and plain_struct(inventory, returns) is None
-            )
+            zeroable = returns_value and not isinstance(returns, OwnedString) and struct is None
             convert = _convert(returns, inventory, objects)
             made.append(
                 FastFunction(
