@@ -404,7 +404,7 @@ void {library.ffi_free}(void *ptr, size_t size, size_t align) {{
     if (size) free(ptr);
 }}
 
-void {library.ffi_shutdown}(void) {{}}
+void {library.ffi_shutdown}(int (*is_exiting)(void)) {{ (void)is_exiting; }}
 
 void {library.ffi_callback_failed}(const char *message, size_t len) {{
     char text[256];

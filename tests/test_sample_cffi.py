@@ -117,13 +117,16 @@ def test_every_construct_and_the_bad_input_corpus(name: str, cffi_venvs: Dict[st
 def test_exit_while_the_library_is_busy_with_python_objects(
     cffi_venvs: Dict[str, Future[Path]], tmp_path: Path
 ) -> None:
-    """Children exit while library threads are inside retained callbacks and futures are in flight: every one
-    exits with status 0, no signal and nothing on stderr (see the ctypes wheel's test in test_e2e.py)."""
+    """Children exit while library threads are inside retained callbacks and futures are in flight, or call
+    callbacks after the interpreter finalized: every one exits with status 0, no signal and nothing on stderr (see
+    the ctypes wheel's test in test_e2e.py)."""
     exe = cffi_venvs["cpython3.11"].result() if "cpython3.11" in cffi_venvs else None
     if exe is None:
         pytest.skip("CPython 3.11 is not installed")
     proc = run([exe, E2E / "check_exit.py", "50", "all"], cwd=tmp_path)
     assert "exit: 50 of 50 clean" in proc.stdout, proc.stdout
+    proc = run([exe, E2E / "check_exit.py", "8", "finalized"], cwd=tmp_path)
+    assert "exit: 8 of 8 clean" in proc.stdout, proc.stdout
 
 
 def test_the_ctypes_and_cffi_wheels_agree(sample_wheel: Path, sample_cffi_wheel: Path, tmp_path: Path) -> None:

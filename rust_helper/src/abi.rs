@@ -20,7 +20,7 @@ use std::fmt::Display;
 use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use crate::traits::{FfiArrayElement, FfiError, FfiReturn, FfiSliceElement};
 
@@ -714,28 +714,56 @@ fn quiet_panic() -> bool {
 }
 
 /// Guards a call into a function the foreign side implements (a callback or its `release`):
-/// [`ForeignCall::enter`] before the call, [`ForeignCall::exit`] after it returns.
+/// [`ForeignCall::enter`] (or [`ForeignCall::enter_release`]) before the call,
+/// [`ForeignCall::exit`] after it returns.
 ///
-/// Such a function never unwinds by contract, except in one case the library must survive:
-/// CPython 3.8 to 3.13 end a thread that tries to take the GIL while the interpreter is
-/// finalizing with `pthread_exit`, which glibc implements as a *forced unwind* of the thread's
-/// stack. A Python callback running on a library thread (or on a daemon Python thread inside
-/// a library call) at interpreter exit starts one. Were it to reach a `catch_unwind` (the
-/// shim's, or the one around every `std::thread::spawn` closure), Rust would catch it and
-/// abort the process (`FATAL: exception not rethrown`, SIGABRT). So the call site is declared
-/// `extern "C-unwind"` (unwinding out of it is defined) and this guard, the first frame the
-/// unwind reaches, stops it there: the thread sleeps until the process ends, which is what
-/// CPython 3.14 itself does with such threads (python/cpython#87135). Locks the thread holds
-/// stay held; the process is exiting. A C++ exception thrown by a callback implemented in C++
-/// (which the C ABI forbids) is stopped the same way instead of aborting.
+/// Two things can go wrong once the foreign side is an interpreter that exits, and the guard
+/// handles both:
+///
+/// - **A call after the interpreter began finalizing**, from any thread but the one finalizing
+///   it. CPython 3.8 to 3.13 free the state that taking the GIL from a thread needs at the end of
+///   finalization (a thread that calls a callback afterwards crashes the process inside
+///   `PyGILState_Ensure`), while daemon threads and the library's own threads may still run. So
+///   once [`shutdown`] has handed the library the interpreter's "is it finalizing?" function,
+///   every foreign call first asks it: from then on, only the thread that called `shutdown` (the
+///   one finalizing) calls into the interpreter. Another thread skips a `release` (the object it
+///   would let go of leaks; the process is exiting) and stops at a `call` (it sleeps until the
+///   process ends, which is what CPython 3.14 itself does with threads that try to take the GIL
+///   then, python/cpython#87135): a callback has no value to return that Rust could trust.
+/// - **A forced unwind out of the call.** Such a function never unwinds by contract, except in
+///   one case: CPython 3.8 to 3.13 end a thread that tries to take the GIL while the interpreter
+///   is finalizing with `pthread_exit`, which glibc implements as a *forced unwind* of the
+///   thread's stack (a thread that asked just before finalizing began, and took the GIL after).
+///   Were it to reach a `catch_unwind` (the shim's, or the one around every `std::thread::spawn`
+///   closure), Rust would catch it and abort the process (`FATAL: exception not rethrown`,
+///   SIGABRT). So the call site is declared `extern "C-unwind"` (unwinding out of it is defined)
+///   and this guard, the first frame the unwind reaches, stops it there: the thread sleeps until
+///   the process ends. A C++ exception thrown by a callback implemented in C++ (which the C ABI
+///   forbids) is stopped the same way instead of aborting.
+///
+/// Locks a stopped thread holds stay held; the process is exiting.
 #[doc(hidden)]
 pub struct ForeignCall(());
 
 impl ForeignCall {
-    /// Before the foreign call.
+    /// Before calling a foreign function (a callback's `call`); the thread stops here if the
+    /// foreign side is finalizing and this is not its finalizing thread.
     #[inline(always)]
     pub fn enter() -> Self {
+        if foreign_side_exiting() {
+            stop_thread()
+        }
         ForeignCall(())
+    }
+
+    /// Before releasing a foreign object (a callback's `release`): `None` when the foreign side
+    /// is finalizing and this is not its finalizing thread, and the release must be skipped.
+    #[inline(always)]
+    pub fn enter_release() -> Option<Self> {
+        if foreign_side_exiting() {
+            return None;
+        }
+        Some(ForeignCall(()))
     }
 
     /// After the foreign call returned normally.
@@ -751,6 +779,59 @@ impl Drop for ForeignCall {
     fn drop(&mut self) {
         stop_thread()
     }
+}
+
+/// The foreign side's "has it begun exiting?" function: nonzero once the interpreter is
+/// finalizing, and from then on for the rest of the process (CPython's `Py_IsFinalizing`).
+pub type IsExiting = unsafe extern "C" fn() -> std::ffi::c_int;
+
+/// The `IsExiting` function [`shutdown`] was given (null before, and when it got none).
+static IS_EXITING: AtomicPtr<c_void> = AtomicPtr::new(std::ptr::null_mut());
+
+/// The thread that called [`shutdown`] (see [`thread_token`]): the one finalizing the interpreter.
+static EXITING_THREAD: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// Only its address is used: a token of the thread, unique among the threads alive.
+    static THREAD_TOKEN: u8 = const { 0 };
+}
+
+/// A number that tells the calling thread from every other live thread (never 0).
+#[inline]
+fn thread_token() -> usize {
+    THREAD_TOKEN.with(|token| std::ptr::from_ref(token) as usize)
+}
+
+/// Whether the foreign side is exiting and the calling thread is not the one exiting it: such a
+/// thread must not call into it.
+#[inline(always)]
+fn foreign_side_exiting() -> bool {
+    let is_exiting = IS_EXITING.load(Ordering::Acquire);
+    // Null until the interpreter's exit began: one load on every foreign call before that.
+    !is_exiting.is_null() && exiting_elsewhere(is_exiting)
+}
+
+#[cold]
+#[inline(never)]
+fn exiting_elsewhere(is_exiting: *mut c_void) -> bool {
+    // SAFETY: stored by `shutdown` from an `IsExiting`, which may be called from any thread at
+    // any time, for the rest of the process.
+    let is_exiting: IsExiting = unsafe { std::mem::transmute(is_exiting) };
+    // SAFETY: see above.
+    (unsafe { is_exiting() }) != 0 && EXITING_THREAD.load(Ordering::Acquire) != thread_token()
+}
+
+/// The body of `<crate>_ffi_shutdown`, which bindings call when their interpreter begins to exit
+/// (Python's `atexit`), on the thread that will finalize it, with the interpreter's `IsExiting`
+/// function (or `None` where there is none, such as PyPy's): from then on no async outcome is
+/// delivered (it waits for those being delivered), and once `is_exiting` says so, only this
+/// thread calls into the foreign side (see [`ForeignCall`]).
+pub fn shutdown(is_exiting: Option<IsExiting>) {
+    if let Some(is_exiting) = is_exiting {
+        EXITING_THREAD.store(thread_token(), Ordering::Release);
+        IS_EXITING.store(is_exiting as *mut c_void, Ordering::Release);
+    }
+    crate::asynchronous::close_delivery();
 }
 
 /// Where a forced unwind out of a foreign call stops: the thread sleeps until the process ends.

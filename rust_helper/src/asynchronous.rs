@@ -17,7 +17,7 @@
 //! either consumed by `call` (the future finished first) or dropped, which calls `release` (the
 //! future was dropped first), never both.
 //!
-//! [`shutdown`] closes delivery for good. Bindings call it when their interpreter exits: a
+//! [`shutdown`](crate::abi::shutdown) closes delivery for good. Bindings call it when their interpreter exits: a
 //! runtime thread must not call into an interpreter that is being torn down (CPython may end
 //! such a thread in the middle of Rust code). A completion in progress holds a read lock, so
 //! `shutdown` waits for it (the caller must not block the completion meanwhile: ctypes
@@ -35,7 +35,7 @@ use crate::abi::{stop_thread, Failure, FfiFailure};
 /// first polled) or later from a runtime thread; or
 /// `release(context)` instead when the completion is dropped undelivered (a shim that fails
 /// before it starts the future, a call [`cancel`]led before its future finished). After
-/// [`shutdown`], neither is called.
+/// [`shutdown`](crate::abi::shutdown), neither is called.
 ///
 /// C layout: three pointers, like a callback: `call`, `context`, `release` (which may be null).
 ///
@@ -110,7 +110,7 @@ impl Drop for FfiCompletion {
 
 /// Stops a forced unwind out of a completion's `call` or `release` (see [`FfiCompletion`]), as
 /// `ForeignCall` does for callbacks, after letting go of delivery's read lock: a thread that
-/// sleeps forever must not keep [`shutdown`] waiting.
+/// sleeps forever must not keep [`shutdown`](crate::abi::shutdown) waiting.
 struct StopUnwind<'a>(Option<RwLockReadGuard<'a, bool>>);
 
 impl StopUnwind<'_> {
@@ -131,7 +131,7 @@ impl Drop for StopUnwind<'_> {
     }
 }
 
-/// Whether completions may still be delivered; written once, by [`shutdown`].
+/// Whether completions may still be delivered; written once, by [`close_delivery`].
 static OPEN: RwLock<bool> = RwLock::new(true);
 
 /// Hands `outcome` to `completion`, unless delivery is shut down (then neither it nor the
@@ -170,9 +170,9 @@ pub(crate) fn deliver<T>(completion: FfiCompletion, outcome: Result<T, Failure>)
     }
 }
 
-/// The body of `<crate>_ffi_shutdown`: no completion is delivered after it returns; it
-/// waits for those in progress.
-pub fn shutdown() {
+/// No completion is delivered after this returns; it waits for those in progress (part of
+/// `<crate>_ffi_shutdown`, see [`crate::abi::shutdown`]).
+pub(crate) fn close_delivery() {
     *OPEN
         .write()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = false;

@@ -117,13 +117,13 @@ pub mod __private {
     use std::sync::OnceLock;
 
     pub use crate::abi::{
-        array_arg, call, callback_failed, cstr_arg, ffi_free, finish, owned_str, pending,
-        slice_arg, slice_mut_arg, str_arg, take_failure, vec_arg, Failure, ForeignCall, ReturnAbi,
-        PENDING,
+        array_arg, call, callback_failed, cstr_arg, ffi_free, finish, owned_str, pending, shutdown,
+        slice_arg, slice_mut_arg, str_arg, take_failure, vec_arg, Failure, ForeignCall, IsExiting,
+        ReturnAbi, PENDING,
     };
     #[cfg(not(feature = "tokio"))]
     pub use crate::asynchronous::TokioFeature;
-    pub use crate::asynchronous::{calls_in_flight, cancel, shutdown, spawn};
+    pub use crate::asynchronous::{calls_in_flight, cancel, spawn};
     pub use crate::callback::{
         CallArgs, CallbackParam, CallbackResult, EncodedParam, EncodedResult, TextResult,
     };

@@ -144,7 +144,7 @@ fn a_forced_unwind_out_of_a_completion_stops_at_the_call_and_does_not_hold_up_sh
     // The stopped threads let go of delivery's lock: shutdown (bindings call it at exit) returns.
     let (done, done_rx) = mpsc::channel();
     std::thread::spawn(move || {
-        hatch_interop::__private::shutdown();
+        hatch_interop::__private::shutdown(None);
         done.send(()).unwrap();
     });
     done_rx

@@ -1158,6 +1158,16 @@ pub fn notify_in_background(listener: OnEvent, code: u32) {
     std::thread::spawn(move || listener.call(code));
 }
 
+/// Calls `listener` with `code` from a new Rust thread after `millis` milliseconds, and returns
+/// at once (a timer: the call may come while the interpreter exits, or after it has finalized).
+#[ffi_function]
+pub fn notify_after(listener: OnEvent, code: u32, millis: u64) {
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(millis));
+        listener.call(code);
+    });
+}
+
 // ---------------------------------------------------------------------------------------
 // Data-carrying enums
 
@@ -2675,4 +2685,5 @@ pub fn inventory() -> Inventory {
         .function::<run_job>()
         .function::<count_steps>()
         .service::<Tracker>()
+        .function::<notify_after>()
 }

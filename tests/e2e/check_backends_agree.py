@@ -49,9 +49,10 @@ CORPUS = {
 #: Functions whose valid calls take long with corpus values, and those that allocate as much as they are told
 #: (whose calls skip corpus integers above 2**20: 2**31 numbers are 8 GiB).
 #: (slice_address and counter_snapshot return addresses, which differ between the two libraries.)
-#: (notify_in_background calls its callback after it returns, at a time the outcome cannot depend on.)
+#: (notify_in_background and notify_after call their callback after they return, at a time the outcome cannot
+#: depend on.)
 #: (user_follow calls its callback as many times as it is told, and each call is recorded in RECEIVED.)
-SKIP = {"spin", "spin_holding", "slice_address", "counter_snapshot", "notify_in_background"}
+SKIP = {"spin", "spin_holding", "slice_address", "counter_snapshot", "notify_in_background", "notify_after"}
 #: What the callables given for callback parameters received during the current call.
 RECEIVED = []
 ALLOCATING = {"range_u32", "user_range", "user_follow"}

@@ -10,8 +10,11 @@ Starts RUNS child interpreters (a few at a time), each of which exits in the mid
   ready at once, whose completions call into the interpreter from inside the call, during exit);
 - `retained`: the library holds Python callbacks (a notifier's listeners, never released; a tracker's
   trait objects, released when finalization drops it) while daemon threads subscribe, emit to and release
-  others, so that releases land during finalization;
-- `all`: the three at once (what the end-to-end tests run).
+  others (and keep, call from Rust threads and release trait objects), so that calls and releases land during
+  finalization and after it;
+- `finalized`: library threads call and release callbacks after the interpreter has finalized, while the process
+  still exits (a C exit handler makes it take its time);
+- `all`: the first three at once (what the end-to-end tests run, and `finalized` on its own).
 
 Prints one line per outcome kind and "exit: N of N clean" when every child exited with status 0,
 no signal and nothing on stderr. A child that is killed by a signal or prints "FATAL" is the bug
@@ -22,10 +25,13 @@ aborts the process.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 
@@ -147,8 +153,21 @@ tracker.watch(Watcher())
 tracker.share(Watcher())
 tracker.advance(1)
 
+def track():
+    # Trait objects kept, called from Rust threads and released method by method, until the end.
+    while True:
+        churned = sample_crate.Tracker(5)
+        churned.watch(Watcher())
+        churned.share(Watcher())
+        churned.advance(1)
+        running.set()
+        churned.clear()
+        churned.watch(Watcher())
+        churned.close()
+
 for _ in range(2):
     threading.Thread(target=churn, daemon=True).start()
+threading.Thread(target=track, daemon=True).start()
 # A library thread of its own that keeps a listener and releases it after calling it.
 for code in range(3):
     sample_crate.notify_in_background(listener, code)
@@ -156,11 +175,37 @@ running.wait()
 time.sleep(random.random() * 0.01)
 """
 
+FINALIZED = r"""
+import ctypes, os
+import sample_crate
+
+# The process lives on for 300 ms after the interpreter has finalized (a C exit handler, as a C library or an
+# embedding application may have), so that the library threads' calls below come then: CPython 3.8-3.13 crashed
+# inside PyGILState_Ensure, whose state finalization frees.
+ctypes.CDLL(os.environ["CHECK_EXIT_DELAY"]).check_exit_delay(300)
+
+def listener(code):
+    pass
+
+# Called, and released, from library threads a while later: during finalization or after it.
+for millis in (20, 50, 100, 150):
+    sample_crate.notify_after(listener, 1, millis)
+"""
+
+#: A C exit handler that sleeps: the process outlives its interpreter for a while.
+DELAY_EXIT = r"""
+#include <stdlib.h>
+#include <unistd.h>
+static unsigned delay_ms;
+static void delay(void) { usleep(delay_ms * 1000); }
+void check_exit_delay(unsigned ms) { delay_ms = ms; atexit(delay); }
+"""
+
 # Everything at once: callbacks kept and released by churning threads, library threads inside callbacks,
 # futures in flight.
 ALL = RETAINED + CALLBACKS + FUTURES
 
-SCENARIOS = {"callbacks": CALLBACKS, "futures": FUTURES, "retained": RETAINED, "all": ALL}
+SCENARIOS = {"callbacks": CALLBACKS, "futures": FUTURES, "retained": RETAINED, "finalized": FINALIZED, "all": ALL}
 
 
 def main() -> None:
@@ -170,6 +215,14 @@ def main() -> None:
     # Hermetic: nothing in the environment changes how a panic or a thread behaves.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUST_", "HATCH_INTEROP_"))}
     env["RUST_BACKTRACE"] = "0"
+    workdir = tempfile.mkdtemp(prefix="check-exit-")
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
+    if child is FINALIZED:
+        source = os.path.join(workdir, "delay.c")
+        with open(source, "w") as f:
+            f.write(DELAY_EXIT)
+        env["CHECK_EXIT_DELAY"] = os.path.join(workdir, "libdelay.so")
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", env["CHECK_EXIT_DELAY"], source], check=True)
     outcomes: Counter[str] = Counter()
     examples = {}
     pending = list(range(runs))

@@ -1267,6 +1267,15 @@ def check_callbacks():
     sample_crate.notify_from_thread(lambda code: fail(code, None), 8)
     assert not native._ffi_callbacks
     assert sample_crate.add(1, 1) == 2
+    # A timer: the library thread calls the listener after the call returned, then releases it.
+    called = threading.Event()
+    sample_crate.notify_after(lambda code: (events.append(code), called.set()), 11, 1)
+    assert called.wait(10), "the timer's listener was not called"
+    for _ in range(1000):
+        if not native._ffi_callbacks:
+            break
+        time.sleep(0.01)
+    assert events[-1] == 11 and not native._ffi_callbacks, "the timer's thread released its listener"
 
 
 def check_traits():

@@ -3980,10 +3980,14 @@ mod callback {
             impl ::core::ops::Drop for #ident {
                 fn drop(&mut self) {
                     if let ::core::option::Option::Some(release) = self.release {
-                        let guard = ::hatch_interop::__private::ForeignCall::enter();
-                        // SAFETY: as in `call`; `release` is called once, here.
-                        unsafe { release(self.context) };
-                        guard.exit();
+                        // None: the interpreter is exiting (the object leaks, see there).
+                        if let ::core::option::Option::Some(guard) =
+                            ::hatch_interop::__private::ForeignCall::enter_release()
+                        {
+                            // SAFETY: as in `call`; `release` is called once, here.
+                            unsafe { release(self.context) };
+                            guard.exit();
+                        }
                     }
                 }
             }
@@ -4508,12 +4512,17 @@ mod inventory {
                 unsafe { ::hatch_interop::__private::callback_failed(message, len) }
             }
 
-            /// Stops delivering the outcomes of async functions, for good, once those in
-            /// progress are delivered: bindings call it when their interpreter exits.
+            /// Bindings call it when their interpreter begins to exit, on the thread that
+            /// finalizes it, with the interpreter's "is it finalizing?" function (or null):
+            /// stops delivering the outcomes of async functions, for good, once those in
+            /// progress are delivered, and from when `is_exiting()` returns nonzero, lets no
+            /// other thread call into the interpreter.
             #[doc(hidden)]
             #[unsafe(no_mangle)]
-            pub extern "C" fn #shutdown() {
-                ::hatch_interop::__private::shutdown()
+            pub extern "C" fn #shutdown(
+                is_exiting: ::core::option::Option<::hatch_interop::__private::IsExiting>,
+            ) {
+                ::hatch_interop::__private::shutdown(is_exiting)
             }
 
             /// Cancels the async calls in flight whose completion has `context`: their futures

@@ -20,6 +20,7 @@ from ._ffi_runtime import (
     check_f32_items,
     check_numbers_view,
     immortal,
+    is_finalizing_address,
     resizable,
     struct_field,
     text_result,
@@ -92,10 +93,15 @@ class Library(Support):
         # The library passes the context back as a `void *` cdata; pointer cdata hash and compare by address.
         return self.ffi.cast("void *", number)
 
-    def enable_callbacks(self, callback_failed: str) -> None:
-        """Make the C function the library calls to release a callback it kept (bindings with callbacks or async
-        functions call this once, at import)."""
+    def enable_callbacks(self, callback_failed: str, shutdown: str) -> None:
+        """Make the C function the library calls to release a callback it kept, and tell the library when the
+        interpreter exits (bindings with callbacks or async functions call this once, at import)."""
         self._callback_failed = getattr(self.library, callback_failed)
+        # At exit, on the thread that finalizes the interpreter: no thread of the library's async runtime calls
+        # into it from then on, and once it is finalizing, no other thread (see `is_finalizing_address`). cffi
+        # lets go of the GIL during the call, so outcomes being delivered meanwhile finish first.
+        is_finalizing = self.ffi.cast("int(*)(void)", is_finalizing_address())
+        atexit.register(getattr(self.library, shutdown), is_finalizing)
         self.release_function = self._c_function("void(*)(void *)", self.release_callback)
 
     def callback(self, ctype: str, call: Callable[..., Any]) -> Any:
@@ -112,17 +118,13 @@ class Library(Support):
     def _set_bytes(self, slot: Any, data: bytes) -> None:
         slot.set(slot, self.ffi.from_buffer("uint8_t[]", data), len(data))
 
-    def enable_async(self, completion: str, shutdown: str, cancel: Optional[str] = None) -> None:
+    def enable_async(self, completion: str, cancel: Optional[str] = None) -> None:
         """Make the C function the library completes async calls with (the `call` of the completion structure
-        `completion`), bind the one that cancels them (if the library has it), and stop the library's runtime
-        before the interpreter goes (bindings with async functions call this once, at import, after
-        `enable_callbacks`)."""
+        `completion`), and bind the one that cancels them (if the library has it) (bindings with async functions
+        call this once, at import, after `enable_callbacks`)."""
         self.complete_function = self.callback(completion, self.complete)
         if cancel is not None:
             self.cancel_calls = getattr(self.library, cancel)
-        # No thread of the library's runtime may call into the interpreter after it is gone. cffi lets go of the
-        # GIL during the call, so outcomes being delivered meanwhile finish first.
-        atexit.register(getattr(self.library, shutdown))
 
     def _c_function(self, ctype: Any, function: Callable[..., Any]) -> Any:
         # An exception escaping `function` would be printed and the call return 0: the generated callbacks catch

@@ -21,6 +21,7 @@ from ._ffi_runtime import (
     check_f32_items,
     check_numbers_view,
     immortal,
+    is_finalizing_address,
     resizable,
     text_result,
 )
@@ -153,10 +154,14 @@ class Library(Support):
 
     # callbacks and async functions ------------------------------------------------------------
 
-    def enable_callbacks(self, callback_failed: str) -> None:
-        """Make the C function the library calls to release a callback it kept (bindings with callbacks or async
-        functions call this once, at import)."""
+    def enable_callbacks(self, callback_failed: str, shutdown: str) -> None:
+        """Make the C function the library calls to release a callback it kept, and tell the library when the
+        interpreter exits (bindings with callbacks or async functions call this once, at import)."""
         self._callback_failed = _declare(self.library, callback_failed, (ctypes.c_char_p, ctypes.c_size_t), None)
+        # At exit, on the thread that finalizes the interpreter: no thread of the library's async runtime calls
+        # into it from then on, and once it is finalizing, no other thread (see `is_finalizing_address`). ctypes
+        # lets go of the GIL during the call, so outcomes being delivered meanwhile finish first.
+        atexit.register(_declare(self.library, shutdown, (ctypes.c_void_p,), None), is_finalizing_address() or None)
         release = immortal(ctypes.CFUNCTYPE(None, ctypes.c_void_p)(self.release_callback))
         self._thunks.append(release)
         self.release_address = _address(release)
@@ -174,18 +179,14 @@ class Library(Support):
             setter = self._text_setters[address] = _SET_TEXT(address)
         setter(slot, data, len(data))
 
-    def enable_async(self, shutdown: str, cancel: Optional[str] = None) -> None:
-        """Make the C function the library completes async calls with, bind the one that cancels them (if the
-        library has it), and stop the library's runtime before the interpreter goes (bindings with async functions
-        call this once, at import, after `enable_callbacks`)."""
+    def enable_async(self, cancel: Optional[str] = None) -> None:
+        """Make the C function the library completes async calls with, and bind the one that cancels them (if the
+        library has it) (bindings with async functions call this once, at import, after `enable_callbacks`)."""
         thunk = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(Failure))(self.complete)
         self._thunks.append(immortal(thunk))
         self.complete_address = _address(thunk)
         if cancel is not None:
             self.cancel_calls = _declare(self.library, cancel, (ctypes.c_void_p,), None)
-        # No thread of the library's runtime may call into the interpreter after it is gone. ctypes lets go of
-        # the GIL during the call, so outcomes being delivered meanwhile finish first.
-        atexit.register(_declare(self.library, shutdown, (), None))
 
 
 # layouts --------------------------------------------------------------------------------------

@@ -457,6 +457,25 @@ def immortal(thunk: Any) -> Any:
     return thunk
 
 
+def is_finalizing_address() -> int:
+    """The address of the interpreter's `int Py_IsFinalizing(void)` (`_Py_IsFinalizing` before CPython 3.13), which
+    may be called from any thread at any time, also after finalization; 0 where there is none (PyPy).
+
+    The library's shutdown function gets it at exit: once it returns nonzero, no other thread than the one
+    finalizing the interpreter calls into it. CPython 3.8-3.13 free what taking the GIL from a thread needs at the
+    end of finalization, so that a callback called then by a daemon thread or a library thread would crash the
+    process."""
+    if sys.implementation.name != "cpython":
+        return 0
+    import ctypes  # noqa: PLC0415 (the cffi runtime needs it only here)
+
+    for name in ("Py_IsFinalizing", "_Py_IsFinalizing"):
+        function = getattr(ctypes.pythonapi, name, None)
+        if function is not None:
+            return ctypes.cast(function, ctypes.c_void_p).value or 0
+    return 0
+
+
 class Support:
     """What a native library's bindings keep and do whatever technology calls it: the Python callables the
     library may call (by the key it gets as their context), what a callback raised on each thread, the async

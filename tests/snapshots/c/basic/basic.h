@@ -186,10 +186,13 @@ void basic_ffi_free(void *ptr, size_t size, size_t align);
 void basic_ffi_callback_failed(const char *message, size_t len);
 
 /**
- * Stops delivering the outcomes of async functions, for good, once those being delivered are done:
- * call it before the code that receives them goes away (Python's bindings call it at exit).
+ * Call it once, before the code the library calls back goes away (Python's bindings call it when the
+ * interpreter begins to exit, on the thread that finalizes it): stops delivering the outcomes of async
+ * functions, for good, once those being delivered are done. `is_exiting` may be NULL; otherwise, once it
+ * returns nonzero (CPython's Py_IsFinalizing), callbacks are called and released only on the thread that
+ * called this: another thread skips a release and waits at a call until the process ends.
  */
-void basic_ffi_shutdown(void);
+void basic_ffi_shutdown(int (*is_exiting)(void));
 
 /** Adds two numbers (wrapping). */
 uint32_t basic_add(uint32_t a, uint32_t b);

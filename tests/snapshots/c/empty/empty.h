@@ -110,10 +110,13 @@ void empty_ffi_free(void *ptr, size_t size, size_t align);
 void empty_ffi_callback_failed(const char *message, size_t len);
 
 /**
- * Stops delivering the outcomes of async functions, for good, once those being delivered are done:
- * call it before the code that receives them goes away (Python's bindings call it at exit).
+ * Call it once, before the code the library calls back goes away (Python's bindings call it when the
+ * interpreter begins to exit, on the thread that finalizes it): stops delivering the outcomes of async
+ * functions, for good, once those being delivered are done. `is_exiting` may be NULL; otherwise, once it
+ * returns nonzero (CPython's Py_IsFinalizing), callbacks are called and released only on the thread that
+ * called this: another thread skips a release and waits at a call until the process ends.
  */
-void empty_ffi_shutdown(void);
+void empty_ffi_shutdown(int (*is_exiting)(void));
 
 #undef EMPTY_STATIC_ASSERT
 #undef EMPTY_ALIGNOF

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x749bca2ce93592a0)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x57b73b47f7bd348c)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1261,10 +1261,13 @@ typedef struct sample_crate_completion {
 void sample_crate_ffi_cancel(const void *context);
 
 /**
- * Stops delivering the outcomes of async functions, for good, once those being delivered are done:
- * call it before the code that receives them goes away (Python's bindings call it at exit).
+ * Call it once, before the code the library calls back goes away (Python's bindings call it when the
+ * interpreter begins to exit, on the thread that finalizes it): stops delivering the outcomes of async
+ * functions, for good, once those being delivered are done. `is_exiting` may be NULL; otherwise, once it
+ * returns nonzero (CPython's Py_IsFinalizing), callbacks are called and released only on the thread that
+ * called this: another thread skips a release and waits at a call until the process ends.
  */
-void sample_crate_ffi_shutdown(void);
+void sample_crate_ffi_shutdown(int (*is_exiting)(void));
 
 /** Adds two numbers, wrapping on overflow (a short call: it keeps the GIL). */
 uint32_t add(uint32_t a, uint32_t b);
@@ -2364,6 +2367,12 @@ sample_crate_string run_job(const char *job, size_t job_len, uint32_t steps, con
  * optional trait object).
  */
 uint32_t count_steps(uint32_t steps, const Progress *progress);
+
+/**
+ * Calls `listener` with `code` from a new Rust thread after `millis` milliseconds, and returns
+ * at once (a timer: the call may come while the interpreter exits, or after it has finalized).
+ */
+void notify_after(OnEvent listener, uint32_t code, uint64_t millis);
 
 /** A hasher that has seen no bytes. */
 Hasher *fnv1a_hasher_new(void);

@@ -201,10 +201,13 @@ void tricky_ffi_free(void *ptr, size_t size, size_t align);
 void tricky_ffi_callback_failed(const char *message, size_t len);
 
 /**
- * Stops delivering the outcomes of async functions, for good, once those being delivered are done:
- * call it before the code that receives them goes away (Python's bindings call it at exit).
+ * Call it once, before the code the library calls back goes away (Python's bindings call it when the
+ * interpreter begins to exit, on the thread that finalizes it): stops delivering the outcomes of async
+ * functions, for good, once those being delivered are done. `is_exiting` may be NULL; otherwise, once it
+ * returns nonzero (CPython's Py_IsFinalizing), callbacks are called and released only on the thread that
+ * called this: another thread skips a release and waits at a call until the process ends.
  */
-void tricky_ffi_shutdown(void);
+void tricky_ffi_shutdown(int (*is_exiting)(void));
 
 /** Quotes """ and ''' and a trailing quote", a backslash \ and \n, *\/ and /\* and ?\?/, NUL \x00, ESC \x1b, CR \r, tab 	, RLO \u202e, LS \u2028, emoji 😀 and a lone surrogate \ud800. */
 Color tricky_print(uint32_t from, double lambda, int8_t int_, Color Color_, const type *type_, const object *str);

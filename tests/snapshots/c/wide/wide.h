@@ -159,10 +159,13 @@ void wide_ffi_free(void *ptr, size_t size, size_t align);
 void wide_ffi_callback_failed(const char *message, size_t len);
 
 /**
- * Stops delivering the outcomes of async functions, for good, once those being delivered are done:
- * call it before the code that receives them goes away (Python's bindings call it at exit).
+ * Call it once, before the code the library calls back goes away (Python's bindings call it when the
+ * interpreter begins to exit, on the thread that finalizes it): stops delivering the outcomes of async
+ * functions, for good, once those being delivered are done. `is_exiting` may be NULL; otherwise, once it
+ * returns nonzero (CPython's Py_IsFinalizing), callbacks are called and released only on the thread that
+ * called this: another thread skips a release and waits at a call until the process ends.
  */
-void wide_ffi_shutdown(void);
+void wide_ffi_shutdown(int (*is_exiting)(void));
 
 /** Many parameters. */
 uint64_t wide_a_function_with_a_great_many_parameters(uint64_t a_rather_long_parameter_name_for_wrapping_0, uint64_t a_rather_long_parameter_name_for_wrapping_1, uint64_t a_rather_long_parameter_name_for_wrapping_2, uint64_t a_rather_long_parameter_name_for_wrapping_3, uint64_t a_rather_long_parameter_name_for_wrapping_4, uint64_t a_rather_long_parameter_name_for_wrapping_5, uint64_t a_rather_long_parameter_name_for_wrapping_6, uint64_t a_rather_long_parameter_name_for_wrapping_7);

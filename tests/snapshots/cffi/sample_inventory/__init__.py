@@ -197,6 +197,7 @@ __all__ = [
     "notifier_free",
     "notifier_new",
     "notifier_subscribe",
+    "notify_after",
     "notify_from_thread",
     "notify_in_background",
     "or_fallback",
@@ -308,10 +309,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x749BCA2CE93592A0:
+    if found != 0x57B73B47F7BD348C:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 749bca2ce93592a0)"
+            "sample_crate 0.1.0 (API hash 57b73b47f7bd348c)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -336,8 +337,8 @@ _ffi_support = _ffi_cf.Library(
     take_failure="sample_crate_ffi_take_failure",
     free="sample_crate_ffi_free",
 )
-_ffi_support.enable_callbacks("sample_crate_ffi_callback_failed")
-_ffi_support.enable_async("sample_crate_completion", "sample_crate_ffi_shutdown", "sample_crate_ffi_cancel")
+_ffi_support.enable_callbacks("sample_crate_ffi_callback_failed", "sample_crate_ffi_shutdown")
+_ffi_support.enable_async("sample_crate_completion", "sample_crate_ffi_cancel")
 #: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
 _ffi_pending = _ffi_support.pending
 _ffi_raise_failure = _ffi_support.raise_failure
@@ -6952,3 +6953,24 @@ def count_steps(steps: int, progress: Optional[Progress]) -> int:
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_notify_after = _ffi_lib.notify_after
+
+
+def notify_after(listener: OnEvent, code: int, millis: int) -> None:
+    """Calls `listener` with `code` from a new Rust thread after `millis` milliseconds, and returns
+    at once (a timer: the call may come while the interpreter exits, or after it has finalized).
+
+    The library keeps `listener` (and what it refers to) until it drops it.
+    """
+    if not callable(listener):
+        raise _ffi_not_callable("notify_after", "listener", listener)
+    if code.__class__ is not int or not 0 <= code <= 4294967295:
+        code = _ffi_scalar("notify_after() argument 'code'", code, "u32")
+    if millis.__class__ is not int or not 0 <= millis <= 18446744073709551615:
+        millis = _ffi_scalar("notify_after() argument 'millis'", millis, "u64")
+    _ffi_key_listener = _ffi_keep_callback(listener)
+    _ffi_fn_notify_after((_ffi_OnEvent_thunk, _ffi_key_listener, _ffi_release), code, millis)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(None)

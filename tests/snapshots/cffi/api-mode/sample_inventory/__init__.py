@@ -196,6 +196,7 @@ __all__ = [
     "notifier_free",
     "notifier_new",
     "notifier_subscribe",
+    "notify_after",
     "notify_from_thread",
     "notify_in_background",
     "or_fallback",
@@ -299,10 +300,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x749BCA2CE93592A0:
+    if found != 0x57B73B47F7BD348C:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 749bca2ce93592a0)"
+            "sample_crate 0.1.0 (API hash 57b73b47f7bd348c)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )

@@ -1,0 +1,111 @@
+//! Once the foreign side's interpreter is finalizing (as `<crate>_ffi_shutdown`'s function says),
+//! only the thread that called shutdown calls into it: another thread skips a `release` and stops
+//! at a `call` (CPython 3.8-3.13 crash a thread that takes the GIL after finalization ended).
+//! One test: shutdown is for the life of the process.
+
+use std::ffi::{c_int, c_void};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use hatch_interop::prelude::*;
+
+#[ffi_callback]
+pub type Tick = fn(n: u32) -> u32;
+
+static FINALIZING: AtomicBool = AtomicBool::new(false);
+static CALLS: AtomicUsize = AtomicUsize::new(0);
+static RELEASES: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn is_finalizing() -> c_int {
+    c_int::from(FINALIZING.load(Ordering::SeqCst))
+}
+
+unsafe extern "C-unwind" fn count_call(_context: *const c_void, n: u32) -> u32 {
+    CALLS.fetch_add(1, Ordering::SeqCst);
+    n + 1
+}
+
+unsafe extern "C-unwind" fn count_release(_context: *const c_void) {
+    RELEASES.fetch_add(1, Ordering::SeqCst);
+}
+
+fn tick() -> Tick {
+    Tick {
+        call: count_call,
+        context: std::ptr::null(),
+        release: Some(count_release),
+    }
+}
+
+/// Calls and drops a callback on a thread of its own, and waits for the thread.
+fn on_another_thread(tick: Tick) {
+    std::thread::spawn(move || {
+        assert_eq!(tick.call(1), 2);
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn only_the_finalizing_thread_calls_into_a_finalizing_interpreter() {
+    // Before shutdown, and after it until the interpreter is finalizing (the atexit functions
+    // that run after the library's are Python code too): every thread calls and releases.
+    on_another_thread(tick());
+    assert_eq!(
+        (
+            CALLS.load(Ordering::SeqCst),
+            RELEASES.load(Ordering::SeqCst)
+        ),
+        (1, 1)
+    );
+    hatch_interop::__private::shutdown(Some(is_finalizing));
+    on_another_thread(tick());
+    assert_eq!(
+        (
+            CALLS.load(Ordering::SeqCst),
+            RELEASES.load(Ordering::SeqCst)
+        ),
+        (2, 2)
+    );
+
+    FINALIZING.store(true, Ordering::SeqCst);
+    // The finalizing thread (the one that called shutdown) still calls and releases: finalization
+    // runs Python code that may call the library.
+    let mine = tick();
+    assert_eq!(mine.call(5), 6);
+    drop(mine);
+    assert_eq!(
+        (
+            CALLS.load(Ordering::SeqCst),
+            RELEASES.load(Ordering::SeqCst)
+        ),
+        (3, 3)
+    );
+
+    // Another thread skips the release, and goes on.
+    let other = tick();
+    std::thread::spawn(move || drop(other)).join().unwrap();
+    assert_eq!(
+        RELEASES.load(Ordering::SeqCst),
+        3,
+        "released during finalization"
+    );
+
+    // Another thread's call stops it before the callback, for good.
+    let (started, started_rx) = mpsc::channel();
+    let caller = std::thread::spawn(move || {
+        let tick = tick();
+        started.send(()).unwrap();
+        tick.call(1);
+        unreachable!("a call during finalization does not return");
+    });
+    started_rx.recv().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!caller.is_finished(), "the thread left the call site");
+    assert_eq!(
+        CALLS.load(Ordering::SeqCst),
+        3,
+        "called during finalization"
+    );
+}
