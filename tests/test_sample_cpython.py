@@ -66,8 +66,11 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
     run([exe, "-m", "pip", "install", "-q", sample_cpython_wheel])
     workdir = tmp_path / "work"
     workdir.mkdir()
-    compiled = run([exe, "-c", "import sample_crate as m; print(type(m.add).__name__, type(m.counter_get).__name__)"])
-    assert compiled.stdout.split() == ["compiled_function", "function"], compiled.stdout
+    kinds = (
+        "type(m.add).__name__, type(m.counter_get).__name__, type(m.Store.get).__name__, type(m.counter_new).__name__"
+    )
+    compiled = run([exe, "-c", f"import sample_crate as m; print({kinds})"])
+    assert compiled.stdout.split() == ["compiled_function", "compiled_function", "compiled_method", "function"]
     proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
     bad = run([exe, E2E / "check_bad_input.py"], cwd=workdir, check=False)

@@ -276,15 +276,20 @@ def compiled(
     raise_failure: Callable[[Any], None],
     functions: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...],
 ) -> None:
-    """Replace each wrapper of module `module` named in `functions` (with the `errors` its failures are raised
-    with, and the module's objects its C code refers to) by its compiled function of the extension `fast` (the
-    cpython backend's), which carries the wrapper's name, docstring, hints and signature (`__wrapped__`) and hands
-    it every call its fast path does not take."""
+    """Replace each wrapper of module `module` named in `functions` (a function's name, or a method's, `Store.get`;
+    with the `errors` its failures are raised with, and the module's objects its C code refers to) by its compiled
+    function of the extension `fast` (the cpython backend's), which carries the wrapper's name, docstring, hints and
+    signature (`__wrapped__`) and hands it every call its fast path does not take."""
     namespace = sys.modules[module].__dict__
     for index, (name, errors, objects) in enumerate(functions):
-        wrapper = namespace[name]
-        made = fast.function(index, wrapper, raise_failure, errors, objects)
-        namespace[name] = functools.update_wrapper(made, wrapper)
+        owner, _, attribute = name.rpartition(".")
+        holder = namespace[owner].__dict__ if owner else namespace
+        wrapper = holder[attribute]
+        made = functools.update_wrapper(fast.function(index, wrapper, raise_failure, errors, objects), wrapper)
+        if owner:
+            setattr(namespace[owner], attribute, made)
+        else:
+            namespace[name] = made
 
 
 def closed(cls: str, method: str) -> Exception:

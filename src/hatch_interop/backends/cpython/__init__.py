@@ -2,15 +2,17 @@
 
 It writes the module the ctypes backend writes (the whole Pythonic surface: classes, exceptions, hints,
 docstrings, every pattern) and an extension module, ``_ffi_cpython``, compiled at packaging time against the
-building interpreter and linked with the library. The extension has one compiled function per free, synchronous
-library function whose parameters are numbers, bools, ``&str``, slices of numbers, field-less enums or structs of
-numbers (by value or behind a reference) and whose result is nothing, a number, a bool, a ``String``, an enum or
-such a struct (see :func:`eligible`), and the module replaces its wrapper of each with it when it is imported:
+building interpreter and linked with the library. The extension has one compiled function per synchronous free
+function or service method whose parameters are numbers, bools, ``&str``, slices of numbers, field-less enums,
+structs of numbers (by value or behind a reference) or objects lent for the call, and whose result is nothing, a
+number, a bool, an ``Option`` of one, a ``String``, an enum or such a struct (see :func:`eligible`), and the module
+replaces its wrapper of each (a method of its class) with it when it is imported:
 
 - a call whose arguments are exactly of the expected types (a plain ``int`` in the parameter's range, a ``float``,
   ``True``/``False``, a ``str``: its UTF-8 as CPython keeps it, an ``array.array`` of the element's type code or
-  ``bytes``, or an object of a struct's class: its memory, exported for the call, an enum's member), passed by
-  position and all of them, converts them
+  ``bytes``, or an object of a struct's class: its memory, exported for the call, an enum's member, an open object
+  of an opaque type's class: the pointer it holds, its holder kept for the call), passed by position and all of
+  them, converts them
   and calls the library in C, keeping or releasing the GIL as the function's ``gil`` policy says, and reads the
   library's failure count as the wrapper does (after a zero result only, for a number);
 - any other call (keywords, defaults, an ``int`` subclass or ``__index__``, a value out of range, a wrong type)
@@ -48,7 +50,9 @@ from hatch_interop.inventory import (
     EnumDef,
     Function,
     Inventory,
+    Method,
     Named,
+    OpaqueDef,
     OwnedString,
     Pointer,
     Primitive,
@@ -58,6 +62,7 @@ from hatch_interop.inventory import (
     TypeRef,
     Void,
 )
+from hatch_interop.inventory import Option as FfiOption
 from hatch_interop.pylayout import Group, layout
 from hatch_interop.runtime import runtime_files
 
@@ -98,6 +103,8 @@ class FastParam:
     #: What gives back what the conversion holds (a buffer's export), after the call or when a later argument
     #: fails its conversion; None when it holds nothing.
     release: Optional[str] = None
+    #: File-scope declarations the conversion uses (where an object's class keeps its pointer).
+    statics: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,8 +121,12 @@ class CStructLayout:
 @dataclass(frozen=True)
 class FastFunction:
     index: int
-    #: The module-level name of the Python function it replaces.
+    #: The name of the Python function it replaces: a module-level function's, or a method's (``Store.get``).
     name: str
+    #: Its C name.
+    c_name: str
+    #: A method of a service's class (its first argument is the object), not a module-level function.
+    method: bool
     #: The C comment above it: its Python signature.
     comment: str
     prototype: str
@@ -135,6 +146,19 @@ class FastFunction:
     errors: str
     #: The module's objects the C code refers to (``FFI_FAST_OBJECT(self, i)``): classes, an enum's members by value.
     objects: Tuple[str, ...] = ()
+
+    @property
+    def statics(self) -> Tuple[str, ...]:
+        return tuple(declaration for p in self.params for declaration in p.statics)
+
+
+@dataclass(frozen=True)
+class COptionLayout:
+    """An option of a number as the extension declares it (``FfiOption<T>``: the value, then whether it is
+    there)."""
+
+    name: str
+    value: str
 
 
 def _number(ty: TypeRef) -> bool:
@@ -172,14 +196,30 @@ def _enum(inventory: Inventory, ty: TypeRef) -> Optional[EnumDef]:
     return target if isinstance(target, EnumDef) else None
 
 
+def lent_object(inventory: Inventory, ty: TypeRef) -> Optional[OpaqueDef]:
+    """The opaque type (or service) whose object a `&T`, `&mut T` or `Option<&T>` parameter lends for the call (a
+    `Box<T>`, which moves the object into the library, is the wrapper's)."""
+    if not isinstance(ty, Pointer) or ty.owned:
+        return None
+    target = inventory.type(ty.target.name)
+    return target if isinstance(target, OpaqueDef) else None
+
+
+def _number_option(ty: TypeRef) -> bool:
+    """An `FfiOption` of a number or bool (no newtype, whose values the wrapper makes)."""
+    return isinstance(ty, FfiOption) and _number(ty.inner)
+
+
 def eligible(f: Function, inventory: Inventory) -> bool:
-    """Whether the fast path takes the function: sync, free, every parameter a number, a bool, a `&str`, a slice of
-    numbers, a field-less enum, or a struct of numbers by value or behind `&`/`&mut` (`Option` of one too), the
-    result nothing, a number, a bool, a `String`, a field-less enum or such a struct."""
+    """Whether the fast path takes the function: sync, a free function or a method (`&self`, `&mut self`), every
+    parameter a number, a bool, a `&str`, a slice of numbers, a field-less enum, a struct of numbers by value or
+    behind `&`/`&mut` (`Option` of one too), or an object lent (`&T`, `&mut T`, `Option<&T>` of an opaque type or
+    service); the result nothing, a number, a bool, an `Option` of a number, a `String`, a field-less enum or such
+    a struct."""
 
     def param(ty: TypeRef) -> bool:
         if isinstance(ty, Pointer):
-            return not ty.owned and plain_struct(inventory, ty) is not None
+            return not ty.owned and (plain_struct(inventory, ty) is not None or lent_object(inventory, ty) is not None)
         return (
             _scalar(ty)
             or isinstance(ty, Str)
@@ -191,6 +231,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
     returns = f.returns
     result = (
         _scalar(returns)
+        or _number_option(returns)
         or isinstance(returns, (Void, OwnedString))
         or _enum(inventory, returns) is not None
         or (isinstance(returns, Named) and plain_struct(inventory, returns) is not None)
@@ -198,16 +239,32 @@ def eligible(f: Function, inventory: Inventory) -> bool:
     return not f.asynchronous and result and all(param(p.type) for p in f.params)
 
 
+def fast_members(inventory: Inventory) -> List[Function]:
+    """The library functions the fast path takes: free functions, then services' methods (constructors and static
+    functions are the wrappers')."""
+    members: List[Function] = [f for f in inventory.functions if eligible(f, inventory)]
+    for service in inventory.services:
+        members.extend(m for m in service.methods if eligible(m, inventory))
+    return members
+
+
 def _struct_name(struct: StructDef) -> str:
     """The extension's C name of a struct's layout (its own declaration: it includes no header)."""
     return f"{LOCAL_PREFIX}struct_{struct.name}"
 
 
-def _param(index: int, name: str, ty: TypeRef, inventory: Inventory, objects: List[str]) -> FastParam:
-    """How the fast path takes parameter `index`; `objects` collects the Python objects the C code refers to
-    (classes), which the C code reads as ``FFI_FAST_OBJECT(self, i)``."""
+def _param(
+    index: int, name: str, ty: TypeRef, *, inventory: Inventory, objects: List[str], site: str, position: int
+) -> FastParam:
+    """How the fast path takes parameter `index`, the argument at `position`, of the compiled function `site` (its C
+    name); `objects` collects the Python objects the C code refers to (classes), which the C code reads as
+    ``FFI_FAST_OBJECT(self, i)``."""
     local = f"arg{index}"
-    value = f"args[{index}]"
+    value = f"args[{position}]"
+    target = lent_object(inventory, ty)
+    if target is not None:
+        assert isinstance(ty, Pointer)
+        return _lent(local, name, value, target, nullable=ty.nullable, objects=objects, slot=f"{site}_slot{index}")
     struct = plain_struct(inventory, ty)
     if struct is not None:
         c_name = _struct_name(struct)
@@ -286,6 +343,29 @@ def _param(index: int, name: str, ty: TypeRef, inventory: Inventory, objects: Li
     return FastParam((f"long long {local}",), check, (f"({c_type}){local}",), prototype)
 
 
+def _lent(
+    local: str, name: str, value: str, target: OpaqueDef, *, nullable: bool, objects: List[str], slot: str
+) -> FastParam:
+    """An object of `target` lent for the call (`self` too): its pointer, read as the wrapper reads it (the object's
+    `_ffi_ptr`, whose cell or handle the call holds, so that another thread releasing the object meanwhile cannot
+    free what the library uses; the library arbitrates borrows)."""
+    cls = _object(objects, target.name)
+    holder = _object(objects, target.name + _HOLDER)
+    held = f"{local}_held"
+    check = (
+        f"ffi_fast_exact_object({value}, {cls}, {holder}, &{slot}, {'true' if nullable else 'false'}, &{local}, "
+        f"&{held})"
+    )
+    return FastParam(
+        (f"void *{local}", f"PyObject *{held}"),
+        check,
+        (local,),
+        (f"void *{name}",),
+        f"Py_XDECREF({held})",
+        (f"static ffi_fast_slot {slot};",),
+    )
+
+
 def _object(objects: List[str], name: str) -> str:
     """The C expression of the Python object `name` (a class, a dict of a module), added to `objects` once."""
     if name not in objects:
@@ -294,20 +374,33 @@ def _object(objects: List[str], name: str) -> str:
 
 
 def _module_name(builder: CtypesWrapperBuilder, name: str) -> str:
-    """The module's name of an object of `_object`: a type's class, or an enum's members by value."""
+    """The module's name of an object of `_object`: a type's class, an enum's members by value, or the class of what
+    an opaque type's objects hold (a service's handle, another's cell; `None` for an opaque type without a drop
+    function, whose objects hold addresses)."""
     if name.endswith(_BY_VALUE):
         return f"_ffi_{builder.classes[name[: -len(_BY_VALUE)]]}_by_value"
+    if name.endswith(_HOLDER):
+        type_name = name[: -len(_HOLDER)]
+        target = builder.inventory.type(type_name)
+        if builder.inventory.service(type_name) is not None:
+            return f"_ffi_{builder.classes[type_name]}_handle"
+        return f"_ffi_{type_name}_cell" if isinstance(target, OpaqueDef) and target.drop else "None"
     return builder.classes[name]
 
 
 #: What `_object` appends to an enum's name for the dict of its members by value.
 _BY_VALUE = " by value"
+#: What `_object` appends to an opaque type's name for the class of what its objects hold.
+_HOLDER = " holder"
 
 
 def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> str:
     """The statement returning the result as a Python object."""
     if isinstance(ty, Void):
         return "Py_RETURN_NONE"
+    if isinstance(ty, FfiOption):
+        assert isinstance(ty.inner, Primitive)
+        return f"return result.is_some ? {_number_object(ty.inner, 'result.value')} : ffi_fast_none()"
     struct = plain_struct(inventory, ty)
     if struct is not None:
         return f"return ffi_fast_make_struct({_object(objects, struct.name)}, &result, sizeof(result))"
@@ -320,24 +413,33 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> str:
     if isinstance(ty, OwnedString):
         return "return ffi_fast_take_text(result)"
     assert isinstance(ty, Primitive)
-    if ty.is_bool:
-        return "return PyBool_FromLong(result)"
-    if ty.is_float:
-        number = "PyFloat_FromDouble(result)"
-    # The narrowest constructor that holds the type (CPython's small-int cache sits behind `PyLong_FromLong`).
-    elif ty.name in ("u8", "u16", "i8", "i16", "i32"):
-        number = "PyLong_FromLong(result)"
-    elif ty.name == "u32":
-        number = "PyLong_FromUnsignedLong(result)"
-    elif ty.is_signed:
-        number = "PyLong_FromLongLong(result)"
-    else:
-        number = "PyLong_FromUnsignedLongLong(result)"
+    number = _number_object(ty, "result")
     if ty.newtype:
         # An object of the newtype's class, as `UserId(result)` makes (the number is the library's: in range).
         base = "PyFloat_Type" if ty.is_float else "PyLong_Type"
         return f"return ffi_fast_newtype(&{base}, {_object(objects, ty.newtype)}, {number})"
     return f"return {number}"
+
+
+def _number_object(ty: Primitive, value: str) -> str:
+    """The expression making the Python object of the number or bool `value` (a new reference)."""
+    if ty.is_bool:
+        return f"PyBool_FromLong({value})"
+    if ty.is_float:
+        return f"PyFloat_FromDouble({value})"
+    # The narrowest constructor that holds the type (CPython's small-int cache sits behind `PyLong_FromLong`).
+    if ty.name in ("u8", "u16", "i8", "i16", "i32"):
+        return f"PyLong_FromLong({value})"
+    if ty.name == "u32":
+        return f"PyLong_FromUnsignedLong({value})"
+    if ty.is_signed:
+        return f"PyLong_FromLongLong({value})"
+    return f"PyLong_FromUnsignedLongLong({value})"
+
+
+def _option_name(ty: FfiOption) -> str:
+    """The extension's C name of an option's layout."""
+    return f"{LOCAL_PREFIX}option_{ty.inner.name}"
 
 
 class CpythonBackend(CtypesBackend):
@@ -400,14 +502,35 @@ class CpythonBackend(CtypesBackend):
     def fast_functions(self, builder: CtypesWrapperBuilder) -> List[FastFunction]:
         made: List[FastFunction] = []
         inventory = builder.inventory
-        for f in inventory.functions:
-            if not eligible(f, inventory):
-                continue
+        c_names = set()
+        for f in fast_members(inventory):
             lowered = builder.abi.callable(f)
             sig = builder.api.signature(f)
+            method = isinstance(f, Method)
+            if method:
+                assert sig.cls is not None
+                name = f"{sig.cls}.{sig.name}"
+                c_name = f"ffi_fast_method_{sig.cls}_{sig.name}"
+            else:
+                name = builder.api.functions[f.name]
+                c_name = f"ffi_fast_call_{name}"
+            if c_name in c_names:
+                # Two methods whose class and name join alike (`A_b.c` and `A.b_c`).
+                c_name = f"{c_name}_{len(made)}"
+            c_names.add(c_name)
             objects: List[str] = []
             # C names of the prototype's parameters: any identifier will do, so no reserved word can clash.
-            params = tuple(_param(i, f"p{i}", p.type, inventory, objects) for i, p in enumerate(f.params))
+            params = tuple(
+                _param(i, f"p{i}", p.type, inventory=inventory, objects=objects, site=c_name, position=i + method)
+                for i, p in enumerate(f.params)
+            )
+            if method:
+                # The object the method is called on, lent for the call as an argument is.
+                service = inventory.type(lowered.service or "")
+                assert isinstance(service, OpaqueDef)
+                slot = f"{c_name}_slot_self"
+                receiver = _lent("arg_self", "p_self", "args[0]", service, nullable=False, objects=objects, slot=slot)
+                params = (receiver, *params)
             # Each conversion in turn; one that fails gives back what the ones before it hold.
             conversions = tuple(
                 (p.check, tuple(q.release for q in params[:i] if q.release is not None)) for i, p in enumerate(params)
@@ -420,6 +543,8 @@ class CpythonBackend(CtypesBackend):
                 result_type = "void"
             elif isinstance(returns, OwnedString):
                 result_type = "ffi_fast_text"
+            elif isinstance(returns, FfiOption):
+                result_type = _option_name(returns)
             elif struct is not None:
                 result_type = _struct_name(struct)
             elif enum is not None:
@@ -430,12 +555,14 @@ class CpythonBackend(CtypesBackend):
             invocation = f"{f.symbol}({', '.join(a for p in params for a in p.arguments)})"
             returns_value = not isinstance(returns, Void)
             # As the wrapper does: a number's, bool's or enum's zero is the only result a failed call can have left.
-            zeroable = returns_value and not isinstance(returns, OwnedString) and struct is None
+            zeroable = returns_value and isinstance(returns, (Primitive, Named)) and struct is None
             convert = _convert(returns, inventory, objects)
             made.append(
                 FastFunction(
                     index=len(made),
-                    name=builder.api.functions[f.name],
+                    name=name,
+                    c_name=c_name,
+                    method=method,
                     comment=c_comment(
                         f"{sig.label}({', '.join(p.name for p in f.params)}) -> {sig.returns}", opener="/*"
                     )
@@ -459,7 +586,7 @@ class CpythonBackend(CtypesBackend):
     def c_source(self, inventory: Inventory, functions: List[FastFunction]) -> str:
         lib = inventory.library
         # The extension's own names begin with `ffi_fast_`; the library's, which it declares beside them, must not.
-        symbols = [lib.ffi_pending, lib.ffi_free, *(f.symbol for f in inventory.functions if eligible(f, inventory))]
+        symbols = [lib.ffi_pending, lib.ffi_free, *(f.symbol for f in fast_members(inventory))]
         clashing = [symbol for symbol in symbols if symbol.startswith(LOCAL_PREFIX)]
         if clashing:
             message = (
@@ -494,6 +621,9 @@ class CpythonBackend(CtypesBackend):
             uses_struct_refs=any("ffi_fast_exact_struct_ref(" in p.check for f in functions for p in f.params),
             returns_structs=any("ffi_fast_make_struct(" in f.convert for f in functions),
             returns_text=any(f.result_type == "ffi_fast_text" for f in functions),
+            uses_objects=any("ffi_fast_exact_object(" in p.check for f in functions for p in f.params),
+            options=self.options(inventory),
+            any_methods=any(f.method for f in functions),
             module=f"{self.context.module}.{MODULE}",
             module_name=MODULE,
             parent=self.context.module,
@@ -505,12 +635,11 @@ class CpythonBackend(CtypesBackend):
         """The layouts of the structs the compiled functions take or return, as the extension declares them (its
         fields `f0`, `f1`, ...: no name of the crate's can clash), with the size and offsets Rust measured."""
         used = set()
-        for f in inventory.functions:
-            if eligible(f, inventory):
-                for ty in (*(p.type for p in f.params), f.returns):
-                    struct = plain_struct(inventory, ty)
-                    if struct is not None:
-                        used.add(struct.name)
+        for f in fast_members(inventory):
+            for ty in (*(p.type for p in f.params), f.returns):
+                struct = plain_struct(inventory, ty)
+                if struct is not None:
+                    used.add(struct.name)
         layouts = []
         for struct in inventory.structs():
             if struct.name not in used:
@@ -521,6 +650,15 @@ class CpythonBackend(CtypesBackend):
                 fields.append((f"{C_PRIMITIVES[field.type.name]} f{i}", f"f{i}", field.offset))
             layouts.append(CStructLayout(_struct_name(struct), tuple(fields), struct.size, struct.name))
         return layouts
+
+    def options(self, inventory: Inventory) -> List[COptionLayout]:
+        """The layouts of the options of numbers the compiled functions return, in a stable order."""
+        used = {f.returns for f in fast_members(inventory) if isinstance(f.returns, FfiOption)}
+        made = []
+        for option in sorted(used, key=_option_name):
+            assert isinstance(option.inner, Primitive)
+            made.append(COptionLayout(_option_name(option), C_PRIMITIVES[option.inner.name]))
+        return made
 
     def build(self, directory: Path, library: Path) -> List[str]:
         """Compile the extension beside the library, linking it."""

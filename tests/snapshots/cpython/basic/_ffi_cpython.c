@@ -8,6 +8,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -39,6 +40,9 @@ double basic_length(const ffi_fast_struct_Vec2 *p0);
 void basic_normalize(ffi_fast_struct_Vec2 *p0);
 double basic_length_or_zero(const ffi_fast_struct_Vec2 *p0);
 uint32_t basic_next_color(uint32_t p0);
+uint64_t basic_counter_get(void *p0);
+void basic_counter_add(void *p0, uint64_t p1);
+uint64_t basic_counter_get_or(void *p0, uint64_t p1);
 bool basic_is_positive(int8_t p0);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
@@ -263,6 +267,110 @@ ffi_fast_member(PyObject *by_value, PyObject *key)
     return member;
 }
 
+/* The start of a ctypes object (CPython's CDataObject, which its headers do not declare): `b_ptr` points to the
+ * value. Checked at import on a `c_void_p` made for the purpose; were it otherwise, every call lending an object
+ * goes to its wrapper. */
+typedef struct {
+    PyObject_HEAD
+    char *b_ptr;
+} ffi_fast_cdata;
+
+static bool ffi_fast_cdata_checked;
+
+/* Where objects of a class keep their `_ffi_ptr` (the offset of its slot), looked up on the first call. */
+typedef struct {
+    PyObject *cls;
+    Py_ssize_t offset;
+} ffi_fast_slot;
+
+static PyObject *ffi_fast_ptr_name;
+
+/* The offset of the slot `_ffi_ptr` in objects of the class `cls` (0: not a slot; the wrapper takes the call). */
+static Py_ssize_t
+ffi_fast_slot_offset(PyObject *cls, ffi_fast_slot *slot)
+{
+    PyObject *descriptor;
+    PyMemberDef *member;
+    if (slot->cls == cls) {
+        return slot->offset;
+    }
+    descriptor = PyObject_GetAttr(cls, ffi_fast_ptr_name);
+    if (descriptor == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    member = Py_TYPE(descriptor) == &PyMemberDescr_Type ? ((PyMemberDescrObject *)descriptor)->d_member : NULL;
+    slot->offset = member != NULL && member->type == T_OBJECT_EX ? member->offset : 0;
+    /* The class outlives the slot's use: the compiled function's objects hold it. */
+    slot->cls = cls;
+    Py_DECREF(descriptor);
+    return slot->offset;
+}
+
+/* Whether `value` is exactly an object of the class `cls` (or None where `nullable`: NULL) that holds a pointer,
+ * the library's pointer in `out`: its `_ffi_ptr`, exactly of the class `holder` (a cell or handle, a ctypes
+ * `c_void_p`: held for the call in `held`, so that it is not released meanwhile) or an address as a plain int. A
+ * closed or moved object (`_ffi_ptr` None) is the wrapper's error. */
+static inline bool
+ffi_fast_exact_object(PyObject *value, PyObject *cls, PyObject *holder, ffi_fast_slot *slot, bool nullable,
+                      void **out, PyObject **held)
+{
+    Py_ssize_t offset;
+    PyObject *ptr;
+    if (nullable && value == Py_None) {
+        *out = NULL;
+        *held = NULL;
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) != cls || (offset = ffi_fast_slot_offset(cls, slot)) == 0) {
+        return false;
+    }
+    ptr = *(PyObject **)((char *)value + offset);
+    if (ptr == NULL) {
+        return false;
+    }
+    if ((PyObject *)Py_TYPE(ptr) == holder && ffi_fast_cdata_checked) {
+        *out = *(void **)((ffi_fast_cdata *)ptr)->b_ptr;
+    } else if (PyLong_CheckExact(ptr)) {
+        *out = PyLong_AsVoidPtr(ptr);
+        if (*out == NULL && PyErr_Occurred()) {
+            PyErr_Clear();
+            return false;
+        }
+    } else {
+        return false;
+    }
+    Py_INCREF(ptr);
+    *held = ptr;
+    return true;
+}
+
+/* Whether objects of ctypes' `c_void_p` are laid out as ffi_fast_cdata says. */
+static int
+ffi_fast_check_cdata(void)
+{
+    const unsigned long long probe = 0x5A17C0DE5A17C0DEULL;
+    PyObject *ctypes, *c_void_p, *made;
+    ctypes = PyImport_ImportModule("ctypes");
+    if (ctypes == NULL) {
+        return -1;
+    }
+    c_void_p = PyObject_GetAttrString(ctypes, "c_void_p");
+    Py_DECREF(ctypes);
+    if (c_void_p == NULL) {
+        return -1;
+    }
+    made = PyObject_CallFunction(c_void_p, "K", probe);
+    Py_DECREF(c_void_p);
+    if (made == NULL) {
+        return -1;
+    }
+    ffi_fast_cdata_checked = sizeof(void *) == sizeof(probe) && ((ffi_fast_cdata *)made)->b_ptr != NULL
+        && memcmp(((ffi_fast_cdata *)made)->b_ptr, &probe, sizeof(probe)) == 0;
+    Py_DECREF(made);
+    return 0;
+}
+
 /* add(a, b) -> int */
 static PyObject *
 ffi_fast_call_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -428,6 +536,99 @@ ffi_fast_call_next_color(PyObject *callable, PyObject *const *args, size_t nargs
     return ffi_fast_member(FFI_FAST_OBJECT(self, 1), PyLong_FromUnsignedLongLong(result));
 }
 
+/* Where the objects ffi_fast_call_counter_get takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_counter_get_slot0;
+
+/* counter_get(counter) -> int */
+static PyObject *
+ffi_fast_call_counter_get(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_counter_get_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = basic_counter_get(arg0);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg0_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* Where the objects ffi_fast_call_counter_add takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_counter_add_slot0;
+
+/* counter_add(counter, amount) -> None */
+static PyObject *
+ffi_fast_call_counter_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    unsigned long long arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_counter_add_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, UINT64_MAX, &arg1)) {
+        Py_XDECREF(arg0_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    basic_counter_add(arg0, (uint64_t)arg1);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg0_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* Where the objects ffi_fast_call_counter_get_or takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_counter_get_or_slot0;
+
+/* counter_get_or(counter, default) -> int */
+static PyObject *
+ffi_fast_call_counter_get_or(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    unsigned long long arg1;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_counter_get_or_slot0, true, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, UINT64_MAX, &arg1)) {
+        Py_XDECREF(arg0_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = basic_counter_get_or(arg0, (uint64_t)arg1);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg0_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
 /* is_positive(value) -> bool */
 static PyObject *
 ffi_fast_call_is_positive(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -459,6 +660,9 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_normalize,
     ffi_fast_call_length_or_zero,
     ffi_fast_call_next_color,
+    ffi_fast_call_counter_get,
+    ffi_fast_call_counter_add,
+    ffi_fast_call_counter_get_or,
     ffi_fast_call_is_positive,
 };
 
@@ -606,6 +810,10 @@ PyInit__ffi_cpython(void)
 {
     PyObject *module;
     if (PyType_Ready(&ffi_fast_function_type) < 0) {
+        return NULL;
+    }
+    ffi_fast_ptr_name = PyUnicode_InternFromString("_ffi_ptr");
+    if (ffi_fast_ptr_name == NULL || ffi_fast_check_cdata() < 0) {
         return NULL;
     }
     ffi_fast_pending = basic_ffi_pending();

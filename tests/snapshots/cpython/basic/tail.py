@@ -12,6 +12,9 @@ _ffi_rt.compiled(
         ("normalize", None, (Vec2,)),
         ("length_or_zero", None, (Vec2,)),
         ("next_color", None, (Color, _ffi_Color_by_value)),
+        ("counter_get", None, (Counter, None)),
+        ("counter_add", None, (Counter, None)),
+        ("counter_get_or", None, (Counter, None)),
         ("is_positive", None, ()),
     ),
 )

@@ -8,6 +8,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -27,6 +28,15 @@ typedef struct {
     size_t len;
 } ffi_fast_text;
 
+/* `Digest`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    uint64_t f0;
+    uint64_t f1;
+} ffi_fast_struct_Digest;
+_Static_assert(sizeof(ffi_fast_struct_Digest) == 16, "Digest: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Digest, f0) == 0, "Digest: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Digest, f1) == 8, "Digest: an offset Rust measured");
+
 /* `Vec2`, laid out as the library's (Rust measured the size and offsets checked here). */
 typedef struct {
     float f0;
@@ -36,6 +46,24 @@ _Static_assert(sizeof(ffi_fast_struct_Vec2) == 8, "Vec2: the size Rust measured"
 _Static_assert(offsetof(ffi_fast_struct_Vec2, f0) == 0, "Vec2: an offset Rust measured");
 _Static_assert(offsetof(ffi_fast_struct_Vec2, f1) == 4, "Vec2: an offset Rust measured");
 
+/* An option the library returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+typedef struct {
+    float value;
+    uint8_t is_some;
+} ffi_fast_option_f32;
+
+/* An option the library returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+typedef struct {
+    double value;
+    uint8_t is_some;
+} ffi_fast_option_f64;
+
+/* An option the library returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+typedef struct {
+    int64_t value;
+    uint8_t is_some;
+} ffi_fast_option_i64;
+
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *sample_crate_ffi_pending(void);
 void sample_crate_ffi_free(void *ptr, size_t size, size_t align);
@@ -44,6 +72,8 @@ uint64_t spin(uint64_t p0);
 uint64_t spin_holding(uint64_t p0);
 uint64_t fnv1a(const uint8_t *p0, size_t p0_len);
 size_t slice_address(const uint8_t *p0, size_t p0_len);
+uint64_t hasher_feed(void *p0, const uint8_t *p1, size_t p1_len);
+uint64_t hasher_length(void *p0);
 int64_t sum_integers(int8_t p0, int16_t p1, int32_t p2, int64_t p3, uint8_t p4, uint16_t p5, uint64_t p6, size_t p7, ptrdiff_t p8);
 double scale(double p0, float p1);
 bool is_even(int64_t p0);
@@ -55,6 +85,8 @@ float vec2_length(const ffi_fast_struct_Vec2 *p0);
 void vec2_scale(ffi_fast_struct_Vec2 *p0, float p1);
 uint8_t color_next(uint8_t p0);
 uint32_t direction_turn(uint32_t p0);
+uint64_t counter_increment(void *p0);
+uint64_t counter_get(void *p0);
 int32_t divide(int32_t p0, int32_t p1);
 double checked_sqrt(double p0);
 void validate_positive(int64_t p0);
@@ -72,12 +104,31 @@ uint64_t sum_bytes(const uint8_t *p0, size_t p0_len);
 int64_t sum_i32(const int32_t *p0, size_t p0_len);
 void scale_f32_in_place(float *p0, size_t p0_len, float p1);
 void fill_u16(uint16_t *p0, size_t p0_len, uint16_t p1);
+ffi_fast_option_f64 sqrt_or_none(double p0);
+ffi_fast_option_f32 length_if_any(const ffi_fast_struct_Vec2 *p0);
+size_t notifier_emit(void *p0, uint32_t p1);
+void notifier_clear(void *p0);
 uint64_t guards_held(void);
 uint64_t guards_dropped(void);
 ffi_fast_text title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
 uint64_t owned_byte_count(const uint8_t *p0, size_t p0_len);
+ffi_fast_option_f64 median(const double *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 uint64_t user_next(uint64_t p0);
+void fnv1a_hasher_update(void *p_self, const uint8_t *p0, size_t p0_len);
+bool fnv1a_hasher_matches(void *p_self, void *p0);
+ffi_fast_struct_Digest fnv1a_hasher_digest(void *p_self);
+uint64_t fnv1a_hasher_digest_in(void *p_self, uint8_t p0);
+void store_put(void *p_self, const char *p0, size_t p0_len, int64_t p1);
+uint64_t store_size(void *p_self);
+ffi_fast_option_i64 store_get(void *p_self, const char *p0, size_t p0_len);
+int64_t store_get_or(void *p_self, const char *p0, size_t p0_len, int64_t p1);
+int64_t store_add_all(void *p_self, const char *p0, size_t p0_len, const int64_t *p1, size_t p1_len);
+uint64_t store_reads(void *p_self);
+ffi_fast_text store_keys(void *p_self);
+void store_explode(void *p_self, const char *p0, size_t p0_len);
+size_t tracker_advance(void *p_self, uint64_t p0);
+void tracker_clear(void *p_self);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
 static const size_t *ffi_fast_pending;
@@ -362,6 +413,117 @@ ffi_fast_member(PyObject *by_value, PyObject *key)
     return member;
 }
 
+/* The start of a ctypes object (CPython's CDataObject, which its headers do not declare): `b_ptr` points to the
+ * value. Checked at import on a `c_void_p` made for the purpose; were it otherwise, every call lending an object
+ * goes to its wrapper. */
+typedef struct {
+    PyObject_HEAD
+    char *b_ptr;
+} ffi_fast_cdata;
+
+static bool ffi_fast_cdata_checked;
+
+/* Where objects of a class keep their `_ffi_ptr` (the offset of its slot), looked up on the first call. */
+typedef struct {
+    PyObject *cls;
+    Py_ssize_t offset;
+} ffi_fast_slot;
+
+static PyObject *ffi_fast_ptr_name;
+
+/* The offset of the slot `_ffi_ptr` in objects of the class `cls` (0: not a slot; the wrapper takes the call). */
+static Py_ssize_t
+ffi_fast_slot_offset(PyObject *cls, ffi_fast_slot *slot)
+{
+    PyObject *descriptor;
+    PyMemberDef *member;
+    if (slot->cls == cls) {
+        return slot->offset;
+    }
+    descriptor = PyObject_GetAttr(cls, ffi_fast_ptr_name);
+    if (descriptor == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    member = Py_TYPE(descriptor) == &PyMemberDescr_Type ? ((PyMemberDescrObject *)descriptor)->d_member : NULL;
+    slot->offset = member != NULL && member->type == T_OBJECT_EX ? member->offset : 0;
+    /* The class outlives the slot's use: the compiled function's objects hold it. */
+    slot->cls = cls;
+    Py_DECREF(descriptor);
+    return slot->offset;
+}
+
+/* Whether `value` is exactly an object of the class `cls` (or None where `nullable`: NULL) that holds a pointer,
+ * the library's pointer in `out`: its `_ffi_ptr`, exactly of the class `holder` (a cell or handle, a ctypes
+ * `c_void_p`: held for the call in `held`, so that it is not released meanwhile) or an address as a plain int. A
+ * closed or moved object (`_ffi_ptr` None) is the wrapper's error. */
+static inline bool
+ffi_fast_exact_object(PyObject *value, PyObject *cls, PyObject *holder, ffi_fast_slot *slot, bool nullable,
+                      void **out, PyObject **held)
+{
+    Py_ssize_t offset;
+    PyObject *ptr;
+    if (nullable && value == Py_None) {
+        *out = NULL;
+        *held = NULL;
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) != cls || (offset = ffi_fast_slot_offset(cls, slot)) == 0) {
+        return false;
+    }
+    ptr = *(PyObject **)((char *)value + offset);
+    if (ptr == NULL) {
+        return false;
+    }
+    if ((PyObject *)Py_TYPE(ptr) == holder && ffi_fast_cdata_checked) {
+        *out = *(void **)((ffi_fast_cdata *)ptr)->b_ptr;
+    } else if (PyLong_CheckExact(ptr)) {
+        *out = PyLong_AsVoidPtr(ptr);
+        if (*out == NULL && PyErr_Occurred()) {
+            PyErr_Clear();
+            return false;
+        }
+    } else {
+        return false;
+    }
+    Py_INCREF(ptr);
+    *held = ptr;
+    return true;
+}
+
+/* Whether objects of ctypes' `c_void_p` are laid out as ffi_fast_cdata says. */
+static int
+ffi_fast_check_cdata(void)
+{
+    const unsigned long long probe = 0x5A17C0DE5A17C0DEULL;
+    PyObject *ctypes, *c_void_p, *made;
+    ctypes = PyImport_ImportModule("ctypes");
+    if (ctypes == NULL) {
+        return -1;
+    }
+    c_void_p = PyObject_GetAttrString(ctypes, "c_void_p");
+    Py_DECREF(ctypes);
+    if (c_void_p == NULL) {
+        return -1;
+    }
+    made = PyObject_CallFunction(c_void_p, "K", probe);
+    Py_DECREF(c_void_p);
+    if (made == NULL) {
+        return -1;
+    }
+    ffi_fast_cdata_checked = sizeof(void *) == sizeof(probe) && ((ffi_fast_cdata *)made)->b_ptr != NULL
+        && memcmp(((ffi_fast_cdata *)made)->b_ptr, &probe, sizeof(probe)) == 0;
+    Py_DECREF(made);
+    return 0;
+}
+
+static inline PyObject *
+ffi_fast_none(void)
+{
+    Py_INCREF(Py_None);
+    return Py_None;
+}
+
 /* The `str` of a `String` the library returned, whose buffer is freed. */
 static PyObject *
 ffi_fast_take_text(ffi_fast_text text)
@@ -486,6 +648,68 @@ ffi_fast_call_slice_address(PyObject *callable, PyObject *const *args, size_t na
     result = slice_address((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&arg0_view);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* Where the objects ffi_fast_call_hasher_feed takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_hasher_feed_slot0;
+
+/* hasher_feed(hasher, data) -> int */
+static PyObject *
+ffi_fast_call_hasher_feed(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    Py_buffer arg1_view;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_hasher_feed_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_array(args[1], 'B', sizeof(uint8_t), false, true, &arg1_view)) {
+        Py_XDECREF(arg0_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = hasher_feed(arg0, (const uint8_t *)arg1_view.buf, (size_t)(arg1_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg0_held);
+    PyBuffer_Release(&arg1_view);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* Where the objects ffi_fast_call_hasher_length takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_hasher_length_slot0;
+
+/* hasher_length(hasher) -> int */
+static PyObject *
+ffi_fast_call_hasher_length(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_hasher_length_slot0, true, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = hasher_length(arg0);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg0_held);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -787,6 +1011,62 @@ ffi_fast_call_direction_turn(PyObject *callable, PyObject *const *args, size_t n
         return NULL;
     }
     return ffi_fast_member(FFI_FAST_OBJECT(self, 1), PyLong_FromUnsignedLongLong(result));
+}
+
+/* Where the objects ffi_fast_call_counter_increment takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_counter_increment_slot0;
+
+/* counter_increment(c) -> int */
+static PyObject *
+ffi_fast_call_counter_increment(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_counter_increment_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = counter_increment(arg0);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg0_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* Where the objects ffi_fast_call_counter_get takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_counter_get_slot0;
+
+/* counter_get(c) -> int */
+static PyObject *
+ffi_fast_call_counter_get(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_counter_get_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = counter_get(arg0);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg0_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
 }
 
 /* divide(a, b) -> int */
@@ -1219,6 +1499,113 @@ ffi_fast_call_fill_u16(PyObject *callable, PyObject *const *args, size_t nargsf,
     Py_RETURN_NONE;
 }
 
+/* sqrt_or_none(x) -> Optional[float] */
+static PyObject *
+ffi_fast_call_sqrt_or_none(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    double arg0;
+    ffi_fast_option_f64 result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_double(args[0], NULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = sqrt_or_none(arg0);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
+}
+
+/* length_if_any(v) -> Optional[float] */
+static PyObject *
+ffi_fast_call_length_if_any(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_buffer arg0_view;
+    ffi_fast_option_f32 result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), sizeof(ffi_fast_struct_Vec2), false, true, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = length_if_any((const ffi_fast_struct_Vec2 *)arg0_view.buf);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
+}
+
+/* Where the objects ffi_fast_call_notifier_emit takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_notifier_emit_slot0;
+
+/* notifier_emit(notifier, code) -> int */
+static PyObject *
+ffi_fast_call_notifier_emit(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    unsigned long long arg1;
+    size_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_notifier_emit_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
+        Py_XDECREF(arg0_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = notifier_emit(arg0, (uint32_t)arg1);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg0_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* Where the objects ffi_fast_call_notifier_clear takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_notifier_clear_slot0;
+
+/* notifier_clear(notifier) -> None */
+static PyObject *
+ffi_fast_call_notifier_clear(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_notifier_clear_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    notifier_clear(arg0);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg0_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* guards_held() -> int */
 static PyObject *
 ffi_fast_call_guards_held(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -1308,6 +1695,30 @@ ffi_fast_call_owned_byte_count(PyObject *callable, PyObject *const *args, size_t
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* median(values) -> Optional[float] */
+static PyObject *
+ffi_fast_call_median(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_buffer arg0_view;
+    ffi_fast_option_f64 result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_array(args[0], 'd', sizeof(double), false, false, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = median((const double *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(double)));
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
+}
+
 /* length_in_metres(text) -> float */
 static PyObject *
 ffi_fast_call_length_in_metres(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -1355,12 +1766,468 @@ ffi_fast_call_user_next(PyObject *callable, PyObject *const *args, size_t nargsf
     return ffi_fast_newtype(&PyLong_Type, FFI_FAST_OBJECT(self, 0), PyLong_FromUnsignedLongLong(result));
 }
 
+/* Where the objects ffi_fast_method_Hasher_update takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Hasher_update_slot_self;
+
+/* Hasher.update(data) -> None */
+static PyObject *
+ffi_fast_method_Hasher_update(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    Py_buffer arg0_view;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Hasher_update_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_array(args[1], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    fnv1a_hasher_update(arg_self, (const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    PyBuffer_Release(&arg0_view);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* Where the objects ffi_fast_method_Hasher_matches takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Hasher_matches_slot_self;
+static ffi_fast_slot ffi_fast_method_Hasher_matches_slot0;
+
+/* Hasher.matches(other) -> bool */
+static PyObject *
+ffi_fast_method_Hasher_matches(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    void *arg0;
+    PyObject *arg0_held;
+    bool result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Hasher_matches_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_object(args[1], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Hasher_matches_slot0, false, &arg0, &arg0_held)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = fnv1a_hasher_matches(arg_self, arg0);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    Py_XDECREF(arg0_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyBool_FromLong(result);
+}
+
+/* Where the objects ffi_fast_method_Hasher_digest takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Hasher_digest_slot_self;
+
+/* Hasher.digest() -> Digest */
+static PyObject *
+ffi_fast_method_Hasher_digest(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    ffi_fast_struct_Digest result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Hasher_digest_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = fnv1a_hasher_digest(arg_self);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 2), &result, sizeof(result));
+}
+
+/* Where the objects ffi_fast_method_Hasher_digest_in takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Hasher_digest_in_slot_self;
+
+/* Hasher.digest_in(order) -> int */
+static PyObject *
+ffi_fast_method_Hasher_digest_in(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    long long arg0;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), &ffi_fast_method_Hasher_digest_in_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_member(args[1], FFI_FAST_OBJECT(self, 0), &arg0)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = fnv1a_hasher_digest_in(arg_self, (uint8_t)arg0);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* Where the objects ffi_fast_method_Store_put takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_put_slot_self;
+
+/* Store.put(key, value) -> None */
+static PyObject *
+ffi_fast_method_Store_put(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    long long arg1;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_put_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_text(args[1], &arg0, &arg0_len)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_signed(args[2], NULL, INT64_MIN, INT64_MAX, &arg1)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    store_put(arg_self, arg0, (size_t)arg0_len, (int64_t)arg1);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* Where the objects ffi_fast_method_Store_size takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_size_slot_self;
+
+/* Store.size() -> int */
+static PyObject *
+ffi_fast_method_Store_size(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_size_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    result = store_size(arg_self);
+    Py_XDECREF(arg_self_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* Where the objects ffi_fast_method_Store_get takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_get_slot_self;
+
+/* Store.get(key) -> Optional[int] */
+static PyObject *
+ffi_fast_method_Store_get(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_option_i64 result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_get_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_text(args[1], &arg0, &arg0_len)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    result = store_get(arg_self, arg0, (size_t)arg0_len);
+    Py_XDECREF(arg_self_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return result.is_some ? PyLong_FromLongLong(result.value) : ffi_fast_none();
+}
+
+/* Where the objects ffi_fast_method_Store_get_or takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_get_or_slot_self;
+
+/* Store.get_or(key, fallback) -> int */
+static PyObject *
+ffi_fast_method_Store_get_or(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    long long arg1;
+    int64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_get_or_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_text(args[1], &arg0, &arg0_len)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_signed(args[2], NULL, INT64_MIN, INT64_MAX, &arg1)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = store_get_or(arg_self, arg0, (size_t)arg0_len, (int64_t)arg1);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLongLong(result);
+}
+
+/* Where the objects ffi_fast_method_Store_add_all takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_add_all_slot_self;
+
+/* Store.add_all(key, values) -> int */
+static PyObject *
+ffi_fast_method_Store_add_all(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    Py_buffer arg1_view;
+    int64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_add_all_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_text(args[1], &arg0, &arg0_len)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_array(args[2], 'q', sizeof(int64_t), false, false, &arg1_view)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = store_add_all(arg_self, arg0, (size_t)arg0_len, (const int64_t *)arg1_view.buf, (size_t)(arg1_view.len / (Py_ssize_t)sizeof(int64_t)));
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    PyBuffer_Release(&arg1_view);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLongLong(result);
+}
+
+/* Where the objects ffi_fast_method_Store_reads takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_reads_slot_self;
+
+/* Store.reads() -> int */
+static PyObject *
+ffi_fast_method_Store_reads(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_reads_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = store_reads(arg_self);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* Where the objects ffi_fast_method_Store_keys takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_keys_slot_self;
+
+/* Store.keys() -> str */
+static PyObject *
+ffi_fast_method_Store_keys(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_keys_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = store_keys(arg_self);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_take_text(result);
+}
+
+/* Where the objects ffi_fast_method_Store_explode takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_explode_slot_self;
+
+/* Store.explode(message) -> None */
+static PyObject *
+ffi_fast_method_Store_explode(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_explode_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_text(args[1], &arg0, &arg0_len)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    store_explode(arg_self, arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* Where the objects ffi_fast_method_Tracker_advance takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Tracker_advance_slot_self;
+
+/* Tracker.advance(done) -> int */
+static PyObject *
+ffi_fast_method_Tracker_advance(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    unsigned long long arg0;
+    size_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Tracker_advance_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, UINT64_MAX, &arg0)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = tracker_advance(arg_self, (uint64_t)arg0);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* Where the objects ffi_fast_method_Tracker_clear takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Tracker_clear_slot_self;
+
+/* Tracker.clear() -> None */
+static PyObject *
+ffi_fast_method_Tracker_clear(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Tracker_clear_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    tracker_clear(arg_self);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_add,
     ffi_fast_call_spin,
     ffi_fast_call_spin_holding,
     ffi_fast_call_fnv1a,
     ffi_fast_call_slice_address,
+    ffi_fast_call_hasher_feed,
+    ffi_fast_call_hasher_length,
     ffi_fast_call_sum_integers,
     ffi_fast_call_scale,
     ffi_fast_call_is_even,
@@ -1372,6 +2239,8 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_vec2_scale,
     ffi_fast_call_color_next,
     ffi_fast_call_direction_turn,
+    ffi_fast_call_counter_increment,
+    ffi_fast_call_counter_get,
     ffi_fast_call_divide,
     ffi_fast_call_checked_sqrt,
     ffi_fast_call_validate_positive,
@@ -1389,12 +2258,97 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_sum_i32,
     ffi_fast_call_scale_f32_in_place,
     ffi_fast_call_fill_u16,
+    ffi_fast_call_sqrt_or_none,
+    ffi_fast_call_length_if_any,
+    ffi_fast_call_notifier_emit,
+    ffi_fast_call_notifier_clear,
     ffi_fast_call_guards_held,
     ffi_fast_call_guards_dropped,
     ffi_fast_call_title_case,
     ffi_fast_call_owned_byte_count,
+    ffi_fast_call_median,
     ffi_fast_call_length_in_metres,
     ffi_fast_call_user_next,
+    ffi_fast_method_Hasher_update,
+    ffi_fast_method_Hasher_matches,
+    ffi_fast_method_Hasher_digest,
+    ffi_fast_method_Hasher_digest_in,
+    ffi_fast_method_Store_put,
+    ffi_fast_method_Store_size,
+    ffi_fast_method_Store_get,
+    ffi_fast_method_Store_get_or,
+    ffi_fast_method_Store_add_all,
+    ffi_fast_method_Store_reads,
+    ffi_fast_method_Store_keys,
+    ffi_fast_method_Store_explode,
+    ffi_fast_method_Tracker_advance,
+    ffi_fast_method_Tracker_clear,
+};
+
+/* Whether each is a method, bound to the object it is looked up on as a Python function is. */
+static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
 };
 
 static int
@@ -1457,6 +2411,19 @@ ffi_fast_function_reduce(ffi_fast_function *self, PyObject *unused)
     return name;
 }
 
+/* A method looked up on an object: bound to it (`obj.get` is a bound method; `obj.get(...)` itself makes none,
+ * as the type is a method descriptor). */
+static PyObject *
+ffi_fast_method_get(PyObject *self, PyObject *obj, PyObject *type)
+{
+    (void)type;
+    if (obj == NULL || obj == Py_None) {
+        Py_INCREF(self);
+        return self;
+    }
+    return PyMethod_New(self, obj);
+}
+
 static PyMethodDef ffi_fast_function_methods[] = {
     {"__reduce__", (PyCFunction)ffi_fast_function_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
@@ -1486,6 +2453,27 @@ static PyTypeObject ffi_fast_function_type = {
     .tp_dictoffset = offsetof(ffi_fast_function, dict),
 };
 
+/* A compiled method: a compiled function that a class binds to its objects. */
+static PyTypeObject ffi_fast_method_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "sample_crate._native._ffi_cpython.compiled_method",
+    .tp_basicsize = sizeof(ffi_fast_function),
+    .tp_dealloc = (destructor)ffi_fast_function_dealloc,
+    .tp_vectorcall_offset = offsetof(ffi_fast_function, vectorcall),
+    .tp_repr = (reprfunc)ffi_fast_function_repr,
+    .tp_call = ffi_fast_function_call,
+    .tp_getattro = PyObject_GenericGetAttr,
+    .tp_setattro = PyObject_GenericSetAttr,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_METHOD_DESCRIPTOR,
+    .tp_doc = "A library method called through the compiled fast path of its module.",
+    .tp_traverse = (traverseproc)ffi_fast_function_traverse,
+    .tp_clear = (inquiry)ffi_fast_function_clear,
+    .tp_methods = ffi_fast_function_methods,
+    .tp_getset = ffi_fast_function_getset,
+    .tp_descr_get = ffi_fast_method_get,
+    .tp_dictoffset = offsetof(ffi_fast_function, dict),
+};
+
 /* function(index, wrapper, raise_failure, errors, objects): the compiled function `index` of this module. */
 static PyObject *
 ffi_fast_make_function(PyObject *module, PyObject *args)
@@ -1501,7 +2489,7 @@ ffi_fast_make_function(PyObject *module, PyObject *args)
         PyErr_Format(PyExc_IndexError, "no compiled function %zd", index);
         return NULL;
     }
-    made = PyObject_GC_New(ffi_fast_function, &ffi_fast_function_type);
+    made = PyObject_GC_New(ffi_fast_function, ffi_fast_methods[index] ? &ffi_fast_method_type : &ffi_fast_function_type);
     if (made == NULL) {
         return NULL;
     }
@@ -1541,6 +2529,13 @@ PyInit__ffi_cpython(void)
 {
     PyObject *module;
     if (PyType_Ready(&ffi_fast_function_type) < 0) {
+        return NULL;
+    }
+    if (PyType_Ready(&ffi_fast_method_type) < 0) {
+        return NULL;
+    }
+    ffi_fast_ptr_name = PyUnicode_InternFromString("_ffi_ptr");
+    if (ffi_fast_ptr_name == NULL || ffi_fast_check_cdata() < 0) {
         return NULL;
     }
     ffi_fast_pending = sample_crate_ffi_pending();

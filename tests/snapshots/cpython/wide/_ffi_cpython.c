@@ -8,6 +8,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -24,6 +25,7 @@
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *wide_ffi_pending(void);
 uint64_t wide_a_function_with_a_great_many_parameters(uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4, uint64_t p5, uint64_t p6, uint64_t p7);
+void wide_takes_a_nullable_handle_with_a_long_name(void *p0);
 uint8_t wide_returns_a_long_named_enumeration_from_many(uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4, uint64_t p5);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
@@ -168,6 +170,110 @@ ffi_fast_member(PyObject *by_value, PyObject *key)
     return member;
 }
 
+/* The start of a ctypes object (CPython's CDataObject, which its headers do not declare): `b_ptr` points to the
+ * value. Checked at import on a `c_void_p` made for the purpose; were it otherwise, every call lending an object
+ * goes to its wrapper. */
+typedef struct {
+    PyObject_HEAD
+    char *b_ptr;
+} ffi_fast_cdata;
+
+static bool ffi_fast_cdata_checked;
+
+/* Where objects of a class keep their `_ffi_ptr` (the offset of its slot), looked up on the first call. */
+typedef struct {
+    PyObject *cls;
+    Py_ssize_t offset;
+} ffi_fast_slot;
+
+static PyObject *ffi_fast_ptr_name;
+
+/* The offset of the slot `_ffi_ptr` in objects of the class `cls` (0: not a slot; the wrapper takes the call). */
+static Py_ssize_t
+ffi_fast_slot_offset(PyObject *cls, ffi_fast_slot *slot)
+{
+    PyObject *descriptor;
+    PyMemberDef *member;
+    if (slot->cls == cls) {
+        return slot->offset;
+    }
+    descriptor = PyObject_GetAttr(cls, ffi_fast_ptr_name);
+    if (descriptor == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    member = Py_TYPE(descriptor) == &PyMemberDescr_Type ? ((PyMemberDescrObject *)descriptor)->d_member : NULL;
+    slot->offset = member != NULL && member->type == T_OBJECT_EX ? member->offset : 0;
+    /* The class outlives the slot's use: the compiled function's objects hold it. */
+    slot->cls = cls;
+    Py_DECREF(descriptor);
+    return slot->offset;
+}
+
+/* Whether `value` is exactly an object of the class `cls` (or None where `nullable`: NULL) that holds a pointer,
+ * the library's pointer in `out`: its `_ffi_ptr`, exactly of the class `holder` (a cell or handle, a ctypes
+ * `c_void_p`: held for the call in `held`, so that it is not released meanwhile) or an address as a plain int. A
+ * closed or moved object (`_ffi_ptr` None) is the wrapper's error. */
+static inline bool
+ffi_fast_exact_object(PyObject *value, PyObject *cls, PyObject *holder, ffi_fast_slot *slot, bool nullable,
+                      void **out, PyObject **held)
+{
+    Py_ssize_t offset;
+    PyObject *ptr;
+    if (nullable && value == Py_None) {
+        *out = NULL;
+        *held = NULL;
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) != cls || (offset = ffi_fast_slot_offset(cls, slot)) == 0) {
+        return false;
+    }
+    ptr = *(PyObject **)((char *)value + offset);
+    if (ptr == NULL) {
+        return false;
+    }
+    if ((PyObject *)Py_TYPE(ptr) == holder && ffi_fast_cdata_checked) {
+        *out = *(void **)((ffi_fast_cdata *)ptr)->b_ptr;
+    } else if (PyLong_CheckExact(ptr)) {
+        *out = PyLong_AsVoidPtr(ptr);
+        if (*out == NULL && PyErr_Occurred()) {
+            PyErr_Clear();
+            return false;
+        }
+    } else {
+        return false;
+    }
+    Py_INCREF(ptr);
+    *held = ptr;
+    return true;
+}
+
+/* Whether objects of ctypes' `c_void_p` are laid out as ffi_fast_cdata says. */
+static int
+ffi_fast_check_cdata(void)
+{
+    const unsigned long long probe = 0x5A17C0DE5A17C0DEULL;
+    PyObject *ctypes, *c_void_p, *made;
+    ctypes = PyImport_ImportModule("ctypes");
+    if (ctypes == NULL) {
+        return -1;
+    }
+    c_void_p = PyObject_GetAttrString(ctypes, "c_void_p");
+    Py_DECREF(ctypes);
+    if (c_void_p == NULL) {
+        return -1;
+    }
+    made = PyObject_CallFunction(c_void_p, "K", probe);
+    Py_DECREF(c_void_p);
+    if (made == NULL) {
+        return -1;
+    }
+    ffi_fast_cdata_checked = sizeof(void *) == sizeof(probe) && ((ffi_fast_cdata *)made)->b_ptr != NULL
+        && memcmp(((ffi_fast_cdata *)made)->b_ptr, &probe, sizeof(probe)) == 0;
+    Py_DECREF(made);
+    return 0;
+}
+
 /* a_function_with_a_great_many_parameters(a_rather_long_parameter_name_for_wrapping_0, a_rather_long_parameter_name_for_wrapping_1, a_rather_long_parameter_name_for_wrapping_2, a_rather_long_parameter_name_for_wrapping_3, a_rather_long_parameter_name_for_wrapping_4, a_rather_long_parameter_name_for_wrapping_5, a_rather_long_parameter_name_for_wrapping_6, a_rather_long_parameter_name_for_wrapping_7) -> int */
 static PyObject *
 ffi_fast_call_a_function_with_a_great_many_parameters(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -219,6 +325,33 @@ ffi_fast_call_a_function_with_a_great_many_parameters(PyObject *callable, PyObje
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* Where the objects ffi_fast_call_takes_a_nullable_handle_with_a_long_name takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_takes_a_nullable_handle_with_a_long_name_slot0;
+
+/* takes_a_nullable_handle_with_a_long_name(the_nullable_handle_parameter_with_a_long_name) -> None */
+static PyObject *
+ffi_fast_call_takes_a_nullable_handle_with_a_long_name(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_takes_a_nullable_handle_with_a_long_name_slot0, true, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    wide_takes_a_nullable_handle_with_a_long_name(arg0);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg0_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* returns_a_long_named_enumeration_from_many(p0, p1, p2, p3, p4, p5) -> AnExtremelyLongEnumerationNameThatKeepsGoing */
 static PyObject *
 ffi_fast_call_returns_a_long_named_enumeration_from_many(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -264,6 +397,7 @@ ffi_fast_call_returns_a_long_named_enumeration_from_many(PyObject *callable, PyO
 
 static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_a_function_with_a_great_many_parameters,
+    ffi_fast_call_takes_a_nullable_handle_with_a_long_name,
     ffi_fast_call_returns_a_long_named_enumeration_from_many,
 };
 
@@ -411,6 +545,10 @@ PyInit__ffi_cpython(void)
 {
     PyObject *module;
     if (PyType_Ready(&ffi_fast_function_type) < 0) {
+        return NULL;
+    }
+    ffi_fast_ptr_name = PyUnicode_InternFromString("_ffi_ptr");
+    if (ffi_fast_ptr_name == NULL || ffi_fast_check_cdata() < 0) {
         return NULL;
     }
     ffi_fast_pending = wide_ffi_pending();

@@ -6,6 +6,7 @@ _ffi_rt.compiled(
     _ffi_raise_failure,
     (
         ("a_function_with_a_great_many_parameters", None, ()),
+        ("takes_a_nullable_handle_with_a_long_name", None, (AnOpaqueHandleTypeWithAVeryLongNameIndeed, None)),
         (
             "returns_a_long_named_enumeration_from_many",
             None,
