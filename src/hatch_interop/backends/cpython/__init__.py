@@ -47,6 +47,7 @@ from hatch_interop.backends.python import ARRAY_CODES
 from hatch_interop.codegen import c_comment, python_string
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
+    CallbackDef,
     EnumDef,
     Function,
     Inventory,
@@ -153,6 +154,24 @@ class FastFunction:
 
 
 @dataclass(frozen=True)
+class CCallback:
+    """A callback type whose Python callables the fast path lends the library for a call, and the C function the
+    library calls them through (its trampoline)."""
+
+    #: Its comment (the callback's name, escaped).
+    comment: str
+    #: The C name of its structure (``call``, ``context``, ``release``), and of its trampoline.
+    struct: str
+    trampoline: str
+    #: Each parameter's C declaration, and the expression making its Python object.
+    params: Tuple[Tuple[str, str], ...]
+    #: The C result type (``void``), the type the result is checked into, and the check (None: no result).
+    result_type: str
+    value_type: str
+    check: Optional[str]
+
+
+@dataclass(frozen=True)
 class COptionLayout:
     """An option of a number as the extension declares it (``FfiOption<T>``: the value, then whether it is
     there)."""
@@ -205,6 +224,26 @@ def lent_object(inventory: Inventory, ty: TypeRef) -> Optional[OpaqueDef]:
     return target if isinstance(target, OpaqueDef) else None
 
 
+def compiled_callback(callback: CallbackDef) -> bool:
+    """Whether the fast path lends the library callables of `callback`: numbers and bools in, nothing or a number
+    or bool out, no `Result`."""
+    returns = callback.returns
+    return (
+        callback.error is None
+        and all(_number(p.type) for p in callback.params)
+        and (isinstance(returns, Void) or _number(returns))
+    )
+
+
+def lent_callback(inventory: Inventory, ty: TypeRef) -> Optional[CallbackDef]:
+    """The callback a `&Callback` or `Option<&Callback>` parameter lends the library for the call, if the fast path
+    takes it (one the library keeps, taken by value, is the wrapper's: it registers the callable)."""
+    if not isinstance(ty, Pointer) or ty.owned:
+        return None
+    target = inventory.type(ty.target.name)
+    return target if isinstance(target, CallbackDef) and compiled_callback(target) else None
+
+
 def _number_option(ty: TypeRef) -> bool:
     """An `FfiOption` of a number or bool (no newtype, whose values the wrapper makes)."""
     return isinstance(ty, FfiOption) and _number(ty.inner)
@@ -219,7 +258,11 @@ def eligible(f: Function, inventory: Inventory) -> bool:
 
     def param(ty: TypeRef) -> bool:
         if isinstance(ty, Pointer):
-            return not ty.owned and (plain_struct(inventory, ty) is not None or lent_object(inventory, ty) is not None)
+            return not ty.owned and (
+                plain_struct(inventory, ty) is not None
+                or lent_object(inventory, ty) is not None
+                or lent_callback(inventory, ty) is not None
+            )
         return (
             _scalar(ty)
             or isinstance(ty, Str)
@@ -265,6 +308,10 @@ def _param(
     if target is not None:
         assert isinstance(ty, Pointer)
         return _lent(local, name, value, target, nullable=ty.nullable, objects=objects, slot=f"{site}_slot{index}")
+    callback = lent_callback(inventory, ty)
+    if callback is not None:
+        assert isinstance(ty, Pointer)
+        return _lent_callable(local, name, value, callback, nullable=ty.nullable, objects=objects)
     struct = plain_struct(inventory, ty)
     if struct is not None:
         c_name = _struct_name(struct)
@@ -366,6 +413,70 @@ def _lent(
     )
 
 
+def _lent_callable(
+    local: str, name: str, value: str, callback: CallbackDef, *, nullable: bool, objects: List[str]
+) -> FastParam:
+    """A Python callable lent for the call as a callback (`&OnValue`): the library calls it through the callback's
+    trampoline, with what the module's own trampoline would use (see ``ffi_fast_lent_callback``)."""
+    lent = f"{local}_lent"
+    raised = _object(objects, _GLOBAL + "_ffi_callback_raised")
+    named = _object(objects, _TEXT + callback.name)
+    if isinstance(callback.returns, Primitive):
+        scalar = _object(objects, _GLOBAL + "_ffi_scalar")
+        what = _object(objects, _TEXT + f"the result of the {callback.name} callback")
+        type_name = _object(objects, _TEXT + callback.returns.name)
+    else:
+        scalar = what = type_name = "NULL"
+    check = (
+        f"ffi_fast_exact_callable({value}, {'true' if nullable else 'false'}, &{lent}, {raised}, {named}, {scalar}, "
+        f"{what}, {type_name})"
+    )
+    struct = _callback_struct(callback)
+    return FastParam(
+        (f"ffi_fast_lent_callback {lent}", f"{struct} {local} = {{{struct}_call, &{lent}, NULL}}"),
+        check,
+        (f"{lent}.callable == NULL ? NULL : &{local}" if nullable else f"&{local}",),
+        (f"const {struct} *{name}",),
+    )
+
+
+def _callback_struct(callback: CallbackDef) -> str:
+    """The extension's C name of a callback's structure (its trampoline's: with ``_call``)."""
+    return f"{LOCAL_PREFIX}callback_{callback.name}"
+
+
+def c_callback(callback: CallbackDef) -> CCallback:
+    """How the extension declares a callback the fast path lends: its structure and trampoline."""
+    params = []
+    for i, p in enumerate(callback.params):
+        assert isinstance(p.type, Primitive)
+        params.append((f"{C_PRIMITIVES[p.type.name]} p{i}", _number_object(p.type, f"p{i}")))
+    struct = _callback_struct(callback)
+    returns = callback.returns
+    comment = c_comment(
+        f"`{callback.name}`: the library calls the Python callable lent to it for a call, as the module's own "
+        "trampoline would (a result of another type converted by the module, or refused; an exception handed to "
+        "the call).",
+        opener="/*",
+    )
+    if not isinstance(returns, Primitive):
+        return CCallback(comment or "", struct, f"{struct}_call", tuple(params), "void", "", None)
+    result_type = C_PRIMITIVES[returns.name]
+    if returns.is_bool:
+        value_type, check = "bool", "ffi_fast_exact_bool(returned, &value)"
+    elif returns.name == "f64":
+        value_type, check = "double", "ffi_fast_exact_double(returned, NULL, &value)"
+    elif returns.name == "f32":
+        value_type, check = "float", "ffi_fast_exact_float(returned, NULL, &value)"
+    elif returns.name in _UNSIGNED_MAX:
+        value_type = "unsigned long long"
+        check = f"ffi_fast_exact_unsigned(returned, NULL, {_UNSIGNED_MAX[returns.name]}, &value)"
+    else:
+        low, high = _SIGNED_RANGE[returns.name]
+        value_type, check = "long long", f"ffi_fast_exact_signed(returned, NULL, {low}, {high}, &value)"
+    return CCallback(comment or "", struct, f"{struct}_call", tuple(params), result_type, value_type, check)
+
+
 def _object(objects: List[str], name: str) -> str:
     """The C expression of the Python object `name` (a class, a dict of a module), added to `objects` once."""
     if name not in objects:
@@ -377,6 +488,10 @@ def _module_name(builder: CtypesWrapperBuilder, name: str) -> str:
     """The module's name of an object of `_object`: a type's class, an enum's members by value, or the class of what
     an opaque type's objects hold (a service's handle, another's cell; `None` for an opaque type without a drop
     function, whose objects hold addresses)."""
+    if name.startswith(_GLOBAL):
+        return name[len(_GLOBAL) :]
+    if name.startswith(_TEXT):
+        return python_string(name[len(_TEXT) :])
     if name.endswith(_BY_VALUE):
         return f"_ffi_{builder.classes[name[: -len(_BY_VALUE)]]}_by_value"
     if name.endswith(_HOLDER):
@@ -392,6 +507,9 @@ def _module_name(builder: CtypesWrapperBuilder, name: str) -> str:
 _BY_VALUE = " by value"
 #: What `_object` appends to an opaque type's name for the class of what its objects hold.
 _HOLDER = " holder"
+#: What `_object` puts before one of the module's own names (``_ffi_scalar``), and before a text (a `str` object).
+_GLOBAL = "global "
+_TEXT = "text "
 
 
 def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> str:
@@ -622,6 +740,7 @@ class CpythonBackend(CtypesBackend):
             returns_structs=any("ffi_fast_make_struct(" in f.convert for f in functions),
             returns_text=any(f.result_type == "ffi_fast_text" for f in functions),
             uses_objects=any("ffi_fast_exact_object(" in p.check for f in functions for p in f.params),
+            callbacks=self.callbacks(inventory),
             options=self.options(inventory),
             any_methods=any(f.method for f in functions),
             module=f"{self.context.module}.{MODULE}",
@@ -650,6 +769,11 @@ class CpythonBackend(CtypesBackend):
                 fields.append((f"{C_PRIMITIVES[field.type.name]} f{i}", f"f{i}", field.offset))
             layouts.append(CStructLayout(_struct_name(struct), tuple(fields), struct.size, struct.name))
         return layouts
+
+    def callbacks(self, inventory: Inventory) -> List[CCallback]:
+        """The callbacks the compiled functions lend callables as, in the inventory's order."""
+        used = {cb.name for f in fast_members(inventory) for p in f.params if (cb := lent_callback(inventory, p.type))}
+        return [c_callback(t) for t in inventory.types if isinstance(t, CallbackDef) and t.name in used]
 
     def options(self, inventory: Inventory) -> List[COptionLayout]:
         """The layouts of the options of numbers the compiled functions return, in a stable order."""

@@ -64,6 +64,20 @@ typedef struct {
     uint8_t is_some;
 } ffi_fast_option_i64;
 
+/* The structure of the callback `ffi_fast_callback_OnValue` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    bool (*call)(const void *context, size_t p0, double p1);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnValue;
+
+/* The structure of the callback `ffi_fast_callback_Transform` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    int64_t (*call)(const void *context, int64_t p0);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_Transform;
+
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *sample_crate_ffi_pending(void);
 void sample_crate_ffi_free(void *ptr, size_t size, size_t align);
@@ -106,6 +120,8 @@ void scale_f32_in_place(float *p0, size_t p0_len, float p1);
 void fill_u16(uint16_t *p0, size_t p0_len, uint16_t p1);
 ffi_fast_option_f64 sqrt_or_none(double p0);
 ffi_fast_option_f32 length_if_any(const ffi_fast_struct_Vec2 *p0);
+size_t for_each_value(const double *p0, size_t p0_len, const ffi_fast_callback_OnValue *p1);
+void transform_all(int64_t *p0, size_t p0_len, const ffi_fast_callback_Transform *p1);
 size_t notifier_emit(void *p0, uint32_t p1);
 void notifier_clear(void *p0);
 uint64_t guards_held(void);
@@ -126,6 +142,7 @@ int64_t store_get_or(void *p_self, const char *p0, size_t p0_len, int64_t p1);
 int64_t store_add_all(void *p_self, const char *p0, size_t p0_len, const int64_t *p1, size_t p1_len);
 uint64_t store_reads(void *p_self);
 ffi_fast_text store_keys(void *p_self);
+size_t store_each_value(void *p_self, const ffi_fast_callback_OnValue *p0);
 void store_explode(void *p_self, const char *p0, size_t p0_len);
 size_t tracker_advance(void *p_self, uint64_t p0);
 void tracker_clear(void *p_self);
@@ -515,6 +532,142 @@ ffi_fast_check_cdata(void)
         && memcmp(((ffi_fast_cdata *)made)->b_ptr, &probe, sizeof(probe)) == 0;
     Py_DECREF(made);
     return 0;
+}
+
+/* A Python callable lent to the library for a call (the context of its callback structure), with what its
+ * trampoline needs of the module: how an exception is handed to the call that ran it (`raised(name, error)`)
+ * and how a result of another type is converted (`scalar(what, result, type)`, for a callback returning a
+ * number). The compiled function's arguments and objects keep them all alive for the call. */
+typedef struct {
+    PyObject *callable;
+    PyObject *raised;
+    PyObject *name;
+    PyObject *scalar;
+    PyObject *what;
+    PyObject *type;
+} ffi_fast_lent_callback;
+
+/* Whether `value` is callable (or None where `nullable`: `callable` NULL), lent in `lent`. */
+static inline bool
+ffi_fast_exact_callable(PyObject *value, bool nullable, ffi_fast_lent_callback *lent, PyObject *raised,
+                        PyObject *name, PyObject *scalar, PyObject *what, PyObject *type)
+{
+    if (nullable && value == Py_None) {
+        lent->callable = NULL;
+        return true;
+    }
+    if (!PyCallable_Check(value)) {
+        return false;
+    }
+    lent->callable = value;
+    lent->raised = raised;
+    lent->name = name;
+    lent->scalar = scalar;
+    lent->what = what;
+    lent->type = type;
+    return true;
+}
+
+/* Hands the exception a lent callable raised (any: as `except BaseException`) to the library call that ran it,
+ * through the module, which raises it when the call returns; one that cannot be handed over is printed. */
+static void
+ffi_fast_callback_raised(const ffi_fast_lent_callback *lent)
+{
+    PyObject *error, *done;
+#if PY_VERSION_HEX >= 0x030C0000
+    error = PyErr_GetRaisedException();
+#else
+    PyObject *type, *traceback;
+    PyErr_Fetch(&type, &error, &traceback);
+    PyErr_NormalizeException(&type, &error, &traceback);
+    if (error != NULL && traceback != NULL) {
+        PyException_SetTraceback(error, traceback);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+#endif
+    if (error == NULL) {
+        return;
+    }
+    done = PyObject_CallFunctionObjArgs(lent->raised, lent->name, error, NULL);
+    if (done == NULL) {
+        PyErr_WriteUnraisable(lent->raised);
+    } else {
+        Py_DECREF(done);
+    }
+    Py_DECREF(error);
+}
+
+/* `OnValue`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_OnValue_call(const void *context, size_t p0, double p1)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by a check that succeeds only: zero for a callback that failed, as the module's own returns. */
+    bool value = 0;
+    args[0] = PyLong_FromUnsignedLongLong(p0);
+    args[1] = PyFloat_FromDouble(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `Transform`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static int64_t
+ffi_fast_callback_Transform_call(const void *context, int64_t p0)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by a check that succeeds only: zero for a callback that failed, as the module's own returns. */
+    long long value = 0;
+    args[0] = PyLong_FromLongLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (int64_t)value;
 }
 
 static inline PyObject *
@@ -1546,6 +1699,65 @@ ffi_fast_call_length_if_any(PyObject *callable, PyObject *const *args, size_t na
     return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
 }
 
+/* for_each_value(values, on_value) -> int */
+static PyObject *
+ffi_fast_call_for_each_value(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_buffer arg0_view;
+    ffi_fast_lent_callback arg1_lent;
+    ffi_fast_callback_OnValue arg1 = {ffi_fast_callback_OnValue_call, &arg1_lent, NULL};
+    size_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_array(args[0], 'd', sizeof(double), false, false, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4))) {
+        PyBuffer_Release(&arg0_view);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = for_each_value((const double *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(double)), &arg1);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* transform_all(values, transform) -> None */
+static PyObject *
+ffi_fast_call_transform_all(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_buffer arg0_view;
+    ffi_fast_lent_callback arg1_lent;
+    ffi_fast_callback_Transform arg1 = {ffi_fast_callback_Transform_call, &arg1_lent, NULL};
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_array(args[0], 'q', sizeof(int64_t), true, false, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_callable(args[1], true, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4))) {
+        PyBuffer_Release(&arg0_view);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    transform_all((int64_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(int64_t)), arg1_lent.callable == NULL ? NULL : &arg1);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* Where the objects ffi_fast_call_notifier_emit takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_call_notifier_emit_slot0;
 
@@ -2127,6 +2339,40 @@ ffi_fast_method_Store_keys(PyObject *callable, PyObject *const *args, size_t nar
     return ffi_fast_take_text(result);
 }
 
+/* Where the objects ffi_fast_method_Store_each_value takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_each_value_slot_self;
+
+/* Store.each_value(on_value) -> int */
+static PyObject *
+ffi_fast_method_Store_each_value(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    ffi_fast_lent_callback arg0_lent;
+    ffi_fast_callback_OnValue arg0 = {ffi_fast_callback_OnValue_call, &arg0_lent, NULL};
+    size_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 5), FFI_FAST_OBJECT(self, 6), &ffi_fast_method_Store_each_value_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_callable(args[1], false, &arg0_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4))) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = store_each_value(arg_self, &arg0);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
 /* Where the objects ffi_fast_method_Store_explode takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_method_Store_explode_slot_self;
 
@@ -2260,6 +2506,8 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_fill_u16,
     ffi_fast_call_sqrt_or_none,
     ffi_fast_call_length_if_any,
+    ffi_fast_call_for_each_value,
+    ffi_fast_call_transform_all,
     ffi_fast_call_notifier_emit,
     ffi_fast_call_notifier_clear,
     ffi_fast_call_guards_held,
@@ -2280,6 +2528,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_method_Store_add_all,
     ffi_fast_method_Store_reads,
     ffi_fast_method_Store_keys,
+    ffi_fast_method_Store_each_value,
     ffi_fast_method_Store_explode,
     ffi_fast_method_Tracker_advance,
     ffi_fast_method_Tracker_clear,
@@ -2335,6 +2584,9 @@ static const bool ffi_fast_methods[] = {
     false,
     false,
     false,
+    false,
+    false,
+    true,
     true,
     true,
     true,
