@@ -318,18 +318,13 @@ def _param(
         cls = _object(objects, struct.name)
         if isinstance(ty, Pointer):
             # The object's own memory, for the call, as ctypes passes it (`&mut` writes into it).
-            view = f"{local}_view"
             qualifier = "" if ty.mutable else "const "
-            check = (
-                f"ffi_fast_exact_struct_ref({value}, {cls}, sizeof({c_name}), {'true' if ty.mutable else 'false'}, "
-                f"{'true' if ty.nullable else 'false'}, &{view})"
-            )
+            check = f"ffi_fast_exact_struct_ref({value}, {cls}, {'true' if ty.nullable else 'false'}, &{local})"
             return FastParam(
-                (f"Py_buffer {view}",),
+                (f"void *{local}",),
                 check,
-                (f"({qualifier}{c_name} *){view}.buf",),
+                (f"({qualifier}{c_name} *){local}",),
                 (f"{qualifier}{c_name} *{name}",),
-                f"PyBuffer_Release(&{view})",
             )
         check = f"ffi_fast_exact_struct({value}, {cls}, &{local}, sizeof({local}))"
         return FastParam((f"{c_name} {local}",), check, (local,), (f"{c_name} {name}",))
@@ -740,6 +735,12 @@ class CpythonBackend(CtypesBackend):
             returns_structs=any("ffi_fast_make_struct(" in f.convert for f in functions),
             returns_text=any(f.result_type == "ffi_fast_text" for f in functions),
             uses_objects=any("ffi_fast_exact_object(" in p.check for f in functions for p in f.params),
+            uses_cdata=any(
+                "ffi_fast_exact_object(" in p.check or "ffi_fast_exact_struct" in p.check
+                for f in functions
+                for p in f.params
+            )
+            or any("ffi_fast_make_struct(" in f.convert for f in functions),
             callbacks=self.callbacks(inventory),
             options=self.options(inventory),
             any_methods=any(f.method for f in functions),

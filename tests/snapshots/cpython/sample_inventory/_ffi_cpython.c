@@ -276,6 +276,12 @@ ffi_fast_exact_text(PyObject *value, const char **out, Py_ssize_t *len)
     if (!PyUnicode_CheckExact(value)) {
         return false;
     }
+    if (PyUnicode_IS_COMPACT_ASCII(value)) {
+        /* ASCII is its own UTF-8: the characters themselves (a function call less). */
+        *out = (const char *)PyUnicode_DATA(value);
+        *len = PyUnicode_GET_LENGTH(value);
+        return true;
+    }
     *out = PyUnicode_AsUTF8AndSize(value, len);
     if (*out == NULL) {
         PyErr_Clear();
@@ -309,45 +315,69 @@ ffi_fast_exact_array(PyObject *value, char code, Py_ssize_t itemsize, bool writa
     return true;
 }
 
-/* Whether `value` is exactly of the struct class `cls`, copied into `out` (`size` bytes: its ctypes memory). */
+/* The start of a ctypes object (CPython's CDataObject, which its headers do not declare): `b_ptr` points to the
+ * value (a struct's memory, an object's cell). Checked at import on a `c_void_p` made for the purpose; were it
+ * otherwise, every call taking a struct or lending an object goes to its wrapper, and a struct result is written
+ * through the buffer protocol. */
+typedef struct {
+    PyObject_HEAD
+    char *b_ptr;
+} ffi_fast_cdata;
+
+static bool ffi_fast_cdata_checked;
+
+/* Whether objects of ctypes' `c_void_p` are laid out as ffi_fast_cdata says. */
+static int
+ffi_fast_check_cdata(void)
+{
+    const uintptr_t probe = (uintptr_t)0x5A17C0DE5A17C0DEULL;
+    PyObject *ctypes, *c_void_p, *made;
+    ctypes = PyImport_ImportModule("ctypes");
+    if (ctypes == NULL) {
+        return -1;
+    }
+    c_void_p = PyObject_GetAttrString(ctypes, "c_void_p");
+    Py_DECREF(ctypes);
+    if (c_void_p == NULL) {
+        return -1;
+    }
+    made = PyObject_CallFunction(c_void_p, "N", PyLong_FromVoidPtr((void *)probe));
+    Py_DECREF(c_void_p);
+    if (made == NULL) {
+        return -1;
+    }
+    ffi_fast_cdata_checked = ((ffi_fast_cdata *)made)->b_ptr != NULL
+        && memcmp(((ffi_fast_cdata *)made)->b_ptr, &probe, sizeof(probe)) == 0;
+    Py_DECREF(made);
+    return 0;
+}
+
+/* Whether `value` is exactly of the struct class `cls` (whose size the module checked at import), copied into `out`
+ * (`size` bytes: its ctypes memory). */
 static inline bool
 ffi_fast_exact_struct(PyObject *value, PyObject *cls, void *out, size_t size)
 {
-    Py_buffer view;
-    if ((PyObject *)Py_TYPE(value) != cls || PyObject_GetBuffer(value, &view, PyBUF_SIMPLE) < 0) {
-        PyErr_Clear();
+    if ((PyObject *)Py_TYPE(value) != cls || !ffi_fast_cdata_checked) {
         return false;
     }
-    if (view.len != (Py_ssize_t)size) {
-        PyBuffer_Release(&view);
-        return false;
-    }
-    memcpy(out, view.buf, size);
-    PyBuffer_Release(&view);
+    memcpy(out, ((ffi_fast_cdata *)value)->b_ptr, size);
     return true;
 }
 
-/* Whether `value` is exactly of the struct class `cls` (or None where `nullable`), its memory exported into `view`
- * for the call (a NULL `buf` for None); the caller releases the view after the call. */
+/* Whether `value` is exactly of the struct class `cls` (whose size the module checked at import; or None where
+ * `nullable`: NULL), its memory in `out`, which the caller's arguments keep alive for the call (a ctypes object's
+ * memory is writable and never moves). */
 static inline bool
-ffi_fast_exact_struct_ref(PyObject *value, PyObject *cls, size_t size, bool writable, bool nullable, Py_buffer *view)
+ffi_fast_exact_struct_ref(PyObject *value, PyObject *cls, bool nullable, void **out)
 {
     if (nullable && value == Py_None) {
-        view->obj = NULL;
-        view->buf = NULL;
+        *out = NULL;
         return true;
     }
-    if ((PyObject *)Py_TYPE(value) != cls) {
+    if ((PyObject *)Py_TYPE(value) != cls || !ffi_fast_cdata_checked) {
         return false;
     }
-    if (PyObject_GetBuffer(value, view, writable ? PyBUF_WRITABLE : PyBUF_SIMPLE) < 0) {
-        PyErr_Clear();
-        return false;
-    }
-    if (view->len != (Py_ssize_t)size) {
-        PyBuffer_Release(view);
-        return false;
-    }
+    *out = ((ffi_fast_cdata *)value)->b_ptr;
     return true;
 }
 
@@ -363,6 +393,10 @@ ffi_fast_make_struct(PyObject *cls, const void *value, size_t size)
     PyObject *made = type->tp_new(type, ffi_fast_no_arguments, NULL);
     if (made == NULL) {
         return NULL;
+    }
+    if (ffi_fast_cdata_checked) {
+        memcpy(((ffi_fast_cdata *)made)->b_ptr, value, size);
+        return made;
     }
     if (PyObject_GetBuffer(made, &view, PyBUF_WRITABLE) < 0) {
         Py_DECREF(made);
@@ -430,16 +464,6 @@ ffi_fast_member(PyObject *by_value, PyObject *key)
     return member;
 }
 
-/* The start of a ctypes object (CPython's CDataObject, which its headers do not declare): `b_ptr` points to the
- * value. Checked at import on a `c_void_p` made for the purpose; were it otherwise, every call lending an object
- * goes to its wrapper. */
-typedef struct {
-    PyObject_HEAD
-    char *b_ptr;
-} ffi_fast_cdata;
-
-static bool ffi_fast_cdata_checked;
-
 /* Where objects of a class keep their `_ffi_ptr` (the offset of its slot), looked up on the first call. */
 typedef struct {
     PyObject *cls;
@@ -448,15 +472,13 @@ typedef struct {
 
 static PyObject *ffi_fast_ptr_name;
 
-/* The offset of the slot `_ffi_ptr` in objects of the class `cls` (0: not a slot; the wrapper takes the call). */
+/* Finds the offset of the slot `_ffi_ptr` in objects of the class `cls` (0: not a slot; the wrapper takes the
+ * call), kept in `slot`. */
 static Py_ssize_t
-ffi_fast_slot_offset(PyObject *cls, ffi_fast_slot *slot)
+ffi_fast_find_slot(PyObject *cls, ffi_fast_slot *slot)
 {
     PyObject *descriptor;
     PyMemberDef *member;
-    if (slot->cls == cls) {
-        return slot->offset;
-    }
     descriptor = PyObject_GetAttr(cls, ffi_fast_ptr_name);
     if (descriptor == NULL) {
         PyErr_Clear();
@@ -468,6 +490,13 @@ ffi_fast_slot_offset(PyObject *cls, ffi_fast_slot *slot)
     slot->cls = cls;
     Py_DECREF(descriptor);
     return slot->offset;
+}
+
+/* The offset of the slot `_ffi_ptr` in objects of the class `cls`, found on the first call. */
+static inline Py_ssize_t
+ffi_fast_slot_offset(PyObject *cls, ffi_fast_slot *slot)
+{
+    return slot->cls == cls ? slot->offset : ffi_fast_find_slot(cls, slot);
 }
 
 /* Whether `value` is exactly an object of the class `cls` (or None where `nullable`: NULL) that holds a pointer,
@@ -508,31 +537,6 @@ ffi_fast_exact_object(PyObject *value, PyObject *cls, PyObject *holder, ffi_fast
     return true;
 }
 
-/* Whether objects of ctypes' `c_void_p` are laid out as ffi_fast_cdata says. */
-static int
-ffi_fast_check_cdata(void)
-{
-    const unsigned long long probe = 0x5A17C0DE5A17C0DEULL;
-    PyObject *ctypes, *c_void_p, *made;
-    ctypes = PyImport_ImportModule("ctypes");
-    if (ctypes == NULL) {
-        return -1;
-    }
-    c_void_p = PyObject_GetAttrString(ctypes, "c_void_p");
-    Py_DECREF(ctypes);
-    if (c_void_p == NULL) {
-        return -1;
-    }
-    made = PyObject_CallFunction(c_void_p, "K", probe);
-    Py_DECREF(c_void_p);
-    if (made == NULL) {
-        return -1;
-    }
-    ffi_fast_cdata_checked = sizeof(void *) == sizeof(probe) && ((ffi_fast_cdata *)made)->b_ptr != NULL
-        && memcmp(((ffi_fast_cdata *)made)->b_ptr, &probe, sizeof(probe)) == 0;
-    Py_DECREF(made);
-    return 0;
-}
 
 /* A Python callable lent to the library for a call (the context of its callback structure), with what its
  * trampoline needs of the module: how an exception is handed to the call that ran it (`raised(name, error)`)
@@ -1073,19 +1077,18 @@ static PyObject *
 ffi_fast_call_vec2_length(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    void *arg0;
     float result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), sizeof(ffi_fast_struct_Vec2), false, false, &arg0_view)) {
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), false, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = vec2_length((const ffi_fast_struct_Vec2 *)arg0_view.buf);
+    result = vec2_length((const ffi_fast_struct_Vec2 *)arg0);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -1097,23 +1100,21 @@ static PyObject *
 ffi_fast_call_vec2_scale(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    void *arg0;
     float arg1;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), sizeof(ffi_fast_struct_Vec2), true, false, &arg0_view)) {
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), false, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_float(args[1], NULL, &arg1)) {
-        PyBuffer_Release(&arg0_view);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    vec2_scale((ffi_fast_struct_Vec2 *)arg0_view.buf, arg1);
+    vec2_scale((ffi_fast_struct_Vec2 *)arg0, arg1);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -1680,19 +1681,18 @@ static PyObject *
 ffi_fast_call_length_if_any(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    void *arg0;
     ffi_fast_option_f32 result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), sizeof(ffi_fast_struct_Vec2), false, true, &arg0_view)) {
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), true, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = length_if_any((const ffi_fast_struct_Vec2 *)arg0_view.buf);
+    result = length_if_any((const ffi_fast_struct_Vec2 *)arg0);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -2786,8 +2786,11 @@ PyInit__ffi_cpython(void)
     if (PyType_Ready(&ffi_fast_method_type) < 0) {
         return NULL;
     }
+    if (ffi_fast_check_cdata() < 0) {
+        return NULL;
+    }
     ffi_fast_ptr_name = PyUnicode_InternFromString("_ffi_ptr");
-    if (ffi_fast_ptr_name == NULL || ffi_fast_check_cdata() < 0) {
+    if (ffi_fast_ptr_name == NULL) {
         return NULL;
     }
     ffi_fast_pending = sample_crate_ffi_pending();

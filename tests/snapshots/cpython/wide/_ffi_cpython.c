@@ -149,6 +149,43 @@ ffi_fast_exact_float(PyObject *value, PyObject *also, float *out)
     return true;
 }
 
+/* The start of a ctypes object (CPython's CDataObject, which its headers do not declare): `b_ptr` points to the
+ * value (a struct's memory, an object's cell). Checked at import on a `c_void_p` made for the purpose; were it
+ * otherwise, every call taking a struct or lending an object goes to its wrapper, and a struct result is written
+ * through the buffer protocol. */
+typedef struct {
+    PyObject_HEAD
+    char *b_ptr;
+} ffi_fast_cdata;
+
+static bool ffi_fast_cdata_checked;
+
+/* Whether objects of ctypes' `c_void_p` are laid out as ffi_fast_cdata says. */
+static int
+ffi_fast_check_cdata(void)
+{
+    const uintptr_t probe = (uintptr_t)0x5A17C0DE5A17C0DEULL;
+    PyObject *ctypes, *c_void_p, *made;
+    ctypes = PyImport_ImportModule("ctypes");
+    if (ctypes == NULL) {
+        return -1;
+    }
+    c_void_p = PyObject_GetAttrString(ctypes, "c_void_p");
+    Py_DECREF(ctypes);
+    if (c_void_p == NULL) {
+        return -1;
+    }
+    made = PyObject_CallFunction(c_void_p, "N", PyLong_FromVoidPtr((void *)probe));
+    Py_DECREF(c_void_p);
+    if (made == NULL) {
+        return -1;
+    }
+    ffi_fast_cdata_checked = ((ffi_fast_cdata *)made)->b_ptr != NULL
+        && memcmp(((ffi_fast_cdata *)made)->b_ptr, &probe, sizeof(probe)) == 0;
+    Py_DECREF(made);
+    return 0;
+}
+
 /* The member of `by_value` (an enum's members by value) for `key`, which it takes (NULL: an error is set). */
 static PyObject *
 ffi_fast_member(PyObject *by_value, PyObject *key)
@@ -170,16 +207,6 @@ ffi_fast_member(PyObject *by_value, PyObject *key)
     return member;
 }
 
-/* The start of a ctypes object (CPython's CDataObject, which its headers do not declare): `b_ptr` points to the
- * value. Checked at import on a `c_void_p` made for the purpose; were it otherwise, every call lending an object
- * goes to its wrapper. */
-typedef struct {
-    PyObject_HEAD
-    char *b_ptr;
-} ffi_fast_cdata;
-
-static bool ffi_fast_cdata_checked;
-
 /* Where objects of a class keep their `_ffi_ptr` (the offset of its slot), looked up on the first call. */
 typedef struct {
     PyObject *cls;
@@ -188,15 +215,13 @@ typedef struct {
 
 static PyObject *ffi_fast_ptr_name;
 
-/* The offset of the slot `_ffi_ptr` in objects of the class `cls` (0: not a slot; the wrapper takes the call). */
+/* Finds the offset of the slot `_ffi_ptr` in objects of the class `cls` (0: not a slot; the wrapper takes the
+ * call), kept in `slot`. */
 static Py_ssize_t
-ffi_fast_slot_offset(PyObject *cls, ffi_fast_slot *slot)
+ffi_fast_find_slot(PyObject *cls, ffi_fast_slot *slot)
 {
     PyObject *descriptor;
     PyMemberDef *member;
-    if (slot->cls == cls) {
-        return slot->offset;
-    }
     descriptor = PyObject_GetAttr(cls, ffi_fast_ptr_name);
     if (descriptor == NULL) {
         PyErr_Clear();
@@ -208,6 +233,13 @@ ffi_fast_slot_offset(PyObject *cls, ffi_fast_slot *slot)
     slot->cls = cls;
     Py_DECREF(descriptor);
     return slot->offset;
+}
+
+/* The offset of the slot `_ffi_ptr` in objects of the class `cls`, found on the first call. */
+static inline Py_ssize_t
+ffi_fast_slot_offset(PyObject *cls, ffi_fast_slot *slot)
+{
+    return slot->cls == cls ? slot->offset : ffi_fast_find_slot(cls, slot);
 }
 
 /* Whether `value` is exactly an object of the class `cls` (or None where `nullable`: NULL) that holds a pointer,
@@ -248,31 +280,6 @@ ffi_fast_exact_object(PyObject *value, PyObject *cls, PyObject *holder, ffi_fast
     return true;
 }
 
-/* Whether objects of ctypes' `c_void_p` are laid out as ffi_fast_cdata says. */
-static int
-ffi_fast_check_cdata(void)
-{
-    const unsigned long long probe = 0x5A17C0DE5A17C0DEULL;
-    PyObject *ctypes, *c_void_p, *made;
-    ctypes = PyImport_ImportModule("ctypes");
-    if (ctypes == NULL) {
-        return -1;
-    }
-    c_void_p = PyObject_GetAttrString(ctypes, "c_void_p");
-    Py_DECREF(ctypes);
-    if (c_void_p == NULL) {
-        return -1;
-    }
-    made = PyObject_CallFunction(c_void_p, "K", probe);
-    Py_DECREF(c_void_p);
-    if (made == NULL) {
-        return -1;
-    }
-    ffi_fast_cdata_checked = sizeof(void *) == sizeof(probe) && ((ffi_fast_cdata *)made)->b_ptr != NULL
-        && memcmp(((ffi_fast_cdata *)made)->b_ptr, &probe, sizeof(probe)) == 0;
-    Py_DECREF(made);
-    return 0;
-}
 
 /* a_function_with_a_great_many_parameters(a_rather_long_parameter_name_for_wrapping_0, a_rather_long_parameter_name_for_wrapping_1, a_rather_long_parameter_name_for_wrapping_2, a_rather_long_parameter_name_for_wrapping_3, a_rather_long_parameter_name_for_wrapping_4, a_rather_long_parameter_name_for_wrapping_5, a_rather_long_parameter_name_for_wrapping_6, a_rather_long_parameter_name_for_wrapping_7) -> int */
 static PyObject *
@@ -547,8 +554,11 @@ PyInit__ffi_cpython(void)
     if (PyType_Ready(&ffi_fast_function_type) < 0) {
         return NULL;
     }
+    if (ffi_fast_check_cdata() < 0) {
+        return NULL;
+    }
     ffi_fast_ptr_name = PyUnicode_InternFromString("_ffi_ptr");
-    if (ffi_fast_ptr_name == NULL || ffi_fast_check_cdata() < 0) {
+    if (ffi_fast_ptr_name == NULL) {
         return NULL;
     }
     ffi_fast_pending = wide_ffi_pending();
