@@ -323,8 +323,13 @@ def fresh(mod, cls_name):
     except TypeError:
         pass
     for name in mod.__all__:
+        # The wrapper of a compiled function (the cpython backend's, which is no Python function) tells its kind.
         obj = getattr(mod, name)
-        if inspect.isfunction(obj) and name.endswith("_new") and obj.__annotations__.get("return") == cls_name:
+        if (
+            inspect.isfunction(inspect.unwrap(obj))
+            and name.endswith("_new")
+            and obj.__annotations__.get("return") == cls_name
+        ):
             params = list(inspect.signature(obj).parameters)
             return obj(*([3] * len(params)))
     return None

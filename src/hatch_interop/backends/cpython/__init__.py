@@ -244,6 +244,14 @@ def lent_callback(inventory: Inventory, ty: TypeRef) -> Optional[CallbackDef]:
     return target if isinstance(target, CallbackDef) and compiled_callback(target) else None
 
 
+def returned_object(inventory: Inventory, ty: TypeRef) -> Optional[OpaqueDef]:
+    """The opaque type (or service) of an object a function returns (`Box<T>`, `Option<Box<T>>`, a service)."""
+    if not isinstance(ty, Pointer):
+        return None
+    target = inventory.type(ty.target.name)
+    return target if isinstance(target, OpaqueDef) else None
+
+
 def _number_option(ty: TypeRef) -> bool:
     """An `FfiOption` of a number or bool (no newtype, whose values the wrapper makes)."""
     return isinstance(ty, FfiOption) and _number(ty.inner)
@@ -275,6 +283,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
     result = (
         _scalar(returns)
         or _number_option(returns)
+        or returned_object(inventory, returns) is not None
         or isinstance(returns, (Void, OwnedString))
         or _enum(inventory, returns) is not None
         or (isinstance(returns, Named) and plain_struct(inventory, returns) is not None)
@@ -514,6 +523,14 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> str:
     if isinstance(ty, FfiOption):
         assert isinstance(ty.inner, Primitive)
         return f"return result.is_some ? {_number_object(ty.inner, 'result.value')} : ffi_fast_none()"
+    target = returned_object(inventory, ty)
+    if target is not None:
+        assert isinstance(ty, Pointer)
+        # The module's own function makes the object, as the wrapper's does: a cell its finaliser drops for an
+        # owned object of a type with a drop function, else the address (a service's handle).
+        cells = ty.owned and bool(target.drop) and inventory.service(target.name) is None
+        wrap = _object(objects, _GLOBAL + (f"_ffi_own_{target.name}" if cells else f"_ffi_wrap_{target.name}"))
+        return f"return ffi_fast_wrap({wrap}, result, {'true' if ty.nullable else 'false'})"
     struct = plain_struct(inventory, ty)
     if struct is not None:
         return f"return ffi_fast_make_struct({_object(objects, struct.name)}, &result, sizeof(result))"
@@ -658,6 +675,8 @@ class CpythonBackend(CtypesBackend):
                 result_type = "ffi_fast_text"
             elif isinstance(returns, FfiOption):
                 result_type = _option_name(returns)
+            elif isinstance(returns, Pointer):
+                result_type = "void *"
             elif struct is not None:
                 result_type = _struct_name(struct)
             elif enum is not None:
@@ -668,7 +687,7 @@ class CpythonBackend(CtypesBackend):
             invocation = f"{f.symbol}({', '.join(a for p in params for a in p.arguments)})"
             returns_value = not isinstance(returns, Void)
             # As the wrapper does: a number's, bool's or enum's zero is the only result a failed call can have left.
-            zeroable = returns_value and isinstance(returns, (Primitive, Named)) and struct is None
+            zeroable = returns_value and isinstance(returns, (Primitive, Named, Pointer)) and struct is None
             convert = _convert(returns, inventory, objects)
             made.append(
                 FastFunction(
@@ -743,6 +762,7 @@ class CpythonBackend(CtypesBackend):
             or any("ffi_fast_make_struct(" in f.convert for f in functions),
             callbacks=self.callbacks(inventory),
             options=self.options(inventory),
+            returns_objects=any("ffi_fast_wrap(" in f.convert for f in functions),
             any_methods=any(f.method for f in functions),
             module=f"{self.context.module}.{MODULE}",
             module_name=MODULE,

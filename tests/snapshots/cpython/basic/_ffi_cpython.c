@@ -40,9 +40,11 @@ double basic_length(const ffi_fast_struct_Vec2 *p0);
 void basic_normalize(ffi_fast_struct_Vec2 *p0);
 double basic_length_or_zero(const ffi_fast_struct_Vec2 *p0);
 uint32_t basic_next_color(uint32_t p0);
+void * basic_counter_new(uint64_t p0);
 uint64_t basic_counter_get(void *p0);
 void basic_counter_add(void *p0, uint64_t p1);
 uint64_t basic_counter_get_or(void *p0, uint64_t p1);
+void * basic_counter_find(uint64_t p0);
 bool basic_is_positive(int8_t p0);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
@@ -369,6 +371,31 @@ ffi_fast_exact_object(PyObject *value, PyObject *cls, PyObject *holder, ffi_fast
 }
 
 
+static inline PyObject *
+ffi_fast_none(void)
+{
+    Py_INCREF(Py_None);
+    return Py_None;
+}
+
+/* The module's object for the pointer `address` the library returned, made by the module's own `wrap`
+ * (`_ffi_own_<Type>` or `_ffi_wrap_<Type>`, as the wrapper makes it); None for NULL where `nullable`. */
+static PyObject *
+ffi_fast_wrap(PyObject *wrap, void *address, bool nullable)
+{
+    PyObject *number, *made;
+    if (address == NULL && nullable) {
+        return ffi_fast_none();
+    }
+    number = PyLong_FromVoidPtr(address);
+    if (number == NULL) {
+        return NULL;
+    }
+    made = PyObject_Vectorcall(wrap, &number, 1, NULL);
+    Py_DECREF(number);
+    return made;
+}
+
 /* add(a, b) -> int */
 static PyObject *
 ffi_fast_call_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -531,6 +558,29 @@ ffi_fast_call_next_color(PyObject *callable, PyObject *const *args, size_t nargs
     return ffi_fast_member(FFI_FAST_OBJECT(self, 1), PyLong_FromUnsignedLongLong(result));
 }
 
+/* counter_new(start) -> Counter */
+static PyObject *
+ffi_fast_call_counter_new(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = basic_counter_new((uint64_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, false);
+}
+
 /* Where the objects ffi_fast_call_counter_get takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_call_counter_get_slot0;
 
@@ -624,6 +674,29 @@ ffi_fast_call_counter_get_or(PyObject *callable, PyObject *const *args, size_t n
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* counter_find(value) -> Optional[Counter] */
+static PyObject *
+ffi_fast_call_counter_find(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = basic_counter_find((uint64_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, true);
+}
+
 /* is_positive(value) -> bool */
 static PyObject *
 ffi_fast_call_is_positive(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -655,9 +728,11 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_normalize,
     ffi_fast_call_length_or_zero,
     ffi_fast_call_next_color,
+    ffi_fast_call_counter_new,
     ffi_fast_call_counter_get,
     ffi_fast_call_counter_add,
     ffi_fast_call_counter_get_or,
+    ffi_fast_call_counter_find,
     ffi_fast_call_is_positive,
 };
 

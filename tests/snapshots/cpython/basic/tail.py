@@ -12,9 +12,11 @@ _ffi_rt.compiled(
         ("normalize", None, (Vec2,)),
         ("length_or_zero", None, (Vec2,)),
         ("next_color", None, (Color, _ffi_Color_by_value)),
+        ("counter_new", None, (_ffi_wrap_Counter,)),
         ("counter_get", None, (Counter, None)),
         ("counter_add", None, (Counter, None)),
         ("counter_get_or", None, (Counter, None)),
+        ("counter_find", None, (_ffi_wrap_Counter,)),
         ("is_positive", None, ()),
     ),
 )

@@ -88,6 +88,8 @@ uint64_t fnv1a(const uint8_t *p0, size_t p0_len);
 size_t slice_address(const uint8_t *p0, size_t p0_len);
 uint64_t hasher_feed(void *p0, const uint8_t *p1, size_t p1_len);
 uint64_t hasher_length(void *p0);
+void * hasher_for(const uint8_t *p0, size_t p0_len);
+void * hasher_repeating(const uint8_t *p0, size_t p0_len, uint32_t p1);
 int64_t sum_integers(int8_t p0, int16_t p1, int32_t p2, int64_t p3, uint8_t p4, uint16_t p5, uint64_t p6, size_t p7, ptrdiff_t p8);
 double scale(double p0, float p1);
 bool is_even(int64_t p0);
@@ -99,11 +101,14 @@ float vec2_length(const ffi_fast_struct_Vec2 *p0);
 void vec2_scale(ffi_fast_struct_Vec2 *p0, float p1);
 uint8_t color_next(uint8_t p0);
 uint32_t direction_turn(uint32_t p0);
+void * counter_new(uint64_t p0);
+void * counter_try_new(uint64_t p0);
 uint64_t counter_increment(void *p0);
 uint64_t counter_get(void *p0);
 int32_t divide(int32_t p0, int32_t p1);
 double checked_sqrt(double p0);
 void validate_positive(int64_t p0);
+void * counter_checked_new(uint64_t p0);
 void panic_with_message(const char *p0, size_t p0_len);
 uint32_t checked_index(const uint32_t *p0, size_t p0_len, size_t p1);
 ffi_fast_text greet(const char *p0, size_t p0_len);
@@ -122,6 +127,7 @@ ffi_fast_option_f64 sqrt_or_none(double p0);
 ffi_fast_option_f32 length_if_any(const ffi_fast_struct_Vec2 *p0);
 size_t for_each_value(const double *p0, size_t p0_len, const ffi_fast_callback_OnValue *p1);
 void transform_all(int64_t *p0, size_t p0_len, const ffi_fast_callback_Transform *p1);
+void * notifier_new(void);
 size_t notifier_emit(void *p0, uint32_t p1);
 void notifier_clear(void *p0);
 uint64_t guards_held(void);
@@ -132,6 +138,7 @@ ffi_fast_option_f64 median(const double *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 uint64_t user_next(uint64_t p0);
 void fnv1a_hasher_update(void *p_self, const uint8_t *p0, size_t p0_len);
+void * fnv1a_hasher_copy(void *p_self);
 bool fnv1a_hasher_matches(void *p_self, void *p0);
 ffi_fast_struct_Digest fnv1a_hasher_digest(void *p_self);
 uint64_t fnv1a_hasher_digest_in(void *p_self, uint8_t p0);
@@ -681,6 +688,24 @@ ffi_fast_none(void)
     return Py_None;
 }
 
+/* The module's object for the pointer `address` the library returned, made by the module's own `wrap`
+ * (`_ffi_own_<Type>` or `_ffi_wrap_<Type>`, as the wrapper makes it); None for NULL where `nullable`. */
+static PyObject *
+ffi_fast_wrap(PyObject *wrap, void *address, bool nullable)
+{
+    PyObject *number, *made;
+    if (address == NULL && nullable) {
+        return ffi_fast_none();
+    }
+    number = PyLong_FromVoidPtr(address);
+    if (number == NULL) {
+        return NULL;
+    }
+    made = PyObject_Vectorcall(wrap, &number, 1, NULL);
+    Py_DECREF(number);
+    return made;
+}
+
 /* The `str` of a `String` the library returned, whose buffer is freed. */
 static PyObject *
 ffi_fast_take_text(ffi_fast_text text)
@@ -871,6 +896,59 @@ ffi_fast_call_hasher_length(PyObject *callable, PyObject *const *args, size_t na
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
+}
+
+/* hasher_for(data) -> Optional[Hasher] */
+static PyObject *
+ffi_fast_call_hasher_for(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_buffer arg0_view;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = hasher_for((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, true);
+}
+
+/* hasher_repeating(data, times) -> Hasher */
+static PyObject *
+ffi_fast_call_hasher_repeating(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_buffer arg0_view;
+    unsigned long long arg1;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
+        PyBuffer_Release(&arg0_view);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = hasher_repeating((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)), (uint32_t)arg1);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&arg0_view);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, false);
 }
 
 /* sum_integers(a, b, c, d, e, f, g, h, i) -> int */
@@ -1167,6 +1245,52 @@ ffi_fast_call_direction_turn(PyObject *callable, PyObject *const *args, size_t n
     return ffi_fast_member(FFI_FAST_OBJECT(self, 1), PyLong_FromUnsignedLongLong(result));
 }
 
+/* counter_new(start) -> Counter */
+static PyObject *
+ffi_fast_call_counter_new(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = counter_new((uint64_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, false);
+}
+
+/* counter_try_new(start) -> Optional[Counter] */
+static PyObject *
+ffi_fast_call_counter_try_new(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = counter_try_new((uint64_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, true);
+}
+
 /* Where the objects ffi_fast_call_counter_increment takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_call_counter_increment_slot0;
 
@@ -1293,6 +1417,29 @@ ffi_fast_call_validate_positive(PyObject *callable, PyObject *const *args, size_
         return NULL;
     }
     Py_RETURN_NONE;
+}
+
+/* counter_checked_new(start) -> Counter */
+static PyObject *
+ffi_fast_call_counter_checked_new(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = counter_checked_new((uint64_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, false);
 }
 
 /* panic_with_message(message) -> None */
@@ -1758,6 +1905,24 @@ ffi_fast_call_transform_all(PyObject *callable, PyObject *const *args, size_t na
     Py_RETURN_NONE;
 }
 
+/* notifier_new() -> Notifier */
+static PyObject *
+ffi_fast_call_notifier_new(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = notifier_new();
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, false);
+}
+
 /* Where the objects ffi_fast_call_notifier_emit takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_call_notifier_emit_slot0;
 
@@ -2009,6 +2174,34 @@ ffi_fast_method_Hasher_update(PyObject *callable, PyObject *const *args, size_t 
         return NULL;
     }
     Py_RETURN_NONE;
+}
+
+/* Where the objects ffi_fast_method_Hasher_copy takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Hasher_copy_slot_self;
+
+/* Hasher.copy() -> Hasher */
+static PyObject *
+ffi_fast_method_Hasher_copy(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Hasher_copy_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = fnv1a_hasher_copy(arg_self);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 2), result, false);
 }
 
 /* Where the objects ffi_fast_method_Hasher_matches takes keep their pointers (found on its first call). */
@@ -2474,6 +2667,8 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_slice_address,
     ffi_fast_call_hasher_feed,
     ffi_fast_call_hasher_length,
+    ffi_fast_call_hasher_for,
+    ffi_fast_call_hasher_repeating,
     ffi_fast_call_sum_integers,
     ffi_fast_call_scale,
     ffi_fast_call_is_even,
@@ -2485,11 +2680,14 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_vec2_scale,
     ffi_fast_call_color_next,
     ffi_fast_call_direction_turn,
+    ffi_fast_call_counter_new,
+    ffi_fast_call_counter_try_new,
     ffi_fast_call_counter_increment,
     ffi_fast_call_counter_get,
     ffi_fast_call_divide,
     ffi_fast_call_checked_sqrt,
     ffi_fast_call_validate_positive,
+    ffi_fast_call_counter_checked_new,
     ffi_fast_call_panic_with_message,
     ffi_fast_call_checked_index,
     ffi_fast_call_greet,
@@ -2508,6 +2706,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_length_if_any,
     ffi_fast_call_for_each_value,
     ffi_fast_call_transform_all,
+    ffi_fast_call_notifier_new,
     ffi_fast_call_notifier_emit,
     ffi_fast_call_notifier_clear,
     ffi_fast_call_guards_held,
@@ -2518,6 +2717,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_length_in_metres,
     ffi_fast_call_user_next,
     ffi_fast_method_Hasher_update,
+    ffi_fast_method_Hasher_copy,
     ffi_fast_method_Hasher_matches,
     ffi_fast_method_Hasher_digest,
     ffi_fast_method_Hasher_digest_in,
@@ -2586,6 +2786,13 @@ static const bool ffi_fast_methods[] = {
     false,
     false,
     false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    true,
     true,
     true,
     true,
