@@ -62,8 +62,8 @@ def test_validators_accept_it(sample_cpython_wheel: Path) -> None:
 
 
 def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel: Path, tmp_path: Path) -> None:
-    """check_sample.py, the bad-input corpus and the memory check pass with the compiled functions and methods in
-    place of the wrappers."""
+    """check_sample.py, the bad-input corpus, the memory check and the exit check pass with the compiled functions
+    and methods in place of the wrappers."""
     exe = make_venv(sys.executable, tmp_path / "venv")
     run([exe, "-m", "pip", "install", "-q", sample_cpython_wheel])
     workdir = tmp_path / "work"
@@ -82,6 +82,10 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
     env = {**os.environ, "RUST_BACKTRACE": "0"}  # thousands of caught panics
     memory = run([exe, E2E / "check_memory.py", "100000"], cwd=workdir, env=env)
     assert "rounds: resident memory grew by" in memory.stdout, memory.stdout
+    # Exits in the middle of everything, the compiled trampolines' callbacks included (see test_e2e.py).
+    for runs, scenario in (("30", "all"), ("8", "finalized")):
+        exits = run([exe, E2E / "check_exit.py", runs, scenario], cwd=workdir)
+        assert f"exit: {runs} of {runs} clean" in exits.stdout, exits.stdout
 
 
 def test_the_ctypes_and_cpython_wheels_agree(sample_wheel: Path, sample_cpython_wheel: Path, tmp_path: Path) -> None:

@@ -730,6 +730,10 @@ fn quiet_panic() -> bool {
 ///   would let go of leaks; the process is exiting) and stops at a `call` (it sleeps until the
 ///   process ends, which is what CPython 3.14 itself does with threads that try to take the GIL
 ///   then, python/cpython#87135): a callback has no value to return that Rust could trust.
+///   A thread that asked just before finalization began, and was then held up (by the scheduler)
+///   until it ended, would still crash: so every foreign call is counted while it runs, and the
+///   second call of `shutdown`, once the interpreter is finalizing, waits (for a while) for the
+///   calls that began before to end (see [`drain`]).
 /// - **A forced unwind out of the call.** Such a function never unwinds by contract, except in
 ///   one case: CPython 3.8 to 3.13 end a thread that tries to take the GIL while the interpreter
 ///   is finalizing with `pthread_exit`, which glibc implements as a *forced unwind* of the
@@ -750,17 +754,21 @@ impl ForeignCall {
     /// foreign side is finalizing and this is not its finalizing thread.
     #[inline(always)]
     pub fn enter() -> Self {
-        if foreign_side_exiting() {
-            stop_thread()
+        match Self::enter_release() {
+            Some(guard) => guard,
+            None => stop_thread(),
         }
-        ForeignCall(())
     }
 
     /// Before releasing a foreign object (a callback's `release`): `None` when the foreign side
     /// is finalizing and this is not its finalizing thread, and the release must be skipped.
     #[inline(always)]
     pub fn enter_release() -> Option<Self> {
+        // Counted before the question is asked, so that `drain` waits for a call that got its
+        // answer before finalization began.
+        FOREIGN_CALLS.fetch_add(1, Ordering::SeqCst);
         if foreign_side_exiting() {
+            FOREIGN_CALLS.fetch_sub(1, Ordering::SeqCst);
             return None;
         }
         Some(ForeignCall(()))
@@ -769,6 +777,7 @@ impl ForeignCall {
     /// After the foreign call returned normally.
     #[inline(always)]
     pub fn exit(self) {
+        FOREIGN_CALLS.fetch_sub(1, Ordering::SeqCst);
         std::mem::forget(self);
     }
 }
@@ -777,7 +786,30 @@ impl Drop for ForeignCall {
     /// Runs only when the foreign call unwinds (a normal return goes through `exit`).
     #[cold]
     fn drop(&mut self) {
+        // The call is over: `drain` need not wait for this thread, which sleeps from now on.
+        FOREIGN_CALLS.fetch_sub(1, Ordering::SeqCst);
         stop_thread()
+    }
+}
+
+/// How many foreign calls (`ForeignCall` guards) are in progress, on every thread.
+static FOREIGN_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// How long [`drain`] waits for the foreign calls in progress to end, at most: those that began
+/// before finalization end at once then (their threads take the GIL and are ended), unless one
+/// is busy for longer inside the callback (past the point where it could crash).
+const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Waits, for up to [`DRAIN_LIMIT`], until no foreign call is in progress: the second call of
+/// [`shutdown`], made by the thread finalizing the interpreter once it is finalizing, with the GIL
+/// released (Python's bindings make it when finalization clears their module). A thread that had
+/// asked whether the interpreter was exiting just before finalization began, and not yet taken
+/// the GIL, then takes it and is ended by CPython (a forced unwind, stopped where it called), so
+/// that none is left to take it after finalization ended, which would crash the process.
+fn drain() {
+    let start = std::time::Instant::now();
+    while FOREIGN_CALLS.load(Ordering::SeqCst) != 0 && start.elapsed() < DRAIN_LIMIT {
+        std::thread::sleep(std::time::Duration::from_micros(200));
     }
 }
 
@@ -806,7 +838,7 @@ fn thread_token() -> usize {
 /// thread must not call into it.
 #[inline(always)]
 fn foreign_side_exiting() -> bool {
-    let is_exiting = IS_EXITING.load(Ordering::Acquire);
+    let is_exiting = IS_EXITING.load(Ordering::SeqCst);
     // Null until the interpreter's exit began: one load on every foreign call before that.
     !is_exiting.is_null() && exiting_elsewhere(is_exiting)
 }
@@ -814,6 +846,8 @@ fn foreign_side_exiting() -> bool {
 #[cold]
 #[inline(never)]
 fn exiting_elsewhere(is_exiting: *mut c_void) -> bool {
+    // The count above before the interpreter's flag below (which it writes without a fence).
+    std::sync::atomic::fence(Ordering::SeqCst);
     // SAFETY: stored by `shutdown` from an `IsExiting`, which may be called from any thread at
     // any time, for the rest of the process.
     let is_exiting: IsExiting = unsafe { std::mem::transmute(is_exiting) };
@@ -825,11 +859,17 @@ fn exiting_elsewhere(is_exiting: *mut c_void) -> bool {
 /// (Python's `atexit`), on the thread that will finalize it, with the interpreter's `IsExiting`
 /// function (or `None` where there is none, such as PyPy's): from then on no async outcome is
 /// delivered (it waits for those being delivered), and once `is_exiting` says so, only this
-/// thread calls into the foreign side (see [`ForeignCall`]).
+/// thread calls into the foreign side (see [`ForeignCall`]). Called again once the interpreter
+/// is finalizing (Python's bindings do when finalization clears their module), with the GIL
+/// released, it waits for the foreign calls that began before to end ([`drain`]).
 pub fn shutdown(is_exiting: Option<IsExiting>) {
     if let Some(is_exiting) = is_exiting {
-        EXITING_THREAD.store(thread_token(), Ordering::Release);
-        IS_EXITING.store(is_exiting as *mut c_void, Ordering::Release);
+        EXITING_THREAD.store(thread_token(), Ordering::SeqCst);
+        IS_EXITING.store(is_exiting as *mut c_void, Ordering::SeqCst);
+        // SAFETY: an `IsExiting` may be called from any thread at any time.
+        if unsafe { is_exiting() } != 0 {
+            drain();
+        }
     }
     crate::asynchronous::close_delivery();
 }

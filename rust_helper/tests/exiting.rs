@@ -47,8 +47,32 @@ fn on_another_thread(tick: Tick) {
     .unwrap();
 }
 
+unsafe extern "C-unwind" fn wait_in_call(context: *const c_void, n: u32) -> u32 {
+    // SAFETY: the context is the receiver of a channel that outlives the call.
+    let release = unsafe { &*context.cast::<std::sync::Mutex<mpsc::Receiver<()>>>() };
+    release.lock().unwrap().recv().unwrap();
+    n
+}
+
 #[test]
 fn only_the_finalizing_thread_calls_into_a_finalizing_interpreter() {
+    // A call that began before the interpreter was finalizing, still in progress then: the second
+    // shutdown, once it is, waits for it to end.
+    let (release, released) = mpsc::channel();
+    let released: &'static std::sync::Mutex<mpsc::Receiver<()>> =
+        Box::leak(Box::new(std::sync::Mutex::new(released)));
+    let in_call = Tick {
+        call: wait_in_call,
+        context: std::ptr::from_ref(released).cast(),
+        release: None,
+    };
+    let (entered, entered_rx) = mpsc::channel();
+    let early = std::thread::spawn(move || {
+        entered.send(()).unwrap();
+        assert_eq!(in_call.call(7), 7);
+    });
+    entered_rx.recv().unwrap();
+
     // Before shutdown, and after it until the interpreter is finalizing (the atexit functions
     // that run after the library's are Python code too): every thread calls and releases.
     on_another_thread(tick());
@@ -108,4 +132,23 @@ fn only_the_finalizing_thread_calls_into_a_finalizing_interpreter() {
         3,
         "called during finalization"
     );
+
+    // Shutdown again, now that the interpreter is finalizing: it waits for the call that began
+    // before (ended 100 ms later), and no longer (the stopped caller above is not counted).
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        release.send(()).unwrap();
+    });
+    let start = std::time::Instant::now();
+    hatch_interop::__private::shutdown(Some(is_finalizing));
+    let waited = start.elapsed();
+    assert!(
+        early.is_finished(),
+        "shutdown returned before the call in progress ended"
+    );
+    assert!(
+        waited < Duration::from_millis(190),
+        "waited {waited:?}, past the call's end"
+    );
+    early.join().unwrap();
 }

@@ -52,6 +52,20 @@ for code in range(3):
     notify_in_background(listener, code)
 # A daemon Python thread blocked in a library call whose Rust thread runs the listener.
 threading.Thread(target=notify_from_thread, args=(listener, 9), daemon=True).start()
+
+def each(index, value):
+    inside.set()
+    return True
+
+def lend():
+    # A daemon Python thread inside a library call that calls a callable lent for the call, again and again.
+    import array
+    from sample_crate._native import for_each_value
+    values = array.array("d", [1.0] * 1000)
+    while True:
+        for_each_value(values, each)
+
+threading.Thread(target=lend, daemon=True).start()
 inside.wait()
 """
 
@@ -190,6 +204,20 @@ def listener(code):
 # Called, and released, from library threads a while later: during finalization or after it.
 for millis in (20, 50, 100, 150):
     sample_crate.notify_after(listener, 1, millis)
+
+def each(index, value):
+    return True
+
+def lend():
+    # A daemon thread inside a library call that calls a callable lent for the call, again and again: during
+    # finalization and after it.
+    import array
+    values = array.array("d", [1.0] * 100000)
+    while True:
+        sample_crate.for_each_value(values, each)
+
+import threading
+threading.Thread(target=lend, daemon=True).start()
 """
 
 #: A C exit handler that sleeps: the process outlives its interpreter for a while.

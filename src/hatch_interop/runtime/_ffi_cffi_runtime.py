@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 from ._ffi_runtime import (
     COPIES_RESIZABLE_BUFFERS,
+    ExitGuard,
     Support,
     array_items,
     check_f32_items,
@@ -98,10 +99,13 @@ class Library(Support):
         interpreter exits (bindings with callbacks or async functions call this once, at import)."""
         self._callback_failed = getattr(self.library, callback_failed)
         # At exit, on the thread that finalizes the interpreter: no thread of the library's async runtime calls
-        # into it from then on, and once it is finalizing, no other thread (see `is_finalizing_address`). cffi
-        # lets go of the GIL during the call, so outcomes being delivered meanwhile finish first.
+        # into it from then on, and once it is finalizing, no other thread (see `is_finalizing_address`); and again
+        # once it is finalizing (see `ExitGuard`). cffi lets go of the GIL during the call, so outcomes being
+        # delivered and callbacks being called meanwhile finish first.
+        function = getattr(self.library, shutdown)
         is_finalizing = self.ffi.cast("int(*)(void)", is_finalizing_address())
-        atexit.register(getattr(self.library, shutdown), is_finalizing)
+        atexit.register(function, is_finalizing)
+        ExitGuard(function, is_finalizing).keep(self.module)
         self.release_function = self._c_function("void(*)(void *)", self.release_callback)
 
     def callback(self, ctype: str, call: Callable[..., Any]) -> Any:

@@ -16,6 +16,7 @@ from typing import Any, Optional, Tuple, Type
 
 from ._ffi_runtime import (
     COPIES_RESIZABLE_BUFFERS,
+    ExitGuard,
     Support,
     array_items,
     check_f32_items,
@@ -159,9 +160,13 @@ class Library(Support):
         interpreter exits (bindings with callbacks or async functions call this once, at import)."""
         self._callback_failed = _declare(self.library, callback_failed, (ctypes.c_char_p, ctypes.c_size_t), None)
         # At exit, on the thread that finalizes the interpreter: no thread of the library's async runtime calls
-        # into it from then on, and once it is finalizing, no other thread (see `is_finalizing_address`). ctypes
-        # lets go of the GIL during the call, so outcomes being delivered meanwhile finish first.
-        atexit.register(_declare(self.library, shutdown, (ctypes.c_void_p,), None), is_finalizing_address() or None)
+        # into it from then on, and once it is finalizing, no other thread (see `is_finalizing_address`); and again
+        # once it is finalizing (see `ExitGuard`). ctypes lets go of the GIL during the call, so outcomes being
+        # delivered and callbacks being called meanwhile finish first.
+        function = _declare(self.library, shutdown, (ctypes.c_void_p,), None)
+        address = is_finalizing_address() or None
+        atexit.register(function, address)
+        ExitGuard(function, address).keep(self.module)
         release = immortal(ctypes.CFUNCTYPE(None, ctypes.c_void_p)(self.release_callback))
         self._thunks.append(release)
         self.release_address = _address(release)

@@ -481,6 +481,38 @@ def is_finalizing_address() -> int:
     return 0
 
 
+class ExitGuard:
+    """Tells the library, once more, that the interpreter exits, when the interpreter is finalizing.
+
+    `keep` puts the guard where only finalization lets go of it (the `sys` module's namespace, which finalization
+    clears after the other modules'): its finaliser then calls the library's shutdown function a second time (the
+    first was at `atexit`), which waits, the GIL released by the call, for the callbacks that other threads began
+    before finalization to end, so that none of their threads takes the GIL after finalization (see
+    `is_finalizing_address`). Were the call to fail, the library would not wait: the process exits as before."""
+
+    __slots__ = ("_address", "_finalizing", "_shutdown")
+
+    def __init__(self, shutdown: Callable[[Any], None], address: Any) -> None:
+        self._shutdown = shutdown
+        self._address = address
+        # Bound here: the modules' globals may be gone when the finaliser runs.
+        self._finalizing = sys.is_finalizing
+
+    def keep(self, module: str) -> None:
+        """Keep the guard of the bindings `module` until finalization (a module imported again replaces its own)."""
+        guards: Dict[str, ExitGuard] = sys.__dict__.setdefault("_hatch_interop_exit_guards", {})
+        guards[module] = self
+
+    def __del__(self) -> None:
+        try:
+            # Not when a module imported again replaced it: the interpreter goes on.
+            if self._finalizing():
+                self._shutdown(self._address)
+        except BaseException:
+            # Nothing may be printed at exit, and nothing is left to do: the library simply does not wait.
+            pass
+
+
 class Support:
     """What a native library's bindings keep and do whatever technology calls it: the Python callables the
     library may call (by the key it gets as their context), what a callback raised on each thread, the async

@@ -205,7 +205,9 @@ void tricky_ffi_callback_failed(const char *message, size_t len);
  * interpreter begins to exit, on the thread that finalizes it): stops delivering the outcomes of async
  * functions, for good, once those being delivered are done. `is_exiting` may be NULL; otherwise, once it
  * returns nonzero (CPython's Py_IsFinalizing), callbacks are called and released only on the thread that
- * called this: another thread skips a release and waits at a call until the process ends.
+ * called this: another thread skips a release and waits at a call until the process ends. Called again once
+ * `is_exiting` returns nonzero, it waits (up to 200 ms) for the callbacks being called on other threads to
+ * return: let them run meanwhile.
  */
 void tricky_ffi_shutdown(int (*is_exiting)(void));
 
