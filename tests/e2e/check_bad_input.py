@@ -565,18 +565,20 @@ def _arbitration_cases(m):
     def threads_free_one_counter():
         # The worst interleaving, made certain: both threads read the counter's pointer before either marks it
         # released (a trace function holds each at the line that does), so both calls reach the library with it.
-        code = m.counter_free.__code__
-        lines, first = inspect.getsourcelines(m.counter_free)
+        # Through the Python wrapper: a compiled function (the cpython backend's) reads and marks it at once.
+        free = inspect.unwrap(m.counter_free)
+        code = free.__code__
+        lines, first = inspect.getsourcelines(free)
         marking = [first + i for i, line in enumerate(lines) if line.strip().endswith("._ffi_ptr = None")]
         if len(marking) != 1:
             return f"counter_free() does not read as expected (the line marking the counter released): {lines}"
         for _ in range(20):
-            problem = free_one_counter_twice(code, marking[0])
+            problem = free_one_counter_twice(free, code, marking[0])
             if problem:
                 return problem
         return None
 
-    def free_one_counter_twice(code, marking):
+    def free_one_counter_twice(free, code, marking):
         counter = m.counter_new(1)
         meet = threading.Barrier(2, timeout=10)
 
@@ -588,7 +590,7 @@ def _arbitration_cases(m):
         def trace(frame, event, arg):
             return local if frame.f_code is code else None
 
-        results = _in_threads(2, lambda i: m.counter_free(counter), trace)
+        results = _in_threads(2, lambda i: free(counter), trace)
         freed = [r for r in results if r is None]
         refused = [r for r in results if isinstance(r, ValueError)]
         if len(freed) != 1 or len(refused) != 1:

@@ -29,6 +29,7 @@ does). PyPy users build the cffi backend instead, whose ABI mode is PyPy's fast 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.machinery
 import os
 import sys
@@ -106,6 +107,10 @@ class FastParam:
     release: Optional[str] = None
     #: File-scope declarations the conversion uses (where an object's class keeps its pointer).
     statics: Tuple[str, ...] = ()
+    #: For an object moved into the library: the statement that takes it from its Python object once every
+    #: argument converted, and the one that gives it back when the library refuses it (a `ValueError`).
+    take: Optional[str] = None
+    give_back: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,11 @@ class FastFunction:
     @property
     def statics(self) -> Tuple[str, ...]:
         return tuple(declaration for p in self.params for declaration in p.statics)
+
+    @property
+    def moves(self) -> Tuple[FastParam, ...]:
+        """The parameters whose objects move into the library."""
+        return tuple(p for p in self.params if p.take is not None)
 
 
 @dataclass(frozen=True)
@@ -215,6 +225,17 @@ def _enum(inventory: Inventory, ty: TypeRef) -> Optional[EnumDef]:
     return target if isinstance(target, EnumDef) else None
 
 
+def moved_object(inventory: Inventory, ty: TypeRef) -> Optional[OpaqueDef]:
+    """The opaque type with cells, or service, whose object a `Box<T>`, `Option<Box<T>>` or by-value service
+    parameter moves into the library (given back when the library refuses to take it, as the wrapper does)."""
+    if not isinstance(ty, Pointer) or not ty.owned:
+        return None
+    target = inventory.type(ty.target.name)
+    if not isinstance(target, OpaqueDef):
+        return None
+    return target if target.drop or inventory.service(target.name) is not None else None
+
+
 def lent_object(inventory: Inventory, ty: TypeRef) -> Optional[OpaqueDef]:
     """The opaque type (or service) whose object a `&T`, `&mut T` or `Option<&T>` parameter lends for the call (a
     `Box<T>`, which moves the object into the library, is the wrapper's)."""
@@ -266,10 +287,13 @@ def eligible(f: Function, inventory: Inventory) -> bool:
 
     def param(ty: TypeRef) -> bool:
         if isinstance(ty, Pointer):
-            return not ty.owned and (
-                plain_struct(inventory, ty) is not None
-                or lent_object(inventory, ty) is not None
-                or lent_callback(inventory, ty) is not None
+            return moved_object(inventory, ty) is not None or (
+                not ty.owned
+                and (
+                    plain_struct(inventory, ty) is not None
+                    or lent_object(inventory, ty) is not None
+                    or lent_callback(inventory, ty) is not None
+                )
             )
         return (
             _scalar(ty)
@@ -313,10 +337,20 @@ def _param(
     ``FFI_FAST_OBJECT(self, i)``."""
     local = f"arg{index}"
     value = f"args[{position}]"
-    target = lent_object(inventory, ty)
+    target = lent_object(inventory, ty) or moved_object(inventory, ty)
     if target is not None:
         assert isinstance(ty, Pointer)
-        return _lent(local, name, value, target, nullable=ty.nullable, objects=objects, slot=f"{site}_slot{index}")
+        lent = _lent(local, name, value, target, nullable=ty.nullable, objects=objects, slot=f"{site}_slot{index}")
+        if not ty.owned:
+            return lent
+        # Moved: the object's `_ffi_ptr` becomes None for the call (the call holds the cell or handle), as the
+        # wrapper does, and is given back when the library refuses to take it.
+        slot = f"&{site}_slot{index}"
+        return dataclasses.replace(
+            lent,
+            take=f"ffi_fast_move_out({value}, {slot}, {local}_held)",
+            give_back=f"ffi_fast_move_back({value}, {slot}, {local}_held)",
+        )
     callback = lent_callback(inventory, ty)
     if callback is not None:
         assert isinstance(ty, Pointer)
@@ -665,7 +699,8 @@ class CpythonBackend(CtypesBackend):
             conversions = tuple(
                 (p.check, tuple(q.release for q in params[:i] if q.release is not None)) for i, p in enumerate(params)
             )
-            releases = tuple(p.release for p in params if p.release is not None)
+            # A moved object's hold is given up after the call, unless the library refused it (see the template).
+            releases = tuple(p.release for p in params if p.release is not None and p.take is None)
             c_params = ", ".join(c for p in params for c in p.prototype)
             returns = f.returns
             struct, enum = plain_struct(inventory, returns), _enum(inventory, returns)
@@ -754,6 +789,7 @@ class CpythonBackend(CtypesBackend):
             returns_structs=any("ffi_fast_make_struct(" in f.convert for f in functions),
             returns_text=any(f.result_type == "ffi_fast_text" for f in functions),
             uses_objects=any("ffi_fast_exact_object(" in p.check for f in functions for p in f.params),
+            moves_objects=any(f.moves for f in functions),
             uses_cdata=any(
                 "ffi_fast_exact_object(" in p.check or "ffi_fast_exact_struct" in p.check
                 for f in functions

@@ -88,6 +88,7 @@ uint64_t fnv1a(const uint8_t *p0, size_t p0_len);
 size_t slice_address(const uint8_t *p0, size_t p0_len);
 uint64_t hasher_feed(void *p0, const uint8_t *p1, size_t p1_len);
 uint64_t hasher_length(void *p0);
+ffi_fast_struct_Digest hasher_finish(void *p0);
 void * hasher_for(const uint8_t *p0, size_t p0_len);
 void * hasher_repeating(const uint8_t *p0, size_t p0_len, uint32_t p1);
 int64_t sum_integers(int8_t p0, int16_t p1, int32_t p2, int64_t p3, uint8_t p4, uint16_t p5, uint64_t p6, size_t p7, ptrdiff_t p8);
@@ -105,6 +106,7 @@ void * counter_new(uint64_t p0);
 void * counter_try_new(uint64_t p0);
 uint64_t counter_increment(void *p0);
 uint64_t counter_get(void *p0);
+void counter_free(void *p0);
 int32_t divide(int32_t p0, int32_t p1);
 double checked_sqrt(double p0);
 void validate_positive(int64_t p0);
@@ -125,11 +127,13 @@ void scale_f32_in_place(float *p0, size_t p0_len, float p1);
 void fill_u16(uint16_t *p0, size_t p0_len, uint16_t p1);
 ffi_fast_option_f64 sqrt_or_none(double p0);
 ffi_fast_option_f32 length_if_any(const ffi_fast_struct_Vec2 *p0);
+bool counter_free_if_any(void *p0);
 size_t for_each_value(const double *p0, size_t p0_len, const ffi_fast_callback_OnValue *p1);
 void transform_all(int64_t *p0, size_t p0_len, const ffi_fast_callback_Transform *p1);
 void * notifier_new(void);
 size_t notifier_emit(void *p0, uint32_t p1);
 void notifier_clear(void *p0);
+void notifier_free(void *p0);
 uint64_t guards_held(void);
 uint64_t guards_dropped(void);
 ffi_fast_text title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
@@ -147,6 +151,7 @@ uint64_t store_size(void *p_self);
 ffi_fast_option_i64 store_get(void *p_self, const char *p0, size_t p0_len);
 int64_t store_get_or(void *p_self, const char *p0, size_t p0_len, int64_t p1);
 int64_t store_add_all(void *p_self, const char *p0, size_t p0_len, const int64_t *p1, size_t p1_len);
+uint64_t store_merge(void *p_self, void *p0);
 uint64_t store_reads(void *p_self);
 ffi_fast_text store_keys(void *p_self);
 size_t store_each_value(void *p_self, const ffi_fast_callback_OnValue *p0);
@@ -681,6 +686,36 @@ ffi_fast_callback_Transform_call(const void *context, int64_t p0)
     return (int64_t)value;
 }
 
+/* Takes the object `value` (whose cell or handle the call holds, `held`) for the library: its `_ffi_ptr` is None
+ * until given back (NULL `held`: None was passed, nothing moves). */
+static inline void
+ffi_fast_move_out(PyObject *value, const ffi_fast_slot *slot, PyObject *held)
+{
+    PyObject **field, *old;
+    if (held == NULL) {
+        return;
+    }
+    field = (PyObject **)((char *)value + slot->offset);
+    old = *field;
+    Py_INCREF(Py_None);
+    *field = Py_None;
+    Py_XDECREF(old);
+}
+
+/* Gives the object `value` back its cell or handle, the call's hold (`held`, which it takes). */
+static inline void
+ffi_fast_move_back(PyObject *value, const ffi_fast_slot *slot, PyObject *held)
+{
+    PyObject **field, *old;
+    if (held == NULL) {
+        return;
+    }
+    field = (PyObject **)((char *)value + slot->offset);
+    old = *field;
+    *field = held;
+    Py_XDECREF(old);
+}
+
 static inline PyObject *
 ffi_fast_none(void)
 {
@@ -896,6 +931,42 @@ ffi_fast_call_hasher_length(PyObject *callable, PyObject *const *args, size_t na
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
+}
+
+/* Where the objects ffi_fast_call_hasher_finish takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_hasher_finish_slot0;
+
+/* hasher_finish(hasher) -> Digest */
+static PyObject *
+ffi_fast_call_hasher_finish(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    ffi_fast_struct_Digest result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_hasher_finish_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    /* Every argument converted: the objects moved into the library leave their Python objects. */
+    ffi_fast_move_out(args[0], &ffi_fast_call_hasher_finish_slot0, arg0_held);
+    Py_BEGIN_ALLOW_THREADS
+    result = hasher_finish(arg0);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        /* The library refused to take an object (in use, already moved): it is given back, as the wrapper does. */
+        if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+            ffi_fast_move_back(args[0], &ffi_fast_call_hasher_finish_slot0, arg0_held);
+        } else {
+            Py_XDECREF(arg0_held);
+        }
+        return NULL;
+    }
+    Py_XDECREF(arg0_held);
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 2), &result, sizeof(result));
 }
 
 /* hasher_for(data) -> Optional[Hasher] */
@@ -1345,6 +1416,41 @@ ffi_fast_call_counter_get(PyObject *callable, PyObject *const *args, size_t narg
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
+}
+
+/* Where the objects ffi_fast_call_counter_free takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_counter_free_slot0;
+
+/* counter_free(c) -> None */
+static PyObject *
+ffi_fast_call_counter_free(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_counter_free_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    /* Every argument converted: the objects moved into the library leave their Python objects. */
+    ffi_fast_move_out(args[0], &ffi_fast_call_counter_free_slot0, arg0_held);
+    Py_BEGIN_ALLOW_THREADS
+    counter_free(arg0);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        /* The library refused to take an object (in use, already moved): it is given back, as the wrapper does. */
+        if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+            ffi_fast_move_back(args[0], &ffi_fast_call_counter_free_slot0, arg0_held);
+        } else {
+            Py_XDECREF(arg0_held);
+        }
+        return NULL;
+    }
+    Py_XDECREF(arg0_held);
+    Py_RETURN_NONE;
 }
 
 /* divide(a, b) -> int */
@@ -1846,6 +1952,42 @@ ffi_fast_call_length_if_any(PyObject *callable, PyObject *const *args, size_t na
     return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
 }
 
+/* Where the objects ffi_fast_call_counter_free_if_any takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_counter_free_if_any_slot0;
+
+/* counter_free_if_any(counter) -> bool */
+static PyObject *
+ffi_fast_call_counter_free_if_any(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    bool result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_counter_free_if_any_slot0, true, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    /* Every argument converted: the objects moved into the library leave their Python objects. */
+    ffi_fast_move_out(args[0], &ffi_fast_call_counter_free_if_any_slot0, arg0_held);
+    Py_BEGIN_ALLOW_THREADS
+    result = counter_free_if_any(arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        /* The library refused to take an object (in use, already moved): it is given back, as the wrapper does. */
+        if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+            ffi_fast_move_back(args[0], &ffi_fast_call_counter_free_if_any_slot0, arg0_held);
+        } else {
+            Py_XDECREF(arg0_held);
+        }
+        return NULL;
+    }
+    Py_XDECREF(arg0_held);
+    return PyBool_FromLong(result);
+}
+
 /* for_each_value(values, on_value) -> int */
 static PyObject *
 ffi_fast_call_for_each_value(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -1980,6 +2122,41 @@ ffi_fast_call_notifier_clear(PyObject *callable, PyObject *const *args, size_t n
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
+    Py_RETURN_NONE;
+}
+
+/* Where the objects ffi_fast_call_notifier_free takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_notifier_free_slot0;
+
+/* notifier_free(notifier) -> None */
+static PyObject *
+ffi_fast_call_notifier_free(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_notifier_free_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    /* Every argument converted: the objects moved into the library leave their Python objects. */
+    ffi_fast_move_out(args[0], &ffi_fast_call_notifier_free_slot0, arg0_held);
+    Py_BEGIN_ALLOW_THREADS
+    notifier_free(arg0);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        /* The library refused to take an object (in use, already moved): it is given back, as the wrapper does. */
+        if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+            ffi_fast_move_back(args[0], &ffi_fast_call_notifier_free_slot0, arg0_held);
+        } else {
+            Py_XDECREF(arg0_held);
+        }
+        return NULL;
+    }
+    Py_XDECREF(arg0_held);
     Py_RETURN_NONE;
 }
 
@@ -2476,6 +2653,50 @@ ffi_fast_method_Store_add_all(PyObject *callable, PyObject *const *args, size_t 
     return PyLong_FromLongLong(result);
 }
 
+/* Where the objects ffi_fast_method_Store_merge takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_merge_slot_self;
+static ffi_fast_slot ffi_fast_method_Store_merge_slot0;
+
+/* Store.merge(other) -> int */
+static PyObject *
+ffi_fast_method_Store_merge(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    void *arg0;
+    PyObject *arg0_held;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_merge_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_object(args[1], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_merge_slot0, false, &arg0, &arg0_held)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    /* Every argument converted: the objects moved into the library leave their Python objects. */
+    ffi_fast_move_out(args[1], &ffi_fast_method_Store_merge_slot0, arg0_held);
+    Py_BEGIN_ALLOW_THREADS
+    result = store_merge(arg_self, arg0);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        /* The library refused to take an object (in use, already moved): it is given back, as the wrapper does. */
+        if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+            ffi_fast_move_back(args[1], &ffi_fast_method_Store_merge_slot0, arg0_held);
+        } else {
+            Py_XDECREF(arg0_held);
+        }
+        return NULL;
+    }
+    Py_XDECREF(arg0_held);
+    return PyLong_FromUnsignedLongLong(result);
+}
+
 /* Where the objects ffi_fast_method_Store_reads takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_method_Store_reads_slot_self;
 
@@ -2667,6 +2888,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_slice_address,
     ffi_fast_call_hasher_feed,
     ffi_fast_call_hasher_length,
+    ffi_fast_call_hasher_finish,
     ffi_fast_call_hasher_for,
     ffi_fast_call_hasher_repeating,
     ffi_fast_call_sum_integers,
@@ -2684,6 +2906,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_counter_try_new,
     ffi_fast_call_counter_increment,
     ffi_fast_call_counter_get,
+    ffi_fast_call_counter_free,
     ffi_fast_call_divide,
     ffi_fast_call_checked_sqrt,
     ffi_fast_call_validate_positive,
@@ -2704,11 +2927,13 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_fill_u16,
     ffi_fast_call_sqrt_or_none,
     ffi_fast_call_length_if_any,
+    ffi_fast_call_counter_free_if_any,
     ffi_fast_call_for_each_value,
     ffi_fast_call_transform_all,
     ffi_fast_call_notifier_new,
     ffi_fast_call_notifier_emit,
     ffi_fast_call_notifier_clear,
+    ffi_fast_call_notifier_free,
     ffi_fast_call_guards_held,
     ffi_fast_call_guards_dropped,
     ffi_fast_call_title_case,
@@ -2726,6 +2951,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_method_Store_get,
     ffi_fast_method_Store_get_or,
     ffi_fast_method_Store_add_all,
+    ffi_fast_method_Store_merge,
     ffi_fast_method_Store_reads,
     ffi_fast_method_Store_keys,
     ffi_fast_method_Store_each_value,
@@ -2792,6 +3018,11 @@ static const bool ffi_fast_methods[] = {
     false,
     false,
     false,
+    false,
+    false,
+    false,
+    false,
+    true,
     true,
     true,
     true,
