@@ -4,7 +4,6 @@
 
 use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use hatch_interop::prelude::*;
@@ -13,12 +12,15 @@ use hatch_interop::prelude::*;
 pub type Tick = fn(n: u32) -> u32;
 
 static FINALIZING: AtomicBool = AtomicBool::new(false);
+/// Set by the callback itself: the call is in progress (counted) from then on.
+static INSIDE: AtomicBool = AtomicBool::new(false);
 
 unsafe extern "C" fn is_finalizing() -> c_int {
     c_int::from(FINALIZING.load(Ordering::SeqCst))
 }
 
 unsafe extern "C-unwind" fn never_returns(_context: *const c_void, _n: u32) -> u32 {
+    INSIDE.store(true, Ordering::SeqCst);
     loop {
         std::thread::park();
     }
@@ -26,17 +28,17 @@ unsafe extern "C-unwind" fn never_returns(_context: *const c_void, _n: u32) -> u
 
 #[test]
 fn shutdown_does_not_wait_long_for_a_callback_that_never_returns() {
-    let (entered, entered_rx) = mpsc::channel();
     std::thread::spawn(move || {
         let tick = Tick {
             call: never_returns,
             context: std::ptr::null(),
             release: None,
         };
-        entered.send(()).unwrap();
         tick.call(1);
     });
-    entered_rx.recv().unwrap();
+    while !INSIDE.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     FINALIZING.store(true, Ordering::SeqCst);
     let start = std::time::Instant::now();
     hatch_interop::__private::shutdown(Some(is_finalizing));
