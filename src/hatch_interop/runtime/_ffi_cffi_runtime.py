@@ -10,7 +10,6 @@ and on PyPy's built-in one alike.
 from __future__ import annotations
 
 import array
-import atexit
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 from ._ffi_runtime import (
@@ -21,7 +20,6 @@ from ._ffi_runtime import (
     check_f32_items,
     check_numbers_view,
     immortal,
-    is_finalizing_address,
     resizable,
     struct_field,
     text_result,
@@ -98,14 +96,8 @@ class Library(Support):
         """Make the C function the library calls to release a callback it kept, and tell the library when the
         interpreter exits (bindings with callbacks or async functions call this once, at import)."""
         self._callback_failed = getattr(self.library, callback_failed)
-        # At exit, on the thread that finalizes the interpreter: no thread of the library's async runtime calls
-        # into it from then on, and once it is finalizing, no other thread (see `is_finalizing_address`); and again
-        # once it is finalizing (see `ExitGuard`). cffi lets go of the GIL during the call, so outcomes being
-        # delivered and callbacks being called meanwhile finish first.
-        function = getattr(self.library, shutdown)
-        is_finalizing = self.ffi.cast("int(*)(void)", is_finalizing_address())
-        atexit.register(function, is_finalizing)
-        ExitGuard(function, is_finalizing).keep(self.module)
+        # The argument of `shutdown` is the interpreter's `Py_IsFinalizing`, as a function pointer (NULL for 0).
+        ExitGuard(self.module, getattr(self.library, shutdown), lambda address: self.ffi.cast("int(*)(void)", address))
         self.release_function = self._c_function("void(*)(void *)", self.release_callback)
 
     def callback(self, ctype: str, call: Callable[..., Any]) -> Any:

@@ -8,7 +8,6 @@ use to module globals (a global is what a wrapper reads fastest). The rest are f
 from __future__ import annotations
 
 import array
-import atexit
 import ctypes
 import functools
 import sys
@@ -22,7 +21,6 @@ from ._ffi_runtime import (
     check_f32_items,
     check_numbers_view,
     immortal,
-    is_finalizing_address,
     resizable,
     text_result,
 )
@@ -159,14 +157,10 @@ class Library(Support):
         """Make the C function the library calls to release a callback it kept, and tell the library when the
         interpreter exits (bindings with callbacks or async functions call this once, at import)."""
         self._callback_failed = _declare(self.library, callback_failed, (ctypes.c_char_p, ctypes.c_size_t), None)
-        # At exit, on the thread that finalizes the interpreter: no thread of the library's async runtime calls
-        # into it from then on, and once it is finalizing, no other thread (see `is_finalizing_address`); and again
-        # once it is finalizing (see `ExitGuard`). ctypes lets go of the GIL during the call, so outcomes being
-        # delivered and callbacks being called meanwhile finish first.
-        function = _declare(self.library, shutdown, (ctypes.c_void_p,), None)
-        address = is_finalizing_address() or None
-        atexit.register(function, address)
-        ExitGuard(function, address).keep(self.module)
+        # The argument of `shutdown` is the address of the interpreter's `Py_IsFinalizing`, or NULL.
+        ExitGuard(
+            self.module, _declare(self.library, shutdown, (ctypes.c_void_p,), None), lambda address: address or None
+        )
         release = immortal(ctypes.CFUNCTYPE(None, ctypes.c_void_p)(self.release_callback))
         self._thunks.append(release)
         self.release_address = _address(release)

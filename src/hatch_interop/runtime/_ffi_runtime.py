@@ -10,6 +10,7 @@ back, what a callback raised, and the async calls awaiting their outcome.
 from __future__ import annotations
 
 import array
+import atexit
 import collections.abc as _abc
 import contextlib
 import enum
@@ -482,32 +483,42 @@ def is_finalizing_address() -> int:
 
 
 class ExitGuard:
-    """Tells the library, once more, that the interpreter exits, when the interpreter is finalizing.
+    """Tells the library when the interpreter exits: at `atexit`, and again once it is finalizing.
 
-    `keep` puts the guard where only finalization lets go of it (the `sys` module's namespace, which finalization
-    clears after the other modules'): its finaliser then calls the library's shutdown function a second time (the
-    first was at `atexit`), which waits, the GIL released by the call, for the callbacks that other threads began
-    before finalization to end, so that none of their threads takes the GIL after finalization (see
-    `is_finalizing_address`). Were the call to fail, the library would not wait: the process exits as before."""
+    Made once per generated module with callbacks, at import; it registers itself with `atexit` and keeps itself
+    where only finalization lets go of it (the `sys` module's namespace, which finalization clears after every other
+    module's). At exit, on the thread that finalizes the interpreter, it calls the library's shutdown function with
+    the interpreter's `Py_IsFinalizing` (see `is_finalizing_address`, looked up then, not at import): no thread of
+    the library's async runtime calls into the interpreter from then on, and once it is finalizing, no other thread.
+    Its finaliser calls the function a second time, which then waits, the GIL released by the call, for the
+    callbacks that other threads began before finalization to end, so that none of their threads takes the GIL
+    after it. Were that call to fail, the library would not wait: the process exits as before."""
 
-    __slots__ = ("_address", "_finalizing", "_shutdown")
+    __slots__ = ("_argument", "_called", "_finalizing", "_shutdown", "_to_argument")
 
-    def __init__(self, shutdown: Callable[[Any], None], address: Any) -> None:
+    def __init__(self, module: str, shutdown: Callable[[Any], None], to_argument: Callable[[int], Any]) -> None:
+        """`shutdown` is the library's function and `to_argument` makes its argument of the function's address (0
+        where there is none)."""
         self._shutdown = shutdown
-        self._address = address
+        self._to_argument = to_argument
+        self._argument: Any = None
+        self._called = False
         # Bound here: the modules' globals may be gone when the finaliser runs.
         self._finalizing = sys.is_finalizing
+        atexit.register(self.at_exit)
+        # A module imported again replaces its own guard (whose finaliser then does nothing: no interpreter exits).
+        sys.__dict__.setdefault("_hatch_interop_exit_guards", {})[module] = self
 
-    def keep(self, module: str) -> None:
-        """Keep the guard of the bindings `module` until finalization (a module imported again replaces its own)."""
-        guards: Dict[str, ExitGuard] = sys.__dict__.setdefault("_hatch_interop_exit_guards", {})
-        guards[module] = self
+    def at_exit(self) -> None:
+        # The library's functions release the GIL during the call: outcomes being delivered meanwhile finish first.
+        self._argument = self._to_argument(is_finalizing_address())
+        self._called = True
+        self._shutdown(self._argument)
 
     def __del__(self) -> None:
         try:
-            # Not when a module imported again replaced it: the interpreter goes on.
-            if self._finalizing():
-                self._shutdown(self._address)
+            if self._called and self._finalizing():
+                self._shutdown(self._argument)
         except BaseException:
             # Nothing may be printed at exit, and nothing is left to do: the library simply does not wait.
             pass

@@ -283,23 +283,27 @@ static PyGetSetDef ffi_fast_function_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+/* What a compiled function's type and a compiled method's share. */
+#define FFI_FAST_FUNCTION_SLOTS \
+    .tp_basicsize = sizeof(ffi_fast_function), \
+    .tp_dealloc = (destructor)ffi_fast_function_dealloc, \
+    .tp_vectorcall_offset = offsetof(ffi_fast_function, vectorcall), \
+    .tp_repr = (reprfunc)ffi_fast_function_repr, \
+    .tp_call = ffi_fast_function_call, \
+    .tp_getattro = PyObject_GenericGetAttr, \
+    .tp_setattro = PyObject_GenericSetAttr, \
+    .tp_traverse = (traverseproc)ffi_fast_function_traverse, \
+    .tp_clear = (inquiry)ffi_fast_function_clear, \
+    .tp_methods = ffi_fast_function_methods, \
+    .tp_getset = ffi_fast_function_getset, \
+    .tp_dictoffset = offsetof(ffi_fast_function, dict)
+
 static PyTypeObject ffi_fast_function_type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "tricky._native._ffi_cpython.compiled_function",
-    .tp_basicsize = sizeof(ffi_fast_function),
-    .tp_dealloc = (destructor)ffi_fast_function_dealloc,
-    .tp_vectorcall_offset = offsetof(ffi_fast_function, vectorcall),
-    .tp_repr = (reprfunc)ffi_fast_function_repr,
-    .tp_call = ffi_fast_function_call,
-    .tp_getattro = PyObject_GenericGetAttr,
-    .tp_setattro = PyObject_GenericSetAttr,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_doc = "A library function called through the compiled fast path of its module.",
-    .tp_traverse = (traverseproc)ffi_fast_function_traverse,
-    .tp_clear = (inquiry)ffi_fast_function_clear,
-    .tp_methods = ffi_fast_function_methods,
-    .tp_getset = ffi_fast_function_getset,
-    .tp_dictoffset = offsetof(ffi_fast_function, dict),
+    FFI_FAST_FUNCTION_SLOTS,
 };
 
 /* function(index, wrapper, raise_failure, errors, objects): the compiled function `index` of this module. */
