@@ -44,7 +44,7 @@ from hatch_interop.backend import GeneratedFile
 from hatch_interop.backends.c import C_PRIMITIVES
 from hatch_interop.backends.cffi import api_mode
 from hatch_interop.backends.ctypes import CtypesBackend, CtypesWrapperBuilder
-from hatch_interop.backends.python import ARRAY_CODES
+from hatch_interop.backends.python import ARRAY_CODES, has_cells
 from hatch_interop.codegen import c_comment, python_string
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
@@ -225,24 +225,28 @@ def _enum(inventory: Inventory, ty: TypeRef) -> Optional[EnumDef]:
     return target if isinstance(target, EnumDef) else None
 
 
+def returned_object(inventory: Inventory, ty: TypeRef) -> Optional[OpaqueDef]:
+    """The opaque type (or service) of an object behind a pointer: one a function returns (`Box<T>`,
+    `Option<Box<T>>`, a service), lends or moves in."""
+    if not isinstance(ty, Pointer):
+        return None
+    target = inventory.type(ty.target.name)
+    return target if isinstance(target, OpaqueDef) else None
+
+
 def moved_object(inventory: Inventory, ty: TypeRef) -> Optional[OpaqueDef]:
     """The opaque type with cells, or service, whose object a `Box<T>`, `Option<Box<T>>` or by-value service
     parameter moves into the library (given back when the library refuses to take it, as the wrapper does)."""
-    if not isinstance(ty, Pointer) or not ty.owned:
+    target = returned_object(inventory, ty) if isinstance(ty, Pointer) and ty.owned else None
+    if target is None or not (has_cells(inventory, target) or inventory.service(target.name) is not None):
         return None
-    target = inventory.type(ty.target.name)
-    if not isinstance(target, OpaqueDef):
-        return None
-    return target if target.drop or inventory.service(target.name) is not None else None
+    return target
 
 
 def lent_object(inventory: Inventory, ty: TypeRef) -> Optional[OpaqueDef]:
     """The opaque type (or service) whose object a `&T`, `&mut T` or `Option<&T>` parameter lends for the call (a
     `Box<T>`, which moves the object into the library, is the wrapper's)."""
-    if not isinstance(ty, Pointer) or ty.owned:
-        return None
-    target = inventory.type(ty.target.name)
-    return target if isinstance(target, OpaqueDef) else None
+    return returned_object(inventory, ty) if isinstance(ty, Pointer) and not ty.owned else None
 
 
 def compiled_callback(callback: CallbackDef) -> bool:
@@ -263,14 +267,6 @@ def lent_callback(inventory: Inventory, ty: TypeRef) -> Optional[CallbackDef]:
         return None
     target = inventory.type(ty.target.name)
     return target if isinstance(target, CallbackDef) and compiled_callback(target) else None
-
-
-def returned_object(inventory: Inventory, ty: TypeRef) -> Optional[OpaqueDef]:
-    """The opaque type (or service) of an object a function returns (`Box<T>`, `Option<Box<T>>`, a service)."""
-    if not isinstance(ty, Pointer):
-        return None
-    target = inventory.type(ty.target.name)
-    return target if isinstance(target, OpaqueDef) else None
 
 
 def _number_option(ty: TypeRef) -> bool:
@@ -537,7 +533,7 @@ def _module_name(builder: CtypesWrapperBuilder, name: str) -> str:
         target = builder.inventory.type(type_name)
         if builder.inventory.service(type_name) is not None:
             return f"_ffi_{builder.classes[type_name]}_handle"
-        return f"_ffi_{type_name}_cell" if isinstance(target, OpaqueDef) and target.drop else "None"
+        return f"_ffi_{type_name}_cell" if has_cells(builder.inventory, target) else "None"
     return builder.classes[name]
 
 
@@ -562,7 +558,7 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> str:
         assert isinstance(ty, Pointer)
         # The module's own function makes the object, as the wrapper's does: a cell its finaliser drops for an
         # owned object of a type with a drop function, else the address (a service's handle).
-        cells = ty.owned and bool(target.drop) and inventory.service(target.name) is None
+        cells = ty.owned and has_cells(inventory, target)
         wrap = _object(objects, _GLOBAL + (f"_ffi_own_{target.name}" if cells else f"_ffi_wrap_{target.name}"))
         return f"return ffi_fast_wrap({wrap}, result, {'true' if ty.nullable else 'false'})"
     struct = plain_struct(inventory, ty)

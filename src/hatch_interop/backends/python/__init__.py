@@ -575,6 +575,12 @@ _RUNTIME_HELPERS = frozenset(
 _escape = python_api.escape
 
 
+def has_cells(inventory: Inventory, target: TypeDef) -> bool:
+    """Whether the objects of `target` are cells an owner drops (an opaque type with a drop function that is no
+    service's: a service's objects are handles its release function gives up)."""
+    return isinstance(target, OpaqueDef) and bool(target.drop) and inventory.service(target.name) is None
+
+
 def _wire_names(values: Any) -> Set[str]:
     """The types an encoded value's parts name (its enums, structs and records)."""
     names: Set[str] = set()
@@ -2068,9 +2074,7 @@ class WrapperBuilder:
         )
 
     def _has_cells(self, target: TypeDef) -> bool:
-        """Whether the objects of `target` are cells an owner drops (an opaque type with a drop function that is no
-        service's: a service's objects are handles its release function gives up)."""
-        return isinstance(target, OpaqueDef) and bool(target.drop) and self.inventory.service(target.name) is None
+        return has_cells(self.inventory, target)
 
     def _owned_cell(self, ty: TypeRef) -> Optional[Tuple[str, str]]:
         """For a result that is an owned object (not NULL) of an opaque type with cells: its class and type name."""
