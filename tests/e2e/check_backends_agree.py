@@ -339,7 +339,8 @@ def outcome(call):
     del RECEIVED[:]
     try:
         result = call()
-        if inspect.iscoroutine(result):
+        # A coroutine, or the cpython backend's compiled coroutine (an awaitable of its own type).
+        if inspect.isawaitable(result):
             result = asyncio.run(asyncio.wait_for(result, 0.5))
     except Exception as error:
         # The one documented difference: the ctypes backend also takes a ctypes array of structs for a slice.

@@ -245,7 +245,8 @@ def _outcome(m, call):
     allowed = (*DOCUMENTED, *RAISED_BY_CALLBACKS, m.RustPanic, m.MathError, m.ParseError)
     try:
         result = call()
-        if inspect.iscoroutine(result):
+        # A coroutine, or the cpython backend's compiled coroutine (an awaitable of its own type).
+        if inspect.isawaitable(result):
             asyncio.run(result)
     except allowed as error:
         message = str(error)

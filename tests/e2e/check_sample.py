@@ -1551,6 +1551,7 @@ def check_async():
 
     asyncio.run(scenario())
     assert sample_crate.add(1, 2) == 3
+    check_coroutine_protocol()
     # The interpreter exits while futures are still running, or finishing: no hang, no crash.
     for millis in (0, 1, 5, 50, 500):
         code = (
@@ -1562,6 +1563,47 @@ def check_async():
         )
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
         assert proc.returncode == 0 and proc.stdout == "exiting\n", (millis, proc.returncode, proc.stdout, proc.stderr)
+
+
+def check_coroutine_protocol():
+    """An async function's call is a coroutine as Python's own are (the cpython backend's is a compiled one): it runs
+    when awaited, once; it can be closed or thrown into before; asyncio and inspect see its function as a coroutine
+    function."""
+    double_now, sleep_with_guard = sample_crate.double_now, sample_crate.sleep_with_guard
+    assert asyncio.iscoroutinefunction(double_now) and not asyncio.iscoroutinefunction(sample_crate.add)
+    if sys.version_info >= (3, 12) or inspect.isfunction(double_now):  # a compiled function is marked from 3.12
+        assert inspect.iscoroutinefunction(double_now)
+    assert not inspect.iscoroutinefunction(sample_crate.add)
+    coroutine = double_now(21)
+    assert inspect.isawaitable(coroutine) and coroutine.__qualname__ == "double_now", coroutine
+    assert asyncio.run(coroutine) == 42
+    raises(RuntimeError, asyncio.run, coroutine)  # awaited already
+    closed = double_now(1)
+    closed.close()  # never runs
+    message = raises(RuntimeError, closed.send, None)
+    assert "cannot reuse already awaited coroutine" in message, message
+    thrown = double_now(1)
+    raises(KeyError, thrown.throw, KeyError("k"))
+    raises(RuntimeError, thrown.send, None)
+    raises(TypeError, double_now(1).send, 5)  # a value sent into a coroutine that has not started
+    # A call that has to wait, awaited without a running event loop: refused, and nothing is left running.
+    held = sample_crate.guards_held()
+    raises(RuntimeError, sleep_with_guard(60_000).send, None)
+    deadline = time.monotonic() + 5
+    while sample_crate.guards_held() != held:
+        assert time.monotonic() < deadline, "the call awaited without an event loop was not dropped"
+        time.sleep(0.002)
+    # Tasks and timeouts take them as they take any coroutine.
+    loop = asyncio.new_event_loop()
+    try:
+        assert loop.run_until_complete(loop.create_task(double_now(4))) == 8
+        raises(asyncio.TimeoutError, loop.run_until_complete, asyncio.wait_for(sleep_with_guard(60_000), 0.01))
+    finally:
+        loop.close()
+    deadline = time.monotonic() + 5
+    while sample_crate.guards_held() != held:
+        assert time.monotonic() < deadline, "the call whose await timed out was not dropped"
+        time.sleep(0.002)
 
 
 def collect():

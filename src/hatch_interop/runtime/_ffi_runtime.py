@@ -679,14 +679,40 @@ class Support:
 
         loop = asyncio.get_running_loop()
         self._running_loop = asyncio._get_running_loop
-        if self.cancel_calls is None:
-            future = loop.create_future()
-            return future, self.keep_callback((loop, future, read, errors))
-        if self._call_future is None:
-            self._call_future = _call_future_class(asyncio.Future, self.cancel_calls)
-        future = self._call_future(loop=loop)
-        future.key = key = self.keep_callback((loop, future, read, errors))
+        future = self._future(loop)
+        key = self.keep_callback((loop, future, read, errors))
+        if self.cancel_calls is not None:
+            future.key = key
         return future, key
+
+    def call_future(self, key: int) -> Any:
+        """The future a compiled coroutine (the cpython backend's) awaits while its call, whose completion's context
+        is `key`, goes on in the library's runtime: of the running event loop, cancelling the call when cancelled.
+        Without a running event loop, the call is cancelled and the RuntimeError raised."""
+        import asyncio  # noqa: PLC0415  (see `awaiting`)
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            if self.cancel_calls is not None:
+                self.cancel_calls(key)
+            raise
+        future = self._future(loop)
+        # A compiled coroutine's address, never one of `keep_callback`'s small keys: `cancel_calls` tells them apart.
+        if self.cancel_calls is not None:
+            future.key = key
+        return future
+
+    def _future(self, loop: Any) -> Any:
+        """A new future of `loop` for an async call: one that cancels the call when cancelled (set its `key`), if the
+        library can cancel calls."""
+        if self.cancel_calls is None:
+            return loop.create_future()
+        if self._call_future is None:
+            import asyncio  # noqa: PLC0415  (see `awaiting`)
+
+            self._call_future = _call_future_class(asyncio.Future, self.cancel_calls)
+        return self._call_future(loop=loop)
 
     def complete(self, key: object, value: Any, failure: Any) -> None:
         """Settles the awaiting future: at once when the library calls this during the call that started the work
@@ -727,6 +753,13 @@ def _call_future_class(base: Any, cancel_calls: Any) -> Any:
             return cancelled
 
     return CallFuture
+
+
+def settle_later(future: Any, outcome: object) -> None:
+    """Give the coroutine awaiting `future` its outcome, from a thread other than its event loop's (a compiled
+    coroutine's completion from the library's runtime), as `complete` does."""
+    with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome
+        future.get_loop().call_soon_threadsafe(_settle, future, outcome)
 
 
 def _no_running_loop() -> None:

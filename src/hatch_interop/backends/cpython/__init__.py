@@ -152,6 +152,11 @@ class FastFunction:
     errors: str
     #: The module's objects the C code refers to (``FFI_FAST_OBJECT(self, i)``): classes, an enum's members by value.
     objects: Tuple[str, ...] = ()
+    #: An async function: the call makes a compiled coroutine keeping the converted arguments (`stored`: each
+    #: variable's declaration and name), which calls the library when it is first awaited; `call` is then the
+    #: statement of that call, `result_type` what the completion's value points at.
+    asynchronous: bool = False
+    stored: Tuple[Tuple[str, str], ...] = ()
 
     @property
     def statics(self) -> Tuple[str, ...]:
@@ -274,12 +279,24 @@ def _number_option(ty: TypeRef) -> bool:
     return isinstance(ty, FfiOption) and _number(ty.inner)
 
 
+def value_param(ty: TypeRef, inventory: Inventory) -> bool:
+    """A parameter the fast path converts into a plain C value that holds nothing of the Python argument: a number,
+    a bool, a newtype of a number, a field-less enum or a struct of numbers by value (what a compiled async call
+    keeps from its call until it is awaited)."""
+    return (
+        _scalar(ty)
+        or _enum(inventory, ty) is not None
+        or (isinstance(ty, Named) and plain_struct(inventory, ty) is not None)
+    )
+
+
 def eligible(f: Function, inventory: Inventory) -> bool:
-    """Whether the fast path takes the function: sync, a free function or a method (`&self`, `&mut self`), every
+    """Whether the fast path takes the function: a free function or a method (`&self`, `&mut self`), every
     parameter a number, a bool, a `&str`, a slice of numbers, a field-less enum, a struct of numbers by value or
     behind `&`/`&mut` (`Option` of one too), or an object lent (`&T`, `&mut T`, `Option<&T>` of an opaque type or
     service); the result nothing, a number, a bool, an `Option` of a number, a `String`, a field-less enum or such
-    a struct."""
+    a struct. An async function is taken when it is a free function whose parameters are all values
+    (:func:`value_param`)."""
 
     def param(ty: TypeRef) -> bool:
         if isinstance(ty, Pointer):
@@ -308,7 +325,9 @@ def eligible(f: Function, inventory: Inventory) -> bool:
         or _enum(inventory, returns) is not None
         or (isinstance(returns, Named) and plain_struct(inventory, returns) is not None)
     )
-    return not f.asynchronous and result and all(param(p.type) for p in f.params)
+    if f.asynchronous:
+        return result and not isinstance(f, Method) and all(value_param(p.type, inventory) for p in f.params)
+    return result and all(param(p.type) for p in f.params)
 
 
 def fast_members(inventory: Inventory) -> List[Function]:
@@ -537,6 +556,11 @@ def _module_name(builder: CtypesWrapperBuilder, name: str) -> str:
     return builder.classes[name]
 
 
+#: The module's objects every compiled coroutine refers to, at these indexes of its objects: the runtime's maker of
+#: a failure's exception, of the future a call awaits while the library's runtime works, and what settles that
+#: future from another thread.
+ASYNC_HELPERS = ("_ffi_support.error", "_ffi_support.call_future", "_ffi_rt.settle_later")
+
 #: What `_object` appends to an enum's name for the dict of its members by value.
 _BY_VALUE = " by value"
 #: What `_object` appends to an opaque type's name for the class of what its objects hold.
@@ -679,6 +703,12 @@ class CpythonBackend(CtypesBackend):
                 c_name = f"{c_name}_{len(made)}"
             c_names.add(c_name)
             objects: List[str] = []
+            if f.asynchronous:
+                # What every compiled coroutine uses, first (the template reads them at these indexes): how a
+                # failure becomes its exception, the future it awaits when the work goes on in the library's
+                # runtime, and how that future gets its outcome from another thread.
+                for index, helper in enumerate(ASYNC_HELPERS):
+                    assert _object(objects, _GLOBAL + helper) == f"FFI_FAST_OBJECT(self, {index})"
             # C names of the prototype's parameters: any identifier will do, so no reserved word can clash.
             params = tuple(
                 _param(i, f"p{i}", p.type, inventory=inventory, objects=objects, site=c_name, position=i + method)
@@ -715,7 +745,17 @@ class CpythonBackend(CtypesBackend):
             else:
                 assert isinstance(returns, Primitive)
                 result_type = C_PRIMITIVES[returns.name]
-            invocation = f"{f.symbol}({', '.join(a for p in params for a in p.arguments)})"
+            arguments = [a for p in params for a in p.arguments]
+            stored: Tuple[Tuple[str, str], ...] = ()
+            if f.asynchronous:
+                # The library's function takes the completion last; the arguments wait in the coroutine until then.
+                c_params = (
+                    f"{c_params}, ffi_fast_completion completion" if c_params else "ffi_fast_completion completion"
+                )
+                arguments.append("completion")
+                stored = tuple((d, d.split()[-1]) for p in params for d in p.declarations)
+                assert all(p.release is None and p.take is None and not p.statics for p in params), f.name
+            invocation = f"{f.symbol}({', '.join(arguments)})"
             returns_value = not isinstance(returns, Void)
             # As the wrapper does: a number's, bool's or enum's zero is the only result a failed call can have left.
             zeroable = returns_value and isinstance(returns, (Primitive, Named, Pointer)) and struct is None
@@ -730,18 +770,20 @@ class CpythonBackend(CtypesBackend):
                         f"{sig.label}({', '.join(p.name for p in f.params)}) -> {sig.returns}", opener="/*"
                     )
                     or "",
-                    prototype=f"{result_type} {f.symbol}({c_params or 'void'})",
+                    prototype=f"{'void' if f.asynchronous else result_type} {f.symbol}({c_params or 'void'})",
                     params=params,
                     conversions=conversions,
                     releases=releases,
                     returns_value=returns_value,
                     result_type=result_type,
                     releases_gil=not lowered.holds_gil,
-                    call=f"result = {invocation}" if returns_value else invocation,
+                    call=f"result = {invocation}" if returns_value and not f.asynchronous else invocation,
                     failed="result == 0 && *ffi_fast_pending != 0" if zeroable else "*ffi_fast_pending != 0",
                     convert=convert,
                     errors="None" if sig.error is None else f"_ffi_{sig.error}_by_code",
                     objects=tuple(_module_name(builder, name) for name in objects),
+                    asynchronous=f.asynchronous,
+                    stored=stored,
                 )
             )
         return made
@@ -796,6 +838,7 @@ class CpythonBackend(CtypesBackend):
             options=self.options(inventory),
             returns_objects=any("ffi_fast_wrap(" in f.convert for f in functions),
             any_methods=any(f.method for f in functions),
+            async_functions=[f for f in functions if f.asynchronous],
             module=f"{self.context.module}.{MODULE}",
             module_name=MODULE,
             parent=self.context.module,

@@ -78,6 +78,24 @@ typedef struct {
     void (*release)(const void *context);
 } ffi_fast_callback_Transform;
 
+/* What an async function reports when it fails (the library's failure record, borrowed for the call). */
+typedef struct {
+    uint32_t kind;
+    int64_t code;
+    const char *message;
+    size_t message_len;
+    const char *payload;
+    size_t payload_len;
+} ffi_fast_failure;
+
+/* What an async function reports its outcome to: `call(context, value, failure)` once, from the calling thread
+ * during the call or later from a thread of the library, or `release(context)` instead. */
+typedef struct {
+    void (*call)(const void *context, const void *value, const ffi_fast_failure *failure);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_completion;
+
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *sample_crate_ffi_pending(void);
 void sample_crate_ffi_free(void *ptr, size_t size, size_t align);
@@ -134,6 +152,15 @@ void * notifier_new(void);
 size_t notifier_emit(void *p0, uint32_t p1);
 void notifier_clear(void *p0);
 void notifier_free(void *p0);
+void double_later(uint64_t p0, uint64_t p1, ffi_fast_completion completion);
+void double_now(uint64_t p0, ffi_fast_completion completion);
+void divide_now(int32_t p0, int32_t p1, ffi_fast_completion completion);
+void panic_now(uint32_t p0, ffi_fast_completion completion);
+void divide_later(int32_t p0, int32_t p1, ffi_fast_completion completion);
+void greet_later(uint32_t p0, ffi_fast_completion completion);
+void panic_later(uint64_t p0, ffi_fast_completion completion);
+void vec2_later(float p0, float p1, ffi_fast_completion completion);
+void sleep_with_guard(uint64_t p0, ffi_fast_completion completion);
 uint64_t guards_held(void);
 uint64_t guards_dropped(void);
 ffi_fast_text title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
@@ -141,6 +168,7 @@ uint64_t owned_byte_count(const uint8_t *p0, size_t p0_len);
 ffi_fast_option_f64 median(const double *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 uint64_t user_next(uint64_t p0);
+void user_next_later(uint64_t p0, ffi_fast_completion completion);
 void fnv1a_hasher_update(void *p_self, const uint8_t *p0, size_t p0_len);
 void * fnv1a_hasher_copy(void *p_self);
 bool fnv1a_hasher_matches(void *p_self, void *p0);
@@ -174,6 +202,8 @@ typedef struct {
     /* The module's objects the fast path refers to (the classes of its structs and enums), a tuple. */
     PyObject *objects;
     PyObject *dict;
+    /* An async function's: a call makes a compiled coroutine. */
+    bool coroutine;
 } ffi_fast_function;
 
 #define FFI_FAST_OBJECT(self, index) PyTuple_GET_ITEM((self)->objects, (index))
@@ -753,6 +783,642 @@ ffi_fast_take_text(ffi_fast_text text)
     sample_crate_ffi_free(text.ptr, text.len, 1);
     return made;
 }
+
+/* Compiled coroutines ------------------------------------------------------------------------------------------
+ *
+ * Calling a compiled async function converts its arguments and makes a compiled coroutine that keeps them; the
+ * library's function runs when the coroutine is first awaited (as the wrapper's coroutine calls it), and polls
+ * its future once on this thread. A future ready then completes during that call, on this thread: the value
+ * waits in the coroutine, which returns it without suspending, without an event loop and without a thread hop.
+ * One that has to wait goes on in the library's runtime: the coroutine then awaits a future of the running event
+ * loop (the runtime's, which cancels the library's call when it is cancelled), which the completion settles from
+ * the runtime's thread, as the wrapper's completion does.
+ *
+ * The library holds a reference to the coroutine from the call until it completes or releases it. The state
+ * changes under the GIL, except from CALLING to READY, made by the completion on the calling thread during the
+ * call (which nothing else touches meanwhile). */
+
+/* Where a coroutine is. */
+enum {
+    FFI_FAST_NEW,      /* made, not awaited: the library has not been called */
+    FFI_FAST_CALLING,  /* the library's function runs (its first poll), or has returned with the work pending */
+    FFI_FAST_READY,    /* completed during that call on its thread: the value is in `value` */
+    FFI_FAST_SETTLED,  /* completed before the caller looked (a failure, another thread): `outcome` */
+    FFI_FAST_AWAITING, /* the work goes on in the library's runtime: the coroutine awaits `future` */
+    FFI_FAST_DONE,     /* returned, raised or closed */
+};
+
+/* What a step of a coroutine ends with (as CPython's PySendResult). */
+enum {
+    FFI_FAST_RETURNED = 0,
+    FFI_FAST_RAISED = -1,
+    FFI_FAST_YIELDED = 1,
+};
+
+/* The arguments of ffi_fast_call_double_later, until its coroutine calls the library. */
+typedef struct {
+    unsigned long long arg0;
+    unsigned long long arg1;
+} ffi_fast_call_double_later_args;
+
+/* The arguments of ffi_fast_call_double_now, until its coroutine calls the library. */
+typedef struct {
+    unsigned long long arg0;
+} ffi_fast_call_double_now_args;
+
+/* The arguments of ffi_fast_call_divide_now, until its coroutine calls the library. */
+typedef struct {
+    long long arg0;
+    long long arg1;
+} ffi_fast_call_divide_now_args;
+
+/* The arguments of ffi_fast_call_panic_now, until its coroutine calls the library. */
+typedef struct {
+    unsigned long long arg0;
+} ffi_fast_call_panic_now_args;
+
+/* The arguments of ffi_fast_call_divide_later, until its coroutine calls the library. */
+typedef struct {
+    long long arg0;
+    long long arg1;
+} ffi_fast_call_divide_later_args;
+
+/* The arguments of ffi_fast_call_greet_later, until its coroutine calls the library. */
+typedef struct {
+    unsigned long long arg0;
+} ffi_fast_call_greet_later_args;
+
+/* The arguments of ffi_fast_call_panic_later, until its coroutine calls the library. */
+typedef struct {
+    unsigned long long arg0;
+} ffi_fast_call_panic_later_args;
+
+/* The arguments of ffi_fast_call_vec2_later, until its coroutine calls the library. */
+typedef struct {
+    float arg0;
+    float arg1;
+} ffi_fast_call_vec2_later_args;
+
+/* The arguments of ffi_fast_call_sleep_with_guard, until its coroutine calls the library. */
+typedef struct {
+    unsigned long long arg0;
+} ffi_fast_call_sleep_with_guard_args;
+
+/* The arguments of ffi_fast_call_user_next_later, until its coroutine calls the library. */
+typedef struct {
+    unsigned long long arg0;
+} ffi_fast_call_user_next_later_args;
+
+/* What a coroutine's completion may point at: any async function's value. */
+typedef union {
+    uint64_t ffi_fast_call_double_later;
+    uint64_t ffi_fast_call_double_now;
+    int32_t ffi_fast_call_divide_now;
+    uint32_t ffi_fast_call_panic_now;
+    int32_t ffi_fast_call_divide_later;
+    ffi_fast_text ffi_fast_call_greet_later;
+    uint32_t ffi_fast_call_panic_later;
+    ffi_fast_struct_Vec2 ffi_fast_call_vec2_later;
+    uint64_t ffi_fast_call_sleep_with_guard;
+    uint64_t ffi_fast_call_user_next_later;
+    char none;
+} ffi_fast_value;
+
+typedef struct ffi_fast_call ffi_fast_call;
+
+/* One async function, as its coroutines see it: calling the library with the kept arguments and a completion,
+ * making the Python object of the value a completion points at, and the value's size. */
+typedef struct {
+    void (*start)(ffi_fast_call *call, ffi_fast_completion completion);
+    PyObject *(*convert)(ffi_fast_function *self, const void *value);
+    size_t size;
+    bool releases_gil;
+} ffi_fast_async;
+
+/* A compiled coroutine. */
+struct ffi_fast_call {
+    PyObject_HEAD
+    ffi_fast_function *function;
+    const ffi_fast_async *kind;
+    int state;
+    /* A step runs (another thread's send or throw meanwhile is refused, as a coroutine's is). */
+    bool running;
+    /* SETTLED: the value, or the exception (`failed`). */
+    PyObject *outcome;
+    bool failed;
+    /* AWAITING: the event loop's future and its `__await__` iterator, which every step goes to. */
+    PyObject *future;
+    PyObject *waiting;
+    ffi_fast_value value;
+    union {
+        ffi_fast_call_double_later_args ffi_fast_call_double_later;
+        ffi_fast_call_double_now_args ffi_fast_call_double_now;
+        ffi_fast_call_divide_now_args ffi_fast_call_divide_now;
+        ffi_fast_call_panic_now_args ffi_fast_call_panic_now;
+        ffi_fast_call_divide_later_args ffi_fast_call_divide_later;
+        ffi_fast_call_greet_later_args ffi_fast_call_greet_later;
+        ffi_fast_call_panic_later_args ffi_fast_call_panic_later;
+        ffi_fast_call_vec2_later_args ffi_fast_call_vec2_later;
+        ffi_fast_call_sleep_with_guard_args ffi_fast_call_sleep_with_guard;
+        ffi_fast_call_user_next_later_args ffi_fast_call_user_next_later;
+    } args;
+};
+
+static PyTypeObject ffi_fast_call_type;
+
+/* The coroutine this thread is calling the library for (its completion then runs during the call). */
+#if defined(_MSC_VER)
+static __declspec(thread) ffi_fast_call *ffi_fast_calling;
+#else
+static _Thread_local ffi_fast_call *ffi_fast_calling;
+#endif
+
+static ffi_fast_call *
+ffi_fast_new_call(ffi_fast_function *function, const ffi_fast_async *kind)
+{
+    ffi_fast_call *call = PyObject_GC_New(ffi_fast_call, &ffi_fast_call_type);
+    if (call == NULL) {
+        return NULL;
+    }
+    Py_INCREF(function);
+    call->function = function;
+    call->kind = kind;
+    call->state = FFI_FAST_NEW;
+    call->running = false;
+    call->outcome = NULL;
+    call->failed = false;
+    call->future = NULL;
+    call->waiting = NULL;
+    PyObject_GC_Track(call);
+    return call;
+}
+
+/* The exception being raised, taken (NULL: none). */
+static PyObject *
+ffi_fast_take_exception(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    if (value != NULL && traceback != NULL) {
+        PyException_SetTraceback(value, traceback);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+    return value;
+#endif
+}
+
+/* Raises `exception` (an exception object), which it takes. */
+static void
+ffi_fast_raise(PyObject *exception)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(exception);
+#else
+    PyErr_SetObject((PyObject *)Py_TYPE(exception), exception);
+    Py_DECREF(exception);
+#endif
+}
+
+/* The exception of a failure the library delivered, made by the module's runtime as the wrapper's completion
+ * makes it (`error(kind, code, message, errors, payload)`); NULL with an error set. */
+static PyObject *
+ffi_fast_failure_error(ffi_fast_function *self, const ffi_fast_failure *failure)
+{
+    PyObject *message, *payload, *error;
+    message = PyUnicode_DecodeUTF8(failure->message_len ? failure->message : "", (Py_ssize_t)failure->message_len, "replace");
+    if (message == NULL) {
+        return NULL;
+    }
+    payload = PyBytes_FromStringAndSize(failure->payload_len ? failure->payload : "", (Py_ssize_t)failure->payload_len);
+    if (payload == NULL) {
+        Py_DECREF(message);
+        return NULL;
+    }
+    error = PyObject_CallFunction(FFI_FAST_OBJECT(self, 0), "ILOOO", (unsigned int)failure->kind,
+                                  (long long)failure->code, message, self->errors, payload);
+    Py_DECREF(message);
+    Py_DECREF(payload);
+    return error;
+}
+
+/* Hands the outcome the library delivered (a value or a failure; the GIL held) to the coroutine: kept for it while
+ * it has not looked (still calling the library), or set as its future's outcome from the event loop's thread. */
+static void
+ffi_fast_settle(ffi_fast_call *call, const void *value, const ffi_fast_failure *failure)
+{
+    PyObject *outcome, *done;
+    bool failed = failure != NULL;
+    /* Made whatever the state, so that the value's ownership (a string's buffer) ends here. */
+    outcome = failed ? ffi_fast_failure_error(call->function, failure) : call->kind->convert(call->function, value);
+    if (outcome == NULL) {
+        outcome = ffi_fast_take_exception();
+        failed = true;
+        if (outcome == NULL) {
+            return;
+        }
+    }
+    if (call->state == FFI_FAST_CALLING) {
+        call->outcome = outcome;
+        call->failed = failed;
+        call->state = FFI_FAST_SETTLED;
+        return;
+    }
+    if (call->state == FFI_FAST_AWAITING) {
+        done = PyObject_CallFunctionObjArgs(FFI_FAST_OBJECT(call->function, 2), call->future, outcome, NULL);
+        if (done == NULL) {
+            PyErr_WriteUnraisable((PyObject *)call);
+        } else {
+            Py_DECREF(done);
+        }
+    }
+    /* Otherwise nobody awaits it any more (closed). */
+    Py_DECREF(outcome);
+}
+
+/* The completion of every compiled coroutine (its context). */
+static void
+ffi_fast_complete(const void *context, const void *value, const ffi_fast_failure *failure)
+{
+    ffi_fast_call *call = (ffi_fast_call *)context;
+    PyGILState_STATE gil;
+    if (failure == NULL && ffi_fast_calling == call) {
+        /* Ready when first polled: during the call, on its thread. The value waits in the coroutine, which makes
+         * its Python object once the library's function has returned (no GIL needed meanwhile). */
+        memcpy(&call->value, value, call->kind->size);
+        call->state = FFI_FAST_READY;
+        return;
+    }
+    gil = PyGILState_Ensure();
+    ffi_fast_settle(call, value, failure);
+    Py_DECREF(call); /* the library's reference */
+    PyGILState_Release(gil);
+}
+
+/* The library dropped a call undelivered (it failed before it started, or was cancelled). */
+static void
+ffi_fast_release(const void *context)
+{
+    PyGILState_STATE gil = PyGILState_Ensure();
+    Py_DECREF((PyObject *)context); /* the library's reference */
+    PyGILState_Release(gil);
+}
+
+/* The coroutine is over: it awaits nothing any more; its future is cancelled if `cancel` (which cancels the
+ * library's call if it still runs). */
+static void
+ffi_fast_call_finish(ffi_fast_call *call, bool cancel)
+{
+    PyObject *future = call->future, *cancelled;
+    call->state = FFI_FAST_DONE;
+    call->future = NULL;
+    Py_CLEAR(call->waiting);
+    if (future == NULL) {
+        return;
+    }
+    if (cancel) {
+        cancelled = PyObject_CallMethod(future, "cancel", NULL);
+        if (cancelled == NULL) {
+            PyErr_WriteUnraisable(future);
+        } else {
+            Py_DECREF(cancelled);
+        }
+    }
+    Py_DECREF(future);
+}
+
+/* Sends `value` into the awaited future's iterator. */
+static int
+ffi_fast_call_delegate(ffi_fast_call *call, PyObject *value, PyObject **result)
+{
+    PyObject *waiting = call->waiting;
+    int status;
+    Py_INCREF(waiting);
+#if PY_VERSION_HEX >= 0x030A0000
+    status = (int)PyIter_Send(waiting, value, result);
+#else
+    *result = value == Py_None ? Py_TYPE(waiting)->tp_iternext(waiting)
+                               : PyObject_CallMethod(waiting, "send", "O", value);
+    if (*result != NULL) {
+        status = FFI_FAST_YIELDED;
+    } else if (_PyGen_FetchStopIterationValue(result) == 0) {
+        status = FFI_FAST_RETURNED;
+    } else {
+        status = FFI_FAST_RAISED;
+    }
+#endif
+    Py_DECREF(waiting);
+    if (status != FFI_FAST_YIELDED && call->state == FFI_FAST_AWAITING) {
+        ffi_fast_call_finish(call, false);
+    }
+    return status;
+}
+
+/* The first step: calls the library's function. */
+static int
+ffi_fast_call_start(ffi_fast_call *call, PyObject **result)
+{
+    ffi_fast_completion completion = {ffi_fast_complete, call, ffi_fast_release};
+    ffi_fast_call *outer = ffi_fast_calling;
+    PyObject *key, *future, *returned;
+    Py_INCREF(call); /* the library's, until it completes or releases the call */
+    call->state = FFI_FAST_CALLING;
+    ffi_fast_calling = call;
+    if (call->kind->releases_gil) {
+        Py_BEGIN_ALLOW_THREADS
+        call->kind->start(call, completion);
+        Py_END_ALLOW_THREADS
+    } else {
+        call->kind->start(call, completion);
+    }
+    ffi_fast_calling = outer;
+    if (call->state == FFI_FAST_READY) {
+        call->state = FFI_FAST_DONE;
+        Py_DECREF(call); /* the library's: it has completed (the caller's reference keeps the coroutine) */
+        *result = call->kind->convert(call->function, &call->value);
+        return *result == NULL ? FFI_FAST_RAISED : FFI_FAST_RETURNED;
+    }
+    if (*ffi_fast_pending != 0) {
+        /* As the wrapper does after the call: a failure recorded for this thread is this call's (it did not
+         * start, and its completion is released). */
+        returned = PyObject_CallFunctionObjArgs(call->function->raise_failure, call->function->errors, NULL);
+        if (returned == NULL) {
+            ffi_fast_call_finish(call, false);
+            return FFI_FAST_RAISED;
+        }
+        Py_DECREF(returned);
+    }
+    if (call->state == FFI_FAST_CALLING) {
+        /* Pending: the coroutine awaits a future of the running event loop (cancelling the call when it is
+         * cancelled; without a running loop the runtime cancels the call and raises). Its context is the key. */
+        key = PyLong_FromVoidPtr(call);
+        future = key == NULL ? NULL : PyObject_CallFunctionObjArgs(FFI_FAST_OBJECT(call->function, 1), key, NULL);
+        Py_XDECREF(key);
+        if (future == NULL) {
+            ffi_fast_call_finish(call, false);
+            return FFI_FAST_RAISED;
+        }
+        /* Making it ran Python code, during which the runtime's thread may have taken the GIL and settled it. */
+        if (call->state == FFI_FAST_CALLING) {
+            call->future = future;
+            call->waiting = Py_TYPE(future)->tp_as_async->am_await(future);
+            if (call->waiting == NULL) {
+                ffi_fast_call_finish(call, true);
+                return FFI_FAST_RAISED;
+            }
+            call->state = FFI_FAST_AWAITING;
+            return ffi_fast_call_delegate(call, Py_None, result);
+        }
+        Py_DECREF(future);
+    }
+    /* SETTLED: a failure during the call, or a completion from another thread before the caller looked. */
+    call->state = FFI_FAST_DONE;
+    *result = call->outcome;
+    call->outcome = NULL;
+    if (call->failed) {
+        ffi_fast_raise(*result);
+        *result = NULL;
+        return FFI_FAST_RAISED;
+    }
+    return FFI_FAST_RETURNED;
+}
+
+/* One step of the coroutine, `value` sent into it. */
+static int
+ffi_fast_call_send(ffi_fast_call *call, PyObject *value, PyObject **result)
+{
+    int status;
+    *result = NULL;
+    if (call->running) {
+        PyErr_SetString(PyExc_ValueError, "coroutine already executing");
+        return FFI_FAST_RAISED;
+    }
+    if (call->state == FFI_FAST_NEW) {
+        if (value != Py_None) {
+            PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started coroutine");
+            return FFI_FAST_RAISED;
+        }
+        call->running = true;
+        status = ffi_fast_call_start(call, result);
+        call->running = false;
+        return status;
+    }
+    if (call->state == FFI_FAST_AWAITING) {
+        call->running = true;
+        status = ffi_fast_call_delegate(call, value, result);
+        call->running = false;
+        return status;
+    }
+    PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited coroutine");
+    return FFI_FAST_RAISED;
+}
+
+/* A step's outcome as `send` and `__next__` give it: what it yielded, or NULL with StopIteration(value) raised. */
+static PyObject *
+ffi_fast_call_stepped(int status, PyObject *result)
+{
+    PyObject *stop;
+    if (status == FFI_FAST_YIELDED) {
+        return result;
+    }
+    if (status == FFI_FAST_RETURNED) {
+        /* StopIteration(value) made as a generator makes it (a tuple stays one value). */
+        stop = PyObject_CallFunctionObjArgs(PyExc_StopIteration, result, NULL);
+        Py_DECREF(result);
+        if (stop != NULL) {
+            PyErr_SetObject(PyExc_StopIteration, stop);
+            Py_DECREF(stop);
+        }
+    }
+    return NULL;
+}
+
+static PyObject *
+ffi_fast_call_next(ffi_fast_call *call)
+{
+    PyObject *result;
+    int status = ffi_fast_call_send(call, Py_None, &result);
+    return ffi_fast_call_stepped(status, result);
+}
+
+static PyObject *
+ffi_fast_call_send_method(ffi_fast_call *call, PyObject *value)
+{
+    PyObject *result;
+    int status = ffi_fast_call_send(call, value, &result);
+    return ffi_fast_call_stepped(status, result);
+}
+
+#if PY_VERSION_HEX >= 0x030A0000
+static PySendResult
+ffi_fast_call_am_send(PyObject *call, PyObject *value, PyObject **result)
+{
+    return (PySendResult)ffi_fast_call_send((ffi_fast_call *)call, value, result);
+}
+#endif
+
+/* throw(exception): raised where the coroutine waits. Awaiting the library's runtime, it goes to the future's
+ * iterator; the coroutine is then over and its future cancelled (which cancels the library's call). */
+static PyObject *
+ffi_fast_call_throw(ffi_fast_call *call, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *waiting, *thrower, *result, *error;
+    if (nargs < 1 || nargs > 3) {
+        PyErr_Format(PyExc_TypeError, "throw expected 1 to 3 arguments, got %zd", nargs);
+        return NULL;
+    }
+    if (call->running) {
+        PyErr_SetString(PyExc_ValueError, "coroutine already executing");
+        return NULL;
+    }
+    if (call->state == FFI_FAST_AWAITING) {
+        waiting = call->waiting;
+        Py_INCREF(waiting);
+        call->running = true;
+        thrower = PyObject_GetAttrString(waiting, "throw");
+        result = thrower == NULL ? NULL : PyObject_Vectorcall(thrower, args, (size_t)nargs, NULL);
+        Py_XDECREF(thrower);
+        call->running = false;
+        Py_DECREF(waiting);
+        if (result != NULL) {
+            return result;
+        }
+        error = ffi_fast_take_exception();
+        if (call->state == FFI_FAST_AWAITING) {
+            ffi_fast_call_finish(call, true);
+        }
+        if (error != NULL) {
+            ffi_fast_raise(error);
+        }
+        return NULL;
+    }
+    /* Not started (it never will be) or over: raised here. */
+    if (call->state == FFI_FAST_NEW) {
+        call->state = FFI_FAST_DONE;
+    }
+    if (PyExceptionInstance_Check(args[0])) {
+        PyErr_SetObject((PyObject *)Py_TYPE(args[0]), args[0]);
+    } else if (PyExceptionClass_Check(args[0])) {
+        PyErr_SetObject(args[0], nargs > 1 ? args[1] : Py_None);
+    } else {
+        PyErr_Format(PyExc_TypeError, "exceptions must be classes or instances deriving from BaseException, not %s",
+                     Py_TYPE(args[0])->tp_name);
+    }
+    return NULL;
+}
+
+/* close(): the coroutine is over; one awaiting the library's runtime cancels its future (and the library's call). */
+static PyObject *
+ffi_fast_call_close(ffi_fast_call *call, PyObject *unused)
+{
+    (void)unused;
+    if (call->running) {
+        PyErr_SetString(PyExc_ValueError, "coroutine already executing");
+        return NULL;
+    }
+    if (call->state == FFI_FAST_NEW || call->state == FFI_FAST_AWAITING) {
+        ffi_fast_call_finish(call, true);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+ffi_fast_call_await(PyObject *call)
+{
+    Py_INCREF(call);
+    return call;
+}
+
+/* `__name__` and `__qualname__`: the function's (as a coroutine's are; asyncio's task repr shows them). */
+static PyObject *
+ffi_fast_call_name(ffi_fast_call *call, void *which)
+{
+    PyObject *name = call->function->dict == NULL ? NULL : PyDict_GetItemString(call->function->dict, (const char *)which);
+    if (name == NULL) {
+        PyErr_SetString(PyExc_AttributeError, (const char *)which);
+        return NULL;
+    }
+    Py_INCREF(name);
+    return name;
+}
+
+static PyObject *
+ffi_fast_call_repr(ffi_fast_call *call)
+{
+    PyObject *name = call->function->dict == NULL ? NULL : PyDict_GetItemString(call->function->dict, "__qualname__");
+    if (name == NULL) {
+        return PyUnicode_FromFormat("<compiled coroutine object at %p>", (void *)call);
+    }
+    return PyUnicode_FromFormat("<compiled coroutine object %S at %p>", name, (void *)call);
+}
+
+static int
+ffi_fast_call_traverse(ffi_fast_call *call, visitproc visit, void *arg)
+{
+    Py_VISIT(call->function);
+    Py_VISIT(call->outcome);
+    Py_VISIT(call->future);
+    Py_VISIT(call->waiting);
+    return 0;
+}
+
+static int
+ffi_fast_call_clear(ffi_fast_call *call)
+{
+    Py_CLEAR(call->outcome);
+    Py_CLEAR(call->future);
+    Py_CLEAR(call->waiting);
+    return 0;
+}
+
+static void
+ffi_fast_call_dealloc(ffi_fast_call *call)
+{
+    PyObject_GC_UnTrack(call);
+    ffi_fast_call_clear(call);
+    Py_CLEAR(call->function);
+    Py_TYPE(call)->tp_free((PyObject *)call);
+}
+
+static PyMethodDef ffi_fast_call_methods[] = {
+    {"send", (PyCFunction)ffi_fast_call_send_method, METH_O, "send(value): the next step, `value` sent in."},
+    {"throw", (PyCFunction)(void (*)(void))ffi_fast_call_throw, METH_FASTCALL, "throw(exception): raised where it waits."},
+    {"close", (PyCFunction)ffi_fast_call_close, METH_NOARGS, "close(): stop; a call under way is cancelled."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef ffi_fast_call_getset[] = {
+    {"__name__", (getter)ffi_fast_call_name, NULL, NULL, "__name__"},
+    {"__qualname__", (getter)ffi_fast_call_name, NULL, NULL, "__qualname__"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyAsyncMethods ffi_fast_call_async = {
+    .am_await = ffi_fast_call_await,
+#if PY_VERSION_HEX >= 0x030A0000
+    .am_send = ffi_fast_call_am_send,
+#endif
+};
+
+static PyTypeObject ffi_fast_call_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "sample_crate._native._ffi_cpython.compiled_coroutine",
+    .tp_basicsize = sizeof(ffi_fast_call),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "The call of a library async function through the compiled fast path: a coroutine.",
+    .tp_dealloc = (destructor)ffi_fast_call_dealloc,
+    .tp_repr = (reprfunc)ffi_fast_call_repr,
+    .tp_as_async = &ffi_fast_call_async,
+    .tp_traverse = (traverseproc)ffi_fast_call_traverse,
+    .tp_clear = (inquiry)ffi_fast_call_clear,
+    .tp_iternext = (iternextfunc)ffi_fast_call_next,
+    .tp_methods = ffi_fast_call_methods,
+    .tp_getset = ffi_fast_call_getset,
+};
 
 /* add(a, b) -> int */
 static PyObject *
@@ -2160,6 +2826,444 @@ ffi_fast_call_notifier_free(PyObject *callable, PyObject *const *args, size_t na
     Py_RETURN_NONE;
 }
 
+/* double_later(value, millis) -> int */
+static void
+ffi_fast_call_double_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    unsigned long long arg0 = call->args.ffi_fast_call_double_later.arg0;
+    unsigned long long arg1 = call->args.ffi_fast_call_double_later.arg1;
+    double_later((uint64_t)arg0, (uint64_t)arg1, completion);
+}
+
+static PyObject *
+ffi_fast_call_double_later_convert(ffi_fast_function *self, const void *value)
+{
+    uint64_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+static const ffi_fast_async ffi_fast_call_double_later_async = {
+    ffi_fast_call_double_later_start,
+    ffi_fast_call_double_later_convert,
+    sizeof(uint64_t),
+    true,
+};
+
+static PyObject *
+ffi_fast_call_double_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    unsigned long long arg0;
+    unsigned long long arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, UINT64_MAX, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_double_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_call_double_later.arg0 = arg0;
+    call->args.ffi_fast_call_double_later.arg1 = arg1;
+    return (PyObject *)call;
+}
+
+/* double_now(value) -> int */
+static void
+ffi_fast_call_double_now_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    unsigned long long arg0 = call->args.ffi_fast_call_double_now.arg0;
+    double_now((uint64_t)arg0, completion);
+}
+
+static PyObject *
+ffi_fast_call_double_now_convert(ffi_fast_function *self, const void *value)
+{
+    uint64_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+static const ffi_fast_async ffi_fast_call_double_now_async = {
+    ffi_fast_call_double_now_start,
+    ffi_fast_call_double_now_convert,
+    sizeof(uint64_t),
+    true,
+};
+
+static PyObject *
+ffi_fast_call_double_now(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    unsigned long long arg0;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_double_now_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_call_double_now.arg0 = arg0;
+    return (PyObject *)call;
+}
+
+/* divide_now(a, b) -> int */
+static void
+ffi_fast_call_divide_now_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    long long arg0 = call->args.ffi_fast_call_divide_now.arg0;
+    long long arg1 = call->args.ffi_fast_call_divide_now.arg1;
+    divide_now((int32_t)arg0, (int32_t)arg1, completion);
+}
+
+static PyObject *
+ffi_fast_call_divide_now_convert(ffi_fast_function *self, const void *value)
+{
+    int32_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyLong_FromLong(result);
+}
+
+static const ffi_fast_async ffi_fast_call_divide_now_async = {
+    ffi_fast_call_divide_now_start,
+    ffi_fast_call_divide_now_convert,
+    sizeof(int32_t),
+    true,
+};
+
+static PyObject *
+ffi_fast_call_divide_now(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    long long arg0;
+    long long arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_signed(args[0], NULL, -2147483648LL, 2147483647LL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_signed(args[1], NULL, -2147483648LL, 2147483647LL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_divide_now_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_call_divide_now.arg0 = arg0;
+    call->args.ffi_fast_call_divide_now.arg1 = arg1;
+    return (PyObject *)call;
+}
+
+/* panic_now(code) -> int */
+static void
+ffi_fast_call_panic_now_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    unsigned long long arg0 = call->args.ffi_fast_call_panic_now.arg0;
+    panic_now((uint32_t)arg0, completion);
+}
+
+static PyObject *
+ffi_fast_call_panic_now_convert(ffi_fast_function *self, const void *value)
+{
+    uint32_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyLong_FromUnsignedLong(result);
+}
+
+static const ffi_fast_async ffi_fast_call_panic_now_async = {
+    ffi_fast_call_panic_now_start,
+    ffi_fast_call_panic_now_convert,
+    sizeof(uint32_t),
+    true,
+};
+
+static PyObject *
+ffi_fast_call_panic_now(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    unsigned long long arg0;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 4294967295ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_panic_now_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_call_panic_now.arg0 = arg0;
+    return (PyObject *)call;
+}
+
+/* divide_later(a, b) -> int */
+static void
+ffi_fast_call_divide_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    long long arg0 = call->args.ffi_fast_call_divide_later.arg0;
+    long long arg1 = call->args.ffi_fast_call_divide_later.arg1;
+    divide_later((int32_t)arg0, (int32_t)arg1, completion);
+}
+
+static PyObject *
+ffi_fast_call_divide_later_convert(ffi_fast_function *self, const void *value)
+{
+    int32_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyLong_FromLong(result);
+}
+
+static const ffi_fast_async ffi_fast_call_divide_later_async = {
+    ffi_fast_call_divide_later_start,
+    ffi_fast_call_divide_later_convert,
+    sizeof(int32_t),
+    true,
+};
+
+static PyObject *
+ffi_fast_call_divide_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    long long arg0;
+    long long arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_signed(args[0], NULL, -2147483648LL, 2147483647LL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_signed(args[1], NULL, -2147483648LL, 2147483647LL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_divide_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_call_divide_later.arg0 = arg0;
+    call->args.ffi_fast_call_divide_later.arg1 = arg1;
+    return (PyObject *)call;
+}
+
+/* greet_later(n) -> str */
+static void
+ffi_fast_call_greet_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    unsigned long long arg0 = call->args.ffi_fast_call_greet_later.arg0;
+    greet_later((uint32_t)arg0, completion);
+}
+
+static PyObject *
+ffi_fast_call_greet_later_convert(ffi_fast_function *self, const void *value)
+{
+    ffi_fast_text result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return ffi_fast_take_text(result);
+}
+
+static const ffi_fast_async ffi_fast_call_greet_later_async = {
+    ffi_fast_call_greet_later_start,
+    ffi_fast_call_greet_later_convert,
+    sizeof(ffi_fast_text),
+    true,
+};
+
+static PyObject *
+ffi_fast_call_greet_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    unsigned long long arg0;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 4294967295ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_greet_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_call_greet_later.arg0 = arg0;
+    return (PyObject *)call;
+}
+
+/* panic_later(millis) -> int */
+static void
+ffi_fast_call_panic_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    unsigned long long arg0 = call->args.ffi_fast_call_panic_later.arg0;
+    panic_later((uint64_t)arg0, completion);
+}
+
+static PyObject *
+ffi_fast_call_panic_later_convert(ffi_fast_function *self, const void *value)
+{
+    uint32_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyLong_FromUnsignedLong(result);
+}
+
+static const ffi_fast_async ffi_fast_call_panic_later_async = {
+    ffi_fast_call_panic_later_start,
+    ffi_fast_call_panic_later_convert,
+    sizeof(uint32_t),
+    true,
+};
+
+static PyObject *
+ffi_fast_call_panic_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    unsigned long long arg0;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_panic_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_call_panic_later.arg0 = arg0;
+    return (PyObject *)call;
+}
+
+/* vec2_later(x, y) -> Vec2 */
+static void
+ffi_fast_call_vec2_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    float arg0 = call->args.ffi_fast_call_vec2_later.arg0;
+    float arg1 = call->args.ffi_fast_call_vec2_later.arg1;
+    vec2_later(arg0, arg1, completion);
+}
+
+static PyObject *
+ffi_fast_call_vec2_later_convert(ffi_fast_function *self, const void *value)
+{
+    ffi_fast_struct_Vec2 result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 3), &result, sizeof(result));
+}
+
+static const ffi_fast_async ffi_fast_call_vec2_later_async = {
+    ffi_fast_call_vec2_later_start,
+    ffi_fast_call_vec2_later_convert,
+    sizeof(ffi_fast_struct_Vec2),
+    true,
+};
+
+static PyObject *
+ffi_fast_call_vec2_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    float arg0;
+    float arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_float(args[0], NULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_float(args[1], NULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_vec2_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_call_vec2_later.arg0 = arg0;
+    call->args.ffi_fast_call_vec2_later.arg1 = arg1;
+    return (PyObject *)call;
+}
+
+/* sleep_with_guard(millis) -> int */
+static void
+ffi_fast_call_sleep_with_guard_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    unsigned long long arg0 = call->args.ffi_fast_call_sleep_with_guard.arg0;
+    sleep_with_guard((uint64_t)arg0, completion);
+}
+
+static PyObject *
+ffi_fast_call_sleep_with_guard_convert(ffi_fast_function *self, const void *value)
+{
+    uint64_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+static const ffi_fast_async ffi_fast_call_sleep_with_guard_async = {
+    ffi_fast_call_sleep_with_guard_start,
+    ffi_fast_call_sleep_with_guard_convert,
+    sizeof(uint64_t),
+    true,
+};
+
+static PyObject *
+ffi_fast_call_sleep_with_guard(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    unsigned long long arg0;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_sleep_with_guard_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_call_sleep_with_guard.arg0 = arg0;
+    return (PyObject *)call;
+}
+
 /* guards_held() -> int */
 static PyObject *
 ffi_fast_call_guards_held(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -2318,6 +3422,52 @@ ffi_fast_call_user_next(PyObject *callable, PyObject *const *args, size_t nargsf
         return NULL;
     }
     return ffi_fast_newtype(&PyLong_Type, FFI_FAST_OBJECT(self, 0), PyLong_FromUnsignedLongLong(result));
+}
+
+/* user_next_later(id) -> UserId */
+static void
+ffi_fast_call_user_next_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    unsigned long long arg0 = call->args.ffi_fast_call_user_next_later.arg0;
+    user_next_later((uint64_t)arg0, completion);
+}
+
+static PyObject *
+ffi_fast_call_user_next_later_convert(ffi_fast_function *self, const void *value)
+{
+    uint64_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return ffi_fast_newtype(&PyLong_Type, FFI_FAST_OBJECT(self, 3), PyLong_FromUnsignedLongLong(result));
+}
+
+static const ffi_fast_async ffi_fast_call_user_next_later_async = {
+    ffi_fast_call_user_next_later_start,
+    ffi_fast_call_user_next_later_convert,
+    sizeof(uint64_t),
+    true,
+};
+
+static PyObject *
+ffi_fast_call_user_next_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    unsigned long long arg0;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_unsigned(args[0], FFI_FAST_OBJECT(self, 3), UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_user_next_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_call_user_next_later.arg0 = arg0;
+    return (PyObject *)call;
 }
 
 /* Where the objects ffi_fast_method_Hasher_update takes keep their pointers (found on its first call). */
@@ -2934,6 +4084,15 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_notifier_emit,
     ffi_fast_call_notifier_clear,
     ffi_fast_call_notifier_free,
+    ffi_fast_call_double_later,
+    ffi_fast_call_double_now,
+    ffi_fast_call_divide_now,
+    ffi_fast_call_panic_now,
+    ffi_fast_call_divide_later,
+    ffi_fast_call_greet_later,
+    ffi_fast_call_panic_later,
+    ffi_fast_call_vec2_later,
+    ffi_fast_call_sleep_with_guard,
     ffi_fast_call_guards_held,
     ffi_fast_call_guards_dropped,
     ffi_fast_call_title_case,
@@ -2941,6 +4100,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_median,
     ffi_fast_call_length_in_metres,
     ffi_fast_call_user_next,
+    ffi_fast_call_user_next_later,
     ffi_fast_method_Hasher_update,
     ffi_fast_method_Hasher_copy,
     ffi_fast_method_Hasher_matches,
@@ -2960,8 +4120,109 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_method_Tracker_clear,
 };
 
+/* Whether each is an async function's (a call makes a compiled coroutine). */
+static const bool ffi_fast_coroutines[] = {
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+};
+
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
@@ -3119,8 +4380,37 @@ static PyMethodDef ffi_fast_function_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* An async function's markers of a coroutine function, read from asyncio and inspect when asked for (neither
+ * is imported otherwise): `_is_coroutine` (asyncio.iscoroutinefunction) and, from Python 3.12,
+ * `_is_coroutine_marker` (inspect.iscoroutinefunction; what inspect.markcoroutinefunction sets, which inspect
+ * names `_is_coroutine_marker` in 3.12 and `_is_coroutine_mark` from 3.13). */
+static PyObject *
+ffi_fast_function_marker(ffi_fast_function *self, void *which)
+{
+    PyObject *imported, *marker;
+    if (!self->coroutine) {
+        PyErr_SetString(PyExc_AttributeError, which == NULL ? "_is_coroutine" : "_is_coroutine_marker");
+        return NULL;
+    }
+    imported = PyImport_ImportModule(which == NULL ? "asyncio.coroutines" : "inspect");
+    if (imported == NULL) {
+        return NULL;
+    }
+    if (which == NULL) {
+        marker = PyObject_GetAttrString(imported, "_is_coroutine");
+    } else if (PyObject_HasAttrString(imported, "_is_coroutine_mark")) {
+        marker = PyObject_GetAttrString(imported, "_is_coroutine_mark");
+    } else {
+        marker = PyObject_GetAttrString(imported, "_is_coroutine_marker");
+    }
+    Py_DECREF(imported);
+    return marker;
+}
+
 static PyGetSetDef ffi_fast_function_getset[] = {
     {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},
+    {"_is_coroutine", (getter)ffi_fast_function_marker, NULL, NULL, NULL},
+    {"_is_coroutine_marker", (getter)ffi_fast_function_marker, NULL, NULL, "inspect"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -3186,6 +4476,7 @@ ffi_fast_make_function(PyObject *module, PyObject *args)
     Py_INCREF(objects);
     made->objects = objects;
     made->dict = NULL;
+    made->coroutine = ffi_fast_coroutines[index];
     PyObject_GC_Track(made);
     return (PyObject *)made;
 }
@@ -3215,6 +4506,9 @@ PyInit__ffi_cpython(void)
         return NULL;
     }
     if (PyType_Ready(&ffi_fast_method_type) < 0) {
+        return NULL;
+    }
+    if (PyType_Ready(&ffi_fast_call_type) < 0) {
         return NULL;
     }
     if (ffi_fast_check_cdata() < 0) {
