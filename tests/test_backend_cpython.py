@@ -19,9 +19,10 @@ from test_backend_ctypes import GCC, _compile_library, needs_gcc
 from hatch_interop.backend import GeneratedFile
 from hatch_interop.backends import cpython
 from hatch_interop.backends.cpython import CpythonBackend, eligible, fast_members
+from hatch_interop.backends.cpython.wire import MAX_DEPTH, encodable
 from hatch_interop.backends.ctypes import CtypesBackend
 from hatch_interop.errors import BackendError
-from hatch_interop.inventory import Inventory, parse_inventory
+from hatch_interop.inventory import Inventory, Primitive, Record, RecordDef, WireList, WireOption, parse_inventory
 
 #: The lines the cpython backend adds to the ctypes backend's module: the extension's import.
 IMPORT = "from . import _ffi_cpython as _ffi_fast\n"
@@ -55,6 +56,10 @@ def test_the_fast_path_takes_numbers_text_slices_of_numbers_enums_and_plain_stru
     assert {"counter_get", "counter_increment"} <= taken  # an object lent (`&Counter`, `&mut Counter`)
     # A callback of numbers lent for the call (`&OnValue`, `Option<&Transform>`).
     assert {"for_each_value", "transform_all"} <= taken
+    # Owned values encoded in C: a record (`Contact`, `TreeNode` holding itself), an `Option` of one, a list of a
+    # record enum, an `Option<String>`; a result the fast path returns (an encoded result is the wrapper's, still).
+    assert {"contact_summary", "tree_size", "lead_name", "value_lines", "greet_maybe"} <= taken
+    assert not {"word_counts", "team_roster", "contact_tagged"} & taken
     # Async functions of values: a call makes a compiled coroutine (numbers, a `Result`, a struct, a `String` out).
     assert {"double_later", "double_now", "divide_now", "panic_now", "vec2_later", "greet_later"} <= taken
     assert "user_next_later" in taken  # a newtype in and out
@@ -260,3 +265,19 @@ print("ok")
     env.pop("LD_LIBRARY_PATH", None)  # the extension finds the library through its rpath alone
     proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, env=env)
     assert proc.returncode == 0 and proc.stdout == "ok\n", proc.stdout + proc.stderr
+
+
+def test_the_encoders_take_owned_values_of_exact_types_and_hand_the_rest_to_the_wrapper() -> None:
+    inventory = load("sample_inventory")
+    contact = inventory.type("Contact")
+    assert isinstance(contact, RecordDef)
+    assert encodable(inventory, Record("Contact"))  # text, lists, options, maps, structs with an enum field
+    assert encodable(inventory, Record("TreeNode"))  # a record that holds itself
+    assert encodable(inventory, Record("Value"))  # a record enum
+    assert not encodable(inventory, WireList(Primitive("char")))  # not yet: `char`, `u128` and `i128`
+    assert not encodable(inventory, WireOption(Primitive("u128")))
+    source = c_source(inventory)
+    # The depth the library accepts, beyond which a record is the wrapper's (whose error the library gives).
+    assert f"if (depth >= {MAX_DEPTH}) {{" in source
+    # Each encoder once, however many functions use it: `Contact` in `contact_summary` and inside `Team`.
+    assert source.count("/* `Contact` */\nstatic bool") == 1

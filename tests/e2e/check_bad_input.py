@@ -222,7 +222,7 @@ def _callables(m):
             if name.startswith("_") or name == "close":
                 continue
             function = member.__func__ if isinstance(member, (staticmethod, classmethod)) else member
-            if inspect.isfunction(function):
+            if inspect.isfunction(inspect.unwrap(function)):  # a compiled method too
                 found.append((f"{service}.{name}", function, member))
     return found
 

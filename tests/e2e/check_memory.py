@@ -14,6 +14,7 @@ import gc
 import inspect
 import os
 import sys
+import tracemalloc
 
 import sample_crate
 
@@ -50,6 +51,13 @@ class _Job(sample_crate.Progress):
 
 
 _JOB = _Job()
+
+
+def contact_of(i):
+    """A record whose encoding takes some kilobytes."""
+    return sample_crate.Contact(f"contact {i}", ["tag"] * 100, 1.0, sample_crate.Vec2(), {str(k): k for k in range(50)})
+
+
 #: The async functions `async_round` calls.
 ASYNC_CALLS = {"double_now", "divide_now", "greet_later", "sleep_with_guard"}
 #: The event loop of the async calls.
@@ -99,6 +107,8 @@ def one_round(i):
         assert len(sample_crate.team_roster(team)) == 3
         assert sample_crate.contact_tagged(contact, "t").tags == ["t"]
         assert sample_crate.tree_size(sample_crate.TreeNode("a", [sample_crate.TreeNode("b", [])])) == 2
+        # One whose encoding outgrows a small buffer (the cpython backend's encoder then allocates it).
+        assert sample_crate.contact_summary(contact_of(i)).startswith("contact ")
         with contextlib.suppress(TypeError):
             sample_crate.tree_size(sample_crate.TreeNode("a", [sample_crate.TreeNode("b", [None])]))
         # Newtypes in the library's allocations: a `Vec` of them, a record holding them, a map keyed by them.
@@ -199,6 +209,9 @@ def main():
         sample_crate.scale_f32_in_place(floats, 1.0)
     grown = resident_bytes() - before
     print(f"{CALLS} rounds: resident memory grew by {grown / 1e6:.2f} MB")
+    python_grown = python_heap_growth(2000)
+    if python_grown is not None:
+        print(f"2000 rounds: Python's allocators hold {python_grown} bytes more")
     dropped = dropped_counters(100_000)
     print(f"100000 Counters dropped without counter_free: resident memory grew by {dropped / 1e6:.2f} MB")
     assert not sample_crate._native._ffi_callbacks, "every callback was forgotten once the library dropped it"
@@ -211,8 +224,26 @@ def main():
     assert not kept, f"{len(kept)} async calls outlived their await: {kept[:3]}"
     # A leak of even 16 bytes per round would be 3.2 MB over 200,000 rounds.
     assert grown < 2_000_000, f"resident memory grew by {grown} bytes over {CALLS} rounds"
+    # 32 bytes a round (a small Python object, or an encoding's buffer) would be 64 KB.
+    assert python_grown is None or python_grown < 65536, f"Python's allocators hold {python_grown} bytes more"
     # A leaked Counter (its box and history) is some 48 bytes: 4.8 MB over 100,000.
     assert dropped < 1_000_000, f"resident memory grew by {dropped} bytes over 100,000 dropped Counters"
+
+
+def python_heap_growth(rounds):
+    """How much more memory Python's allocators hold after `rounds` rounds (tracemalloc; None where there is none,
+    PyPy): exact where resident memory is not, since a small leak can land in memory the C allocator holds already
+    (the bindings allocate with Python's allocators: objects, and the cpython backend's encodings)."""
+    if sys.implementation.name != "cpython":
+        return None
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for i in range(rounds):
+        one_round(i)
+    gc.collect()
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return grown
 
 
 def dropped_counters(count):

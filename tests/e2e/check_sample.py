@@ -5,6 +5,7 @@ Runs on CPython 3.8+ and PyPy with only the standard library and the installed w
 
 import array
 import asyncio
+import collections
 import contextlib
 import copy
 import ctypes
@@ -842,6 +843,36 @@ def check_records():
     assert "field 'children' item 0 field 'children' item 0 must be TreeNode, not int" in raises(
         TypeError, sample_crate.tree_size, deep
     )
+
+    # Values of other types where the encoding takes them (the cpython backend encodes exact types in C and hands
+    # the others to the wrapper): a subclass of the record, another sequence or mapping, an int subclass; text of
+    # any script, and records larger than a small buffer.
+    class Special(Contact):
+        __slots__ = ()
+
+    class Tags(list):
+        pass
+
+    expected = 'Ada [math, code] 9.5 at (1.5, -2) [("a", 1), ("b", 2)] Some((7, 0.25, 3, Green))'
+    assert sample_crate.contact_summary(Special(**{k: getattr(ada, k) for k in Contact.__match_args__})) == expected
+    assert (
+        sample_crate.contact_summary(
+            Contact("Ada", Tags(["math", "code"]), 9.5, Vec2(1.5, -2.0), {"a": 1, "b": 2}, ada.sample)
+        )
+        == expected
+    )
+    counts = collections.OrderedDict([("a", True), ("b", 2)])  # a mapping of another class; a bool is an int
+    assert (
+        sample_crate.contact_summary(Contact("Ada", ["math", "code"], 9.5, Vec2(1.5, -2.0), counts, ada.sample))
+        == expected
+    )
+    big = Contact("é" * 300, ["ü" * 200] * 50, None, Vec2(0, 0), {str(i): i for i in range(200)})
+    summary = sample_crate.contact_summary(big)
+    assert summary.startswith("é" * 300 + " [" + "ü" * 200 + ", ") and summary.count("ü" * 200) == 50, summary[:80]
+    assert "is not valid UTF-8" in raises(
+        ValueError, sample_crate.contact_summary, Contact("x", ["\ud800"], None, Vec2(0, 0), {})
+    )
+    raises(AttributeError, sample_crate.contact_summary, Contact.__new__(Contact))  # a record without its fields
 
     # An enum whose variants carry owned values: a class per variant, copied like a record.
     Value = sample_crate.Value

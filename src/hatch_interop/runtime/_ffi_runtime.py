@@ -21,7 +21,7 @@ import operator
 import struct as _struct
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Tuple, Type, Union, cast
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union, cast
 
 #: An error enum's exception classes by the code of their variant (the library reports the code), or, for an enum
 #: whose variants carry data, how its errors are decoded (see `DataErrors`).
@@ -276,11 +276,16 @@ def compiled(
     fast: Any,
     raise_failure: Callable[[Any], None],
     functions: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...],
+    shared: Optional[Tuple[Tuple[Any, ...], Tuple[Tuple[int, str], ...]]] = None,
 ) -> None:
     """Replace each wrapper of module `module` named in `functions` (a function's name, or a method's, `Store.get`;
     with the `errors` its failures are raised with, and the module's objects its C code refers to) by its compiled
     function of the extension `fast` (the cpython backend's), which carries the wrapper's name, docstring, hints and
-    signature (`__wrapped__`) and hands it every call its fast path does not take."""
+    signature (`__wrapped__`) and hands it every call its fast path does not take. `shared`: the classes the
+    extension's encoders of owned values check against, and the records' slots they read (a class's index and an
+    attribute)."""
+    if shared is not None:
+        fast.share(*shared)
     namespace = sys.modules[module].__dict__
     for index, (name, errors, objects) in enumerate(functions):
         owner, _, attribute = name.rpartition(".")

@@ -35,7 +35,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
 import jinja2
 from packaging import tags
@@ -43,12 +43,14 @@ from packaging import tags
 from hatch_interop.backend import GeneratedFile
 from hatch_interop.backends.c import C_PRIMITIVES
 from hatch_interop.backends.cffi import api_mode
+from hatch_interop.backends.cpython.wire import WireEncoders, encodable
 from hatch_interop.backends.ctypes import CtypesBackend, CtypesWrapperBuilder
 from hatch_interop.backends.python import ARRAY_CODES, has_cells
 from hatch_interop.codegen import c_comment, python_string
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     CallbackDef,
+    Encoded,
     EnumDef,
     Function,
     Inventory,
@@ -295,8 +297,9 @@ def eligible(f: Function, inventory: Inventory) -> bool:
     parameter a number, a bool, a `&str`, a slice of numbers, a field-less enum, a struct of numbers by value or
     behind `&`/`&mut` (`Option` of one too), or an object lent (`&T`, `&mut T`, `Option<&T>` of an opaque type or
     service); the result nothing, a number, a bool, an `Option` of a number, a `String`, a field-less enum or such
-    a struct. An async function is taken when it is a free function whose parameters are all values
-    (:func:`value_param`)."""
+    a struct; a parameter may also be an owned value the extension encodes (a record, a `Vec`, map or `Option` of
+    what :func:`~hatch_interop.backends.cpython.wire.encodable` takes). An async function is taken when it is a free
+    function whose parameters are all values (:func:`value_param`)."""
 
     def param(ty: TypeRef) -> bool:
         if isinstance(ty, Pointer):
@@ -314,6 +317,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
             or _numbers(ty)
             or _enum(inventory, ty) is not None
             or plain_struct(inventory, ty) is not None
+            or (isinstance(ty, Encoded) and encodable(inventory, ty.value))
         )
 
     returns = f.returns
@@ -345,13 +349,33 @@ def _struct_name(struct: StructDef) -> str:
 
 
 def _param(
-    index: int, name: str, ty: TypeRef, *, inventory: Inventory, objects: List[str], site: str, position: int
+    index: int,
+    name: str,
+    ty: TypeRef,
+    *,
+    inventory: Inventory,
+    objects: List[str],
+    site: str,
+    position: int,
+    encoders: WireEncoders,
 ) -> FastParam:
     """How the fast path takes parameter `index`, the argument at `position`, of the compiled function `site` (its C
     name); `objects` collects the Python objects the C code refers to (classes), which the C code reads as
-    ``FFI_FAST_OBJECT(self, i)``."""
+    ``FFI_FAST_OBJECT(self, i)``; `encoders` makes the encoders of owned values."""
     local = f"arg{index}"
     value = f"args[{position}]"
+    if isinstance(ty, Encoded):
+        # Encoded in C into a buffer of the call's (on the stack while it is small), lent for the call.
+        encode = encoders.encoder(ty.value)
+        check = f"ffi_fast_encoded(&{local}, {value}, {encode})"
+        release = f"ffi_fast_out_free(&{local})"
+        if ty.lent_as_struct:
+            arguments: Tuple[str, ...] = (f"ffi_fast_lent_bytes(&{local})",)
+            prototype: Tuple[str, ...] = (f"ffi_fast_bytes {name}",)
+        else:
+            arguments = (f"(const uint8_t *){local}.data", f"{local}.len")
+            prototype = (f"const uint8_t *{name}", f"size_t {name}_len")
+        return FastParam((f"ffi_fast_out {local}",), check, arguments, prototype, release)
     target = lent_object(inventory, ty) or moved_object(inventory, ty)
     if target is not None:
         assert isinstance(ty, Pointer)
@@ -637,13 +661,13 @@ class CpythonBackend(CtypesBackend):
     def generate(self, inventory: Inventory) -> List[GeneratedFile]:
         builder = CtypesWrapperBuilder(inventory, self.context)
         content = self.render(builder)
-        fast = self.fast_functions(builder)
+        fast, encoders = self.fast_functions(builder)
         runtimes = runtime_files(("_ffi_runtime.py", "_ffi_ctypes_runtime.py"))
         if not fast:
             # Nothing to compile: the ctypes backend's module, in a wheel any Python 3 can use.
             self._c_source = None
             return [GeneratedFile("__init__.py", content), *runtimes]
-        self._c_source = self.c_source(inventory, fast)
+        self._c_source = self.c_source(inventory, fast, encoders)
         # The module imports the extension with its other relative imports (a module with functions imports the
         # ctypes runtime), and binds the compiled functions last, once everything their failures name exists.
         ctypes_runtime = "from . import _ffi_ctypes_runtime as _ffi_ct\n"
@@ -655,15 +679,18 @@ class CpythonBackend(CtypesBackend):
         rows = tuple(
             Group("(", (python_string(f.name), f.errors, Group("(", f.objects, ")", is_tuple=True)), ")") for f in fast
         )
-        binding = layout(
-            Group(
-                "_ffi_rt.compiled(",
-                ("__name__", "_ffi_fast", "_ffi_raise_failure", Group("(", rows, ")", is_tuple=True)),
-                ")",
-                explode=True,
-            ),
-            0,
+        arguments: Tuple[Union[str, Group], ...] = (
+            "__name__",
+            "_ffi_fast",
+            "_ffi_raise_failure",
+            Group("(", rows, ")", is_tuple=True),
         )
+        if encoders.encoders:
+            # The classes the encoders check values against, and the records' slots they read.
+            shared = Group("(", tuple(encoders.shared), ")", is_tuple=True)
+            fields = Group("(", encoders.python_fields(), ")", is_tuple=True)
+            arguments = (*arguments, Group("shared=(", (shared, fields), ")", is_tuple=True))
+        binding = layout(Group("_ffi_rt.compiled(", arguments, ")", explode=True), 0)
         comment = (
             "# The compiled fast path: each of these functions takes a call whose arguments are exactly of the "
             "expected types\n# in C, and hands any other to its wrapper above."
@@ -683,9 +710,11 @@ class CpythonBackend(CtypesBackend):
         )
         return [GeneratedFile("__init__.py", content), GeneratedFile(f"{MODULE}.pyi", stub), *runtimes]
 
-    def fast_functions(self, builder: CtypesWrapperBuilder) -> List[FastFunction]:
+    def fast_functions(self, builder: CtypesWrapperBuilder) -> Tuple[List[FastFunction], WireEncoders]:
+        """The compiled functions, and the encoders of owned values they use."""
         made: List[FastFunction] = []
         inventory = builder.inventory
+        encoders = WireEncoders(builder, _struct_name)
         c_names = set()
         for f in fast_members(inventory):
             lowered = builder.abi.callable(f)
@@ -711,7 +740,16 @@ class CpythonBackend(CtypesBackend):
                     assert _object(objects, _GLOBAL + helper) == f"FFI_FAST_OBJECT(self, {index})"
             # C names of the prototype's parameters: any identifier will do, so no reserved word can clash.
             params = tuple(
-                _param(i, f"p{i}", p.type, inventory=inventory, objects=objects, site=c_name, position=i + method)
+                _param(
+                    i,
+                    f"p{i}",
+                    p.type,
+                    inventory=inventory,
+                    objects=objects,
+                    site=c_name,
+                    position=i + method,
+                    encoders=encoders,
+                )
                 for i, p in enumerate(f.params)
             )
             if method:
@@ -786,9 +824,9 @@ class CpythonBackend(CtypesBackend):
                     stored=stored,
                 )
             )
-        return made
+        return made, encoders
 
-    def c_source(self, inventory: Inventory, functions: List[FastFunction]) -> str:
+    def c_source(self, inventory: Inventory, functions: List[FastFunction], encoders: WireEncoders) -> str:
         lib = inventory.library
         # The extension's own names begin with `ffi_fast_`; the library's, which it declares beside them, must not.
         symbols = [lib.ffi_pending, lib.ffi_free, *(f.symbol for f in fast_members(inventory))]
@@ -816,19 +854,22 @@ class CpythonBackend(CtypesBackend):
             # The crate's name and version are its own text: escaped, as every comment the generator writes.
             notice=c_comment(notice, opener="/*"),
             ffi_free=lib.ffi_free,
-            uses_text=any("ffi_fast_exact_text" in p.check for f in functions for p in f.params),
+            uses_text=encoders.uses_text or any("ffi_fast_exact_text" in p.check for f in functions for p in f.params),
             uses_arrays=any("ffi_fast_exact_array" in p.check for f in functions for p in f.params),
-            structs=self.structs(inventory),
-            uses_members=any("ffi_fast_exact_member" in p.check for f in functions for p in f.params),
+            structs=self.structs(inventory, encoders.structs),
+            uses_members=encoders.uses_members
+            or any("ffi_fast_exact_member" in p.check for f in functions for p in f.params),
             returns_newtypes=any("ffi_fast_newtype(" in f.convert for f in functions),
             returns_members=any("ffi_fast_member(" in f.convert for f in functions),
-            uses_struct_values=any("ffi_fast_exact_struct(" in p.check for f in functions for p in f.params),
+            uses_struct_values=bool(encoders.structs)
+            or any("ffi_fast_exact_struct(" in p.check for f in functions for p in f.params),
             uses_struct_refs=any("ffi_fast_exact_struct_ref(" in p.check for f in functions for p in f.params),
             returns_structs=any("ffi_fast_make_struct(" in f.convert for f in functions),
             returns_text=any(f.result_type == "ffi_fast_text" for f in functions),
             uses_objects=any("ffi_fast_exact_object(" in p.check for f in functions for p in f.params),
             moves_objects=any(f.moves for f in functions),
-            uses_cdata=any(
+            uses_cdata=bool(encoders.structs)
+            or any(
                 "ffi_fast_exact_object(" in p.check or "ffi_fast_exact_struct" in p.check
                 for f in functions
                 for p in f.params
@@ -839,6 +880,10 @@ class CpythonBackend(CtypesBackend):
             returns_objects=any("ffi_fast_wrap(" in f.convert for f in functions),
             any_methods=any(f.method for f in functions),
             async_functions=[f for f in functions if f.asynchronous],
+            encoders=encoders.encoders,
+            shared_count=len(encoders.shared),
+            field_count=len(encoders.fields),
+            lends_bytes=any("ffi_fast_lent_bytes(" in a for f in functions for p in f.params for a in p.arguments),
             module=f"{self.context.module}.{MODULE}",
             module_name=MODULE,
             parent=self.context.module,
@@ -846,10 +891,11 @@ class CpythonBackend(CtypesBackend):
             functions=functions,
         )
 
-    def structs(self, inventory: Inventory) -> List[CStructLayout]:
-        """The layouts of the structs the compiled functions take or return, as the extension declares them (its
-        fields `f0`, `f1`, ...: no name of the crate's can clash), with the size and offsets Rust measured."""
-        used = set()
+    def structs(self, inventory: Inventory, encoded: List[str]) -> List[CStructLayout]:
+        """The layouts of the structs the compiled functions take or return, or encode (`encoded`), as the extension
+        declares them (its fields `f0`, `f1`, ...: no name of the crate's can clash), with the size and offsets Rust
+        measured (an enum field as its `repr` integer)."""
+        used = set(encoded)
         for f in fast_members(inventory):
             for ty in (*(p.type for p in f.params), f.returns):
                 struct = plain_struct(inventory, ty)
@@ -861,8 +907,12 @@ class CpythonBackend(CtypesBackend):
                 continue
             fields = []
             for i, field in enumerate(struct.fields):
-                assert isinstance(field.type, Primitive), "plain_struct() takes structs of numbers only"
-                fields.append((f"{C_PRIMITIVES[field.type.name]} f{i}", f"f{i}", field.offset))
+                ty = field.type
+                enum = _enum(inventory, ty)
+                if enum is not None:
+                    ty = enum.repr
+                assert isinstance(ty, Primitive), "the extension declares structs of numbers and enums only"
+                fields.append((f"{C_PRIMITIVES[ty.name]} f{i}", f"f{i}", field.offset))
             layouts.append(CStructLayout(_struct_name(struct), tuple(fields), struct.size, struct.name))
         return layouts
 

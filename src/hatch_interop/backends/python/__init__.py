@@ -1019,6 +1019,18 @@ class WrapperBuilder:
             for f, attribute in zip(record.fields, self.record_attributes(record, hidden))
         )
 
+    def record_classes(self, name: str) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+        """What values of the record (or record enum) `name` are made of: its class and its fields' attributes, or each
+        variant's class and fields' attributes, in index order (the encoding's; the module must have been rendered)."""
+        record = self.inventory.type(name)
+        if isinstance(record, RecordEnumDef):
+            hidden = self._variant_hidden(record)
+            return tuple(
+                (self.variant_classes[(name, v.name)], self.record_attributes(v, hidden)) for v in record.variants
+            )
+        assert isinstance(record, RecordDef)
+        return ((self.classes[name], self.record_attributes(record)),)
+
     def _struct_codec(self, struct: StructDef) -> Group:
         """A struct's codec inside an encoded value: its fields in order (values as its ``__reduce__`` gives them and
         its constructor takes them), not its bytes, which hold padding."""

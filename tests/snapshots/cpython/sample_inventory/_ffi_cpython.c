@@ -46,6 +46,19 @@ _Static_assert(sizeof(ffi_fast_struct_Vec2) == 8, "Vec2: the size Rust measured"
 _Static_assert(offsetof(ffi_fast_struct_Vec2, f0) == 0, "Vec2: an offset Rust measured");
 _Static_assert(offsetof(ffi_fast_struct_Vec2, f1) == 4, "Vec2: an offset Rust measured");
 
+/* `Sample`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    uint8_t f0;
+    double f1;
+    uint16_t f2;
+    uint8_t f3;
+} ffi_fast_struct_Sample;
+_Static_assert(sizeof(ffi_fast_struct_Sample) == 24, "Sample: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Sample, f0) == 0, "Sample: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Sample, f1) == 8, "Sample: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Sample, f2) == 16, "Sample: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Sample, f3) == 18, "Sample: an offset Rust measured");
+
 /* An option the library returns (`FfiOption`): the value, valid when `is_some` is not 0. */
 typedef struct {
     float value;
@@ -77,6 +90,12 @@ typedef struct {
     const void *context;
     void (*release)(const void *context);
 } ffi_fast_callback_Transform;
+
+/* An encoding the library borrows for a call (a record's, lent as one struct). */
+typedef struct {
+    const uint8_t *ptr;
+    size_t len;
+} ffi_fast_bytes;
 
 /* What an async function reports when it fails (the library's failure record, borrowed for the call). */
 typedef struct {
@@ -166,6 +185,11 @@ uint64_t guards_dropped(void);
 ffi_fast_text title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
 uint64_t owned_byte_count(const uint8_t *p0, size_t p0_len);
 ffi_fast_option_f64 median(const double *p0, size_t p0_len);
+ffi_fast_text greet_maybe(const uint8_t *p0, size_t p0_len);
+ffi_fast_text contact_summary(ffi_fast_bytes p0);
+ffi_fast_text lead_name(ffi_fast_bytes p0);
+uint64_t tree_size(ffi_fast_bytes p0);
+ffi_fast_text value_lines(const uint8_t *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 uint64_t user_next(uint64_t p0);
 void user_next_later(uint64_t p0, ffi_fast_completion completion);
@@ -175,6 +199,7 @@ bool fnv1a_hasher_matches(void *p_self, void *p0);
 ffi_fast_struct_Digest fnv1a_hasher_digest(void *p_self);
 uint64_t fnv1a_hasher_digest_in(void *p_self, uint8_t p0);
 void store_put(void *p_self, const char *p0, size_t p0_len, int64_t p1);
+void store_put_all(void *p_self, const uint8_t *p0, size_t p0_len);
 uint64_t store_size(void *p_self);
 ffi_fast_option_i64 store_get(void *p_self, const char *p0, size_t p0_len);
 int64_t store_get_or(void *p_self, const char *p0, size_t p0_len, int64_t p1);
@@ -782,6 +807,579 @@ ffi_fast_take_text(ffi_fast_text text)
     made = PyUnicode_DecodeUTF8(text.ptr, (Py_ssize_t)text.len, "strict");
     sample_crate_ffi_free(text.ptr, text.len, 1);
     return made;
+}
+
+/* Owned values encoded in C ---------------------------------------------------------------------------------------
+ *
+ * A record, list, map or option argument crosses in the wire encoding (docs/wire-format.md), which the encoders
+ * below write when every part of the value is exactly of the type the encoding expects; otherwise they answer false
+ * and the wrapper takes the call (it encodes or refuses the value, naming what is wrong). Nothing they do runs
+ * Python code, so the values cannot change while they are read. */
+
+/* The encoding of an argument: in `inline_bytes` while it fits, else in memory of its own. */
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+    char inline_bytes[256];
+} ffi_fast_out;
+
+typedef bool (*ffi_fast_encoder)(ffi_fast_out *out, PyObject *value, int depth);
+
+/* The module's classes the encoders check values against, and the offsets of the records' slots they read, given
+ * by the module once at import (`share`); until then, or if a slot was not found, every value is the wrapper's. */
+static PyObject *ffi_fast_shared;
+static Py_ssize_t ffi_fast_field_offsets[17];
+static bool ffi_fast_encodable;
+
+#define FFI_FAST_SHARED(index) PyTuple_GET_ITEM(ffi_fast_shared, (index))
+
+/* The value in a record's slot `field` (NULL: not set). */
+static inline PyObject *
+ffi_fast_field(PyObject *record, Py_ssize_t field)
+{
+    return *(PyObject **)((char *)record + ffi_fast_field_offsets[field]);
+}
+
+/* Room for `more` bytes (false: too many, or no memory: the wrapper then makes, or fails to make, the encoding). */
+static bool
+ffi_fast_reserve(ffi_fast_out *out, size_t more)
+{
+    size_t cap;
+    char *grown;
+    if (out->cap - out->len >= more) {
+        return true;
+    }
+    if (more > (size_t)PY_SSIZE_T_MAX / 2 - out->len) {
+        return false;
+    }
+    cap = out->cap * 2 > out->len + more ? out->cap * 2 : out->len + more;
+    if (out->data == out->inline_bytes) {
+        grown = (char *)PyMem_Malloc(cap);
+        if (grown != NULL) {
+            memcpy(grown, out->data, out->len);
+        }
+    } else {
+        grown = (char *)PyMem_Realloc(out->data, cap);
+    }
+    if (grown == NULL) {
+        return false;
+    }
+    out->data = grown;
+    out->cap = cap;
+    return true;
+}
+
+static inline bool
+ffi_fast_put(ffi_fast_out *out, const void *bytes, size_t size)
+{
+    if (!ffi_fast_reserve(out, size)) {
+        return false;
+    }
+    if (size != 0) {
+        memcpy(out->data + out->len, bytes, size);
+    }
+    out->len += size;
+    return true;
+}
+
+/* The `width` low bytes of `bits`, little-endian (an integer in its own width, a bool, a tag, a count). */
+static inline bool
+ffi_fast_put_le(ffi_fast_out *out, unsigned long long bits, size_t width)
+{
+    unsigned char bytes[8];
+    size_t i;
+    for (i = 0; i < width; i++) {
+        bytes[i] = (unsigned char)(bits >> (8 * i));
+    }
+    return ffi_fast_put(out, bytes, width);
+}
+
+static inline bool
+ffi_fast_put_double(ffi_fast_out *out, double number)
+{
+    uint64_t bits;
+    memcpy(&bits, &number, sizeof(bits));
+    return ffi_fast_put_le(out, bits, 8);
+}
+
+static inline bool
+ffi_fast_put_float(ffi_fast_out *out, float number)
+{
+    uint32_t bits;
+    memcpy(&bits, &number, sizeof(bits));
+    return ffi_fast_put_le(out, bits, 4);
+}
+
+/* A `str`: its UTF-8 length (a u64), then its UTF-8. */
+static inline bool
+ffi_fast_put_text(ffi_fast_out *out, PyObject *value)
+{
+    const char *text;
+    Py_ssize_t length;
+    return ffi_fast_exact_text(value, &text, &length) && ffi_fast_put_le(out, (unsigned long long)length, 8)
+        && ffi_fast_put(out, text, (size_t)length);
+}
+
+/* A `Vec<u8>` given as `bytes`: its length, then its bytes. */
+static inline bool
+ffi_fast_put_bytes(ffi_fast_out *out, PyObject *value)
+{
+    Py_ssize_t length = PyBytes_GET_SIZE(value);
+    return ffi_fast_put_le(out, (unsigned long long)length, 8) && ffi_fast_put(out, PyBytes_AS_STRING(value), (size_t)length);
+}
+
+/* A `Vec<T>` given as a list or tuple: its count, then each item. */
+static bool
+ffi_fast_put_items(ffi_fast_out *out, PyObject *value, int depth, ffi_fast_encoder encode)
+{
+    Py_ssize_t i, count;
+    PyObject **items;
+    if (!PyList_CheckExact(value) && !PyTuple_CheckExact(value)) {
+        return false;
+    }
+    count = PySequence_Fast_GET_SIZE(value);
+    items = PySequence_Fast_ITEMS(value);
+    if (!ffi_fast_put_le(out, (unsigned long long)count, 8)) {
+        return false;
+    }
+    for (i = 0; i < count; i++) {
+        if (!encode(out, items[i], depth)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A map given as a dict: its count, then each key and value, in the dict's order. */
+static bool
+ffi_fast_put_entries(ffi_fast_out *out, PyObject *value, int depth, ffi_fast_encoder encode_key,
+                     ffi_fast_encoder encode_value)
+{
+    Py_ssize_t position = 0;
+    PyObject *key, *item;
+    if (!PyDict_CheckExact(value) || !ffi_fast_put_le(out, (unsigned long long)PyDict_GET_SIZE(value), 8)) {
+        return false;
+    }
+    while (PyDict_Next(value, &position, &key, &item)) {
+        if (!encode_key(out, key, depth) || !encode_value(out, item, depth)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool ffi_fast_encode_0(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_1(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_2(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_3(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_4(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_5(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_6(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_7(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_8(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_9(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_10(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_11(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_12(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_13(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_14(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_15(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_16(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_17(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_18(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_19(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_20(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_21(ffi_fast_out *out, PyObject *value, int depth);
+
+/* `Option<String>` */
+static bool
+ffi_fast_encode_0(ffi_fast_out *out, PyObject *value, int depth)
+{
+    if (value == Py_None) {
+        return ffi_fast_put_le(out, 0, 1);
+    }
+    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_1(out, value, depth);
+}
+
+/* `String` */
+static bool
+ffi_fast_encode_1(ffi_fast_out *out, PyObject *value, int depth)
+{
+    (void)depth;
+    return ffi_fast_put_text(out, value);
+}
+
+/* `Contact` */
+static bool
+ffi_fast_encode_2(ffi_fast_out *out, PyObject *value, int depth)
+{
+    PyObject *field;
+    if (depth >= 128) {
+        return false;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(0)) {
+        field = ffi_fast_field(value, 0);
+        if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 1);
+        if (field == NULL || !ffi_fast_encode_3(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 2);
+        if (field == NULL || !ffi_fast_encode_4(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 3);
+        if (field == NULL || !ffi_fast_encode_6(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 4);
+        if (field == NULL || !ffi_fast_encode_7(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 5);
+        if (field == NULL || !ffi_fast_encode_9(out, field, depth + 1)) {
+            return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* `Vec<String>` */
+static bool
+ffi_fast_encode_3(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_1);
+}
+
+/* `Option<f64>` */
+static bool
+ffi_fast_encode_4(ffi_fast_out *out, PyObject *value, int depth)
+{
+    if (value == Py_None) {
+        return ffi_fast_put_le(out, 0, 1);
+    }
+    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_5(out, value, depth);
+}
+
+/* `f64` */
+static bool
+ffi_fast_encode_5(ffi_fast_out *out, PyObject *value, int depth)
+{
+    double number;
+    (void)depth;
+    return ffi_fast_exact_double(value, NULL, &number) && ffi_fast_put_double(out, number);
+}
+
+/* `Vec2` */
+static bool
+ffi_fast_encode_6(ffi_fast_out *out, PyObject *value, int depth)
+{
+    ffi_fast_struct_Vec2 copy;
+    (void)depth;
+    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(1), &copy, sizeof(copy))
+        && ffi_fast_put_float(out, copy.f0)
+        && ffi_fast_put_float(out, copy.f1);
+}
+
+/* `HashMap<String, u32>` */
+static bool
+ffi_fast_encode_7(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_1, ffi_fast_encode_8);
+}
+
+/* `u32` */
+static bool
+ffi_fast_encode_8(ffi_fast_out *out, PyObject *value, int depth)
+{
+    unsigned long long number;
+    (void)depth;
+    return ffi_fast_exact_unsigned(value, NULL, 4294967295ULL, &number) && ffi_fast_put_le(out, number, 4);
+}
+
+/* `Option<Sample>` */
+static bool
+ffi_fast_encode_9(ffi_fast_out *out, PyObject *value, int depth)
+{
+    if (value == Py_None) {
+        return ffi_fast_put_le(out, 0, 1);
+    }
+    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_10(out, value, depth);
+}
+
+/* `Sample` */
+static bool
+ffi_fast_encode_10(ffi_fast_out *out, PyObject *value, int depth)
+{
+    ffi_fast_struct_Sample copy;
+    (void)depth;
+    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(2), &copy, sizeof(copy))
+        && ffi_fast_put_le(out, (unsigned long long)copy.f0, 1)
+        && ffi_fast_put_double(out, copy.f1)
+        && ffi_fast_put_le(out, (unsigned long long)copy.f2, 2)
+        && ffi_fast_put_le(out, (unsigned long long)copy.f3, 1);
+}
+
+/* `Option<Team>` */
+static bool
+ffi_fast_encode_11(ffi_fast_out *out, PyObject *value, int depth)
+{
+    if (value == Py_None) {
+        return ffi_fast_put_le(out, 0, 1);
+    }
+    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_12(out, value, depth);
+}
+
+/* `Team` */
+static bool
+ffi_fast_encode_12(ffi_fast_out *out, PyObject *value, int depth)
+{
+    PyObject *field;
+    if (depth >= 128) {
+        return false;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(3)) {
+        field = ffi_fast_field(value, 6);
+        if (field == NULL || !ffi_fast_encode_2(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 7);
+        if (field == NULL || !ffi_fast_encode_13(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 8);
+        if (field == NULL || !ffi_fast_encode_14(out, field, depth + 1)) {
+            return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* `Vec<Contact>` */
+static bool
+ffi_fast_encode_13(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_2);
+}
+
+/* `Color` */
+static bool
+ffi_fast_encode_14(ffi_fast_out *out, PyObject *value, int depth)
+{
+    long long member;
+    (void)depth;
+    return ffi_fast_exact_member(value, FFI_FAST_SHARED(4), &member) && ffi_fast_put_le(out, (unsigned long long)member, 1);
+}
+
+/* `TreeNode` */
+static bool
+ffi_fast_encode_15(ffi_fast_out *out, PyObject *value, int depth)
+{
+    PyObject *field;
+    if (depth >= 128) {
+        return false;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(5)) {
+        field = ffi_fast_field(value, 9);
+        if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 10);
+        if (field == NULL || !ffi_fast_encode_16(out, field, depth + 1)) {
+            return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* `Vec<TreeNode>` */
+static bool
+ffi_fast_encode_16(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_15);
+}
+
+/* `Vec<Value>` */
+static bool
+ffi_fast_encode_17(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_18);
+}
+
+/* `Value` */
+static bool
+ffi_fast_encode_18(ffi_fast_out *out, PyObject *value, int depth)
+{
+    PyObject *field;
+    if (depth >= 128) {
+        return false;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(6)) {
+        if (!ffi_fast_put_le(out, 0, 4)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 11);
+        if (field == NULL || !ffi_fast_encode_19(out, field, depth + 1)) {
+            return false;
+        }
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(7)) {
+        if (!ffi_fast_put_le(out, 1, 4)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 12);
+        if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
+            return false;
+        }
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(8)) {
+        if (!ffi_fast_put_le(out, 2, 4)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 13);
+        if (field == NULL || !ffi_fast_encode_20(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 14);
+        if (field == NULL || !ffi_fast_encode_20(out, field, depth + 1)) {
+            return false;
+        }
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(9)) {
+        if (!ffi_fast_put_le(out, 3, 4)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 15);
+        if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 16);
+        if (field == NULL || !ffi_fast_encode_4(out, field, depth + 1)) {
+            return false;
+        }
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(10)) {
+        if (!ffi_fast_put_le(out, 4, 4)) {
+            return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* `i64` */
+static bool
+ffi_fast_encode_19(ffi_fast_out *out, PyObject *value, int depth)
+{
+    long long number;
+    (void)depth;
+    return ffi_fast_exact_signed(value, NULL, INT64_MIN, 9223372036854775807LL, &number) && ffi_fast_put_le(out, (unsigned long long)number, 8);
+}
+
+/* `i32` */
+static bool
+ffi_fast_encode_20(ffi_fast_out *out, PyObject *value, int depth)
+{
+    long long number;
+    (void)depth;
+    return ffi_fast_exact_signed(value, NULL, -2147483648LL, 2147483647LL, &number) && ffi_fast_put_le(out, (unsigned long long)number, 4);
+}
+
+/* `HashMap<String, i64>` */
+static bool
+ffi_fast_encode_21(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_1, ffi_fast_encode_19);
+}
+
+static void
+ffi_fast_out_free(ffi_fast_out *out)
+{
+    if (out->data != out->inline_bytes) {
+        PyMem_Free(out->data);
+    }
+}
+
+/* Whether `value` is encoded into `out` by `encode` (false: it is the wrapper's, and `out` holds nothing). */
+static inline bool
+ffi_fast_encoded(ffi_fast_out *out, PyObject *value, ffi_fast_encoder encode)
+{
+    out->data = out->inline_bytes;
+    out->len = 0;
+    out->cap = sizeof(out->inline_bytes);
+    if (ffi_fast_encodable && encode(out, value, 0)) {
+        return true;
+    }
+    ffi_fast_out_free(out);
+    return false;
+}
+
+/* An encoding lent for the call as one struct (a record's, or an `Option` of one). */
+static inline ffi_fast_bytes
+ffi_fast_lent_bytes(const ffi_fast_out *out)
+{
+    ffi_fast_bytes bytes;
+    bytes.ptr = (const uint8_t *)out->data;
+    bytes.len = out->len;
+    return bytes;
+}
+
+/* share(classes, slots): the module's classes the encoders check against, and the records' slots they read (a
+ * class's index and an attribute), given once at import. */
+static PyObject *
+ffi_fast_share(PyObject *module, PyObject *args)
+{
+    PyObject *shared, *fields, *cls, *descriptor;
+    PyMemberDef *member;
+    Py_ssize_t i, index;
+    const char *attribute;
+    bool found = true;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "O!O!:share", &PyTuple_Type, &shared, &PyTuple_Type, &fields)) {
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(shared) != 11 || PyTuple_GET_SIZE(fields) != 17) {
+        PyErr_SetString(PyExc_ValueError, "share() takes the module's 11 classes and 17 slots");
+        return NULL;
+    }
+    for (i = 0; i < 17; i++) {
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(fields, i), "ns:share", &index, &attribute)) {
+            return NULL;
+        }
+        if (index < 0 || index >= 11) {
+            PyErr_Format(PyExc_IndexError, "no class %zd", index);
+            return NULL;
+        }
+        cls = PyTuple_GET_ITEM(shared, index);
+        descriptor = PyObject_GetAttrString(cls, attribute);
+        if (descriptor == NULL) {
+            PyErr_Clear();
+            found = false;
+            continue;
+        }
+        member = Py_TYPE(descriptor) == &PyMemberDescr_Type ? ((PyMemberDescrObject *)descriptor)->d_member : NULL;
+        if (member != NULL && member->type == T_OBJECT_EX && member->offset > 0) {
+            ffi_fast_field_offsets[i] = member->offset;
+        } else {
+            found = false;
+        }
+        Py_DECREF(descriptor);
+    }
+    Py_INCREF(shared);
+    Py_XDECREF(ffi_fast_shared);
+    ffi_fast_shared = shared;
+    ffi_fast_encodable = found;
+    Py_RETURN_NONE;
 }
 
 /* Compiled coroutines ------------------------------------------------------------------------------------------
@@ -3377,6 +3975,126 @@ ffi_fast_call_median(PyObject *callable, PyObject *const *args, size_t nargsf, P
     return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
 }
 
+/* greet_maybe(name) -> str */
+static PyObject *
+ffi_fast_call_greet_maybe(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = greet_maybe((const uint8_t *)arg0.data, arg0.len);
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_take_text(result);
+}
+
+/* contact_summary(contact) -> str */
+static PyObject *
+ffi_fast_call_contact_summary(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_2)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = contact_summary(ffi_fast_lent_bytes(&arg0));
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_take_text(result);
+}
+
+/* lead_name(team) -> str */
+static PyObject *
+ffi_fast_call_lead_name(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_11)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = lead_name(ffi_fast_lent_bytes(&arg0));
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_take_text(result);
+}
+
+/* tree_size(root) -> int */
+static PyObject *
+ffi_fast_call_tree_size(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_15)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = tree_size(ffi_fast_lent_bytes(&arg0));
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* value_lines(values) -> str */
+static PyObject *
+ffi_fast_call_value_lines(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_17)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = value_lines((const uint8_t *)arg0.data, arg0.len);
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_take_text(result);
+}
+
 /* length_in_metres(text) -> float */
 static PyObject *
 ffi_fast_call_length_in_metres(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -3660,6 +4378,39 @@ ffi_fast_method_Store_put(PyObject *callable, PyObject *const *args, size_t narg
     store_put(arg_self, arg0, (size_t)arg0_len, (int64_t)arg1);
     Py_END_ALLOW_THREADS
     Py_XDECREF(arg_self_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* Where the objects ffi_fast_method_Store_put_all takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_put_all_slot_self;
+
+/* Store.put_all(entries) -> None */
+static PyObject *
+ffi_fast_method_Store_put_all(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    ffi_fast_out arg0;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_put_all_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_encoded(&arg0, args[1], ffi_fast_encode_21)) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    store_put_all(arg_self, (const uint8_t *)arg0.data, arg0.len);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    ffi_fast_out_free(&arg0);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -4098,6 +4849,11 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_title_case,
     ffi_fast_call_owned_byte_count,
     ffi_fast_call_median,
+    ffi_fast_call_greet_maybe,
+    ffi_fast_call_contact_summary,
+    ffi_fast_call_lead_name,
+    ffi_fast_call_tree_size,
+    ffi_fast_call_value_lines,
     ffi_fast_call_length_in_metres,
     ffi_fast_call_user_next,
     ffi_fast_call_user_next_later,
@@ -4107,6 +4863,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_method_Hasher_digest,
     ffi_fast_method_Hasher_digest_in,
     ffi_fast_method_Store_put,
+    ffi_fast_method_Store_put_all,
     ffi_fast_method_Store_size,
     ffi_fast_method_Store_get,
     ffi_fast_method_Store_get_or,
@@ -4191,7 +4948,13 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    false,
+    false,
+    false,
+    false,
     true,
+    false,
     false,
     false,
     false,
@@ -4283,6 +5046,12 @@ static const bool ffi_fast_methods[] = {
     false,
     false,
     false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    true,
     true,
     true,
     true,
@@ -4483,6 +5252,7 @@ ffi_fast_make_function(PyObject *module, PyObject *args)
 
 static PyMethodDef ffi_fast_module_methods[] = {
     {"function", ffi_fast_make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors, objects)"},
+    {"share", ffi_fast_share, METH_VARARGS, "share(classes, slots)"},
     {NULL, NULL, 0, NULL},
 };
 

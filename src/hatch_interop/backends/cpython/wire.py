@@ -1,0 +1,295 @@
+"""The compiled fast path's encoders of owned values (records, lists, maps, options: docs/wire-format.md).
+
+A function that takes such a value gets the wire encoding of its argument, built in Python by the runtime's codecs
+(which check every item and name what is wrong). The extension encodes it in C instead, when every part of the value
+is exactly of the type the encoding expects: a record exactly of its class (its fields read from their slots), a
+`list` or `tuple` for a `Vec`, `bytes` for a `Vec<u8>`, a `dict` for a map, `None` or a value for an `Option`, a plain
+`int` in range, a `float`, `True`/`False`, a `str`, an enum's member, a struct exactly of its class (its fields read
+from its memory). Anything else (a subclass, another sequence or mapping, a value out of range, text UTF-8 cannot
+encode, a record nested deeper than the library accepts) makes the encoder answer false, and the function's wrapper
+takes the call: it encodes or refuses the value itself, with the message every backend gives.
+
+One C function per encoded type, ``ffi_fast_encode_<n>``, numbered in the order the compiled functions first need
+them; the classes they check against are the module's, shared by the runtime once at import (``FFI_FAST_SHARED``),
+and the offsets of the records' slots are looked up then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, FrozenSet, List, Optional, Tuple
+
+from hatch_interop.backends.python import WrapperBuilder
+from hatch_interop.codegen import c_comment, python_string
+from hatch_interop.inventory import (
+    EnumDef,
+    Inventory,
+    Named,
+    OwnedString,
+    Primitive,
+    Record,
+    RecordDef,
+    RecordEnumDef,
+    StructDef,
+    WireList,
+    WireMap,
+    WireOption,
+    WireValue,
+    wire_spelling,
+)
+
+#: Records nest at most this deep in the library's decoding (docs/wire-format.md): a deeper value is the wrapper's.
+MAX_DEPTH = 128
+
+#: The C name of the encoding's buffer type, and of its parts (see the template).
+_PREFIX = "ffi_fast_encode_"
+
+
+def wire_struct(inventory: Inventory, name: str) -> Optional[StructDef]:
+    """The struct `name` if the encoders read it from memory: its fields numbers, bools or field-less enums (a struct
+    holding options, arrays or other structs is not taken yet)."""
+    target = inventory.type(name)
+    if not isinstance(target, StructDef):
+        return None
+    for field in target.fields:
+        ty = field.type
+        if isinstance(ty, Primitive) and not (ty.is_char or ty.is_wide):
+            continue
+        if isinstance(ty, Named) and isinstance(inventory.type(ty.name), EnumDef):
+            continue
+        return None
+    return target
+
+
+def encodable(inventory: Inventory, ty: WireValue, seen: FrozenSet[str] = frozenset()) -> bool:
+    """Whether the extension encodes values of `ty` (numbers other than `char`, `u128` and `i128`; text; field-less
+    enums; structs of numbers and enums; records and record enums of such fields; lists, options and maps of
+    them)."""
+    if isinstance(ty, Primitive):
+        return not (ty.is_char or ty.is_wide)
+    if isinstance(ty, OwnedString):
+        return True
+    if isinstance(ty, Named):
+        target = inventory.type(ty.name)
+        return isinstance(target, EnumDef) or wire_struct(inventory, ty.name) is not None
+    if isinstance(ty, Record):
+        if ty.name in seen:
+            return True  # a record that holds itself: as encodable as the rest of it
+        record = inventory.type(ty.name)
+        inner = seen | {ty.name}
+        if isinstance(record, RecordEnumDef):
+            return all(encodable(inventory, f.type, inner) for v in record.variants for f in v.fields)
+        assert isinstance(record, RecordDef)
+        return all(encodable(inventory, f.type, inner) for f in record.fields)
+    if isinstance(ty, WireList):
+        return encodable(inventory, ty.item, seen)
+    if isinstance(ty, WireOption):
+        return encodable(inventory, ty.inner, seen)
+    assert isinstance(ty, WireMap)
+    return encodable(inventory, ty.key, seen) and encodable(inventory, ty.value, seen)
+
+
+@dataclass(frozen=True)
+class CEncoder:
+    """One encoder: its C name, comment (the Rust type) and body (statements, indented by four spaces)."""
+
+    name: str
+    comment: str
+    declarations: Tuple[str, ...]
+    body: Tuple[str, ...]
+
+
+class WireEncoders:
+    """The encoders the compiled functions use, made as they ask for them."""
+
+    def __init__(self, builder: WrapperBuilder, struct_name: Callable[[StructDef], str]) -> None:
+        self.builder = builder
+        self.inventory = builder.inventory
+        self.struct_name = struct_name
+        self.indexes: Dict[WireValue, int] = {}
+        self.encoders: List[CEncoder] = []
+        #: The module's objects the encoders check against (classes), as the module names them.
+        self.shared: List[str] = []
+        #: The slots the record encoders read: (the index in `shared` of the class, the attribute).
+        self.fields: List[Tuple[int, str]] = []
+        #: The structs whose layouts the encoders read.
+        self.structs: List[str] = []
+        #: What helpers of the template they use.
+        self.uses_text = False
+        self.uses_members = False
+
+    def encoder(self, ty: WireValue) -> str:
+        """The C name of the encoder of `ty`, made (with those it calls) on first use."""
+        index = self.indexes.get(ty)
+        if index is None:
+            index = self.indexes[ty] = len(self.indexes)
+            # Reserved before its body is made: a record may hold itself.
+            self.encoders.append(CEncoder("", "", (), ()))
+            comment = c_comment(f"`{wire_spelling(ty)}`", opener="/*") or ""
+            declarations, body = self._body(ty)
+            self.encoders[index] = CEncoder(f"{_PREFIX}{index}", comment, declarations, body)
+        return f"{_PREFIX}{index}"
+
+    def _shared(self, expression: str) -> str:
+        if expression not in self.shared:
+            self.shared.append(expression)
+        return f"FFI_FAST_SHARED({self.shared.index(expression)})"
+
+    def _body(self, ty: WireValue) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """The declarations and statements of the encoder of `ty` (its parameters: `out`, `value`, `depth`)."""
+        if isinstance(ty, Primitive):
+            declarations, check, put = self._number(ty, "value")
+            return (*declarations, "(void)depth;"), (f"return {check} && {put};",)
+        if isinstance(ty, OwnedString):
+            self.uses_text = True
+            return ("(void)depth;",), ("return ffi_fast_put_text(out, value);",)
+        if isinstance(ty, Named):
+            target = self.inventory.type(ty.name)
+            if isinstance(target, EnumDef):
+                declarations, check, put = self._member(target, "value")
+                return (*declarations, "(void)depth;"), (f"return {check} && {put};",)
+            return self._struct(ty.name)
+        if isinstance(ty, Record):
+            return self._record(ty.name)
+        if isinstance(ty, WireList):
+            item = self.encoder(ty.item)
+            bytes_case: Tuple[str, ...] = ()
+            if isinstance(ty.item, Primitive) and ty.item.name == "u8" and not ty.item.newtype:
+                # A `Vec<u8>` is `bytes` (its bytes in one copy), or a list of ints.
+                bytes_case = ("if (PyBytes_CheckExact(value)) {", "    return ffi_fast_put_bytes(out, value);", "}")
+            return (), (*bytes_case, f"return ffi_fast_put_items(out, value, depth, {item});")
+        if isinstance(ty, WireOption):
+            inner = self.encoder(ty.inner)
+            return (), (
+                "if (value == Py_None) {",
+                "    return ffi_fast_put_le(out, 0, 1);",
+                "}",
+                f"return ffi_fast_put_le(out, 1, 1) && {inner}(out, value, depth);",
+            )
+        assert isinstance(ty, WireMap)
+        key, value = self.encoder(ty.key), self.encoder(ty.value)
+        return (), (f"return ffi_fast_put_entries(out, value, depth, {key}, {value});",)
+
+    def _number(self, ty: Primitive, value: str, name: str = "number") -> Tuple[Tuple[str, ...], str, str]:
+        """A number's declaration, check and put, as the fast path's arguments are checked (a newtype's class
+        too)."""
+        also = self._shared(self.builder.classes[ty.newtype]) if ty.newtype else "NULL"
+        width = _width(ty)
+        if ty.is_bool:
+            return (f"bool {name};",), f"ffi_fast_exact_bool({value}, &{name})", f"ffi_fast_put_le(out, {name}, 1)"
+        if ty.name == "f64":
+            return (
+                (f"double {name};",),
+                f"ffi_fast_exact_double({value}, {also}, &{name})",
+                f"ffi_fast_put_double(out, {name})",
+            )
+        if ty.name == "f32":
+            return (
+                (f"float {name};",),
+                f"ffi_fast_exact_float({value}, {also}, &{name})",
+                f"ffi_fast_put_float(out, {name})",
+            )
+        if ty.is_signed:
+            low, high = _signed_range(ty)
+            return (
+                (f"long long {name};",),
+                f"ffi_fast_exact_signed({value}, {also}, {low}, {high}, &{name})",
+                f"ffi_fast_put_le(out, (unsigned long long){name}, {width})",
+            )
+        return (
+            (f"unsigned long long {name};",),
+            f"ffi_fast_exact_unsigned({value}, {also}, {_unsigned_max(ty)}, &{name})",
+            f"ffi_fast_put_le(out, {name}, {width})",
+        )
+
+    def _member(self, enum: EnumDef, value: str) -> Tuple[Tuple[str, ...], str, str]:
+        """An enum member's declaration, check and put (its `repr` integer)."""
+        self.uses_members = True
+        cls = self._shared(self.builder.classes[enum.name])
+        put = f"ffi_fast_put_le(out, (unsigned long long)member, {_width(enum.repr)})"
+        return ("long long member;",), f"ffi_fast_exact_member({value}, {cls}, &member)", put
+
+    def _struct(self, name: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """A struct exactly of its class, read from its memory: each field in order (the encoding has no padding)."""
+        struct = wire_struct(self.inventory, name)
+        assert struct is not None, name
+        if name not in self.structs:
+            self.structs.append(name)
+        cls = self._shared(self.builder.classes[name])
+        c_name = self.struct_name(struct)
+        puts = []
+        for i, field in enumerate(struct.fields):
+            ty = field.type
+            if isinstance(ty, Named):
+                enum = self.inventory.type(ty.name)
+                assert isinstance(enum, EnumDef)
+                puts.append(f"ffi_fast_put_le(out, (unsigned long long)copy.f{i}, {_width(enum.repr)})")
+                continue
+            assert isinstance(ty, Primitive)
+            if ty.is_bool:
+                puts.append(f"ffi_fast_put_le(out, copy.f{i} ? 1 : 0, 1)")
+            elif ty.name == "f64":
+                puts.append(f"ffi_fast_put_double(out, copy.f{i})")
+            elif ty.name == "f32":
+                puts.append(f"ffi_fast_put_float(out, copy.f{i})")
+            else:
+                puts.append(f"ffi_fast_put_le(out, (unsigned long long)copy.f{i}, {_width(ty)})")
+        checks = (f"ffi_fast_exact_struct(value, {cls}, &copy, sizeof(copy))", *puts)
+        return (f"{c_name} copy;", "(void)depth;"), (_conjunction(checks),)
+
+    def _record(self, name: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """A record exactly of its class (a record enum: of one of its variants' classes, whose index comes first):
+        each field read from its slot, in order; deeper than the library accepts, the wrapper's."""
+        body = [f"if (depth >= {MAX_DEPTH}) {{", "    return false;", "}"]
+        classes = self.builder.record_classes(name)
+        record = self.inventory.type(name)
+        tagged = isinstance(record, RecordEnumDef)
+        if isinstance(record, RecordEnumDef):
+            field_types = [tuple(f.type for f in v.fields) for v in record.variants]
+        else:
+            assert isinstance(record, RecordDef)
+            field_types = [tuple(f.type for f in record.fields)]
+        for index, ((cls, attributes), types) in enumerate(zip(classes, field_types)):
+            shared = self._shared(cls)
+            class_index = self.shared.index(cls)
+            body.append(f"if ((PyObject *)Py_TYPE(value) == {shared}) {{")
+            if tagged:
+                body.append(f"    if (!ffi_fast_put_le(out, {index}, 4)) {{")
+                body.append("        return false;")
+                body.append("    }")
+            for attribute, ty in zip(attributes, types):
+                self.fields.append((class_index, attribute))
+                slot = len(self.fields) - 1
+                encode = self.encoder(ty)
+                # (`attribute` is the class's own spelling, shared with Python through the runtime.)
+                body.append(f"    field = ffi_fast_field(value, {slot});")
+                body.append(f"    if (field == NULL || !{encode}(out, field, depth + 1)) {{")
+                body.append("        return false;")
+                body.append("    }")
+            body.append("    return true;")
+            body.append("}")
+        body.append("return false;")
+        return ("PyObject *field;",), tuple(body)
+
+    def python_fields(self) -> Tuple[str, ...]:
+        """The slots' entries as the runtime passes them (``(class index, "attribute")``)."""
+        return tuple(f"({index}, {python_string(attribute)})" for index, attribute in self.fields)
+
+
+def _width(ty: Primitive) -> int:
+    """A number's width in the encoding (`usize`/`isize` as 8 bytes)."""
+    return 8 if ty.name in ("usize", "isize") else ty.bits // 8
+
+
+def _signed_range(ty: Primitive) -> Tuple[str, str]:
+    low, high = ty.integer_range()
+    return (f"{low}LL" if low != -(2**63) else "INT64_MIN", f"{high}LL")
+
+
+def _unsigned_max(ty: Primitive) -> str:
+    return "UINT64_MAX" if ty.bits == 64 else f"{(1 << ty.bits) - 1}ULL"
+
+
+def _conjunction(checks: Tuple[str, ...]) -> str:
+    """``return a && b && ...;`` over several lines."""
+    return "return " + "\n    && ".join(checks) + ";"
