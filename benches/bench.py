@@ -87,6 +87,7 @@ IMPLEMENTATIONS = (
     "cffi API+checks",
     "generated cpython",
     "C extension",
+    "C extension, same GIL policy",
     "PyO3",
 )
 #: The ratio columns: each generated binding against hand-written wrappers of the same technology making the same
@@ -99,6 +100,7 @@ RATIOS = (
     ("generated cffi", "cffi ABI+def"),
     ("generated cffi API", "cffi API+def"),
     ("generated cpython", "C extension"),
+    ("generated cpython", "C extension, same GIL policy"),
     ("generated cpython", "PyO3"),
 )
 CALLS = (
@@ -261,6 +263,7 @@ def build_cells() -> List[Cell]:
     import handwritten_ctypes_checked as hctc
     import pyo3_baseline as p
     import sample_cext as cx
+    import sample_cext_policy as cxp
     import sample_crate._native as g
     import sample_crate_cffi._native as gf
     import sample_crate_cffi_api._native as gfa
@@ -316,6 +319,8 @@ def build_cells() -> List[Cell]:
     # Neither has an async function (a C extension or PyO3 would need its own bridge to asyncio).
     # (No hand-written record decoder in C either: the record cell compares the generated bindings with PyO3.)
     per_impl("C extension", pythonic(cx, without=(ASYNC, ASYNC_NOW, ASYNC_HOP, RECORD)))
+    # The same bindings releasing the GIL where the sample crate lets bindings release it (see sample_cext.c).
+    per_impl("C extension, same GIL policy", pythonic(cxp, without=(ASYNC, ASYNC_NOW, ASYNC_HOP, RECORD)))
     per_impl("PyO3", pythonic(p, frees=False, without=(ASYNC, ASYNC_NOW, ASYNC_HOP)))
 
     def bare_store(new: Callable[[], Any], put: Callable[..., None], get: Callable[..., Any]) -> Callable[[], Made]:
@@ -540,7 +545,7 @@ def measure(repeats: int, target: float, seed: int) -> List[Dict[str, Any]]:
     cells = build_cells()
     verify(cells)
     mapped = library_mappings()
-    if not 1 <= len(mapped) <= 2:  # the ctypes wheel's, and the cffi wheel's unless the loader shares one
+    if not 1 <= len(mapped) <= 4:  # each wheel's (ctypes, cffi in ABI and API mode, cpython) unless the loader shares
         raise SystemExit(f"bench: expected the installed wheels' libsample_crate.so in the process, found {mapped}")
 
     loops = [calibrate(cell, target) for cell in cells]

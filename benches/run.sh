@@ -94,6 +94,10 @@ suffix=$("$bench_python" -c 'import sysconfig; print(sysconfig.get_config_var("E
 "$cc" -O2 -std=c11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -shared -fPIC \
     -I"$include" -I"$native" benches/cext/sample_cext.c \
     -L"$native" -lsample_crate -Wl,-rpath,"$native" -o "$work/cext/sample_cext$suffix"
+# The same source under the sample crate's GIL policy (the GIL released around most calls, as the crate lets).
+"$cc" -O2 -std=c11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -shared -fPIC \
+    -DSAMPLE_CEXT_POLICY -I"$include" -I"$native" benches/cext/sample_cext.c \
+    -L"$native" -lsample_crate -Wl,-rpath,"$native" -o "$work/cext/sample_cext_policy$suffix"
 
 step "cffi API-mode baseline, compiled against the wheel's sample_crate.h"
 (cd benches && "$bench_python" handwritten_cffi_api.py "$work/cext")

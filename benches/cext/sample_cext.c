@@ -12,12 +12,35 @@
  * need its own bridge from the library's completion thread to asyncio.
  * It holds the GIL during the calls, as C extensions usually do for functions this short; the
  * one exception, noop_nogil, measures what releasing it (as ctypes and cffi always do) costs.
+ *
+ * Built with -DSAMPLE_CEXT_POLICY it is `sample_cext_policy`: the same bindings under the sample
+ * crate's GIL policy, which generated bindings that can follow it do (the cpython backend): the GIL
+ * released around every library call except those the crate marks `gil = "hold"` (`add`,
+ * `Store.get`), the callback's trampoline taking it back to call Python.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
 
 #include "sample_crate.h"
+
+#ifdef SAMPLE_CEXT_POLICY
+#define MODULE_NAME "sample_cext_policy"
+#define MODULE_INIT PyInit_sample_cext_policy
+/* A call of a function the crate lets release the GIL. */
+#define RELEASING(statement) \
+    do { \
+        Py_BEGIN_ALLOW_THREADS statement; \
+        Py_END_ALLOW_THREADS \
+    } while (0)
+#else
+#define MODULE_NAME "sample_cext"
+#define MODULE_INIT PyInit_sample_cext
+#define RELEASING(statement) \
+    do { \
+        statement; \
+    } while (0)
+#endif
 
 #if PY_VERSION_HEX < 0x03090000 /* Python 3.8 */
 #define PyObject_Vectorcall _PyObject_Vectorcall
@@ -55,7 +78,7 @@ static PyMemberDef Vec2_members[] = {
 
 static PyTypeObject Vec2Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "sample_cext.Vec2",
+    .tp_name = MODULE_NAME ".Vec2",
     .tp_basicsize = sizeof(Vec2Object),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "A point or vector in the plane.",
@@ -81,14 +104,14 @@ typedef struct {
 
 static void Counter_dealloc(CounterObject *self) {
     if (self->ptr != NULL) {
-        counter_free(self->ptr);
+        RELEASING(counter_free(self->ptr));
     }
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 static PyTypeObject CounterType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "sample_cext.Counter",
+    .tp_name = MODULE_NAME ".Counter",
     .tp_basicsize = sizeof(CounterObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "A counter; only made by counter_new().",
@@ -149,7 +172,7 @@ static int as_u32(PyObject *obj, uint32_t *out) {
 }
 
 static PyObject *py_noop(PyObject *module, PyObject *unused) {
-    noop();
+    RELEASING(noop());
     Py_RETURN_NONE;
 }
 
@@ -180,7 +203,9 @@ static PyObject *py_scale(PyObject *module, PyObject *const *args, Py_ssize_t na
     if (factor == -1.0 && PyErr_Occurred()) {
         return NULL;
     }
-    return PyFloat_FromDouble(scale(x, (float)factor));
+    double result;
+    RELEASING(result = scale(x, (float)factor));
+    return PyFloat_FromDouble(result);
 }
 
 static PyObject *py_vec2_add(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
@@ -191,7 +216,9 @@ static PyObject *py_vec2_add(PyObject *module, PyObject *const *args, Py_ssize_t
     if (result == NULL) {
         return NULL;
     }
-    result->v = vec2_add(((Vec2Object *)args[0])->v, ((Vec2Object *)args[1])->v);
+    Vec2 a = ((Vec2Object *)args[0])->v, b = ((Vec2Object *)args[1])->v, sum;
+    RELEASING(sum = vec2_add(a, b));
+    result->v = sum;
     return (PyObject *)result;
 }
 
@@ -199,7 +226,9 @@ static PyObject *py_vec2_length(PyObject *module, PyObject *arg) {
     if (!expect_vec2(arg, "vec2_length")) {
         return NULL;
     }
-    return PyFloat_FromDouble(vec2_length(&((Vec2Object *)arg)->v));
+    float length;
+    RELEASING(length = vec2_length(&((Vec2Object *)arg)->v));
+    return PyFloat_FromDouble(length);
 }
 
 static PyObject *py_color_next(PyObject *module, PyObject *arg) {
@@ -207,7 +236,9 @@ static PyObject *py_color_next(PyObject *module, PyObject *arg) {
     if (!color_from_object(arg, &c)) {
         return NULL;
     }
-    PyObject *result = color_members[color_next(c)];
+    Color next;
+    RELEASING(next = color_next(c));
+    PyObject *result = color_members[next];
     Py_INCREF(result);
     return result;
 }
@@ -221,7 +252,9 @@ static PyObject *py_counter_new(PyObject *module, PyObject *arg) {
     if (self == NULL) {
         return NULL;
     }
-    self->ptr = counter_new(start);
+    Counter *made;
+    RELEASING(made = counter_new(start));
+    self->ptr = made;
     return (PyObject *)self;
 }
 
@@ -230,7 +263,9 @@ static PyObject *py_counter_get(PyObject *module, PyObject *arg) {
     if (ptr == NULL) {
         return NULL;
     }
-    return PyLong_FromUnsignedLongLong(counter_get(ptr));
+    uint64_t value;
+    RELEASING(value = counter_get(ptr));
+    return PyLong_FromUnsignedLongLong(value);
 }
 
 static PyObject *py_counter_increment(PyObject *module, PyObject *arg) {
@@ -238,7 +273,9 @@ static PyObject *py_counter_increment(PyObject *module, PyObject *arg) {
     if (ptr == NULL) {
         return NULL;
     }
-    return PyLong_FromUnsignedLongLong(counter_increment(ptr));
+    uint64_t value;
+    RELEASING(value = counter_increment(ptr));
+    return PyLong_FromUnsignedLongLong(value);
 }
 
 static PyObject *py_counter_free(PyObject *module, PyObject *arg) {
@@ -247,7 +284,7 @@ static PyObject *py_counter_free(PyObject *module, PyObject *arg) {
         return NULL;
     }
     ((CounterObject *)arg)->ptr = NULL;
-    counter_free(ptr);
+    RELEASING(counter_free(ptr));
     Py_RETURN_NONE;
 }
 
@@ -259,7 +296,9 @@ static PyObject *py_str_byte_len(PyObject *module, PyObject *arg) {
     if (s == NULL) {
         return NULL;
     }
-    return PyLong_FromSize_t(str_byte_len(s, (size_t)len));
+    size_t length;
+    RELEASING(length = str_byte_len(s, (size_t)len));
+    return PyLong_FromSize_t(length);
 }
 
 /* The caller's buffer of doubles, shared (release it with PyBuffer_Release). */
@@ -280,21 +319,22 @@ static PyObject *py_sum_f64(PyObject *module, PyObject *arg) {
     if (!get_doubles(arg, &view, "sum_f64")) {
         return NULL;
     }
-    double result = sum_f64((const double *)view.buf, (size_t)(view.len / (Py_ssize_t)sizeof(double)));
+    double result;
+    RELEASING(result = sum_f64((const double *)view.buf, (size_t)(view.len / (Py_ssize_t)sizeof(double))));
     PyBuffer_Release(&view);
     return PyFloat_FromDouble(result);
 }
 
 /* OnValue's call: the context is the Python callable; an exception stops the iteration and is raised
  * when the library returns. */
-static bool on_value_trampoline(const void *context, size_t index, double value) {
+static bool call_on_value(PyObject *callable, size_t index, double value) {
     if (PyErr_Occurred()) {
         return false;
     }
     PyObject *args[2] = {PyLong_FromSize_t(index), PyFloat_FromDouble(value)};
     PyObject *result = NULL;
     if (args[0] != NULL && args[1] != NULL) {
-        result = PyObject_Vectorcall((PyObject *)context, args, 2, NULL);
+        result = PyObject_Vectorcall(callable, args, 2, NULL);
     }
     Py_XDECREF(args[0]);
     Py_XDECREF(args[1]);
@@ -304,6 +344,18 @@ static bool on_value_trampoline(const void *context, size_t index, double value)
     int truth = PyObject_IsTrue(result);
     Py_DECREF(result);
     return truth > 0;
+}
+
+static bool on_value_trampoline(const void *context, size_t index, double value) {
+#ifdef SAMPLE_CEXT_POLICY
+    /* The call released the GIL: taken back to call Python (an exception stays set for the call). */
+    PyGILState_STATE gil = PyGILState_Ensure();
+    bool going_on = call_on_value((PyObject *)context, index, value);
+    PyGILState_Release(gil);
+    return going_on;
+#else
+    return call_on_value((PyObject *)context, index, value);
+#endif
 }
 
 static PyObject *py_for_each_value(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
@@ -319,7 +371,8 @@ static PyObject *py_for_each_value(PyObject *module, PyObject *const *args, Py_s
         return NULL;
     }
     OnValue on_value = {on_value_trampoline, args[1], NULL};
-    size_t calls = for_each_value((const double *)view.buf, (size_t)(view.len / (Py_ssize_t)sizeof(double)), &on_value);
+    size_t calls;
+    RELEASING(calls = for_each_value((const double *)view.buf, (size_t)(view.len / (Py_ssize_t)sizeof(double)), &on_value));
     PyBuffer_Release(&view);
     if (PyErr_Occurred()) {
         return NULL;
@@ -337,14 +390,16 @@ typedef struct {
 static PyObject *Store_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     StoreObject *self = (StoreObject *)type->tp_alloc(type, 0);
     if (self != NULL) {
-        self->ptr = store_new();
+        Store *made;
+        RELEASING(made = store_new());
+        self->ptr = made;
     }
     return (PyObject *)self;
 }
 
 static void Store_dealloc(StoreObject *self) {
     if (self->ptr != NULL) {
-        store_destroy(self->ptr);
+        RELEASING(store_destroy(self->ptr));
     }
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -370,7 +425,7 @@ static PyObject *Store_put(StoreObject *self, PyObject *const *args, Py_ssize_t 
     if (value == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    store_put(store, key, (size_t)len, value);
+    RELEASING(store_put(store, key, (size_t)len, value));
     Py_RETURN_NONE;
 }
 
@@ -393,8 +448,9 @@ static PyObject *Store_get(StoreObject *self, PyObject *arg) {
 
 static PyObject *Store_close(StoreObject *self, PyObject *unused) {
     if (self->ptr != NULL) {
-        store_destroy(self->ptr);
+        Store *closing = self->ptr;
         self->ptr = NULL;
+        RELEASING(store_destroy(closing));
     }
     Py_RETURN_NONE;
 }
@@ -408,7 +464,7 @@ static PyMethodDef Store_methods[] = {
 
 static PyTypeObject StoreType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "sample_cext.Store",
+    .tp_name = MODULE_NAME ".Store",
     .tp_basicsize = sizeof(StoreObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Named numbers (the Store service).",
@@ -438,13 +494,13 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "sample_cext",
+    .m_name = MODULE_NAME,
     .m_doc = "Hand-written CPython bindings of libsample_crate.so (benchmark baseline).",
     .m_size = -1,
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit_sample_cext(void) {
+PyMODINIT_FUNC MODULE_INIT(void) {
     if (sample_crate_api_guard() != SAMPLE_CRATE_API_HASH) {
         PyErr_SetString(PyExc_ImportError, "sample_cext: libsample_crate.so does not match sample_crate.h");
         return NULL;
@@ -467,7 +523,7 @@ PyMODINIT_FUNC PyInit_sample_cext(void) {
     if (color_enum == NULL) {
         goto error;
     }
-    PyObject *module_name = PyUnicode_FromString("sample_cext");
+    PyObject *module_name = PyUnicode_FromString(MODULE_NAME);
     if (module_name == NULL || PyObject_SetAttrString(color_enum, "__module__", module_name) < 0) {
         Py_XDECREF(module_name);
         goto error;
