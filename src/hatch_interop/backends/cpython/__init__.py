@@ -617,6 +617,9 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> str:
     enum = _enum(inventory, ty)
     if enum is not None:
         by_value = _object(objects, enum.name + _BY_VALUE)
+        if _member_table_size(enum) is not None:
+            # Small values: the member read from a table the first calls fill (a hand-written extension's array).
+            return f"return ffi_fast_member_at({by_value}, &{_member_table_name(enum)}, (long long)result)"
         if enum.repr.is_signed:
             return f"return ffi_fast_member({by_value}, PyLong_FromLongLong(result))"
         return f"return ffi_fast_member({by_value}, PyLong_FromUnsignedLongLong(result))"
@@ -629,6 +632,23 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> str:
         base = "PyFloat_Type" if ty.is_float else "PyLong_Type"
         return f"return ffi_fast_newtype(&{base}, {_object(objects, ty.newtype)}, {number})"
     return f"return {number}"
+
+
+#: The largest table of an enum's members by value the extension keeps (values 0 to this, minus one).
+_MEMBER_TABLE_LIMIT = 256
+
+
+def _member_table_size(enum: EnumDef) -> Optional[int]:
+    """The size of the table of `enum`'s members by value (its largest value plus one), or None when a value is
+    negative or too large for a table (the members are then looked up in the module's dict)."""
+    values = [v.value for v in enum.variants]
+    if not values or min(values) < 0 or max(values) >= _MEMBER_TABLE_LIMIT:
+        return None
+    return max(values) + 1
+
+
+def _member_table_name(enum: EnumDef) -> str:
+    return f"{LOCAL_PREFIX}members_{enum.name}"
 
 
 def _number_object(ty: Primitive, value: str) -> str:
@@ -862,7 +882,8 @@ class CpythonBackend(CtypesBackend):
             uses_members=encoders.uses_members
             or any("ffi_fast_exact_member" in p.check for f in functions for p in f.params),
             returns_newtypes=any("ffi_fast_newtype(" in f.convert for f in functions),
-            returns_members=any("ffi_fast_member(" in f.convert for f in functions),
+            returns_members=any("ffi_fast_member" in f.convert for f in functions),
+            member_tables=self.member_tables(inventory),
             uses_struct_values=bool(encoders.structs)
             or any("ffi_fast_exact_struct(" in p.check for f in functions for p in f.params),
             uses_struct_refs=any("ffi_fast_exact_struct_ref(" in p.check for f in functions for p in f.params),
@@ -917,6 +938,17 @@ class CpythonBackend(CtypesBackend):
                 fields.append((f"{C_PRIMITIVES[ty.name]} f{i}", f"f{i}", field.offset))
             layouts.append(CStructLayout(_struct_name(struct), tuple(fields), struct.size, struct.name))
         return layouts
+
+    def member_tables(self, inventory: Inventory) -> List[Tuple[str, int]]:
+        """The tables of enums' members the compiled functions return (each one's C name and size)."""
+        returned = {f.returns.name for f in fast_members(inventory) if isinstance(f.returns, Named)}
+        tables = []
+        for enum in inventory.types:
+            size = _member_table_size(enum) if isinstance(enum, EnumDef) and enum.name in returned else None
+            if size is not None:
+                assert isinstance(enum, EnumDef)
+                tables.append((_member_table_name(enum), size))
+        return tables
 
     def callbacks(self, inventory: Inventory) -> List[CCallback]:
         """The callbacks the compiled functions lend callables as, in the inventory's order."""

@@ -85,6 +85,34 @@ ffi_fast_raise_failure(ffi_fast_function *self)
     return 0;
 }
 
+/* The value of an int (or an int subclass's object) that CPython keeps in one digit, as most are: read from the
+ * object itself, without a call (false: a larger one, read by the C API). */
+static inline bool
+ffi_fast_compact(PyObject *value, long long *out)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (PyUnstable_Long_IsCompact((PyLongObject *)value)) {
+        *out = (long long)PyUnstable_Long_CompactValue((PyLongObject *)value);
+        return true;
+    }
+    return false;
+#else
+    switch (Py_SIZE(value)) {
+    case 0:
+        *out = 0;
+        return true;
+    case 1:
+        *out = (long long)((PyLongObject *)value)->ob_digit[0];
+        return true;
+    case -1:
+        *out = -(long long)((PyLongObject *)value)->ob_digit[0];
+        return true;
+    default:
+        return false;
+    }
+#endif
+}
+
 /* Whether `value` is exactly a plain int (no subclass, no `__index__`) or an object of the class `also` (a
  * newtype's, or NULL), in [low, high]. */
 static inline bool
@@ -94,6 +122,13 @@ ffi_fast_exact_signed(PyObject *value, PyObject *also, long long low, long long 
     long long number;
     if (!PyLong_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
+    }
+    if (ffi_fast_compact(value, &number)) {
+        if (number < low || number > high) {
+            return false;
+        }
+        *out = number;
+        return true;
     }
     number = PyLong_AsLongLongAndOverflow(value, &overflow);
     if (overflow != 0 || number < low || number > high) {
@@ -111,6 +146,13 @@ ffi_fast_exact_unsigned(PyObject *value, PyObject *also, unsigned long long high
     unsigned long long large;
     if (!PyLong_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
+    }
+    if (ffi_fast_compact(value, &number)) {
+        if (number < 0 || (unsigned long long)number > high) {
+            return false;
+        }
+        *out = (unsigned long long)number;
+        return true;
     }
     number = PyLong_AsLongLongAndOverflow(value, &overflow);
     if (overflow == 0) {
@@ -268,6 +310,9 @@ ffi_fast_exact_member(PyObject *value, PyObject *cls, long long *out)
     if ((PyObject *)Py_TYPE(value) != cls) {
         return false;
     }
+    if (ffi_fast_compact(value, out)) {
+        return true;
+    }
     *out = PyLong_AsLongLongAndOverflow(value, &overflow);
     if (overflow != 0 || (*out == -1 && PyErr_Occurred())) {
         PyErr_Clear();
@@ -294,6 +339,45 @@ ffi_fast_member(PyObject *by_value, PyObject *key)
     }
     Py_DECREF(key);
     Py_INCREF(member);
+    return member;
+}
+
+/* An enum's members by value, for the values 0 to size - 1: those of `owner` (the module's dict of them), kept as
+ * the first calls find them. */
+typedef struct {
+    PyObject *owner;
+    Py_ssize_t size;
+    PyObject **members;
+} ffi_fast_member_table;
+
+static PyObject *ffi_fast_members_Color_items[8];
+static ffi_fast_member_table ffi_fast_members_Color = {NULL, 8, ffi_fast_members_Color_items};
+
+/* The member of `by_value` for `value`, from `table` once it is there. */
+static PyObject *
+ffi_fast_member_at(PyObject *by_value, ffi_fast_member_table *table, long long value)
+{
+    PyObject *member, *owner;
+    Py_ssize_t i;
+    if (table->owner != by_value) {
+        /* The first call, or the module was made anew (reloaded): its enum's members from now on. */
+        for (i = 0; i < table->size; i++) {
+            Py_CLEAR(table->members[i]);
+        }
+        owner = table->owner;
+        Py_INCREF(by_value);
+        table->owner = by_value;
+        Py_XDECREF(owner);
+    }
+    if (value >= 0 && value < table->size && (member = table->members[value]) != NULL) {
+        Py_INCREF(member);
+        return member;
+    }
+    member = ffi_fast_member(by_value, PyLong_FromLongLong(value));
+    if (member != NULL && value >= 0 && value < table->size) {
+        Py_INCREF(member);
+        table->members[value] = member;
+    }
     return member;
 }
 
@@ -555,7 +639,7 @@ ffi_fast_call_next_color(PyObject *callable, PyObject *const *args, size_t nargs
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_member(FFI_FAST_OBJECT(self, 1), PyLong_FromUnsignedLongLong(result));
+    return ffi_fast_member_at(FFI_FAST_OBJECT(self, 1), &ffi_fast_members_Color, (long long)result);
 }
 
 /* counter_new(start) -> Counter */

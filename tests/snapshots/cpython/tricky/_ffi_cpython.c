@@ -66,6 +66,34 @@ ffi_fast_raise_failure(ffi_fast_function *self)
     return 0;
 }
 
+/* The value of an int (or an int subclass's object) that CPython keeps in one digit, as most are: read from the
+ * object itself, without a call (false: a larger one, read by the C API). */
+static inline bool
+ffi_fast_compact(PyObject *value, long long *out)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (PyUnstable_Long_IsCompact((PyLongObject *)value)) {
+        *out = (long long)PyUnstable_Long_CompactValue((PyLongObject *)value);
+        return true;
+    }
+    return false;
+#else
+    switch (Py_SIZE(value)) {
+    case 0:
+        *out = 0;
+        return true;
+    case 1:
+        *out = (long long)((PyLongObject *)value)->ob_digit[0];
+        return true;
+    case -1:
+        *out = -(long long)((PyLongObject *)value)->ob_digit[0];
+        return true;
+    default:
+        return false;
+    }
+#endif
+}
+
 /* Whether `value` is exactly a plain int (no subclass, no `__index__`) or an object of the class `also` (a
  * newtype's, or NULL), in [low, high]. */
 static inline bool
@@ -75,6 +103,13 @@ ffi_fast_exact_signed(PyObject *value, PyObject *also, long long low, long long 
     long long number;
     if (!PyLong_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
+    }
+    if (ffi_fast_compact(value, &number)) {
+        if (number < low || number > high) {
+            return false;
+        }
+        *out = number;
+        return true;
     }
     number = PyLong_AsLongLongAndOverflow(value, &overflow);
     if (overflow != 0 || number < low || number > high) {
@@ -92,6 +127,13 @@ ffi_fast_exact_unsigned(PyObject *value, PyObject *also, unsigned long long high
     unsigned long long large;
     if (!PyLong_CheckExact(value) && (PyObject *)Py_TYPE(value) != also) {
         return false;
+    }
+    if (ffi_fast_compact(value, &number)) {
+        if (number < 0 || (unsigned long long)number > high) {
+            return false;
+        }
+        *out = (unsigned long long)number;
+        return true;
     }
     number = PyLong_AsLongLongAndOverflow(value, &overflow);
     if (overflow == 0) {
@@ -156,6 +198,9 @@ ffi_fast_exact_member(PyObject *value, PyObject *cls, long long *out)
     int overflow;
     if ((PyObject *)Py_TYPE(value) != cls) {
         return false;
+    }
+    if (ffi_fast_compact(value, out)) {
+        return true;
     }
     *out = PyLong_AsLongLongAndOverflow(value, &overflow);
     if (overflow != 0 || (*out == -1 && PyErr_Occurred())) {
