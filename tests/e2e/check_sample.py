@@ -469,6 +469,13 @@ def check_slices():
     assert sample_crate.sum_bytes(b"") == 0
     assert sample_crate.sum_i32([-(2**31), 2**31 - 1]) == -1
     raises(OverflowError, sample_crate.sum_i32, [2**31])  # out of range is an error, never truncated
+    # Lists of every size and item (the cpython backend converts exactly typed items in C, any other list is the
+    # wrapper's): more items than a small buffer holds, an int among floats, a bool among ints, bytes as ints.
+    assert sample_crate.sum_f64([0.5] * 1000) == 500.0 and sample_crate.sum_f64((0.5,) * 33) == 16.5
+    assert sample_crate.sum_f64([1, 2.5]) == 3.5
+    assert sample_crate.sum_i32([True, 2, -3]) == 0
+    assert sample_crate.sum_bytes([1, 2, 255]) == 258 and sample_crate.sum_bytes((7,)) == 7
+    raises(OverflowError, sample_crate.sum_bytes, [256])
     raises(TypeError, sample_crate.sum_i32, [1.5])
     assert "format 'd'" in raises(TypeError, sample_crate.sum_i32, array.array("d", [1.0]))
     raises(TypeError, sample_crate.sum_f64, "abc")

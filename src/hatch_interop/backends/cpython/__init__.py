@@ -429,23 +429,23 @@ def _param(
         )
     if isinstance(ty, Slice):
         # An `array.array` of the element's own type code (and `bytes` for `&[u8]`), shared for the call: its
-        # export stops it from being resized meanwhile, as the wrapper's `from_buffer` does.
+        # export stops it from being resized meanwhile, as the wrapper's `from_buffer` does. For a `&[T]`, a list or
+        # tuple of exactly typed numbers too, copied into memory of the call's.
         assert isinstance(ty.element, Primitive)
         element = C_PRIMITIVES[ty.element.name]
-        view = f"{local}_view"
         qualifier = "" if ty.mutable else "const "
         code = ARRAY_CODES[ty.element.name]
         accepts_bytes = "true" if ty.element.name == "u8" and not ty.mutable else "false"
         check = (
-            f"ffi_fast_exact_array({value}, '{code}', sizeof({element}), {'true' if ty.mutable else 'false'}, "
-            f"{accepts_bytes}, &{view})"
+            f"ffi_fast_exact_numbers({value}, '{code}', sizeof({element}), {'true' if ty.mutable else 'false'}, "
+            f"{accepts_bytes}, {_item_kind(ty.element)}, &{local})"
         )
         return FastParam(
-            (f"Py_buffer {view}",),
+            (f"ffi_fast_numbers {local}",),
             check,
-            (f"({qualifier}{element} *){view}.buf", f"(size_t)({view}.len / (Py_ssize_t)sizeof({element}))"),
+            (f"({qualifier}{element} *){local}.data", f"(size_t){local}.count"),
             (f"{qualifier}{element} *{name}", f"size_t {name}_len"),
-            f"PyBuffer_Release(&{view})",
+            f"ffi_fast_numbers_release(&{local})",
         )
     assert isinstance(ty, Primitive)
     c_type = C_PRIMITIVES[ty.name]
@@ -467,6 +467,19 @@ def _param(
     low, high = _SIGNED_RANGE[ty.name]
     check = f"ffi_fast_exact_signed({value}, {also}, {low}, {high}, &{local})"
     return FastParam((f"long long {local}",), check, (f"({c_type}){local}",), prototype)
+
+
+def _item_kind(element: Primitive) -> str:
+    """How a list's items convert into a slice's numbers: the kind and the range of an integer (see
+    ``ffi_fast_exact_numbers``)."""
+    if element.name == "f64":
+        return "FFI_FAST_F64, 0, 0"
+    if element.name == "f32":
+        return "FFI_FAST_F32, 0, 0"
+    if element.name in _UNSIGNED_MAX:
+        return f"FFI_FAST_UNSIGNED, 0, {_UNSIGNED_MAX[element.name]}"
+    low, high = _SIGNED_RANGE[element.name]
+    return f"FFI_FAST_SIGNED, {low}, (unsigned long long){high}"
 
 
 def _lent(
@@ -877,7 +890,7 @@ class CpythonBackend(CtypesBackend):
             notice=c_comment(notice, opener="/*"),
             ffi_free=lib.ffi_free,
             uses_text=encoders.uses_text or any("ffi_fast_exact_text" in p.check for f in functions for p in f.params),
-            uses_arrays=any("ffi_fast_exact_array" in p.check for f in functions for p in f.params),
+            uses_arrays=any("ffi_fast_exact_numbers" in p.check for f in functions for p in f.params),
             structs=self.structs(inventory, encoders.structs),
             uses_members=encoders.uses_members
             or any("ffi_fast_exact_member" in p.check for f in functions for p in f.params),

@@ -402,6 +402,34 @@ ffi_fast_exact_text(PyObject *value, const char **out, Py_ssize_t *len)
 /* `array.array`, whose objects of the element's type code are shared with the library for a call. */
 static PyTypeObject *ffi_fast_array_type;
 
+/* An integer stored in `width` bytes of native order (a slice item). */
+static inline void
+ffi_fast_store(char *slot, unsigned long long bits, Py_ssize_t width)
+{
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u32;
+    uint64_t u64;
+    switch (width) {
+    case 1:
+        u8 = (uint8_t)bits;
+        memcpy(slot, &u8, 1);
+        break;
+    case 2:
+        u16 = (uint16_t)bits;
+        memcpy(slot, &u16, 2);
+        break;
+    case 4:
+        u32 = (uint32_t)bits;
+        memcpy(slot, &u32, 4);
+        break;
+    default:
+        u64 = (uint64_t)bits;
+        memcpy(slot, &u64, 8);
+        break;
+    }
+}
+
 /* Whether `value` is exactly an `array.array` of type code `code` (or, where `bytes` is true, exactly a `bytes`),
  * exported into `view` (writable where `writable` is true): the caller releases the view after the call. */
 static inline bool
@@ -422,6 +450,110 @@ ffi_fast_exact_array(PyObject *value, char code, Py_ssize_t itemsize, bool writa
         return false;
     }
     return true;
+}
+
+/* How a list's items convert into a slice's numbers. */
+enum {
+    FFI_FAST_F64,
+    FFI_FAST_F32,
+    FFI_FAST_SIGNED,
+    FFI_FAST_UNSIGNED,
+};
+
+/* The numbers of a slice argument: an array's (or `bytes`') own memory, exported for the call, or a list's or
+ * tuple's items converted into `inline_items` (a few) or memory of the call's own. */
+typedef struct {
+    void *data;
+    Py_ssize_t count;
+    bool shared;
+    Py_buffer view;
+    void *allocated;
+    union {
+        double f64[32];
+        long long i64[32];
+    } inline_items;
+} ffi_fast_numbers;
+
+/* Whether `value` is an `array.array` as ffi_fast_exact_array takes it, or (for a slice the library does not write,
+ * `writable` false) a list or tuple whose items are exactly of the element's Python type and in its range
+ * (`kind`; an integer's in [low, high]): any other item is the wrapper's, which converts or refuses it. */
+static bool
+ffi_fast_exact_numbers(PyObject *value, char code, Py_ssize_t itemsize, bool writable, bool bytes, int kind,
+                       long long low, unsigned long long high, ffi_fast_numbers *out)
+{
+    Py_ssize_t i, count;
+    PyObject **items;
+    char *data;
+    double f64;
+    float f32;
+    long long signed_item;
+    unsigned long long unsigned_item;
+    out->allocated = NULL;
+    if (ffi_fast_exact_array(value, code, itemsize, writable, bytes, &out->view)) {
+        out->shared = true;
+        out->data = out->view.buf;
+        out->count = out->view.len / itemsize;
+        return true;
+    }
+    out->shared = false;
+    if (writable || !(PyList_CheckExact(value) || PyTuple_CheckExact(value))) {
+        return false;
+    }
+    count = PySequence_Fast_GET_SIZE(value);
+    items = PySequence_Fast_ITEMS(value);
+    if ((size_t)count * (size_t)itemsize <= sizeof(out->inline_items)) {
+        data = (char *)&out->inline_items;
+    } else {
+        data = (char *)(out->allocated = PyMem_Malloc((size_t)count * (size_t)itemsize));
+        if (data == NULL) {
+            return false; /* the wrapper copies it, or runs out of memory itself */
+        }
+    }
+    for (i = 0; i < count; i++) {
+        char *slot = data + i * itemsize;
+        switch (kind) {
+        case FFI_FAST_F64:
+            if (!ffi_fast_exact_double(items[i], NULL, &f64)) {
+                goto refused;
+            }
+            memcpy(slot, &f64, sizeof(f64));
+            break;
+        case FFI_FAST_F32:
+            if (!ffi_fast_exact_float(items[i], NULL, &f32)) {
+                goto refused;
+            }
+            memcpy(slot, &f32, sizeof(f32));
+            break;
+        case FFI_FAST_SIGNED:
+            if (!ffi_fast_exact_signed(items[i], NULL, low, (long long)high, &signed_item)) {
+                goto refused;
+            }
+            ffi_fast_store(slot, (unsigned long long)signed_item, itemsize);
+            break;
+        default:
+            if (!ffi_fast_exact_unsigned(items[i], NULL, high, &unsigned_item)) {
+                goto refused;
+            }
+            ffi_fast_store(slot, unsigned_item, itemsize);
+            break;
+        }
+    }
+    out->data = data;
+    out->count = count;
+    return true;
+refused:
+    PyMem_Free(out->allocated);
+    out->allocated = NULL;
+    return false;
+}
+
+static void
+ffi_fast_numbers_release(ffi_fast_numbers *numbers)
+{
+    if (numbers->shared) {
+        PyBuffer_Release(&numbers->view);
+    }
+    PyMem_Free(numbers->allocated);
 }
 
 /* The start of a ctypes object (CPython's CDataObject, which its headers do not declare): `b_ptr` points to the
@@ -2179,19 +2311,19 @@ static PyObject *
 ffi_fast_call_fnv1a(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     uint64_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = fnv1a((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    result = fnv1a((const uint8_t *)arg0.data, (size_t)arg0.count);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -2203,19 +2335,19 @@ static PyObject *
 ffi_fast_call_slice_address(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     size_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = slice_address((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    result = slice_address((const uint8_t *)arg0.data, (size_t)arg0.count);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -2232,7 +2364,7 @@ ffi_fast_call_hasher_feed(PyObject *callable, PyObject *const *args, size_t narg
     ffi_fast_function *self = (ffi_fast_function *)callable;
     void *arg0;
     PyObject *arg0_held;
-    Py_buffer arg1_view;
+    ffi_fast_numbers arg1;
     uint64_t result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
@@ -2241,15 +2373,15 @@ ffi_fast_call_hasher_feed(PyObject *callable, PyObject *const *args, size_t narg
     if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_hasher_feed_slot0, false, &arg0, &arg0_held)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_array(args[1], 'B', sizeof(uint8_t), false, true, &arg1_view)) {
+    if (!ffi_fast_exact_numbers(args[1], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg1)) {
         Py_XDECREF(arg0_held);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = hasher_feed(arg0, (const uint8_t *)arg1_view.buf, (size_t)(arg1_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    result = hasher_feed(arg0, (const uint8_t *)arg1.data, (size_t)arg1.count);
     Py_END_ALLOW_THREADS
     Py_XDECREF(arg0_held);
-    PyBuffer_Release(&arg1_view);
+    ffi_fast_numbers_release(&arg1);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -2325,19 +2457,19 @@ static PyObject *
 ffi_fast_call_hasher_for(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     void * result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = hasher_for((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    result = hasher_for((const uint8_t *)arg0.data, (size_t)arg0.count);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -2349,24 +2481,24 @@ static PyObject *
 ffi_fast_call_hasher_repeating(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     unsigned long long arg1;
     void * result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
-        PyBuffer_Release(&arg0_view);
+        ffi_fast_numbers_release(&arg0);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = hasher_repeating((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)), (uint32_t)arg1);
+    result = hasher_repeating((const uint8_t *)arg0.data, (size_t)arg0.count, (uint32_t)arg1);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -2927,24 +3059,24 @@ static PyObject *
 ffi_fast_call_checked_index(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     unsigned long long arg1;
     uint32_t result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'I', sizeof(uint32_t), false, false, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'I', sizeof(uint32_t), false, false, FFI_FAST_UNSIGNED, 0, 4294967295ULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_unsigned(args[1], NULL, SIZE_MAX, &arg1)) {
-        PyBuffer_Release(&arg0_view);
+        ffi_fast_numbers_release(&arg0);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = checked_index((const uint32_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint32_t)), (size_t)arg1);
+    result = checked_index((const uint32_t *)arg0.data, (size_t)arg0.count, (size_t)arg1);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -3134,19 +3266,19 @@ static PyObject *
 ffi_fast_call_sum_f64(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     double result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'd', sizeof(double), false, false, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'd', sizeof(double), false, false, FFI_FAST_F64, 0, 0, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = sum_f64((const double *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(double)));
+    result = sum_f64((const double *)arg0.data, (size_t)arg0.count);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -3158,19 +3290,19 @@ static PyObject *
 ffi_fast_call_sum_bytes(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     uint64_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = sum_bytes((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    result = sum_bytes((const uint8_t *)arg0.data, (size_t)arg0.count);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -3182,19 +3314,19 @@ static PyObject *
 ffi_fast_call_sum_i32(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     int64_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'i', sizeof(int32_t), false, false, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'i', sizeof(int32_t), false, false, FFI_FAST_SIGNED, -2147483648LL, (unsigned long long)2147483647LL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = sum_i32((const int32_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(int32_t)));
+    result = sum_i32((const int32_t *)arg0.data, (size_t)arg0.count);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -3206,23 +3338,23 @@ static PyObject *
 ffi_fast_call_scale_f32_in_place(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     float arg1;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'f', sizeof(float), true, false, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'f', sizeof(float), true, false, FFI_FAST_F32, 0, 0, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_float(args[1], NULL, &arg1)) {
-        PyBuffer_Release(&arg0_view);
+        ffi_fast_numbers_release(&arg0);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    scale_f32_in_place((float *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(float)), arg1);
+    scale_f32_in_place((float *)arg0.data, (size_t)arg0.count, arg1);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -3234,23 +3366,23 @@ static PyObject *
 ffi_fast_call_fill_u16(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     unsigned long long arg1;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'H', sizeof(uint16_t), true, false, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'H', sizeof(uint16_t), true, false, FFI_FAST_UNSIGNED, 0, 65535ULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_unsigned(args[1], NULL, 65535ULL, &arg1)) {
-        PyBuffer_Release(&arg0_view);
+        ffi_fast_numbers_release(&arg0);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    fill_u16((uint16_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint16_t)), (uint16_t)arg1);
+    fill_u16((uint16_t *)arg0.data, (size_t)arg0.count, (uint16_t)arg1);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -3344,7 +3476,7 @@ static PyObject *
 ffi_fast_call_for_each_value(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     ffi_fast_lent_callback arg1_lent;
     ffi_fast_callback_OnValue arg1 = {ffi_fast_callback_OnValue_call, &arg1_lent, NULL};
     size_t result;
@@ -3352,17 +3484,17 @@ ffi_fast_call_for_each_value(PyObject *callable, PyObject *const *args, size_t n
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'd', sizeof(double), false, false, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'd', sizeof(double), false, false, FFI_FAST_F64, 0, 0, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4))) {
-        PyBuffer_Release(&arg0_view);
+        ffi_fast_numbers_release(&arg0);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = for_each_value((const double *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(double)), &arg1);
+    result = for_each_value((const double *)arg0.data, (size_t)arg0.count, &arg1);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -3374,24 +3506,24 @@ static PyObject *
 ffi_fast_call_transform_all(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     ffi_fast_lent_callback arg1_lent;
     ffi_fast_callback_Transform arg1 = {ffi_fast_callback_Transform_call, &arg1_lent, NULL};
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'q', sizeof(int64_t), true, false, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'q', sizeof(int64_t), true, false, FFI_FAST_SIGNED, INT64_MIN, (unsigned long long)INT64_MAX, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_callable(args[1], true, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4))) {
-        PyBuffer_Release(&arg0_view);
+        ffi_fast_numbers_release(&arg0);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    transform_all((int64_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(int64_t)), arg1_lent.callable == NULL ? NULL : &arg1);
+    transform_all((int64_t *)arg0.data, (size_t)arg0.count, arg1_lent.callable == NULL ? NULL : &arg1);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -4019,19 +4151,19 @@ static PyObject *
 ffi_fast_call_owned_byte_count(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     uint64_t result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = owned_byte_count((const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    result = owned_byte_count((const uint8_t *)arg0.data, (size_t)arg0.count);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -4043,19 +4175,19 @@ static PyObject *
 ffi_fast_call_median(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     ffi_fast_option_f64 result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_array(args[0], 'd', sizeof(double), false, false, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[0], 'd', sizeof(double), false, false, FFI_FAST_F64, 0, 0, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = median((const double *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(double)));
+    result = median((const double *)arg0.data, (size_t)arg0.count);
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -4285,7 +4417,7 @@ ffi_fast_method_Hasher_update(PyObject *callable, PyObject *const *args, size_t 
     ffi_fast_function *self = (ffi_fast_function *)callable;
     void *arg_self;
     PyObject *arg_self_held;
-    Py_buffer arg0_view;
+    ffi_fast_numbers arg0;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -4293,15 +4425,15 @@ ffi_fast_method_Hasher_update(PyObject *callable, PyObject *const *args, size_t 
     if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Hasher_update_slot_self, false, &arg_self, &arg_self_held)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_array(args[1], 'B', sizeof(uint8_t), false, true, &arg0_view)) {
+    if (!ffi_fast_exact_numbers(args[1], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
         Py_XDECREF(arg_self_held);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    fnv1a_hasher_update(arg_self, (const uint8_t *)arg0_view.buf, (size_t)(arg0_view.len / (Py_ssize_t)sizeof(uint8_t)));
+    fnv1a_hasher_update(arg_self, (const uint8_t *)arg0.data, (size_t)arg0.count);
     Py_END_ALLOW_THREADS
     Py_XDECREF(arg_self_held);
-    PyBuffer_Release(&arg0_view);
+    ffi_fast_numbers_release(&arg0);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
@@ -4613,7 +4745,7 @@ ffi_fast_method_Store_add_all(PyObject *callable, PyObject *const *args, size_t 
     PyObject *arg_self_held;
     const char *arg0;
     Py_ssize_t arg0_len;
-    Py_buffer arg1_view;
+    ffi_fast_numbers arg1;
     int64_t result;
     if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
@@ -4626,15 +4758,15 @@ ffi_fast_method_Store_add_all(PyObject *callable, PyObject *const *args, size_t 
         Py_XDECREF(arg_self_held);
         return ffi_fast_fallback(self, args, 3, NULL);
     }
-    if (!ffi_fast_exact_array(args[2], 'q', sizeof(int64_t), false, false, &arg1_view)) {
+    if (!ffi_fast_exact_numbers(args[2], 'q', sizeof(int64_t), false, false, FFI_FAST_SIGNED, INT64_MIN, (unsigned long long)INT64_MAX, &arg1)) {
         Py_XDECREF(arg_self_held);
         return ffi_fast_fallback(self, args, 3, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = store_add_all(arg_self, arg0, (size_t)arg0_len, (const int64_t *)arg1_view.buf, (size_t)(arg1_view.len / (Py_ssize_t)sizeof(int64_t)));
+    result = store_add_all(arg_self, arg0, (size_t)arg0_len, (const int64_t *)arg1.data, (size_t)arg1.count);
     Py_END_ALLOW_THREADS
     Py_XDECREF(arg_self_held);
-    PyBuffer_Release(&arg1_view);
+    ffi_fast_numbers_release(&arg1);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
