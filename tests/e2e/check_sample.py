@@ -1631,6 +1631,12 @@ def check_coroutine_protocol():
     while sample_crate.guards_held() != held:
         assert time.monotonic() < deadline, "the call awaited without an event loop was not dropped"
         time.sleep(0.002)
+    # A method's coroutine made while its object is open, awaited once it is closed: the closed object's error.
+    store = sample_crate.Store()
+    store.put("a", 1)
+    pending = store.total_later(0)
+    store.close()
+    assert "closed" in raises(ValueError, asyncio.run, pending)
     # Tasks and timeouts take them as they take any coroutine.
     loop = asyncio.new_event_loop()
     try:

@@ -161,10 +161,20 @@ class FastFunction:
     #: statement of that call, `result_type` what the completion's value points at.
     asynchronous: bool = False
     stored: Tuple[Tuple[str, str], ...] = ()
+    #: An async method's object: the class it must be exactly of when called (else the wrapper takes the call), and
+    #: how its coroutine reads the object's pointer when it calls the library (from the call's arguments, which it
+    #: keeps: if the object is closed by then, the wrapper's coroutine takes over).
+    receiver_class: Optional[str] = None
+    receiver: Optional[FastParam] = None
+
+    @property
+    def every_param(self) -> Tuple[FastParam, ...]:
+        """The parameters, and an async method's object."""
+        return self.params if self.receiver is None else (self.receiver, *self.params)
 
     @property
     def statics(self) -> Tuple[str, ...]:
-        return tuple(declaration for p in self.params for declaration in p.statics)
+        return tuple(declaration for p in self.every_param for declaration in p.statics)
 
     @property
     def moves(self) -> Tuple[FastParam, ...]:
@@ -300,8 +310,8 @@ def eligible(f: Function, inventory: Inventory) -> bool:
     behind `&`/`&mut` (`Option` of one too), or an object lent (`&T`, `&mut T`, `Option<&T>` of an opaque type or
     service); the result nothing, a number, a bool, an `Option` of a number, a `String`, a field-less enum or such
     a struct; a parameter may also be an owned value the extension encodes (a record, a `Vec`, map or `Option` of
-    what :func:`~hatch_interop.backends.cpython.wire.encodable` takes). An async function is taken when it is a free
-    function whose parameters are all values (:func:`value_param`)."""
+    what :func:`~hatch_interop.backends.cpython.wire.encodable` takes). An async function or method is taken when
+    its parameters are all values (:func:`value_param`)."""
 
     def param(ty: TypeRef) -> bool:
         if isinstance(ty, Pointer):
@@ -332,7 +342,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
         or (isinstance(returns, Named) and plain_struct(inventory, returns) is not None)
     )
     if f.asynchronous:
-        return result and not isinstance(f, Method) and all(value_param(p.type, inventory) for p in f.params)
+        return result and all(value_param(p.type, inventory) for p in f.params)
     return result and all(param(p.type) for p in f.params)
 
 
@@ -787,13 +797,20 @@ class CpythonBackend(CtypesBackend):
                 )
                 for i, p in enumerate(f.params)
             )
+            receiver: Optional[FastParam] = None
+            receiver_class: Optional[str] = None
             if method:
-                # The object the method is called on, lent for the call as an argument is.
+                # The object the method is called on, lent for the call as an argument is (an async method's when
+                # its coroutine calls the library: the object is read from the arguments it keeps).
                 service = inventory.type(lowered.service or "")
                 assert isinstance(service, OpaqueDef)
                 slot = f"{c_name}_slot_self"
-                receiver = _lent("arg_self", "p_self", "args[0]", service, nullable=False, objects=objects, slot=slot)
-                params = (receiver, *params)
+                value = "PyTuple_GET_ITEM(call->arguments, 0)" if f.asynchronous else "args[0]"
+                receiver = _lent("arg_self", "p_self", value, service, nullable=False, objects=objects, slot=slot)
+                if f.asynchronous:
+                    receiver_class = _object(objects, service.name)
+                else:
+                    params = (receiver, *params)
             # Each conversion in turn; one that fails gives back what the ones before it hold.
             conversions = tuple(
                 (p.check, tuple(q.release for q in params[:i] if q.release is not None)) for i, p in enumerate(params)
@@ -822,12 +839,16 @@ class CpythonBackend(CtypesBackend):
             stored: Tuple[Tuple[str, str], ...] = ()
             if f.asynchronous:
                 # The library's function takes the completion last; the arguments wait in the coroutine until then.
+                stored = tuple((d, d.split()[-1]) for p in params for d in p.declarations)
+                assert all(p.release is None and p.take is None and not p.statics for p in params), f.name
+                if receiver is not None:
+                    # The object first, read when the coroutine calls the library.
+                    c_params = ", ".join(c for p in (receiver, *params) for c in p.prototype)
+                    arguments = [*receiver.arguments, *arguments]
                 c_params = (
                     f"{c_params}, ffi_fast_completion completion" if c_params else "ffi_fast_completion completion"
                 )
                 arguments.append("completion")
-                stored = tuple((d, d.split()[-1]) for p in params for d in p.declarations)
-                assert all(p.release is None and p.take is None and not p.statics for p in params), f.name
             invocation = f"{f.symbol}({', '.join(arguments)})"
             returns_value = not isinstance(returns, Void)
             # As the wrapper does: a number's, bool's or enum's zero is the only result a failed call can have left.
@@ -857,6 +878,8 @@ class CpythonBackend(CtypesBackend):
                     objects=tuple(_module_name(builder, name) for name in objects),
                     asynchronous=f.asynchronous,
                     stored=stored,
+                    receiver_class=receiver_class,
+                    receiver=receiver if f.asynchronous else None,
                 )
             )
         return made, encoders
@@ -902,13 +925,13 @@ class CpythonBackend(CtypesBackend):
             uses_struct_refs=any("ffi_fast_exact_struct_ref(" in p.check for f in functions for p in f.params),
             returns_structs=any("ffi_fast_make_struct(" in f.convert for f in functions),
             returns_text=any(f.result_type == "ffi_fast_text" for f in functions),
-            uses_objects=any("ffi_fast_exact_object(" in p.check for f in functions for p in f.params),
+            uses_objects=any("ffi_fast_exact_object(" in p.check for f in functions for p in f.every_param),
             moves_objects=any(f.moves for f in functions),
             uses_cdata=bool(encoders.structs)
             or any(
                 "ffi_fast_exact_object(" in p.check or "ffi_fast_exact_struct" in p.check
                 for f in functions
-                for p in f.params
+                for p in f.every_param
             )
             or any("ffi_fast_make_struct(" in f.convert for f in functions),
             callbacks=self.callbacks(inventory),

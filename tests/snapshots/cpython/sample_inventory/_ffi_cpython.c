@@ -209,6 +209,9 @@ uint64_t store_reads(void *p_self);
 ffi_fast_text store_keys(void *p_self);
 size_t store_each_value(void *p_self, const ffi_fast_callback_OnValue *p0);
 void store_explode(void *p_self, const char *p0, size_t p0_len);
+void store_total_later(void *p_self, uint64_t p0, ffi_fast_completion completion);
+void store_add_to_all_later(void *p_self, int64_t p0, ffi_fast_completion completion);
+void store_clear_now(void *p_self, ffi_fast_completion completion);
 size_t tracker_advance(void *p_self, uint64_t p0);
 void tracker_clear(void *p_self);
 
@@ -1686,6 +1689,21 @@ typedef struct {
     unsigned long long arg0;
 } ffi_fast_call_user_next_later_args;
 
+/* The arguments of ffi_fast_method_Store_total_later, until its coroutine calls the library. */
+typedef struct {
+    unsigned long long arg0;
+} ffi_fast_method_Store_total_later_args;
+
+/* The arguments of ffi_fast_method_Store_add_to_all_later, until its coroutine calls the library. */
+typedef struct {
+    long long arg0;
+} ffi_fast_method_Store_add_to_all_later_args;
+
+/* The arguments of ffi_fast_method_Store_clear_now, until its coroutine calls the library. */
+typedef struct {
+    char none;
+} ffi_fast_method_Store_clear_now_args;
+
 /* What a coroutine's completion may point at: any async function's value. */
 typedef union {
     uint64_t ffi_fast_call_double_later;
@@ -1698,6 +1716,9 @@ typedef union {
     ffi_fast_struct_Vec2 ffi_fast_call_vec2_later;
     uint64_t ffi_fast_call_sleep_with_guard;
     uint64_t ffi_fast_call_user_next_later;
+    int64_t ffi_fast_method_Store_total_later;
+    uint32_t ffi_fast_method_Store_add_to_all_later;
+    uint32_t ffi_fast_method_Store_clear_now;
     char none;
 } ffi_fast_value;
 
@@ -1706,10 +1727,11 @@ typedef struct ffi_fast_call ffi_fast_call;
 /* One async function, as its coroutines see it: calling the library with the kept arguments and a completion,
  * making the Python object of the value a completion points at, and the value's size. */
 typedef struct {
-    void (*start)(ffi_fast_call *call, ffi_fast_completion completion);
+    /* Called with the GIL, which it releases for the library's call as the function's policy says. 0: the library
+     * was called; -1: it was not (a method's object was closed meanwhile: the call is the wrapper's). */
+    int (*start)(ffi_fast_call *call, ffi_fast_completion completion);
     PyObject *(*convert)(ffi_fast_function *self, const void *value);
     size_t size;
-    bool releases_gil;
 } ffi_fast_async;
 
 /* A compiled coroutine. */
@@ -1723,9 +1745,14 @@ struct ffi_fast_call {
     /* SETTLED: the value, or the exception (`failed`). */
     PyObject *outcome;
     bool failed;
-    /* AWAITING: the event loop's future and its `__await__` iterator, which every step goes to. */
+    /* AWAITING: the event loop's future (or, taken over, the wrapper's coroutine) and its `__await__` iterator,
+     * which every step goes to. */
     PyObject *future;
     PyObject *waiting;
+    /* An async method's: the call's arguments (the object first), and what the object's pointer is held by while
+     * the coroutine runs (as the wrapper's coroutine holds it). */
+    PyObject *arguments;
+    PyObject *held;
     ffi_fast_value value;
     union {
         ffi_fast_call_double_later_args ffi_fast_call_double_later;
@@ -1738,6 +1765,9 @@ struct ffi_fast_call {
         ffi_fast_call_vec2_later_args ffi_fast_call_vec2_later;
         ffi_fast_call_sleep_with_guard_args ffi_fast_call_sleep_with_guard;
         ffi_fast_call_user_next_later_args ffi_fast_call_user_next_later;
+        ffi_fast_method_Store_total_later_args ffi_fast_method_Store_total_later;
+        ffi_fast_method_Store_add_to_all_later_args ffi_fast_method_Store_add_to_all_later;
+        ffi_fast_method_Store_clear_now_args ffi_fast_method_Store_clear_now;
     } args;
 };
 
@@ -1766,6 +1796,8 @@ ffi_fast_new_call(ffi_fast_function *function, const ffi_fast_async *kind)
     call->failed = false;
     call->future = NULL;
     call->waiting = NULL;
+    call->arguments = NULL;
+    call->held = NULL;
     PyObject_GC_Track(call);
     return call;
 }
@@ -1885,27 +1917,49 @@ ffi_fast_release(const void *context)
     PyGILState_Release(gil);
 }
 
+static int ffi_fast_call_delegate(ffi_fast_call *call, PyObject *value, PyObject **result);
+
 /* The coroutine is over: it awaits nothing any more; its future is cancelled if `cancel` (which cancels the
  * library's call if it still runs). */
 static void
 ffi_fast_call_finish(ffi_fast_call *call, bool cancel)
 {
-    PyObject *future = call->future, *cancelled;
+    PyObject *future = call->future, *waiting = call->waiting, *cancelled;
     call->state = FFI_FAST_DONE;
     call->future = NULL;
-    Py_CLEAR(call->waiting);
-    if (future == NULL) {
-        return;
-    }
-    if (cancel) {
-        cancelled = PyObject_CallMethod(future, "cancel", NULL);
+    call->waiting = NULL;
+    Py_CLEAR(call->held);
+    Py_CLEAR(call->arguments);
+    if (cancel && (future != NULL || waiting != NULL)) {
+        /* The library's call is cancelled with its future; the wrapper's coroutine is closed. */
+        cancelled = future != NULL ? PyObject_CallMethod(future, "cancel", NULL) : PyObject_CallMethod(waiting, "close", NULL);
         if (cancelled == NULL) {
-            PyErr_WriteUnraisable(future);
+            PyErr_WriteUnraisable((PyObject *)call);
         } else {
             Py_DECREF(cancelled);
         }
     }
-    Py_DECREF(future);
+    Py_XDECREF(waiting);
+    Py_XDECREF(future);
+}
+
+/* Awaits `coroutine` (which it takes; NULL: an error is set) from now on: the wrapper's, when the library was not
+ * called. */
+static int
+ffi_fast_call_take_over(ffi_fast_call *call, PyObject *coroutine, PyObject **result)
+{
+    if (coroutine == NULL) {
+        ffi_fast_call_finish(call, false);
+        return FFI_FAST_RAISED;
+    }
+    call->waiting = Py_TYPE(coroutine)->tp_as_async->am_await(coroutine);
+    Py_DECREF(coroutine);
+    if (call->waiting == NULL) {
+        ffi_fast_call_finish(call, false);
+        return FFI_FAST_RAISED;
+    }
+    call->state = FFI_FAST_AWAITING;
+    return ffi_fast_call_delegate(call, Py_None, result);
 }
 
 /* Sends `value` into the awaited future's iterator. */
@@ -1942,19 +1996,22 @@ ffi_fast_call_start(ffi_fast_call *call, PyObject **result)
     ffi_fast_completion completion = {ffi_fast_complete, call, ffi_fast_release};
     ffi_fast_call *outer = ffi_fast_calling;
     PyObject *key, *future, *returned;
+    int started;
     Py_INCREF(call); /* the library's, until it completes or releases the call */
     call->state = FFI_FAST_CALLING;
     ffi_fast_calling = call;
-    if (call->kind->releases_gil) {
-        Py_BEGIN_ALLOW_THREADS
-        call->kind->start(call, completion);
-        Py_END_ALLOW_THREADS
-    } else {
-        call->kind->start(call, completion);
-    }
+    started = call->kind->start(call, completion);
     ffi_fast_calling = outer;
+    if (started < 0) {
+        /* A method's object could not lend its pointer (closed since the call): the wrapper's coroutine takes over,
+         * and says so. */
+        Py_DECREF(call); /* the library's: it was not called */
+        return ffi_fast_call_take_over(call, PyObject_Call(call->function->wrapper, call->arguments, NULL), result);
+    }
     if (call->state == FFI_FAST_READY) {
         call->state = FFI_FAST_DONE;
+        Py_CLEAR(call->held);
+        Py_CLEAR(call->arguments);
         Py_DECREF(call); /* the library's: it has completed (the caller's reference keeps the coroutine) */
         *result = call->kind->convert(call->function, &call->value);
         return *result == NULL ? FFI_FAST_RAISED : FFI_FAST_RETURNED;
@@ -1994,6 +2051,8 @@ ffi_fast_call_start(ffi_fast_call *call, PyObject **result)
     }
     /* SETTLED: a failure during the call, or a completion from another thread before the caller looked. */
     call->state = FFI_FAST_DONE;
+    Py_CLEAR(call->held);
+    Py_CLEAR(call->arguments);
     *result = call->outcome;
     call->outcome = NULL;
     if (call->failed) {
@@ -2180,6 +2239,8 @@ ffi_fast_call_traverse(ffi_fast_call *call, visitproc visit, void *arg)
     Py_VISIT(call->outcome);
     Py_VISIT(call->future);
     Py_VISIT(call->waiting);
+    Py_VISIT(call->arguments);
+    Py_VISIT(call->held);
     return 0;
 }
 
@@ -2189,6 +2250,8 @@ ffi_fast_call_clear(ffi_fast_call *call)
     Py_CLEAR(call->outcome);
     Py_CLEAR(call->future);
     Py_CLEAR(call->waiting);
+    Py_CLEAR(call->arguments);
+    Py_CLEAR(call->held);
     return 0;
 }
 
@@ -3644,12 +3707,15 @@ ffi_fast_call_notifier_free(PyObject *callable, PyObject *const *args, size_t na
 }
 
 /* double_later(value, millis) -> int */
-static void
+static int
 ffi_fast_call_double_later_start(ffi_fast_call *call, ffi_fast_completion completion)
 {
     unsigned long long arg0 = call->args.ffi_fast_call_double_later.arg0;
     unsigned long long arg1 = call->args.ffi_fast_call_double_later.arg1;
+    Py_BEGIN_ALLOW_THREADS
     double_later((uint64_t)arg0, (uint64_t)arg1, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
 }
 
 static PyObject *
@@ -3665,7 +3731,6 @@ static const ffi_fast_async ffi_fast_call_double_later_async = {
     ffi_fast_call_double_later_start,
     ffi_fast_call_double_later_convert,
     sizeof(uint64_t),
-    true,
 };
 
 static PyObject *
@@ -3696,11 +3761,14 @@ ffi_fast_call_double_later(PyObject *callable, PyObject *const *args, size_t nar
 }
 
 /* double_now(value) -> int */
-static void
+static int
 ffi_fast_call_double_now_start(ffi_fast_call *call, ffi_fast_completion completion)
 {
     unsigned long long arg0 = call->args.ffi_fast_call_double_now.arg0;
+    Py_BEGIN_ALLOW_THREADS
     double_now((uint64_t)arg0, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
 }
 
 static PyObject *
@@ -3716,7 +3784,6 @@ static const ffi_fast_async ffi_fast_call_double_now_async = {
     ffi_fast_call_double_now_start,
     ffi_fast_call_double_now_convert,
     sizeof(uint64_t),
-    true,
 };
 
 static PyObject *
@@ -3742,12 +3809,15 @@ ffi_fast_call_double_now(PyObject *callable, PyObject *const *args, size_t nargs
 }
 
 /* divide_now(a, b) -> int */
-static void
+static int
 ffi_fast_call_divide_now_start(ffi_fast_call *call, ffi_fast_completion completion)
 {
     long long arg0 = call->args.ffi_fast_call_divide_now.arg0;
     long long arg1 = call->args.ffi_fast_call_divide_now.arg1;
+    Py_BEGIN_ALLOW_THREADS
     divide_now((int32_t)arg0, (int32_t)arg1, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
 }
 
 static PyObject *
@@ -3763,7 +3833,6 @@ static const ffi_fast_async ffi_fast_call_divide_now_async = {
     ffi_fast_call_divide_now_start,
     ffi_fast_call_divide_now_convert,
     sizeof(int32_t),
-    true,
 };
 
 static PyObject *
@@ -3794,11 +3863,14 @@ ffi_fast_call_divide_now(PyObject *callable, PyObject *const *args, size_t nargs
 }
 
 /* panic_now(code) -> int */
-static void
+static int
 ffi_fast_call_panic_now_start(ffi_fast_call *call, ffi_fast_completion completion)
 {
     unsigned long long arg0 = call->args.ffi_fast_call_panic_now.arg0;
+    Py_BEGIN_ALLOW_THREADS
     panic_now((uint32_t)arg0, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
 }
 
 static PyObject *
@@ -3814,7 +3886,6 @@ static const ffi_fast_async ffi_fast_call_panic_now_async = {
     ffi_fast_call_panic_now_start,
     ffi_fast_call_panic_now_convert,
     sizeof(uint32_t),
-    true,
 };
 
 static PyObject *
@@ -3840,12 +3911,15 @@ ffi_fast_call_panic_now(PyObject *callable, PyObject *const *args, size_t nargsf
 }
 
 /* divide_later(a, b) -> int */
-static void
+static int
 ffi_fast_call_divide_later_start(ffi_fast_call *call, ffi_fast_completion completion)
 {
     long long arg0 = call->args.ffi_fast_call_divide_later.arg0;
     long long arg1 = call->args.ffi_fast_call_divide_later.arg1;
+    Py_BEGIN_ALLOW_THREADS
     divide_later((int32_t)arg0, (int32_t)arg1, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
 }
 
 static PyObject *
@@ -3861,7 +3935,6 @@ static const ffi_fast_async ffi_fast_call_divide_later_async = {
     ffi_fast_call_divide_later_start,
     ffi_fast_call_divide_later_convert,
     sizeof(int32_t),
-    true,
 };
 
 static PyObject *
@@ -3892,11 +3965,14 @@ ffi_fast_call_divide_later(PyObject *callable, PyObject *const *args, size_t nar
 }
 
 /* greet_later(n) -> str */
-static void
+static int
 ffi_fast_call_greet_later_start(ffi_fast_call *call, ffi_fast_completion completion)
 {
     unsigned long long arg0 = call->args.ffi_fast_call_greet_later.arg0;
+    Py_BEGIN_ALLOW_THREADS
     greet_later((uint32_t)arg0, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
 }
 
 static PyObject *
@@ -3912,7 +3988,6 @@ static const ffi_fast_async ffi_fast_call_greet_later_async = {
     ffi_fast_call_greet_later_start,
     ffi_fast_call_greet_later_convert,
     sizeof(ffi_fast_text),
-    true,
 };
 
 static PyObject *
@@ -3938,11 +4013,14 @@ ffi_fast_call_greet_later(PyObject *callable, PyObject *const *args, size_t narg
 }
 
 /* panic_later(millis) -> int */
-static void
+static int
 ffi_fast_call_panic_later_start(ffi_fast_call *call, ffi_fast_completion completion)
 {
     unsigned long long arg0 = call->args.ffi_fast_call_panic_later.arg0;
+    Py_BEGIN_ALLOW_THREADS
     panic_later((uint64_t)arg0, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
 }
 
 static PyObject *
@@ -3958,7 +4036,6 @@ static const ffi_fast_async ffi_fast_call_panic_later_async = {
     ffi_fast_call_panic_later_start,
     ffi_fast_call_panic_later_convert,
     sizeof(uint32_t),
-    true,
 };
 
 static PyObject *
@@ -3984,12 +4061,15 @@ ffi_fast_call_panic_later(PyObject *callable, PyObject *const *args, size_t narg
 }
 
 /* vec2_later(x, y) -> Vec2 */
-static void
+static int
 ffi_fast_call_vec2_later_start(ffi_fast_call *call, ffi_fast_completion completion)
 {
     float arg0 = call->args.ffi_fast_call_vec2_later.arg0;
     float arg1 = call->args.ffi_fast_call_vec2_later.arg1;
+    Py_BEGIN_ALLOW_THREADS
     vec2_later(arg0, arg1, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
 }
 
 static PyObject *
@@ -4005,7 +4085,6 @@ static const ffi_fast_async ffi_fast_call_vec2_later_async = {
     ffi_fast_call_vec2_later_start,
     ffi_fast_call_vec2_later_convert,
     sizeof(ffi_fast_struct_Vec2),
-    true,
 };
 
 static PyObject *
@@ -4036,11 +4115,14 @@ ffi_fast_call_vec2_later(PyObject *callable, PyObject *const *args, size_t nargs
 }
 
 /* sleep_with_guard(millis) -> int */
-static void
+static int
 ffi_fast_call_sleep_with_guard_start(ffi_fast_call *call, ffi_fast_completion completion)
 {
     unsigned long long arg0 = call->args.ffi_fast_call_sleep_with_guard.arg0;
+    Py_BEGIN_ALLOW_THREADS
     sleep_with_guard((uint64_t)arg0, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
 }
 
 static PyObject *
@@ -4056,7 +4138,6 @@ static const ffi_fast_async ffi_fast_call_sleep_with_guard_async = {
     ffi_fast_call_sleep_with_guard_start,
     ffi_fast_call_sleep_with_guard_convert,
     sizeof(uint64_t),
-    true,
 };
 
 static PyObject *
@@ -4362,11 +4443,14 @@ ffi_fast_call_user_next(PyObject *callable, PyObject *const *args, size_t nargsf
 }
 
 /* user_next_later(id) -> UserId */
-static void
+static int
 ffi_fast_call_user_next_later_start(ffi_fast_call *call, ffi_fast_completion completion)
 {
     unsigned long long arg0 = call->args.ffi_fast_call_user_next_later.arg0;
+    Py_BEGIN_ALLOW_THREADS
     user_next_later((uint64_t)arg0, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
 }
 
 static PyObject *
@@ -4382,7 +4466,6 @@ static const ffi_fast_async ffi_fast_call_user_next_later_async = {
     ffi_fast_call_user_next_later_start,
     ffi_fast_call_user_next_later_convert,
     sizeof(uint64_t),
-    true,
 };
 
 static PyObject *
@@ -4940,6 +5023,215 @@ ffi_fast_method_Store_explode(PyObject *callable, PyObject *const *args, size_t 
     Py_RETURN_NONE;
 }
 
+/* Where the objects ffi_fast_method_Store_total_later takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_total_later_slot_self;
+
+/* Store.total_later(millis) -> int */
+static int
+ffi_fast_method_Store_total_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    ffi_fast_function *self = call->function;
+    void *arg_self;
+    PyObject *arg_self_held;
+    unsigned long long arg0 = call->args.ffi_fast_method_Store_total_later.arg0;
+    /* The object's pointer, held until the coroutine ends (as the wrapper's coroutine holds it). */
+    if (!ffi_fast_exact_object(PyTuple_GET_ITEM(call->arguments, 0), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), &ffi_fast_method_Store_total_later_slot_self, false, &arg_self, &arg_self_held)) {
+        return -1;
+    }
+    call->held = arg_self_held;
+    Py_BEGIN_ALLOW_THREADS
+    store_total_later(arg_self, (uint64_t)arg0, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
+}
+
+static PyObject *
+ffi_fast_method_Store_total_later_convert(ffi_fast_function *self, const void *value)
+{
+    int64_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyLong_FromLongLong(result);
+}
+
+static const ffi_fast_async ffi_fast_method_Store_total_later_async = {
+    ffi_fast_method_Store_total_later_start,
+    ffi_fast_method_Store_total_later_convert,
+    sizeof(int64_t),
+};
+
+static PyObject *
+ffi_fast_method_Store_total_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    unsigned long long arg0;
+    Py_ssize_t i;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
+        || (PyObject *)Py_TYPE(args[0]) != FFI_FAST_OBJECT(self, 3)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_unsigned(args[1], NULL, UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_method_Store_total_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    /* The arguments, the object first: the object lends its pointer when the coroutine calls the library, and the
+     * wrapper gets them all if it cannot. */
+    call->arguments = PyTuple_New(2);
+    if (call->arguments == NULL) {
+        Py_DECREF(call);
+        return NULL;
+    }
+    for (i = 0; i < 2; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(call->arguments, i, args[i]);
+    }
+    call->args.ffi_fast_method_Store_total_later.arg0 = arg0;
+    return (PyObject *)call;
+}
+
+/* Where the objects ffi_fast_method_Store_add_to_all_later takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_add_to_all_later_slot_self;
+
+/* Store.add_to_all_later(amount) -> int */
+static int
+ffi_fast_method_Store_add_to_all_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    ffi_fast_function *self = call->function;
+    void *arg_self;
+    PyObject *arg_self_held;
+    long long arg0 = call->args.ffi_fast_method_Store_add_to_all_later.arg0;
+    /* The object's pointer, held until the coroutine ends (as the wrapper's coroutine holds it). */
+    if (!ffi_fast_exact_object(PyTuple_GET_ITEM(call->arguments, 0), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), &ffi_fast_method_Store_add_to_all_later_slot_self, false, &arg_self, &arg_self_held)) {
+        return -1;
+    }
+    call->held = arg_self_held;
+    Py_BEGIN_ALLOW_THREADS
+    store_add_to_all_later(arg_self, (int64_t)arg0, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
+}
+
+static PyObject *
+ffi_fast_method_Store_add_to_all_later_convert(ffi_fast_function *self, const void *value)
+{
+    uint32_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyLong_FromUnsignedLong(result);
+}
+
+static const ffi_fast_async ffi_fast_method_Store_add_to_all_later_async = {
+    ffi_fast_method_Store_add_to_all_later_start,
+    ffi_fast_method_Store_add_to_all_later_convert,
+    sizeof(uint32_t),
+};
+
+static PyObject *
+ffi_fast_method_Store_add_to_all_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    long long arg0;
+    Py_ssize_t i;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
+        || (PyObject *)Py_TYPE(args[0]) != FFI_FAST_OBJECT(self, 3)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_signed(args[1], NULL, INT64_MIN, INT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_method_Store_add_to_all_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    /* The arguments, the object first: the object lends its pointer when the coroutine calls the library, and the
+     * wrapper gets them all if it cannot. */
+    call->arguments = PyTuple_New(2);
+    if (call->arguments == NULL) {
+        Py_DECREF(call);
+        return NULL;
+    }
+    for (i = 0; i < 2; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(call->arguments, i, args[i]);
+    }
+    call->args.ffi_fast_method_Store_add_to_all_later.arg0 = arg0;
+    return (PyObject *)call;
+}
+
+/* Where the objects ffi_fast_method_Store_clear_now takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_clear_now_slot_self;
+
+/* Store.clear_now() -> int */
+static int
+ffi_fast_method_Store_clear_now_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    ffi_fast_function *self = call->function;
+    void *arg_self;
+    PyObject *arg_self_held;
+    (void)call;
+    /* The object's pointer, held until the coroutine ends (as the wrapper's coroutine holds it). */
+    if (!ffi_fast_exact_object(PyTuple_GET_ITEM(call->arguments, 0), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), &ffi_fast_method_Store_clear_now_slot_self, false, &arg_self, &arg_self_held)) {
+        return -1;
+    }
+    call->held = arg_self_held;
+    Py_BEGIN_ALLOW_THREADS
+    store_clear_now(arg_self, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
+}
+
+static PyObject *
+ffi_fast_method_Store_clear_now_convert(ffi_fast_function *self, const void *value)
+{
+    uint32_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyLong_FromUnsignedLong(result);
+}
+
+static const ffi_fast_async ffi_fast_method_Store_clear_now_async = {
+    ffi_fast_method_Store_clear_now_start,
+    ffi_fast_method_Store_clear_now_convert,
+    sizeof(uint32_t),
+};
+
+static PyObject *
+ffi_fast_method_Store_clear_now(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    Py_ssize_t i;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
+        || (PyObject *)Py_TYPE(args[0]) != FFI_FAST_OBJECT(self, 3)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_method_Store_clear_now_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    /* The arguments, the object first: the object lends its pointer when the coroutine calls the library, and the
+     * wrapper gets them all if it cannot. */
+    call->arguments = PyTuple_New(1);
+    if (call->arguments == NULL) {
+        Py_DECREF(call);
+        return NULL;
+    }
+    for (i = 0; i < 1; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(call->arguments, i, args[i]);
+    }
+    return (PyObject *)call;
+}
+
 /* Where the objects ffi_fast_method_Tracker_advance takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_method_Tracker_advance_slot_self;
 
@@ -5092,6 +5384,9 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_method_Store_keys,
     ffi_fast_method_Store_each_value,
     ffi_fast_method_Store_explode,
+    ffi_fast_method_Store_total_later,
+    ffi_fast_method_Store_add_to_all_later,
+    ffi_fast_method_Store_clear_now,
     ffi_fast_method_Tracker_advance,
     ffi_fast_method_Tracker_clear,
 };
@@ -5189,6 +5484,9 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    true,
+    true,
+    true,
     false,
     false,
 };
@@ -5270,6 +5568,9 @@ static const bool ffi_fast_methods[] = {
     false,
     false,
     false,
+    true,
+    true,
+    true,
     true,
     true,
     true,

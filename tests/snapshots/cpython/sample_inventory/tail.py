@@ -116,6 +116,21 @@ _ffi_rt.compiled(
             ),
         ),
         ("Store.explode", None, (Store, _ffi_Store_handle)),
+        (
+            "Store.total_later",
+            None,
+            (_ffi_support.error, _ffi_support.call_future, _ffi_rt.settle_later, Store, _ffi_Store_handle),
+        ),
+        (
+            "Store.add_to_all_later",
+            _ffi_MathError_by_code,
+            (_ffi_support.error, _ffi_support.call_future, _ffi_rt.settle_later, Store, _ffi_Store_handle),
+        ),
+        (
+            "Store.clear_now",
+            None,
+            (_ffi_support.error, _ffi_support.call_future, _ffi_rt.settle_later, Store, _ffi_Store_handle),
+        ),
         ("Tracker.advance", None, (Tracker, _ffi_Tracker_handle)),
         ("Tracker.clear", None, (Tracker, _ffi_Tracker_handle)),
     ),
