@@ -477,12 +477,12 @@ typedef struct {
     } inline_items;
 } ffi_fast_numbers;
 
-/* Whether `value` is an `array.array` as ffi_fast_exact_array takes it, or (for a slice the library does not write,
- * `writable` false) a list or tuple whose items are exactly of the element's Python type and in its range
- * (`kind`; an integer's in [low, high]): any other item is the wrapper's, which converts or refuses it. */
+/* Whether `value` is a list or tuple whose items are exactly of the element's Python type and in its range
+ * (`kind`; an integer's in [low, high]), converted into `out`: any other item is the wrapper's, which converts or
+ * refuses it. */
 static bool
-ffi_fast_exact_numbers(PyObject *value, char code, Py_ssize_t itemsize, bool writable, bool bytes, int kind,
-                       long long low, unsigned long long high, ffi_fast_numbers *out)
+ffi_fast_list_numbers(PyObject *value, Py_ssize_t itemsize, int kind, long long low, unsigned long long high,
+                      ffi_fast_numbers *out)
 {
     Py_ssize_t i, count;
     PyObject **items;
@@ -491,15 +491,9 @@ ffi_fast_exact_numbers(PyObject *value, char code, Py_ssize_t itemsize, bool wri
     float f32;
     long long signed_item;
     unsigned long long unsigned_item;
-    out->allocated = NULL;
-    if (ffi_fast_exact_array(value, code, itemsize, writable, bytes, &out->view)) {
-        out->shared = true;
-        out->data = out->view.buf;
-        out->count = out->view.len / itemsize;
-        return true;
-    }
     out->shared = false;
-    if (writable || !(PyList_CheckExact(value) || PyTuple_CheckExact(value))) {
+    out->allocated = NULL;
+    if (!PyList_CheckExact(value) && !PyTuple_CheckExact(value)) {
         return false;
     }
     count = PySequence_Fast_GET_SIZE(value);
@@ -550,13 +544,29 @@ refused:
     return false;
 }
 
-static void
+/* Whether `value` is an `array.array` as ffi_fast_exact_array takes it (shared), or, for a slice the library does
+ * not write (`writable` false), a list or tuple as ffi_fast_list_numbers takes it (copied). */
+static inline bool
+ffi_fast_exact_numbers(PyObject *value, char code, Py_ssize_t itemsize, bool writable, bool bytes, int kind,
+                       long long low, unsigned long long high, ffi_fast_numbers *out)
+{
+    if (ffi_fast_exact_array(value, code, itemsize, writable, bytes, &out->view)) {
+        out->shared = true;
+        out->data = out->view.buf;
+        out->count = out->view.len / itemsize;
+        return true;
+    }
+    return !writable && ffi_fast_list_numbers(value, itemsize, kind, low, high, out);
+}
+
+static inline void
 ffi_fast_numbers_release(ffi_fast_numbers *numbers)
 {
     if (numbers->shared) {
         PyBuffer_Release(&numbers->view);
+    } else {
+        PyMem_Free(numbers->allocated);
     }
-    PyMem_Free(numbers->allocated);
 }
 
 /* The start of a ctypes object (CPython's CDataObject, which its headers do not declare): `b_ptr` points to the
