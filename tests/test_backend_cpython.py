@@ -18,6 +18,7 @@ from test_backend_ctypes import GCC, _compile_library, needs_gcc
 
 from hatch_interop.backend import GeneratedFile
 from hatch_interop.backends import cpython
+from hatch_interop.backends.cffi import CffiBackend
 from hatch_interop.backends.cpython import CpythonBackend, eligible, fast_members
 from hatch_interop.backends.cpython.wire import MAX_DEPTH, encodable
 from hatch_interop.backends.ctypes import CtypesBackend
@@ -192,12 +193,27 @@ def test_the_wheel_is_tagged_for_the_building_interpreter_alone(tmp_path: Path) 
     assert plain.build(tmp_path, tmp_path / "libtagged.so") == [] and plain.wheel_tag() is None
 
 
-def test_pypy_is_told_to_use_the_cffi_backend(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    inventory = load("basic")
-    backend = CpythonBackend(context(inventory))
-    backend.generate(inventory)
+def test_on_pypy_the_cffi_backend_makes_the_files_in_abi_mode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """One configuration builds the set of wheels: CPython's with the extension, PyPy's with cffi's ABI mode (the
+    fast FFI there), tagged for that PyPy alone (a CPython has no cffi requirement for it)."""
+    inventory = load("sample_inventory")
     monkeypatch.setattr(sys.implementation, "name", "pypy")
-    with pytest.raises(BackendError, match=r"compiles a CPython extension module, and this build runs on pypy: .*cffi"):
+    backend = CpythonBackend(context(inventory))
+    files = backend.generate(inventory)
+    assert [f.path for f in files] == ["__init__.py", "_ffi_cffi.py", "_ffi_runtime.py", "_ffi_cffi_runtime.py"]
+    assert files == CffiBackend(context(inventory)).generate(inventory)
+    assert backend.build(tmp_path, tmp_path / "libsample_crate.so") == []  # ABI mode: nothing to compile
+    best = next(iter(tags.sys_tags()))
+    assert backend.wheel_tag() == (best.interpreter, best.abi)
+
+
+def test_on_pypy_option_pypy_error_stops_the_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    inventory = load("basic")
+    backend = CpythonBackend(dataclasses.replace(context(inventory), options={"pypy": "error"}))
+    monkeypatch.setattr(sys.implementation, "name", "pypy")
+    backend.generate(inventory)
+    message = r"compiles a CPython extension module, and this build runs on pypy: .*cffi.*option `pypy = \"cffi\"`"
+    with pytest.raises(BackendError, match=message):
         backend.build(tmp_path, tmp_path / "libbasic.so")
 
 

@@ -120,3 +120,26 @@ def test_the_oldest_and_newest_cpython_build_and_pass_the_checks(
     workdir.mkdir()
     proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
+
+
+def test_pypy_builds_the_cffi_backends_wheel_from_the_same_configuration(wheelhouse: Path, tmp_path: Path) -> None:
+    """`backends = ["cpython"]` built by PyPy's pip: the cffi backend's bindings in ABI mode (option `pypy`'s
+    default), in a wheel tagged for that PyPy, which passes every check there."""
+    python = find_pythons().get("pypy3")
+    if python is None:
+        if os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
+            pytest.fail("PyPy is required (HATCH_INTEROP_REQUIRE_ALL_PYTHONS) but was not found")
+        pytest.skip("PyPy is not installed")
+    exe = make_venv(python, tmp_path / "venv")
+    wheel = build_wheel(str(exe), wheelhouse, tmp_path / "build")
+    interpreter, abi = wheel.name.split("-")[2:4]
+    assert interpreter.startswith("pp") and abi.startswith("pypy"), wheel.name
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert "sample_crate/_native/_ffi_cffi.py" in names
+    assert not any("_ffi_cpython" in name for name in names), names
+    run([exe, "-m", "pip", "install", "-q", wheel])
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
+    assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout

@@ -44,11 +44,12 @@ from packaging import tags
 
 from hatch_interop.backend import GeneratedFile
 from hatch_interop.backends.c import C_PRIMITIVES
-from hatch_interop.backends.cffi import api_mode
+from hatch_interop.backends.cffi import CffiBackend, api_mode
 from hatch_interop.backends.cpython.wire import WireEncoders, encodable
 from hatch_interop.backends.ctypes import CtypesBackend, CtypesWrapperBuilder
 from hatch_interop.backends.python import ARRAY_CODES, has_cells
 from hatch_interop.codegen import c_comment, python_string
+from hatch_interop.config import Option as BackendOption
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     CallbackDef,
@@ -73,6 +74,8 @@ from hatch_interop.pylayout import Group, layout
 from hatch_interop.runtime import runtime_files
 
 BACKEND = "cpython"
+#: What a build on PyPy makes (option `pypy`).
+PYPY_ROUTES = ("cffi", "error")
 #: The extension module's name inside the generated package.
 MODULE = "_ffi_cpython"
 #: What the extension's own C names begin with (its functions, types and statics): no library symbol may.
@@ -700,10 +703,26 @@ class CpythonBackend(CtypesBackend):
     docstring)."""
 
     PLUGIN_NAME = BACKEND
+    OPTIONS = (
+        BackendOption(
+            "pypy",
+            "string",
+            "cffi",
+            "What a build on PyPy, which cannot load a CPython extension, makes: `cffi` (the cffi backend's "
+            "bindings in ABI mode, PyPy's fast FFI, the same Python surface, in a wheel tagged for that PyPy: one "
+            "configuration then builds wheels for CPython and PyPy alike) or `error` (the build stops).",
+            choices=PYPY_ROUTES,
+        ),
+    )
     #: The C source of the extension: generate() makes it, build() compiles it.
     _c_source: Optional[str] = None
+    #: On PyPy (option `pypy = "cffi"`): the cffi backend, in ABI mode, which makes this build's files instead.
+    _instead: Optional[CffiBackend] = None
 
     def generate(self, inventory: Inventory) -> List[GeneratedFile]:
+        if sys.implementation.name == "pypy" and self.context.options.get("pypy", "cffi") == "cffi":
+            self._instead = CffiBackend(dataclasses.replace(self.context, options={"mode": "abi"}))
+            return self._instead.generate(inventory)
         builder = CtypesWrapperBuilder(inventory, self.context)
         content = self.render(builder)
         fast, encoders = self.fast_functions(builder)
@@ -1002,13 +1021,17 @@ class CpythonBackend(CtypesBackend):
 
     def build(self, directory: Path, library: Path) -> List[str]:
         """Compile the extension beside the library, linking it."""
+        if self._instead is not None:
+            return self._instead.build(directory, library)
         if sys.implementation.name != "cpython":
             message = (
                 f"The {BACKEND} backend compiles a CPython extension module, and this build runs on "
                 f"{sys.implementation.name}: build the wheel with CPython, or use the cffi backend "
-                '(`backends = ["cffi"]`), whose ABI mode is the fast FFI on PyPy.'
+                '(`backends = ["cffi"]`), whose ABI mode is the fast FFI on PyPy'
             )
-            raise BackendError(message)
+            if sys.implementation.name == "pypy":
+                message += f' (option `pypy = "cffi"` of `[tool.hatch.build.hooks.interop.{BACKEND}]` does that here)'
+            raise BackendError(message + ".")
         if self._c_source is None:
             return []  # no function takes the fast path (or generate() did not run)
         return [
@@ -1019,7 +1042,10 @@ class CpythonBackend(CtypesBackend):
 
     def wheel_tag(self) -> Optional[Tuple[str, str]]:
         """The building interpreter's own tags (``cp311-cp311``): the extension uses the full C API. Without one
-        (no function takes the fast path), ``py3-none``."""
+        (no function takes the fast path), ``py3-none``. On PyPy, the cffi backend's files are tagged for that PyPy
+        (``pp310-pypy310_pp73``): a CPython must not take them for its own, having no cffi requirement for them."""
+        if self._instead is not None:
+            return target().tag
         return None if self._c_source is None else target().tag
 
 
