@@ -311,8 +311,9 @@ def eligible(f: Function, inventory: Inventory) -> bool:
     """Whether the fast path takes the function: a free function or a method (`&self`, `&mut self`), every
     parameter a number, a bool, a `&str`, a slice of numbers, a field-less enum, a struct of numbers by value or
     behind `&`/`&mut` (`Option` of one too), or an object lent (`&T`, `&mut T`, `Option<&T>` of an opaque type or
-    service); the result nothing, a number, a bool, an `Option` of a number, a `String`, a field-less enum or such
-    a struct; a parameter may also be an owned value the extension encodes (a record, a `Vec`, map or `Option` of
+    service); the result nothing, a number, a bool, an `Option` of a number, a `String`, a field-less enum, such
+    a struct or (not for an async function yet) an owned value in the wire encoding, which the runtime decodes; a
+    parameter may also be an owned value the extension encodes (a record, a `Vec`, map or `Option` of
     what :func:`~hatch_interop.backends.cpython.wire.encodable` takes). An async function or method is taken when
     its parameters are all values (:func:`value_param`)."""
 
@@ -341,6 +342,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
         or _number_option(returns)
         or returned_object(inventory, returns) is not None
         or isinstance(returns, (Void, OwnedString))
+        or (isinstance(returns, Encoded) and not f.asynchronous)
         or _enum(inventory, returns) is not None
         or (isinstance(returns, Named) and plain_struct(inventory, returns) is not None)
     )
@@ -841,8 +843,8 @@ class CpythonBackend(CtypesBackend):
             struct, enum = plain_struct(inventory, returns), _enum(inventory, returns)
             if isinstance(returns, Void):
                 result_type = "void"
-            elif isinstance(returns, OwnedString):
-                result_type = "ffi_fast_text"
+            elif isinstance(returns, (OwnedString, Encoded)):
+                result_type = "ffi_fast_text"  # a buffer the caller frees: UTF-8, or an encoding
             elif isinstance(returns, FfiOption):
                 result_type = _option_name(returns)
             elif isinstance(returns, Pointer):
@@ -872,7 +874,13 @@ class CpythonBackend(CtypesBackend):
             returns_value = not isinstance(returns, Void)
             # As the wrapper does: a number's, bool's or enum's zero is the only result a failed call can have left.
             zeroable = returns_value and isinstance(returns, (Primitive, Named, Pointer)) and struct is None
-            convert = _convert(returns, inventory, objects)
+            if isinstance(returns, Encoded):
+                # Decoded by the runtime's codec, as the wrapper decodes it (decoding in C: not yet).
+                decode = _object(objects, _GLOBAL + "_ffi_rt.wire_decode")
+                codec = _object(objects, _GLOBAL + builder.codec(returns))
+                convert = f"return ffi_fast_decoded({decode}, {codec}, result)"
+            else:
+                convert = _convert(returns, inventory, objects)
             made.append(
                 FastFunction(
                     index=len(made),
@@ -944,6 +952,7 @@ class CpythonBackend(CtypesBackend):
             uses_struct_refs=any("ffi_fast_exact_struct_ref(" in p.check for f in functions for p in f.params),
             returns_structs=any("ffi_fast_make_struct(" in f.convert for f in functions),
             returns_text=any(f.result_type == "ffi_fast_text" for f in functions),
+            returns_encoded=any("ffi_fast_decoded(" in f.convert for f in functions),
             uses_objects=any("ffi_fast_exact_object(" in p.check for f in functions for p in f.every_param),
             moves_objects=any(f.moves for f in functions),
             uses_cdata=bool(encoders.structs)

@@ -185,20 +185,38 @@ uint64_t guards_dropped(void);
 ffi_fast_text title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
 uint64_t owned_byte_count(const uint8_t *p0, size_t p0_len);
 ffi_fast_option_f64 median(const double *p0, size_t p0_len);
+ffi_fast_text word_list(const char *p0, size_t p0_len);
+ffi_fast_text word_counts(const uint8_t *p0, size_t p0_len);
+ffi_fast_text means(const uint8_t *p0, size_t p0_len);
+ffi_fast_text first_word(const char *p0, size_t p0_len);
 ffi_fast_text greet_maybe(const uint8_t *p0, size_t p0_len);
+ffi_fast_text chunks(const uint8_t *p0, size_t p0_len, uint32_t p1);
+ffi_fast_text colors_named(const uint8_t *p0, size_t p0_len);
+ffi_fast_text distinct_chars(const char *p0, size_t p0_len);
+ffi_fast_text factorials(uint32_t p0);
+ffi_fast_text blue_names(const uint8_t *p0, size_t p0_len);
+ffi_fast_text contact_new(const char *p0, size_t p0_len);
 ffi_fast_text contact_summary(ffi_fast_bytes p0);
+ffi_fast_text contact_tagged(ffi_fast_bytes p0, const char *p1, size_t p1_len);
+ffi_fast_text team_roster(ffi_fast_bytes p0);
+ffi_fast_text best_contact(const uint8_t *p0, size_t p0_len);
 ffi_fast_text lead_name(ffi_fast_bytes p0);
+ffi_fast_text tagged_words(const char *p0, size_t p0_len);
 uint64_t tree_size(ffi_fast_bytes p0);
 ffi_fast_text value_lines(const uint8_t *p0, size_t p0_len);
+ffi_fast_text value_parsed(const char *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 uint64_t user_next(uint64_t p0);
+ffi_fast_text member_new(uint64_t p0, const char *p1, size_t p1_len);
 void user_next_later(uint64_t p0, ffi_fast_completion completion);
+ffi_fast_text user_scores_raised(const uint8_t *p0, size_t p0_len);
 void fnv1a_hasher_update(void *p_self, const uint8_t *p0, size_t p0_len);
 void * fnv1a_hasher_copy(void *p_self);
 bool fnv1a_hasher_matches(void *p_self, void *p0);
 ffi_fast_struct_Digest fnv1a_hasher_digest(void *p_self);
 uint64_t fnv1a_hasher_digest_in(void *p_self, uint8_t p0);
 void store_put(void *p_self, const char *p0, size_t p0_len, int64_t p1);
+ffi_fast_text store_entries(void *p_self);
 void store_put_all(void *p_self, const uint8_t *p0, size_t p0_len);
 uint64_t store_size(void *p_self);
 ffi_fast_option_i64 store_get(void *p_self, const char *p0, size_t p0_len);
@@ -1041,6 +1059,24 @@ ffi_fast_take_text(ffi_fast_text text)
     return made;
 }
 
+/* The value of an encoding the library returned (its buffer freed), decoded by the module's runtime as the wrapper
+ * decodes it: `decode(codec, data)`. */
+static PyObject *
+ffi_fast_decoded(PyObject *decode, PyObject *codec, ffi_fast_text encoded)
+{
+    PyObject *data, *value;
+    data = PyBytes_FromStringAndSize(encoded.len != 0 ? encoded.ptr : "", (Py_ssize_t)encoded.len);
+    if (encoded.len != 0) {
+        sample_crate_ffi_free(encoded.ptr, encoded.len, 1);
+    }
+    if (data == NULL) {
+        return NULL;
+    }
+    value = PyObject_CallFunctionObjArgs(decode, codec, data, NULL);
+    Py_DECREF(data);
+    return value;
+}
+
 /* Owned values encoded in C ---------------------------------------------------------------------------------------
  *
  * A record, list, map or option argument crosses in the wire encoding (docs/wire-format.md), which the encoders
@@ -1223,15 +1259,17 @@ static bool ffi_fast_encode_18(ffi_fast_out *out, PyObject *value, int depth);
 static bool ffi_fast_encode_19(ffi_fast_out *out, PyObject *value, int depth);
 static bool ffi_fast_encode_20(ffi_fast_out *out, PyObject *value, int depth);
 static bool ffi_fast_encode_21(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_22(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_23(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_24(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_25(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_26(ffi_fast_out *out, PyObject *value, int depth);
 
-/* `Option<String>` */
+/* `Vec<String>` */
 static bool
 ffi_fast_encode_0(ffi_fast_out *out, PyObject *value, int depth)
 {
-    if (value == Py_None) {
-        return ffi_fast_put_le(out, 0, 1);
-    }
-    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_1(out, value, depth);
+    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_1);
 }
 
 /* `String` */
@@ -1242,37 +1280,86 @@ ffi_fast_encode_1(ffi_fast_out *out, PyObject *value, int depth)
     return ffi_fast_put_text(out, value);
 }
 
-/* `Contact` */
+/* `HashMap<String, Vec<f64>>` */
 static bool
 ffi_fast_encode_2(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_1, ffi_fast_encode_3);
+}
+
+/* `Vec<f64>` */
+static bool
+ffi_fast_encode_3(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_4);
+}
+
+/* `f64` */
+static bool
+ffi_fast_encode_4(ffi_fast_out *out, PyObject *value, int depth)
+{
+    double number;
+    (void)depth;
+    return ffi_fast_exact_double(value, NULL, &number) && ffi_fast_put_double(out, number);
+}
+
+/* `Option<String>` */
+static bool
+ffi_fast_encode_5(ffi_fast_out *out, PyObject *value, int depth)
+{
+    if (value == Py_None) {
+        return ffi_fast_put_le(out, 0, 1);
+    }
+    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_1(out, value, depth);
+}
+
+/* `HashMap<String, Color>` */
+static bool
+ffi_fast_encode_6(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_1, ffi_fast_encode_7);
+}
+
+/* `Color` */
+static bool
+ffi_fast_encode_7(ffi_fast_out *out, PyObject *value, int depth)
+{
+    long long member;
+    (void)depth;
+    return ffi_fast_exact_member(value, FFI_FAST_SHARED(0), &member) && ffi_fast_put_le(out, (unsigned long long)member, 1);
+}
+
+/* `Contact` */
+static bool
+ffi_fast_encode_8(ffi_fast_out *out, PyObject *value, int depth)
 {
     PyObject *field;
     if (depth >= 128) {
         return false;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(0)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(1)) {
         field = ffi_fast_field(value, 0);
         if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
             return false;
         }
         field = ffi_fast_field(value, 1);
-        if (field == NULL || !ffi_fast_encode_3(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_0(out, field, depth + 1)) {
             return false;
         }
         field = ffi_fast_field(value, 2);
-        if (field == NULL || !ffi_fast_encode_4(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_9(out, field, depth + 1)) {
             return false;
         }
         field = ffi_fast_field(value, 3);
-        if (field == NULL || !ffi_fast_encode_6(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_10(out, field, depth + 1)) {
             return false;
         }
         field = ffi_fast_field(value, 4);
-        if (field == NULL || !ffi_fast_encode_7(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_11(out, field, depth + 1)) {
             return false;
         }
         field = ffi_fast_field(value, 5);
-        if (field == NULL || !ffi_fast_encode_9(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_13(out, field, depth + 1)) {
             return false;
         }
         return true;
@@ -1280,53 +1367,37 @@ ffi_fast_encode_2(ffi_fast_out *out, PyObject *value, int depth)
     return false;
 }
 
-/* `Vec<String>` */
-static bool
-ffi_fast_encode_3(ffi_fast_out *out, PyObject *value, int depth)
-{
-    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_1);
-}
-
 /* `Option<f64>` */
 static bool
-ffi_fast_encode_4(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_9(ffi_fast_out *out, PyObject *value, int depth)
 {
     if (value == Py_None) {
         return ffi_fast_put_le(out, 0, 1);
     }
-    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_5(out, value, depth);
-}
-
-/* `f64` */
-static bool
-ffi_fast_encode_5(ffi_fast_out *out, PyObject *value, int depth)
-{
-    double number;
-    (void)depth;
-    return ffi_fast_exact_double(value, NULL, &number) && ffi_fast_put_double(out, number);
+    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_4(out, value, depth);
 }
 
 /* `Vec2` */
 static bool
-ffi_fast_encode_6(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_10(ffi_fast_out *out, PyObject *value, int depth)
 {
     ffi_fast_struct_Vec2 copy;
     (void)depth;
-    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(1), &copy, sizeof(copy))
+    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(2), &copy, sizeof(copy))
         && ffi_fast_put_float(out, copy.f0)
         && ffi_fast_put_float(out, copy.f1);
 }
 
 /* `HashMap<String, u32>` */
 static bool
-ffi_fast_encode_7(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_11(ffi_fast_out *out, PyObject *value, int depth)
 {
-    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_1, ffi_fast_encode_8);
+    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_1, ffi_fast_encode_12);
 }
 
 /* `u32` */
 static bool
-ffi_fast_encode_8(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_12(ffi_fast_out *out, PyObject *value, int depth)
 {
     unsigned long long number;
     (void)depth;
@@ -1335,56 +1406,46 @@ ffi_fast_encode_8(ffi_fast_out *out, PyObject *value, int depth)
 
 /* `Option<Sample>` */
 static bool
-ffi_fast_encode_9(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_13(ffi_fast_out *out, PyObject *value, int depth)
 {
     if (value == Py_None) {
         return ffi_fast_put_le(out, 0, 1);
     }
-    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_10(out, value, depth);
+    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_14(out, value, depth);
 }
 
 /* `Sample` */
 static bool
-ffi_fast_encode_10(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_14(ffi_fast_out *out, PyObject *value, int depth)
 {
     ffi_fast_struct_Sample copy;
     (void)depth;
-    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(2), &copy, sizeof(copy))
+    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(3), &copy, sizeof(copy))
         && ffi_fast_put_le(out, (unsigned long long)copy.f0, 1)
         && ffi_fast_put_double(out, copy.f1)
         && ffi_fast_put_le(out, (unsigned long long)copy.f2, 2)
         && ffi_fast_put_le(out, (unsigned long long)copy.f3, 1);
 }
 
-/* `Option<Team>` */
-static bool
-ffi_fast_encode_11(ffi_fast_out *out, PyObject *value, int depth)
-{
-    if (value == Py_None) {
-        return ffi_fast_put_le(out, 0, 1);
-    }
-    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_12(out, value, depth);
-}
-
 /* `Team` */
 static bool
-ffi_fast_encode_12(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_15(ffi_fast_out *out, PyObject *value, int depth)
 {
     PyObject *field;
     if (depth >= 128) {
         return false;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(3)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(4)) {
         field = ffi_fast_field(value, 6);
-        if (field == NULL || !ffi_fast_encode_2(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_8(out, field, depth + 1)) {
             return false;
         }
         field = ffi_fast_field(value, 7);
-        if (field == NULL || !ffi_fast_encode_13(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_16(out, field, depth + 1)) {
             return false;
         }
         field = ffi_fast_field(value, 8);
-        if (field == NULL || !ffi_fast_encode_14(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_7(out, field, depth + 1)) {
             return false;
         }
         return true;
@@ -1394,23 +1455,24 @@ ffi_fast_encode_12(ffi_fast_out *out, PyObject *value, int depth)
 
 /* `Vec<Contact>` */
 static bool
-ffi_fast_encode_13(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_16(ffi_fast_out *out, PyObject *value, int depth)
 {
-    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_2);
+    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_8);
 }
 
-/* `Color` */
+/* `Option<Team>` */
 static bool
-ffi_fast_encode_14(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_17(ffi_fast_out *out, PyObject *value, int depth)
 {
-    long long member;
-    (void)depth;
-    return ffi_fast_exact_member(value, FFI_FAST_SHARED(4), &member) && ffi_fast_put_le(out, (unsigned long long)member, 1);
+    if (value == Py_None) {
+        return ffi_fast_put_le(out, 0, 1);
+    }
+    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_15(out, value, depth);
 }
 
 /* `TreeNode` */
 static bool
-ffi_fast_encode_15(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_18(ffi_fast_out *out, PyObject *value, int depth)
 {
     PyObject *field;
     if (depth >= 128) {
@@ -1422,7 +1484,7 @@ ffi_fast_encode_15(ffi_fast_out *out, PyObject *value, int depth)
             return false;
         }
         field = ffi_fast_field(value, 10);
-        if (field == NULL || !ffi_fast_encode_16(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_19(out, field, depth + 1)) {
             return false;
         }
         return true;
@@ -1432,21 +1494,21 @@ ffi_fast_encode_15(ffi_fast_out *out, PyObject *value, int depth)
 
 /* `Vec<TreeNode>` */
 static bool
-ffi_fast_encode_16(ffi_fast_out *out, PyObject *value, int depth)
-{
-    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_15);
-}
-
-/* `Vec<Value>` */
-static bool
-ffi_fast_encode_17(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_19(ffi_fast_out *out, PyObject *value, int depth)
 {
     return ffi_fast_put_items(out, value, depth, ffi_fast_encode_18);
 }
 
+/* `Vec<Value>` */
+static bool
+ffi_fast_encode_20(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_21);
+}
+
 /* `Value` */
 static bool
-ffi_fast_encode_18(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_21(ffi_fast_out *out, PyObject *value, int depth)
 {
     PyObject *field;
     if (depth >= 128) {
@@ -1457,7 +1519,7 @@ ffi_fast_encode_18(ffi_fast_out *out, PyObject *value, int depth)
             return false;
         }
         field = ffi_fast_field(value, 11);
-        if (field == NULL || !ffi_fast_encode_19(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_22(out, field, depth + 1)) {
             return false;
         }
         return true;
@@ -1477,11 +1539,11 @@ ffi_fast_encode_18(ffi_fast_out *out, PyObject *value, int depth)
             return false;
         }
         field = ffi_fast_field(value, 13);
-        if (field == NULL || !ffi_fast_encode_20(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_23(out, field, depth + 1)) {
             return false;
         }
         field = ffi_fast_field(value, 14);
-        if (field == NULL || !ffi_fast_encode_20(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_23(out, field, depth + 1)) {
             return false;
         }
         return true;
@@ -1495,7 +1557,7 @@ ffi_fast_encode_18(ffi_fast_out *out, PyObject *value, int depth)
             return false;
         }
         field = ffi_fast_field(value, 16);
-        if (field == NULL || !ffi_fast_encode_4(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_9(out, field, depth + 1)) {
             return false;
         }
         return true;
@@ -1511,7 +1573,7 @@ ffi_fast_encode_18(ffi_fast_out *out, PyObject *value, int depth)
 
 /* `i64` */
 static bool
-ffi_fast_encode_19(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_22(ffi_fast_out *out, PyObject *value, int depth)
 {
     long long number;
     (void)depth;
@@ -1520,18 +1582,34 @@ ffi_fast_encode_19(ffi_fast_out *out, PyObject *value, int depth)
 
 /* `i32` */
 static bool
-ffi_fast_encode_20(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_23(ffi_fast_out *out, PyObject *value, int depth)
 {
     long long number;
     (void)depth;
     return ffi_fast_exact_signed(value, NULL, -2147483648LL, 2147483647LL, &number) && ffi_fast_put_le(out, (unsigned long long)number, 4);
 }
 
+/* `HashMap<UserId, u32>` */
+static bool
+ffi_fast_encode_24(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_25, ffi_fast_encode_12);
+}
+
+/* `UserId` */
+static bool
+ffi_fast_encode_25(ffi_fast_out *out, PyObject *value, int depth)
+{
+    unsigned long long number;
+    (void)depth;
+    return ffi_fast_exact_unsigned(value, FFI_FAST_SHARED(11), UINT64_MAX, &number) && ffi_fast_put_le(out, number, 8);
+}
+
 /* `HashMap<String, i64>` */
 static bool
-ffi_fast_encode_21(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_26(ffi_fast_out *out, PyObject *value, int depth)
 {
-    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_1, ffi_fast_encode_19);
+    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_1, ffi_fast_encode_22);
 }
 
 static void
@@ -1580,15 +1658,15 @@ ffi_fast_share(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!O!:share", &PyTuple_Type, &shared, &PyTuple_Type, &fields)) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(shared) != 11 || PyTuple_GET_SIZE(fields) != 17) {
-        PyErr_SetString(PyExc_ValueError, "share() takes the module's 11 classes and 17 slots");
+    if (PyTuple_GET_SIZE(shared) != 12 || PyTuple_GET_SIZE(fields) != 17) {
+        PyErr_SetString(PyExc_ValueError, "share() takes the module's 12 classes and 17 slots");
         return NULL;
     }
     for (i = 0; i < 17; i++) {
         if (!PyArg_ParseTuple(PyTuple_GET_ITEM(fields, i), "ns:share", &index, &attribute)) {
             return NULL;
         }
-        if (index < 0 || index >= 11) {
+        if (index < 0 || index >= 12) {
             PyErr_Format(PyExc_IndexError, "no class %zd", index);
             return NULL;
         }
@@ -4285,9 +4363,33 @@ ffi_fast_call_median(PyObject *callable, PyObject *const *args, size_t nargsf, P
     return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
 }
 
-/* greet_maybe(name) -> str */
+/* word_list(text) -> List[str] */
 static PyObject *
-ffi_fast_call_greet_maybe(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+ffi_fast_call_word_list(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = word_list(arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
+/* word_counts(words) -> Dict[str, int] */
+static PyObject *
+ffi_fast_call_word_counts(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
@@ -4300,6 +4402,78 @@ ffi_fast_call_greet_maybe(PyObject *callable, PyObject *const *args, size_t narg
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
+    result = word_counts((const uint8_t *)arg0.data, arg0.len);
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
+/* means(samples) -> Dict[str, Optional[float]] */
+static PyObject *
+ffi_fast_call_means(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_2)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = means((const uint8_t *)arg0.data, arg0.len);
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
+/* first_word(text) -> Optional[str] */
+static PyObject *
+ffi_fast_call_first_word(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = first_word(arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
+/* greet_maybe(name) -> str */
+static PyObject *
+ffi_fast_call_greet_maybe(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_5)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
     result = greet_maybe((const uint8_t *)arg0.data, arg0.len);
     Py_END_ALLOW_THREADS
     ffi_fast_out_free(&arg0);
@@ -4307,6 +4481,154 @@ ffi_fast_call_greet_maybe(PyObject *callable, PyObject *const *args, size_t narg
         return NULL;
     }
     return ffi_fast_take_text(result);
+}
+
+/* chunks(data, size) -> List[bytes] */
+static PyObject *
+ffi_fast_call_chunks(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    unsigned long long arg1;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = chunks((const uint8_t *)arg0.data, (size_t)arg0.count, (uint32_t)arg1);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
+/* colors_named(names) -> List[Optional[Color]] */
+static PyObject *
+ffi_fast_call_colors_named(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = colors_named((const uint8_t *)arg0.data, arg0.len);
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
+/* distinct_chars(text) -> List[str] */
+static PyObject *
+ffi_fast_call_distinct_chars(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = distinct_chars(arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
+/* factorials(n) -> List[int] */
+static PyObject *
+ffi_fast_call_factorials(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 4294967295ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = factorials((uint32_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
+/* blue_names(palette) -> List[str] */
+static PyObject *
+ffi_fast_call_blue_names(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_6)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = blue_names((const uint8_t *)arg0.data, arg0.len);
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
+/* contact_new(name) -> Contact */
+static PyObject *
+ffi_fast_call_contact_new(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = contact_new(arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* contact_summary(contact) -> str */
@@ -4320,7 +4642,7 @@ ffi_fast_call_contact_summary(PyObject *callable, PyObject *const *args, size_t 
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_2)) {
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_8)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -4331,6 +4653,84 @@ ffi_fast_call_contact_summary(PyObject *callable, PyObject *const *args, size_t 
         return NULL;
     }
     return ffi_fast_take_text(result);
+}
+
+/* contact_tagged(contact, tag) -> Contact */
+static PyObject *
+ffi_fast_call_contact_tagged(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    const char *arg1;
+    Py_ssize_t arg1_len;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_8)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_text(args[1], &arg1, &arg1_len)) {
+        ffi_fast_out_free(&arg0);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = contact_tagged(ffi_fast_lent_bytes(&arg0), arg1, (size_t)arg1_len);
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
+/* team_roster(team) -> List[Contact] */
+static PyObject *
+ffi_fast_call_team_roster(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_15)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = team_roster(ffi_fast_lent_bytes(&arg0));
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
+/* best_contact(contacts) -> Optional[Contact] */
+static PyObject *
+ffi_fast_call_best_contact(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_16)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = best_contact((const uint8_t *)arg0.data, arg0.len);
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* lead_name(team) -> str */
@@ -4344,7 +4744,7 @@ ffi_fast_call_lead_name(PyObject *callable, PyObject *const *args, size_t nargsf
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_11)) {
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_17)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -4355,6 +4755,30 @@ ffi_fast_call_lead_name(PyObject *callable, PyObject *const *args, size_t nargsf
         return NULL;
     }
     return ffi_fast_take_text(result);
+}
+
+/* tagged_words(text) -> List[Tagged] */
+static PyObject *
+ffi_fast_call_tagged_words(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = tagged_words(arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* tree_size(root) -> int */
@@ -4368,7 +4792,7 @@ ffi_fast_call_tree_size(PyObject *callable, PyObject *const *args, size_t nargsf
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_15)) {
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_18)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -4392,7 +4816,7 @@ ffi_fast_call_value_lines(PyObject *callable, PyObject *const *args, size_t narg
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_17)) {
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_20)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -4403,6 +4827,30 @@ ffi_fast_call_value_lines(PyObject *callable, PyObject *const *args, size_t narg
         return NULL;
     }
     return ffi_fast_take_text(result);
+}
+
+/* value_parsed(text) -> Value */
+static PyObject *
+ffi_fast_call_value_parsed(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = value_parsed(arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* length_in_metres(text) -> float */
@@ -4452,6 +4900,34 @@ ffi_fast_call_user_next(PyObject *callable, PyObject *const *args, size_t nargsf
     return ffi_fast_newtype(&PyLong_Type, FFI_FAST_OBJECT(self, 0), PyLong_FromUnsignedLongLong(result));
 }
 
+/* member_new(id, name) -> Member */
+static PyObject *
+ffi_fast_call_member_new(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    const char *arg1;
+    Py_ssize_t arg1_len;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], FFI_FAST_OBJECT(self, 0), UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_text(args[1], &arg1, &arg1_len)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = member_new((uint64_t)arg0, arg1, (size_t)arg1_len);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), result);
+}
+
 /* user_next_later(id) -> UserId */
 static int
 ffi_fast_call_user_next_later_start(ffi_fast_call *call, ffi_fast_completion completion)
@@ -4498,6 +4974,30 @@ ffi_fast_call_user_next_later(PyObject *callable, PyObject *const *args, size_t 
     }
     call->args.ffi_fast_call_user_next_later.arg0 = arg0;
     return (PyObject *)call;
+}
+
+/* user_scores_raised(scores) -> Dict[UserId, int] */
+static PyObject *
+ffi_fast_call_user_scores_raised(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_24)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = user_scores_raised((const uint8_t *)arg0.data, arg0.len);
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* Where the objects ffi_fast_method_Hasher_update takes keep their pointers (found on its first call). */
@@ -4696,6 +5196,34 @@ ffi_fast_method_Store_put(PyObject *callable, PyObject *const *args, size_t narg
     Py_RETURN_NONE;
 }
 
+/* Where the objects ffi_fast_method_Store_entries takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_entries_slot_self;
+
+/* Store.entries() -> Dict[str, int] */
+static PyObject *
+ffi_fast_method_Store_entries(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_entries_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = store_entries(arg_self);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), result);
+}
+
 /* Where the objects ffi_fast_method_Store_put_all takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_method_Store_put_all_slot_self;
 
@@ -4714,7 +5242,7 @@ ffi_fast_method_Store_put_all(PyObject *callable, PyObject *const *args, size_t 
     if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_put_all_slot_self, false, &arg_self, &arg_self_held)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_encoded(&arg0, args[1], ffi_fast_encode_21)) {
+    if (!ffi_fast_encoded(&arg0, args[1], ffi_fast_encode_26)) {
         Py_XDECREF(arg_self_held);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
@@ -5370,20 +5898,38 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_title_case,
     ffi_fast_call_owned_byte_count,
     ffi_fast_call_median,
+    ffi_fast_call_word_list,
+    ffi_fast_call_word_counts,
+    ffi_fast_call_means,
+    ffi_fast_call_first_word,
     ffi_fast_call_greet_maybe,
+    ffi_fast_call_chunks,
+    ffi_fast_call_colors_named,
+    ffi_fast_call_distinct_chars,
+    ffi_fast_call_factorials,
+    ffi_fast_call_blue_names,
+    ffi_fast_call_contact_new,
     ffi_fast_call_contact_summary,
+    ffi_fast_call_contact_tagged,
+    ffi_fast_call_team_roster,
+    ffi_fast_call_best_contact,
     ffi_fast_call_lead_name,
+    ffi_fast_call_tagged_words,
     ffi_fast_call_tree_size,
     ffi_fast_call_value_lines,
+    ffi_fast_call_value_parsed,
     ffi_fast_call_length_in_metres,
     ffi_fast_call_user_next,
+    ffi_fast_call_member_new,
     ffi_fast_call_user_next_later,
+    ffi_fast_call_user_scores_raised,
     ffi_fast_method_Hasher_update,
     ffi_fast_method_Hasher_copy,
     ffi_fast_method_Hasher_matches,
     ffi_fast_method_Hasher_digest,
     ffi_fast_method_Hasher_digest_in,
     ffi_fast_method_Store_put,
+    ffi_fast_method_Store_entries,
     ffi_fast_method_Store_put_all,
     ffi_fast_method_Store_size,
     ffi_fast_method_Store_get,
@@ -5477,7 +6023,25 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     true,
+    false,
+    false,
     false,
     false,
     false,
@@ -5578,6 +6142,24 @@ static const bool ffi_fast_methods[] = {
     false,
     false,
     false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    true,
     true,
     true,
     true,
