@@ -139,15 +139,15 @@ class WireEncoders:
         """The declarations and statements of the encoder of `ty` (its parameters: `out`, `value`, `depth`)."""
         if isinstance(ty, Primitive):
             declarations, check, put = self._number(ty, "value")
-            return (*declarations, "(void)depth;"), (f"return {check} && {put};",)
+            return declarations, ("(void)depth;", f"return {check} && {put};")
         if isinstance(ty, OwnedString):
             self.uses_text = True
-            return ("(void)depth;",), ("return ffi_fast_put_text(out, value);",)
+            return (), ("(void)depth;", "return ffi_fast_put_text(out, value);")
         if isinstance(ty, Named):
             target = self.inventory.type(ty.name)
             if isinstance(target, EnumDef):
                 declarations, check, put = self._member(target, "value")
-                return (*declarations, "(void)depth;"), (f"return {check} && {put};",)
+                return declarations, ("(void)depth;", f"return {check} && {put};")
             return self._struct(ty.name)
         if isinstance(ty, Record):
             return self._record(ty.name)
@@ -235,7 +235,7 @@ class WireEncoders:
             else:
                 puts.append(f"ffi_fast_put_le(out, (unsigned long long)copy.f{i}, {_width(ty)})")
         checks = (f"ffi_fast_exact_struct(value, {cls}, &copy, sizeof(copy))", *puts)
-        return (f"{c_name} copy;", "(void)depth;"), (_conjunction(checks),)
+        return (f"{c_name} copy;",), ("(void)depth;", _conjunction(checks))
 
     def _record(self, name: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         """A record exactly of its class (a record enum: of one of its variants' classes, whose index comes first):
