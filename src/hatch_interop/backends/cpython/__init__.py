@@ -37,7 +37,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple, Union
+from typing import FrozenSet, List, Optional, Tuple, Union
 
 import jinja2
 from packaging import tags
@@ -99,6 +99,35 @@ _SIGNED_RANGE = {
 }
 
 
+#: The template's optional helpers, each emitted only when a compiled function uses it (the names of its flags):
+#: conversions of arguments (``uses_*``), of results (``returns_*``), and what several share (``uses_cdata``: the
+#: probed layout of ctypes objects).
+HELPERS = frozenset(
+    {
+        "uses_text",
+        "uses_arrays",
+        "uses_members",
+        "uses_struct_values",
+        "uses_struct_refs",
+        "uses_objects",
+        "uses_cdata",
+        "moves_objects",
+        "lends_bytes",
+        "returns_newtypes",
+        "returns_members",
+        "returns_structs",
+        "returns_text",
+        "returns_encoded",
+        "returns_objects",
+    }
+)
+
+
+def _helpers(*names: str) -> FrozenSet[str]:
+    assert set(names) <= HELPERS, names
+    return frozenset(names)
+
+
 @dataclass(frozen=True)
 class FastParam:
     #: The declarations of the variables the argument converts into (``unsigned long long arg0``).
@@ -118,6 +147,8 @@ class FastParam:
     #: argument converted, and the one that gives it back when the library refuses it (a `ValueError`).
     take: Optional[str] = None
     give_back: Optional[str] = None
+    #: The template's helpers the conversion uses (names of :data:`HELPERS`).
+    helpers: FrozenSet[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -169,6 +200,13 @@ class FastFunction:
     #: keeps: if the object is closed by then, the wrapper's coroutine takes over).
     receiver_class: Optional[str] = None
     receiver: Optional[FastParam] = None
+    #: The template's helpers its result's conversion uses (its parameters' are theirs).
+    result_helpers: FrozenSet[str] = frozenset()
+
+    @property
+    def helpers(self) -> FrozenSet[str]:
+        """The template's helpers the function uses."""
+        return self.result_helpers.union(*(p.helpers for p in self.every_param))
 
     @property
     def every_param(self) -> Tuple[FastParam, ...]:
@@ -389,10 +427,12 @@ def _param(
         if ty.lent_as_struct:
             arguments: Tuple[str, ...] = (f"ffi_fast_lent_bytes(&{local})",)
             prototype: Tuple[str, ...] = (f"ffi_fast_bytes {name}",)
+            helpers = _helpers("lends_bytes")
         else:
             arguments = (f"(const uint8_t *){local}.data", f"{local}.len")
             prototype = (f"const uint8_t *{name}", f"size_t {name}_len")
-        return FastParam((f"ffi_fast_out {local}",), check, arguments, prototype, release)
+            helpers = _helpers()
+        return FastParam((f"ffi_fast_out {local}",), check, arguments, prototype, release, helpers=helpers)
     target = lent_object(inventory, ty) or moved_object(inventory, ty)
     if target is not None:
         assert isinstance(ty, Pointer)
@@ -406,6 +446,7 @@ def _param(
             lent,
             take=f"ffi_fast_move_out({value}, {slot}, {local}_held)",
             give_back=f"ffi_fast_move_back({value}, {slot}, {local}_held)",
+            helpers=lent.helpers | _helpers("moves_objects"),
         )
     callback = lent_callback(inventory, ty)
     if callback is not None:
@@ -424,15 +465,23 @@ def _param(
                 check,
                 (f"({qualifier}{c_name} *){local}",),
                 (f"{qualifier}{c_name} *{name}",),
+                helpers=_helpers("uses_struct_refs", "uses_cdata"),
             )
         check = f"ffi_fast_exact_struct({value}, {cls}, &{local}, sizeof({local}))"
-        return FastParam((f"{c_name} {local}",), check, (local,), (f"{c_name} {name}",))
+        helpers = _helpers("uses_struct_values", "uses_cdata")
+        return FastParam((f"{c_name} {local}",), check, (local,), (f"{c_name} {name}",), helpers=helpers)
     enum = _enum(inventory, ty)
     if enum is not None:
         cls = _object(objects, enum.name)
         repr_type = C_PRIMITIVES[enum.repr.name]
         check = f"ffi_fast_exact_member({value}, {cls}, &{local})"
-        return FastParam((f"long long {local}",), check, (f"({repr_type}){local}",), (f"{repr_type} {name}",))
+        return FastParam(
+            (f"long long {local}",),
+            check,
+            (f"({repr_type}){local}",),
+            (f"{repr_type} {name}",),
+            helpers=_helpers("uses_members"),
+        )
     if isinstance(ty, Str):
         # UTF-8 that CPython caches in the `str` itself, which the caller's arguments keep alive for the call.
         length = f"{local}_len"
@@ -441,6 +490,7 @@ def _param(
             f"ffi_fast_exact_text({value}, &{local}, &{length})",
             (local, f"(size_t){length}"),
             (f"const char *{name}", f"size_t {name}_len"),
+            helpers=_helpers("uses_text"),
         )
     if isinstance(ty, Slice):
         # An `array.array` of the element's own type code (and `bytes` for `&[u8]`), shared for the call: its
@@ -461,6 +511,7 @@ def _param(
             (f"({qualifier}{element} *){local}.data", f"(size_t){local}.count"),
             (f"{qualifier}{element} *{name}", f"size_t {name}_len"),
             f"ffi_fast_numbers_release(&{local})",
+            helpers=_helpers("uses_arrays"),
         )
     assert isinstance(ty, Primitive)
     c_type = C_PRIMITIVES[ty.name]
@@ -517,6 +568,7 @@ def _lent(
         (f"void *{name}",),
         f"Py_XDECREF({held})",
         (f"static ffi_fast_slot {slot};",),
+        helpers=_helpers("uses_objects", "uses_cdata"),
     )
 
 
@@ -624,13 +676,13 @@ _GLOBAL = "global "
 _TEXT = "text "
 
 
-def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> str:
-    """The statement returning the result as a Python object."""
+def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> Tuple[str, FrozenSet[str]]:
+    """The statement returning the result as a Python object, and the template's helpers it uses."""
     if isinstance(ty, Void):
-        return "Py_RETURN_NONE"
+        return "Py_RETURN_NONE", _helpers()
     if isinstance(ty, FfiOption):
         assert isinstance(ty.inner, Primitive)
-        return f"return result.is_some ? {_number_object(ty.inner, 'result.value')} : ffi_fast_none()"
+        return f"return result.is_some ? {_number_object(ty.inner, 'result.value')} : ffi_fast_none()", _helpers()
     target = returned_object(inventory, ty)
     if target is not None:
         assert isinstance(ty, Pointer)
@@ -638,28 +690,33 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> str:
         # owned object of a type with a drop function, else the address (a service's handle).
         cells = ty.owned and has_cells(inventory, target)
         wrap = _object(objects, _GLOBAL + (f"_ffi_own_{target.name}" if cells else f"_ffi_wrap_{target.name}"))
-        return f"return ffi_fast_wrap({wrap}, result, {'true' if ty.nullable else 'false'})"
+        statement = f"return ffi_fast_wrap({wrap}, result, {'true' if ty.nullable else 'false'})"
+        return statement, _helpers("returns_objects")
     struct = plain_struct(inventory, ty)
     if struct is not None:
-        return f"return ffi_fast_make_struct({_object(objects, struct.name)}, &result, sizeof(result))"
+        statement = f"return ffi_fast_make_struct({_object(objects, struct.name)}, &result, sizeof(result))"
+        return statement, _helpers("returns_structs", "uses_cdata")
     enum = _enum(inventory, ty)
     if enum is not None:
         by_value = _object(objects, enum.name + _BY_VALUE)
         if _member_table_size(enum) is not None:
             # Small values: the member read from a table the first calls fill (a hand-written extension's array).
-            return f"return ffi_fast_member_at({by_value}, &{_member_table_name(enum)}, (long long)result)"
-        if enum.repr.is_signed:
-            return f"return ffi_fast_member({by_value}, PyLong_FromLongLong(result))"
-        return f"return ffi_fast_member({by_value}, PyLong_FromUnsignedLongLong(result))"
+            statement = f"return ffi_fast_member_at({by_value}, &{_member_table_name(enum)}, (long long)result)"
+        elif enum.repr.is_signed:
+            statement = f"return ffi_fast_member({by_value}, PyLong_FromLongLong(result))"
+        else:
+            statement = f"return ffi_fast_member({by_value}, PyLong_FromUnsignedLongLong(result))"
+        return statement, _helpers("returns_members")
     if isinstance(ty, OwnedString):
-        return "return ffi_fast_take_text(result)"
+        return "return ffi_fast_take_text(result)", _helpers("returns_text")
     assert isinstance(ty, Primitive)
     number = _number_object(ty, "result")
     if ty.newtype:
         # An object of the newtype's class, as `UserId(result)` makes (the number is the library's: in range).
         base = "PyFloat_Type" if ty.is_float else "PyLong_Type"
-        return f"return ffi_fast_newtype(&{base}, {_object(objects, ty.newtype)}, {number})"
-    return f"return {number}"
+        statement = f"return ffi_fast_newtype(&{base}, {_object(objects, ty.newtype)}, {number})"
+        return statement, _helpers("returns_newtypes")
+    return f"return {number}", _helpers()
 
 
 #: The largest table of an enum's members by value the extension keeps (values 0 to this, minus one).
@@ -879,8 +936,9 @@ class CpythonBackend(CtypesBackend):
                 decode = _object(objects, _GLOBAL + "_ffi_rt.wire_decode")
                 codec = _object(objects, _GLOBAL + builder.codec(returns))
                 convert = f"return ffi_fast_decoded({decode}, {codec}, result)"
+                result_helpers = _helpers("returns_text", "returns_encoded")
             else:
-                convert = _convert(returns, inventory, objects)
+                convert, result_helpers = _convert(returns, inventory, objects)
             made.append(
                 FastFunction(
                     index=len(made),
@@ -907,6 +965,7 @@ class CpythonBackend(CtypesBackend):
                     stored=stored,
                     receiver_class=receiver_class,
                     receiver=receiver if f.asynchronous else None,
+                    result_helpers=result_helpers,
                 )
             )
         return made, encoders
@@ -935,47 +994,33 @@ class CpythonBackend(CtypesBackend):
             f"Generated by hatch-interop {self.context.generator_version} ({BACKEND} backend) from crate "
             f"{lib.crate} {lib.version}; do not edit."
         )
+        # The helpers the functions use, and those the encoders do.
+        used = set().union(*(f.helpers for f in functions))
+        if encoders.uses_text:
+            used.add("uses_text")
+        if encoders.uses_members:
+            used.add("uses_members")
+        if encoders.structs:
+            used.update(("uses_struct_values", "uses_cdata"))
         return env.get_template("fast.c.j2").render(
             # The crate's name and version are its own text: escaped, as every comment the generator writes.
             notice=c_comment(notice, opener="/*"),
             ffi_free=lib.ffi_free,
-            uses_text=encoders.uses_text or any("ffi_fast_exact_text" in p.check for f in functions for p in f.params),
-            uses_arrays=any("ffi_fast_exact_numbers" in p.check for f in functions for p in f.params),
             structs=self.structs(inventory, encoders.structs),
-            uses_members=encoders.uses_members
-            or any("ffi_fast_exact_member" in p.check for f in functions for p in f.params),
-            returns_newtypes=any("ffi_fast_newtype(" in f.convert for f in functions),
-            returns_members=any("ffi_fast_member" in f.convert for f in functions),
             member_tables=self.member_tables(inventory),
-            uses_struct_values=bool(encoders.structs)
-            or any("ffi_fast_exact_struct(" in p.check for f in functions for p in f.params),
-            uses_struct_refs=any("ffi_fast_exact_struct_ref(" in p.check for f in functions for p in f.params),
-            returns_structs=any("ffi_fast_make_struct(" in f.convert for f in functions),
-            returns_text=any(f.result_type == "ffi_fast_text" for f in functions),
-            returns_encoded=any("ffi_fast_decoded(" in f.convert for f in functions),
-            uses_objects=any("ffi_fast_exact_object(" in p.check for f in functions for p in f.every_param),
-            moves_objects=any(f.moves for f in functions),
-            uses_cdata=bool(encoders.structs)
-            or any(
-                "ffi_fast_exact_object(" in p.check or "ffi_fast_exact_struct" in p.check
-                for f in functions
-                for p in f.every_param
-            )
-            or any("ffi_fast_make_struct(" in f.convert for f in functions),
             callbacks=self.callbacks(inventory),
             options=self.options(inventory),
-            returns_objects=any("ffi_fast_wrap(" in f.convert for f in functions),
             any_methods=any(f.method for f in functions),
             async_functions=[f for f in functions if f.asynchronous],
             encoders=encoders.encoders,
             shared_count=len(encoders.shared),
             field_count=len(encoders.fields),
-            lends_bytes=any("ffi_fast_lent_bytes(" in a for f in functions for p in f.params for a in p.arguments),
             module=f"{self.context.module}.{MODULE}",
             module_name=MODULE,
             parent=self.context.module,
             ffi_pending=lib.ffi_pending,
             functions=functions,
+            **{helper: helper in used for helper in HELPERS},
         )
 
     def structs(self, inventory: Inventory, encoded: List[str]) -> List[CStructLayout]:
