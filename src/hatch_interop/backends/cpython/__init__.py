@@ -409,7 +409,7 @@ def _param(
     ty: TypeRef,
     *,
     inventory: Inventory,
-    objects: List[str],
+    objects: List[ModuleObject],
     site: str,
     position: int,
     encoders: WireEncoders,
@@ -455,7 +455,7 @@ def _param(
     struct = plain_struct(inventory, ty)
     if struct is not None:
         c_name = _struct_name(struct)
-        cls = _object(objects, struct.name)
+        cls = _object(objects, "class", struct.name)
         if isinstance(ty, Pointer):
             # The object's own memory, for the call, as ctypes passes it (`&mut` writes into it).
             qualifier = "" if ty.mutable else "const "
@@ -472,7 +472,7 @@ def _param(
         return FastParam((f"{c_name} {local}",), check, (local,), (f"{c_name} {name}",), helpers=helpers)
     enum = _enum(inventory, ty)
     if enum is not None:
-        cls = _object(objects, enum.name)
+        cls = _object(objects, "class", enum.name)
         repr_type = C_PRIMITIVES[enum.repr.name]
         check = f"ffi_fast_exact_member({value}, {cls}, &{local})"
         return FastParam(
@@ -520,7 +520,7 @@ def _param(
         return FastParam((f"bool {local}",), f"ffi_fast_exact_bool({value}, &{local})", (local,), prototype)
     # A newtype's parameter takes a plain number or an object of the newtype's class (an `int` or `float` subclass
     # whose value is its number), as the wrapper does.
-    also = _object(objects, ty.newtype) if ty.newtype else "NULL"
+    also = _object(objects, "class", ty.newtype) if ty.newtype else "NULL"
     if ty.name == "f64":
         check = f"ffi_fast_exact_double({value}, {also}, &{local})"
         return FastParam((f"double {local}",), check, (local,), prototype)
@@ -549,13 +549,13 @@ def _item_kind(element: Primitive) -> str:
 
 
 def _lent(
-    local: str, name: str, value: str, target: OpaqueDef, *, nullable: bool, objects: List[str], slot: str
+    local: str, name: str, value: str, target: OpaqueDef, *, nullable: bool, objects: List[ModuleObject], slot: str
 ) -> FastParam:
     """An object of `target` lent for the call (`self` too): its pointer, read as the wrapper reads it (the object's
     `_ffi_ptr`, whose cell or handle the call holds, so that another thread releasing the object meanwhile cannot
     free what the library uses; the library arbitrates borrows)."""
-    cls = _object(objects, target.name)
-    holder = _object(objects, target.name + _HOLDER)
+    cls = _object(objects, "class", target.name)
+    holder = _object(objects, "holder", target.name)
     held = f"{local}_held"
     check = (
         f"ffi_fast_exact_object({value}, {cls}, {holder}, &{slot}, {'true' if nullable else 'false'}, &{local}, "
@@ -573,17 +573,17 @@ def _lent(
 
 
 def _lent_callable(
-    local: str, name: str, value: str, callback: CallbackDef, *, nullable: bool, objects: List[str]
+    local: str, name: str, value: str, callback: CallbackDef, *, nullable: bool, objects: List[ModuleObject]
 ) -> FastParam:
     """A Python callable lent for the call as a callback (`&OnValue`): the library calls it through the callback's
     trampoline, with what the module's own trampoline would use (see ``ffi_fast_lent_callback``)."""
     lent = f"{local}_lent"
-    raised = _object(objects, _GLOBAL + "_ffi_callback_raised")
-    named = _object(objects, _TEXT + callback.name)
+    raised = _object(objects, "global", "_ffi_callback_raised")
+    named = _object(objects, "text", callback.name)
     if isinstance(callback.returns, Primitive):
-        scalar = _object(objects, _GLOBAL + "_ffi_scalar")
-        what = _object(objects, _TEXT + f"the result of the {callback.name} callback")
-        type_name = _object(objects, _TEXT + callback.returns.name)
+        scalar = _object(objects, "global", "_ffi_scalar")
+        what = _object(objects, "text", f"the result of the {callback.name} callback")
+        type_name = _object(objects, "text", callback.returns.name)
     else:
         scalar = what = type_name = "NULL"
     check = (
@@ -636,29 +636,43 @@ def c_callback(callback: CallbackDef) -> CCallback:
     return CCallback(comment or "", struct, f"{struct}_call", tuple(params), result_type, value_type, check)
 
 
-def _object(objects: List[str], name: str) -> str:
-    """The C expression of the Python object `name` (a class, a dict of a module), added to `objects` once."""
-    if name not in objects:
-        objects.append(name)
-    return f"FFI_FAST_OBJECT(self, {objects.index(name)})"
+@dataclass(frozen=True)
+class ModuleObject:
+    """A Python object of the module that the C code refers to (``FFI_FAST_OBJECT(self, i)``); `kind` says what
+    `name` names: ``class`` (a type's class), ``by_value`` (the dict of an enum's members by value), ``holder`` (the
+    class of what an opaque type's objects hold), ``global`` (one of the module's own names, ``_ffi_scalar``) or
+    ``text`` (a `str` of `name` itself)."""
+
+    kind: str
+    name: str
 
 
-def _module_name(builder: CtypesWrapperBuilder, name: str) -> str:
-    """The module's name of an object of `_object`: a type's class, an enum's members by value, or the class of what
-    an opaque type's objects hold (a service's handle, another's cell; `None` for an opaque type without a drop
-    function, whose objects hold addresses)."""
-    if name.startswith(_GLOBAL):
-        return name[len(_GLOBAL) :]
-    if name.startswith(_TEXT):
-        return python_string(name[len(_TEXT) :])
-    if name.endswith(_BY_VALUE):
-        return f"_ffi_{builder.classes[name[: -len(_BY_VALUE)]]}_by_value"
-    if name.endswith(_HOLDER):
-        type_name = name[: -len(_HOLDER)]
-        target = builder.inventory.type(type_name)
-        if builder.inventory.service(type_name) is not None:
-            return f"_ffi_{builder.classes[type_name]}_handle"
-        return f"_ffi_{type_name}_cell" if has_cells(builder.inventory, target) else "None"
+def _object(objects: List[ModuleObject], kind: str, name: str) -> str:
+    """The C expression of the module's object (`kind`, `name`: see :class:`ModuleObject`), added to `objects`
+    once."""
+    wanted = ModuleObject(kind, name)
+    if wanted not in objects:
+        objects.append(wanted)
+    return f"FFI_FAST_OBJECT(self, {objects.index(wanted)})"
+
+
+def _module_name(builder: CtypesWrapperBuilder, wanted: ModuleObject) -> str:
+    """The module's expression of an object of `_object`: a type's class, an enum's members by value, the class of
+    what an opaque type's objects hold (a service's handle, another's cell; `None` for an opaque type without a drop
+    function, whose objects hold addresses), one of its own names, or a text."""
+    kind, name = wanted.kind, wanted.name
+    if kind == "global":
+        return name
+    if kind == "text":
+        return python_string(name)
+    if kind == "by_value":
+        return f"_ffi_{builder.classes[name]}_by_value"
+    if kind == "holder":
+        target = builder.inventory.type(name)
+        if builder.inventory.service(name) is not None:
+            return f"_ffi_{builder.classes[name]}_handle"
+        return f"_ffi_{name}_cell" if has_cells(builder.inventory, target) else "None"
+    assert kind == "class", kind
     return builder.classes[name]
 
 
@@ -667,16 +681,8 @@ def _module_name(builder: CtypesWrapperBuilder, name: str) -> str:
 #: future from another thread.
 ASYNC_HELPERS = ("_ffi_support.error", "_ffi_support.call_future", "_ffi_rt.settle_later")
 
-#: What `_object` appends to an enum's name for the dict of its members by value.
-_BY_VALUE = " by value"
-#: What `_object` appends to an opaque type's name for the class of what its objects hold.
-_HOLDER = " holder"
-#: What `_object` puts before one of the module's own names (``_ffi_scalar``), and before a text (a `str` object).
-_GLOBAL = "global "
-_TEXT = "text "
 
-
-def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> Tuple[str, FrozenSet[str]]:
+def _convert(ty: TypeRef, inventory: Inventory, objects: List[ModuleObject]) -> Tuple[str, FrozenSet[str]]:
     """The statement returning the result as a Python object, and the template's helpers it uses."""
     if isinstance(ty, Void):
         return "Py_RETURN_NONE", _helpers()
@@ -689,16 +695,17 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> Tuple[str
         # The module's own function makes the object, as the wrapper's does: a cell its finaliser drops for an
         # owned object of a type with a drop function, else the address (a service's handle).
         cells = ty.owned and has_cells(inventory, target)
-        wrap = _object(objects, _GLOBAL + (f"_ffi_own_{target.name}" if cells else f"_ffi_wrap_{target.name}"))
+        wrap = _object(objects, "global", f"_ffi_own_{target.name}" if cells else f"_ffi_wrap_{target.name}")
         statement = f"return ffi_fast_wrap({wrap}, result, {'true' if ty.nullable else 'false'})"
         return statement, _helpers("returns_objects")
     struct = plain_struct(inventory, ty)
     if struct is not None:
-        statement = f"return ffi_fast_make_struct({_object(objects, struct.name)}, &result, sizeof(result))"
+        cls = _object(objects, "class", struct.name)
+        statement = f"return ffi_fast_make_struct({cls}, &result, sizeof(result))"
         return statement, _helpers("returns_structs", "uses_cdata")
     enum = _enum(inventory, ty)
     if enum is not None:
-        by_value = _object(objects, enum.name + _BY_VALUE)
+        by_value = _object(objects, "by_value", enum.name)
         if _member_table_size(enum) is not None:
             # Small values: the member read from a table the first calls fill (a hand-written extension's array).
             statement = f"return ffi_fast_member_at({by_value}, &{_member_table_name(enum)}, (long long)result)"
@@ -714,7 +721,8 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[str]) -> Tuple[str
     if ty.newtype:
         # An object of the newtype's class, as `UserId(result)` makes (the number is the library's: in range).
         base = "PyFloat_Type" if ty.is_float else "PyLong_Type"
-        statement = f"return ffi_fast_newtype(&{base}, {_object(objects, ty.newtype)}, {number})"
+        cls = _object(objects, "class", ty.newtype)
+        statement = f"return ffi_fast_newtype(&{base}, {cls}, {number})"
         return statement, _helpers("returns_newtypes")
     return f"return {number}", _helpers()
 
@@ -854,13 +862,13 @@ class CpythonBackend(CtypesBackend):
                 # Two methods whose class and name join alike (`A_b.c` and `A.b_c`).
                 c_name = f"{c_name}_{len(made)}"
             c_names.add(c_name)
-            objects: List[str] = []
+            objects: List[ModuleObject] = []
             if f.asynchronous:
                 # What every compiled coroutine uses, first (the template reads them at these indexes): how a
                 # failure becomes its exception, the future it awaits when the work goes on in the library's
                 # runtime, and how that future gets its outcome from another thread.
                 for index, helper in enumerate(ASYNC_HELPERS):
-                    assert _object(objects, _GLOBAL + helper) == f"FFI_FAST_OBJECT(self, {index})"
+                    assert _object(objects, "global", helper) == f"FFI_FAST_OBJECT(self, {index})"
             # C names of the prototype's parameters: any identifier will do, so no reserved word can clash.
             params = tuple(
                 _param(
@@ -886,7 +894,7 @@ class CpythonBackend(CtypesBackend):
                 value = "PyTuple_GET_ITEM(call->arguments, 0)" if f.asynchronous else "args[0]"
                 receiver = _lent("arg_self", "p_self", value, service, nullable=False, objects=objects, slot=slot)
                 if f.asynchronous:
-                    receiver_class = _object(objects, service.name)
+                    receiver_class = _object(objects, "class", service.name)
                 else:
                     params = (receiver, *params)
             # Each conversion in turn; one that fails gives back what the ones before it hold.
@@ -933,8 +941,8 @@ class CpythonBackend(CtypesBackend):
             zeroable = returns_value and isinstance(returns, (Primitive, Named, Pointer)) and struct is None
             if isinstance(returns, Encoded):
                 # Decoded by the runtime's codec, as the wrapper decodes it (decoding in C: not yet).
-                decode = _object(objects, _GLOBAL + "_ffi_rt.wire_decode")
-                codec = _object(objects, _GLOBAL + builder.codec(returns))
+                decode = _object(objects, "global", "_ffi_rt.wire_decode")
+                codec = _object(objects, "global", builder.codec(returns))
                 convert = f"return ffi_fast_decoded({decode}, {codec}, result)"
                 result_helpers = _helpers("returns_text", "returns_encoded")
             else:
