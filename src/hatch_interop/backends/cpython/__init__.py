@@ -202,6 +202,8 @@ class FastFunction:
     receiver: Optional[FastParam] = None
     #: The template's helpers its result's conversion uses (its parameters' are theirs).
     result_helpers: FrozenSet[str] = frozenset()
+    #: An async function whose coroutine converts its arguments when it calls the library (see `late_param`).
+    late: bool = False
 
     @property
     def helpers(self) -> FrozenSet[str]:
@@ -380,13 +382,25 @@ def eligible(f: Function, inventory: Inventory) -> bool:
         or _number_option(returns)
         or returned_object(inventory, returns) is not None
         or isinstance(returns, (Void, OwnedString))
-        or (isinstance(returns, Encoded) and not f.asynchronous)
+        or isinstance(returns, Encoded)
         or _enum(inventory, returns) is not None
         or (isinstance(returns, Named) and plain_struct(inventory, returns) is not None)
     )
     if f.asynchronous:
-        return result and all(value_param(p.type, inventory) for p in f.params)
+        return result and all(value_param(p.type, inventory) or late_param(p.type, inventory) for p in f.params)
     return result and all(param(p.type) for p in f.params)
+
+
+def late_param(ty: TypeRef, inventory: Inventory) -> bool:
+    """A parameter of an async function that the compiled coroutine converts when it calls the library (from the
+    call's arguments, which it keeps), since what it converts into holds onto the Python argument: text (a `String`
+    or `&str`, which the library copies before it returns), a slice of numbers it only reads, an owned value the
+    extension encodes."""
+    return (
+        isinstance(ty, Str)
+        or (_numbers(ty) and not ty.mutable)  # type: ignore[union-attr]
+        or (isinstance(ty, Encoded) and encodable(inventory, ty.value))
+    )
 
 
 def fast_members(inventory: Inventory) -> List[Function]:
@@ -413,12 +427,14 @@ def _param(
     site: str,
     position: int,
     encoders: WireEncoders,
+    value: Optional[str] = None,
 ) -> FastParam:
     """How the fast path takes parameter `index`, the argument at `position`, of the compiled function `site` (its C
     name); `objects` collects the Python objects the C code refers to (classes), which the C code reads as
-    ``FFI_FAST_OBJECT(self, i)``; `encoders` makes the encoders of owned values."""
+    ``FFI_FAST_OBJECT(self, i)``; `encoders` makes the encoders of owned values; `value`, where the argument is
+    read from (else `args[position]`)."""
     local = f"arg{index}"
-    value = f"args[{position}]"
+    value = value or f"args[{position}]"
     if isinstance(ty, Encoded):
         # Encoded in C into a buffer of the call's (on the stack while it is small), lent for the call.
         encode = encoders.encoder(ty.value)
@@ -869,6 +885,9 @@ class CpythonBackend(CtypesBackend):
                 # runtime, and how that future gets its outcome from another thread.
                 for index, helper in enumerate(ASYNC_HELPERS):
                     assert _object(objects, "global", helper) == f"FFI_FAST_OBJECT(self, {index})"
+            # An async function that takes what holds onto its arguments converts them all when its coroutine calls
+            # the library, from the arguments it keeps.
+            late = f.asynchronous and not all(value_param(p.type, inventory) for p in f.params)
             # C names of the prototype's parameters: any identifier will do, so no reserved word can clash.
             params = tuple(
                 _param(
@@ -880,6 +899,7 @@ class CpythonBackend(CtypesBackend):
                     site=c_name,
                     position=i + method,
                     encoders=encoders,
+                    value=f"PyTuple_GET_ITEM(call->arguments, {i + method})" if late else None,
                 )
                 for i, p in enumerate(f.params)
             )
@@ -924,9 +944,12 @@ class CpythonBackend(CtypesBackend):
             arguments = [a for p in params for a in p.arguments]
             stored: Tuple[Tuple[str, str], ...] = ()
             if f.asynchronous:
-                # The library's function takes the completion last; the arguments wait in the coroutine until then.
-                stored = tuple((d, d.split()[-1]) for p in params for d in p.declarations)
-                assert all(p.release is None and p.take is None and not p.statics for p in params), f.name
+                # The library's function takes the completion last; the arguments wait in the coroutine until then
+                # (converted, or, `late`, as they are).
+                if not late:
+                    stored = tuple((d, d.split()[-1]) for p in params for d in p.declarations)
+                    assert all(p.release is None and not p.statics for p in params), f.name
+                assert all(p.take is None for p in params), f.name
                 if receiver is not None:
                     # The object first, read when the coroutine calls the library.
                     c_params = ", ".join(c for p in (receiver, *params) for c in p.prototype)
@@ -974,6 +997,7 @@ class CpythonBackend(CtypesBackend):
                     receiver_class=receiver_class,
                     receiver=receiver if f.asynchronous else None,
                     result_helpers=result_helpers,
+                    late=late,
                 )
             )
         return made, encoders

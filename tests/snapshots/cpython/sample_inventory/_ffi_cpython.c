@@ -185,6 +185,7 @@ uint64_t guards_dropped(void);
 ffi_fast_text title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
 uint64_t owned_byte_count(const uint8_t *p0, size_t p0_len);
 ffi_fast_option_f64 median(const double *p0, size_t p0_len);
+void checksum_later(const uint8_t *p0, size_t p0_len, const char *p1, size_t p1_len, ffi_fast_completion completion);
 ffi_fast_text word_list(const char *p0, size_t p0_len);
 ffi_fast_text word_counts(const uint8_t *p0, size_t p0_len);
 ffi_fast_text means(const uint8_t *p0, size_t p0_len);
@@ -195,6 +196,7 @@ ffi_fast_text colors_named(const uint8_t *p0, size_t p0_len);
 ffi_fast_text distinct_chars(const char *p0, size_t p0_len);
 ffi_fast_text factorials(uint32_t p0);
 ffi_fast_text blue_names(const uint8_t *p0, size_t p0_len);
+void words_later(const char *p0, size_t p0_len, ffi_fast_completion completion);
 ffi_fast_text contact_new(const char *p0, size_t p0_len);
 ffi_fast_text contact_summary(ffi_fast_bytes p0);
 ffi_fast_text contact_tagged(ffi_fast_bytes p0, const char *p1, size_t p1_len);
@@ -203,9 +205,11 @@ ffi_fast_text best_contact(const uint8_t *p0, size_t p0_len);
 ffi_fast_text lead_name(ffi_fast_bytes p0);
 ffi_fast_text tagged_words(const char *p0, size_t p0_len);
 uint64_t tree_size(ffi_fast_bytes p0);
+void contact_later(ffi_fast_bytes p0, ffi_fast_completion completion);
 ffi_fast_text value_lines(const uint8_t *p0, size_t p0_len);
 ffi_fast_text value_parsed(const char *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
+void length_in_metres_later(const char *p0, size_t p0_len, ffi_fast_completion completion);
 uint64_t user_next(uint64_t p0);
 ffi_fast_text member_new(uint64_t p0, const char *p1, size_t p1_len);
 void user_next_later(uint64_t p0, ffi_fast_completion completion);
@@ -1772,6 +1776,26 @@ typedef struct {
     unsigned long long arg0;
 } ffi_fast_call_sleep_with_guard_args;
 
+/* The arguments of ffi_fast_call_checksum_later, until its coroutine calls the library. */
+typedef struct {
+    char none;
+} ffi_fast_call_checksum_later_args;
+
+/* The arguments of ffi_fast_call_words_later, until its coroutine calls the library. */
+typedef struct {
+    char none;
+} ffi_fast_call_words_later_args;
+
+/* The arguments of ffi_fast_call_contact_later, until its coroutine calls the library. */
+typedef struct {
+    char none;
+} ffi_fast_call_contact_later_args;
+
+/* The arguments of ffi_fast_call_length_in_metres_later, until its coroutine calls the library. */
+typedef struct {
+    char none;
+} ffi_fast_call_length_in_metres_later_args;
+
 /* The arguments of ffi_fast_call_user_next_later, until its coroutine calls the library. */
 typedef struct {
     unsigned long long arg0;
@@ -1803,6 +1827,10 @@ typedef union {
     uint32_t ffi_fast_call_panic_later;
     ffi_fast_struct_Vec2 ffi_fast_call_vec2_later;
     uint64_t ffi_fast_call_sleep_with_guard;
+    ffi_fast_text ffi_fast_call_checksum_later;
+    ffi_fast_text ffi_fast_call_words_later;
+    ffi_fast_text ffi_fast_call_contact_later;
+    double ffi_fast_call_length_in_metres_later;
     uint64_t ffi_fast_call_user_next_later;
     int64_t ffi_fast_method_Store_total_later;
     uint32_t ffi_fast_method_Store_add_to_all_later;
@@ -1852,6 +1880,10 @@ struct ffi_fast_call {
         ffi_fast_call_panic_later_args ffi_fast_call_panic_later;
         ffi_fast_call_vec2_later_args ffi_fast_call_vec2_later;
         ffi_fast_call_sleep_with_guard_args ffi_fast_call_sleep_with_guard;
+        ffi_fast_call_checksum_later_args ffi_fast_call_checksum_later;
+        ffi_fast_call_words_later_args ffi_fast_call_words_later;
+        ffi_fast_call_contact_later_args ffi_fast_call_contact_later;
+        ffi_fast_call_length_in_metres_later_args ffi_fast_call_length_in_metres_later;
         ffi_fast_call_user_next_later_args ffi_fast_call_user_next_later;
         ffi_fast_method_Store_total_later_args ffi_fast_method_Store_total_later;
         ffi_fast_method_Store_add_to_all_later_args ffi_fast_method_Store_add_to_all_later;
@@ -4363,6 +4395,72 @@ ffi_fast_call_median(PyObject *callable, PyObject *const *args, size_t nargsf, P
     return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
 }
 
+/* checksum_later(data, label) -> str */
+static int
+ffi_fast_call_checksum_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    ffi_fast_function *self = call->function;
+    ffi_fast_numbers arg0;
+    const char *arg1;
+    Py_ssize_t arg1_len;
+    (void)self; /* (the conversions may refer to none of its objects) */
+    /* The arguments, converted now: one that is not exactly of its type makes the call the wrapper's. */
+    if (!ffi_fast_exact_numbers(PyTuple_GET_ITEM(call->arguments, 0), 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+        return -1;
+    }
+    if (!ffi_fast_exact_text(PyTuple_GET_ITEM(call->arguments, 1), &arg1, &arg1_len)) {
+        ffi_fast_numbers_release(&arg0);
+        return -1;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    checksum_later((const uint8_t *)arg0.data, (size_t)arg0.count, arg1, (size_t)arg1_len, completion);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    return 0;
+}
+
+static PyObject *
+ffi_fast_call_checksum_later_convert(ffi_fast_function *self, const void *value)
+{
+    ffi_fast_text result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return ffi_fast_take_text(result);
+}
+
+static const ffi_fast_async ffi_fast_call_checksum_later_async = {
+    ffi_fast_call_checksum_later_start,
+    ffi_fast_call_checksum_later_convert,
+    sizeof(ffi_fast_text),
+};
+
+static PyObject *
+ffi_fast_call_checksum_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    Py_ssize_t i;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_checksum_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    /* The arguments (a method's object first), converted when the coroutine calls the library; the wrapper gets
+     * them all if one is not as expected then. */
+    call->arguments = PyTuple_New(2);
+    if (call->arguments == NULL) {
+        Py_DECREF(call);
+        return NULL;
+    }
+    for (i = 0; i < 2; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(call->arguments, i, args[i]);
+    }
+    return (PyObject *)call;
+}
+
 /* word_list(text) -> List[str] */
 static PyObject *
 ffi_fast_call_word_list(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -4607,6 +4705,66 @@ ffi_fast_call_blue_names(PyObject *callable, PyObject *const *args, size_t nargs
     return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
+/* words_later(text) -> List[str] */
+static int
+ffi_fast_call_words_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    ffi_fast_function *self = call->function;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    (void)self; /* (the conversions may refer to none of its objects) */
+    /* The arguments, converted now: one that is not exactly of its type makes the call the wrapper's. */
+    if (!ffi_fast_exact_text(PyTuple_GET_ITEM(call->arguments, 0), &arg0, &arg0_len)) {
+        return -1;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    words_later(arg0, (size_t)arg0_len, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
+}
+
+static PyObject *
+ffi_fast_call_words_later_convert(ffi_fast_function *self, const void *value)
+{
+    ffi_fast_text result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), result);
+}
+
+static const ffi_fast_async ffi_fast_call_words_later_async = {
+    ffi_fast_call_words_later_start,
+    ffi_fast_call_words_later_convert,
+    sizeof(ffi_fast_text),
+};
+
+static PyObject *
+ffi_fast_call_words_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    Py_ssize_t i;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_words_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    /* The arguments (a method's object first), converted when the coroutine calls the library; the wrapper gets
+     * them all if one is not as expected then. */
+    call->arguments = PyTuple_New(1);
+    if (call->arguments == NULL) {
+        Py_DECREF(call);
+        return NULL;
+    }
+    for (i = 0; i < 1; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(call->arguments, i, args[i]);
+    }
+    return (PyObject *)call;
+}
+
 /* contact_new(name) -> Contact */
 static PyObject *
 ffi_fast_call_contact_new(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -4805,6 +4963,66 @@ ffi_fast_call_tree_size(PyObject *callable, PyObject *const *args, size_t nargsf
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* contact_later(contact) -> Contact */
+static int
+ffi_fast_call_contact_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    ffi_fast_function *self = call->function;
+    ffi_fast_out arg0;
+    (void)self; /* (the conversions may refer to none of its objects) */
+    /* The arguments, converted now: one that is not exactly of its type makes the call the wrapper's. */
+    if (!ffi_fast_encoded(&arg0, PyTuple_GET_ITEM(call->arguments, 0), ffi_fast_encode_8)) {
+        return -1;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    contact_later(ffi_fast_lent_bytes(&arg0), completion);
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    return 0;
+}
+
+static PyObject *
+ffi_fast_call_contact_later_convert(ffi_fast_function *self, const void *value)
+{
+    ffi_fast_text result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), result);
+}
+
+static const ffi_fast_async ffi_fast_call_contact_later_async = {
+    ffi_fast_call_contact_later_start,
+    ffi_fast_call_contact_later_convert,
+    sizeof(ffi_fast_text),
+};
+
+static PyObject *
+ffi_fast_call_contact_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    Py_ssize_t i;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_contact_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    /* The arguments (a method's object first), converted when the coroutine calls the library; the wrapper gets
+     * them all if one is not as expected then. */
+    call->arguments = PyTuple_New(1);
+    if (call->arguments == NULL) {
+        Py_DECREF(call);
+        return NULL;
+    }
+    for (i = 0; i < 1; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(call->arguments, i, args[i]);
+    }
+    return (PyObject *)call;
+}
+
 /* value_lines(values) -> str */
 static PyObject *
 ffi_fast_call_value_lines(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -4875,6 +5093,66 @@ ffi_fast_call_length_in_metres(PyObject *callable, PyObject *const *args, size_t
         return NULL;
     }
     return PyFloat_FromDouble(result);
+}
+
+/* length_in_metres_later(text) -> float */
+static int
+ffi_fast_call_length_in_metres_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    ffi_fast_function *self = call->function;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    (void)self; /* (the conversions may refer to none of its objects) */
+    /* The arguments, converted now: one that is not exactly of its type makes the call the wrapper's. */
+    if (!ffi_fast_exact_text(PyTuple_GET_ITEM(call->arguments, 0), &arg0, &arg0_len)) {
+        return -1;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    length_in_metres_later(arg0, (size_t)arg0_len, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
+}
+
+static PyObject *
+ffi_fast_call_length_in_metres_later_convert(ffi_fast_function *self, const void *value)
+{
+    double result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyFloat_FromDouble(result);
+}
+
+static const ffi_fast_async ffi_fast_call_length_in_metres_later_async = {
+    ffi_fast_call_length_in_metres_later_start,
+    ffi_fast_call_length_in_metres_later_convert,
+    sizeof(double),
+};
+
+static PyObject *
+ffi_fast_call_length_in_metres_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    Py_ssize_t i;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_length_in_metres_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    /* The arguments (a method's object first), converted when the coroutine calls the library; the wrapper gets
+     * them all if one is not as expected then. */
+    call->arguments = PyTuple_New(1);
+    if (call->arguments == NULL) {
+        Py_DECREF(call);
+        return NULL;
+    }
+    for (i = 0; i < 1; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(call->arguments, i, args[i]);
+    }
+    return (PyObject *)call;
 }
 
 /* user_next(id) -> UserId */
@@ -5572,6 +5850,7 @@ ffi_fast_method_Store_total_later_start(ffi_fast_call *call, ffi_fast_completion
     void *arg_self;
     PyObject *arg_self_held;
     unsigned long long arg0 = call->args.ffi_fast_method_Store_total_later.arg0;
+    (void)self; /* (the conversions may refer to none of its objects) */
     /* The object's pointer, held until the coroutine ends (as the wrapper's coroutine holds it). */
     if (!ffi_fast_exact_object(PyTuple_GET_ITEM(call->arguments, 0), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), &ffi_fast_method_Store_total_later_slot_self, false, &arg_self, &arg_self_held)) {
         return -1;
@@ -5618,8 +5897,8 @@ ffi_fast_method_Store_total_later(PyObject *callable, PyObject *const *args, siz
     if (call == NULL) {
         return NULL;
     }
-    /* The arguments, the object first: the object lends its pointer when the coroutine calls the library, and the
-     * wrapper gets them all if it cannot. */
+    /* The arguments (a method's object first), converted when the coroutine calls the library; the wrapper gets
+     * them all if one is not as expected then. */
     call->arguments = PyTuple_New(2);
     if (call->arguments == NULL) {
         Py_DECREF(call);
@@ -5644,6 +5923,7 @@ ffi_fast_method_Store_add_to_all_later_start(ffi_fast_call *call, ffi_fast_compl
     void *arg_self;
     PyObject *arg_self_held;
     long long arg0 = call->args.ffi_fast_method_Store_add_to_all_later.arg0;
+    (void)self; /* (the conversions may refer to none of its objects) */
     /* The object's pointer, held until the coroutine ends (as the wrapper's coroutine holds it). */
     if (!ffi_fast_exact_object(PyTuple_GET_ITEM(call->arguments, 0), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), &ffi_fast_method_Store_add_to_all_later_slot_self, false, &arg_self, &arg_self_held)) {
         return -1;
@@ -5690,8 +5970,8 @@ ffi_fast_method_Store_add_to_all_later(PyObject *callable, PyObject *const *args
     if (call == NULL) {
         return NULL;
     }
-    /* The arguments, the object first: the object lends its pointer when the coroutine calls the library, and the
-     * wrapper gets them all if it cannot. */
+    /* The arguments (a method's object first), converted when the coroutine calls the library; the wrapper gets
+     * them all if one is not as expected then. */
     call->arguments = PyTuple_New(2);
     if (call->arguments == NULL) {
         Py_DECREF(call);
@@ -5715,7 +5995,7 @@ ffi_fast_method_Store_clear_now_start(ffi_fast_call *call, ffi_fast_completion c
     ffi_fast_function *self = call->function;
     void *arg_self;
     PyObject *arg_self_held;
-    (void)call;
+    (void)self; /* (the conversions may refer to none of its objects) */
     /* The object's pointer, held until the coroutine ends (as the wrapper's coroutine holds it). */
     if (!ffi_fast_exact_object(PyTuple_GET_ITEM(call->arguments, 0), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), &ffi_fast_method_Store_clear_now_slot_self, false, &arg_self, &arg_self_held)) {
         return -1;
@@ -5756,8 +6036,8 @@ ffi_fast_method_Store_clear_now(PyObject *callable, PyObject *const *args, size_
     if (call == NULL) {
         return NULL;
     }
-    /* The arguments, the object first: the object lends its pointer when the coroutine calls the library, and the
-     * wrapper gets them all if it cannot. */
+    /* The arguments (a method's object first), converted when the coroutine calls the library; the wrapper gets
+     * them all if one is not as expected then. */
     call->arguments = PyTuple_New(1);
     if (call->arguments == NULL) {
         Py_DECREF(call);
@@ -5898,6 +6178,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_title_case,
     ffi_fast_call_owned_byte_count,
     ffi_fast_call_median,
+    ffi_fast_call_checksum_later,
     ffi_fast_call_word_list,
     ffi_fast_call_word_counts,
     ffi_fast_call_means,
@@ -5908,6 +6189,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_distinct_chars,
     ffi_fast_call_factorials,
     ffi_fast_call_blue_names,
+    ffi_fast_call_words_later,
     ffi_fast_call_contact_new,
     ffi_fast_call_contact_summary,
     ffi_fast_call_contact_tagged,
@@ -5916,9 +6198,11 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_lead_name,
     ffi_fast_call_tagged_words,
     ffi_fast_call_tree_size,
+    ffi_fast_call_contact_later,
     ffi_fast_call_value_lines,
     ffi_fast_call_value_parsed,
     ffi_fast_call_length_in_metres,
+    ffi_fast_call_length_in_metres_later,
     ffi_fast_call_user_next,
     ffi_fast_call_member_new,
     ffi_fast_call_user_next_later,
@@ -6016,6 +6300,7 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    true,
     false,
     false,
     false,
@@ -6026,6 +6311,7 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    true,
     false,
     false,
     false,
@@ -6034,9 +6320,11 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    true,
     false,
     false,
     false,
+    true,
     false,
     false,
     true,
@@ -6067,6 +6355,10 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
