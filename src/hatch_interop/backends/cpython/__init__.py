@@ -381,8 +381,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
         _scalar(returns)
         or _number_option(returns)
         or returned_object(inventory, returns) is not None
-        or isinstance(returns, (Void, OwnedString))
-        or isinstance(returns, Encoded)
+        or isinstance(returns, (Void, OwnedString, Encoded))
         or _enum(inventory, returns) is not None
         or (isinstance(returns, Named) and plain_struct(inventory, returns) is not None)
     )
