@@ -72,10 +72,11 @@ async def async_round(i):
     with contextlib.suppress(sample_crate.MathError.DivisionByZero):
         await sample_crate.divide_now(i, 0)
     assert await sample_crate.greet_later(i) == f"Hello, visitor {i}!"
-    # Text, bytes and a record converted when the call starts (the cpython backend's encoding freed after it), and
-    # a record result.
-    assert (await sample_crate.checksum_later(b"abc" * 100, "x")).startswith("x:")
-    assert (await sample_crate.contact_later(contact_of(i))).tags[-1] == "later"
+    if i % 40 == 2:
+        # Text, bytes and a record converted when the call starts (the cpython backend's encoding freed after it),
+        # and a record result (fewer: each waits for the library's runtime).
+        assert (await sample_crate.checksum_later(b"abc" * 100, "x")).startswith("x:")
+        assert (await sample_crate.contact_later(contact_of(i))).tags[-1] == "later"
     if i % 20 == 0:
         task = asyncio.ensure_future(sample_crate.sleep_with_guard(60_000))
         await asyncio.sleep(0)
