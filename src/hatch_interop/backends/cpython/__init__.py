@@ -1026,13 +1026,7 @@ class CpythonBackend(CtypesBackend):
             f"{lib.crate} {lib.version}; do not edit."
         )
         # The helpers the functions use, and those the encoders do.
-        used = set().union(*(f.helpers for f in functions))
-        if encoders.uses_text:
-            used.add("uses_text")
-        if encoders.uses_members:
-            used.add("uses_members")
-        if encoders.structs:
-            used.update(("uses_struct_values", "uses_cdata"))
+        used = encoders.helpers.union(*(f.helpers for f in functions))
         return env.get_template("fast.c.j2").render(
             # The crate's name and version are its own text: escaped, as every comment the generator writes.
             notice=c_comment(notice, opener="/*"),

@@ -271,6 +271,18 @@ class WireEncoders:
         body.append("return false;")
         return ("PyObject *field;",), tuple(body)
 
+    @property
+    def helpers(self) -> FrozenSet[str]:
+        """The template's helpers the encoders use (names of the backend's ``HELPERS``)."""
+        used = set()
+        if self.uses_text:
+            used.add("uses_text")
+        if self.uses_members:
+            used.add("uses_members")
+        if self.structs:
+            used.update(("uses_struct_values", "uses_cdata"))
+        return frozenset(used)
+
     def python_fields(self) -> Tuple[str, ...]:
         """The slots' entries as the runtime passes them (``(class index, "attribute")``)."""
         return tuple(f"({index}, {python_string(attribute)})" for index, attribute in self.fields)

@@ -2129,9 +2129,7 @@ ffi_fast_call_start(ffi_fast_call *call, PyObject **result)
         return ffi_fast_call_take_over(call, PyObject_Call(call->function->wrapper, call->arguments, NULL), result);
     }
     if (call->state == FFI_FAST_READY) {
-        call->state = FFI_FAST_DONE;
-        Py_CLEAR(call->held);
-        Py_CLEAR(call->arguments);
+        ffi_fast_call_finish(call, false);
         Py_DECREF(call); /* the library's: it has completed (the caller's reference keeps the coroutine) */
         *result = call->kind->convert(call->function, &call->value);
         return *result == NULL ? FFI_FAST_RAISED : FFI_FAST_RETURNED;
@@ -2170,9 +2168,7 @@ ffi_fast_call_start(ffi_fast_call *call, PyObject **result)
         Py_DECREF(future);
     }
     /* SETTLED: a failure during the call, or a completion from another thread before the caller looked. */
-    call->state = FFI_FAST_DONE;
-    Py_CLEAR(call->held);
-    Py_CLEAR(call->arguments);
+    ffi_fast_call_finish(call, false);
     *result = call->outcome;
     call->outcome = NULL;
     if (call->failed) {
