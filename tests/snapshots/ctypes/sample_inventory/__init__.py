@@ -616,6 +616,10 @@ class Digest(_ffi_ctypes.Structure):
     (`#[ffi_type(name = "Digest")]`).
     """
 
+    # No instance dict: a misspelt field raises instead of being kept, and the object is smaller and quicker to
+    # make and free.
+    __slots__ = ()
+
     _fields_ = (
         ("_ffi_value", _ffi_ctypes.c_uint64),
         ("_ffi_length", _ffi_ctypes.c_uint64),
@@ -715,6 +719,10 @@ class _ffi_Option_MathError(_ffi_ctypes.Structure):
 class Vec2(_ffi_ctypes.Structure):
     """A point or vector in the plane."""
 
+    # No instance dict: a misspelt field raises instead of being kept, and the object is smaller and quicker to
+    # make and free.
+    __slots__ = ()
+
     _fields_ = (
         ("_ffi_x", _ffi_ctypes.c_float),
         ("_ffi_y", _ffi_ctypes.c_float),
@@ -768,6 +776,10 @@ class _ffi_Option_Vec2(_ffi_ctypes.Structure):
 
 class Rect(_ffi_ctypes.Structure):
     """An axis-aligned rectangle."""
+
+    # No instance dict: a misspelt field raises instead of being kept, and the object is smaller and quicker to
+    # make and free.
+    __slots__ = ()
 
     _fields_ = (
         ("_ffi_origin", Vec2),
@@ -839,6 +851,10 @@ class _ffi_Option_Color(_ffi_ctypes.Structure):
 
 class Sample(_ffi_ctypes.Structure):
     """A measurement; its fields of mixed widths leave padding between them."""
+
+    # No instance dict: a misspelt field raises instead of being kept, and the object is smaller and quicker to
+    # make and free.
+    __slots__ = ()
 
     _fields_ = (
         ("_ffi_id", _ffi_ctypes.c_uint8),
@@ -1013,6 +1029,10 @@ def _ffi_own_Counter(_ffi_address: int) -> Counter:
 class Snapshot(_ffi_ctypes.Structure):
     """A counter's value together with the counter it was read from."""
 
+    # No instance dict: a misspelt field raises instead of being kept, and the object is smaller and quicker to
+    # make and free.
+    __slots__ = ()
+
     _fields_ = (
         ("_ffi_counter", _ffi_ctypes.c_void_p),
         ("_ffi_value", _ffi_ctypes.c_uint64),
@@ -1094,6 +1114,10 @@ _ffi_LogLevel_by_value = {member.value: member for member in LogLevel}
 
 class Reading(_ffi_ctypes.Structure):
     """A measurement whose parts may be missing (a struct with option and array fields)."""
+
+    # No instance dict: a misspelt field raises instead of being kept, and the object is smaller and quicker to
+    # make and free.
+    __slots__ = ()
 
     _fields_ = (
         ("_ffi_celsius", _ffi_Option_f64),
@@ -2473,6 +2497,10 @@ class _ffi_Option_Shape(_ffi_ctypes.Structure):
 class Figure(_ffi_ctypes.Structure):
     """A shape with its color (a data-carrying enum as a struct field)."""
 
+    # No instance dict: a misspelt field raises instead of being kept, and the object is smaller and quicker to
+    # make and free.
+    __slots__ = ()
+
     _fields_ = (
         ("_ffi_shape", _ffi_Shape),
         ("_ffi_color", _ffi_ctypes.c_uint8),
@@ -2525,6 +2553,10 @@ class _ffi_Option_Figure(_ffi_ctypes.Structure):
 class Meters(_ffi_ctypes.Structure):
     """A length in metres (a tuple struct: `Meters(2.5)` in Python, where its value is `._0`)."""
 
+    # No instance dict: a misspelt field raises instead of being kept, and the object is smaller and quicker to
+    # make and free.
+    __slots__ = ()
+
     _fields_ = (("_ffi__0", _ffi_ctypes.c_double),)
 
     def __init__(self, _0: float = 0.0) -> None:
@@ -2557,6 +2589,10 @@ class Meters(_ffi_ctypes.Structure):
 
 class Extent(_ffi_ctypes.Structure):
     """A width and a height (a tuple struct of two tuple structs)."""
+
+    # No instance dict: a misspelt field raises instead of being kept, and the object is smaller and quicker to
+    # make and free.
+    __slots__ = ()
 
     _fields_ = (
         ("_ffi__0", Meters),
@@ -3367,6 +3403,10 @@ class Celsius(float):
 
 class Badge(_ffi_ctypes.Structure):
     """A user's id and their last temperature (newtype fields of a C struct)."""
+
+    # No instance dict: a misspelt field raises instead of being kept, and the object is smaller and quicker to
+    # make and free.
+    __slots__ = ()
 
     _fields_ = (
         ("_ffi_owner", _ffi_ctypes.c_uint64),

@@ -104,6 +104,10 @@ _ffi_AnExtremelyLongEnumerationNameThatKeepsGoing_by_value = {
 
 
 class AVeryLongStructNameForTestingTheLineWrapping(_ffi_ctypes.Structure):
+    # No instance dict: a misspelt field raises instead of being kept, and the object is smaller and quicker to
+    # make and free.
+    __slots__ = ()
+
     _fields_ = (
         ("_ffi_field_number_0_with_a_long_name", _ffi_ctypes.c_uint64),
         ("_ffi_field_number_1_with_a_long_name", _ffi_ctypes.c_uint64),
@@ -424,6 +428,10 @@ class AVeryLongStructNameForTestingTheLineWrapping(_ffi_ctypes.Structure):
 
 
 class Holder(_ffi_ctypes.Structure):
+    # No instance dict: a misspelt field raises instead of being kept, and the object is smaller and quicker to
+    # make and free.
+    __slots__ = ()
+
     _fields_ = (
         ("_ffi_inner_struct_value_with_a_long_name", AVeryLongStructNameForTestingTheLineWrapping),
         ("_ffi_the_enumeration_value_with_a_long_name", _ffi_ctypes.c_uint8),
