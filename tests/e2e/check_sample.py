@@ -77,6 +77,18 @@ def check_structs():
     assert not hasattr(a, "__dict__")
     assert sample_crate.vec2_add(a, Vec2(x=3.0, y=4.0)) == Vec2(x=4.0, y=6.0)
     assert sample_crate.vec2_length(Vec2(x=3.0, y=4.0)) == 5.0
+    # Each result is an object of its own: one still referred to keeps its value when the next is made (the compiled
+    # path makes the next one in the last one's place only once nothing else refers to it), and one made there has
+    # the new value throughout.
+    first = sample_crate.vec2_add(Vec2(1.0, 1.0), Vec2(1.0, 1.0))
+    second = sample_crate.vec2_add(Vec2(2.0, 2.0), Vec2(2.0, 3.0))
+    assert first is not second and (first, second) == (Vec2(2.0, 2.0), Vec2(4.0, 5.0)), (first, second)
+    kept = [sample_crate.vec2_add(Vec2(float(i), 0.0), Vec2()) for i in range(3)]
+    assert [v.x for v in kept] == [0.0, 1.0, 2.0], kept
+    changed = sample_crate.vec2_add(Vec2(), Vec2())
+    changed.y = 9.0
+    del changed
+    assert sample_crate.vec2_add(Vec2(1.0, 0.0), Vec2()) == Vec2(1.0, 0.0)
     v = Vec2(x=1.5, y=-2.0)
     assert sample_crate.vec2_scale(v, 2.0) is None
     assert v == Vec2(x=3.0, y=-4.0), v  # written through the &mut reference

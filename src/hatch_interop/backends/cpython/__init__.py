@@ -160,6 +160,8 @@ class CStructLayout:
     fields: Tuple[Tuple[str, str, int], ...]
     size: int
     struct: str
+    #: A compiled function returns it: the extension keeps the last object it made (``<name>_spare``).
+    returned: bool = False
 
 
 @dataclass(frozen=True)
@@ -716,7 +718,7 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[ModuleObject]) -> 
     struct = plain_struct(inventory, ty)
     if struct is not None:
         cls = _object(objects, "class", struct.name)
-        statement = f"return ffi_fast_make_struct({cls}, &result, sizeof(result))"
+        statement = f"return ffi_fast_make_struct({cls}, &result, sizeof(result), &{_struct_name(struct)}_spare)"
         return statement, _helpers("returns_structs", "uses_cdata")
     enum = _enum(inventory, ty)
     if enum is not None:
@@ -1053,11 +1055,15 @@ class CpythonBackend(CtypesBackend):
         declares them (its fields `f0`, `f1`, ...: no name of the crate's can clash), with the size and offsets Rust
         measured (an enum field as its `repr` integer)."""
         used = set(encoded)
+        returned = set()
         for f in fast_members(inventory):
             for ty in (*(p.type for p in f.params), f.returns):
                 struct = plain_struct(inventory, ty)
                 if struct is not None:
                     used.add(struct.name)
+            struct = plain_struct(inventory, f.returns)
+            if struct is not None:
+                returned.add(struct.name)
         layouts = []
         for struct in inventory.structs():
             if struct.name not in used:
@@ -1070,7 +1076,8 @@ class CpythonBackend(CtypesBackend):
                     ty = enum.repr
                 assert isinstance(ty, Primitive), "the extension declares structs of numbers and enums only"
                 fields.append((f"{C_PRIMITIVES[ty.name]} f{i}", f"f{i}", field.offset))
-            layouts.append(CStructLayout(_struct_name(struct), tuple(fields), struct.size, struct.name))
+            layout = CStructLayout(_struct_name(struct), tuple(fields), struct.size, struct.name, struct.name in returned)
+            layouts.append(layout)
         return layouts
 
     def member_tables(self, inventory: Inventory) -> List[Tuple[str, int]]:

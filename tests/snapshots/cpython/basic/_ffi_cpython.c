@@ -30,6 +30,8 @@ typedef struct {
 _Static_assert(sizeof(ffi_fast_struct_Vec2) == 8, "Vec2: the size Rust measured");
 _Static_assert(offsetof(ffi_fast_struct_Vec2, f0) == 0, "Vec2: an offset Rust measured");
 _Static_assert(offsetof(ffi_fast_struct_Vec2, f1) == 4, "Vec2: an offset Rust measured");
+/* The last `Vec2` a compiled function returned (see ffi_fast_make_struct). */
+static PyObject *ffi_fast_struct_Vec2_spare;
 
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *basic_ffi_pending(void);
@@ -279,26 +281,45 @@ ffi_fast_exact_struct_ref(PyObject *value, PyObject *cls, bool nullable, void **
 /* An empty tuple: the arguments of a struct class's `tp_new`, which makes a zeroed object. */
 static PyObject *ffi_fast_no_arguments;
 
-/* A new object of the struct class `cls` holding the `size` bytes at `value`, as ctypes makes a result. */
+/* An object of the struct class `cls` holding the `size` bytes at `value`, as ctypes makes a result; or the last one
+ * made (`spare`, which the extension keeps) with the new value, once nothing else refers to it: a free list of one
+ * object, as CPython keeps for floats. An object of a struct of numbers has nothing besides its memory that a new
+ * one would not have (no instance dict or weak references: checked on its class), so no caller can tell them apart;
+ * a free-threaded build, where another thread may take a reference meanwhile, makes a new one every time. */
 static PyObject *
-ffi_fast_make_struct(PyObject *cls, const void *value, size_t size)
+ffi_fast_make_struct(PyObject *cls, const void *value, size_t size, PyObject **spare)
 {
     Py_buffer view;
     PyTypeObject *type = (PyTypeObject *)cls;
-    PyObject *made = type->tp_new(type, ffi_fast_no_arguments, NULL);
+    PyObject *made;
+#ifndef Py_GIL_DISABLED
+    made = *spare;
+    if (made != NULL && Py_REFCNT(made) == 1 && Py_TYPE(made) == type && ffi_fast_cdata_checked) {
+        memcpy(((ffi_fast_cdata *)made)->b_ptr, value, size);
+        Py_INCREF(made);
+        return made;
+    }
+#endif
+    made = type->tp_new(type, ffi_fast_no_arguments, NULL);
     if (made == NULL) {
         return NULL;
     }
     if (ffi_fast_cdata_checked) {
         memcpy(((ffi_fast_cdata *)made)->b_ptr, value, size);
-        return made;
+    } else {
+        if (PyObject_GetBuffer(made, &view, PyBUF_WRITABLE) < 0) {
+            Py_DECREF(made);
+            return NULL;
+        }
+        memcpy(view.buf, value, size);
+        PyBuffer_Release(&view);
     }
-    if (PyObject_GetBuffer(made, &view, PyBUF_WRITABLE) < 0) {
-        Py_DECREF(made);
-        return NULL;
+#ifndef Py_GIL_DISABLED
+    if (type->tp_dictoffset == 0 && type->tp_weaklistoffset == 0) {
+        Py_INCREF(made);
+        Py_XSETREF(*spare, made);
     }
-    memcpy(view.buf, value, size);
-    PyBuffer_Release(&view);
+#endif
     return made;
 }
 
@@ -548,7 +569,7 @@ ffi_fast_call_scale(PyObject *callable, PyObject *const *args, size_t nargsf, Py
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result, sizeof(result));
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result, sizeof(result), &ffi_fast_struct_Vec2_spare);
 }
 
 /* length(v) -> float */

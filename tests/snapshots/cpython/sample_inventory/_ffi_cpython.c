@@ -36,6 +36,8 @@ typedef struct {
 _Static_assert(sizeof(ffi_fast_struct_Digest) == 16, "Digest: the size Rust measured");
 _Static_assert(offsetof(ffi_fast_struct_Digest, f0) == 0, "Digest: an offset Rust measured");
 _Static_assert(offsetof(ffi_fast_struct_Digest, f1) == 8, "Digest: an offset Rust measured");
+/* The last `Digest` a compiled function returned (see ffi_fast_make_struct). */
+static PyObject *ffi_fast_struct_Digest_spare;
 
 /* `Vec2`, laid out as the library's (Rust measured the size and offsets checked here). */
 typedef struct {
@@ -45,6 +47,8 @@ typedef struct {
 _Static_assert(sizeof(ffi_fast_struct_Vec2) == 8, "Vec2: the size Rust measured");
 _Static_assert(offsetof(ffi_fast_struct_Vec2, f0) == 0, "Vec2: an offset Rust measured");
 _Static_assert(offsetof(ffi_fast_struct_Vec2, f1) == 4, "Vec2: an offset Rust measured");
+/* The last `Vec2` a compiled function returned (see ffi_fast_make_struct). */
+static PyObject *ffi_fast_struct_Vec2_spare;
 
 /* `Sample`, laid out as the library's (Rust measured the size and offsets checked here). */
 typedef struct {
@@ -660,26 +664,45 @@ ffi_fast_exact_struct_ref(PyObject *value, PyObject *cls, bool nullable, void **
 /* An empty tuple: the arguments of a struct class's `tp_new`, which makes a zeroed object. */
 static PyObject *ffi_fast_no_arguments;
 
-/* A new object of the struct class `cls` holding the `size` bytes at `value`, as ctypes makes a result. */
+/* An object of the struct class `cls` holding the `size` bytes at `value`, as ctypes makes a result; or the last one
+ * made (`spare`, which the extension keeps) with the new value, once nothing else refers to it: a free list of one
+ * object, as CPython keeps for floats. An object of a struct of numbers has nothing besides its memory that a new
+ * one would not have (no instance dict or weak references: checked on its class), so no caller can tell them apart;
+ * a free-threaded build, where another thread may take a reference meanwhile, makes a new one every time. */
 static PyObject *
-ffi_fast_make_struct(PyObject *cls, const void *value, size_t size)
+ffi_fast_make_struct(PyObject *cls, const void *value, size_t size, PyObject **spare)
 {
     Py_buffer view;
     PyTypeObject *type = (PyTypeObject *)cls;
-    PyObject *made = type->tp_new(type, ffi_fast_no_arguments, NULL);
+    PyObject *made;
+#ifndef Py_GIL_DISABLED
+    made = *spare;
+    if (made != NULL && Py_REFCNT(made) == 1 && Py_TYPE(made) == type && ffi_fast_cdata_checked) {
+        memcpy(((ffi_fast_cdata *)made)->b_ptr, value, size);
+        Py_INCREF(made);
+        return made;
+    }
+#endif
+    made = type->tp_new(type, ffi_fast_no_arguments, NULL);
     if (made == NULL) {
         return NULL;
     }
     if (ffi_fast_cdata_checked) {
         memcpy(((ffi_fast_cdata *)made)->b_ptr, value, size);
-        return made;
+    } else {
+        if (PyObject_GetBuffer(made, &view, PyBUF_WRITABLE) < 0) {
+            Py_DECREF(made);
+            return NULL;
+        }
+        memcpy(view.buf, value, size);
+        PyBuffer_Release(&view);
     }
-    if (PyObject_GetBuffer(made, &view, PyBUF_WRITABLE) < 0) {
-        Py_DECREF(made);
-        return NULL;
+#ifndef Py_GIL_DISABLED
+    if (type->tp_dictoffset == 0 && type->tp_weaklistoffset == 0) {
+        Py_INCREF(made);
+        Py_XSETREF(*spare, made);
     }
-    memcpy(view.buf, value, size);
-    PyBuffer_Release(&view);
+#endif
     return made;
 }
 
@@ -2628,7 +2651,7 @@ ffi_fast_call_hasher_finish(PyObject *callable, PyObject *const *args, size_t na
         return NULL;
     }
     Py_XDECREF(arg0_held);
-    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 2), &result, sizeof(result));
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 2), &result, sizeof(result), &ffi_fast_struct_Digest_spare);
 }
 
 /* hasher_for(data) -> Optional[Hasher] */
@@ -2880,7 +2903,7 @@ ffi_fast_call_vec2_add(PyObject *callable, PyObject *const *args, size_t nargsf,
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result, sizeof(result));
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result, sizeof(result), &ffi_fast_struct_Vec2_spare);
 }
 
 /* vec2_length(v) -> float */
@@ -4194,7 +4217,7 @@ ffi_fast_call_vec2_later_convert(ffi_fast_function *self, const void *value)
     ffi_fast_struct_Vec2 result;
     memcpy(&result, value, sizeof(result));
     (void)self;
-    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 3), &result, sizeof(result));
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 3), &result, sizeof(result), &ffi_fast_struct_Vec2_spare);
 }
 
 static const ffi_fast_async ffi_fast_call_vec2_later_async = {
@@ -5396,7 +5419,7 @@ ffi_fast_method_Hasher_digest(PyObject *callable, PyObject *const *args, size_t 
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 2), &result, sizeof(result));
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 2), &result, sizeof(result), &ffi_fast_struct_Digest_spare);
 }
 
 /* Where the objects ffi_fast_method_Hasher_digest_in takes keep their pointers (found on its first call). */
