@@ -68,10 +68,19 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
     run([exe, "-m", "pip", "install", "-q", sample_cpython_wheel])
     workdir = tmp_path / "work"
     workdir.mkdir()
-    names = ("m.add", "m.counter_get", "m.Store.get", "m.notifier_subscribe")
+    # Compiled functions and methods, a wrapper (a callback the library keeps), and the finalisers in C of what
+    # objects hold (cells, handles) and of the objects.
+    names = ("m.add", "m.counter_get", "m.Store.get", "m.notifier_subscribe", "m.Counter.__del__")
+    names += ("m._native._ffi_Counter_cell.__del__", "m.Store.__del__", "m._native._ffi_Store_handle.__del__")
     kinds = ", ".join(f"type({name}).__name__" for name in names)
     compiled = run([exe, "-c", f"import sample_crate as m; print({kinds})"])
-    assert compiled.stdout.split() == ["compiled_function", "compiled_function", "compiled_method", "function"]
+    assert compiled.stdout.split() == [
+        "compiled_function",
+        "compiled_function",
+        "compiled_method",
+        "function",
+        *["method_descriptor"] * 4,
+    ]
     proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
     bad = run([exe, E2E / "check_bad_input.py"], cwd=workdir, check=False)

@@ -276,16 +276,21 @@ def compiled(
     fast: Any,
     raise_failure: Callable[[Any], None],
     functions: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...],
+    *,
     shared: Optional[Tuple[Tuple[Any, ...], Tuple[Tuple[int, str], ...]]] = None,
+    holders: Tuple[Tuple[type, type], ...] = (),
 ) -> None:
     """Replace each wrapper of module `module` named in `functions` (a function's name, or a method's, `Store.get`;
     with the `errors` its failures are raised with, and the module's objects its C code refers to) by its compiled
     function of the extension `fast` (the cpython backend's), which carries the wrapper's name, docstring, hints and
     signature (`__wrapped__`) and hands it every call its fast path does not take. `shared`: the classes the
     extension's encoders of owned values check against, and the records' slots they read (a class's index and an
-    attribute)."""
+    attribute). `holders`: for each opaque type, the class of what its objects hold (a cell or a service's handle)
+    and its objects' class, whose finalisers the extension replaces by its own (the same, in C)."""
     if shared is not None:
         fast.share(*shared)
+    if holders:
+        fast.finalisers(holders)
     namespace = sys.modules[module].__dict__
     for index, (name, errors, objects) in enumerate(functions):
         owner, _, attribute = name.rpartition(".")

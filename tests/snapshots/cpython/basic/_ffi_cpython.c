@@ -278,7 +278,7 @@ ffi_fast_exact_struct_ref(PyObject *value, PyObject *cls, bool nullable, void **
     return true;
 }
 
-/* An empty tuple: the arguments of a struct class's `tp_new`, which makes a zeroed object. */
+/* An empty tuple: the arguments of a ctypes class's `tp_new`, which makes a zeroed object. */
 static PyObject *ffi_fast_no_arguments;
 
 /* An object of the struct class `cls` holding the `size` bytes at `value`, as ctypes makes a result; or the last one

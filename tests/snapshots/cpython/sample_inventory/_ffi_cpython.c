@@ -661,7 +661,7 @@ ffi_fast_exact_struct_ref(PyObject *value, PyObject *cls, bool nullable, void **
     return true;
 }
 
-/* An empty tuple: the arguments of a struct class's `tp_new`, which makes a zeroed object. */
+/* An empty tuple: the arguments of a ctypes class's `tp_new`, which makes a zeroed object. */
 static PyObject *ffi_fast_no_arguments;
 
 /* An object of the struct class `cls` holding the `size` bytes at `value`, as ctypes makes a result; or the last one
@@ -1073,6 +1073,43 @@ ffi_fast_wrap(PyObject *wrap, void *address, bool nullable)
     return made;
 }
 
+/* Where objects of the class of `Counter` keep their cell (see ffi_fast_own). */
+static ffi_fast_slot ffi_fast_own_slot_Counter;
+
+/* Where objects of the class of `Notifier` keep their cell (see ffi_fast_own). */
+static ffi_fast_slot ffi_fast_own_slot_Notifier;
+
+/* The module's object for the owned pointer `address` the library returned (None for NULL where `nullable`): an
+ * object of the class `cls` holding a new cell of the class `holder` (`c_void_p`), made as the module's own `wrap`
+ * (`_ffi_own_<Type>`) makes it, `object.__new__(cls)` and `holder(address)`, without running Python code; by `wrap`
+ * where the layouts are not as the extension expects. `slot` is where objects of `cls` keep their cell. */
+static PyObject *
+ffi_fast_own(PyObject *cls, PyObject *holder, PyObject *wrap, ffi_fast_slot *slot, void *address, bool nullable)
+{
+    PyTypeObject *type = (PyTypeObject *)cls, *holder_type = (PyTypeObject *)holder;
+    Py_ssize_t offset;
+    PyObject *made, *cell;
+    if (address == NULL && nullable) {
+        return ffi_fast_none();
+    }
+    if (!ffi_fast_cdata_checked || (offset = ffi_fast_slot_offset(cls, slot)) == 0) {
+        return ffi_fast_wrap(wrap, address, nullable);
+    }
+    cell = holder_type->tp_new(holder_type, ffi_fast_no_arguments, NULL);
+    if (cell == NULL) {
+        return NULL;
+    }
+    *(void **)((ffi_fast_cdata *)cell)->b_ptr = address;
+    /* From here on the cell owns the pointer: whatever fails, its finaliser gives it back. */
+    made = type->tp_alloc(type, 0);
+    if (made == NULL) {
+        Py_DECREF(cell);
+        return NULL;
+    }
+    *(PyObject **)((char *)made + offset) = cell;
+    return made;
+}
+
 /* The `str` of a `String` the library returned, whose buffer is freed. */
 static PyObject *
 ffi_fast_take_text(ffi_fast_text text)
@@ -1102,6 +1139,219 @@ ffi_fast_decoded(PyObject *decode, PyObject *codec, ffi_fast_text encoded)
     value = PyObject_CallFunctionObjArgs(decode, codec, data, NULL);
     Py_DECREF(data);
     return value;
+}
+
+/* Finalisers in C ------------------------------------------------------------------------------------------------
+ * The module's objects hold a cell (or a service's handle: a ctypes `c_void_p`) whose finaliser gives it back to
+ * the library, and let go of it in their own `__del__`. Both are replaced by these, which do the same without
+ * running Python code: `finalisers()` installs them on the module's classes at import (where the ctypes layout is
+ * not as the extension expects, the module's own stay). */
+
+/* Whether the interpreter is shutting down (`sys.is_finalizing()`). */
+static inline int
+ffi_fast_finalizing(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return Py_IsFinalizing();
+#else
+    return _Py_IsFinalizing();
+#endif
+}
+
+void fnv1a_hasher_release(void *p0);
+
+/* `__del__` of what objects of `Hasher` hold (a handle): gives it back to the library. */
+static PyObject *
+ffi_fast_finalise_Hasher(PyObject *held, PyObject *unused)
+{
+    void **value = (void **)((ffi_fast_cdata *)held)->b_ptr;
+    void *address = *value;
+    (void)unused;
+    if (address == NULL) {
+        Py_RETURN_NONE;
+    }
+    *value = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    fnv1a_hasher_release(address);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
+void counter_ffi_drop(void *p0);
+
+/* `__del__` of what objects of `Counter` hold (a cell): gives it back to the library (not at shutdown: the process
+ * is ending, and a Rust `Drop` that calls back into a half-torn-down interpreter could crash it). */
+static PyObject *
+ffi_fast_finalise_Counter(PyObject *held, PyObject *unused)
+{
+    void **value = (void **)((ffi_fast_cdata *)held)->b_ptr;
+    void *address = *value;
+    (void)unused;
+    if (address == NULL || ffi_fast_finalizing()) {
+        Py_RETURN_NONE;
+    }
+    *value = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    counter_ffi_drop(address);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
+void notifier_ffi_drop(void *p0);
+
+/* `__del__` of what objects of `Notifier` hold (a cell): gives it back to the library (not at shutdown: the process
+ * is ending, and a Rust `Drop` that calls back into a half-torn-down interpreter could crash it). */
+static PyObject *
+ffi_fast_finalise_Notifier(PyObject *held, PyObject *unused)
+{
+    void **value = (void **)((ffi_fast_cdata *)held)->b_ptr;
+    void *address = *value;
+    (void)unused;
+    if (address == NULL || ffi_fast_finalizing()) {
+        Py_RETURN_NONE;
+    }
+    *value = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    notifier_ffi_drop(address);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
+void store_release(void *p0);
+
+/* `__del__` of what objects of `Store` hold (a handle): gives it back to the library. */
+static PyObject *
+ffi_fast_finalise_Store(PyObject *held, PyObject *unused)
+{
+    void **value = (void **)((ffi_fast_cdata *)held)->b_ptr;
+    void *address = *value;
+    (void)unused;
+    if (address == NULL) {
+        Py_RETURN_NONE;
+    }
+    *value = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    store_release(address);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
+void tracker_release(void *p0);
+
+/* `__del__` of what objects of `Tracker` hold (a handle): gives it back to the library. */
+static PyObject *
+ffi_fast_finalise_Tracker(PyObject *held, PyObject *unused)
+{
+    void **value = (void **)((ffi_fast_cdata *)held)->b_ptr;
+    void *address = *value;
+    (void)unused;
+    if (address == NULL) {
+        Py_RETURN_NONE;
+    }
+    *value = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    tracker_release(address);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef ffi_fast_holder_finalisers[] = {
+    {"__del__", ffi_fast_finalise_Hasher, METH_NOARGS,
+     "__del__($self, /)\n--\n\nGives the handle back to the library once nothing refers to it."},
+    {"__del__", ffi_fast_finalise_Counter, METH_NOARGS,
+     "__del__($self, /)\n--\n\nGives the cell back to the library once nothing refers to it."},
+    {"__del__", ffi_fast_finalise_Notifier, METH_NOARGS,
+     "__del__($self, /)\n--\n\nGives the cell back to the library once nothing refers to it."},
+    {"__del__", ffi_fast_finalise_Store, METH_NOARGS,
+     "__del__($self, /)\n--\n\nGives the handle back to the library once nothing refers to it."},
+    {"__del__", ffi_fast_finalise_Tracker, METH_NOARGS,
+     "__del__($self, /)\n--\n\nGives the handle back to the library once nothing refers to it."},
+};
+
+/* Whether each holder is a cell (else a service's handle). */
+static const bool ffi_fast_holder_is_cell[] = {
+    false,
+    true,
+    true,
+    false,
+    false,
+};
+
+static PyObject *ffi_fast_handle_name;
+
+/* `__del__` of an object holding a cell: lets go of it (the library drops the object, unless a function took it,
+ * once no call uses the cell any more). A second call finds nothing left to do. */
+static PyObject *
+ffi_fast_let_go(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (PyObject_SetAttr(self, ffi_fast_ptr_name, Py_None) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* `__del__` of a service's object: lets go of its handle too (unset if `__init__` failed). */
+static PyObject *
+ffi_fast_let_go_of_handle(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (PyObject_SetAttr(self, ffi_fast_ptr_name, Py_None) < 0) {
+        return NULL;
+    }
+    if (PyObject_SetAttr(self, ffi_fast_handle_name, NULL) < 0) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            return NULL;
+        }
+        PyErr_Clear();
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef ffi_fast_object_finalisers[] = {
+    {"__del__", ffi_fast_let_go, METH_NOARGS, "__del__($self, /)\n--\n\nLets go of the object's cell."},
+    {"__del__", ffi_fast_let_go_of_handle, METH_NOARGS, "__del__($self, /)\n--\n\nLets go of the object's handle."},
+};
+
+/* Makes the method `def` the `__del__` of the class `cls`. */
+static int
+ffi_fast_install(PyObject *cls, PyMethodDef *def)
+{
+    int done;
+    PyObject *descriptor = PyDescr_NewMethod((PyTypeObject *)cls, def);
+    if (descriptor == NULL) {
+        return -1;
+    }
+    done = PyObject_SetAttrString(cls, "__del__", descriptor);
+    Py_DECREF(descriptor);
+    return done;
+}
+
+/* finalisers(pairs): installs the finalisers above, one pair of classes (what objects hold, the objects') a holder. */
+static PyObject *
+ffi_fast_finalisers(PyObject *module, PyObject *pairs)
+{
+    const Py_ssize_t count = (Py_ssize_t)(sizeof(ffi_fast_holder_is_cell) / sizeof(ffi_fast_holder_is_cell[0]));
+    Py_ssize_t i;
+    PyObject *holder, *cls;
+    (void)module;
+    if (!PyTuple_Check(pairs) || PyTuple_GET_SIZE(pairs) != count) {
+        PyErr_Format(PyExc_TypeError, "finalisers() takes a tuple of %zd pairs of classes", count);
+        return NULL;
+    }
+    if (!ffi_fast_cdata_checked) {
+        Py_RETURN_NONE;
+    }
+    for (i = 0; i < count; i++) {
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(pairs, i), "O!O!:finalisers", &PyType_Type, &holder, &PyType_Type, &cls)) {
+            return NULL;
+        }
+        if (ffi_fast_install(holder, &ffi_fast_holder_finalisers[i]) < 0
+            || ffi_fast_install(cls, &ffi_fast_object_finalisers[ffi_fast_holder_is_cell[i] ? 0 : 1]) < 0) {
+            return NULL;
+        }
+    }
+    Py_RETURN_NONE;
 }
 
 /* Owned values encoded in C ---------------------------------------------------------------------------------------
@@ -3021,7 +3271,7 @@ ffi_fast_call_counter_new(PyObject *callable, PyObject *const *args, size_t narg
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, false);
+    return ffi_fast_own(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), &ffi_fast_own_slot_Counter, result, false);
 }
 
 /* counter_try_new(start) -> Optional[Counter] */
@@ -3044,7 +3294,7 @@ ffi_fast_call_counter_try_new(PyObject *callable, PyObject *const *args, size_t 
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, true);
+    return ffi_fast_own(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), &ffi_fast_own_slot_Counter, result, true);
 }
 
 /* Where the objects ffi_fast_call_counter_increment takes keep their pointers (found on its first call). */
@@ -3230,7 +3480,7 @@ ffi_fast_call_counter_checked_new(PyObject *callable, PyObject *const *args, siz
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, false);
+    return ffi_fast_own(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), &ffi_fast_own_slot_Counter, result, false);
 }
 
 /* panic_with_message(message) -> None */
@@ -3747,7 +3997,7 @@ ffi_fast_call_notifier_new(PyObject *callable, PyObject *const *args, size_t nar
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, false);
+    return ffi_fast_own(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), &ffi_fast_own_slot_Notifier, result, false);
 }
 
 /* Where the objects ffi_fast_call_notifier_emit takes keep their pointers (found on its first call). */
@@ -6676,6 +6926,7 @@ ffi_fast_make_function(PyObject *module, PyObject *args)
 static PyMethodDef ffi_fast_module_methods[] = {
     {"function", ffi_fast_make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors, objects)"},
     {"share", ffi_fast_share, METH_VARARGS, "share(classes, slots)"},
+    {"finalisers", ffi_fast_finalisers, METH_O, "finalisers(pairs)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -6709,6 +6960,10 @@ PyInit__ffi_cpython(void)
     }
     ffi_fast_ptr_name = PyUnicode_InternFromString("_ffi_ptr");
     if (ffi_fast_ptr_name == NULL) {
+        return NULL;
+    }
+    ffi_fast_handle_name = PyUnicode_InternFromString("_ffi_handle");
+    if (ffi_fast_handle_name == NULL) {
         return NULL;
     }
     ffi_fast_pending = sample_crate_ffi_pending();
