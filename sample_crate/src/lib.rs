@@ -2124,6 +2124,27 @@ pub fn tree_size(root: TreeNode) -> u64 {
     1 + root.children.into_iter().map(tree_size).sum::<u64>()
 }
 
+/// A chain of `depth` nodes (at least one), each the only child of the one before: a record that holds
+/// itself, returned (nested deeper than 128 from `depth` 129 on). At most 300 (`Overflow` above: a
+/// deeper chain would take as deep a recursion to encode, decode and drop).
+#[ffi_function]
+pub fn tree_chain(depth: u16) -> Result<TreeNode, MathError> {
+    if depth > 300 {
+        return Err(MathError::Overflow);
+    }
+    let mut node = TreeNode {
+        label: "leaf".to_owned(),
+        children: Vec::new(),
+    };
+    for _ in 1..depth {
+        node = TreeNode {
+            label: "node".to_owned(),
+            children: vec![node],
+        };
+    }
+    Ok(node)
+}
+
 /// `contact` tagged "later", after a pause (an async record in and out).
 #[ffi_function]
 pub async fn contact_later(contact: Contact) -> Contact {
@@ -2655,6 +2676,7 @@ pub fn inventory() -> Inventory {
         .function::<lead_name>()
         .function::<tagged_words>()
         .function::<tree_size>()
+        .function::<tree_chain>()
         .function::<contact_later>()
         .function::<value_lines>()
         .function::<measure_doubled>()

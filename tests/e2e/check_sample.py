@@ -845,6 +845,17 @@ def check_records():
     for _ in range(127):
         chain = TreeNode("node", [chain])
     assert sample_crate.tree_size(chain) == 128
+    # A record that holds itself, returned: a few levels, and deeper than the compiled decoders go (the runtime's
+    # codec decodes it then), alike.
+    made = sample_crate.tree_chain(3)
+    assert made == TreeNode("node", [TreeNode("node", [TreeNode("leaf", [])])]), made
+    for depth in (128, 129, 300):
+        node, levels = sample_crate.tree_chain(depth), 1
+        while node.children:
+            assert type(node) is TreeNode and len(node.children) == 1 and node.label == "node", node
+            node, levels = node.children[0], levels + 1
+        assert (levels, node.label) == (depth, "leaf"), (depth, levels)
+    raises(sample_crate.MathError.Overflow, sample_crate.tree_chain, 301)
     chain = TreeNode("node", [chain])
     assert "is nested deeper than 128 records" in raises(ValueError, sample_crate.tree_size, chain)
     # A wrong value anywhere in a record is refused before the call, naming where it is.

@@ -45,7 +45,7 @@ from packaging import tags
 from hatch_interop.backend import GeneratedFile
 from hatch_interop.backends.c import C_PRIMITIVES
 from hatch_interop.backends.cffi import CffiBackend, api_mode
-from hatch_interop.backends.cpython.wire import WireEncoders, encodable
+from hatch_interop.backends.cpython.wire import WireCodecs, encodable
 from hatch_interop.backends.ctypes import CtypesBackend, CtypesWrapperBuilder
 from hatch_interop.backends.python import ARRAY_CODES, has_cells
 from hatch_interop.codegen import c_comment, python_string
@@ -438,7 +438,7 @@ def _param(
     objects: List[ModuleObject],
     site: str,
     position: int,
-    encoders: WireEncoders,
+    encoders: WireCodecs,
     value: Optional[str] = None,
 ) -> FastParam:
     """How the fast path takes parameter `index`, the argument at `position`, of the compiled function `site` (its C
@@ -852,8 +852,9 @@ class CpythonBackend(CtypesBackend):
             "_ffi_raise_failure",
             Group("(", rows, ")", is_tuple=True),
         )
-        if encoders.encoders:
-            # The classes the encoders check values against, and the records' slots they read.
+        if encoders.encoders or encoders.decoders:
+            # The classes the encoders check values against (and the decoders make), and the records' slots they
+            # read.
             shared = Group("(", tuple(encoders.shared), ")", is_tuple=True)
             fields = Group("(", encoders.python_fields(), ")", is_tuple=True)
             arguments = (*arguments, Group("shared=(", (shared, fields), ")", is_tuple=True))
@@ -890,11 +891,11 @@ class CpythonBackend(CtypesBackend):
         )
         return [GeneratedFile("__init__.py", content), GeneratedFile(f"{MODULE}.pyi", stub), *runtimes]
 
-    def fast_functions(self, builder: CtypesWrapperBuilder) -> Tuple[List[FastFunction], WireEncoders]:
+    def fast_functions(self, builder: CtypesWrapperBuilder) -> Tuple[List[FastFunction], WireCodecs]:
         """The compiled functions, and the encoders of owned values they use."""
         made: List[FastFunction] = []
         inventory = builder.inventory
-        encoders = WireEncoders(builder, _struct_name)
+        encoders = WireCodecs(builder, _struct_name)
         c_names = set()
         for f in fast_members(inventory):
             lowered = builder.abi.callable(f)
@@ -996,10 +997,15 @@ class CpythonBackend(CtypesBackend):
             # As the wrapper does: a number's, bool's or enum's zero is the only result a failed call can have left.
             zeroable = returns_value and isinstance(returns, (Primitive, Named, Pointer)) and struct is None
             if isinstance(returns, Encoded):
-                # Decoded by the runtime's codec, as the wrapper decodes it (decoding in C: not yet).
+                # Decoded in C into what the runtime's codec makes, or by that codec (the fallback, and the only
+                # way for types the decoders do not take), as the wrapper decodes it.
                 decode = _object(objects, "global", "_ffi_rt.wire_decode")
                 codec = _object(objects, "global", builder.codec(returns))
-                convert = f"return ffi_fast_decoded({decode}, {codec}, result)"
+                if encodable(inventory, returns.value):
+                    decoder = encoders.decoder(returns.value)
+                    convert = f"return ffi_fast_decode({decoder}, {decode}, {codec}, result)"
+                else:
+                    convert = f"return ffi_fast_decoded({decode}, {codec}, result)"
                 result_helpers = _helpers("returns_text", "returns_encoded")
             else:
                 convert, result_helpers = _convert(returns, inventory, objects)
@@ -1035,7 +1041,7 @@ class CpythonBackend(CtypesBackend):
             )
         return made, encoders
 
-    def c_source(self, inventory: Inventory, functions: List[FastFunction], encoders: WireEncoders) -> str:
+    def c_source(self, inventory: Inventory, functions: List[FastFunction], encoders: WireCodecs) -> str:
         lib = inventory.library
         # The extension's own names begin with `ffi_fast_`; the library's, which it declares beside them, must not.
         symbols = [
@@ -1080,6 +1086,8 @@ class CpythonBackend(CtypesBackend):
             any_methods=any(f.method for f in functions),
             async_functions=[f for f in functions if f.asynchronous],
             encoders=encoders.encoders,
+            decoders=encoders.decoders,
+            max_fields=encoders.max_fields,
             shared_count=len(encoders.shared),
             field_count=len(encoders.fields),
             module=f"{self.context.module}.{MODULE}",

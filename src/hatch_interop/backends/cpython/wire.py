@@ -1,4 +1,5 @@
-"""The compiled fast path's encoders of owned values (records, lists, maps, options: docs/wire-format.md).
+"""The compiled fast path's encoders and decoders of owned values (records, lists, maps, options:
+docs/wire-format.md).
 
 A function that takes such a value gets the wire encoding of its argument, built in Python by the runtime's codecs
 (which check every item and name what is wrong). The extension encodes it in C instead, when every part of the value
@@ -12,6 +13,12 @@ takes the call: it encodes or refuses the value itself, with the message every b
 One C function per encoded type, ``ffi_fast_encode_<n>``, numbered in the order the compiled functions first need
 them; the classes they check against are the module's, shared by the runtime once at import (``FFI_FAST_SHARED``),
 and the offsets of the records' slots are looked up then.
+
+A function that returns such a value gets its encoding back from the library, which the runtime's codecs decode in
+Python. The extension decodes it in C instead (``ffi_fast_decode_<n>``, one a type, for the same types the encoders
+take), into the values the codecs make: lists (`bytes` for a `Vec<u8>`), dicts, `None`, numbers, `str`, enums'
+members, and objects of the module's newtype, struct and record classes made by calling the class with the values
+(as the codecs make them). A value nested deeper than the encoders go is decoded by the runtime's codec.
 """
 
 from __future__ import annotations
@@ -90,6 +97,20 @@ def encodable(inventory: Inventory, ty: WireValue, seen: FrozenSet[str] = frozen
 
 
 @dataclass(frozen=True)
+class CDecoder:
+    """One decoder: its C name, comment (the Rust type) and body (statements, indented by four spaces)."""
+
+    name: str
+    comment: str
+    declarations: Tuple[str, ...]
+    body: Tuple[str, ...]
+
+
+#: The C name prefix of the decoders.
+_DECODE = "ffi_fast_decode_"
+
+
+@dataclass(frozen=True)
 class CEncoder:
     """One encoder: its C name, comment (the Rust type) and body (statements, indented by four spaces)."""
 
@@ -99,7 +120,7 @@ class CEncoder:
     body: Tuple[str, ...]
 
 
-class WireEncoders:
+class WireCodecs:
     """The encoders the compiled functions use, made as they ask for them."""
 
     def __init__(self, builder: WrapperBuilder, struct_name: Callable[[StructDef], str]) -> None:
@@ -114,9 +135,15 @@ class WireEncoders:
         self.fields: List[Tuple[int, str]] = []
         #: The structs whose layouts the encoders read.
         self.structs: List[str] = []
+        #: The decoders, made as the compiled functions' results ask for them.
+        self.decoder_indexes: Dict[WireValue, int] = {}
+        self.decoders: List[CDecoder] = []
         #: What helpers of the template they use.
         self.uses_text = False
         self.uses_members = False
+        self.decodes_members = False
+        #: The most fields a decoder passes a class.
+        self.max_fields = 0
 
     def encoder(self, ty: WireValue) -> str:
         """The C name of the encoder of `ty`, made (with those it calls) on first use."""
@@ -271,6 +298,111 @@ class WireEncoders:
         body.append("return false;")
         return ("PyObject *field;",), tuple(body)
 
+    def decoder(self, ty: WireValue) -> str:
+        """The C name of the decoder of `ty`, made (with those it calls) on first use."""
+        index = self.decoder_indexes.get(ty)
+        if index is None:
+            index = self.decoder_indexes[ty] = len(self.decoder_indexes)
+            # Reserved before its body is made: a record may hold itself.
+            self.decoders.append(CDecoder("", "", (), ()))
+            comment = c_comment(f"`{wire_spelling(ty)}`", opener="/*") or ""
+            declarations, body = self._decoder_body(ty)
+            self.decoders[index] = CDecoder(f"{_DECODE}{index}", comment, declarations, body)
+        return f"{_DECODE}{index}"
+
+    def _decoder_body(self, ty: WireValue) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """The declarations and statements of the decoder of `ty` (its parameters: `in`, `depth`; it returns a new
+        reference, or NULL: an exception set, or none where the value is nested too deep for it)."""
+        if isinstance(ty, Primitive):
+            number = self._read_number(ty)
+            if not ty.newtype:
+                return (), ("(void)depth;", f"return {number};")
+            cls = self._shared(self.builder.classes[ty.newtype])
+            return (), ("(void)depth;", f"return ffi_fast_call_with({cls}, {number});")
+        if isinstance(ty, OwnedString):
+            return (), ("(void)depth;", "return ffi_fast_read_text(in);")
+        if isinstance(ty, Named):
+            target = self.inventory.type(ty.name)
+            if isinstance(target, EnumDef):
+                self.decodes_members = True
+                by_value = self._shared(f"_ffi_{self.builder.classes[target.name]}_by_value")
+                return (), ("(void)depth;", f"return ffi_fast_member({by_value}, {self._read_number(target.repr)});")
+            struct = wire_struct(self.inventory, ty.name)
+            assert struct is not None, ty.name
+            # (Numbers, bools and field-less enums: what `wire_struct` takes.)
+            types = tuple(f.type for f in struct.fields if isinstance(f.type, (Primitive, Named)))
+            assert len(types) == len(struct.fields), ty.name
+            return self._construct(self.builder.classes[ty.name], types, depth_checked=False)
+        if isinstance(ty, Record):
+            return self._decode_record(ty.name)
+        if isinstance(ty, WireList):
+            if isinstance(ty.item, Primitive) and ty.item.name == "u8" and not ty.item.newtype:
+                return (), ("(void)depth;", "return ffi_fast_read_bytes(in);")
+            item = self.decoder(ty.item)
+            return (), (f"return ffi_fast_read_items(in, depth, {item});",)
+        if isinstance(ty, WireOption):
+            inner = self.decoder(ty.inner)
+            return ("unsigned long long tag;",), (
+                "if (!ffi_fast_read_le(in, 1, &tag)) {",
+                "    return NULL;",
+                "}",
+                f"return tag == 0 ? ffi_fast_none() : {inner}(in, depth);",
+            )
+        assert isinstance(ty, WireMap)
+        key, value = self.decoder(ty.key), self.decoder(ty.value)
+        return (), (f"return ffi_fast_read_entries(in, depth, {key}, {value});",)
+
+    def _read_number(self, ty: Primitive) -> str:
+        """The expression reading a number (or bool) of `ty` from `in` into a new Python object (NULL: ended)."""
+        if ty.is_bool:
+            return "ffi_fast_read_bool(in)"
+        if ty.is_float:
+            return f"ffi_fast_read_float(in, {_width(ty)})"
+        return f"ffi_fast_read_integer(in, {_width(ty)}, {'true' if ty.is_signed else 'false'})"
+
+    def _construct(
+        self, cls_expression: str, types: Tuple[WireValue, ...], depth_checked: bool, indent: str = ""
+    ) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """Statements decoding each of `types` in order and returning `cls(*values)` (a struct's or record's)."""
+        cls = self._shared(cls_expression)
+        count = len(types)
+        self.max_fields = max(self.max_fields, count)
+        decoders = ", ".join(self.decoder(t) for t in types)
+        body = [] if depth_checked or types else ["(void)depth;"]
+        if not types:
+            body.append(f"{indent}return ffi_fast_construct({cls}, in, depth, NULL, 0);")
+            return (), tuple(body)
+        body.append(f"{indent}{{")
+        body.append(f"{indent}    static const ffi_fast_decoder fields[{count}] = {{{decoders}}};")
+        body.append(f"{indent}    return ffi_fast_construct({cls}, in, depth, fields, {count});")
+        body.append(f"{indent}}}")
+        return (), tuple(body)
+
+    def _decode_record(self, name: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """A record (a record enum: its variant's index first, then that variant's fields): its class called with
+        its fields' values; deeper than the encoders go, the runtime's codec decodes the whole value."""
+        body = [f"if (depth >= {MAX_DEPTH}) {{", "    in->too_deep = true;", "    return NULL;", "}"]
+        classes = self.builder.record_classes(name)
+        record = self.inventory.type(name)
+        if isinstance(record, RecordEnumDef):
+            body.append("if (!ffi_fast_read_le(in, 4, &tag)) {")
+            body.append("    return NULL;")
+            body.append("}")
+            body.append("switch (tag) {")
+            for index, ((cls, _), variant) in enumerate(zip(classes, record.variants)):
+                body.append(f"case {index}:")
+                _, statements = self._construct(cls, tuple(f.type for f in variant.fields), True, "    ")
+                body.extend(statements)
+            body.append("default:")
+            body.append('    PyErr_SetString(PyExc_SystemError, "the library encoded a variant of no index");')
+            body.append("    return NULL;")
+            body.append("}")
+            return ("unsigned long long tag;",), tuple(body)
+        assert isinstance(record, RecordDef)
+        ((cls, _),) = classes
+        _, statements = self._construct(cls, tuple(f.type for f in record.fields), True)
+        return (), (*body, *statements)
+
     @property
     def helpers(self) -> FrozenSet[str]:
         """The template's helpers the encoders use (names of the backend's ``HELPERS``)."""
@@ -281,6 +413,8 @@ class WireEncoders:
             used.add("uses_members")
         if self.structs:
             used.update(("uses_struct_values", "uses_cdata"))
+        if self.decodes_members:
+            used.add("returns_members")
         return frozenset(used)
 
     def python_fields(self) -> Tuple[str, ...]:

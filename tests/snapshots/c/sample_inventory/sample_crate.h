@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x57b73b47f7bd348c)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x8d1928b9e7200cc5)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -2197,6 +2197,17 @@ sample_crate_vec_u8 tagged_words(const char *text, size_t text_len);
  * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT.
  */
 uint64_t tree_size(sample_crate_bytes root);
+
+/**
+ * A chain of `depth` nodes (at least one), each the only child of the one before: a record that holds
+ * itself, returned (nested deeper than 128 from `depth` 129 on). At most 300 (`Overflow` above: a
+ * deeper chain would take as deep a recursion to encode, decode and drop).
+ *
+ * It returns the wire encoding of a `TreeNode` (see docs/wire-format.md). The caller frees the
+ * result (see `sample_crate_vec_u8`). On an error it returns zeroes and records a failure of kind
+ * SAMPLE_CRATE_FAILURE_ERROR whose `code` is the `MathError` variant's value.
+ */
+sample_crate_vec_u8 tree_chain(uint16_t depth);
 
 /**
  * `contact` tagged "later", after a pause (an async record in and out).

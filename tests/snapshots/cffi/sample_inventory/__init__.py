@@ -243,6 +243,7 @@ __all__ = [
     "title_case",
     "total_length",
     "transform_all",
+    "tree_chain",
     "tree_size",
     "u128_low_bits",
     "u128_wrapping_mul",
@@ -309,10 +310,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x57B73B47F7BD348C:
+    if found != 0x8D1928B9E7200CC5:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 57b73b47f7bd348c)"
+            "sample_crate 0.1.0 (API hash 8d1928b9e7200cc5)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -6432,6 +6433,24 @@ def tree_size(root: TreeNode) -> int:
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_tree_chain = _ffi_lib.tree_chain
+
+
+def tree_chain(depth: int) -> TreeNode:
+    """A chain of `depth` nodes (at least one), each the only child of the one before: a record that holds
+    itself, returned (nested deeper than 128 from `depth` 129 on). At most 300 (`Overflow` above: a
+    deeper chain would take as deep a recursion to encode, decode and drop).
+
+    Raises a subclass of `MathError` when the library reports one of its errors.
+    """
+    if depth.__class__ is not int or not 0 <= depth <= 65535:
+        depth = _ffi_scalar("tree_chain() argument 'depth'", depth, "u16")
+    _ffi_result = _ffi_fn_tree_chain(depth)
+    if _ffi_pending[0]:
+        _ffi_raise_failure(_ffi_MathError_by_code)
+    return _ffi_wire_decode(_ffi_wire_record_TreeNode, _ffi_take_bytes(_ffi_result))
 
 
 _ffi_fn_contact_later = _ffi_lib.contact_later

@@ -209,6 +209,7 @@ ffi_fast_text best_contact(const uint8_t *p0, size_t p0_len);
 ffi_fast_text lead_name(ffi_fast_bytes p0);
 ffi_fast_text tagged_words(const char *p0, size_t p0_len);
 uint64_t tree_size(ffi_fast_bytes p0);
+ffi_fast_text tree_chain(uint16_t p0);
 void contact_later(ffi_fast_bytes p0, ffi_fast_completion completion);
 ffi_fast_text value_lines(const uint8_t *p0, size_t p0_len);
 ffi_fast_text value_parsed(const char *p0, size_t p0_len);
@@ -1603,7 +1604,7 @@ ffi_fast_encode_7(ffi_fast_out *out, PyObject *value, int depth)
 {
     long long member;
     (void)depth;
-    return ffi_fast_exact_member(value, FFI_FAST_SHARED(0), &member) && ffi_fast_put_le(out, (unsigned long long)member, 1);
+    return ffi_fast_exact_member(value, FFI_FAST_SHARED(1), &member) && ffi_fast_put_le(out, (unsigned long long)member, 1);
 }
 
 /* `Contact` */
@@ -1614,7 +1615,7 @@ ffi_fast_encode_8(ffi_fast_out *out, PyObject *value, int depth)
     if (depth >= 128) {
         return false;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(1)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(2)) {
         field = ffi_fast_field(value, 0);
         if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
             return false;
@@ -1660,7 +1661,7 @@ ffi_fast_encode_10(ffi_fast_out *out, PyObject *value, int depth)
 {
     ffi_fast_struct_Vec2 copy;
     (void)depth;
-    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(2), &copy, sizeof(copy))
+    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(3), &copy, sizeof(copy))
         && ffi_fast_put_float(out, copy.f0)
         && ffi_fast_put_float(out, copy.f1);
 }
@@ -1697,7 +1698,7 @@ ffi_fast_encode_14(ffi_fast_out *out, PyObject *value, int depth)
 {
     ffi_fast_struct_Sample copy;
     (void)depth;
-    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(3), &copy, sizeof(copy))
+    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(4), &copy, sizeof(copy))
         && ffi_fast_put_le(out, (unsigned long long)copy.f0, 1)
         && ffi_fast_put_double(out, copy.f1)
         && ffi_fast_put_le(out, (unsigned long long)copy.f2, 2)
@@ -1712,7 +1713,7 @@ ffi_fast_encode_15(ffi_fast_out *out, PyObject *value, int depth)
     if (depth >= 128) {
         return false;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(4)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(5)) {
         field = ffi_fast_field(value, 6);
         if (field == NULL || !ffi_fast_encode_8(out, field, depth + 1)) {
             return false;
@@ -1755,7 +1756,7 @@ ffi_fast_encode_18(ffi_fast_out *out, PyObject *value, int depth)
     if (depth >= 128) {
         return false;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(5)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(7)) {
         field = ffi_fast_field(value, 9);
         if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
             return false;
@@ -1791,7 +1792,7 @@ ffi_fast_encode_21(ffi_fast_out *out, PyObject *value, int depth)
     if (depth >= 128) {
         return false;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(6)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(8)) {
         if (!ffi_fast_put_le(out, 0, 4)) {
             return false;
         }
@@ -1801,7 +1802,7 @@ ffi_fast_encode_21(ffi_fast_out *out, PyObject *value, int depth)
         }
         return true;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(7)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(9)) {
         if (!ffi_fast_put_le(out, 1, 4)) {
             return false;
         }
@@ -1811,7 +1812,7 @@ ffi_fast_encode_21(ffi_fast_out *out, PyObject *value, int depth)
         }
         return true;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(8)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(10)) {
         if (!ffi_fast_put_le(out, 2, 4)) {
             return false;
         }
@@ -1825,7 +1826,7 @@ ffi_fast_encode_21(ffi_fast_out *out, PyObject *value, int depth)
         }
         return true;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(9)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(11)) {
         if (!ffi_fast_put_le(out, 3, 4)) {
             return false;
         }
@@ -1839,7 +1840,7 @@ ffi_fast_encode_21(ffi_fast_out *out, PyObject *value, int depth)
         }
         return true;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(10)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(12)) {
         if (!ffi_fast_put_le(out, 4, 4)) {
             return false;
         }
@@ -1879,7 +1880,7 @@ ffi_fast_encode_25(ffi_fast_out *out, PyObject *value, int depth)
 {
     unsigned long long number;
     (void)depth;
-    return ffi_fast_exact_unsigned(value, FFI_FAST_SHARED(11), UINT64_MAX, &number) && ffi_fast_put_le(out, number, 8);
+    return ffi_fast_exact_unsigned(value, FFI_FAST_SHARED(14), UINT64_MAX, &number) && ffi_fast_put_le(out, number, 8);
 }
 
 /* `HashMap<String, i64>` */
@@ -1921,6 +1922,652 @@ ffi_fast_lent_bytes(const ffi_fast_out *out)
     return bytes;
 }
 
+/* Owned values decoded in C ----------------------------------------------------------------------------------------
+ *
+ * A result that crosses in the wire encoding is decoded by the decoders below into the values the module's codecs
+ * make (lists, dicts, numbers, text, members, objects of the module's classes made by calling the class). The
+ * library's encoding is valid; were it not (a count past its end, text that is no UTF-8), a decoder raises instead
+ * of reading past it. */
+
+/* What is left of an encoding to decode; `too_deep`: a value nested deeper than the decoders go (the runtime's
+ * codec decodes it instead). */
+typedef struct {
+    const unsigned char *at;
+    const unsigned char *end;
+    bool too_deep;
+} ffi_fast_in;
+
+typedef PyObject *(*ffi_fast_decoder)(ffi_fast_in *in, int depth);
+
+/* The next `size` bytes (NULL and an exception where fewer are left). */
+static inline const unsigned char *
+ffi_fast_read(ffi_fast_in *in, size_t size)
+{
+    const unsigned char *bytes = in->at;
+    if ((size_t)(in->end - in->at) < size) {
+        PyErr_SetString(PyExc_SystemError, "the library's encoding of a result ended early");
+        return NULL;
+    }
+    in->at += size;
+    return bytes;
+}
+
+/* A little-endian integer of `width` bytes (a count, a tag), in `out`. */
+static inline bool
+ffi_fast_read_le(ffi_fast_in *in, size_t width, unsigned long long *out)
+{
+    const unsigned char *bytes = ffi_fast_read(in, width);
+    size_t i;
+    if (bytes == NULL) {
+        return false;
+    }
+    *out = 0;
+    for (i = 0; i < width; i++) {
+        *out |= (unsigned long long)bytes[i] << (8 * i);
+    }
+    return true;
+}
+
+static PyObject *
+ffi_fast_read_integer(ffi_fast_in *in, size_t width, bool is_signed)
+{
+    unsigned long long bits;
+    if (!ffi_fast_read_le(in, width, &bits)) {
+        return NULL;
+    }
+    if (!is_signed) {
+        return PyLong_FromUnsignedLongLong(bits);
+    }
+    if (width < 8 && (bits >> (8 * width - 1)) != 0) {
+        bits |= ~0ULL << (8 * width);  /* sign-extended */
+    }
+    return PyLong_FromLongLong((long long)bits);
+}
+
+static PyObject *
+ffi_fast_read_float(ffi_fast_in *in, size_t width)
+{
+    unsigned long long bits;
+    if (!ffi_fast_read_le(in, width, &bits)) {
+        return NULL;
+    }
+    if (width == 4) {
+        uint32_t narrow = (uint32_t)bits;
+        float number;
+        memcpy(&number, &narrow, sizeof(number));
+        return PyFloat_FromDouble((double)number);
+    } else {
+        double number;
+        memcpy(&number, &bits, sizeof(number));
+        return PyFloat_FromDouble(number);
+    }
+}
+
+static PyObject *
+ffi_fast_read_bool(ffi_fast_in *in)
+{
+    unsigned long long bits;
+    return ffi_fast_read_le(in, 1, &bits) ? PyBool_FromLong(bits != 0) : NULL;
+}
+
+/* A length (a u64) and that many bytes, in `bytes`. */
+static bool
+ffi_fast_read_sized(ffi_fast_in *in, const unsigned char **bytes, Py_ssize_t *length)
+{
+    unsigned long long size;
+    if (!ffi_fast_read_le(in, 8, &size)) {
+        return false;
+    }
+    if (size > (unsigned long long)(in->end - in->at)) {
+        PyErr_SetString(PyExc_SystemError, "the library's encoding of a result ended early");
+        return false;
+    }
+    *length = (Py_ssize_t)size;
+    *bytes = ffi_fast_read(in, (size_t)size);
+    return *bytes != NULL;
+}
+
+static PyObject *
+ffi_fast_read_text(ffi_fast_in *in)
+{
+    const unsigned char *bytes;
+    Py_ssize_t length;
+    return ffi_fast_read_sized(in, &bytes, &length) ? PyUnicode_DecodeUTF8((const char *)bytes, length, "strict") : NULL;
+}
+
+/* A `Vec<u8>`: `bytes`, as the module's codec makes it. */
+static PyObject *
+ffi_fast_read_bytes(ffi_fast_in *in)
+{
+    const unsigned char *bytes;
+    Py_ssize_t length;
+    return ffi_fast_read_sized(in, &bytes, &length) ? PyBytes_FromStringAndSize((const char *)bytes, length) : NULL;
+}
+
+/* A `Vec<T>`: a list of its items. */
+static PyObject *
+ffi_fast_read_items(ffi_fast_in *in, int depth, ffi_fast_decoder decode)
+{
+    unsigned long long count;
+    Py_ssize_t i;
+    PyObject *items, *item;
+    if (!ffi_fast_read_le(in, 8, &count)) {
+        return NULL;
+    }
+    if (count > (unsigned long long)PY_SSIZE_T_MAX / sizeof(PyObject *)) {
+        PyErr_SetString(PyExc_SystemError, "the library's encoding of a result holds too many items");
+        return NULL;
+    }
+    items = PyList_New((Py_ssize_t)count);
+    if (items == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < (Py_ssize_t)count; i++) {
+        item = decode(in, depth);
+        if (item == NULL) {
+            Py_DECREF(items);
+            return NULL;
+        }
+        PyList_SET_ITEM(items, i, item);
+    }
+    return items;
+}
+
+/* A map: a dict of its entries (a key that appears twice keeps its last value, as the codec's). */
+static PyObject *
+ffi_fast_read_entries(ffi_fast_in *in, int depth, ffi_fast_decoder decode_key, ffi_fast_decoder decode_value)
+{
+    unsigned long long count, i;
+    PyObject *entries, *key, *value;
+    int stored;
+    if (!ffi_fast_read_le(in, 8, &count)) {
+        return NULL;
+    }
+    entries = PyDict_New();
+    if (entries == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < count; i++) {
+        key = decode_key(in, depth);
+        if (key == NULL) {
+            Py_DECREF(entries);
+            return NULL;
+        }
+        value = decode_value(in, depth);
+        if (value == NULL) {
+            Py_DECREF(key);
+            Py_DECREF(entries);
+            return NULL;
+        }
+        stored = PyDict_SetItem(entries, key, value);
+        Py_DECREF(key);
+        Py_DECREF(value);
+        if (stored < 0) {
+            Py_DECREF(entries);
+            return NULL;
+        }
+    }
+    return entries;
+}
+
+/* `cls(value)` (a newtype's class), taking `value`. */
+static PyObject *
+ffi_fast_call_with(PyObject *cls, PyObject *value)
+{
+    PyObject *made;
+    if (value == NULL) {
+        return NULL;
+    }
+    made = PyObject_Vectorcall(cls, &value, 1, NULL);
+    Py_DECREF(value);
+    return made;
+}
+
+/* The largest number of fields the decoders pass a class. */
+#define FFI_FAST_MAX_FIELDS 6
+
+/* `cls(*values)`: each of the `count` fields decoded by `fields`, in order (a struct's or record's). */
+static PyObject *
+ffi_fast_construct(PyObject *cls, ffi_fast_in *in, int depth, const ffi_fast_decoder *fields, size_t count)
+{
+    PyObject *values[FFI_FAST_MAX_FIELDS + 1];
+    PyObject *made = NULL;
+    size_t i, decoded;
+    for (decoded = 0; decoded < count; decoded++) {
+        values[decoded] = fields[decoded](in, depth + 1);
+        if (values[decoded] == NULL) {
+            break;
+        }
+    }
+    if (decoded == count) {
+        made = PyObject_Vectorcall(cls, values, count, NULL);
+    }
+    for (i = 0; i < decoded; i++) {
+        Py_DECREF(values[i]);
+    }
+    return made;
+}
+static PyObject *ffi_fast_decode_0(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_1(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_2(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_3(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_4(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_5(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_6(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_7(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_8(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_9(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_10(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_11(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_12(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_13(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_14(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_15(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_16(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_17(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_18(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_19(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_20(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_21(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_22(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_23(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_24(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_25(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_26(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_27(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_28(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_29(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_30(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_31(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_32(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_33(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_34(ffi_fast_in *in, int depth);
+static PyObject *ffi_fast_decode_35(ffi_fast_in *in, int depth);
+
+/* `Vec<String>` */
+static PyObject *
+ffi_fast_decode_0(ffi_fast_in *in, int depth)
+{
+    return ffi_fast_read_items(in, depth, ffi_fast_decode_1);
+}
+
+/* `String` */
+static PyObject *
+ffi_fast_decode_1(ffi_fast_in *in, int depth)
+{
+    (void)depth;
+    return ffi_fast_read_text(in);
+}
+
+/* `HashMap<String, u32>` */
+static PyObject *
+ffi_fast_decode_2(ffi_fast_in *in, int depth)
+{
+    return ffi_fast_read_entries(in, depth, ffi_fast_decode_1, ffi_fast_decode_3);
+}
+
+/* `u32` */
+static PyObject *
+ffi_fast_decode_3(ffi_fast_in *in, int depth)
+{
+    (void)depth;
+    return ffi_fast_read_integer(in, 4, false);
+}
+
+/* `HashMap<String, Option<f64>>` */
+static PyObject *
+ffi_fast_decode_4(ffi_fast_in *in, int depth)
+{
+    return ffi_fast_read_entries(in, depth, ffi_fast_decode_1, ffi_fast_decode_5);
+}
+
+/* `Option<f64>` */
+static PyObject *
+ffi_fast_decode_5(ffi_fast_in *in, int depth)
+{
+    unsigned long long tag;
+    if (!ffi_fast_read_le(in, 1, &tag)) {
+        return NULL;
+    }
+    return tag == 0 ? ffi_fast_none() : ffi_fast_decode_6(in, depth);
+}
+
+/* `f64` */
+static PyObject *
+ffi_fast_decode_6(ffi_fast_in *in, int depth)
+{
+    (void)depth;
+    return ffi_fast_read_float(in, 8);
+}
+
+/* `Option<String>` */
+static PyObject *
+ffi_fast_decode_7(ffi_fast_in *in, int depth)
+{
+    unsigned long long tag;
+    if (!ffi_fast_read_le(in, 1, &tag)) {
+        return NULL;
+    }
+    return tag == 0 ? ffi_fast_none() : ffi_fast_decode_1(in, depth);
+}
+
+/* `Vec<Vec<u8>>` */
+static PyObject *
+ffi_fast_decode_8(ffi_fast_in *in, int depth)
+{
+    return ffi_fast_read_items(in, depth, ffi_fast_decode_9);
+}
+
+/* `Vec<u8>` */
+static PyObject *
+ffi_fast_decode_9(ffi_fast_in *in, int depth)
+{
+    (void)depth;
+    return ffi_fast_read_bytes(in);
+}
+
+/* `Vec<Option<Color>>` */
+static PyObject *
+ffi_fast_decode_10(ffi_fast_in *in, int depth)
+{
+    return ffi_fast_read_items(in, depth, ffi_fast_decode_11);
+}
+
+/* `Option<Color>` */
+static PyObject *
+ffi_fast_decode_11(ffi_fast_in *in, int depth)
+{
+    unsigned long long tag;
+    if (!ffi_fast_read_le(in, 1, &tag)) {
+        return NULL;
+    }
+    return tag == 0 ? ffi_fast_none() : ffi_fast_decode_12(in, depth);
+}
+
+/* `Color` */
+static PyObject *
+ffi_fast_decode_12(ffi_fast_in *in, int depth)
+{
+    (void)depth;
+    return ffi_fast_member(FFI_FAST_SHARED(0), ffi_fast_read_integer(in, 1, false));
+}
+
+/* `Contact` */
+static PyObject *
+ffi_fast_decode_13(ffi_fast_in *in, int depth)
+{
+    if (depth >= 128) {
+        in->too_deep = true;
+        return NULL;
+    }
+    {
+        static const ffi_fast_decoder fields[6] = {ffi_fast_decode_1, ffi_fast_decode_0, ffi_fast_decode_5, ffi_fast_decode_14, ffi_fast_decode_2, ffi_fast_decode_16};
+        return ffi_fast_construct(FFI_FAST_SHARED(2), in, depth, fields, 6);
+    }
+}
+
+/* `Vec2` */
+static PyObject *
+ffi_fast_decode_14(ffi_fast_in *in, int depth)
+{
+    {
+        static const ffi_fast_decoder fields[2] = {ffi_fast_decode_15, ffi_fast_decode_15};
+        return ffi_fast_construct(FFI_FAST_SHARED(3), in, depth, fields, 2);
+    }
+}
+
+/* `f32` */
+static PyObject *
+ffi_fast_decode_15(ffi_fast_in *in, int depth)
+{
+    (void)depth;
+    return ffi_fast_read_float(in, 4);
+}
+
+/* `Option<Sample>` */
+static PyObject *
+ffi_fast_decode_16(ffi_fast_in *in, int depth)
+{
+    unsigned long long tag;
+    if (!ffi_fast_read_le(in, 1, &tag)) {
+        return NULL;
+    }
+    return tag == 0 ? ffi_fast_none() : ffi_fast_decode_17(in, depth);
+}
+
+/* `Sample` */
+static PyObject *
+ffi_fast_decode_17(ffi_fast_in *in, int depth)
+{
+    {
+        static const ffi_fast_decoder fields[4] = {ffi_fast_decode_18, ffi_fast_decode_6, ffi_fast_decode_19, ffi_fast_decode_12};
+        return ffi_fast_construct(FFI_FAST_SHARED(4), in, depth, fields, 4);
+    }
+}
+
+/* `u8` */
+static PyObject *
+ffi_fast_decode_18(ffi_fast_in *in, int depth)
+{
+    (void)depth;
+    return ffi_fast_read_integer(in, 1, false);
+}
+
+/* `u16` */
+static PyObject *
+ffi_fast_decode_19(ffi_fast_in *in, int depth)
+{
+    (void)depth;
+    return ffi_fast_read_integer(in, 2, false);
+}
+
+/* `Vec<Contact>` */
+static PyObject *
+ffi_fast_decode_20(ffi_fast_in *in, int depth)
+{
+    return ffi_fast_read_items(in, depth, ffi_fast_decode_13);
+}
+
+/* `Option<Contact>` */
+static PyObject *
+ffi_fast_decode_21(ffi_fast_in *in, int depth)
+{
+    unsigned long long tag;
+    if (!ffi_fast_read_le(in, 1, &tag)) {
+        return NULL;
+    }
+    return tag == 0 ? ffi_fast_none() : ffi_fast_decode_13(in, depth);
+}
+
+/* `Vec<Tagged>` */
+static PyObject *
+ffi_fast_decode_22(ffi_fast_in *in, int depth)
+{
+    return ffi_fast_read_items(in, depth, ffi_fast_decode_23);
+}
+
+/* `Tagged` */
+static PyObject *
+ffi_fast_decode_23(ffi_fast_in *in, int depth)
+{
+    if (depth >= 128) {
+        in->too_deep = true;
+        return NULL;
+    }
+    {
+        static const ffi_fast_decoder fields[2] = {ffi_fast_decode_1, ffi_fast_decode_3};
+        return ffi_fast_construct(FFI_FAST_SHARED(6), in, depth, fields, 2);
+    }
+}
+
+/* `TreeNode` */
+static PyObject *
+ffi_fast_decode_24(ffi_fast_in *in, int depth)
+{
+    if (depth >= 128) {
+        in->too_deep = true;
+        return NULL;
+    }
+    {
+        static const ffi_fast_decoder fields[2] = {ffi_fast_decode_1, ffi_fast_decode_25};
+        return ffi_fast_construct(FFI_FAST_SHARED(7), in, depth, fields, 2);
+    }
+}
+
+/* `Vec<TreeNode>` */
+static PyObject *
+ffi_fast_decode_25(ffi_fast_in *in, int depth)
+{
+    return ffi_fast_read_items(in, depth, ffi_fast_decode_24);
+}
+
+/* `Value` */
+static PyObject *
+ffi_fast_decode_26(ffi_fast_in *in, int depth)
+{
+    unsigned long long tag;
+    if (depth >= 128) {
+        in->too_deep = true;
+        return NULL;
+    }
+    if (!ffi_fast_read_le(in, 4, &tag)) {
+        return NULL;
+    }
+    switch (tag) {
+    case 0:
+        {
+            static const ffi_fast_decoder fields[1] = {ffi_fast_decode_27};
+            return ffi_fast_construct(FFI_FAST_SHARED(8), in, depth, fields, 1);
+        }
+    case 1:
+        {
+            static const ffi_fast_decoder fields[1] = {ffi_fast_decode_1};
+            return ffi_fast_construct(FFI_FAST_SHARED(9), in, depth, fields, 1);
+        }
+    case 2:
+        {
+            static const ffi_fast_decoder fields[2] = {ffi_fast_decode_28, ffi_fast_decode_28};
+            return ffi_fast_construct(FFI_FAST_SHARED(10), in, depth, fields, 2);
+        }
+    case 3:
+        {
+            static const ffi_fast_decoder fields[2] = {ffi_fast_decode_1, ffi_fast_decode_5};
+            return ffi_fast_construct(FFI_FAST_SHARED(11), in, depth, fields, 2);
+        }
+    case 4:
+        return ffi_fast_construct(FFI_FAST_SHARED(12), in, depth, NULL, 0);
+    default:
+        PyErr_SetString(PyExc_SystemError, "the library encoded a variant of no index");
+        return NULL;
+    }
+}
+
+/* `i64` */
+static PyObject *
+ffi_fast_decode_27(ffi_fast_in *in, int depth)
+{
+    (void)depth;
+    return ffi_fast_read_integer(in, 8, true);
+}
+
+/* `i32` */
+static PyObject *
+ffi_fast_decode_28(ffi_fast_in *in, int depth)
+{
+    (void)depth;
+    return ffi_fast_read_integer(in, 4, true);
+}
+
+/* `Member` */
+static PyObject *
+ffi_fast_decode_29(ffi_fast_in *in, int depth)
+{
+    if (depth >= 128) {
+        in->too_deep = true;
+        return NULL;
+    }
+    {
+        static const ffi_fast_decoder fields[4] = {ffi_fast_decode_30, ffi_fast_decode_1, ffi_fast_decode_31, ffi_fast_decode_32};
+        return ffi_fast_construct(FFI_FAST_SHARED(13), in, depth, fields, 4);
+    }
+}
+
+/* `UserId` */
+static PyObject *
+ffi_fast_decode_30(ffi_fast_in *in, int depth)
+{
+    (void)depth;
+    return ffi_fast_call_with(FFI_FAST_SHARED(14), ffi_fast_read_integer(in, 8, false));
+}
+
+/* `Vec<UserId>` */
+static PyObject *
+ffi_fast_decode_31(ffi_fast_in *in, int depth)
+{
+    return ffi_fast_read_items(in, depth, ffi_fast_decode_30);
+}
+
+/* `Option<Celsius>` */
+static PyObject *
+ffi_fast_decode_32(ffi_fast_in *in, int depth)
+{
+    unsigned long long tag;
+    if (!ffi_fast_read_le(in, 1, &tag)) {
+        return NULL;
+    }
+    return tag == 0 ? ffi_fast_none() : ffi_fast_decode_33(in, depth);
+}
+
+/* `Celsius` */
+static PyObject *
+ffi_fast_decode_33(ffi_fast_in *in, int depth)
+{
+    (void)depth;
+    return ffi_fast_call_with(FFI_FAST_SHARED(15), ffi_fast_read_float(in, 4));
+}
+
+/* `HashMap<UserId, u32>` */
+static PyObject *
+ffi_fast_decode_34(ffi_fast_in *in, int depth)
+{
+    return ffi_fast_read_entries(in, depth, ffi_fast_decode_30, ffi_fast_decode_3);
+}
+
+/* `HashMap<String, i64>` */
+static PyObject *
+ffi_fast_decode_35(ffi_fast_in *in, int depth)
+{
+    return ffi_fast_read_entries(in, depth, ffi_fast_decode_1, ffi_fast_decode_27);
+}
+
+/* The value of an encoding the library returned, decoded by `decode` (its buffer freed); by the runtime's codec, as
+ * the wrapper decodes it (`runtime_decode(codec, data)`), where the decoders cannot: before the module shared its
+ * classes, or a value nested deeper than they go. */
+static PyObject *
+ffi_fast_decode(ffi_fast_decoder decode, PyObject *runtime_decode, PyObject *codec, ffi_fast_text encoded)
+{
+    ffi_fast_in in;
+    PyObject *value;
+    if (ffi_fast_shared == NULL) {
+        return ffi_fast_decoded(runtime_decode, codec, encoded);
+    }
+    in.at = (const unsigned char *)encoded.ptr;
+    in.end = in.at + encoded.len;
+    in.too_deep = false;
+    value = decode(&in, 0);
+    if (value == NULL && in.too_deep && !PyErr_Occurred()) {
+        return ffi_fast_decoded(runtime_decode, codec, encoded);
+    }
+    if (value != NULL && in.at != in.end) {
+        Py_CLEAR(value);
+        PyErr_SetString(PyExc_SystemError, "the library's encoding of a result has bytes left over");
+    }
+    if (encoded.len != 0) {
+        sample_crate_ffi_free(encoded.ptr, encoded.len, 1);
+    }
+    return value;
+}
+
 /* share(classes, slots): the module's classes the encoders check against, and the records' slots they read (a
  * class's index and an attribute), given once at import. */
 static PyObject *
@@ -1935,15 +2582,15 @@ ffi_fast_share(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!O!:share", &PyTuple_Type, &shared, &PyTuple_Type, &fields)) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(shared) != 12 || PyTuple_GET_SIZE(fields) != 17) {
-        PyErr_SetString(PyExc_ValueError, "share() takes the module's 12 classes and 17 slots");
+    if (PyTuple_GET_SIZE(shared) != 16 || PyTuple_GET_SIZE(fields) != 17) {
+        PyErr_SetString(PyExc_ValueError, "share() takes the module's 16 classes and 17 slots");
         return NULL;
     }
     for (i = 0; i < 17; i++) {
         if (!PyArg_ParseTuple(PyTuple_GET_ITEM(fields, i), "ns:share", &index, &attribute)) {
             return NULL;
         }
-        if (index < 0 || index >= 12) {
+        if (index < 0 || index >= 16) {
             PyErr_Format(PyExc_IndexError, "no class %zd", index);
             return NULL;
         }
@@ -4751,7 +5398,7 @@ ffi_fast_call_word_list(PyObject *callable, PyObject *const *args, size_t nargsf
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_0, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* word_counts(words) -> Dict[str, int] */
@@ -4775,7 +5422,7 @@ ffi_fast_call_word_counts(PyObject *callable, PyObject *const *args, size_t narg
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_2, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* means(samples) -> Dict[str, Optional[float]] */
@@ -4799,7 +5446,7 @@ ffi_fast_call_means(PyObject *callable, PyObject *const *args, size_t nargsf, Py
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_4, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* first_word(text) -> Optional[str] */
@@ -4823,7 +5470,7 @@ ffi_fast_call_first_word(PyObject *callable, PyObject *const *args, size_t nargs
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_7, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* greet_maybe(name) -> str */
@@ -4876,7 +5523,7 @@ ffi_fast_call_chunks(PyObject *callable, PyObject *const *args, size_t nargsf, P
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_8, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* colors_named(names) -> List[Optional[Color]] */
@@ -4900,7 +5547,7 @@ ffi_fast_call_colors_named(PyObject *callable, PyObject *const *args, size_t nar
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_10, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* distinct_chars(text) -> List[str] */
@@ -4971,7 +5618,7 @@ ffi_fast_call_blue_names(PyObject *callable, PyObject *const *args, size_t nargs
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_0, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* words_later(text) -> List[str] */
@@ -4998,7 +5645,7 @@ ffi_fast_call_words_later_convert(ffi_fast_function *self, const void *value)
     ffi_fast_text result;
     memcpy(&result, value, sizeof(result));
     (void)self;
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), result);
+    return ffi_fast_decode(ffi_fast_decode_0, FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), result);
 }
 
 static const ffi_fast_async ffi_fast_call_words_later_async = {
@@ -5055,7 +5702,7 @@ ffi_fast_call_contact_new(PyObject *callable, PyObject *const *args, size_t narg
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_13, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* contact_summary(contact) -> str */
@@ -5109,7 +5756,7 @@ ffi_fast_call_contact_tagged(PyObject *callable, PyObject *const *args, size_t n
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_13, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* team_roster(team) -> List[Contact] */
@@ -5133,7 +5780,7 @@ ffi_fast_call_team_roster(PyObject *callable, PyObject *const *args, size_t narg
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_20, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* best_contact(contacts) -> Optional[Contact] */
@@ -5157,7 +5804,7 @@ ffi_fast_call_best_contact(PyObject *callable, PyObject *const *args, size_t nar
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_21, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* lead_name(team) -> str */
@@ -5205,7 +5852,7 @@ ffi_fast_call_tagged_words(PyObject *callable, PyObject *const *args, size_t nar
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_22, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* tree_size(root) -> int */
@@ -5232,6 +5879,29 @@ ffi_fast_call_tree_size(PyObject *callable, PyObject *const *args, size_t nargsf
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* tree_chain(depth) -> TreeNode */
+static PyObject *
+ffi_fast_call_tree_chain(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    ffi_fast_text result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 65535ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = tree_chain((uint16_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decode(ffi_fast_decode_24, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
 /* contact_later(contact) -> Contact */
 static int
 ffi_fast_call_contact_later_start(ffi_fast_call *call, ffi_fast_completion completion)
@@ -5256,7 +5926,7 @@ ffi_fast_call_contact_later_convert(ffi_fast_function *self, const void *value)
     ffi_fast_text result;
     memcpy(&result, value, sizeof(result));
     (void)self;
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), result);
+    return ffi_fast_decode(ffi_fast_decode_13, FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), result);
 }
 
 static const ffi_fast_async ffi_fast_call_contact_later_async = {
@@ -5337,7 +6007,7 @@ ffi_fast_call_value_parsed(PyObject *callable, PyObject *const *args, size_t nar
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_26, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* length_in_metres(text) -> float */
@@ -5472,7 +6142,7 @@ ffi_fast_call_member_new(PyObject *callable, PyObject *const *args, size_t nargs
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), result);
+    return ffi_fast_decode(ffi_fast_decode_29, FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), result);
 }
 
 /* user_next_later(id) -> UserId */
@@ -5544,7 +6214,7 @@ ffi_fast_call_user_scores_raised(PyObject *callable, PyObject *const *args, size
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_34, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* Where the objects ffi_fast_method_Hasher_update takes keep their pointers (found on its first call). */
@@ -5768,7 +6438,7 @@ ffi_fast_method_Store_entries(PyObject *callable, PyObject *const *args, size_t 
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decoded(FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), result);
+    return ffi_fast_decode(ffi_fast_decode_35, FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), result);
 }
 
 /* Where the objects ffi_fast_method_Store_put_all takes keep their pointers (found on its first call). */
@@ -6467,6 +7137,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_lead_name,
     ffi_fast_call_tagged_words,
     ffi_fast_call_tree_size,
+    ffi_fast_call_tree_chain,
     ffi_fast_call_contact_later,
     ffi_fast_call_value_lines,
     ffi_fast_call_value_parsed,
@@ -6589,6 +7260,7 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
     true,
     false,
     false,
@@ -6624,6 +7296,7 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
     false,
     false,
     false,

@@ -242,6 +242,7 @@ __all__ = [
     "title_case",
     "total_length",
     "transform_all",
+    "tree_chain",
     "tree_size",
     "u128_low_bits",
     "u128_wrapping_mul",
@@ -300,10 +301,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x57B73B47F7BD348C:
+    if found != 0x8D1928B9E7200CC5:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 57b73b47f7bd348c)"
+            "sample_crate 0.1.0 (API hash 8d1928b9e7200cc5)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
