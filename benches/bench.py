@@ -89,6 +89,7 @@ IMPLEMENTATIONS = (
     "C extension",
     "C extension, same GIL policy",
     "PyO3",
+    "PyO3, same GIL policy",
 )
 #: The ratio columns: each generated binding against hand-written wrappers of the same technology making the same
 #: checks (the issue's targets: 1.05, 1.1 and 1.2), then against wrappers without checks (what the checks cost).
@@ -102,6 +103,7 @@ RATIOS = (
     ("generated cpython", "C extension"),
     ("generated cpython", "C extension, same GIL policy"),
     ("generated cpython", "PyO3"),
+    ("generated cpython", "PyO3, same GIL policy"),
 )
 CALLS = (
     "noop()",
@@ -123,6 +125,7 @@ CALLS = (
     "await double_now(u64)",
     "await i128_double_later(i128)",
     "contact_summary(Contact), a record",
+    "word_list(&str): a Vec<String> of 5 words back",
 )
 
 # One timing's statement, the names it uses (bound to fast locals) and what to do afterwards.
@@ -148,6 +151,8 @@ SLEEP_0 = "await asyncio.sleep(0)"
 EXECUTOR_HOP = "await run_in_executor(a one-thread pool, int)"
 SUMS = {1: CALLS[11], 1000: CALLS[12], 10**6: CALLS[13]}  # by the slice's length
 RECORD = CALLS[18]
+#: A result in the wire encoding (a list of `str`), decoded by the bindings.
+WORDS = CALLS[19]
 #: What `contact_summary` returns for the record the cells pass (`record_argument`).
 RECORD_SUMMARY = 'Ada [math, code] 9.5 at (1.5, -2) [("a", 1), ("b", 2)] None'
 #: Awaits of the async function in one statement of an async cell.
@@ -175,6 +180,7 @@ CHECKS: Dict[str, Callable[[Any], bool]] = {
     ASYNC_NOW: lambda r: r == 42,
     ASYNC_HOP: lambda r: r == 42,
     RECORD: lambda r: r == RECORD_SUMMARY,
+    WORDS: lambda r: r == ["a", "b", "c", "d", "e"],
 }
 
 
@@ -300,12 +306,13 @@ def build_cells() -> List[Cell]:
             ASYNC_NOW: awaits(getattr(m, "double_now", None), 21),  # type: ignore[arg-type]
             ASYNC_HOP: awaits(getattr(m, "i128_double_later", None), 21),  # type: ignore[arg-type]
             RECORD: call(getattr(m, "contact_summary", None), record_argument(m if hasattr(m, "Contact") else g)),  # type: ignore[arg-type]
+            WORDS: call(getattr(m, "word_list", None), "a b c d e"),  # type: ignore[arg-type]
         }
         return {name: make for name, make in makers.items() if name not in without}
 
     # The hand-written bindings bridge `double_later` only (their completion always goes through
     # `call_soon_threadsafe`).
-    handwritten = (ASYNC_NOW, ASYNC_HOP, RECORD)
+    handwritten = (ASYNC_NOW, ASYNC_HOP, RECORD, WORDS)
     per_impl("generated", pythonic(g))
     per_impl("ctypes+def", pythonic(hct, without=handwritten))
     per_impl("generated cffi", pythonic(gf))
@@ -318,10 +325,12 @@ def build_cells() -> List[Cell]:
     per_impl("cffi API+checks", pythonic(hapi.checked, without=handwritten))
     # Neither has an async function (a C extension or PyO3 would need its own bridge to asyncio).
     # (No hand-written record decoder in C either: the record cell compares the generated bindings with PyO3.)
-    per_impl("C extension", pythonic(cx, without=(ASYNC, ASYNC_NOW, ASYNC_HOP, RECORD)))
+    per_impl("C extension", pythonic(cx, without=(ASYNC, ASYNC_NOW, ASYNC_HOP, RECORD, WORDS)))
     # The same bindings releasing the GIL where the sample crate lets bindings release it (see sample_cext.c).
-    per_impl("C extension, same GIL policy", pythonic(cxp, without=(ASYNC, ASYNC_NOW, ASYNC_HOP, RECORD)))
+    per_impl("C extension, same GIL policy", pythonic(cxp, without=(ASYNC, ASYNC_NOW, ASYNC_HOP, RECORD, WORDS)))
     per_impl("PyO3", pythonic(p, frees=False, without=(ASYNC, ASYNC_NOW, ASYNC_HOP)))
+    # Its functions under the sample crate's GIL policy (`Python::detach` where the crate lets bindings release it).
+    per_impl("PyO3, same GIL policy", pythonic(p.released, frees=False, without=(ASYNC, ASYNC_NOW, ASYNC_HOP)))
 
     def bare_store(new: Callable[[], Any], put: Callable[..., None], get: Callable[..., Any]) -> Callable[[], Made]:
         """`get(store, b"a", 1)` on a fresh store holding "a" (never destroyed: a few bytes per cell)."""

@@ -205,6 +205,16 @@ struct Contact {
 
 #[pyfunction]
 fn contact_summary(contact: Contact) -> String {
+    summary(contact)
+}
+
+/// The words of `text`: a list of `str` (PyO3 makes it from the `Vec<String>`).
+#[pyfunction]
+fn word_list(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_owned).collect()
+}
+
+fn summary(contact: Contact) -> String {
     let score = contact
         .score
         .map_or_else(|| "unscored".to_owned(), |s| format!("{s}"));
@@ -219,12 +229,149 @@ fn contact_summary(contact: Contact) -> String {
     )
 }
 
+/// The same functions under the sample crate's GIL policy, as `sample_cext_policy` is (the issue's
+/// "same GIL policy"): the GIL released around each body (`Python::detach`) except `add` and
+/// `Store.get`, which the crate marks `gil = "hold"`; the callback takes it back to call Python.
+/// What needs the GIL (extracting the arguments, making the result) happens outside the release.
+mod released {
+    use pyo3::prelude::*;
+
+    use super::{doubles, Color, Contact, Counter, Vec2};
+
+    #[pyfunction]
+    fn noop(py: Python<'_>) {
+        py.detach(|| ());
+    }
+
+    #[pyfunction]
+    fn add(a: u32, b: u32) -> u32 {
+        super::add(a, b)
+    }
+
+    #[pyfunction]
+    fn scale(py: Python<'_>, x: f64, factor: f32) -> f64 {
+        py.detach(move || x * f64::from(factor))
+    }
+
+    #[pyfunction]
+    fn vec2_add(py: Python<'_>, a: PyRef<'_, Vec2>, b: PyRef<'_, Vec2>) -> Vec2 {
+        let (a, b) = (*a, *b);
+        py.detach(move || Vec2 {
+            x: a.x + b.x,
+            y: a.y + b.y,
+        })
+    }
+
+    #[pyfunction]
+    fn vec2_length(py: Python<'_>, v: PyRef<'_, Vec2>) -> f32 {
+        let v = *v;
+        py.detach(move || v.x.hypot(v.y))
+    }
+
+    #[pyfunction]
+    fn color_next(py: Python<'_>, c: Color) -> Color {
+        py.detach(move || match c {
+            Color::Red => Color::Green,
+            Color::Green => Color::Blue,
+            Color::Blue => Color::Red,
+        })
+    }
+
+    #[pyfunction]
+    fn counter_new(py: Python<'_>, start: u64) -> Counter {
+        py.detach(move || Counter {
+            value: start,
+            history: Vec::new(),
+        })
+    }
+
+    #[pyfunction]
+    fn counter_increment(py: Python<'_>, mut c: PyRefMut<'_, Counter>) -> u64 {
+        let c = &mut *c;
+        py.detach(move || {
+            let value = c.value;
+            c.history.push(value);
+            c.value = value.wrapping_add(1);
+            c.value
+        })
+    }
+
+    #[pyfunction]
+    fn counter_get(py: Python<'_>, c: PyRef<'_, Counter>) -> u64 {
+        let c = &*c;
+        py.detach(move || c.value)
+    }
+
+    #[pyfunction]
+    fn str_byte_len(py: Python<'_>, s: &str) -> usize {
+        py.detach(move || s.len())
+    }
+
+    #[pyfunction]
+    fn sum_f64(py: Python<'_>, values: pyo3::buffer::PyBuffer<f64>) -> PyResult<f64> {
+        let slice = doubles(&values)?;
+        // SAFETY: the buffer stays exported while `values` lives; no Python code runs during the sum.
+        let slice = unsafe { slice.as_ref() };
+        Ok(py.detach(move || slice.iter().sum()))
+    }
+
+    #[pyfunction]
+    fn for_each_value(
+        py: Python<'_>,
+        values: pyo3::buffer::PyBuffer<f64>,
+        on_value: &Bound<'_, PyAny>,
+    ) -> PyResult<usize> {
+        let slice = doubles(&values)?;
+        // SAFETY: as in `sum_f64`; the callback may write the buffer, so each value is read before it.
+        let start = slice.cast::<f64>().as_ptr() as usize;
+        let len = slice.len();
+        let on_value = on_value.clone().unbind();
+        py.detach(move || {
+            let mut calls = 0;
+            for index in 0..len {
+                // SAFETY: `index` is in the exported buffer.
+                let value = unsafe { (start as *const f64).add(index).read() };
+                calls += 1;
+                let going_on =
+                    Python::attach(|py| on_value.bind(py).call1((index, value))?.is_truthy())?;
+                if !going_on {
+                    break;
+                }
+            }
+            Ok(calls)
+        })
+    }
+
+    #[pyfunction]
+    fn contact_summary(py: Python<'_>, contact: Contact) -> String {
+        py.detach(move || super::summary(contact))
+    }
+
+    #[pyfunction]
+    fn word_list(py: Python<'_>, text: &str) -> Vec<String> {
+        py.detach(move || super::word_list(text))
+    }
+
+    #[pymodule]
+    pub mod released {
+        #[pymodule_export]
+        use super::super::{Color, Counter, Store, Vec2};
+        #[pymodule_export]
+        use super::{
+            add, color_next, contact_summary, counter_get, counter_increment, counter_new,
+            for_each_value, noop, scale, str_byte_len, sum_f64, vec2_add, vec2_length, word_list,
+        };
+    }
+}
+
 #[pymodule]
 mod pyo3_baseline {
     #[pymodule_export]
+    use super::released::released;
+    #[pymodule_export]
     use super::{
         add, color_next, contact_summary, counter_get, counter_increment, counter_new,
-        for_each_value, noop, scale, str_byte_len, sum_f64, vec2_add, vec2_length, Color, Counter,
-        Store, Vec2,
+        for_each_value, noop, scale, str_byte_len, sum_f64, vec2_add, vec2_length, word_list,
+        Color, Counter, Store, Vec2,
     };
 }
