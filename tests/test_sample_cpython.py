@@ -70,8 +70,9 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
     workdir.mkdir()
     # Compiled functions and methods, a wrapper (a callback the library keeps), and the finalisers in C of what
     # objects hold (cells, handles) and of the objects.
-    names = ("m.add", "m.counter_get", "m.Store.get", "m.notifier_subscribe", "m.Counter.__del__")
-    names += ("m._native._ffi_Counter_cell.__del__", "m.Store.__del__", "m._native._ffi_Store_handle.__del__")
+    names = ("m.add", "m.counter_get", "m.Store.get", "m.notifier_subscribe", "m.Store.live_stores")
+    names += ('m.Store.__dict__["live_stores"]', "m.Counter.__del__", "m._native._ffi_Counter_cell.__del__")
+    names += ("m.Store.__del__", "m._native._ffi_Store_handle.__del__")
     kinds = ", ".join(f"type({name}).__name__" for name in names)
     compiled = run([exe, "-c", f"import sample_crate as m; print({kinds})"])
     assert compiled.stdout.split() == [
@@ -79,6 +80,8 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
         "compiled_function",
         "compiled_method",
         "function",
+        "compiled_function",  # a static function, held by the class as a staticmethod
+        "staticmethod",
         *["method_descriptor"] * 4,
     ]
     proc = run([exe, E2E / "check_sample.py"], cwd=workdir)

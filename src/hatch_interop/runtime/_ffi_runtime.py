@@ -296,9 +296,13 @@ def compiled(
         owner, _, attribute = name.rpartition(".")
         holder = namespace[owner].__dict__ if owner else namespace
         wrapper = holder[attribute]
+        # A service's static function stays a staticmethod, of the compiled function.
+        static = isinstance(wrapper, staticmethod)
+        if static:
+            wrapper = wrapper.__func__
         made = functools.update_wrapper(fast.function(index, wrapper, raise_failure, errors, objects), wrapper)
         if owner:
-            setattr(namespace[owner], attribute, made)
+            setattr(namespace[owner], attribute, staticmethod(made) if static else made)
         else:
             namespace[name] = made
 

@@ -416,11 +416,12 @@ def late_param(ty: TypeRef, inventory: Inventory) -> bool:
 
 
 def fast_members(inventory: Inventory) -> List[Function]:
-    """The library functions the fast path takes: free functions, then services' methods (constructors and static
-    functions are the wrappers')."""
+    """The library functions the fast path takes: free functions, then services' methods and static functions
+    (constructors are the wrappers')."""
     members: List[Function] = [f for f in inventory.functions if eligible(f, inventory)]
     for service in inventory.services:
         members.extend(m for m in service.methods if eligible(m, inventory))
+        members.extend(f for f in service.statics if eligible(f, inventory))
     return members
 
 
@@ -905,6 +906,10 @@ class CpythonBackend(CtypesBackend):
                 assert sig.cls is not None
                 name = f"{sig.cls}.{sig.name}"
                 c_name = f"ffi_fast_method_{sig.cls}_{sig.name}"
+            elif sig.cls is not None:
+                # A service's static function: a function the class holds (as a staticmethod).
+                name = f"{sig.cls}.{sig.name}"
+                c_name = f"ffi_fast_static_{sig.cls}_{sig.name}"
             else:
                 name = builder.api.functions[f.name]
                 c_name = f"ffi_fast_call_{name}"

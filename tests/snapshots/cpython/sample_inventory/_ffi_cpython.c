@@ -239,6 +239,8 @@ void store_explode(void *p_self, const char *p0, size_t p0_len);
 void store_total_later(void *p_self, uint64_t p0, ffi_fast_completion completion);
 void store_add_to_all_later(void *p_self, int64_t p0, ffi_fast_completion completion);
 void store_clear_now(void *p_self, ffi_fast_completion completion);
+void store_multiply_later(int32_t p0, int32_t p1, ffi_fast_completion completion);
+size_t store_live_stores(void);
 size_t tracker_advance(void *p_self, uint64_t p0);
 void tracker_clear(void *p_self);
 
@@ -2736,6 +2738,12 @@ typedef struct {
     char none;
 } ffi_fast_method_Store_clear_now_args;
 
+/* The arguments of ffi_fast_static_Store_multiply_later, until its coroutine calls the library. */
+typedef struct {
+    long long arg0;
+    long long arg1;
+} ffi_fast_static_Store_multiply_later_args;
+
 /* What a coroutine's completion may point at: any async function's value. */
 typedef union {
     uint64_t ffi_fast_call_double_later;
@@ -2755,6 +2763,7 @@ typedef union {
     int64_t ffi_fast_method_Store_total_later;
     uint32_t ffi_fast_method_Store_add_to_all_later;
     uint32_t ffi_fast_method_Store_clear_now;
+    int32_t ffi_fast_static_Store_multiply_later;
     char none;
 } ffi_fast_value;
 
@@ -2808,6 +2817,7 @@ struct ffi_fast_call {
         ffi_fast_method_Store_total_later_args ffi_fast_method_Store_total_later;
         ffi_fast_method_Store_add_to_all_later_args ffi_fast_method_Store_add_to_all_later;
         ffi_fast_method_Store_clear_now_args ffi_fast_method_Store_clear_now;
+        ffi_fast_static_Store_multiply_later_args ffi_fast_static_Store_multiply_later;
     } args;
 };
 
@@ -6989,6 +6999,78 @@ ffi_fast_method_Store_clear_now(PyObject *callable, PyObject *const *args, size_
     return (PyObject *)call;
 }
 
+/* Store.multiply_later(a, b) -> int */
+static int
+ffi_fast_static_Store_multiply_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    long long arg0 = call->args.ffi_fast_static_Store_multiply_later.arg0;
+    long long arg1 = call->args.ffi_fast_static_Store_multiply_later.arg1;
+    Py_BEGIN_ALLOW_THREADS
+    store_multiply_later((int32_t)arg0, (int32_t)arg1, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
+}
+
+static PyObject *
+ffi_fast_static_Store_multiply_later_convert(ffi_fast_function *self, const void *value)
+{
+    int32_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyLong_FromLong(result);
+}
+
+static const ffi_fast_async ffi_fast_static_Store_multiply_later_async = {
+    ffi_fast_static_Store_multiply_later_start,
+    ffi_fast_static_Store_multiply_later_convert,
+    sizeof(int32_t),
+};
+
+static PyObject *
+ffi_fast_static_Store_multiply_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    long long arg0;
+    long long arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_signed(args[0], NULL, -2147483648LL, 2147483647LL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_signed(args[1], NULL, -2147483648LL, 2147483647LL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_static_Store_multiply_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_static_Store_multiply_later.arg0 = arg0;
+    call->args.ffi_fast_static_Store_multiply_later.arg1 = arg1;
+    return (PyObject *)call;
+}
+
+/* Store.live_stores() -> int */
+static PyObject *
+ffi_fast_static_Store_live_stores(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    size_t result;
+    if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = store_live_stores();
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
 /* Where the objects ffi_fast_method_Tracker_advance takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_method_Tracker_advance_slot_self;
 
@@ -7167,6 +7249,8 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_method_Store_total_later,
     ffi_fast_method_Store_add_to_all_later,
     ffi_fast_method_Store_clear_now,
+    ffi_fast_static_Store_multiply_later,
+    ffi_fast_static_Store_live_stores,
     ffi_fast_method_Tracker_advance,
     ffi_fast_method_Tracker_clear,
 };
@@ -7290,6 +7374,8 @@ static const bool ffi_fast_coroutines[] = {
     true,
     true,
     true,
+    true,
+    false,
     false,
     false,
 };
@@ -7413,6 +7499,8 @@ static const bool ffi_fast_methods[] = {
     true,
     true,
     true,
+    false,
+    false,
     true,
     true,
 };

@@ -178,6 +178,12 @@ _ffi_rt.compiled(
             None,
             (_ffi_support.error, _ffi_support.call_future, _ffi_rt.settle_later, Store, _ffi_Store_handle),
         ),
+        (
+            "Store.multiply_later",
+            _ffi_MathError_by_code,
+            (_ffi_support.error, _ffi_support.call_future, _ffi_rt.settle_later),
+        ),
+        ("Store.live_stores", None, ()),
         ("Tracker.advance", None, (Tracker, _ffi_Tracker_handle)),
         ("Tracker.clear", None, (Tracker, _ffi_Tracker_handle)),
     ),
