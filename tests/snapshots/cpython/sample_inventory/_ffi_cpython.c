@@ -1282,15 +1282,39 @@ static const bool ffi_fast_holder_is_cell[] = {
 
 static PyObject *ffi_fast_handle_name;
 
+/* Where objects of a class keep their `_ffi_ptr`, for `__del__`: the last class looked up, held (a class that is
+ * gone could leave its address to another). */
+static ffi_fast_slot ffi_fast_let_go_slot;
+
 /* `__del__` of an object holding a cell: lets go of it (the library drops the object, unless a function took it,
  * once no call uses the cell any more). A second call finds nothing left to do. */
 static PyObject *
 ffi_fast_let_go(PyObject *self, PyObject *unused)
 {
+    PyObject *cls = (PyObject *)Py_TYPE(self), *held = ffi_fast_let_go_slot.cls, **field, *old;
+    Py_ssize_t offset;
     (void)unused;
-    if (PyObject_SetAttr(self, ffi_fast_ptr_name, Py_None) < 0) {
-        return NULL;
+    if (held == cls) {
+        offset = ffi_fast_let_go_slot.offset;
+    } else {
+        offset = ffi_fast_find_slot(cls, &ffi_fast_let_go_slot);
+        if (ffi_fast_let_go_slot.cls == cls) {
+            Py_INCREF(cls);
+            Py_XDECREF(held);
+        }
     }
+    if (offset == 0) {
+        if (PyObject_SetAttr(self, ffi_fast_ptr_name, Py_None) < 0) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    /* The slot's own `self._ffi_ptr = None`. */
+    field = (PyObject **)((char *)self + offset);
+    old = *field;
+    Py_INCREF(Py_None);
+    *field = Py_None;
+    Py_XDECREF(old);
     Py_RETURN_NONE;
 }
 
