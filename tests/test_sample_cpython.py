@@ -72,7 +72,7 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
     # objects hold (cells, handles) and of the objects.
     names = ("m.add", "m.counter_get", "m.Store.get", "m.notifier_subscribe", "m.Store.live_stores")
     names += ('m.Store.__dict__["live_stores"]', "m.Counter.__del__", "m._native._ffi_Counter_cell.__del__")
-    names += ("m.Store.__del__", "m._native._ffi_Store_handle.__del__")
+    names += ("m.Store.__del__", "m._native._ffi_Store_handle.__del__", "m.Store.__init__", "m.Store.__new__")
     kinds = ", ".join(f"type({name}).__name__" for name in names)
     compiled = run([exe, "-c", f"import sample_crate as m; print({kinds})"])
     assert compiled.stdout.split() == [
@@ -83,6 +83,8 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
         "compiled_function",  # a static function, held by the class as a staticmethod
         "staticmethod",
         *["method_descriptor"] * 4,
+        "compiled_method",  # `__init__`, the constructor `new`
+        "builtin_function_or_method",  # `__new__`, the extension's
     ]
     proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout

@@ -279,6 +279,7 @@ def compiled(
     *,
     shared: Optional[Tuple[Tuple[Any, ...], Tuple[Tuple[int, str], ...]]] = None,
     holders: Tuple[Tuple[type, type], ...] = (),
+    constructs: Tuple[type, ...] = (),
 ) -> None:
     """Replace each wrapper of module `module` named in `functions` (a function's name, or a method's, `Store.get`;
     with the `errors` its failures are raised with, and the module's objects its C code refers to) by its compiled
@@ -286,11 +287,14 @@ def compiled(
     signature (`__wrapped__`) and hands it every call its fast path does not take. `shared`: the classes the
     extension's encoders of owned values check against, and the records' slots they read (a class's index and an
     attribute). `holders`: for each opaque type, the class of what its objects hold (a cell or a service's handle)
-    and its objects' class, whose finalisers the extension replaces by its own (the same, in C)."""
+    and its objects' class, whose finalisers the extension replaces by its own (the same, in C). `constructs`: the
+    services' classes whose `__init__` is compiled, whose `__new__` the extension's replaces (the same, in C)."""
     if shared is not None:
         fast.share(*shared)
     if holders:
         fast.finalisers(holders)
+    for cls in constructs:
+        setattr(cls, "__new__", staticmethod(fast.new_object))  # noqa: B010  (a method mypy would not let be set)
     namespace = sys.modules[module].__dict__
     for index, (name, errors, objects) in enumerate(functions):
         owner, _, attribute = name.rpartition(".")

@@ -120,6 +120,7 @@ HELPERS = frozenset(
         "returns_encoded",
         "returns_objects",
         "owns_objects",
+        "constructs_objects",
     }
 )
 
@@ -416,13 +417,19 @@ def late_param(ty: TypeRef, inventory: Inventory) -> bool:
 
 
 def fast_members(inventory: Inventory) -> List[Function]:
-    """The library functions the fast path takes: free functions, then services' methods and static functions
-    (constructors are the wrappers')."""
+    """The library functions the fast path takes: free functions, then services' ``__init__`` (their constructor
+    `new`), methods and static functions (other constructors are the wrappers')."""
     members: List[Function] = [f for f in inventory.functions if eligible(f, inventory)]
     for service in inventory.services:
+        members.extend(c for c in service.constructors if _init(c) and eligible(c, inventory))
         members.extend(m for m in service.methods if eligible(m, inventory))
         members.extend(f for f in service.statics if eligible(f, inventory))
     return members
+
+
+def _init(f: Function) -> bool:
+    """Whether the service constructor `f` is its class's ``__init__`` (`new`, sync: an async one is a classmethod)."""
+    return f.name == "new" and not f.asynchronous
 
 
 def _struct_name(struct: StructDef) -> str:
@@ -598,6 +605,20 @@ def _lent(
         f"Py_XDECREF({held})",
         (f"static ffi_fast_slot {slot};",),
         helpers=_helpers("uses_objects", "uses_cdata"),
+    )
+
+
+def _fresh(target: OpaqueDef, *, objects: List[ModuleObject], slots: str) -> FastParam:
+    """The object a service's ``__init__`` is called on: exactly of its class and holding no handle yet, else the
+    wrapper takes the call (it raises for an object already initialized). The constructor takes nothing of it."""
+    cls = _object(objects, "class", target.name)
+    return FastParam(
+        (),
+        f"ffi_fast_fresh_object(args[0], {cls}, &{slots})",
+        (),
+        (),
+        statics=(f"static ffi_fast_init_slots {slots};",),
+        helpers=_helpers("constructs_objects", "uses_objects", "uses_cdata"),
     )
 
 
@@ -859,6 +880,10 @@ class CpythonBackend(CtypesBackend):
             shared = Group("(", tuple(encoders.shared), ")", is_tuple=True)
             fields = Group("(", encoders.python_fields(), ")", is_tuple=True)
             arguments = (*arguments, Group("shared=(", (shared, fields), ")", is_tuple=True))
+        constructed = tuple(f.name.rpartition(".")[0] for f in fast if f.name.endswith(".__init__"))
+        if constructed:
+            # The classes whose `__init__` is compiled: their `__new__` is the extension's too.
+            arguments = (*arguments, Group("constructs=(", constructed, ")", is_tuple=True))
         holders = self.holders(inventory)
         if holders:
             # What each opaque type's objects hold, and the objects' class: the extension finalises both in C.
@@ -902,7 +927,14 @@ class CpythonBackend(CtypesBackend):
             lowered = builder.abi.callable(f)
             sig = builder.api.signature(f)
             method = isinstance(f, Method)
-            if method:
+            # A service's `__init__` is called on its object too (`args[0]`), which it fills rather than lends.
+            init = sig.kind == "init"
+            bound = method or init
+            if init:
+                assert sig.cls is not None
+                name = f"{sig.cls}.__init__"
+                c_name = f"ffi_fast_init_{sig.cls}"
+            elif method:
                 assert sig.cls is not None
                 name = f"{sig.cls}.{sig.name}"
                 c_name = f"ffi_fast_method_{sig.cls}_{sig.name}"
@@ -936,14 +968,18 @@ class CpythonBackend(CtypesBackend):
                     inventory=inventory,
                     objects=objects,
                     site=c_name,
-                    position=i + method,
+                    position=i + bound,
                     encoders=encoders,
-                    value=f"PyTuple_GET_ITEM(call->arguments, {i + method})" if late else None,
+                    value=f"PyTuple_GET_ITEM(call->arguments, {i + bound})" if late else None,
                 )
                 for i, p in enumerate(f.params)
             )
             receiver: Optional[FastParam] = None
             receiver_class: Optional[str] = None
+            if init:
+                service = inventory.type(lowered.service or "")
+                assert isinstance(service, OpaqueDef) and not f.asynchronous
+                params = (_fresh(service, objects=objects, slots=f"{c_name}_slots"), *params)
             if method:
                 # The object the method is called on, lent for the call as an argument is (an async method's when
                 # its coroutine calls the library: the object is read from the arguments it keeps).
@@ -1001,7 +1037,13 @@ class CpythonBackend(CtypesBackend):
             returns_value = not isinstance(returns, Void)
             # As the wrapper does: a number's, bool's or enum's zero is the only result a failed call can have left.
             zeroable = returns_value and isinstance(returns, (Primitive, Named, Pointer)) and struct is None
-            if isinstance(returns, Encoded):
+            if init:
+                # The object gets the handle, as the wrapper gives it.
+                assert isinstance(returns, Pointer)
+                holder = _object(objects, "holder", returns.target.name)
+                convert = f"return ffi_fast_init(args[0], {holder}, &{c_name}_slots, result)"
+                result_helpers = _helpers("constructs_objects", "uses_objects", "uses_cdata")
+            elif isinstance(returns, Encoded):
                 # Decoded in C into what the runtime's codec makes, or by that codec (the fallback, and the only
                 # way for types the decoders do not take), as the wrapper decodes it.
                 decode = _object(objects, "global", "_ffi_rt.wire_decode")
@@ -1019,7 +1061,7 @@ class CpythonBackend(CtypesBackend):
                     index=len(made),
                     name=name,
                     c_name=c_name,
-                    method=method,
+                    method=bound,
                     comment=c_comment(
                         f"{sig.label}({', '.join(p.name for p in f.params)}) -> {sig.returns}", opener="/*"
                     )

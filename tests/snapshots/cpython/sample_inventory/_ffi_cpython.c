@@ -219,11 +219,13 @@ uint64_t user_next(uint64_t p0);
 ffi_fast_text member_new(uint64_t p0, const char *p1, size_t p1_len);
 void user_next_later(uint64_t p0, ffi_fast_completion completion);
 ffi_fast_text user_scores_raised(const uint8_t *p0, size_t p0_len);
+void * fnv1a_hasher_new(void);
 void fnv1a_hasher_update(void *p_self, const uint8_t *p0, size_t p0_len);
 void * fnv1a_hasher_copy(void *p_self);
 bool fnv1a_hasher_matches(void *p_self, void *p0);
 ffi_fast_struct_Digest fnv1a_hasher_digest(void *p_self);
 uint64_t fnv1a_hasher_digest_in(void *p_self, uint8_t p0);
+void * store_new(void);
 void store_put(void *p_self, const char *p0, size_t p0_len, int64_t p1);
 ffi_fast_text store_entries(void *p_self);
 void store_put_all(void *p_self, const uint8_t *p0, size_t p0_len);
@@ -241,6 +243,7 @@ void store_add_to_all_later(void *p_self, int64_t p0, ffi_fast_completion comple
 void store_clear_now(void *p_self, ffi_fast_completion completion);
 void store_multiply_later(int32_t p0, int32_t p1, ffi_fast_completion completion);
 size_t store_live_stores(void);
+void * tracker_new(uint64_t p0);
 size_t tracker_advance(void *p_self, uint64_t p0);
 void tracker_clear(void *p_self);
 
@@ -1019,6 +1022,85 @@ ffi_fast_callback_Transform_call(const void *context, int64_t p0)
     }
     PyGILState_Release(gil);
     return (int64_t)value;
+}
+
+/* Where objects of a service's class keep their `_ffi_ptr` and `_ffi_handle` (the offsets of their slots), looked up
+ * on the first call of its `__init__`. */
+typedef struct {
+    PyObject *cls;
+    Py_ssize_t ptr;
+    Py_ssize_t handle;
+} ffi_fast_init_slots;
+
+static PyObject *ffi_fast_handle_slot_name;
+
+/* Whether `value` is exactly an object of the class `cls` that holds no handle yet (`__init__` was not called on it,
+ * or failed): else the wrapper takes the call (it raises for an object already initialized). */
+static inline bool
+ffi_fast_fresh_object(PyObject *value, PyObject *cls, ffi_fast_init_slots *slots)
+{
+    ffi_fast_slot found = {NULL, 0};
+    PyObject *handle, *descriptor;
+    PyMemberDef *member = NULL;
+    if ((PyObject *)Py_TYPE(value) != cls) {
+        return false;
+    }
+    if (slots->cls != cls) {
+        /* The class outlives the slots' use: the compiled function's objects hold it. */
+        slots->ptr = ffi_fast_find_slot(cls, &found);
+        descriptor = PyObject_GetAttr(cls, ffi_fast_handle_slot_name);
+        if (descriptor == NULL) {
+            PyErr_Clear();
+        } else {
+            member = Py_TYPE(descriptor) == &PyMemberDescr_Type ? ((PyMemberDescrObject *)descriptor)->d_member : NULL;
+        }
+        slots->handle = member != NULL && member->type == T_OBJECT_EX ? member->offset : 0;
+        Py_XDECREF(descriptor);
+        slots->cls = cls;
+    }
+    if (slots->ptr == 0 || slots->handle == 0) {
+        return false;
+    }
+    handle = *(PyObject **)((char *)value + slots->handle);
+    return handle == NULL || handle == Py_None;
+}
+
+/* The end of `__init__`, as the wrapper's `self._ffi_handle = self._ffi_ptr = <holder>(address)`: a new handle of
+ * the class `holder` (a `c_void_p`) for the pointer the constructor returned, in both slots of `self`. */
+static PyObject *
+ffi_fast_init(PyObject *self, PyObject *holder, const ffi_fast_init_slots *slots, void *address)
+{
+    PyTypeObject *type = (PyTypeObject *)holder;
+    PyObject *handle = type->tp_new(type, ffi_fast_no_arguments, NULL);
+    if (handle == NULL) {
+        return NULL;
+    }
+    *(void **)((ffi_fast_cdata *)handle)->b_ptr = address;
+    Py_INCREF(handle);
+    Py_XSETREF(*(PyObject **)((char *)self + slots->handle), handle);
+    Py_XSETREF(*(PyObject **)((char *)self + slots->ptr), handle);
+    Py_RETURN_NONE;
+}
+
+/* new_object(cls, *args, **kwargs): `__new__` of the services' classes whose `__init__` is compiled, as the
+ * module's: an object of `cls` holding no pointer (`_ffi_ptr` None), whatever the other arguments (`__init__`
+ * takes them). */
+static PyObject *
+ffi_fast_new_object(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    PyObject *cls, *made;
+    (void)module;
+    (void)kwargs;
+    if (PyTuple_GET_SIZE(args) < 1 || !PyType_Check(cls = PyTuple_GET_ITEM(args, 0))) {
+        PyErr_SetString(PyExc_TypeError, "__new__() takes the class first");
+        return NULL;
+    }
+    /* `object.__new__(cls)` */
+    made = PyBaseObject_Type.tp_new((PyTypeObject *)cls, ffi_fast_no_arguments, NULL);
+    if (made != NULL && PyObject_SetAttr(made, ffi_fast_ptr_name, Py_None) < 0) {
+        Py_CLEAR(made);
+    }
+    return made;
 }
 
 /* Takes the object `value` (whose cell or handle the call holds, `held`) for the library: its `_ffi_ptr` is None
@@ -6251,6 +6333,31 @@ ffi_fast_call_user_scores_raised(PyObject *callable, PyObject *const *args, size
     return ffi_fast_decode(ffi_fast_decode_34, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
+/* Where the objects ffi_fast_init_Hasher takes keep their pointers (found on its first call). */
+static ffi_fast_init_slots ffi_fast_init_Hasher_slots;
+
+/* Hasher() -> None */
+static PyObject *
+ffi_fast_init_Hasher(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_fresh_object(args[0], FFI_FAST_OBJECT(self, 0), &ffi_fast_init_Hasher_slots)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = fnv1a_hasher_new();
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_init(args[0], FFI_FAST_OBJECT(self, 1), &ffi_fast_init_Hasher_slots, result);
+}
+
 /* Where the objects ffi_fast_method_Hasher_update takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_method_Hasher_update_slot_self;
 
@@ -6407,6 +6514,31 @@ ffi_fast_method_Hasher_digest_in(PyObject *callable, PyObject *const *args, size
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(result);
+}
+
+/* Where the objects ffi_fast_init_Store takes keep their pointers (found on its first call). */
+static ffi_fast_init_slots ffi_fast_init_Store_slots;
+
+/* Store() -> None */
+static PyObject *
+ffi_fast_init_Store(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_fresh_object(args[0], FFI_FAST_OBJECT(self, 0), &ffi_fast_init_Store_slots)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = store_new();
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_init(args[0], FFI_FAST_OBJECT(self, 1), &ffi_fast_init_Store_slots, result);
 }
 
 /* Where the objects ffi_fast_method_Store_put takes keep their pointers (found on its first call). */
@@ -7095,6 +7227,35 @@ ffi_fast_static_Store_live_stores(PyObject *callable, PyObject *const *args, siz
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* Where the objects ffi_fast_init_Tracker takes keep their pointers (found on its first call). */
+static ffi_fast_init_slots ffi_fast_init_Tracker_slots;
+
+/* Tracker(total) -> None */
+static PyObject *
+ffi_fast_init_Tracker(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_fresh_object(args[0], FFI_FAST_OBJECT(self, 0), &ffi_fast_init_Tracker_slots)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = tracker_new((uint64_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_init(args[0], FFI_FAST_OBJECT(self, 1), &ffi_fast_init_Tracker_slots, result);
+}
+
 /* Where the objects ffi_fast_method_Tracker_advance takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_method_Tracker_advance_slot_self;
 
@@ -7253,11 +7414,13 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_member_new,
     ffi_fast_call_user_next_later,
     ffi_fast_call_user_scores_raised,
+    ffi_fast_init_Hasher,
     ffi_fast_method_Hasher_update,
     ffi_fast_method_Hasher_copy,
     ffi_fast_method_Hasher_matches,
     ffi_fast_method_Hasher_digest,
     ffi_fast_method_Hasher_digest_in,
+    ffi_fast_init_Store,
     ffi_fast_method_Store_put,
     ffi_fast_method_Store_entries,
     ffi_fast_method_Store_put_all,
@@ -7275,6 +7438,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_method_Store_clear_now,
     ffi_fast_static_Store_multiply_later,
     ffi_fast_static_Store_live_stores,
+    ffi_fast_init_Tracker,
     ffi_fast_method_Tracker_advance,
     ffi_fast_method_Tracker_clear,
 };
@@ -7395,10 +7559,13 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    false,
     true,
     true,
     true,
     true,
+    false,
     false,
     false,
     false,
@@ -7523,8 +7690,11 @@ static const bool ffi_fast_methods[] = {
     true,
     true,
     true,
+    true,
+    true,
     false,
     false,
+    true,
     true,
     true,
 };
@@ -7712,6 +7882,7 @@ static PyMethodDef ffi_fast_module_methods[] = {
     {"function", ffi_fast_make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors, objects)"},
     {"share", ffi_fast_share, METH_VARARGS, "share(classes, slots)"},
     {"finalisers", ffi_fast_finalisers, METH_O, "finalisers(pairs)"},
+    {"new_object", (PyCFunction)(void (*)(void))ffi_fast_new_object, METH_VARARGS | METH_KEYWORDS, "new_object(cls, *args, **kwargs)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -7745,6 +7916,10 @@ PyInit__ffi_cpython(void)
     }
     ffi_fast_ptr_name = PyUnicode_InternFromString("_ffi_ptr");
     if (ffi_fast_ptr_name == NULL) {
+        return NULL;
+    }
+    ffi_fast_handle_slot_name = PyUnicode_InternFromString("_ffi_handle");
+    if (ffi_fast_handle_slot_name == NULL) {
         return NULL;
     }
     ffi_fast_handle_name = PyUnicode_InternFromString("_ffi_handle");
