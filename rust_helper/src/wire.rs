@@ -498,10 +498,15 @@ pub unsafe fn wire_bytes_arg<T: FfiWire>(bytes: FfiBytes, name: &str) -> Result<
     unsafe { wire_arg(bytes.ptr, bytes.len, name) }
 }
 
+/// The capacity a result's encoding starts with.
+const RESULT_CAPACITY: usize = 256;
+
 /// A result of a type with a wire encoding: its bytes, in a buffer the caller frees.
 #[doc(hidden)]
 pub fn wire_result<T: FfiWire>(value: &T) -> Result<FfiBuffer<u8>, Failure> {
-    let mut out = Vec::new();
+    // Room for a small result from the start: growing from nothing reallocates (and copies) at 8, 16, 32 and 64
+    // bytes; the buffer is shrunk to its length once written.
+    let mut out = Vec::with_capacity(RESULT_CAPACITY);
     value.__write(&mut out);
     FfiBuffer::from_vec(out)
 }
