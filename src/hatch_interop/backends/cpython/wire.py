@@ -121,7 +121,7 @@ class CEncoder:
 
 
 class WireCodecs:
-    """The encoders the compiled functions use, made as they ask for them."""
+    """The encoders and decoders the compiled functions use, made as they ask for them."""
 
     def __init__(self, builder: WrapperBuilder, struct_name: Callable[[StructDef], str]) -> None:
         self.builder = builder
@@ -332,7 +332,7 @@ class WireCodecs:
             # (Numbers, bools and field-less enums: what `wire_struct` takes.)
             types = tuple(f.type for f in struct.fields if isinstance(f.type, (Primitive, Named)))
             assert len(types) == len(struct.fields), ty.name
-            return self._construct(self.builder.classes[ty.name], types, depth_checked=False)
+            return self._construct(self.builder.classes[ty.name], types)
         if isinstance(ty, Record):
             return self._decode_record(ty.name)
         if isinstance(ty, WireList):
@@ -361,14 +361,14 @@ class WireCodecs:
         return f"ffi_fast_read_integer(in, {_width(ty)}, {'true' if ty.is_signed else 'false'})"
 
     def _construct(
-        self, cls_expression: str, types: Tuple[WireValue, ...], depth_checked: bool, indent: str = ""
+        self, cls_expression: str, types: Tuple[WireValue, ...], indent: str = ""
     ) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         """Statements decoding each of `types` in order and returning `cls(*values)` (a struct's or record's)."""
         cls = self._shared(cls_expression)
         count = len(types)
         self.max_fields = max(self.max_fields, count)
         decoders = ", ".join(self.decoder(t) for t in types)
-        body = [] if depth_checked or types else ["(void)depth;"]
+        body: List[str] = []
         if not types:
             body.append(f"{indent}return ffi_fast_construct({cls}, in, depth, NULL, 0);")
             return (), tuple(body)
@@ -391,7 +391,7 @@ class WireCodecs:
             body.append("switch (tag) {")
             for index, ((cls, _), variant) in enumerate(zip(classes, record.variants)):
                 body.append(f"case {index}:")
-                _, statements = self._construct(cls, tuple(f.type for f in variant.fields), True, "    ")
+                _, statements = self._construct(cls, tuple(f.type for f in variant.fields), "    ")
                 body.extend(statements)
             body.append("default:")
             body.append('    PyErr_SetString(PyExc_SystemError, "the library encoded a variant of no index");')
@@ -400,7 +400,7 @@ class WireCodecs:
             return ("unsigned long long tag;",), tuple(body)
         assert isinstance(record, RecordDef)
         ((cls, _),) = classes
-        _, statements = self._construct(cls, tuple(f.type for f in record.fields), True)
+        _, statements = self._construct(cls, tuple(f.type for f in record.fields))
         return (), (*body, *statements)
 
     @property
