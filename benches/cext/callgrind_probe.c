@@ -34,6 +34,6 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "callgrind_probe", NULL, -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "callgrind_probe", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit_callgrind_probe(void) { return PyModule_Create(&module); }
