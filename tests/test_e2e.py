@@ -180,7 +180,7 @@ def test_every_interpreter(name: str, interpreter_venvs: Dict[str, Future[Path]]
 def test_exit_while_the_library_is_busy_with_python_objects(
     name: str, interpreter_venvs: Dict[str, Future[Path]], tmp_path: Path
 ) -> None:
-    """Child interpreters (100 on CPython 3.11-3.13, where the abort was seen; 30 elsewhere; a few at a time)
+    """Child interpreters (40 on CPython 3.11-3.13, where the abort was seen; 30 elsewhere; a few at a time)
     each exit while library threads are inside retained Python callbacks, async functions' futures are in
     flight (awaited by a loop that stops waiting and by one that never finishes) and the library keeps and
     releases callbacks: every one exits with status 0, no signal and nothing on stderr (CPython 3.8-3.13 end
@@ -191,8 +191,9 @@ def test_exit_while_the_library_is_busy_with_python_objects(
     exe = interpreter_venvs[name].result()
     workdir = tmp_path / "work"
     workdir.mkdir()
-    # Where the abort was seen (98 of 100 runs on CPython 3.11-3.13), 100 runs; 30 on the others.
-    runs = 100 if name in ("cpython3.11", "cpython3.12", "cpython3.13") else 30
+    # Where the abort was seen (98 of 100 runs on CPython 3.11-3.13: a regression fails nearly every run), 40 runs;
+    # 30 on the others.
+    runs = 40 if name in ("cpython3.11", "cpython3.12", "cpython3.13") else 30
     proc = run([exe, CHECK.parent / "check_exit.py", str(runs), "all"], cwd=workdir)
     assert f"exit: {runs} of {runs} clean" in proc.stdout, proc.stdout
     # Library threads calling and releasing callbacks after the interpreter finalized crashed every child

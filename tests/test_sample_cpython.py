@@ -93,7 +93,7 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
     # Nothing leaks through the compiled paths either (the objects and callables they hold for a call, the
     # objects they return); fewer rounds than the ctypes wheel's test, for the suite's time.
     env = {**os.environ, "RUST_BACKTRACE": "0"}  # thousands of caught panics
-    memory = run([exe, E2E / "check_memory.py", "60000"], cwd=workdir, env=env)
+    memory = run([exe, E2E / "check_memory.py", "40000"], cwd=workdir, env=env)
     assert "rounds: resident memory grew by" in memory.stdout, memory.stdout
     # Exits in the middle of everything, the compiled trampolines' callbacks included (see test_e2e.py).
     for runs, scenario in (("30", "all"), ("8", "finalized")):

@@ -1,4 +1,5 @@
-"""Calls every allocating pattern of the installed sample_crate many times; resident memory must stay flat.
+"""Calls every allocating pattern of the installed sample_crate many times; memory must stay flat (resident memory,
+Python's allocators and the C allocator's main arena).
 
 Strings and vectors the library returns (async functions' too), the messages of errors and panics, copies of lists
 passed as slices, async calls (completed at once, later, or cancelled), callbacks (the Python side's table of
@@ -10,6 +11,7 @@ them grows the process by megabytes over these calls.
 import array
 import asyncio
 import contextlib
+import ctypes
 import gc
 import inspect
 import os
@@ -217,6 +219,9 @@ def main():
     python_grown = python_heap_growth(2000)
     if python_grown is not None:
         print(f"2000 rounds: Python's allocators hold {python_grown} bytes more")
+    c_grown = c_heap_growth(4000)
+    if c_grown is not None:
+        print(f"4000 rounds: the C allocator's main arena holds {c_grown} bytes more")
     dropped = dropped_counters(100_000)
     print(f"100000 Counters dropped without counter_free: resident memory grew by {dropped / 1e6:.2f} MB")
     assert not sample_crate._native._ffi_callbacks, "every callback was forgotten once the library dropped it"
@@ -227,11 +232,15 @@ def main():
     # too small a leak for resident memory to show over these calls: looked for by name instead.
     kept = [o for o in gc.get_objects() if inspect.isawaitable(o) and getattr(o, "__qualname__", "") in ASYNC_CALLS]
     assert not kept, f"{len(kept)} async calls outlived their await: {kept[:3]}"
-    # Ten bytes a round: a leak of even 16 bytes per round would be 1.6 MB over 100,000 rounds (the growth measured
-    # without one is below 10 KB; resident memory is counted in pages).
+    # Resident memory sees every allocator and thread, the library's runtime's too, but a small leak can land in
+    # memory an allocator holds already (16 bytes a round went unseen over 40,000 rounds): at most ten bytes a round
+    # here (the growth measured without a leak is below one page), and the exact counts below for small leaks.
     assert grown < 10 * CALLS, f"resident memory grew by {grown} bytes over {CALLS} rounds"
     # 32 bytes a round (a small Python object, or an encoding's buffer) would be 64 KB.
     assert python_grown is None or python_grown < 65536, f"Python's allocators hold {python_grown} bytes more"
+    # 16 bytes a round malloc'd on the calling thread (the library's `String`s, vectors, encodings, cells) would be
+    # 128 KB, chunk headers included; without a leak it grows by some 7 KB.
+    assert c_grown is None or c_grown < 65536, f"the C allocator's main arena holds {c_grown} bytes more"
     # A leaked Counter (its box and history) is some 48 bytes: 4.8 MB over 100,000.
     assert dropped < 1_000_000, f"resident memory grew by {dropped} bytes over 100,000 dropped Counters"
 
@@ -250,6 +259,47 @@ def python_heap_growth(rounds):
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     return grown
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def c_heap_growth(rounds):
+    """How many more bytes the C allocator hands out from its main arena after `rounds` rounds (glibc's `mallinfo2`;
+    None where there is none): exact where resident memory is not, since a small leak can land in memory the
+    allocator holds already. The library allocates on the calling thread for every synchronous call (its strings,
+    vectors, encodings, cells); what its runtime's threads allocate is in arenas of their own, which only resident
+    memory sees."""
+    libc = ctypes.CDLL(None)
+    if sys.implementation.name != "cpython" or not hasattr(libc, "mallinfo2"):
+        return None
+    libc.mallinfo2.restype = _MallInfo2
+
+    def allocated():
+        info = libc.mallinfo2()
+        return info.uordblks + info.hblkhd
+
+    gc.collect()
+    before = allocated()
+    for i in range(rounds):
+        one_round(i)
+    gc.collect()
+    return allocated() - before
 
 
 def dropped_counters(count):
