@@ -821,24 +821,33 @@ typedef struct {
 } ffi_fast_slot;
 
 static PyObject *ffi_fast_ptr_name;
+static PyObject *ffi_fast_handle_name;
+
+/* The offset of the slot `name` in objects of the class `cls` (0: not a slot). */
+static Py_ssize_t
+ffi_fast_member_offset(PyObject *cls, PyObject *name)
+{
+    Py_ssize_t offset;
+    PyMemberDef *member;
+    PyObject *descriptor = PyObject_GetAttr(cls, name);
+    if (descriptor == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    member = Py_TYPE(descriptor) == &PyMemberDescr_Type ? ((PyMemberDescrObject *)descriptor)->d_member : NULL;
+    offset = member != NULL && member->type == T_OBJECT_EX ? member->offset : 0;
+    Py_DECREF(descriptor);
+    return offset;
+}
 
 /* Finds the offset of the slot `_ffi_ptr` in objects of the class `cls` (0: not a slot; the wrapper takes the
  * call), kept in `slot`. */
 static Py_ssize_t
 ffi_fast_find_slot(PyObject *cls, ffi_fast_slot *slot)
 {
-    PyObject *descriptor;
-    PyMemberDef *member;
-    descriptor = PyObject_GetAttr(cls, ffi_fast_ptr_name);
-    if (descriptor == NULL) {
-        PyErr_Clear();
-        return 0;
-    }
-    member = Py_TYPE(descriptor) == &PyMemberDescr_Type ? ((PyMemberDescrObject *)descriptor)->d_member : NULL;
-    slot->offset = member != NULL && member->type == T_OBJECT_EX ? member->offset : 0;
+    slot->offset = ffi_fast_member_offset(cls, ffi_fast_ptr_name);
     /* The class outlives the slot's use: the compiled function's objects hold it. */
     slot->cls = cls;
-    Py_DECREF(descriptor);
     return slot->offset;
 }
 
@@ -1032,30 +1041,19 @@ typedef struct {
     Py_ssize_t handle;
 } ffi_fast_init_slots;
 
-static PyObject *ffi_fast_handle_slot_name;
-
 /* Whether `value` is exactly an object of the class `cls` that holds no handle yet (`__init__` was not called on it,
  * or failed): else the wrapper takes the call (it raises for an object already initialized). */
 static inline bool
 ffi_fast_fresh_object(PyObject *value, PyObject *cls, ffi_fast_init_slots *slots)
 {
-    ffi_fast_slot found = {NULL, 0};
-    PyObject *handle, *descriptor;
-    PyMemberDef *member = NULL;
+    PyObject *handle;
     if ((PyObject *)Py_TYPE(value) != cls) {
         return false;
     }
     if (slots->cls != cls) {
         /* The class outlives the slots' use: the compiled function's objects hold it. */
-        slots->ptr = ffi_fast_find_slot(cls, &found);
-        descriptor = PyObject_GetAttr(cls, ffi_fast_handle_slot_name);
-        if (descriptor == NULL) {
-            PyErr_Clear();
-        } else {
-            member = Py_TYPE(descriptor) == &PyMemberDescr_Type ? ((PyMemberDescrObject *)descriptor)->d_member : NULL;
-        }
-        slots->handle = member != NULL && member->type == T_OBJECT_EX ? member->offset : 0;
-        Py_XDECREF(descriptor);
+        slots->ptr = ffi_fast_member_offset(cls, ffi_fast_ptr_name);
+        slots->handle = ffi_fast_member_offset(cls, ffi_fast_handle_name);
         slots->cls = cls;
     }
     if (slots->ptr == 0 || slots->handle == 0) {
@@ -1361,8 +1359,6 @@ static const bool ffi_fast_holder_is_cell[] = {
     false,
     false,
 };
-
-static PyObject *ffi_fast_handle_name;
 
 /* Where objects of a class keep their `_ffi_ptr`, for `__del__`: the last class looked up, held (a class that is
  * gone could leave its address to another). */
@@ -7916,10 +7912,6 @@ PyInit__ffi_cpython(void)
     }
     ffi_fast_ptr_name = PyUnicode_InternFromString("_ffi_ptr");
     if (ffi_fast_ptr_name == NULL) {
-        return NULL;
-    }
-    ffi_fast_handle_slot_name = PyUnicode_InternFromString("_ffi_handle");
-    if (ffi_fast_handle_slot_name == NULL) {
         return NULL;
     }
     ffi_fast_handle_name = PyUnicode_InternFromString("_ffi_handle");

@@ -296,23 +296,31 @@ typedef struct {
 
 static PyObject *ffi_fast_ptr_name;
 
-/* Finds the offset of the slot `_ffi_ptr` in objects of the class `cls` (0: not a slot; the wrapper takes the
- * call), kept in `slot`. */
+/* The offset of the slot `name` in objects of the class `cls` (0: not a slot). */
 static Py_ssize_t
-ffi_fast_find_slot(PyObject *cls, ffi_fast_slot *slot)
+ffi_fast_member_offset(PyObject *cls, PyObject *name)
 {
-    PyObject *descriptor;
+    Py_ssize_t offset;
     PyMemberDef *member;
-    descriptor = PyObject_GetAttr(cls, ffi_fast_ptr_name);
+    PyObject *descriptor = PyObject_GetAttr(cls, name);
     if (descriptor == NULL) {
         PyErr_Clear();
         return 0;
     }
     member = Py_TYPE(descriptor) == &PyMemberDescr_Type ? ((PyMemberDescrObject *)descriptor)->d_member : NULL;
-    slot->offset = member != NULL && member->type == T_OBJECT_EX ? member->offset : 0;
+    offset = member != NULL && member->type == T_OBJECT_EX ? member->offset : 0;
+    Py_DECREF(descriptor);
+    return offset;
+}
+
+/* Finds the offset of the slot `_ffi_ptr` in objects of the class `cls` (0: not a slot; the wrapper takes the
+ * call), kept in `slot`. */
+static Py_ssize_t
+ffi_fast_find_slot(PyObject *cls, ffi_fast_slot *slot)
+{
+    slot->offset = ffi_fast_member_offset(cls, ffi_fast_ptr_name);
     /* The class outlives the slot's use: the compiled function's objects hold it. */
     slot->cls = cls;
-    Py_DECREF(descriptor);
     return slot->offset;
 }
 
