@@ -5,7 +5,8 @@ docstrings, every pattern) and an extension module, ``_ffi_cpython``, compiled a
 building interpreter and linked with the library. The extension has one compiled function per synchronous free
 function or service method whose parameters are numbers, bools, ``&str``, slices of numbers, field-less enums,
 structs of numbers (by value or behind a reference) or objects lent for the call, and whose result is nothing, a
-number, a bool, an ``Option`` of one, a ``String``, an enum or such a struct (see :func:`eligible`), owned values
+number, a bool, an ``Option`` of one, a ``String``, an enum, such a struct or a ``Vec`` of those (see
+:func:`eligible`), owned values
 that cross in the wire encoding among the parameters (encoded in C: :mod:`.wire`), and async free functions of
 values (a call makes a compiled coroutine, which calls the library when first awaited); the module replaces its
 wrapper of each (a method of its class) with it when it is imported:
@@ -67,6 +68,7 @@ from hatch_interop.inventory import (
     Str,
     StructDef,
     TypeRef,
+    Vec,
     Void,
 )
 from hatch_interop.inventory import Option as FfiOption
@@ -117,6 +119,7 @@ HELPERS = frozenset(
         "returns_members",
         "returns_structs",
         "returns_text",
+        "returns_lists",
         "returns_encoded",
         "returns_objects",
         "owns_objects",
@@ -248,6 +251,20 @@ class CCallback:
 
 
 @dataclass(frozen=True)
+class CListResult:
+    """How the extension makes the list of a `Vec` the library returns: its helper's C name, the element's C type,
+    and the expression making an element's Python object from ``items[i]`` (``object``: the module's class or
+    members by value that it needs)."""
+
+    name: str
+    element: str
+    item: str
+    #: The comment above the helper (the Rust type, escaped).
+    comment: str
+    uses_object: bool
+
+
+@dataclass(frozen=True)
 class CHolder:
     """What objects of an opaque type hold, whose finaliser the extension replaces by its own: a cell (given back by
     the type's drop function, except at shutdown) or a service's handle (given up by its release function)."""
@@ -345,6 +362,17 @@ def lent_callback(inventory: Inventory, ty: TypeRef) -> Optional[CallbackDef]:
     return target if isinstance(target, CallbackDef) and compiled_callback(target) else None
 
 
+def listed(inventory: Inventory, ty: TypeRef) -> bool:
+    """A `Vec` result the extension makes the list (or, of `u8`, the `bytes`) of: of numbers, bools, newtypes of
+    numbers, field-less enums or structs of numbers (no `char` or `u128`/`i128`, whose objects the wrapper makes)."""
+    if not isinstance(ty, Vec):
+        return False
+    element = ty.element
+    if isinstance(element, Primitive):
+        return _scalar(element)
+    return _enum(inventory, element) is not None or plain_struct(inventory, element) is not None
+
+
 def _number_option(ty: TypeRef) -> bool:
     """An `FfiOption` of a number or bool (no newtype, whose values the wrapper makes)."""
     return isinstance(ty, FfiOption) and _number(ty.inner)
@@ -366,10 +394,10 @@ def eligible(f: Function, inventory: Inventory) -> bool:
     parameter a number, a bool, a `&str`, a slice of numbers, a field-less enum, a struct of numbers by value or
     behind `&`/`&mut` (`Option` of one too), or an object lent (`&T`, `&mut T`, `Option<&T>` of an opaque type or
     service); the result nothing, a number, a bool, an `Option` of a number, a `String`, a field-less enum, such
-    a struct or (not for an async function yet) an owned value in the wire encoding, which the runtime decodes; a
-    parameter may also be an owned value the extension encodes (a record, a `Vec`, map or `Option` of
-    what :func:`~hatch_interop.backends.cpython.wire.encodable` takes). An async function or method is taken when
-    its parameters are all values (:func:`value_param`)."""
+    a struct, a `Vec` of those (:func:`listed`) or an owned value in the wire encoding; a parameter may also be an
+    owned value the extension encodes (a record, a `Vec`, map or `Option` of what
+    :func:`~hatch_interop.backends.cpython.wire.encodable` takes). An async function or method is taken when its
+    parameters are all values (:func:`value_param`)."""
 
     def param(ty: TypeRef) -> bool:
         if isinstance(ty, Pointer):
@@ -398,6 +426,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
         or isinstance(returns, (Void, OwnedString, Encoded))
         or _enum(inventory, returns) is not None
         or (isinstance(returns, Named) and plain_struct(inventory, returns) is not None)
+        or listed(inventory, returns)
     )
     if f.asynchronous:
         return result and all(value_param(p.type, inventory) or late_param(p.type, inventory) for p in f.params)
@@ -764,16 +793,29 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[ModuleObject]) -> 
     enum = _enum(inventory, ty)
     if enum is not None:
         by_value = _object(objects, "by_value", enum.name)
-        if _member_table_size(enum) is not None:
-            # Small values: the member read from a table the first calls fill (a hand-written extension's array).
-            statement = f"return ffi_fast_member_at({by_value}, &{_member_table_name(enum)}, (long long)result)"
-        elif enum.repr.is_signed:
-            statement = f"return ffi_fast_member({by_value}, PyLong_FromLongLong(result))"
-        else:
-            statement = f"return ffi_fast_member({by_value}, PyLong_FromUnsignedLongLong(result))"
-        return statement, _helpers("returns_members")
+        return f"return {_member_object(enum, by_value, 'result')}", _helpers("returns_members")
     if isinstance(ty, OwnedString):
         return "return ffi_fast_take_text(result)", _helpers("returns_text")
+    if isinstance(ty, Vec):
+        if ty.element == Primitive("u8"):
+            return "return ffi_fast_take_bytes(result)", _helpers("returns_lists")
+        made = c_list_result(inventory, ty)
+        helpers = _helpers("returns_lists")
+        argument = "NULL"
+        if made.uses_object:
+            element = ty.element
+            assert isinstance(element, (Named, Primitive))
+            if isinstance(element, Primitive):
+                assert element.newtype is not None
+                argument = _object(objects, "class", element.newtype)
+                helpers |= _helpers("returns_newtypes")
+            elif _enum(inventory, element) is not None:
+                argument = _object(objects, "by_value", element.name)
+                helpers |= _helpers("returns_members")
+            else:
+                argument = _object(objects, "class", element.name)
+                helpers |= _helpers("returns_structs", "uses_cdata")
+        return f"return {made.name}(result, {argument})", helpers
     assert isinstance(ty, Primitive)
     number = _number_object(ty, "result")
     if ty.newtype:
@@ -783,6 +825,43 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[ModuleObject]) -> 
         statement = f"return ffi_fast_newtype(&{base}, {cls}, {number})"
         return statement, _helpers("returns_newtypes")
     return f"return {number}", _helpers()
+
+
+def _member_object(enum: EnumDef, by_value: str, value: str) -> str:
+    """The expression making the member of `enum` for the library's `value` (a new reference), from the module's
+    members by value, `by_value`."""
+    if _member_table_size(enum) is not None:
+        # Small values: the member read from a table the first calls fill (a hand-written extension's array).
+        return f"ffi_fast_member_at({by_value}, &{_member_table_name(enum)}, (long long){value})"
+    if enum.repr.is_signed:
+        return f"ffi_fast_member({by_value}, PyLong_FromLongLong({value}))"
+    return f"ffi_fast_member({by_value}, PyLong_FromUnsignedLongLong({value}))"
+
+
+def c_list_result(inventory: Inventory, ty: Vec) -> CListResult:
+    """How the extension makes the list of the `Vec` result `ty` (see :func:`listed`): a helper per element type,
+    taking the module's object the elements need as `object` (a class, an enum's members by value)."""
+    element = ty.element
+    spelled = element.newtype or element.name if isinstance(element, Primitive) else element.name
+    comment = c_comment(f"The list of a `Vec<{spelled}>` the library returned, whose buffer is freed.", opener="/*")
+    if isinstance(element, Primitive):
+        c_type = C_PRIMITIVES[element.name]
+        number = _number_object(element, "items[i]")
+        if element.newtype is None:
+            return CListResult(f"{LOCAL_PREFIX}list_of_{element.name}", c_type, number, comment or "", False)
+        base = "PyFloat_Type" if element.is_float else "PyLong_Type"
+        item = f"ffi_fast_newtype(&{base}, object, {number})"
+        return CListResult(f"{LOCAL_PREFIX}list_of_newtype_{element.newtype}", c_type, item, comment or "", True)
+    enum = _enum(inventory, element)
+    if enum is not None:
+        c_type = C_PRIMITIVES[enum.repr.name]
+        item = _member_object(enum, "object", "items[i]")
+        return CListResult(f"{LOCAL_PREFIX}list_of_enum_{enum.name}", c_type, item, comment or "", True)
+    struct = plain_struct(inventory, element)
+    assert struct is not None, "listed() takes numbers, enums and structs of numbers"
+    c_type = _struct_name(struct)
+    item = "ffi_fast_make_struct(object, &items[i], sizeof(items[i]), NULL)"
+    return CListResult(f"{LOCAL_PREFIX}list_of_struct_{struct.name}", c_type, item, comment or "", True)
 
 
 #: The largest table of an enum's members by value the extension keeps (values 0 to this, minus one).
@@ -1003,8 +1082,8 @@ class CpythonBackend(CtypesBackend):
             struct, enum = plain_struct(inventory, returns), _enum(inventory, returns)
             if isinstance(returns, Void):
                 result_type = "void"
-            elif isinstance(returns, (OwnedString, Encoded)):
-                result_type = "ffi_fast_text"  # a buffer the caller frees: UTF-8, or an encoding
+            elif isinstance(returns, (OwnedString, Encoded, Vec)):
+                result_type = "ffi_fast_buffer"  # a buffer the caller frees: UTF-8, an encoding or elements
             elif isinstance(returns, FfiOption):
                 result_type = _option_name(returns)
             elif isinstance(returns, Pointer):
@@ -1129,6 +1208,7 @@ class CpythonBackend(CtypesBackend):
             structs=self.structs(inventory, encoders.structs),
             member_tables=self.member_tables(inventory),
             callbacks=self.callbacks(inventory),
+            list_results=self.list_results(inventory),
             options=self.options(inventory),
             any_methods=any(f.method for f in functions),
             async_functions=[f for f in functions if f.asynchronous],
@@ -1154,7 +1234,8 @@ class CpythonBackend(CtypesBackend):
         used = set(encoded)
         returned = set()
         for f in fast_members(inventory):
-            for ty in (*(p.type for p in f.params), f.returns):
+            listed_element = f.returns.element if isinstance(f.returns, Vec) else None
+            for ty in (*(p.type for p in f.params), f.returns, *([listed_element] if listed_element else [])):
                 struct = plain_struct(inventory, ty)
                 if struct is not None:
                     used.add(struct.name)
@@ -1206,7 +1287,12 @@ class CpythonBackend(CtypesBackend):
 
     def member_tables(self, inventory: Inventory) -> List[Tuple[str, int]]:
         """The tables of enums' members the compiled functions return (each one's C name and size)."""
-        returned = {f.returns.name for f in fast_members(inventory) if isinstance(f.returns, Named)}
+        returned = set()
+        for f in fast_members(inventory):
+            # An enum returned, or the elements of a `Vec` returned.
+            named = f.returns.element if isinstance(f.returns, Vec) else f.returns
+            if isinstance(named, Named):
+                returned.add(named.name)
         tables = []
         for enum in inventory.types:
             size = _member_table_size(enum) if isinstance(enum, EnumDef) and enum.name in returned else None
@@ -1214,6 +1300,16 @@ class CpythonBackend(CtypesBackend):
                 assert isinstance(enum, EnumDef)
                 tables.append((_member_table_name(enum), size))
         return tables
+
+    def list_results(self, inventory: Inventory) -> List[CListResult]:
+        """The helpers making the lists of the `Vec`s the compiled functions return, one per element type, in a
+        stable order."""
+        made = {}
+        for f in fast_members(inventory):
+            if isinstance(f.returns, Vec) and f.returns.element != Primitive("u8"):
+                helper = c_list_result(inventory, f.returns)
+                made[helper.name] = helper
+        return [made[name] for name in sorted(made)]
 
     def callbacks(self, inventory: Inventory) -> List[CCallback]:
         """The callbacks the compiled functions lend callables as, in the inventory's order."""

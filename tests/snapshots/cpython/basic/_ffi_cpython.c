@@ -285,7 +285,8 @@ static PyObject *ffi_fast_no_arguments;
  * made (`spare`, which the extension keeps) with the new value, once nothing else refers to it: a free list of one
  * object, as CPython keeps for floats. An object of a struct of numbers has nothing besides its memory that a new
  * one would not have (no instance dict or weak references: checked on its class), so no caller can tell them apart;
- * a free-threaded build, where another thread may take a reference meanwhile, makes a new one every time. */
+ * a free-threaded build, where another thread may take a reference meanwhile, makes a new one every time (and so
+ * does a NULL `spare`: a list's elements). */
 static PyObject *
 ffi_fast_make_struct(PyObject *cls, const void *value, size_t size, PyObject **spare)
 {
@@ -293,7 +294,7 @@ ffi_fast_make_struct(PyObject *cls, const void *value, size_t size, PyObject **s
     PyTypeObject *type = (PyTypeObject *)cls;
     PyObject *made;
 #ifndef Py_GIL_DISABLED
-    made = *spare;
+    made = spare != NULL ? *spare : NULL;
     if (made != NULL && Py_REFCNT(made) == 1 && Py_TYPE(made) == type && ffi_fast_cdata_checked) {
         memcpy(((ffi_fast_cdata *)made)->b_ptr, value, size);
         Py_INCREF(made);
@@ -315,7 +316,7 @@ ffi_fast_make_struct(PyObject *cls, const void *value, size_t size, PyObject **s
         PyBuffer_Release(&view);
     }
 #ifndef Py_GIL_DISABLED
-    if (type->tp_dictoffset == 0 && type->tp_weaklistoffset == 0) {
+    if (spare != NULL && type->tp_dictoffset == 0 && type->tp_weaklistoffset == 0) {
         Py_INCREF(made);
         Py_XSETREF(*spare, made);
     }

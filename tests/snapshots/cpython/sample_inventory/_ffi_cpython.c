@@ -22,11 +22,12 @@
 #define PyObject_Vectorcall _PyObject_Vectorcall
 #endif
 
-/* A `String` the library returns: UTF-8 the caller frees with sample_crate_ffi_free(ptr, len, 1) (when len is not 0). */
+/* A `String` or `Vec` the library returns: UTF-8 (or an encoding) the caller frees with sample_crate_ffi_free(ptr, len, 1),
+ * or `len` elements freed with sample_crate_ffi_free(ptr, len * size, alignment) (when len is not 0). */
 typedef struct {
     char *ptr;
     size_t len;
-} ffi_fast_text;
+} ffi_fast_buffer;
 
 /* `Digest`, laid out as the library's (Rust measured the size and offsets checked here). */
 typedef struct {
@@ -154,18 +155,22 @@ void validate_positive(int64_t p0);
 void * counter_checked_new(uint64_t p0);
 void panic_with_message(const char *p0, size_t p0_len);
 uint32_t checked_index(const uint32_t *p0, size_t p0_len, size_t p1);
-ffi_fast_text greet(const char *p0, size_t p0_len);
+ffi_fast_buffer greet(const char *p0, size_t p0_len);
 size_t str_byte_len(const char *p0, size_t p0_len);
-ffi_fast_text join_repeated(const char *p0, size_t p0_len, uint32_t p1, const char *p2, size_t p2_len);
+ffi_fast_buffer join_repeated(const char *p0, size_t p0_len, uint32_t p1, const char *p2, size_t p2_len);
 double scaled(double p0, double p1);
 size_t str_char_count(const char *p0, size_t p0_len);
-ffi_fast_text repeat_text(const char *p0, size_t p0_len, uint32_t p1);
-ffi_fast_text empty_string(void);
+ffi_fast_buffer repeat_text(const char *p0, size_t p0_len, uint32_t p1);
+ffi_fast_buffer empty_string(void);
 double sum_f64(const double *p0, size_t p0_len);
 uint64_t sum_bytes(const uint8_t *p0, size_t p0_len);
 int64_t sum_i32(const int32_t *p0, size_t p0_len);
 void scale_f32_in_place(float *p0, size_t p0_len, float p1);
 void fill_u16(uint16_t *p0, size_t p0_len, uint16_t p1);
+ffi_fast_buffer range_u32(uint32_t p0, uint32_t p1);
+ffi_fast_buffer reversed_bytes(const uint8_t *p0, size_t p0_len);
+ffi_fast_buffer vec2_grid(uint32_t p0);
+ffi_fast_buffer empty_f64s(void);
 ffi_fast_option_f64 sqrt_or_none(double p0);
 ffi_fast_option_f32 length_if_any(const ffi_fast_struct_Vec2 *p0);
 bool counter_free_if_any(void *p0);
@@ -186,39 +191,43 @@ void vec2_later(float p0, float p1, ffi_fast_completion completion);
 void sleep_with_guard(uint64_t p0, ffi_fast_completion completion);
 uint64_t guards_held(void);
 uint64_t guards_dropped(void);
-ffi_fast_text title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
+ffi_fast_buffer evens(const int64_t *p0, size_t p0_len);
+ffi_fast_buffer colors_in(uint8_t p0);
+ffi_fast_buffer title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
 uint64_t owned_byte_count(const uint8_t *p0, size_t p0_len);
 ffi_fast_option_f64 median(const double *p0, size_t p0_len);
 void checksum_later(const uint8_t *p0, size_t p0_len, const char *p1, size_t p1_len, ffi_fast_completion completion);
-ffi_fast_text word_list(const char *p0, size_t p0_len);
-ffi_fast_text word_counts(const uint8_t *p0, size_t p0_len);
-ffi_fast_text means(const uint8_t *p0, size_t p0_len);
-ffi_fast_text first_word(const char *p0, size_t p0_len);
-ffi_fast_text greet_maybe(const uint8_t *p0, size_t p0_len);
-ffi_fast_text chunks(const uint8_t *p0, size_t p0_len, uint32_t p1);
-ffi_fast_text colors_named(const uint8_t *p0, size_t p0_len);
-ffi_fast_text distinct_chars(const char *p0, size_t p0_len);
-ffi_fast_text factorials(uint32_t p0);
-ffi_fast_text blue_names(const uint8_t *p0, size_t p0_len);
+ffi_fast_buffer word_list(const char *p0, size_t p0_len);
+ffi_fast_buffer word_counts(const uint8_t *p0, size_t p0_len);
+ffi_fast_buffer means(const uint8_t *p0, size_t p0_len);
+ffi_fast_buffer first_word(const char *p0, size_t p0_len);
+ffi_fast_buffer greet_maybe(const uint8_t *p0, size_t p0_len);
+ffi_fast_buffer chunks(const uint8_t *p0, size_t p0_len, uint32_t p1);
+ffi_fast_buffer colors_named(const uint8_t *p0, size_t p0_len);
+ffi_fast_buffer distinct_chars(const char *p0, size_t p0_len);
+ffi_fast_buffer factorials(uint32_t p0);
+ffi_fast_buffer blue_names(const uint8_t *p0, size_t p0_len);
 void words_later(const char *p0, size_t p0_len, ffi_fast_completion completion);
-ffi_fast_text contact_new(const char *p0, size_t p0_len);
-ffi_fast_text contact_summary(ffi_fast_bytes p0);
-ffi_fast_text contact_tagged(ffi_fast_bytes p0, const char *p1, size_t p1_len);
-ffi_fast_text team_roster(ffi_fast_bytes p0);
-ffi_fast_text best_contact(const uint8_t *p0, size_t p0_len);
-ffi_fast_text lead_name(ffi_fast_bytes p0);
-ffi_fast_text tagged_words(const char *p0, size_t p0_len);
+ffi_fast_buffer contact_new(const char *p0, size_t p0_len);
+ffi_fast_buffer contact_summary(ffi_fast_bytes p0);
+ffi_fast_buffer contact_tagged(ffi_fast_bytes p0, const char *p1, size_t p1_len);
+ffi_fast_buffer team_roster(ffi_fast_bytes p0);
+ffi_fast_buffer best_contact(const uint8_t *p0, size_t p0_len);
+ffi_fast_buffer lead_name(ffi_fast_bytes p0);
+ffi_fast_buffer tagged_words(const char *p0, size_t p0_len);
 uint64_t tree_size(ffi_fast_bytes p0);
-ffi_fast_text tree_chain(uint16_t p0);
+ffi_fast_buffer tree_chain(uint16_t p0);
 void contact_later(ffi_fast_bytes p0, ffi_fast_completion completion);
-ffi_fast_text value_lines(const uint8_t *p0, size_t p0_len);
-ffi_fast_text value_parsed(const char *p0, size_t p0_len);
+ffi_fast_buffer value_lines(const uint8_t *p0, size_t p0_len);
+ffi_fast_buffer value_parsed(const char *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 void length_in_metres_later(const char *p0, size_t p0_len, ffi_fast_completion completion);
 uint64_t user_next(uint64_t p0);
-ffi_fast_text member_new(uint64_t p0, const char *p1, size_t p1_len);
+ffi_fast_buffer user_range(uint64_t p0, uint32_t p1);
+ffi_fast_buffer member_new(uint64_t p0, const char *p1, size_t p1_len);
+ffi_fast_buffer member_friends(ffi_fast_bytes p0);
 void user_next_later(uint64_t p0, ffi_fast_completion completion);
-ffi_fast_text user_scores_raised(const uint8_t *p0, size_t p0_len);
+ffi_fast_buffer user_scores_raised(const uint8_t *p0, size_t p0_len);
 void * fnv1a_hasher_new(void);
 void fnv1a_hasher_update(void *p_self, const uint8_t *p0, size_t p0_len);
 void * fnv1a_hasher_copy(void *p_self);
@@ -227,7 +236,7 @@ ffi_fast_struct_Digest fnv1a_hasher_digest(void *p_self);
 uint64_t fnv1a_hasher_digest_in(void *p_self, uint8_t p0);
 void * store_new(void);
 void store_put(void *p_self, const char *p0, size_t p0_len, int64_t p1);
-ffi_fast_text store_entries(void *p_self);
+ffi_fast_buffer store_entries(void *p_self);
 void store_put_all(void *p_self, const uint8_t *p0, size_t p0_len);
 uint64_t store_size(void *p_self);
 ffi_fast_option_i64 store_get(void *p_self, const char *p0, size_t p0_len);
@@ -235,7 +244,8 @@ int64_t store_get_or(void *p_self, const char *p0, size_t p0_len, int64_t p1);
 int64_t store_add_all(void *p_self, const char *p0, size_t p0_len, const int64_t *p1, size_t p1_len);
 uint64_t store_merge(void *p_self, void *p0);
 uint64_t store_reads(void *p_self);
-ffi_fast_text store_keys(void *p_self);
+ffi_fast_buffer store_keys(void *p_self);
+ffi_fast_buffer store_values(void *p_self);
 size_t store_each_value(void *p_self, const ffi_fast_callback_OnValue *p0);
 void store_explode(void *p_self, const char *p0, size_t p0_len);
 void store_total_later(void *p_self, uint64_t p0, ffi_fast_completion completion);
@@ -674,7 +684,8 @@ static PyObject *ffi_fast_no_arguments;
  * made (`spare`, which the extension keeps) with the new value, once nothing else refers to it: a free list of one
  * object, as CPython keeps for floats. An object of a struct of numbers has nothing besides its memory that a new
  * one would not have (no instance dict or weak references: checked on its class), so no caller can tell them apart;
- * a free-threaded build, where another thread may take a reference meanwhile, makes a new one every time. */
+ * a free-threaded build, where another thread may take a reference meanwhile, makes a new one every time (and so
+ * does a NULL `spare`: a list's elements). */
 static PyObject *
 ffi_fast_make_struct(PyObject *cls, const void *value, size_t size, PyObject **spare)
 {
@@ -682,7 +693,7 @@ ffi_fast_make_struct(PyObject *cls, const void *value, size_t size, PyObject **s
     PyTypeObject *type = (PyTypeObject *)cls;
     PyObject *made;
 #ifndef Py_GIL_DISABLED
-    made = *spare;
+    made = spare != NULL ? *spare : NULL;
     if (made != NULL && Py_REFCNT(made) == 1 && Py_TYPE(made) == type && ffi_fast_cdata_checked) {
         memcpy(((ffi_fast_cdata *)made)->b_ptr, value, size);
         Py_INCREF(made);
@@ -704,7 +715,7 @@ ffi_fast_make_struct(PyObject *cls, const void *value, size_t size, PyObject **s
         PyBuffer_Release(&view);
     }
 #ifndef Py_GIL_DISABLED
-    if (type->tp_dictoffset == 0 && type->tp_weaklistoffset == 0) {
+    if (spare != NULL && type->tp_dictoffset == 0 && type->tp_weaklistoffset == 0) {
         Py_INCREF(made);
         Py_XSETREF(*spare, made);
     }
@@ -1195,7 +1206,7 @@ ffi_fast_own(PyObject *cls, PyObject *holder, PyObject *wrap, ffi_fast_slot *slo
 
 /* The `str` of a `String` the library returned, whose buffer is freed. */
 static PyObject *
-ffi_fast_take_text(ffi_fast_text text)
+ffi_fast_take_text(ffi_fast_buffer text)
 {
     PyObject *made;
     if (text.len == 0) {
@@ -1209,7 +1220,7 @@ ffi_fast_take_text(ffi_fast_text text)
 /* The value of an encoding the library returned (its buffer freed), decoded by the module's runtime as the wrapper
  * decodes it: `decode(codec, data)`. */
 static PyObject *
-ffi_fast_decoded(PyObject *decode, PyObject *codec, ffi_fast_text encoded)
+ffi_fast_decoded(PyObject *decode, PyObject *codec, ffi_fast_buffer encoded)
 {
     PyObject *data, *value;
     data = PyBytes_FromStringAndSize(encoded.len != 0 ? encoded.ptr : "", (Py_ssize_t)encoded.len);
@@ -1222,6 +1233,184 @@ ffi_fast_decoded(PyObject *decode, PyObject *codec, ffi_fast_text encoded)
     value = PyObject_CallFunctionObjArgs(decode, codec, data, NULL);
     Py_DECREF(data);
     return value;
+}
+
+/* The alignment the library allocated a `Vec`'s elements with (Rust's, which is C's for these types). */
+#if defined(_MSC_VER) && !defined(__clang__)
+#define FFI_FAST_ALIGNOF(type) __alignof(type)
+#else
+#define FFI_FAST_ALIGNOF(type) _Alignof(type)
+#endif
+
+/* The `bytes` of a `Vec<u8>` the library returned, whose buffer is freed. */
+static PyObject *
+ffi_fast_take_bytes(ffi_fast_buffer buffer)
+{
+    PyObject *made;
+    if (buffer.len == 0) {
+        return PyBytes_FromStringAndSize("", 0);
+    }
+    made = buffer.len > (size_t)PY_SSIZE_T_MAX ? PyErr_NoMemory() : PyBytes_FromStringAndSize(buffer.ptr, (Py_ssize_t)buffer.len);
+    sample_crate_ffi_free(buffer.ptr, buffer.len, 1);
+    return made;
+}
+
+/* The list of a `Vec<bool>` the library returned, whose buffer is freed. */
+static PyObject *
+ffi_fast_list_of_bool(ffi_fast_buffer buffer, PyObject *object)
+{
+    const bool *items = (const bool *)buffer.ptr;
+    PyObject *made, *item;
+    size_t i;
+    (void)object;
+    made = buffer.len > (size_t)PY_SSIZE_T_MAX ? PyErr_NoMemory() : PyList_New((Py_ssize_t)buffer.len);
+    for (i = 0; made != NULL && i < buffer.len; i++) {
+        item = PyBool_FromLong(items[i]);
+        if (item == NULL) {
+            Py_CLEAR(made);
+        } else {
+            PyList_SET_ITEM(made, (Py_ssize_t)i, item);
+        }
+    }
+    if (buffer.len != 0) {
+        sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(bool));
+    }
+    return made;
+}
+
+/* The list of a `Vec<Color>` the library returned, whose buffer is freed. */
+static PyObject *
+ffi_fast_list_of_enum_Color(ffi_fast_buffer buffer, PyObject *object)
+{
+    const uint8_t *items = (const uint8_t *)buffer.ptr;
+    PyObject *made, *item;
+    size_t i;
+    made = buffer.len > (size_t)PY_SSIZE_T_MAX ? PyErr_NoMemory() : PyList_New((Py_ssize_t)buffer.len);
+    for (i = 0; made != NULL && i < buffer.len; i++) {
+        item = ffi_fast_member_at(object, &ffi_fast_members_Color, (long long)items[i]);
+        if (item == NULL) {
+            Py_CLEAR(made);
+        } else {
+            PyList_SET_ITEM(made, (Py_ssize_t)i, item);
+        }
+    }
+    if (buffer.len != 0) {
+        sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(uint8_t));
+    }
+    return made;
+}
+
+/* The list of a `Vec<f64>` the library returned, whose buffer is freed. */
+static PyObject *
+ffi_fast_list_of_f64(ffi_fast_buffer buffer, PyObject *object)
+{
+    const double *items = (const double *)buffer.ptr;
+    PyObject *made, *item;
+    size_t i;
+    (void)object;
+    made = buffer.len > (size_t)PY_SSIZE_T_MAX ? PyErr_NoMemory() : PyList_New((Py_ssize_t)buffer.len);
+    for (i = 0; made != NULL && i < buffer.len; i++) {
+        item = PyFloat_FromDouble(items[i]);
+        if (item == NULL) {
+            Py_CLEAR(made);
+        } else {
+            PyList_SET_ITEM(made, (Py_ssize_t)i, item);
+        }
+    }
+    if (buffer.len != 0) {
+        sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(double));
+    }
+    return made;
+}
+
+/* The list of a `Vec<i64>` the library returned, whose buffer is freed. */
+static PyObject *
+ffi_fast_list_of_i64(ffi_fast_buffer buffer, PyObject *object)
+{
+    const int64_t *items = (const int64_t *)buffer.ptr;
+    PyObject *made, *item;
+    size_t i;
+    (void)object;
+    made = buffer.len > (size_t)PY_SSIZE_T_MAX ? PyErr_NoMemory() : PyList_New((Py_ssize_t)buffer.len);
+    for (i = 0; made != NULL && i < buffer.len; i++) {
+        item = PyLong_FromLongLong(items[i]);
+        if (item == NULL) {
+            Py_CLEAR(made);
+        } else {
+            PyList_SET_ITEM(made, (Py_ssize_t)i, item);
+        }
+    }
+    if (buffer.len != 0) {
+        sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(int64_t));
+    }
+    return made;
+}
+
+/* The list of a `Vec<UserId>` the library returned, whose buffer is freed. */
+static PyObject *
+ffi_fast_list_of_newtype_UserId(ffi_fast_buffer buffer, PyObject *object)
+{
+    const uint64_t *items = (const uint64_t *)buffer.ptr;
+    PyObject *made, *item;
+    size_t i;
+    made = buffer.len > (size_t)PY_SSIZE_T_MAX ? PyErr_NoMemory() : PyList_New((Py_ssize_t)buffer.len);
+    for (i = 0; made != NULL && i < buffer.len; i++) {
+        item = ffi_fast_newtype(&PyLong_Type, object, PyLong_FromUnsignedLongLong(items[i]));
+        if (item == NULL) {
+            Py_CLEAR(made);
+        } else {
+            PyList_SET_ITEM(made, (Py_ssize_t)i, item);
+        }
+    }
+    if (buffer.len != 0) {
+        sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(uint64_t));
+    }
+    return made;
+}
+
+/* The list of a `Vec<Vec2>` the library returned, whose buffer is freed. */
+static PyObject *
+ffi_fast_list_of_struct_Vec2(ffi_fast_buffer buffer, PyObject *object)
+{
+    const ffi_fast_struct_Vec2 *items = (const ffi_fast_struct_Vec2 *)buffer.ptr;
+    PyObject *made, *item;
+    size_t i;
+    made = buffer.len > (size_t)PY_SSIZE_T_MAX ? PyErr_NoMemory() : PyList_New((Py_ssize_t)buffer.len);
+    for (i = 0; made != NULL && i < buffer.len; i++) {
+        item = ffi_fast_make_struct(object, &items[i], sizeof(items[i]), NULL);
+        if (item == NULL) {
+            Py_CLEAR(made);
+        } else {
+            PyList_SET_ITEM(made, (Py_ssize_t)i, item);
+        }
+    }
+    if (buffer.len != 0) {
+        sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(ffi_fast_struct_Vec2));
+    }
+    return made;
+}
+
+/* The list of a `Vec<u32>` the library returned, whose buffer is freed. */
+static PyObject *
+ffi_fast_list_of_u32(ffi_fast_buffer buffer, PyObject *object)
+{
+    const uint32_t *items = (const uint32_t *)buffer.ptr;
+    PyObject *made, *item;
+    size_t i;
+    (void)object;
+    made = buffer.len > (size_t)PY_SSIZE_T_MAX ? PyErr_NoMemory() : PyList_New((Py_ssize_t)buffer.len);
+    for (i = 0; made != NULL && i < buffer.len; i++) {
+        item = PyLong_FromUnsignedLong(items[i]);
+        if (item == NULL) {
+            Py_CLEAR(made);
+        } else {
+            PyList_SET_ITEM(made, (Py_ssize_t)i, item);
+        }
+    }
+    if (buffer.len != 0) {
+        sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(uint32_t));
+    }
+    return made;
 }
 
 /* Finalisers in C ------------------------------------------------------------------------------------------------
@@ -1479,7 +1668,7 @@ typedef bool (*ffi_fast_encoder)(ffi_fast_out *out, PyObject *value, int depth);
 /* The module's classes the encoders check values against, and the offsets of the records' slots they read, given
  * by the module once at import (`share`); until then, or if a slot was not found, every value is the wrapper's. */
 static PyObject *ffi_fast_shared;
-static Py_ssize_t ffi_fast_field_offsets[17];
+static Py_ssize_t ffi_fast_field_offsets[21];
 static bool ffi_fast_encodable;
 
 #define FFI_FAST_SHARED(index) PyTuple_GET_ITEM(ffi_fast_shared, (index))
@@ -1646,6 +1835,10 @@ static bool ffi_fast_encode_23(ffi_fast_out *out, PyObject *value, int depth);
 static bool ffi_fast_encode_24(ffi_fast_out *out, PyObject *value, int depth);
 static bool ffi_fast_encode_25(ffi_fast_out *out, PyObject *value, int depth);
 static bool ffi_fast_encode_26(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_27(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_28(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_29(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_30(ffi_fast_out *out, PyObject *value, int depth);
 
 /* `Vec<String>` */
 static bool
@@ -1971,11 +2164,34 @@ ffi_fast_encode_23(ffi_fast_out *out, PyObject *value, int depth)
     return ffi_fast_exact_signed(value, NULL, -2147483648LL, 2147483647LL, &number) && ffi_fast_put_le(out, (unsigned long long)number, 4);
 }
 
-/* `HashMap<UserId, u32>` */
+/* `Member` */
 static bool
 ffi_fast_encode_24(ffi_fast_out *out, PyObject *value, int depth)
 {
-    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_25, ffi_fast_encode_12);
+    PyObject *field;
+    if (depth >= 128) {
+        return false;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(13)) {
+        field = ffi_fast_field(value, 17);
+        if (field == NULL || !ffi_fast_encode_25(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 18);
+        if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 19);
+        if (field == NULL || !ffi_fast_encode_26(out, field, depth + 1)) {
+            return false;
+        }
+        field = ffi_fast_field(value, 20);
+        if (field == NULL || !ffi_fast_encode_27(out, field, depth + 1)) {
+            return false;
+        }
+        return true;
+    }
+    return false;
 }
 
 /* `UserId` */
@@ -1987,9 +2203,42 @@ ffi_fast_encode_25(ffi_fast_out *out, PyObject *value, int depth)
     return ffi_fast_exact_unsigned(value, FFI_FAST_SHARED(14), UINT64_MAX, &number) && ffi_fast_put_le(out, number, 8);
 }
 
-/* `HashMap<String, i64>` */
+/* `Vec<UserId>` */
 static bool
 ffi_fast_encode_26(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_25);
+}
+
+/* `Option<Celsius>` */
+static bool
+ffi_fast_encode_27(ffi_fast_out *out, PyObject *value, int depth)
+{
+    if (value == Py_None) {
+        return ffi_fast_put_le(out, 0, 1);
+    }
+    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_28(out, value, depth);
+}
+
+/* `Celsius` */
+static bool
+ffi_fast_encode_28(ffi_fast_out *out, PyObject *value, int depth)
+{
+    float number;
+    (void)depth;
+    return ffi_fast_exact_float(value, FFI_FAST_SHARED(15), &number) && ffi_fast_put_float(out, number);
+}
+
+/* `HashMap<UserId, u32>` */
+static bool
+ffi_fast_encode_29(ffi_fast_out *out, PyObject *value, int depth)
+{
+    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_25, ffi_fast_encode_12);
+}
+
+/* `HashMap<String, i64>` */
+static bool
+ffi_fast_encode_30(ffi_fast_out *out, PyObject *value, int depth)
 {
     return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_1, ffi_fast_encode_22);
 }
@@ -2648,7 +2897,7 @@ ffi_fast_decode_35(ffi_fast_in *in, int depth)
  * the wrapper decodes it (`runtime_decode(codec, data)`), where the decoders cannot: before the module shared its
  * classes, or a value nested deeper than they go. */
 static PyObject *
-ffi_fast_decode(ffi_fast_decoder decode, PyObject *runtime_decode, PyObject *codec, ffi_fast_text encoded)
+ffi_fast_decode(ffi_fast_decoder decode, PyObject *runtime_decode, PyObject *codec, ffi_fast_buffer encoded)
 {
     ffi_fast_in in;
     PyObject *value;
@@ -2686,11 +2935,11 @@ ffi_fast_share(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!O!:share", &PyTuple_Type, &shared, &PyTuple_Type, &fields)) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(shared) != 16 || PyTuple_GET_SIZE(fields) != 17) {
-        PyErr_SetString(PyExc_ValueError, "share() takes the module's 16 classes and 17 slots");
+    if (PyTuple_GET_SIZE(shared) != 16 || PyTuple_GET_SIZE(fields) != 21) {
+        PyErr_SetString(PyExc_ValueError, "share() takes the module's 16 classes and 21 slots");
         return NULL;
     }
-    for (i = 0; i < 17; i++) {
+    for (i = 0; i < 21; i++) {
         if (!PyArg_ParseTuple(PyTuple_GET_ITEM(fields, i), "ns:share", &index, &attribute)) {
             return NULL;
         }
@@ -2853,13 +3102,13 @@ typedef union {
     int32_t ffi_fast_call_divide_now;
     uint32_t ffi_fast_call_panic_now;
     int32_t ffi_fast_call_divide_later;
-    ffi_fast_text ffi_fast_call_greet_later;
+    ffi_fast_buffer ffi_fast_call_greet_later;
     uint32_t ffi_fast_call_panic_later;
     ffi_fast_struct_Vec2 ffi_fast_call_vec2_later;
     uint64_t ffi_fast_call_sleep_with_guard;
-    ffi_fast_text ffi_fast_call_checksum_later;
-    ffi_fast_text ffi_fast_call_words_later;
-    ffi_fast_text ffi_fast_call_contact_later;
+    ffi_fast_buffer ffi_fast_call_checksum_later;
+    ffi_fast_buffer ffi_fast_call_words_later;
+    ffi_fast_buffer ffi_fast_call_contact_later;
     double ffi_fast_call_length_in_metres_later;
     uint64_t ffi_fast_call_user_next_later;
     int64_t ffi_fast_method_Store_total_later;
@@ -4301,7 +4550,7 @@ ffi_fast_call_greet(PyObject *callable, PyObject *const *args, size_t nargsf, Py
     ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -4352,7 +4601,7 @@ ffi_fast_call_join_repeated(PyObject *callable, PyObject *const *args, size_t na
     unsigned long long arg1;
     const char *arg2;
     Py_ssize_t arg2_len;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -4434,7 +4683,7 @@ ffi_fast_call_repeat_text(PyObject *callable, PyObject *const *args, size_t narg
     const char *arg0;
     Py_ssize_t arg0_len;
     unsigned long long arg1;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -4459,7 +4708,7 @@ static PyObject *
 ffi_fast_call_empty_string(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -4598,6 +4847,98 @@ ffi_fast_call_fill_u16(PyObject *callable, PyObject *const *args, size_t nargsf,
         return NULL;
     }
     Py_RETURN_NONE;
+}
+
+/* range_u32(start, end) -> List[int] */
+static PyObject *
+ffi_fast_call_range_u32(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    unsigned long long arg1;
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 4294967295ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = range_u32((uint32_t)arg0, (uint32_t)arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_list_of_u32(result, NULL);
+}
+
+/* reversed_bytes(data) -> bytes */
+static PyObject *
+ffi_fast_call_reversed_bytes(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = reversed_bytes((const uint8_t *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_take_bytes(result);
+}
+
+/* vec2_grid(n) -> List[Vec2] */
+static PyObject *
+ffi_fast_call_vec2_grid(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 4294967295ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = vec2_grid((uint32_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_list_of_struct_Vec2(result, FFI_FAST_OBJECT(self, 0));
+}
+
+/* empty_f64s() -> List[float] */
+static PyObject *
+ffi_fast_call_empty_f64s(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = empty_f64s();
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_list_of_f64(result, NULL);
 }
 
 /* sqrt_or_none(x) -> Optional[float] */
@@ -5126,7 +5467,7 @@ ffi_fast_call_greet_later_start(ffi_fast_call *call, ffi_fast_completion complet
 static PyObject *
 ffi_fast_call_greet_later_convert(ffi_fast_function *self, const void *value)
 {
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     memcpy(&result, value, sizeof(result));
     (void)self;
     return ffi_fast_take_text(result);
@@ -5135,7 +5476,7 @@ ffi_fast_call_greet_later_convert(ffi_fast_function *self, const void *value)
 static const ffi_fast_async ffi_fast_call_greet_later_async = {
     ffi_fast_call_greet_later_start,
     ffi_fast_call_greet_later_convert,
-    sizeof(ffi_fast_text),
+    sizeof(ffi_fast_buffer),
 };
 
 static PyObject *
@@ -5346,6 +5687,53 @@ ffi_fast_call_guards_dropped(PyObject *callable, PyObject *const *args, size_t n
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* evens(values) -> List[bool] */
+static PyObject *
+ffi_fast_call_evens(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'q', sizeof(int64_t), false, false, FFI_FAST_SIGNED, INT64_MIN, (unsigned long long)INT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = evens((const int64_t *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_list_of_bool(result, NULL);
+}
+
+/* colors_in(mask) -> List[Color] */
+static PyObject *
+ffi_fast_call_colors_in(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 255ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = colors_in((uint8_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_list_of_enum_Color(result, FFI_FAST_OBJECT(self, 0));
+}
+
 /* title_case(text, separator) -> str */
 static PyObject *
 ffi_fast_call_title_case(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -5355,7 +5743,7 @@ ffi_fast_call_title_case(PyObject *callable, PyObject *const *args, size_t nargs
     Py_ssize_t arg0_len;
     const char *arg1;
     Py_ssize_t arg1_len;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5450,7 +5838,7 @@ ffi_fast_call_checksum_later_start(ffi_fast_call *call, ffi_fast_completion comp
 static PyObject *
 ffi_fast_call_checksum_later_convert(ffi_fast_function *self, const void *value)
 {
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     memcpy(&result, value, sizeof(result));
     (void)self;
     return ffi_fast_take_text(result);
@@ -5459,7 +5847,7 @@ ffi_fast_call_checksum_later_convert(ffi_fast_function *self, const void *value)
 static const ffi_fast_async ffi_fast_call_checksum_later_async = {
     ffi_fast_call_checksum_later_start,
     ffi_fast_call_checksum_later_convert,
-    sizeof(ffi_fast_text),
+    sizeof(ffi_fast_buffer),
 };
 
 static PyObject *
@@ -5496,7 +5884,7 @@ ffi_fast_call_word_list(PyObject *callable, PyObject *const *args, size_t nargsf
     ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5519,7 +5907,7 @@ ffi_fast_call_word_counts(PyObject *callable, PyObject *const *args, size_t narg
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5543,7 +5931,7 @@ ffi_fast_call_means(PyObject *callable, PyObject *const *args, size_t nargsf, Py
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5568,7 +5956,7 @@ ffi_fast_call_first_word(PyObject *callable, PyObject *const *args, size_t nargs
     ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5591,7 +5979,7 @@ ffi_fast_call_greet_maybe(PyObject *callable, PyObject *const *args, size_t narg
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5616,7 +6004,7 @@ ffi_fast_call_chunks(PyObject *callable, PyObject *const *args, size_t nargsf, P
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_numbers arg0;
     unsigned long long arg1;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5644,7 +6032,7 @@ ffi_fast_call_colors_named(PyObject *callable, PyObject *const *args, size_t nar
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5669,7 +6057,7 @@ ffi_fast_call_distinct_chars(PyObject *callable, PyObject *const *args, size_t n
     ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5692,7 +6080,7 @@ ffi_fast_call_factorials(PyObject *callable, PyObject *const *args, size_t nargs
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     unsigned long long arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5715,7 +6103,7 @@ ffi_fast_call_blue_names(PyObject *callable, PyObject *const *args, size_t nargs
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5754,7 +6142,7 @@ ffi_fast_call_words_later_start(ffi_fast_call *call, ffi_fast_completion complet
 static PyObject *
 ffi_fast_call_words_later_convert(ffi_fast_function *self, const void *value)
 {
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     memcpy(&result, value, sizeof(result));
     (void)self;
     return ffi_fast_decode(ffi_fast_decode_0, FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), result);
@@ -5763,7 +6151,7 @@ ffi_fast_call_words_later_convert(ffi_fast_function *self, const void *value)
 static const ffi_fast_async ffi_fast_call_words_later_async = {
     ffi_fast_call_words_later_start,
     ffi_fast_call_words_later_convert,
-    sizeof(ffi_fast_text),
+    sizeof(ffi_fast_buffer),
 };
 
 static PyObject *
@@ -5800,7 +6188,7 @@ ffi_fast_call_contact_new(PyObject *callable, PyObject *const *args, size_t narg
     ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5823,7 +6211,7 @@ ffi_fast_call_contact_summary(PyObject *callable, PyObject *const *args, size_t 
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5849,7 +6237,7 @@ ffi_fast_call_contact_tagged(PyObject *callable, PyObject *const *args, size_t n
     ffi_fast_out arg0;
     const char *arg1;
     Py_ssize_t arg1_len;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5877,7 +6265,7 @@ ffi_fast_call_team_roster(PyObject *callable, PyObject *const *args, size_t narg
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5901,7 +6289,7 @@ ffi_fast_call_best_contact(PyObject *callable, PyObject *const *args, size_t nar
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5925,7 +6313,7 @@ ffi_fast_call_lead_name(PyObject *callable, PyObject *const *args, size_t nargsf
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5950,7 +6338,7 @@ ffi_fast_call_tagged_words(PyObject *callable, PyObject *const *args, size_t nar
     ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5997,7 +6385,7 @@ ffi_fast_call_tree_chain(PyObject *callable, PyObject *const *args, size_t nargs
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     unsigned long long arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -6035,7 +6423,7 @@ ffi_fast_call_contact_later_start(ffi_fast_call *call, ffi_fast_completion compl
 static PyObject *
 ffi_fast_call_contact_later_convert(ffi_fast_function *self, const void *value)
 {
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     memcpy(&result, value, sizeof(result));
     (void)self;
     return ffi_fast_decode(ffi_fast_decode_13, FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), result);
@@ -6044,7 +6432,7 @@ ffi_fast_call_contact_later_convert(ffi_fast_function *self, const void *value)
 static const ffi_fast_async ffi_fast_call_contact_later_async = {
     ffi_fast_call_contact_later_start,
     ffi_fast_call_contact_later_convert,
-    sizeof(ffi_fast_text),
+    sizeof(ffi_fast_buffer),
 };
 
 static PyObject *
@@ -6080,7 +6468,7 @@ ffi_fast_call_value_lines(PyObject *callable, PyObject *const *args, size_t narg
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -6105,7 +6493,7 @@ ffi_fast_call_value_parsed(PyObject *callable, PyObject *const *args, size_t nar
     ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -6229,6 +6617,33 @@ ffi_fast_call_user_next(PyObject *callable, PyObject *const *args, size_t nargsf
     return ffi_fast_newtype(&PyLong_Type, FFI_FAST_OBJECT(self, 0), PyLong_FromUnsignedLongLong(result));
 }
 
+/* user_range(first, count) -> List[UserId] */
+static PyObject *
+ffi_fast_call_user_range(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    unsigned long long arg1;
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], FFI_FAST_OBJECT(self, 0), UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = user_range((uint64_t)arg0, (uint32_t)arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_list_of_newtype_UserId(result, FFI_FAST_OBJECT(self, 0));
+}
+
 /* member_new(id, name) -> Member */
 static PyObject *
 ffi_fast_call_member_new(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -6237,7 +6652,7 @@ ffi_fast_call_member_new(PyObject *callable, PyObject *const *args, size_t nargs
     unsigned long long arg0;
     const char *arg1;
     Py_ssize_t arg1_len;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -6255,6 +6670,30 @@ ffi_fast_call_member_new(PyObject *callable, PyObject *const *args, size_t nargs
         return NULL;
     }
     return ffi_fast_decode(ffi_fast_decode_29, FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), result);
+}
+
+/* member_friends(member) -> List[UserId] */
+static PyObject *
+ffi_fast_call_member_friends(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_24)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = member_friends(ffi_fast_lent_bytes(&arg0));
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_list_of_newtype_UserId(result, FFI_FAST_OBJECT(self, 0));
 }
 
 /* user_next_later(id) -> UserId */
@@ -6311,12 +6750,12 @@ ffi_fast_call_user_scores_raised(PyObject *callable, PyObject *const *args, size
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_24)) {
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_29)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -6585,7 +7024,7 @@ ffi_fast_method_Store_entries(PyObject *callable, PyObject *const *args, size_t 
     ffi_fast_function *self = (ffi_fast_function *)callable;
     void *arg_self;
     PyObject *arg_self_held;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -6621,7 +7060,7 @@ ffi_fast_method_Store_put_all(PyObject *callable, PyObject *const *args, size_t 
     if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_put_all_slot_self, false, &arg_self, &arg_self_held)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_encoded(&arg0, args[1], ffi_fast_encode_26)) {
+    if (!ffi_fast_encoded(&arg0, args[1], ffi_fast_encode_30)) {
         Py_XDECREF(arg_self_held);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
@@ -6855,7 +7294,7 @@ ffi_fast_method_Store_keys(PyObject *callable, PyObject *const *args, size_t nar
     ffi_fast_function *self = (ffi_fast_function *)callable;
     void *arg_self;
     PyObject *arg_self_held;
-    ffi_fast_text result;
+    ffi_fast_buffer result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -6871,6 +7310,34 @@ ffi_fast_method_Store_keys(PyObject *callable, PyObject *const *args, size_t nar
         return NULL;
     }
     return ffi_fast_take_text(result);
+}
+
+/* Where the objects ffi_fast_method_Store_values takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Store_values_slot_self;
+
+/* Store.values() -> List[int] */
+static PyObject *
+ffi_fast_method_Store_values(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_values_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = store_values(arg_self);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg_self_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_list_of_i64(result, NULL);
 }
 
 /* Where the objects ffi_fast_method_Store_each_value takes keep their pointers (found on its first call). */
@@ -7357,6 +7824,10 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_sum_i32,
     ffi_fast_call_scale_f32_in_place,
     ffi_fast_call_fill_u16,
+    ffi_fast_call_range_u32,
+    ffi_fast_call_reversed_bytes,
+    ffi_fast_call_vec2_grid,
+    ffi_fast_call_empty_f64s,
     ffi_fast_call_sqrt_or_none,
     ffi_fast_call_length_if_any,
     ffi_fast_call_counter_free_if_any,
@@ -7377,6 +7848,8 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_sleep_with_guard,
     ffi_fast_call_guards_held,
     ffi_fast_call_guards_dropped,
+    ffi_fast_call_evens,
+    ffi_fast_call_colors_in,
     ffi_fast_call_title_case,
     ffi_fast_call_owned_byte_count,
     ffi_fast_call_median,
@@ -7407,7 +7880,9 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_length_in_metres,
     ffi_fast_call_length_in_metres_later,
     ffi_fast_call_user_next,
+    ffi_fast_call_user_range,
     ffi_fast_call_member_new,
+    ffi_fast_call_member_friends,
     ffi_fast_call_user_next_later,
     ffi_fast_call_user_scores_raised,
     ffi_fast_init_Hasher,
@@ -7427,6 +7902,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_method_Store_merge,
     ffi_fast_method_Store_reads,
     ffi_fast_method_Store_keys,
+    ffi_fast_method_Store_values,
     ffi_fast_method_Store_each_value,
     ffi_fast_method_Store_explode,
     ffi_fast_method_Store_total_later,
@@ -7494,24 +7970,19 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    false,
     false,
     false,
     false,
     false,
     true,
-    false,
-    false,
-    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
     false,
     false,
     false,
@@ -7529,6 +8000,17 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     true,
     false,
     false,
@@ -7536,7 +8018,10 @@ static const bool ffi_fast_coroutines[] = {
     true,
     false,
     false,
+    false,
+    false,
     true,
+    false,
     false,
     false,
     false,
@@ -7666,6 +8151,15 @@ static const bool ffi_fast_methods[] = {
     false,
     false,
     false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    true,
     true,
     true,
     true,
