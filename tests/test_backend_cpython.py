@@ -68,12 +68,15 @@ def test_the_fast_path_takes_numbers_text_slices_of_numbers_enums_and_plain_stru
     assert "user_next_later" in taken  # a newtype in and out
     # `Vec` results: of numbers, bools, bytes (`bytes`), newtypes, enums and structs (lists made in C).
     assert {"range_u32", "evens", "reversed_bytes", "user_range", "colors_in", "vec2_grid", "empty_f64s"} <= taken
-    # Not yet: an async function of owned values or wide integers, a `char`, a slice of bools, a callback the
+    # Slices of bools, enums, newtypes and (read only) structs: a list or tuple of them copied in C, an array shared.
+    assert {"count_true", "negate_all", "color_mask", "colors_advance", "blues", "meters_sum", "vec2_sum"} <= taken
+    assert "vec2_normalize_all" not in taken  # structs the library writes into: the wrapper copies them back
+    # Not yet: an async function of owned values or wide integers, a `char`, a callback the
     # library keeps (`OnEvent` by value) or of other types (a struct, text, an enum), a struct holding another.
     names = {f.name for f in inventory.functions}
     assert {"counter_new", "counter_try_new"} <= taken  # an object returned (`Box<Counter>`, `Option<Box<...>>`)
     assert {"counter_free", "counter_free_if_any"} <= taken  # an object moved in (`Box<Counter>`, `Option<...>`)
-    for name in ("i128_double_later", "upper_later", "char_code", "count_true", "notifier_subscribe"):
+    for name in ("i128_double_later", "upper_later", "char_code", "notifier_subscribe"):
         assert name in names and name not in taken, name
     for name in ("count_kept", "label_each", "pick_colors", "check_all"):
         assert name in names and name not in taken, name

@@ -94,6 +94,11 @@ def one_round(i):
     assert sample_crate.reversed_bytes(b"abcdef") == b"fedcba"
     assert sample_crate.repeat_text("ab", 8) == "ab" * 8
     assert sample_crate.sum_i32([1, 2, 3]) == 6
+    # Lists copied for a slice, beyond the few items a call keeps on its stack (the cpython backend allocates).
+    assert sample_crate.sum_i32([1] * 100) == 100
+    assert sample_crate.vec2_sum([sample_crate.Vec2(1.0, 2.0)] * 40).x == 40.0
+    assert sample_crate.count_true([True, False] * 200) == 200
+    assert sample_crate.colors_in(7)[2] is sample_crate.Color.Blue
     # Owned parameters: copied into Rust's allocations, which the functions drop (or return).
     assert sample_crate.title_case("ab cd") == "Ab Cd"
     assert sample_crate.median([3.0, 1.0, 2.0]) == 2.0

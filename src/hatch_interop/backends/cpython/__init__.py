@@ -3,7 +3,7 @@
 It writes the module the ctypes backend writes (the whole Pythonic surface: classes, exceptions, hints,
 docstrings, every pattern) and an extension module, ``_ffi_cpython``, compiled at packaging time against the
 building interpreter and linked with the library. The extension has one compiled function per synchronous free
-function or service method whose parameters are numbers, bools, ``&str``, slices of numbers, field-less enums,
+function or service method whose parameters are numbers, bools, ``&str``, slices (of numbers, bools, enums, structs), field-less enums,
 structs of numbers (by value or behind a reference) or objects lent for the call, and whose result is nothing, a
 number, a bool, an ``Option`` of one, a ``String``, an enum, such a struct or a ``Vec`` of those (see
 :func:`eligible`), owned values
@@ -294,9 +294,17 @@ def _scalar(ty: TypeRef) -> bool:
     return isinstance(ty, Primitive) and not (ty.is_char or ty.is_wide)
 
 
-def _numbers(ty: TypeRef) -> bool:
-    """A slice of numbers (no bools or newtypes, whose items the wrapper checks or makes)."""
-    return isinstance(ty, Slice) and _number(ty.element) and not ty.element.is_bool  # type: ignore[union-attr]
+def _numbers(ty: TypeRef, inventory: Inventory) -> bool:
+    """A slice the fast path takes: of numbers, bools, newtypes of numbers, field-less enums or (read only) structs
+    of numbers (no `char` or `u128`/`i128`, whose items the wrapper converts)."""
+    if not isinstance(ty, Slice):
+        return False
+    element = ty.element
+    if isinstance(element, Primitive):
+        return _scalar(element)
+    if _enum(inventory, element) is not None:
+        return True
+    return not ty.mutable and plain_struct(inventory, element) is not None
 
 
 def plain_struct(inventory: Inventory, ty: TypeRef) -> Optional[StructDef]:
@@ -391,7 +399,7 @@ def value_param(ty: TypeRef, inventory: Inventory) -> bool:
 
 def eligible(f: Function, inventory: Inventory) -> bool:
     """Whether the fast path takes the function: a free function or a method (`&self`, `&mut self`), every
-    parameter a number, a bool, a `&str`, a slice of numbers, a field-less enum, a struct of numbers by value or
+    parameter a number, a bool, a `&str`, a slice (:func:`_numbers`), a field-less enum, a struct of numbers by value or
     behind `&`/`&mut` (`Option` of one too), or an object lent (`&T`, `&mut T`, `Option<&T>` of an opaque type or
     service); the result nothing, a number, a bool, an `Option` of a number, a `String`, a field-less enum, such
     a struct, a `Vec` of those (:func:`listed`) or an owned value in the wire encoding; a parameter may also be an
@@ -412,7 +420,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
         return (
             _scalar(ty)
             or isinstance(ty, Str)
-            or _numbers(ty)
+            or _numbers(ty, inventory)
             or _enum(inventory, ty) is not None
             or plain_struct(inventory, ty) is not None
             or (isinstance(ty, Encoded) and encodable(inventory, ty.value))
@@ -436,11 +444,11 @@ def eligible(f: Function, inventory: Inventory) -> bool:
 def late_param(ty: TypeRef, inventory: Inventory) -> bool:
     """A parameter of an async function that the compiled coroutine converts when it calls the library (from the
     call's arguments, which it keeps), since what it converts into holds onto the Python argument: text (a `String`
-    or `&str`, which the library copies before it returns), a slice of numbers it only reads, an owned value the
+    or `&str`, which the library copies before it returns), a slice it only reads, an owned value the
     extension encodes."""
     return (
         isinstance(ty, Str)
-        or (_numbers(ty) and not ty.mutable)  # type: ignore[union-attr]
+        or (_numbers(ty, inventory) and not ty.mutable)  # type: ignore[union-attr]
         or (isinstance(ty, Encoded) and encodable(inventory, ty.value))
     )
 
@@ -560,15 +568,14 @@ def _param(
     if isinstance(ty, Slice):
         # An `array.array` of the element's own type code (and `bytes` for `&[u8]`), shared for the call: its
         # export stops it from being resized meanwhile, as the wrapper's `from_buffer` does. For a `&[T]`, a list or
-        # tuple of exactly typed numbers too, copied into memory of the call's.
-        assert isinstance(ty.element, Primitive)
-        element = C_PRIMITIVES[ty.element.name]
+        # tuple of exactly typed items too (numbers, bools, enums' members, structs), copied into memory of the
+        # call's; the library checks the values of bools and enums in an array, as it does the wrapper's.
+        element, code, kind, helpers = _slice_items(ty, inventory, objects)
         qualifier = "" if ty.mutable else "const "
-        code = ARRAY_CODES[ty.element.name]
-        accepts_bytes = "true" if ty.element.name == "u8" and not ty.mutable else "false"
+        accepts_bytes = "true" if ty.element == Primitive("u8") and not ty.mutable else "false"
         check = (
             f"ffi_fast_exact_numbers({value}, '{code}', sizeof({element}), {'true' if ty.mutable else 'false'}, "
-            f"{accepts_bytes}, {_item_kind(ty.element)}, &{local})"
+            f"{accepts_bytes}, {kind}, &{local})"
         )
         return FastParam(
             (f"ffi_fast_numbers {local}",),
@@ -576,7 +583,7 @@ def _param(
             (f"({qualifier}{element} *){local}.data", f"(size_t){local}.count"),
             (f"{qualifier}{element} *{name}", f"size_t {name}_len"),
             f"ffi_fast_numbers_release(&{local})",
-            helpers=_helpers("uses_arrays"),
+            helpers=helpers | _helpers("uses_arrays"),
         )
     assert isinstance(ty, Primitive)
     c_type = C_PRIMITIVES[ty.name]
@@ -600,17 +607,36 @@ def _param(
     return FastParam((f"long long {local}",), check, (f"({c_type}){local}",), prototype)
 
 
-def _item_kind(element: Primitive) -> str:
-    """How a list's items convert into a slice's numbers: the kind and the range of an integer (see
-    ``ffi_fast_exact_numbers``)."""
-    if element.name == "f64":
-        return "FFI_FAST_F64, 0, 0"
-    if element.name == "f32":
-        return "FFI_FAST_F32, 0, 0"
-    if element.name in _UNSIGNED_MAX:
-        return f"FFI_FAST_UNSIGNED, 0, {_UNSIGNED_MAX[element.name]}"
-    low, high = _SIGNED_RANGE[element.name]
-    return f"FFI_FAST_SIGNED, {low}, (unsigned long long){high}"
+def _slice_items(ty: Slice, inventory: Inventory, objects: List[ModuleObject]) -> Tuple[str, str, str, FrozenSet[str]]:
+    """How the fast path takes the items of the slice `ty`: the element's C type, its `array.array` type code (NUL:
+    none), how a list's items convert (the kind, an integer's range and the class an item may be exactly of: see
+    ``ffi_fast_list_numbers``), and the template's helpers that uses."""
+    element = ty.element
+    if isinstance(element, Primitive):
+        c_type = C_PRIMITIVES[element.name]
+        if element.is_bool:
+            return c_type, "B", "FFI_FAST_BOOL, 0, 0, NULL", _helpers()
+        # A newtype's item is a plain number or an object of the newtype's class, as its parameter is.
+        also = _object(objects, "class", element.newtype) if element.newtype else "NULL"
+        code = ARRAY_CODES[element.name]
+        if element.name == "f64":
+            return c_type, code, f"FFI_FAST_F64, 0, 0, {also}", _helpers()
+        if element.name == "f32":
+            return c_type, code, f"FFI_FAST_F32, 0, 0, {also}", _helpers()
+        if element.name in _UNSIGNED_MAX:
+            return c_type, code, f"FFI_FAST_UNSIGNED, 0, {_UNSIGNED_MAX[element.name]}, {also}", _helpers()
+        low, high = _SIGNED_RANGE[element.name]
+        return c_type, code, f"FFI_FAST_SIGNED, {low}, (unsigned long long){high}, {also}", _helpers()
+    enum = _enum(inventory, element)
+    if enum is not None:
+        cls = _object(objects, "class", enum.name)
+        c_type = C_PRIMITIVES[enum.repr.name]
+        return c_type, ARRAY_CODES[enum.repr.name], f"FFI_FAST_MEMBER, 0, 0, {cls}", _helpers("uses_members")
+    struct = plain_struct(inventory, element)
+    assert struct is not None, "_numbers() takes numbers, bools, enums and structs"
+    cls = _object(objects, "class", struct.name)
+    # No `array.array` holds structs: a list or tuple of the struct's objects, each one's memory copied.
+    return _struct_name(struct), "\\0", f"FFI_FAST_STRUCT, 0, 0, {cls}", _helpers("uses_cdata")
 
 
 def _lent(
@@ -1234,8 +1260,9 @@ class CpythonBackend(CtypesBackend):
         used = set(encoded)
         returned = set()
         for f in fast_members(inventory):
-            listed_element = f.returns.element if isinstance(f.returns, Vec) else None
-            for ty in (*(p.type for p in f.params), f.returns, *([listed_element] if listed_element else [])):
+            # The structs taken or returned, and those in the slices taken and the `Vec`s returned.
+            elements = [ty.element for ty in (*(p.type for p in f.params), f.returns) if isinstance(ty, (Slice, Vec))]
+            for ty in (*(p.type for p in f.params), f.returns, *elements):
                 struct = plain_struct(inventory, ty)
                 if struct is not None:
                     used.add(struct.name)

@@ -64,6 +64,15 @@ _Static_assert(offsetof(ffi_fast_struct_Sample, f1) == 8, "Sample: an offset Rus
 _Static_assert(offsetof(ffi_fast_struct_Sample, f2) == 16, "Sample: an offset Rust measured");
 _Static_assert(offsetof(ffi_fast_struct_Sample, f3) == 18, "Sample: an offset Rust measured");
 
+/* `Meters`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    double f0;
+} ffi_fast_struct_Meters;
+_Static_assert(sizeof(ffi_fast_struct_Meters) == 8, "Meters: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Meters, f0) == 0, "Meters: an offset Rust measured");
+/* The last `Meters` a compiled function returned (see ffi_fast_make_struct). */
+static PyObject *ffi_fast_struct_Meters_spare;
+
 /* An option the library returns (`FfiOption`): the value, valid when `is_some` is not 0. */
 typedef struct {
     float value;
@@ -167,6 +176,7 @@ uint64_t sum_bytes(const uint8_t *p0, size_t p0_len);
 int64_t sum_i32(const int32_t *p0, size_t p0_len);
 void scale_f32_in_place(float *p0, size_t p0_len, float p1);
 void fill_u16(uint16_t *p0, size_t p0_len, uint16_t p1);
+ffi_fast_struct_Vec2 vec2_sum(const ffi_fast_struct_Vec2 *p0, size_t p0_len);
 ffi_fast_buffer range_u32(uint32_t p0, uint32_t p1);
 ffi_fast_buffer reversed_bytes(const uint8_t *p0, size_t p0_len);
 ffi_fast_buffer vec2_grid(uint32_t p0);
@@ -191,11 +201,18 @@ void vec2_later(float p0, float p1, ffi_fast_completion completion);
 void sleep_with_guard(uint64_t p0, ffi_fast_completion completion);
 uint64_t guards_held(void);
 uint64_t guards_dropped(void);
+size_t count_true(const bool *p0, size_t p0_len);
+void negate_all(bool *p0, size_t p0_len);
 ffi_fast_buffer evens(const int64_t *p0, size_t p0_len);
+uint8_t color_mask(const uint8_t *p0, size_t p0_len);
+void colors_advance(uint8_t *p0, size_t p0_len);
 ffi_fast_buffer colors_in(uint8_t p0);
+ffi_fast_buffer directions_reversed(const uint32_t *p0, size_t p0_len);
+ffi_fast_struct_Meters meters_sum(const ffi_fast_struct_Meters *p0, size_t p0_len);
 ffi_fast_buffer title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
 uint64_t owned_byte_count(const uint8_t *p0, size_t p0_len);
 ffi_fast_option_f64 median(const double *p0, size_t p0_len);
+size_t blues(const uint8_t *p0, size_t p0_len);
 void checksum_later(const uint8_t *p0, size_t p0_len, const char *p1, size_t p1_len, ffi_fast_completion completion);
 ffi_fast_buffer word_list(const char *p0, size_t p0_len);
 ffi_fast_buffer word_counts(const uint8_t *p0, size_t p0_len);
@@ -224,6 +241,7 @@ double length_in_metres(const char *p0, size_t p0_len);
 void length_in_metres_later(const char *p0, size_t p0_len, ffi_fast_completion completion);
 uint64_t user_next(uint64_t p0);
 ffi_fast_buffer user_range(uint64_t p0, uint32_t p1);
+void user_bump_all(uint64_t *p0, size_t p0_len, uint64_t p1);
 ffi_fast_buffer member_new(uint64_t p0, const char *p1, size_t p1_len);
 ffi_fast_buffer member_friends(ffi_fast_bytes p0);
 void user_next_later(uint64_t p0, ffi_fast_completion completion);
@@ -444,173 +462,6 @@ ffi_fast_exact_text(PyObject *value, const char **out, Py_ssize_t *len)
     return true;
 }
 
-/* `array.array`, whose objects of the element's type code are shared with the library for a call. */
-static PyTypeObject *ffi_fast_array_type;
-
-/* An integer stored in `width` bytes of native order (a slice item). */
-static inline void
-ffi_fast_store(char *slot, unsigned long long bits, Py_ssize_t width)
-{
-    uint8_t u8;
-    uint16_t u16;
-    uint32_t u32;
-    uint64_t u64;
-    switch (width) {
-    case 1:
-        u8 = (uint8_t)bits;
-        memcpy(slot, &u8, 1);
-        break;
-    case 2:
-        u16 = (uint16_t)bits;
-        memcpy(slot, &u16, 2);
-        break;
-    case 4:
-        u32 = (uint32_t)bits;
-        memcpy(slot, &u32, 4);
-        break;
-    default:
-        u64 = (uint64_t)bits;
-        memcpy(slot, &u64, 8);
-        break;
-    }
-}
-
-/* Whether `value` is exactly an `array.array` of type code `code` (or, where `bytes` is true, exactly a `bytes`),
- * exported into `view` (writable where `writable` is true): the caller releases the view after the call. */
-static inline bool
-ffi_fast_exact_array(PyObject *value, char code, Py_ssize_t itemsize, bool writable, bool bytes, Py_buffer *view)
-{
-    if (bytes && PyBytes_CheckExact(value)) {
-        return PyObject_GetBuffer(value, view, PyBUF_SIMPLE) == 0;
-    }
-    if (Py_TYPE(value) != ffi_fast_array_type) {
-        return false;
-    }
-    if (PyObject_GetBuffer(value, view, PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0) {
-        PyErr_Clear();
-        return false;
-    }
-    if (view->format == NULL || view->format[0] != code || view->format[1] != '\0' || view->itemsize != itemsize) {
-        PyBuffer_Release(view);
-        return false;
-    }
-    return true;
-}
-
-/* How a list's items convert into a slice's numbers. */
-enum {
-    FFI_FAST_F64,
-    FFI_FAST_F32,
-    FFI_FAST_SIGNED,
-    FFI_FAST_UNSIGNED,
-};
-
-/* The numbers of a slice argument: an array's (or `bytes`') own memory, exported for the call, or a list's or
- * tuple's items converted into `inline_items` (a few) or memory of the call's own. */
-typedef struct {
-    void *data;
-    Py_ssize_t count;
-    bool shared;
-    Py_buffer view;
-    void *allocated;
-    union {
-        double f64[32];
-        long long i64[32];
-    } inline_items;
-} ffi_fast_numbers;
-
-/* Whether `value` is a list or tuple whose items are exactly of the element's Python type and in its range
- * (`kind`; an integer's in [low, high]), converted into `out`: any other item is the wrapper's, which converts or
- * refuses it. */
-static bool
-ffi_fast_list_numbers(PyObject *value, Py_ssize_t itemsize, int kind, long long low, unsigned long long high,
-                      ffi_fast_numbers *out)
-{
-    Py_ssize_t i, count;
-    PyObject **items;
-    char *data;
-    double f64;
-    float f32;
-    long long signed_item;
-    unsigned long long unsigned_item;
-    out->shared = false;
-    out->allocated = NULL;
-    if (!PyList_CheckExact(value) && !PyTuple_CheckExact(value)) {
-        return false;
-    }
-    count = PySequence_Fast_GET_SIZE(value);
-    items = PySequence_Fast_ITEMS(value);
-    if ((size_t)count * (size_t)itemsize <= sizeof(out->inline_items)) {
-        data = (char *)&out->inline_items;
-    } else {
-        data = (char *)(out->allocated = PyMem_Malloc((size_t)count * (size_t)itemsize));
-        if (data == NULL) {
-            return false; /* the wrapper copies it, or runs out of memory itself */
-        }
-    }
-    for (i = 0; i < count; i++) {
-        char *slot = data + i * itemsize;
-        switch (kind) {
-        case FFI_FAST_F64:
-            if (!ffi_fast_exact_double(items[i], NULL, &f64)) {
-                goto refused;
-            }
-            memcpy(slot, &f64, sizeof(f64));
-            break;
-        case FFI_FAST_F32:
-            if (!ffi_fast_exact_float(items[i], NULL, &f32)) {
-                goto refused;
-            }
-            memcpy(slot, &f32, sizeof(f32));
-            break;
-        case FFI_FAST_SIGNED:
-            if (!ffi_fast_exact_signed(items[i], NULL, low, (long long)high, &signed_item)) {
-                goto refused;
-            }
-            ffi_fast_store(slot, (unsigned long long)signed_item, itemsize);
-            break;
-        default:
-            if (!ffi_fast_exact_unsigned(items[i], NULL, high, &unsigned_item)) {
-                goto refused;
-            }
-            ffi_fast_store(slot, unsigned_item, itemsize);
-            break;
-        }
-    }
-    out->data = data;
-    out->count = count;
-    return true;
-refused:
-    PyMem_Free(out->allocated);
-    out->allocated = NULL;
-    return false;
-}
-
-/* Whether `value` is an `array.array` as ffi_fast_exact_array takes it (shared), or, for a slice the library does
- * not write (`writable` false), a list or tuple as ffi_fast_list_numbers takes it (copied). */
-static inline bool
-ffi_fast_exact_numbers(PyObject *value, char code, Py_ssize_t itemsize, bool writable, bool bytes, int kind,
-                       long long low, unsigned long long high, ffi_fast_numbers *out)
-{
-    if (ffi_fast_exact_array(value, code, itemsize, writable, bytes, &out->view)) {
-        out->shared = true;
-        out->data = out->view.buf;
-        out->count = out->view.len / itemsize;
-        return true;
-    }
-    return !writable && ffi_fast_list_numbers(value, itemsize, kind, low, high, out);
-}
-
-static inline void
-ffi_fast_numbers_release(ffi_fast_numbers *numbers)
-{
-    if (numbers->shared) {
-        PyBuffer_Release(&numbers->view);
-    } else {
-        PyMem_Free(numbers->allocated);
-    }
-}
-
 /* The start of a ctypes object (CPython's CDataObject, which its headers do not declare): `b_ptr` points to the
  * value (a struct's memory, an object's cell). Checked at import on a `c_void_p` made for the purpose; were it
  * otherwise, every call taking a struct or lending an object goes to its wrapper, and a struct result is written
@@ -740,6 +591,201 @@ ffi_fast_exact_member(PyObject *value, PyObject *cls, long long *out)
         return false;
     }
     return true;
+}
+
+/* `array.array`, whose objects of the element's type code are shared with the library for a call. */
+static PyTypeObject *ffi_fast_array_type;
+
+/* An integer stored in `width` bytes of native order (a slice item). */
+static inline void
+ffi_fast_store(char *slot, unsigned long long bits, Py_ssize_t width)
+{
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u32;
+    uint64_t u64;
+    switch (width) {
+    case 1:
+        u8 = (uint8_t)bits;
+        memcpy(slot, &u8, 1);
+        break;
+    case 2:
+        u16 = (uint16_t)bits;
+        memcpy(slot, &u16, 2);
+        break;
+    case 4:
+        u32 = (uint32_t)bits;
+        memcpy(slot, &u32, 4);
+        break;
+    default:
+        u64 = (uint64_t)bits;
+        memcpy(slot, &u64, 8);
+        break;
+    }
+}
+
+/* Whether `value` is exactly an `array.array` of type code `code` (none for NUL, a struct's), or, where `bytes` is
+ * true, exactly a `bytes`, exported into `view` (writable where `writable` is true): the caller releases the view
+ * after the call. */
+static inline bool
+ffi_fast_exact_array(PyObject *value, char code, Py_ssize_t itemsize, bool writable, bool bytes, Py_buffer *view)
+{
+    if (bytes && PyBytes_CheckExact(value)) {
+        return PyObject_GetBuffer(value, view, PyBUF_SIMPLE) == 0;
+    }
+    if (code == '\0' || Py_TYPE(value) != ffi_fast_array_type) {
+        return false;
+    }
+    if (PyObject_GetBuffer(value, view, PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0) {
+        PyErr_Clear();
+        return false;
+    }
+    if (view->format == NULL || view->format[0] != code || view->format[1] != '\0' || view->itemsize != itemsize) {
+        PyBuffer_Release(view);
+        return false;
+    }
+    return true;
+}
+
+/* How a list's items convert into a slice's items: numbers, `True`/`False`, an enum's members (their values), or
+ * objects of a struct's class (their memory). */
+enum {
+    FFI_FAST_F64,
+    FFI_FAST_F32,
+    FFI_FAST_SIGNED,
+    FFI_FAST_UNSIGNED,
+    FFI_FAST_BOOL,
+    FFI_FAST_MEMBER,
+    FFI_FAST_STRUCT,
+};
+
+/* The numbers of a slice argument: an array's (or `bytes`') own memory, exported for the call, or a list's or
+ * tuple's items converted into `inline_items` (a few) or memory of the call's own. */
+typedef struct {
+    void *data;
+    Py_ssize_t count;
+    bool shared;
+    Py_buffer view;
+    void *allocated;
+    union {
+        double f64[32];
+        long long i64[32];
+    } inline_items;
+} ffi_fast_numbers;
+
+/* Whether `value` is a list or tuple whose items are exactly of the element's Python type and in its range
+ * (`kind`; an integer's in [low, high]; a number's may also be exactly of the newtype class `cls`, a member's and
+ * a struct's must be exactly of `cls`), converted into `out`: any other item is the wrapper's, which converts or
+ * refuses it. */
+static bool
+ffi_fast_list_numbers(PyObject *value, Py_ssize_t itemsize, int kind, long long low, unsigned long long high,
+                      PyObject *cls, ffi_fast_numbers *out)
+{
+    Py_ssize_t i, count;
+    PyObject **items;
+    char *data;
+    double f64;
+    float f32;
+    long long signed_item;
+    unsigned long long unsigned_item;
+    out->shared = false;
+    out->allocated = NULL;
+    if (!PyList_CheckExact(value) && !PyTuple_CheckExact(value)) {
+        return false;
+    }
+    count = PySequence_Fast_GET_SIZE(value);
+    items = PySequence_Fast_ITEMS(value);
+    if ((size_t)count * (size_t)itemsize <= sizeof(out->inline_items)) {
+        data = (char *)&out->inline_items;
+    } else {
+        data = (char *)(out->allocated = PyMem_Malloc((size_t)count * (size_t)itemsize));
+        if (data == NULL) {
+            return false; /* the wrapper copies it, or runs out of memory itself */
+        }
+    }
+    for (i = 0; i < count; i++) {
+        char *slot = data + i * itemsize;
+        switch (kind) {
+        case FFI_FAST_F64:
+            if (!ffi_fast_exact_double(items[i], cls, &f64)) {
+                goto refused;
+            }
+            memcpy(slot, &f64, sizeof(f64));
+            break;
+        case FFI_FAST_F32:
+            if (!ffi_fast_exact_float(items[i], cls, &f32)) {
+                goto refused;
+            }
+            memcpy(slot, &f32, sizeof(f32));
+            break;
+        case FFI_FAST_SIGNED:
+            if (!ffi_fast_exact_signed(items[i], cls, low, (long long)high, &signed_item)) {
+                goto refused;
+            }
+            ffi_fast_store(slot, (unsigned long long)signed_item, itemsize);
+            break;
+        case FFI_FAST_BOOL:
+            if (items[i] != Py_True && items[i] != Py_False) {
+                goto refused;
+            }
+            *slot = (char)(items[i] == Py_True);
+            break;
+        case FFI_FAST_MEMBER:
+            /* The member's value, which its enum's type holds. */
+            if (!ffi_fast_exact_member(items[i], cls, &signed_item)) {
+                goto refused;
+            }
+            ffi_fast_store(slot, (unsigned long long)signed_item, itemsize);
+            break;
+        case FFI_FAST_STRUCT:
+            /* The object's memory (its class's size checked at import), as the wrapper's copy holds it. */
+            if ((PyObject *)Py_TYPE(items[i]) != cls || !ffi_fast_cdata_checked) {
+                goto refused;
+            }
+            memcpy(slot, ((ffi_fast_cdata *)items[i])->b_ptr, (size_t)itemsize);
+            break;
+        case FFI_FAST_UNSIGNED:
+            if (!ffi_fast_exact_unsigned(items[i], cls, high, &unsigned_item)) {
+                goto refused;
+            }
+            ffi_fast_store(slot, unsigned_item, itemsize);
+            break;
+        default:
+            goto refused;
+        }
+    }
+    out->data = data;
+    out->count = count;
+    return true;
+refused:
+    PyMem_Free(out->allocated);
+    out->allocated = NULL;
+    return false;
+}
+
+/* Whether `value` is an `array.array` as ffi_fast_exact_array takes it (shared), or, for a slice the library does
+ * not write (`writable` false), a list or tuple as ffi_fast_list_numbers takes it (copied). */
+static inline bool
+ffi_fast_exact_numbers(PyObject *value, char code, Py_ssize_t itemsize, bool writable, bool bytes, int kind,
+                       long long low, unsigned long long high, PyObject *cls, ffi_fast_numbers *out)
+{
+    if (ffi_fast_exact_array(value, code, itemsize, writable, bytes, &out->view)) {
+        out->shared = true;
+        out->data = out->view.buf;
+        out->count = out->view.len / itemsize;
+        return true;
+    }
+    return !writable && ffi_fast_list_numbers(value, itemsize, kind, low, high, cls, out);
+}
+
+static inline void
+ffi_fast_numbers_release(ffi_fast_numbers *numbers)
+{
+    if (numbers->shared) {
+        PyBuffer_Release(&numbers->view);
+    } else {
+        PyMem_Free(numbers->allocated);
+    }
 }
 
 /* An object of the newtype class `cls` (a subclass of `base`, `int` or `float`) of `number`, which it takes: made
@@ -1296,6 +1342,28 @@ ffi_fast_list_of_enum_Color(ffi_fast_buffer buffer, PyObject *object)
     }
     if (buffer.len != 0) {
         sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(uint8_t));
+    }
+    return made;
+}
+
+/* The list of a `Vec<Direction>` the library returned, whose buffer is freed. */
+static PyObject *
+ffi_fast_list_of_enum_Direction(ffi_fast_buffer buffer, PyObject *object)
+{
+    const uint32_t *items = (const uint32_t *)buffer.ptr;
+    PyObject *made, *item;
+    size_t i;
+    made = buffer.len > (size_t)PY_SSIZE_T_MAX ? PyErr_NoMemory() : PyList_New((Py_ssize_t)buffer.len);
+    for (i = 0; made != NULL && i < buffer.len; i++) {
+        item = ffi_fast_member_at(object, &ffi_fast_members_Direction, (long long)items[i]);
+        if (item == NULL) {
+            Py_CLEAR(made);
+        } else {
+            PyList_SET_ITEM(made, (Py_ssize_t)i, item);
+        }
+    }
+    if (buffer.len != 0) {
+        sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(uint32_t));
     }
     return made;
 }
@@ -3777,7 +3845,7 @@ ffi_fast_call_fnv1a(PyObject *callable, PyObject *const *args, size_t nargsf, Py
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -3801,7 +3869,7 @@ ffi_fast_call_slice_address(PyObject *callable, PyObject *const *args, size_t na
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -3833,7 +3901,7 @@ ffi_fast_call_hasher_feed(PyObject *callable, PyObject *const *args, size_t narg
     if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_hasher_feed_slot0, false, &arg0, &arg0_held)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_numbers(args[1], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg1)) {
+    if (!ffi_fast_exact_numbers(args[1], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, NULL, &arg1)) {
         Py_XDECREF(arg0_held);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
@@ -3923,7 +3991,7 @@ ffi_fast_call_hasher_for(PyObject *callable, PyObject *const *args, size_t nargs
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -3948,7 +4016,7 @@ ffi_fast_call_hasher_repeating(PyObject *callable, PyObject *const *args, size_t
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
@@ -4526,7 +4594,7 @@ ffi_fast_call_checked_index(PyObject *callable, PyObject *const *args, size_t na
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'I', sizeof(uint32_t), false, false, FFI_FAST_UNSIGNED, 0, 4294967295ULL, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'I', sizeof(uint32_t), false, false, FFI_FAST_UNSIGNED, 0, 4294967295ULL, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_unsigned(args[1], NULL, SIZE_MAX, &arg1)) {
@@ -4732,7 +4800,7 @@ ffi_fast_call_sum_f64(PyObject *callable, PyObject *const *args, size_t nargsf, 
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'd', sizeof(double), false, false, FFI_FAST_F64, 0, 0, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'd', sizeof(double), false, false, FFI_FAST_F64, 0, 0, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -4756,7 +4824,7 @@ ffi_fast_call_sum_bytes(PyObject *callable, PyObject *const *args, size_t nargsf
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -4780,7 +4848,7 @@ ffi_fast_call_sum_i32(PyObject *callable, PyObject *const *args, size_t nargsf, 
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'i', sizeof(int32_t), false, false, FFI_FAST_SIGNED, -2147483648LL, (unsigned long long)2147483647LL, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'i', sizeof(int32_t), false, false, FFI_FAST_SIGNED, -2147483648LL, (unsigned long long)2147483647LL, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -4804,7 +4872,7 @@ ffi_fast_call_scale_f32_in_place(PyObject *callable, PyObject *const *args, size
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'f', sizeof(float), true, false, FFI_FAST_F32, 0, 0, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'f', sizeof(float), true, false, FFI_FAST_F32, 0, 0, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_float(args[1], NULL, &arg1)) {
@@ -4832,7 +4900,7 @@ ffi_fast_call_fill_u16(PyObject *callable, PyObject *const *args, size_t nargsf,
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'H', sizeof(uint16_t), true, false, FFI_FAST_UNSIGNED, 0, 65535ULL, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'H', sizeof(uint16_t), true, false, FFI_FAST_UNSIGNED, 0, 65535ULL, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_unsigned(args[1], NULL, 65535ULL, &arg1)) {
@@ -4847,6 +4915,30 @@ ffi_fast_call_fill_u16(PyObject *callable, PyObject *const *args, size_t nargsf,
         return NULL;
     }
     Py_RETURN_NONE;
+}
+
+/* vec2_sum(points) -> Vec2 */
+static PyObject *
+ffi_fast_call_vec2_sum(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_struct_Vec2 result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], '\0', sizeof(ffi_fast_struct_Vec2), false, false, FFI_FAST_STRUCT, 0, 0, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = vec2_sum((const ffi_fast_struct_Vec2 *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result, sizeof(result), &ffi_fast_struct_Vec2_spare);
 }
 
 /* range_u32(start, end) -> List[int] */
@@ -4887,7 +4979,7 @@ ffi_fast_call_reversed_bytes(PyObject *callable, PyObject *const *args, size_t n
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -5036,7 +5128,7 @@ ffi_fast_call_for_each_value(PyObject *callable, PyObject *const *args, size_t n
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'd', sizeof(double), false, false, FFI_FAST_F64, 0, 0, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'd', sizeof(double), false, false, FFI_FAST_F64, 0, 0, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4))) {
@@ -5065,7 +5157,7 @@ ffi_fast_call_transform_all(PyObject *callable, PyObject *const *args, size_t na
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'q', sizeof(int64_t), true, false, FFI_FAST_SIGNED, INT64_MIN, (unsigned long long)INT64_MAX, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'q', sizeof(int64_t), true, false, FFI_FAST_SIGNED, INT64_MIN, (unsigned long long)INT64_MAX, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_callable(args[1], true, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4))) {
@@ -5687,6 +5779,53 @@ ffi_fast_call_guards_dropped(PyObject *callable, PyObject *const *args, size_t n
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* count_true(flags) -> int */
+static PyObject *
+ffi_fast_call_count_true(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    size_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(bool), false, false, FFI_FAST_BOOL, 0, 0, NULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = count_true((const bool *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* negate_all(flags) -> None */
+static PyObject *
+ffi_fast_call_negate_all(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(bool), true, false, FFI_FAST_BOOL, 0, 0, NULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    negate_all((bool *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* evens(values) -> List[bool] */
 static PyObject *
 ffi_fast_call_evens(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -5698,7 +5837,7 @@ ffi_fast_call_evens(PyObject *callable, PyObject *const *args, size_t nargsf, Py
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'q', sizeof(int64_t), false, false, FFI_FAST_SIGNED, INT64_MIN, (unsigned long long)INT64_MAX, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'q', sizeof(int64_t), false, false, FFI_FAST_SIGNED, INT64_MIN, (unsigned long long)INT64_MAX, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -5709,6 +5848,53 @@ ffi_fast_call_evens(PyObject *callable, PyObject *const *args, size_t nargsf, Py
         return NULL;
     }
     return ffi_fast_list_of_bool(result, NULL);
+}
+
+/* color_mask(colors) -> int */
+static PyObject *
+ffi_fast_call_color_mask(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    uint8_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, false, FFI_FAST_MEMBER, 0, 0, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = color_mask((const uint8_t *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLong(result);
+}
+
+/* colors_advance(colors) -> None */
+static PyObject *
+ffi_fast_call_colors_advance(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), true, false, FFI_FAST_MEMBER, 0, 0, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    colors_advance((uint8_t *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
 }
 
 /* colors_in(mask) -> List[Color] */
@@ -5732,6 +5918,54 @@ ffi_fast_call_colors_in(PyObject *callable, PyObject *const *args, size_t nargsf
         return NULL;
     }
     return ffi_fast_list_of_enum_Color(result, FFI_FAST_OBJECT(self, 0));
+}
+
+/* directions_reversed(directions) -> List[Direction] */
+static PyObject *
+ffi_fast_call_directions_reversed(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'I', sizeof(uint32_t), false, false, FFI_FAST_MEMBER, 0, 0, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = directions_reversed((const uint32_t *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_list_of_enum_Direction(result, FFI_FAST_OBJECT(self, 1));
+}
+
+/* meters_sum(lengths) -> Meters */
+static PyObject *
+ffi_fast_call_meters_sum(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_struct_Meters result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], '\0', sizeof(ffi_fast_struct_Meters), false, false, FFI_FAST_STRUCT, 0, 0, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = meters_sum((const ffi_fast_struct_Meters *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result, sizeof(result), &ffi_fast_struct_Meters_spare);
 }
 
 /* title_case(text, separator) -> str */
@@ -5774,7 +6008,7 @@ ffi_fast_call_owned_byte_count(PyObject *callable, PyObject *const *args, size_t
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -5798,7 +6032,7 @@ ffi_fast_call_median(PyObject *callable, PyObject *const *args, size_t nargsf, P
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'd', sizeof(double), false, false, FFI_FAST_F64, 0, 0, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'd', sizeof(double), false, false, FFI_FAST_F64, 0, 0, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -5811,6 +6045,30 @@ ffi_fast_call_median(PyObject *callable, PyObject *const *args, size_t nargsf, P
     return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
 }
 
+/* blues(colors) -> int */
+static PyObject *
+ffi_fast_call_blues(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    size_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, false, FFI_FAST_MEMBER, 0, 0, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = blues((const uint8_t *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
 /* checksum_later(data, label) -> str */
 static int
 ffi_fast_call_checksum_later_start(ffi_fast_call *call, ffi_fast_completion completion)
@@ -5821,7 +6079,7 @@ ffi_fast_call_checksum_later_start(ffi_fast_call *call, ffi_fast_completion comp
     Py_ssize_t arg1_len;
     (void)self; /* (the conversions may refer to none of its objects) */
     /* The arguments, converted now: one that is not exactly of its type makes the call the wrapper's. */
-    if (!ffi_fast_exact_numbers(PyTuple_GET_ITEM(call->arguments, 0), 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+    if (!ffi_fast_exact_numbers(PyTuple_GET_ITEM(call->arguments, 0), 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, NULL, &arg0)) {
         return -1;
     }
     if (!ffi_fast_exact_text(PyTuple_GET_ITEM(call->arguments, 1), &arg1, &arg1_len)) {
@@ -6009,7 +6267,7 @@ ffi_fast_call_chunks(PyObject *callable, PyObject *const *args, size_t nargsf, P
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
@@ -6644,6 +6902,34 @@ ffi_fast_call_user_range(PyObject *callable, PyObject *const *args, size_t nargs
     return ffi_fast_list_of_newtype_UserId(result, FFI_FAST_OBJECT(self, 0));
 }
 
+/* user_bump_all(ids, step) -> None */
+static PyObject *
+ffi_fast_call_user_bump_all(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    unsigned long long arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'Q', sizeof(uint64_t), true, false, FFI_FAST_UNSIGNED, 0, UINT64_MAX, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, UINT64_MAX, &arg1)) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    user_bump_all((uint64_t *)arg0.data, (size_t)arg0.count, (uint64_t)arg1);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* member_new(id, name) -> Member */
 static PyObject *
 ffi_fast_call_member_new(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -6811,7 +7097,7 @@ ffi_fast_method_Hasher_update(PyObject *callable, PyObject *const *args, size_t 
     if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Hasher_update_slot_self, false, &arg_self, &arg_self_held)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_numbers(args[1], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, &arg0)) {
+    if (!ffi_fast_exact_numbers(args[1], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, NULL, &arg0)) {
         Py_XDECREF(arg_self_held);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
@@ -7197,7 +7483,7 @@ ffi_fast_method_Store_add_all(PyObject *callable, PyObject *const *args, size_t 
         Py_XDECREF(arg_self_held);
         return ffi_fast_fallback(self, args, 3, NULL);
     }
-    if (!ffi_fast_exact_numbers(args[2], 'q', sizeof(int64_t), false, false, FFI_FAST_SIGNED, INT64_MIN, (unsigned long long)INT64_MAX, &arg1)) {
+    if (!ffi_fast_exact_numbers(args[2], 'q', sizeof(int64_t), false, false, FFI_FAST_SIGNED, INT64_MIN, (unsigned long long)INT64_MAX, NULL, &arg1)) {
         Py_XDECREF(arg_self_held);
         return ffi_fast_fallback(self, args, 3, NULL);
     }
@@ -7824,6 +8110,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_sum_i32,
     ffi_fast_call_scale_f32_in_place,
     ffi_fast_call_fill_u16,
+    ffi_fast_call_vec2_sum,
     ffi_fast_call_range_u32,
     ffi_fast_call_reversed_bytes,
     ffi_fast_call_vec2_grid,
@@ -7848,11 +8135,18 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_sleep_with_guard,
     ffi_fast_call_guards_held,
     ffi_fast_call_guards_dropped,
+    ffi_fast_call_count_true,
+    ffi_fast_call_negate_all,
     ffi_fast_call_evens,
+    ffi_fast_call_color_mask,
+    ffi_fast_call_colors_advance,
     ffi_fast_call_colors_in,
+    ffi_fast_call_directions_reversed,
+    ffi_fast_call_meters_sum,
     ffi_fast_call_title_case,
     ffi_fast_call_owned_byte_count,
     ffi_fast_call_median,
+    ffi_fast_call_blues,
     ffi_fast_call_checksum_later,
     ffi_fast_call_word_list,
     ffi_fast_call_word_counts,
@@ -7881,6 +8175,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_length_in_metres_later,
     ffi_fast_call_user_next,
     ffi_fast_call_user_range,
+    ffi_fast_call_user_bump_all,
     ffi_fast_call_member_new,
     ffi_fast_call_member_friends,
     ffi_fast_call_user_next_later,
@@ -7974,6 +8269,7 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
     true,
     true,
     true,
@@ -7987,10 +8283,6 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
-    false,
-    false,
-    false,
-    true,
     false,
     false,
     false,
@@ -8011,11 +8303,23 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     true,
     false,
     false,
     false,
     true,
+    false,
     false,
     false,
     false,
@@ -8054,6 +8358,15 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
