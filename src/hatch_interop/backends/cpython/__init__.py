@@ -3,8 +3,8 @@
 It writes the module the ctypes backend writes (the whole Pythonic surface: classes, exceptions, hints,
 docstrings, every pattern) and an extension module, ``_ffi_cpython``, compiled at packaging time against the
 building interpreter and linked with the library. The extension has one compiled function per synchronous free
-function or service method whose parameters are numbers, bools, ``&str``, slices (of numbers, bools, enums, structs), field-less enums,
-structs of numbers (by value or behind a reference) or objects lent for the call, and whose result is nothing, a
+function or service method whose parameters are numbers, bools, ``&str``, slices (of numbers, bools, enums,
+structs), field-less enums, structs of numbers (by value or behind a reference) or objects lent for the call, and whose result is nothing, a
 number, a bool, an ``Option`` of one, a ``String``, an enum, such a struct or a ``Vec`` of those (see
 :func:`eligible`), owned values
 that cross in the wire encoding among the parameters (encoded in C: :mod:`.wire`), and async free functions of
