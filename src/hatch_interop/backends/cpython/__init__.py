@@ -4,12 +4,11 @@ It writes the module the ctypes backend writes (the whole Pythonic surface: clas
 docstrings, every pattern) and an extension module, ``_ffi_cpython``, compiled at packaging time against the
 building interpreter and linked with the library. The extension has one compiled function per synchronous free
 function or service method whose parameters are numbers, bools, ``&str``, slices (of numbers, bools, enums,
-structs), field-less enums, structs of numbers (by value or behind a reference) or objects lent for the call, and whose result is nothing, a
-number, a bool, an ``Option`` of one, a ``String``, an enum, such a struct or a ``Vec`` of those (see
-:func:`eligible`), owned values
-that cross in the wire encoding among the parameters (encoded in C: :mod:`.wire`), and async free functions of
-values (a call makes a compiled coroutine, which calls the library when first awaited); the module replaces its
-wrapper of each (a method of its class) with it when it is imported:
+structs), field-less enums, structs of numbers (by value or behind a reference) or objects lent for the call, and
+whose result is nothing, a number, a bool, an ``Option`` of one, a ``String``, an enum, such a struct or a ``Vec``
+of those (see :func:`eligible`), owned values that cross in the wire encoding among the parameters (encoded in C:
+:mod:`.wire`), and async free functions of values (a call makes a compiled coroutine, which calls the library when
+first awaited); the module replaces its wrapper of each (a method of its class) with it when it is imported:
 
 - a call whose arguments are exactly of the expected types (a plain ``int`` in the parameter's range, a ``float``,
   ``True``/``False``, a ``str``: its UTF-8 as CPython keeps it, an ``array.array`` of the element's type code or
