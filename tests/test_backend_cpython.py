@@ -71,6 +71,10 @@ def test_the_fast_path_takes_numbers_text_slices_of_numbers_enums_and_plain_stru
     # Slices of bools, enums, newtypes and (read only) structs: a list or tuple of them copied in C, an array shared.
     assert {"count_true", "negate_all", "color_mask", "colors_advance", "blues", "meters_sum", "vec2_sum"} <= taken
     assert "vec2_normalize_all" not in taken  # structs the library writes into: the wrapper copies them back
+    # Options (`Option<T>` by value) of numbers, newtypes, enums and structs, in and out.
+    assert {"or_fallback", "clamp_between", "midpoint", "color_after", "color_named", "celsius_to_fahrenheit"} <= taken
+    assert {"user_max", "nearest"} <= taken
+    assert "figure_of" not in taken  # an option of a tagged union
     # Not yet: an async function of owned values or wide integers, a `char`, a callback the
     # library keeps (`OnEvent` by value) or of other types (a struct, text, an enum), a struct holding another.
     names = {f.name for f in inventory.functions}

@@ -275,8 +275,8 @@ class CHolder:
 
 @dataclass(frozen=True)
 class COptionLayout:
-    """An option of a number as the extension declares it (``FfiOption<T>``: the value, then whether it is
-    there)."""
+    """An option as the extension declares it (``FfiOption<T>``: the value, then whether it is there), of a number,
+    an enum (its integer) or a struct of numbers."""
 
     name: str
     value: str
@@ -380,9 +380,15 @@ def listed(inventory: Inventory, ty: TypeRef) -> bool:
     return _enum(inventory, element) is not None or plain_struct(inventory, element) is not None
 
 
-def _number_option(ty: TypeRef) -> bool:
-    """An `FfiOption` of a number or bool (no newtype, whose values the wrapper makes)."""
-    return isinstance(ty, FfiOption) and _number(ty.inner)
+def _value_option(ty: TypeRef, inventory: Inventory) -> bool:
+    """An `FfiOption` (``Option<T>`` by value) of a number, a bool, a newtype of a number, a field-less enum or a
+    struct of numbers (no `char` or `u128`/`i128`, whose values the wrapper converts)."""
+    if not isinstance(ty, FfiOption):
+        return False
+    inner = ty.inner
+    if isinstance(inner, Primitive):
+        return _scalar(inner)
+    return _enum(inventory, inner) is not None or plain_struct(inventory, inner) is not None
 
 
 def value_param(ty: TypeRef, inventory: Inventory) -> bool:
@@ -393,6 +399,7 @@ def value_param(ty: TypeRef, inventory: Inventory) -> bool:
         _scalar(ty)
         or _enum(inventory, ty) is not None
         or (isinstance(ty, Named) and plain_struct(inventory, ty) is not None)
+        or _value_option(ty, inventory)
     )
 
 
@@ -418,6 +425,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
             )
         return (
             _scalar(ty)
+            or _value_option(ty, inventory)
             or isinstance(ty, Str)
             or _numbers(ty, inventory)
             or _enum(inventory, ty) is not None
@@ -428,7 +436,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
     returns = f.returns
     result = (
         _scalar(returns)
-        or _number_option(returns)
+        or _value_option(returns, inventory)
         or returned_object(inventory, returns) is not None
         or isinstance(returns, (Void, OwnedString, Encoded))
         or _enum(inventory, returns) is not None
@@ -519,6 +527,29 @@ def _param(
             take=f"ffi_fast_move_out({value}, {slot}, {local}_held)",
             give_back=f"ffi_fast_move_back({value}, {slot}, {local}_held)",
             helpers=lent.helpers | _helpers("moves_objects"),
+        )
+    if isinstance(ty, FfiOption):
+        # None, or the value as the parameter of its type takes it, passed as the option's layout.
+        inner = _param(
+            index,
+            name,
+            ty.inner,
+            inventory=inventory,
+            objects=objects,
+            site=site,
+            position=position,
+            encoders=encoders,
+            value=value,
+        )
+        assert len(inner.arguments) == 1 and inner.release is None and not inner.statics, ty
+        option = _option_name(ty)
+        some = f"{local}_some"
+        return FastParam(
+            (*inner.declarations, f"bool {some}"),
+            f"(({some} = {value} != Py_None) ? {inner.check} : true)",
+            (f"({some} ? ({option}){{{inner.arguments[0]}, 1}} : ({option}){{0}})",),
+            (f"{option} {name}",),
+            helpers=inner.helpers,
         )
     callback = lent_callback(inventory, ty)
     if callback is not None:
@@ -786,13 +817,18 @@ def _module_name(builder: CtypesWrapperBuilder, wanted: ModuleObject) -> str:
 ASYNC_HELPERS = ("_ffi_support.error", "_ffi_support.call_future", "_ffi_rt.settle_later")
 
 
-def _convert(ty: TypeRef, inventory: Inventory, objects: List[ModuleObject]) -> Tuple[str, FrozenSet[str]]:
-    """The statement returning the result as a Python object, and the template's helpers it uses."""
+def _convert(
+    ty: TypeRef, inventory: Inventory, objects: List[ModuleObject], result: str = "result"
+) -> Tuple[str, FrozenSet[str]]:
+    """The statement returning the result (the C variable `result`) as a Python object, and the template's helpers
+    it uses."""
     if isinstance(ty, Void):
         return "Py_RETURN_NONE", _helpers()
     if isinstance(ty, FfiOption):
-        assert isinstance(ty.inner, Primitive)
-        return f"return result.is_some ? {_number_object(ty.inner, 'result.value')} : ffi_fast_none()", _helpers()
+        # None, or the value as a result of its type.
+        inner, helpers = _convert(ty.inner, inventory, objects, f"{result}.value")
+        assert inner.startswith("return "), inner
+        return f"return {result}.is_some ? {inner[len('return ') :]} : ffi_fast_none()", helpers
     target = returned_object(inventory, ty)
     if target is not None:
         assert isinstance(ty, Pointer)
@@ -806,24 +842,24 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[ModuleObject]) -> 
             holder = _object(objects, "holder", target.name)
             wrap = _object(objects, "global", f"_ffi_own_{target.name}")
             slot = f"&{LOCAL_PREFIX}own_slot_{target.name}"
-            statement = f"return ffi_fast_own({cls}, {holder}, {wrap}, {slot}, result, {nullable})"
+            statement = f"return ffi_fast_own({cls}, {holder}, {wrap}, {slot}, {result}, {nullable})"
             return statement, _helpers("returns_objects", "owns_objects", "uses_objects", "uses_cdata")
         wrap = _object(objects, "global", f"_ffi_wrap_{target.name}")
-        return f"return ffi_fast_wrap({wrap}, result, {nullable})", _helpers("returns_objects")
+        return f"return ffi_fast_wrap({wrap}, {result}, {nullable})", _helpers("returns_objects")
     struct = plain_struct(inventory, ty)
     if struct is not None:
         cls = _object(objects, "class", struct.name)
-        statement = f"return ffi_fast_make_struct({cls}, &result, sizeof(result), &{_struct_name(struct)}_spare)"
+        statement = f"return ffi_fast_make_struct({cls}, &{result}, sizeof({result}), &{_struct_name(struct)}_spare)"
         return statement, _helpers("returns_structs", "uses_cdata")
     enum = _enum(inventory, ty)
     if enum is not None:
         by_value = _object(objects, "by_value", enum.name)
-        return f"return {_member_object(enum, by_value, 'result')}", _helpers("returns_members")
+        return f"return {_member_object(enum, by_value, result)}", _helpers("returns_members")
     if isinstance(ty, OwnedString):
-        return "return ffi_fast_take_text(result)", _helpers("returns_text")
+        return f"return ffi_fast_take_text({result})", _helpers("returns_text")
     if isinstance(ty, Vec):
         if ty.element == Primitive("u8"):
-            return "return ffi_fast_take_bytes(result)", _helpers("returns_lists")
+            return f"return ffi_fast_take_bytes({result})", _helpers("returns_lists")
         made = c_list_result(inventory, ty)
         helpers = _helpers("returns_lists")
         argument = "NULL"
@@ -840,9 +876,9 @@ def _convert(ty: TypeRef, inventory: Inventory, objects: List[ModuleObject]) -> 
             else:
                 argument = _object(objects, "class", element.name)
                 helpers |= _helpers("returns_structs", "uses_cdata")
-        return f"return {made.name}(result, {argument})", helpers
+        return f"return {made.name}({result}, {argument})", helpers
     assert isinstance(ty, Primitive)
-    number = _number_object(ty, "result")
+    number = _number_object(ty, result)
     if ty.newtype:
         # An object of the newtype's class, as `UserId(result)` makes (the number is the library's: in range).
         base = "PyFloat_Type" if ty.is_float else "PyLong_Type"
@@ -923,8 +959,11 @@ def _number_object(ty: Primitive, value: str) -> str:
 
 
 def _option_name(ty: FfiOption) -> str:
-    """The extension's C name of an option's layout."""
-    return f"{LOCAL_PREFIX}option_{ty.inner.name}"
+    """The extension's C name of an option's layout (a newtype's is its number's; a crate's type apart from any
+    number's, whatever its name)."""
+    if isinstance(ty.inner, Primitive):
+        return f"{LOCAL_PREFIX}option_{ty.inner.name}"
+    return f"{LOCAL_PREFIX}option_type_{ty.inner.name}"
 
 
 class CpythonBackend(CtypesBackend):
@@ -1261,11 +1300,13 @@ class CpythonBackend(CtypesBackend):
         for f in fast_members(inventory):
             # The structs taken or returned, and those in the slices taken and the `Vec`s returned.
             elements = [ty.element for ty in (*(p.type for p in f.params), f.returns) if isinstance(ty, (Slice, Vec))]
+            elements += [ty.inner for ty in (*(p.type for p in f.params), f.returns) if isinstance(ty, FfiOption)]
             for ty in (*(p.type for p in f.params), f.returns, *elements):
                 struct = plain_struct(inventory, ty)
                 if struct is not None:
                     used.add(struct.name)
-            struct = plain_struct(inventory, f.returns)
+            # A struct returned, or in an option returned: the extension keeps the last one it made.
+            struct = plain_struct(inventory, f.returns.inner if isinstance(f.returns, FfiOption) else f.returns)
             if struct is not None:
                 returned.add(struct.name)
         layouts = []
@@ -1317,6 +1358,7 @@ class CpythonBackend(CtypesBackend):
         for f in fast_members(inventory):
             # An enum returned, or the elements of a `Vec` returned.
             named = f.returns.element if isinstance(f.returns, Vec) else f.returns
+            named = named.inner if isinstance(named, FfiOption) else named
             if isinstance(named, Named):
                 returned.add(named.name)
         tables = []
@@ -1343,13 +1385,24 @@ class CpythonBackend(CtypesBackend):
         return [c_callback(t) for t in inventory.types if isinstance(t, CallbackDef) and t.name in used]
 
     def options(self, inventory: Inventory) -> List[COptionLayout]:
-        """The layouts of the options of numbers the compiled functions return, in a stable order."""
-        used = {f.returns for f in fast_members(inventory) if isinstance(f.returns, FfiOption)}
-        made = []
-        for option in sorted(used, key=_option_name):
-            assert isinstance(option.inner, Primitive)
-            made.append(COptionLayout(_option_name(option), C_PRIMITIVES[option.inner.name]))
-        return made
+        """The layouts of the options the compiled functions take or return, in a stable order (a newtype's is its
+        number's)."""
+        made = {}
+        for f in fast_members(inventory):
+            for ty in (*(p.type for p in f.params), f.returns):
+                if not isinstance(ty, FfiOption):
+                    continue
+                inner = ty.inner
+                if isinstance(inner, Primitive):
+                    value = C_PRIMITIVES[inner.name]
+                elif (enum := _enum(inventory, inner)) is not None:
+                    value = C_PRIMITIVES[enum.repr.name]
+                else:
+                    struct = plain_struct(inventory, inner)
+                    assert struct is not None, "_value_option() takes numbers, enums and structs of numbers"
+                    value = _struct_name(struct)
+                made[_option_name(ty)] = COptionLayout(_option_name(ty), value)
+        return [made[name] for name in sorted(made)]
 
     def build(self, directory: Path, library: Path) -> List[str]:
         """Compile the extension beside the library, linking it."""

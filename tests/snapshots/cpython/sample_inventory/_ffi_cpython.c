@@ -73,23 +73,47 @@ _Static_assert(offsetof(ffi_fast_struct_Meters, f0) == 0, "Meters: an offset Rus
 /* The last `Meters` a compiled function returned (see ffi_fast_make_struct). */
 static PyObject *ffi_fast_struct_Meters_spare;
 
-/* An option the library returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+/* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
 typedef struct {
     float value;
     uint8_t is_some;
 } ffi_fast_option_f32;
 
-/* An option the library returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+/* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
 typedef struct {
     double value;
     uint8_t is_some;
 } ffi_fast_option_f64;
 
-/* An option the library returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+/* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+typedef struct {
+    int32_t value;
+    uint8_t is_some;
+} ffi_fast_option_i32;
+
+/* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
 typedef struct {
     int64_t value;
     uint8_t is_some;
 } ffi_fast_option_i64;
+
+/* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+typedef struct {
+    uint8_t value;
+    uint8_t is_some;
+} ffi_fast_option_type_Color;
+
+/* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+typedef struct {
+    ffi_fast_struct_Vec2 value;
+    uint8_t is_some;
+} ffi_fast_option_type_Vec2;
+
+/* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+typedef struct {
+    uint64_t value;
+    uint8_t is_some;
+} ffi_fast_option_u64;
 
 /* The structure of the callback `ffi_fast_callback_OnValue` stands for: the library calls `call(context, ...)`. */
 typedef struct {
@@ -182,6 +206,9 @@ ffi_fast_buffer reversed_bytes(const uint8_t *p0, size_t p0_len);
 ffi_fast_buffer vec2_grid(uint32_t p0);
 ffi_fast_buffer empty_f64s(void);
 ffi_fast_option_f64 sqrt_or_none(double p0);
+int32_t or_fallback(ffi_fast_option_i32 p0, int32_t p1);
+ffi_fast_option_type_Vec2 midpoint(ffi_fast_option_type_Vec2 p0, ffi_fast_option_type_Vec2 p1);
+ffi_fast_option_type_Color color_after(ffi_fast_option_type_Color p0);
 ffi_fast_option_f32 length_if_any(const ffi_fast_struct_Vec2 *p0);
 bool counter_free_if_any(void *p0);
 size_t for_each_value(const double *p0, size_t p0_len, const ffi_fast_callback_OnValue *p1);
@@ -212,6 +239,9 @@ ffi_fast_struct_Meters meters_sum(const ffi_fast_struct_Meters *p0, size_t p0_le
 ffi_fast_buffer title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
 uint64_t owned_byte_count(const uint8_t *p0, size_t p0_len);
 ffi_fast_option_f64 median(const double *p0, size_t p0_len);
+ffi_fast_option_type_Vec2 nearest(const ffi_fast_struct_Vec2 *p0, size_t p0_len, ffi_fast_struct_Vec2 p1);
+int64_t clamp_between(int64_t p0, ffi_fast_option_i64 p1, ffi_fast_option_i64 p2);
+ffi_fast_option_type_Color color_named(const char *p0, size_t p0_len);
 size_t blues(const uint8_t *p0, size_t p0_len);
 void checksum_later(const uint8_t *p0, size_t p0_len, const char *p1, size_t p1_len, ffi_fast_completion completion);
 ffi_fast_buffer word_list(const char *p0, size_t p0_len);
@@ -240,8 +270,10 @@ ffi_fast_buffer value_parsed(const char *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 void length_in_metres_later(const char *p0, size_t p0_len, ffi_fast_completion completion);
 uint64_t user_next(uint64_t p0);
+ffi_fast_option_u64 user_max(const uint64_t *p0, size_t p0_len);
 ffi_fast_buffer user_range(uint64_t p0, uint32_t p1);
 void user_bump_all(uint64_t *p0, size_t p0_len, uint64_t p1);
+ffi_fast_option_f32 celsius_to_fahrenheit(ffi_fast_option_f32 p0);
 ffi_fast_buffer member_new(uint64_t p0, const char *p1, size_t p1_len);
 ffi_fast_buffer member_friends(ffi_fast_bytes p0);
 void user_next_later(uint64_t p0, ffi_fast_completion completion);
@@ -5056,6 +5088,87 @@ ffi_fast_call_sqrt_or_none(PyObject *callable, PyObject *const *args, size_t nar
     return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
 }
 
+/* or_fallback(value, fallback) -> int */
+static PyObject *
+ffi_fast_call_or_fallback(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    long long arg0;
+    bool arg0_some;
+    long long arg1;
+    int32_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!((arg0_some = args[0] != Py_None) ? ffi_fast_exact_signed(args[0], NULL, -2147483648LL, 2147483647LL, &arg0) : true)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_signed(args[1], NULL, -2147483648LL, 2147483647LL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = or_fallback((arg0_some ? (ffi_fast_option_i32){(int32_t)arg0, 1} : (ffi_fast_option_i32){0}), (int32_t)arg1);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLong(result);
+}
+
+/* midpoint(a, b) -> Optional[Vec2] */
+static PyObject *
+ffi_fast_call_midpoint(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_struct_Vec2 arg0;
+    bool arg0_some;
+    ffi_fast_struct_Vec2 arg1;
+    bool arg1_some;
+    ffi_fast_option_type_Vec2 result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!((arg0_some = args[0] != Py_None) ? ffi_fast_exact_struct(args[0], FFI_FAST_OBJECT(self, 0), &arg0, sizeof(arg0)) : true)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((arg1_some = args[1] != Py_None) ? ffi_fast_exact_struct(args[1], FFI_FAST_OBJECT(self, 0), &arg1, sizeof(arg1)) : true)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = midpoint((arg0_some ? (ffi_fast_option_type_Vec2){arg0, 1} : (ffi_fast_option_type_Vec2){0}), (arg1_some ? (ffi_fast_option_type_Vec2){arg1, 1} : (ffi_fast_option_type_Vec2){0}));
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return result.is_some ? ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result.value, sizeof(result.value), &ffi_fast_struct_Vec2_spare) : ffi_fast_none();
+}
+
+/* color_after(color) -> Optional[Color] */
+static PyObject *
+ffi_fast_call_color_after(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    long long arg0;
+    bool arg0_some;
+    ffi_fast_option_type_Color result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!((arg0_some = args[0] != Py_None) ? ffi_fast_exact_member(args[0], FFI_FAST_OBJECT(self, 0), &arg0) : true)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = color_after((arg0_some ? (ffi_fast_option_type_Color){(uint8_t)arg0, 1} : (ffi_fast_option_type_Color){0}));
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return result.is_some ? ffi_fast_member_at(FFI_FAST_OBJECT(self, 1), &ffi_fast_members_Color, (long long)result.value) : ffi_fast_none();
+}
+
 /* length_if_any(v) -> Optional[float] */
 static PyObject *
 ffi_fast_call_length_if_any(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -6045,6 +6158,92 @@ ffi_fast_call_median(PyObject *callable, PyObject *const *args, size_t nargsf, P
     return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
 }
 
+/* nearest(points, to) -> Optional[Vec2] */
+static PyObject *
+ffi_fast_call_nearest(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_struct_Vec2 arg1;
+    ffi_fast_option_type_Vec2 result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], '\0', sizeof(ffi_fast_struct_Vec2), false, false, FFI_FAST_STRUCT, 0, 0, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_struct(args[1], FFI_FAST_OBJECT(self, 0), &arg1, sizeof(arg1))) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = nearest((const ffi_fast_struct_Vec2 *)arg0.data, (size_t)arg0.count, arg1);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return result.is_some ? ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result.value, sizeof(result.value), &ffi_fast_struct_Vec2_spare) : ffi_fast_none();
+}
+
+/* clamp_between(value, low, high) -> int */
+static PyObject *
+ffi_fast_call_clamp_between(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    long long arg0;
+    long long arg1;
+    bool arg1_some;
+    long long arg2;
+    bool arg2_some;
+    int64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_signed(args[0], NULL, INT64_MIN, INT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!((arg1_some = args[1] != Py_None) ? ffi_fast_exact_signed(args[1], NULL, INT64_MIN, INT64_MAX, &arg1) : true)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!((arg2_some = args[2] != Py_None) ? ffi_fast_exact_signed(args[2], NULL, INT64_MIN, INT64_MAX, &arg2) : true)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = clamp_between((int64_t)arg0, (arg1_some ? (ffi_fast_option_i64){(int64_t)arg1, 1} : (ffi_fast_option_i64){0}), (arg2_some ? (ffi_fast_option_i64){(int64_t)arg2, 1} : (ffi_fast_option_i64){0}));
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLongLong(result);
+}
+
+/* color_named(name) -> Optional[Color] */
+static PyObject *
+ffi_fast_call_color_named(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_option_type_Color result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = color_named(arg0, (size_t)arg0_len);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return result.is_some ? ffi_fast_member_at(FFI_FAST_OBJECT(self, 0), &ffi_fast_members_Color, (long long)result.value) : ffi_fast_none();
+}
+
 /* blues(colors) -> int */
 static PyObject *
 ffi_fast_call_blues(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -6875,6 +7074,30 @@ ffi_fast_call_user_next(PyObject *callable, PyObject *const *args, size_t nargsf
     return ffi_fast_newtype(&PyLong_Type, FFI_FAST_OBJECT(self, 0), PyLong_FromUnsignedLongLong(result));
 }
 
+/* user_max(ids) -> Optional[UserId] */
+static PyObject *
+ffi_fast_call_user_max(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_option_u64 result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'Q', sizeof(uint64_t), false, false, FFI_FAST_UNSIGNED, 0, UINT64_MAX, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = user_max((const uint64_t *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return result.is_some ? ffi_fast_newtype(&PyLong_Type, FFI_FAST_OBJECT(self, 0), PyLong_FromUnsignedLongLong(result.value)) : ffi_fast_none();
+}
+
 /* user_range(first, count) -> List[UserId] */
 static PyObject *
 ffi_fast_call_user_range(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -6928,6 +7151,30 @@ ffi_fast_call_user_bump_all(PyObject *callable, PyObject *const *args, size_t na
         return NULL;
     }
     Py_RETURN_NONE;
+}
+
+/* celsius_to_fahrenheit(celsius) -> Optional[float] */
+static PyObject *
+ffi_fast_call_celsius_to_fahrenheit(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    float arg0;
+    bool arg0_some;
+    ffi_fast_option_f32 result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!((arg0_some = args[0] != Py_None) ? ffi_fast_exact_float(args[0], FFI_FAST_OBJECT(self, 0), &arg0) : true)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = celsius_to_fahrenheit((arg0_some ? (ffi_fast_option_f32){arg0, 1} : (ffi_fast_option_f32){0}));
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
 }
 
 /* member_new(id, name) -> Member */
@@ -8116,6 +8363,9 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_vec2_grid,
     ffi_fast_call_empty_f64s,
     ffi_fast_call_sqrt_or_none,
+    ffi_fast_call_or_fallback,
+    ffi_fast_call_midpoint,
+    ffi_fast_call_color_after,
     ffi_fast_call_length_if_any,
     ffi_fast_call_counter_free_if_any,
     ffi_fast_call_for_each_value,
@@ -8146,6 +8396,9 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_title_case,
     ffi_fast_call_owned_byte_count,
     ffi_fast_call_median,
+    ffi_fast_call_nearest,
+    ffi_fast_call_clamp_between,
+    ffi_fast_call_color_named,
     ffi_fast_call_blues,
     ffi_fast_call_checksum_later,
     ffi_fast_call_word_list,
@@ -8174,8 +8427,10 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_length_in_metres,
     ffi_fast_call_length_in_metres_later,
     ffi_fast_call_user_next,
+    ffi_fast_call_user_max,
     ffi_fast_call_user_range,
     ffi_fast_call_user_bump_all,
+    ffi_fast_call_celsius_to_fahrenheit,
     ffi_fast_call_member_new,
     ffi_fast_call_member_friends,
     ffi_fast_call_user_next_later,
@@ -8270,6 +8525,10 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    false,
+    false,
+    true,
     true,
     true,
     true,
@@ -8278,7 +8537,6 @@ static const bool ffi_fast_coroutines[] = {
     true,
     true,
     true,
-    true,
     false,
     false,
     false,
@@ -8286,14 +8544,6 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    true,
     false,
     false,
     false,
@@ -8314,11 +8564,24 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     true,
     false,
     false,
     false,
     true,
+    false,
+    false,
     false,
     false,
     false,
@@ -8358,6 +8621,14 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
