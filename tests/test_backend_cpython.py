@@ -75,12 +75,15 @@ def test_the_fast_path_takes_numbers_text_slices_of_numbers_enums_and_plain_stru
     assert {"or_fallback", "clamp_between", "midpoint", "color_after", "color_named", "celsius_to_fahrenheit"} <= taken
     assert {"user_max", "nearest"} <= taken
     assert "figure_of" not in taken  # an option of a tagged union
-    # Not yet: an async function of owned values or wide integers, a `char`, a callback the
-    # library keeps (`OnEvent` by value) or of other types (a struct, text, an enum), a struct holding another.
+    # `char` (a one-character `str`) and `u128`/`i128` (split into halves in C), in and out, sync and async.
+    assert {"char_upper", "char_code", "char_from_code", "char_repeat", "upper_later"} <= taken
+    assert {"u128_wrapping_mul", "i128_checked_add", "i128_from_halves", "u128_low_bits", "i128_double_later"} <= taken
+    # Not yet: a callback the library keeps (`OnEvent` by value) or of other types (a struct, text, an enum), a
+    # struct holding another, a tagged union.
     names = {f.name for f in inventory.functions}
     assert {"counter_new", "counter_try_new"} <= taken  # an object returned (`Box<Counter>`, `Option<Box<...>>`)
     assert {"counter_free", "counter_free_if_any"} <= taken  # an object moved in (`Box<Counter>`, `Option<...>`)
-    for name in ("i128_double_later", "upper_later", "char_code", "notifier_subscribe"):
+    for name in ("notifier_subscribe", "shape_area"):
         assert name in names and name not in taken, name
     for name in ("count_kept", "label_each", "pick_colors", "check_all"):
         assert name in names and name not in taken, name

@@ -106,6 +106,8 @@ _SIGNED_RANGE = {
 HELPERS = frozenset(
     {
         "uses_text",
+        "uses_chars",
+        "uses_wide",
         "uses_arrays",
         "uses_members",
         "uses_struct_values",
@@ -293,6 +295,21 @@ def _scalar(ty: TypeRef) -> bool:
     return isinstance(ty, Primitive) and not (ty.is_char or ty.is_wide)
 
 
+def _char_or_wide(ty: TypeRef) -> bool:
+    """A `char` (a one-character `str` in Python) or a `u128`/`i128` (an `int`), by value (no newtype)."""
+    return isinstance(ty, Primitive) and (ty.is_char or ty.is_wide) and ty.newtype is None
+
+
+def _c_type(ty: Primitive) -> str:
+    """The C type of a number, bool or `char` as the library takes and returns it (a `u128` or `i128` as its two
+    64-bit halves, ``ffi_fast_wide``)."""
+    if ty.is_char:
+        return "uint32_t"
+    if ty.is_wide:
+        return "ffi_fast_wide"
+    return C_PRIMITIVES[ty.name]
+
+
 def _numbers(ty: TypeRef, inventory: Inventory) -> bool:
     """A slice the fast path takes: of numbers, bools, newtypes of numbers, field-less enums or (read only) structs
     of numbers (no `char` or `u128`/`i128`, whose items the wrapper converts)."""
@@ -397,6 +414,7 @@ def value_param(ty: TypeRef, inventory: Inventory) -> bool:
     keeps from its call until it is awaited)."""
     return (
         _scalar(ty)
+        or _char_or_wide(ty)
         or _enum(inventory, ty) is not None
         or (isinstance(ty, Named) and plain_struct(inventory, ty) is not None)
         or _value_option(ty, inventory)
@@ -425,6 +443,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
             )
         return (
             _scalar(ty)
+            or _char_or_wide(ty)
             or _value_option(ty, inventory)
             or isinstance(ty, Str)
             or _numbers(ty, inventory)
@@ -436,6 +455,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
     returns = f.returns
     result = (
         _scalar(returns)
+        or _char_or_wide(returns)
         or _value_option(returns, inventory)
         or returned_object(inventory, returns) is not None
         or isinstance(returns, (Void, OwnedString, Encoded))
@@ -616,8 +636,18 @@ def _param(
             helpers=helpers | _helpers("uses_arrays"),
         )
     assert isinstance(ty, Primitive)
-    c_type = C_PRIMITIVES[ty.name]
+    c_type = _c_type(ty)
     prototype = (f"{c_type} {name}",)
+    if ty.is_char:
+        # A `str` of one character: its code point, which the library checks (a surrogate is no `char`).
+        check = f"ffi_fast_exact_char({value}, &{local})"
+        return FastParam(
+            (f"Py_UCS4 {local}",), check, (f"(uint32_t){local}",), prototype, helpers=_helpers("uses_chars")
+        )
+    if ty.is_wide:
+        signed = "true" if ty.is_signed else "false"
+        check = f"ffi_fast_exact_wide({value}, {signed}, &{local})"
+        return FastParam((f"ffi_fast_wide {local}",), check, (local,), prototype, helpers=_helpers("uses_wide"))
     if ty.is_bool:
         return FastParam((f"bool {local}",), f"ffi_fast_exact_bool({value}, &{local})", (local,), prototype)
     # A newtype's parameter takes a plain number or an object of the newtype's class (an `int` or `float` subclass
@@ -878,6 +908,11 @@ def _convert(
                 helpers |= _helpers("returns_structs", "uses_cdata")
         return f"return {made.name}({result}, {argument})", helpers
     assert isinstance(ty, Primitive)
+    if ty.is_char:
+        # The library's `char`, a valid code point (`chr` of it, as the wrapper makes it).
+        return f"return PyUnicode_FromOrdinal((int){result})", _helpers()
+    if ty.is_wide:
+        return f"return ffi_fast_wide_object({result}, {'true' if ty.is_signed else 'false'})", _helpers("uses_wide")
     number = _number_object(ty, result)
     if ty.newtype:
         # An object of the newtype's class, as `UserId(result)` makes (the number is the library's: in range).
@@ -1158,7 +1193,7 @@ class CpythonBackend(CtypesBackend):
                 result_type = C_PRIMITIVES[enum.repr.name]
             else:
                 assert isinstance(returns, Primitive)
-                result_type = C_PRIMITIVES[returns.name]
+                result_type = _c_type(returns)
             arguments = [a for p in params for a in p.arguments]
             stored: Tuple[Tuple[str, str], ...] = ()
             if f.asynchronous:
@@ -1179,7 +1214,12 @@ class CpythonBackend(CtypesBackend):
             invocation = f"{f.symbol}({', '.join(arguments)})"
             returns_value = not isinstance(returns, Void)
             # As the wrapper does: a number's, bool's or enum's zero is the only result a failed call can have left.
-            zeroable = returns_value and isinstance(returns, (Primitive, Named, Pointer)) and struct is None
+            zeroable = (
+                returns_value
+                and isinstance(returns, (Primitive, Named, Pointer))
+                and struct is None
+                and not (isinstance(returns, Primitive) and returns.is_wide)
+            )
             if init:
                 # The object gets the handle, as the wrapper gives it.
                 assert isinstance(returns, Pointer)

@@ -22,6 +22,12 @@
 #define PyObject_Vectorcall _PyObject_Vectorcall
 #endif
 
+/* A `u128` or `i128` as the library takes and returns it: its low and high 64 bits (two's complement). */
+typedef struct {
+    uint64_t lo;
+    uint64_t hi;
+} ffi_fast_wide;
+
 /* A `String` or `Vec` the library returns: UTF-8 (or an encoding) the caller frees with sample_crate_ffi_free(ptr, len, 1),
  * or `len` elements freed with sample_crate_ffi_free(ptr, len * size, alignment) (when len is not 0). */
 typedef struct {
@@ -228,6 +234,16 @@ void vec2_later(float p0, float p1, ffi_fast_completion completion);
 void sleep_with_guard(uint64_t p0, ffi_fast_completion completion);
 uint64_t guards_held(void);
 uint64_t guards_dropped(void);
+uint32_t char_upper(uint32_t p0);
+uint32_t char_code(uint32_t p0);
+uint32_t char_from_code(uint32_t p0);
+ffi_fast_buffer char_repeat(uint32_t p0, uint32_t p1);
+ffi_fast_wide u128_wrapping_mul(ffi_fast_wide p0, ffi_fast_wide p1);
+ffi_fast_wide i128_checked_add(ffi_fast_wide p0, ffi_fast_wide p1);
+ffi_fast_wide i128_from_halves(int64_t p0, uint64_t p1);
+uint64_t u128_low_bits(ffi_fast_wide p0);
+void upper_later(uint32_t p0, ffi_fast_completion completion);
+void i128_double_later(ffi_fast_wide p0, ffi_fast_completion completion);
 size_t count_true(const bool *p0, size_t p0_len);
 void negate_all(bool *p0, size_t p0_len);
 ffi_fast_buffer evens(const int64_t *p0, size_t p0_len);
@@ -470,6 +486,120 @@ ffi_fast_exact_float(PyObject *value, PyObject *also, float *out)
     }
     *out = (float)number;
     return true;
+}
+
+/* Whether `value` is exactly a `str` of one character, its code point in `out` (the library checks that it is a
+ * `char`: a surrogate is not). */
+static inline bool
+ffi_fast_exact_char(PyObject *value, Py_UCS4 *out)
+{
+    if (!PyUnicode_CheckExact(value) || PyUnicode_GET_LENGTH(value) != 1) {
+        return false;
+    }
+    *out = PyUnicode_READ_CHAR(value, 0);
+    return true;
+}
+
+/* 64, the shift between a wide integer's halves; and its low half's mask (made at import). */
+static PyObject *ffi_fast_sixty_four, *ffi_fast_low_half;
+
+/* Whether `value` is exactly an `int` in the range of a `u128` (or, `is_signed`, an `i128`), split into its 64-bit
+ * halves (two's complement): any other is the wrapper's, which converts or refuses it. */
+static bool
+ffi_fast_exact_wide(PyObject *value, bool is_signed, ffi_fast_wide *out)
+{
+    int overflow;
+    long long small;
+    PyObject *half;
+    if (!PyLong_CheckExact(value)) {
+        return false;
+    }
+    small = PyLong_AsLongLongAndOverflow(value, &overflow);
+    if (overflow == 0) {
+        if (small == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return false;
+        }
+        if (small < 0 && !is_signed) {
+            return false;
+        }
+        out->lo = (uint64_t)small;
+        out->hi = small < 0 ? UINT64_MAX : 0;
+        return true;
+    }
+    if (overflow < 0 && !is_signed) {
+        return false;
+    }
+    /* Beyond 64 bits: `value >> 64` (which floors) must fit the high half, and `value & (2**64 - 1)` is the low. */
+    half = PyNumber_Rshift(value, ffi_fast_sixty_four);
+    if (half == NULL) {
+        PyErr_Clear();
+        return false;
+    }
+    if (is_signed) {
+        small = PyLong_AsLongLongAndOverflow(half, &overflow);
+        out->hi = (uint64_t)small;
+    } else {
+        out->hi = PyLong_AsUnsignedLongLong(half);
+        overflow = PyErr_Occurred() != NULL;
+    }
+    Py_DECREF(half);
+    if (overflow != 0 || PyErr_Occurred()) {
+        PyErr_Clear();
+        return false;
+    }
+    half = PyNumber_And(value, ffi_fast_low_half);
+    if (half == NULL) {
+        PyErr_Clear();
+        return false;
+    }
+    out->lo = PyLong_AsUnsignedLongLong(half);
+    Py_DECREF(half);
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        return false;
+    }
+    return true;
+}
+
+/* The signed number whose two's complement is `half` (without relying on how C converts one out of range). */
+static inline long long
+ffi_fast_signed_half(uint64_t half)
+{
+    return half > (uint64_t)INT64_MAX ? (long long)(half - (uint64_t)INT64_MAX - 1) + INT64_MIN : (long long)half;
+}
+
+/* The `int` of a `u128` (or, `is_signed`, an `i128`) the library returned as its halves. */
+static PyObject *
+ffi_fast_wide_object(ffi_fast_wide value, bool is_signed)
+{
+    PyObject *high, *shifted, *low, *made;
+    if (value.hi == 0 && (!is_signed || value.lo <= (uint64_t)INT64_MAX)) {
+        return PyLong_FromUnsignedLongLong(value.lo);
+    }
+    if (is_signed && value.hi == UINT64_MAX && value.lo > (uint64_t)INT64_MAX) {
+        /* A negative number of 64 bits: the low half is its two's complement. */
+        return PyLong_FromLongLong(ffi_fast_signed_half(value.lo));
+    }
+    /* `hi << 64 | lo`, where `hi` is negative for a negative `i128` (`|` then gives its two's complement). */
+    high = is_signed ? PyLong_FromLongLong(ffi_fast_signed_half(value.hi)) : PyLong_FromUnsignedLongLong(value.hi);
+    if (high == NULL) {
+        return NULL;
+    }
+    shifted = PyNumber_Lshift(high, ffi_fast_sixty_four);
+    Py_DECREF(high);
+    if (shifted == NULL) {
+        return NULL;
+    }
+    low = PyLong_FromUnsignedLongLong(value.lo);
+    if (low == NULL) {
+        Py_DECREF(shifted);
+        return NULL;
+    }
+    made = PyNumber_Or(shifted, low);
+    Py_DECREF(shifted);
+    Py_DECREF(low);
+    return made;
 }
 
 /* A `str` as UTF-8 (which CPython keeps with the object, alive for the call); one UTF-8 cannot encode (a lone
@@ -3149,6 +3279,16 @@ typedef struct {
     unsigned long long arg0;
 } ffi_fast_call_sleep_with_guard_args;
 
+/* The arguments of ffi_fast_call_upper_later, until its coroutine calls the library. */
+typedef struct {
+    Py_UCS4 arg0;
+} ffi_fast_call_upper_later_args;
+
+/* The arguments of ffi_fast_call_i128_double_later, until its coroutine calls the library. */
+typedef struct {
+    ffi_fast_wide arg0;
+} ffi_fast_call_i128_double_later_args;
+
 /* The arguments of ffi_fast_call_checksum_later, until its coroutine calls the library. */
 typedef struct {
     char none;
@@ -3206,6 +3346,8 @@ typedef union {
     uint32_t ffi_fast_call_panic_later;
     ffi_fast_struct_Vec2 ffi_fast_call_vec2_later;
     uint64_t ffi_fast_call_sleep_with_guard;
+    uint32_t ffi_fast_call_upper_later;
+    ffi_fast_wide ffi_fast_call_i128_double_later;
     ffi_fast_buffer ffi_fast_call_checksum_later;
     ffi_fast_buffer ffi_fast_call_words_later;
     ffi_fast_buffer ffi_fast_call_contact_later;
@@ -3260,6 +3402,8 @@ struct ffi_fast_call {
         ffi_fast_call_panic_later_args ffi_fast_call_panic_later;
         ffi_fast_call_vec2_later_args ffi_fast_call_vec2_later;
         ffi_fast_call_sleep_with_guard_args ffi_fast_call_sleep_with_guard;
+        ffi_fast_call_upper_later_args ffi_fast_call_upper_later;
+        ffi_fast_call_i128_double_later_args ffi_fast_call_i128_double_later;
         ffi_fast_call_checksum_later_args ffi_fast_call_checksum_later;
         ffi_fast_call_words_later_args ffi_fast_call_words_later;
         ffi_fast_call_contact_later_args ffi_fast_call_contact_later;
@@ -5892,6 +6036,302 @@ ffi_fast_call_guards_dropped(PyObject *callable, PyObject *const *args, size_t n
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* char_upper(c) -> str */
+static PyObject *
+ffi_fast_call_char_upper(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_UCS4 arg0;
+    uint32_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_char(args[0], &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = char_upper((uint32_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyUnicode_FromOrdinal((int)result);
+}
+
+/* char_code(c) -> int */
+static PyObject *
+ffi_fast_call_char_code(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_UCS4 arg0;
+    uint32_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_char(args[0], &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = char_code((uint32_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(result);
+}
+
+/* char_from_code(code) -> str */
+static PyObject *
+ffi_fast_call_char_from_code(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    uint32_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 4294967295ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = char_from_code((uint32_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyUnicode_FromOrdinal((int)result);
+}
+
+/* char_repeat(c, times) -> str */
+static PyObject *
+ffi_fast_call_char_repeat(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    Py_UCS4 arg0;
+    unsigned long long arg1;
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_char(args[0], &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = char_repeat((uint32_t)arg0, (uint32_t)arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_take_text(result);
+}
+
+/* u128_wrapping_mul(a, b) -> int */
+static PyObject *
+ffi_fast_call_u128_wrapping_mul(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_wide arg0;
+    ffi_fast_wide arg1;
+    ffi_fast_wide result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_wide(args[0], false, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_wide(args[1], false, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = u128_wrapping_mul(arg0, arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wide_object(result, false);
+}
+
+/* i128_checked_add(a, b) -> int */
+static PyObject *
+ffi_fast_call_i128_checked_add(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_wide arg0;
+    ffi_fast_wide arg1;
+    ffi_fast_wide result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_wide(args[0], true, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_wide(args[1], true, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = i128_checked_add(arg0, arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wide_object(result, true);
+}
+
+/* i128_from_halves(high, low) -> int */
+static PyObject *
+ffi_fast_call_i128_from_halves(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    long long arg0;
+    unsigned long long arg1;
+    ffi_fast_wide result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_signed(args[0], NULL, INT64_MIN, INT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, UINT64_MAX, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = i128_from_halves((int64_t)arg0, (uint64_t)arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wide_object(result, true);
+}
+
+/* u128_low_bits(value) -> int */
+static PyObject *
+ffi_fast_call_u128_low_bits(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_wide arg0;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_wide(args[0], false, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = u128_low_bits(arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* upper_later(c) -> str */
+static int
+ffi_fast_call_upper_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    Py_UCS4 arg0 = call->args.ffi_fast_call_upper_later.arg0;
+    Py_BEGIN_ALLOW_THREADS
+    upper_later((uint32_t)arg0, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
+}
+
+static PyObject *
+ffi_fast_call_upper_later_convert(ffi_fast_function *self, const void *value)
+{
+    uint32_t result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return PyUnicode_FromOrdinal((int)result);
+}
+
+static const ffi_fast_async ffi_fast_call_upper_later_async = {
+    ffi_fast_call_upper_later_start,
+    ffi_fast_call_upper_later_convert,
+    sizeof(uint32_t),
+};
+
+static PyObject *
+ffi_fast_call_upper_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    Py_UCS4 arg0;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_char(args[0], &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_upper_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_call_upper_later.arg0 = arg0;
+    return (PyObject *)call;
+}
+
+/* i128_double_later(value) -> int */
+static int
+ffi_fast_call_i128_double_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    ffi_fast_wide arg0 = call->args.ffi_fast_call_i128_double_later.arg0;
+    Py_BEGIN_ALLOW_THREADS
+    i128_double_later(arg0, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
+}
+
+static PyObject *
+ffi_fast_call_i128_double_later_convert(ffi_fast_function *self, const void *value)
+{
+    ffi_fast_wide result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return ffi_fast_wide_object(result, true);
+}
+
+static const ffi_fast_async ffi_fast_call_i128_double_later_async = {
+    ffi_fast_call_i128_double_later_start,
+    ffi_fast_call_i128_double_later_convert,
+    sizeof(ffi_fast_wide),
+};
+
+static PyObject *
+ffi_fast_call_i128_double_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    ffi_fast_wide arg0;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!ffi_fast_exact_wide(args[0], true, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_call_i128_double_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_call_i128_double_later.arg0 = arg0;
+    return (PyObject *)call;
+}
+
 /* count_true(flags) -> int */
 static PyObject *
 ffi_fast_call_count_true(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -8385,6 +8825,16 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_sleep_with_guard,
     ffi_fast_call_guards_held,
     ffi_fast_call_guards_dropped,
+    ffi_fast_call_char_upper,
+    ffi_fast_call_char_code,
+    ffi_fast_call_char_from_code,
+    ffi_fast_call_char_repeat,
+    ffi_fast_call_u128_wrapping_mul,
+    ffi_fast_call_i128_checked_add,
+    ffi_fast_call_i128_from_halves,
+    ffi_fast_call_u128_low_bits,
+    ffi_fast_call_upper_later,
+    ffi_fast_call_i128_double_later,
     ffi_fast_call_count_true,
     ffi_fast_call_negate_all,
     ffi_fast_call_evens,
@@ -8547,6 +8997,16 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    true,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
@@ -8621,6 +9081,16 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
@@ -8999,6 +9469,11 @@ PyInit__ffi_cpython(void)
     ffi_fast_pending = sample_crate_ffi_pending();
     ffi_fast_no_arguments = PyTuple_New(0);
     if (ffi_fast_no_arguments == NULL) {
+        return NULL;
+    }
+    ffi_fast_sixty_four = PyLong_FromLong(64);
+    ffi_fast_low_half = PyLong_FromUnsignedLongLong(UINT64_MAX);
+    if (ffi_fast_sixty_four == NULL || ffi_fast_low_half == NULL) {
         return NULL;
     }
     {
