@@ -78,8 +78,11 @@ def test_the_fast_path_takes_numbers_text_slices_of_numbers_enums_and_plain_stru
     # `char` (a one-character `str`) and `u128`/`i128` (split into halves in C), in and out, sync and async.
     assert {"char_upper", "char_code", "char_from_code", "char_repeat", "upper_later"} <= taken
     assert {"u128_wrapping_mul", "i128_checked_add", "i128_from_halves", "u128_low_bits", "i128_double_later"} <= taken
+    # Structs holding enums, other structs, arrays, options, newtypes and addresses: their memory is the value.
+    assert {"sample_new", "rect_area", "rect_center", "reading_example", "reading_total", "badge_for"} <= taken
+    assert {"counter_snapshot", "extent_longer", "sample_score"} <= taken
     # Not yet: a callback the library keeps (`OnEvent` by value) or of other types (a struct, text, an enum), a
-    # struct holding another, a tagged union.
+    # tagged union.
     names = {f.name for f in inventory.functions}
     assert {"counter_new", "counter_try_new"} <= taken  # an object returned (`Box<Counter>`, `Option<Box<...>>`)
     assert {"counter_free", "counter_free_if_any"} <= taken  # an object moved in (`Box<Counter>`, `Option<...>`)

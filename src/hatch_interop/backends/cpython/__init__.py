@@ -52,6 +52,7 @@ from hatch_interop.codegen import c_comment, python_string
 from hatch_interop.config import Option as BackendOption
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
+    Array,
     CallbackDef,
     Encoded,
     EnumDef,
@@ -324,16 +325,70 @@ def _numbers(ty: TypeRef, inventory: Inventory) -> bool:
 
 
 def plain_struct(inventory: Inventory, ty: TypeRef) -> Optional[StructDef]:
-    """The struct `ty` names (by value or behind a pointer) if its fields are all numbers or bools, which the
-    extension declares: a struct holding others, arrays, options or pointers is not taken yet."""
+    """The struct `ty` names (by value or behind a pointer) if the extension declares it: every field held in the
+    struct's own memory (numbers, bools, `char`s, field-less enums, other such structs, arrays and options of those,
+    addresses), which the struct's ctypes object holds as the library lays it out, so that its memory is the value
+    (a struct holding a tagged union is not taken)."""
     named = ty.target if isinstance(ty, Pointer) else ty
     if not isinstance(named, Named):
         return None
     target = inventory.type(named.name)
     if not isinstance(target, StructDef):
         return None
-    fields = all(isinstance(f.type, Primitive) and not (f.type.is_char or f.type.is_wide) for f in target.fields)
-    return target if fields else None
+    return target if all(_inline(inventory, f.type) for f in target.fields) else None
+
+
+def _inline(inventory: Inventory, ty: TypeRef) -> bool:
+    """Whether a struct's field of type `ty` is held in the struct's memory as the extension declares it."""
+    if isinstance(ty, Primitive):
+        return True
+    if isinstance(ty, Pointer):
+        return not ty.owned  # an address (`*const T`, `Option<&T>`): an integer in Python
+    if isinstance(ty, (Array, FfiOption)):
+        return _inline(inventory, ty.element if isinstance(ty, Array) else ty.inner)
+    if isinstance(ty, Named):
+        return _enum(inventory, ty) is not None or plain_struct(inventory, ty) is not None
+    return False
+
+
+def _field_declaration(inventory: Inventory, ty: TypeRef, name: str) -> str:
+    """The C declaration of a struct's field `name` of type `ty` (see :func:`_inline`): an option as an anonymous
+    struct of its layout, an array as C's."""
+    if isinstance(ty, Primitive):
+        return f"{_c_type(ty)} {name}"
+    if isinstance(ty, Pointer):
+        return f"void *{name}"
+    if isinstance(ty, Array):
+        return _field_declaration(inventory, ty.element, f"{name}[{ty.len}]")
+    if isinstance(ty, FfiOption):
+        return f"struct {{ {_field_declaration(inventory, ty.inner, 'value')}; uint8_t is_some; }} {name}"
+    enum = _enum(inventory, ty)
+    if enum is not None:
+        return f"{C_PRIMITIVES[enum.repr.name]} {name}"
+    struct = plain_struct(inventory, ty)
+    assert struct is not None, ty
+    return f"{_struct_name(struct)} {name}"
+
+
+def _held_structs(inventory: Inventory, ty: TypeRef) -> List[StructDef]:
+    """The structs a struct's field of type `ty` holds (itself one, or its arrays' or options' elements)."""
+    if isinstance(ty, (Array, FfiOption)):
+        return _held_structs(inventory, ty.element if isinstance(ty, Array) else ty.inner)
+    struct = plain_struct(inventory, ty) if isinstance(ty, Named) else None
+    return [] if struct is None else [struct]
+
+
+def _holds_wide(inventory: Inventory, struct: StructDef) -> bool:
+    """Whether `struct` (or one it holds) has a `u128` or `i128` field, declared as ``ffi_fast_wide``."""
+
+    def wide(ty: TypeRef) -> bool:
+        if isinstance(ty, (Array, FfiOption)):
+            return wide(ty.element if isinstance(ty, Array) else ty.inner)
+        return isinstance(ty, Primitive) and ty.is_wide
+
+    return any(wide(f.type) for f in struct.fields) or any(
+        _holds_wide(inventory, held) for f in struct.fields for held in _held_structs(inventory, f.type)
+    )
 
 
 def _enum(inventory: Inventory, ty: TypeRef) -> Optional[EnumDef]:
@@ -1305,11 +1360,17 @@ class CpythonBackend(CtypesBackend):
         holders = self.holders(inventory)
         if holders:
             used |= _helpers("uses_cdata", "uses_objects")
+        structs = self.structs(inventory, encoders.structs)
+        # The type of their `u128` or `i128` fields, if they have any.
+        wide_fields = any(
+            _holds_wide(inventory, t) for t in inventory.structs() if _struct_name(t) in {x.name for x in structs}
+        )
         return env.get_template("fast.c.j2").render(
             # The crate's name and version are its own text: escaped, as every comment the generator writes.
             notice=c_comment(notice, opener="/*"),
             ffi_free=lib.ffi_free,
-            structs=self.structs(inventory, encoders.structs),
+            structs=structs,
+            wide_fields=wide_fields,
             member_tables=self.member_tables(inventory),
             callbacks=self.callbacks(inventory),
             list_results=self.list_results(inventory),
@@ -1349,22 +1410,29 @@ class CpythonBackend(CtypesBackend):
             struct = plain_struct(inventory, f.returns.inner if isinstance(f.returns, FfiOption) else f.returns)
             if struct is not None:
                 returned.add(struct.name)
-        layouts = []
+        # Each struct after those it holds (C declares a struct's fields before the struct).
+        ordered: List[StructDef] = []
+
+        def visit(struct: StructDef) -> None:
+            if struct in ordered:
+                return
+            for field in struct.fields:
+                for held in _held_structs(inventory, field.type):
+                    visit(held)
+            ordered.append(struct)
+
         for struct in inventory.structs():
-            if struct.name not in used:
-                continue
-            fields = []
-            for i, field in enumerate(struct.fields):
-                ty = field.type
-                enum = _enum(inventory, ty)
-                if enum is not None:
-                    ty = enum.repr
-                assert isinstance(ty, Primitive), "the extension declares structs of numbers and enums only"
-                fields.append((f"{C_PRIMITIVES[ty.name]} f{i}", f"f{i}", field.offset))
-            layout = CStructLayout(
-                _struct_name(struct), tuple(fields), struct.size, struct.name, struct.name in returned
+            if struct.name in used:
+                visit(struct)
+        layouts = []
+        for struct in ordered:
+            fields = tuple(
+                (_field_declaration(inventory, field.type, f"f{i}"), f"f{i}", field.offset)
+                for i, field in enumerate(struct.fields)
             )
-            layouts.append(layout)
+            layouts.append(
+                CStructLayout(_struct_name(struct), fields, struct.size, struct.name, struct.name in returned)
+            )
         return layouts
 
     def holders(self, inventory: Inventory) -> List[CHolder]:

@@ -33,6 +33,23 @@ _Static_assert(offsetof(ffi_fast_struct_Vec2, f1) == 4, "Vec2: an offset Rust me
 /* The last `Vec2` a compiled function returned (see ffi_fast_make_struct). */
 static PyObject *ffi_fast_struct_Vec2_spare;
 
+/* `Line`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    ffi_fast_struct_Vec2 f0;
+    ffi_fast_struct_Vec2 f1;
+    uint32_t f2;
+    bool f3;
+    void *f4;
+} ffi_fast_struct_Line;
+_Static_assert(sizeof(ffi_fast_struct_Line) == 32, "Line: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Line, f0) == 0, "Line: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Line, f1) == 8, "Line: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Line, f2) == 16, "Line: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Line, f3) == 20, "Line: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Line, f4) == 24, "Line: an offset Rust measured");
+/* The last `Line` a compiled function returned (see ffi_fast_make_struct). */
+static PyObject *ffi_fast_struct_Line_spare;
+
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *basic_ffi_pending(void);
 uint32_t basic_add(uint32_t p0, uint32_t p1);
@@ -47,6 +64,8 @@ uint64_t basic_counter_get(void *p0);
 void basic_counter_add(void *p0, uint64_t p1);
 uint64_t basic_counter_get_or(void *p0, uint64_t p1);
 void * basic_counter_find(uint64_t p0);
+double basic_line_length(const ffi_fast_struct_Line *p0);
+ffi_fast_struct_Line basic_make_line(ffi_fast_struct_Vec2 p0, ffi_fast_struct_Vec2 p1, uint32_t p2);
 bool basic_is_positive(int8_t p0);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
@@ -811,6 +830,60 @@ ffi_fast_call_counter_find(PyObject *callable, PyObject *const *args, size_t nar
     return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, true);
 }
 
+/* line_length(line) -> float */
+static PyObject *
+ffi_fast_call_line_length(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    double result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), false, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = basic_line_length((const ffi_fast_struct_Line *)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
+}
+
+/* make_line(start, end, color) -> Line */
+static PyObject *
+ffi_fast_call_make_line(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_struct_Vec2 arg0;
+    ffi_fast_struct_Vec2 arg1;
+    long long arg2;
+    ffi_fast_struct_Line result;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct(args[0], FFI_FAST_OBJECT(self, 0), &arg0, sizeof(arg0))) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_struct(args[1], FFI_FAST_OBJECT(self, 0), &arg1, sizeof(arg1))) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_member(args[2], FFI_FAST_OBJECT(self, 1), &arg2)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = basic_make_line(arg0, arg1, (uint32_t)arg2);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 2), &result, sizeof(result), &ffi_fast_struct_Line_spare);
+}
+
 /* is_positive(value) -> bool */
 static PyObject *
 ffi_fast_call_is_positive(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -847,6 +920,8 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_counter_add,
     ffi_fast_call_counter_get_or,
     ffi_fast_call_counter_find,
+    ffi_fast_call_line_length,
+    ffi_fast_call_make_line,
     ffi_fast_call_is_positive,
 };
 

@@ -17,6 +17,8 @@ _ffi_rt.compiled(
         ("counter_add", None, (Counter, None)),
         ("counter_get_or", None, (Counter, None)),
         ("counter_find", None, (_ffi_wrap_Counter,)),
+        ("line_length", None, (Line,)),
+        ("make_line", None, (Vec2, Color, Line)),
         ("is_positive", None, ()),
     ),
 )

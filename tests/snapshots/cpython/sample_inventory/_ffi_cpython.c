@@ -57,6 +57,15 @@ _Static_assert(offsetof(ffi_fast_struct_Vec2, f1) == 4, "Vec2: an offset Rust me
 /* The last `Vec2` a compiled function returned (see ffi_fast_make_struct). */
 static PyObject *ffi_fast_struct_Vec2_spare;
 
+/* `Rect`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    ffi_fast_struct_Vec2 f0;
+    ffi_fast_struct_Vec2 f1;
+} ffi_fast_struct_Rect;
+_Static_assert(sizeof(ffi_fast_struct_Rect) == 16, "Rect: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Rect, f0) == 0, "Rect: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Rect, f1) == 8, "Rect: an offset Rust measured");
+
 /* `Sample`, laid out as the library's (Rust measured the size and offsets checked here). */
 typedef struct {
     uint8_t f0;
@@ -69,6 +78,40 @@ _Static_assert(offsetof(ffi_fast_struct_Sample, f0) == 0, "Sample: an offset Rus
 _Static_assert(offsetof(ffi_fast_struct_Sample, f1) == 8, "Sample: an offset Rust measured");
 _Static_assert(offsetof(ffi_fast_struct_Sample, f2) == 16, "Sample: an offset Rust measured");
 _Static_assert(offsetof(ffi_fast_struct_Sample, f3) == 18, "Sample: an offset Rust measured");
+/* The last `Sample` a compiled function returned (see ffi_fast_make_struct). */
+static PyObject *ffi_fast_struct_Sample_spare;
+
+/* `Snapshot`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    void *f0;
+    uint64_t f1;
+    uint32_t f2;
+} ffi_fast_struct_Snapshot;
+_Static_assert(sizeof(ffi_fast_struct_Snapshot) == 24, "Snapshot: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Snapshot, f0) == 0, "Snapshot: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Snapshot, f1) == 8, "Snapshot: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Snapshot, f2) == 16, "Snapshot: an offset Rust measured");
+/* The last `Snapshot` a compiled function returned (see ffi_fast_make_struct). */
+static PyObject *ffi_fast_struct_Snapshot_spare;
+
+/* `Reading`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    struct { double value; uint8_t is_some; } f0;
+    float f1[4];
+    ffi_fast_struct_Vec2 f2[2];
+    struct { uint8_t value; uint8_t is_some; } f3;
+    struct { uint8_t value; uint8_t is_some; } f4[3];
+    uint32_t f5[2];
+} ffi_fast_struct_Reading;
+_Static_assert(sizeof(ffi_fast_struct_Reading) == 64, "Reading: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Reading, f0) == 0, "Reading: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Reading, f1) == 16, "Reading: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Reading, f2) == 32, "Reading: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Reading, f3) == 48, "Reading: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Reading, f4) == 50, "Reading: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Reading, f5) == 56, "Reading: an offset Rust measured");
+/* The last `Reading` a compiled function returned (see ffi_fast_make_struct). */
+static PyObject *ffi_fast_struct_Reading_spare;
 
 /* `Meters`, laid out as the library's (Rust measured the size and offsets checked here). */
 typedef struct {
@@ -78,6 +121,26 @@ _Static_assert(sizeof(ffi_fast_struct_Meters) == 8, "Meters: the size Rust measu
 _Static_assert(offsetof(ffi_fast_struct_Meters, f0) == 0, "Meters: an offset Rust measured");
 /* The last `Meters` a compiled function returned (see ffi_fast_make_struct). */
 static PyObject *ffi_fast_struct_Meters_spare;
+
+/* `Extent`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    ffi_fast_struct_Meters f0;
+    ffi_fast_struct_Meters f1;
+} ffi_fast_struct_Extent;
+_Static_assert(sizeof(ffi_fast_struct_Extent) == 16, "Extent: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Extent, f0) == 0, "Extent: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Extent, f1) == 8, "Extent: an offset Rust measured");
+
+/* `Badge`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    uint64_t f0;
+    struct { float value; uint8_t is_some; } f1;
+} ffi_fast_struct_Badge;
+_Static_assert(sizeof(ffi_fast_struct_Badge) == 16, "Badge: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Badge, f0) == 0, "Badge: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Badge, f1) == 8, "Badge: an offset Rust measured");
+/* The last `Badge` a compiled function returned (see ffi_fast_make_struct). */
+static PyObject *ffi_fast_struct_Badge_spare;
 
 /* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
 typedef struct {
@@ -181,6 +244,10 @@ uint32_t distance(int32_t p0, int32_t p1);
 ffi_fast_struct_Vec2 vec2_add(ffi_fast_struct_Vec2 p0, ffi_fast_struct_Vec2 p1);
 float vec2_length(const ffi_fast_struct_Vec2 *p0);
 void vec2_scale(ffi_fast_struct_Vec2 *p0, float p1);
+float rect_area(const ffi_fast_struct_Rect *p0);
+ffi_fast_struct_Vec2 rect_center(ffi_fast_struct_Rect p0);
+ffi_fast_struct_Sample sample_new(uint8_t p0, double p1, uint16_t p2, uint8_t p3);
+double sample_score(ffi_fast_struct_Sample p0);
 uint8_t color_next(uint8_t p0);
 uint32_t direction_turn(uint32_t p0);
 void * counter_new(uint64_t p0);
@@ -188,6 +255,7 @@ void * counter_try_new(uint64_t p0);
 uint64_t counter_increment(void *p0);
 uint64_t counter_get(void *p0);
 void counter_free(void *p0);
+ffi_fast_struct_Snapshot counter_snapshot(void *p0);
 int32_t divide(int32_t p0, int32_t p1);
 double checked_sqrt(double p0);
 void validate_positive(int64_t p0);
@@ -216,6 +284,8 @@ int32_t or_fallback(ffi_fast_option_i32 p0, int32_t p1);
 ffi_fast_option_type_Vec2 midpoint(ffi_fast_option_type_Vec2 p0, ffi_fast_option_type_Vec2 p1);
 ffi_fast_option_type_Color color_after(ffi_fast_option_type_Color p0);
 ffi_fast_option_f32 length_if_any(const ffi_fast_struct_Vec2 *p0);
+double reading_total(const ffi_fast_struct_Reading *p0);
+ffi_fast_struct_Reading reading_example(void);
 bool counter_free_if_any(void *p0);
 size_t for_each_value(const double *p0, size_t p0_len, const ffi_fast_callback_OnValue *p1);
 void transform_all(int64_t *p0, size_t p0_len, const ffi_fast_callback_Transform *p1);
@@ -251,6 +321,7 @@ uint8_t color_mask(const uint8_t *p0, size_t p0_len);
 void colors_advance(uint8_t *p0, size_t p0_len);
 ffi_fast_buffer colors_in(uint8_t p0);
 ffi_fast_buffer directions_reversed(const uint32_t *p0, size_t p0_len);
+ffi_fast_struct_Meters extent_longer(ffi_fast_struct_Extent p0);
 ffi_fast_struct_Meters meters_sum(const ffi_fast_struct_Meters *p0, size_t p0_len);
 ffi_fast_buffer title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
 uint64_t owned_byte_count(const uint8_t *p0, size_t p0_len);
@@ -290,6 +361,7 @@ ffi_fast_option_u64 user_max(const uint64_t *p0, size_t p0_len);
 ffi_fast_buffer user_range(uint64_t p0, uint32_t p1);
 void user_bump_all(uint64_t *p0, size_t p0_len, uint64_t p1);
 ffi_fast_option_f32 celsius_to_fahrenheit(ffi_fast_option_f32 p0);
+ffi_fast_struct_Badge badge_for(uint64_t p0, float p1);
 ffi_fast_buffer member_new(uint64_t p0, const char *p1, size_t p1_len);
 ffi_fast_buffer member_friends(ffi_fast_bytes p0);
 void user_next_later(uint64_t p0, ffi_fast_completion completion);
@@ -4457,6 +4529,110 @@ ffi_fast_call_vec2_scale(PyObject *callable, PyObject *const *args, size_t nargs
     Py_RETURN_NONE;
 }
 
+/* rect_area(r) -> float */
+static PyObject *
+ffi_fast_call_rect_area(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    float result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), false, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = rect_area((const ffi_fast_struct_Rect *)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
+}
+
+/* rect_center(r) -> Vec2 */
+static PyObject *
+ffi_fast_call_rect_center(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_struct_Rect arg0;
+    ffi_fast_struct_Vec2 result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct(args[0], FFI_FAST_OBJECT(self, 0), &arg0, sizeof(arg0))) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = rect_center(arg0);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 1), &result, sizeof(result), &ffi_fast_struct_Vec2_spare);
+}
+
+/* sample_new(id, value, flags, color) -> Sample */
+static PyObject *
+ffi_fast_call_sample_new(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    double arg1;
+    unsigned long long arg2;
+    long long arg3;
+    ffi_fast_struct_Sample result;
+    if (PyVectorcall_NARGS(nargsf) != 4 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 255ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 4, NULL);
+    }
+    if (!ffi_fast_exact_double(args[1], NULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 4, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[2], NULL, 65535ULL, &arg2)) {
+        return ffi_fast_fallback(self, args, 4, NULL);
+    }
+    if (!ffi_fast_exact_member(args[3], FFI_FAST_OBJECT(self, 0), &arg3)) {
+        return ffi_fast_fallback(self, args, 4, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = sample_new((uint8_t)arg0, arg1, (uint16_t)arg2, (uint8_t)arg3);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 1), &result, sizeof(result), &ffi_fast_struct_Sample_spare);
+}
+
+/* sample_score(s) -> float */
+static PyObject *
+ffi_fast_call_sample_score(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_struct_Sample arg0;
+    double result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct(args[0], FFI_FAST_OBJECT(self, 0), &arg0, sizeof(arg0))) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = sample_score(arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
+}
+
 /* color_next(c) -> Color */
 static PyObject *
 ffi_fast_call_color_next(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -4638,6 +4814,34 @@ ffi_fast_call_counter_free(PyObject *callable, PyObject *const *args, size_t nar
     }
     Py_XDECREF(arg0_held);
     Py_RETURN_NONE;
+}
+
+/* Where the objects ffi_fast_call_counter_snapshot takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_counter_snapshot_slot0;
+
+/* counter_snapshot(c) -> Snapshot */
+static PyObject *
+ffi_fast_call_counter_snapshot(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    ffi_fast_struct_Snapshot result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_counter_snapshot_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = counter_snapshot(arg0);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg0_held);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 2), &result, sizeof(result), &ffi_fast_struct_Snapshot_spare);
 }
 
 /* divide(a, b) -> int */
@@ -5334,6 +5538,47 @@ ffi_fast_call_length_if_any(PyObject *callable, PyObject *const *args, size_t na
         return NULL;
     }
     return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
+}
+
+/* reading_total(r) -> float */
+static PyObject *
+ffi_fast_call_reading_total(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    double result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), false, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = reading_total((const ffi_fast_struct_Reading *)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
+}
+
+/* reading_example() -> Reading */
+static PyObject *
+ffi_fast_call_reading_example(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_struct_Reading result;
+    if (PyVectorcall_NARGS(nargsf) != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = reading_example();
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result, sizeof(result), &ffi_fast_struct_Reading_spare);
 }
 
 /* Where the objects ffi_fast_call_counter_free_if_any takes keep their pointers (found on its first call). */
@@ -6497,6 +6742,29 @@ ffi_fast_call_directions_reversed(PyObject *callable, PyObject *const *args, siz
     return ffi_fast_list_of_enum_Direction(result, FFI_FAST_OBJECT(self, 1));
 }
 
+/* extent_longer(extent) -> Meters */
+static PyObject *
+ffi_fast_call_extent_longer(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_struct_Extent arg0;
+    ffi_fast_struct_Meters result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct(args[0], FFI_FAST_OBJECT(self, 0), &arg0, sizeof(arg0))) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = extent_longer(arg0);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 1), &result, sizeof(result), &ffi_fast_struct_Meters_spare);
+}
+
 /* meters_sum(lengths) -> Meters */
 static PyObject *
 ffi_fast_call_meters_sum(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -7615,6 +7883,33 @@ ffi_fast_call_celsius_to_fahrenheit(PyObject *callable, PyObject *const *args, s
         return NULL;
     }
     return result.is_some ? PyFloat_FromDouble(result.value) : ffi_fast_none();
+}
+
+/* badge_for(owner, degrees) -> Badge */
+static PyObject *
+ffi_fast_call_badge_for(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    float arg1;
+    ffi_fast_struct_Badge result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], FFI_FAST_OBJECT(self, 0), UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_float(args[1], FFI_FAST_OBJECT(self, 1), &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = badge_for((uint64_t)arg0, arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 2), &result, sizeof(result), &ffi_fast_struct_Badge_spare);
 }
 
 /* member_new(id, name) -> Member */
@@ -8772,6 +9067,10 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_vec2_add,
     ffi_fast_call_vec2_length,
     ffi_fast_call_vec2_scale,
+    ffi_fast_call_rect_area,
+    ffi_fast_call_rect_center,
+    ffi_fast_call_sample_new,
+    ffi_fast_call_sample_score,
     ffi_fast_call_color_next,
     ffi_fast_call_direction_turn,
     ffi_fast_call_counter_new,
@@ -8779,6 +9078,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_counter_increment,
     ffi_fast_call_counter_get,
     ffi_fast_call_counter_free,
+    ffi_fast_call_counter_snapshot,
     ffi_fast_call_divide,
     ffi_fast_call_checked_sqrt,
     ffi_fast_call_validate_positive,
@@ -8807,6 +9107,8 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_midpoint,
     ffi_fast_call_color_after,
     ffi_fast_call_length_if_any,
+    ffi_fast_call_reading_total,
+    ffi_fast_call_reading_example,
     ffi_fast_call_counter_free_if_any,
     ffi_fast_call_for_each_value,
     ffi_fast_call_transform_all,
@@ -8842,6 +9144,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_colors_advance,
     ffi_fast_call_colors_in,
     ffi_fast_call_directions_reversed,
+    ffi_fast_call_extent_longer,
     ffi_fast_call_meters_sum,
     ffi_fast_call_title_case,
     ffi_fast_call_owned_byte_count,
@@ -8881,6 +9184,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_user_range,
     ffi_fast_call_user_bump_all,
     ffi_fast_call_celsius_to_fahrenheit,
+    ffi_fast_call_badge_for,
     ffi_fast_call_member_new,
     ffi_fast_call_member_friends,
     ffi_fast_call_user_next_later,
@@ -8978,18 +9282,6 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    false,
-    false,
-    false,
     false,
     false,
     false,
@@ -8999,11 +9291,13 @@ static const bool ffi_fast_coroutines[] = {
     false,
     true,
     true,
-    false,
-    false,
-    false,
-    false,
-    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
     false,
     false,
     false,
@@ -9015,6 +9309,13 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     true,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
@@ -9035,11 +9336,23 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     true,
     false,
     false,
     false,
     true,
+    false,
     false,
     false,
     false,
@@ -9081,6 +9394,15 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,

@@ -11,6 +11,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -24,8 +25,31 @@
 #define PyObject_Vectorcall _PyObject_Vectorcall
 #endif
 
+/* `object`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    int32_t f0;
+    uint8_t f1;
+    bool f2;
+    int64_t f3;
+    uint16_t f4;
+    float f5;
+    uint64_t f6;
+    void *f7;
+} ffi_fast_struct_object;
+_Static_assert(sizeof(ffi_fast_struct_object) == 40, "object: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_object, f0) == 0, "object: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_object, f1) == 4, "object: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_object, f2) == 5, "object: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_object, f3) == 8, "object: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_object, f4) == 16, "object: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_object, f5) == 20, "object: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_object, f6) == 24, "object: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_object, f7) == 32, "object: an offset Rust measured");
+
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *tricky_ffi_pending(void);
+int64_t tricky_print(uint32_t p0, double p1, int8_t p2, int64_t p3, void *p4, const ffi_fast_struct_object *p5);
+void * tricky_other(bool p0, ffi_fast_struct_object p1);
 uint64_t type_of(uint64_t p0);
 
 /* The library's count of failures that nobody has taken yet: one memory read after a call. */
@@ -191,6 +215,72 @@ ffi_fast_exact_float(PyObject *value, PyObject *also, float *out)
     return true;
 }
 
+/* The start of a ctypes object (CPython's CDataObject, which its headers do not declare): `b_ptr` points to the
+ * value (a struct's memory, an object's cell). Checked at import on a `c_void_p` made for the purpose; were it
+ * otherwise, every call taking a struct or lending an object goes to its wrapper, and a struct result is written
+ * through the buffer protocol. */
+typedef struct {
+    PyObject_HEAD
+    char *b_ptr;
+} ffi_fast_cdata;
+
+static bool ffi_fast_cdata_checked;
+
+/* Whether objects of ctypes' `c_void_p` are laid out as ffi_fast_cdata says. */
+static int
+ffi_fast_check_cdata(void)
+{
+    const uintptr_t probe = (uintptr_t)0x5A17C0DE5A17C0DEULL;
+    PyObject *ctypes, *c_void_p, *made;
+    ctypes = PyImport_ImportModule("ctypes");
+    if (ctypes == NULL) {
+        return -1;
+    }
+    c_void_p = PyObject_GetAttrString(ctypes, "c_void_p");
+    Py_DECREF(ctypes);
+    if (c_void_p == NULL) {
+        return -1;
+    }
+    made = PyObject_CallFunction(c_void_p, "N", PyLong_FromVoidPtr((void *)probe));
+    Py_DECREF(c_void_p);
+    if (made == NULL) {
+        return -1;
+    }
+    ffi_fast_cdata_checked = ((ffi_fast_cdata *)made)->b_ptr != NULL
+        && memcmp(((ffi_fast_cdata *)made)->b_ptr, &probe, sizeof(probe)) == 0;
+    Py_DECREF(made);
+    return 0;
+}
+
+/* Whether `value` is exactly of the struct class `cls` (whose size the module checked at import), copied into `out`
+ * (`size` bytes: its ctypes memory). */
+static inline bool
+ffi_fast_exact_struct(PyObject *value, PyObject *cls, void *out, size_t size)
+{
+    if ((PyObject *)Py_TYPE(value) != cls || !ffi_fast_cdata_checked) {
+        return false;
+    }
+    memcpy(out, ((ffi_fast_cdata *)value)->b_ptr, size);
+    return true;
+}
+
+/* Whether `value` is exactly of the struct class `cls` (whose size the module checked at import; or None where
+ * `nullable`: NULL), its memory in `out`, which the caller's arguments keep alive for the call (a ctypes object's
+ * memory is writable and never moves). */
+static inline bool
+ffi_fast_exact_struct_ref(PyObject *value, PyObject *cls, bool nullable, void **out)
+{
+    if (nullable && value == Py_None) {
+        *out = NULL;
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) != cls || !ffi_fast_cdata_checked) {
+        return false;
+    }
+    *out = ((ffi_fast_cdata *)value)->b_ptr;
+    return true;
+}
+
 /* Whether `value` is exactly a member of the IntEnum `cls`, its value in `out`. */
 static inline bool
 ffi_fast_exact_member(PyObject *value, PyObject *cls, long long *out)
@@ -231,6 +321,189 @@ ffi_fast_member(PyObject *by_value, PyObject *key)
     return member;
 }
 
+/* Where objects of a class keep their `_ffi_ptr` (the offset of its slot), looked up on the first call. */
+typedef struct {
+    PyObject *cls;
+    Py_ssize_t offset;
+} ffi_fast_slot;
+
+static PyObject *ffi_fast_ptr_name;
+
+/* The offset of the slot `name` in objects of the class `cls` (0: not a slot). */
+static Py_ssize_t
+ffi_fast_member_offset(PyObject *cls, PyObject *name)
+{
+    Py_ssize_t offset;
+    PyMemberDef *member;
+    PyObject *descriptor = PyObject_GetAttr(cls, name);
+    if (descriptor == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    member = Py_TYPE(descriptor) == &PyMemberDescr_Type ? ((PyMemberDescrObject *)descriptor)->d_member : NULL;
+    offset = member != NULL && member->type == T_OBJECT_EX ? member->offset : 0;
+    Py_DECREF(descriptor);
+    return offset;
+}
+
+/* Finds the offset of the slot `_ffi_ptr` in objects of the class `cls` (0: not a slot; the wrapper takes the
+ * call), kept in `slot`. */
+static Py_ssize_t
+ffi_fast_find_slot(PyObject *cls, ffi_fast_slot *slot)
+{
+    slot->offset = ffi_fast_member_offset(cls, ffi_fast_ptr_name);
+    /* The class outlives the slot's use: the compiled function's objects hold it. */
+    slot->cls = cls;
+    return slot->offset;
+}
+
+/* The offset of the slot `_ffi_ptr` in objects of the class `cls`, found on the first call. */
+static inline Py_ssize_t
+ffi_fast_slot_offset(PyObject *cls, ffi_fast_slot *slot)
+{
+    return slot->cls == cls ? slot->offset : ffi_fast_find_slot(cls, slot);
+}
+
+/* Whether `value` is exactly an object of the class `cls` (or None where `nullable`: NULL) that holds a pointer,
+ * the library's pointer in `out`: its `_ffi_ptr`, exactly of the class `holder` (a cell or handle, a ctypes
+ * `c_void_p`: held for the call in `held`, so that it is not released meanwhile) or an address as a plain int. A
+ * closed or moved object (`_ffi_ptr` None) is the wrapper's error. */
+static inline bool
+ffi_fast_exact_object(PyObject *value, PyObject *cls, PyObject *holder, ffi_fast_slot *slot, bool nullable,
+                      void **out, PyObject **held)
+{
+    Py_ssize_t offset;
+    PyObject *ptr;
+    if (nullable && value == Py_None) {
+        *out = NULL;
+        *held = NULL;
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) != cls || (offset = ffi_fast_slot_offset(cls, slot)) == 0) {
+        return false;
+    }
+    ptr = *(PyObject **)((char *)value + offset);
+    if (ptr == NULL) {
+        return false;
+    }
+    if ((PyObject *)Py_TYPE(ptr) == holder && ffi_fast_cdata_checked) {
+        *out = *(void **)((ffi_fast_cdata *)ptr)->b_ptr;
+    } else if (PyLong_CheckExact(ptr)) {
+        *out = PyLong_AsVoidPtr(ptr);
+        if (*out == NULL && PyErr_Occurred()) {
+            PyErr_Clear();
+            return false;
+        }
+    } else {
+        return false;
+    }
+    Py_INCREF(ptr);
+    *held = ptr;
+    return true;
+}
+
+
+static inline PyObject *
+ffi_fast_none(void)
+{
+    Py_INCREF(Py_None);
+    return Py_None;
+}
+
+/* The module's object for the pointer `address` the library returned, made by the module's own `wrap`
+ * (`_ffi_own_<Type>` or `_ffi_wrap_<Type>`, as the wrapper makes it); None for NULL where `nullable`. */
+static PyObject *
+ffi_fast_wrap(PyObject *wrap, void *address, bool nullable)
+{
+    PyObject *number, *made;
+    if (address == NULL && nullable) {
+        return ffi_fast_none();
+    }
+    number = PyLong_FromVoidPtr(address);
+    if (number == NULL) {
+        return NULL;
+    }
+    made = PyObject_Vectorcall(wrap, &number, 1, NULL);
+    Py_DECREF(number);
+    return made;
+}
+
+/* Where the objects ffi_fast_call_print_ takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_print__slot4;
+
+/* print_(from, lambda, int, Color, type, str) -> Color */
+static PyObject *
+ffi_fast_call_print_(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    double arg1;
+    long long arg2;
+    long long arg3;
+    void *arg4;
+    PyObject *arg4_held;
+    void *arg5;
+    int64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 6 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 4294967295ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 6, NULL);
+    }
+    if (!ffi_fast_exact_double(args[1], NULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 6, NULL);
+    }
+    if (!ffi_fast_exact_signed(args[2], NULL, -128LL, 127LL, &arg2)) {
+        return ffi_fast_fallback(self, args, 6, NULL);
+    }
+    if (!ffi_fast_exact_member(args[3], FFI_FAST_OBJECT(self, 0), &arg3)) {
+        return ffi_fast_fallback(self, args, 6, NULL);
+    }
+    if (!ffi_fast_exact_object(args[4], FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), &ffi_fast_call_print__slot4, false, &arg4, &arg4_held)) {
+        return ffi_fast_fallback(self, args, 6, NULL);
+    }
+    if (!ffi_fast_exact_struct_ref(args[5], FFI_FAST_OBJECT(self, 3), true, &arg5)) {
+        Py_XDECREF(arg4_held);
+        return ffi_fast_fallback(self, args, 6, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = tricky_print((uint32_t)arg0, arg1, (int8_t)arg2, (int64_t)arg3, arg4, (const ffi_fast_struct_object *)arg5);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg4_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_member(FFI_FAST_OBJECT(self, 4), PyLong_FromLongLong(result));
+}
+
+/* other_(self, object) -> type_ */
+static PyObject *
+ffi_fast_call_other_(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    bool arg0;
+    ffi_fast_struct_object arg1;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_bool(args[0], &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_struct(args[1], FFI_FAST_OBJECT(self, 0), &arg1, sizeof(arg1))) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = tricky_other(arg0, arg1);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 1), result, false);
+}
+
 /* type_of(Flags) -> Flags */
 static PyObject *
 ffi_fast_call_type_of(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -255,6 +528,8 @@ ffi_fast_call_type_of(PyObject *callable, PyObject *const *args, size_t nargsf, 
 }
 
 static const vectorcallfunc ffi_fast_paths[] = {
+    ffi_fast_call_print_,
+    ffi_fast_call_other_,
     ffi_fast_call_type_of,
 };
 
@@ -406,6 +681,13 @@ PyInit__ffi_cpython(void)
 {
     PyObject *module;
     if (PyType_Ready(&ffi_fast_function_type) < 0) {
+        return NULL;
+    }
+    if (ffi_fast_check_cdata() < 0) {
+        return NULL;
+    }
+    ffi_fast_ptr_name = PyUnicode_InternFromString("_ffi_ptr");
+    if (ffi_fast_ptr_name == NULL) {
         return NULL;
     }
     ffi_fast_pending = tricky_ffi_pending();

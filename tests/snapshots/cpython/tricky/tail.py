@@ -4,5 +4,9 @@ _ffi_rt.compiled(
     __name__,
     _ffi_fast,
     _ffi_raise_failure,
-    (("type_of", None, (Flags, _ffi_Flags_by_value)),),
+    (
+        ("print_", None, (Color, type_, None, object_, _ffi_Color_by_value)),
+        ("other_", None, (object_, _ffi_wrap_type)),
+        ("type_of", None, (Flags, _ffi_Flags_by_value)),
+    ),
 )
