@@ -81,14 +81,18 @@ def test_the_fast_path_takes_numbers_text_slices_of_numbers_enums_and_plain_stru
     # Structs holding enums, other structs, arrays, options, newtypes and addresses: their memory is the value.
     assert {"sample_new", "rect_area", "rect_center", "reading_example", "reading_total", "badge_for"} <= taken
     assert {"counter_snapshot", "extent_longer", "sample_score"} <= taken
-    # Not yet: a callback the library keeps (`OnEvent` by value) or of other types (a struct, text, an enum), a
-    # tagged union.
+    # Not yet: a callback the library keeps (`OnEvent` by value), a tagged union.
     names = {f.name for f in inventory.functions}
     assert {"counter_new", "counter_try_new"} <= taken  # an object returned (`Box<Counter>`, `Option<Box<...>>`)
     assert {"counter_free", "counter_free_if_any"} <= taken  # an object moved in (`Box<Counter>`, `Option<...>`)
     for name in ("notifier_subscribe", "shape_area"):
         assert name in names and name not in taken, name
-    for name in ("count_kept", "label_each", "pick_colors", "check_all"):
+    # Callbacks lent for the call taking text, `char`s, newtypes, enums, structs (by value and by reference) and
+    # slices (lists, `bytes`), and returning newtypes and enums.
+    assert {"for_each_word", "for_each_char", "for_each_line", "sum_windows", "count_kept", "fold_points"} <= taken
+    assert {"user_follow", "user_picked", "pick_colors"} <= taken
+    # Not yet: callbacks returning text, options, structs, encoded values or a `Result`.
+    for name in ("label_each", "check_all", "parse_all", "walk", "split_words"):
         assert name in names and name not in taken, name
 
 

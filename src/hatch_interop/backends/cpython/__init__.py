@@ -37,7 +37,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import FrozenSet, List, Optional, Tuple, Union
+from typing import Callable, FrozenSet, List, Optional, Tuple, Union
 
 import jinja2
 from packaging import tags
@@ -244,12 +244,20 @@ class CCallback:
     #: The C name of its structure (``call``, ``context``, ``release``), and of its trampoline.
     struct: str
     trampoline: str
-    #: Each parameter's C declaration, and the expression making its Python object.
-    params: Tuple[Tuple[str, str], ...]
+    #: Each parameter's C declarations (a text's pointer and length are two), and the expression making its Python
+    #: object.
+    params: Tuple[Tuple[Tuple[str, ...], str], ...]
     #: The C result type (``void``), the type the result is checked into, and the check (None: no result).
     result_type: str
     value_type: str
     check: Optional[str]
+    #: What the trampoline returns when the callable failed: zero, or an enum's first value (the library must get
+    #: a valid one, as from the module's trampoline).
+    failed: str = "0"
+    #: The module's objects the trampoline reads (``lent->objects[i]``): classes, enums' members by value.
+    objects: Tuple[ModuleObject, ...] = ()
+    #: The template's helpers its conversions use.
+    helpers: FrozenSet[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -421,14 +429,17 @@ def lent_object(inventory: Inventory, ty: TypeRef) -> Optional[OpaqueDef]:
     return returned_object(inventory, ty) if isinstance(ty, Pointer) and not ty.owned else None
 
 
-def compiled_callback(callback: CallbackDef) -> bool:
-    """Whether the fast path lends the library callables of `callback`: numbers and bools in, nothing or a number
-    or bool out, no `Result`."""
+def compiled_callback(callback: CallbackDef, inventory: Inventory) -> bool:
+    """Whether the fast path lends the library callables of `callback`: its parameters numbers, bools, newtypes,
+    `char`s, text, field-less enums, structs (by value or behind a reference) or slices the library lends (of
+    numbers, newtypes, enums or structs; `bytes` for `&[u8]`), its result nothing, a number, a bool, a newtype or a
+    field-less enum; no `Result`."""
     returns = callback.returns
+    result = isinstance(returns, Void) or _scalar(returns) or _enum(inventory, returns) is not None
     return (
         callback.error is None
-        and all(_number(p.type) for p in callback.params)
-        and (isinstance(returns, Void) or _number(returns))
+        and result
+        and all(_callback_param(inventory, p.type, "p", []) is not None for p in callback.params)
     )
 
 
@@ -438,7 +449,74 @@ def lent_callback(inventory: Inventory, ty: TypeRef) -> Optional[CallbackDef]:
     if not isinstance(ty, Pointer) or ty.owned:
         return None
     target = inventory.type(ty.target.name)
-    return target if isinstance(target, CallbackDef) and compiled_callback(target) else None
+    return target if isinstance(target, CallbackDef) and compiled_callback(target, inventory) else None
+
+
+def _callback_param(
+    inventory: Inventory, ty: TypeRef, name: str, objects: List[ModuleObject]
+) -> Optional[Tuple[Tuple[str, ...], str, FrozenSet[str]]]:
+    """How a trampoline takes its callback's parameter `name` of type `ty` and makes its Python object, as the module's
+    trampoline makes it (its C declarations, the expression, the template's helpers), or None if it cannot yet;
+    `objects` collects the module's objects it reads (``lent->objects[i]``)."""
+
+    def read(kind: str, wanted: str) -> str:
+        _object(objects, kind, wanted)
+        return f"lent->objects[{objects.index(ModuleObject(kind, wanted))}]"
+
+    if isinstance(ty, Primitive):
+        if ty.is_wide:
+            return None
+        declaration = (f"{_c_type(ty)} {name}",)
+        if ty.is_char:
+            return declaration, f"PyUnicode_FromOrdinal((int){name})", _helpers()
+        number = _number_object(ty, name)
+        if ty.newtype is None:
+            return declaration, number, _helpers()
+        base = "PyFloat_Type" if ty.is_float else "PyLong_Type"
+        return (
+            declaration,
+            f"ffi_fast_newtype(&{base}, {read('class', ty.newtype)}, {number})",
+            _helpers("returns_newtypes"),
+        )
+    if isinstance(ty, Str):
+        # The library's UTF-8, decoded as the module's trampoline decodes it.
+        declarations = (f"const char *{name}", f"size_t {name}_len")
+        return declarations, f"PyUnicode_DecodeUTF8({name}, (Py_ssize_t){name}_len, NULL)", _helpers()
+    if isinstance(ty, Slice):
+        if ty.mutable or not listed(inventory, Vec(ty.element)):
+            return None
+        element = ty.element
+        declarations = (f"const void *{name}", f"size_t {name}_len")
+        buffer = f"(ffi_fast_buffer){{(char *){name}, {name}_len}}"
+        if element == Primitive("u8"):
+            # `bytes`, as the module's trampoline makes (`string_at`).
+            return (
+                declarations,
+                f'PyBytes_FromStringAndSize({name}_len != 0 ? {name} : "", (Py_ssize_t){name}_len)',
+                _helpers(),
+            )
+        # A list of the items, copied (the library lends them for the call only).
+        made = c_list_result(inventory, Vec(element))
+        argument, helpers = _list_argument(inventory, element, read)
+        return declarations, f"{made.name}({buffer}, {argument}, false)", helpers
+    if isinstance(ty, Pointer):
+        struct = plain_struct(inventory, ty)
+        if struct is None or ty.owned or ty.nullable:
+            return None
+        declaration = (f"const {_struct_name(struct)} *{name}",)
+        make = f"ffi_fast_make_struct({read('class', struct.name)}, {name}, sizeof(*{name}), NULL)"
+        return declaration, make, _helpers("returns_structs", "uses_cdata")
+    if isinstance(ty, Named):
+        enum = _enum(inventory, ty)
+        if enum is not None:
+            key = f"PyLong_FromLongLong((long long){name})"
+            make = f"ffi_fast_member({read('by_value', enum.name)}, {key})"
+            return (f"{C_PRIMITIVES[enum.repr.name]} {name}",), make, _helpers("returns_members")
+        struct = plain_struct(inventory, ty)
+        if struct is not None:
+            make = f"ffi_fast_make_struct({read('class', struct.name)}, &{name}, sizeof({name}), NULL)"
+            return (f"{_struct_name(struct)} {name}",), make, _helpers("returns_structs", "uses_cdata")
+    return None
 
 
 def listed(inventory: Inventory, ty: TypeRef) -> bool:
@@ -629,7 +707,7 @@ def _param(
     callback = lent_callback(inventory, ty)
     if callback is not None:
         assert isinstance(ty, Pointer)
-        return _lent_callable(local, name, value, callback, nullable=ty.nullable, objects=objects)
+        return _lent_callable(local, name, value, callback, nullable=ty.nullable, objects=objects, inventory=inventory)
     struct = plain_struct(inventory, ty)
     if struct is not None:
         c_name = _struct_name(struct)
@@ -793,26 +871,50 @@ def _fresh(target: OpaqueDef, *, objects: List[ModuleObject], slots: str) -> Fas
 
 
 def _lent_callable(
-    local: str, name: str, value: str, callback: CallbackDef, *, nullable: bool, objects: List[ModuleObject]
+    local: str,
+    name: str,
+    value: str,
+    callback: CallbackDef,
+    *,
+    nullable: bool,
+    objects: List[ModuleObject],
+    inventory: Inventory,
 ) -> FastParam:
     """A Python callable lent for the call as a callback (`&OnValue`): the library calls it through the callback's
     trampoline, with what the module's own trampoline would use (see ``ffi_fast_lent_callback``)."""
     lent = f"{local}_lent"
     raised = _object(objects, "global", "_ffi_callback_raised")
     named = _object(objects, "text", callback.name)
-    if isinstance(callback.returns, Primitive):
+    enum = _enum(inventory, callback.returns)
+    if enum is not None:
+        # A result of another type is converted by the module's `enum_member` (into a member, or refused).
+        scalar = _object(objects, "global", "_ffi_enum_member")
+        what = _object(objects, "text", f"the result of the {callback.name} callback")
+        type_name = _object(objects, "class", enum.name)
+    elif isinstance(callback.returns, Primitive):
         scalar = _object(objects, "global", "_ffi_scalar")
         what = _object(objects, "text", f"the result of the {callback.name} callback")
         type_name = _object(objects, "text", callback.returns.name)
     else:
         scalar = what = type_name = "NULL"
+    # The module's objects its trampoline reads, in its order.
+    needed = [_object(objects, o.kind, o.name) for o in callback_objects(callback, inventory)]
+    declarations = [f"ffi_fast_lent_callback {lent}"]
+    table = "NULL"
+    if needed:
+        table = f"{lent}_objects"
+        declarations.append(f"PyObject *{table}[{len(needed)}]")
     check = (
         f"ffi_fast_exact_callable({value}, {'true' if nullable else 'false'}, &{lent}, {raised}, {named}, {scalar}, "
-        f"{what}, {type_name})"
+        f"{what}, {type_name}, {table})"
     )
+    if needed:
+        fill = " && ".join(f"({table}[{i}] = {expression}) != NULL" for i, expression in enumerate(needed))
+        check = f"({fill} && {check})"
     struct = _callback_struct(callback)
+    declarations.append(f"{struct} {local} = {{{struct}_call, &{lent}, NULL}}")
     return FastParam(
-        (f"ffi_fast_lent_callback {lent}", f"{struct} {local} = {{{struct}_call, &{lent}, NULL}}"),
+        tuple(declarations),
         check,
         (f"{lent}.callable == NULL ? NULL : &{local}" if nullable else f"&{local}",),
         (f"const {struct} *{name}",),
@@ -824,12 +926,29 @@ def _callback_struct(callback: CallbackDef) -> str:
     return f"{LOCAL_PREFIX}callback_{callback.name}"
 
 
-def c_callback(callback: CallbackDef) -> CCallback:
+def callback_objects(callback: CallbackDef, inventory: Inventory) -> List[ModuleObject]:
+    """The module's objects the trampoline of `callback` reads (``lent->objects[i]``), in that order: what its
+    parameters' objects are made with, then its enum result's class."""
+    objects: List[ModuleObject] = []
+    for i, p in enumerate(callback.params):
+        _callback_param(inventory, p.type, f"p{i}", objects)
+    enum = _enum(inventory, callback.returns)
+    if enum is not None:
+        _object(objects, "class", enum.name)
+    return objects
+
+
+def c_callback(callback: CallbackDef, inventory: Inventory) -> CCallback:
     """How the extension declares a callback the fast path lends: its structure and trampoline."""
     params = []
+    objects: List[ModuleObject] = []
+    helpers = _helpers()
     for i, p in enumerate(callback.params):
-        assert isinstance(p.type, Primitive)
-        params.append((f"{C_PRIMITIVES[p.type.name]} p{i}", _number_object(p.type, f"p{i}")))
+        made = _callback_param(inventory, p.type, f"p{i}", objects)
+        assert made is not None, (callback.name, p.name)
+        declarations, make, needs = made
+        params.append((declarations, make))
+        helpers |= needs
     struct = _callback_struct(callback)
     returns = callback.returns
     comment = c_comment(
@@ -838,8 +957,38 @@ def c_callback(callback: CallbackDef) -> CCallback:
         "the call).",
         opener="/*",
     )
+    made_params = tuple(params)
+    enum = _enum(inventory, returns)
+    if enum is not None:
+        # A member of the enum's class (any other converted by the module, `_ffi_enum_member`, or refused); the
+        # first variant's value when the callable failed, as the module's trampoline returns.
+        cls = f"lent->objects[{len(objects)}]"
+        objects.append(ModuleObject("class", enum.name))
+        assert objects == callback_objects(callback, inventory)
+        return CCallback(
+            comment or "",
+            struct,
+            f"{struct}_call",
+            made_params,
+            C_PRIMITIVES[enum.repr.name],
+            "long long",
+            f"ffi_fast_exact_member(returned, {cls}, &value)",
+            failed=str(enum.variants[0].value),
+            objects=tuple(objects),
+            helpers=helpers | _helpers("uses_members"),
+        )
     if not isinstance(returns, Primitive):
-        return CCallback(comment or "", struct, f"{struct}_call", tuple(params), "void", "", None)
+        return CCallback(
+            comment or "",
+            struct,
+            f"{struct}_call",
+            made_params,
+            "void",
+            "",
+            None,
+            objects=tuple(objects),
+            helpers=helpers,
+        )
     result_type = C_PRIMITIVES[returns.name]
     if returns.is_bool:
         value_type, check = "bool", "ffi_fast_exact_bool(returned, &value)"
@@ -853,7 +1002,17 @@ def c_callback(callback: CallbackDef) -> CCallback:
     else:
         low, high = _SIGNED_RANGE[returns.name]
         value_type, check = "long long", f"ffi_fast_exact_signed(returned, NULL, {low}, {high}, &value)"
-    return CCallback(comment or "", struct, f"{struct}_call", tuple(params), result_type, value_type, check)
+    return CCallback(
+        comment or "",
+        struct,
+        f"{struct}_call",
+        made_params,
+        result_type,
+        value_type,
+        check,
+        objects=tuple(objects),
+        helpers=helpers,
+    )
 
 
 @dataclass(frozen=True)
@@ -946,22 +1105,8 @@ def _convert(
         if ty.element == Primitive("u8"):
             return f"return ffi_fast_take_bytes({result})", _helpers("returns_lists")
         made = c_list_result(inventory, ty)
-        helpers = _helpers("returns_lists")
-        argument = "NULL"
-        if made.uses_object:
-            element = ty.element
-            assert isinstance(element, (Named, Primitive))
-            if isinstance(element, Primitive):
-                assert element.newtype is not None
-                argument = _object(objects, "class", element.newtype)
-                helpers |= _helpers("returns_newtypes")
-            elif _enum(inventory, element) is not None:
-                argument = _object(objects, "by_value", element.name)
-                helpers |= _helpers("returns_members")
-            else:
-                argument = _object(objects, "class", element.name)
-                helpers |= _helpers("returns_structs", "uses_cdata")
-        return f"return {made.name}({result}, {argument})", helpers
+        argument, helpers = _list_argument(inventory, ty.element, lambda kind, name: _object(objects, kind, name))
+        return f"return {made.name}({result}, {argument}, true)", helpers
     assert isinstance(ty, Primitive)
     if ty.is_char:
         # The library's `char`, a valid code point (`chr` of it, as the wrapper makes it).
@@ -989,12 +1134,32 @@ def _member_object(enum: EnumDef, by_value: str, value: str) -> str:
     return f"ffi_fast_member({by_value}, PyLong_FromUnsignedLongLong({value}))"
 
 
+def _list_argument(
+    inventory: Inventory, element: TypeRef, module_object: Callable[[str, str], str]
+) -> Tuple[str, FrozenSet[str]]:
+    """The module's object a list helper of `element`s needs (``module_object(kind, name)`` refers to it; "NULL":
+    none), and the template's helpers the list uses."""
+    helpers = _helpers("returns_lists")
+    if isinstance(element, Primitive):
+        if element.newtype is None:
+            return "NULL", helpers
+        return module_object("class", element.newtype), helpers | _helpers("returns_newtypes")
+    assert isinstance(element, Named)
+    if _enum(inventory, element) is not None:
+        return module_object("by_value", element.name), helpers | _helpers("returns_members")
+    return module_object("class", element.name), helpers | _helpers("returns_structs", "uses_cdata")
+
+
 def c_list_result(inventory: Inventory, ty: Vec) -> CListResult:
     """How the extension makes the list of the `Vec` result `ty` (see :func:`listed`): a helper per element type,
     taking the module's object the elements need as `object` (a class, an enum's members by value)."""
     element = ty.element
     spelled = element.newtype or element.name if isinstance(element, Primitive) else element.name
-    comment = c_comment(f"The list of a `Vec<{spelled}>` the library returned, whose buffer is freed.", opener="/*")
+    comment = c_comment(
+        f"The list of the `{spelled}`s in `buffer`: a `Vec` the library returned (`owned`: its buffer is freed), or a "
+        "slice it lends a callback.",
+        opener="/*",
+    )
     if isinstance(element, Primitive):
         c_type = C_PRIMITIVES[element.name]
         number = _number_object(element, "items[i]")
@@ -1355,8 +1520,10 @@ class CpythonBackend(CtypesBackend):
             f"Generated by hatch-interop {self.context.generator_version} ({BACKEND} backend) from crate "
             f"{lib.crate} {lib.version}; do not edit."
         )
-        # The helpers the functions use, and those the encoders do; the finalisers read cells and objects' slots.
-        used = encoders.helpers.union(*(f.helpers for f in functions))
+        # The helpers the functions use, the callbacks' trampolines and the encoders; the finalisers read cells and
+        # objects' slots.
+        callbacks = self.callbacks(inventory)
+        used = encoders.helpers.union(*(f.helpers for f in functions), *(cb.helpers for cb in callbacks))
         holders = self.holders(inventory)
         if holders:
             used |= _helpers("uses_cdata", "uses_objects")
@@ -1372,7 +1539,7 @@ class CpythonBackend(CtypesBackend):
             structs=structs,
             wide_fields=wide_fields,
             member_tables=self.member_tables(inventory),
-            callbacks=self.callbacks(inventory),
+            callbacks=callbacks,
             list_results=self.list_results(inventory),
             options=self.options(inventory),
             any_methods=any(f.method for f in functions),
@@ -1400,7 +1567,9 @@ class CpythonBackend(CtypesBackend):
         returned = set()
         for f in fast_members(inventory):
             # The structs taken or returned, and those in the slices taken and the `Vec`s returned.
-            elements = [ty.element for ty in (*(p.type for p in f.params), f.returns) if isinstance(ty, (Slice, Vec))]
+            elements: List[TypeRef] = [
+                ty.element for ty in (*(p.type for p in f.params), f.returns) if isinstance(ty, (Slice, Vec))
+            ]
             elements += [ty.inner for ty in (*(p.type for p in f.params), f.returns) if isinstance(ty, FfiOption)]
             for ty in (*(p.type for p in f.params), f.returns, *elements):
                 struct = plain_struct(inventory, ty)
@@ -1410,6 +1579,12 @@ class CpythonBackend(CtypesBackend):
             struct = plain_struct(inventory, f.returns.inner if isinstance(f.returns, FfiOption) else f.returns)
             if struct is not None:
                 returned.add(struct.name)
+        # Those the callbacks' trampolines make objects of (by value, behind a reference, in a slice).
+        for cb in self.lent_callbacks(inventory):
+            for p in cb.params:
+                struct = plain_struct(inventory, p.type.element if isinstance(p.type, Slice) else p.type)
+                if struct is not None:
+                    used.add(struct.name)
         # Each struct after those it holds (C declares a struct's fields before the struct).
         ordered: List[StructDef] = []
 
@@ -1481,16 +1656,25 @@ class CpythonBackend(CtypesBackend):
         """The helpers making the lists of the `Vec`s the compiled functions return, one per element type, in a
         stable order."""
         made = {}
-        for f in fast_members(inventory):
-            if isinstance(f.returns, Vec) and f.returns.element != Primitive("u8"):
-                helper = c_list_result(inventory, f.returns)
+        vecs = [f.returns for f in fast_members(inventory) if isinstance(f.returns, Vec)]
+        # The slices a compiled callback's trampoline makes lists of.
+        vecs += [
+            Vec(p.type.element) for cb in self.lent_callbacks(inventory) for p in cb.params if isinstance(p.type, Slice)
+        ]
+        for vec in vecs:
+            if vec.element != Primitive("u8"):
+                helper = c_list_result(inventory, vec)
                 made[helper.name] = helper
         return [made[name] for name in sorted(made)]
 
-    def callbacks(self, inventory: Inventory) -> List[CCallback]:
+    def lent_callbacks(self, inventory: Inventory) -> List[CallbackDef]:
         """The callbacks the compiled functions lend callables as, in the inventory's order."""
         used = {cb.name for f in fast_members(inventory) for p in f.params if (cb := lent_callback(inventory, p.type))}
-        return [c_callback(t) for t in inventory.types if isinstance(t, CallbackDef) and t.name in used]
+        return [t for t in inventory.types if isinstance(t, CallbackDef) and t.name in used]
+
+    def callbacks(self, inventory: Inventory) -> List[CCallback]:
+        """How the extension declares the callbacks the compiled functions lend callables as."""
+        return [c_callback(t, inventory) for t in self.lent_callbacks(inventory)]
 
     def options(self, inventory: Inventory) -> List[COptionLayout]:
         """The layouts of the options the compiled functions take or return, in a stable order (a newtype's is its

@@ -198,6 +198,69 @@ typedef struct {
     void (*release)(const void *context);
 } ffi_fast_callback_Transform;
 
+/* The structure of the callback `ffi_fast_callback_PointFilter` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    bool (*call)(const void *context, const ffi_fast_struct_Vec2 *p0, uint8_t p1);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_PointFilter;
+
+/* The structure of the callback `ffi_fast_callback_ColorPicker` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    uint8_t (*call)(const void *context, uint32_t p0);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_ColorPicker;
+
+/* The structure of the callback `ffi_fast_callback_OnWord` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    bool (*call)(const void *context, const char *p0, size_t p0_len, uint32_t p1);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnWord;
+
+/* The structure of the callback `ffi_fast_callback_OnLine` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    bool (*call)(const void *context, const char *p0, size_t p0_len, const void *p1, size_t p1_len);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnLine;
+
+/* The structure of the callback `ffi_fast_callback_OnChar` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    bool (*call)(const void *context, uint32_t p0, uint32_t p1);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnChar;
+
+/* The structure of the callback `ffi_fast_callback_OnWindow` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    double (*call)(const void *context, const void *p0, size_t p0_len, const void *p1, size_t p1_len);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnWindow;
+
+/* The structure of the callback `ffi_fast_callback_OnPoint` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    float (*call)(const void *context, ffi_fast_struct_Vec2 p0, uint32_t p1);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnPoint;
+
+/* The structure of the callback `ffi_fast_callback_NextUser` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    uint64_t (*call)(const void *context, uint64_t p0);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_NextUser;
+
+/* The structure of the callback `ffi_fast_callback_PickUser` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    uint64_t (*call)(const void *context, const void *p0, size_t p0_len);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_PickUser;
+
 /* An encoding the library borrows for a call (a record's, lent as one struct). */
 typedef struct {
     const uint8_t *ptr;
@@ -289,6 +352,13 @@ ffi_fast_struct_Reading reading_example(void);
 bool counter_free_if_any(void *p0);
 size_t for_each_value(const double *p0, size_t p0_len, const ffi_fast_callback_OnValue *p1);
 void transform_all(int64_t *p0, size_t p0_len, const ffi_fast_callback_Transform *p1);
+size_t count_kept(const ffi_fast_struct_Vec2 *p0, size_t p0_len, uint8_t p1, const ffi_fast_callback_PointFilter *p2);
+uint8_t pick_colors(const ffi_fast_callback_ColorPicker *p0);
+uint32_t for_each_word(const char *p0, size_t p0_len, const ffi_fast_callback_OnWord *p1);
+uint32_t for_each_line(const char *p0, size_t p0_len, const ffi_fast_callback_OnLine *p1);
+uint32_t for_each_char(const char *p0, size_t p0_len, const ffi_fast_callback_OnChar *p1);
+double sum_windows(const double *p0, size_t p0_len, uint32_t p1, const ffi_fast_callback_OnWindow *p2);
+float fold_points(const ffi_fast_struct_Vec2 *p0, size_t p0_len, const ffi_fast_callback_OnPoint *p1);
 void * notifier_new(void);
 size_t notifier_emit(void *p0, uint32_t p1);
 void notifier_clear(void *p0);
@@ -364,8 +434,10 @@ ffi_fast_option_f32 celsius_to_fahrenheit(ffi_fast_option_f32 p0);
 ffi_fast_struct_Badge badge_for(uint64_t p0, float p1);
 ffi_fast_buffer member_new(uint64_t p0, const char *p1, size_t p1_len);
 ffi_fast_buffer member_friends(ffi_fast_bytes p0);
+uint64_t user_follow(uint64_t p0, uint32_t p1, const ffi_fast_callback_NextUser *p2);
 void user_next_later(uint64_t p0, ffi_fast_completion completion);
 ffi_fast_buffer user_scores_raised(const uint8_t *p0, size_t p0_len);
+uint64_t user_picked(const uint64_t *p0, size_t p0_len, const ffi_fast_callback_PickUser *p1);
 void * fnv1a_hasher_new(void);
 void fnv1a_hasher_update(void *p_self, const uint8_t *p0, size_t p0_len);
 void * fnv1a_hasher_copy(void *p_self);
@@ -1188,10 +1260,36 @@ ffi_fast_exact_object(PyObject *value, PyObject *cls, PyObject *holder, ffi_fast
 }
 
 
+/* (See below.) */
+static PyObject *ffi_fast_list_of_bool(ffi_fast_buffer buffer, PyObject *object, bool owned);
+
+/* (See below.) */
+static PyObject *ffi_fast_list_of_enum_Color(ffi_fast_buffer buffer, PyObject *object, bool owned);
+
+/* (See below.) */
+static PyObject *ffi_fast_list_of_enum_Direction(ffi_fast_buffer buffer, PyObject *object, bool owned);
+
+/* (See below.) */
+static PyObject *ffi_fast_list_of_f64(ffi_fast_buffer buffer, PyObject *object, bool owned);
+
+/* (See below.) */
+static PyObject *ffi_fast_list_of_i64(ffi_fast_buffer buffer, PyObject *object, bool owned);
+
+/* (See below.) */
+static PyObject *ffi_fast_list_of_newtype_UserId(ffi_fast_buffer buffer, PyObject *object, bool owned);
+
+/* (See below.) */
+static PyObject *ffi_fast_list_of_struct_Vec2(ffi_fast_buffer buffer, PyObject *object, bool owned);
+
+/* (See below.) */
+static PyObject *ffi_fast_list_of_u32(ffi_fast_buffer buffer, PyObject *object, bool owned);
+
 /* A Python callable lent to the library for a call (the context of its callback structure), with what its
- * trampoline needs of the module: how an exception is handed to the call that ran it (`raised(name, error)`)
- * and how a result of another type is converted (`scalar(what, result, type)`, for a callback returning a
- * number). The compiled function's arguments and objects keep them all alive for the call. */
+ * trampoline needs of the module: how an exception is handed to the call that ran it (`raised(name, error)`),
+ * how a result of another type is converted (`scalar(what, result, type)`: the module's `_ffi_scalar` for a
+ * number, `_ffi_enum_member` for an enum), and the classes and enums' members its arguments are made with
+ * (`objects`, in the order the trampoline reads them). The compiled function's arguments and objects keep them all
+ * alive for the call. */
 typedef struct {
     PyObject *callable;
     PyObject *raised;
@@ -1199,12 +1297,13 @@ typedef struct {
     PyObject *scalar;
     PyObject *what;
     PyObject *type;
+    PyObject *const *objects;
 } ffi_fast_lent_callback;
 
 /* Whether `value` is callable (or None where `nullable`: `callable` NULL), lent in `lent`. */
 static inline bool
 ffi_fast_exact_callable(PyObject *value, bool nullable, ffi_fast_lent_callback *lent, PyObject *raised,
-                        PyObject *name, PyObject *scalar, PyObject *what, PyObject *type)
+                        PyObject *name, PyObject *scalar, PyObject *what, PyObject *type, PyObject *const *objects)
 {
     if (nullable && value == Py_None) {
         lent->callable = NULL;
@@ -1219,6 +1318,7 @@ ffi_fast_exact_callable(PyObject *value, bool nullable, ffi_fast_lent_callback *
     lent->scalar = scalar;
     lent->what = what;
     lent->type = type;
+    lent->objects = objects;
     return true;
 }
 
@@ -1260,7 +1360,7 @@ ffi_fast_callback_OnValue_call(const void *context, size_t p0, double p1)
     PyGILState_STATE gil = PyGILState_Ensure();
     PyObject *args[2];
     PyObject *returned = NULL;
-    /* Set by a check that succeeds only: zero for a callback that failed, as the module's own returns. */
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
     bool value = 0;
     args[0] = PyLong_FromUnsignedLongLong(p0);
     args[1] = PyFloat_FromDouble(p1);
@@ -1282,6 +1382,7 @@ ffi_fast_callback_OnValue_call(const void *context, size_t p0, double p1)
     }
     if (returned == NULL) {
         ffi_fast_callback_raised(lent);
+        value = 0;
     } else {
         Py_DECREF(returned);
     }
@@ -1297,7 +1398,7 @@ ffi_fast_callback_Transform_call(const void *context, int64_t p0)
     PyGILState_STATE gil = PyGILState_Ensure();
     PyObject *args[1];
     PyObject *returned = NULL;
-    /* Set by a check that succeeds only: zero for a callback that failed, as the module's own returns. */
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
     long long value = 0;
     args[0] = PyLong_FromLongLong(p0);
     if (args[0] != NULL) {
@@ -1317,11 +1418,348 @@ ffi_fast_callback_Transform_call(const void *context, int64_t p0)
     }
     if (returned == NULL) {
         ffi_fast_callback_raised(lent);
+        value = 0;
     } else {
         Py_DECREF(returned);
     }
     PyGILState_Release(gil);
     return (int64_t)value;
+}
+
+/* `PointFilter`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_PointFilter_call(const void *context, const ffi_fast_struct_Vec2 *p0, uint8_t p1)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    bool value = 0;
+    args[0] = ffi_fast_make_struct(lent->objects[0], p0, sizeof(*p0), NULL);
+    args[1] = ffi_fast_member(lent->objects[1], PyLong_FromLongLong((long long)p1));
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `ColorPicker`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static uint8_t
+ffi_fast_callback_ColorPicker_call(const void *context, uint32_t p0)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    long long value = 1;
+    args[0] = PyLong_FromUnsignedLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_member(returned, lent->objects[0], &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_member(returned, lent->objects[0], &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 1;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (uint8_t)value;
+}
+
+/* `OnWord`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_OnWord_call(const void *context, const char *p0, size_t p0_len, uint32_t p1)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    bool value = 0;
+    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
+    args[1] = PyLong_FromUnsignedLong(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `OnLine`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_OnLine_call(const void *context, const char *p0, size_t p0_len, const void *p1, size_t p1_len)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    bool value = 0;
+    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
+    args[1] = ffi_fast_list_of_u32((ffi_fast_buffer){(char *)p1, p1_len}, NULL, false);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `OnChar`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_OnChar_call(const void *context, uint32_t p0, uint32_t p1)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    bool value = 0;
+    args[0] = PyUnicode_FromOrdinal((int)p0);
+    args[1] = PyLong_FromUnsignedLong(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `OnWindow`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static double
+ffi_fast_callback_OnWindow_call(const void *context, const void *p0, size_t p0_len, const void *p1, size_t p1_len)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    double value = 0;
+    args[0] = ffi_fast_list_of_f64((ffi_fast_buffer){(char *)p0, p0_len}, NULL, false);
+    args[1] = PyBytes_FromStringAndSize(p1_len != 0 ? p1 : "", (Py_ssize_t)p1_len);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_double(returned, NULL, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_double(returned, NULL, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (double)value;
+}
+
+/* `OnPoint`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static float
+ffi_fast_callback_OnPoint_call(const void *context, ffi_fast_struct_Vec2 p0, uint32_t p1)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    float value = 0;
+    args[0] = ffi_fast_make_struct(lent->objects[0], &p0, sizeof(p0), NULL);
+    args[1] = PyLong_FromUnsignedLong(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_float(returned, NULL, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_float(returned, NULL, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (float)value;
+}
+
+/* `NextUser`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static uint64_t
+ffi_fast_callback_NextUser_call(const void *context, uint64_t p0)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    unsigned long long value = 0;
+    args[0] = ffi_fast_newtype(&PyLong_Type, lent->objects[0], PyLong_FromUnsignedLongLong(p0));
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_unsigned(returned, NULL, UINT64_MAX, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_unsigned(returned, NULL, UINT64_MAX, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (uint64_t)value;
+}
+
+/* `PickUser`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static uint64_t
+ffi_fast_callback_PickUser_call(const void *context, const void *p0, size_t p0_len)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    unsigned long long value = 0;
+    args[0] = ffi_fast_list_of_newtype_UserId((ffi_fast_buffer){(char *)p0, p0_len}, lent->objects[0], false);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_unsigned(returned, NULL, UINT64_MAX, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_unsigned(returned, NULL, UINT64_MAX, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (uint64_t)value;
 }
 
 /* Where objects of a service's class keep their `_ffi_ptr` and `_ffi_handle` (the offsets of their slots), looked up
@@ -1535,9 +1973,9 @@ ffi_fast_take_bytes(ffi_fast_buffer buffer)
     return made;
 }
 
-/* The list of a `Vec<bool>` the library returned, whose buffer is freed. */
+/* The list of the `bool`s in `buffer`: a `Vec` the library returned (`owned`: its buffer is freed), or a slice it lends a callback. */
 static PyObject *
-ffi_fast_list_of_bool(ffi_fast_buffer buffer, PyObject *object)
+ffi_fast_list_of_bool(ffi_fast_buffer buffer, PyObject *object, bool owned)
 {
     const bool *items = (const bool *)buffer.ptr;
     PyObject *made, *item;
@@ -1552,15 +1990,15 @@ ffi_fast_list_of_bool(ffi_fast_buffer buffer, PyObject *object)
             PyList_SET_ITEM(made, (Py_ssize_t)i, item);
         }
     }
-    if (buffer.len != 0) {
+    if (owned && buffer.len != 0) {
         sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(bool));
     }
     return made;
 }
 
-/* The list of a `Vec<Color>` the library returned, whose buffer is freed. */
+/* The list of the `Color`s in `buffer`: a `Vec` the library returned (`owned`: its buffer is freed), or a slice it lends a callback. */
 static PyObject *
-ffi_fast_list_of_enum_Color(ffi_fast_buffer buffer, PyObject *object)
+ffi_fast_list_of_enum_Color(ffi_fast_buffer buffer, PyObject *object, bool owned)
 {
     const uint8_t *items = (const uint8_t *)buffer.ptr;
     PyObject *made, *item;
@@ -1574,15 +2012,15 @@ ffi_fast_list_of_enum_Color(ffi_fast_buffer buffer, PyObject *object)
             PyList_SET_ITEM(made, (Py_ssize_t)i, item);
         }
     }
-    if (buffer.len != 0) {
+    if (owned && buffer.len != 0) {
         sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(uint8_t));
     }
     return made;
 }
 
-/* The list of a `Vec<Direction>` the library returned, whose buffer is freed. */
+/* The list of the `Direction`s in `buffer`: a `Vec` the library returned (`owned`: its buffer is freed), or a slice it lends a callback. */
 static PyObject *
-ffi_fast_list_of_enum_Direction(ffi_fast_buffer buffer, PyObject *object)
+ffi_fast_list_of_enum_Direction(ffi_fast_buffer buffer, PyObject *object, bool owned)
 {
     const uint32_t *items = (const uint32_t *)buffer.ptr;
     PyObject *made, *item;
@@ -1596,15 +2034,15 @@ ffi_fast_list_of_enum_Direction(ffi_fast_buffer buffer, PyObject *object)
             PyList_SET_ITEM(made, (Py_ssize_t)i, item);
         }
     }
-    if (buffer.len != 0) {
+    if (owned && buffer.len != 0) {
         sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(uint32_t));
     }
     return made;
 }
 
-/* The list of a `Vec<f64>` the library returned, whose buffer is freed. */
+/* The list of the `f64`s in `buffer`: a `Vec` the library returned (`owned`: its buffer is freed), or a slice it lends a callback. */
 static PyObject *
-ffi_fast_list_of_f64(ffi_fast_buffer buffer, PyObject *object)
+ffi_fast_list_of_f64(ffi_fast_buffer buffer, PyObject *object, bool owned)
 {
     const double *items = (const double *)buffer.ptr;
     PyObject *made, *item;
@@ -1619,15 +2057,15 @@ ffi_fast_list_of_f64(ffi_fast_buffer buffer, PyObject *object)
             PyList_SET_ITEM(made, (Py_ssize_t)i, item);
         }
     }
-    if (buffer.len != 0) {
+    if (owned && buffer.len != 0) {
         sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(double));
     }
     return made;
 }
 
-/* The list of a `Vec<i64>` the library returned, whose buffer is freed. */
+/* The list of the `i64`s in `buffer`: a `Vec` the library returned (`owned`: its buffer is freed), or a slice it lends a callback. */
 static PyObject *
-ffi_fast_list_of_i64(ffi_fast_buffer buffer, PyObject *object)
+ffi_fast_list_of_i64(ffi_fast_buffer buffer, PyObject *object, bool owned)
 {
     const int64_t *items = (const int64_t *)buffer.ptr;
     PyObject *made, *item;
@@ -1642,15 +2080,15 @@ ffi_fast_list_of_i64(ffi_fast_buffer buffer, PyObject *object)
             PyList_SET_ITEM(made, (Py_ssize_t)i, item);
         }
     }
-    if (buffer.len != 0) {
+    if (owned && buffer.len != 0) {
         sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(int64_t));
     }
     return made;
 }
 
-/* The list of a `Vec<UserId>` the library returned, whose buffer is freed. */
+/* The list of the `UserId`s in `buffer`: a `Vec` the library returned (`owned`: its buffer is freed), or a slice it lends a callback. */
 static PyObject *
-ffi_fast_list_of_newtype_UserId(ffi_fast_buffer buffer, PyObject *object)
+ffi_fast_list_of_newtype_UserId(ffi_fast_buffer buffer, PyObject *object, bool owned)
 {
     const uint64_t *items = (const uint64_t *)buffer.ptr;
     PyObject *made, *item;
@@ -1664,15 +2102,15 @@ ffi_fast_list_of_newtype_UserId(ffi_fast_buffer buffer, PyObject *object)
             PyList_SET_ITEM(made, (Py_ssize_t)i, item);
         }
     }
-    if (buffer.len != 0) {
+    if (owned && buffer.len != 0) {
         sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(uint64_t));
     }
     return made;
 }
 
-/* The list of a `Vec<Vec2>` the library returned, whose buffer is freed. */
+/* The list of the `Vec2`s in `buffer`: a `Vec` the library returned (`owned`: its buffer is freed), or a slice it lends a callback. */
 static PyObject *
-ffi_fast_list_of_struct_Vec2(ffi_fast_buffer buffer, PyObject *object)
+ffi_fast_list_of_struct_Vec2(ffi_fast_buffer buffer, PyObject *object, bool owned)
 {
     const ffi_fast_struct_Vec2 *items = (const ffi_fast_struct_Vec2 *)buffer.ptr;
     PyObject *made, *item;
@@ -1686,15 +2124,15 @@ ffi_fast_list_of_struct_Vec2(ffi_fast_buffer buffer, PyObject *object)
             PyList_SET_ITEM(made, (Py_ssize_t)i, item);
         }
     }
-    if (buffer.len != 0) {
+    if (owned && buffer.len != 0) {
         sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(ffi_fast_struct_Vec2));
     }
     return made;
 }
 
-/* The list of a `Vec<u32>` the library returned, whose buffer is freed. */
+/* The list of the `u32`s in `buffer`: a `Vec` the library returned (`owned`: its buffer is freed), or a slice it lends a callback. */
 static PyObject *
-ffi_fast_list_of_u32(ffi_fast_buffer buffer, PyObject *object)
+ffi_fast_list_of_u32(ffi_fast_buffer buffer, PyObject *object, bool owned)
 {
     const uint32_t *items = (const uint32_t *)buffer.ptr;
     PyObject *made, *item;
@@ -1709,7 +2147,7 @@ ffi_fast_list_of_u32(ffi_fast_buffer buffer, PyObject *object)
             PyList_SET_ITEM(made, (Py_ssize_t)i, item);
         }
     }
-    if (buffer.len != 0) {
+    if (owned && buffer.len != 0) {
         sample_crate_ffi_free(buffer.ptr, buffer.len * sizeof(*items), FFI_FAST_ALIGNOF(uint32_t));
     }
     return made;
@@ -5345,7 +5783,7 @@ ffi_fast_call_range_u32(PyObject *callable, PyObject *const *args, size_t nargsf
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_list_of_u32(result, NULL);
+    return ffi_fast_list_of_u32(result, NULL, true);
 }
 
 /* reversed_bytes(data) -> bytes */
@@ -5392,7 +5830,7 @@ ffi_fast_call_vec2_grid(PyObject *callable, PyObject *const *args, size_t nargsf
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_list_of_struct_Vec2(result, FFI_FAST_OBJECT(self, 0));
+    return ffi_fast_list_of_struct_Vec2(result, FFI_FAST_OBJECT(self, 0), true);
 }
 
 /* empty_f64s() -> List[float] */
@@ -5410,7 +5848,7 @@ ffi_fast_call_empty_f64s(PyObject *callable, PyObject *const *args, size_t nargs
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_list_of_f64(result, NULL);
+    return ffi_fast_list_of_f64(result, NULL, true);
 }
 
 /* sqrt_or_none(x) -> Optional[float] */
@@ -5633,7 +6071,7 @@ ffi_fast_call_for_each_value(PyObject *callable, PyObject *const *args, size_t n
     if (!ffi_fast_exact_numbers(args[0], 'd', sizeof(double), false, false, FFI_FAST_F64, 0, 0, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4))) {
+    if (!ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), NULL)) {
         ffi_fast_numbers_release(&arg0);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
@@ -5662,7 +6100,7 @@ ffi_fast_call_transform_all(PyObject *callable, PyObject *const *args, size_t na
     if (!ffi_fast_exact_numbers(args[0], 'q', sizeof(int64_t), true, false, FFI_FAST_SIGNED, INT64_MIN, (unsigned long long)INT64_MAX, NULL, &arg0)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_callable(args[1], true, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4))) {
+    if (!ffi_fast_exact_callable(args[1], true, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), NULL)) {
         ffi_fast_numbers_release(&arg0);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
@@ -5674,6 +6112,218 @@ ffi_fast_call_transform_all(PyObject *callable, PyObject *const *args, size_t na
         return NULL;
     }
     Py_RETURN_NONE;
+}
+
+/* count_kept(points, color, keep) -> int */
+static PyObject *
+ffi_fast_call_count_kept(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    long long arg1;
+    ffi_fast_lent_callback arg2_lent;
+    PyObject *arg2_lent_objects[2];
+    ffi_fast_callback_PointFilter arg2 = {ffi_fast_callback_PointFilter_call, &arg2_lent, NULL};
+    size_t result;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], '\0', sizeof(ffi_fast_struct_Vec2), false, false, FFI_FAST_STRUCT, 0, 0, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_member(args[1], FFI_FAST_OBJECT(self, 1), &arg1)) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!((arg2_lent_objects[0] = FFI_FAST_OBJECT(self, 0)) != NULL && (arg2_lent_objects[1] = FFI_FAST_OBJECT(self, 7)) != NULL && ffi_fast_exact_callable(args[2], false, &arg2_lent, FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), FFI_FAST_OBJECT(self, 5), FFI_FAST_OBJECT(self, 6), arg2_lent_objects))) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = count_kept((const ffi_fast_struct_Vec2 *)arg0.data, (size_t)arg0.count, (uint8_t)arg1, &arg2);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
+/* pick_colors(pick) -> int */
+static PyObject *
+ffi_fast_call_pick_colors(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_lent_callback arg0_lent;
+    PyObject *arg0_lent_objects[1];
+    ffi_fast_callback_ColorPicker arg0 = {ffi_fast_callback_ColorPicker_call, &arg0_lent, NULL};
+    uint8_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!((arg0_lent_objects[0] = FFI_FAST_OBJECT(self, 4)) != NULL && ffi_fast_exact_callable(args[0], false, &arg0_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), arg0_lent_objects))) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    result = pick_colors(&arg0);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLong(result);
+}
+
+/* for_each_word(text, on_word) -> int */
+static PyObject *
+ffi_fast_call_for_each_word(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_lent_callback arg1_lent;
+    ffi_fast_callback_OnWord arg1 = {ffi_fast_callback_OnWord_call, &arg1_lent, NULL};
+    uint32_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), NULL)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = for_each_word(arg0, (size_t)arg0_len, &arg1);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(result);
+}
+
+/* for_each_line(text, on_line) -> int */
+static PyObject *
+ffi_fast_call_for_each_line(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_lent_callback arg1_lent;
+    ffi_fast_callback_OnLine arg1 = {ffi_fast_callback_OnLine_call, &arg1_lent, NULL};
+    uint32_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), NULL)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = for_each_line(arg0, (size_t)arg0_len, &arg1);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(result);
+}
+
+/* for_each_char(text, on_char) -> int */
+static PyObject *
+ffi_fast_call_for_each_char(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_lent_callback arg1_lent;
+    ffi_fast_callback_OnChar arg1 = {ffi_fast_callback_OnChar_call, &arg1_lent, NULL};
+    uint32_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), NULL)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = for_each_char(arg0, (size_t)arg0_len, &arg1);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(result);
+}
+
+/* sum_windows(values, size, on_window) -> float */
+static PyObject *
+ffi_fast_call_sum_windows(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    unsigned long long arg1;
+    ffi_fast_lent_callback arg2_lent;
+    ffi_fast_callback_OnWindow arg2 = {ffi_fast_callback_OnWindow_call, &arg2_lent, NULL};
+    double result;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'd', sizeof(double), false, false, FFI_FAST_F64, 0, 0, NULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_callable(args[2], false, &arg2_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), NULL)) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = sum_windows((const double *)arg0.data, (size_t)arg0.count, (uint32_t)arg1, &arg2);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
+}
+
+/* fold_points(points, on_point) -> float */
+static PyObject *
+ffi_fast_call_fold_points(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_lent_callback arg1_lent;
+    PyObject *arg1_lent_objects[1];
+    ffi_fast_callback_OnPoint arg1 = {ffi_fast_callback_OnPoint_call, &arg1_lent, NULL};
+    float result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], '\0', sizeof(ffi_fast_struct_Vec2), false, false, FFI_FAST_STRUCT, 0, 0, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((arg1_lent_objects[0] = FFI_FAST_OBJECT(self, 0)) != NULL && ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), FFI_FAST_OBJECT(self, 5), arg1_lent_objects))) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = fold_points((const ffi_fast_struct_Vec2 *)arg0.data, (size_t)arg0.count, &arg1);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
 }
 
 /* notifier_new() -> Notifier */
@@ -6645,7 +7295,7 @@ ffi_fast_call_evens(PyObject *callable, PyObject *const *args, size_t nargsf, Py
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_list_of_bool(result, NULL);
+    return ffi_fast_list_of_bool(result, NULL, true);
 }
 
 /* color_mask(colors) -> int */
@@ -6715,7 +7365,7 @@ ffi_fast_call_colors_in(PyObject *callable, PyObject *const *args, size_t nargsf
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_list_of_enum_Color(result, FFI_FAST_OBJECT(self, 0));
+    return ffi_fast_list_of_enum_Color(result, FFI_FAST_OBJECT(self, 0), true);
 }
 
 /* directions_reversed(directions) -> List[Direction] */
@@ -6739,7 +7389,7 @@ ffi_fast_call_directions_reversed(PyObject *callable, PyObject *const *args, siz
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_list_of_enum_Direction(result, FFI_FAST_OBJECT(self, 1));
+    return ffi_fast_list_of_enum_Direction(result, FFI_FAST_OBJECT(self, 1), true);
 }
 
 /* extent_longer(extent) -> Meters */
@@ -7830,7 +8480,7 @@ ffi_fast_call_user_range(PyObject *callable, PyObject *const *args, size_t nargs
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_list_of_newtype_UserId(result, FFI_FAST_OBJECT(self, 0));
+    return ffi_fast_list_of_newtype_UserId(result, FFI_FAST_OBJECT(self, 0), true);
 }
 
 /* user_bump_all(ids, step) -> None */
@@ -7961,7 +8611,40 @@ ffi_fast_call_member_friends(PyObject *callable, PyObject *const *args, size_t n
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_list_of_newtype_UserId(result, FFI_FAST_OBJECT(self, 0));
+    return ffi_fast_list_of_newtype_UserId(result, FFI_FAST_OBJECT(self, 0), true);
+}
+
+/* user_follow(id, times, next) -> UserId */
+static PyObject *
+ffi_fast_call_user_follow(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    unsigned long long arg1;
+    ffi_fast_lent_callback arg2_lent;
+    PyObject *arg2_lent_objects[1];
+    ffi_fast_callback_NextUser arg2 = {ffi_fast_callback_NextUser_call, &arg2_lent, NULL};
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], FFI_FAST_OBJECT(self, 0), UINT64_MAX, &arg0)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!((arg2_lent_objects[0] = FFI_FAST_OBJECT(self, 0)) != NULL && ffi_fast_exact_callable(args[2], false, &arg2_lent, FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), FFI_FAST_OBJECT(self, 5), arg2_lent_objects))) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = user_follow((uint64_t)arg0, (uint32_t)arg1, &arg2);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_newtype(&PyLong_Type, FFI_FAST_OBJECT(self, 0), PyLong_FromUnsignedLongLong(result));
 }
 
 /* user_next_later(id) -> UserId */
@@ -8034,6 +8717,37 @@ ffi_fast_call_user_scores_raised(PyObject *callable, PyObject *const *args, size
         return NULL;
     }
     return ffi_fast_decode(ffi_fast_decode_34, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+}
+
+/* user_picked(ids, pick) -> UserId */
+static PyObject *
+ffi_fast_call_user_picked(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_lent_callback arg1_lent;
+    PyObject *arg1_lent_objects[1];
+    ffi_fast_callback_PickUser arg1 = {ffi_fast_callback_PickUser_call, &arg1_lent, NULL};
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'Q', sizeof(uint64_t), false, false, FFI_FAST_UNSIGNED, 0, UINT64_MAX, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((arg1_lent_objects[0] = FFI_FAST_OBJECT(self, 0)) != NULL && ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), FFI_FAST_OBJECT(self, 5), arg1_lent_objects))) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = user_picked((const uint64_t *)arg0.data, (size_t)arg0.count, &arg1);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_newtype(&PyLong_Type, FFI_FAST_OBJECT(self, 0), PyLong_FromUnsignedLongLong(result));
 }
 
 /* Where the objects ffi_fast_init_Hasher takes keep their pointers (found on its first call). */
@@ -8605,7 +9319,7 @@ ffi_fast_method_Store_values(PyObject *callable, PyObject *const *args, size_t n
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_list_of_i64(result, NULL);
+    return ffi_fast_list_of_i64(result, NULL, true);
 }
 
 /* Where the objects ffi_fast_method_Store_each_value takes keep their pointers (found on its first call). */
@@ -8628,7 +9342,7 @@ ffi_fast_method_Store_each_value(PyObject *callable, PyObject *const *args, size
     if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 5), FFI_FAST_OBJECT(self, 6), &ffi_fast_method_Store_each_value_slot_self, false, &arg_self, &arg_self_held)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_exact_callable(args[1], false, &arg0_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4))) {
+    if (!ffi_fast_exact_callable(args[1], false, &arg0_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), NULL)) {
         Py_XDECREF(arg_self_held);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
@@ -9112,6 +9826,13 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_counter_free_if_any,
     ffi_fast_call_for_each_value,
     ffi_fast_call_transform_all,
+    ffi_fast_call_count_kept,
+    ffi_fast_call_pick_colors,
+    ffi_fast_call_for_each_word,
+    ffi_fast_call_for_each_line,
+    ffi_fast_call_for_each_char,
+    ffi_fast_call_sum_windows,
+    ffi_fast_call_fold_points,
     ffi_fast_call_notifier_new,
     ffi_fast_call_notifier_emit,
     ffi_fast_call_notifier_clear,
@@ -9187,8 +9908,10 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_badge_for,
     ffi_fast_call_member_new,
     ffi_fast_call_member_friends,
+    ffi_fast_call_user_follow,
     ffi_fast_call_user_next_later,
     ffi_fast_call_user_scores_raised,
+    ffi_fast_call_user_picked,
     ffi_fast_init_Hasher,
     ffi_fast_method_Hasher_update,
     ffi_fast_method_Hasher_copy,
@@ -9289,18 +10012,6 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    true,
-    false,
-    false,
-    false,
     false,
     false,
     false,
@@ -9310,12 +10021,13 @@ static const bool ffi_fast_coroutines[] = {
     false,
     true,
     true,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
     false,
     false,
     false,
@@ -9327,6 +10039,13 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     true,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
@@ -9347,6 +10066,17 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     true,
     false,
     false,
@@ -9360,7 +10090,9 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
     true,
+    false,
     false,
     false,
     false,
@@ -9394,6 +10126,15 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
