@@ -169,6 +169,13 @@ def one_round(i):
     sample_crate.notifier_subscribe(dropped, lambda code: None)
     del dropped
     sample_crate.counter_increment(sample_crate.counter_new(i))
+    # Freed: the emptied cell given back by the call (nothing else refers to it), or, held elsewhere meanwhile (as
+    # by another thread's call), by its finaliser.
+    sample_crate.counter_free(sample_crate.counter_new(i))
+    counter = sample_crate.counter_new(i)
+    cell = counter._ffi_ptr
+    sample_crate.counter_free(counter)
+    del cell
     with contextlib.suppress(KeyError):
         sample_crate.for_each_value([1.0], raise_key_error)
     # Services: one closed by close(), one by `with`, one by the garbage collector; a refused constructor.

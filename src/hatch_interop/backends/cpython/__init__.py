@@ -156,6 +156,11 @@ class FastParam:
     give_back: Optional[str] = None
     #: The template's helpers the conversion uses (names of :data:`HELPERS`).
     helpers: FrozenSet[str] = frozenset()
+    #: For an object whose cell moves into the library: the statement that, right after the call, gives the emptied
+    #: cell back to the library when nothing else refers to it and the library took the value (no failure
+    #: pending), and the one that then empties the cell's Python object (whose finaliser finds nothing to do).
+    drop_emptied: Optional[str] = None
+    mark_emptied: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -675,11 +680,25 @@ def _param(
         # Moved: the object's `_ffi_ptr` becomes None for the call (the call holds the cell or handle), as the
         # wrapper does, and is given back when the library refuses to take it.
         slot = f"&{site}_slot{index}"
-        return dataclasses.replace(
+        moved = dataclasses.replace(
             lent,
             take=f"ffi_fast_move_out({value}, {slot}, {local}_held)",
             give_back=f"ffi_fast_move_back({value}, {slot}, {local}_held)",
             helpers=lent.helpers | _helpers("moves_objects"),
+        )
+        if inventory.service(target.name) is not None or not has_cells(inventory, target):
+            return moved
+        # A cell that only the call holds now (its object let go of it) is given back to the library as soon as
+        # the library took the value: the finaliser's own call to the drop function, and its GIL release, are
+        # saved.
+        assert target.drop is not None
+        sole = f"{local}_sole"
+        return dataclasses.replace(
+            moved,
+            declarations=(*moved.declarations, f"bool {sole}"),
+            take=f"{sole} = ffi_fast_move_out({value}, {slot}, {local}_held)",
+            drop_emptied=f"{sole} = {sole} && *ffi_fast_pending == 0 && ({target.drop}({local}), true)",
+            mark_emptied=f"ffi_fast_emptied({local}_held, {sole})",
         )
     if isinstance(ty, FfiOption):
         # None, or the value as the parameter of its type takes it, passed as the option's layout.

@@ -1832,18 +1832,34 @@ ffi_fast_new_object(PyObject *module, PyObject *args, PyObject *kwargs)
 
 /* Takes the object `value` (whose cell or handle the call holds, `held`) for the library: its `_ffi_ptr` is None
  * until given back (NULL `held`: None was passed, nothing moves). */
-static inline void
+static inline bool
 ffi_fast_move_out(PyObject *value, const ffi_fast_slot *slot, PyObject *held)
 {
     PyObject **field, *old;
     if (held == NULL) {
-        return;
+        return false;
     }
     field = (PyObject **)((char *)value + slot->offset);
     old = *field;
     Py_INCREF(Py_None);
     *field = Py_None;
     Py_XDECREF(old);
+#ifdef Py_GIL_DISABLED
+    return false;
+#else
+    /* Whether the call's hold is all that refers to the cell now: no other thread can reach it any more. */
+    return Py_REFCNT(held) == 1;
+#endif
+}
+
+/* The cell `held` (the call's hold) once the library took its value and the call gave the emptied cell back
+ * (`emptied`): it holds no address any more, so its finaliser has nothing to do. */
+static inline void
+ffi_fast_emptied(PyObject *held, bool emptied)
+{
+    if (emptied) {
+        *(void **)((ffi_fast_cdata *)held)->b_ptr = NULL;
+    }
 }
 
 /* Gives the object `value` back its cell or handle, the call's hold (`held`, which it takes). */
@@ -2209,6 +2225,27 @@ ffi_fast_finalise_Counter(PyObject *held, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* The same as the class's finaliser slot (`tp_finalize`), which CPython calls without looking `__del__` up: the
+ * exception being raised meanwhile, if any, is kept (the library's `Drop` may call back into Python). */
+static void
+ffi_fast_finalise_slot_Counter(PyObject *held)
+{
+    PyObject *done;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *raised = PyErr_GetRaisedException();
+#else
+    PyObject *type, *raised, *traceback;
+    PyErr_Fetch(&type, &raised, &traceback);
+#endif
+    done = ffi_fast_finalise_Counter(held, NULL);
+    Py_XDECREF(done);
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(raised);
+#else
+    PyErr_Restore(type, raised, traceback);
+#endif
+}
+
 void notifier_ffi_drop(void *p0);
 
 /* `__del__` of what objects of `Notifier` hold (a cell): gives it back to the library (not at shutdown: the process
@@ -2227,6 +2264,27 @@ ffi_fast_finalise_Notifier(PyObject *held, PyObject *unused)
     notifier_ffi_drop(address);
     Py_END_ALLOW_THREADS
     Py_RETURN_NONE;
+}
+
+/* The same as the class's finaliser slot (`tp_finalize`), which CPython calls without looking `__del__` up: the
+ * exception being raised meanwhile, if any, is kept (the library's `Drop` may call back into Python). */
+static void
+ffi_fast_finalise_slot_Notifier(PyObject *held)
+{
+    PyObject *done;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *raised = PyErr_GetRaisedException();
+#else
+    PyObject *type, *raised, *traceback;
+    PyErr_Fetch(&type, &raised, &traceback);
+#endif
+    done = ffi_fast_finalise_Notifier(held, NULL);
+    Py_XDECREF(done);
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(raised);
+#else
+    PyErr_Restore(type, raised, traceback);
+#endif
 }
 
 void store_release(void *p0);
@@ -2287,6 +2345,15 @@ static const bool ffi_fast_holder_is_cell[] = {
     true,
     false,
     false,
+};
+
+/* Each cell's finaliser slot (NULL for a service's handle). */
+static const destructor ffi_fast_holder_slots[] = {
+    NULL,
+    ffi_fast_finalise_slot_Counter,
+    ffi_fast_finalise_slot_Notifier,
+    NULL,
+    NULL,
 };
 
 /* Where objects of a class keep their `_ffi_ptr`, for `__del__`: the last class looked up, held (a class that is
@@ -2383,6 +2450,14 @@ ffi_fast_finalisers(PyObject *module, PyObject *pairs)
         if (ffi_fast_install(holder, &ffi_fast_holder_finalisers[i]) < 0
             || ffi_fast_install(cls, &ffi_fast_object_finalisers[ffi_fast_holder_is_cell[i] ? 0 : 1]) < 0) {
             return NULL;
+        }
+        if (ffi_fast_holder_is_cell[i]) {
+            /* What CPython calls when they die, without looking `__del__` up and calling it (which setting
+             * `__del__` again restores; a subclass looks it up): the cell's finaliser itself, and none for the
+             * object, whose slot is cleared as it is freed (letting go of the cell, as its `__del__` does). An
+             * explicit `__del__()` still lets go at once. */
+            ((PyTypeObject *)holder)->tp_finalize = ffi_fast_holder_slots[i];
+            ((PyTypeObject *)cls)->tp_finalize = NULL;
         }
     }
     Py_RETURN_NONE;
@@ -5229,6 +5304,7 @@ ffi_fast_call_counter_free(PyObject *callable, PyObject *const *args, size_t nar
     ffi_fast_function *self = (ffi_fast_function *)callable;
     void *arg0;
     PyObject *arg0_held;
+    bool arg0_sole;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -5237,10 +5313,12 @@ ffi_fast_call_counter_free(PyObject *callable, PyObject *const *args, size_t nar
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     /* Every argument converted: the objects moved into the library leave their Python objects. */
-    ffi_fast_move_out(args[0], &ffi_fast_call_counter_free_slot0, arg0_held);
+    arg0_sole = ffi_fast_move_out(args[0], &ffi_fast_call_counter_free_slot0, arg0_held);
     Py_BEGIN_ALLOW_THREADS
     counter_free(arg0);
+    arg0_sole = arg0_sole && *ffi_fast_pending == 0 && (counter_ffi_drop(arg0), true);
     Py_END_ALLOW_THREADS
+    ffi_fast_emptied(arg0_held, arg0_sole);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         /* The library refused to take an object (in use, already moved): it is given back, as the wrapper does. */
         if (PyErr_ExceptionMatches(PyExc_ValueError)) {
@@ -6029,6 +6107,7 @@ ffi_fast_call_counter_free_if_any(PyObject *callable, PyObject *const *args, siz
     ffi_fast_function *self = (ffi_fast_function *)callable;
     void *arg0;
     PyObject *arg0_held;
+    bool arg0_sole;
     bool result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
@@ -6038,10 +6117,12 @@ ffi_fast_call_counter_free_if_any(PyObject *callable, PyObject *const *args, siz
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     /* Every argument converted: the objects moved into the library leave their Python objects. */
-    ffi_fast_move_out(args[0], &ffi_fast_call_counter_free_if_any_slot0, arg0_held);
+    arg0_sole = ffi_fast_move_out(args[0], &ffi_fast_call_counter_free_if_any_slot0, arg0_held);
     Py_BEGIN_ALLOW_THREADS
     result = counter_free_if_any(arg0);
+    arg0_sole = arg0_sole && *ffi_fast_pending == 0 && (counter_ffi_drop(arg0), true);
     Py_END_ALLOW_THREADS
+    ffi_fast_emptied(arg0_held, arg0_sole);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         /* The library refused to take an object (in use, already moved): it is given back, as the wrapper does. */
         if (PyErr_ExceptionMatches(PyExc_ValueError)) {
@@ -6414,6 +6495,7 @@ ffi_fast_call_notifier_free(PyObject *callable, PyObject *const *args, size_t na
     ffi_fast_function *self = (ffi_fast_function *)callable;
     void *arg0;
     PyObject *arg0_held;
+    bool arg0_sole;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -6422,10 +6504,12 @@ ffi_fast_call_notifier_free(PyObject *callable, PyObject *const *args, size_t na
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     /* Every argument converted: the objects moved into the library leave their Python objects. */
-    ffi_fast_move_out(args[0], &ffi_fast_call_notifier_free_slot0, arg0_held);
+    arg0_sole = ffi_fast_move_out(args[0], &ffi_fast_call_notifier_free_slot0, arg0_held);
     Py_BEGIN_ALLOW_THREADS
     notifier_free(arg0);
+    arg0_sole = arg0_sole && *ffi_fast_pending == 0 && (notifier_ffi_drop(arg0), true);
     Py_END_ALLOW_THREADS
+    ffi_fast_emptied(arg0_held, arg0_sole);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         /* The library refused to take an object (in use, already moved): it is given back, as the wrapper does. */
         if (PyErr_ExceptionMatches(PyExc_ValueError)) {
