@@ -300,13 +300,13 @@ def compiled(
         owner, _, attribute = name.rpartition(".")
         holder = namespace[owner].__dict__ if owner else namespace
         wrapper = holder[attribute]
-        # A service's static function stays a staticmethod, of the compiled function.
-        static = isinstance(wrapper, staticmethod)
-        if static:
+        # A service's static function stays a staticmethod, a constructor a classmethod, of the compiled function.
+        kind = type(wrapper) if isinstance(wrapper, (staticmethod, classmethod)) else None
+        if kind is not None:
             wrapper = wrapper.__func__
         made = functools.update_wrapper(fast.function(index, wrapper, raise_failure, errors, objects), wrapper)
         if owner:
-            setattr(namespace[owner], attribute, staticmethod(made) if static else made)
+            setattr(namespace[owner], attribute, made if kind is None else kind(made))
         else:
             namespace[name] = made
 

@@ -619,11 +619,13 @@ def late_param(ty: TypeRef, inventory: Inventory) -> bool:
 
 
 def fast_members(inventory: Inventory) -> List[Function]:
-    """The library functions the fast path takes: free functions, then services' ``__init__`` (their constructor
-    `new`), methods and static functions (other constructors are the wrappers')."""
+    """The library functions the fast path takes: free functions, then services' sync constructors (``__init__``,
+    their constructor `new`, and classmethods), methods and static functions (async constructors are the
+    wrappers')."""
     members: List[Function] = [f for f in inventory.functions if eligible(f, inventory)]
     for service in inventory.services:
-        members.extend(c for c in service.constructors if _init(c) and eligible(c, inventory))
+        # `__init__`, and the other sync constructors (classmethods: the class they are called on is not used).
+        members.extend(c for c in service.constructors if not c.asynchronous and eligible(c, inventory))
         members.extend(m for m in service.methods if eligible(m, inventory))
         members.extend(f for f in service.statics if eligible(f, inventory))
     return members
@@ -1346,7 +1348,9 @@ class CpythonBackend(CtypesBackend):
             method = isinstance(f, Method)
             # A service's `__init__` is called on its object too (`args[0]`), which it fills rather than lends.
             init = sig.kind == "init"
-            bound = method or init
+            # A classmethod constructor is called with the class first, which it does not use (as the wrapper).
+            constructor = sig.kind == "constructor"
+            bound = method or init or constructor
             if init:
                 assert sig.cls is not None
                 name = f"{sig.cls}.__init__"
@@ -1355,6 +1359,10 @@ class CpythonBackend(CtypesBackend):
                 assert sig.cls is not None
                 name = f"{sig.cls}.{sig.name}"
                 c_name = f"ffi_fast_method_{sig.cls}_{sig.name}"
+            elif constructor:
+                assert sig.cls is not None and not f.asynchronous
+                name = f"{sig.cls}.{sig.name}"
+                c_name = f"ffi_fast_class_{sig.cls}_{sig.name}"
             elif sig.cls is not None:
                 # A service's static function: a function the class holds (as a staticmethod).
                 name = f"{sig.cls}.{sig.name}"
@@ -1397,6 +1405,10 @@ class CpythonBackend(CtypesBackend):
                 service = inventory.type(lowered.service or "")
                 assert isinstance(service, OpaqueDef) and not f.asynchronous
                 params = (_fresh(service, objects=objects, slots=f"{c_name}_slots"), *params)
+            if constructor:
+                # The class it is called on: any, unconverted (a subclass's call gets the service's object, as the
+                # wrapper's).
+                params = (FastParam((), "true", (), ()), *params)
             if method:
                 # The object the method is called on, lent for the call as an argument is (an async method's when
                 # its coroutine calls the library: the object is read from the arguments it keeps).

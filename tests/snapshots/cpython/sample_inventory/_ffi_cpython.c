@@ -445,6 +445,7 @@ bool fnv1a_hasher_matches(void *p_self, void *p0);
 ffi_fast_struct_Digest fnv1a_hasher_digest(void *p_self);
 uint64_t fnv1a_hasher_digest_in(void *p_self, uint8_t p0);
 void * store_new(void);
+void * store_with_capacity(uint32_t p0);
 void store_put(void *p_self, const char *p0, size_t p0_len, int64_t p1);
 ffi_fast_buffer store_entries(void *p_self);
 void store_put_all(void *p_self, const uint8_t *p0, size_t p0_len);
@@ -9042,6 +9043,29 @@ ffi_fast_init_Store(PyObject *callable, PyObject *const *args, size_t nargsf, Py
     return ffi_fast_init(args[0], FFI_FAST_OBJECT(self, 1), &ffi_fast_init_Store_slots, result);
 }
 
+/* Store.with_capacity(capacity) -> Store */
+static PyObject *
+ffi_fast_class_Store_with_capacity(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    void * result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = store_with_capacity((uint32_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, false);
+}
+
 /* Where the objects ffi_fast_method_Store_put takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_method_Store_put_slot_self;
 
@@ -10003,6 +10027,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_method_Hasher_digest,
     ffi_fast_method_Hasher_digest_in,
     ffi_fast_init_Store,
+    ffi_fast_class_Store_with_capacity,
     ffi_fast_method_Store_put,
     ffi_fast_method_Store_entries,
     ffi_fast_method_Store_put_all,
@@ -10198,6 +10223,7 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
     true,
     true,
     true,
@@ -10360,6 +10386,7 @@ static const bool ffi_fast_methods[] = {
     false,
     false,
     false,
+    true,
     true,
     true,
     true,

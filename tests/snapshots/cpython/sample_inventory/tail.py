@@ -239,6 +239,7 @@ _ffi_rt.compiled(
         ("Hasher.digest", None, (Hasher, _ffi_Hasher_handle, Digest)),
         ("Hasher.digest_in", None, (ByteOrder, Hasher, _ffi_Hasher_handle)),
         ("Store.__init__", None, (Store, _ffi_Store_handle)),
+        ("Store.with_capacity", _ffi_MathError_by_code, (_ffi_wrap_Store,)),
         ("Store.put", _ffi_MathError_by_code, (Store, _ffi_Store_handle)),
         ("Store.entries", None, (Store, _ffi_Store_handle, _ffi_rt.wire_decode, _ffi_wire_map_str_i64)),
         ("Store.put_all", _ffi_MathError_by_code, (Store, _ffi_Store_handle)),
