@@ -91,8 +91,10 @@ def test_the_fast_path_takes_numbers_text_slices_of_numbers_enums_and_plain_stru
     # slices (lists, `bytes`), and returning newtypes and enums.
     assert {"for_each_word", "for_each_char", "for_each_line", "sum_windows", "count_kept", "fold_points"} <= taken
     assert {"user_follow", "user_picked", "pick_colors"} <= taken
-    # Not yet: callbacks returning text, options, structs, encoded values or a `Result`.
-    for name in ("label_each", "check_all", "parse_all", "walk", "split_words"):
+    # Returning text, structs and options through the library's slots, and failing with a field-less error enum.
+    assert {"label_each", "walk", "parse_all", "find_points", "check_all", "describe_all"} <= taken
+    # Not yet: callbacks taking or returning encoded values, or failing with an error enum that carries data.
+    for name in ("split_words", "entries_kept", "total_length", "rename_words"):
         assert name in names and name not in taken, name
 
 

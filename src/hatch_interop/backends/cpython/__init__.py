@@ -37,7 +37,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, FrozenSet, List, Optional, Tuple, Union
+from typing import Any, Callable, FrozenSet, List, Optional, Tuple, Union
 
 import jinja2
 from packaging import tags
@@ -123,6 +123,8 @@ HELPERS = frozenset(
         "returns_text",
         "returns_lists",
         "returns_encoded",
+        "callback_results",
+        "callback_errors",
         "returns_objects",
         "owns_objects",
         "constructs_objects",
@@ -263,6 +265,13 @@ class CCallback:
     objects: Tuple[ModuleObject, ...] = ()
     #: The template's helpers its conversions use.
     helpers: FrozenSet[str] = frozenset()
+    #: The slots the library passes after the arguments (an error's, a result's), declared.
+    slots: Tuple[str, ...] = ()
+    #: The statements handing the callable's result (`returned`, not NULL) over through a slot; one that fails
+    #: leaves `returned` NULL with the exception raised.
+    finish: Tuple[str, ...] = ()
+    #: A `Result`'s error enum: the module's class of it (its variants' exceptions fill the `error` slot).
+    error_class: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -437,15 +446,10 @@ def lent_object(inventory: Inventory, ty: TypeRef) -> Optional[OpaqueDef]:
 def compiled_callback(callback: CallbackDef, inventory: Inventory) -> bool:
     """Whether the fast path lends the library callables of `callback`: its parameters numbers, bools, newtypes,
     `char`s, text, field-less enums, structs (by value or behind a reference) or slices the library lends (of
-    numbers, newtypes, enums or structs; `bytes` for `&[u8]`), its result nothing, a number, a bool, a newtype or a
-    field-less enum; no `Result`."""
-    returns = callback.returns
-    result = isinstance(returns, Void) or _scalar(returns) or _enum(inventory, returns) is not None
-    return (
-        callback.error is None
-        and result
-        and all(_callback_param(inventory, p.type, "p", []) is not None for p in callback.params)
-    )
+    numbers, newtypes, enums or structs; `bytes` for `&[u8]`); its result nothing, a number, a bool, a newtype, a
+    field-less enum, a `String`, such a struct, or an `Option` of a number or such a struct; a `Result` of those
+    whose error is a field-less enum."""
+    return c_callback(callback, inventory) is not None
 
 
 def lent_callback(inventory: Inventory, ty: TypeRef) -> Optional[CallbackDef]:
@@ -948,92 +952,145 @@ def _callback_struct(callback: CallbackDef) -> str:
 
 
 def callback_objects(callback: CallbackDef, inventory: Inventory) -> List[ModuleObject]:
-    """The module's objects the trampoline of `callback` reads (``lent->objects[i]``), in that order: what its
-    parameters' objects are made with, then its enum result's class."""
+    """The module's objects the trampoline of `callback` reads (``lent->objects[i]``), in that order."""
+    made = c_callback(callback, inventory)
+    assert made is not None, callback.name
+    return list(made.objects)
+
+
+def c_callback(callback: CallbackDef, inventory: Inventory) -> Optional[CCallback]:
+    """How the extension declares a callback the fast path lends: its structure and trampoline (None: it does not
+    take it, see :func:`compiled_callback`)."""
     objects: List[ModuleObject] = []
-    for i, p in enumerate(callback.params):
-        _callback_param(inventory, p.type, f"p{i}", objects)
-    enum = _enum(inventory, callback.returns)
-    if enum is not None:
-        _object(objects, "class", enum.name)
-    return objects
 
+    def read(kind: str, name: str) -> str:
+        _object(objects, kind, name)
+        return f"lent->objects[{objects.index(ModuleObject(kind, name))}]"
 
-def c_callback(callback: CallbackDef, inventory: Inventory) -> CCallback:
-    """How the extension declares a callback the fast path lends: its structure and trampoline."""
     params = []
-    objects: List[ModuleObject] = []
     helpers = _helpers()
     for i, p in enumerate(callback.params):
         made = _callback_param(inventory, p.type, f"p{i}", objects)
-        assert made is not None, (callback.name, p.name)
+        if made is None:
+            return None
         declarations, make, needs = made
         params.append((declarations, make))
         helpers |= needs
+    slots: List[str] = []
+    error_class = None
+    if callback.error is not None:
+        # A field-less error enum: a variant's exception fills the error's slot (passed before the result's).
+        error = _enum(inventory, callback.error)
+        if error is None:
+            return None
+        error_class = read("class", error.name)
+        slots.append(f"{_option_name(FfiOption(callback.error))} *error")
+        helpers |= _helpers("callback_errors")
     struct = _callback_struct(callback)
     returns = callback.returns
-    comment = c_comment(
-        f"`{callback.name}`: the library calls the Python callable lent to it for a call, as the module's own "
-        "trampoline would (a result of another type converted by the module, or refused; an exception handed to "
-        "the call).",
-        opener="/*",
+    what = f"the result of the {callback.name} callback"
+    comment = (
+        c_comment(
+            f"`{callback.name}`: the library calls the Python callable lent to it for a call, as the module's own "
+            "trampoline would (a result of another type converted by the module, or refused; an exception handed "
+            "to the call).",
+            opener="/*",
+        )
+        or ""
     )
-    made_params = tuple(params)
+
+    def trampoline(**fields: Any) -> CCallback:
+        return CCallback(
+            comment=comment,
+            struct=struct,
+            trampoline=f"{struct}_call",
+            params=tuple(params),
+            objects=tuple(objects),
+            slots=tuple(slots),
+            error_class=error_class,
+            **fields,
+        )
+
     enum = _enum(inventory, returns)
     if enum is not None:
         # A member of the enum's class (any other converted by the module, `_ffi_enum_member`, or refused); the
         # first variant's value when the callable failed, as the module's trampoline returns.
-        cls = f"lent->objects[{len(objects)}]"
-        objects.append(ModuleObject("class", enum.name))
-        assert objects == callback_objects(callback, inventory)
-        return CCallback(
-            comment or "",
-            struct,
-            f"{struct}_call",
-            made_params,
-            C_PRIMITIVES[enum.repr.name],
-            "long long",
-            f"ffi_fast_exact_member(returned, {cls}, &value)",
+        cls = read("class", enum.name)
+        return trampoline(
+            result_type=C_PRIMITIVES[enum.repr.name],
+            value_type="long long",
+            check=f"ffi_fast_exact_member(returned, {cls}, &value)",
             failed=str(enum.variants[0].value),
-            objects=tuple(objects),
             helpers=helpers | _helpers("uses_members"),
         )
-    if not isinstance(returns, Primitive):
-        return CCallback(
-            comment or "",
-            struct,
-            f"{struct}_call",
-            made_params,
-            "void",
-            "",
-            None,
-            objects=tuple(objects),
-            helpers=helpers,
+    if isinstance(returns, Primitive) and _scalar(returns):
+        value_type, check = _callback_number(returns, "returned", "&value")
+        return trampoline(result_type=C_PRIMITIVES[returns.name], value_type=value_type, check=check, helpers=helpers)
+    finish: Tuple[str, ...] = ()
+    if isinstance(returns, OwnedString):
+        # The text set into the slot the library passes last, which copies it; any other result goes to the
+        # module's `set_text`, which converts or refuses it.
+        slots.append("ffi_fast_text_result *result")
+        set_text = read("global", "_ffi_set_text")
+        finish = (f"returned = ffi_fast_set_text(returned, result, {set_text}, {read('text', what)});",)
+        helpers |= _helpers("callback_results")
+    elif isinstance(returns, FfiOption) or plain_struct(inventory, returns) is not None:
+        # Written into the slot the library passes last: a struct, or an option's value and `is_some` (None
+        # leaves it as it is); any other value is converted by the module (or refused), as its trampoline does.
+        inner = returns.inner if isinstance(returns, FfiOption) else returns
+        target = plain_struct(inventory, inner)
+        optional = isinstance(returns, FfiOption)
+        out = "&result->value" if optional else "result"
+        declared: Tuple[str, ...] = ()
+        if target is not None:
+            check = f"ffi_fast_exact_struct(returned, {read('class', target.name)}, {out}, sizeof(*{out}))"
+            convert, kind = read("global", "_ffi_struct_field"), read("class", target.name)
+            helpers |= _helpers("uses_struct_values", "uses_cdata")
+            store = ["result->is_some = 1;"] if optional else []
+        elif isinstance(inner, Primitive) and _scalar(inner):
+            value_type, check = _callback_number(inner, "returned", "&value")
+            convert, kind = read("global", "_ffi_number"), read("text", inner.name)
+            declared = (f"{value_type} value;",)
+            store = [f"result->value = ({C_PRIMITIVES[inner.name]})value;", "result->is_some = 1;"]
+        else:
+            return None
+        slots.append(f"{_option_name(returns) if optional else _struct_name(target)} *result")  # type: ignore[arg-type]
+        finish = (
+            f"if (returned != NULL{' && returned != Py_None' if optional else ''}) {{",
+            *(f"    {line}" for line in declared),
+            f"    if (!{check}) {{",
+            "        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by it. */",
+            f"        PyObject *converted = PyObject_CallFunctionObjArgs({convert}, {read('text', what)}, returned, "
+            f"{kind}, NULL);",
+            "        Py_DECREF(returned);",
+            "        returned = converted;",
+            f"        if (returned != NULL && !{check}) {{",
+            "            Py_CLEAR(returned);",
+            "            PyErr_SetString(PyExc_SystemError, \"a callback's result was converted to a value out of its "
+            'type");',
+            "        }",
+            "    }",
+            *([f"    if (returned != NULL) {{ {' '.join(store)} }}"] if store else []),
+            "}",
         )
-    result_type = C_PRIMITIVES[returns.name]
-    if returns.is_bool:
-        value_type, check = "bool", "ffi_fast_exact_bool(returned, &value)"
-    elif returns.name == "f64":
-        value_type, check = "double", "ffi_fast_exact_double(returned, NULL, &value)"
-    elif returns.name == "f32":
-        value_type, check = "float", "ffi_fast_exact_float(returned, NULL, &value)"
-    elif returns.name in _UNSIGNED_MAX:
-        value_type = "unsigned long long"
-        check = f"ffi_fast_exact_unsigned(returned, NULL, {_UNSIGNED_MAX[returns.name]}, &value)"
-    else:
-        low, high = _SIGNED_RANGE[returns.name]
-        value_type, check = "long long", f"ffi_fast_exact_signed(returned, NULL, {low}, {high}, &value)"
-    return CCallback(
-        comment or "",
-        struct,
-        f"{struct}_call",
-        made_params,
-        result_type,
-        value_type,
-        check,
-        objects=tuple(objects),
-        helpers=helpers,
-    )
+    elif not isinstance(returns, Void):
+        return None
+    return trampoline(result_type="void", value_type="", check=None, helpers=helpers, finish=finish)
+
+
+def _callback_number(ty: Primitive, value: str, out: str) -> Tuple[str, str]:
+    """The C type a callback's number or bool result is checked into, and the check of `value` (exactly of its
+    Python type and in range, into `out`)."""
+    if ty.is_bool:
+        return "bool", f"ffi_fast_exact_bool({value}, {out})"
+    if ty.name == "f64":
+        return "double", f"ffi_fast_exact_double({value}, NULL, {out})"
+    if ty.name == "f32":
+        return "float", f"ffi_fast_exact_float({value}, NULL, {out})"
+    if ty.name in _UNSIGNED_MAX:
+        return "unsigned long long", f"ffi_fast_exact_unsigned({value}, NULL, {_UNSIGNED_MAX[ty.name]}, {out})"
+    low, high = _SIGNED_RANGE[ty.name]
+    return "long long", f"ffi_fast_exact_signed({value}, NULL, {low}, {high}, {out})"
 
 
 @dataclass(frozen=True)
@@ -1610,10 +1667,13 @@ class CpythonBackend(CtypesBackend):
             struct = plain_struct(inventory, f.returns.inner if isinstance(f.returns, FfiOption) else f.returns)
             if struct is not None:
                 returned.add(struct.name)
-        # Those the callbacks' trampolines make objects of (by value, behind a reference, in a slice).
+        # Those the callbacks' trampolines make objects of (by value, behind a reference, in a slice), and those
+        # their results are (or are options of).
         for cb in self.lent_callbacks(inventory):
-            for p in cb.params:
-                struct = plain_struct(inventory, p.type.element if isinstance(p.type, Slice) else p.type)
+            lent = [p.type.element if isinstance(p.type, Slice) else p.type for p in cb.params]
+            returns = cb.returns.inner if isinstance(cb.returns, FfiOption) else cb.returns
+            for ty in (*lent, returns):
+                struct = plain_struct(inventory, ty)
                 if struct is not None:
                     used.add(struct.name)
         # Each struct after those it holds (C declares a struct's fields before the struct).
@@ -1705,26 +1765,32 @@ class CpythonBackend(CtypesBackend):
 
     def callbacks(self, inventory: Inventory) -> List[CCallback]:
         """How the extension declares the callbacks the compiled functions lend callables as."""
-        return [c_callback(t, inventory) for t in self.lent_callbacks(inventory)]
+        made = [c_callback(t, inventory) for t in self.lent_callbacks(inventory)]
+        return [c for c in made if c is not None]
 
     def options(self, inventory: Inventory) -> List[COptionLayout]:
         """The layouts of the options the compiled functions take or return, in a stable order (a newtype's is its
         number's)."""
         made = {}
-        for f in fast_members(inventory):
-            for ty in (*(p.type for p in f.params), f.returns):
-                if not isinstance(ty, FfiOption):
-                    continue
-                inner = ty.inner
-                if isinstance(inner, Primitive):
-                    value = C_PRIMITIVES[inner.name]
-                elif (enum := _enum(inventory, inner)) is not None:
-                    value = C_PRIMITIVES[enum.repr.name]
-                else:
-                    struct = plain_struct(inventory, inner)
-                    assert struct is not None, "_value_option() takes numbers, enums and structs of numbers"
-                    value = _struct_name(struct)
-                made[_option_name(ty)] = COptionLayout(_option_name(ty), value)
+        # The options the compiled functions take and return, and those of the callbacks' results and errors.
+        types: List[TypeRef] = [ty for f in fast_members(inventory) for ty in (*(p.type for p in f.params), f.returns)]
+        for cb in self.lent_callbacks(inventory):
+            types.append(cb.returns)
+            if cb.error is not None:
+                types.append(FfiOption(cb.error))
+        for ty in types:
+            if not isinstance(ty, FfiOption):
+                continue
+            inner = ty.inner
+            if isinstance(inner, Primitive):
+                value = C_PRIMITIVES[inner.name]
+            elif (enum := _enum(inventory, inner)) is not None:
+                value = C_PRIMITIVES[enum.repr.name]
+            else:
+                struct = plain_struct(inventory, inner)
+                assert struct is not None, "_value_option() takes numbers, enums and structs of numbers"
+                value = _struct_name(struct)
+            made[_option_name(ty)] = COptionLayout(_option_name(ty), value)
         return [made[name] for name in sorted(made)]
 
     def build(self, directory: Path, library: Path) -> List[str]:

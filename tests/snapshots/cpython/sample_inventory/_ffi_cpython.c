@@ -174,6 +174,12 @@ typedef struct {
 
 /* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
 typedef struct {
+    uint32_t value;
+    uint8_t is_some;
+} ffi_fast_option_type_MathError;
+
+/* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+typedef struct {
     ffi_fast_struct_Vec2 value;
     uint8_t is_some;
 } ffi_fast_option_type_Vec2;
@@ -183,6 +189,11 @@ typedef struct {
     uint64_t value;
     uint8_t is_some;
 } ffi_fast_option_u64;
+
+/* The slot a callback returning text sets its result into: `set` copies the bytes (false: no memory for them). */
+typedef struct ffi_fast_text_result {
+    bool (*set)(struct ffi_fast_text_result *result, const char *bytes, size_t len);
+} ffi_fast_text_result;
 
 /* The structure of the callback `ffi_fast_callback_OnValue` stands for: the library calls `call(context, ...)`. */
 typedef struct {
@@ -211,6 +222,48 @@ typedef struct {
     const void *context;
     void (*release)(const void *context);
 } ffi_fast_callback_ColorPicker;
+
+/* The structure of the callback `ffi_fast_callback_OnLabel` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    void (*call)(const void *context, uint32_t p0, ffi_fast_text_result *result);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnLabel;
+
+/* The structure of the callback `ffi_fast_callback_OnMove` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    void (*call)(const void *context, ffi_fast_struct_Vec2 p0, uint8_t p1, ffi_fast_struct_Vec2 *result);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnMove;
+
+/* The structure of the callback `ffi_fast_callback_OnParse` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    void (*call)(const void *context, const char *p0, size_t p0_len, ffi_fast_option_i64 *result);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnParse;
+
+/* The structure of the callback `ffi_fast_callback_OnFind` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    void (*call)(const void *context, uint8_t p0, ffi_fast_option_type_Vec2 *result);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnFind;
+
+/* The structure of the callback `ffi_fast_callback_OnCheck` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    int64_t (*call)(const void *context, int64_t p0, ffi_fast_option_type_MathError *error);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnCheck;
+
+/* The structure of the callback `ffi_fast_callback_OnDescribe` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    void (*call)(const void *context, int64_t p0, ffi_fast_option_type_MathError *error, ffi_fast_text_result *result);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnDescribe;
 
 /* The structure of the callback `ffi_fast_callback_OnWord` stands for: the library calls `call(context, ...)`. */
 typedef struct {
@@ -354,6 +407,12 @@ size_t for_each_value(const double *p0, size_t p0_len, const ffi_fast_callback_O
 void transform_all(int64_t *p0, size_t p0_len, const ffi_fast_callback_Transform *p1);
 size_t count_kept(const ffi_fast_struct_Vec2 *p0, size_t p0_len, uint8_t p1, const ffi_fast_callback_PointFilter *p2);
 uint8_t pick_colors(const ffi_fast_callback_ColorPicker *p0);
+ffi_fast_buffer label_each(const uint32_t *p0, size_t p0_len, const char *p1, size_t p1_len, const ffi_fast_callback_OnLabel *p2);
+ffi_fast_struct_Vec2 walk(ffi_fast_struct_Vec2 p0, uint8_t p1, const ffi_fast_callback_OnMove *p2);
+int64_t parse_all(const char *p0, size_t p0_len, const ffi_fast_callback_OnParse *p1);
+ffi_fast_buffer find_points(uint8_t p0, const ffi_fast_callback_OnFind *p1);
+int64_t check_all(const int64_t *p0, size_t p0_len, const ffi_fast_callback_OnCheck *p1);
+ffi_fast_buffer describe_all(const int64_t *p0, size_t p0_len, const ffi_fast_callback_OnDescribe *p1);
 uint32_t for_each_word(const char *p0, size_t p0_len, const ffi_fast_callback_OnWord *p1);
 uint32_t for_each_line(const char *p0, size_t p0_len, const ffi_fast_callback_OnLine *p1);
 uint32_t for_each_char(const char *p0, size_t p0_len, const ffi_fast_callback_OnChar *p1);
@@ -1353,6 +1412,62 @@ ffi_fast_callback_raised(const ffi_fast_lent_callback *lent)
     Py_DECREF(error);
 }
 
+/* Sets the `str` a callback returned (`returned`, which it takes) into the library's slot `result` (UTF-8, which
+ * the library copies); any other value goes to the module's `set_text(what, slot, value)`, which converts or
+ * refuses it. None, or NULL with an exception set. */
+static PyObject *
+ffi_fast_set_text(PyObject *returned, ffi_fast_text_result *result, PyObject *set_text, PyObject *what)
+{
+    const char *bytes;
+    Py_ssize_t len;
+    PyObject *address, *done;
+    if (returned == NULL) {
+        return NULL;
+    }
+    if (PyUnicode_CheckExact(returned)) {
+        bytes = PyUnicode_AsUTF8AndSize(returned, &len);
+        if (bytes != NULL) {
+            (void)result->set(result, bytes, (size_t)len);
+            return returned;
+        }
+        PyErr_Clear(); /* not UTF-8 (a lone surrogate): the module says so */
+    }
+    address = PyLong_FromVoidPtr(result);
+    done = address == NULL ? NULL : PyObject_CallFunctionObjArgs(set_text, what, address, returned, NULL);
+    Py_XDECREF(address);
+    Py_DECREF(returned);
+    return done;
+}
+
+/* Whether the exception being raised is a variant of the error enum `cls` (an exception of it whose class has a
+ * `code`, as the module's trampoline tells): its code in `code`, the exception cleared. */
+static bool
+ffi_fast_callback_error(PyObject *cls, long long *code)
+{
+    PyObject *type, *value, *traceback, *found;
+    int overflow;
+    if (!PyErr_ExceptionMatches(cls)) {
+        return false;
+    }
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    found = value == NULL ? NULL : PyObject_GetAttrString(value, "code");
+    if (found != NULL) {
+        *code = PyLong_AsLongLongAndOverflow(found, &overflow);
+        Py_DECREF(found);
+        if (overflow == 0 && !(*code == -1 && PyErr_Occurred())) {
+            Py_XDECREF(type);
+            Py_XDECREF(value);
+            Py_XDECREF(traceback);
+            return true;
+        }
+    }
+    /* The base class itself (no variant), or a code that is no integer: handed to the call. */
+    PyErr_Clear();
+    PyErr_Restore(type, value, traceback);
+    return false;
+}
+
 /* `OnValue`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
 static bool
 ffi_fast_callback_OnValue_call(const void *context, size_t p0, double p1)
@@ -1499,6 +1614,206 @@ ffi_fast_callback_ColorPicker_call(const void *context, uint32_t p0)
     }
     PyGILState_Release(gil);
     return (uint8_t)value;
+}
+
+/* `OnLabel`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnLabel_call(const void *context, uint32_t p0, ffi_fast_text_result *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyLong_FromUnsignedLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    returned = ffi_fast_set_text(returned, result, lent->objects[0], lent->objects[1]);
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `OnMove`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnMove_call(const void *context, ffi_fast_struct_Vec2 p0, uint8_t p1, ffi_fast_struct_Vec2 *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    args[0] = ffi_fast_make_struct(lent->objects[0], &p0, sizeof(p0), NULL);
+    args[1] = PyLong_FromLong(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL) {
+        if (!ffi_fast_exact_struct(returned, lent->objects[0], result, sizeof(*result))) {
+            /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by it. */
+            PyObject *converted = PyObject_CallFunctionObjArgs(lent->objects[1], lent->objects[2], returned, lent->objects[0], NULL);
+            Py_DECREF(returned);
+            returned = converted;
+            if (returned != NULL && !ffi_fast_exact_struct(returned, lent->objects[0], result, sizeof(*result))) {
+                Py_CLEAR(returned);
+                PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+            }
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `OnParse`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnParse_call(const void *context, const char *p0, size_t p0_len, ffi_fast_option_i64 *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && returned != Py_None) {
+        long long value;
+        if (!ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+            /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by it. */
+            PyObject *converted = PyObject_CallFunctionObjArgs(lent->objects[0], lent->objects[2], returned, lent->objects[1], NULL);
+            Py_DECREF(returned);
+            returned = converted;
+            if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+                Py_CLEAR(returned);
+                PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+            }
+        }
+        if (returned != NULL) { result->value = (int64_t)value; result->is_some = 1; }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `OnFind`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnFind_call(const void *context, uint8_t p0, ffi_fast_option_type_Vec2 *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyLong_FromLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && returned != Py_None) {
+        if (!ffi_fast_exact_struct(returned, lent->objects[0], &result->value, sizeof(*&result->value))) {
+            /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by it. */
+            PyObject *converted = PyObject_CallFunctionObjArgs(lent->objects[1], lent->objects[2], returned, lent->objects[0], NULL);
+            Py_DECREF(returned);
+            returned = converted;
+            if (returned != NULL && !ffi_fast_exact_struct(returned, lent->objects[0], &result->value, sizeof(*&result->value))) {
+                Py_CLEAR(returned);
+                PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+            }
+        }
+        if (returned != NULL) { result->is_some = 1; }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `OnCheck`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static int64_t
+ffi_fast_callback_OnCheck_call(const void *context, int64_t p0, ffi_fast_option_type_MathError *error)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    long long value = 0;
+    args[0] = PyLong_FromLongLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        /* A variant of the error enum fills the error's slot, as the module's trampoline does; any other exception
+         * is handed to the call. */
+        long long code;
+        if (ffi_fast_callback_error(lent->objects[0], &code)) {
+            error->value = code;
+            error->is_some = 1;
+        } else {
+            ffi_fast_callback_raised(lent);
+        }
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (int64_t)value;
+}
+
+/* `OnDescribe`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnDescribe_call(const void *context, int64_t p0, ffi_fast_option_type_MathError *error, ffi_fast_text_result *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyLong_FromLongLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    returned = ffi_fast_set_text(returned, result, lent->objects[1], lent->objects[2]);
+    if (returned == NULL) {
+        /* A variant of the error enum fills the error's slot, as the module's trampoline does; any other exception
+         * is handed to the call. */
+        long long code;
+        if (ffi_fast_callback_error(lent->objects[0], &code)) {
+            error->value = code;
+            error->is_some = 1;
+        } else {
+            ffi_fast_callback_raised(lent);
+        }
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
 }
 
 /* `OnWord`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
@@ -6255,6 +6570,197 @@ ffi_fast_call_pick_colors(PyObject *callable, PyObject *const *args, size_t narg
     return PyLong_FromLong(result);
 }
 
+/* label_each(values, separator, label) -> str */
+static PyObject *
+ffi_fast_call_label_each(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    const char *arg1;
+    Py_ssize_t arg1_len;
+    ffi_fast_lent_callback arg2_lent;
+    PyObject *arg2_lent_objects[2];
+    ffi_fast_callback_OnLabel arg2 = {ffi_fast_callback_OnLabel_call, &arg2_lent, NULL};
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'I', sizeof(uint32_t), false, false, FFI_FAST_UNSIGNED, 0, 4294967295ULL, NULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_text(args[1], &arg1, &arg1_len)) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!((arg2_lent_objects[0] = FFI_FAST_OBJECT(self, 2)) != NULL && (arg2_lent_objects[1] = FFI_FAST_OBJECT(self, 3)) != NULL && ffi_fast_exact_callable(args[2], false, &arg2_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, arg2_lent_objects))) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = label_each((const uint32_t *)arg0.data, (size_t)arg0.count, arg1, (size_t)arg1_len, &arg2);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_take_text(result);
+}
+
+/* walk(start, steps, on_move) -> Vec2 */
+static PyObject *
+ffi_fast_call_walk(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_struct_Vec2 arg0;
+    unsigned long long arg1;
+    ffi_fast_lent_callback arg2_lent;
+    PyObject *arg2_lent_objects[3];
+    ffi_fast_callback_OnMove arg2 = {ffi_fast_callback_OnMove_call, &arg2_lent, NULL};
+    ffi_fast_struct_Vec2 result;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct(args[0], FFI_FAST_OBJECT(self, 0), &arg0, sizeof(arg0))) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 255ULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!((arg2_lent_objects[0] = FFI_FAST_OBJECT(self, 0)) != NULL && (arg2_lent_objects[1] = FFI_FAST_OBJECT(self, 3)) != NULL && (arg2_lent_objects[2] = FFI_FAST_OBJECT(self, 4)) != NULL && ffi_fast_exact_callable(args[2], false, &arg2_lent, FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), NULL, NULL, NULL, arg2_lent_objects))) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = walk(arg0, (uint8_t)arg1, &arg2);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result, sizeof(result), &ffi_fast_struct_Vec2_spare);
+}
+
+/* parse_all(text, parse) -> int */
+static PyObject *
+ffi_fast_call_parse_all(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_lent_callback arg1_lent;
+    PyObject *arg1_lent_objects[3];
+    ffi_fast_callback_OnParse arg1 = {ffi_fast_callback_OnParse_call, &arg1_lent, NULL};
+    int64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((arg1_lent_objects[0] = FFI_FAST_OBJECT(self, 2)) != NULL && (arg1_lent_objects[1] = FFI_FAST_OBJECT(self, 3)) != NULL && (arg1_lent_objects[2] = FFI_FAST_OBJECT(self, 4)) != NULL && ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, arg1_lent_objects))) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = parse_all(arg0, (size_t)arg0_len, &arg1);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLongLong(result);
+}
+
+/* find_points(rounds, find) -> List[Vec2] */
+static PyObject *
+ffi_fast_call_find_points(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    ffi_fast_lent_callback arg1_lent;
+    PyObject *arg1_lent_objects[3];
+    ffi_fast_callback_OnFind arg1 = {ffi_fast_callback_OnFind_call, &arg1_lent, NULL};
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 255ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((arg1_lent_objects[0] = FFI_FAST_OBJECT(self, 2)) != NULL && (arg1_lent_objects[1] = FFI_FAST_OBJECT(self, 3)) != NULL && (arg1_lent_objects[2] = FFI_FAST_OBJECT(self, 4)) != NULL && ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, arg1_lent_objects))) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = find_points((uint8_t)arg0, &arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_list_of_struct_Vec2(result, FFI_FAST_OBJECT(self, 2), true);
+}
+
+/* check_all(values, check) -> int */
+static PyObject *
+ffi_fast_call_check_all(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_lent_callback arg1_lent;
+    PyObject *arg1_lent_objects[1];
+    ffi_fast_callback_OnCheck arg1 = {ffi_fast_callback_OnCheck_call, &arg1_lent, NULL};
+    int64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'q', sizeof(int64_t), false, false, FFI_FAST_SIGNED, INT64_MIN, (unsigned long long)INT64_MAX, NULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((arg1_lent_objects[0] = FFI_FAST_OBJECT(self, 5)) != NULL && ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), arg1_lent_objects))) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = check_all((const int64_t *)arg0.data, (size_t)arg0.count, &arg1);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLongLong(result);
+}
+
+/* describe_all(values, describe) -> str */
+static PyObject *
+ffi_fast_call_describe_all(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_lent_callback arg1_lent;
+    PyObject *arg1_lent_objects[3];
+    ffi_fast_callback_OnDescribe arg1 = {ffi_fast_callback_OnDescribe_call, &arg1_lent, NULL};
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'q', sizeof(int64_t), false, false, FFI_FAST_SIGNED, INT64_MIN, (unsigned long long)INT64_MAX, NULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((arg1_lent_objects[0] = FFI_FAST_OBJECT(self, 2)) != NULL && (arg1_lent_objects[1] = FFI_FAST_OBJECT(self, 3)) != NULL && (arg1_lent_objects[2] = FFI_FAST_OBJECT(self, 4)) != NULL && ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, arg1_lent_objects))) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = describe_all((const int64_t *)arg0.data, (size_t)arg0.count, &arg1);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_take_text(result);
+}
+
 /* for_each_word(text, on_word) -> int */
 static PyObject *
 ffi_fast_call_for_each_word(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -9936,6 +10442,12 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_transform_all,
     ffi_fast_call_count_kept,
     ffi_fast_call_pick_colors,
+    ffi_fast_call_label_each,
+    ffi_fast_call_walk,
+    ffi_fast_call_parse_all,
+    ffi_fast_call_find_points,
+    ffi_fast_call_check_all,
+    ffi_fast_call_describe_all,
     ffi_fast_call_for_each_word,
     ffi_fast_call_for_each_line,
     ffi_fast_call_for_each_char,
@@ -10128,6 +10640,12 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     true,
     true,
     true,
@@ -10236,6 +10754,12 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,

@@ -96,6 +96,28 @@ _ffi_rt.compiled(
             None,
             (_ffi_callback_raised, "ColorPicker", _ffi_enum_member, "the result of the ColorPicker callback", Color),
         ),
+        ("label_each", None, (_ffi_callback_raised, "OnLabel", _ffi_set_text, "the result of the OnLabel callback")),
+        ("walk", None, (Vec2, _ffi_callback_raised, "OnMove", _ffi_struct_field, "the result of the OnMove callback")),
+        (
+            "parse_all",
+            None,
+            (_ffi_callback_raised, "OnParse", _ffi_number, "i64", "the result of the OnParse callback"),
+        ),
+        (
+            "find_points",
+            None,
+            (_ffi_callback_raised, "OnFind", Vec2, _ffi_struct_field, "the result of the OnFind callback"),
+        ),
+        (
+            "check_all",
+            _ffi_MathError_by_code,
+            (_ffi_callback_raised, "OnCheck", _ffi_scalar, "the result of the OnCheck callback", "i64", MathError),
+        ),
+        (
+            "describe_all",
+            None,
+            (_ffi_callback_raised, "OnDescribe", MathError, _ffi_set_text, "the result of the OnDescribe callback"),
+        ),
         (
             "for_each_word",
             None,
