@@ -93,6 +93,8 @@ def test_the_fast_path_takes_numbers_text_slices_of_numbers_enums_and_plain_stru
     assert {"user_follow", "user_picked", "pick_colors"} <= taken
     # Returning text, structs and options through the library's slots, and failing with a field-less error enum.
     assert {"label_each", "walk", "parse_all", "find_points", "check_all", "describe_all"} <= taken
+    # Fixed-size arrays in (a list or tuple of exactly N items) and out (a tuple; `bytes` for `[u8; N]`), C strings.
+    assert {"sum3", "all_four", "digest", "color_cycle", "c_str_len"} <= taken
     # Not yet: callbacks taking or returning encoded values, or failing with an error enum that carries data.
     for name in ("split_words", "entries_kept", "total_length", "rename_words"):
         assert name in names and name not in taken, name

@@ -54,6 +54,7 @@ from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     Array,
     CallbackDef,
+    CStr,
     Encoded,
     EnumDef,
     Function,
@@ -539,6 +540,25 @@ def listed(inventory: Inventory, ty: TypeRef) -> bool:
     return _enum(inventory, element) is not None or plain_struct(inventory, element) is not None
 
 
+def _fixed(ty: TypeRef, inventory: Inventory) -> bool:
+    """A `[T; N]` parameter or result (``struct { T items[N]; }`` by value) of numbers, bools, newtypes of numbers or
+    field-less enums (a `list` or `tuple` of exactly N items in, a `tuple` out, `bytes` for `[u8; N]`)."""
+    if not isinstance(ty, Array):
+        return False
+    element = ty.element
+    if isinstance(element, Primitive):
+        return _scalar(element)
+    return isinstance(element, Named) and _enum(inventory, element) is not None
+
+
+def _array_name(ty: Array) -> str:
+    """The extension's C name of an array's layout (a newtype's is its number's)."""
+    element = ty.element
+    assert isinstance(element, (Primitive, Named)), "_fixed() takes numbers and enums"
+    named = element.name if isinstance(element, Primitive) else f"type_{element.name}"
+    return f"{LOCAL_PREFIX}array_{named}_{ty.len}"
+
+
 def _value_option(ty: TypeRef, inventory: Inventory) -> bool:
     """An `FfiOption` (``Option<T>`` by value) of a number, a bool, a newtype of a number, a field-less enum or a
     struct of numbers (no `char` or `u128`/`i128`, whose values the wrapper converts)."""
@@ -587,7 +607,8 @@ def eligible(f: Function, inventory: Inventory) -> bool:
             _scalar(ty)
             or _char_or_wide(ty)
             or _value_option(ty, inventory)
-            or isinstance(ty, Str)
+            or _fixed(ty, inventory)
+            or isinstance(ty, (Str, CStr))
             or _numbers(ty, inventory)
             or _enum(inventory, ty) is not None
             or plain_struct(inventory, ty) is not None
@@ -598,6 +619,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
     result = (
         _scalar(returns)
         or _char_or_wide(returns)
+        or _fixed(returns, inventory)
         or _value_option(returns, inventory)
         or returned_object(inventory, returns) is not None
         or isinstance(returns, (Void, OwnedString, Encoded))
@@ -706,6 +728,17 @@ def _param(
             drop_emptied=f"{sole} = {sole} && *ffi_fast_pending == 0 && ({target.drop}({local}), true)",
             mark_emptied=f"ffi_fast_emptied({local}_held, {sole})",
         )
+    if isinstance(ty, Array):
+        # A list or tuple of exactly its length, each item as a slice's, into the array passed by value.
+        element, _, kind, helpers = _slice_items(Slice(ty.element, False), inventory, objects)  # type: ignore[arg-type]
+        array = _array_name(ty)
+        return FastParam(
+            (f"{array} {local}",),
+            f"ffi_fast_exact_fixed({value}, {ty.len}, sizeof({element}), {kind}, {local}.items)",
+            (local,),
+            (f"{array} {name}",),
+            helpers=helpers | _helpers("uses_arrays"),
+        )
     if isinstance(ty, FfiOption):
         # None, or the value as the parameter of its type takes it, passed as the option's layout.
         inner = _param(
@@ -762,6 +795,17 @@ def _param(
             (f"({repr_type}){local}",),
             (f"{repr_type} {name}",),
             helpers=_helpers("uses_members"),
+        )
+    if isinstance(ty, CStr):
+        # The same UTF-8, which CPython ends with a NUL: taken when it holds none of its own (the wrapper refuses
+        # one that does).
+        length = f"{local}_len"
+        return FastParam(
+            (f"const char *{local}", f"Py_ssize_t {length}"),
+            f"(ffi_fast_exact_text({value}, &{local}, &{length}) && memchr({local}, 0, (size_t){length}) == NULL)",
+            (local,),
+            (f"const char *{name}",),
+            helpers=_helpers("uses_text"),
         )
     if isinstance(ty, Str):
         # UTF-8 that CPython caches in the `str` itself, which the caller's arguments keep alive for the call.
@@ -1179,6 +1223,14 @@ def _convert(
         return f"return {_member_object(enum, by_value, result)}", _helpers("returns_members")
     if isinstance(ty, OwnedString):
         return f"return ffi_fast_take_text({result})", _helpers("returns_text")
+    if isinstance(ty, Array):
+        # `bytes` for `[u8; N]`, else a tuple of the items (made as a `Vec`'s list is).
+        if ty.element == Primitive("u8"):
+            return f"return PyBytes_FromStringAndSize((const char *){result}.items, {ty.len})", _helpers()
+        made = c_list_result(inventory, Vec(ty.element))  # type: ignore[arg-type]
+        argument, helpers = _list_argument(inventory, ty.element, lambda kind, name: _object(objects, kind, name))
+        items = f"(ffi_fast_buffer){{(char *){result}.items, {ty.len}}}"
+        return f"return ffi_fast_tuple({made.name}({items}, {argument}, false))", helpers
     if isinstance(ty, Vec):
         if ty.element == Primitive("u8"):
             return f"return ffi_fast_take_bytes({result})", _helpers("returns_lists")
@@ -1493,6 +1545,8 @@ class CpythonBackend(CtypesBackend):
                 result_type = "ffi_fast_buffer"  # a buffer the caller frees: UTF-8, an encoding or elements
             elif isinstance(returns, FfiOption):
                 result_type = _option_name(returns)
+            elif isinstance(returns, Array):
+                result_type = _array_name(returns)
             elif isinstance(returns, Pointer):
                 result_type = "void *"
             elif struct is not None:
@@ -1630,6 +1684,7 @@ class CpythonBackend(CtypesBackend):
             callbacks=callbacks,
             list_results=self.list_results(inventory),
             options=self.options(inventory),
+            arrays=self.arrays(inventory),
             any_methods=any(f.method for f in functions),
             async_functions=[f for f in functions if f.asynchronous],
             encoders=encoders.encoders,
@@ -1748,6 +1803,7 @@ class CpythonBackend(CtypesBackend):
         stable order."""
         made = {}
         vecs = [f.returns for f in fast_members(inventory) if isinstance(f.returns, Vec)]
+        vecs += [Vec(f.returns.element) for f in fast_members(inventory) if isinstance(f.returns, Array)]  # type: ignore[arg-type]
         # The slices a compiled callback's trampoline makes lists of.
         vecs += [
             Vec(p.type.element) for cb in self.lent_callbacks(inventory) for p in cb.params if isinstance(p.type, Slice)
@@ -1791,6 +1847,19 @@ class CpythonBackend(CtypesBackend):
                 assert struct is not None, "_value_option() takes numbers, enums and structs of numbers"
                 value = _struct_name(struct)
             made[_option_name(ty)] = COptionLayout(_option_name(ty), value)
+        return [made[name] for name in sorted(made)]
+
+    def arrays(self, inventory: Inventory) -> List[Tuple[str, str, int]]:
+        """The layouts of the `[T; N]` the compiled functions take or return (C name, element type, length), in a
+        stable order."""
+        made = {}
+        for f in fast_members(inventory):
+            for ty in (*(p.type for p in f.params), f.returns):
+                if isinstance(ty, Array):
+                    element = ty.element
+                    enum = _enum(inventory, element) if isinstance(element, Named) else None
+                    c_type = C_PRIMITIVES[enum.repr.name] if enum is not None else _c_type(element)  # type: ignore[arg-type]
+                    made[_array_name(ty)] = (_array_name(ty), c_type, ty.len)
         return [made[name] for name in sorted(made)]
 
     def build(self, directory: Path, library: Path) -> List[str]:

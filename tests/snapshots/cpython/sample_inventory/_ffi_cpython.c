@@ -190,6 +190,26 @@ typedef struct {
     uint8_t is_some;
 } ffi_fast_option_u64;
 
+/* A `[T; 4]` the library takes or returns by value. */
+typedef struct {
+    bool items[4];
+} ffi_fast_array_bool_4;
+
+/* A `[T; 3]` the library takes or returns by value. */
+typedef struct {
+    int32_t items[3];
+} ffi_fast_array_i32_3;
+
+/* A `[T; 3]` the library takes or returns by value. */
+typedef struct {
+    uint8_t items[3];
+} ffi_fast_array_type_Color_3;
+
+/* A `[T; 32]` the library takes or returns by value. */
+typedef struct {
+    uint8_t items[32];
+} ffi_fast_array_u8_32;
+
 /* The slot a callback returning text sets its result into: `set` copies the bytes (false: no memory for them). */
 typedef struct ffi_fast_text_result {
     bool (*set)(struct ffi_fast_text_result *result, const char *bytes, size_t len);
@@ -383,6 +403,7 @@ size_t str_byte_len(const char *p0, size_t p0_len);
 ffi_fast_buffer join_repeated(const char *p0, size_t p0_len, uint32_t p1, const char *p2, size_t p2_len);
 double scaled(double p0, double p1);
 size_t str_char_count(const char *p0, size_t p0_len);
+size_t c_str_len(const char *p0);
 ffi_fast_buffer repeat_text(const char *p0, size_t p0_len, uint32_t p1);
 ffi_fast_buffer empty_string(void);
 double sum_f64(const double *p0, size_t p0_len);
@@ -450,6 +471,10 @@ uint8_t color_mask(const uint8_t *p0, size_t p0_len);
 void colors_advance(uint8_t *p0, size_t p0_len);
 ffi_fast_buffer colors_in(uint8_t p0);
 ffi_fast_buffer directions_reversed(const uint32_t *p0, size_t p0_len);
+ffi_fast_array_u8_32 digest(const uint8_t *p0, size_t p0_len);
+int64_t sum3(ffi_fast_array_i32_3 p0);
+bool all_four(ffi_fast_array_bool_4 p0);
+ffi_fast_array_type_Color_3 color_cycle(uint8_t p0);
 ffi_fast_struct_Meters extent_longer(ffi_fast_struct_Extent p0);
 ffi_fast_struct_Meters meters_sum(const ffi_fast_struct_Meters *p0, size_t p0_len);
 ffi_fast_buffer title_case(const char *p0, size_t p0_len, const char *p1, size_t p1_len);
@@ -1039,10 +1064,68 @@ typedef struct {
     } inline_items;
 } ffi_fast_numbers;
 
-/* Whether `value` is a list or tuple whose items are exactly of the element's Python type and in its range
- * (`kind`; an integer's in [low, high]; a number's may also be exactly of the newtype class `cls`, a member's and
- * a struct's must be exactly of `cls`), converted into `out`: any other item is the wrapper's, which converts or
- * refuses it. */
+/* Whether `item` is exactly of the element's Python type and in its range (`kind`; an integer's in [low, high]; a
+ * number's may also be exactly of the newtype class `cls`, a member's and a struct's must be exactly of `cls`),
+ * converted into the `itemsize` bytes at `slot`: any other item is the wrapper's, which converts or refuses it. */
+static bool
+ffi_fast_item(PyObject *item, char *slot, Py_ssize_t itemsize, int kind, long long low, unsigned long long high,
+              PyObject *cls)
+{
+    double f64;
+    float f32;
+    long long signed_item;
+    unsigned long long unsigned_item;
+    switch (kind) {
+    case FFI_FAST_F64:
+        if (!ffi_fast_exact_double(item, cls, &f64)) {
+            return false;
+        }
+        memcpy(slot, &f64, sizeof(f64));
+        return true;
+    case FFI_FAST_F32:
+        if (!ffi_fast_exact_float(item, cls, &f32)) {
+            return false;
+        }
+        memcpy(slot, &f32, sizeof(f32));
+        return true;
+    case FFI_FAST_SIGNED:
+        if (!ffi_fast_exact_signed(item, cls, low, (long long)high, &signed_item)) {
+            return false;
+        }
+        ffi_fast_store(slot, (unsigned long long)signed_item, itemsize);
+        return true;
+    case FFI_FAST_BOOL:
+        if (item != Py_True && item != Py_False) {
+            return false;
+        }
+        *slot = (char)(item == Py_True);
+        return true;
+    case FFI_FAST_MEMBER:
+        /* The member's value, which its enum's type holds. */
+        if (!ffi_fast_exact_member(item, cls, &signed_item)) {
+            return false;
+        }
+        ffi_fast_store(slot, (unsigned long long)signed_item, itemsize);
+        return true;
+    case FFI_FAST_STRUCT:
+        /* The object's memory (its class's size checked at import), as the wrapper's copy holds it. */
+        if ((PyObject *)Py_TYPE(item) != cls || !ffi_fast_cdata_checked) {
+            return false;
+        }
+        memcpy(slot, ((ffi_fast_cdata *)item)->b_ptr, (size_t)itemsize);
+        return true;
+    case FFI_FAST_UNSIGNED:
+        if (!ffi_fast_exact_unsigned(item, cls, high, &unsigned_item)) {
+            return false;
+        }
+        ffi_fast_store(slot, unsigned_item, itemsize);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Whether `value` is a list or tuple whose items ffi_fast_item takes, converted into `out`. */
 static bool
 ffi_fast_list_numbers(PyObject *value, Py_ssize_t itemsize, int kind, long long low, unsigned long long high,
                       PyObject *cls, ffi_fast_numbers *out)
@@ -1050,10 +1133,6 @@ ffi_fast_list_numbers(PyObject *value, Py_ssize_t itemsize, int kind, long long 
     Py_ssize_t i, count;
     PyObject **items;
     char *data;
-    double f64;
-    float f32;
-    long long signed_item;
-    unsigned long long unsigned_item;
     out->shared = false;
     out->allocated = NULL;
     if (!PyList_CheckExact(value) && !PyTuple_CheckExact(value)) {
@@ -1070,63 +1149,35 @@ ffi_fast_list_numbers(PyObject *value, Py_ssize_t itemsize, int kind, long long 
         }
     }
     for (i = 0; i < count; i++) {
-        char *slot = data + i * itemsize;
-        switch (kind) {
-        case FFI_FAST_F64:
-            if (!ffi_fast_exact_double(items[i], cls, &f64)) {
-                goto refused;
-            }
-            memcpy(slot, &f64, sizeof(f64));
-            break;
-        case FFI_FAST_F32:
-            if (!ffi_fast_exact_float(items[i], cls, &f32)) {
-                goto refused;
-            }
-            memcpy(slot, &f32, sizeof(f32));
-            break;
-        case FFI_FAST_SIGNED:
-            if (!ffi_fast_exact_signed(items[i], cls, low, (long long)high, &signed_item)) {
-                goto refused;
-            }
-            ffi_fast_store(slot, (unsigned long long)signed_item, itemsize);
-            break;
-        case FFI_FAST_BOOL:
-            if (items[i] != Py_True && items[i] != Py_False) {
-                goto refused;
-            }
-            *slot = (char)(items[i] == Py_True);
-            break;
-        case FFI_FAST_MEMBER:
-            /* The member's value, which its enum's type holds. */
-            if (!ffi_fast_exact_member(items[i], cls, &signed_item)) {
-                goto refused;
-            }
-            ffi_fast_store(slot, (unsigned long long)signed_item, itemsize);
-            break;
-        case FFI_FAST_STRUCT:
-            /* The object's memory (its class's size checked at import), as the wrapper's copy holds it. */
-            if ((PyObject *)Py_TYPE(items[i]) != cls || !ffi_fast_cdata_checked) {
-                goto refused;
-            }
-            memcpy(slot, ((ffi_fast_cdata *)items[i])->b_ptr, (size_t)itemsize);
-            break;
-        case FFI_FAST_UNSIGNED:
-            if (!ffi_fast_exact_unsigned(items[i], cls, high, &unsigned_item)) {
-                goto refused;
-            }
-            ffi_fast_store(slot, unsigned_item, itemsize);
-            break;
-        default:
-            goto refused;
+        if (!ffi_fast_item(items[i], data + i * itemsize, itemsize, kind, low, high, cls)) {
+            PyMem_Free(out->allocated);
+            out->allocated = NULL;
+            return false;
         }
     }
     out->data = data;
     out->count = count;
     return true;
-refused:
-    PyMem_Free(out->allocated);
-    out->allocated = NULL;
-    return false;
+}
+
+/* Whether `value` is a list or tuple of exactly `count` items ffi_fast_item takes, converted into the array at
+ * `out` (a `[T; N]` argument). */
+static inline bool
+ffi_fast_exact_fixed(PyObject *value, Py_ssize_t count, Py_ssize_t itemsize, int kind, long long low,
+                     unsigned long long high, PyObject *cls, void *out)
+{
+    Py_ssize_t i;
+    PyObject **items;
+    if ((!PyList_CheckExact(value) && !PyTuple_CheckExact(value)) || PySequence_Fast_GET_SIZE(value) != count) {
+        return false;
+    }
+    items = PySequence_Fast_ITEMS(value);
+    for (i = 0; i < count; i++) {
+        if (!ffi_fast_item(items[i], (char *)out + i * itemsize, itemsize, kind, low, high, cls)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Whether `value` is an `array.array` as ffi_fast_exact_array takes it (shared), or, for a slice the library does
@@ -2291,6 +2342,19 @@ ffi_fast_decoded(PyObject *decode, PyObject *codec, ffi_fast_buffer encoded)
 #else
 #define FFI_FAST_ALIGNOF(type) _Alignof(type)
 #endif
+
+/* The tuple of the items of `list` (which it takes; NULL: an error is set), for an array the library returned. */
+static PyObject *
+ffi_fast_tuple(PyObject *list)
+{
+    PyObject *made;
+    if (list == NULL) {
+        return NULL;
+    }
+    made = PyList_AsTuple(list);
+    Py_DECREF(list);
+    return made;
+}
 
 /* The `bytes` of a `Vec<u8>` the library returned, whose buffer is freed. */
 static PyObject *
@@ -5955,6 +6019,30 @@ ffi_fast_call_str_char_count(PyObject *callable, PyObject *const *args, size_t n
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* c_str_len(s) -> int */
+static PyObject *
+ffi_fast_call_c_str_len(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    size_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!(ffi_fast_exact_text(args[0], &arg0, &arg0_len) && memchr(arg0, 0, (size_t)arg0_len) == NULL)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = c_str_len(arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
 /* repeat_text(s, times) -> str */
 static PyObject *
 ffi_fast_call_repeat_text(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -7981,6 +8069,99 @@ ffi_fast_call_directions_reversed(PyObject *callable, PyObject *const *args, siz
         return NULL;
     }
     return ffi_fast_list_of_enum_Direction(result, FFI_FAST_OBJECT(self, 1), true);
+}
+
+/* digest(data) -> bytes */
+static PyObject *
+ffi_fast_call_digest(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_array_u8_32 result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'B', sizeof(uint8_t), false, true, FFI_FAST_UNSIGNED, 0, 255ULL, NULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = digest((const uint8_t *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyBytes_FromStringAndSize((const char *)result.items, 32);
+}
+
+/* sum3(values) -> int */
+static PyObject *
+ffi_fast_call_sum3(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_array_i32_3 arg0;
+    int64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_fixed(args[0], 3, sizeof(int32_t), FFI_FAST_SIGNED, -2147483648LL, (unsigned long long)2147483647LL, NULL, arg0.items)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = sum3(arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLongLong(result);
+}
+
+/* all_four(flags) -> bool */
+static PyObject *
+ffi_fast_call_all_four(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_array_bool_4 arg0;
+    bool result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_fixed(args[0], 4, sizeof(bool), FFI_FAST_BOOL, 0, 0, NULL, arg0.items)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = all_four(arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyBool_FromLong(result);
+}
+
+/* color_cycle(start) -> Tuple[Color, ...] */
+static PyObject *
+ffi_fast_call_color_cycle(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    long long arg0;
+    ffi_fast_array_type_Color_3 result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_member(args[0], FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = color_cycle((uint8_t)arg0);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_tuple(ffi_fast_list_of_enum_Color((ffi_fast_buffer){(char *)result.items, 3}, FFI_FAST_OBJECT(self, 1), false));
 }
 
 /* extent_longer(extent) -> Meters */
@@ -10418,6 +10599,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_join_repeated,
     ffi_fast_call_scaled,
     ffi_fast_call_str_char_count,
+    ffi_fast_call_c_str_len,
     ffi_fast_call_repeat_text,
     ffi_fast_call_empty_string,
     ffi_fast_call_sum_f64,
@@ -10485,6 +10667,10 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_colors_advance,
     ffi_fast_call_colors_in,
     ffi_fast_call_directions_reversed,
+    ffi_fast_call_digest,
+    ffi_fast_call_sum3,
+    ffi_fast_call_all_four,
+    ffi_fast_call_color_cycle,
     ffi_fast_call_extent_longer,
     ffi_fast_call_meters_sum,
     ffi_fast_call_title_case,
@@ -10646,6 +10832,7 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
     true,
     true,
     true,
@@ -10667,6 +10854,10 @@ static const bool ffi_fast_coroutines[] = {
     false,
     true,
     true,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
@@ -10754,6 +10945,11 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
