@@ -170,23 +170,37 @@ def check_opaque_finaliser():
     """An owned object (a `Box<T>` result) that no function took is dropped once when Python drops it; a
     borrowed one (a raw pointer result) never is. A notifier's listener is released when the notifier is dropped,
     which makes the drop visible from Python."""
+
+    class Listener:
+        def __call__(self, code):
+            pass
+
+    def subscribed(notifier):
+        """A weak reference to a new listener of `notifier`, which only the library holds."""
+        listener = Listener()
+        sample_crate.notifier_subscribe(notifier, listener)
+        return weakref.ref(listener)
+
     collect()
     assert not native._ffi_callbacks
     notifier = sample_crate.notifier_new()
-    sample_crate.notifier_subscribe(notifier, lambda code: None)
-    assert len(native._ffi_callbacks) == 1
+    alive = subscribed(notifier)
+    collect()
+    assert alive() is not None, "the notifier keeps its listener"
     del notifier  # never passed to notifier_free
     collect()
-    assert not native._ffi_callbacks, "the finaliser dropped the notifier, which released its listener"
+    assert alive() is None, "the finaliser dropped the notifier, which released its listener"
+    assert not native._ffi_callbacks
     # An explicit `__del__` lets go of it, once: the collector's later call does nothing; the object reads as
     # released, and the Rust object is dropped when its cell is (at once on CPython; on PyPy, whose finalisers run
     # at a collection, then).
     notifier = sample_crate.notifier_new()
-    sample_crate.notifier_subscribe(notifier, lambda code: None)
+    alive = subscribed(notifier)
     notifier.__del__()
     assert "released" in repr(notifier)
     if sys.implementation.name != "cpython":
         collect()
+    assert alive() is None, "the listener was released with the notifier"
     assert not native._ffi_callbacks
     notifier.__del__()
     raises(ValueError, sample_crate.notifier_emit, notifier, 1)

@@ -126,6 +126,7 @@ HELPERS = frozenset(
         "returns_encoded",
         "callback_results",
         "callback_errors",
+        "keeps_callbacks",
         "returns_objects",
         "owns_objects",
         "constructs_objects",
@@ -164,6 +165,9 @@ class FastParam:
     #: pending), and the one that then empties the cell's Python object (whose finaliser finds nothing to do).
     drop_emptied: Optional[str] = None
     mark_emptied: Optional[str] = None
+    #: What the call hands over to the library, which owns it from the call on (a kept callable's context): the
+    #: statement run after the call so that the releases then give back nothing.
+    handed_over: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -462,6 +466,13 @@ def lent_callback(inventory: Inventory, ty: TypeRef) -> Optional[CallbackDef]:
     return target if isinstance(target, CallbackDef) and compiled_callback(target, inventory) else None
 
 
+def kept_callback(inventory: Inventory, ty: TypeRef) -> Optional[CallbackDef]:
+    """The callback a by-value parameter hands over to the library, which keeps it (and releases it when it drops
+    it), if the fast path takes it."""
+    target = inventory.type(ty.name) if isinstance(ty, Named) else None
+    return target if isinstance(target, CallbackDef) and compiled_callback(target, inventory) else None
+
+
 def _callback_param(
     inventory: Inventory, ty: TypeRef, name: str, objects: List[ModuleObject]
 ) -> Optional[Tuple[Tuple[str, ...], str, FrozenSet[str]]]:
@@ -603,6 +614,8 @@ def eligible(f: Function, inventory: Inventory) -> bool:
                     or lent_callback(inventory, ty) is not None
                 )
             )
+        if kept_callback(inventory, ty) is not None:
+            return True
         return (
             _scalar(ty)
             or _char_or_wide(ty)
@@ -761,6 +774,11 @@ def _param(
             (f"({some} ? ({option}){{{inner.arguments[0]}, 1}} : ({option}){{0}})",),
             (f"{option} {name}",),
             helpers=inner.helpers,
+        )
+    callback = kept_callback(inventory, ty)
+    if callback is not None:
+        return _lent_callable(
+            local, name, value, callback, nullable=False, objects=objects, inventory=inventory, kept=True
         )
     callback = lent_callback(inventory, ty)
     if callback is not None:
@@ -948,9 +966,12 @@ def _lent_callable(
     nullable: bool,
     objects: List[ModuleObject],
     inventory: Inventory,
+    kept: bool = False,
 ) -> FastParam:
     """A Python callable lent for the call as a callback (`&OnValue`): the library calls it through the callback's
-    trampoline, with what the module's own trampoline would use (see ``ffi_fast_lent_callback``)."""
+    trampoline, with what the module's own trampoline would use (see ``ffi_fast_lent_callback``). `kept`: handed
+    over to the library (a callback by value), which keeps it until it releases it: the trampoline's context is then
+    on the heap, holding what it uses."""
     lent = f"{local}_lent"
     raised = _object(objects, "global", "_ffi_callback_raised")
     named = _object(objects, "text", callback.name)
@@ -981,6 +1002,25 @@ def _lent_callable(
         fill = " && ".join(f"({table}[{i}] = {expression}) != NULL" for i, expression in enumerate(needed))
         check = f"({fill} && {check})"
     struct = _callback_struct(callback)
+    if kept:
+        # A context of its own on the heap (the wrapper takes the call when there is no memory for it), given back
+        # if the call goes to the wrapper after all, else handed over: the library releases it.
+        context = f"{local}_kept"
+        keep = (
+            f"ffi_fast_keep_callable({value}, {raised}, {named}, {scalar}, {what}, {type_name}, {table}, {len(needed)})"
+        )
+        check = f"(({context} = {keep}) != NULL)"
+        if needed:
+            check = f"({fill} && {check})"
+        return FastParam(
+            (*declarations[1:], f"ffi_fast_lent_callback *{context} = NULL"),
+            check,
+            (f"({struct}){{{struct}_call, {context}, ffi_fast_release_kept}}",),
+            (f"{struct} {name}",),
+            release=f"ffi_fast_unkeep({context})",
+            handed_over=f"{context} = NULL",
+            helpers=_helpers("keeps_callbacks"),
+        )
     declarations.append(f"{struct} {local} = {{{struct}_call, &{lent}, NULL}}")
     return FastParam(
         tuple(declarations),
@@ -1815,8 +1855,14 @@ class CpythonBackend(CtypesBackend):
         return [made[name] for name in sorted(made)]
 
     def lent_callbacks(self, inventory: Inventory) -> List[CallbackDef]:
-        """The callbacks the compiled functions lend callables as, in the inventory's order."""
-        used = {cb.name for f in fast_members(inventory) for p in f.params if (cb := lent_callback(inventory, p.type))}
+        """The callbacks the compiled functions lend callables as (for the call, or handed over), in the inventory's
+        order."""
+        used = {
+            cb.name
+            for f in fast_members(inventory)
+            for p in f.params
+            if (cb := lent_callback(inventory, p.type) or kept_callback(inventory, p.type))
+        }
         return [t for t in inventory.types if isinstance(t, CallbackDef) and t.name in used]
 
     def callbacks(self, inventory: Inventory) -> List[CCallback]:

@@ -320,6 +320,13 @@ typedef struct {
     void (*release)(const void *context);
 } ffi_fast_callback_OnPoint;
 
+/* The structure of the callback `ffi_fast_callback_OnEvent` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    void (*call)(const void *context, uint32_t p0);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnEvent;
+
 /* The structure of the callback `ffi_fast_callback_NextUser` stands for: the library calls `call(context, ...)`. */
 typedef struct {
     uint64_t (*call)(const void *context, uint64_t p0);
@@ -440,9 +447,12 @@ uint32_t for_each_char(const char *p0, size_t p0_len, const ffi_fast_callback_On
 double sum_windows(const double *p0, size_t p0_len, uint32_t p1, const ffi_fast_callback_OnWindow *p2);
 float fold_points(const ffi_fast_struct_Vec2 *p0, size_t p0_len, const ffi_fast_callback_OnPoint *p1);
 void * notifier_new(void);
+void notifier_subscribe(void *p0, ffi_fast_callback_OnEvent p1);
 size_t notifier_emit(void *p0, uint32_t p1);
 void notifier_clear(void *p0);
 void notifier_free(void *p0);
+void notify_from_thread(ffi_fast_callback_OnEvent p0, uint32_t p1);
+void notify_in_background(ffi_fast_callback_OnEvent p0, uint32_t p1);
 void double_later(uint64_t p0, uint64_t p1, ffi_fast_completion completion);
 void double_now(uint64_t p0, ffi_fast_completion completion);
 void divide_now(int32_t p0, int32_t p1, ffi_fast_completion completion);
@@ -522,6 +532,7 @@ uint64_t user_follow(uint64_t p0, uint32_t p1, const ffi_fast_callback_NextUser 
 void user_next_later(uint64_t p0, ffi_fast_completion completion);
 ffi_fast_buffer user_scores_raised(const uint8_t *p0, size_t p0_len);
 uint64_t user_picked(const uint64_t *p0, size_t p0_len, const ffi_fast_callback_PickUser *p1);
+void notify_after(ffi_fast_callback_OnEvent p0, uint32_t p1, uint64_t p2);
 void * fnv1a_hasher_new(void);
 void fnv1a_hasher_update(void *p_self, const uint8_t *p0, size_t p0_len);
 void * fnv1a_hasher_copy(void *p_self);
@@ -1409,6 +1420,8 @@ typedef struct {
     PyObject *what;
     PyObject *type;
     PyObject *const *objects;
+    /* How many `objects` there are (a kept callable's, which holds them). */
+    Py_ssize_t count;
 } ffi_fast_lent_callback;
 
 /* Whether `value` is callable (or None where `nullable`: `callable` NULL), lent in `lent`. */
@@ -1430,7 +1443,78 @@ ffi_fast_exact_callable(PyObject *value, bool nullable, ffi_fast_lent_callback *
     lent->what = what;
     lent->type = type;
     lent->objects = objects;
+    lent->count = 0;
     return true;
+}
+
+
+/* The context of a callable the library keeps (a callback by value, which it calls until it releases it, from any
+ * thread): on the heap, holding the callable and what its trampoline uses. NULL if `value` is not callable, or
+ * there is no memory for it (the wrapper then takes the call). */
+static ffi_fast_lent_callback *
+ffi_fast_keep_callable(PyObject *value, PyObject *raised, PyObject *name, PyObject *scalar, PyObject *what,
+                       PyObject *type, PyObject *const *objects, Py_ssize_t count)
+{
+    ffi_fast_lent_callback *kept;
+    PyObject **held;
+    Py_ssize_t i;
+    if (!PyCallable_Check(value)) {
+        return NULL;
+    }
+    kept = PyMem_Malloc(sizeof(*kept) + (size_t)count * sizeof(PyObject *));
+    if (kept == NULL) {
+        return NULL;
+    }
+    held = (PyObject **)(kept + 1);
+    for (i = 0; i < count; i++) {
+        Py_INCREF(objects[i]);
+        held[i] = objects[i];
+    }
+    Py_INCREF(value);
+    Py_INCREF(raised);
+    Py_INCREF(name);
+    Py_XINCREF(scalar);
+    Py_XINCREF(what);
+    Py_XINCREF(type);
+    kept->callable = value;
+    kept->raised = raised;
+    kept->name = name;
+    kept->scalar = scalar;
+    kept->what = what;
+    kept->type = type;
+    kept->objects = held;
+    kept->count = count;
+    return kept;
+}
+
+/* Gives back what a kept callable's context holds, and the context (NULL: nothing; the GIL held). */
+static void
+ffi_fast_unkeep(ffi_fast_lent_callback *kept)
+{
+    Py_ssize_t i;
+    if (kept == NULL) {
+        return;
+    }
+    for (i = 0; i < kept->count; i++) {
+        Py_DECREF(kept->objects[i]);
+    }
+    Py_DECREF(kept->callable);
+    Py_DECREF(kept->raised);
+    Py_DECREF(kept->name);
+    Py_XDECREF(kept->scalar);
+    Py_XDECREF(kept->what);
+    Py_XDECREF(kept->type);
+    PyMem_Free(kept);
+}
+
+/* What the library calls, from any thread, when it drops a callable it kept (never after the interpreter exits:
+ * the module tells the library then). */
+static void
+ffi_fast_release_kept(const void *context)
+{
+    PyGILState_STATE gil = PyGILState_Ensure();
+    ffi_fast_unkeep((ffi_fast_lent_callback *)context);
+    PyGILState_Release(gil);
 }
 
 /* Hands the exception a lent callable raised (any: as `except BaseException`) to the library call that ran it,
@@ -2055,6 +2139,27 @@ ffi_fast_callback_OnPoint_call(const void *context, ffi_fast_struct_Vec2 p0, uin
     }
     PyGILState_Release(gil);
     return (float)value;
+}
+
+/* `OnEvent`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnEvent_call(const void *context, uint32_t p0)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyLong_FromUnsignedLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
 }
 
 /* `NextUser`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
@@ -7020,6 +7125,40 @@ ffi_fast_call_notifier_new(PyObject *callable, PyObject *const *args, size_t nar
     return ffi_fast_own(FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), &ffi_fast_own_slot_Notifier, result, false);
 }
 
+/* Where the objects ffi_fast_call_notifier_subscribe takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_notifier_subscribe_slot0;
+
+/* notifier_subscribe(notifier, listener) -> None */
+static PyObject *
+ffi_fast_call_notifier_subscribe(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    ffi_fast_lent_callback *arg1_kept = NULL;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_notifier_subscribe_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((arg1_kept = ffi_fast_keep_callable(args[1], FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), NULL, NULL, NULL, NULL, 0)) != NULL)) {
+        Py_XDECREF(arg0_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    notifier_subscribe(arg0, (ffi_fast_callback_OnEvent){ffi_fast_callback_OnEvent_call, arg1_kept, ffi_fast_release_kept});
+    Py_END_ALLOW_THREADS
+    arg1_kept = NULL; /* the library's from the call on */
+    Py_XDECREF(arg0_held);
+    ffi_fast_unkeep(arg1_kept);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* Where the objects ffi_fast_call_notifier_emit takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_call_notifier_emit_slot0;
 
@@ -7115,6 +7254,64 @@ ffi_fast_call_notifier_free(PyObject *callable, PyObject *const *args, size_t na
         return NULL;
     }
     Py_XDECREF(arg0_held);
+    Py_RETURN_NONE;
+}
+
+/* notify_from_thread(listener, code) -> None */
+static PyObject *
+ffi_fast_call_notify_from_thread(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_lent_callback *arg0_kept = NULL;
+    unsigned long long arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!((arg0_kept = ffi_fast_keep_callable(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, NULL, 0)) != NULL)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
+        ffi_fast_unkeep(arg0_kept);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    notify_from_thread((ffi_fast_callback_OnEvent){ffi_fast_callback_OnEvent_call, arg0_kept, ffi_fast_release_kept}, (uint32_t)arg1);
+    Py_END_ALLOW_THREADS
+    arg0_kept = NULL; /* the library's from the call on */
+    ffi_fast_unkeep(arg0_kept);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* notify_in_background(listener, code) -> None */
+static PyObject *
+ffi_fast_call_notify_in_background(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_lent_callback *arg0_kept = NULL;
+    unsigned long long arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!((arg0_kept = ffi_fast_keep_callable(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, NULL, 0)) != NULL)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
+        ffi_fast_unkeep(arg0_kept);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    notify_in_background((ffi_fast_callback_OnEvent){ffi_fast_callback_OnEvent_call, arg0_kept, ffi_fast_release_kept}, (uint32_t)arg1);
+    Py_END_ALLOW_THREADS
+    arg0_kept = NULL; /* the library's from the call on */
+    ffi_fast_unkeep(arg0_kept);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -9522,6 +9719,40 @@ ffi_fast_call_user_picked(PyObject *callable, PyObject *const *args, size_t narg
     return ffi_fast_newtype(&PyLong_Type, FFI_FAST_OBJECT(self, 0), PyLong_FromUnsignedLongLong(result));
 }
 
+/* notify_after(listener, code, millis) -> None */
+static PyObject *
+ffi_fast_call_notify_after(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_lent_callback *arg0_kept = NULL;
+    unsigned long long arg1;
+    unsigned long long arg2;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!((arg0_kept = ffi_fast_keep_callable(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, NULL, 0)) != NULL)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
+        ffi_fast_unkeep(arg0_kept);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[2], NULL, UINT64_MAX, &arg2)) {
+        ffi_fast_unkeep(arg0_kept);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    notify_after((ffi_fast_callback_OnEvent){ffi_fast_callback_OnEvent_call, arg0_kept, ffi_fast_release_kept}, (uint32_t)arg1, (uint64_t)arg2);
+    Py_END_ALLOW_THREADS
+    arg0_kept = NULL; /* the library's from the call on */
+    ffi_fast_unkeep(arg0_kept);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* Where the objects ffi_fast_init_Hasher takes keep their pointers (found on its first call). */
 static ffi_fast_init_slots ffi_fast_init_Hasher_slots;
 
@@ -10636,9 +10867,12 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_sum_windows,
     ffi_fast_call_fold_points,
     ffi_fast_call_notifier_new,
+    ffi_fast_call_notifier_subscribe,
     ffi_fast_call_notifier_emit,
     ffi_fast_call_notifier_clear,
     ffi_fast_call_notifier_free,
+    ffi_fast_call_notify_from_thread,
+    ffi_fast_call_notify_in_background,
     ffi_fast_call_double_later,
     ffi_fast_call_double_now,
     ffi_fast_call_divide_now,
@@ -10718,6 +10952,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_user_next_later,
     ffi_fast_call_user_scores_raised,
     ffi_fast_call_user_picked,
+    ffi_fast_call_notify_after,
     ffi_fast_init_Hasher,
     ffi_fast_method_Hasher_update,
     ffi_fast_method_Hasher_copy,
@@ -10833,6 +11068,11 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    false,
+    false,
+    true,
+    true,
     true,
     true,
     true,
@@ -10840,30 +11080,6 @@ static const bool ffi_fast_coroutines[] = {
     true,
     true,
     true,
-    true,
-    true,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    true,
-    true,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
     false,
     false,
     false,
@@ -10875,6 +11091,17 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     true,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
@@ -10895,9 +11122,6 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
-    true,
-    false,
-    false,
     false,
     true,
     false,
@@ -10910,6 +11134,21 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     true,
+    false,
+    false,
+    false,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    true,
+    false,
     false,
     false,
     false,
@@ -10945,6 +11184,10 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
