@@ -68,11 +68,12 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
     run([exe, "-m", "pip", "install", "-q", sample_cpython_wheel])
     workdir = tmp_path / "work"
     workdir.mkdir()
-    # Compiled functions and methods, a wrapper (a callback the library keeps), and the finalisers in C of what
-    # objects hold (cells, handles) and of the objects.
-    names = ("m.add", "m.counter_get", "m.Store.get", "m.notifier_subscribe", "m.Store.live_stores")
+    # Compiled functions and methods, a wrapper (a tagged union's), and the finalisers in C of what objects hold
+    # (cells, handles) and of the objects.
+    names = ("m.add", "m.counter_get", "m.Store.get", "m.shape_area", "m.Store.live_stores")
     names += ('m.Store.__dict__["live_stores"]', "m.Counter.__del__", "m._native._ffi_Counter_cell.__del__")
     names += ("m.Store.__del__", "m._native._ffi_Store_handle.__del__", "m.Store.__init__", "m.Store.__new__")
+    names += ('m.Store.__dict__["with_capacity"]', "m.notifier_subscribe")
     kinds = ", ".join(f"type({name}).__name__" for name in names)
     compiled = run([exe, "-c", f"import sample_crate as m; print({kinds})"])
     assert compiled.stdout.split() == [
@@ -85,6 +86,8 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
         *["method_descriptor"] * 4,
         "compiled_method",  # `__init__`, the constructor `new`
         "builtin_function_or_method",  # `__new__`, the extension's
+        "classmethod",  # another sync constructor, of a compiled function
+        "compiled_function",  # a callback the library keeps
     ]
     proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
