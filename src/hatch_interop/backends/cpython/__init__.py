@@ -68,6 +68,7 @@ from hatch_interop.inventory import (
     Slice,
     Str,
     StructDef,
+    TraitDef,
     TypeRef,
     Vec,
     Void,
@@ -127,6 +128,7 @@ HELPERS = frozenset(
         "callback_results",
         "callback_errors",
         "keeps_callbacks",
+        "uses_traits",
         "returns_objects",
         "owns_objects",
         "constructs_objects",
@@ -473,6 +475,20 @@ def kept_callback(inventory: Inventory, ty: TypeRef) -> Optional[CallbackDef]:
     return target if isinstance(target, CallbackDef) and compiled_callback(target, inventory) else None
 
 
+def compiled_trait(inventory: Inventory, ty: TypeRef) -> Optional[TraitDef]:
+    """The trait whose object a parameter takes, lent for the call (`&dyn T`, `Option<&dyn T>`) or handed over
+    (`Box<dyn T>`, `Arc<dyn T>` by value), if the fast path takes every method's callback."""
+    named = ty.target if isinstance(ty, Pointer) else ty
+    target = inventory.type(named.name) if isinstance(named, Named) else None
+    if not isinstance(target, TraitDef) or (isinstance(ty, Pointer) and ty.owned):
+        return None
+    for method in target.methods:
+        callback = inventory.type(method.callback.name)
+        if not isinstance(callback, CallbackDef) or not compiled_callback(callback, inventory):
+            return None
+    return target
+
+
 def _callback_param(
     inventory: Inventory, ty: TypeRef, name: str, objects: List[ModuleObject]
 ) -> Optional[Tuple[Tuple[str, ...], str, FrozenSet[str]]]:
@@ -605,6 +621,8 @@ def eligible(f: Function, inventory: Inventory) -> bool:
     parameters are all values (:func:`value_param`)."""
 
     def param(ty: TypeRef) -> bool:
+        if compiled_trait(inventory, ty) is not None:
+            return True
         if isinstance(ty, Pointer):
             return moved_object(inventory, ty) is not None or (
                 not ty.owned
@@ -775,6 +793,9 @@ def _param(
             (f"{option} {name}",),
             helpers=inner.helpers,
         )
+    trait = compiled_trait(inventory, ty)
+    if trait is not None:
+        return _trait_object(local, name, value, ty, trait, objects=objects, inventory=inventory)
     callback = kept_callback(inventory, ty)
     if callback is not None:
         return _lent_callable(
@@ -974,16 +995,16 @@ def _lent_callable(
     on the heap, holding what it uses."""
     lent = f"{local}_lent"
     raised = _object(objects, "global", "_ffi_callback_raised")
-    named = _object(objects, "text", callback.name)
+    named = _object(objects, "shown", callback.name)
     enum = _enum(inventory, callback.returns)
     if enum is not None:
         # A result of another type is converted by the module's `enum_member` (into a member, or refused).
         scalar = _object(objects, "global", "_ffi_enum_member")
-        what = _object(objects, "text", f"the result of the {callback.name} callback")
+        what = _object(objects, "result_of", callback.name)
         type_name = _object(objects, "class", enum.name)
     elif isinstance(callback.returns, Primitive):
         scalar = _object(objects, "global", "_ffi_scalar")
-        what = _object(objects, "text", f"the result of the {callback.name} callback")
+        what = _object(objects, "result_of", callback.name)
         type_name = _object(objects, "text", callback.returns.name)
     else:
         scalar = what = type_name = "NULL"
@@ -1030,6 +1051,78 @@ def _lent_callable(
     )
 
 
+def _trait_object(
+    local: str,
+    name: str,
+    value: str,
+    ty: TypeRef,
+    trait: TraitDef,
+    *,
+    objects: List[ModuleObject],
+    inventory: Inventory,
+) -> FastParam:
+    """An object implementing the trait `trait`, lent for the call (`&dyn T`, `Option<&dyn T>`: None is NULL) or
+    handed over (by value): its bound methods, looked up as the wrapper looks them up (any object with the methods
+    will do; one that lacks one is the wrapper's, which names it), each lent or handed over as a callable of its
+    method's callback is. The call holds the bound methods."""
+    kept = not isinstance(ty, Pointer)
+    nullable = isinstance(ty, Pointer) and ty.nullable
+    declarations: List[str] = []
+    checks: List[str] = []
+    elements: List[str] = []
+    lent: List[FastParam] = []
+    for i, method in enumerate(trait.methods):
+        callback = inventory.type(method.callback.name)
+        assert isinstance(callback, CallbackDef)
+        bound = f"{local}_m{i}"
+        declarations.append(f"PyObject *{bound} = NULL")
+        checks.append(f"ffi_fast_bound_method({value}, {python_string(method.name)}, &{bound})")
+        made = _lent_callable(
+            f"{bound}_cb",
+            f"{name}_m{i}",
+            bound,
+            callback,
+            nullable=False,
+            objects=objects,
+            inventory=inventory,
+            kept=kept,
+        )
+        lent.append(made)
+        declarations.extend(made.declarations)
+        checks.append(made.check)
+        # Lent: the callback structure itself (its context the lent callable, filled by its check); kept: the
+        # structure made at the call, with its own context.
+        elements.append(made.arguments[0] if kept else f"{bound}_cb")
+    struct = _trait_struct(trait)
+    releases = [made.release for made in lent if made.release is not None]
+    releases += [f"Py_XDECREF({local}_m{i})" for i in range(len(trait.methods))]
+    argument = f"({struct}){{{', '.join(elements)}}}"
+    if not kept:
+        declarations.append(f"{struct} {local}")
+        checks.append(f"({local} = {argument}, true)")
+        argument = f"({value} == Py_None ? NULL : &{local})" if nullable else f"&{local}"
+    # One that fails half-way gives back what the methods before it hold (the wrapper then takes the call).
+    given_back = ", ".join(part for release in releases for part in release.split("; "))
+    check = f"(({' && '.join(checks)}) || ({given_back}, false))"
+    if nullable:
+        check = f"({value} == Py_None || {check})"
+    handed_over = [made.handed_over for made in lent if made.handed_over]
+    return FastParam(
+        tuple(declarations),
+        check,
+        (argument,),
+        (f"{struct} {name}" if kept else f"const {struct} *{name}",),
+        release="; ".join(releases),
+        handed_over="; ".join(handed_over) if handed_over else None,
+        helpers=_helpers("uses_traits").union(*(made.helpers for made in lent)),
+    )
+
+
+def _trait_struct(trait: TraitDef) -> str:
+    """The extension's C name of a trait object's structure (one callback structure per method)."""
+    return f"{LOCAL_PREFIX}trait_{trait.name}"
+
+
 def _callback_struct(callback: CallbackDef) -> str:
     """The extension's C name of a callback's structure (its trampoline's: with ``_call``)."""
     return f"{LOCAL_PREFIX}callback_{callback.name}"
@@ -1072,7 +1165,7 @@ def c_callback(callback: CallbackDef, inventory: Inventory) -> Optional[CCallbac
         helpers |= _helpers("callback_errors")
     struct = _callback_struct(callback)
     returns = callback.returns
-    what = f"the result of the {callback.name} callback"
+    what = callback.name  # (its text is the module's: see `_module_name`)
     comment = (
         c_comment(
             f"`{callback.name}`: the library calls the Python callable lent to it for a call, as the module's own "
@@ -1116,7 +1209,7 @@ def c_callback(callback: CallbackDef, inventory: Inventory) -> Optional[CCallbac
         # module's `set_text`, which converts or refuses it.
         slots.append("ffi_fast_text_result *result")
         set_text = read("global", "_ffi_set_text")
-        finish = (f"returned = ffi_fast_set_text(returned, result, {set_text}, {read('text', what)});",)
+        finish = (f"returned = ffi_fast_set_text(returned, result, {set_text}, {read('result_of', what)});",)
         helpers |= _helpers("callback_results")
     elif isinstance(returns, FfiOption) or plain_struct(inventory, returns) is not None:
         # Written into the slot the library passes last: a struct, or an option's value and `is_some` (None
@@ -1138,14 +1231,15 @@ def c_callback(callback: CallbackDef, inventory: Inventory) -> Optional[CCallbac
             store = [f"result->value = ({C_PRIMITIVES[inner.name]})value;", "result->is_some = 1;"]
         else:
             return None
+        described = read("result_of", what)
         slots.append(f"{_option_name(returns) if optional else _struct_name(target)} *result")  # type: ignore[arg-type]
         finish = (
             f"if (returned != NULL{' && returned != Py_None' if optional else ''}) {{",
             *(f"    {line}" for line in declared),
             f"    if (!{check}) {{",
             "        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by it. */",
-            f"        PyObject *converted = PyObject_CallFunctionObjArgs({convert}, {read('text', what)}, returned, "
-            f"{kind}, NULL);",
+            f"        PyObject *converted = PyObject_CallFunctionObjArgs({convert}, {described}, returned, {kind}, "
+            "NULL);",
             "        Py_DECREF(returned);",
             "        returned = converted;",
             f"        if (returned != NULL && !{check}) {{",
@@ -1181,8 +1275,9 @@ def _callback_number(ty: Primitive, value: str, out: str) -> Tuple[str, str]:
 class ModuleObject:
     """A Python object of the module that the C code refers to (``FFI_FAST_OBJECT(self, i)``); `kind` says what
     `name` names: ``class`` (a type's class), ``by_value`` (the dict of an enum's members by value), ``holder`` (the
-    class of what an opaque type's objects hold), ``global`` (one of the module's own names, ``_ffi_scalar``) or
-    ``text`` (a `str` of `name` itself)."""
+    class of what an opaque type's objects hold), ``global`` (one of the module's own names, ``_ffi_scalar``),
+    ``text`` (a `str` of `name` itself), or ``shown`` and ``result_of`` (what errors call the callback `name`, and
+    its result: ``OnValue``, ``the result of the Progress.check method``)."""
 
     kind: str
     name: str
@@ -1206,6 +1301,16 @@ def _module_name(builder: CtypesWrapperBuilder, wanted: ModuleObject) -> str:
         return name
     if kind == "text":
         return python_string(name)
+    if kind in ("shown", "result_of"):
+        # What errors call a callback (`name`): a trait's method by its Python spelling, as the module's trampoline.
+        trait = builder.inventory.trait_of(name)
+        if trait is None:
+            shown, subject = name, f"the {name} callback"
+        else:
+            method = next(m.name for m in trait.methods if m.callback.name == name)
+            shown = f"{builder.classes[trait.name]}.{method}"
+            subject = f"the {shown} method"
+        return python_string(shown if kind == "shown" else f"the result of {subject}")
     if kind == "by_value":
         return f"_ffi_{builder.classes[name]}_by_value"
     if kind == "holder":
@@ -1722,6 +1827,10 @@ class CpythonBackend(CtypesBackend):
             wide_fields=wide_fields,
             member_tables=self.member_tables(inventory),
             callbacks=callbacks,
+            traits=[
+                (_trait_struct(t), [(f"{LOCAL_PREFIX}callback_{m.callback.name}", m.name) for m in t.methods])
+                for t in self.traits(inventory)
+            ],
             list_results=self.list_results(inventory),
             options=self.options(inventory),
             arrays=self.arrays(inventory),
@@ -1863,7 +1972,14 @@ class CpythonBackend(CtypesBackend):
             for p in f.params
             if (cb := lent_callback(inventory, p.type) or kept_callback(inventory, p.type))
         }
+        # The methods' callbacks of the trait objects they take.
+        used |= {m.callback.name for trait in self.traits(inventory) for m in trait.methods}
         return [t for t in inventory.types if isinstance(t, CallbackDef) and t.name in used]
+
+    def traits(self, inventory: Inventory) -> List[TraitDef]:
+        """The traits whose objects the compiled functions take, in the inventory's order."""
+        used = {t.name for f in fast_members(inventory) for p in f.params if (t := compiled_trait(inventory, p.type))}
+        return [t for t in inventory.types if isinstance(t, TraitDef) and t.name in used]
 
     def callbacks(self, inventory: Inventory) -> List[CCallback]:
         """How the extension declares the callbacks the compiled functions lend callables as."""

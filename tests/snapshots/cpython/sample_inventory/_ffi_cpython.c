@@ -341,6 +341,42 @@ typedef struct {
     void (*release)(const void *context);
 } ffi_fast_callback_PickUser;
 
+/* The structure of the callback `ffi_fast_callback_Progress_on_progress` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    void (*call)(const void *context, uint64_t p0, uint64_t p1);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_Progress_on_progress;
+
+/* The structure of the callback `ffi_fast_callback_Progress_cancelled` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    bool (*call)(const void *context);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_Progress_cancelled;
+
+/* The structure of the callback `ffi_fast_callback_Progress_label` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    void (*call)(const void *context, const char *p0, size_t p0_len, uint32_t p1, ffi_fast_text_result *result);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_Progress_label;
+
+/* The structure of the callback `ffi_fast_callback_Progress_check` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    int64_t (*call)(const void *context, int64_t p0, ffi_fast_option_type_MathError *error);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_Progress_check;
+
+/* The structure of a trait object: one callback structure per method, in order. */
+typedef struct {
+    ffi_fast_callback_Progress_on_progress m0; /* on_progress */
+    ffi_fast_callback_Progress_cancelled m1; /* cancelled */
+    ffi_fast_callback_Progress_label m2; /* label */
+    ffi_fast_callback_Progress_check m3; /* check */
+} ffi_fast_trait_Progress;
+
 /* An encoding the library borrows for a call (a record's, lent as one struct). */
 typedef struct {
     const uint8_t *ptr;
@@ -532,6 +568,8 @@ uint64_t user_follow(uint64_t p0, uint32_t p1, const ffi_fast_callback_NextUser 
 void user_next_later(uint64_t p0, ffi_fast_completion completion);
 ffi_fast_buffer user_scores_raised(const uint8_t *p0, size_t p0_len);
 uint64_t user_picked(const uint64_t *p0, size_t p0_len, const ffi_fast_callback_PickUser *p1);
+ffi_fast_buffer run_job(const char *p0, size_t p0_len, uint32_t p1, const ffi_fast_trait_Progress *p2);
+uint32_t count_steps(uint32_t p0, const ffi_fast_trait_Progress *p1);
 void notify_after(ffi_fast_callback_OnEvent p0, uint32_t p1, uint64_t p2);
 void * fnv1a_hasher_new(void);
 void fnv1a_hasher_update(void *p_self, const uint8_t *p0, size_t p0_len);
@@ -560,6 +598,8 @@ void store_clear_now(void *p_self, ffi_fast_completion completion);
 void store_multiply_later(int32_t p0, int32_t p1, ffi_fast_completion completion);
 size_t store_live_stores(void);
 void * tracker_new(uint64_t p0);
+void tracker_watch(void *p_self, ffi_fast_trait_Progress p0);
+void tracker_share(void *p_self, ffi_fast_trait_Progress p0);
 size_t tracker_advance(void *p_self, uint64_t p0);
 void tracker_clear(void *p_self);
 
@@ -1448,6 +1488,24 @@ ffi_fast_exact_callable(PyObject *value, bool nullable, ffi_fast_lent_callback *
 }
 
 
+/* Whether `value` has a callable attribute `name` (the method of a trait it implements), held in `out`; one it lacks
+ * (or whose lookup raised) is the wrapper's, which names it (looking it up again). */
+static bool
+ffi_fast_bound_method(PyObject *value, const char *name, PyObject **out)
+{
+    PyObject *method = PyObject_GetAttrString(value, name);
+    if (method == NULL) {
+        PyErr_Clear();
+        return false;
+    }
+    if (!PyCallable_Check(method)) {
+        Py_DECREF(method);
+        return false;
+    }
+    *out = method;
+    return true;
+}
+
 /* The context of a callable the library keeps (a callback by value, which it calls until it releases it, from any
  * thread): on the heap, holding the callable and what its trampoline uses. NULL if `value` is not callable, or
  * there is no memory for it (the wrapper then takes the call). */
@@ -2232,6 +2290,128 @@ ffi_fast_callback_PickUser_call(const void *context, const void *p0, size_t p0_l
     }
     PyGILState_Release(gil);
     return (uint64_t)value;
+}
+
+/* `Progress_on_progress`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_Progress_on_progress_call(const void *context, uint64_t p0, uint64_t p1)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    args[0] = PyLong_FromUnsignedLongLong(p0);
+    args[1] = PyLong_FromUnsignedLongLong(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `Progress_cancelled`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_Progress_cancelled_call(const void *context)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    bool value = 0;
+    returned = PyObject_Vectorcall(lent->callable, NULL, 0, NULL);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `Progress_label`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_Progress_label_call(const void *context, const char *p0, size_t p0_len, uint32_t p1, ffi_fast_text_result *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
+    args[1] = PyLong_FromUnsignedLong(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    returned = ffi_fast_set_text(returned, result, lent->objects[0], lent->objects[1]);
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `Progress_check`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static int64_t
+ffi_fast_callback_Progress_check_call(const void *context, int64_t p0, ffi_fast_option_type_MathError *error)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    long long value = 0;
+    args[0] = PyLong_FromLongLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        /* A variant of the error enum fills the error's slot, as the module's trampoline does; any other exception
+         * is handed to the call. */
+        long long code;
+        if (ffi_fast_callback_error(lent->objects[0], &code)) {
+            error->value = code;
+            error->is_some = 1;
+        } else {
+            ffi_fast_callback_raised(lent);
+        }
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (int64_t)value;
 }
 
 /* Where objects of a service's class keep their `_ffi_ptr` and `_ffi_handle` (the offsets of their slots), looked up
@@ -9719,6 +9899,95 @@ ffi_fast_call_user_picked(PyObject *callable, PyObject *const *args, size_t narg
     return ffi_fast_newtype(&PyLong_Type, FFI_FAST_OBJECT(self, 0), PyLong_FromUnsignedLongLong(result));
 }
 
+/* run_job(job, steps, progress) -> str */
+static PyObject *
+ffi_fast_call_run_job(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    unsigned long long arg1;
+    PyObject *arg2_m0 = NULL;
+    ffi_fast_lent_callback arg2_m0_cb_lent;
+    ffi_fast_callback_Progress_on_progress arg2_m0_cb = {ffi_fast_callback_Progress_on_progress_call, &arg2_m0_cb_lent, NULL};
+    PyObject *arg2_m1 = NULL;
+    ffi_fast_lent_callback arg2_m1_cb_lent;
+    ffi_fast_callback_Progress_cancelled arg2_m1_cb = {ffi_fast_callback_Progress_cancelled_call, &arg2_m1_cb_lent, NULL};
+    PyObject *arg2_m2 = NULL;
+    ffi_fast_lent_callback arg2_m2_cb_lent;
+    PyObject *arg2_m2_cb_lent_objects[2];
+    ffi_fast_callback_Progress_label arg2_m2_cb = {ffi_fast_callback_Progress_label_call, &arg2_m2_cb_lent, NULL};
+    PyObject *arg2_m3 = NULL;
+    ffi_fast_lent_callback arg2_m3_cb_lent;
+    PyObject *arg2_m3_cb_lent_objects[1];
+    ffi_fast_callback_Progress_check arg2_m3_cb = {ffi_fast_callback_Progress_check_call, &arg2_m3_cb_lent, NULL};
+    ffi_fast_trait_Progress arg2;
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!((ffi_fast_bound_method(args[2], "on_progress", &arg2_m0) && ffi_fast_exact_callable(arg2_m0, false, &arg2_m0_cb_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, NULL) && ffi_fast_bound_method(args[2], "cancelled", &arg2_m1) && ffi_fast_exact_callable(arg2_m1, false, &arg2_m1_cb_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), FFI_FAST_OBJECT(self, 5), NULL) && ffi_fast_bound_method(args[2], "label", &arg2_m2) && ((arg2_m2_cb_lent_objects[0] = FFI_FAST_OBJECT(self, 7)) != NULL && (arg2_m2_cb_lent_objects[1] = FFI_FAST_OBJECT(self, 8)) != NULL && ffi_fast_exact_callable(arg2_m2, false, &arg2_m2_cb_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 6), NULL, NULL, NULL, arg2_m2_cb_lent_objects)) && ffi_fast_bound_method(args[2], "check", &arg2_m3) && ((arg2_m3_cb_lent_objects[0] = FFI_FAST_OBJECT(self, 12)) != NULL && ffi_fast_exact_callable(arg2_m3, false, &arg2_m3_cb_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 9), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 10), FFI_FAST_OBJECT(self, 11), arg2_m3_cb_lent_objects)) && (arg2 = (ffi_fast_trait_Progress){arg2_m0_cb, arg2_m1_cb, arg2_m2_cb, arg2_m3_cb}, true)) || (Py_XDECREF(arg2_m0), Py_XDECREF(arg2_m1), Py_XDECREF(arg2_m2), Py_XDECREF(arg2_m3), false))) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = run_job(arg0, (size_t)arg0_len, (uint32_t)arg1, &arg2);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg2_m0); Py_XDECREF(arg2_m1); Py_XDECREF(arg2_m2); Py_XDECREF(arg2_m3);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_take_text(result);
+}
+
+/* count_steps(steps, progress) -> int */
+static PyObject *
+ffi_fast_call_count_steps(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    unsigned long long arg0;
+    PyObject *arg1_m0 = NULL;
+    ffi_fast_lent_callback arg1_m0_cb_lent;
+    ffi_fast_callback_Progress_on_progress arg1_m0_cb = {ffi_fast_callback_Progress_on_progress_call, &arg1_m0_cb_lent, NULL};
+    PyObject *arg1_m1 = NULL;
+    ffi_fast_lent_callback arg1_m1_cb_lent;
+    ffi_fast_callback_Progress_cancelled arg1_m1_cb = {ffi_fast_callback_Progress_cancelled_call, &arg1_m1_cb_lent, NULL};
+    PyObject *arg1_m2 = NULL;
+    ffi_fast_lent_callback arg1_m2_cb_lent;
+    PyObject *arg1_m2_cb_lent_objects[2];
+    ffi_fast_callback_Progress_label arg1_m2_cb = {ffi_fast_callback_Progress_label_call, &arg1_m2_cb_lent, NULL};
+    PyObject *arg1_m3 = NULL;
+    ffi_fast_lent_callback arg1_m3_cb_lent;
+    PyObject *arg1_m3_cb_lent_objects[1];
+    ffi_fast_callback_Progress_check arg1_m3_cb = {ffi_fast_callback_Progress_check_call, &arg1_m3_cb_lent, NULL};
+    ffi_fast_trait_Progress arg1;
+    uint32_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_unsigned(args[0], NULL, 4294967295ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!(args[1] == Py_None || ((ffi_fast_bound_method(args[1], "on_progress", &arg1_m0) && ffi_fast_exact_callable(arg1_m0, false, &arg1_m0_cb_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, NULL) && ffi_fast_bound_method(args[1], "cancelled", &arg1_m1) && ffi_fast_exact_callable(arg1_m1, false, &arg1_m1_cb_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), FFI_FAST_OBJECT(self, 5), NULL) && ffi_fast_bound_method(args[1], "label", &arg1_m2) && ((arg1_m2_cb_lent_objects[0] = FFI_FAST_OBJECT(self, 7)) != NULL && (arg1_m2_cb_lent_objects[1] = FFI_FAST_OBJECT(self, 8)) != NULL && ffi_fast_exact_callable(arg1_m2, false, &arg1_m2_cb_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 6), NULL, NULL, NULL, arg1_m2_cb_lent_objects)) && ffi_fast_bound_method(args[1], "check", &arg1_m3) && ((arg1_m3_cb_lent_objects[0] = FFI_FAST_OBJECT(self, 12)) != NULL && ffi_fast_exact_callable(arg1_m3, false, &arg1_m3_cb_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 9), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 10), FFI_FAST_OBJECT(self, 11), arg1_m3_cb_lent_objects)) && (arg1 = (ffi_fast_trait_Progress){arg1_m0_cb, arg1_m1_cb, arg1_m2_cb, arg1_m3_cb}, true)) || (Py_XDECREF(arg1_m0), Py_XDECREF(arg1_m1), Py_XDECREF(arg1_m2), Py_XDECREF(arg1_m3), false)))) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = count_steps((uint32_t)arg0, (args[1] == Py_None ? NULL : &arg1));
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg1_m0); Py_XDECREF(arg1_m1); Py_XDECREF(arg1_m2); Py_XDECREF(arg1_m3);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(result);
+}
+
 /* notify_after(listener, code, millis) -> None */
 static PyObject *
 ffi_fast_call_notify_after(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -10727,6 +10996,92 @@ ffi_fast_init_Tracker(PyObject *callable, PyObject *const *args, size_t nargsf, 
     return ffi_fast_init(args[0], FFI_FAST_OBJECT(self, 1), &ffi_fast_init_Tracker_slots, result);
 }
 
+/* Where the objects ffi_fast_method_Tracker_watch takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Tracker_watch_slot_self;
+
+/* Tracker.watch(watcher) -> None */
+static PyObject *
+ffi_fast_method_Tracker_watch(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    PyObject *arg0_m0 = NULL;
+    ffi_fast_lent_callback *arg0_m0_cb_kept = NULL;
+    PyObject *arg0_m1 = NULL;
+    ffi_fast_lent_callback *arg0_m1_cb_kept = NULL;
+    PyObject *arg0_m2 = NULL;
+    PyObject *arg0_m2_cb_lent_objects[2];
+    ffi_fast_lent_callback *arg0_m2_cb_kept = NULL;
+    PyObject *arg0_m3 = NULL;
+    PyObject *arg0_m3_cb_lent_objects[1];
+    ffi_fast_lent_callback *arg0_m3_cb_kept = NULL;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 13), FFI_FAST_OBJECT(self, 14), &ffi_fast_method_Tracker_watch_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((ffi_fast_bound_method(args[1], "on_progress", &arg0_m0) && ((arg0_m0_cb_kept = ffi_fast_keep_callable(arg0_m0, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, NULL, 0)) != NULL) && ffi_fast_bound_method(args[1], "cancelled", &arg0_m1) && ((arg0_m1_cb_kept = ffi_fast_keep_callable(arg0_m1, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), FFI_FAST_OBJECT(self, 5), NULL, 0)) != NULL) && ffi_fast_bound_method(args[1], "label", &arg0_m2) && ((arg0_m2_cb_lent_objects[0] = FFI_FAST_OBJECT(self, 7)) != NULL && (arg0_m2_cb_lent_objects[1] = FFI_FAST_OBJECT(self, 8)) != NULL && ((arg0_m2_cb_kept = ffi_fast_keep_callable(arg0_m2, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 6), NULL, NULL, NULL, arg0_m2_cb_lent_objects, 2)) != NULL)) && ffi_fast_bound_method(args[1], "check", &arg0_m3) && ((arg0_m3_cb_lent_objects[0] = FFI_FAST_OBJECT(self, 12)) != NULL && ((arg0_m3_cb_kept = ffi_fast_keep_callable(arg0_m3, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 9), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 10), FFI_FAST_OBJECT(self, 11), arg0_m3_cb_lent_objects, 1)) != NULL))) || (ffi_fast_unkeep(arg0_m0_cb_kept), ffi_fast_unkeep(arg0_m1_cb_kept), ffi_fast_unkeep(arg0_m2_cb_kept), ffi_fast_unkeep(arg0_m3_cb_kept), Py_XDECREF(arg0_m0), Py_XDECREF(arg0_m1), Py_XDECREF(arg0_m2), Py_XDECREF(arg0_m3), false))) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    tracker_watch(arg_self, (ffi_fast_trait_Progress){(ffi_fast_callback_Progress_on_progress){ffi_fast_callback_Progress_on_progress_call, arg0_m0_cb_kept, ffi_fast_release_kept}, (ffi_fast_callback_Progress_cancelled){ffi_fast_callback_Progress_cancelled_call, arg0_m1_cb_kept, ffi_fast_release_kept}, (ffi_fast_callback_Progress_label){ffi_fast_callback_Progress_label_call, arg0_m2_cb_kept, ffi_fast_release_kept}, (ffi_fast_callback_Progress_check){ffi_fast_callback_Progress_check_call, arg0_m3_cb_kept, ffi_fast_release_kept}});
+    Py_END_ALLOW_THREADS
+    arg0_m0_cb_kept = NULL; arg0_m1_cb_kept = NULL; arg0_m2_cb_kept = NULL; arg0_m3_cb_kept = NULL; /* the library's from the call on */
+    Py_XDECREF(arg_self_held);
+    ffi_fast_unkeep(arg0_m0_cb_kept); ffi_fast_unkeep(arg0_m1_cb_kept); ffi_fast_unkeep(arg0_m2_cb_kept); ffi_fast_unkeep(arg0_m3_cb_kept); Py_XDECREF(arg0_m0); Py_XDECREF(arg0_m1); Py_XDECREF(arg0_m2); Py_XDECREF(arg0_m3);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* Where the objects ffi_fast_method_Tracker_share takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_method_Tracker_share_slot_self;
+
+/* Tracker.share(watcher) -> None */
+static PyObject *
+ffi_fast_method_Tracker_share(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg_self;
+    PyObject *arg_self_held;
+    PyObject *arg0_m0 = NULL;
+    ffi_fast_lent_callback *arg0_m0_cb_kept = NULL;
+    PyObject *arg0_m1 = NULL;
+    ffi_fast_lent_callback *arg0_m1_cb_kept = NULL;
+    PyObject *arg0_m2 = NULL;
+    PyObject *arg0_m2_cb_lent_objects[2];
+    ffi_fast_lent_callback *arg0_m2_cb_kept = NULL;
+    PyObject *arg0_m3 = NULL;
+    PyObject *arg0_m3_cb_lent_objects[1];
+    ffi_fast_lent_callback *arg0_m3_cb_kept = NULL;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 13), FFI_FAST_OBJECT(self, 14), &ffi_fast_method_Tracker_share_slot_self, false, &arg_self, &arg_self_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((ffi_fast_bound_method(args[1], "on_progress", &arg0_m0) && ((arg0_m0_cb_kept = ffi_fast_keep_callable(arg0_m0, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, NULL, 0)) != NULL) && ffi_fast_bound_method(args[1], "cancelled", &arg0_m1) && ((arg0_m1_cb_kept = ffi_fast_keep_callable(arg0_m1, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), FFI_FAST_OBJECT(self, 5), NULL, 0)) != NULL) && ffi_fast_bound_method(args[1], "label", &arg0_m2) && ((arg0_m2_cb_lent_objects[0] = FFI_FAST_OBJECT(self, 7)) != NULL && (arg0_m2_cb_lent_objects[1] = FFI_FAST_OBJECT(self, 8)) != NULL && ((arg0_m2_cb_kept = ffi_fast_keep_callable(arg0_m2, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 6), NULL, NULL, NULL, arg0_m2_cb_lent_objects, 2)) != NULL)) && ffi_fast_bound_method(args[1], "check", &arg0_m3) && ((arg0_m3_cb_lent_objects[0] = FFI_FAST_OBJECT(self, 12)) != NULL && ((arg0_m3_cb_kept = ffi_fast_keep_callable(arg0_m3, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 9), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 10), FFI_FAST_OBJECT(self, 11), arg0_m3_cb_lent_objects, 1)) != NULL))) || (ffi_fast_unkeep(arg0_m0_cb_kept), ffi_fast_unkeep(arg0_m1_cb_kept), ffi_fast_unkeep(arg0_m2_cb_kept), ffi_fast_unkeep(arg0_m3_cb_kept), Py_XDECREF(arg0_m0), Py_XDECREF(arg0_m1), Py_XDECREF(arg0_m2), Py_XDECREF(arg0_m3), false))) {
+        Py_XDECREF(arg_self_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    tracker_share(arg_self, (ffi_fast_trait_Progress){(ffi_fast_callback_Progress_on_progress){ffi_fast_callback_Progress_on_progress_call, arg0_m0_cb_kept, ffi_fast_release_kept}, (ffi_fast_callback_Progress_cancelled){ffi_fast_callback_Progress_cancelled_call, arg0_m1_cb_kept, ffi_fast_release_kept}, (ffi_fast_callback_Progress_label){ffi_fast_callback_Progress_label_call, arg0_m2_cb_kept, ffi_fast_release_kept}, (ffi_fast_callback_Progress_check){ffi_fast_callback_Progress_check_call, arg0_m3_cb_kept, ffi_fast_release_kept}});
+    Py_END_ALLOW_THREADS
+    arg0_m0_cb_kept = NULL; arg0_m1_cb_kept = NULL; arg0_m2_cb_kept = NULL; arg0_m3_cb_kept = NULL; /* the library's from the call on */
+    Py_XDECREF(arg_self_held);
+    ffi_fast_unkeep(arg0_m0_cb_kept); ffi_fast_unkeep(arg0_m1_cb_kept); ffi_fast_unkeep(arg0_m2_cb_kept); ffi_fast_unkeep(arg0_m3_cb_kept); Py_XDECREF(arg0_m0); Py_XDECREF(arg0_m1); Py_XDECREF(arg0_m2); Py_XDECREF(arg0_m3);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* Where the objects ffi_fast_method_Tracker_advance takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_method_Tracker_advance_slot_self;
 
@@ -10952,6 +11307,8 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_user_next_later,
     ffi_fast_call_user_scores_raised,
     ffi_fast_call_user_picked,
+    ffi_fast_call_run_job,
+    ffi_fast_call_count_steps,
     ffi_fast_call_notify_after,
     ffi_fast_init_Hasher,
     ffi_fast_method_Hasher_update,
@@ -10980,6 +11337,8 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_static_Store_multiply_later,
     ffi_fast_static_Store_live_stores,
     ffi_fast_init_Tracker,
+    ffi_fast_method_Tracker_watch,
+    ffi_fast_method_Tracker_share,
     ffi_fast_method_Tracker_advance,
     ffi_fast_method_Tracker_clear,
 };
@@ -11172,10 +11531,14 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    false,
     true,
     true,
     true,
     true,
+    false,
+    false,
     false,
     false,
     false,
@@ -11349,6 +11712,8 @@ static const bool ffi_fast_methods[] = {
     false,
     false,
     false,
+    false,
+    false,
     true,
     true,
     true,
@@ -11375,6 +11740,8 @@ static const bool ffi_fast_methods[] = {
     true,
     false,
     false,
+    true,
+    true,
     true,
     true,
     true,
