@@ -341,16 +341,11 @@ def _c_type(ty: Primitive) -> str:
 
 
 def _numbers(ty: TypeRef, inventory: Inventory) -> bool:
-    """A slice the fast path takes: of numbers, bools, newtypes of numbers, field-less enums or (read only) structs
-    of numbers (no `char` or `u128`/`i128`, whose items the wrapper converts)."""
-    if not isinstance(ty, Slice):
+    """A slice the fast path takes: of what :func:`_plain_value` takes, structs only where the library does not
+    write (the wrapper copies what it writes back into the struct objects)."""
+    if not isinstance(ty, Slice) or not _plain_value(inventory, ty.element):
         return False
-    element = ty.element
-    if isinstance(element, Primitive):
-        return _scalar(element)
-    if _enum(inventory, element) is not None:
-        return True
-    return not ty.mutable and plain_struct(inventory, element) is not None
+    return not (ty.mutable and plain_struct(inventory, ty.element) is not None)
 
 
 def plain_struct(inventory: Inventory, ty: TypeRef) -> Optional[StructDef]:
@@ -556,15 +551,17 @@ def _callback_param(
     return None
 
 
+def _plain_value(inventory: Inventory, ty: TypeRef) -> bool:
+    """What the extension converts by value in slices, `Vec`s and options: a number, a bool, a newtype of a number,
+    a field-less enum or a struct it declares (no `char` or `u128`/`i128`, whose values the wrapper converts)."""
+    if isinstance(ty, Primitive):
+        return _scalar(ty)
+    return isinstance(ty, Named) and (_enum(inventory, ty) is not None or plain_struct(inventory, ty) is not None)
+
+
 def listed(inventory: Inventory, ty: TypeRef) -> bool:
-    """A `Vec` result the extension makes the list (or, of `u8`, the `bytes`) of: of numbers, bools, newtypes of
-    numbers, field-less enums or structs of numbers (no `char` or `u128`/`i128`, whose objects the wrapper makes)."""
-    if not isinstance(ty, Vec):
-        return False
-    element = ty.element
-    if isinstance(element, Primitive):
-        return _scalar(element)
-    return _enum(inventory, element) is not None or plain_struct(inventory, element) is not None
+    """A `Vec` result the extension makes the list (or, of `u8`, the `bytes`) of (see :func:`_plain_value`)."""
+    return isinstance(ty, Vec) and _plain_value(inventory, ty.element)
 
 
 def _fixed(ty: TypeRef, inventory: Inventory) -> bool:
@@ -587,14 +584,8 @@ def _array_name(ty: Array) -> str:
 
 
 def _value_option(ty: TypeRef, inventory: Inventory) -> bool:
-    """An `FfiOption` (``Option<T>`` by value) of a number, a bool, a newtype of a number, a field-less enum or a
-    struct of numbers (no `char` or `u128`/`i128`, whose values the wrapper converts)."""
-    if not isinstance(ty, FfiOption):
-        return False
-    inner = ty.inner
-    if isinstance(inner, Primitive):
-        return _scalar(inner)
-    return _enum(inventory, inner) is not None or plain_struct(inventory, inner) is not None
+    """An `FfiOption` (``Option<T>`` by value) of what :func:`_plain_value` takes."""
+    return isinstance(ty, FfiOption) and _plain_value(inventory, ty.inner)
 
 
 def value_param(ty: TypeRef, inventory: Inventory) -> bool:
