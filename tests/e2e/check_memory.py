@@ -97,6 +97,9 @@ def one_round(i):
     # Lists copied for a slice, beyond the few items a call keeps on its stack (the cpython backend allocates).
     assert sample_crate.sum_i32([1] * 100) == 100
     assert sample_crate.vec2_sum([sample_crate.Vec2(1.0, 2.0)] * 40).x == 40.0
+    points = [sample_crate.Vec2(3.0, 4.0) for _ in range(40)]
+    sample_crate.vec2_normalize_all(points)  # written back into the list's objects
+    assert abs(points[-1].x - 0.6) < 1e-6
     assert sample_crate.count_true([True, False] * 200) == 200
     assert sample_crate.colors_in(7)[2] is sample_crate.Color.Blue
     # Owned parameters: copied into Rust's allocations, which the functions drop (or return).

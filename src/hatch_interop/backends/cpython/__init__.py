@@ -129,6 +129,7 @@ HELPERS = frozenset(
         "callback_errors",
         "keeps_callbacks",
         "uses_traits",
+        "writes_back",
         "returns_objects",
         "owns_objects",
         "constructs_objects",
@@ -170,6 +171,9 @@ class FastParam:
     #: What the call hands over to the library, which owns it from the call on (a kept callable's context): the
     #: statement run after the call so that the releases then give back nothing.
     handed_over: Optional[str] = None
+    #: What the library wrote into a copy of the argument, copied back into it when the call succeeded (the
+    #: structs of a list the library writes into), before the releases.
+    written_back: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -341,11 +345,8 @@ def _c_type(ty: Primitive) -> str:
 
 
 def _numbers(ty: TypeRef, inventory: Inventory) -> bool:
-    """A slice the fast path takes: of what :func:`_plain_value` takes, structs only where the library does not
-    write (the wrapper copies what it writes back into the struct objects)."""
-    if not isinstance(ty, Slice) or not _plain_value(inventory, ty.element):
-        return False
-    return not (ty.mutable and plain_struct(inventory, ty.element) is not None)
+    """A slice the fast path takes: of what :func:`_plain_value` takes."""
+    return isinstance(ty, Slice) and _plain_value(inventory, ty.element)
 
 
 def plain_struct(inventory: Inventory, ty: TypeRef) -> Optional[StructDef]:
@@ -854,6 +855,20 @@ def _param(
         # call's; the library checks the values of bools and enums in an array, as it does the wrapper's.
         element, code, kind, helpers = _slice_items(ty, inventory, objects)
         qualifier = "" if ty.mutable else "const "
+        struct = plain_struct(inventory, ty.element)
+        if ty.mutable and struct is not None:
+            # Structs the library writes into: a list's or tuple's objects copied, what the library wrote copied
+            # back into them when the call succeeds, as the wrapper does (a ctypes array of them is the wrapper's).
+            cls = _object(objects, "class", struct.name)
+            return FastParam(
+                (f"ffi_fast_numbers {local}",),
+                f"ffi_fast_list_numbers({value}, sizeof({element}), {kind}, &{local})",
+                (f"({element} *){local}.data", f"(size_t){local}.count"),
+                (f"{element} *{name}", f"size_t {name}_len"),
+                f"ffi_fast_numbers_release(&{local})",
+                written_back=f"ffi_fast_write_back({value}, &{local}, {cls}, sizeof({element}))",
+                helpers=helpers | _helpers("uses_arrays", "writes_back"),
+            )
         accepts_bytes = "true" if ty.element == Primitive("u8") and not ty.mutable else "false"
         check = (
             f"ffi_fast_exact_numbers({value}, '{code}', sizeof({element}), {'true' if ty.mutable else 'false'}, "

@@ -455,6 +455,7 @@ int64_t sum_i32(const int32_t *p0, size_t p0_len);
 void scale_f32_in_place(float *p0, size_t p0_len, float p1);
 void fill_u16(uint16_t *p0, size_t p0_len, uint16_t p1);
 ffi_fast_struct_Vec2 vec2_sum(const ffi_fast_struct_Vec2 *p0, size_t p0_len);
+void vec2_normalize_all(ffi_fast_struct_Vec2 *p0, size_t p0_len);
 ffi_fast_buffer range_u32(uint32_t p0, uint32_t p1);
 ffi_fast_buffer reversed_bytes(const uint8_t *p0, size_t p0_len);
 ffi_fast_buffer vec2_grid(uint32_t p0);
@@ -1244,6 +1245,24 @@ ffi_fast_exact_numbers(PyObject *value, char code, Py_ssize_t itemsize, bool wri
         return true;
     }
     return !writable && ffi_fast_list_numbers(value, itemsize, kind, low, high, cls, out);
+}
+
+/* Copies what the library wrote into the copy of a list's or tuple's structs (`copy`) back into its items, those
+ * still in it (another thread may have changed the list meanwhile) and exactly of the struct's class `cls`, as the
+ * wrapper's `write_back` does. */
+static void
+ffi_fast_write_back(PyObject *value, const ffi_fast_numbers *copy, PyObject *cls, Py_ssize_t itemsize)
+{
+    Py_ssize_t i, count = PySequence_Fast_GET_SIZE(value);
+    PyObject **items = PySequence_Fast_ITEMS(value);
+    if (count > copy->count) {
+        count = copy->count;
+    }
+    for (i = 0; i < count; i++) {
+        if ((PyObject *)Py_TYPE(items[i]) == cls) {
+            memcpy(((ffi_fast_cdata *)items[i])->b_ptr, (const char *)copy->data + i * itemsize, (size_t)itemsize);
+        }
+    }
 }
 
 static inline void
@@ -6526,6 +6545,32 @@ ffi_fast_call_vec2_sum(PyObject *callable, PyObject *const *args, size_t nargsf,
     return ffi_fast_make_struct(FFI_FAST_OBJECT(self, 0), &result, sizeof(result), &ffi_fast_struct_Vec2_spare);
 }
 
+/* vec2_normalize_all(points) -> None */
+static PyObject *
+ffi_fast_call_vec2_normalize_all(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_list_numbers(args[0], sizeof(ffi_fast_struct_Vec2), FFI_FAST_STRUCT, 0, 0, FFI_FAST_OBJECT(self, 0), &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    vec2_normalize_all((ffi_fast_struct_Vec2 *)arg0.data, (size_t)arg0.count);
+    Py_END_ALLOW_THREADS
+    if (!(*ffi_fast_pending != 0)) {
+        ffi_fast_write_back(args[0], &arg0, FFI_FAST_OBJECT(self, 0), sizeof(ffi_fast_struct_Vec2));
+    }
+    ffi_fast_numbers_release(&arg0);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* range_u32(start, end) -> List[int] */
 static PyObject *
 ffi_fast_call_range_u32(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -11194,6 +11239,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_scale_f32_in_place,
     ffi_fast_call_fill_u16,
     ffi_fast_call_vec2_sum,
+    ffi_fast_call_vec2_normalize_all,
     ffi_fast_call_range_u32,
     ffi_fast_call_reversed_bytes,
     ffi_fast_call_vec2_grid,
@@ -11430,6 +11476,7 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
     true,
     true,
     true,
@@ -11547,6 +11594,7 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
     false,
     false,
     false,

@@ -56,6 +56,7 @@ _ffi_rt.compiled(
         ("scale_f32_in_place", None, ()),
         ("fill_u16", None, ()),
         ("vec2_sum", None, (Vec2,)),
+        ("vec2_normalize_all", None, (Vec2,)),
         ("range_u32", None, ()),
         ("reversed_bytes", None, ()),
         ("vec2_grid", None, (Vec2,)),
