@@ -99,8 +99,10 @@ def test_the_fast_path_takes_numbers_text_slices_of_numbers_enums_and_plain_stru
     assert {"label_each", "walk", "parse_all", "find_points", "check_all", "describe_all"} <= taken
     # Fixed-size arrays in (a list or tuple of exactly N items) and out (a tuple; `bytes` for `[u8; N]`), C strings.
     assert {"sum3", "all_four", "digest", "color_cycle", "c_str_len"} <= taken
-    # Not yet: callbacks taking or returning encoded values, or failing with an error enum that carries data.
-    for name in ("split_words", "entries_kept", "total_length", "rename_words"):
+    # Callbacks taking records (decoded in C) and returning lists and maps (encoded in C into the library's slot).
+    assert {"split_words", "tally_words", "entries_kept"} <= taken
+    # Not yet: callbacks returning an optional `String`, or failing with an error enum that carries data.
+    for name in ("total_length", "rename_words"):
         assert name in names and name not in taken, name
 
 

@@ -72,6 +72,10 @@ from hatch_interop.inventory import (
     TypeRef,
     Vec,
     Void,
+    WireList,
+    WireMap,
+    WireOption,
+    encoded_callback_result,
 )
 from hatch_interop.inventory import Option as FfiOption
 from hatch_interop.pylayout import Group, layout
@@ -129,6 +133,8 @@ HELPERS = frozenset(
         "callback_errors",
         "keeps_callbacks",
         "uses_traits",
+        "callback_encoded",
+        "callback_records",
         "writes_back",
         "returns_objects",
         "owns_objects",
@@ -486,7 +492,11 @@ def compiled_trait(inventory: Inventory, ty: TypeRef) -> Optional[TraitDef]:
 
 
 def _callback_param(
-    inventory: Inventory, ty: TypeRef, name: str, objects: List[ModuleObject]
+    inventory: Inventory,
+    ty: TypeRef,
+    name: str,
+    objects: List[ModuleObject],
+    codecs: Optional[WireCodecs] = None,
 ) -> Optional[Tuple[Tuple[str, ...], str, FrozenSet[str]]]:
     """How a trampoline takes its callback's parameter `name` of type `ty` and makes its Python object, as the module's
     trampoline makes it (its C declarations, the expression, the template's helpers), or None if it cannot yet;
@@ -511,6 +521,15 @@ def _callback_param(
             f"ffi_fast_newtype(&{base}, {read('class', ty.newtype)}, {number})",
             _helpers("returns_newtypes"),
         )
+    if isinstance(ty, Encoded) and not isinstance(ty.value, (WireList, WireMap, WireOption)):
+        # A record (or record enum) the library encodes for the call: decoded in C into what the runtime's codec
+        # makes, or by that codec where the decoders cannot (`codecs` None: only whether the fast path takes it).
+        if not encodable(inventory, ty.value):
+            return None
+        decoder = codecs.decoder(ty.value) if codecs is not None else "NULL"
+        codec = read("global", codecs.builder.codec(ty)) if codecs is not None else "NULL"
+        make = f"ffi_fast_decode_lent({decoder}, {read('global', '_ffi_wire_decode')}, {codec}, {name})"
+        return (f"const ffi_fast_bytes *{name}",), make, _helpers("lends_bytes", "callback_records")
     if isinstance(ty, Str):
         # The library's UTF-8, decoded as the module's trampoline decodes it.
         declarations = (f"const char *{name}", f"size_t {name}_len")
@@ -787,16 +806,26 @@ def _param(
         )
     trait = compiled_trait(inventory, ty)
     if trait is not None:
-        return _trait_object(local, name, value, ty, trait, objects=objects, inventory=inventory)
+        return _trait_object(local, name, value, ty, trait, objects=objects, inventory=inventory, codecs=encoders)
     callback = kept_callback(inventory, ty)
     if callback is not None:
         return _lent_callable(
-            local, name, value, callback, nullable=False, objects=objects, inventory=inventory, kept=True
+            local,
+            name,
+            value,
+            callback,
+            nullable=False,
+            objects=objects,
+            inventory=inventory,
+            codecs=encoders,
+            kept=True,
         )
     callback = lent_callback(inventory, ty)
     if callback is not None:
         assert isinstance(ty, Pointer)
-        return _lent_callable(local, name, value, callback, nullable=ty.nullable, objects=objects, inventory=inventory)
+        return _lent_callable(
+            local, name, value, callback, nullable=ty.nullable, objects=objects, inventory=inventory, codecs=encoders
+        )
     struct = plain_struct(inventory, ty)
     if struct is not None:
         c_name = _struct_name(struct)
@@ -993,6 +1022,7 @@ def _lent_callable(
     nullable: bool,
     objects: List[ModuleObject],
     inventory: Inventory,
+    codecs: WireCodecs,
     kept: bool = False,
 ) -> FastParam:
     """A Python callable lent for the call as a callback (`&OnValue`): the library calls it through the callback's
@@ -1015,7 +1045,7 @@ def _lent_callable(
     else:
         scalar = what = type_name = "NULL"
     # The module's objects its trampoline reads, in its order.
-    needed = [_object(objects, o.kind, o.name) for o in callback_objects(callback, inventory)]
+    needed = [_object(objects, o.kind, o.name) for o in callback_objects(callback, inventory, codecs)]
     declarations = [f"ffi_fast_lent_callback {lent}"]
     table = "NULL"
     if needed:
@@ -1066,6 +1096,7 @@ def _trait_object(
     *,
     objects: List[ModuleObject],
     inventory: Inventory,
+    codecs: WireCodecs,
 ) -> FastParam:
     """An object implementing the trait `trait`, lent for the call (`&dyn T`, `Option<&dyn T>`: None is NULL) or
     handed over (by value): its bound methods, looked up as the wrapper looks them up (any object with the methods
@@ -1091,6 +1122,7 @@ def _trait_object(
             nullable=False,
             objects=objects,
             inventory=inventory,
+            codecs=codecs,
             kept=kept,
         )
         lent.append(made)
@@ -1134,16 +1166,17 @@ def _callback_struct(callback: CallbackDef) -> str:
     return f"{LOCAL_PREFIX}callback_{callback.name}"
 
 
-def callback_objects(callback: CallbackDef, inventory: Inventory) -> List[ModuleObject]:
+def callback_objects(callback: CallbackDef, inventory: Inventory, codecs: WireCodecs) -> List[ModuleObject]:
     """The module's objects the trampoline of `callback` reads (``lent->objects[i]``), in that order."""
-    made = c_callback(callback, inventory)
+    made = c_callback(callback, inventory, codecs)
     assert made is not None, callback.name
     return list(made.objects)
 
 
-def c_callback(callback: CallbackDef, inventory: Inventory) -> Optional[CCallback]:
+def c_callback(callback: CallbackDef, inventory: Inventory, codecs: Optional[WireCodecs] = None) -> Optional[CCallback]:
     """How the extension declares a callback the fast path lends: its structure and trampoline (None: it does not
-    take it, see :func:`compiled_callback`)."""
+    take it, see :func:`compiled_callback`); `codecs` makes the encoders and decoders of owned values it uses
+    (None: only whether it takes it, with stand-ins for their names)."""
     objects: List[ModuleObject] = []
 
     def read(kind: str, name: str) -> str:
@@ -1153,7 +1186,7 @@ def c_callback(callback: CallbackDef, inventory: Inventory) -> Optional[CCallbac
     params = []
     helpers = _helpers()
     for i, p in enumerate(callback.params):
-        made = _callback_param(inventory, p.type, f"p{i}", objects)
+        made = _callback_param(inventory, p.type, f"p{i}", objects, codecs)
         if made is None:
             return None
         declarations, make, needs = made
@@ -1257,6 +1290,27 @@ def c_callback(callback: CallbackDef, inventory: Inventory) -> Optional[CCallbac
             *([f"    if (returned != NULL) {{ {' '.join(store)} }}"] if store else []),
             "}",
         )
+    elif encoded_callback_result(returns) is not None:
+        # Encoded in C into the slot the library passes last, which decodes it; any other value goes to the module's
+        # `set_encoded`, which encodes it or names what is wrong, as the module's trampoline does.
+        encoded = encoded_callback_result(returns)
+        assert encoded is not None
+        if not encodable(inventory, encoded):
+            return None
+        slots.append("ffi_fast_text_result *result")
+        encoder = codecs.encoder(encoded) if codecs is not None else "NULL"
+        codec = codecs.builder._global_codec(encoded) if codecs is not None else "NULL"
+        arguments = ", ".join(
+            (
+                encoder,
+                read("global", "_ffi_set_encoded"),
+                read("shown", what),
+                read("result_of", what),
+                read("global", codec),
+            )
+        )
+        finish = (f"returned = ffi_fast_set_encoded(returned, result, {arguments});",)
+        helpers |= _helpers("callback_results", "callback_encoded")
     elif not isinstance(returns, Void):
         return None
     return trampoline(result_type="void", value_type="", check=None, helpers=helpers, finish=finish)
@@ -1815,7 +1869,7 @@ class CpythonBackend(CtypesBackend):
         )
         # The helpers the functions use, the callbacks' trampolines and the encoders; the finalisers read cells and
         # objects' slots.
-        callbacks = self.callbacks(inventory)
+        callbacks = self.callbacks(inventory, encoders)
         used = encoders.helpers.union(*(f.helpers for f in functions), *(cb.helpers for cb in callbacks))
         holders = self.holders(inventory)
         if holders:
@@ -1987,9 +2041,9 @@ class CpythonBackend(CtypesBackend):
         used = {t.name for f in fast_members(inventory) for p in f.params if (t := compiled_trait(inventory, p.type))}
         return [t for t in inventory.types if isinstance(t, TraitDef) and t.name in used]
 
-    def callbacks(self, inventory: Inventory) -> List[CCallback]:
+    def callbacks(self, inventory: Inventory, codecs: WireCodecs) -> List[CCallback]:
         """How the extension declares the callbacks the compiled functions lend callables as."""
-        made = [c_callback(t, inventory) for t in self.lent_callbacks(inventory)]
+        made = [c_callback(t, inventory, codecs) for t in self.lent_callbacks(inventory)]
         return [c for c in made if c is not None]
 
     def options(self, inventory: Inventory) -> List[COptionLayout]:

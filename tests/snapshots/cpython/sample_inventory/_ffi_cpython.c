@@ -210,6 +210,12 @@ typedef struct {
     uint8_t items[32];
 } ffi_fast_array_u8_32;
 
+/* An encoding the library borrows for a call (a record's, lent as one struct). */
+typedef struct {
+    const uint8_t *ptr;
+    size_t len;
+} ffi_fast_bytes;
+
 /* The slot a callback returning text sets its result into: `set` copies the bytes (false: no memory for them). */
 typedef struct ffi_fast_text_result {
     bool (*set)(struct ffi_fast_text_result *result, const char *bytes, size_t len);
@@ -327,6 +333,27 @@ typedef struct {
     void (*release)(const void *context);
 } ffi_fast_callback_OnEvent;
 
+/* The structure of the callback `ffi_fast_callback_OnEntry` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    bool (*call)(const void *context, const ffi_fast_bytes *p0, const ffi_fast_bytes *p1, uint32_t p2);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnEntry;
+
+/* The structure of the callback `ffi_fast_callback_OnSplit` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    void (*call)(const void *context, const char *p0, size_t p0_len, ffi_fast_text_result *result);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnSplit;
+
+/* The structure of the callback `ffi_fast_callback_OnTally` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    void (*call)(const void *context, const char *p0, size_t p0_len, ffi_fast_text_result *result);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnTally;
+
 /* The structure of the callback `ffi_fast_callback_NextUser` stands for: the library calls `call(context, ...)`. */
 typedef struct {
     uint64_t (*call)(const void *context, uint64_t p0);
@@ -376,12 +403,6 @@ typedef struct {
     ffi_fast_callback_Progress_label m2; /* label */
     ffi_fast_callback_Progress_check m3; /* check */
 } ffi_fast_trait_Progress;
-
-/* An encoding the library borrows for a call (a record's, lent as one struct). */
-typedef struct {
-    const uint8_t *ptr;
-    size_t len;
-} ffi_fast_bytes;
 
 /* What an async function reports when it fails (the library's failure record, borrowed for the call). */
 typedef struct {
@@ -557,6 +578,9 @@ ffi_fast_buffer value_lines(const uint8_t *p0, size_t p0_len);
 ffi_fast_buffer value_parsed(const char *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 void length_in_metres_later(const char *p0, size_t p0_len, ffi_fast_completion completion);
+ffi_fast_buffer entries_kept(ffi_fast_bytes p0, const uint8_t *p1, size_t p1_len, const ffi_fast_callback_OnEntry *p2);
+ffi_fast_buffer split_words(const char *p0, size_t p0_len, const ffi_fast_callback_OnSplit *p1);
+uint32_t tally_words(const char *p0, size_t p0_len, const ffi_fast_callback_OnTally *p1);
 uint64_t user_next(uint64_t p0);
 ffi_fast_option_u64 user_max(const uint64_t *p0, size_t p0_len);
 ffi_fast_buffer user_range(uint64_t p0, uint32_t p1);
@@ -1680,759 +1704,6 @@ ffi_fast_callback_error(PyObject *cls, long long *code)
     return false;
 }
 
-/* `OnValue`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static bool
-ffi_fast_callback_OnValue_call(const void *context, size_t p0, double p1)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[2];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    bool value = 0;
-    args[0] = PyLong_FromUnsignedLongLong(p0);
-    args[1] = PyFloat_FromDouble(p1);
-    if (args[0] != NULL && args[1] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
-    }
-    Py_XDECREF(args[0]);
-    Py_XDECREF(args[1]);
-    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (bool)value;
-}
-
-/* `Transform`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static int64_t
-ffi_fast_callback_Transform_call(const void *context, int64_t p0)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[1];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    long long value = 0;
-    args[0] = PyLong_FromLongLong(p0);
-    if (args[0] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
-    }
-    Py_XDECREF(args[0]);
-    if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (int64_t)value;
-}
-
-/* `PointFilter`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static bool
-ffi_fast_callback_PointFilter_call(const void *context, const ffi_fast_struct_Vec2 *p0, uint8_t p1)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[2];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    bool value = 0;
-    args[0] = ffi_fast_make_struct(lent->objects[0], p0, sizeof(*p0), NULL);
-    args[1] = ffi_fast_member(lent->objects[1], PyLong_FromLongLong((long long)p1));
-    if (args[0] != NULL && args[1] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
-    }
-    Py_XDECREF(args[0]);
-    Py_XDECREF(args[1]);
-    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (bool)value;
-}
-
-/* `ColorPicker`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static uint8_t
-ffi_fast_callback_ColorPicker_call(const void *context, uint32_t p0)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[1];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    long long value = 1;
-    args[0] = PyLong_FromUnsignedLong(p0);
-    if (args[0] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
-    }
-    Py_XDECREF(args[0]);
-    if (returned != NULL && !ffi_fast_exact_member(returned, lent->objects[0], &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_member(returned, lent->objects[0], &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-        value = 1;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (uint8_t)value;
-}
-
-/* `OnLabel`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static void
-ffi_fast_callback_OnLabel_call(const void *context, uint32_t p0, ffi_fast_text_result *result)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[1];
-    PyObject *returned = NULL;
-    args[0] = PyLong_FromUnsignedLong(p0);
-    if (args[0] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
-    }
-    Py_XDECREF(args[0]);
-    returned = ffi_fast_set_text(returned, result, lent->objects[0], lent->objects[1]);
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-}
-
-/* `OnMove`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static void
-ffi_fast_callback_OnMove_call(const void *context, ffi_fast_struct_Vec2 p0, uint8_t p1, ffi_fast_struct_Vec2 *result)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[2];
-    PyObject *returned = NULL;
-    args[0] = ffi_fast_make_struct(lent->objects[0], &p0, sizeof(p0), NULL);
-    args[1] = PyLong_FromLong(p1);
-    if (args[0] != NULL && args[1] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
-    }
-    Py_XDECREF(args[0]);
-    Py_XDECREF(args[1]);
-    if (returned != NULL) {
-        if (!ffi_fast_exact_struct(returned, lent->objects[0], result, sizeof(*result))) {
-            /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by it. */
-            PyObject *converted = PyObject_CallFunctionObjArgs(lent->objects[1], lent->objects[2], returned, lent->objects[0], NULL);
-            Py_DECREF(returned);
-            returned = converted;
-            if (returned != NULL && !ffi_fast_exact_struct(returned, lent->objects[0], result, sizeof(*result))) {
-                Py_CLEAR(returned);
-                PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-            }
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-}
-
-/* `OnParse`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static void
-ffi_fast_callback_OnParse_call(const void *context, const char *p0, size_t p0_len, ffi_fast_option_i64 *result)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[1];
-    PyObject *returned = NULL;
-    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
-    if (args[0] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
-    }
-    Py_XDECREF(args[0]);
-    if (returned != NULL && returned != Py_None) {
-        long long value;
-        if (!ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
-            /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by it. */
-            PyObject *converted = PyObject_CallFunctionObjArgs(lent->objects[0], lent->objects[2], returned, lent->objects[1], NULL);
-            Py_DECREF(returned);
-            returned = converted;
-            if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
-                Py_CLEAR(returned);
-                PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-            }
-        }
-        if (returned != NULL) { result->value = (int64_t)value; result->is_some = 1; }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-}
-
-/* `OnFind`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static void
-ffi_fast_callback_OnFind_call(const void *context, uint8_t p0, ffi_fast_option_type_Vec2 *result)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[1];
-    PyObject *returned = NULL;
-    args[0] = PyLong_FromLong(p0);
-    if (args[0] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
-    }
-    Py_XDECREF(args[0]);
-    if (returned != NULL && returned != Py_None) {
-        if (!ffi_fast_exact_struct(returned, lent->objects[0], &result->value, sizeof(*&result->value))) {
-            /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by it. */
-            PyObject *converted = PyObject_CallFunctionObjArgs(lent->objects[1], lent->objects[2], returned, lent->objects[0], NULL);
-            Py_DECREF(returned);
-            returned = converted;
-            if (returned != NULL && !ffi_fast_exact_struct(returned, lent->objects[0], &result->value, sizeof(*&result->value))) {
-                Py_CLEAR(returned);
-                PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-            }
-        }
-        if (returned != NULL) { result->is_some = 1; }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-}
-
-/* `OnCheck`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static int64_t
-ffi_fast_callback_OnCheck_call(const void *context, int64_t p0, ffi_fast_option_type_MathError *error)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[1];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    long long value = 0;
-    args[0] = PyLong_FromLongLong(p0);
-    if (args[0] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
-    }
-    Py_XDECREF(args[0]);
-    if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        /* A variant of the error enum fills the error's slot, as the module's trampoline does; any other exception
-         * is handed to the call. */
-        long long code;
-        if (ffi_fast_callback_error(lent->objects[0], &code)) {
-            error->value = code;
-            error->is_some = 1;
-        } else {
-            ffi_fast_callback_raised(lent);
-        }
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (int64_t)value;
-}
-
-/* `OnDescribe`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static void
-ffi_fast_callback_OnDescribe_call(const void *context, int64_t p0, ffi_fast_option_type_MathError *error, ffi_fast_text_result *result)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[1];
-    PyObject *returned = NULL;
-    args[0] = PyLong_FromLongLong(p0);
-    if (args[0] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
-    }
-    Py_XDECREF(args[0]);
-    returned = ffi_fast_set_text(returned, result, lent->objects[1], lent->objects[2]);
-    if (returned == NULL) {
-        /* A variant of the error enum fills the error's slot, as the module's trampoline does; any other exception
-         * is handed to the call. */
-        long long code;
-        if (ffi_fast_callback_error(lent->objects[0], &code)) {
-            error->value = code;
-            error->is_some = 1;
-        } else {
-            ffi_fast_callback_raised(lent);
-        }
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-}
-
-/* `OnWord`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static bool
-ffi_fast_callback_OnWord_call(const void *context, const char *p0, size_t p0_len, uint32_t p1)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[2];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    bool value = 0;
-    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
-    args[1] = PyLong_FromUnsignedLong(p1);
-    if (args[0] != NULL && args[1] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
-    }
-    Py_XDECREF(args[0]);
-    Py_XDECREF(args[1]);
-    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (bool)value;
-}
-
-/* `OnLine`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static bool
-ffi_fast_callback_OnLine_call(const void *context, const char *p0, size_t p0_len, const void *p1, size_t p1_len)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[2];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    bool value = 0;
-    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
-    args[1] = ffi_fast_list_of_u32((ffi_fast_buffer){(char *)p1, p1_len}, NULL, false);
-    if (args[0] != NULL && args[1] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
-    }
-    Py_XDECREF(args[0]);
-    Py_XDECREF(args[1]);
-    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (bool)value;
-}
-
-/* `OnChar`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static bool
-ffi_fast_callback_OnChar_call(const void *context, uint32_t p0, uint32_t p1)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[2];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    bool value = 0;
-    args[0] = PyUnicode_FromOrdinal((int)p0);
-    args[1] = PyLong_FromUnsignedLong(p1);
-    if (args[0] != NULL && args[1] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
-    }
-    Py_XDECREF(args[0]);
-    Py_XDECREF(args[1]);
-    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (bool)value;
-}
-
-/* `OnWindow`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static double
-ffi_fast_callback_OnWindow_call(const void *context, const void *p0, size_t p0_len, const void *p1, size_t p1_len)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[2];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    double value = 0;
-    args[0] = ffi_fast_list_of_f64((ffi_fast_buffer){(char *)p0, p0_len}, NULL, false);
-    args[1] = PyBytes_FromStringAndSize(p1_len != 0 ? p1 : "", (Py_ssize_t)p1_len);
-    if (args[0] != NULL && args[1] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
-    }
-    Py_XDECREF(args[0]);
-    Py_XDECREF(args[1]);
-    if (returned != NULL && !ffi_fast_exact_double(returned, NULL, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_double(returned, NULL, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (double)value;
-}
-
-/* `OnPoint`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static float
-ffi_fast_callback_OnPoint_call(const void *context, ffi_fast_struct_Vec2 p0, uint32_t p1)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[2];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    float value = 0;
-    args[0] = ffi_fast_make_struct(lent->objects[0], &p0, sizeof(p0), NULL);
-    args[1] = PyLong_FromUnsignedLong(p1);
-    if (args[0] != NULL && args[1] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
-    }
-    Py_XDECREF(args[0]);
-    Py_XDECREF(args[1]);
-    if (returned != NULL && !ffi_fast_exact_float(returned, NULL, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_float(returned, NULL, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (float)value;
-}
-
-/* `OnEvent`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static void
-ffi_fast_callback_OnEvent_call(const void *context, uint32_t p0)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[1];
-    PyObject *returned = NULL;
-    args[0] = PyLong_FromUnsignedLong(p0);
-    if (args[0] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
-    }
-    Py_XDECREF(args[0]);
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-}
-
-/* `NextUser`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static uint64_t
-ffi_fast_callback_NextUser_call(const void *context, uint64_t p0)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[1];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    unsigned long long value = 0;
-    args[0] = ffi_fast_newtype(&PyLong_Type, lent->objects[0], PyLong_FromUnsignedLongLong(p0));
-    if (args[0] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
-    }
-    Py_XDECREF(args[0]);
-    if (returned != NULL && !ffi_fast_exact_unsigned(returned, NULL, UINT64_MAX, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_unsigned(returned, NULL, UINT64_MAX, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (uint64_t)value;
-}
-
-/* `PickUser`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static uint64_t
-ffi_fast_callback_PickUser_call(const void *context, const void *p0, size_t p0_len)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[1];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    unsigned long long value = 0;
-    args[0] = ffi_fast_list_of_newtype_UserId((ffi_fast_buffer){(char *)p0, p0_len}, lent->objects[0], false);
-    if (args[0] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
-    }
-    Py_XDECREF(args[0]);
-    if (returned != NULL && !ffi_fast_exact_unsigned(returned, NULL, UINT64_MAX, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_unsigned(returned, NULL, UINT64_MAX, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (uint64_t)value;
-}
-
-/* `Progress_on_progress`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static void
-ffi_fast_callback_Progress_on_progress_call(const void *context, uint64_t p0, uint64_t p1)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[2];
-    PyObject *returned = NULL;
-    args[0] = PyLong_FromUnsignedLongLong(p0);
-    args[1] = PyLong_FromUnsignedLongLong(p1);
-    if (args[0] != NULL && args[1] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
-    }
-    Py_XDECREF(args[0]);
-    Py_XDECREF(args[1]);
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-}
-
-/* `Progress_cancelled`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static bool
-ffi_fast_callback_Progress_cancelled_call(const void *context)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    bool value = 0;
-    returned = PyObject_Vectorcall(lent->callable, NULL, 0, NULL);
-    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (bool)value;
-}
-
-/* `Progress_label`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static void
-ffi_fast_callback_Progress_label_call(const void *context, const char *p0, size_t p0_len, uint32_t p1, ffi_fast_text_result *result)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[2];
-    PyObject *returned = NULL;
-    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
-    args[1] = PyLong_FromUnsignedLong(p1);
-    if (args[0] != NULL && args[1] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
-    }
-    Py_XDECREF(args[0]);
-    Py_XDECREF(args[1]);
-    returned = ffi_fast_set_text(returned, result, lent->objects[0], lent->objects[1]);
-    if (returned == NULL) {
-        ffi_fast_callback_raised(lent);
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-}
-
-/* `Progress_check`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
-static int64_t
-ffi_fast_callback_Progress_check_call(const void *context, int64_t p0, ffi_fast_option_type_MathError *error)
-{
-    const ffi_fast_lent_callback *lent = context;
-    PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *args[1];
-    PyObject *returned = NULL;
-    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
-    long long value = 0;
-    args[0] = PyLong_FromLongLong(p0);
-    if (args[0] != NULL) {
-        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
-    }
-    Py_XDECREF(args[0]);
-    if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
-        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
-        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
-        Py_DECREF(returned);
-        returned = converted;
-        if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
-            Py_DECREF(returned);
-            returned = NULL;
-            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
-        }
-    }
-    if (returned == NULL) {
-        /* A variant of the error enum fills the error's slot, as the module's trampoline does; any other exception
-         * is handed to the call. */
-        long long code;
-        if (ffi_fast_callback_error(lent->objects[0], &code)) {
-            error->value = code;
-            error->is_some = 1;
-        } else {
-            ffi_fast_callback_raised(lent);
-        }
-        value = 0;
-    } else {
-        Py_DECREF(returned);
-    }
-    PyGILState_Release(gil);
-    return (int64_t)value;
-}
-
 /* Where objects of a service's class keep their `_ffi_ptr` and `_ffi_handle` (the offsets of their slots), looked up
  * on the first call of its `__init__`. */
 typedef struct {
@@ -3338,6 +2609,7 @@ static bool ffi_fast_encode_27(ffi_fast_out *out, PyObject *value, int depth);
 static bool ffi_fast_encode_28(ffi_fast_out *out, PyObject *value, int depth);
 static bool ffi_fast_encode_29(ffi_fast_out *out, PyObject *value, int depth);
 static bool ffi_fast_encode_30(ffi_fast_out *out, PyObject *value, int depth);
+static bool ffi_fast_encode_31(ffi_fast_out *out, PyObject *value, int depth);
 
 /* `Vec<String>` */
 static bool
@@ -3663,9 +2935,19 @@ ffi_fast_encode_23(ffi_fast_out *out, PyObject *value, int depth)
     return ffi_fast_exact_signed(value, NULL, -2147483648LL, 2147483647LL, &number) && ffi_fast_put_le(out, (unsigned long long)number, 4);
 }
 
-/* `Member` */
+/* `Option<HashMap<String, u32>>` */
 static bool
 ffi_fast_encode_24(ffi_fast_out *out, PyObject *value, int depth)
+{
+    if (value == Py_None) {
+        return ffi_fast_put_le(out, 0, 1);
+    }
+    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_11(out, value, depth);
+}
+
+/* `Member` */
+static bool
+ffi_fast_encode_25(ffi_fast_out *out, PyObject *value, int depth)
 {
     PyObject *field;
     if (depth >= 128) {
@@ -3673,7 +2955,7 @@ ffi_fast_encode_24(ffi_fast_out *out, PyObject *value, int depth)
     }
     if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(13)) {
         field = ffi_fast_field(value, 17);
-        if (field == NULL || !ffi_fast_encode_25(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_26(out, field, depth + 1)) {
             return false;
         }
         field = ffi_fast_field(value, 18);
@@ -3681,11 +2963,11 @@ ffi_fast_encode_24(ffi_fast_out *out, PyObject *value, int depth)
             return false;
         }
         field = ffi_fast_field(value, 19);
-        if (field == NULL || !ffi_fast_encode_26(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_27(out, field, depth + 1)) {
             return false;
         }
         field = ffi_fast_field(value, 20);
-        if (field == NULL || !ffi_fast_encode_27(out, field, depth + 1)) {
+        if (field == NULL || !ffi_fast_encode_28(out, field, depth + 1)) {
             return false;
         }
         return true;
@@ -3695,7 +2977,7 @@ ffi_fast_encode_24(ffi_fast_out *out, PyObject *value, int depth)
 
 /* `UserId` */
 static bool
-ffi_fast_encode_25(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_26(ffi_fast_out *out, PyObject *value, int depth)
 {
     unsigned long long number;
     (void)depth;
@@ -3704,24 +2986,24 @@ ffi_fast_encode_25(ffi_fast_out *out, PyObject *value, int depth)
 
 /* `Vec<UserId>` */
 static bool
-ffi_fast_encode_26(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_27(ffi_fast_out *out, PyObject *value, int depth)
 {
-    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_25);
+    return ffi_fast_put_items(out, value, depth, ffi_fast_encode_26);
 }
 
 /* `Option<Celsius>` */
 static bool
-ffi_fast_encode_27(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_28(ffi_fast_out *out, PyObject *value, int depth)
 {
     if (value == Py_None) {
         return ffi_fast_put_le(out, 0, 1);
     }
-    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_28(out, value, depth);
+    return ffi_fast_put_le(out, 1, 1) && ffi_fast_encode_29(out, value, depth);
 }
 
 /* `Celsius` */
 static bool
-ffi_fast_encode_28(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_29(ffi_fast_out *out, PyObject *value, int depth)
 {
     float number;
     (void)depth;
@@ -3730,14 +3012,14 @@ ffi_fast_encode_28(ffi_fast_out *out, PyObject *value, int depth)
 
 /* `HashMap<UserId, u32>` */
 static bool
-ffi_fast_encode_29(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_30(ffi_fast_out *out, PyObject *value, int depth)
 {
-    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_25, ffi_fast_encode_12);
+    return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_26, ffi_fast_encode_12);
 }
 
 /* `HashMap<String, i64>` */
 static bool
-ffi_fast_encode_30(ffi_fast_out *out, PyObject *value, int depth)
+ffi_fast_encode_31(ffi_fast_out *out, PyObject *value, int depth)
 {
     return ffi_fast_put_entries(out, value, depth, ffi_fast_encode_1, ffi_fast_encode_22);
 }
@@ -4466,6 +3748,899 @@ ffi_fast_share(PyObject *module, PyObject *args)
     ffi_fast_shared = shared;
     ffi_fast_encodable = found;
     Py_RETURN_NONE;
+}
+
+/* A record (or record enum) the library encoded for a callback's call (`lent`, borrowed for it), decoded by `decode`;
+ * by the runtime's codec where the decoders cannot (`runtime_decode(codec, data)`, as the module's trampoline). */
+static PyObject *
+ffi_fast_decode_lent(ffi_fast_decoder decode, PyObject *runtime_decode, PyObject *codec, const ffi_fast_bytes *lent)
+{
+    ffi_fast_in in;
+    PyObject *value, *data;
+    if (ffi_fast_shared != NULL) {
+        in.at = lent->ptr;
+        in.end = in.at + lent->len;
+        in.too_deep = false;
+        value = decode(&in, 0);
+        if (value != NULL && in.at != in.end) {
+            Py_CLEAR(value);
+            PyErr_SetString(PyExc_SystemError, "the library's encoding of a callback's argument has bytes left over");
+        }
+        if (value != NULL || !in.too_deep || PyErr_Occurred()) {
+            return value;
+        }
+    }
+    data = PyBytes_FromStringAndSize(lent->len != 0 ? (const char *)lent->ptr : "", (Py_ssize_t)lent->len);
+    if (data == NULL) {
+        return NULL;
+    }
+    value = PyObject_CallFunctionObjArgs(runtime_decode, codec, data, NULL);
+    Py_DECREF(data);
+    return value;
+}
+
+/* Sets what a callback returned (`returned`, which it takes) into the library's slot `result` in the wire encoding
+ * (`encode`; the library decodes it before `set` returns); a value the encoder does not take goes to the module's
+ * `set_encoded(shown, what, slot, value, codec)`, which encodes it or hands the callback's call what is wrong.
+ * None, or NULL with an exception set. */
+static PyObject *
+ffi_fast_set_encoded(PyObject *returned, ffi_fast_text_result *result, ffi_fast_encoder encode, PyObject *set_encoded,
+                     PyObject *shown, PyObject *what, PyObject *codec)
+{
+    ffi_fast_out out;
+    PyObject *address, *done;
+    if (returned == NULL) {
+        return NULL;
+    }
+    if (ffi_fast_encoded(&out, returned, encode)) {
+        (void)result->set(result, out.data, out.len);
+        ffi_fast_out_free(&out);
+        return returned;
+    }
+    address = PyLong_FromVoidPtr(result);
+    done = address == NULL ? NULL : PyObject_CallFunctionObjArgs(set_encoded, shown, what, address, returned, codec, NULL);
+    Py_XDECREF(address);
+    Py_DECREF(returned);
+    return done;
+}
+
+/* The trampolines of the callbacks the compiled functions lend (after the codecs, which some of them use). */
+
+/* `OnValue`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_OnValue_call(const void *context, size_t p0, double p1)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    bool value = 0;
+    args[0] = PyLong_FromUnsignedLongLong(p0);
+    args[1] = PyFloat_FromDouble(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `Transform`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static int64_t
+ffi_fast_callback_Transform_call(const void *context, int64_t p0)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    long long value = 0;
+    args[0] = PyLong_FromLongLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (int64_t)value;
+}
+
+/* `PointFilter`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_PointFilter_call(const void *context, const ffi_fast_struct_Vec2 *p0, uint8_t p1)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    bool value = 0;
+    args[0] = ffi_fast_make_struct(lent->objects[0], p0, sizeof(*p0), NULL);
+    args[1] = ffi_fast_member(lent->objects[1], PyLong_FromLongLong((long long)p1));
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `ColorPicker`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static uint8_t
+ffi_fast_callback_ColorPicker_call(const void *context, uint32_t p0)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    long long value = 1;
+    args[0] = PyLong_FromUnsignedLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_member(returned, lent->objects[0], &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_member(returned, lent->objects[0], &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 1;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (uint8_t)value;
+}
+
+/* `OnLabel`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnLabel_call(const void *context, uint32_t p0, ffi_fast_text_result *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyLong_FromUnsignedLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    returned = ffi_fast_set_text(returned, result, lent->objects[0], lent->objects[1]);
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `OnMove`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnMove_call(const void *context, ffi_fast_struct_Vec2 p0, uint8_t p1, ffi_fast_struct_Vec2 *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    args[0] = ffi_fast_make_struct(lent->objects[0], &p0, sizeof(p0), NULL);
+    args[1] = PyLong_FromLong(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL) {
+        if (!ffi_fast_exact_struct(returned, lent->objects[0], result, sizeof(*result))) {
+            /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by it. */
+            PyObject *converted = PyObject_CallFunctionObjArgs(lent->objects[1], lent->objects[2], returned, lent->objects[0], NULL);
+            Py_DECREF(returned);
+            returned = converted;
+            if (returned != NULL && !ffi_fast_exact_struct(returned, lent->objects[0], result, sizeof(*result))) {
+                Py_CLEAR(returned);
+                PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+            }
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `OnParse`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnParse_call(const void *context, const char *p0, size_t p0_len, ffi_fast_option_i64 *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && returned != Py_None) {
+        long long value;
+        if (!ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+            /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by it. */
+            PyObject *converted = PyObject_CallFunctionObjArgs(lent->objects[0], lent->objects[2], returned, lent->objects[1], NULL);
+            Py_DECREF(returned);
+            returned = converted;
+            if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+                Py_CLEAR(returned);
+                PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+            }
+        }
+        if (returned != NULL) { result->value = (int64_t)value; result->is_some = 1; }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `OnFind`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnFind_call(const void *context, uint8_t p0, ffi_fast_option_type_Vec2 *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyLong_FromLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && returned != Py_None) {
+        if (!ffi_fast_exact_struct(returned, lent->objects[0], &result->value, sizeof(*&result->value))) {
+            /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by it. */
+            PyObject *converted = PyObject_CallFunctionObjArgs(lent->objects[1], lent->objects[2], returned, lent->objects[0], NULL);
+            Py_DECREF(returned);
+            returned = converted;
+            if (returned != NULL && !ffi_fast_exact_struct(returned, lent->objects[0], &result->value, sizeof(*&result->value))) {
+                Py_CLEAR(returned);
+                PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+            }
+        }
+        if (returned != NULL) { result->is_some = 1; }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `OnCheck`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static int64_t
+ffi_fast_callback_OnCheck_call(const void *context, int64_t p0, ffi_fast_option_type_MathError *error)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    long long value = 0;
+    args[0] = PyLong_FromLongLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        /* A variant of the error enum fills the error's slot, as the module's trampoline does; any other exception
+         * is handed to the call. */
+        long long code;
+        if (ffi_fast_callback_error(lent->objects[0], &code)) {
+            error->value = code;
+            error->is_some = 1;
+        } else {
+            ffi_fast_callback_raised(lent);
+        }
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (int64_t)value;
+}
+
+/* `OnDescribe`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnDescribe_call(const void *context, int64_t p0, ffi_fast_option_type_MathError *error, ffi_fast_text_result *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyLong_FromLongLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    returned = ffi_fast_set_text(returned, result, lent->objects[1], lent->objects[2]);
+    if (returned == NULL) {
+        /* A variant of the error enum fills the error's slot, as the module's trampoline does; any other exception
+         * is handed to the call. */
+        long long code;
+        if (ffi_fast_callback_error(lent->objects[0], &code)) {
+            error->value = code;
+            error->is_some = 1;
+        } else {
+            ffi_fast_callback_raised(lent);
+        }
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `OnWord`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_OnWord_call(const void *context, const char *p0, size_t p0_len, uint32_t p1)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    bool value = 0;
+    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
+    args[1] = PyLong_FromUnsignedLong(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `OnLine`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_OnLine_call(const void *context, const char *p0, size_t p0_len, const void *p1, size_t p1_len)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    bool value = 0;
+    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
+    args[1] = ffi_fast_list_of_u32((ffi_fast_buffer){(char *)p1, p1_len}, NULL, false);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `OnChar`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_OnChar_call(const void *context, uint32_t p0, uint32_t p1)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    bool value = 0;
+    args[0] = PyUnicode_FromOrdinal((int)p0);
+    args[1] = PyLong_FromUnsignedLong(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `OnWindow`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static double
+ffi_fast_callback_OnWindow_call(const void *context, const void *p0, size_t p0_len, const void *p1, size_t p1_len)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    double value = 0;
+    args[0] = ffi_fast_list_of_f64((ffi_fast_buffer){(char *)p0, p0_len}, NULL, false);
+    args[1] = PyBytes_FromStringAndSize(p1_len != 0 ? p1 : "", (Py_ssize_t)p1_len);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_double(returned, NULL, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_double(returned, NULL, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (double)value;
+}
+
+/* `OnPoint`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static float
+ffi_fast_callback_OnPoint_call(const void *context, ffi_fast_struct_Vec2 p0, uint32_t p1)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    float value = 0;
+    args[0] = ffi_fast_make_struct(lent->objects[0], &p0, sizeof(p0), NULL);
+    args[1] = PyLong_FromUnsignedLong(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned != NULL && !ffi_fast_exact_float(returned, NULL, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_float(returned, NULL, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (float)value;
+}
+
+/* `OnEvent`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnEvent_call(const void *context, uint32_t p0)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyLong_FromUnsignedLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `OnEntry`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_OnEntry_call(const void *context, const ffi_fast_bytes *p0, const ffi_fast_bytes *p1, uint32_t p2)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[3];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    bool value = 0;
+    args[0] = ffi_fast_decode_lent(ffi_fast_decode_13, lent->objects[1], lent->objects[0], p0);
+    args[1] = ffi_fast_decode_lent(ffi_fast_decode_26, lent->objects[1], lent->objects[2], p1);
+    args[2] = PyLong_FromUnsignedLong(p2);
+    if (args[0] != NULL && args[1] != NULL && args[2] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 3, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    Py_XDECREF(args[2]);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `OnSplit`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnSplit_call(const void *context, const char *p0, size_t p0_len, ffi_fast_text_result *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    returned = ffi_fast_set_encoded(returned, result, ffi_fast_encode_0, lent->objects[0], lent->objects[1], lent->objects[2], lent->objects[3]);
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `OnTally`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnTally_call(const void *context, const char *p0, size_t p0_len, ffi_fast_text_result *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    returned = ffi_fast_set_encoded(returned, result, ffi_fast_encode_24, lent->objects[0], lent->objects[1], lent->objects[2], lent->objects[3]);
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `NextUser`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static uint64_t
+ffi_fast_callback_NextUser_call(const void *context, uint64_t p0)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    unsigned long long value = 0;
+    args[0] = ffi_fast_newtype(&PyLong_Type, lent->objects[0], PyLong_FromUnsignedLongLong(p0));
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_unsigned(returned, NULL, UINT64_MAX, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_unsigned(returned, NULL, UINT64_MAX, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (uint64_t)value;
+}
+
+/* `PickUser`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static uint64_t
+ffi_fast_callback_PickUser_call(const void *context, const void *p0, size_t p0_len)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    unsigned long long value = 0;
+    args[0] = ffi_fast_list_of_newtype_UserId((ffi_fast_buffer){(char *)p0, p0_len}, lent->objects[0], false);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_unsigned(returned, NULL, UINT64_MAX, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_unsigned(returned, NULL, UINT64_MAX, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (uint64_t)value;
+}
+
+/* `Progress_on_progress`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_Progress_on_progress_call(const void *context, uint64_t p0, uint64_t p1)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    args[0] = PyLong_FromUnsignedLongLong(p0);
+    args[1] = PyLong_FromUnsignedLongLong(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `Progress_cancelled`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static bool
+ffi_fast_callback_Progress_cancelled_call(const void *context)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    bool value = 0;
+    returned = PyObject_Vectorcall(lent->callable, NULL, 0, NULL);
+    if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_bool(returned, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (bool)value;
+}
+
+/* `Progress_label`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_Progress_label_call(const void *context, const char *p0, size_t p0_len, uint32_t p1, ffi_fast_text_result *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[2];
+    PyObject *returned = NULL;
+    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
+    args[1] = PyLong_FromUnsignedLong(p1);
+    if (args[0] != NULL && args[1] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 2, NULL);
+    }
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    returned = ffi_fast_set_text(returned, result, lent->objects[0], lent->objects[1]);
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
+/* `Progress_check`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static int64_t
+ffi_fast_callback_Progress_check_call(const void *context, int64_t p0, ffi_fast_option_type_MathError *error)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    long long value = 0;
+    args[0] = PyLong_FromLongLong(p0);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_signed(returned, NULL, INT64_MIN, INT64_MAX, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        /* A variant of the error enum fills the error's slot, as the module's trampoline does; any other exception
+         * is handed to the call. */
+        long long code;
+        if (ffi_fast_callback_error(lent->objects[0], &code)) {
+            error->value = code;
+            error->is_some = 1;
+        } else {
+            ffi_fast_callback_raised(lent);
+        }
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (int64_t)value;
 }
 
 /* Compiled coroutines ------------------------------------------------------------------------------------------
@@ -9603,6 +9778,104 @@ ffi_fast_call_length_in_metres_later(PyObject *callable, PyObject *const *args, 
     return (PyObject *)call;
 }
 
+/* entries_kept(team, values, keep) -> List[str] */
+static PyObject *
+ffi_fast_call_entries_kept(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_out arg1;
+    ffi_fast_lent_callback arg2_lent;
+    PyObject *arg2_lent_objects[3];
+    ffi_fast_callback_OnEntry arg2 = {ffi_fast_callback_OnEntry_call, &arg2_lent, NULL};
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_15)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_encoded(&arg1, args[1], ffi_fast_encode_20)) {
+        ffi_fast_out_free(&arg0);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!((arg2_lent_objects[0] = FFI_FAST_OBJECT(self, 5)) != NULL && (arg2_lent_objects[1] = FFI_FAST_OBJECT(self, 6)) != NULL && (arg2_lent_objects[2] = FFI_FAST_OBJECT(self, 7)) != NULL && ffi_fast_exact_callable(args[2], false, &arg2_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), arg2_lent_objects))) {
+        ffi_fast_out_free(&arg0);
+        ffi_fast_out_free(&arg1);
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = entries_kept(ffi_fast_lent_bytes(&arg0), (const uint8_t *)arg1.data, arg1.len, &arg2);
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    ffi_fast_out_free(&arg1);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_decode(ffi_fast_decode_0, FFI_FAST_OBJECT(self, 8), FFI_FAST_OBJECT(self, 9), result);
+}
+
+/* split_words(text, split) -> str */
+static PyObject *
+ffi_fast_call_split_words(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_lent_callback arg1_lent;
+    PyObject *arg1_lent_objects[4];
+    ffi_fast_callback_OnSplit arg1 = {ffi_fast_callback_OnSplit_call, &arg1_lent, NULL};
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((arg1_lent_objects[0] = FFI_FAST_OBJECT(self, 2)) != NULL && (arg1_lent_objects[1] = FFI_FAST_OBJECT(self, 1)) != NULL && (arg1_lent_objects[2] = FFI_FAST_OBJECT(self, 3)) != NULL && (arg1_lent_objects[3] = FFI_FAST_OBJECT(self, 4)) != NULL && ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, arg1_lent_objects))) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = split_words(arg0, (size_t)arg0_len, &arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_take_text(result);
+}
+
+/* tally_words(text, tally) -> int */
+static PyObject *
+ffi_fast_call_tally_words(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_lent_callback arg1_lent;
+    PyObject *arg1_lent_objects[4];
+    ffi_fast_callback_OnTally arg1 = {ffi_fast_callback_OnTally_call, &arg1_lent, NULL};
+    uint32_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((arg1_lent_objects[0] = FFI_FAST_OBJECT(self, 2)) != NULL && (arg1_lent_objects[1] = FFI_FAST_OBJECT(self, 1)) != NULL && (arg1_lent_objects[2] = FFI_FAST_OBJECT(self, 3)) != NULL && (arg1_lent_objects[3] = FFI_FAST_OBJECT(self, 4)) != NULL && ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, arg1_lent_objects))) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = tally_words(arg0, (size_t)arg0_len, &arg1);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(result);
+}
+
 /* user_next(id) -> UserId */
 static PyObject *
 ffi_fast_call_user_next(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -9795,7 +10068,7 @@ ffi_fast_call_member_friends(PyObject *callable, PyObject *const *args, size_t n
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_24)) {
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_25)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -9900,7 +10173,7 @@ ffi_fast_call_user_scores_raised(PyObject *callable, PyObject *const *args, size
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
     /* All the arguments by position: a conversion that fails hands them over as they are. */
-    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_29)) {
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_30)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -10382,7 +10655,7 @@ ffi_fast_method_Store_put_all(PyObject *callable, PyObject *const *args, size_t 
     if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_method_Store_put_all_slot_self, false, &arg_self, &arg_self_held)) {
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    if (!ffi_fast_encoded(&arg0, args[1], ffi_fast_encode_30)) {
+    if (!ffi_fast_encoded(&arg0, args[1], ffi_fast_encode_31)) {
         Py_XDECREF(arg_self_held);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
@@ -11341,6 +11614,9 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_value_parsed,
     ffi_fast_call_length_in_metres,
     ffi_fast_call_length_in_metres_later,
+    ffi_fast_call_entries_kept,
+    ffi_fast_call_split_words,
+    ffi_fast_call_tally_words,
     ffi_fast_call_user_next,
     ffi_fast_call_user_max,
     ffi_fast_call_user_range,
@@ -11553,6 +11829,9 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    false,
+    false,
     true,
     false,
     false,
@@ -11594,6 +11873,9 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
     false,
     false,
     false,
