@@ -1243,12 +1243,14 @@ def c_callback(callback: CallbackDef, inventory: Inventory, codecs: Optional[Wir
         value_type, check = _callback_number(returns, "returned", "&value")
         return trampoline(result_type=C_PRIMITIVES[returns.name], value_type=value_type, check=check, helpers=helpers)
     finish: Tuple[str, ...] = ()
-    if isinstance(returns, OwnedString):
-        # The text set into the slot the library passes last, which copies it; any other result goes to the
-        # module's `set_text`, which converts or refuses it.
+    if isinstance(returns, OwnedString) or returns == Encoded(WireOption(OwnedString())):
+        # The text set into the slot the library passes last, which copies it (an `Option<String>`'s None sets
+        # none); any other result goes to the module's `set_text`, which converts or refuses it.
         slots.append("ffi_fast_text_result *result")
         set_text = read("global", "_ffi_set_text")
-        finish = (f"returned = ffi_fast_set_text(returned, result, {set_text}, {read('result_of', what)});",)
+        unless_none = "" if isinstance(returns, OwnedString) else "returned == Py_None ? returned : "
+        described = read("result_of", what)
+        finish = (f"returned = {unless_none}ffi_fast_set_text(returned, result, {set_text}, {described});",)
         helpers |= _helpers("callback_results")
     elif isinstance(returns, FfiOption) or plain_struct(inventory, returns) is not None:
         # Written into the slot the library passes last: a struct, or an option's value and `is_some` (None

@@ -270,6 +270,13 @@ typedef struct {
     void (*release)(const void *context);
 } ffi_fast_callback_OnParse;
 
+/* The structure of the callback `ffi_fast_callback_OnRename` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    void (*call)(const void *context, const char *p0, size_t p0_len, ffi_fast_text_result *result);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnRename;
+
 /* The structure of the callback `ffi_fast_callback_OnFind` stands for: the library calls `call(context, ...)`. */
 typedef struct {
     void (*call)(const void *context, uint8_t p0, ffi_fast_option_type_Vec2 *result);
@@ -496,6 +503,7 @@ uint8_t pick_colors(const ffi_fast_callback_ColorPicker *p0);
 ffi_fast_buffer label_each(const uint32_t *p0, size_t p0_len, const char *p1, size_t p1_len, const ffi_fast_callback_OnLabel *p2);
 ffi_fast_struct_Vec2 walk(ffi_fast_struct_Vec2 p0, uint8_t p1, const ffi_fast_callback_OnMove *p2);
 int64_t parse_all(const char *p0, size_t p0_len, const ffi_fast_callback_OnParse *p1);
+ffi_fast_buffer rename_words(const char *p0, size_t p0_len, const ffi_fast_callback_OnRename *p1);
 ffi_fast_buffer find_points(uint8_t p0, const ffi_fast_callback_OnFind *p1);
 int64_t check_all(const int64_t *p0, size_t p0_len, const ffi_fast_callback_OnCheck *p1);
 ffi_fast_buffer describe_all(const int64_t *p0, size_t p0_len, const ffi_fast_callback_OnDescribe *p1);
@@ -4046,6 +4054,28 @@ ffi_fast_callback_OnParse_call(const void *context, const char *p0, size_t p0_le
     PyGILState_Release(gil);
 }
 
+/* `OnRename`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static void
+ffi_fast_callback_OnRename_call(const void *context, const char *p0, size_t p0_len, ffi_fast_text_result *result)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    returned = returned == Py_None ? returned : ffi_fast_set_text(returned, result, lent->objects[0], lent->objects[1]);
+    if (returned == NULL) {
+        ffi_fast_callback_raised(lent);
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+}
+
 /* `OnFind`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
 static void
 ffi_fast_callback_OnFind_call(const void *context, uint8_t p0, ffi_fast_option_type_Vec2 *result)
@@ -7261,6 +7291,36 @@ ffi_fast_call_parse_all(PyObject *callable, PyObject *const *args, size_t nargsf
         return NULL;
     }
     return PyLong_FromLongLong(result);
+}
+
+/* rename_words(text, rename) -> str */
+static PyObject *
+ffi_fast_call_rename_words(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    const char *arg0;
+    Py_ssize_t arg0_len;
+    ffi_fast_lent_callback arg1_lent;
+    PyObject *arg1_lent_objects[2];
+    ffi_fast_callback_OnRename arg1 = {ffi_fast_callback_OnRename_call, &arg1_lent, NULL};
+    ffi_fast_buffer result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_text(args[0], &arg0, &arg0_len)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((arg1_lent_objects[0] = FFI_FAST_OBJECT(self, 2)) != NULL && (arg1_lent_objects[1] = FFI_FAST_OBJECT(self, 3)) != NULL && ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), NULL, NULL, NULL, arg1_lent_objects))) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = rename_words(arg0, (size_t)arg0_len, &arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_take_text(result);
 }
 
 /* find_points(rounds, find) -> List[Vec2] */
@@ -11532,6 +11592,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_label_each,
     ffi_fast_call_walk,
     ffi_fast_call_parse_all,
+    ffi_fast_call_rename_words,
     ffi_fast_call_find_points,
     ffi_fast_call_check_all,
     ffi_fast_call_describe_all,
@@ -11753,6 +11814,7 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
     true,
     true,
     true,
@@ -11873,6 +11935,7 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
     false,
     false,
     false,

@@ -106,6 +106,11 @@ _ffi_rt.compiled(
             (_ffi_callback_raised, "OnParse", _ffi_number, "i64", "the result of the OnParse callback"),
         ),
         (
+            "rename_words",
+            None,
+            (_ffi_callback_raised, "OnRename", _ffi_set_text, "the result of the OnRename callback"),
+        ),
+        (
             "find_points",
             None,
             (_ffi_callback_raised, "OnFind", Vec2, _ffi_struct_field, "the result of the OnFind callback"),
