@@ -65,6 +65,7 @@ from hatch_interop.inventory import (
     OwnedString,
     Pointer,
     Primitive,
+    Record,
     Slice,
     Str,
     StructDef,
@@ -135,6 +136,7 @@ HELPERS = frozenset(
         "uses_traits",
         "callback_encoded",
         "callback_records",
+        "callback_error_data",
         "writes_back",
         "returns_objects",
         "owns_objects",
@@ -289,6 +291,9 @@ class CCallback:
     finish: Tuple[str, ...] = ()
     #: A `Result`'s error enum: the module's class of it (its variants' exceptions fill the `error` slot).
     error_class: Optional[str] = None
+    #: For an error enum whose variants carry data: the module's `set_encoded` and what it is called with besides the
+    #: slot and the exception (which it encodes into the slot).
+    error_encoded: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1194,14 +1199,29 @@ def c_callback(callback: CallbackDef, inventory: Inventory, codecs: Optional[Wir
         helpers |= needs
     slots: List[str] = []
     error_class = None
+    error_encoded = None
     if callback.error is not None:
-        # A field-less error enum: a variant's exception fills the error's slot (passed before the result's).
         error = _enum(inventory, callback.error)
-        if error is None:
-            return None
-        error_class = read("class", error.name)
-        slots.append(f"{_option_name(FfiOption(callback.error))} *error")
-        helpers |= _helpers("callback_errors")
+        if error is not None:
+            # A field-less error enum: a variant's exception fills the error's slot (passed before the result's).
+            error_class = read("class", error.name)
+            slots.append(f"{_option_name(FfiOption(callback.error))} *error")
+            helpers |= _helpers("callback_errors")
+        else:
+            # One whose variants carry data: a variant's exception goes to the module's `set_encoded`, which encodes
+            # it into the error's slot (or hands the call what is wrong), as the module's trampoline does.
+            error_class = read("class", callback.error.name)
+            slots.append("ffi_fast_text_result *error")
+            codec = codecs.builder._global_codec(Record(callback.error.name)) if codecs is not None else "NULL"
+            error_encoded = ", ".join(
+                (
+                    read("global", "_ffi_set_encoded"),
+                    read("shown", callback.name),
+                    read("error_of", callback.name),
+                    read("global", codec),
+                )
+            )
+            helpers |= _helpers("callback_error_data")
     struct = _callback_struct(callback)
     returns = callback.returns
     what = callback.name  # (its text is the module's: see `_module_name`)
@@ -1224,6 +1244,7 @@ def c_callback(callback: CallbackDef, inventory: Inventory, codecs: Optional[Wir
             objects=tuple(objects),
             slots=tuple(slots),
             error_class=error_class,
+            error_encoded=error_encoded,
             **fields,
         )
 
@@ -1363,7 +1384,7 @@ def _module_name(builder: CtypesWrapperBuilder, wanted: ModuleObject) -> str:
         return name
     if kind == "text":
         return python_string(name)
-    if kind in ("shown", "result_of"):
+    if kind in ("shown", "result_of", "error_of"):
         # What errors call a callback (`name`): a trait's method by its Python spelling, as the module's trampoline.
         trait = builder.inventory.trait_of(name)
         if trait is None:
@@ -1372,7 +1393,9 @@ def _module_name(builder: CtypesWrapperBuilder, wanted: ModuleObject) -> str:
             method = next(m.name for m in trait.methods if m.callback.name == name)
             shown = f"{builder.classes[trait.name]}.{method}"
             subject = f"the {shown} method"
-        return python_string(shown if kind == "shown" else f"the result of {subject}")
+        if kind == "shown":
+            return python_string(shown)
+        return python_string(f"the {'result' if kind == 'result_of' else 'error'} of {subject}")
     if kind == "by_value":
         return f"_ffi_{builder.classes[name]}_by_value"
     if kind == "holder":
@@ -2056,7 +2079,7 @@ class CpythonBackend(CtypesBackend):
         types: List[TypeRef] = [ty for f in fast_members(inventory) for ty in (*(p.type for p in f.params), f.returns)]
         for cb in self.lent_callbacks(inventory):
             types.append(cb.returns)
-            if cb.error is not None:
+            if cb.error is not None and _enum(inventory, cb.error) is not None:
                 types.append(FfiOption(cb.error))
         for ty in types:
             if not isinstance(ty, FfiOption):

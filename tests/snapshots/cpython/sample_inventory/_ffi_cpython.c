@@ -340,6 +340,13 @@ typedef struct {
     void (*release)(const void *context);
 } ffi_fast_callback_OnEvent;
 
+/* The structure of the callback `ffi_fast_callback_OnLength` stands for: the library calls `call(context, ...)`. */
+typedef struct {
+    double (*call)(const void *context, const char *p0, size_t p0_len, ffi_fast_text_result *error);
+    const void *context;
+    void (*release)(const void *context);
+} ffi_fast_callback_OnLength;
+
 /* The structure of the callback `ffi_fast_callback_OnEntry` stands for: the library calls `call(context, ...)`. */
 typedef struct {
     bool (*call)(const void *context, const ffi_fast_bytes *p0, const ffi_fast_bytes *p1, uint32_t p2);
@@ -586,6 +593,7 @@ ffi_fast_buffer value_lines(const uint8_t *p0, size_t p0_len);
 ffi_fast_buffer value_parsed(const char *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 void length_in_metres_later(const char *p0, size_t p0_len, ffi_fast_completion completion);
+double total_length(const uint8_t *p0, size_t p0_len, const ffi_fast_callback_OnLength *p1);
 ffi_fast_buffer entries_kept(ffi_fast_bytes p0, const uint8_t *p1, size_t p1_len, const ffi_fast_callback_OnEntry *p2);
 ffi_fast_buffer split_words(const char *p0, size_t p0_len, const ffi_fast_callback_OnSplit *p1);
 uint32_t tally_words(const char *p0, size_t p0_len, const ffi_fast_callback_OnTally *p1);
@@ -1710,6 +1718,36 @@ ffi_fast_callback_error(PyObject *cls, long long *code)
     PyErr_Clear();
     PyErr_Restore(type, value, traceback);
     return false;
+}
+
+/* Whether the exception being raised is a variant of the error enum `cls` whose variants carry data (an exception
+ * of it whose class has a `code`), handed to the module's `set_encoded(shown, what, slot, error, codec)`, which
+ * encodes it into the library's slot `error`; false with the exception (or what `set_encoded` raised) set. */
+static bool
+ffi_fast_callback_error_encoded(PyObject *cls, ffi_fast_text_result *error, PyObject *set_encoded, PyObject *shown,
+                                PyObject *what, PyObject *codec)
+{
+    PyObject *type, *value, *traceback, *address, *done;
+    if (!PyErr_ExceptionMatches(cls)) {
+        return false;
+    }
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    if (value == NULL || !PyObject_HasAttrString(value, "code")) {
+        PyErr_Restore(type, value, traceback);
+        return false;
+    }
+    address = PyLong_FromVoidPtr(error);
+    done = address == NULL ? NULL : PyObject_CallFunctionObjArgs(set_encoded, shown, what, address, value, codec, NULL);
+    Py_XDECREF(address);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(traceback);
+    if (done == NULL) {
+        return false;
+    }
+    Py_DECREF(done);
+    return true;
 }
 
 /* Where objects of a service's class keep their `_ffi_ptr` and `_ffi_handle` (the offsets of their slots), looked up
@@ -4393,6 +4431,46 @@ ffi_fast_callback_OnEvent_call(const void *context, uint32_t p0)
         Py_DECREF(returned);
     }
     PyGILState_Release(gil);
+}
+
+/* `OnLength`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
+static double
+ffi_fast_callback_OnLength_call(const void *context, const char *p0, size_t p0_len, ffi_fast_text_result *error)
+{
+    const ffi_fast_lent_callback *lent = context;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[1];
+    PyObject *returned = NULL;
+    /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
+    double value = 0;
+    args[0] = PyUnicode_DecodeUTF8(p0, (Py_ssize_t)p0_len, NULL);
+    if (args[0] != NULL) {
+        returned = PyObject_Vectorcall(lent->callable, args, 1, NULL);
+    }
+    Py_XDECREF(args[0]);
+    if (returned != NULL && !ffi_fast_exact_double(returned, NULL, &value)) {
+        /* As the module's trampoline: converted (an int subclass, __index__, ...) or refused by the module. */
+        PyObject *converted = PyObject_CallFunctionObjArgs(lent->scalar, lent->what, returned, lent->type, NULL);
+        Py_DECREF(returned);
+        returned = converted;
+        if (returned != NULL && !ffi_fast_exact_double(returned, NULL, &value)) {
+            Py_DECREF(returned);
+            returned = NULL;
+            PyErr_SetString(PyExc_SystemError, "a callback's result was converted to a value out of its type");
+        }
+    }
+    if (returned == NULL) {
+        /* A variant of the error enum is encoded into the error's slot, as the module's trampoline does; any other
+         * exception is handed to the call. */
+        if (!ffi_fast_callback_error_encoded(lent->objects[0], error, lent->objects[1], lent->objects[2], lent->objects[3], lent->objects[4])) {
+            ffi_fast_callback_raised(lent);
+        }
+        value = 0;
+    } else {
+        Py_DECREF(returned);
+    }
+    PyGILState_Release(gil);
+    return (double)value;
 }
 
 /* `OnEntry`: the library calls the Python callable lent to it for a call, as the module's own trampoline would (a result of another type converted by the module, or refused; an exception handed to the call). */
@@ -9838,6 +9916,37 @@ ffi_fast_call_length_in_metres_later(PyObject *callable, PyObject *const *args, 
     return (PyObject *)call;
 }
 
+/* total_length(texts, read) -> float */
+static PyObject *
+ffi_fast_call_total_length(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_out arg0;
+    ffi_fast_lent_callback arg1_lent;
+    PyObject *arg1_lent_objects[5];
+    ffi_fast_callback_OnLength arg1 = {ffi_fast_callback_OnLength_call, &arg1_lent, NULL};
+    double result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_encoded(&arg0, args[0], ffi_fast_encode_0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!((arg1_lent_objects[0] = FFI_FAST_OBJECT(self, 5)) != NULL && (arg1_lent_objects[1] = FFI_FAST_OBJECT(self, 6)) != NULL && (arg1_lent_objects[2] = FFI_FAST_OBJECT(self, 1)) != NULL && (arg1_lent_objects[3] = FFI_FAST_OBJECT(self, 7)) != NULL && (arg1_lent_objects[4] = FFI_FAST_OBJECT(self, 8)) != NULL && ffi_fast_exact_callable(args[1], false, &arg1_lent, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), FFI_FAST_OBJECT(self, 2), FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), arg1_lent_objects))) {
+        ffi_fast_out_free(&arg0);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = total_length((const uint8_t *)arg0.data, arg0.len, &arg1);
+    Py_END_ALLOW_THREADS
+    ffi_fast_out_free(&arg0);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
+}
+
 /* entries_kept(team, values, keep) -> List[str] */
 static PyObject *
 ffi_fast_call_entries_kept(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -11675,6 +11784,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_value_parsed,
     ffi_fast_call_length_in_metres,
     ffi_fast_call_length_in_metres_later,
+    ffi_fast_call_total_length,
     ffi_fast_call_entries_kept,
     ffi_fast_call_split_words,
     ffi_fast_call_tally_words,
@@ -11894,6 +12004,7 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
     true,
     false,
     false,
@@ -11935,6 +12046,7 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
     false,
     false,
     false,

@@ -249,6 +249,21 @@ _ffi_rt.compiled(
             (_ffi_support.error, _ffi_support.call_future, _ffi_rt.settle_later),
         ),
         (
+            "total_length",
+            _ffi_ParseError_by_code,
+            (
+                _ffi_callback_raised,
+                "OnLength",
+                _ffi_scalar,
+                "the result of the OnLength callback",
+                "f64",
+                ParseError,
+                _ffi_set_encoded,
+                "the error of the OnLength callback",
+                _ffi_wire_record_ParseError,
+            ),
+        ),
+        (
             "entries_kept",
             None,
             (
