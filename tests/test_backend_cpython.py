@@ -19,7 +19,7 @@ from test_backend_ctypes import GCC, _compile_library, needs_gcc
 from hatch_interop.backend import GeneratedFile
 from hatch_interop.backends import cpython
 from hatch_interop.backends.cffi import CffiBackend
-from hatch_interop.backends.cpython import CpythonBackend, eligible, fast_members
+from hatch_interop.backends.cpython import CpythonBackend, _grouped, eligible, fast_members
 from hatch_interop.backends.cpython.wire import MAX_DEPTH, encodable
 from hatch_interop.backends.ctypes import CtypesBackend
 from hatch_interop.errors import BackendError
@@ -192,6 +192,24 @@ def test_the_c_source_compiles_without_warnings(stem: str, tmp_path: Path) -> No
     ]
     proc = subprocess.run(command, check=False, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("check", "negatable"),
+    [
+        ("true", "true"),
+        ("ffi_fast_exact_bool(args[0], &arg0)", "ffi_fast_exact_bool(args[0], &arg0)"),
+        ("((arg0_kept = keep(args[0])) != NULL)", "((arg0_kept = keep(args[0])) != NULL)"),
+        ("a(x) && b(y)", "(a(x) && b(y))"),
+        ("(a) || (b)", "((a) || (b))"),
+        ("(arg0 = f(x)) != NULL", "((arg0 = f(x)) != NULL)"),
+        ('f(x, "(")', '(f(x, "("))'),  # unsure: grouped
+    ],
+)
+def test_a_conversions_check_is_negated_whole(check: str, negatable: str) -> None:
+    # The template writes `if (!check)`: a check made of `&&` (a trait's methods) negated in part would send a call
+    # the fast path took to the wrapper, or take one it cannot.
+    assert _grouped(check) == negatable
 
 
 def test_the_extensions_own_names_cannot_clash_with_the_librarys(tmp_path: Path) -> None:

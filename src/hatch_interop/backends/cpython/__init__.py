@@ -948,6 +948,27 @@ def _param(
     return FastParam((f"long long {local}",), check, (f"({c_type}){local}",), prototype)
 
 
+def _grouped(expression: str) -> str:
+    """`expression` as one operand (the template negates a conversion's check, `!check`): in parentheses unless it
+    is one already (a name, a call, or wholly parenthesized), so that no check made of `&&` and `||` can be negated
+    in part."""
+    head = expression.split("(", 1)[0]
+    if "(" not in expression:
+        return expression if expression.isidentifier() else f"({expression})"
+    if head and not head.isidentifier():
+        return f"({expression})"
+    # A call or a parenthesized expression: one operand if the first parenthesis closes at the very end.
+    depth = 0
+    for index, char in enumerate(expression):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return expression if index == len(expression) - 1 else f"({expression})"
+    return f"({expression})"
+
+
 def _slice_items(ty: Slice, inventory: Inventory, objects: List[ModuleObject]) -> Tuple[str, str, str, FrozenSet[str]]:
     """How the fast path takes the items of the slice `ty`: the element's C type, its `array.array` type code (NUL:
     none), how a list's items convert (the kind, an integer's range and the class an item may be exactly of: see
@@ -1762,7 +1783,8 @@ class CpythonBackend(CtypesBackend):
                     params = (receiver, *params)
             # Each conversion in turn; one that fails gives back what the ones before it hold.
             conversions = tuple(
-                (p.check, tuple(q.release for q in params[:i] if q.release is not None)) for i, p in enumerate(params)
+                (_grouped(p.check), tuple(q.release for q in params[:i] if q.release is not None))
+                for i, p in enumerate(params)
             )
             # A moved object's hold is given up after the call, unless the library refused it (see the template).
             releases = tuple(p.release for p in params if p.release is not None and p.take is None)
