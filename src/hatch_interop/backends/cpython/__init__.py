@@ -475,6 +475,13 @@ def lent_callback(inventory: Inventory, ty: TypeRef) -> Optional[CallbackDef]:
     return target if isinstance(target, CallbackDef) and compiled_callback(target, inventory) else None
 
 
+def _lent_object(objects: List[ModuleObject], kind: str, name: str) -> str:
+    """The C expression of the module's object (`kind`, `name`: see :class:`ModuleObject`) as a callback's trampoline
+    reads it from its lent callable (``lent->objects[i]``), added to the callback's `objects` once."""
+    _object(objects, kind, name)
+    return f"lent->objects[{objects.index(ModuleObject(kind, name))}]"
+
+
 def kept_callback(inventory: Inventory, ty: TypeRef) -> Optional[CallbackDef]:
     """The callback a by-value parameter hands over to the library, which keeps it (and releases it when it drops
     it), if the fast path takes it."""
@@ -508,8 +515,7 @@ def _callback_param(
     `objects` collects the module's objects it reads (``lent->objects[i]``)."""
 
     def read(kind: str, wanted: str) -> str:
-        _object(objects, kind, wanted)
-        return f"lent->objects[{objects.index(ModuleObject(kind, wanted))}]"
+        return _lent_object(objects, kind, wanted)
 
     if isinstance(ty, Primitive):
         if ty.is_wide:
@@ -1206,8 +1212,7 @@ def c_callback(callback: CallbackDef, inventory: Inventory, codecs: Optional[Wir
     objects: List[ModuleObject] = []
 
     def read(kind: str, name: str) -> str:
-        _object(objects, kind, name)
-        return f"lent->objects[{objects.index(ModuleObject(kind, name))}]"
+        return _lent_object(objects, kind, name)
 
     params = []
     helpers = _helpers()
