@@ -703,14 +703,16 @@ class Support:
             future.key = key
         return future, key
 
-    def call_future(self, key: int) -> Any:
+    def call_future(self, key: int, loop: Any = None) -> Any:
         """The future a compiled coroutine (the cpython backend's) awaits while its call, whose completion's context
-        is `key`, goes on in the library's runtime: of the running event loop, cancelling the call when cancelled.
-        Without a running event loop, the call is cancelled and the RuntimeError raised."""
+        is `key`, goes on in the library's runtime: of the running event loop (`loop`, if the caller found it),
+        cancelling the call when cancelled. Without a running event loop, the call is cancelled and the RuntimeError
+        raised."""
         import asyncio  # noqa: PLC0415  (see `awaiting`)
 
         try:
-            loop = asyncio.get_running_loop()
+            if loop is None:
+                loop = asyncio.get_running_loop()
         except RuntimeError:
             if self.cancel_calls is not None:
                 self.cancel_calls(key)

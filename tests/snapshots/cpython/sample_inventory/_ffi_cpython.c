@@ -4944,6 +4944,10 @@ struct ffi_fast_call {
     PyObject *arguments;
     PyObject *held;
     ffi_fast_value value;
+    /* Where the library's thread hands a pending call's value over (see "Doorbells"; under their lock), and the
+     * next call a bell holds. */
+    struct ffi_fast_bell_state *bell;
+    ffi_fast_call *next;
     union {
         ffi_fast_call_double_later_args ffi_fast_call_double_later;
         ffi_fast_call_double_now_args ffi_fast_call_double_now;
@@ -4995,6 +4999,8 @@ ffi_fast_new_call(ffi_fast_function *function, const ffi_fast_async *kind)
     call->waiting = NULL;
     call->arguments = NULL;
     call->held = NULL;
+    call->bell = NULL;
+    call->next = NULL;
     PyObject_GC_Track(call);
     return call;
 }
@@ -5052,10 +5058,213 @@ ffi_fast_failure_error(ffi_fast_function *self, const ffi_fast_failure *failure)
     return error;
 }
 
-/* Hands the outcome the library delivered (a value or a failure; the GIL held) to the coroutine: kept for it while
- * it has not looked (still calling the library), or set as its future's outcome from the event loop's thread. */
+/* Doorbells ----------------------------------------------------------------------------------------------------
+ *
+ * A pending call's value reaches its event loop without the library's thread taking the GIL: the completion copies
+ * the value into the coroutine, links the coroutine on its loop's bell and writes the bell's descriptor (once until
+ * the next drain); the loop watches that descriptor (`add_reader`), wakes, and drains the bell on its own thread,
+ * making the Python values and setting the futures' results there. Through the GIL and `call_soon_threadsafe`, the
+ * library's thread would wait for the GIL, run Python code and hand the GIL back before the loop could go on.
+ *
+ * What the library's threads touch is C memory under one lock: a bell's state outlives its Python object while
+ * calls may still ring it (`refs`), so its descriptor is closed only when nothing can write to it any more. When the
+ * Python object goes (its loop was closed, which drops the reader), the bell is orphaned: calls that complete later
+ * take the GIL and go the old way, as do failures (rare, and their record is only lent for the completion) and
+ * calls made where no bell can be (no running loop; a platform or loop without readers). */
+#if defined(__unix__) || defined(__APPLE__)
+#define FFI_FAST_BELLS 1
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/eventfd.h>
+#endif
+
+typedef struct ffi_fast_bell_state {
+    int read_fd;
+    int write_fd; /* the same descriptor, an eventfd, on Linux; a pipe's ends elsewhere */
+    /* The bell object's reference (until it is orphaned) and one per call that may ring it. */
+    size_t refs;
+    bool orphaned;
+    /* Written since the last drain. */
+    bool rung;
+    /* The calls delivered and not drained yet, in order. */
+    ffi_fast_call *first;
+    ffi_fast_call **last;
+} ffi_fast_bell_state;
+
+static pthread_mutex_t ffi_fast_bells_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* What a call's `bell` holds besides a bell: nothing yet (NULL: the caller has not looked since the library's
+ * function returned), the value already (delivered before the caller looked), or no bell (the old way). */
+static char ffi_fast_delivered_mark, ffi_fast_no_bell_mark;
+#define FFI_FAST_DELIVERED ((ffi_fast_bell_state *)(void *)&ffi_fast_delivered_mark)
+#define FFI_FAST_NO_BELL ((ffi_fast_bell_state *)(void *)&ffi_fast_no_bell_mark)
+
+/* Drops a reference to `bell` (the lock held): the last one closes its descriptor. */
 static void
-ffi_fast_settle(ffi_fast_call *call, const void *value, const ffi_fast_failure *failure)
+ffi_fast_bell_unref(ffi_fast_bell_state *bell)
+{
+    if (--bell->refs != 0) {
+        return;
+    }
+    close(bell->read_fd);
+    if (bell->write_fd != bell->read_fd) {
+        close(bell->write_fd);
+    }
+    PyMem_RawFree(bell);
+}
+
+/* The library's thread delivered `value` for `call` (without the GIL): true if it is handed over, to the caller or
+ * to the bell of its loop; false if the completion has to take the GIL. */
+static bool
+ffi_fast_bell_ring(ffi_fast_call *call, const void *value)
+{
+    ffi_fast_bell_state *bell, *ring = NULL;
+    bool handed = true;
+#if defined(__linux__)
+    const uint64_t one = 1;
+#else
+    const char one = 1;
+#endif
+    pthread_mutex_lock(&ffi_fast_bells_lock);
+    bell = call->bell;
+    if (bell == NULL) {
+        memcpy(&call->value, value, call->kind->size);
+        call->bell = FFI_FAST_DELIVERED;
+    } else if (bell != FFI_FAST_NO_BELL && !bell->orphaned) {
+        memcpy(&call->value, value, call->kind->size);
+        call->next = NULL;
+        *bell->last = call;
+        bell->last = &call->next;
+        if (!bell->rung) {
+            bell->rung = true;
+            /* Written after the lock is let go (the loop woken must not find it held), the descriptor kept open
+             * meanwhile by a reference of the writer's. */
+            ring = bell;
+            ring->refs++;
+        }
+    } else {
+        handed = false;
+    }
+    pthread_mutex_unlock(&ffi_fast_bells_lock);
+    if (ring != NULL) {
+        /* Non-blocking, and written once per drain: an eventfd's count or a pipe's buffer cannot fill. (Nothing to
+         * do if it fails: the next ring wakes the loop.) */
+        if (write(ring->write_fd, &one, sizeof one) < 0) {
+            handed = true;
+        }
+        pthread_mutex_lock(&ffi_fast_bells_lock);
+        ffi_fast_bell_unref(ring);
+        pthread_mutex_unlock(&ffi_fast_bells_lock);
+    }
+    return handed;
+}
+
+/* After the library's function returned with the work pending (the GIL held): `bell` (NULL: none) is where its
+ * value goes from now on. True if the value came already (it is in `call->value`). */
+static bool
+ffi_fast_bell_hand_over(ffi_fast_call *call, ffi_fast_bell_state *bell)
+{
+    bool delivered;
+    pthread_mutex_lock(&ffi_fast_bells_lock);
+    delivered = call->bell == FFI_FAST_DELIVERED;
+    if (!delivered) {
+        call->bell = bell != NULL ? bell : FFI_FAST_NO_BELL;
+        if (bell != NULL) {
+            bell->refs++;
+        }
+    }
+    pthread_mutex_unlock(&ffi_fast_bells_lock);
+    return delivered;
+}
+
+/* The library is done with `call` (it completed or released it): the call's reference to its bell goes. */
+static void
+ffi_fast_call_unbell(ffi_fast_call *call)
+{
+    pthread_mutex_lock(&ffi_fast_bells_lock);
+    if (call->bell != NULL && call->bell != FFI_FAST_DELIVERED && call->bell != FFI_FAST_NO_BELL) {
+        ffi_fast_bell_unref(call->bell);
+    }
+    call->bell = NULL;
+    pthread_mutex_unlock(&ffi_fast_bells_lock);
+}
+
+/* Takes the calls `bell` holds (resetting its descriptor); the lock held. */
+static ffi_fast_call *
+ffi_fast_bell_take(ffi_fast_bell_state *bell)
+{
+    ffi_fast_call *first = bell->first;
+#if defined(__linux__)
+    uint64_t count;
+#else
+    char count[64];
+#endif
+    bell->first = NULL;
+    bell->last = &bell->first;
+    if (bell->rung) {
+        bell->rung = false;
+        /* Nothing to do if it fails: a descriptor left readable only makes the loop drain an empty bell. */
+        if (read(bell->read_fd, &count, sizeof count) < 0) {
+            bell->rung = false;
+        }
+    }
+    return first;
+}
+
+#else
+/* No bells here: every pending call's completion takes the GIL. */
+#define FFI_FAST_DELIVERED NULL
+typedef struct ffi_fast_bell_state ffi_fast_bell_state;
+
+static bool
+ffi_fast_bell_ring(ffi_fast_call *call, const void *value)
+{
+    (void)call;
+    (void)value;
+    return false;
+}
+
+static bool
+ffi_fast_bell_hand_over(ffi_fast_call *call, ffi_fast_bell_state *bell)
+{
+    (void)call;
+    (void)bell;
+    return false;
+}
+
+static void
+ffi_fast_call_unbell(ffi_fast_call *call)
+{
+    (void)call;
+}
+#endif
+
+/* Sets the result (or exception) of `future` to `outcome`, on its event loop's thread, unless it was cancelled. */
+static PyObject *ffi_fast_cancelled_name, *ffi_fast_set_result_name, *ffi_fast_set_exception_name;
+
+static void
+ffi_fast_settle_now(PyObject *future, PyObject *outcome, bool failed)
+{
+    PyObject *cancelled = PyObject_CallMethodObjArgs(future, ffi_fast_cancelled_name, NULL), *done = NULL;
+    int over = cancelled == NULL ? -1 : PyObject_IsTrue(cancelled);
+    Py_XDECREF(cancelled);
+    if (over == 0) {
+        done = PyObject_CallMethodObjArgs(future, failed ? ffi_fast_set_exception_name : ffi_fast_set_result_name,
+                                          outcome, NULL);
+        Py_XDECREF(done);
+    }
+    if (over < 0 || (over == 0 && done == NULL)) {
+        PyErr_WriteUnraisable(future);
+    }
+}
+
+/* Hands the outcome the library delivered (a value or a failure; the GIL held) to the coroutine: kept for it while
+ * it has not looked (still calling the library), or set as its future's outcome, right away on the event loop's
+ * thread (`on_loop`: from its bell), else through that loop's `call_soon_threadsafe`. */
+static void
+ffi_fast_settle(ffi_fast_call *call, const void *value, const ffi_fast_failure *failure, bool on_loop)
 {
     PyObject *outcome, *done;
     bool failed = failure != NULL;
@@ -5074,7 +5283,9 @@ ffi_fast_settle(ffi_fast_call *call, const void *value, const ffi_fast_failure *
         call->state = FFI_FAST_SETTLED;
         return;
     }
-    if (call->state == FFI_FAST_AWAITING) {
+    if (call->state == FFI_FAST_AWAITING && on_loop) {
+        ffi_fast_settle_now(call->future, outcome, failed);
+    } else if (call->state == FFI_FAST_AWAITING) {
         done = PyObject_CallFunctionObjArgs(FFI_FAST_OBJECT(call->function, 2), call->future, outcome, NULL);
         if (done == NULL) {
             PyErr_WriteUnraisable((PyObject *)call);
@@ -5084,6 +5295,220 @@ ffi_fast_settle(ffi_fast_call *call, const void *value, const ffi_fast_failure *
     }
     /* Otherwise nobody awaits it any more (closed). */
     Py_DECREF(outcome);
+}
+#if defined(FFI_FAST_BELLS)
+
+/* A bell: the Python side of a bell's state, the reader its event loop calls when the descriptor is readable. */
+typedef struct {
+    PyObject_HEAD
+    ffi_fast_bell_state *state;
+    /* A weak reference to the loop. */
+    PyObject *loop;
+    PyObject *weakreflist;
+} ffi_fast_bell;
+
+/* Settles the calls taken from a bell (the GIL held): on the loop's thread, or the old way if the bell is gone. */
+static void
+ffi_fast_bell_settle(ffi_fast_call *call, bool on_loop)
+{
+    ffi_fast_call *next;
+    for (; call != NULL; call = next) {
+        next = call->next;
+        call->next = NULL;
+        ffi_fast_settle(call, &call->value, NULL, on_loop);
+        ffi_fast_call_unbell(call);
+        Py_DECREF(call); /* the library's reference */
+    }
+}
+
+/* The loop found the descriptor readable. */
+static PyObject *
+ffi_fast_bell_drain(ffi_fast_bell *self, PyObject *args, PyObject *kwargs)
+{
+    ffi_fast_call *first;
+    (void)args;
+    (void)kwargs;
+    pthread_mutex_lock(&ffi_fast_bells_lock);
+    first = ffi_fast_bell_take(self->state);
+    pthread_mutex_unlock(&ffi_fast_bells_lock);
+    ffi_fast_bell_settle(first, true);
+    Py_RETURN_NONE;
+}
+
+static void
+ffi_fast_bell_dealloc(ffi_fast_bell *self)
+{
+    ffi_fast_call *first;
+    if (self->weakreflist != NULL) {
+        PyObject_ClearWeakRefs((PyObject *)self);
+    }
+    pthread_mutex_lock(&ffi_fast_bells_lock);
+    first = ffi_fast_bell_take(self->state);
+    self->state->orphaned = true;
+    ffi_fast_bell_unref(self->state);
+    pthread_mutex_unlock(&ffi_fast_bells_lock);
+    /* Its loop dropped the reader (it was closed): whoever still awaits hears through call_soon_threadsafe. */
+    ffi_fast_bell_settle(first, false);
+    Py_XDECREF(self->loop);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject ffi_fast_bell_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "sample_crate._native._ffi_cpython.bell",
+    .tp_basicsize = sizeof(ffi_fast_bell),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "An event loop's reader of the values the library's threads deliver to compiled coroutines.",
+    .tp_dealloc = (destructor)ffi_fast_bell_dealloc,
+    .tp_call = (ternaryfunc)ffi_fast_bell_drain,
+    .tp_weaklistoffset = offsetof(ffi_fast_bell, weakreflist),
+};
+
+/* Every loop's bell (a WeakKeyDictionary of weak references), and a weak reference to the bell found last. */
+static PyObject *ffi_fast_bells, *ffi_fast_last_bell;
+
+/* The object a weak reference refers to (a new reference), or NULL (without an error) if it is gone. */
+static PyObject *
+ffi_fast_referent(PyObject *reference)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject *referent = NULL;
+    if (reference != NULL && PyWeakref_GetRef(reference, &referent) < 0) {
+        PyErr_Clear();
+    }
+    return referent;
+#else
+    PyObject *referent = reference == NULL || !PyWeakref_Check(reference) ? NULL : PyWeakref_GetObject(reference);
+    if (referent == NULL || referent == Py_None) {
+        return NULL;
+    }
+    Py_INCREF(referent);
+    return referent;
+#endif
+}
+
+/* A new bell of `loop`, its reader added; NULL with an error set if the loop cannot have one. */
+static PyObject *
+ffi_fast_new_bell(PyObject *loop)
+{
+    ffi_fast_bell *bell;
+    ffi_fast_bell_state *state;
+    PyObject *added;
+    int fds[2];
+#if defined(__linux__)
+    fds[0] = fds[1] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fds[0] < 0) {
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+#else
+    if (pipe(fds) < 0) {
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+        fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+    }
+#endif
+    state = PyMem_RawMalloc(sizeof *state);
+    bell = state == NULL ? NULL : PyObject_New(ffi_fast_bell, &ffi_fast_bell_type);
+    if (bell == NULL) {
+        close(fds[0]);
+        if (fds[1] != fds[0]) {
+            close(fds[1]);
+        }
+        PyMem_RawFree(state);
+        return PyErr_NoMemory();
+    }
+    *state = (ffi_fast_bell_state){fds[0], fds[1], 1, false, false, NULL, NULL};
+    state->last = &state->first;
+    bell->state = state;
+    bell->weakreflist = NULL;
+    bell->loop = PyWeakref_NewRef(loop, NULL);
+    added = bell->loop == NULL ? NULL : PyObject_CallMethod(loop, "add_reader", "iO", fds[0], (PyObject *)bell);
+    if (added == NULL) {
+        Py_DECREF(bell);
+        return NULL;
+    }
+    Py_DECREF(added);
+    return (PyObject *)bell;
+}
+
+/* The bell of `loop` (made on its first pending call), or NULL (no error set) if it cannot have one. */
+static ffi_fast_bell_state *
+ffi_fast_bell_of(PyObject *loop)
+{
+    PyObject *bell, *owner, *reference, *weakref;
+    ffi_fast_bell_state *state = NULL;
+    /* Most programs run one loop: the bell found last is usually the one. */
+    bell = ffi_fast_referent(ffi_fast_last_bell);
+    owner = bell == NULL ? NULL : ffi_fast_referent(((ffi_fast_bell *)bell)->loop);
+    Py_XDECREF(owner);
+    if (bell == NULL || owner != loop) {
+        Py_XDECREF(bell);
+        if (ffi_fast_bells == NULL) {
+            weakref = PyImport_ImportModule("weakref");
+            ffi_fast_bells = weakref == NULL ? NULL : PyObject_CallMethod(weakref, "WeakKeyDictionary", NULL);
+            Py_XDECREF(weakref);
+        }
+        reference = ffi_fast_bells == NULL ? NULL : PyObject_CallMethod(ffi_fast_bells, "get", "O", loop);
+        bell = ffi_fast_referent(reference);
+        Py_XDECREF(reference);
+        if (bell == NULL && !PyErr_Occurred()) {
+            bell = ffi_fast_new_bell(loop);
+            reference = bell == NULL ? NULL : PyWeakref_NewRef(bell, NULL);
+            if (reference == NULL || PyObject_SetItem(ffi_fast_bells, loop, reference) < 0) {
+                Py_CLEAR(bell);
+            }
+            Py_XDECREF(reference);
+        }
+        reference = bell == NULL ? NULL : PyWeakref_NewRef(bell, NULL);
+        if (reference != NULL) {
+            Py_XSETREF(ffi_fast_last_bell, reference);
+        }
+    }
+    if (bell != NULL) {
+        /* The loop's selector holds the bell while the loop can run; the call's reference keeps the state. */
+        state = ((ffi_fast_bell *)bell)->state;
+        Py_DECREF(bell);
+    }
+    /* A loop that cannot be weakly referred to, or has no readers (Windows' proactor): the old way. */
+    PyErr_Clear();
+    return state;
+}
+
+#else
+static ffi_fast_bell_state *
+ffi_fast_bell_of(PyObject *loop)
+{
+    (void)loop;
+    return NULL;
+}
+#endif
+
+/* asyncio's `_get_running_loop`. */
+static PyObject *ffi_fast_get_running_loop;
+
+/* The running event loop (a new reference), or NULL (no error set) if there is none. */
+static PyObject *
+ffi_fast_running_loop(void)
+{
+    PyObject *loop;
+    if (ffi_fast_get_running_loop == NULL) {
+        PyObject *asyncio = PyImport_ImportModule("asyncio");
+        ffi_fast_get_running_loop = asyncio == NULL ? NULL : PyObject_GetAttrString(asyncio, "_get_running_loop");
+        Py_XDECREF(asyncio);
+        if (ffi_fast_get_running_loop == NULL) {
+            PyErr_Clear();
+            return NULL;
+        }
+    }
+    loop = PyObject_CallObject(ffi_fast_get_running_loop, NULL);
+    if (loop == NULL || loop == Py_None) {
+        PyErr_Clear();
+        Py_XDECREF(loop);
+        return NULL;
+    }
+    return loop;
 }
 
 /* The completion of every compiled coroutine (its context). */
@@ -5099,8 +5524,12 @@ ffi_fast_complete(const void *context, const void *value, const ffi_fast_failure
         call->state = FFI_FAST_READY;
         return;
     }
+    if (failure == NULL && ffi_fast_bell_ring(call, value)) {
+        return; /* the library's reference goes when the value is taken */
+    }
     gil = PyGILState_Ensure();
-    ffi_fast_settle(call, value, failure);
+    ffi_fast_settle(call, value, failure, false);
+    ffi_fast_call_unbell(call);
     Py_DECREF(call); /* the library's reference */
     PyGILState_Release(gil);
 }
@@ -5110,6 +5539,7 @@ static void
 ffi_fast_release(const void *context)
 {
     PyGILState_STATE gil = PyGILState_Ensure();
+    ffi_fast_call_unbell((ffi_fast_call *)context);
     Py_DECREF((PyObject *)context); /* the library's reference */
     PyGILState_Release(gil);
 }
@@ -5192,7 +5622,7 @@ ffi_fast_call_start(ffi_fast_call *call, PyObject **result)
 {
     ffi_fast_completion completion = {ffi_fast_complete, call, ffi_fast_release};
     ffi_fast_call *outer = ffi_fast_calling;
-    PyObject *key, *future, *returned;
+    PyObject *key, *future, *returned, *loop;
     int started;
     Py_INCREF(call); /* the library's, until it completes or releases the call */
     call->state = FFI_FAST_CALLING;
@@ -5221,12 +5651,25 @@ ffi_fast_call_start(ffi_fast_call *call, PyObject **result)
         }
         Py_DECREF(returned);
     }
+    loop = call->state == FFI_FAST_CALLING ? ffi_fast_running_loop() : NULL;
+    if (call->state == FFI_FAST_CALLING && ffi_fast_bell_hand_over(call, loop == NULL ? NULL : ffi_fast_bell_of(loop))) {
+        /* Delivered from the library's thread before the caller looked: no future to await. */
+        Py_XDECREF(loop);
+        ffi_fast_call_finish(call, false);
+        Py_DECREF(call); /* the library's: it has completed */
+        *result = call->kind->convert(call->function, &call->value);
+        return *result == NULL ? FFI_FAST_RAISED : FFI_FAST_RETURNED;
+    }
     if (call->state == FFI_FAST_CALLING) {
         /* Pending: the coroutine awaits a future of the running event loop (cancelling the call when it is
-         * cancelled; without a running loop the runtime cancels the call and raises). Its context is the key. */
+         * cancelled; without a running loop the runtime cancels the call and raises), which the library's thread
+         * settles through the loop's bell. Its context is the key. */
         key = PyLong_FromVoidPtr(call);
-        future = key == NULL ? NULL : PyObject_CallFunctionObjArgs(FFI_FAST_OBJECT(call->function, 1), key, NULL);
+        future = key == NULL ? NULL
+                             : PyObject_CallFunctionObjArgs(FFI_FAST_OBJECT(call->function, 1), key,
+                                                            loop == NULL ? Py_None : loop, NULL);
         Py_XDECREF(key);
+        Py_XDECREF(loop);
         if (future == NULL) {
             ffi_fast_call_finish(call, false);
             return FFI_FAST_RAISED;
@@ -12462,6 +12905,17 @@ PyInit__ffi_cpython(void)
         return NULL;
     }
     if (PyType_Ready(&ffi_fast_call_type) < 0) {
+        return NULL;
+    }
+#if defined(FFI_FAST_BELLS)
+    if (PyType_Ready(&ffi_fast_bell_type) < 0) {
+        return NULL;
+    }
+#endif
+    ffi_fast_cancelled_name = PyUnicode_InternFromString("cancelled");
+    ffi_fast_set_result_name = PyUnicode_InternFromString("set_result");
+    ffi_fast_set_exception_name = PyUnicode_InternFromString("set_exception");
+    if (ffi_fast_cancelled_name == NULL || ffi_fast_set_result_name == NULL || ffi_fast_set_exception_name == NULL) {
         return NULL;
     }
     if (ffi_fast_check_cdata() < 0) {
