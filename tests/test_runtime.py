@@ -435,15 +435,66 @@ def test_cancelling_an_awaiting_task_cancels_its_library_call() -> None:
     asyncio.run(main())
 
 
-def test_without_a_cancel_function_awaits_are_plain_futures() -> None:
+def test_without_a_cancel_function_a_cancelled_await_only_forgets_its_outcome() -> None:
     support = rt.Support("pkg._native", Panic)
 
     async def main() -> None:
         future, key = support.awaiting(lambda value: value, None)
-        assert type(future) is asyncio.Future or not hasattr(future, "key")
-        future.cancel()
+        assert future.cancel()
         support.complete(key, 1, None)
         assert support.callbacks == {}
+
+    asyncio.run(main())
+
+
+def test_an_outcome_settled_now_resumes_the_awaiting_task_in_the_same_iteration() -> None:
+    # The outcome's callback (the bell's, or call_soon_threadsafe's) runs the task's wake-up itself: one loop
+    # iteration per hop instead of two. Any other way of settling schedules it, as every future does.
+    support = rt.Support("pkg._native", Panic)
+    order: list[str] = []
+
+    async def waiter(future: asyncio.Future[object]) -> object:
+        value = await future
+        order.append(f"resumed {value}")
+        return value
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        future, _ = support.awaiting(lambda value: value, None)
+        task = loop.create_task(waiter(future))
+        await asyncio.sleep(0)  # the task awaits the future: its wake-up is kept aside
+        assert future.wake is not None
+        extra: list[object] = []
+        future.add_done_callback(extra.append)  # any other callback is the future's own
+        loop.call_soon(lambda: (future.settle_now(1), order.append("after settle_now")))
+        await asyncio.sleep(0)
+        assert order == ["resumed 1", "after settle_now"], order
+        assert task.done() and task.result() == 1 and future.wake is None
+        await asyncio.sleep(0)
+        assert extra == [future]
+
+        future, _ = support.awaiting(lambda value: value, None)
+        task = loop.create_task(waiter(future))
+        await asyncio.sleep(0)
+        future.set_result(2)  # scheduled, not run here
+        assert not task.done() and future.wake is None
+        assert await task == 2
+
+        future, _ = support.awaiting(lambda value: value, None)
+        task = loop.create_task(waiter(future))
+        await asyncio.sleep(0)
+        task.cancel()  # the future is cancelled, and the task's wake-up scheduled
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        future.settle_now(3)  # too late: nothing happens
+        assert future.cancelled()
+
+        future, _ = support.awaiting(lambda value: value, None)
+        wake = [lambda done: order.append("wrong")]
+        future.add_done_callback(wake[0])
+        assert future.remove_done_callback(wake[0]) == 1 and future.wake is None
+        future.settle_now(ValueError("failed"))
+        assert isinstance(future.exception(), ValueError)
 
     asyncio.run(main())
 

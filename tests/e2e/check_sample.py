@@ -7,6 +7,7 @@ import array
 import asyncio
 import collections
 import contextlib
+import contextvars
 import copy
 import ctypes
 import enum
@@ -1666,6 +1667,24 @@ def check_event_loops():
     async def some(offset, count):
         return await asyncio.gather(*(sample_crate.i128_double_later(offset + i) for i in range(count)))
 
+    # The awaiting task goes on in its own context, as itself (the outcome's callback resumes it directly).
+    variable = contextvars.ContextVar("variable", default="unset")
+
+    async def in_context(index):
+        variable.set(f"task {index}")
+        task = asyncio.current_task()
+        value = await sample_crate.i128_double_later(index)
+        assert asyncio.current_task() is task and variable.get() == f"task {index}", (index, variable.get())
+        variable.set(f"after {index}")
+        await sample_crate.double_later(index, 1)
+        assert variable.get() == f"after {index}"
+        return value
+
+    async def contexts():
+        assert await asyncio.gather(*(in_context(i) for i in range(50))) == [2 * i for i in range(50)]
+        assert variable.get() == "unset"
+
+    asyncio.run(contexts())
     before = descriptors()
     for run in range(100):
         assert asyncio.run(some(run, 3)) == [2 * (run + i) for i in range(3)]

@@ -13,6 +13,7 @@ import array
 import atexit
 import collections.abc as _abc
 import contextlib
+import contextvars
 import enum
 import functools
 import itertools
@@ -698,9 +699,7 @@ class Support:
         loop = asyncio.get_running_loop()
         self._running_loop = asyncio._get_running_loop
         future = self._future(loop)
-        key = self.keep_callback((loop, future, read, errors))
-        if self.cancel_calls is not None:
-            future.key = key
+        future.key = key = self.keep_callback((loop, future, read, errors))
         return future, key
 
     def call_future(self, key: int, loop: Any = None) -> Any:
@@ -719,20 +718,18 @@ class Support:
             raise
         future = self._future(loop)
         # A compiled coroutine's address, never one of `keep_callback`'s small keys: `cancel_calls` tells them apart.
-        if self.cancel_calls is not None:
-            future.key = key
+        future.key = key
         return future
 
     def _future(self, loop: Any) -> Any:
-        """A new future of `loop` for an async call: one that cancels the call when cancelled (set its `key`), if the
-        library can cancel calls."""
-        if self.cancel_calls is None:
-            return loop.create_future()
+        """A new future of `loop` for an async call (its `key` still to set)."""
         if self._call_future is None:
             import asyncio  # noqa: PLC0415  (see `awaiting`)
 
             self._call_future = _call_future_class(asyncio.Future, self.cancel_calls)
-        return self._call_future(loop=loop)
+        future = self._call_future(loop=loop)
+        future.wake = None
+        return future
 
     def complete(self, key: object, value: Any, failure: Any) -> None:
         """Settles the awaiting future: at once when the library calls this during the call that started the work
@@ -751,26 +748,79 @@ class Support:
             _settle(future, outcome)
             return
         with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome
-            loop.call_soon_threadsafe(_settle, future, outcome)
+            loop.call_soon_threadsafe(future.settle_now, outcome)
 
 
 def _call_future_class(base: Any, cancel_calls: Any) -> Any:
-    """The class of the futures awaiting async calls of a library whose function `cancel_calls` cancels them."""
+    """The class of the futures awaiting async calls of a library whose function `cancel_calls` (None: it has none)
+    cancels them."""
 
     class CallFuture(base):  # type: ignore[misc]  # asyncio.Future, imported only when needed
-        """A future that cancels its library call when it is cancelled (its awaiting task was): the library drops
-        the call's future, then releases its completion (which forgets the key), unless the call has finished. A
-        method override rather than a done callback: the success path schedules nothing more."""
+        """The future an async call's coroutine awaits while the call goes on in the library's runtime.
 
-        __slots__ = ("key",)
+        Cancelled (its awaiting task was), it cancels the library's call: the library drops the call's future, then
+        releases its completion (which forgets the key), unless the call has finished. A method override rather
+        than a done callback: the success path schedules nothing more.
+
+        The awaiting task's wake-up (the callback the task adds when the coroutine yields this future) is kept
+        aside: `settle_now`, which runs in a callback of the loop (the one that brings the outcome from the
+        library's thread), sets the outcome and runs it at once, so the task goes on in this iteration of the loop
+        rather than the next. Set or cancelled any other way, the future schedules it as any future does.
+        """
+
+        __slots__ = ("key", "wake")
+        key: object
+        #: The awaiting task's wake-up and its context, until it is run or scheduled (else None).
+        wake: Any
+
+        def add_done_callback(self, fn: Any, *, context: Any = None) -> None:
+            if self.wake is None and not self.done():
+                self.wake = (fn, contextvars.copy_context() if context is None else context)
+            else:
+                super().add_done_callback(fn, context=context)
+
+        def remove_done_callback(self, fn: Any) -> int:
+            removed: int = super().remove_done_callback(fn)
+            if self.wake is not None and self.wake[0] == fn:
+                self.wake = None
+                removed += 1
+            return removed
+
+        def _wake_soon(self) -> None:
+            wake, self.wake = self.wake, None
+            if wake is not None:
+                self.get_loop().call_soon(wake[0], self, context=wake[1])
+
+        def set_result(self, result: Any) -> None:
+            super().set_result(result)
+            self._wake_soon()
+
+        def set_exception(self, exception: Any) -> None:
+            super().set_exception(exception)
+            self._wake_soon()
 
         def cancel(self, *args: Any, **kwargs: Any) -> bool:
             cancelled: bool = super().cancel(*args, **kwargs)
             if cancelled:
-                # The key stays until the library releases (or, having won the race, completes) the call: a
-                # completion that arrives meanwhile still takes its value (and frees what it owns).
-                cancel_calls(self.key)
+                self._wake_soon()
+                if cancel_calls is not None:
+                    # The key stays until the library releases (or, having won the race, completes) the call: a
+                    # completion that arrives meanwhile still takes its value (and frees what it owns).
+                    cancel_calls(self.key)
             return cancelled
+
+        def settle_now(self, outcome: object) -> None:
+            """Give the awaiting task its outcome and let it go on at once, unless it stopped waiting (it was
+            cancelled). Only from a callback of the future's own event loop, which runs nothing else meanwhile."""
+            if self.cancelled():
+                return
+            wake, self.wake = self.wake, None
+            if isinstance(outcome, BaseException):
+                super().set_exception(outcome)
+            else:
+                super().set_result(outcome)
+            if wake is not None:
+                wake[1].run(wake[0], self)
 
     return CallFuture
 
@@ -779,7 +829,7 @@ def settle_later(future: Any, outcome: object) -> None:
     """Give the coroutine awaiting `future` its outcome, from a thread other than its event loop's (a compiled
     coroutine's completion from the library's runtime), as `complete` does."""
     with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome
-        future.get_loop().call_soon_threadsafe(_settle, future, outcome)
+        future.get_loop().call_soon_threadsafe(future.settle_now, outcome)
 
 
 def _no_running_loop() -> None:

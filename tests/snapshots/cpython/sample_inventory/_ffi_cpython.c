@@ -5241,23 +5241,21 @@ ffi_fast_call_unbell(ffi_fast_call *call)
 }
 #endif
 
-/* Sets the result (or exception) of `future` to `outcome`, on its event loop's thread, unless it was cancelled. */
-static PyObject *ffi_fast_cancelled_name, *ffi_fast_set_result_name, *ffi_fast_set_exception_name;
+/* `settle_now`: the name of the method of the futures compiled coroutines await (see the runtime's CallFuture). */
+static PyObject *ffi_fast_settle_now_name;
 
+/* Sets the outcome of `future` and lets its awaiting task go on at once (from a callback of its loop). */
 static void
-ffi_fast_settle_now(PyObject *future, PyObject *outcome, bool failed)
+ffi_fast_settle_now(PyObject *future, PyObject *outcome)
 {
-    PyObject *cancelled = PyObject_CallMethodObjArgs(future, ffi_fast_cancelled_name, NULL), *done = NULL;
-    int over = cancelled == NULL ? -1 : PyObject_IsTrue(cancelled);
-    Py_XDECREF(cancelled);
-    if (over == 0) {
-        done = PyObject_CallMethodObjArgs(future, failed ? ffi_fast_set_exception_name : ffi_fast_set_result_name,
-                                          outcome, NULL);
-        Py_XDECREF(done);
-    }
-    if (over < 0 || (over == 0 && done == NULL)) {
+    PyObject *done;
+    Py_INCREF(future); /* the coroutine that goes on lets go of it */
+    done = PyObject_CallMethodObjArgs(future, ffi_fast_settle_now_name, outcome, NULL);
+    if (done == NULL) {
         PyErr_WriteUnraisable(future);
     }
+    Py_XDECREF(done);
+    Py_DECREF(future);
 }
 
 /* Hands the outcome the library delivered (a value or a failure; the GIL held) to the coroutine: kept for it while
@@ -5284,7 +5282,7 @@ ffi_fast_settle(ffi_fast_call *call, const void *value, const ffi_fast_failure *
         return;
     }
     if (call->state == FFI_FAST_AWAITING && on_loop) {
-        ffi_fast_settle_now(call->future, outcome, failed);
+        ffi_fast_settle_now(call->future, outcome);
     } else if (call->state == FFI_FAST_AWAITING) {
         done = PyObject_CallFunctionObjArgs(FFI_FAST_OBJECT(call->function, 2), call->future, outcome, NULL);
         if (done == NULL) {
@@ -12912,10 +12910,8 @@ PyInit__ffi_cpython(void)
         return NULL;
     }
 #endif
-    ffi_fast_cancelled_name = PyUnicode_InternFromString("cancelled");
-    ffi_fast_set_result_name = PyUnicode_InternFromString("set_result");
-    ffi_fast_set_exception_name = PyUnicode_InternFromString("set_exception");
-    if (ffi_fast_cancelled_name == NULL || ffi_fast_set_result_name == NULL || ffi_fast_set_exception_name == NULL) {
+    ffi_fast_settle_now_name = PyUnicode_InternFromString("settle_now");
+    if (ffi_fast_settle_now_name == NULL) {
         return NULL;
     }
     if (ffi_fast_check_cdata() < 0) {
