@@ -113,11 +113,10 @@ def test_the_fast_path_takes_the_methods_of_services_too() -> None:
     # Async methods too (their coroutines read the object's pointer when they call the library).
     assert {"store_total_later", "store_add_to_all_later", "store_clear_now"} <= taken
     # Static functions too (sync or async: a staticmethod of the compiled function), `__init__` (the constructor
-    # `new`, sync) and the other sync constructors (classmethods); async constructors are the wrappers', as are
-    # methods taking or returning what free functions cannot yet.
+    # `new`, sync) and the other constructors (classmethods, sync or async).
     assert {"store_live_stores", "store_multiply_later", "store_new", "tracker_new", "fnv1a_hasher_new"} <= taken
     assert "store_with_capacity" in taken  # a sync constructor: a classmethod of the compiled function
-    assert "store_open_later" not in taken  # an async constructor
+    assert "store_open_later" in taken  # an async constructor: a classmethod making a compiled coroutine
     assert "store_values" in taken  # a `Vec` returned
     assert "store_each_value" in taken  # a callback lent for the call
     assert "fnv1a_hasher_copy" in taken  # a new service object returned

@@ -73,7 +73,7 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
     names = ("m.add", "m.counter_get", "m.Store.get", "m.shape_area", "m.Store.live_stores")
     names += ('m.Store.__dict__["live_stores"]', "m.Counter.__del__", "m._native._ffi_Counter_cell.__del__")
     names += ("m.Store.__del__", "m._native._ffi_Store_handle.__del__", "m.Store.__init__", "m.Store.__new__")
-    names += ('m.Store.__dict__["with_capacity"]', "m.notifier_subscribe")
+    names += ('m.Store.__dict__["with_capacity"]', "m.notifier_subscribe", "m.Store.open_later(1, 0)")
     kinds = ", ".join(f"type({name}).__name__" for name in names)
     compiled = run([exe, "-c", f"import sample_crate as m; print({kinds})"])
     assert compiled.stdout.split() == [
@@ -88,6 +88,7 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
         "builtin_function_or_method",  # `__new__`, the extension's
         "classmethod",  # another sync constructor, of a compiled function
         "compiled_function",  # a callback the library keeps
+        "compiled_coroutine",  # an async constructor's call (never awaited: nothing runs)
     ]
     proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout

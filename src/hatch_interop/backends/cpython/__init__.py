@@ -704,7 +704,7 @@ def fast_members(inventory: Inventory) -> List[Function]:
     members: List[Function] = [f for f in inventory.functions if eligible(f, inventory)]
     for service in inventory.services:
         # `__init__`, and the other sync constructors (classmethods: the class they are called on is not used).
-        members.extend(c for c in service.constructors if not c.asynchronous and eligible(c, inventory))
+        members.extend(c for c in service.constructors if eligible(c, inventory))
         members.extend(m for m in service.methods if eligible(m, inventory))
         members.extend(f for f in service.statics if eligible(f, inventory))
     return members
@@ -1725,7 +1725,7 @@ class CpythonBackend(CtypesBackend):
                 name = f"{sig.cls}.{sig.name}"
                 c_name = f"ffi_fast_method_{sig.cls}_{sig.name}"
             elif constructor:
-                assert sig.cls is not None and not f.asynchronous
+                assert sig.cls is not None
                 name = f"{sig.cls}.{sig.name}"
                 c_name = f"ffi_fast_class_{sig.cls}_{sig.name}"
             elif sig.cls is not None:

@@ -620,6 +620,7 @@ ffi_fast_struct_Digest fnv1a_hasher_digest(void *p_self);
 uint64_t fnv1a_hasher_digest_in(void *p_self, uint8_t p0);
 void * store_new(void);
 void * store_with_capacity(uint32_t p0);
+void store_open_later(uint32_t p0, uint64_t p1, ffi_fast_completion completion);
 void store_put(void *p_self, const char *p0, size_t p0_len, int64_t p1);
 ffi_fast_buffer store_entries(void *p_self);
 void store_put_all(void *p_self, const uint8_t *p0, size_t p0_len);
@@ -4866,6 +4867,12 @@ typedef struct {
     unsigned long long arg0;
 } ffi_fast_call_user_next_later_args;
 
+/* The arguments of ffi_fast_class_Store_open_later, until its coroutine calls the library. */
+typedef struct {
+    unsigned long long arg0;
+    unsigned long long arg1;
+} ffi_fast_class_Store_open_later_args;
+
 /* The arguments of ffi_fast_method_Store_total_later, until its coroutine calls the library. */
 typedef struct {
     unsigned long long arg0;
@@ -4905,6 +4912,7 @@ typedef union {
     ffi_fast_buffer ffi_fast_call_contact_later;
     double ffi_fast_call_length_in_metres_later;
     uint64_t ffi_fast_call_user_next_later;
+    void * ffi_fast_class_Store_open_later;
     int64_t ffi_fast_method_Store_total_later;
     uint32_t ffi_fast_method_Store_add_to_all_later;
     uint32_t ffi_fast_method_Store_clear_now;
@@ -4965,6 +4973,7 @@ struct ffi_fast_call {
         ffi_fast_call_contact_later_args ffi_fast_call_contact_later;
         ffi_fast_call_length_in_metres_later_args ffi_fast_call_length_in_metres_later;
         ffi_fast_call_user_next_later_args ffi_fast_call_user_next_later;
+        ffi_fast_class_Store_open_later_args ffi_fast_class_Store_open_later;
         ffi_fast_method_Store_total_later_args ffi_fast_method_Store_total_later;
         ffi_fast_method_Store_add_to_all_later_args ffi_fast_method_Store_add_to_all_later;
         ffi_fast_method_Store_clear_now_args ffi_fast_method_Store_clear_now;
@@ -11181,6 +11190,63 @@ ffi_fast_class_Store_with_capacity(PyObject *callable, PyObject *const *args, si
     return ffi_fast_wrap(FFI_FAST_OBJECT(self, 0), result, false);
 }
 
+/* Store.open_later(capacity, millis) -> Store */
+static int
+ffi_fast_class_Store_open_later_start(ffi_fast_call *call, ffi_fast_completion completion)
+{
+    unsigned long long arg0 = call->args.ffi_fast_class_Store_open_later.arg0;
+    unsigned long long arg1 = call->args.ffi_fast_class_Store_open_later.arg1;
+    Py_BEGIN_ALLOW_THREADS
+    store_open_later((uint32_t)arg0, (uint64_t)arg1, completion);
+    Py_END_ALLOW_THREADS
+    return 0;
+}
+
+static PyObject *
+ffi_fast_class_Store_open_later_convert(ffi_fast_function *self, const void *value)
+{
+    void * result;
+    memcpy(&result, value, sizeof(result));
+    (void)self;
+    return ffi_fast_wrap(FFI_FAST_OBJECT(self, 3), result, false);
+}
+
+static const ffi_fast_async ffi_fast_class_Store_open_later_async = {
+    ffi_fast_class_Store_open_later_start,
+    ffi_fast_class_Store_open_later_convert,
+    sizeof(void *),
+};
+
+static PyObject *
+ffi_fast_class_Store_open_later(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_call *call;
+    unsigned long long arg0;
+    unsigned long long arg1;
+    if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are (the wrapper's
+     * coroutine then refuses them when awaited, as every backend does). */
+    if (!true) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[1], NULL, 4294967295ULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    if (!ffi_fast_exact_unsigned(args[2], NULL, UINT64_MAX, &arg1)) {
+        return ffi_fast_fallback(self, args, 3, NULL);
+    }
+    call = ffi_fast_new_call(self, &ffi_fast_class_Store_open_later_async);
+    if (call == NULL) {
+        return NULL;
+    }
+    call->args.ffi_fast_class_Store_open_later.arg0 = arg0;
+    call->args.ffi_fast_class_Store_open_later.arg1 = arg1;
+    return (PyObject *)call;
+}
+
 /* Where the objects ffi_fast_method_Store_put takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_method_Store_put_slot_self;
 
@@ -12252,6 +12318,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_method_Hasher_digest_in,
     ffi_fast_init_Store,
     ffi_fast_class_Store_with_capacity,
+    ffi_fast_class_Store_open_later,
     ffi_fast_method_Store_put,
     ffi_fast_method_Store_entries,
     ffi_fast_method_Store_put_all,
@@ -12460,6 +12527,7 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    true,
     false,
     false,
     false,
@@ -12660,6 +12728,7 @@ static const bool ffi_fast_methods[] = {
     false,
     false,
     false,
+    true,
     true,
     true,
     true,

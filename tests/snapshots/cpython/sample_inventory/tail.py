@@ -368,6 +368,11 @@ _ffi_rt.compiled(
         ("Hasher.digest_in", None, (ByteOrder, Hasher, _ffi_Hasher_handle)),
         ("Store.__init__", None, (Store, _ffi_Store_handle)),
         ("Store.with_capacity", _ffi_MathError_by_code, (_ffi_wrap_Store,)),
+        (
+            "Store.open_later",
+            _ffi_MathError_by_code,
+            (_ffi_support.error, _ffi_support.call_future, _ffi_rt.settle_later, _ffi_wrap_Store),
+        ),
         ("Store.put", _ffi_MathError_by_code, (Store, _ffi_Store_handle)),
         ("Store.entries", None, (Store, _ffi_Store_handle, _ffi_rt.wire_decode, _ffi_wire_map_str_i64)),
         ("Store.put_all", _ffi_MathError_by_code, (Store, _ffi_Store_handle)),
