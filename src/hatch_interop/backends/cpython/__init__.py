@@ -1238,7 +1238,7 @@ def c_callback(callback: CallbackDef, inventory: Inventory, codecs: Optional[Wir
             # it into the error's slot (or hands the call what is wrong), as the module's trampoline does.
             error_class = read("class", callback.error.name)
             slots.append("ffi_fast_text_result *error")
-            codec = codecs.builder._global_codec(Record(callback.error.name)) if codecs is not None else "NULL"
+            codec = codecs.builder.value_codec(Record(callback.error.name)) if codecs is not None else "NULL"
             error_encoded = ", ".join(
                 (
                     read("global", "_ffi_set_encoded"),
@@ -1348,7 +1348,7 @@ def c_callback(callback: CallbackDef, inventory: Inventory, codecs: Optional[Wir
             return None
         slots.append("ffi_fast_text_result *result")
         encoder = codecs.encoder(encoded) if codecs is not None else "NULL"
-        codec = codecs.builder._global_codec(encoded) if codecs is not None else "NULL"
+        codec = codecs.builder.value_codec(encoded) if codecs is not None else "NULL"
         arguments = ", ".join(
             (
                 encoder,

@@ -937,9 +937,10 @@ class WrapperBuilder:
     def codec(self, ty: Encoded) -> str:
         """The module global of the codec of an encoded value (``_ffi_wire_vec_str``), defined once (after the
         classes: an enum's codec names its class)."""
-        return self._global_codec(ty.value)
+        return self.value_codec(ty.value)
 
-    def _global_codec(self, ty: WireValue) -> str:
+    def value_codec(self, ty: WireValue) -> str:
+        """The module global of the codec of `ty` (a record's own global), as `codec` makes it."""
         name, expression = self._codec(ty)
         self.helpers.add("wire")
         if isinstance(ty, Record):
@@ -1261,7 +1262,7 @@ class WrapperBuilder:
             # which the library decodes (see `abi.CEncodedResult`).
             params.append("_ffi_error_slot: Any")
             self.helpers.add("encoded_results")
-            codec = self._global_codec(Record(c.error.name))
+            codec = self.value_codec(Record(c.error.name))
             what = python_string(f"the error of {subject}")
             set_error = Group(
                 "_ffi_set_encoded(", (python_string(shown), what, "_ffi_error_slot", "_ffi_error", codec), ")"
@@ -1289,7 +1290,7 @@ class WrapperBuilder:
             self.helpers.add("encoded_results")
             params.append("_ffi_slot: Any")
             what = python_string(f"the result of {subject}")
-            codec = self._global_codec(encoded)
+            codec = self.value_codec(encoded)
             set_result = Group(
                 "_ffi_set_encoded(", (python_string(shown), what, "_ffi_slot", "_ffi_result", codec), ")"
             )
@@ -1748,7 +1749,7 @@ class WrapperBuilder:
         doc = normalize_doc(e.doc)
         doc = f"{doc}\n\n{section}" if doc else section
         message = f"{cls} cannot be created directly: create one of its variants, such as {cls}.{variants[0].name}()"
-        codec = self._global_codec(Record(e.name))
+        codec = self.value_codec(Record(e.name))
         return PyDataError(
             name=cls,
             docstring=python_docstring(doc),

@@ -5158,12 +5158,12 @@ ffi_fast_bell_ring(ffi_fast_call *call, const void *value)
     }
     pthread_mutex_unlock(&ffi_fast_bells_lock);
     if (ring != NULL) {
-        /* Non-blocking, and written once per drain: an eventfd's count or a pipe's buffer cannot fill. (Nothing to
-         * do if it fails: the next ring wakes the loop.) */
-        if (write(ring->write_fd, &one, sizeof one) < 0) {
-            handed = true;
-        }
+        /* Non-blocking, and written once per drain: an eventfd's count or a pipe's buffer cannot fill. */
+        bool written = write(ring->write_fd, &one, sizeof one) >= 0;
         pthread_mutex_lock(&ffi_fast_bells_lock);
+        if (!written) {
+            ring->rung = false; /* the next ring writes again (this call is drained with its) */
+        }
         ffi_fast_bell_unref(ring);
         pthread_mutex_unlock(&ffi_fast_bells_lock);
     }
