@@ -68,9 +68,9 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
     run([exe, "-m", "pip", "install", "-q", sample_cpython_wheel])
     workdir = tmp_path / "work"
     workdir.mkdir()
-    # Compiled functions and methods, a wrapper (a tagged union's), and the finalisers in C of what objects hold
-    # (cells, handles) and of the objects.
-    names = ("m.add", "m.counter_get", "m.Store.get", "m.shape_area", "m.Store.live_stores")
+    # Compiled functions and methods, a wrapper (of a tagged union in an option), and the finalisers in C of what
+    # objects hold (cells, handles) and of the objects.
+    names = ("m.add", "m.counter_get", "m.Store.get", "m.figure_of", "m.Store.live_stores")
     names += ('m.Store.__dict__["live_stores"]', "m.Counter.__del__", "m._native._ffi_Counter_cell.__del__")
     names += ("m.Store.__del__", "m._native._ffi_Store_handle.__del__", "m.Store.__init__", "m.Store.__new__")
     names += ('m.Store.__dict__["with_capacity"]', "m.notifier_subscribe", "m.Store.open_later(1, 0)")

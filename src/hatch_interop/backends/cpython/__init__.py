@@ -69,6 +69,7 @@ from hatch_interop.inventory import (
     Slice,
     Str,
     StructDef,
+    TaggedDef,
     TraitDef,
     TypeRef,
     Vec,
@@ -182,6 +183,21 @@ class FastParam:
     #: What the library wrote into a copy of the argument, copied back into it when the call succeeded (the
     #: structs of a list the library writes into), before the releases.
     written_back: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class CTaggedLayout:
+    """A data-carrying enum as the extension declares it: its C name, the crate's name of it, its tag's C type, each
+    variant with fields (the union's member and the fields' declarations), its size and payload's offset, and every
+    field's offset (the member's path, the offset Rust measured)."""
+
+    name: str
+    rust: str
+    tag: str
+    variants: Tuple[Tuple[str, Tuple[str, ...]], ...]
+    size: int
+    payload_offset: int
+    offsets: Tuple[Tuple[str, int], ...]
 
 
 @dataclass(frozen=True)
@@ -385,6 +401,27 @@ def _inline(inventory: Inventory, ty: TypeRef) -> bool:
     if isinstance(ty, Named):
         return _enum(inventory, ty) is not None or plain_struct(inventory, ty) is not None
     return False
+
+
+def plain_tagged(inventory: Inventory, ty: TypeRef) -> Optional[TaggedDef]:
+    """The data-carrying enum `ty` names (by value, or behind a shared reference) if the extension converts it: its
+    variants' fields numbers, bools, field-less enums or structs it declares (see
+    :meth:`WireCodecs.tagged_conversions`), at least one variant with fields."""
+    named = ty.target if isinstance(ty, Pointer) and not ty.mutable and not ty.nullable else ty
+    if not isinstance(named, Named):
+        return None
+    target = inventory.type(named.name)
+    if not isinstance(target, TaggedDef) or not any(v.fields for v in target.variants):
+        return None
+    for variant in target.variants:
+        for field in variant.fields:
+            field_type = field.type
+            if isinstance(field_type, Primitive):
+                if not _scalar(field_type) or field_type.newtype:
+                    return None
+            elif _enum(inventory, field_type) is None and plain_struct(inventory, field_type) is None:
+                return None
+    return target
 
 
 def _field_declaration(inventory: Inventory, ty: TypeRef, name: str) -> str:
@@ -650,6 +687,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
                 not ty.owned
                 and (
                     plain_struct(inventory, ty) is not None
+                    or plain_tagged(inventory, ty) is not None
                     or lent_object(inventory, ty) is not None
                     or lent_callback(inventory, ty) is not None
                 )
@@ -665,6 +703,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
             or _numbers(ty, inventory)
             or _enum(inventory, ty) is not None
             or plain_struct(inventory, ty) is not None
+            or plain_tagged(inventory, ty) is not None
             or (isinstance(ty, Encoded) and encodable(inventory, ty.value))
         )
 
@@ -679,6 +718,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
         or _enum(inventory, returns) is not None
         or (isinstance(returns, Named) and plain_struct(inventory, returns) is not None)
         or listed(inventory, returns)
+        or (isinstance(returns, Named) and plain_tagged(inventory, returns) is not None and not f.asynchronous)
     )
     if f.asynchronous:
         return result and all(value_param(p.type, inventory) or late_param(p.type, inventory) for p in f.params)
@@ -837,6 +877,15 @@ def _param(
         return _lent_callable(
             local, name, value, callback, nullable=ty.nullable, objects=objects, inventory=inventory, codecs=encoders
         )
+    tagged = plain_tagged(inventory, ty)
+    if tagged is not None:
+        # Converted into the layout from the variant's fields (exactly of their types), as its `_ffi_to_c` does;
+        # behind a reference, the call's copy is lent.
+        made = encoders.tagged_conversions(tagged)
+        check = f"{made.writer}({value}, &{local})"
+        if isinstance(ty, Pointer):
+            return FastParam((f"{made.layout} {local}",), check, (f"&{local}",), (f"const {made.layout} *{name}",))
+        return FastParam((f"{made.layout} {local}",), check, (local,), (f"{made.layout} {name}",))
     struct = plain_struct(inventory, ty)
     if struct is not None:
         c_name = _struct_name(struct)
@@ -1658,9 +1707,9 @@ class CpythonBackend(CtypesBackend):
             "_ffi_raise_failure",
             Group("(", rows, ")", is_tuple=True),
         )
-        if encoders.encoders or encoders.decoders:
+        if encoders.encoders or encoders.decoders or encoders.tagged:
             # The classes the encoders check values against (and the decoders make), and the records' slots they
-            # read.
+            # read (and the data-carrying enums' variants' slots).
             shared = Group("(", tuple(encoders.shared), ")", is_tuple=True)
             fields = Group("(", encoders.python_fields(), ")", is_tuple=True)
             arguments = (*arguments, Group("shared=(", (shared, fields), ")", is_tuple=True))
@@ -1808,6 +1857,8 @@ class CpythonBackend(CtypesBackend):
                 result_type = "void *"
             elif struct is not None:
                 result_type = _struct_name(struct)
+            elif plain_tagged(inventory, returns) is not None:
+                result_type = encoders.tagged_layout(returns.name)  # type: ignore[union-attr]
             elif enum is not None:
                 result_type = C_PRIMITIVES[enum.repr.name]
             else:
@@ -1833,10 +1884,12 @@ class CpythonBackend(CtypesBackend):
             invocation = f"{f.symbol}({', '.join(arguments)})"
             returns_value = not isinstance(returns, Void)
             # As the wrapper does: a number's, bool's or enum's zero is the only result a failed call can have left.
+            tagged = plain_tagged(inventory, returns)
             zeroable = (
                 returns_value
                 and isinstance(returns, (Primitive, Named, Pointer))
                 and struct is None
+                and tagged is None
                 and not (isinstance(returns, Primitive) and returns.is_wide)
             )
             if init:
@@ -1856,6 +1909,10 @@ class CpythonBackend(CtypesBackend):
                 else:
                     convert = f"return ffi_fast_decoded({decode}, {codec}, result)"
                 result_helpers = _helpers("returns_text", "returns_encoded")
+            elif tagged is not None:
+                # The variant's object, made from the layout as `_ffi_<Type>_from_c` makes it.
+                convert = f"return {encoders.tagged_conversions(tagged).reader}(&result)"
+                result_helpers = _helpers()
             else:
                 convert, result_helpers = _convert(returns, inventory, objects)
             made.append(
@@ -1950,6 +2007,9 @@ class CpythonBackend(CtypesBackend):
             async_functions=[f for f in functions if f.asynchronous],
             encoders=encoders.encoders,
             decoders=encoders.decoders,
+            tagged=list(encoders.tagged.values()),
+            tagged_layouts=self.tagged_layouts(inventory, encoders),
+            shares=bool(encoders.encoders or encoders.decoders or encoders.tagged),
             max_fields=encoders.max_fields,
             shared_count=len(encoders.shared),
             field_count=len(encoders.fields),
@@ -2014,6 +2074,35 @@ class CpythonBackend(CtypesBackend):
             )
             layouts.append(
                 CStructLayout(_struct_name(struct), fields, struct.size, struct.name, struct.name in returned)
+            )
+        return layouts
+
+    def tagged_layouts(self, inventory: Inventory, encoders: WireCodecs) -> List[CTaggedLayout]:
+        """The layouts of the data-carrying enums the compiled functions take or return (each variant's fields
+        `f0`, `f1`, ... in the union's member `v<i>`, `i` the variant's place), with the size and offsets Rust
+        measured."""
+        layouts = []
+        for name in encoders.tagged:
+            t = inventory.type(name)
+            assert isinstance(t, TaggedDef)
+            variants = tuple(
+                (f"v{i}", tuple(_field_declaration(inventory, f.type, f"f{j}") for j, f in enumerate(v.fields)))
+                for i, v in enumerate(t.variants)
+                if v.fields
+            )
+            offsets = tuple(
+                (f"payload.v{i}.f{j}", f.offset) for i, v in enumerate(t.variants) for j, f in enumerate(v.fields)
+            )
+            layouts.append(
+                CTaggedLayout(
+                    encoders.tagged_layout(name),
+                    name,
+                    C_PRIMITIVES[t.repr.name],
+                    variants,
+                    t.size,
+                    t.payload_offset,
+                    offsets,
+                )
             )
         return layouts
 

@@ -38,6 +38,8 @@ from hatch_interop.inventory import (
     RecordDef,
     RecordEnumDef,
     StructDef,
+    TaggedDef,
+    TypeRef,
     WireList,
     WireMap,
     WireOption,
@@ -111,6 +113,19 @@ _DECODE = "ffi_fast_decode_"
 
 
 @dataclass(frozen=True)
+class CTagged:
+    """The conversions of one data-carrying enum between its variants' objects and its C layout (`layout`): the
+    writer's and the reader's C names and bodies (statements, indented by four spaces)."""
+
+    layout: str
+    comment: str
+    writer: str
+    writer_body: Tuple[str, ...]
+    reader: str
+    reader_body: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CEncoder:
     """One encoder: its C name, comment (the Rust type) and body (statements, indented by four spaces)."""
 
@@ -144,6 +159,9 @@ class WireCodecs:
         self.decodes_members = False
         #: The most fields a decoder passes a class.
         self.max_fields = 0
+        #: The data-carrying enums the compiled functions take or return, by name, made as they ask for them.
+        self.tagged: Dict[str, CTagged] = {}
+        self.makes_structs = False
 
     def encoder(self, ty: WireValue) -> str:
         """The C name of the encoder of `ty`, made (with those it calls) on first use."""
@@ -403,6 +421,124 @@ class WireCodecs:
         _, statements = self._construct(cls, tuple(f.type for f in record.fields))
         return (), (*body, *statements)
 
+    def tagged_layout(self, name: str) -> str:
+        """The C name of the layout of the data-carrying enum `name` (see :meth:`tagged_conversions`)."""
+        return f"ffi_fast_tagged_{name}"
+
+    def tagged_conversions(self, t: TaggedDef) -> CTagged:
+        """The writer (``bool writer(PyObject *value, layout *out)``: false if `value` is not exactly an object of a
+        variant's class whose fields are exactly of their types, which the wrapper then converts or refuses) and the
+        reader (``PyObject *reader(const layout *value)``: the variant's object, or an error for a tag of no
+        variant, as the wrapper raises) of the data-carrying enum `t`, made on first use. Its variants' fields are
+        numbers, bools, field-less enums and structs (see `tagged_field`), read from their slots."""
+        made = self.tagged.get(t.name)
+        if made is not None:
+            return made
+        layout = self.tagged_layout(t.name)
+        classes = self.builder.tagged_variants[t.name]
+        declarations: List[str] = []
+        writer = ["if (!ffi_fast_encodable) {", "    return false;", "}", "memset(out, 0, sizeof *out);"]
+        reader = [
+            "if (ffi_fast_shared == NULL) {",
+            '    PyErr_SetString(PyExc_SystemError, "the module did not share its classes");',
+            "    return NULL;",
+            "}",
+            "switch (value->tag) {",
+        ]
+        most = max(len(v.fields) for v in t.variants)
+        for i, (v, (cls_name, attributes)) in enumerate(zip(t.variants, classes)):
+            cls = self._shared(cls_name)
+            class_index = self.shared.index(cls_name)
+            writer.append(f"if ((PyObject *)Py_TYPE(value) == {cls}) {{")
+            writer.append(f"    out->tag = {v.value};")
+            reader.append(f"case {v.value}:")
+            for j, (f, attribute) in enumerate(zip(v.fields, attributes)):
+                self.fields.append((class_index, attribute))
+                slot = len(self.fields) - 1
+                member = f"out->payload.v{i}.f{j}"
+                local, check = self._tagged_store(f.type, member, f"n{i}_{j}")
+                declarations.extend(local)
+                writer.append(f"    field = ffi_fast_field(value, {slot});")
+                writer.append(f"    if (field == NULL || !{check}) {{")
+                writer.append("        return false;")
+                writer.append("    }")
+                if local:
+                    writer.append(f"    {member} = n{i}_{j};")
+                made_field = self._tagged_object(f.type, f"value->payload.v{i}.f{j}")
+                reader.append(f"    fields[{j}] = {made_field};")
+                reader.append(f"    if (fields[{j}] == NULL) {{")
+                reader.extend(f"        Py_DECREF(fields[{k}]);" for k in range(j))
+                reader.append("        return NULL;")
+                reader.append("    }")
+            writer.append("    return true;")
+            writer.append("}")
+            count = len(v.fields)
+            reader.append(f"    made = PyObject_Vectorcall({cls}, {'fields' if count else 'NULL'}, {count}, NULL);")
+            reader.extend(f"    Py_DECREF(fields[{k}]);" for k in range(count))
+            reader.append("    return made;")
+        writer.append("return false;")
+        unknown = self._shared("_ffi_unknown_tag")
+        base = self._shared(self.builder.classes[t.name])
+        reader += [
+            "default:",
+            "    /* A tag of no variant: the error the wrapper raises. */",
+            f'    made = PyObject_CallFunction({unknown}, "OL", {base}, (long long)value->tag);',
+            "    if (made != NULL) {",
+            "        PyErr_SetObject((PyObject *)Py_TYPE(made), made);",
+            "        Py_DECREF(made);",
+            "    }",
+            "    return NULL;",
+            "}",
+        ]
+        comment = c_comment(f"`{t.name}`", opener="/*") or ""
+        made = CTagged(
+            layout,
+            comment,
+            f"ffi_fast_to_tagged_{t.name}",
+            ("PyObject *field;", *declarations, *writer),
+            f"ffi_fast_from_tagged_{t.name}",
+            (f"PyObject *fields[{max(most, 1)}], *made;", *reader),
+        )
+        self.tagged[t.name] = made
+        return made
+
+    def _tagged_store(self, ty: TypeRef, member: str, name: str) -> Tuple[Tuple[str, ...], str]:
+        """A variant's field `field` converted into the layout's `member`: the declarations of the local it goes
+        through (none: written in place) and the check."""
+        if isinstance(ty, Primitive):
+            declarations, check, _ = self._number(ty, "field", name)
+            return tuple(d.rstrip(";") + ";" for d in declarations), check
+        assert isinstance(ty, Named), ty
+        target = self.inventory.type(ty.name)
+        cls = self._shared(self.builder.classes[ty.name])
+        if isinstance(target, EnumDef):
+            self.uses_members = True
+            return (f"long long {name};",), f"ffi_fast_exact_member(field, {cls}, &{name})"
+        assert isinstance(target, StructDef), ty
+        if ty.name not in self.structs:
+            self.structs.append(ty.name)
+        return (), f"ffi_fast_exact_struct(field, {cls}, &{member}, sizeof({member}))"
+
+    def _tagged_object(self, ty: TypeRef, value: str) -> str:
+        """The expression making the Python object of a variant's field `value` (NULL: an error is set)."""
+        if isinstance(ty, Primitive):
+            if ty.is_bool:
+                return f"PyBool_FromLong({value})"
+            if ty.is_float:
+                return f"PyFloat_FromDouble({value})"
+            if ty.is_signed:
+                return f"PyLong_FromLongLong({value})"
+            return f"PyLong_FromUnsignedLongLong({value})"
+        assert isinstance(ty, Named), ty
+        target = self.inventory.type(ty.name)
+        if isinstance(target, EnumDef):
+            self.decodes_members = True
+            by_value = self._shared(f"_ffi_{self.builder.classes[target.name]}_by_value")
+            return f"ffi_fast_member({by_value}, PyLong_FromLongLong((long long){value}))"
+        self.makes_structs = True
+        cls = self._shared(self.builder.classes[ty.name])
+        return f"ffi_fast_make_struct({cls}, &{value}, sizeof({value}), NULL)"
+
     @property
     def helpers(self) -> FrozenSet[str]:
         """The template's helpers the encoders use (names of the backend's ``HELPERS``)."""
@@ -415,6 +551,8 @@ class WireCodecs:
             used.update(("uses_struct_values", "uses_cdata"))
         if self.decodes_members:
             used.add("returns_members")
+        if self.makes_structs:
+            used.update(("returns_structs", "uses_cdata"))
         return frozenset(used)
 
     def python_fields(self) -> Tuple[str, ...]:

@@ -645,6 +645,9 @@ class WrapperBuilder:
         self.classes = self.api.classes
         #: The (private) class of each variant of a record enum, by the enum's and the variant's names.
         self.variant_classes: Dict[Tuple[str, str], str] = {}
+        #: Each data-carrying enum's variants as the module makes them: the variant's (private) class and its fields'
+        #: attributes, in the enum's order of variants (filled as the module is rendered).
+        self.tagged_variants: Dict[str, Tuple[Tuple[str, Tuple[str, ...]], ...]] = {}
         self.functions = self.api.functions
         self.checks_arguments = False
         #: Names to import from typing: the hints' (`Optional[...]` rather than `X | None`, and `List`, `Type`:
@@ -1505,6 +1508,7 @@ class WrapperBuilder:
             params = ", ".join(a.name for a in variant.attributes)
             doc = normalize_doc(v.doc)
             listed.append(f"- ``{cls}.{name}({params})``" + (": " + doc.replace("\n", "\n  ") if doc else ""))
+        self.tagged_variants[t.name] = tuple((made.cls, tuple(a.name for a in made.attributes)) for made in variants)
         section = "Its variants are subclasses, reachable as attributes:\n\n" + "\n".join(listed)
         doc = normalize_doc(t.doc)
         doc = f"{doc}\n\n{section}" if doc else section

@@ -142,6 +142,46 @@ _Static_assert(offsetof(ffi_fast_struct_Badge, f1) == 8, "Badge: an offset Rust 
 /* The last `Badge` a compiled function returned (see ffi_fast_make_struct). */
 static PyObject *ffi_fast_struct_Badge_spare;
 
+/* `Shape`, laid out as the library's (RFC 2195): its tag, then the fields of the variant it names. */
+typedef struct {
+    uint8_t tag;
+    union {
+        struct {
+            float f0;
+        } v0;
+        struct {
+            ffi_fast_struct_Vec2 f0;
+            float f1;
+            float f2;
+        } v1;
+    } payload;
+} ffi_fast_tagged_Shape;
+_Static_assert(sizeof(ffi_fast_tagged_Shape) == 20, "Shape: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Shape, payload) == 4, "Shape: the payload's offset Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Shape, payload.v0.f0) == 4, "Shape: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Shape, payload.v1.f0) == 4, "Shape: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Shape, payload.v1.f1) == 12, "Shape: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Shape, payload.v1.f2) == 16, "Shape: an offset Rust measured");
+
+/* `Measure`, laid out as the library's (RFC 2195): its tag, then the fields of the variant it names. */
+typedef struct {
+    uint32_t tag;
+    union {
+        struct {
+            double f0;
+        } v0;
+        struct {
+            float f0;
+            float f1;
+        } v1;
+    } payload;
+} ffi_fast_tagged_Measure;
+_Static_assert(sizeof(ffi_fast_tagged_Measure) == 16, "Measure: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Measure, payload) == 8, "Measure: the payload's offset Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Measure, payload.v0.f0) == 8, "Measure: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Measure, payload.v1.f0) == 8, "Measure: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Measure, payload.v1.f1) == 12, "Measure: an offset Rust measured");
+
 /* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
 typedef struct {
     float value;
@@ -537,6 +577,8 @@ void vec2_later(float p0, float p1, ffi_fast_completion completion);
 void sleep_with_guard(uint64_t p0, ffi_fast_completion completion);
 uint64_t guards_held(void);
 uint64_t guards_dropped(void);
+ffi_fast_tagged_Shape shape_scale(ffi_fast_tagged_Shape p0, float p1);
+double shape_area(const ffi_fast_tagged_Shape *p0);
 uint32_t char_upper(uint32_t p0);
 uint32_t char_code(uint32_t p0);
 uint32_t char_from_code(uint32_t p0);
@@ -590,6 +632,7 @@ uint64_t tree_size(ffi_fast_bytes p0);
 ffi_fast_buffer tree_chain(uint16_t p0);
 void contact_later(ffi_fast_bytes p0, ffi_fast_completion completion);
 ffi_fast_buffer value_lines(const uint8_t *p0, size_t p0_len);
+ffi_fast_tagged_Measure measure_doubled(ffi_fast_tagged_Measure p0);
 ffi_fast_buffer value_parsed(const char *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 void length_in_metres_later(const char *p0, size_t p0_len, ffi_fast_completion completion);
@@ -2485,7 +2528,7 @@ typedef bool (*ffi_fast_encoder)(ffi_fast_out *out, PyObject *value, int depth);
 /* The module's classes the encoders check values against, and the offsets of the records' slots they read, given
  * by the module once at import (`share`); until then, or if a slot was not found, every value is the wrapper's. */
 static PyObject *ffi_fast_shared;
-static Py_ssize_t ffi_fast_field_offsets[21];
+static Py_ssize_t ffi_fast_field_offsets[28];
 static bool ffi_fast_encodable;
 
 #define FFI_FAST_SHARED(index) PyTuple_GET_ITEM(ffi_fast_shared, (index))
@@ -2719,7 +2762,7 @@ ffi_fast_encode_7(ffi_fast_out *out, PyObject *value, int depth)
 {
     long long member;
     (void)depth;
-    return ffi_fast_exact_member(value, FFI_FAST_SHARED(1), &member) && ffi_fast_put_le(out, (unsigned long long)member, 1);
+    return ffi_fast_exact_member(value, FFI_FAST_SHARED(7), &member) && ffi_fast_put_le(out, (unsigned long long)member, 1);
 }
 
 /* `Contact` */
@@ -2730,28 +2773,28 @@ ffi_fast_encode_8(ffi_fast_out *out, PyObject *value, int depth)
     if (depth >= 128) {
         return false;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(2)) {
-        field = ffi_fast_field(value, 0);
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(8)) {
+        field = ffi_fast_field(value, 4);
         if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 1);
+        field = ffi_fast_field(value, 5);
         if (field == NULL || !ffi_fast_encode_0(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 2);
+        field = ffi_fast_field(value, 6);
         if (field == NULL || !ffi_fast_encode_9(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 3);
+        field = ffi_fast_field(value, 7);
         if (field == NULL || !ffi_fast_encode_10(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 4);
+        field = ffi_fast_field(value, 8);
         if (field == NULL || !ffi_fast_encode_11(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 5);
+        field = ffi_fast_field(value, 9);
         if (field == NULL || !ffi_fast_encode_13(out, field, depth + 1)) {
             return false;
         }
@@ -2776,7 +2819,7 @@ ffi_fast_encode_10(ffi_fast_out *out, PyObject *value, int depth)
 {
     ffi_fast_struct_Vec2 copy;
     (void)depth;
-    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(3), &copy, sizeof(copy))
+    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(2), &copy, sizeof(copy))
         && ffi_fast_put_float(out, copy.f0)
         && ffi_fast_put_float(out, copy.f1);
 }
@@ -2813,7 +2856,7 @@ ffi_fast_encode_14(ffi_fast_out *out, PyObject *value, int depth)
 {
     ffi_fast_struct_Sample copy;
     (void)depth;
-    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(4), &copy, sizeof(copy))
+    return ffi_fast_exact_struct(value, FFI_FAST_SHARED(9), &copy, sizeof(copy))
         && ffi_fast_put_le(out, (unsigned long long)copy.f0, 1)
         && ffi_fast_put_double(out, copy.f1)
         && ffi_fast_put_le(out, (unsigned long long)copy.f2, 2)
@@ -2828,16 +2871,16 @@ ffi_fast_encode_15(ffi_fast_out *out, PyObject *value, int depth)
     if (depth >= 128) {
         return false;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(5)) {
-        field = ffi_fast_field(value, 6);
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(10)) {
+        field = ffi_fast_field(value, 10);
         if (field == NULL || !ffi_fast_encode_8(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 7);
+        field = ffi_fast_field(value, 11);
         if (field == NULL || !ffi_fast_encode_16(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 8);
+        field = ffi_fast_field(value, 12);
         if (field == NULL || !ffi_fast_encode_7(out, field, depth + 1)) {
             return false;
         }
@@ -2871,12 +2914,12 @@ ffi_fast_encode_18(ffi_fast_out *out, PyObject *value, int depth)
     if (depth >= 128) {
         return false;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(7)) {
-        field = ffi_fast_field(value, 9);
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(12)) {
+        field = ffi_fast_field(value, 13);
         if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 10);
+        field = ffi_fast_field(value, 14);
         if (field == NULL || !ffi_fast_encode_19(out, field, depth + 1)) {
             return false;
         }
@@ -2907,55 +2950,55 @@ ffi_fast_encode_21(ffi_fast_out *out, PyObject *value, int depth)
     if (depth >= 128) {
         return false;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(8)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(13)) {
         if (!ffi_fast_put_le(out, 0, 4)) {
             return false;
         }
-        field = ffi_fast_field(value, 11);
+        field = ffi_fast_field(value, 15);
         if (field == NULL || !ffi_fast_encode_22(out, field, depth + 1)) {
             return false;
         }
         return true;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(9)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(14)) {
         if (!ffi_fast_put_le(out, 1, 4)) {
             return false;
         }
-        field = ffi_fast_field(value, 12);
+        field = ffi_fast_field(value, 16);
         if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
             return false;
         }
         return true;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(10)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(15)) {
         if (!ffi_fast_put_le(out, 2, 4)) {
             return false;
         }
-        field = ffi_fast_field(value, 13);
+        field = ffi_fast_field(value, 17);
         if (field == NULL || !ffi_fast_encode_23(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 14);
+        field = ffi_fast_field(value, 18);
         if (field == NULL || !ffi_fast_encode_23(out, field, depth + 1)) {
             return false;
         }
         return true;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(11)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(16)) {
         if (!ffi_fast_put_le(out, 3, 4)) {
             return false;
         }
-        field = ffi_fast_field(value, 15);
+        field = ffi_fast_field(value, 19);
         if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 16);
+        field = ffi_fast_field(value, 20);
         if (field == NULL || !ffi_fast_encode_9(out, field, depth + 1)) {
             return false;
         }
         return true;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(12)) {
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(17)) {
         if (!ffi_fast_put_le(out, 4, 4)) {
             return false;
         }
@@ -3000,20 +3043,20 @@ ffi_fast_encode_25(ffi_fast_out *out, PyObject *value, int depth)
     if (depth >= 128) {
         return false;
     }
-    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(13)) {
-        field = ffi_fast_field(value, 17);
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(22)) {
+        field = ffi_fast_field(value, 24);
         if (field == NULL || !ffi_fast_encode_26(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 18);
+        field = ffi_fast_field(value, 25);
         if (field == NULL || !ffi_fast_encode_1(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 19);
+        field = ffi_fast_field(value, 26);
         if (field == NULL || !ffi_fast_encode_27(out, field, depth + 1)) {
             return false;
         }
-        field = ffi_fast_field(value, 20);
+        field = ffi_fast_field(value, 27);
         if (field == NULL || !ffi_fast_encode_28(out, field, depth + 1)) {
             return false;
         }
@@ -3028,7 +3071,7 @@ ffi_fast_encode_26(ffi_fast_out *out, PyObject *value, int depth)
 {
     unsigned long long number;
     (void)depth;
-    return ffi_fast_exact_unsigned(value, FFI_FAST_SHARED(14), UINT64_MAX, &number) && ffi_fast_put_le(out, number, 8);
+    return ffi_fast_exact_unsigned(value, FFI_FAST_SHARED(23), UINT64_MAX, &number) && ffi_fast_put_le(out, number, 8);
 }
 
 /* `Vec<UserId>` */
@@ -3054,7 +3097,7 @@ ffi_fast_encode_29(ffi_fast_out *out, PyObject *value, int depth)
 {
     float number;
     (void)depth;
-    return ffi_fast_exact_float(value, FFI_FAST_SHARED(15), &number) && ffi_fast_put_float(out, number);
+    return ffi_fast_exact_float(value, FFI_FAST_SHARED(24), &number) && ffi_fast_put_float(out, number);
 }
 
 /* `HashMap<UserId, u32>` */
@@ -3470,7 +3513,7 @@ static PyObject *
 ffi_fast_decode_12(ffi_fast_in *in, int depth)
 {
     (void)depth;
-    return ffi_fast_member(FFI_FAST_SHARED(0), ffi_fast_read_integer(in, 1, false));
+    return ffi_fast_member(FFI_FAST_SHARED(6), ffi_fast_read_integer(in, 1, false));
 }
 
 /* `Contact` */
@@ -3483,7 +3526,7 @@ ffi_fast_decode_13(ffi_fast_in *in, int depth)
     }
     {
         static const ffi_fast_decoder fields[6] = {ffi_fast_decode_1, ffi_fast_decode_0, ffi_fast_decode_5, ffi_fast_decode_14, ffi_fast_decode_2, ffi_fast_decode_16};
-        return ffi_fast_construct(FFI_FAST_SHARED(2), in, depth, fields, 6);
+        return ffi_fast_construct(FFI_FAST_SHARED(8), in, depth, fields, 6);
     }
 }
 
@@ -3493,7 +3536,7 @@ ffi_fast_decode_14(ffi_fast_in *in, int depth)
 {
     {
         static const ffi_fast_decoder fields[2] = {ffi_fast_decode_15, ffi_fast_decode_15};
-        return ffi_fast_construct(FFI_FAST_SHARED(3), in, depth, fields, 2);
+        return ffi_fast_construct(FFI_FAST_SHARED(2), in, depth, fields, 2);
     }
 }
 
@@ -3522,7 +3565,7 @@ ffi_fast_decode_17(ffi_fast_in *in, int depth)
 {
     {
         static const ffi_fast_decoder fields[4] = {ffi_fast_decode_18, ffi_fast_decode_6, ffi_fast_decode_19, ffi_fast_decode_12};
-        return ffi_fast_construct(FFI_FAST_SHARED(4), in, depth, fields, 4);
+        return ffi_fast_construct(FFI_FAST_SHARED(9), in, depth, fields, 4);
     }
 }
 
@@ -3577,7 +3620,7 @@ ffi_fast_decode_23(ffi_fast_in *in, int depth)
     }
     {
         static const ffi_fast_decoder fields[2] = {ffi_fast_decode_1, ffi_fast_decode_3};
-        return ffi_fast_construct(FFI_FAST_SHARED(6), in, depth, fields, 2);
+        return ffi_fast_construct(FFI_FAST_SHARED(11), in, depth, fields, 2);
     }
 }
 
@@ -3591,7 +3634,7 @@ ffi_fast_decode_24(ffi_fast_in *in, int depth)
     }
     {
         static const ffi_fast_decoder fields[2] = {ffi_fast_decode_1, ffi_fast_decode_25};
-        return ffi_fast_construct(FFI_FAST_SHARED(7), in, depth, fields, 2);
+        return ffi_fast_construct(FFI_FAST_SHARED(12), in, depth, fields, 2);
     }
 }
 
@@ -3618,25 +3661,25 @@ ffi_fast_decode_26(ffi_fast_in *in, int depth)
     case 0:
         {
             static const ffi_fast_decoder fields[1] = {ffi_fast_decode_27};
-            return ffi_fast_construct(FFI_FAST_SHARED(8), in, depth, fields, 1);
+            return ffi_fast_construct(FFI_FAST_SHARED(13), in, depth, fields, 1);
         }
     case 1:
         {
             static const ffi_fast_decoder fields[1] = {ffi_fast_decode_1};
-            return ffi_fast_construct(FFI_FAST_SHARED(9), in, depth, fields, 1);
+            return ffi_fast_construct(FFI_FAST_SHARED(14), in, depth, fields, 1);
         }
     case 2:
         {
             static const ffi_fast_decoder fields[2] = {ffi_fast_decode_28, ffi_fast_decode_28};
-            return ffi_fast_construct(FFI_FAST_SHARED(10), in, depth, fields, 2);
+            return ffi_fast_construct(FFI_FAST_SHARED(15), in, depth, fields, 2);
         }
     case 3:
         {
             static const ffi_fast_decoder fields[2] = {ffi_fast_decode_1, ffi_fast_decode_5};
-            return ffi_fast_construct(FFI_FAST_SHARED(11), in, depth, fields, 2);
+            return ffi_fast_construct(FFI_FAST_SHARED(16), in, depth, fields, 2);
         }
     case 4:
-        return ffi_fast_construct(FFI_FAST_SHARED(12), in, depth, NULL, 0);
+        return ffi_fast_construct(FFI_FAST_SHARED(17), in, depth, NULL, 0);
     default:
         PyErr_SetString(PyExc_SystemError, "the library encoded a variant of no index");
         return NULL;
@@ -3669,7 +3712,7 @@ ffi_fast_decode_29(ffi_fast_in *in, int depth)
     }
     {
         static const ffi_fast_decoder fields[4] = {ffi_fast_decode_30, ffi_fast_decode_1, ffi_fast_decode_31, ffi_fast_decode_32};
-        return ffi_fast_construct(FFI_FAST_SHARED(13), in, depth, fields, 4);
+        return ffi_fast_construct(FFI_FAST_SHARED(22), in, depth, fields, 4);
     }
 }
 
@@ -3678,7 +3721,7 @@ static PyObject *
 ffi_fast_decode_30(ffi_fast_in *in, int depth)
 {
     (void)depth;
-    return ffi_fast_call_with(FFI_FAST_SHARED(14), ffi_fast_read_integer(in, 8, false));
+    return ffi_fast_call_with(FFI_FAST_SHARED(23), ffi_fast_read_integer(in, 8, false));
 }
 
 /* `Vec<UserId>` */
@@ -3704,7 +3747,7 @@ static PyObject *
 ffi_fast_decode_33(ffi_fast_in *in, int depth)
 {
     (void)depth;
-    return ffi_fast_call_with(FFI_FAST_SHARED(15), ffi_fast_read_float(in, 4));
+    return ffi_fast_call_with(FFI_FAST_SHARED(24), ffi_fast_read_float(in, 4));
 }
 
 /* `HashMap<UserId, u32>` */
@@ -3749,6 +3792,198 @@ ffi_fast_decode(ffi_fast_decoder decode, PyObject *runtime_decode, PyObject *cod
     return value;
 }
 
+/* Data-carrying enums converted in C --------------------------------------------------------------------------
+ *
+ * A data-carrying enum's object is exactly of one of its variants' classes; its fields, read from their slots, are
+ * converted as arguments are (exactly of their types, else the wrapper takes the call and converts or refuses them
+ * through the variant's `_ffi_to_c`) into the library's layout. A result's variant is made by calling its class with
+ * its fields' values, as `_ffi_<Type>_from_c` does. */
+
+/* `Shape` */
+static bool
+ffi_fast_to_tagged_Shape(PyObject *value, ffi_fast_tagged_Shape *out)
+{
+    PyObject *field;
+    float n0_0;
+    float n1_1;
+    float n1_2;
+    if (!ffi_fast_encodable) {
+        return false;
+    }
+    memset(out, 0, sizeof *out);
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(0)) {
+        out->tag = 0;
+        field = ffi_fast_field(value, 0);
+        if (field == NULL || !ffi_fast_exact_float(field, NULL, &n0_0)) {
+            return false;
+        }
+        out->payload.v0.f0 = n0_0;
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(1)) {
+        out->tag = 1;
+        field = ffi_fast_field(value, 1);
+        if (field == NULL || !ffi_fast_exact_struct(field, FFI_FAST_SHARED(2), &out->payload.v1.f0, sizeof(out->payload.v1.f0))) {
+            return false;
+        }
+        field = ffi_fast_field(value, 2);
+        if (field == NULL || !ffi_fast_exact_float(field, NULL, &n1_1)) {
+            return false;
+        }
+        out->payload.v1.f1 = n1_1;
+        field = ffi_fast_field(value, 3);
+        if (field == NULL || !ffi_fast_exact_float(field, NULL, &n1_2)) {
+            return false;
+        }
+        out->payload.v1.f2 = n1_2;
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(3)) {
+        out->tag = 2;
+        return true;
+    }
+    return false;
+}
+
+static PyObject *
+ffi_fast_from_tagged_Shape(const ffi_fast_tagged_Shape *value)
+{
+    PyObject *fields[3], *made;
+    if (ffi_fast_shared == NULL) {
+        PyErr_SetString(PyExc_SystemError, "the module did not share its classes");
+        return NULL;
+    }
+    switch (value->tag) {
+    case 0:
+        fields[0] = PyFloat_FromDouble(value->payload.v0.f0);
+        if (fields[0] == NULL) {
+            return NULL;
+        }
+        made = PyObject_Vectorcall(FFI_FAST_SHARED(0), fields, 1, NULL);
+        Py_DECREF(fields[0]);
+        return made;
+    case 1:
+        fields[0] = ffi_fast_make_struct(FFI_FAST_SHARED(2), &value->payload.v1.f0, sizeof(value->payload.v1.f0), NULL);
+        if (fields[0] == NULL) {
+            return NULL;
+        }
+        fields[1] = PyFloat_FromDouble(value->payload.v1.f1);
+        if (fields[1] == NULL) {
+            Py_DECREF(fields[0]);
+            return NULL;
+        }
+        fields[2] = PyFloat_FromDouble(value->payload.v1.f2);
+        if (fields[2] == NULL) {
+            Py_DECREF(fields[0]);
+            Py_DECREF(fields[1]);
+            return NULL;
+        }
+        made = PyObject_Vectorcall(FFI_FAST_SHARED(1), fields, 3, NULL);
+        Py_DECREF(fields[0]);
+        Py_DECREF(fields[1]);
+        Py_DECREF(fields[2]);
+        return made;
+    case 2:
+        made = PyObject_Vectorcall(FFI_FAST_SHARED(3), NULL, 0, NULL);
+        return made;
+    default:
+        /* A tag of no variant: the error the wrapper raises. */
+        made = PyObject_CallFunction(FFI_FAST_SHARED(4), "OL", FFI_FAST_SHARED(5), (long long)value->tag);
+        if (made != NULL) {
+            PyErr_SetObject((PyObject *)Py_TYPE(made), made);
+            Py_DECREF(made);
+        }
+        return NULL;
+    }
+}
+
+/* `Measure` */
+static bool
+ffi_fast_to_tagged_Measure(PyObject *value, ffi_fast_tagged_Measure *out)
+{
+    PyObject *field;
+    double n0_0;
+    float n1_0;
+    float n1_1;
+    if (!ffi_fast_encodable) {
+        return false;
+    }
+    memset(out, 0, sizeof *out);
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(18)) {
+        out->tag = 0;
+        field = ffi_fast_field(value, 21);
+        if (field == NULL || !ffi_fast_exact_double(field, NULL, &n0_0)) {
+            return false;
+        }
+        out->payload.v0.f0 = n0_0;
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(19)) {
+        out->tag = 1;
+        field = ffi_fast_field(value, 22);
+        if (field == NULL || !ffi_fast_exact_float(field, NULL, &n1_0)) {
+            return false;
+        }
+        out->payload.v1.f0 = n1_0;
+        field = ffi_fast_field(value, 23);
+        if (field == NULL || !ffi_fast_exact_float(field, NULL, &n1_1)) {
+            return false;
+        }
+        out->payload.v1.f1 = n1_1;
+        return true;
+    }
+    if ((PyObject *)Py_TYPE(value) == FFI_FAST_SHARED(20)) {
+        out->tag = 2;
+        return true;
+    }
+    return false;
+}
+
+static PyObject *
+ffi_fast_from_tagged_Measure(const ffi_fast_tagged_Measure *value)
+{
+    PyObject *fields[2], *made;
+    if (ffi_fast_shared == NULL) {
+        PyErr_SetString(PyExc_SystemError, "the module did not share its classes");
+        return NULL;
+    }
+    switch (value->tag) {
+    case 0:
+        fields[0] = PyFloat_FromDouble(value->payload.v0.f0);
+        if (fields[0] == NULL) {
+            return NULL;
+        }
+        made = PyObject_Vectorcall(FFI_FAST_SHARED(18), fields, 1, NULL);
+        Py_DECREF(fields[0]);
+        return made;
+    case 1:
+        fields[0] = PyFloat_FromDouble(value->payload.v1.f0);
+        if (fields[0] == NULL) {
+            return NULL;
+        }
+        fields[1] = PyFloat_FromDouble(value->payload.v1.f1);
+        if (fields[1] == NULL) {
+            Py_DECREF(fields[0]);
+            return NULL;
+        }
+        made = PyObject_Vectorcall(FFI_FAST_SHARED(19), fields, 2, NULL);
+        Py_DECREF(fields[0]);
+        Py_DECREF(fields[1]);
+        return made;
+    case 2:
+        made = PyObject_Vectorcall(FFI_FAST_SHARED(20), NULL, 0, NULL);
+        return made;
+    default:
+        /* A tag of no variant: the error the wrapper raises. */
+        made = PyObject_CallFunction(FFI_FAST_SHARED(4), "OL", FFI_FAST_SHARED(21), (long long)value->tag);
+        if (made != NULL) {
+            PyErr_SetObject((PyObject *)Py_TYPE(made), made);
+            Py_DECREF(made);
+        }
+        return NULL;
+    }
+}
+
 /* share(classes, slots): the module's classes the encoders check against, and the records' slots they read (a
  * class's index and an attribute), given once at import. */
 static PyObject *
@@ -3763,15 +3998,15 @@ ffi_fast_share(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!O!:share", &PyTuple_Type, &shared, &PyTuple_Type, &fields)) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(shared) != 16 || PyTuple_GET_SIZE(fields) != 21) {
-        PyErr_SetString(PyExc_ValueError, "share() takes the module's 16 classes and 21 slots");
+    if (PyTuple_GET_SIZE(shared) != 25 || PyTuple_GET_SIZE(fields) != 28) {
+        PyErr_SetString(PyExc_ValueError, "share() takes the module's 25 classes and 28 slots");
         return NULL;
     }
-    for (i = 0; i < 21; i++) {
+    for (i = 0; i < 28; i++) {
         if (!PyArg_ParseTuple(PyTuple_GET_ITEM(fields, i), "ns:share", &index, &attribute)) {
             return NULL;
         }
-        if (index < 0 || index >= 16) {
+        if (index < 0 || index >= 25) {
             PyErr_Format(PyExc_IndexError, "no class %zd", index);
             return NULL;
         }
@@ -8795,6 +9030,56 @@ ffi_fast_call_guards_dropped(PyObject *callable, PyObject *const *args, size_t n
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* shape_scale(shape, factor) -> Shape */
+static PyObject *
+ffi_fast_call_shape_scale(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_tagged_Shape arg0;
+    float arg1;
+    ffi_fast_tagged_Shape result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_to_tagged_Shape(args[0], &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_float(args[1], NULL, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = shape_scale(arg0, arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_from_tagged_Shape(&result);
+}
+
+/* shape_area(shape) -> float */
+static PyObject *
+ffi_fast_call_shape_area(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_tagged_Shape arg0;
+    double result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_to_tagged_Shape(args[0], &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = shape_area(&arg0);
+    Py_END_ALLOW_THREADS
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(result);
+}
+
 /* char_upper(c) -> str */
 static PyObject *
 ffi_fast_call_char_upper(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -10256,6 +10541,29 @@ ffi_fast_call_value_lines(PyObject *callable, PyObject *const *args, size_t narg
         return NULL;
     }
     return ffi_fast_take_text(result);
+}
+
+/* measure_doubled(measure) -> Measure */
+static PyObject *
+ffi_fast_call_measure_doubled(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_tagged_Measure arg0;
+    ffi_fast_tagged_Measure result;
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_to_tagged_Measure(args[0], &arg0)) {
+        return ffi_fast_fallback(self, args, 1, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = measure_doubled(arg0);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return ffi_fast_from_tagged_Measure(&result);
 }
 
 /* value_parsed(text) -> Value */
@@ -12235,6 +12543,8 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_sleep_with_guard,
     ffi_fast_call_guards_held,
     ffi_fast_call_guards_dropped,
+    ffi_fast_call_shape_scale,
+    ffi_fast_call_shape_area,
     ffi_fast_call_char_upper,
     ffi_fast_call_char_code,
     ffi_fast_call_char_from_code,
@@ -12288,6 +12598,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_tree_chain,
     ffi_fast_call_contact_later,
     ffi_fast_call_value_lines,
+    ffi_fast_call_measure_doubled,
     ffi_fast_call_value_parsed,
     ffi_fast_call_length_in_metres,
     ffi_fast_call_length_in_metres_later,
@@ -12452,29 +12763,20 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
-    true,
-    true,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
-    false,
     false,
     false,
     true,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
     false,
     false,
     false,
@@ -12495,7 +12797,19 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
     true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    true,
+    false,
     false,
     false,
     false,
@@ -12555,6 +12869,9 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
+    false,
     false,
     false,
     false,
