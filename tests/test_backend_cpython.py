@@ -369,3 +369,68 @@ def test_the_encoders_take_owned_values_of_exact_types_and_hand_the_rest_to_the_
     assert f"if (depth >= {MAX_DEPTH}) {{" in source
     # Each encoder once, however many functions use it: `Contact` in `contact_summary` and inside `Team`.
     assert source.count("/* `Contact` */\nstatic bool") == 1
+
+
+@needs_gcc
+def test_data_carrying_enums_convert_in_c_and_a_tag_of_no_variant_raises(tmp_path: Path) -> None:
+    """Without cargo: the tagged inventory's C stand-in (its `Tail` variant's fields made plain numbers, so that the
+    extension takes `Shape`) and the compiled functions taking and returning it: by value and by reference, tags
+    that are not 0, 1, 2, and a tag of no variant, which raises the wrapper's error rather than a guess."""
+    raw = raw_inventory("tagged")
+    shape = next(t for t in raw["types"] if t["name"] == "Shape")
+    tail = next(v for v in shape["variants"] if v["name"] == "Tail")
+    tail["fields"] = [
+        {"name": "len", "doc": "", "type": {"kind": "primitive", "name": "u16"}, "offset": 8},
+        {"name": "next", "doc": "", "type": {"kind": "primitive", "name": "u64"}, "offset": 16},
+    ]
+    inventory = parse_inventory(raw, "tagged.json, Tail made plain")
+    taken = {f.name for f in fast_members(inventory)}
+    assert {"grow", "bad_shape"} <= taken and "tags" not in taken  # `Option<&Shape>` is the wrapper's
+    library = _compile_library(inventory, tmp_path / "lib", Path(__file__).parent / "data" / "tagged.c")
+    package = tmp_path / "site" / "tagged_fast"
+    backend = CpythonBackend(dataclasses.replace(context(inventory), module="tagged_fast"))
+    write(backend.generate(inventory), package)
+    shutil.copy(library, package / library.name)
+    backend.build(package, package / library.name)
+    code = """
+import tagged_fast as m
+S = m.Shape
+assert type(m.grow).__name__ == "compiled_function" and type(m.bad_shape).__name__ == "compiled_function"
+# Converted in C: the variants' own conversions are not called.
+def refuse(self):
+    raise AssertionError("converted by the wrapper")
+saved = {cls: cls.__dict__["_ffi_to_c"] for cls in (S.Circle, S.Rect, S.Empty, S.Tail)}
+for cls in saved:
+    cls._ffi_to_c = refuse
+assert m.grow(S.Circle(1.0), 2.0) == S.Circle(3.0)
+rect = S.Rect(m.Point(1.0, 2.0), m.Mode.On)
+grown = m.grow(rect, 2.0)
+assert grown == rect and grown is not rect and grown.corner is not rect.corner, grown
+assert m.grow(S.Empty(), 1.0) == S.Empty() and m.grow(S.Tail(7, 2**64 - 1), 1.0) == S.Tail(7, 2**64 - 1)
+for cls, to_c in saved.items():
+    cls._ffi_to_c = to_c
+assert m.tags(S.Tail(1, 2), None) == 8 * 256 + 255 and m.tags(S.Empty(), S.Circle(1.0)) == 7 * 256 + 0
+# Handed to the wrapper, which converts or refuses: an int for a float, a field out of range, not a variant.
+assert m.grow(S.Circle(1), 1.0) == S.Circle(2.0)
+for bad, error in ((S.Tail(-1, 0), OverflowError), (S.Circle("wide"), TypeError), (3, TypeError)):
+    try:
+        m.grow(bad, 1.0)
+    except error:
+        pass
+    else:
+        raise AssertionError(bad)
+class Round(S.Circle):
+    pass
+assert m.grow(Round(1.0), 1.0) == S.Circle(2.0)
+try:
+    m.bad_shape()
+except ValueError as e:
+    assert str(e) == "the library returned a Shape whose tag 3 is none of its variants", str(e)
+else:
+    raise AssertionError("bad_shape() returned a value")
+print("ok")
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path / "site", capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0 and proc.stdout == "ok\n", proc.stdout + proc.stderr

@@ -407,7 +407,8 @@ def plain_tagged(inventory: Inventory, ty: TypeRef) -> Optional[TaggedDef]:
     """The data-carrying enum `ty` names (by value, or behind a shared reference) if the extension converts it: its
     variants' fields numbers, bools, field-less enums or structs it declares (see
     :meth:`WireCodecs.tagged_conversions`), at least one variant with fields."""
-    named = ty.target if isinstance(ty, Pointer) and not ty.mutable and not ty.nullable else ty
+    shared = isinstance(ty, Pointer) and not (ty.mutable or ty.nullable or ty.owned)
+    named = ty.target if shared else ty  # type: ignore[union-attr]
     if not isinstance(named, Named):
         return None
     target = inventory.type(named.name)
