@@ -5679,7 +5679,7 @@ ffi_fast_new_bell(PyObject *loop)
 static ffi_fast_bell_state *
 ffi_fast_bell_of(PyObject *loop)
 {
-    PyObject *bell, *owner, *reference, *weakref;
+    PyObject *bell, *owner, *reference, *weakref, *made;
     ffi_fast_bell_state *state = NULL;
     /* Most programs run one loop: the bell found last is usually the one. */
     bell = ffi_fast_referent(ffi_fast_last_bell);
@@ -5689,8 +5689,14 @@ ffi_fast_bell_of(PyObject *loop)
         Py_XDECREF(bell);
         if (ffi_fast_bells == NULL) {
             weakref = PyImport_ImportModule("weakref");
-            ffi_fast_bells = weakref == NULL ? NULL : PyObject_CallMethod(weakref, "WeakKeyDictionary", NULL);
+            made = weakref == NULL ? NULL : PyObject_CallMethod(weakref, "WeakKeyDictionary", NULL);
             Py_XDECREF(weakref);
+            /* The import may have let another thread make it meanwhile. */
+            if (ffi_fast_bells == NULL) {
+                ffi_fast_bells = made;
+            } else {
+                Py_XDECREF(made);
+            }
         }
         reference = ffi_fast_bells == NULL ? NULL : PyObject_CallMethod(ffi_fast_bells, "get", "O", loop);
         bell = ffi_fast_referent(reference);
@@ -5737,11 +5743,17 @@ ffi_fast_running_loop(void)
     PyObject *loop;
     if (ffi_fast_get_running_loop == NULL) {
         PyObject *asyncio = PyImport_ImportModule("asyncio");
-        ffi_fast_get_running_loop = asyncio == NULL ? NULL : PyObject_GetAttrString(asyncio, "_get_running_loop");
+        PyObject *found = asyncio == NULL ? NULL : PyObject_GetAttrString(asyncio, "_get_running_loop");
         Py_XDECREF(asyncio);
-        if (ffi_fast_get_running_loop == NULL) {
+        if (found == NULL) {
             PyErr_Clear();
             return NULL;
+        }
+        /* The import may have let another thread find it meanwhile. */
+        if (ffi_fast_get_running_loop == NULL) {
+            ffi_fast_get_running_loop = found;
+        } else {
+            Py_DECREF(found);
         }
     }
     loop = PyObject_CallObject(ffi_fast_get_running_loop, NULL);
