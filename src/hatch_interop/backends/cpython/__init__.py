@@ -37,7 +37,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, FrozenSet, List, Optional, Tuple, Union
+from typing import Any, Callable, ClassVar, FrozenSet, List, Optional, Tuple, Union
 
 import jinja2
 from packaging import tags
@@ -45,7 +45,7 @@ from packaging import tags
 from hatch_interop.backend import GeneratedFile
 from hatch_interop.backends.c import C_PRIMITIVES
 from hatch_interop.backends.cffi import CffiBackend, api_mode
-from hatch_interop.backends.cpython.wire import WireCodecs, encodable
+from hatch_interop.backends.cpython.wire import WireCodecs, encodable, tagged_name
 from hatch_interop.backends.ctypes import CtypesBackend, CtypesWrapperBuilder
 from hatch_interop.backends.python import ARRAY_CODES, has_cells
 from hatch_interop.codegen import c_comment, python_string
@@ -191,6 +191,7 @@ class CTaggedLayout:
     variant with fields (the union's member and the fields' declarations), its size and payload's offset, and every
     field's offset (the member's path, the offset Rust measured)."""
 
+    kind: ClassVar[str] = "tagged"
     name: str
     rust: str
     tag: str
@@ -205,6 +206,7 @@ class CStructLayout:
     """A struct as the extension declares it: its C name, its fields (declaration, name, offset), its size, and the
     crate's name of it (for the static assertions' messages)."""
 
+    kind: ClassVar[str] = "struct"
     name: str
     fields: Tuple[Tuple[str, str, int], ...]
     size: int
@@ -399,7 +401,10 @@ def _inline(inventory: Inventory, ty: TypeRef) -> bool:
     if isinstance(ty, (Array, FfiOption)):
         return _inline(inventory, ty.element if isinstance(ty, Array) else ty.inner)
     if isinstance(ty, Named):
-        return _enum(inventory, ty) is not None or plain_struct(inventory, ty) is not None
+        return any(
+            found is not None
+            for found in (_enum(inventory, ty), plain_struct(inventory, ty), plain_tagged(inventory, ty))
+        )
     return False
 
 
@@ -425,6 +430,19 @@ def plain_tagged(inventory: Inventory, ty: TypeRef) -> Optional[TaggedDef]:
     return target
 
 
+def _tagged_layout(inventory: Inventory, t: TaggedDef) -> CTaggedLayout:
+    """A data-carrying enum's layout as the extension declares it (see :meth:`CpythonBackend.layouts`)."""
+    variants = tuple(
+        (f"v{i}", tuple(_field_declaration(inventory, f.type, f"f{j}") for j, f in enumerate(v.fields)))
+        for i, v in enumerate(t.variants)
+        if v.fields
+    )
+    offsets = tuple((f"payload.v{i}.f{j}", f.offset) for i, v in enumerate(t.variants) for j, f in enumerate(v.fields))
+    return CTaggedLayout(
+        tagged_name(t.name), t.name, C_PRIMITIVES[t.repr.name], variants, t.size, t.payload_offset, offsets
+    )
+
+
 def _field_declaration(inventory: Inventory, ty: TypeRef, name: str) -> str:
     """The C declaration of a struct's field `name` of type `ty` (see :func:`_inline`): an option as an anonymous
     struct of its layout, an array as C's."""
@@ -439,20 +457,26 @@ def _field_declaration(inventory: Inventory, ty: TypeRef, name: str) -> str:
     enum = _enum(inventory, ty)
     if enum is not None:
         return f"{C_PRIMITIVES[enum.repr.name]} {name}"
+    tagged = plain_tagged(inventory, ty)
+    if tagged is not None:
+        return f"{tagged_name(tagged.name)} {name}"
     struct = plain_struct(inventory, ty)
     assert struct is not None, ty
     return f"{_struct_name(struct)} {name}"
 
 
-def _held_structs(inventory: Inventory, ty: TypeRef) -> List[StructDef]:
-    """The structs a struct's field of type `ty` holds (itself one, or its arrays' or options' elements)."""
+def _held_structs(inventory: Inventory, ty: TypeRef) -> List[Union[StructDef, TaggedDef]]:
+    """The structs and data-carrying enums a struct's (or variant's) field of type `ty` holds (itself one, or its
+    arrays' or options' elements)."""
     if isinstance(ty, (Array, FfiOption)):
         return _held_structs(inventory, ty.element if isinstance(ty, Array) else ty.inner)
-    struct = plain_struct(inventory, ty) if isinstance(ty, Named) else None
-    return [] if struct is None else [struct]
+    if not isinstance(ty, Named):
+        return []
+    held = plain_struct(inventory, ty) or plain_tagged(inventory, ty)
+    return [] if held is None else [held]
 
 
-def _holds_wide(inventory: Inventory, struct: StructDef) -> bool:
+def _holds_wide(inventory: Inventory, struct: Union[StructDef, TaggedDef]) -> bool:
     """Whether `struct` (or one it holds) has a `u128` or `i128` field, declared as ``ffi_fast_wide``."""
 
     def wide(ty: TypeRef) -> bool:
@@ -460,8 +484,9 @@ def _holds_wide(inventory: Inventory, struct: StructDef) -> bool:
             return wide(ty.element if isinstance(ty, Array) else ty.inner)
         return isinstance(ty, Primitive) and ty.is_wide
 
-    return any(wide(f.type) for f in struct.fields) or any(
-        _holds_wide(inventory, held) for f in struct.fields for held in _held_structs(inventory, f.type)
+    fields = struct.fields if isinstance(struct, StructDef) else tuple(f for v in struct.variants for f in v.fields)
+    return any(wide(f.type) for f in fields) or any(
+        _holds_wide(inventory, held) for f in fields for held in _held_structs(inventory, f.type)
     )
 
 
@@ -653,8 +678,11 @@ def _array_name(ty: Array) -> str:
 
 
 def _value_option(ty: TypeRef, inventory: Inventory) -> bool:
-    """An `FfiOption` (``Option<T>`` by value) of what :func:`_plain_value` takes."""
-    return isinstance(ty, FfiOption) and _plain_value(inventory, ty.inner)
+    """An `FfiOption` (``Option<T>`` by value) of what :func:`_plain_value` takes, or of a data-carrying enum the
+    extension converts."""
+    return isinstance(ty, FfiOption) and (
+        _plain_value(inventory, ty.inner) or plain_tagged(inventory, ty.inner) is not None
+    )
 
 
 def value_param(ty: TypeRef, inventory: Inventory) -> bool:
@@ -666,8 +694,13 @@ def value_param(ty: TypeRef, inventory: Inventory) -> bool:
         or _char_or_wide(ty)
         or _enum(inventory, ty) is not None
         or (isinstance(ty, Named) and plain_struct(inventory, ty) is not None)
-        or _value_option(ty, inventory)
+        or (_value_option(ty, inventory) and not _tagged_option(ty, inventory))
     )
+
+
+def _tagged_option(ty: TypeRef, inventory: Inventory) -> bool:
+    """An `FfiOption` of a data-carrying enum (the fast path takes it in sync calls only)."""
+    return isinstance(ty, FfiOption) and plain_tagged(inventory, ty.inner) is not None
 
 
 def eligible(f: Function, inventory: Inventory) -> bool:
@@ -713,7 +746,7 @@ def eligible(f: Function, inventory: Inventory) -> bool:
         _scalar(returns)
         or _char_or_wide(returns)
         or _fixed(returns, inventory)
-        or _value_option(returns, inventory)
+        or (_value_option(returns, inventory) and not (f.asynchronous and _tagged_option(returns, inventory)))
         or returned_object(inventory, returns) is not None
         or isinstance(returns, (Void, OwnedString, Encoded))
         or _enum(inventory, returns) is not None
@@ -1490,15 +1523,24 @@ ASYNC_HELPERS = ("_ffi_support.error", "_ffi_support.call_future", "_ffi_rt.sett
 
 
 def _convert(
-    ty: TypeRef, inventory: Inventory, objects: List[ModuleObject], result: str = "result"
+    ty: TypeRef,
+    inventory: Inventory,
+    objects: List[ModuleObject],
+    result: str = "result",
+    codecs: Optional[WireCodecs] = None,
 ) -> Tuple[str, FrozenSet[str]]:
     """The statement returning the result (the C variable `result`) as a Python object, and the template's helpers
-    it uses."""
+    it uses (`codecs` makes a data-carrying enum's reader)."""
     if isinstance(ty, Void):
         return "Py_RETURN_NONE", _helpers()
+    tagged = plain_tagged(inventory, ty) if isinstance(ty, Named) else None
+    if tagged is not None:
+        # The variant's object, made from the layout as `_ffi_<Type>_from_c` makes it.
+        assert codecs is not None, ty
+        return f"return {codecs.tagged_conversions(tagged).reader}(&{result})", _helpers()
     if isinstance(ty, FfiOption):
         # None, or the value as a result of its type.
-        inner, helpers = _convert(ty.inner, inventory, objects, f"{result}.value")
+        inner, helpers = _convert(ty.inner, inventory, objects, f"{result}.value", codecs)
         assert inner.startswith("return "), inner
         return f"return {result}.is_some ? {inner[len('return ') :]} : ffi_fast_none()", helpers
     target = returned_object(inventory, ty)
@@ -1910,12 +1952,8 @@ class CpythonBackend(CtypesBackend):
                 else:
                     convert = f"return ffi_fast_decoded({decode}, {codec}, result)"
                 result_helpers = _helpers("returns_text", "returns_encoded")
-            elif tagged is not None:
-                # The variant's object, made from the layout as `_ffi_<Type>_from_c` makes it.
-                convert = f"return {encoders.tagged_conversions(tagged).reader}(&result)"
-                result_helpers = _helpers()
             else:
-                convert, result_helpers = _convert(returns, inventory, objects)
+                convert, result_helpers = _convert(returns, inventory, objects, codecs=encoders)
             made.append(
                 FastFunction(
                     index=len(made),
@@ -1984,7 +2022,8 @@ class CpythonBackend(CtypesBackend):
         holders = self.holders(inventory)
         if holders:
             used |= _helpers("uses_cdata", "uses_objects")
-        structs = self.structs(inventory, encoders.structs)
+        declared = self.layouts(inventory, encoders)
+        structs = [layout for layout in declared if isinstance(layout, CStructLayout)]
         # The type of their `u128` or `i128` fields, if they have any.
         wide_fields = any(
             _holds_wide(inventory, t) for t in inventory.structs() if _struct_name(t) in {x.name for x in structs}
@@ -2009,7 +2048,7 @@ class CpythonBackend(CtypesBackend):
             encoders=encoders.encoders,
             decoders=encoders.decoders,
             tagged=list(encoders.tagged.values()),
-            tagged_layouts=self.tagged_layouts(inventory, encoders),
+            declared=declared,
             shares=bool(encoders.encoders or encoders.decoders or encoders.tagged),
             max_fields=encoders.max_fields,
             shared_count=len(encoders.shared),
@@ -2024,11 +2063,13 @@ class CpythonBackend(CtypesBackend):
             **{helper: helper in used for helper in HELPERS},
         )
 
-    def structs(self, inventory: Inventory, encoded: List[str]) -> List[CStructLayout]:
-        """The layouts of the structs the compiled functions take or return, or encode (`encoded`), as the extension
-        declares them (its fields `f0`, `f1`, ...: no name of the crate's can clash), with the size and offsets Rust
-        measured (an enum field as its `repr` integer)."""
-        used = set(encoded)
+    def layouts(self, inventory: Inventory, encoders: WireCodecs) -> List[Union[CStructLayout, CTaggedLayout]]:
+        """The layouts of the structs the compiled functions take or return, or encode, and of the data-carrying
+        enums they convert or such structs hold, as the extension declares them (a struct's fields `f0`, `f1`, ...; a
+        data-carrying enum's variants' fields `f0`, ... in the union's member `v<i>`, `i` the variant's place: no
+        name of the crate's can clash), each after those it holds, with the size and offsets Rust measured (an enum
+        field as its `repr` integer)."""
+        used = set(encoders.structs)
         returned = set()
         for f in fast_members(inventory):
             # The structs taken or returned, and those in the slices taken and the `Vec`s returned.
@@ -2053,57 +2094,39 @@ class CpythonBackend(CtypesBackend):
                 struct = plain_struct(inventory, ty)
                 if struct is not None:
                     used.add(struct.name)
-        # Each struct after those it holds (C declares a struct's fields before the struct).
-        ordered: List[StructDef] = []
+        # Each after those it holds (C declares a struct's fields before the struct).
+        ordered: List[Union[StructDef, TaggedDef]] = []
 
-        def visit(struct: StructDef) -> None:
-            if struct in ordered:
+        def visit(declared: Union[StructDef, TaggedDef]) -> None:
+            if declared in ordered:
                 return
-            for field in struct.fields:
+            if isinstance(declared, StructDef):
+                fields = declared.fields
+            else:
+                fields = tuple(field for variant in declared.variants for field in variant.fields)
+            for field in fields:
                 for held in _held_structs(inventory, field.type):
                     visit(held)
-            ordered.append(struct)
+            ordered.append(declared)
 
         for struct in inventory.structs():
             if struct.name in used:
                 visit(struct)
-        layouts = []
-        for struct in ordered:
+        for name in encoders.tagged:
+            tagged = inventory.type(name)
+            assert isinstance(tagged, TaggedDef)
+            visit(tagged)
+        layouts: List[Union[CStructLayout, CTaggedLayout]] = []
+        for declared in ordered:
+            if isinstance(declared, TaggedDef):
+                layouts.append(_tagged_layout(inventory, declared))
+                continue
             fields = tuple(
                 (_field_declaration(inventory, field.type, f"f{i}"), f"f{i}", field.offset)
-                for i, field in enumerate(struct.fields)
+                for i, field in enumerate(declared.fields)
             )
             layouts.append(
-                CStructLayout(_struct_name(struct), fields, struct.size, struct.name, struct.name in returned)
-            )
-        return layouts
-
-    def tagged_layouts(self, inventory: Inventory, encoders: WireCodecs) -> List[CTaggedLayout]:
-        """The layouts of the data-carrying enums the compiled functions take or return (each variant's fields
-        `f0`, `f1`, ... in the union's member `v<i>`, `i` the variant's place), with the size and offsets Rust
-        measured."""
-        layouts = []
-        for name in encoders.tagged:
-            t = inventory.type(name)
-            assert isinstance(t, TaggedDef)
-            variants = tuple(
-                (f"v{i}", tuple(_field_declaration(inventory, f.type, f"f{j}") for j, f in enumerate(v.fields)))
-                for i, v in enumerate(t.variants)
-                if v.fields
-            )
-            offsets = tuple(
-                (f"payload.v{i}.f{j}", f.offset) for i, v in enumerate(t.variants) for j, f in enumerate(v.fields)
-            )
-            layouts.append(
-                CTaggedLayout(
-                    encoders.tagged_layout(name),
-                    name,
-                    C_PRIMITIVES[t.repr.name],
-                    variants,
-                    t.size,
-                    t.payload_offset,
-                    offsets,
-                )
+                CStructLayout(_struct_name(declared), fields, declared.size, declared.name, declared.name in returned)
             )
         return layouts
 
@@ -2206,9 +2229,11 @@ class CpythonBackend(CtypesBackend):
                 value = C_PRIMITIVES[inner.name]
             elif (enum := _enum(inventory, inner)) is not None:
                 value = C_PRIMITIVES[enum.repr.name]
+            elif (tagged := plain_tagged(inventory, inner)) is not None:
+                value = tagged_name(tagged.name)
             else:
                 struct = plain_struct(inventory, inner)
-                assert struct is not None, "_value_option() takes numbers, enums and structs of numbers"
+                assert struct is not None, "_value_option() takes numbers, enums, structs and data-carrying enums"
                 value = _struct_name(struct)
             made[_option_name(ty)] = COptionLayout(_option_name(ty), value)
         return [made[name] for name in sorted(made)]

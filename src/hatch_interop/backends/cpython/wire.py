@@ -423,7 +423,7 @@ class WireCodecs:
 
     def tagged_layout(self, name: str) -> str:
         """The C name of the layout of the data-carrying enum `name` (see :meth:`tagged_conversions`)."""
-        return f"ffi_fast_tagged_{name}"
+        return tagged_name(name)
 
     def tagged_conversions(self, t: TaggedDef) -> CTagged:
         """The writer (``bool writer(PyObject *value, layout *out)``: false if `value` is not exactly an object of a
@@ -558,6 +558,11 @@ class WireCodecs:
     def python_fields(self) -> Tuple[str, ...]:
         """The slots' entries as the runtime passes them (``(class index, "attribute")``)."""
         return tuple(f"({index}, {python_string(attribute)})" for index, attribute in self.fields)
+
+
+def tagged_name(name: str) -> str:
+    """The extension's C name of the layout of the data-carrying enum `name`."""
+    return f"ffi_fast_tagged_{name}"
 
 
 def _width(ty: Primitive) -> int:

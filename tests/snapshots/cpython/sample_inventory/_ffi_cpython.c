@@ -113,6 +113,38 @@ _Static_assert(offsetof(ffi_fast_struct_Reading, f5) == 56, "Reading: an offset 
 /* The last `Reading` a compiled function returned (see ffi_fast_make_struct). */
 static PyObject *ffi_fast_struct_Reading_spare;
 
+/* `Shape`, laid out as the library's (RFC 2195): its tag, then the fields of the variant it names. */
+typedef struct {
+    uint8_t tag;
+    union {
+        struct {
+            float f0;
+        } v0;
+        struct {
+            ffi_fast_struct_Vec2 f0;
+            float f1;
+            float f2;
+        } v1;
+    } payload;
+} ffi_fast_tagged_Shape;
+_Static_assert(sizeof(ffi_fast_tagged_Shape) == 20, "Shape: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Shape, payload) == 4, "Shape: the payload's offset Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Shape, payload.v0.f0) == 4, "Shape: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Shape, payload.v1.f0) == 4, "Shape: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Shape, payload.v1.f1) == 12, "Shape: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_tagged_Shape, payload.v1.f2) == 16, "Shape: an offset Rust measured");
+
+/* `Figure`, laid out as the library's (Rust measured the size and offsets checked here). */
+typedef struct {
+    ffi_fast_tagged_Shape f0;
+    uint8_t f1;
+} ffi_fast_struct_Figure;
+_Static_assert(sizeof(ffi_fast_struct_Figure) == 24, "Figure: the size Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Figure, f0) == 0, "Figure: an offset Rust measured");
+_Static_assert(offsetof(ffi_fast_struct_Figure, f1) == 20, "Figure: an offset Rust measured");
+/* The last `Figure` a compiled function returned (see ffi_fast_make_struct). */
+static PyObject *ffi_fast_struct_Figure_spare;
+
 /* `Meters`, laid out as the library's (Rust measured the size and offsets checked here). */
 typedef struct {
     double f0;
@@ -141,27 +173,6 @@ _Static_assert(offsetof(ffi_fast_struct_Badge, f0) == 0, "Badge: an offset Rust 
 _Static_assert(offsetof(ffi_fast_struct_Badge, f1) == 8, "Badge: an offset Rust measured");
 /* The last `Badge` a compiled function returned (see ffi_fast_make_struct). */
 static PyObject *ffi_fast_struct_Badge_spare;
-
-/* `Shape`, laid out as the library's (RFC 2195): its tag, then the fields of the variant it names. */
-typedef struct {
-    uint8_t tag;
-    union {
-        struct {
-            float f0;
-        } v0;
-        struct {
-            ffi_fast_struct_Vec2 f0;
-            float f1;
-            float f2;
-        } v1;
-    } payload;
-} ffi_fast_tagged_Shape;
-_Static_assert(sizeof(ffi_fast_tagged_Shape) == 20, "Shape: the size Rust measured");
-_Static_assert(offsetof(ffi_fast_tagged_Shape, payload) == 4, "Shape: the payload's offset Rust measured");
-_Static_assert(offsetof(ffi_fast_tagged_Shape, payload.v0.f0) == 4, "Shape: an offset Rust measured");
-_Static_assert(offsetof(ffi_fast_tagged_Shape, payload.v1.f0) == 4, "Shape: an offset Rust measured");
-_Static_assert(offsetof(ffi_fast_tagged_Shape, payload.v1.f1) == 12, "Shape: an offset Rust measured");
-_Static_assert(offsetof(ffi_fast_tagged_Shape, payload.v1.f2) == 16, "Shape: an offset Rust measured");
 
 /* `Measure`, laid out as the library's (RFC 2195): its tag, then the fields of the variant it names. */
 typedef struct {
@@ -214,9 +225,21 @@ typedef struct {
 
 /* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
 typedef struct {
+    ffi_fast_struct_Figure value;
+    uint8_t is_some;
+} ffi_fast_option_type_Figure;
+
+/* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+typedef struct {
     uint32_t value;
     uint8_t is_some;
 } ffi_fast_option_type_MathError;
+
+/* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
+typedef struct {
+    ffi_fast_tagged_Shape value;
+    uint8_t is_some;
+} ffi_fast_option_type_Shape;
 
 /* An option the library takes or returns (`FfiOption`): the value, valid when `is_some` is not 0. */
 typedef struct {
@@ -579,6 +602,7 @@ uint64_t guards_held(void);
 uint64_t guards_dropped(void);
 ffi_fast_tagged_Shape shape_scale(ffi_fast_tagged_Shape p0, float p1);
 double shape_area(const ffi_fast_tagged_Shape *p0);
+ffi_fast_option_type_Figure figure_of(ffi_fast_option_type_Shape p0, uint8_t p1);
 uint32_t char_upper(uint32_t p0);
 uint32_t char_code(uint32_t p0);
 uint32_t char_from_code(uint32_t p0);
@@ -9092,6 +9116,34 @@ ffi_fast_call_shape_area(PyObject *callable, PyObject *const *args, size_t nargs
     return PyFloat_FromDouble(result);
 }
 
+/* figure_of(shape, color) -> Optional[Figure] */
+static PyObject *
+ffi_fast_call_figure_of(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_tagged_Shape arg0;
+    bool arg0_some;
+    long long arg1;
+    ffi_fast_option_type_Figure result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!((arg0_some = args[0] != Py_None) ? ffi_fast_to_tagged_Shape(args[0], &arg0) : true)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_member(args[1], FFI_FAST_OBJECT(self, 0), &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = figure_of((arg0_some ? (ffi_fast_option_type_Shape){arg0, 1} : (ffi_fast_option_type_Shape){0}), (uint8_t)arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return result.is_some ? ffi_fast_make_struct(FFI_FAST_OBJECT(self, 1), &result.value, sizeof(result.value), &ffi_fast_struct_Figure_spare) : ffi_fast_none();
+}
+
 /* char_upper(c) -> str */
 static PyObject *
 ffi_fast_call_char_upper(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -12557,6 +12609,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_guards_dropped,
     ffi_fast_call_shape_scale,
     ffi_fast_call_shape_area,
+    ffi_fast_call_figure_of,
     ffi_fast_call_char_upper,
     ffi_fast_call_char_code,
     ffi_fast_call_char_from_code,
@@ -12777,6 +12830,7 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
     true,
     true,
     false,
@@ -12881,6 +12935,7 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
     false,
     false,
     false,

@@ -170,6 +170,7 @@ _ffi_rt.compiled(
         ("guards_dropped", None, ()),
         ("shape_scale", None, ()),
         ("shape_area", None, ()),
+        ("figure_of", None, (Color, Figure)),
         ("char_upper", None, ()),
         ("char_code", None, ()),
         ("char_from_code", None, ()),
