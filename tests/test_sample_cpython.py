@@ -68,7 +68,7 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
     run([exe, "-m", "pip", "install", "-q", sample_cpython_wheel])
     workdir = tmp_path / "work"
     workdir.mkdir()
-    # Compiled functions and methods, a wrapper (of a tagged union in an option), and the finalisers in C of what
+    # Compiled functions and methods (every function of the sample crate is), and the finalisers in C of what
     # objects hold (cells, handles) and of the objects.
     names = ("m.add", "m.counter_get", "m.Store.get", "m.figure_of", "m.Store.live_stores")
     names += ('m.Store.__dict__["live_stores"]', "m.Counter.__del__", "m._native._ffi_Counter_cell.__del__")
@@ -80,7 +80,7 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
         "compiled_function",
         "compiled_function",
         "compiled_method",
-        "function",
+        "compiled_function",  # a data-carrying enum in an option in, a struct holding one out
         "compiled_function",  # a static function, held by the class as a staticmethod
         "staticmethod",
         *["method_descriptor"] * 4,
