@@ -1888,6 +1888,8 @@ class CpythonBackend(CtypesBackend):
             c_params = ", ".join(c for p in params for c in p.prototype)
             returns = f.returns
             struct, enum = plain_struct(inventory, returns), _enum(inventory, returns)
+            # (A pointer to one is no result the fast path takes: only a data-carrying enum by value is.)
+            tagged = None if isinstance(returns, Pointer) else plain_tagged(inventory, returns)
             if isinstance(returns, Void):
                 result_type = "void"
             elif isinstance(returns, (OwnedString, Encoded, Vec)):
@@ -1900,8 +1902,8 @@ class CpythonBackend(CtypesBackend):
                 result_type = "void *"
             elif struct is not None:
                 result_type = _struct_name(struct)
-            elif plain_tagged(inventory, returns) is not None:
-                result_type = encoders.tagged_layout(returns.name)  # type: ignore[union-attr]
+            elif tagged is not None:
+                result_type = tagged_name(tagged.name)
             elif enum is not None:
                 result_type = C_PRIMITIVES[enum.repr.name]
             else:
@@ -1927,7 +1929,6 @@ class CpythonBackend(CtypesBackend):
             invocation = f"{f.symbol}({', '.join(arguments)})"
             returns_value = not isinstance(returns, Void)
             # As the wrapper does: a number's, bool's or enum's zero is the only result a failed call can have left.
-            tagged = plain_tagged(inventory, returns)
             zeroable = (
                 returns_value
                 and isinstance(returns, (Primitive, Named, Pointer))

@@ -421,10 +421,6 @@ class WireCodecs:
         _, statements = self._construct(cls, tuple(f.type for f in record.fields))
         return (), (*body, *statements)
 
-    def tagged_layout(self, name: str) -> str:
-        """The C name of the layout of the data-carrying enum `name` (see :meth:`tagged_conversions`)."""
-        return tagged_name(name)
-
     def tagged_conversions(self, t: TaggedDef) -> CTagged:
         """The writer (``bool writer(PyObject *value, layout *out)``: false if `value` is not exactly an object of a
         variant's class whose fields are exactly of their types, which the wrapper then converts or refuses) and the
@@ -434,7 +430,7 @@ class WireCodecs:
         made = self.tagged.get(t.name)
         if made is not None:
             return made
-        layout = self.tagged_layout(t.name)
+        layout = tagged_name(t.name)
         classes = self.builder.tagged_variants[t.name]
         declarations: List[str] = []
         writer = ["if (!ffi_fast_encodable) {", "    return false;", "}", "memset(out, 0, sizeof *out);"]
@@ -507,7 +503,7 @@ class WireCodecs:
         through (none: written in place) and the check."""
         if isinstance(ty, Primitive):
             declarations, check, _ = self._number(ty, "field", name)
-            return tuple(d.rstrip(";") + ";" for d in declarations), check
+            return declarations, check
         assert isinstance(ty, Named), ty
         target = self.inventory.type(ty.name)
         cls = self._shared(self.builder.classes[ty.name])

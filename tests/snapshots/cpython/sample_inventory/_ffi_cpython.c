@@ -5473,9 +5473,8 @@ ffi_fast_bell_take(ffi_fast_bell_state *bell)
     bell->last = &bell->first;
     if (bell->rung) {
         bell->rung = false;
-        /* Nothing to do if it fails: a descriptor left readable only makes the loop drain an empty bell. */
         if (read(bell->read_fd, &count, sizeof count) < 0) {
-            bell->rung = false;
+            /* Nothing to do: a descriptor left readable only makes the loop drain an empty bell. */
         }
     }
     return first;
