@@ -187,7 +187,7 @@ impl EncodedParam {
     /// The encoding of `value`.
     #[inline]
     pub fn new<T: FfiWire>(value: &T) -> Self {
-        let mut bytes = Vec::new();
+        let mut bytes = Vec::with_capacity(value.__size());
         value.__write(&mut bytes);
         // The heap buffer does not move when the `Vec` does.
         let view = FfiBytes {

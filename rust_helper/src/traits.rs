@@ -1141,6 +1141,11 @@ macro_rules! __newtype {
                 <$inner as $crate::__private::FfiWire>::__write(&self.$member, out)
             }
 
+            #[inline]
+            fn __size(&self) -> usize {
+                <$inner as $crate::__private::FfiWire>::__size(&self.$member)
+            }
+
             const __MIN_SIZE: usize = <$inner as $crate::__private::FfiWire>::__MIN_SIZE;
 
             #[inline]

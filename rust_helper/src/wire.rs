@@ -47,6 +47,10 @@ pub unsafe trait FfiWire: Sized {
     /// Appends the value's encoding to `out`.
     fn __write(&self, out: &mut Vec<u8>);
 
+    /// The number of bytes `__write` appends, exactly (a result's buffer is allocated once, at
+    /// its size, rather than grown and then shrunk).
+    fn __size(&self) -> usize;
+
     /// The least number of bytes a value takes (bounds what a count may claim).
     const __MIN_SIZE: usize;
 
@@ -161,6 +165,11 @@ macro_rules! numbers {
                 out.extend_from_slice(&(*self as $wire).to_le_bytes());
             }
 
+            #[inline]
+            fn __size(&self) -> usize {
+                Self::__MIN_SIZE
+            }
+
             const __MIN_SIZE: usize = std::mem::size_of::<$wire>();
 
             #[inline]
@@ -196,6 +205,11 @@ unsafe impl FfiWire for char {
         out.extend_from_slice(&u32::from(*self).to_le_bytes());
     }
 
+    #[inline]
+    fn __size(&self) -> usize {
+        Self::__MIN_SIZE
+    }
+
     const __MIN_SIZE: usize = 4;
 
     #[inline]
@@ -227,6 +241,11 @@ macro_rules! floats {
                 out.extend_from_slice(&self.to_le_bytes());
             }
 
+            #[inline]
+            fn __size(&self) -> usize {
+                Self::__MIN_SIZE
+            }
+
             const __MIN_SIZE: usize = std::mem::size_of::<$ty>();
 
             #[inline]
@@ -248,6 +267,11 @@ unsafe impl FfiWire for bool {
     #[inline]
     fn __write(&self, out: &mut Vec<u8>) {
         out.push(u8::from(*self));
+    }
+
+    #[inline]
+    fn __size(&self) -> usize {
+        1
     }
 
     const __MIN_SIZE: usize = 1;
@@ -273,6 +297,11 @@ unsafe impl FfiWire for String {
     fn __write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&(self.len() as u64).to_le_bytes());
         out.extend_from_slice(self.as_bytes());
+    }
+
+    #[inline]
+    fn __size(&self) -> usize {
+        8 + self.len()
     }
 
     const __MIN_SIZE: usize = 8;
@@ -303,6 +332,10 @@ unsafe impl<T: FfiWire> FfiWire for Vec<T> {
         }
     }
 
+    fn __size(&self) -> usize {
+        self.iter().fold(8, |size, item| size + item.__size())
+    }
+
     const __MIN_SIZE: usize = 8;
 
     fn __read(input: &mut &[u8]) -> Result<Self, WireError> {
@@ -326,6 +359,10 @@ unsafe impl<T: FfiWire> FfiWire for Option<T> {
 
     fn __write(&self, out: &mut Vec<u8>) {
         write_option(self.as_ref(), out);
+    }
+
+    fn __size(&self) -> usize {
+        1 + self.as_ref().map_or(0, T::__size)
     }
 
     const __MIN_SIZE: usize = 1;
@@ -363,6 +400,10 @@ unsafe impl<T: crate::traits::FfiOptional + FfiWire> FfiWire for FfiOption<T> {
         write_option(self.as_ref(), out);
     }
 
+    fn __size(&self) -> usize {
+        1 + self.as_ref().map_or(0, T::__size)
+    }
+
     const __MIN_SIZE: usize = 1;
 
     fn __read(input: &mut &[u8]) -> Result<Self, WireError> {
@@ -383,6 +424,10 @@ unsafe impl<T: FfiWire, const N: usize> FfiWire for [T; N] {
         for item in self {
             item.__write(out);
         }
+    }
+
+    fn __size(&self) -> usize {
+        self.iter().map(T::__size).sum()
     }
 
     const __MIN_SIZE: usize = T::__MIN_SIZE * N;
@@ -414,6 +459,10 @@ macro_rules! maps {
                     key.__write(out);
                     value.__write(out);
                 }
+            }
+
+            fn __size(&self) -> usize {
+                self.iter().fold(8, |size, (key, value)| size + key.__size() + value.__size())
             }
 
             const __MIN_SIZE: usize = 8;
@@ -498,16 +547,21 @@ pub unsafe fn wire_bytes_arg<T: FfiWire>(bytes: FfiBytes, name: &str) -> Result<
     unsafe { wire_arg(bytes.ptr, bytes.len, name) }
 }
 
-/// The capacity a result's encoding starts with.
-const RESULT_CAPACITY: usize = 256;
-
 /// A result of a type with a wire encoding: its bytes, in a buffer the caller frees.
 #[doc(hidden)]
 pub fn wire_result<T: FfiWire>(value: &T) -> Result<FfiBuffer<u8>, Failure> {
-    // Room for a small result from the start: growing from nothing reallocates (and copies) at 8, 16, 32 and 64
-    // bytes; the buffer is shrunk to its length once written.
-    let mut out = Vec::with_capacity(RESULT_CAPACITY);
+    // Allocated once at its size (growing from nothing would reallocate at 8, 16, 32... bytes, and
+    // the buffer handed over must be exactly as long as its contents); no memory is a failure.
+    let mut out = Vec::new();
+    if out.try_reserve_exact(value.__size()).is_err() {
+        return Err(Failure::out_of_memory());
+    }
     value.__write(&mut out);
+    debug_assert_eq!(
+        out.len(),
+        value.__size(),
+        "`__size` is the encoding's length"
+    );
     FfiBuffer::from_vec(out)
 }
 
@@ -518,6 +572,7 @@ mod tests {
     fn round_trip<T: FfiWire + PartialEq + std::fmt::Debug>(value: T) {
         let mut out = Vec::new();
         value.__write(&mut out);
+        assert_eq!(value.__size(), out.len(), "{value:?}");
         let mut input = &out[..];
         assert_eq!(T::__read(&mut input).unwrap(), value);
         assert!(input.is_empty());
@@ -539,6 +594,7 @@ mod tests {
         round_trip(vec![u128::MAX, 0]);
         round_trip(Some(i128::MIN));
         round_trip(vec!['é', '🦀']);
+        round_trip([[1u16, 2], [3, 4]]);
     }
 
     #[test]

@@ -82,6 +82,7 @@ fn parsed(text: &str) -> u32 {
 fn encoded(error: &ParseError) -> Vec<u8> {
     let mut out = Vec::new();
     hatch_interop::__private::FfiWire::__write(error, &mut out);
+    assert_eq!(hatch_interop::__private::FfiWire::__size(error), out.len());
     out
 }
 

@@ -156,6 +156,7 @@ fn a_newtype_is_encoded_as_its_number() {
     let account = account_of(UserId(3));
     let mut out = Vec::new();
     account.__write(&mut out);
+    assert_eq!(account.__size(), out.len());
     let mut expected = Vec::new();
     "user3".to_owned().__write(&mut expected);
     3u64.__write(&mut expected);
@@ -188,6 +189,7 @@ fn an_integer_newtype_is_a_map_key_encoded_as_its_number() {
     let scores = std::collections::BTreeMap::from([(UserId(7), 1u32), (UserId(2), 3)]);
     let mut out = Vec::new();
     scores.__write(&mut out);
+    assert_eq!(scores.__size(), out.len());
     let mut plain = Vec::new();
     std::collections::BTreeMap::from([(7u64, 1u32), (2, 3)]).__write(&mut plain);
     assert_eq!(out, plain);

@@ -99,6 +99,8 @@ pub fn inventory() -> Inventory {
 fn encoded<T: hatch_interop::__private::FfiWire>(value: &T) -> Vec<u8> {
     let mut out = Vec::new();
     value.__write(&mut out);
+    // A result's buffer is allocated at this size: it must be the encoding's.
+    assert_eq!(value.__size(), out.len(), "__size of {} bytes", out.len());
     out
 }
 

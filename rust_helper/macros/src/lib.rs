@@ -2582,6 +2582,7 @@ mod types {
         let wire = quote!(::hatch_interop::__private::FfiWire);
         let mut defs = Vec::new();
         let mut writes = Vec::new();
+        let mut sizes = Vec::new();
         let mut reads = Vec::new();
         let mut indexes = Vec::new();
         for (index, variant) in item.variants.iter().enumerate() {
@@ -2639,6 +2640,11 @@ mod types {
                     #(<#types as #wire>::__write(#bindings, out);)*
                 }
             });
+            sizes.push(quote! {
+                Self::#variant_ident { #(#members: #bindings,)* } => {
+                    4 #(+ <#types as #wire>::__size(#bindings))*
+                }
+            });
             reads.push(quote! {
                 #index => ::core::result::Result::Ok(Self::#variant_ident {
                     #(#members: <#types as #wire>::__read(input)?,)*
@@ -2679,6 +2685,12 @@ mod types {
                 fn __write(&self, out: &mut ::std::vec::Vec<u8>) {
                     match self {
                         #(#writes)*
+                    }
+                }
+
+                fn __size(&self) -> usize {
+                    match self {
+                        #(#sizes)*
                     }
                 }
 
@@ -2780,6 +2792,10 @@ mod types {
 
                 fn __write(&self, out: &mut ::std::vec::Vec<u8>) {
                     #(<#types as #wire>::__write(&self.#members, out);)*
+                }
+
+                fn __size(&self) -> usize {
+                    0 #(+ <#types as #wire>::__size(&self.#members))*
                 }
 
                 const __MIN_SIZE: usize = 0 #(+ <#types as #wire>::__MIN_SIZE)*;
@@ -3027,6 +3043,11 @@ mod types {
                     // The discriminant (as `i64`: back to the repr loses nothing), without `Copy`.
                     let value = <Self as ::hatch_interop::FfiEnum>::__code(self) as #repr_ty;
                     out.extend_from_slice(&value.to_le_bytes());
+                }
+
+                #[inline]
+                fn __size(&self) -> usize {
+                    ::core::mem::size_of::<#repr_ty>()
                 }
 
                 const __MIN_SIZE: usize = ::core::mem::size_of::<#repr_ty>();
