@@ -155,6 +155,17 @@ def test_the_cancel_symbol_is_optional() -> None:
         parse_inventory(data)
 
 
+def test_vouched_utf8_is_an_optional_bool() -> None:
+    """`library.vouched_utf8` says whether text lengths may carry the bit; an older inventory lacks it."""
+    assert parse_inventory(minimal()).library.vouched_utf8 is False
+    data = minimal()
+    data["library"]["vouched_utf8"] = True
+    assert parse_inventory(data).library.vouched_utf8 is True
+    data["library"]["vouched_utf8"] = 1
+    with pytest.raises(InventoryError, match=r"`library\.vouched_utf8` must be true or false"):
+        parse_inventory(data)
+
+
 def test_pattern_types_parse() -> None:
     data = minimal()
     vec2 = {"kind": "named", "name": "Vec2"}

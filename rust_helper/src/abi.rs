@@ -951,47 +951,75 @@ pub unsafe fn slice_mut_arg<'a, T: FfiSliceElement>(
 }
 
 /// The checks of a non-empty slice argument that do not need to read it.
+///
+/// Inline and branch-free on the way through (a call's arguments pass it every time); the
+/// message of a refusal is made out of line.
+#[inline]
 pub(crate) fn check_slice<T>(ptr: *const u8, len: usize, name: &str) -> Result<(), Failure> {
-    let align = std::mem::align_of::<T>();
-    if ptr.is_null() {
-        return Err(Failure::invalid_argument(format_args!(
-            "argument `{name}` is NULL but its length is {len}"
-        )));
-    }
-    if !ptr.cast::<T>().is_aligned() {
-        return Err(Failure::invalid_argument(format_args!(
-            "argument `{name}` is not aligned: its address {ptr:p} is not a multiple of {align}"
-        )));
-    }
     // `from_raw_parts` requires the slice to fit in `isize::MAX` bytes.
     let fits = len
         .checked_mul(std::mem::size_of::<T>())
         .is_some_and(|bytes| bytes <= isize::MAX as usize);
-    if !fits {
-        return Err(Failure::invalid_argument(format_args!(
-            "argument `{name}` is too long: {len} elements do not fit in memory"
-        )));
+    if !ptr.is_null() && ptr.cast::<T>().is_aligned() && fits {
+        return Ok(());
     }
-    Ok(())
+    Err(slice_refused::<T>(ptr, len, name))
 }
 
+/// Why [`check_slice`] refused a slice argument.
+#[cold]
+#[inline(never)]
+fn slice_refused<T>(ptr: *const u8, len: usize, name: &str) -> Failure {
+    let align = std::mem::align_of::<T>();
+    if ptr.is_null() {
+        Failure::invalid_argument(format_args!(
+            "argument `{name}` is NULL but its length is {len}"
+        ))
+    } else if !ptr.cast::<T>().is_aligned() {
+        Failure::invalid_argument(format_args!(
+            "argument `{name}` is not aligned: its address {ptr:p} is not a multiple of {align}"
+        ))
+    } else {
+        Failure::invalid_argument(format_args!(
+            "argument `{name}` is too long: {len} elements do not fit in memory"
+        ))
+    }
+}
+
+/// Or'd into a `&str` argument's length (its top bit, which no real length has): the caller
+/// vouches that the bytes are UTF-8, so the library does not validate them again. Bindings set
+/// it for text they took from a UTF-8 encoder that refuses what is not Unicode (CPython's UTF-8
+/// of a `str`); a caller that sets it for other bytes breaks `&str`'s contract (undefined
+/// behaviour), as one passing the wrong length would. The inventory says the library takes it
+/// (`library.vouched_utf8`).
+pub(crate) const VOUCHED_UTF8: usize = 1 << (usize::BITS - 1);
+
 /// The `&str` argument `name` from its pointer and length in bytes: checked like a `&[u8]`,
-/// then validated as UTF-8.
+/// then validated as UTF-8 unless the length's [`VOUCHED_UTF8`] bit is set.
 ///
 /// # Safety
 ///
-/// As for [`slice_arg`].
+/// As for [`slice_arg`]; with [`VOUCHED_UTF8`] set, the bytes are UTF-8.
 #[inline]
 pub unsafe fn str_arg<'a>(
     ptr: *const u8,
     len: usize,
     name: &'static str,
 ) -> Result<&'a str, Failure> {
+    let vouched = len & VOUCHED_UTF8 != 0;
     // SAFETY: forwarded from the caller.
-    let bytes = unsafe { slice_arg::<u8>(ptr, len, name) }?;
-    std::str::from_utf8(bytes).map_err(|err| {
-        Failure::invalid_argument(format_args!("argument `{name}` is not valid UTF-8: {err}"))
-    })
+    let bytes = unsafe { slice_arg::<u8>(ptr, len & !VOUCHED_UTF8, name) }?;
+    if vouched {
+        // SAFETY: the caller vouched for the bytes (see above).
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes).map_err(|err| not_utf8(name, err))
+}
+
+#[cold]
+#[inline(never)]
+fn not_utf8(name: &str, err: std::str::Utf8Error) -> Failure {
+    Failure::invalid_argument(format_args!("argument `{name}` is not valid UTF-8: {err}"))
 }
 
 /// A `String` parameter's argument: the `&str` copied into a new allocation (a failure of

@@ -709,6 +709,9 @@ impl Inventory {
         w.key_string("ffi_callback_failed", library.ffi_callback_failed);
         w.key_string("ffi_shutdown", library.ffi_shutdown);
         w.key_string("ffi_cancel", library.ffi_cancel);
+        // `str` lengths may carry `abi::VOUCHED_UTF8`.
+        w.key("vouched_utf8");
+        w.bool(true);
         w.key_string("api_hash", api_hash);
         w.end_object();
 

@@ -77,6 +77,7 @@ impl<T> OpaqueCell<T> {
     /// # Safety
     ///
     /// Unless null, `object` came from [`OpaqueCell::into_raw`] and was not released.
+    #[inline]
     unsafe fn from_raw<'a>(
         object: *mut T,
         type_name: &str,
@@ -84,9 +85,7 @@ impl<T> OpaqueCell<T> {
         param: &str,
     ) -> Result<&'a OpaqueCell<T>, Failure> {
         if object.is_null() {
-            return Err(Failure::invalid_argument(format_args!(
-                "{function}() argument `{param}` is a NULL {type_name}"
-            )));
+            return Err(null_object(type_name, function, param));
         }
         // SAFETY: the caller promises a live cell.
         Ok(unsafe { &*object.cast::<OpaqueCell<T>>() })
@@ -420,6 +419,15 @@ impl<T> CellKind<T> for &CellProbe<T> {
         // SAFETY: forwarded from the caller.
         unsafe { OpaqueCell::take(pointer, type_name, function, param) }
     }
+}
+
+/// The failure of a NULL object argument.
+#[cold]
+#[inline(never)]
+fn null_object(type_name: &str, function: &str, param: &str) -> Failure {
+    Failure::invalid_argument(format_args!(
+        "{function}() argument `{param}` is a NULL {type_name}"
+    ))
 }
 
 /// The failure of a borrow (or take, which conflicts like an exclusive borrow) refused in the

@@ -197,15 +197,14 @@ impl<T> ServiceCell<T> {
     /// # Safety
     ///
     /// Unless null, `handle` came from [`ServiceCell::into_handle`] and was not released.
+    #[inline]
     unsafe fn from_handle<'a>(
         handle: *const ServiceCell<T>,
         service: &str,
         method: &str,
     ) -> Result<&'a ServiceCell<T>, Failure> {
         if handle.is_null() {
-            return Err(Failure::invalid_argument(format_args!(
-                "cannot call {service}.{method}(): the {service} handle is NULL"
-            )));
+            return Err(null_handle(service, method));
         }
         // SAFETY: the caller promises a live handle.
         Ok(unsafe { &*handle })
@@ -537,6 +536,15 @@ pub fn constructed_or_error<T, E: FfiError>(
         Ok(value) => constructed(value),
         Err(error) => Err(Failure::error(&error)),
     }
+}
+
+/// The failure of a NULL handle.
+#[cold]
+#[inline(never)]
+fn null_handle(service: &str, method: &str) -> Failure {
+    Failure::invalid_argument(format_args!(
+        "cannot call {service}.{method}(): the {service} handle is NULL"
+    ))
 }
 
 /// The failure of a borrow for `method` refused in the state `before`.

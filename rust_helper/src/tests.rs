@@ -118,7 +118,7 @@ fn json_and_hash_are_stable() {
                 r#""ffi_pending":"demo_ffi_pending","ffi_take_failure":"demo_ffi_take_failure","#,
                 r#""ffi_free":"demo_ffi_free","ffi_callback_failed":"demo_ffi_callback_failed","#,
                 r#""ffi_shutdown":"demo_ffi_shutdown","ffi_cancel":"demo_ffi_cancel","#,
-                r#""api_hash":"{}"}},"#,
+                r#""vouched_utf8":true,"api_hash":"{}"}},"#,
             ),
             env!("CARGO_PKG_VERSION"),
             hash
@@ -130,7 +130,7 @@ fn json_and_hash_are_stable() {
     assert_eq!(inventory().api_hash().unwrap(), hash);
     // Pins the serialisation (and the generator version, which is part of it): if this
     // changes, every crate's api_hash changes.
-    assert_eq!(format!("{hash:016x}"), "cfa3572017055649");
+    assert_eq!(format!("{hash:016x}"), "8c54f46b79490e09");
     // The same inventory hashes the same every time.
     assert_eq!(inventory().to_json().unwrap(), json);
 }
@@ -768,4 +768,35 @@ mod callback_struct_results {
             ]
         );
     }
+}
+
+#[test]
+fn str_arg_validates_utf8_unless_the_caller_vouched_for_it() {
+    use crate::abi::{str_arg, VOUCHED_UTF8};
+    let text = "h\u{e9}llo";
+    // SAFETY (all below): each pointer points to its length's bytes, which live for the test.
+    assert_eq!(
+        unsafe { str_arg(text.as_ptr(), text.len(), "s") }.unwrap(),
+        text
+    );
+    let vouched = unsafe { str_arg(text.as_ptr(), text.len() | VOUCHED_UTF8, "s") }.unwrap();
+    assert_eq!(vouched, text);
+    // An empty one, vouched or not, never reads its pointer.
+    assert_eq!(
+        unsafe { str_arg(std::ptr::null(), VOUCHED_UTF8, "s") }.unwrap(),
+        ""
+    );
+    let bad = b"\xffx";
+    let failure = unsafe { str_arg(bad.as_ptr(), bad.len(), "s") }.unwrap_err();
+    assert_eq!(failure.kind, crate::abi::KIND_INVALID_ARGUMENT);
+    assert!(
+        failure
+            .message
+            .starts_with("argument `s` is not valid UTF-8: invalid utf-8 sequence"),
+        "{}",
+        failure.message
+    );
+    // The bit does not excuse the other checks: a NULL pointer with a length is refused.
+    let failure = unsafe { str_arg(std::ptr::null(), 3 | VOUCHED_UTF8, "s") }.unwrap_err();
+    assert_eq!(failure.message, "argument `s` is NULL but its length is 3");
 }

@@ -616,6 +616,9 @@ class Library:
     #: Cancels an async call in flight; None in an inventory written before the crate had it (its async calls
     #: then run to their end when the awaiting task is cancelled).
     ffi_cancel: Optional[str] = None
+    #: Whether the library takes a ``str`` length with its top bit set as the caller's promise that the bytes are
+    #: UTF-8 (and skips validating them); False in an inventory written before the crate had it.
+    vouched_utf8: bool = False
 
 
 @dataclass(frozen=True)
@@ -1731,7 +1734,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
             "ffi_shutdown",
             "api_hash",
         ],
-        optional=["ffi_cancel"],
+        optional=["ffi_cancel", "vouched_utf8"],
     )
     api_hash = r.string(lib["api_hash"], "library.api_hash")
     if not re.match(r"\A[0-9a-f]{16}\Z", api_hash):
@@ -1748,6 +1751,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
         ffi_shutdown=r.identifier(lib["ffi_shutdown"], "library.ffi_shutdown"),
         api_hash=api_hash,
         ffi_cancel=r.identifier(lib["ffi_cancel"], "library.ffi_cancel") if "ffi_cancel" in lib else None,
+        vouched_utf8=r.boolean(lib["vouched_utf8"], "library.vouched_utf8") if "vouched_utf8" in lib else False,
     )
     constants = tuple(_constant(r, c, f"constants[{i}]") for i, c in enumerate(r.array(top["constants"], "constants")))
     types = tuple(_typedef(r, t, f"types[{i}]") for i, t in enumerate(r.array(top["types"], "types")))

@@ -444,6 +444,11 @@ def check_strings():
     assert sample_crate.str_byte_len("🦀") == 4
     assert sample_crate.str_char_count("🦀ab") == 3
     assert sample_crate.str_byte_len("a\0b") == 3  # a Rust &str may hold NUL
+    # Text the library need not validate again (CPython's own UTF-8, vouched for by the compiled path) ...
+    assert sample_crate.str_char_count("\u00e9" * 1000 + "\U0001f980") == 1001
+    assert sample_crate.str_byte_len("\u00e9\u4e2d") == 5
+    # ... and what CPython cannot encode, refused before any call.
+    assert "cannot be encoded as UTF-8" in raises(ValueError, sample_crate.str_byte_len, "a\ud800")
     assert sample_crate.c_str_len("hello") == 5
     assert "NUL" in raises(ValueError, sample_crate.c_str_len, "a\0b")  # never truncated
     assert sample_crate.empty_string() == ""

@@ -332,6 +332,8 @@ class CHeader:
     ffi_shutdown: str
     #: Cancels async calls (None from an inventory without it); declared with the completion type.
     ffi_cancel: Optional[str]
+    #: Whether a text argument's length may carry the ``<PREFIX>_VOUCHED_UTF8`` bit.
+    vouched_utf8: bool
     #: The name of the completion type of async functions, if the crate has any.
     completion: Optional[str]
     #: The name of the slot a callback returning text fills, if a callback does.
@@ -567,6 +569,7 @@ class _Builder:
             "_FAILURE_INVALID_ARGUMENT",
             "_FAILURE_CALLBACK",
             "_FAILURE_OUT_OF_MEMORY",
+            *(("_VOUCHED_UTF8",) if lib.vouched_utf8 else ()),
         ):
             self._claim(prefix + suffix, f"the header's macro `{prefix}{suffix}`")
         failure = self._claim(f"{lib.crate}_failure", f"the header's failure type `{lib.crate}_failure`")
@@ -653,6 +656,7 @@ class _Builder:
             ffi_callback_failed=lib.ffi_callback_failed,
             ffi_shutdown=lib.ffi_shutdown,
             ffi_cancel=lib.ffi_cancel,
+            vouched_utf8=lib.vouched_utf8,
             completion=completion,
             text_result=text_result,
             encoded_result=encoded_result,

@@ -963,11 +963,14 @@ def _param(
         )
     if isinstance(ty, Str):
         # UTF-8 that CPython caches in the `str` itself, which the caller's arguments keep alive for the call.
+        # CPython made it (strictly: a lone surrogate has none), so the length vouches for it where the library
+        # takes that and does not validate it again.
         length = f"{local}_len"
+        vouched = " | FFI_FAST_VOUCHED_UTF8" if inventory.library.vouched_utf8 else ""
         return FastParam(
             (f"const char *{local}", f"Py_ssize_t {length}"),
             f"ffi_fast_exact_text({value}, &{local}, &{length})",
-            (local, f"(size_t){length}"),
+            (local, f"(size_t){length}{vouched}"),
             (f"const char *{name}", f"size_t {name}_len"),
             helpers=_helpers("uses_text"),
         )

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x8d1928b9e7200cc5)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x19c1b3fa0a41cb8d)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1025,6 +1025,13 @@ typedef struct sample_crate_array_Color_3 {
 #define SAMPLE_CRATE_FAILURE_CALLBACK 4u
 /** The `kind` of a failure: out of memory (the library could not allocate what the call hands over, or the function reported it). */
 #define SAMPLE_CRATE_FAILURE_OUT_OF_MEMORY 5u
+/**
+ * Or'd into the length of a text argument (UTF-8 bytes and their count): the caller vouches that
+ * the bytes are UTF-8, and the library does not validate them again. Set it only for bytes an
+ * encoder that refuses what is not Unicode made: with it, bytes that are not UTF-8 are undefined
+ * behaviour, as a wrong length is.
+ */
+#define SAMPLE_CRATE_VOUCHED_UTF8 (SIZE_MAX ^ (SIZE_MAX >> 1))
 
 /**
  * A failed call, as sample_crate_ffi_take_failure() hands it over.

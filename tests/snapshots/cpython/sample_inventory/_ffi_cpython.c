@@ -991,6 +991,9 @@ ffi_fast_wide_object(ffi_fast_wide value, bool is_signed)
     return made;
 }
 
+/* Or'd into a `&str` argument's length: the bytes are UTF-8, which the library then does not validate again. */
+#define FFI_FAST_VOUCHED_UTF8 (SIZE_MAX ^ (SIZE_MAX >> 1))
+
 /* A `str` as UTF-8 (which CPython keeps with the object, alive for the call); one UTF-8 cannot encode (a lone
  * surrogate) is the wrapper's ValueError. */
 static inline bool
@@ -3200,19 +3203,27 @@ ffi_fast_read(ffi_fast_in *in, size_t size)
     return bytes;
 }
 
-/* A little-endian integer of `width` bytes (a count, a tag), in `out`. */
+/* A little-endian integer of `width` (at most 8) bytes (a count, a tag), in `out`. */
 static inline bool
 ffi_fast_read_le(ffi_fast_in *in, size_t width, unsigned long long *out)
 {
     const unsigned char *bytes = ffi_fast_read(in, width);
+    unsigned long long value = 0;
     size_t i;
     if (bytes == NULL) {
         return false;
     }
-    *out = 0;
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The host's own order: one load (the width is a constant where this is inlined). */
+    memcpy(&value, bytes, width < sizeof(value) ? width : sizeof(value));
+#else
+    /* Accumulated in a local: a store through `out` could alias `bytes`, which would keep the bytes apart. */
     for (i = 0; i < width; i++) {
-        *out |= (unsigned long long)bytes[i] << (8 * i);
+        value |= (unsigned long long)bytes[i] << (8 * i);
     }
+#endif
+    (void)i;
+    *out = value;
     return true;
 }
 
@@ -7157,7 +7168,7 @@ ffi_fast_call_panic_with_message(PyObject *callable, PyObject *const *args, size
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    panic_with_message(arg0, (size_t)arg0_len);
+    panic_with_message(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -7210,7 +7221,7 @@ ffi_fast_call_greet(PyObject *callable, PyObject *const *args, size_t nargsf, Py
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = greet(arg0, (size_t)arg0_len);
+    result = greet(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -7234,7 +7245,7 @@ ffi_fast_call_str_byte_len(PyObject *callable, PyObject *const *args, size_t nar
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = str_byte_len(arg0, (size_t)arg0_len);
+    result = str_byte_len(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -7267,7 +7278,7 @@ ffi_fast_call_join_repeated(PyObject *callable, PyObject *const *args, size_t na
         return ffi_fast_fallback(self, args, 3, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = join_repeated(arg0, (size_t)arg0_len, (uint32_t)arg1, arg2, (size_t)arg2_len);
+    result = join_repeated(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, (uint32_t)arg1, arg2, (size_t)arg2_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -7318,7 +7329,7 @@ ffi_fast_call_str_char_count(PyObject *callable, PyObject *const *args, size_t n
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = str_char_count(arg0, (size_t)arg0_len);
+    result = str_char_count(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -7370,7 +7381,7 @@ ffi_fast_call_repeat_text(PyObject *callable, PyObject *const *args, size_t narg
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = repeat_text(arg0, (size_t)arg0_len, (uint32_t)arg1);
+    result = repeat_text(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, (uint32_t)arg1);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -8019,7 +8030,7 @@ ffi_fast_call_label_each(PyObject *callable, PyObject *const *args, size_t nargs
         return ffi_fast_fallback(self, args, 3, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = label_each((const uint32_t *)arg0.data, (size_t)arg0.count, arg1, (size_t)arg1_len, &arg2);
+    result = label_each((const uint32_t *)arg0.data, (size_t)arg0.count, arg1, (size_t)arg1_len | FFI_FAST_VOUCHED_UTF8, &arg2);
     Py_END_ALLOW_THREADS
     ffi_fast_numbers_release(&arg0);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
@@ -8083,7 +8094,7 @@ ffi_fast_call_parse_all(PyObject *callable, PyObject *const *args, size_t nargsf
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = parse_all(arg0, (size_t)arg0_len, &arg1);
+    result = parse_all(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, &arg1);
     Py_END_ALLOW_THREADS
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -8113,7 +8124,7 @@ ffi_fast_call_rename_words(PyObject *callable, PyObject *const *args, size_t nar
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = rename_words(arg0, (size_t)arg0_len, &arg1);
+    result = rename_words(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, &arg1);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -8233,7 +8244,7 @@ ffi_fast_call_for_each_word(PyObject *callable, PyObject *const *args, size_t na
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = for_each_word(arg0, (size_t)arg0_len, &arg1);
+    result = for_each_word(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, &arg1);
     Py_END_ALLOW_THREADS
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -8262,7 +8273,7 @@ ffi_fast_call_for_each_line(PyObject *callable, PyObject *const *args, size_t na
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = for_each_line(arg0, (size_t)arg0_len, &arg1);
+    result = for_each_line(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, &arg1);
     Py_END_ALLOW_THREADS
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -8291,7 +8302,7 @@ ffi_fast_call_for_each_char(PyObject *callable, PyObject *const *args, size_t na
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = for_each_char(arg0, (size_t)arg0_len, &arg1);
+    result = for_each_char(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, &arg1);
     Py_END_ALLOW_THREADS
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -9765,7 +9776,7 @@ ffi_fast_call_title_case(PyObject *callable, PyObject *const *args, size_t nargs
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = title_case(arg0, (size_t)arg0_len, arg1, (size_t)arg1_len);
+    result = title_case(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, arg1, (size_t)arg1_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -9899,7 +9910,7 @@ ffi_fast_call_color_named(PyObject *callable, PyObject *const *args, size_t narg
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = color_named(arg0, (size_t)arg0_len);
+    result = color_named(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -9949,7 +9960,7 @@ ffi_fast_call_checksum_later_start(ffi_fast_call *call, ffi_fast_completion comp
         return -1;
     }
     Py_BEGIN_ALLOW_THREADS
-    checksum_later((const uint8_t *)arg0.data, (size_t)arg0.count, arg1, (size_t)arg1_len, completion);
+    checksum_later((const uint8_t *)arg0.data, (size_t)arg0.count, arg1, (size_t)arg1_len | FFI_FAST_VOUCHED_UTF8, completion);
     Py_END_ALLOW_THREADS
     ffi_fast_numbers_release(&arg0);
     return 0;
@@ -10013,7 +10024,7 @@ ffi_fast_call_word_list(PyObject *callable, PyObject *const *args, size_t nargsf
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = word_list(arg0, (size_t)arg0_len);
+    result = word_list(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -10085,7 +10096,7 @@ ffi_fast_call_first_word(PyObject *callable, PyObject *const *args, size_t nargs
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = first_word(arg0, (size_t)arg0_len);
+    result = first_word(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -10186,7 +10197,7 @@ ffi_fast_call_distinct_chars(PyObject *callable, PyObject *const *args, size_t n
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = distinct_chars(arg0, (size_t)arg0_len);
+    result = distinct_chars(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -10254,7 +10265,7 @@ ffi_fast_call_words_later_start(ffi_fast_call *call, ffi_fast_completion complet
         return -1;
     }
     Py_BEGIN_ALLOW_THREADS
-    words_later(arg0, (size_t)arg0_len, completion);
+    words_later(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, completion);
     Py_END_ALLOW_THREADS
     return 0;
 }
@@ -10317,7 +10328,7 @@ ffi_fast_call_contact_new(PyObject *callable, PyObject *const *args, size_t narg
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = contact_new(arg0, (size_t)arg0_len);
+    result = contact_new(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -10370,7 +10381,7 @@ ffi_fast_call_contact_tagged(PyObject *callable, PyObject *const *args, size_t n
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = contact_tagged(ffi_fast_lent_bytes(&arg0), arg1, (size_t)arg1_len);
+    result = contact_tagged(ffi_fast_lent_bytes(&arg0), arg1, (size_t)arg1_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     ffi_fast_out_free(&arg0);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
@@ -10467,7 +10478,7 @@ ffi_fast_call_tagged_words(PyObject *callable, PyObject *const *args, size_t nar
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = tagged_words(arg0, (size_t)arg0_len);
+    result = tagged_words(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -10645,7 +10656,7 @@ ffi_fast_call_value_parsed(PyObject *callable, PyObject *const *args, size_t nar
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = value_parsed(arg0, (size_t)arg0_len);
+    result = value_parsed(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -10669,7 +10680,7 @@ ffi_fast_call_length_in_metres(PyObject *callable, PyObject *const *args, size_t
         return ffi_fast_fallback(self, args, 1, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = length_in_metres(arg0, (size_t)arg0_len);
+    result = length_in_metres(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -10690,7 +10701,7 @@ ffi_fast_call_length_in_metres_later_start(ffi_fast_call *call, ffi_fast_complet
         return -1;
     }
     Py_BEGIN_ALLOW_THREADS
-    length_in_metres_later(arg0, (size_t)arg0_len, completion);
+    length_in_metres_later(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, completion);
     Py_END_ALLOW_THREADS
     return 0;
 }
@@ -10828,7 +10839,7 @@ ffi_fast_call_split_words(PyObject *callable, PyObject *const *args, size_t narg
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = split_words(arg0, (size_t)arg0_len, &arg1);
+    result = split_words(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, &arg1);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -10858,7 +10869,7 @@ ffi_fast_call_tally_words(PyObject *callable, PyObject *const *args, size_t narg
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = tally_words(arg0, (size_t)arg0_len, &arg1);
+    result = tally_words(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, &arg1);
     Py_END_ALLOW_THREADS
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -11039,7 +11050,7 @@ ffi_fast_call_member_new(PyObject *callable, PyObject *const *args, size_t nargs
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = member_new((uint64_t)arg0, arg1, (size_t)arg1_len);
+    result = member_new((uint64_t)arg0, arg1, (size_t)arg1_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -11245,7 +11256,7 @@ ffi_fast_call_run_job(PyObject *callable, PyObject *const *args, size_t nargsf, 
         return ffi_fast_fallback(self, args, 3, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = run_job(arg0, (size_t)arg0_len, (uint32_t)arg1, &arg2);
+    result = run_job(arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, (uint32_t)arg1, &arg2);
     Py_END_ALLOW_THREADS
     Py_XDECREF(arg2_m0); Py_XDECREF(arg2_m1); Py_XDECREF(arg2_m2); Py_XDECREF(arg2_m3);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
@@ -11647,7 +11658,7 @@ ffi_fast_method_Store_put(PyObject *callable, PyObject *const *args, size_t narg
         return ffi_fast_fallback(self, args, 3, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    store_put(arg_self, arg0, (size_t)arg0_len, (int64_t)arg1);
+    store_put(arg_self, arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, (int64_t)arg1);
     Py_END_ALLOW_THREADS
     Py_XDECREF(arg_self_held);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
@@ -11767,7 +11778,7 @@ ffi_fast_method_Store_get(PyObject *callable, PyObject *const *args, size_t narg
         Py_XDECREF(arg_self_held);
         return ffi_fast_fallback(self, args, 2, NULL);
     }
-    result = store_get(arg_self, arg0, (size_t)arg0_len);
+    result = store_get(arg_self, arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_XDECREF(arg_self_held);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
@@ -11805,7 +11816,7 @@ ffi_fast_method_Store_get_or(PyObject *callable, PyObject *const *args, size_t n
         return ffi_fast_fallback(self, args, 3, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = store_get_or(arg_self, arg0, (size_t)arg0_len, (int64_t)arg1);
+    result = store_get_or(arg_self, arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, (int64_t)arg1);
     Py_END_ALLOW_THREADS
     Py_XDECREF(arg_self_held);
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
@@ -11844,7 +11855,7 @@ ffi_fast_method_Store_add_all(PyObject *callable, PyObject *const *args, size_t 
         return ffi_fast_fallback(self, args, 3, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    result = store_add_all(arg_self, arg0, (size_t)arg0_len, (const int64_t *)arg1.data, (size_t)arg1.count);
+    result = store_add_all(arg_self, arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8, (const int64_t *)arg1.data, (size_t)arg1.count);
     Py_END_ALLOW_THREADS
     Py_XDECREF(arg_self_held);
     ffi_fast_numbers_release(&arg1);
@@ -12040,7 +12051,7 @@ ffi_fast_method_Store_explode(PyObject *callable, PyObject *const *args, size_t 
         return ffi_fast_fallback(self, args, 2, NULL);
     }
     Py_BEGIN_ALLOW_THREADS
-    store_explode(arg_self, arg0, (size_t)arg0_len);
+    store_explode(arg_self, arg0, (size_t)arg0_len | FFI_FAST_VOUCHED_UTF8);
     Py_END_ALLOW_THREADS
     Py_XDECREF(arg_self_held);
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {

@@ -301,10 +301,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x8D1928B9E7200CC5:
+    if found != 0x19C1B3FA0A41CB8D:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 8d1928b9e7200cc5)"
+            "sample_crate 0.1.0 (API hash 19c1b3fa0a41cb8d)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
