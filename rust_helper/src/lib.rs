@@ -135,7 +135,8 @@ pub mod __private {
     pub use crate::foreign_trait::{FfiTrait, TraitObjectArg};
     pub use crate::opaque::{Borrow, CellKind, CellProbe, OpaqueCell};
     pub use crate::service::{
-        constructed, constructed_or_error, Exclusive, Owned, ServiceCell, Shared,
+        constructed, constructed_or_error, receiver_as_argument, Exclusive, Owned, ServiceCell,
+        Shared,
     };
     pub use crate::traits::{
         array_param_ref, take_object, CallbackError, ConvertedArg, FfiVecElement, ObjectToTake,

@@ -538,6 +538,25 @@ pub fn constructed_or_error<T, E: FfiError>(
     }
 }
 
+/// The failure of a method given the object it is called on as the argument `param`, which
+/// the receiver's borrow (it `receiver`) conflicts with (the argument would `verb` it): said as
+/// such rather than as a borrow conflict (`store.merge(store)`).
+#[cold]
+#[inline(never)]
+#[doc(hidden)]
+pub fn receiver_as_argument(
+    service: &str,
+    method: &str,
+    param: &str,
+    receiver: &str,
+    verb: &str,
+) -> Failure {
+    Failure::invalid_argument(format_args!(
+        "{service}.{method}() argument `{param}` is the {service} the method is called on, which \
+         it {receiver} and so cannot also {verb} as an argument: pass another {service}"
+    ))
+}
+
 /// The failure of a NULL handle.
 #[cold]
 #[inline(never)]

@@ -428,3 +428,51 @@ fn cancel_racing_completion_ends_each_call_once() {
         hatch_interop::__private::calls_in_flight() == 0
     });
 }
+
+mod common;
+
+#[ffi_type(opaque)]
+pub struct Pot {
+    total: u64,
+}
+
+#[ffi_service]
+impl Pot {
+    pub fn new(total: u64) -> Self {
+        Pot { total }
+    }
+
+    /// An async method taking another object of its own type (moved into the future).
+    pub async fn pour_later(&mut self, other: Pot) -> u64 {
+        self.total += other.total;
+        self.total
+    }
+}
+
+unsafe extern "C-unwind" fn never_called(
+    _context: *const c_void,
+    _value: *const c_void,
+    _failure: *const FfiFailure,
+) {
+    unreachable!("the call failed before it started its future");
+}
+
+#[test]
+fn an_async_method_given_its_own_object_says_so() {
+    // SAFETY: the handle is the constructor's, used while it lives and released once; the
+    // completion is never called (the call fails before its future starts).
+    unsafe {
+        let pot = Pot::__hatch_interop_shim_new(1).assume_init();
+        let completion = FfiCompletion::new(never_called, std::ptr::null(), None);
+        Pot::__hatch_interop_shim_pour_later(pot, pot.cast_mut().cast(), completion);
+        assert_eq!(
+            common::failure_message().as_deref(),
+            Some(
+                "Pot.pour_later() argument `other` is the Pot the method is called on, which it \
+                 changes (`&mut self`) and so cannot also take as an argument: pass another Pot"
+            )
+        );
+        Pot::__hatch_interop_destroy(pot);
+        Pot::__hatch_interop_release(pot);
+    }
+}

@@ -54,6 +54,17 @@ impl Tally {
         self.total += other.total;
         self.total
     }
+
+    /// `&self` and another object spelled `Self`, shared: it may be `self`.
+    pub fn same_total(&self, other: Option<&Self>) -> bool {
+        other.is_some_and(|other| other.total == self.total)
+    }
+
+    /// `&self` and another object changed: it may not be `self`.
+    pub fn give(&self, to: &mut Self) -> u64 {
+        to.total += self.total;
+        to.total
+    }
 }
 
 #[ffi_function]
@@ -167,14 +178,30 @@ fn parameters_borrow_service_objects_through_their_cells() {
             failure_message().as_deref(),
             Some("tally_move() argument `into`: the Tally is in use by another call, and this one needs it exclusively (`&mut`)")
         );
-        // The receiver `&mut self` and the same object as `&Tally`: refused too.
+        // The receiver `&mut self` and the same object as `&Tally`: refused too, and said as such.
         assert_eq!(
             Tally::__hatch_interop_shim_absorb(b, b.cast()).assume_init(),
             0
         );
         assert_eq!(
             failure_message().as_deref(),
-            Some("Tally.absorb() argument `other`: the Tally is in use by another call that changes it (`&mut`)")
+            Some("Tally.absorb() argument `other` is the Tally the method is called on, which it changes (`&mut self`) and so cannot also borrow as an argument: pass another Tally")
+        );
+        // `&self` with itself as a shared argument is fine; as a `&mut` one it is refused.
+        assert!(Tally::__hatch_interop_shim_same_total(b, b.cast()).assume_init());
+        assert!(!Tally::__hatch_interop_shim_same_total(b, std::ptr::null()).assume_init());
+        assert_eq!(failure_message(), None);
+        assert_eq!(
+            Tally::__hatch_interop_shim_give(b, b.cast_mut().cast()).assume_init(),
+            0
+        );
+        assert_eq!(
+            failure_message().as_deref(),
+            Some("Tally.give() argument `to` is the Tally the method is called on, which it reads (`&self`) and so cannot also borrow mutably as an argument: pass another Tally")
+        );
+        assert_eq!(
+            Tally::__hatch_interop_shim_give(a, b.cast_mut().cast()).assume_init(),
+            13
         );
         assert_eq!(
             Tally::__hatch_interop_shim_absorb(b, a.cast()).assume_init(),
@@ -256,7 +283,10 @@ fn a_parameter_by_value_takes_the_object_and_closes_it() {
             Tally::__hatch_interop_shim_swallow(b, b.cast_mut().cast()).assume_init(),
             0
         );
-        assert!(failure_message().is_some());
+        assert_eq!(
+            failure_message().as_deref(),
+            Some("Tally.swallow() argument `other` is the Tally the method is called on, which it changes (`&mut self`) and so cannot also take as an argument: pass another Tally")
+        );
         assert_eq!(Tally::__hatch_interop_shim_total(b).assume_init(), 2);
         let c = Tally::__hatch_interop_shim_new(40).assume_init();
         assert_eq!(

@@ -1574,8 +1574,8 @@ mod function {
 
 mod service {
     use super::function::{
-        convert_result, lower_args, lower_params, param_defs, returns_and_error, typed_inputs,
-        Lowering,
+        argument, convert_result, lower_args, lower_params, param_defs, returns_and_error,
+        typed_inputs, ungroup, Lowering,
     };
     use super::*;
     use syn::{GenericArgument, ImplItem, ImplItemFn, ItemImpl, PathArguments, Visibility};
@@ -2044,6 +2044,81 @@ mod service {
         }}
     }
 
+    /// The service type's name (`expand` refused a block whose type is not a plain path).
+    fn service_ident(self_ty: &Type) -> &syn::Ident {
+        match ungroup(self_ty) {
+            Type::Path(path) => &path.path.segments.last().expect("a path").ident,
+            _ => unreachable!("`expand` checked the block's type"),
+        }
+    }
+
+    /// What a parameter of type `ty` does with an object of the service `service` (the block's
+    /// type, or `Self`): `Some("take")` for `Service` and `Box<Service>`, `Some("borrow mutably")`
+    /// for `&mut Service`, `Some("borrow")` for `&Service` (in an `Option` too); `None` for any
+    /// other type.
+    fn service_use(ty: &Type, service: &syn::Ident) -> Option<&'static str> {
+        let ty = argument(ty, "Option").unwrap_or(ty);
+        let (ty, verb) = match ungroup(ty) {
+            Type::Reference(reference) if reference.mutability.is_some() => {
+                (&*reference.elem, "borrow mutably")
+            }
+            Type::Reference(reference) => (&*reference.elem, "borrow"),
+            _ => (argument(ty, "Box").unwrap_or(ty), "take"),
+        };
+        let Type::Path(path) = ungroup(ty) else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        let named = path.qself.is_none()
+            && last.arguments.is_none()
+            && (last.ident == "Self" || (path.path.segments.len() == 1 && last.ident == *service));
+        named.then_some(verb)
+    }
+
+    /// Checks, for a method, that no argument that conflicts with the receiver's borrow is the
+    /// object the method is called on (`store.merge(store)`): said as such, rather than as the
+    /// borrow conflict it would be ("in use by another call"). Made before the arguments'
+    /// conversions, which read the same C parameters.
+    fn receiver_checks(
+        member: &Member,
+        exclusive: bool,
+        ident: &syn::Ident,
+        service: &TokenStream2,
+    ) -> Vec<TokenStream2> {
+        let method = &member.name;
+        let mut checks = Vec::new();
+        for (i, (name, lowering)) in member.params.iter().enumerate() {
+            let (Lowering::Value(ty) | Lowering::Pointer(ty) | Lowering::Converted(ty)) = lowering
+            else {
+                continue;
+            };
+            let Some(verb) = service_use(ty, ident) else {
+                continue;
+            };
+            if !exclusive && verb == "borrow" {
+                // Two shared borrows of one object: allowed.
+                continue;
+            }
+            let arg = format_ident!("__hatch_interop_arg_{}", i);
+            let receiver = if exclusive {
+                "changes (`&mut self`)"
+            } else {
+                "reads (`&self`)"
+            };
+            checks.push(quote! {
+                // Every such parameter is a pointer to the object in C.
+                if #arg as *const () == __hatch_interop_handle as *const () {
+                    return ::core::result::Result::Err(
+                        ::hatch_interop::__private::receiver_as_argument(
+                            #service, #method, #name, #receiver, #verb,
+                        ),
+                    );
+                }
+            });
+        }
+        checks
+    }
+
     /// The member's `extern "C"` shim, exported as `symbol`: like an `#[ffi_function]`'s,
     /// with the object's handle first for a method, borrowed for the duration of the call.
     fn shim(member: &Member, symbol: &str, service: &TokenStream2, self_ty: &Type) -> TokenStream2 {
@@ -2066,9 +2141,10 @@ mod service {
                     quote!(shared)
                 };
                 // First, so that a closed object is reported before any argument.
-                conversions.insert(
-                    0,
-                    quote! {
+                let checks = receiver_checks(member, exclusive, service_ident(self_ty), service);
+                conversions.splice(
+                    0..0,
+                    std::iter::once(quote! {
                         // SAFETY: the caller passes a handle it has not released.
                         #[allow(unused_mut)]
                         let mut __hatch_interop_self = unsafe {
@@ -2076,7 +2152,8 @@ mod service {
                                 __hatch_interop_handle, #service, #name,
                             )
                         }?;
-                    },
+                    })
+                    .chain(checks),
                 );
                 if exclusive {
                     Some(quote!(&mut *__hatch_interop_self))
@@ -2144,16 +2221,18 @@ mod service {
                     0,
                     quote!(__hatch_interop_handle: *const ::hatch_interop::__private::ServiceCell<Self>),
                 );
-                conversions.insert(
-                    0,
-                    quote! {
+                let checks = receiver_checks(member, exclusive, service_ident(self_ty), service);
+                conversions.splice(
+                    0..0,
+                    std::iter::once(quote! {
                         // SAFETY: the caller passes a handle it has not released.
                         let __hatch_interop_self = unsafe {
                             ::hatch_interop::__private::ServiceCell::owned::<#exclusive>(
                                 __hatch_interop_handle, #service, #name,
                             )
                         }?;
-                    },
+                    })
+                    .chain(checks),
                 );
                 let receiver = if exclusive {
                     quote!(&mut *__hatch_interop_self)
