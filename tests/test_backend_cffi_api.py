@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Dict, List
@@ -200,6 +201,55 @@ class TestCompilerErrors:
         assert message.startswith(f"The cffi backend's API mode could not compile its extension module: `{compiler} ")
         assert "exited with code 3:\n    _ffi_cffi.c:1:1: error: it's broken\n" in message
         assert e.value.__cause__ is None and e.value.__suppress_context__ is False
+
+    def test_an_unchanged_extension_is_taken_from_the_cache(self, tmp_path: Path) -> None:
+        """A build whose source, command, compiler and library are those of an earlier one copies that build's
+        extension from the cache instead of compiling (a warm `pip wheel .` compiles nothing); anything changed
+        compiles, and the cache keeps the most recently used few."""
+        calls = tmp_path / "calls"
+        compiler = tmp_path / "fake-cc"
+        # Writes which compile this is into the output (`-o NAME`), in its working directory.
+        compiler.write_text(
+            f'#!/bin/sh\necho "$@" >> "{calls}"\nwhile [ "$1" != "-o" ]; do shift; done\nwc -l < "{calls}" > "$2"\n'
+        )
+        compiler.chmod(0o755)
+        environ = {"CC": str(compiler), "PATH": os.environ.get("PATH", "")}
+        library = tmp_path / "libbasic.so"
+        library.write_bytes(b"the library, first build")
+        cache = tmp_path / "target" / "hatch-interop" / "cache"
+
+        def build(source: str, use_cache: bool = True) -> int:
+            # A staging directory of its own each time, holding a copy of the library, as a build's does.
+            directory = Path(tempfile.mkdtemp(dir=tmp_path))
+            shutil.copy(library, directory / library.name)
+            name = api_mode.compile_extension(
+                source, directory, directory / library.name, environ, cache=cache if use_cache else None
+            )
+            return int((directory / name).read_text())
+
+        assert build("int x;") == 1
+        assert build("int x;") == 1  # the cache's: not compiled again
+        assert build("int y;") == 2  # another source
+        assert build("int x;") == 1
+        library.write_bytes(b"the library, rebuilt")
+        assert build("int x;") == 3  # the library's bytes changed
+        assert build("int x;", use_cache=False) == 4  # no cache: always compiled
+        for n in range(api_mode.KEPT + 2):
+            build(f"int z{n};")
+        assert len(list((cache / "extensions").iterdir())) == api_mode.KEPT
+        assert build(f"int z{api_mode.KEPT + 1};") == 4 + api_mode.KEPT + 2  # the newest kept ...
+        assert build("int y;") == 4 + api_mode.KEPT + 3  # ... the oldest let go
+
+    def test_a_cache_that_cannot_be_written_leaves_the_build_as_it_was(self, tmp_path: Path) -> None:
+        compiler = tmp_path / "fake-cc"
+        compiler.write_text('#!/bin/sh\nwhile [ "$1" != "-o" ]; do shift; done\necho built > "$2"\n')
+        compiler.chmod(0o755)
+        environ = {"CC": str(compiler), "PATH": os.environ.get("PATH", "")}
+        (tmp_path / "libbasic.so").write_bytes(b"library")
+        blocked = tmp_path / "a-file"
+        blocked.write_text("not a directory")
+        name = api_mode.compile_extension("int x;", tmp_path, tmp_path / "libbasic.so", environ, cache=blocked)
+        assert (tmp_path / name).read_text() == "built\n"
 
 
 def _build(inventory: Inventory, library: Path, directory: Path) -> List[str]:

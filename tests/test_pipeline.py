@@ -130,3 +130,34 @@ def test_editable_installs_build_with_their_profile_and_no_sbom(
     (tmp_path / "staging").mkdir()
     result = pipeline.build_bindings(tmp_path, config, tmp_path / "staging", warn=pytest.fail, editable=editable)
     assert (built[0], result.sbom is not None) == expected
+
+
+def test_build_steps_may_keep_what_they_made_in_cargos_target_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The backends' context names a cache inside cargo's target directory (none when it is not known)."""
+    library = tmp_path / "cargo" / "libempty.so"
+    library.parent.mkdir()
+    library.write_bytes(b"\x7fELF")
+    inventory = load_inventory((DATA / "empty.json").read_text(encoding="utf-8"))
+    crate = CrateInfo("empty", "0.0.1", "empty 0.0.1", tmp_path / "Cargo.toml", "empty", ["inventory"])
+    made: List[object] = []
+    real_instantiate = pipeline.instantiate
+
+    def instantiate(*args: object) -> object:
+        backends = real_instantiate(*args)  # type: ignore[arg-type]
+        made.extend(backend.context.cache for backend in backends)
+        return backends
+
+    monkeypatch.setattr(pipeline, "instantiate", instantiate)
+    monkeypatch.setattr(pipeline.cargo, "resolve_library_dependencies", lambda *args: {})
+    monkeypatch.setattr(pipeline.sbom, "write", lambda *args, **kwargs: tmp_path / "sbom.json")
+    monkeypatch.setattr(pipeline, "check_platform_tag", lambda *args: None)
+    config = InteropConfig.from_mapping({"module": "empty._native", "platform-tag": "linux_x86_64"})
+    for target_dir, expected in [(tmp_path / "target", tmp_path / "target" / "hatch-interop" / "cache"), (None, None)]:
+        artifacts = Artifacts(library=library, inventory_bin=tmp_path / "inventory", target_dir=target_dir)
+        monkeypatch.setattr(pipeline, "_build_crate", lambda *args, a=artifacts: ("cargo", crate, a, inventory))
+        staging = tmp_path / f"staging-{len(made)}"
+        staging.mkdir()
+        pipeline.build_bindings(tmp_path, config, staging, warn=pytest.fail)
+        assert made[-1] == expected

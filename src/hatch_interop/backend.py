@@ -67,6 +67,10 @@ class BackendContext:
     generator_version: str
     #: The backend's own options (``OPTIONS``), validated, defaults filled in, keyed as in TOML.
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: A directory the build step may keep what it made in, for later builds of the same project (inside cargo's
+    #: target directory, so ``cargo clean`` clears it); None when there is none (nothing is kept then). What a
+    #: backend keeps there must be keyed by everything it was made from.
+    cache: Optional[Path] = None
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ class Artifacts:
     target: str = ""
     #: The triple of this machine, which the inventory binary was built for (empty when rustc could not tell).
     host: str = ""
+    #: Cargo's target directory (None when not known).
+    target_dir: Optional[Path] = None
 
     @property
     def cross(self) -> bool:
@@ -182,6 +184,8 @@ class BuildPlan:
     explicit: bool = False
     #: What asked for the target (``CARGO_BUILD_TARGET``, ...), for messages; empty when none did.
     source: str = ""
+    #: Cargo's target directory (``cargo metadata``'s ``target_directory``), where the build keeps what lasts.
+    target_dir: Optional[Path] = None
 
     @property
     def cross(self) -> bool:
@@ -234,6 +238,7 @@ def plan_build(
         host=toolchain.host,
         explicit=requested is not None,
         source=requested.source if requested is not None else "",
+        target_dir=layout.target_dir,
     )
 
 
@@ -358,7 +363,9 @@ def build(cargo: str, crate: CrateInfo, config: InteropConfig, plan: Optional[Bu
         missing = "the cdylib" if library is None else f"the `{config.inventory_bin}` binary"
         command = build_command(cargo, crate, config, plan)
         raise CargoError(f"cargo build succeeded but reported no artifact for {missing}.\nCommand: {_quote(command)}")
-    return Artifacts(library=library, inventory_bin=inventory_bin, target=plan.target, host=plan.host)
+    return Artifacts(
+        library=library, inventory_bin=inventory_bin, target=plan.target, host=plan.host, target_dir=plan.target_dir
+    )
 
 
 def _run_build(

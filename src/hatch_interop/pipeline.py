@@ -53,8 +53,10 @@ def package_dir(module: str) -> str:
     return module.replace(".", "/")
 
 
-def instantiate(classes: Sequence[Type[Backend]], config: InteropConfig, library_filename: str) -> List[Backend]:
-    """One backend object per class, each with its validated options."""
+def instantiate(
+    classes: Sequence[Type[Backend]], config: InteropConfig, library_filename: str, cache: Optional[Path] = None
+) -> List[Backend]:
+    """One backend object per class, each with its validated options (and `cache`, the build steps' directory)."""
     backends = []
     for cls in classes:
         context = BackendContext(
@@ -62,6 +64,7 @@ def instantiate(classes: Sequence[Type[Backend]], config: InteropConfig, library
             library_filename=library_filename,
             generator_version=__version__,
             options=backend_options(cls, config),
+            cache=cache,
         )
         backends.append(cls(context))
     return backends
@@ -219,7 +222,8 @@ def build_bindings(
     cargo_exe, crate, artifacts, inventory = _build_crate(project_root, config, check_cross)
     check_supported(classes, inventory)
     library_filename = artifacts.library.name
-    backends = instantiate(classes, config, library_filename)
+    cache = artifacts.target_dir / "hatch-interop" / "cache" if artifacts.target_dir is not None else None
+    backends = instantiate(classes, config, library_filename, cache)
     generated = generate_with(backends, inventory, library_filename)
     base = package_dir(config.module)
     directory = staging / base

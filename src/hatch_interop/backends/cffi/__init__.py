@@ -247,7 +247,7 @@ class CffiBackend(Backend):
             return []
         if self._c_source is None:
             raise BackendError("The cffi backend's build step runs after generate(), which makes the C source")
-        return [api_mode.compile_extension(self._c_source, directory, library, os.environ)]
+        return [api_mode.compile_extension(self._c_source, directory, library, os.environ, cache=self.context.cache)]
 
     def wheel_tag(self) -> Optional[Tuple[str, str]]:
         """API mode: the building interpreter's (``cp3X-abi3`` on CPython; PyPy's own on PyPy); else ``py3-none``."""

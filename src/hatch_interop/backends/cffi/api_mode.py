@@ -14,14 +14,19 @@ named for the interpreters that can import it:
 
 The compiler is ``$CC`` (else the one CPython was built with, else ``cc``); ``$CFLAGS`` and ``$LDFLAGS`` are
 added. The build is deterministic: the source is compiled under a fixed relative name without debug info, so no
-temporary path ends up in the extension.
+temporary path ends up in the extension. Given a cache directory (the backend context's, inside cargo's target
+directory), an extension compiled before from the same source, command, compiler and library is copied from there
+instead of compiled again: a build in which nothing changed compiles nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.machinery
 import io
+import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -179,9 +184,11 @@ def compile_extension(
     built: Optional[Target] = None,
     module: str = MODULE,
     builder: Builder = CFFI,
+    cache: Optional[Path] = None,
 ) -> str:
     """Compile `source` into the extension module `module` in `directory`, linking `library`, for `built` (by
-    default the running interpreter's :func:`target`); its file name there."""
+    default the running interpreter's :func:`target`); its file name there. With a `cache` directory, one compiled
+    before from the same inputs is taken from there (and one compiled now is kept there)."""
     if sys.platform == "win32":
         instead = "use ABI mode, the default, which needs no compiler" if builder is CFFI else builder.instead
         message = (
@@ -212,12 +219,70 @@ def compile_extension(
         *link_arguments(library),
         *shlex.split(environ.get("LDFLAGS", "")),
     ]
+    kept = _kept_path(cache, command, source, library, environ, output=output) if cache is not None else None
+    if kept is not None and kept.is_file():
+        try:
+            shutil.copyfile(kept, directory / output)
+        except OSError:
+            pass  # gone meanwhile (another build pruned it): compiled below
+        else:
+            with contextlib.suppress(OSError):
+                os.utime(kept)  # recently used: the last pruned
+            return output
     with tempfile.TemporaryDirectory(prefix="hatch-interop-cc-") as work:
         # A fixed relative file name, compiled without debug info: nothing in the extension names this directory.
         Path(work, f"{module}.c").write_text(source, encoding="utf-8")
         _run(command, Path(work), builder)
         shutil.copyfile(Path(work, output), directory / output)
+    if kept is not None:
+        # Best effort: a cache that cannot be written leaves the build as it was.
+        with contextlib.suppress(OSError):
+            _keep(directory / output, kept)
     return output
+
+
+#: How many compiled extensions of one module name the cache keeps (the most recently used).
+KEPT = 4
+
+
+def _kept_path(
+    cache: Path, command: Sequence[str], source: str, library: Path, environ: Mapping[str, str], *, output: str
+) -> Optional[Path]:
+    """Where the cache keeps the extension that `command` makes from `source`: named by a digest of everything it
+    depends on (the source; the command, with the library's directory, which changes from build to build, left
+    out; the compiler's file; the library's bytes, which the link reads). None where the compiler is not found."""
+    compiler = shutil.which(command[0], path=environ.get("PATH"))
+    if compiler is None:
+        return None
+    try:
+        tool = os.stat(compiler)
+        library_digest = hashlib.sha256(library.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    placed = f"-L{library.parent}"
+    inputs = {
+        "source": hashlib.sha256(source.encode("utf-8")).hexdigest(),
+        "command": [arg if arg != placed else "-L<library>" for arg in command],
+        "compiler": [os.path.realpath(compiler), tool.st_size, tool.st_mtime_ns],
+        "library": [library.name, library_digest],
+        "python": sys.version,  # its headers, at the same path after an upgrade in place
+    }
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
+    return cache / "extensions" / f"{digest[:32]}-{output}"
+
+
+def _keep(built: Path, kept: Path) -> None:
+    """Puts `built` in the cache as `kept` (whole or not at all: a concurrent build reads either), and lets go of
+    all but the :data:`KEPT` most recently used of its module's."""
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_name(f".{kept.name}.{os.getpid()}")
+    shutil.copyfile(built, partial)
+    os.replace(partial, kept)
+    module = kept.name.split("-", 1)[1]
+    entries = sorted(kept.parent.glob(f"*-{module}"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for stale in entries[KEPT:]:
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 def _run(command: Sequence[str], cwd: Path, builder: Builder) -> None:

@@ -2272,7 +2272,14 @@ class CpythonBackend(CtypesBackend):
             return []  # no function takes the fast path (or generate() did not run)
         return [
             api_mode.compile_extension(
-                self._c_source, directory, library, os.environ, built=target(), module=MODULE, builder=BUILDER
+                self._c_source,
+                directory,
+                library,
+                os.environ,
+                built=target(),
+                module=MODULE,
+                builder=BUILDER,
+                cache=self.context.cache,
             )
         ]
 
