@@ -986,6 +986,77 @@ fn slice_refused<T>(ptr: *const u8, len: usize, name: &str) -> Failure {
     }
 }
 
+/// The memory an argument refers to for the call: its address and size in bytes (none for `None`).
+#[doc(hidden)]
+pub trait ArgMemory {
+    fn __memory(&self) -> (usize, usize);
+}
+
+impl<T: ?Sized> ArgMemory for &T {
+    #[inline(always)]
+    fn __memory(&self) -> (usize, usize) {
+        (
+            std::ptr::from_ref::<T>(*self).cast::<u8>() as usize,
+            std::mem::size_of_val::<T>(*self),
+        )
+    }
+}
+
+impl<T: ?Sized> ArgMemory for &mut T {
+    #[inline(always)]
+    fn __memory(&self) -> (usize, usize) {
+        (&**self).__memory()
+    }
+}
+
+impl<T: ?Sized> ArgMemory for Option<&T> {
+    #[inline(always)]
+    fn __memory(&self) -> (usize, usize) {
+        self.as_ref().map_or((0, 0), ArgMemory::__memory)
+    }
+}
+
+impl<T: ?Sized> ArgMemory for Option<&mut T> {
+    #[inline(always)]
+    fn __memory(&self) -> (usize, usize) {
+        self.as_ref().map_or((0, 0), |value| (&**value).__memory())
+    }
+}
+
+/// Refuses a call one of whose arguments that the call may change (`&mut T`, `&mut [T]`) shares memory with
+/// another of its arguments (`args`: each one's name, memory and whether the call may change it): Rust's
+/// references never alias so, and the function would read or write what it assumes nothing else touches (a
+/// caller passing one struct or one buffer twice, `add_into(v, v)`).
+#[doc(hidden)]
+#[inline]
+pub fn disjoint_args(function: &str, args: &[(&str, (usize, usize), bool)]) -> Result<(), Failure> {
+    for (i, &(name, (start, len), changed)) in args.iter().enumerate() {
+        if len == 0 {
+            continue;
+        }
+        for &(other, (other_start, other_len), other_changed) in &args[i + 1..] {
+            if (changed || other_changed)
+                && other_len != 0
+                && start < other_start + other_len
+                && other_start < start + len
+            {
+                let changed_name = if changed { name } else { other };
+                return Err(shared_memory(function, name, other, changed_name));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn shared_memory(function: &str, first: &str, second: &str, changed: &str) -> Failure {
+    Failure::invalid_argument(format_args!(
+        "{function}() arguments `{first}` and `{second}` share memory, and the call may change \
+         `{changed}` (`&mut`): pass separate objects (a copy of one)"
+    ))
+}
+
 /// Or'd into a `&str` argument's length (its top bit, which no real length has): the caller
 /// vouches that the bytes are UTF-8, so the library does not validate them again. Bindings set
 /// it for text they took from a UTF-8 encoder that refuses what is not Unicode (CPython's UTF-8

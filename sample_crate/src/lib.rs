@@ -329,6 +329,14 @@ pub fn vec2_scale(v: &mut Vec2, k: f32) {
     v.y *= k;
 }
 
+/// Adds `other` into `into` (a struct changed in place beside another: the two must be different
+/// structs, so `vec2_add_into(v, v)` is refused before the call).
+#[ffi_function]
+pub fn vec2_add_into(into: &mut Vec2, other: &Vec2) {
+    into.x += other.x;
+    into.y += other.y;
+}
+
 /// The area of a rectangle (a nested struct behind a reference).
 #[ffi_function]
 pub fn rect_area(r: &Rect) -> f32 {
@@ -677,6 +685,15 @@ pub fn sum_bytes(data: &[u8]) -> u64 {
 #[ffi_function]
 pub fn sum_i32(values: &[i32]) -> i64 {
     values.iter().map(|&value| i64::from(value)).sum()
+}
+
+/// Adds each of `values` to the value of `into` at its index, as far as both go (a mutable slice
+/// beside another: two that share memory are refused before the call).
+#[ffi_function]
+pub fn f64_add_into(into: &mut [f64], values: &[f64]) {
+    for (into, value) in into.iter_mut().zip(values) {
+        *into += value;
+    }
 }
 
 /// Multiplies every value by `factor`, in place (a mutable slice).
@@ -2542,6 +2559,7 @@ pub fn inventory() -> Inventory {
         .function::<vec2_add>()
         .function::<vec2_length>()
         .function::<vec2_scale>()
+        .function::<vec2_add_into>()
         .function::<rect_area>()
         .function::<rect_center>()
         .function::<sample_new>()
@@ -2572,6 +2590,7 @@ pub fn inventory() -> Inventory {
         .function::<sum_f64>()
         .function::<sum_bytes>()
         .function::<sum_i32>()
+        .function::<f64_add_into>()
         .function::<scale_f32_in_place>()
         .function::<fill_u16>()
         .function::<vec2_sum>()

@@ -96,6 +96,16 @@ def check_structs():
     v = Vec2(x=1.5, y=-2.0)
     assert sample_crate.vec2_scale(v, 2.0) is None
     assert v == Vec2(x=3.0, y=-4.0), v  # written through the &mut reference
+    # A struct changed in place beside another: one struct cannot be both (Rust's references never alias).
+    sample_crate.vec2_add_into(v, Vec2(1.0, 1.0))
+    assert v == Vec2(x=4.0, y=-3.0), v
+    assert raises(ValueError, sample_crate.vec2_add_into, v, v) == (
+        "vec2_add_into() arguments `into` and `other` share memory, and the call may change `into` (`&mut`): "
+        "pass separate objects (a copy of one)"
+    )
+    assert v == Vec2(x=4.0, y=-3.0), v  # untouched
+    sample_crate.vec2_add_into(v, Vec2(v.x, v.y))  # a copy is another struct
+    assert v == Vec2(x=8.0, y=-6.0), v
     r = Rect(origin=Vec2(x=1.0, y=1.0), size=Vec2(x=4.0, y=2.0))
     assert sample_crate.rect_area(r) == 8.0
     assert sample_crate.rect_center(r) == Vec2(x=3.0, y=2.0)
@@ -526,6 +536,17 @@ def check_slices():
     assert as_list == [3.0, 6.0]  # a list gets the writes back
     raises(TypeError, sample_crate.scale_f32_in_place, (1.0, 2.0), 2.0)  # a tuple cannot
     raises(TypeError, sample_crate.scale_f32_in_place, memoryview(bytes(8)).cast("f"), 2.0)  # read-only
+    # A mutable slice beside another: memory shared between them is refused, wherever it overlaps.
+    doubles = array.array("d", [1.0, 2.0, 3.0, 4.0])
+    sample_crate.f64_add_into(doubles, array.array("d", [10.0, 20.0]))
+    assert list(doubles) == [11.0, 22.0, 3.0, 4.0]
+    assert "`into` and `values` share memory" in raises(ValueError, sample_crate.f64_add_into, doubles, doubles)
+    view = memoryview(doubles)
+    assert "share memory" in raises(ValueError, sample_crate.f64_add_into, view[:2], view[1:3])
+    sample_crate.f64_add_into(view[:2], view[2:])  # side by side: nothing shared
+    assert list(doubles) == [14.0, 26.0, 3.0, 4.0]
+    sample_crate.f64_add_into(doubles, list(doubles))  # a list is copied for the call: its own memory
+    assert list(doubles) == [28.0, 52.0, 6.0, 8.0]
     shorts = bytearray(6)
     sample_crate.fill_u16(memoryview(shorts).cast("H"), 0x0102)
     assert shorts == bytes(array.array("H", [0x0102] * 3))

@@ -1347,6 +1347,8 @@ mod function {
         let mut conversions = Vec::new();
         let mut takes = Vec::new();
         let mut args = Vec::new();
+        // The arguments that are references into the caller's memory, and whether the call may change each.
+        let mut memory = Vec::new();
         for (i, (name, lowering)) in params.iter().enumerate() {
             // Reserved names: they cannot clash with the function's own name, which the
             // shim calls.
@@ -1384,6 +1386,9 @@ mod function {
                     });
                 }
                 Lowering::Pointer(ty) => {
+                    if let Some(changed) = reference_mutability(ty) {
+                        memory.push((name.clone(), arg.clone(), changed));
+                    }
                     let ty = all_static_lifetimes(ty);
                     let guard = format_ident!("__hatch_interop_arg_{}_guard", i);
                     let pointer_arg = quote_spanned! {ty.span()=>
@@ -1480,6 +1485,7 @@ mod function {
                     });
                 }
                 Lowering::Slice { element, mutable } => {
+                    memory.push((name.clone(), arg.clone(), *mutable));
                     let element = all_static_lifetimes(element);
                     // The elements as C passes them (a `bool` as a byte, an enum as its
                     // repr), which the conversion checks.
@@ -1500,10 +1506,35 @@ mod function {
                     });
                 }
             }
+            if let Lowering::Str = lowering {
+                memory.push((name.clone(), arg.clone(), false));
+            }
             args.push(arg);
         }
         conversions.extend(takes);
+        // Last, once every argument is what the function gets: a `&mut` that shares memory with another
+        // argument is refused (two such references are undefined behaviour in Rust).
+        if memory.len() >= 2 && memory.iter().any(|(_, _, changed)| *changed) {
+            let entries = memory.iter().map(|(name, arg, changed)| {
+                quote! {
+                    (#name, ::hatch_interop::__private::ArgMemory::__memory(&#arg), #changed)
+                }
+            });
+            conversions.push(quote! {
+                ::hatch_interop::__private::disjoint_args(#function, &[#(#entries),*])?;
+            });
+        }
         (c_params, conversions, args)
+    }
+
+    /// For a parameter spelled `&T`, `&mut T`, `Option<&T>` or `Option<&mut T>`: whether the reference is
+    /// `&mut`. `None` for other pointers (a `Box`, which moves the value; raw pointers, which may alias).
+    fn reference_mutability(ty: &Type) -> Option<bool> {
+        let ty = argument(ty, "Option").unwrap_or(ty);
+        match ungroup(ty) {
+            Type::Reference(reference) => Some(reference.mutability.is_some()),
+            _ => None,
+        }
     }
 
     /// Whether `ty` is a path whose last segment is `name` (`Box<T>`, `std::boxed::Box<T>`).

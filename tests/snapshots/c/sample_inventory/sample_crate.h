@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x19c1b3fa0a41cb8d)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x63c6462102065b94)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1364,6 +1364,12 @@ float vec2_length(const Vec2 *v);
 /** Multiplies a vector in place (a struct behind a mutable reference). */
 void vec2_scale(Vec2 *v, float k);
 
+/**
+ * Adds `other` into `into` (a struct changed in place beside another: the two must be different
+ * structs, so `vec2_add_into(v, v)` is refused before the call).
+ */
+void vec2_add_into(Vec2 *into, const Vec2 *other);
+
 /** The area of a rectangle (a nested struct behind a reference). */
 float rect_area(const Rect *r);
 
@@ -1499,6 +1505,12 @@ uint64_t sum_bytes(const uint8_t *data, size_t data_len);
 
 /** The sum of `values`, in a wider type so that it cannot overflow. */
 int64_t sum_i32(const int32_t *values, size_t values_len);
+
+/**
+ * Adds each of `values` to the value of `into` at its index, as far as both go (a mutable slice
+ * beside another: two that share memory are refused before the call).
+ */
+void f64_add_into(double *into, size_t into_len, const double *values, size_t values_len);
 
 /** Multiplies every value by `factor`, in place (a mutable slice). */
 void scale_f32_in_place(float *values, size_t values_len, float factor);

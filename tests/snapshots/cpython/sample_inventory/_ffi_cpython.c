@@ -521,6 +521,7 @@ uint32_t distance(int32_t p0, int32_t p1);
 ffi_fast_struct_Vec2 vec2_add(ffi_fast_struct_Vec2 p0, ffi_fast_struct_Vec2 p1);
 float vec2_length(const ffi_fast_struct_Vec2 *p0);
 void vec2_scale(ffi_fast_struct_Vec2 *p0, float p1);
+void vec2_add_into(ffi_fast_struct_Vec2 *p0, const ffi_fast_struct_Vec2 *p1);
 float rect_area(const ffi_fast_struct_Rect *p0);
 ffi_fast_struct_Vec2 rect_center(ffi_fast_struct_Rect p0);
 ffi_fast_struct_Sample sample_new(uint8_t p0, double p1, uint16_t p2, uint8_t p3);
@@ -550,6 +551,7 @@ ffi_fast_buffer empty_string(void);
 double sum_f64(const double *p0, size_t p0_len);
 uint64_t sum_bytes(const uint8_t *p0, size_t p0_len);
 int64_t sum_i32(const int32_t *p0, size_t p0_len);
+void f64_add_into(double *p0, size_t p0_len, const double *p1, size_t p1_len);
 void scale_f32_in_place(float *p0, size_t p0_len, float p1);
 void fill_u16(uint16_t *p0, size_t p0_len, uint16_t p1);
 ffi_fast_struct_Vec2 vec2_sum(const ffi_fast_struct_Vec2 *p0, size_t p0_len);
@@ -6740,6 +6742,32 @@ ffi_fast_call_vec2_scale(PyObject *callable, PyObject *const *args, size_t nargs
     Py_RETURN_NONE;
 }
 
+/* vec2_add_into(into, other) -> None */
+static PyObject *
+ffi_fast_call_vec2_add_into(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    void *arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_struct_ref(args[0], FFI_FAST_OBJECT(self, 0), false, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_struct_ref(args[1], FFI_FAST_OBJECT(self, 0), false, &arg1)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    vec2_add_into((ffi_fast_struct_Vec2 *)arg0, (const ffi_fast_struct_Vec2 *)arg1);
+    Py_END_ALLOW_THREADS
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* rect_area(r) -> float */
 static PyObject *
 ffi_fast_call_rect_area(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -7477,6 +7505,35 @@ ffi_fast_call_sum_i32(PyObject *callable, PyObject *const *args, size_t nargsf, 
         return NULL;
     }
     return PyLong_FromLongLong(result);
+}
+
+/* f64_add_into(into, values) -> None */
+static PyObject *
+ffi_fast_call_f64_add_into(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    ffi_fast_numbers arg0;
+    ffi_fast_numbers arg1;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_numbers(args[0], 'd', sizeof(double), true, false, FFI_FAST_F64, 0, 0, NULL, &arg0)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_numbers(args[1], 'd', sizeof(double), false, false, FFI_FAST_F64, 0, 0, NULL, &arg1)) {
+        ffi_fast_numbers_release(&arg0);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    f64_add_into((double *)arg0.data, (size_t)arg0.count, (const double *)arg1.data, (size_t)arg1.count);
+    Py_END_ALLOW_THREADS
+    ffi_fast_numbers_release(&arg0);
+    ffi_fast_numbers_release(&arg1);
+    if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
 }
 
 /* scale_f32_in_place(values, factor) -> None */
@@ -12538,6 +12595,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_vec2_add,
     ffi_fast_call_vec2_length,
     ffi_fast_call_vec2_scale,
+    ffi_fast_call_vec2_add_into,
     ffi_fast_call_rect_area,
     ffi_fast_call_rect_center,
     ffi_fast_call_sample_new,
@@ -12567,6 +12625,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_sum_f64,
     ffi_fast_call_sum_bytes,
     ffi_fast_call_sum_i32,
+    ffi_fast_call_f64_add_into,
     ffi_fast_call_scale_f32_in_place,
     ffi_fast_call_fill_u16,
     ffi_fast_call_vec2_sum,
@@ -12819,6 +12878,8 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
+    false,
     true,
     true,
     true,
@@ -12945,6 +13006,8 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
+    false,
     false,
     false,
     false,

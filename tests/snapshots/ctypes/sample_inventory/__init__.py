@@ -150,6 +150,7 @@ __all__ = [
     "entries_kept",
     "evens",
     "extent_longer",
+    "f64_add_into",
     "factorials",
     "figure_of",
     "fill_u16",
@@ -260,6 +261,7 @@ __all__ = [
     "value_lines",
     "value_parsed",
     "vec2_add",
+    "vec2_add_into",
     "vec2_grid",
     "vec2_later",
     "vec2_length",
@@ -312,10 +314,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x19C1B3FA0A41CB8D:
+    if found != 0x63C6462102065B94:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 19c1b3fa0a41cb8d)"
+            "sample_crate 0.1.0 (API hash 63c6462102065b94)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -4538,6 +4540,24 @@ def vec2_scale(v: Vec2, k: float) -> None:
         _ffi_raise_failure(None)
 
 
+_ffi_fn_vec2_add_into = _ffi_lib["vec2_add_into"]
+_ffi_fn_vec2_add_into.argtypes = (_ffi_ctypes.POINTER(Vec2), _ffi_ctypes.POINTER(Vec2))
+_ffi_fn_vec2_add_into.restype = None
+
+
+def vec2_add_into(into: Vec2, other: Vec2) -> None:
+    """Adds `other` into `into` (a struct changed in place beside another: the two must be different
+    structs, so `vec2_add_into(v, v)` is refused before the call).
+    """
+    if into.__class__ is not Vec2:
+        raise _ffi_invalid_argument("vec2_add_into", "into", into, Vec2)
+    if other.__class__ is not Vec2:
+        raise _ffi_invalid_argument("vec2_add_into", "other", other, Vec2)
+    _ffi_fn_vec2_add_into(into, other)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+
+
 _ffi_fn_rect_area = _ffi_lib["rect_area"]
 _ffi_fn_rect_area.argtypes = (_ffi_ctypes.POINTER(Rect),)
 _ffi_fn_rect_area.restype = _ffi_ctypes.c_float
@@ -5103,6 +5123,48 @@ def sum_i32(values: Union[Sequence[int], memoryview]) -> int:
     if not _ffi_result and _ffi_pending.value:
         _ffi_raise_failure(None)
     return _ffi_result
+
+
+_ffi_fn_f64_add_into = _ffi_lib["f64_add_into"]
+_ffi_fn_f64_add_into.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t, _ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
+_ffi_fn_f64_add_into.restype = None
+
+
+def f64_add_into(into: Union[MutableSequence[float], memoryview], values: Union[Sequence[float], memoryview]) -> None:
+    """Adds each of `values` to the value of `into` at its index, as far as both go (a mutable slice
+    beside another: two that share memory are refused before the call).
+    """
+    if isinstance(into, _ffi_array) and into.typecode == "d":
+        _ffi_len_into = len(into)
+        _ffi_slice_into = (_ffi_ctypes.c_double * _ffi_len_into).from_buffer(into)
+    else:
+        _ffi_slice_into, _ffi_len_into = _ffi_numbers_argument(
+            "f64_add_into",
+            "into",
+            into,
+            _ffi_ctypes.c_double,
+            "d",
+            mutable=True,
+        )
+    if isinstance(values, _ffi_array) and values.typecode == "d":
+        _ffi_len_values = len(values)
+        _ffi_slice_values = (_ffi_ctypes.c_double * _ffi_len_values).from_buffer(values)
+    else:
+        _ffi_slice_values, _ffi_len_values = _ffi_numbers_argument(
+            "f64_add_into",
+            "values",
+            values,
+            _ffi_ctypes.c_double,
+            "d",
+            mutable=False,
+        )
+    _ffi_fn_f64_add_into(_ffi_slice_into, _ffi_len_into, _ffi_slice_values, _ffi_len_values)
+    if _ffi_pending.value:
+        _ffi_raise_failure(None)
+    if into.__class__ is list:
+        into[:] = _ffi_slice_into
+    elif _ffi_copies_resizable:
+        _ffi_write_numbers_back(into, _ffi_slice_into)
 
 
 _ffi_fn_scale_f32_in_place = _ffi_lib["scale_f32_in_place"]

@@ -149,6 +149,7 @@ __all__ = [
     "entries_kept",
     "evens",
     "extent_longer",
+    "f64_add_into",
     "factorials",
     "figure_of",
     "fill_u16",
@@ -259,6 +260,7 @@ __all__ = [
     "value_lines",
     "value_parsed",
     "vec2_add",
+    "vec2_add_into",
     "vec2_grid",
     "vec2_later",
     "vec2_length",
@@ -301,10 +303,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x19C1B3FA0A41CB8D:
+    if found != 0x63C6462102065B94:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 19c1b3fa0a41cb8d)"
+            "sample_crate 0.1.0 (API hash 63c6462102065b94)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
