@@ -18,15 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 unset CARGO_TARGET_DIR RUSTFLAGS CARGO_BUILD_TARGET RUST_BACKTRACE
 
 rm -rf "$out" && mkdir -p "$out"
-log=$out/log.txt
-ms() {
-  local start end
-  start=$(date +%s%N)
-  "$@" >>"$log" 2>&1 || { echo "failed: $*; see $log" >&2; tail -30 "$log" >&2; exit 1; }
-  end=$(date +%s%N)
-  echo $(((end - start) / 1000000))
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. "$repo/benches/timing.sh"
 
 "$python" -m venv "$out/venv"
 py=$out/venv/bin/python
