@@ -124,3 +124,59 @@ fn overlapping_slices_are_refused_and_adjacent_ones_are_not() {
             .contains("`dst` and `text` share memory"));
     }
 }
+
+/// An object the library owns (an opaque cell).
+#[ffi_type(opaque)]
+pub struct Token {
+    value: u8,
+}
+
+#[ffi_function]
+pub fn token_new(value: u8) -> Box<Token> {
+    Box::new(Token { value })
+}
+
+#[ffi_function]
+pub fn token_value(token: &Token) -> u8 {
+    token.value
+}
+
+/// Takes `token` (moved into the call) and writes `src` into `dst`, then the token's value.
+#[ffi_function]
+pub fn spend_into(dst: &mut [u8], src: &[u8], token: Box<Token>) -> usize {
+    let n = copy_into(dst, src);
+    if let Some(last) = dst.get_mut(n) {
+        *last = token.value;
+    }
+    n
+}
+
+#[test]
+fn a_refused_call_takes_no_object() {
+    let mut buffer = *b"abcdefgh";
+    let base = buffer.as_mut_ptr();
+    // SAFETY: the pointers and lengths lie within `buffer`; the token is the library's, released once.
+    unsafe {
+        let token = __hatch_interop_shim_token_new(b'!').assume_init();
+        assert_eq!(
+            __hatch_interop_shim_spend_into(base, 4, base.add(3), 2, token).assume_init(),
+            0
+        );
+        assert!(failure_message()
+            .unwrap()
+            .contains("`dst` and `src` share memory"));
+        // Still the caller's: the check ran before the `Box` took it.
+        assert_eq!(__hatch_interop_shim_token_value(token).assume_init(), b'!');
+        assert_eq!(
+            __hatch_interop_shim_spend_into(base, 4, base.add(4), 2, token).assume_init(),
+            2
+        );
+        assert_eq!((&buffer, failure_message()), (b"ef!defgh", None));
+        token_ffi_drop(token.cast());
+    }
+}
+
+unsafe extern "C" {
+    // As a foreign owner gives the object back.
+    fn token_ffi_drop(object: *mut std::ffi::c_void);
+}

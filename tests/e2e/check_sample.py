@@ -540,13 +540,22 @@ def check_slices():
     doubles = array.array("d", [1.0, 2.0, 3.0, 4.0])
     sample_crate.f64_add_into(doubles, array.array("d", [10.0, 20.0]))
     assert list(doubles) == [11.0, 22.0, 3.0, 4.0]
-    assert "`into` and `values` share memory" in raises(ValueError, sample_crate.f64_add_into, doubles, doubles)
     view = memoryview(doubles)
-    assert "share memory" in raises(ValueError, sample_crate.f64_add_into, view[:2], view[1:3])
+    if sys.implementation.name == "pypy":
+        # PyPy may move an array during a call, so each argument is a copy of it: nothing is shared, and the call
+        # reads the values as they were.
+        sample_crate.f64_add_into(view[:2], view[1:3])
+        assert list(doubles) == [33.0, 25.0, 3.0, 4.0]
+        doubles[:2] = array.array("d", [11.0, 22.0])
+    else:
+        assert "`into` and `values` share memory" in raises(ValueError, sample_crate.f64_add_into, doubles, doubles)
+        assert "share memory" in raises(ValueError, sample_crate.f64_add_into, view[:2], view[1:3])
+        assert list(doubles) == [11.0, 22.0, 3.0, 4.0]
     sample_crate.f64_add_into(view[:2], view[2:])  # side by side: nothing shared
     assert list(doubles) == [14.0, 26.0, 3.0, 4.0]
     sample_crate.f64_add_into(doubles, list(doubles))  # a list is copied for the call: its own memory
     assert list(doubles) == [28.0, 52.0, 6.0, 8.0]
+    view.release()
     shorts = bytearray(6)
     sample_crate.fill_u16(memoryview(shorts).cast("H"), 0x0102)
     assert shorts == bytes(array.array("H", [0x0102] * 3))

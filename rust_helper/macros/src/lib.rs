@@ -1511,9 +1511,9 @@ mod function {
             }
             args.push(arg);
         }
-        conversions.extend(takes);
-        // Last, once every argument is what the function gets: a `&mut` that shares memory with another
-        // argument is refused (two such references are undefined behaviour in Rust).
+        // Once every reference is what the function gets, and before anything is taken (a refused call
+        // leaves every object with its caller): a `&mut` that shares memory with another argument is
+        // refused (two such references are undefined behaviour in Rust).
         if memory.len() >= 2 && memory.iter().any(|(_, _, changed)| *changed) {
             let entries = memory.iter().map(|(name, arg, changed)| {
                 quote! {
@@ -1524,6 +1524,7 @@ mod function {
                 ::hatch_interop::__private::disjoint_args(#function, &[#(#entries),*])?;
             });
         }
+        conversions.extend(takes);
         (c_params, conversions, args)
     }
 
