@@ -52,6 +52,12 @@ pub fn text_into(dst: &mut [u8], text: &str) -> usize {
     copy_into(dst, text.as_bytes())
 }
 
+/// Writes `text`'s bytes, without its NUL, into `dst`.
+#[ffi_function]
+pub fn c_text_into(dst: &mut [u8], text: &std::ffi::CStr) -> usize {
+    copy_into(dst, text.to_bytes())
+}
+
 const SHARED: &str = "share memory, and the call may change";
 
 #[test]
@@ -122,6 +128,20 @@ fn overlapping_slices_are_refused_and_adjacent_ones_are_not() {
         assert!(failure_message()
             .unwrap()
             .contains("`dst` and `text` share memory"));
+        // A C string inside it too (its NUL counts: it is the string's memory).
+        *base.add(7) = 0;
+        assert_eq!(
+            __hatch_interop_shim_c_text_into(base, 7, base.add(6).cast()).assume_init(),
+            0
+        );
+        assert!(failure_message()
+            .unwrap()
+            .contains("`dst` and `text` share memory"));
+        assert_eq!(
+            __hatch_interop_shim_c_text_into(base, 6, base.add(6).cast()).assume_init(),
+            1
+        );
+        assert_eq!(failure_message(), None);
     }
 }
 

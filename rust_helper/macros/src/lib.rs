@@ -1506,7 +1506,7 @@ mod function {
                     });
                 }
             }
-            if let Lowering::Str = lowering {
+            if let Lowering::Str | Lowering::CStr = lowering {
                 memory.push((name.clone(), arg.clone(), false));
             }
             args.push(arg);
@@ -2120,8 +2120,9 @@ mod service {
         let method = &member.name;
         let mut checks = Vec::new();
         for (i, (name, lowering)) in member.params.iter().enumerate() {
-            let (Lowering::Value(ty) | Lowering::Pointer(ty) | Lowering::Converted(ty)) = lowering
-            else {
+            // Only these are pointers in C (an `Option<Service>` by value is refused elsewhere, and its
+            // check must not add an error of its own).
+            let (Lowering::Value(ty) | Lowering::Pointer(ty)) = lowering else {
                 continue;
             };
             let Some(verb) = service_use(ty, ident) else {
