@@ -61,6 +61,31 @@ def test_validators_accept_it(sample_cpython_wheel: Path) -> None:
     check_validators(sample_cpython_wheel)
 
 
+#: What test_every_check_passes_through_the_compiled_functions runs about the owned objects' C types.
+OBJECTS = """
+import gc, sample_crate as m
+counter = m.counter_new(5)
+print(gc.is_tracked(counter), gc.is_tracked(counter._ffi_ptr))
+print(m.counter_get(c=counter))
+m.counter_increment(c=counter)
+print(m.counter_get(counter))
+m.counter_free(c=counter)
+print("released" if counter._ffi_ptr is None else "kept")
+del counter
+class Sub(m.Counter):
+    pass
+made = Sub.__new__(Sub)
+print(gc.is_tracked(made))
+try:
+    m.counter_get(made)
+except TypeError:
+    print("refused")
+del made
+m.Counter.__del__ = lambda self: print("deleted")
+m.counter_new(1)
+"""
+
+
 def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel: Path, tmp_path: Path) -> None:
     """check_sample.py, the bad-input corpus, the memory check and the exit check pass with the compiled functions
     and methods in place of the wrappers."""
@@ -90,6 +115,11 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
         "compiled_function",  # a callback the library keeps
         "compiled_coroutine",  # an async constructor's call (never awaited: nothing runs)
     ]
+    # Owned objects and their cells are the extension's C types, which the garbage collector does not track; the
+    # wrappers (a call by keyword) pass a cell through ctypes as they passed a `c_void_p`; a subclass's objects and
+    # a `__del__` set on the class work as a Python class's would.
+    objects = run([exe, "-c", OBJECTS], cwd=workdir)
+    assert objects.stdout.split() == ["False", "False", "5", "6", "released", "True", "refused", "deleted"]
     proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
     bad = run([exe, E2E / "check_bad_input.py"], cwd=workdir, check=False)
