@@ -1048,6 +1048,55 @@ pub fn disjoint_args(function: &str, args: &[(&str, (usize, usize), bool)]) -> R
     Ok(())
 }
 
+/// Refuses one object of an opaque type passed as two parameters of `function` of which one
+/// borrows it exclusively or takes it (`objects`: each pointer parameter's name, pointer, whether
+/// it is exclusive, what it does with the object, and its type's name if the type is opaque):
+/// said as such, rather than as the borrow conflict the second parameter would meet ("in use by
+/// another call"). Checked before any parameter borrows its object.
+#[doc(hidden)]
+#[inline]
+pub fn distinct_objects(
+    function: &str,
+    objects: &[(&str, *const (), bool, &str, Option<&str>)],
+) -> Result<(), Failure> {
+    for (i, &(name, pointer, exclusive, verb, object)) in objects.iter().enumerate() {
+        let Some(type_name) = object else {
+            continue;
+        };
+        if pointer.is_null() {
+            continue;
+        }
+        for &(other, other_pointer, other_exclusive, other_verb, other_object) in &objects[i + 1..]
+        {
+            if other_pointer == pointer && other_object.is_some() && (exclusive || other_exclusive)
+            {
+                return Err(same_object(
+                    function,
+                    type_name,
+                    (name, verb),
+                    (other, other_verb),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn same_object(
+    function: &str,
+    type_name: &str,
+    first: (&str, &str),
+    second: (&str, &str),
+) -> Failure {
+    Failure::invalid_argument(format_args!(
+        "{function}() arguments `{}` and `{}` are the same {type_name}, which `{}` {} and `{}` {}: \
+         pass two different {type_name} objects",
+        first.0, second.0, first.0, first.1, second.0, second.1
+    ))
+}
+
 #[cold]
 #[inline(never)]
 fn shared_memory(function: &str, first: &str, second: &str, changed: &str) -> Failure {

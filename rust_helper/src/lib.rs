@@ -117,9 +117,9 @@ pub mod __private {
     use std::sync::OnceLock;
 
     pub use crate::abi::{
-        array_arg, call, callback_failed, cstr_arg, disjoint_args, ffi_free, finish, owned_str,
-        pending, shutdown, slice_arg, slice_mut_arg, str_arg, take_failure, vec_arg, ArgMemory,
-        Failure, ForeignCall, IsExiting, ReturnAbi, PENDING,
+        array_arg, call, callback_failed, cstr_arg, disjoint_args, distinct_objects, ffi_free,
+        finish, owned_str, pending, shutdown, slice_arg, slice_mut_arg, str_arg, take_failure,
+        vec_arg, ArgMemory, Failure, ForeignCall, IsExiting, ReturnAbi, PENDING,
     };
     #[cfg(not(feature = "tokio"))]
     pub use crate::asynchronous::TokioFeature;

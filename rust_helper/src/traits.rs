@@ -156,6 +156,10 @@ pub unsafe trait PointerArg: Sized {
     type C;
     /// What the shim holds for the call.
     type Guard;
+    /// The type's name if it is an opaque type (a service's included), whose objects' cells
+    /// arbitrate their borrows: a shim tells one object passed as two conflicting parameters
+    /// apart from another call's borrow by it (see `distinct_objects`). `None` for plain pointers.
+    const __OBJECT: Option<&'static str>;
 
     /// Borrows or takes the object behind `c` for parameter `param` of `function`.
     ///
@@ -286,6 +290,15 @@ pub unsafe fn take_object<T: FfiPointee>(
     Ok(*unsafe { <Box<T> as PointerArg>::arg(&mut guard) })
 }
 
+/// `T`'s name if it is an opaque type (see [`PointerArg::__OBJECT`]).
+const fn object_name<T: FfiPointee>() -> Option<&'static str> {
+    if T::__OPAQUE {
+        Some(T::__NAME)
+    } else {
+        None
+    }
+}
+
 /// The failure for a NULL where the parameter needs an object.
 #[cold]
 fn null_argument(function: &str, param: &str) -> Failure {
@@ -297,6 +310,7 @@ macro_rules! borrowed_params {
         unsafe impl<T: FfiPointee> PointerArg for $ptr {
             type C = $c;
             type Guard = Option<Borrow<'static, T>>;
+            const __OBJECT: Option<&'static str> = object_name::<T>();
 
             #[inline]
             unsafe fn enter(c: $c, function: &str, param: &str) -> Result<Self::Guard, Failure> {
@@ -371,6 +385,7 @@ borrowed_params! {
 unsafe impl<T: FfiPointee> PointerArg for Box<T> {
     type C = *mut T;
     type Guard = Option<Box<T>>;
+    const __OBJECT: Option<&'static str> = object_name::<T>();
 
     #[inline]
     unsafe fn enter(c: *mut T, function: &str, param: &str) -> Result<Self::Guard, Failure> {
@@ -390,6 +405,7 @@ unsafe impl<T: FfiPointee> PointerArg for Box<T> {
 unsafe impl<T: FfiPointee> PointerArg for Option<Box<T>> {
     type C = *mut T;
     type Guard = Option<Box<T>>;
+    const __OBJECT: Option<&'static str> = object_name::<T>();
 
     #[inline]
     unsafe fn enter(c: *mut T, function: &str, param: &str) -> Result<Self::Guard, Failure> {

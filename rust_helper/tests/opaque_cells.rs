@@ -44,6 +44,11 @@ pub fn tally_add(t: &mut Tally, other: Option<&Tally>) -> u64 {
     t.value
 }
 
+#[ffi_function]
+pub fn tally_sum(a: &Tally, b: &Tally) -> u64 {
+    a.value + b.value
+}
+
 /// # Safety
 ///
 /// `t` is valid for reads.
@@ -111,12 +116,22 @@ fn borrows_and_takes_through_the_cell() {
         );
         assert!(failure().is_none());
 
-        // One object as two parameters, one of them `&mut`: refused, not aliased.
+        // One object as two parameters, one of them `&mut`: refused, not aliased, and said as such
+        // (not as another call's borrow).
         __hatch_interop_shim_tally_add(t, t);
-        expect_failure("tally_add() argument `other`: the Tally is in use by another call");
+        expect_failure(
+            "tally_add() arguments `t` and `other` are the same Tally, which `t` changes (`&mut`) \
+             and `other` reads (`&`): pass two different Tally objects",
+        );
+        // Two shared borrows of one object: fine.
+        assert_eq!(__hatch_interop_shim_tally_sum(t, t).assume_init(), 12);
+        assert!(failure().is_none());
         // The same for a take while the other parameter borrows it; the object stays usable.
         __hatch_interop_shim_tally_merge(t, t);
-        expect_failure("tally_merge() argument `from`: the Tally is in use by another call");
+        expect_failure(
+            "tally_merge() arguments `into` and `from` are the same Tally, which `into` changes \
+             (`&mut`) and `from` takes (`Box`): pass two different Tally objects",
+        );
         assert_eq!(__hatch_interop_shim_tally_get(t).assume_init(), 6);
 
         // NULL where an object is needed.

@@ -169,14 +169,14 @@ fn parameters_borrow_service_objects_through_their_cells() {
             13
         );
         assert_eq!(failure_message(), None);
-        // One object as both `&mut` parameters: the second borrow is refused, nothing changes.
+        // One object as both `&mut` parameters: refused before either borrows it, nothing changes.
         assert_eq!(
             __hatch_interop_shim_tally_move(b.cast_mut().cast(), b.cast_mut().cast()).assume_init(),
             0
         );
         assert_eq!(
             failure_message().as_deref(),
-            Some("tally_move() argument `into`: the Tally is in use by another call, and this one needs it exclusively (`&mut`)")
+            Some("tally_move() arguments `from` and `into` are the same Tally, which `from` changes (`&mut`) and `into` changes (`&mut`): pass two different Tally objects")
         );
         // The receiver `&mut self` and the same object as `&Tally`: refused too, and said as such.
         assert_eq!(

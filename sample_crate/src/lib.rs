@@ -486,6 +486,15 @@ pub fn counter_get(c: &Counter) -> u64 {
     c.value
 }
 
+/// Adds `other`'s value to `into` and returns the new value (wrapping at `u64::MAX`): two
+/// objects of one type, one of them changed (one object as both is refused).
+#[ffi_function]
+pub fn counter_add_from(into: &mut Counter, other: &Counter) -> u64 {
+    into.history.push(into.value);
+    into.value = into.value.wrapping_add(other.value);
+    into.value
+}
+
 /// Releases a counter made by `counter_new` or `counter_try_new` (ownership moves in).
 #[ffi_function]
 pub fn counter_free(c: Box<Counter>) {
@@ -2570,6 +2579,7 @@ pub fn inventory() -> Inventory {
         .function::<counter_try_new>()
         .function::<counter_increment>()
         .function::<counter_get>()
+        .function::<counter_add_from>()
         .function::<counter_free>()
         .function::<counter_snapshot>()
         .ty::<LogLevel>()

@@ -162,6 +162,15 @@ def check_opaque():
     assert isinstance(snap.counter, int) and snap.counter != 0
     raises(TypeError, sample_crate.counter_get, sample_crate.Vec2())
     raises(TypeError, sample_crate.counter_get, None)
+    # Two objects of one type, one changed: one object as both is refused, and said as such.
+    other = sample_crate.counter_new(8)
+    assert sample_crate.counter_add_from(c, other) == 50
+    assert raises(ValueError, sample_crate.counter_add_from, c, c) == (
+        "counter_add_from() arguments `into` and `other` are the same Counter, which `into` changes (`&mut`) and "
+        "`other` reads (`&`): pass two different Counter objects"
+    )
+    assert sample_crate.counter_get(c) == 50  # untouched
+    sample_crate.counter_free(other)
     sample_crate.counter_free(c)  # ownership moves into Rust ...
     assert "released" in repr(c)
     raises(ValueError, sample_crate.counter_get, c)  # ... so using it again is an error, not a use-after-free

@@ -1349,6 +1349,9 @@ mod function {
         let mut args = Vec::new();
         // The arguments that are references into the caller's memory, and whether the call may change each.
         let mut memory = Vec::new();
+        // The pointer parameters (objects of an opaque type among them): each one's name, C argument, whether
+        // it borrows exclusively or takes, and what it does with the object, said for a message.
+        let mut pointers = Vec::new();
         for (i, (name, lowering)) in params.iter().enumerate() {
             // Reserved names: they cannot clash with the function's own name, which the
             // shim calls.
@@ -1389,7 +1392,9 @@ mod function {
                     if let Some(changed) = reference_mutability(ty) {
                         memory.push((name.clone(), arg.clone(), changed));
                     }
+                    let (exclusive, verb) = pointer_use(ty);
                     let ty = all_static_lifetimes(ty);
+                    pointers.push((name.clone(), arg.clone(), exclusive, verb, ty.clone()));
                     let guard = format_ident!("__hatch_interop_arg_{}_guard", i);
                     let pointer_arg = quote_spanned! {ty.span()=>
                         <#ty as ::hatch_interop::__private::PointerArg>
@@ -1525,7 +1530,45 @@ mod function {
             });
         }
         conversions.extend(takes);
+        // Before any parameter borrows its object: one object of an opaque type as two parameters that conflict
+        // (one of them `&mut` or a `Box`) is refused as such, rather than as the second one's borrow conflict.
+        if pointers.len() >= 2 && pointers.iter().any(|(_, _, exclusive, _, _)| *exclusive) {
+            let entries = pointers.iter().map(|(name, arg, exclusive, verb, ty)| {
+                quote_spanned! {ty.span()=>
+                    (
+                        #name,
+                        #arg as *const (),
+                        #exclusive,
+                        #verb,
+                        <#ty as ::hatch_interop::__private::PointerArg>::__OBJECT,
+                    )
+                }
+            });
+            conversions.insert(
+                0,
+                quote! {
+                    ::hatch_interop::__private::distinct_objects(#function, &[#(#entries),*])?;
+                },
+            );
+        }
         (c_params, conversions, args)
+    }
+
+    /// For a pointer parameter: whether it borrows its object exclusively or takes it, and what it does
+    /// with it, as a message says it (`tally_move() arguments ... which `from` changes (`&mut`)`).
+    fn pointer_use(ty: &Type) -> (bool, &'static str) {
+        if is_path_named(ty, "Box") || is_option_box(ty) {
+            return (true, "takes (`Box`)");
+        }
+        let ty = argument(ty, "Option").unwrap_or(ty);
+        match ungroup(ty) {
+            Type::Reference(reference) if reference.mutability.is_some() => {
+                (true, "changes (`&mut`)")
+            }
+            Type::Reference(_) => (false, "reads (`&`)"),
+            Type::Ptr(pointer) if pointer.mutability.is_some() => (true, "changes (`*mut`)"),
+            _ => (false, "reads (`*const`)"),
+        }
     }
 
     /// For a parameter spelled `&T`, `&mut T`, `Option<&T>` or `Option<&mut T>`: whether the reference is

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x63c6462102065b94)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x2bca21dfc4f3b3db)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1399,6 +1399,12 @@ uint64_t counter_increment(Counter *c);
 
 /** The counter's current value. */
 uint64_t counter_get(const Counter *c);
+
+/**
+ * Adds `other`'s value to `into` and returns the new value (wrapping at `u64::MAX`): two
+ * objects of one type, one of them changed (one object as both is refused).
+ */
+uint64_t counter_add_from(Counter *into, const Counter *other);
 
 /** Releases a counter made by `counter_new` or `counter_try_new` (ownership moves in). */
 void counter_free(Counter *c);

@@ -126,6 +126,7 @@ __all__ = [
     "count_kept",
     "count_steps",
     "count_true",
+    "counter_add_from",
     "counter_checked_new",
     "counter_free",
     "counter_free_if_any",
@@ -312,10 +313,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x63C6462102065B94:
+    if found != 0x2BCA21DFC4F3B3DB:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 63c6462102065b94)"
+            "sample_crate 0.1.0 (API hash 2bca21dfc4f3b3db)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -4074,6 +4075,23 @@ def counter_get(c: Counter) -> int:
     if c.__class__ is not Counter or (_ffi_ptr_c := c._ffi_ptr) is None:
         raise _ffi_invalid_argument("counter_get", "c", c, Counter)
     _ffi_result = _ffi_fn_counter_get(_ffi_ptr_c)
+    if not _ffi_result and _ffi_pending[0]:
+        _ffi_raise_failure(None)
+    return _ffi_result
+
+
+_ffi_fn_counter_add_from = _ffi_lib.counter_add_from
+
+
+def counter_add_from(into: Counter, other: Counter) -> int:
+    """Adds `other`'s value to `into` and returns the new value (wrapping at `u64::MAX`): two
+    objects of one type, one of them changed (one object as both is refused).
+    """
+    if into.__class__ is not Counter or (_ffi_ptr_into := into._ffi_ptr) is None:
+        raise _ffi_invalid_argument("counter_add_from", "into", into, Counter)
+    if other.__class__ is not Counter or (_ffi_ptr_other := other._ffi_ptr) is None:
+        raise _ffi_invalid_argument("counter_add_from", "other", other, Counter)
+    _ffi_result = _ffi_fn_counter_add_from(_ffi_ptr_into, _ffi_ptr_other)
     if not _ffi_result and _ffi_pending[0]:
         _ffi_raise_failure(None)
     return _ffi_result

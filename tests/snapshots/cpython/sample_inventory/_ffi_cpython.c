@@ -532,6 +532,7 @@ void * counter_new(uint64_t p0);
 void * counter_try_new(uint64_t p0);
 uint64_t counter_increment(void *p0);
 uint64_t counter_get(void *p0);
+uint64_t counter_add_from(void *p0, void *p1);
 void counter_free(void *p0);
 ffi_fast_struct_Snapshot counter_snapshot(void *p0);
 int32_t divide(int32_t p0, int32_t p1);
@@ -7276,6 +7277,42 @@ ffi_fast_call_counter_get(PyObject *callable, PyObject *const *args, size_t narg
     return PyLong_FromUnsignedLongLong(result);
 }
 
+/* Where the objects ffi_fast_call_counter_add_from takes keep their pointers (found on its first call). */
+static ffi_fast_slot ffi_fast_call_counter_add_from_slot0;
+static ffi_fast_slot ffi_fast_call_counter_add_from_slot1;
+
+/* counter_add_from(into, other) -> int */
+static PyObject *
+ffi_fast_call_counter_add_from(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    ffi_fast_function *self = (ffi_fast_function *)callable;
+    void *arg0;
+    PyObject *arg0_held;
+    void *arg1;
+    PyObject *arg1_held;
+    uint64_t result;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        return ffi_fast_fallback(self, args, nargsf, kwnames);
+    }
+    /* All the arguments by position: a conversion that fails hands them over as they are. */
+    if (!ffi_fast_exact_object(args[0], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_counter_add_from_slot0, false, &arg0, &arg0_held)) {
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    if (!ffi_fast_exact_object(args[1], FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), &ffi_fast_call_counter_add_from_slot1, false, &arg1, &arg1_held)) {
+        Py_XDECREF(arg0_held);
+        return ffi_fast_fallback(self, args, 2, NULL);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    result = counter_add_from(arg0, arg1);
+    Py_END_ALLOW_THREADS
+    Py_XDECREF(arg0_held);
+    Py_XDECREF(arg1_held);
+    if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(result);
+}
+
 /* Where the objects ffi_fast_call_counter_free takes keep their pointers (found on its first call). */
 static ffi_fast_slot ffi_fast_call_counter_free_slot0;
 
@@ -12862,6 +12899,7 @@ static const vectorcallfunc ffi_fast_paths[] = {
     ffi_fast_call_counter_try_new,
     ffi_fast_call_counter_increment,
     ffi_fast_call_counter_get,
+    ffi_fast_call_counter_add_from,
     ffi_fast_call_counter_free,
     ffi_fast_call_counter_snapshot,
     ffi_fast_call_divide,
@@ -13136,6 +13174,7 @@ static const bool ffi_fast_coroutines[] = {
     false,
     false,
     false,
+    false,
     true,
     true,
     true,
@@ -13262,6 +13301,7 @@ static const bool ffi_fast_coroutines[] = {
 
 /* Whether each is a method, bound to the object it is looked up on as a Python function is. */
 static const bool ffi_fast_methods[] = {
+    false,
     false,
     false,
     false,

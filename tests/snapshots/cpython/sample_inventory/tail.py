@@ -35,6 +35,7 @@ _ffi_rt.compiled(
         ("counter_try_new", None, (Counter, _ffi_Counter_cell, _ffi_own_Counter)),
         ("counter_increment", None, (Counter, _ffi_Counter_cell)),
         ("counter_get", None, (Counter, _ffi_Counter_cell)),
+        ("counter_add_from", None, (Counter, _ffi_Counter_cell)),
         ("counter_free", None, (Counter, _ffi_Counter_cell)),
         ("counter_snapshot", None, (Counter, _ffi_Counter_cell, Snapshot)),
         ("divide", _ffi_MathError_by_code, ()),

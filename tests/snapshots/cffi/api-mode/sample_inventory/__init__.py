@@ -125,6 +125,7 @@ __all__ = [
     "count_kept",
     "count_steps",
     "count_true",
+    "counter_add_from",
     "counter_checked_new",
     "counter_free",
     "counter_free_if_any",
@@ -303,10 +304,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x63C6462102065B94:
+    if found != 0x2BCA21DFC4F3B3DB:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 63c6462102065b94)"
+            "sample_crate 0.1.0 (API hash 2bca21dfc4f3b3db)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
