@@ -20,7 +20,7 @@ from test_backend_ctypes import GCC, _compile_library, needs_gcc
 from hatch_interop.backend import GeneratedFile
 from hatch_interop.backends import cpython
 from hatch_interop.backends.cffi import CffiBackend
-from hatch_interop.backends.cpython import CpythonBackend, _grouped, cell_types, eligible, fast_members
+from hatch_interop.backends.cpython import CpythonBackend, _grouped, eligible, fast_members, holder_types
 from hatch_interop.backends.cpython.wire import MAX_DEPTH, encodable
 from hatch_interop.backends.ctypes import CtypesBackend
 from hatch_interop.errors import BackendError
@@ -133,12 +133,11 @@ def test_the_module_is_the_ctypes_backends_with_the_fast_path_bound_last(stem: s
         assert ours == theirs  # nothing to compile
         return
     head, tail = ours.split("\n\n\n# The compiled fast path", 1)
-    # The classes of owned objects and of their cells are the extension's C types, made by its decorators.
-    decorators = re.compile(r"^@_ffi_fast\.(cell_class\(\d+\)|object_class)\n", re.MULTILINE)
-    cells = cell_types(inventory)
-    assert decorators.findall(head) == [
-        kind for index in range(len(cells)) for kind in (f"cell_class({index})", "object_class")
-    ]
+    # The classes of owned objects and services' objects, and of their cells and handles, are the extension's C
+    # types, made by its decorators.
+    decorators = re.compile(r"^@_ffi_fast\.(holder_class\(\d+\)|object_class|service_class)\n", re.MULTILINE)
+    kinds = ["service_class" if inventory.service(name) else "object_class" for name in holder_types(inventory)]
+    assert decorators.findall(head) == [made for i, kind in enumerate(kinds) for made in (f"holder_class({i})", kind)]
     head = decorators.sub("", head)
     assert head.replace(IMPORT, "").replace("from . import _ffi_runtime as _ffi_rt\n", "") == theirs.rstrip().replace(
         "from . import _ffi_runtime as _ffi_rt\n", ""

@@ -61,7 +61,7 @@ def test_validators_accept_it(sample_cpython_wheel: Path) -> None:
     check_validators(sample_cpython_wheel)
 
 
-#: What test_every_check_passes_through_the_compiled_functions runs about the owned objects' C types.
+#: What test_every_check_passes_through_the_compiled_functions runs about the objects' C types.
 OBJECTS = """
 import gc, sample_crate as m
 counter = m.counter_new(5)
@@ -81,6 +81,11 @@ try:
 except TypeError:
     print("refused")
 del made
+store = m.Store()
+store.put("key", 1)
+print(gc.is_tracked(store), gc.is_tracked(store._ffi_handle), m.Store.get(store, key="key"))
+store.close()
+print("closed" if store._ffi_ptr is None else "open")
 m.Counter.__del__ = lambda self: print("deleted")
 m.counter_new(1)
 """
@@ -115,11 +120,14 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
         "compiled_function",  # a callback the library keeps
         "compiled_coroutine",  # an async constructor's call (never awaited: nothing runs)
     ]
-    # Owned objects and their cells are the extension's C types, which the garbage collector does not track; the
-    # wrappers (a call by keyword) pass a cell through ctypes as they passed a `c_void_p`; a subclass's objects and
-    # a `__del__` set on the class work as a Python class's would.
+    # Owned objects and services' objects, and their cells and handles, are the extension's C types, which the
+    # garbage collector does not track; the wrappers (a call by keyword) pass a cell or handle through ctypes as
+    # they passed a `c_void_p`; a subclass's objects and a `__del__` set on the class work as a Python class's would.
     objects = run([exe, "-c", OBJECTS], cwd=workdir)
-    assert objects.stdout.split() == ["False", "False", "5", "6", "released", "True", "refused", "deleted"]
+    assert objects.stdout.split() == [
+        *["False", "False", "5", "6", "released", "True", "refused"],
+        *["False", "False", "1", "closed", "deleted"],
+    ]
     proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
     bad = run([exe, E2E / "check_bad_input.py"], cwd=workdir, check=False)

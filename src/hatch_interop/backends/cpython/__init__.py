@@ -1702,23 +1702,30 @@ def _option_name(ty: FfiOption) -> str:
     return f"{LOCAL_PREFIX}option_type_{ty.inner.name}"
 
 
-def cell_types(inventory: Inventory) -> List[str]:
-    """The opaque types whose objects hold cells, in the inventory's order: each one's objects and cells are C types
-    of the extension's (see ``object_class`` and ``cell_class`` in its source), by this index."""
-    return [t.name for t in inventory.types if has_cells(inventory, t)]
+def holder_types(inventory: Inventory) -> List[str]:
+    """The opaque types whose objects hold a cell or a service's handle, in the inventory's order: each one's objects
+    and cells or handles are C types of the extension's (see ``object_class``, ``service_class`` and
+    ``holder_class`` in its source), by this index."""
+    return [
+        t.name
+        for t in inventory.types
+        if isinstance(t, OpaqueDef) and (inventory.service(t.name) is not None or has_cells(inventory, t))
+    ]
 
 
 class CpythonWrapperBuilder(CtypesWrapperBuilder):
-    """The ctypes backend's builder, whose classes of owned objects and of their cells the extension makes C types
-    at import (not tracked by the garbage collector: an object holds only its cell, a cell only an address)."""
+    """The ctypes backend's builder, whose classes of owned objects and services' objects, and of the cells and
+    handles they hold, the extension makes C types at import (not tracked by the garbage collector: an object holds
+    only its cell or handle, which holds only an address)."""
 
     def opaque(self, o: OpaqueDef) -> PyOpaque:
         made = super().opaque(o)
-        if made.cell is None:
+        if made.cell is None and made.service is None:
             return made
-        index = cell_types(self.inventory).index(o.name)
+        index = holder_types(self.inventory).index(o.name)
+        kind = "object_class" if made.service is None else "service_class"
         return dataclasses.replace(
-            made, cell_decorator=f"_ffi_fast.cell_class({index})", class_decorator="_ffi_fast.object_class"
+            made, cell_decorator=f"_ffi_fast.holder_class({index})", class_decorator=f"_ffi_fast.{kind}"
         )
 
 
@@ -1809,7 +1816,8 @@ class CpythonBackend(CtypesBackend):
             "from typing import Any, Callable, TypeVar\n\n"
             '_T = TypeVar("_T")\n\n'
             "def object_class(cls: _T) -> _T: ...\n"
-            "def cell_class(index: int) -> Callable[[_T], _T]: ...\n"
+            "def service_class(cls: _T) -> _T: ...\n"
+            "def holder_class(index: int) -> Callable[[_T], _T]: ...\n"
             "def function(\n"
             "    index: int,\n"
             "    wrapper: Callable[..., Any],\n"
@@ -2160,8 +2168,8 @@ class CpythonBackend(CtypesBackend):
 
     def holders(self, inventory: Inventory) -> List[CHolder]:
         """What the objects of the opaque types hold and the extension finalises, in the inventory's order: services'
-        handles, and the cells of the other types with a drop function (in the order of ``cell_types``, whose index
-        ``cell_class`` takes)."""
+        handles, and the cells of the other types with a drop function (in the order of ``holder_types``, whose index
+        ``holder_class`` takes)."""
         made = []
         for target in inventory.types:
             if not isinstance(target, OpaqueDef):

@@ -292,7 +292,8 @@ class PyOpaque:
     cell_hint: str = ""
     #: The read of the failure counter (``WrapperBuilder.PENDING``), after ``close()``'s call.
     pending: str = "_ffi_pending.value"
-    #: Decorators of the cell class and of the class (a backend's: the cpython backend makes both C types).
+    #: Decorators of the cell or handle class and of the class (a backend's: the cpython backend makes both C
+    #: types).
     cell_decorator: Optional[str] = None
     class_decorator: Optional[str] = None
 

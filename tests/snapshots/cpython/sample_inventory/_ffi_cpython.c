@@ -1854,17 +1854,18 @@ ffi_fast_fresh_object(PyObject *value, PyObject *cls, ffi_fast_init_slots *slots
     return handle == NULL || handle == Py_None;
 }
 
+/* (See "Objects and what they hold in C" below.) */
+static PyObject *ffi_fast_make_cell(PyTypeObject *type, void *address);
+
 /* The end of `__init__`, as the wrapper's `self._ffi_handle = self._ffi_ptr = <holder>(address)`: a new handle of
- * the class `holder` (a `c_void_p`) for the pointer the constructor returned, in both slots of `self`. */
+ * the class `holder` for the pointer the constructor returned, in both slots of `self`. */
 static PyObject *
 ffi_fast_init(PyObject *self, PyObject *holder, const ffi_fast_init_slots *slots, void *address)
 {
-    PyTypeObject *type = (PyTypeObject *)holder;
-    PyObject *handle = type->tp_new(type, ffi_fast_no_arguments, NULL);
+    PyObject *handle = ffi_fast_make_cell((PyTypeObject *)holder, address);
     if (handle == NULL) {
         return NULL;
     }
-    *(void **)((ffi_fast_cdata *)handle)->b_ptr = address;
     Py_INCREF(handle);
     Py_XSETREF(*(PyObject **)((char *)self + slots->handle), handle);
     Py_XSETREF(*(PyObject **)((char *)self + slots->ptr), handle);
@@ -1969,7 +1970,7 @@ static ffi_fast_slot ffi_fast_own_slot_Counter;
 /* Where objects of the class of `Notifier` keep their cell (see ffi_fast_own). */
 static ffi_fast_slot ffi_fast_own_slot_Notifier;
 
-/* (See "Owned objects and their cells in C" below.) */
+/* (See "Objects and what they hold in C" below.) */
 static PyObject *ffi_fast_make_cell(PyTypeObject *type, void *address);
 
 /* The module's object for the owned pointer `address` the library returned (None for NULL where `nullable`): an
@@ -2282,6 +2283,27 @@ ffi_fast_finalise_Hasher(PyObject *held, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* The same as the holder is freed (see ffi_fast_holder_dealloc): the exception being raised meanwhile, if any, is
+ * kept (the library's `Drop` may call back into Python). */
+static void
+ffi_fast_finalise_slot_Hasher(PyObject *held)
+{
+    PyObject *done;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *raised = PyErr_GetRaisedException();
+#else
+    PyObject *type, *raised, *traceback;
+    PyErr_Fetch(&type, &raised, &traceback);
+#endif
+    done = ffi_fast_finalise_Hasher(held, NULL);
+    Py_XDECREF(done);
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(raised);
+#else
+    PyErr_Restore(type, raised, traceback);
+#endif
+}
+
 void counter_ffi_drop(void *p0);
 
 /* `__del__` of what objects of `Counter` hold (a cell): gives it back to the library (not at shutdown: the process
@@ -2302,8 +2324,8 @@ ffi_fast_finalise_Counter(PyObject *held, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-/* The same as the class's finaliser slot (`tp_finalize`), which CPython calls without looking `__del__` up: the
- * exception being raised meanwhile, if any, is kept (the library's `Drop` may call back into Python). */
+/* The same as the holder is freed (see ffi_fast_holder_dealloc): the exception being raised meanwhile, if any, is
+ * kept (the library's `Drop` may call back into Python). */
 static void
 ffi_fast_finalise_slot_Counter(PyObject *held)
 {
@@ -2343,8 +2365,8 @@ ffi_fast_finalise_Notifier(PyObject *held, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-/* The same as the class's finaliser slot (`tp_finalize`), which CPython calls without looking `__del__` up: the
- * exception being raised meanwhile, if any, is kept (the library's `Drop` may call back into Python). */
+/* The same as the holder is freed (see ffi_fast_holder_dealloc): the exception being raised meanwhile, if any, is
+ * kept (the library's `Drop` may call back into Python). */
 static void
 ffi_fast_finalise_slot_Notifier(PyObject *held)
 {
@@ -2383,6 +2405,27 @@ ffi_fast_finalise_Store(PyObject *held, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* The same as the holder is freed (see ffi_fast_holder_dealloc): the exception being raised meanwhile, if any, is
+ * kept (the library's `Drop` may call back into Python). */
+static void
+ffi_fast_finalise_slot_Store(PyObject *held)
+{
+    PyObject *done;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *raised = PyErr_GetRaisedException();
+#else
+    PyObject *type, *raised, *traceback;
+    PyErr_Fetch(&type, &raised, &traceback);
+#endif
+    done = ffi_fast_finalise_Store(held, NULL);
+    Py_XDECREF(done);
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(raised);
+#else
+    PyErr_Restore(type, raised, traceback);
+#endif
+}
+
 void tracker_release(void *p0);
 
 /* `__del__` of what objects of `Tracker` hold (a handle): gives it back to the library. */
@@ -2402,18 +2445,26 @@ ffi_fast_finalise_Tracker(PyObject *held, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-static PyMethodDef ffi_fast_holder_finalisers[] = {
-    {"__del__", ffi_fast_finalise_Hasher, METH_NOARGS,
-     "__del__($self, /)\n--\n\nGives the handle back to the library once nothing refers to it."},
-    {"__del__", ffi_fast_finalise_Counter, METH_NOARGS,
-     "__del__($self, /)\n--\n\nGives the cell back to the library once nothing refers to it."},
-    {"__del__", ffi_fast_finalise_Notifier, METH_NOARGS,
-     "__del__($self, /)\n--\n\nGives the cell back to the library once nothing refers to it."},
-    {"__del__", ffi_fast_finalise_Store, METH_NOARGS,
-     "__del__($self, /)\n--\n\nGives the handle back to the library once nothing refers to it."},
-    {"__del__", ffi_fast_finalise_Tracker, METH_NOARGS,
-     "__del__($self, /)\n--\n\nGives the handle back to the library once nothing refers to it."},
-};
+/* The same as the holder is freed (see ffi_fast_holder_dealloc): the exception being raised meanwhile, if any, is
+ * kept (the library's `Drop` may call back into Python). */
+static void
+ffi_fast_finalise_slot_Tracker(PyObject *held)
+{
+    PyObject *done;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *raised = PyErr_GetRaisedException();
+#else
+    PyObject *type, *raised, *traceback;
+    PyErr_Fetch(&type, &raised, &traceback);
+#endif
+    done = ffi_fast_finalise_Tracker(held, NULL);
+    Py_XDECREF(done);
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(raised);
+#else
+    PyErr_Restore(type, raised, traceback);
+#endif
+}
 
 /* Whether each holder is a cell (else a service's handle). */
 static const bool ffi_fast_holder_is_cell[] = {
@@ -2515,47 +2566,54 @@ ffi_fast_finalisers(PyObject *module, PyObject *pairs)
         if (!PyArg_ParseTuple(PyTuple_GET_ITEM(pairs, i), "O!O!:finalisers", &PyType_Type, &holder, &PyType_Type, &cls)) {
             return NULL;
         }
-        /* A cell's class is the extension's (cell_class), which gives it back as it is freed. */
-        if ((!ffi_fast_holder_is_cell[i] && ffi_fast_install(holder, &ffi_fast_holder_finalisers[i]) < 0)
-            || ffi_fast_install(cls, &ffi_fast_object_finalisers[ffi_fast_holder_is_cell[i] ? 0 : 1]) < 0) {
+        /* The holder's class is the extension's (holder_class), which gives it back as it is freed. */
+        if (ffi_fast_install(cls, &ffi_fast_object_finalisers[ffi_fast_holder_is_cell[i] ? 0 : 1]) < 0) {
             return NULL;
         }
-        if (ffi_fast_holder_is_cell[i]) {
-            /* No finaliser for an object holding a cell (which setting `__del__` again restores; a subclass
-             * looks it up): its slot is cleared as it is freed, letting go of the cell as its `__del__` does. An
-             * explicit `__del__()` still lets go at once. */
-            ((PyTypeObject *)cls)->tp_finalize = NULL;
-        }
+        /* No finaliser for the object (which setting `__del__` again restores; a subclass looks it up): its slots
+         * are cleared as it is freed, letting go of its cell or handle as its `__del__` does. An explicit
+         * `__del__()` still lets go at once. */
+        ((PyTypeObject *)cls)->tp_finalize = NULL;
     }
     Py_RETURN_NONE;
 }
 
-/* Owned objects and their cells in C ------------------------------------------------------------------------------
- * The classes of an opaque type's owned objects (`Counter`) and of the cells they hold (`_ffi_Counter_cell`) are
- * C types of this extension, made at import from the module's classes (`object_class`, `cell_class`: their names,
- * docstrings and methods), rather than a Python class and a ctypes `c_void_p`: neither is tracked by the garbage
- * collector (an object holds only its cell, a cell only an address, so neither can be part of a cycle), and each
- * is freed by its own small `tp_dealloc` (about 600 instructions less to make and free an object). */
+/* Objects and what they hold in C ---------------------------------------------------------------------------------
+ * The classes of an opaque type's owned objects (`Counter`) and of a service's objects (`Store`), and of the cells
+ * and handles they hold (`_ffi_Counter_cell`, `_ffi_Store_handle`), are C types of this extension, made at import
+ * from the module's classes (`object_class`, `service_class`, `holder_class`: their names, docstrings and
+ * methods), rather than Python classes and ctypes `c_void_p`s: none is tracked by the garbage collector (an object
+ * holds only its cell or handle, which holds only an address, so none can be part of a cycle), and each is freed
+ * by its own small `tp_dealloc` (about 700 instructions less to make and free an object). */
 
 /* A function as a type slot's `void *` (ISO C converts function pointers to integers, not to object pointers). */
 #define FFI_FAST_SLOT(function) ((void *)(uintptr_t)(function))
 
-/* A cell: the library's pointer, given back by the type's drop function when the cell is freed (once nothing
- * refers to it: neither the object nor a call using it), except at shutdown. Laid out as a ctypes object
- * (ffi_fast_cdata: `b_ptr` points to the address), so that it is read as a handle is. */
+/* A cell or a handle: the library's pointer, given back (a cell, by the type's drop function, except at shutdown)
+ * or released (a handle, by the service's release function) when it is freed, once nothing refers to it: neither
+ * the object nor a call using it. Laid out as a ctypes object (ffi_fast_cdata: `b_ptr` points to the address), so
+ * that it is read as one is. */
 typedef struct {
     PyObject_HEAD
     char *b_ptr;
     void *address;
 } ffi_fast_cell;
 
-/* An object: its `_ffi_ptr` slot (its cell, an address for a borrowed object, or None). */
+/* An owned object: its `_ffi_ptr` slot (its cell, an address for a borrowed object, or None). */
 typedef struct {
     PyObject_HEAD
     PyObject *ptr;
 } ffi_fast_object;
 
-/* A new cell of the class `type` holding `address`. */
+/* A service's object: its `_ffi_handle` (until it is freed or `__del__` is called) and `_ffi_ptr` (the handle
+ * while it is open, None once closed) slots. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *handle;
+    PyObject *ptr;
+} ffi_fast_service;
+
+/* A new cell or handle of the class `type` holding `address`. */
 static PyObject *
 ffi_fast_make_cell(PyTypeObject *type, void *address)
 {
@@ -2595,8 +2653,8 @@ ffi_fast_cell_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     return ffi_fast_make_cell(type, address);
 }
 
-/* `value`, as a `c_void_p`'s: the address, None for NULL; and `_as_parameter_`, by which ctypes passes a cell to a
- * function whose parameter is a `c_void_p` (the wrappers' calls). */
+/* `value`, as a `c_void_p`'s: the address, None for NULL; and `_as_parameter_`, by which ctypes passes a cell or
+ * handle to a function whose parameter is a `c_void_p` (the wrappers' calls). */
 static PyObject *
 ffi_fast_cell_value(PyObject *self, void *unused)
 {
@@ -2609,14 +2667,40 @@ ffi_fast_cell_value(PyObject *self, void *unused)
 }
 
 static PyGetSetDef ffi_fast_cell_getset[] = {
-    {"value", ffi_fast_cell_value, NULL, "The address the cell holds (None once given back).", NULL},
-    {"_as_parameter_", ffi_fast_cell_value, NULL, "The address ctypes passes for the cell.", NULL},
+    {"value", ffi_fast_cell_value, NULL, "The address held (None once given back or released).", NULL},
+    {"_as_parameter_", ffi_fast_cell_value, NULL, "The address ctypes passes.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
+};
+
+/* Frees a handle of `Hasher`, released by the library first if it holds an address. */
+static void
+ffi_fast_holder_dealloc_Hasher(PyObject *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+    if (((ffi_fast_cell *)self)->address != NULL) {
+        ffi_fast_finalise_slot_Hasher(self);
+    }
+    type->tp_free(self);
+    Py_DECREF(type);
+}
+
+static PyMethodDef ffi_fast_holder_methods_Hasher[] = {
+    {"__del__", ffi_fast_finalise_Hasher, METH_NOARGS,
+     "__del__($self, /)\n--\n\nReleases the handle through the library (a second call does nothing)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot ffi_fast_holder_slots_Hasher[] = {
+    {Py_tp_dealloc, FFI_FAST_SLOT(ffi_fast_holder_dealloc_Hasher)},
+    {Py_tp_new, FFI_FAST_SLOT(ffi_fast_cell_new)},
+    {Py_tp_methods, ffi_fast_holder_methods_Hasher},
+    {Py_tp_getset, ffi_fast_cell_getset},
+    {0, NULL},
 };
 
 /* Frees a cell of `Counter`, given back to the library first if it holds an address. */
 static void
-ffi_fast_cell_dealloc_Counter(PyObject *self)
+ffi_fast_holder_dealloc_Counter(PyObject *self)
 {
     PyTypeObject *type = Py_TYPE(self);
     if (((ffi_fast_cell *)self)->address != NULL) {
@@ -2626,23 +2710,23 @@ ffi_fast_cell_dealloc_Counter(PyObject *self)
     Py_DECREF(type);
 }
 
-static PyMethodDef ffi_fast_cell_methods_Counter[] = {
+static PyMethodDef ffi_fast_holder_methods_Counter[] = {
     {"__del__", ffi_fast_finalise_Counter, METH_NOARGS,
      "__del__($self, /)\n--\n\nGives the cell back to the library (a second call does nothing)."},
     {NULL, NULL, 0, NULL},
 };
 
-static PyType_Slot ffi_fast_cell_slots_Counter[] = {
-    {Py_tp_dealloc, FFI_FAST_SLOT(ffi_fast_cell_dealloc_Counter)},
+static PyType_Slot ffi_fast_holder_slots_Counter[] = {
+    {Py_tp_dealloc, FFI_FAST_SLOT(ffi_fast_holder_dealloc_Counter)},
     {Py_tp_new, FFI_FAST_SLOT(ffi_fast_cell_new)},
-    {Py_tp_methods, ffi_fast_cell_methods_Counter},
+    {Py_tp_methods, ffi_fast_holder_methods_Counter},
     {Py_tp_getset, ffi_fast_cell_getset},
     {0, NULL},
 };
 
 /* Frees a cell of `Notifier`, given back to the library first if it holds an address. */
 static void
-ffi_fast_cell_dealloc_Notifier(PyObject *self)
+ffi_fast_holder_dealloc_Notifier(PyObject *self)
 {
     PyTypeObject *type = Py_TYPE(self);
     if (((ffi_fast_cell *)self)->address != NULL) {
@@ -2652,27 +2736,82 @@ ffi_fast_cell_dealloc_Notifier(PyObject *self)
     Py_DECREF(type);
 }
 
-static PyMethodDef ffi_fast_cell_methods_Notifier[] = {
+static PyMethodDef ffi_fast_holder_methods_Notifier[] = {
     {"__del__", ffi_fast_finalise_Notifier, METH_NOARGS,
      "__del__($self, /)\n--\n\nGives the cell back to the library (a second call does nothing)."},
     {NULL, NULL, 0, NULL},
 };
 
-static PyType_Slot ffi_fast_cell_slots_Notifier[] = {
-    {Py_tp_dealloc, FFI_FAST_SLOT(ffi_fast_cell_dealloc_Notifier)},
+static PyType_Slot ffi_fast_holder_slots_Notifier[] = {
+    {Py_tp_dealloc, FFI_FAST_SLOT(ffi_fast_holder_dealloc_Notifier)},
     {Py_tp_new, FFI_FAST_SLOT(ffi_fast_cell_new)},
-    {Py_tp_methods, ffi_fast_cell_methods_Notifier},
+    {Py_tp_methods, ffi_fast_holder_methods_Notifier},
     {Py_tp_getset, ffi_fast_cell_getset},
     {0, NULL},
 };
 
-/* The cells' types, by their index in `cell_class(index)`. */
-static PyType_Spec ffi_fast_cell_specs[] = {
-    {"sample_crate._native._ffi_cpython.cell", (int)sizeof(ffi_fast_cell), 0, Py_TPFLAGS_DEFAULT, ffi_fast_cell_slots_Counter},
-    {"sample_crate._native._ffi_cpython.cell", (int)sizeof(ffi_fast_cell), 0, Py_TPFLAGS_DEFAULT, ffi_fast_cell_slots_Notifier},
+/* Frees a handle of `Store`, released by the library first if it holds an address. */
+static void
+ffi_fast_holder_dealloc_Store(PyObject *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+    if (((ffi_fast_cell *)self)->address != NULL) {
+        ffi_fast_finalise_slot_Store(self);
+    }
+    type->tp_free(self);
+    Py_DECREF(type);
+}
+
+static PyMethodDef ffi_fast_holder_methods_Store[] = {
+    {"__del__", ffi_fast_finalise_Store, METH_NOARGS,
+     "__del__($self, /)\n--\n\nReleases the handle through the library (a second call does nothing)."},
+    {NULL, NULL, 0, NULL},
 };
 
-/* Frees an object, letting go of its cell (which gives the cell back once no call uses it). A finaliser the class
+static PyType_Slot ffi_fast_holder_slots_Store[] = {
+    {Py_tp_dealloc, FFI_FAST_SLOT(ffi_fast_holder_dealloc_Store)},
+    {Py_tp_new, FFI_FAST_SLOT(ffi_fast_cell_new)},
+    {Py_tp_methods, ffi_fast_holder_methods_Store},
+    {Py_tp_getset, ffi_fast_cell_getset},
+    {0, NULL},
+};
+
+/* Frees a handle of `Tracker`, released by the library first if it holds an address. */
+static void
+ffi_fast_holder_dealloc_Tracker(PyObject *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+    if (((ffi_fast_cell *)self)->address != NULL) {
+        ffi_fast_finalise_slot_Tracker(self);
+    }
+    type->tp_free(self);
+    Py_DECREF(type);
+}
+
+static PyMethodDef ffi_fast_holder_methods_Tracker[] = {
+    {"__del__", ffi_fast_finalise_Tracker, METH_NOARGS,
+     "__del__($self, /)\n--\n\nReleases the handle through the library (a second call does nothing)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot ffi_fast_holder_slots_Tracker[] = {
+    {Py_tp_dealloc, FFI_FAST_SLOT(ffi_fast_holder_dealloc_Tracker)},
+    {Py_tp_new, FFI_FAST_SLOT(ffi_fast_cell_new)},
+    {Py_tp_methods, ffi_fast_holder_methods_Tracker},
+    {Py_tp_getset, ffi_fast_cell_getset},
+    {0, NULL},
+};
+
+/* The holders' types, by their index in `holder_class(index)`. */
+static PyType_Spec ffi_fast_holder_specs[] = {
+    {"sample_crate._native._ffi_cpython.holder", (int)sizeof(ffi_fast_cell), 0, Py_TPFLAGS_DEFAULT, ffi_fast_holder_slots_Hasher},
+    {"sample_crate._native._ffi_cpython.holder", (int)sizeof(ffi_fast_cell), 0, Py_TPFLAGS_DEFAULT, ffi_fast_holder_slots_Counter},
+    {"sample_crate._native._ffi_cpython.holder", (int)sizeof(ffi_fast_cell), 0, Py_TPFLAGS_DEFAULT, ffi_fast_holder_slots_Notifier},
+    {"sample_crate._native._ffi_cpython.holder", (int)sizeof(ffi_fast_cell), 0, Py_TPFLAGS_DEFAULT, ffi_fast_holder_slots_Store},
+    {"sample_crate._native._ffi_cpython.holder", (int)sizeof(ffi_fast_cell), 0, Py_TPFLAGS_DEFAULT, ffi_fast_holder_slots_Tracker},
+};
+
+/* Frees an object, letting go of what it holds (which gives it back once no call uses it). A finaliser the class
  * was given (`__del__` set again) runs first, as CPython runs it for its own classes. */
 static void
 ffi_fast_object_dealloc(PyObject *self)
@@ -2701,16 +2840,46 @@ static PyType_Spec ffi_fast_object_spec = {
     "sample_crate._native._ffi_cpython.object", (int)sizeof(ffi_fast_object), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, ffi_fast_object_slots,
 };
 
-/* The C type made of the Python class `cls` with `spec`: its name, qualified name and every attribute of its
- * namespace but those of its layout (`__dict__`, `__weakref__`, the slot `_ffi_ptr`, which the C type has of its
- * own; a cell's `__del__`), set as attributes so that special methods (`__new__`, `__init__`, `__repr__`) fill the type's slots as
- * they do a class's. */
-static PyObject *
-ffi_fast_class_of(PyObject *cls, PyType_Spec *spec, bool cell)
+/* The same for a service's object, which holds its handle twice. */
+static void
+ffi_fast_service_dealloc(PyObject *self)
 {
-    /* A cell's `__del__` is its C type's own (the class's would set the address its `value` does not take). */
-    static const char *const skipped[] = {"__dict__", "__weakref__", "_ffi_ptr", "__del__"};
-    const size_t skips = sizeof(skipped) / sizeof(skipped[0]) - (cell ? 0 : 1);
+    PyTypeObject *type = Py_TYPE(self);
+    if (type->tp_finalize != NULL && PyObject_CallFinalizerFromDealloc(self) < 0) {
+        return; /* resurrected */
+    }
+    Py_CLEAR(((ffi_fast_service *)self)->ptr);
+    Py_CLEAR(((ffi_fast_service *)self)->handle);
+    type->tp_free(self);
+    Py_DECREF(type);
+}
+
+static PyMemberDef ffi_fast_service_members[] = {
+    {"_ffi_handle", T_OBJECT_EX, offsetof(ffi_fast_service, handle), 0, NULL},
+    {"_ffi_ptr", T_OBJECT_EX, offsetof(ffi_fast_service, ptr), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyType_Slot ffi_fast_service_slots[] = {
+    {Py_tp_dealloc, FFI_FAST_SLOT(ffi_fast_service_dealloc)},
+    {Py_tp_members, ffi_fast_service_members},
+    {0, NULL},
+};
+
+static PyType_Spec ffi_fast_service_spec = {
+    "sample_crate._native._ffi_cpython.service", (int)sizeof(ffi_fast_service), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, ffi_fast_service_slots,
+};
+
+/* The C type made of the Python class `cls` with `spec`: its name, qualified name and every attribute of its
+ * namespace but those of its layout (`__dict__`, `__weakref__`, the slots `_ffi_handle` and `_ffi_ptr`, which the
+ * C type has of its own; a holder's `__del__`), set as attributes so that special methods (`__new__`, `__init__`,
+ * `__repr__`) fill the type's slots as they do a class's. */
+static PyObject *
+ffi_fast_class_of(PyObject *cls, PyType_Spec *spec, bool holder)
+{
+    /* A holder's `__del__` is its C type's own (the class's would set the address its `value` does not take). */
+    static const char *const skipped[] = {"__dict__", "__weakref__", "_ffi_handle", "_ffi_ptr", "__del__"};
+    const size_t skips = sizeof(skipped) / sizeof(skipped[0]) - (holder ? 0 : 1);
     PyObject *made, *items = NULL, *name;
     Py_ssize_t i;
     size_t k;
@@ -2737,7 +2906,8 @@ ffi_fast_class_of(PyObject *cls, PyType_Spec *spec, bool cell)
         }
     }
     Py_CLEAR(items);
-    /* `__name__` last: the type's `tp_name` is then its own text (the spec's is a placeholder, as is the module it names). */
+    /* `__name__` last: the type's `tp_name` is then its own text (the spec's is a placeholder, as is the module it
+     * names). */
     name = PyObject_GetAttrString(cls, "__qualname__");
     if (name == NULL || PyObject_SetAttrString(made, "__qualname__", name) < 0) {
         Py_XDECREF(name);
@@ -2765,33 +2935,43 @@ ffi_fast_object_class(PyObject *module, PyObject *cls)
     return ffi_fast_class_of(cls, &ffi_fast_object_spec, false);
 }
 
-/* The decorator `cell_class(index)` returns: the C type of the cell class `cls` of the cell types' `index`. */
+/* service_class(cls): the C type of the service's class `cls` (a decorator). */
 static PyObject *
-ffi_fast_cell_class_of(PyObject *index, PyObject *cls)
+ffi_fast_service_class(PyObject *module, PyObject *cls)
 {
-    const Py_ssize_t count = (Py_ssize_t)(sizeof(ffi_fast_cell_specs) / sizeof(ffi_fast_cell_specs[0]));
+    (void)module;
+    return ffi_fast_class_of(cls, &ffi_fast_service_spec, false);
+}
+
+/* The decorator `holder_class(index)` returns: the C type of the cell or handle class `cls` of the holder types'
+ * `index`. */
+static PyObject *
+ffi_fast_holder_class_of(PyObject *index, PyObject *cls)
+{
+    const Py_ssize_t count = (Py_ssize_t)(sizeof(ffi_fast_holder_specs) / sizeof(ffi_fast_holder_specs[0]));
     Py_ssize_t i = PyLong_AsSsize_t(index);
     if (i < 0 || i >= count) {
         if (!PyErr_Occurred()) {
-            PyErr_Format(PyExc_IndexError, "cell_class() takes an index below %zd", count);
+            PyErr_Format(PyExc_IndexError, "holder_class() takes an index below %zd", count);
         }
         return NULL;
     }
-    return ffi_fast_class_of(cls, &ffi_fast_cell_specs[i], true);
+    return ffi_fast_class_of(cls, &ffi_fast_holder_specs[i], true);
 }
 
-static PyMethodDef ffi_fast_cell_class_def = {"cell_class", ffi_fast_cell_class_of, METH_O, "cell_class(index)(cls)"};
+static PyMethodDef ffi_fast_holder_class_def = {"holder_class", ffi_fast_holder_class_of, METH_O, "holder_class(index)(cls)"};
 
-/* cell_class(index): a decorator making the cell class it is given the C type of the cell types' `index`. */
+/* holder_class(index): a decorator making the cell or handle class it is given the C type of the holder types'
+ * `index`. */
 static PyObject *
-ffi_fast_cell_class(PyObject *module, PyObject *index)
+ffi_fast_holder_class(PyObject *module, PyObject *index)
 {
     (void)module;
     if (!PyLong_CheckExact(index)) {
-        PyErr_SetString(PyExc_TypeError, "cell_class() takes an int");
+        PyErr_SetString(PyExc_TypeError, "holder_class() takes an int");
         return NULL;
     }
-    return PyCFunction_New(&ffi_fast_cell_class_def, index);
+    return PyCFunction_New(&ffi_fast_holder_class_def, index);
 }
 
 /* Owned values encoded in C ---------------------------------------------------------------------------------------
@@ -13699,7 +13879,8 @@ static PyMethodDef ffi_fast_module_methods[] = {
     {"share", ffi_fast_share, METH_VARARGS, "share(classes, slots)"},
     {"finalisers", ffi_fast_finalisers, METH_O, "finalisers(pairs)"},
     {"object_class", ffi_fast_object_class, METH_O, "object_class(cls)"},
-    {"cell_class", ffi_fast_cell_class, METH_O, "cell_class(index)"},
+    {"service_class", ffi_fast_service_class, METH_O, "service_class(cls)"},
+    {"holder_class", ffi_fast_holder_class, METH_O, "holder_class(index)"},
     {"new_object", (PyCFunction)(void (*)(void))ffi_fast_new_object, METH_VARARGS | METH_KEYWORDS, "new_object(cls, *args, **kwargs)"},
     {NULL, NULL, 0, NULL},
 };
