@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::ffi::c_void;
 
-use crate::abi::{record, try_copy, Failure, FfiBytes, KIND_CALLBACK};
+use crate::abi::{record, try_copy, Failure, FfiBytes, KIND_CALLBACK, VOUCHED_UTF8};
 use crate::defs::{TypeRef, TypeRegistry};
 use crate::traits::FfiType;
 use crate::wire::FfiWire;
@@ -22,7 +22,10 @@ use crate::wire::FfiWire;
 /// `set(result, bytes, len)` with `len` bytes of UTF-8 that the library copies before `set`
 /// returns. `set` returns `false` (and records a failure of kind 4 for the library call the
 /// callback runs inside, naming the callback) if the bytes are not UTF-8 or the library is out
-/// of memory; the text is then empty. A later `set` replaces the text of an earlier one.
+/// of memory; the text is then empty. A later `set` replaces the text of an earlier one. `len`
+/// may carry the bit by which the caller vouches that the bytes are UTF-8, as a `&str`
+/// argument's length may ([`VOUCHED_UTF8`]): the library then copies them without validating
+/// them.
 #[doc(hidden)]
 #[repr(C)]
 pub struct TextResult {
@@ -56,15 +59,18 @@ impl TextResult {
     }
 }
 
-/// `TextResult::set`: copies `len` bytes at `bytes` into the slot if they are UTF-8.
+/// `TextResult::set`: copies `len` bytes at `bytes` into the slot if they are UTF-8 (or if the
+/// caller vouches that they are: `len`'s [`VOUCHED_UTF8`] bit).
 ///
 /// # Safety
 ///
-/// `result` points to a live `TextResult` (the one `call` was given); unless `len` is 0,
-/// `bytes` points to `len` readable bytes.
+/// `result` points to a live `TextResult` (the one `call` was given); unless `len` is 0 (its
+/// [`VOUCHED_UTF8`] bit aside), `bytes` points to `len` readable bytes, UTF-8 if the bit is set.
 unsafe extern "C" fn set_text(result: *mut TextResult, bytes: *const u8, len: usize) -> bool {
     // SAFETY: the caller passes the slot `call` was given, which the library's frame owns.
     let result = unsafe { &mut *result };
+    let vouched = len & VOUCHED_UTF8 != 0;
+    let len = len & !VOUCHED_UTF8;
     let bytes: &[u8] = if len == 0 {
         // Never build a slice from a foreign pointer for length 0 (it may be NULL or unaligned).
         &[]
@@ -80,7 +86,13 @@ unsafe extern "C" fn set_text(result: *mut TextResult, bytes: *const u8, len: us
         // SAFETY: the caller promises `len` readable bytes.
         unsafe { std::slice::from_raw_parts(bytes, len) }
     };
-    let text = match std::str::from_utf8(bytes) {
+    let checked = if vouched {
+        // SAFETY: the caller vouches for the bytes (the bit's contract, as for a `&str` argument).
+        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+    } else {
+        std::str::from_utf8(bytes)
+    };
+    let text = match checked {
         Ok(text) => text,
         Err(err) => {
             result.text = None;

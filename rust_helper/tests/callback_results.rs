@@ -85,6 +85,23 @@ fn a_callback_that_sets_nothing_returns_the_empty_string() {
     assert_eq!(failure(), None);
 }
 
+unsafe extern "C-unwind" fn vouched(_context: *const c_void, value: u32, result: *mut TextResult) {
+    let text = format!("#{value}-é");
+    // SAFETY: `result` points to a slot, whose first field is `set`.
+    let set = unsafe { *result.cast::<Set>() };
+    // The length's top bit: the caller vouches for the UTF-8 (a `String`'s), which the library
+    // copies without validating it.
+    let len = text.len() | (1 << (usize::BITS - 1));
+    // SAFETY: `text` is readable for the call, and UTF-8.
+    assert!(unsafe { set(result, text.as_ptr(), len) });
+}
+
+#[test]
+fn a_length_vouching_for_its_utf8_is_taken_without_its_bit() {
+    assert_eq!(label_all(&[1, 22], &on_label(vouched)), "#1-é,#22-é");
+    assert_eq!(failure(), None);
+}
+
 #[test]
 fn a_later_set_replaces_an_earlier_one() {
     assert_eq!(label_all(&[1], &on_label(twice)), "");

@@ -2093,6 +2093,7 @@ class CpythonBackend(CtypesBackend):
             module_name=MODULE,
             parent=self.context.module,
             ffi_pending=lib.ffi_pending,
+            vouched_utf8=lib.vouched_utf8,
             functions=functions,
             owned_types=self.owned_types(inventory),
             holders=holders,

@@ -1026,8 +1026,9 @@ typedef struct sample_crate_array_Color_3 {
 /** The `kind` of a failure: out of memory (the library could not allocate what the call hands over, or the function reported it). */
 #define SAMPLE_CRATE_FAILURE_OUT_OF_MEMORY 5u
 /**
- * Or'd into the length of a text argument (UTF-8 bytes and their count): the caller vouches that
- * the bytes are UTF-8, and the library does not validate them again. Set it only for bytes an
+ * Or'd into the length of a text argument (UTF-8 bytes and their count), or of the text a callback
+ * sets into its result slot: the caller vouches that the bytes are UTF-8, and the library does
+ * not validate them again. Set it only for bytes an
  * encoder that refuses what is not Unicode made: with it, bytes that are not UTF-8 are undefined
  * behaviour, as a wrong length is.
  */

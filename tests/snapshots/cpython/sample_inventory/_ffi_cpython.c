@@ -995,7 +995,9 @@ ffi_fast_wide_object(ffi_fast_wide value, bool is_signed)
 }
 
 /* Or'd into a `&str` argument's length: the bytes are UTF-8, which the library then does not validate again. */
+#ifndef FFI_FAST_VOUCHED_UTF8
 #define FFI_FAST_VOUCHED_UTF8 (SIZE_MAX ^ (SIZE_MAX >> 1))
+#endif
 
 /* A `str` as UTF-8 (which CPython keeps with the object, alive for the call); one UTF-8 cannot encode (a lone
  * surrogate) is the wrapper's ValueError. */
@@ -1738,9 +1740,15 @@ ffi_fast_callback_raised(const ffi_fast_lent_callback *lent)
     Py_DECREF(error);
 }
 
+/* Or'd into the length of the text a callback returns: CPython's UTF-8 of a `str`, which the library then does not
+ * validate again. */
+#ifndef FFI_FAST_VOUCHED_UTF8
+#define FFI_FAST_VOUCHED_UTF8 (SIZE_MAX ^ (SIZE_MAX >> 1))
+#endif
+
 /* Sets the `str` a callback returned (`returned`, which it takes) into the library's slot `result` (UTF-8, which
- * the library copies); any other value goes to the module's `set_text(what, slot, value)`, which converts or
- * refuses it. None, or NULL with an exception set. */
+ * the library copies without validating it again); any other value goes to the module's
+ * `set_text(what, slot, value)`, which converts or refuses it. None, or NULL with an exception set. */
 static PyObject *
 ffi_fast_set_text(PyObject *returned, ffi_fast_text_result *result, PyObject *set_text, PyObject *what)
 {
@@ -1753,7 +1761,7 @@ ffi_fast_set_text(PyObject *returned, ffi_fast_text_result *result, PyObject *se
     if (PyUnicode_CheckExact(returned)) {
         bytes = PyUnicode_AsUTF8AndSize(returned, &len);
         if (bytes != NULL) {
-            (void)result->set(result, bytes, (size_t)len);
+            (void)result->set(result, bytes, (size_t)len | FFI_FAST_VOUCHED_UTF8);
             return returned;
         }
         PyErr_Clear(); /* not UTF-8 (a lone surrogate): the module says so */
