@@ -289,13 +289,16 @@ def compiled(
     extension's encoders of owned values check against, and the records' slots they read (a class's index and an
     attribute). `holders`: for each opaque type, the class of what its objects hold (a cell or a service's handle)
     and its objects' class, whose finalisers the extension replaces by its own (the same, in C). `constructs`: the
-    services' classes whose `__init__` is compiled, whose `__new__` the extension's replaces (the same, in C)."""
+    services' classes whose `__init__` is compiled, whose `__new__` (and `tp_new`) the extension's replaces (the
+    same, in C)."""
     if shared is not None:
         fast.share(*shared)
     if holders:
         fast.finalisers(holders)
     for cls in constructs:
         setattr(cls, "__new__", staticmethod(fast.new_object))  # noqa: B010  (a method mypy would not let be set)
+        # And the class's `tp_new` the same in C, which `cls()` calls without looking `__new__` up.
+        fast.new_slot(cls)
     namespace = sys.modules[module].__dict__
     for index, (name, errors, objects) in enumerate(functions):
         owner, _, attribute = name.rpartition(".")

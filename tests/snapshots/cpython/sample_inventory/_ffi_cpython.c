@@ -1495,7 +1495,7 @@ ffi_fast_member_offset(PyObject *cls, PyObject *name)
         return 0;
     }
     member = Py_TYPE(descriptor) == &PyMemberDescr_Type ? ((PyMemberDescrObject *)descriptor)->d_member : NULL;
-    offset = member != NULL && member->type == T_OBJECT_EX ? member->offset : 0;
+    offset = member != NULL && (member->type == T_OBJECT_EX || member->type == T_OBJECT) ? member->offset : 0;
     Py_DECREF(descriptor);
     return offset;
 }
@@ -2862,9 +2862,10 @@ ffi_fast_service_dealloc(PyObject *self)
     Py_DECREF(type);
 }
 
+/* `_ffi_ptr` reads None while unset (see new_slot). */
 static PyMemberDef ffi_fast_service_members[] = {
     {"_ffi_handle", T_OBJECT_EX, offsetof(ffi_fast_service, handle), 0, NULL},
-    {"_ffi_ptr", T_OBJECT_EX, offsetof(ffi_fast_service, ptr), 0, NULL},
+    {"_ffi_ptr", T_OBJECT, offsetof(ffi_fast_service, ptr), 0, NULL},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -2877,6 +2878,24 @@ static PyType_Slot ffi_fast_service_slots[] = {
 static PyType_Spec ffi_fast_service_spec = {
     "sample_crate._native._ffi_cpython.service", (int)sizeof(ffi_fast_service), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, ffi_fast_service_slots,
 };
+
+
+/* new_slot(cls): makes `object.__new__` the `tp_new` of the class `cls`, a service's class made by
+ * `service_class` whose `__new__` is `new_object`: `cls()` then makes its object without looking `__new__` up and
+ * calling it (about 800 instructions of `Store()`), an object whose `_ffi_ptr` is unset, which reads as None as
+ * `new_object`'s does (and `object.__new__(cls)`, as the module's wrappers call it, is still allowed). A
+ * subclass's `__new__` still calls `new_object`. */
+static PyObject *
+ffi_fast_new_slot(PyObject *module, PyObject *cls)
+{
+    (void)module;
+    if (!PyType_Check(cls) || ((PyTypeObject *)cls)->tp_dealloc != ffi_fast_service_dealloc) {
+        PyErr_SetString(PyExc_TypeError, "new_slot() takes a service's class made by service_class()");
+        return NULL;
+    }
+    ((PyTypeObject *)cls)->tp_new = PyBaseObject_Type.tp_new;
+    Py_RETURN_NONE;
+}
 
 /* The C type made of the Python class `cls` with `spec`: its name, qualified name and every attribute of its
  * namespace but those of its layout (`__dict__`, `__weakref__`, the slots `_ffi_handle` and `_ffi_ptr`, which the
@@ -13890,6 +13909,7 @@ static PyMethodDef ffi_fast_module_methods[] = {
     {"service_class", ffi_fast_service_class, METH_O, "service_class(cls)"},
     {"holder_class", ffi_fast_holder_class, METH_O, "holder_class(index)"},
     {"new_object", (PyCFunction)(void (*)(void))ffi_fast_new_object, METH_VARARGS | METH_KEYWORDS, "new_object(cls, *args, **kwargs)"},
+    {"new_slot", ffi_fast_new_slot, METH_O, "new_slot(cls)"},
     {NULL, NULL, 0, NULL},
 };
 

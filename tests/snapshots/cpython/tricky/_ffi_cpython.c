@@ -341,7 +341,7 @@ ffi_fast_member_offset(PyObject *cls, PyObject *name)
         return 0;
     }
     member = Py_TYPE(descriptor) == &PyMemberDescr_Type ? ((PyMemberDescrObject *)descriptor)->d_member : NULL;
-    offset = member != NULL && member->type == T_OBJECT_EX ? member->offset : 0;
+    offset = member != NULL && (member->type == T_OBJECT_EX || member->type == T_OBJECT) ? member->offset : 0;
     Py_DECREF(descriptor);
     return offset;
 }
