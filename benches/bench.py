@@ -126,6 +126,8 @@ CALLS = (
     "await i128_double_later(i128)",
     "contact_summary(Contact), a record",
     "word_list(&str): a Vec<String> of 5 words back",
+    "counter_new(u64), dropped: the object frees it",
+    "Store(), dropped: a service made and released",
 )
 
 # One timing's statement, the names it uses (bound to fast locals) and what to do afterwards.
@@ -153,6 +155,10 @@ SUMS = {1: CALLS[11], 1000: CALLS[12], 10**6: CALLS[13]}  # by the slice's lengt
 RECORD = CALLS[18]
 #: A result in the wire encoding (a list of `str`), decoded by the bindings.
 WORDS = CALLS[19]
+#: An object made and dropped (its Python object gives the counter back; PyO3's frees the value it holds), and a
+#: service's: the apples-to-apples rows beside NEW_FREE, whose second library call PyO3 does not make. Only the
+#: bindings whose objects free what they hold when they die (not the hand-written ones).
+NEW_DROP, STORE_NEW = CALLS[20], CALLS[21]
 #: What `contact_summary` returns for the record the cells pass (`record_argument`).
 RECORD_SUMMARY = 'Ada [math, code] 9.5 at (1.5, -2) [("a", 1), ("b", 2)] None'
 #: Awaits of the async function in one statement of an async cell.
@@ -181,6 +187,8 @@ CHECKS: Dict[str, Callable[[Any], bool]] = {
     ASYNC_HOP: lambda r: r == 42,
     RECORD: lambda r: r == RECORD_SUMMARY,
     WORDS: lambda r: r == ["a", "b", "c", "d", "e"],
+    NEW_DROP: lambda r: type(r).__name__ == "Counter",
+    STORE_NEW: lambda r: type(r).__name__ == "Store",
 }
 
 
@@ -307,12 +315,14 @@ def build_cells() -> List[Cell]:
             ASYNC_HOP: awaits(getattr(m, "i128_double_later", None), 21),  # type: ignore[arg-type]
             RECORD: call(getattr(m, "contact_summary", None), record_argument(m if hasattr(m, "Contact") else g)),  # type: ignore[arg-type]
             WORDS: call(getattr(m, "word_list", None), "a b c d e"),  # type: ignore[arg-type]
+            NEW_DROP: new_free(m.counter_new, None),
+            STORE_NEW: call(getattr(m, "Store", None)),  # type: ignore[arg-type]
         }
         return {name: make for name, make in makers.items() if name not in without}
 
     # The hand-written bindings bridge `double_later` only (their completion always goes through
     # `call_soon_threadsafe`).
-    handwritten = (ASYNC_NOW, ASYNC_HOP, RECORD, WORDS)
+    handwritten = (ASYNC_NOW, ASYNC_HOP, RECORD, WORDS, NEW_DROP, STORE_NEW)
     per_impl("generated", pythonic(g))
     per_impl("ctypes+def", pythonic(hct, without=handwritten))
     per_impl("generated cffi", pythonic(gf))
