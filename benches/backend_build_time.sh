@@ -15,11 +15,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-/tmp/hatch-interop-backend-build}
 python=${PYTHON:-python3}
 runs=${RUNS:-3}
-export CARGO_NET_OFFLINE=true
-export PIP_DISABLE_PIP_VERSION_CHECK=1
-unset CARGO_TARGET_DIR RUSTFLAGS CARGO_BUILD_TARGET
 
-rm -rf "$out" && mkdir -p "$out"
 . "$repo/benches/timing.sh"
 
 step "tools: a venv with pip, the build requirements and hatch-interop's wheel"

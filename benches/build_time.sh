@@ -15,11 +15,7 @@ out=${1:-/tmp/hatch-interop-build-time}
 python=${PYTHON:-python3}
 runs=${RUNS:-3}
 export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1}
-export CARGO_NET_OFFLINE=true       # the registry's sources are there: cold means compiling, not downloading crates
-export PIP_DISABLE_PIP_VERSION_CHECK=1
-unset CARGO_TARGET_DIR RUSTFLAGS CARGO_BUILD_TARGET
 
-rm -rf "$out" && mkdir -p "$out"
 . "$repo/benches/timing.sh"
 
 step "tools: a venv with pip, build and hatch-interop's wheel"

@@ -13,11 +13,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-/tmp/hatch-interop-rebuild-time}
 python=${PYTHON:-python3}
 runs=${RUNS:-3}
-export CARGO_NET_OFFLINE=true
-export PIP_DISABLE_PIP_VERSION_CHECK=1
-unset CARGO_TARGET_DIR RUSTFLAGS CARGO_BUILD_TARGET RUST_BACKTRACE
 
-rm -rf "$out" && mkdir -p "$out"
 . "$repo/benches/timing.sh"
 
 "$python" -m venv "$out/venv"

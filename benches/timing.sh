@@ -1,5 +1,10 @@
-# The build-time scripts' shared part (sourced, after `$out` is made): the scratch directory's log and the helpers
-# that time a command into it.
+# The build-time scripts' shared part (sourced once `$out` is set): the environment every timing pins (cargo
+# offline, since cold means compiling, not downloading crates; nothing inherited that changes a build or makes a
+# panic slower), a fresh scratch directory, its log and the helpers that time a command into it.
+export CARGO_NET_OFFLINE=true
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+unset CARGO_TARGET_DIR RUSTFLAGS CARGO_BUILD_TARGET RUST_BACKTRACE
+rm -rf "$out" && mkdir -p "$out"
 log=$out/log.txt
 step() { printf '\n== %s\n' "$*" | tee -a "$log" >&2; }
 
