@@ -279,7 +279,6 @@ def compiled(
     functions: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...],
     *,
     shared: Optional[Tuple[Tuple[Any, ...], Tuple[Tuple[int, str], ...]]] = None,
-    holders: Tuple[Tuple[type, type], ...] = (),
     constructs: Tuple[type, ...] = (),
 ) -> None:
     """Replace each wrapper of module `module` named in `functions` (a function's name, or a method's, `Store.get`;
@@ -287,14 +286,11 @@ def compiled(
     function of the extension `fast` (the cpython backend's), which carries the wrapper's name, docstring, hints and
     signature (`__wrapped__`) and hands it every call its fast path does not take. `shared`: the classes the
     extension's encoders of owned values check against, and the records' slots they read (a class's index and an
-    attribute). `holders`: for each opaque type, the class of what its objects hold (a cell or a service's handle)
-    and its objects' class, whose finalisers the extension replaces by its own (the same, in C). `constructs`: the
+    attribute). `constructs`: the
     services' classes whose `__init__` is compiled, whose `__new__` (and `tp_new`) the extension's replaces (the
     same, in C)."""
     if shared is not None:
         fast.share(*shared)
-    if holders:
-        fast.finalisers(holders)
     for cls in constructs:
         setattr(cls, "__new__", staticmethod(fast.new_object))  # noqa: B010  (a method mypy would not let be set)
         # And the class's `tp_new` the same in C, which `cls()` calls without looking `__new__` up.

@@ -1791,19 +1791,6 @@ class CpythonBackend(CtypesBackend):
         if constructed:
             # The classes whose `__init__` is compiled: their `__new__` is the extension's too.
             arguments = (*arguments, Group("constructs=(", constructed, ")", is_tuple=True))
-        holders = self.holders(inventory)
-        if holders:
-            # What each opaque type's objects hold, and the objects' class: the extension finalises both in C.
-            pairs = tuple(
-                Group(
-                    "(",
-                    (_module_name(builder, ModuleObject("holder", h.name)), builder.classes[h.name]),
-                    ")",
-                    is_tuple=True,
-                )
-                for h in holders
-            )
-            arguments = (*arguments, Group("holders=(", pairs, ")", is_tuple=True))
         binding = layout(Group("_ffi_rt.compiled(", arguments, ")", explode=True), 0)
         comment = (
             "# The compiled fast path: each of these functions takes a call whose arguments are exactly of the "

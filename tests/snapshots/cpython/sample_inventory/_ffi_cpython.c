@@ -2256,10 +2256,8 @@ ffi_fast_list_of_u32(ffi_fast_buffer buffer, PyObject *object, bool owned)
 }
 
 /* Finalisers in C ------------------------------------------------------------------------------------------------
- * The module's objects hold a cell (or a service's handle: a ctypes `c_void_p`) whose finaliser gives it back to
- * the library, and let go of it in their own `__del__`. Both are replaced by these, which do the same without
- * running Python code: `finalisers()` installs them on the module's classes at import (where the ctypes layout is
- * not as the extension expects, the module's own stay). */
+ * The module's objects hold a cell or a service's handle, which gives the library's pointer back as it is freed
+ * (see "Objects and what they hold in C" below), and let go of it in their own `__del__`: both in C. */
 
 /* Whether the interpreter is shutting down (`sys.is_finalizing()`). */
 static inline int
@@ -2474,117 +2472,6 @@ ffi_fast_finalise_slot_Tracker(PyObject *held)
 #endif
 }
 
-/* Whether each holder is a cell (else a service's handle). */
-static const bool ffi_fast_holder_is_cell[] = {
-    false,
-    true,
-    true,
-    false,
-    false,
-};
-
-/* Where objects of a class keep their `_ffi_ptr`, for `__del__`: the last class looked up, held (a class that is
- * gone could leave its address to another). */
-static ffi_fast_slot ffi_fast_let_go_slot;
-
-/* `__del__` of an object holding a cell: lets go of it (the library drops the object, unless a function took it,
- * once no call uses the cell any more). A second call finds nothing left to do. */
-static PyObject *
-ffi_fast_let_go(PyObject *self, PyObject *unused)
-{
-    PyObject *cls = (PyObject *)Py_TYPE(self), *held = ffi_fast_let_go_slot.cls, **field, *old;
-    Py_ssize_t offset;
-    (void)unused;
-    if (held == cls) {
-        offset = ffi_fast_let_go_slot.offset;
-    } else {
-        offset = ffi_fast_find_slot(cls, &ffi_fast_let_go_slot);
-        if (ffi_fast_let_go_slot.cls == cls) {
-            Py_INCREF(cls);
-            Py_XDECREF(held);
-        }
-    }
-    if (offset == 0) {
-        if (PyObject_SetAttr(self, ffi_fast_ptr_name, Py_None) < 0) {
-            return NULL;
-        }
-        Py_RETURN_NONE;
-    }
-    /* The slot's own `self._ffi_ptr = None`. */
-    field = (PyObject **)((char *)self + offset);
-    old = *field;
-    Py_INCREF(Py_None);
-    *field = Py_None;
-    Py_XDECREF(old);
-    Py_RETURN_NONE;
-}
-
-/* `__del__` of a service's object: lets go of its handle too (unset if `__init__` failed). */
-static PyObject *
-ffi_fast_let_go_of_handle(PyObject *self, PyObject *unused)
-{
-    (void)unused;
-    if (PyObject_SetAttr(self, ffi_fast_ptr_name, Py_None) < 0) {
-        return NULL;
-    }
-    if (PyObject_SetAttr(self, ffi_fast_handle_name, NULL) < 0) {
-        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
-            return NULL;
-        }
-        PyErr_Clear();
-    }
-    Py_RETURN_NONE;
-}
-
-static PyMethodDef ffi_fast_object_finalisers[] = {
-    {"__del__", ffi_fast_let_go, METH_NOARGS, "__del__($self, /)\n--\n\nLets go of the object's cell."},
-    {"__del__", ffi_fast_let_go_of_handle, METH_NOARGS, "__del__($self, /)\n--\n\nLets go of the object's handle."},
-};
-
-/* Makes the method `def` the `__del__` of the class `cls`. */
-static int
-ffi_fast_install(PyObject *cls, PyMethodDef *def)
-{
-    int done;
-    PyObject *descriptor = PyDescr_NewMethod((PyTypeObject *)cls, def);
-    if (descriptor == NULL) {
-        return -1;
-    }
-    done = PyObject_SetAttrString(cls, "__del__", descriptor);
-    Py_DECREF(descriptor);
-    return done;
-}
-
-/* finalisers(pairs): installs the finalisers above, one pair of classes (what objects hold, the objects') a holder. */
-static PyObject *
-ffi_fast_finalisers(PyObject *module, PyObject *pairs)
-{
-    const Py_ssize_t count = (Py_ssize_t)(sizeof(ffi_fast_holder_is_cell) / sizeof(ffi_fast_holder_is_cell[0]));
-    Py_ssize_t i;
-    PyObject *holder, *cls;
-    (void)module;
-    if (!PyTuple_Check(pairs) || PyTuple_GET_SIZE(pairs) != count) {
-        PyErr_Format(PyExc_TypeError, "finalisers() takes a tuple of %zd pairs of classes", count);
-        return NULL;
-    }
-    if (!ffi_fast_cdata_checked) {
-        Py_RETURN_NONE;
-    }
-    for (i = 0; i < count; i++) {
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(pairs, i), "O!O!:finalisers", &PyType_Type, &holder, &PyType_Type, &cls)) {
-            return NULL;
-        }
-        /* The holder's class is the extension's (holder_class), which gives it back as it is freed. */
-        if (ffi_fast_install(cls, &ffi_fast_object_finalisers[ffi_fast_holder_is_cell[i] ? 0 : 1]) < 0) {
-            return NULL;
-        }
-        /* No finaliser for the object (which setting `__del__` again restores; a subclass looks it up): its slots
-         * are cleared as it is freed, letting go of its cell or handle as its `__del__` does. An explicit
-         * `__del__()` still lets go at once. */
-        ((PyTypeObject *)cls)->tp_finalize = NULL;
-    }
-    Py_RETURN_NONE;
-}
 
 /* Objects and what they hold in C ---------------------------------------------------------------------------------
  * The classes of an opaque type's owned objects (`Counter`) and of a service's objects (`Store`), and of the cells
@@ -2897,13 +2784,42 @@ ffi_fast_new_slot(PyObject *module, PyObject *cls)
     Py_RETURN_NONE;
 }
 
+/* `__del__` of an object: lets go of its cell (the library drops the object, unless a function took it, once no
+ * call uses the cell any more); a service's object, of its handle too (unset if `__init__` failed). A second call
+ * finds nothing left to do. */
+static PyObject *
+ffi_fast_let_go(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    Py_INCREF(Py_None);
+    Py_XSETREF(((ffi_fast_object *)self)->ptr, Py_None);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+ffi_fast_let_go_of_handle(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    Py_INCREF(Py_None);
+    Py_XSETREF(((ffi_fast_service *)self)->ptr, Py_None);
+    Py_CLEAR(((ffi_fast_service *)self)->handle);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef ffi_fast_object_finalisers[] = {
+    {"__del__", ffi_fast_let_go, METH_NOARGS, "__del__($self, /)\n--\n\nLets go of the object's cell."},
+    {"__del__", ffi_fast_let_go_of_handle, METH_NOARGS, "__del__($self, /)\n--\n\nLets go of the object's handle."},
+};
+
 /* The C type made of the Python class `cls` with `spec`: its name, qualified name and every attribute of its
  * namespace but those of its layout (`__dict__`, `__weakref__`, the slots `_ffi_handle` and `_ffi_ptr`, which the
  * C type has of its own; a holder's `__del__`), set as attributes so that special methods (`__new__`, `__init__`,
  * `__repr__`) fill the type's slots as they do a class's. */
 static PyObject *
-ffi_fast_class_of(PyObject *cls, PyType_Spec *spec, bool holder)
+ffi_fast_class_of(PyObject *cls, PyType_Spec *spec, PyMethodDef *finaliser)
 {
+    const bool holder = finaliser == NULL;
+    PyObject *descriptor;
     /* A holder's `__del__` is its C type's own (the class's would set the address its `value` does not take). */
     static const char *const skipped[] = {"__dict__", "__weakref__", "_ffi_handle", "_ffi_ptr", "__del__"};
     const size_t skips = sizeof(skipped) / sizeof(skipped[0]) - (holder ? 0 : 1);
@@ -2933,6 +2849,18 @@ ffi_fast_class_of(PyObject *cls, PyType_Spec *spec, bool holder)
         }
     }
     Py_CLEAR(items);
+    if (!holder) {
+        /* The object's `__del__` is the extension's, and it has no finaliser slot (which setting `__del__` again
+         * restores; a subclass looks it up): its slots are cleared as it is freed, letting go of what it holds as
+         * its `__del__` does. An explicit `__del__()` still lets go at once. */
+        descriptor = PyDescr_NewMethod((PyTypeObject *)made, finaliser);
+        if (descriptor == NULL || PyObject_SetAttrString(made, "__del__", descriptor) < 0) {
+            Py_XDECREF(descriptor);
+            goto failed;
+        }
+        Py_DECREF(descriptor);
+        ((PyTypeObject *)made)->tp_finalize = NULL;
+    }
     /* `__name__` last: the type's `tp_name` is then its own text (the spec's is a placeholder, as is the module it
      * names). */
     name = PyObject_GetAttrString(cls, "__qualname__");
@@ -2959,7 +2887,7 @@ static PyObject *
 ffi_fast_object_class(PyObject *module, PyObject *cls)
 {
     (void)module;
-    return ffi_fast_class_of(cls, &ffi_fast_object_spec, false);
+    return ffi_fast_class_of(cls, &ffi_fast_object_spec, &ffi_fast_object_finalisers[0]);
 }
 
 /* service_class(cls): the C type of the service's class `cls` (a decorator). */
@@ -2967,7 +2895,7 @@ static PyObject *
 ffi_fast_service_class(PyObject *module, PyObject *cls)
 {
     (void)module;
-    return ffi_fast_class_of(cls, &ffi_fast_service_spec, false);
+    return ffi_fast_class_of(cls, &ffi_fast_service_spec, &ffi_fast_object_finalisers[1]);
 }
 
 /* The decorator `holder_class(index)` returns: the C type of the cell or handle class `cls` of the holder types'
@@ -2983,7 +2911,7 @@ ffi_fast_holder_class_of(PyObject *index, PyObject *cls)
         }
         return NULL;
     }
-    return ffi_fast_class_of(cls, &ffi_fast_holder_specs[i], true);
+    return ffi_fast_class_of(cls, &ffi_fast_holder_specs[i], NULL);
 }
 
 static PyMethodDef ffi_fast_holder_class_def = {"holder_class", ffi_fast_holder_class_of, METH_O, "holder_class(index)(cls)"};
@@ -13904,7 +13832,6 @@ ffi_fast_make_function(PyObject *module, PyObject *args)
 static PyMethodDef ffi_fast_module_methods[] = {
     {"function", ffi_fast_make_function, METH_VARARGS, "function(index, wrapper, raise_failure, errors, objects)"},
     {"share", ffi_fast_share, METH_VARARGS, "share(classes, slots)"},
-    {"finalisers", ffi_fast_finalisers, METH_O, "finalisers(pairs)"},
     {"object_class", ffi_fast_object_class, METH_O, "object_class(cls)"},
     {"service_class", ffi_fast_service_class, METH_O, "service_class(cls)"},
     {"holder_class", ffi_fast_holder_class, METH_O, "holder_class(index)"},

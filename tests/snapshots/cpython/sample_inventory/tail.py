@@ -532,11 +532,4 @@ _ffi_rt.compiled(
         ),
     ),
     constructs=(Hasher, Store, Tracker),
-    holders=(
-        (_ffi_Hasher_handle, Hasher),
-        (_ffi_Counter_cell, Counter),
-        (_ffi_Notifier_cell, Notifier),
-        (_ffi_Store_handle, Store),
-        (_ffi_Tracker_handle, Tracker),
-    ),
 )
