@@ -445,6 +445,13 @@ def _compile_library(inventory: Inventory, directory: Path, implementation: Opti
     cancel = inventory.library.ffi_cancel
     # The stand-in runs no async call: there is none to cancel.
     cancel_stub = f"\nvoid {cancel}(const void *context) {{ (void)context; }}\n" if cancel else ""
+    bell = inventory.library.ffi_bell
+    if bell is not None:
+        # No bells: the bindings then let the library's threads complete calls.
+        cancel_stub += f"\nconst void *{bell.open}(void *call, int *fd) {{ (void)call; (void)fd; return 0; }}\n"
+        cancel_stub += "".join(
+            f"void {f}(const void *bell) {{ (void)bell; }}\n" for f in (bell.use, bell.drain, bell.close)
+        )
     support.write_text(_SUPPORT.format(library=inventory.library) + cancel_stub)
     library = directory / f"lib{crate}.so"
     cmd = [GCC, "-std=gnu11", "-shared", "-fPIC", "-w", f"-I{directory}", "-o", library, implementation, support, "-lm"]

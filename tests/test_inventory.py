@@ -12,6 +12,7 @@ import pytest
 from hatch_interop.errors import InventoryError
 from hatch_interop.inventory import (
     Array,
+    Bell,
     CallbackDef,
     CStr,
     Default,
@@ -152,6 +153,22 @@ def test_the_cancel_symbol_is_optional() -> None:
     assert parse_inventory(data).library.ffi_cancel == "demo_ffi_cancel"
     data["library"]["ffi_cancel"] = "not a symbol"
     with pytest.raises(InventoryError, match=r"library\.ffi_cancel"):
+        parse_inventory(data)
+
+
+def test_the_doorbell_symbols_are_optional() -> None:
+    """`library.ffi_bell` names the four doorbell functions; an older inventory has none, and a partial or
+    misspelt set is refused by name."""
+    assert parse_inventory(minimal()).library.ffi_bell is None
+    data = minimal()
+    symbols = {key: f"demo_ffi_bell_{key}" for key in ("open", "use", "drain", "close")}
+    data["library"]["ffi_bell"] = symbols
+    assert parse_inventory(data).library.ffi_bell == Bell(**symbols)
+    data["library"]["ffi_bell"] = {**symbols, "close": "not a symbol"}
+    with pytest.raises(InventoryError, match=r"library\.ffi_bell\.close"):
+        parse_inventory(data)
+    data["library"]["ffi_bell"] = {key: symbols[key] for key in ("open", "use", "drain")}
+    with pytest.raises(InventoryError, match=r"library\.ffi_bell.* missing the key\(s\) 'close'"):
         parse_inventory(data)
 
 

@@ -73,6 +73,12 @@ impl FfiCompletion {
         }
     }
 
+    /// The function `call`s to.
+    #[cfg_attr(not(all(feature = "tokio", unix)), allow(dead_code))]
+    pub(crate) fn function(&self) -> crate::bell::CompleteFn {
+        self.call
+    }
+
     /// Calls `call`, while `open` (the read lock of delivery) is held.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     fn complete(
@@ -194,6 +200,10 @@ mod runtime {
 
     use super::{deliver, FfiCompletion};
     use crate::abi::{Boundary, Failure};
+    #[cfg(unix)]
+    use crate::bell::{self, Bell};
+    #[cfg(not(unix))]
+    enum Bell {}
     use crate::traits::FfiReturn;
 
     /// The library's runtime, started on first use: worker threads named after hatch-interop.
@@ -270,11 +280,17 @@ mod runtime {
             completion.context as usize,
             NEXT.fetch_add(1, Ordering::Relaxed),
         );
+        // The calling thread's bell, if its caller has one for this completion (see `bell`).
+        #[cfg(unix)]
+        let bell = bell::current(completion.function());
+        #[cfg(not(unix))]
+        let bell = None;
         // Held until the entry is in: a future that finishes at once removes it after that.
         let mut calls = in_flight();
         let task = runtime.spawn(Call {
             future,
             completion: Some(completion),
+            bell,
             key,
         });
         calls.insert(key, task.abort_handle());
@@ -331,10 +347,13 @@ mod runtime {
         future: Polled<F>,
         /// Taken when the future finishes: delivered, hence consumed, and not released.
         completion: Option<FfiCompletion>,
+        /// Where the outcome goes instead of straight to the completion (see `bell`).
+        bell: Option<std::sync::Arc<Bell>>,
         key: Key,
     }
 
-    impl<F: Future> Future for Call<F>
+    // `'static`: a bell holds the outcome for another thread.
+    impl<F: Future + 'static> Future for Call<F>
     where
         F::Output: FfiReturn,
     {
@@ -351,7 +370,11 @@ mod runtime {
             // have been ignored anyway, since the poll returns `Ready`).
             in_flight().remove(&this.key);
             if let Some(completion) = this.completion.take() {
-                deliver(completion, outcome);
+                match this.bell.take() {
+                    #[cfg(unix)]
+                    Some(bell) => bell.ring(completion, outcome),
+                    _ => deliver(completion, outcome),
+                }
             }
             Poll::Ready(())
         }

@@ -370,6 +370,8 @@ pub struct Library {
     pub ffi_callback_failed: &'static str,
     pub ffi_shutdown: &'static str,
     pub ffi_cancel: &'static str,
+    /// Open, use, drain and close a bell.
+    pub ffi_bells: [&'static str; 4],
 }
 
 /// The `types` array under construction: deduplicated by `TypeId`, in dependency order.

@@ -317,7 +317,7 @@ impl Inventory {
         // The library's own symbols, which no function may export.
         let support: Vec<&str> = library
             .map(|l| {
-                vec![
+                [
                     l.api_guard,
                     l.ffi_pending,
                     l.ffi_take_failure,
@@ -326,6 +326,9 @@ impl Inventory {
                     l.ffi_shutdown,
                     l.ffi_cancel,
                 ]
+                .into_iter()
+                .chain(l.ffi_bells)
+                .collect()
             })
             .unwrap_or_default();
 
@@ -709,6 +712,15 @@ impl Inventory {
         w.key_string("ffi_callback_failed", library.ffi_callback_failed);
         w.key_string("ffi_shutdown", library.ffi_shutdown);
         w.key_string("ffi_cancel", library.ffi_cancel);
+        w.key("ffi_bell");
+        w.begin_object();
+        for (key, symbol) in ["open", "use", "drain", "close"]
+            .into_iter()
+            .zip(library.ffi_bells)
+        {
+            w.key_string(key, symbol);
+        }
+        w.end_object();
         // `str` lengths may carry `abi::VOUCHED_UTF8`.
         w.key("vouched_utf8");
         w.bool(true);

@@ -50,6 +50,7 @@ extern crate self as hatch_interop;
 
 mod abi;
 mod asynchronous;
+mod bell;
 mod callback;
 mod defs;
 mod foreign_trait;
@@ -124,6 +125,10 @@ pub mod __private {
     #[cfg(not(feature = "tokio"))]
     pub use crate::asynchronous::TokioFeature;
     pub use crate::asynchronous::{calls_in_flight, cancel, spawn};
+    pub use crate::bell::{
+        close as bell_close, drain as bell_drain, open as bell_open, use_bell as bell_use,
+        CompleteFn,
+    };
     pub use crate::callback::{
         CallArgs, CallbackParam, CallbackResult, EncodedParam, EncodedResult, TextResult,
     };

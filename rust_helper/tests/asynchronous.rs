@@ -218,6 +218,8 @@ extern "C" {
     fn echo_from_task_shim(value: u64, completion: FfiCompletion);
     #[link_name = "echo_after_yield"]
     fn echo_after_yield_shim(value: u64, completion: FfiCompletion);
+    #[link_name = "guarded_sleep"]
+    fn guarded_sleep_shim(millis: u64, completion: FfiCompletion);
 }
 
 #[test]
@@ -269,6 +271,84 @@ fn a_pending_future_completes_on_the_runtime() {
         assert_eq!(outcome, expected);
         assert_ne!(thread, here, "a pending call completes on a runtime thread");
     }
+}
+
+/// Waits until the bell's descriptor `fd` is readable, reading what was written (through a
+/// duplicate: the bell's own drain then finds nothing, which it allows).
+fn wait_for_ring(fd: std::ffi::c_int) {
+    use std::io::Read as _;
+    use std::os::fd::BorrowedFd;
+    // SAFETY: the bell's descriptor, open while the bell is.
+    let duplicate = unsafe { BorrowedFd::borrow_raw(fd) }
+        .try_clone_to_owned()
+        .unwrap();
+    let reader = std::os::unix::net::UnixStream::from(duplicate);
+    wait_for("the bell rings", || (&reader).read(&mut [0; 8]).is_ok());
+}
+
+/// The bell functions are those `#[ffi_inventory]` exported above.
+#[test]
+fn a_bell_delivers_pending_outcomes_on_the_thread_that_drains_it() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let here = std::thread::current().id();
+    let timeout = Duration::from_secs(10);
+    let mut fd = -1;
+    // SAFETY: `fd` is writable.
+    let bell = unsafe { asynchronous_ffi_bell_open(Some(complete_where), &mut fd) };
+    assert!(!bell.is_null() && fd >= 0);
+    // SAFETY: the bell is open until closed below.
+    unsafe { asynchronous_ffi_bell_use(bell) };
+
+    // Ready when first polled: delivered during the call, as without a bell.
+    assert_eq!(start(halve_now_shim, 8).try_recv().unwrap(), (here, Ok(4)));
+    // Pending: held until this thread drains the bell, then delivered here, in order.
+    let first = start(halve_later_shim, 8);
+    let second = start(echo_after_yield_shim, 9);
+    let failed = start(halve_later_shim, 3);
+    wait_for_ring(fd);
+    wait_for("every call finished", || {
+        hatch_interop::__private::calls_in_flight() == 0
+    });
+    assert!(first.try_recv().is_err(), "not delivered before the drain");
+    // SAFETY: open.
+    unsafe { asynchronous_ffi_bell_drain(bell) };
+    assert_eq!(first.try_recv().unwrap(), (here, Ok(4)));
+    assert_eq!(second.try_recv().unwrap(), (here, Ok(9)));
+    assert_eq!(
+        failed.try_recv().unwrap(),
+        (here, Err((2, 1, "odd input".to_owned())))
+    );
+    // SAFETY: open; draining an empty bell does nothing.
+    unsafe { asynchronous_ffi_bell_drain(bell) };
+
+    // Another completion function does not ring this bell.
+    let other = run(10);
+    assert_eq!(other.recv_timeout(timeout).unwrap(), Ok(5));
+
+    // A thread without a bell: from the runtime, as before.
+    // SAFETY: null is allowed.
+    unsafe { asynchronous_ffi_bell_use(std::ptr::null()) };
+    let (thread, outcome) = start(halve_later_shim, 6).recv_timeout(timeout).unwrap();
+    assert_eq!(outcome, Ok(3));
+    assert_ne!(thread, here);
+
+    // Closed: what it holds is delivered by the closing thread, later outcomes from the runtime
+    // (the bell stays alive while a thread uses it or a call holds it).
+    // SAFETY: open.
+    unsafe { asynchronous_ffi_bell_use(bell) };
+    let held = start(halve_later_shim, 4);
+    let later = start(guarded_sleep_shim, 50);
+    wait_for_ring(fd);
+    // SAFETY: open, and not used again by this test.
+    unsafe { asynchronous_ffi_bell_close(bell) };
+    assert_eq!(held.try_recv().unwrap(), (here, Ok(2)));
+    let (thread, outcome) = later.recv_timeout(timeout).unwrap();
+    assert_eq!(outcome, Ok(50));
+    assert_ne!(thread, here);
+    // SAFETY: null is allowed; the thread's reference to the closed bell goes.
+    unsafe { asynchronous_ffi_bell_use(std::ptr::null()) };
 }
 
 #[test]

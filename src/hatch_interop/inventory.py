@@ -601,6 +601,17 @@ class Service:
 
 
 @dataclass(frozen=True)
+class Bell:
+    """The library's functions of doorbells (see "Doorbells" in the schema): a pending async call's outcome
+    delivered on the thread that drains the bell."""
+
+    open: str
+    use: str
+    drain: str
+    close: str
+
+
+@dataclass(frozen=True)
 class Library:
     crate: str
     version: str
@@ -619,6 +630,9 @@ class Library:
     #: Whether the library takes a ``str`` length with its top bit set as the caller's promise that the bytes are
     #: UTF-8 (and skips validating them); False in an inventory written before the crate had it.
     vouched_utf8: bool = False
+    #: The doorbell functions; None in an inventory written before the crate had them (pending async calls then
+    #: complete from the library's threads).
+    ffi_bell: Optional[Bell] = None
 
 
 @dataclass(frozen=True)
@@ -974,6 +988,12 @@ def _unique(r: _Reader, names: Sequence[Tuple[str, str]], what: str) -> None:
         if name in seen:
             raise r.fail(path, f"repeats the {what} {name!r} (first at `{seen[name]}`)")
         seen[name] = path
+
+
+def _bell(r: _Reader, value: Any) -> Bell:
+    path = "library.ffi_bell"
+    symbols = r.object(value, path, ["open", "use", "drain", "close"])
+    return Bell(**{key: r.identifier(symbols[key], f"{path}.{key}") for key in ("open", "use", "drain", "close")})
 
 
 def _constant(r: _Reader, value: Any, path: str) -> Constant:
@@ -1734,7 +1754,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
             "ffi_shutdown",
             "api_hash",
         ],
-        optional=["ffi_cancel", "vouched_utf8"],
+        optional=["ffi_cancel", "vouched_utf8", "ffi_bell"],
     )
     api_hash = r.string(lib["api_hash"], "library.api_hash")
     if not re.match(r"\A[0-9a-f]{16}\Z", api_hash):
@@ -1752,6 +1772,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
         api_hash=api_hash,
         ffi_cancel=r.identifier(lib["ffi_cancel"], "library.ffi_cancel") if "ffi_cancel" in lib else None,
         vouched_utf8=r.boolean(lib["vouched_utf8"], "library.vouched_utf8") if "vouched_utf8" in lib else False,
+        ffi_bell=_bell(r, lib["ffi_bell"]) if "ffi_bell" in lib else None,
     )
     constants = tuple(_constant(r, c, f"constants[{i}]") for i, c in enumerate(r.array(top["constants"], "constants")))
     types = tuple(_typedef(r, t, f"types[{i}]") for i, t in enumerate(r.array(top["types"], "types")))

@@ -1732,6 +1732,23 @@ def check_event_loops():
         assert variable.get() == "unset"
 
     asyncio.run(contexts())
+
+    def bells(loop):
+        """The readers of `loop` that are doorbells: the bindings' (`Doorbell`) or the compiled module's (`bell`)."""
+        readers = (key.data[0] for key in loop._selector.get_map().values())
+        return [r._callback for r in readers if r is not None and type(r._callback).__name__ in ("Doorbell", "bell")]
+
+    async def rung():
+        # A pending call's outcome came through the loop's doorbell, which the loop watches for as long as it runs.
+        loop = asyncio.get_running_loop()
+        assert await sample_crate.i128_double_later(4) == 8
+        assert await sample_crate.i128_double_later(5) == 10
+        (bell,) = bells(loop)
+        return weakref.ref(bell)
+
+    bell = asyncio.run(rung())
+    gc.collect()
+    assert bell() is None, "a closed loop's doorbell is gone with the loop's readers"
     before = descriptors()
     for run in range(100):
         assert asyncio.run(some(run, 3)) == [2 * (run + i) for i in range(3)]

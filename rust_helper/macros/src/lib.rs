@@ -4591,7 +4591,11 @@ mod inventory {
         let callback_failed = format_ident!("{}_ffi_callback_failed", crate_name);
         let shutdown = format_ident!("{}_ffi_shutdown", crate_name);
         let cancel = format_ident!("{}_ffi_cancel", crate_name);
-        let [guard_name, pending_name, take_failure_name, free_name, callback_failed_name, shutdown_name, cancel_name] =
+        let bell_open = format_ident!("{}_ffi_bell_open", crate_name);
+        let bell_use = format_ident!("{}_ffi_bell_use", crate_name);
+        let bell_drain = format_ident!("{}_ffi_bell_drain", crate_name);
+        let bell_close = format_ident!("{}_ffi_bell_close", crate_name);
+        let [guard_name, pending_name, take_failure_name, free_name, callback_failed_name, shutdown_name, cancel_name, bell_open_name, bell_use_name, bell_drain_name, bell_close_name] =
             [
                 &guard,
                 &pending,
@@ -4600,6 +4604,10 @@ mod inventory {
                 &callback_failed,
                 &shutdown,
                 &cancel,
+                &bell_open,
+                &bell_use,
+                &bell_drain,
+                &bell_close,
             ]
             .map(ToString::to_string);
 
@@ -4627,6 +4635,7 @@ mod inventory {
                         ffi_callback_failed: #callback_failed_name,
                         ffi_shutdown: #shutdown_name,
                         ffi_cancel: #cancel_name,
+                        ffi_bells: [#bell_open_name, #bell_use_name, #bell_drain_name, #bell_close_name],
                     },
                 )
             }
@@ -4709,6 +4718,63 @@ mod inventory {
             #[unsafe(no_mangle)]
             pub extern "C" fn #cancel(context: *const ::core::ffi::c_void) {
                 ::hatch_interop::__private::cancel(context)
+            }
+
+            /// Opens a bell for the async calls whose completion function is `call`: a call
+            /// that goes pending on a thread using the bell hands its outcome to the bell, whose
+            /// descriptor (written to `*fd`) becomes readable, and the completion is called by
+            /// the thread that drains the bell. Null if the library has no bells (then `*fd` is
+            /// untouched).
+            ///
+            /// # Safety
+            ///
+            /// `fd` is null or valid for writing an int.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn #bell_open(
+                call: ::core::option::Option<::hatch_interop::__private::CompleteFn>,
+                fd: *mut ::core::ffi::c_int,
+            ) -> *const ::core::ffi::c_void {
+                // SAFETY: forwarded from the caller.
+                unsafe { ::hatch_interop::__private::bell_open(call, fd) }
+            }
+
+            /// Makes `bell` (null: none) the bell of the async calls the calling thread starts.
+            ///
+            /// # Safety
+            ///
+            /// `bell` is null or open.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn #bell_use(bell: *const ::core::ffi::c_void) {
+                // SAFETY: forwarded from the caller.
+                unsafe { ::hatch_interop::__private::bell_use(bell) }
+            }
+
+            /// Calls the completions of the outcomes `bell` holds, on the calling thread, and
+            /// resets its descriptor.
+            ///
+            /// # Safety
+            ///
+            /// `bell` is open.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn #bell_drain(bell: *const ::core::ffi::c_void) {
+                // SAFETY: forwarded from the caller.
+                unsafe { ::hatch_interop::__private::bell_drain(bell) }
+            }
+
+            /// Closes `bell`: the outcomes it holds are delivered on the calling thread, later
+            /// ones from the library's threads.
+            ///
+            /// # Safety
+            ///
+            /// `bell` is open, and not used by the caller again.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn #bell_close(bell: *const ::core::ffi::c_void) {
+                // SAFETY: forwarded from the caller.
+                unsafe { ::hatch_interop::__private::bell_close(bell) }
             }
         })
     }

@@ -114,13 +114,28 @@ class Library(Support):
     def _set_bytes(self, slot: Any, data: bytes) -> None:
         slot.set(slot, self.ffi.from_buffer("uint8_t[]", data), len(data))
 
-    def enable_async(self, completion: str, cancel: Optional[str] = None) -> None:
+    def enable_async(
+        self, completion: str, cancel: Optional[str] = None, bell: Optional[Tuple[str, str, str, str]] = None
+    ) -> None:
         """Make the C function the library completes async calls with (the `call` of the completion structure
-        `completion`), and bind the one that cancels them (if the library has it) (bindings with async functions
-        call this once, at import, after `enable_callbacks`)."""
+        `completion`), and bind the one that cancels them and the doorbell functions (open, use, drain, close), if
+        the library has them (bindings with async functions call this once, at import, after `enable_callbacks`)."""
         self.complete_function = self.callback(completion, self.complete)
         if cancel is not None:
             self.cancel_calls = getattr(self.library, cancel)
+        if bell is not None:
+            opener, use, drain, close = bell
+            self._bell_opener = getattr(self.library, opener)
+            use_bell = getattr(self.library, use)
+            # None (no bell) is NULL.
+            self._bell_use = lambda handle: use_bell(self.ffi.NULL if handle is None else handle)
+            self._bell_drain = getattr(self.library, drain)
+            self._bell_close = getattr(self.library, close)
+
+    def _open_bell(self) -> Optional[Tuple[Any, int]]:
+        fd = self.ffi.new("int *", -1)
+        handle = self._bell_opener(self.complete_function, fd)
+        return None if handle == self.ffi.NULL else (handle, fd[0])
 
     def _c_function(self, ctype: Any, function: Callable[..., Any]) -> Any:
         # An exception escaping `function` would be printed and the call return 0: the generated callbacks catch

@@ -178,14 +178,28 @@ class Library(Support):
             setter = self._text_setters[address] = _SET_TEXT(address)
         setter(slot, data, len(data))
 
-    def enable_async(self, cancel: Optional[str] = None) -> None:
-        """Make the C function the library completes async calls with, and bind the one that cancels them (if the
-        library has it) (bindings with async functions call this once, at import, after `enable_callbacks`)."""
+    def enable_async(self, cancel: Optional[str] = None, bell: Optional[Tuple[str, str, str, str]] = None) -> None:
+        """Make the C function the library completes async calls with, and bind the one that cancels them and the
+        doorbell functions (open, use, drain, close), if the library has them (bindings with async functions call
+        this once, at import, after `enable_callbacks`)."""
         thunk = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(Failure))(self.complete)
         self._thunks.append(immortal(thunk))
         self.complete_address = _address(thunk)
         if cancel is not None:
             self.cancel_calls = _declare(self.library, cancel, (ctypes.c_void_p,), None)
+        if bell is not None:
+            opener, use, drain, close = bell
+            self._bell_opener = _declare(
+                self.library, opener, (ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)), ctypes.c_void_p
+            )
+            self._bell_use = _declare(self.library, use, (ctypes.c_void_p,), None)
+            self._bell_drain = _declare(self.library, drain, (ctypes.c_void_p,), None)
+            self._bell_close = _declare(self.library, close, (ctypes.c_void_p,), None)
+
+    def _open_bell(self) -> Optional[Tuple[Any, int]]:
+        fd = ctypes.c_int(-1)
+        handle = self._bell_opener(self.complete_address, ctypes.byref(fd))
+        return None if not handle else (handle, fd.value)
 
 
 # layouts --------------------------------------------------------------------------------------

@@ -572,6 +572,16 @@ class Support:
         #: `asyncio._get_running_loop` (the running event loop of the calling thread, or None), once `awaiting` has
         #: imported asyncio: how `complete` tells a call completed during the call from one completed later.
         self._running_loop: Callable[[], Any] = _no_running_loop
+        #: The library's doorbell functions, which `enable_async` binds when the library has them (see `Doorbell`):
+        #: use a bell (a thread's calls ring it), drain it (on its loop's thread), close it.
+        self._bell_use: Any = None
+        self._bell_drain: Any = None
+        self._bell_close: Any = None
+        #: Each event loop's bell (weakly: the loop's reader holds it), made on the loop's first async call.
+        self._bells: Any = None
+        #: This thread's `loop` (the event loop whose bell its calls ring) and, while a bell drains, `woken` (the
+        #: futures settled, with their outcomes, whose tasks go on once the library's drain has returned).
+        self._bell_thread = threading.local()
 
     def key(self, number: int) -> object:
         """The key of the `number`-th callable kept, as the library's context pointer arrives in Python."""
@@ -697,9 +707,60 @@ class Support:
 
         loop = asyncio.get_running_loop()
         self._running_loop = asyncio._get_running_loop
+        if self._bell_use is not None and getattr(self._bell_thread, "loop", None) is not loop:
+            self._use_bell(loop)
         future = self._future(loop)
         future.key = key = self.keep_callback((loop, future, read, errors))
         return future, key
+
+    # doorbells ---------------------------------------------------------------------------------
+
+    def _open_bell(self) -> Optional[Tuple[Any, int]]:
+        """A new bell of the library for this runtime's completions and its descriptor, or None if the library
+        cannot make one."""
+        raise NotImplementedError
+
+    def _use_bell(self, loop: Any) -> None:
+        """Make the bell of `loop` (opened on its first call here) the one this thread's calls ring, or none if the
+        loop cannot have one (no weak references to it, no readers: Windows' proactor)."""
+        import weakref  # noqa: PLC0415  (see `awaiting`)
+
+        bell: Optional[Doorbell] = None
+        try:
+            if self._bells is None:
+                self._bells = weakref.WeakKeyDictionary()
+            reference = self._bells.get(loop)
+            bell = None if reference is None else reference()
+            if bell is None:
+                bell = Doorbell.open(self, loop)
+                if bell is not None:
+                    self._bells[loop] = weakref.ref(bell)
+        except TypeError:  # a loop that cannot be weakly referred to
+            bell = None
+        self._bell_use(None if bell is None else bell.handle)
+        # A strong reference: a closed loop stays until this thread's next call (its bell was closed with it).
+        self._bell_thread.loop = loop
+
+    def ring(self, bell: Any, close: bool = False) -> None:
+        """Deliver the outcomes a bell holds (the library calls `complete` for each), then let their tasks go on;
+        or close the bell, delivering them the same way."""
+        local = self._bell_thread
+        # Another bell's drain may be in progress on this thread (a finaliser that closes a bell runs anywhere).
+        outer = getattr(local, "woken", None)
+        woken: List[Tuple[Any, object]] = []
+        local.woken = woken
+        try:
+            (self._bell_close if close else self._bell_drain)(bell)
+        finally:
+            local.woken = outer
+        for index, (future, outcome) in enumerate(woken):
+            try:
+                future.settle_now(outcome)
+            except BaseException:
+                # The loop stops (KeyboardInterrupt, SystemExit): the others still get their outcome.
+                for later, held in woken[index + 1 :]:
+                    later.get_loop().call_soon(later.settle_now, held)
+                raise
 
     def call_future(self, key: int, loop: Any = None) -> Any:
         """The future a compiled coroutine (the cpython backend's) awaits while its call, whose completion's context
@@ -742,13 +803,64 @@ class Support:
         except BaseException as error:
             outcome = error
         if self._running_loop() is loop:
-            # The event loop's own thread, inside the call (a runtime thread runs no event loop): the future is done
-            # before the coroutine awaits it, which then goes on without suspending, and no thread is woken. (Nothing
-            # awaits it yet, so `settle_now` has no task to run.)
-            future.settle_now(outcome)
+            if future.wake is None:
+                # Inside the call (a runtime thread runs no event loop): the future is done before the coroutine
+                # awaits it, which then goes on without suspending, and no thread is woken. (Nothing awaits it yet,
+                # so `settle_now` has no task to run.)
+                future.settle_now(outcome)
+                return
+            # From the loop's bell: its task goes on once the library's drain has returned (`ring`), not inside it.
+            woken = getattr(self._bell_thread, "woken", None)
+            if woken is not None:
+                woken.append((future, outcome))
+            else:
+                loop.call_soon(future.settle_now, outcome)
             return
         with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome
             loop.call_soon_threadsafe(future.settle_now, outcome)
+
+
+class Doorbell:
+    """An event loop's reader of the outcomes the library's threads hand to its bell (the library's doorbells).
+
+    A call that goes pending on a thread using the bell (see `Support._use_bell`) finishes on a thread of the
+    library, which holds the outcome in the bell and makes the bell's descriptor readable, without taking the GIL;
+    the loop, which watches the descriptor, calls this reader, which drains the bell on the loop's own thread: the
+    library calls the completions there, and the awaiting tasks go on in this iteration of the loop. Through the GIL
+    and `call_soon_threadsafe`, the library's thread would wait for the GIL, run Python code and wake the loop through
+    its self-pipe. Only the loop holds the reader: when the loop is closed (which drops its readers), the bell is
+    closed, and calls that finish later complete from the library's threads again.
+    """
+
+    __slots__ = ("__weakref__", "_support", "handle")
+
+    def __init__(self, support: Support, handle: Any) -> None:
+        self._support = support
+        #: The library's bell.
+        self.handle = handle
+
+    @classmethod
+    def open(cls, support: Support, loop: Any) -> Optional[Doorbell]:
+        """A new bell of `loop`, its reader added; None if the library or the loop cannot have one."""
+        opened = support._open_bell()
+        if opened is None:
+            return None
+        bell = cls(support, opened[0])
+        try:
+            loop.add_reader(opened[1], bell)
+        except (NotImplementedError, RuntimeError, OSError, ValueError):
+            return None  # closed by its finaliser: no reader, no bell
+        return bell
+
+    def __call__(self) -> None:
+        self._support.ring(self.handle)
+
+    def __del__(self) -> None:
+        try:  # noqa: SIM105  (`contextlib` may be gone at exit: this module's globals are cleared)
+            self._support.ring(self.handle, close=True)
+        except BaseException:
+            # At exit: nothing may be printed, and the library delivers nothing more.
+            pass
 
 
 def _call_future_class(base: Any, cancel_calls: Any) -> Any:

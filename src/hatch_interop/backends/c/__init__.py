@@ -35,6 +35,7 @@ from hatch_interop.codegen import Namespace, c_comment, normalize_doc, templates
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import (
     Array,
+    Bell,
     CallbackDef,
     Constant,
     CStr,
@@ -332,6 +333,8 @@ class CHeader:
     ffi_shutdown: str
     #: Cancels async calls (None from an inventory without it); declared with the completion type.
     ffi_cancel: Optional[str]
+    #: The doorbell functions (None from an inventory without them); declared with the completion type.
+    ffi_bell: Optional[Bell]
     #: Whether a text argument's length may carry the ``<PREFIX>_VOUCHED_UTF8`` bit.
     vouched_utf8: bool
     #: The name of the completion type of async functions, if the crate has any.
@@ -604,7 +607,10 @@ class _Builder:
                 f"{lib.crate}_encoded_result", f"the header's encoded result type `{lib.crate}_encoded_result`"
             )
         support = (lib.ffi_pending, lib.ffi_take_failure, lib.ffi_free, lib.ffi_callback_failed, lib.ffi_shutdown)
-        for symbol in (*support, *([lib.ffi_cancel] if lib.ffi_cancel else [])):
+        optional = [lib.ffi_cancel] if lib.ffi_cancel else []
+        if lib.ffi_bell:
+            optional += (lib.ffi_bell.open, lib.ffi_bell.use, lib.ffi_bell.drain, lib.ffi_bell.close)
+        for symbol in (*support, *optional):
             self._claim(symbol, f"the support function `{symbol}`", shadowable=False)
         for f in inv.functions:
             if f.symbol != lib.api_guard:
@@ -656,6 +662,7 @@ class _Builder:
             ffi_callback_failed=lib.ffi_callback_failed,
             ffi_shutdown=lib.ffi_shutdown,
             ffi_cancel=lib.ffi_cancel,
+            ffi_bell=lib.ffi_bell,
             vouched_utf8=lib.vouched_utf8,
             completion=completion,
             text_result=text_result,

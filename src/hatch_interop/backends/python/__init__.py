@@ -553,6 +553,8 @@ class PyModuleBase:
     ffi_shutdown: str
     #: The literal of the cancel function's symbol (None: an inventory without it).
     ffi_cancel: Optional[str]
+    #: The literals of the doorbell functions' symbols: open, use, drain, close (None: an inventory without them).
+    ffi_bell: Optional[Tuple[str, str, str, str]]
 
 
 #: The helpers whose code is in the shared runtime: a module using one with the support functions imports it.
@@ -753,6 +755,11 @@ class WrapperBuilder:
             "ffi_callback_failed": python_string(lib.ffi_callback_failed),
             "ffi_shutdown": python_string(lib.ffi_shutdown),
             "ffi_cancel": python_string(lib.ffi_cancel) if lib.ffi_cancel else None,
+            "ffi_bell": (
+                tuple(python_string(s) for s in (bell.open, bell.use, bell.drain, bell.close))
+                if (bell := lib.ffi_bell)
+                else None
+            ),
         }
 
     # types ------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x2bca21dfc4f3b3db)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xb2e40027d3b6ddf8)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1267,6 +1267,22 @@ typedef struct sample_crate_completion {
  * is being called) and an unknown context are left alone. Exactly one of call and release happens.
  */
 void sample_crate_ffi_cancel(const void *context);
+
+/**
+ * Doorbells: a pending call's outcome delivered on the thread that waits for it, instead of from a thread
+ * of the library. sample_crate_ffi_bell_open(call, &fd) opens a bell for the completions whose `call` is
+ * `call` (NULL where the library has none: then `fd` is untouched); sample_crate_ffi_bell_use(bell) makes
+ * it the calling thread's (NULL: none). A call started on that thread with a completion of that `call`
+ * which does not finish during the call hands its outcome to the bell when it finishes: the bell's
+ * descriptor `fd` becomes readable, and sample_crate_ffi_bell_drain(bell), on the thread that watches it,
+ * calls the completions there, in order. sample_crate_ffi_bell_close(bell) lets go of it: the outcomes it
+ * holds are delivered then, on the closing thread, later ones from the library's threads; the library
+ * frees it (and closes `fd`) when no thread uses it and no call may ring it.
+ */
+const void *sample_crate_ffi_bell_open(void (*call)(const void *, const void *, const sample_crate_failure *), int *fd);
+void sample_crate_ffi_bell_use(const void *bell);
+void sample_crate_ffi_bell_drain(const void *bell);
+void sample_crate_ffi_bell_close(const void *bell);
 
 /**
  * Call it once, before the code the library calls back goes away (Python's bindings call it when the

@@ -315,10 +315,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x2BCA21DFC4F3B3DB:
+    if found != 0xB2E40027D3B6DDF8:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 2bca21dfc4f3b3db)"
+            "sample_crate 0.1.0 (API hash b2e40027d3b6ddf8)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -348,7 +348,15 @@ _ffi_support = _ffi_ct.Library(
     free="sample_crate_ffi_free",
 )
 _ffi_support.enable_callbacks("sample_crate_ffi_callback_failed", "sample_crate_ffi_shutdown")
-_ffi_support.enable_async("sample_crate_ffi_cancel")
+_ffi_support.enable_async(
+    "sample_crate_ffi_cancel",
+    bell=(
+        "sample_crate_ffi_bell_open",
+        "sample_crate_ffi_bell_use",
+        "sample_crate_ffi_bell_drain",
+        "sample_crate_ffi_bell_close",
+    ),
+)
 #: How many failures the library recorded that no caller has taken yet; every wrapper reads it after its call.
 _ffi_pending = _ffi_support.pending
 _ffi_raise_failure = _ffi_support.raise_failure
