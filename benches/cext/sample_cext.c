@@ -104,7 +104,9 @@ typedef struct {
 
 static void Counter_dealloc(CounterObject *self) {
     if (self->ptr != NULL) {
-        RELEASING(counter_free(self->ptr));
+        /* Dropping a Counter only frees memory (the inventory's `drop_frees_only`): the generated bindings keep
+         * the GIL for it, and so does this one, under either policy. */
+        counter_free(self->ptr);
     }
     Py_TYPE(self)->tp_free((PyObject *)self);
 }

@@ -199,11 +199,15 @@ pub enum TypeDef {
         variants: Vec<VariantDef>,
     },
     /// An `#[ffi_type(opaque)]` type; `drop` is the symbol `#[ffi_type(opaque)]` exports to
-    /// drop an owned object of it (a `Box<T>` a function returned).
+    /// drop an owned object of it (a `Box<T>` a function returned); `drop_frees_only` is true
+    /// when dropping a value only frees memory (the type implements no `Drop` and its fields are
+    /// numbers, strings or the standard library's containers of them, see `FreesOnly`): its drop
+    /// function, and a service's release, then never wait or call back.
     Opaque {
         name: &'static str,
         doc: Doc,
         drop: &'static str,
+        drop_frees_only: bool,
     },
     /// An `#[ffi_callback]`: a function the foreign side implements, with the parameters and
     /// return type the Rust side calls it with.

@@ -901,11 +901,18 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             w.key("inner");
             write_type_ref(w, inner);
         }
-        TypeDef::Opaque { name, doc, drop } => {
+        TypeDef::Opaque {
+            name,
+            doc,
+            drop,
+            drop_frees_only,
+        } => {
             w.key_string("kind", "opaque");
             w.key_string("name", name);
             w.key_string("doc", &doc.text());
             w.key_string("drop", drop);
+            w.key("drop_frees_only");
+            w.bool(*drop_frees_only);
         }
         TypeDef::Trait { name, doc, methods } => {
             w.key_string("kind", "trait");

@@ -138,7 +138,10 @@ pub mod __private {
         TypeDef, TypeRef, TypeRegistry, VariantDef,
     };
     pub use crate::foreign_trait::{FfiTrait, TraitObjectArg};
-    pub use crate::opaque::{Borrow, CellKind, CellProbe, OpaqueCell};
+    pub use crate::opaque::{
+        Borrow, CellKind, CellProbe, DropProbe, DropProbeImplemented, DropProbeOther, FreesOnly,
+        FreesProbe, FreesProbeFreesOnly, FreesProbeOther, OpaqueCell,
+    };
     pub use crate::service::{
         constructed, constructed_or_error, receiver_as_argument, Exclusive, Owned, ServiceCell,
         Shared,

@@ -575,3 +575,145 @@ mod tests {
         unsafe { OpaqueCell::release(object as *mut Tally) };
     }
 }
+
+/// Types whose drop only frees memory: no code of the crate's runs, and nothing waits or calls
+/// back (numbers, `String`, and the standard library's containers of such types). What
+/// `#[ffi_type(opaque)]` checks the fields of a type against (with [`FreesProbe`]) to tell the
+/// bindings that dropping one of its objects may keep the GIL.
+///
+/// # Safety
+///
+/// Dropping a value of the type runs no `Drop` implementation other than the standard
+/// library's, which free memory (and drop elements that are `FreesOnly` too).
+#[doc(hidden)]
+pub unsafe trait FreesOnly {}
+
+macro_rules! frees_only {
+    ($($ty:ty),* $(,)?) => {
+        $(
+            // SAFETY: no drop glue, or the standard library's that frees memory only.
+            unsafe impl FreesOnly for $ty {}
+        )*
+    };
+}
+
+frees_only!(
+    (),
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64,
+    str,
+    String,
+    std::ffi::CString,
+    std::hash::RandomState,
+);
+
+// SAFETY (all below): the standard library's containers free their memory and drop their
+// elements, which are `FreesOnly` themselves.
+unsafe impl<T: FreesOnly> FreesOnly for [T] {}
+unsafe impl<T: FreesOnly, const N: usize> FreesOnly for [T; N] {}
+unsafe impl<T: FreesOnly + ?Sized> FreesOnly for Box<T> {}
+unsafe impl<T: FreesOnly> FreesOnly for Vec<T> {}
+unsafe impl<T: FreesOnly> FreesOnly for Option<T> {}
+unsafe impl<T: FreesOnly> FreesOnly for std::collections::VecDeque<T> {}
+unsafe impl<T: FreesOnly> FreesOnly for std::collections::BTreeSet<T> {}
+unsafe impl<K: FreesOnly, V: FreesOnly> FreesOnly for std::collections::BTreeMap<K, V> {}
+unsafe impl<T: FreesOnly, S: FreesOnly> FreesOnly for std::collections::HashSet<T, S> {}
+unsafe impl<K: FreesOnly, V: FreesOnly, S: FreesOnly> FreesOnly
+    for std::collections::HashMap<K, V, S>
+{
+}
+unsafe impl<A: FreesOnly, B: FreesOnly> FreesOnly for (A, B) {}
+unsafe impl<A: FreesOnly, B: FreesOnly, C: FreesOnly> FreesOnly for (A, B, C) {}
+
+/// Asks whether a type's drop only frees memory, by autoref specialization:
+/// `(&&FreesProbe::<T>::new()).frees_only()` is true when `T` is [`FreesOnly`] (found first), else
+/// when it has no drop glue at all; it never fails to compile.
+#[doc(hidden)]
+pub struct FreesProbe<T>(PhantomData<T>);
+
+impl<T> FreesProbe<T> {
+    pub const fn new() -> Self {
+        FreesProbe(PhantomData)
+    }
+}
+
+impl<T> Default for FreesProbe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// [`FreesProbe`]'s answer for a [`FreesOnly`] type.
+#[doc(hidden)]
+pub trait FreesProbeFreesOnly {
+    fn frees_only(&self) -> bool {
+        true
+    }
+}
+
+impl<T: FreesOnly> FreesProbeFreesOnly for &FreesProbe<T> {}
+
+/// [`FreesProbe`]'s answer for any other type: whether it has drop glue.
+#[doc(hidden)]
+pub trait FreesProbeOther {
+    fn frees_only(&self) -> bool;
+}
+
+impl<T> FreesProbeOther for FreesProbe<T> {
+    fn frees_only(&self) -> bool {
+        !std::mem::needs_drop::<T>()
+    }
+}
+
+/// Asks whether a type implements `Drop` itself, by autoref specialization:
+/// `(&&DropProbe::<T>::new()).has_drop_impl()`.
+#[doc(hidden)]
+pub struct DropProbe<T>(PhantomData<T>);
+
+impl<T> DropProbe<T> {
+    pub const fn new() -> Self {
+        DropProbe(PhantomData)
+    }
+}
+
+impl<T> Default for DropProbe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// [`DropProbe`]'s answer for a type that implements `Drop`.
+#[doc(hidden)]
+pub trait DropProbeImplemented {
+    fn has_drop_impl(&self) -> bool {
+        true
+    }
+}
+
+// `T: Drop` is the question (an implementation of its own), not whether `T` has drop glue.
+#[allow(drop_bounds)]
+impl<T: Drop> DropProbeImplemented for &DropProbe<T> {}
+
+/// [`DropProbe`]'s answer for any other type.
+#[doc(hidden)]
+pub trait DropProbeOther {
+    fn has_drop_impl(&self) -> bool {
+        false
+    }
+}
+
+impl<T> DropProbeOther for DropProbe<T> {}

@@ -356,6 +356,7 @@ unsafe impl TypeInfo for BadName {
             name: "größe",
             doc: Doc(&[]),
             drop: "grosse_ffi_drop",
+            drop_frees_only: false,
         })
     }
 }

@@ -190,7 +190,7 @@ fn types() {
     assert_contains(
         &json,
         concat!(
-            r#""types":[{"kind":"opaque","name":"Handle","doc":"A handle.","drop":"handle_ffi_drop"},"#,
+            r#""types":[{"kind":"opaque","name":"Handle","doc":"A handle.","drop":"handle_ffi_drop","drop_frees_only":true},"#,
             r#"{"kind":"struct","name":"Point","doc":"","size":16,"align":8,"fields":["#,
             r#"{"name":"type","doc":"","type":{"kind":"primitive","name":"i32"},"offset":0},"#,
             r#"{"name":"y","doc":"Macro-valued doc.","type":{"kind":"primitive","name":"f64"},"offset":8}]}],"#,

@@ -90,7 +90,83 @@ unsafe fn tally_ffi_drop(object: *mut Tally) {
 
 #[ffi_inventory]
 pub fn inventory() -> Inventory {
-    Inventory::new().function::<tally_new>()
+    Inventory::new()
+        .function::<tally_new>()
+        .function::<label_new>()
+        .function::<holder_new>()
+        .function::<shape_new>()
+}
+
+/// Dropped, it only frees memory: numbers, text and the standard library's containers of them.
+#[ffi_type(opaque)]
+pub struct Label {
+    text: String,
+    tags: std::collections::HashMap<String, Vec<u32>>,
+    parts: Option<Box<[u8]>>,
+}
+
+/// Dropped, it runs code: a field whose type implements `Drop` (as `Tally` does itself).
+#[ffi_type(opaque)]
+pub struct Holder {
+    label: Label,
+    tally: Tally,
+}
+
+/// An enum whose variants only hold what frees memory.
+#[ffi_type(opaque)]
+pub enum Shape {
+    Empty,
+    Points(Vec<(f64, f64)>),
+}
+
+#[ffi_function]
+pub fn label_new() -> Box<Label> {
+    Box::new(Label {
+        text: String::from("label"),
+        tags: Default::default(),
+        parts: None,
+    })
+}
+
+#[ffi_function]
+pub fn holder_new() -> Box<Holder> {
+    Box::new(Holder {
+        label: *label_new(),
+        tally: Tally { value: 0 },
+    })
+}
+
+#[ffi_function]
+pub fn shape_new() -> Box<Shape> {
+    Box::new(Shape::Points(vec![(0.0, 1.0)]))
+}
+
+#[test]
+fn the_inventory_says_which_objects_only_free_memory_as_they_drop() {
+    let json = inventory().to_json().unwrap();
+    // `Tally` implements `Drop`; `Holder` holds one (and a `Label`, which has no user type's
+    // `Drop` but one of its own type, which is not a standard container).
+    for (name, frees_only) in [
+        ("tally", false),
+        ("label", true),
+        ("holder", false),
+        ("shape", true),
+    ] {
+        let expected = format!(r#""drop":"{name}_ffi_drop","drop_frees_only":{frees_only}}}"#);
+        assert!(json.contains(&expected), "{expected} not in {json}");
+    }
+    // The fields are read, so that they are not dead code.
+    let holder = *holder_new();
+    assert_eq!(
+        (
+            holder.label.text.as_str(),
+            holder.label.tags.len(),
+            holder.label.parts.is_none(),
+            holder.tally.value,
+            matches!(*shape_new(), Shape::Points(ref p) if p.len() == 1),
+        ),
+        ("label", 0, true, 0, true)
+    );
 }
 
 fn expect_failure(needle: &str) {

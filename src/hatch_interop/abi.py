@@ -335,6 +335,9 @@ class Callable:
     returns: CType
     #: For an async function, what its completion's ``value`` points at (``CVoid`` for nothing), else None.
     completes_with: Optional[CType] = None
+    #: A drop or release function of a type whose values only free memory as they are dropped
+    #: (``drop_frees_only``): it never waits, never calls back.
+    frees_only: bool = False
 
     @property
     def asynchronous(self) -> bool:
@@ -347,8 +350,9 @@ class Callable:
 
     @property
     def holds_gil(self) -> bool:
-        """``gil = "hold"``: a binding that can keep the GIL during the call does (destructors release it)."""
-        return self.function is not None and self.function.hold_gil
+        """``gil = "hold"``, or a drop or release function that only frees memory: a binding that can keep the GIL
+        during the call does (the other destructors release it)."""
+        return self.frees_only or (self.function is not None and self.function.hold_gil)
 
     @property
     def receiver(self) -> Optional[str]:
@@ -443,15 +447,16 @@ class _Lowering:
             callables.extend(self.function(f, "method", s.name) for f in s.methods)
             callables.extend(self.function(f, "static", s.name) for f in s.statics)
             handle = CParam(CHandle(s.name, mutable=True), "self")
-            for symbol, role in ((s.destructor, "destructor"), (s.release, "release")):
-                callables.append(Callable(symbol, role, s.name, None, (handle,), CVoid()))
+            own = inv.type(s.name)
+            frees_only = isinstance(own, OpaqueDef) and own.drop_frees_only
+            callables.append(Callable(s.destructor, "destructor", s.name, None, (handle,), CVoid()))
+            callables.append(Callable(s.release, "release", s.name, None, (handle,), CVoid(), frees_only=frees_only))
         for o in inv.opaques():
             # A service's objects are cells that only its release function may give up: its drop function (which
             # the Rust helper exports for every opaque type) has nothing to drop and is not declared.
             if o.drop is not None and inv.service(o.name) is None:
-                callables.append(
-                    Callable(o.drop, "drop", None, None, (CParam(CHandle(o.name, True), "self"),), CVoid())
-                )
+                handle = CParam(CHandle(o.name, True), "self")
+                callables.append(Callable(o.drop, "drop", None, None, (handle,), CVoid(), frees_only=o.drop_frees_only))
         callbacks = tuple(self.callback(c) for c in inv.callbacks())
         return Abi(
             inventory=inv,

@@ -431,6 +431,10 @@ class OpaqueDef:
     #: of an object a function returned as ``Box<T>`` and no function consumed. None in inventories from before
     #: the Rust helper exported it: such objects are then never released by the bindings.
     drop: Optional[str] = None
+    #: Whether dropping a value only frees memory (the type implements no ``Drop`` and holds only numbers, strings and
+    #: the standard library's containers of them): its drop function (and a service's release) then never waits and
+    #: never calls back, so bindings may hold the GIL for it. False in inventories from before the Rust helper said.
+    drop_frees_only: bool = False
 
     kind = "opaque"
 
@@ -1118,11 +1122,14 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
     if kind == "tagged":
         return _tagged(r, value, path)
     if kind == "opaque":
-        obj = r.object(value, path, ["kind", "name", "doc"], optional=["drop"])
+        obj = r.object(value, path, ["kind", "name", "doc"], optional=["drop", "drop_frees_only"])
         return OpaqueDef(
             name=r.identifier(obj["name"], f"{path}.name"),
             doc=r.string(obj["doc"], f"{path}.doc"),
             drop=r.identifier(obj["drop"], f"{path}.drop") if "drop" in obj else None,
+            drop_frees_only=(
+                r.boolean(obj["drop_frees_only"], f"{path}.drop_frees_only") if "drop_frees_only" in obj else False
+            ),
         )
     if kind == "callback":
         obj = r.object(value, path, ["kind", "name", "doc", "params", "returns"], optional=["error"])

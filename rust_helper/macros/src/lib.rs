@@ -2407,13 +2407,32 @@ mod types {
         syn::parse::Parser::parse2(parser, attr)?;
         let rename = rename.as_ref();
         match syn::parse2::<Item>(item)? {
+            // The field types: whether dropping an object only frees memory (see `FreesOnly`).
             Item::Struct(item) if opaque => {
                 check_not_generic(&item.generics)?;
-                opaque_type(&item.ident, rename, &item.attrs, item.to_token_stream())
+                let fields = item.fields.iter().map(|f| &f.ty).collect();
+                opaque_type(
+                    &item.ident,
+                    rename,
+                    &item.attrs,
+                    fields,
+                    item.to_token_stream(),
+                )
             }
             Item::Enum(item) if opaque => {
                 check_not_generic(&item.generics)?;
-                opaque_type(&item.ident, rename, &item.attrs, item.to_token_stream())
+                let fields = item
+                    .variants
+                    .iter()
+                    .flat_map(|v| v.fields.iter().map(|f| &f.ty))
+                    .collect();
+                opaque_type(
+                    &item.ident,
+                    rename,
+                    &item.attrs,
+                    fields,
+                    item.to_token_stream(),
+                )
             }
             // Before the record check: `repr(transparent)` over a `String` is refused as a newtype.
             Item::Struct(item) if !record && is_transparent(&item.attrs) => {
@@ -3488,6 +3507,7 @@ mod types {
         ident: &Ident,
         rename: Option<&syn::LitStr>,
         attrs: &[Attribute],
+        fields: Vec<&Type>,
         item: TokenStream2,
     ) -> syn::Result<TokenStream2> {
         let name = type_name(ident, rename, "the type")?;
@@ -3535,6 +3555,14 @@ mod types {
                             name: #name,
                             doc: #doc,
                             drop: #drop,
+                            drop_frees_only: {
+                                use ::hatch_interop::__private::{
+                                    DropProbe, DropProbeImplemented as _, DropProbeOther as _,
+                                    FreesProbe, FreesProbeFreesOnly as _, FreesProbeOther as _,
+                                };
+                                !(&&DropProbe::<Self>::new()).has_drop_impl()
+                                    #(&& (&&FreesProbe::<#fields>::new()).frees_only())*
+                            },
                         }
                     })
                 }

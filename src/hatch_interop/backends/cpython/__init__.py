@@ -336,6 +336,9 @@ class CHolder:
     name: str
     symbol: str
     cell: bool
+    #: Whether the GIL stays held while the library drops the value: dropping it only frees memory
+    #: (``drop_frees_only``), so the call never waits and never calls back into Python.
+    hold_gil: bool
 
 
 @dataclass(frozen=True)
@@ -2164,10 +2167,10 @@ class CpythonBackend(CtypesBackend):
                 continue
             service = inventory.service(target.name)
             if service is not None:
-                made.append(CHolder(target.name, service.release, cell=False))
+                made.append(CHolder(target.name, service.release, cell=False, hold_gil=target.drop_frees_only))
             elif has_cells(inventory, target):
                 assert target.drop is not None
-                made.append(CHolder(target.name, target.drop, cell=True))
+                made.append(CHolder(target.name, target.drop, cell=True, hold_gil=target.drop_frees_only))
         return made
 
     def owned_types(self, inventory: Inventory) -> List[str]:

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xb2e40027d3b6ddf8)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x3bc11405d074ece9)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u

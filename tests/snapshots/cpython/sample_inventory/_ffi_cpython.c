@@ -2283,9 +2283,9 @@ ffi_fast_finalise_Hasher(PyObject *held, PyObject *unused)
         Py_RETURN_NONE;
     }
     *value = NULL;
-    Py_BEGIN_ALLOW_THREADS
+    /* Dropping the value only frees memory (no `Drop` of the crate's runs): the GIL stays held, as for a call the
+     * crate marks `gil = "hold"`. */
     fnv1a_hasher_release(address);
-    Py_END_ALLOW_THREADS
     Py_RETURN_NONE;
 }
 
@@ -2324,9 +2324,9 @@ ffi_fast_finalise_Counter(PyObject *held, PyObject *unused)
         Py_RETURN_NONE;
     }
     *value = NULL;
-    Py_BEGIN_ALLOW_THREADS
+    /* Dropping the value only frees memory (no `Drop` of the crate's runs): the GIL stays held, as for a call the
+     * crate marks `gil = "hold"`. */
     counter_ffi_drop(address);
-    Py_END_ALLOW_THREADS
     Py_RETURN_NONE;
 }
 

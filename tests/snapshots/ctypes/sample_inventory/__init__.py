@@ -315,10 +315,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xB2E40027D3B6DDF8:
+    if found != 0x3BC11405D074ECE9:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash b2e40027d3b6ddf8)"
+            "sample_crate 0.1.0 (API hash 3bc11405d074ece9)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -454,7 +454,7 @@ class _ffi_Option_u64(_ffi_ctypes.Structure):
 _ffi_fn_fnv1a_hasher_destroy = _ffi_lib["fnv1a_hasher_destroy"]
 _ffi_fn_fnv1a_hasher_destroy.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_fnv1a_hasher_destroy.restype = None
-_ffi_fn_fnv1a_hasher_release = _ffi_lib["fnv1a_hasher_release"]
+_ffi_fn_fnv1a_hasher_release = _ffi_pylib["fnv1a_hasher_release"]
 _ffi_fn_fnv1a_hasher_release.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_fnv1a_hasher_release.restype = None
 
@@ -958,7 +958,7 @@ class Direction(_ffi_enum.IntEnum):
 _ffi_Direction_by_value = {member.value: member for member in Direction}
 
 
-_ffi_fn_counter_ffi_drop = _ffi_lib["counter_ffi_drop"]
+_ffi_fn_counter_ffi_drop = _ffi_pylib["counter_ffi_drop"]
 _ffi_fn_counter_ffi_drop.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_counter_ffi_drop.restype = None
 
