@@ -1137,6 +1137,8 @@ class _Builder:
                 "nothing else may use the object during or after the call. NULL does nothing. Never call it on a "
                 f"`{name}` a function returned as a borrowed pointer."
             )
+            if c.frees_only:
+                doc += " Dropping it only frees memory: the call never waits and never calls back."
             return CFunction(prototype, c_comment(_wrap(doc)))
         service = self.inventory.service(c.service or "")
         assert service is not None
@@ -1151,6 +1153,8 @@ class _Builder:
                 f"Gives up a `{service.name}` handle, once, when no call can use it any more; destroys the object "
                 f"if `{service.destructor}` did not."
             )
+            if c.frees_only:
+                doc += " Dropping it only frees memory: the call never waits and never calls back."
         (handle,) = c.params
         prototype = _declare("void", f"{c.symbol}({_declare(self.c_type(handle.type), 'self')});")
         return CFunction(prototype, c_comment(_wrap(doc)))

@@ -2490,7 +2490,8 @@ void fnv1a_hasher_destroy(Hasher *self);
 
 /**
  * Gives up a `Hasher` handle, once, when no call can use it any more; destroys the object if
- * `fnv1a_hasher_destroy` did not.
+ * `fnv1a_hasher_destroy` did not. Dropping it only frees memory: the call never waits and never
+ * calls back.
  */
 void fnv1a_hasher_release(Hasher *self);
 
@@ -2771,7 +2772,8 @@ void tracker_release(Tracker *self);
  * Drops a `Counter` the caller owns: one a function returned as an owned pointer (`Box<Counter>`)
  * and that no function took back (a function taking ownership drops it itself). Call it once;
  * nothing else may use the object during or after the call. NULL does nothing. Never call it on a
- * `Counter` a function returned as a borrowed pointer.
+ * `Counter` a function returned as a borrowed pointer. Dropping it only frees memory: the call
+ * never waits and never calls back.
  */
 void counter_ffi_drop(Counter *self);
 
