@@ -569,6 +569,7 @@ class Support:
         #: when the library has none: its calls then run to their end), and the class of the futures awaiting them.
         self.cancel_calls: Any = None
         self._call_future: Any = None
+        self._compiled_future: Any = None
         #: `asyncio._get_running_loop` (the running event loop of the calling thread, or None), once `awaiting` has
         #: imported asyncio: how `complete` tells a call completed during the call from one completed later.
         self._running_loop: Callable[[], Any] = _no_running_loop
@@ -577,10 +578,12 @@ class Support:
         self._bell_use: Any = None
         self._bell_drain: Any = None
         self._bell_close: Any = None
-        #: Each event loop's bell (weakly: the loop's reader holds it), made on the loop's first async call.
+        #: Each event loop's bell (weakly: the loop's reader holds it), made on the loop's first call that waits.
         self._bells: Any = None
-        #: This thread's `loop` (the event loop whose bell its calls ring) and, while a bell drains, `woken` (the
-        #: futures settled, with their outcomes, whose tasks go on once the library's drain has returned).
+        #: This thread's `loop` (the event loop of its last async call), `bell` (True: its calls ring that loop's bell;
+        #: None: it has none yet; False: it cannot have one; never the bell itself, which only the loop holds) and,
+        #: while a bell drains, `woken` (the futures settled, with their outcomes, whose tasks go on once the
+        #: library's drain has returned).
         self._bell_thread = threading.local()
 
     def key(self, number: int) -> object:
@@ -721,25 +724,41 @@ class Support:
         raise NotImplementedError
 
     def _use_bell(self, loop: Any) -> None:
-        """Make the bell of `loop` (opened on its first call here) the one this thread's calls ring, or none if the
-        loop cannot have one (no weak references to it, no readers: Windows' proactor)."""
+        """The first call on this thread since it ran another event loop: its calls ring the bell of `loop`, if the
+        loop has one yet (else none, until one of them waits: see `_suspended`)."""
         import weakref  # noqa: PLC0415  (see `awaiting`)
 
-        bell: Optional[Doorbell] = None
+        local = self._bell_thread
+        bell: Union[Doorbell, bool, None] = None
         try:
             if self._bells is None:
                 self._bells = weakref.WeakKeyDictionary()
             reference = self._bells.get(loop)
             bell = None if reference is None else reference()
-            if bell is None:
-                bell = Doorbell.open(self, loop)
-                if bell is not None:
-                    self._bells[loop] = weakref.ref(bell)
-        except TypeError:  # a loop that cannot be weakly referred to
-            bell = None
-        self._bell_use(None if bell is None else bell.handle)
+        except TypeError:  # a loop that cannot be weakly referred to cannot have a bell
+            bell = False
+        self._bell_use(bell.handle if isinstance(bell, Doorbell) else None)
         # A strong reference: a closed loop stays until this thread's next call (its bell was closed with it).
-        self._bell_thread.loop = loop
+        local.loop = loop
+        local.bell = True if isinstance(bell, Doorbell) else bell
+
+    def _suspended(self, future: Any) -> None:
+        """A call's coroutine waits for its future (the call went on in the library's runtime): the calls made on this
+        thread from now on ring its loop's bell, opened now if it has none yet (the one that waits completes through
+        `call_soon_threadsafe`). A loop whose calls never wait has no bell."""
+        import weakref  # noqa: PLC0415  (see `awaiting`)
+
+        local = self._bell_thread
+        loop = future.get_loop()
+        if getattr(local, "bell", False) is not None or local.loop is not loop:
+            return  # a bell in use, or none possible; or the future of another loop than this thread's
+        bell = Doorbell.open(self, loop)
+        if bell is None:
+            local.bell = False
+            return
+        self._bells[loop] = weakref.ref(bell)
+        self._bell_use(bell.handle)
+        local.bell = True
 
     def ring(self, bell: Any, close: bool = False) -> None:
         """Deliver the outcomes a bell holds (the library calls `complete` for each), then let their tasks go on;
@@ -776,7 +795,11 @@ class Support:
             if self.cancel_calls is not None:
                 self.cancel_calls(key)
             raise
-        future = self._future(loop)
+        if self._compiled_future is None:
+            # Compiled coroutines' calls ring the extension's own bells, not the library's.
+            self._compiled_future = _call_future_class(asyncio.Future, self.cancel_calls, None)
+        future = self._compiled_future(loop=loop)
+        future.wake = None
         # A compiled coroutine's address, never one of `keep_callback`'s small keys: `cancel_calls` tells them apart.
         future.key = key
         return future
@@ -786,7 +809,8 @@ class Support:
         if self._call_future is None:
             import asyncio  # noqa: PLC0415  (see `awaiting`)
 
-            self._call_future = _call_future_class(asyncio.Future, self.cancel_calls)
+            suspended = self._suspended if self._bell_use is not None else None
+            self._call_future = _call_future_class(asyncio.Future, self.cancel_calls, suspended)
         future = self._call_future(loop=loop)
         future.wake = None
         return future
@@ -823,13 +847,14 @@ class Support:
 class Doorbell:
     """An event loop's reader of the outcomes the library's threads hand to its bell (the library's doorbells).
 
-    A call that goes pending on a thread using the bell (see `Support._use_bell`) finishes on a thread of the
-    library, which holds the outcome in the bell and makes the bell's descriptor readable, without taking the GIL;
-    the loop, which watches the descriptor, calls this reader, which drains the bell on the loop's own thread: the
-    library calls the completions there, and the awaiting tasks go on in this iteration of the loop. Through the GIL
-    and `call_soon_threadsafe`, the library's thread would wait for the GIL, run Python code and wake the loop through
-    its self-pipe. Only the loop holds the reader: when the loop is closed (which drops its readers), the bell is
-    closed, and calls that finish later complete from the library's threads again.
+    A loop's bell is opened when one of its calls first waits (see `Support._suspended`). A call that goes pending
+    on a thread using the bell finishes on a thread of the library, which holds the outcome in the bell and makes
+    the bell's descriptor readable, without taking the GIL; the loop, which watches the descriptor, calls this
+    reader, which drains the bell on the loop's own thread: the library calls the completions there, and the
+    awaiting tasks go on in this iteration of the loop. Through the GIL and `call_soon_threadsafe`, the library's
+    thread would wait for the GIL, run Python code and wake the loop through its self-pipe. Only the loop holds the
+    reader: when the loop is closed (which drops its readers), the bell is closed, and calls that finish later
+    complete from the library's threads again.
     """
 
     __slots__ = ("__weakref__", "_support", "handle")
@@ -863,9 +888,9 @@ class Doorbell:
             pass
 
 
-def _call_future_class(base: Any, cancel_calls: Any) -> Any:
+def _call_future_class(base: Any, cancel_calls: Any, suspended: Optional[Callable[[Any], None]]) -> Any:
     """The class of the futures awaiting async calls of a library whose function `cancel_calls` (None: it has none)
-    cancels them."""
+    cancels them, and which tell `suspended` (if not None) when their coroutine first waits for them."""
 
     # The base class's, which schedule no wake-up kept aside (looked up once: `super()` costs more than the call).
     set_result, set_exception = base.set_result, base.set_exception
@@ -891,6 +916,8 @@ def _call_future_class(base: Any, cancel_calls: Any) -> Any:
         def add_done_callback(self, fn: Any, *, context: Any = None) -> None:
             if self.wake is None and not self.done():
                 self.wake = (fn, contextvars.copy_context() if context is None else context)
+                if suspended is not None:
+                    suspended(self)
             else:
                 super().add_done_callback(fn, context=context)
 
