@@ -42,6 +42,7 @@ from typing import Any, Callable, ClassVar, FrozenSet, List, Optional, Tuple, Un
 import jinja2
 from packaging import tags
 
+from hatch_interop import abi
 from hatch_interop.backend import GeneratedFile
 from hatch_interop.backends.c import C_PRIMITIVES
 from hatch_interop.backends.cffi import CffiBackend, api_mode
@@ -336,8 +337,8 @@ class CHolder:
     name: str
     symbol: str
     cell: bool
-    #: Whether the GIL stays held while the library drops the value: dropping it only frees memory
-    #: (``drop_frees_only``), so the call never waits and never calls back into Python.
+    #: Whether the GIL stays held while the library drops the value (the ABI model's ``holds_gil``: dropping it only
+    #: frees memory, so the call never waits and never calls back into Python).
     hold_gil: bool
 
 
@@ -2161,16 +2162,18 @@ class CpythonBackend(CtypesBackend):
         """What the objects of the opaque types hold and the extension finalises, in the inventory's order: services'
         handles, and the cells of the other types with a drop function (in the order of ``holder_types``, whose index
         ``holder_class`` takes)."""
+        # Whether each drop or release function keeps the GIL: the ABI model's policy, as every backend's.
+        holds_gil = {c.symbol: c.holds_gil for c in abi.lower(inventory).callables}
         made = []
         for target in inventory.types:
             if not isinstance(target, OpaqueDef):
                 continue
             service = inventory.service(target.name)
             if service is not None:
-                made.append(CHolder(target.name, service.release, cell=False, hold_gil=target.drop_frees_only))
+                made.append(CHolder(target.name, service.release, cell=False, hold_gil=holds_gil[service.release]))
             elif has_cells(inventory, target):
                 assert target.drop is not None
-                made.append(CHolder(target.name, target.drop, cell=True, hold_gil=target.drop_frees_only))
+                made.append(CHolder(target.name, target.drop, cell=True, hold_gil=holds_gil[target.drop]))
         return made
 
     def owned_types(self, inventory: Inventory) -> List[str]:
