@@ -222,11 +222,19 @@ mod runtime {
     /// a caller may start several calls with one context.
     type Key = (usize, u64);
 
+    /// Where a call in flight is: being handed to the runtime (its task not known yet), asked
+    /// to stop meanwhile, or running as the task `AbortHandle` aborts.
+    enum Flight {
+        Starting,
+        Cancelled,
+        Running(AbortHandle),
+    }
+
     /// The calls whose future has not finished, so that [`cancel`] can abort them. An entry
     /// leaves when its future finishes (before the completion is called) or when it is
     /// cancelled.
-    fn in_flight() -> MutexGuard<'static, BTreeMap<Key, AbortHandle>> {
-        static IN_FLIGHT: Mutex<BTreeMap<Key, AbortHandle>> = Mutex::new(BTreeMap::new());
+    fn in_flight() -> MutexGuard<'static, BTreeMap<Key, Flight>> {
+        static IN_FLIGHT: Mutex<BTreeMap<Key, Flight>> = Mutex::new(BTreeMap::new());
         // Nothing panics while the lock is held (a poisoned map is still consistent).
         IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -285,15 +293,33 @@ mod runtime {
         let bell = bell::current(completion.function());
         #[cfg(not(unix))]
         let bell = None;
-        // Held until the entry is in: a future that finishes at once removes it after that.
-        let mut calls = in_flight();
+        // The entry goes in before the task starts and the lock is not held while it is spawned:
+        // spawning wakes a worker, which may run at once (on this CPU, before this thread goes on)
+        // and finish the call, and would then wait for the lock (measured: a futex wait and two
+        // more context switches per call, when both threads share a CPU).
+        in_flight().insert(key, Flight::Starting);
         let task = runtime.spawn(Call {
             future,
             completion: Some(completion),
             bell,
             key,
         });
-        calls.insert(key, task.abort_handle());
+        started(key, task.abort_handle());
+    }
+
+    /// The end of [`run_later`], once the task of the call `key` is spawned: the entry learns
+    /// its task, unless the task has finished already (and removed it) or [`cancel`] came
+    /// meanwhile, in which case the task is aborted now.
+    fn started(key: Key, task: AbortHandle) {
+        let mut calls = in_flight();
+        match calls.get_mut(&key) {
+            Some(flight @ Flight::Starting) => *flight = Flight::Running(task),
+            Some(Flight::Cancelled) => {
+                calls.remove(&key);
+                task.abort();
+            }
+            Some(Flight::Running(_)) | None => {}
+        }
     }
 
     /// A waker that does nothing, for the first poll of [`spawn`]: a future pending then is
@@ -327,8 +353,17 @@ mod runtime {
     pub fn cancel(context: *const c_void) {
         let context = context as usize;
         let mut calls = in_flight();
-        while let Some((&key, _)) = calls.range((context, 0)..=(context, u64::MAX)).next() {
-            if let Some(task) = calls.remove(&key) {
+        let mut running = Vec::new();
+        for (key, flight) in calls.range_mut((context, 0)..=(context, u64::MAX)) {
+            match flight {
+                // Being spawned: the spawning thread aborts it as soon as it has its task.
+                Flight::Starting => *flight = Flight::Cancelled,
+                Flight::Cancelled => {}
+                Flight::Running(_) => running.push(*key),
+            }
+        }
+        for key in running {
+            if let Some(Flight::Running(task)) = calls.remove(&key) {
                 // Only marks the task: a worker thread drops it (an idle task is scheduled for
                 // that), or the poll in progress finishes it first, when it returns `Ready`.
                 task.abort();
@@ -399,6 +434,61 @@ mod runtime {
                     Poll::Ready(Err(payload))
                 }
             }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// A key of a context no real call has (the tests only compare addresses).
+        fn key(context: usize) -> Key {
+            (context, u64::MAX)
+        }
+
+        #[test]
+        fn a_call_cancelled_while_its_task_is_spawned_is_aborted_once_spawned() {
+            let key = key(0x1000);
+            in_flight().insert(key, Flight::Starting);
+            cancel(std::ptr::null::<c_void>().wrapping_byte_add(key.0));
+            assert!(matches!(in_flight().get(&key), Some(Flight::Cancelled)));
+            let task = runtime().spawn(std::future::pending::<()>());
+            started(key, task.abort_handle());
+            assert!(
+                in_flight().get(&key).is_none(),
+                "the entry leaves as its task is aborted"
+            );
+            let ended = runtime()
+                .block_on(task)
+                .expect_err("the task never ends by itself");
+            assert!(ended.is_cancelled());
+        }
+
+        #[test]
+        fn a_call_finished_before_its_spawning_thread_goes_on_leaves_no_entry() {
+            let key = key(0x2000);
+            in_flight().insert(key, Flight::Starting);
+            // What the task does as it finishes, before `started`.
+            in_flight().remove(&key);
+            let task = runtime().spawn(async {});
+            started(key, task.abort_handle());
+            assert!(in_flight().get(&key).is_none());
+            runtime().block_on(task).expect("the task ran to its end");
+        }
+
+        #[test]
+        fn a_spawned_call_is_cancelled_through_its_task() {
+            let key = key(0x3000);
+            in_flight().insert(key, Flight::Starting);
+            let task = runtime().spawn(std::future::pending::<()>());
+            started(key, task.abort_handle());
+            assert!(matches!(in_flight().get(&key), Some(Flight::Running(_))));
+            cancel(std::ptr::null::<c_void>().wrapping_byte_add(key.0));
+            assert!(in_flight().get(&key).is_none());
+            assert!(runtime()
+                .block_on(task)
+                .expect_err("aborted")
+                .is_cancelled());
         }
     }
 }
