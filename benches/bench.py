@@ -32,9 +32,12 @@ the threads wait, and only the main thread's: collection is switched per thread)
 the awaiting thread, and the coroutine never suspends (the generated bindings only: the
 hand-written ones have no such function). A third, `i128_double_later(21)`, is pending once (it
 yields to the runtime) and so is completed from the runtime's thread without waiting for a timer:
-the timed cost of the hop itself (generated bindings only). Two reference cells give its scale:
-`await asyncio.sleep(0)` and an `await` of `run_in_executor` on a one-thread pool (a Python thread's
-round trip through `call_soon_threadsafe`). A cell that an implementation has no
+the timed cost of the hop itself (generated bindings only). Three reference cells give its scale:
+`await asyncio.sleep(0)`, an `await` of `run_in_executor` on a one-thread pool (a Python thread's
+round trip through `call_soon_threadsafe`), and the machine's floor of such a hop: an `await` of a
+future that a bare C thread (benches/cext/hop_floor.c, never taking the GIL) settles by making a
+descriptor the loop watches readable, as the library's doorbells do (and that thread's round trip in C
+alone, a reference cell of one call per round trip). A cell that an implementation has no
 reasonable way to make (an async call through a bare C function, for instance) is left out, and
 its table cell reads "—".
 
@@ -151,6 +154,9 @@ STR, CALLBACK, STORE_GET, ASYNC, ASYNC_NOW, ASYNC_HOP = CALLS[9], CALLS[10], CAL
 #: The async reference cells (see the module's docstring).
 SLEEP_0 = "await asyncio.sleep(0)"
 EXECUTOR_HOP = "await run_in_executor(a one-thread pool, int)"
+HOP_FLOOR = "await a future a bare C thread settles through an eventfd"
+#: The same round trip in C alone (not an async cell: one call is one round trip).
+BARE_HOP = "a bare C thread's round trip through eventfds, in C"
 SUMS = {1: CALLS[11], 1000: CALLS[12], 10**6: CALLS[13]}  # by the slice's length
 RECORD = CALLS[18]
 #: A result in the wire encoding (a list of `str`), decoded by the bindings.
@@ -164,7 +170,7 @@ RECORD_SUMMARY = 'Ada [math, code] 9.5 at (1.5, -2) [("a", 1), ("b", 2)] None'
 #: Awaits of the async function in one statement of an async cell.
 AWAITS = 100
 #: Calls whose statement runs this many times fewer than the others' (each statement is long).
-ASYNC_CELLS = (ASYNC, ASYNC_NOW, ASYNC_HOP, SLEEP_0, EXECUTOR_HOP)
+ASYNC_CELLS = (ASYNC, ASYNC_NOW, ASYNC_HOP, SLEEP_0, EXECUTOR_HOP, HOP_FLOOR)
 FEWER = {SUMS[10**6]: 100, **dict.fromkeys(ASYNC_CELLS, AWAITS)}
 #: Calls whose statement makes several calls: its count (or time) is divided by this too.
 PER_STATEMENT = dict.fromkeys(ASYNC_CELLS, AWAITS)
@@ -461,7 +467,35 @@ def build_cells() -> List[Cell]:
         return event_loop().run_in_executor(pool, int)
 
     reference(EXECUTOR_HOP, awaits(executor_hop), lambda r: r == 0)
+    reference(HOP_FLOOR, awaits(hop_floor()), lambda r: r == 0)
+    import hop_floor as floor
+
+    reference(BARE_HOP, call(floor.round_trip), lambda r: r is None)
     return cells
+
+
+def hop_floor() -> Callable[[], asyncio.Future[int]]:
+    """A future of the benchmark's loop that the hop_floor extension's C thread settles, through the loop's reader
+    of an eventfd it writes (see benches/cext/hop_floor.c): the floor of a pending await's hop on this machine."""
+    import hop_floor as floor
+
+    to_worker, to_loop = floor.start()
+    loop, one = event_loop(), (1).to_bytes(8, sys.byteorder)
+    waiting: List[asyncio.Future[int]] = []
+
+    def settle() -> None:
+        os.read(to_loop, 8)
+        waiting.pop().set_result(0)
+
+    loop.add_reader(to_loop, settle)
+
+    def hop() -> asyncio.Future[int]:
+        future = loop.create_future()
+        waiting.append(future)
+        os.write(to_worker, one)
+        return future
+
+    return hop
 
 
 def make_timer(stmt: str, names: Dict[str, Any]) -> timeit.Timer:

@@ -106,6 +106,10 @@ step "callgrind probe (for --callgrind)"
 "$cc" -O2 -std=c11 -Wall -Wextra -shared -fPIC -I"$include" benches/cext/callgrind_probe.c \
     -o "$work/cext/callgrind_probe$suffix"
 
+step "the hop's floor (a bare C thread answering through eventfds)"
+"$cc" -O2 -std=c11 -Wall -Wextra -shared -fPIC -pthread -D_GNU_SOURCE -I"$include" benches/cext/hop_floor.c \
+    -o "$work/cext/hop_floor$suffix"
+
 pin=()
 if command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then
     cpu=$(( $(nproc) - 1 ))
