@@ -255,6 +255,46 @@ def check_opaque_finaliser():
     sample_crate.notifier_free(notifier)
     collect()
     assert not native._ffi_callbacks
+    check_objects_made_again()
+
+
+def check_objects_made_again():
+    """Objects made and dropped over and over, of the classes and of subclasses (the cpython backend keeps the memory
+    of objects and cells exactly of its classes for the next ones): each new object holds what it was made with, and
+    every service is dropped once."""
+
+    class Tally(sample_crate.Counter):
+        pass
+
+    class Shop(sample_crate.Store):
+        pass
+
+    Store = sample_crate.Store
+    collect()
+    live = Store.live_stores()
+    kept = []
+    for i in range(300):
+        counter = sample_crate.counter_new(i)
+        assert type(counter) is sample_crate.Counter and sample_crate.counter_get(counter) == i
+        bare = Tally.__new__(Tally)  # a subclass's object, holding nothing
+        assert isinstance(bare, sample_crate.Counter) and type(bare) is Tally
+        store, shop = Store(), Shop()
+        store.put("i", i)
+        shop.put("i", -i)
+        assert type(shop) is Shop and shop.get("i") == -i and store.get("i") == i
+        if i % 3 == 0:
+            kept.append((i, counter, store))
+        elif i % 3 == 1:
+            sample_crate.counter_free(counter)  # taken by the library: its object holds nothing
+            assert "released" in repr(counter)
+            store.close()
+        del counter, bare, store, shop
+        if i % 7 == 0 and kept:
+            kept.pop(0)  # freed between the others
+    assert all(sample_crate.counter_get(counter) == i and store.get("i") == i for i, counter, store in kept)
+    del kept
+    collect()
+    assert Store.live_stores() == live, "every store made here was dropped once"
 
 
 def check_constants():
