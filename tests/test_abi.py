@@ -138,12 +138,15 @@ def test_lowering_is_computed_once_per_inventory() -> None:
 def test_the_gil_policy_is_the_functions() -> None:
     model = abi.lower(load("sample_inventory"))
     holding = sorted(c.symbol for c in model.callables if c.holds_gil and c.function is not None)
-    assert holding == ["add", "pick_colors", "spin_holding", "store_get", "store_size"]
+    assert holding == ["add", "pick_colors", "spin_holding", "store_get", "store_new", "store_size"]
     # Destructors and release functions run the crate's `Drop`, which may take long: they release it, except the
     # drop and release functions of types whose values only free memory as they are dropped (a `Counter` holds a
-    # number and a `Vec<u64>`; a `Store` implements `Drop`, a `Notifier` holds callbacks, whose release calls back).
+    # number and a `Vec<u64>`; a `Notifier` holds callbacks, whose release calls back) and of types whose crate says
+    # `drop_gil = "hold"` (a `Store` implements `Drop`, which only counts it out).
     kept = sorted((c.symbol, c.role) for c in model.callables if c.holds_gil and c.function is None)
-    assert kept == [("counter_ffi_drop", "drop"), ("fnv1a_hasher_release", "release")]
+    assert kept == [("counter_ffi_drop", "drop"), ("fnv1a_hasher_release", "release"), ("store_release", "release")]
     frees_only = {o.name for o in model.inventory.opaques() if o.drop_frees_only}
     assert frees_only == {"Counter", "Hasher"}
+    declared = {c.symbol for c in model.callables if c.drop_holds_gil}
+    assert declared == {"store_release"}
     assert not any(c.holds_gil for c in model.callables if c.role == "destructor")

@@ -819,6 +819,19 @@ def test_gil_policy_is_read_and_checked() -> None:
         parse_inventory(data)
 
 
+def test_an_opaque_types_drop_gil_policy_is_read_and_checked() -> None:
+    data = minimal()
+    data["types"].append({"kind": "opaque", "name": "Gauge", "doc": "", "drop": "gauge_ffi_drop"})
+    data["types"].append({"kind": "opaque", "name": "Store", "doc": "", "drop": "store_ffi_drop", "drop_gil": "hold"})
+    gauge, store = (parse_inventory(data).type(name) for name in ("Gauge", "Store"))
+    assert isinstance(gauge, OpaqueDef) and isinstance(store, OpaqueDef)
+    assert (gauge.drop_holds_gil, store.drop_holds_gil) == (False, True)
+    assert not store.drop_frees_only  # what the probe found, apart from what the crate says
+    data["types"][-1]["drop_gil"] = "often"
+    with pytest.raises(InventoryError, match=r"`types\[\d+\].drop_gil` must be 'hold' or 'release', got 'often'"):
+        parse_inventory(data)
+
+
 def test_parameter_defaults_parse() -> None:
     data = minimal()
     data["functions"][0]["params"][1]["default"] = 3

@@ -16,7 +16,9 @@
  * Built with -DSAMPLE_CEXT_POLICY it is `sample_cext_policy`: the same bindings under the sample
  * crate's GIL policy, which generated bindings that can follow it do (the cpython backend): the GIL
  * released around every library call except those the crate marks `gil = "hold"` (`add`,
- * `Store.get`), the callback's trampoline taking it back to call Python.
+ * `Store.get`, `Store()`) and the drops that keep it (a `Counter`'s, which only frees memory, and a
+ * `Store`'s, whose crate says `drop_gil = "hold"`), the callback's trampoline taking it back to call
+ * Python.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -392,16 +394,16 @@ typedef struct {
 static PyObject *Store_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     StoreObject *self = (StoreObject *)type->tp_alloc(type, 0);
     if (self != NULL) {
-        Store *made;
-        RELEASING(made = store_new());
-        self->ptr = made;
+        /* `Store::new` is `gil = "hold"`: the GIL stays held under either policy. */
+        self->ptr = store_new();
     }
     return (PyObject *)self;
 }
 
 static void Store_dealloc(StoreObject *self) {
     if (self->ptr != NULL) {
-        RELEASING(store_destroy(self->ptr));
+        /* A `Store`'s crate says `drop_gil = "hold"`: the GIL stays held under either policy. */
+        store_destroy(self->ptr);
     }
     Py_TYPE(self)->tp_free((PyObject *)self);
 }

@@ -202,12 +202,15 @@ pub enum TypeDef {
     /// drop an owned object of it (a `Box<T>` a function returned); `drop_frees_only` is true
     /// when dropping a value only frees memory (the type implements no `Drop` and its fields are
     /// numbers, strings or the standard library's containers of them, see `FreesOnly`): its drop
-    /// function, and a service's release, then never wait or call back.
+    /// function, and a service's release, then never wait or call back. `drop_holds_gil` is
+    /// `#[ffi_type(opaque, drop_gil = "hold")]`: the crate says that dropping a value is short
+    /// and never waits for a thread that calls into Python, whatever its `Drop` does.
     Opaque {
         name: &'static str,
         doc: Doc,
         drop: &'static str,
         drop_frees_only: bool,
+        drop_holds_gil: bool,
     },
     /// An `#[ffi_callback]`: a function the foreign side implements, with the parameters and
     /// return type the Rust side calls it with.

@@ -906,6 +906,7 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             doc,
             drop,
             drop_frees_only,
+            drop_holds_gil,
         } => {
             w.key_string("kind", "opaque");
             w.key_string("name", name);
@@ -913,6 +914,10 @@ fn write_type_def(w: &mut JsonWriter, def: &TypeDef) {
             w.key_string("drop", drop);
             w.key("drop_frees_only");
             w.bool(*drop_frees_only);
+            // As a function's `gil`: written when it is "hold" only.
+            if *drop_holds_gil {
+                w.key_string("drop_gil", "hold");
+            }
         }
         TypeDef::Trait { name, doc, methods } => {
             w.key_string("kind", "trait");

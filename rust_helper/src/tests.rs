@@ -357,6 +357,7 @@ unsafe impl TypeInfo for BadName {
             doc: Doc(&[]),
             drop: "grosse_ffi_drop",
             drop_frees_only: false,
+            drop_holds_gil: false,
         })
     }
 }

@@ -1403,7 +1403,9 @@ static LIVE_STORES: AtomicUsize = AtomicUsize::new(0);
 const STORE_LIMIT: u32 = 1_000_000;
 
 /// Named numbers that several threads may read at once (a service: a class in Python).
-#[ffi_type(opaque)]
+// Its `Drop` only counts it out: short, never waiting for another thread, so Python bindings keep
+// the GIL while a store is dropped (as they do for `new` and `get`).
+#[ffi_type(opaque, drop_gil = "hold")]
 #[derive(Debug)]
 pub struct Store {
     entries: BTreeMap<String, i64>,
@@ -1426,7 +1428,8 @@ impl Default for Store {
 
 #[ffi_service]
 impl Store {
-    /// An empty store without a limit (a constructor).
+    /// An empty store without a limit (a constructor, which keeps the GIL).
+    #[ffi(gil = "hold")]
     pub fn new() -> Self {
         Self::with_limit(usize::MAX)
     }

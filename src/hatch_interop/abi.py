@@ -338,6 +338,9 @@ class Callable:
     #: A drop or release function of a type whose values only free memory as they are dropped
     #: (``drop_frees_only``): it never waits, never calls back.
     frees_only: bool = False
+    #: A drop or release function of a type whose crate says its drop keeps the GIL (``drop_gil = "hold"``): short,
+    #: and never waiting for a thread that calls into Python.
+    drop_holds_gil: bool = False
 
     @property
     def asynchronous(self) -> bool:
@@ -350,9 +353,10 @@ class Callable:
 
     @property
     def holds_gil(self) -> bool:
-        """``gil = "hold"``, or a drop or release function that only frees memory: a binding that can keep the GIL
-        during the call does (the other destructors release it)."""
-        return self.frees_only or (self.function is not None and self.function.hold_gil)
+        """``gil = "hold"``, or a drop or release function that only frees memory or whose type says
+        ``drop_gil = "hold"``: a binding that can keep the GIL during the call does (the other destructors release
+        it)."""
+        return self.frees_only or self.drop_holds_gil or (self.function is not None and self.function.hold_gil)
 
     @property
     def receiver(self) -> Optional[str]:
@@ -449,14 +453,37 @@ class _Lowering:
             handle = CParam(CHandle(s.name, mutable=True), "self")
             own = inv.type(s.name)
             frees_only = isinstance(own, OpaqueDef) and own.drop_frees_only
+            declared = isinstance(own, OpaqueDef) and own.drop_holds_gil
             callables.append(Callable(s.destructor, "destructor", s.name, None, (handle,), CVoid()))
-            callables.append(Callable(s.release, "release", s.name, None, (handle,), CVoid(), frees_only=frees_only))
+            callables.append(
+                Callable(
+                    s.release,
+                    "release",
+                    s.name,
+                    None,
+                    (handle,),
+                    CVoid(),
+                    frees_only=frees_only,
+                    drop_holds_gil=declared,
+                )
+            )
         for o in inv.opaques():
             # A service's objects are cells that only its release function may give up: its drop function (which
             # the Rust helper exports for every opaque type) has nothing to drop and is not declared.
             if o.drop is not None and inv.service(o.name) is None:
                 handle = CParam(CHandle(o.name, True), "self")
-                callables.append(Callable(o.drop, "drop", None, None, (handle,), CVoid(), frees_only=o.drop_frees_only))
+                callables.append(
+                    Callable(
+                        o.drop,
+                        "drop",
+                        None,
+                        None,
+                        (handle,),
+                        CVoid(),
+                        frees_only=o.drop_frees_only,
+                        drop_holds_gil=o.drop_holds_gil,
+                    )
+                )
         callbacks = tuple(self.callback(c) for c in inv.callbacks())
         return Abi(
             inventory=inv,

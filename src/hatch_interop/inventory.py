@@ -435,6 +435,10 @@ class OpaqueDef:
     #: the standard library's containers of them): its drop function (and a service's release) then never waits and
     #: never calls back, so bindings may hold the GIL for it. False in inventories from before the Rust helper said.
     drop_frees_only: bool = False
+    #: ``#[ffi_type(opaque, drop_gil = "hold")]`` (the inventory's ``drop_gil``): the crate says that dropping a value
+    #: is short and never waits for a thread that calls into Python, whatever its ``Drop`` does, so bindings may hold
+    #: the GIL for its drop function (and a service's release) as for a ``gil = "hold"`` function.
+    drop_holds_gil: bool = False
 
     kind = "opaque"
 
@@ -1122,7 +1126,10 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
     if kind == "tagged":
         return _tagged(r, value, path)
     if kind == "opaque":
-        obj = r.object(value, path, ["kind", "name", "doc"], optional=["drop", "drop_frees_only"])
+        obj = r.object(value, path, ["kind", "name", "doc"], optional=["drop", "drop_frees_only", "drop_gil"])
+        drop_gil = r.string(obj.get("drop_gil", "release"), f"{path}.drop_gil")
+        if drop_gil not in GIL_POLICIES:
+            raise r.fail(f"{path}.drop_gil", f"must be 'hold' or 'release', got {drop_gil!r}")
         return OpaqueDef(
             name=r.identifier(obj["name"], f"{path}.name"),
             doc=r.string(obj["doc"], f"{path}.doc"),
@@ -1130,6 +1137,7 @@ def _typedef(r: _Reader, value: Any, path: str) -> TypeDef:
             drop_frees_only=(
                 r.boolean(obj["drop_frees_only"], f"{path}.drop_frees_only") if "drop_frees_only" in obj else False
             ),
+            drop_holds_gil=drop_gil == "hold",
         )
     if kind == "callback":
         obj = r.object(value, path, ["kind", "name", "doc", "params", "returns"], optional=["error"])

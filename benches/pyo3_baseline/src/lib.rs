@@ -230,8 +230,10 @@ fn summary(contact: Contact) -> String {
 }
 
 /// The same functions under the sample crate's GIL policy, as `sample_cext_policy` is (the issue's
-/// "same GIL policy"): the GIL released around each body (`Python::detach`) except `add` and
-/// `Store.get`, which the crate marks `gil = "hold"`; the callback takes it back to call Python.
+/// "same GIL policy"): the GIL released around each body (`Python::detach`) except `add`,
+/// `Store.get` and `Store()`, which the crate marks `gil = "hold"` (the `Store` class is the one
+/// above; drops run in `tp_dealloc`, the GIL held, as the crate's policy keeps it for a `Counter`'s
+/// and a `Store`'s); the callback takes it back to call Python.
 /// What needs the GIL (extracting the arguments, making the result) happens outside the release.
 mod released {
     use pyo3::prelude::*;

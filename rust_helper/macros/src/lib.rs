@@ -2386,9 +2386,13 @@ mod types {
         let mut opaque = false;
         let mut record = false;
         let mut rename: Option<syn::LitStr> = None;
+        let mut drop_gil: Option<syn::LitStr> = None;
         let parser = syn::meta::parser(|meta| {
             if meta.path.is_ident("opaque") {
                 opaque = true;
+                Ok(())
+            } else if meta.path.is_ident("drop_gil") {
+                drop_gil = Some(meta.value()?.parse()?);
                 Ok(())
             } else if meta.path.is_ident("record") {
                 record = true;
@@ -2398,14 +2402,39 @@ mod types {
                 Ok(())
             } else {
                 Err(meta.error(
-                    "#[ffi_type] takes `opaque`, `record` and `name = \"...\"` (the name Python \
-                     and C use): #[ffi_type], #[ffi_type(opaque)], #[ffi_type(record)], \
-                     #[ffi_type(name = \"Digest\")]",
+                    "#[ffi_type] takes `opaque`, `record`, `name = \"...\"` (the name Python \
+                     and C use) and, with `opaque`, `drop_gil = \"hold\"`: #[ffi_type], \
+                     #[ffi_type(opaque)], #[ffi_type(record)], #[ffi_type(name = \"Digest\")], \
+                     #[ffi_type(opaque, drop_gil = \"hold\")]",
                 ))
             }
         });
         syn::parse::Parser::parse2(parser, attr)?;
         let rename = rename.as_ref();
+        // Whether Python bindings keep the GIL while a value is dropped (see `opaque_type`).
+        let drop_holds_gil =
+            match &drop_gil {
+                None => false,
+                Some(value) if !opaque => return Err(syn::Error::new(
+                    value.span(),
+                    "`drop_gil` is for opaque types (their objects are dropped by the library): \
+                     #[ffi_type(opaque, drop_gil = \"hold\")]",
+                )),
+                Some(value) => match value.value().as_str() {
+                    "hold" => true,
+                    "release" => false,
+                    other => {
+                        return Err(syn::Error::new(
+                            value.span(),
+                            format!(
+                                "`drop_gil` is \"release\" (the default: other Python threads run \
+                             while a value is dropped) or \"hold\" (for a drop that is short and \
+                             never waits for a thread that calls into Python), not {other:?}"
+                            ),
+                        ))
+                    }
+                },
+            };
         match syn::parse2::<Item>(item)? {
             // The field types: whether dropping an object only frees memory (see `FreesOnly`).
             Item::Struct(item) if opaque => {
@@ -2416,6 +2445,7 @@ mod types {
                     rename,
                     &item.attrs,
                     fields,
+                    drop_holds_gil,
                     item.to_token_stream(),
                 )
             }
@@ -2431,6 +2461,7 @@ mod types {
                     rename,
                     &item.attrs,
                     fields,
+                    drop_holds_gil,
                     item.to_token_stream(),
                 )
             }
@@ -3508,6 +3539,7 @@ mod types {
         rename: Option<&syn::LitStr>,
         attrs: &[Attribute],
         fields: Vec<&Type>,
+        drop_holds_gil: bool,
         item: TokenStream2,
     ) -> syn::Result<TokenStream2> {
         let name = type_name(ident, rename, "the type")?;
@@ -3563,6 +3595,7 @@ mod types {
                                 !(&&DropProbe::<Self>::new()).has_drop_impl()
                                     #(&& (&&FreesProbe::<#fields>::new()).frees_only())*
                             },
+                            drop_holds_gil: #drop_holds_gil,
                         }
                     })
                 }

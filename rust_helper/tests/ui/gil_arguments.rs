@@ -1,4 +1,5 @@
-// The GIL policy takes "hold" or "release", and the attributes take no other argument.
+// The GIL policy takes "hold" or "release", and the attributes take no other argument; a type's
+// `drop_gil` is for opaque types.
 use hatch_interop::prelude::*;
 
 #[ffi_function(gil = "maybe")]
@@ -31,6 +32,17 @@ impl Store {
     pub fn add(&mut self, value: i64) {
         self.total += value;
     }
+}
+
+#[ffi_type(opaque, drop_gil = "sometimes")]
+pub struct Pool {
+    size: u32,
+}
+
+#[ffi_type(drop_gil = "hold")]
+#[repr(C)]
+pub struct Point {
+    x: f64,
 }
 
 fn main() {}

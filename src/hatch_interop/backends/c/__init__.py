@@ -474,6 +474,15 @@ def _declare(ctype: str, name: str) -> str:
     return f"{ctype}{name}" if ctype.endswith("*") else f"{ctype} {name}"
 
 
+def _quick_drop(c: abi.Callable) -> str:
+    """What the doc of a drop or release function says of a drop that keeps the GIL in Python bindings."""
+    if c.frees_only:
+        return " Dropping it only frees memory: the call never waits and never calls back."
+    if c.drop_holds_gil:
+        return " Its crate says dropping it is short and never waits for a thread that calls into Python."
+    return ""
+
+
 def _wrap(*paragraphs: str) -> str:
     """The header's own prose, wrapped to fit a ``/** */`` comment in 100 columns (the crate's docs are
     left as written)."""
@@ -1137,8 +1146,7 @@ class _Builder:
                 "nothing else may use the object during or after the call. NULL does nothing. Never call it on a "
                 f"`{name}` a function returned as a borrowed pointer."
             )
-            if c.frees_only:
-                doc += " Dropping it only frees memory: the call never waits and never calls back."
+            doc += _quick_drop(c)
             return CFunction(prototype, c_comment(_wrap(doc)))
         service = self.inventory.service(c.service or "")
         assert service is not None
@@ -1153,8 +1161,7 @@ class _Builder:
                 f"Gives up a `{service.name}` handle, once, when no call can use it any more; destroys the object "
                 f"if `{service.destructor}` did not."
             )
-            if c.frees_only:
-                doc += " Dropping it only frees memory: the call never waits and never calls back."
+            doc += _quick_drop(c)
         (handle,) = c.params
         prototype = _declare("void", f"{c.symbol}({_declare(self.c_type(handle.type), 'self')});")
         return CFunction(prototype, c_comment(_wrap(doc)))

@@ -338,7 +338,7 @@ class CHolder:
     symbol: str
     cell: bool
     #: Whether the GIL stays held while the library drops the value (the ABI model's ``holds_gil``: dropping it only
-    #: frees memory, so the call never waits and never calls back into Python).
+    #: frees memory, or its crate says ``drop_gil = "hold"``: the call never waits for a thread calling into Python).
     hold_gil: bool
 
 

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0x3bc11405d074ece9)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0xf990319607f16027)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -2495,7 +2495,7 @@ void fnv1a_hasher_destroy(Hasher *self);
  */
 void fnv1a_hasher_release(Hasher *self);
 
-/** An empty store without a limit (a constructor). */
+/** An empty store without a limit (a constructor, which keeps the GIL). */
 Store *store_new(void);
 
 /**
@@ -2711,7 +2711,8 @@ void store_destroy(Store *self);
 
 /**
  * Gives up a `Store` handle, once, when no call can use it any more; destroys the object if
- * `store_destroy` did not.
+ * `store_destroy` did not. Its crate says dropping it is short and never waits for a thread that
+ * calls into Python.
  */
 void store_release(Store *self);
 

@@ -313,10 +313,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0x3BC11405D074ECE9:
+    if found != 0xF990319607F16027:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 3bc11405d074ece9)"
+            "sample_crate 0.1.0 (API hash f990319607f16027)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1660,7 +1660,7 @@ class Store:
     __signature__: Any = _ffi_rt.InitSignature()
 
     def __init__(self) -> None:
-        """An empty store without a limit (a constructor)."""
+        """An empty store without a limit (a constructor, which keeps the GIL)."""
         if getattr(self, "_ffi_handle", None) is not None:
             raise _ffi_initialized("Store")
         _ffi_result = _ffi_fn_store_new()

@@ -2283,8 +2283,8 @@ ffi_fast_finalise_Hasher(PyObject *held, PyObject *unused)
         Py_RETURN_NONE;
     }
     *value = NULL;
-    /* Dropping the value only frees memory (no `Drop` of the crate's runs): the GIL stays held, as for a call the
-     * crate marks `gil = "hold"`. */
+    /* Dropping the value only frees memory, or its crate says it is short (`drop_gil = "hold"`): the GIL stays held,
+     * as for a call the crate marks `gil = "hold"`. */
     fnv1a_hasher_release(address);
     Py_RETURN_NONE;
 }
@@ -2324,8 +2324,8 @@ ffi_fast_finalise_Counter(PyObject *held, PyObject *unused)
         Py_RETURN_NONE;
     }
     *value = NULL;
-    /* Dropping the value only frees memory (no `Drop` of the crate's runs): the GIL stays held, as for a call the
-     * crate marks `gil = "hold"`. */
+    /* Dropping the value only frees memory, or its crate says it is short (`drop_gil = "hold"`): the GIL stays held,
+     * as for a call the crate marks `gil = "hold"`. */
     counter_ffi_drop(address);
     Py_RETURN_NONE;
 }
@@ -2405,9 +2405,9 @@ ffi_fast_finalise_Store(PyObject *held, PyObject *unused)
         Py_RETURN_NONE;
     }
     *value = NULL;
-    Py_BEGIN_ALLOW_THREADS
+    /* Dropping the value only frees memory, or its crate says it is short (`drop_gil = "hold"`): the GIL stays held,
+     * as for a call the crate marks `gil = "hold"`. */
     store_release(address);
-    Py_END_ALLOW_THREADS
     Py_RETURN_NONE;
 }
 
@@ -12117,9 +12117,7 @@ ffi_fast_init_Store(PyObject *callable, PyObject *const *args, size_t nargsf, Py
     if (!ffi_fast_fresh_object(args[0], FFI_FAST_OBJECT(self, 0), &ffi_fast_init_Store_slots)) {
         return ffi_fast_fallback(self, args, 1, NULL);
     }
-    Py_BEGIN_ALLOW_THREADS
     result = store_new();
-    Py_END_ALLOW_THREADS
     if (result == 0 && *ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }

@@ -315,10 +315,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0x3BC11405D074ECE9:
+    if found != 0xF990319607F16027:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 3bc11405d074ece9)"
+            "sample_crate 0.1.0 (API hash f990319607f16027)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -1915,7 +1915,7 @@ class _ffi_OnEvent(_ffi_ctypes.Structure):
 _ffi_fn_store_destroy = _ffi_lib["store_destroy"]
 _ffi_fn_store_destroy.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_store_destroy.restype = None
-_ffi_fn_store_release = _ffi_lib["store_release"]
+_ffi_fn_store_release = _ffi_pylib["store_release"]
 _ffi_fn_store_release.argtypes = (_ffi_ctypes.c_void_p,)
 _ffi_fn_store_release.restype = None
 
@@ -1951,7 +1951,7 @@ class Store:
     __signature__: Any = _ffi_rt.InitSignature()
 
     def __init__(self) -> None:
-        """An empty store without a limit (a constructor)."""
+        """An empty store without a limit (a constructor, which keeps the GIL)."""
         if getattr(self, "_ffi_handle", None) is not None:
             raise _ffi_initialized("Store")
         _ffi_result = _ffi_fn_store_new()
@@ -4040,7 +4040,7 @@ _ffi_fn_fnv1a_hasher_digest.restype = Digest
 _ffi_fn_fnv1a_hasher_digest_in = _ffi_lib["fnv1a_hasher_digest_in"]
 _ffi_fn_fnv1a_hasher_digest_in.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_uint8)
 _ffi_fn_fnv1a_hasher_digest_in.restype = _ffi_ctypes.c_uint64
-_ffi_fn_store_new = _ffi_lib["store_new"]
+_ffi_fn_store_new = _ffi_pylib["store_new"]
 _ffi_fn_store_new.argtypes = ()
 _ffi_fn_store_new.restype = _ffi_ctypes.c_void_p
 _ffi_fn_store_with_capacity = _ffi_lib["store_with_capacity"]

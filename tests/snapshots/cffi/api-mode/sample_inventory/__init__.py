@@ -304,10 +304,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0x3BC11405D074ECE9:
+    if found != 0xF990319607F16027:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash 3bc11405d074ece9)"
+            "sample_crate 0.1.0 (API hash f990319607f16027)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
