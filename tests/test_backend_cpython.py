@@ -145,6 +145,25 @@ def test_the_module_is_the_ctypes_backends_with_the_fast_path_bound_last(stem: s
     assert "_ffi_rt.compiled(" in tail
 
 
+def test_holders_keep_the_gil_for_the_drops_the_abi_model_says_and_skip_saving_the_exception_when_only_freeing() -> (
+    None
+):
+    """A holder's drop keeps the GIL where the ABI model's ``holds_gil`` says (a type whose values only free memory,
+    or whose crate says ``drop_gil = "hold"``); only a frees-only drop, which runs no Python code, is called from
+    ``tp_dealloc`` without keeping the exception being raised aside."""
+    inventory = load("sample_inventory")
+    holders = {
+        h.name: (h.cell, h.hold_gil, h.frees_only) for h in CpythonBackend(context(inventory)).holders(inventory)
+    }
+    assert holders == {
+        "Hasher": (False, True, True),
+        "Counter": (True, True, True),
+        "Notifier": (True, False, False),
+        "Store": (False, True, False),
+        "Tracker": (False, False, False),
+    }
+
+
 #: The inventories with functions the fast path takes (the others' modules are the ctypes backend's, see above).
 FAST = ["basic", "sample_inventory", "tricky", "wide"]
 

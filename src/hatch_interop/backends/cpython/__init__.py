@@ -340,6 +340,9 @@ class CHolder:
     #: Whether the GIL stays held while the library drops the value (the ABI model's ``holds_gil``: dropping it only
     #: frees memory, or its crate says ``drop_gil = "hold"``: the call never waits for a thread calling into Python).
     hold_gil: bool
+    #: Whether dropping the value only frees memory (the ABI model's ``frees_only``): no Python code can run during
+    #: the drop, so the exception being raised as the holder is freed, if any, needs no keeping aside.
+    frees_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -2163,17 +2166,21 @@ class CpythonBackend(CtypesBackend):
         handles, and the cells of the other types with a drop function (in the order of ``holder_types``, whose index
         ``holder_class`` takes)."""
         # Whether each drop or release function keeps the GIL: the ABI model's policy, as every backend's.
-        holds_gil = {c.symbol: c.holds_gil for c in abi.lower(inventory).callables}
+        callables = abi.lower(inventory).callables
+        holds_gil = {c.symbol: c.holds_gil for c in callables}
+        frees_only = {c.symbol for c in callables if c.frees_only}
         made = []
         for target in inventory.types:
             if not isinstance(target, OpaqueDef):
                 continue
             service = inventory.service(target.name)
             if service is not None:
-                made.append(CHolder(target.name, service.release, cell=False, hold_gil=holds_gil[service.release]))
+                symbol = service.release
+                made.append(CHolder(target.name, symbol, False, holds_gil[symbol], symbol in frees_only))
             elif has_cells(inventory, target):
                 assert target.drop is not None
-                made.append(CHolder(target.name, target.drop, cell=True, hold_gil=holds_gil[target.drop]))
+                symbol = target.drop
+                made.append(CHolder(target.name, symbol, True, holds_gil[symbol], symbol in frees_only))
         return made
 
     def owned_types(self, inventory: Inventory) -> List[str]:

@@ -2289,27 +2289,6 @@ ffi_fast_finalise_Hasher(PyObject *held, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-/* The same as the holder is freed (see ffi_fast_holder_dealloc): the exception being raised meanwhile, if any, is
- * kept (the library's `Drop` may call back into Python). */
-static void
-ffi_fast_finalise_slot_Hasher(PyObject *held)
-{
-    PyObject *done;
-#if PY_VERSION_HEX >= 0x030C0000
-    PyObject *raised = PyErr_GetRaisedException();
-#else
-    PyObject *type, *raised, *traceback;
-    PyErr_Fetch(&type, &raised, &traceback);
-#endif
-    done = ffi_fast_finalise_Hasher(held, NULL);
-    Py_XDECREF(done);
-#if PY_VERSION_HEX >= 0x030C0000
-    PyErr_SetRaisedException(raised);
-#else
-    PyErr_Restore(type, raised, traceback);
-#endif
-}
-
 void counter_ffi_drop(void *p0);
 
 /* `__del__` of what objects of `Counter` hold (a cell): gives it back to the library (not at shutdown: the process
@@ -2328,27 +2307,6 @@ ffi_fast_finalise_Counter(PyObject *held, PyObject *unused)
      * as for a call the crate marks `gil = "hold"`. */
     counter_ffi_drop(address);
     Py_RETURN_NONE;
-}
-
-/* The same as the holder is freed (see ffi_fast_holder_dealloc): the exception being raised meanwhile, if any, is
- * kept (the library's `Drop` may call back into Python). */
-static void
-ffi_fast_finalise_slot_Counter(PyObject *held)
-{
-    PyObject *done;
-#if PY_VERSION_HEX >= 0x030C0000
-    PyObject *raised = PyErr_GetRaisedException();
-#else
-    PyObject *type, *raised, *traceback;
-    PyErr_Fetch(&type, &raised, &traceback);
-#endif
-    done = ffi_fast_finalise_Counter(held, NULL);
-    Py_XDECREF(done);
-#if PY_VERSION_HEX >= 0x030C0000
-    PyErr_SetRaisedException(raised);
-#else
-    PyErr_Restore(type, raised, traceback);
-#endif
 }
 
 void notifier_ffi_drop(void *p0);
@@ -2624,7 +2582,9 @@ ffi_fast_holder_dealloc_Hasher(PyObject *self)
 {
     PyTypeObject *type = Py_TYPE(self);
     if (((ffi_fast_cell *)self)->address != NULL) {
-        ffi_fast_finalise_slot_Hasher(self);
+        /* Dropping the value only frees memory: no Python code runs, and the exception being raised meanwhile, if
+         * any, stays as it is. */
+        Py_XDECREF(ffi_fast_finalise_Hasher(self, NULL));
     }
     /* A holder's type has no subclasses. */
     ffi_fast_give_spare(&ffi_fast_spare_cells, self, type);
@@ -2650,7 +2610,9 @@ ffi_fast_holder_dealloc_Counter(PyObject *self)
 {
     PyTypeObject *type = Py_TYPE(self);
     if (((ffi_fast_cell *)self)->address != NULL) {
-        ffi_fast_finalise_slot_Counter(self);
+        /* Dropping the value only frees memory: no Python code runs, and the exception being raised meanwhile, if
+         * any, stays as it is. */
+        Py_XDECREF(ffi_fast_finalise_Counter(self, NULL));
     }
     /* A holder's type has no subclasses. */
     ffi_fast_give_spare(&ffi_fast_spare_cells, self, type);
