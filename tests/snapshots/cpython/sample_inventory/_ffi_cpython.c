@@ -2517,8 +2517,39 @@ ffi_fast_give_spare(ffi_fast_spares *spares, PyObject *self, PyTypeObject *type)
     Py_DECREF(type);
 }
 
+/* `tp_alloc` of a class whose objects are freed by `own`: an object exactly of one of the extension's types (its
+ * `tp_dealloc` is `own`) is made of a kept block of `spares`, its fields (object references after the header)
+ * zeroed as `PyType_GenericAlloc` zeroes them; a subclass's object goes to CPython's. */
+static inline PyObject *
+ffi_fast_alloc_kept(PyTypeObject *type, Py_ssize_t items, destructor own, ffi_fast_spares *spares, size_t size)
+{
+    PyObject *made;
+    if (type->tp_dealloc != own || items != 0) {
+        return PyType_GenericAlloc(type, items);
+    }
+    made = ffi_fast_take_spare(spares, type, size);
+    if (made != NULL) {
+        memset((char *)made + sizeof(PyObject), 0, size - sizeof(PyObject));
+    }
+    return made;
+}
+
+/* The end of `own`, a `tp_dealloc` that let go of what `self` holds: its block is kept in `spares` if `self` is
+ * exactly of one of the extension's types; an object of a subclass (a Python class, freed by `subtype_dealloc`,
+ * which calls `own`) is freed as any. */
+static inline void
+ffi_fast_free_kept(PyObject *self, PyTypeObject *type, destructor own, ffi_fast_spares *spares)
+{
+    if (type->tp_dealloc != own) {
+        type->tp_free(self);
+        Py_DECREF(type);
+        return;
+    }
+    ffi_fast_give_spare(spares, self, type);
+}
+
 /* A new cell or handle of the class `type` holding `address`. */
-static PyObject *
+static inline PyObject *
 ffi_fast_make_cell(PyTypeObject *type, void *address)
 {
     ffi_fast_cell *cell = (ffi_fast_cell *)ffi_fast_take_spare(&ffi_fast_spare_cells, type, sizeof(ffi_fast_cell));
@@ -2729,27 +2760,14 @@ ffi_fast_object_dealloc(PyObject *self)
         return; /* resurrected */
     }
     Py_CLEAR(((ffi_fast_object *)self)->ptr);
-    if (type->tp_dealloc != ffi_fast_object_dealloc) {
-        /* An object of a subclass (a Python class, freed by `subtype_dealloc`, which calls this). */
-        type->tp_free(self);
-        Py_DECREF(type);
-        return;
-    }
-    ffi_fast_give_spare(&ffi_fast_spare_objects, self, type);
+    ffi_fast_free_kept(self, type, ffi_fast_object_dealloc, &ffi_fast_spare_objects);
 }
 
-/* `tp_alloc` of the objects' classes: a kept block (see ffi_fast_take_spare); a subclass's goes to CPython's. */
+/* `tp_alloc` of the objects' classes (see ffi_fast_alloc_kept). */
 static PyObject *
 ffi_fast_object_alloc(PyTypeObject *type, Py_ssize_t items)
 {
-    if (type->tp_dealloc != ffi_fast_object_dealloc || items != 0) {
-        return PyType_GenericAlloc(type, items);
-    }
-    PyObject *made = ffi_fast_take_spare(&ffi_fast_spare_objects, type, sizeof(ffi_fast_object));
-    if (made != NULL) {
-        ((ffi_fast_object *)made)->ptr = NULL;
-    }
-    return made;
+    return ffi_fast_alloc_kept(type, items, ffi_fast_object_dealloc, &ffi_fast_spare_objects, sizeof(ffi_fast_object));
 }
 
 static PyMemberDef ffi_fast_object_members[] = {
@@ -2778,28 +2796,14 @@ ffi_fast_service_dealloc(PyObject *self)
     }
     Py_CLEAR(((ffi_fast_service *)self)->ptr);
     Py_CLEAR(((ffi_fast_service *)self)->handle);
-    if (type->tp_dealloc != ffi_fast_service_dealloc) {
-        /* An object of a subclass (see ffi_fast_object_dealloc). */
-        type->tp_free(self);
-        Py_DECREF(type);
-        return;
-    }
-    ffi_fast_give_spare(&ffi_fast_spare_services, self, type);
+    ffi_fast_free_kept(self, type, ffi_fast_service_dealloc, &ffi_fast_spare_services);
 }
 
-/* `tp_alloc` of the services' classes (see ffi_fast_object_alloc). */
+/* `tp_alloc` of the services' classes (see ffi_fast_alloc_kept). */
 static PyObject *
 ffi_fast_service_alloc(PyTypeObject *type, Py_ssize_t items)
 {
-    if (type->tp_dealloc != ffi_fast_service_dealloc || items != 0) {
-        return PyType_GenericAlloc(type, items);
-    }
-    PyObject *made = ffi_fast_take_spare(&ffi_fast_spare_services, type, sizeof(ffi_fast_service));
-    if (made != NULL) {
-        ((ffi_fast_service *)made)->handle = NULL;
-        ((ffi_fast_service *)made)->ptr = NULL;
-    }
-    return made;
+    return ffi_fast_alloc_kept(type, items, ffi_fast_service_dealloc, &ffi_fast_spare_services, sizeof(ffi_fast_service));
 }
 
 /* `_ffi_ptr` reads None while unset (see new_slot). */
