@@ -1906,6 +1906,7 @@ def check_services():
     assert "too large" in raises(MathError.Overflow, Store.with_capacity, 2_000_000)
     assert "must be int" in raises(TypeError, Store.with_capacity, "1")
     assert Store.live_stores() == live + 2, "a failed constructor makes no object"
+    check_constructor_calls(Store, live + 2)
 
     # Methods: &mut self and &self, strings, options, slices, results, buffers, a callback.
     assert store.put("b", 2) is None
@@ -2039,6 +2040,53 @@ def check_services():
     collect()
     assert Store.live_stores() == live
     assert not native._ffi_callbacks
+
+
+def check_constructor_calls(Store, live):
+    """`cls(...)` runs the class's `__init__` however it is given its arguments, a subclass's own `__init__` and one
+    set on the class later included (the cpython backend's classes call their compiled `__init__` from `tp_init`
+    without looking it up, until the class's `__init__` is set); `live` stores are open."""
+    Tracker = sample_crate.Tracker
+    assert type(Tracker(3)) is Tracker and type(Tracker(total=4)) is Tracker, "by position, and by keyword"
+    assert "Tracker() argument 'total' must be int" in raises(TypeError, Tracker, "3")
+    assert "Tracker() argument 'total' must be int" in raises(TypeError, Tracker, total="3")
+    assert "takes 1 positional argument but 2 were given" in raises(TypeError, Store, 1)
+    assert "unexpected keyword argument 'key'" in raises(TypeError, Store, key=1)
+    assert "already holds a Rust object" in raises(TypeError, Store.__init__, Store())
+    assert Store.live_stores() == live, "the refused calls made no store"
+
+    class Shop(Store):
+        def __init__(self, owner):
+            super().__init__()
+            self.owner = owner
+
+    class Stall(Store):  # no `__init__` of its own
+        pass
+
+    shop, stall = Shop("ann"), Stall()
+    assert type(shop) is Shop and shop.owner == "ann" and shop.get("x") is None
+    assert type(stall) is Stall and stall.put("x", 1) is None and stall.get("x") == 1
+    assert Store.live_stores() == live + 2
+    shop.close()
+    stall.close()
+
+    original, made = Store.__init__, []
+
+    def counted(self):
+        made.append(self)
+        original(self)
+
+    Store.__init__ = counted
+    try:
+        counted_store = Store()
+    finally:
+        Store.__init__ = original
+    assert made == [counted_store] and counted_store.get("x") is None, "the __init__ set on the class ran"
+    counted_store.close()
+    again = Store()
+    assert made == [counted_store] and again.put("y", 2) is None and again.get("y") == 2
+    again.close()
+    assert Store.live_stores() == live
 
 
 def check_async_services():

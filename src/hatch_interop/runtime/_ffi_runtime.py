@@ -288,13 +288,11 @@ def compiled(
     extension's encoders of owned values check against, and the records' slots they read (a class's index and an
     attribute). `constructs`: the
     services' classes whose `__init__` is compiled, whose `__new__` (and `tp_new`) the extension's replaces (the
-    same, in C)."""
+    same, in C), and whose `tp_init` calls the compiled `__init__` without looking it up."""
     if shared is not None:
         fast.share(*shared)
     for cls in constructs:
         setattr(cls, "__new__", staticmethod(fast.new_object))  # noqa: B010  (a method mypy would not let be set)
-        # And the class's `tp_new` the same in C, which `cls()` calls without looking `__new__` up.
-        fast.new_slot(cls)
     namespace = sys.modules[module].__dict__
     for index, (name, errors, objects) in enumerate(functions):
         owner, _, attribute = name.rpartition(".")
@@ -309,6 +307,10 @@ def compiled(
             setattr(namespace[owner], attribute, made if kind is None else kind(made))
         else:
             namespace[name] = made
+    for cls in constructs:
+        # The class's `tp_new` and `tp_init` in C, which `cls()` calls without looking `__new__` and `__init__` up
+        # (once the compiled `__init__` is the class's).
+        fast.construct_slots(cls)
 
 
 def closed(cls: str, method: str) -> Exception:

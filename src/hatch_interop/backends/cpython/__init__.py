@@ -2091,6 +2091,8 @@ class CpythonBackend(CtypesBackend):
             functions=functions,
             owned_types=self.owned_types(inventory),
             holders=holders,
+            # The services' classes whose `__init__` is compiled.
+            constructed_count=sum(1 for f in functions if f.name.endswith(".__init__")),
             **{helper: helper in used for helper in HELPERS},
         )
 

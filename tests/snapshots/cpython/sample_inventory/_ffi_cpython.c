@@ -2330,11 +2330,19 @@ ffi_fast_finalise_Notifier(PyObject *held, PyObject *unused)
 }
 
 /* The same as the holder is freed (see ffi_fast_holder_dealloc): the exception being raised meanwhile, if any, is
- * kept (the library's `Drop` may call back into Python). */
+ * kept aside (the library's `Drop` may call back into Python, which must not run with one set). */
 static void
 ffi_fast_finalise_slot_Notifier(PyObject *held)
 {
     PyObject *done;
+    if (PyErr_Occurred() == NULL) {
+        /* None to keep (the usual case): what the drop left, if anything, is cleared as restoring none would. */
+        Py_XDECREF(ffi_fast_finalise_Notifier(held, NULL));
+        if (PyErr_Occurred() != NULL) {
+            PyErr_Clear();
+        }
+        return;
+    }
 #if PY_VERSION_HEX >= 0x030C0000
     PyObject *raised = PyErr_GetRaisedException();
 #else
@@ -2370,11 +2378,19 @@ ffi_fast_finalise_Store(PyObject *held, PyObject *unused)
 }
 
 /* The same as the holder is freed (see ffi_fast_holder_dealloc): the exception being raised meanwhile, if any, is
- * kept (the library's `Drop` may call back into Python). */
+ * kept aside (the library's `Drop` may call back into Python, which must not run with one set). */
 static void
 ffi_fast_finalise_slot_Store(PyObject *held)
 {
     PyObject *done;
+    if (PyErr_Occurred() == NULL) {
+        /* None to keep (the usual case): what the drop left, if anything, is cleared as restoring none would. */
+        Py_XDECREF(ffi_fast_finalise_Store(held, NULL));
+        if (PyErr_Occurred() != NULL) {
+            PyErr_Clear();
+        }
+        return;
+    }
 #if PY_VERSION_HEX >= 0x030C0000
     PyObject *raised = PyErr_GetRaisedException();
 #else
@@ -2410,11 +2426,19 @@ ffi_fast_finalise_Tracker(PyObject *held, PyObject *unused)
 }
 
 /* The same as the holder is freed (see ffi_fast_holder_dealloc): the exception being raised meanwhile, if any, is
- * kept (the library's `Drop` may call back into Python). */
+ * kept aside (the library's `Drop` may call back into Python, which must not run with one set). */
 static void
 ffi_fast_finalise_slot_Tracker(PyObject *held)
 {
     PyObject *done;
+    if (PyErr_Occurred() == NULL) {
+        /* None to keep (the usual case): what the drop left, if anything, is cleared as restoring none would. */
+        Py_XDECREF(ffi_fast_finalise_Tracker(held, NULL));
+        if (PyErr_Occurred() != NULL) {
+            PyErr_Clear();
+        }
+        return;
+    }
 #if PY_VERSION_HEX >= 0x030C0000
     PyObject *raised = PyErr_GetRaisedException();
 #else
@@ -2806,7 +2830,7 @@ ffi_fast_service_alloc(PyTypeObject *type, Py_ssize_t items)
     return ffi_fast_alloc_kept(type, items, ffi_fast_service_dealloc, &ffi_fast_spare_services, sizeof(ffi_fast_service));
 }
 
-/* `_ffi_ptr` reads None while unset (see new_slot). */
+/* `_ffi_ptr` reads None while unset (see construct_slots). */
 static PyMemberDef ffi_fast_service_members[] = {
     {"_ffi_handle", T_OBJECT_EX, offsetof(ffi_fast_service, handle), 0, NULL},
     {"_ffi_ptr", T_OBJECT, offsetof(ffi_fast_service, ptr), 0, NULL},
@@ -2825,20 +2849,113 @@ static PyType_Spec ffi_fast_service_spec = {
 };
 
 
-/* new_slot(cls): makes `object.__new__` the `tp_new` of the class `cls`, a service's class made by
- * `service_class` whose `__new__` is `new_object`: `cls()` then makes its object without looking `__new__` up and
- * calling it (about 800 instructions of `Store()`), an object whose `_ffi_ptr` is unset, which reads as None as
- * `new_object`'s does (and `object.__new__(cls)`, as the module's wrappers call it, is still allowed). A
- * subclass's `__new__` still calls `new_object`. */
-static PyObject *
-ffi_fast_new_slot(PyObject *module, PyObject *cls)
+/* The compiled `__init__` of each class that construct_slots() gave its slots (both held for good: a class of the
+ * module lives as long as the process does). */
+static struct {
+    PyObject *cls;
+    PyObject *init;
+} ffi_fast_inits[3];
+
+/* The most positional arguments `ffi_fast_init_slot` passes on without a tuple. */
+#define FFI_FAST_INIT_ARGS 8
+
+static PyTypeObject ffi_fast_method_type;
+
+/* `tp_init` of a service's class whose `__init__` is compiled (see construct_slots): `cls(...)` calls that
+ * `__init__` without looking it up in the class and calling it with `self` put first, as CPython's `slot_tp_init`
+ * does (about 170 instructions of `Store()`). Only the class itself has it: a subclass's `tp_init` is CPython's
+ * (which finds the subclass's `__init__`, or this one), and so is the class's again once `cls.__init__` is set. */
+static int
+ffi_fast_init_slot(PyObject *self, PyObject *args, PyObject *kwargs)
 {
+    PyObject *init = NULL, *stack[1 + FFI_FAST_INIT_ARGS], *done;
+    const Py_ssize_t n = PyTuple_GET_SIZE(args);
+    Py_ssize_t i;
+    size_t k;
+    for (k = 0; k < sizeof(ffi_fast_inits) / sizeof(ffi_fast_inits[0]); k++) {
+        if (ffi_fast_inits[k].cls == (PyObject *)Py_TYPE(self)) {
+            init = ffi_fast_inits[k].init;
+            break;
+        }
+    }
+    if (init == NULL) {
+        /* Not a class construct_slots() took (none has this slot otherwise): its `__init__`, as CPython calls it. */
+        init = PyObject_GetAttrString((PyObject *)Py_TYPE(self), "__init__");
+        if (init == NULL) {
+            return -1;
+        }
+        Py_DECREF(init); /* the class holds it */
+    }
+    if (n <= FFI_FAST_INIT_ARGS && (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0)) {
+        stack[0] = self;
+        for (i = 0; i < n; i++) {
+            stack[i + 1] = PyTuple_GET_ITEM(args, i);
+        }
+        /* The module's `__init__` is a compiled method: its vectorcall function, as PyObject_Vectorcall would call
+         * it (less that call's checks, which it passes: it returns a value or raises). */
+        done = Py_TYPE(init) == &ffi_fast_method_type
+            ? ((ffi_fast_function *)init)->vectorcall(init, stack, (size_t)n + 1, NULL)
+            : PyObject_Vectorcall(init, stack, (size_t)n + 1, NULL);
+    } else {
+        PyObject *all = PyTuple_New(n + 1);
+        if (all == NULL) {
+            return -1;
+        }
+        Py_INCREF(self);
+        PyTuple_SET_ITEM(all, 0, self);
+        for (i = 0; i < n; i++) {
+            Py_INCREF(PyTuple_GET_ITEM(args, i));
+            PyTuple_SET_ITEM(all, i + 1, PyTuple_GET_ITEM(args, i));
+        }
+        done = PyObject_Call(init, all, kwargs);
+        Py_DECREF(all);
+    }
+    if (done == NULL) {
+        return -1;
+    }
+    if (done != Py_None) {
+        PyErr_Format(PyExc_TypeError, "__init__() should return None, not '%.200s'", Py_TYPE(done)->tp_name);
+        Py_DECREF(done);
+        return -1;
+    }
+    Py_DECREF(done);
+    return 0;
+}
+
+/* construct_slots(cls): makes `object.__new__` the `tp_new` of the class `cls`, a service's class made by
+ * `service_class` whose `__new__` is `new_object` and whose `__init__` is compiled, and `ffi_fast_init_slot` its
+ * `tp_init`: `cls()` then makes its object without looking `__new__` up and calling it (about 800 instructions of
+ * `Store()`), an object whose `_ffi_ptr` is unset, which reads as None as `new_object`'s does (and
+ * `object.__new__(cls)`, as the module's wrappers call it, is still allowed), and calls `__init__` without looking
+ * it up. A subclass's `__new__` still calls `new_object`. A class past the module's own (as a module reloaded makes)
+ * keeps CPython's `tp_init`. */
+static PyObject *
+ffi_fast_construct_slots(PyObject *module, PyObject *cls)
+{
+    PyObject *init;
+    size_t k;
     (void)module;
     if (!PyType_Check(cls) || ((PyTypeObject *)cls)->tp_dealloc != ffi_fast_service_dealloc) {
-        PyErr_SetString(PyExc_TypeError, "new_slot() takes a service's class made by service_class()");
+        PyErr_SetString(PyExc_TypeError, "construct_slots() takes a service's class made by service_class()");
+        return NULL;
+    }
+    init = PyDict_GetItemString(((PyTypeObject *)cls)->tp_dict, "__init__");
+    if (init == NULL || Py_TYPE(init) != &ffi_fast_method_type) {
+        PyErr_SetString(PyExc_TypeError, "construct_slots() takes a class whose __init__ is compiled");
         return NULL;
     }
     ((PyTypeObject *)cls)->tp_new = PyBaseObject_Type.tp_new;
+    for (k = 0; k < sizeof(ffi_fast_inits) / sizeof(ffi_fast_inits[0]); k++) {
+        if (ffi_fast_inits[k].cls == NULL || ffi_fast_inits[k].cls == cls) {
+            Py_INCREF(cls);
+            Py_XSETREF(ffi_fast_inits[k].cls, cls);
+            Py_INCREF(init);
+            Py_XSETREF(ffi_fast_inits[k].init, init);
+            ((PyTypeObject *)cls)->tp_init = ffi_fast_init_slot;
+            break;
+        }
+    }
+    PyType_Modified((PyTypeObject *)cls);
     Py_RETURN_NONE;
 }
 
@@ -13892,7 +14009,7 @@ static PyMethodDef ffi_fast_module_methods[] = {
     {"service_class", ffi_fast_service_class, METH_O, "service_class(cls)"},
     {"holder_class", ffi_fast_holder_class, METH_O, "holder_class(index)"},
     {"new_object", (PyCFunction)(void (*)(void))ffi_fast_new_object, METH_VARARGS | METH_KEYWORDS, "new_object(cls, *args, **kwargs)"},
-    {"new_slot", ffi_fast_new_slot, METH_O, "new_slot(cls)"},
+    {"construct_slots", ffi_fast_construct_slots, METH_O, "construct_slots(cls)"},
     {NULL, NULL, 0, NULL},
 };
 
