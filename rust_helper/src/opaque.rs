@@ -3,8 +3,9 @@
 //! function it exports.
 //!
 //! An object of an opaque type `T` that the foreign side owns (a function returned it as
-//! `Box<T>`, `Option<Box<T>>` or `Result<Box<T>, E>`) is an [`OpaqueCell`] on the heap: the
-//! value and a state word, like a service's cell. The C ABI still passes a `T *`: the foreign
+//! `Box<T>`, `Option<Box<T>>` or `Result<Box<T>, E>`) is an [`OpaqueCell`] on the heap: a
+//! state word and the value, left in the box the function returned it in (so that a `Box<T>`
+//! parameter hands that box on), like a service's cell. The C ABI still passes a `T *`: the foreign
 //! side never looks inside, it only hands the pointer back. The state word arbitrates every
 //! use, so that the foreign side (Python, from any thread, or from inside a callback a running
 //! call makes) can never cause undefined behaviour with a pointer it still holds:
@@ -20,10 +21,9 @@
 //! A conflict is an invalid-argument failure (kind 3) naming the function and the parameter,
 //! never a data race.
 
-use std::cell::UnsafeCell;
 use std::marker::PhantomData;
-use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::abi::Failure;
@@ -46,14 +46,19 @@ const FLAGS: usize = EXCLUSIVE | TAKEN | RELEASED;
 pub struct OpaqueCell<T> {
     /// The count of shared borrows, plus the `EXCLUSIVE`, `TAKEN` and `RELEASED` flags.
     state: AtomicUsize,
-    value: UnsafeCell<ManuallyDrop<T>>,
+    /// The value, where the function that returned it boxed it (`Box::into_raw`), owned by the
+    /// cell until a function takes it or the cell drops it. Kept in its box rather than moved
+    /// into the cell, so that neither making the object nor a `Box<T>` parameter taking it
+    /// allocates (or frees) a block of its own.
+    value: NonNull<T>,
+    _owns: PhantomData<T>,
 }
 
 impl<T> OpaqueCell<T> {
     /// The pointer the foreign side gets for a new owned object holding `value`, or an
     /// out-of-memory failure (the caller gets `MemoryError`, not an abort) if the allocator has
     /// no room for the cell; `value` is dropped then.
-    pub fn into_raw(value: T) -> Result<*mut T, Failure> {
+    pub fn into_raw(value: Box<T>) -> Result<*mut T, Failure> {
         let layout = std::alloc::Layout::new::<OpaqueCell<T>>();
         // SAFETY: the layout is not zero-sized (the cell holds an `AtomicUsize`).
         let cell = unsafe { std::alloc::alloc(layout) }.cast::<OpaqueCell<T>>();
@@ -66,7 +71,8 @@ impl<T> OpaqueCell<T> {
         unsafe {
             cell.write(OpaqueCell {
                 state: AtomicUsize::new(0),
-                value: UnsafeCell::new(ManuallyDrop::new(value)),
+                value: NonNull::from(Box::leak(value)),
+                _owns: PhantomData,
             });
         }
         Ok(cell.cast())
@@ -93,8 +99,7 @@ impl<T> OpaqueCell<T> {
 
     /// A pointer to the value (valid while a borrow is held).
     fn value_ptr(&self) -> *mut T {
-        // `ManuallyDrop<T>` is `repr(transparent)`.
-        self.value.get().cast()
+        self.value.as_ptr()
     }
 
     /// A borrow of the object behind `object` for parameter `param` of `function`: shared, or
@@ -155,10 +160,8 @@ impl<T> OpaqueCell<T> {
             .compare_exchange(0, TAKEN, Ordering::Acquire, Ordering::Relaxed)
         {
             // SAFETY: the state went from "free" to "taken": no borrow exists, none can be
-            // taken any more, and the value is moved out here once.
-            Ok(_) => Ok(Box::new(unsafe {
-                ManuallyDrop::take(&mut *cell.value.get())
-            })),
+            // taken any more, and the box `into_raw` was given is handed on here once.
+            Ok(_) => Ok(unsafe { Box::from_raw(cell.value.as_ptr()) }),
             Err(before) => Err(conflict(before, true, type_name, function, param)),
         }
     }
@@ -222,15 +225,17 @@ impl<T> OpaqueCell<T> {
         // SAFETY: the caller gives up the last use of the cell, which `into_raw` allocated.
         let mut cell = unsafe { Box::from_raw(cell) };
         let taken = *cell.state.get_mut() & TAKEN != 0;
-        let dropped = catch_unwind(AssertUnwindSafe(move || {
-            if !taken {
-                // SAFETY: not taken, so the value is still there; nothing borrows it.
-                unsafe { ManuallyDrop::drop(cell.value.get_mut()) }
+        let value = cell.value;
+        // The cell first: a panic in the value's `Drop` cannot leak it.
+        drop(cell);
+        if !taken {
+            let dropped = catch_unwind(AssertUnwindSafe(move || {
+                // SAFETY: not taken, so the cell still owned its box; nothing borrows it.
+                drop(unsafe { Box::from_raw(value.as_ptr()) });
+            }));
+            if let Err(payload) = dropped {
+                crate::abi::drop_payload(payload);
             }
-            drop(cell);
-        }));
-        if let Err(payload) = dropped {
-            crate::abi::drop_payload(payload);
         }
     }
 }
@@ -490,7 +495,7 @@ mod tests {
     #[test]
     fn borrows_conflict_and_take_is_once() {
         static DROPS: AtomicUsize = AtomicUsize::new(0);
-        let object = OpaqueCell::into_raw(Counted(7, &DROPS)).unwrap();
+        let object = OpaqueCell::into_raw(Box::new(Counted(7, &DROPS))).unwrap();
         let a = borrow(object, false).unwrap();
         let b = borrow(object, false).unwrap();
         assert_eq!(unsafe { (*a.pointer()).0 + (*b.pointer()).0 }, 14);
@@ -520,14 +525,14 @@ mod tests {
     #[test]
     fn release_drops_now_or_after_the_last_borrow() {
         static DROPS: AtomicUsize = AtomicUsize::new(0);
-        let object = OpaqueCell::into_raw(Counted(1, &DROPS)).unwrap();
+        let object = OpaqueCell::into_raw(Box::new(Counted(1, &DROPS))).unwrap();
         unsafe { OpaqueCell::release(object) };
         assert_eq!(DROPS.load(Ordering::SeqCst), 1);
 
         // Released while borrowed: the value and cell outlive the release until the borrows end.
         for exclusive in [false, true] {
             let drops = DROPS.load(Ordering::SeqCst);
-            let object = OpaqueCell::into_raw(Counted(2, &DROPS)).unwrap();
+            let object = OpaqueCell::into_raw(Box::new(Counted(2, &DROPS))).unwrap();
             let held = borrow(object, exclusive).unwrap();
             let other = borrow(object, false);
             assert!(exclusive == other.is_err());
@@ -542,13 +547,13 @@ mod tests {
 
         unsafe { OpaqueCell::<Panics>::release(std::ptr::null_mut()) };
         // A panicking `Drop` does not unwind out of the release.
-        unsafe { OpaqueCell::release(OpaqueCell::into_raw(Panics).unwrap()) };
+        unsafe { OpaqueCell::release(OpaqueCell::into_raw(Box::new(Panics)).unwrap()) };
     }
 
     #[test]
     fn threads_never_race() {
         struct Tally(u64);
-        let object = OpaqueCell::into_raw(Tally(0)).unwrap() as usize;
+        let object = OpaqueCell::into_raw(Box::new(Tally(0))).unwrap() as usize;
         let successes = Arc::new(AtomicUsize::new(0));
         let threads: Vec<_> = (0..8)
             .map(|_| {

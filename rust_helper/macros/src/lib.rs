@@ -3609,7 +3609,7 @@ mod types {
                 fn __into_raw(
                     value: ::std::boxed::Box<Self>,
                 ) -> ::core::result::Result<*mut Self, ::hatch_interop::__private::Failure> {
-                    ::hatch_interop::__private::OpaqueCell::into_raw(*value)
+                    ::hatch_interop::__private::OpaqueCell::into_raw(value)
                 }
 
                 unsafe fn __borrow<'a>(
