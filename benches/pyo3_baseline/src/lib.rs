@@ -45,6 +45,7 @@ enum Color {
 
 /// A counter that remembers its history.
 #[pyclass]
+#[derive(Default)]
 struct Counter {
     value: u64,
     history: Vec<u64>,
@@ -91,6 +92,14 @@ fn counter_new(start: u64) -> Counter {
         value: start,
         history: Vec::new(),
     }
+}
+
+/// The library's `counter_free(Box<Counter>)`: the counter moved out of its object and dropped. A `#[pyclass]`'s
+/// value cannot leave its object, so this takes it (`mem::take`), leaving a default counter behind: the same work
+/// (the object borrowed mutably, the history freed), without the library's later calls failing.
+#[pyfunction]
+fn counter_free(mut c: PyRefMut<'_, Counter>) {
+    drop(std::mem::take(&mut *c));
 }
 
 #[pyfunction]
@@ -288,6 +297,12 @@ mod released {
     }
 
     #[pyfunction]
+    fn counter_free(py: Python<'_>, mut c: PyRefMut<'_, Counter>) {
+        let taken = std::mem::take(&mut *c);
+        py.detach(move || drop(taken));
+    }
+
+    #[pyfunction]
     fn counter_increment(py: Python<'_>, mut c: PyRefMut<'_, Counter>) -> u64 {
         let c = &mut *c;
         py.detach(move || {
@@ -360,7 +375,7 @@ mod released {
         use super::super::{Color, Counter, Store, Vec2};
         #[pymodule_export]
         use super::{
-            add, color_next, contact_summary, counter_get, counter_increment, counter_new,
+            add, color_next, contact_summary, counter_free, counter_get, counter_increment, counter_new,
             for_each_value, noop, scale, str_byte_len, sum_f64, vec2_add, vec2_length, word_list,
         };
     }
@@ -372,7 +387,7 @@ mod pyo3_baseline {
     use super::released::released;
     #[pymodule_export]
     use super::{
-        add, color_next, contact_summary, counter_get, counter_increment, counter_new,
+        add, color_next, contact_summary, counter_free, counter_get, counter_increment, counter_new,
         for_each_value, noop, scale, str_byte_len, sum_f64, vec2_add, vec2_length, word_list,
         Color, Counter, Store, Vec2,
     };
