@@ -192,8 +192,8 @@ mod runtime {
     use std::future::Future;
     use std::panic::{catch_unwind, AssertUnwindSafe};
     use std::pin::Pin;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+    use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+    use std::sync::{Mutex, MutexGuard, PoisonError};
     use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
     use tokio::task::AbortHandle;
@@ -206,16 +206,96 @@ mod runtime {
     enum Bell {}
     use crate::traits::FfiReturn;
 
-    /// The library's runtime, started on first use: worker threads named after hatch-interop.
-    fn runtime() -> &'static tokio::runtime::Runtime {
-        static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-        RUNTIME.get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
+    /// What the library's async calls run on in this process: its runtime (worker threads named
+    /// after hatch-interop) and the calls in flight, made on first use.
+    ///
+    /// A child process made by `fork()` has neither: only the forking thread goes on in it, so
+    /// the runtime's workers are gone (a task spawned there would never run: an `await` would
+    /// hang), and so is any thread that held the lock of the calls in flight. Its first async call
+    /// makes its own (see [`forked`]); the parent's are left as they are, never dropped (dropping
+    /// a runtime waits for its workers).
+    struct Engine {
+        runtime: tokio::runtime::Runtime,
+        in_flight: Mutex<BTreeMap<Key, Flight>>,
+        /// The value of [`FORKS`] the engine was made under: another means a fork since.
+        forks: usize,
+    }
+
+    /// The current engine (leaked: it lives as long as the process, or its parent's copy).
+    static ENGINE: AtomicPtr<Engine> = AtomicPtr::new(std::ptr::null_mut());
+
+    /// How many `fork()`s this process descends from since the library was loaded (counted in
+    /// the child, by [`forked`]).
+    static FORKS: AtomicUsize = AtomicUsize::new(0);
+
+    /// The `pthread_atfork` handler run in a child process right after `fork()` (only
+    /// async-signal-safe work: one atomic add): the next async call makes a new engine.
+    #[cfg(unix)]
+    extern "C" fn forked() {
+        FORKS.fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[cfg(unix)]
+    extern "C" {
+        fn pthread_atfork(
+            prepare: Option<extern "C" fn()>,
+            parent: Option<extern "C" fn()>,
+            child: Option<extern "C" fn()>,
+        ) -> std::ffi::c_int;
+    }
+
+    /// This process's engine: one atomic load and a comparison on every call but the first
+    /// (and the first after a fork).
+    #[inline]
+    fn engine() -> &'static Engine {
+        let current = ENGINE.load(Ordering::Acquire);
+        // SAFETY: a non-null ENGINE points to a leaked engine, never freed.
+        match unsafe { current.as_ref() } {
+            Some(engine) if engine.forks == FORKS.load(Ordering::Relaxed) => engine,
+            _ => start_engine(current),
+        }
+    }
+
+    /// Makes this process's engine, in place of `stale` (null, or the parent's before a fork),
+    /// unless another thread makes one first.
+    #[cold]
+    #[inline(never)]
+    fn start_engine(stale: *mut Engine) -> &'static Engine {
+        #[cfg(unix)]
+        {
+            static WATCH_FORKS: std::sync::Once = std::sync::Once::new();
+            // SAFETY: `forked` is async-signal-safe, as a child handler must be. A failure (no
+            // memory for the handler) leaves a child process's async calls as they were.
+            WATCH_FORKS.call_once(|| unsafe {
+                pthread_atfork(None, None, Some(forked));
+            });
+        }
+        let forks = FORKS.load(Ordering::Relaxed);
+        let made = Box::into_raw(Box::new(Engine {
+            runtime: tokio::runtime::Builder::new_multi_thread()
                 .thread_name("hatch-interop-async")
                 .enable_all()
                 .build()
-                .expect("hatch-interop: cannot start the Tokio runtime of async functions")
-        })
+                .expect("hatch-interop: cannot start the Tokio runtime of async functions"),
+            in_flight: Mutex::new(BTreeMap::new()),
+            forks,
+        }));
+        match ENGINE.compare_exchange(stale, made, Ordering::AcqRel, Ordering::Acquire) {
+            // SAFETY: just made and leaked.
+            Ok(_) => unsafe { &*made },
+            Err(_) => {
+                // Another thread's engine went in first: this one was never used.
+                // SAFETY: `made` came from `Box::into_raw` above and nothing else has it.
+                let unused = unsafe { Box::from_raw(made) };
+                unused.runtime.shutdown_background();
+                engine()
+            }
+        }
+    }
+
+    /// The library's runtime in this process.
+    fn runtime() -> &'static tokio::runtime::Runtime {
+        &engine().runtime
     }
 
     /// A call in flight: its completion's context (as an address) and a number of its own, since
@@ -234,9 +314,11 @@ mod runtime {
     /// leaves when its future finishes (before the completion is called) or when it is
     /// cancelled.
     fn in_flight() -> MutexGuard<'static, BTreeMap<Key, Flight>> {
-        static IN_FLIGHT: Mutex<BTreeMap<Key, Flight>> = Mutex::new(BTreeMap::new());
         // Nothing panics while the lock is held (a poisoned map is still consistent).
-        IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner)
+        engine()
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Starts an async call: polls `future` once on the calling thread, inside the runtime's

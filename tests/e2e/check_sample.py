@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import typing
+import warnings
 import weakref
 
 import sample_crate
@@ -1743,6 +1744,60 @@ def check_async():
         assert proc.returncode == 0 and proc.stdout == "exiting\n", (millis, proc.returncode, proc.stdout, proc.stderr)
 
 
+def check_async_after_fork():
+    """A child process made by `fork()` (multiprocessing's default start method on Linux before Python 3.14) awaits
+    async functions as its parent does: the library's runtime threads are not copied into it, so it makes its own,
+    and a call the parent has in flight meanwhile still completes in the parent."""
+    if not hasattr(os, "fork"):
+        return
+
+    async def child_calls():
+        assert await sample_crate.double_later(21, 5) == 42, "pending on the library's timer"
+        assert await sample_crate.i128_double_later(21) == 42, "completed on the runtime's thread"
+        assert await sample_crate.double_now(4) == 8, "ready at once"
+        task = asyncio.ensure_future(sample_crate.double_later(1, 10_000))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        else:
+            raise AssertionError("a cancelled call completed")
+
+    async def parent_calls():
+        in_flight = asyncio.ensure_future(sample_crate.double_later(50, 300))
+        await asyncio.sleep(0.05)  # the call is pending on the runtime's timer as the process forks
+        with warnings.catch_warnings():
+            # Python 3.12+ warns that forking a process with threads (the runtime's) may deadlock the child.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                asyncio.run(asyncio.wait_for(child_calls(), 10))
+                status = 0
+            except BaseException as error:  # reported through the exit status
+                print(f"check_async_after_fork: the child failed: {error!r}", file=sys.stderr, flush=True)
+            os._exit(status)
+        assert await in_flight == 100, "the parent's call in flight as it forked"
+        return pid
+
+    assert asyncio.run(sample_crate.double_later(1, 1)) == 2  # the parent's runtime is running
+    pid = asyncio.run(parent_calls())
+    deadline = time.monotonic() + 30
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            raise AssertionError("a forked child's async calls hung")
+        time.sleep(0.01)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"the forked child ended with status {status}"
+
+
 def check_event_loops():
     """Awaits on many event loops: one after another, at once on several threads, and closed with calls still
     under way. Each outcome reaches the loop that awaits it (the cpython backend's pending calls wake their loop
@@ -2297,6 +2352,7 @@ def main():
     check_renames()
     check_gil()
     check_async()
+    check_async_after_fork()
     check_services()
     check_async_services()
     check_scalar_arguments()
