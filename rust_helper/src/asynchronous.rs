@@ -24,9 +24,101 @@
 //! releases the GIL during the call).
 
 use std::ffi::c_void;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{RwLock, RwLockReadGuard};
 
 use crate::abi::{stop_thread, Failure, FfiFailure};
+
+/// How many `fork()`s this process descends from since the library was loaded (counted in the
+/// child, by [`forked`], once [`watch_forks`] registered it).
+static FORKS: AtomicUsize = AtomicUsize::new(0);
+
+/// The `pthread_atfork` handler run in a child process right after `fork()` (only
+/// async-signal-safe work: one atomic add): every [`PerProcess`] value is made again on its next
+/// use.
+#[cfg(unix)]
+extern "C" fn forked() {
+    FORKS.fetch_add(1, Ordering::Relaxed);
+}
+
+#[cfg(unix)]
+extern "C" {
+    fn pthread_atfork(
+        prepare: Option<extern "C" fn()>,
+        parent: Option<extern "C" fn()>,
+        child: Option<extern "C" fn()>,
+    ) -> std::ffi::c_int;
+}
+
+/// Registers [`forked`], once (before the first [`PerProcess`] value is made).
+fn watch_forks() {
+    #[cfg(unix)]
+    {
+        static WATCHING: std::sync::Once = std::sync::Once::new();
+        // SAFETY: `forked` is async-signal-safe, as a child handler must be. A failure (no memory
+        // for the handler) leaves a child process's values as the parent's were.
+        WATCHING.call_once(|| unsafe {
+            pthread_atfork(None, None, Some(forked));
+        });
+    }
+}
+
+/// A value of which each process has its own: made on first use, and again in a child process
+/// made by `fork()`, which copies only the forking thread: the parent's runtime threads are gone
+/// there (a task spawned on its runtime would never run), and so are threads that held its locks
+/// (which stay locked). The parent's value is left as it is in the child, never dropped (dropping
+/// a runtime would wait for its workers).
+pub(crate) struct PerProcess<T> {
+    current: AtomicPtr<Made<T>>,
+}
+
+/// A [`PerProcess`] value and the count of forks it was made under.
+struct Made<T> {
+    forks: usize,
+    value: T,
+}
+
+impl<T: Send + Sync + 'static> PerProcess<T> {
+    pub(crate) const fn new() -> Self {
+        PerProcess {
+            current: AtomicPtr::new(std::ptr::null_mut()),
+        }
+    }
+
+    /// This process's value, made with `make` if it has none yet (one atomic load and a
+    /// comparison otherwise); a value made meanwhile by another thread goes to `unused`.
+    #[inline]
+    pub(crate) fn get(&'static self, make: fn() -> T, unused: fn(T)) -> &'static T {
+        let current = self.current.load(Ordering::Acquire);
+        // SAFETY: a non-null pointer is a leaked `Made`, never freed.
+        match unsafe { current.as_ref() } {
+            Some(made) if made.forks == FORKS.load(Ordering::Relaxed) => &made.value,
+            _ => self.make(current, make, unused),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn make(&'static self, stale: *mut Made<T>, make: fn() -> T, unused: fn(T)) -> &'static T {
+        watch_forks();
+        let made = Box::into_raw(Box::new(Made {
+            forks: FORKS.load(Ordering::Relaxed),
+            value: make(),
+        }));
+        match self
+            .current
+            .compare_exchange(stale, made, Ordering::AcqRel, Ordering::Acquire)
+        {
+            // SAFETY: just made, and leaked.
+            Ok(_) => unsafe { &(*made).value },
+            Err(_) => {
+                // SAFETY: `made` came from `Box::into_raw` above and went nowhere else.
+                unused(unsafe { Box::from_raw(made) }.value);
+                self.get(make, unused)
+            }
+        }
+    }
+}
 
 /// The callback an async function reports its outcome to: `call(context, value, failure)`,
 /// exactly once, with exactly one of `value` (the result, like a function's return value:
@@ -83,7 +175,7 @@ impl FfiCompletion {
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     fn complete(
         self,
-        open: RwLockReadGuard<'_, bool>,
+        open: RwLockReadGuard<'_, ()>,
         value: *const c_void,
         failure: *const FfiFailure,
     ) {
@@ -100,10 +192,8 @@ impl Drop for FfiCompletion {
         if let Some(release) = self.release {
             // Held during the call, as in `deliver`: a cancelled call's completion is dropped on a
             // runtime thread, which must not call into an interpreter that is exiting.
-            let open = OPEN
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if !*open {
+            let open = delivering();
+            if CLOSED.load(Ordering::SeqCst) {
                 return;
             }
             let stop = StopUnwind(Some(open));
@@ -117,7 +207,7 @@ impl Drop for FfiCompletion {
 /// Stops a forced unwind out of a completion's `call` or `release` (see [`FfiCompletion`]), as
 /// `ForeignCall` does for callbacks, after letting go of delivery's read lock: a thread that
 /// sleeps forever must not keep [`shutdown`](crate::abi::shutdown) waiting.
-struct StopUnwind<'a>(Option<RwLockReadGuard<'a, bool>>);
+struct StopUnwind<'a>(Option<RwLockReadGuard<'a, ()>>);
 
 impl StopUnwind<'_> {
     /// The call returned normally.
@@ -137,17 +227,30 @@ impl Drop for StopUnwind<'_> {
     }
 }
 
-/// Whether completions may still be delivered; written once, by [`close_delivery`].
-static OPEN: RwLock<bool> = RwLock::new(true);
+/// Set once, by [`close_delivery`]: no completion is delivered any more.
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// The lock a delivery holds (shared) while it calls into the caller, which [`close_delivery`]
+/// takes (exclusively) to wait for those in progress. One per process ([`PerProcess`]): a child
+/// made by `fork()` while a runtime thread was delivering (holding it, perhaps waiting for the
+/// GIL) would otherwise find it held for good by a thread it does not have, and hang as it
+/// exits.
+static DELIVERING: PerProcess<RwLock<()>> = PerProcess::new();
+
+/// The shared hold of [`DELIVERING`] for a delivery.
+fn delivering() -> RwLockReadGuard<'static, ()> {
+    DELIVERING
+        .get(|| RwLock::new(()), drop)
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// Hands `outcome` to `completion`, unless delivery is shut down (then neither it nor the
 /// value is touched again: the process is exiting).
 #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 pub(crate) fn deliver<T>(completion: FfiCompletion, outcome: Result<T, Failure>) {
-    let open = OPEN
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !*open {
+    let open = delivering();
+    if CLOSED.load(Ordering::SeqCst) {
         // Not even `release`: the code behind the completion may be gone (an interpreter that
         // has exited ends a thread that calls into it). Both leak; the process is exiting.
         std::mem::forget(completion);
@@ -176,12 +279,18 @@ pub(crate) fn deliver<T>(completion: FfiCompletion, outcome: Result<T, Failure>)
     }
 }
 
-/// No completion is delivered after this returns; it waits for those in progress (part of
-/// `<crate>_ffi_shutdown`, see [`crate::abi::shutdown`]).
+/// No completion is delivered after this returns; it waits for those in progress in this
+/// process (part of `<crate>_ffi_shutdown`, see [`crate::abi::shutdown`]).
 pub(crate) fn close_delivery() {
-    *OPEN
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = false;
+    // A delivery that holds the lock before this store may deliver, and is waited for; one that
+    // takes it after the exclusive hold below sees the store.
+    CLOSED.store(true, Ordering::SeqCst);
+    drop(
+        DELIVERING
+            .get(|| RwLock::new(()), drop)
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
 }
 
 #[cfg(feature = "tokio")]
@@ -192,13 +301,13 @@ mod runtime {
     use std::future::Future;
     use std::panic::{catch_unwind, AssertUnwindSafe};
     use std::pin::Pin;
-    use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Mutex, MutexGuard, PoisonError};
     use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
     use tokio::task::AbortHandle;
 
-    use super::{deliver, FfiCompletion};
+    use super::{deliver, FfiCompletion, PerProcess};
     use crate::abi::{Boundary, Failure};
     #[cfg(unix)]
     use crate::bell::{self, Bell};
@@ -207,90 +316,31 @@ mod runtime {
     use crate::traits::FfiReturn;
 
     /// What the library's async calls run on in this process: its runtime (worker threads named
-    /// after hatch-interop) and the calls in flight, made on first use.
-    ///
-    /// A child process made by `fork()` has neither: only the forking thread goes on in it, so
-    /// the runtime's workers are gone (a task spawned there would never run: an `await` would
-    /// hang), and so is any thread that held the lock of the calls in flight. Its first async call
-    /// makes its own (see [`forked`]); the parent's are left as they are, never dropped (dropping
-    /// a runtime waits for its workers).
+    /// after hatch-interop) and the calls in flight, made on first use; a child process made by
+    /// `fork()` makes its own (see [`PerProcess`]): the calls the parent had in flight go on in
+    /// the parent.
     struct Engine {
         runtime: tokio::runtime::Runtime,
         in_flight: Mutex<BTreeMap<Key, Flight>>,
-        /// The value of [`FORKS`] the engine was made under: another means a fork since.
-        forks: usize,
     }
 
-    /// The current engine (leaked: it lives as long as the process, or its parent's copy).
-    static ENGINE: AtomicPtr<Engine> = AtomicPtr::new(std::ptr::null_mut());
+    static ENGINE: PerProcess<Engine> = PerProcess::new();
 
-    /// How many `fork()`s this process descends from since the library was loaded (counted in
-    /// the child, by [`forked`]).
-    static FORKS: AtomicUsize = AtomicUsize::new(0);
-
-    /// The `pthread_atfork` handler run in a child process right after `fork()` (only
-    /// async-signal-safe work: one atomic add): the next async call makes a new engine.
-    #[cfg(unix)]
-    extern "C" fn forked() {
-        FORKS.fetch_add(1, Ordering::Relaxed);
-    }
-
-    #[cfg(unix)]
-    extern "C" {
-        fn pthread_atfork(
-            prepare: Option<extern "C" fn()>,
-            parent: Option<extern "C" fn()>,
-            child: Option<extern "C" fn()>,
-        ) -> std::ffi::c_int;
-    }
-
-    /// This process's engine: one atomic load and a comparison on every call but the first
-    /// (and the first after a fork).
+    /// This process's engine.
     #[inline]
     fn engine() -> &'static Engine {
-        let current = ENGINE.load(Ordering::Acquire);
-        // SAFETY: a non-null ENGINE points to a leaked engine, never freed.
-        match unsafe { current.as_ref() } {
-            Some(engine) if engine.forks == FORKS.load(Ordering::Relaxed) => engine,
-            _ => start_engine(current),
-        }
-    }
-
-    /// Makes this process's engine, in place of `stale` (null, or the parent's before a fork),
-    /// unless another thread makes one first.
-    #[cold]
-    #[inline(never)]
-    fn start_engine(stale: *mut Engine) -> &'static Engine {
-        #[cfg(unix)]
-        {
-            static WATCH_FORKS: std::sync::Once = std::sync::Once::new();
-            // SAFETY: `forked` is async-signal-safe, as a child handler must be. A failure (no
-            // memory for the handler) leaves a child process's async calls as they were.
-            WATCH_FORKS.call_once(|| unsafe {
-                pthread_atfork(None, None, Some(forked));
-            });
-        }
-        let forks = FORKS.load(Ordering::Relaxed);
-        let made = Box::into_raw(Box::new(Engine {
-            runtime: tokio::runtime::Builder::new_multi_thread()
-                .thread_name("hatch-interop-async")
-                .enable_all()
-                .build()
-                .expect("hatch-interop: cannot start the Tokio runtime of async functions"),
-            in_flight: Mutex::new(BTreeMap::new()),
-            forks,
-        }));
-        match ENGINE.compare_exchange(stale, made, Ordering::AcqRel, Ordering::Acquire) {
-            // SAFETY: just made and leaked.
-            Ok(_) => unsafe { &*made },
-            Err(_) => {
-                // Another thread's engine went in first: this one was never used.
-                // SAFETY: `made` came from `Box::into_raw` above and nothing else has it.
-                let unused = unsafe { Box::from_raw(made) };
-                unused.runtime.shutdown_background();
-                engine()
-            }
-        }
+        ENGINE.get(
+            || Engine {
+                runtime: tokio::runtime::Builder::new_multi_thread()
+                    .thread_name("hatch-interop-async")
+                    .enable_all()
+                    .build()
+                    .expect("hatch-interop: cannot start the Tokio runtime of async functions"),
+                in_flight: Mutex::new(BTreeMap::new()),
+            },
+            // Another thread's went in first: this one's workers have nothing to do.
+            |unused| unused.runtime.shutdown_background(),
+        )
     }
 
     /// The library's runtime in this process.

@@ -5,6 +5,7 @@ Runs on CPython 3.8+ and PyPy with only the standard library and the installed w
 
 import array
 import asyncio
+import atexit
 import collections
 import contextlib
 import contextvars
@@ -1784,7 +1785,47 @@ def check_async_after_fork():
         return pid
 
     assert asyncio.run(sample_crate.double_later(1, 1)) == 2  # the parent's runtime is running
-    pid = asyncio.run(parent_calls())
+    wait_for_child(asyncio.run(parent_calls()), "a forked child's async calls hung")
+
+
+def check_exit_after_fork():
+    """A child process forked while another thread's async calls finish or are cancelled exits at once: the
+    library's shutdown (at exit) does not wait for a delivery that a thread the child does not have was making as
+    the process forked (the library's lock of deliveries is its own in each process)."""
+    if not hasattr(os, "fork"):
+        return
+    stop = threading.Event()
+
+    def churn():
+        async def calls():
+            while not stop.is_set():
+                tasks = [asyncio.ensure_future(sample_crate.double_later(1, 10_000)) for _ in range(20)]
+                await asyncio.sleep(0)
+                for task in tasks:
+                    task.cancel()  # each call's completion is released on a runtime thread, which takes the GIL
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run(calls())
+
+    thread = threading.Thread(target=churn)
+    thread.start()
+    try:
+        time.sleep(0.05)
+        for _ in range(8):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # forking a process with threads (3.12+)
+                pid = os.fork()
+            if pid == 0:
+                atexit._run_exitfuncs()  # what exiting runs, the library's shutdown among it
+                os._exit(0)
+            wait_for_child(pid, "a forked child hung as it exited")
+    finally:
+        stop.set()
+        thread.join()
+
+
+def wait_for_child(pid, hung):
+    """Waits (30 s at most: else `hung` is raised, the child killed) for the child process `pid` to exit 0."""
     deadline = time.monotonic() + 30
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -1793,8 +1834,8 @@ def check_async_after_fork():
         if time.monotonic() > deadline:
             os.kill(pid, 9)
             os.waitpid(pid, 0)
-            raise AssertionError("a forked child's async calls hung")
-        time.sleep(0.01)
+            raise AssertionError(hung)
+        time.sleep(0.002)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"the forked child ended with status {status}"
 
 
@@ -2353,6 +2394,7 @@ def main():
     check_gil()
     check_async()
     check_async_after_fork()
+    check_exit_after_fork()
     check_services()
     check_async_services()
     check_scalar_arguments()
