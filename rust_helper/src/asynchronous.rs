@@ -33,6 +33,12 @@ use crate::abi::{stop_thread, Failure, FfiFailure};
 /// child, by [`forked`], once [`watch_forks`] registered it).
 static FORKS: AtomicUsize = AtomicUsize::new(0);
 
+/// How many `fork()`s this process descends from (as [`FORKS`] counts them).
+#[cfg_attr(not(all(feature = "tokio", unix)), allow(dead_code))]
+pub(crate) fn forks() -> usize {
+    FORKS.load(Ordering::Relaxed)
+}
+
 /// The `pthread_atfork` handler run in a child process right after `fork()` (only
 /// async-signal-safe work: one atomic add): every [`PerProcess`] value is made again on its next
 /// use.

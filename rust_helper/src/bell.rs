@@ -35,11 +35,16 @@ mod imp {
 
     use super::CompleteFn;
     use crate::abi::Failure;
-    use crate::asynchronous::{deliver, FfiCompletion};
+    use crate::asynchronous::{deliver, forks, FfiCompletion};
 
     pub struct Bell {
         /// The completion function whose calls ring this bell, as an address.
         call: usize,
+        /// The process's count of forks when the bell was opened: a child process made by
+        /// `fork()` has a copy of its parent's bells (its thread's current one too), whose lock a
+        /// thread the child does not have may hold, and whose descriptor the parent watches: it
+        /// neither rings, drains nor closes them (a closed one is left as it is).
+        forks: usize,
         state: Mutex<State>,
         /// The descriptor the caller watches, and the end the runtime's threads write to (both
         /// non-blocking, closed when the bell is dropped).
@@ -127,6 +132,7 @@ mod imp {
         unsafe { fd.write(reader.as_raw_fd()) };
         let bell = Bell {
             call: call as usize,
+            forks: forks(),
             state: Mutex::default(),
             reader,
             writer,
@@ -154,7 +160,7 @@ mod imp {
                 current
                     .borrow()
                     .as_ref()
-                    .filter(|bell| bell.call == call as usize)
+                    .filter(|bell| bell.call == call as usize && bell.forks == forks())
                     .cloned()
             })
             .ok()
@@ -164,6 +170,9 @@ mod imp {
     pub unsafe fn drain(bell: *const c_void) {
         // SAFETY: an open bell (the caller's promise), borrowed for the call.
         let bell = unsafe { &*bell.cast::<Bell>() };
+        if bell.forks != forks() {
+            return; // the parent's (see `Bell::forks`)
+        }
         for held in bell.take(false) {
             (held.0)();
         }
@@ -172,6 +181,12 @@ mod imp {
     pub unsafe fn close(bell: *const c_void) {
         // SAFETY: an open bell (the caller's promise): the opener's reference, given back here.
         let bell = unsafe { Arc::from_raw(bell.cast::<Bell>()) };
+        if bell.forks != forks() {
+            // The parent's (see `Bell::forks`): its state may be locked for good here, and what it
+            // holds is the parent's to deliver.
+            std::mem::forget(bell);
+            return;
+        }
         for held in bell.take(true) {
             (held.0)();
         }
