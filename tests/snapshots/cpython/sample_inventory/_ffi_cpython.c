@@ -5943,6 +5943,27 @@ typedef struct ffi_fast_bell_state {
 
 static pthread_mutex_t ffi_fast_bells_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* fork(): the lock is held across it (a library thread holds it only for a few stores, never waiting for anything
+ * meanwhile), so that the child process, which has none of the parent's other threads, never finds it held by one
+ * of them, and made anew there. */
+static void
+ffi_fast_bells_before_fork(void)
+{
+    pthread_mutex_lock(&ffi_fast_bells_lock);
+}
+
+static void
+ffi_fast_bells_after_fork(void)
+{
+    pthread_mutex_unlock(&ffi_fast_bells_lock);
+}
+
+static void
+ffi_fast_bells_in_child(void)
+{
+    pthread_mutex_init(&ffi_fast_bells_lock, NULL);
+}
+
 /* What a call's `bell` holds besides a bell: nothing yet (NULL: the caller has not looked since the library's
  * function returned), the value already (delivered before the caller looked), or no bell (the old way). */
 static char ffi_fast_delivered_mark, ffi_fast_no_bell_mark;
@@ -14041,6 +14062,14 @@ PyInit__ffi_cpython(void)
 #if defined(FFI_FAST_BELLS)
     if (PyType_Ready(&ffi_fast_bell_type) < 0) {
         return NULL;
+    }
+    {
+        /* Once per process (a second handler's `prepare` would wait for the first's lock). */
+        static bool watching_forks = false;
+        if (!watching_forks && pthread_atfork(ffi_fast_bells_before_fork, ffi_fast_bells_after_fork,
+                                              ffi_fast_bells_in_child) == 0) {
+            watching_forks = true;
+        }
     }
 #endif
     ffi_fast_settle_now_name = PyUnicode_InternFromString("settle_now");
