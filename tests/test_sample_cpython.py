@@ -86,6 +86,14 @@ store.put("key", 1)
 print(gc.is_tracked(store), gc.is_tracked(store._ffi_handle), m.Store.get(store, key="key"))
 store.close()
 print("closed" if store._ffi_ptr is None else "open")
+fast = m._native._ffi_fast
+plain = fast.service_class(type("Plain", (), {"__init__": lambda self: None}))
+for cls in (int, m.Counter, plain):  # not a service's class; a service's class whose `__init__` is not compiled
+    try:
+        fast.construct_slots(cls)
+    except TypeError as error:
+        said = str(error)
+        print("service" if "made by service_class" in said else "compiled" if "is compiled" in said else said)
 m.Counter.__del__ = lambda self: print("deleted")
 m.counter_new(1)
 """
@@ -126,7 +134,7 @@ def test_every_check_passes_through_the_compiled_functions(sample_cpython_wheel:
     objects = run([exe, "-c", OBJECTS], cwd=workdir)
     assert objects.stdout.split() == [
         *["False", "False", "5", "6", "released", "True", "refused"],
-        *["False", "False", "1", "closed", "deleted"],
+        *["False", "False", "1", "closed", "service", "service", "compiled", "deleted"],
     ]
     proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
     assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
