@@ -73,6 +73,28 @@ def interpreter_venvs(
         }
 
 
+def check_memory(wheel: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """check_memory.py over the wheel, in a fresh venv of this interpreter."""
+    exe = make_venv(sys.executable, tmp_path / "venv")
+    run([exe, "-m", "pip", "install", "--no-index", "--no-deps", wheel])
+    # Backtraces would make each of the thousands of caught panics cost milliseconds.
+    env = {**os.environ, "RUST_BACKTRACE": "0"}
+    # 50,000 rounds: a leak of any allocation per round (16 bytes or more) grows the process by 800 kB, over the
+    # check's bounds (10 bytes a round; 64 kB in Python's allocators and the C allocator's arena), in half the
+    # suite's time of 100,000.
+    return run([exe, CHECK.parent / "check_memory.py", "50000"], cwd=tmp_path, env=env)
+
+
+@pytest.fixture(scope="session")
+def memory_check(
+    sample_wheel: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Future[subprocess.CompletedProcess[str]]]:
+    """The memory check of the sample wheel, started in the background by the first test that asks for it: about a
+    minute on one core, while the tests after it use the other."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(check_memory, sample_wheel, tmp_path_factory.mktemp("memory"))
+
+
 def wheel_tag(wheel: Path) -> str:
     metadata = read_from_wheel(wheel, f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info/WHEEL")
     tags = re.findall(r"^Tag: (.+)$", metadata.decode(), flags=re.M)
@@ -81,7 +103,10 @@ def wheel_tag(wheel: Path) -> str:
 
 
 class TestPipWheel:
-    def test_installs_and_every_construct_works(self, sample_wheel: Path, tmp_path: Path) -> None:
+    def test_installs_and_every_construct_works(
+        self, sample_wheel: Path, memory_check: Future[subprocess.CompletedProcess[str]], tmp_path: Path
+    ) -> None:
+        # (`memory_check` starts the memory check meanwhile: see test_memory_stays_flat_over_many_allocating_calls.)
         install_and_check(sys.executable, sample_wheel, tmp_path)
 
     def test_bad_input_corpus(self, sample_wheel: Path, tmp_path: Path) -> None:
@@ -95,15 +120,10 @@ class TestPipWheel:
         assert proc.returncode == 0, proc.stdout[-8000:]
         assert "bad-input corpus: all " in proc.stdout, proc.stdout[-8000:]
 
-    def test_memory_stays_flat_over_many_allocating_calls(self, sample_wheel: Path, tmp_path: Path) -> None:
-        exe = make_venv(sys.executable, tmp_path / "venv")
-        run([exe, "-m", "pip", "install", "--no-index", "--no-deps", sample_wheel])
-        # Backtraces would make each of the thousands of caught panics cost milliseconds.
-        env = {**os.environ, "RUST_BACKTRACE": "0"}
-        # 50,000 rounds: a leak of any allocation per round (16 bytes or more) grows the process by 800 kB, over
-        # the check's bounds (10 bytes a round; 64 kB in Python's allocators and the C allocator's arena), in
-        # half the suite's time of 100,000.
-        proc = run([exe, CHECK.parent / "check_memory.py", "50000"], cwd=tmp_path, env=env)
+    def test_memory_stays_flat_over_many_allocating_calls(
+        self, memory_check: Future[subprocess.CompletedProcess[str]]
+    ) -> None:
+        proc = memory_check.result()  # started by the first test of this class (see `memory_check`)
         assert "rounds: resident memory grew by" in proc.stdout, proc.stdout
 
     def test_file_set(self, sample_wheel: Path) -> None:
