@@ -243,10 +243,14 @@ static CLOSED: AtomicBool = AtomicBool::new(false);
 /// exits.
 static DELIVERING: PerProcess<RwLock<()>> = PerProcess::new();
 
+/// This process's [`DELIVERING`] lock.
+fn delivery_lock() -> &'static RwLock<()> {
+    DELIVERING.get(|| RwLock::new(()), drop)
+}
+
 /// The shared hold of [`DELIVERING`] for a delivery.
 fn delivering() -> RwLockReadGuard<'static, ()> {
-    DELIVERING
-        .get(|| RwLock::new(()), drop)
+    delivery_lock()
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -292,8 +296,7 @@ pub(crate) fn close_delivery() {
     // takes it after the exclusive hold below sees the store.
     CLOSED.store(true, Ordering::SeqCst);
     drop(
-        DELIVERING
-            .get(|| RwLock::new(()), drop)
+        delivery_lock()
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner),
     );
