@@ -1109,10 +1109,12 @@ def test_cdef_declares_what_the_header_does_with_rusts_layout(stem: str) -> None
         if line.endswith(");") and "(" in line and not line.startswith(("#", " ")) and "STATIC_ASSERT" not in line
     }
     # Every prototype of the header (the support functions and each callable of the ABI model) is in the cdef;
-    # the cancel and doorbell functions are declared with the completion type, when the inventory names them.
+    # the cancel and doorbell functions are declared with the completion type, when the inventory names them, and the
+    # function that frees a `Vec<String>` result when a function returns one.
     model = abi.lower(inventory)
     support = 6 + (inventory.library.ffi_cancel is not None and model.uses_completion)
     support += 4 * (inventory.library.ffi_bell is not None and model.uses_completion)
+    support += model.uses_texts
     assert len(prototypes) == len(model.callables) + support
     assert prototypes <= set(text.splitlines())
 

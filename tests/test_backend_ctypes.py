@@ -452,6 +452,11 @@ def _compile_library(inventory: Inventory, directory: Path, implementation: Opti
         cancel_stub += "".join(
             f"void {f}(const void *bell) {{ (void)bell; }}\n" for f in (bell.use, bell.drain, bell.close)
         )
+    texts = inventory.library.ffi_free_texts
+    if texts is not None:
+        # Nothing to free: the stubs return empty lists.
+        cancel_stub += "\ntypedef struct { void *ptr; size_t len; size_t capacity; } stub_texts;\n"
+        cancel_stub += f"void {texts}(stub_texts texts) {{ (void)texts; }}\n"
     support.write_text(_SUPPORT.format(library=inventory.library) + cancel_stub)
     library = directory / f"lib{crate}.so"
     cmd = [GCC, "-std=gnu11", "-shared", "-fPIC", "-w", f"-I{directory}", "-o", library, implementation, support, "-lm"]

@@ -533,6 +533,97 @@ pub unsafe fn take_failure(out: *mut FfiFailure) -> bool {
     true
 }
 
+/// One string of a `Vec<String>` result ([`FfiTexts`]): its UTF-8 bytes, `len` of them at `ptr`,
+/// valid until the list is given back to `<crate>_ffi_free_texts`. `capacity` is the string's
+/// own, for that function.
+#[repr(C)]
+#[derive(Debug)]
+pub struct FfiText {
+    /// The first byte; dangling (never read) when `len` is 0.
+    pub ptr: *const u8,
+    /// The number of bytes.
+    pub len: usize,
+    /// The size of the string's allocation.
+    pub capacity: usize,
+}
+
+/// A `Vec<String>` result: its strings as they are, each an [`FfiText`] written over the
+/// `String` in the vector's own memory. Nothing is copied or allocated (the caller makes its own
+/// strings from the bytes, as it must anyway), and the caller gives the list back to
+/// `<crate>_ffi_free_texts`, which frees the strings and the vector.
+#[repr(C)]
+#[derive(Debug)]
+pub struct FfiTexts {
+    /// The first string; dangling when `len` is 0.
+    pub ptr: *mut FfiText,
+    /// The number of strings.
+    pub len: usize,
+    /// The size of the vector's allocation, in strings.
+    pub capacity: usize,
+}
+
+// An `FfiText` takes a `String`'s place in its vector's allocation, which `ffi_free_texts`
+// frees with the vector's layout: the two must have the same size and alignment.
+const _: () = assert!(
+    std::mem::size_of::<String>() == std::mem::size_of::<FfiText>()
+        && std::mem::align_of::<String>() == std::mem::align_of::<FfiText>()
+);
+
+impl FfiTexts {
+    /// Hands `vec` over: each `String` becomes its parts, in place.
+    pub(crate) fn from_vec(vec: Vec<String>) -> Self {
+        let mut vec = std::mem::ManuallyDrop::new(vec);
+        let (items, len, capacity) = (vec.as_mut_ptr(), vec.len(), vec.capacity());
+        for i in 0..len {
+            // SAFETY: `i < len`: the slot holds a `String`, read out once; its parts are
+            // written back in its place (same size and alignment, see above), and the
+            // `String` is not dropped (`ffi_free_texts` puts it together again).
+            unsafe {
+                let text = std::mem::ManuallyDrop::new(items.add(i).read());
+                items.add(i).cast::<FfiText>().write(FfiText {
+                    ptr: text.as_ptr(),
+                    len: text.len(),
+                    capacity: text.capacity(),
+                });
+            }
+        }
+        FfiTexts {
+            ptr: items.cast::<FfiText>(),
+            len,
+            capacity,
+        }
+    }
+}
+
+/// The body of `<crate>_ffi_free_texts`: frees a `Vec<String>` result, its strings and its
+/// vector (the reverse of [`FfiTexts::from_vec`]).
+///
+/// # Safety
+///
+/// `texts` is a list this library returned, unchanged, not given back before, or has a null
+/// `ptr` (a failed call's zeroes: a no-op).
+pub unsafe fn ffi_free_texts(texts: FfiTexts) {
+    if texts.ptr.is_null() {
+        return;
+    }
+    let items = texts.ptr.cast::<String>();
+    for i in 0..texts.len {
+        // SAFETY: the caller hands back what `from_vec` made: each slot holds the parts of
+        // a `String` of this library's allocator, put together and dropped once.
+        unsafe {
+            let text = items.add(i).cast::<FfiText>().read();
+            drop(String::from_raw_parts(
+                text.ptr.cast_mut(),
+                text.len,
+                text.capacity,
+            ));
+        }
+    }
+    // SAFETY: the vector's allocation, with its capacity; its slots are dropped already, so a
+    // vector of no strings frees just the memory.
+    drop(unsafe { Vec::from_raw_parts(items, 0, texts.capacity) });
+}
+
 /// The body of `<crate>_ffi_free`: releases a buffer this library returned (a `String`, a
 /// `Vec` or a failure's message). `size` is in bytes; a `size` of 0 or a null `ptr` is a
 /// no-op, and so is an impossible `align` (the buffer is leaked rather than freed wrongly).

@@ -374,6 +374,7 @@ pub struct Library {
     pub ffi_pending: &'static str,
     pub ffi_take_failure: &'static str,
     pub ffi_free: &'static str,
+    pub ffi_free_texts: &'static str,
     pub ffi_callback_failed: &'static str,
     pub ffi_shutdown: &'static str,
     pub ffi_cancel: &'static str,

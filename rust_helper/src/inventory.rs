@@ -709,6 +709,7 @@ impl Inventory {
         w.key_string("ffi_pending", library.ffi_pending);
         w.key_string("ffi_take_failure", library.ffi_take_failure);
         w.key_string("ffi_free", library.ffi_free);
+        w.key_string("ffi_free_texts", library.ffi_free_texts);
         w.key_string("ffi_callback_failed", library.ffi_callback_failed);
         w.key_string("ffi_shutdown", library.ffi_shutdown);
         w.key_string("ffi_cancel", library.ffi_cancel);

@@ -62,7 +62,7 @@ mod service;
 mod traits;
 mod wire;
 
-pub use abi::{FfiArray, FfiBuffer, FfiBytes, FfiFailure, FfiInt128};
+pub use abi::{FfiArray, FfiBuffer, FfiBytes, FfiFailure, FfiInt128, FfiText, FfiTexts};
 pub use asynchronous::FfiCompletion;
 pub use hatch_interop_macros::{
     ffi_callback, ffi_constant, ffi_function, ffi_inventory, ffi_service, ffi_trait, ffi_type,
@@ -119,8 +119,8 @@ pub mod __private {
 
     pub use crate::abi::{
         array_arg, call, callback_failed, cstr_arg, disjoint_args, distinct_objects, ffi_free,
-        finish, owned_str, pending, shutdown, slice_arg, slice_mut_arg, str_arg, take_failure,
-        vec_arg, ArgMemory, Failure, ForeignCall, IsExiting, ReturnAbi, PENDING,
+        ffi_free_texts, finish, owned_str, pending, shutdown, slice_arg, slice_mut_arg, str_arg,
+        take_failure, vec_arg, ArgMemory, Failure, ForeignCall, IsExiting, ReturnAbi, PENDING,
     };
     #[cfg(not(feature = "tokio"))]
     pub use crate::asynchronous::TokioFeature;

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 use std::mem::MaybeUninit;
 
-use crate::abi::{Failure, FfiArray, FfiBuffer, FfiInt128, ReturnAbi};
+use crate::abi::{Failure, FfiArray, FfiBuffer, FfiInt128, FfiTexts, ReturnAbi};
 use crate::defs::{ConstValue, ConstantDef, FunctionDef, ServiceDef, TypeRef, TypeRegistry};
 use crate::opaque::Borrow;
 use crate::option::FfiOption;
@@ -891,6 +891,16 @@ unsafe impl<T: FfiSliceElement> FfiVecElement for T {
 #[macro_export]
 macro_rules! __wire_values {
     ($([$($generics:tt)*] $ty:ty;)*) => {$(
+        $crate::__wire_vec_element! { [$($generics)*] $ty; }
+        $crate::__wire_nullable! { [$($generics)*] $ty; }
+    )*};
+}
+
+/// `Vec<T>` of an encoded `T` (a parameter and a result): the encoding of the whole `Vec`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wire_vec_element {
+    ($([$($generics:tt)*] $ty:ty;)*) => {$(
         unsafe impl<$($generics)*> $crate::__private::FfiVecElement for $ty {
             type __Item = u8;
             type __Abi = $crate::FfiBuffer<u8>;
@@ -922,7 +932,14 @@ macro_rules! __wire_values {
                 $crate::__private::wire_result(&vec)
             }
         }
+    )*};
+}
 
+/// `Option<T>` of an encoded `T` as a result: the encoding of the `Option`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wire_nullable {
+    ($([$($generics:tt)*] $ty:ty;)*) => {$(
         // `-> Option<String>`: the encoding of the `Option`.
         unsafe impl<$($generics)*> $crate::FfiNullableResult for $ty {
             type Raw = $crate::FfiBuffer<u8>;
@@ -946,8 +963,40 @@ macro_rules! __wire_values {
     )*};
 }
 
-crate::__wire_values! {
+// A `Vec<String>` parameter is encoded; a result crosses as its strings, in place (`FfiTexts`):
+// every foreign side makes its own strings from their bytes, and nothing is copied before.
+unsafe impl FfiVecElement for String {
+    type __Item = u8;
+    type __Abi = FfiTexts;
+
+    fn __vec_param_ref(types: &mut TypeRegistry) -> TypeRef {
+        <Vec<String> as FfiWire>::__wire_ref(types)
+    }
+
+    fn __vec_ref(types: &mut TypeRegistry) -> TypeRef {
+        <Vec<String> as FfiWire>::__wire_ref(types)
+    }
+
+    unsafe fn __vec_arg(
+        ptr: *const u8,
+        len: usize,
+        name: &'static str,
+    ) -> Result<Vec<String>, Failure> {
+        // SAFETY: forwarded from the caller.
+        unsafe { crate::wire::wire_arg(ptr, len, name) }
+    }
+
+    #[inline]
+    fn __vec_into_abi(vec: Vec<String>) -> Result<FfiTexts, Failure> {
+        Ok(FfiTexts::from_vec(vec))
+    }
+}
+
+crate::__wire_nullable! {
     [] String;
+}
+
+crate::__wire_values! {
     [] char;
     [] u128;
     [] i128;

@@ -232,7 +232,8 @@ fn library_and_guard() {
             concat!(
                 r#""library":{{"crate":"macros","version":"{}","doc":"","api_guard":"macros_api_guard","#,
                 r#""ffi_pending":"macros_ffi_pending","ffi_take_failure":"macros_ffi_take_failure","#,
-                r#""ffi_free":"macros_ffi_free","ffi_callback_failed":"macros_ffi_callback_failed","#,
+                r#""ffi_free":"macros_ffi_free","ffi_free_texts":"macros_ffi_free_texts","#,
+                r#""ffi_callback_failed":"macros_ffi_callback_failed","#,
                 r#""ffi_shutdown":"macros_ffi_shutdown","ffi_cancel":"macros_ffi_cancel","#,
                 r#""ffi_bell":{{"open":"macros_ffi_bell_open","use":"macros_ffi_bell_use","#,
                 r#""drain":"macros_ffi_bell_drain","close":"macros_ffi_bell_close"}},"#,

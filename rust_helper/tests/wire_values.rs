@@ -1,11 +1,12 @@
 //! Owned values without a C layout (`Vec<String>`, maps, `Option<String>`) cross in the wire
 //! encoding: a parameter as the caller's bytes, checked and decoded before the call; a result as
-//! a buffer of bytes the caller frees.
+//! a buffer of bytes the caller frees, but a `Vec<String>` result, which crosses as its strings.
 
 mod common;
 
 use common::{failure, taken};
 use hatch_interop::prelude::*;
+use hatch_interop::FfiTexts;
 use std::collections::{BTreeMap, HashMap};
 
 #[ffi_type]
@@ -102,12 +103,42 @@ fn strings(items: &[&str]) -> Vec<u8> {
     out
 }
 
+/// The strings of a `Vec<String>` result, which is given back.
+fn texts(result: std::mem::MaybeUninit<FfiTexts>) -> Vec<String> {
+    // SAFETY: the call succeeded.
+    let texts = unsafe { result.assume_init() };
+    let read = (0..texts.len)
+        .map(|i| {
+            // SAFETY: `len` strings at `ptr`, each `len` bytes of UTF-8 at its `ptr`, until given back.
+            let text = unsafe { &*texts.ptr.add(i) };
+            let bytes = unsafe { std::slice::from_raw_parts(text.ptr, text.len) };
+            String::from_utf8(bytes.to_vec()).unwrap()
+        })
+        .collect();
+    // SAFETY: the list the library returned, given back once.
+    unsafe { hatch_interop::__private::ffi_free_texts(texts) };
+    read
+}
+
 #[test]
-fn lists_of_strings_cross_encoded() {
+fn lists_of_strings_cross_as_their_strings_and_as_parameters_encoded() {
     let input = "to be or not to be";
     // SAFETY: a valid pointer and length.
-    let encoded = taken(unsafe { __hatch_interop_shim_words(input.as_ptr(), input.len()) });
-    assert_eq!(encoded, strings(&["to", "be", "or", "not", "to", "be"]));
+    let words = texts(unsafe { __hatch_interop_shim_words(input.as_ptr(), input.len()) });
+    assert_eq!(words, ["to", "be", "or", "not", "to", "be"]);
+    // No strings: a list with nothing to read, still given back.
+    // SAFETY: as above.
+    let none = texts(unsafe { __hatch_interop_shim_words(" ".as_ptr(), 1) });
+    assert!(none.is_empty());
+    // A failed call's zeroes are no list: giving them back is a no-op.
+    // SAFETY: a null `ptr`.
+    unsafe {
+        hatch_interop::__private::ffi_free_texts(FfiTexts {
+            ptr: std::ptr::null_mut(),
+            len: 0,
+            capacity: 0,
+        })
+    };
     let list = strings(&["a", "bc"]);
     // SAFETY: as above.
     let joined =

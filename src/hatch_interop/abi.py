@@ -17,9 +17,12 @@ The lowering (it mirrors ``fn shim`` in the Rust helper's macros):
   number's, one declaration for both;
 * ``char`` -> its code point as a ``uint32_t``; ``u128``/``i128`` -> ``struct { uint64_t lo; uint64_t hi; }``;
 * a ``String`` or ``Vec<T>`` result -> a ``{ptr, len}`` buffer the caller frees;
-* an owned value without a C layout (``Vec<String>``, a map, ``Option<String>``, a record: an ``Encoded`` one) ->
-  its bytes in the wire encoding: as a parameter a ``const uint8_t *`` and a ``size_t`` length (a record, or an
-  ``Option`` of one, as one ``<crate>_bytes`` struct of the two), as a result the buffer of a ``Vec<u8>``;
+* a ``Vec<String>`` result -> ``<crate>_texts``, its strings' ``{ptr, len, capacity}`` in the vector's own memory
+  (nothing copied), which the caller reads and gives back to ``<crate>_ffi_free_texts``;
+* another owned value without a C layout (a ``Vec<String>`` parameter, a map, ``Option<String>``, a record: an
+  ``Encoded`` one) -> its bytes in the wire encoding: as a parameter a ``const uint8_t *`` and a ``size_t`` length (a
+  record, or an ``Option`` of one, as one ``<crate>_bytes`` struct of the two), as a result the buffer of a
+  ``Vec<u8>``;
 * ``Result<T, E>`` -> the signature of ``T`` (an error is a failure the caller takes afterwards);
 * a callback's result that not every foreign side can return by value (a ``String``, a struct, an ``Option``) -> a
   last parameter, a pointer to a slot the library owns that the callback fills; a callback's ``Result<T, E>`` ->
@@ -69,6 +72,7 @@ from hatch_interop.inventory import (
     TypeRef,
     Vec,
     Void,
+    WireList,
     WireOption,
     encoded_callback_result,
     plain,
@@ -150,6 +154,16 @@ class CBuffer:
     of: Union[OwnedString, Vec]
 
     kind = "buffer"
+
+
+@dataclass(frozen=True)
+class CTexts:
+    """A ``Vec<String>`` result: ``struct { <crate>_text *ptr; size_t len; size_t capacity; }``, each
+    ``<crate>_text`` a string's ``{const char *ptr; size_t len; size_t capacity; }`` (UTF-8, checked by Rust) written
+    over the ``String`` in the vector's memory. The caller makes its own strings of them and gives the whole back to
+    ``<crate>_ffi_free_texts`` (a failed call's zeroes need not be: their ``ptr`` is NULL)."""
+
+    kind = "texts"
 
 
 @dataclass(frozen=True)
@@ -275,6 +289,7 @@ CType = Union[
     CRecord,
     COption,
     CBuffer,
+    CTexts,
     CBytes,
     CCallback,
     CTrait,
@@ -293,6 +308,14 @@ USIZE = CScalar(Primitive("usize"))
 #: An encoded parameter's bytes, and an encoded result's buffer: those of a `&[u8]` and a `Vec<u8>`.
 ENCODED_BYTES = CElements(CScalar(Primitive("u8")), False)
 ENCODED_BUFFER = CBuffer(Vec(Primitive("u8")))
+#: The result that crosses as ``CTexts`` rather than encoded.
+TEXTS = Encoded(WireList(OwnedString()))
+
+
+def crosses_as_texts(inventory: Inventory, ty: TypeRef) -> bool:
+    """Whether a result of type `ty` crosses as ``CTexts``: a ``Vec<String>``, from a library that frees one (an
+    older library returns it encoded)."""
+    return ty == TEXTS and inventory.library.ffi_free_texts is not None
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,6 +429,9 @@ class Abi:
     #: The arrays callables take or return (each ``struct { T items[N]; }``), primitives first, then by type and
     #: length.
     arrays: Tuple[Array, ...] = ()
+    #: Whether some callable returns a ``Vec<String>`` (``CTexts``): its types and ``Library.ffi_free_texts`` are
+    #: declared.
+    uses_texts: bool = False
     #: Whether some callback returns text: the slot it fills (``<crate>_text_result``) is declared.
     uses_text_result: bool = False
     #: Whether some callback returns an encoded value or fails with an error that carries data: the slot it fills
@@ -498,6 +524,7 @@ class _Lowering:
             uses_encoded_result=any(any(isinstance(p.type, CEncodedResult) for p in c.params) for c in callbacks),
             wide=self.wide(),
             arrays=self.arrays(),
+            uses_texts=any(isinstance(c.completes_with or c.returns, CTexts) for c in callables),
         )
 
     def function(self, f: Function, role: str, service: Optional[str] = None) -> Callable:
@@ -573,6 +600,8 @@ class _Lowering:
             return CScalar(Primitive("u32")) if ty.is_char else CScalar(ty)
         if isinstance(ty, (OwnedString, Vec)):
             return CBuffer(plain(ty))
+        if crosses_as_texts(self.inventory, ty):
+            return CTexts()
         if isinstance(ty, Encoded):
             return ENCODED_BUFFER
         if isinstance(ty, Option):
@@ -644,7 +673,7 @@ class _Lowering:
         used: Set[Union[OwnedString, Vec]] = {
             plain(ty) if isinstance(ty, Vec) else ty for ty in returns if isinstance(ty, (OwnedString, Vec))
         }
-        if any(isinstance(ty, Encoded) for ty in returns):
+        if any(isinstance(ty, Encoded) and isinstance(self.value(ty), CBuffer) for ty in returns):
             used.add(ENCODED_BUFFER.of)
         order = self._order()
         vectors = sorted(

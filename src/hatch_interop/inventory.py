@@ -641,6 +641,9 @@ class Library:
     #: The doorbell functions; None in an inventory written before the crate had them (pending async calls then
     #: complete from the library's threads).
     ffi_bell: Optional[Bell] = None
+    #: Frees a ``Vec<String>`` result (see ``abi.CTexts``); None in an inventory written before the crate had it
+    #: (such a result is then encoded, as other owned values are).
+    ffi_free_texts: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1769,7 +1772,7 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
             "ffi_shutdown",
             "api_hash",
         ],
-        optional=["ffi_cancel", "vouched_utf8", "ffi_bell"],
+        optional=["ffi_cancel", "vouched_utf8", "ffi_bell", "ffi_free_texts"],
     )
     api_hash = r.string(lib["api_hash"], "library.api_hash")
     if not re.match(r"\A[0-9a-f]{16}\Z", api_hash):
@@ -1788,6 +1791,9 @@ def parse_inventory(data: Any, source: str = "the inventory binary") -> Inventor
         ffi_cancel=r.identifier(lib["ffi_cancel"], "library.ffi_cancel") if "ffi_cancel" in lib else None,
         vouched_utf8=r.boolean(lib["vouched_utf8"], "library.vouched_utf8") if "vouched_utf8" in lib else False,
         ffi_bell=_bell(r, lib["ffi_bell"]) if "ffi_bell" in lib else None,
+        ffi_free_texts=(
+            r.identifier(lib["ffi_free_texts"], "library.ffi_free_texts") if "ffi_free_texts" in lib else None
+        ),
     )
     constants = tuple(_constant(r, c, f"constants[{i}]") for i, c in enumerate(r.array(top["constants"], "constants")))
     types = tuple(_typedef(r, t, f"types[{i}]") for i, t in enumerate(r.array(top["types"], "types")))

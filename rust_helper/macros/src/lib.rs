@@ -188,6 +188,7 @@ pub fn ffi_constant(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// - `<crate>_ffi_take_failure(*mut FfiFailure) -> bool`, which hands over the calling
 ///   thread's failure;
 /// - `<crate>_ffi_free(ptr, size, align)`, which frees a buffer the library returned;
+/// - `<crate>_ffi_free_texts(texts)`, which frees a `Vec<String>` result (`FfiTexts`);
 /// - `<crate>_ffi_callback_failed(message, len)`, with which a callback implemented in another
 ///   language reports that it failed (kind 4) to the library call it runs inside.
 #[proc_macro_attribute]
@@ -4649,6 +4650,7 @@ mod inventory {
         let pending = format_ident!("{}_ffi_pending", crate_name);
         let take_failure = format_ident!("{}_ffi_take_failure", crate_name);
         let free = format_ident!("{}_ffi_free", crate_name);
+        let free_texts = format_ident!("{}_ffi_free_texts", crate_name);
         let callback_failed = format_ident!("{}_ffi_callback_failed", crate_name);
         let shutdown = format_ident!("{}_ffi_shutdown", crate_name);
         let cancel = format_ident!("{}_ffi_cancel", crate_name);
@@ -4656,12 +4658,13 @@ mod inventory {
         let bell_use = format_ident!("{}_ffi_bell_use", crate_name);
         let bell_drain = format_ident!("{}_ffi_bell_drain", crate_name);
         let bell_close = format_ident!("{}_ffi_bell_close", crate_name);
-        let [guard_name, pending_name, take_failure_name, free_name, callback_failed_name, shutdown_name, cancel_name, bell_open_name, bell_use_name, bell_drain_name, bell_close_name] =
+        let [guard_name, pending_name, take_failure_name, free_name, free_texts_name, callback_failed_name, shutdown_name, cancel_name, bell_open_name, bell_use_name, bell_drain_name, bell_close_name] =
             [
                 &guard,
                 &pending,
                 &take_failure,
                 &free,
+                &free_texts,
                 &callback_failed,
                 &shutdown,
                 &cancel,
@@ -4693,6 +4696,7 @@ mod inventory {
                         ffi_pending: #pending_name,
                         ffi_take_failure: #take_failure_name,
                         ffi_free: #free_name,
+                        ffi_free_texts: #free_texts_name,
                         ffi_callback_failed: #callback_failed_name,
                         ffi_shutdown: #shutdown_name,
                         ffi_cancel: #cancel_name,
@@ -4743,6 +4747,19 @@ mod inventory {
             pub unsafe extern "C" fn #free(ptr: *mut ::core::ffi::c_void, size: usize, align: usize) {
                 // SAFETY: forwarded from the caller.
                 unsafe { ::hatch_interop::__private::ffi_free(ptr, size, align) }
+            }
+
+            /// Frees a `Vec<String>` result (its strings and the list), once its caller has
+            /// made its own strings of them; a list with a null `ptr` is a no-op.
+            ///
+            /// # Safety
+            ///
+            /// `texts` came from this library, unchanged, and is not used afterwards.
+            #[doc(hidden)]
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn #free_texts(texts: ::hatch_interop::FfiTexts) {
+                // SAFETY: forwarded from the caller.
+                unsafe { ::hatch_interop::__private::ffi_free_texts(texts) }
             }
 
             /// Records that a callback failed, for the library call it runs inside to report

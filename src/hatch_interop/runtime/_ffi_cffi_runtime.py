@@ -86,6 +86,22 @@ class Library(Support):
             self.free(buffer.ptr, size, self.ffi.alignof(element))
         return [view(items + index, items) for index in range(count)]
 
+    def enable_texts(self, free_texts: str) -> None:
+        """Bind the function that gives a `Vec<String>` result back (bindings with such a result call this once, at
+        import)."""
+        self._free_texts = getattr(self.library, free_texts)
+
+    def take_texts(self, texts: Any) -> List[str]:
+        """The strings of a `Vec<String>` the library returned, copied into `str` objects; it is given back."""
+        try:
+            count = texts.len
+            if not count:
+                return []
+            unpack = self.ffi.unpack
+            return [unpack(text.ptr, text.len).decode() for text in texts.ptr[0:count]]
+        finally:
+            self._free_texts(texts)
+
     # callbacks and async functions ------------------------------------------------------------
 
     def key(self, number: int) -> object:

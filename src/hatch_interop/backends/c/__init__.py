@@ -356,6 +356,9 @@ class CHeader:
     functions: Tuple[CFunction, ...]
     #: The name of the struct that lends an encoded record for a call, if some function takes one.
     bytes: Optional[str] = None
+    #: The names of a `Vec<String>` result's string and list structs, and its free function, if a function returns
+    #: one (see `abi.CTexts`).
+    texts: Optional[Tuple[str, str, str]] = None
 
 
 class CHeaderBackend(Backend):
@@ -536,6 +539,7 @@ class _Builder:
         self.buffer_names: Dict[Union[OwnedString, Vec], str] = {}
         #: The name of `<crate>_bytes`, once claimed.
         self.bytes_name: Optional[str] = None
+        self.texts_name: Optional[str] = None
         #: The typedef name of each option type used anywhere (a parameter, result, field or array element).
         self.option_names: Dict[Option, str] = {}
         #: The typedef name of the 128-bit integer types (``u128``, ``i128``) functions use.
@@ -617,6 +621,16 @@ class _Builder:
             )
         support = (lib.ffi_pending, lib.ffi_take_failure, lib.ffi_free, lib.ffi_callback_failed, lib.ffi_shutdown)
         optional = [lib.ffi_cancel] if lib.ffi_cancel else []
+        texts = None
+        if self.abi.uses_texts:
+            assert lib.ffi_free_texts is not None, "the lowering returns texts only from a library that frees them"
+            texts = (
+                self._claim(f"{lib.crate}_text", f"the header's string type `{lib.crate}_text`"),
+                self._claim(f"{lib.crate}_texts", f"the header's string list type `{lib.crate}_texts`"),
+                lib.ffi_free_texts,
+            )
+            self.texts_name = texts[1]
+            optional.append(lib.ffi_free_texts)
         if lib.ffi_bell:
             optional += (lib.ffi_bell.open, lib.ffi_bell.use, lib.ffi_bell.drain, lib.ffi_bell.close)
         for symbol in (*support, *optional):
@@ -685,6 +699,7 @@ class _Builder:
             buffers=tuple(buffers),
             functions=tuple(self.function(c) for c in self.abi.callables),
             bytes=self.bytes_name,
+            texts=texts,
         )
 
     def callback(self, c: CallbackDef) -> CCallback:
@@ -986,6 +1001,9 @@ class _Builder:
             return self.option_names[t.option]
         if isinstance(t, abi.CBuffer):
             return self.buffer_names[t.of]
+        if isinstance(t, abi.CTexts):
+            assert self.texts_name is not None, "claimed by header() when a callable returns one"
+            return self.texts_name
         if isinstance(t, abi.CCompletion):
             return f"{self.inventory.library.crate}_completion"
         if isinstance(t, abi.CBytes):
@@ -1107,6 +1125,8 @@ class _Builder:
         result = c.returns if c.completes_with is None else c.completes_with
         if isinstance(result, abi.CBuffer):
             notes.append(f"The caller frees the result (see `{self.buffer_names[result.of]}`).")
+        if isinstance(result, abi.CTexts):
+            notes.append(f"The caller gives the result back (see `{self.c_type(result)}`).")
         made = f.returns if isinstance(f.returns, Pointer) and f.returns.owned and c.role != "constructor" else None
         service = None if made is None else self.inventory.service(made.target.name)
         if made is not None and service is not None:

@@ -132,6 +132,7 @@ HELPERS = frozenset(
         "returns_text",
         "returns_lists",
         "returns_encoded",
+        "returns_texts",
         "callback_results",
         "callback_errors",
         "keeps_callbacks",
@@ -1921,6 +1922,8 @@ class CpythonBackend(CtypesBackend):
             tagged = None if isinstance(returns, Pointer) else plain_tagged(inventory, returns)
             if isinstance(returns, Void):
                 result_type = "void"
+            elif abi.crosses_as_texts(inventory, returns):
+                result_type = "ffi_fast_texts"
             elif isinstance(returns, (OwnedString, Encoded, Vec)):
                 result_type = "ffi_fast_buffer"  # a buffer the caller frees: UTF-8, an encoding or elements
             elif isinstance(returns, FfiOption):
@@ -1971,6 +1974,8 @@ class CpythonBackend(CtypesBackend):
                 holder = _object(objects, "holder", returns.target.name)
                 convert = f"return ffi_fast_init(args[0], {holder}, &{c_name}_slots, result)"
                 result_helpers = _helpers("constructs_objects", "uses_objects", "uses_cdata")
+            elif abi.crosses_as_texts(inventory, returns):
+                convert, result_helpers = "return ffi_fast_take_texts(result)", _helpers("returns_texts")
             elif isinstance(returns, Encoded):
                 # Decoded in C into what the runtime's codec makes, or by that codec (the fallback, and the only
                 # way for types the decoders do not take), as the wrapper decodes it.
@@ -2022,6 +2027,7 @@ class CpythonBackend(CtypesBackend):
         symbols = [
             lib.ffi_pending,
             lib.ffi_free,
+            *([lib.ffi_free_texts] if lib.ffi_free_texts else []),
             *(f.symbol for f in fast_members(inventory)),
             *(holder.symbol for holder in self.holders(inventory)),
         ]
@@ -2062,6 +2068,7 @@ class CpythonBackend(CtypesBackend):
             # The crate's name and version are its own text: escaped, as every comment the generator writes.
             notice=c_comment(notice, opener="/*"),
             ffi_free=lib.ffi_free,
+            ffi_free_texts=lib.ffi_free_texts,
             structs=structs,
             wide_fields=wide_fields,
             member_tables=self.member_tables(inventory),

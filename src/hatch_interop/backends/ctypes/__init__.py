@@ -331,6 +331,8 @@ class CtypesWrapperBuilder(WrapperBuilder):
             return f"_ffi_Option_{t.option.inner.name}"
         if isinstance(t, abi.CBuffer):
             return "_ffi_Buffer"
+        if isinstance(t, abi.CTexts):
+            return "_ffi_Texts"
         if isinstance(t, abi.CCompletion):
             return "_ffi_Completion"
         if isinstance(t, abi.CBytes):
@@ -772,7 +774,12 @@ class CtypesWrapperBuilder(WrapperBuilder):
         if isinstance(f.returns, Pointer) and not f.returns.nullable:
             # Never NULL: read as the address it is (`c_void_p` reads NULL as None, which the wrapping refuses).
             return "_ffi_ctypes.c_size_t.from_address(_ffi_address).value"
-        ctype = self.c_type(abi.CArray(f.returns)) if isinstance(f.returns, Array) else self.ctype(f.returns)
+        if isinstance(f.returns, Array):
+            ctype = self.c_type(abi.CArray(f.returns))
+        elif abi.crosses_as_texts(self.inventory, f.returns):
+            ctype = self.c_type(abi.CTexts())
+        else:
+            ctype = self.ctype(f.returns)
         if ctype.startswith("_ffi_ctypes.c_"):
             return f"{ctype}.from_address(_ffi_address).value"
         # A structure: copied out of the library's memory.

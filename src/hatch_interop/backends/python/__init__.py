@@ -555,6 +555,8 @@ class PyModuleBase:
     ffi_cancel: Optional[str]
     #: The literals of the doorbell functions' symbols: open, use, drain, close (None: an inventory without them).
     ffi_bell: Optional[Tuple[str, str, str, str]]
+    #: The literal of the function that frees a `Vec<String>` result (None: an inventory without it).
+    ffi_free_texts: Optional[str]
 
 
 #: The helpers whose code is in the shared runtime: a module using one with the support functions imports it.
@@ -755,6 +757,7 @@ class WrapperBuilder:
             "ffi_callback_failed": python_string(lib.ffi_callback_failed),
             "ffi_shutdown": python_string(lib.ffi_shutdown),
             "ffi_cancel": python_string(lib.ffi_cancel) if lib.ffi_cancel else None,
+            "ffi_free_texts": python_string(lib.ffi_free_texts) if lib.ffi_free_texts else None,
             "ffi_bell": (
                 tuple(python_string(s) for s in (bell.open, bell.use, bell.drain, bell.close))
                 if (bell := lib.ffi_bell)
@@ -2303,6 +2306,9 @@ class WrapperBuilder:
         if isinstance(ty, OwnedString):
             self.helpers.add("take_string")
             return "_ffi_take_string({0})"
+        if abi.crosses_as_texts(self.inventory, ty):
+            self.helpers.add("take_texts")
+            return "_ffi_take_texts({0})"
         if isinstance(ty, Encoded):
             self.helpers.add("take_bytes")
             return f"_ffi_wire_decode({self.codec(ty)}, _ffi_take_bytes({{0}}))"

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** The API hash of the inventory this header was generated from: sample_crate_api_guard() returns it. */
-#define SAMPLE_CRATE_API_HASH UINT64_C(0xf990319607f16027)
+#define SAMPLE_CRATE_API_HASH UINT64_C(0x7704103c5cf40680)
 
 /** The most items a call handles. */
 #define MAX_ITEMS 64u
@@ -1211,6 +1211,26 @@ typedef struct sample_crate_vec_Direction {
     size_t len;
 } sample_crate_vec_Direction;
 
+/**
+ * One string of a `Vec<String>` result (sample_crate_texts): `len` bytes of UTF-8 text at `ptr` (not
+ * NUL-terminated), valid until the list is given back. `capacity` is the library's.
+ */
+typedef struct sample_crate_text {
+    const char *ptr;
+    size_t len;
+    size_t capacity;
+} sample_crate_text;
+
+/**
+ * A `Vec<String>` the library returned: `len` strings at `ptr`, in the library's memory (nothing
+ * copied). The caller reads them, then gives the list back, once, with sample_crate_ffi_free_texts(list).
+ */
+typedef struct sample_crate_texts {
+    sample_crate_text *ptr;
+    size_t len;
+    size_t capacity;
+} sample_crate_texts;
+
 /** Returns SAMPLE_CRATE_API_HASH when the library was built from the same inventory as this header. */
 uint64_t sample_crate_api_guard(void);
 
@@ -1236,6 +1256,12 @@ bool sample_crate_ffi_take_failure(sample_crate_failure *out);
  * is NULL.
  */
 void sample_crate_ffi_free(void *ptr, size_t size, size_t align);
+
+/**
+ * Frees a `Vec<String>` result (its strings and the list). Nothing happens when its ptr is NULL (the
+ * zeroes of a failed call).
+ */
+void sample_crate_ffi_free_texts(sample_crate_texts texts);
 
 /**
  * For a callback implementation: reports that the callback failed (with a UTF-8 message of len
@@ -2064,10 +2090,10 @@ void checksum_later(const uint8_t *data, size_t data_len, const char *label, siz
 /**
  * The words of `text` (a `Vec<String>` out: a list of `str`).
  *
- * It returns the wire encoding of a `Vec<String>` (see docs/wire-format.md). The caller frees the
- * result (see `sample_crate_vec_u8`).
+ * It returns the wire encoding of a `Vec<String>` (see docs/wire-format.md). The caller gives the
+ * result back (see `sample_crate_texts`).
  */
-sample_crate_vec_u8 word_list(const char *text, size_t text_len);
+sample_crate_texts word_list(const char *text, size_t text_len);
 
 /**
  * How many times each of `words` occurs (a `Vec<String>` in, a map out).
@@ -2150,19 +2176,19 @@ sample_crate_vec_u8 factorials(uint32_t n);
  * `palette` is the wire encoding of a `HashMap<String, Color>` (see hatch-interop's
  * docs/wire-format.md), which the library checks: an invalid one returns zeroes and records a
  * failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns the wire encoding of a
- * `Vec<String>` (see docs/wire-format.md). The caller frees the result (see
- * `sample_crate_vec_u8`).
+ * `Vec<String>` (see docs/wire-format.md). The caller gives the result back (see
+ * `sample_crate_texts`).
  */
-sample_crate_vec_u8 blue_names(const uint8_t *palette, size_t palette_len);
+sample_crate_texts blue_names(const uint8_t *palette, size_t palette_len);
 
 /**
  * The words of `text`, after a pause (an async `Vec<String>`).
  *
  * It returns the wire encoding of a `Vec<String>` (see docs/wire-format.md). Async: it polls the
- * work once and returns; `completion` is called with a `const sample_crate_vec_u8 *` as its value,
+ * work once and returns; `completion` is called with a `const sample_crate_texts *` as its value,
  * or with the failure: before it returns, on the calling thread, when that poll finished the work,
- * else later, from a thread of the library. The caller frees the result (see
- * `sample_crate_vec_u8`).
+ * else later, from a thread of the library. The caller gives the result back (see
+ * `sample_crate_texts`).
  */
 void words_later(const char *text, size_t text_len, sample_crate_completion completion);
 
@@ -2325,10 +2351,10 @@ double total_length(const uint8_t *texts, size_t texts_len, const OnLength *read
  * SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. `values` is the wire encoding of a `Vec<Value>` (see
  * hatch-interop's docs/wire-format.md), which the library checks: an invalid one returns zeroes
  * and records a failure of kind SAMPLE_CRATE_FAILURE_INVALID_ARGUMENT. It returns the wire
- * encoding of a `Vec<String>` (see docs/wire-format.md). The caller frees the result (see
- * `sample_crate_vec_u8`).
+ * encoding of a `Vec<String>` (see docs/wire-format.md). The caller gives the result back (see
+ * `sample_crate_texts`).
  */
-sample_crate_vec_u8 entries_kept(sample_crate_bytes team, const uint8_t *values, size_t values_len, const OnEntry *keep);
+sample_crate_texts entries_kept(sample_crate_bytes team, const uint8_t *values, size_t values_len, const OnEntry *keep);
 
 /**
  * Each word of `text` split by `split`, its parts joined with `+`.

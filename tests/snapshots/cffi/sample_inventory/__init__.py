@@ -313,10 +313,10 @@ def _ffi_load_library() -> Any:
         )
         raise ImportError(message) from None
     found = api_guard()
-    if found != 0xF990319607F16027:
+    if found != 0x7704103C5CF40680:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash f990319607f16027)"
+            "sample_crate 0.1.0 (API hash 7704103c5cf40680)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -358,6 +358,8 @@ _ffi_raise_failure = _ffi_support.raise_failure
 _ffi_take_string = _ffi_support.take_string
 _ffi_take_bytes = _ffi_support.take_bytes
 _ffi_take_list = _ffi_support.take_list
+_ffi_support.enable_texts("sample_crate_ffi_free_texts")
+_ffi_take_texts = _ffi_support.take_texts
 _ffi_callbacks = _ffi_support.callbacks
 _ffi_keep_callback = _ffi_support.keep_callback
 _ffi_callback_raised = _ffi_support.callback_raised
@@ -6253,7 +6255,7 @@ def word_list(text: str) -> List[str]:
     _ffi_result = _ffi_fn_word_list(_ffi_text_text, len(_ffi_text_text))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
+    return _ffi_take_texts(_ffi_result)
 
 
 _ffi_fn_word_counts = _ffi_lib.word_counts
@@ -6381,7 +6383,7 @@ def blue_names(palette: Mapping[str, Color]) -> List[str]:
     _ffi_result = _ffi_fn_blue_names(_ffi.from_buffer("uint8_t[]", _ffi_encoded_palette), len(_ffi_encoded_palette))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
+    return _ffi_take_texts(_ffi_result)
 
 
 _ffi_fn_words_later = _ffi_lib.words_later
@@ -6389,8 +6391,8 @@ _ffi_fn_words_later = _ffi_lib.words_later
 
 def _ffi_read_words_later(_ffi_value: Any) -> List[str]:
     """The value `words_later` completed with."""
-    _ffi_result = _ffi.new("sample_crate_vec_u8 *", _ffi.cast("sample_crate_vec_u8 *", _ffi_value)[0])[0]
-    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
+    _ffi_result = _ffi.new("sample_crate_texts *", _ffi.cast("sample_crate_texts *", _ffi_value)[0])[0]
+    return _ffi_take_texts(_ffi_result)
 
 
 async def words_later(text: str) -> List[str]:
@@ -6693,7 +6695,7 @@ def entries_kept(team: Team, values: Sequence[Value], keep: OnEntry) -> List[str
         _ffi_callbacks.pop(_ffi_key_keep, None)
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
+    return _ffi_take_texts(_ffi_result)
 
 
 _ffi_fn_split_words = _ffi_lib.split_words

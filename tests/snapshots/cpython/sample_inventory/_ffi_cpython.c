@@ -35,6 +35,20 @@ typedef struct {
     size_t len;
 } ffi_fast_buffer;
 
+/* A `Vec<String>` the library returns: its strings (UTF-8 the library checked) in its own memory, which the caller
+ * reads, then gives back to sample_crate_ffi_free_texts. */
+typedef struct {
+    const char *ptr;
+    size_t len;
+    size_t capacity;
+} ffi_fast_text;
+
+typedef struct {
+    ffi_fast_text *ptr;
+    size_t len;
+    size_t capacity;
+} ffi_fast_texts;
+
 /* `Digest`, laid out as the library's (Rust measured the size and offsets checked here). */
 typedef struct {
     uint64_t f0;
@@ -502,6 +516,7 @@ typedef struct {
 /* The library's functions this module calls, as its C header declares them. */
 const size_t *sample_crate_ffi_pending(void);
 void sample_crate_ffi_free(void *ptr, size_t size, size_t align);
+void sample_crate_ffi_free_texts(ffi_fast_texts texts);
 uint32_t add(uint32_t p0, uint32_t p1);
 uint64_t spin(uint64_t p0);
 uint64_t spin_holding(uint64_t p0);
@@ -637,7 +652,7 @@ int64_t clamp_between(int64_t p0, ffi_fast_option_i64 p1, ffi_fast_option_i64 p2
 ffi_fast_option_type_Color color_named(const char *p0, size_t p0_len);
 size_t blues(const uint8_t *p0, size_t p0_len);
 void checksum_later(const uint8_t *p0, size_t p0_len, const char *p1, size_t p1_len, ffi_fast_completion completion);
-ffi_fast_buffer word_list(const char *p0, size_t p0_len);
+ffi_fast_texts word_list(const char *p0, size_t p0_len);
 ffi_fast_buffer word_counts(const uint8_t *p0, size_t p0_len);
 ffi_fast_buffer means(const uint8_t *p0, size_t p0_len);
 ffi_fast_buffer first_word(const char *p0, size_t p0_len);
@@ -646,7 +661,7 @@ ffi_fast_buffer chunks(const uint8_t *p0, size_t p0_len, uint32_t p1);
 ffi_fast_buffer colors_named(const uint8_t *p0, size_t p0_len);
 ffi_fast_buffer distinct_chars(const char *p0, size_t p0_len);
 ffi_fast_buffer factorials(uint32_t p0);
-ffi_fast_buffer blue_names(const uint8_t *p0, size_t p0_len);
+ffi_fast_texts blue_names(const uint8_t *p0, size_t p0_len);
 void words_later(const char *p0, size_t p0_len, ffi_fast_completion completion);
 ffi_fast_buffer contact_new(const char *p0, size_t p0_len);
 ffi_fast_buffer contact_summary(ffi_fast_bytes p0);
@@ -664,7 +679,7 @@ ffi_fast_buffer value_parsed(const char *p0, size_t p0_len);
 double length_in_metres(const char *p0, size_t p0_len);
 void length_in_metres_later(const char *p0, size_t p0_len, ffi_fast_completion completion);
 double total_length(const uint8_t *p0, size_t p0_len, const ffi_fast_callback_OnLength *p1);
-ffi_fast_buffer entries_kept(ffi_fast_bytes p0, const uint8_t *p1, size_t p1_len, const ffi_fast_callback_OnEntry *p2);
+ffi_fast_texts entries_kept(ffi_fast_bytes p0, const uint8_t *p1, size_t p1_len, const ffi_fast_callback_OnEntry *p2);
 ffi_fast_buffer split_words(const char *p0, size_t p0_len, const ffi_fast_callback_OnSplit *p1);
 uint32_t tally_words(const char *p0, size_t p0_len, const ffi_fast_callback_OnTally *p1);
 uint64_t user_next(uint64_t p0);
@@ -2009,6 +2024,26 @@ ffi_fast_own(PyObject *cls, PyObject *holder, PyObject *wrap, ffi_fast_slot *slo
     }
     *(PyObject **)((char *)made + offset) = cell;
     return made;
+}
+
+/* The list of `str` of a `Vec<String>` the library returned, which is given back. The
+ * strings are made as PyO3 makes them of its `String`s. */
+static PyObject *
+ffi_fast_take_texts(ffi_fast_texts texts)
+{
+    PyObject *list, *text;
+    size_t i;
+    list = PyList_New((Py_ssize_t)texts.len);
+    for (i = 0; list != NULL && i < texts.len; i++) {
+        text = PyUnicode_DecodeUTF8(texts.ptr[i].ptr, (Py_ssize_t)texts.ptr[i].len, NULL);
+        if (text == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, text);
+    }
+    sample_crate_ffi_free_texts(texts);
+    return list;
 }
 
 /* The `str` of a `String` the library returned, whose buffer is freed. */
@@ -4012,11 +4047,11 @@ static PyObject *ffi_fast_decode_33(ffi_fast_in *in, int depth);
 static PyObject *ffi_fast_decode_34(ffi_fast_in *in, int depth);
 static PyObject *ffi_fast_decode_35(ffi_fast_in *in, int depth);
 
-/* `Vec<String>` */
+/* `HashMap<String, u32>` */
 static PyObject *
 ffi_fast_decode_0(ffi_fast_in *in, int depth)
 {
-    return ffi_fast_read_items(in, depth, ffi_fast_decode_1);
+    return ffi_fast_read_entries(in, depth, ffi_fast_decode_1, ffi_fast_decode_2);
 }
 
 /* `String` */
@@ -4027,16 +4062,9 @@ ffi_fast_decode_1(ffi_fast_in *in, int depth)
     return ffi_fast_read_text(in);
 }
 
-/* `HashMap<String, u32>` */
-static PyObject *
-ffi_fast_decode_2(ffi_fast_in *in, int depth)
-{
-    return ffi_fast_read_entries(in, depth, ffi_fast_decode_1, ffi_fast_decode_3);
-}
-
 /* `u32` */
 static PyObject *
-ffi_fast_decode_3(ffi_fast_in *in, int depth)
+ffi_fast_decode_2(ffi_fast_in *in, int depth)
 {
     (void)depth;
     return ffi_fast_read_integer(in, 4, false);
@@ -4044,25 +4072,25 @@ ffi_fast_decode_3(ffi_fast_in *in, int depth)
 
 /* `HashMap<String, Option<f64>>` */
 static PyObject *
-ffi_fast_decode_4(ffi_fast_in *in, int depth)
+ffi_fast_decode_3(ffi_fast_in *in, int depth)
 {
-    return ffi_fast_read_entries(in, depth, ffi_fast_decode_1, ffi_fast_decode_5);
+    return ffi_fast_read_entries(in, depth, ffi_fast_decode_1, ffi_fast_decode_4);
 }
 
 /* `Option<f64>` */
 static PyObject *
-ffi_fast_decode_5(ffi_fast_in *in, int depth)
+ffi_fast_decode_4(ffi_fast_in *in, int depth)
 {
     unsigned long long tag;
     if (!ffi_fast_read_le(in, 1, &tag)) {
         return NULL;
     }
-    return tag == 0 ? ffi_fast_none() : ffi_fast_decode_6(in, depth);
+    return tag == 0 ? ffi_fast_none() : ffi_fast_decode_5(in, depth);
 }
 
 /* `f64` */
 static PyObject *
-ffi_fast_decode_6(ffi_fast_in *in, int depth)
+ffi_fast_decode_5(ffi_fast_in *in, int depth)
 {
     (void)depth;
     return ffi_fast_read_float(in, 8);
@@ -4070,7 +4098,7 @@ ffi_fast_decode_6(ffi_fast_in *in, int depth)
 
 /* `Option<String>` */
 static PyObject *
-ffi_fast_decode_7(ffi_fast_in *in, int depth)
+ffi_fast_decode_6(ffi_fast_in *in, int depth)
 {
     unsigned long long tag;
     if (!ffi_fast_read_le(in, 1, &tag)) {
@@ -4081,14 +4109,14 @@ ffi_fast_decode_7(ffi_fast_in *in, int depth)
 
 /* `Vec<Vec<u8>>` */
 static PyObject *
-ffi_fast_decode_8(ffi_fast_in *in, int depth)
+ffi_fast_decode_7(ffi_fast_in *in, int depth)
 {
-    return ffi_fast_read_items(in, depth, ffi_fast_decode_9);
+    return ffi_fast_read_items(in, depth, ffi_fast_decode_8);
 }
 
 /* `Vec<u8>` */
 static PyObject *
-ffi_fast_decode_9(ffi_fast_in *in, int depth)
+ffi_fast_decode_8(ffi_fast_in *in, int depth)
 {
     (void)depth;
     return ffi_fast_read_bytes(in);
@@ -4096,25 +4124,25 @@ ffi_fast_decode_9(ffi_fast_in *in, int depth)
 
 /* `Vec<Option<Color>>` */
 static PyObject *
-ffi_fast_decode_10(ffi_fast_in *in, int depth)
+ffi_fast_decode_9(ffi_fast_in *in, int depth)
 {
-    return ffi_fast_read_items(in, depth, ffi_fast_decode_11);
+    return ffi_fast_read_items(in, depth, ffi_fast_decode_10);
 }
 
 /* `Option<Color>` */
 static PyObject *
-ffi_fast_decode_11(ffi_fast_in *in, int depth)
+ffi_fast_decode_10(ffi_fast_in *in, int depth)
 {
     unsigned long long tag;
     if (!ffi_fast_read_le(in, 1, &tag)) {
         return NULL;
     }
-    return tag == 0 ? ffi_fast_none() : ffi_fast_decode_12(in, depth);
+    return tag == 0 ? ffi_fast_none() : ffi_fast_decode_11(in, depth);
 }
 
 /* `Color` */
 static PyObject *
-ffi_fast_decode_12(ffi_fast_in *in, int depth)
+ffi_fast_decode_11(ffi_fast_in *in, int depth)
 {
     (void)depth;
     return ffi_fast_member(FFI_FAST_SHARED(6), ffi_fast_read_integer(in, 1, false));
@@ -4122,16 +4150,23 @@ ffi_fast_decode_12(ffi_fast_in *in, int depth)
 
 /* `Contact` */
 static PyObject *
-ffi_fast_decode_13(ffi_fast_in *in, int depth)
+ffi_fast_decode_12(ffi_fast_in *in, int depth)
 {
     if (depth >= 128) {
         in->too_deep = true;
         return NULL;
     }
     {
-        static const ffi_fast_decoder fields[6] = {ffi_fast_decode_1, ffi_fast_decode_0, ffi_fast_decode_5, ffi_fast_decode_14, ffi_fast_decode_2, ffi_fast_decode_16};
+        static const ffi_fast_decoder fields[6] = {ffi_fast_decode_1, ffi_fast_decode_13, ffi_fast_decode_4, ffi_fast_decode_14, ffi_fast_decode_0, ffi_fast_decode_16};
         return ffi_fast_construct(FFI_FAST_SHARED(8), in, depth, fields, 6);
     }
+}
+
+/* `Vec<String>` */
+static PyObject *
+ffi_fast_decode_13(ffi_fast_in *in, int depth)
+{
+    return ffi_fast_read_items(in, depth, ffi_fast_decode_1);
 }
 
 /* `Vec2` */
@@ -4168,7 +4203,7 @@ static PyObject *
 ffi_fast_decode_17(ffi_fast_in *in, int depth)
 {
     {
-        static const ffi_fast_decoder fields[4] = {ffi_fast_decode_18, ffi_fast_decode_6, ffi_fast_decode_19, ffi_fast_decode_12};
+        static const ffi_fast_decoder fields[4] = {ffi_fast_decode_18, ffi_fast_decode_5, ffi_fast_decode_19, ffi_fast_decode_11};
         return ffi_fast_construct(FFI_FAST_SHARED(9), in, depth, fields, 4);
     }
 }
@@ -4193,7 +4228,7 @@ ffi_fast_decode_19(ffi_fast_in *in, int depth)
 static PyObject *
 ffi_fast_decode_20(ffi_fast_in *in, int depth)
 {
-    return ffi_fast_read_items(in, depth, ffi_fast_decode_13);
+    return ffi_fast_read_items(in, depth, ffi_fast_decode_12);
 }
 
 /* `Option<Contact>` */
@@ -4204,7 +4239,7 @@ ffi_fast_decode_21(ffi_fast_in *in, int depth)
     if (!ffi_fast_read_le(in, 1, &tag)) {
         return NULL;
     }
-    return tag == 0 ? ffi_fast_none() : ffi_fast_decode_13(in, depth);
+    return tag == 0 ? ffi_fast_none() : ffi_fast_decode_12(in, depth);
 }
 
 /* `Vec<Tagged>` */
@@ -4223,7 +4258,7 @@ ffi_fast_decode_23(ffi_fast_in *in, int depth)
         return NULL;
     }
     {
-        static const ffi_fast_decoder fields[2] = {ffi_fast_decode_1, ffi_fast_decode_3};
+        static const ffi_fast_decoder fields[2] = {ffi_fast_decode_1, ffi_fast_decode_2};
         return ffi_fast_construct(FFI_FAST_SHARED(11), in, depth, fields, 2);
     }
 }
@@ -4279,7 +4314,7 @@ ffi_fast_decode_26(ffi_fast_in *in, int depth)
         }
     case 3:
         {
-            static const ffi_fast_decoder fields[2] = {ffi_fast_decode_1, ffi_fast_decode_5};
+            static const ffi_fast_decoder fields[2] = {ffi_fast_decode_1, ffi_fast_decode_4};
             return ffi_fast_construct(FFI_FAST_SHARED(16), in, depth, fields, 2);
         }
     case 4:
@@ -4358,7 +4393,7 @@ ffi_fast_decode_33(ffi_fast_in *in, int depth)
 static PyObject *
 ffi_fast_decode_34(ffi_fast_in *in, int depth)
 {
-    return ffi_fast_read_entries(in, depth, ffi_fast_decode_30, ffi_fast_decode_3);
+    return ffi_fast_read_entries(in, depth, ffi_fast_decode_30, ffi_fast_decode_2);
 }
 
 /* `HashMap<String, i64>` */
@@ -5323,7 +5358,7 @@ ffi_fast_callback_OnEntry_call(const void *context, const ffi_fast_bytes *p0, co
     PyObject *returned = NULL;
     /* Set by the check; for a callable that failed, what the module's own trampoline returns. */
     bool value = 0;
-    args[0] = ffi_fast_decode_lent(ffi_fast_decode_13, lent->objects[1], lent->objects[0], p0);
+    args[0] = ffi_fast_decode_lent(ffi_fast_decode_12, lent->objects[1], lent->objects[0], p0);
     args[1] = ffi_fast_decode_lent(ffi_fast_decode_26, lent->objects[1], lent->objects[2], p1);
     args[2] = PyLong_FromUnsignedLong(p2);
     if (args[0] != NULL && args[1] != NULL && args[2] != NULL) {
@@ -5747,7 +5782,7 @@ typedef union {
     uint32_t ffi_fast_call_upper_later;
     ffi_fast_wide ffi_fast_call_i128_double_later;
     ffi_fast_buffer ffi_fast_call_checksum_later;
-    ffi_fast_buffer ffi_fast_call_words_later;
+    ffi_fast_texts ffi_fast_call_words_later;
     ffi_fast_buffer ffi_fast_call_contact_later;
     double ffi_fast_call_length_in_metres_later;
     uint64_t ffi_fast_call_user_next_later;
@@ -10696,7 +10731,7 @@ ffi_fast_call_word_list(PyObject *callable, PyObject *const *args, size_t nargsf
     ffi_fast_function *self = (ffi_fast_function *)callable;
     const char *arg0;
     Py_ssize_t arg0_len;
-    ffi_fast_buffer result;
+    ffi_fast_texts result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -10710,7 +10745,7 @@ ffi_fast_call_word_list(PyObject *callable, PyObject *const *args, size_t nargsf
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decode(ffi_fast_decode_0, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_take_texts(result);
 }
 
 /* word_counts(words) -> Dict[str, int] */
@@ -10734,7 +10769,7 @@ ffi_fast_call_word_counts(PyObject *callable, PyObject *const *args, size_t narg
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decode(ffi_fast_decode_2, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_0, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* means(samples) -> Dict[str, Optional[float]] */
@@ -10758,7 +10793,7 @@ ffi_fast_call_means(PyObject *callable, PyObject *const *args, size_t nargsf, Py
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decode(ffi_fast_decode_4, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_3, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* first_word(text) -> Optional[str] */
@@ -10782,7 +10817,7 @@ ffi_fast_call_first_word(PyObject *callable, PyObject *const *args, size_t nargs
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decode(ffi_fast_decode_7, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_6, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* greet_maybe(name) -> str */
@@ -10835,7 +10870,7 @@ ffi_fast_call_chunks(PyObject *callable, PyObject *const *args, size_t nargsf, P
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decode(ffi_fast_decode_8, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_7, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* colors_named(names) -> List[Optional[Color]] */
@@ -10859,7 +10894,7 @@ ffi_fast_call_colors_named(PyObject *callable, PyObject *const *args, size_t nar
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decode(ffi_fast_decode_10, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_9, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* distinct_chars(text) -> List[str] */
@@ -10915,7 +10950,7 @@ ffi_fast_call_blue_names(PyObject *callable, PyObject *const *args, size_t nargs
 {
     ffi_fast_function *self = (ffi_fast_function *)callable;
     ffi_fast_out arg0;
-    ffi_fast_buffer result;
+    ffi_fast_texts result;
     if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -10930,7 +10965,7 @@ ffi_fast_call_blue_names(PyObject *callable, PyObject *const *args, size_t nargs
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decode(ffi_fast_decode_0, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_take_texts(result);
 }
 
 /* words_later(text) -> List[str] */
@@ -10954,16 +10989,16 @@ ffi_fast_call_words_later_start(ffi_fast_call *call, ffi_fast_completion complet
 static PyObject *
 ffi_fast_call_words_later_convert(ffi_fast_function *self, const void *value)
 {
-    ffi_fast_buffer result;
+    ffi_fast_texts result;
     memcpy(&result, value, sizeof(result));
     (void)self;
-    return ffi_fast_decode(ffi_fast_decode_0, FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), result);
+    return ffi_fast_take_texts(result);
 }
 
 static const ffi_fast_async ffi_fast_call_words_later_async = {
     ffi_fast_call_words_later_start,
     ffi_fast_call_words_later_convert,
-    sizeof(ffi_fast_buffer),
+    sizeof(ffi_fast_texts),
 };
 
 static PyObject *
@@ -11014,7 +11049,7 @@ ffi_fast_call_contact_new(PyObject *callable, PyObject *const *args, size_t narg
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decode(ffi_fast_decode_13, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_12, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* contact_summary(contact) -> str */
@@ -11068,7 +11103,7 @@ ffi_fast_call_contact_tagged(PyObject *callable, PyObject *const *args, size_t n
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decode(ffi_fast_decode_13, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
+    return ffi_fast_decode(ffi_fast_decode_12, FFI_FAST_OBJECT(self, 0), FFI_FAST_OBJECT(self, 1), result);
 }
 
 /* team_roster(team) -> List[Contact] */
@@ -11238,7 +11273,7 @@ ffi_fast_call_contact_later_convert(ffi_fast_function *self, const void *value)
     ffi_fast_buffer result;
     memcpy(&result, value, sizeof(result));
     (void)self;
-    return ffi_fast_decode(ffi_fast_decode_13, FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), result);
+    return ffi_fast_decode(ffi_fast_decode_12, FFI_FAST_OBJECT(self, 3), FFI_FAST_OBJECT(self, 4), result);
 }
 
 static const ffi_fast_async ffi_fast_call_contact_later_async = {
@@ -11470,7 +11505,7 @@ ffi_fast_call_entries_kept(PyObject *callable, PyObject *const *args, size_t nar
     ffi_fast_lent_callback arg2_lent;
     PyObject *arg2_lent_objects[3];
     ffi_fast_callback_OnEntry arg2 = {ffi_fast_callback_OnEntry_call, &arg2_lent, NULL};
-    ffi_fast_buffer result;
+    ffi_fast_texts result;
     if (PyVectorcall_NARGS(nargsf) != 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
         return ffi_fast_fallback(self, args, nargsf, kwnames);
     }
@@ -11495,7 +11530,7 @@ ffi_fast_call_entries_kept(PyObject *callable, PyObject *const *args, size_t nar
     if (*ffi_fast_pending != 0 && ffi_fast_raise_failure(self) < 0) {
         return NULL;
     }
-    return ffi_fast_decode(ffi_fast_decode_0, FFI_FAST_OBJECT(self, 8), FFI_FAST_OBJECT(self, 9), result);
+    return ffi_fast_take_texts(result);
 }
 
 /* split_words(text, split) -> str */

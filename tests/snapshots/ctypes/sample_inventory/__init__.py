@@ -315,10 +315,10 @@ def _ffi_load_library() -> _ffi_ctypes.CDLL:
     api_guard.argtypes = ()
     api_guard.restype = _ffi_ctypes.c_uint64
     found = api_guard()
-    if found != 0xF990319607F16027:
+    if found != 0x7704103C5CF40680:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash f990319607f16027)"
+            "sample_crate 0.1.0 (API hash 7704103c5cf40680)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
@@ -366,6 +366,9 @@ _ffi_Int128 = _ffi_ct.Int128
 _ffi_take_string = _ffi_support.take_string
 _ffi_take_bytes = _ffi_support.take_bytes
 _ffi_take_list = _ffi_support.take_list
+_ffi_support.enable_texts("sample_crate_ffi_free_texts")
+_ffi_Texts = _ffi_ct.Texts
+_ffi_take_texts = _ffi_support.take_texts
 _ffi_callbacks = _ffi_support.callbacks
 _ffi_keep_callback = _ffi_support.keep_callback
 _ffi_callback_raised = _ffi_support.callback_raised
@@ -7139,7 +7142,7 @@ async def checksum_later(data: Union[Sequence[int], memoryview], label: str) -> 
 
 _ffi_fn_word_list = _ffi_lib["word_list"]
 _ffi_fn_word_list.argtypes = (_ffi_ctypes.c_char_p, _ffi_ctypes.c_size_t)
-_ffi_fn_word_list.restype = _ffi_Buffer
+_ffi_fn_word_list.restype = _ffi_Texts
 
 
 def word_list(text: str) -> List[str]:
@@ -7151,7 +7154,7 @@ def word_list(text: str) -> List[str]:
     _ffi_result = _ffi_fn_word_list(_ffi_text_text, len(_ffi_text_text))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
+    return _ffi_take_texts(_ffi_result)
 
 
 _ffi_fn_word_counts = _ffi_lib["word_counts"]
@@ -7295,7 +7298,7 @@ def factorials(n: int) -> List[int]:
 
 _ffi_fn_blue_names = _ffi_lib["blue_names"]
 _ffi_fn_blue_names.argtypes = (_ffi_ctypes.c_void_p, _ffi_ctypes.c_size_t)
-_ffi_fn_blue_names.restype = _ffi_Buffer
+_ffi_fn_blue_names.restype = _ffi_Texts
 
 
 def blue_names(palette: Mapping[str, Color]) -> List[str]:
@@ -7304,7 +7307,7 @@ def blue_names(palette: Mapping[str, Color]) -> List[str]:
     _ffi_result = _ffi_fn_blue_names(_ffi_encoded_palette, len(_ffi_encoded_palette))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
+    return _ffi_take_texts(_ffi_result)
 
 
 _ffi_fn_words_later = _ffi_lib["words_later"]
@@ -7314,8 +7317,8 @@ _ffi_fn_words_later.restype = None
 
 def _ffi_read_words_later(_ffi_address: int) -> List[str]:
     """The value `words_later` completed with."""
-    _ffi_result = _ffi_Buffer.from_buffer_copy(_ffi_Buffer.from_address(_ffi_address))
-    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
+    _ffi_result = _ffi_Texts.from_buffer_copy(_ffi_Texts.from_address(_ffi_address))
+    return _ffi_take_texts(_ffi_result)
 
 
 async def words_later(text: str) -> List[str]:
@@ -7640,7 +7643,7 @@ _ffi_fn_entries_kept.argtypes = (
     _ffi_ctypes.c_size_t,
     _ffi_ctypes.POINTER(_ffi_OnEntry),
 )
-_ffi_fn_entries_kept.restype = _ffi_Buffer
+_ffi_fn_entries_kept.restype = _ffi_Texts
 
 
 def entries_kept(team: Team, values: Sequence[Value], keep: OnEntry) -> List[str]:
@@ -7663,7 +7666,7 @@ def entries_kept(team: Team, values: Sequence[Value], keep: OnEntry) -> List[str
         _ffi_callbacks.pop(_ffi_key_keep, None)
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    return _ffi_wire_decode(_ffi_wire_vec_str, _ffi_take_bytes(_ffi_result))
+    return _ffi_take_texts(_ffi_result)
 
 
 _ffi_fn_split_words = _ffi_lib["split_words"]

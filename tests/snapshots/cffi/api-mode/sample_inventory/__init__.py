@@ -304,10 +304,10 @@ def _ffi_load_library() -> tuple[Any, Any]:
         )
         raise ImportError(message) from None
     found = lib.sample_crate_api_guard()
-    if found != 0xF990319607F16027:
+    if found != 0x7704103C5CF40680:
         message = (
             f"{__name__} was generated for "
-            "sample_crate 0.1.0 (API hash f990319607f16027)"
+            "sample_crate 0.1.0 (API hash 7704103c5cf40680)"
             f" but {path} reports {found:016x}: the library and its bindings come from different builds; "
             "reinstall the package (or rebuild it with `pip wheel`)"
         )
