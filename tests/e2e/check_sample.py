@@ -862,6 +862,10 @@ def check_wire_values():
     """Owned values without a C layout: lists of strings, maps, options of strings, nested ones (encoded)."""
     assert sample_crate.word_list(" to be  or not ") == ["to", "be", "or", "not"]
     assert sample_crate.word_list("") == []
+    # The library's own strings, read in place: any length, any UTF-8, many of them.
+    assert sample_crate.word_list("héllo 日本 \U0001f600 a") == ["héllo", "日本", "\U0001f600", "a"]
+    many = [f"w{i}" * (i % 7) or "-" for i in range(5000)]
+    assert sample_crate.word_list(" ".join(many)) == many
     assert sample_crate.word_counts(["b", "a", "b", "日本"]) == {"a": 1, "b": 2, "日本": 1}
     assert sample_crate.word_counts(("x",)) == {"x": 1}  # any sequence
     assert "argument 'words' item 1 must be str, not int" in raises(TypeError, sample_crate.word_counts, ["a", 1])
