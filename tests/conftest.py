@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
+from typing import Dict, Iterator
 
 import pytest
 from support import REPO, SAMPLE, build_env, one, run
@@ -35,6 +37,34 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.pop(name, None)
     os.environ["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     os.environ["PIP_NO_INPUT"] = "1"
+
+
+#: The commands of the tests marked `background`, by test: started one after the other, on one thread, as soon as the
+#: session's tests are collected. Cargo's checks of the code base (test_quality.py) take minutes of a core each while
+#: the unit tests before them leave one core idle.
+_BACKGROUND: Dict[str, Future[subprocess.CompletedProcess[str]]] = {}
+#: (Its thread starts with the first command.)
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return
+    for item in session.items:
+        if item.get_closest_marker("background") is not None:
+            command, env = item.module.background_command(item)  # type: ignore[attr-defined]
+            _BACKGROUND[item.nodeid] = _POOL.submit(run, command, env=env)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Nothing left waits for what has not started (an interrupted or failed-fast session).
+    _POOL.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture
+def background(request: pytest.FixtureRequest) -> subprocess.CompletedProcess[str]:
+    """The outcome of the test's command, started in the background (see `pytest_collection_finish`)."""
+    return _BACKGROUND[request.node.nodeid].result()
 
 
 @pytest.fixture(scope="session")

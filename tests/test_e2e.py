@@ -612,18 +612,27 @@ def test_wheels_are_reproducible_across_directories(wheelhouse: Path, tmp_path: 
     different directories (at different depths, with their own CARGO_TARGET_DIR), and from their sdists
     (unpacked in different temporary directories). The library held the absolute paths of the helper crate
     and of cargo's registry, and cargo's -C metadata hashed the helper crate's absolute location."""
-    builds: Dict[str, Dict[str, Path]] = {}
-    for name, parent in [("a", tmp_path / "a"), ("b", tmp_path / "b" / "somewhere" / "deeper")]:
+
+    def build(name: str, parent: Path) -> Dict[str, Path]:
         project = write_small_crate(parent)
         env = build_env(wheelhouse, SOURCE_DATE_EPOCH="1700000000", CARGO_TARGET_DIR=str(tmp_path / f"target-{name}"))
         tree, dists = tmp_path / f"tree-{name}", tmp_path / f"dists-{name}"
         run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tree, project], env=env)
         run([sys.executable, "-m", "build", "--outdir", dists, project], env=env)
-        builds[name] = {
+        return {
             "wheel from the tree": one(sorted(tree.glob("*.whl"))),
             "sdist": one(sorted(dists.glob("*.tar.gz"))),
             "wheel from the sdist": one(sorted(dists.glob("*.whl"))),
         }
+
+    # The two trees build side by side (each has its own target directory): a build's serial stretches leave a core
+    # to the other.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        made = {
+            name: pool.submit(build, name, parent)
+            for name, parent in [("a", tmp_path / "a"), ("b", tmp_path / "b" / "somewhere" / "deeper")]
+        }
+        builds = {name: future.result() for name, future in made.items()}
     library = "small_crate/_native/libsmall_crate.so"
     for what in ["wheel from the tree", "sdist", "wheel from the sdist"]:
         a, b = builds["a"][what], builds["b"][what]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import List
+from typing import Dict, List, Tuple, Union
 
 import pytest
 from support import REPO, one, run
@@ -58,23 +59,36 @@ def test_cargo_fmt(crate: str) -> None:
     run(["cargo", "fmt", "--check", "--manifest-path", REPO / crate / "Cargo.toml"])
 
 
+def background_command(item: pytest.Item) -> Tuple[List[Union[str, Path]], Dict[str, str]]:
+    """The cargo command of a `background` test of this module (see conftest.py), in a target directory of its own:
+    cargo's lock on a shared one would hold up the wheels the tests build meanwhile (release builds, which share
+    nothing with these)."""
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target" / "tests")) / "quality"
+    env = {**os.environ, "CARGO_TARGET_DIR": str(target)}
+    params = item.callspec.params  # type: ignore[attr-defined]
+    features: List[str] = params["features"]
+    if item.originalname == "test_cargo_clippy":  # type: ignore[attr-defined]
+        manifest = REPO / params["crate"] / "Cargo.toml"
+        return ["cargo", "clippy", "--all-targets", *features, "--manifest-path", manifest, "--", "-D", "warnings"], env
+    return ["cargo", "test", *features, "--manifest-path", REPO / "rust_helper" / "Cargo.toml"], env
+
+
+# The helper crate's tests first: the longest.
 @pytest.mark.cargo
+@pytest.mark.background
+@pytest.mark.parametrize("features", [["--all-features"], []], ids=["all-features", "default"])
+def test_rust_helper_unit_tests(features: List[str], background: subprocess.CompletedProcess[str]) -> None:
+    assert "test result: ok" in background.stdout
+
+
+@pytest.mark.cargo
+@pytest.mark.background
 @pytest.mark.parametrize(
     ("crate", "features"),
     [("rust_helper", []), ("rust_helper", ["--all-features"]), ("sample_crate", [])],
 )
-def test_cargo_clippy(crate: str, features: List[str]) -> None:
-    env = {**os.environ, "CARGO_TARGET_DIR": os.environ.get("CARGO_TARGET_DIR", str(REPO / "target" / "tests"))}
-    manifest = REPO / crate / "Cargo.toml"
-    run(["cargo", "clippy", "--all-targets", *features, "--manifest-path", manifest, "--", "-D", "warnings"], env=env)
-
-
-@pytest.mark.cargo
-@pytest.mark.parametrize("features", [[], ["--all-features"]], ids=["default", "all-features"])
-def test_rust_helper_unit_tests(features: List[str]) -> None:
-    env = {**os.environ, "CARGO_TARGET_DIR": os.environ.get("CARGO_TARGET_DIR", str(REPO / "target" / "tests"))}
-    proc = run(["cargo", "test", *features, "--manifest-path", REPO / "rust_helper" / "Cargo.toml"], env=env)
-    assert "test result: ok" in proc.stdout
+def test_cargo_clippy(crate: str, features: List[str], background: subprocess.CompletedProcess[str]) -> None:
+    assert background.returncode == 0  # (`run` fails the test with cargo's output otherwise)
 
 
 def test_cargo_is_available() -> None:
