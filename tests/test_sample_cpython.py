@@ -13,8 +13,9 @@ import os
 import re
 import sys
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Dict, Iterator, Tuple
 
 import pytest
 from packaging import tags
@@ -167,46 +168,68 @@ def test_the_ctypes_and_cpython_wheels_agree(sample_wheel: Path, sample_cpython_
     assert proc.returncode == 0, proc.stdout[-8000:]
 
 
+def build_and_check(python: str, wheelhouse: Path, root: Path) -> Tuple[Path, str]:
+    """sample_crate's wheel built by `pip wheel` of `python`, installed into a venv of it, and its checks' output
+    there (check_sample.py)."""
+    exe = make_venv(python, root / "venv")
+    wheel = build_wheel(str(exe), wheelhouse, root / "build")
+    run([exe, "-m", "pip", "install", "-q", wheel])
+    workdir = root / "work"
+    workdir.mkdir()
+    return wheel, run([exe, E2E / "check_sample.py"], cwd=workdir).stdout
+
+
+#: The other interpreters the extension's configuration is built with (PyPy gets the cffi backend's bindings).
+OTHERS = ("cpython3.8", "cpython3.13", "pypy3")
+
+
+@pytest.fixture(scope="module")
+def other_interpreters(
+    wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Dict[str, Future[Tuple[Path, str]]]]:
+    """The wheel of each of `OTHERS` found, built, installed and checked side by side from the first test that asks
+    (the builds' C compilers and the checks each use one core, and mostly wait); each test takes its own."""
+    pythons = find_pythons()
+    with ThreadPoolExecutor(max_workers=len(OTHERS)) as pool:
+        yield {
+            name: pool.submit(build_and_check, pythons[name], wheelhouse, tmp_path_factory.mktemp(name))
+            for name in OTHERS
+            if name in pythons
+        }
+
+
+def other_interpreter(name: str, checks: Dict[str, Future[Tuple[Path, str]]]) -> Tuple[Path, str]:
+    """The wheel `other_interpreters` built for `name` and its checks' output, or a skip (a failure when
+    HATCH_INTEROP_REQUIRE_ALL_PYTHONS is set) when the interpreter is not installed."""
+    if name not in checks:
+        if os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
+            pytest.fail(f"{name} is required (HATCH_INTEROP_REQUIRE_ALL_PYTHONS) but was not found")
+        pytest.skip(f"{name} is not installed")
+    return checks[name].result()
+
+
 @pytest.mark.parametrize("version", ["3.8", "3.13"])
 def test_the_oldest_and_newest_cpython_build_and_pass_the_checks(
-    version: str, wheelhouse: Path, tmp_path: Path
+    version: str, other_interpreters: Dict[str, Future[Tuple[Path, str]]]
 ) -> None:
     """The extension's C builds against each CPython's headers (3.8 has vectorcall under its provisional names):
     a wheel per interpreter, built by that interpreter's pip, tagged for it, passes every check there."""
-    python = find_pythons().get(f"cpython{version}")
-    if python is None:
-        if os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
-            pytest.fail(f"CPython {version} is required (HATCH_INTEROP_REQUIRE_ALL_PYTHONS) but was not found")
-        pytest.skip(f"CPython {version} is not installed")
-    exe = make_venv(python, tmp_path / "venv")
-    wheel = build_wheel(str(exe), wheelhouse, tmp_path / "build")
+    wheel, output = other_interpreter(f"cpython{version}", other_interpreters)
     tag = f"cp{version.replace('.', '')}"
     assert wheel.name.split("-")[2:4] == [tag, tag], wheel.name
-    run([exe, "-m", "pip", "install", "-q", wheel])
-    workdir = tmp_path / "work"
-    workdir.mkdir()
-    proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
-    assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
+    assert output.strip().endswith("sample_crate: all checks passed"), output
 
 
-def test_pypy_builds_the_cffi_backends_wheel_from_the_same_configuration(wheelhouse: Path, tmp_path: Path) -> None:
+def test_pypy_builds_the_cffi_backends_wheel_from_the_same_configuration(
+    other_interpreters: Dict[str, Future[Tuple[Path, str]]],
+) -> None:
     """`backends = ["cpython"]` built by PyPy's pip: the cffi backend's bindings in ABI mode (option `pypy`'s
     default), in a wheel tagged for that PyPy, which passes every check there."""
-    python = find_pythons().get("pypy3")
-    if python is None:
-        if os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
-            pytest.fail("PyPy is required (HATCH_INTEROP_REQUIRE_ALL_PYTHONS) but was not found")
-        pytest.skip("PyPy is not installed")
-    exe = make_venv(python, tmp_path / "venv")
-    wheel = build_wheel(str(exe), wheelhouse, tmp_path / "build")
+    wheel, output = other_interpreter("pypy3", other_interpreters)
     interpreter, abi = wheel.name.split("-")[2:4]
     assert interpreter.startswith("pp") and abi.startswith("pypy"), wheel.name
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
     assert "sample_crate/_native/_ffi_cffi.py" in names
     assert not any("_ffi_cpython" in name for name in names), names
-    run([exe, "-m", "pip", "install", "-q", wheel])
-    workdir = tmp_path / "work"
-    workdir.mkdir()
-    proc = run([exe, E2E / "check_sample.py"], cwd=workdir)
-    assert proc.stdout.strip().endswith("sample_crate: all checks passed"), proc.stdout
+    assert output.strip().endswith("sample_crate: all checks passed"), output
