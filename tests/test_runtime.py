@@ -8,7 +8,6 @@ import asyncio
 import collections
 import ctypes
 import enum
-import os
 import sys
 import threading
 
@@ -386,63 +385,6 @@ def test_an_async_call_completed_during_the_call_is_settled_at_once() -> None:
             call(None, [Record()], {7: Failed}).send(None)
 
     asyncio.run(main())
-
-
-def test_a_pending_call_finished_before_its_coroutine_waits_is_taken_from_the_bell() -> None:
-    """`peek`, after a call went on in the library's runtime: the outcomes the loop's bell holds are delivered before
-    the coroutine waits. Its own settles its future (the await does not suspend); another task's lets that task go on
-    in the loop's next iteration, not inside this coroutine's step (asyncio refuses a task run inside another)."""
-    read_end, write_end = os.pipe()
-    held: list[tuple[object, object]] = []
-
-    class Runtime(rt.Support):
-        def _open_bell(self) -> tuple[object, int]:
-            return "bell", read_end
-
-    support = Runtime("pkg._native", Panic)
-
-    def drain(handle: object) -> None:
-        while held:
-            key, value = held.pop(0)
-            support.complete(key, value, None)
-
-    support._bell_use = lambda handle: None
-    support._bell_drain = support._bell_close = drain
-    order: list[object] = []
-
-    async def waiting(keys: list[object]) -> None:
-        future, key = support.awaiting(lambda value: value, None)
-        keys.append(key)
-        order.append(("waited", await future))  # pending: suspends, and the loop's bell opens
-
-    async def peeking() -> object:
-        future, key = support.awaiting(lambda value: value * 2, None)
-        held.append((key, 21))  # the runtime's thread finished this call too
-        support.peek(future)
-        assert future.done()
-        return await future
-
-    async def main() -> None:
-        keys: list[object] = []
-        task = asyncio.ensure_future(waiting(keys))
-        await asyncio.sleep(0)
-        held.append((keys[0], 1))  # the first call finished
-        coroutine = peeking()
-        with pytest.raises(StopIteration) as stopped:
-            coroutine.send(None)  # to its end in one step: no suspension
-        assert stopped.value.value == 42
-        assert order == [] and not task.done()
-        await task
-        assert order == [("waited", 1)] and support.callbacks == {}
-
-    # Not `asyncio.run`, which would wait for the first task forever if the check failed with its wake-up lost.
-    loop = asyncio.new_event_loop()
-    try:
-        loop.run_until_complete(main())
-    finally:
-        loop.close()
-        os.close(read_end)
-        os.close(write_end)
 
 
 def test_an_async_call_whose_loop_closed_is_dropped_quietly() -> None:

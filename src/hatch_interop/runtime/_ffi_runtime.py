@@ -743,7 +743,6 @@ class Support:
         # A strong reference: a closed loop stays until this thread's next call (its bell was closed with it).
         local.loop = loop
         local.bell = True if isinstance(bell, Doorbell) else bell
-        local.doorbell = reference if isinstance(bell, Doorbell) else None
 
     def _suspended(self, future: Any) -> None:
         """A call's coroutine waits for its future (the call went on in the library's runtime): the calls made on this
@@ -759,30 +758,9 @@ class Support:
         if bell is None:
             local.bell = False
             return
-        self._bells[loop] = local.doorbell = weakref.ref(bell)
+        self._bells[loop] = weakref.ref(bell)
         self._bell_use(bell.handle)
         local.bell = True
-
-    def peek(self, future: Any) -> None:
-        """After a call that went on in the library's runtime, before its coroutine waits: deliver the outcomes its
-        loop's bell holds already. The runtime's thread often finishes the call while this one returns from it (on
-        one CPU, the thread the call wakes runs first), and the coroutine then goes on without suspending, its loop
-        without an iteration. Other tasks' outcomes let them go on in the loop's next iteration (a task cannot run
-        inside another's step)."""
-        local = self._bell_thread
-        if getattr(local, "bell", None) is not True or local.loop is not future.get_loop():
-            return
-        bell = local.doorbell()
-        if bell is None or getattr(local, "woken", None) is not None:
-            return  # its loop closed; or (never from generated code) called inside a drain
-        woken: List[Tuple[Any, object]] = []
-        local.woken = woken
-        try:
-            self._bell_drain(bell.handle)
-        finally:
-            local.woken = None
-        for other, outcome in woken:
-            other.get_loop().call_soon(other.settle_now, outcome)
 
     def ring(self, bell: Any, close: bool = False) -> None:
         """Deliver the outcomes a bell holds (the library calls `complete` for each), then let their tasks go on;

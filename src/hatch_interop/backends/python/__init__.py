@@ -2076,8 +2076,6 @@ class WrapperBuilder:
         ]
         body.extend(after)
         if f.asynchronous:
-            # Pending: the outcome may be in the loop's bell already, taken without suspending (see `Support.peek`).
-            body.append(If("not _ffi_future.done()", (Evaluate("_ffi_peek(_ffi_future)"),)))
             body.append(Return("await _ffi_future"))
         elif sig.kind == "init":
             # The handle stays until the object is garbage-collected; `_ffi_ptr` only while it is open.

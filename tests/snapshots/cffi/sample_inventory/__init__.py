@@ -369,7 +369,6 @@ _ffi_not_callable = _ffi_rt.not_callable
 _ffi_set_text = _ffi_support.set_text
 _ffi_set_encoded = _ffi_support.set_encoded
 _ffi_awaiting = _ffi_support.awaiting
-_ffi_peek = _ffi_support.peek
 _ffi_complete = _ffi_support.complete_function
 _ffi_closed = _ffi_rt.closed
 _ffi_initialized = _ffi_rt.initialized
@@ -1750,8 +1749,6 @@ class Store:
         _ffi_fn_store_open_later(capacity, millis, (_ffi_complete, _ffi_key, _ffi_release))
         if _ffi_pending[0]:
             _ffi_raise_failure(_ffi_MathError_by_code)
-        if not _ffi_future.done():
-            _ffi_peek(_ffi_future)
         return await _ffi_future
 
     def put(self, key: str, value: int) -> None:
@@ -1956,8 +1953,6 @@ class Store:
         _ffi_fn_store_total_later(_ffi_self, millis, (_ffi_complete, _ffi_key, _ffi_release))
         if _ffi_pending[0]:
             _ffi_raise_failure(None)
-        if not _ffi_future.done():
-            _ffi_peek(_ffi_future)
         return await _ffi_future
 
     async def add_to_all_later(self, amount: int) -> int:
@@ -1974,8 +1969,6 @@ class Store:
         _ffi_fn_store_add_to_all_later(_ffi_self, amount, (_ffi_complete, _ffi_key, _ffi_release))
         if _ffi_pending[0]:
             _ffi_raise_failure(_ffi_MathError_by_code)
-        if not _ffi_future.done():
-            _ffi_peek(_ffi_future)
         return await _ffi_future
 
     async def clear_now(self) -> int:
@@ -1989,8 +1982,6 @@ class Store:
         _ffi_fn_store_clear_now(_ffi_self, (_ffi_complete, _ffi_key, _ffi_release))
         if _ffi_pending[0]:
             _ffi_raise_failure(None)
-        if not _ffi_future.done():
-            _ffi_peek(_ffi_future)
         return await _ffi_future
 
     @staticmethod
@@ -2007,8 +1998,6 @@ class Store:
         _ffi_fn_store_multiply_later(a, b, (_ffi_complete, _ffi_key, _ffi_release))
         if _ffi_pending[0]:
             _ffi_raise_failure(_ffi_MathError_by_code)
-        if not _ffi_future.done():
-            _ffi_peek(_ffi_future)
         return await _ffi_future
 
     @staticmethod
@@ -5398,8 +5387,6 @@ async def double_later(value: int, millis: int) -> int:
     _ffi_fn_double_later(value, millis, (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -5422,8 +5409,6 @@ async def double_now(value: int) -> int:
     _ffi_fn_double_now(value, (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -5450,8 +5435,6 @@ async def divide_now(a: int, b: int) -> int:
     _ffi_fn_divide_now(a, b, (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(_ffi_MathError_by_code)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -5472,8 +5455,6 @@ async def panic_now(code: int) -> int:
     _ffi_fn_panic_now(code, (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -5499,8 +5480,6 @@ async def divide_later(a: int, b: int) -> int:
     _ffi_fn_divide_later(a, b, (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(_ffi_MathError_by_code)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -5521,8 +5500,6 @@ async def greet_later(n: int) -> str:
     _ffi_fn_greet_later(n, (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -5543,8 +5520,6 @@ async def panic_later(millis: int) -> int:
     _ffi_fn_panic_later(millis, (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -5567,8 +5542,6 @@ async def vec2_later(x: float, y: float) -> Vec2:
     _ffi_fn_vec2_later(x, y, (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -5591,8 +5564,6 @@ async def sleep_with_guard(millis: int) -> int:
     _ffi_fn_sleep_with_guard(millis, (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -5814,8 +5785,6 @@ async def upper_later(c: str) -> str:
     _ffi_fn_upper_later(_ffi_ord(c), (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -5842,8 +5811,6 @@ async def i128_double_later(value: int) -> int:
     )
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6273,8 +6240,6 @@ async def checksum_later(data: Union[Sequence[int], memoryview], label: str) -> 
     )
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6440,8 +6405,6 @@ async def words_later(text: str) -> List[str]:
     _ffi_fn_words_later(_ffi_text_text, len(_ffi_text_text), (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6596,8 +6559,6 @@ async def contact_later(contact: Contact) -> Contact:
     )
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6683,8 +6644,6 @@ async def length_in_metres_later(text: str) -> float:
     _ffi_fn_length_in_metres_later(_ffi_text_text, len(_ffi_text_text), (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(_ffi_ParseError_by_code)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6956,8 +6915,6 @@ async def user_next_later(id: UserId) -> UserId:
     _ffi_fn_user_next_later(id, (_ffi_complete, _ffi_key, _ffi_release))
     if _ffi_pending[0]:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 

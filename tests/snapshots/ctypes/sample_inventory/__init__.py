@@ -379,7 +379,6 @@ _ffi_set_text = _ffi_support.set_text
 _ffi_set_encoded = _ffi_support.set_encoded
 _ffi_Completion = _ffi_ct.Completion
 _ffi_awaiting = _ffi_support.awaiting
-_ffi_peek = _ffi_support.peek
 _ffi_complete_address = _ffi_support.complete_address
 _ffi_closed = _ffi_rt.closed
 _ffi_initialized = _ffi_rt.initialized
@@ -2046,8 +2045,6 @@ class Store:
         )
         if _ffi_pending.value:
             _ffi_raise_failure(_ffi_MathError_by_code)
-        if not _ffi_future.done():
-            _ffi_peek(_ffi_future)
         return await _ffi_future
 
     def put(self, key: str, value: int) -> None:
@@ -2256,8 +2253,6 @@ class Store:
         )
         if _ffi_pending.value:
             _ffi_raise_failure(None)
-        if not _ffi_future.done():
-            _ffi_peek(_ffi_future)
         return await _ffi_future
 
     async def add_to_all_later(self, amount: int) -> int:
@@ -2278,8 +2273,6 @@ class Store:
         )
         if _ffi_pending.value:
             _ffi_raise_failure(_ffi_MathError_by_code)
-        if not _ffi_future.done():
-            _ffi_peek(_ffi_future)
         return await _ffi_future
 
     async def clear_now(self) -> int:
@@ -2293,8 +2286,6 @@ class Store:
         _ffi_fn_store_clear_now(_ffi_self, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
         if _ffi_pending.value:
             _ffi_raise_failure(None)
-        if not _ffi_future.done():
-            _ffi_peek(_ffi_future)
         return await _ffi_future
 
     @staticmethod
@@ -2311,8 +2302,6 @@ class Store:
         _ffi_fn_store_multiply_later(a, b, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
         if _ffi_pending.value:
             _ffi_raise_failure(_ffi_MathError_by_code)
-        if not _ffi_future.done():
-            _ffi_peek(_ffi_future)
         return await _ffi_future
 
     @staticmethod
@@ -6191,8 +6180,6 @@ async def double_later(value: int, millis: int) -> int:
     _ffi_fn_double_later(value, millis, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6217,8 +6204,6 @@ async def double_now(value: int) -> int:
     _ffi_fn_double_now(value, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6247,8 +6232,6 @@ async def divide_now(a: int, b: int) -> int:
     _ffi_fn_divide_now(a, b, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6271,8 +6254,6 @@ async def panic_now(code: int) -> int:
     _ffi_fn_panic_now(code, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6300,8 +6281,6 @@ async def divide_later(a: int, b: int) -> int:
     _ffi_fn_divide_later(a, b, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_MathError_by_code)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6324,8 +6303,6 @@ async def greet_later(n: int) -> str:
     _ffi_fn_greet_later(n, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6348,8 +6325,6 @@ async def panic_later(millis: int) -> int:
     _ffi_fn_panic_later(millis, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6374,8 +6349,6 @@ async def vec2_later(x: float, y: float) -> Vec2:
     _ffi_fn_vec2_later(x, y, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6400,8 +6373,6 @@ async def sleep_with_guard(millis: int) -> int:
     _ffi_fn_sleep_with_guard(millis, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6654,8 +6625,6 @@ async def upper_later(c: str) -> str:
     _ffi_fn_upper_later(_ffi_ord(c), _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -6684,8 +6653,6 @@ async def i128_double_later(value: int) -> int:
     )
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -7170,8 +7137,6 @@ async def checksum_later(data: Union[Sequence[int], memoryview], label: str) -> 
     )
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -7370,8 +7335,6 @@ async def words_later(text: str) -> List[str]:
     )
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -7544,8 +7507,6 @@ async def contact_later(contact: Contact) -> Contact:
     )
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -7645,8 +7606,6 @@ async def length_in_metres_later(text: str) -> float:
     )
     if _ffi_pending.value:
         _ffi_raise_failure(_ffi_ParseError_by_code)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
@@ -7961,8 +7920,6 @@ async def user_next_later(id: UserId) -> UserId:
     _ffi_fn_user_next_later(id, _ffi_Completion(_ffi_complete_address, _ffi_key, _ffi_release_address))
     if _ffi_pending.value:
         _ffi_raise_failure(None)
-    if not _ffi_future.done():
-        _ffi_peek(_ffi_future)
     return await _ffi_future
 
 
