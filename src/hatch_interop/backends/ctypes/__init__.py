@@ -774,12 +774,10 @@ class CtypesWrapperBuilder(WrapperBuilder):
         if isinstance(f.returns, Pointer) and not f.returns.nullable:
             # Never NULL: read as the address it is (`c_void_p` reads NULL as None, which the wrapping refuses).
             return "_ffi_ctypes.c_size_t.from_address(_ffi_address).value"
-        if isinstance(f.returns, Array):
-            ctype = self.c_type(abi.CArray(f.returns))
-        elif abi.crosses_as_texts(self.inventory, f.returns):
-            ctype = self.c_type(abi.CTexts())
-        else:
-            ctype = self.ctype(f.returns)
+        # The C type the ABI model says the completion's value is (as the cffi backend reads it).
+        lowered = self.abi.callable(f).completes_with
+        assert lowered is not None
+        ctype = self.c_type(lowered)
         if ctype.startswith("_ffi_ctypes.c_"):
             return f"{ctype}.from_address(_ffi_address).value"
         # A structure: copied out of the library's memory.
