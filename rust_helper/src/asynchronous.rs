@@ -6,7 +6,9 @@
 //! value, its `Err`, or a panic during that poll) is delivered at once: [`deliver`] calls the
 //! caller's [`FfiCompletion`] on the calling thread, before the shim returns, and no thread
 //! is involved. A pending one moves to the library's runtime, and the shim returns; when it
-//! finishes, [`deliver`] calls the completion once, from a runtime thread. Either way the
+//! finishes, [`deliver`] calls the completion once, from a runtime thread (or, if it finished
+//! before the shim returned, which on one CPU a short one usually does, on the calling thread
+//! before the shim returns, as a ready one). Either way the
 //! completion gets a pointer to the value or to the failure. Nothing the caller owns is written:
 //! the outcome is passed by pointer for the duration of the call, so a caller that has given up
 //! waiting (a cancelled Python task) has nothing to be corrupted.
@@ -130,7 +132,8 @@ impl<T: Send + Sync + 'static> PerProcess<T> {
 /// exactly once, with exactly one of `value` (the result, like a function's return value:
 /// the caller owns what it owns, a `String`'s buffer for example) and `failure` non-null;
 /// either on the calling thread before the async function returns (its future was ready when
-/// first polled) or later from a runtime thread; or
+/// first polled, or finished on the runtime before the function returned) or later from a
+/// runtime thread; or
 /// `release(context)` instead when the completion is dropped undelivered (a shim that fails
 /// before it starts the future, a call [`cancel`]led before its future finished). After
 /// [`shutdown`](crate::abi::shutdown), neither is called.
@@ -289,6 +292,29 @@ pub(crate) fn deliver<T>(completion: FfiCompletion, outcome: Result<T, Failure>)
     }
 }
 
+/// A completion and its outcome, held for another thread to deliver (a bell's draining thread, or
+/// the thread that started the call).
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) struct Held(Box<dyn FnOnce()>);
+
+// SAFETY: a completion may be called from any thread (see `FfiCompletion`), and the outcome is the
+// value the completion takes ownership of, which `deliver` hands across threads anyway; holding
+// both for another thread moves nothing a thread owns.
+unsafe impl Send for Held {}
+
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+impl Held {
+    /// `outcome`, to be handed to `completion` later (by [`Held::deliver`]).
+    pub(crate) fn new<T: 'static>(completion: FfiCompletion, outcome: Result<T, Failure>) -> Self {
+        Held(Box::new(move || deliver(completion, outcome)))
+    }
+
+    /// Hands the outcome to the completion, on this thread (as [`deliver`] does).
+    pub(crate) fn deliver(self) {
+        (self.0)();
+    }
+}
+
 /// No completion is delivered after this returns; it waits for those in progress in this
 /// process (part of `<crate>_ffi_shutdown`, see [`crate::abi::shutdown`]).
 pub(crate) fn close_delivery() {
@@ -316,7 +342,7 @@ mod runtime {
 
     use tokio::task::AbortHandle;
 
-    use super::{deliver, FfiCompletion, PerProcess};
+    use super::{deliver, FfiCompletion, Held, PerProcess};
     use crate::abi::{Boundary, Failure};
     #[cfg(unix)]
     use crate::bell::{self, Bell};
@@ -362,15 +388,18 @@ mod runtime {
     type Key = (usize, u64);
 
     /// Where a call in flight is: being handed to the runtime (its task not known yet), asked
-    /// to stop meanwhile, or running as the task `AbortHandle` aborts.
+    /// to stop meanwhile, running as the task `AbortHandle` aborts, or finished while it was
+    /// being handed over, its outcome held for the thread that started it.
     enum Flight {
         Starting,
         Cancelled,
         Running(AbortHandle),
+        Finished(Held),
     }
 
     /// The calls whose future has not finished, so that [`cancel`] can abort them. An entry
-    /// leaves when its future finishes (before the completion is called) or when it is
+    /// leaves when its future finishes (before the completion is called; or, finished before
+    /// its starting thread went on, when that thread takes the outcome) or when it is
     /// cancelled.
     fn in_flight() -> MutexGuard<'static, BTreeMap<Key, Flight>> {
         // Nothing panics while the lock is held (a poisoned map is still consistent).
@@ -449,8 +478,13 @@ mod runtime {
     }
 
     /// The end of [`run_later`], once the task of the call `key` is spawned: the entry learns
-    /// its task, unless the task has finished already (and removed it) or [`cancel`] came
-    /// meanwhile, in which case the task is aborted now.
+    /// its task; or, if the task has finished meanwhile, its outcome goes to the completion
+    /// now, on this thread, before the call returns (as a future ready when first polled does);
+    /// or, if [`cancel`] came meanwhile, the task is aborted now.
+    ///
+    /// On one CPU the worker the spawn wakes usually runs at once and finishes a short call
+    /// before this thread goes on: delivered here, the outcome needs no bell and no wake-up of
+    /// the caller's event loop, whose coroutine then goes on without suspending.
     fn started(key: Key, task: AbortHandle) {
         let mut calls = in_flight();
         match calls.get_mut(&key) {
@@ -458,6 +492,14 @@ mod runtime {
             Some(Flight::Cancelled) => {
                 calls.remove(&key);
                 task.abort();
+            }
+            Some(Flight::Finished(_)) => {
+                let Some(Flight::Finished(held)) = calls.remove(&key) else {
+                    unreachable!("the entry was just seen finished, under the same lock")
+                };
+                // Not under the lock: the completion may start or cancel calls.
+                drop(calls);
+                held.deliver();
             }
             Some(Flight::Running(_)) | None => {}
         }
@@ -499,7 +541,8 @@ mod runtime {
             match flight {
                 // Being spawned: the spawning thread aborts it as soon as it has its task.
                 Flight::Starting => *flight = Flight::Cancelled,
-                Flight::Cancelled => {}
+                // Finished: its outcome is being delivered.
+                Flight::Cancelled | Flight::Finished(_) => {}
                 Flight::Running(_) => running.push(*key),
             }
         }
@@ -544,7 +587,17 @@ mod runtime {
             };
             // Finished: a `cancel` from now on finds nothing (an abort during this poll would
             // have been ignored anyway, since the poll returns `Ready`).
-            in_flight().remove(&this.key);
+            let mut calls = in_flight();
+            if let Some(flight @ Flight::Starting) = calls.get_mut(&this.key) {
+                if let Some(completion) = this.completion.take() {
+                    // The thread that started the call has not gone on since it spawned this
+                    // task: it delivers the outcome itself, before the call returns (`started`).
+                    *flight = Flight::Finished(Held::new(completion, outcome));
+                    return Poll::Ready(());
+                }
+            }
+            calls.remove(&this.key);
+            drop(calls);
             if let Some(completion) = this.completion.take() {
                 match this.bell.take() {
                     #[cfg(unix)]
@@ -605,16 +658,89 @@ mod runtime {
             assert!(ended.is_cancelled());
         }
 
+        /// The values a test's completions got, by context.
+        static COMPLETED: Mutex<Vec<(usize, u32)>> = Mutex::new(Vec::new());
+
+        unsafe extern "C-unwind" fn record(
+            context: *const c_void,
+            value: *const c_void,
+            failure: *const crate::abi::FfiFailure,
+        ) {
+            assert!(failure.is_null(), "the test's futures do not fail");
+            // SAFETY: the test's futures return a `u32`, whose ABI is itself.
+            let value = unsafe { *value.cast::<u32>() };
+            COMPLETED.lock().unwrap().push((context as usize, value));
+        }
+
+        fn completed(context: usize) -> Vec<u32> {
+            let completed = COMPLETED.lock().unwrap();
+            completed
+                .iter()
+                .filter(|(of, _)| *of == context)
+                .map(|(_, value)| *value)
+                .collect()
+        }
+
+        /// The task of a call with `key` whose future returns `value` when first polled.
+        fn call(key: Key, value: u32) -> Call<impl Future<Output = u32>> {
+            Call {
+                future: Box::pin(CatchUnwind(async move { value })),
+                // SAFETY: `record` may be called from any thread.
+                completion: Some(unsafe {
+                    FfiCompletion::new(
+                        record,
+                        std::ptr::null::<c_void>().wrapping_byte_add(key.0),
+                        None,
+                    )
+                }),
+                bell: None,
+                key,
+            }
+        }
+
         #[test]
-        fn a_call_finished_before_its_spawning_thread_goes_on_leaves_no_entry() {
+        fn a_call_finished_before_its_spawning_thread_goes_on_is_delivered_by_that_thread() {
             let key = key(0x2000);
             in_flight().insert(key, Flight::Starting);
-            // What the task does as it finishes, before `started`.
-            in_flight().remove(&key);
+            // The runtime's thread finishes the call before the spawning thread goes on.
+            std::thread::spawn(move || runtime().block_on(call(key, 7)))
+                .join()
+                .unwrap();
+            assert!(completed(key.0).is_empty(), "held for the spawning thread");
+            assert!(matches!(in_flight().get(&key), Some(Flight::Finished(_))));
+            // A cancel now finds a finished call, which it leaves alone.
+            cancel(std::ptr::null::<c_void>().wrapping_byte_add(key.0));
+            let task = runtime().spawn(async {});
+            started(key, task.abort_handle());
+            assert_eq!(completed(key.0), [7], "delivered during `started`");
+            assert!(in_flight().get(&key).is_none());
+            runtime().block_on(task).expect("the task ran to its end");
+        }
+
+        #[test]
+        fn a_call_finished_once_its_spawning_thread_went_on_is_delivered_by_the_runtime() {
+            let key = key(0x2800);
+            in_flight().insert(key, Flight::Starting);
+            let task = runtime().spawn(async {});
+            started(key, task.abort_handle());
+            runtime().block_on(call(key, 8));
+            assert_eq!(completed(key.0), [8]);
+            assert!(in_flight().get(&key).is_none());
+        }
+
+        #[test]
+        fn a_call_cancelled_while_spawned_that_finishes_first_is_still_delivered() {
+            let key = key(0x2c00);
+            in_flight().insert(key, Flight::Starting);
+            cancel(std::ptr::null::<c_void>().wrapping_byte_add(key.0));
+            // Its future finished before the cancel took effect: the outcome is delivered as
+            // it would have been, and the entry leaves.
+            runtime().block_on(call(key, 9));
+            assert_eq!(completed(key.0), [9]);
+            assert!(in_flight().get(&key).is_none());
             let task = runtime().spawn(async {});
             started(key, task.abort_handle());
             assert!(in_flight().get(&key).is_none());
-            runtime().block_on(task).expect("the task ran to its end");
         }
 
         #[test]

@@ -35,7 +35,7 @@ mod imp {
 
     use super::CompleteFn;
     use crate::abi::Failure;
-    use crate::asynchronous::{deliver, forks, FfiCompletion};
+    use crate::asynchronous::{deliver, forks, FfiCompletion, Held};
 
     pub struct Bell {
         /// The completion function whose calls ring this bell, as an address.
@@ -58,17 +58,9 @@ mod imp {
         closed: bool,
         /// The descriptor was written to since the last drain.
         rung: bool,
-        /// The outcomes not drained yet, in order.
+        /// The outcomes not drained yet (a completion and its outcome each), in order.
         held: Vec<Held>,
     }
-
-    /// A completion and its outcome, to be delivered by the thread that drains the bell.
-    struct Held(Box<dyn FnOnce()>);
-
-    // SAFETY: a completion may be called from any thread (see `FfiCompletion`), and the outcome
-    // is the value the completion takes ownership of, which `deliver` hands across threads
-    // anyway; holding both for another thread moves nothing a thread owns.
-    unsafe impl Send for Held {}
 
     impl Bell {
         fn state(&self) -> MutexGuard<'_, State> {
@@ -89,9 +81,7 @@ mod imp {
                 deliver(completion, outcome);
                 return;
             }
-            state
-                .held
-                .push(Held(Box::new(move || deliver(completion, outcome))));
+            state.held.push(Held::new(completion, outcome));
             let first = !std::mem::replace(&mut state.rung, true);
             drop(state);
             if first {
@@ -174,7 +164,7 @@ mod imp {
             return; // the parent's (see `Bell::forks`)
         }
         for held in bell.take(false) {
-            (held.0)();
+            held.deliver();
         }
     }
 
@@ -188,7 +178,7 @@ mod imp {
             return;
         }
         for held in bell.take(true) {
-            (held.0)();
+            held.deliver();
         }
     }
 }

@@ -267,9 +267,20 @@ fn a_pending_future_completes_on_the_runtime() {
         (echo_after_yield_shim, 9, Ok(9)),
     ];
     for (shim, value, expected) in pending {
-        let (thread, outcome) = start(shim, value).recv_timeout(timeout).unwrap();
+        let receiver = start(shim, value);
+        // A call the runtime finished before the shim went on (on one CPU, the worker the spawn
+        // wakes often runs first) is delivered by the shim, on this thread, before it returns.
+        let during = receiver.try_recv().ok();
+        let early = during.is_some();
+        let (thread, outcome) = match during {
+            Some(delivered) => delivered,
+            None => receiver.recv_timeout(timeout).unwrap(),
+        };
         assert_eq!(outcome, expected);
-        assert_ne!(thread, here, "a pending call completes on a runtime thread");
+        assert!(
+            thread != here || early,
+            "a pending call completes on a runtime thread, or on the caller's before it returns"
+        );
     }
 }
 
