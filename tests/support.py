@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_crate"
 RUST_HELPER = REPO / "rust_helper"
 PYTHON_VERSIONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+AGREE = Path(__file__).resolve().parent / "e2e" / "check_backends_agree.py"
 
 Command = Sequence[Union[str, Path]]
 
@@ -42,6 +43,44 @@ def run(
     if check and proc.returncode != 0:
         pytest.fail(f"command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{proc.stdout[-8000:]}")
     return proc
+
+
+def check_agree(
+    pythons: Sequence[Union[str, Path]],
+    first: Path,
+    second: Path,
+    module: str,
+    *,
+    env: Mapping[str, str],
+    shards: int = 6,
+) -> None:
+    """tests/e2e/check_backends_agree.py over the packages under `first` and `second`, by each of `pythons`: the
+    same calls through both give the same outcomes. Its shards run at once (it mostly waits for awaits to reach
+    their time limit); each must compare calls and find no difference."""
+    procs = [
+        (
+            python,
+            shard,
+            subprocess.Popen(
+                [str(python), str(AGREE), str(first), str(second), module, f"{shard}/{shards}"],
+                env=dict(env),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            ),
+        )
+        for python in pythons
+        for shard in range(shards)
+    ]
+    try:
+        for python, shard, proc in procs:
+            out, _ = proc.communicate(timeout=600)
+            assert proc.returncode == 0 and " 0 different" in out, f"{python}, shard {shard}/{shards}:\n{out[-8000:]}"
+    finally:
+        for _, _, proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def build_env(wheelhouse: Path, **extra: str) -> Dict[str, str]:

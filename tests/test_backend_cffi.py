@@ -43,7 +43,6 @@ from hatch_interop.backends.ctypes import CtypesBackend
 from hatch_interop.errors import BackendError
 from hatch_interop.inventory import Inventory, parse_inventory
 
-CHECK = Path(__file__).resolve().parent / "e2e" / "check_backends_agree.py"
 RUFF_SELECT = "E,F,W,I,B,UP,C4,SIM,RUF,PL"
 
 

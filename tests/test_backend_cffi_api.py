@@ -23,6 +23,7 @@ from support import (
     RUST_HELPER,
     SAMPLE,
     build_env,
+    check_agree,
     copy_tree,
     find_pythons,
     make_venv,
@@ -31,7 +32,7 @@ from support import (
     run,
     wheel_names,
 )
-from test_backend_cffi import CFFI_CRATE, CHECK, USE_CFFI_CRATE
+from test_backend_cffi import CFFI_CRATE, USE_CFFI_CRATE
 from test_backend_ctypes import GCC, _compile_library, needs_gcc
 
 from hatch_interop.backend import backend_dependencies, backend_options
@@ -440,7 +441,4 @@ def test_the_ctypes_and_api_mode_bindings_of_the_sample_library_agree(sample_whe
     (cffi_root / "sample_crate" / "__init__.py").write_text("", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("RUST_BACKTRACE", "LD_LIBRARY_PATH")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    cmd = [sys.executable, str(CHECK), str(ctypes_root), str(cffi_root), "sample_crate._native"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env, timeout=600)
-    assert proc.returncode == 0, f"{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
-    assert " 0 different" in proc.stdout
+    check_agree([sys.executable], ctypes_root, cffi_root, "sample_crate._native", env=env)

@@ -20,6 +20,7 @@ from typing import Dict, Iterator
 import pytest
 from support import (
     build_sample_wheel,
+    check_agree,
     check_validators,
     find_pythons,
     make_venv,
@@ -144,12 +145,7 @@ def test_the_ctypes_and_cffi_wheels_agree(sample_wheel: Path, sample_cffi_wheel:
     elif os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
         pytest.fail("PyPy is required (HATCH_INTEROP_REQUIRE_ALL_PYTHONS) but was not found")
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    for python in pythons:
-        command = [python, str(E2E / "check_backends_agree.py"), str(roots["ctypes"]), str(roots["cffi"])]
-        command.append("sample_crate._native")
-        proc = run(command, env=env, check=False)
-        assert proc.returncode == 0, f"{python}:\n{proc.stdout[-8000:]}"
-        assert " 0 different" in proc.stdout
+    check_agree(pythons, roots["ctypes"], roots["cffi"], "sample_crate._native", env=env)
 
 
 def test_memory_stays_flat_over_many_allocating_calls(cffi_venvs: Dict[str, Future[Path]], tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import pytest
 from packaging import tags
 from support import (
     build_sample_wheel,
+    check_agree,
     check_validators,
     find_pythons,
     make_venv,
@@ -163,9 +164,8 @@ def test_the_ctypes_and_cpython_wheels_agree(sample_wheel: Path, sample_cpython_
         roots[label] = tmp_path / label
         with zipfile.ZipFile(wheel) as archive:
             archive.extractall(roots[label])
-    command = [sys.executable, str(E2E / "check_backends_agree.py"), str(roots["ctypes"]), str(roots["cpython"])]
-    proc = run([*command, "sample_crate._native"], env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, check=False)
-    assert proc.returncode == 0, proc.stdout[-8000:]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    check_agree([sys.executable], roots["ctypes"], roots["cpython"], "sample_crate._native", env=env)
 
 
 def build_and_check(python: str, wheelhouse: Path, root: Path) -> Tuple[Path, str]:

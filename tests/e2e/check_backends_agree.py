@@ -1,6 +1,6 @@
 """Two Python backends' bindings of one library present the same surface: the same calls give the same results.
 
-    python check_backends_agree.py CTYPES_ROOT CFFI_ROOT MODULE
+    python check_backends_agree.py CTYPES_ROOT CFFI_ROOT MODULE [SHARD/SHARDS]
 
 Each root is a directory holding the generated package `MODULE` (e.g. `sample_crate._native`) over the same
 library. For every public function of the second (a backend may express fewer constructs) and every method of
@@ -12,6 +12,10 @@ exits 1 when there is one. Runs on CPython 3.8+ and PyPy with only the standard 
 A callback parameter takes callables that record what they receive (part of the outcome), return a valid
 value, raise, or return a wrong one; an async function is awaited (with a time limit: a corpus number may be
 a pause of years).
+
+With SHARD/SHARDS (e.g. 0/6), it checks one in SHARDS of the groups of cases (a function's, a method's, a struct's,
+an extra case), the async ones spread evenly: most of the check's time is awaits waiting out their limit, so shards
+run at once in as many processes take a fraction of the time on any machine.
 """
 
 import array
@@ -27,25 +31,33 @@ import sys
 import typing
 
 VALID = {"int": 3, "float": 2.5, "bool": True, "str": "héllo"}
-CORPUS = {
-    "int": [0, 1, 255, -1, 2**31, 2**32, 2**64, 2**127, 2**128, -(2**127) - 1, True, 1.5, None, "7"],
-    "float": [0.0, -1.5, 3, float("inf"), float("nan"), 1e39, None, "1.0", 2**1100],
-    "bool": [False, 1, 0, None, "yes"],
-    "str": ["", "a\0b", "\ud800", "x" * 300, 5, b"bytes", None],
-    "sequence": [
-        [],
-        [1, 2, 3],
-        (4, 5),
-        array.array("d", [1.5]),
-        array.array("B", [1, 2]),
-        bytearray(b"\x01\x02"),
-        b"\x03",
-        [1.5, None],
-        "text",
-        None,
-        memoryview(bytearray(16)).cast("d")[::2],
-    ],
-}
+
+
+def make_corpus():
+    """The values each kind of parameter takes in turn, made anew for each call: a call may write into a buffer it
+    is given (`transform_all`'s `&mut [i64]`), and each binding must get it as it was."""
+    return {
+        "int": [0, 1, 255, -1, 2**31, 2**32, 2**64, 2**127, 2**128, -(2**127) - 1, True, 1.5, None, "7"],
+        "float": [0.0, -1.5, 3, float("inf"), float("nan"), 1e39, None, "1.0", 2**1100],
+        "bool": [False, 1, 0, None, "yes"],
+        "str": ["", "a\0b", "\ud800", "x" * 300, 5, b"bytes", None],
+        "sequence": [
+            [],
+            [1, 2, 3],
+            (4, 5),
+            array.array("d", [1.5]),
+            array.array("B", [1, 2]),
+            bytearray(b"\x01\x02"),
+            b"\x03",
+            [1.5, None],
+            "text",
+            None,
+            memoryview(bytearray(16)).cast("d")[::2],
+        ],
+    }
+
+
+CORPUS = make_corpus()
 #: Functions whose valid calls take long with corpus values, and those that allocate as much as they are told
 #: (whose calls skip corpus integers above 2**20: 2**31 numbers are 8 GiB).
 #: (slice_address and counter_snapshot return addresses, which differ between the two libraries.)
@@ -250,7 +262,7 @@ def values(mod, hint, valid):
             first = [1.0, 2.0] if "float" in hint else [True, False] if "bool" in hint else [1, 2]
         else:
             first = VALID[base]
-        return first, CORPUS[base]
+        return first, make_corpus()[base]
     if base in ("structs:int", "structs:bool"):  # an array argument: sum3's 3 numbers, all_four's 4 bools
         if base == "structs:int":
             return [1, 2, 3], [[1, 2], [1, 2, 3, 4], [1, 2**31, 3], [1, 2.5, 3], (-1, 0, 1), range(3), 5, None, "abc"]
@@ -569,48 +581,49 @@ EXTRA = [
 ]
 
 
-def main():
-    first_root, second_root, module = sys.argv[1:4]
-    first, second = load(first_root, module), load(second_root, module)
-    differences = compared = 0
+def awaits(function):
+    """Whether `function` is async: its calls may wait out the time limit."""
+    return asyncio.iscoroutinefunction(inspect.unwrap(getattr(function, "__func__", function)))
+
+
+def groups(second):
+    """The cases, in groups (each function's, method's, struct's, extra case's): (whether its calls are awaited,
+    its (label, call) pairs, where `call(mod)` is the case's outcome through the bindings `mod`)."""
     for name in second.__all__:
         obj = getattr(second, name)
-        members = []
         # A compiled function (the cpython backend's) wraps the Python function it stands for.
         if inspect.isfunction(inspect.unwrap(obj)) and name not in SKIP:
-            members = [("", name)]
+            yield awaits(obj), cases(second, "", name)
         elif isinstance(obj, type) and (hasattr(obj, "_fields_") or hasattr(obj, "_ffi_ctype")):  # a struct
-            for label, call in struct_cases(second, name):
-                theirs, ours = call(first), call(second)
-                compared += 1
-                if theirs != ours:
-                    differences += 1
-                    print(f"DIFFERENT {label}: {theirs!r} != {ours!r}")
+            yield False, struct_cases(second, name)
         elif isinstance(obj, type) and "close" in vars(obj):  # a service's class
             # (A compiled method, the cpython backend's, wraps the Python function it stands for.)
-            members = [
-                (name, m)
-                for m, v in vars(obj).items()
-                if inspect.isfunction(inspect.unwrap(v)) and not m.startswith("_") and f"{name}.{m}" not in SKIP
-            ]
-        for owner, member in members:
-            for label, call in cases(second, owner, member):
-                theirs, ours = call(first), call(second)
-                if ours == ("skip",):
-                    continue
-                compared += 1
-                if theirs != ours:
-                    differences += 1
-                    print(f"DIFFERENT {label}: {theirs!r} != {ours!r}")
+            for member, value in vars(obj).items():
+                public = not member.startswith("_") and f"{name}.{member}" not in SKIP
+                if public and inspect.isfunction(inspect.unwrap(value)):
+                    yield awaits(value), cases(second, name, member)
     for label, function in EXTRA:
-        theirs, ours = (
-            outcome(lambda function=function: function(first)),
-            outcome(lambda function=function: function(second)),
-        )
-        compared += 1
-        if theirs != ours:
-            differences += 1
-            print(f"DIFFERENT {label}: {theirs!r} != {ours!r}")
+        yield False, [(label, lambda mod, function=function: outcome(lambda: function(mod)))]
+
+
+def main():
+    first_root, second_root, module = sys.argv[1:4]
+    shard, shards = map(int, sys.argv[4].split("/")) if len(sys.argv) > 4 else (0, 1)
+    first, second = load(first_root, module), load(second_root, module)
+    differences = compared = 0
+    # The awaited groups first, so that each shard gets its share of them.
+    ordered = sorted(groups(second), key=lambda group: not group[0])
+    for position, (_, group) in enumerate(ordered):
+        if position % shards != shard:
+            continue
+        for label, call in group:
+            theirs, ours = call(first), call(second)
+            if ours == ("skip",):
+                continue
+            compared += 1
+            if theirs != ours:
+                differences += 1
+                print(f"DIFFERENT {label}: {theirs!r} != {ours!r}")
     print(f"{compared} calls compared, {differences} different")
     sys.exit(1 if differences or not compared else 0)
 
