@@ -13,6 +13,7 @@ import sys
 import sysconfig
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -395,20 +396,35 @@ def test_an_api_mode_crate_built_by_a_real_front_end(wheelhouse: Path, tmp_path:
     pythons = {name: exe for name, exe in find_pythons().items() if name.startswith("cpython")}
     newer = [exe for name, exe in pythons.items() if tuple(map(int, name[7:].split("."))) >= minimum]
     assert newer, "the building interpreter itself at least"
-    for index, exe in enumerate(newer):
-        venv = make_venv(exe, tmp_path / f"venv{index}")
-        run([venv, "-m", "pip", "install", "-q", wheel], env=env)  # cffi from the index, as the wheel requires
-        _use(venv, tmp_path)
-    older = [exe for name, exe in pythons.items() if tuple(map(int, name[7:].split("."))) < minimum]
-    if older:  # the newest older CPython: the tag keeps pip from installing what the build did not prove
-        venv = make_venv(older[-1], tmp_path / "venv-older")
-        proc = run([venv, "-m", "pip", "install", "--no-deps", wheel], env=env, check=False)
-        assert proc.returncode != 0 and "is not a supported wheel on this platform" in proc.stdout, proc.stdout
     pypy = find_pythons().get("pypy3")
-    if pypy is None:
-        if os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
-            pytest.fail("PyPy is required (HATCH_INTEROP_REQUIRE_ALL_PYTHONS) but was not found")
-        return
+    if pypy is None and os.environ.get("HATCH_INTEROP_REQUIRE_ALL_PYTHONS"):
+        pytest.fail("PyPy is required (HATCH_INTEROP_REQUIRE_ALL_PYTHONS) but was not found")
+    # Side by side: they mostly wait for pip and the interpreters' start-up. PyPy's build, the longest, first.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = [pool.submit(_build_and_use_on_pypy, pypy, project, env, tmp_path)] if pypy is not None else []
+        for index, exe in enumerate(newer):
+            jobs.append(pool.submit(_install_and_use, exe, wheel, env, tmp_path / f"venv{index}"))
+        older = [exe for name, exe in pythons.items() if tuple(map(int, name[7:].split("."))) < minimum]
+        if older:  # the newest older CPython: the tag keeps pip from installing what the build did not prove
+            jobs.append(pool.submit(_refused_by_an_older_cpython, older[-1], wheel, env, tmp_path / "venv-older"))
+        for job in jobs:
+            job.result()
+
+
+def _install_and_use(python: str, wheel: Path, env: Dict[str, str], path: Path) -> None:
+    venv = make_venv(python, path)
+    run([venv, "-m", "pip", "install", "-q", wheel], env=env)  # cffi from the index, as the wheel requires
+    _use(venv, path.parent)
+
+
+def _refused_by_an_older_cpython(python: str, wheel: Path, env: Dict[str, str], path: Path) -> None:
+    venv = make_venv(python, path)
+    proc = run([venv, "-m", "pip", "install", "--no-deps", wheel], env=env, check=False)
+    assert proc.returncode != 0 and "is not a supported wheel on this platform" in proc.stdout, proc.stdout
+
+
+def _build_and_use_on_pypy(pypy: str, project: Path, env: Dict[str, str], tmp_path: Path) -> None:
+    """The same crate built by PyPy, whose wheel is PyPy's own, installed and called there."""
     venv = make_venv(pypy, tmp_path / "venv-pypy")
     build = [venv, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", tmp_path / "dist-pypy", project]
     headers = run([venv, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"]).stdout.strip()

@@ -65,11 +65,13 @@ def interpreter_venvs(
     checks mostly wait (threads, async sleeps), so running them side by side saves most of their time. Each
     test takes its interpreter's result (a failure is raised by the test of that interpreter)."""
     with ThreadPoolExecutor(max_workers=4) as pool:
+        # PyPy's takes longest: it starts first.
+        pythons = sorted(PYTHONS.items(), key=lambda item: not item[0].startswith("pypy"))
         yield {
             name: pool.submit(
                 install_and_check, python, sample_wheel, tmp_path_factory.mktemp(f"venv-{name}"), corpus=True
             )
-            for name, python in PYTHONS.items()
+            for name, python in pythons
         }
 
 
@@ -104,9 +106,14 @@ def wheel_tag(wheel: Path) -> str:
 
 class TestPipWheel:
     def test_installs_and_every_construct_works(
-        self, sample_wheel: Path, memory_check: Future[subprocess.CompletedProcess[str]], tmp_path: Path
+        self,
+        sample_wheel: Path,
+        memory_check: Future[subprocess.CompletedProcess[str]],
+        interpreter_venvs: Dict[str, Future[Path]],
+        tmp_path: Path,
     ) -> None:
-        # (`memory_check` starts the memory check meanwhile: see test_memory_stays_flat_over_many_allocating_calls.)
+        # (`memory_check` and `interpreter_venvs` start the memory check and every interpreter's checks meanwhile:
+        # see test_memory_stays_flat_over_many_allocating_calls and test_every_interpreter.)
         install_and_check(sys.executable, sample_wheel, tmp_path)
 
     def test_bad_input_corpus(self, sample_wheel: Path, tmp_path: Path) -> None:

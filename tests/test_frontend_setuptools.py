@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import tarfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
 
@@ -97,11 +98,18 @@ def test_setuptools_builds_sdists_wheels_and_editable_installs(wheelhouse: Path,
     same code; every construct is checked in the Hatch hook's wheels: the bindings are the same.)"""
     project = write_small_crate(tmp_path)
     (project / "pyproject.toml").write_text(SETUPTOOLS_PYPROJECT)
+    # The sdist is made from a copy of the project, beside the wheel's build (setuptools writes into the tree).
+    copy = write_small_crate(tmp_path / "copy")
+    (copy / "pyproject.toml").write_text(SETUPTOOLS_PYPROJECT)
     out = tmp_path / "dist"
     env = build_env(wheelhouse)
-    run([sys.executable, "-m", "build", "--sdist", "--outdir", out, project], env=env)
-    # The wheel and the editable install build in the project itself: cargo builds the crate there once.
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, project], env=env)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        sdist_built = pool.submit(run, [sys.executable, "-m", "build", "--sdist", "--outdir", out, copy], env=env)
+        venv = pool.submit(make_venv, sys.executable, tmp_path / "venv")
+        # The wheel and the editable install build in the project itself: cargo builds the crate there once.
+        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, project], env=env)
+        sdist_built.result()
+        exe = venv.result()
     sdist = one(sorted(out.glob("*.tar.gz")))
     with tarfile.open(sdist) as archive:
         names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
@@ -118,7 +126,6 @@ def test_setuptools_builds_sdists_wheels_and_editable_installs(wheelhouse: Path,
     assert sbom in files
     assert f"{sbom},sha256=" in read_from_wheel(wheel, "small_crate-0.1.0.dist-info/RECORD").decode()
     assert b'"name": "hatch-interop"' in read_from_wheel(wheel, sbom)
-    exe = make_venv(sys.executable, tmp_path / "venv")
     run([exe, "-m", "pip", "install", "--no-index", "--no-deps", wheel])
     workdir = tmp_path / "work"
     workdir.mkdir()

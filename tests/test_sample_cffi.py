@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Dict, Iterator, Optional
 
 import pytest
 from support import (
@@ -72,13 +73,33 @@ def cffi_venvs(sample_cffi_wheel: Path, tmp_path_factory: pytest.TempPathFactory
         missing = [name for name in WANTED if name not in pythons]
         assert not missing, f"required interpreters not found: {missing}"
     with ThreadPoolExecutor(max_workers=4) as pool:
+        # PyPy's takes longest: it starts first.
+        wanted = sorted((name for name in WANTED if name in pythons), key=lambda name: not name.startswith("pypy"))
         yield {
             name: pool.submit(
                 check_everything, pythons[name], sample_cffi_wheel, tmp_path_factory.mktemp(f"cffi-{name}")
             )
-            for name in WANTED
-            if name in pythons
+            for name in wanted
         }
+
+
+def check_memory(venv: Future[Path], path: Path) -> subprocess.CompletedProcess[str]:
+    """check_memory.py through cffi, in the venv `venv` gives once it is ready."""
+    env = {**os.environ, "RUST_BACKTRACE": "0"}  # thousands of caught panics
+    return run([venv.result(), E2E / "check_memory.py", "40000"], cwd=path, env=env)
+
+
+@pytest.fixture(scope="session")
+def cffi_memory_check(
+    cffi_venvs: Dict[str, Future[Path]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Optional[Future[subprocess.CompletedProcess[str]]]]:
+    """The memory check through cffi on CPython 3.11 (None without it), started in the background by the first test
+    that asks for it, as soon as that interpreter's venv is ready: about half a minute of one core."""
+    if "cpython3.11" not in cffi_venvs:
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(check_memory, cffi_venvs["cpython3.11"], tmp_path_factory.mktemp("cffi-memory"))
 
 
 def test_the_wheel_holds_the_cffi_bindings_and_requires_cffi(sample_cffi_wheel: Path) -> None:
@@ -107,9 +128,14 @@ def test_validators_accept_it(sample_cffi_wheel: Path) -> None:
 
 
 @pytest.mark.parametrize("name", WANTED)
-def test_every_construct_and_the_bad_input_corpus(name: str, cffi_venvs: Dict[str, Future[Path]]) -> None:
+def test_every_construct_and_the_bad_input_corpus(
+    name: str,
+    cffi_venvs: Dict[str, Future[Path]],
+    cffi_memory_check: Optional[Future[subprocess.CompletedProcess[str]]],
+) -> None:
     """check_sample.py (every construct of the sample crate) and check_bad_input.py (thousands of bad arguments,
-    copies of handles, double destruction, kept struct views, each in a child process) pass through cffi."""
+    copies of handles, double destruction, kept struct views, each in a child process) pass through cffi. (The
+    memory check starts meanwhile: see test_memory_stays_flat_over_many_allocating_calls.)"""
     if name not in cffi_venvs:
         pytest.skip(f"{name} is not installed")
     cffi_venvs[name].result()
@@ -148,12 +174,12 @@ def test_the_ctypes_and_cffi_wheels_agree(sample_wheel: Path, sample_cffi_wheel:
     check_agree(pythons, roots["ctypes"], roots["cffi"], "sample_crate._native", env=env)
 
 
-def test_memory_stays_flat_over_many_allocating_calls(cffi_venvs: Dict[str, Future[Path]], tmp_path: Path) -> None:
+def test_memory_stays_flat_over_many_allocating_calls(
+    cffi_memory_check: Optional[Future[subprocess.CompletedProcess[str]]],
+) -> None:
     """Strings, vectors, errors, panics, callbacks and service objects through cffi: nothing leaks (40,000 rounds,
     and 100,000 objects Python drops without freeing them)."""
-    if "cpython3.11" not in cffi_venvs:
+    if cffi_memory_check is None:
         pytest.skip("CPython 3.11 is not installed")
-    exe = cffi_venvs["cpython3.11"].result()
-    env = {**os.environ, "RUST_BACKTRACE": "0"}  # thousands of caught panics
-    proc = run([exe, E2E / "check_memory.py", "40000"], cwd=tmp_path, env=env)
+    proc = cffi_memory_check.result()
     assert "rounds: resident memory grew by" in proc.stdout, proc.stdout
