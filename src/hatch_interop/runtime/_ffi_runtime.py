@@ -575,6 +575,10 @@ class Support:
         #: `asyncio._get_running_loop` (the running event loop of the calling thread, or None), once `awaiting` has
         #: imported asyncio: how `complete` tells a call completed during the call from one completed later.
         self._running_loop: Callable[[], Any] = _no_running_loop
+        #: `asyncio.get_running_loop` (which raises without one), once `awaiting` has imported asyncio, and
+        #: `asyncio.Future.set_result`.
+        self._get_running_loop: Callable[[], Any] = self._import_asyncio
+        self._set_result: Any = None
         #: The library's doorbell functions, which `enable_async` binds when the library has them (see `Doorbell`):
         #: use a bell (a thread's calls ring it), drain it (on its loop's thread), close it.
         self._bell_use: Any = None
@@ -707,16 +711,28 @@ class Support:
     def awaiting(self, read: Callable[[Any], Any], errors: Errors) -> tuple[Any, object]:
         """A future of the running event loop for an async function's outcome, and the key its completion finds
         it by (with how to read the value and the function's error classes)."""
-        # Imported here, not at the top: most bindings have no async function, and asyncio is a slow import.
-        import asyncio  # noqa: PLC0415
-
-        loop = asyncio.get_running_loop()
-        self._running_loop = asyncio._get_running_loop
+        loop = self._get_running_loop()
         if self._bell_use is not None and getattr(self._bell_thread, "loop", None) is not loop:
             self._use_bell(loop)
-        future = self._future(loop)
-        future.key = key = self.keep_callback((loop, future, read, errors))
+        # `_future` and `keep_callback`, inline: a few frames less on every await.
+        make = self._call_future
+        if make is None:
+            make = self._future_class()
+        future = make(loop=loop)
+        future.wake = None
+        future.key = key = self.key(next(self._keys))
+        self.callbacks[key] = (loop, future, read, errors)
         return future, key
+
+    def _import_asyncio(self) -> Any:
+        """The running event loop (asyncio's error without one), on the first call of `awaiting`, which imports
+        asyncio: here, not at the top, since most bindings have no async function, and it is a slow import."""
+        import asyncio  # noqa: PLC0415
+
+        self._running_loop = asyncio._get_running_loop
+        self._set_result = asyncio.Future.set_result
+        self._get_running_loop = asyncio.get_running_loop
+        return asyncio.get_running_loop()
 
     # doorbells ---------------------------------------------------------------------------------
 
@@ -728,7 +744,7 @@ class Support:
     def _use_bell(self, loop: Any) -> None:
         """The first call on this thread since it ran another event loop: its calls ring the bell of `loop`, if the
         loop has one yet (else none, until one of them waits: see `_suspended`)."""
-        import weakref  # noqa: PLC0415  (see `awaiting`)
+        import weakref  # noqa: PLC0415  (see `_import_asyncio`)
 
         local = self._bell_thread
         bell: Union[Doorbell, bool, None] = None
@@ -748,7 +764,7 @@ class Support:
         """A call's coroutine waits for its future (the call went on in the library's runtime): the calls made on this
         thread from now on ring its loop's bell, opened now if it has none yet (the one that waits completes through
         `call_soon_threadsafe`). A loop whose calls never wait has no bell."""
-        import weakref  # noqa: PLC0415  (see `awaiting`)
+        import weakref  # noqa: PLC0415  (see `_import_asyncio`)
 
         local = self._bell_thread
         loop = future.get_loop()
@@ -788,7 +804,7 @@ class Support:
         is `key`, goes on in the library's runtime: of the running event loop (`loop`, if the caller found it),
         cancelling the call when cancelled. Without a running event loop, the call is cancelled and the RuntimeError
         raised."""
-        import asyncio  # noqa: PLC0415  (see `awaiting`)
+        import asyncio  # noqa: PLC0415  (see `_import_asyncio`)
 
         try:
             if loop is None:
@@ -806,16 +822,13 @@ class Support:
         future.key = key
         return future
 
-    def _future(self, loop: Any) -> Any:
-        """A new future of `loop` for an async call (its `key` still to set)."""
-        if self._call_future is None:
-            import asyncio  # noqa: PLC0415  (see `awaiting`)
+    def _future_class(self) -> Any:
+        """The class of the futures of async calls, made on the first call."""
+        import asyncio  # noqa: PLC0415  (see `_import_asyncio`)
 
-            suspended = self._suspended if self._bell_use is not None else None
-            self._call_future = _call_future_class(asyncio.Future, self.cancel_calls, suspended)
-        future = self._call_future(loop=loop)
-        future.wake = None
-        return future
+        suspended = self._suspended if self._bell_use is not None else None
+        self._call_future = _call_future_class(asyncio.Future, self.cancel_calls, suspended)
+        return self._call_future
 
     def complete(self, key: object, value: Any, failure: Any) -> None:
         """Settles the awaiting future: at once when the library calls this during the call that started the work
@@ -831,9 +844,12 @@ class Support:
         if self._running_loop() is loop:
             if future.wake is None:
                 # Inside the call (a runtime thread runs no event loop): the future is done before the coroutine
-                # awaits it, which then goes on without suspending, and no thread is woken. (Nothing awaits it yet,
-                # so `settle_now` has no task to run.)
-                future.settle_now(outcome)
+                # awaits it, which then goes on without suspending, and no thread is woken. Nothing awaits it yet (no
+                # task to run): a value is set by asyncio's own `set_result`, without `settle_now`'s frame.
+                if isinstance(outcome, BaseException) or future.cancelled():
+                    future.settle_now(outcome)
+                else:
+                    self._set_result(future, outcome)
                 return
             # From the loop's bell: its task goes on once the library's drain has returned (`ring`), not inside it.
             woken = getattr(self._bell_thread, "woken", None)
