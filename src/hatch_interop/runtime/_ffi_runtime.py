@@ -572,11 +572,10 @@ class Support:
         self.cancel_calls: Any = None
         self._call_future: Any = None
         self._compiled_future: Any = None
-        #: `asyncio._get_running_loop` (the running event loop of the calling thread, or None), once `awaiting` has
-        #: imported asyncio: how `complete` tells a call completed during the call from one completed later.
+        #: asyncio's `_get_running_loop` (the running event loop of the calling thread, or None; how `complete` tells
+        #: a call completed during the call from one completed later), `get_running_loop` (which raises without
+        #: one) and `Future.set_result`, once the first `awaiting` has imported asyncio (`_import_asyncio`).
         self._running_loop: Callable[[], Any] = _no_running_loop
-        #: `asyncio.get_running_loop` (which raises without one), once `awaiting` has imported asyncio, and
-        #: `asyncio.Future.set_result`.
         self._get_running_loop: Callable[[], Any] = self._import_asyncio
         self._set_result: Any = None
         #: The library's doorbell functions, which `enable_async` binds when the library has them (see `Doorbell`):
